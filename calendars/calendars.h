@@ -1,0 +1,76 @@
+/*
+ * calendars: time zones, date input, recurrence expansion and (later)
+ * iCalendar feeds, built on libical. No SQL and no network in here; the
+ * daemon hands in plain values. Self-contained: includes nothing of the
+ * daemon's.
+ *
+ * Errors: functions that can fail return -1 and, when cause is not NULL,
+ * set *cause to a newly allocated sentence the caller frees.
+ */
+#ifndef CALENDARS_H
+#define CALENDARS_H
+
+#include <stddef.h>
+#include <time.h>
+
+/* A wall-clock time in some zone. */
+struct cal_local {
+	int	year, month, day;	/* month 1..12 */
+	int	hour, minute, second;
+	int	wday;			/* 0 = Sunday */
+	int	utc_offset;		/* seconds east of UTC */
+};
+
+/* zone.c */
+/* 1 if libical knows this IANA zone name, else 0. */
+int	 zone_valid(const char *tzid);
+/*
+ * Local wall-clock time in tzid to UTC. A time inside the spring DST gap
+ * does not exist and is refused; a time in the repeated autumn hour means
+ * its first occurrence.
+ */
+int	 zone_local_to_utc(const char *tzid, const struct cal_local *,
+	    time_t *, char **cause);
+/* UTC to wall-clock time in tzid (fills every field of cal_local). */
+int	 zone_utc_to_local(const char *tzid, time_t, struct cal_local *);
+/* "2026-12-03T10:00:00+01:00"; caller frees. */
+char	*zone_format_local(const char *tzid, time_t);
+/* "2026-12-03T09:00:00Z"; caller frees. */
+char	*zone_format_utc(time_t);
+
+/* when.c */
+/*
+ * Parses a date and time typed by a person or a program:
+ *   "2026-12-03 10:00", "2026-12-03T10:00[:SS]"  local time in tzid
+ *   "2026-12-03"                                  local midnight
+ *   "2026-12-03T10:00:00+01:00", "...Z"           absolute
+ *   "today 10:00", "tomorrow 10:00", "i dag 10:00", "i morgen 10:00"
+ *                                                 relative to now, in tzid
+ * Stores the instant in *out.
+ */
+int	 when_parse(const char *text, const char *tzid, time_t now,
+	    time_t *out, char **cause);
+
+/* recur.c */
+#define RECUR_MAX	260
+/*
+ * Expands an RFC 5545 RRULE (without the "RRULE:" prefix) whose first
+ * occurrence is start, in the wall-clock time of tzid, so 10:00 stays 10:00
+ * across DST changes. The rule must end (COUNT or UNTIL) and yield at most
+ * max occurrences, else it is refused. *out is allocated (caller frees),
+ * *n set to the count, the first element is start itself when it matches.
+ */
+int	 recur_expand(const char *tzid, time_t start, const char *rrule,
+	    size_t max, time_t **out, size_t *n, char **cause);
+/* Weekly series of count sessions starting at start, same wall-clock time. */
+int	 recur_weekly(const char *tzid, time_t start, size_t count,
+	    time_t **out, size_t *n, char **cause);
+/*
+ * Shifts t by the wall-clock difference between from and to (all in tzid):
+ * moving a series from Tuesday 10:00 to Wednesday 11:00 moves each later
+ * occurrence by one day and one hour of local time.
+ */
+int	 recur_shift(const char *tzid, time_t t, time_t from, time_t to,
+	    time_t *out, char **cause);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * What kursusctl and kursusd share about the admin API: its version, the
+ * path prefix and the defaults both sides fall back to. doc/api.md is the
+ * specification; change them together.
+ */
+#ifndef KURSUS_PROTOCOL_H
+#define KURSUS_PROTOCOL_H
+
+#define KURSUS_API_VERSION	1
+#define KURSUS_API_PREFIX	"/v1"
+/* Every response carries this header with KURSUS_API_VERSION. */
+#define KURSUS_API_HEADER	"X-Kursus-API"
+
+/* Largest request body the API reads; larger ones get 413. */
+#define KURSUS_API_MAX_BODY	(64 * 1024)
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR		"/etc"
+#endif
+#ifndef RUNSTATEDIR
+#define RUNSTATEDIR		"/run"
+#endif
+#ifndef LOCALSTATEDIR
+#define LOCALSTATEDIR		"/var"
+#endif
+#define KURSUS_CONF_PATH	SYSCONFDIR "/kursusd.conf"
+#define KURSUS_SOCKET_PATH	RUNSTATEDIR "/kursusd/admin.sock"
+#define KURSUS_DB_PATH		LOCALSTATEDIR "/lib/kursusd/kursusd.db"
+#define KURSUS_TOKEN_PATH	SYSCONFDIR "/kursusd/admin.token"
+/* Environment variable that names the admin socket for kursusctl. */
+#define KURSUS_SOCKET_ENV	"KURSUS_SOCKET"
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * One log family for the daemon and the CLI. stderr until log_init() is told
+ * to use syslog; errno is preserved across every call. log_warn() and fatal()
+ * append strerror(errno).
+ */
+#ifndef LOG_H
+#define LOG_H
+
+#include <stdarg.h>
+
+enum log_level { LOG_LEVEL_WARN = 0, LOG_LEVEL_INFO = 1, LOG_LEVEL_DEBUG = 2 };
+
+void	log_init(const char *ident, int use_syslog, int level);
+void	log_set_level(int level);
+int	log_get_level(void);
+/* Parses "warn", "info" or "debug"; returns -1 for anything else. */
+int	log_level_parse(const char *);
+void	log_reopen(void);
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+#endif
