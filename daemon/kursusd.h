@@ -1,0 +1,234 @@
+/*
+ * kursusd's private header: the daemon's structs and one prototype block
+ * per .c file. Nothing outside daemon/ (and the unit tests) includes it.
+ */
+#ifndef KURSUSD_H
+#define KURSUSD_H
+
+#include <sys/types.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "kursus-protocol.h"
+#include "log.h"
+#include "xmalloc.h"
+
+struct event_base;
+struct evhttp;
+
+/*
+ * A refusal on its way to the client: HTTP status, the field it is about
+ * (empty when none) and one sentence. The STYLE's char **cause carries only
+ * the sentence; API errors also need the status and the field, so they
+ * travel in this fixed-size struct that needs no freeing.
+ */
+struct fail {
+	int	status;
+	char	field[64];
+	char	msg[512];
+};
+/* Fills f (when not NULL) and returns -1, so `return fail_set(...)` reads well. */
+int	fail_set(struct fail *f, int status, const char *field,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* config.c */
+enum config_sync { CONFIG_SYNC_NORMAL, CONFIG_SYNC_FULL };
+struct config {
+	char	*file;			/* file it was read from, or NULL */
+
+	char	*database;
+	char	*pidfile;
+	char	*timezone;
+	int	 log_level;
+	int	 retention_days;
+	int	 go_no_go_hours;
+	int	 synchronous;		/* enum config_sync */
+
+	char	*admin_socket;
+	int	 admin_socket_mode;
+	char	*admin_socket_group;
+	char	*admin_listen;
+	char	*admin_token_file;
+	char	*admin_allow;
+	int	 admin_max_failures;
+
+	char	*public_listen;
+	char	*public_url;
+};
+/*
+ * Reads file (NULL: defaults only), then applies the "section.key=value"
+ * overrides in order. On error *cause says where ("kursusd.conf:12: ...").
+ */
+int	 config_load(const char *file, char *const *overrides, size_t noverrides,
+	    struct config **, char **cause);
+void	 config_free(struct config *);
+/* Prints every key with its default and help (for --help and the man page). */
+void	 config_print_keys(FILE *);
+
+/* store.c */
+struct store;
+int	 store_open(const char *path, int synchronous, struct store **,
+	    char **cause);
+void	 store_close(struct store *);
+sqlite3	*store_db(struct store *);
+const char *store_path(struct store *);
+/* Prepared once per SQL text (keyed by the pointer) and reset on return. */
+sqlite3_stmt *store_stmt(struct store *, const char *sql);
+int	 store_begin(struct store *);
+int	 store_commit(struct store *, struct fail *);
+void	 store_rollback(struct store *);
+/* Runs sql (one statement) with printf-free binding: "i" int64, "t" text
+ * (NULL binds NULL), "d" double, "n" NULL. Returns changes() or -1. */
+int	 store_exec(struct store *, struct fail *, const char *sql,
+	    const char *types, ...);
+/* First column of the first row as int64, or dflt when no row. */
+int64_t	 store_int(struct store *, int64_t dflt, const char *sql,
+	    const char *types, ...);
+/* First column of the first row parsed as JSON (a view's json_object), or
+ * NULL when no row. Caller owns the reference. */
+json_t	*store_json(struct store *, const char *sql, const char *types, ...);
+/* Every row's first column parsed as JSON, into a new array. */
+json_t	*store_json_array(struct store *, const char *sql, const char *types,
+	    ...);
+int	 store_schema_version(struct store *);
+/* Maps a failed sqlite call to a fail (500, or 409 for a constraint). */
+int	 store_fail(struct store *, struct fail *);
+/* The clock used for rules; tests may pin it with store_set_now(). */
+time_t	 store_now(struct store *);
+void	 store_set_now(struct store *, time_t);
+void	 store_set_go_no_go_hours(struct store *, int);
+void	 store_set_default_timezone(struct store *, const char *);
+const char *store_default_timezone(struct store *);
+
+/* schema.c */
+#define SCHEMA_VERSION	2
+/* Brings the database forward to SCHEMA_VERSION, each step in a transaction. */
+int	 schema_migrate(sqlite3 *, char **cause);
+/* Temporary views and SQL functions the API reads through; per connection. */
+int	 schema_views(sqlite3 *, char **cause);
+
+/* contact.c */
+/* "+4512345678" from "12 34 56 78", "+45 1234 5678", "0045...", "+46..." */
+int	 contact_phone_normalise(const char *in, char **out, char **cause);
+/* Trims, checks syntax, lower-cases the domain. */
+int	 contact_email_check(const char *in, char **out, char **cause);
+/* 1 when text holds something shaped like a CPR number (DDMMYY-NNNN). */
+int	 contact_looks_like_cpr(const char *text);
+
+/* api.c */
+struct api_req {
+	struct store	*store;
+	int		 method;	/* API_GET, ... */
+	const char	*param[3];	/* path parts matched by '*' */
+	json_t		*query;		/* object of query parameters */
+	json_t		*body;		/* object, or NULL for no body */
+	json_t		*out;		/* answer object, set by the handler */
+	int		 status;	/* 200 unless the handler sets 201 */
+	struct fail	 fail;
+	uid_t		 peer_uid;	/* (uid_t)-1 when not known */
+	const char	*peer;		/* "uid 1000" or "127.0.0.1" for logs */
+};
+enum api_method { API_GET = 1, API_POST = 2, API_PATCH = 4, API_DELETE = 8,
+    API_HEAD = 16, API_PUT = 32 };
+/*
+ * Runs one API request: method, path (with query string) and body bytes.
+ * Returns the HTTP status; *out is the JSON answer (caller frees).
+ */
+int	 api_dispatch(struct store *, int method, const char *uri,
+	    const char *body, size_t bodylen, uid_t peer_uid, const char *peer,
+	    char **out);
+void	 api_set_status_info(const char *version, time_t started);
+
+/* Body field checking shared by every handler. */
+enum field_type { FT_TEXT, FT_INT, FT_BOOL, FT_REAL, FT_ARRAY, FT_ANY };
+struct field {
+	const char	*name;
+	int		 type;
+};
+/* Refuses unknown fields and wrong types; NULL body counts as {}. */
+int	 api_check_fields(json_t *body, const struct field *, size_t,
+	    struct fail *);
+/* Optional text field: NULL when absent or null. */
+const char *api_text(json_t *body, const char *name);
+int	 api_has(json_t *body, const char *name);
+/* Parses an id path parameter or fails with 404. */
+int	 api_param_id(struct api_req *, int idx, const char *what, int64_t *);
+
+/* resource.c: venues, course types, instructors and participants */
+int	 resource_list(struct api_req *);
+int	 resource_create(struct api_req *);
+int	 resource_show(struct api_req *);
+int	 resource_edit(struct api_req *);
+int	 resource_remove(struct api_req *);
+/* Creates a participant from a body object inside the caller's transaction. */
+int	 resource_participant_create(struct store *, json_t *body,
+	    int64_t *id, struct fail *);
+/* Looks up a venue/course/instructor id by slug; 404 names the field. */
+int	 resource_id(struct store *, const char *table, const char *slug,
+	    const char *field, int64_t *, struct fail *);
+
+/* session.c */
+int	 session_list(struct api_req *);
+int	 session_create(struct api_req *);
+int	 session_show(struct api_req *);
+int	 session_edit(struct api_req *);
+int	 session_move(struct api_req *);
+int	 session_cancel(struct api_req *);
+json_t	*session_json(struct store *, int64_t id);
+
+/* registration.c */
+int	 registration_list(struct api_req *);
+int	 registration_create(struct api_req *);
+int	 registration_cancel(struct api_req *);
+int	 registration_waitlist(struct api_req *);
+int	 registration_attendance(struct api_req *);
+/* Fills free seats from the waitlist, in order, while the head fits. */
+int	 registration_promote(struct store *, int64_t session_id,
+	    json_t *promoted, struct fail *);
+/* Cancels every live registration of a participant in sessions not yet
+ * started (used when a participant is removed). */
+int	 registration_cancel_participant(struct store *, int64_t participant_id,
+	    struct fail *);
+json_t	*registration_json(struct store *, int64_t id);
+int	 registration_settings_show(struct api_req *);
+int	 registration_settings_edit(struct api_req *);
+
+/* outbox.c */
+enum outbox_kind { OUTBOX_CONFIRMATION, OUTBOX_WAITLISTED, OUTBOX_PROMOTED,
+    OUTBOX_DEMOTED, OUTBOX_MOVED, OUTBOX_CANCELLED };
+/*
+ * Records the notice of kind for one registration, one row per channel the
+ * person consented to (or one "call" row), inside the caller's transaction.
+ * detail (may be NULL) is stored as JSON.
+ */
+int	 outbox_notify(struct store *, int kind, int64_t registration_id,
+	    json_t *detail, struct fail *);
+/* Notices for every live registration of a session (moved, cancelled). */
+int	 outbox_notify_session(struct store *, int kind, int64_t session_id,
+	    json_t *detail, struct fail *);
+int	 outbox_list(struct api_req *);
+
+/* stats.c */
+int	 stats_show(struct api_req *);
+int	 stats_status(struct api_req *);
+/* Anonymises participants whose last session ended more than days ago. */
+int	 stats_retention_sweep(struct store *, int days, struct fail *);
+
+/* http.c */
+struct http;
+struct http *http_start(struct event_base *, struct store *,
+	    const struct config *, char **cause);
+/* Stops accepting; returns when no request is in flight or after a limit. */
+void	 http_drain(struct http *, void (*done)(void *), void *arg);
+void	 http_free(struct http *);
+/* Checks that no live kursusd answers on path; unlinks a stale socket. */
+int	 http_socket_probe(const char *path, char **cause);
+
+#endif
