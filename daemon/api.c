@@ -1,1 +1,341 @@
+/*
+ * The admin API: one route table (method, pattern, handler, argument),
+ * request parsing (path, query, JSON body) and the transaction around every
+ * write. Handlers fill req->out or req->fail; a write is committed before
+ * its answer exists, and a refused write is rolled back whole.
+ */
 #include "config.h"
+
+#include <sys/queue.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "kursusd.h"
+
+struct route {
+	int		  methods;
+	const char	 *pattern;	/* segments after /v1, '*' matches one */
+	int		(*fn)(struct api_req *);
+	const char	 *arg;		/* resource name for shared handlers */
+};
+
+static const struct route routes[] = {
+	{ API_GET, "status", stats_status, NULL },
+	{ API_GET, "stats", stats_show, NULL },
+	{ API_GET, "settings", registration_settings_show, NULL },
+	{ API_PATCH, "settings", registration_settings_edit, NULL },
+	{ API_GET, "outbox", outbox_list, NULL },
+
+	{ API_GET, "venues", resource_list, "venues" },
+	{ API_POST, "venues", resource_create, "venues" },
+	{ API_GET, "venues/*", resource_show, "venues" },
+	{ API_PATCH, "venues/*", resource_edit, "venues" },
+	{ API_DELETE, "venues/*", resource_remove, "venues" },
+	{ API_GET, "courses", resource_list, "courses" },
+	{ API_POST, "courses", resource_create, "courses" },
+	{ API_GET, "courses/*", resource_show, "courses" },
+	{ API_PATCH, "courses/*", resource_edit, "courses" },
+	{ API_DELETE, "courses/*", resource_remove, "courses" },
+	{ API_GET, "instructors", resource_list, "instructors" },
+	{ API_POST, "instructors", resource_create, "instructors" },
+	{ API_GET, "instructors/*", resource_show, "instructors" },
+	{ API_PATCH, "instructors/*", resource_edit, "instructors" },
+	{ API_DELETE, "instructors/*", resource_remove, "instructors" },
+	{ API_GET, "participants", resource_list, "participants" },
+	{ API_POST, "participants", resource_create, "participants" },
+	{ API_GET, "participants/*", resource_show, "participants" },
+	{ API_PATCH, "participants/*", resource_edit, "participants" },
+	{ API_DELETE, "participants/*", resource_remove, "participants" },
+
+	{ API_GET, "sessions", session_list, NULL },
+	{ API_POST, "sessions", session_create, NULL },
+	{ API_GET, "sessions/*", session_show, NULL },
+	{ API_PATCH, "sessions/*", session_edit, NULL },
+	{ API_POST, "sessions/*/move", session_move, NULL },
+	{ API_POST, "sessions/*/cancel", session_cancel, NULL },
+	{ API_GET, "sessions/*/registrations", registration_list, NULL },
+	{ API_POST, "sessions/*/registrations", registration_create, NULL },
+	{ API_DELETE, "sessions/*/registrations/*", registration_cancel, NULL },
+	{ API_GET, "sessions/*/waitlist", registration_waitlist, NULL },
+	{ API_POST, "sessions/*/attendance", registration_attendance, NULL },
+};
+#define NROUTES	(sizeof routes / sizeof routes[0])
+#define MAXSEG	8
+
+static const char *
+api_method_name(int m)
+{
+	switch (m) {
+	case API_GET:		return ("GET");
+	case API_HEAD:		return ("HEAD");
+	case API_POST:		return ("POST");
+	case API_PATCH:		return ("PATCH");
+	case API_PUT:		return ("PUT");
+	case API_DELETE:	return ("DELETE");
+	}
+	return ("?");
+}
+
+/* Matches pattern against segs; captures '*' segments into param. */
+static int
+api_match(const char *pattern, char **segs, size_t nsegs, const char **param)
+{
+	char		 buf[128], *p, *save = NULL;
+	size_t		 i = 0, np = 0;
+
+	snprintf(buf, sizeof buf, "%s", pattern);
+	for (p = strtok_r(buf, "/", &save); p != NULL;
+	    p = strtok_r(NULL, "/", &save), i++) {
+		if (i >= nsegs)
+			return (0);
+		if (strcmp(p, "*") == 0) {
+			if (np < 3)
+				param[np++] = segs[i];
+		} else if (strcmp(p, segs[i]) != 0)
+			return (0);
+	}
+	return (i == nsegs);
+}
+
+static json_t *
+api_error_json(const struct fail *f)
+{
+	return (json_pack("{s:s, s:s?}", "error", f->msg, "field",
+	    f->field[0] != '\0' ? f->field : NULL));
+}
+
+/* Query string into an object of strings; repeated keys keep the last. */
+static json_t *
+api_query(const char *query)
+{
+	struct evkeyvalq	 q;
+	struct evkeyval		*kv;
+	json_t			*o = json_object();
+
+	if (query == NULL || *query == '\0')
+		return (o);
+	q.tqh_first = NULL;
+	q.tqh_last = &q.tqh_first;
+	if (evhttp_parse_query_str(query, &q) == 0) {
+		for (kv = q.tqh_first; kv != NULL; kv = kv->next.tqe_next)
+			json_object_set_new(o, kv->key, json_string(kv->value));
+	}
+	evhttp_clear_headers(&q);
+	return (o);
+}
+
+static int
+api_parse_body(struct api_req *req, const char *body, size_t len)
+{
+	json_error_t	 err;
+
+	if (body == NULL || len == 0)
+		return (0);
+	if (len > KURSUS_API_MAX_BODY)
+		return (fail_set(&req->fail, 413, NULL, "request body of %zu "
+		    "bytes is larger than the limit of %d bytes", len,
+		    KURSUS_API_MAX_BODY));
+	req->body = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+	if (req->body == NULL)
+		return (fail_set(&req->fail, 400, NULL, "malformed JSON at "
+		    "line %d, column %d: %s", err.line, err.column, err.text));
+	if (!json_is_object(req->body))
+		return (fail_set(&req->fail, 400, NULL, "the request body must "
+		    "be a JSON object"));
+	return (0);
+}
+
+int
+api_dispatch(struct store *st, int method, const char *uri, const char *body,
+    size_t bodylen, uid_t peer_uid, const char *peer, char **out)
+{
+	struct api_req		 req;
+	struct evhttp_uri	*u = NULL;
+	const struct route	*r, *hit = NULL;
+	char			*path = NULL, *segs[MAXSEG], *p, *save = NULL;
+	size_t			 nsegs = 0, i;
+	int			 path_known = 0, write, rc;
+	json_t			*answer;
+
+	memset(&req, 0, sizeof req);
+	req.store = st;
+	req.method = method;
+	req.status = 200;
+	req.peer_uid = peer_uid;
+	req.peer = peer;
+
+	if ((u = evhttp_uri_parse_with_flags(uri, 0)) == NULL ||
+	    evhttp_uri_get_path(u) == NULL) {
+		fail_set(&req.fail, 400, NULL, "malformed request URI");
+		goto done;
+	}
+	path = evhttp_uridecode(evhttp_uri_get_path(u), 0, NULL);
+	req.query = api_query(evhttp_uri_get_query(u));
+
+	for (p = strtok_r(path, "/", &save); p != NULL && nsegs < MAXSEG;
+	    p = strtok_r(NULL, "/", &save))
+		segs[nsegs++] = p;
+	if (nsegs == 0 || p != NULL) {
+		fail_set(&req.fail, 404, NULL, "no such route: %s", uri);
+		goto done;
+	}
+	if (segs[0][0] == 'v' && strcmp(segs[0], "v1") != 0 &&
+	    strspn(segs[0] + 1, "0123456789") == strlen(segs[0] + 1) &&
+	    segs[0][1] != '\0') {
+		fail_set(&req.fail, 400, NULL, "API version %s is not "
+		    "supported; this kursusd speaks version %d", segs[0] + 1,
+		    KURSUS_API_VERSION);
+		goto done;
+	}
+	if (strcmp(segs[0], "v1") != 0) {
+		fail_set(&req.fail, 404, NULL, "no such route: %s (the API "
+		    "lives under %s/)", evhttp_uri_get_path(u),
+		    KURSUS_API_PREFIX);
+		goto done;
+	}
+	for (i = 0; i < NROUTES; i++) {
+		r = &routes[i];
+		memset(req.param, 0, sizeof req.param);
+		if (!api_match(r->pattern, segs + 1, nsegs - 1, req.param))
+			continue;
+		path_known = 1;
+		if (r->methods & method) {
+			hit = r;
+			break;
+		}
+	}
+	if (hit == NULL) {
+		if (path_known)
+			fail_set(&req.fail, 405, NULL, "%s is not allowed on %s",
+			    api_method_name(method), evhttp_uri_get_path(u));
+		else
+			fail_set(&req.fail, 404, NULL, "no such route: %s %s",
+			    api_method_name(method), evhttp_uri_get_path(u));
+		goto done;
+	}
+	if (api_parse_body(&req, body, bodylen) != 0)
+		goto done;
+	req.arg = hit->arg;
+
+	write = (method != API_GET && method != API_HEAD);
+	if (write && store_begin(st) != 0) {
+		store_fail(st, &req.fail);
+		goto done;
+	}
+	rc = hit->fn(&req);
+	if (write) {
+		if (rc == 0 && store_commit(st, &req.fail) == 0) {
+			log_info("%s %s by %s: %d", api_method_name(method),
+			    evhttp_uri_get_path(u), peer != NULL ? peer : "?",
+			    req.status);
+		} else {
+			store_rollback(st);
+			if (rc == 0) {
+				json_decref(req.out);
+				req.out = NULL;
+			}
+			rc = -1;
+		}
+	}
+	if (rc != 0 && req.fail.status == 0)
+		fail_set(&req.fail, 500, NULL, "internal error");
+
+done:
+	if (req.fail.status != 0) {
+		json_decref(req.out);
+		answer = api_error_json(&req.fail);
+		req.status = req.fail.status;
+		if (req.status >= 500)
+			log_warnx("%s %s: %d %s", api_method_name(method), uri,
+			    req.status, req.fail.msg);
+	} else
+		answer = req.out != NULL ? req.out : json_object();
+	*out = json_dumps(answer, JSON_COMPACT);
+	json_decref(answer);
+	json_decref(req.body);
+	json_decref(req.query);
+	free(path);
+	if (u != NULL)
+		evhttp_uri_free(u);
+	return (req.status);
+}
+
+static const char *
+api_type_name(int type)
+{
+	switch (type) {
+	case FT_TEXT:	return ("a string");
+	case FT_INT:	return ("an integer");
+	case FT_BOOL:	return ("true or false");
+	case FT_REAL:	return ("a number");
+	case FT_ARRAY:	return ("an array");
+	}
+	return ("a value");
+}
+
+int
+api_check_fields(json_t *body, const struct field *fields, size_t n,
+    struct fail *f)
+{
+	const char	*key;
+	json_t		*v;
+	size_t		 i;
+	int		 ok;
+
+	if (body == NULL)
+		return (0);
+	json_object_foreach(body, key, v) {
+		for (i = 0; i < n; i++) {
+			if (strcmp(fields[i].name, key) == 0)
+				break;
+		}
+		if (i == n)
+			return (fail_set(f, 400, key, "unknown field \"%s\"",
+			    key));
+		if (json_is_null(v))
+			continue;
+		switch (fields[i].type) {
+		case FT_TEXT:	ok = json_is_string(v); break;
+		case FT_INT:	ok = json_is_integer(v); break;
+		case FT_BOOL:	ok = json_is_boolean(v); break;
+		case FT_REAL:	ok = json_is_number(v); break;
+		case FT_ARRAY:	ok = json_is_array(v); break;
+		default:	ok = 1; break;
+		}
+		if (!ok)
+			return (fail_set(f, 400, key, "field \"%s\" must be %s",
+			    key, api_type_name(fields[i].type)));
+	}
+	return (0);
+}
+
+const char *
+api_text(json_t *body, const char *name)
+{
+	return (json_string_value(json_object_get(body, name)));
+}
+
+int
+api_has(json_t *body, const char *name)
+{
+	return (json_object_get(body, name) != NULL);
+}
+
+int
+api_param_id(struct api_req *req, int idx, const char *what, int64_t *id)
+{
+	const char	*s = req->param[idx];
+	char		*end;
+	long long	 v;
+
+	v = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v <= 0)
+		return (fail_set(&req->fail, 404, what, "no %s with id \"%s\"",
+		    what, s));
+	*id = v;
+	return (0);
+}

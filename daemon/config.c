@@ -1,1 +1,303 @@
+/*
+ * Configuration: one table of keys (section, name, type, bounds, default,
+ * help) drives parsing of the INI file (inih), the -o overrides, defaults
+ * and the key list printed by --help.
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "calendars.h"
+#include "kursusd.h"
+
+enum config_type { CT_STRING, CT_INT, CT_MODE, CT_LOGLEVEL, CT_SYNC, CT_ZONE };
+
+struct config_key {
+	const char	*section;
+	const char	*name;
+	int		 type;
+	size_t		 off;
+	const char	*dflt;
+	long		 min, max;
+	const char	*help;
+};
+
+#define OFF(f)	offsetof(struct config, f)
+static const struct config_key config_keys[] = {
+	{ "daemon", "database", CT_STRING, OFF(database), KURSUS_DB_PATH, 0, 0,
+	  "SQLite database file" },
+	{ "daemon", "pidfile", CT_STRING, OFF(pidfile),
+	  RUNSTATEDIR "/kursusd/kursusd.pid", 0, 0,
+	  "pid file; empty for none" },
+	{ "daemon", "timezone", CT_ZONE, OFF(timezone), "Europe/Copenhagen",
+	  0, 0, "default time zone of venues and of times without a venue" },
+	{ "daemon", "log_level", CT_LOGLEVEL, OFF(log_level), "info", 0, 0,
+	  "warn, info or debug" },
+	{ "daemon", "retention_days", CT_INT, OFF(retention_days), "730", 0,
+	  36500, "anonymise participants this many days after their last "
+	  "session; 0 never" },
+	{ "daemon", "go_no_go_hours", CT_INT, OFF(go_no_go_hours), "48", 0,
+	  24 * 60, "flag sessions below their minimum this close to start" },
+	{ "daemon", "synchronous", CT_SYNC, OFF(synchronous), "full", 0, 0,
+	  "full (a registration survives power loss) or normal" },
+	{ "admin", "socket", CT_STRING, OFF(admin_socket), KURSUS_SOCKET_PATH,
+	  0, 0, "admin API unix socket" },
+	{ "admin", "socket_mode", CT_MODE, OFF(admin_socket_mode), "0660", 0,
+	  0777, "permissions of the admin socket" },
+	{ "admin", "socket_group", CT_STRING, OFF(admin_socket_group), "", 0,
+	  0, "group of the admin socket; empty keeps the daemon's" },
+	{ "admin", "listen", CT_STRING, OFF(admin_listen), "", 0, 0,
+	  "host:port for the admin API over TCP with a token; empty for none" },
+	{ "admin", "token_file", CT_STRING, OFF(admin_token_file),
+	  KURSUS_TOKEN_PATH, 0, 0,
+	  "bearer token for TCP admin; created 0600 if missing" },
+	{ "admin", "allow", CT_STRING, OFF(admin_allow), "127.0.0.1/8,::1", 0,
+	  0, "addresses (CIDR, comma-separated) allowed on TCP admin" },
+	{ "admin", "max_failures", CT_INT, OFF(admin_max_failures), "5", 1,
+	  1000, "failed token attempts per address per minute before 429" },
+	{ "public", "listen", CT_STRING, OFF(public_listen), "127.0.0.1:8080",
+	  0, 0, "host:port of the public listener (feeds only)" },
+	{ "public", "url", CT_STRING, OFF(public_url), "http://localhost:8080",
+	  0, 0, "public base URL used in links" },
+};
+#define NKEYS	(sizeof config_keys / sizeof config_keys[0])
+
+struct config_parse {
+	struct config	*conf;
+	char		*cause;		/* first error, without position */
+};
+
+static const struct config_key *
+config_find(const char *section, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (strcmp(config_keys[i].section, section) == 0 &&
+		    strcmp(config_keys[i].name, name) == 0)
+			return (&config_keys[i]);
+	}
+	return (NULL);
+}
+
+static int
+config_set(struct config *conf, const struct config_key *k,
+    const char *value, char **cause)
+{
+	char	**sp = (char **)((char *)conf + k->off);
+	int	 *ip = (int *)((char *)conf + k->off);
+	char	 *end;
+	long	  l;
+	int	  base = 10;
+
+	switch (k->type) {
+	case CT_ZONE:
+		if (!zone_valid(value)) {
+			xasprintf(cause, "%s.%s: unknown time zone \"%s\"",
+			    k->section, k->name, value);
+			return (-1);
+		}
+		/* FALLTHROUGH */
+	case CT_STRING:
+		free(*sp);
+		*sp = xstrdup(value);
+		return (0);
+	case CT_MODE:
+		base = 8;
+		/* FALLTHROUGH */
+	case CT_INT:
+		errno = 0;
+		l = strtol(value, &end, base);
+		if (*value == '\0' || *end != '\0' || errno != 0 ||
+		    l < k->min || l > k->max) {
+			if (base == 8)
+				xasprintf(cause, "%s.%s: \"%s\" is not an octal "
+				    "mode between 0 and 0%lo", k->section, k->name,
+				    value, (unsigned long)k->max);
+			else
+				xasprintf(cause, "%s.%s: \"%s\" is not a number "
+				    "between %ld and %ld", k->section, k->name,
+				    value, k->min, k->max);
+			return (-1);
+		}
+		*ip = (int)l;
+		return (0);
+	case CT_LOGLEVEL:
+		if ((*ip = log_level_parse(value)) < 0) {
+			xasprintf(cause, "%s.%s: \"%s\" is not warn, info or "
+			    "debug", k->section, k->name, value);
+			return (-1);
+		}
+		return (0);
+	case CT_SYNC:
+		if (strcmp(value, "full") == 0)
+			*ip = CONFIG_SYNC_FULL;
+		else if (strcmp(value, "normal") == 0)
+			*ip = CONFIG_SYNC_NORMAL;
+		else {
+			xasprintf(cause, "%s.%s: \"%s\" is not full or normal",
+			    k->section, k->name, value);
+			return (-1);
+		}
+		return (0);
+	}
+	fatalx("config_set: type %d", k->type);
+}
+
+/* inih handler: returning 0 makes ini_parse report this line. */
+static int
+config_ini_handler(void *arg, const char *section, const char *name,
+    const char *value)
+{
+	struct config_parse	*p = arg;
+	const struct config_key	*k;
+	char			*cause = NULL;
+
+	if (p->cause != NULL)
+		return (1);
+	if ((k = config_find(section, name)) == NULL) {
+		if (*section == '\0')
+			xasprintf(&p->cause, "key \"%s\" outside a section",
+			    name);
+		else
+			xasprintf(&p->cause, "unknown key \"%s\" in [%s]", name,
+			    section);
+		return (0);
+	}
+	if (config_set(p->conf, k, value, &cause) != 0) {
+		p->cause = cause;
+		return (0);
+	}
+	return (1);
+}
+
+static int
+config_check(struct config *conf, char **cause)
+{
+	if (*conf->database == '\0') {
+		xasprintf(cause, "daemon.database must not be empty");
+		return (-1);
+	}
+	if (*conf->admin_socket == '\0') {
+		xasprintf(cause, "admin.socket must not be empty");
+		return (-1);
+	}
+	if (strlen(conf->admin_socket) >= 100) {
+		xasprintf(cause, "admin.socket: path \"%s\" is too long for a "
+		    "unix socket (at most 99 bytes)", conf->admin_socket);
+		return (-1);
+	}
+	if (*conf->admin_listen != '\0' && *conf->admin_token_file == '\0') {
+		xasprintf(cause, "admin.listen needs admin.token_file");
+		return (-1);
+	}
+	return (0);
+}
+
+int
+config_load(const char *file, char *const *overrides, size_t noverrides,
+    struct config **out, char **cause)
+{
+	struct config_parse	 p;
+	struct config		*conf;
+	const struct config_key	*k;
+	char			*copy, *dot, *eq, *err = NULL;
+	size_t			 i;
+	int			 line;
+
+	conf = xcalloc(1, sizeof *conf);
+	for (i = 0; i < NKEYS; i++) {
+		if (config_set(conf, &config_keys[i], config_keys[i].dflt,
+		    &err) != 0)
+			fatalx("config default: %s", err);
+	}
+	if (file != NULL) {
+		conf->file = xstrdup(file);
+		p.conf = conf;
+		p.cause = NULL;
+		line = ini_parse(file, config_ini_handler, &p);
+		if (line == -1) {
+			xasprintf(cause, "%s: %s", file, strerror(errno));
+			goto fail;
+		}
+		if (line == -2) {
+			xasprintf(cause, "%s: out of memory", file);
+			goto fail;
+		}
+		if (line != 0) {
+			xasprintf(cause, "%s:%d: %s", file, line,
+			    p.cause != NULL ? p.cause : "syntax error");
+			free(p.cause);
+			goto fail;
+		}
+	}
+	for (i = 0; i < noverrides; i++) {
+		copy = xstrdup(overrides[i]);
+		if ((eq = strchr(copy, '=')) == NULL ||
+		    (dot = strchr(copy, '.')) == NULL || dot > eq) {
+			xasprintf(cause, "-o %s: expected section.key=value",
+			    overrides[i]);
+			free(copy);
+			goto fail;
+		}
+		*dot = *eq = '\0';
+		if ((k = config_find(copy, dot + 1)) == NULL) {
+			xasprintf(cause, "-o %s: unknown key \"%s.%s\"",
+			    overrides[i], copy, dot + 1);
+			free(copy);
+			goto fail;
+		}
+		if (config_set(conf, k, eq + 1, &err) != 0) {
+			xasprintf(cause, "-o: %s", err);
+			free(err);
+			free(copy);
+			goto fail;
+		}
+		free(copy);
+	}
+	if (config_check(conf, cause) != 0)
+		goto fail;
+	*out = conf;
+	return (0);
+
+fail:
+	config_free(conf);
+	return (-1);
+}
+
+void
+config_free(struct config *conf)
+{
+	size_t	 i;
+
+	if (conf == NULL)
+		return;
+	for (i = 0; i < NKEYS; i++) {
+		if (config_keys[i].type == CT_STRING ||
+		    config_keys[i].type == CT_ZONE)
+			free(*(char **)((char *)conf + config_keys[i].off));
+	}
+	free(conf->file);
+	free(conf);
+}
+
+void
+config_print_keys(FILE *f)
+{
+	size_t	 i;
+	char	*name;
+
+	for (i = 0; i < NKEYS; i++) {
+		name = xprintf("%s.%s", config_keys[i].section,
+		    config_keys[i].name);
+		fprintf(f, "  %-22s %s (default \"%s\")\n", name,
+		    config_keys[i].help, config_keys[i].dflt);
+		free(name);
+	}
+}

@@ -1,1 +1,515 @@
 #include "config.h"
+
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kursusd.h"
+
+/* Quoted values in a cause are cut to this many bytes. */
+#define CONTACT_QUOTE_MAX	64
+
+/* E.164: at most 15 digits with the country code; we ask for at least 8. */
+#define PHONE_DIGITS_MIN	8
+#define PHONE_DIGITS_MAX	15
+/* Danish numbers are eight digits after +45. */
+#define PHONE_DK_DIGITS		8
+
+#define EMAIL_MAX		254
+#define EMAIL_LOCAL_MAX		64
+#define EMAIL_LABEL_MAX		63
+
+#define CPR_CAUSE	"looks like a CPR number; kursusd never stores CPR " \
+	"numbers"
+
+static void	 contact_quote(const char *, char *, size_t);
+static char	*contact_trim(const char *);
+static int	 contact_cpr_date(const char *);
+static int	 contact_utf8_valid(const char *);
+static int	 contact_email_local_char(u_char);
+
+/*
+ * Copies a value for a cause: control bytes become '?' (causes end up in
+ * logs and JSON), and a long value is cut at a character boundary.
+ */
+static void
+contact_quote(const char *s, char *buf, size_t len)
+{
+	size_t	 i, max = len - 4;
+
+	for (i = 0; s[i] != '\0' && i < max; i++)
+		buf[i] = iscntrl((u_char)s[i]) ? '?' : s[i];
+	if (s[i] != '\0') {
+		while (i > 0 && ((u_char)s[i] & 0xc0) == 0x80)
+			i--;
+		memcpy(buf + i, "...", 4);
+	} else
+		buf[i] = '\0';
+}
+
+/* A copy of s without surrounding whitespace. */
+static char *
+contact_trim(const char *s)
+{
+	char	*copy, *end;
+
+	while (isspace((u_char)*s))
+		s++;
+	copy = xstrdup(s);
+	end = copy + strlen(copy);
+	while (end > copy && isspace((u_char)end[-1]))
+		*--end = '\0';
+	return (copy);
+}
+
+/*
+ * 1 when the six digits at s make a date DDMMYY. The year's century lives
+ * in the serial part, so 29 February is allowed whenever YY is a multiple
+ * of four (2000 was a leap year, 1900 was not; either may be meant).
+ */
+static int
+contact_cpr_date(const char *s)
+{
+	static const int	 mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31,
+	    30, 31, 30, 31 };
+	int			 i, dd, mm, yy;
+
+	for (i = 0; i < 6; i++) {
+		if (!isdigit((u_char)s[i]))
+			return (0);
+	}
+	dd = (s[0] - '0') * 10 + (s[1] - '0');
+	mm = (s[2] - '0') * 10 + (s[3] - '0');
+	yy = (s[4] - '0') * 10 + (s[5] - '0');
+	if (mm < 1 || mm > 12 || dd < 1 || dd > mdays[mm - 1])
+		return (0);
+	if (mm == 2 && dd == 29 && yy % 4 != 0)
+		return (0);
+	return (1);
+}
+
+int
+contact_looks_like_cpr(const char *text)
+{
+	const char	*p, *q;
+	size_t		 i;
+
+	if (text == NULL)
+		return (0);
+	for (p = text; *p != '\0'; p++) {
+		/* Start only at the first digit of a run of digits. */
+		if (!isdigit((u_char)*p) || (p > text && isdigit((u_char)p[-1])))
+			continue;
+		if (!contact_cpr_date(p))
+			continue;
+		q = p + 6;
+		if (*q == '-')
+			q++;
+		for (i = 0; i < 4; i++) {
+			if (!isdigit((u_char)q[i]))
+				break;
+		}
+		/* Exactly four serial digits: not part of a longer number. */
+		if (i == 4 && !isdigit((u_char)q[4]))
+			return (1);
+	}
+	return (0);
+}
+
+int
+contact_phone_normalise(const char *in, char **out, char **cause)
+{
+	char		*value, digits[PHONE_DIGITS_MAX + 8];
+	char		 quoted[CONTACT_QUOTE_MAX + 4];
+	const char	*p, *national;
+	size_t		 nd = 0, ncc;
+	int		 plus = 0, international;
+
+	*out = NULL;
+	value = contact_trim(in == NULL ? "" : in);
+	contact_quote(value, quoted, sizeof quoted);
+	if (*value == '\0') {
+		if (cause != NULL)
+			*cause = xstrdup("phone number is empty");
+		goto fail;
+	}
+
+	for (p = value; *p != '\0'; p++) {
+		if (isdigit((u_char)*p)) {
+			/* Too long either way; stop before overflowing. */
+			if (nd == sizeof digits - 1)
+				break;
+			digits[nd++] = *p;
+			continue;
+		}
+		if (*p == '+') {
+			if (nd != 0 || plus) {
+				if (cause != NULL)
+					xasprintf(cause, "phone \"%s\": '+' "
+					    "may only start the number", quoted);
+				goto fail;
+			}
+			plus = 1;
+			continue;
+		}
+		/*
+		 * "+45 (0)12 34 56 78" and "+46 (0)70 ..." mark the trunk
+		 * prefix dialled only at home; dropping just the parentheses
+		 * would keep a 0 that must not be there.
+		 */
+		if (strncmp(p, "(0)", 3) == 0 && nd > 0 &&
+		    (plus || (nd >= 2 && digits[0] == '0' && digits[1] == '0'))) {
+			p += 2;
+			continue;
+		}
+		if (*p == ' ' || *p == '\t' || *p == '-' || *p == '.' ||
+		    *p == '(' || *p == ')')
+			continue;
+		if (cause != NULL) {
+			if (isalpha((u_char)*p))
+				xasprintf(cause, "phone \"%s\": letters are not "
+				    "allowed; use digits, spaces and + - . ( )",
+				    quoted);
+			else
+				xasprintf(cause, "phone \"%s\": unexpected "
+				    "character; use digits, spaces and + - . ( )",
+				    quoted);
+		}
+		goto fail;
+	}
+	digits[nd] = '\0';
+	if (nd == 0) {
+		if (cause != NULL)
+			xasprintf(cause, "phone \"%s\": no digits", quoted);
+		goto fail;
+	}
+
+	/*
+	 * Ten digits that open with a date are a CPR number typed into the
+	 * wrong field. Say so without echoing it: causes are logged.
+	 */
+	if (!plus && nd == 10 && contact_cpr_date(digits)) {
+		if (cause != NULL)
+			*cause = xstrdup("phone number " CPR_CAUSE);
+		goto fail;
+	}
+	if (contact_looks_like_cpr(value)) {
+		if (cause != NULL)
+			*cause = xstrdup("phone number " CPR_CAUSE);
+		goto fail;
+	}
+
+	/* "+CC..." or the "00CC..." international prefix. */
+	international = plus;
+	national = digits;
+	if (!plus && nd >= 2 && digits[0] == '0' && digits[1] == '0') {
+		international = 1;
+		national = digits + 2;
+	}
+
+	if (international) {
+		ncc = strlen(national);
+		if (ncc == 0) {
+			if (cause != NULL)
+				xasprintf(cause, "phone \"%s\": no number after "
+				    "the international prefix", quoted);
+			goto fail;
+		}
+		if (strncmp(national, "45", 2) == 0) {
+			national += 2;
+			if (strlen(national) != PHONE_DK_DIGITS) {
+				if (cause != NULL)
+					xasprintf(cause, "phone \"%s\": a Danish "
+					    "number has %d digits after +45",
+					    quoted, PHONE_DK_DIGITS);
+				goto fail;
+			}
+			goto danish;
+		}
+		if (national[0] == '0') {
+			if (cause != NULL)
+				xasprintf(cause, "phone \"%s\": a country code "
+				    "cannot start with 0", quoted);
+			goto fail;
+		}
+		if (ncc < PHONE_DIGITS_MIN) {
+			if (cause != NULL)
+				xasprintf(cause, "phone \"%s\": too short for "
+				    "an international number (%d to %d digits "
+				    "with the country code)", quoted,
+				    PHONE_DIGITS_MIN, PHONE_DIGITS_MAX);
+			goto fail;
+		}
+		if (ncc > PHONE_DIGITS_MAX) {
+			if (cause != NULL)
+				xasprintf(cause, "phone \"%s\": too long for "
+				    "an international number (%d to %d digits "
+				    "with the country code)", quoted,
+				    PHONE_DIGITS_MIN, PHONE_DIGITS_MAX);
+			goto fail;
+		}
+		xasprintf(out, "+%s", national);
+		free(value);
+		return (0);
+	}
+
+	if (nd < PHONE_DK_DIGITS) {
+		if (cause != NULL)
+			xasprintf(cause, "phone \"%s\": too short for a Danish "
+			    "number (%d digits)", quoted, PHONE_DK_DIGITS);
+		goto fail;
+	}
+	if (nd > PHONE_DK_DIGITS) {
+		if (cause != NULL)
+			xasprintf(cause, "phone \"%s\": too long for a Danish "
+			    "number (%d digits); write a foreign number with + "
+			    "and its country code", quoted, PHONE_DK_DIGITS);
+		goto fail;
+	}
+
+danish:
+	/*
+	 * No Danish subscriber number starts with 0 (a few short service
+	 * numbers start with 1 but are not eight digits long).
+	 */
+	if (national[0] == '0') {
+		if (cause != NULL)
+			xasprintf(cause, "phone \"%s\": a Danish number does "
+			    "not start with 0", quoted);
+		goto fail;
+	}
+	xasprintf(out, "+45%s", national);
+	free(value);
+	return (0);
+
+fail:
+	free(value);
+	return (-1);
+}
+
+/* 1 when s is well-formed UTF-8 (no overlong forms, no surrogates). */
+static int
+contact_utf8_valid(const char *s)
+{
+	const u_char	*p = (const u_char *)s;
+	u_int		 cp;
+	int		 more, i;
+
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf) {
+			more = 1;
+			cp = *p & 0x1f;
+		} else if (*p >= 0xe0 && *p <= 0xef) {
+			more = 2;
+			cp = *p & 0x0f;
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
+			more = 3;
+			cp = *p & 0x07;
+		} else
+			return (0);
+		for (i = 1; i <= more; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return (0);
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if ((more == 2 && (cp < 0x800 || (cp >= 0xd800 &&
+		    cp <= 0xdfff))) || (more == 3 && (cp < 0x10000 ||
+		    cp > 0x10ffff)))
+			return (0);
+		p += more + 1;
+	}
+	return (1);
+}
+
+/*
+ * RFC 5322 atext plus dots, and UTF-8 (RFC 6531) so "jørgen@" passes.
+ * Quoted local parts are legal but never seen in practice; refusing them
+ * keeps the check short.
+ */
+static int
+contact_email_local_char(u_char c)
+{
+	if (c >= 0x80 || isalnum(c))
+		return (1);
+	return (strchr("!#$%&'*+/=?^_`{|}~.-", c) != NULL && c != '\0');
+}
+
+int
+contact_email_check(const char *in, char **out, char **cause)
+{
+	char		*value, *at, *domain, *label, *dot;
+	char		 quoted[CONTACT_QUOTE_MAX + 4];
+	u_char		*u;
+	const char	*p;
+	size_t		 len, llen;
+	int		 alldigits;
+
+	*out = NULL;
+	value = contact_trim(in == NULL ? "" : in);
+	contact_quote(value, quoted, sizeof quoted);
+
+	if (*value == '\0') {
+		if (cause != NULL)
+			*cause = xstrdup("e-mail address is empty");
+		goto fail;
+	}
+	if (!contact_utf8_valid(value)) {
+		if (cause != NULL)
+			*cause = xstrdup("e-mail address is not valid UTF-8");
+		goto fail;
+	}
+	if ((len = strlen(value)) > EMAIL_MAX) {
+		if (cause != NULL)
+			xasprintf(cause, "e-mail \"%s\": longer than %d "
+			    "characters", quoted, EMAIL_MAX);
+		goto fail;
+	}
+	for (p = value; *p != '\0'; p++) {
+		if (isspace((u_char)*p)) {
+			if (cause != NULL)
+				xasprintf(cause, "e-mail \"%s\": contains a "
+				    "space", quoted);
+			goto fail;
+		}
+		if (iscntrl((u_char)*p)) {
+			if (cause != NULL)
+				xasprintf(cause, "e-mail \"%s\": contains a "
+				    "control character", quoted);
+			goto fail;
+		}
+	}
+	if ((at = strchr(value, '@')) == NULL) {
+		if (cause != NULL)
+			xasprintf(cause, "e-mail \"%s\": no @", quoted);
+		goto fail;
+	}
+	if (strchr(at + 1, '@') != NULL) {
+		if (cause != NULL)
+			xasprintf(cause, "e-mail \"%s\": more than one @",
+			    quoted);
+		goto fail;
+	}
+
+	/* The part before the @. */
+	llen = at - value;
+	if (llen == 0) {
+		if (cause != NULL)
+			xasprintf(cause, "e-mail \"%s\": nothing before the @",
+			    quoted);
+		goto fail;
+	}
+	if (llen > EMAIL_LOCAL_MAX) {
+		if (cause != NULL)
+			xasprintf(cause, "e-mail \"%s\": more than %d "
+			    "characters before the @", quoted, EMAIL_LOCAL_MAX);
+		goto fail;
+	}
+	for (p = value; p < at; p++) {
+		if (!contact_email_local_char((u_char)*p)) {
+			if (cause != NULL)
+				xasprintf(cause, "e-mail \"%s\": '%c' is not "
+				    "allowed before the @", quoted, *p);
+			goto fail;
+		}
+	}
+	if (value[0] == '.' || at[-1] == '.' || memmem(value, llen, "..", 2)) {
+		if (cause != NULL)
+			xasprintf(cause, "e-mail \"%s\": a dot before the @ "
+			    "cannot come first, last or twice in a row", quoted);
+		goto fail;
+	}
+
+	/* The domain: dot-separated labels, IDN labels in UTF-8. */
+	domain = at + 1;
+	if (*domain == '\0') {
+		if (cause != NULL)
+			xasprintf(cause, "e-mail \"%s\": no domain after the @",
+			    quoted);
+		goto fail;
+	}
+	if (strchr(domain, '.') == NULL) {
+		if (cause != NULL)
+			xasprintf(cause, "e-mail \"%s\": the domain has no dot",
+			    quoted);
+		goto fail;
+	}
+	label = domain;
+	alldigits = 1;
+	for (;;) {
+		dot = strchr(label, '.');
+		llen = (dot == NULL) ? strlen(label) : (size_t)(dot - label);
+		if (llen == 0) {
+			if (cause != NULL)
+				xasprintf(cause, "e-mail \"%s\": the domain has "
+				    "an empty part (a dot first, last or twice)",
+				    quoted);
+			goto fail;
+		}
+		if (llen > EMAIL_LABEL_MAX) {
+			if (cause != NULL)
+				xasprintf(cause, "e-mail \"%s\": a part of the "
+				    "domain is longer than %d characters",
+				    quoted, EMAIL_LABEL_MAX);
+			goto fail;
+		}
+		if (label[0] == '-' || label[llen - 1] == '-') {
+			if (cause != NULL)
+				xasprintf(cause, "e-mail \"%s\": a part of the "
+				    "domain cannot start or end with '-'", quoted);
+			goto fail;
+		}
+		alldigits = 1;
+		for (p = label; p < label + llen; p++) {
+			if ((u_char)*p >= 0x80 || isalnum((u_char)*p) ||
+			    *p == '-') {
+				if (!isdigit((u_char)*p))
+					alldigits = 0;
+				continue;
+			}
+			if (cause != NULL)
+				xasprintf(cause, "e-mail \"%s\": '%c' is not "
+				    "allowed in the domain (letters, digits and "
+				    "'-')", quoted, *p);
+			goto fail;
+		}
+		if (dot == NULL)
+			break;
+		label = dot + 1;
+	}
+	/* "user@10.0.0.1" is an address literal in disguise. */
+	if (alldigits) {
+		if (cause != NULL)
+			xasprintf(cause, "e-mail \"%s\": the domain must end in "
+			    "a name, not a number", quoted);
+		goto fail;
+	}
+
+	/*
+	 * Domains are case-insensitive, so store them lower-case. Beyond
+	 * ASCII only Latin-1 capitals are folded (Æ, Ø, Å and friends; U+00C0
+	 * to U+00DE but U+00D7 is the multiplication sign): two-byte UTF-8 C3
+	 * 80..9E, whose small letter is 0x20 further on.
+	 */
+	for (u = (u_char *)domain; *u != '\0'; u++) {
+		if (*u < 0x80)
+			*u = (u_char)tolower(*u);
+		else if (*u == 0xc3 && u[1] >= 0x80 && u[1] <= 0x9e &&
+		    u[1] != 0x97) {
+			u[1] += 0x20;
+			u++;
+		}
+	}
+	*out = value;
+	return (0);
+
+fail:
+	free(value);
+	return (-1);
+}

@@ -1,1 +1,729 @@
+/*
+ * The doors: the admin API on a unix socket (file permissions decide who
+ * may use it) and optionally on TCP with a bearer token, and the public
+ * listener, which never serves the admin API. TCP admin requests pass, in
+ * this order: address allow-list, failed-attempt limit, token (compared in
+ * constant time), then dispatch.
+ */
 #include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+
+#include "kursusd.h"
+#include "random.h"
+
+enum door_kind { DOOR_UNIX, DOOR_TCP, DOOR_PUBLIC };
+
+struct http;
+struct door {
+	struct http			*http;
+	int				 kind;
+	struct evhttp			*evh;
+	struct evhttp_bound_socket	*bound;
+};
+
+struct allow {
+	int		family;
+	unsigned char	addr[16];
+	int		bits;
+};
+
+#define FAIL_SLOTS	64
+struct failure {
+	unsigned char	addr[16];
+	time_t		window;		/* start of the current minute */
+	int		count;
+};
+
+struct http {
+	struct event_base	*base;
+	struct store		*store;
+	struct door		 doors[3];
+	char			*socket_path;
+	char			*token;
+	struct allow		*allow;
+	size_t			 nallow;
+	int			 max_failures;
+	struct failure		 failures[FAIL_SLOTS];
+	int			 inflight;
+	int			 draining;
+	void			(*drained)(void *);
+	void			*drained_arg;
+	struct event		*drain_timer;
+};
+
+static void
+http_reply(struct evhttp_request *r, int status, const char *ctype,
+    const char *body)
+{
+	struct evbuffer		*buf = evbuffer_new();
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(r);
+	char			 v[16];
+
+	evhttp_add_header(h, "Content-Type", ctype);
+	snprintf(v, sizeof v, "%d", KURSUS_API_VERSION);
+	evhttp_add_header(h, KURSUS_API_HEADER, v);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evbuffer_add(buf, body, strlen(body));
+	evbuffer_add(buf, "\n", 1);
+	evhttp_send_reply(r, status, NULL, buf);
+	evbuffer_free(buf);
+}
+
+static void
+http_reply_error(struct evhttp_request *r, int status, const char *msg)
+{
+	json_t	*j = json_pack("{s:s, s:n}", "error", msg, "field");
+	char	*s = json_dumps(j, JSON_COMPACT);
+
+	http_reply(r, status, "application/json; charset=utf-8", s);
+	free(s);
+	json_decref(j);
+}
+
+static int
+http_method(enum evhttp_cmd_type t)
+{
+	switch (t) {
+	case EVHTTP_REQ_GET:	return (API_GET);
+	case EVHTTP_REQ_HEAD:	return (API_HEAD);
+	case EVHTTP_REQ_POST:	return (API_POST);
+	case EVHTTP_REQ_PATCH:	return (API_PATCH);
+	case EVHTTP_REQ_PUT:	return (API_PUT);
+	case EVHTTP_REQ_DELETE:	return (API_DELETE);
+	default:		return (0);
+	}
+}
+
+static void
+http_complete(struct evhttp_request *r, void *arg)
+{
+	struct http	*h = arg;
+
+	if (--h->inflight == 0 && h->draining && h->drained != NULL) {
+		h->drained(h->drained_arg);
+		h->drained = NULL;
+	}
+}
+
+/* Address bytes of a peer; returns the family or -1. */
+static int
+http_peer_addr(const struct sockaddr *sa, unsigned char *out)
+{
+	const struct sockaddr_in6	*s6;
+
+	memset(out, 0, 16);
+	if (sa == NULL)
+		return (-1);
+	if (sa->sa_family == AF_INET) {
+		memcpy(out, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		return (AF_INET);
+	}
+	if (sa->sa_family == AF_INET6) {
+		s6 = (const struct sockaddr_in6 *)sa;
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			memcpy(out, s6->sin6_addr.s6_addr + 12, 4);
+			return (AF_INET);
+		}
+		memcpy(out, s6->sin6_addr.s6_addr, 16);
+		return (AF_INET6);
+	}
+	return (-1);
+}
+
+static int
+http_allowed(struct http *h, int family, const unsigned char *addr)
+{
+	size_t	 i;
+	int	 bits, b;
+
+	for (i = 0; i < h->nallow; i++) {
+		if (h->allow[i].family != family)
+			continue;
+		bits = h->allow[i].bits;
+		for (b = 0; b < bits / 8; b++) {
+			if (addr[b] != h->allow[i].addr[b])
+				break;
+		}
+		if (b < bits / 8)
+			continue;
+		if (bits % 8 != 0 && ((addr[b] ^ h->allow[i].addr[b]) &
+		    (0xff << (8 - bits % 8)) & 0xff) != 0)
+			continue;
+		return (1);
+	}
+	return (0);
+}
+
+static struct failure *
+http_failure(struct http *h, const unsigned char *addr, time_t now)
+{
+	struct failure	*f, *oldest = &h->failures[0];
+	size_t		 i;
+
+	for (i = 0; i < FAIL_SLOTS; i++) {
+		f = &h->failures[i];
+		if (memcmp(f->addr, addr, 16) == 0 && f->window != 0) {
+			if (now - f->window >= 60) {
+				f->window = now;
+				f->count = 0;
+			}
+			return (f);
+		}
+		if (f->window < oldest->window)
+			oldest = f;
+	}
+	memcpy(oldest->addr, addr, 16);
+	oldest->window = now;
+	oldest->count = 0;
+	return (oldest);
+}
+
+/* Constant-time comparison: the time taken does not depend on where the
+ * strings differ. */
+static int
+http_token_equal(const char *a, const char *b)
+{
+	size_t		 la = strlen(a), lb = strlen(b), i;
+	unsigned char	 d = la != lb;
+
+	for (i = 0; i < la; i++)
+		d |= (unsigned char)a[i] ^ (unsigned char)b[i % (lb ? lb : 1)];
+	return (d == 0);
+}
+
+/* The TCP checks; 0 lets the request through, else it was answered. */
+static int
+http_tcp_gate(struct http *h, struct evhttp_request *r, char *peer,
+    size_t peerlen)
+{
+	struct evhttp_connection	*c = evhttp_request_get_connection(r);
+	const char			*auth;
+	unsigned char			 addr[16];
+	struct failure			*f;
+	int				 family;
+	char				 text[INET6_ADDRSTRLEN];
+
+	family = http_peer_addr(evhttp_connection_get_addr(c), addr);
+	if (family < 0 || inet_ntop(family, addr, text, sizeof text) == NULL)
+		snprintf(text, sizeof text, "?");
+	snprintf(peer, peerlen, "%s", text);
+	if (family < 0 || !http_allowed(h, family, addr)) {
+		log_warnx("admin TCP: %s is not in admin.allow", text);
+		http_reply_error(r, 403, "this address may not use the admin "
+		    "API");
+		return (-1);
+	}
+	f = http_failure(h, addr, time(NULL));
+	if (f->count >= h->max_failures) {
+		http_reply_error(r, 429, "too many failed attempts; wait a "
+		    "minute");
+		return (-1);
+	}
+	auth = evhttp_find_header(evhttp_request_get_input_headers(r),
+	    "Authorization");
+	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 ||
+	    !http_token_equal(auth + 7, h->token)) {
+		f->count++;
+		log_warnx("admin TCP: %s token from %s", auth == NULL ?
+		    "no" : "wrong", text);
+		evhttp_add_header(evhttp_request_get_output_headers(r),
+		    "WWW-Authenticate", "Bearer realm=\"kursusd\"");
+		http_reply_error(r, 401, auth == NULL ? "an Authorization: "
+		    "Bearer token is required" : "the token is not valid");
+		return (-1);
+	}
+	return (0);
+}
+
+static uid_t
+http_peer_uid(struct evhttp_request *r)
+{
+	struct evhttp_connection	*c = evhttp_request_get_connection(r);
+	struct bufferevent		*bev;
+	struct ucred			 cred;
+	socklen_t			 len = sizeof cred;
+
+	if (c == NULL || (bev = evhttp_connection_get_bufferevent(c)) == NULL)
+		return ((uid_t)-1);
+	if (getsockopt(bufferevent_getfd(bev), SOL_SOCKET, SO_PEERCRED, &cred,
+	    &len) != 0)
+		return ((uid_t)-1);
+	return (cred.uid);
+}
+
+static void
+http_admin_cb(struct evhttp_request *r, void *arg)
+{
+	struct door	*d = arg;
+	struct http	*h = d->http;
+	struct evbuffer	*in;
+	size_t		 len;
+	char		 peer[64], *out = NULL;
+	uid_t		 uid = (uid_t)-1;
+	int		 method, status;
+
+	h->inflight++;
+	evhttp_request_set_on_complete_cb(r, http_complete, h);
+	if (d->kind == DOOR_TCP) {
+		if (http_tcp_gate(h, r, peer, sizeof peer) != 0)
+			return;
+	} else {
+		uid = http_peer_uid(r);
+		snprintf(peer, sizeof peer, "uid %ld", (long)uid);
+	}
+	if ((method = http_method(evhttp_request_get_command(r))) == 0) {
+		http_reply_error(r, 405, "method not allowed");
+		return;
+	}
+	in = evhttp_request_get_input_buffer(r);
+	len = evbuffer_get_length(in);
+	if (len > KURSUS_API_MAX_BODY) {
+		out = xprintf("request body of %zu bytes is larger than the "
+		    "limit of %d bytes", len, KURSUS_API_MAX_BODY);
+		http_reply_error(r, 413, out);
+		free(out);
+		return;
+	}
+	status = api_dispatch(h->store, method, evhttp_request_get_uri(r),
+	    len > 0 ? (const char *)evbuffer_pullup(in, -1) : NULL, len, uid,
+	    peer, &out);
+	http_reply(r, status, "application/json; charset=utf-8", out);
+	free(out);
+}
+
+static void
+http_public_cb(struct evhttp_request *r, void *arg)
+{
+	struct door	*d = arg;
+
+	d->http->inflight++;
+	evhttp_request_set_on_complete_cb(r, http_complete, d->http);
+	/* Feeds are the only thing served here; none is published yet. */
+	http_reply(r, 404, "text/plain; charset=utf-8", "not found");
+}
+
+/* Splits "host:port" or "[v6]:port". */
+static int
+http_split(const char *spec, char **host, unsigned short *port, char **cause)
+{
+	const char	*colon;
+	char		*end;
+	long		 p;
+
+	if (*spec == '[') {
+		if ((colon = strstr(spec, "]:")) == NULL)
+			goto bad;
+		*host = xstrndup(spec + 1, (size_t)(colon - spec - 1));
+		colon++;
+	} else {
+		if ((colon = strrchr(spec, ':')) == NULL)
+			goto bad;
+		*host = xstrndup(spec, (size_t)(colon - spec));
+	}
+	p = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || p < 0 || p > 65535) {
+		free(*host);
+		goto bad;
+	}
+	*port = (unsigned short)p;
+	return (0);
+bad:
+	xasprintf(cause, "\"%s\" is not host:port", spec);
+	return (-1);
+}
+
+static int
+http_door(struct http *h, int kind, const char *listen, char **cause)
+{
+	struct door	*d = &h->doors[kind];
+	char		*host = NULL;
+	unsigned short	 port;
+
+	d->http = h;
+	d->kind = kind;
+	d->evh = evhttp_new(h->base);
+	evhttp_set_max_body_size(d->evh, 4 * KURSUS_API_MAX_BODY);
+	evhttp_set_max_headers_size(d->evh, 16 * 1024);
+	evhttp_set_timeout(d->evh, 30);
+	evhttp_set_allowed_methods(d->evh, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_PATCH | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_DELETE);
+	evhttp_set_gencb(d->evh, kind == DOOR_PUBLIC ? http_public_cb :
+	    http_admin_cb, d);
+	if (kind == DOOR_UNIX)
+		return (0);
+	if (http_split(listen, &host, &port, cause) != 0)
+		return (-1);
+	d->bound = evhttp_bind_socket_with_handle(d->evh, host, port);
+	if (d->bound == NULL) {
+		xasprintf(cause, "cannot listen on %s: %s", listen,
+		    strerror(errno));
+		free(host);
+		return (-1);
+	}
+	log_info("%s listener on %s", kind == DOOR_PUBLIC ? "public" :
+	    "admin TCP", listen);
+	free(host);
+	return (0);
+}
+
+int
+http_socket_probe(const char *path, char **cause)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 sb;
+	int			 fd, rc;
+
+	if (lstat(path, &sb) != 0)
+		return (0);
+	if (!S_ISSOCK(sb.st_mode)) {
+		xasprintf(cause, "%s exists and is not a socket", path);
+		return (-1);
+	}
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		xasprintf(cause, "socket: %s", strerror(errno));
+		return (-1);
+	}
+	rc = connect(fd, (struct sockaddr *)&sun, sizeof sun);
+	close(fd);
+	if (rc == 0) {
+		xasprintf(cause, "another kursusd is running: it answers on "
+		    "%s", path);
+		return (-1);
+	}
+	if (errno != ECONNREFUSED && errno != ENOENT) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	log_info("removing stale socket %s", path);
+	if (unlink(path) != 0 && errno != ENOENT) {
+		xasprintf(cause, "removing stale socket %s: %s", path,
+		    strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/* The socket's directory must exist, be ours or root's, and not be
+ * writable by others without the sticky bit. */
+static int
+http_socket_dir(const char *path, char **cause)
+{
+	char		*dir = xstrdup(path), *slash;
+	struct stat	 sb;
+
+	if ((slash = strrchr(dir, '/')) == NULL) {
+		free(dir);
+		return (0);
+	}
+	*slash = '\0';
+	if (*dir == '\0') {
+		free(dir);
+		return (0);
+	}
+	if (stat(dir, &sb) != 0 && errno == ENOENT) {
+		if (mkdir(dir, 0755) != 0) {
+			xasprintf(cause, "creating %s: %s", dir,
+			    strerror(errno));
+			free(dir);
+			return (-1);
+		}
+		stat(dir, &sb);
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		xasprintf(cause, "%s is not a directory", dir);
+		free(dir);
+		return (-1);
+	}
+	if (sb.st_uid != getuid() && sb.st_uid != 0) {
+		xasprintf(cause, "%s belongs to uid %ld, not to us or root", dir,
+		    (long)sb.st_uid);
+		free(dir);
+		return (-1);
+	}
+	if ((sb.st_mode & S_IWOTH) && !(sb.st_mode & S_ISVTX)) {
+		xasprintf(cause, "%s is writable by everyone", dir);
+		free(dir);
+		return (-1);
+	}
+	free(dir);
+	return (0);
+}
+
+static int
+http_unix(struct http *h, const struct config *conf, char **cause)
+{
+	struct sockaddr_un	 sun;
+	struct evconnlistener	*lst;
+	struct group		*gr;
+	mode_t			 old;
+
+	if (http_socket_dir(conf->admin_socket, cause) != 0 ||
+	    http_socket_probe(conf->admin_socket, cause) != 0)
+		return (-1);
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", conf->admin_socket);
+	old = umask(0177);
+	lst = evconnlistener_new_bind(h->base, NULL, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1,
+	    (struct sockaddr *)&sun, sizeof sun);
+	umask(old);
+	if (lst == NULL) {
+		xasprintf(cause, "cannot listen on %s: %s", conf->admin_socket,
+		    strerror(errno));
+		return (-1);
+	}
+	h->socket_path = xstrdup(conf->admin_socket);
+	if (*conf->admin_socket_group != '\0') {
+		if ((gr = getgrnam(conf->admin_socket_group)) == NULL) {
+			xasprintf(cause, "admin.socket_group: no group \"%s\"",
+			    conf->admin_socket_group);
+			evconnlistener_free(lst);
+			return (-1);
+		}
+		if (chown(conf->admin_socket, (uid_t)-1, gr->gr_gid) != 0) {
+			xasprintf(cause, "chown %s: %s", conf->admin_socket,
+			    strerror(errno));
+			evconnlistener_free(lst);
+			return (-1);
+		}
+	}
+	if (chmod(conf->admin_socket, (mode_t)conf->admin_socket_mode) != 0) {
+		xasprintf(cause, "chmod %s: %s", conf->admin_socket,
+		    strerror(errno));
+		evconnlistener_free(lst);
+		return (-1);
+	}
+	h->doors[DOOR_UNIX].bound = evhttp_bind_listener(h->doors[DOOR_UNIX].evh,
+	    lst);
+	log_info("admin socket %s", conf->admin_socket);
+	return (0);
+}
+
+static int
+http_parse_allow(struct http *h, const char *spec, char **cause)
+{
+	char		*copy = xstrdup(spec), *item, *save = NULL, *slash, *end;
+	struct allow	*a;
+	long		 bits;
+
+	for (item = strtok_r(copy, ", ", &save); item != NULL;
+	    item = strtok_r(NULL, ", ", &save)) {
+		h->allow = xreallocarray(h->allow, h->nallow + 1,
+		    sizeof *h->allow);
+		a = &h->allow[h->nallow];
+		memset(a, 0, sizeof *a);
+		if ((slash = strchr(item, '/')) != NULL)
+			*slash++ = '\0';
+		if (inet_pton(AF_INET, item, a->addr) == 1) {
+			a->family = AF_INET;
+			a->bits = 32;
+		} else if (inet_pton(AF_INET6, item, a->addr) == 1) {
+			a->family = AF_INET6;
+			a->bits = 128;
+		} else {
+			xasprintf(cause, "admin.allow: \"%s\" is not an "
+			    "address", item);
+			free(copy);
+			return (-1);
+		}
+		if (slash != NULL) {
+			bits = strtol(slash, &end, 10);
+			if (*slash == '\0' || *end != '\0' || bits < 0 ||
+			    bits > a->bits) {
+				xasprintf(cause, "admin.allow: \"/%s\" is not a "
+				    "prefix length", slash);
+				free(copy);
+				return (-1);
+			}
+			a->bits = (int)bits;
+		}
+		h->nallow++;
+	}
+	free(copy);
+	return (0);
+}
+
+/*
+ * Reads the admin token, creating the file (0600, random) if missing. A
+ * file others can read or write is refused: the token would not be secret.
+ */
+static int
+http_token(struct http *h, const char *path, char **cause)
+{
+	struct stat	 sb;
+	char		 buf[256], *tok;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 &&
+	    errno == ENOENT) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd == -1) {
+			xasprintf(cause, "creating token file %s: %s", path,
+			    strerror(errno));
+			return (-1);
+		}
+		tok = random_hex(32);
+		n = write(fd, tok, strlen(tok));
+		if (n != (ssize_t)strlen(tok) || write(fd, "\n", 1) != 1 ||
+		    fsync(fd) != 0) {
+			xasprintf(cause, "writing token file %s: %s", path,
+			    strerror(errno));
+			close(fd);
+			free(tok);
+			return (-1);
+		}
+		close(fd);
+		free(tok);
+		log_info("created admin token file %s", path);
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	}
+	if (fd == -1) {
+		xasprintf(cause, "token file %s: %s", path, strerror(errno));
+		return (-1);
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		xasprintf(cause, "token file %s is not a regular file", path);
+		close(fd);
+		return (-1);
+	}
+	if (sb.st_mode & (S_IROTH | S_IWOTH | S_IWGRP)) {
+		xasprintf(cause, "token file %s can be read or written by "
+		    "others (mode %04o); chmod 600 it", path,
+		    (unsigned)(sb.st_mode & 07777));
+		close(fd);
+		return (-1);
+	}
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n < 0) {
+		xasprintf(cause, "reading token file %s: %s", path,
+		    strerror(errno));
+		return (-1);
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n \t")] = '\0';
+	if (strlen(buf) < 16) {
+		xasprintf(cause, "token file %s holds a token shorter than 16 "
+		    "characters", path);
+		return (-1);
+	}
+	h->token = xstrdup(buf);
+	return (0);
+}
+
+struct http *
+http_start(struct event_base *base, struct store *st,
+    const struct config *conf, char **cause)
+{
+	struct http	*h = xcalloc(1, sizeof *h);
+
+	h->base = base;
+	h->store = st;
+	h->max_failures = conf->admin_max_failures;
+	if (http_door(h, DOOR_UNIX, NULL, cause) != 0 ||
+	    http_unix(h, conf, cause) != 0)
+		goto fail;
+	if (*conf->admin_listen != '\0') {
+		if (http_parse_allow(h, conf->admin_allow, cause) != 0 ||
+		    http_token(h, conf->admin_token_file, cause) != 0 ||
+		    http_door(h, DOOR_TCP, conf->admin_listen, cause) != 0)
+			goto fail;
+	}
+	if (*conf->public_listen != '\0' &&
+	    http_door(h, DOOR_PUBLIC, conf->public_listen, cause) != 0)
+		goto fail;
+	return (h);
+fail:
+	http_free(h);
+	return (NULL);
+}
+
+static void
+http_drain_timeout(evutil_socket_t fd, short ev, void *arg)
+{
+	struct http	*h = arg;
+
+	if (h->drained != NULL) {
+		log_warnx("%d request%s still in flight; stopping anyway",
+		    h->inflight, h->inflight == 1 ? "" : "s");
+		h->drained(h->drained_arg);
+		h->drained = NULL;
+	}
+}
+
+void
+http_drain(struct http *h, void (*done)(void *), void *arg)
+{
+	struct timeval	 tv = { 10, 0 };
+	size_t		 i;
+
+	for (i = 0; i < 3; i++) {
+		if (h->doors[i].evh != NULL && h->doors[i].bound != NULL) {
+			evhttp_del_accept_socket(h->doors[i].evh,
+			    h->doors[i].bound);
+			h->doors[i].bound = NULL;
+		}
+	}
+	if (h->socket_path != NULL)
+		unlink(h->socket_path);
+	h->draining = 1;
+	if (h->inflight == 0) {
+		done(arg);
+		return;
+	}
+	h->drained = done;
+	h->drained_arg = arg;
+	h->drain_timer = evtimer_new(h->base, http_drain_timeout, h);
+	evtimer_add(h->drain_timer, &tv);
+}
+
+void
+http_free(struct http *h)
+{
+	size_t	 i;
+
+	if (h == NULL)
+		return;
+	for (i = 0; i < 3; i++) {
+		if (h->doors[i].evh != NULL)
+			evhttp_free(h->doors[i].evh);
+	}
+	if (h->socket_path != NULL && !h->draining)
+		unlink(h->socket_path);
+	if (h->drain_timer != NULL)
+		event_free(h->drain_timer);
+	if (h->token != NULL) {
+		explicit_bzero(h->token, strlen(h->token));
+		free(h->token);
+	}
+	free(h->socket_path);
+	free(h->allow);
+	free(h);
+}

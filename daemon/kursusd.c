@@ -1,1 +1,324 @@
-int main(void) { return 0; }
+/*
+ * kursusd: start-up, configuration, signals and the event loop.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "calendars.h"
+#include "kursusd.h"
+
+struct kursusd {
+	struct event_base	*base;
+	struct config		*conf;
+	struct store		*store;
+	struct http		*http;
+	char			*conf_file;
+	char			**overrides;
+	size_t			 noverrides;
+	int			 verbose;
+	int			 foreground;
+	struct event		*sweep;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: kursusd [-fnv] [-c file] [-d path] "
+	    "[-o section.key=value]... [--version] [--help]\n"
+	    "  -c file   configuration file (default %s if it exists)\n"
+	    "  -d path   database file (same as -o daemon.database=path)\n"
+	    "  -f        stay in the foreground, log to stderr\n"
+	    "  -n        check the configuration and exit\n"
+	    "  -o k=v    set a configuration key\n"
+	    "  -v        more logging (repeat for debug)\n"
+	    "configuration keys:\n", KURSUS_CONF_PATH);
+	config_print_keys(f);
+}
+
+static int
+kursusd_load(struct kursusd *kd, struct config **out, char **cause)
+{
+	const char	*file = kd->conf_file;
+
+	if (file == NULL && access(KURSUS_CONF_PATH, F_OK) == 0)
+		file = KURSUS_CONF_PATH;
+	return (config_load(file, kd->overrides, kd->noverrides, out, cause));
+}
+
+static int
+kursusd_level(struct kursusd *kd, const struct config *conf)
+{
+	int	 level = conf->log_level + kd->verbose;
+
+	return (level > LOG_LEVEL_DEBUG ? LOG_LEVEL_DEBUG : level);
+}
+
+/* Written to a temporary name, synced, then renamed into place. */
+static int
+kursusd_pidfile(const char *path, char **cause)
+{
+	char	*tmp, buf[32];
+	int	 fd, len;
+
+	if (*path == '\0')
+		return (0);
+	tmp = xprintf("%s.tmp", path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) == -1) {
+		xasprintf(cause, "pid file %s: %s", tmp, strerror(errno));
+		free(tmp);
+		return (-1);
+	}
+	len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)len) != len || fsync(fd) != 0 ||
+	    close(fd) != 0 || rename(tmp, path) != 0) {
+		xasprintf(cause, "pid file %s: %s", path, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return (-1);
+	}
+	free(tmp);
+	return (0);
+}
+
+static void
+kursusd_drained(void *arg)
+{
+	struct kursusd	*kd = arg;
+
+	event_base_loopexit(kd->base, NULL);
+}
+
+static void
+kursusd_apply(struct kursusd *kd)
+{
+	log_set_level(kursusd_level(kd, kd->conf));
+	store_set_go_no_go_hours(kd->store, kd->conf->go_no_go_hours);
+	store_set_default_timezone(kd->store, kd->conf->timezone);
+}
+
+static void
+kursusd_reload(struct kursusd *kd)
+{
+	struct config	*conf, *old = kd->conf;
+	char		*cause = NULL;
+
+	log_reopen();
+	if (kursusd_load(kd, &conf, &cause) != 0) {
+		log_warnx("SIGHUP: keeping the old configuration: %s", cause);
+		free(cause);
+		return;
+	}
+	if (strcmp(conf->database, old->database) != 0 ||
+	    strcmp(conf->admin_socket, old->admin_socket) != 0 ||
+	    strcmp(conf->admin_listen, old->admin_listen) != 0 ||
+	    strcmp(conf->public_listen, old->public_listen) != 0 ||
+	    conf->synchronous != old->synchronous)
+		log_warnx("SIGHUP: database, listeners and synchronous take "
+		    "effect at the next start");
+	kd->conf = conf;
+	config_free(old);
+	kursusd_apply(kd);
+	log_info("configuration reloaded");
+}
+
+static void
+kursusd_signal(evutil_socket_t sig, short ev, void *arg)
+{
+	struct kursusd	*kd = arg;
+
+	switch (sig) {
+	case SIGHUP:
+		kursusd_reload(kd);
+		break;
+	case SIGTERM:
+	case SIGINT:
+		log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		http_drain(kd->http, kursusd_drained, kd);
+		break;
+	}
+}
+
+static void
+kursusd_sweep(evutil_socket_t fd, short ev, void *arg)
+{
+	struct kursusd	*kd = arg;
+	struct fail	 f;
+	struct timeval	 tv = { 6 * 3600, 0 };
+
+	if (stats_retention_sweep(kd->store, kd->conf->retention_days, &f) != 0)
+		log_warnx("retention sweep: %s", f.msg);
+	evtimer_add(kd->sweep, &tv);
+}
+
+static void
+kursusd_daemonise(void)
+{
+	pid_t	 pid;
+	int	 fd;
+
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid != 0)
+		_exit(0);
+	if (setsid() == -1)
+		fatal("setsid");
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid != 0)
+		_exit(0);
+	if (chdir("/") != 0)
+		fatal("chdir /");
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct kursusd	 kd;
+	struct event	*sigs[3];
+	int		 signos[3] = { SIGTERM, SIGINT, SIGHUP };
+	int		 ch, check = 0, i;
+	char		*cause = NULL, *db = NULL;
+	struct timeval	 now = { 0, 0 };
+
+	memset(&kd, 0, sizeof kd);
+	log_init("kursusd", 0, LOG_LEVEL_INFO);
+	while ((ch = getopt_long(argc, argv, "c:d:fno:v", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			kd.conf_file = optarg;
+			break;
+		case 'd':
+			db = optarg;
+			break;
+		case 'f':
+			kd.foreground = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'o':
+			kd.overrides = xreallocarray(kd.overrides,
+			    kd.noverrides + 1, sizeof *kd.overrides);
+			kd.overrides[kd.noverrides++] = optarg;
+			break;
+		case 'v':
+			kd.verbose++;
+			break;
+		case 'V':
+			printf("kursusd %s (API %d)\n", PACKAGE_VERSION,
+			    KURSUS_API_VERSION);
+			return (0);
+		case 'h':
+			usage(stdout);
+			return (0);
+		default:
+			usage(stderr);
+			return (EX_USAGE);
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "kursusd: unexpected argument \"%s\"\n",
+		    argv[optind]);
+		usage(stderr);
+		return (EX_USAGE);
+	}
+	if (db != NULL) {
+		kd.overrides = xreallocarray(kd.overrides, kd.noverrides + 1,
+		    sizeof *kd.overrides);
+		kd.overrides[kd.noverrides++] = xprintf("daemon.database=%s",
+		    db);
+	}
+	if (kursusd_load(&kd, &kd.conf, &cause) != 0) {
+		fprintf(stderr, "kursusd: %s\n", cause);
+		return (EX_CONFIG);
+	}
+	if (check) {
+		printf("configuration OK\n");
+		config_free(kd.conf);
+		return (0);
+	}
+
+	log_init("kursusd", !kd.foreground, kursusd_level(&kd, kd.conf));
+	if (http_socket_probe(kd.conf->admin_socket, &cause) != 0) {
+		log_warnx("%s", cause);
+		return (EX_UNAVAILABLE);
+	}
+	if (!kd.foreground)
+		kursusd_daemonise();
+	signal(SIGPIPE, SIG_IGN);
+
+	if (store_open(kd.conf->database, kd.conf->synchronous, &kd.store,
+	    &cause) != 0) {
+		log_warnx("%s", cause);
+		return (EX_UNAVAILABLE);
+	}
+	kursusd_apply(&kd);
+	if ((kd.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	if ((kd.http = http_start(kd.base, kd.store, kd.conf, &cause)) ==
+	    NULL) {
+		log_warnx("%s", cause);
+		store_close(kd.store);
+		return (EX_UNAVAILABLE);
+	}
+	if (kursusd_pidfile(kd.conf->pidfile, &cause) != 0) {
+		log_warnx("%s", cause);
+		http_free(kd.http);
+		store_close(kd.store);
+		return (EX_CANTCREAT);
+	}
+	for (i = 0; i < 3; i++) {
+		sigs[i] = evsignal_new(kd.base, signos[i], kursusd_signal, &kd);
+		evsignal_add(sigs[i], NULL);
+	}
+	kd.sweep = evtimer_new(kd.base, kursusd_sweep, &kd);
+	evtimer_add(kd.sweep, &now);
+
+	api_set_status_info(PACKAGE_VERSION, time(NULL));
+	log_info("kursusd %s started; database %s (schema %d)",
+	    PACKAGE_VERSION, kd.conf->database,
+	    store_schema_version(kd.store));
+	event_base_dispatch(kd.base);
+
+	for (i = 0; i < 3; i++)
+		event_free(sigs[i]);
+	event_free(kd.sweep);
+	http_free(kd.http);
+	store_close(kd.store);
+	if (*kd.conf->pidfile != '\0')
+		unlink(kd.conf->pidfile);
+	log_info("stopped");
+	config_free(kd.conf);
+	if (db != NULL)
+		free(kd.overrides[kd.noverrides - 1]);
+	free(kd.overrides);
+	event_base_free(kd.base);
+	return (0);
+}

@@ -1,1 +1,809 @@
+/*
+ * Venues, course types, instructors and participants: plain records whose
+ * routes all have one shape. Each is a table of fields (JSON name, type,
+ * flags, check); from it come the refusal of unknown fields, validation,
+ * defaults, and the SQL (built once, kept for the life of the process).
+ *
+ * Create and edit work on a row object (column -> value): defaults, then
+ * the stored row (edit), then the body, each value checked and normalised;
+ * a check of the whole row; one INSERT or UPDATE of every column.
+ */
 #include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendars.h"
+#include "kursusd.h"
+
+#define RF_REQUIRED	0x1	/* must be given on create */
+#define RF_READONLY	0x2	/* computed or bookkeeping; refused in input */
+#define RF_WRITEONLY	0x4	/* accepted, not shown */
+#define RF_IMMUTABLE	0x8	/* set on create only */
+
+struct resource;
+struct rfield {
+	const char	*name;
+	int		 type;
+	int		 flags;
+	const char	*expr;		/* SELECT expression; NULL: the column */
+	int		(*check)(const struct rfield *, json_t *, json_t **,
+			    struct fail *);
+	long		 min, max;	/* for integers and text length */
+	const char	*dflt;		/* JSON text of the default, or NULL */
+};
+
+struct resource {
+	const char		*name;		/* "venues": route and list key */
+	const char		*table;
+	const char		*what;		/* "venue", for messages */
+	const char		*key;		/* "slug" or "id" */
+	const char		*order;
+	const struct rfield	*fields;
+	size_t			 nfields;
+	int			(*row_check)(struct store *, json_t *,
+				    struct fail *);
+	/* Built on first use. */
+	char			*sql_show, *sql_list, *sql_row, *sql_insert,
+				*sql_update, *sql_id, *sql_delete;
+};
+
+static int	check_slug(const struct rfield *, json_t *, json_t **,
+		    struct fail *);
+static int	check_text(const struct rfield *, json_t *, json_t **,
+		    struct fail *);
+static int	check_int(const struct rfield *, json_t *, json_t **,
+		    struct fail *);
+static int	check_real(const struct rfield *, json_t *, json_t **,
+		    struct fail *);
+static int	check_zone(const struct rfield *, json_t *, json_t **,
+		    struct fail *);
+static int	check_phone(const struct rfield *, json_t *, json_t **,
+		    struct fail *);
+static int	check_email(const struct rfield *, json_t *, json_t **,
+		    struct fail *);
+static int	check_language(const struct rfield *, json_t *, json_t **,
+		    struct fail *);
+static int	check_phone_type(const struct rfield *, json_t *, json_t **,
+		    struct fail *);
+static int	check_bool(const struct rfield *, json_t *, json_t **,
+		    struct fail *);
+static int	venue_row_check(struct store *, json_t *, struct fail *);
+static int	course_row_check(struct store *, json_t *, struct fail *);
+static int	participant_row_check(struct store *, json_t *, struct fail *);
+
+#define F_ID		{ "id", FT_INT, RF_READONLY, NULL, NULL, 0, 0, NULL }
+#define F_SLUG		{ "slug", FT_TEXT, RF_REQUIRED | RF_IMMUTABLE, NULL, \
+			  check_slug, 1, 64, NULL }
+#define F_STAMPS	{ "created_at", FT_TEXT, RF_READONLY, \
+			  "utc_iso(created_at)", NULL, 0, 0, NULL }, \
+			{ "updated_at", FT_TEXT, RF_READONLY, \
+			  "utc_iso(updated_at)", NULL, 0, 0, NULL }
+#define F_TEXT(n, flags, max) \
+			{ n, FT_TEXT, flags, NULL, check_text, 1, max, NULL }
+
+static const struct rfield venue_fields[] = {
+	F_ID, F_SLUG,
+	F_TEXT("name", RF_REQUIRED, 200),
+	F_TEXT("address", 0, 200),
+	F_TEXT("postcode", 0, 16),
+	F_TEXT("city", 0, 100),
+	{ "capacity", FT_INT, 0, NULL, check_int, 1, 1000, "8" },
+	F_TEXT("access_notes", 0, 2000),
+	F_TEXT("equipment_notes", 0, 2000),
+	F_TEXT("contact_name", 0, 200),
+	{ "contact_phone", FT_TEXT, 0, NULL, check_phone, 0, 0, NULL },
+	{ "timezone", FT_TEXT, 0, NULL, check_zone, 0, 0, NULL },
+	{ "latitude", FT_REAL, 0, NULL, check_real, -90, 90, NULL },
+	{ "longitude", FT_REAL, 0, NULL, check_real, -180, 180, NULL },
+	F_STAMPS,
+};
+
+static const struct rfield course_fields[] = {
+	F_ID, F_SLUG,
+	F_TEXT("title", RF_REQUIRED, 200),
+	F_TEXT("description", 0, 4000),
+	{ "duration", FT_INT, RF_REQUIRED, NULL, check_int, 5, 1440, NULL },
+	{ "capacity", FT_INT, 0, NULL, check_int, 1, 1000, "8" },
+	{ "min_participants", FT_INT, 0, NULL, check_int, 0, 1000, "0" },
+	F_TEXT("bring", 0, 2000),
+	{ "language", FT_TEXT, 0, NULL, check_language, 0, 0, "\"da\"" },
+	F_STAMPS,
+};
+
+static const struct rfield instructor_fields[] = {
+	F_ID, F_SLUG,
+	F_TEXT("name", RF_REQUIRED, 200),
+	{ "email", FT_TEXT, 0, NULL, check_email, 0, 0, NULL },
+	{ "phone", FT_TEXT, 0, NULL, check_phone, 0, 0, NULL },
+	{ "volunteer", FT_BOOL, 0, NULL, check_bool, 0, 0, "false" },
+	F_STAMPS,
+};
+
+static const struct rfield participant_fields[] = {
+	F_ID,
+	F_TEXT("name", RF_REQUIRED, 200),
+	{ "email", FT_TEXT, 0, NULL, check_email, 0, 0, NULL },
+	{ "phone", FT_TEXT, 0, NULL, check_phone, 0, 0, NULL },
+	{ "phone_type", FT_TEXT, 0, NULL, check_phone_type, 0, 0, NULL },
+	{ "no_contact", FT_BOOL, 0, NULL, check_bool, 0, 0, "false" },
+	{ "sms_consent", FT_BOOL, RF_READONLY,
+	  "json(CASE WHEN phone IS NOT NULL AND phone_type = 'mobile' AND "
+	  "NOT no_sms THEN 'true' ELSE 'false' END)", NULL, 0, 0, NULL },
+	{ "email_consent", FT_BOOL, RF_READONLY,
+	  "json(CASE WHEN email IS NOT NULL AND NOT no_email THEN 'true' "
+	  "ELSE 'false' END)", NULL, 0, 0, NULL },
+	{ "no_sms", FT_BOOL, RF_WRITEONLY, NULL, check_bool, 0, 0, "false" },
+	{ "no_email", FT_BOOL, RF_WRITEONLY, NULL, check_bool, 0, 0, "false" },
+	{ "language", FT_TEXT, 0, NULL, check_language, 0, 0, "\"da\"" },
+	F_TEXT("notes", 0, 2000),
+	F_STAMPS,
+};
+
+#define NF(a)	(sizeof (a) / sizeof (a)[0])
+static struct resource resources[] = {
+	{ .name = "venues", .table = "venue", .what = "venue", .key = "slug",
+	  .order = "name", .fields = venue_fields, .nfields = NF(venue_fields),
+	  .row_check = venue_row_check },
+	{ .name = "courses", .table = "course", .what = "course type",
+	  .key = "slug", .order = "title", .fields = course_fields,
+	  .nfields = NF(course_fields), .row_check = course_row_check },
+	{ .name = "instructors", .table = "instructor", .what = "instructor",
+	  .key = "slug", .order = "name", .fields = instructor_fields,
+	  .nfields = NF(instructor_fields) },
+	{ .name = "participants", .table = "participant",
+	  .what = "participant", .key = "id", .order = "name, id",
+	  .fields = participant_fields, .nfields = NF(participant_fields),
+	  .row_check = participant_row_check },
+};
+
+static int
+writable(const struct rfield *f)
+{
+	return ((f->flags & RF_READONLY) == 0);
+}
+
+/* Appends to a growing string; *s may be NULL. */
+static void
+cat(char **s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void
+cat(char **s, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*add, *old = *s;
+
+	va_start(ap, fmt);
+	xvasprintf(&add, fmt, ap);
+	va_end(ap);
+	xasprintf(s, "%s%s", old != NULL ? old : "", add);
+	free(old);
+	free(add);
+}
+
+static void
+resource_build(struct resource *r)
+{
+	const struct rfield	*f;
+	char			*obj = NULL, *row = NULL, *cols = NULL,
+				*vals = NULL, *sets = NULL;
+	size_t			 i;
+
+	if (r->sql_show != NULL)
+		return;
+	for (i = 0; i < r->nfields; i++) {
+		f = &r->fields[i];
+		if (!(f->flags & RF_WRITEONLY)) {
+			if (f->expr != NULL)
+				cat(&obj, "%s'%s', %s", obj ? ", " : "",
+				    f->name, f->expr);
+			else if (f->type == FT_BOOL)
+				cat(&obj, "%s'%s', json(CASE WHEN %s THEN "
+				    "'true' ELSE 'false' END)", obj ? ", " : "",
+				    f->name, f->name);
+			else
+				cat(&obj, "%s'%s', %s", obj ? ", " : "",
+				    f->name, f->name);
+		}
+		if (!writable(f))
+			continue;
+		cat(&row, "%s'%s', %s", row ? ", " : "", f->name, f->name);
+		cat(&cols, "%s%s", cols ? ", " : "", f->name);
+		cat(&vals, "%s?", vals ? ", " : "");
+		cat(&sets, "%s%s = ?", sets ? ", " : "", f->name);
+	}
+	r->sql_show = xprintf("SELECT json_object(%s) FROM %s WHERE %s = ?",
+	    obj, r->table, r->key);
+	if (strcmp(r->table, "participant") == 0)
+		r->sql_list = xprintf("SELECT json_object(%s) FROM %s WHERE "
+		    "anonymised_at IS NULL AND (?1 IS NULL OR name LIKE ?1 OR "
+		    "phone LIKE ?1 OR email LIKE ?1) ORDER BY %s", obj,
+		    r->table, r->order);
+	else
+		r->sql_list = xprintf("SELECT json_object(%s) FROM %s WHERE "
+		    "?1 IS NULL OR 1 ORDER BY %s", obj, r->table, r->order);
+	r->sql_row = xprintf("SELECT json_object(%s) FROM %s WHERE %s = ?",
+	    row, r->table, r->key);
+	r->sql_insert = xprintf("INSERT INTO %s (%s, created_at, updated_at) "
+	    "VALUES (%s, ?, ?)", r->table, cols, vals);
+	r->sql_update = xprintf("UPDATE %s SET %s, updated_at = ? WHERE id = ?",
+	    r->table, sets);
+	r->sql_id = xprintf("SELECT id FROM %s WHERE %s = ?", r->table, r->key);
+	r->sql_delete = xprintf("DELETE FROM %s WHERE id = ?", r->table);
+	free(obj);
+	free(row);
+	free(cols);
+	free(vals);
+	free(sets);
+}
+
+static struct resource *
+resource_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < NF(resources); i++) {
+		if (strcmp(resources[i].name, name) == 0) {
+			resource_build(&resources[i]);
+			return (&resources[i]);
+		}
+	}
+	fatalx("no resource %s", name);
+}
+
+/* --- value checks: each may replace the value with a normalised one. */
+
+static int
+check_slug(const struct rfield *f, json_t *v, json_t **out, struct fail *fl)
+{
+	const char	*s = json_string_value(v);
+	size_t		 len = strlen(s), i;
+
+	if (len == 0 || len > 64)
+		return (fail_set(fl, 422, f->name, "slug \"%s\" must be 1 to "
+		    "64 characters", s));
+	for (i = 0; i < len; i++) {
+		if (!(islower((unsigned char)s[i]) ||
+		    isdigit((unsigned char)s[i]) || (s[i] == '-' && i > 0)))
+			return (fail_set(fl, 422, f->name, "slug \"%s\" may "
+			    "hold only a-z, 0-9 and '-' (not first)", s));
+	}
+	return (0);
+}
+
+/* Valid UTF-8 without control characters other than newline and tab. */
+static int
+text_clean(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+
+	for (; *p != '\0'; p++) {
+		if (*p < 0x20 && *p != '\n' && *p != '\t')
+			return (0);
+		if (*p == 0x7f)
+			return (0);
+	}
+	return (1);	/* jansson has already refused invalid UTF-8 */
+}
+
+static int
+check_text(const struct rfield *f, json_t *v, json_t **out, struct fail *fl)
+{
+	const char	*s = json_string_value(v), *b, *e;
+
+	b = s;
+	while (*b == ' ' || *b == '\t' || *b == '\n')
+		b++;
+	e = b + strlen(b);
+	while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n'))
+		e--;
+	if (e == b) {
+		if (f->flags & RF_REQUIRED)
+			return (fail_set(fl, 422, f->name, "%s must not be "
+			    "empty", f->name));
+		*out = json_null();
+		return (0);
+	}
+	if ((long)(e - b) > f->max)
+		return (fail_set(fl, 422, f->name, "%s is %zu bytes long; at "
+		    "most %ld are allowed", f->name, (size_t)(e - b), f->max));
+	if (!text_clean(s))
+		return (fail_set(fl, 422, f->name, "%s holds control "
+		    "characters", f->name));
+	if (contact_looks_like_cpr(s))
+		return (fail_set(fl, 422, f->name, "%s looks like it holds a "
+		    "CPR number; kursusd never stores CPR numbers", f->name));
+	*out = json_stringn(b, (size_t)(e - b));
+	return (0);
+}
+
+static int
+check_int(const struct rfield *f, json_t *v, json_t **out, struct fail *fl)
+{
+	json_int_t	 i = json_integer_value(v);
+
+	if (i < f->min || i > f->max)
+		return (fail_set(fl, 422, f->name, "%s %lld is out of range "
+		    "(%ld to %ld)", f->name, (long long)i, f->min, f->max));
+	return (0);
+}
+
+static int
+check_real(const struct rfield *f, json_t *v, json_t **out, struct fail *fl)
+{
+	double	 d = json_number_value(v);
+
+	if (d < f->min || d > f->max)
+		return (fail_set(fl, 422, f->name, "%s %g is out of range "
+		    "(%ld to %ld)", f->name, d, f->min, f->max));
+	*out = json_real(d);
+	return (0);
+}
+
+static int
+check_zone(const struct rfield *f, json_t *v, json_t **out, struct fail *fl)
+{
+	const char	*s = json_string_value(v);
+
+	if (!zone_valid(s))
+		return (fail_set(fl, 422, f->name, "unknown time zone \"%s\" "
+		    "(use an IANA name such as Europe/Copenhagen)", s));
+	return (0);
+}
+
+static int
+check_contact(const struct rfield *f, json_t *v, json_t **out,
+    struct fail *fl, int (*fn)(const char *, char **, char **))
+{
+	char	*norm, *cause;
+
+	if (*json_string_value(v) == '\0') {
+		*out = json_null();
+		return (0);
+	}
+	if (fn(json_string_value(v), &norm, &cause) != 0) {
+		fail_set(fl, 422, f->name, "%s", cause);
+		free(cause);
+		return (-1);
+	}
+	*out = json_string(norm);
+	free(norm);
+	return (0);
+}
+
+static int
+check_phone(const struct rfield *f, json_t *v, json_t **out, struct fail *fl)
+{
+	return (check_contact(f, v, out, fl, contact_phone_normalise));
+}
+
+static int
+check_email(const struct rfield *f, json_t *v, json_t **out, struct fail *fl)
+{
+	return (check_contact(f, v, out, fl, contact_email_check));
+}
+
+static int
+check_language(const struct rfield *f, json_t *v, json_t **out,
+    struct fail *fl)
+{
+	const char	*s = json_string_value(v);
+
+	if (strcmp(s, "da") != 0 && strcmp(s, "en") != 0)
+		return (fail_set(fl, 422, f->name, "language \"%s\" is not "
+		    "supported (da or en)", s));
+	return (0);
+}
+
+static int
+check_phone_type(const struct rfield *f, json_t *v, json_t **out,
+    struct fail *fl)
+{
+	const char	*s = json_string_value(v);
+
+	if (strcmp(s, "mobile") != 0 && strcmp(s, "landline") != 0)
+		return (fail_set(fl, 422, f->name, "phone_type \"%s\" is "
+		    "neither mobile nor landline", s));
+	return (0);
+}
+
+static int
+check_bool(const struct rfield *f, json_t *v, json_t **out, struct fail *fl)
+{
+	/* Stored as 0/1 so SQL can test it. */
+	*out = json_integer(json_is_true(v) ? 1 : 0);
+	return (0);
+}
+
+/* --- whole-row checks */
+
+static int
+row_null(json_t *row, const char *name)
+{
+	json_t	*v = json_object_get(row, name);
+
+	return (v == NULL || json_is_null(v));
+}
+
+static int
+venue_row_check(struct store *st, json_t *row, struct fail *f)
+{
+	if (row_null(row, "timezone"))
+		json_object_set_new(row, "timezone",
+		    json_string(store_default_timezone(st)));
+	if (row_null(row, "latitude") != row_null(row, "longitude"))
+		return (fail_set(f, 422, row_null(row, "latitude") ?
+		    "latitude" : "longitude", "give both latitude and "
+		    "longitude, or neither"));
+	return (0);
+}
+
+static int
+course_row_check(struct store *st, json_t *row, struct fail *f)
+{
+	json_int_t	 cap, min;
+
+	cap = json_integer_value(json_object_get(row, "capacity"));
+	min = json_integer_value(json_object_get(row, "min_participants"));
+	if (min > cap)
+		return (fail_set(f, 422, "min_participants", "min_participants "
+		    "%lld is more than the capacity %lld", (long long)min,
+		    (long long)cap));
+	return (0);
+}
+
+static int
+participant_row_check(struct store *st, json_t *row, struct fail *f)
+{
+	int	 has_phone = !row_null(row, "phone");
+	int	 has_email = !row_null(row, "email");
+	int	 none = json_integer_value(json_object_get(row, "no_contact"));
+
+	if (none && (has_phone || has_email))
+		return (fail_set(f, 422, "no_contact", "no_contact is set but "
+		    "a %s is given; drop one", has_phone ? "phone" : "e-mail"));
+	if (!none && !has_phone && !has_email)
+		return (fail_set(f, 422, "phone", "give a phone number, an "
+		    "e-mail address, or no_contact (staff will phone or meet "
+		    "them)"));
+	if (!has_phone)
+		json_object_set_new(row, "phone_type", json_null());
+	else if (row_null(row, "phone_type"))
+		json_object_set_new(row, "phone_type", json_string("mobile"));
+	return (0);
+}
+
+/* --- the shared machinery */
+
+static const struct rfield *
+resource_field(const struct resource *r, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nfields; i++) {
+		if (strcmp(r->fields[i].name, name) == 0)
+			return (&r->fields[i]);
+	}
+	return (NULL);
+}
+
+/* Applies body values onto row after checking them; create=1 on create. */
+static int
+resource_apply(struct store *st, const struct resource *r, json_t *body,
+    json_t *row, int create, struct fail *fl)
+{
+	const struct rfield	*f;
+	const char		*key;
+	json_t			*v, *norm;
+	size_t			 i;
+	struct field		 allowed[32];
+	size_t			 n = 0;
+
+	for (i = 0; i < r->nfields && n < 32; i++) {
+		if (writable(&r->fields[i])) {
+			allowed[n].name = r->fields[i].name;
+			allowed[n++].type = r->fields[i].type;
+		}
+	}
+	if (api_check_fields(body, allowed, n, fl) != 0) {
+		/* Say why a known, read-only field is refused. */
+		if (fl->status == 400 && (f = resource_field(r, fl->field)) !=
+		    NULL && !writable(f))
+			fail_set(fl, 400, f->name, "field \"%s\" is read-only",
+			    f->name);
+		return (-1);
+	}
+	json_object_foreach(body, key, v) {
+		f = resource_field(r, key);
+		if (!create && (f->flags & RF_IMMUTABLE)) {
+			if (json_equal(v, json_object_get(row, key)))
+				continue;
+			return (fail_set(fl, 422, key, "%s cannot be changed",
+			    key));
+		}
+		if (json_is_null(v)) {
+			if (f->flags & RF_REQUIRED)
+				return (fail_set(fl, 422, key, "%s must not "
+				    "be empty", key));
+			json_object_set(row, key, v);
+			continue;
+		}
+		norm = NULL;
+		if (f->check != NULL && f->check(f, v, &norm, fl) != 0)
+			return (-1);
+		json_object_set_new(row, key, norm != NULL ? norm :
+		    json_incref(v));
+	}
+	if (create) {
+		for (i = 0; i < r->nfields; i++) {
+			f = &r->fields[i];
+			if ((f->flags & RF_REQUIRED) && row_null(row, f->name))
+				return (fail_set(fl, 422, f->name, "%s is "
+				    "required", f->name));
+		}
+	}
+	if (r->row_check != NULL && r->row_check(st, row, fl) != 0)
+		return (-1);
+	return (0);
+}
+
+/* Binds every writable column from row, in field order, from index 1. */
+static int
+resource_bind(const struct resource *r, sqlite3_stmt *stmt, json_t *row)
+{
+	const struct rfield	*f;
+	json_t			*v;
+	size_t			 i;
+	int			 col = 1;
+
+	for (i = 0; i < r->nfields; i++) {
+		f = &r->fields[i];
+		if (!writable(f))
+			continue;
+		v = json_object_get(row, f->name);
+		if (v == NULL || json_is_null(v))
+			sqlite3_bind_null(stmt, col);
+		else if (json_is_string(v))
+			sqlite3_bind_text(stmt, col, json_string_value(v), -1,
+			    SQLITE_TRANSIENT);
+		else if (json_is_integer(v))
+			sqlite3_bind_int64(stmt, col, json_integer_value(v));
+		else if (json_is_boolean(v))
+			sqlite3_bind_int(stmt, col, json_is_true(v));
+		else
+			sqlite3_bind_double(stmt, col, json_number_value(v));
+		col++;
+	}
+	return (col);
+}
+
+static json_t *
+resource_defaults(const struct resource *r)
+{
+	json_t		*row = json_object(), *v;
+	size_t		 i;
+
+	for (i = 0; i < r->nfields; i++) {
+		if (!writable(&r->fields[i]))
+			continue;
+		v = r->fields[i].dflt != NULL ?
+		    json_loads(r->fields[i].dflt, JSON_DECODE_ANY, NULL) :
+		    json_null();
+		if (json_is_boolean(v)) {
+			json_t *b = json_integer(json_is_true(v));
+			json_decref(v);
+			v = b;
+		}
+		json_object_set_new(row, r->fields[i].name, v);
+	}
+	return (row);
+}
+
+/* Shows one record by its key (slug or id as text). */
+static json_t *
+resource_get(struct store *st, const struct resource *r, const char *key)
+{
+	return (store_json(st, r->sql_show, "t", key));
+}
+
+static int
+resource_not_found(const struct resource *r, const char *key,
+    struct fail *f)
+{
+	return (fail_set(f, 404, r->key, "no %s \"%s\"", r->what, key));
+}
+
+static int
+resource_insert(struct store *st, const struct resource *r, json_t *body,
+    int64_t *id, struct fail *fl)
+{
+	sqlite3_stmt	*stmt;
+	json_t		*row = resource_defaults(r);
+	int		 col, rc;
+	time_t		 now = store_now(st);
+
+	if (resource_apply(st, r, body, row, 1, fl) != 0) {
+		json_decref(row);
+		return (-1);
+	}
+	stmt = store_stmt(st, r->sql_insert);
+	col = resource_bind(r, stmt, row);
+	sqlite3_bind_int64(stmt, col++, now);
+	sqlite3_bind_int64(stmt, col, now);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE) {
+		if ((sqlite3_extended_errcode(store_db(st)) & 0xff) ==
+		    SQLITE_CONSTRAINT && !row_null(row, "slug"))
+			fail_set(fl, 409, "slug", "a %s with slug \"%s\" "
+			    "already exists", r->what,
+			    json_string_value(json_object_get(row, "slug")));
+		else
+			store_fail(st, fl);
+		json_decref(row);
+		return (-1);
+	}
+	*id = sqlite3_last_insert_rowid(store_db(st));
+	json_decref(row);
+	return (0);
+}
+
+int
+resource_participant_create(struct store *st, json_t *body, int64_t *id,
+    struct fail *f)
+{
+	return (resource_insert(st, resource_find("participants"), body, id,
+	    f));
+}
+
+int
+resource_id(struct store *st, const char *table, const char *slug,
+    const char *field, int64_t *id, struct fail *f)
+{
+	struct resource	*r;
+	size_t		 i;
+
+	for (i = 0; i < NF(resources); i++) {
+		if (strcmp(resources[i].table, table) == 0)
+			break;
+	}
+	if (i == NF(resources))
+		fatalx("resource_id: %s", table);
+	r = resource_find(resources[i].name);
+	if (slug == NULL)
+		return (fail_set(f, 422, field, "%s is required", field));
+	*id = store_int(st, 0, r->sql_id, "t", slug);
+	if (*id == 0)
+		return (fail_set(f, 404, field, "no %s \"%s\"", r->what, slug));
+	return (0);
+}
+
+int
+resource_list(struct api_req *req)
+{
+	struct resource	*r = resource_find(req->arg);
+	const char	*q = json_string_value(json_object_get(req->query,
+			    "q"));
+	char		*like = NULL;
+
+	if (q != NULL && *q != '\0')
+		like = xprintf("%%%s%%", q);
+	req->out = json_pack("{s:o}", r->name,
+	    store_json_array(req->store, r->sql_list, "t", like));
+	free(like);
+	return (0);
+}
+
+int
+resource_show(struct api_req *req)
+{
+	struct resource	*r = resource_find(req->arg);
+	int64_t		 id;
+
+	if ((req->out = resource_get(req->store, r, req->param[0])) == NULL)
+		return (resource_not_found(r, req->param[0], &req->fail));
+	if (strcmp(r->table, "participant") == 0) {
+		id = json_integer_value(json_object_get(req->out, "id"));
+		json_object_set_new(req->out, "registrations",
+		    store_json_array(req->store, "SELECT j FROM "
+		    "registration_json WHERE participant_id = ? ORDER BY id",
+		    "i", id));
+	}
+	return (0);
+}
+
+int
+resource_create(struct api_req *req)
+{
+	struct resource	*r = resource_find(req->arg);
+	int64_t		 id;
+	char		*key;
+
+	if (req->body == NULL)
+		return (fail_set(&req->fail, 400, NULL, "a JSON object with "
+		    "the %s's fields is required", r->what));
+	if (resource_insert(req->store, r, req->body, &id, &req->fail) != 0)
+		return (-1);
+	if (strcmp(r->key, "id") == 0)
+		key = xprintf("%lld", (long long)id);
+	else
+		key = xstrdup(api_text(req->body, r->key));
+	req->out = resource_get(req->store, r, key);
+	free(key);
+	req->status = 201;
+	return (0);
+}
+
+int
+resource_edit(struct api_req *req)
+{
+	struct resource	*r = resource_find(req->arg);
+	sqlite3_stmt	*stmt;
+	json_t		*row;
+	int64_t		 id;
+	int		 col, rc;
+
+	row = store_json(req->store, r->sql_row, "t", req->param[0]);
+	if (row == NULL)
+		return (resource_not_found(r, req->param[0], &req->fail));
+	id = store_int(req->store, 0, r->sql_id, "t", req->param[0]);
+	if (resource_apply(req->store, r, req->body, row, 0, &req->fail) != 0) {
+		json_decref(row);
+		return (-1);
+	}
+	stmt = store_stmt(req->store, r->sql_update);
+	col = resource_bind(r, stmt, row);
+	sqlite3_bind_int64(stmt, col++, store_now(req->store));
+	sqlite3_bind_int64(stmt, col, id);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	json_decref(row);
+	if (rc != SQLITE_DONE)
+		return (store_fail(req->store, &req->fail));
+	req->out = resource_get(req->store, r, req->param[0]);
+	return (0);
+}
+
+int
+resource_remove(struct api_req *req)
+{
+	struct resource	*r = resource_find(req->arg);
+	int64_t		 id, n;
+
+	id = store_int(req->store, 0, r->sql_id, "t", req->param[0]);
+	if (id == 0)
+		return (resource_not_found(r, req->param[0], &req->fail));
+
+	if (strcmp(r->table, "participant") == 0) {
+		/* Keep the row for statistics; drop what identifies them. */
+		if (registration_cancel_participant(req->store, id,
+		    &req->fail) != 0)
+			return (-1);
+		if (store_exec(req->store, &req->fail, "UPDATE participant SET "
+		    "name = '(slettet)', email = NULL, phone = NULL, "
+		    "phone_type = NULL, notes = NULL, no_contact = 1, "
+		    "anonymised_at = ?1, updated_at = ?1 WHERE id = ?2", "ii",
+		    (int64_t)store_now(req->store), id) < 0)
+			return (-1);
+		req->out = json_pack("{s:I}", "deleted", (json_int_t)id);
+		return (0);
+	}
+
+	if (strcmp(r->table, "instructor") == 0)
+		n = store_int(req->store, 0, "SELECT count(*) FROM "
+		    "session_staff WHERE instructor_id = ?", "i", id);
+	else if (strcmp(r->table, "venue") == 0)
+		n = store_int(req->store, 0, "SELECT count(*) FROM session "
+		    "WHERE venue_id = ?", "i", id);
+	else
+		n = store_int(req->store, 0, "SELECT count(*) FROM session "
+		    "WHERE course_id = ?", "i", id);
+	if (n > 0)
+		return (fail_set(&req->fail, 409, r->key, "%s \"%s\" is used "
+		    "by %lld session%s; it cannot be removed", r->what,
+		    req->param[0], (long long)n, n == 1 ? "" : "s"));
+	if (store_exec(req->store, &req->fail, r->sql_delete, "i", id) < 0)
+		return (-1);
+	req->out = json_pack("{s:s}", "deleted", req->param[0]);
+	return (0);
+}

@@ -1,1 +1,289 @@
+/*
+ * The database schema: forward migrations, applied at start, each in its
+ * own transaction, recorded in PRAGMA user_version. An older database is
+ * upgraded step by step, never recreated; a newer one is refused. Add a
+ * step at the end of migrations[]; never edit one that has shipped.
+ *
+ * The read views are TEMP: they belong to the connection, not the file, so
+ * they change with the code and need no migration.
+ */
 #include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kursusd.h"
+
+static const char *migrations[SCHEMA_VERSION] = {
+	/* 0 -> 1: the model. */
+	"CREATE TABLE settings ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL"
+	") WITHOUT ROWID;"
+	"INSERT INTO settings VALUES ('number_start', '1'), ('next_number', '1');"
+	"CREATE TABLE venue ("
+	"  id INTEGER PRIMARY KEY,"
+	"  slug TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL,"
+	"  address TEXT, postcode TEXT, city TEXT,"
+	"  capacity INTEGER NOT NULL DEFAULT 8 CHECK (capacity > 0),"
+	"  access_notes TEXT, equipment_notes TEXT,"
+	"  contact_name TEXT, contact_phone TEXT,"
+	"  timezone TEXT NOT NULL,"
+	"  latitude REAL, longitude REAL,"
+	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	"CREATE TABLE course ("
+	"  id INTEGER PRIMARY KEY,"
+	"  slug TEXT NOT NULL UNIQUE,"
+	"  title TEXT NOT NULL,"
+	"  description TEXT,"
+	"  duration INTEGER NOT NULL CHECK (duration > 0),"
+	"  capacity INTEGER NOT NULL DEFAULT 8 CHECK (capacity > 0),"
+	"  min_participants INTEGER NOT NULL DEFAULT 0,"
+	"  bring TEXT,"
+	"  language TEXT NOT NULL DEFAULT 'da',"
+	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	"CREATE TABLE instructor ("
+	"  id INTEGER PRIMARY KEY,"
+	"  slug TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL,"
+	"  email TEXT, phone TEXT,"
+	"  volunteer INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	"CREATE TABLE series ("
+	"  id INTEGER PRIMARY KEY,"
+	"  rrule TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE session ("
+	"  id INTEGER PRIMARY KEY,"
+	"  uid TEXT NOT NULL UNIQUE,"
+	"  series_id INTEGER REFERENCES series(id),"
+	"  course_id INTEGER NOT NULL REFERENCES course(id),"
+	"  venue_id INTEGER NOT NULL REFERENCES venue(id),"
+	"  start_at INTEGER NOT NULL,"
+	"  end_at INTEGER NOT NULL,"
+	"  capacity INTEGER NOT NULL CHECK (capacity > 0),"
+	"  status TEXT NOT NULL DEFAULT 'scheduled'"
+	"    CHECK (status IN ('scheduled', 'cancelled', 'done')),"
+	"  notes TEXT,"
+	"  sequence INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+	"  CHECK (end_at > start_at));"
+	"CREATE INDEX session_start ON session(start_at);"
+	"CREATE INDEX session_venue ON session(venue_id, start_at);"
+	"CREATE INDEX session_course ON session(course_id, start_at);"
+	"CREATE INDEX session_series ON session(series_id, start_at);"
+	"CREATE TABLE session_staff ("
+	"  session_id INTEGER NOT NULL REFERENCES session(id) ON DELETE CASCADE,"
+	"  instructor_id INTEGER NOT NULL REFERENCES instructor(id),"
+	"  role TEXT NOT NULL CHECK (role IN ('instructor', 'helper')),"
+	"  PRIMARY KEY (session_id, instructor_id)) WITHOUT ROWID;"
+	"CREATE INDEX session_staff_instructor ON session_staff(instructor_id);"
+	"CREATE TABLE participant ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  email TEXT, phone TEXT,"
+	"  phone_type TEXT CHECK (phone_type IN ('mobile', 'landline')),"
+	"  no_contact INTEGER NOT NULL DEFAULT 0,"
+	"  no_sms INTEGER NOT NULL DEFAULT 0,"
+	"  no_email INTEGER NOT NULL DEFAULT 0,"
+	"  language TEXT NOT NULL DEFAULT 'da',"
+	"  notes TEXT,"
+	"  anonymised_at INTEGER,"
+	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	"CREATE TABLE registration ("
+	"  id INTEGER PRIMARY KEY,"
+	"  session_id INTEGER NOT NULL REFERENCES session(id),"
+	"  participant_id INTEGER NOT NULL REFERENCES participant(id),"
+	"  number INTEGER NOT NULL UNIQUE,"
+	"  status TEXT NOT NULL"
+	"    CHECK (status IN ('confirmed', 'waitlisted', 'cancelled')),"
+	"  queue INTEGER NOT NULL,"
+	"  companion INTEGER NOT NULL DEFAULT 0,"
+	"  attendance TEXT CHECK (attendance IN ('attended', 'no-show')),"
+	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX registration_live"
+	"  ON registration(session_id, participant_id)"
+	"  WHERE status != 'cancelled';"
+	"CREATE INDEX registration_session"
+	"  ON registration(session_id, status, queue);"
+	"CREATE INDEX registration_participant ON registration(participant_id);",
+
+	/*
+	 * 1 -> 2: notices. Every change people must hear about becomes an
+	 * outbox row in the transaction that makes it; the version column
+	 * makes each status change of a registration its own notice key.
+	 */
+	"ALTER TABLE registration ADD COLUMN version INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('confirmation', 'waitlisted',"
+	"    'promoted', 'demoted', 'moved', 'cancelled', 'reminder',"
+	"    'staff')),"
+	"  channel TEXT NOT NULL CHECK (channel IN ('email', 'sms', 'call')),"
+	"  recipient TEXT,"
+	"  participant_id INTEGER REFERENCES participant(id),"
+	"  session_id INTEGER REFERENCES session(id),"
+	"  registration_id INTEGER REFERENCES registration(id),"
+	"  sequence INTEGER NOT NULL DEFAULT 0,"
+	"  language TEXT NOT NULL DEFAULT 'da',"
+	"  detail TEXT,"
+	"  subject TEXT, body TEXT, attachment TEXT,"
+	"  due_at INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending',"
+	"    'sending', 'sent', 'failed', 'skipped', 'cancelled')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER,"
+	"  last_error TEXT,"
+	"  provider_id TEXT,"
+	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	"CREATE INDEX outbox_due ON outbox(state, due_at);"
+	"CREATE INDEX outbox_session ON outbox(session_id);",
+};
+
+static int
+schema_exec(sqlite3 *db, const char *sql, char **cause)
+{
+	char	*err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		xasprintf(cause, "%s", err != NULL ? err : sqlite3_errmsg(db));
+		sqlite3_free(err);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+schema_version(sqlite3 *db)
+{
+	sqlite3_stmt	*stmt;
+	int		 v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL) !=
+	    SQLITE_OK)
+		return (-1);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		v = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return (v);
+}
+
+int
+schema_migrate(sqlite3 *db, char **cause)
+{
+	char	*err = NULL, *sql;
+	int	 v, target, from;
+
+	if ((v = schema_version(db)) < 0) {
+		xasprintf(cause, "cannot read the schema version: %s",
+		    sqlite3_errmsg(db));
+		return (-1);
+	}
+	if (v > SCHEMA_VERSION) {
+		xasprintf(cause, "the database has schema version %d, newer "
+		    "than this kursusd understands (%d); run a newer kursusd "
+		    "or restore a backup", v, SCHEMA_VERSION);
+		return (-1);
+	}
+	for (from = v; v < SCHEMA_VERSION; v++) {
+		target = v + 1;
+		if (schema_exec(db, "BEGIN IMMEDIATE", cause) != 0)
+			return (-1);
+		if (schema_exec(db, migrations[v], &err) != 0) {
+			xasprintf(cause, "upgrading the schema from version %d "
+			    "to %d: %s", v, target, err);
+			free(err);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return (-1);
+		}
+		sql = xprintf("PRAGMA user_version = %d", target);
+		if (schema_exec(db, sql, cause) != 0 ||
+		    schema_exec(db, "COMMIT", cause) != 0) {
+			free(sql);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return (-1);
+		}
+		free(sql);
+		if (from > 0)
+			log_info("database schema upgraded from version %d "
+			    "to %d", v, target);
+	}
+	return (0);
+}
+
+#define JBOOL(x)	"json(CASE WHEN " x " THEN 'true' ELSE 'false' END)"
+
+static const char *views =
+	"CREATE TEMP VIEW session_json AS SELECT s.id AS id,"
+	" s.start_at AS start_at, s.venue_id AS venue_id,"
+	" s.course_id AS course_id, s.status AS status,"
+	" s.series_id AS series_id, json_object("
+	"  'id', s.id, 'uid', s.uid, 'series_id', s.series_id,"
+	"  'course', c.slug, 'course_title', c.title,"
+	"  'venue', v.slug, 'venue_name', v.name, 'timezone', v.timezone,"
+	"  'start', local_iso(s.start_at, v.timezone),"
+	"  'end', local_iso(s.end_at, v.timezone),"
+	"  'start_utc', utc_iso(s.start_at), 'end_utc', utc_iso(s.end_at),"
+	"  'capacity', s.capacity, 'status', s.status, 'notes', s.notes,"
+	"  'sequence', s.sequence,"
+	"  'seats_taken', t.taken, 'seats_free', max(s.capacity - t.taken, 0),"
+	"  'confirmed', t.confirmed, 'waitlisted', t.waitlisted,"
+	"  'min_participants', c.min_participants,"
+	"  'go_no_go', CASE WHEN s.status = 'scheduled'"
+	"    AND t.taken < c.min_participants AND s.start_at > know()"
+	"    AND s.start_at <= know() + kgo_hours() * 3600"
+	"    THEN 'below-minimum' ELSE 'ok' END,"
+	"  'instructors', json((SELECT json_group_array(json_object("
+	"    'slug', i.slug, 'name', i.name, 'role', st.role))"
+	"    FROM session_staff st JOIN instructor i ON i.id = st.instructor_id"
+	"    WHERE st.session_id = s.id)),"
+	"  'created_at', utc_iso(s.created_at),"
+	"  'updated_at', utc_iso(s.updated_at)) AS j"
+	" FROM session s JOIN course c ON c.id = s.course_id"
+	" JOIN venue v ON v.id = s.venue_id"
+	" JOIN session_seats t ON t.session_id = s.id;"
+
+	/* Seat counts of one session; the planner uses the index per row. */
+	"CREATE TEMP VIEW session_seats AS SELECT s.id AS session_id,"
+	" (SELECT coalesce(sum(1 + r.companion), 0) FROM registration r"
+	"   WHERE r.session_id = s.id AND r.status = 'confirmed') AS taken,"
+	" (SELECT count(*) FROM registration r"
+	"   WHERE r.session_id = s.id AND r.status = 'confirmed') AS confirmed,"
+	" (SELECT count(*) FROM registration r"
+	"   WHERE r.session_id = s.id AND r.status = 'waitlisted') AS waitlisted"
+	" FROM session s;"
+
+	"CREATE TEMP VIEW registration_json AS SELECT r.id AS id,"
+	" r.session_id AS session_id, r.participant_id AS participant_id,"
+	" r.status AS status, r.queue AS queue, json_object("
+	"  'id', r.id, 'session_id', r.session_id,"
+	"  'participant_id', r.participant_id, 'participant_name', p.name,"
+	"  'phone', p.phone, 'email', p.email,"
+	"  'number', r.number, 'status', r.status,"
+	"  'waitlist_position', CASE WHEN r.status = 'waitlisted' THEN"
+	"   (SELECT count(*) FROM registration w WHERE w.session_id ="
+	"    r.session_id AND w.status = 'waitlisted' AND w.queue <= r.queue)"
+	"   END,"
+	"  'companion', " JBOOL("r.companion") ","
+	"  'attendance', r.attendance,"
+	"  'created_at', utc_iso(r.created_at),"
+	"  'updated_at', utc_iso(r.updated_at)) AS j"
+	" FROM registration r JOIN participant p ON p.id = r.participant_id;"
+
+	"CREATE TEMP VIEW outbox_json AS SELECT o.id AS id,"
+	" o.state AS state, o.session_id AS session_id, json_object("
+	"  'id', o.id, 'kind', o.kind, 'channel', o.channel,"
+	"  'recipient', o.recipient, 'participant_id', o.participant_id,"
+	"  'session_id', o.session_id, 'registration_id', o.registration_id,"
+	"  'sequence', o.sequence, 'language', o.language,"
+	"  'detail', json(o.detail), 'state', o.state,"
+	"  'due_at', utc_iso(o.due_at), 'created_at', utc_iso(o.created_at))"
+	"  AS j FROM outbox o;";
+
+int
+schema_views(sqlite3 *db, char **cause)
+{
+	return (schema_exec(db, views, cause));
+}

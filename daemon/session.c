@@ -1,1 +1,725 @@
+/*
+ * Sessions: one course type at one venue at one time. Times are stored in
+ * UTC and typed and shown in the venue's zone; a series is expanded by the
+ * calendars library in that zone, so 10:00 stays 10:00 across DST. Every
+ * change a participant cares about (time, place, status) raises sequence
+ * and records notices in the same transaction.
+ */
 #include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendars.h"
+#include "kursusd.h"
+#include "random.h"
+
+static const char *sql_session_json = "SELECT j FROM session_json WHERE id = ?";
+
+json_t *
+session_json(struct store *st, int64_t id)
+{
+	return (store_json(st, sql_session_json, "i", id));
+}
+
+/* The facts about one session the rules need. */
+struct session_row {
+	int64_t	 id, series_id, venue_id, course_id;
+	time_t	 start, end;
+	int	 capacity, sequence;
+	char	 status[16];
+	char	 tz[64];
+};
+
+static int
+session_load(struct store *st, int64_t id, struct session_row *s,
+    struct fail *f)
+{
+	static const char *sql = "SELECT s.id, s.series_id, s.venue_id, "
+	    "s.course_id, s.start_at, s.end_at, s.capacity, s.sequence, "
+	    "s.status, v.timezone FROM session s JOIN venue v ON "
+	    "v.id = s.venue_id WHERE s.id = ?";
+	sqlite3_stmt	*stmt = store_stmt(st, sql);
+	int		 rc;
+
+	sqlite3_bind_int64(stmt, 1, id);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
+		sqlite3_reset(stmt);
+		return (fail_set(f, 404, "session", "no session with id %lld",
+		    (long long)id));
+	}
+	s->id = sqlite3_column_int64(stmt, 0);
+	s->series_id = sqlite3_column_int64(stmt, 1);
+	s->venue_id = sqlite3_column_int64(stmt, 2);
+	s->course_id = sqlite3_column_int64(stmt, 3);
+	s->start = (time_t)sqlite3_column_int64(stmt, 4);
+	s->end = (time_t)sqlite3_column_int64(stmt, 5);
+	s->capacity = sqlite3_column_int(stmt, 6);
+	s->sequence = sqlite3_column_int(stmt, 7);
+	snprintf(s->status, sizeof s->status, "%s",
+	    (const char *)sqlite3_column_text(stmt, 8));
+	snprintf(s->tz, sizeof s->tz, "%s",
+	    (const char *)sqlite3_column_text(stmt, 9));
+	sqlite3_reset(stmt);
+	return (0);
+}
+
+/* Parses a time field typed in tzid. */
+static int
+session_when(struct store *st, json_t *body, const char *field,
+    const char *tzid, time_t *out, struct fail *f)
+{
+	const char	*text = api_text(body, field);
+	char		*cause = NULL;
+
+	if (text == NULL)
+		return (fail_set(f, 422, field, "%s is required", field));
+	if (when_parse(text, tzid, store_now(st), out, &cause) != 0) {
+		fail_set(f, 422, field, "%s: %s", field, cause);
+		free(cause);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Venue id and zone by slug. */
+static int
+session_venue(struct store *st, const char *slug, int64_t *id, char *tz,
+    size_t tzlen, struct fail *f)
+{
+	static const char *sql = "SELECT timezone FROM venue WHERE id = ?";
+	sqlite3_stmt	*stmt;
+
+	if (resource_id(st, "venue", slug, "venue", id, f) != 0)
+		return (-1);
+	stmt = store_stmt(st, sql);
+	sqlite3_bind_int64(stmt, 1, *id);
+	sqlite3_step(stmt);
+	snprintf(tz, tzlen, "%s", (const char *)sqlite3_column_text(stmt, 0));
+	sqlite3_reset(stmt);
+	return (0);
+}
+
+/* End time from "end" or "duration" (minutes) or the default duration. */
+static int
+session_end(struct store *st, json_t *body, const char *tz, time_t start,
+    int dflt_minutes, time_t *end, struct fail *f)
+{
+	json_int_t	 minutes;
+
+	if (api_has(body, "end") && api_has(body, "duration"))
+		return (fail_set(f, 422, "end", "give end or duration, not "
+		    "both"));
+	if (api_has(body, "end")) {
+		if (session_when(st, body, "end", tz, end, f) != 0)
+			return (-1);
+		if (*end <= start)
+			return (fail_set(f, 422, "end", "end %s is not after "
+			    "start", api_text(body, "end")));
+		if (*end - start > 24 * 3600)
+			return (fail_set(f, 422, "end", "a session may last at "
+			    "most 24 hours"));
+		return (0);
+	}
+	minutes = dflt_minutes;
+	if (api_has(body, "duration")) {
+		minutes = json_integer_value(json_object_get(body, "duration"));
+		if (minutes < 5 || minutes > 1440)
+			return (fail_set(f, 422, "duration", "duration %lld "
+			    "minutes is out of range (5 to 1440)",
+			    (long long)minutes));
+	}
+	*end = start + (time_t)minutes * 60;
+	return (0);
+}
+
+/* Replaces the staff of a session from "instructors" and "helpers". */
+static int
+session_staff(struct store *st, int64_t session_id, json_t *body,
+    struct fail *f)
+{
+	static const char *roles[] = { "instructors", "helpers" };
+	static const char *sql_clear = "DELETE FROM session_staff WHERE "
+	    "session_id = ? AND role = ?";
+	static const char *sql_add = "INSERT INTO session_staff (session_id, "
+	    "instructor_id, role) VALUES (?, ?, ?)";
+	json_t		*list, *v;
+	size_t		 r, i;
+	int64_t		 iid;
+	const char	*role;
+
+	for (r = 0; r < 2; r++) {
+		if ((list = json_object_get(body, roles[r])) == NULL)
+			continue;
+		role = r == 0 ? "instructor" : "helper";
+		if (store_exec(st, f, sql_clear, "it", session_id, role) < 0)
+			return (-1);
+		if (json_is_null(list))
+			continue;
+		json_array_foreach(list, i, v) {
+			if (!json_is_string(v))
+				return (fail_set(f, 400, roles[r], "%s must be "
+				    "an array of instructor slugs", roles[r]));
+			if (resource_id(st, "instructor", json_string_value(v),
+			    roles[r], &iid, f) != 0)
+				return (-1);
+			if (store_exec(st, NULL, sql_add, "iit", session_id,
+			    iid, role) < 0)
+				return (fail_set(f, 422, roles[r], "instructor "
+				    "\"%s\" is named twice for session %lld",
+				    json_string_value(v),
+				    (long long)session_id));
+		}
+	}
+	return (0);
+}
+
+static const struct field create_fields[] = {
+	{ "course", FT_TEXT }, { "venue", FT_TEXT }, { "start", FT_TEXT },
+	{ "end", FT_TEXT }, { "duration", FT_INT }, { "capacity", FT_INT },
+	{ "notes", FT_TEXT }, { "instructors", FT_ARRAY },
+	{ "helpers", FT_ARRAY }, { "weekly", FT_INT }, { "rrule", FT_TEXT },
+};
+
+int
+session_create(struct api_req *req)
+{
+	static const char *sql_course = "SELECT duration, capacity FROM course "
+	    "WHERE id = ?";
+	static const char *sql_vcap = "SELECT capacity FROM venue WHERE id = ?";
+	static const char *sql_series = "INSERT INTO series (rrule, "
+	    "created_at) VALUES (?, ?)";
+	static const char *sql_insert = "INSERT INTO session (uid, series_id, "
+	    "course_id, venue_id, start_at, end_at, capacity, notes, "
+	    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	struct store	*st = req->store;
+	struct fail	*f = &req->fail;
+	json_t		*body = req->body, *list;
+	int64_t		 course_id, venue_id, series_id = 0, sid;
+	char		 tz[64], *rule = NULL, *cause = NULL, *uid;
+	const char	*notes;
+	time_t		 start, end, *starts = NULL, now = store_now(st);
+	size_t		 n = 0, i;
+	json_int_t	 capacity, vcap, weekly = 0;
+	int		 duration;
+	sqlite3_stmt	*stmt;
+
+	if (api_check_fields(body, create_fields, sizeof create_fields /
+	    sizeof create_fields[0], f) != 0)
+		return (-1);
+	if (resource_id(st, "course", api_text(body, "course"), "course",
+	    &course_id, f) != 0)
+		return (-1);
+	if (session_venue(st, api_text(body, "venue"), &venue_id, tz,
+	    sizeof tz, f) != 0)
+		return (-1);
+	if (session_when(st, body, "start", tz, &start, f) != 0)
+		return (-1);
+
+	stmt = store_stmt(st, sql_course);
+	sqlite3_bind_int64(stmt, 1, course_id);
+	sqlite3_step(stmt);
+	duration = sqlite3_column_int(stmt, 0);
+	capacity = sqlite3_column_int(stmt, 1);
+	sqlite3_reset(stmt);
+	vcap = store_int(st, capacity, sql_vcap, "i", venue_id);
+	if (vcap < capacity)
+		capacity = vcap;
+	if (api_has(body, "capacity") &&
+	    !json_is_null(json_object_get(body, "capacity"))) {
+		capacity = json_integer_value(json_object_get(body,
+		    "capacity"));
+		if (capacity < 1 || capacity > 1000)
+			return (fail_set(f, 422, "capacity", "capacity %lld is "
+			    "out of range (1 to 1000)", (long long)capacity));
+	}
+	if (session_end(st, body, tz, start, duration, &end, f) != 0)
+		return (-1);
+	notes = api_text(body, "notes");
+	if (notes != NULL && contact_looks_like_cpr(notes))
+		return (fail_set(f, 422, "notes", "notes look like they hold "
+		    "a CPR number; kursusd never stores CPR numbers"));
+
+	if (api_has(body, "weekly") && api_has(body, "rrule"))
+		return (fail_set(f, 422, "rrule", "give weekly or rrule, not "
+		    "both"));
+	if (api_has(body, "weekly")) {
+		weekly = json_integer_value(json_object_get(body, "weekly"));
+		if (weekly < 1 || weekly > RECUR_MAX)
+			return (fail_set(f, 422, "weekly", "weekly %lld is out "
+			    "of range (1 to %d)", (long long)weekly,
+			    RECUR_MAX));
+		if (recur_weekly(tz, start, (size_t)weekly, &starts, &n,
+		    &cause) != 0)
+			goto recur_fail;
+		rule = xprintf("FREQ=WEEKLY;COUNT=%lld", (long long)weekly);
+	} else if (api_text(body, "rrule") != NULL) {
+		rule = xstrdup(api_text(body, "rrule"));
+		if (strncmp(rule, "RRULE:", 6) == 0)
+			memmove(rule, rule + 6, strlen(rule + 6) + 1);
+		if (recur_expand(tz, start, rule, RECUR_MAX, &starts, &n,
+		    &cause) != 0)
+			goto recur_fail;
+		if (n == 0) {
+			free(rule);
+			free(starts);
+			return (fail_set(f, 422, "rrule", "rrule \"%s\" yields "
+			    "no session", api_text(body, "rrule")));
+		}
+	} else {
+		starts = xmalloc(sizeof *starts);
+		starts[0] = start;
+		n = 1;
+	}
+
+	if (rule != NULL) {
+		if (store_exec(st, f, sql_series, "ti", rule, (int64_t)now) < 0)
+			goto fail;
+		series_id = sqlite3_last_insert_rowid(store_db(st));
+	}
+	list = json_array();
+	for (i = 0; i < n; i++) {
+		uid = random_hex(16);
+		stmt = store_stmt(st, sql_insert);
+		{
+			char *full = xprintf("%s@kursusd", uid);
+			sqlite3_bind_text(stmt, 1, full, -1, SQLITE_TRANSIENT);
+			free(full);
+		}
+		free(uid);
+		if (series_id != 0)
+			sqlite3_bind_int64(stmt, 2, series_id);
+		sqlite3_bind_int64(stmt, 3, course_id);
+		sqlite3_bind_int64(stmt, 4, venue_id);
+		sqlite3_bind_int64(stmt, 5, starts[i]);
+		sqlite3_bind_int64(stmt, 6, starts[i] + (end - start));
+		sqlite3_bind_int64(stmt, 7, capacity);
+		if (notes != NULL)
+			sqlite3_bind_text(stmt, 8, notes, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(stmt, 9, now);
+		sqlite3_bind_int64(stmt, 10, now);
+		if (sqlite3_step(stmt) != SQLITE_DONE) {
+			sqlite3_reset(stmt);
+			store_fail(st, f);
+			json_decref(list);
+			goto fail;
+		}
+		sqlite3_reset(stmt);
+		sid = sqlite3_last_insert_rowid(store_db(st));
+		if (session_staff(st, sid, body, f) != 0) {
+			json_decref(list);
+			goto fail;
+		}
+		json_array_append_new(list, session_json(st, sid));
+	}
+	req->out = json_pack("{s:o, s:o}", "series_id", series_id != 0 ?
+	    json_integer(series_id) : json_null(), "sessions", list);
+	req->status = 201;
+	free(rule);
+	free(starts);
+	return (0);
+
+recur_fail:
+	fail_set(f, 422, weekly != 0 ? "weekly" : "rrule", "%s", cause);
+	free(cause);
+fail:
+	free(rule);
+	free(starts);
+	return (-1);
+}
+
+int
+session_show(struct api_req *req)
+{
+	int64_t	 id;
+
+	if (api_param_id(req, 0, "session", &id) != 0)
+		return (-1);
+	if ((req->out = session_json(req->store, id)) == NULL)
+		return (fail_set(&req->fail, 404, "session", "no session with "
+		    "id %lld", (long long)id));
+	return (0);
+}
+
+/* A bare date as "to" means the whole of that day. */
+static int
+session_filter_time(struct api_req *req, const char *name, time_t *out,
+    int *given)
+{
+	const char		*text;
+	char			*cause = NULL;
+	const char		*tz = store_default_timezone(req->store);
+	struct cal_local	 l;
+
+	*given = 0;
+	text = json_string_value(json_object_get(req->query, name));
+	if (text == NULL || *text == '\0')
+		return (0);
+	if (when_parse(text, tz, store_now(req->store), out, &cause) != 0) {
+		fail_set(&req->fail, 422, name, "%s: %s", name, cause);
+		free(cause);
+		return (-1);
+	}
+	if (strcmp(name, "to") == 0 && strlen(text) == 10) {
+		zone_utc_to_local(tz, *out + 30 * 3600, &l);
+		l.hour = l.minute = l.second = 0;
+		if (zone_local_to_utc(tz, &l, out, NULL) != 0)
+			*out += 24 * 3600;
+	}
+	*given = 1;
+	return (0);
+}
+
+int
+session_list(struct api_req *req)
+{
+	static const char *sql = "SELECT j FROM session_json WHERE "
+	    "(?1 IS NULL OR start_at >= ?1) AND (?2 IS NULL OR start_at < ?2) "
+	    "AND (?3 IS NULL OR venue_id = ?3) AND (?4 IS NULL OR "
+	    "course_id = ?4) AND (?5 IS NULL OR status = ?5) "
+	    "ORDER BY start_at, id";
+	static const char *known[] = { "from", "to", "venue", "course",
+	    "status" };
+	sqlite3_stmt	*stmt;
+	const char	*key, *status, *slug;
+	json_t		*v, *list;
+	time_t		 from, to;
+	int		 has_from, has_to;
+	int64_t		 venue = 0, course = 0;
+	size_t		 i;
+
+	json_object_foreach(req->query, key, v) {
+		for (i = 0; i < 5; i++) {
+			if (strcmp(key, known[i]) == 0)
+				break;
+		}
+		if (i == 5)
+			return (fail_set(&req->fail, 400, key, "unknown filter "
+			    "\"%s\" (from, to, venue, course, status)", key));
+	}
+	if (session_filter_time(req, "from", &from, &has_from) != 0 ||
+	    session_filter_time(req, "to", &to, &has_to) != 0)
+		return (-1);
+	if ((slug = json_string_value(json_object_get(req->query,
+	    "venue"))) != NULL && resource_id(req->store, "venue", slug,
+	    "venue", &venue, &req->fail) != 0)
+		return (-1);
+	if ((slug = json_string_value(json_object_get(req->query,
+	    "course"))) != NULL && resource_id(req->store, "course", slug,
+	    "course", &course, &req->fail) != 0)
+		return (-1);
+	status = json_string_value(json_object_get(req->query, "status"));
+	if (status != NULL && strcmp(status, "scheduled") != 0 &&
+	    strcmp(status, "cancelled") != 0 && strcmp(status, "done") != 0)
+		return (fail_set(&req->fail, 422, "status", "status \"%s\" is "
+		    "not scheduled, cancelled or done", status));
+	if (json_object_size(req->query) == 0) {
+		from = store_now(req->store) - 24 * 3600;
+		has_from = 1;
+	}
+
+	stmt = store_stmt(req->store, sql);
+	if (has_from)
+		sqlite3_bind_int64(stmt, 1, from);
+	if (has_to)
+		sqlite3_bind_int64(stmt, 2, to);
+	if (venue != 0)
+		sqlite3_bind_int64(stmt, 3, venue);
+	if (course != 0)
+		sqlite3_bind_int64(stmt, 4, course);
+	if (status != NULL)
+		sqlite3_bind_text(stmt, 5, status, -1, SQLITE_TRANSIENT);
+	list = json_array();
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		v = json_loads((const char *)sqlite3_column_text(stmt, 0), 0,
+		    NULL);
+		if (v != NULL)
+			json_array_append_new(list, v);
+	}
+	sqlite3_reset(stmt);
+	req->out = json_pack("{s:o}", "sessions", list);
+	return (0);
+}
+
+/* Seats taken by confirmed registrations and their companions. */
+static int64_t
+session_taken(struct store *st, int64_t id)
+{
+	static const char *sql = "SELECT coalesce(sum(1 + companion), 0) FROM "
+	    "registration WHERE session_id = ? AND status = 'confirmed'";
+
+	return (store_int(st, 0, sql, "i", id));
+}
+
+/* Moves the latest confirmed registrations to the front of the waitlist
+ * until the confirmed seats fit capacity. */
+static int
+session_demote(struct store *st, int64_t id, int capacity, struct fail *f)
+{
+	static const char *sql_latest = "SELECT id FROM registration WHERE "
+	    "session_id = ? AND status = 'confirmed' ORDER BY queue DESC, "
+	    "id DESC LIMIT 1";
+	static const char *sql_demote = "UPDATE registration SET status = "
+	    "'waitlisted', version = version + 1, updated_at = ?1, queue = "
+	    "(SELECT min(queue) - 1 FROM registration WHERE session_id = ?2) "
+	    "WHERE id = ?3";
+	int64_t		 rid;
+
+	while (session_taken(st, id) > capacity) {
+		rid = store_int(st, 0, sql_latest, "i", id);
+		if (store_exec(st, f, sql_demote, "iii",
+		    (int64_t)store_now(st), id, rid) < 0)
+			return (-1);
+		if (outbox_notify(st, OUTBOX_DEMOTED, rid, NULL, f) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+static const struct field edit_fields[] = {
+	{ "capacity", FT_INT }, { "notes", FT_TEXT }, { "status", FT_TEXT },
+	{ "instructors", FT_ARRAY }, { "helpers", FT_ARRAY },
+	{ "force", FT_BOOL },
+};
+
+int
+session_edit(struct api_req *req)
+{
+	static const char *sql_cap = "UPDATE session SET capacity = ?, "
+	    "updated_at = ? WHERE id = ?";
+	static const char *sql_notes = "UPDATE session SET notes = ?, "
+	    "updated_at = ? WHERE id = ?";
+	static const char *sql_status = "UPDATE session SET status = ?, "
+	    "sequence = sequence + 1, updated_at = ? WHERE id = ?";
+	struct store		*st = req->store;
+	struct fail		*f = &req->fail;
+	struct session_row	 s;
+	json_t			*body = req->body;
+	json_int_t		 cap;
+	int64_t			 id, taken, now = store_now(st);
+	const char		*status, *notes;
+	int			 force;
+
+	if (api_param_id(req, 0, "session", &id) != 0 ||
+	    api_check_fields(body, edit_fields, sizeof edit_fields /
+	    sizeof edit_fields[0], f) != 0 ||
+	    session_load(st, id, &s, f) != 0)
+		return (-1);
+	force = json_is_true(json_object_get(body, "force"));
+
+	if ((status = api_text(body, "status")) != NULL &&
+	    strcmp(status, s.status) != 0) {
+		if (strcmp(status, "cancelled") == 0)
+			return (fail_set(f, 422, "status", "cancel a session "
+			    "with POST /v1/sessions/%lld/cancel so people are "
+			    "told", (long long)id));
+		if (strcmp(status, "done") != 0 &&
+		    strcmp(status, "scheduled") != 0)
+			return (fail_set(f, 422, "status", "status \"%s\" is "
+			    "not scheduled or done", status));
+		if (strcmp(s.status, "cancelled") == 0)
+			return (fail_set(f, 409, "status", "session %lld is "
+			    "cancelled; schedule a new one instead",
+			    (long long)id));
+		if (store_exec(st, f, sql_status, "tii", status, now, id) < 0)
+			return (-1);
+	}
+	if (api_has(body, "capacity") &&
+	    !json_is_null(json_object_get(body, "capacity"))) {
+		cap = json_integer_value(json_object_get(body, "capacity"));
+		if (cap < 1 || cap > 1000)
+			return (fail_set(f, 422, "capacity", "capacity %lld is "
+			    "out of range (1 to 1000)", (long long)cap));
+		taken = session_taken(st, id);
+		if (cap < taken && !force)
+			return (fail_set(f, 409, "capacity", "session %lld has "
+			    "%lld seats taken; lowering the capacity to %lld "
+			    "needs force, which moves the latest confirmed to "
+			    "the waitlist", (long long)id, (long long)taken,
+			    (long long)cap));
+		if (store_exec(st, f, sql_cap, "iii", (int64_t)cap, now, id) < 0)
+			return (-1);
+		if (cap < taken && session_demote(st, id, (int)cap, f) != 0)
+			return (-1);
+		if (cap > taken && strcmp(s.status, "scheduled") == 0 &&
+		    s.start > store_now(st) &&
+		    registration_promote(st, id, NULL, f) != 0)
+			return (-1);
+	}
+	if (api_has(body, "notes")) {
+		notes = api_text(body, "notes");
+		if (notes != NULL && contact_looks_like_cpr(notes))
+			return (fail_set(f, 422, "notes", "notes look like they "
+			    "hold a CPR number; kursusd never stores CPR "
+			    "numbers"));
+		if (store_exec(st, f, sql_notes, "tii", notes, now, id) < 0)
+			return (-1);
+	}
+	if (session_staff(st, id, body, f) != 0)
+		return (-1);
+	req->out = session_json(st, id);
+	return (0);
+}
+
+static const char *
+session_scope(struct api_req *req, struct session_row *s, int *following)
+{
+	const char	*scope = api_text(req->body, "scope");
+
+	*following = 0;
+	if (scope == NULL || strcmp(scope, "this") == 0)
+		return (NULL);
+	if (strcmp(scope, "following") != 0)
+		return ("scope must be \"this\" or \"following\"");
+	if (s->series_id == 0)
+		return ("session is not part of a series; scope \"following\" "
+		    "needs one");
+	*following = 1;
+	return (NULL);
+}
+
+/* The ids a change applies to: this session, or it and the later live
+ * ones of its series. */
+static json_t *
+session_targets(struct store *st, struct session_row *s, int following)
+{
+	static const char *sql = "SELECT json_group_array(id) FROM (SELECT id "
+	    "FROM session WHERE series_id = ? AND start_at >= ? AND "
+	    "status = 'scheduled' ORDER BY start_at)";
+
+	if (!following)
+		return (json_pack("[I]", (json_int_t)s->id));
+	return (store_json(st, sql, "ii", s->series_id, (int64_t)s->start));
+}
+
+static const struct field move_fields[] = {
+	{ "start", FT_TEXT }, { "end", FT_TEXT }, { "duration", FT_INT },
+	{ "venue", FT_TEXT }, { "scope", FT_TEXT },
+};
+
+int
+session_move(struct api_req *req)
+{
+	static const char *sql = "UPDATE session SET start_at = ?, end_at = ?, "
+	    "venue_id = ?, sequence = sequence + 1, updated_at = ? WHERE id = ?";
+	struct store		*st = req->store;
+	struct fail		*f = &req->fail;
+	struct session_row	 s, o;
+	json_t			*targets, *v, *list, *detail;
+	int64_t			 id, venue_id;
+	char			 tz[64], *cause = NULL, *old;
+	const char		*err;
+	time_t			 start, end, t;
+	int			 following;
+	size_t			 i;
+
+	if (api_param_id(req, 0, "session", &id) != 0 ||
+	    api_check_fields(req->body, move_fields, sizeof move_fields /
+	    sizeof move_fields[0], f) != 0 ||
+	    session_load(st, id, &s, f) != 0)
+		return (-1);
+	if ((err = session_scope(req, &s, &following)) != NULL)
+		return (fail_set(f, 422, "scope", "%s", err));
+	if (strcmp(s.status, "scheduled") != 0)
+		return (fail_set(f, 409, "session", "session %lld is %s and "
+		    "cannot be moved", (long long)id, s.status));
+	venue_id = s.venue_id;
+	snprintf(tz, sizeof tz, "%s", s.tz);
+	if (api_text(req->body, "venue") != NULL && session_venue(st,
+	    api_text(req->body, "venue"), &venue_id, tz, sizeof tz, f) != 0)
+		return (-1);
+	if (session_when(st, req->body, "start", tz, &start, f) != 0 ||
+	    session_end(st, req->body, tz, start,
+	    (int)((s.end - s.start) / 60), &end, f) != 0)
+		return (-1);
+
+	targets = session_targets(st, &s, following);
+	list = json_array();
+	json_array_foreach(targets, i, v) {
+		if (session_load(st, json_integer_value(v), &o, f) != 0)
+			goto fail;
+		t = start;
+		if (o.id != s.id && recur_shift(tz, o.start, s.start, start,
+		    &t, &cause) != 0) {
+			fail_set(f, 422, "start", "moving session %lld: %s",
+			    (long long)o.id, cause);
+			free(cause);
+			goto fail;
+		}
+		old = zone_format_local(o.tz, o.start);
+		detail = json_pack("{s:s, s:I}", "old_start", old, "old_venue_id",
+		    (json_int_t)o.venue_id);
+		free(old);
+		if (store_exec(st, f, sql, "iiiii", (int64_t)t,
+		    (int64_t)(t + (end - start)), venue_id,
+		    (int64_t)store_now(st), o.id) < 0 ||
+		    outbox_notify_session(st, OUTBOX_MOVED, o.id, detail,
+		    f) != 0) {
+			json_decref(detail);
+			goto fail;
+		}
+		json_decref(detail);
+		json_array_append_new(list, session_json(st, o.id));
+	}
+	json_decref(targets);
+	req->out = json_pack("{s:o}", "sessions", list);
+	return (0);
+
+fail:
+	json_decref(targets);
+	json_decref(list);
+	return (-1);
+}
+
+static const struct field cancel_fields[] = {
+	{ "reason", FT_TEXT }, { "scope", FT_TEXT },
+};
+
+int
+session_cancel(struct api_req *req)
+{
+	static const char *sql = "UPDATE session SET status = 'cancelled', "
+	    "sequence = sequence + 1, updated_at = ? WHERE id = ?";
+	struct store		*st = req->store;
+	struct fail		*f = &req->fail;
+	struct session_row	 s;
+	json_t			*targets, *v, *list, *detail;
+	const char		*err, *reason;
+	int64_t			 id, tid;
+	int			 following;
+	size_t			 i;
+
+	if (api_param_id(req, 0, "session", &id) != 0 ||
+	    api_check_fields(req->body, cancel_fields, sizeof cancel_fields /
+	    sizeof cancel_fields[0], f) != 0 ||
+	    session_load(st, id, &s, f) != 0)
+		return (-1);
+	if ((err = session_scope(req, &s, &following)) != NULL)
+		return (fail_set(f, 422, "scope", "%s", err));
+	if (strcmp(s.status, "scheduled") != 0)
+		return (fail_set(f, 409, "session", "session %lld is already "
+		    "%s", (long long)id, s.status));
+	reason = api_text(req->body, "reason");
+	if (reason != NULL && contact_looks_like_cpr(reason))
+		return (fail_set(f, 422, "reason", "the reason looks like it "
+		    "holds a CPR number; kursusd never stores CPR numbers"));
+	detail = json_pack("{s:s?}", "reason", reason);
+	targets = session_targets(st, &s, following);
+	list = json_array();
+	json_array_foreach(targets, i, v) {
+		tid = json_integer_value(v);
+		if (store_exec(st, f, sql, "ii", (int64_t)store_now(st),
+		    tid) < 0 || outbox_notify_session(st, OUTBOX_CANCELLED, tid,
+		    detail, f) != 0) {
+			json_decref(list);
+			json_decref(targets);
+			json_decref(detail);
+			return (-1);
+		}
+		json_array_append_new(list, session_json(st, tid));
+	}
+	json_decref(targets);
+	json_decref(detail);
+	req->out = json_pack("{s:o}", "sessions", list);
+	return (0);
+}

@@ -1,1 +1,439 @@
+/*
+ * The store: kursusd's one SQLite connection. WAL, foreign keys on, every
+ * statement prepared once with bound parameters and kept for the life of
+ * the connection. Only the event loop thread touches it.
+ */
 #include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendars.h"
+#include "kursusd.h"
+
+struct stmt_entry {
+	const char		*sql;	/* key: the pointer, not the text */
+	sqlite3_stmt		*stmt;
+	struct stmt_entry	*next;
+};
+
+#define STMT_BUCKETS	128
+
+struct store {
+	sqlite3			*db;
+	char			*path;
+	struct stmt_entry	*stmts[STMT_BUCKETS];
+	time_t			 now;		/* pinned clock, 0 = real */
+	int			 go_no_go_hours;
+	char			*default_tz;
+};
+
+int
+fail_set(struct fail *f, int status, const char *field, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (f == NULL)
+		return (-1);
+	f->status = status;
+	snprintf(f->field, sizeof f->field, "%s", field != NULL ? field : "");
+	va_start(ap, fmt);
+	vsnprintf(f->msg, sizeof f->msg, fmt, ap);
+	va_end(ap);
+	return (-1);
+}
+
+/* SQL function utc_iso(epoch): "2026-12-03T09:00:00Z". */
+static void
+store_fn_utc_iso(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	sqlite3_result_text(ctx,
+	    zone_format_utc((time_t)sqlite3_value_int64(argv[0])), -1, free);
+}
+
+/* SQL function local_iso(epoch, tzid): "2026-12-03T10:00:00+01:00". */
+static void
+store_fn_local_iso(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char	*tz = (const char *)sqlite3_value_text(argv[1]);
+
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || tz == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	sqlite3_result_text(ctx,
+	    zone_format_local(tz, (time_t)sqlite3_value_int64(argv[0])), -1,
+	    free);
+}
+
+/* SQL function know(): the store's clock, so views agree with the rules. */
+static void
+store_fn_now(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	sqlite3_result_int64(ctx, store_now(sqlite3_user_data(ctx)));
+}
+
+static void
+store_fn_go_hours(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct store	*st = sqlite3_user_data(ctx);
+
+	sqlite3_result_int(ctx, st->go_no_go_hours);
+}
+
+static int
+store_pragmas(struct store *st, int synchronous, char **cause)
+{
+	char		*sql, *err = NULL;
+	sqlite3_stmt	*stmt;
+	const char	*mode;
+
+	/* journal_mode answers with the mode it got; anything but wal fails. */
+	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &stmt,
+	    NULL) != SQLITE_OK || sqlite3_step(stmt) != SQLITE_ROW) {
+		xasprintf(cause, "%s: cannot set WAL mode: %s", st->path,
+		    sqlite3_errmsg(st->db));
+		sqlite3_finalize(stmt);
+		return (-1);
+	}
+	mode = (const char *)sqlite3_column_text(stmt, 0);
+	if (mode == NULL || strcmp(mode, "wal") != 0) {
+		xasprintf(cause, "%s: database refuses WAL mode (got %s)",
+		    st->path, mode != NULL ? mode : "nothing");
+		sqlite3_finalize(stmt);
+		return (-1);
+	}
+	sqlite3_finalize(stmt);
+
+	sql = xprintf("PRAGMA foreign_keys=ON; PRAGMA synchronous=%s;"
+	    "PRAGMA busy_timeout=5000; PRAGMA temp_store=MEMORY;"
+	    "PRAGMA cache_size=-8000;",
+	    synchronous == CONFIG_SYNC_FULL ? "FULL" : "NORMAL");
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		xasprintf(cause, "%s: %s", st->path, err);
+		sqlite3_free(err);
+		free(sql);
+		return (-1);
+	}
+	free(sql);
+	return (0);
+}
+
+int
+store_open(const char *path, int synchronous, struct store **out,
+    char **cause)
+{
+	struct store	*st;
+	int		 rc;
+
+	st = xcalloc(1, sizeof *st);
+	st->path = xstrdup(path);
+	st->go_no_go_hours = 48;
+	st->default_tz = xstrdup("Europe/Copenhagen");
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		xasprintf(cause, "%s: %s", path, st->db != NULL ?
+		    sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		store_close(st);
+		return (-1);
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	if (store_pragmas(st, synchronous, cause) != 0)
+		goto fail;
+	if (schema_migrate(st->db, cause) != 0)
+		goto fail;
+
+	sqlite3_create_function(st->db, "utc_iso", 1, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC, st, store_fn_utc_iso, NULL, NULL);
+	sqlite3_create_function(st->db, "local_iso", 2, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC, st, store_fn_local_iso, NULL, NULL);
+	sqlite3_create_function(st->db, "know", 0, SQLITE_UTF8, st,
+	    store_fn_now, NULL, NULL);
+	sqlite3_create_function(st->db, "kgo_hours", 0, SQLITE_UTF8, st,
+	    store_fn_go_hours, NULL, NULL);
+	if (schema_views(st->db, cause) != 0)
+		goto fail;
+	*out = st;
+	return (0);
+
+fail:
+	store_close(st);
+	return (-1);
+}
+
+void
+store_close(struct store *st)
+{
+	struct stmt_entry	*e, *next;
+	size_t			 i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < STMT_BUCKETS; i++) {
+		for (e = st->stmts[i]; e != NULL; e = next) {
+			next = e->next;
+			sqlite3_finalize(e->stmt);
+			free(e);
+		}
+	}
+	if (st->db != NULL) {
+		/* Checkpoint so the -wal file does not outlive us needlessly. */
+		sqlite3_exec(st->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
+		    NULL, NULL);
+		if (sqlite3_close(st->db) != SQLITE_OK)
+			log_warnx("closing %s: %s", st->path,
+			    sqlite3_errmsg(st->db));
+	}
+	free(st->default_tz);
+	free(st->path);
+	free(st);
+}
+
+sqlite3 *
+store_db(struct store *st)
+{
+	return (st->db);
+}
+
+const char *
+store_path(struct store *st)
+{
+	return (st->path);
+}
+
+time_t
+store_now(struct store *st)
+{
+	return (st->now != 0 ? st->now : time(NULL));
+}
+
+void
+store_set_now(struct store *st, time_t now)
+{
+	st->now = now;
+}
+
+void
+store_set_go_no_go_hours(struct store *st, int hours)
+{
+	st->go_no_go_hours = hours;
+}
+
+void
+store_set_default_timezone(struct store *st, const char *tz)
+{
+	free(st->default_tz);
+	st->default_tz = xstrdup(tz);
+}
+
+const char *
+store_default_timezone(struct store *st)
+{
+	return (st->default_tz);
+}
+
+sqlite3_stmt *
+store_stmt(struct store *st, const char *sql)
+{
+	struct stmt_entry	*e;
+	size_t			 h;
+
+	h = ((uintptr_t)sql >> 3) % STMT_BUCKETS;
+	for (e = st->stmts[h]; e != NULL; e = e->next) {
+		if (e->sql == sql) {
+			sqlite3_reset(e->stmt);
+			sqlite3_clear_bindings(e->stmt);
+			return (e->stmt);
+		}
+	}
+	e = xcalloc(1, sizeof *e);
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &e->stmt, NULL) != SQLITE_OK)
+		fatalx("preparing \"%s\": %s", sql, sqlite3_errmsg(st->db));
+	e->sql = sql;
+	e->next = st->stmts[h];
+	st->stmts[h] = e;
+	return (e->stmt);
+}
+
+static void
+store_bind(sqlite3_stmt *stmt, const char *types, va_list ap)
+{
+	const char	*s;
+	int		 i;
+
+	for (i = 1; types != NULL && *types != '\0'; types++, i++) {
+		switch (*types) {
+		case 'i':
+			sqlite3_bind_int64(stmt, i, va_arg(ap, int64_t));
+			break;
+		case 't':
+			s = va_arg(ap, const char *);
+			if (s == NULL)
+				sqlite3_bind_null(stmt, i);
+			else
+				sqlite3_bind_text(stmt, i, s, -1,
+				    SQLITE_TRANSIENT);
+			break;
+		case 'd':
+			sqlite3_bind_double(stmt, i, va_arg(ap, double));
+			break;
+		case 'n':
+			sqlite3_bind_null(stmt, i);
+			break;
+		default:
+			fatalx("store_bind: type '%c'", *types);
+		}
+	}
+}
+
+int
+store_fail(struct store *st, struct fail *f)
+{
+	int	 code = sqlite3_extended_errcode(st->db);
+
+	if ((code & 0xff) == SQLITE_CONSTRAINT)
+		return (fail_set(f, 409, NULL, "conflict: %s",
+		    sqlite3_errmsg(st->db)));
+	if ((code & 0xff) == SQLITE_FULL)
+		return (fail_set(f, 507, NULL, "the disk is full: %s",
+		    sqlite3_errmsg(st->db)));
+	log_warnx("sqlite: %s", sqlite3_errmsg(st->db));
+	return (fail_set(f, 500, NULL, "database error: %s",
+	    sqlite3_errmsg(st->db)));
+}
+
+int
+store_exec(struct store *st, struct fail *f, const char *sql,
+    const char *types, ...)
+{
+	sqlite3_stmt	*stmt = store_stmt(st, sql);
+	va_list		 ap;
+	int		 rc;
+
+	va_start(ap, types);
+	store_bind(stmt, types, ap);
+	va_end(ap);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE) {
+		store_fail(st, f);
+		sqlite3_reset(stmt);
+		return (-1);
+	}
+	sqlite3_reset(stmt);
+	return (sqlite3_changes(st->db));
+}
+
+int64_t
+store_int(struct store *st, int64_t dflt, const char *sql,
+    const char *types, ...)
+{
+	sqlite3_stmt	*stmt = store_stmt(st, sql);
+	va_list		 ap;
+	int64_t		 v = dflt;
+
+	va_start(ap, types);
+	store_bind(stmt, types, ap);
+	va_end(ap);
+	if (sqlite3_step(stmt) == SQLITE_ROW &&
+	    sqlite3_column_type(stmt, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	return (v);
+}
+
+static json_t *
+store_column_json(sqlite3_stmt *stmt)
+{
+	const char	*text = (const char *)sqlite3_column_text(stmt, 0);
+	json_error_t	 err;
+	json_t		*j;
+
+	if (text == NULL)
+		return (NULL);
+	if ((j = json_loads(text, 0, &err)) == NULL)
+		fatalx("view produced bad JSON: %s", err.text);
+	return (j);
+}
+
+json_t *
+store_json(struct store *st, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt	*stmt = store_stmt(st, sql);
+	va_list		 ap;
+	json_t		*j = NULL;
+
+	va_start(ap, types);
+	store_bind(stmt, types, ap);
+	va_end(ap);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		j = store_column_json(stmt);
+	sqlite3_reset(stmt);
+	return (j);
+}
+
+json_t *
+store_json_array(struct store *st, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt	*stmt = store_stmt(st, sql);
+	va_list		 ap;
+	json_t		*a = json_array(), *j;
+
+	va_start(ap, types);
+	store_bind(stmt, types, ap);
+	va_end(ap);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		if ((j = store_column_json(stmt)) != NULL)
+			json_array_append_new(a, j);
+	}
+	sqlite3_reset(stmt);
+	return (a);
+}
+
+int
+store_begin(struct store *st)
+{
+	static const char	*sql = "BEGIN IMMEDIATE";
+
+	return (store_exec(st, NULL, sql, NULL) < 0 ? -1 : 0);
+}
+
+int
+store_commit(struct store *st, struct fail *f)
+{
+	static const char	*sql = "COMMIT";
+
+	if (store_exec(st, f, sql, NULL) < 0) {
+		store_rollback(st);
+		return (-1);
+	}
+	return (0);
+}
+
+void
+store_rollback(struct store *st)
+{
+	static const char	*sql = "ROLLBACK";
+
+	if (sqlite3_get_autocommit(st->db))
+		return;
+	store_exec(st, NULL, sql, NULL);
+}
+
+int
+store_schema_version(struct store *st)
+{
+	static const char	*sql = "PRAGMA user_version";
+
+	return ((int)store_int(st, 0, sql, NULL));
+}
