@@ -1,1 +1,411 @@
 #include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "kursusctl.h"
+
+/*
+ * Answers larger than this are not something kursusd sends; stop reading
+ * rather than fill memory if the URL points at something else.
+ */
+#define CLIENT_MAX_ANSWER	(256 * 1024 * 1024)
+
+struct client {
+	CURL		*curl;
+	char		*socket;	/* unix socket path, or NULL */
+	char		*base;		/* "http://localhost" or the TCP URL */
+	char		*auth;		/* "Authorization: Bearer ..." or NULL */
+	char		*where;		/* for messages */
+};
+
+struct client_answer {
+	char		*buf;
+	size_t		 len;
+	size_t		 size;
+	int		 too_big;
+	char		 reason[128];	/* reason phrase of the status line */
+	char		 api[32];	/* X-Kursus-API value */
+	int		 has_api;
+};
+
+/* Wipes a secret before freeing it, so the token does not linger. */
+static void
+client_burn(char *s)
+{
+	if (s == NULL)
+		return;
+#ifdef HAVE_EXPLICIT_BZERO
+	explicit_bzero(s, strlen(s));
+#else
+	{
+		volatile char	*v = s;
+
+		while (*v != '\0')
+			*v++ = '\0';
+	}
+#endif
+	free(s);
+}
+
+struct client *
+client_new(const char *socket, const char *url, const char *token)
+{
+	struct client	*c;
+	size_t		 len;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		fatalx("curl_global_init failed");
+	c = xcalloc(1, sizeof *c);
+	if ((c->curl = curl_easy_init()) == NULL)
+		fatalx("curl_easy_init failed");
+	if (url != NULL) {
+		c->base = xstrdup(url);
+		/* "http://host:8081/" and "http://host:8081" mean the same. */
+		len = strlen(c->base);
+		while (len > 0 && c->base[len - 1] == '/')
+			c->base[--len] = '\0';
+		c->where = xstrdup(c->base);
+		if (token != NULL)
+			xasprintf(&c->auth, "Authorization: Bearer %s", token);
+	} else {
+		c->socket = xstrdup(socket);
+		/* The host part is ignored on a unix socket. */
+		c->base = xstrdup("http://localhost");
+		c->where = xstrdup(socket);
+	}
+	return (c);
+}
+
+void
+client_free(struct client *c)
+{
+	if (c == NULL)
+		return;
+	if (c->curl != NULL)
+		curl_easy_cleanup(c->curl);
+	free(c->socket);
+	free(c->base);
+	client_burn(c->auth);
+	free(c->where);
+	free(c);
+	curl_global_cleanup();
+}
+
+const char *
+client_where(struct client *c)
+{
+	return (c->where);
+}
+
+int
+client_read_token(const char *path, char **token, char **cause)
+{
+	FILE	*f;
+	char	 line[1024];
+	size_t	 len;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		xasprintf(cause, "cannot read token file %s: %s", path,
+		    strerror(errno));
+		return (-1);
+	}
+	if (fgets(line, sizeof line, f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	len = strlen(line);
+	while (len > 0 && isspace((unsigned char)line[len - 1]))
+		line[--len] = '\0';
+	if (len == 0) {
+		xasprintf(cause, "token file %s is empty", path);
+		return (-1);
+	}
+	*token = xstrdup(line);
+#ifdef HAVE_EXPLICIT_BZERO
+	explicit_bzero(line, sizeof line);
+#endif
+	return (0);
+}
+
+char *
+client_escape(const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const unsigned char	*p;
+	char			*out, *o;
+
+	/* Unreserved characters (RFC 3986) pass, everything else is %XX. */
+	o = out = xmalloc(strlen(s) * 3 + 1);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' ||
+		    *p == '~')
+			*o++ = *p;
+		else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 0xf];
+		}
+	}
+	*o = '\0';
+	return (out);
+}
+
+static size_t
+client_write_cb(char *data, size_t size, size_t n, void *arg)
+{
+	struct client_answer	*a = arg;
+	size_t			 len = size * n;
+
+	if (a->len + len > CLIENT_MAX_ANSWER) {
+		a->too_big = 1;
+		return (0);
+	}
+	if (a->len + len + 1 > a->size) {
+		while (a->len + len + 1 > a->size)
+			a->size = a->size == 0 ? 8192 : a->size * 2;
+		a->buf = xreallocarray(a->buf, 1, a->size);
+	}
+	memcpy(a->buf + a->len, data, len);
+	a->len += len;
+	a->buf[a->len] = '\0';
+	return (len);
+}
+
+/* Copies a header value, without surrounding space, into dst. */
+static void
+client_header_value(char *dst, size_t dstlen, const char *v, size_t len)
+{
+	while (len > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		len--;
+	}
+	while (len > 0 && isspace((unsigned char)v[len - 1]))
+		len--;
+	if (len >= dstlen)
+		len = dstlen - 1;
+	memcpy(dst, v, len);
+	dst[len] = '\0';
+}
+
+static size_t
+client_header_cb(char *data, size_t size, size_t n, void *arg)
+{
+	struct client_answer	*a = arg;
+	size_t			 len = size * n, hlen;
+	const char		*p;
+
+	if (len > 5 && strncmp(data, "HTTP/", 5) == 0) {
+		/* A new status line (after a 100 Continue, say) starts over. */
+		a->has_api = 0;
+		a->reason[0] = '\0';
+		/* "HTTP/1.1 404 Not Found": the reason follows the code. */
+		if ((p = memchr(data, ' ', len)) != NULL &&
+		    (p = memchr(p + 1, ' ', len - (p + 1 - data))) != NULL)
+			client_header_value(a->reason, sizeof a->reason, p,
+			    len - (p - data));
+		return (len);
+	}
+	hlen = strlen(KURSUS_API_HEADER);
+	if (len > hlen && data[hlen] == ':' &&
+	    strncasecmp(data, KURSUS_API_HEADER, hlen) == 0) {
+		client_header_value(a->api, sizeof a->api, data + hlen + 1,
+		    len - hlen - 1);
+		a->has_api = 1;
+	}
+	return (len);
+}
+
+/* Appends "?k=v&k=v" for the scalar members of query to *url. */
+static void
+client_query(char **url, json_t *query)
+{
+	const char	*key;
+	json_t		*v;
+	char		*val, *ek, *ev, *next;
+	char		 sep = '?';
+
+	json_object_foreach(query, key, v) {
+		if (json_is_string(v))
+			val = xstrdup(json_string_value(v));
+		else if (json_is_integer(v))
+			xasprintf(&val, "%" JSON_INTEGER_FORMAT,
+			    json_integer_value(v));
+		else if (json_is_true(v))
+			val = xstrdup("true");
+		else if (json_is_false(v))
+			val = xstrdup("false");
+		else
+			continue;
+		ek = client_escape(key);
+		ev = client_escape(val);
+		xasprintf(&next, "%s%c%s=%s", *url, sep, ek, ev);
+		free(*url);
+		*url = next;
+		sep = '&';
+		free(ek);
+		free(ev);
+		free(val);
+	}
+}
+
+/* Turns a refusal into the one line the user sees. */
+static char *
+client_refusal(long status, struct client_answer *a)
+{
+	json_t		*j, *e, *f;
+	char		*msg;
+
+	j = a->buf == NULL ? NULL : json_loads(a->buf, 0, NULL);
+	e = json_object_get(j, "error");
+	f = json_object_get(j, "field");
+	if (json_is_string(e)) {
+		if (json_is_string(f) && *json_string_value(f) != '\0')
+			xasprintf(&msg, "%s (field: %s)", json_string_value(e),
+			    json_string_value(f));
+		else
+			msg = xstrdup(json_string_value(e));
+	} else if (a->reason[0] != '\0')
+		xasprintf(&msg, "HTTP %ld %s", status, a->reason);
+	else
+		xasprintf(&msg, "HTTP %ld", status);
+	json_decref(j);
+	return (msg);
+}
+
+int
+client_call(struct client *c, const char *method, const char *path,
+    json_t *query, json_t *body, json_t **answer, char **cause)
+{
+	struct client_answer	 a;
+	struct curl_slist	*hdr = NULL;
+	char			 errbuf[CURL_ERROR_SIZE];
+	char			*url, *data = NULL;
+	json_error_t		 jerr;
+	CURLcode		 rc;
+	long			 status = 0, oserr = 0;
+	int			 ret;
+
+	*answer = NULL;
+	*cause = NULL;
+	memset(&a, 0, sizeof a);
+	errbuf[0] = '\0';
+
+	xasprintf(&url, "%s%s", c->base, path);
+	if (query != NULL)
+		client_query(&url, query);
+
+	curl_easy_reset(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	if (c->socket != NULL)
+		curl_easy_setopt(c->curl, CURLOPT_UNIX_SOCKET_PATH, c->socket);
+	/*
+	 * The admin API is local, and a proxy from the environment would see
+	 * the bearer token; never use one.
+	 */
+	curl_easy_setopt(c->curl, CURLOPT_PROXY, "");
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 120L);
+	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c->curl, CURLOPT_USERAGENT,
+	    "kursusctl/" PACKAGE_VERSION);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, client_write_cb);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &a);
+	curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, client_header_cb);
+	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &a);
+	/* Redirects would carry the token somewhere else. */
+	curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
+
+	hdr = curl_slist_append(hdr, "Accept: application/json");
+	/* A small JSON body gains nothing from a 100-continue round trip. */
+	hdr = curl_slist_append(hdr, "Expect:");
+	if (c->auth != NULL)
+		hdr = curl_slist_append(hdr, c->auth);
+	if (body != NULL) {
+		data = json_dumps(body, JSON_COMPACT);
+		if (data == NULL)
+			fatalx("json_dumps failed");
+		hdr = curl_slist_append(hdr, "Content-Type: application/json");
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, data);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE,
+		    (long)strlen(data));
+	}
+	if (strcmp(method, "GET") != 0)
+		curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
+	else
+		curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdr);
+
+	rc = curl_easy_perform(c->curl);
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(hdr);
+	free(data);
+	free(url);
+
+	if (rc != CURLE_OK && a.too_big) {
+		xasprintf(cause, "answer from %s is too large", c->where);
+		ret = KCTL_EXIT_PROTOCOL;
+		goto out;
+	}
+	if (rc != CURLE_OK) {
+		/*
+		 * On a unix socket curl's own words name "localhost port 80";
+		 * the system's reason (ENOENT, ECONNREFUSED, EACCES) says
+		 * what is wrong.
+		 */
+		curl_easy_getinfo(c->curl, CURLINFO_OS_ERRNO, &oserr);
+		if (status == 0 && oserr != 0)
+			xasprintf(cause, "cannot reach kursusd at %s: %s",
+			    c->where, strerror((int)oserr));
+		else if (status == 0)
+			xasprintf(cause, "cannot reach kursusd at %s: %s",
+			    c->where, errbuf[0] != '\0' ? errbuf :
+			    curl_easy_strerror(rc));
+		else
+			xasprintf(cause, "connection to kursusd at %s failed: "
+			    "%s", c->where, errbuf[0] != '\0' ? errbuf :
+			    curl_easy_strerror(rc));
+		ret = KCTL_EXIT_UNAVAILABLE;
+		goto out;
+	}
+
+	if (a.has_api && strcmp(a.api, "1") != 0) {
+		xasprintf(cause, "kursusd at %s speaks admin API version %s; "
+		    "this kursusctl speaks version %d", c->where, a.api,
+		    KURSUS_API_VERSION);
+		ret = KCTL_EXIT_PROTOCOL;
+		goto out;
+	}
+	if (status < 200 || status > 299) {
+		*cause = client_refusal(status, &a);
+		ret = status >= 500 ? KCTL_EXIT_UNAVAILABLE : KCTL_EXIT_REFUSED;
+		goto out;
+	}
+	if (!a.has_api) {
+		/* Something answered, but not kursusd's admin API. */
+		xasprintf(cause, "%s is not a kursusd admin API (no %s header "
+		    "in the answer)", c->where, KURSUS_API_HEADER);
+		ret = KCTL_EXIT_PROTOCOL;
+		goto out;
+	}
+	*answer = json_loadb(a.buf == NULL ? "" : a.buf, a.len, 0, &jerr);
+	if (*answer == NULL || !json_is_object(*answer)) {
+		json_decref(*answer);
+		*answer = NULL;
+		xasprintf(cause, "kursusd at %s sent an answer that is not a "
+		    "JSON object", c->where);
+		ret = KCTL_EXIT_PROTOCOL;
+		goto out;
+	}
+	ret = KCTL_EXIT_OK;
+out:
+	free(a.buf);
+	return (ret);
+}

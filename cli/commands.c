@@ -1,1 +1,1446 @@
 #include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "kursusctl.h"
+
+/* How a value is shown to people. */
+enum cmd_kind {
+	V_TEXT,
+	V_INT,
+	V_REAL,
+	V_BOOL,		/* yes / no */
+	V_MINUTES,	/* 90 -> "90 min" */
+	V_LOCAL,	/* "2026-12-03T10:00:00+01:00" -> "Thu 2026-12-03 10:00" */
+	V_UTC,		/* "2026-12-03T09:00:00Z" -> "2026-12-03 09:00 UTC" */
+	V_ROLE,		/* volunteer: "volunteer" / "staff" */
+	V_REACH,	/* how staff reach a participant, from several fields */
+	V_ADDRESS,	/* "Borgergade 5, 8700 Horsens" from three fields */
+	V_PHONETYPE	/* phone with "(landline)" */
+};
+
+/* One line of a "key: value" block. */
+struct cmd_field {
+	const char	*key;
+	const char	*label;
+	int		 kind;
+};
+
+/* One column of a list table; a leading '>' in head aligns right. */
+struct cmd_column {
+	const char	*head;
+	const char	*key;
+	int		 kind;
+};
+
+/*
+ * Venues, course types, instructors and participants share the API's shape
+ * (list, create, show, edit, delete), so one set of handlers serves them,
+ * picked by the command's name from this table.
+ */
+struct cmd_resource {
+	const char		*name;		/* command name */
+	const char		*what;		/* for messages */
+	const char		*path;		/* "/v1/<path>" */
+	int			 by_id;		/* numeric id, not a slug */
+	const char		*required[3];	/* options needed to create */
+	const struct cmd_column	*columns;
+	const struct cmd_field	*fields;
+};
+
+#define COLS_END	{ NULL, NULL, 0 }
+
+static const struct cmd_column cmd_venue_columns[] = {
+	{ "SLUG", "slug", V_TEXT },
+	{ "NAME", "name", V_TEXT },
+	{ "ADDRESS", NULL, V_ADDRESS },
+	{ ">SEATS", "capacity", V_INT },
+	COLS_END
+};
+static const struct cmd_field cmd_venue_fields[] = {
+	{ "id", "id", V_INT },
+	{ "slug", "slug", V_TEXT },
+	{ "name", "name", V_TEXT },
+	{ "address", "address", V_TEXT },
+	{ "postcode", "postcode", V_TEXT },
+	{ "city", "city", V_TEXT },
+	{ "capacity", "seats", V_INT },
+	{ "access_notes", "access", V_TEXT },
+	{ "equipment_notes", "equipment", V_TEXT },
+	{ "contact_name", "contact", V_TEXT },
+	{ "contact_phone", "contact phone", V_TEXT },
+	{ "timezone", "time zone", V_TEXT },
+	{ "latitude", "latitude", V_REAL },
+	{ "longitude", "longitude", V_REAL },
+	{ "created_at", "created", V_UTC },
+	{ "updated_at", "updated", V_UTC },
+	{ NULL, NULL, 0 }
+};
+
+static const struct cmd_column cmd_course_columns[] = {
+	{ "SLUG", "slug", V_TEXT },
+	{ "TITLE", "title", V_TEXT },
+	{ ">DURATION", "duration", V_MINUTES },
+	{ ">SEATS", "capacity", V_INT },
+	{ ">MIN", "min_participants", V_INT },
+	{ "LANG", "language", V_TEXT },
+	COLS_END
+};
+static const struct cmd_field cmd_course_fields[] = {
+	{ "id", "id", V_INT },
+	{ "slug", "slug", V_TEXT },
+	{ "title", "title", V_TEXT },
+	{ "description", "description", V_TEXT },
+	{ "duration", "duration", V_MINUTES },
+	{ "capacity", "seats", V_INT },
+	{ "min_participants", "minimum", V_INT },
+	{ "bring", "bring", V_TEXT },
+	{ "language", "language", V_TEXT },
+	{ "created_at", "created", V_UTC },
+	{ "updated_at", "updated", V_UTC },
+	{ NULL, NULL, 0 }
+};
+
+static const struct cmd_column cmd_instructor_columns[] = {
+	{ "SLUG", "slug", V_TEXT },
+	{ "NAME", "name", V_TEXT },
+	{ "ROLE", "volunteer", V_ROLE },
+	{ "PHONE", "phone", V_TEXT },
+	{ "EMAIL", "email", V_TEXT },
+	COLS_END
+};
+static const struct cmd_field cmd_instructor_fields[] = {
+	{ "id", "id", V_INT },
+	{ "slug", "slug", V_TEXT },
+	{ "name", "name", V_TEXT },
+	{ "volunteer", "role", V_ROLE },
+	{ "phone", "phone", V_TEXT },
+	{ "email", "email", V_TEXT },
+	{ "created_at", "created", V_UTC },
+	{ "updated_at", "updated", V_UTC },
+	{ NULL, NULL, 0 }
+};
+
+static const struct cmd_column cmd_participant_columns[] = {
+	{ ">ID", "id", V_INT },
+	{ "NAME", "name", V_TEXT },
+	{ "PHONE", "phone", V_PHONETYPE },
+	{ "EMAIL", "email", V_TEXT },
+	{ "REACH", NULL, V_REACH },
+	{ "LANG", "language", V_TEXT },
+	COLS_END
+};
+static const struct cmd_field cmd_participant_fields[] = {
+	{ "id", "id", V_INT },
+	{ "name", "name", V_TEXT },
+	{ "phone", "phone", V_PHONETYPE },
+	{ "email", "email", V_TEXT },
+	{ NULL, "reach by", V_REACH },
+	{ "sms_consent", "SMS consent", V_BOOL },
+	{ "email_consent", "e-mail consent", V_BOOL },
+	{ "no_contact", "no contact", V_BOOL },
+	{ "language", "language", V_TEXT },
+	{ "notes", "notes", V_TEXT },
+	{ "created_at", "created", V_UTC },
+	{ "updated_at", "updated", V_UTC },
+	{ NULL, NULL, 0 }
+};
+
+static const struct cmd_resource cmd_resources[] = {
+	{ "venue", "venue", "venues", 0, { "name", NULL },
+	  cmd_venue_columns, cmd_venue_fields },
+	{ "course", "course type", "courses", 0, { "title", "duration", NULL },
+	  cmd_course_columns, cmd_course_fields },
+	{ "instructor", "instructor", "instructors", 0, { "name", NULL },
+	  cmd_instructor_columns, cmd_instructor_fields },
+	{ "participant", "participant", "participants", 1, { "name", NULL },
+	  cmd_participant_columns, cmd_participant_fields },
+};
+
+/* The option that sets a body field, for messages ("--min"). */
+static const char *
+cmd_option_for(const struct cmd_entry *ce, const char *field)
+{
+	const struct cmd_option	*o;
+	size_t			 i;
+
+	for (i = 0; ce->options[i] != NULL; i++)
+		for (o = ce->options[i]; o->name != NULL; o++)
+			if (strcmp(o->field, field) == 0)
+				return (o->name);
+	return (field);
+}
+
+static const struct cmd_resource *
+cmd_resource(struct cmd_ctx *ctx)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof cmd_resources / sizeof cmd_resources[0]; i++)
+		if (strcmp(cmd_resources[i].name, ctx->entry->name) == 0)
+			return (&cmd_resources[i]);
+	fatalx("no resource for %s", ctx->entry->name);
+}
+
+/* Calls the API and prints its refusal; returns 0 or the exit code. */
+static int
+cmd_call(struct cmd_ctx *ctx, const char *method, const char *path,
+    json_t *query, json_t *body, json_t **answer)
+{
+	char	*cause;
+	int	 ret;
+
+	ret = client_call(ctx->client, method, path, query, body, answer,
+	    &cause);
+	if (ret != 0) {
+		kursusctl_error("%s", cause);
+		free(cause);
+	}
+	return (ret);
+}
+
+static void
+cmd_print_json(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2));
+	putchar('\n');
+}
+
+/* A positional argument that must be a positive id. */
+static int
+cmd_arg_id(struct cmd_ctx *ctx, int idx, const char *what, long long *id)
+{
+	const char	*s = ctx->argv[idx];
+	char		*end;
+
+	errno = 0;
+	*id = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || *id <= 0)
+		return (kursusctl_usage_error(ctx->entry, "%s \"%s\": not an "
+		    "id (a number)", what, s));
+	return (0);
+}
+
+static const char *
+cmd_str(json_t *o, const char *key)
+{
+	return (json_string_value(json_object_get(o, key)));
+}
+
+static long long
+cmd_int(json_t *o, const char *key)
+{
+	return (json_integer_value(json_object_get(o, key)));
+}
+
+/* Sakamoto's day of week for a proleptic Gregorian date; 0 is Sunday. */
+static int
+cmd_weekday(int y, int m, int d)
+{
+	static const int	t[] = { 0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4 };
+
+	if (m < 3)
+		y--;
+	return ((y + y / 4 - y / 100 + y / 400 + t[m - 1] + d) % 7);
+}
+
+static char *
+cmd_local_time(const char *s)
+{
+	static const char	*days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+				    "Fri", "Sat" };
+	int			 y, m, d;
+	char			*out;
+
+	/* The daemon already gives the venue's local time; only trim it. */
+	if (strlen(s) < 16 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    sscanf(s, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12)
+		return (xstrdup(s));
+	xasprintf(&out, "%s %.10s %.5s", days[cmd_weekday(y, m, d)], s,
+	    s + 11);
+	return (out);
+}
+
+static char *
+cmd_utc_time(const char *s)
+{
+	char	*out;
+
+	if (strlen(s) < 16 || s[10] != 'T' || s[strlen(s) - 1] != 'Z')
+		return (xstrdup(s));
+	xasprintf(&out, "%.10s %.5s UTC", s, s + 11);
+	return (out);
+}
+
+/* Text join: appends part to *s with sep, skipping empty parts. */
+static void
+cmd_join(char **s, const char *sep, const char *part)
+{
+	char	*next;
+
+	if (part == NULL || *part == '\0')
+		return;
+	if (*s == NULL)
+		*s = xstrdup(part);
+	else {
+		xasprintf(&next, "%s%s%s", *s, sep, part);
+		free(*s);
+		*s = next;
+	}
+}
+
+/* Formats obj's key as kind; NULL when there is nothing to show. */
+static char *
+cmd_format(json_t *obj, const char *key, int kind)
+{
+	json_t		*v = key != NULL ? json_object_get(obj, key) : NULL;
+	char		*s = NULL, *place = NULL;
+
+	switch (kind) {
+	case V_REACH:
+		if (json_is_true(json_object_get(obj, "no_contact")))
+			return (xstrdup("phone or meet (no contact)"));
+		if (json_is_true(json_object_get(obj, "sms_consent")))
+			cmd_join(&s, ", ", "SMS");
+		if (json_is_true(json_object_get(obj, "email_consent")))
+			cmd_join(&s, ", ", "e-mail");
+		if (s == NULL)
+			s = xstrdup("call");
+		return (s);
+	case V_ADDRESS:
+		cmd_join(&place, " ", cmd_str(obj, "postcode"));
+		cmd_join(&place, " ", cmd_str(obj, "city"));
+		cmd_join(&s, ", ", cmd_str(obj, "address"));
+		cmd_join(&s, ", ", place);
+		free(place);
+		return (s);
+	}
+	if (v == NULL || json_is_null(v))
+		return (NULL);
+	switch (kind) {
+	case V_LOCAL:
+		if (json_is_string(v))
+			return (cmd_local_time(json_string_value(v)));
+		break;
+	case V_UTC:
+		if (json_is_string(v))
+			return (cmd_utc_time(json_string_value(v)));
+		break;
+	case V_MINUTES:
+		if (json_is_integer(v)) {
+			xasprintf(&s, "%" JSON_INTEGER_FORMAT " min",
+			    json_integer_value(v));
+			return (s);
+		}
+		break;
+	case V_BOOL:
+		if (json_is_boolean(v))
+			return (xstrdup(json_is_true(v) ? "yes" : "no"));
+		break;
+	case V_ROLE:
+		if (json_is_boolean(v))
+			return (xstrdup(json_is_true(v) ? "volunteer" :
+			    "staff"));
+		break;
+	case V_PHONETYPE:
+		if (json_is_string(v)) {
+			if (json_is_string(json_object_get(obj, "phone_type")) &&
+			    strcmp(cmd_str(obj, "phone_type"), "landline") ==
+			    0)
+				xasprintf(&s, "%s (landline)",
+				    json_string_value(v));
+			else
+				s = xstrdup(json_string_value(v));
+			return (s);
+		}
+		break;
+	}
+	/* Whatever the kind, show what came rather than nothing. */
+	if (json_is_string(v))
+		return (xstrdup(json_string_value(v)));
+	if (json_is_integer(v)) {
+		xasprintf(&s, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return (s);
+	}
+	if (json_is_real(v)) {
+		xasprintf(&s, "%.6g", json_real_value(v));
+		return (s);
+	}
+	if (json_is_boolean(v))
+		return (xstrdup(json_is_true(v) ? "yes" : "no"));
+	return (json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY));
+}
+
+static void
+cmd_kv(struct table *t, json_t *obj, const char *key, const char *label,
+    int kind)
+{
+	char	*s;
+
+	s = cmd_format(obj, key, kind);
+	if (s == NULL)
+		table_kv(t, label, NULL);
+	else
+		table_kv(t, label, "%s", s);
+	free(s);
+}
+
+static void
+cmd_print_fields(json_t *obj, const struct cmd_field *fields)
+{
+	struct table	*t;
+
+	t = table_kv_new();
+	for (; fields->label != NULL; fields++)
+		cmd_kv(t, obj, fields->key, fields->label, fields->kind);
+	table_print(t, stdout);
+	table_free(t);
+}
+
+/* A table's column spec "SLUG|NAME|>SEATS" from a column list. */
+static struct table *
+cmd_table(const struct cmd_column *cols)
+{
+	struct table	*t;
+	char		*spec = NULL;
+
+	for (; cols->head != NULL; cols++)
+		cmd_join(&spec, "|", cols->head);
+	t = table_new(spec);
+	free(spec);
+	return (t);
+}
+
+static void
+cmd_cell(struct table *t, json_t *obj, const char *key, int kind)
+{
+	char	*s;
+
+	s = cmd_format(obj, key, kind);
+	table_cell(t, "%s", s != NULL ? s : "");
+	free(s);
+}
+
+static void
+cmd_print_list(json_t *arr, const struct cmd_column *cols, const char *none)
+{
+	const struct cmd_column	*c;
+	struct table		*t;
+	json_t			*obj;
+	size_t			 i;
+
+	if (json_array_size(arr) == 0) {
+		printf("%s\n", none);
+		return;
+	}
+	t = cmd_table(cols);
+	json_array_foreach(arr, i, obj) {
+		table_row(t);
+		for (c = cols; c->head != NULL; c++)
+			cmd_cell(t, obj, c->key, c->kind);
+	}
+	table_print(t, stdout);
+	table_free(t);
+}
+
+/* "/v1/venues/<escaped slug>" and the like. */
+static char *
+cmd_path(const char *collection, const char *id, const char *tail)
+{
+	char	*e, *path;
+
+	if (id == NULL) {
+		xasprintf(&path, KURSUS_API_PREFIX "/%s", collection);
+		return (path);
+	}
+	e = client_escape(id);
+	xasprintf(&path, KURSUS_API_PREFIX "/%s/%s%s", collection, e,
+	    tail != NULL ? tail : "");
+	free(e);
+	return (path);
+}
+
+/*
+ * An empty option value on edit ("--email ''") clears the field: the API
+ * takes null for absent optional text.
+ */
+static void
+cmd_empty_to_null(json_t *body)
+{
+	const char	*key;
+	json_t		*v;
+
+	json_object_foreach(body, key, v) {
+		if (json_is_string(v) && *json_string_value(v) == '\0')
+			json_object_set_new(body, key, json_null());
+	}
+}
+
+/* Registrations, in the shape each caller needs. */
+enum cmd_reg_mode { REG_SESSION, REG_WAITLIST, REG_PARTICIPANT };
+
+static char *
+cmd_reg_status(json_t *r)
+{
+	const char	*status = cmd_str(r, "status");
+	char		*s;
+
+	if (status == NULL)
+		return (xstrdup("-"));
+	if (strcmp(status, "waitlisted") == 0 &&
+	    json_is_integer(json_object_get(r, "waitlist_position"))) {
+		xasprintf(&s, "waitlisted #%lld",
+		    cmd_int(r, "waitlist_position"));
+		return (s);
+	}
+	return (xstrdup(status));
+}
+
+static void
+cmd_print_registrations(json_t *arr, int mode)
+{
+	struct table	*t;
+	json_t		*r;
+	size_t		 i;
+	char		*s;
+
+	if (mode == REG_WAITLIST)
+		t = table_new(">POS|>NR|>ID|NAME|COMPANION");
+	else if (mode == REG_PARTICIPANT)
+		t = table_new(">SESSION|>NR|STATUS|COMPANION|ATTENDANCE");
+	else
+		t = table_new(">NR|>ID|NAME|STATUS|COMPANION|ATTENDANCE");
+	json_array_foreach(arr, i, r) {
+		table_row(t);
+		if (mode == REG_WAITLIST)
+			cmd_cell(t, r, "waitlist_position", V_INT);
+		if (mode == REG_PARTICIPANT)
+			cmd_cell(t, r, "session_id", V_INT);
+		cmd_cell(t, r, "number", V_INT);
+		if (mode != REG_PARTICIPANT) {
+			cmd_cell(t, r, "participant_id", V_INT);
+			cmd_cell(t, r, "participant_name", V_TEXT);
+		}
+		if (mode != REG_WAITLIST) {
+			s = cmd_reg_status(r);
+			table_cell(t, "%s", s);
+			free(s);
+		}
+		table_cell(t, "%s", json_is_true(json_object_get(r,
+		    "companion")) ? "+1" : "");
+		if (mode != REG_WAITLIST)
+			cmd_cell(t, r, "attendance", V_TEXT);
+	}
+	table_print(t, stdout);
+	table_free(t);
+}
+
+int
+cmd_resource_add(struct cmd_ctx *ctx)
+{
+	const struct cmd_resource	*res = cmd_resource(ctx);
+	json_t				*answer, *slug;
+	char				*path;
+	size_t				 i;
+	int				 ret;
+
+	if (!res->by_id) {
+		slug = json_object_get(ctx->opts, "slug");
+		if (ctx->argc == 1 && slug != NULL &&
+		    strcmp(json_string_value(slug), ctx->argv[0]) != 0)
+			return (kursusctl_usage_error(ctx->entry, "two slugs "
+			    "given: \"%s\" and --slug \"%s\"", ctx->argv[0],
+			    json_string_value(slug)));
+		if (ctx->argc == 1)
+			json_object_set_new(ctx->opts, "slug",
+			    json_string(ctx->argv[0]));
+		else if (slug == NULL)
+			return (kursusctl_usage_error(ctx->entry, "a slug is "
+			    "required (as the first argument or --slug)"));
+	}
+	for (i = 0; res->required[i] != NULL; i++)
+		if (json_object_get(ctx->opts, res->required[i]) == NULL)
+			return (kursusctl_usage_error(ctx->entry, "--%s is "
+			    "required", cmd_option_for(ctx->entry,
+			    res->required[i])));
+
+	path = cmd_path(res->path, NULL, NULL);
+	ret = cmd_call(ctx, "POST", path, NULL, ctx->opts, &answer);
+	free(path);
+	if (ret != 0)
+		return (ret);
+	if (ctx->json)
+		cmd_print_json(answer);
+	else
+		cmd_print_fields(answer, res->fields);
+	json_decref(answer);
+	return (0);
+}
+
+int
+cmd_resource_list(struct cmd_ctx *ctx)
+{
+	const struct cmd_resource	*res = cmd_resource(ctx);
+	json_t				*answer;
+	char				*path, *none;
+	int				 ret;
+
+	path = cmd_path(res->path, NULL, NULL);
+	ret = cmd_call(ctx, "GET", path, ctx->opts, NULL, &answer);
+	free(path);
+	if (ret != 0)
+		return (ret);
+	if (ctx->json)
+		cmd_print_json(answer);
+	else {
+		xasprintf(&none, "No %ss.", res->what);
+		cmd_print_list(json_object_get(answer, res->path),
+		    res->columns, none);
+		free(none);
+	}
+	json_decref(answer);
+	return (0);
+}
+
+/* The object's slug or id argument, checked when it must be a number. */
+static int
+cmd_resource_arg(struct cmd_ctx *ctx, const struct cmd_resource *res)
+{
+	long long	id;
+
+	if (res->by_id)
+		return (cmd_arg_id(ctx, 0, res->what, &id));
+	return (0);
+}
+
+int
+cmd_resource_show(struct cmd_ctx *ctx)
+{
+	const struct cmd_resource	*res = cmd_resource(ctx);
+	json_t				*answer, *regs;
+	char				*path;
+	int				 ret;
+
+	if ((ret = cmd_resource_arg(ctx, res)) != 0)
+		return (ret);
+	path = cmd_path(res->path, ctx->argv[0], NULL);
+	ret = cmd_call(ctx, "GET", path, NULL, NULL, &answer);
+	free(path);
+	if (ret != 0)
+		return (ret);
+	if (ctx->json)
+		cmd_print_json(answer);
+	else {
+		cmd_print_fields(answer, res->fields);
+		regs = json_object_get(answer, "registrations");
+		if (json_array_size(regs) > 0) {
+			printf("\nRegistrations:\n");
+			cmd_print_registrations(regs, REG_PARTICIPANT);
+		}
+	}
+	json_decref(answer);
+	return (0);
+}
+
+int
+cmd_resource_edit(struct cmd_ctx *ctx)
+{
+	const struct cmd_resource	*res = cmd_resource(ctx);
+	json_t				*answer;
+	char				*path;
+	int				 ret;
+
+	if ((ret = cmd_resource_arg(ctx, res)) != 0)
+		return (ret);
+	if (json_object_size(ctx->opts) == 0)
+		return (kursusctl_usage_error(ctx->entry, "nothing to change; "
+		    "give at least one option"));
+	cmd_empty_to_null(ctx->opts);
+	path = cmd_path(res->path, ctx->argv[0], NULL);
+	ret = cmd_call(ctx, "PATCH", path, NULL, ctx->opts, &answer);
+	free(path);
+	if (ret != 0)
+		return (ret);
+	if (ctx->json)
+		cmd_print_json(answer);
+	else
+		cmd_print_fields(answer, res->fields);
+	json_decref(answer);
+	return (0);
+}
+
+int
+cmd_resource_remove(struct cmd_ctx *ctx)
+{
+	const struct cmd_resource	*res = cmd_resource(ctx);
+	json_t				*answer;
+	char				*path;
+	int				 ret;
+
+	if ((ret = cmd_resource_arg(ctx, res)) != 0)
+		return (ret);
+	path = cmd_path(res->path, ctx->argv[0], NULL);
+	ret = cmd_call(ctx, "DELETE", path, NULL, NULL, &answer);
+	free(path);
+	if (ret != 0)
+		return (ret);
+	if (ctx->json)
+		cmd_print_json(answer);
+	else if (res->by_id)
+		printf("Removed %s %s: future registrations cancelled, "
+		    "personal data anonymised.\n", res->what, ctx->argv[0]);
+	else
+		printf("Removed %s \"%s\".\n", res->what, ctx->argv[0]);
+	json_decref(answer);
+	return (0);
+}
+
+/* "scheduled", or "scheduled, UNDER MIN" when go/no-go says so. */
+static char *
+cmd_session_status(json_t *s)
+{
+	const char	*status = cmd_str(s, "status"), *gng;
+	char		*out;
+
+	gng = cmd_str(s, "go_no_go");
+	if (gng != NULL && strcmp(gng, "below-minimum") == 0) {
+		xasprintf(&out, "%s, UNDER MIN", status != NULL ? status :
+		    "-");
+		return (out);
+	}
+	return (xstrdup(status != NULL ? status : "-"));
+}
+
+static void
+cmd_print_sessions(json_t *arr)
+{
+	struct table	*t;
+	json_t		*s;
+	size_t		 i;
+	char		*v;
+
+	if (json_array_size(arr) == 0) {
+		printf("No sessions.\n");
+		return;
+	}
+	t = table_new(">ID|START|COURSE|VENUE|>SEATS|>WAIT|STATUS");
+	json_array_foreach(arr, i, s) {
+		table_row(t);
+		cmd_cell(t, s, "id", V_INT);
+		cmd_cell(t, s, "start", V_LOCAL);
+		cmd_cell(t, s, "course_title", V_TEXT);
+		cmd_cell(t, s, "venue_name", V_TEXT);
+		table_cell(t, "%lld/%lld", cmd_int(s, "seats_taken"),
+		    cmd_int(s, "capacity"));
+		cmd_cell(t, s, "waitlisted", V_INT);
+		v = cmd_session_status(s);
+		table_cell(t, "%s", v);
+		free(v);
+	}
+	table_print(t, stdout);
+	table_free(t);
+}
+
+/* Instructors or helpers of a session, as "Name (slug), ...". */
+static char *
+cmd_session_people(json_t *s, const char *role)
+{
+	json_t		*p;
+	size_t		 i;
+	const char	*r;
+	char		*out = NULL, *one;
+
+	json_array_foreach(json_object_get(s, "instructors"), i, p) {
+		r = cmd_str(p, "role");
+		if (r == NULL || strcmp(r, role) != 0)
+			continue;
+		xasprintf(&one, "%s (%s)", cmd_str(p, "name") != NULL ?
+		    cmd_str(p, "name") : "?", cmd_str(p, "slug") != NULL ?
+		    cmd_str(p, "slug") : "?");
+		cmd_join(&out, ", ", one);
+		free(one);
+	}
+	return (out);
+}
+
+static void
+cmd_print_session(json_t *s)
+{
+	struct table	*t;
+	char		*v;
+
+	t = table_kv_new();
+	cmd_kv(t, s, "id", "session", V_INT);
+	table_kv(t, "course", "%s (%s)", cmd_str(s, "course_title") != NULL ?
+	    cmd_str(s, "course_title") : "-", cmd_str(s, "course") != NULL ?
+	    cmd_str(s, "course") : "-");
+	table_kv(t, "venue", "%s (%s)", cmd_str(s, "venue_name") != NULL ?
+	    cmd_str(s, "venue_name") : "-", cmd_str(s, "venue") != NULL ?
+	    cmd_str(s, "venue") : "-");
+	cmd_kv(t, s, "start", "start", V_LOCAL);
+	cmd_kv(t, s, "end", "end", V_LOCAL);
+	cmd_kv(t, s, "timezone", "time zone", V_TEXT);
+	v = cmd_session_status(s);
+	table_kv(t, "status", "%s", v);
+	free(v);
+	table_kv(t, "seats", "%lld taken of %lld, %lld free",
+	    cmd_int(s, "seats_taken"), cmd_int(s, "capacity"),
+	    cmd_int(s, "seats_free"));
+	table_kv(t, "registrations", "%lld confirmed, %lld waitlisted",
+	    cmd_int(s, "confirmed"), cmd_int(s, "waitlisted"));
+	cmd_kv(t, s, "min_participants", "minimum", V_INT);
+	v = cmd_session_people(s, "instructor");
+	table_kv(t, "instructors", v != NULL ? "%s" : NULL, v);
+	free(v);
+	v = cmd_session_people(s, "helper");
+	table_kv(t, "helpers", v != NULL ? "%s" : NULL, v);
+	free(v);
+	cmd_kv(t, s, "notes", "notes", V_TEXT);
+	cmd_kv(t, s, "series_id", "series", V_INT);
+	cmd_kv(t, s, "uid", "uid", V_TEXT);
+	cmd_kv(t, s, "sequence", "sequence", V_INT);
+	cmd_kv(t, s, "created_at", "created", V_UTC);
+	cmd_kv(t, s, "updated_at", "updated", V_UTC);
+	table_print(t, stdout);
+	table_free(t);
+}
+
+int
+cmd_session_add(struct cmd_ctx *ctx)
+{
+	json_t		*answer, *sessions, *s;
+	int		 ret;
+	char		*start;
+
+	ret = cmd_call(ctx, "POST", KURSUS_API_PREFIX "/sessions", NULL,
+	    ctx->opts, &answer);
+	if (ret != 0)
+		return (ret);
+	sessions = json_object_get(answer, "sessions");
+	if (ctx->json)
+		cmd_print_json(answer);
+	else if (json_array_size(sessions) == 1 &&
+	    !json_is_integer(json_object_get(answer, "series_id"))) {
+		s = json_array_get(sessions, 0);
+		start = cmd_format(s, "start", V_LOCAL);
+		printf("Scheduled session %lld: %s, %s at %s.\n",
+		    cmd_int(s, "id"), start != NULL ? start : "-",
+		    cmd_str(s, "course_title") != NULL ?
+		    cmd_str(s, "course_title") : "-",
+		    cmd_str(s, "venue_name") != NULL ?
+		    cmd_str(s, "venue_name") : "-");
+		free(start);
+	} else {
+		printf("Scheduled series %lld: %zu sessions.\n",
+		    cmd_int(answer, "series_id"), json_array_size(sessions));
+		cmd_print_sessions(sessions);
+	}
+	json_decref(answer);
+	return (0);
+}
+
+int
+cmd_session_list(struct cmd_ctx *ctx)
+{
+	json_t	*answer;
+	int	 ret;
+
+	ret = cmd_call(ctx, "GET", KURSUS_API_PREFIX "/sessions", ctx->opts,
+	    NULL, &answer);
+	if (ret != 0)
+		return (ret);
+	if (ctx->json)
+		cmd_print_json(answer);
+	else
+		cmd_print_sessions(json_object_get(answer, "sessions"));
+	json_decref(answer);
+	return (0);
+}
+
+int
+cmd_session_show(struct cmd_ctx *ctx)
+{
+	json_t		*answer, *regs;
+	long long	 id;
+	char		*path;
+	int		 ret;
+
+	if ((ret = cmd_arg_id(ctx, 0, "session", &id)) != 0)
+		return (ret);
+	path = cmd_path("sessions", ctx->argv[0], NULL);
+	ret = cmd_call(ctx, "GET", path, NULL, NULL, &answer);
+	free(path);
+	if (ret != 0)
+		return (ret);
+	if (ctx->json) {
+		cmd_print_json(answer);
+		json_decref(answer);
+		return (0);
+	}
+	cmd_print_session(answer);
+	json_decref(answer);
+
+	/* People at the desk want the list of names with the session. */
+	path = cmd_path("sessions", ctx->argv[0], "/registrations");
+	ret = cmd_call(ctx, "GET", path, NULL, NULL, &answer);
+	free(path);
+	if (ret != 0)
+		return (ret);
+	regs = json_object_get(answer, "registrations");
+	if (json_array_size(regs) > 0) {
+		printf("\nRegistrations:\n");
+		cmd_print_registrations(regs, REG_SESSION);
+	} else
+		printf("\nNo registrations.\n");
+	json_decref(answer);
+	return (0);
+}
+
+int
+cmd_session_edit(struct cmd_ctx *ctx)
+{
+	json_t		*answer;
+	long long	 id;
+	char		*path;
+	int		 ret;
+
+	if ((ret = cmd_arg_id(ctx, 0, "session", &id)) != 0)
+		return (ret);
+	if (json_object_size(ctx->opts) == 0)
+		return (kursusctl_usage_error(ctx->entry, "nothing to change; "
+		    "give at least one option"));
+	if (json_object_get(ctx->opts, "force") != NULL &&
+	    json_object_get(ctx->opts, "capacity") == NULL)
+		return (kursusctl_usage_error(ctx->entry, "--force goes with "
+		    "--capacity"));
+	cmd_empty_to_null(ctx->opts);
+	path = cmd_path("sessions", ctx->argv[0], NULL);
+	ret = cmd_call(ctx, "PATCH", path, NULL, ctx->opts, &answer);
+	free(path);
+	if (ret != 0)
+		return (ret);
+	if (ctx->json)
+		cmd_print_json(answer);
+	else
+		cmd_print_session(answer);
+	json_decref(answer);
+	return (0);
+}
+
+/* move and cancel: POST to /v1/sessions/<id>/<action>, list the result. */
+static int
+cmd_session_action(struct cmd_ctx *ctx, const char *action,
+    const char *done)
+{
+	json_t		*answer, *sessions;
+	long long	 id;
+	char		*path, *tail;
+	size_t		 n;
+	int		 ret;
+
+	if ((ret = cmd_arg_id(ctx, 0, "session", &id)) != 0)
+		return (ret);
+	xasprintf(&tail, "/%s", action);
+	path = cmd_path("sessions", ctx->argv[0], tail);
+	free(tail);
+	ret = cmd_call(ctx, "POST", path, NULL, ctx->opts, &answer);
+	free(path);
+	if (ret != 0)
+		return (ret);
+	sessions = json_object_get(answer, "sessions");
+	if (ctx->json)
+		cmd_print_json(answer);
+	else {
+		n = json_array_size(sessions);
+		printf("%s %zu session%s; everyone registered will be told.\n",
+		    done, n, n == 1 ? "" : "s");
+		cmd_print_sessions(sessions);
+	}
+	json_decref(answer);
+	return (0);
+}
+
+int
+cmd_session_move(struct cmd_ctx *ctx)
+{
+	return (cmd_session_action(ctx, "move", "Moved"));
+}
+
+int
+cmd_session_cancel(struct cmd_ctx *ctx)
+{
+	return (cmd_session_action(ctx, "cancel", "Cancelled"));
+}
+
+/* "(confirmed), kursist nr. 3000" or "(waitlisted, position 2), ...". */
+static void
+cmd_print_outcome(json_t *r, const char *who, const char *what,
+    long long session)
+{
+	const char	*status = cmd_str(r, "status");
+	const char	*name = cmd_str(r, "participant_name");
+	int		 companion;
+
+	companion = json_is_true(json_object_get(r, "companion"));
+	printf("%s %s %lld (%s", name != NULL ? name : who, what, session,
+	    status != NULL ? status : "?");
+	if (status != NULL && strcmp(status, "waitlisted") == 0 &&
+	    json_is_integer(json_object_get(r, "waitlist_position")))
+		printf(", position %lld", cmd_int(r, "waitlist_position"));
+	if (companion)
+		printf(", with companion");
+	printf(")");
+	if (json_is_integer(json_object_get(r, "number")))
+		printf(", kursist nr. %lld", cmd_int(r, "number"));
+	printf("\n");
+}
+
+int
+cmd_register(struct cmd_ctx *ctx)
+{
+	json_t		*body, *person, *answer, *companion;
+	long long	 session, participant = 0;
+	char		*path;
+	int		 ret;
+
+	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0)
+		return (ret);
+	if (ctx->argc == 2 &&
+	    (ret = cmd_arg_id(ctx, 1, "participant", &participant)) != 0)
+		return (ret);
+
+	/* Everything but --companion describes a new participant. */
+	person = json_deep_copy(ctx->opts);
+	companion = json_object_get(ctx->opts, "companion");
+	json_object_del(person, "companion");
+	if (ctx->argc == 2 && json_object_size(person) > 0) {
+		json_decref(person);
+		return (kursusctl_usage_error(ctx->entry, "give a participant "
+		    "id or --name and contact details, not both"));
+	}
+	if (ctx->argc == 1 && json_object_get(person, "name") == NULL) {
+		json_decref(person);
+		return (kursusctl_usage_error(ctx->entry, "give a participant "
+		    "id, or --name to create one"));
+	}
+
+	body = json_object();
+	if (ctx->argc == 2) {
+		json_object_set_new(body, "participant",
+		    json_integer(participant));
+		json_decref(person);
+	} else
+		json_object_set_new(body, "participant", person);
+	if (companion != NULL)
+		json_object_set(body, "companion", companion);
+
+	path = cmd_path("sessions", ctx->argv[0], "/registrations");
+	ret = cmd_call(ctx, "POST", path, NULL, body, &answer);
+	free(path);
+	json_decref(body);
+	if (ret != 0)
+		return (ret);
+	if (ctx->json)
+		cmd_print_json(answer);
+	else {
+		if (ctx->argc == 1)
+			printf("Created participant %lld.\n",
+			    cmd_int(answer, "participant_id"));
+		cmd_print_outcome(answer, ctx->argc == 2 ? ctx->argv[1] :
+		    "participant", "registered for session", session);
+	}
+	json_decref(answer);
+	return (0);
+}
+
+int
+cmd_unregister(struct cmd_ctx *ctx)
+{
+	json_t		*answer, *r, *cancelled;
+	long long	 session, participant;
+	char		*path, *tail;
+	const char	*name;
+	size_t		 i;
+	int		 ret;
+
+	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0 ||
+	    (ret = cmd_arg_id(ctx, 1, "participant", &participant)) != 0)
+		return (ret);
+	xasprintf(&tail, "/registrations/%lld", participant);
+	path = cmd_path("sessions", ctx->argv[0], tail);
+	free(tail);
+	ret = cmd_call(ctx, "DELETE", path, NULL, NULL, &answer);
+	free(path);
+	if (ret != 0)
+		return (ret);
+	if (ctx->json) {
+		cmd_print_json(answer);
+		json_decref(answer);
+		return (0);
+	}
+	cancelled = json_object_get(answer, "cancelled");
+	name = cmd_str(cancelled, "participant_name");
+	if (name != NULL)
+		printf("%s unregistered from session %lld.\n", name, session);
+	else
+		printf("Participant %lld unregistered from session %lld.\n",
+		    participant, session);
+	json_array_foreach(json_object_get(answer, "promoted"), i, r)
+		cmd_print_outcome(r, "someone", "moved up from the waitlist "
+		    "for session", session);
+	json_decref(answer);
+	return (0);
+}
+
+static int
+cmd_registration_list(struct cmd_ctx *ctx, const char *tail, int mode)
+{
+	json_t		*answer, *regs;
+	long long	 session;
+	char		*path;
+	int		 ret;
+
+	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0)
+		return (ret);
+	path = cmd_path("sessions", ctx->argv[0], tail);
+	ret = cmd_call(ctx, "GET", path, ctx->opts, NULL, &answer);
+	free(path);
+	if (ret != 0)
+		return (ret);
+	regs = json_object_get(answer, "registrations");
+	if (ctx->json)
+		cmd_print_json(answer);
+	else if (json_array_size(regs) == 0 && mode == REG_WAITLIST)
+		printf("No one is waiting for session %lld.\n", session);
+	else if (json_array_size(regs) == 0)
+		printf("No registrations for session %lld.\n", session);
+	else
+		cmd_print_registrations(regs, mode);
+	json_decref(answer);
+	return (0);
+}
+
+int
+cmd_registrations(struct cmd_ctx *ctx)
+{
+	return (cmd_registration_list(ctx, "/registrations", REG_SESSION));
+}
+
+int
+cmd_waitlist(struct cmd_ctx *ctx)
+{
+	return (cmd_registration_list(ctx, "/waitlist", REG_WAITLIST));
+}
+
+int
+cmd_attendance(struct cmd_ctx *ctx)
+{
+	json_t		*answer, *regs, *r;
+	long long	 session, attended = 0, noshow = 0;
+	const char	*a;
+	char		*path;
+	size_t		 i;
+	int		 ret;
+
+	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0)
+		return (ret);
+	if (json_object_size(ctx->opts) == 0)
+		return (kursusctl_usage_error(ctx->entry, "give --present, "
+		    "--absent or both"));
+	path = cmd_path("sessions", ctx->argv[0], "/attendance");
+	ret = cmd_call(ctx, "POST", path, NULL, ctx->opts, &answer);
+	free(path);
+	if (ret != 0)
+		return (ret);
+	regs = json_object_get(answer, "registrations");
+	if (ctx->json)
+		cmd_print_json(answer);
+	else {
+		json_array_foreach(regs, i, r) {
+			if ((a = cmd_str(r, "attendance")) == NULL)
+				continue;
+			if (strcmp(a, "attended") == 0)
+				attended++;
+			else if (strcmp(a, "no-show") == 0)
+				noshow++;
+		}
+		printf("Session %lld: %lld attended, %lld no-show, %lld not "
+		    "recorded.\n", session, attended, noshow,
+		    (long long)json_array_size(regs) - attended - noshow);
+		if (json_array_size(regs) > 0)
+			cmd_print_registrations(regs, REG_SESSION);
+	}
+	json_decref(answer);
+	return (0);
+}
+
+static char *
+cmd_rate(json_t *obj)
+{
+	json_t	*v = json_object_get(obj, "attendance_rate");
+	char	*s;
+
+	if (!json_is_number(v))
+		return (xstrdup("-"));
+	xasprintf(&s, "%.1f %%", json_number_value(v) * 100.0);
+	return (s);
+}
+
+static void
+cmd_print_breakdown(const char *title, const char *head, json_t *arr)
+{
+	struct table	*t;
+	json_t		*row;
+	size_t		 i;
+	char		*spec, *rate;
+
+	if (json_array_size(arr) == 0)
+		return;
+	printf("\n%s\n", title);
+	xasprintf(&spec, "%s|>SESSIONS|>REGISTRATIONS|>ATTENDED|>NO-SHOW|"
+	    ">RATE", head);
+	t = table_new(spec);
+	free(spec);
+	json_array_foreach(arr, i, row) {
+		table_row(t);
+		cmd_cell(t, row, cmd_str(row, "name") != NULL ? "name" : "key",
+		    V_TEXT);
+		cmd_cell(t, row, "sessions", V_INT);
+		cmd_cell(t, row, "registrations", V_INT);
+		cmd_cell(t, row, "attended", V_INT);
+		cmd_cell(t, row, "no_show", V_INT);
+		rate = cmd_rate(row);
+		table_cell(t, "%s", rate);
+		free(rate);
+	}
+	table_print(t, stdout);
+	table_free(t);
+}
+
+int
+cmd_stats(struct cmd_ctx *ctx)
+{
+	struct table	*t;
+	json_t		*answer;
+	char		*rate;
+	int		 ret;
+
+	ret = cmd_call(ctx, "GET", KURSUS_API_PREFIX "/stats", ctx->opts,
+	    NULL, &answer);
+	if (ret != 0)
+		return (ret);
+	if (ctx->json) {
+		cmd_print_json(answer);
+		json_decref(answer);
+		return (0);
+	}
+	t = table_kv_new();
+	cmd_kv(t, answer, "sessions", "sessions", V_INT);
+	cmd_kv(t, answer, "registrations", "registrations", V_INT);
+	cmd_kv(t, answer, "participants", "participants", V_INT);
+	cmd_kv(t, answer, "attended", "attended", V_INT);
+	cmd_kv(t, answer, "no_show", "no-show", V_INT);
+	rate = cmd_rate(answer);
+	table_kv(t, "attendance rate", "%s", rate);
+	free(rate);
+	cmd_kv(t, answer, "next_number", "next number", V_INT);
+	if (json_is_integer(json_object_get(answer, "next_milestone")))
+		table_kv(t, "next milestone", "kursist nr. %lld (%lld to go)",
+		    cmd_int(answer, "next_milestone"),
+		    cmd_int(answer, "to_milestone"));
+	table_print(t, stdout);
+	table_free(t);
+	cmd_print_breakdown("By course:", "COURSE",
+	    json_object_get(answer, "by_course"));
+	cmd_print_breakdown("By venue:", "VENUE",
+	    json_object_get(answer, "by_venue"));
+	cmd_print_breakdown("By month:", "MONTH",
+	    json_object_get(answer, "by_month"));
+	json_decref(answer);
+	return (0);
+}
+
+static char *
+cmd_uptime(long long s)
+{
+	char	*out;
+
+	if (s >= 86400)
+		xasprintf(&out, "%lldd %lldh %lldm", s / 86400,
+		    (s % 86400) / 3600, (s % 3600) / 60);
+	else if (s >= 3600)
+		xasprintf(&out, "%lldh %lldm", s / 3600, (s % 3600) / 60);
+	else if (s >= 60)
+		xasprintf(&out, "%lldm %llds", s / 60, s % 60);
+	else
+		xasprintf(&out, "%llds", s);
+	return (out);
+}
+
+static char *
+cmd_size(long long n)
+{
+	char	*out;
+
+	if (n >= 1024LL * 1024 * 1024)
+		xasprintf(&out, "%.1f GiB", n / (1024.0 * 1024 * 1024));
+	else if (n >= 1024 * 1024)
+		xasprintf(&out, "%.1f MiB", n / (1024.0 * 1024));
+	else if (n >= 1024)
+		xasprintf(&out, "%.1f KiB", n / 1024.0);
+	else
+		xasprintf(&out, "%lld bytes", n);
+	return (out);
+}
+
+int
+cmd_status(struct cmd_ctx *ctx)
+{
+	struct table	*t;
+	json_t		*answer, *db, *v;
+	const char	*key;
+	char		*s, *label, *p;
+	int		 ret;
+
+	ret = cmd_call(ctx, "GET", KURSUS_API_PREFIX "/status", NULL, NULL,
+	    &answer);
+	if (ret != 0)
+		return (ret);
+	if (ctx->json) {
+		cmd_print_json(answer);
+		json_decref(answer);
+		return (0);
+	}
+	t = table_kv_new();
+	table_kv(t, "kursusd", "%s (admin API %lld)",
+	    cmd_str(answer, "version") != NULL ? cmd_str(answer, "version") :
+	    "?", cmd_int(answer, "api_version"));
+	table_kv(t, "admin", "%s", client_where(ctx->client));
+	s = cmd_uptime(cmd_int(answer, "uptime"));
+	if (cmd_str(answer, "started_at") != NULL) {
+		p = cmd_utc_time(cmd_str(answer, "started_at"));
+		table_kv(t, "uptime", "%s (since %s)", s, p);
+		free(p);
+	} else
+		table_kv(t, "uptime", "%s", s);
+	free(s);
+	db = json_object_get(answer, "database");
+	cmd_kv(t, db, "path", "database", V_TEXT);
+	s = cmd_size(cmd_int(db, "size"));
+	table_kv(t, "database size", "%s", s);
+	free(s);
+	cmd_kv(t, db, "schema_version", "schema version", V_INT);
+	/* Counts are listed as they come, so new ones show up unasked. */
+	json_object_foreach(json_object_get(answer, "counts"), key, v) {
+		label = xstrdup(key);
+		for (p = label; *p != '\0'; p++)
+			if (*p == '_')
+				*p = ' ';
+		cmd_kv(t, json_object_get(answer, "counts"), key, label,
+		    V_INT);
+		free(label);
+	}
+	table_print(t, stdout);
+	table_free(t);
+	json_decref(answer);
+	return (0);
+}
+
+int
+cmd_settings(struct cmd_ctx *ctx)
+{
+	struct table	*t;
+	json_t		*answer;
+	int		 ret;
+
+	if (json_object_size(ctx->opts) == 0)
+		ret = cmd_call(ctx, "GET", KURSUS_API_PREFIX "/settings", NULL,
+		    NULL, &answer);
+	else
+		ret = cmd_call(ctx, "PATCH", KURSUS_API_PREFIX "/settings",
+		    NULL, ctx->opts, &answer);
+	if (ret != 0)
+		return (ret);
+	if (ctx->json)
+		cmd_print_json(answer);
+	else {
+		t = table_kv_new();
+		cmd_kv(t, answer, "number_start", "number start", V_INT);
+		cmd_kv(t, answer, "next_number", "next number", V_INT);
+		table_print(t, stdout);
+		table_free(t);
+	}
+	json_decref(answer);
+	return (0);
+}
+
+static const struct cmd_column cmd_outbox_columns[] = {
+	{ ">ID", "id", V_INT },
+	{ "KIND", "kind", V_TEXT },
+	{ "CHANNEL", "channel", V_TEXT },
+	{ "RECIPIENT", "recipient", V_TEXT },
+	{ ">PARTICIPANT", "participant_id", V_INT },
+	{ ">SESSION", "session_id", V_INT },
+	{ "STATE", "state", V_TEXT },
+	{ "DUE", "due_at", V_UTC },
+	COLS_END
+};
+
+int
+cmd_outbox(struct cmd_ctx *ctx)
+{
+	json_t	*answer;
+	int	 ret;
+
+	ret = cmd_call(ctx, "GET", KURSUS_API_PREFIX "/outbox", ctx->opts,
+	    NULL, &answer);
+	if (ret != 0)
+		return (ret);
+	if (ctx->json)
+		cmd_print_json(answer);
+	else
+		cmd_print_list(json_object_get(answer, "outbox"),
+		    cmd_outbox_columns, "No notices.");
+	json_decref(answer);
+	return (0);
+}
+
+void
+cmd_complete_slugs(struct client *c, int kind)
+{
+	const char	*what;
+	json_t		*answer, *o;
+	char		*cause, *path;
+	size_t		 i;
+
+	switch (kind) {
+	case CMPL_VENUE:
+		what = "venues";
+		break;
+	case CMPL_COURSE:
+		what = "courses";
+		break;
+	case CMPL_INSTRUCTOR:
+		what = "instructors";
+		break;
+	default:
+		return;
+	}
+	path = cmd_path(what, NULL, NULL);
+	/* A daemon that is down simply completes nothing. */
+	if (client_call(c, "GET", path, NULL, NULL, &answer, &cause) != 0) {
+		free(cause);
+		free(path);
+		return;
+	}
+	free(path);
+	json_array_foreach(json_object_get(answer, what), i, o)
+		if (cmd_str(o, "slug") != NULL)
+			printf("%s\n", cmd_str(o, "slug"));
+	json_decref(answer);
+}
