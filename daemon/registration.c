@@ -171,6 +171,11 @@ registration_create(struct api_req *req)
 	}
 
 	companion = json_is_true(json_object_get(req->body, "companion"));
+	if (1 + companion > capacity)
+		return (fail_set(f, 409, "companion", "session %lld has %lld "
+		    "seat%s in all; there is no room for a companion",
+		    (long long)sid, (long long)capacity,
+		    capacity == 1 ? "" : "s"));
 	/* Nobody jumps the queue: with people waiting, newcomers wait too. */
 	if (store_int(st, 0, sql_waiting, "i", sid) == 0 &&
 	    registration_taken(st, sid) + 1 + companion <= capacity)
