@@ -1,0 +1,114 @@
+/*
+ * Fuzz target for the admin API: the input is one request, "METHOD URI"
+ * on the first line and the body after it. Every answer must be a JSON
+ * object with a status the API documents; nothing may crash or leak.
+ *
+ * Built with libFuzzer under --enable-fuzzing; otherwise replay.c gives it
+ * a main() that replays the corpus, so `make check` keeps it honest.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kursusd.h"
+
+int	LLVMFuzzerTestOneInput(const unsigned char *, size_t);
+
+static struct store	*fuzz_st;
+static char		 fuzz_dir[] = "/tmp/kursus-fuzz-XXXXXX";
+
+/* Leaves no database behind in /tmp. */
+static void
+fuzz_cleanup(void)
+{
+	const char	*suffix[] = { "", "-wal", "-shm" };
+	char		*path;
+	size_t		 i;
+
+	store_close(fuzz_st);
+	for (i = 0; i < 3; i++) {
+		path = xprintf("%s/fuzz.db%s", fuzz_dir, suffix[i]);
+		unlink(path);
+		free(path);
+	}
+	rmdir(fuzz_dir);
+}
+
+static struct store *
+fuzz_store(void)
+{
+	struct store		*st;
+	char			*path, *cause;
+	const char		*setup[] = {
+		"{\"slug\":\"v\",\"name\":\"Malernes Seniorklub\"}",
+		"{\"slug\":\"c\",\"title\":\"NemID\",\"duration\":90}",
+		"{\"course\":\"c\",\"venue\":\"v\",\"start\":\"2030-01-01 10:00\","
+		    "\"weekly\":3,\"capacity\":2}",
+	};
+	const char		*paths[] = { "/v1/venues", "/v1/courses",
+	    "/v1/sessions" };
+	char			*out;
+	size_t			 i;
+
+	if (fuzz_st != NULL)
+		return (fuzz_st);
+	if (mkdtemp(fuzz_dir) == NULL)
+		abort();
+	path = xprintf("%s/fuzz.db", fuzz_dir);
+	if (store_open(path, CONFIG_SYNC_NORMAL, &st, &cause) != 0)
+		fatalx("%s", cause);
+	free(path);
+	fuzz_st = st;
+	atexit(fuzz_cleanup);
+	for (i = 0; i < 3; i++) {
+		api_dispatch(st, API_POST, paths[i], setup[i],
+		    strlen(setup[i]), 0, "fuzz", &out);
+		free(out);
+	}
+	return (st);
+}
+
+int
+LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+	static const struct { const char *name; int method; } methods[] = {
+		{ "GET", API_GET }, { "POST", API_POST },
+		{ "PATCH", API_PATCH }, { "DELETE", API_DELETE },
+	};
+	const unsigned char	*nl, *sp;
+	char			*uri, *out;
+	json_t			*j;
+	size_t			 i;
+	int			 status, method = 0;
+
+	log_set_level(-1);
+	if ((nl = memchr(data, '\n', size)) == NULL ||
+	    (sp = memchr(data, ' ', (size_t)(nl - data))) == NULL)
+		return (0);
+	for (i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+		if ((size_t)(sp - data) == strlen(methods[i].name) &&
+		    memcmp(data, methods[i].name, (size_t)(sp - data)) == 0)
+			method = methods[i].method;
+	}
+	if (method == 0)
+		return (0);
+	uri = xstrndup((const char *)sp + 1, (size_t)(nl - sp - 1));
+	if (memchr(uri, '\0', (size_t)(nl - sp - 1)) != NULL) {
+		free(uri);
+		return (0);
+	}
+	status = api_dispatch(fuzz_store(), method, uri, (const char *)nl + 1,
+	    size - (size_t)(nl + 1 - data), 0, "fuzz", &out);
+	if (status < 200 || status > 599)
+		abort();
+	if ((j = json_loads(out, 0, NULL)) == NULL || !json_is_object(j))
+		abort();
+	if (status >= 400 && !json_is_string(json_object_get(j, "error")))
+		abort();
+	json_decref(j);
+	free(out);
+	free(uri);
+	return (0);
+}
