@@ -1317,7 +1317,7 @@ cmd_status(struct cmd_ctx *ctx)
 		return (0);
 	}
 	t = table_kv_new();
-	table_kv(t, "kursusd", "%s (admin API %lld)",
+	table_kv(t, "version", "kursusd %s (admin API %lld)",
 	    cmd_str(answer, "version") != NULL ? cmd_str(answer, "version") :
 	    "?", cmd_int(answer, "api_version"));
 	table_kv(t, "admin", "%s", client_where(ctx->client));

@@ -203,46 +203,74 @@ table_rows(struct table *t)
 	return (t->nrows);
 }
 
+/*
+ * Padding is held back until something follows it, so no line ends in
+ * spaces when its last cells are empty.
+ */
+struct table_out {
+	FILE	*f;
+	size_t	 pending;
+};
+
 static void
-table_pad(FILE *f, size_t n)
+table_pad(struct table_out *o, size_t n)
 {
-	while (n-- > 0)
-		fputc(' ', f);
+	o->pending += n;
 }
 
 static void
-table_print_cell(struct table *t, FILE *f, size_t col, const char *s,
-    size_t *widths)
+table_put(struct table_out *o, const char *s, size_t len)
 {
-	size_t	w, indent, i;
-	int	last = (col == t->ncols - 1);
+	if (len == 0)
+		return;
+	for (; o->pending > 0; o->pending--)
+		fputc(' ', o->f);
+	fwrite(s, 1, len, o->f);
+}
+
+static void
+table_end_line(struct table_out *o)
+{
+	o->pending = 0;
+	fputc('\n', o->f);
+}
+
+static void
+table_print_cell(struct table *t, struct table_out *o, size_t col,
+    const char *s, size_t *widths)
+{
+	const char	*nl;
+	size_t		 w, indent, i;
 
 	if (t->kv && col == 1 && strchr(s, '\n') != NULL) {
 		/* Continuation lines start under the value column. */
 		indent = 0;
 		for (i = 0; i < col; i++)
 			indent += widths[i] + 1;
-		for (; *s != '\0'; s++) {
-			fputc(*s, f);
-			if (*s == '\n')
-				table_pad(f, indent);
+		while ((nl = strchr(s, '\n')) != NULL) {
+			table_put(o, s, nl - s);
+			table_end_line(o);
+			table_pad(o, indent);
+			s = nl + 1;
 		}
+		table_put(o, s, strlen(s));
 		return;
 	}
 	w = table_width(s);
 	if (t->right[col])
-		table_pad(f, widths[col] - w);
-	fputs(s, f);
-	if (!t->right[col] && !last)
-		table_pad(f, widths[col] - w);
+		table_pad(o, widths[col] - w);
+	table_put(o, s, strlen(s));
+	if (!t->right[col])
+		table_pad(o, widths[col] - w);
 }
 
 void
 table_print(struct table *t, FILE *f)
 {
-	size_t	*widths, r, c, w;
-	char	**row;
-	const char *gap = t->kv ? " " : "  ";
+	struct table_out	 o;
+	size_t			*widths, r, c, w;
+	char			**row;
+	size_t			 gap = t->kv ? 1 : 2;
 
 	table_finish_row(t);
 
@@ -257,22 +285,24 @@ table_print(struct table *t, FILE *f)
 		}
 	}
 
+	o.f = f;
+	o.pending = 0;
 	if (t->head != NULL) {
 		for (c = 0; c < t->ncols; c++) {
 			if (c > 0)
-				fputs(gap, f);
-			table_print_cell(t, f, c, t->head[c], widths);
+				table_pad(&o, gap);
+			table_print_cell(t, &o, c, t->head[c], widths);
 		}
-		fputc('\n', f);
+		table_end_line(&o);
 	}
 	for (r = 0; r < t->nrows; r++) {
 		row = &t->cells[r * t->ncols];
 		for (c = 0; c < t->ncols; c++) {
 			if (c > 0)
-				fputs(gap, f);
-			table_print_cell(t, f, c, row[c], widths);
+				table_pad(&o, gap);
+			table_print_cell(t, &o, c, row[c], widths);
 		}
-		fputc('\n', f);
+		table_end_line(&o);
 	}
 	free(widths);
 }
