@@ -374,7 +374,8 @@ int
 session_list(struct api_req *req)
 {
 	static const char *sql = "SELECT j FROM session_json WHERE "
-	    "(?1 IS NULL OR start_at >= ?1) AND (?2 IS NULL OR start_at < ?2) "
+	    "start_at >= coalesce(?1, -1) AND "
+	    "start_at < coalesce(?2, 9223372036854775807) "
 	    "AND (?3 IS NULL OR venue_id = ?3) AND (?4 IS NULL OR "
 	    "course_id = ?4) AND (?5 IS NULL OR status = ?5) "
 	    "ORDER BY start_at, id";
