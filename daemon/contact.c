@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +26,27 @@
 #define CPR_CAUSE	"looks like a CPR number; kursusd never stores CPR " \
 	"numbers"
 
+static int	 contact_cause(char **, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 static void	 contact_quote(const char *, char *, size_t);
 static char	*contact_trim(const char *);
 static int	 contact_cpr_date(const char *);
 static int	 contact_utf8_valid(const char *);
 static int	 contact_email_local_char(u_char);
+
+/* Sets *cause (when wanted) and returns -1. */
+static int
+contact_cause(char **cause, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (cause != NULL) {
+		va_start(ap, fmt);
+		xvasprintf(cause, fmt, ap);
+		va_end(ap);
+	}
+	return (-1);
+}
 
 /*
  * Copies a value for a cause: control bytes become '?' (causes end up in
@@ -101,7 +118,9 @@ contact_looks_like_cpr(const char *text)
 		return (0);
 	for (p = text; *p != '\0'; p++) {
 		/* Start only at the first digit of a run of digits. */
-		if (!isdigit((u_char)*p) || (p > text && isdigit((u_char)p[-1])))
+		if (!isdigit((u_char)*p))
+			continue;
+		if (p > text && isdigit((u_char)p[-1]))
 			continue;
 		if (!contact_cpr_date(p))
 			continue;
@@ -132,8 +151,7 @@ contact_phone_normalise(const char *in, char **out, char **cause)
 	value = contact_trim(in == NULL ? "" : in);
 	contact_quote(value, quoted, sizeof quoted);
 	if (*value == '\0') {
-		if (cause != NULL)
-			*cause = xstrdup("phone number is empty");
+		contact_cause(cause, "phone number is empty");
 		goto fail;
 	}
 
@@ -147,9 +165,8 @@ contact_phone_normalise(const char *in, char **out, char **cause)
 		}
 		if (*p == '+') {
 			if (nd != 0 || plus) {
-				if (cause != NULL)
-					xasprintf(cause, "phone \"%s\": '+' "
-					    "may only start the number", quoted);
+				contact_cause(cause, "phone \"%s\": '+' "
+				    "may only start the number", quoted);
 				goto fail;
 			}
 			plus = 1;
@@ -160,45 +177,33 @@ contact_phone_normalise(const char *in, char **out, char **cause)
 		 * prefix dialled only at home; dropping just the parentheses
 		 * would keep a 0 that must not be there.
 		 */
-		if (strncmp(p, "(0)", 3) == 0 && nd > 0 &&
-		    (plus || (nd >= 2 && digits[0] == '0' && digits[1] == '0'))) {
+		if (strncmp(p, "(0)", 3) == 0 && nd > 0 && (plus ||
+		    (nd >= 2 && digits[0] == '0' && digits[1] == '0'))) {
 			p += 2;
 			continue;
 		}
 		if (*p == ' ' || *p == '\t' || *p == '-' || *p == '.' ||
 		    *p == '(' || *p == ')')
 			continue;
-		if (cause != NULL) {
-			if (isalpha((u_char)*p))
-				xasprintf(cause, "phone \"%s\": letters are not "
-				    "allowed; use digits, spaces and + - . ( )",
-				    quoted);
-			else
-				xasprintf(cause, "phone \"%s\": unexpected "
-				    "character; use digits, spaces and + - . ( )",
-				    quoted);
-		}
+		contact_cause(cause, "phone \"%s\": %s; use digits, spaces "
+		    "and + - . ( )", quoted, isalpha((u_char)*p) ?
+		    "letters are not allowed" : "unexpected character");
 		goto fail;
 	}
 	digits[nd] = '\0';
 	if (nd == 0) {
-		if (cause != NULL)
-			xasprintf(cause, "phone \"%s\": no digits", quoted);
+		contact_cause(cause, "phone \"%s\": no digits", quoted);
 		goto fail;
 	}
 
 	/*
 	 * Ten digits that open with a date are a CPR number typed into the
-	 * wrong field. Say so without echoing it: causes are logged.
+	 * wrong field (so is DDMMYY-NNNN behind a +45). Say so without
+	 * echoing it: causes are logged.
 	 */
-	if (!plus && nd == 10 && contact_cpr_date(digits)) {
-		if (cause != NULL)
-			*cause = xstrdup("phone number " CPR_CAUSE);
-		goto fail;
-	}
-	if (contact_looks_like_cpr(value)) {
-		if (cause != NULL)
-			*cause = xstrdup("phone number " CPR_CAUSE);
+	if ((!plus && nd == 10 && contact_cpr_date(digits)) ||
+	    contact_looks_like_cpr(value)) {
+		contact_cause(cause, "phone number " CPR_CAUSE);
 		goto fail;
 	}
 
@@ -213,42 +218,37 @@ contact_phone_normalise(const char *in, char **out, char **cause)
 	if (international) {
 		ncc = strlen(national);
 		if (ncc == 0) {
-			if (cause != NULL)
-				xasprintf(cause, "phone \"%s\": no number after "
-				    "the international prefix", quoted);
+			contact_cause(cause, "phone \"%s\": no number after "
+			    "the international prefix", quoted);
 			goto fail;
 		}
 		if (strncmp(national, "45", 2) == 0) {
 			national += 2;
 			if (strlen(national) != PHONE_DK_DIGITS) {
-				if (cause != NULL)
-					xasprintf(cause, "phone \"%s\": a Danish "
-					    "number has %d digits after +45",
-					    quoted, PHONE_DK_DIGITS);
+				contact_cause(cause, "phone \"%s\": a Danish "
+				    "number has %d digits after +45",
+				    quoted, PHONE_DK_DIGITS);
 				goto fail;
 			}
 			goto danish;
 		}
 		if (national[0] == '0') {
-			if (cause != NULL)
-				xasprintf(cause, "phone \"%s\": a country code "
-				    "cannot start with 0", quoted);
+			contact_cause(cause, "phone \"%s\": a country code "
+			    "cannot start with 0", quoted);
 			goto fail;
 		}
 		if (ncc < PHONE_DIGITS_MIN) {
-			if (cause != NULL)
-				xasprintf(cause, "phone \"%s\": too short for "
-				    "an international number (%d to %d digits "
-				    "with the country code)", quoted,
-				    PHONE_DIGITS_MIN, PHONE_DIGITS_MAX);
+			contact_cause(cause, "phone \"%s\": too short for "
+			    "an international number (%d to %d digits "
+			    "with the country code)", quoted,
+			    PHONE_DIGITS_MIN, PHONE_DIGITS_MAX);
 			goto fail;
 		}
 		if (ncc > PHONE_DIGITS_MAX) {
-			if (cause != NULL)
-				xasprintf(cause, "phone \"%s\": too long for "
-				    "an international number (%d to %d digits "
-				    "with the country code)", quoted,
-				    PHONE_DIGITS_MIN, PHONE_DIGITS_MAX);
+			contact_cause(cause, "phone \"%s\": too long for "
+			    "an international number (%d to %d digits "
+			    "with the country code)", quoted,
+			    PHONE_DIGITS_MIN, PHONE_DIGITS_MAX);
 			goto fail;
 		}
 		xasprintf(out, "+%s", national);
@@ -257,16 +257,14 @@ contact_phone_normalise(const char *in, char **out, char **cause)
 	}
 
 	if (nd < PHONE_DK_DIGITS) {
-		if (cause != NULL)
-			xasprintf(cause, "phone \"%s\": too short for a Danish "
-			    "number (%d digits)", quoted, PHONE_DK_DIGITS);
+		contact_cause(cause, "phone \"%s\": too short for a Danish "
+		    "number (%d digits)", quoted, PHONE_DK_DIGITS);
 		goto fail;
 	}
 	if (nd > PHONE_DK_DIGITS) {
-		if (cause != NULL)
-			xasprintf(cause, "phone \"%s\": too long for a Danish "
-			    "number (%d digits); write a foreign number with + "
-			    "and its country code", quoted, PHONE_DK_DIGITS);
+		contact_cause(cause, "phone \"%s\": too long for a Danish "
+		    "number (%d digits); write a foreign number with + "
+		    "and its country code", quoted, PHONE_DK_DIGITS);
 		goto fail;
 	}
 
@@ -276,9 +274,8 @@ danish:
 	 * numbers start with 1 but are not eight digits long).
 	 */
 	if (national[0] == '0') {
-		if (cause != NULL)
-			xasprintf(cause, "phone \"%s\": a Danish number does "
-			    "not start with 0", quoted);
+		contact_cause(cause, "phone \"%s\": a Danish number does "
+		    "not start with 0", quoted);
 		goto fail;
 	}
 	xasprintf(out, "+45%s", national);
@@ -356,88 +353,76 @@ contact_email_check(const char *in, char **out, char **cause)
 	contact_quote(value, quoted, sizeof quoted);
 
 	if (*value == '\0') {
-		if (cause != NULL)
-			*cause = xstrdup("e-mail address is empty");
+		contact_cause(cause, "e-mail address is empty");
 		goto fail;
 	}
 	if (!contact_utf8_valid(value)) {
-		if (cause != NULL)
-			*cause = xstrdup("e-mail address is not valid UTF-8");
+		contact_cause(cause, "e-mail address is not valid UTF-8");
 		goto fail;
 	}
 	if ((len = strlen(value)) > EMAIL_MAX) {
-		if (cause != NULL)
-			xasprintf(cause, "e-mail \"%s\": longer than %d "
-			    "characters", quoted, EMAIL_MAX);
+		contact_cause(cause, "e-mail \"%s\": longer than %d "
+		    "characters", quoted, EMAIL_MAX);
 		goto fail;
 	}
 	for (p = value; *p != '\0'; p++) {
 		if (isspace((u_char)*p)) {
-			if (cause != NULL)
-				xasprintf(cause, "e-mail \"%s\": contains a "
-				    "space", quoted);
+			contact_cause(cause, "e-mail \"%s\": contains a "
+			    "space", quoted);
 			goto fail;
 		}
 		if (iscntrl((u_char)*p)) {
-			if (cause != NULL)
-				xasprintf(cause, "e-mail \"%s\": contains a "
-				    "control character", quoted);
+			contact_cause(cause, "e-mail \"%s\": contains a "
+			    "control character", quoted);
 			goto fail;
 		}
 	}
 	if ((at = strchr(value, '@')) == NULL) {
-		if (cause != NULL)
-			xasprintf(cause, "e-mail \"%s\": no @", quoted);
+		contact_cause(cause, "e-mail \"%s\": no @", quoted);
 		goto fail;
 	}
 	if (strchr(at + 1, '@') != NULL) {
-		if (cause != NULL)
-			xasprintf(cause, "e-mail \"%s\": more than one @",
-			    quoted);
+		contact_cause(cause, "e-mail \"%s\": more than one @",
+		    quoted);
 		goto fail;
 	}
 
 	/* The part before the @. */
 	llen = at - value;
 	if (llen == 0) {
-		if (cause != NULL)
-			xasprintf(cause, "e-mail \"%s\": nothing before the @",
-			    quoted);
+		contact_cause(cause, "e-mail \"%s\": nothing before the @",
+		    quoted);
 		goto fail;
 	}
 	if (llen > EMAIL_LOCAL_MAX) {
-		if (cause != NULL)
-			xasprintf(cause, "e-mail \"%s\": more than %d "
-			    "characters before the @", quoted, EMAIL_LOCAL_MAX);
+		contact_cause(cause, "e-mail \"%s\": more than %d "
+		    "characters before the @", quoted, EMAIL_LOCAL_MAX);
 		goto fail;
 	}
 	for (p = value; p < at; p++) {
 		if (!contact_email_local_char((u_char)*p)) {
-			if (cause != NULL)
-				xasprintf(cause, "e-mail \"%s\": '%c' is not "
-				    "allowed before the @", quoted, *p);
+			contact_cause(cause, "e-mail \"%s\": '%c' is not "
+			    "allowed before the @", quoted, *p);
 			goto fail;
 		}
 	}
-	if (value[0] == '.' || at[-1] == '.' || memmem(value, llen, "..", 2)) {
-		if (cause != NULL)
-			xasprintf(cause, "e-mail \"%s\": a dot before the @ "
-			    "cannot come first, last or twice in a row", quoted);
+	if (value[0] == '.' || at[-1] == '.' ||
+	    memmem(value, llen, "..", 2) != NULL) {
+		contact_cause(cause, "e-mail \"%s\": a dot before the @ "
+		    "cannot come first, last or twice in a row", quoted);
 		goto fail;
 	}
 
 	/* The domain: dot-separated labels, IDN labels in UTF-8. */
 	domain = at + 1;
 	if (*domain == '\0') {
-		if (cause != NULL)
-			xasprintf(cause, "e-mail \"%s\": no domain after the @",
-			    quoted);
+		contact_cause(cause, "e-mail \"%s\": no domain after the @",
+		    quoted);
 		goto fail;
 	}
 	if (strchr(domain, '.') == NULL) {
-		if (cause != NULL)
-			xasprintf(cause, "e-mail \"%s\": the domain has no dot",
-			    quoted);
+		contact_cause(cause, "e-mail \"%s\": the domain has no dot",
+		    quoted);
 		goto fail;
 	}
 	label = domain;
@@ -446,23 +431,20 @@ contact_email_check(const char *in, char **out, char **cause)
 		dot = strchr(label, '.');
 		llen = (dot == NULL) ? strlen(label) : (size_t)(dot - label);
 		if (llen == 0) {
-			if (cause != NULL)
-				xasprintf(cause, "e-mail \"%s\": the domain has "
-				    "an empty part (a dot first, last or twice)",
-				    quoted);
+			contact_cause(cause, "e-mail \"%s\": the domain has "
+			    "an empty part (a dot first, last or twice)",
+			    quoted);
 			goto fail;
 		}
 		if (llen > EMAIL_LABEL_MAX) {
-			if (cause != NULL)
-				xasprintf(cause, "e-mail \"%s\": a part of the "
-				    "domain is longer than %d characters",
-				    quoted, EMAIL_LABEL_MAX);
+			contact_cause(cause, "e-mail \"%s\": a part of the "
+			    "domain is longer than %d characters",
+			    quoted, EMAIL_LABEL_MAX);
 			goto fail;
 		}
 		if (label[0] == '-' || label[llen - 1] == '-') {
-			if (cause != NULL)
-				xasprintf(cause, "e-mail \"%s\": a part of the "
-				    "domain cannot start or end with '-'", quoted);
+			contact_cause(cause, "e-mail \"%s\": a part of the "
+			    "domain cannot start or end with '-'", quoted);
 			goto fail;
 		}
 		alldigits = 1;
@@ -473,10 +455,9 @@ contact_email_check(const char *in, char **out, char **cause)
 					alldigits = 0;
 				continue;
 			}
-			if (cause != NULL)
-				xasprintf(cause, "e-mail \"%s\": '%c' is not "
-				    "allowed in the domain (letters, digits and "
-				    "'-')", quoted, *p);
+			contact_cause(cause, "e-mail \"%s\": '%c' is not "
+			    "allowed in the domain (letters, digits and "
+			    "'-')", quoted, *p);
 			goto fail;
 		}
 		if (dot == NULL)
@@ -485,9 +466,8 @@ contact_email_check(const char *in, char **out, char **cause)
 	}
 	/* "user@10.0.0.1" is an address literal in disguise. */
 	if (alldigits) {
-		if (cause != NULL)
-			xasprintf(cause, "e-mail \"%s\": the domain must end in "
-			    "a name, not a number", quoted);
+		contact_cause(cause, "e-mail \"%s\": the domain must end in "
+		    "a name, not a number", quoted);
 		goto fail;
 	}
 
