@@ -37,6 +37,8 @@ int	 zone_utc_to_local(const char *tzid, time_t, struct cal_local *);
 char	*zone_format_local(const char *tzid, time_t);
 /* "2026-12-03T09:00:00Z"; caller frees. */
 char	*zone_format_utc(time_t);
+/* Frees libical's cached zones; call once at exit, after the last use. */
+void	 zone_cleanup(void);
 
 /* when.c */
 /*

@@ -265,3 +265,9 @@ zone_format_utc(time_t t)
 	return (xprintf("%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
 	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec));
 }
+
+void
+zone_cleanup(void)
+{
+	icaltimezone_free_builtin_timezones();
+}

@@ -320,5 +320,6 @@ main(int argc, char **argv)
 		free(kd.overrides[kd.noverrides - 1]);
 	free(kd.overrides);
 	event_base_free(kd.base);
+	zone_cleanup();
 	return (0);
 }

@@ -840,7 +840,7 @@ static int
 teardown_zones(void **state)
 {
 	(void)state;
-	icaltimezone_free_builtin_timezones();
+	zone_cleanup();
 	return (0);
 }
 
