@@ -474,8 +474,9 @@ cmd_empty_to_null(json_t *body)
 {
 	const char	*key;
 	json_t		*v;
+	void		*tmp;
 
-	json_object_foreach(body, key, v) {
+	json_object_foreach_safe(body, tmp, key, v) {
 		if (json_is_string(v) && *json_string_value(v) == '\0')
 			json_object_set_new(body, key, json_null());
 	}
@@ -514,7 +515,8 @@ cmd_print_registrations(json_t *arr, int mode)
 	else if (mode == REG_PARTICIPANT)
 		t = table_new(">SESSION|>NR|STATUS|COMPANION|ATTENDANCE");
 	else
-		t = table_new(">NR|>ID|NAME|STATUS|COMPANION|ATTENDANCE");
+		t = table_new(">NR|>ID|NAME|PHONE|STATUS|COMPANION|"
+		    "ATTENDANCE");
 	json_array_foreach(arr, i, r) {
 		table_row(t);
 		if (mode == REG_WAITLIST)
@@ -526,6 +528,12 @@ cmd_print_registrations(json_t *arr, int mode)
 			cmd_cell(t, r, "participant_id", V_INT);
 			cmd_cell(t, r, "participant_name", V_TEXT);
 		}
+		/*
+		 * The desk phones people who get neither SMS nor e-mail; the
+		 * number beside the name saves a lookup per person.
+		 */
+		if (mode == REG_SESSION)
+			cmd_cell(t, r, "phone", V_TEXT);
 		if (mode != REG_WAITLIST) {
 			s = cmd_reg_status(r);
 			table_cell(t, "%s", s);

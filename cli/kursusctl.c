@@ -278,8 +278,8 @@ static const struct cmd_option opt_outbox[] = {
 };
 
 #define NOOPT	{ NULL }
-#define RESOURCE(name, a, what, cmpl, fields, editfields)		\
-	{ name, "add", "[SLUG] [options]", 0, 1, 0,			\
+#define RESOURCE(name, a, what, addusage, cmpl, fields, editfields)	\
+	{ name, "add", addusage, 0, 1, 0,				\
 	  { opt_slug, fields, NULL }, cmd_resource_add,			\
 	  "Create " a " " what ".", 0 },					\
 	{ name, "list", "", 0, 0, 0, NOOPT, cmd_resource_list,		\
@@ -294,10 +294,12 @@ static const struct cmd_option opt_outbox[] = {
 	  cmd_resource_remove, "Remove " a " " what ".", 0 }
 
 const struct cmd_entry kursusctl_commands[] = {
-	RESOURCE("venue", "a", "venue", CMPL_VENUE, opt_venue, NULL),
-	RESOURCE("course", "a", "course type", CMPL_COURSE, opt_course, NULL),
-	RESOURCE("instructor", "an", "instructor", CMPL_INSTRUCTOR,
-	    opt_instructor, NULL),
+	RESOURCE("venue", "a", "venue", "SLUG --name NAME [options]",
+	    CMPL_VENUE, opt_venue, NULL),
+	RESOURCE("course", "a", "course type", "SLUG --title TITLE "
+	    "--duration DURATION [options]", CMPL_COURSE, opt_course, NULL),
+	RESOURCE("instructor", "an", "instructor", "SLUG --name NAME "
+	    "[--volunteer] [options]", CMPL_INSTRUCTOR, opt_instructor, NULL),
 
 	{ "participant", "add", "--name NAME [--phone PHONE] [--email "
 	  "ADDRESS | --no-contact] [options]", 0, 0, 0,
@@ -459,14 +461,6 @@ kursusctl_option(const struct cmd_entry *ce, const char *name, size_t len,
 			return (o);
 	*global = 1;
 	return (kursusctl_lookup(kursusctl_globals, name, len));
-}
-
-const struct cmd_option *
-kursusctl_find_option(const struct cmd_entry *ce, const char *name)
-{
-	int	global;
-
-	return (kursusctl_option(ce, name, strlen(name), &global));
 }
 
 int
@@ -716,6 +710,37 @@ kursusctl_is_option(const char *arg)
 	return (arg[0] == '-' && arg[1] != '\0');
 }
 
+/*
+ * Names the positional arguments from have on that the command needs:
+ * the leading words of its usage ("SESSION PARTICIPANT ...") up to the
+ * first option or optional part.
+ */
+static char *
+kursusctl_missing(const struct cmd_entry *ce, int have)
+{
+	char	*copy, *p, *word, *out = NULL, *next;
+	int	 n = 0;
+
+	copy = p = xstrdup(ce->usage);
+	while ((word = strsep(&p, " \n")) != NULL && n < ce->minargs) {
+		if (*word == '\0')
+			continue;
+		if (*word == '-' || *word == '[')
+			break;
+		if (n++ < have)
+			continue;
+		if (out == NULL)
+			out = xstrdup(word);
+		else {
+			xasprintf(&next, "%s %s", out, word);
+			free(out);
+			out = next;
+		}
+	}
+	free(copy);
+	return (out != NULL ? out : xstrdup("arguments"));
+}
+
 /* Parses a command's arguments: options and positionals in any order. */
 static int
 kursusctl_parse(const struct cmd_entry *ce, int argc, char **argv,
@@ -724,6 +749,7 @@ kursusctl_parse(const struct cmd_entry *ce, int argc, char **argv,
 	const struct cmd_option	*o, *given[16];
 	json_t			*seen;
 	size_t			 a, b, ngiven;
+	char			*missing;
 	int			 i = 0, ret = 0, dashdash = 0;
 
 	ctx->entry = ce;
@@ -744,13 +770,15 @@ kursusctl_parse(const struct cmd_entry *ce, int argc, char **argv,
 			ctx->argv[ctx->argc++] = argv[i++];
 	}
 
-	if (ctx->argc < ce->minargs || ctx->argc > ce->maxargs) {
-		if (ctx->argc > ce->maxargs)
-			ret = kursusctl_usage_error(ce, "unexpected argument "
-			    "\"%s\"", ctx->argv[ce->maxargs]);
-		else
-			ret = kursusctl_usage_error(ce, "missing %s",
-			    ce->usage[0] != '\0' ? ce->usage : "arguments");
+	if (ctx->argc > ce->maxargs) {
+		ret = kursusctl_usage_error(ce, "unexpected argument \"%s\"",
+		    ctx->argv[ce->maxargs]);
+		goto out;
+	}
+	if (ctx->argc < ce->minargs) {
+		missing = kursusctl_missing(ce, ctx->argc);
+		ret = kursusctl_usage_error(ce, "missing %s", missing);
+		free(missing);
 		goto out;
 	}
 
@@ -940,13 +968,14 @@ kursusctl_command_help(const struct cmd_entry *ce, FILE *f)
 {
 	const struct cmd_option	*o;
 	const struct cmd_option	*lists[5];
-	const struct cmd_option	 local[] = {
-		kursusctl_globals[4],	/* --json */
-		kursusctl_globals[5],	/* --help */
-		END
-	};
+	struct cmd_option	 local[3];
 	size_t			 i, width;
 	const char		*nl;
+
+	/* --json and --help belong to every command. */
+	memset(local, 0, sizeof local);
+	local[0] = *kursusctl_lookup(kursusctl_globals, "json", 4);
+	local[1] = *kursusctl_lookup(kursusctl_globals, "help", 4);
 
 	fprintf(f, "usage: kursusctl %s%s%s\n\n", kursusctl_command_name(ce),
 	    ce->usage[0] != '\0' ? " " : "", ce->usage);

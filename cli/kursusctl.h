@@ -109,9 +109,6 @@ int	 kursusctl_usage_error(const struct cmd_entry *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* "session add", or "status": the command's full name. Static storage. */
 const char *kursusctl_command_name(const struct cmd_entry *);
-/* Looks a "--name" up among the command's options, then the global ones. */
-const struct cmd_option *kursusctl_find_option(const struct cmd_entry *,
-	    const char *name);
 /* Parses "90m", "90", "1h30m", "1h30", "1.5h" into minutes. */
 int	 kursusctl_duration(const char *, long long *);
 
