@@ -466,14 +466,15 @@ kursusctl_option(const struct cmd_entry *ce, const char *name, size_t len,
 int
 kursusctl_duration(const char *s, long long *out)
 {
-	long long	 total = 0, mant, scale;	/* minutes * 1 */
+	long long	 total = 0, mant, scale;
 	int		 seen_h = 0, seen_m = 0, digits;
 	const char	*p = s;
 
 	/*
 	 * Each part is a decimal number followed by 'h', 'm' (or "min") or
-	 * nothing; worked exactly in tenths of powers so 1.5h is 90, not
-	 * 89.99999.
+	 * nothing, which means minutes. A number is kept as mant / scale
+	 * (1.5 is 15 / 10) so 1.5h is exactly 90 and 1.33h is refused
+	 * rather than rounded.
 	 */
 	if (*p == '\0')
 		return (-1);
