@@ -153,6 +153,22 @@ int
 api_dispatch(struct store *st, int method, const char *uri, const char *body,
     size_t bodylen, uid_t peer_uid, const char *peer, char **out)
 {
+	return (api_run(st, method, uri, body, bodylen, peer_uid, peer, 0,
+	    out));
+}
+
+/*
+ * A write runs in its own transaction, or, when batched, in a savepoint of
+ * the batch transaction the caller opened and will commit before it sends
+ * any answer (group commit: one fsync for every request of the batch).
+ */
+int
+api_run(struct store *st, int method, const char *uri, const char *body,
+    size_t bodylen, uid_t peer_uid, const char *peer, int batched, char **out)
+{
+	static const char	*sql_save = "SAVEPOINT request";
+	static const char	*sql_release = "RELEASE request";
+	static const char	*sql_undo = "ROLLBACK TO request";
 	struct api_req		 req;
 	struct evhttp_uri	*u = NULL;
 	const struct route	*r, *hit = NULL;
@@ -222,23 +238,28 @@ api_dispatch(struct store *st, int method, const char *uri, const char *body,
 	req.arg = hit->arg;
 
 	write = (method != API_GET && method != API_HEAD);
-	if (write && store_begin(st) != 0) {
+	if (write && (batched ? store_exec(st, &req.fail, sql_save, NULL) < 0 :
+	    store_begin(st) != 0)) {
 		store_fail(st, &req.fail);
 		goto done;
 	}
 	rc = hit->fn(&req);
 	if (write) {
-		if (rc == 0 && store_commit(st, &req.fail) == 0) {
+		if (rc == 0 && (batched ? store_exec(st, &req.fail,
+		    sql_release, NULL) < 0 : store_commit(st, &req.fail) != 0))
+			rc = -1;
+		if (rc == 0) {
 			log_info("%s %s by %s: %d", api_method_name(method),
 			    evhttp_uri_get_path(u), peer != NULL ? peer : "?",
 			    req.status);
 		} else {
-			store_rollback(st);
-			if (rc == 0) {
-				json_decref(req.out);
-				req.out = NULL;
-			}
-			rc = -1;
+			if (batched) {
+				store_exec(st, NULL, sql_undo, NULL);
+				store_exec(st, NULL, sql_release, NULL);
+			} else
+				store_rollback(st);
+			json_decref(req.out);
+			req.out = NULL;
 		}
 	}
 	if (rc != 0 && req.fail.status == 0)

@@ -49,6 +49,18 @@ struct allow {
 };
 
 #define FAIL_SLOTS	64
+/* A batch is committed when the loop has nothing else to do, or at this
+ * many requests, whichever comes first. */
+#define BATCH_MAX	64
+
+/* An answer computed inside the open batch, sent after its COMMIT. */
+struct pending {
+	struct evhttp_request	*r;
+	int			 status;
+	int			 write;
+	char			*out;
+	struct pending		*next;
+};
 struct failure {
 	unsigned char	addr[16];
 	time_t		window;		/* start of the current minute */
@@ -67,6 +79,10 @@ struct http {
 	struct failure		 failures[FAIL_SLOTS];
 	int			 inflight;
 	int			 draining;
+	int			 batch_open;
+	struct pending		*batch, **batch_tail;
+	size_t			 nbatch;
+	struct event		*commit_ev;
 	void			(*drained)(void *);
 	void			*drained_arg;
 	struct event		*drain_timer;
@@ -282,6 +298,7 @@ http_admin_cb(struct evhttp_request *r, void *arg)
 	char		 peer[64], *out = NULL;
 	uid_t		 uid = (uid_t)-1;
 	int		 method, status;
+	struct pending	*p;
 
 	h->inflight++;
 	evhttp_request_set_on_complete_cb(r, http_complete, h);
@@ -305,11 +322,73 @@ http_admin_cb(struct evhttp_request *r, void *arg)
 		free(out);
 		return;
 	}
-	status = api_dispatch(h->store, method, evhttp_request_get_uri(r),
+	if (!h->batch_open) {
+		if (store_begin(h->store) != 0) {
+			http_reply_error(r, 503, "the database is busy; retry");
+			return;
+		}
+		h->batch_open = 1;
+		/* Lowest priority: runs once no request is ready to read. */
+		event_active(h->commit_ev, EV_TIMEOUT, 0);
+	}
+	status = api_run(h->store, method, evhttp_request_get_uri(r),
 	    len > 0 ? (const char *)evbuffer_pullup(in, -1) : NULL, len, uid,
-	    peer, &out);
-	http_reply(r, status, "application/json; charset=utf-8", out);
-	free(out);
+	    peer, 1, &out);
+	p = xcalloc(1, sizeof *p);
+	p->r = r;
+	p->status = status;
+	p->write = method != API_GET && method != API_HEAD;
+	p->out = out;
+	*h->batch_tail = p;
+	h->batch_tail = &p->next;
+	if (++h->nbatch >= BATCH_MAX)
+		http_flush(h);
+}
+
+/*
+ * Commits the open batch, then answers every request in it. Should the
+ * COMMIT fail, nothing of the batch was written, and every request in it
+ * is told so (reads too: they may have seen the batch's writes).
+ */
+void
+http_flush(struct http *h)
+{
+	struct pending	*p, *next;
+	struct fail	 f;
+	int		 ok = 1;
+	char		*msg;
+
+	if (!h->batch_open)
+		return;
+	if (store_commit(h->store, &f) != 0) {
+		log_warnx("group commit of %zu request%s failed: %s",
+		    h->nbatch, h->nbatch == 1 ? "" : "s", f.msg);
+		ok = 0;
+	}
+	h->batch_open = 0;
+	for (p = h->batch; p != NULL; p = next) {
+		next = p->next;
+		if (ok)
+			http_reply(p->r, p->status,
+			    "application/json; charset=utf-8", p->out);
+		else {
+			msg = xprintf("the database could not commit (%s); "
+			    "nothing was written, retry", f.msg);
+			http_reply_error(p->r, 503, msg);
+			free(msg);
+		}
+		free(p->out);
+		free(p);
+	}
+	h->batch = NULL;
+	h->batch_tail = &h->batch;
+	h->nbatch = 0;
+}
+
+static void
+http_commit_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	http_flush(arg);
 }
 
 static void
@@ -647,6 +726,9 @@ http_start(struct event_base *base, struct store *st,
 	h->base = base;
 	h->store = st;
 	h->max_failures = conf->admin_max_failures;
+	h->batch_tail = &h->batch;
+	h->commit_ev = event_new(base, -1, 0, http_commit_cb, h);
+	event_priority_set(h->commit_ev, HTTP_PRIORITIES - 1);
 	if (http_door(h, DOOR_UNIX, NULL, cause) != 0 ||
 	    http_unix(h, conf, cause) != 0)
 		goto fail;
@@ -684,6 +766,7 @@ http_drain(struct http *h, void (*done)(void *), void *arg)
 	struct timeval	 tv = { 10, 0 };
 	size_t		 i;
 
+	http_flush(h);
 	for (i = 0; i < 3; i++) {
 		if (h->doors[i].evh != NULL && h->doors[i].bound != NULL) {
 			evhttp_del_accept_socket(h->doors[i].evh,
@@ -711,10 +794,13 @@ http_free(struct http *h)
 
 	if (h == NULL)
 		return;
+	http_flush(h);
 	for (i = 0; i < 3; i++) {
 		if (h->doors[i].evh != NULL)
 			evhttp_free(h->doors[i].evh);
 	}
+	if (h->commit_ev != NULL)
+		event_free(h->commit_ev);
 	if (h->socket_path != NULL && !h->draining)
 		unlink(h->socket_path);
 	if (h->drain_timer != NULL)

@@ -159,6 +159,7 @@ kursusd_sweep(evutil_socket_t fd, short ev, void *arg)
 	struct fail	 f;
 	struct timeval	 tv = { 6 * 3600, 0 };
 
+	http_flush(kd->http);	/* the sweep needs its own transaction */
 	if (stats_retention_sweep(kd->store, kd->conf->retention_days, &f) != 0)
 		log_warnx("retention sweep: %s", f.msg);
 	evtimer_add(kd->sweep, &tv);
@@ -280,7 +281,8 @@ main(int argc, char **argv)
 		return (EX_UNAVAILABLE);
 	}
 	kursusd_apply(&kd);
-	if ((kd.base = event_base_new()) == NULL)
+	if ((kd.base = event_base_new()) == NULL ||
+	    event_base_priority_init(kd.base, HTTP_PRIORITIES) != 0)
 		fatalx("event_base_new failed");
 	if ((kd.http = http_start(kd.base, kd.store, kd.conf, &cause)) ==
 	    NULL) {

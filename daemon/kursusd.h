@@ -145,6 +145,11 @@ enum api_method { API_GET = 1, API_POST = 2, API_PATCH = 4, API_DELETE = 8,
 int	 api_dispatch(struct store *, int method, const char *uri,
 	    const char *body, size_t bodylen, uid_t peer_uid, const char *peer,
 	    char **out);
+/* The same inside a batch transaction the caller opened (store_begin) and
+ * commits before sending any answer; each write is its own savepoint. */
+int	 api_run(struct store *, int method, const char *uri,
+	    const char *body, size_t bodylen, uid_t peer_uid, const char *peer,
+	    int batched, char **out);
 void	 api_set_status_info(const char *version, time_t started);
 
 /* Body field checking shared by every handler. */
@@ -224,11 +229,16 @@ int	 stats_retention_sweep(struct store *, int days, struct fail *);
 
 /* http.c */
 struct http;
+/* The event base needs this many priorities (event_base_priority_init):
+ * requests run at the default, the group commit at the lowest. */
+#define HTTP_PRIORITIES	3
 struct http *http_start(struct event_base *, struct store *,
 	    const struct config *, char **cause);
 /* Stops accepting; returns when no request is in flight or after a limit. */
 void	 http_drain(struct http *, void (*done)(void *), void *arg);
 void	 http_free(struct http *);
+/* Commits the open batch of requests and sends their answers. */
+void	 http_flush(struct http *);
 /* Checks that no live kursusd answers on path; unlinks a stale socket. */
 int	 http_socket_probe(const char *path, char **cause);
 
