@@ -416,13 +416,18 @@ cmd_table(const struct cmd_column *cols)
 	return (t);
 }
 
+/*
+ * An empty cell is shown as "-": every row then has the same number of
+ * words before a name, which keeps the table readable and lets awk and
+ * cut pick columns.
+ */
 static void
 cmd_cell(struct table *t, json_t *obj, const char *key, int kind)
 {
 	char	*s;
 
 	s = cmd_format(obj, key, kind);
-	table_cell(t, "%s", s != NULL ? s : "");
+	table_cell(t, "%s", s != NULL && *s != '\0' ? s : "-");
 	free(s);
 }
 
@@ -540,7 +545,7 @@ cmd_print_registrations(json_t *arr, int mode)
 			free(s);
 		}
 		table_cell(t, "%s", json_is_true(json_object_get(r,
-		    "companion")) ? "+1" : "");
+		    "companion")) ? "+1" : "-");
 		if (mode != REG_WAITLIST)
 			cmd_cell(t, r, "attendance", V_TEXT);
 	}
