@@ -1395,6 +1395,13 @@ kursusctl_wants_help(int argc, char **argv)
 	return (0);
 }
 
+static void
+kursusctl_version(void)
+{
+	printf("kursusctl %s (admin API %d)\n", PACKAGE_VERSION,
+	    KURSUS_API_VERSION);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1424,8 +1431,7 @@ main(int argc, char **argv)
 		i++;
 
 	if (json_is_true(json_object_get(kursusctl_set, "version"))) {
-		printf("kursusctl %s (admin API %d)\n", PACKAGE_VERSION,
-		    KURSUS_API_VERSION);
+		kursusctl_version();
 		goto out;
 	}
 	if (i == argc) {
@@ -1484,6 +1490,10 @@ main(int argc, char **argv)
 		}
 		if ((ret = kursusctl_parse(ce, argc - i, argv + i, &ctx)) != 0)
 			goto out;
+		if (json_is_true(json_object_get(kursusctl_set, "version"))) {
+			kursusctl_version();
+			goto out;
+		}
 	}
 	ctx.json = json_is_true(json_object_get(kursusctl_set, "json"));
 
