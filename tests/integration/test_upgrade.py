@@ -1,0 +1,187 @@
+"""
+An older database is upgraded in place, never recreated: a schema-version-1
+database made from fixtures/schema-v1.sql is opened by kursusd, which
+migrates it to version 2 keeping every row; the data reads back through
+kursusctl, and the upgraded database takes new registrations (with their
+outbox rows). A database newer than kursusd understands (user_version 99)
+is refused with a message naming the version, and left as it was.
+"""
+
+import os
+import sqlite3
+import subprocess
+
+from kursustest import FIXTURES, Daemon, Tap, dump_db, diff_dumps
+
+t = Tap()
+
+
+def make_db(path, sql=None, user_version=None):
+    con = sqlite3.connect(path)
+    try:
+        if sql:
+            con.executescript(sql)
+        if user_version is not None:
+            con.execute("PRAGMA user_version = %d" % user_version)
+        con.commit()
+    finally:
+        con.close()
+
+
+def columns(con, table):
+    return [r[1] for r in con.execute('PRAGMA table_info("%s")' % table)]
+
+
+def main():
+    with open(os.path.join(FIXTURES, "schema-v1.sql"), encoding="utf-8") as f:
+        fixture = f.read()
+
+    tmp = t.tempdir()
+    db = os.path.join(tmp, "kursusd.db")
+    make_db(db, fixture)
+    v1 = dump_db(db)
+    t.eq(v1["#user_version"], (1,), "the fixture is a version-1 database")
+
+    d = t.daemon(dirname=tmp, db=db)
+    st = d.ctl("status").out or {}
+    t.eq((st.get("database") or {}).get("schema_version"), 2,
+         "status: schema version is now 2")
+    t.eq(st.get("counts"), {"venues": 1, "courses": 1, "instructors": 1,
+                            "sessions": 2, "participants": 4,
+                            "registrations": 4, "outbox_pending": 0},
+         "status: the counts of the old database")
+    t.ok("upgraded from version 1 to 2" in d.log(),
+         "the log says the schema was upgraded from version 1 to 2",
+         d.log().split("\n"))
+
+    # --- the old rows, read back through the API
+    v = d.ctl("venue", "show", "malernes-seniorklub").out or {}
+    t.eq((v.get("name"), v.get("address"), v.get("postcode"), v.get("city"),
+          v.get("access_notes"), v.get("equipment_notes"),
+          v.get("contact_name"), v.get("contact_phone"), v.get("timezone"),
+          v.get("created_at")),
+         ("Malernes Seniorklub", "Borgergade", "8700", "Horsens",
+          "Trinfri adgang", "Wi-Fi; medbring egen tablet", "Kirsten Ærbo",
+          "+4576292300", "Europe/Copenhagen", "2026-09-01T08:00:00Z"),
+         "venue show: the old venue intact")
+    c = d.ctl("course", "show", "nemid-begyndere").out or {}
+    t.eq((c.get("title"), c.get("description"), c.get("duration"),
+          c.get("capacity"), c.get("bring")),
+         ("NemID/MitID for begyndere",
+          "Fra bunden: tænd, log på, læs Digital Post", 90, 2,
+          "telefon, nøglekort og læsebriller"),
+         "course show: the old course type intact")
+    s = d.ctl("session", "show", "1").out or {}
+    t.eq((s.get("uid"), s.get("series_id"), s.get("start"), s.get("end"),
+          s.get("start_utc"), s.get("notes"), s.get("confirmed"),
+          [i.get("slug") for i in s.get("instructors") or []]),
+         ("fixture-past@kursusd", 1, "2026-10-06T10:00:00+02:00",
+          "2026-10-06T11:30:00+02:00", "2026-10-06T08:00:00Z", "Husk kaffe",
+          2, ["lone"]),
+         "session show 1: UID, times, notes, instructor kept")
+    s2 = d.ctl("session", "show", "2").out or {}
+    t.eq((s2.get("uid"), s2.get("start"), s2.get("sequence"),
+          s2.get("seats_free")),
+         ("fixture-future@kursusd", "2035-06-05T10:00:00+02:00", 1, 0),
+         "session show 2: the future session, full")
+    regs = d.ctl("registrations", "1").out or {}
+    t.eq([(x.get("participant_name"), x.get("number"), x.get("status"),
+           x.get("attendance")) for x in regs.get("registrations") or []],
+         [("Jørgen Smidstrup", 3000, "confirmed", "attended"),
+          ("Birthe Ågård", 3001, "confirmed", "no-show")],
+         "registrations 1: numbers and attendance kept")
+    p = d.ctl("participant", "show", "4").out or {}
+    t.eq((p.get("name"), p.get("phone"), p.get("phone_type"),
+          p.get("language"), p.get("sms_consent")),
+         ("Poul Erik Østergaard", "+4575621122", "landline", "en", False),
+         "participant show 4: landline, English, no SMS")
+    p = d.ctl("participant", "show", "3").out or {}
+    t.eq((p.get("no_contact"), p.get("notes")),
+         (True, "Ringes op af biblioteket"),
+         "participant show 3: no contact, notes kept")
+    st = d.ctl("stats").out or {}
+    t.eq((st.get("attended"), st.get("no_show"), st.get("attendance_rate"),
+          st.get("next_number")), (1, 1, 0.5, 3004),
+         "stats: attendance of the old data, next number 3004")
+    t.eq(d.ctl("settings").out, {"number_start": 3000, "next_number": 3004},
+         "settings: the old number start and next number")
+
+    # --- the upgraded database works: a waitlisted registration, then a
+    # cancellation that promotes it, each with its notice
+    r = d.ctl("register", "2", "--name", "Ny Efter Opgradering", "--phone",
+              "28899001")
+    new = r.out or {}
+    t.eq((new.get("number"), new.get("status"), new.get("waitlist_position")),
+         (3004, "waitlisted", 1),
+         "register on the upgraded database: nr. 3004, waitlisted 1st")
+    r = d.ctl("unregister", "2", "3")
+    t.eq([x.get("number") for x in (r.out or {}).get("promoted") or []],
+         [3004], "unregister on the upgraded database promotes nr. 3004")
+    box = (d.ctl("outbox", "--session", "2").out or {}).get("outbox") or []
+    t.ok({"waitlisted", "promoted"} <= {o.get("kind") for o in box},
+         "outbox rows are written in the upgraded database",
+         [repr(o) for o in box])
+
+    rc = d.stop()
+    t.eq(rc, 0, "SIGTERM: exit 0")
+
+    # --- the file itself: version 2, new column and table, old rows kept
+    after = dump_db(db)
+    t.eq(after["#user_version"], (2,), "the file's user_version is 2")
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        t.ok("version" in columns(con, "registration"),
+             "registration has the version column of migration 2",
+             [repr(columns(con, "registration"))])
+        t.ok(bool(columns(con, "outbox")), "the outbox table exists")
+    finally:
+        con.close()
+    for table in ("venue", "course", "instructor", "series", "session",
+                  "session_staff", "participant"):
+        # Rows made after the upgrade (participant 5) are not compared.
+        old_ids = {row[0] for row in v1.get(table) or []}
+        kept = [row for row in after.get(table) or []
+                if table == "session_staff" or row[0] in old_ids]
+        t.eq(kept, v1.get(table), "table %s: every old row unchanged" % table,
+             diff_dumps({table: v1.get(table)}, {table: kept}))
+    old_regs = {r[0]: r for r in v1["registration"]}
+    new_regs = {r[0]: r[:len(old_regs[1])] for r in after["registration"]}
+    t.eq([new_regs.get(i) for i in (1, 2, 4)],
+         [old_regs[i] for i in (1, 2, 4)],
+         "the untouched old registrations are unchanged")
+
+    # --- a second start does not migrate again
+    d.start()
+    t.ok("upgraded" not in d.log(since_start=True),
+         "a second start on the upgraded database migrates nothing",
+         d.log(since_start=True).split("\n"))
+    t.eq(((d.ctl("status").out or {}).get("database") or {}).get(
+        "schema_version"), 2, "status: still schema version 2")
+    t.eq(d.stop(), 0, "SIGTERM: exit 0")
+
+    # --- a newer database is refused and left alone
+    tmp2 = t.tempdir()
+    db99 = os.path.join(tmp2, "kursusd.db")
+    make_db(db99, fixture, user_version=99)
+    before = dump_db(db99)
+    n = Daemon(t, dirname=tmp2, db=db99)
+    t._daemons.append(n)
+    proc = n.spawn()
+    try:
+        rc = proc.wait(30)
+    except subprocess.TimeoutExpired:
+        rc = None
+    n.kill()
+    log = n.log()
+    t.ok(rc not in (0, None), "a database with user_version 99: kursusd "
+         "refuses to start (exit %s)" % rc, log.split("\n"))
+    t.ok("99" in log and "version" in log.lower(),
+         "the message names the database's schema version (99)",
+         log.split("\n"))
+    t.ok(not os.path.exists(n.sock) and not os.path.exists(n.pidfile),
+         "no admin socket and no pid file are left behind")
+    t.eq(diff_dumps(before, dump_db(db99)), [],
+         "the newer database is left exactly as it was")
+
+
+t.run(main)
