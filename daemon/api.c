@@ -14,6 +14,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "calendars.h"
 #include "kursusd.h"
 
 struct route {
@@ -344,6 +345,52 @@ int
 api_has(json_t *body, const char *name)
 {
 	return (json_object_get(body, name) != NULL);
+}
+
+/*
+ * A time filter from the query string, in the default zone. A day alone
+ * ("2026-12-03", "today", "i morgen") means its midnight for "from" and
+ * the next midnight for "to", so the range covers the whole day.
+ */
+int
+api_query_time(struct api_req *req, const char *name, time_t *out,
+    int *given)
+{
+	static const char	*days[] = { "today", "i dag", "tomorrow",
+	    "i morgen" };
+	const char		*tz = store_default_timezone(req->store);
+	const char		*text;
+	char			*cause = NULL, *copy;
+	struct cal_local	 l;
+	size_t			 i;
+	int			 day = 0, rc;
+
+	*given = 0;
+	text = json_string_value(json_object_get(req->query, name));
+	if (text == NULL || *text == '\0')
+		return (0);
+	for (i = 0; i < sizeof days / sizeof days[0]; i++) {
+		if (strcmp(text, days[i]) == 0)
+			day = 1;
+	}
+	copy = day ? xprintf("%s 00:00", text) : xstrdup(text);
+	if (strlen(text) == 10 && text[4] == '-' && text[7] == '-')
+		day = 1;
+	rc = when_parse(copy, tz, store_now(req->store), out, &cause);
+	free(copy);
+	if (rc != 0) {
+		fail_set(&req->fail, 422, name, "%s: %s", name, cause);
+		free(cause);
+		return (-1);
+	}
+	if (day && strcmp(name, "to") == 0) {
+		zone_utc_to_local(tz, *out + 30 * 3600, &l);
+		l.hour = l.minute = l.second = 0;
+		if (zone_local_to_utc(tz, &l, out, NULL) != 0)
+			*out += 24 * 3600;
+	}
+	*given = 1;
+	return (0);
 }
 
 int

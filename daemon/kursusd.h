@@ -164,6 +164,9 @@ int	 api_check_fields(json_t *body, const struct field *, size_t,
 /* Optional text field: NULL when absent or null. */
 const char *api_text(json_t *body, const char *name);
 int	 api_has(json_t *body, const char *name);
+/* A "from"/"to" query time; a bare day covers the whole day. */
+int	 api_query_time(struct api_req *, const char *name, time_t *,
+	    int *given);
 /* Parses an id path parameter or fails with 404. */
 int	 api_param_id(struct api_req *, int idx, const char *what, int64_t *);
 

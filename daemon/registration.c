@@ -290,8 +290,7 @@ int
 registration_list(struct api_req *req)
 {
 	static const char *sql = "SELECT j FROM registration_json WHERE "
-	    "session_id = ?1 AND (?2 IS NULL OR status = ?2) "
-	    "ORDER BY status = 'cancelled', status = 'waitlisted', queue, id";
+	    "session_id = ?1 AND (?2 IS NULL OR status = ?2) ORDER BY id";
 	int64_t		 sid, cap;
 	time_t		 start;
 	char		 status[16];

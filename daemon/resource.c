@@ -143,17 +143,20 @@ static const struct rfield participant_fields[] = {
 
 #define NF(a)	(sizeof (a) / sizeof (a)[0])
 static struct resource resources[] = {
-	{ .name = "venues", .table = "venue", .what = "venue", .key = "slug",
-	  .order = "name", .fields = venue_fields, .nfields = NF(venue_fields),
+	{ .name = "venues", .table = "venue", .what = "venue",
+	  .key = "slug", .order = "name COLLATE NOCASE",
+	  .fields = venue_fields, .nfields = NF(venue_fields),
 	  .row_check = venue_row_check },
 	{ .name = "courses", .table = "course", .what = "course type",
-	  .key = "slug", .order = "title", .fields = course_fields,
-	  .nfields = NF(course_fields), .row_check = course_row_check },
+	  .key = "slug", .order = "title COLLATE NOCASE",
+	  .fields = course_fields, .nfields = NF(course_fields),
+	  .row_check = course_row_check },
 	{ .name = "instructors", .table = "instructor", .what = "instructor",
-	  .key = "slug", .order = "name", .fields = instructor_fields,
-	  .nfields = NF(instructor_fields) },
+	  .key = "slug", .order = "name COLLATE NOCASE",
+	  .fields = instructor_fields, .nfields = NF(instructor_fields) },
 	{ .name = "participants", .table = "participant",
-	  .what = "participant", .key = "id", .order = "name, id",
+	  .what = "participant", .key = "id",
+	  .order = "name COLLATE NOCASE, id",
 	  .fields = participant_fields, .nfields = NF(participant_fields),
 	  .row_check = participant_row_check },
 };

@@ -341,35 +341,6 @@ session_show(struct api_req *req)
 	return (0);
 }
 
-/* A bare date as "to" means the whole of that day. */
-static int
-session_filter_time(struct api_req *req, const char *name, time_t *out,
-    int *given)
-{
-	const char		*text;
-	char			*cause = NULL;
-	const char		*tz = store_default_timezone(req->store);
-	struct cal_local	 l;
-
-	*given = 0;
-	text = json_string_value(json_object_get(req->query, name));
-	if (text == NULL || *text == '\0')
-		return (0);
-	if (when_parse(text, tz, store_now(req->store), out, &cause) != 0) {
-		fail_set(&req->fail, 422, name, "%s: %s", name, cause);
-		free(cause);
-		return (-1);
-	}
-	if (strcmp(name, "to") == 0 && strlen(text) == 10) {
-		zone_utc_to_local(tz, *out + 30 * 3600, &l);
-		l.hour = l.minute = l.second = 0;
-		if (zone_local_to_utc(tz, &l, out, NULL) != 0)
-			*out += 24 * 3600;
-	}
-	*given = 1;
-	return (0);
-}
-
 int
 session_list(struct api_req *req)
 {
@@ -398,8 +369,8 @@ session_list(struct api_req *req)
 			return (fail_set(&req->fail, 400, key, "unknown filter "
 			    "\"%s\" (from, to, venue, course, status)", key));
 	}
-	if (session_filter_time(req, "from", &from, &has_from) != 0 ||
-	    session_filter_time(req, "to", &to, &has_to) != 0)
+	if (api_query_time(req, "from", &from, &has_from) != 0 ||
+	    api_query_time(req, "to", &to, &has_to) != 0)
 		return (-1);
 	if ((slug = json_string_value(json_object_get(req->query,
 	    "venue"))) != NULL && resource_id(req->store, "venue", slug,

@@ -112,12 +112,12 @@ stats_show(struct api_req *req)
 	static const char *sql_next = "SELECT CAST(value AS INTEGER) FROM "
 	    "settings WHERE key = 'next_number'";
 	struct store	*st = req->store;
-	const char	*text, *key, *names[2] = { "from", "to" };
+	const char	*key;
 	time_t		 t[2];
-	int		 has[2] = { 0, 0 }, k, month;
+	int		 has[2] = { 0, 0 }, month;
 	size_t		 g;
 	json_t		*list, *row, *total, *v;
-	char		*cause = NULL, *name;
+	char		*name;
 	int64_t		 next, milestone;
 	sqlite3_stmt	*stmt;
 
@@ -126,19 +126,9 @@ stats_show(struct api_req *req)
 			return (fail_set(&req->fail, 400, key, "unknown filter "
 			    "\"%s\" (from, to)", key));
 	}
-	for (k = 0; k < 2; k++) {
-		text = json_string_value(json_object_get(req->query, names[k]));
-		if (text == NULL)
-			continue;
-		if (when_parse(text, store_default_timezone(st), store_now(st),
-		    &t[k], &cause) != 0) {
-			fail_set(&req->fail, 422, names[k], "%s: %s", names[k],
-			    cause);
-			free(cause);
-			return (-1);
-		}
-		has[k] = 1;
-	}
+	if (api_query_time(req, "from", &t[0], &has[0]) != 0 ||
+	    api_query_time(req, "to", &t[1], &has[1]) != 0)
+		return (-1);
 
 	req->out = json_object();
 	for (g = 0; g < sizeof stats_groups / sizeof stats_groups[0]; g++) {
