@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "calendars.h"
 #include "kursusd.h"
 
 /* 2026-09-01T00:00:00Z: months before every session below. */
@@ -1805,6 +1806,10 @@ main(void)
 #undef T
 	};
 
+	int			 rc;
+
 	log_init("test_rules", 0, LOG_LEVEL_WARN);
-	return (cmocka_run_group_tests_name("rules", tests, NULL, NULL));
+	rc = cmocka_run_group_tests_name("rules", tests, NULL, NULL);
+	zone_cleanup();
+	return (rc);
 }
