@@ -62,13 +62,18 @@ registration_promote(struct store *st, int64_t session_id, json_t *promoted,
 	static const char *sql_head = "SELECT id, companion FROM registration "
 	    "WHERE session_id = ? AND status = 'waitlisted' ORDER BY queue, id "
 	    "LIMIT 1";
-	static const char *sql_cap = "SELECT capacity FROM session WHERE id = ?";
+	static const char *sql_cap = "SELECT capacity FROM session WHERE "
+	    "id = ? AND status = 'scheduled' AND start_at > ?";
 	static const char *sql_up = "UPDATE registration SET status = "
 	    "'confirmed', version = version + 1, updated_at = ? WHERE id = ?";
 	sqlite3_stmt	*stmt;
 	int64_t		 capacity, rid, companion;
 
-	capacity = store_int(st, 0, sql_cap, "i", session_id);
+	/* Nobody moves up into a session that is over or called off. */
+	capacity = store_int(st, 0, sql_cap, "ii", session_id,
+	    (int64_t)store_now(st));
+	if (capacity == 0)
+		return (0);
 	for (;;) {
 		stmt = store_stmt(st, sql_head);
 		sqlite3_bind_int64(stmt, 1, session_id);
@@ -197,18 +202,21 @@ registration_create(struct api_req *req)
 	return (0);
 }
 
-/* Cancels one live registration; promotes when a seat came free. */
+/*
+ * Cancels one live registration, then fills from the waitlist: a seat may
+ * have come free, or the one leaving was the head of the queue that did
+ * not fit and held back those behind.
+ */
 static int
 registration_drop(struct store *st, int64_t rid, json_t *promoted,
     struct fail *f)
 {
-	static const char *sql_info = "SELECT session_id, status FROM "
-	    "registration WHERE id = ?";
+	static const char *sql_info = "SELECT session_id FROM registration "
+	    "WHERE id = ?";
 	static const char *sql_cancel = "UPDATE registration SET status = "
 	    "'cancelled', version = version + 1, updated_at = ? WHERE id = ?";
 	sqlite3_stmt	*stmt = store_stmt(st, sql_info);
 	int64_t		 sid;
-	int		 was_confirmed;
 
 	sqlite3_bind_int64(stmt, 1, rid);
 	if (sqlite3_step(stmt) != SQLITE_ROW) {
@@ -217,15 +225,11 @@ registration_drop(struct store *st, int64_t rid, json_t *promoted,
 		    (long long)rid));
 	}
 	sid = sqlite3_column_int64(stmt, 0);
-	was_confirmed = strcmp((const char *)sqlite3_column_text(stmt, 1),
-	    "confirmed") == 0;
 	sqlite3_reset(stmt);
 	if (store_exec(st, f, sql_cancel, "ii", (int64_t)store_now(st),
 	    rid) < 0)
 		return (-1);
-	if (was_confirmed)
-		return (registration_promote(st, sid, promoted, f));
-	return (0);
+	return (registration_promote(st, sid, promoted, f));
 }
 
 int
@@ -254,8 +258,7 @@ registration_cancel(struct api_req *req)
 		return (fail_set(f, 409, "session", "session %lld has started; "
 		    "record attendance instead of cancelling", (long long)sid));
 	promoted = json_array();
-	if (registration_drop(st, rid, strcmp(status, "scheduled") == 0 ?
-	    promoted : NULL, f) != 0) {
+	if (registration_drop(st, rid, promoted, f) != 0) {
 		json_decref(promoted);
 		return (-1);
 	}

@@ -461,6 +461,9 @@ session_edit(struct api_req *req)
 	    "updated_at = ? WHERE id = ?";
 	static const char *sql_notes = "UPDATE session SET notes = ?, "
 	    "updated_at = ? WHERE id = ?";
+	static const char *sql_companions = "SELECT count(*) FROM "
+	    "registration WHERE session_id = ? AND companion AND "
+	    "status != 'cancelled'";
 	static const char *sql_status = "UPDATE session SET status = ?, "
 	    "sequence = sequence + 1, updated_at = ? WHERE id = ?";
 	struct store		*st = req->store;
@@ -502,6 +505,12 @@ session_edit(struct api_req *req)
 		if (cap < 1 || cap > 1000)
 			return (fail_set(f, 422, "capacity", "capacity %lld is "
 			    "out of range (1 to 1000)", (long long)cap));
+		/* A companion needs two seats; one seat would strand them. */
+		if (cap < 2 && store_int(st, 0, sql_companions, "i", id) > 0)
+			return (fail_set(f, 409, "capacity", "session %lld has "
+			    "a registration with a companion, which needs two "
+			    "seats; the capacity cannot go below 2",
+			    (long long)id));
 		taken = session_taken(st, id);
 		if (cap < taken && !force)
 			return (fail_set(f, 409, "capacity", "session %lld has "
@@ -513,9 +522,7 @@ session_edit(struct api_req *req)
 			return (-1);
 		if (cap < taken && session_demote(st, id, (int)cap, f) != 0)
 			return (-1);
-		if (cap > taken && strcmp(s.status, "scheduled") == 0 &&
-		    s.start > store_now(st) &&
-		    registration_promote(st, id, NULL, f) != 0)
+		if (cap > taken && registration_promote(st, id, NULL, f) != 0)
 			return (-1);
 	}
 	if (api_has(body, "notes")) {
