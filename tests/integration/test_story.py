@@ -303,10 +303,14 @@ def main():
                   "registrations")
 
     # --- a series across the next daylight saving change keeps 10:00
-    change = dst_changes(local_now())[0]
-    start = next_weekday(change[0] - datetime.timedelta(days=20), 1)
-    if start <= today:
-        start = next_weekday(today + datetime.timedelta(days=1), 1)
+    # Start on a Tuesday about three weeks before the change (never in the
+    # past); if that Tuesday would already be past the change, take the
+    # change after it.
+    for change in dst_changes(local_now(), 2):
+        start = next_weekday(max(change[0] - datetime.timedelta(days=20),
+                                 today + datetime.timedelta(days=1)), 1)
+        if start <= change[0]:
+            break
     r = d.ctl("session", "add", "--course", COURSE, "--venue", VENUE,
               "--start", "%s 10:00" % start.isoformat(),
               "--repeat", "FREQ=WEEKLY;BYDAY=TU;COUNT=6")
