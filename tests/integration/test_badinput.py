@@ -283,6 +283,14 @@ def main():
         "outbox") or []
     t.eq([o.get("participant_id") for o in box if o.get("kind") ==
           "demoted"], [pids[2]], "--force: a demoted notice for Carl")
+
+    # --- a session marked done takes no registrations
+    r = d.ctl("session", "edit", str(sid), "--status", "done")
+    t.eq((r.out or {}).get("status"), "done", "session edit --status done")
+    state["dump"] = d.dump()
+    cli("register on a session marked done",
+        ["register", str(sid), "--name", "For Sent", "--phone", "21000030"],
+        [("done", "session")])
     t.eq(d.stop(), 0, "SIGTERM: exit 0")
 
 

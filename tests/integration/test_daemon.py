@@ -111,6 +111,27 @@ def main():
          "kursusctl --help: exit 0, lists the commands",
          describe(["kursusctl", "--help"], rc, out, err))
 
+    # --- the command names of the contract, each with --help
+    contract = [c.split() for c in (
+        "venue add", "venue list", "venue show", "venue edit",
+        "venue remove", "course add", "course list", "course show",
+        "course edit", "course remove", "instructor add", "instructor list",
+        "instructor show", "instructor edit", "instructor remove",
+        "session add", "session list", "session show", "session edit",
+        "session move", "session cancel", "participant add",
+        "participant list", "participant show", "participant edit",
+        "participant remove", "register", "unregister", "waitlist",
+        "attendance", "stats", "status")]
+    bad = []
+    for words in contract:
+        argv = [KURSUSCTL] + words + ["--help"]
+        rc, out, err = run(argv)
+        if rc != 0 or "usage" not in out.lower() or err:
+            bad.append("%s: exit %s, stderr %r" % (" ".join(words), rc,
+                                                   err.strip()[:100]))
+    t.ok(not bad, "kursusctl COMMAND --help: exit 0 and a usage for all %d "
+         "commands of the contract" % len(contract), bad)
+
     # --- -n: configuration check
     tmp = t.tempdir()
     good = os.path.join(tmp, "good.conf")
@@ -214,12 +235,23 @@ def main():
          "the first kursusd still answers on its socket")
     t.ok(not os.path.exists(d2.pidfile), "the second wrote no pid file")
 
+    # --- KURSUS_SOCKET names the socket when --socket is not given
+    env = dict(os.environ, KURSUS_SOCKET=d.sock)
+    p = subprocess.run([KURSUSCTL, "-c", os.devnull, "status", "--json"],
+                       capture_output=True, env=env, timeout=30)
+    t.ok(p.returncode == 0 and b'"api_version"' in p.stdout,
+         "kursusctl status with KURSUS_SOCKET and no --socket works",
+         [p.stderr.decode("utf-8", "replace")])
+
     # --- SIGTERM: exit 0, pid file and socket removed
     rc = d.stop()
     t.eq(rc, 0, "SIGTERM: exit status 0")
     t.ok(not os.path.exists(d.pidfile), "SIGTERM: the pid file is removed")
     t.ok("SIGTERM" in d.log() or "stop" in d.log(),
          "SIGTERM: the log says it stops", d.log().split("\n")[-5:])
+    r = d.ctl("status", ok=None)
+    t.refused(r, "kursusctl with no daemon running: one line naming the "
+              "socket", [d.sock])
 
     # --- restart on the same database: everything is still there
     d.start()
@@ -277,6 +309,9 @@ def main():
         "go_no_go")
     t.eq(flag(), "below-minimum", "a session 30 h ahead below its minimum "
          "is flagged (go_no_go_hours 48)")
+    r = h.ctl("session", "list", json=False)
+    t.ok(r.rc == 0 and "UNDER MIN" in r.out,
+         "session list (table) flags it UNDER MIN", r.describe())
 
     write(conf, "[daemon]\ngo_no_go_hours = 12\n")
     h.proc.send_signal(signal.SIGHUP)

@@ -325,6 +325,66 @@ def main():
     t.ok(len({s[2][11:16] for s in want}) == 2,
          "(the series does cross a change of UTC offset)", [repr(want)])
 
+    # A companion takes a second seat.
+    ids = [s.get("id") for s in dst] + [None] * 6
+    r = d.ctl("register", str(ids[0]), str(birthe), "--companion")
+    t.eq(((r.out or {}).get("status"), (r.out or {}).get("companion")),
+         ("confirmed", True), "register --companion: confirmed, companion")
+    s = d.ctl("session", "show", str(ids[0])).out or {}
+    t.eq((s.get("seats_taken"), s.get("confirmed")), (2, 1),
+         "a registration with a companion takes two seats")
+
+    # The rest of the series moves to 11:00: 11:00 local on both sides of
+    # the change, and everyone registered gets a change notice.
+    d.ctl("register", str(ids[1]), str(jorgen))
+    r = d.ctl("session", "move", str(ids[1]), "--start",
+              "%s 11:00" % (start + datetime.timedelta(weeks=1)).isoformat(),
+              "--following")
+    moved = (r.out or {}).get("sessions") or []
+    t.eq([(s.get("id"), s.get("start"), s.get("start_utc"), s.get("sequence"))
+          for s in moved],
+         [(ids[i],) + expected_times(start + datetime.timedelta(weeks=i),
+                                     11, 0, 90)[0:3:2] + (1,)
+          for i in range(1, 6)],
+         "session move --following: sessions 2-6 at 11:00 local across the "
+         "DST change, sequence raised")
+    s = d.ctl("session", "show", str(ids[0])).out or {}
+    t.eq((s.get("start"), s.get("sequence")), (want[0][0], 0),
+         "session move --following leaves the earlier session alone")
+    box = (d.ctl("outbox", "--session", str(ids[1])).out or {}).get(
+        "outbox") or []
+    t.eq([o.get("participant_id") for o in box if o.get("kind") == "moved"],
+         [jorgen], "outbox: a moved notice for Jørgen")
+
+    # The last two are cancelled: status, sequence, and a notice.
+    d.ctl("register", str(ids[4]), str(jorgen))
+    r = d.ctl("session", "cancel", str(ids[4]), "--following", "--reason",
+              "Instruktøren er syg")
+    t.eq([(s.get("id"), s.get("status"), s.get("sequence"))
+          for s in (r.out or {}).get("sessions") or []],
+         [(ids[4], "cancelled", 2), (ids[5], "cancelled", 2)],
+         "session cancel --following: the last two cancelled, sequence "
+         "raised")
+    t.eq((d.ctl("session", "show", str(ids[3])).out or {}).get("status"),
+         "scheduled", "session cancel --following leaves the earlier ones")
+    box = (d.ctl("outbox", "--session", str(ids[4])).out or {}).get(
+        "outbox") or []
+    t.eq([o.get("participant_id") for o in box
+          if o.get("kind") == "cancelled"], [jorgen],
+         "outbox: a cancellation notice for Jørgen")
+
+    # Dates as desk staff type them.
+    for text in ("tomorrow 10:00", "i morgen 10:00"):
+        before = local_now().date() + datetime.timedelta(days=1)
+        r = d.ctl("session", "add", "--course", COURSE, "--venue", VENUE,
+                  "--start", text)
+        after = local_now().date() + datetime.timedelta(days=1)
+        got = ((r.out or {}).get("sessions") or [{}])[0].get("start")
+        t.ok(got in {expected_times(x, 10, 0, 90)[0] for x in (before,
+                                                                after)},
+             "session add --start '%s': tomorrow at 10:00 local" % text,
+             ["got %r" % got])
+
     # --- a session that has started: attendance afterwards
     begin = local_now().replace(microsecond=0) + datetime.timedelta(seconds=6)
     r = d.ctl("session", "add", "--course", COURSE, "--venue", VENUE,
@@ -360,13 +420,16 @@ def main():
     # --- statistics
     r = d.ctl("stats")
     st = r.out or {}
-    total_regs = 10 + 2       # ten for the first session, two for the past
+    # ten for the first session, three in the DST series, two for the
+    # session that has started
+    total_regs = 10 + 3 + 2
     t.eq((st.get("attended"), st.get("no_show"), st.get("attendance_rate")),
          (1, 1, 0.5), "stats: 1 attended, 1 no-show, attendance rate 0.5")
     t.eq((st.get("next_number"), st.get("next_milestone"),
           st.get("to_milestone")),
          (3000 + total_regs, 3500, 3500 - 3000 - total_regs),
-         "stats: next number 3012, next milestone kursist nr. 3500")
+         "stats: next number %d, next milestone kursist nr. 3500, %d to go"
+         % (3000 + total_regs, 500 - total_regs))
     bc = [x for x in st.get("by_course") or [] if x.get("key") == COURSE]
     t.ok(len(bc) == 1 and bc[0].get("attended") == 1 and
          bc[0].get("no_show") == 1 and bc[0].get("attendance_rate") == 0.5
