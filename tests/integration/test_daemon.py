@@ -12,8 +12,8 @@ import os
 import signal
 import subprocess
 
-from kursustest import KURSUSCTL, KURSUSD, Daemon, Tap, local_now, \
-    next_weekday, wait_for
+from kursustest import KURSUSCTL, KURSUSD, Daemon, Tap, free_port, \
+    local_now, next_weekday, run_ctl, wait_for
 
 t = Tap()
 
@@ -329,6 +329,92 @@ def main():
     t.eq(flag(), "ok", "SIGHUP with a broken file: the old configuration "
          "(go_no_go_hours 12) is kept")
     t.eq(h.stop(), 0, "SIGTERM after SIGHUPs: exit 0")
+
+    background()
+
+
+def alive(pid):
+    """True while pid runs (a zombie counts as gone)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        try:
+            os.kill(pid, 0)
+            return True
+        except OSError:
+            return False
+
+
+def read_pid(*paths):
+    """(pid, path) from the first of paths that holds one."""
+    for path in paths:
+        try:
+            with open(path) as f:
+                return int(f.read().strip()), path
+        except (OSError, ValueError):
+            pass
+    return None, None
+
+
+def background():
+    """Without -f kursusd detaches; paths given relative on the command
+    line mean relative to the directory it was started in (not to / where
+    a daemon usually moves)."""
+    tmp = t.tempdir()
+    name = "kursustest-%d-%s" % (os.getpid(), os.urandom(4).hex())
+    exts = (".db", ".db-wal", ".db-shm", ".db-journal", ".sock", ".pid",
+            ".pid.tmp")
+    # Where the files would land if the paths were taken relative to /.
+    stray = [os.path.join("/", name + e) for e in exts]
+    stray = [x for x in stray if not os.path.exists(x)]
+    conf = os.path.join(tmp, "kursusd.conf")
+    with open(conf, "w") as f:
+        f.write("# empty\n")
+    sock = os.path.join(tmp, name + ".sock")
+    pidfile = os.path.join(tmp, name + ".pid")
+    argv = [KURSUSD, "-c", conf, "-d", name + ".db",
+            "-o", "admin.socket=%s.sock" % name,
+            "-o", "daemon.pidfile=%s.pid" % name,
+            "-o", "public.listen=127.0.0.1:%d" % free_port()]
+    pid = None
+    try:
+        p = subprocess.Popen(argv, cwd=tmp, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = p.communicate(timeout=30)
+        t.ok(p.returncode == 0, "kursusd without -f: the starting process "
+             "exits 0", ["exit %s" % p.returncode, repr(out), repr(err)])
+        up = wait_for(lambda: os.path.exists(sock) and run_ctl(
+            None, ["--socket", sock], ["status"], ok=None,
+            timeout=5).rc == 0, 10)
+        pid, where = read_pid(pidfile, os.path.join("/", name + ".pid"))
+        # SPEC: -d and -o paths are the user's; a relative one is relative
+        # to where kursusd was started, also when it detaches.
+        t.ok(up, "kursusd without -f, relative -d/admin.socket/pidfile: "
+             "it answers on the socket in the directory it was started in",
+             ["files in %s: %r" % (tmp, sorted(os.listdir(tmp))),
+              "files left in /: %r" % [x for x in stray
+                                       if os.path.exists(x)]])
+        t.ok(not [x for x in stray if os.path.exists(x)],
+             "kursusd without -f writes nothing to / for relative paths",
+             [x for x in stray if os.path.exists(x)])
+        t.ok(pid is not None and pid != p.pid and alive(pid),
+             "kursusd without -f: it keeps running detached, its pid in "
+             "a pid file", ["pid %r from %s, launcher %d" % (pid, where,
+                                                             p.pid)])
+        if pid is not None and alive(pid):
+            os.kill(pid, signal.SIGTERM)
+            gone = wait_for(lambda: not alive(pid), 15)
+            t.ok(gone and not os.path.exists(where),
+                 "detached kursusd: SIGTERM stops it and removes the pid file")
+    finally:
+        if pid is not None and alive(pid):
+            os.kill(pid, signal.SIGKILL)
+        for x in stray:
+            try:
+                os.unlink(x)
+            except OSError:
+                pass
 
 
 t.run(main)
