@@ -10,6 +10,7 @@ exit 0.
 import datetime
 import os
 import signal
+import stat
 import subprocess
 
 from kursustest import KURSUSCTL, KURSUSD, Daemon, Tap, free_port, \
@@ -202,6 +203,12 @@ def main():
     except (OSError, ValueError) as e:
         t.diag("pid file: %s" % e)
     t.eq(pid, d.proc.pid, "the pid file holds kursusd's pid")
+    try:
+        mode = oct(stat.S_IMODE(os.stat(d.sock).st_mode))
+    except OSError as e:
+        mode = str(e)
+    t.eq(mode, oct(0o660), "the admin socket has mode 0660 (the default "
+         "admin.socket_mode)")
     st = d.ctl("status").out or {}
     t.eq(((st.get("database") or {}).get("path"), st.get("version"),
           st.get("api_version")), (d.db, version, 1),

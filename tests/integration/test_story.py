@@ -26,10 +26,14 @@ def iso_local(dt):
     return dt.isoformat(timespec="seconds")
 
 
-def expected_times(day, hh, mm, minutes):
+def expected_times(day, hh, mm, minutes, tz=None):
     """(start, end, start_utc, end_utc) as the API writes them for a
-    session at hh:mm local time on day."""
-    z = zone()
+    session at hh:mm local time on day (in tz, default Copenhagen)."""
+    if tz is None:
+        z = zone()
+    else:
+        from zoneinfo import ZoneInfo
+        z = ZoneInfo(tz)
     start = datetime.datetime.combine(day, datetime.time(hh, mm), z)
     end = (start.astimezone(datetime.timezone.utc) +
            datetime.timedelta(minutes=minutes)).astimezone(z)
@@ -302,6 +306,49 @@ def main():
     check_aligned(r.out, "Inger Lund", "Poul Erik Østergaard",
                   "registrations")
 
+    # --- a venue in another time zone (a library in Tórshavn): entered
+    # and shown in the venue's local time
+    r = d.ctl("venue", "add", "torshavn", "--name", "Býarbókasavnið",
+              "--city", "Tórshavn", "--timezone", "Atlantic/Faroe")
+    t.eq((r.out or {}).get("timezone"), "Atlantic/Faroe",
+         "venue add --timezone Atlantic/Faroe")
+    r = d.ctl("session", "add", "--course", COURSE, "--venue", "torshavn",
+              "--start", "%s 10:00" % first.isoformat())
+    s = ((r.out or {}).get("sessions") or [{}])[0]
+    t.eq((s.get("timezone"), s.get("start"), s.get("end"), s.get("start_utc"),
+          s.get("end_utc")),
+         ("Atlantic/Faroe",) + expected_times(first, 10, 0, 90,
+                                              "Atlantic/Faroe"),
+         "a session in Tórshavn at 10:00 is 10:00 Faroese time")
+
+    # --- Hans asks to be forgotten: his seat goes to Niels, his personal
+    # data goes from the participant row and from the notices
+    hans = regs["Hans Jensen"].get("participant_id")
+    d.ctl("participant", "remove", str(hans))
+    wl = (d.ctl("waitlist", str(s1)).out or {}).get("registrations") or []
+    t.eq(wl, [], "participant remove: Niels moves up, the waitlist is empty")
+    st = {x.get("participant_id"): x.get("status") for x in
+          (d.ctl("registrations", str(s1)).out or {}).get("registrations")
+          or []}
+    t.eq((st.get(hans), st.get(niels.get("participant_id"))),
+         ("cancelled", "confirmed"),
+         "participant remove: his registration cancelled, Niels confirmed")
+    p = d.ctl("participant", "show", str(hans)).out or {}
+    t.ok("Hans" not in (p.get("name") or "") and p.get("phone") is None and
+         p.get("email") is None, "participant remove: name and phone are "
+         "gone from the participant", [repr(p)])
+    t.eq((d.ctl("participant", "list", "--search", "Hans Jensen").out or
+          {}).get("participants"), [], "participant list finds him no more")
+    # DESIGN.md "Personal data is kept small ... People are anonymised":
+    # no table may keep his name or number (the outbox copies recipients).
+    found = ["%s: %r" % (table, row) for table, rows in d.dump().items()
+             if not table.startswith("#") for row in rows
+             if any(isinstance(v, str) and ("22334455" in v or
+                                            "Hans Jensen" in v)
+                    for v in row)]
+    t.eq(found, [], "participant remove: his name and phone number are in "
+         "no table of the database [DESIGN: anonymised]")
+
     # --- a series across the next daylight saving change keeps 10:00
     # Start on a Tuesday about three weeks before the change (never in the
     # past); if that Tuesday would already be past the change, take the
@@ -367,6 +414,10 @@ def main():
          "raised")
     t.eq((d.ctl("session", "show", str(ids[3])).out or {}).get("status"),
          "scheduled", "session cancel --following leaves the earlier ones")
+    r = d.ctl("session", "list", "--status", "cancelled", "--venue", VENUE,
+              "--from", start.isoformat())
+    t.eq([s.get("id") for s in (r.out or {}).get("sessions") or []],
+         [ids[4], ids[5]], "session list --status cancelled shows the two")
     box = (d.ctl("outbox", "--session", str(ids[4])).out or {}).get(
         "outbox") or []
     t.eq([o.get("participant_id") for o in box
@@ -435,6 +486,12 @@ def main():
          bc[0].get("no_show") == 1 and bc[0].get("attendance_rate") == 0.5
          and bc[0].get("name") == "NemID/MitID for begyndere",
          "stats by course: NemID/MitID for begyndere, rate 0.5", [repr(bc)])
+    months = ["januar", "februar", "marts", "april", "maj", "juni", "juli",
+              "august", "september", "oktober", "november", "december"]
+    bm = {x.get("key"): x.get("name") for x in st.get("by_month") or []}
+    key = first.strftime("%Y-%m")
+    t.eq(bm.get(key), "%s %d" % (months[first.month - 1], first.year),
+         "stats by month: %s is named in Danish" % key)
     r = d.ctl("stats", json=False)
     t.ok(r.rc == 0 and "3500" in r.out and "50" in r.out,
          "stats (table): shows the milestone 3500 and the rate",
