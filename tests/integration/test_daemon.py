@@ -8,13 +8,15 @@ exit 0.
 """
 
 import datetime
+import json
 import os
 import signal
+import socket
 import stat
 import subprocess
 
-from kursustest import KURSUSCTL, KURSUSD, Daemon, Tap, free_port, \
-    local_now, next_weekday, run_ctl, wait_for
+from kursustest import KURSUSCTL, KURSUSD, Daemon, Tap, dump_db, \
+    free_port, local_now, next_weekday, run_ctl, wait_for
 
 t = Tap()
 
@@ -300,6 +302,23 @@ def main():
         d.kill()
         t.eq(rc, 0, "SIGINT: exit status 0")
 
+    # --- a regular file where the socket should be is not removed
+    d3 = Daemon(t, dirname=t.tempdir())
+    t._daemons.append(d3)
+    write(d3.sock, "precious data, not a socket\n")
+    p = d3.spawn()
+    try:
+        rc = p.wait(30)
+    except subprocess.TimeoutExpired:
+        rc = None
+    d3.kill()
+    with open(d3.sock) as f:
+        kept = f.read() == "precious data, not a socket\n"
+    t.ok(rc not in (0, None) and kept and d3.sock in d3.log(),
+         "a regular file at the socket path: kursusd refuses to start "
+         "(exit %s), names it, and leaves the file alone" % rc,
+         d3.log().split("\n"))
+
     # --- SIGHUP: a broken file keeps the old configuration
     hdir = t.tempdir()
     conf = os.path.join(hdir, "kursusd.conf")
@@ -337,7 +356,65 @@ def main():
          "(go_no_go_hours 12) is kept")
     t.eq(h.stop(), 0, "SIGTERM after SIGHUPs: exit 0")
 
+    inflight()
     background()
+
+
+def connects(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.settimeout(5)
+        s.connect(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def inflight():
+    """SIGTERM while a request is being received: kursusd stops accepting
+    new connections but finishes the request it has (issue 2, section 2:
+    "stop accepting, finish in-flight requests"). The client sends the
+    headers with Expect: 100-continue, so it knows kursusd has read them
+    before the signal is sent."""
+    d = t.daemon()
+    body = json.dumps({"slug": "sent-svar", "name": "Sent Svar"}).encode()
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.settimeout(30)
+    answer = b""
+    try:
+        c.connect(d.sock)
+        c.sendall(b"POST /v1/venues HTTP/1.1\r\nHost: localhost\r\n"
+                  b"Content-Type: application/json\r\n"
+                  b"Expect: 100-continue\r\n"
+                  b"Content-Length: %d\r\n\r\n" % len(body))
+        cont = c.recv(100)
+        t.ok(cont.startswith(b"HTTP/1.1 100"), "kursusd answers Expect: "
+             "100-continue", [repr(cont)])
+        c.sendall(body[:10])
+        d.proc.send_signal(signal.SIGTERM)
+        t.ok(wait_for(lambda: not connects(d.sock), 10),
+             "after SIGTERM kursusd accepts no new connections")
+        try:
+            c.sendall(body[10:])
+            while b"\r\n\r\n" not in answer:
+                chunk = c.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+        except OSError as e:
+            answer += repr(e).encode()
+    finally:
+        c.close()
+    # SPEC: issue 2 section 2, "finish in-flight requests".
+    t.ok(answer.startswith(b"HTTP/1.1 201"), "a request being received "
+         "when SIGTERM came is finished (201) [issue 2: finish in-flight "
+         "requests]", [repr(answer[:300])])
+    t.eq(d.stop(), 0, "SIGTERM with a request in flight: exit 0")
+    con_rows = dump_db(d.db).get("venue") or []
+    t.eq([r[1] for r in con_rows], ["sent-svar"],
+         "the in-flight venue was written before kursusd stopped")
 
 
 def alive(pid):
