@@ -138,6 +138,39 @@ def main():
     wl = (d.ctl("waitlist", str(sid)).out or {}).get("registrations") or []
     t.eq([w.get("waitlist_position") for w in wl], list(range(1, RACERS - 1)),
          "the waitlist closes up: positions 1..%d" % (RACERS - 2))
+
+    # Companions keep their place: a waitlisted couple that does not fit
+    # the one free seat is not jumped by the single person behind them.
+    r = d.ctl("session", "add", "--course", "borger-dk", "--venue",
+              "bibliotek", "--start", "%s 15:00" % day.isoformat(),
+              "--capacity", "3")
+    q = ((r.out or {}).get("sessions") or [{}])[0].get("id")
+    who = {}
+    for name, phone, extra in (("Alene Først", "32000001", []),
+                               ("Par Først", "32000002", ["--companion"]),
+                               ("Par Bagefter", "32000003", ["--companion"]),
+                               ("Alene Sidst", "32000004", [])):
+        g = d.ctl("register", str(q), "--name", name, "--phone", phone,
+                  *extra).out or {}
+        who[name] = g
+    t.eq([(n, who[n].get("status"), who[n].get("waitlist_position"))
+          for n in ("Alene Først", "Par Først", "Par Bagefter",
+                    "Alene Sidst")],
+         [("Alene Først", "confirmed", None), ("Par Først", "confirmed",
+                                                None),
+          ("Par Bagefter", "waitlisted", 1), ("Alene Sidst", "waitlisted",
+                                               2)],
+         "companions: 1 + 2 seats confirmed, a couple and a single wait")
+    r = d.ctl("unregister", str(q), str(who["Alene Først"].get(
+        "participant_id")))
+    t.eq((r.out or {}).get("promoted"), [],
+         "one seat free: the couple first in line does not fit, and the "
+         "single behind them does not jump the queue")
+    r = d.ctl("unregister", str(q), str(who["Par Først"].get(
+        "participant_id")))
+    t.eq([x.get("participant_name") for x in (r.out or {}).get("promoted")
+          or []], ["Par Bagefter", "Alene Sidst"],
+         "three seats free: the couple and then the single move up")
     t.eq(d.stop(), 0, "SIGTERM: exit 0")
 
 

@@ -456,6 +456,10 @@ def main():
               "27788990", ok=False)
     t.refused(r, "registering once the session has started is refused",
               ["session"])
+    r = d.ctl("attendance", str(ps), "--present",
+              str(niels.get("participant_id")), ok=False)
+    t.refused(r, "attendance for someone not registered for the session "
+              "is refused", [])
     r = d.ctl("attendance", str(ps), "--present", str(jorgen), "--absent",
               str(birthe))
     att = {x.get("participant_id"): x.get("attendance")
