@@ -27,7 +27,6 @@ the end of the run whatever happened (set KURSUS_KEEP=1 to keep them).
 Only the standard library is used.
 """
 
-import errno
 import http.client
 import json as jsonlib
 import os

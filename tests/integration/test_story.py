@@ -12,7 +12,7 @@ import datetime
 import re
 import time
 
-from kursustest import Tap, display_col, display_width, dst_changes, \
+from kursustest import Tap, display_width, dst_changes, \
     local_now, next_weekday, zone
 
 t = Tap()
