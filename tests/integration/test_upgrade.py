@@ -1,7 +1,8 @@
 """
 An older database is upgraded in place, never recreated: a schema-version-1
 database made from fixtures/schema-v1.sql is opened by kursusd, which
-migrates it to version 2 keeping every row; the data reads back through
+migrates it to the current version (what a new database gets: 2 or later)
+keeping every row; the data reads back through
 kursusctl, and the upgraded database takes new registrations (with their
 outbox rows). A database newer than kursusd understands (user_version 99)
 is refused with a message naming the version, and left as it was.
@@ -36,6 +37,15 @@ def main():
     with open(os.path.join(FIXTURES, "schema-v1.sql"), encoding="utf-8") as f:
         fixture = f.read()
 
+    # The version an upgraded database must reach is the one this kursusd
+    # gives a new database (SCHEMA_VERSION; 2 or later).
+    fresh = t.daemon()
+    current = ((fresh.ctl("status").out or {}).get("database") or {}).get(
+        "schema_version")
+    t.eq(fresh.stop(), 0, "a kursusd on a new database stops with exit 0")
+    t.ok(isinstance(current, int) and current >= 2,
+         "a new database gets schema version %r (2 or later)" % (current,))
+
     tmp = t.tempdir()
     db = os.path.join(tmp, "kursusd.db")
     make_db(db, fixture)
@@ -44,14 +54,15 @@ def main():
 
     d = t.daemon(dirname=tmp, db=db)
     st = d.ctl("status").out or {}
-    t.eq((st.get("database") or {}).get("schema_version"), 2,
-         "status: schema version is now 2")
+    t.eq((st.get("database") or {}).get("schema_version"), current,
+         "status: schema version is now %r, as for a new database" %
+         (current,))
     t.eq(st.get("counts"), {"venues": 1, "courses": 1, "instructors": 1,
                             "sessions": 2, "participants": 4,
                             "registrations": 4, "outbox_pending": 0},
          "status: the counts of the old database")
     t.ok("upgraded from version 1 to 2" in d.log(),
-         "the log says the schema was upgraded from version 1 to 2",
+         "the log says the schema was upgraded from version 1 to 2 (and on)",
          d.log().split("\n"))
 
     # --- the old rows, read back through the API
@@ -125,9 +136,10 @@ def main():
     rc = d.stop()
     t.eq(rc, 0, "SIGTERM: exit 0")
 
-    # --- the file itself: version 2, new column and table, old rows kept
+    # --- the file itself: current version, version 2's column and table, old rows kept
     after = dump_db(db)
-    t.eq(after["#user_version"], (2,), "the file's user_version is 2")
+    t.eq(after["#user_version"], (current,),
+         "the file's user_version is %r" % (current,))
     con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
     try:
         t.ok("version" in columns(con, "registration"),
@@ -156,7 +168,8 @@ def main():
          "a second start on the upgraded database migrates nothing",
          d.log(since_start=True).split("\n"))
     t.eq(((d.ctl("status").out or {}).get("database") or {}).get(
-        "schema_version"), 2, "status: still schema version 2")
+        "schema_version"), current,
+        "status: still schema version %r" % (current,))
     t.eq(d.stop(), 0, "SIGTERM: exit 0")
 
     # --- a newer database is refused and left alone
