@@ -319,6 +319,30 @@ def main():
          "(exit %s), names it, and leaves the file alone" % rc,
          d3.log().split("\n"))
 
+    # --- the socket's directory: made if missing, refused if anyone may
+    # write to it (someone could put their own socket there)
+    d4 = Daemon(t, dirname=t.tempdir())
+    t._daemons.append(d4)
+    d4.sock = os.path.join(d4.dir, "run", "admin.sock")
+    t.ok(d4.start(must=False) and os.path.isdir(os.path.dirname(d4.sock)),
+         "a missing directory for the admin socket is created")
+    d4.stop()
+    open_dir = os.path.join(d4.dir, "open")
+    os.mkdir(open_dir)
+    os.chmod(open_dir, 0o777)
+    d4.sock = os.path.join(open_dir, "admin.sock")
+    p = d4.spawn()
+    try:
+        rc = p.wait(30)
+    except subprocess.TimeoutExpired:
+        rc = None
+    d4.kill()
+    t.ok(rc not in (0, None) and open_dir in d4.log(since_start=True) and
+         not os.path.exists(d4.sock),
+         "a socket directory writable by everyone (0777, no sticky bit): "
+         "kursusd refuses to start (exit %s), naming it" % rc,
+         d4.log(since_start=True).split("\n"))
+
     # --- SIGHUP: a broken file keeps the old configuration
     hdir = t.tempdir()
     conf = os.path.join(hdir, "kursusd.conf")

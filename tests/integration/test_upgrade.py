@@ -136,7 +136,8 @@ def main():
     rc = d.stop()
     t.eq(rc, 0, "SIGTERM: exit 0")
 
-    # --- the file itself: current version, version 2's column and table, old rows kept
+    # --- the file itself: current version, the column and table of
+    # migration 2, the old rows kept
     after = dump_db(db)
     t.eq(after["#user_version"], (current,),
          "the file's user_version is %r" % (current,))
