@@ -10,13 +10,15 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ini.h>
 
 #include "calendars.h"
 #include "kursusd.h"
 
-enum config_type { CT_STRING, CT_INT, CT_MODE, CT_LOGLEVEL, CT_SYNC, CT_ZONE };
+enum config_type { CT_STRING, CT_PATH, CT_INT, CT_MODE, CT_LOGLEVEL, CT_SYNC,
+    CT_ZONE };
 
 struct config_key {
 	const char	*section;
@@ -30,9 +32,9 @@ struct config_key {
 
 #define OFF(f)	offsetof(struct config, f)
 static const struct config_key config_keys[] = {
-	{ "daemon", "database", CT_STRING, OFF(database), KURSUS_DB_PATH, 0, 0,
+	{ "daemon", "database", CT_PATH, OFF(database), KURSUS_DB_PATH, 0, 0,
 	  "SQLite database file" },
-	{ "daemon", "pidfile", CT_STRING, OFF(pidfile),
+	{ "daemon", "pidfile", CT_PATH, OFF(pidfile),
 	  RUNSTATEDIR "/kursusd/kursusd.pid", 0, 0,
 	  "pid file; empty for none" },
 	{ "daemon", "timezone", CT_ZONE, OFF(timezone), "Europe/Copenhagen",
@@ -46,7 +48,7 @@ static const struct config_key config_keys[] = {
 	  24 * 60, "flag sessions below their minimum this close to start" },
 	{ "daemon", "synchronous", CT_SYNC, OFF(synchronous), "full", 0, 0,
 	  "full (a registration survives power loss) or normal" },
-	{ "admin", "socket", CT_STRING, OFF(admin_socket), KURSUS_SOCKET_PATH,
+	{ "admin", "socket", CT_PATH, OFF(admin_socket), KURSUS_SOCKET_PATH,
 	  0, 0, "admin API unix socket" },
 	{ "admin", "socket_mode", CT_MODE, OFF(admin_socket_mode), "0660", 0,
 	  0777, "permissions of the admin socket" },
@@ -54,7 +56,7 @@ static const struct config_key config_keys[] = {
 	  0, "group of the admin socket; empty keeps the daemon's" },
 	{ "admin", "listen", CT_STRING, OFF(admin_listen), "", 0, 0,
 	  "host:port for the admin API over TCP with a token; empty for none" },
-	{ "admin", "token_file", CT_STRING, OFF(admin_token_file),
+	{ "admin", "token_file", CT_PATH, OFF(admin_token_file),
 	  KURSUS_TOKEN_PATH, 0, 0,
 	  "bearer token for TCP admin; created 0600 if missing" },
 	{ "admin", "allow", CT_STRING, OFF(admin_allow), "127.0.0.1/8,::1", 0,
@@ -107,6 +109,28 @@ config_set(struct config *conf, const struct config_key *k,
 	case CT_STRING:
 		free(*sp);
 		*sp = xstrdup(value);
+		return (0);
+	case CT_PATH:
+		/*
+		 * Relative to the directory kursusd was started in, made
+		 * absolute now: a detached daemon works from /.
+		 */
+		free(*sp);
+		if (*value == '\0' || *value == '/')
+			*sp = xstrdup(value);
+		else {
+			char *cwd = getcwd(NULL, 0);
+
+			if (cwd == NULL) {
+				xasprintf(cause, "%s.%s: cannot resolve \"%s\": "
+				    "%s", k->section, k->name, value,
+				    strerror(errno));
+				*sp = NULL;
+				return (-1);
+			}
+			*sp = xprintf("%s/%s", cwd, value);
+			free(cwd);
+		}
 		return (0);
 	case CT_MODE:
 		base = 8;
@@ -280,6 +304,7 @@ config_free(struct config *conf)
 		return;
 	for (i = 0; i < NKEYS; i++) {
 		if (config_keys[i].type == CT_STRING ||
+		    config_keys[i].type == CT_PATH ||
 		    config_keys[i].type == CT_ZONE)
 			free(*(char **)((char *)conf + config_keys[i].off));
 	}

@@ -79,6 +79,9 @@ struct http {
 	struct failure		 failures[FAIL_SLOTS];
 	int			 inflight;
 	int			 draining;
+	struct bufferevent	**conns;	/* one reference each */
+	size_t			 nconns, conns_cap;
+	struct event		*reap_ev;
 	int			 batch_open;
 	struct pending		*batch, **batch_tail;
 	size_t			 nbatch;
@@ -131,15 +134,76 @@ http_method(enum evhttp_cmd_type t)
 	}
 }
 
+/* Tells the owner once a drain has nothing left to wait for. */
+static void
+http_drain_check(struct http *h)
+{
+	if (h->draining && h->drained != NULL && h->inflight == 0 &&
+	    h->nconns == 0) {
+		h->drained(h->drained_arg);
+		h->drained = NULL;
+	}
+}
+
 static void
 http_complete(struct evhttp_request *r, void *arg)
 {
 	struct http	*h = arg;
 
-	if (--h->inflight == 0 && h->draining && h->drained != NULL) {
-		h->drained(h->drained_arg);
-		h->drained = NULL;
+	h->inflight--;
+	http_drain_check(h);
+}
+
+/*
+ * Connections are counted so a drain can wait for the ones still being
+ * read (evhttp calls us only once a request is complete). evhttp makes
+ * each connection's bufferevent through http_bev(), which keeps a reference;
+ * bufferevent_free() clears the callbacks, which is how the reaper sees
+ * that evhttp is done with one and drops our reference. The socket itself
+ * is shut down by evhttp at that moment, so the peer sees no delay.
+ */
+static struct bufferevent *
+http_bev(struct event_base *base, void *arg)
+{
+	struct http		*h = arg;
+	struct bufferevent	*bev;
+	struct timeval		 tv = { 0, 100 * 1000 };
+
+	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		return (NULL);	/* evhttp then makes its own */
+	bufferevent_incref(bev);
+	if (h->nconns == h->conns_cap) {
+		h->conns_cap = h->conns_cap ? 2 * h->conns_cap : 16;
+		h->conns = xreallocarray(h->conns, h->conns_cap,
+		    sizeof *h->conns);
 	}
+	h->conns[h->nconns++] = bev;
+	if (!evtimer_pending(h->reap_ev, NULL))
+		evtimer_add(h->reap_ev, &tv);
+	return (bev);
+}
+
+static void
+http_reap(evutil_socket_t fd, short ev, void *arg)
+{
+	struct http		*h = arg;
+	struct timeval		 tv = { 0, 100 * 1000 };
+	bufferevent_data_cb	 rcb, wcb;
+	bufferevent_event_cb	 ecb;
+	size_t			 i = 0;
+
+	while (i < h->nconns) {
+		bufferevent_getcb(h->conns[i], &rcb, &wcb, &ecb, NULL);
+		if (rcb == NULL && wcb == NULL && ecb == NULL) {
+			bufferevent_decref(h->conns[i]);
+			h->conns[i] = h->conns[--h->nconns];
+		} else
+			i++;
+	}
+	if (h->nconns > 0)
+		evtimer_add(h->reap_ev, &tv);
+	http_drain_check(h);
 }
 
 /* Address bytes of a peer; returns the family or -1. */
@@ -442,6 +506,7 @@ http_door(struct http *h, int kind, const char *listen, char **cause)
 	d->http = h;
 	d->kind = kind;
 	d->evh = evhttp_new(h->base);
+	evhttp_set_bevcb(d->evh, http_bev, h);
 	evhttp_set_max_body_size(d->evh, 4 * KURSUS_API_MAX_BODY);
 	evhttp_set_max_headers_size(d->evh, 16 * 1024);
 	evhttp_set_timeout(d->evh, 30);
@@ -728,6 +793,7 @@ http_start(struct event_base *base, struct store *st,
 	h->max_failures = conf->admin_max_failures;
 	h->batch_tail = &h->batch;
 	h->commit_ev = event_new(base, -1, 0, http_commit_cb, h);
+	h->reap_ev = evtimer_new(base, http_reap, h);
 	event_priority_set(h->commit_ev, HTTP_PRIORITIES - 1);
 	if (http_door(h, DOOR_UNIX, NULL, cause) != 0 ||
 	    http_unix(h, conf, cause) != 0)
@@ -753,8 +819,10 @@ http_drain_timeout(evutil_socket_t fd, short ev, void *arg)
 	struct http	*h = arg;
 
 	if (h->drained != NULL) {
-		log_warnx("%d request%s still in flight; stopping anyway",
-		    h->inflight, h->inflight == 1 ? "" : "s");
+		log_warnx("%d request%s in flight and %zu connection%s open "
+		    "after 10 s; stopping anyway", h->inflight,
+		    h->inflight == 1 ? "" : "s", h->nconns,
+		    h->nconns == 1 ? "" : "s");
 		h->drained(h->drained_arg);
 		h->drained = NULL;
 	}
@@ -763,7 +831,7 @@ http_drain_timeout(evutil_socket_t fd, short ev, void *arg)
 void
 http_drain(struct http *h, void (*done)(void *), void *arg)
 {
-	struct timeval	 tv = { 10, 0 };
+	struct timeval	 tv = { 10, 0 }, idle = { 1, 0 };
 	size_t		 i;
 
 	http_flush(h);
@@ -777,14 +845,17 @@ http_drain(struct http *h, void (*done)(void *), void *arg)
 	if (h->socket_path != NULL)
 		unlink(h->socket_path);
 	h->draining = 1;
-	if (h->inflight == 0) {
-		done(arg);
-		return;
-	}
 	h->drained = done;
 	h->drained_arg = arg;
+	/*
+	 * Connections still open get a second of silence at most: a request
+	 * being sent goes on arriving, an idle keep-alive one is closed.
+	 */
+	for (i = 0; i < h->nconns; i++)
+		bufferevent_set_timeouts(h->conns[i], &idle, &idle);
 	h->drain_timer = evtimer_new(h->base, http_drain_timeout, h);
 	evtimer_add(h->drain_timer, &tv);
+	http_drain_check(h);
 }
 
 void
@@ -801,6 +872,13 @@ http_free(struct http *h)
 	}
 	if (h->commit_ev != NULL)
 		event_free(h->commit_ev);
+	/* evhttp_free() has freed every connection: only our references
+	 * remain. */
+	for (i = 0; i < h->nconns; i++)
+		bufferevent_decref(h->conns[i]);
+	free(h->conns);
+	if (h->reap_ev != NULL)
+		event_free(h->reap_ev);
 	if (h->socket_path != NULL && !h->draining)
 		unlink(h->socket_path);
 	if (h->drain_timer != NULL)

@@ -108,7 +108,7 @@ void	 store_set_default_timezone(struct store *, const char *);
 const char *store_default_timezone(struct store *);
 
 /* schema.c */
-#define SCHEMA_VERSION	2
+#define SCHEMA_VERSION	3
 /* Brings the database forward to SCHEMA_VERSION, each step in a transaction. */
 int	 schema_migrate(sqlite3 *, char **cause);
 /* Temporary views and SQL functions the API reads through; per connection. */
@@ -179,6 +179,9 @@ int	 resource_remove(struct api_req *);
 /* Creates a participant from a body object inside the caller's transaction. */
 int	 resource_participant_create(struct store *, json_t *body,
 	    int64_t *id, struct fail *);
+/* Drops what identifies a participant, keeping statistics. */
+int	 resource_participant_anonymise(struct store *, int64_t id,
+	    struct fail *);
 /* Looks up a venue/course/instructor id by slug; 404 names the field. */
 int	 resource_id(struct store *, const char *table, const char *slug,
 	    const char *field, int64_t *, struct fail *);

@@ -659,6 +659,32 @@ resource_participant_create(struct store *st, json_t *body, int64_t *id,
 	    f));
 }
 
+/*
+ * Removes what identifies a person and keeps the rest for statistics:
+ * their future seats are given up (the waitlist moves), their name,
+ * number and address are dropped, also from the outbox, and notices not
+ * yet sent are called off.
+ */
+int
+resource_participant_anonymise(struct store *st, int64_t id, struct fail *f)
+{
+	static const char *sql_person = "UPDATE participant SET name = "
+	    "'(slettet)', email = NULL, phone = NULL, phone_type = NULL, "
+	    "notes = NULL, no_contact = 1, anonymised_at = ?1, "
+	    "updated_at = ?1 WHERE id = ?2";
+	static const char *sql_outbox = "UPDATE outbox SET recipient = NULL, "
+	    "subject = NULL, body = NULL, attachment = NULL, state = CASE "
+	    "WHEN state IN ('pending', 'sending') THEN 'cancelled' ELSE "
+	    "state END, updated_at = ?1 WHERE participant_id = ?2";
+	int64_t	 now = store_now(st);
+
+	if (registration_cancel_participant(st, id, f) != 0 ||
+	    store_exec(st, f, sql_person, "ii", now, id) < 0 ||
+	    store_exec(st, f, sql_outbox, "ii", now, id) < 0)
+		return (-1);
+	return (0);
+}
+
 int
 resource_id(struct store *st, const char *table, const char *slug,
     const char *field, int64_t *id, struct fail *f)
@@ -778,15 +804,8 @@ resource_remove(struct api_req *req)
 		return (resource_not_found(r, req->param[0], &req->fail));
 
 	if (strcmp(r->table, "participant") == 0) {
-		/* Keep the row for statistics; drop what identifies them. */
-		if (registration_cancel_participant(req->store, id,
+		if (resource_participant_anonymise(req->store, id,
 		    &req->fail) != 0)
-			return (-1);
-		if (store_exec(req->store, &req->fail, "UPDATE participant SET "
-		    "name = '(slettet)', email = NULL, phone = NULL, "
-		    "phone_type = NULL, notes = NULL, no_contact = 1, "
-		    "anonymised_at = ?1, updated_at = ?1 WHERE id = ?2", "ii",
-		    (int64_t)store_now(req->store), id) < 0)
 			return (-1);
 		req->out = json_pack("{s:I}", "deleted", (json_int_t)id);
 		return (0);

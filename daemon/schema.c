@@ -140,6 +140,15 @@ static const char *migrations[SCHEMA_VERSION] = {
 	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
 	"CREATE INDEX outbox_due ON outbox(state, due_at);"
 	"CREATE INDEX outbox_session ON outbox(session_id);",
+
+	/*
+	 * 2 -> 3: seat counts and attendance read from the index alone, not
+	 * from every registration row (statistics over a million rows, and
+	 * the seat check of each registration).
+	 */
+	"DROP INDEX registration_session;"
+	"CREATE INDEX registration_session"
+	"  ON registration(session_id, status, queue, companion, attendance);",
 };
 
 static int

@@ -14,6 +14,9 @@
 #include "kursusd.h"
 #include "random.h"
 
+/* The span of a session list whose end is not given. */
+#define SESSION_WINDOW	(92 * 24 * 3600)
+
 static const char *sql_session_json = "SELECT j FROM session_json WHERE id = ?";
 
 json_t *
@@ -385,9 +388,14 @@ session_list(struct api_req *req)
 	    strcmp(status, "cancelled") != 0 && strcmp(status, "done") != 0)
 		return (fail_set(&req->fail, 422, "status", "status \"%s\" is "
 		    "not scheduled, cancelled or done", status));
-	if (json_object_size(req->query) == 0) {
+	/* Without a range: from yesterday, for the next three months. */
+	if (!has_from && !has_to) {
 		from = store_now(req->store) - 24 * 3600;
 		has_from = 1;
+	}
+	if (!has_to) {
+		to = from + SESSION_WINDOW;
+		has_to = 1;
 	}
 
 	stmt = store_stmt(req->store, sql);

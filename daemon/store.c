@@ -114,7 +114,7 @@ store_pragmas(struct store *st, int synchronous, char **cause)
 	sqlite3_finalize(stmt);
 
 	sql = xprintf("PRAGMA foreign_keys=ON; PRAGMA synchronous=%s;"
-	    "PRAGMA busy_timeout=5000; PRAGMA temp_store=MEMORY;"
+	    "PRAGMA busy_timeout=5000;"
 	    "PRAGMA cache_size=-8000;",
 	    synchronous == CONFIG_SYNC_FULL ? "FULL" : "NORMAL");
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
