@@ -391,6 +391,23 @@ class Daemon:
         self._forget()
         return self.exit_status
 
+    def wait(self, timeout=STOP_TIMEOUT):
+        """Wait for an exit already under way (a signal sent by the test);
+        return the exit status, or None (then killed) on timeout."""
+        if self.proc is None:
+            return self.exit_status
+        try:
+            self.proc.wait(timeout)
+            self.exit_status = self.proc.returncode
+        except subprocess.TimeoutExpired:
+            self.t.diag("kursusd did not exit within %gs; killing it" %
+                        timeout)
+            self.proc.kill()
+            self.proc.wait()
+            self.exit_status = None
+        self._forget()
+        return self.exit_status
+
     def kill(self):
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()

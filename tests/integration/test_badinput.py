@@ -215,6 +215,20 @@ def main():
                                               "malernes"],
         [("malernes", "session", "use")])
 
+    # --- the command line itself
+    cli("kursusctl nosuchcmd", ["nosuchcmd"], [("nosuchcmd",)])
+    cli("kursusctl register without arguments", ["register"],
+        [("session",)])
+    cli("kursusctl session add without --venue",
+        ["session", "add", "--course", "nemid", "--start", when],
+        [("--venue", "venue")])
+    cli("kursusctl session add --bogus", ["session", "add", "--bogus"],
+        [("--bogus",)])
+    cli("kursusctl register with an id and --name",
+        ["register", str(sid), str(pids[0]), "--name", "To Gange"], [])
+    cli("kursusctl session list --from without a value",
+        ["session", "list", "--from"], [("--from", "from")])
+
     # --- raw requests on the admin socket
     raw("POST /v1/venues with malformed JSON", "POST", "/v1/venues",
         b'{"slug": "ny", "name": ', 400)

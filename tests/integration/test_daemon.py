@@ -252,6 +252,17 @@ def main():
          "kursusctl status with KURSUS_SOCKET and no --socket works",
          [p.stderr.decode("utf-8", "replace")])
 
+    # --- or the [admin] socket of the configuration file (-c)
+    cconf = os.path.join(d.dir, "client.conf")
+    write(cconf, "[admin]\nsocket = %s\n" % d.sock)
+    env = dict(os.environ)
+    env.pop("KURSUS_SOCKET", None)
+    p = subprocess.run([KURSUSCTL, "-c", cconf, "status", "--json"],
+                       capture_output=True, env=env, timeout=30)
+    t.ok(p.returncode == 0 and b'"api_version"' in p.stdout,
+         "kursusctl -c FILE status takes the socket from [admin] socket",
+         [p.stderr.decode("utf-8", "replace")])
+
     # --- SIGTERM: exit 0, pid file and socket removed
     rc = d.stop()
     t.eq(rc, 0, "SIGTERM: exit status 0")
@@ -435,7 +446,7 @@ def inflight():
     t.ok(answer.startswith(b"HTTP/1.1 201"), "a request being received "
          "when SIGTERM came is finished (201) [issue 2: finish in-flight "
          "requests]", [repr(answer[:300])])
-    t.eq(d.stop(), 0, "SIGTERM with a request in flight: exit 0")
+    t.eq(d.wait(), 0, "SIGTERM with a request in flight: exit 0")
     con_rows = dump_db(d.db).get("venue") or []
     t.eq([r[1] for r in con_rows], ["sent-svar"],
          "the in-flight venue was written before kursusd stopped")
