@@ -142,6 +142,9 @@ def main():
     cli("session add --start '%s' (inside the DST gap)" % gap,
         ["session", "add", "--course", "nemid", "--venue", "malernes",
          "--start", gap], [("02:30", "start", "exist")])
+    cli("session move into the DST gap (%s)" % gap,
+        ["session", "move", str(sid), "--start", gap],
+        [("02:30", "start", "exist")])
     cli("session add --weekly 0", ["session", "add", "--course", "nemid",
                                    "--venue", "malernes", "--start", when,
                                    "--weekly", "0"], [("weekly", "0")])

@@ -424,6 +424,20 @@ def main():
           if o.get("kind") == "cancelled"], [jorgen],
          "outbox: a cancellation notice for Jørgen")
 
+    # The repeated hour of the autumn change means its first occurrence.
+    autumn = [c for c in dst_changes(local_now(), 2) if c[3] < c[2]][0][1]
+    r = d.ctl("session", "add", "--course", COURSE, "--venue", VENUE,
+              "--start", "%s 02:30" % autumn.isoformat())
+    s = ((r.out or {}).get("sessions") or [{}])[0]
+    first_230 = datetime.datetime.combine(autumn, datetime.time(2, 30),
+                                          zone()).astimezone(
+                                              datetime.timezone.utc)
+    t.eq((s.get("start"), s.get("start_utc")),
+         ("%sT02:30:00+02:00" % autumn.isoformat(),
+          first_230.strftime("%Y-%m-%dT%H:%M:%SZ")),
+         "%s 02:30 (the hour that comes twice) is its first occurrence, "
+         "+02:00" % autumn.isoformat())
+
     # Dates as desk staff type them.
     for text in ("tomorrow 10:00", "i morgen 10:00"):
         before = local_now().date() + datetime.timedelta(days=1)
