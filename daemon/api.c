@@ -254,6 +254,9 @@ api_run(struct store *st, int method, const char *uri, const char *body,
 			    evhttp_uri_get_path(u), peer != NULL ? peer : "?",
 			    req.status);
 		} else {
+			log_info("%s %s by %s: refused: %s",
+			    api_method_name(method), evhttp_uri_get_path(u),
+			    peer != NULL ? peer : "?", req.fail.msg);
 			if (batched) {
 				store_exec(st, NULL, sql_undo, NULL);
 				store_exec(st, NULL, sql_release, NULL);

@@ -30,6 +30,7 @@ struct kursusd {
 	size_t			 noverrides;
 	int			 verbose;
 	int			 foreground;
+	int			 stopping;
 	struct event		*sweep;
 };
 
@@ -146,6 +147,14 @@ kursusd_signal(evutil_socket_t sig, short ev, void *arg)
 		break;
 	case SIGTERM:
 	case SIGINT:
+		/* A second signal while draining means: stop now. */
+		if (kd->stopping) {
+			log_info("%s again: stopping now", sig == SIGTERM ?
+			    "SIGTERM" : "SIGINT");
+			event_base_loopexit(kd->base, NULL);
+			break;
+		}
+		kd->stopping = 1;
 		log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		http_drain(kd->http, kursusd_drained, kd);
 		break;
@@ -309,6 +318,9 @@ main(int argc, char **argv)
 	    store_schema_version(kd.store));
 	event_base_dispatch(kd.base);
 
+	/* Shutting down already: a late signal must not cut the clean-up. */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);
 	event_free(kd.sweep);
