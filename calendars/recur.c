@@ -3,7 +3,6 @@
 #include <sys/types.h>
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <libical/ical.h>
 
 #include "calendars.h"
+#include "cause.h"
 #include "xmalloc.h"
 
 #define RECUR_EXAMPLE	"FREQ=WEEKLY;BYDAY=TU;COUNT=6"
@@ -27,29 +27,17 @@ enum recur_until {
 	RECUR_UNTIL_LOCAL	/* a date or floating time: wall-clock */
 };
 
-static int	 recur_cause(char **, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
 static void	 recur_quote(const char *, char *, size_t);
 static int	 recur_cmp(const struct icaltimetype *,
 		    const struct icaltimetype *);
 static int	 recur_same(const struct cal_local *,
 		    const struct cal_local *);
 
-/* Sets *cause (when wanted) and returns -1. */
-static int
-recur_cause(char **cause, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (cause != NULL) {
-		va_start(ap, fmt);
-		xvasprintf(cause, fmt, ap);
-		va_end(ap);
-	}
-	return (-1);
-}
-
-/* Copies a rule for a cause, control bytes as '?', cut when long. */
+/*
+ * Copies a rule for a cause, control bytes as '?', cut when long. Unlike
+ * cause_quote() every byte outside printable ASCII becomes '?' too: a rule
+ * is ASCII, so anything else in it is shown as not belonging there.
+ */
 static void
 recur_quote(const char *s, char *buf, size_t len)
 {
@@ -107,7 +95,7 @@ recur_expand(const char *tzid, time_t start, const char *rrule, size_t max,
 	*n = 0;
 
 	if (zone_utc_to_local(tzid, start, &first) != 0) {
-		return (recur_cause(cause, "unknown time zone \"%s\"",
+		return (cause_set(cause, "unknown time zone \"%s\"",
 		    tzid == NULL ? "" : tzid));
 	}
 	if (rrule == NULL)
@@ -125,7 +113,7 @@ recur_expand(const char *tzid, time_t start, const char *rrule, size_t max,
 	recur_quote(text, quoted, sizeof quoted);
 
 	if (*text == '\0') {
-		recur_cause(cause, "recurrence rule is empty; write for "
+		cause_set(cause, "recurrence rule is empty; write for "
 		    "example %s", RECUR_EXAMPLE);
 		goto fail;
 	}
@@ -140,7 +128,7 @@ recur_expand(const char *tzid, time_t start, const char *rrule, size_t max,
 	rule = icalrecurrencetype_from_string(text);
 	if (icalerrno != ICAL_NO_ERROR || rule.freq == ICAL_NO_RECURRENCE) {
 		icalerror_clear_errno();
-		recur_cause(cause, "cannot read recurrence rule \"%s\"; "
+		cause_set(cause, "cannot read recurrence rule \"%s\"; "
 		    "write for example %s", quoted, RECUR_EXAMPLE);
 		goto fail;
 	}
@@ -150,23 +138,23 @@ recur_expand(const char *tzid, time_t start, const char *rrule, size_t max,
 	 * (FREQ=MINUTELY;BYMONTH=2;BYMONTHDAY=30).
 	 */
 	if (rule.freq < ICAL_DAILY_RECURRENCE) {
-		recur_cause(cause, "recurrence rule \"%s\": sessions can "
+		cause_set(cause, "recurrence rule \"%s\": sessions can "
 		    "repeat at most daily, not %s", quoted,
 		    icalrecur_freq_to_string(rule.freq));
 		goto fail;
 	}
 	if (rule.rscale != NULL && strcasecmp(rule.rscale, "GREGORIAN") != 0) {
-		recur_cause(cause, "recurrence rule \"%s\": only the "
+		cause_set(cause, "recurrence rule \"%s\": only the "
 		    "Gregorian calendar is supported", quoted);
 		goto fail;
 	}
 	if (rule.count == 0 && icaltime_is_null_time(rule.until)) {
-		recur_cause(cause, "recurrence rule \"%s\" never ends; "
+		cause_set(cause, "recurrence rule \"%s\" never ends; "
 		    "add COUNT or UNTIL", quoted);
 		goto fail;
 	}
 	if (rule.count > 0 && (size_t)rule.count > max) {
-		recur_cause(cause, "recurrence rule \"%s\" asks for %d "
+		cause_set(cause, "recurrence rule \"%s\" asks for %d "
 		    "sessions, more than the %zu allowed", quoted,
 		    rule.count, max);
 		goto fail;
@@ -214,7 +202,7 @@ recur_expand(const char *tzid, time_t start, const char *rrule, size_t max,
 	icalerror_clear_errno();
 	if ((it = icalrecur_iterator_new(rule, dtstart)) == NULL) {
 		icalerror_clear_errno();
-		recur_cause(cause, "recurrence rule \"%s\" is not valid "
+		cause_set(cause, "recurrence rule \"%s\" is not valid "
 		    "(do its BY parts fit its FREQ?)", quoted);
 		goto fail;
 	}
@@ -241,7 +229,7 @@ recur_expand(const char *tzid, time_t start, const char *rrule, size_t max,
 			t = start;
 		else if (zone_local_to_utc(tzid, &l, &t, &why) != 0) {
 			icalrecur_iterator_free(it);
-			recur_cause(cause, "session %zu of \"%s\": %s",
+			cause_set(cause, "session %zu of \"%s\": %s",
 			    count + 1, quoted, why);
 			free(why);
 			goto fail;
@@ -251,7 +239,7 @@ recur_expand(const char *tzid, time_t start, const char *rrule, size_t max,
 
 		if (count == max) {
 			icalrecur_iterator_free(it);
-			recur_cause(cause, "recurrence rule \"%s\" gives "
+			cause_set(cause, "recurrence rule \"%s\" gives "
 			    "more than the %zu sessions allowed",
 			    quoted, max);
 			goto fail;
@@ -267,7 +255,7 @@ recur_expand(const char *tzid, time_t start, const char *rrule, size_t max,
 
 	if (count == 0) {
 		when = zone_format_local(tzid, start);
-		recur_cause(cause, "recurrence rule \"%s\" gives no sessions "
+		cause_set(cause, "recurrence rule \"%s\" gives no sessions "
 		    "from %s", quoted, when);
 		free(when);
 		goto fail;
@@ -294,12 +282,12 @@ recur_weekly(const char *tzid, time_t start, size_t count, time_t **out,
 	*out = NULL;
 	*n = 0;
 	if (count == 0) {
-		recur_cause(cause, "a weekly series needs at least one "
+		cause_set(cause, "a weekly series needs at least one "
 		    "session");
 		return (-1);
 	}
 	if (count > RECUR_MAX) {
-		recur_cause(cause, "a weekly series has at most %d "
+		cause_set(cause, "a weekly series has at most %d "
 		    "sessions, not %zu", RECUR_MAX, count);
 		return (-1);
 	}
@@ -321,7 +309,7 @@ recur_shift(const char *tzid, time_t t, time_t from, time_t to, time_t *out,
 	if (zone_utc_to_local(tzid, t, &lt) != 0 ||
 	    zone_utc_to_local(tzid, from, &lfrom) != 0 ||
 	    zone_utc_to_local(tzid, to, &lto) != 0) {
-		recur_cause(cause, "unknown time zone \"%s\"",
+		cause_set(cause, "unknown time zone \"%s\"",
 		    tzid == NULL ? "" : tzid);
 		return (-1);
 	}
@@ -337,7 +325,7 @@ recur_shift(const char *tzid, time_t t, time_t from, time_t to, time_t *out,
 	nto = (time_t)lto.utc_offset + to;
 	nmoved = nt + (nto - nfrom);
 	if (gmtime_r(&nmoved, &tm) == NULL) {
-		recur_cause(cause, "the moved time is out of range");
+		cause_set(cause, "the moved time is out of range");
 		return (-1);
 	}
 	memset(&moved, 0, sizeof moved);
@@ -349,7 +337,7 @@ recur_shift(const char *tzid, time_t t, time_t from, time_t to, time_t *out,
 	moved.second = tm.tm_sec;
 	if (zone_local_to_utc(tzid, &moved, out, &why) != 0) {
 		when = zone_format_local(tzid, t);
-		recur_cause(cause, "cannot move the session at %s: %s", when,
+		cause_set(cause, "cannot move the session at %s: %s", when,
 		    why);
 		free(when);
 		free(why);

@@ -3,13 +3,13 @@
 #include <sys/types.h>
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "calendars.h"
+#include "cause.h"
 #include "xmalloc.h"
 
 /* Shown whenever the text cannot be read, so the person sees what works. */
@@ -28,9 +28,6 @@ struct when_parsed {
 	struct cal_local l;
 };
 
-static int	 when_cause(char **, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-static void	 when_quote(const char *, char *, size_t);
 static int	 when_digits(const char **, int, int, int *);
 static int	 when_two(const char **, int *);
 static int	 when_word(const char **, const char *);
@@ -38,39 +35,6 @@ static void	 when_spaces(const char **);
 static int	 when_time(const char **, int, struct when_parsed *);
 static int	 when_offset(const char **, struct when_parsed *);
 static int	 when_scan(const char *, struct when_parsed *);
-
-/* Sets *cause (when wanted) and returns -1. */
-static int
-when_cause(char **cause, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (cause != NULL) {
-		va_start(ap, fmt);
-		xvasprintf(cause, fmt, ap);
-		va_end(ap);
-	}
-	return (-1);
-}
-
-/*
- * Copies text for a cause: control bytes become '?' (the cause may end up
- * in a log line), and long text is cut at a character boundary.
- */
-static void
-when_quote(const char *s, char *buf, size_t len)
-{
-	size_t	 i, max = len - 4;
-
-	for (i = 0; s[i] != '\0' && i < max; i++)
-		buf[i] = iscntrl((u_char)s[i]) ? '?' : s[i];
-	if (s[i] != '\0') {
-		while (i > 0 && ((u_char)s[i] & 0xc0) == 0x80)
-			i--;
-		memcpy(buf + i, "...", 4);
-	} else
-		buf[i] = '\0';
-}
 
 /* Reads min..max decimal digits. */
 static int
@@ -267,7 +231,7 @@ when_parse(const char *text, const char *tzid, time_t now, time_t *out,
 	const char		*start;
 
 	if (text == NULL)
-		return (when_cause(cause, "no date and time given; %s",
+		return (cause_set(cause, "no date and time given; %s",
 		    WHEN_FORMS));
 	for (start = text; isspace((u_char)*start); start++)
 		/* nothing */;
@@ -275,21 +239,21 @@ when_parse(const char *text, const char *tzid, time_t now, time_t *out,
 	end = trimmed + strlen(trimmed);
 	while (end > trimmed && isspace((u_char)end[-1]))
 		*--end = '\0';
-	when_quote(trimmed, quoted, sizeof quoted);
+	cause_quote(trimmed, quoted, sizeof quoted);
 
 	if (*trimmed == '\0') {
-		when_cause(cause, "no date and time given; %s", WHEN_FORMS);
+		cause_set(cause, "no date and time given; %s", WHEN_FORMS);
 		goto fail;
 	}
 	if (when_scan(trimmed, &wp) != 0) {
-		when_cause(cause, "cannot read \"%s\" as a date and time; %s",
+		cause_set(cause, "cannot read \"%s\" as a date and time; %s",
 		    quoted, WHEN_FORMS);
 		goto fail;
 	}
 
 	if (wp.relative != 0) {
 		if (zone_utc_to_local(tzid, now, &today) != 0) {
-			when_cause(cause, "unknown time zone \"%s\"",
+			cause_set(cause, "unknown time zone \"%s\"",
 			    tzid == NULL ? "" : tzid);
 			goto fail;
 		}
@@ -301,7 +265,7 @@ when_parse(const char *text, const char *tzid, time_t now, time_t *out,
 		tm.tm_hour = 12;
 		day = timegm(&tm);
 		if (gmtime_r(&day, &tm) == NULL) {
-			when_cause(cause, "\"%s\": the date is out of range",
+			cause_set(cause, "\"%s\": the date is out of range",
 			    quoted);
 			goto fail;
 		}
@@ -316,7 +280,7 @@ when_parse(const char *text, const char *tzid, time_t now, time_t *out,
 	 */
 	if (zone_local_to_utc(wp.has_offset ? "UTC" : tzid, &wp.l, &t,
 	    &why) != 0) {
-		when_cause(cause, "\"%s\": %s", quoted, why);
+		cause_set(cause, "\"%s\": %s", quoted, why);
 		free(why);
 		goto fail;
 	}

@@ -3,7 +3,6 @@
 #include <sys/types.h>
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <libical/ical.h>
 
 #include "calendars.h"
+#include "cause.h"
 #include "xmalloc.h"
 
 /*
@@ -22,26 +22,10 @@
 #define ZONE_YEAR_MIN	1970
 #define ZONE_YEAR_MAX	2500
 
-static int		 zone_cause(char **, const char *, ...)
-			    __attribute__((format(printf, 2, 3)));
 static icaltimezone	*zone_find(const char *);
 static int		 zone_local_equal(const struct cal_local *,
 			    const struct cal_local *);
 static const char	*zone_month_name(int);
-
-/* Sets *cause (when wanted) and returns -1. */
-static int
-zone_cause(char **cause, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (cause != NULL) {
-		va_start(ap, fmt);
-		xvasprintf(cause, fmt, ap);
-		va_end(ap);
-	}
-	return (-1);
-}
 
 /*
  * Looks up a zone by IANA name. libical turns the name into a path under the
@@ -147,33 +131,33 @@ zone_local_to_utc(const char *tzid, const struct cal_local *l, time_t *out,
 	char			 sec[8] = "";
 
 	if (l->year < ZONE_YEAR_MIN || l->year > ZONE_YEAR_MAX) {
-		return (zone_cause(cause, "year %d is out of range (%d..%d)",
+		return (cause_set(cause, "year %d is out of range (%d..%d)",
 		    l->year, ZONE_YEAR_MIN, ZONE_YEAR_MAX));
 	}
 	if (l->month < 1 || l->month > 12) {
-		return (zone_cause(cause, "month %d is out of range (1..12)",
+		return (cause_set(cause, "month %d is out of range (1..12)",
 		    l->month));
 	}
 	mdays = icaltime_days_in_month(l->month, l->year);
 	if (l->day < 1 || l->day > mdays) {
-		return (zone_cause(cause, "day %d is out of range: %s %d has "
+		return (cause_set(cause, "day %d is out of range: %s %d has "
 		    "%d days", l->day, zone_month_name(l->month), l->year,
 		    mdays));
 	}
 	if (l->hour < 0 || l->hour > 23) {
-		return (zone_cause(cause, "hour %d is out of range (0..23)",
+		return (cause_set(cause, "hour %d is out of range (0..23)",
 		    l->hour));
 	}
 	if (l->minute < 0 || l->minute > 59) {
-		return (zone_cause(cause, "minute %d is out of range (0..59)",
+		return (cause_set(cause, "minute %d is out of range (0..59)",
 		    l->minute));
 	}
 	if (l->second < 0 || l->second > 59) {
-		return (zone_cause(cause, "second %d is out of range (0..59)",
+		return (cause_set(cause, "second %d is out of range (0..59)",
 		    l->second));
 	}
 	if (zone_find(tzid) == NULL) {
-		return (zone_cause(cause, "unknown time zone \"%s\"",
+		return (cause_set(cause, "unknown time zone \"%s\"",
 		    tzid == NULL ? "" : tzid));
 	}
 
@@ -223,7 +207,7 @@ zone_local_to_utc(const char *tzid, const struct cal_local *l, time_t *out,
 	if (!found) {
 		if (l->second != 0)
 			snprintf(sec, sizeof sec, ":%02d", l->second);
-		return (zone_cause(cause, "%04d-%02d-%02d %02d:%02d%s does not "
+		return (cause_set(cause, "%04d-%02d-%02d %02d:%02d%s does not "
 		    "exist in %s (clocks skip forward)", l->year, l->month,
 		    l->day, l->hour, l->minute, sec, tzid));
 	}

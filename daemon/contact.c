@@ -3,12 +3,12 @@
 #include <sys/types.h>
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kursusd.h"
+#include "cause.h"
 
 /* Quoted values in a cause are cut to this many bytes. */
 #define CONTACT_QUOTE_MAX	64
@@ -26,46 +26,10 @@
 #define CPR_CAUSE	"looks like a CPR number; kursusd never stores CPR " \
 	"numbers"
 
-static int	 contact_cause(char **, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-static void	 contact_quote(const char *, char *, size_t);
 static char	*contact_trim(const char *);
 static int	 contact_cpr_date(const char *);
 static int	 contact_utf8_valid(const char *);
 static int	 contact_email_local_char(u_char);
-
-/* Sets *cause (when wanted) and returns -1. */
-static int
-contact_cause(char **cause, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (cause != NULL) {
-		va_start(ap, fmt);
-		xvasprintf(cause, fmt, ap);
-		va_end(ap);
-	}
-	return (-1);
-}
-
-/*
- * Copies a value for a cause: control bytes become '?' (causes end up in
- * logs and JSON), and a long value is cut at a character boundary.
- */
-static void
-contact_quote(const char *s, char *buf, size_t len)
-{
-	size_t	 i, max = len - 4;
-
-	for (i = 0; s[i] != '\0' && i < max; i++)
-		buf[i] = iscntrl((u_char)s[i]) ? '?' : s[i];
-	if (s[i] != '\0') {
-		while (i > 0 && ((u_char)s[i] & 0xc0) == 0x80)
-			i--;
-		memcpy(buf + i, "...", 4);
-	} else
-		buf[i] = '\0';
-}
 
 /* A copy of s without surrounding whitespace. */
 static char *
@@ -149,9 +113,9 @@ contact_phone_normalise(const char *in, char **out, char **cause)
 
 	*out = NULL;
 	value = contact_trim(in == NULL ? "" : in);
-	contact_quote(value, quoted, sizeof quoted);
+	cause_quote(value, quoted, sizeof quoted);
 	if (*value == '\0') {
-		contact_cause(cause, "phone number is empty");
+		cause_set(cause, "phone number is empty");
 		goto fail;
 	}
 
@@ -165,7 +129,7 @@ contact_phone_normalise(const char *in, char **out, char **cause)
 		}
 		if (*p == '+') {
 			if (nd != 0 || plus) {
-				contact_cause(cause, "phone \"%s\": '+' "
+				cause_set(cause, "phone \"%s\": '+' "
 				    "may only start the number", quoted);
 				goto fail;
 			}
@@ -185,14 +149,14 @@ contact_phone_normalise(const char *in, char **out, char **cause)
 		if (*p == ' ' || *p == '\t' || *p == '-' || *p == '.' ||
 		    *p == '(' || *p == ')')
 			continue;
-		contact_cause(cause, "phone \"%s\": %s; use digits, spaces "
+		cause_set(cause, "phone \"%s\": %s; use digits, spaces "
 		    "and + - . ( )", quoted, isalpha((u_char)*p) ?
 		    "letters are not allowed" : "unexpected character");
 		goto fail;
 	}
 	digits[nd] = '\0';
 	if (nd == 0) {
-		contact_cause(cause, "phone \"%s\": no digits", quoted);
+		cause_set(cause, "phone \"%s\": no digits", quoted);
 		goto fail;
 	}
 
@@ -203,7 +167,7 @@ contact_phone_normalise(const char *in, char **out, char **cause)
 	 */
 	if ((!plus && nd == 10 && contact_cpr_date(digits)) ||
 	    contact_looks_like_cpr(value)) {
-		contact_cause(cause, "phone number " CPR_CAUSE);
+		cause_set(cause, "phone number " CPR_CAUSE);
 		goto fail;
 	}
 
@@ -218,14 +182,14 @@ contact_phone_normalise(const char *in, char **out, char **cause)
 	if (international) {
 		ncc = strlen(national);
 		if (ncc == 0) {
-			contact_cause(cause, "phone \"%s\": no number after "
+			cause_set(cause, "phone \"%s\": no number after "
 			    "the international prefix", quoted);
 			goto fail;
 		}
 		if (strncmp(national, "45", 2) == 0) {
 			national += 2;
 			if (strlen(national) != PHONE_DK_DIGITS) {
-				contact_cause(cause, "phone \"%s\": a Danish "
+				cause_set(cause, "phone \"%s\": a Danish "
 				    "number has %d digits after +45",
 				    quoted, PHONE_DK_DIGITS);
 				goto fail;
@@ -233,19 +197,19 @@ contact_phone_normalise(const char *in, char **out, char **cause)
 			goto danish;
 		}
 		if (national[0] == '0') {
-			contact_cause(cause, "phone \"%s\": a country code "
+			cause_set(cause, "phone \"%s\": a country code "
 			    "cannot start with 0", quoted);
 			goto fail;
 		}
 		if (ncc < PHONE_DIGITS_MIN) {
-			contact_cause(cause, "phone \"%s\": too short for "
+			cause_set(cause, "phone \"%s\": too short for "
 			    "an international number (%d to %d digits "
 			    "with the country code)", quoted,
 			    PHONE_DIGITS_MIN, PHONE_DIGITS_MAX);
 			goto fail;
 		}
 		if (ncc > PHONE_DIGITS_MAX) {
-			contact_cause(cause, "phone \"%s\": too long for "
+			cause_set(cause, "phone \"%s\": too long for "
 			    "an international number (%d to %d digits "
 			    "with the country code)", quoted,
 			    PHONE_DIGITS_MIN, PHONE_DIGITS_MAX);
@@ -257,12 +221,12 @@ contact_phone_normalise(const char *in, char **out, char **cause)
 	}
 
 	if (nd < PHONE_DK_DIGITS) {
-		contact_cause(cause, "phone \"%s\": too short for a Danish "
+		cause_set(cause, "phone \"%s\": too short for a Danish "
 		    "number (%d digits)", quoted, PHONE_DK_DIGITS);
 		goto fail;
 	}
 	if (nd > PHONE_DK_DIGITS) {
-		contact_cause(cause, "phone \"%s\": too long for a Danish "
+		cause_set(cause, "phone \"%s\": too long for a Danish "
 		    "number (%d digits); write a foreign number with + "
 		    "and its country code", quoted, PHONE_DK_DIGITS);
 		goto fail;
@@ -274,7 +238,7 @@ danish:
 	 * numbers start with 1 but are not eight digits long).
 	 */
 	if (national[0] == '0') {
-		contact_cause(cause, "phone \"%s\": a Danish number does "
+		cause_set(cause, "phone \"%s\": a Danish number does "
 		    "not start with 0", quoted);
 		goto fail;
 	}
@@ -350,39 +314,39 @@ contact_email_check(const char *in, char **out, char **cause)
 
 	*out = NULL;
 	value = contact_trim(in == NULL ? "" : in);
-	contact_quote(value, quoted, sizeof quoted);
+	cause_quote(value, quoted, sizeof quoted);
 
 	if (*value == '\0') {
-		contact_cause(cause, "e-mail address is empty");
+		cause_set(cause, "e-mail address is empty");
 		goto fail;
 	}
 	if (!contact_utf8_valid(value)) {
-		contact_cause(cause, "e-mail address is not valid UTF-8");
+		cause_set(cause, "e-mail address is not valid UTF-8");
 		goto fail;
 	}
 	if ((len = strlen(value)) > EMAIL_MAX) {
-		contact_cause(cause, "e-mail \"%s\": longer than %d "
+		cause_set(cause, "e-mail \"%s\": longer than %d "
 		    "characters", quoted, EMAIL_MAX);
 		goto fail;
 	}
 	for (p = value; *p != '\0'; p++) {
 		if (isspace((u_char)*p)) {
-			contact_cause(cause, "e-mail \"%s\": contains a "
+			cause_set(cause, "e-mail \"%s\": contains a "
 			    "space", quoted);
 			goto fail;
 		}
 		if (iscntrl((u_char)*p)) {
-			contact_cause(cause, "e-mail \"%s\": contains a "
+			cause_set(cause, "e-mail \"%s\": contains a "
 			    "control character", quoted);
 			goto fail;
 		}
 	}
 	if ((at = strchr(value, '@')) == NULL) {
-		contact_cause(cause, "e-mail \"%s\": no @", quoted);
+		cause_set(cause, "e-mail \"%s\": no @", quoted);
 		goto fail;
 	}
 	if (strchr(at + 1, '@') != NULL) {
-		contact_cause(cause, "e-mail \"%s\": more than one @",
+		cause_set(cause, "e-mail \"%s\": more than one @",
 		    quoted);
 		goto fail;
 	}
@@ -390,25 +354,25 @@ contact_email_check(const char *in, char **out, char **cause)
 	/* The part before the @. */
 	llen = at - value;
 	if (llen == 0) {
-		contact_cause(cause, "e-mail \"%s\": nothing before the @",
+		cause_set(cause, "e-mail \"%s\": nothing before the @",
 		    quoted);
 		goto fail;
 	}
 	if (llen > EMAIL_LOCAL_MAX) {
-		contact_cause(cause, "e-mail \"%s\": more than %d "
+		cause_set(cause, "e-mail \"%s\": more than %d "
 		    "characters before the @", quoted, EMAIL_LOCAL_MAX);
 		goto fail;
 	}
 	for (p = value; p < at; p++) {
 		if (!contact_email_local_char((u_char)*p)) {
-			contact_cause(cause, "e-mail \"%s\": '%c' is not "
+			cause_set(cause, "e-mail \"%s\": '%c' is not "
 			    "allowed before the @", quoted, *p);
 			goto fail;
 		}
 	}
 	if (value[0] == '.' || at[-1] == '.' ||
 	    memmem(value, llen, "..", 2) != NULL) {
-		contact_cause(cause, "e-mail \"%s\": a dot before the @ "
+		cause_set(cause, "e-mail \"%s\": a dot before the @ "
 		    "cannot come first, last or twice in a row", quoted);
 		goto fail;
 	}
@@ -416,12 +380,12 @@ contact_email_check(const char *in, char **out, char **cause)
 	/* The domain: dot-separated labels, IDN labels in UTF-8. */
 	domain = at + 1;
 	if (*domain == '\0') {
-		contact_cause(cause, "e-mail \"%s\": no domain after the @",
+		cause_set(cause, "e-mail \"%s\": no domain after the @",
 		    quoted);
 		goto fail;
 	}
 	if (strchr(domain, '.') == NULL) {
-		contact_cause(cause, "e-mail \"%s\": the domain has no dot",
+		cause_set(cause, "e-mail \"%s\": the domain has no dot",
 		    quoted);
 		goto fail;
 	}
@@ -431,19 +395,19 @@ contact_email_check(const char *in, char **out, char **cause)
 		dot = strchr(label, '.');
 		llen = (dot == NULL) ? strlen(label) : (size_t)(dot - label);
 		if (llen == 0) {
-			contact_cause(cause, "e-mail \"%s\": the domain has "
+			cause_set(cause, "e-mail \"%s\": the domain has "
 			    "an empty part (a dot first, last or twice)",
 			    quoted);
 			goto fail;
 		}
 		if (llen > EMAIL_LABEL_MAX) {
-			contact_cause(cause, "e-mail \"%s\": a part of the "
+			cause_set(cause, "e-mail \"%s\": a part of the "
 			    "domain is longer than %d characters",
 			    quoted, EMAIL_LABEL_MAX);
 			goto fail;
 		}
 		if (label[0] == '-' || label[llen - 1] == '-') {
-			contact_cause(cause, "e-mail \"%s\": a part of the "
+			cause_set(cause, "e-mail \"%s\": a part of the "
 			    "domain cannot start or end with '-'", quoted);
 			goto fail;
 		}
@@ -455,7 +419,7 @@ contact_email_check(const char *in, char **out, char **cause)
 					alldigits = 0;
 				continue;
 			}
-			contact_cause(cause, "e-mail \"%s\": '%c' is not "
+			cause_set(cause, "e-mail \"%s\": '%c' is not "
 			    "allowed in the domain (letters, digits and "
 			    "'-')", quoted, *p);
 			goto fail;
@@ -466,7 +430,7 @@ contact_email_check(const char *in, char **out, char **cause)
 	}
 	/* "user@10.0.0.1" is an address literal in disguise. */
 	if (alldigits) {
-		contact_cause(cause, "e-mail \"%s\": the domain must end in "
+		cause_set(cause, "e-mail \"%s\": the domain must end in "
 		    "a name, not a number", quoted);
 		goto fail;
 	}
