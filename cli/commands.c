@@ -187,23 +187,6 @@ cmd_resource(struct cmd_ctx *ctx)
 	fatalx("no resource for %s", ctx->entry->name);
 }
 
-/* Calls the API and prints its refusal; returns 0 or the exit code. */
-static int
-cmd_call(struct cmd_ctx *ctx, const char *method, const char *path,
-    json_t *query, json_t *body, json_t **answer)
-{
-	char	*cause;
-	int	 ret;
-
-	ret = client_call(ctx->client, method, path, query, body, answer,
-	    &cause);
-	if (ret != 0) {
-		kursusctl_error("%s", cause);
-		free(cause);
-	}
-	return (ret);
-}
-
 static void
 cmd_print_json(json_t *j)
 {
@@ -471,6 +454,38 @@ cmd_path(const char *collection, const char *id, const char *tail)
 }
 
 /*
+ * Sends method to /v1/collection[/id[tail]] with opts as the query string of
+ * a GET or the JSON body of anything else (opts may be NULL). Returns 0 or
+ * the exit code after printing the refusal. With --json the answer is
+ * printed here and *answer is NULL, leaving the caller nothing to do;
+ * otherwise the caller prints *answer its own way and frees it.
+ */
+static int
+cmd_request(struct cmd_ctx *ctx, const char *method, const char *collection,
+    const char *id, const char *tail, json_t *opts, json_t **answer)
+{
+	char	*path, *cause;
+	int	 get, ret;
+
+	get = strcmp(method, "GET") == 0;
+	path = cmd_path(collection, id, tail);
+	ret = client_call(ctx->client, method, path, get ? opts : NULL,
+	    get ? NULL : opts, answer, &cause);
+	free(path);
+	if (ret != 0) {
+		kursusctl_error("%s", cause);
+		free(cause);
+		return (ret);
+	}
+	if (ctx->json) {
+		cmd_print_json(*answer);
+		json_decref(*answer);
+		*answer = NULL;
+	}
+	return (0);
+}
+
+/*
  * An empty option value on edit ("--email ''") clears the field: the API
  * takes null for absent optional text.
  */
@@ -558,7 +573,6 @@ cmd_resource_add(struct cmd_ctx *ctx)
 {
 	const struct cmd_resource	*res = cmd_resource(ctx);
 	json_t				*answer, *slug;
-	char				*path;
 	size_t				 i;
 	int				 ret;
 
@@ -582,15 +596,10 @@ cmd_resource_add(struct cmd_ctx *ctx)
 			    "required", cmd_option_for(ctx->entry,
 			    res->required[i])));
 
-	path = cmd_path(res->path, NULL, NULL);
-	ret = cmd_call(ctx, "POST", path, NULL, ctx->opts, &answer);
-	free(path);
-	if (ret != 0)
+	if ((ret = cmd_request(ctx, "POST", res->path, NULL, NULL, ctx->opts,
+	    &answer)) != 0 || answer == NULL)
 		return (ret);
-	if (ctx->json)
-		cmd_print_json(answer);
-	else
-		cmd_print_fields(answer, res->fields);
+	cmd_print_fields(answer, res->fields);
 	json_decref(answer);
 	return (0);
 }
@@ -600,22 +609,15 @@ cmd_resource_list(struct cmd_ctx *ctx)
 {
 	const struct cmd_resource	*res = cmd_resource(ctx);
 	json_t				*answer;
-	char				*path, *none;
+	char				*none;
 	int				 ret;
 
-	path = cmd_path(res->path, NULL, NULL);
-	ret = cmd_call(ctx, "GET", path, ctx->opts, NULL, &answer);
-	free(path);
-	if (ret != 0)
+	if ((ret = cmd_request(ctx, "GET", res->path, NULL, NULL, ctx->opts,
+	    &answer)) != 0 || answer == NULL)
 		return (ret);
-	if (ctx->json)
-		cmd_print_json(answer);
-	else {
-		xasprintf(&none, "No %ss.", res->what);
-		cmd_print_list(json_object_get(answer, res->path),
-		    res->columns, none);
-		free(none);
-	}
+	xasprintf(&none, "No %ss.", res->what);
+	cmd_print_list(json_object_get(answer, res->path), res->columns, none);
+	free(none);
 	json_decref(answer);
 	return (0);
 }
@@ -636,25 +638,18 @@ cmd_resource_show(struct cmd_ctx *ctx)
 {
 	const struct cmd_resource	*res = cmd_resource(ctx);
 	json_t				*answer, *regs;
-	char				*path;
 	int				 ret;
 
 	if ((ret = cmd_resource_arg(ctx, res)) != 0)
 		return (ret);
-	path = cmd_path(res->path, ctx->argv[0], NULL);
-	ret = cmd_call(ctx, "GET", path, NULL, NULL, &answer);
-	free(path);
-	if (ret != 0)
+	if ((ret = cmd_request(ctx, "GET", res->path, ctx->argv[0], NULL, NULL,
+	    &answer)) != 0 || answer == NULL)
 		return (ret);
-	if (ctx->json)
-		cmd_print_json(answer);
-	else {
-		cmd_print_fields(answer, res->fields);
-		regs = json_object_get(answer, "registrations");
-		if (json_array_size(regs) > 0) {
-			printf("\nRegistrations:\n");
-			cmd_print_registrations(regs, REG_PARTICIPANT);
-		}
+	cmd_print_fields(answer, res->fields);
+	regs = json_object_get(answer, "registrations");
+	if (json_array_size(regs) > 0) {
+		printf("\nRegistrations:\n");
+		cmd_print_registrations(regs, REG_PARTICIPANT);
 	}
 	json_decref(answer);
 	return (0);
@@ -665,7 +660,6 @@ cmd_resource_edit(struct cmd_ctx *ctx)
 {
 	const struct cmd_resource	*res = cmd_resource(ctx);
 	json_t				*answer;
-	char				*path;
 	int				 ret;
 
 	if ((ret = cmd_resource_arg(ctx, res)) != 0)
@@ -674,15 +668,10 @@ cmd_resource_edit(struct cmd_ctx *ctx)
 		return (kursusctl_usage_error(ctx->entry, "nothing to change; "
 		    "give at least one option"));
 	cmd_empty_to_null(ctx->opts);
-	path = cmd_path(res->path, ctx->argv[0], NULL);
-	ret = cmd_call(ctx, "PATCH", path, NULL, ctx->opts, &answer);
-	free(path);
-	if (ret != 0)
+	if ((ret = cmd_request(ctx, "PATCH", res->path, ctx->argv[0], NULL,
+	    ctx->opts, &answer)) != 0 || answer == NULL)
 		return (ret);
-	if (ctx->json)
-		cmd_print_json(answer);
-	else
-		cmd_print_fields(answer, res->fields);
+	cmd_print_fields(answer, res->fields);
 	json_decref(answer);
 	return (0);
 }
@@ -692,19 +681,14 @@ cmd_resource_remove(struct cmd_ctx *ctx)
 {
 	const struct cmd_resource	*res = cmd_resource(ctx);
 	json_t				*answer;
-	char				*path;
 	int				 ret;
 
 	if ((ret = cmd_resource_arg(ctx, res)) != 0)
 		return (ret);
-	path = cmd_path(res->path, ctx->argv[0], NULL);
-	ret = cmd_call(ctx, "DELETE", path, NULL, NULL, &answer);
-	free(path);
-	if (ret != 0)
+	if ((ret = cmd_request(ctx, "DELETE", res->path, ctx->argv[0], NULL,
+	    NULL, &answer)) != 0 || answer == NULL)
 		return (ret);
-	if (ctx->json)
-		cmd_print_json(answer);
-	else if (res->by_id)
+	if (res->by_id)
 		printf("Removed %s %s: future registrations cancelled, "
 		    "personal data anonymised.\n", res->what, ctx->argv[0]);
 	else
@@ -830,14 +814,11 @@ cmd_session_add(struct cmd_ctx *ctx)
 	int		 ret;
 	char		*start;
 
-	ret = cmd_call(ctx, "POST", KURSUS_API_PREFIX "/sessions", NULL,
-	    ctx->opts, &answer);
-	if (ret != 0)
+	if ((ret = cmd_request(ctx, "POST", "sessions", NULL, NULL, ctx->opts,
+	    &answer)) != 0 || answer == NULL)
 		return (ret);
 	sessions = json_object_get(answer, "sessions");
-	if (ctx->json)
-		cmd_print_json(answer);
-	else if (json_array_size(sessions) == 1 &&
+	if (json_array_size(sessions) == 1 &&
 	    !json_is_integer(json_object_get(answer, "series_id"))) {
 		s = json_array_get(sessions, 0);
 		start = cmd_format(s, "start", V_LOCAL);
@@ -863,14 +844,10 @@ cmd_session_list(struct cmd_ctx *ctx)
 	json_t	*answer;
 	int	 ret;
 
-	ret = cmd_call(ctx, "GET", KURSUS_API_PREFIX "/sessions", ctx->opts,
-	    NULL, &answer);
-	if (ret != 0)
+	if ((ret = cmd_request(ctx, "GET", "sessions", NULL, NULL, ctx->opts,
+	    &answer)) != 0 || answer == NULL)
 		return (ret);
-	if (ctx->json)
-		cmd_print_json(answer);
-	else
-		cmd_print_sessions(json_object_get(answer, "sessions"));
+	cmd_print_sessions(json_object_get(answer, "sessions"));
 	json_decref(answer);
 	return (0);
 }
@@ -880,29 +857,19 @@ cmd_session_show(struct cmd_ctx *ctx)
 {
 	json_t		*answer, *regs;
 	long long	 id;
-	char		*path;
 	int		 ret;
 
 	if ((ret = cmd_arg_id(ctx, 0, "session", &id)) != 0)
 		return (ret);
-	path = cmd_path("sessions", ctx->argv[0], NULL);
-	ret = cmd_call(ctx, "GET", path, NULL, NULL, &answer);
-	free(path);
-	if (ret != 0)
+	if ((ret = cmd_request(ctx, "GET", "sessions", ctx->argv[0], NULL,
+	    NULL, &answer)) != 0 || answer == NULL)
 		return (ret);
-	if (ctx->json) {
-		cmd_print_json(answer);
-		json_decref(answer);
-		return (0);
-	}
 	cmd_print_session(answer);
 	json_decref(answer);
 
 	/* People at the desk want the list of names with the session. */
-	path = cmd_path("sessions", ctx->argv[0], "/registrations");
-	ret = cmd_call(ctx, "GET", path, NULL, NULL, &answer);
-	free(path);
-	if (ret != 0)
+	if ((ret = cmd_request(ctx, "GET", "sessions", ctx->argv[0],
+	    "/registrations", NULL, &answer)) != 0)
 		return (ret);
 	regs = json_object_get(answer, "registrations");
 	if (json_array_size(regs) > 0) {
@@ -919,7 +886,6 @@ cmd_session_edit(struct cmd_ctx *ctx)
 {
 	json_t		*answer;
 	long long	 id;
-	char		*path;
 	int		 ret;
 
 	if ((ret = cmd_arg_id(ctx, 0, "session", &id)) != 0)
@@ -932,15 +898,10 @@ cmd_session_edit(struct cmd_ctx *ctx)
 		return (kursusctl_usage_error(ctx->entry, "--force goes with "
 		    "--capacity"));
 	cmd_empty_to_null(ctx->opts);
-	path = cmd_path("sessions", ctx->argv[0], NULL);
-	ret = cmd_call(ctx, "PATCH", path, NULL, ctx->opts, &answer);
-	free(path);
-	if (ret != 0)
+	if ((ret = cmd_request(ctx, "PATCH", "sessions", ctx->argv[0], NULL,
+	    ctx->opts, &answer)) != 0 || answer == NULL)
 		return (ret);
-	if (ctx->json)
-		cmd_print_json(answer);
-	else
-		cmd_print_session(answer);
+	cmd_print_session(answer);
 	json_decref(answer);
 	return (0);
 }
@@ -952,28 +913,23 @@ cmd_session_action(struct cmd_ctx *ctx, const char *action,
 {
 	json_t		*answer, *sessions;
 	long long	 id;
-	char		*path, *tail;
+	char		*tail;
 	size_t		 n;
 	int		 ret;
 
 	if ((ret = cmd_arg_id(ctx, 0, "session", &id)) != 0)
 		return (ret);
 	xasprintf(&tail, "/%s", action);
-	path = cmd_path("sessions", ctx->argv[0], tail);
+	ret = cmd_request(ctx, "POST", "sessions", ctx->argv[0], tail,
+	    ctx->opts, &answer);
 	free(tail);
-	ret = cmd_call(ctx, "POST", path, NULL, ctx->opts, &answer);
-	free(path);
-	if (ret != 0)
+	if (ret != 0 || answer == NULL)
 		return (ret);
 	sessions = json_object_get(answer, "sessions");
-	if (ctx->json)
-		cmd_print_json(answer);
-	else {
-		n = json_array_size(sessions);
-		printf("%s %zu session%s; everyone registered will be told.\n",
-		    done, n, n == 1 ? "" : "s");
-		cmd_print_sessions(sessions);
-	}
+	n = json_array_size(sessions);
+	printf("%s %zu session%s; everyone registered will be told.\n", done,
+	    n, n == 1 ? "" : "s");
+	cmd_print_sessions(sessions);
 	json_decref(answer);
 	return (0);
 }
@@ -1018,7 +974,6 @@ cmd_register(struct cmd_ctx *ctx)
 {
 	json_t		*body, *person, *answer, *companion;
 	long long	 session, participant = 0;
-	char		*path;
 	int		 ret;
 
 	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0)
@@ -1052,21 +1007,16 @@ cmd_register(struct cmd_ctx *ctx)
 	if (companion != NULL)
 		json_object_set(body, "companion", companion);
 
-	path = cmd_path("sessions", ctx->argv[0], "/registrations");
-	ret = cmd_call(ctx, "POST", path, NULL, body, &answer);
-	free(path);
+	ret = cmd_request(ctx, "POST", "sessions", ctx->argv[0],
+	    "/registrations", body, &answer);
 	json_decref(body);
-	if (ret != 0)
+	if (ret != 0 || answer == NULL)
 		return (ret);
-	if (ctx->json)
-		cmd_print_json(answer);
-	else {
-		if (ctx->argc == 1)
-			printf("Created participant %lld.\n",
-			    cmd_int(answer, "participant_id"));
-		cmd_print_outcome(answer, ctx->argc == 2 ? ctx->argv[1] :
-		    "participant", "registered for session", session);
-	}
+	if (ctx->argc == 1)
+		printf("Created participant %lld.\n",
+		    cmd_int(answer, "participant_id"));
+	cmd_print_outcome(answer, ctx->argc == 2 ? ctx->argv[1] :
+	    "participant", "registered for session", session);
 	json_decref(answer);
 	return (0);
 }
@@ -1076,7 +1026,7 @@ cmd_unregister(struct cmd_ctx *ctx)
 {
 	json_t		*answer, *r, *cancelled;
 	long long	 session, participant;
-	char		*path, *tail;
+	char		*tail;
 	const char	*name;
 	size_t		 i;
 	int		 ret;
@@ -1085,17 +1035,11 @@ cmd_unregister(struct cmd_ctx *ctx)
 	    (ret = cmd_arg_id(ctx, 1, "participant", &participant)) != 0)
 		return (ret);
 	xasprintf(&tail, "/registrations/%lld", participant);
-	path = cmd_path("sessions", ctx->argv[0], tail);
+	ret = cmd_request(ctx, "DELETE", "sessions", ctx->argv[0], tail, NULL,
+	    &answer);
 	free(tail);
-	ret = cmd_call(ctx, "DELETE", path, NULL, NULL, &answer);
-	free(path);
-	if (ret != 0)
+	if (ret != 0 || answer == NULL)
 		return (ret);
-	if (ctx->json) {
-		cmd_print_json(answer);
-		json_decref(answer);
-		return (0);
-	}
 	cancelled = json_object_get(answer, "cancelled");
 	name = cmd_str(cancelled, "participant_name");
 	if (name != NULL)
@@ -1115,20 +1059,15 @@ cmd_registration_list(struct cmd_ctx *ctx, const char *tail, int mode)
 {
 	json_t		*answer, *regs;
 	long long	 session;
-	char		*path;
 	int		 ret;
 
 	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0)
 		return (ret);
-	path = cmd_path("sessions", ctx->argv[0], tail);
-	ret = cmd_call(ctx, "GET", path, ctx->opts, NULL, &answer);
-	free(path);
-	if (ret != 0)
+	if ((ret = cmd_request(ctx, "GET", "sessions", ctx->argv[0], tail,
+	    ctx->opts, &answer)) != 0 || answer == NULL)
 		return (ret);
 	regs = json_object_get(answer, "registrations");
-	if (ctx->json)
-		cmd_print_json(answer);
-	else if (json_array_size(regs) == 0 && mode == REG_WAITLIST)
+	if (json_array_size(regs) == 0 && mode == REG_WAITLIST)
 		printf("No one is waiting for session %lld.\n", session);
 	else if (json_array_size(regs) == 0)
 		printf("No registrations for session %lld.\n", session);
@@ -1156,7 +1095,6 @@ cmd_attendance(struct cmd_ctx *ctx)
 	json_t		*answer, *regs, *r;
 	long long	 session, attended = 0, noshow = 0;
 	const char	*a;
-	char		*path;
 	size_t		 i;
 	int		 ret;
 
@@ -1165,29 +1103,23 @@ cmd_attendance(struct cmd_ctx *ctx)
 	if (json_object_size(ctx->opts) == 0)
 		return (kursusctl_usage_error(ctx->entry, "give --present, "
 		    "--absent or both"));
-	path = cmd_path("sessions", ctx->argv[0], "/attendance");
-	ret = cmd_call(ctx, "POST", path, NULL, ctx->opts, &answer);
-	free(path);
-	if (ret != 0)
+	if ((ret = cmd_request(ctx, "POST", "sessions", ctx->argv[0],
+	    "/attendance", ctx->opts, &answer)) != 0 || answer == NULL)
 		return (ret);
 	regs = json_object_get(answer, "registrations");
-	if (ctx->json)
-		cmd_print_json(answer);
-	else {
-		json_array_foreach(regs, i, r) {
-			if ((a = cmd_str(r, "attendance")) == NULL)
-				continue;
-			if (strcmp(a, "attended") == 0)
-				attended++;
-			else if (strcmp(a, "no-show") == 0)
-				noshow++;
-		}
-		printf("Session %lld: %lld attended, %lld no-show, %lld not "
-		    "recorded.\n", session, attended, noshow,
-		    (long long)json_array_size(regs) - attended - noshow);
-		if (json_array_size(regs) > 0)
-			cmd_print_registrations(regs, REG_SESSION);
+	json_array_foreach(regs, i, r) {
+		if ((a = cmd_str(r, "attendance")) == NULL)
+			continue;
+		if (strcmp(a, "attended") == 0)
+			attended++;
+		else if (strcmp(a, "no-show") == 0)
+			noshow++;
 	}
+	printf("Session %lld: %lld attended, %lld no-show, %lld not "
+	    "recorded.\n", session, attended, noshow,
+	    (long long)json_array_size(regs) - attended - noshow);
+	if (json_array_size(regs) > 0)
+		cmd_print_registrations(regs, REG_SESSION);
 	json_decref(answer);
 	return (0);
 }
@@ -1243,15 +1175,9 @@ cmd_stats(struct cmd_ctx *ctx)
 	char		*rate;
 	int		 ret;
 
-	ret = cmd_call(ctx, "GET", KURSUS_API_PREFIX "/stats", ctx->opts,
-	    NULL, &answer);
-	if (ret != 0)
+	if ((ret = cmd_request(ctx, "GET", "stats", NULL, NULL, ctx->opts,
+	    &answer)) != 0 || answer == NULL)
 		return (ret);
-	if (ctx->json) {
-		cmd_print_json(answer);
-		json_decref(answer);
-		return (0);
-	}
 	t = table_kv_new();
 	cmd_kv(t, answer, "sessions", "sessions", V_INT);
 	cmd_kv(t, answer, "registrations", "registrations", V_INT);
@@ -1320,15 +1246,9 @@ cmd_status(struct cmd_ctx *ctx)
 	char		*s, *label, *p;
 	int		 ret;
 
-	ret = cmd_call(ctx, "GET", KURSUS_API_PREFIX "/status", NULL, NULL,
-	    &answer);
-	if (ret != 0)
+	if ((ret = cmd_request(ctx, "GET", "status", NULL, NULL, NULL,
+	    &answer)) != 0 || answer == NULL)
 		return (ret);
-	if (ctx->json) {
-		cmd_print_json(answer);
-		json_decref(answer);
-		return (0);
-	}
 	t = table_kv_new();
 	table_kv(t, "version", "kursusd %s (admin API %lld)",
 	    cmd_str(answer, "version") != NULL ? cmd_str(answer, "version") :
@@ -1371,23 +1291,20 @@ cmd_settings(struct cmd_ctx *ctx)
 	json_t		*answer;
 	int		 ret;
 
+	/* No options: show the settings; any option: change them. */
 	if (json_object_size(ctx->opts) == 0)
-		ret = cmd_call(ctx, "GET", KURSUS_API_PREFIX "/settings", NULL,
-		    NULL, &answer);
+		ret = cmd_request(ctx, "GET", "settings", NULL, NULL, NULL,
+		    &answer);
 	else
-		ret = cmd_call(ctx, "PATCH", KURSUS_API_PREFIX "/settings",
-		    NULL, ctx->opts, &answer);
-	if (ret != 0)
+		ret = cmd_request(ctx, "PATCH", "settings", NULL, NULL,
+		    ctx->opts, &answer);
+	if (ret != 0 || answer == NULL)
 		return (ret);
-	if (ctx->json)
-		cmd_print_json(answer);
-	else {
-		t = table_kv_new();
-		cmd_kv(t, answer, "number_start", "number start", V_INT);
-		cmd_kv(t, answer, "next_number", "next number", V_INT);
-		table_print(t, stdout);
-		table_free(t);
-	}
+	t = table_kv_new();
+	cmd_kv(t, answer, "number_start", "number start", V_INT);
+	cmd_kv(t, answer, "next_number", "next number", V_INT);
+	table_print(t, stdout);
+	table_free(t);
 	json_decref(answer);
 	return (0);
 }
@@ -1410,15 +1327,11 @@ cmd_outbox(struct cmd_ctx *ctx)
 	json_t	*answer;
 	int	 ret;
 
-	ret = cmd_call(ctx, "GET", KURSUS_API_PREFIX "/outbox", ctx->opts,
-	    NULL, &answer);
-	if (ret != 0)
+	if ((ret = cmd_request(ctx, "GET", "outbox", NULL, NULL, ctx->opts,
+	    &answer)) != 0 || answer == NULL)
 		return (ret);
-	if (ctx->json)
-		cmd_print_json(answer);
-	else
-		cmd_print_list(json_object_get(answer, "outbox"),
-		    cmd_outbox_columns, "No notices.");
+	cmd_print_list(json_object_get(answer, "outbox"), cmd_outbox_columns,
+	    "No notices.");
 	json_decref(answer);
 	return (0);
 }

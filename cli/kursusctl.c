@@ -463,6 +463,24 @@ kursusctl_option(const struct cmd_entry *ce, const char *name, size_t len,
 	return (kursusctl_lookup(kursusctl_globals, name, len));
 }
 
+/* The global option a short letter stands for ('c' is --config), or NULL. */
+static const struct cmd_option *
+kursusctl_short_option(char letter)
+{
+	const char	*name;
+	size_t		 k;
+	int		 global;
+
+	for (k = 0; k < sizeof kursusctl_short / sizeof kursusctl_short[0];
+	    k++) {
+		if (kursusctl_short[k].letter != letter)
+			continue;
+		name = kursusctl_short[k].name;
+		return (kursusctl_option(NULL, name, strlen(name), &global));
+	}
+	return (NULL);
+}
+
 int
 kursusctl_duration(const char *s, long long *out)
 {
@@ -642,22 +660,15 @@ static int
 kursusctl_take(const struct cmd_entry *ce, int argc, char **argv, int *i,
     struct cmd_ctx *ctx, json_t *seen)
 {
-	const struct cmd_option	*o = NULL;
+	const struct cmd_option	*o;
 	const char		*arg = argv[*i], *name, *eq, *value = NULL;
-	size_t			 len, k;
+	size_t			 len;
 	int			 global;
 
 	if (arg[1] != '-') {
 		/* "-c FILE", "-cFILE", "-h" */
-		for (k = 0; k < sizeof kursusctl_short /
-		    sizeof kursusctl_short[0]; k++) {
-			if (kursusctl_short[k].letter != arg[1])
-				continue;
-			name = kursusctl_short[k].name;
-			o = kursusctl_option(NULL, name, strlen(name),
-			    &global);
-			break;
-		}
+		o = kursusctl_short_option(arg[1]);
+		global = 1;
 		if (o == NULL)
 			return (kursusctl_usage_error(ce, "unknown option %s",
 			    arg));
@@ -1248,7 +1259,6 @@ kursusctl_value_pending(const struct cmd_entry *ce, char **words, int i,
 {
 	const struct cmd_option	*o = NULL;
 	const char		*w = words[i];
-	size_t			 k;
 	int			 global;
 
 	if (i != n - 1)
@@ -1257,17 +1267,32 @@ kursusctl_value_pending(const struct cmd_entry *ce, char **words, int i,
 		if (strchr(w, '=') != NULL)
 			return (NULL);
 		o = kursusctl_option(ce, w + 2, strlen(w + 2), &global);
-	} else if (w[2] == '\0') {
-		for (k = 0; k < sizeof kursusctl_short /
-		    sizeof kursusctl_short[0]; k++)
-			if (kursusctl_short[k].letter == w[1])
-				o = kursusctl_option(NULL,
-				    kursusctl_short[k].name,
-				    strlen(kursusctl_short[k].name), &global);
-	}
+	} else if (w[2] == '\0')
+		o = kursusctl_short_option(w[1]);
 	if (o == NULL || o->arg == NULL)
 		return (NULL);
 	return (o);
+}
+
+/*
+ * Steps over the option at w[*i] while completing. Returns 1 when it is the
+ * word being typed and waits for a value, after printing the candidates for
+ * that value; else 0, with a word that does not parse simply skipped.
+ */
+static int
+kursusctl_complete_take(const struct cmd_entry *ce, char **w, int *i, int n,
+    struct cmd_ctx *tmp, json_t *seen)
+{
+	const struct cmd_option	*o;
+	int			 j = *i;
+
+	if ((o = kursusctl_value_pending(ce, w, *i, n)) != NULL) {
+		kursusctl_complete_value(o);
+		return (1);
+	}
+	if (kursusctl_take(ce, n, w, i, tmp, seen) != 0)
+		*i = j + 1;
+	return (0);
 }
 
 static void
@@ -1286,27 +1311,20 @@ static int
 kursusctl_complete(struct cmd_ctx *ctx)
 {
 	const struct cmd_entry	*ce, *e;
-	const struct cmd_option	*o;
 	struct cmd_ctx		 tmp;
 	struct cmd_option	 slug;
 	json_t			*seen;
 	char			**w = ctx->argv;
-	int			 n = ctx->argc, i = 0, j, npos = 0, k;
+	int			 n = ctx->argc, i = 0, npos = 0, k;
 
 	kursusctl_quiet = 1;
 	memset(&tmp, 0, sizeof tmp);
 	tmp.opts = json_object();
 	seen = json_object();
 
-	while (i < n && kursusctl_is_option(w[i])) {
-		if ((o = kursusctl_value_pending(NULL, w, i, n)) != NULL) {
-			kursusctl_complete_value(o);
+	while (i < n && kursusctl_is_option(w[i]))
+		if (kursusctl_complete_take(NULL, w, &i, n, &tmp, seen))
 			goto out;
-		}
-		j = i;
-		if (kursusctl_take(NULL, n, w, &i, &tmp, seen) != 0)
-			i = j + 1;
-	}
 	if (i == n) {
 		for (ce = kursusctl_commands; ce->name != NULL; ce++) {
 			if (ce->flags & CMD_HIDDEN)
@@ -1357,13 +1375,8 @@ kursusctl_complete(struct cmd_ctx *ctx)
 			i++;
 			continue;
 		}
-		if ((o = kursusctl_value_pending(ce, w, i, n)) != NULL) {
-			kursusctl_complete_value(o);
+		if (kursusctl_complete_take(ce, w, &i, n, &tmp, seen))
 			goto out;
-		}
-		j = i;
-		if (kursusctl_take(ce, n, w, &i, &tmp, seen) != 0)
-			i = j + 1;
 	}
 	for (k = 0; ce->options[k] != NULL; k++)
 		kursusctl_complete_options(ce->options[k]);
