@@ -187,6 +187,17 @@ int	 resource_id(struct store *, const char *table, const char *slug,
 	    const char *field, int64_t *, struct fail *);
 
 /* session.c */
+/* The facts about one session the rules need. */
+struct session_row {
+	int64_t	 id, series_id, venue_id, course_id;
+	time_t	 start, end;
+	int	 capacity, sequence;
+	char	 status[16];
+	char	 tz[64];		/* the venue's time zone */
+};
+/* Fills s from session id; 404 in f when there is none. */
+int	 session_load(struct store *, int64_t id, struct session_row *,
+	    struct fail *);
 int	 session_list(struct api_req *);
 int	 session_create(struct api_req *);
 int	 session_show(struct api_req *);
@@ -209,6 +220,8 @@ int	 registration_promote(struct store *, int64_t session_id,
 int	 registration_cancel_participant(struct store *, int64_t participant_id,
 	    struct fail *);
 json_t	*registration_json(struct store *, int64_t id);
+/* Seats taken in a session by confirmed registrations and companions. */
+int64_t	 registration_taken(struct store *, int64_t session_id);
 int	 registration_settings_show(struct api_req *);
 int	 registration_settings_edit(struct api_req *);
 

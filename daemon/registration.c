@@ -24,35 +24,13 @@ registration_json(struct store *st, int64_t id)
 	return (store_json(st, sql_reg_json, "i", id));
 }
 
-static int64_t
+int64_t
 registration_taken(struct store *st, int64_t session_id)
 {
 	static const char *sql = "SELECT coalesce(sum(1 + companion), 0) FROM "
 	    "registration WHERE session_id = ? AND status = 'confirmed'";
 
 	return (store_int(st, 0, sql, "i", session_id));
-}
-
-/* Loads what the rules need to know about a session. */
-static int
-registration_session(struct store *st, int64_t id, int64_t *capacity,
-    time_t *start, char *status, size_t len, struct fail *f)
-{
-	static const char *sql = "SELECT capacity, start_at, status FROM "
-	    "session WHERE id = ?";
-	sqlite3_stmt	*stmt = store_stmt(st, sql);
-
-	sqlite3_bind_int64(stmt, 1, id);
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		sqlite3_reset(stmt);
-		return (fail_set(f, 404, "session", "no session with id %lld",
-		    (long long)id));
-	}
-	*capacity = sqlite3_column_int64(stmt, 0);
-	*start = (time_t)sqlite3_column_int64(stmt, 1);
-	snprintf(status, len, "%s", (const char *)sqlite3_column_text(stmt, 2));
-	sqlite3_reset(stmt);
-	return (0);
 }
 
 int
@@ -62,17 +40,15 @@ registration_promote(struct store *st, int64_t session_id, json_t *promoted,
 	static const char *sql_head = "SELECT id, companion FROM registration "
 	    "WHERE session_id = ? AND status = 'waitlisted' ORDER BY queue, id "
 	    "LIMIT 1";
-	static const char *sql_cap = "SELECT capacity FROM session WHERE "
-	    "id = ? AND status = 'scheduled' AND start_at > ?";
 	static const char *sql_up = "UPDATE registration SET status = "
 	    "'confirmed', version = version + 1, updated_at = ? WHERE id = ?";
-	sqlite3_stmt	*stmt;
-	int64_t		 capacity, rid, companion;
+	struct session_row	 s;
+	sqlite3_stmt		*stmt;
+	int64_t			 rid, companion;
 
 	/* Nobody moves up into a session that is over or called off. */
-	capacity = store_int(st, 0, sql_cap, "ii", session_id,
-	    (int64_t)store_now(st));
-	if (capacity == 0)
+	if (session_load(st, session_id, &s, NULL) != 0 ||
+	    strcmp(s.status, "scheduled") != 0 || s.start <= store_now(st))
 		return (0);
 	for (;;) {
 		stmt = store_stmt(st, sql_head);
@@ -85,7 +61,7 @@ registration_promote(struct store *st, int64_t session_id, json_t *promoted,
 		companion = sqlite3_column_int64(stmt, 1);
 		sqlite3_reset(stmt);
 		if (registration_taken(st, session_id) + 1 + companion >
-		    capacity)
+		    s.capacity)
 			return (0);
 		if (store_exec(st, f, sql_up, "ii", (int64_t)store_now(st),
 		    rid) < 0)
@@ -120,25 +96,25 @@ registration_create(struct api_req *req)
 	static const char *sql_insert = "INSERT INTO registration (session_id, "
 	    "participant_id, number, status, queue, companion, created_at, "
 	    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
-	struct store	*st = req->store;
-	struct fail	*f = &req->fail;
-	json_t		*who;
-	int64_t		 sid, pid, capacity, number, rid, companion, queue;
-	time_t		 start, now = store_now(st);
-	char		 status[16], *when;
-	const char	*state;
+	struct store		*st = req->store;
+	struct fail		*f = &req->fail;
+	struct session_row	 s;
+	json_t			*who;
+	int64_t			 sid, pid, number, rid, companion, queue;
+	time_t			 now = store_now(st);
+	char			*when;
+	const char		*state;
 
 	if (api_param_id(req, 0, "session", &sid) != 0 ||
 	    api_check_fields(req->body, create_fields, sizeof create_fields /
 	    sizeof create_fields[0], f) != 0 ||
-	    registration_session(st, sid, &capacity, &start, status,
-	    sizeof status, f) != 0)
+	    session_load(st, sid, &s, f) != 0)
 		return (-1);
-	if (strcmp(status, "scheduled") != 0)
+	if (strcmp(s.status, "scheduled") != 0)
 		return (fail_set(f, 409, "session", "session %lld is %s; no "
-		    "registrations are taken", (long long)sid, status));
-	if (start <= now) {
-		when = zone_format_local(store_default_timezone(st), start);
+		    "registrations are taken", (long long)sid, s.status));
+	if (s.start <= now) {
+		when = zone_format_local(store_default_timezone(st), s.start);
 		fail_set(f, 409, "session", "session %lld started at %s; no "
 		    "registrations are taken after the start", (long long)sid,
 		    when);
@@ -176,14 +152,14 @@ registration_create(struct api_req *req)
 	}
 
 	companion = json_is_true(json_object_get(req->body, "companion"));
-	if (1 + companion > capacity)
+	if (1 + companion > s.capacity)
 		return (fail_set(f, 409, "companion", "session %lld has %lld "
 		    "seat%s in all; there is no room for a companion",
-		    (long long)sid, (long long)capacity,
-		    capacity == 1 ? "" : "s"));
+		    (long long)sid, (long long)s.capacity,
+		    s.capacity == 1 ? "" : "s"));
 	/* Nobody jumps the queue: with people waiting, newcomers wait too. */
 	if (store_int(st, 0, sql_waiting, "i", sid) == 0 &&
-	    registration_taken(st, sid) + 1 + companion <= capacity)
+	    registration_taken(st, sid) + 1 + companion <= s.capacity)
 		state = "confirmed";
 	else
 		state = "waitlisted";
@@ -237,24 +213,22 @@ registration_cancel(struct api_req *req)
 {
 	static const char *sql_live = "SELECT id FROM registration WHERE "
 	    "session_id = ? AND participant_id = ? AND status != 'cancelled'";
-	struct store	*st = req->store;
-	struct fail	*f = &req->fail;
-	int64_t		 sid, pid, rid, capacity;
-	time_t		 start;
-	char		 status[16];
-	json_t		*promoted;
+	struct store		*st = req->store;
+	struct fail		*f = &req->fail;
+	struct session_row	 s;
+	int64_t			 sid, pid, rid;
+	json_t			*promoted;
 
 	if (api_param_id(req, 0, "session", &sid) != 0 ||
 	    api_param_id(req, 1, "participant", &pid) != 0 ||
 	    api_check_fields(req->body, NULL, 0, f) != 0 ||
-	    registration_session(st, sid, &capacity, &start, status,
-	    sizeof status, f) != 0)
+	    session_load(st, sid, &s, f) != 0)
 		return (-1);
 	if ((rid = store_int(st, 0, sql_live, "ii", sid, pid)) == 0)
 		return (fail_set(f, 404, "participant", "participant %lld is not "
 		    "registered for session %lld", (long long)pid,
 		    (long long)sid));
-	if (start <= store_now(st) && strcmp(status, "scheduled") == 0)
+	if (s.start <= store_now(st) && strcmp(s.status, "scheduled") == 0)
 		return (fail_set(f, 409, "session", "session %lld has started; "
 		    "record attendance instead of cancelling", (long long)sid));
 	promoted = json_array();
@@ -294,14 +268,12 @@ registration_list(struct api_req *req)
 {
 	static const char *sql = "SELECT j FROM registration_json WHERE "
 	    "session_id = ?1 AND (?2 IS NULL OR status = ?2) ORDER BY id";
-	int64_t		 sid, cap;
-	time_t		 start;
-	char		 status[16];
-	const char	*want;
+	struct session_row	 s;
+	int64_t			 sid;
+	const char		*want;
 
 	if (api_param_id(req, 0, "session", &sid) != 0 ||
-	    registration_session(req->store, sid, &cap, &start, status,
-	    sizeof status, &req->fail) != 0)
+	    session_load(req->store, sid, &s, &req->fail) != 0)
 		return (-1);
 	want = json_string_value(json_object_get(req->query, "status"));
 	if (want != NULL && strcmp(want, "confirmed") != 0 &&
@@ -318,13 +290,11 @@ registration_waitlist(struct api_req *req)
 {
 	static const char *sql = "SELECT j FROM registration_json WHERE "
 	    "session_id = ? AND status = 'waitlisted' ORDER BY queue, id";
-	int64_t		 sid, cap;
-	time_t		 start;
-	char		 status[16];
+	struct session_row	 s;
+	int64_t			 sid;
 
 	if (api_param_id(req, 0, "session", &sid) != 0 ||
-	    registration_session(req->store, sid, &cap, &start, status,
-	    sizeof status, &req->fail) != 0)
+	    session_load(req->store, sid, &s, &req->fail) != 0)
 		return (-1);
 	req->out = json_pack("{s:o}", "registrations",
 	    store_json_array(req->store, sql, "i", sid));
@@ -346,23 +316,21 @@ registration_attendance(struct api_req *req)
 	    "session_id = ? AND status = 'confirmed' ORDER BY queue, id";
 	static const char *names[] = { "present", "absent" };
 	static const char *values[] = { "attended", "no-show" };
-	struct store	*st = req->store;
-	struct fail	*f = &req->fail;
-	int64_t		 sid, cap, pid, rid;
-	time_t		 start;
-	char		 status[16];
-	json_t		*list, *v, *seen;
-	size_t		 k, i;
+	struct store		*st = req->store;
+	struct fail		*f = &req->fail;
+	struct session_row	 s;
+	int64_t			 sid, pid, rid;
+	json_t			*list, *v, *seen;
+	size_t			 k, i;
 
 	if (api_param_id(req, 0, "session", &sid) != 0 ||
 	    api_check_fields(req->body, attendance_fields, 2, f) != 0 ||
-	    registration_session(st, sid, &cap, &start, status, sizeof status,
-	    f) != 0)
+	    session_load(st, sid, &s, f) != 0)
 		return (-1);
-	if (strcmp(status, "cancelled") == 0)
+	if (strcmp(s.status, "cancelled") == 0)
 		return (fail_set(f, 409, "session", "session %lld was cancelled",
 		    (long long)sid));
-	if (start > store_now(st))
+	if (s.start > store_now(st))
 		return (fail_set(f, 409, "session", "session %lld has not "
 		    "started yet; attendance is recorded afterwards",
 		    (long long)sid));

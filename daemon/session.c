@@ -25,16 +25,7 @@ session_json(struct store *st, int64_t id)
 	return (store_json(st, sql_session_json, "i", id));
 }
 
-/* The facts about one session the rules need. */
-struct session_row {
-	int64_t	 id, series_id, venue_id, course_id;
-	time_t	 start, end;
-	int	 capacity, sequence;
-	char	 status[16];
-	char	 tz[64];
-};
-
-static int
+int
 session_load(struct store *st, int64_t id, struct session_row *s,
     struct fail *f)
 {
@@ -421,16 +412,6 @@ session_list(struct api_req *req)
 	return (0);
 }
 
-/* Seats taken by confirmed registrations and their companions. */
-static int64_t
-session_taken(struct store *st, int64_t id)
-{
-	static const char *sql = "SELECT coalesce(sum(1 + companion), 0) FROM "
-	    "registration WHERE session_id = ? AND status = 'confirmed'";
-
-	return (store_int(st, 0, sql, "i", id));
-}
-
 /* Moves the latest confirmed registrations to the front of the waitlist
  * until the confirmed seats fit capacity. */
 static int
@@ -445,7 +426,7 @@ session_demote(struct store *st, int64_t id, int capacity, struct fail *f)
 	    "WHERE id = ?3";
 	int64_t		 rid;
 
-	while (session_taken(st, id) > capacity) {
+	while (registration_taken(st, id) > capacity) {
 		rid = store_int(st, 0, sql_latest, "i", id);
 		if (store_exec(st, f, sql_demote, "iii",
 		    (int64_t)store_now(st), id, rid) < 0)
@@ -519,7 +500,7 @@ session_edit(struct api_req *req)
 			    "a registration with a companion, which needs two "
 			    "seats; the capacity cannot go below 2",
 			    (long long)id));
-		taken = session_taken(st, id);
+		taken = registration_taken(st, id);
 		if (cap < taken && !force)
 			return (fail_set(f, 409, "capacity", "session %lld has "
 			    "%lld seats taken; lowering the capacity to %lld "
