@@ -529,21 +529,34 @@ session_edit(struct api_req *req)
 	return (0);
 }
 
-static const char *
-session_scope(struct api_req *req, struct session_row *s, int *following)
+/*
+ * The session a move or cancel is about, its body checked against fields,
+ * and its scope: *following is 1 for "following", 0 for "this".
+ */
+static int
+session_change(struct api_req *req, const struct field *fields,
+    size_t nfields, struct session_row *s, int *following)
 {
-	const char	*scope = api_text(req->body, "scope");
+	struct fail	*f = &req->fail;
+	const char	*scope;
+	int64_t		 id;
 
 	*following = 0;
+	if (api_param_id(req, 0, "session", &id) != 0 ||
+	    api_check_fields(req->body, fields, nfields, f) != 0 ||
+	    session_load(req->store, id, s, f) != 0)
+		return (-1);
+	scope = api_text(req->body, "scope");
 	if (scope == NULL || strcmp(scope, "this") == 0)
-		return (NULL);
+		return (0);
 	if (strcmp(scope, "following") != 0)
-		return ("scope must be \"this\" or \"following\"");
+		return (fail_set(f, 422, "scope", "scope must be \"this\" or "
+		    "\"following\""));
 	if (s->series_id == 0)
-		return ("session is not part of a series; scope \"following\" "
-		    "needs one");
+		return (fail_set(f, 422, "scope", "session is not part of a "
+		    "series; scope \"following\" needs one"));
 	*following = 1;
-	return (NULL);
+	return (0);
 }
 
 /* The ids a change applies to: this session, or it and the later live
@@ -574,23 +587,18 @@ session_move(struct api_req *req)
 	struct fail		*f = &req->fail;
 	struct session_row	 s, o;
 	json_t			*targets, *v, *list, *detail;
-	int64_t			 id, venue_id;
+	int64_t			 venue_id;
 	char			 tz[64], *cause = NULL, *old;
-	const char		*err;
 	time_t			 start, end, t;
 	int			 following;
 	size_t			 i;
 
-	if (api_param_id(req, 0, "session", &id) != 0 ||
-	    api_check_fields(req->body, move_fields, sizeof move_fields /
-	    sizeof move_fields[0], f) != 0 ||
-	    session_load(st, id, &s, f) != 0)
+	if (session_change(req, move_fields, sizeof move_fields /
+	    sizeof move_fields[0], &s, &following) != 0)
 		return (-1);
-	if ((err = session_scope(req, &s, &following)) != NULL)
-		return (fail_set(f, 422, "scope", "%s", err));
 	if (strcmp(s.status, "scheduled") != 0)
 		return (fail_set(f, 409, "session", "session %lld is %s and "
-		    "cannot be moved", (long long)id, s.status));
+		    "cannot be moved", (long long)s.id, s.status));
 	venue_id = s.venue_id;
 	snprintf(tz, sizeof tz, "%s", s.tz);
 	if (api_text(req->body, "venue") != NULL && session_venue(st,
@@ -652,21 +660,17 @@ session_cancel(struct api_req *req)
 	struct fail		*f = &req->fail;
 	struct session_row	 s;
 	json_t			*targets, *v, *list, *detail;
-	const char		*err, *reason;
-	int64_t			 id, tid;
+	const char		*reason;
+	int64_t			 tid;
 	int			 following;
 	size_t			 i;
 
-	if (api_param_id(req, 0, "session", &id) != 0 ||
-	    api_check_fields(req->body, cancel_fields, sizeof cancel_fields /
-	    sizeof cancel_fields[0], f) != 0 ||
-	    session_load(st, id, &s, f) != 0)
+	if (session_change(req, cancel_fields, sizeof cancel_fields /
+	    sizeof cancel_fields[0], &s, &following) != 0)
 		return (-1);
-	if ((err = session_scope(req, &s, &following)) != NULL)
-		return (fail_set(f, 422, "scope", "%s", err));
 	if (strcmp(s.status, "scheduled") != 0)
 		return (fail_set(f, 409, "session", "session %lld is already "
-		    "%s", (long long)id, s.status));
+		    "%s", (long long)s.id, s.status));
 	reason = api_text(req->body, "reason");
 	if (reason != NULL && contact_looks_like_cpr(reason))
 		return (fail_set(f, 422, "reason", "the reason looks like it "
