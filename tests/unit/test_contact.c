@@ -26,6 +26,47 @@ struct refuse {
 	const char	*part;		/* must appear in the cause */
 };
 
+/* contact_phone_normalise() and contact_email_check() take the same shape. */
+typedef int	(*check_fn)(const char *, char **, char **);
+
+static void
+check_accepted(check_fn check, const struct accept *cases, size_t n)
+{
+	size_t	 i;
+	char	*out, *cause;
+
+	for (i = 0; i < n; i++) {
+		out = cause = NULL;
+		if (check(cases[i].in, &out, &cause) != 0)
+			fail_msg("\"%s\" refused: %s", cases[i].in, cause);
+		assert_null(cause);
+		assert_string_equal(out, cases[i].want);
+		free(out);
+	}
+}
+
+static void
+check_refused(check_fn check, const struct refuse *cases, size_t n)
+{
+	size_t	 i;
+	char	*out, *cause;
+
+	for (i = 0; i < n; i++) {
+		out = cause = NULL;
+		if (check(cases[i].in, &out, &cause) != -1)
+			fail_msg("\"%s\" accepted as %s", cases[i].in, out);
+		assert_null(out);
+		assert_non_null(cause);
+		if (cases[i].cause != NULL)
+			assert_string_equal(cause, cases[i].cause);
+		if (cases[i].part != NULL && strstr(cause, cases[i].part) == NULL)
+			fail_msg("cause for \"%s\" is \"%s\"", cases[i].in,
+			    cause);
+		free(cause);
+		assert_int_equal(check(cases[i].in, &out, NULL), -1);
+	}
+}
+
 static void
 test_phone_accepted(void **state)
 {
@@ -55,18 +96,10 @@ test_phone_accepted(void **state)
 		{ "+86 139 1234 5678", "+8613912345678" },
 		{ "+123456789012345", "+123456789012345" },	/* 15 digits */
 	};
-	size_t				i;
-	char				*out, *cause;
 
 	(void)state;
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		out = cause = NULL;
-		if (contact_phone_normalise(cases[i].in, &out, &cause) != 0)
-			fail_msg("\"%s\" refused: %s", cases[i].in, cause);
-		assert_null(cause);
-		assert_string_equal(out, cases[i].want);
-		free(out);
-	}
+	check_accepted(contact_phone_normalise, cases,
+	    sizeof cases / sizeof cases[0]);
 }
 
 static void
@@ -110,25 +143,10 @@ test_phone_refused(void **state)
 		  "too long for an international number" },
 		{ "3213901234", NULL, "too long for a Danish number" },
 	};
-	size_t				i;
-	char				*out, *cause;
 
 	(void)state;
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		out = cause = NULL;
-		if (contact_phone_normalise(cases[i].in, &out, &cause) != -1)
-			fail_msg("\"%s\" accepted as %s", cases[i].in, out);
-		assert_null(out);
-		assert_non_null(cause);
-		if (cases[i].cause != NULL)
-			assert_string_equal(cause, cases[i].cause);
-		if (cases[i].part != NULL && strstr(cause, cases[i].part) == NULL)
-			fail_msg("cause for \"%s\" is \"%s\"", cases[i].in,
-			    cause);
-		free(cause);
-		assert_int_equal(contact_phone_normalise(cases[i].in, &out,
-		    NULL), -1);
-	}
+	check_refused(contact_phone_normalise, cases,
+	    sizeof cases / sizeof cases[0]);
 }
 
 static void
@@ -214,18 +232,10 @@ test_email_accepted(void **state)
 		{ "åse@ÅRHUS-BIBLIOTEK.DK", "åse@århus-bibliotek.dk" },
 		{ "a@b.c.d.e.dk", "a@b.c.d.e.dk" },
 	};
-	size_t				i;
-	char				*out, *cause;
 
 	(void)state;
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		out = cause = NULL;
-		if (contact_email_check(cases[i].in, &out, &cause) != 0)
-			fail_msg("\"%s\" refused: %s", cases[i].in, cause);
-		assert_null(cause);
-		assert_string_equal(out, cases[i].want);
-		free(out);
-	}
+	check_accepted(contact_email_check, cases,
+	    sizeof cases / sizeof cases[0]);
 }
 
 static void
@@ -269,25 +279,10 @@ test_email_refused(void **state)
 		  NULL },
 		{ "anna@\xc0\xae.dk", "e-mail address is not valid UTF-8", NULL },
 	};
-	size_t				i;
-	char				*out, *cause;
 
 	(void)state;
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		out = cause = NULL;
-		if (contact_email_check(cases[i].in, &out, &cause) != -1)
-			fail_msg("\"%s\" accepted as %s", cases[i].in, out);
-		assert_null(out);
-		assert_non_null(cause);
-		if (cases[i].cause != NULL)
-			assert_string_equal(cause, cases[i].cause);
-		if (cases[i].part != NULL && strstr(cause, cases[i].part) == NULL)
-			fail_msg("cause for \"%s\" is \"%s\"", cases[i].in,
-			    cause);
-		free(cause);
-		assert_int_equal(contact_email_check(cases[i].in, &out, NULL),
-		    -1);
-	}
+	check_refused(contact_email_check, cases,
+	    sizeof cases / sizeof cases[0]);
 }
 
 static void
