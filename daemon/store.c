@@ -132,8 +132,21 @@ store_open(const char *path, int synchronous, struct store **out,
     char **cause)
 {
 	struct store	*st;
+	char		*dir;
+	const char	*slash;
 	int		 rc;
 
+	/* Like the socket's, the database's own directory is made if missing. */
+	if ((slash = strrchr(path, '/')) != NULL && slash != path) {
+		dir = xstrndup(path, (size_t)(slash - path));
+		if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+			xasprintf(cause, "creating %s: %s", dir,
+			    strerror(errno));
+			free(dir);
+			return (-1);
+		}
+		free(dir);
+	}
 	st = xcalloc(1, sizeof *st);
 	st->path = xstrdup(path);
 	st->go_no_go_hours = 48;
