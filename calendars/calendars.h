@@ -75,4 +75,92 @@ int	 recur_weekly(const char *tzid, time_t start, size_t count,
 int	 recur_shift(const char *tzid, time_t t, time_t from, time_t to,
 	    time_t *out, char **cause);
 
+/* feed.c: iCalendar output (RFC 5545), built with libical */
+enum cal_status { CAL_CONFIRMED, CAL_TENTATIVE, CAL_CANCELLED };
+
+/* One session as a calendar event: plain values the caller owns. */
+struct cal_event {
+	const char	*uid;		/* stable across every change */
+	int		 sequence;	/* raised on every change people care about */
+	int		 status;	/* enum cal_status */
+	int		 waitlisted;	/* personal feed: TENTATIVE, "(venteliste)" */
+	time_t		 start, end;
+	const char	*tzid;		/* the venue's IANA zone */
+	const char	*title;		/* SUMMARY: the course title */
+	const char	*category;	/* CATEGORIES: the course type */
+	const char	*location;	/* venue name and full address */
+	int		 has_geo;
+	double		 lat, lon;
+	const char	*description;	/* course, what to bring, access, ... */
+	const char	*url;		/* or NULL */
+	time_t		 created;
+	time_t		 last_modified;	/* also DTSTAMP, so the text is stable */
+	int		 alarm_minutes;	/* VALARM this long before; 0 none */
+};
+
+struct cal_feed {
+	const char	*name;		/* NAME and X-WR-CALNAME */
+	const char	*tzid;		/* X-WR-TIMEZONE */
+	int		 refresh_minutes; /* REFRESH-INTERVAL, X-PUBLISHED-TTL */
+};
+
+/*
+ * One VEVENT as folded iCalendar text with CRLF line ends (caller frees),
+ * safe to call from several threads at once,
+ * in lang ("da" or "en": "AFLYST: " and "(venteliste)" or their English).
+ * The same event always gives the same bytes: the daemon caches them per
+ * session and assembles feeds from them.
+ */
+char	*feed_event(const struct cal_event *, const char *lang, size_t *len);
+/*
+ * A whole VCALENDAR (METHOD:PUBLISH): the header, one VTIMEZONE for each
+ * of the ntz zones in its compact RRULE form covering [from, until], the
+ * n pre-rendered events in order, and the footer. Caller frees.
+ */
+char	*feed_calendar(const struct cal_feed *, const char *const *tzids,
+	    size_t ntz, time_t from, time_t until, const char *const *events,
+	    const size_t *lens, size_t n, size_t *len);
+
+/* invite.c: a calendar for one session and one attendee, to mail */
+struct cal_invite {
+	const char	*method;	/* "REQUEST" or "CANCEL" */
+	const char	*organizer_name, *organizer_email;
+	const char	*attendee_name, *attendee_email;
+};
+/* METHOD:REQUEST or CANCEL with ORGANIZER and ATTENDEE; caller frees. */
+char	*invite_render(const struct cal_event *, const struct cal_invite *,
+	    const char *lang, size_t *len);
+
+/* import.c: sessions from a calendar file */
+struct cal_import_event {
+	char	*key;		/* UID, plus "/" RECURRENCE-ID of an occurrence */
+	char	*uid;
+	time_t	 start, end;
+	char	*summary, *description, *location;	/* may be NULL */
+	int	 cancelled;	/* STATUS:CANCELLED */
+};
+struct cal_import_skip {
+	char	*key;		/* what was skipped (UID or "line N") */
+	char	*reason;
+};
+struct cal_import {
+	struct cal_import_event	*events;
+	size_t			 nevents;
+	struct cal_import_skip	*skips;
+	size_t			 nskips;
+};
+/*
+ * Parses a calendar file and expands every VEVENT into occurrences in
+ * [from, until): RRULE, RDATE, EXDATE and overridden occurrences
+ * (RECURRENCE-ID). Times are taken from the file's VTIMEZONE, a known IANA
+ * TZID or a Windows zone name ("Romance Standard Time"), UTC, or floating
+ * (read in default_tzid). At most max occurrences. A file that does not
+ * parse is refused with the line that broke it; events that cannot be used
+ * are listed as skips with the reason.
+ */
+int	 import_parse(const char *text, size_t len, const char *default_tzid,
+	    time_t from, time_t until, size_t max, struct cal_import **,
+	    char **cause);
+void	 import_free(struct cal_import *);
+
 #endif

@@ -1,9 +1,13 @@
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -1369,4 +1373,567 @@ cmd_complete_slugs(struct client *c, int kind)
 		if (cmd_str(o, "slug") != NULL)
 			printf("%s\n", cmd_str(o, "slug"));
 	json_decref(answer);
+}
+
+/* --- calendars: feed links, token rotation, export and import */
+
+/* The feeds `kursusctl feeds` knows, named as in /v1/feeds/<kind>. */
+static const struct cmd_feed {
+	const char	*kind;
+	const char	*arg;		/* "SLUG", "ID", or NULL for none */
+	int		 complete;	/* what the argument completes with */
+	int		 personal;	/* a person's own link, not to share */
+} cmd_feeds_known[] = {
+	{ "all", NULL, CMPL_NONE, 0 },
+	{ "venue", "SLUG", CMPL_VENUE, 0 },
+	{ "course", "SLUG", CMPL_COURSE, 0 },
+	{ "instructor", "SLUG", CMPL_INSTRUCTOR, 1 },
+	{ "participant", "ID", CMPL_NONE, 1 },
+};
+#define CMD_NFEEDS	(sizeof cmd_feeds_known / sizeof cmd_feeds_known[0])
+
+static const struct cmd_feed *
+cmd_feed_find(const char *kind)
+{
+	size_t	i;
+
+	for (i = 0; kind != NULL && i < CMD_NFEEDS; i++)
+		if (strcmp(cmd_feeds_known[i].kind, kind) == 0)
+			return (&cmd_feeds_known[i]);
+	return (NULL);
+}
+
+int
+cmd_complete_feed(int npos, const char *kind)
+{
+	const struct cmd_feed	*f;
+	size_t			 i;
+
+	if (npos == 0) {
+		for (i = 0; i < CMD_NFEEDS; i++)
+			printf("%s\n", cmd_feeds_known[i].kind);
+		return (CMPL_NONE);
+	}
+	if (npos == 1 && (f = cmd_feed_find(kind)) != NULL)
+		return (f->complete);
+	return (CMPL_NONE);
+}
+
+/* "http" or "https": how the link starts, so the hints name it. */
+static char *
+cmd_scheme(const char *url)
+{
+	const char	*p;
+
+	if (url != NULL && (p = strstr(url, "://")) != NULL && p > url &&
+	    p - url < 16)
+		return (xstrndup(url, p - url));
+	return (xstrdup("link"));
+}
+
+/*
+ * A feed's links and, in Danish because staff read them out to the people
+ * who subscribe, one line for each calendar app on how to do it.
+ */
+static void
+cmd_print_feed(json_t *link, int personal)
+{
+	struct table	*t;
+	char		*scheme;
+
+	scheme = cmd_scheme(cmd_str(link, "url"));
+	t = table_kv_new();
+	cmd_kv(t, link, "name", "feed", V_TEXT);
+	cmd_kv(t, link, "url", scheme, V_TEXT);
+	cmd_kv(t, link, "webcal", "webcal", V_TEXT);
+	table_print(t, stdout);
+	table_free(t);
+
+	printf("\nSådan abonnerer man på kalenderen:\n");
+	printf("  Google Kalender (på computer): Andre kalendere → + → Fra "
+	    "webadresse, indsæt %s-linket.\n", scheme);
+	printf("  Outlook: Tilføj kalender → Abonner fra internettet, indsæt "
+	    "%s-linket.\n", scheme);
+	printf("  Apple Kalender: På Mac: Arkiv → Nyt kalenderabonnement, "
+	    "indsæt webcal-linket. På iPhone/iPad: åbn webcal-linket.\n");
+	if (personal)
+		printf("  Linket er personligt: giv det ikke til andre.\n");
+	free(scheme);
+}
+
+int
+cmd_feeds(struct cmd_ctx *ctx)
+{
+	const struct cmd_feed	*f;
+	const char		*kind = ctx->argc > 0 ? ctx->argv[0] : "all";
+	json_t			*answer;
+	long long		 id;
+	char			*collection, *kinds = NULL, *one;
+	size_t			 i;
+	int			 ret;
+
+	if ((f = cmd_feed_find(kind)) == NULL) {
+		for (i = 0; i < CMD_NFEEDS; i++) {
+			f = &cmd_feeds_known[i];
+			xasprintf(&one, "%s%s%s", f->kind, f->arg != NULL ?
+			    " " : "", f->arg != NULL ? f->arg : "");
+			cmd_join(&kinds, ", ", one);
+			free(one);
+		}
+		ret = kursusctl_usage_error(ctx->entry, "unknown feed \"%s\"; "
+		    "one of: %s", kind, kinds);
+		free(kinds);
+		return (ret);
+	}
+	if (f->arg == NULL && ctx->argc > 1)
+		return (kursusctl_usage_error(ctx->entry, "unexpected argument "
+		    "\"%s\"", ctx->argv[1]));
+	if (f->arg != NULL && ctx->argc < 2)
+		return (kursusctl_usage_error(ctx->entry, "missing %s after "
+		    "\"%s\"", f->arg, f->kind));
+	if (f->arg != NULL && strcmp(f->arg, "ID") == 0 &&
+	    (ret = cmd_arg_id(ctx, 1, f->kind, &id)) != 0)
+		return (ret);
+
+	xasprintf(&collection, "feeds/%s", f->kind);
+	ret = cmd_request(ctx, "GET", collection, f->arg != NULL ?
+	    ctx->argv[1] : NULL, NULL, NULL, &answer);
+	free(collection);
+	if (ret != 0 || answer == NULL)
+		return (ret);
+	cmd_print_feed(answer, f->personal);
+	json_decref(answer);
+	return (0);
+}
+
+int
+cmd_rotate_token(struct cmd_ctx *ctx)
+{
+	const struct cmd_resource	*res = cmd_resource(ctx);
+	json_t				*answer;
+	int				 ret;
+
+	if ((ret = cmd_resource_arg(ctx, res)) != 0)
+		return (ret);
+	if ((ret = cmd_request(ctx, "POST", res->path, ctx->argv[0],
+	    "/rotate-token", ctx->opts, &answer)) != 0 || answer == NULL)
+		return (ret);
+	printf("New personal calendar link for %s %s.\n", res->what,
+	    ctx->argv[0]);
+	printf("The old link no longer works: calendars subscribed to it stop "
+	    "updating until they subscribe to this one.\n\n");
+	cmd_print_feed(answer, 1);
+	json_decref(answer);
+	return (0);
+}
+
+/* Whether path names standard input or output. */
+static int
+cmd_is_stdio(const char *path)
+{
+	return (strcmp(path, "-") == 0);
+}
+
+/*
+ * Writes len bytes to path through a temporary file beside it, renamed
+ * over path once complete, so a reader never sees half a calendar and a
+ * failure leaves the old file as it was. Returns 0, or -1 with *cause.
+ */
+static int
+cmd_write_file(const char *path, const char *data, size_t len, char **cause)
+{
+	struct stat	 sb;
+	char		*tmp;
+	const char	*what = "write";
+	size_t		 done = 0;
+	ssize_t		 n;
+	mode_t		 mode;
+	int		 fd, saved;
+
+	xasprintf(&tmp, "%s.XXXXXX", path);
+	if ((fd = mkstemp(tmp)) == -1) {
+		xasprintf(cause, "cannot write %s: %s", path, strerror(errno));
+		free(tmp);
+		return (-1);
+	}
+	/*
+	 * The permissions a shell's "> FILE" would leave, not mkstemp's 0600:
+	 * those of the file replaced, else 0666 less the umask.
+	 */
+	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+		mode = sb.st_mode & 07777;
+	else {
+		mode = umask(0);
+		umask(mode);
+		mode = 0666 & ~mode;
+	}
+	if (fchmod(fd, mode) != 0)
+		goto fail;
+	while (done < len) {
+		n = write(fd, data + done, len - done);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			goto fail;
+		done += n;
+	}
+	what = "sync";
+	if (fsync(fd) != 0)
+		goto fail;
+	what = "close";
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	what = "rename the new file to";
+	if (rename(tmp, path) != 0)
+		goto fail;
+	free(tmp);
+	return (0);
+
+fail:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	xasprintf(cause, "cannot %s %s: %s", what, path, strerror(saved));
+	free(tmp);
+	return (-1);
+}
+
+int
+cmd_export(struct cmd_ctx *ctx)
+{
+	json_t		*query, *answer, *calendar;
+	const char	*output;
+	char		*cause;
+	long long	 events;
+	int		 ret;
+
+	output = cmd_str(ctx->opts, "output");
+	if (output != NULL && *output == '\0')
+		return (kursusctl_usage_error(ctx->entry, "--output needs a "
+		    "file name (or - for standard output)"));
+	if (output != NULL && ctx->json && !cmd_is_stdio(output))
+		return (kursusctl_usage_error(ctx->entry, "--json and --output "
+		    "cannot be used together"));
+	/* --output is ours; the rest are the daemon's filters. */
+	query = json_copy(ctx->opts);
+	json_object_del(query, "output");
+	ret = cmd_request(ctx, "GET", "export", NULL, NULL, query, &answer);
+	json_decref(query);
+	if (ret != 0 || answer == NULL)
+		return (ret);
+
+	calendar = json_object_get(answer, "calendar");
+	if (!json_is_string(calendar)) {
+		json_decref(answer);
+		kursusctl_error("kursusd at %s sent no calendar text",
+		    client_where(ctx->client));
+		return (KCTL_EXIT_PROTOCOL);
+	}
+	/* The calendar byte for byte: nothing added, nothing taken away. */
+	if (output == NULL || cmd_is_stdio(output)) {
+		fwrite(json_string_value(calendar), 1,
+		    json_string_length(calendar), stdout);
+		json_decref(answer);
+		return (0);
+	}
+	if (cmd_write_file(output, json_string_value(calendar),
+	    json_string_length(calendar), &cause) != 0) {
+		json_decref(answer);
+		kursusctl_error("%s", cause);
+		free(cause);
+		return (KCTL_EXIT_CANTCREAT);
+	}
+	events = cmd_int(answer, "events");
+	fprintf(stderr, "Wrote %lld session%s to %s\n", events,
+	    events == 1 ? "" : "s", output);
+	json_decref(answer);
+	return (0);
+}
+
+/*
+ * The first byte of s that is not part of well-formed UTF-8 (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF), or len.
+ */
+static size_t
+cmd_utf8_bad(const unsigned char *s, size_t len)
+{
+	size_t		i = 0, n, k;
+	unsigned char	c, lo, hi;
+
+	while (i < len) {
+		c = s[i];
+		lo = 0x80;
+		hi = 0xbf;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf)
+			n = 1;
+		else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			if (c == 0xe0)
+				lo = 0xa0;	/* overlong */
+			else if (c == 0xed)
+				hi = 0x9f;	/* surrogates */
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			if (c == 0xf0)
+				lo = 0x90;	/* overlong */
+			else if (c == 0xf4)
+				hi = 0x8f;	/* above U+10FFFF */
+		} else
+			return (i);
+		if (len - i <= n)
+			return (i);
+		/* Only the byte after the lead has the narrower range. */
+		if (s[i + 1] < lo || s[i + 1] > hi)
+			return (i);
+		for (k = 2; k <= n; k++)
+			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+				return (i);
+		i += n + 1;
+	}
+	return (len);
+}
+
+/* The 1-based line of byte offset off. */
+static size_t
+cmd_line_of(const char *s, size_t off)
+{
+	size_t	i, line = 1;
+
+	for (i = 0; i < off; i++)
+		if (s[i] == '\n')
+			line++;
+	return (line);
+}
+
+/*
+ * "FILE is N bytes, more than ..." in one line; size NULL: not known, only
+ * that it is too large. how says what the size is of.
+ */
+static void
+cmd_too_large(const char *name, const char *size, const char *how)
+{
+	char	*limit;
+
+	limit = cmd_size(KURSUS_API_MAX_CALENDAR);
+	if (size != NULL)
+		kursusctl_error("%s is %s%s, more than the %d bytes (%s) "
+		    "kursusd imports at a time: split the calendar into "
+		    "shorter periods", name, size, how, KURSUS_API_MAX_CALENDAR,
+		    limit);
+	else
+		kursusctl_error("%s holds more than the %d bytes (%s) kursusd "
+		    "imports at a time: split the calendar into shorter "
+		    "periods", name, KURSUS_API_MAX_CALENDAR, limit);
+	free(limit);
+}
+
+/*
+ * Reads the calendar file to import: whole, at most KURSUS_API_MAX_CALENDAR
+ * bytes, and UTF-8 text. Returns 0, or an exit code after saying why not.
+ */
+static int
+cmd_read_calendar(const char *path, char **data, size_t *len)
+{
+	const char	*name = cmd_is_stdio(path) ? "standard input" : path;
+	struct stat	 sb;
+	char		*buf, *size;
+	size_t		 have = 0, bad;
+	ssize_t		 n = 0;
+	int		 fd, saved;
+
+	*data = NULL;
+	*len = 0;
+	if (cmd_is_stdio(path))
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY)) == -1) {
+		kursusctl_error("cannot read %s: %s", path, strerror(errno));
+		return (KCTL_EXIT_NOINPUT);
+	}
+	if (fstat(fd, &sb) != 0)
+		saved = errno;
+	else
+		saved = S_ISDIR(sb.st_mode) ? EISDIR : 0;
+	if (saved != 0) {
+		kursusctl_error("cannot read %s: %s", name, strerror(saved));
+		if (fd != STDIN_FILENO)
+			close(fd);
+		return (KCTL_EXIT_NOINPUT);
+	}
+	/* A regular file's size tells before reading; a pipe's does not. */
+	if (S_ISREG(sb.st_mode) && sb.st_size > KURSUS_API_MAX_CALENDAR) {
+		xasprintf(&size, "%lld bytes", (long long)sb.st_size);
+		cmd_too_large(name, size, "");
+		free(size);
+		if (fd != STDIN_FILENO)
+			close(fd);
+		return (KCTL_EXIT_DATAERR);
+	}
+
+	/* One byte more than allowed tells a file that is too large. */
+	buf = xmalloc(KURSUS_API_MAX_CALENDAR + 2);
+	while (have <= KURSUS_API_MAX_CALENDAR) {
+		n = read(fd, buf + have, KURSUS_API_MAX_CALENDAR + 1 - have);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += n;
+	}
+	saved = errno;
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (n == -1) {
+		kursusctl_error("cannot read %s: %s", name, strerror(saved));
+		free(buf);
+		return (KCTL_EXIT_NOINPUT);
+	}
+	buf[have] = '\0';
+	if (have > KURSUS_API_MAX_CALENDAR) {
+		cmd_too_large(name, NULL, "");
+		free(buf);
+		return (KCTL_EXIT_DATAERR);
+	}
+	if (have == 0) {
+		kursusctl_error("%s is empty, not a calendar", name);
+		free(buf);
+		return (KCTL_EXIT_DATAERR);
+	}
+
+	if (have >= 2 && ((buf[0] == '\xff' && buf[1] == '\xfe') ||
+	    (buf[0] == '\xfe' && buf[1] == '\xff'))) {
+		kursusctl_error("%s is UTF-16 text; save or convert it as "
+		    "UTF-8 (e.g. iconv -f UTF-16 -t UTF-8) and try again", name);
+		free(buf);
+		return (KCTL_EXIT_DATAERR);
+	}
+	if ((bad = strlen(buf)) < have) {
+		kursusctl_error("%s is not a text file: a NUL byte at byte "
+		    "offset %zu (line %zu)", name, bad, cmd_line_of(buf, bad));
+		free(buf);
+		return (KCTL_EXIT_DATAERR);
+	}
+	if ((bad = cmd_utf8_bad((unsigned char *)buf, have)) < have) {
+		kursusctl_error("%s is not valid UTF-8: byte 0x%02X at byte "
+		    "offset %zu (line %zu); save it as UTF-8 and try again",
+		    name, (unsigned char)buf[bad], bad, cmd_line_of(buf, bad));
+		free(buf);
+		return (KCTL_EXIT_DATAERR);
+	}
+	*data = buf;
+	*len = have;
+	return (0);
+}
+
+static void
+cmd_print_import(json_t *answer, const char *path)
+{
+	struct table	*t;
+	json_t		*created, *updated, *skipped, *s;
+	size_t		 i, k;
+	int		 dry;
+	char		*v;
+	const char	*name = cmd_is_stdio(path) ? "standard input" : path;
+
+	dry = json_is_true(json_object_get(answer, "dry_run"));
+	created = json_object_get(answer, "created");
+	updated = json_object_get(answer, "updated");
+	skipped = json_object_get(answer, "skipped");
+
+	if (dry)
+		printf("Dry run of %s: nothing was written. The import would "
+		    "give:\n\n", name);
+	else
+		printf("Imported %s:\n\n", name);
+	t = table_kv_new();
+	table_kv(t, "created", "%zu", json_array_size(created));
+	table_kv(t, "updated", "%zu", json_array_size(updated));
+	table_kv(t, "unchanged", "%lld", cmd_int(answer, "unchanged"));
+	table_kv(t, "skipped", "%zu", json_array_size(skipped));
+	table_print(t, stdout);
+	table_free(t);
+
+	if (json_array_size(created) + json_array_size(updated) > 0) {
+		printf("\n");
+		t = table_new(">ID|START|COURSE|VENUE|STATUS|CHANGE");
+		for (k = 0; k < 2; k++) {
+			json_array_foreach(k == 0 ? created : updated, i, s) {
+				table_row(t);
+				/* A dry run's new sessions get no id. */
+				if (k == 0 && dry)
+					table_cell(t, "-");
+				else
+					cmd_cell(t, s, "id", V_INT);
+				cmd_cell(t, s, "start", V_LOCAL);
+				cmd_cell(t, s, "course_title", V_TEXT);
+				cmd_cell(t, s, "venue_name", V_TEXT);
+				v = cmd_session_status(s);
+				table_cell(t, "%s", v);
+				free(v);
+				table_cell(t, "%s", k == 0 ? "created" :
+				    "updated");
+			}
+		}
+		table_print(t, stdout);
+		table_free(t);
+	}
+	if (json_array_size(skipped) > 0) {
+		printf("\nSkipped:\n");
+		t = table_new("KEY|REASON");
+		json_array_foreach(skipped, i, s) {
+			table_row(t);
+			cmd_cell(t, s, "key", V_TEXT);
+			cmd_cell(t, s, "reason", V_TEXT);
+		}
+		table_print(t, stdout);
+		table_free(t);
+	}
+	if (json_array_size(updated) > 0)
+		printf("\nEveryone registered for an updated session %s told.\n",
+		    dry ? "would be" : "will be");
+	if (dry)
+		printf("\nDry run: nothing was written. Run the same command "
+		    "without --dry-run to import.\n");
+}
+
+int
+cmd_import(struct cmd_ctx *ctx)
+{
+	json_t		*body, *answer;
+	char		*data, *size;
+	size_t		 len, encoded;
+	int		 ret;
+
+	if ((ret = cmd_read_calendar(ctx->argv[0], &data, &len)) != 0)
+		return (ret);
+	body = json_copy(ctx->opts);
+	json_object_set_new(body, "calendar", json_stringn(data, len));
+	free(data);
+	/*
+	 * The request may be twice the file, for quoting (every CRLF becomes
+	 * \r\n); a file full of control characters could still pass that.
+	 */
+	encoded = json_dumpb(body, NULL, 0, JSON_COMPACT);
+	if (encoded > KURSUS_API_MAX_IMPORT) {
+		xasprintf(&size, "%zu bytes", encoded);
+		cmd_too_large(cmd_is_stdio(ctx->argv[0]) ? "standard input" :
+		    ctx->argv[0], size, " once quoted for the request (where "
+		    "line ends and backslashes take two bytes)");
+		free(size);
+		json_decref(body);
+		return (KCTL_EXIT_DATAERR);
+	}
+	ret = cmd_request(ctx, "POST", "import", NULL, NULL, body, &answer);
+	json_decref(body);
+	if (ret != 0 || answer == NULL)
+		return (ret);
+	cmd_print_import(answer, ctx->argv[0]);
+	json_decref(answer);
+	return (0);
 }

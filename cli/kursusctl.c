@@ -277,6 +277,35 @@ static const struct cmd_option opt_outbox[] = {
 	END
 };
 
+static const struct cmd_option opt_export[] = {
+	{ "venue", OPT_TEXT, "venue", "SLUG", "only sessions at this venue",
+	  0, 0, NULL, CMPL_VENUE },
+	{ "course", OPT_TEXT, "course", "SLUG", "only sessions of this course "
+	  "type", 0, 0, NULL, CMPL_COURSE },
+	{ "from", OPT_TEXT, "from", "TIME", "only sessions that start at or "
+	  "after this time", 0, 0, NULL, 0 },
+	{ "to", OPT_TEXT, "to", "TIME", "only sessions that start before this "
+	  "time (a date alone: by the end of that day)", 0, 0, NULL, 0 },
+	{ "output", OPT_TEXT, "output", "FILE", "write the calendar to FILE "
+	  "instead of standard output; FILE is replaced whole, never left "
+	  "half-written", 0, 0, NULL, CMPL_FILE },
+	END
+};
+
+static const struct cmd_option opt_import[] = {
+	{ "venue", OPT_TEXT, "venue", "SLUG", "venue of the sessions; floating "
+	  "times in the file are read in its time zone", OPT_REQUIRED, 0,
+	  NULL, CMPL_VENUE },
+	{ "course", OPT_TEXT, "course", "SLUG", "course type of the sessions",
+	  OPT_REQUIRED, 0, NULL, CMPL_COURSE },
+	{ "capacity", OPT_INT, "capacity", "N", "seats of each new session "
+	  "(default the smaller of the course's and the venue's)", 0, 0, NULL,
+	  0 },
+	{ "dry-run", OPT_TRUE, "dry_run", NULL, "report what the import would "
+	  "do and write nothing", 0, 0, NULL, 0 },
+	END
+};
+
 #define NOOPT	{ NULL }
 #define RESOURCE(name, a, what, addusage, cmpl, fields, editfields)	\
 	{ name, "add", addusage, 0, 1, 0,				\
@@ -300,6 +329,10 @@ const struct cmd_entry kursusctl_commands[] = {
 	    "--duration DURATION [options]", CMPL_COURSE, opt_course, NULL),
 	RESOURCE("instructor", "an", "instructor", "SLUG --name NAME "
 	    "[--volunteer] [options]", CMPL_INSTRUCTOR, opt_instructor, NULL),
+	{ "instructor", "rotate-token", "SLUG", 1, 1, CMPL_INSTRUCTOR, NOOPT,
+	  cmd_rotate_token, "Give an instructor a new personal calendar "
+	  "link.\nThe old link stops working at once: calendars subscribed to "
+	  "it stop updating until they subscribe to the new one.", 0 },
 
 	{ "participant", "add", "--name NAME [--phone PHONE] [--email "
 	  "ADDRESS | --no-contact] [options]", 0, 0, 0,
@@ -320,6 +353,10 @@ const struct cmd_entry kursusctl_commands[] = {
 	  "Remove a participant.\nCancels their future registrations "
 	  "(promoting people from the waitlist) and anonymises them, keeping "
 	  "the statistics.", 0 },
+	{ "participant", "rotate-token", "ID", 1, 1, 0, NOOPT,
+	  cmd_rotate_token, "Give a participant a new personal calendar "
+	  "link.\nThe old link stops working at once: calendars subscribed to "
+	  "it stop updating until they subscribe to the new one.", 0 },
 
 	{ "session", "add", "--course SLUG --venue SLUG --start TIME "
 	  "[--duration DURATION | --end TIME] [--weekly N | --repeat RRULE] "
@@ -377,6 +414,28 @@ const struct cmd_entry kursusctl_commands[] = {
 	{ "outbox", NULL, "[--state STATE] [--session ID]", 0, 0, 0,
 	  { opt_outbox, NULL }, cmd_outbox,
 	  "List notices waiting to be sent or sent.", 0 },
+	{ "feeds", NULL, "[all | venue SLUG | course SLUG | instructor SLUG "
+	  "| participant ID]", 0, 2, CMPL_FEED, NOOPT, cmd_feeds,
+	  "Show the links to subscribe to a calendar feed.\nWithout an "
+	  "argument, the feed of all sessions. Prints the link in https:// "
+	  "(or http://) and webcal:// form, and how to subscribe in Google "
+	  "Calendar, Outlook and Apple Calendar, in Danish to read out to "
+	  "people. An instructor's or participant's personal link is made the "
+	  "first time it is asked for.", 0 },
+	{ "export", NULL, "[--venue SLUG] [--course SLUG] [--from TIME] "
+	  "[--to TIME] [--output FILE]", 0, 0, 0, { opt_export, NULL },
+	  cmd_export, "Write sessions as an iCalendar (.ics) file.\nThe "
+	  "calendar goes to standard output, or to FILE with --output. "
+	  "Without options it holds every session.", 0 },
+	{ "import", NULL, "FILE --venue SLUG --course SLUG [--capacity N] "
+	  "[--dry-run]", 1, 1, CMPL_FILE, { opt_import, NULL }, cmd_import,
+	  "Create sessions from an iCalendar (.ics) file.\nEvery event from "
+	  "now to two years ahead becomes a session of the course at the "
+	  "venue, repeating events once per occurrence. Importing a changed "
+	  "file again moves or cancels the sessions made from it (everyone "
+	  "registered is told) instead of adding them twice. FILE may be - "
+	  "for standard input; it must be UTF-8 text of at most 4 MiB. A file "
+	  "that does not parse is refused whole, naming the line.", 0 },
 	{ "help", NULL, "[COMMAND [SUBCOMMAND]]", 0, 2, 0, NOOPT,
 	  kursusctl_help_cmd, "Show help for a command.", CMD_LOCAL },
 	{ "__complete", NULL, "WORDS...", 0, INT_MAX, 0, NOOPT,
@@ -1314,6 +1373,7 @@ kursusctl_complete(struct cmd_ctx *ctx)
 	struct cmd_ctx		 tmp;
 	struct cmd_option	 slug;
 	json_t			*seen;
+	const char		*first = NULL;
 	char			**w = ctx->argv;
 	int			 n = ctx->argc, i = 0, npos = 0, k;
 
@@ -1367,10 +1427,14 @@ kursusctl_complete(struct cmd_ctx *ctx)
 
 	while (i < n) {
 		if (strcmp(w[i], "--") == 0) {
+			if (first == NULL && i + 1 < n)
+				first = w[i + 1];
 			npos += n - i - 1;
 			break;
 		}
 		if (!kursusctl_is_option(w[i])) {
+			if (first == NULL)
+				first = w[i];
 			npos++;
 			i++;
 			continue;
@@ -1384,6 +1448,9 @@ kursusctl_complete(struct cmd_ctx *ctx)
 	if (npos < ce->maxargs && ce->complete != CMPL_NONE) {
 		memset(&slug, 0, sizeof slug);
 		slug.complete = ce->complete;
+		/* A feed's kind first, then what that kind takes. */
+		if (ce->complete == CMPL_FEED)
+			slug.complete = cmd_complete_feed(npos, first);
 		kursusctl_complete_value(&slug);
 	}
 out:

@@ -24,9 +24,13 @@
 #define KCTL_EXIT_OK		0
 #define KCTL_EXIT_REFUSED	1
 #define KCTL_EXIT_USAGE		64	/* EX_USAGE */
-#define KCTL_EXIT_NOINPUT	66	/* EX_NOINPUT: token file unreadable */
+#define KCTL_EXIT_DATAERR	65	/* EX_DATAERR: an input file kursusd
+					   cannot take (too large, not UTF-8) */
+#define KCTL_EXIT_NOINPUT	66	/* EX_NOINPUT: token or input file
+					   unreadable */
 #define KCTL_EXIT_UNAVAILABLE	69	/* EX_UNAVAILABLE */
 #define KCTL_EXIT_SOFTWARE	70	/* EX_SOFTWARE */
+#define KCTL_EXIT_CANTCREAT	73	/* EX_CANTCREAT: --output not written */
 #define KCTL_EXIT_PROTOCOL	76	/* EX_PROTOCOL: not our API version */
 #define KCTL_EXIT_CONFIG	78	/* EX_CONFIG */
 
@@ -50,7 +54,9 @@ enum opt_complete {
 	CMPL_VALUES,		/* the words in the option's values */
 	CMPL_VENUE,		/* slugs fetched from the daemon */
 	CMPL_COURSE,
-	CMPL_INSTRUCTOR
+	CMPL_INSTRUCTOR,
+	/* A feed: its kind ("venue"), then a slug of that kind. */
+	CMPL_FEED
 };
 
 #define OPT_REQUIRED	0x1	/* the command refuses to run without it */
@@ -184,6 +190,16 @@ int	 cmd_stats(struct cmd_ctx *);
 int	 cmd_status(struct cmd_ctx *);
 int	 cmd_settings(struct cmd_ctx *);
 int	 cmd_outbox(struct cmd_ctx *);
+int	 cmd_feeds(struct cmd_ctx *);
+int	 cmd_rotate_token(struct cmd_ctx *);
+int	 cmd_export(struct cmd_ctx *);
+int	 cmd_import(struct cmd_ctx *);
+/*
+ * Completes `feeds`' positional argument number npos: prints the feed kinds
+ * for the first and returns CMPL_NONE; for the second returns what the
+ * kind given first (NULL: none) takes, e.g. CMPL_VENUE.
+ */
+int	 cmd_complete_feed(int npos, const char *kind);
 /* Prints the slugs of one kind (enum opt_complete), one a line. */
 void	 cmd_complete_slugs(struct client *, int);
 

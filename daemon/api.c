@@ -19,50 +19,61 @@
 
 struct route {
 	int		  methods;
+	size_t		  max_body;	/* 0: KURSUS_API_MAX_BODY */
 	const char	 *pattern;	/* segments after /v1, '*' matches one */
 	int		(*fn)(struct api_req *);
 	const char	 *arg;		/* resource name for shared handlers */
 };
 
 static const struct route routes[] = {
-	{ API_GET, "status", stats_status, NULL },
-	{ API_GET, "stats", stats_show, NULL },
-	{ API_GET, "settings", registration_settings_show, NULL },
-	{ API_PATCH, "settings", registration_settings_edit, NULL },
-	{ API_GET, "outbox", outbox_list, NULL },
+	{ API_GET, 0, "status", stats_status, NULL },
+	{ API_GET, 0, "stats", stats_show, NULL },
+	{ API_GET, 0, "settings", registration_settings_show, NULL },
+	{ API_PATCH, 0, "settings", registration_settings_edit, NULL },
+	{ API_GET, 0, "outbox", outbox_list, NULL },
 
-	{ API_GET, "venues", resource_list, "venues" },
-	{ API_POST, "venues", resource_create, "venues" },
-	{ API_GET, "venues/*", resource_show, "venues" },
-	{ API_PATCH, "venues/*", resource_edit, "venues" },
-	{ API_DELETE, "venues/*", resource_remove, "venues" },
-	{ API_GET, "courses", resource_list, "courses" },
-	{ API_POST, "courses", resource_create, "courses" },
-	{ API_GET, "courses/*", resource_show, "courses" },
-	{ API_PATCH, "courses/*", resource_edit, "courses" },
-	{ API_DELETE, "courses/*", resource_remove, "courses" },
-	{ API_GET, "instructors", resource_list, "instructors" },
-	{ API_POST, "instructors", resource_create, "instructors" },
-	{ API_GET, "instructors/*", resource_show, "instructors" },
-	{ API_PATCH, "instructors/*", resource_edit, "instructors" },
-	{ API_DELETE, "instructors/*", resource_remove, "instructors" },
-	{ API_GET, "participants", resource_list, "participants" },
-	{ API_POST, "participants", resource_create, "participants" },
-	{ API_GET, "participants/*", resource_show, "participants" },
-	{ API_PATCH, "participants/*", resource_edit, "participants" },
-	{ API_DELETE, "participants/*", resource_remove, "participants" },
+	{ API_GET, 0, "venues", resource_list, "venues" },
+	{ API_POST, 0, "venues", resource_create, "venues" },
+	{ API_GET, 0, "venues/*", resource_show, "venues" },
+	{ API_PATCH, 0, "venues/*", resource_edit, "venues" },
+	{ API_DELETE, 0, "venues/*", resource_remove, "venues" },
+	{ API_GET, 0, "courses", resource_list, "courses" },
+	{ API_POST, 0, "courses", resource_create, "courses" },
+	{ API_GET, 0, "courses/*", resource_show, "courses" },
+	{ API_PATCH, 0, "courses/*", resource_edit, "courses" },
+	{ API_DELETE, 0, "courses/*", resource_remove, "courses" },
+	{ API_GET, 0, "instructors", resource_list, "instructors" },
+	{ API_POST, 0, "instructors", resource_create, "instructors" },
+	{ API_GET, 0, "instructors/*", resource_show, "instructors" },
+	{ API_PATCH, 0, "instructors/*", resource_edit, "instructors" },
+	{ API_DELETE, 0, "instructors/*", resource_remove, "instructors" },
+	{ API_GET, 0, "participants", resource_list, "participants" },
+	{ API_POST, 0, "participants", resource_create, "participants" },
+	{ API_GET, 0, "participants/*", resource_show, "participants" },
+	{ API_PATCH, 0, "participants/*", resource_edit, "participants" },
+	{ API_DELETE, 0, "participants/*", resource_remove, "participants" },
 
-	{ API_GET, "sessions", session_list, NULL },
-	{ API_POST, "sessions", session_create, NULL },
-	{ API_GET, "sessions/*", session_show, NULL },
-	{ API_PATCH, "sessions/*", session_edit, NULL },
-	{ API_POST, "sessions/*/move", session_move, NULL },
-	{ API_POST, "sessions/*/cancel", session_cancel, NULL },
-	{ API_GET, "sessions/*/registrations", registration_list, NULL },
-	{ API_POST, "sessions/*/registrations", registration_create, NULL },
-	{ API_DELETE, "sessions/*/registrations/*", registration_cancel, NULL },
-	{ API_GET, "sessions/*/waitlist", registration_waitlist, NULL },
-	{ API_POST, "sessions/*/attendance", registration_attendance, NULL },
+	{ API_GET, 0, "feeds/all", feeds_link, "all" },
+	{ API_GET, 0, "feeds/venue/*", feeds_link, "venue" },
+	{ API_GET, 0, "feeds/course/*", feeds_link, "course" },
+	{ API_GET, 0, "feeds/instructor/*", feeds_link, "instructor" },
+	{ API_GET, 0, "feeds/participant/*", feeds_link, "participant" },
+	{ API_POST, 0, "participants/*/rotate-token", feeds_link, "participant" },
+	{ API_POST, 0, "instructors/*/rotate-token", feeds_link, "instructor" },
+	{ API_GET, 0, "export", feeds_export, NULL },
+	{ API_POST, KURSUS_API_MAX_IMPORT, "import", session_import, NULL },
+
+	{ API_GET, 0, "sessions", session_list, NULL },
+	{ API_POST, 0, "sessions", session_create, NULL },
+	{ API_GET, 0, "sessions/*", session_show, NULL },
+	{ API_PATCH, 0, "sessions/*", session_edit, NULL },
+	{ API_POST, 0, "sessions/*/move", session_move, NULL },
+	{ API_POST, 0, "sessions/*/cancel", session_cancel, NULL },
+	{ API_GET, 0, "sessions/*/registrations", registration_list, NULL },
+	{ API_POST, 0, "sessions/*/registrations", registration_create, NULL },
+	{ API_DELETE, 0, "sessions/*/registrations/*", registration_cancel, NULL },
+	{ API_GET, 0, "sessions/*/waitlist", registration_waitlist, NULL },
+	{ API_POST, 0, "sessions/*/attendance", registration_attendance, NULL },
 };
 #define NROUTES	(sizeof routes / sizeof routes[0])
 #define MAXSEG	8
@@ -130,16 +141,16 @@ api_query(const char *query)
 }
 
 static int
-api_parse_body(struct api_req *req, const char *body, size_t len)
+api_parse_body(struct api_req *req, const char *body, size_t len,
+    size_t max)
 {
 	json_error_t	 err;
 
 	if (body == NULL || len == 0)
 		return (0);
-	if (len > KURSUS_API_MAX_BODY)
+	if (len > max)
 		return (fail_set(&req->fail, 413, NULL, "request body of %zu "
-		    "bytes is larger than the limit of %d bytes", len,
-		    KURSUS_API_MAX_BODY));
+		    "bytes is larger than the limit of %zu bytes", len, max));
 	req->body = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
 	if (req->body == NULL)
 		return (fail_set(&req->fail, 400, NULL, "malformed JSON at "
@@ -148,6 +159,14 @@ api_parse_body(struct api_req *req, const char *body, size_t len)
 		return (fail_set(&req->fail, 400, NULL, "the request body must "
 		    "be a JSON object"));
 	return (0);
+}
+
+static struct feeds	*api_feeds;
+
+void
+api_set_feeds(struct feeds *fs)
+{
+	api_feeds = fs;
 }
 
 int
@@ -180,6 +199,7 @@ api_run(struct store *st, int method, const char *uri, const char *body,
 
 	memset(&req, 0, sizeof req);
 	req.store = st;
+	req.feeds = api_feeds;
 	req.method = method;
 	req.status = 200;
 	req.peer_uid = peer_uid;
@@ -234,7 +254,8 @@ api_run(struct store *st, int method, const char *uri, const char *body,
 			    api_method_name(method), evhttp_uri_get_path(u));
 		goto done;
 	}
-	if (api_parse_body(&req, body, bodylen) != 0)
+	if (api_parse_body(&req, body, bodylen, hit->max_body != 0 ?
+	    hit->max_body : KURSUS_API_MAX_BODY) != 0)
 		goto done;
 	req.arg = hit->arg;
 

@@ -67,6 +67,22 @@ static const struct config_key config_keys[] = {
 	  0, 0, "host:port of the public listener (feeds only)" },
 	{ "public", "url", CT_STRING, OFF(public_url), "http://localhost:8080",
 	  0, 0, "public base URL used in links" },
+	{ "feeds", "refresh_minutes", CT_INT, OFF(feeds_refresh_minutes), "60",
+	  5, 7 * 24 * 60, "how often calendars should fetch a feed "
+	  "(REFRESH-INTERVAL, X-PUBLISHED-TTL)" },
+	{ "feeds", "cache_seconds", CT_INT, OFF(feeds_cache_seconds), "300", 0,
+	  86400, "how long an HTTP cache in front may keep a feed" },
+	{ "feeds", "past_days", CT_INT, OFF(feeds_past_days), "30", 0, 3650,
+	  "feeds show sessions that started up to this many days ago" },
+	{ "feeds", "cancelled_days", CT_INT, OFF(feeds_cancelled_days), "30", 0,
+	  3650, "a cancelled session stays in feeds this many days, so "
+	  "calendars remove it" },
+	{ "feeds", "alarm_minutes", CT_INT, OFF(feeds_alarm_minutes), "0", 0,
+	  7 * 24 * 60, "reminder alarm in personal feeds this long before; "
+	  "0 none" },
+	{ "feeds", "key_file", CT_PATH, OFF(feeds_key_file),
+	  SYSCONFDIR "/kursusd/feeds.key", 0, 0, "key that seals personal "
+	  "feed tokens in the database; created 0600 if missing" },
 };
 #define NKEYS	(sizeof config_keys / sizeof config_keys[0])
 

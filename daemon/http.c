@@ -20,6 +20,8 @@
 #include <grp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -70,6 +72,8 @@ struct failure {
 struct http {
 	struct event_base	*base;
 	struct store		*store;
+	struct feeds		*feeds;
+	int			 cache_seconds;
 	struct door		 doors[3];
 	char			*socket_path;
 	char			*token;
@@ -105,6 +109,18 @@ http_reply(struct evhttp_request *r, int status, const char *ctype,
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evbuffer_add(buf, body, strlen(body));
 	evbuffer_add(buf, "\n", 1);
+	evhttp_send_reply(r, status, NULL, buf);
+	evbuffer_free(buf);
+}
+
+static void
+http_reply_text(struct evhttp_request *r, int status, const char *msg)
+{
+	struct evbuffer		*buf = evbuffer_new();
+
+	evhttp_add_header(evhttp_request_get_output_headers(r),
+	    "Content-Type", "text/plain; charset=utf-8");
+	evbuffer_add_printf(buf, "%s\n", msg);
 	evhttp_send_reply(r, status, NULL, buf);
 	evbuffer_free(buf);
 }
@@ -379,9 +395,9 @@ http_admin_cb(struct evhttp_request *r, void *arg)
 	}
 	in = evhttp_request_get_input_buffer(r);
 	len = evbuffer_get_length(in);
-	if (len > KURSUS_API_MAX_BODY) {
+	if (len > KURSUS_API_MAX_IMPORT) {
 		out = xprintf("request body of %zu bytes is larger than the "
-		    "limit of %d bytes", len, KURSUS_API_MAX_BODY);
+		    "limit of %d bytes", len, KURSUS_API_MAX_IMPORT);
 		http_reply_error(r, 413, out);
 		free(out);
 		return;
@@ -455,15 +471,147 @@ http_commit_cb(evutil_socket_t fd, short ev, void *arg)
 	http_flush(arg);
 }
 
+/* True when Accept-Encoding admits gzip (a q=0 refuses it). */
+static int
+http_accepts_gzip(const char *ae)
+{
+	const char	*p, *q;
+	size_t		 len;
+
+	for (p = ae; p != NULL && *p != '\0'; p = q) {
+		p += strspn(p, " \t,");
+		len = strcspn(p, ",");
+		q = p + len;
+		if (len >= 4 && strncasecmp(p, "gzip", 4) == 0 &&
+		    (p[4] == '\0' || p[4] == ',' || p[4] == ';' ||
+		    p[4] == ' ')) {
+			const char *semi = memchr(p, ';', len);
+
+			if (semi == NULL)
+				return (1);
+			semi = strstr(semi, "q=");
+			if (semi == NULL || semi > q)
+				return (1);
+			return (strtod(semi + 2, NULL) > 0);
+		}
+	}
+	return (0);
+}
+
+/* If-None-Match: "*" or a list holding etag (weak comparison, RFC 9110). */
+static int
+http_etag_match(const char *list, const char *etag)
+{
+	const char	*p = list;
+	size_t		 elen = strlen(etag);
+
+	for (;;) {
+		p += strspn(p, " \t,");
+		if (*p == '\0')
+			return (0);
+		if (*p == '*')
+			return (1);
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (strncmp(p, etag, elen) == 0 &&
+		    (p[elen] == '\0' || p[elen] == ',' || p[elen] == ' '))
+			return (1);
+		p += strcspn(p, ",");
+	}
+}
+
+static void
+http_date(time_t t, char *buf, size_t len)
+{
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static void
+http_blob_done(const void *data, size_t len, void *arg)
+{
+	blob_unref(arg);
+}
+
+/*
+ * The public door: feeds by GET and HEAD, nothing else. Unknown paths,
+ * slugs and tokens all get the same 404, so it tells no one whether a
+ * token ever existed. Bodies are the cache's own bytes, referenced, not
+ * copied.
+ */
 static void
 http_public_cb(struct evhttp_request *r, void *arg)
 {
-	struct door	*d = arg;
+	struct door		*d = arg;
+	struct http		*h = d->http;
+	struct evkeyvalq	*in = evhttp_request_get_input_headers(r);
+	struct evkeyvalq	*out = evhttp_request_get_output_headers(r);
+	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(r);
+	const struct evhttp_uri	*u = evhttp_request_get_evhttp_uri(r);
+	struct feed_answer	 a;
+	struct evbuffer		*buf;
+	const char		*path, *inm, *ims;
+	char			 date[64], v[64];
+	struct tm		 tm;
+	int			 gzip, fresh = 0;
 
-	d->http->inflight++;
-	evhttp_request_set_on_complete_cb(r, http_complete, d->http);
-	/* Feeds are the only thing served here; none is published yet. */
-	http_reply(r, 404, "text/plain; charset=utf-8", "not found");
+	h->inflight++;
+	evhttp_request_set_on_complete_cb(r, http_complete, h);
+	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+		evhttp_add_header(out, "Allow", "GET, HEAD");
+		http_reply_text(r, 405, "method not allowed");
+		return;
+	}
+	path = u != NULL ? evhttp_uri_get_path(u) : NULL;
+	gzip = http_accepts_gzip(evhttp_find_header(in, "Accept-Encoding"));
+	/* Feeds show what is committed: close an open batch first. */
+	if (h->batch_open)
+		http_flush(h);
+	if (path == NULL || h->feeds == NULL ||
+	    feeds_get(h->feeds, path, gzip, &a) != 0) {
+		http_reply_text(r, 404, "not found");
+		return;
+	}
+
+	evhttp_add_header(out, "Content-Type", "text/calendar; charset=utf-8");
+	evhttp_add_header(out, "ETag", a.etag);
+	http_date(a.last_modified, date, sizeof date);
+	evhttp_add_header(out, "Last-Modified", date);
+	snprintf(v, sizeof v, "public, max-age=%d", h->cache_seconds);
+	evhttp_add_header(out, "Cache-Control", v);
+	evhttp_add_header(out, "Vary", "Accept-Encoding");
+	snprintf(v, sizeof v, "inline; filename=\"%s\"", a.name);
+	evhttp_add_header(out, "Content-Disposition", v);
+	if (gzip)
+		evhttp_add_header(out, "Content-Encoding", "gzip");
+
+	/* If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2). */
+	if ((inm = evhttp_find_header(in, "If-None-Match")) != NULL)
+		fresh = http_etag_match(inm, a.etag);
+	else if ((ims = evhttp_find_header(in, "If-Modified-Since")) != NULL) {
+		memset(&tm, 0, sizeof tm);
+		if (strptime(ims, "%a, %d %b %Y %H:%M:%S GMT", &tm) != NULL)
+			fresh = a.last_modified <= timegm(&tm);
+	}
+	if (fresh) {
+		evhttp_send_reply(r, 304, "Not Modified", NULL);
+		return;
+	}
+	if (cmd == EVHTTP_REQ_HEAD) {
+		/* evhttp counts no length for HEAD: say what GET would send. */
+		snprintf(v, sizeof v, "%zu", blob_len(a.body));
+		evhttp_add_header(out, "Content-Length", v);
+		evhttp_send_reply(r, 200, "OK", NULL);
+		return;
+	}
+	buf = evbuffer_new();
+	evbuffer_add_reference(buf, blob_data(a.body), blob_len(a.body),
+	    http_blob_done, blob_ref(a.body));
+	evhttp_send_reply(r, 200, "OK", buf);
+	evbuffer_free(buf);
 }
 
 /* Splits "host:port" or "[v6]:port". */
@@ -507,7 +655,8 @@ http_door(struct http *h, int kind, const char *listen, char **cause)
 	d->kind = kind;
 	d->evh = evhttp_new(h->base);
 	evhttp_set_bevcb(d->evh, http_bev, h);
-	evhttp_set_max_body_size(d->evh, 4 * KURSUS_API_MAX_BODY);
+	evhttp_set_max_body_size(d->evh, kind == DOOR_PUBLIC ? 4096 :
+	    KURSUS_API_MAX_IMPORT + 4096);
 	evhttp_set_max_headers_size(d->evh, 16 * 1024);
 	evhttp_set_timeout(d->evh, 30);
 	evhttp_set_allowed_methods(d->evh, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
@@ -713,83 +862,30 @@ http_parse_allow(struct http *h, const char *spec, char **cause)
 	return (0);
 }
 
-/*
- * Reads the admin token, creating the file (0600, random) if missing. A
- * file others can read or write is refused: the token would not be secret.
- */
+/* The admin token: created 0600 with a random value when missing. */
 static int
 http_token(struct http *h, const char *path, char **cause)
 {
-	struct stat	 sb;
-	char		 buf[256], *tok;
-	ssize_t		 n;
-	int		 fd;
+	char	*err = NULL;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 &&
-	    errno == ENOENT) {
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd == -1) {
-			xasprintf(cause, "creating token file %s: %s", path,
-			    strerror(errno));
-			return (-1);
-		}
-		tok = random_hex(32);
-		n = write(fd, tok, strlen(tok));
-		if (n != (ssize_t)strlen(tok) || write(fd, "\n", 1) != 1 ||
-		    fsync(fd) != 0) {
-			xasprintf(cause, "writing token file %s: %s", path,
-			    strerror(errno));
-			close(fd);
-			free(tok);
-			return (-1);
-		}
-		close(fd);
-		free(tok);
-		log_info("created admin token file %s", path);
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	}
-	if (fd == -1) {
-		xasprintf(cause, "token file %s: %s", path, strerror(errno));
+	if (token_file_load(path, 32, &h->token, &err) != 0) {
+		xasprintf(cause, "admin.token_file: %s", err);
+		free(err);
 		return (-1);
 	}
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		xasprintf(cause, "token file %s is not a regular file", path);
-		close(fd);
-		return (-1);
-	}
-	if (sb.st_mode & (S_IROTH | S_IWOTH | S_IWGRP)) {
-		xasprintf(cause, "token file %s can be read or written by "
-		    "others (mode %04o); chmod 600 it", path,
-		    (unsigned)(sb.st_mode & 07777));
-		close(fd);
-		return (-1);
-	}
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n < 0) {
-		xasprintf(cause, "reading token file %s: %s", path,
-		    strerror(errno));
-		return (-1);
-	}
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n \t")] = '\0';
-	if (strlen(buf) < 16) {
-		xasprintf(cause, "token file %s holds a token shorter than 16 "
-		    "characters", path);
-		return (-1);
-	}
-	h->token = xstrdup(buf);
 	return (0);
 }
 
 struct http *
-http_start(struct event_base *base, struct store *st,
+http_start(struct event_base *base, struct store *st, struct feeds *fs,
     const struct config *conf, char **cause)
 {
 	struct http	*h = xcalloc(1, sizeof *h);
 
 	h->base = base;
 	h->store = st;
+	h->feeds = fs;
+	h->cache_seconds = conf->feeds_cache_seconds;
 	h->max_failures = conf->admin_max_failures;
 	h->batch_tail = &h->batch;
 	h->commit_ev = event_new(base, -1, 0, http_commit_cb, h);
@@ -856,6 +952,12 @@ http_drain(struct http *h, void (*done)(void *), void *arg)
 	h->drain_timer = evtimer_new(h->base, http_drain_timeout, h);
 	evtimer_add(h->drain_timer, &tv);
 	http_drain_check(h);
+}
+
+void
+http_configure(struct http *h, const struct config *conf)
+{
+	h->cache_seconds = conf->feeds_cache_seconds;
 }
 
 void

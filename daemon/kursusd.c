@@ -25,6 +25,7 @@ struct kursusd {
 	struct config		*conf;
 	struct store		*store;
 	struct http		*http;
+	struct feeds		*feeds;
 	char			*conf_file;
 	char			**overrides;
 	size_t			 noverrides;
@@ -109,6 +110,10 @@ kursusd_apply(struct kursusd *kd)
 	log_set_level(kursusd_level(kd, kd->conf));
 	store_set_go_no_go_hours(kd->store, kd->conf->go_no_go_hours);
 	store_set_default_timezone(kd->store, kd->conf->timezone);
+	if (kd->feeds != NULL)
+		feeds_configure(kd->feeds, kd->conf);
+	if (kd->http != NULL)
+		http_configure(kd->http, kd->conf);
 }
 
 static void
@@ -293,7 +298,10 @@ main(int argc, char **argv)
 	if ((kd.base = event_base_new()) == NULL ||
 	    event_base_priority_init(kd.base, HTTP_PRIORITIES) != 0)
 		fatalx("event_base_new failed");
-	if ((kd.http = http_start(kd.base, kd.store, kd.conf, &cause)) ==
+	kd.feeds = feeds_new(kd.store, kd.conf);
+	api_set_feeds(kd.feeds);
+	if ((kd.http = http_start(kd.base, kd.store, kd.feeds, kd.conf,
+	    &cause)) ==
 	    NULL) {
 		log_warnx("%s", cause);
 		store_close(kd.store);
@@ -325,6 +333,7 @@ main(int argc, char **argv)
 		event_free(sigs[i]);
 	event_free(kd.sweep);
 	http_free(kd.http);
+	feeds_free(kd.feeds);
 	store_close(kd.store);
 	if (*kd.conf->pidfile != '\0')
 		unlink(kd.conf->pidfile);

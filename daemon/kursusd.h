@@ -61,6 +61,13 @@ struct config {
 
 	char	*public_listen;
 	char	*public_url;
+
+	int	 feeds_refresh_minutes;
+	int	 feeds_cache_seconds;
+	int	 feeds_past_days;
+	int	 feeds_cancelled_days;
+	int	 feeds_alarm_minutes;
+	char	*feeds_key_file;
 };
 /*
  * Reads file (NULL: defaults only), then applies the "section.key=value"
@@ -81,6 +88,8 @@ sqlite3	*store_db(struct store *);
 const char *store_path(struct store *);
 /* Prepared once per SQL text (keyed by the pointer) and reset on return. */
 sqlite3_stmt *store_stmt(struct store *, const char *sql);
+/* Counts COMMITs: whatever was read before may be stale once it moves. */
+uint64_t store_generation(struct store *);
 int	 store_begin(struct store *);
 int	 store_commit(struct store *, struct fail *);
 void	 store_rollback(struct store *);
@@ -108,7 +117,7 @@ void	 store_set_default_timezone(struct store *, const char *);
 const char *store_default_timezone(struct store *);
 
 /* schema.c */
-#define SCHEMA_VERSION	3
+#define SCHEMA_VERSION	4
 /* Brings the database forward to SCHEMA_VERSION, each step in a transaction. */
 int	 schema_migrate(sqlite3 *, char **cause);
 /* Temporary views and SQL functions the API reads through; per connection. */
@@ -125,6 +134,7 @@ int	 contact_looks_like_cpr(const char *text);
 /* api.c */
 struct api_req {
 	struct store	*store;
+	struct feeds	*feeds;
 	int		 method;	/* API_GET, ... */
 	const char	*param[3];	/* path parts matched by '*' */
 	json_t		*query;		/* object of query parameters */
@@ -151,6 +161,8 @@ int	 api_run(struct store *, int method, const char *uri,
 	    const char *body, size_t bodylen, uid_t peer_uid, const char *peer,
 	    int batched, char **out);
 void	 api_set_status_info(const char *version, time_t started);
+/* The feed cache the link and export routes use. */
+void	 api_set_feeds(struct feeds *);
 
 /* Body field checking shared by every handler. */
 enum field_type { FT_TEXT, FT_INT, FT_BOOL, FT_REAL, FT_ARRAY, FT_ANY };
@@ -204,6 +216,7 @@ int	 session_show(struct api_req *);
 int	 session_edit(struct api_req *);
 int	 session_move(struct api_req *);
 int	 session_cancel(struct api_req *);
+int	 session_import(struct api_req *);
 json_t	*session_json(struct store *, int64_t id);
 
 /* registration.c */
@@ -240,6 +253,43 @@ int	 outbox_notify_session(struct store *, int kind, int64_t session_id,
 	    json_t *detail, struct fail *);
 int	 outbox_list(struct api_req *);
 
+/* feeds.c */
+struct feeds;
+struct blob;
+struct feed_answer {
+	struct blob	*body;		/* borrowed: blob_ref() to keep it */
+	const char	*etag;		/* strong, quoted */
+	time_t		 last_modified;
+	const char	*name;		/* file name for Content-Disposition */
+};
+struct feeds	*feeds_new(struct store *, const struct config *);
+/* Takes new settings; the cache starts afresh. */
+void		 feeds_configure(struct feeds *, const struct config *);
+void		 feeds_free(struct feeds *);
+/* The feed at a URL path, plain or gzip; -1 for anything unknown (404). */
+int		 feeds_get(struct feeds *, const char *path, int gzip,
+		    struct feed_answer *);
+int		 feeds_link(struct api_req *);
+int		 feeds_export(struct api_req *);
+struct blob	*blob_ref(struct blob *);
+void		 blob_unref(struct blob *);
+const char	*blob_data(const struct blob *);
+size_t		 blob_len(const struct blob *);
+
+/* token.c */
+/* Reads a secret file, creating it (0600, nbytes random) if missing; a
+ * file others can read or write is refused. */
+int	 token_file_load(const char *path, size_t nbytes, char **out,
+	    char **cause);
+int	 token_init(const char *key_file, char **cause);
+/* A new 128-bit token (32 hex digits); its hash and sealed form too. */
+char	*token_new(char **hash, char **sealed);
+char	*token_hash(const char *token);
+/* The token from its sealed form, or NULL (other key, tampered). */
+char	*token_open(const char *sealed);
+/* 1 if text has the shape of a token. */
+int	 token_valid(const char *text);
+
 /* stats.c */
 int	 stats_show(struct api_req *);
 int	 stats_status(struct api_req *);
@@ -251,8 +301,10 @@ struct http;
 /* The event base needs this many priorities (event_base_priority_init):
  * requests run at the default, the group commit at the lowest. */
 #define HTTP_PRIORITIES	3
-struct http *http_start(struct event_base *, struct store *,
+struct http *http_start(struct event_base *, struct store *, struct feeds *,
 	    const struct config *, char **cause);
+/* Takes the settings SIGHUP may change. */
+void	 http_configure(struct http *, const struct config *);
 /* Stops accepting; returns when no request is in flight or after a limit. */
 void	 http_drain(struct http *, void (*done)(void *), void *arg);
 void	 http_free(struct http *);

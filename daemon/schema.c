@@ -149,6 +149,46 @@ static const char *migrations[SCHEMA_VERSION] = {
 	"DROP INDEX registration_session;"
 	"CREATE INDEX registration_session"
 	"  ON registration(session_id, status, queue, companion, attendance);",
+
+	/*
+	 * 3 -> 4: calendars. A session's rev changes whenever anything its
+	 * calendar event shows changes (its own row, its venue, course type
+	 * or staff), so a feed re-renders only the events that changed.
+	 * Personal feed tokens are kept as a hash (to find the person) and
+	 * sealed under a key outside the database (to show the link again).
+	 * import_key remembers where an imported session came from, so a
+	 * second import updates it instead of adding a copy.
+	 */
+	"ALTER TABLE session ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE session ADD COLUMN import_key TEXT;"
+	"CREATE UNIQUE INDEX session_import ON session(import_key)"
+	"  WHERE import_key IS NOT NULL;"
+	"DROP INDEX session_start;"
+	"CREATE INDEX session_feed ON session(start_at, id, status, updated_at,"
+	"  rev, end_at, venue_id, course_id);"
+	"ALTER TABLE participant ADD COLUMN feed_token_hash TEXT;"
+	"ALTER TABLE participant ADD COLUMN feed_token_sealed TEXT;"
+	"CREATE UNIQUE INDEX participant_feed ON participant(feed_token_hash)"
+	"  WHERE feed_token_hash IS NOT NULL;"
+	"ALTER TABLE instructor ADD COLUMN feed_token_hash TEXT;"
+	"ALTER TABLE instructor ADD COLUMN feed_token_sealed TEXT;"
+	"CREATE UNIQUE INDEX instructor_feed ON instructor(feed_token_hash)"
+	"  WHERE feed_token_hash IS NOT NULL;"
+	"CREATE TRIGGER session_rev AFTER UPDATE OF start_at, end_at, venue_id,"
+	"  course_id, capacity, status, notes, sequence ON session BEGIN"
+	"  UPDATE session SET rev = rev + 1 WHERE id = NEW.id; END;"
+	"CREATE TRIGGER venue_rev AFTER UPDATE ON venue BEGIN"
+	"  UPDATE session SET rev = rev + 1 WHERE venue_id = NEW.id; END;"
+	"CREATE TRIGGER course_rev AFTER UPDATE ON course BEGIN"
+	"  UPDATE session SET rev = rev + 1 WHERE course_id = NEW.id; END;"
+	"CREATE TRIGGER instructor_rev AFTER UPDATE OF name, email, phone ON"
+	"  instructor BEGIN UPDATE session SET rev = rev + 1 WHERE id IN"
+	"  (SELECT session_id FROM session_staff WHERE instructor_id = NEW.id);"
+	"  END;"
+	"CREATE TRIGGER staff_rev_add AFTER INSERT ON session_staff BEGIN"
+	"  UPDATE session SET rev = rev + 1 WHERE id = NEW.session_id; END;"
+	"CREATE TRIGGER staff_rev_drop AFTER DELETE ON session_staff BEGIN"
+	"  UPDATE session SET rev = rev + 1 WHERE id = OLD.session_id; END;",
 };
 
 static int

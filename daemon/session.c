@@ -168,6 +168,48 @@ session_staff(struct store *st, int64_t session_id, json_t *body,
 	return (0);
 }
 
+/* Default length and seats of a session of course at venue: the
+ * course's duration, the smaller of the two capacities. */
+static void
+session_defaults(struct store *st, int64_t course_id, int64_t venue_id,
+    int *duration, json_int_t *capacity)
+{
+	static const char *sql = "SELECT c.duration, min(c.capacity, "
+	    "v.capacity) FROM course c, venue v WHERE c.id = ? AND v.id = ?";
+	sqlite3_stmt	*stmt = store_stmt(st, sql);
+
+	sqlite3_bind_int64(stmt, 1, course_id);
+	sqlite3_bind_int64(stmt, 2, venue_id);
+	sqlite3_step(stmt);
+	*duration = sqlite3_column_int(stmt, 0);
+	*capacity = sqlite3_column_int(stmt, 1);
+	sqlite3_reset(stmt);
+}
+
+/* Adds one session with a new UID; *id is its id. */
+static int
+session_insert(struct store *st, int64_t series_id, int64_t course_id,
+    int64_t venue_id, time_t start, time_t end, int64_t capacity,
+    const char *notes, const char *import_key, int64_t *id, struct fail *f)
+{
+	static const char *sql = "INSERT INTO session (uid, series_id, "
+	    "course_id, venue_id, start_at, end_at, capacity, notes, "
+	    "import_key, created_at, updated_at) VALUES (?1, nullif(?2, 0), "
+	    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)";
+	char	*hex = random_hex(16), *uid = xprintf("%s@kursusd", hex);
+	int	 rc;
+
+	rc = store_exec(st, f, sql, "tiiiiiitti", uid, series_id, course_id,
+	    venue_id, (int64_t)start, (int64_t)end, capacity, notes,
+	    import_key, (int64_t)store_now(st));
+	free(hex);
+	free(uid);
+	if (rc < 0)
+		return (-1);
+	*id = sqlite3_last_insert_rowid(store_db(st));
+	return (0);
+}
+
 static const struct field create_fields[] = {
 	{ "course", FT_TEXT }, { "venue", FT_TEXT }, { "start", FT_TEXT },
 	{ "end", FT_TEXT }, { "duration", FT_INT }, { "capacity", FT_INT },
@@ -178,25 +220,18 @@ static const struct field create_fields[] = {
 int
 session_create(struct api_req *req)
 {
-	static const char *sql_course = "SELECT duration, capacity FROM course "
-	    "WHERE id = ?";
-	static const char *sql_vcap = "SELECT capacity FROM venue WHERE id = ?";
 	static const char *sql_series = "INSERT INTO series (rrule, "
 	    "created_at) VALUES (?, ?)";
-	static const char *sql_insert = "INSERT INTO session (uid, series_id, "
-	    "course_id, venue_id, start_at, end_at, capacity, notes, "
-	    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	struct store	*st = req->store;
 	struct fail	*f = &req->fail;
 	json_t		*body = req->body, *list;
 	int64_t		 course_id, venue_id, series_id = 0, sid;
-	char		 tz[64], *rule = NULL, *cause = NULL, *uid;
+	char		 tz[64], *rule = NULL, *cause = NULL;
 	const char	*notes;
 	time_t		 start, end, *starts = NULL, now = store_now(st);
 	size_t		 n = 0, i;
-	json_int_t	 capacity, vcap, weekly = 0;
+	json_int_t	 capacity, weekly = 0;
 	int		 duration;
-	sqlite3_stmt	*stmt;
 
 	if (api_check_fields(body, create_fields, sizeof create_fields /
 	    sizeof create_fields[0], f) != 0)
@@ -210,15 +245,7 @@ session_create(struct api_req *req)
 	if (session_when(st, body, "start", tz, &start, f) != 0)
 		return (-1);
 
-	stmt = store_stmt(st, sql_course);
-	sqlite3_bind_int64(stmt, 1, course_id);
-	sqlite3_step(stmt);
-	duration = sqlite3_column_int(stmt, 0);
-	capacity = sqlite3_column_int(stmt, 1);
-	sqlite3_reset(stmt);
-	vcap = store_int(st, capacity, sql_vcap, "i", venue_id);
-	if (vcap < capacity)
-		capacity = vcap;
+	session_defaults(st, course_id, venue_id, &duration, &capacity);
 	if (api_has(body, "capacity") &&
 	    !json_is_null(json_object_get(body, "capacity"))) {
 		capacity = json_integer_value(json_object_get(body,
@@ -273,34 +300,9 @@ session_create(struct api_req *req)
 	}
 	list = json_array();
 	for (i = 0; i < n; i++) {
-		uid = random_hex(16);
-		stmt = store_stmt(st, sql_insert);
-		{
-			char *full = xprintf("%s@kursusd", uid);
-			sqlite3_bind_text(stmt, 1, full, -1, SQLITE_TRANSIENT);
-			free(full);
-		}
-		free(uid);
-		if (series_id != 0)
-			sqlite3_bind_int64(stmt, 2, series_id);
-		sqlite3_bind_int64(stmt, 3, course_id);
-		sqlite3_bind_int64(stmt, 4, venue_id);
-		sqlite3_bind_int64(stmt, 5, starts[i]);
-		sqlite3_bind_int64(stmt, 6, starts[i] + (end - start));
-		sqlite3_bind_int64(stmt, 7, capacity);
-		if (notes != NULL)
-			sqlite3_bind_text(stmt, 8, notes, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(stmt, 9, now);
-		sqlite3_bind_int64(stmt, 10, now);
-		if (sqlite3_step(stmt) != SQLITE_DONE) {
-			sqlite3_reset(stmt);
-			store_fail(st, f);
-			json_decref(list);
-			goto fail;
-		}
-		sqlite3_reset(stmt);
-		sid = sqlite3_last_insert_rowid(store_db(st));
-		if (session_staff(st, sid, body, f) != 0) {
+		if (session_insert(st, series_id, course_id, venue_id,
+		    starts[i], starts[i] + (end - start), capacity, notes, NULL,
+		    &sid, f) != 0 || session_staff(st, sid, body, f) != 0) {
 			json_decref(list);
 			goto fail;
 		}
@@ -693,5 +695,223 @@ session_cancel(struct api_req *req)
 	json_decref(targets);
 	json_decref(detail);
 	req->out = json_pack("{s:o}", "sessions", list);
+	return (0);
+}
+
+static const struct field import_fields[] = {
+	{ "calendar", FT_TEXT }, { "venue", FT_TEXT }, { "course", FT_TEXT },
+	{ "capacity", FT_INT }, { "dry_run", FT_BOOL },
+};
+
+#define IMPORT_MAX	2000		/* occurrences in one file */
+#define IMPORT_DAYS	(2 * 366)	/* how far ahead a file is read */
+
+/* One imported occurrence against what an earlier import made of it. */
+static int
+session_import_one(struct store *st, const struct cal_import_event *e,
+    int64_t course_id, int64_t venue_id, int64_t capacity, json_t *report,
+    struct fail *f)
+{
+	static const char *sql_find = "SELECT id FROM session WHERE "
+	    "import_key = ?";
+	static const char *sql_own = "SELECT id FROM session WHERE uid = ?";
+	static const char *sql_move = "UPDATE session SET start_at = ?, "
+	    "end_at = ?, sequence = sequence + 1, updated_at = ? WHERE id = ?";
+	static const char *sql_cancel = "UPDATE session SET status = "
+	    "'cancelled', sequence = sequence + 1, updated_at = ? WHERE id = ?";
+	struct session_row	 s;
+	int64_t			 id, now = store_now(st);
+	json_t			*detail;
+	char			*old, *why;
+
+	/* A calendar kursusd wrote (an export, a feed) holds our own UIDs. */
+	if ((id = store_int(st, 0, sql_own, "t", e->uid)) != 0) {
+		why = xprintf("this event is session %lld of this kursusd "
+		    "(exported from here)", (long long)id);
+		json_array_append_new(json_object_get(report, "skipped"),
+		    json_pack("{s:s, s:s}", "key", e->key, "reason", why));
+		free(why);
+		return (0);
+	}
+	if ((id = store_int(st, 0, sql_find, "t", e->key)) == 0) {
+		if (e->cancelled) {
+			json_array_append_new(json_object_get(report,
+			    "skipped"), json_pack("{s:s, s:s}", "key", e->key,
+			    "reason", "cancelled in the file"));
+			return (0);
+		}
+		if (session_insert(st, 0, course_id, venue_id, e->start, e->end,
+		    capacity, e->summary, e->key, &id, f) != 0)
+			return (-1);
+		json_array_append_new(json_object_get(report, "created"),
+		    session_json(st, id));
+		return (0);
+	}
+	if (session_load(st, id, &s, f) != 0)
+		return (-1);
+	if (strcmp(s.status, "scheduled") != 0) {
+		json_array_append_new(json_object_get(report, "skipped"),
+		    json_pack("{s:s, s:s}", "key", e->key, "reason",
+		    strcmp(s.status, "done") == 0 ? "the session is done" :
+		    "the session was cancelled here"));
+		return (0);
+	}
+	if (e->cancelled) {
+		detail = json_pack("{s:s}", "reason", "cancelled in the "
+		    "imported calendar");
+		if (store_exec(st, f, sql_cancel, "ii", now, id) < 0 ||
+		    outbox_notify_session(st, OUTBOX_CANCELLED, id, detail,
+		    f) != 0) {
+			json_decref(detail);
+			return (-1);
+		}
+		json_decref(detail);
+	} else if (s.start != e->start || s.end != e->end) {
+		old = zone_format_local(s.tz, s.start);
+		detail = json_pack("{s:s, s:I}", "old_start", old,
+		    "old_venue_id", (json_int_t)s.venue_id);
+		free(old);
+		if (store_exec(st, f, sql_move, "iiii", (int64_t)e->start,
+		    (int64_t)e->end, now, id) < 0 ||
+		    outbox_notify_session(st, OUTBOX_MOVED, id, detail,
+		    f) != 0) {
+			json_decref(detail);
+			return (-1);
+		}
+		json_decref(detail);
+	} else {
+		json_object_set_new(report, "unchanged", json_integer(
+		    json_integer_value(json_object_get(report,
+		    "unchanged")) + 1));
+		return (0);
+	}
+	json_array_append_new(json_object_get(report, "updated"),
+	    session_json(st, id));
+	return (0);
+}
+
+/*
+ * Sessions an earlier import made from this file's events that the file no
+ * longer holds (a series shortened, an occurrence deleted): reported, not
+ * cancelled, since a file that lists less may only cover less.
+ */
+static void
+session_import_absent(struct store *st, const struct cal_import *imp,
+    time_t now, json_t *report)
+{
+	static const char *sql = "SELECT json_group_array(id) FROM session "
+	    "WHERE status = 'scheduled' AND start_at >= ?2 AND (import_key = ?1 "
+	    "OR substr(import_key, 1, length(?1) + 1) = ?1 || '/')";
+	static const char *sql_key = "SELECT import_key FROM session WHERE "
+	    "id = ?";
+	json_t		*uids = json_object(), *keys = json_object(), *ids, *v;
+	json_t		*absent = json_array();
+	const char	*uid;
+	sqlite3_stmt	*stmt;
+	size_t		 i, k;
+
+	for (i = 0; i < imp->nevents; i++) {
+		json_object_set_new(uids, imp->events[i].uid, json_true());
+		json_object_set_new(keys, imp->events[i].key, json_true());
+	}
+	json_object_foreach(uids, uid, v) {
+		ids = store_json(st, sql, "ti", uid, (int64_t)now);
+		json_array_foreach(ids, k, v) {
+			stmt = store_stmt(st, sql_key);
+			sqlite3_bind_int64(stmt, 1, json_integer_value(v));
+			if (sqlite3_step(stmt) == SQLITE_ROW &&
+			    json_object_get(keys, (const char *)
+			    sqlite3_column_text(stmt, 0)) == NULL)
+				json_array_append_new(absent, session_json(st,
+				    json_integer_value(v)));
+			sqlite3_reset(stmt);
+		}
+		json_decref(ids);
+	}
+	json_object_set_new(report, "absent", absent);
+	json_decref(uids);
+	json_decref(keys);
+}
+
+/*
+ * Sessions from a calendar file: each occurrence becomes a session of the
+ * course at the venue, or updates the one an earlier import made of it
+ * (its key is the file's UID and RECURRENCE-ID). A dry run reports the
+ * same and writes nothing.
+ */
+int
+session_import(struct api_req *req)
+{
+	static const char *sql_save = "SAVEPOINT import";
+	static const char *sql_undo = "ROLLBACK TO import";
+	static const char *sql_release = "RELEASE import";
+	struct store		*st = req->store;
+	struct fail		*f = &req->fail;
+	struct cal_import	*imp = NULL;
+	const char		*text;
+	char			 tz[64], *cause = NULL;
+	int64_t			 course_id, venue_id;
+	json_int_t		 capacity;
+	time_t			 now = store_now(st);
+	json_t			*report;
+	size_t			 i;
+	int			 duration, dry, rc = 0;
+
+	if (api_check_fields(req->body, import_fields, sizeof import_fields /
+	    sizeof import_fields[0], f) != 0)
+		return (-1);
+	if ((text = api_text(req->body, "calendar")) == NULL)
+		return (fail_set(f, 422, "calendar", "calendar is required: "
+		    "the text of an .ics file"));
+	if (strlen(text) > KURSUS_API_MAX_CALENDAR)
+		return (fail_set(f, 413, "calendar", "the calendar file is %zu "
+		    "bytes; at most %d are taken", strlen(text),
+		    KURSUS_API_MAX_CALENDAR));
+	if (resource_id(st, "course", api_text(req->body, "course"), "course",
+	    &course_id, f) != 0 || session_venue(st, api_text(req->body,
+	    "venue"), &venue_id, tz, sizeof tz, f) != 0)
+		return (-1);
+	session_defaults(st, course_id, venue_id, &duration, &capacity);
+	if (api_has(req->body, "capacity") &&
+	    !json_is_null(json_object_get(req->body, "capacity"))) {
+		capacity = json_integer_value(json_object_get(req->body,
+		    "capacity"));
+		if (capacity < 1 || capacity > 1000)
+			return (fail_set(f, 422, "capacity", "capacity %lld is "
+			    "out of range (1 to 1000)", (long long)capacity));
+	}
+	dry = json_is_true(json_object_get(req->body, "dry_run"));
+	if (import_parse(text, strlen(text), tz, now,
+	    now + (time_t)IMPORT_DAYS * 86400, IMPORT_MAX, &imp, &cause) != 0) {
+		fail_set(f, 422, "calendar", "%s", cause);
+		free(cause);
+		return (-1);
+	}
+
+	report = json_pack("{s:b, s:[], s:[], s:i, s:[]}", "dry_run", dry,
+	    "created", "updated", "unchanged", 0, "skipped");
+	for (i = 0; i < imp->nskips; i++)
+		json_array_append_new(json_object_get(report, "skipped"),
+		    json_pack("{s:s, s:s}", "key", imp->skips[i].key, "reason",
+		    imp->skips[i].reason));
+	if (store_exec(st, f, sql_save, NULL) < 0) {
+		import_free(imp);
+		json_decref(report);
+		return (-1);
+	}
+	for (i = 0; i < imp->nevents && rc == 0; i++)
+		rc = session_import_one(st, &imp->events[i], course_id,
+		    venue_id, capacity, report, f);
+	if (rc == 0)
+		session_import_absent(st, imp, now, report);
+	import_free(imp);
+	if (rc != 0 || dry)
+		store_exec(st, NULL, sql_undo, NULL);
+	store_exec(st, NULL, sql_release, NULL);
+	if (rc != 0) {
+		json_decref(report);
+		return (-1);
+	}
+	req->out = report;
 	return (0);
 }

@@ -30,6 +30,7 @@ struct store {
 	time_t			 now;		/* pinned clock, 0 = real */
 	int			 go_no_go_hours;
 	char			*default_tz;
+	uint64_t		 generation;	/* committed transactions */
 };
 
 int
@@ -430,7 +431,14 @@ store_commit(struct store *st, struct fail *f)
 		store_rollback(st);
 		return (-1);
 	}
+	st->generation++;
 	return (0);
+}
+
+uint64_t
+store_generation(struct store *st)
+{
+	return (st->generation);
 }
 
 void

@@ -207,6 +207,47 @@ def tcp_request(port, method, path, body=None, headers=None, host="127.0.0.1"):
                         timeout=CMD_TIMEOUT), method, path, body, headers)
 
 
+def raw_http(port, data, host="127.0.0.1", timeout=10.0):
+    """Send data (bytes: a whole request, with "Connection: close") on a
+    new TCP connection and read until the server closes it. Returns a
+    Response whose body is every byte after the header block, exactly as
+    sent (so a HEAD answer must have an empty one), with .timed_out set
+    when the server kept the connection open past timeout; None when no
+    header block came back. http.client hides the body of a HEAD answer,
+    hence this."""
+    s = socket.create_connection((host, port), timeout=timeout)
+    chunks, timed_out = [], False
+    try:
+        s.sendall(data)
+        while True:
+            try:
+                b = s.recv(65536)
+            except socket.timeout:
+                timed_out = True
+                break
+            if not b:
+                break
+            chunks.append(b)
+    finally:
+        s.close()
+    raw = b"".join(chunks)
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    if not sep:
+        return None
+    lines = head.decode("iso-8859-1").split("\r\n")
+    try:
+        status = int(lines[0].split(" ")[1])
+    except (IndexError, ValueError):
+        return None
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    r = Response(status, headers, body)
+    r.timed_out = timed_out
+    return r
+
+
 # --------------------------------------------------------------------------
 # kursusctl
 
@@ -323,7 +364,9 @@ class Daemon:
         a = [KURSUSD, "-f", "-c", self.config, "-d", self.db,
              "-o", "admin.socket=" + self.sock,
              "-o", "daemon.pidfile=" + self.pidfile,
-             "-o", "public.listen=127.0.0.1:%d" % self.public_port]
+             "-o", "public.listen=127.0.0.1:%d" % self.public_port,
+             "-o", "public.url=http://127.0.0.1:%d" % self.public_port,
+             "-o", "feeds.key_file=" + os.path.join(self.dir, "feeds.key")]
         for o in self.extra:
             a += ["-o", o]
         return a

@@ -152,8 +152,10 @@ def main():
     for table in ("venue", "course", "instructor", "series", "session",
                   "session_staff", "participant"):
         # Rows made after the upgrade (participant 5) are not compared.
+        # Later migrations add columns at the end: compare the old ones.
         old_ids = {row[0] for row in v1.get(table) or []}
-        kept = [row for row in after.get(table) or []
+        width = len((v1.get(table) or [()])[0])
+        kept = [row[:width] for row in after.get(table) or []
                 if table == "session_staff" or row[0] in old_ids]
         t.eq(kept, v1.get(table), "table %s: every old row unchanged" % table,
              diff_dumps({table: v1.get(table)}, {table: kept}))

@@ -1,0 +1,1277 @@
+/*
+ * Feeds: iCalendar subscriptions served from memory.
+ *
+ * A feed is rendered once per change of what it shows and kept as bytes
+ * (and, on first demand, gzip bytes), with a strong ETag. Whether it is
+ * still right is known without the database as long as nothing has been
+ * committed since it was checked (store_generation) and the check is
+ * recent (sessions leave the window as time passes). Otherwise one
+ * index query lists its sessions with their rev; if the list is the same,
+ * the bytes stand. If not, the feed is assembled again from per-session
+ * event texts, of which only the changed ones are rendered anew.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include "calendars.h"
+#include "kursusd.h"
+
+#define CHUNK_BITS	14		/* 16384 buckets of event texts */
+#define CHUNK_BUCKETS	(1 << CHUNK_BITS)
+#define FEEDS_MAX	4096		/* feeds kept in memory */
+#define FEED_RECHECK	60		/* seconds a check stays good */
+#define CHUNK_IDLE	3600		/* unused event texts are dropped */
+#define BULK_MISSING	32		/* this many missing: one bulk query */
+#define BULK_THREADED	256		/* this many: render on every core */
+#define FEEDS_THREADS	4
+
+enum feed_kind { FEED_ALL, FEED_VENUE, FEED_COURSE, FEED_INSTRUCTOR,
+    FEED_PARTICIPANT, FEED_EXPORT };
+
+/* Variants of one session's event text. */
+#define VAR_EN		0x1
+#define VAR_WAITLIST	0x2
+#define VAR_ALARM	0x4
+
+struct blob {
+	int	 refs;
+	size_t	 len;
+	char	*data;
+};
+
+struct chunk {
+	int64_t		 id;
+	int		 variant;
+	int64_t		 rev;
+	time_t		 used;
+	char		*text;
+	size_t		 len;
+	struct chunk	*next;
+};
+
+struct feed {
+	char		*path;		/* the URL path: the cache key */
+	int		 kind;
+	int64_t		 arg;		/* venue, course, instructor, person */
+	int		 variant;	/* language and alarm */
+	char		*name;
+	uint64_t	 generation;
+	time_t		 checked, used;
+	size_t		 n;
+	int64_t		*ids, *revs;	/* revs carry the waitlist bit */
+	struct blob	*plain, *gz;
+	char		 etag[40], etag_gz[44];
+	time_t		 last_modified;
+	struct feed	*next;
+};
+
+struct feeds {
+	struct store	*st;
+	int		 refresh_minutes, past_days, cancelled_days;
+	int		 alarm_minutes;
+	char		*key_file;
+	int		 have_key;
+	char		*url;
+	struct chunk	*chunks[CHUNK_BUCKETS];
+	size_t		 nchunks;
+	struct feed	*feeds;
+	size_t		 nfeeds;
+	time_t		 last_gc;
+	size_t		 rendered;	/* event texts rendered, ever */
+};
+
+/* The sessions a feed shows, as one query lists them. */
+struct members {
+	size_t		 n, cap;
+	int64_t		*ids, *revs;
+	char		**tzids;	/* distinct zones */
+	size_t		 ntz;
+	time_t		 from, until, last_modified;
+};
+
+/* --- blobs: bytes shared by the cache and the replies still sending */
+
+/* A blob owning data, which was allocated with malloc. */
+static struct blob *
+blob_adopt(char *data, size_t len)
+{
+	struct blob	*b = xmalloc(sizeof *b);
+
+	b->refs = 1;
+	b->len = len;
+	b->data = data;
+	return (b);
+}
+
+void
+blob_unref(struct blob *b)
+{
+	if (b != NULL && --b->refs == 0) {
+		free(b->data);
+		free(b);
+	}
+}
+
+struct blob *
+blob_ref(struct blob *b)
+{
+	b->refs++;
+	return (b);
+}
+
+const char *
+blob_data(const struct blob *b)
+{
+	return (b->data);
+}
+
+size_t
+blob_len(const struct blob *b)
+{
+	return (b->len);
+}
+
+/* --- set-up */
+
+struct feeds *
+feeds_new(struct store *st, const struct config *conf)
+{
+	struct feeds	*fs = xcalloc(1, sizeof *fs);
+
+	fs->st = st;
+	feeds_configure(fs, conf);
+	return (fs);
+}
+
+static void
+feed_free(struct feed *f)
+{
+	free(f->path);
+	free(f->name);
+	free(f->ids);
+	free(f->revs);
+	blob_unref(f->plain);
+	blob_unref(f->gz);
+	free(f);
+}
+
+static void
+feeds_drop_all(struct feeds *fs)
+{
+	struct feed	*f, *fnext;
+	struct chunk	*c, *cnext;
+	size_t		 i;
+
+	for (f = fs->feeds; f != NULL; f = fnext) {
+		fnext = f->next;
+		feed_free(f);
+	}
+	fs->feeds = NULL;
+	fs->nfeeds = 0;
+	for (i = 0; i < CHUNK_BUCKETS; i++) {
+		for (c = fs->chunks[i]; c != NULL; c = cnext) {
+			cnext = c->next;
+			free(c->text);
+			free(c);
+		}
+		fs->chunks[i] = NULL;
+	}
+	fs->nchunks = 0;
+}
+
+void
+feeds_configure(struct feeds *fs, const struct config *conf)
+{
+	size_t	 len;
+
+	/* Every setting shows in the bytes: start afresh. */
+	feeds_drop_all(fs);
+	fs->refresh_minutes = conf->feeds_refresh_minutes;
+	fs->past_days = conf->feeds_past_days;
+	fs->cancelled_days = conf->feeds_cancelled_days;
+	fs->alarm_minutes = conf->feeds_alarm_minutes;
+	free(fs->url);
+	fs->url = xstrdup(conf->public_url);
+	len = strlen(fs->url);
+	while (len > 0 && fs->url[len - 1] == '/')
+		fs->url[--len] = '\0';
+	if (fs->key_file == NULL || strcmp(fs->key_file,
+	    conf->feeds_key_file) != 0) {
+		free(fs->key_file);
+		fs->key_file = xstrdup(conf->feeds_key_file);
+		fs->have_key = 0;
+	}
+}
+
+void
+feeds_free(struct feeds *fs)
+{
+	if (fs == NULL)
+		return;
+	feeds_drop_all(fs);
+	free(fs->key_file);
+	free(fs->url);
+	free(fs);
+}
+
+/* The token key is read when first needed: daemons that never publish a
+ * personal feed never touch the file. */
+static int
+feeds_key(struct feeds *fs, struct fail *f)
+{
+	char	*cause = NULL;
+
+	if (fs->have_key)
+		return (0);
+	if (token_init(fs->key_file, &cause) != 0) {
+		log_warnx("feeds.key_file: %s", cause);
+		fail_set(f, 500, NULL, "feeds.key_file: %s", cause);
+		free(cause);
+		return (-1);
+	}
+	fs->have_key = 1;
+	return (0);
+}
+
+/* --- the queries */
+
+/* Which sessions a feed shows: ?1 start after, ?2 cancelled after, ?3 arg. */
+#define FEED_WINDOW \
+	" s.start_at >= ?1 AND (s.status != 'cancelled' OR s.updated_at >= ?2)"
+#define FEED_FROM \
+	" FROM session s JOIN venue v ON v.id = s.venue_id" \
+	" JOIN course c ON c.id = s.course_id"
+#define FEED_PERSON_JOIN \
+	" JOIN registration r ON r.session_id = s.id AND r.participant_id = ?3" \
+	" AND r.status != 'cancelled'"
+/* Only the session's own columns: the feed index covers them all. */
+#define FEED_MEMBER_COLS \
+	"SELECT s.id, s.rev, s.venue_id, s.start_at, s.end_at, s.updated_at," \
+	" s.course_id,"
+#define FEED_SESSION	" FROM session s"
+#define FEED_ORDER	" ORDER BY s.start_at, s.id"
+
+static const char *sql_members[] = {
+	[FEED_ALL] = FEED_MEMBER_COLS " 0" FEED_SESSION " WHERE" FEED_WINDOW
+	    FEED_ORDER,
+	[FEED_VENUE] = FEED_MEMBER_COLS " 0" FEED_SESSION " WHERE"
+	    FEED_WINDOW " AND s.venue_id = ?3" FEED_ORDER,
+	[FEED_COURSE] = FEED_MEMBER_COLS " 0" FEED_SESSION " WHERE"
+	    FEED_WINDOW " AND s.course_id = ?3" FEED_ORDER,
+	[FEED_INSTRUCTOR] = FEED_MEMBER_COLS " 0" FEED_SESSION " WHERE"
+	    FEED_WINDOW " AND s.id IN (SELECT session_id FROM session_staff"
+	    " WHERE instructor_id = ?3)" FEED_ORDER,
+	[FEED_PARTICIPANT] = FEED_MEMBER_COLS " r.status = 'waitlisted'"
+	    FEED_SESSION FEED_PERSON_JOIN " WHERE" FEED_WINDOW FEED_ORDER,
+	/* ?1 from, ?2 to, ?3 venue or NULL, ?4 course or NULL */
+	[FEED_EXPORT] = FEED_MEMBER_COLS " 0" FEED_SESSION " WHERE"
+	    " s.start_at >= coalesce(?1, -1)"
+	    " AND s.start_at < coalesce(?2, 9223372036854775807)"
+	    " AND (?3 IS NULL OR s.venue_id = ?3)"
+	    " AND (?4 IS NULL OR s.course_id = ?4)" FEED_ORDER,
+};
+
+/* Everything an event shows: for one session, or for a list of them. */
+#define EVENT_COLS "SELECT s.uid, s.sequence, s.status," \
+    " s.start_at, s.end_at, v.timezone, c.title, v.name, v.address," \
+    " v.postcode, v.city, v.latitude, v.longitude, c.description, c.bring," \
+    " v.access_notes, v.equipment_notes, v.contact_name, v.contact_phone," \
+    " s.notes, s.created_at, max(s.updated_at, v.updated_at, c.updated_at)," \
+    " (SELECT group_concat(i.name, ', ') FROM session_staff st JOIN" \
+    "  instructor i ON i.id = st.instructor_id WHERE st.session_id = s.id" \
+    "  AND st.role = 'instructor')," \
+    " (SELECT group_concat(i.name, ', ') FROM session_staff st JOIN" \
+    "  instructor i ON i.id = st.instructor_id WHERE st.session_id = s.id" \
+    "  AND st.role = 'helper')," \
+    " c.slug, s.rev, s.id"
+static const char *sql_event = EVENT_COLS FEED_FROM " WHERE s.id = ?";
+static const char *sql_events = EVENT_COLS FEED_FROM
+    " WHERE s.id IN (SELECT value FROM json_each(?))";
+
+struct labels {
+	const char	*bring, *place, *access, *equipment, *instructor,
+			*helpers, *contact;
+};
+static const struct labels labels_da = { "Medbring", "Sted", "Adgang",
+    "Udstyr", "Underviser", "Hjælpere", "Kontakt" };
+static const struct labels labels_en = { "Bring", "Place", "Access",
+    "Equipment", "Instructor", "Helpers", "Contact" };
+
+static const char *
+col(sqlite3_stmt *stmt, int i)
+{
+	return ((const char *)sqlite3_column_text(stmt, i));
+}
+
+/*
+ * Writes part to f, after sep unless nothing has been written yet; empty
+ * parts are left out. label, when given, goes before the part ("Adgang: ").
+ */
+static void
+feeds_put(FILE *f, const char *sep, const char *label, const char *part,
+    const char *part2)
+{
+	if (part == NULL || *part == '\0')
+		return;
+	if (ftello(f) > 0)
+		fputs(sep, f);
+	if (label != NULL)
+		fprintf(f, "%s: ", label);
+	fputs(part, f);
+	if (part2 != NULL && *part2 != '\0')
+		fprintf(f, ", %s", part2);
+}
+
+/* Opens a memory stream: *buf holds the text once it is closed. */
+static void
+feeds_text(FILE **f, char **buf, size_t *len)
+{
+	if ((*f = open_memstream(buf, len)) == NULL)
+		fatal("open_memstream");
+}
+
+/*
+ * One event to render: the values copied out of the database row, so the
+ * rendering (the costly part, in libical) can run on another thread.
+ */
+struct job {
+	struct cal_event	 ev;
+	char			*own[10];	/* the strings ev points to */
+	const char		*lang;
+	struct chunk		*c;
+};
+
+static char *
+job_keep(struct job *j, size_t slot, const char *s)
+{
+	return (j->own[slot] = s != NULL ? xstrdup(s) : NULL);
+}
+
+static void
+job_free(struct job *j)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof j->own / sizeof j->own[0]; i++)
+		free(j->own[i]);
+}
+
+/* Fills a job from the current row of an event query (sql_event). */
+static void
+feeds_job(struct feeds *fs, sqlite3_stmt *stmt, int variant, struct job *j)
+{
+	const struct labels	*l = (variant & VAR_EN) ? &labels_en :
+				    &labels_da;
+	struct cal_event	*ev = &j->ev;
+	char			*addr, *loc, *desc;
+	FILE			*f;
+	size_t			 len;
+
+	memset(j, 0, sizeof *j);
+	ev->uid = job_keep(j, 0, col(stmt, 0));
+	ev->sequence = sqlite3_column_int(stmt, 1);
+	ev->status = strcmp(col(stmt, 2), "cancelled") == 0 ? CAL_CANCELLED :
+	    CAL_CONFIRMED;
+	ev->waitlisted = (variant & VAR_WAITLIST) != 0;
+	if (ev->waitlisted && ev->status != CAL_CANCELLED)
+		ev->status = CAL_TENTATIVE;
+	ev->start = (time_t)sqlite3_column_int64(stmt, 3);
+	ev->end = (time_t)sqlite3_column_int64(stmt, 4);
+	ev->tzid = job_keep(j, 1, col(stmt, 5));
+	ev->title = ev->category = job_keep(j, 2, col(stmt, 6));
+
+	/* "Malernes Seniorklub, Borgergade 1, 8700 Horsens" */
+	feeds_text(&f, &addr, &len);
+	feeds_put(f, " ", NULL, col(stmt, 9), NULL);
+	feeds_put(f, " ", NULL, col(stmt, 10), NULL);
+	fclose(f);
+	feeds_text(&f, &loc, &len);
+	feeds_put(f, ", ", NULL, col(stmt, 7), NULL);
+	feeds_put(f, ", ", NULL, col(stmt, 8), NULL);
+	feeds_put(f, ", ", NULL, addr, NULL);
+	fclose(f);
+	free(addr);
+	ev->location = j->own[3] = loc;
+	if (sqlite3_column_type(stmt, 11) != SQLITE_NULL &&
+	    sqlite3_column_type(stmt, 12) != SQLITE_NULL) {
+		ev->has_geo = 1;
+		ev->lat = sqlite3_column_double(stmt, 11);
+		ev->lon = sqlite3_column_double(stmt, 12);
+	}
+	feeds_text(&f, &desc, &len);
+	feeds_put(f, "\n", NULL, col(stmt, 13), NULL);
+	feeds_put(f, "\n", l->bring, col(stmt, 14), NULL);
+	feeds_put(f, "\n", l->place, loc, NULL);
+	feeds_put(f, "\n", l->access, col(stmt, 15), NULL);
+	feeds_put(f, "\n", l->equipment, col(stmt, 16), NULL);
+	feeds_put(f, "\n", l->instructor, col(stmt, 22), NULL);
+	feeds_put(f, "\n", l->helpers, col(stmt, 23), NULL);
+	feeds_put(f, "\n", l->contact, col(stmt, 17), col(stmt, 18));
+	feeds_put(f, "\n\n", NULL, col(stmt, 19), NULL);
+	fclose(f);
+	ev->description = j->own[4] = desc;
+	ev->url = j->own[5] = xprintf("%s/feeds/course/%s.ics", fs->url,
+	    col(stmt, 24));
+	ev->created = (time_t)sqlite3_column_int64(stmt, 20);
+	ev->last_modified = (time_t)sqlite3_column_int64(stmt, 21);
+	ev->alarm_minutes = (variant & VAR_ALARM) ? fs->alarm_minutes : 0;
+	j->lang = (variant & VAR_EN) ? "en" : "da";
+	j->c = xcalloc(1, sizeof *j->c);
+	j->c->id = sqlite3_column_int64(stmt, 26);
+	j->c->variant = variant;
+	j->c->rev = sqlite3_column_int64(stmt, 25);
+}
+
+static void
+feeds_job_run(struct job *j)
+{
+	j->c->text = feed_event(&j->ev, j->lang, &j->c->len);
+}
+
+/* Renders the row's event; the loop thread's way for one session. */
+static struct chunk *
+feeds_render_row(struct feeds *fs, sqlite3_stmt *stmt, int variant)
+{
+	struct job	 j;
+
+	feeds_job(fs, stmt, variant, &j);
+	feeds_job_run(&j);
+	job_free(&j);
+	fs->rendered++;
+	return (j.c);
+}
+
+static struct chunk *
+feeds_render(struct feeds *fs, int64_t id, int variant)
+{
+	sqlite3_stmt	*stmt = store_stmt(fs->st, sql_event);
+	struct chunk	*c = NULL;
+
+	sqlite3_bind_int64(stmt, 1, id);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		c = feeds_render_row(fs, stmt, variant);
+	sqlite3_reset(stmt);
+	return (c);
+}
+
+static struct chunk **
+feeds_chunk_slot(struct feeds *fs, int64_t id, int variant)
+{
+	struct chunk	**cp;
+
+	/* Fibonacci hashing: ids are consecutive, the top bits spread them. */
+	cp = &fs->chunks[(((uint64_t)id * 8 + (uint64_t)variant) *
+	    UINT64_C(0x9E3779B97F4A7C15)) >> (64 - CHUNK_BITS)];
+	for (; *cp != NULL; cp = &(*cp)->next) {
+		if ((*cp)->id == id && (*cp)->variant == variant)
+			break;
+	}
+	return (cp);
+}
+
+/* Puts c in the slot cp, in place of what was there. */
+static void
+feeds_chunk_put(struct feeds *fs, struct chunk **cp, struct chunk *c,
+    time_t now)
+{
+	c->used = now;
+	if (*cp != NULL) {
+		c->next = (*cp)->next;
+		free((*cp)->text);
+		free(*cp);
+	} else
+		fs->nchunks++;
+	*cp = c;
+}
+
+/* The event text of a session at rev, rendered when missing or stale. */
+static struct chunk *
+feeds_chunk(struct feeds *fs, int64_t id, int variant, int64_t rev,
+    time_t now)
+{
+	struct chunk	**cp = feeds_chunk_slot(fs, id, variant), *c;
+
+	if ((c = *cp) != NULL && c->rev == rev) {
+		c->used = now;
+		return (c);
+	}
+	if ((c = feeds_render(fs, id, variant)) == NULL)
+		return (NULL);
+	feeds_chunk_put(fs, cp, c, now);
+	return (c);
+}
+
+struct worker {
+	pthread_t	 thread;
+	struct job	*jobs;
+	size_t		 first, n, step;
+};
+
+static void *
+feeds_worker(void *arg)
+{
+	struct worker	*w = arg;
+	size_t		 i;
+
+	for (i = w->first; i < w->n; i += w->step)
+		feeds_job_run(&w->jobs[i]);
+	return (NULL);
+}
+
+/*
+ * Renders many events on every core: a cold 10,000-session feed is most of
+ * its time in libical. The loop thread takes a share and waits for the
+ * rest; the threads touch no SQLite and no shared state of ours.
+ */
+static void
+feeds_run_jobs(struct job *jobs, size_t n)
+{
+	struct worker	 w[FEEDS_THREADS];
+	long		 cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t		 nw, i, started = 1;
+
+	nw = cores > 1 ? (size_t)cores : 1;
+	if (nw > FEEDS_THREADS)
+		nw = FEEDS_THREADS;
+	if (n < BULK_THREADED)
+		nw = 1;
+	for (i = 0; i < nw; i++) {
+		w[i].jobs = jobs;
+		w[i].first = i;
+		w[i].n = n;
+		w[i].step = nw;
+	}
+	for (i = 1; i < nw; i++) {
+		if (pthread_create(&w[i].thread, NULL, feeds_worker,
+		    &w[i]) != 0)
+			break;
+		started++;
+	}
+	/* Shares whose thread did not start are done here. */
+	for (i = started; i < nw; i++)
+		feeds_worker(&w[i]);
+	feeds_worker(&w[0]);
+	for (i = 1; i < started; i++)
+		pthread_join(w[i].thread, NULL);
+}
+
+/*
+ * Renders in one query the event texts of a feed that are missing or
+ * stale, when there are many (a cold start): one query instead of one per
+ * session. Waitlisted members of personal feeds are left to feeds_chunk().
+ */
+static void
+feeds_prefetch(struct feeds *fs, const struct members *m, int variant,
+    time_t now)
+{
+	struct chunk	**cp, *c;
+	struct job	 *jobs;
+	sqlite3_stmt	 *stmt;
+	char		 *list = NULL, num[24];
+	size_t		  i, missing = 0, len = 0, cap = 0, k, n;
+
+	for (i = 0; i < m->n; i++) {
+		if (m->revs[i] & 1)
+			continue;
+		cp = feeds_chunk_slot(fs, m->ids[i], variant);
+		if (*cp != NULL && (*cp)->rev == m->revs[i] / 2)
+			continue;
+		k = (size_t)snprintf(num, sizeof num, "%s%lld",
+		    missing ? "," : "[", (long long)m->ids[i]);
+		if (len + k + 2 > cap) {
+			cap = cap ? 2 * cap : 4096;
+			list = xreallocarray(list, cap, 1);
+		}
+		memcpy(list + len, num, k);
+		len += k;
+		missing++;
+	}
+	if (missing < BULK_MISSING) {
+		free(list);
+		return;
+	}
+	memcpy(list + len, "]", 2);
+	jobs = xcalloc(missing, sizeof *jobs);
+	stmt = store_stmt(fs->st, sql_events);
+	sqlite3_bind_text(stmt, 1, list, -1, SQLITE_TRANSIENT);
+	for (n = 0; n < missing && sqlite3_step(stmt) == SQLITE_ROW; n++)
+		feeds_job(fs, stmt, variant, &jobs[n]);
+	sqlite3_reset(stmt);
+	free(list);
+
+	feeds_run_jobs(jobs, n);
+	for (i = 0; i < n; i++) {
+		c = jobs[i].c;
+		feeds_chunk_put(fs, feeds_chunk_slot(fs, c->id, variant), c,
+		    now);
+		job_free(&jobs[i]);
+	}
+	fs->rendered += n;
+	free(jobs);
+}
+
+/* Drops event texts no feed has used for a while. */
+static void
+feeds_gc(struct feeds *fs, time_t now)
+{
+	struct chunk	**cp, *c;
+	size_t		  i;
+
+	if (now - fs->last_gc < CHUNK_IDLE / 4)
+		return;
+	fs->last_gc = now;
+	for (i = 0; i < CHUNK_BUCKETS; i++) {
+		for (cp = &fs->chunks[i]; (c = *cp) != NULL;) {
+			if (now - c->used > CHUNK_IDLE) {
+				*cp = c->next;
+				free(c->text);
+				free(c);
+				fs->nchunks--;
+			} else
+				cp = &c->next;
+		}
+	}
+}
+
+
+static void
+members_free(struct members *m)
+{
+	size_t	 i;
+
+	free(m->ids);
+	free(m->revs);
+	for (i = 0; i < m->ntz; i++)
+		free(m->tzids[i]);
+	free(m->tzids);
+}
+
+/* Adds id to a small set; returns 1 if it was new. */
+static int
+feeds_set_add(int64_t **set, size_t *n, int64_t id)
+{
+	size_t	 i;
+
+	for (i = 0; i < *n; i++) {
+		if ((*set)[i] == id)
+			return (0);
+	}
+	*set = xreallocarray(*set, *n + 1, sizeof **set);
+	(*set)[(*n)++] = id;
+	return (1);
+}
+
+/*
+ * Runs a membership query whose parameters are already bound, then reads
+ * the zones and change times of the few venues and course types used.
+ */
+static void
+feeds_members(struct store *st, sqlite3_stmt *stmt, struct members *m)
+{
+	static const char *sql_venue = "SELECT timezone, updated_at FROM "
+	    "venue WHERE id = ?";
+	static const char *sql_course = "SELECT updated_at FROM course WHERE "
+	    "id = ?";
+	int64_t		*venues = NULL, *courses = NULL;
+	size_t		 nv = 0, nc = 0, i, k;
+	sqlite3_stmt	*q;
+	const char	*tz;
+	time_t		 s, e, lm;
+
+	memset(m, 0, sizeof *m);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		if (m->n == m->cap) {
+			m->cap = m->cap ? 2 * m->cap : 64;
+			m->ids = xreallocarray(m->ids, m->cap, sizeof *m->ids);
+			m->revs = xreallocarray(m->revs, m->cap,
+			    sizeof *m->revs);
+		}
+		m->ids[m->n] = sqlite3_column_int64(stmt, 0);
+		/* The waitlist bit rides on the rev: a promotion changes it. */
+		m->revs[m->n] = sqlite3_column_int64(stmt, 1) * 2 +
+		    sqlite3_column_int(stmt, 7);
+		feeds_set_add(&venues, &nv, sqlite3_column_int64(stmt, 2));
+		feeds_set_add(&courses, &nc, sqlite3_column_int64(stmt, 6));
+		s = (time_t)sqlite3_column_int64(stmt, 3);
+		e = (time_t)sqlite3_column_int64(stmt, 4);
+		lm = (time_t)sqlite3_column_int64(stmt, 5);
+		if (m->n == 0 || s < m->from)
+			m->from = s;
+		if (m->n == 0 || e > m->until)
+			m->until = e;
+		if (lm > m->last_modified)
+			m->last_modified = lm;
+		m->n++;
+	}
+	sqlite3_reset(stmt);
+
+	for (i = 0; i < nv; i++) {
+		q = store_stmt(st, sql_venue);
+		sqlite3_bind_int64(q, 1, venues[i]);
+		if (sqlite3_step(q) == SQLITE_ROW) {
+			tz = col(q, 0);
+			for (k = 0; k < m->ntz; k++) {
+				if (strcmp(m->tzids[k], tz) == 0)
+					break;
+			}
+			if (k == m->ntz) {
+				m->tzids = xreallocarray(m->tzids, m->ntz + 1,
+				    sizeof *m->tzids);
+				m->tzids[m->ntz++] = xstrdup(tz);
+			}
+			if ((time_t)sqlite3_column_int64(q, 1) >
+			    m->last_modified)
+				m->last_modified = sqlite3_column_int64(q, 1);
+		}
+		sqlite3_reset(q);
+	}
+	for (i = 0; i < nc; i++) {
+		lm = (time_t)store_int(st, 0, sql_course, "i", courses[i]);
+		if (lm > m->last_modified)
+			m->last_modified = lm;
+	}
+	free(venues);
+	free(courses);
+}
+
+/*
+ * Strong ETag: a digest of everything the bytes are made from (the
+ * program's version, the settings, the feed's name and variant, and each
+ * session with its rev), which is far less to hash than the bytes.
+ */
+static void
+feeds_etag(struct feeds *fs, const char *name, int variant,
+    const struct members *m, char *out, size_t outlen)
+{
+	EVP_MD_CTX	*ctx = EVP_MD_CTX_new();
+	unsigned char	 md[32];
+	unsigned int	 mdlen = 0;
+	int		 settings[5] = { fs->refresh_minutes, fs->past_days,
+			    fs->cancelled_days, fs->alarm_minutes, variant };
+	size_t		 i;
+
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		fatalx("SHA-256 failed");
+	EVP_DigestUpdate(ctx, PACKAGE_VERSION, sizeof PACKAGE_VERSION);
+	EVP_DigestUpdate(ctx, settings, sizeof settings);
+	EVP_DigestUpdate(ctx, fs->url, strlen(fs->url) + 1);
+	EVP_DigestUpdate(ctx, name, strlen(name) + 1);
+	for (i = 0; i < m->ntz; i++)
+		EVP_DigestUpdate(ctx, m->tzids[i], strlen(m->tzids[i]) + 1);
+	EVP_DigestUpdate(ctx, m->ids, m->n * sizeof *m->ids);
+	EVP_DigestUpdate(ctx, m->revs, m->n * sizeof *m->revs);
+	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
+		fatalx("SHA-256 failed");
+	EVP_MD_CTX_free(ctx);
+	snprintf(out, outlen, "\"%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x\"",
+	    md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7], md[8],
+	    md[9]);
+}
+
+/* Assembles the calendar of members from event texts. */
+static char *
+feeds_assemble(struct feeds *fs, const char *name, const char *tzid,
+    struct members *m, int variant, size_t *len)
+{
+	const struct cal_feed	 cf = { name, tzid, fs->refresh_minutes };
+	const char		**texts;
+	size_t			 *lens, i, k = 0;
+	struct chunk		 *c;
+	time_t			  now = time(NULL);
+	char			 *out;
+
+	feeds_prefetch(fs, m, variant, now);
+	texts = xcalloc(m->n + 1, sizeof *texts);
+	lens = xcalloc(m->n + 1, sizeof *lens);
+	for (i = 0; i < m->n; i++) {
+		c = feeds_chunk(fs, m->ids[i], variant | ((m->revs[i] & 1) ?
+		    VAR_WAITLIST : 0), m->revs[i] / 2, now);
+		if (c == NULL)
+			continue;
+		texts[k] = c->text;
+		lens[k++] = c->len;
+	}
+	out = feed_calendar(&cf, (const char *const *)m->tzids, m->ntz,
+	    m->n ? m->from : now, m->n ? m->until : now, texts, lens, k, len);
+	free(texts);
+	free(lens);
+	return (out);
+}
+
+/* Binds the window of ordinary feeds. */
+static void
+feeds_bind_window(struct feeds *fs, sqlite3_stmt *stmt, int64_t arg)
+{
+	time_t	 now = store_now(fs->st);
+
+	sqlite3_bind_int64(stmt, 1, now - (time_t)fs->past_days * 86400);
+	sqlite3_bind_int64(stmt, 2, now - (time_t)fs->cancelled_days * 86400);
+	sqlite3_bind_int64(stmt, 3, arg);
+}
+
+/* The calendar's name, as calendar apps show it (NAME, X-WR-CALNAME). */
+static char *
+feeds_name(int kind, const char *what, int variant)
+{
+	switch (kind) {
+	case FEED_VENUE:
+	case FEED_COURSE:
+		return (xprintf("Kurser – %s", what));
+	case FEED_INSTRUCTOR:
+		return (xprintf("Undervisning – %s", what));
+	case FEED_PARTICIPANT:
+		return (xstrdup((variant & VAR_EN) ? "My courses" :
+		    "Mine kurser"));
+	}
+	return (xstrdup("Kurser"));
+}
+
+/*
+ * Resolves a feed path to what it shows. 0 when found; -1 for anything
+ * unknown, which the caller answers 404 without saying why.
+ */
+static int
+feeds_resolve(struct feeds *fs, const char *path, int *kind, int64_t *arg,
+    int *variant, char **name)
+{
+	static const char *sql_venue = "SELECT id, name FROM venue WHERE "
+	    "slug = ?";
+	static const char *sql_course = "SELECT id, title FROM course WHERE "
+	    "slug = ?";
+	static const char *sql_instructor = "SELECT id, name FROM instructor "
+	    "WHERE feed_token_hash = ?";
+	static const char *sql_person = "SELECT id, language FROM participant "
+	    "WHERE feed_token_hash = ? AND anonymised_at IS NULL";
+	const char	*rest, *sql = NULL;
+	char		*key, *hash = NULL;
+	size_t		 len;
+	sqlite3_stmt	*stmt;
+	int		 found;
+
+	*variant = 0;
+	if (strcmp(path, "/feeds/all.ics") == 0) {
+		*kind = FEED_ALL;
+		*arg = 0;
+		*name = feeds_name(FEED_ALL, NULL, 0);
+		return (0);
+	}
+	if (strncmp(path, "/feeds/venue/", 13) == 0) {
+		*kind = FEED_VENUE;
+		rest = path + 13;
+		sql = sql_venue;
+	} else if (strncmp(path, "/feeds/course/", 14) == 0) {
+		*kind = FEED_COURSE;
+		rest = path + 14;
+		sql = sql_course;
+	} else if (strncmp(path, "/feeds/instructor/", 18) == 0) {
+		*kind = FEED_INSTRUCTOR;
+		rest = path + 18;
+		sql = sql_instructor;
+	} else if (strncmp(path, "/feeds/participant/", 19) == 0) {
+		*kind = FEED_PARTICIPANT;
+		rest = path + 19;
+		sql = sql_person;
+	} else
+		return (-1);
+	len = strlen(rest);
+	if (len <= 4 || strcmp(rest + len - 4, ".ics") != 0 || len > 200)
+		return (-1);
+	key = xstrndup(rest, len - 4);
+	if (*kind == FEED_INSTRUCTOR || *kind == FEED_PARTICIPANT) {
+		if (!token_valid(key)) {
+			free(key);
+			return (-1);
+		}
+		hash = token_hash(key);
+	}
+	stmt = store_stmt(fs->st, sql);
+	sqlite3_bind_text(stmt, 1, hash != NULL ? hash : key, -1,
+	    SQLITE_TRANSIENT);
+	found = sqlite3_step(stmt) == SQLITE_ROW;
+	if (found) {
+		*arg = sqlite3_column_int64(stmt, 0);
+		if (*kind == FEED_PARTICIPANT) {
+			if (strcmp(col(stmt, 1), "en") == 0)
+				*variant |= VAR_EN;
+			if (fs->alarm_minutes > 0)
+				*variant |= VAR_ALARM;
+		}
+		*name = feeds_name(*kind, col(stmt, 1), *variant);
+	}
+	sqlite3_reset(stmt);
+	free(key);
+	free(hash);
+	return (found ? 0 : -1);
+}
+
+static struct feed *
+feeds_find(struct feeds *fs, const char *path)
+{
+	struct feed	*f;
+
+	for (f = fs->feeds; f != NULL; f = f->next) {
+		if (strcmp(f->path, path) == 0)
+			return (f);
+	}
+	return (NULL);
+}
+
+/* Keeps the cache bounded: drops the feed used longest ago. */
+static void
+feeds_evict(struct feeds *fs)
+{
+	struct feed	**fp, **oldest = NULL, *f;
+
+	for (fp = &fs->feeds; *fp != NULL; fp = &(*fp)->next) {
+		if (oldest == NULL || (*fp)->used < (*oldest)->used)
+			oldest = fp;
+	}
+	if (oldest == NULL)
+		return;
+	f = *oldest;
+	*oldest = f->next;
+	feed_free(f);
+	fs->nfeeds--;
+}
+
+/*
+ * Brings f up to date: re-resolves its path, lists its sessions, and
+ * re-assembles it when the list differs. -1 when the path no longer
+ * resolves (token rotated, venue removed).
+ */
+static int
+feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
+{
+	struct members	 m;
+	sqlite3_stmt	*stmt;
+	char		*name = NULL, *text;
+	size_t		 len, rendered;
+	int64_t		 arg;
+	int		 kind, variant;
+	struct timespec	 t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (feeds_resolve(fs, f->path, &kind, &arg, &variant, &name) != 0)
+		return (-1);
+	stmt = store_stmt(fs->st, sql_members[kind]);
+	feeds_bind_window(fs, stmt, arg);
+	feeds_members(fs->st, stmt, &m);
+	f->generation = store_generation(fs->st);
+	f->checked = now;
+	if (f->plain != NULL && f->kind == kind && f->arg == arg &&
+	    f->variant == variant && strcmp(f->name, name) == 0 &&
+	    f->n == m.n && memcmp(f->ids, m.ids, m.n * sizeof *m.ids) == 0 &&
+	    memcmp(f->revs, m.revs, m.n * sizeof *m.revs) == 0) {
+		free(name);
+		members_free(&m);
+		return (0);
+	}
+	rendered = fs->rendered;
+	text = feeds_assemble(fs, name, store_default_timezone(fs->st), &m,
+	    variant, &len);
+	blob_unref(f->plain);
+	blob_unref(f->gz);
+	f->plain = blob_adopt(text, len);
+	f->gz = NULL;
+	feeds_etag(fs, name, variant, &m, f->etag, sizeof f->etag);
+	snprintf(f->etag_gz, sizeof f->etag_gz, "%.*s-gz\"",
+	    (int)strlen(f->etag) - 1, f->etag);
+	/*
+	 * A session leaving the feed changes no session's time: once the
+	 * bytes have changed under a cached copy, they changed now.
+	 */
+	if (f->last_modified != 0)
+		f->last_modified = now;
+	else
+		f->last_modified = m.last_modified != 0 ? m.last_modified : now;
+	f->kind = kind;
+	f->arg = arg;
+	f->variant = variant;
+	free(f->name);
+	f->name = name;
+	free(f->ids);
+	free(f->revs);
+	f->ids = m.ids;
+	f->revs = m.revs;
+	f->n = m.n;
+	m.ids = m.revs = NULL;
+	members_free(&m);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("feed %s: %zu sessions, %zu rendered, %zu bytes in %.1f ms",
+	    f->path, f->n, fs->rendered - rendered, len,
+	    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	return (0);
+}
+
+static struct blob *
+feeds_gzip(const struct blob *in)
+{
+	z_stream	 z;
+	struct blob	*out;
+	uLong		 bound;
+
+	memset(&z, 0, sizeof z);
+	/* windowBits 15 + 16: a gzip wrapper, as Content-Encoding: gzip says */
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		fatalx("deflateInit2 failed");
+	bound = deflateBound(&z, (uLong)in->len);
+	out = blob_adopt(xmalloc(bound), 0);
+	z.next_in = (Bytef *)(uintptr_t)in->data;
+	z.avail_in = (uInt)in->len;
+	z.next_out = (Bytef *)out->data;
+	z.avail_out = (uInt)bound;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END)
+		fatalx("deflate did not finish");
+	out->len = z.total_out;
+	deflateEnd(&z);
+	return (out);
+}
+
+int
+feeds_get(struct feeds *fs, const char *path, int gzip,
+    struct feed_answer *a)
+{
+	struct feed	*f;
+	time_t		 now = time(NULL);
+	int		 kind, variant;
+	int64_t		 arg;
+	char		*name;
+
+	memset(a, 0, sizeof a[0]);
+	if ((f = feeds_find(fs, path)) == NULL) {
+		/* Only paths that resolve get an entry: no cache of misses. */
+		if (feeds_resolve(fs, path, &kind, &arg, &variant, &name) != 0)
+			return (-1);
+		free(name);
+		if (fs->nfeeds >= FEEDS_MAX)
+			feeds_evict(fs);
+		f = xcalloc(1, sizeof *f);
+		f->path = xstrdup(path);
+		f->name = xstrdup("");
+		f->next = fs->feeds;
+		fs->feeds = f;
+		fs->nfeeds++;
+	}
+	if (f->plain == NULL || f->generation != store_generation(fs->st) ||
+	    now - f->checked >= FEED_RECHECK) {
+		if (feeds_refresh(fs, f, now) != 0) {
+			blob_unref(f->plain);
+			f->plain = NULL;
+			return (-1);
+		}
+	}
+	f->used = now;
+	if (gzip && f->gz == NULL)
+		f->gz = feeds_gzip(f->plain);
+	a->body = gzip ? f->gz : f->plain;
+	a->etag = gzip ? f->etag_gz : f->etag;
+	a->last_modified = f->last_modified;
+	a->name = strrchr(f->path, '/') + 1;
+	feeds_gc(fs, now);
+	return (0);
+}
+
+/* --- the admin side: links, token rotation, export */
+
+static json_t *
+feeds_link_json(struct feeds *fs, int kind, const char *owner, int variant,
+    const char *path)
+{
+	char	*https, *webcal, *name = feeds_name(kind, owner, variant);
+	json_t	*j;
+
+	https = xprintf("%s%s", fs->url, path);
+	if (strncmp(https, "https://", 8) == 0)
+		webcal = xprintf("webcal://%s", https + 8);
+	else if (strncmp(https, "http://", 7) == 0)
+		webcal = xprintf("webcal://%s", https + 7);
+	else
+		webcal = xstrdup(https);
+	j = json_pack("{s:s, s:s?, s:s, s:s, s:s}", "name", name, "owner",
+	    owner, "path", path, "url", https, "webcal", webcal);
+	free(name);
+	free(https);
+	free(webcal);
+	return (j);
+}
+
+/* The person's token, made (and sealed) when they have none or rotate. */
+static char *
+feeds_token(struct feeds *fs, const char *table, int64_t id, int rotate,
+    struct fail *f)
+{
+	static const char *sql_get[] = {
+	    "SELECT feed_token_sealed FROM participant WHERE id = ?",
+	    "SELECT feed_token_sealed FROM instructor WHERE id = ?" };
+	static const char *sql_set[] = {
+	    "UPDATE participant SET feed_token_hash = ?, feed_token_sealed = ? "
+	    "WHERE id = ?",
+	    "UPDATE instructor SET feed_token_hash = ?, feed_token_sealed = ? "
+	    "WHERE id = ?" };
+	int		 t = strcmp(table, "participant") == 0 ? 0 : 1;
+	sqlite3_stmt	*stmt;
+	char		*token = NULL, *hash, *sealed;
+
+	if (feeds_key(fs, f) != 0)
+		return (NULL);
+	if (!rotate) {
+		stmt = store_stmt(fs->st, sql_get[t]);
+		sqlite3_bind_int64(stmt, 1, id);
+		if (sqlite3_step(stmt) == SQLITE_ROW && col(stmt, 0) != NULL)
+			token = token_open(col(stmt, 0));
+		sqlite3_reset(stmt);
+		if (token != NULL)
+			return (token);
+		/* None yet, or sealed under a key since replaced: a new one. */
+	}
+	token = token_new(&hash, &sealed);
+	if (store_exec(fs->st, f, sql_set[t], "tti", hash, sealed, id) < 0) {
+		free(token);
+		token = NULL;
+	}
+	free(hash);
+	free(sealed);
+	return (token);
+}
+
+int
+feeds_link(struct api_req *req)
+{
+	static const char *sql_person = "SELECT name, language = 'en' FROM "
+	    "participant WHERE id = ? AND anonymised_at IS NULL";
+	static const char *sql_named[] = {
+	    "SELECT name FROM venue WHERE slug = ?",
+	    "SELECT title FROM course WHERE slug = ?",
+	    "SELECT name FROM instructor WHERE slug = ?" };
+	struct feeds	*fs = req->feeds;
+	const char	*kind = req->arg, *key = req->param[0];
+	int		 rotate = req->method == API_POST;
+	char		*path, *token, *name;
+	int64_t		 id;
+	sqlite3_stmt	*stmt;
+	int		 k, fk, variant = 0;
+
+	if (strcmp(kind, "all") == 0) {
+		req->out = feeds_link_json(fs, FEED_ALL, NULL, 0,
+		    "/feeds/all.ics");
+		return (0);
+	}
+	if (strcmp(kind, "participant") == 0) {
+		if (api_param_id(req, 0, "participant", &id) != 0)
+			return (-1);
+		stmt = store_stmt(req->store, sql_person);
+		sqlite3_bind_int64(stmt, 1, id);
+		if (sqlite3_step(stmt) != SQLITE_ROW) {
+			sqlite3_reset(stmt);
+			return (fail_set(&req->fail, 404, "participant", "no "
+			    "participant with id %lld", (long long)id));
+		}
+		name = xstrdup(col(stmt, 0));
+		if (sqlite3_column_int(stmt, 1))
+			variant |= VAR_EN;
+		sqlite3_reset(stmt);
+		fk = FEED_PARTICIPANT;
+		if ((token = feeds_token(fs, "participant", id, rotate,
+		    &req->fail)) == NULL) {
+			free(name);
+			return (-1);
+		}
+		path = xprintf("/feeds/participant/%s.ics", token);
+	} else {
+		k = strcmp(kind, "venue") == 0 ? 0 :
+		    strcmp(kind, "course") == 0 ? 1 : 2;
+		fk = k == 0 ? FEED_VENUE : k == 1 ? FEED_COURSE :
+		    FEED_INSTRUCTOR;
+		stmt = store_stmt(req->store, sql_named[k]);
+		sqlite3_bind_text(stmt, 1, key, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(stmt) != SQLITE_ROW) {
+			sqlite3_reset(stmt);
+			return (fail_set(&req->fail, 404, kind, "no %s \"%s\"",
+			    k == 1 ? "course type" : kind, key));
+		}
+		name = xstrdup(col(stmt, 0));
+		sqlite3_reset(stmt);
+		if (k < 2) {
+			path = xprintf("/feeds/%s/%s.ics", kind, key);
+			token = NULL;
+		} else {
+			if (resource_id(req->store, "instructor", key,
+			    "instructor", &id, &req->fail) != 0 ||
+			    (token = feeds_token(fs, "instructor", id, rotate,
+			    &req->fail)) == NULL) {
+				free(name);
+				return (-1);
+			}
+			path = xprintf("/feeds/instructor/%s.ics", token);
+		}
+	}
+	req->out = feeds_link_json(fs, fk, name, variant, path);
+	if (token != NULL) {
+		explicit_bzero(token, strlen(token));
+		free(token);
+	}
+	free(path);
+	free(name);
+	return (0);
+}
+
+int
+feeds_export(struct api_req *req)
+{
+	struct feeds	*fs = req->feeds;
+	sqlite3_stmt	*stmt;
+	struct members	 m;
+	const char	*slug, *key;
+	json_t		*v;
+	time_t		 from, to;
+	int		 has_from, has_to;
+	int64_t		 venue = 0, course = 0;
+	char		*text;
+	size_t		 len;
+
+	json_object_foreach(req->query, key, v) {
+		if (strcmp(key, "from") != 0 && strcmp(key, "to") != 0 &&
+		    strcmp(key, "venue") != 0 && strcmp(key, "course") != 0)
+			return (fail_set(&req->fail, 400, key, "unknown filter "
+			    "\"%s\" (from, to, venue, course)", key));
+	}
+	if (api_query_time(req, "from", &from, &has_from) != 0 ||
+	    api_query_time(req, "to", &to, &has_to) != 0)
+		return (-1);
+	if ((slug = json_string_value(json_object_get(req->query,
+	    "venue"))) != NULL && resource_id(req->store, "venue", slug,
+	    "venue", &venue, &req->fail) != 0)
+		return (-1);
+	if ((slug = json_string_value(json_object_get(req->query,
+	    "course"))) != NULL && resource_id(req->store, "course", slug,
+	    "course", &course, &req->fail) != 0)
+		return (-1);
+	stmt = store_stmt(req->store, sql_members[FEED_EXPORT]);
+	if (has_from)
+		sqlite3_bind_int64(stmt, 1, from);
+	if (has_to)
+		sqlite3_bind_int64(stmt, 2, to);
+	if (venue != 0)
+		sqlite3_bind_int64(stmt, 3, venue);
+	if (course != 0)
+		sqlite3_bind_int64(stmt, 4, course);
+	feeds_members(req->store, stmt, &m);
+	text = feeds_assemble(fs, "Kurser", store_default_timezone(req->store),
+	    &m, 0, &len);
+	req->out = json_pack("{s:s%, s:I}", "calendar", text, len, "events",
+	    (json_int_t)m.n);
+	free(text);
+	members_free(&m);
+	return (0);
+}

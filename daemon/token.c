@@ -1,0 +1,250 @@
+/*
+ * Secrets: the files that hold them, and the personal feed tokens.
+ *
+ * A feed token is 128 random bits, shown as 32 hex digits in a link. The
+ * database keeps its SHA-256 (to find the person) and the token sealed
+ * with AES-256-GCM under a key that lives in a file outside the database
+ * (to show the link again). A copy of the database alone therefore yields
+ * no usable link, yet staff can print a person's link as often as needed;
+ * rotating makes a new token and the old link answers 404.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "kursusd.h"
+#include "random.h"
+
+#define TOKEN_BYTES	16
+#define KEY_BYTES	32
+#define NONCE_BYTES	12
+#define TAG_BYTES	16
+
+static unsigned char	token_key[KEY_BYTES];
+static int		token_have_key;
+
+static void
+token_hex(const unsigned char *in, size_t len, char *out)
+{
+	static const char	hex[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = hex[in[i] >> 4];
+		out[2 * i + 1] = hex[in[i] & 0xf];
+	}
+	out[2 * len] = '\0';
+}
+
+static int
+token_unhex(const char *in, unsigned char *out, size_t len)
+{
+	size_t	 i;
+	int	 hi, lo;
+
+	if (strlen(in) != 2 * len)
+		return (-1);
+	for (i = 0; i < len; i++) {
+		hi = in[2 * i];
+		lo = in[2 * i + 1];
+		hi = hi >= '0' && hi <= '9' ? hi - '0' :
+		    hi >= 'a' && hi <= 'f' ? hi - 'a' + 10 : -1;
+		lo = lo >= '0' && lo <= '9' ? lo - '0' :
+		    lo >= 'a' && lo <= 'f' ? lo - 'a' + 10 : -1;
+		if (hi < 0 || lo < 0)
+			return (-1);
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return (0);
+}
+
+int
+token_file_load(const char *path, size_t nbytes, char **out, char **cause)
+{
+	struct stat	 sb;
+	char		 buf[512], *secret;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 &&
+	    errno == ENOENT) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd == -1) {
+			xasprintf(cause, "creating %s: %s", path,
+			    strerror(errno));
+			return (-1);
+		}
+		secret = random_hex(nbytes);
+		n = write(fd, secret, strlen(secret));
+		if (n != (ssize_t)strlen(secret) || write(fd, "\n", 1) != 1 ||
+		    fsync(fd) != 0) {
+			xasprintf(cause, "writing %s: %s", path,
+			    strerror(errno));
+			close(fd);
+			free(secret);
+			return (-1);
+		}
+		close(fd);
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+		log_info("created secret file %s", path);
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	}
+	if (fd == -1) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		xasprintf(cause, "%s is not a regular file", path);
+		close(fd);
+		return (-1);
+	}
+	if (sb.st_mode & (S_IROTH | S_IWOTH | S_IWGRP)) {
+		xasprintf(cause, "%s can be read or written by others (mode "
+		    "%04o); chmod 600 it", path,
+		    (unsigned)(sb.st_mode & 07777));
+		close(fd);
+		return (-1);
+	}
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n < 0) {
+		xasprintf(cause, "reading %s: %s", path, strerror(errno));
+		return (-1);
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n \t")] = '\0';
+	if (strlen(buf) < 16) {
+		xasprintf(cause, "%s holds a secret shorter than 16 characters",
+		    path);
+		explicit_bzero(buf, sizeof buf);
+		return (-1);
+	}
+	*out = xstrdup(buf);
+	explicit_bzero(buf, sizeof buf);
+	return (0);
+}
+
+int
+token_init(const char *key_file, char **cause)
+{
+	char	*hex;
+	int	 rc;
+
+	if (token_file_load(key_file, KEY_BYTES, &hex, cause) != 0)
+		return (-1);
+	rc = token_unhex(hex, token_key, KEY_BYTES);
+	explicit_bzero(hex, strlen(hex));
+	free(hex);
+	if (rc != 0) {
+		xasprintf(cause, "%s does not hold a key of %d hex digits",
+		    key_file, 2 * KEY_BYTES);
+		return (-1);
+	}
+	token_have_key = 1;
+	return (0);
+}
+
+char *
+token_hash(const char *token)
+{
+	unsigned char	 md[32];
+	unsigned int	 len = 0;
+	char		*out = xmalloc(65);
+
+	if (EVP_Digest(token, strlen(token), md, &len, EVP_sha256(),
+	    NULL) != 1 || len != sizeof md)
+		fatalx("SHA-256 failed");
+	token_hex(md, sizeof md, out);
+	return (out);
+}
+
+/* AES-256-GCM; out is hex of nonce | ciphertext | tag. */
+static char *
+token_seal(const char *token)
+{
+	unsigned char	 buf[NONCE_BYTES + TOKEN_BYTES * 2 + TAG_BYTES];
+	size_t		 plen = strlen(token);
+	EVP_CIPHER_CTX	*ctx;
+	int		 n, m;
+	char		*out;
+
+	if (!token_have_key)
+		fatalx("token_seal before token_init");
+	random_bytes(buf, NONCE_BYTES);
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL ||
+	    EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, token_key,
+	    buf) != 1 ||
+	    EVP_EncryptUpdate(ctx, buf + NONCE_BYTES, &n,
+	    (const unsigned char *)token, (int)plen) != 1 ||
+	    EVP_EncryptFinal_ex(ctx, buf + NONCE_BYTES + n, &m) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_BYTES,
+	    buf + NONCE_BYTES + n + m) != 1)
+		fatalx("AES-GCM sealing failed");
+	EVP_CIPHER_CTX_free(ctx);
+	out = xmalloc(2 * (NONCE_BYTES + (size_t)(n + m) + TAG_BYTES) + 1);
+	token_hex(buf, NONCE_BYTES + (size_t)(n + m) + TAG_BYTES, out);
+	return (out);
+}
+
+char *
+token_open(const char *sealed)
+{
+	unsigned char	 buf[NONCE_BYTES + TOKEN_BYTES * 2 + TAG_BYTES];
+	unsigned char	 plain[TOKEN_BYTES * 2 + 1];
+	size_t		 len = strlen(sealed) / 2, clen;
+	EVP_CIPHER_CTX	*ctx;
+	int		 n, m, ok;
+
+	if (!token_have_key || len <= NONCE_BYTES + TAG_BYTES ||
+	    len > sizeof buf || token_unhex(sealed, buf, len) != 0)
+		return (NULL);
+	clen = len - NONCE_BYTES - TAG_BYTES;
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
+		fatalx("EVP_CIPHER_CTX_new");
+	ok = EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, token_key,
+	    buf) == 1 &&
+	    EVP_DecryptUpdate(ctx, plain, &n, buf + NONCE_BYTES,
+	    (int)clen) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES,
+	    buf + NONCE_BYTES + clen) == 1 &&
+	    EVP_DecryptFinal_ex(ctx, plain + n, &m) == 1;
+	EVP_CIPHER_CTX_free(ctx);
+	if (!ok)
+		return (NULL);	/* another key, or tampered with */
+	plain[n + m] = '\0';
+	return (xstrdup((const char *)plain));
+}
+
+char *
+token_new(char **hash, char **sealed)
+{
+	char	*token = random_hex(TOKEN_BYTES);
+
+	*hash = token_hash(token);
+	*sealed = token_seal(token);
+	return (token);
+}
+
+int
+token_valid(const char *token)
+{
+	size_t	 i;
+
+	if (strlen(token) != 2 * TOKEN_BYTES)
+		return (0);
+	for (i = 0; i < 2 * TOKEN_BYTES; i++) {
+		if (!((token[i] >= '0' && token[i] <= '9') ||
+		    (token[i] >= 'a' && token[i] <= 'f')))
+			return (0);
+	}
+	return (1);
+}
