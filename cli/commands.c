@@ -1700,6 +1700,46 @@ cmd_utf8_bad(const unsigned char *s, size_t len)
 	return (len);
 }
 
+/*
+ * RFC 5545 folds long lines by octets, and Outlook folds inside a UTF-8
+ * character; unfolding makes it whole again. Such a fold is moved before
+ * the character instead, so the text becomes valid UTF-8 (for the JSON
+ * that carries it), means the same once unfolded, and keeps its line
+ * numbers, which the daemon's refusals name.
+ */
+static void
+cmd_mend_folds(unsigned char *s, size_t len)
+{
+	unsigned char	 tmp[3];
+	size_t		 i, m, start, k, need;
+
+	for (i = 1; i < len; i++) {
+		if (s[i] == '\r' && i + 2 < len && s[i + 1] == '\n' &&
+		    (s[i + 2] == ' ' || s[i + 2] == '\t'))
+			m = 3;
+		else if (s[i] == '\n' && i + 1 < len && s[i - 1] != '\r' &&
+		    (s[i + 1] == ' ' || s[i + 1] == '\t'))
+			m = 2;
+		else
+			continue;
+		/* The character the fold interrupts: its lead byte. */
+		start = i;
+		while (start > 0 && i - start < 3 && (s[start - 1] & 0xc0) == 0x80)
+			start--;
+		if (start == 0 || s[start - 1] < 0xc2 || s[start - 1] > 0xf4)
+			continue;
+		start--;
+		k = i - start;
+		need = s[start] >= 0xf0 ? 4 : s[start] >= 0xe0 ? 3 : 2;
+		if (k >= need)
+			continue;
+		memcpy(tmp, s + start, k);
+		memmove(s + start, s + i, m);
+		memcpy(s + start + m, tmp, k);
+		i = start + m + k - 1;
+	}
+}
+
 /* The 1-based line of byte offset off. */
 static size_t
 cmd_line_of(const char *s, size_t off)
@@ -1819,6 +1859,7 @@ cmd_read_calendar(const char *path, char **data, size_t *len)
 		free(buf);
 		return (KCTL_EXIT_DATAERR);
 	}
+	cmd_mend_folds((unsigned char *)buf, have);
 	if ((bad = cmd_utf8_bad((unsigned char *)buf, have)) < have) {
 		kursusctl_error("%s is not valid UTF-8: byte 0x%02X at byte "
 		    "offset %zu (line %zu); save it as UTF-8 and try again",
