@@ -13,6 +13,7 @@
 #include <libical/ical.h>
 
 #include "calendars.h"
+#include "calendars-private.h"
 #include "xmalloc.h"
 
 /*
@@ -46,12 +47,6 @@
 #define FEED_ZONE_CACHE		16
 #define FEED_TZID_MAX		64	/* as zone.c */
 
-struct feed_buf {
-	char	*data;
-	size_t	 len;
-	size_t	 size;
-};
-
 /* One zone's compact VTIMEZONE for a range of years, as folded text. */
 struct feed_zone {
 	char	 tzid[FEED_TZID_MAX + 1];
@@ -70,13 +65,11 @@ static u_int		 feed_zones_next;
 static pthread_mutex_t	 feed_zones_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t	 feed_geo_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void		 feed_buf_add(struct feed_buf *, const void *, size_t);
 static size_t		 feed_utf8_valid(const u_char *, size_t);
 static size_t		 feed_char(const char *, size_t);
 static size_t		 feed_unit(const char *, size_t);
 static const char	*feed_clean(const char *, char **);
 static char		*feed_clean_uri(const char *);
-static void		 feed_fold(struct feed_buf *, const char *, size_t);
 static void		 feed_property(struct feed_buf *, struct feed_buf *,
 			    icalproperty *);
 static void		 feed_component(struct feed_buf *, struct feed_buf *,
@@ -109,7 +102,7 @@ static char		*feed_vtimezone(const char *, icaltimezone *, int, int,
 			    size_t *);
 static char		*feed_zone_text(const char *, int, int, size_t *);
 
-static void
+void
 feed_buf_add(struct feed_buf *b, const void *p, size_t len)
 {
 	size_t	size;
@@ -271,7 +264,7 @@ feed_clean_uri(const char *s)
 }
 
 /* Appends one logical line, folded at FEED_LINE_MAX octets, and CR LF. */
-static void
+void
 feed_fold(struct feed_buf *b, const char *line, size_t len)
 {
 	size_t	i = 0, start = 0, col = 0, n;

@@ -8,6 +8,7 @@
 #include <libical/ical.h>
 
 #include "calendars.h"
+#include "calendars-private.h"
 #include "xmalloc.h"
 
 /*
@@ -24,40 +25,14 @@
  * never inside a UTF-8 character.
  */
 
-#define INVITE_LINE_MAX	75
 #define INVITE_NAME_MAX	200	/* octets of a CN */
 
-struct invite_buf {
-	char	*data;
-	size_t	 len;
-	size_t	 size;
-};
-
-static void	 invite_add(struct invite_buf *, const void *, size_t);
 static int	 invite_address_ok(const char *);
 static char	*invite_name(const char *);
-static void	 invite_fold(struct invite_buf *, const char *, size_t);
-static void	 invite_person(struct invite_buf *, int, const char *,
+static void	 invite_person(struct feed_buf *, int, const char *,
 		    const char *);
 static char	*invite_head(const char *, size_t *);
 static const char *invite_find(const char *, size_t, const char *, int);
-
-static void
-invite_add(struct invite_buf *b, const void *p, size_t len)
-{
-	size_t	size;
-
-	if (b->len + len + 1 > b->size) {
-		size = b->size == 0 ? 1024 : b->size;
-		while (size < b->len + len + 1)
-			size *= 2;
-		b->data = xreallocarray(b->data, 1, size);
-		b->size = size;
-	}
-	memcpy(b->data + b->len, p, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-}
 
 /*
  * An address fit for a mailto: URI: something@something, no space,
@@ -109,32 +84,12 @@ invite_name(const char *s)
 	return (name);
 }
 
-/* Appends one logical line, folded at INVITE_LINE_MAX octets, and CR LF. */
-static void
-invite_fold(struct invite_buf *b, const char *line, size_t len)
-{
-	size_t	start = 0, end, limit = INVITE_LINE_MAX;
-
-	while (len - start > limit) {
-		end = start + limit;
-		/* Back off the continuation bytes of a UTF-8 character. */
-		while (end > start + 1 && ((u_char)line[end] & 0xc0) == 0x80)
-			end--;
-		invite_add(b, line + start, end - start);
-		invite_add(b, "\r\n ", 3);
-		start = end;
-		limit = INVITE_LINE_MAX - 1;
-	}
-	invite_add(b, line + start, len - start);
-	invite_add(b, "\r\n", 2);
-}
-
 /*
  * Appends ORGANIZER (attendee 0) or ATTENDEE, with CN when there is a
  * name, always quoted.
  */
 static void
-invite_person(struct invite_buf *b, int attendee, const char *name,
+invite_person(struct feed_buf *b, int attendee, const char *name,
     const char *email)
 {
 	icalproperty	*prop;
@@ -191,7 +146,7 @@ invite_person(struct invite_buf *b, int attendee, const char *name,
 		text = out;
 		len = strlen(text);
 	}
-	invite_fold(b, text, len);
+	feed_fold(b, text, len);
 	free(text);
 }
 
@@ -258,7 +213,7 @@ invite_render(const struct cal_event *ev, const struct cal_invite *inv,
 {
 	struct cal_event	 copy;
 	struct cal_feed		 feed;
-	struct invite_buf	 b = { NULL, 0, 0 };
+	struct feed_buf	 b = { NULL, 0, 0 };
 	const char		*tzids[1], *zb, *ze, *at;
 	char			*head = NULL, *event = NULL, *cal = NULL;
 	size_t			 hlen, elen, clen;
@@ -299,21 +254,21 @@ invite_render(const struct cal_event *ev, const struct cal_invite *inv,
 	if (cal == NULL)
 		goto fail;
 
-	invite_add(&b, head, hlen);
+	feed_buf_add(&b, head, hlen);
 	zb = invite_find(cal, clen, "BEGIN:VTIMEZONE", 0);
 	ze = invite_find(cal, clen, "END:VTIMEZONE", 1);
 	if (zb != NULL && ze != NULL && ze > zb)
-		invite_add(&b, zb, ze + strlen("END:VTIMEZONE\r\n") - zb);
+		feed_buf_add(&b, zb, ze + strlen("END:VTIMEZONE\r\n") - zb);
 
 	/* ORGANIZER and ATTENDEE go before the alarm, or the end. */
 	if ((at = invite_find(event, elen, "BEGIN:VALARM", 0)) == NULL &&
 	    (at = invite_find(event, elen, "END:VEVENT", 1)) == NULL)
 		goto fail;
-	invite_add(&b, event, at - event);
+	feed_buf_add(&b, event, at - event);
 	invite_person(&b, 0, inv->organizer_name, inv->organizer_email);
 	invite_person(&b, 1, inv->attendee_name, inv->attendee_email);
-	invite_add(&b, at, event + elen - at);
-	invite_add(&b, "END:VCALENDAR\r\n", strlen("END:VCALENDAR\r\n"));
+	feed_buf_add(&b, at, event + elen - at);
+	feed_buf_add(&b, "END:VCALENDAR\r\n", strlen("END:VCALENDAR\r\n"));
 
 	free(head);
 	free(event);

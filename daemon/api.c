@@ -417,6 +417,20 @@ api_query_time(struct api_req *req, const char *name, time_t *out,
 	return (0);
 }
 
+/* A venue or course filter: the id of the slug in the query, 0 if none. */
+int
+api_query_slug(struct api_req *req, const char *name, const char *table,
+    int64_t *id)
+{
+	const char	*slug;
+
+	*id = 0;
+	slug = json_string_value(json_object_get(req->query, name));
+	if (slug == NULL)
+		return (0);
+	return (resource_id(req->store, table, slug, name, id, &req->fail));
+}
+
 int
 api_param_id(struct api_req *req, int idx, const char *what, int64_t *id)
 {

@@ -1232,7 +1232,7 @@ feeds_export(struct api_req *req)
 	struct feeds	*fs = req->feeds;
 	sqlite3_stmt	*stmt;
 	struct members	 m;
-	const char	*slug, *key;
+	const char	*key;
 	json_t		*v;
 	time_t		 from, to;
 	int		 has_from, has_to;
@@ -1249,13 +1249,8 @@ feeds_export(struct api_req *req)
 	if (api_query_time(req, "from", &from, &has_from) != 0 ||
 	    api_query_time(req, "to", &to, &has_to) != 0)
 		return (-1);
-	if ((slug = json_string_value(json_object_get(req->query,
-	    "venue"))) != NULL && resource_id(req->store, "venue", slug,
-	    "venue", &venue, &req->fail) != 0)
-		return (-1);
-	if ((slug = json_string_value(json_object_get(req->query,
-	    "course"))) != NULL && resource_id(req->store, "course", slug,
-	    "course", &course, &req->fail) != 0)
+	if (api_query_slug(req, "venue", "venue", &venue) != 0 ||
+	    api_query_slug(req, "course", "course", &course) != 0)
 		return (-1);
 	stmt = store_stmt(req->store, sql_members[FEED_EXPORT]);
 	if (has_from)

@@ -179,6 +179,10 @@ int	 api_has(json_t *body, const char *name);
 /* A "from"/"to" query time; a bare day covers the whole day. */
 int	 api_query_time(struct api_req *, const char *name, time_t *,
 	    int *given);
+/* A "venue"/"course" query filter as an id (0 when not given); 404 when
+ * no such slug. */
+int	 api_query_slug(struct api_req *, const char *name, const char *table,
+	    int64_t *);
 /* Parses an id path parameter or fails with 404. */
 int	 api_param_id(struct api_req *, int idx, const char *what, int64_t *);
 

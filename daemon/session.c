@@ -349,7 +349,7 @@ session_list(struct api_req *req)
 	static const char *known[] = { "from", "to", "venue", "course",
 	    "status" };
 	sqlite3_stmt	*stmt;
-	const char	*key, *status, *slug;
+	const char	*key, *status;
 	json_t		*v, *list;
 	time_t		 from, to;
 	int		 has_from, has_to;
@@ -368,13 +368,8 @@ session_list(struct api_req *req)
 	if (api_query_time(req, "from", &from, &has_from) != 0 ||
 	    api_query_time(req, "to", &to, &has_to) != 0)
 		return (-1);
-	if ((slug = json_string_value(json_object_get(req->query,
-	    "venue"))) != NULL && resource_id(req->store, "venue", slug,
-	    "venue", &venue, &req->fail) != 0)
-		return (-1);
-	if ((slug = json_string_value(json_object_get(req->query,
-	    "course"))) != NULL && resource_id(req->store, "course", slug,
-	    "course", &course, &req->fail) != 0)
+	if (api_query_slug(req, "venue", "venue", &venue) != 0 ||
+	    api_query_slug(req, "course", "course", &course) != 0)
 		return (-1);
 	status = json_string_value(json_object_get(req->query, "status"));
 	if (status != NULL && strcmp(status, "scheduled") != 0 &&

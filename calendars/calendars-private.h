@@ -1,0 +1,23 @@
+/*
+ * What the files of the calendars library share among themselves and show
+ * no one else: the growing text buffer and the RFC 5545 line folding.
+ */
+#ifndef CALENDARS_PRIVATE_H
+#define CALENDARS_PRIVATE_H
+
+#include <stddef.h>
+
+/* feed.c */
+struct feed_buf {
+	char	*data;		/* NUL-terminated, owned */
+	size_t	 len;
+	size_t	 size;
+};
+void	feed_buf_add(struct feed_buf *, const void *, size_t);
+/*
+ * Appends one logical line folded at 75 octets, never inside a UTF-8
+ * character or a backslash escape, and CR LF.
+ */
+void	feed_fold(struct feed_buf *, const char *, size_t);
+
+#endif
