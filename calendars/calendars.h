@@ -156,7 +156,10 @@ struct cal_import {
  * TZID or a Windows zone name ("Romance Standard Time"), UTC, or floating
  * (read in default_tzid). At most max occurrences. A file that does not
  * parse is refused with the line that broke it; events that cannot be used
- * are listed as skips with the reason.
+ * are listed as skips with the reason (their key may be UID/RECURRENCE-ID).
+ * More than max occurrences in the window refuse the whole file, as do a
+ * NUL byte and an unknown default_tzid; text need not be NUL-terminated.
+ * X-WR-TIMEZONE is not used: floating times are read in default_tzid.
  */
 int	 import_parse(const char *text, size_t len, const char *default_tzid,
 	    time_t from, time_t until, size_t max, struct cal_import **,

@@ -16,11 +16,19 @@
  *
  * The second pass resolves time zones (the file's own VTIMEZONE, an IANA
  * name, possibly behind a "/vendor/" prefix, a Windows name, UTC, or
- * floating times read in default_tzid), expands each event in the
- * wall-clock time of its own zone with libical's recurrence iterator, adds
- * RDATEs, removes EXDATEs, and lets overridden occurrences (same UID and a
- * RECURRENCE-ID) replace the generated ones. Events that cannot become
- * sessions are listed as skips with a reason.
+ * floating times read in default_tzid; X-WR-TIMEZONE is not used),
+ * expands each event in the wall-clock time of its own zone with libical's
+ * recurrence iterator, adds RDATEs, removes EXDATEs, and lets overridden
+ * occurrences (same UID and a RECURRENCE-ID) replace the generated ones.
+ * Local times are read as RFC 5545 says: the repeated autumn hour is its
+ * first pass, a time in the spring gap takes the offset from before it.
+ * Events that cannot become sessions (all-day, no end, an unknown zone, a
+ * rule finer than daily or one that never matches) are listed as skips
+ * with a reason. More than max occurrences in the window refuse the whole
+ * file. Work is bounded: libical has slow paths (it searches thousands of
+ * years for a rule that never matches), so each rule and each VTIMEZONE is
+ * checked before libical iterates it, and an event that would need more
+ * than its share of a fixed allowance is skipped.
  *
  * Keys: a one-off event's key is its UID; each occurrence of a recurring
  * event (RRULE or RDATE) is UID "/" RECURRENCE-ID, the original start of
@@ -64,6 +72,7 @@
  */
 #define IMPORT_WORK_EVENT	50000
 #define IMPORT_WORK_FILE	500000
+#define IMPORT_WORK_TZ_CHANGE	4
 /* Different TZIDs one file may use. */
 #define IMPORT_ZONES_MAX	64
 /* A VTIMEZONE's STANDARD and DAYLIGHT parts, and its RDATEs. */
@@ -290,8 +299,7 @@ struct import_skip {
 
 /* The second pass. */
 struct import_state {
-	icaltimezone		*floating;
-	const char		*default_tzid;
+	icaltimezone		*floating;	/* default_tzid */
 	time_t			 from, until;
 	size_t			 max;
 
@@ -564,10 +572,10 @@ static int
 import_begin(struct import_reader *r, const char *name, int line, char **cause)
 {
 	const struct import_comp	*c;
-	struct import_frame	*top, *f;
+	struct import_frame		*top, *f;
 	enum import_kind		 kind = IMPORT_OTHER;
-	char			*text;
-	int			 i, fed = 0, rc;
+	char				*text;
+	int				 i, fed = 0, rc;
 
 	if ((c = import_comp_find(name)) != NULL) {
 		kind = c->kind;
@@ -661,11 +669,11 @@ static int
 import_property(struct import_reader *r, const char *text, size_t namelen,
     const char *rest, int line, char **cause)
 {
-	struct import_frame	*top;
+	struct import_frame		*top;
 	const struct import_prop	*p = NULL;
-	char			*fed, q[IMPORT_QUOTE_MAX];
-	size_t			 i;
-	int			 rc;
+	char				*fed, q[IMPORT_QUOTE_MAX];
+	size_t				 i;
+	int				 rc;
 
 	if (r->depth == 0) {
 		cause_quote(text, q, sizeof q);
@@ -713,7 +721,12 @@ import_rebuild(const char *name, const char *rest, int line)
 	const char	*p = rest, *q, *v, *last;
 	char		*out, *text;
 	size_t		 len, n;
+	int		 dates;
 
+	/* Only these have a TZID, and values without a colon. */
+	dates = strcmp(name, "DTSTART") == 0 || strcmp(name, "DTEND") == 0 ||
+	    strcmp(name, "RDATE") == 0 || strcmp(name, "EXDATE") == 0 ||
+	    strcmp(name, "RECURRENCE-ID") == 0;
 	len = strlen(name) + 2 * strlen(rest) + 64;
 	out = xmalloc(len);
 	n = snprintf(out, len, "%s", name);
@@ -725,7 +738,7 @@ import_rebuild(const char *name, const char *rest, int line)
 			for (p = v; *p != '\0' && strchr(";:", *p) == NULL;
 			    p++)
 				/* nothing */;
-			if (*p == ':' && strchr(p, ';') == NULL &&
+			if (dates && *p == ':' && strchr(p, ';') == NULL &&
 			    (last = strrchr(p, ':')) != p)
 				p = last;
 			n += snprintf(out + n, len - n, ";TZID=\"%.*s\"",
@@ -933,8 +946,10 @@ import_prop_line(icalproperty *p)
 }
 
 /*
- * What libical could not read without saying so through its state: an
- * X-LIC-ERROR property it added, here or further in.
+ * What libical could not read without saying so through its state (an
+ * unknown VALUE or parameter value: it notes the error, then carries on):
+ * an X-LIC-ERROR property it added, here or further in. It adds that right
+ * after the property it is about, so the line is that property's.
  */
 static int
 import_errors(icalcomponent *c, char **cause)
@@ -943,14 +958,19 @@ import_errors(icalcomponent *c, char **cause)
 	icalcomponent	*sub;
 	const char	*text;
 	char		 q[IMPORT_QUOTE_MAX * 2];
+	int		 line = import_comp_line(c), n;
 
-	if ((p = icalcomponent_get_first_property(c,
-	    ICAL_XLICERROR_PROPERTY)) != NULL) {
+	for (p = icalcomponent_get_first_property(c, ICAL_ANY_PROPERTY);
+	    p != NULL; p = icalcomponent_get_next_property(c,
+	    ICAL_ANY_PROPERTY)) {
+		if (icalproperty_isa(p) != ICAL_XLICERROR_PROPERTY) {
+			if ((n = import_prop_line(p)) != 0)
+				line = n;
+			continue;
+		}
 		text = icalproperty_get_xlicerror(p);
 		cause_quote(text != NULL ? text : "?", q, sizeof q);
-		return (cause_set(cause, "line %d: in the %s that begins "
-		    "here: %s", import_comp_line(c),
-		    icalcomponent_kind_to_string(icalcomponent_isa(c)), q));
+		return (cause_set(cause, "line %d: %s", line, q));
 	}
 	for (sub = icalcomponent_get_first_component(c, ICAL_ANY_COMPONENT);
 	    sub != NULL; sub = icalcomponent_get_next_component(c,
@@ -1023,9 +1043,8 @@ import_collect(struct import_state *st, struct import_reader *r, char **cause)
 			if (e->uid != NULL && strlen(e->uid) > IMPORT_UID_MAX) {
 				e->uid = NULL;
 				e->skipped = 1;
-				import_skipped(st, e, NULL, 0,
-				    "the UID is longer "
-				    "than %d bytes", IMPORT_UID_MAX);
+				import_skipped(st, e, NULL, 0, "the UID is "
+				    "longer than %d bytes", IMPORT_UID_MAX);
 			}
 			e->has_recid = (icalcomponent_get_first_property(c,
 			    ICAL_RECURRENCEID_PROPERTY) != NULL);
@@ -1043,7 +1062,7 @@ static int
 import_cmp_tzdef(const void *a, const void *b)
 {
 	const struct import_tzdef	*x = a, *y = b;
-	int			 c;
+	int				 c;
 
 	if ((c = strcmp(x->tzid, y->tzid)) != 0)
 		return (c);
@@ -1092,8 +1111,8 @@ import_builtin(const char *name)
 static icaltimezone *
 import_tzid(struct import_state *st, const char *tzid, const char **why)
 {
-	struct import_zone		*z;
-	struct import_tzdef	 key, *def = NULL;
+	struct import_zone	*z;
+	struct import_tzdef	*def = NULL;
 	icaltimezone		*zone = NULL;
 	const char		*p;
 	char			 q[IMPORT_QUOTE_MAX], *bad = NULL;
@@ -1113,7 +1132,6 @@ import_tzid(struct import_state *st, const char *tzid, const char **why)
 	z->tzid = xstrdup(tzid);
 
 	/* The first VTIMEZONE with this TZID. */
-	key.tzid = tzid;
 	lo = 0;
 	hi = st->ntzdefs;
 	while (lo < hi) {
@@ -1123,7 +1141,7 @@ import_tzid(struct import_state *st, const char *tzid, const char **why)
 		else
 			hi = mid;
 	}
-	if (lo < st->ntzdefs && strcmp(st->tzdefs[lo].tzid, key.tzid) == 0)
+	if (lo < st->ntzdefs && strcmp(st->tzdefs[lo].tzid, tzid) == 0)
 		def = &st->tzdefs[lo];
 	if (def != NULL && import_tzcheck(st, def->comp, &bad) == 0) {
 		zone = icaltimezone_new();
@@ -1298,6 +1316,14 @@ import_tzcheck(struct import_state *st, icalcomponent *vtz, char **why)
 		*why = xstrdup("it has no STANDARD or DAYLIGHT part");
 		return (-1);
 	}
+	/*
+	 * libical finds each change with its recurrence iterator, here built
+	 * with ICU: a yearly step costs about four units.
+	 */
+	if (import_work(st, &work, changes * IMPORT_WORK_TZ_CHANGE)) {
+		*why = xstrdup("its rules need too much work");
+		return (-1);
+	}
 	st->tz_changes += changes;
 	return (0);
 }
@@ -1430,8 +1456,8 @@ import_when(icaltimezone *zone, time_t t)
  */
 static int
 import_prop_time(struct import_state *st, icalproperty *p,
-    struct icaltimetype tt,
-    icaltimezone *floating, struct import_time *out, char **why)
+    struct icaltimetype tt, icaltimezone *floating, struct import_time *out,
+    char **why)
 {
 	icalparameter	*a;
 	const char	*tzid, *bad;
@@ -1894,12 +1920,11 @@ import_rrule(struct import_state *st, struct import_event *e, icalproperty *p,
  */
 static int
 import_expand(struct import_state *st, struct import_event *e,
-    unsigned long *work,
-    struct import_instance **list, size_t *n, size_t *size)
+    unsigned long *work, struct import_instance **list, size_t *n, size_t *size)
 {
 	icalproperty			*p;
 	struct icaldatetimeperiodtype	 rd;
-	struct import_time			 it, et;
+	struct import_time		 it, et;
 	struct icaltimetype		 tt;
 	struct icaldurationtype		 dur;
 	time_t				 t, end;
@@ -1942,8 +1967,7 @@ import_expand(struct import_state *st, struct import_event *e,
 			if (import_fields_ok(&tt, IMPORT_YEAR_MIN,
 			    IMPORT_YEAR_MAX)) {
 				import_skipped(st, e, NULL, import_prop_line(p),
-				    "%s",
-				    why);
+				    "%s", why);
 				free(why);
 				return (-1);
 			}
@@ -1960,11 +1984,9 @@ import_expand(struct import_state *st, struct import_event *e,
 		if (!icalperiodtype_is_null_period(rd.period)) {
 			if (!icaltime_is_null_time(rd.period.end)) {
 				if (import_prop_time(st, p, rd.period.end,
-				    it.zone,
-				    &et, &why) != 0) {
+				    it.zone, &et, &why) != 0) {
 					import_skipped(st, e, NULL, it.line,
-					    "%s",
-					    why);
+					    "%s", why);
 					free(why);
 					return (-1);
 				}
@@ -1975,9 +1997,9 @@ import_expand(struct import_state *st, struct import_event *e,
 				end = t + (time_t)icaldurationtype_as_int(dur);
 			}
 			if (end <= t) {
-				import_skipped(st, e, NULL, it.line,
-				    "the RDATE "
-				    "period does not end after it starts");
+				import_skipped(st, e, NULL, it.line, "the "
+				    "RDATE period does not end after it "
+				    "starts");
 				return (-1);
 			}
 		}
@@ -2042,12 +2064,11 @@ import_made_uid(struct import_event *e)
 
 static void
 import_skipped(struct import_state *st, const struct import_event *e,
-    const char *key,
-    int line, const char *fmt, ...)
+    const char *key, int line, const char *fmt, ...)
 {
 	struct import_skip	*s;
-	va_list		 ap;
-	char		*text, rid[IMPORT_RID_LEN];
+	va_list			 ap;
+	char			*text, rid[IMPORT_RID_LEN];
 
 	if (st->nskips == st->skipsize) {
 		st->skipsize = st->skipsize == 0 ? 16 : st->skipsize * 2;
@@ -2081,8 +2102,8 @@ import_skipped(struct import_state *st, const struct import_event *e,
  */
 static int
 import_emit(struct import_state *st, struct import_event *e,
-    struct import_event *master,
-    char *key, time_t start, time_t end, int cancelled)
+    struct import_event *master, char *key, time_t start, time_t end,
+    int cancelled)
 {
 	struct cal_import_event	*o;
 	const char		*s;
@@ -2148,7 +2169,7 @@ import_master(struct import_state *st, size_t idx)
 {
 	struct import_event	*e = &st->events[idx], *o;
 	icalproperty		*p, *pe, *pd;
-	struct import_time		 end;
+	struct import_time	 end;
 	struct import_instance	*list = NULL;
 	struct icaldurationtype	 dur;
 	struct icaltimetype	 tt;
@@ -2165,24 +2186,21 @@ import_master(struct import_state *st, size_t idx)
 	}
 	if (import_count(e->comp, ICAL_DTEND_PROPERTY) > 1 ||
 	    import_count(e->comp, ICAL_DURATION_PROPERTY) > 1) {
-		import_skipped(st, e, NULL, 0,
-		    "the event has more than one DTEND "
-		    "or DURATION");
+		import_skipped(st, e, NULL, 0, "the event has more than one "
+		    "DTEND or DURATION");
 		return (0);
 	}
 	if (icalcomponent_get_first_property(e->comp,
 	    ICAL_EXRULE_PROPERTY) != NULL) {
-		import_skipped(st, e, NULL, 0,
-		    "EXRULE is not supported (RFC 5545 "
-		    "dropped it); list the dates with EXDATE");
+		import_skipped(st, e, NULL, 0, "EXRULE is not supported (RFC "
+		    "5545 dropped it); list the dates with EXDATE");
 		return (0);
 	}
 	p = icalcomponent_get_first_property(e->comp, ICAL_DTSTART_PROPERTY);
 	tt = icalproperty_get_dtstart(p);
 	if (tt.is_date) {
-		import_skipped(st, e, NULL, import_prop_line(p),
-		    "all-day event; a "
-		    "session needs a start and an end time");
+		import_skipped(st, e, NULL, import_prop_line(p), "all-day "
+		    "event; a session needs a start and an end time");
 		return (0);
 	}
 	if (import_prop_time(st, p, tt, st->floating, &e->start, &why) != 0) {
@@ -2200,8 +2218,7 @@ import_master(struct import_state *st, size_t idx)
 		tt = icalproperty_get_dtend(pe);
 		if (tt.is_date) {
 			import_skipped(st, e, NULL, import_prop_line(pe),
-			    "DTEND is a "
-			    "date, but DTSTART has a time");
+			    "DTEND is a date, but DTSTART has a time");
 			return (0);
 		}
 		if (import_prop_time(st, pe, tt, e->zone, &end, &why) != 0) {
@@ -2215,8 +2232,7 @@ import_master(struct import_state *st, size_t idx)
 			a = import_when(e->zone, e->start_t);
 			b = import_when(end.zone, end_t);
 			import_skipped(st, e, NULL, import_prop_line(pe),
-			    "DTEND %s is "
-			    "not after DTSTART %s", b, a);
+			    "DTEND %s is not after DTSTART %s", b, a);
 			free(a);
 			free(b);
 			return (0);
@@ -2227,8 +2243,7 @@ import_master(struct import_state *st, size_t idx)
 		if (dur.is_neg || icaldurationtype_as_int(dur) <= 0 ||
 		    dur.weeks > 52 || dur.days > 366) {
 			import_skipped(st, e, NULL, import_prop_line(pd),
-			    "DURATION "
-			    "must be positive and at most a year");
+			    "DURATION must be positive and at most a year");
 			return (0);
 		}
 		e->length.nominal = 1;
@@ -2236,9 +2251,8 @@ import_master(struct import_state *st, size_t idx)
 		e->length.seconds = (time_t)dur.hours * 3600 +
 		    (time_t)dur.minutes * 60 + dur.seconds;
 	} else {
-		import_skipped(st, e, NULL, 0,
-		    "the event has neither DTEND nor "
-		    "DURATION, so its sessions would have no end");
+		import_skipped(st, e, NULL, 0, "the event has neither DTEND "
+		    "nor DURATION, so its sessions would have no end");
 		return (0);
 	}
 	if (e->uid == NULL)
@@ -2252,7 +2266,7 @@ import_master(struct import_state *st, size_t idx)
 	    p = icalcomponent_get_next_property(e->comp,
 	    ICAL_EXDATE_PROPERTY)) {
 		struct import_time	 x;
-		struct import_exdate *d = &e->exdates[e->nexdates];
+		struct import_exdate	*d = &e->exdates[e->nexdates];
 
 		tt = icalproperty_get_exdate(p);
 		if (import_prop_time(st, p, tt, e->zone, &x, &why) != 0) {
@@ -2262,9 +2276,8 @@ import_master(struct import_state *st, size_t idx)
 			    IMPORT_YEAR_MAX))
 				continue;	/* cannot match anything */
 			import_skipped(st, e, NULL, import_prop_line(p),
-			    "EXDATE: "
-			    "unknown time zone, so the dates it removes are "
-			    "unknown");
+			    "EXDATE: unknown time zone, so the dates it "
+			    "removes are unknown");
 			return (0);
 		}
 		if (tt.is_date) {
@@ -2321,7 +2334,7 @@ static size_t
 import_find_override(struct import_state *st, const char *uid, time_t recid)
 {
 	struct import_ref	 key;
-	size_t		 lo = 0, hi = st->noverrides, mid;
+	size_t			 lo = 0, hi = st->noverrides, mid;
 
 	key.uid = uid;
 	key.recid = recid;
@@ -2360,7 +2373,7 @@ import_override(struct import_state *st, size_t idx)
 {
 	struct import_event	*e = &st->events[idx], *m = NULL;
 	icalproperty		*p, *pe, *pd;
-	struct import_time		 start, end;
+	struct import_time	 start, end;
 	struct icaltimetype	 tt;
 	struct icaldurationtype	 dur;
 	icaltimezone		*zone;
@@ -2378,9 +2391,9 @@ import_override(struct import_state *st, size_t idx)
 			return (0);
 		}
 		if (import_excluded(m, e->recid)) {
-			import_skipped(st, e, NULL, 0,
-			    "an EXDATE of the series "
-			    "(line %d) removes this occurrence", m->line);
+			import_skipped(st, e, NULL, 0, "an EXDATE of the "
+			    "series (line %d) removes this occurrence",
+			    m->line);
 			return (0);
 		}
 	}
@@ -2399,8 +2412,8 @@ import_override(struct import_state *st, size_t idx)
 		tt = icalproperty_get_dtstart(p);
 		if (tt.is_date) {
 			import_skipped(st, e, NULL, import_prop_line(p),
-			    "all-day "
-			    "event; a session needs a start and an end time");
+			    "all-day event; a session needs a start and an end "
+			    "time");
 			return (0);
 		}
 		if (import_prop_time(st, p, tt, zone, &start, &why) != 0) {
@@ -2434,8 +2447,7 @@ import_override(struct import_state *st, size_t idx)
 		if (dur.is_neg || icaldurationtype_as_int(dur) <= 0 ||
 		    dur.weeks > 52 || dur.days > 366) {
 			import_skipped(st, e, NULL, import_prop_line(pd),
-			    "DURATION "
-			    "must be positive and at most a year");
+			    "DURATION must be positive and at most a year");
 			return (0);
 		}
 		tt = import_to_local(zone, s);
@@ -2448,15 +2460,14 @@ import_override(struct import_state *st, size_t idx)
 	else
 		t = s;
 	if (!length_known && m == NULL) {
-		import_skipped(st, e, NULL, 0,
-		    "the event has neither DTEND nor "
-		    "DURATION, so the session would have no end");
+		import_skipped(st, e, NULL, 0, "the event has neither DTEND "
+		    "nor DURATION, so the session would have no end");
 		return (0);
 	}
 	if (t <= s) {
-		import_skipped(st, e, NULL, pe !=
-		    NULL ? import_prop_line(pe) : 0,
-		    "the occurrence does not end after it starts");
+		import_skipped(st, e, NULL,
+		    pe != NULL ? import_prop_line(pe) : 0, "the occurrence "
+		    "does not end after it starts");
 		return (0);
 	}
 	if (s < st->from || s >= st->until)
@@ -2502,8 +2513,8 @@ import_pair(struct import_state *st)
 	icalproperty		*p;
 	icalparameter		*range;
 	struct icaltimetype	 tt;
-	struct import_time		 rt;
-	struct import_ref		*masters, *ref, key;
+	struct import_time	 rt;
+	struct import_ref	*masters, *ref, key;
 	size_t			 nmasters = 0, i, lo, hi, mid;
 	char			*why = NULL;
 
@@ -2525,9 +2536,8 @@ import_pair(struct import_state *st)
 			continue;
 		e = &st->events[masters[i].idx];
 		e->skipped = 1;
-		import_skipped(st, e, NULL, 0,
-		    "another event with this UID, on "
-		    "line %d, comes first", masters[i - 1].line);
+		import_skipped(st, e, NULL, 0, "another event with this UID, "
+		    "on line %d, comes first", masters[i - 1].line);
 	}
 
 	for (i = 0; i < st->nevents; i++) {
@@ -2535,9 +2545,8 @@ import_pair(struct import_state *st)
 		if (!e->has_recid || e->skipped)
 			continue;
 		if (e->uid == NULL) {
-			import_skipped(st, e, NULL, 0,
-			    "RECURRENCE-ID without a UID "
-			    "cannot be matched with its series");
+			import_skipped(st, e, NULL, 0, "RECURRENCE-ID without "
+			    "a UID cannot be matched with its series");
 			e->skipped = 1;
 			continue;
 		}
@@ -2563,9 +2572,8 @@ import_pair(struct import_state *st)
 		    ICAL_RECURRENCEID_PROPERTY);
 		if (icalcomponent_get_next_property(e->comp,
 		    ICAL_RECURRENCEID_PROPERTY) != NULL) {
-			import_skipped(st, e, NULL, import_prop_line(p),
-			    "the event "
-			    "has more than one RECURRENCE-ID");
+			import_skipped(st, e, NULL, import_prop_line(p), "the "
+			    "event has more than one RECURRENCE-ID");
 			e->skipped = 1;
 			continue;
 		}
@@ -2573,8 +2581,7 @@ import_pair(struct import_state *st)
 		    ICAL_RANGE_PARAMETER);
 		if (range != NULL) {
 			import_skipped(st, e, NULL, import_prop_line(p),
-			    "RANGE="
-			    "THISANDFUTURE is not supported; change the "
+			    "RANGE=THISANDFUTURE is not supported; change the "
 			    "series itself");
 			e->skipped = 1;
 			continue;
@@ -2600,9 +2607,8 @@ import_pair(struct import_state *st)
 		}
 		if (tt.is_date) {
 			import_skipped(st, e, NULL, import_prop_line(p),
-			    "all-day "
-			    "occurrence; a session needs a start and an end "
-			    "time");
+			    "all-day occurrence; a session needs a start and "
+			    "an end time");
 			e->skipped = 1;
 			continue;
 		}
@@ -2620,9 +2626,8 @@ import_pair(struct import_state *st)
 				p = icalcomponent_get_first_property(m->comp,
 				    ICAL_DTSTART_PROPERTY);
 				if (import_prop_time(st, p,
-				    icalproperty_get_dtstart(p),
-				    st->floating, &rt, &why) != 0 ||
-				    rt.zone == NULL) {
+				    icalproperty_get_dtstart(p), st->floating,
+				    &rt, &why) != 0 || rt.zone == NULL) {
 					free(why);
 					why = NULL;
 					rt.zone = st->floating;
@@ -2649,9 +2654,8 @@ import_pair(struct import_state *st)
 			continue;
 		e = &st->events[st->overrides[i].idx];
 		e->skipped = 1;
-		import_skipped(st, e, NULL, 0,
-		    "another event with this UID and "
-		    "RECURRENCE-ID, on line %d, comes first",
+		import_skipped(st, e, NULL, 0, "another event with this UID "
+		    "and RECURRENCE-ID, on line %d, comes first",
 		    st->overrides[i - 1].line);
 	}
 	free(masters);
@@ -2715,7 +2719,6 @@ import_parse(const char *text, size_t len, const char *default_tzid,
 		    "floating times", default_tzid == NULL ? "" :
 		    default_tzid));
 	}
-	st.default_tzid = default_tzid;
 	st.from = from;
 	st.until = until;
 	st.max = max;

@@ -25,7 +25,8 @@ int	LLVMFuzzerTestOneInput(const unsigned char *, size_t);
 static int	fuzz_utf8(const char *);
 static int	fuzz_names_line(const char *);
 static void	fuzz_check(const struct cal_import *);
-static void	fuzz_same(const struct cal_import *, const struct cal_import *);
+static void	fuzz_same(const struct cal_import *,
+		    const struct cal_import *);
 
 static int
 fuzz_utf8(const char *s)

@@ -45,6 +45,9 @@ static void	 assert_start(const struct cal_import *, const char *,
 static void	 assert_skip(const struct cal_import *, const char *,
 		    const char *);
 static void	 assert_sane(const struct cal_import *, time_t, time_t);
+static char	*wrap(const char *);
+static struct cal_import *one(const char *);
+static void	 assert_one_skipped(const char *, const char *);
 
 /* A UTC instant from its fields. */
 static time_t
@@ -141,15 +144,16 @@ static char *
 refuse_text(const char *text, size_t len, const char *tz, time_t from,
     time_t until, size_t max)
 {
-	struct cal_import	*imp = (struct cal_import *)&imp;
-	char			*cause = NULL;
+	static struct cal_import	 sentinel;
+	struct cal_import		*imp = &sentinel;
+	char				*cause = NULL;
 
 	assert_int_equal(import_parse(text, len, tz, from, until, max, &imp,
 	    &cause), -1);
 	assert_null(imp);
 	assert_non_null(cause);
 	/* Without a cause it must not crash either. */
-	imp = (struct cal_import *)&imp;
+	imp = &sentinel;
 	assert_int_equal(import_parse(text, len, tz, from, until, max, &imp,
 	    NULL), -1);
 	assert_null(imp);
@@ -839,6 +843,7 @@ static void
 test_rules(void **state)
 {
 	struct cal_import	*imp;
+	char			*text;
 	size_t			 i;
 
 	(void)state;
@@ -892,6 +897,19 @@ test_rules(void **state)
 	assert_int_equal(imp->nevents, 5);
 	assert_int_equal(imp->events[2].start, utc(2026, 3, 31, 8, 0, 0));
 	assert_int_equal(imp->events[4].start, utc(2026, 5, 29, 8, 0, 0));
+	import_free(imp);
+
+	/*
+	 * COUNT makes the rule start at DTSTART: 65,000 days to the window
+	 * are more work than one event may take.
+	 */
+	text = wrap("DTSTART:19700101T080000Z\nDURATION:PT1H\n"
+	    "RRULE:FREQ=DAILY;COUNT=1000000\n");
+	imp = parse_text(text, CPH, utc(2150, 1, 1, 0, 0, 0),
+	    utc(2151, 1, 1, 0, 0, 0), RECUR_MAX);
+	free(text);
+	assert_int_equal(imp->nevents, 0);
+	assert_skip(imp, "u1", "line 8: the rule needs too much work");
 	import_free(imp);
 
 	/* An RDATE PERIOD brings its own end. */
@@ -988,6 +1006,16 @@ test_syntax(void **state)
 		    "line 2)" },
 		{ "BEGIN:VCALENDAR\nSUMMARY:\xc3\x28\n",
 		    "line 2 is not valid UTF-8" },
+		/* libical notes these and carries on; still refused. */
+		{ "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:x\n"
+		    "DTSTART;VALUE=BOOLEAN:20261001T080000Z\nDURATION:PT1H\n"
+		    "END:VEVENT\nEND:VCALENDAR\n", "line 4: "
+		    "Invalid VALUE type for property DTSTART: VALUE=BOOLEAN" },
+		{ "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:x\n"
+		    "DTSTART:20261001T080000Z\nSUMMARY:a\n"
+		    "DURATION;VALUE=FOO:PT1H\nEND:VEVENT\nEND:VCALENDAR\n",
+		    "line 6: Invalid VALUE type for property "
+		    "DURATION: VALUE=FOO" },
 	};
 	char	*cause, deep[2048], *text;
 	size_t	 i, n;
@@ -1052,6 +1080,12 @@ test_tolerated(void **state)
 	    "GEO:not;numbers\nCOLOR:red\nSUMMARY:\nLOCATION:  \n"
 	    "BEGIN:VALARM\nTRIGGER:garbage\nACTION:DISPLAY\nEND:VALARM\n"
 	    "END:VEVENT\n"
+	    /* Google once wrote a TZID with a colon and no quotes. */
+	    "BEGIN:VEVENT\nUID:g\nDTSTART;TZID=GMT+05:30:20261003T080000\n"
+	    "DURATION:PT1H\nEND:VEVENT\n"
+	    "BEGIN:VEVENT\nUID:h\nDTSTART;VALUE=DATE-TIME;"
+	    "TZID=Europe/Copenhagen:20261004T100000\nDURATION:PT1H\n"
+	    "END:VEVENT\n"
 	    "END:VCALENDAR\n"
 	    "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:f\n"
 	    "DTSTART:20261002T080000Z\nDURATION:PT1H\nEND:VEVENT\n"
@@ -1061,10 +1095,15 @@ test_tolerated(void **state)
 	(void)state;
 	imp = parse_text(text, CPH, utc(2026, 1, 1, 0, 0, 0),
 	    utc(2027, 1, 1, 0, 0, 0), RECUR_MAX);
-	assert_int_equal(imp->nevents, 2);
+	assert_int_equal(imp->nevents, 3);
 	assert_null(imp->events[0].summary);
 	assert_null(imp->events[0].location);
 	assert_string_equal(imp->events[1].key, "f");
+	assert_int_equal(find(imp, "h")->start, utc(2026, 10, 4, 8, 0, 0));
+	assert_int_equal(imp->nskips, 1);
+	assert_string_equal(imp->skips[0].reason, "line 28: unknown time zone "
+	    "\"GMT+05:30\" (no VTIMEZONE for it in the file, and not a zone "
+	    "name kursusd knows)");
 	import_free(imp);
 	import_free(NULL);
 }
