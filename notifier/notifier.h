@@ -1,0 +1,146 @@
+/*
+ * notifier: what kursusd says to people and how it reaches them. The
+ * message templates (Danish by default, English on request), MIME mail
+ * (GMime) sent through libesmtp, SMS through an HTTP gateway (libcurl),
+ * and GSM 03.38 segment counting. It sends what it is handed and reports
+ * the outcome; it never decides who gets what, and knows nothing of the
+ * daemon or its database. Self-contained: includes nothing of the daemon's.
+ *
+ * Sending blocks (libesmtp, libcurl): the daemon calls the senders from
+ * worker threads. Errors: -1 with *cause set to a sentence the caller
+ * frees.
+ */
+#ifndef NOTIFIER_H
+#define NOTIFIER_H
+
+#include <stddef.h>
+#include <time.h>
+
+enum notice_kind { NOTICE_CONFIRMATION, NOTICE_WAITLISTED, NOTICE_PROMOTED,
+    NOTICE_DEMOTED, NOTICE_REMINDER, NOTICE_MOVED, NOTICE_CANCELLED,
+    NOTICE_STAFF };
+enum notice_channel { CHANNEL_EMAIL, CHANNEL_SMS };
+
+/* What a message is about: plain values the caller owns. */
+struct notice {
+	int		 kind;		/* enum notice_kind */
+	const char	*lang;		/* "da" (default) or "en" */
+	const char	*name;		/* the participant */
+	const char	*course;	/* course title */
+	const char	*venue;		/* venue name */
+	const char	*address;	/* "Borgergade 1, 8700 Horsens" */
+	const char	*access;	/* access notes, or NULL */
+	const char	*bring;		/* what to bring, or NULL */
+	const char	*instructor;	/* names, or NULL */
+	const char	*contact_phone;	/* the venue's or library's, or NULL */
+	const char	*feed_url;	/* personal feed link, or NULL */
+	const char	*tzid;		/* the venue's zone */
+	time_t		 start, end;
+	time_t		 old_start;	/* NOTICE_MOVED: where it was */
+	const char	*old_venue;	/* NOTICE_MOVED: or NULL if unchanged */
+	int		 number;	/* running number, "kursist nr." */
+	int		 position;	/* waitlist position */
+	const char	*message;	/* NOTICE_STAFF, or an added line */
+	const char	*reason;	/* NOTICE_CANCELLED: or NULL */
+};
+
+/* template.c */
+/*
+ * Renders subject and body for a channel (the subject is NULL for SMS).
+ * subject_tpl and body_tpl override the built-in texts when not NULL
+ * (staff's own per course type); placeholders are {name}, {course},
+ * {date} ("torsdag den 3. december kl. 10.00"), {time}, {venue},
+ * {address}, {access}, {bring}, {instructor}, {phone}, {link},
+ * {number}, {position}, {old_date}, {message}. An unknown placeholder
+ * is refused. No dependence on the machine's locales.
+ */
+int	 template_render(const struct notice *, int channel,
+	    const char *subject_tpl, const char *body_tpl, char **subject,
+	    char **body, char **cause);
+/* "torsdag den 3. december kl. 10.00" or "Thursday 3 December at
+ * 10:00", in tzid; caller frees. */
+char	*template_date(time_t, const char *tzid, const char *lang);
+
+/* gsm.c */
+/*
+ * The SMS segments text needs: 160 GSM 03.38 septets (153 each when
+ * concatenated), extension-table characters counting two; any character
+ * outside GSM 03.38 makes it UCS-2 (70, or 67 each). *ucs2 and *units
+ * (septets or UTF-16 units) are set when not NULL.
+ */
+int	 gsm_segments(const char *utf8, int *ucs2, size_t *units);
+
+/* mail.c */
+struct mail {
+	const char	*from, *from_name;	/* envelope and header */
+	const char	*reply_to;		/* or NULL */
+	const char	*to, *to_name;
+	const char	*subject, *body;	/* UTF-8 */
+	const char	*calendar;		/* text/calendar part, or NULL */
+	const char	*calendar_method;	/* "REQUEST" or "CANCEL" */
+	const char	*message_id;		/* "<...@host>", stable per row */
+	time_t		 date;
+};
+/*
+ * A complete RFC 5322 message, MIME built with GMime: RFC 2047 encoded
+ * Subject and display names, text/plain; charset=utf-8, Date, Message-ID,
+ * Auto-Submitted: auto-generated, MIME-Version, Reply-To when set, and,
+ * when calendar is set, multipart/alternative of the text and an inline
+ * text/calendar; method=...; charset=utf-8 (the shape Outlook turns into
+ * a meeting request). CRLF line ends. Thread-safe (GMime is set up once
+ * inside). Caller frees.
+ */
+char	*mail_build(const struct mail *, size_t *len);
+
+/* smtp.c */
+enum smtp_tls { SMTP_TLS_OFF, SMTP_TLS_OPTIONAL, SMTP_TLS_REQUIRED };
+struct smtp_config {
+	const char	*host;
+	int		 port;
+	int		 starttls;		/* enum smtp_tls */
+	const char	*user, *password;	/* or NULL: no AUTH */
+	int		 timeout;		/* seconds per exchange */
+};
+/* The outcome of one message. */
+enum send_result { SEND_OK, SEND_TEMPORARY, SEND_PERMANENT };
+struct smtp_message {
+	const char	*from;		/* envelope sender */
+	const char	*to;		/* envelope recipient */
+	const char	*data;		/* mail_build() output */
+	size_t		 len;
+	int		 result;	/* out: enum send_result */
+	char		*error;		/* out: the server's words, or NULL */
+};
+/*
+ * Sends n messages over one connection (libesmtp), filling each result:
+ * 2xx OK; 4xx, refused connection or timeout TEMPORARY; 5xx PERMANENT.
+ * Blocks; call from a worker thread.
+ */
+void	 smtp_send(const struct smtp_config *, struct smtp_message *, size_t n);
+
+/* sms.c */
+enum sms_driver { SMS_NONE, SMS_KANNEL, SMS_REST };
+struct sms_config {
+	int		 driver;	/* enum sms_driver */
+	const char	*url;		/* Kannel's sendsms, or the REST endpoint */
+	const char	*user, *password;
+	const char	*sender;	/* sender name or number */
+	const char	*header;	/* REST: e.g. "Authorization: Bearer {password}" */
+	const char	*body;		/* REST: JSON template with {to}, {from}, {text} */
+	int		 timeout;	/* seconds */
+};
+/*
+ * Sends one SMS to an E.164 number (libcurl). Gateway 2xx OK (with its
+ * message id in *provider_id when it gives one); 5xx, 429, refused or
+ * timed out TEMPORARY; other 4xx, or a number the gateway rejects,
+ * PERMANENT with the gateway's words in *error. Returns the enum
+ * send_result; *provider_id and *error are NULL or the caller's to free.
+ * Kannel: coding=2 (UCS-2) when gsm_segments() says the text needs it.
+ * REST: body must be JSON; the placeholders are filled inside its
+ * strings and jansson escapes them; header may hold {user}, {password}.
+ * Blocks.
+ */
+int	 sms_send(const struct sms_config *, const char *to, const char *text,
+	    char **provider_id, char **error);
+
+#endif

@@ -1,0 +1,822 @@
+"""
+The notifier library against real servers on loopback, driven through
+tests/notifier/notify-send: aiosmtpd for SMTP (accepting, answering 451
+to RCPT twice, answering 550, and a socket that never answers), Kannel's
+bearerbox and smsbox with fakesmsc as the operator, and a small REST
+gateway. Mails are judged by Python's email package and python3-icalendar.
+"""
+
+import email
+import email.policy
+import logging
+import warnings
+import http.server
+import json
+import os
+import re
+import socket
+import subprocess
+import threading
+import time
+import urllib.parse
+
+from kursustest import BUILDDIR, Tap, wait_for
+
+t = Tap()
+# aiosmtpd's chatter about AUTH without TLS (wanted here) and its logging.
+warnings.filterwarnings("ignore", module="aiosmtpd")
+logging.getLogger("mail.log").setLevel(logging.CRITICAL)
+NOTIFY_SEND = os.path.join(BUILDDIR, "tests", "notifier", "notify-send")
+KANNEL_BIN = "/usr/sbin"
+FAKESMSC = "/usr/lib/kannel/test/fakesmsc"
+
+SUBJECT = "Påmindelse: IT-café for øvede på torsdag"
+FROM_NAME = "Horsens Bibliotek – Kurser på Ærø"
+TO_NAME = "Søren Ågård Ørsted"
+BODY = ("Kære Søren Ågård Ørsted\n\nVi glæder os til at se dig torsdag "
+        "den 3. december kl. 10.00 i Borgergade 1, 8700 Horsens.\n"
+        "Husk at tage din bærbare med. Æbleskiver og kaffe.\n\n"
+        "Med venlig hilsen\nHorsens Bibliotek\n")
+UID = "session-42-reg-7@kursusd.test"
+
+procs = []
+
+
+def calendar_text(method, sequence):
+    return "\r\n".join([
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//kursusd//test//DA",
+        "METHOD:%s" % method,
+        "BEGIN:VEVENT",
+        "UID:%s" % UID,
+        "SEQUENCE:%d" % sequence,
+        "DTSTAMP:20261128T100000Z",
+        "DTSTART:20261203T090000Z",
+        "DTEND:20261203T110000Z",
+        "SUMMARY:IT-café for øvede",
+        "LOCATION:Horsens Bibliotek\\, Borgergade 1",
+        "ORGANIZER;CN=Horsens Bibliotek:mailto:kursus@bib.example",
+        "ATTENDEE;CN=Søren;RSVP=FALSE:mailto:soren@example.dk",
+        "STATUS:%s" % ("CANCELLED" if method == "CANCEL" else "CONFIRMED"),
+        "END:VEVENT",
+        "END:VCALENDAR",
+        ""])
+
+
+def run(args, timeout=30):
+    """Run notify-send; return (rc, [result lines], stderr, seconds)."""
+    start = time.monotonic()
+    p = subprocess.run([NOTIFY_SEND] + args, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=timeout)
+    took = time.monotonic() - start
+    out = p.stdout.decode("utf-8", "replace")
+    return (p.returncode, [l for l in out.split("\n") if l],
+            p.stderr.decode("utf-8", "replace"), took)
+
+
+def results(lines):
+    """["1 OK ...", ...] -> [("OK", "..."), ...]"""
+    res = []
+    for line in lines:
+        parts = line.split(" ", 2)
+        res.append((parts[1] if len(parts) > 1 else "?",
+                    parts[2] if len(parts) > 2 else ""))
+    return res
+
+
+# --------------------------------------------------------------------------
+# SMTP servers
+
+
+class Recorder:
+    """An aiosmtpd handler: writes every message to a file in a directory.
+    rcpt_fail: a list of replies given to RCPT, one per attempt, before
+    accepting; reject: a reply given to every RCPT."""
+
+    def __init__(self, directory, rcpt_fail=(), reject=None):
+        self.dir = directory
+        self.rcpt_fail = list(rcpt_fail)
+        self.reject = reject
+        self.count = 0
+        self.rcpt_attempts = 0
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address,
+                          rcpt_options):
+        with self.lock:
+            self.rcpt_attempts += 1
+            if self.reject:
+                return self.reject
+            if self.rcpt_fail:
+                return self.rcpt_fail.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.count += 1
+            n = self.count
+        path = os.path.join(self.dir, "mail-%04d.eml" % n)
+        with open(path + ".tmp", "wb") as f:
+            f.write(envelope.original_content)
+        os.rename(path + ".tmp", path)
+        with open(os.path.join(self.dir, "envelope-%04d" % n), "w") as f:
+            f.write("%s\n%s\n" % (envelope.mail_from,
+                                  " ".join(envelope.rcpt_tos)))
+        return "250 2.0.0 Ok: queued as %d" % n
+
+    def mails(self):
+        names = sorted(n for n in os.listdir(self.dir)
+                       if n.startswith("mail-") and n.endswith(".eml"))
+        out = []
+        for n in names:
+            with open(os.path.join(self.dir, n), "rb") as f:
+                out.append(f.read())
+        return out
+
+
+class SMTPServer:
+    def __init__(self, handler, **kw):
+        from aiosmtpd.controller import Controller
+        self.port = free_port_bound()
+        self.handler = handler
+        self.controller = Controller(handler, hostname="127.0.0.1",
+                                     port=self.port, ready_timeout=10,
+                                     **kw)
+        self.controller.start()
+
+    def stop(self):
+        try:
+            self.controller.stop()
+        except Exception:
+            pass
+
+
+def free_port_bound():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class SilentServer:
+    """Accepts connections and never says a word."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        self.stopping = False
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while not self.stopping:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(c)
+
+    def stop(self):
+        self.stopping = True
+        for c in self.conns:
+            c.close()
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+
+
+def refused_port():
+    """A loopback port that nothing listens on (bound, then closed)."""
+    return free_port_bound()
+
+
+def mail_args(port, extra=()):
+    return ["mail", "--host", "127.0.0.1", "--port", str(port),
+            "--from", "kursus@bib.example", "--from-name", FROM_NAME,
+            "--reply-to", "info@bib.example",
+            "--to", "soren@example.dk", "--to-name", TO_NAME,
+            "--subject", SUBJECT, "--body", BODY,
+            "--timeout", "3"] + list(extra)
+
+
+def check_mail(raw, desc, method=None, sequence=None):
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    problems = []
+    if str(msg["Subject"]) != SUBJECT:
+        problems.append("Subject %r" % str(msg["Subject"]))
+    frm = msg["From"].addresses[0] if msg["From"] else None
+    if frm is None or frm.display_name != FROM_NAME or \
+            frm.addr_spec != "kursus@bib.example":
+        problems.append("From %r" % (frm,))
+    to = msg["To"].addresses[0] if msg["To"] else None
+    if to is None or to.display_name != TO_NAME:
+        problems.append("To %r" % (to,))
+    if str(msg["Reply-To"]) != "info@bib.example":
+        problems.append("Reply-To %r" % msg["Reply-To"])
+    if str(msg["Auto-Submitted"]) != "auto-generated":
+        problems.append("Auto-Submitted %r" % msg["Auto-Submitted"])
+    if str(msg["MIME-Version"]) != "1.0":
+        problems.append("MIME-Version %r" % msg["MIME-Version"])
+    if msg["Date"] is None or msg["Date"].datetime is None:
+        problems.append("Date %r" % msg["Date"])
+    if not re.match(r"^<[^<>@\s]+@[^<>@\s]+>$", str(msg["Message-ID"])):
+        problems.append("Message-ID %r" % msg["Message-ID"])
+    # The raw headers are 7-bit: the æøå travel RFC 2047-encoded.
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    if any(b > 127 for b in head):
+        problems.append("8-bit bytes in the header")
+    if b"=?" not in head:
+        problems.append("no RFC 2047 encoded word in the header")
+    if any(b > 127 for b in raw):
+        problems.append("8-bit bytes in the message")
+    if b"\n" in raw.replace(b"\r\n", b""):
+        problems.append("bare LF in the message")
+    plain = msg.get_body(preferencelist=("plain",))
+    if plain is None:
+        problems.append("no text/plain part")
+    else:
+        if plain.get_content_charset() != "utf-8":
+            problems.append("text/plain charset %r" %
+                            plain.get_content_charset())
+        text = plain.get_content().replace("\r\n", "\n")
+        if text != BODY:
+            problems.append("body %r" % text)
+    cals = [p for p in msg.walk() if p.get_content_type() == "text/calendar"]
+    if method is None:
+        if cals:
+            problems.append("a text/calendar part where none was asked")
+        if msg.get_content_type() != "text/plain":
+            problems.append("content type %s" % msg.get_content_type())
+    else:
+        if msg.get_content_type() != "multipart/alternative":
+            problems.append("content type %s" % msg.get_content_type())
+        if len(cals) != 1:
+            problems.append("%d text/calendar parts" % len(cals))
+        else:
+            cal = cals[0]
+            if cal.get_param("method") != method:
+                problems.append("method parameter %r" %
+                                cal.get_param("method"))
+            if cal.get_content_charset() != "utf-8":
+                problems.append("calendar charset %r" %
+                                cal.get_content_charset())
+            if cal.get("Content-Disposition") is not None:
+                problems.append("calendar has a disposition")
+            import icalendar
+            ics = icalendar.Calendar.from_ical(cal.get_content())
+            if str(ics.get("METHOD")) != method:
+                problems.append("METHOD %r" % ics.get("METHOD"))
+            evs = [c for c in ics.walk() if c.name == "VEVENT"]
+            if len(evs) != 1:
+                problems.append("%d VEVENTs" % len(evs))
+            else:
+                ev = evs[0]
+                if str(ev.get("UID")) != UID:
+                    problems.append("UID %r" % ev.get("UID"))
+                if int(ev.get("SEQUENCE")) != sequence:
+                    problems.append("SEQUENCE %r" % ev.get("SEQUENCE"))
+                if str(ev.get("SUMMARY")) != "IT-café for øvede":
+                    problems.append("SUMMARY %r" % ev.get("SUMMARY"))
+    t.ok(not problems, desc, problems)
+
+
+def test_smtp(tmp):
+    d = os.path.join(tmp, "smtp-ok")
+    os.mkdir(d)
+    rec = Recorder(d)
+    srv = SMTPServer(rec)
+    try:
+        rc, lines, err, _ = run(mail_args(srv.port))
+        t.ok(rc == 0 and results(lines) == [("OK", "")],
+             "smtp: a plain mail is accepted", lines + [err])
+        mails = wait_for(lambda: rec.mails() or None, 5) or []
+        t.eq(len(mails), 1, "smtp: the server got one mail")
+        if mails:
+            check_mail(mails[0], "smtp: plain mail: headers decode, "
+                       "Danish body intact, no calendar")
+
+        for i, (method, seq) in enumerate((("REQUEST", 0),
+                                           ("REQUEST", 1),
+                                           ("CANCEL", 2))):
+            ics = os.path.join(tmp, "invite-%d.ics" % i)
+            with open(ics, "w", encoding="utf-8") as f:
+                f.write(calendar_text(method, seq))
+            rc, lines, err, _ = run(mail_args(srv.port, [
+                "--calendar", ics, "--method", method]))
+            t.ok(rc == 0, "smtp: invitation %s SEQUENCE %d accepted" %
+                 (method, seq), lines + [err])
+        mails = wait_for(lambda: len(rec.mails()) >= 4 and rec.mails(), 5) \
+            or rec.mails()
+        t.eq(len(mails), 4, "smtp: the server has four mails")
+        for raw, (method, seq) in zip(mails[1:], (("REQUEST", 0),
+                                                 ("REQUEST", 1),
+                                                 ("CANCEL", 2))):
+            check_mail(raw, "smtp: %s part with METHOD, UID, SEQUENCE %d "
+                       "parses" % (method, seq), method, seq)
+
+        # One connection for a batch.
+        before = len(rec.mails())
+        rc, lines, err, _ = run(mail_args(srv.port, ["--count", "25"]))
+        res = results(lines)
+        t.ok(rc == 0 and len(res) == 25 and all(r[0] == "OK" for r in res),
+             "smtp: a batch of 25 is accepted, one line each", lines[:5])
+        mails = rec.mails()
+        t.eq(len(mails) - before, 25, "smtp: 25 mails arrived")
+        ids = set()
+        for raw in mails[before:]:
+            m = email.message_from_bytes(raw, policy=email.policy.default)
+            ids.add(str(m["Message-ID"]))
+        t.eq(len(ids), 25, "smtp: each mail of the batch has its own "
+             "Message-ID")
+        # Lines of a lone dot survive: libesmtp dot-stuffs them.
+        dots = "Linje 1\n.\n..to prikker\n.\nslut\n"
+        before = len(rec.mails())
+        args = mail_args(srv.port)
+        args[args.index("--body") + 1] = dots
+        rc, lines, err, _ = run(args)
+        mails = rec.mails()
+        body = None
+        if rc == 0 and len(mails) == before + 1:
+            m = email.message_from_bytes(mails[-1],
+                                         policy=email.policy.default)
+            body = m.get_body(("plain",)).get_content().replace("\r\n",
+                                                                 "\n")
+        t.eq(body, dots, "smtp: lines holding dots arrive intact",
+             lines + [err])
+        env = open(os.path.join(d, "envelope-0001")).read().split("\n")
+        t.eq(env[:2], ["kursus@bib.example", "soren@example.dk"],
+             "smtp: envelope sender and recipient")
+    finally:
+        srv.stop()
+
+
+def test_smtp_connections(tmp):
+    """The batch uses one connection: count sessions with a handler that
+    notes HELO/EHLO."""
+    d = os.path.join(tmp, "smtp-conn")
+    os.mkdir(d)
+
+    class Counting(Recorder):
+        ehlo = 0
+
+        async def handle_EHLO(self, server, session, envelope, hostname,
+                              responses):
+            Counting.ehlo += 1
+            session.host_name = hostname
+            return responses
+
+    rec = Counting(d)
+    srv = SMTPServer(rec)
+    try:
+        rc, lines, err, _ = run(mail_args(srv.port, ["--count", "10"]))
+        t.ok(rc == 0 and len(lines) == 10, "smtp: batch of 10 sent",
+             lines + [err])
+        t.eq(Counting.ehlo, 1, "smtp: the batch of 10 used one session")
+    finally:
+        srv.stop()
+
+
+def test_smtp_failures(tmp):
+    # 451 to RCPT twice, then accepted: TEMPORARY, TEMPORARY, OK.
+    d = os.path.join(tmp, "smtp-451")
+    os.mkdir(d)
+    rec = Recorder(d, rcpt_fail=["451 4.7.1 Greylisted, try again later"] * 2)
+    srv = SMTPServer(rec)
+    try:
+        seen = []
+        for attempt in range(3):
+            rc, lines, err, _ = run(mail_args(srv.port))
+            seen.append(results(lines))
+        t.ok(seen[0] and seen[0][0][0] == "TEMPORARY" and
+             "451" in seen[0][0][1] and "Greylisted" in seen[0][0][1],
+             "smtp 451: first attempt TEMPORARY with the server's words",
+             [repr(seen)])
+        t.ok(seen[1] and seen[1][0][0] == "TEMPORARY",
+             "smtp 451: second attempt TEMPORARY", [repr(seen)])
+        t.ok(seen[2] == [("OK", "")], "smtp 451: third attempt OK",
+             [repr(seen)])
+        t.eq(len(rec.mails()), 1, "smtp 451: delivered exactly once")
+    finally:
+        srv.stop()
+
+    d = os.path.join(tmp, "smtp-550")
+    os.mkdir(d)
+    rec = Recorder(d, reject="550 5.1.1 <soren@example.dk>: no such user")
+    srv = SMTPServer(rec)
+    try:
+        rc, lines, err, _ = run(mail_args(srv.port, ["--count", "2"]))
+        res = results(lines)
+        t.ok(rc != 0 and len(res) == 2 and
+             all(r[0] == "PERMANENT" and "550" in r[1] and
+                 "no such user" in r[1] for r in res),
+             "smtp 550: PERMANENT with the server's words", lines + [err])
+        t.eq(len(rec.mails()), 0, "smtp 550: nothing delivered")
+    finally:
+        srv.stop()
+
+    silent = SilentServer()
+    try:
+        rc, lines, err, took = run(mail_args(silent.port, [
+            "--timeout", "2", "--count", "3"]))
+        res = results(lines)
+        t.ok(len(res) == 3 and all(r[0] == "TEMPORARY" for r in res),
+             "smtp silent server: TEMPORARY", lines + [err])
+        t.ok(took < 10, "smtp silent server: gave up within the timeout "
+             "(%.1f s for 2 s)" % took)
+    finally:
+        silent.stop()
+
+    port = refused_port()
+    rc, lines, err, took = run(mail_args(port))
+    res = results(lines)
+    t.ok(len(res) == 1 and res[0][0] == "TEMPORARY" and res[0][1],
+         "smtp refused connection: TEMPORARY with a reason", lines + [err])
+    t.ok(took < 5, "smtp refused connection: quick (%.1f s)" % took)
+
+
+def test_smtp_auth(tmp):
+    from aiosmtpd.smtp import AuthResult
+    d = os.path.join(tmp, "smtp-auth")
+    os.mkdir(d)
+    seen = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = (auth_data.login == b"kursus" and
+              auth_data.password == b"hemmeligt \xc3\xa6\xc3\xb8\xc3\xa5")
+        seen.append((mechanism, ok))
+        return AuthResult(success=ok)
+
+    rec = Recorder(d)
+    srv = SMTPServer(rec, authenticator=authenticator, auth_required=True,
+                     auth_require_tls=False)
+    try:
+        rc, lines, err, _ = run(mail_args(srv.port, [
+            "--user", "kursus", "--password", "hemmeligt æøå"]))
+        t.ok(rc == 0 and results(lines) == [("OK", "")],
+             "smtp AUTH: accepted with user and password", lines + [err] +
+             [repr(seen)])
+        t.ok(seen and all(ok for _, ok in seen),
+             "smtp AUTH: the server saw the right credentials", repr(seen))
+        rc, lines, err, _ = run(mail_args(srv.port, [
+            "--user", "kursus", "--password", "forkert"]))
+        res = results(lines)
+        t.ok(rc != 0 and res and res[0][0] != "OK",
+             "smtp AUTH: a wrong password is not delivered", lines + [err])
+        t.eq(len(rec.mails()), 1, "smtp AUTH: one mail delivered")
+        rc, lines, err, _ = run(mail_args(srv.port, ["--starttls",
+                                                     "required"]))
+        res = results(lines)
+        t.ok(rc != 0 and res and res[0][0] == "TEMPORARY" and
+             "STARTTLS" in res[0][1],
+             "smtp: starttls required but not offered: TEMPORARY, says so",
+             lines + [err])
+    finally:
+        srv.stop()
+
+
+# --------------------------------------------------------------------------
+# SMS
+
+
+class RestGateway:
+    """A tiny JSON SMS gateway: answers by the recipient number's last
+    three digits (200, 429, 500, 400); records what it was sent."""
+
+    def __init__(self):
+        gw = self
+        self.requests = []
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(n)
+                rec = {"path": self.path, "headers": dict(self.headers),
+                       "body": body}
+                gw.requests.append(rec)
+                try:
+                    doc = json.loads(body.decode("utf-8"))
+                except ValueError:
+                    doc = None
+                rec["json"] = doc
+                to = (doc or {}).get("recipient", "")
+                status = {"429": 429, "500": 500, "400": 400}.get(
+                    to[-3:], 200)
+                if status == 200:
+                    answer = {"id": "msg-%d" % len(gw.requests),
+                              "status": "queued"}
+                elif status == 400:
+                    answer = {"error": "invalid recipient %s" % to}
+                else:
+                    answer = {"error": "busy"}
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+SMS_TEXT = "Hej Søren! Husk IT-café i morgen kl. 10.00. Æbler & \"kaffe\" {x}"
+
+
+def rest_args(port, to, text=SMS_TEXT, extra=()):
+    return ["sms", "--driver", "rest",
+            "--url", "http://127.0.0.1:%d/v1/sms" % port,
+            "--user", "kursus", "--password", "tok\u00e6n-123",
+            "--header", "Authorization: Bearer {password}",
+            "--body", '{"recipient": "{to}", "sender": "{from}", '
+                      '"message": "{text}", "meta": ["kursusd", "{to}"]}',
+            "--sender", "Bibliotek", "--to", to, "--text", text,
+            "--timeout", "3"] + list(extra)
+
+
+def test_rest(tmp):
+    gw = RestGateway()
+    try:
+        rc, lines, err, _ = run(rest_args(gw.port, "+4512345678"))
+        res = results(lines)
+        t.ok(rc == 0 and res == [("OK", "msg-1")],
+             "rest: 200 is OK with the gateway's id", lines + [err])
+        req = gw.requests[0] if gw.requests else {}
+        doc = req.get("json") or {}
+        t.eq((doc.get("recipient"), doc.get("sender"), doc.get("message"),
+              doc.get("meta")),
+             ("+4512345678", "Bibliotek", SMS_TEXT, ["kursusd",
+                                                    "+4512345678"]),
+             "rest: the JSON body carries number, sender and the text "
+             "(quotes, braces, æøå) intact")
+        t.eq(req.get("headers", {}).get("Authorization"),
+             "Bearer tok\u00e6n-123".encode("utf-8").decode("latin-1"),
+             "rest: the configured header with the password")
+        t.eq(req.get("headers", {}).get("Content-Type"), "application/json",
+             "rest: Content-Type application/json")
+        for to, want in (("+4512345429", "TEMPORARY"),
+                         ("+4512345500", "TEMPORARY"),
+                         ("+4512345400", "PERMANENT")):
+            rc, lines, err, _ = run(rest_args(gw.port, to))
+            res = results(lines)
+            t.ok(rc != 0 and len(res) == 1 and res[0][0] == want and
+                 to[-3:] in res[0][1],
+                 "rest: HTTP %s is %s with the status in the error" %
+                 (to[-3:], want), lines + [err])
+        rc, lines, err, _ = run(rest_args(gw.port, "+4512345400"))
+        t.ok("invalid recipient" in (lines[0] if lines else ""),
+             "rest: the gateway's words are in the error", lines)
+    finally:
+        gw.stop()
+
+    port = refused_port()
+    rc, lines, err, took = run(rest_args(port, "+4512345678"))
+    res = results(lines)
+    t.ok(len(res) == 1 and res[0][0] == "TEMPORARY",
+         "rest: refused connection is TEMPORARY", lines + [err])
+
+    silent = SilentServer()
+    try:
+        rc, lines, err, took = run(rest_args(silent.port, "+4512345678",
+                                             extra=["--timeout", "2"]))
+        res = results(lines)
+        t.ok(len(res) == 1 and res[0][0] == "TEMPORARY" and took < 8,
+             "rest: a gateway that never answers is TEMPORARY within the "
+             "timeout (%.1f s)" % took, lines + [err])
+    finally:
+        silent.stop()
+
+
+# --------------------------------------------------------------------------
+# Kannel
+
+
+def spawn(argv, log, **kw):
+    f = open(log, "ab")
+    p = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT,
+                         stdin=subprocess.DEVNULL, start_new_session=True,
+                         **kw)
+    f.close()
+    procs.append(p)
+    return p
+
+
+def stop_procs():
+    for p in reversed(procs):
+        if p.poll() is None:
+            try:
+                os.killpg(p.pid, 15)
+            except OSError:
+                pass
+    deadline = time.monotonic() + 5
+    for p in procs:
+        try:
+            p.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(p.pid, 9)
+            except OSError:
+                pass
+            p.wait()
+    procs.clear()
+
+
+def port_open(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), 0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+def kannel_args(port, to, text, user="kursus", password="hemmelig"):
+    return ["sms", "--driver", "kannel",
+            "--url", "http://127.0.0.1:%d/cgi-bin/sendsms" % port,
+            "--user", user, "--password", password, "--sender", "Bibliotek",
+            "--to", to, "--text", text, "--timeout", "5"]
+
+
+def fakesmsc_got(log):
+    """What fakesmsc printed for the messages it got: [(sender, receiver,
+    type, data bytes)], one "Got message N: <...>" line each."""
+    try:
+        data = open(log, "rb").read()
+    except OSError:
+        return []
+    out = []
+    for m in re.finditer(rb"Got message \d+: <(.*)>$", data, re.M):
+        parts = m.group(1).split(b" ", 3)
+        if len(parts) == 4:
+            out.append((parts[0].decode(), parts[1].decode(),
+                        parts[2].decode(), parts[3]))
+    return out
+
+
+def fakesmsc_text(kind, data):
+    """The text of a message as fakesmsc shows it: raw UTF-8 for 'text',
+    url-encoded UCS-2 for 'ucs-2' (a '+' is a 0x20 byte)."""
+    if kind == "text":
+        return data.decode("utf-8", "replace")
+    raw = urllib.parse.unquote_to_bytes(data.replace(b"+", b" "))
+    return raw.decode("utf-16-be", "replace")
+
+
+def test_kannel(tmp):
+    if not all(os.access(p, os.X_OK) for p in (
+            KANNEL_BIN + "/bearerbox", KANNEL_BIN + "/smsbox", FAKESMSC)):
+        t.skip("kannel", "kannel or kannel-extras is not installed")
+        return
+    d = os.path.join(tmp, "kannel")
+    os.mkdir(d)
+    admin, smsbox, smsc, sendsms = (free_port_bound() for _ in range(4))
+    conf = os.path.join(d, "kannel.conf")
+    with open(conf, "w") as f:
+        f.write("""group = core
+admin-port = %(admin)d
+admin-password = adminpw
+admin-interface = 127.0.0.1
+smsbox-port = %(smsbox)d
+smsbox-interface = 127.0.0.1
+box-allow-ip = 127.0.0.1
+log-file = "%(d)s/bearerbox.log"
+log-level = 0
+access-log = "%(d)s/access.log"
+store-type = spool
+store-location = "%(d)s/spool"
+
+group = smsc
+smsc = fake
+smsc-id = fake
+port = %(smsc)d
+interface-version = 34
+connect-allow-ip = 127.0.0.1
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+bearerbox-port = %(smsbox)d
+sendsms-port = %(sendsms)d
+sendsms-interface = 127.0.0.1
+log-file = "%(d)s/smsbox.log"
+log-level = 0
+
+group = sendsms-user
+username = kursus
+password = hemmelig
+max-messages = 5
+concatenation = true
+
+group = sms-service
+keyword = default
+text = "ingen tjeneste"
+""" % {"admin": admin, "smsbox": smsbox, "smsc": smsc,
+           "sendsms": sendsms, "d": d})
+    os.mkdir(os.path.join(d, "spool"))
+    spawn([KANNEL_BIN + "/bearerbox", conf],
+          os.path.join(d, "bearerbox.out"), cwd=d)
+    if not wait_for(lambda: port_open(smsc) and port_open(smsbox), 10):
+        t.ok(False, "kannel: bearerbox listens",
+             open(os.path.join(d, "bearerbox.out")).read()[-2000:])
+        return
+    fake_log = os.path.join(d, "fakesmsc.out")
+    spawn([FAKESMSC, "-H", "127.0.0.1", "-r", str(smsc), "-m", "0",
+           "1 2 text nop"], fake_log, cwd=d)
+    spawn([KANNEL_BIN + "/smsbox", conf], os.path.join(d, "smsbox.out"),
+          cwd=d)
+    up = wait_for(lambda: port_open(sendsms), 10)
+    t.ok(up, "kannel: bearerbox, smsbox and fakesmsc run")
+    if not up:
+        return
+    # The SMSC link comes up a moment after fakesmsc connects.
+    def online():
+        try:
+            import urllib.request
+            with urllib.request.urlopen(
+                    "http://127.0.0.1:%d/status.txt?password=adminpw" %
+                    admin, timeout=2) as r:
+                return b"online" in r.read()
+        except OSError:
+            return False
+    wait_for(online, 10)
+
+    cases = [
+        ("+4520304050", "Hej Søren! Husk IT-café i morgen kl. 10.00 på "
+         "Horsens Bibliotek. Æbleskiver & kaffe."),
+        ("+4520304051", "Kurset er aflyst – vi beklager. ☕"),
+    ]
+    for to, text in cases:
+        rc, lines, err, _ = run(kannel_args(sendsms, to, text))
+        res = results(lines)
+        t.ok(rc == 0 and len(res) == 1 and res[0][0] == "OK",
+             "kannel: sendsms to %s accepted" % to, lines + [err])
+    got = wait_for(lambda: len(fakesmsc_got(fake_log)) >= 2 and
+                   fakesmsc_got(fake_log), 10) or fakesmsc_got(fake_log)
+    t.eq(len(got), 2, "kannel: the operator side got two messages",
+         open(fake_log, "rb").read().decode("utf-8", "replace")[-1500:])
+    if len(got) < 2:
+        for name in ("bearerbox.log", "smsbox.log"):
+            try:
+                t.diag_lines(open(os.path.join(d, name), "rb").read()
+                             .decode("utf-8", "replace"), 30)
+            except OSError:
+                pass
+    for (to, text), msg in zip(cases, got):
+        t.eq((msg[0], msg[1]), ("Bibliotek", to),
+             "kannel: sender and number arrive as given (%s)" % to)
+        t.eq(fakesmsc_text(msg[2], msg[3]), text,
+             "kannel: the text arrives intact as %s" % msg[2])
+    if len(got) == 2:
+        t.eq((got[0][2], got[1][2]), ("text", "ucs-2"),
+             "kannel: æøå go as GSM text, other letters force UCS-2")
+
+    rc, lines, err, _ = run(kannel_args(sendsms, "+4520304050", "x",
+                                        password="forkert"))
+    res = results(lines)
+    t.ok(rc != 0 and len(res) == 1 and res[0][0] == "PERMANENT" and
+         "403" in res[0][1],
+         "kannel: a wrong password is PERMANENT, 403", lines + [err])
+    rc, lines, err, _ = run(kannel_args(sendsms, "", "x"))
+    res = results(lines)
+    t.ok(rc != 0 and len(res) == 1 and res[0][0] == "PERMANENT",
+         "kannel: no number is PERMANENT", lines + [err])
+
+    stop_procs()
+    rc, lines, err, _ = run(kannel_args(sendsms, "+4520304050", "x"))
+    res = results(lines)
+    t.ok(len(res) == 1 and res[0][0] == "TEMPORARY",
+         "kannel: smsbox down is TEMPORARY", lines + [err])
+
+
+def main():
+    if not os.access(NOTIFY_SEND, os.X_OK):
+        t.ok(False, "notify-send is built (%s)" % NOTIFY_SEND)
+        return
+    tmp = t.tempdir()
+    try:
+        test_smtp(tmp)
+        test_smtp_connections(tmp)
+        test_smtp_failures(tmp)
+        test_smtp_auth(tmp)
+        test_rest(tmp)
+        test_kannel(tmp)
+    finally:
+        stop_procs()
+
+
+t.run(main)
