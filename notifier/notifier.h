@@ -46,27 +46,42 @@ struct notice {
 
 /* template.c */
 /*
- * Renders subject and body for a channel (the subject is NULL for SMS).
- * subject_tpl and body_tpl override the built-in texts when not NULL
- * (staff's own per course type); placeholders are {name}, {course},
- * {date} ("torsdag den 3. december kl. 10.00"), {time}, {venue},
- * {address}, {access}, {bring}, {instructor}, {phone}, {link},
- * {number}, {position}, {old_date}, {message}. An unknown placeholder
- * is refused. No dependence on the machine's locales.
+ * Renders subject and body for a channel (the subject is NULL for SMS;
+ * *subject and *body are the caller's to free). lang "en" (or "en-GB",
+ * "en_US") is English, anything else Danish. subject_tpl and body_tpl
+ * override the built-in texts when not NULL (staff's own per course type;
+ * subject_tpl is ignored for SMS). Placeholders: {name}, {first_name},
+ * {course}, {date} ("torsdag den 3. december kl. 10.00"), {time} ("10.00"),
+ * {end} ("12.00"), {venue}, {address}, {access}, {bring}, {instructor},
+ * {phone}, {link}, {number}, {position}, {old_date}, {old_venue},
+ * {message}, {reason}. "{{" is a literal "{"; a lone "}" is literal. An
+ * unknown or unclosed placeholder is refused, naming it with its line and
+ * column. {course}, {date}, {time} and {venue} are required (a notice
+ * without them is refused); a line holding any other placeholder that has
+ * no value (NULL, "", 0, an old date equal to the new) is left out whole,
+ * and blank lines left behind are squeezed. Values are put on one line,
+ * except {message} in a body. A built-in SMS is the fullest text with the
+ * fewest segments (see gsm_segments()). An unknown tzid, kind or channel,
+ * or a text that comes out empty, is refused. No dependence on the
+ * machine's locales.
  */
 int	 template_render(const struct notice *, int channel,
 	    const char *subject_tpl, const char *body_tpl, char **subject,
 	    char **body, char **cause);
 /* "torsdag den 3. december kl. 10.00" or "Thursday 3 December at
- * 10:00", in tzid; caller frees. */
+ * 10:00", wall-clock time in tzid; caller frees. NULL if tzid is unknown. */
 char	*template_date(time_t, const char *tzid, const char *lang);
 
 /* gsm.c */
 /*
  * The SMS segments text needs: 160 GSM 03.38 septets (153 each when
  * concatenated), extension-table characters counting two; any character
- * outside GSM 03.38 makes it UCS-2 (70, or 67 each). *ucs2 and *units
- * (septets or UTF-16 units) are set when not NULL.
+ * outside GSM 03.38 makes it UCS-2 (70, or 67 each, in UTF-16 units, so a
+ * character beyond the BMP counts two). An escape or surrogate pair is
+ * never split between two parts. Bytes that are not well-formed UTF-8
+ * make it UCS-2 and count one unit each (they would go as U+FFFD). Empty
+ * text is one segment. Never fails: the result is at least 1. *ucs2 and
+ * *units (septets or UTF-16 units) are set when not NULL.
  */
 int	 gsm_segments(const char *utf8, int *ucs2, size_t *units);
 

@@ -869,7 +869,7 @@ template_sms_text(const struct template_lang *tl,
     const struct template_sms *ts, int parts)
 {
 	struct template_buf	 b = { NULL, 0, 0 };
-	const char		*lines[9];
+	const char		*lines[10];
 	size_t			 i, n = 0;
 
 	if (parts & SMS_GREETING)
