@@ -71,6 +71,8 @@ struct feed {
 	struct blob	*plain, *gz;
 	char		 etag[40], etag_gz[44];
 	time_t		 last_modified;
+	char		 last_modified_http[40];	/* its HTTP-date */
+	char		*disposition;	/* Content-Disposition value */
 	struct feed	*next;
 };
 
@@ -155,6 +157,7 @@ feeds_new(struct store *st, const struct config *conf)
 static void
 feed_free(struct feed *f)
 {
+	free(f->disposition);
 	free(f->path);
 	free(f->name);
 	free(f->ids);
@@ -958,6 +961,7 @@ feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
 	int64_t		 arg;
 	int		 kind, variant;
 	struct timespec	 t0, t1;
+	struct tm	 tm;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (feeds_resolve(fs, f->path, &kind, &arg, &variant, &name) != 0)
@@ -993,6 +997,9 @@ feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
 		f->last_modified = now;
 	else
 		f->last_modified = m.last_modified != 0 ? m.last_modified : now;
+	gmtime_r(&f->last_modified, &tm);
+	strftime(f->last_modified_http, sizeof f->last_modified_http,
+	    "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	f->kind = kind;
 	f->arg = arg;
 	f->variant = variant;
@@ -1058,6 +1065,8 @@ feeds_get(struct feeds *fs, const char *path, int gzip,
 			feeds_evict(fs);
 		f = xcalloc(1, sizeof *f);
 		f->path = xstrdup(path);
+		f->disposition = xprintf("inline; filename=\"%s\"",
+		    strrchr(path, '/') + 1);
 		f->name = xstrdup("");
 		f->next = fs->feeds;
 		fs->feeds = f;
@@ -1077,7 +1086,8 @@ feeds_get(struct feeds *fs, const char *path, int gzip,
 	a->body = gzip ? f->gz : f->plain;
 	a->etag = gzip ? f->etag_gz : f->etag;
 	a->last_modified = f->last_modified;
-	a->name = strrchr(f->path, '/') + 1;
+	a->last_modified_http = f->last_modified_http;
+	a->disposition = f->disposition;
 	feeds_gc(fs, now);
 	return (0);
 }

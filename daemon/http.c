@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -73,7 +74,7 @@ struct http {
 	struct event_base	*base;
 	struct store		*store;
 	struct feeds		*feeds;
-	int			 cache_seconds;
+	char			 cache_control[48];
 	struct door		 doors[3];
 	char			*socket_path;
 	char			*token;
@@ -521,15 +522,6 @@ http_etag_match(const char *list, const char *etag)
 }
 
 static void
-http_date(time_t t, char *buf, size_t len)
-{
-	struct tm	 tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-}
-
-static void
 http_blob_done(const void *data, size_t len, void *arg)
 {
 	blob_unref(arg);
@@ -553,7 +545,7 @@ http_public_cb(struct evhttp_request *r, void *arg)
 	struct feed_answer	 a;
 	struct evbuffer		*buf;
 	const char		*path, *inm, *ims;
-	char			 date[64], v[64];
+	char			 v[32];
 	struct tm		 tm;
 	int			 gzip, fresh = 0;
 
@@ -578,13 +570,10 @@ http_public_cb(struct evhttp_request *r, void *arg)
 
 	evhttp_add_header(out, "Content-Type", "text/calendar; charset=utf-8");
 	evhttp_add_header(out, "ETag", a.etag);
-	http_date(a.last_modified, date, sizeof date);
-	evhttp_add_header(out, "Last-Modified", date);
-	snprintf(v, sizeof v, "public, max-age=%d", h->cache_seconds);
-	evhttp_add_header(out, "Cache-Control", v);
+	evhttp_add_header(out, "Last-Modified", a.last_modified_http);
+	evhttp_add_header(out, "Cache-Control", h->cache_control);
 	evhttp_add_header(out, "Vary", "Accept-Encoding");
-	snprintf(v, sizeof v, "inline; filename=\"%s\"", a.name);
-	evhttp_add_header(out, "Content-Disposition", v);
+	evhttp_add_header(out, "Content-Disposition", a.disposition);
 	if (gzip)
 		evhttp_add_header(out, "Content-Encoding", "gzip");
 
@@ -650,6 +639,7 @@ http_door(struct http *h, int kind, const char *listen, char **cause)
 	struct door	*d = &h->doors[kind];
 	char		*host = NULL;
 	unsigned short	 port;
+	int		 one = 1;
 
 	d->http = h;
 	d->kind = kind;
@@ -675,6 +665,14 @@ http_door(struct http *h, int kind, const char *listen, char **cause)
 		free(host);
 		return (-1);
 	}
+	/*
+	 * Answers go out whole and at once: without TCP_NODELAY the last
+	 * segment of a feed waits for the peer's delayed ACK (Nagle), some
+	 * 40 ms a request. Accepted sockets inherit it on Linux.
+	 */
+	if (setsockopt(evhttp_bound_socket_get_fd(d->bound), IPPROTO_TCP,
+	    TCP_NODELAY, &one, sizeof one) != 0)
+		log_warn("TCP_NODELAY on %s", listen);
 	log_info("%s listener on %s", kind == DOOR_PUBLIC ? "public" :
 	    "admin TCP", listen);
 	free(host);
@@ -885,7 +883,7 @@ http_start(struct event_base *base, struct store *st, struct feeds *fs,
 	h->base = base;
 	h->store = st;
 	h->feeds = fs;
-	h->cache_seconds = conf->feeds_cache_seconds;
+	http_configure(h, conf);
 	h->max_failures = conf->admin_max_failures;
 	h->batch_tail = &h->batch;
 	h->commit_ev = event_new(base, -1, 0, http_commit_cb, h);
@@ -957,7 +955,8 @@ http_drain(struct http *h, void (*done)(void *), void *arg)
 void
 http_configure(struct http *h, const struct config *conf)
 {
-	h->cache_seconds = conf->feeds_cache_seconds;
+	snprintf(h->cache_control, sizeof h->cache_control,
+	    "public, max-age=%d", conf->feeds_cache_seconds);
 }
 
 void

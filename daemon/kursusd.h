@@ -264,7 +264,8 @@ struct feed_answer {
 	struct blob	*body;		/* borrowed: blob_ref() to keep it */
 	const char	*etag;		/* strong, quoted */
 	time_t		 last_modified;
-	const char	*name;		/* file name for Content-Disposition */
+	const char	*last_modified_http;	/* the same as an HTTP-date */
+	const char	*disposition;	/* Content-Disposition value */
 };
 struct feeds	*feeds_new(struct store *, const struct config *);
 /* Takes new settings; the cache starts afresh. */
