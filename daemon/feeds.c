@@ -1029,7 +1029,8 @@ feeds_gzip(const struct blob *in)
 
 	memset(&z, 0, sizeof z);
 	/* windowBits 15 + 16: a gzip wrapper, as Content-Encoding: gzip says */
-	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8,
+	/* Level 1: on the loop thread, fast beats a few percent smaller. */
+	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8,
 	    Z_DEFAULT_STRATEGY) != Z_OK)
 		fatalx("deflateInit2 failed");
 	bound = deflateBound(&z, (uLong)in->len);

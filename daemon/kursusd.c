@@ -216,6 +216,7 @@ main(int argc, char **argv)
 	};
 	struct kursusd	 kd;
 	struct event	*sigs[3];
+	struct event_config *evcfg;
 	int		 signos[3] = { SIGTERM, SIGINT, SIGHUP };
 	int		 ch, check = 0, i;
 	char		*cause = NULL, *db = NULL;
@@ -295,9 +296,18 @@ main(int argc, char **argv)
 		return (EX_UNAVAILABLE);
 	}
 	kursusd_apply(&kd);
-	if ((kd.base = event_base_new()) == NULL ||
+	/*
+	 * The epoll changelist folds the enable/disable of a connection's
+	 * events within one turn into one epoll_ctl: evhttp does both for
+	 * every answer.
+	 */
+	if ((evcfg = event_config_new()) == NULL ||
+	    event_config_set_flag(evcfg,
+	    EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) != 0 ||
+	    (kd.base = event_base_new_with_config(evcfg)) == NULL ||
 	    event_base_priority_init(kd.base, HTTP_PRIORITIES) != 0)
 		fatalx("event_base_new failed");
+	event_config_free(evcfg);
 	kd.feeds = feeds_new(kd.store, kd.conf);
 	api_set_feeds(kd.feeds);
 	if ((kd.http = http_start(kd.base, kd.store, kd.feeds, kd.conf,
