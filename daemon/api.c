@@ -8,6 +8,7 @@
 
 #include <sys/queue.h>
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -414,6 +415,39 @@ api_query_time(struct api_req *req, const char *name, time_t *out,
 			*out += 24 * 3600;
 	}
 	*given = 1;
+	return (0);
+}
+
+/*
+ * Refuses a query parameter that is not among the names given (a NULL-ended
+ * list), saying which ones there are.
+ */
+int
+api_check_query(struct api_req *req, ...)
+{
+	const char	*key, *name;
+	char		 list[128];
+	json_t		*v;
+	va_list		 ap;
+	size_t		 len;
+	int		 known;
+
+	json_object_foreach(req->query, key, v) {
+		known = 0;
+		list[0] = '\0';
+		va_start(ap, req);
+		while ((name = va_arg(ap, const char *)) != NULL) {
+			if (strcmp(key, name) == 0)
+				known = 1;
+			len = strlen(list);
+			snprintf(list + len, sizeof list - len, "%s%s",
+			    len > 0 ? ", " : "", name);
+		}
+		va_end(ap);
+		if (!known)
+			return (fail_set(&req->fail, 400, key, "unknown filter "
+			    "\"%s\" (%s)", key, list));
+	}
 	return (0);
 }
 

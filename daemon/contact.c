@@ -457,3 +457,12 @@ fail:
 	free(value);
 	return (-1);
 }
+
+int
+contact_refuse_cpr(const char *field, const char *text, struct fail *f)
+{
+	if (text == NULL || !contact_looks_like_cpr(text))
+		return (0);
+	return (fail_set(f, 422, field, "%s looks like it holds a CPR number; "
+	    "kursusd never stores CPR numbers", field));
+}

@@ -1243,20 +1243,15 @@ feeds_export(struct api_req *req)
 	struct feeds	*fs = req->feeds;
 	sqlite3_stmt	*stmt;
 	struct members	 m;
-	const char	*key;
-	json_t		*v;
 	time_t		 from, to;
 	int		 has_from, has_to;
 	int64_t		 venue = 0, course = 0;
 	char		*text;
 	size_t		 len;
 
-	json_object_foreach(req->query, key, v) {
-		if (strcmp(key, "from") != 0 && strcmp(key, "to") != 0 &&
-		    strcmp(key, "venue") != 0 && strcmp(key, "course") != 0)
-			return (fail_set(&req->fail, 400, key, "unknown filter "
-			    "\"%s\" (from, to, venue, course)", key));
-	}
+	if (api_check_query(req, "from", "to", "venue", "course",
+	    (char *)NULL) != 0)
+		return (-1);
 	if (api_query_time(req, "from", &from, &has_from) != 0 ||
 	    api_query_time(req, "to", &to, &has_to) != 0)
 		return (-1);

@@ -130,6 +130,9 @@ int	 contact_phone_normalise(const char *in, char **out, char **cause);
 int	 contact_email_check(const char *in, char **out, char **cause);
 /* 1 when text holds something shaped like a CPR number (DDMMYY-NNNN). */
 int	 contact_looks_like_cpr(const char *text);
+/* Refuses (422) text in field that holds something shaped like a CPR
+ * number; 0 when it is clean or NULL. */
+int	 contact_refuse_cpr(const char *field, const char *text, struct fail *);
 
 /* api.c */
 struct api_req {
@@ -179,6 +182,8 @@ int	 api_has(json_t *body, const char *name);
 /* A "from"/"to" query time; a bare day covers the whole day. */
 int	 api_query_time(struct api_req *, const char *name, time_t *,
 	    int *given);
+/* Refuses query parameters other than the NULL-ended names given. */
+int	 api_check_query(struct api_req *, ...) __attribute__((sentinel));
 /* A "venue"/"course" query filter as an id (0 when not given); 404 when
  * no such slug. */
 int	 api_query_slug(struct api_req *, const char *name, const char *table,

@@ -121,16 +121,12 @@ outbox_list(struct api_req *req)
 	static const char *sql = "SELECT j FROM outbox_json WHERE "
 	    "(?1 IS NULL OR state = ?1) AND (?2 IS NULL OR session_id = ?2) "
 	    "ORDER BY id";
-	const char	*state, *session, *key;
-	json_t		*v;
+	const char	*state, *session;
 	char		*end;
 	long long	 sid = 0;
 
-	json_object_foreach(req->query, key, v) {
-		if (strcmp(key, "state") != 0 && strcmp(key, "session") != 0)
-			return (fail_set(&req->fail, 400, key, "unknown filter "
-			    "\"%s\" (state, session)", key));
-	}
+	if (api_check_query(req, "state", "session", (char *)NULL) != 0)
+		return (-1);
 	state = json_string_value(json_object_get(req->query, "state"));
 	session = json_string_value(json_object_get(req->query, "session"));
 	if (session != NULL) {

@@ -313,9 +313,8 @@ check_text(const struct rfield *f, json_t *v, json_t **out, struct fail *fl)
 	if (!text_clean(s))
 		return (fail_set(fl, 422, f->name, "%s holds control "
 		    "characters", f->name));
-	if (contact_looks_like_cpr(s))
-		return (fail_set(fl, 422, f->name, "%s looks like it holds a "
-		    "CPR number; kursusd never stores CPR numbers", f->name));
+	if (contact_refuse_cpr(f->name, s, fl) != 0)
+		return (-1);
 	*out = json_stringn(b, (size_t)(e - b));
 	return (0);
 }

@@ -257,9 +257,8 @@ session_create(struct api_req *req)
 	if (session_end(st, body, tz, start, duration, &end, f) != 0)
 		return (-1);
 	notes = api_text(body, "notes");
-	if (notes != NULL && contact_looks_like_cpr(notes))
-		return (fail_set(f, 422, "notes", "notes look like they hold "
-		    "a CPR number; kursusd never stores CPR numbers"));
+	if (contact_refuse_cpr("notes", notes, f) != 0)
+		return (-1);
 
 	if (api_has(body, "weekly") && api_has(body, "rrule"))
 		return (fail_set(f, 422, "rrule", "give weekly or rrule, not "
@@ -346,25 +345,16 @@ session_list(struct api_req *req)
 	    "AND (?3 IS NULL OR venue_id = ?3) AND (?4 IS NULL OR "
 	    "course_id = ?4) AND (?5 IS NULL OR status = ?5) "
 	    "ORDER BY start_at, id";
-	static const char *known[] = { "from", "to", "venue", "course",
-	    "status" };
 	sqlite3_stmt	*stmt;
-	const char	*key, *status;
+	const char	*status;
 	json_t		*v, *list;
 	time_t		 from, to;
 	int		 has_from, has_to;
 	int64_t		 venue = 0, course = 0;
-	size_t		 i;
 
-	json_object_foreach(req->query, key, v) {
-		for (i = 0; i < 5; i++) {
-			if (strcmp(key, known[i]) == 0)
-				break;
-		}
-		if (i == 5)
-			return (fail_set(&req->fail, 400, key, "unknown filter "
-			    "\"%s\" (from, to, venue, course, status)", key));
-	}
+	if (api_check_query(req, "from", "to", "venue", "course", "status",
+	    (char *)NULL) != 0)
+		return (-1);
 	if (api_query_time(req, "from", &from, &has_from) != 0 ||
 	    api_query_time(req, "to", &to, &has_to) != 0)
 		return (-1);
@@ -513,10 +503,8 @@ session_edit(struct api_req *req)
 	}
 	if (api_has(body, "notes")) {
 		notes = api_text(body, "notes");
-		if (notes != NULL && contact_looks_like_cpr(notes))
-			return (fail_set(f, 422, "notes", "notes look like they "
-			    "hold a CPR number; kursusd never stores CPR "
-			    "numbers"));
+		if (contact_refuse_cpr("notes", notes, f) != 0)
+			return (-1);
 		if (store_exec(st, f, sql_notes, "tii", notes, now, id) < 0)
 			return (-1);
 	}
@@ -669,9 +657,8 @@ session_cancel(struct api_req *req)
 		return (fail_set(f, 409, "session", "session %lld is already "
 		    "%s", (long long)s.id, s.status));
 	reason = api_text(req->body, "reason");
-	if (reason != NULL && contact_looks_like_cpr(reason))
-		return (fail_set(f, 422, "reason", "the reason looks like it "
-		    "holds a CPR number; kursusd never stores CPR numbers"));
+	if (contact_refuse_cpr("reason", reason, f) != 0)
+		return (-1);
 	detail = json_pack("{s:s?}", "reason", reason);
 	targets = session_targets(st, &s, following);
 	list = json_array();

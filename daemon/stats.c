@@ -186,11 +186,8 @@ stats_show(struct api_req *req)
 	int64_t		 next, milestone;
 	sqlite3_stmt	*stmt;
 
-	json_object_foreach(req->query, key, v) {
-		if (strcmp(key, "from") != 0 && strcmp(key, "to") != 0)
-			return (fail_set(&req->fail, 400, key, "unknown filter "
-			    "\"%s\" (from, to)", key));
-	}
+	if (api_check_query(req, "from", "to", (char *)NULL) != 0)
+		return (-1);
 	if (api_query_time(req, "from", &t[0], &has[0]) != 0 ||
 	    api_query_time(req, "to", &t[1], &has[1]) != 0)
 		return (-1);
