@@ -25,6 +25,7 @@
 
 #include <sys/types.h>
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -425,35 +426,29 @@ struct template_ctx {
 };
 
 /* A placeholder: its name, whether a notice must have it, its value. */
+/*
+ * A placeholder: a text field of struct notice (at off), or, where the
+ * value needs working out, a function.
+ */
 struct template_field {
 	const char	*name;
 	int		 required;
 	int		 multiline;	/* newlines in the value are kept */
 	char		*(*value)(struct template_ctx *);
+	size_t		 off;		/* when value is NULL */
 };
 
 static int	 template_english(const char *);
 static char	*template_string(const char *);
 static char	*template_clock(struct template_ctx *, time_t);
-static char	*template_v_name(struct template_ctx *);
 static char	*template_v_first_name(struct template_ctx *);
-static char	*template_v_course(struct template_ctx *);
 static char	*template_v_date(struct template_ctx *);
 static char	*template_v_time(struct template_ctx *);
 static char	*template_v_end(struct template_ctx *);
-static char	*template_v_venue(struct template_ctx *);
-static char	*template_v_address(struct template_ctx *);
-static char	*template_v_access(struct template_ctx *);
-static char	*template_v_bring(struct template_ctx *);
-static char	*template_v_instructor(struct template_ctx *);
-static char	*template_v_phone(struct template_ctx *);
-static char	*template_v_link(struct template_ctx *);
 static char	*template_v_number(struct template_ctx *);
 static char	*template_v_position(struct template_ctx *);
 static char	*template_v_old_date(struct template_ctx *);
 static char	*template_v_old_venue(struct template_ctx *);
-static char	*template_v_message(struct template_ctx *);
-static char	*template_v_reason(struct template_ctx *);
 static void	 template_add(struct template_buf *, const char *, size_t);
 static void	 template_add_value(struct template_buf *, const char *, int);
 static size_t	 template_columns(const char *, size_t);
@@ -466,26 +461,30 @@ static int	 template_sms(struct template_ctx *,
 		     const struct template_lang *, const struct template_sms *,
 		     char **, char **);
 
+#define TF_TEXT(name, required, multiline, field) \
+	{ name, required, multiline, NULL, offsetof(struct notice, field) }
+#define TF_FN(name, required, fn) \
+	{ name, required, 0, fn, 0 }
 static const struct template_field template_fields[] = {
-	{ "name",	0, 0, template_v_name },
-	{ "first_name",	0, 0, template_v_first_name },
-	{ "course",	1, 0, template_v_course },
-	{ "date",	1, 0, template_v_date },
-	{ "time",	1, 0, template_v_time },
-	{ "end",	0, 0, template_v_end },
-	{ "venue",	1, 0, template_v_venue },
-	{ "address",	0, 0, template_v_address },
-	{ "access",	0, 0, template_v_access },
-	{ "bring",	0, 0, template_v_bring },
-	{ "instructor",	0, 0, template_v_instructor },
-	{ "phone",	0, 0, template_v_phone },
-	{ "link",	0, 0, template_v_link },
-	{ "number",	0, 0, template_v_number },
-	{ "position",	0, 0, template_v_position },
-	{ "old_date",	0, 0, template_v_old_date },
-	{ "old_venue",	0, 0, template_v_old_venue },
-	{ "message",	0, 1, template_v_message },
-	{ "reason",	0, 0, template_v_reason },
+	TF_TEXT("name", 0, 0, name),
+	TF_FN("first_name", 0, template_v_first_name),
+	TF_TEXT("course", 1, 0, course),
+	TF_FN("date", 1, template_v_date),
+	TF_FN("time", 1, template_v_time),
+	TF_FN("end", 0, template_v_end),
+	TF_TEXT("venue", 1, 0, venue),
+	TF_TEXT("address", 0, 0, address),
+	TF_TEXT("access", 0, 0, access),
+	TF_TEXT("bring", 0, 0, bring),
+	TF_TEXT("instructor", 0, 0, instructor),
+	TF_TEXT("phone", 0, 0, contact_phone),
+	TF_TEXT("link", 0, 0, feed_url),
+	TF_FN("number", 0, template_v_number),
+	TF_FN("position", 0, template_v_position),
+	TF_FN("old_date", 0, template_v_old_date),
+	TF_FN("old_venue", 0, template_v_old_venue),
+	TF_TEXT("message", 0, 1, message),
+	TF_TEXT("reason", 0, 0, reason),
 };
 #define TEMPLATE_NFIELDS \
 	(sizeof template_fields / sizeof template_fields[0])
@@ -538,12 +537,6 @@ template_clock(struct template_ctx *ctx, time_t t)
 	return (xprintf("%02d%c%02d", l.hour, ctx->en ? ':' : '.', l.minute));
 }
 
-static char *
-template_v_name(struct template_ctx *ctx)
-{
-	return (template_string(ctx->n->name));
-}
-
 /* The first word of the name: "Hanne-Lise" of "Hanne-Lise Sørensen". */
 static char *
 template_v_first_name(struct template_ctx *ctx)
@@ -558,12 +551,6 @@ template_v_first_name(struct template_ctx *ctx)
 	if (len == 0)
 		return (NULL);
 	return (xstrndup(s, len));
-}
-
-static char *
-template_v_course(struct template_ctx *ctx)
-{
-	return (template_string(ctx->n->course));
 }
 
 static char *
@@ -585,48 +572,6 @@ template_v_end(struct template_ctx *ctx)
 	if (ctx->n->end <= ctx->n->start)
 		return (NULL);
 	return (template_clock(ctx, ctx->n->end));
-}
-
-static char *
-template_v_venue(struct template_ctx *ctx)
-{
-	return (template_string(ctx->n->venue));
-}
-
-static char *
-template_v_address(struct template_ctx *ctx)
-{
-	return (template_string(ctx->n->address));
-}
-
-static char *
-template_v_access(struct template_ctx *ctx)
-{
-	return (template_string(ctx->n->access));
-}
-
-static char *
-template_v_bring(struct template_ctx *ctx)
-{
-	return (template_string(ctx->n->bring));
-}
-
-static char *
-template_v_instructor(struct template_ctx *ctx)
-{
-	return (template_string(ctx->n->instructor));
-}
-
-static char *
-template_v_phone(struct template_ctx *ctx)
-{
-	return (template_string(ctx->n->contact_phone));
-}
-
-static char *
-template_v_link(struct template_ctx *ctx)
-{
-	return (template_string(ctx->n->feed_url));
 }
 
 static char *
@@ -666,18 +611,6 @@ template_v_old_venue(struct template_ctx *ctx)
 	if (n->venue != NULL && strcmp(n->old_venue, n->venue) == 0)
 		return (NULL);
 	return (xstrdup(n->old_venue));
-}
-
-static char *
-template_v_message(struct template_ctx *ctx)
-{
-	return (template_string(ctx->n->message));
-}
-
-static char *
-template_v_reason(struct template_ctx *ctx)
-{
-	return (template_string(ctx->n->reason));
 }
 
 static void
@@ -798,7 +731,9 @@ template_expand(struct template_ctx *ctx, const char *tpl, int flat,
 			    "line %zu, column %zu", quoted, line, col));
 		}
 		if (!ctx->done[i]) {
-			ctx->values[i] = f->value(ctx);
+			ctx->values[i] = f->value != NULL ? f->value(ctx) :
+			    template_string(*(const char *const *)(const void *)
+			    ((const char *)ctx->n + f->off));
 			ctx->done[i] = 1;
 		}
 		if (ctx->values[i] != NULL)
