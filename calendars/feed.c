@@ -14,6 +14,7 @@
 
 #include "calendars.h"
 #include "calendars-private.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /*
@@ -65,7 +66,6 @@ static u_int		 feed_zones_next;
 static pthread_mutex_t	 feed_zones_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t	 feed_geo_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static size_t		 feed_utf8_valid(const u_char *, size_t);
 static size_t		 feed_char(const char *, size_t);
 static size_t		 feed_unit(const char *, size_t);
 static const char	*feed_clean(const char *, char **);
@@ -119,40 +119,6 @@ feed_buf_add(struct feed_buf *b, const void *p, size_t len)
 	b->data[b->len] = '\0';
 }
 
-/* Length of the well-formed UTF-8 character at p, or 0. */
-static size_t
-feed_utf8_valid(const u_char *p, size_t left)
-{
-	size_t	n, i;
-
-	if (p[0] < 0x80)
-		return (1);
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return (0);
-	if (left < n)
-		return (0);
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return (0);
-	}
-	/* No overlong forms, surrogates or code points past U+10FFFF. */
-	if (p[0] == 0xe0 && p[1] < 0xa0)
-		return (0);
-	if (p[0] == 0xed && p[1] >= 0xa0)
-		return (0);
-	if (p[0] == 0xf0 && p[1] < 0x90)
-		return (0);
-	if (p[0] == 0xf4 && p[1] >= 0x90)
-		return (0);
-	return (n);
-}
-
 /* Octets in the UTF-8 character at s, by its first octet. */
 static size_t
 feed_char(const char *s, size_t left)
@@ -202,7 +168,7 @@ feed_clean(const char *s, char **copy)
 		if ((p[i] >= 0x20 && p[i] < 0x7f) || p[i] == '\n' ||
 		    p[i] == '\t')
 			n = 1;
-		else if ((n = feed_utf8_valid(p + i, len - i)) <= 1)
+		else if ((n = utf8_char_len(p + i, len - i)) <= 1)
 			break;
 	}
 	if (i >= len)
@@ -224,7 +190,7 @@ feed_clean(const char *s, char **copy)
 			i++;
 			continue;
 		}
-		if ((n = feed_utf8_valid(p + i, len - i)) == 0) {
+		if ((n = utf8_char_len(p + i, len - i)) == 0) {
 			memcpy(o, "\xef\xbf\xbd", 3);
 			o += 3;
 			i++;

@@ -55,6 +55,7 @@
 #include <libical/ical.h>
 
 #include "calendars.h"
+#include "utf8.h"
 #include "cause.h"
 #include "xmalloc.h"
 
@@ -337,7 +338,6 @@ static int	 import_feed(struct import_reader *, char *, int,
 static char	*import_rebuild(const char *, const char *, int);
 static int	 import_syntax(const char *, size_t *, const char **,
 		    const char **, const char **);
-static int	 import_utf8(const u_char *, size_t);
 static const struct import_comp *import_comp_find(const char *);
 static int	 import_fits(enum import_kind, const struct import_frame *);
 static void	 import_reader_free(struct import_reader *);
@@ -462,49 +462,6 @@ import_syntax(const char *s, size_t *namelen, const char **rest,
 	}
 	*value = p + 1;
 	return (0);
-}
-
-/* 1 if s is valid UTF-8 (RFC 3629: no overlong forms, no surrogates). */
-static int
-import_utf8(const u_char *s, size_t len)
-{
-	size_t	i = 0, n, k;
-	u_char	c, lo, hi;
-
-	while (i < len) {
-		c = s[i];
-		lo = 0x80;
-		hi = 0xbf;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if (c >= 0xc2 && c <= 0xdf)
-			n = 1;
-		else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			if (c == 0xe0)
-				lo = 0xa0;
-			else if (c == 0xed)
-				hi = 0x9f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			if (c == 0xf0)
-				lo = 0x90;
-			else if (c == 0xf4)
-				hi = 0x8f;
-		} else
-			return (0);
-		if (len - i <= n)
-			return (0);
-		if (s[i + 1] < lo || s[i + 1] > hi)
-			return (0);
-		for (k = 2; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return (0);
-		}
-		i += n + 1;
-	}
-	return (1);
 }
 
 static const struct import_comp *
@@ -786,7 +743,7 @@ import_line(struct import_reader *r, char **cause)
 	}
 	if (i == r->len)
 		return (0);
-	if (!import_utf8((u_char *)r->buf, r->len))
+	if (utf8_first_bad((u_char *)r->buf, r->len) != r->len)
 		return (cause_set(cause, "line %d is not valid UTF-8", line));
 	if (import_syntax(r->buf, &namelen, &rest, &value, &why) != 0) {
 		cause_quote(r->buf, q, sizeof q);

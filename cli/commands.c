@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "kursusctl.h"
+#include "utf8.h"
 
 /* How a value is shown to people. */
 enum cmd_kind {
@@ -1655,52 +1656,6 @@ cmd_export(struct cmd_ctx *ctx)
 }
 
 /*
- * The first byte of s that is not part of well-formed UTF-8 (RFC 3629: no
- * overlong forms, no surrogates, nothing above U+10FFFF), or len.
- */
-static size_t
-cmd_utf8_bad(const unsigned char *s, size_t len)
-{
-	size_t		i = 0, n, k;
-	unsigned char	c, lo, hi;
-
-	while (i < len) {
-		c = s[i];
-		lo = 0x80;
-		hi = 0xbf;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if (c >= 0xc2 && c <= 0xdf)
-			n = 1;
-		else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			if (c == 0xe0)
-				lo = 0xa0;	/* overlong */
-			else if (c == 0xed)
-				hi = 0x9f;	/* surrogates */
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			if (c == 0xf0)
-				lo = 0x90;	/* overlong */
-			else if (c == 0xf4)
-				hi = 0x8f;	/* above U+10FFFF */
-		} else
-			return (i);
-		if (len - i <= n)
-			return (i);
-		/* Only the byte after the lead has the narrower range. */
-		if (s[i + 1] < lo || s[i + 1] > hi)
-			return (i);
-		for (k = 2; k <= n; k++)
-			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
-				return (i);
-		i += n + 1;
-	}
-	return (len);
-}
-
-/*
  * RFC 5545 folds long lines by octets, and Outlook folds inside a UTF-8
  * character; unfolding makes it whole again. Such a fold is moved before
  * the character instead, so the text becomes valid UTF-8 (for the JSON
@@ -1860,7 +1815,7 @@ cmd_read_calendar(const char *path, char **data, size_t *len)
 		return (KCTL_EXIT_DATAERR);
 	}
 	cmd_mend_folds((unsigned char *)buf, have);
-	if ((bad = cmd_utf8_bad((unsigned char *)buf, have)) < have) {
+	if ((bad = utf8_first_bad((unsigned char *)buf, have)) < have) {
 		kursusctl_error("%s is not valid UTF-8: byte 0x%02X at byte "
 		    "offset %zu (line %zu); save it as UTF-8 and try again",
 		    name, (unsigned char)buf[bad], bad, cmd_line_of(buf, bad));

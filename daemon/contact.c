@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kursusd.h"
+#include "utf8.h"
 #include "cause.h"
 
 /* Quoted values in a cause are cut to this many bytes. */
@@ -28,7 +29,6 @@
 
 static char	*contact_trim(const char *);
 static int	 contact_cpr_date(const char *);
-static int	 contact_utf8_valid(const char *);
 static int	 contact_email_local_char(u_char);
 
 /* A copy of s without surrounding whitespace. */
@@ -251,44 +251,6 @@ fail:
 	return (-1);
 }
 
-/* 1 when s is well-formed UTF-8 (no overlong forms, no surrogates). */
-static int
-contact_utf8_valid(const char *s)
-{
-	const u_char	*p = (const u_char *)s;
-	u_int		 cp;
-	int		 more, i;
-
-	while (*p != '\0') {
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if (*p >= 0xc2 && *p <= 0xdf) {
-			more = 1;
-			cp = *p & 0x1f;
-		} else if (*p >= 0xe0 && *p <= 0xef) {
-			more = 2;
-			cp = *p & 0x0f;
-		} else if (*p >= 0xf0 && *p <= 0xf4) {
-			more = 3;
-			cp = *p & 0x07;
-		} else
-			return (0);
-		for (i = 1; i <= more; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return (0);
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if ((more == 2 && (cp < 0x800 || (cp >= 0xd800 &&
-		    cp <= 0xdfff))) || (more == 3 && (cp < 0x10000 ||
-		    cp > 0x10ffff)))
-			return (0);
-		p += more + 1;
-	}
-	return (1);
-}
-
 /*
  * RFC 5322 atext plus dots, and UTF-8 (RFC 6531) so "jørgen@" passes.
  * Quoted local parts are legal but never seen in practice; refusing them
@@ -320,7 +282,8 @@ contact_email_check(const char *in, char **out, char **cause)
 		cause_set(cause, "e-mail address is empty");
 		goto fail;
 	}
-	if (!contact_utf8_valid(value)) {
+	if (utf8_first_bad((const u_char *)value, strlen(value)) !=
+	    strlen(value)) {
 		cause_set(cause, "e-mail address is not valid UTF-8");
 		goto fail;
 	}
