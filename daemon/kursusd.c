@@ -330,7 +330,7 @@ main(int argc, char **argv)
 	kd.sweep = evtimer_new(kd.base, kursusd_sweep, &kd);
 	evtimer_add(kd.sweep, &now);
 
-	api_set_status_info(PACKAGE_VERSION, time(NULL));
+	stats_set_started(PACKAGE_VERSION, time(NULL));
 	log_info("kursusd %s started; database %s (schema %d)",
 	    PACKAGE_VERSION, kd.conf->database,
 	    store_schema_version(kd.store));

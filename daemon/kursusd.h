@@ -163,7 +163,6 @@ int	 api_dispatch(struct store *, int method, const char *uri,
 int	 api_run(struct store *, int method, const char *uri,
 	    const char *body, size_t bodylen, uid_t peer_uid, const char *peer,
 	    int batched, char **out);
-void	 api_set_status_info(const char *version, time_t started);
 /* The feed cache the link and export routes use. */
 void	 api_set_feeds(struct feeds *);
 
@@ -301,6 +300,8 @@ char	*token_open(const char *sealed);
 int	 token_valid(const char *text);
 
 /* stats.c */
+/* What GET /v1/status reports as version and start time. */
+void	 stats_set_started(const char *version, time_t started);
 int	 stats_show(struct api_req *);
 int	 stats_status(struct api_req *);
 /* Anonymises participants whose last session ended more than days ago. */

@@ -21,7 +21,7 @@ static const char	*stats_version = PACKAGE_VERSION;
 static time_t		 stats_started;
 
 void
-api_set_status_info(const char *version, time_t started)
+stats_set_started(const char *version, time_t started)
 {
 	stats_version = version;
 	stats_started = started;
