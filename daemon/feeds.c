@@ -250,9 +250,6 @@ feeds_key(struct feeds *fs, struct fail *f)
 /* Which sessions a feed shows: ?1 start after, ?2 cancelled after, ?3 arg. */
 #define FEED_WINDOW \
 	" s.start_at >= ?1 AND (s.status != 'cancelled' OR s.updated_at >= ?2)"
-#define FEED_FROM \
-	" FROM session s JOIN venue v ON v.id = s.venue_id" \
-	" JOIN course c ON c.id = s.course_id"
 #define FEED_PERSON_JOIN \
 	" JOIN registration r ON r.session_id = s.id AND r.participant_id = ?3" \
 	" AND r.status != 'cancelled'"
@@ -283,32 +280,6 @@ static const char *sql_members[] = {
 	    " AND (?4 IS NULL OR s.course_id = ?4)" FEED_ORDER,
 };
 
-/* Everything an event shows: for one session, or for a list of them. */
-#define EVENT_COLS "SELECT s.uid, s.sequence, s.status," \
-    " s.start_at, s.end_at, v.timezone, c.title, v.name, v.address," \
-    " v.postcode, v.city, v.latitude, v.longitude, c.description, c.bring," \
-    " v.access_notes, v.equipment_notes, v.contact_name, v.contact_phone," \
-    " s.notes, s.created_at, max(s.updated_at, v.updated_at, c.updated_at)," \
-    " (SELECT group_concat(i.name, ', ') FROM session_staff st JOIN" \
-    "  instructor i ON i.id = st.instructor_id WHERE st.session_id = s.id" \
-    "  AND st.role = 'instructor')," \
-    " (SELECT group_concat(i.name, ', ') FROM session_staff st JOIN" \
-    "  instructor i ON i.id = st.instructor_id WHERE st.session_id = s.id" \
-    "  AND st.role = 'helper')," \
-    " c.slug, s.rev, s.id"
-static const char *sql_event = EVENT_COLS FEED_FROM " WHERE s.id = ?";
-static const char *sql_events = EVENT_COLS FEED_FROM
-    " WHERE s.id IN (SELECT value FROM json_each(?))";
-
-struct labels {
-	const char	*bring, *place, *access, *equipment, *instructor,
-			*helpers, *contact;
-};
-static const struct labels labels_da = { "Medbring", "Sted", "Adgang",
-    "Udstyr", "Underviser", "Hjælpere", "Kontakt" };
-static const struct labels labels_en = { "Bring", "Place", "Access",
-    "Equipment", "Instructor", "Helpers", "Contact" };
-
 static const char *
 col(sqlite3_stmt *stmt, int i)
 {
@@ -316,128 +287,41 @@ col(sqlite3_stmt *stmt, int i)
 }
 
 /*
- * Writes part to f, after sep unless nothing has been written yet; empty
- * parts are left out. label, when given, goes before the part ("Adgang: ").
- */
-static void
-feeds_put(FILE *f, const char *sep, const char *label, const char *part,
-    const char *part2)
-{
-	if (part == NULL || *part == '\0')
-		return;
-	if (ftello(f) > 0)
-		fputs(sep, f);
-	if (label != NULL)
-		fprintf(f, "%s: ", label);
-	fputs(part, f);
-	if (part2 != NULL && *part2 != '\0')
-		fprintf(f, ", %s", part2);
-}
-
-/* Opens a memory stream: *buf holds the text once it is closed. */
-static void
-feeds_text(FILE **f, char **buf, size_t *len)
-{
-	if ((*f = open_memstream(buf, len)) == NULL)
-		fatal("open_memstream");
-}
-
-/*
  * One event to render: the values copied out of the database row, so the
  * rendering (the costly part, in libical) can run on another thread.
  */
 struct job {
-	struct cal_event	 ev;
-	char			*own[10];	/* the strings ev points to */
-	const char		*lang;
+	struct session_event	 se;
 	struct chunk		*c;
 };
 
-static char *
-job_keep(struct job *j, size_t slot, const char *s)
+/* Fills a job from the current row of an event query (event_sql_one). */
+static void
+feeds_job(struct feeds *fs, sqlite3_stmt *stmt, int variant, struct job *j)
 {
-	return (j->own[slot] = s != NULL ? xstrdup(s) : NULL);
+	struct cal_event	*ev = &j->se.ev;
+
+	event_fill(&j->se, stmt, fs->url, (variant & VAR_EN) != 0);
+	ev->waitlisted = (variant & VAR_WAITLIST) != 0;
+	if (ev->waitlisted && ev->status != CAL_CANCELLED)
+		ev->status = CAL_TENTATIVE;
+	ev->alarm_minutes = (variant & VAR_ALARM) ? fs->alarm_minutes : 0;
+	j->c = xcalloc(1, sizeof *j->c);
+	j->c->id = j->se.id;
+	j->c->variant = variant;
+	j->c->rev = j->se.rev;
 }
 
 static void
 job_free(struct job *j)
 {
-	size_t	 i;
-
-	for (i = 0; i < sizeof j->own / sizeof j->own[0]; i++)
-		free(j->own[i]);
-}
-
-/* Fills a job from the current row of an event query (sql_event). */
-static void
-feeds_job(struct feeds *fs, sqlite3_stmt *stmt, int variant, struct job *j)
-{
-	const struct labels	*l = (variant & VAR_EN) ? &labels_en :
-				    &labels_da;
-	struct cal_event	*ev = &j->ev;
-	char			*addr, *loc, *desc;
-	FILE			*f;
-	size_t			 len;
-
-	memset(j, 0, sizeof *j);
-	ev->uid = job_keep(j, 0, col(stmt, 0));
-	ev->sequence = sqlite3_column_int(stmt, 1);
-	ev->status = strcmp(col(stmt, 2), "cancelled") == 0 ? CAL_CANCELLED :
-	    CAL_CONFIRMED;
-	ev->waitlisted = (variant & VAR_WAITLIST) != 0;
-	if (ev->waitlisted && ev->status != CAL_CANCELLED)
-		ev->status = CAL_TENTATIVE;
-	ev->start = (time_t)sqlite3_column_int64(stmt, 3);
-	ev->end = (time_t)sqlite3_column_int64(stmt, 4);
-	ev->tzid = job_keep(j, 1, col(stmt, 5));
-	ev->title = ev->category = job_keep(j, 2, col(stmt, 6));
-
-	/* "Malernes Seniorklub, Borgergade 1, 8700 Horsens" */
-	feeds_text(&f, &addr, &len);
-	feeds_put(f, " ", NULL, col(stmt, 9), NULL);
-	feeds_put(f, " ", NULL, col(stmt, 10), NULL);
-	fclose(f);
-	feeds_text(&f, &loc, &len);
-	feeds_put(f, ", ", NULL, col(stmt, 7), NULL);
-	feeds_put(f, ", ", NULL, col(stmt, 8), NULL);
-	feeds_put(f, ", ", NULL, addr, NULL);
-	fclose(f);
-	free(addr);
-	ev->location = j->own[3] = loc;
-	if (sqlite3_column_type(stmt, 11) != SQLITE_NULL &&
-	    sqlite3_column_type(stmt, 12) != SQLITE_NULL) {
-		ev->has_geo = 1;
-		ev->lat = sqlite3_column_double(stmt, 11);
-		ev->lon = sqlite3_column_double(stmt, 12);
-	}
-	feeds_text(&f, &desc, &len);
-	feeds_put(f, "\n", NULL, col(stmt, 13), NULL);
-	feeds_put(f, "\n", l->bring, col(stmt, 14), NULL);
-	feeds_put(f, "\n", l->place, loc, NULL);
-	feeds_put(f, "\n", l->access, col(stmt, 15), NULL);
-	feeds_put(f, "\n", l->equipment, col(stmt, 16), NULL);
-	feeds_put(f, "\n", l->instructor, col(stmt, 22), NULL);
-	feeds_put(f, "\n", l->helpers, col(stmt, 23), NULL);
-	feeds_put(f, "\n", l->contact, col(stmt, 17), col(stmt, 18));
-	feeds_put(f, "\n\n", NULL, col(stmt, 19), NULL);
-	fclose(f);
-	ev->description = j->own[4] = desc;
-	ev->url = j->own[5] = xprintf("%s/feeds/course/%s.ics", fs->url,
-	    col(stmt, 24));
-	ev->created = (time_t)sqlite3_column_int64(stmt, 20);
-	ev->last_modified = (time_t)sqlite3_column_int64(stmt, 21);
-	ev->alarm_minutes = (variant & VAR_ALARM) ? fs->alarm_minutes : 0;
-	j->lang = (variant & VAR_EN) ? "en" : "da";
-	j->c = xcalloc(1, sizeof *j->c);
-	j->c->id = sqlite3_column_int64(stmt, 26);
-	j->c->variant = variant;
-	j->c->rev = sqlite3_column_int64(stmt, 25);
+	event_clear(&j->se);
 }
 
 static void
 feeds_job_run(struct job *j)
 {
-	j->c->text = feed_event(&j->ev, j->lang, &j->c->len);
+	j->c->text = feed_event(&j->se.ev, j->se.lang, &j->c->len);
 }
 
 /* Renders the row's event; the loop thread's way for one session. */
@@ -456,7 +340,7 @@ feeds_render_row(struct feeds *fs, sqlite3_stmt *stmt, int variant)
 static struct chunk *
 feeds_render(struct feeds *fs, int64_t id, int variant)
 {
-	sqlite3_stmt	*stmt = store_stmt(fs->st, sql_event);
+	sqlite3_stmt	*stmt = store_stmt(fs->st, event_sql_one);
 	struct chunk	*c = NULL;
 
 	sqlite3_bind_int64(stmt, 1, id);
@@ -604,7 +488,7 @@ feeds_prefetch(struct feeds *fs, const struct members *m, int variant,
 	}
 	memcpy(list + len, "]", 2);
 	jobs = xcalloc(missing, sizeof *jobs);
-	stmt = store_stmt(fs->st, sql_events);
+	stmt = store_stmt(fs->st, event_sql_many);
 	sqlite3_bind_text(stmt, 1, list, -1, SQLITE_TRANSIENT);
 	for (n = 0; n < missing && sqlite3_step(stmt) == SQLITE_ROW; n++)
 		feeds_job(fs, stmt, variant, &jobs[n]);

@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "calendars.h"
 #include "kursus-protocol.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -260,6 +261,21 @@ int	 outbox_notify(struct store *, int kind, int64_t registration_id,
 int	 outbox_notify_session(struct store *, int kind, int64_t session_id,
 	    json_t *detail, struct fail *);
 int	 outbox_list(struct api_req *);
+
+/* event.c: one session as a calendar event */
+struct session_event {
+	struct cal_event	 ev;
+	char			*own[6];	/* the strings ev points to */
+	const char		*lang;		/* "da" or "en" */
+	int64_t			 id, rev;	/* the session's */
+};
+/* The event query: by session id (?1), or by a JSON array of ids. */
+extern const char *const event_sql_one;
+extern const char *const event_sql_many;
+/* Copies the current row of an event query; url is the public base. */
+void	 event_fill(struct session_event *, sqlite3_stmt *, const char *url,
+	    int english);
+void	 event_clear(struct session_event *);
 
 /* feeds.c */
 struct feeds;

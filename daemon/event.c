@@ -1,0 +1,155 @@
+/*
+ * One session as a calendar event, read from the database: what a feed
+ * shows of it and what an invitation mailed to a participant carries. The
+ * values are copied out of the row, so the rendering (libical, the costly
+ * part) may run on another thread, and the row may come from any
+ * connection.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendars.h"
+#include "kursusd.h"
+
+#define EVENT_COLS "SELECT s.uid, s.sequence, s.status," \
+    " s.start_at, s.end_at, v.timezone, c.title, v.name, v.address," \
+    " v.postcode, v.city, v.latitude, v.longitude, c.description, c.bring," \
+    " v.access_notes, v.equipment_notes, v.contact_name, v.contact_phone," \
+    " s.notes, s.created_at, max(s.updated_at, v.updated_at, c.updated_at)," \
+    " (SELECT group_concat(i.name, ', ') FROM session_staff st JOIN" \
+    "  instructor i ON i.id = st.instructor_id WHERE st.session_id = s.id" \
+    "  AND st.role = 'instructor')," \
+    " (SELECT group_concat(i.name, ', ') FROM session_staff st JOIN" \
+    "  instructor i ON i.id = st.instructor_id WHERE st.session_id = s.id" \
+    "  AND st.role = 'helper')," \
+    " c.slug, s.rev, s.id"
+#define EVENT_FROM \
+	" FROM session s JOIN venue v ON v.id = s.venue_id" \
+	" JOIN course c ON c.id = s.course_id"
+
+const char *const event_sql_one = EVENT_COLS EVENT_FROM " WHERE s.id = ?";
+const char *const event_sql_many = EVENT_COLS EVENT_FROM
+    " WHERE s.id IN (SELECT value FROM json_each(?))";
+
+struct labels {
+	const char	*bring, *place, *access, *equipment, *instructor,
+			*helpers, *contact;
+};
+static const struct labels labels_da = { "Medbring", "Sted", "Adgang",
+    "Udstyr", "Underviser", "Hjælpere", "Kontakt" };
+static const struct labels labels_en = { "Bring", "Place", "Access",
+    "Equipment", "Instructor", "Helpers", "Contact" };
+
+static const char *
+col(sqlite3_stmt *stmt, int i)
+{
+	return ((const char *)sqlite3_column_text(stmt, i));
+}
+
+/*
+ * Writes part to f, after sep unless nothing has been written yet; empty
+ * parts are left out. label, when given, goes before the part ("Adgang: ").
+ */
+static void
+event_put(FILE *f, const char *sep, const char *label, const char *part,
+    const char *part2)
+{
+	if (part == NULL || *part == '\0')
+		return;
+	if (ftello(f) > 0)
+		fputs(sep, f);
+	if (label != NULL)
+		fprintf(f, "%s: ", label);
+	fputs(part, f);
+	if (part2 != NULL && *part2 != '\0')
+		fprintf(f, ", %s", part2);
+}
+
+/* Opens a memory stream: *buf holds the text once it is closed. */
+static FILE *
+event_text(char **buf, size_t *len)
+{
+	FILE	*f;
+
+	if ((f = open_memstream(buf, len)) == NULL)
+		fatal("open_memstream");
+	return (f);
+}
+
+static char *
+event_keep(struct session_event *se, size_t slot, const char *s)
+{
+	return (se->own[slot] = s != NULL ? xstrdup(s) : NULL);
+}
+
+void
+event_fill(struct session_event *se, sqlite3_stmt *stmt, const char *url,
+    int english)
+{
+	const struct labels	*l = english ? &labels_en : &labels_da;
+	struct cal_event	*ev = &se->ev;
+	char			*addr, *loc, *desc;
+	FILE			*f;
+	size_t			 len;
+
+	memset(se, 0, sizeof *se);
+	ev->uid = event_keep(se, 0, col(stmt, 0));
+	ev->sequence = sqlite3_column_int(stmt, 1);
+	ev->status = strcmp(col(stmt, 2), "cancelled") == 0 ? CAL_CANCELLED :
+	    CAL_CONFIRMED;
+	ev->start = (time_t)sqlite3_column_int64(stmt, 3);
+	ev->end = (time_t)sqlite3_column_int64(stmt, 4);
+	ev->tzid = event_keep(se, 1, col(stmt, 5));
+	ev->title = ev->category = event_keep(se, 2, col(stmt, 6));
+
+	/* "Malernes Seniorklub, Borgergade 1, 8700 Horsens" */
+	f = event_text(&addr, &len);
+	event_put(f, " ", NULL, col(stmt, 9), NULL);
+	event_put(f, " ", NULL, col(stmt, 10), NULL);
+	fclose(f);
+	f = event_text(&loc, &len);
+	event_put(f, ", ", NULL, col(stmt, 7), NULL);
+	event_put(f, ", ", NULL, col(stmt, 8), NULL);
+	event_put(f, ", ", NULL, addr, NULL);
+	fclose(f);
+	free(addr);
+	ev->location = se->own[3] = loc;
+	if (sqlite3_column_type(stmt, 11) != SQLITE_NULL &&
+	    sqlite3_column_type(stmt, 12) != SQLITE_NULL) {
+		ev->has_geo = 1;
+		ev->lat = sqlite3_column_double(stmt, 11);
+		ev->lon = sqlite3_column_double(stmt, 12);
+	}
+	f = event_text(&desc, &len);
+	event_put(f, "\n", NULL, col(stmt, 13), NULL);
+	event_put(f, "\n", l->bring, col(stmt, 14), NULL);
+	event_put(f, "\n", l->place, loc, NULL);
+	event_put(f, "\n", l->access, col(stmt, 15), NULL);
+	event_put(f, "\n", l->equipment, col(stmt, 16), NULL);
+	event_put(f, "\n", l->instructor, col(stmt, 22), NULL);
+	event_put(f, "\n", l->helpers, col(stmt, 23), NULL);
+	event_put(f, "\n", l->contact, col(stmt, 17), col(stmt, 18));
+	event_put(f, "\n\n", NULL, col(stmt, 19), NULL);
+	fclose(f);
+	ev->description = se->own[4] = desc;
+	ev->url = se->own[5] = xprintf("%s/feeds/course/%s.ics", url,
+	    col(stmt, 24));
+	ev->created = (time_t)sqlite3_column_int64(stmt, 20);
+	ev->last_modified = (time_t)sqlite3_column_int64(stmt, 21);
+	se->lang = english ? "en" : "da";
+	se->id = sqlite3_column_int64(stmt, 26);
+	se->rev = sqlite3_column_int64(stmt, 25);
+}
+
+void
+event_clear(struct session_event *se)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof se->own / sizeof se->own[0]; i++)
+		free(se->own[i]);
+	memset(se, 0, sizeof *se);
+}
