@@ -16,9 +16,10 @@
 
 #include "calendars.h"
 #include "kursusd.h"
+#include "notifier.h"
 
 enum config_type { CT_STRING, CT_PATH, CT_INT, CT_MODE, CT_LOGLEVEL, CT_SYNC,
-    CT_ZONE };
+    CT_ZONE, CT_CHOICE };
 
 struct config_key {
 	const char	*section;
@@ -28,6 +29,15 @@ struct config_key {
 	const char	*dflt;
 	long		 min, max;
 	const char	*help;
+};
+
+/* The words a CT_CHOICE key takes, stored as their index 0, 1, 2. */
+static const struct config_choices {
+	const char	*section, *name;
+	const char	*words;		/* "a|b|c" */
+} config_choices[] = {
+	{ "smtp", "starttls", "off|optional|required" },
+	{ "sms", "driver", "none|kannel|rest" },
 };
 
 #define OFF(f)	offsetof(struct config, f)
@@ -83,6 +93,60 @@ static const struct config_key config_keys[] = {
 	{ "feeds", "key_file", CT_PATH, OFF(feeds_key_file),
 	  SYSCONFDIR "/kursusd/feeds.key", 0, 0, "key that seals personal "
 	  "feed tokens in the database; created 0600 if missing" },
+	{ "smtp", "host", CT_STRING, OFF(smtp_host), "", 0, 0,
+	  "SMTP server for e-mail; empty: no e-mail is sent" },
+	{ "smtp", "port", CT_INT, OFF(smtp_port), "25", 1, 65535,
+	  "SMTP port (587 for submission)" },
+	{ "smtp", "starttls", CT_CHOICE, OFF(smtp_starttls), "optional", 0, 0,
+	  "off, optional or required" },
+	{ "smtp", "user", CT_STRING, OFF(smtp_user), "", 0, 0,
+	  "user for SMTP AUTH; empty: no AUTH" },
+	{ "smtp", "password_file", CT_PATH, OFF(smtp_password_file), "", 0, 0,
+	  "file holding the SMTP password (mode 0600)" },
+	{ "smtp", "from", CT_STRING, OFF(smtp_from), "", 0, 0,
+	  "envelope sender and From address; required with smtp.host" },
+	{ "smtp", "from_name", CT_STRING, OFF(smtp_from_name), "Biblioteket",
+	  0, 0, "display name in From" },
+	{ "smtp", "reply_to", CT_STRING, OFF(smtp_reply_to), "", 0, 0,
+	  "Reply-To address (the library's contact); empty for none" },
+	{ "smtp", "timeout", CT_INT, OFF(smtp_timeout), "30", 1, 600,
+	  "seconds to wait for each answer of the server" },
+	{ "smtp", "connections", CT_INT, OFF(smtp_connections), "2", 1, 16,
+	  "SMTP connections at most at once" },
+	{ "smtp", "batch", CT_INT, OFF(smtp_batch), "50", 1, 1000,
+	  "messages sent over one connection before it is closed" },
+	{ "sms", "driver", CT_CHOICE, OFF(sms_driver), "none", 0, 0,
+	  "none, kannel or rest" },
+	{ "sms", "url", CT_STRING, OFF(sms_url), "", 0, 0,
+	  "Kannel's sendsms URL or the REST gateway's endpoint" },
+	{ "sms", "user", CT_STRING, OFF(sms_user), "", 0, 0,
+	  "gateway user" },
+	{ "sms", "password_file", CT_PATH, OFF(sms_password_file), "", 0, 0,
+	  "file holding the gateway password or API key (mode 0600)" },
+	{ "sms", "sender", CT_STRING, OFF(sms_sender), "Biblioteket", 0, 0,
+	  "sender name (up to 11 letters) or number" },
+	{ "sms", "header", CT_STRING, OFF(sms_header), "", 0, 0,
+	  "rest: a request header, may hold {user} and {password}" },
+	{ "sms", "body", CT_STRING, OFF(sms_body), "", 0, 0,
+	  "rest: JSON body template with {to}, {from} and {text}" },
+	{ "sms", "timeout", CT_INT, OFF(sms_timeout), "15", 1, 600,
+	  "seconds to wait for the gateway" },
+	{ "sms", "connections", CT_INT, OFF(sms_connections), "2", 1, 16,
+	  "messages at most at once to the gateway" },
+	{ "reminders", "rules", CT_STRING, OFF(reminders_rules),
+	  "email:2d,sms:1d@10:00", 0, 0, "when reminders go out, for course "
+	  "types without their own rules" },
+	{ "reminders", "quiet_hours", CT_STRING, OFF(reminders_quiet_hours),
+	  "21:00-08:00", 0, 0, "no SMS in these local hours; empty for none" },
+	{ "outbox", "retry_seconds", CT_INT, OFF(outbox_retry_seconds), "60", 1,
+	  86400, "first wait after a temporary failure; doubles each time" },
+	{ "outbox", "retry_max_seconds", CT_INT, OFF(outbox_retry_max_seconds),
+	  "3600", 1, 86400, "longest wait between two attempts" },
+	{ "outbox", "expire_hours", CT_INT, OFF(outbox_expire_hours), "24", 1,
+	  24 * 30, "give a message up this long after it was due" },
+	{ "outbox", "probe_seconds", CT_INT, OFF(outbox_probe_seconds), "60", 0,
+	  86400, "how often to check that the SMTP server and SMS gateway "
+	  "answer; 0 never" },
 };
 #define NKEYS	(sizeof config_keys / sizeof config_keys[0])
 
@@ -102,6 +166,35 @@ config_find(const char *section, const char *name)
 			return (&config_keys[i]);
 	}
 	return (NULL);
+}
+
+/* value as its index in k->choices ("a|b|c"). */
+static int
+config_choice(const struct config_key *k, const char *value, int *ip,
+    char **cause)
+{
+	const char	*cp = NULL, *bar;
+	size_t		 len = strlen(value), i;
+
+	for (i = 0; i < sizeof config_choices / sizeof config_choices[0]; i++)
+		if (strcmp(config_choices[i].section, k->section) == 0 &&
+		    strcmp(config_choices[i].name, k->name) == 0)
+			cp = config_choices[i].words;
+	if (cp == NULL)
+		fatalx("config: no choices for %s.%s", k->section, k->name);
+
+	for (i = 0; cp != NULL; i++) {
+		bar = strchr(cp, '|');
+		if ((size_t)(bar != NULL ? bar - cp : (ptrdiff_t)strlen(cp)) ==
+		    len && strncmp(cp, value, len) == 0) {
+			*ip = (int)i;
+			return (0);
+		}
+		cp = bar != NULL ? bar + 1 : NULL;
+	}
+	xasprintf(cause, "%s.%s: \"%s\" is not %s", k->section, k->name,
+	    value, k->help);
+	return (-1);
 }
 
 static int
@@ -175,6 +268,8 @@ config_set(struct config *conf, const struct config_key *k,
 			return (-1);
 		}
 		return (0);
+	case CT_CHOICE:
+		return (config_choice(k, value, ip, cause));
 	case CT_SYNC:
 		if (strcmp(value, "full") == 0)
 			*ip = CONFIG_SYNC_FULL;
@@ -220,6 +315,8 @@ config_ini_handler(void *arg, const char *section, const char *name,
 static int
 config_check(struct config *conf, char **cause)
 {
+	char	*err;
+
 	if (*conf->database == '\0') {
 		xasprintf(cause, "daemon.database must not be empty");
 		return (-1);
@@ -235,6 +332,34 @@ config_check(struct config *conf, char **cause)
 	}
 	if (*conf->admin_listen != '\0' && *conf->admin_token_file == '\0') {
 		xasprintf(cause, "admin.listen needs admin.token_file");
+		return (-1);
+	}
+	if (*conf->smtp_host != '\0' && *conf->smtp_from == '\0') {
+		xasprintf(cause, "smtp.host needs smtp.from, the address "
+		    "mail comes from");
+		return (-1);
+	}
+	if (*conf->smtp_user != '\0' && *conf->smtp_password_file == '\0') {
+		xasprintf(cause, "smtp.user needs smtp.password_file");
+		return (-1);
+	}
+	if (conf->sms_driver != SMS_NONE && *conf->sms_url == '\0') {
+		xasprintf(cause, "sms.driver needs sms.url");
+		return (-1);
+	}
+	if (conf->sms_driver == SMS_REST && *conf->sms_body == '\0') {
+		xasprintf(cause, "sms.driver rest needs sms.body, the JSON "
+		    "template of a request");
+		return (-1);
+	}
+	if (reminder_rules_check(conf->reminders_rules, &err) != 0) {
+		xasprintf(cause, "reminders.rules: %s", err);
+		free(err);
+		return (-1);
+	}
+	if (quiet_hours_parse(conf->reminders_quiet_hours, NULL, &err) != 0) {
+		xasprintf(cause, "reminders.quiet_hours: %s", err);
+		free(err);
 		return (-1);
 	}
 	return (0);

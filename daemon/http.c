@@ -441,6 +441,12 @@ http_flush(struct http *h)
 		ok = 0;
 	}
 	h->batch_open = 0;
+	/* A write may have queued a message: the outbox looks again. */
+	for (p = h->batch; ok && p != NULL; p = p->next)
+		if (p->write) {
+			sender_kick(api_sender());
+			break;
+		}
 	for (p = h->batch; p != NULL; p = next) {
 		next = p->next;
 		if (ok)

@@ -26,6 +26,7 @@ struct kursusd {
 	struct store		*store;
 	struct http		*http;
 	struct feeds		*feeds;
+	struct sender		*sender;
 	char			*conf_file;
 	char			**overrides;
 	size_t			 noverrides;
@@ -107,13 +108,21 @@ kursusd_drained(void *arg)
 static void
 kursusd_apply(struct kursusd *kd)
 {
+	char	*cause = NULL;
+
 	log_set_level(kursusd_level(kd, kd->conf));
 	store_set_go_no_go_hours(kd->store, kd->conf->go_no_go_hours);
 	store_set_default_timezone(kd->store, kd->conf->timezone);
+	outbox_configure(kd->conf);
 	if (kd->feeds != NULL)
 		feeds_configure(kd->feeds, kd->conf);
 	if (kd->http != NULL)
 		http_configure(kd->http, kd->conf);
+	if (kd->sender != NULL && sender_configure(kd->sender, kd->conf,
+	    &cause) != 0) {
+		log_warnx("keeping the old e-mail and SMS settings: %s", cause);
+		free(cause);
+	}
 }
 
 static void
@@ -310,6 +319,13 @@ main(int argc, char **argv)
 	event_config_free(evcfg);
 	kd.feeds = feeds_new(kd.store, kd.conf);
 	api_set_feeds(kd.feeds);
+	if ((kd.sender = sender_start(kd.base, kd.conf->database, kd.conf,
+	    &cause)) == NULL) {
+		log_warnx("%s", cause);
+		store_close(kd.store);
+		return (EX_CONFIG);
+	}
+	api_set_sender(kd.sender);
 	if ((kd.http = http_start(kd.base, kd.store, kd.feeds, kd.conf,
 	    &cause)) ==
 	    NULL) {
@@ -343,6 +359,7 @@ main(int argc, char **argv)
 		event_free(sigs[i]);
 	event_free(kd.sweep);
 	http_free(kd.http);
+	sender_stop(kd.sender);
 	feeds_free(kd.feeds);
 	store_close(kd.store);
 	if (*kd.conf->pidfile != '\0')

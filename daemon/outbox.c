@@ -2,96 +2,532 @@
  * The outbox: every notice people must get is a row, written in the
  * transaction of the change that caused it. One row per channel the person
  * consented to; a person reachable by neither SMS nor e-mail gets a "call"
- * row, which puts them on the session's call list. The key makes a notice
- * unique (kind, registration, its status version, the session's sequence,
- * channel), so replaying a change never queues it twice.
+ * row (skipped, never sent), which puts them on the session's call list.
+ * The key makes a notice unique (kind, registration, its status version,
+ * the session's sequence, channel), so replaying a change never queues it
+ * twice. Reminders are planned here too, by the course type's rules or
+ * the configured default, and SMS kept out of the quiet hours.
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kursusd.h"
+#include "notifier.h"
 
-static const char *outbox_kinds[] = {
+static const char *outbox_kinds[OUTBOX_NKINDS] = {
 	[OUTBOX_CONFIRMATION] = "confirmation",
 	[OUTBOX_WAITLISTED] = "waitlisted",
 	[OUTBOX_PROMOTED] = "promoted",
 	[OUTBOX_DEMOTED] = "demoted",
 	[OUTBOX_MOVED] = "moved",
 	[OUTBOX_CANCELLED] = "cancelled",
+	[OUTBOX_REMINDER] = "reminder",
+	[OUTBOX_STAFF] = "staff",
+	[OUTBOX_WITHDRAWN] = "withdrawn",
 };
 
+static const int outbox_notices[OUTBOX_NKINDS] = {
+	[OUTBOX_CONFIRMATION] = NOTICE_CONFIRMATION,
+	[OUTBOX_WAITLISTED] = NOTICE_WAITLISTED,
+	[OUTBOX_PROMOTED] = NOTICE_PROMOTED,
+	[OUTBOX_DEMOTED] = NOTICE_DEMOTED,
+	[OUTBOX_MOVED] = NOTICE_MOVED,
+	[OUTBOX_CANCELLED] = NOTICE_CANCELLED,
+	[OUTBOX_REMINDER] = NOTICE_REMINDER,
+	[OUTBOX_STAFF] = NOTICE_STAFF,
+	[OUTBOX_WITHDRAWN] = NOTICE_WITHDRAWN,
+};
+
+/* What is still to come for a registration, taken back when it ends. */
+#define WITHDRAW_ALL	((1u << OUTBOX_CONFIRMATION) | \
+    (1u << OUTBOX_WAITLISTED) | (1u << OUTBOX_PROMOTED) | \
+    (1u << OUTBOX_REMINDER) | (1u << OUTBOX_MOVED) | (1u << OUTBOX_STAFF))
+
+/* Set by outbox_configure() on the loop thread. */
+static struct reminder_rule	*default_rules;
+static size_t			 ndefault_rules;
+static struct quiet		 quiet;
+/* Channels the daemon can send on; people are reached only by these.
+ * Both until configured (the unit tests run without a configuration). */
+static int			 have_email = 1, have_sms = 1;
+
+const char *
+outbox_kind_name(int kind)
+{
+	if (kind < 0 || kind >= OUTBOX_NKINDS)
+		return (NULL);
+	return (outbox_kinds[kind]);
+}
+
 int
-outbox_notify(struct store *st, int kind, int64_t rid, json_t *detail,
+outbox_kind_parse(const char *name)
+{
+	int	 i;
+
+	for (i = 0; name != NULL && i < OUTBOX_NKINDS; i++)
+		if (strcmp(outbox_kinds[i], name) == 0)
+			return (i);
+	return (-1);
+}
+
+int
+outbox_notice_kind(int kind)
+{
+	return (outbox_notices[kind]);
+}
+
+void
+outbox_configure(const struct config *conf)
+{
+	char	*cause = NULL;
+
+	have_email = *conf->smtp_host != '\0';
+	have_sms = conf->sms_driver != SMS_NONE;
+	free(default_rules);
+	default_rules = NULL;
+	ndefault_rules = 0;
+	/* config_load() checked both. */
+	if (reminder_rules_parse(conf->reminders_rules, &default_rules,
+	    &ndefault_rules, &cause) != 0 ||
+	    quiet_hours_parse(conf->reminders_quiet_hours, &quiet,
+	    &cause) != 0)
+		fatalx("outbox_configure: %s", cause);
+}
+
+/* --- reminder rules */
+
+/* "HH:MM" to minutes after midnight; -1 if it is not one. */
+static int
+outbox_clock(const char *s, size_t len)
+{
+	int	 h, m;
+
+	if (len != 5 || !isdigit((unsigned char)s[0]) ||
+	    !isdigit((unsigned char)s[1]) || s[2] != ':' ||
+	    !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
+		return (-1);
+	h = (s[0] - '0') * 10 + (s[1] - '0');
+	m = (s[3] - '0') * 10 + (s[4] - '0');
+	if (h > 23 || m > 59)
+		return (-1);
+	return (h * 60 + m);
+}
+
+static int
+reminder_rule_parse(const char *s, size_t len, struct reminder_rule *r,
+    char **cause)
+{
+	const char	*colon, *at, *end = s + len, *cp;
+	long		 amount = 0;
+
+	while (s < end && isspace((unsigned char)*s))
+		s++;
+	while (end > s && isspace((unsigned char)end[-1]))
+		end--;
+	len = (size_t)(end - s);
+	if ((colon = memchr(s, ':', len)) == NULL) {
+		xasprintf(cause, "rule \"%.*s\" has no channel (write it as "
+		    "email:2d or sms:1d@10:00)", (int)len, s);
+		return (-1);
+	}
+	if ((size_t)(colon - s) == 5 && strncmp(s, "email", 5) == 0)
+		r->channel = CHANNEL_EMAIL;
+	else if ((size_t)(colon - s) == 3 && strncmp(s, "sms", 3) == 0)
+		r->channel = CHANNEL_SMS;
+	else {
+		xasprintf(cause, "rule \"%.*s\": channel \"%.*s\" is not "
+		    "email or sms", (int)len, s, (int)(colon - s), s);
+		return (-1);
+	}
+	at = memchr(colon, '@', (size_t)(end - colon));
+	for (cp = colon + 1; cp < end && isdigit((unsigned char)*cp); cp++) {
+		amount = amount * 10 + (*cp - '0');
+		if (amount > 100000)
+			break;
+	}
+	if (cp == colon + 1 || cp >= end || (*cp != 'd' && *cp != 'h' &&
+	    *cp != 'm') || cp + 1 != (at != NULL ? at : end)) {
+		xasprintf(cause, "rule \"%.*s\": \"%.*s\" is not a time "
+		    "before the session such as 2d, 3h or 90m", (int)len, s,
+		    (int)((at != NULL ? at : end) - colon - 1), colon + 1);
+		return (-1);
+	}
+	r->amount = (int)amount;
+	r->unit = *cp;
+	if ((r->unit == 'd' && amount > 60) || (r->unit == 'h' &&
+	    amount > 60 * 24) || (r->unit == 'm' && amount > 60 * 24 * 60)) {
+		xasprintf(cause, "rule \"%.*s\": more than 60 days before the "
+		    "session", (int)len, s);
+		return (-1);
+	}
+	r->at = -1;
+	if (at != NULL) {
+		if (r->unit != 'd') {
+			xasprintf(cause, "rule \"%.*s\": a time of day (@HH:MM) "
+			    "goes with days, as in sms:1d@10:00", (int)len, s);
+			return (-1);
+		}
+		if ((r->at = outbox_clock(at + 1, (size_t)(end - at - 1))) <
+		    0) {
+			xasprintf(cause, "rule \"%.*s\": \"%.*s\" is not a time "
+			    "of day HH:MM", (int)len, s, (int)(end - at - 1),
+			    at + 1);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+int
+reminder_rules_parse(const char *text, struct reminder_rule **out,
+    size_t *n, char **cause)
+{
+	struct reminder_rule	*rules = NULL, r;
+	const char		*cp = text, *comma;
+	size_t			 len, count = 0;
+
+	*out = NULL;
+	*n = 0;
+	while (cp != NULL && *cp != '\0') {
+		comma = strchr(cp, ',');
+		len = comma != NULL ? (size_t)(comma - cp) : strlen(cp);
+		if (reminder_rule_parse(cp, len, &r, cause) != 0) {
+			free(rules);
+			return (-1);
+		}
+		if (count == 8) {
+			xasprintf(cause, "more than 8 rules");
+			free(rules);
+			return (-1);
+		}
+		rules = xreallocarray(rules, count + 1, sizeof *rules);
+		rules[count++] = r;
+		cp = comma != NULL ? comma + 1 : NULL;
+	}
+	*out = rules;
+	*n = count;
+	return (0);
+}
+
+int
+reminder_rules_check(const char *text, char **cause)
+{
+	struct reminder_rule	*rules;
+	size_t			 n;
+
+	if (reminder_rules_parse(text, &rules, &n, cause) != 0)
+		return (-1);
+	free(rules);
+	return (0);
+}
+
+int
+reminder_rule_due(const struct reminder_rule *r, time_t start,
+    const char *tzid, time_t *due)
+{
+	struct cal_local	 l;
+	time_t			 day;
+
+	switch (r->unit) {
+	case 'm':
+		*due = start - (time_t)r->amount * 60;
+		return (0);
+	case 'h':
+		*due = start - (time_t)r->amount * 3600;
+		return (0);
+	}
+	if (r->at < 0) {
+		*due = start - (time_t)r->amount * 86400;
+		return (0);
+	}
+	/* Calendar days back from the session's local date, at r->at. */
+	if (zone_utc_to_local(tzid, start, &l) != 0)
+		return (-1);
+	l.hour = 12;
+	l.minute = l.second = 0;
+	if (zone_local_to_utc(tzid, &l, &day, NULL) != 0 ||
+	    zone_utc_to_local(tzid, day - (time_t)r->amount * 86400, &l) != 0)
+		return (-1);
+	l.hour = r->at / 60;
+	l.minute = r->at % 60;
+	l.second = 0;
+	if (zone_local_to_utc(tzid, &l, due, NULL) != 0) {
+		/* In the spring gap: an hour later exists. */
+		l.hour++;
+		if (zone_local_to_utc(tzid, &l, due, NULL) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/* --- quiet hours */
+
+int
+quiet_hours_parse(const char *text, struct quiet *q, char **cause)
+{
+	const char	*dash;
+	int		 from, to;
+
+	if (text == NULL || *text == '\0') {
+		if (q != NULL)
+			q->from = q->to = 0;
+		return (0);
+	}
+	if ((dash = strchr(text, '-')) == NULL ||
+	    (from = outbox_clock(text, (size_t)(dash - text))) < 0 ||
+	    (to = outbox_clock(dash + 1, strlen(dash + 1))) < 0) {
+		xasprintf(cause, "\"%s\" is not a span of local time such as "
+		    "21:00-08:00", text);
+		return (-1);
+	}
+	if (from == to) {
+		xasprintf(cause, "\"%s\" is empty; leave the key empty for no "
+		    "quiet hours", text);
+		return (-1);
+	}
+	if (q != NULL) {
+		q->from = from;
+		q->to = to;
+	}
+	return (0);
+}
+
+/* Minutes after local midnight of t, or -1. */
+static int
+quiet_minute(const char *tzid, time_t t, struct cal_local *l)
+{
+	if (zone_utc_to_local(tzid, t, l) != 0)
+		return (-1);
+	return (l->hour * 60 + l->minute);
+}
+
+int
+quiet_in(const struct quiet *q, const char *tzid, time_t t)
+{
+	struct cal_local	 l;
+	int			 m;
+
+	if (q->from == q->to || (m = quiet_minute(tzid, t, &l)) < 0)
+		return (0);
+	if (q->from < q->to)
+		return (m >= q->from && m < q->to);
+	return (m >= q->from || m < q->to);
+}
+
+/* The local minute mark of t's day (or the day before) in tzid. */
+static time_t
+quiet_mark(const char *tzid, time_t t, int days_back, int minute)
+{
+	struct cal_local	 l;
+	time_t			 noon, out;
+
+	if (zone_utc_to_local(tzid, t, &l) != 0)
+		return (t);
+	l.hour = 12;
+	l.minute = l.second = 0;
+	if (zone_local_to_utc(tzid, &l, &noon, NULL) != 0 ||
+	    zone_utc_to_local(tzid, noon - (time_t)days_back * 86400, &l) != 0)
+		return (t);
+	l.hour = minute / 60;
+	l.minute = minute % 60;
+	l.second = 0;
+	if (zone_local_to_utc(tzid, &l, &out, NULL) != 0) {
+		l.hour++;
+		if (zone_local_to_utc(tzid, &l, &out, NULL) != 0)
+			return (t);
+	}
+	return (out);
+}
+
+time_t
+quiet_before(const struct quiet *q, const char *tzid, time_t t)
+{
+	struct cal_local	 l;
+	int			 m, back;
+
+	if (!quiet_in(q, tzid, t) || (m = quiet_minute(tzid, t, &l)) < 0)
+		return (t);
+	/* The quiet span began today, or (past midnight) yesterday. */
+	back = (q->from > q->to && m < q->to) ? 1 : 0;
+	return (quiet_mark(tzid, t, back, q->from) - 60);
+}
+
+time_t
+quiet_after(const struct quiet *q, const char *tzid, time_t t)
+{
+	struct cal_local	 l;
+	int			 m, ahead;
+
+	if (!quiet_in(q, tzid, t) || (m = quiet_minute(tzid, t, &l)) < 0)
+		return (t);
+	ahead = (q->from > q->to && m >= q->from) ? 1 : 0;
+	return (quiet_mark(tzid, t, -ahead, q->to));
+}
+
+/* --- notices */
+
+/* Who a registration's person is and how they may be reached. */
+struct outbox_who {
+	int64_t	 pid, sid, version, sequence, course_id;
+	char	*phone, *email, *lang, *status, *rules;
+	char	 tz[64];
+	time_t	 start;
+	int	 session_live;
+};
+
+static void
+outbox_who_free(struct outbox_who *w)
+{
+	free(w->phone);
+	free(w->email);
+	free(w->lang);
+	free(w->status);
+	free(w->rules);
+}
+
+static char *
+outbox_col(sqlite3_stmt *stmt, int i)
+{
+	if (sqlite3_column_type(stmt, i) == SQLITE_NULL)
+		return (NULL);
+	return (xstrdup((const char *)sqlite3_column_text(stmt, i)));
+}
+
+static int
+outbox_who(struct store *st, int64_t rid, struct outbox_who *w,
     struct fail *f)
 {
-	static const char *sql_who = "SELECT p.id, p.phone, p.phone_type, "
-	    "p.no_sms, p.email, p.no_email, p.language, r.session_id, "
-	    "r.version, s.sequence FROM registration r JOIN participant p ON "
+	static const char *sql = "SELECT p.id, CASE WHEN p.phone_type = "
+	    "'mobile' AND NOT p.no_sms AND NOT p.no_contact THEN p.phone END, "
+	    "CASE WHEN NOT p.no_email AND NOT p.no_contact THEN p.email END, "
+	    "p.language, r.session_id, r.version, s.sequence, r.status, "
+	    "s.start_at, v.timezone, s.status = 'scheduled', c.id, "
+	    "c.reminders FROM registration r JOIN participant p ON "
 	    "p.id = r.participant_id JOIN session s ON s.id = r.session_id "
-	    "WHERE r.id = ?";
-	static const char *sql_add = "INSERT INTO outbox (key, kind, "
-	    "channel, recipient, participant_id, session_id, registration_id, "
-	    "sequence, language, detail, due_at, created_at, updated_at) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?11) "
-	    "ON CONFLICT (key) DO NOTHING";
-	sqlite3_stmt	*stmt = store_stmt(st, sql_who);
-	const char	*channel[3], *recipient[3];
-	char		*phone = NULL, *email = NULL, *lang, *key, *dj = NULL;
-	int64_t		 pid, sid, version, sequence;
-	size_t		 n = 0, i;
-	int		 rc = 0;
+	    "JOIN venue v ON v.id = s.venue_id JOIN course c ON "
+	    "c.id = s.course_id WHERE r.id = ?";
+	sqlite3_stmt	*stmt = store_stmt(st, sql);
 
+	memset(w, 0, sizeof *w);
 	sqlite3_bind_int64(stmt, 1, rid);
 	if (sqlite3_step(stmt) != SQLITE_ROW) {
 		sqlite3_reset(stmt);
 		return (fail_set(f, 500, NULL, "notice for unknown "
 		    "registration %lld", (long long)rid));
 	}
-	pid = sqlite3_column_int64(stmt, 0);
-	if (sqlite3_column_type(stmt, 1) != SQLITE_NULL &&
-	    sqlite3_column_type(stmt, 2) != SQLITE_NULL &&
-	    strcmp((const char *)sqlite3_column_text(stmt, 2), "mobile") == 0 &&
-	    !sqlite3_column_int(stmt, 3))
-		phone = xstrdup((const char *)sqlite3_column_text(stmt, 1));
-	if (sqlite3_column_type(stmt, 4) != SQLITE_NULL &&
-	    !sqlite3_column_int(stmt, 5))
-		email = xstrdup((const char *)sqlite3_column_text(stmt, 4));
-	lang = xstrdup((const char *)sqlite3_column_text(stmt, 6));
-	sid = sqlite3_column_int64(stmt, 7);
-	version = sqlite3_column_int64(stmt, 8);
-	sequence = sqlite3_column_int64(stmt, 9);
+	w->pid = sqlite3_column_int64(stmt, 0);
+	w->phone = have_sms ? outbox_col(stmt, 1) : NULL;
+	w->email = have_email ? outbox_col(stmt, 2) : NULL;
+	w->lang = outbox_col(stmt, 3);
+	w->sid = sqlite3_column_int64(stmt, 4);
+	w->version = sqlite3_column_int64(stmt, 5);
+	w->sequence = sqlite3_column_int64(stmt, 6);
+	w->status = outbox_col(stmt, 7);
+	w->start = (time_t)sqlite3_column_int64(stmt, 8);
+	snprintf(w->tz, sizeof w->tz, "%s", sqlite3_column_text(stmt, 9));
+	w->session_live = sqlite3_column_int(stmt, 10);
+	w->course_id = sqlite3_column_int64(stmt, 11);
+	w->rules = outbox_col(stmt, 12);
 	sqlite3_reset(stmt);
+	return (0);
+}
 
-	if (phone != NULL) {
+static const char *sql_add = "INSERT INTO outbox (key, kind, channel, "
+    "recipient, participant_id, session_id, registration_id, sequence, "
+    "language, detail, batch, due_at, next_attempt, state, last_error, "
+    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+    "?10, ?11, ?12, ?12, ?13, ?14, ?15, ?15) ON CONFLICT (key) DO NOTHING";
+
+/* One row; returns its id, 0 when the key was there already, -1. */
+static int64_t
+outbox_add(struct store *st, const char *key, int kind, const char *channel,
+    const char *recipient, const struct outbox_who *w, int64_t rid,
+    const char *detail, const char *batch, time_t due, const char *state,
+    const char *why, struct fail *f)
+{
+	int	 n;
+
+	n = store_exec(st, f, sql_add, "ttttiiiitttitti", key,
+	    outbox_kinds[kind], channel, recipient, w->pid, w->sid, rid,
+	    w->sequence, w->lang, detail, batch, (int64_t)due, state, why,
+	    (int64_t)store_now(st));
+	if (n < 0)
+		return (-1);
+	return (n == 0 ? 0 : sqlite3_last_insert_rowid(store_db(st)));
+}
+
+int
+outbox_notify(struct store *st, int kind, int64_t rid, json_t *detail,
+    struct fail *f)
+{
+	struct outbox_who	 w;
+	const char		*channel[2], *recipient[2];
+	char			*key, *dj = NULL;
+	size_t			 n = 0, i;
+	int			 rc = 0;
+
+	if (outbox_who(st, rid, &w, f) != 0)
+		return (-1);
+
+	/* What was still to come no longer holds. */
+	switch (kind) {
+	case OUTBOX_DEMOTED:
+	case OUTBOX_CANCELLED:
+	case OUTBOX_WITHDRAWN:
+		if (outbox_withdraw(st, rid, WITHDRAW_ALL, kind ==
+		    OUTBOX_CANCELLED ? "the session was cancelled" : kind ==
+		    OUTBOX_DEMOTED ? "moved to the waitlist" :
+		    "the registration was cancelled", f) != 0)
+			rc = -1;
+		break;
+	case OUTBOX_MOVED:
+		if (outbox_withdraw(st, rid, 1u << OUTBOX_REMINDER,
+		    "the session moved; planned again", f) != 0)
+			rc = -1;
+		break;
+	}
+
+	if (w.phone != NULL) {
 		channel[n] = "sms";
-		recipient[n++] = phone;
+		recipient[n++] = w.phone;
 	}
-	if (email != NULL) {
+	if (w.email != NULL) {
 		channel[n] = "email";
-		recipient[n++] = email;
-	}
-	if (n == 0) {
-		channel[n] = "call";
-		recipient[n++] = NULL;
+		recipient[n++] = w.email;
 	}
 	if (detail != NULL)
 		dj = json_dumps(detail, JSON_COMPACT);
 	for (i = 0; i < n && rc == 0; i++) {
 		key = xprintf("%s:%lld:%lld:%lld:%s", outbox_kinds[kind],
-		    (long long)rid, (long long)version, (long long)sequence,
-		    channel[i]);
-		if (store_exec(st, f, sql_add, "ttttiiiitti", key,
-		    outbox_kinds[kind], channel[i], recipient[i], pid, sid, rid,
-		    sequence, lang, dj, (int64_t)store_now(st)) < 0)
+		    (long long)rid, (long long)w.version,
+		    (long long)w.sequence, channel[i]);
+		if (outbox_add(st, key, kind, channel[i], recipient[i], &w,
+		    rid, dj, NULL, store_now(st), "pending", NULL, f) < 0)
+			rc = -1;
+		free(key);
+	}
+	if (n == 0 && rc == 0) {
+		key = xprintf("%s:%lld:%lld:%lld:call", outbox_kinds[kind],
+		    (long long)rid, (long long)w.version,
+		    (long long)w.sequence);
+		if (outbox_add(st, key, kind, "call", NULL, &w, rid, dj, NULL,
+		    store_now(st), "skipped", !have_email && !have_sms ?
+		    "neither e-mail nor SMS is configured: on the call list" :
+		    "no mobile number or e-mail address to send to: on the "
+		    "call list", f) < 0)
 			rc = -1;
 		free(key);
 	}
 	free(dj);
-	free(phone);
-	free(email);
-	free(lang);
+
+	if (rc == 0 && (kind == OUTBOX_CONFIRMATION ||
+	    kind == OUTBOX_PROMOTED || (kind == OUTBOX_MOVED &&
+	    strcmp(w.status, "confirmed") == 0)))
+		rc = outbox_plan_reminders(st, rid, f);
+	outbox_who_free(&w);
 	return (rc);
 }
 
@@ -113,6 +549,122 @@ outbox_notify_session(struct store *st, int kind, int64_t sid,
 	}
 	json_decref(ids);
 	return (rc);
+}
+
+int
+outbox_plan_reminders(struct store *st, int64_t rid, struct fail *f)
+{
+	struct outbox_who	 w;
+	struct reminder_rule	*rules = NULL, *r;
+	const char		*channel, *recipient;
+	char			*key, *cause = NULL;
+	size_t			 n = 0, i;
+	time_t			 due, now = store_now(st);
+	int			 rc = 0, ch;
+
+	if (outbox_who(st, rid, &w, f) != 0)
+		return (-1);
+	if (strcmp(w.status, "confirmed") != 0 || !w.session_live ||
+	    w.start <= now)
+		goto out;
+	if (w.rules != NULL) {
+		if (reminder_rules_parse(w.rules, &rules, &n, &cause) != 0) {
+			/* Checked when stored; an old row may predate that. */
+			log_warnx("course %lld: reminders \"%s\": %s",
+			    (long long)w.course_id, w.rules, cause);
+			free(cause);
+			goto out;
+		}
+		r = rules;
+	} else {
+		r = default_rules;
+		n = ndefault_rules;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		/* The rule's channel, else the one the person has. */
+		ch = r[i].channel;
+		if ((ch == CHANNEL_SMS && w.phone == NULL) ||
+		    (ch == CHANNEL_EMAIL && w.email == NULL))
+			ch = ch == CHANNEL_SMS ? CHANNEL_EMAIL : CHANNEL_SMS;
+		if (ch == CHANNEL_SMS) {
+			channel = "sms";
+			recipient = w.phone;
+		} else {
+			channel = "email";
+			recipient = w.email;
+		}
+		if (recipient == NULL)
+			break;	/* neither: the call list has them */
+		if (reminder_rule_due(&r[i], w.start, w.tz, &due) != 0)
+			continue;
+		if (ch == CHANNEL_SMS)
+			due = quiet_before(&quiet, w.tz, due);
+		/* Too late for it: the confirmation has just said it all. */
+		if (due <= now || due >= w.start)
+			continue;
+		key = xprintf("reminder:%lld:%lld:%zu:%s", (long long)rid,
+		    (long long)w.sequence, i, channel);
+		if (outbox_add(st, key, OUTBOX_REMINDER, channel, recipient,
+		    &w, rid, NULL, NULL, due, "pending", NULL, f) < 0)
+			rc = -1;
+		free(key);
+	}
+out:
+	free(rules);
+	outbox_who_free(&w);
+	return (rc);
+}
+
+int
+outbox_withdraw(struct store *st, int64_t rid, unsigned kinds,
+    const char *reason, struct fail *f)
+{
+	static const char *sql = "UPDATE outbox SET state = 'cancelled', "
+	    "last_error = ?1, updated_at = ?2 WHERE registration_id = ?3 AND "
+	    "state = 'pending' AND kind IN (SELECT value FROM json_each(?4))";
+	json_t	*names = json_array();
+	char	*list;
+	int	 i, rc;
+
+	for (i = 0; i < OUTBOX_NKINDS; i++)
+		if (kinds & (1u << i))
+			json_array_append_new(names,
+			    json_string(outbox_kinds[i]));
+	list = json_dumps(names, JSON_COMPACT);
+	json_decref(names);
+	rc = store_exec(st, f, sql, "tiit", reason, (int64_t)store_now(st),
+	    rid, list) < 0 ? -1 : 0;
+	free(list);
+	return (rc);
+}
+
+int64_t
+outbox_queue_now(struct store *st, int kind, int64_t rid, const char *channel,
+    const char *batch, json_t *detail, struct fail *f)
+{
+	struct outbox_who	 w;
+	const char		*recipient;
+	char			*key, *dj = NULL;
+	int64_t			 id;
+
+	if (outbox_who(st, rid, &w, f) != 0)
+		return (-1);
+	recipient = strcmp(channel, "sms") == 0 ? w.phone : w.email;
+	if (recipient == NULL) {
+		outbox_who_free(&w);
+		return (fail_set(f, 422, "via", "registration %lld cannot be "
+		    "reached by %s", (long long)rid, channel));
+	}
+	if (detail != NULL)
+		dj = json_dumps(detail, JSON_COMPACT);
+	key = xprintf("%s:%s:%lld:%s", outbox_kinds[kind], batch,
+	    (long long)rid, channel);
+	id = outbox_add(st, key, kind, channel, recipient, &w, rid, dj, batch,
+	    store_now(st), "pending", NULL, f);
+	free(key);
+	free(dj);
+	outbox_who_free(&w);
+	return (id);
 }
 
 int

@@ -203,7 +203,7 @@ registration_drop(struct store *st, int64_t rid, json_t *promoted,
 	sid = sqlite3_column_int64(stmt, 0);
 	sqlite3_reset(stmt);
 	if (store_exec(st, f, sql_cancel, "ii", (int64_t)store_now(st),
-	    rid) < 0)
+	    rid) < 0 || outbox_notify(st, OUTBOX_WITHDRAWN, rid, NULL, f) != 0)
 		return (-1);
 	return (registration_promote(st, sid, promoted, f));
 }

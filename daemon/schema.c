@@ -195,6 +195,68 @@ static const char *migrations[SCHEMA_VERSION] = {
 	"  UPDATE session SET rev = rev + 1 WHERE id = NEW.session_id; END;"
 	"CREATE TRIGGER staff_rev_drop AFTER DELETE ON session_staff BEGIN"
 	"  UPDATE session SET rev = rev + 1 WHERE id = OLD.session_id; END;",
+
+	/*
+	 * 4 -> 5: sending. The outbox learns withdrawals (a registration
+	 * cancelled by its holder) and staff batches, so it is rebuilt
+	 * (SQLite cannot change a CHECK); next_attempt is always set on a
+	 * pending row, so one index finds the earliest due. "call" rows are
+	 * records, never sent: skipped, with the reason. Course types carry
+	 * their own reminder rules and message templates.
+	 */
+	"CREATE TABLE outbox_new ("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('confirmation', 'waitlisted',"
+	"    'promoted', 'demoted', 'moved', 'cancelled', 'reminder',"
+	"    'staff', 'withdrawn')),"
+	"  channel TEXT NOT NULL CHECK (channel IN ('email', 'sms', 'call')),"
+	"  recipient TEXT,"
+	"  participant_id INTEGER REFERENCES participant(id),"
+	"  session_id INTEGER REFERENCES session(id),"
+	"  registration_id INTEGER REFERENCES registration(id),"
+	"  sequence INTEGER NOT NULL DEFAULT 0,"
+	"  language TEXT NOT NULL DEFAULT 'da',"
+	"  detail TEXT,"
+	"  batch TEXT,"
+	"  subject TEXT, body TEXT, attachment TEXT,"
+	"  due_at INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending',"
+	"    'sending', 'sent', 'failed', 'skipped', 'cancelled')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER,"
+	"  last_error TEXT,"
+	"  provider_id TEXT,"
+	"  sent_at INTEGER,"
+	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	"INSERT INTO outbox_new (id, key, kind, channel, recipient,"
+	"  participant_id, session_id, registration_id, sequence, language,"
+	"  detail, subject, body, attachment, due_at, state, attempts,"
+	"  next_attempt, last_error, provider_id, created_at, updated_at)"
+	"  SELECT id, key, kind, channel, recipient, participant_id,"
+	"  session_id, registration_id, sequence, language, detail, subject,"
+	"  body, attachment, due_at, state, attempts,"
+	"  coalesce(next_attempt, due_at), last_error, provider_id,"
+	"  created_at, updated_at FROM outbox;"
+	"DROP TABLE outbox;"
+	"ALTER TABLE outbox_new RENAME TO outbox;"
+	"UPDATE outbox SET state = 'skipped', last_error = 'no mobile number"
+	"  or e-mail address to send to: on the call list'"
+	"  WHERE channel = 'call' AND state = 'pending';"
+	"CREATE INDEX outbox_next ON outbox(state, next_attempt);"
+	"CREATE INDEX outbox_session ON outbox(session_id, state);"
+	"CREATE INDEX outbox_registration ON outbox(registration_id, state);"
+	"CREATE INDEX outbox_batch ON outbox(batch) WHERE batch IS NOT NULL;"
+	"ALTER TABLE course ADD COLUMN reminders TEXT;"
+	"CREATE TABLE template ("
+	"  course_id INTEGER NOT NULL REFERENCES course(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL,"
+	"  channel TEXT NOT NULL CHECK (channel IN ('email', 'sms')),"
+	"  language TEXT NOT NULL,"
+	"  subject TEXT,"
+	"  body TEXT NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (course_id, kind, channel, language));",
 };
 
 static int
@@ -333,9 +395,23 @@ static const char *views =
 	"  'recipient', o.recipient, 'participant_id', o.participant_id,"
 	"  'session_id', o.session_id, 'registration_id', o.registration_id,"
 	"  'sequence', o.sequence, 'language', o.language,"
-	"  'detail', json(o.detail), 'state', o.state,"
-	"  'due_at', utc_iso(o.due_at), 'created_at', utc_iso(o.created_at))"
-	"  AS j FROM outbox o;";
+	"  'detail', json(o.detail), 'state', o.state, 'batch', o.batch,"
+	"  'attempts', o.attempts, 'last_error', o.last_error,"
+	"  'provider_id', o.provider_id,"
+	"  'due_at', utc_iso(o.due_at),"
+	"  'next_attempt', CASE WHEN o.state = 'pending' THEN"
+	"   utc_iso(o.next_attempt) END,"
+	"  'sent_at', utc_iso(o.sent_at),"
+	"  'created_at', utc_iso(o.created_at),"
+	"  'updated_at', utc_iso(o.updated_at)) AS j,"
+	" o.batch AS batch, o.kind AS kind, o.participant_id AS participant_id,"
+	" o.channel AS channel FROM outbox o;"
+
+	/* One row with everything: the subject, body and invitation too. */
+	"CREATE TEMP VIEW outbox_full_json AS SELECT o.id AS id, json_patch(j,"
+	"  json_object('subject', o.subject, 'body', o.body,"
+	"  'attachment', o.attachment)) AS j"
+	" FROM outbox_json JOIN outbox o USING (id);";
 
 int
 schema_views(sqlite3 *db, char **cause)

@@ -40,6 +40,13 @@ stats_status(struct api_req *req)
 	    "'registrations', (SELECT count(*) FROM registration),"
 	    "'outbox_pending', (SELECT count(*) FROM outbox WHERE "
 	    "  state = 'pending'))";
+	/* Counted from the index on (state, next_attempt). */
+	static const char *sql_outbox = "SELECT json_object("
+	    "'pending', (SELECT count(*) FROM outbox WHERE state = 'pending'),"
+	    "'sending', (SELECT count(*) FROM outbox WHERE state = 'sending'),"
+	    "'failed', (SELECT count(*) FROM outbox WHERE state = 'failed'),"
+	    "'next_due', utc_iso((SELECT min(next_attempt) FROM outbox WHERE "
+	    "  state = 'pending')))";
 	struct stat	 sb;
 	const char	*path = store_path(req->store);
 	char		*wal, *started;
@@ -53,12 +60,15 @@ stats_status(struct api_req *req)
 		size += sb.st_size;
 	free(wal);
 	started = zone_format_utc(stats_started);
-	req->out = json_pack("{s:s, s:i, s:I, s:s, s:{s:s, s:I, s:i}, s:o}",
+	req->out = json_pack("{s:s, s:i, s:I, s:s, s:{s:s, s:I, s:i}, s:o, "
+	    "s:o, s:o}",
 	    "version", stats_version, "api_version", KURSUS_API_VERSION,
 	    "uptime", (json_int_t)(now - stats_started), "started_at", started,
 	    "database", "path", path, "size", size, "schema_version",
 	    store_schema_version(req->store),
-	    "counts", store_json(req->store, sql, NULL));
+	    "counts", store_json(req->store, sql, NULL),
+	    "outbox", store_json(req->store, sql_outbox, NULL),
+	    "senders", sender_status(api_sender()));
 	free(started);
 	return (0);
 }

@@ -18,7 +18,7 @@
 
 enum notice_kind { NOTICE_CONFIRMATION, NOTICE_WAITLISTED, NOTICE_PROMOTED,
     NOTICE_DEMOTED, NOTICE_REMINDER, NOTICE_MOVED, NOTICE_CANCELLED,
-    NOTICE_STAFF };
+    NOTICE_STAFF, NOTICE_WITHDRAWN };
 enum notice_channel { CHANNEL_EMAIL, CHANNEL_SMS };
 
 /* What a message is about: plain values the caller owns. */
@@ -125,6 +125,12 @@ struct smtp_message {
 	size_t		 len;
 	int		 result;	/* out: enum send_result */
 	char		*error;		/* out: the server's words, or NULL */
+	/* Called once per message as soon as its outcome is known (for
+	 * a message the server took: right after its 250, before the next
+	 * message goes), or NULL. */
+	void		(*done)(struct smtp_message *, void *arg);
+	void		*arg;
+	int		 reported;	/* private */
 };
 /*
  * Sends n messages over one connection (libesmtp), filling each result:
@@ -132,6 +138,9 @@ struct smtp_message {
  * Blocks; call from a worker thread.
  */
 void	 smtp_send(const struct smtp_config *, struct smtp_message *, size_t n);
+/* Whether the server answers: connects and waits for its 220 greeting.
+ * 0, or -1 with *error (caller frees). Blocks at most timeout. */
+int	 smtp_probe(const struct smtp_config *, char **error);
 
 /* sms.c */
 enum sms_driver { SMS_NONE, SMS_KANNEL, SMS_REST };
@@ -157,5 +166,8 @@ struct sms_config {
  */
 int	 sms_send(const struct sms_config *, const char *to, const char *text,
 	    char **provider_id, char **error);
+/* Whether the gateway's host accepts a connection (the URL's host and
+ * port). 0, or -1 with *error (caller frees). Blocks at most timeout. */
+int	 sms_probe(const struct sms_config *, char **error);
 
 #endif

@@ -318,3 +318,34 @@ out:
 	free(answer.data);
 	return (result);
 }
+
+int
+sms_probe(const struct sms_config *sc, char **error)
+{
+	char		 errbuf[CURL_ERROR_SIZE] = "";
+	CURL		*curl;
+	CURLcode	 rc;
+	long		 t = sc->timeout > 0 ? sc->timeout : 30;
+
+	pthread_once(&sms_once, sms_init);
+	if ((curl = curl_easy_init()) == NULL) {
+		*error = xstrdup("cannot set up libcurl");
+		return (-1);
+	}
+	/* Only the connection: no message, no cost. */
+	curl_easy_setopt(curl, CURLOPT_URL, sc->url);
+	curl_easy_setopt(curl, CURLOPT_CONNECT_ONLY, 1L);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, t);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, t);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	rc = curl_easy_perform(curl);
+	curl_easy_cleanup(curl);
+	if (rc != CURLE_OK) {
+		xasprintf(error, "%s", *errbuf != '\0' ? errbuf :
+		    curl_easy_strerror(rc));
+		return (-1);
+	}
+	return (0);
+}

@@ -11,11 +11,18 @@
 
 #include "config.h"
 
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <auth-client.h>
 #include <libesmtp.h>
@@ -91,12 +98,50 @@ smtp_interact(auth_client_request_t request, char **result, int fields,
  * that ask whether to go on (certificates, weak ciphers) are left to
  * libesmtp's default, which is to refuse.
  */
+static int smtp_outcome(struct smtp_message *, smtp_message_t,
+    smtp_recipient_t, const char *);
+
+/* smtp_enumerate_recipients() callback: keeps the first. */
+static void
+smtp_first_recipient(smtp_recipient_t r, const char *mailbox, void *arg)
+{
+	smtp_recipient_t	*first = arg;
+
+	(void)mailbox;
+	if (*first == NULL)
+		*first = r;
+}
+
+/* Tells the caller of one message's outcome, once. */
+static void
+smtp_report(struct smtp_message *sm)
+{
+	if (sm->reported)
+		return;
+	sm->reported = 1;
+	if (sm->done != NULL)
+		sm->done(sm, sm->arg);
+}
+
 static void
 smtp_event(smtp_session_t session, int event, void *arg, ...)
 {
 	struct smtp_state	*st = arg;
 	const char		*what = NULL;
+	struct smtp_message	*sm;
+	smtp_message_t		 em;
+	va_list			 ap;
 
+	if (event == SMTP_EV_MESSAGESENT) {
+		/* The server has answered the data: record it now. */
+		va_start(ap, arg);
+		em = va_arg(ap, smtp_message_t);
+		va_end(ap);
+		if ((sm = smtp_message_get_application_data(em)) != NULL &&
+		    smtp_outcome(sm, em, NULL, NULL))
+			smtp_report(sm);
+		return;
+	}
 	switch (event) {
 	case SMTP_EV_EXTNA_STARTTLS:
 		what = "the server does not offer STARTTLS";
@@ -145,6 +190,40 @@ smtp_status_set(struct smtp_message *sm, const smtp_status_t *status,
 	return (1);
 }
 
+/*
+ * The first reply that refused the message decides: MAIL FROM, then RCPT
+ * TO, then the answer to the data. With cutoff (the session's failure)
+ * a message with no reply at all gets it as a temporary failure; without,
+ * 0 says the outcome is not known yet. er NULL: the message's only
+ * recipient.
+ */
+static int
+smtp_outcome(struct smtp_message *sm, smtp_message_t em, smtp_recipient_t er,
+    const char *cutoff)
+{
+	const smtp_status_t	*status;
+
+	status = smtp_reverse_path_status(em);
+	if (status != NULL && status->code >= 400 &&
+	    smtp_status_set(sm, status, "MAIL FROM"))
+		return (1);
+	if (er == NULL)
+		smtp_enumerate_recipients(em, smtp_first_recipient, &er);
+	status = er != NULL ? smtp_recipient_status(er) : NULL;
+	if (status != NULL && status->code >= 400 &&
+	    smtp_status_set(sm, status, "RCPT TO"))
+		return (1);
+	status = smtp_message_transfer_status(em);
+	if (smtp_status_set(sm, status, "DATA"))
+		return (1);
+	if (cutoff == NULL)
+		return (0);
+	sm->result = SEND_TEMPORARY;
+	free(sm->error);
+	sm->error = xstrdup(cutoff);
+	return (1);
+}
+
 void
 smtp_send(const struct smtp_config *sc, struct smtp_message *msgs, size_t n)
 {
@@ -154,7 +233,6 @@ smtp_send(const struct smtp_config *sc, struct smtp_message *msgs, size_t n)
 	auth_context_t		 auth = NULL;
 	struct smtp_state	 st;
 	struct smtp_message	*sm;
-	const smtp_status_t	*status;
 	char			*server, buf[256], *failure = NULL;
 	long			 ms;
 	size_t			 i;
@@ -171,6 +249,7 @@ smtp_send(const struct smtp_config *sc, struct smtp_message *msgs, size_t n)
 	for (i = 0; i < n; i++) {
 		msgs[i].result = SEND_TEMPORARY;
 		msgs[i].error = NULL;
+		msgs[i].reported = 0;
 	}
 
 	if ((session = smtp_create_session()) == NULL) {
@@ -225,6 +304,7 @@ smtp_send(const struct smtp_config *sc, struct smtp_message *msgs, size_t n)
 		smtp_set_reverse_path(em[i], sm->from);
 		er[i] = smtp_add_recipient(em[i], sm->to);
 		smtp_set_messagecb(em[i], smtp_read, sm);
+		smtp_message_set_application_data_release(em[i], sm, NULL);
 	}
 
 	if (!smtp_start_session(session)) {
@@ -242,22 +322,11 @@ smtp_send(const struct smtp_config *sc, struct smtp_message *msgs, size_t n)
 	 * reply at all was cut off by the session's failure.
 	 */
 	for (i = 0; i < n; i++) {
-		sm = &msgs[i];
-		status = smtp_reverse_path_status(em[i]);
-		if (status != NULL && status->code >= 400 &&
-		    smtp_status_set(sm, status, "MAIL FROM"))
+		if (msgs[i].reported)
 			continue;
-		status = smtp_recipient_status(er[i]);
-		if (status != NULL && status->code >= 400 &&
-		    smtp_status_set(sm, status, "RCPT TO"))
-			continue;
-		status = smtp_message_transfer_status(em[i]);
-		if (smtp_status_set(sm, status, "DATA"))
-			continue;
-		sm->result = SEND_TEMPORARY;
-		free(sm->error);
-		sm->error = xstrdup(failure != NULL ? failure :
-		    "no reply from the server");
+		smtp_outcome(&msgs[i], em[i], er[i], failure != NULL ?
+		    failure : "no reply from the server");
+		smtp_report(&msgs[i]);
 	}
 	free(failure);
 	failure = NULL;
@@ -267,6 +336,7 @@ out:
 		for (i = 0; i < n; i++) {
 			msgs[i].result = SEND_TEMPORARY;
 			msgs[i].error = xstrdup(failure);
+			smtp_report(&msgs[i]);
 		}
 		free(failure);
 	}
@@ -277,4 +347,90 @@ out:
 	free(st.event);
 	free(er);
 	free(em);
+}
+
+/* Waits for fd to be ready for events, at most ms; 1 ready, 0 not. */
+static int
+smtp_wait(int fd, short events, int ms)
+{
+	struct pollfd	 pfd;
+	int		 n;
+
+	pfd.fd = fd;
+	pfd.events = events;
+	do
+		n = poll(&pfd, 1, ms);
+	while (n < 0 && errno == EINTR);
+	return (n > 0);
+}
+
+int
+smtp_probe(const struct smtp_config *sc, char **error)
+{
+	struct addrinfo	 hints, *res = NULL, *ai;
+	char		 port[16], buf[512];
+	ssize_t		 n;
+	size_t		 got = 0;
+	socklen_t	 len;
+	int		 fd = -1, err = 0, ms, rc = -1;
+
+	ms = (sc->timeout > 0 ? sc->timeout : 30) * 1000;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(port, sizeof port, "%d", sc->port);
+	if ((err = getaddrinfo(sc->host, port, &hints, &res)) != 0) {
+		xasprintf(error, "%s: %s", sc->host, gai_strerror(err));
+		return (-1);
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, ai->ai_protocol)) < 0)
+			continue;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
+		    (errno == EINPROGRESS && smtp_wait(fd, POLLOUT, ms))) {
+			len = sizeof err;
+			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
+			    &len) == 0 && err == 0)
+				break;
+		} else
+			err = errno != EINPROGRESS ? errno : ETIMEDOUT;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0) {
+		xasprintf(error, "cannot connect to %s:%d: %s", sc->host,
+		    sc->port, strerror(err != 0 ? err : ECONNREFUSED));
+		return (-1);
+	}
+	/* The greeting: "220 ..." (perhaps over several lines). */
+	while (got < sizeof buf - 1) {
+		if (!smtp_wait(fd, POLLIN, ms)) {
+			xasprintf(error, "%s:%d accepted the connection but "
+			    "sent no greeting within %d s", sc->host, sc->port,
+			    ms / 1000);
+			goto out;
+		}
+		if ((n = read(fd, buf + got, sizeof buf - 1 - got)) <= 0) {
+			xasprintf(error, "%s:%d closed the connection before "
+			    "its greeting", sc->host, sc->port);
+			goto out;
+		}
+		got += (size_t)n;
+		buf[got] = '\0';
+		if (strchr(buf, '\n') != NULL)
+			break;
+	}
+	if (strncmp(buf, "220", 3) != 0) {
+		buf[strcspn(buf, "\r\n")] = '\0';
+		cause_quote(buf, port, sizeof port);
+		xasprintf(error, "%s:%d greeted with \"%.60s\", not 220",
+		    sc->host, sc->port, buf);
+		goto out;
+	}
+	(void)write(fd, "QUIT\r\n", 6);
+	rc = 0;
+out:
+	close(fd);
+	return (rc);
 }

@@ -38,7 +38,7 @@
 /* Placeholder names quoted in a cause are cut to this many bytes. */
 #define TEMPLATE_QUOTE_MAX	40
 
-#define TEMPLATE_NKINDS		(NOTICE_STAFF + 1)
+#define TEMPLATE_NKINDS		(NOTICE_WITHDRAWN + 1)
 
 static const char *template_weekday_da[7] = { "søndag", "mandag", "tirsdag",
     "onsdag", "torsdag", "fredag", "lørdag" };
@@ -239,6 +239,18 @@ static const struct template_text template_da[TEMPLATE_NKINDS] = {
 		  "{course} {date}:", NULL, 0,
 		  "Spørgsmål: ring {phone}", "Tlf. {phone}" }
 	},
+	[NOTICE_WITHDRAWN] = {
+		"Afmeldt: {course} {date}",
+		"Kære {name}\n\n"
+		"Du er nu afmeldt {course} {date} i {venue}.\n"
+		"Pladsen går videre til en anden.\n\n"
+		"{message}\n\n"
+		"Var det en fejl, så ring på {phone}.\n\n"
+		DA_SIGNATURE,
+		{ "Du er afmeldt {course} {date} i {venue}.",
+		  "Afmeldt: {course} {date}", NULL, 0,
+		  "Fejl? Ring {phone}", "Tlf. {phone}" }
+	},
 };
 
 static const struct template_text template_en[TEMPLATE_NKINDS] = {
@@ -375,6 +387,18 @@ static const struct template_text template_en[TEMPLATE_NKINDS] = {
 		{ "About {course}, {date}:",
 		  "{course}, {date}:", NULL, 0,
 		  "Questions? Call {phone}", "Tel. {phone}" }
+	},
+	[NOTICE_WITHDRAWN] = {
+		"Registration cancelled: {course}, {date}",
+		"Dear {name}\n\n"
+		"Your place on {course}, {date}, at {venue} is cancelled.\n"
+		"It goes to someone else.\n\n"
+		"{message}\n\n"
+		"If this is a mistake, please call {phone}.\n\n"
+		EN_SIGNATURE,
+		{ "Your place on {course}, {date}, {venue} is cancelled.",
+		  "Cancelled: {course}, {date}", NULL, 0,
+		  "Mistake? Call {phone}", "Tel. {phone}" }
 	},
 };
 

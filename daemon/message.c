@@ -1,0 +1,400 @@
+/*
+ * Composing one message from the database: who it is for, what the session
+ * is, the course type's own template if staff wrote one, and the
+ * invitation that puts the session in (or takes it out of) the person's
+ * calendar. The sender's workers compose on their own connections at the
+ * moment of sending, so a message always tells the session as it is; the
+ * admin API's preview composes on the loop's connection.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendars.h"
+#include "kursusd.h"
+#include "notifier.h"
+
+enum { Q_PERSON, Q_EVENT, Q_SESSION, Q_TEMPLATE, Q_VENUE, Q_COUNT };
+
+static const char *message_sql[Q_COUNT] = {
+	[Q_PERSON] = "SELECT name, CASE WHEN phone_type = 'mobile' AND NOT "
+	    "no_sms AND NOT no_contact THEN phone END, CASE WHEN NOT no_email "
+	    "AND NOT no_contact THEN email END, language, feed_token_sealed "
+	    "FROM participant WHERE id = ?1 AND anonymised_at IS NULL",
+	/* Q_EVENT is event_sql_one */
+	[Q_SESSION] = "SELECT s.course_id, v.name, v.contact_phone, "
+	    "(SELECT group_concat(i.name, ', ') FROM session_staff st JOIN "
+	    "instructor i ON i.id = st.instructor_id WHERE st.session_id = s.id "
+	    "AND st.role = 'instructor'), c.bring, v.access_notes, "
+	    "r.number, CASE WHEN r.status = 'waitlisted' THEN (SELECT count(*) "
+	    "FROM registration w WHERE w.session_id = r.session_id AND "
+	    "w.status = 'waitlisted' AND w.queue <= r.queue) END, "
+	    "v.address, v.postcode, v.city "
+	    "FROM session s JOIN venue v ON v.id = s.venue_id JOIN course c ON "
+	    "c.id = s.course_id LEFT JOIN registration r ON r.session_id = s.id "
+	    "AND r.participant_id = ?2 AND r.status != 'cancelled' "
+	    "WHERE s.id = ?1",
+	[Q_TEMPLATE] = "SELECT subject, body FROM template WHERE course_id = ?1 "
+	    "AND kind = ?2 AND channel = ?3 AND language = ?4",
+	[Q_VENUE] = "SELECT name FROM venue WHERE id = ?1",
+};
+
+struct message_ctx {
+	sqlite3			*db;
+	sqlite3_stmt		*stmt[Q_COUNT];
+	struct message_conf	 conf;
+};
+
+struct message_ctx *
+message_ctx_new(sqlite3 *db, const struct message_conf *conf)
+{
+	struct message_ctx	*mc = xcalloc(1, sizeof *mc);
+	const char		*sql;
+	int			 i;
+
+	mc->db = db;
+	for (i = 0; i < Q_COUNT; i++) {
+		sql = i == Q_EVENT ? event_sql_one : message_sql[i];
+		if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+		    &mc->stmt[i], NULL) != SQLITE_OK)
+			fatalx("message_ctx_new: %s: %s", sql,
+			    sqlite3_errmsg(db));
+	}
+	mc->conf.public_url = xstrdup(conf->public_url != NULL ?
+	    conf->public_url : "");
+	mc->conf.from = xstrdup(conf->from != NULL ? conf->from : "");
+	mc->conf.from_name = xstrdup(conf->from_name != NULL ?
+	    conf->from_name : "");
+	return (mc);
+}
+
+void
+message_ctx_free(struct message_ctx *mc)
+{
+	int	 i;
+
+	if (mc == NULL)
+		return;
+	for (i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(mc->stmt[i]);
+	free((char *)mc->conf.public_url);
+	free((char *)mc->conf.from);
+	free((char *)mc->conf.from_name);
+	free(mc);
+}
+
+void
+message_clear(struct message *m)
+{
+	free(m->recipient);
+	free(m->name);
+	free(m->subject);
+	free(m->body);
+	free(m->calendar);
+	memset(m, 0, sizeof *m);
+}
+
+/* A copy of column i, or NULL. */
+static char *
+message_col(sqlite3_stmt *stmt, int i)
+{
+	if (sqlite3_column_type(stmt, i) == SQLITE_NULL)
+		return (NULL);
+	return (xstrdup((const char *)sqlite3_column_text(stmt, i)));
+}
+
+/* Everything that goes into a notice, owned here. */
+struct message_parts {
+	char	*name, *phone, *email, *lang, *sealed;
+	char	*venue, *contact_phone, *instructor, *bring, *access;
+	char	*address, *old_venue, *feed_url;
+	int64_t	 course_id;
+	int	 number, position;
+};
+
+static void
+message_parts_free(struct message_parts *p)
+{
+	free(p->name);
+	free(p->phone);
+	free(p->email);
+	free(p->lang);
+	free(p->sealed);
+	free(p->venue);
+	free(p->contact_phone);
+	free(p->instructor);
+	free(p->bring);
+	free(p->access);
+	free(p->address);
+	free(p->old_venue);
+	free(p->feed_url);
+}
+
+static int
+message_person(struct message_ctx *mc, int64_t pid, struct message_parts *p,
+    char **cause)
+{
+	sqlite3_stmt	*stmt = mc->stmt[Q_PERSON];
+	int		 rc = 0;
+
+	sqlite3_bind_int64(stmt, 1, pid);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		p->name = message_col(stmt, 0);
+		p->phone = message_col(stmt, 1);
+		p->email = message_col(stmt, 2);
+		p->lang = message_col(stmt, 3);
+		p->sealed = message_col(stmt, 4);
+	} else {
+		xasprintf(cause, "participant %lld does not exist or was "
+		    "anonymised", (long long)pid);
+		rc = -1;
+	}
+	sqlite3_reset(stmt);
+	return (rc);
+}
+
+static int
+message_session(struct message_ctx *mc, int64_t sid, int64_t pid,
+    struct message_parts *p, char **cause)
+{
+	sqlite3_stmt	*stmt = mc->stmt[Q_SESSION];
+	char		*line, *town;
+	int		 rc = 0;
+
+	sqlite3_bind_int64(stmt, 1, sid);
+	sqlite3_bind_int64(stmt, 2, pid);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		p->course_id = sqlite3_column_int64(stmt, 0);
+		p->venue = message_col(stmt, 1);
+		p->contact_phone = message_col(stmt, 2);
+		p->instructor = message_col(stmt, 3);
+		p->bring = message_col(stmt, 4);
+		p->access = message_col(stmt, 5);
+		p->number = sqlite3_column_int(stmt, 6);
+		p->position = sqlite3_column_int(stmt, 7);
+		/* "Borgergade 1, 8700 Horsens" */
+		line = message_col(stmt, 8);
+		xasprintf(&town, "%s%s%s",
+		    sqlite3_column_type(stmt, 9) != SQLITE_NULL ?
+		    (const char *)sqlite3_column_text(stmt, 9) : "",
+		    sqlite3_column_type(stmt, 9) != SQLITE_NULL &&
+		    sqlite3_column_type(stmt, 10) != SQLITE_NULL ? " " : "",
+		    sqlite3_column_type(stmt, 10) != SQLITE_NULL ?
+		    (const char *)sqlite3_column_text(stmt, 10) : "");
+		if (line != NULL && *town != '\0')
+			xasprintf(&p->address, "%s, %s", line, town);
+		else if (line != NULL)
+			p->address = xstrdup(line);
+		else if (*town != '\0')
+			p->address = xstrdup(town);
+		free(line);
+		free(town);
+	} else {
+		xasprintf(cause, "session %lld does not exist",
+		    (long long)sid);
+		rc = -1;
+	}
+	sqlite3_reset(stmt);
+	return (rc);
+}
+
+/* The course type's own text for this message, if staff wrote one. */
+static void
+message_template(struct message_ctx *mc, const struct message_parts *p,
+    int kind, int channel, char **subject, char **body)
+{
+	sqlite3_stmt	*stmt = mc->stmt[Q_TEMPLATE];
+
+	*subject = *body = NULL;
+	sqlite3_bind_int64(stmt, 1, p->course_id);
+	sqlite3_bind_text(stmt, 2, outbox_kind_name(kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, channel == CHANNEL_SMS ? "sms" : "email",
+	    -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, p->lang != NULL && strncmp(p->lang, "en",
+	    2) == 0 ? "en" : "da", -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		*subject = message_col(stmt, 0);
+		*body = message_col(stmt, 1);
+	}
+	sqlite3_reset(stmt);
+}
+
+static char *
+message_venue_name(struct message_ctx *mc, int64_t id)
+{
+	sqlite3_stmt	*stmt = mc->stmt[Q_VENUE];
+	char		*name = NULL;
+
+	sqlite3_bind_int64(stmt, 1, id);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		name = message_col(stmt, 0);
+	sqlite3_reset(stmt);
+	return (name);
+}
+
+/* The invitation's method for a kind of e-mail, or NULL for none. */
+static const char *
+message_method(int kind)
+{
+	switch (kind) {
+	case OUTBOX_CONFIRMATION:
+	case OUTBOX_PROMOTED:
+	case OUTBOX_REMINDER:
+	case OUTBOX_MOVED:
+		return ("REQUEST");
+	case OUTBOX_CANCELLED:
+	case OUTBOX_DEMOTED:
+	case OUTBOX_WITHDRAWN:
+		return ("CANCEL");
+	}
+	return (NULL);
+}
+
+/* The invitation from the session's event row, as the feeds show it. */
+static char *
+message_invite(struct message_ctx *mc, const struct message_parts *p,
+    int64_t sid, const char *method, const char *to, time_t *start,
+    char *tzid, size_t tzlen)
+{
+	sqlite3_stmt		*stmt = mc->stmt[Q_EVENT];
+	struct session_event	 se;
+	struct cal_invite	 inv;
+	char			*text = NULL;
+	size_t			 len;
+	int			 english = p->lang != NULL &&
+				    strncmp(p->lang, "en", 2) == 0;
+
+	sqlite3_bind_int64(stmt, 1, sid);
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		sqlite3_reset(stmt);
+		return (NULL);
+	}
+	event_fill(&se, stmt, mc->conf.public_url, english);
+	sqlite3_reset(stmt);
+	*start = se.ev.start;
+	snprintf(tzid, tzlen, "%s", se.ev.tzid);
+	if (method != NULL && to != NULL && *mc->conf.from != '\0') {
+		memset(&inv, 0, sizeof inv);
+		inv.method = method;
+		inv.organizer_name = mc->conf.from_name;
+		inv.organizer_email = mc->conf.from;
+		inv.attendee_name = p->name;
+		inv.attendee_email = to;
+		/*
+		 * A CANCEL outranks the REQUEST the person holds for the
+		 * same SEQUENCE (a cancelled registration leaves the
+		 * session's SEQUENCE as it was).
+		 */
+		if (strcmp(method, "CANCEL") == 0 &&
+		    se.ev.status != CAL_CANCELLED)
+			se.ev.sequence++;
+		text = invite_render(&se.ev, &inv, se.lang, &len);
+	}
+	event_clear(&se);
+	return (text);
+}
+
+int
+message_compose(struct message_ctx *mc, int kind, int channel, int64_t sid,
+    int64_t pid, const char *recipient, json_t *detail, struct message *m,
+    char **cause)
+{
+	struct message_parts	 p;
+	struct notice		 n;
+	struct session_event	 se;
+	sqlite3_stmt		*stmt;
+	const char		*old;
+	char			*stpl = NULL, *btpl = NULL, *token;
+	json_t			*v;
+	int			 rc = -1;
+
+	memset(m, 0, sizeof *m);
+	memset(&p, 0, sizeof p);
+	memset(&n, 0, sizeof n);
+	if (kind < 0 || kind >= OUTBOX_NKINDS) {
+		xasprintf(cause, "unknown kind of message %d", kind);
+		return (-1);
+	}
+	if (message_person(mc, pid, &p, cause) != 0 ||
+	    message_session(mc, sid, pid, &p, cause) != 0)
+		goto out;
+	if (recipient == NULL)
+		recipient = channel == CHANNEL_SMS ? p.phone : p.email;
+	if (recipient == NULL) {
+		xasprintf(cause, "%s has no %s to send to", p.name,
+		    channel == CHANNEL_SMS ? "mobile number that may get SMS" :
+		    "e-mail address that may get mail");
+		goto out;
+	}
+
+	/* The event row gives times, zone, title as the feeds show them. */
+	stmt = mc->stmt[Q_EVENT];
+	sqlite3_bind_int64(stmt, 1, sid);
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		sqlite3_reset(stmt);
+		xasprintf(cause, "session %lld does not exist", (long long)sid);
+		goto out;
+	}
+	event_fill(&se, stmt, mc->conf.public_url, 0);
+	sqlite3_reset(stmt);
+
+	n.kind = outbox_notice_kind(kind);
+	n.lang = p.lang;
+	n.name = p.name;
+	n.course = se.ev.title;
+	n.venue = p.venue;
+	n.address = p.address;
+	n.access = p.access;
+	n.bring = p.bring;
+	n.instructor = p.instructor;
+	n.contact_phone = p.contact_phone;
+	n.tzid = se.ev.tzid;
+	n.start = se.ev.start;
+	n.end = se.ev.end;
+	n.number = p.number;
+	n.position = p.position;
+	if (p.sealed != NULL && (token = token_open(p.sealed)) != NULL) {
+		xasprintf(&p.feed_url, "%s/feeds/participant/%s.ics",
+		    mc->conf.public_url, token);
+		free(token);
+		n.feed_url = p.feed_url;
+	}
+	if ((old = json_string_value(json_object_get(detail, "old_start"))) !=
+	    NULL)
+		(void)when_parse(old, se.ev.tzid, n.start, &n.old_start, NULL);
+	if ((v = json_object_get(detail, "old_venue_id")) != NULL &&
+	    (p.old_venue = message_venue_name(mc, json_integer_value(v))) !=
+	    NULL && p.venue != NULL && strcmp(p.old_venue, p.venue) != 0)
+		n.old_venue = p.old_venue;
+	n.message = json_string_value(json_object_get(detail, "message"));
+	n.reason = json_string_value(json_object_get(detail, "reason"));
+
+	message_template(mc, &p, kind, channel, &stpl, &btpl);
+	if (template_render(&n, channel, stpl, btpl, &m->subject, &m->body,
+	    cause) != 0) {
+		event_clear(&se);
+		goto out;
+	}
+	m->channel = channel;
+	m->recipient = xstrdup(recipient);
+	m->name = xstrdup(p.name);
+	m->session_id = sid;
+	m->session_start = se.ev.start;
+	snprintf(m->tzid, sizeof m->tzid, "%s", se.ev.tzid);
+	event_clear(&se);
+	if (channel == CHANNEL_EMAIL && (m->method = message_method(kind)) !=
+	    NULL)
+		m->calendar = message_invite(mc, &p, sid, m->method, recipient,
+		    &m->session_start, m->tzid, sizeof m->tzid);
+	if (m->calendar == NULL)
+		m->method = NULL;
+	rc = 0;
+out:
+	if (rc != 0)
+		message_clear(m);
+	free(stpl);
+	free(btpl);
+	message_parts_free(&p);
+	return (rc);
+}

@@ -1,0 +1,1071 @@
+/*
+ * The sender: takes due rows from the outbox and sends them, never on the
+ * event loop.
+ *
+ * The loop keeps one timer, armed for the earliest next_attempt of a
+ * pending row (one index lookup, done after every commit that may have
+ * queued something and after every round of the workers). When it fires,
+ * the workers of each channel are woken. A worker has its own SQLite
+ * connection: it claims a batch of due rows (pending -> sending, one short
+ * transaction), composes each message as the session is now and writes the
+ * texts into the rows (a second), sends them (libesmtp: one connection per
+ * batch; libcurl: one request per SMS), and records each outcome in its own
+ * commit as soon as the server has answered, before the next message goes.
+ * A crash therefore repeats at most the one message per connection whose
+ * answer came but was not yet recorded: at start, rows left "sending" are
+ * sent again. It never loses one: a row leaves "pending" only in the
+ * commit that claims it.
+ *
+ * Outcomes: delivered -> sent. Temporary (SMTP 4xx, no connection, a
+ * timeout, gateway 5xx or 429) -> pending again after a backoff that
+ * doubles from [outbox] retry_seconds up to retry_max_seconds, until the
+ * session starts or expire_hours have passed since it was due: then
+ * failed. Permanent (SMTP 5xx, a number the gateway refuses) -> failed.
+ * A failed row puts its person on the session's call list. A message
+ * whose session has started by the time it would go is skipped, with the
+ * reason; an SMS that would go in the quiet hours waits for their end if
+ * that is still before the session, else goes now.
+ *
+ * Workers tell the loop they are done through a pipe, so the loop needs
+ * no locking of its own (libevent is not set up for threads).
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "kursusd.h"
+#include "notifier.h"
+
+#define SENDER_CHANNELS		2	/* CHANNEL_EMAIL, CHANNEL_SMS */
+#define SENDER_MAX_WORKERS	16
+#define SENDER_SMS_BATCH	8	/* SMS claimed at once per worker */
+#define SENDER_IDLE_RETRY_MS	50	/* rows due but none claimable */
+#define SENDER_STOP_WAIT	10	/* seconds sender_stop() waits */
+
+static const char *channel_names[SENDER_CHANNELS] = { "email", "sms" };
+
+/*
+ * The settings the workers use, read-only once made; a SIGHUP makes a new
+ * one and the workers pick it up at their next batch.
+ */
+struct sender_conf {
+	int			 refs;
+	int			 configured[SENDER_CHANNELS];
+	int			 workers[SENDER_CHANNELS];
+	int			 batch[SENDER_CHANNELS];
+	struct smtp_config	 smtp;
+	struct sms_config	 sms;
+	char			*smtp_host, *smtp_user, *smtp_password;
+	char			*from, *from_name, *reply_to, *domain;
+	char			*sms_url, *sms_user, *sms_password;
+	char			*sms_sender, *sms_header, *sms_body;
+	char			*public_url;
+	struct message_conf	 mconf;
+	struct quiet		 quiet;
+	int			 retry, retry_max, expire;
+	int			 probe;
+};
+
+/* What the status route shows of a channel's server. */
+struct sender_health {
+	int	 known, ok;
+	time_t	 checked;
+	char	*error;
+};
+
+struct worker {
+	struct sender	*s;
+	int		 channel;
+	int		 index;		/* among its channel's workers */
+	pthread_t	 thread;
+	int		 started;
+};
+
+struct sender {
+	struct event_base	*base;
+	char			*database;
+	struct event		*timer;
+	struct event		*wake;		/* the pipe's read end */
+	int			 pipe[2];
+
+	pthread_mutex_t		 mtx;
+	pthread_cond_t		 cond;
+	struct sender_conf	*conf;		/* under mtx */
+	uint64_t		 kick[SENDER_CHANNELS];	/* under mtx */
+	struct sender_health	 health[SENDER_CHANNELS]; /* under mtx */
+	int			 in_flight;	/* under mtx */
+	int			 stopping;	/* under mtx */
+	int			 running;	/* workers alive, under mtx */
+	int			 idle_round;	/* loop: a wake claimed nothing */
+
+	sqlite3			*db;		/* the loop's reader */
+	sqlite3_stmt		*next_stmt;
+	struct worker		 workers[SENDER_MAX_WORKERS];
+	int			 nworkers;
+};
+
+static struct sender	*api_the_sender;
+
+void
+api_set_sender(struct sender *s)
+{
+	api_the_sender = s;
+}
+
+struct sender *
+api_sender(void)
+{
+	return (api_the_sender);
+}
+
+/* --- settings */
+
+static void
+sender_conf_unref(struct sender_conf *c)
+{
+	if (c == NULL || --c->refs > 0)
+		return;
+	free(c->smtp_host);
+	free(c->smtp_user);
+	free(c->smtp_password);
+	free(c->from);
+	free(c->from_name);
+	free(c->reply_to);
+	free(c->domain);
+	free(c->sms_url);
+	free(c->sms_user);
+	free(c->sms_password);
+	free(c->sms_sender);
+	free(c->sms_header);
+	free(c->sms_body);
+	free(c->public_url);
+	free(c);
+}
+
+/*
+ * A password from its file: the first line. A file others may read is
+ * used, with a warning: refusing it would stop every reminder.
+ */
+static int
+sender_password(const char *key, const char *path, char **out, char **cause)
+{
+	struct stat	 sb;
+	char		 buf[1024];
+	ssize_t		 n;
+	int		 fd;
+
+	*out = NULL;
+	if (path == NULL || *path == '\0')
+		return (0);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		xasprintf(cause, "%s: %s: %s", key, path, strerror(errno));
+		return (-1);
+	}
+	if (fstat(fd, &sb) == 0 && (sb.st_mode & 0077) != 0)
+		log_warnx("%s: %s can be read by others than its owner; "
+		    "chmod 0600 it", key, path);
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n < 0) {
+		xasprintf(cause, "%s: %s: %s", key, path, strerror(errno));
+		return (-1);
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (*buf == '\0') {
+		xasprintf(cause, "%s: %s is empty", key, path);
+		return (-1);
+	}
+	*out = xstrdup(buf);
+	explicit_bzero(buf, sizeof buf);
+	return (0);
+}
+
+static struct sender_conf *
+sender_conf_new(const struct config *conf, char **cause)
+{
+	struct sender_conf	*c = xcalloc(1, sizeof *c);
+	const char		*at;
+
+	c->refs = 1;
+	if (sender_password("smtp.password_file", conf->smtp_password_file,
+	    &c->smtp_password, cause) != 0 ||
+	    sender_password("sms.password_file", conf->sms_password_file,
+	    &c->sms_password, cause) != 0) {
+		sender_conf_unref(c);
+		return (NULL);
+	}
+	c->smtp_host = xstrdup(conf->smtp_host);
+	c->smtp_user = xstrdup(conf->smtp_user);
+	c->from = xstrdup(conf->smtp_from);
+	c->from_name = xstrdup(conf->smtp_from_name);
+	c->reply_to = xstrdup(conf->smtp_reply_to);
+	at = strrchr(conf->smtp_from, '@');
+	c->domain = xstrdup(at != NULL && at[1] != '\0' ? at + 1 :
+	    "kursusd.invalid");
+	c->smtp.host = c->smtp_host;
+	c->smtp.port = conf->smtp_port;
+	c->smtp.starttls = conf->smtp_starttls;
+	c->smtp.user = *c->smtp_user != '\0' ? c->smtp_user : NULL;
+	c->smtp.password = c->smtp_password;
+	c->smtp.timeout = conf->smtp_timeout;
+	c->configured[CHANNEL_EMAIL] = *c->smtp_host != '\0';
+	c->workers[CHANNEL_EMAIL] = conf->smtp_connections;
+	c->batch[CHANNEL_EMAIL] = conf->smtp_batch;
+
+	c->sms_url = xstrdup(conf->sms_url);
+	c->sms_user = xstrdup(conf->sms_user);
+	c->sms_sender = xstrdup(conf->sms_sender);
+	c->sms_header = xstrdup(conf->sms_header);
+	c->sms_body = xstrdup(conf->sms_body);
+	c->sms.driver = conf->sms_driver;
+	c->sms.url = c->sms_url;
+	c->sms.user = c->sms_user;
+	c->sms.password = c->sms_password;
+	c->sms.sender = c->sms_sender;
+	c->sms.header = *c->sms_header != '\0' ? c->sms_header : NULL;
+	c->sms.body = c->sms_body;
+	c->sms.timeout = conf->sms_timeout;
+	c->configured[CHANNEL_SMS] = conf->sms_driver != SMS_NONE;
+	c->workers[CHANNEL_SMS] = conf->sms_connections;
+	c->batch[CHANNEL_SMS] = SENDER_SMS_BATCH;
+
+	c->public_url = xstrdup(conf->public_url);
+	c->mconf.public_url = c->public_url;
+	c->mconf.from = c->from;
+	c->mconf.from_name = c->from_name;
+	(void)quiet_hours_parse(conf->reminders_quiet_hours, &c->quiet, NULL);
+	c->retry = conf->outbox_retry_seconds;
+	c->retry_max = conf->outbox_retry_max_seconds;
+	c->expire = conf->outbox_expire_hours * 3600;
+	c->probe = conf->outbox_probe_seconds;
+	return (c);
+}
+
+static struct sender_conf *
+sender_conf_get(struct sender *s)
+{
+	struct sender_conf	*c;
+
+	pthread_mutex_lock(&s->mtx);
+	c = s->conf;
+	c->refs++;
+	pthread_mutex_unlock(&s->mtx);
+	return (c);
+}
+
+static void
+sender_conf_put(struct sender *s, struct sender_conf *c)
+{
+	pthread_mutex_lock(&s->mtx);
+	sender_conf_unref(c);
+	pthread_mutex_unlock(&s->mtx);
+}
+
+/* --- a worker's database */
+
+enum { W_CLAIM, W_TEXTS, W_SENT, W_RETRY, W_FAILED, W_SKIPPED, W_DEFER,
+    W_COUNT };
+
+static const char *worker_sql[W_COUNT] = {
+	/* ?1 channel, ?2 now, ?3 how many */
+	[W_CLAIM] = "UPDATE outbox SET state = 'sending', attempts = "
+	    "attempts + 1, updated_at = ?2 WHERE id IN (SELECT id FROM outbox "
+	    "WHERE state = 'pending' AND next_attempt <= ?2 AND channel = ?1 "
+	    "ORDER BY next_attempt, id LIMIT ?3) RETURNING id, kind, "
+	    "session_id, participant_id, recipient, detail, attempts, due_at, "
+	    "created_at",
+	[W_TEXTS] = "UPDATE outbox SET subject = ?2, body = ?3, "
+	    "attachment = ?4 WHERE id = ?1",
+	[W_SENT] = "UPDATE outbox SET state = 'sent', sent_at = ?2, "
+	    "updated_at = ?2, provider_id = ?3, last_error = NULL "
+	    "WHERE id = ?1 AND state = 'sending'",
+	[W_RETRY] = "UPDATE outbox SET state = 'pending', next_attempt = ?3, "
+	    "updated_at = ?2, last_error = ?4 WHERE id = ?1 AND "
+	    "state = 'sending'",
+	[W_FAILED] = "UPDATE outbox SET state = 'failed', updated_at = ?2, "
+	    "last_error = ?3 WHERE id = ?1 AND state = 'sending'",
+	[W_SKIPPED] = "UPDATE outbox SET state = 'skipped', updated_at = ?2, "
+	    "last_error = ?3 WHERE id = ?1 AND state = 'sending'",
+	/* Not an attempt: it waits for the quiet hours to end. */
+	[W_DEFER] = "UPDATE outbox SET state = 'pending', attempts = "
+	    "attempts - 1, next_attempt = ?3, updated_at = ?2 WHERE id = ?1 "
+	    "AND state = 'sending'",
+};
+
+struct wdb {
+	sqlite3		*db;
+	sqlite3_stmt	*stmt[W_COUNT];
+	struct message_ctx *mc;
+	struct sender_conf *mc_conf;	/* the settings mc was made with */
+};
+
+static int
+wdb_open(const char *path, struct wdb *w, char **cause)
+{
+	int	 i;
+
+	memset(w, 0, sizeof *w);
+	if (sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		xasprintf(cause, "%s: %s", path, sqlite3_errmsg(w->db));
+		sqlite3_close(w->db);
+		return (-1);
+	}
+	/*
+	 * An outcome is recorded without waiting for the disk: a crash of
+	 * kursusd loses nothing (the WAL is in the kernel's hands), and a
+	 * power loss can at worst turn a sent message back into one to
+	 * send again, never lose one, since its claim was durable.
+	 */
+	if (sqlite3_exec(w->db, "PRAGMA busy_timeout=10000;"
+	    "PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < W_COUNT; i++)
+		if (sqlite3_prepare_v3(w->db, worker_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &w->stmt[i], NULL) != SQLITE_OK)
+			goto fail;
+	return (0);
+fail:
+	xasprintf(cause, "%s: %s", path, sqlite3_errmsg(w->db));
+	for (i = 0; i < W_COUNT; i++)
+		sqlite3_finalize(w->stmt[i]);
+	sqlite3_close(w->db);
+	return (-1);
+}
+
+static void
+wdb_close(struct wdb *w)
+{
+	int	 i;
+
+	message_ctx_free(w->mc);
+	for (i = 0; i < W_COUNT; i++)
+		sqlite3_finalize(w->stmt[i]);
+	sqlite3_close(w->db);
+}
+
+/* Runs a prepared update with "i"/"t" arguments; logs a failure. */
+static int
+wdb_run(struct wdb *w, int q, const char *types, ...)
+{
+	sqlite3_stmt	*stmt = w->stmt[q];
+	va_list		 ap;
+	const char	*t;
+	int		 i, rc;
+
+	va_start(ap, types);
+	for (i = 1; *types != '\0'; types++, i++) {
+		if (*types == 'i')
+			sqlite3_bind_int64(stmt, i, va_arg(ap, int64_t));
+		else if ((t = va_arg(ap, const char *)) == NULL)
+			sqlite3_bind_null(stmt, i);
+		else
+			sqlite3_bind_text(stmt, i, t, -1, SQLITE_TRANSIENT);
+	}
+	va_end(ap);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		;
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	if (rc != SQLITE_DONE) {
+		log_warnx("outbox: %s", sqlite3_errmsg(w->db));
+		return (-1);
+	}
+	return (0);
+}
+
+/* --- one round of a worker */
+
+struct job {
+	int64_t		 id, sid, pid;
+	int		 kind, attempts;
+	time_t		 due, created;
+	char		*recipient;
+	json_t		*detail;
+	struct message	 m;
+	int		 ready;		/* composed, to send */
+	char		*data;		/* the mail as sent */
+	size_t		 len;
+	char		*message_id;
+	struct smtp_message sm;
+	struct worker	*w;
+	struct wdb	*wdb;
+	struct sender_conf *c;
+};
+
+static void
+job_free(struct job *j)
+{
+	free(j->recipient);
+	json_decref(j->detail);
+	message_clear(&j->m);
+	free(j->data);
+	free(j->message_id);
+	free(j->sm.error);
+}
+
+static size_t
+worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
+    struct job **out)
+{
+	sqlite3_stmt	*stmt = db->stmt[W_CLAIM];
+	struct job	*jobs, *j;
+	const char	*text;
+	size_t		 n = 0, max = (size_t)c->batch[w->channel];
+	int		 rc;
+
+	jobs = xcalloc(max, sizeof *jobs);
+	sqlite3_bind_text(stmt, 1, channel_names[w->channel], -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, (int64_t)time(NULL));
+	sqlite3_bind_int64(stmt, 3, (int64_t)max);
+	while (n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		j = &jobs[n++];
+		j->id = sqlite3_column_int64(stmt, 0);
+		j->kind = outbox_kind_parse((const char *)
+		    sqlite3_column_text(stmt, 1));
+		j->sid = sqlite3_column_int64(stmt, 2);
+		j->pid = sqlite3_column_int64(stmt, 3);
+		text = (const char *)sqlite3_column_text(stmt, 4);
+		j->recipient = text != NULL ? xstrdup(text) : NULL;
+		text = (const char *)sqlite3_column_text(stmt, 5);
+		j->detail = text != NULL ? json_loads(text, 0, NULL) : NULL;
+		j->attempts = sqlite3_column_int(stmt, 6);
+		j->due = (time_t)sqlite3_column_int64(stmt, 7);
+		j->created = (time_t)sqlite3_column_int64(stmt, 8);
+		j->w = w;
+		j->wdb = db;
+		j->c = c;
+	}
+	/* RETURNING rows come before the change is done: step to the end. */
+	while (sqlite3_step(stmt) == SQLITE_ROW)
+		;
+	sqlite3_reset(stmt);
+	if (n == 0)
+		free(jobs);
+	else
+		*out = jobs;
+	return (n);
+}
+
+static void
+sender_health_set(struct sender *s, int channel, int ok, const char *error)
+{
+	struct sender_health	*h = &s->health[channel];
+
+	pthread_mutex_lock(&s->mtx);
+	h->known = 1;
+	h->ok = ok;
+	h->checked = time(NULL);
+	free(h->error);
+	h->error = error != NULL ? xstrdup(error) : NULL;
+	pthread_mutex_unlock(&s->mtx);
+}
+
+/* Records one outcome (enum send_result) in its own commit. */
+static void
+job_record(struct job *j, int result, const char *provider_id,
+    const char *error)
+{
+	struct sender_conf	*c = j->c;
+	struct sender		*s = j->w->s;
+	time_t			 now = time(NULL), wait, next;
+	char			*why;
+	int			 shift;
+
+	switch (result) {
+	case SEND_OK:
+		wdb_run(j->wdb, W_SENT, "iit", j->id, (int64_t)now,
+		    provider_id);
+		sender_health_set(s, j->w->channel, 1, NULL);
+		log_debug("outbox %lld: %s to %s sent", (long long)j->id,
+		    channel_names[j->w->channel], j->recipient);
+		return;
+	case SEND_PERMANENT:
+		wdb_run(j->wdb, W_FAILED, "iit", j->id, (int64_t)now, error);
+		sender_health_set(s, j->w->channel, 1, NULL);
+		log_info("outbox %lld: %s to %s failed: %s", (long long)j->id,
+		    channel_names[j->w->channel], j->recipient, error);
+		return;
+	}
+	/* Temporary: again after a backoff, unless it is too late. */
+	shift = j->attempts > 1 ? j->attempts - 1 : 0;
+	wait = shift >= 20 ? c->retry_max : (time_t)c->retry << shift;
+	if (wait > c->retry_max)
+		wait = c->retry_max;
+	next = now + wait;
+	if (next >= j->m.session_start || next - j->due > c->expire) {
+		why = xprintf("gave up after %d attempt%s: %s", j->attempts,
+		    j->attempts == 1 ? "" : "s", error);
+		wdb_run(j->wdb, W_FAILED, "iit", j->id, (int64_t)now, why);
+		log_info("outbox %lld: %s to %s %s", (long long)j->id,
+		    channel_names[j->w->channel], j->recipient, why);
+		free(why);
+	} else {
+		wdb_run(j->wdb, W_RETRY, "iiit", j->id, (int64_t)now,
+		    (int64_t)next, error);
+		log_info("outbox %lld: %s to %s: %s; again in %lld s",
+		    (long long)j->id, channel_names[j->w->channel],
+		    j->recipient, error, (long long)wait);
+	}
+	sender_health_set(s, j->w->channel, 0, error);
+}
+
+/* smtp_send()'s report of one message. */
+static void
+job_smtp_done(struct smtp_message *sm, void *arg)
+{
+	struct job	*j = arg;
+
+	job_record(j, sm->result, NULL, sm->error != NULL ? sm->error :
+	    "the server refused the message");
+}
+
+/*
+ * Composes the message as the session is now, or settles the row without
+ * sending: skipped when the session has started, deferred out of quiet
+ * hours, failed when it cannot be composed. 1: to send.
+ */
+static int
+job_prepare(struct job *j, time_t now)
+{
+	struct sender_conf	*c = j->c;
+	char			*cause = NULL, *why, *when;
+	time_t			 after;
+
+	if (j->kind < 0 || message_compose(j->wdb->mc, j->kind,
+	    j->w->channel, j->sid, j->pid, j->recipient, j->detail, &j->m,
+	    &cause) != 0) {
+		wdb_run(j->wdb, W_FAILED, "iit", j->id, (int64_t)now,
+		    cause != NULL ? cause : "unknown kind of message");
+		log_info("outbox %lld: not sent: %s", (long long)j->id,
+		    cause != NULL ? cause : "unknown kind");
+		free(cause);
+		return (0);
+	}
+	if (j->m.session_start <= now) {
+		when = zone_format_local(j->m.tzid, j->m.session_start);
+		why = xprintf("the session started at %s, before this could "
+		    "be sent", when);
+		wdb_run(j->wdb, W_SKIPPED, "iit", j->id, (int64_t)now, why);
+		log_info("outbox %lld: skipped: %s", (long long)j->id, why);
+		free(when);
+		free(why);
+		return (0);
+	}
+	if (j->w->channel == CHANNEL_SMS && quiet_in(&c->quiet, j->m.tzid,
+	    now) && (after = quiet_after(&c->quiet, j->m.tzid, now)) <
+	    j->m.session_start) {
+		wdb_run(j->wdb, W_DEFER, "iii", j->id, (int64_t)now,
+		    (int64_t)after);
+		log_debug("outbox %lld: SMS waits for the quiet hours to end",
+		    (long long)j->id);
+		return (0);
+	}
+	if (!c->configured[j->w->channel]) {
+		why = xprintf("%s is not configured (%s)", j->w->channel ==
+		    CHANNEL_EMAIL ? "e-mail" : "SMS", j->w->channel ==
+		    CHANNEL_EMAIL ? "smtp.host is empty" :
+		    "sms.driver is none");
+		wdb_run(j->wdb, W_FAILED, "iit", j->id, (int64_t)now, why);
+		free(why);
+		return (0);
+	}
+	return (1);
+}
+
+static void
+job_build_mail(struct job *j)
+{
+	struct sender_conf	*c = j->c;
+	struct mail		 mail;
+
+	j->message_id = xprintf("<outbox.%lld.%lld@%s>", (long long)j->id,
+	    (long long)j->created, c->domain);
+	memset(&mail, 0, sizeof mail);
+	mail.from = c->from;
+	mail.from_name = c->from_name;
+	mail.reply_to = *c->reply_to != '\0' ? c->reply_to : NULL;
+	mail.to = j->m.recipient;
+	mail.to_name = j->m.name;
+	mail.subject = j->m.subject;
+	mail.body = j->m.body;
+	mail.calendar = j->m.calendar;
+	mail.calendar_method = j->m.method;
+	mail.message_id = j->message_id;
+	mail.date = time(NULL);
+	j->data = mail_build(&mail, &j->len);
+	j->sm.from = c->from;
+	j->sm.to = j->m.recipient;
+	j->sm.data = j->data;
+	j->sm.len = j->len;
+	j->sm.done = job_smtp_done;
+	j->sm.arg = j;
+}
+
+/* Claims, composes, sends and records one batch; the number claimed. */
+static size_t
+worker_round(struct worker *w, struct wdb *db, struct sender_conf *c)
+{
+	struct job		*jobs = NULL, *j;
+	struct smtp_message	*msgs;
+	char			*provider_id, *error;
+	time_t			 now;
+	size_t			 n, i, k;
+	int			 result;
+
+	if (db->mc == NULL || db->mc_conf != c) {
+		message_ctx_free(db->mc);
+		db->mc = message_ctx_new(db->db, &c->mconf);
+		db->mc_conf = c;
+	}
+	if ((n = worker_claim(w, db, c, &jobs)) == 0)
+		return (0);
+	pthread_mutex_lock(&w->s->mtx);
+	w->s->in_flight += (int)n;
+	pthread_mutex_unlock(&w->s->mtx);
+
+	/* The texts go into the rows, in one commit, before any is sent. */
+	now = time(NULL);
+	sqlite3_exec(db->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	for (i = 0; i < n; i++) {
+		j = &jobs[i];
+		if ((j->ready = job_prepare(j, now)))
+			wdb_run(db, W_TEXTS, "ittt", j->id, j->m.subject,
+			    j->m.body, j->m.calendar);
+	}
+	if (sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		log_warnx("outbox: %s", sqlite3_errmsg(db->db));
+		sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+
+	if (w->channel == CHANNEL_EMAIL) {
+		msgs = xcalloc(n, sizeof *msgs);
+		for (i = k = 0; i < n; i++) {
+			if (!jobs[i].ready)
+				continue;
+			job_build_mail(&jobs[i]);
+			msgs[k++] = jobs[i].sm;
+		}
+		/* smtp_send() reports on its copy; keep the job as arg. */
+		if (k > 0)
+			smtp_send(&c->smtp, msgs, k);
+		for (i = 0; i < k; i++)
+			free(msgs[i].error);
+		free(msgs);
+	} else {
+		for (i = 0; i < n; i++) {
+			j = &jobs[i];
+			if (!j->ready)
+				continue;
+			result = sms_send(&c->sms, j->m.recipient, j->m.body,
+			    &provider_id, &error);
+			job_record(j, result, provider_id, error != NULL ?
+			    error : "the gateway refused the message");
+			free(provider_id);
+			free(error);
+		}
+	}
+	for (i = 0; i < n; i++)
+		job_free(&jobs[i]);
+	free(jobs);
+	pthread_mutex_lock(&w->s->mtx);
+	w->s->in_flight -= (int)n;
+	pthread_mutex_unlock(&w->s->mtx);
+	return (n);
+}
+
+/* Asks the channel's server whether it answers; for the status route. */
+static void
+worker_probe(struct worker *w, struct sender_conf *c)
+{
+	char	*error = NULL;
+	int	 rc;
+
+	if (!c->configured[w->channel])
+		return;
+	if (w->channel == CHANNEL_EMAIL)
+		rc = smtp_probe(&c->smtp, &error);
+	else
+		rc = sms_probe(&c->sms, &error);
+	sender_health_set(w->s, w->channel, rc == 0, error);
+	free(error);
+}
+
+/* Tells the loop that a worker has finished a round. */
+static void
+worker_notify(struct sender *s)
+{
+	char	 c = 'w';
+
+	/* A full pipe already holds a wake-up: nothing is lost. */
+	while (write(s->pipe[1], &c, 1) < 0 && errno == EINTR)
+		;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker		*w = arg;
+	struct sender		*s = w->s;
+	struct sender_conf	*c;
+	struct wdb		 db;
+	struct timespec		 until;
+	char			*cause = NULL;
+	uint64_t		 seen;
+	time_t			 last_probe = 0, now;
+	int			 probe;
+
+	if (wdb_open(s->database, &db, &cause) != 0) {
+		log_warnx("outbox worker: %s", cause);
+		free(cause);
+		pthread_mutex_lock(&s->mtx);
+		s->running--;
+		pthread_mutex_unlock(&s->mtx);
+		return (NULL);
+	}
+	for (;;) {
+		pthread_mutex_lock(&s->mtx);
+		seen = s->kick[w->channel];
+		pthread_mutex_unlock(&s->mtx);
+
+		c = sender_conf_get(s);
+		while (worker_round(w, &db, c) > 0) {
+			sender_conf_put(s, c);
+			c = sender_conf_get(s);
+			pthread_mutex_lock(&s->mtx);
+			if (s->stopping) {
+				pthread_mutex_unlock(&s->mtx);
+				break;
+			}
+			pthread_mutex_unlock(&s->mtx);
+		}
+		probe = c->probe;
+		now = time(NULL);
+		if (w->index == 0 && probe > 0 && now - last_probe >= probe) {
+			worker_probe(w, c);
+			last_probe = now;
+		}
+		sender_conf_put(s, c);
+		worker_notify(s);
+
+		pthread_mutex_lock(&s->mtx);
+		while (!s->stopping && s->kick[w->channel] == seen) {
+			if (w->index == 0 && probe > 0) {
+				clock_gettime(CLOCK_REALTIME, &until);
+				until.tv_sec += probe - (time(NULL) -
+				    last_probe);
+				if (pthread_cond_timedwait(&s->cond, &s->mtx,
+				    &until) == ETIMEDOUT)
+					break;
+			} else
+				pthread_cond_wait(&s->cond, &s->mtx);
+		}
+		if (s->stopping) {
+			s->running--;
+			pthread_cond_broadcast(&s->cond);
+			pthread_mutex_unlock(&s->mtx);
+			break;
+		}
+		pthread_mutex_unlock(&s->mtx);
+	}
+	wdb_close(&db);
+	return (NULL);
+}
+
+/* --- the loop's side */
+
+/* Arms the timer for the earliest pending row. */
+static void
+sender_arm(struct sender *s)
+{
+	sqlite3_stmt	*stmt = s->next_stmt;
+	struct timeval	 tv;
+	time_t		 now = time(NULL), next = -1;
+
+	if (sqlite3_step(stmt) == SQLITE_ROW &&
+	    sqlite3_column_type(stmt, 0) != SQLITE_NULL)
+		next = (time_t)sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	if (next < 0) {
+		evtimer_del(s->timer);
+		return;
+	}
+	tv.tv_sec = next > now ? next - now : 0;
+	tv.tv_usec = 0;
+	/* Due, but the last wake found nothing to claim: not yet committed
+	 * (the loop sees its own open batch), or the workers are busy. */
+	if (tv.tv_sec == 0 && s->idle_round)
+		tv.tv_usec = SENDER_IDLE_RETRY_MS * 1000;
+	evtimer_add(s->timer, &tv);
+}
+
+static void
+sender_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sender	*s = arg;
+	int		 i;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&s->mtx);
+	for (i = 0; i < SENDER_CHANNELS; i++)
+		s->kick[i]++;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mtx);
+	s->idle_round = 1;
+}
+
+static void
+sender_wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sender	*s = arg;
+	char		 buf[256];
+
+	(void)what;
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+	sender_arm(s);
+}
+
+void
+sender_kick(struct sender *s)
+{
+	if (s == NULL)
+		return;
+	s->idle_round = 0;
+	sender_arm(s);
+}
+
+/* Rows a stopped kursusd left "sending" may have gone: send them again. */
+static int
+sender_recover(const char *database, char **cause)
+{
+	sqlite3	*db;
+	int	 n = 0, rc = 0;
+
+	if (sqlite3_open_v2(database, &db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_exec(db, "PRAGMA busy_timeout=10000;"
+	    "UPDATE outbox SET state = 'pending', attempts = max(attempts - 1, "
+	    "0), next_attempt = min(next_attempt, strftime('%s', 'now')) "
+	    "WHERE state = 'sending'", NULL, NULL, NULL) != SQLITE_OK) {
+		xasprintf(cause, "%s: %s", database, sqlite3_errmsg(db));
+		rc = -1;
+	} else if ((n = sqlite3_changes(db)) > 0)
+		log_warnx("outbox: %d message%s %s being sent when kursusd "
+		    "stopped; sending again (a person may get one twice)", n,
+		    n == 1 ? "" : "s", n == 1 ? "was" : "were");
+	sqlite3_close(db);
+	return (rc);
+}
+
+static int
+sender_spawn(struct sender *s)
+{
+	struct worker	*w;
+	int		 ch, i, n;
+
+	for (ch = 0; ch < SENDER_CHANNELS; ch++) {
+		n = s->conf->workers[ch];
+		for (i = 0; i < n && s->nworkers < SENDER_MAX_WORKERS; i++) {
+			w = &s->workers[s->nworkers];
+			w->s = s;
+			w->channel = ch;
+			w->index = i;
+			pthread_mutex_lock(&s->mtx);
+			s->running++;
+			pthread_mutex_unlock(&s->mtx);
+			if (pthread_create(&w->thread, NULL, worker_main,
+			    w) != 0) {
+				pthread_mutex_lock(&s->mtx);
+				s->running--;
+				pthread_mutex_unlock(&s->mtx);
+				return (-1);
+			}
+			w->started = 1;
+			s->nworkers++;
+		}
+	}
+	return (0);
+}
+
+struct sender *
+sender_start(struct event_base *base, const char *database,
+    const struct config *conf, char **cause)
+{
+	static const char *sql_next = "SELECT min(next_attempt) FROM outbox "
+	    "WHERE state = 'pending'";
+	struct sender	*s;
+
+	if (sender_recover(database, cause) != 0)
+		return (NULL);
+	s = xcalloc(1, sizeof *s);
+	s->base = base;
+	s->database = xstrdup(database);
+	s->pipe[0] = s->pipe[1] = -1;
+	pthread_mutex_init(&s->mtx, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	if ((s->conf = sender_conf_new(conf, cause)) == NULL)
+		goto fail;
+	if (sqlite3_open_v2(database, &s->db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK || sqlite3_prepare_v3(s->db, sql_next, -1,
+	    SQLITE_PREPARE_PERSISTENT, &s->next_stmt, NULL) != SQLITE_OK) {
+		xasprintf(cause, "%s: %s", database, sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	if (pipe2(s->pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
+		xasprintf(cause, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	s->timer = evtimer_new(base, sender_timer_cb, s);
+	s->wake = event_new(base, s->pipe[0], EV_READ | EV_PERSIST,
+	    sender_wake_cb, s);
+	event_add(s->wake, NULL);
+	if (access(conf->feeds_key_file, R_OK) == 0 &&
+	    token_init(conf->feeds_key_file, cause) != 0)
+		goto fail;
+	if (sender_spawn(s) != 0) {
+		xasprintf(cause, "cannot start the outbox workers: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	sender_arm(s);
+	return (s);
+fail:
+	sender_stop(s);
+	return (NULL);
+}
+
+int
+sender_configure(struct sender *s, const struct config *conf, char **cause)
+{
+	struct sender_conf	*c, *old;
+
+	if ((c = sender_conf_new(conf, cause)) == NULL)
+		return (-1);
+	pthread_mutex_lock(&s->mtx);
+	old = s->conf;
+	s->conf = c;
+	sender_conf_unref(old);
+	/* The servers may be others now. */
+	s->health[CHANNEL_EMAIL].known = s->health[CHANNEL_SMS].known = 0;
+	pthread_mutex_unlock(&s->mtx);
+	/* More connections than before: more workers (never fewer). */
+	sender_spawn(s);
+	sender_kick(s);
+	return (0);
+}
+
+const struct message_conf *
+sender_message_conf(struct sender *s)
+{
+	/* The loop's view: only the loop replaces s->conf. */
+	return (&s->conf->mconf);
+}
+
+static json_t *
+sender_channel_status(struct sender *s, int ch)
+{
+	struct sender_conf	*c = s->conf;
+	struct sender_health	*h = &s->health[ch];
+	const char		*state;
+	char			*server, *checked = NULL;
+	json_t			*j;
+
+	if (!c->configured[ch])
+		state = "not configured";
+	else if (!h->known)
+		state = "unknown";
+	else
+		state = h->ok ? "ok" : "unreachable";
+	if (ch == CHANNEL_EMAIL)
+		server = *c->smtp_host != '\0' ? xprintf("%s:%d", c->smtp_host,
+		    c->smtp.port) : NULL;
+	else
+		server = *c->sms_url != '\0' ? xstrdup(c->sms_url) : NULL;
+	if (h->known)
+		checked = zone_format_utc(h->checked);
+	j = json_pack("{s:b, s:s, s:s?, s:s?, s:s?}", "configured",
+	    c->configured[ch], "state", state, "checked_at", checked,
+	    "error", h->known && !h->ok ? h->error : NULL, "server", server);
+	free(server);
+	free(checked);
+	return (j);
+}
+
+json_t *
+sender_status(struct sender *s)
+{
+	json_t	*j;
+
+	if (s == NULL)
+		return (json_object());
+	pthread_mutex_lock(&s->mtx);
+	j = json_pack("{s:o, s:o, s:i}", "email",
+	    sender_channel_status(s, CHANNEL_EMAIL), "sms",
+	    sender_channel_status(s, CHANNEL_SMS), "in_flight", s->in_flight);
+	pthread_mutex_unlock(&s->mtx);
+	return (j);
+}
+
+void
+sender_stop(struct sender *s)
+{
+	struct timespec	 until;
+	int		 i, left;
+
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->mtx);
+	s->stopping = 1;
+	pthread_cond_broadcast(&s->cond);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += SENDER_STOP_WAIT;
+	/* A batch under way finishes; a stalled server is not waited for
+	 * past the limit (its rows stay "sending" and go again at start). */
+	while (s->running > 0 && pthread_cond_timedwait(&s->cond, &s->mtx,
+	    &until) != ETIMEDOUT)
+		;
+	left = s->running;
+	pthread_mutex_unlock(&s->mtx);
+	if (left > 0) {
+		log_warnx("outbox: %d worker%s still waiting for a server; "
+		    "not waiting longer", left, left == 1 ? "" : "s");
+		return;	/* the process is ending: leave them be */
+	}
+	for (i = 0; i < s->nworkers; i++)
+		if (s->workers[i].started)
+			pthread_join(s->workers[i].thread, NULL);
+	if (s->timer != NULL)
+		event_free(s->timer);
+	if (s->wake != NULL)
+		event_free(s->wake);
+	if (s->pipe[0] >= 0)
+		close(s->pipe[0]);
+	if (s->pipe[1] >= 0)
+		close(s->pipe[1]);
+	sqlite3_finalize(s->next_stmt);
+	sqlite3_close(s->db);
+	for (i = 0; i < SENDER_CHANNELS; i++)
+		free(s->health[i].error);
+	sender_conf_unref(s->conf);
+	pthread_mutex_destroy(&s->mtx);
+	pthread_cond_destroy(&s->cond);
+	free(s->database);
+	if (api_the_sender == s)
+		api_the_sender = NULL;
+	free(s);
+}
