@@ -69,6 +69,36 @@ struct config {
 	int	 feeds_cancelled_days;
 	int	 feeds_alarm_minutes;
 	char	*feeds_key_file;
+
+	char	*smtp_host;
+	int	 smtp_port;
+	int	 smtp_starttls;		/* enum smtp_tls */
+	char	*smtp_user;
+	char	*smtp_password_file;
+	char	*smtp_from;
+	char	*smtp_from_name;
+	char	*smtp_reply_to;
+	int	 smtp_timeout;
+	int	 smtp_connections;
+	int	 smtp_batch;
+
+	int	 sms_driver;		/* enum sms_driver */
+	char	*sms_url;
+	char	*sms_user;
+	char	*sms_password_file;
+	char	*sms_sender;
+	char	*sms_header;
+	char	*sms_body;
+	int	 sms_timeout;
+	int	 sms_connections;
+
+	char	*reminders_rules;
+	char	*reminders_quiet_hours;
+
+	int	 outbox_retry_seconds;
+	int	 outbox_retry_max_seconds;
+	int	 outbox_expire_hours;
+	int	 outbox_probe_seconds;
 };
 /*
  * Reads file (NULL: defaults only), then applies the "section.key=value"
@@ -118,7 +148,7 @@ void	 store_set_default_timezone(struct store *, const char *);
 const char *store_default_timezone(struct store *);
 
 /* schema.c */
-#define SCHEMA_VERSION	4
+#define SCHEMA_VERSION	5
 /* Brings the database forward to SCHEMA_VERSION, each step in a transaction. */
 int	 schema_migrate(sqlite3 *, char **cause);
 /* Temporary views and SQL functions the API reads through; per connection. */
@@ -249,18 +279,138 @@ int	 registration_settings_edit(struct api_req *);
 
 /* outbox.c */
 enum outbox_kind { OUTBOX_CONFIRMATION, OUTBOX_WAITLISTED, OUTBOX_PROMOTED,
-    OUTBOX_DEMOTED, OUTBOX_MOVED, OUTBOX_CANCELLED };
+    OUTBOX_DEMOTED, OUTBOX_MOVED, OUTBOX_CANCELLED, OUTBOX_REMINDER,
+    OUTBOX_STAFF, OUTBOX_WITHDRAWN, OUTBOX_NKINDS };
+/* "confirmation", ...; NULL / -1 when unknown. */
+const char *outbox_kind_name(int kind);
+int	 outbox_kind_parse(const char *name);
+/* The notifier's enum notice_kind for an outbox kind. */
+int	 outbox_notice_kind(int kind);
+/* Takes the default reminder rules and the SMS quiet hours (loop thread). */
+void	 outbox_configure(const struct config *);
 /*
  * Records the notice of kind for one registration, one row per channel the
- * person consented to (or one "call" row), inside the caller's transaction.
- * detail (may be NULL) is stored as JSON.
+ * person consented to (or one "call" row, state skipped, which puts them on
+ * the call list), inside the caller's transaction. detail (may be NULL) is
+ * stored as JSON. A confirmation or promotion also plans the reminders; a
+ * demotion, cancellation or withdrawal takes back what is still pending.
  */
 int	 outbox_notify(struct store *, int kind, int64_t registration_id,
 	    json_t *detail, struct fail *);
 /* Notices for every live registration of a session (moved, cancelled). */
 int	 outbox_notify_session(struct store *, int kind, int64_t session_id,
 	    json_t *detail, struct fail *);
+/* Plans the reminders of one confirmed registration by its course type's
+ * rules (or [reminders] rules), SMS out of quiet hours, none in the past. */
+int	 outbox_plan_reminders(struct store *, int64_t registration_id,
+	    struct fail *);
+/* Marks what is still pending for a registration cancelled, with reason;
+ * kinds is a bit mask of (1 << OUTBOX_...). */
+int	 outbox_withdraw(struct store *, int64_t registration_id,
+	    unsigned kinds, const char *reason, struct fail *);
+/*
+ * Queues kind (OUTBOX_REMINDER or OUTBOX_STAFF) for one registration on
+ * channel ("email" or "sms"), due now, under batch (the key); detail may
+ * carry {"message": ...}. Returns the new row id, 0 if already queued, or
+ * -1.
+ */
+int64_t	 outbox_queue_now(struct store *, int kind, int64_t registration_id,
+	    const char *channel, const char *batch, json_t *detail,
+	    struct fail *);
 int	 outbox_list(struct api_req *);
+
+/* Reminder rules: "email:2d,sms:1d@10:00" (also 90m, 3h; "" for none). */
+struct reminder_rule {
+	int	 channel;	/* enum notice_channel */
+	int	 amount;	/* how many units before */
+	int	 unit;		/* 'd', 'h' or 'm' */
+	int	 at;		/* minutes after local midnight, or -1 */
+};
+int	 reminder_rules_parse(const char *, struct reminder_rule **, size_t *,
+	    char **cause);
+int	 reminder_rules_check(const char *, char **cause);
+/* When a rule fires for a session starting at start in tzid. */
+int	 reminder_rule_due(const struct reminder_rule *, time_t start,
+	    const char *tzid, time_t *due);
+
+/* SMS quiet hours "21:00-08:00" (local time); "" for none. */
+struct quiet {
+	int	 from, to;	/* minutes after midnight; from == to: none */
+};
+int	 quiet_hours_parse(const char *, struct quiet *, char **cause);
+/* 1 when t falls in the quiet hours, in tzid. */
+int	 quiet_in(const struct quiet *, const char *tzid, time_t t);
+/* t, or when it is quiet then, the last allowed minute before. */
+time_t	 quiet_before(const struct quiet *, const char *tzid, time_t t);
+/* t, or when it is quiet then, the moment the quiet hours end. */
+time_t	 quiet_after(const struct quiet *, const char *tzid, time_t t);
+
+/* message.c: one message composed from the database */
+struct message_conf {
+	const char	*public_url;	/* base of personal feed links */
+	const char	*from, *from_name;	/* ORGANIZER of invitations */
+};
+struct message {
+	int		 channel;	/* enum notice_channel */
+	char		*recipient;	/* e-mail address or E.164 number */
+	char		*name;		/* the participant */
+	char		*subject;	/* NULL for SMS */
+	char		*body;
+	char		*calendar;	/* text/calendar, or NULL */
+	const char	*method;	/* "REQUEST", "CANCEL" or NULL */
+	int64_t		 session_id;
+	time_t		 session_start;
+	char		 tzid[64];	/* the venue's zone */
+};
+struct message_ctx;
+/* Statements on db, prepared once; usable from the thread owning db. */
+struct message_ctx *message_ctx_new(sqlite3 *db, const struct message_conf *);
+void	 message_ctx_free(struct message_ctx *);
+/*
+ * Composes what kind says to participant about session on channel: the
+ * course type's own template for kind, channel and the person's language
+ * if staff made one, else the built-in; for e-mail of a confirmation,
+ * promotion, reminder or change an invitation (REQUEST), of a
+ * cancellation, demotion or withdrawal a CANCEL. detail is the outbox
+ * row's (old time and place, message, reason). recipient NULL: the
+ * person's own address for the channel. -1 with *cause when the person
+ * has no address for it or a template cannot be rendered.
+ */
+int	 message_compose(struct message_ctx *, int kind, int channel,
+	    int64_t session_id, int64_t participant_id, const char *recipient,
+	    json_t *detail, struct message *, char **cause);
+void	 message_clear(struct message *);
+
+/* sender.c: sends the outbox (worker threads) */
+struct sender;
+struct event_base;
+struct sender *sender_start(struct event_base *, const char *database,
+	    const struct config *, char **cause);
+/* Takes new settings (SIGHUP). */
+int	 sender_configure(struct sender *, const struct config *,
+	    char **cause);
+/* Something was queued or changed: look at the outbox again soon. */
+void	 sender_kick(struct sender *);
+/* {"email": {...}, "sms": {...}, "in_flight": n} for GET /v1/status. */
+json_t	*sender_status(struct sender *);
+const struct message_conf *sender_message_conf(struct sender *);
+/* Stops the workers after the messages in flight; waits for them. */
+void	 sender_stop(struct sender *);
+/* The sender the API's preview and status routes use. */
+void	 api_set_sender(struct sender *);
+struct sender *api_sender(void);
+
+/* notices.c: the staff's side of the notifier (admin API) */
+int	 notices_outbox_list(struct api_req *);
+int	 notices_outbox_show(struct api_req *);
+int	 notices_outbox_retry(struct api_req *);
+int	 notices_outbox_cancel(struct api_req *);
+int	 notices_remind(struct api_req *);
+int	 notices_preview(struct api_req *);
+int	 notices_calllist(struct api_req *);
+int	 notices_template_list(struct api_req *);
+int	 notices_template_set(struct api_req *);
+int	 notices_template_unset(struct api_req *);
 
 /* event.c: one session as a calendar event */
 struct session_event {
