@@ -12,7 +12,7 @@ import datetime
 import re
 import time
 
-from kursustest import Tap, display_width, dst_changes, \
+from kursustest import Tap, free_port, display_width, dst_changes, \
     local_now, next_weekday, zone
 
 t = Tap()
@@ -86,7 +86,13 @@ def check_aligned(table, name_a, name_b, what):
 
 
 def main():
-    d = t.daemon()
+    # E-mail and SMS configured, towards ports where nobody listens.
+    d = t.daemon(extra=["smtp.host=127.0.0.1", "smtp.port=%d" % free_port(),
+                        "smtp.from=kurser@bibliotek.example",
+                        "sms.driver=kannel",
+                        "sms.url=http://127.0.0.1:%d/cgi-bin/sendsms"
+                        % free_port(), "outbox.retry_seconds=3600",
+                        "outbox.probe_seconds=0"])
 
     # --- the course leader sets up the venue, course type and series
     r = d.ctl("venue", "add", VENUE, "--name", "Malernes Seniorklub",
@@ -283,9 +289,16 @@ def main():
         t.eq({ch for ch, _ in chan.get(regs[name].get("participant_id"),
                                        set())}, {"call"},
              "outbox: %s (no SMS, no e-mail) is on the call list" % name)
-    t.ok(all(o.get("state") == "pending" and o.get("session_id") == s1
+    # The servers refuse connections: each message was tried once and
+    # waits an hour for the next try; a call row is only a record; what
+    # was planned for a registration since cancelled was withdrawn.
+    t.ok(all((o.get("state") == "skipped" if o.get("channel") == "call"
+              else o.get("state") in ("pending", "sending") or
+              (o.get("state") == "cancelled" and o.get("last_error")))
+             and o.get("session_id") == s1
              and o.get("registration_id") for o in box),
-         "outbox: every row pending, naming the session and registration",
+         "outbox: every row waiting to be sent (or, for a call, skipped), "
+         "naming the session and registration",
          [repr(o) for o in box[:3]])
 
     # --- names with æøå line up in the plain tables
