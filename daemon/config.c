@@ -138,6 +138,9 @@ static const struct config_key config_keys[] = {
 	  "types without their own rules" },
 	{ "reminders", "quiet_hours", CT_STRING, OFF(reminders_quiet_hours),
 	  "21:00-08:00", 0, 0, "no SMS in these local hours; empty for none" },
+	{ "outbox", "max_in_flight", CT_INT, OFF(outbox_max_in_flight), "100",
+	  1, 10000, "messages at most being sent at once, over all "
+	  "connections" },
 	{ "outbox", "retry_seconds", CT_INT, OFF(outbox_retry_seconds), "60", 1,
 	  86400, "first wait after a temporary failure; doubles each time" },
 	{ "outbox", "retry_max_seconds", CT_INT, OFF(outbox_retry_max_seconds),

@@ -95,6 +95,7 @@ struct config {
 	char	*reminders_rules;
 	char	*reminders_quiet_hours;
 
+	int	 outbox_max_in_flight;
 	int	 outbox_retry_seconds;
 	int	 outbox_retry_max_seconds;
 	int	 outbox_expire_hours;

@@ -14,7 +14,8 @@
  * A crash therefore repeats at most the one message per connection whose
  * answer came but was not yet recorded: at start, rows left "sending" are
  * sent again. It never loses one: a row leaves "pending" only in the
- * commit that claims it.
+ * commit that claims it. At most [outbox] max_in_flight rows are "sending"
+ * at once.
  *
  * Outcomes: delivered -> sent. Temporary (SMTP 4xx, no connection, a
  * timeout, gateway 5xx or 429) -> pending again after a backoff that
@@ -73,6 +74,7 @@ struct sender_conf {
 	struct message_conf	 mconf;
 	struct quiet		 quiet;
 	int			 retry, retry_max, expire;
+	int			 max_in_flight;
 	int			 probe;
 };
 
@@ -245,6 +247,7 @@ sender_conf_new(const struct config *conf, char **cause)
 	c->mconf.from = c->from;
 	c->mconf.from_name = c->from_name;
 	(void)quiet_hours_parse(conf->reminders_quiet_hours, &c->quiet, NULL);
+	c->max_in_flight = conf->outbox_max_in_flight;
 	c->retry = conf->outbox_retry_seconds;
 	c->retry_max = conf->outbox_retry_max_seconds;
 	c->expire = conf->outbox_expire_hours * 3600;
@@ -424,7 +427,19 @@ worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
 	struct job	*jobs, *j;
 	const char	*text;
 	size_t		 n = 0, max = (size_t)c->batch[w->channel];
-	int		 rc;
+	int		 rc, room;
+
+	/* A share of [outbox] max_in_flight, reserved before the claim. */
+	pthread_mutex_lock(&w->s->mtx);
+	room = c->max_in_flight - w->s->in_flight;
+	if (room <= 0) {
+		pthread_mutex_unlock(&w->s->mtx);
+		return (0);
+	}
+	if (max > (size_t)room)
+		max = (size_t)room;
+	w->s->in_flight += (int)max;
+	pthread_mutex_unlock(&w->s->mtx);
 
 	jobs = xcalloc(max, sizeof *jobs);
 	sqlite3_bind_text(stmt, 1, channel_names[w->channel], -1,
@@ -453,6 +468,9 @@ worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
 	while (sqlite3_step(stmt) == SQLITE_ROW)
 		;
 	sqlite3_reset(stmt);
+	pthread_mutex_lock(&w->s->mtx);
+	w->s->in_flight -= (int)(max - n);
+	pthread_mutex_unlock(&w->s->mtx);
 	if (n == 0)
 		free(jobs);
 	else
@@ -633,9 +651,6 @@ worker_round(struct worker *w, struct wdb *db, struct sender_conf *c)
 	}
 	if ((n = worker_claim(w, db, c, &jobs)) == 0)
 		return (0);
-	pthread_mutex_lock(&w->s->mtx);
-	w->s->in_flight += (int)n;
-	pthread_mutex_unlock(&w->s->mtx);
 
 	/* The texts go into the rows, in one commit, before any is sent. */
 	now = time(NULL);
