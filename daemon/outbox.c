@@ -191,9 +191,19 @@ reminder_rules_parse(const char *text, struct reminder_rule **out,
 
 	*out = NULL;
 	*n = 0;
-	while (cp != NULL && *cp != '\0') {
+	while (cp != NULL && isspace((unsigned char)*cp))
+		cp++;
+	if (cp == NULL || *cp == '\0')
+		return (0);	/* no reminders */
+	while (cp != NULL) {
 		comma = strchr(cp, ',');
 		len = comma != NULL ? (size_t)(comma - cp) : strlen(cp);
+		if (strspn(cp, " \t") >= len) {
+			xasprintf(cause, "an empty rule (a comma too many?) in "
+			    "\"%s\"", text);
+			free(rules);
+			return (-1);
+		}
 		if (reminder_rule_parse(cp, len, &r, cause) != 0) {
 			free(rules);
 			return (-1);

@@ -894,8 +894,12 @@ sender_spawn(struct sender *s)
 	int		 ch, i, n;
 
 	for (ch = 0; ch < SENDER_CHANNELS; ch++) {
-		n = s->conf->workers[ch];
-		for (i = 0; i < n && s->nworkers < SENDER_MAX_WORKERS; i++) {
+		/* Those the channel has already go on working. */
+		for (i = n = 0; n < s->nworkers; n++)
+			if (s->workers[n].channel == ch)
+				i++;
+		for (n = s->conf->workers[ch]; i < n &&
+		    s->nworkers < SENDER_MAX_WORKERS; i++) {
 			w = &s->workers[s->nworkers];
 			w->s = s;
 			w->channel = ch;
