@@ -1426,6 +1426,135 @@ test_outbox_kinds(void **state)
 	assert_int_equal(outbox_count(st, sid), 19);
 }
 
+/* The daemon's mail and SMS settings, with these reminder rules. */
+static void
+reminders_configure(const char *rules)
+{
+	struct config	*conf;
+	char		*cause = NULL, *o[5];
+
+	o[0] = xprintf("reminders.rules=%s", rules);
+	o[1] = xstrdup("smtp.host=127.0.0.1");
+	o[2] = xstrdup("smtp.from=kurser@bibliotek.example");
+	o[3] = xstrdup("sms.driver=kannel");
+	o[4] = xstrdup("sms.url=http://127.0.0.1/cgi-bin/sendsms");
+	if (config_load(NULL, o, 5, &conf, &cause) != 0)
+		fail_msg("config: %s", cause);
+	outbox_configure(conf);
+	config_free(conf);
+	free(o[0]);
+	free(o[1]);
+	free(o[2]);
+	free(o[3]);
+	free(o[4]);
+}
+
+/* The pending reminders of a session, "channel@due_at;..." in id order. */
+static char *
+reminders_of(struct store *st, int64_t sid)
+{
+	static const char *sql = "SELECT group_concat(channel || '@' || "
+	    "utc_iso(next_attempt), ';') FROM (SELECT * FROM outbox WHERE "
+	    "session_id = ? AND kind = 'reminder' AND state = 'pending' "
+	    "ORDER BY id)";
+	sqlite3_stmt	*stmt = store_stmt(st, sql);
+	char		*out;
+
+	sqlite3_bind_int64(stmt, 1, sid);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	out = xstrdup(sqlite3_column_type(stmt, 0) == SQLITE_NULL ? "" :
+	    (const char *)sqlite3_column_text(stmt, 0));
+	sqlite3_reset(stmt);
+	return (out);
+}
+
+/*
+ * Reminders are planned at confirmation by the rules (the course type's
+ * own, else the configured), on the channel the person has, with SMS out
+ * of the quiet hours; a move plans them again; leaving withdraws them.
+ */
+static void
+test_reminders_planned(void **state)
+{
+	struct fx	*fx = *state;
+	struct store	*st = fx->st;
+	int64_t		 sid, both, mail, phone, waiting;
+	char		*r, uri[96];
+	json_t		*j;
+
+	reminders_configure("email:2d,sms:1d@10:00");
+	sid = mksession(st, DEC3, 3);
+	both = mkperson(st, "Begge", "\"phone\": \"20304050\", \"email\": "
+	    "\"begge@example.dk\"");
+	reg_as(st, sid, both, 0, "confirmed");
+	/* 2 days before 10:00 +01 is Dec 1 09:00Z; Dec 2 10:00 local. */
+	r = reminders_of(st, sid);
+	assert_string_equal(r, "email@2026-12-01T09:00:00Z;"
+	    "sms@2026-12-02T09:00:00Z");
+	free(r);
+
+	/* Only e-mail: the SMS rule goes by e-mail. */
+	mail = mkperson(st, "Mail", "\"email\": \"mail@example.dk\"");
+	reg_as(st, sid, mail, 0, "confirmed");
+	r = reminders_of(st, sid);
+	assert_string_equal(r, "email@2026-12-01T09:00:00Z;"
+	    "sms@2026-12-02T09:00:00Z;email@2026-12-01T09:00:00Z;"
+	    "email@2026-12-02T09:00:00Z");
+	free(r);
+
+	/* Waitlisted people get none until they move up. */
+	phone = mkmobile(st, "Mobil", 1);
+	reg_as(st, sid, phone, 0, "confirmed");
+	waiting = mkmobile(st, "Venter", 2);
+	reg_as(st, sid, waiting, 0, "waitlisted");
+	r = reminders_of(st, sid);
+	assert_string_equal(r, "email@2026-12-01T09:00:00Z;"
+	    "sms@2026-12-02T09:00:00Z;email@2026-12-01T09:00:00Z;"
+	    "email@2026-12-02T09:00:00Z;sms@2026-12-01T09:00:00Z;"
+	    "sms@2026-12-02T09:00:00Z");
+	free(r);
+
+	/* Leaving withdraws; the one moving up gets them. */
+	unreg_promotes(st, sid, phone, &waiting, 1);
+	r = reminders_of(st, sid);
+	assert_string_equal(r, "email@2026-12-01T09:00:00Z;"
+	    "sms@2026-12-02T09:00:00Z;email@2026-12-01T09:00:00Z;"
+	    "email@2026-12-02T09:00:00Z;sms@2026-12-01T09:00:00Z;"
+	    "sms@2026-12-02T09:00:00Z");
+	free(r);
+
+	/* Moved a day later: planned again from the new start. */
+	snprintf(uri, sizeof uri, "/v1/sessions/%lld/move", (long long)sid);
+	j = call_ok(st, "POST", uri, "{\"start\": \"2026-12-04 10:00\"}", 200);
+	json_decref(j);
+	r = reminders_of(st, sid);
+	assert_string_equal(r, "email@2026-12-02T09:00:00Z;"
+	    "sms@2026-12-03T09:00:00Z;email@2026-12-02T09:00:00Z;"
+	    "email@2026-12-03T09:00:00Z;sms@2026-12-02T09:00:00Z;"
+	    "sms@2026-12-03T09:00:00Z");
+	free(r);
+
+	/* The course type's own rule; an SMS at 22:00 is quiet: 20:59. */
+	j = call_ok(st, "PATCH", "/v1/courses/mitid",
+	    "{\"reminders\": \"sms:1d@22:00\"}", 200);
+	json_decref(j);
+	sid = mksession(st, DEC10, 3);
+	reg_as(st, sid, both, 0, "confirmed");
+	r = reminders_of(st, sid);
+	assert_string_equal(r, "sms@2026-12-09T19:59:00Z");
+	free(r);
+
+	/* Cancelling the session withdraws every reminder. */
+	snprintf(uri, sizeof uri, "/v1/sessions/%lld/cancel", (long long)sid);
+	j = call_ok(st, "POST", uri, "{}", 200);
+	json_decref(j);
+	r = reminders_of(st, sid);
+	assert_string_equal(r, "");
+	free(r);
+
+	reminders_configure("");
+}
+
 /* Every kind of refusal leaves every table as it was. */
 static void
 test_refused_writes_nothing(void **state)
@@ -1801,6 +1930,7 @@ main(void)
 		T(test_attendance_cancelled_session),
 		T(test_outbox_channels),
 		T(test_outbox_kinds),
+		T(test_reminders_planned),
 		T(test_refused_writes_nothing),
 		T(test_series_weekly_dst),
 		T(test_series_rrule),
