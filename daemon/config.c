@@ -355,6 +355,23 @@ config_check(struct config *conf, char **cause)
 		    "template of a request");
 		return (-1);
 	}
+	if (*conf->sms_body != '\0') {
+		json_t		*j;
+		json_error_t	 jerr;
+
+		if ((j = json_loads(conf->sms_body, 0, &jerr)) == NULL) {
+			xasprintf(cause, "sms.body is not JSON: %s at "
+			    "character %d (a \" ;\" in the file starts a "
+			    "comment)", jerr.text, jerr.position);
+			return (-1);
+		}
+		json_decref(j);
+	}
+	if (*conf->smtp_user != '\0' &&
+	    conf->smtp_starttls != SMTP_TLS_REQUIRED)
+		log_warnx("smtp.user is set but smtp.starttls is not "
+		    "\"required\": the password may cross the network in "
+		    "the clear");
 	if (reminder_rules_check(conf->reminders_rules, &err) != 0) {
 		xasprintf(cause, "reminders.rules: %s", err);
 		free(err);

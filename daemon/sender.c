@@ -48,7 +48,7 @@
 #include "notifier.h"
 
 #define SENDER_CHANNELS		2	/* CHANNEL_EMAIL, CHANNEL_SMS */
-#define SENDER_MAX_WORKERS	16
+#define SENDER_MAX_WORKERS	32	/* [smtp] and [sms] connections: 16 each */
 #define SENDER_SMS_BATCH	8	/* SMS claimed at once per worker */
 #define SENDER_IDLE_RETRY_MS	50	/* rows due but none claimable */
 #define SENDER_STOP_WAIT	10	/* seconds sender_stop() waits */
