@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -26,7 +27,8 @@ enum cmd_kind {
 	V_ROLE,		/* volunteer: "volunteer" / "staff" */
 	V_REACH,	/* how staff reach a participant, from several fields */
 	V_ADDRESS,	/* "Borgergade 5, 8700 Horsens" from three fields */
-	V_PHONETYPE	/* phone with "(landline)" */
+	V_PHONETYPE,	/* phone with "(landline)" */
+	V_REMINDERS	/* a course's rules: null is the default, "" none */
 };
 
 /* One line of a "key: value" block. */
@@ -106,6 +108,7 @@ static const struct cmd_field cmd_course_fields[] = {
 	{ "min_participants", "minimum", V_INT },
 	{ "bring", "bring", V_TEXT },
 	{ "language", "language", V_TEXT },
+	{ "reminders", "reminders", V_REMINDERS },
 	{ "created_at", "created", V_UTC },
 	{ "updated_at", "updated", V_UTC },
 	{ NULL, NULL, 0 }
@@ -300,6 +303,12 @@ cmd_format(json_t *obj, const char *key, int kind)
 		if (s == NULL)
 			s = xstrdup("call");
 		return (s);
+	case V_REMINDERS:
+		if (v == NULL || json_is_null(v))
+			return (xstrdup("kursusd's default ([reminders] rules)"));
+		if (json_is_string(v) && *json_string_value(v) == '\0')
+			return (xstrdup("none"));
+		break;
 	case V_ADDRESS:
 		cmd_join(&place, " ", cmd_str(obj, "postcode"));
 		cmd_join(&place, " ", cmd_str(obj, "city"));
@@ -1242,11 +1251,68 @@ cmd_size(long long n)
 	return (out);
 }
 
+/* The outbox line of `status`: "3 pending, 0 sending, 1 failed; next
+ * due ...". Nothing when the daemon does not say. */
+static void
+cmd_status_outbox(struct table *t, json_t *o)
+{
+	char	*due;
+
+	if (!json_is_object(o))
+		return;
+	due = cmd_str(o, "next_due") != NULL ? cmd_utc_time(cmd_str(o,
+	    "next_due")) : NULL;
+	table_kv(t, "outbox", "%lld pending, %lld sending, %lld failed%s%s",
+	    cmd_int(o, "pending"), cmd_int(o, "sending"), cmd_int(o, "failed"),
+	    due != NULL ? "; next due " : "", due != NULL ? due : "");
+	free(due);
+}
+
+/* Whether the SMTP server or SMS gateway answers, as the daemon last
+ * found out. */
+static void
+cmd_status_sender(struct table *t, const char *label, json_t *s)
+{
+	const char	*state, *server, *error;
+	char		*when = NULL, *text = NULL, *part;
+
+	if (!json_is_object(s))
+		return;
+	state = cmd_str(s, "state");
+	server = cmd_str(s, "server");
+	error = cmd_str(s, "error");
+	if (json_is_false(json_object_get(s, "configured")) ||
+	    (state != NULL && strcmp(state, "not configured") == 0)) {
+		table_kv(t, label, "not configured");
+		return;
+	}
+	cmd_join(&text, " ", state != NULL ? state : "unknown");
+	if (server != NULL) {
+		xasprintf(&part, "(%s)", server);
+		cmd_join(&text, " ", part);
+		free(part);
+	}
+	if (error != NULL) {
+		xasprintf(&part, "- %s", error);
+		cmd_join(&text, " ", part);
+		free(part);
+	}
+	if (cmd_str(s, "checked_at") != NULL) {
+		when = cmd_utc_time(cmd_str(s, "checked_at"));
+		xasprintf(&part, "- checked %s", when);
+		cmd_join(&text, " ", part);
+		free(part);
+		free(when);
+	}
+	table_kv(t, label, "%s", text);
+	free(text);
+}
+
 int
 cmd_status(struct cmd_ctx *ctx)
 {
 	struct table	*t;
-	json_t		*answer, *db, *v;
+	json_t		*answer, *db, *v, *senders;
 	const char	*key;
 	char		*s, *label, *p;
 	int		 ret;
@@ -1283,6 +1349,11 @@ cmd_status(struct cmd_ctx *ctx)
 		    V_INT);
 		free(label);
 	}
+	cmd_status_outbox(t, json_object_get(answer, "outbox"));
+	senders = json_object_get(answer, "senders");
+	cmd_status_sender(t, "e-mail (SMTP)", json_object_get(senders,
+	    "email"));
+	cmd_status_sender(t, "SMS gateway", json_object_get(senders, "sms"));
 	table_print(t, stdout);
 	table_free(t);
 	json_decref(answer);
@@ -1310,33 +1381,6 @@ cmd_settings(struct cmd_ctx *ctx)
 	cmd_kv(t, answer, "next_number", "next number", V_INT);
 	table_print(t, stdout);
 	table_free(t);
-	json_decref(answer);
-	return (0);
-}
-
-static const struct cmd_column cmd_outbox_columns[] = {
-	{ ">ID", "id", V_INT },
-	{ "KIND", "kind", V_TEXT },
-	{ "CHANNEL", "channel", V_TEXT },
-	{ "RECIPIENT", "recipient", V_TEXT },
-	{ ">PARTICIPANT", "participant_id", V_INT },
-	{ ">SESSION", "session_id", V_INT },
-	{ "STATE", "state", V_TEXT },
-	{ "DUE", "due_at", V_UTC },
-	COLS_END
-};
-
-int
-cmd_outbox(struct cmd_ctx *ctx)
-{
-	json_t	*answer;
-	int	 ret;
-
-	if ((ret = cmd_request(ctx, "GET", "outbox", NULL, NULL, ctx->opts,
-	    &answer)) != 0 || answer == NULL)
-		return (ret);
-	cmd_print_list(json_object_get(answer, "outbox"), cmd_outbox_columns,
-	    "No notices.");
 	json_decref(answer);
 	return (0);
 }
@@ -1932,4 +1976,764 @@ cmd_import(struct cmd_ctx *ctx)
 	cmd_print_import(answer, ctx->argv[0]);
 	json_decref(answer);
 	return (0);
+}
+
+/* --- the notifier: reminders, the outbox, previews, the call list */
+
+/* "+45 20 30 40 50" for a Danish number, others as they come; NULL: "-". */
+static char *
+cmd_phone(const char *e164)
+{
+	char	*s;
+	size_t	 i;
+
+	if (e164 == NULL)
+		return (xstrdup("-"));
+	if (strlen(e164) != 11 || strncmp(e164, "+45", 3) != 0)
+		return (xstrdup(e164));
+	for (i = 3; i < 11; i++)
+		if (e164[i] < '0' || e164[i] > '9')
+			return (xstrdup(e164));
+	xasprintf(&s, "+45 %.2s %.2s %.2s %.2s", e164 + 3, e164 + 5,
+	    e164 + 7, e164 + 9);
+	return (s);
+}
+
+/* "SMS to +45 20 30 40 50" or "e-mail to a@b.dk" for an outbox row. */
+static char *
+cmd_notice_to(json_t *row)
+{
+	const char	*channel = cmd_str(row, "channel");
+	char		*to, *s;
+
+	if (channel != NULL && strcmp(channel, "call") == 0)
+		return (xstrdup("call list"));
+	to = channel != NULL && strcmp(channel, "sms") == 0 ?
+	    cmd_phone(cmd_str(row, "recipient")) :
+	    xstrdup(cmd_str(row, "recipient") != NULL ?
+	    cmd_str(row, "recipient") : "-");
+	xasprintf(&s, "%s to %s", channel != NULL && strcmp(channel, "sms") ==
+	    0 ? "SMS" : "e-mail", to);
+	free(to);
+	return (s);
+}
+
+/* Counts of a batch's rows by what became of them. */
+struct cmd_tally {
+	long long	 sent, failed, waiting, other, total;
+};
+
+static void
+cmd_tally(json_t *rows, struct cmd_tally *t)
+{
+	const char	*state;
+	json_t		*r;
+	size_t		 i;
+
+	memset(t, 0, sizeof *t);
+	json_array_foreach(rows, i, r) {
+		state = cmd_str(r, "state");
+		t->total++;
+		if (state == NULL)
+			t->other++;
+		else if (strcmp(state, "sent") == 0)
+			t->sent++;
+		else if (strcmp(state, "failed") == 0)
+			t->failed++;
+		else if (strcmp(state, "pending") == 0 ||
+		    strcmp(state, "sending") == 0)
+			t->waiting++;
+		else
+			t->other++;
+	}
+}
+
+static char *
+cmd_tally_line(const struct cmd_tally *t)
+{
+	char	*s;
+
+	xasprintf(&s, "%lld message%s: %lld sent, %lld failed, %lld waiting",
+	    t->total, t->total == 1 ? "" : "s", t->sent, t->failed,
+	    t->waiting);
+	if (t->other > 0) {
+		char *more;
+
+		xasprintf(&more, "%s, %lld not sent", s, t->other);
+		free(s);
+		s = more;
+	}
+	return (s);
+}
+
+static double
+cmd_clock(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+/*
+ * Follows a batch until nothing of it is pending or sending, or wait
+ * seconds have passed, with a progress line on stderr: rewritten in place
+ * on a terminal, else a plain line at most once a second when it changes.
+ * Returns the batch's rows, or NULL after printing why it could not.
+ */
+static json_t *
+cmd_remind_follow(struct cmd_ctx *ctx, const char *batch, long long wait,
+    int *ret)
+{
+	struct cmd_tally	 t;
+	struct timespec		 half = { 0, 500 * 1000 * 1000 };
+	json_t			*query, *answer = NULL, *rows;
+	double			 start = cmd_clock(), last = -10;
+	char			*path, *cause, *line, *shown = NULL;
+	int			 tty = isatty(STDERR_FILENO);
+
+	path = cmd_path("outbox", NULL, NULL);
+	query = json_pack("{s:s}", "batch", batch);
+	for (;;) {
+		if ((*ret = client_call(ctx->client, "GET", path, query, NULL,
+		    &answer, &cause)) != 0) {
+			if (tty && shown != NULL)
+				fputc('\n', stderr);
+			kursusctl_error("%s", cause);
+			free(cause);
+			answer = NULL;
+			break;
+		}
+		cmd_tally(json_object_get(answer, "outbox"), &t);
+		line = cmd_tally_line(&t);
+		if (tty) {
+			fprintf(stderr, "\r%s\033[K", line);
+			fflush(stderr);
+			free(shown);
+			shown = line;
+		} else if ((shown == NULL || strcmp(shown, line) != 0) &&
+		    cmd_clock() - last >= 1.0) {
+			fprintf(stderr, "%s\n", line);
+			last = cmd_clock();
+			free(shown);
+			shown = line;
+		} else
+			free(line);
+		if (t.waiting == 0 || cmd_clock() - start >= (double)wait)
+			break;
+		json_decref(answer);
+		answer = NULL;
+		nanosleep(&half, NULL);
+	}
+	if (tty && shown != NULL)
+		fprintf(stderr, "\r\033[K");
+	free(shown);
+	free(path);
+	json_decref(query);
+	if (answer == NULL)
+		return (NULL);
+	rows = json_incref(json_object_get(answer, "outbox"));
+	json_decref(answer);
+	return (rows);
+}
+
+static void
+cmd_print_unreachable(json_t *list, const char *session)
+{
+	struct table	*t;
+	json_t		*u;
+	size_t		 i;
+	char		*phone;
+
+	if (json_array_size(list) == 0)
+		return;
+	printf("Unreachable: %zu (phone them; see 'kursusctl calllist %s'):\n",
+	    json_array_size(list), session);
+	t = table_new("NAME|PHONE|WHY");
+	json_array_foreach(list, i, u) {
+		table_row(t);
+		cmd_cell(t, u, "name", V_TEXT);
+		phone = cmd_phone(cmd_str(u, "phone"));
+		table_cell(t, "%s", phone);
+		free(phone);
+		cmd_cell(t, u, "reason", V_TEXT);
+	}
+	table_print(t, stdout);
+	table_free(t);
+}
+
+int
+cmd_remind(struct cmd_ctx *ctx)
+{
+	static const char	*pass[] = { "via", "message",
+				    "include_waitlist" };
+	struct cmd_tally	 t;
+	json_t			*body, *answer, *rows = NULL, *v, *r;
+	const char		*batch, *state, *err;
+	long long		 session, wait = 120, queued;
+	char			*path, *cause, *to;
+	size_t			 i;
+	int			 ret, nowait, bad = 0;
+
+	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0)
+		return (ret);
+	if ((v = json_object_get(ctx->opts, "wait")) != NULL) {
+		wait = json_integer_value(v);
+		if (wait < 0 || wait > 86400)
+			return (kursusctl_usage_error(ctx->entry, "--wait %lld: "
+			    "give 0 to 86400 seconds", wait));
+	}
+	nowait = json_is_true(json_object_get(ctx->opts, "no_wait"));
+	body = json_object();
+	for (i = 0; i < sizeof pass / sizeof pass[0]; i++)
+		if ((v = json_object_get(ctx->opts, pass[i])) != NULL)
+			json_object_set(body, pass[i], v);
+	path = cmd_path("sessions", ctx->argv[0], "/remind");
+	ret = client_call(ctx->client, "POST", path, NULL, body, &answer,
+	    &cause);
+	free(path);
+	json_decref(body);
+	if (ret != 0) {
+		kursusctl_error("%s", cause);
+		free(cause);
+		return (ret);
+	}
+	batch = cmd_str(answer, "batch");
+	queued = cmd_int(answer, "queued");
+	if (!nowait && queued > 0 && batch != NULL &&
+	    (rows = cmd_remind_follow(ctx, batch, wait, &ret)) == NULL) {
+		json_decref(answer);
+		return (ret);
+	}
+	cmd_tally(rows, &t);
+	if (nowait)
+		t.waiting = 0;
+	bad = t.failed > 0 || t.other > 0 || t.waiting > 0 ||
+	    json_array_size(json_object_get(answer, "unreachable")) > 0;
+
+	if (ctx->json) {
+		json_object_set_new(answer, "outbox", rows != NULL ?
+		    json_incref(rows) : json_array());
+		cmd_print_json(answer);
+		goto out;
+	}
+	if (queued == 0)
+		printf("Nothing sent for session %lld: %s.\n", session,
+		    json_array_size(json_object_get(answer, "unreachable")) >
+		    0 ? "nobody registered can get it" : "nobody is "
+		    "registered");
+	else if (nowait || rows == NULL)
+		printf("Queued %lld message%s for session %lld (batch %s).\n"
+		    "Follow them with 'kursusctl outbox --batch %s'.\n", queued,
+		    queued == 1 ? "" : "s", session, batch, batch);
+	else {
+		printf("Session %lld, batch %s: %lld message%s.\n", session,
+		    batch, queued, queued == 1 ? "" : "s");
+		printf("Sent: %lld\n", t.sent);
+		printf("Failed: %lld\n", t.failed + t.other);
+		json_array_foreach(rows, i, r) {
+			state = cmd_str(r, "state");
+			if (state == NULL || strcmp(state, "sent") == 0 ||
+			    strcmp(state, "pending") == 0 ||
+			    strcmp(state, "sending") == 0)
+				continue;
+			to = cmd_notice_to(r);
+			err = cmd_str(r, "last_error");
+			printf("  %s: %s%s%s\n", to, strcmp(state, "failed") ==
+			    0 ? "" : state, strcmp(state, "failed") == 0 ||
+			    err == NULL ? "" : ": ", err != NULL ? err :
+			    (strcmp(state, "failed") == 0 ? "no reason given" :
+			    ""));
+			free(to);
+		}
+		if (t.waiting > 0)
+			printf("Still waiting: %lld (see 'kursusctl outbox "
+			    "--batch %s')\n", t.waiting, batch);
+	}
+	cmd_print_unreachable(json_object_get(answer, "unreachable"),
+	    ctx->argv[0]);
+out:
+	json_decref(rows);
+	json_decref(answer);
+	return (bad ? KCTL_EXIT_REFUSED : 0);
+}
+
+static const struct cmd_column cmd_outbox_columns[] = {
+	{ ">ID", "id", V_INT },
+	{ "KIND", "kind", V_TEXT },
+	{ "CHANNEL", "channel", V_TEXT },
+	{ "RECIPIENT", "recipient", V_TEXT },
+	{ ">PARTICIPANT", "participant_id", V_INT },
+	{ ">SESSION", "session_id", V_INT },
+	{ "STATE", "state", V_TEXT },
+	{ "DUE", "due_at", V_UTC },
+	{ "NOTE", "last_error", V_TEXT },
+	COLS_END
+};
+
+int
+cmd_outbox(struct cmd_ctx *ctx)
+{
+	json_t	*answer;
+	int	 ret;
+
+	if ((ret = cmd_request(ctx, "GET", "outbox", NULL, NULL, ctx->opts,
+	    &answer)) != 0 || answer == NULL)
+		return (ret);
+	cmd_print_list(json_object_get(answer, "outbox"), cmd_outbox_columns,
+	    "No notices.");
+	json_decref(answer);
+	return (0);
+}
+
+static const struct cmd_field cmd_notice_fields[] = {
+	{ "id", "id", V_INT },
+	{ "kind", "kind", V_TEXT },
+	{ "channel", "channel", V_TEXT },
+	{ "recipient", "recipient", V_TEXT },
+	{ "participant_id", "participant", V_INT },
+	{ "session_id", "session", V_INT },
+	{ "registration_id", "registration", V_INT },
+	{ "language", "language", V_TEXT },
+	{ "state", "state", V_TEXT },
+	{ "attempts", "attempts", V_INT },
+	{ "due_at", "due", V_UTC },
+	{ "next_attempt", "next attempt", V_UTC },
+	{ "sent_at", "sent", V_UTC },
+	{ "last_error", "last error", V_TEXT },
+	{ "provider_id", "provider id", V_TEXT },
+	{ "batch", "batch", V_TEXT },
+	{ "sequence", "sequence", V_INT },
+	{ "created_at", "created", V_UTC },
+	{ "updated_at", "updated", V_UTC },
+	{ NULL, NULL, 0 }
+};
+
+/* "REQUEST" from a text/calendar's METHOD line; static storage. */
+static const char *
+cmd_calendar_method(const char *ics)
+{
+	static char	 method[32];
+	const char	*p;
+	size_t		 n;
+
+	for (p = ics; p != NULL && *p != '\0'; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		if (strncmp(p, "METHOD:", 7) == 0) {
+			n = strcspn(p + 7, "\r\n");
+			if (n >= sizeof method)
+				n = sizeof method - 1;
+			memcpy(method, p + 7, n);
+			method[n] = '\0';
+			return (method);
+		}
+	}
+	return (NULL);
+}
+
+static void
+cmd_print_body(const char *body)
+{
+	size_t	len;
+
+	if (body == NULL)
+		return;
+	len = strlen(body);
+	printf("\n%s%s", body, len > 0 && body[len - 1] == '\n' ? "" : "\n");
+}
+
+int
+cmd_outbox_show(struct cmd_ctx *ctx)
+{
+	struct table	*t;
+	json_t		*answer, *detail;
+	const char	*att, *method;
+	char		*s;
+	long long	 id;
+	int		 ret;
+
+	if ((ret = cmd_arg_id(ctx, 0, "notice", &id)) != 0)
+		return (ret);
+	if ((ret = cmd_request(ctx, "GET", "outbox", ctx->argv[0], NULL, NULL,
+	    &answer)) != 0 || answer == NULL)
+		return (ret);
+	cmd_print_fields(answer, cmd_notice_fields);
+	t = table_kv_new();
+	detail = json_object_get(answer, "detail");
+	if (json_is_object(detail) && json_object_size(detail) > 0) {
+		s = json_dumps(detail, JSON_COMPACT);
+		table_kv(t, "detail", "%s", s);
+		free(s);
+	}
+	if ((att = cmd_str(answer, "attachment")) != NULL) {
+		method = cmd_calendar_method(att);
+		table_kv(t, "attachment", "text/calendar; method=%s (%zu "
+		    "bytes)", method != NULL ? method : "?", strlen(att));
+	}
+	if (cmd_str(answer, "subject") != NULL)
+		table_kv(t, "subject", "%s", cmd_str(answer, "subject"));
+	if (table_rows(t) > 0)
+		table_print(t, stdout);
+	table_free(t);
+	if (cmd_str(answer, "body") != NULL)
+		cmd_print_body(cmd_str(answer, "body"));
+	else
+		printf("\n(The text is written when the notice is sent.)\n");
+	json_decref(answer);
+	return (0);
+}
+
+static int
+cmd_outbox_action(struct cmd_ctx *ctx, const char *action)
+{
+	json_t		*answer;
+	const char	*state;
+	char		*tail;
+	long long	 id;
+	int		 ret;
+
+	if ((ret = cmd_arg_id(ctx, 0, "notice", &id)) != 0)
+		return (ret);
+	xasprintf(&tail, "/%s", action);
+	ret = cmd_request(ctx, "POST", "outbox", ctx->argv[0], tail, NULL,
+	    &answer);
+	free(tail);
+	if (ret != 0 || answer == NULL)
+		return (ret);
+	state = cmd_str(answer, "state");
+	if (strcmp(action, "retry") == 0)
+		printf("Notice %lld is %s again: it goes out shortly.\n", id,
+		    state != NULL ? state : "pending");
+	else
+		printf("Notice %lld is %s: it will not be sent.\n", id,
+		    state != NULL ? state : "cancelled");
+	json_decref(answer);
+	return (0);
+}
+
+int
+cmd_outbox_retry(struct cmd_ctx *ctx)
+{
+	return (cmd_outbox_action(ctx, "retry"));
+}
+
+int
+cmd_outbox_cancel(struct cmd_ctx *ctx)
+{
+	return (cmd_outbox_action(ctx, "cancel"));
+}
+
+int
+cmd_preview(struct cmd_ctx *ctx)
+{
+	json_t		*query, *answer;
+	const char	*channel, *method;
+	char		*to;
+	long long	 session, participant, segments, units, per;
+	int		 ret, ucs2, sms;
+
+	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0 ||
+	    (ret = cmd_arg_id(ctx, 1, "participant", &participant)) != 0)
+		return (ret);
+	query = json_deep_copy(ctx->opts);
+	json_object_set_new(query, "participant", json_integer(participant));
+	ret = cmd_request(ctx, "GET", "sessions", ctx->argv[0], "/preview",
+	    query, &answer);
+	json_decref(query);
+	if (ret != 0 || answer == NULL)
+		return (ret);
+	channel = cmd_str(answer, "channel");
+	sms = channel != NULL && strcmp(channel, "sms") == 0;
+	to = sms ? cmd_phone(cmd_str(answer, "recipient")) :
+	    xstrdup(cmd_str(answer, "recipient") != NULL ?
+	    cmd_str(answer, "recipient") : "-");
+	printf("%s: %s\n", sms ? "SMS to" : "E-mail to", to);
+	free(to);
+	if (json_is_false(json_object_get(answer, "reachable")))
+		printf("(This is not sent to them: %s. Read it out on the "
+		    "phone.)\n", cmd_str(answer, "reason") != NULL ?
+		    cmd_str(answer, "reason") : "they cannot get it");
+	if (cmd_str(answer, "subject") != NULL)
+		printf("Subject: %s\n", cmd_str(answer, "subject"));
+	cmd_print_body(cmd_str(answer, "body"));
+	putchar('\n');
+	if (sms) {
+		segments = cmd_int(answer, "segments");
+		units = cmd_int(answer, "units");
+		ucs2 = json_is_true(json_object_get(answer, "ucs2"));
+		if (segments <= 1)
+			printf("1 SMS (%s, %lld of %d characters)\n", ucs2 ?
+			    "UCS-2" : "GSM 03.38", units, ucs2 ? 70 : 160);
+		else {
+			per = ucs2 ? 67 : 153;
+			printf("%lld SMS (%s, %lld characters, %lld per "
+			    "part)\n", segments, ucs2 ? "UCS-2" : "GSM 03.38",
+			    units, per);
+		}
+	} else if ((method = cmd_str(answer, "calendar_method")) != NULL)
+		printf("With an invitation: text/calendar; method=%s\n",
+		    method);
+	json_decref(answer);
+	return (0);
+}
+
+int
+cmd_calllist(struct cmd_ctx *ctx)
+{
+	struct table	*t;
+	json_t		*answer, *list, *s, *p;
+	const char	*status;
+	char		*when, *phone;
+	long long	 session;
+	size_t		 i;
+	int		 ret;
+
+	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0)
+		return (ret);
+	if ((ret = cmd_request(ctx, "GET", "sessions", ctx->argv[0],
+	    "/calllist", NULL, &answer)) != 0 || answer == NULL)
+		return (ret);
+	s = json_object_get(answer, "session");
+	list = json_object_get(answer, "calllist");
+	when = cmd_str(s, "start") != NULL ? cmd_local_time(cmd_str(s,
+	    "start")) : xstrdup("?");
+	printf("Call list for session %lld: %s, %s, %s%s\n\n", session,
+	    cmd_str(s, "course_title") != NULL ? cmd_str(s, "course_title") :
+	    "?", when, cmd_str(s, "venue_name") != NULL ? cmd_str(s,
+	    "venue_name") : "?", cmd_str(s, "status") != NULL &&
+	    strcmp(cmd_str(s, "status"), "cancelled") == 0 ?
+	    " (CANCELLED)" : "");
+	free(when);
+	if (json_array_size(list) == 0) {
+		printf("Nobody to phone: everyone registered gets SMS or "
+		    "e-mail, and nothing has failed.\n");
+		json_decref(answer);
+		return (0);
+	}
+	t = table_new("NAME|PHONE|STATUS|WHY|CALLED");
+	json_array_foreach(list, i, p) {
+		table_row(t);
+		cmd_cell(t, p, "name", V_TEXT);
+		phone = cmd_phone(cmd_str(p, "phone"));
+		table_cell(t, "%s", phone);
+		free(phone);
+		status = cmd_str(p, "status");
+		if (status != NULL && strcmp(status, "waitlisted") == 0 &&
+		    json_is_integer(json_object_get(p, "waitlist_position")))
+			table_cell(t, "waitlisted #%lld", cmd_int(p,
+			    "waitlist_position"));
+		else
+			table_cell(t, "%s", status != NULL ? status : "-");
+		cmd_cell(t, p, "reasons", V_TEXT);
+		table_cell(t, "[ ]");
+	}
+	table_print(t, stdout);
+	table_free(t);
+	printf("\n%zu %s to phone.\n", json_array_size(list),
+	    json_array_size(list) == 1 ? "person" : "people");
+	json_decref(answer);
+	return (0);
+}
+
+/* --- course types' own templates */
+
+static const struct cmd_column cmd_template_columns[] = {
+	{ "KIND", "kind", V_TEXT },
+	{ "CHANNEL", "channel", V_TEXT },
+	{ "LANG", "language", V_TEXT },
+	{ "SUBJECT", "subject", V_TEXT },
+	{ "UPDATED", "updated_at", V_UTC },
+	COLS_END
+};
+
+int
+cmd_template_list(struct cmd_ctx *ctx)
+{
+	json_t		*answer, *tpl;
+	size_t		 i;
+	int		 ret;
+
+	if ((ret = cmd_request(ctx, "GET", "courses", ctx->argv[0],
+	    "/templates", NULL, &answer)) != 0 || answer == NULL)
+		return (ret);
+	cmd_print_list(json_object_get(answer, "templates"),
+	    cmd_template_columns, "No own templates: the built-in texts are "
+	    "used.");
+	json_array_foreach(json_object_get(answer, "templates"), i, tpl) {
+		printf("\n--- %s %s (%s)\n", cmd_str(tpl, "kind"),
+		    cmd_str(tpl, "channel"), cmd_str(tpl, "language"));
+		if (cmd_str(tpl, "subject") != NULL)
+			printf("Subject: %s\n", cmd_str(tpl, "subject"));
+		printf("%s%s", cmd_str(tpl, "body") != NULL ? cmd_str(tpl,
+		    "body") : "", cmd_str(tpl, "body") != NULL &&
+		    strlen(cmd_str(tpl, "body")) > 0 && cmd_str(tpl,
+		    "body")[strlen(cmd_str(tpl, "body")) - 1] == '\n' ? "" :
+		    "\n");
+	}
+	json_decref(answer);
+	return (0);
+}
+
+/* "/templates/KIND/CHANNEL" for the positional arguments; caller frees. */
+static char *
+cmd_template_tail(struct cmd_ctx *ctx)
+{
+	char	*kind, *channel, *tail;
+
+	kind = client_escape(ctx->argv[1]);
+	channel = client_escape(ctx->argv[2]);
+	xasprintf(&tail, "/templates/%s/%s", kind, channel);
+	free(kind);
+	free(channel);
+	return (tail);
+}
+
+/* Reads a template file (or - for standard input): UTF-8, at most 32 KiB. */
+static int
+cmd_read_text(const char *path, char **out)
+{
+	FILE		*f;
+	char		*buf;
+	size_t		 len = 0, cap = 32 * 1024, n, bad;
+
+	if (cmd_is_stdio(path))
+		f = stdin;
+	else if ((f = fopen(path, "r")) == NULL) {
+		kursusctl_error("cannot read %s: %s", path, strerror(errno));
+		return (KCTL_EXIT_NOINPUT);
+	}
+	buf = xmalloc(cap + 1);
+	while ((n = fread(buf + len, 1, cap + 1 - len, f)) > 0) {
+		len += n;
+		if (len > cap)
+			break;
+	}
+	if (ferror(f)) {
+		kursusctl_error("cannot read %s: %s", path, strerror(errno));
+		if (f != stdin)
+			fclose(f);
+		free(buf);
+		return (KCTL_EXIT_NOINPUT);
+	}
+	if (f != stdin)
+		fclose(f);
+	if (len > cap) {
+		kursusctl_error("%s is larger than %zu KiB; a message template "
+		    "is a few lines", path, cap / 1024);
+		free(buf);
+		return (KCTL_EXIT_DATAERR);
+	}
+	if ((bad = utf8_first_bad((unsigned char *)buf, len)) != len ||
+	    memchr(buf, '\0', len) != NULL) {
+		kursusctl_error("%s is not UTF-8 text (byte %zu)", path, bad);
+		free(buf);
+		return (KCTL_EXIT_DATAERR);
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return (0);
+}
+
+int
+cmd_template_set(struct cmd_ctx *ctx)
+{
+	json_t		*body, *query, *answer, *sample, *v;
+	const char	*file;
+	char		*path, *tail, *text, *cause;
+	int		 ret;
+
+	body = json_object();
+	if ((v = json_object_get(ctx->opts, "subject")) != NULL)
+		json_object_set(body, "subject", v);
+	if ((v = json_object_get(ctx->opts, "body")) != NULL)
+		json_object_set(body, "body", v);
+	else if ((file = cmd_str(ctx->opts, "body_file")) != NULL) {
+		if ((ret = cmd_read_text(file, &text)) != 0) {
+			json_decref(body);
+			return (ret);
+		}
+		json_object_set_new(body, "body", json_string(text));
+		free(text);
+	} else {
+		json_decref(body);
+		return (kursusctl_usage_error(ctx->entry, "give --body or "
+		    "--body-file"));
+	}
+	query = json_object();
+	if ((v = json_object_get(ctx->opts, "language")) != NULL)
+		json_object_set(query, "language", v);
+	tail = cmd_template_tail(ctx);
+	path = cmd_path("courses", ctx->argv[0], tail);
+	free(tail);
+	ret = client_call(ctx->client, "PUT", path, query, body, &answer,
+	    &cause);
+	free(path);
+	json_decref(query);
+	json_decref(body);
+	if (ret != 0) {
+		kursusctl_error("%s", cause);
+		free(cause);
+		return (ret);
+	}
+	if (ctx->json)
+		cmd_print_json(answer);
+	else {
+		printf("Course type \"%s\" now uses its own %s text for %s "
+		    "(%s).\n", ctx->argv[0], cmd_str(answer, "channel"),
+		    cmd_str(answer, "kind"), cmd_str(answer, "language"));
+		sample = json_object_get(answer, "sample");
+		if (sample != NULL) {
+			printf("\nWith sample values it reads:\n");
+			if (cmd_str(sample, "subject") != NULL)
+				printf("\nSubject: %s\n", cmd_str(sample,
+				    "subject"));
+			cmd_print_body(cmd_str(sample, "body"));
+		}
+	}
+	json_decref(answer);
+	return (0);
+}
+
+int
+cmd_template_unset(struct cmd_ctx *ctx)
+{
+	json_t		*answer;
+	const char	*lang;
+	char		*tail, *path, *cause;
+	int		 ret;
+
+	lang = cmd_str(ctx->opts, "language");
+	tail = cmd_template_tail(ctx);
+	path = cmd_path("courses", ctx->argv[0], tail);
+	free(tail);
+	ret = client_call(ctx->client, "DELETE", path, ctx->opts, NULL,
+	    &answer, &cause);
+	free(path);
+	if (ret != 0) {
+		kursusctl_error("%s", cause);
+		free(cause);
+		return (ret);
+	}
+	if (ctx->json)
+		cmd_print_json(answer);
+	else
+		printf("Course type \"%s\" uses the built-in %s text for %s "
+		    "(%s) again.\n", ctx->argv[0], ctx->argv[2], ctx->argv[1],
+		    lang != NULL ? lang : "da");
+	json_decref(answer);
+	return (0);
+}
+
+int
+cmd_complete_template(int npos)
+{
+	if (npos == 0)
+		return (CMPL_COURSE);
+	if (npos == 1)
+		printf("reminder\nconfirmation\nwaitlisted\npromoted\ndemoted\n"
+		    "change\ncancellation\nstaff\nwithdrawn\n");
+	else if (npos == 2)
+		printf("email\nsms\n");
+	return (CMPL_NONE);
 }

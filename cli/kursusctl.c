@@ -105,6 +105,10 @@ static const struct cmd_option opt_course[] = {
 	  "phone, key card and reading glasses\"", 0, 0, NULL, 0 },
 	{ "language", OPT_TEXT, "language", "LANG", "da (default) or en",
 	  0, 0, "da en", CMPL_VALUES },
+	{ "reminders", OPT_TEXT, "reminders", "RULES", "when reminders go "
+	  "out, e.g. \"email:2d,sms:1d@10:00\" (e-mail two days before, SMS "
+	  "the day before at 10:00; also 3h, 90m); \"none\" for none; on "
+	  "edit '' goes back to kursusd's [reminders] rules", 0, 0, NULL, 0 },
 	END
 };
 
@@ -270,10 +274,63 @@ static const struct cmd_option opt_settings[] = {
 };
 
 static const struct cmd_option opt_outbox[] = {
-	{ "state", OPT_TEXT, "state", "STATE", "only notices in this state",
-	  0, 0, NULL, 0 },
+	{ "state", OPT_TEXT, "state", "STATE", "only notices in this state: "
+	  "pending, sending, sent, failed, skipped or cancelled", 0, 0,
+	  "pending sending sent failed skipped cancelled", CMPL_VALUES },
 	{ "session", OPT_INT, "session", "ID", "only notices about this "
 	  "session", 0, 0, NULL, 0 },
+	{ "batch", OPT_TEXT, "batch", "BATCH", "only the messages of one "
+	  "`remind'", 0, 0, NULL, 0 },
+	{ "kind", OPT_TEXT, "kind", "KIND", "only notices of this kind",
+	  0, 0, "confirmation waitlisted promoted demoted moved cancelled "
+	  "reminder staff withdrawn", CMPL_VALUES },
+	{ "participant", OPT_INT, "participant", "ID", "only notices to this "
+	  "participant", 0, 0, NULL, 0 },
+	END
+};
+
+static const struct cmd_option opt_remind[] = {
+	{ "via", OPT_TEXT, "via", "CHANNEL", "email, sms or both (the "
+	  "default): both sends on every channel a person consented to", 0,
+	  0, "email sms both", CMPL_VALUES },
+	{ "message", OPT_TEXT, "message", "TEXT", "your own message instead "
+	  "of the reminder text (at most 1000 characters; never a CPR "
+	  "number)", 0, 0, NULL, 0 },
+	{ "include-waitlist", OPT_TRUE, "include_waitlist", NULL, "also the "
+	  "people on the waitlist", 0, 0, NULL, 0 },
+	{ "wait", OPT_INT, "wait", "SECONDS", "wait this long for the "
+	  "messages to go out (default 120)", 0, 3, NULL, 0 },
+	{ "no-wait", OPT_TRUE, "no_wait", NULL, "queue the messages and "
+	  "return at once", 0, 3, NULL, 0 },
+	END
+};
+
+static const struct cmd_option opt_preview[] = {
+	{ "kind", OPT_TEXT, "kind", "KIND", "reminder (default), "
+	  "confirmation, change, cancellation, waitlisted, promoted or "
+	  "staff", 0, 0, "reminder confirmation change cancellation "
+	  "waitlisted promoted staff", CMPL_VALUES },
+	{ "via", OPT_TEXT, "via", "CHANNEL", "sms or email (default: sms "
+	  "when the person has a mobile number, else email)", 0, 0,
+	  "sms email", CMPL_VALUES },
+	{ "message", OPT_TEXT, "message", "TEXT", "staff's message, for "
+	  "--kind staff", 0, 0, NULL, 0 },
+	END
+};
+
+static const struct cmd_option opt_template[] = {
+	{ "language", OPT_TEXT, "language", "LANG", "the text for people "
+	  "who read da (default) or en", 0, 0, "da en", CMPL_VALUES },
+	END
+};
+
+static const struct cmd_option opt_template_set[] = {
+	{ "subject", OPT_TEXT, "subject", "TEXT", "e-mail subject (default "
+	  "the built-in one)", 0, 0, NULL, 0 },
+	{ "body", OPT_TEXT, "body", "TEXT", "the text, with placeholders such "
+	  "as {name}, {course}, {date}, {venue}", 0, 4, NULL, 0 },
+	{ "body-file", OPT_TEXT, "body_file", "FILE", "read the text from "
+	  "FILE (- for standard input)", 0, 4, NULL, CMPL_FILE },
 	END
 };
 
@@ -327,6 +384,26 @@ const struct cmd_entry kursusctl_commands[] = {
 	    CMPL_VENUE, opt_venue, NULL),
 	RESOURCE("course", "a", "course type", "SLUG --title TITLE "
 	    "--duration DURATION [options]", CMPL_COURSE, opt_course, NULL),
+	{ "course", "template list", "SLUG", 1, 1, CMPL_COURSE, NOOPT,
+	  cmd_template_list, "Show a course type's own message texts.\n"
+	  "Messages of a kind, channel and language without one use the "
+	  "built-in text.", 0 },
+	{ "course", "template set", "SLUG KIND CHANNEL [--language LANG] "
+	  "[--subject TEXT] (--body TEXT | --body-file FILE)", 3, 3,
+	  CMPL_TEMPLATE, { opt_template, opt_template_set, NULL },
+	  cmd_template_set, "Give a course type its own text for one kind of "
+	  "message.\nKIND is reminder, confirmation, waitlisted, promoted, "
+	  "demoted, change, cancellation, staff or withdrawn; CHANNEL is "
+	  "email or sms. Placeholders: {name}, {first_name}, {course}, "
+	  "{date} (\"torsdag den 3. december kl. 10.00\"), {time}, {end}, "
+	  "{venue}, {address}, {access}, {bring}, {instructor}, {phone}, "
+	  "{link}, {number}, {position}, {old_date}, {old_venue}, {message}, "
+	  "{reason}; {{ is a brace. A line whose placeholder has no value is "
+	  "left out. kursusd tries the text at once and refuses an unknown "
+	  "placeholder, naming its line and column.", 0 },
+	{ "course", "template unset", "SLUG KIND CHANNEL [--language LANG]",
+	  3, 3, CMPL_TEMPLATE, { opt_template, NULL }, cmd_template_unset,
+	  "Go back to the built-in text for one kind of message.", 0 },
 	RESOURCE("instructor", "an", "instructor", "SLUG --name NAME "
 	    "[--volunteer] [options]", CMPL_INSTRUCTOR, opt_instructor, NULL),
 	{ "instructor", "rotate-token", "SLUG", 1, 1, CMPL_INSTRUCTOR, NOOPT,
@@ -403,17 +480,45 @@ const struct cmd_entry kursusctl_commands[] = {
 	{ "attendance", NULL, "SESSION [--present ID,...] [--absent ID,...]",
 	  1, 1, 0, { opt_attendance, NULL }, cmd_attendance,
 	  "Record who came to a session.", 0 },
+	{ "remind", NULL, "SESSION [--via email|sms|both] [--message TEXT] "
+	  "[--include-waitlist] [--wait SECONDS | --no-wait]", 1, 1, 0,
+	  { opt_remind, NULL }, cmd_remind,
+	  "Send a reminder, or your own message, now to everyone "
+	  "confirmed.\nShows how sending goes, then a summary: sent, failed "
+	  "and why, and who cannot be reached (put them on the call list). "
+	  "Exits 1 if anything failed, is still waiting when the wait ends, "
+	  "or someone could not be reached.", 0 },
+	{ "preview", NULL, "SESSION PARTICIPANT [--kind KIND] [--via "
+	  "sms|email]", 2, 2, 0, { opt_preview, NULL }, cmd_preview,
+	  "Show the message a participant would get.\nWith the SMS parts it "
+	  "takes, as the course type's own template or the built-in text "
+	  "gives it.", 0 },
+	{ "calllist", NULL, "SESSION", 1, 1, 0, NOOPT, cmd_calllist,
+	  "Print who to phone about a session, and why.\nEveryone registered "
+	  "who gets neither SMS nor e-mail (landline only, no consent, no "
+	  "contact details), and everyone a message to has failed; sorted by "
+	  "name, to print.", 0 },
 	{ "stats", NULL, "[--from TIME] [--to TIME]", 0, 0, 0,
 	  { opt_range, NULL }, cmd_stats,
 	  "Show statistics: totals, by course, venue and month.", 0 },
 	{ "status", NULL, "", 0, 0, 0, NOOPT, cmd_status,
-	  "Show the daemon's version, uptime, database and counts.", 0 },
+	  "Show the daemon's version, uptime, database and counts.\nAnd the "
+	  "outbox (pending, failed, next due) and whether the SMTP server and "
+	  "SMS gateway answer.", 0 },
 	{ "settings", NULL, "[--number-start N]", 0, 0, 0,
 	  { opt_settings, NULL }, cmd_settings,
 	  "Show or change settings.", 0 },
-	{ "outbox", NULL, "[--state STATE] [--session ID]", 0, 0, 0,
+	{ "outbox", NULL, "[--state STATE] [--session ID] [--batch BATCH] "
+	  "[--kind KIND] [--participant ID]", 0, 0, 0,
 	  { opt_outbox, NULL }, cmd_outbox,
-	  "List notices waiting to be sent or sent.", 0 },
+	  "List notices: waiting, sent, failed.\nSee also 'outbox show', "
+	  "'outbox retry' and 'outbox cancel'.", 0 },
+	{ "outbox", "show", "ID", 1, 1, 0, NOOPT, cmd_outbox_show,
+	  "Show one notice whole: its text and how sending went.", 0 },
+	{ "outbox", "retry", "ID", 1, 1, 0, NOOPT, cmd_outbox_retry,
+	  "Send a failed, skipped or cancelled notice again, now.", 0 },
+	{ "outbox", "cancel", "ID", 1, 1, 0, NOOPT, cmd_outbox_cancel,
+	  "Stop a notice that has not gone out yet.", 0 },
 	{ "feeds", NULL, "[all | venue SLUG | course SLUG | instructor SLUG "
 	  "| participant ID]", 0, 2, CMPL_FEED, NOOPT, cmd_feeds,
 	  "Show the links to subscribe to a calendar feed.\nWithout an "
@@ -436,7 +541,7 @@ const struct cmd_entry kursusctl_commands[] = {
 	  "registered is told) instead of adding them twice. FILE may be - "
 	  "for standard input; it must be UTF-8 text of at most 4 MiB. A file "
 	  "that does not parse is refused whole, naming the line.", 0 },
-	{ "help", NULL, "[COMMAND [SUBCOMMAND]]", 0, 2, 0, NOOPT,
+	{ "help", NULL, "[COMMAND [SUBCOMMAND]]", 0, 3, 0, NOOPT,
 	  kursusctl_help_cmd, "Show help for a command.", CMD_LOCAL },
 	{ "__complete", NULL, "WORDS...", 0, INT_MAX, 0, NOOPT,
 	  kursusctl_complete, "Print completions for the shell.",
@@ -1021,7 +1126,7 @@ kursusctl_group_help(const char *name, FILE *f)
 	fprintf(f, "usage: kursusctl %s COMMAND [arguments] [options]\n\n"
 	    "Commands:\n", name);
 	for (ce = kursusctl_commands; ce->name != NULL; ce++) {
-		if (strcmp(ce->name, name) != 0 || ce->sub == NULL)
+		if (strcmp(ce->name, name) != 0)
 			continue;
 		nl = strchr(ce->help, '\n');
 		fprintf(f, "  kursusctl %s%s%s\n      %.*s\n",
@@ -1082,16 +1187,87 @@ kursusctl_find_name(const char *name)
 	return (NULL);
 }
 
-static const struct cmd_entry *
-kursusctl_find_sub(const char *name, const char *sub)
+/* Whether name has subcommands ("venue", "outbox") or is one command. */
+static int
+kursusctl_is_group(const char *name)
 {
 	const struct cmd_entry	*ce;
 
 	for (ce = kursusctl_commands; ce->name != NULL; ce++)
-		if (strcmp(ce->name, name) == 0 && ce->sub != NULL &&
-		    strcmp(ce->sub, sub) == 0)
+		if (strcmp(ce->name, name) == 0 && ce->sub != NULL)
+			return (1);
+	return (0);
+}
+
+/* The entry of a group that runs when no subcommand is given ("outbox
+ * --state failed"), or NULL. */
+static const struct cmd_entry *
+kursusctl_default(const char *name)
+{
+	const struct cmd_entry	*ce;
+
+	for (ce = kursusctl_commands; ce->name != NULL; ce++)
+		if (strcmp(ce->name, name) == 0 && ce->sub == NULL)
 			return (ce);
 	return (NULL);
+}
+
+/*
+ * Words of a subcommand: "show" is one, "template set" two. Returns how
+ * many of the argc words in argv it matches in full (0: it does not).
+ */
+static int
+kursusctl_sub_match(const char *sub, int argc, char **argv)
+{
+	const char	*p = sub, *sp;
+	size_t		 len;
+	int		 n = 0;
+
+	while (*p != '\0') {
+		sp = strchr(p, ' ');
+		len = sp != NULL ? (size_t)(sp - p) : strlen(p);
+		if (n >= argc || strlen(argv[n]) != len ||
+		    strncmp(argv[n], p, len) != 0)
+			return (0);
+		n++;
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	return (n);
+}
+
+/* The subcommand of name that the words in argv spell; *used words. */
+static const struct cmd_entry *
+kursusctl_find_sub_words(const char *name, int argc, char **argv, int *used)
+{
+	const struct cmd_entry	*ce, *best = NULL;
+	int			 n;
+
+	*used = 0;
+	for (ce = kursusctl_commands; ce->name != NULL; ce++) {
+		if (strcmp(ce->name, name) != 0 || ce->sub == NULL)
+			continue;
+		if ((n = kursusctl_sub_match(ce->sub, argc, argv)) > *used) {
+			best = ce;
+			*used = n;
+		}
+	}
+	return (best);
+}
+
+/* Whether word starts a subcommand of two words ("template"). */
+static int
+kursusctl_sub_prefix(const char *name, const char *word)
+{
+	const struct cmd_entry	*ce;
+	size_t			 len = strlen(word);
+
+	for (ce = kursusctl_commands; ce->name != NULL; ce++)
+		if (strcmp(ce->name, name) == 0 && ce->sub != NULL &&
+		    strncmp(ce->sub, word, len) == 0 && ce->sub[len] == ' ')
+			return (1);
+	return (0);
 }
 
 /* "add, list, show, edit, remove" for messages. */
@@ -1119,6 +1295,7 @@ static int
 kursusctl_help_cmd(struct cmd_ctx *ctx)
 {
 	const struct cmd_entry	*ce;
+	int			 used;
 
 	if (ctx->argc == 0) {
 		kursusctl_help(stdout);
@@ -1128,7 +1305,7 @@ kursusctl_help_cmd(struct cmd_ctx *ctx)
 	    (ce->flags & CMD_HIDDEN))
 		return (kursusctl_usage_error(ctx->entry, "unknown command "
 		    "\"%s\"", ctx->argv[0]));
-	if (ce->sub == NULL) {
+	if (!kursusctl_is_group(ce->name)) {
 		kursusctl_command_help(ce, stdout);
 		return (0);
 	}
@@ -1136,9 +1313,13 @@ kursusctl_help_cmd(struct cmd_ctx *ctx)
 		kursusctl_group_help(ce->name, stdout);
 		return (0);
 	}
-	if ((ce = kursusctl_find_sub(ctx->argv[0], ctx->argv[1])) == NULL)
+	ce = kursusctl_find_sub_words(ctx->argv[0], ctx->argc - 1,
+	    ctx->argv + 1, &used);
+	if (ce == NULL || used != ctx->argc - 1)
 		return (kursusctl_usage_error(ctx->entry, "unknown command "
-		    "\"%s %s\"", ctx->argv[0], ctx->argv[1]));
+		    "\"%s %s%s%s\"", ctx->argv[0], ctx->argv[1],
+		    ctx->argc > 2 ? " " : "", ctx->argc > 2 ? ctx->argv[2] :
+		    ""));
 	kursusctl_command_help(ce, stdout);
 	return (0);
 }
@@ -1362,6 +1543,79 @@ kursusctl_complete_options(const struct cmd_option *o)
 }
 
 /*
+ * Prints word number nwords of e's subcommand ("template set": "set" for
+ * 1) when the words before it match those given.
+ */
+static void
+kursusctl_sub_word(const struct cmd_entry *e, int nwords, char **words)
+{
+	const struct cmd_entry	*x;
+	const char		*p = e->sub, *sp;
+	size_t			 len;
+	int			 k;
+
+	for (k = 0;; k++) {
+		sp = strchr(p, ' ');
+		len = sp != NULL ? (size_t)(sp - p) : strlen(p);
+		if (k == nwords)
+			break;
+		if (sp == NULL || strlen(words[k]) != len ||
+		    strncmp(words[k], p, len) != 0)
+			return;
+		p = sp + 1;
+	}
+	/* A first word shared by several ("template ...") is printed once. */
+	if (nwords == 0) {
+		for (x = kursusctl_commands; x != e; x++)
+			if (strcmp(x->name, e->name) == 0 && x->sub != NULL &&
+			    strncmp(x->sub, p, len) == 0 &&
+			    (x->sub[len] == ' ' || x->sub[len] == '\0'))
+				return;
+	}
+	printf("%.*s\n", (int)len, p);
+}
+
+/*
+ * After a group's name: completes its subcommand's words (and the
+ * options of its own command, if it has one) and returns 1 when one of
+ * them is the word being typed; else moves *cep to the subcommand, or
+ * the group's own command, past *i and returns 0.
+ */
+static int
+kursusctl_complete_sub(const struct cmd_entry **cep, char **w, int *i,
+    int n)
+{
+	const struct cmd_entry	*ce = *cep, *e, *def, *sub;
+	int			 used, k, typed;
+
+	def = kursusctl_default(ce->name);
+	if ((sub = kursusctl_find_sub_words(ce->name, n - *i, w + *i,
+	    &used)) != NULL) {
+		*cep = sub;
+		*i += used;
+		return (0);
+	}
+	/* How many words after the name are not options: subcommand words
+	 * typed so far. */
+	for (typed = 0; *i + typed < n && !kursusctl_is_option(w[*i +
+	    typed]); typed++)
+		;
+	if (typed == n - *i && typed <= 1) {
+		for (e = kursusctl_commands; e->name != NULL; e++)
+			if (strcmp(e->name, ce->name) == 0 && e->sub != NULL)
+				kursusctl_sub_word(e, typed, w + *i);
+		if (typed == 0 && def != NULL)
+			for (k = 0; def->options[k] != NULL; k++)
+				kursusctl_complete_options(def->options[k]);
+		return (1);
+	}
+	if (def == NULL)
+		return (1);
+	*cep = def;
+	return (0);
+}
+
+/*
  * `kursusctl __complete WORDS...`: the words typed before the one being
  * completed; prints the candidates for that one, a line each. The shell
  * script stays a few lines and never learns a command name.
@@ -1400,16 +1654,9 @@ kursusctl_complete(struct cmd_ctx *ctx)
 	if ((ce = kursusctl_find_name(w[i++])) == NULL ||
 	    (ce->flags & CMD_HIDDEN))
 		goto out;
-	if (ce->sub != NULL) {
-		if (i == n) {
-			for (e = kursusctl_commands; e->name != NULL; e++)
-				if (strcmp(e->name, ce->name) == 0)
-					printf("%s\n", e->sub);
-			goto out;
-		}
-		if ((ce = kursusctl_find_sub(ce->name, w[i++])) == NULL)
-			goto out;
-	}
+	if (kursusctl_is_group(ce->name) &&
+	    kursusctl_complete_sub(&ce, w, &i, n))
+		goto out;
 	if (ce == kursusctl_find_name("help")) {
 		/* help takes command names. */
 		for (e = kursusctl_commands; e->name != NULL; e++) {
@@ -1418,9 +1665,9 @@ kursusctl_complete(struct cmd_ctx *ctx)
 			if (n - i == 0 && (e == kursusctl_commands ||
 			    strcmp(e[-1].name, e->name) != 0))
 				printf("%s\n", e->name);
-			if (n - i == 1 && e->sub != NULL &&
+			if (n - i >= 1 && e->sub != NULL &&
 			    strcmp(e->name, w[i]) == 0)
-				printf("%s\n", e->sub);
+				kursusctl_sub_word(e, n - i - 1, w + i + 1);
 		}
 		goto out;
 	}
@@ -1451,6 +1698,8 @@ kursusctl_complete(struct cmd_ctx *ctx)
 		/* A feed's kind first, then what that kind takes. */
 		if (ce->complete == CMPL_FEED)
 			slug.complete = cmd_complete_feed(npos, first);
+		if (ce->complete == CMPL_TEMPLATE)
+			slug.complete = cmd_complete_template(npos);
 		kursusctl_complete_value(&slug);
 	}
 out:
@@ -1485,11 +1734,12 @@ kursusctl_version(void)
 int
 main(int argc, char **argv)
 {
-	const struct cmd_entry	*ce;
+	const struct cmd_entry	*ce, *sub;
 	struct cmd_ctx		 ctx;
 	json_t			*seen;
+	const char		*name;
 	char			*cause, *subs;
-	int			 i = 1, ret = 0;
+	int			 i = 1, ret = 0, used;
 
 	log_init("kursusctl", 0, LOG_LEVEL_WARN);
 	table_init();
@@ -1528,32 +1778,38 @@ main(int argc, char **argv)
 		goto out;
 	}
 	i++;
-	if (ce->sub != NULL) {
-		if (i == argc || kursusctl_is_option(argv[i])) {
+	if (kursusctl_is_group(ce->name)) {
+		name = ce->name;
+		if ((sub = kursusctl_find_sub_words(name, argc - i, argv + i,
+		    &used)) != NULL) {
+			ce = sub;
+			i += used;
+		} else if ((i == argc || kursusctl_is_option(argv[i])) &&
+		    (ce = kursusctl_default(name)) != NULL) {
+			/* "outbox --state failed": the group's own command. */
+		} else if (i == argc || kursusctl_is_option(argv[i]) ||
+		    kursusctl_sub_prefix(name, argv[i])) {
 			if (json_is_true(json_object_get(kursusctl_set,
 			    "help")) || kursusctl_wants_help(argc - i,
 			    argv + i)) {
-				kursusctl_group_help(ce->name, stdout);
+				kursusctl_group_help(name, stdout);
 				goto out;
 			}
-			subs = kursusctl_subs(ce->name);
+			subs = kursusctl_subs(name);
 			kursusctl_error("%s: missing command, one of: %s (see "
-			    "'kursusctl %s --help')", ce->name, subs,
-			    ce->name);
+			    "'kursusctl %s --help')", name, subs, name);
 			free(subs);
 			ret = KCTL_EXIT_USAGE;
 			goto out;
-		}
-		if ((ce = kursusctl_find_sub(ce->name, argv[i])) == NULL) {
-			subs = kursusctl_subs(argv[i - 1]);
+		} else {
+			subs = kursusctl_subs(name);
 			kursusctl_error("%s: unknown command \"%s\", one of: "
-			    "%s (see 'kursusctl %s --help')", argv[i - 1],
-			    argv[i], subs, argv[i - 1]);
+			    "%s (see 'kursusctl %s --help')", name, argv[i],
+			    subs, name);
 			free(subs);
 			ret = KCTL_EXIT_USAGE;
 			goto out;
 		}
-		i++;
 	}
 
 	if (ce->flags & CMD_RAW) {

@@ -56,7 +56,9 @@ enum opt_complete {
 	CMPL_COURSE,
 	CMPL_INSTRUCTOR,
 	/* A feed: its kind ("venue"), then a slug of that kind. */
-	CMPL_FEED
+	CMPL_FEED,
+	/* A template: course slug, notice kind, channel. */
+	CMPL_TEMPLATE
 };
 
 #define OPT_REQUIRED	0x1	/* the command refuses to run without it */
@@ -190,6 +192,15 @@ int	 cmd_stats(struct cmd_ctx *);
 int	 cmd_status(struct cmd_ctx *);
 int	 cmd_settings(struct cmd_ctx *);
 int	 cmd_outbox(struct cmd_ctx *);
+int	 cmd_outbox_show(struct cmd_ctx *);
+int	 cmd_outbox_retry(struct cmd_ctx *);
+int	 cmd_outbox_cancel(struct cmd_ctx *);
+int	 cmd_remind(struct cmd_ctx *);
+int	 cmd_preview(struct cmd_ctx *);
+int	 cmd_calllist(struct cmd_ctx *);
+int	 cmd_template_list(struct cmd_ctx *);
+int	 cmd_template_set(struct cmd_ctx *);
+int	 cmd_template_unset(struct cmd_ctx *);
 int	 cmd_feeds(struct cmd_ctx *);
 int	 cmd_rotate_token(struct cmd_ctx *);
 int	 cmd_export(struct cmd_ctx *);
@@ -200,6 +211,9 @@ int	 cmd_import(struct cmd_ctx *);
  * kind given first (NULL: none) takes, e.g. CMPL_VENUE.
  */
 int	 cmd_complete_feed(int npos, const char *kind);
+/* Completes positional npos of a template command: returns CMPL_COURSE
+ * for the first, prints the kinds or channels for the others. */
+int	 cmd_complete_template(int npos);
 /* Prints the slugs of one kind (enum opt_complete), one a line. */
 void	 cmd_complete_slugs(struct client *, int);
 

@@ -31,7 +31,10 @@ static const struct route routes[] = {
 	{ API_GET, 0, "stats", stats_show, NULL },
 	{ API_GET, 0, "settings", registration_settings_show, NULL },
 	{ API_PATCH, 0, "settings", registration_settings_edit, NULL },
-	{ API_GET, 0, "outbox", outbox_list, NULL },
+	{ API_GET, 0, "outbox", notices_outbox_list, NULL },
+	{ API_GET, 0, "outbox/*", notices_outbox_show, NULL },
+	{ API_POST, 0, "outbox/*/retry", notices_outbox_retry, NULL },
+	{ API_POST, 0, "outbox/*/cancel", notices_outbox_cancel, NULL },
 
 	{ API_GET, 0, "venues", resource_list, "venues" },
 	{ API_POST, 0, "venues", resource_create, "venues" },
@@ -43,6 +46,10 @@ static const struct route routes[] = {
 	{ API_GET, 0, "courses/*", resource_show, "courses" },
 	{ API_PATCH, 0, "courses/*", resource_edit, "courses" },
 	{ API_DELETE, 0, "courses/*", resource_remove, "courses" },
+	{ API_GET, 0, "courses/*/templates", notices_template_list, NULL },
+	{ API_PUT, 0, "courses/*/templates/*/*", notices_template_set, NULL },
+	{ API_DELETE, 0, "courses/*/templates/*/*", notices_template_unset,
+	  NULL },
 	{ API_GET, 0, "instructors", resource_list, "instructors" },
 	{ API_POST, 0, "instructors", resource_create, "instructors" },
 	{ API_GET, 0, "instructors/*", resource_show, "instructors" },
@@ -75,6 +82,9 @@ static const struct route routes[] = {
 	{ API_DELETE, 0, "sessions/*/registrations/*", registration_cancel, NULL },
 	{ API_GET, 0, "sessions/*/waitlist", registration_waitlist, NULL },
 	{ API_POST, 0, "sessions/*/attendance", registration_attendance, NULL },
+	{ API_POST, 0, "sessions/*/remind", notices_remind, NULL },
+	{ API_GET, 0, "sessions/*/preview", notices_preview, NULL },
+	{ API_GET, 0, "sessions/*/calllist", notices_calllist, NULL },
 };
 #define NROUTES	(sizeof routes / sizeof routes[0])
 #define MAXSEG	8

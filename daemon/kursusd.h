@@ -289,6 +289,9 @@ int	 outbox_kind_parse(const char *name);
 int	 outbox_notice_kind(int kind);
 /* Takes the default reminder rules and the SMS quiet hours (loop thread). */
 void	 outbox_configure(const struct config *);
+/* 1 when the channel (enum notice_channel) is configured; both are until
+ * outbox_configure() says otherwise (the unit tests run without it). */
+int	 outbox_can_send(int channel);
 /*
  * Records the notice of kind for one registration, one row per channel the
  * person consented to (or one "call" row, state skipped, which puts them on
@@ -318,7 +321,6 @@ int	 outbox_withdraw(struct store *, int64_t registration_id,
 int64_t	 outbox_queue_now(struct store *, int kind, int64_t registration_id,
 	    const char *channel, const char *batch, json_t *detail,
 	    struct fail *);
-int	 outbox_list(struct api_req *);
 
 /* Reminder rules: "email:2d,sms:1d@10:00" (also 90m, 3h; "" for none). */
 struct reminder_rule {
@@ -437,6 +439,9 @@ struct feed_answer {
 	time_t		 last_modified;
 	const char	*last_modified_http;	/* the same as an HTTP-date */
 	const char	*disposition;	/* Content-Disposition value */
+	void		**head;		/* the public listener's response head
+					 * for it, kept with the feed, which
+					 * frees it with free() */
 };
 struct feeds	*feeds_new(struct store *, const struct config *);
 /* Takes new settings; the cache starts afresh. */
@@ -490,5 +495,50 @@ void	 http_free(struct http *);
 void	 http_flush(struct http *);
 /* Checks that no live kursusd answers on path; unlinks a stale socket. */
 int	 http_socket_probe(const char *path, char **cause);
+
+/* public.c: the public listener, a small HTTP/1.1 server for the feeds */
+#define PUBLIC_LINE_MAX		8192	/* bytes of the request line */
+#define PUBLIC_HEAD_MAX		16384	/* bytes of the whole request head */
+#define PUBLIC_FIELDS_MAX	100	/* header lines */
+#define PUBLIC_REPEAT		8	/* lines of one header that count */
+enum public_method { PUBLIC_GET = 1, PUBLIC_HEAD = 2 };
+/* How far public_parse() looked into a head still arriving; zero it for
+ * each new request. */
+struct public_scan {
+	size_t	 pos, start, fields;
+	int	 started;
+};
+/* A request head as public_parse() read it; pointers into its buffer. */
+struct public_req {
+	size_t		 head_len;	/* bytes it took */
+	int		 method;	/* enum public_method; 0 another */
+	const char	*method_name;	/* not NUL-terminated */
+	size_t		 method_len;
+	const char	*path;		/* NUL-terminated, without the query */
+	int		 http10;
+	int		 conn_close, conn_keep_alive;	/* Connection tokens */
+	int		 close;		/* the connection ends after the answer */
+	int		 hosts;
+	const char	*ae[PUBLIC_REPEAT], *inm[PUBLIC_REPEAT];
+	size_t		 nae, ninm;	/* Accept-Encoding, If-None-Match */
+	const char	*ims;		/* If-Modified-Since */
+	long long	 content_length;	/* -1 when not given */
+	int		 transfer_encoding;
+	int		 status;	/* a refusal: 400, 405, 414, 431, 505 */
+	char		 why[160];	/* and what was wrong */
+};
+struct public;
+struct public	*public_start(struct event_base *, struct http *,
+		    struct feeds *, const char *listen, const char *host,
+		    unsigned short port, const struct config *, char **cause);
+/* Takes the settings SIGHUP may change. */
+void		 public_configure(struct public *, const struct config *);
+/* Stops accepting and lets connections end; closed(arg) after each. */
+void		 public_drain(struct public *, void (*closed)(void *), void *);
+size_t		 public_connections(const struct public *);
+void		 public_free(struct public *);
+/* 1: a whole head (rq), 0: more bytes needed, -1: refused (rq->status). */
+int		 public_parse(char *buf, size_t len, struct public_scan *,
+		    struct public_req *);
 
 #endif

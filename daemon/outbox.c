@@ -54,6 +54,12 @@ static struct quiet		 quiet;
  * Both until configured (the unit tests run without a configuration). */
 static int			 have_email = 1, have_sms = 1;
 
+int
+outbox_can_send(int channel)
+{
+	return (channel == CHANNEL_SMS ? have_sms : have_email);
+}
+
 const char *
 outbox_kind_name(int kind)
 {
@@ -675,30 +681,4 @@ outbox_queue_now(struct store *st, int kind, int64_t rid, const char *channel,
 	free(dj);
 	outbox_who_free(&w);
 	return (id);
-}
-
-int
-outbox_list(struct api_req *req)
-{
-	static const char *sql = "SELECT j FROM outbox_json WHERE "
-	    "(?1 IS NULL OR state = ?1) AND (?2 IS NULL OR session_id = ?2) "
-	    "ORDER BY id";
-	const char	*state, *session;
-	char		*end;
-	long long	 sid = 0;
-
-	if (api_check_query(req, "state", "session", (char *)NULL) != 0)
-		return (-1);
-	state = json_string_value(json_object_get(req->query, "state"));
-	session = json_string_value(json_object_get(req->query, "session"));
-	if (session != NULL) {
-		sid = strtoll(session, &end, 10);
-		if (*session == '\0' || *end != '\0' || sid <= 0)
-			return (fail_set(&req->fail, 422, "session", "session "
-			    "\"%s\" is not an id", session));
-	}
-	req->out = json_pack("{s:o}", "outbox", sid != 0 ?
-	    store_json_array(req->store, sql, "ti", state, (int64_t)sid) :
-	    store_json_array(req->store, sql, "tn", state));
-	return (0);
 }

@@ -69,6 +69,8 @@ static int	check_phone_type(const struct rfield *, json_t *, json_t **,
 		    struct fail *);
 static int	check_bool(const struct rfield *, json_t *, json_t **,
 		    struct fail *);
+static int	check_reminders(const struct rfield *, json_t *, json_t **,
+		    struct fail *);
 static int	venue_row_check(struct store *, json_t *, struct fail *);
 static int	course_row_check(struct store *, json_t *, struct fail *);
 static int	participant_row_check(struct store *, json_t *, struct fail *);
@@ -109,6 +111,8 @@ static const struct rfield course_fields[] = {
 	{ "min_participants", FT_INT, 0, NULL, check_int, 0, 1000, "0" },
 	F_TEXT("bring", 0, 2000),
 	{ "language", FT_TEXT, 0, NULL, check_language, 0, 0, "\"da\"" },
+	/* When reminders go out; NULL: [reminders] rules, "": none. */
+	{ "reminders", FT_TEXT, 0, NULL, check_reminders, 0, 200, NULL },
 	F_STAMPS,
 };
 
@@ -415,6 +419,36 @@ check_bool(const struct rfield *f, json_t *v, json_t **out, struct fail *fl)
 	/* Stored as 0/1 so SQL can test it. */
 	*out = json_integer(json_is_true(v) ? 1 : 0);
 	return (0);
+}
+
+/* Reminder rules ("email:2d,sms:1d@10:00"); "" or "none" for none. */
+static int
+check_reminders(const struct rfield *f, json_t *v, json_t **out,
+    struct fail *fl)
+{
+	const char	*s = json_string_value(v), *b, *e;
+	char		*rules, *cause = NULL;
+	int		 rc;
+
+	for (b = s; *b == ' ' || *b == '\t'; b++)
+		;
+	e = b + strlen(b);
+	while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if ((long)(e - b) > f->max)
+		return (fail_set(fl, 422, f->name, "%s is %zu bytes long; at "
+		    "most %ld are allowed", f->name, (size_t)(e - b), f->max));
+	rules = xstrndup(b, (size_t)(e - b));
+	if (strcmp(rules, "none") == 0)
+		rules[0] = '\0';
+	if ((rc = reminder_rules_check(rules, &cause)) != 0) {
+		fail_set(fl, 422, f->name, "reminders \"%s\": %s", rules,
+		    cause);
+		free(cause);
+	} else
+		*out = json_string(rules);
+	free(rules);
+	return (rc);
 }
 
 /* --- whole-row checks */
