@@ -9,6 +9,12 @@
  * index query lists its sessions with their rev; if the list is the same,
  * the bytes stand. If not, the feed is assembled again from per-session
  * event texts, of which only the changed ones are rendered anew.
+ *
+ * Between two such listings (FEED_RECHECK), a feed's list is patched
+ * instead: the connection's update hook keeps the ids of the sessions
+ * written (the journal), and only those are read again. The many events
+ * of a cold feed are read and rendered on every core, each thread with a
+ * read-only connection of its own.
  */
 #include "config.h"
 
@@ -32,7 +38,11 @@
 #define CHUNK_IDLE	3600		/* unused event texts are dropped */
 #define BULK_MISSING	32		/* this many missing: one bulk query */
 #define BULK_THREADED	256		/* this many: render on every core */
+#define BULK_PIECE	512		/* sessions to a bulk query */
 #define FEEDS_THREADS	4
+#define READER_BUSY_MS	5000		/* a renderer's connection waits */
+#define JOURNAL_MAX	4096		/* session writes a patch can follow */
+#define SPARE_MIN	(1024 * 1024)	/* feed bytes worth keeping memory for */
 
 enum feed_kind { FEED_ALL, FEED_VENUE, FEED_COURSE, FEED_INSTRUCTOR,
     FEED_PARTICIPANT, FEED_EXPORT };
@@ -45,6 +55,7 @@ enum feed_kind { FEED_ALL, FEED_VENUE, FEED_COURSE, FEED_INSTRUCTOR,
 struct blob {
 	int	 refs;
 	size_t	 len;
+	size_t	 size;		/* allocated, at least len + 1 */
 	char	*data;
 };
 
@@ -66,14 +77,25 @@ struct feed {
 	char		*name;
 	uint64_t	 generation;
 	time_t		 checked, used;
+	time_t		 listed;	/* last full listing */
+	uint64_t	 mark;		/* the journal's count then */
 	size_t		 n;
 	int64_t		*ids, *revs;	/* revs carry the waitlist bit */
+	struct member	*rows;		/* and the rest of each session */
 	struct blob	*plain, *gz;
 	char		 etag[40], etag_gz[44];
 	time_t		 last_modified;
 	char		 last_modified_http[40];	/* its HTTP-date */
 	char		*disposition;	/* Content-Disposition value */
+	void		*head[2];	/* the public listener's, plain and gzip */
 	struct feed	*next;
+};
+
+/* A renderer's own read-only connection (feeds_reader()). */
+struct reader {
+	sqlite3		*db;
+	sqlite3_stmt	*stmt;		/* event_sql_many */
+	int		 failed;
 };
 
 struct feeds {
@@ -89,12 +111,26 @@ struct feeds {
 	size_t		 nfeeds;
 	time_t		 last_gc;
 	size_t		 rendered;	/* event texts rendered, ever */
+	int64_t		 journal[JOURNAL_MAX];	/* ids of sessions written */
+	uint64_t	 njournal;	/* written ever; journal is a ring */
+	char		*spare;		/* memory for the next large feed */
+	size_t		 spare_size;
+	time_t		 spare_time;
+	struct reader	 readers[FEEDS_THREADS - 1];
+};
+
+/* What a feed keeps of each session beyond its id and rev. */
+struct member {
+	time_t		 start, end, updated;
+	int64_t		 venue, course;
+	int		 cancelled;
 };
 
 /* The sessions a feed shows, as one query lists them. */
 struct members {
 	size_t		 n, cap;
 	int64_t		*ids, *revs;
+	struct member	*rows;
 	char		**tzids;	/* distinct zones */
 	size_t		 ntz;
 	time_t		 from, until, last_modified;
@@ -110,6 +146,7 @@ blob_adopt(char *data, size_t len)
 
 	b->refs = 1;
 	b->len = len;
+	b->size = len + 1;
 	b->data = data;
 	return (b);
 }
@@ -144,6 +181,26 @@ blob_len(const struct blob *b)
 
 /* --- set-up */
 
+/*
+ * SQLite calls this for each row written through the store's connection,
+ * what triggers write included (a change of venue, course type or staff
+ * raises the rev of their sessions). The ids of sessions go into the
+ * journal, a ring: a feed patches its list from what was written since
+ * it was listed, and lists again when more was. (A connection has one
+ * update hook; this is it.)
+ */
+static void
+feeds_hook(void *arg, int op, const char *db, const char *table,
+    sqlite3_int64 rowid)
+{
+	struct feeds	*fs = arg;
+
+	(void)op;
+	(void)db;
+	if (strcmp(table, "session") == 0)
+		fs->journal[fs->njournal++ % JOURNAL_MAX] = rowid;
+}
+
 struct feeds *
 feeds_new(struct store *st, const struct config *conf)
 {
@@ -151,6 +208,7 @@ feeds_new(struct store *st, const struct config *conf)
 
 	fs->st = st;
 	feeds_configure(fs, conf);
+	sqlite3_update_hook(store_db(st), feeds_hook, fs);
 	return (fs);
 }
 
@@ -162,8 +220,11 @@ feed_free(struct feed *f)
 	free(f->name);
 	free(f->ids);
 	free(f->revs);
+	free(f->rows);
 	blob_unref(f->plain);
 	blob_unref(f->gz);
+	free(f->head[0]);
+	free(f->head[1]);
 	free(f);
 }
 
@@ -218,9 +279,17 @@ feeds_configure(struct feeds *fs, const struct config *conf)
 void
 feeds_free(struct feeds *fs)
 {
+	size_t	 i;
+
 	if (fs == NULL)
 		return;
+	sqlite3_update_hook(store_db(fs->st), NULL, NULL);
+	for (i = 0; i < FEEDS_THREADS - 1; i++) {
+		sqlite3_finalize(fs->readers[i].stmt);
+		sqlite3_close(fs->readers[i].db);
+	}
 	feeds_drop_all(fs);
+	free(fs->spare);
 	free(fs->key_file);
 	free(fs->url);
 	free(fs);
@@ -256,7 +325,7 @@ feeds_key(struct feeds *fs, struct fail *f)
 /* Only the session's own columns: the feed index covers them all. */
 #define FEED_MEMBER_COLS \
 	"SELECT s.id, s.rev, s.venue_id, s.start_at, s.end_at, s.updated_at," \
-	" s.course_id,"
+	" s.course_id, s.status = 'cancelled',"
 #define FEED_SESSION	" FROM session s"
 #define FEED_ORDER	" ORDER BY s.start_at, s.id"
 
@@ -280,6 +349,27 @@ static const char *sql_members[] = {
 	    " AND (?4 IS NULL OR s.course_id = ?4)" FEED_ORDER,
 };
 
+/*
+ * The same, for the sessions of a list ?4 (a JSON array of ids) only:
+ * what a patch reads again. The list drives (CROSS JOIN keeps SQLite
+ * from walking the feed's index instead); participants' feeds are always
+ * listed whole, since their registrations are not in the journal.
+ */
+#define FEED_CHANGED \
+	" FROM json_each(?4) j CROSS JOIN session s ON s.id = j.value WHERE"
+static const char *sql_changed[] = {
+	[FEED_ALL] = FEED_MEMBER_COLS " 0" FEED_CHANGED FEED_WINDOW FEED_ORDER,
+	[FEED_VENUE] = FEED_MEMBER_COLS " 0" FEED_CHANGED FEED_WINDOW
+	    " AND s.venue_id = ?3" FEED_ORDER,
+	[FEED_COURSE] = FEED_MEMBER_COLS " 0" FEED_CHANGED FEED_WINDOW
+	    " AND s.course_id = ?3" FEED_ORDER,
+	[FEED_INSTRUCTOR] = FEED_MEMBER_COLS " 0" FEED_CHANGED FEED_WINDOW
+	    " AND EXISTS (SELECT 1 FROM session_staff st WHERE"
+	    " st.session_id = s.id AND st.instructor_id = ?3)" FEED_ORDER,
+};
+
+static void	feeds_members_finish(struct store *, struct members *);
+
 static const char *
 col(sqlite3_stmt *stmt, int i)
 {
@@ -288,7 +378,7 @@ col(sqlite3_stmt *stmt, int i)
 
 /*
  * One event to render: the values copied out of the database row, so the
- * rendering (the costly part, in libical) can run on another thread.
+ * rendering can run on another thread.
  */
 struct job {
 	struct session_event	 se;
@@ -397,113 +487,202 @@ feeds_chunk(struct feeds *fs, int64_t id, int variant, int64_t rev,
 	return (c);
 }
 
-struct worker {
-	pthread_t	 thread;
-	struct job	*jobs;
-	size_t		 first, n, step;
+/* ids as a JSON array, "[1,2,3]", for json_each(); caller frees. */
+static char *
+feeds_id_list(const int64_t *ids, size_t n)
+{
+	char	*list, *o;
+	size_t	 i;
+
+	/* 20 digits, a sign and a comma each at most. */
+	o = list = xreallocarray(NULL, n + 1, 22);
+	*o++ = '[';
+	for (i = 0; i < n; i++)
+		o += snprintf(o, 23, "%s%lld", i > 0 ? "," : "",
+		    (long long)ids[i]);
+	memcpy(o, "]", 2);
+	return (list);
+}
+
+/*
+ * The renderers' own read-only connections, opened when first needed.
+ * NULL when the database cannot be opened again (a memory database): the
+ * loop thread then does that share itself.
+ */
+static sqlite3_stmt *
+feeds_reader(struct feeds *fs, size_t i)
+{
+	struct reader	*r = &fs->readers[i];
+	const char	*path = store_path(fs->st);
+
+	if (r->stmt != NULL || r->failed)
+		return (r->stmt);
+	r->failed = 1;
+	if (path == NULL || *path == '\0' || strcmp(path, ":memory:") == 0)
+		return (NULL);
+	if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_busy_timeout(r->db, READER_BUSY_MS) != SQLITE_OK ||
+	    sqlite3_prepare_v3(r->db, event_sql_many, -1,
+	    SQLITE_PREPARE_PERSISTENT, &r->stmt, NULL) != SQLITE_OK) {
+		log_warnx("feeds: %s, opened once more to read: %s", path,
+		    r->db != NULL ? sqlite3_errmsg(r->db) : "out of memory");
+		sqlite3_close(r->db);
+		r->db = NULL;
+		r->stmt = NULL;
+		return (NULL);
+	}
+	r->failed = 0;
+	return (r->stmt);
+}
+
+/* Sessions read and rendered by one query: a piece of a cold feed. */
+struct piece {
+	const int64_t	*ids;
+	struct job	*jobs;		/* room for max */
+	size_t		 max, n;
 };
 
-static void *
-feeds_worker(void *arg)
-{
-	struct worker	*w = arg;
-	size_t		 i;
+/*
+ * A cold feed's pieces, taken one at a time by the loop thread and the
+ * renderer threads until none is left: who is faster (on a busy machine,
+ * who gets a core) does more.
+ */
+struct bulk {
+	pthread_mutex_t	 lock;
+	struct feeds	*fs;
+	int		 variant;
+	struct piece	*pieces;
+	size_t		 npieces, next;
+};
 
-	for (i = w->first; i < w->n; i += w->step)
-		feeds_job_run(&w->jobs[i]);
+/* A thread's part in a bulk, with its statement on its own connection. */
+struct share {
+	pthread_t	 thread;
+	int		 started;
+	struct bulk	*bulk;
+	sqlite3_stmt	*stmt;		/* event_sql_many */
+};
+
+/*
+ * Reads and renders pieces until none is left, leaving the chunks: a
+ * thread touches only its own connection, pieces, jobs and chunks (and
+ * the settings, which stay put).
+ */
+static void *
+feeds_share(void *arg)
+{
+	struct share	*sh = arg;
+	struct bulk	*bk = sh->bulk;
+	struct piece	*pc;
+	char		*list;
+
+	for (;;) {
+		pthread_mutex_lock(&bk->lock);
+		pc = bk->next < bk->npieces ? &bk->pieces[bk->next++] : NULL;
+		pthread_mutex_unlock(&bk->lock);
+		if (pc == NULL)
+			break;
+		list = feeds_id_list(pc->ids, pc->max);
+		sqlite3_bind_text(sh->stmt, 1, list, -1, SQLITE_STATIC);
+		while (pc->n < pc->max &&
+		    sqlite3_step(sh->stmt) == SQLITE_ROW) {
+			feeds_job(bk->fs, sh->stmt, bk->variant,
+			    &pc->jobs[pc->n]);
+			feeds_job_run(&pc->jobs[pc->n]);
+			job_free(&pc->jobs[pc->n]);
+			pc->n++;
+		}
+		sqlite3_reset(sh->stmt);
+		sqlite3_clear_bindings(sh->stmt);
+		free(list);
+	}
 	return (NULL);
 }
 
 /*
- * Renders many events on every core: a cold 10,000-session feed is most of
- * its time in libical. The loop thread takes a share and waits for the
- * rest; the threads touch no SQLite and no shared state of ours.
- */
-static void
-feeds_run_jobs(struct job *jobs, size_t n)
-{
-	struct worker	 w[FEEDS_THREADS];
-	long		 cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t		 nw, i, started = 1;
-
-	nw = cores > 1 ? (size_t)cores : 1;
-	if (nw > FEEDS_THREADS)
-		nw = FEEDS_THREADS;
-	if (n < BULK_THREADED)
-		nw = 1;
-	for (i = 0; i < nw; i++) {
-		w[i].jobs = jobs;
-		w[i].first = i;
-		w[i].n = n;
-		w[i].step = nw;
-	}
-	for (i = 1; i < nw; i++) {
-		if (pthread_create(&w[i].thread, NULL, feeds_worker,
-		    &w[i]) != 0)
-			break;
-		started++;
-	}
-	/* Shares whose thread did not start are done here. */
-	for (i = started; i < nw; i++)
-		feeds_worker(&w[i]);
-	feeds_worker(&w[0]);
-	for (i = 1; i < started; i++)
-		pthread_join(w[i].thread, NULL);
-}
-
-/*
- * Renders in one query the event texts of a feed that are missing or
- * stale, when there are many (a cold start): one query instead of one per
- * session. Waitlisted members of personal feeds are left to feeds_chunk().
+ * Renders the event texts of a feed that are missing or stale when there
+ * are many (a cold start), by bulk queries of BULK_PIECE sessions instead
+ * of one per session. With very many, every core takes pieces: the loop
+ * thread reads through the store, the other threads through connections
+ * of their own, so a cold 10,000-session feed costs about half its
+ * reading and rendering. Waitlisted members of personal feeds are left
+ * to feeds_chunk().
  */
 static void
 feeds_prefetch(struct feeds *fs, const struct members *m, int variant,
     time_t now)
 {
+	struct share	  sh[FEEDS_THREADS];
+	struct bulk	  bk;
+	struct piece	 *pc;
 	struct chunk	**cp, *c;
 	struct job	 *jobs;
-	sqlite3_stmt	 *stmt;
-	char		 *list = NULL, num[24];
-	size_t		  i, missing = 0, len = 0, cap = 0, k, n;
+	int64_t		 *ids;
+	long		  cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t		  i, k, missing = 0, nw;
 
+	ids = xcalloc(m->n + 1, sizeof *ids);
 	for (i = 0; i < m->n; i++) {
 		if (m->revs[i] & 1)
 			continue;
 		cp = feeds_chunk_slot(fs, m->ids[i], variant);
 		if (*cp != NULL && (*cp)->rev == m->revs[i] / 2)
 			continue;
-		k = (size_t)snprintf(num, sizeof num, "%s%lld",
-		    missing ? "," : "[", (long long)m->ids[i]);
-		if (len + k + 2 > cap) {
-			cap = cap ? 2 * cap : 4096;
-			list = xreallocarray(list, cap, 1);
-		}
-		memcpy(list + len, num, k);
-		len += k;
-		missing++;
+		ids[missing++] = m->ids[i];
 	}
 	if (missing < BULK_MISSING) {
-		free(list);
+		free(ids);
 		return;
 	}
-	memcpy(list + len, "]", 2);
-	jobs = xcalloc(missing, sizeof *jobs);
-	stmt = store_stmt(fs->st, event_sql_many);
-	sqlite3_bind_text(stmt, 1, list, -1, SQLITE_TRANSIENT);
-	for (n = 0; n < missing && sqlite3_step(stmt) == SQLITE_ROW; n++)
-		feeds_job(fs, stmt, variant, &jobs[n]);
-	sqlite3_reset(stmt);
-	free(list);
 
-	feeds_run_jobs(jobs, n);
-	for (i = 0; i < n; i++) {
-		c = jobs[i].c;
-		feeds_chunk_put(fs, feeds_chunk_slot(fs, c->id, variant), c,
-		    now);
-		job_free(&jobs[i]);
+	nw = cores > 1 ? (size_t)cores : 1;
+	if (nw > FEEDS_THREADS)
+		nw = FEEDS_THREADS;
+	if (missing < BULK_THREADED)
+		nw = 1;
+	memset(&bk, 0, sizeof bk);
+	pthread_mutex_init(&bk.lock, NULL);
+	bk.fs = fs;
+	bk.variant = variant;
+	bk.npieces = (missing + BULK_PIECE - 1) / BULK_PIECE;
+	bk.pieces = xcalloc(bk.npieces, sizeof *bk.pieces);
+	jobs = xcalloc(missing, sizeof *jobs);
+	for (i = 0; i < bk.npieces; i++) {
+		pc = &bk.pieces[i];
+		pc->ids = ids + i * BULK_PIECE;
+		pc->jobs = jobs + i * BULK_PIECE;
+		pc->max = missing - i * BULK_PIECE;
+		if (pc->max > BULK_PIECE)
+			pc->max = BULK_PIECE;
 	}
-	fs->rendered += n;
+	memset(sh, 0, sizeof sh);
+	for (i = 0; i < nw; i++) {
+		sh[i].bulk = &bk;
+		if (i > 0 && (sh[i].stmt = feeds_reader(fs, i - 1)) != NULL)
+			sh[i].started = pthread_create(&sh[i].thread, NULL,
+			    feeds_share, &sh[i]) == 0;
+	}
+	/* The loop thread's part: what no thread takes, all if none runs. */
+	sh[0].stmt = store_stmt(fs->st, event_sql_many);
+	feeds_share(&sh[0]);
+	for (i = 1; i < nw; i++) {
+		if (sh[i].started)
+			pthread_join(sh[i].thread, NULL);
+	}
+	pthread_mutex_destroy(&bk.lock);
+	for (i = 0; i < bk.npieces; i++) {
+		pc = &bk.pieces[i];
+		for (k = 0; k < pc->n; k++) {
+			c = pc->jobs[k].c;
+			feeds_chunk_put(fs, feeds_chunk_slot(fs, c->id,
+			    variant), c, now);
+		}
+		fs->rendered += pc->n;
+	}
+	free(bk.pieces);
 	free(jobs);
+	free(ids);
 }
 
 /* Drops event texts no feed has used for a while. */
@@ -516,6 +695,11 @@ feeds_gc(struct feeds *fs, time_t now)
 	if (now - fs->last_gc < CHUNK_IDLE / 4)
 		return;
 	fs->last_gc = now;
+	if (fs->spare != NULL && now - fs->spare_time > CHUNK_IDLE) {
+		free(fs->spare);
+		fs->spare = NULL;
+		fs->spare_size = 0;
+	}
 	for (i = 0; i < CHUNK_BUCKETS; i++) {
 		for (cp = &fs->chunks[i]; (c = *cp) != NULL;) {
 			if (now - c->used > CHUNK_IDLE) {
@@ -537,6 +721,7 @@ members_free(struct members *m)
 
 	free(m->ids);
 	free(m->revs);
+	free(m->rows);
 	for (i = 0; i < m->ntz; i++)
 		free(m->tzids[i]);
 	free(m->tzids);
@@ -557,6 +742,52 @@ feeds_set_add(int64_t **set, size_t *n, int64_t id)
 	return (1);
 }
 
+/* Appends one member; m has room for it (members_room()). */
+static void
+members_add(struct members *m, int64_t id, int64_t rev,
+    const struct member *row)
+{
+	m->ids[m->n] = id;
+	m->revs[m->n] = rev;
+	m->rows[m->n] = *row;
+	m->n++;
+}
+
+static void
+members_room(struct members *m, size_t n)
+{
+	if (m->cap >= n && m->ids != NULL)
+		return;
+	m->cap = n > 64 ? n : 64;
+	m->ids = xreallocarray(m->ids, m->cap, sizeof *m->ids);
+	m->revs = xreallocarray(m->revs, m->cap, sizeof *m->revs);
+	m->rows = xreallocarray(m->rows, m->cap, sizeof *m->rows);
+}
+
+/* Reads the rows of a membership query whose parameters are bound. */
+static void
+feeds_members_read(sqlite3_stmt *stmt, struct members *m)
+{
+	struct member	 row;
+
+	memset(m, 0, sizeof *m);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		if (m->n == m->cap || m->ids == NULL)
+			members_room(m, 2 * m->cap);
+		row.venue = sqlite3_column_int64(stmt, 2);
+		row.start = (time_t)sqlite3_column_int64(stmt, 3);
+		row.end = (time_t)sqlite3_column_int64(stmt, 4);
+		row.updated = (time_t)sqlite3_column_int64(stmt, 5);
+		row.course = sqlite3_column_int64(stmt, 6);
+		row.cancelled = sqlite3_column_int(stmt, 7);
+		/* The waitlist bit rides on the rev: a promotion changes it. */
+		members_add(m, sqlite3_column_int64(stmt, 0),
+		    sqlite3_column_int64(stmt, 1) * 2 +
+		    sqlite3_column_int(stmt, 8), &row);
+	}
+	sqlite3_reset(stmt);
+}
+
 /*
  * Runs a membership query whose parameters are already bound, then reads
  * the zones and change times of the few venues and course types used.
@@ -564,42 +795,43 @@ feeds_set_add(int64_t **set, size_t *n, int64_t id)
 static void
 feeds_members(struct store *st, sqlite3_stmt *stmt, struct members *m)
 {
+	feeds_members_read(stmt, m);
+	feeds_members_finish(st, m);
+}
+
+/*
+ * What follows from the list: its first start and last end, its zones
+ * (in the order their venues first appear) and when anything in it last
+ * changed, with the few venues and course types read.
+ */
+static void
+feeds_members_finish(struct store *st, struct members *m)
+{
 	static const char *sql_venue = "SELECT timezone, updated_at FROM "
 	    "venue WHERE id = ?";
 	static const char *sql_course = "SELECT updated_at FROM course WHERE "
 	    "id = ?";
+	const struct member *row;
 	int64_t		*venues = NULL, *courses = NULL;
 	size_t		 nv = 0, nc = 0, i, k;
 	sqlite3_stmt	*q;
 	const char	*tz;
-	time_t		 s, e, lm;
+	time_t		 lm;
 
-	memset(m, 0, sizeof *m);
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		if (m->n == m->cap) {
-			m->cap = m->cap ? 2 * m->cap : 64;
-			m->ids = xreallocarray(m->ids, m->cap, sizeof *m->ids);
-			m->revs = xreallocarray(m->revs, m->cap,
-			    sizeof *m->revs);
-		}
-		m->ids[m->n] = sqlite3_column_int64(stmt, 0);
-		/* The waitlist bit rides on the rev: a promotion changes it. */
-		m->revs[m->n] = sqlite3_column_int64(stmt, 1) * 2 +
-		    sqlite3_column_int(stmt, 7);
-		feeds_set_add(&venues, &nv, sqlite3_column_int64(stmt, 2));
-		feeds_set_add(&courses, &nc, sqlite3_column_int64(stmt, 6));
-		s = (time_t)sqlite3_column_int64(stmt, 3);
-		e = (time_t)sqlite3_column_int64(stmt, 4);
-		lm = (time_t)sqlite3_column_int64(stmt, 5);
-		if (m->n == 0 || s < m->from)
-			m->from = s;
-		if (m->n == 0 || e > m->until)
-			m->until = e;
-		if (lm > m->last_modified)
-			m->last_modified = lm;
-		m->n++;
+	m->from = m->until = m->last_modified = 0;
+	for (i = 0; i < m->n; i++) {
+		row = &m->rows[i];
+		if (nv == 0 || venues[nv - 1] != row->venue)
+			feeds_set_add(&venues, &nv, row->venue);
+		if (nc == 0 || courses[nc - 1] != row->course)
+			feeds_set_add(&courses, &nc, row->course);
+		if (i == 0 || row->start < m->from)
+			m->from = row->start;
+		if (i == 0 || row->end > m->until)
+			m->until = row->end;
+		if (row->updated > m->last_modified)
+			m->last_modified = row->updated;
 	}
-	sqlite3_reset(stmt);
 
 	for (i = 0; i < nv; i++) {
 		q = store_stmt(st, sql_venue);
@@ -664,33 +896,96 @@ feeds_etag(struct feeds *fs, const char *name, int variant,
 	    md[9]);
 }
 
-/* Assembles the calendar of members from event texts. */
+/*
+ * Memory for need octets of a feed: the spare when it fits (and is not
+ * more than twice too big), else new. *size is what was allocated.
+ */
+static char *
+feeds_buffer(struct feeds *fs, size_t need, size_t *size)
+{
+	char	*p;
+
+	if (fs->spare != NULL && fs->spare_size >= need &&
+	    fs->spare_size / 2 <= need) {
+		p = fs->spare;
+		*size = fs->spare_size;
+		fs->spare = NULL;
+		fs->spare_size = 0;
+		return (p);
+	}
+	*size = need;
+	return (xmalloc(need));
+}
+
+/*
+ * Lets go of a feed's bytes. Large bytes no answer is still sending are
+ * kept as the spare, for the feed's next bytes: pages touched before cost
+ * far less to write than new ones (for 9 MB, some 1 ms against 5).
+ */
+static void
+feeds_release(struct feeds *fs, struct blob *b, time_t now)
+{
+	if (b == NULL)
+		return;
+	if (b->refs == 1 && b->size >= SPARE_MIN &&
+	    b->size > fs->spare_size) {
+		free(fs->spare);
+		fs->spare = b->data;
+		fs->spare_size = b->size;
+		fs->spare_time = now;
+		free(b);
+		return;
+	}
+	blob_unref(b);
+}
+
+/*
+ * Assembles the calendar of members from event texts into one buffer:
+ * the head, then each event text copied in, then the end. With size, the
+ * buffer may be the spare and *size says how large it is.
+ */
 static char *
 feeds_assemble(struct feeds *fs, const char *name, const char *tzid,
-    struct members *m, int variant, size_t *len)
+    struct members *m, int variant, size_t *len, size_t *size)
 {
+	static const char	 footer[] = FEED_CALENDAR_END;
 	const struct cal_feed	 cf = { name, tzid, fs->refresh_minutes };
-	const char		**texts;
-	size_t			 *lens, i, k = 0;
-	struct chunk		 *c;
+	struct chunk		**chunks, *c;
+	size_t			  i, k = 0, hlen = 0, total;
 	time_t			  now = time(NULL);
-	char			 *out;
+	char			 *head, *out, *o;
 
 	feeds_prefetch(fs, m, variant, now);
-	texts = xcalloc(m->n + 1, sizeof *texts);
-	lens = xcalloc(m->n + 1, sizeof *lens);
+	chunks = xcalloc(m->n + 1, sizeof *chunks);
+	total = sizeof footer - 1;
 	for (i = 0; i < m->n; i++) {
 		c = feeds_chunk(fs, m->ids[i], variant | ((m->revs[i] & 1) ?
 		    VAR_WAITLIST : 0), m->revs[i] / 2, now);
 		if (c == NULL)
 			continue;
-		texts[k] = c->text;
-		lens[k++] = c->len;
+		chunks[k++] = c;
+		total += c->len;
 	}
-	out = feed_calendar(&cf, (const char *const *)m->tzids, m->ntz,
-	    m->n ? m->from : now, m->n ? m->until : now, texts, lens, k, len);
-	free(texts);
-	free(lens);
+	head = feed_calendar_head(&cf, (const char *const *)m->tzids, m->ntz,
+	    m->n ? m->from : now, m->n ? m->until : now, &hlen);
+	total += hlen;
+	if (size != NULL)
+		out = feeds_buffer(fs, total + 1, size);
+	else
+		out = xmalloc(total + 1);
+	o = out;
+	if (head != NULL) {
+		memcpy(o, head, hlen);
+		o += hlen;
+	}
+	for (i = 0; i < k; i++) {
+		memcpy(o, chunks[i]->text, chunks[i]->len);
+		o += chunks[i]->len;
+	}
+	memcpy(o, footer, sizeof footer);
+	free(head);
+	free(chunks);
+	*len = total;
 	return (out);
 }
 
@@ -830,10 +1125,128 @@ feeds_evict(struct feeds *fs)
 	fs->nfeeds--;
 }
 
+static int
+feeds_cmp_id(const void *a, const void *b)
+{
+	int64_t	 x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/* Is the member still in the feed's window (FEED_WINDOW)? */
+static int
+feeds_in_window(const struct member *row, time_t after,
+    time_t cancelled_after)
+{
+	return (row->start >= after &&
+	    (!row->cancelled || row->updated >= cancelled_after));
+}
+
+/* Does member i of a come before member j of b (FEED_ORDER)? */
+static int
+feeds_before(const struct members *a, size_t i, const struct members *b,
+    size_t j)
+{
+	if (a->rows[i].start != b->rows[j].start)
+		return (a->rows[i].start < b->rows[j].start);
+	return (a->ids[i] < b->ids[j]);
+}
+
 /*
- * Brings f up to date: re-resolves its path, lists its sessions, and
- * re-assembles it when the list differs. -1 when the path no longer
- * resolves (token rotated, venue removed).
+ * May f's list be patched instead of read again? When it was read less
+ * than FEED_RECHECK ago (a write from outside this connection shows within
+ * that, as before), the journal still holds all that was written since,
+ * and what the feed shows follows from its sessions' own rows: not a
+ * participant's, whose registrations the journal does not follow.
+ */
+static int
+feeds_patchable(struct feeds *fs, const struct feed *f, int kind,
+    int64_t arg, time_t now)
+{
+	if (f->plain == NULL || f->kind != kind || f->arg != arg)
+		return (0);
+	if (kind < 0 || (size_t)kind >= sizeof sql_changed /
+	    sizeof sql_changed[0] || sql_changed[kind] == NULL)
+		return (0);
+	if (now < f->listed || now - f->listed >= FEED_RECHECK)
+		return (0);
+	return (fs->njournal - f->mark <= JOURNAL_MAX);
+}
+
+/*
+ * f's list brought up to date without listing it again, as a listing now
+ * would give it: the sessions written since f was listed (the journal)
+ * are read again through the feed's filter and put in their places, the
+ * others stay, but for those that left the window as time passed.
+ */
+static void
+feeds_patch(struct feeds *fs, struct feed *f, int kind, int64_t arg,
+    struct members *m)
+{
+	struct members	 add, old;
+	sqlite3_stmt	*stmt;
+	int64_t		*changed;
+	size_t		 n, nch = 0, i, j;
+	time_t		 now = store_now(fs->st), after, cancelled_after;
+	char		*list;
+
+	after = now - (time_t)fs->past_days * 86400;
+	cancelled_after = now - (time_t)fs->cancelled_days * 86400;
+
+	n = (size_t)(fs->njournal - f->mark);
+	changed = xcalloc(n + 1, sizeof *changed);
+	for (i = 0; i < n; i++)
+		changed[i] = fs->journal[(f->mark + i) % JOURNAL_MAX];
+	qsort(changed, n, sizeof *changed, feeds_cmp_id);
+	for (i = 0; i < n; i++) {
+		if (nch == 0 || changed[nch - 1] != changed[i])
+			changed[nch++] = changed[i];
+	}
+	memset(&add, 0, sizeof add);
+	if (nch > 0) {
+		list = feeds_id_list(changed, nch);
+		stmt = store_stmt(fs->st, sql_changed[kind]);
+		feeds_bind_window(fs, stmt, arg);
+		sqlite3_bind_text(stmt, 4, list, -1, SQLITE_TRANSIENT);
+		feeds_members_read(stmt, &add);
+		free(list);
+	}
+
+	/* Both lists are in FEED_ORDER: merged in one pass. */
+	memset(&old, 0, sizeof old);
+	old.n = f->n;
+	old.ids = f->ids;
+	old.revs = f->revs;
+	old.rows = f->rows;
+	memset(m, 0, sizeof *m);
+	members_room(m, old.n + add.n);
+	for (i = j = 0; i < old.n || j < add.n;) {
+		if (i < old.n && ((nch > 0 && bsearch(&old.ids[i], changed,
+		    nch, sizeof *changed, feeds_cmp_id) != NULL) ||
+		    !feeds_in_window(&old.rows[i], after, cancelled_after))) {
+			i++;
+			continue;
+		}
+		if (j < add.n && (i == old.n || feeds_before(&add, j, &old,
+		    i))) {
+			members_add(m, add.ids[j], add.revs[j], &add.rows[j]);
+			j++;
+		} else {
+			members_add(m, old.ids[i], old.revs[i], &old.rows[i]);
+			i++;
+		}
+	}
+	members_free(&add);
+	free(changed);
+	feeds_members_finish(fs->st, m);
+}
+
+/*
+ * Brings f up to date: re-resolves its path, lists its sessions (or, when
+ * it was listed less than FEED_RECHECK ago and the journal still holds all
+ * that was written since, patches its list), and re-assembles it when the
+ * list differs. -1 when the path no longer resolves (token rotated, venue
+ * removed).
  */
 static int
 feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
@@ -841,34 +1254,48 @@ feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
 	struct members	 m;
 	sqlite3_stmt	*stmt;
 	char		*name = NULL, *text;
-	size_t		 len, rendered;
+	size_t		 len, size, rendered;
 	int64_t		 arg;
-	int		 kind, variant;
+	int		 kind, variant, patched = 0;
 	struct timespec	 t0, t1;
 	struct tm	 tm;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (feeds_resolve(fs, f->path, &kind, &arg, &variant, &name) != 0)
 		return (-1);
-	stmt = store_stmt(fs->st, sql_members[kind]);
-	feeds_bind_window(fs, stmt, arg);
-	feeds_members(fs->st, stmt, &m);
+	if (feeds_patchable(fs, f, kind, arg, now)) {
+		feeds_patch(fs, f, kind, arg, &m);
+		patched = 1;
+	} else {
+		stmt = store_stmt(fs->st, sql_members[kind]);
+		feeds_bind_window(fs, stmt, arg);
+		feeds_members(fs->st, stmt, &m);
+		f->listed = now;
+	}
+	f->mark = fs->njournal;
 	f->generation = store_generation(fs->st);
 	f->checked = now;
 	if (f->plain != NULL && f->kind == kind && f->arg == arg &&
 	    f->variant == variant && strcmp(f->name, name) == 0 &&
 	    f->n == m.n && memcmp(f->ids, m.ids, m.n * sizeof *m.ids) == 0 &&
 	    memcmp(f->revs, m.revs, m.n * sizeof *m.revs) == 0) {
+		/* The bytes stand; the rows may say newer things. */
+		free(f->rows);
+		f->rows = m.rows;
+		m.rows = NULL;
 		free(name);
 		members_free(&m);
 		return (0);
 	}
 	rendered = fs->rendered;
-	text = feeds_assemble(fs, name, store_default_timezone(fs->st), &m,
-	    variant, &len);
-	blob_unref(f->plain);
+	/* The old bytes may lend their memory to the new (feeds_release()). */
+	feeds_release(fs, f->plain, now);
 	blob_unref(f->gz);
+	f->plain = f->gz = NULL;
+	text = feeds_assemble(fs, name, store_default_timezone(fs->st), &m,
+	    variant, &len, &size);
 	f->plain = blob_adopt(text, len);
+	f->plain->size = size;
 	f->gz = NULL;
 	feeds_etag(fs, name, variant, &m, f->etag, sizeof f->etag);
 	snprintf(f->etag_gz, sizeof f->etag_gz, "%.*s-gz\"",
@@ -891,16 +1318,20 @@ feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
 	f->name = name;
 	free(f->ids);
 	free(f->revs);
+	free(f->rows);
 	f->ids = m.ids;
 	f->revs = m.revs;
+	f->rows = m.rows;
 	f->n = m.n;
 	m.ids = m.revs = NULL;
+	m.rows = NULL;
 	members_free(&m);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	log_debug("feed %s: %zu sessions, %zu rendered, %zu bytes in %.1f ms",
-	    f->path, f->n, fs->rendered - rendered, len,
+	log_debug("feed %s: %zu sessions, %zu rendered, %zu bytes in %.1f ms"
+	    " (list %s)", f->path, f->n, fs->rendered - rendered, len,
 	    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+	    patched ? "patched" : "read");
 	return (0);
 }
 
@@ -973,6 +1404,7 @@ feeds_get(struct feeds *fs, const char *path, int gzip,
 	a->last_modified = f->last_modified;
 	a->last_modified_http = f->last_modified_http;
 	a->disposition = f->disposition;
+	a->head = &f->head[gzip ? 1 : 0];
 	feeds_gc(fs, now);
 	return (0);
 }
@@ -1153,7 +1585,7 @@ feeds_export(struct api_req *req)
 		sqlite3_bind_int64(stmt, 4, course);
 	feeds_members(req->store, stmt, &m);
 	text = feeds_assemble(fs, "Kurser", store_default_timezone(req->store),
-	    &m, 0, &len);
+	    &m, 0, &len, NULL);
 	req->out = json_pack("{s:s%, s:I}", "calendar", text, len, "events",
 	    (json_int_t)m.n);
 	free(text);

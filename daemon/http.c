@@ -1,9 +1,9 @@
 /*
  * The doors: the admin API on a unix socket (file permissions decide who
  * may use it) and optionally on TCP with a bearer token, and the public
- * listener, which never serves the admin API. TCP admin requests pass, in
- * this order: address allow-list, failed-attempt limit, token (compared in
- * constant time), then dispatch.
+ * listener (public.c), which never serves the admin API. TCP admin requests
+ * pass, in this order: address allow-list, failed-attempt limit, token
+ * (compared in constant time), then dispatch.
  */
 #include "config.h"
 
@@ -21,7 +21,6 @@
 #include <grp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,8 +73,8 @@ struct http {
 	struct event_base	*base;
 	struct store		*store;
 	struct feeds		*feeds;
-	char			 cache_control[48];
 	struct door		 doors[3];
+	struct public		*pub;		/* the public listener */
 	char			*socket_path;
 	char			*token;
 	struct allow		*allow;
@@ -114,18 +113,6 @@ http_reply(struct evhttp_request *r, int status, const char *ctype,
 }
 
 static void
-http_reply_text(struct evhttp_request *r, int status, const char *msg)
-{
-	struct evbuffer		*buf = evbuffer_new();
-
-	evhttp_add_header(evhttp_request_get_output_headers(r),
-	    "Content-Type", "text/plain; charset=utf-8");
-	evbuffer_add_printf(buf, "%s\n", msg);
-	evhttp_send_reply(r, status, NULL, buf);
-	evbuffer_free(buf);
-}
-
-static void
 http_reply_error(struct evhttp_request *r, int status, const char *msg)
 {
 	json_t	*j = json_pack("{s:s, s:n}", "error", msg, "field");
@@ -159,7 +146,8 @@ http_method(enum evhttp_cmd_type t)
 static void
 http_drain_check(struct http *h)
 {
-	if (h->draining && h->drained != NULL && h->nconns == 0) {
+	if (h->draining && h->drained != NULL && h->nconns == 0 &&
+	    public_connections(h->pub) == 0) {
 		h->drained(h->drained_arg);
 		h->drained = NULL;
 	}
@@ -472,135 +460,6 @@ http_commit_cb(evutil_socket_t fd, short ev, void *arg)
 	http_flush(arg);
 }
 
-/* True when Accept-Encoding admits gzip (a q=0 refuses it). */
-static int
-http_accepts_gzip(const char *ae)
-{
-	const char	*p, *q;
-	size_t		 len;
-
-	for (p = ae; p != NULL && *p != '\0'; p = q) {
-		p += strspn(p, " \t,");
-		len = strcspn(p, ",");
-		q = p + len;
-		if (len >= 4 && strncasecmp(p, "gzip", 4) == 0 &&
-		    (p[4] == '\0' || p[4] == ',' || p[4] == ';' ||
-		    p[4] == ' ')) {
-			const char *semi = memchr(p, ';', len);
-
-			if (semi == NULL)
-				return (1);
-			semi = strstr(semi, "q=");
-			if (semi == NULL || semi > q)
-				return (1);
-			return (strtod(semi + 2, NULL) > 0);
-		}
-	}
-	return (0);
-}
-
-/* If-None-Match: "*" or a list holding etag (weak comparison, RFC 9110). */
-static int
-http_etag_match(const char *list, const char *etag)
-{
-	const char	*p = list;
-	size_t		 elen = strlen(etag);
-
-	for (;;) {
-		p += strspn(p, " \t,");
-		if (*p == '\0')
-			return (0);
-		if (*p == '*')
-			return (1);
-		if (strncmp(p, "W/", 2) == 0)
-			p += 2;
-		if (strncmp(p, etag, elen) == 0 &&
-		    (p[elen] == '\0' || p[elen] == ',' || p[elen] == ' '))
-			return (1);
-		p += strcspn(p, ",");
-	}
-}
-
-static void
-http_blob_done(const void *data, size_t len, void *arg)
-{
-	blob_unref(arg);
-}
-
-/*
- * The public door: feeds by GET and HEAD, nothing else. Unknown paths,
- * slugs and tokens all get the same 404, so it tells no one whether a
- * token ever existed. Bodies are the cache's own bytes, referenced, not
- * copied.
- */
-static void
-http_public_cb(struct evhttp_request *r, void *arg)
-{
-	struct door		*d = arg;
-	struct http		*h = d->http;
-	struct evkeyvalq	*in = evhttp_request_get_input_headers(r);
-	struct evkeyvalq	*out = evhttp_request_get_output_headers(r);
-	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(r);
-	const struct evhttp_uri	*u = evhttp_request_get_evhttp_uri(r);
-	struct feed_answer	 a;
-	struct evbuffer		*buf;
-	const char		*path, *inm, *ims;
-	char			 v[32];
-	struct tm		 tm;
-	int			 gzip, fresh = 0;
-
-	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
-	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
-		evhttp_add_header(out, "Allow", "GET, HEAD");
-		http_reply_text(r, 405, "method not allowed");
-		return;
-	}
-	path = u != NULL ? evhttp_uri_get_path(u) : NULL;
-	gzip = http_accepts_gzip(evhttp_find_header(in, "Accept-Encoding"));
-	/* Feeds show what is committed: close an open batch first. */
-	if (h->batch_open)
-		http_flush(h);
-	if (path == NULL || h->feeds == NULL ||
-	    feeds_get(h->feeds, path, gzip, &a) != 0) {
-		http_reply_text(r, 404, "not found");
-		return;
-	}
-
-	evhttp_add_header(out, "Content-Type", "text/calendar; charset=utf-8");
-	evhttp_add_header(out, "ETag", a.etag);
-	evhttp_add_header(out, "Last-Modified", a.last_modified_http);
-	evhttp_add_header(out, "Cache-Control", h->cache_control);
-	evhttp_add_header(out, "Vary", "Accept-Encoding");
-	evhttp_add_header(out, "Content-Disposition", a.disposition);
-	if (gzip)
-		evhttp_add_header(out, "Content-Encoding", "gzip");
-
-	/* If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2). */
-	if ((inm = evhttp_find_header(in, "If-None-Match")) != NULL)
-		fresh = http_etag_match(inm, a.etag);
-	else if ((ims = evhttp_find_header(in, "If-Modified-Since")) != NULL) {
-		memset(&tm, 0, sizeof tm);
-		if (strptime(ims, "%a, %d %b %Y %H:%M:%S GMT", &tm) != NULL)
-			fresh = a.last_modified <= timegm(&tm);
-	}
-	if (fresh) {
-		evhttp_send_reply(r, 304, "Not Modified", NULL);
-		return;
-	}
-	if (cmd == EVHTTP_REQ_HEAD) {
-		/* evhttp counts no length for HEAD: say what GET would send. */
-		snprintf(v, sizeof v, "%zu", blob_len(a.body));
-		evhttp_add_header(out, "Content-Length", v);
-		evhttp_send_reply(r, 200, "OK", NULL);
-		return;
-	}
-	buf = evbuffer_new();
-	evbuffer_add_reference(buf, blob_data(a.body), blob_len(a.body),
-	    http_blob_done, blob_ref(a.body));
-	evhttp_send_reply(r, 200, "OK", buf);
-	evbuffer_free(buf);
-}
-
 /* Splits "host:port" or "[v6]:port". */
 static int
 http_split(const char *spec, char **host, unsigned short *port, char **cause)
@@ -632,7 +491,8 @@ bad:
 }
 
 static int
-http_door(struct http *h, int kind, const char *listen, char **cause)
+http_door(struct http *h, int kind, const char *listen,
+    const struct config *conf, char **cause)
 {
 	struct door	*d = &h->doors[kind];
 	char		*host = NULL;
@@ -641,17 +501,24 @@ http_door(struct http *h, int kind, const char *listen, char **cause)
 
 	d->http = h;
 	d->kind = kind;
+	if (kind == DOOR_PUBLIC) {
+		/* Not evhttp: public.c, made to answer feeds fast. */
+		if (http_split(listen, &host, &port, cause) != 0)
+			return (-1);
+		h->pub = public_start(h->base, h, h->feeds, listen, host, port,
+		    conf, cause);
+		free(host);
+		return (h->pub != NULL ? 0 : -1);
+	}
 	d->evh = evhttp_new(h->base);
 	evhttp_set_bevcb(d->evh, http_bev, h);
-	evhttp_set_max_body_size(d->evh, kind == DOOR_PUBLIC ? 4096 :
-	    KURSUS_API_MAX_IMPORT + 4096);
+	evhttp_set_max_body_size(d->evh, KURSUS_API_MAX_IMPORT + 4096);
 	evhttp_set_max_headers_size(d->evh, 16 * 1024);
 	evhttp_set_timeout(d->evh, 30);
 	evhttp_set_allowed_methods(d->evh, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
 	    EVHTTP_REQ_POST | EVHTTP_REQ_PATCH | EVHTTP_REQ_PUT |
 	    EVHTTP_REQ_DELETE);
-	evhttp_set_gencb(d->evh, kind == DOOR_PUBLIC ? http_public_cb :
-	    http_admin_cb, d);
+	evhttp_set_gencb(d->evh, http_admin_cb, d);
 	if (kind == DOOR_UNIX)
 		return (0);
 	if (http_split(listen, &host, &port, cause) != 0)
@@ -671,8 +538,7 @@ http_door(struct http *h, int kind, const char *listen, char **cause)
 	if (setsockopt(evhttp_bound_socket_get_fd(d->bound), IPPROTO_TCP,
 	    TCP_NODELAY, &one, sizeof one) != 0)
 		log_warn("TCP_NODELAY on %s", listen);
-	log_info("%s listener on %s", kind == DOOR_PUBLIC ? "public" :
-	    "admin TCP", listen);
+	log_info("admin TCP listener on %s", listen);
 	free(host);
 	return (0);
 }
@@ -887,17 +753,18 @@ http_start(struct event_base *base, struct store *st, struct feeds *fs,
 	h->commit_ev = event_new(base, -1, 0, http_commit_cb, h);
 	h->reap_ev = evtimer_new(base, http_reap, h);
 	event_priority_set(h->commit_ev, HTTP_PRIORITIES - 1);
-	if (http_door(h, DOOR_UNIX, NULL, cause) != 0 ||
+	if (http_door(h, DOOR_UNIX, NULL, conf, cause) != 0 ||
 	    http_unix(h, conf, cause) != 0)
 		goto fail;
 	if (*conf->admin_listen != '\0') {
 		if (http_parse_allow(h, conf->admin_allow, cause) != 0 ||
 		    http_token(h, conf->admin_token_file, cause) != 0 ||
-		    http_door(h, DOOR_TCP, conf->admin_listen, cause) != 0)
+		    http_door(h, DOOR_TCP, conf->admin_listen, conf,
+		    cause) != 0)
 			goto fail;
 	}
 	if (*conf->public_listen != '\0' &&
-	    http_door(h, DOOR_PUBLIC, conf->public_listen, cause) != 0)
+	    http_door(h, DOOR_PUBLIC, conf->public_listen, conf, cause) != 0)
 		goto fail;
 	return (h);
 fail:
@@ -909,13 +776,21 @@ static void
 http_drain_timeout(evutil_socket_t fd, short ev, void *arg)
 {
 	struct http	*h = arg;
+	size_t		 n = h->nconns + public_connections(h->pub);
 
 	if (h->drained != NULL) {
 		log_warnx("%zu connection%s still open after 10 s; stopping "
-		    "anyway", h->nconns, h->nconns == 1 ? "" : "s");
+		    "anyway", n, n == 1 ? "" : "s");
 		h->drained(h->drained_arg);
 		h->drained = NULL;
 	}
+}
+
+/* A public connection closed while draining. */
+static void
+http_public_closed(void *arg)
+{
+	http_drain_check(arg);
 }
 
 void
@@ -934,6 +809,7 @@ http_drain(struct http *h, void (*done)(void *), void *arg)
 	}
 	if (h->socket_path != NULL)
 		unlink(h->socket_path);
+	public_drain(h->pub, http_public_closed, h);
 	h->draining = 1;
 	h->drained = done;
 	h->drained_arg = arg;
@@ -951,8 +827,8 @@ http_drain(struct http *h, void (*done)(void *), void *arg)
 void
 http_configure(struct http *h, const struct config *conf)
 {
-	snprintf(h->cache_control, sizeof h->cache_control,
-	    "public, max-age=%d", conf->feeds_cache_seconds);
+	if (h->pub != NULL)
+		public_configure(h->pub, conf);
 }
 
 void
@@ -963,6 +839,7 @@ http_free(struct http *h)
 	if (h == NULL)
 		return;
 	http_flush(h);
+	public_free(h->pub);
 	for (i = 0; i < 3; i++) {
 		if (h->doors[i].evh != NULL)
 			evhttp_free(h->doors[i].evh);

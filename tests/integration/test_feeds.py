@@ -15,17 +15,28 @@ bytes, a moved session (same UID, higher SEQUENCE), a cancelled one
 (STATUS:CANCELLED, "AFLYST:", still there), the waitlist marking, English
 texts, and HTTP: ETag/If-None-Match, If-Modified-Since, gzip, HEAD, 405,
 identical 404s, token rotation, and no admin API on the public listener.
+
+The public listener is kursusd's own small HTTP/1.1 server, so its HTTP is
+checked on raw sockets too: keep-alive, pipelined requests on one
+connection, HTTP/1.0 with and without keep-alive, Connection: close, the
+limits on a request head (414, 431) and the refusals of what it does not
+take (400, 505, a body), each naming what was wrong; a request arriving
+slowly in pieces, clients that go away half-way, many connections at
+once, the cap on connections (under a low descriptor limit), and SIGTERM
+with connections open.
 """
 
 import datetime
 import email.utils
 import gzip
 import re
+import resource
+import socket
 import time
 import urllib.parse
 
-from kursustest import Tap, diff_dumps, dst_changes, local_now, raw_http, \
-    tcp_request, zone
+from kursustest import Response, Tap, diff_dumps, dst_changes, local_now, \
+    raw_http, tcp_request, zone
 
 t = Tap()
 
@@ -241,6 +252,316 @@ class Fetcher:
         t.ok(not problems, "%s: SUMMARY, LOCATION and DESCRIPTION escape "
              "\\ ; , and newlines" % what, problems[:5])
         return r, parse(r.body, what)
+
+
+class Conn:
+    """One raw TCP connection to the public listener, read answer by
+    answer (by Content-Length), so that keep-alive and pipelining show."""
+
+    def __init__(self, port, timeout=5.0):
+        self.s = socket.create_connection(("127.0.0.1", port),
+                                          timeout=timeout)
+        self.buf = b""
+
+    def send(self, data):
+        self.s.sendall(data)
+
+    def _fill(self):
+        b = self.s.recv(65536)
+        if not b:
+            raise EOFError("the server closed the connection")
+        self.buf += b
+
+    def answer(self, head=False):
+        """The next answer; head=True for one to a HEAD (no body)."""
+        while b"\r\n\r\n" not in self.buf:
+            self._fill()
+        raw, _, self.buf = self.buf.partition(b"\r\n\r\n")
+        lines = raw.decode("iso-8859-1").split("\r\n")
+        status = int(lines[0].split(" ")[1])
+        headers = {}
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            headers[k.strip().lower()] = v.strip()
+        n = 0 if head or status == 304 else \
+            int(headers.get("content-length", "0"))
+        while len(self.buf) < n:
+            self._fill()
+        body, self.buf = self.buf[:n], self.buf[n:]
+        r = Response(status, headers, body)
+        r.version = lines[0].split(" ")[0]
+        return r
+
+    def closed(self, wait=3.0):
+        """True when the server closes the connection within wait
+        seconds, having sent nothing more."""
+        self.s.settimeout(wait)
+        try:
+            b = self.s.recv(65536)
+        except socket.timeout:
+            return False
+        except ConnectionResetError:
+            return True
+        if b:
+            self.buf += b
+            return False
+        return True
+
+    def close(self):
+        self.s.close()
+
+
+def request(method, path, *headers, version="HTTP/1.1", host=True):
+    lines = ["%s %s %s" % (method, path, version)]
+    if host:
+        lines.append("Host: 127.0.0.1")
+    lines += list(headers)
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def check_http(d, path, g, z, the_404):
+    """The public listener's HTTP on raw sockets; g and z are the plain
+    and gzip answers for path, the_404 the body of every 404."""
+    port = d.public_port
+    etag = g.headers.get("etag", "")
+
+    # keep-alive: HTTP/1.1 keeps the connection without being asked
+    c = Conn(port)
+    problems = []
+    for i in range(3):
+        c.send(request("GET", path))
+        r = c.answer()
+        if r.status != 200 or r.body != g.body or \
+                "connection" in r.headers:
+            problems.append("request %d: %r %r" % (i + 1, r, r.headers))
+    t.ok(not problems and not c.closed(0.3), "HTTP/1.1: three requests "
+         "one after the other on one connection, each answered whole, the "
+         "connection kept", problems)
+    c.close()
+
+    # pipelined: five requests in one write, five answers in order
+    c = Conn(port)
+    c.send(request("GET", path) + request("HEAD", path) +
+           request("GET", path, "If-None-Match: " + etag) +
+           request("GET", "/feeds/venue/ukendt.ics") +
+           request("GET", path, "Accept-Encoding: gzip",
+                   "Connection: close"))
+    got, problems = [], []
+    try:
+        got.append(c.answer())
+        got.append(c.answer(head=True))
+        got.append(c.answer())
+        got.append(c.answer())
+        got.append(c.answer())
+    except (OSError, EOFError, ValueError, IndexError) as e:
+        problems.append("after %d answers: %r" % (len(got), e))
+    want = [(200, g.body), (200, b""), (304, b""), (404, the_404),
+            (200, z.body)]
+    for i, (r, (status, body)) in enumerate(zip(got, want)):
+        if r.status != status or r.body != body:
+            problems.append("answer %d: %r, not %d" % (i + 1, r, status))
+    if len(got) == 5:
+        if got[1].headers.get("content-length") != str(len(g.body)):
+            problems.append("HEAD: Content-Length %r" %
+                            got[1].headers.get("content-length"))
+        if got[2].headers.get("etag") != etag:
+            problems.append("304: ETag %r" % got[2].headers.get("etag"))
+        if got[4].headers.get("connection", "").lower() != "close":
+            problems.append("the last answer has no Connection: close")
+    t.ok(not problems and c.closed(), "five pipelined requests on one "
+         "connection (GET, HEAD, 304, 404, gzip with Connection: close): "
+         "five answers in order, then the server closes", problems)
+    c.close()
+
+    # Connection: close
+    r = raw_http(port, request("GET", path, "Connection: close"), timeout=5)
+    t.ok(r is not None and r.status == 200 and r.body == g.body and
+         r.headers.get("connection", "").lower() == "close" and
+         not r.timed_out, "Connection: close: the answer says so and the "
+         "server closes", [repr(r), r and r.headers])
+
+    # HTTP/1.0: closed after the answer unless it asks for keep-alive
+    r = raw_http(port, request("GET", path, version="HTTP/1.0", host=False),
+                 timeout=5)
+    t.ok(r is not None and r.status == 200 and r.body == g.body and
+         r.headers.get("content-length") == str(len(g.body)) and
+         not r.timed_out, "HTTP/1.0 without Host: 200 with Content-Length, "
+         "then the server closes", [repr(r), r and r.headers])
+    c = Conn(port)
+    c.send(request("GET", path, "Connection: keep-alive", version="HTTP/1.0",
+                   host=False))
+    r1 = c.answer()
+    c.send(request("HEAD", path, version="HTTP/1.0", host=False))
+    r2 = c.answer(head=True)
+    t.ok(r1.status == 200 and r1.body == g.body and
+         r1.headers.get("connection", "").lower() == "keep-alive" and
+         r2.status == 200 and c.closed(),
+         "HTTP/1.0 with Connection: keep-alive: kept (it says so) for the "
+         "next request, closed after one without",
+         [repr(r1), r1.headers, repr(r2), r2.headers])
+    c.close()
+
+    # refusals: a status, a sentence naming what was wrong, then closed
+    long_target = "/feeds/" + "a" * 9000 + ".ics"
+    refusals = [
+        ("a request line over 8 KiB", request("GET", long_target), 414,
+         "8192"),
+        ("a 20 KB header", request("GET", path, "X-Big: " + "b" * 20000),
+         431, "16384"),
+        ("101 header lines", request("GET", path, *["X-%d: y" % i
+                                                    for i in range(101)]),
+         431, "100 header lines"),
+        ("a malformed request line", b"GARBAGE\r\n\r\n", 400,
+         "request line"),
+        ("two spaces in the request line",
+         request("GET", " " + path), 400, "request line"),
+        ("HTTP/2.0", request("GET", path, version="HTTP/2.0"), 505,
+         "HTTP/2.0"),
+        ("HTTP/1.1 without Host", request("GET", path, host=False), 400,
+         "Host"),
+        ("two Host headers", request("GET", path, "Host: other"), 400,
+         "Host"),
+        ("a folded header line", request("GET", path, "X-A: a", " b"), 400,
+         "folded"),
+        ("a header name with a space", request("GET", path, "X A: b"), 400,
+         "header line"),
+        ("a control character in a header",
+         request("GET", path, "X-A: a\x01b"), 400, "control character"),
+        ("a bare CR in a header", request("GET", path, "X-A: a\rb"), 400,
+         "control character"),
+        ("GET with a body", request("GET", path, "Content-Length: 5") +
+         b"hello", 400, "body"),
+        ("GET with Transfer-Encoding",
+         request("GET", path, "Transfer-Encoding: chunked") + b"0\r\n\r\n",
+         400, "body"),
+        ("Content-Length not a number",
+         request("GET", path, "Content-Length: 1x"), 400, "Content-Length"),
+        ("OPTIONS *", request("OPTIONS", "*"), 405, "OPTIONS"),
+        ("a target that is not a path", request("GET", "*"), 400, "path"),
+    ]
+    for what, data, status, word in refusals:
+        r = raw_http(port, data, timeout=5)
+        ok = r is not None and r.status == status and \
+            r.headers.get("content-type", "").startswith("text/plain") and \
+            word.encode() in r.body and r.body.endswith(b"\n") and \
+            r.headers.get("connection", "").lower() == "close" and \
+            not r.timed_out
+        t.ok(ok, "%s: %d naming what was wrong (%r), then closed" %
+             (what, status, word), [repr(r), r and r.headers])
+    r = tcp_request(port, "GET", path)
+    t.ok(r.status == 200 and r.body == g.body, "after the refusals the "
+         "public listener answers as before")
+
+    # a request arriving slowly in pieces is answered whole
+    c = Conn(port)
+    data = request("GET", path, "If-None-Match: \"x\"", "Connection: close")
+    for piece in (data[:5], data[5:17], data[17:40], data[40:]):
+        c.send(piece)
+        time.sleep(0.2)
+    r = c.answer()
+    t.ok(r.status == 200 and r.body == g.body and c.closed(),
+         "a request sent in four pieces over a second: answered whole",
+         [repr(r)])
+    c.close()
+
+    # clients that go away: half a head, a head and no reading, a big
+    # answer abandoned; none of it disturbs anyone else
+    for i in range(20):
+        c = Conn(port)
+        c.send(request("GET", path)[:10 + i])
+        c.close()
+    for i in range(5):
+        c = Conn(port)
+        c.send(request("GET", "/feeds/all.ics") * 20)
+        c.s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                       b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        c.close()    # a reset, answers unread
+    r = tcp_request(port, "GET", path)
+    t.ok(r.status == 200 and r.body == g.body and d.running(),
+         "clients that close half-way through a head, or reset with "
+         "pipelined answers unread: kursusd goes on answering")
+
+    # many connections at once
+    conns, problems = [], []
+    try:
+        for i in range(200):
+            conns.append(Conn(port))
+        for c in conns:
+            c.send(request("GET", path, "Accept-Encoding: gzip"))
+        for i, c in enumerate(conns):
+            r = c.answer()
+            if r.status != 200 or r.body != z.body:
+                problems.append("connection %d: %r" % (i, r))
+    except (OSError, EOFError, ValueError) as e:
+        problems.append("%r after %d connections" % (e, len(conns)))
+    for c in conns:
+        c.close()
+    t.ok(not problems, "200 connections open at once, a request on each: "
+         "200 whole answers", problems[:5])
+
+
+def check_cap_and_drain():
+    """The cap on connections under a low descriptor limit, and SIGTERM
+    with connections open."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    # Soft limit 128: kursusd keeps 64 descriptors for the rest and takes
+    # 64 public connections at most.
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(128, hard), hard))
+    try:
+        d3 = t.daemon()
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    d3.ctl("venue", "add", "cap", "--name", "Cap")
+    path = "/feeds/venue/cap.ics"
+    port = d3.public_port
+    conns = [Conn(port) for i in range(64)]
+    conns[0].send(request("GET", path))
+    r = conns[0].answer()
+    t.eq(r.status, 200, "cap: 64 connections open, the first answers")
+    extra = Conn(port)
+    extra.send(request("GET", path))
+    extra.s.settimeout(1.0)
+    try:
+        early = extra.s.recv(65536)
+    except socket.timeout:
+        early = None
+    t.ok(early is None, "cap: the 65th connection waits while 64 are open "
+         "(it is not accepted yet)", [repr(early)])
+    conns[1].close()
+    extra.s.settimeout(5.0)
+    try:
+        r = extra.answer()
+    except (OSError, EOFError) as e:
+        r = e
+    t.ok(isinstance(r, Response) and r.status == 200,
+         "cap: ... and is answered once another closes", [repr(r)])
+    t.ok("the most it takes" in d3.log(since_start=True),
+         "cap: the log says the listener is full")
+    for c in conns[2:]:
+        c.close()
+
+    # SIGTERM: an idle connection is closed, one in the middle of a head
+    # may finish it and gets its answer, then kursusd exits 0
+    idle, slow = Conn(port), Conn(port)
+    slow.send(request("GET", path)[:12])
+    time.sleep(0.2)
+    d3.proc.send_signal(15)
+    time.sleep(0.3)
+    slow.send(request("GET", path)[12:])
+    try:
+        r = slow.answer()
+    except (OSError, EOFError) as e:
+        r = e
+    t.ok(isinstance(r, Response) and r.status == 200 and
+         r.headers.get("connection", "").lower() == "close" and
+         slow.closed(), "SIGTERM: a request being sent is answered, with "
+         "Connection: close, and its connection closed", [repr(r)])
+    t.ok(idle.closed(3.0), "SIGTERM: an idle connection is closed within a "
+         "second or so")
+    t.eq(d3.stop(), 0, "SIGTERM with public connections open: kursusd "
+         "exits 0")
+    for c in (idle, slow, extra, conns[0]):
+        c.close()
 
 
 # --------------------------------------------------------------------------
@@ -971,6 +1292,9 @@ def main():
     t.ok(not diff, "nothing the public listener was sent wrote anything",
          diff[:10] if diff else None)
 
+    # --- the public listener's HTTP on raw sockets
+    check_http(d, path, g, z, the_404)
+
     # --- rotating a participant's and an instructor's token
     old_jens = paths["jens"]
     r = d.ctl("participant", "rotate-token", str(jens))
@@ -1113,5 +1437,7 @@ def main():
              "feed, with no other change", [repr(got)])
         t.ok(s_a.get("uid") in got, "the upcoming session is still there")
     t.eq(d2.stop(), 0, "SIGTERM: the second kursusd exits 0")
+
+    check_cap_and_drain()
 
 t.run(main)

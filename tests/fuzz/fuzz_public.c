@@ -1,0 +1,134 @@
+/*
+ * Fuzz target for the public listener's request parser: the input is what
+ * a client sends on one connection, any number of pipelined requests. The
+ * heads are read twice, all at once and as if they arrived a byte at a
+ * time; both must take the same requests, and refuse at the same point
+ * with the same status. Every request taken is a GET or HEAD of a path;
+ * every refusal has a status the listener documents and a sentence.
+ *
+ * Built with libFuzzer under --enable-fuzzing; otherwise replay.c gives it
+ * a main() that replays the corpus, so `make check` keeps it honest.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kursusd.h"
+
+int	LLVMFuzzerTestOneInput(const unsigned char *, size_t);
+
+#define FUZZ_MAX	64	/* requests compared */
+
+struct fuzz_step {
+	int	 r;
+	size_t	 head_len;
+	int	 status;
+};
+
+static void
+fuzz_check(int r, const struct public_req *rq, size_t len)
+{
+	if (r == 1) {
+		if (rq->head_len == 0 || rq->head_len > len ||
+		    rq->head_len > PUBLIC_HEAD_MAX || rq->path == NULL ||
+		    rq->path[0] != '/' || (rq->method != PUBLIC_GET &&
+		    rq->method != PUBLIC_HEAD) || rq->status != 0)
+			abort();
+		return;
+	}
+	if (r == -1) {
+		switch (rq->status) {
+		case 400: case 405: case 414: case 431: case 505:
+			break;
+		default:
+			abort();
+		}
+		if (rq->why[0] == '\0' ||
+		    memchr(rq->why, '\0', sizeof rq->why) == NULL)
+			abort();
+		return;
+	}
+	if (r != 0)
+		abort();
+}
+
+/* All at once: the steps until the input ends or is refused. */
+static size_t
+fuzz_whole(const unsigned char *data, size_t size, struct fuzz_step *st)
+{
+	struct public_scan	 scan;
+	struct public_req	 rq;
+	char			*buf = malloc(size > 0 ? size : 1);
+	size_t			 off = 0, n = 0;
+	int			 r;
+
+	if (buf == NULL)
+		abort();
+	memcpy(buf, data, size);
+	memset(&scan, 0, sizeof scan);
+	while (n < FUZZ_MAX) {
+		r = public_parse(buf + off, size - off, &scan, &rq);
+		fuzz_check(r, &rq, size - off);
+		st[n].r = r;
+		st[n].head_len = rq.head_len;
+		st[n].status = rq.status;
+		n++;
+		if (r != 1)
+			break;
+		off += rq.head_len;
+		memset(&scan, 0, sizeof scan);
+	}
+	free(buf);
+	return (n);
+}
+
+/* A byte at a time, the scan kept between calls, as a slow client. */
+static void
+fuzz_bytewise(const unsigned char *data, size_t size,
+    const struct fuzz_step *st, size_t nst)
+{
+	struct public_scan	 scan;
+	struct public_req	 rq;
+	char			*buf = malloc(size > 0 ? size : 1);
+	size_t			 off = 0, len, n = 0;
+	int			 r = 0;
+
+	if (buf == NULL)
+		abort();
+	memcpy(buf, data, size);
+	memset(&scan, 0, sizeof scan);
+	for (len = 0; len <= size && n < nst; len++) {
+		if (len <= off)
+			continue;
+		r = public_parse(buf + off, len - off, &scan, &rq);
+		fuzz_check(r, &rq, len - off);
+		if (r == 0)
+			continue;
+		if (r != st[n].r || rq.status != st[n].status ||
+		    (r == 1 && rq.head_len != st[n].head_len))
+			abort();
+		n++;
+		if (r != 1)
+			break;
+		off += rq.head_len;
+		memset(&scan, 0, sizeof scan);
+	}
+	/* What the whole input left unfinished is unfinished here too. */
+	if (n < nst && !(n == nst - 1 && st[n].r == 0))
+		abort();
+	free(buf);
+}
+
+int
+LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+	struct fuzz_step	 st[FUZZ_MAX];
+	size_t			 n;
+
+	if (size > 4 * PUBLIC_HEAD_MAX)
+		return (0);
+	n = fuzz_whole(data, size, st);
+	fuzz_bytewise(data, size, st, n);
+	return (0);
+}
