@@ -227,7 +227,7 @@ main(int argc, char **argv)
 	struct event	*sigs[3];
 	struct event_config *evcfg;
 	int		 signos[3] = { SIGTERM, SIGINT, SIGHUP };
-	int		 ch, check = 0, i;
+	int		 ch, check = 0, i, status;
 	char		*cause = NULL, *db = NULL;
 	struct timeval	 now = { 0, 0 };
 
@@ -292,8 +292,8 @@ main(int argc, char **argv)
 
 	log_init("kursusd", !kd.foreground, kursusd_level(&kd, kd.conf));
 	if (http_socket_probe(kd.conf->admin_socket, &cause) != 0) {
-		log_warnx("%s", cause);
-		return (EX_UNAVAILABLE);
+		status = EX_UNAVAILABLE;
+		goto out;
 	}
 	if (!kd.foreground)
 		kursusd_daemonise();
@@ -301,8 +301,8 @@ main(int argc, char **argv)
 
 	if (store_open(kd.conf->database, kd.conf->synchronous, &kd.store,
 	    &cause) != 0) {
-		log_warnx("%s", cause);
-		return (EX_UNAVAILABLE);
+		status = EX_UNAVAILABLE;
+		goto out;
 	}
 	kursusd_apply(&kd);
 	/*
@@ -321,23 +321,18 @@ main(int argc, char **argv)
 	api_set_feeds(kd.feeds);
 	if ((kd.sender = sender_start(kd.base, kd.conf->database, kd.conf,
 	    &cause)) == NULL) {
-		log_warnx("%s", cause);
-		store_close(kd.store);
-		return (EX_CONFIG);
+		status = EX_CONFIG;
+		goto out;
 	}
 	api_set_sender(kd.sender);
 	if ((kd.http = http_start(kd.base, kd.store, kd.feeds, kd.conf,
-	    &cause)) ==
-	    NULL) {
-		log_warnx("%s", cause);
-		store_close(kd.store);
-		return (EX_UNAVAILABLE);
+	    &cause)) == NULL) {
+		status = EX_UNAVAILABLE;
+		goto out;
 	}
 	if (kursusd_pidfile(kd.conf->pidfile, &cause) != 0) {
-		log_warnx("%s", cause);
-		http_free(kd.http);
-		store_close(kd.store);
-		return (EX_CANTCREAT);
+		status = EX_CANTCREAT;
+		goto out;
 	}
 	for (i = 0; i < 3; i++) {
 		sigs[i] = evsignal_new(kd.base, signos[i], kursusd_signal, &kd);
@@ -358,18 +353,31 @@ main(int argc, char **argv)
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);
 	event_free(kd.sweep);
-	http_free(kd.http);
-	sender_stop(kd.sender);
-	feeds_free(kd.feeds);
-	store_close(kd.store);
 	if (*kd.conf->pidfile != '\0')
 		unlink(kd.conf->pidfile);
-	log_info("stopped");
+	status = 0;
+
+out:
+	/* Also what a failed start had made, so nothing is left behind. */
+	if (cause != NULL) {
+		log_warnx("%s", cause);
+		free(cause);
+	}
+	if (kd.http != NULL)
+		http_free(kd.http);
+	sender_stop(kd.sender);
+	if (kd.feeds != NULL)
+		feeds_free(kd.feeds);
+	if (kd.store != NULL)
+		store_close(kd.store);
+	if (status == 0)
+		log_info("stopped");
 	config_free(kd.conf);
 	if (db != NULL)
 		free(kd.overrides[kd.noverrides - 1]);
 	free(kd.overrides);
-	event_base_free(kd.base);
+	if (kd.base != NULL)
+		event_base_free(kd.base);
 	zone_cleanup();
-	return (0);
+	return (status);
 }
