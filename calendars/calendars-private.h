@@ -19,5 +19,12 @@ void	feed_buf_add(struct feed_buf *, const void *, size_t);
  * character or a backslash escape, and CR LF.
  */
 void	feed_fold(struct feed_buf *, const char *, size_t);
+/*
+ * feed_event() as libical builds it: the reference the unit tests compare
+ * feed_event()'s own text with. Caller frees.
+ */
+struct cal_event;
+char	*feed_event_ical(const struct cal_event *, const char *lang,
+	    size_t *len);
 
 #endif

@@ -120,6 +120,14 @@ char	*feed_event(const struct cal_event *, const char *lang, size_t *len);
 char	*feed_calendar(const struct cal_feed *, const char *const *tzids,
 	    size_t ntz, time_t from, time_t until, const char *const *events,
 	    const size_t *lens, size_t n, size_t *len);
+/*
+ * What feed_calendar() writes before the first event (the header and the
+ * VTIMEZONEs), for a caller that puts the events and FEED_CALENDAR_END
+ * after it in a buffer of its own. Caller frees.
+ */
+#define FEED_CALENDAR_END	"END:VCALENDAR\r\n"
+char	*feed_calendar_head(const struct cal_feed *, const char *const *tzids,
+	    size_t ntz, time_t from, time_t until, size_t *len);
 
 /* invite.c: a calendar for one session and one attendee, to mail */
 struct cal_invite {

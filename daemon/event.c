@@ -1,9 +1,8 @@
 /*
  * One session as a calendar event, read from the database: what a feed
  * shows of it and what an invitation mailed to a participant carries. The
- * values are copied out of the row, so the rendering (libical, the costly
- * part) may run on another thread, and the row may come from any
- * connection.
+ * values are copied out of the row, so the rendering may run on another
+ * thread, and the row may come from any connection.
  */
 #include "config.h"
 
@@ -49,34 +48,55 @@ col(sqlite3_stmt *stmt, int i)
 	return ((const char *)sqlite3_column_text(stmt, i));
 }
 
+/* A growing string, NUL-terminated once anything is in it. */
+struct event_text {
+	char	*s;
+	size_t	 len, size;
+};
+
+static void
+event_add(struct event_text *t, const char *s)
+{
+	size_t	 n = strlen(s);
+
+	if (t->len + n + 1 > t->size) {
+		t->size = t->size == 0 ? 256 : t->size;
+		while (t->len + n + 1 > t->size)
+			t->size *= 2;
+		t->s = xreallocarray(t->s, 1, t->size);
+	}
+	memcpy(t->s + t->len, s, n + 1);
+	t->len += n;
+}
+
 /*
- * Writes part to f, after sep unless nothing has been written yet; empty
+ * Appends part to t, after sep unless nothing has been written yet; empty
  * parts are left out. label, when given, goes before the part ("Adgang: ").
  */
 static void
-event_put(FILE *f, const char *sep, const char *label, const char *part,
-    const char *part2)
+event_put(struct event_text *t, const char *sep, const char *label,
+    const char *part, const char *part2)
 {
 	if (part == NULL || *part == '\0')
 		return;
-	if (ftello(f) > 0)
-		fputs(sep, f);
-	if (label != NULL)
-		fprintf(f, "%s: ", label);
-	fputs(part, f);
-	if (part2 != NULL && *part2 != '\0')
-		fprintf(f, ", %s", part2);
+	if (t->len > 0)
+		event_add(t, sep);
+	if (label != NULL) {
+		event_add(t, label);
+		event_add(t, ": ");
+	}
+	event_add(t, part);
+	if (part2 != NULL && *part2 != '\0') {
+		event_add(t, ", ");
+		event_add(t, part2);
+	}
 }
 
-/* Opens a memory stream: *buf holds the text once it is closed. */
-static FILE *
-event_text(char **buf, size_t *len)
+/* The text written, "" when none; the caller frees it. */
+static char *
+event_done(struct event_text *t)
 {
-	FILE	*f;
-
-	if ((f = open_memstream(buf, len)) == NULL)
-		fatal("open_memstream");
-	return (f);
+	return (t->s != NULL ? t->s : xstrdup(""));
 }
 
 static char *
@@ -91,9 +111,8 @@ event_fill(struct session_event *se, sqlite3_stmt *stmt, const char *url,
 {
 	const struct labels	*l = english ? &labels_en : &labels_da;
 	struct cal_event	*ev = &se->ev;
-	char			*addr, *loc, *desc;
-	FILE			*f;
-	size_t			 len;
+	struct event_text	 addr = { NULL, 0, 0 }, loc = { NULL, 0, 0 };
+	struct event_text	 desc = { NULL, 0, 0 };
 
 	memset(se, 0, sizeof *se);
 	ev->uid = event_keep(se, 0, col(stmt, 0));
@@ -106,35 +125,29 @@ event_fill(struct session_event *se, sqlite3_stmt *stmt, const char *url,
 	ev->title = ev->category = event_keep(se, 2, col(stmt, 6));
 
 	/* "Malernes Seniorklub, Borgergade 1, 8700 Horsens" */
-	f = event_text(&addr, &len);
-	event_put(f, " ", NULL, col(stmt, 9), NULL);
-	event_put(f, " ", NULL, col(stmt, 10), NULL);
-	fclose(f);
-	f = event_text(&loc, &len);
-	event_put(f, ", ", NULL, col(stmt, 7), NULL);
-	event_put(f, ", ", NULL, col(stmt, 8), NULL);
-	event_put(f, ", ", NULL, addr, NULL);
-	fclose(f);
-	free(addr);
-	ev->location = se->own[3] = loc;
+	event_put(&addr, " ", NULL, col(stmt, 9), NULL);
+	event_put(&addr, " ", NULL, col(stmt, 10), NULL);
+	event_put(&loc, ", ", NULL, col(stmt, 7), NULL);
+	event_put(&loc, ", ", NULL, col(stmt, 8), NULL);
+	event_put(&loc, ", ", NULL, addr.s, NULL);
+	free(addr.s);
+	ev->location = se->own[3] = event_done(&loc);
 	if (sqlite3_column_type(stmt, 11) != SQLITE_NULL &&
 	    sqlite3_column_type(stmt, 12) != SQLITE_NULL) {
 		ev->has_geo = 1;
 		ev->lat = sqlite3_column_double(stmt, 11);
 		ev->lon = sqlite3_column_double(stmt, 12);
 	}
-	f = event_text(&desc, &len);
-	event_put(f, "\n", NULL, col(stmt, 13), NULL);
-	event_put(f, "\n", l->bring, col(stmt, 14), NULL);
-	event_put(f, "\n", l->place, loc, NULL);
-	event_put(f, "\n", l->access, col(stmt, 15), NULL);
-	event_put(f, "\n", l->equipment, col(stmt, 16), NULL);
-	event_put(f, "\n", l->instructor, col(stmt, 22), NULL);
-	event_put(f, "\n", l->helpers, col(stmt, 23), NULL);
-	event_put(f, "\n", l->contact, col(stmt, 17), col(stmt, 18));
-	event_put(f, "\n\n", NULL, col(stmt, 19), NULL);
-	fclose(f);
-	ev->description = se->own[4] = desc;
+	event_put(&desc, "\n", NULL, col(stmt, 13), NULL);
+	event_put(&desc, "\n", l->bring, col(stmt, 14), NULL);
+	event_put(&desc, "\n", l->place, ev->location, NULL);
+	event_put(&desc, "\n", l->access, col(stmt, 15), NULL);
+	event_put(&desc, "\n", l->equipment, col(stmt, 16), NULL);
+	event_put(&desc, "\n", l->instructor, col(stmt, 22), NULL);
+	event_put(&desc, "\n", l->helpers, col(stmt, 23), NULL);
+	event_put(&desc, "\n", l->contact, col(stmt, 17), col(stmt, 18));
+	event_put(&desc, "\n\n", NULL, col(stmt, 19), NULL);
+	ev->description = se->own[4] = event_done(&desc);
 	ev->url = se->own[5] = xprintf("%s/feeds/course/%s.ics", url,
 	    col(stmt, 24));
 	ev->created = (time_t)sqlite3_column_int64(stmt, 20);

@@ -507,7 +507,7 @@ feeds_id_list(const int64_t *ids, size_t n)
 /*
  * The renderers' own read-only connections, opened when first needed.
  * NULL when the database cannot be opened again (a memory database): the
- * loop thread then does that share itself.
+ * loop thread then reads what that thread would have.
  */
 static sqlite3_stmt *
 feeds_reader(struct feeds *fs, size_t i)
