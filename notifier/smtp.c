@@ -14,6 +14,11 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <dirent.h>
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
@@ -123,6 +128,52 @@ smtp_report(struct smtp_message *sm)
 		sm->done(sm, sm->arg);
 }
 
+/*
+ * libesmtp writes a message in 2 KiB pieces with Nagle's algorithm on, so
+ * the last piece of every message waited ~40 ms for the server's delayed
+ * ACK: a few dozen messages a second per connection. libesmtp offers no
+ * hook for its socket; when it reports the connection made, its socket is
+ * one of this process's TCP sockets connected to the server's port, and
+ * each of those gets TCP_NODELAY (harmless on another worker's connection
+ * to the same server, and on libcurl's, which sets it itself).
+ */
+static void
+smtp_nodelay(int port)
+{
+	struct sockaddr_storage	 ss;
+	struct dirent		*de;
+	socklen_t		 len;
+	DIR			*d;
+	char			*end;
+	long			 fd;
+	int			 type, one = 1, peer;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		fd = strtol(de->d_name, &end, 10);
+		if (*de->d_name == '\0' || *end != '\0' || fd == dirfd(d))
+			continue;
+		len = sizeof type;
+		if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+		    type != SOCK_STREAM)
+			continue;
+		len = sizeof ss;
+		if (getpeername((int)fd, (struct sockaddr *)&ss, &len) != 0)
+			continue;
+		if (ss.ss_family == AF_INET)
+			peer = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		else if (ss.ss_family == AF_INET6)
+			peer = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		else
+			continue;
+		if (peer == port)
+			(void)setsockopt((int)fd, IPPROTO_TCP, TCP_NODELAY, &one,
+			    sizeof one);
+	}
+	closedir(d);
+}
+
 static void
 smtp_event(smtp_session_t session, int event, void *arg, ...)
 {
@@ -132,6 +183,10 @@ smtp_event(smtp_session_t session, int event, void *arg, ...)
 	smtp_message_t		 em;
 	va_list			 ap;
 
+	if (event == SMTP_EV_CONNECT) {
+		smtp_nodelay(st->config->port);
+		return;
+	}
 	if (event == SMTP_EV_MESSAGESENT) {
 		/* The server has answered the data: record it now. */
 		va_start(ap, arg);
