@@ -251,29 +251,16 @@ message_method(int kind)
 	return (NULL);
 }
 
-/* The invitation from the session's event row, as the feeds show it. */
+/* The invitation from the session's event, as the feeds show it. */
 static char *
 message_invite(struct message_ctx *mc, const struct message_parts *p,
-    int64_t sid, const char *method, const char *to, time_t *start,
-    char *tzid, size_t tzlen)
+    struct session_event *se, const char *method, const char *to)
 {
-	sqlite3_stmt		*stmt = mc->stmt[Q_EVENT];
-	struct session_event	 se;
 	struct cal_invite	 inv;
 	char			*text = NULL;
 	size_t			 len;
-	int			 english = p->lang != NULL &&
-				    strncmp(p->lang, "en", 2) == 0;
+	int			 sequence = se->ev.sequence;
 
-	sqlite3_bind_int64(stmt, 1, sid);
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		sqlite3_reset(stmt);
-		return (NULL);
-	}
-	event_fill(&se, stmt, mc->conf.public_url, english);
-	sqlite3_reset(stmt);
-	*start = se.ev.start;
-	snprintf(tzid, tzlen, "%s", se.ev.tzid);
 	if (method != NULL && to != NULL && *mc->conf.from != '\0') {
 		memset(&inv, 0, sizeof inv);
 		inv.method = method;
@@ -287,11 +274,11 @@ message_invite(struct message_ctx *mc, const struct message_parts *p,
 		 * session's SEQUENCE as it was).
 		 */
 		if (strcmp(method, "CANCEL") == 0 &&
-		    se.ev.status != CAL_CANCELLED)
-			se.ev.sequence++;
-		text = invite_render(&se.ev, &inv, se.lang, &len);
+		    se->ev.status != CAL_CANCELLED)
+			se->ev.sequence++;
+		text = invite_render(&se->ev, &inv, se->lang, &len);
+		se->ev.sequence = sequence;
 	}
-	event_clear(&se);
 	return (text);
 }
 
@@ -336,7 +323,8 @@ message_compose(struct message_ctx *mc, int kind, int channel, int64_t sid,
 		xasprintf(cause, "session %lld does not exist", (long long)sid);
 		goto out;
 	}
-	event_fill(&se, stmt, mc->conf.public_url, 0);
+	event_fill(&se, stmt, mc->conf.public_url, p.lang != NULL &&
+	    strncmp(p.lang, "en", 2) == 0);
 	sqlite3_reset(stmt);
 
 	n.kind = outbox_notice_kind(kind);
@@ -382,11 +370,11 @@ message_compose(struct message_ctx *mc, int kind, int channel, int64_t sid,
 	m->session_id = sid;
 	m->session_start = se.ev.start;
 	snprintf(m->tzid, sizeof m->tzid, "%s", se.ev.tzid);
-	event_clear(&se);
 	if (channel == CHANNEL_EMAIL && (m->method = message_method(kind)) !=
 	    NULL)
-		m->calendar = message_invite(mc, &p, sid, m->method, recipient,
-		    &m->session_start, m->tzid, sizeof m->tzid);
+		m->calendar = message_invite(mc, &p, &se, m->method,
+		    recipient);
+	event_clear(&se);
 	if (m->calendar == NULL)
 		m->method = NULL;
 	rc = 0;

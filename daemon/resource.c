@@ -706,14 +706,17 @@ resource_participant_anonymise(struct store *st, int64_t id, struct fail *f)
 	    "notes = NULL, no_contact = 1, anonymised_at = ?1, "
 	    "updated_at = ?1 WHERE id = ?2";
 	static const char *sql_outbox = "UPDATE outbox SET recipient = NULL, "
-	    "subject = NULL, body = NULL, attachment = NULL, state = CASE "
+	    "state = CASE "
 	    "WHEN state IN ('pending', 'sending') THEN 'cancelled' ELSE "
 	    "state END, updated_at = ?1 WHERE participant_id = ?2";
+	static const char *sql_texts = "DELETE FROM outbox_text WHERE "
+	    "outbox_id IN (SELECT id FROM outbox WHERE participant_id = ?1)";
 	int64_t	 now = store_now(st);
 
 	if (registration_cancel_participant(st, id, f) != 0 ||
 	    store_exec(st, f, sql_person, "ii", now, id) < 0 ||
-	    store_exec(st, f, sql_outbox, "ii", now, id) < 0)
+	    store_exec(st, f, sql_outbox, "ii", now, id) < 0 ||
+	    store_exec(st, f, sql_texts, "i", id) < 0)
 		return (-1);
 	return (0);
 }

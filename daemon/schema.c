@@ -200,9 +200,12 @@ static const char *migrations[SCHEMA_VERSION] = {
 	 * 4 -> 5: sending. The outbox learns withdrawals (a registration
 	 * cancelled by its holder) and staff batches, so it is rebuilt
 	 * (SQLite cannot change a CHECK); next_attempt is always set on a
-	 * pending row, so one index finds the earliest due. "call" rows are
-	 * records, never sent: skipped, with the reason. Course types carry
-	 * their own reminder rules and message templates.
+	 * pending row, so one index finds the earliest due. The rendered
+	 * texts live in outbox_text, so that recording an outcome rewrites a
+	 * short row, not kilobytes of mail, and the indexes that name a state
+	 * are partial: a message sent leaves them without touching another.
+	 * "call" rows are records, never sent: skipped, with the reason.
+	 * Course types carry their own reminder rules and message templates.
 	 */
 	"CREATE TABLE outbox_new ("
 	"  id INTEGER PRIMARY KEY,"
@@ -219,7 +222,6 @@ static const char *migrations[SCHEMA_VERSION] = {
 	"  language TEXT NOT NULL DEFAULT 'da',"
 	"  detail TEXT,"
 	"  batch TEXT,"
-	"  subject TEXT, body TEXT, attachment TEXT,"
 	"  due_at INTEGER NOT NULL,"
 	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending',"
 	"    'sending', 'sent', 'failed', 'skipped', 'cancelled')),"
@@ -231,21 +233,29 @@ static const char *migrations[SCHEMA_VERSION] = {
 	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
 	"INSERT INTO outbox_new (id, key, kind, channel, recipient,"
 	"  participant_id, session_id, registration_id, sequence, language,"
-	"  detail, subject, body, attachment, due_at, state, attempts,"
+	"  detail, due_at, state, attempts,"
 	"  next_attempt, last_error, provider_id, created_at, updated_at)"
 	"  SELECT id, key, kind, channel, recipient, participant_id,"
-	"  session_id, registration_id, sequence, language, detail, subject,"
-	"  body, attachment, due_at, state, attempts,"
+	"  session_id, registration_id, sequence, language, detail,"
+	"  due_at, state, attempts,"
 	"  coalesce(next_attempt, due_at), last_error, provider_id,"
 	"  created_at, updated_at FROM outbox;"
+	"CREATE TABLE outbox_text ("
+	"  outbox_id INTEGER PRIMARY KEY,"
+	"  subject TEXT, body TEXT, attachment TEXT);"
+	"INSERT INTO outbox_text SELECT id, subject, body, attachment"
+	"  FROM outbox WHERE body IS NOT NULL;"
 	"DROP TABLE outbox;"
 	"ALTER TABLE outbox_new RENAME TO outbox;"
 	"UPDATE outbox SET state = 'skipped', last_error = 'no mobile number"
 	"  or e-mail address to send to: on the call list'"
 	"  WHERE channel = 'call' AND state = 'pending';"
-	"CREATE INDEX outbox_next ON outbox(state, next_attempt);"
-	"CREATE INDEX outbox_session ON outbox(session_id, state);"
-	"CREATE INDEX outbox_registration ON outbox(registration_id, state);"
+	"CREATE INDEX outbox_next ON outbox(next_attempt)"
+	"  WHERE state = 'pending';"
+	"CREATE INDEX outbox_sending ON outbox(id) WHERE state = 'sending';"
+	"CREATE INDEX outbox_failed ON outbox(session_id) WHERE state = 'failed';"
+	"CREATE INDEX outbox_session ON outbox(session_id);"
+	"CREATE INDEX outbox_registration ON outbox(registration_id);"
 	"CREATE INDEX outbox_batch ON outbox(batch) WHERE batch IS NOT NULL;"
 	"ALTER TABLE course ADD COLUMN reminders TEXT;"
 	"CREATE TABLE template ("
@@ -408,10 +418,10 @@ static const char *views =
 	" o.channel AS channel FROM outbox o;"
 
 	/* One row with everything: the subject, body and invitation too. */
-	"CREATE TEMP VIEW outbox_full_json AS SELECT o.id AS id, json_patch(j,"
-	"  json_object('subject', o.subject, 'body', o.body,"
-	"  'attachment', o.attachment)) AS j"
-	" FROM outbox_json JOIN outbox o USING (id);";
+	"CREATE TEMP VIEW outbox_full_json AS SELECT oj.id AS id,"
+	"  json_patch(oj.j, json_object('subject', t.subject, 'body', t.body,"
+	"  'attachment', t.attachment)) AS j"
+	" FROM outbox_json oj LEFT JOIN outbox_text t ON t.outbox_id = oj.id;";
 
 int
 schema_views(sqlite3 *db, char **cause)

@@ -102,6 +102,7 @@ struct sender {
 
 	pthread_mutex_t		 mtx;
 	pthread_cond_t		 cond;
+	pthread_mutex_t		 wlock;		/* the workers' writes */
 	struct sender_conf	*conf;		/* under mtx */
 	uint64_t		 kick[SENDER_CHANNELS];	/* under mtx */
 	struct sender_health	 health[SENDER_CHANNELS]; /* under mtx */
@@ -288,8 +289,8 @@ static const char *worker_sql[W_COUNT] = {
 	    "ORDER BY next_attempt, id LIMIT ?3) RETURNING id, kind, "
 	    "session_id, participant_id, recipient, detail, attempts, due_at, "
 	    "created_at",
-	[W_TEXTS] = "UPDATE outbox SET subject = ?2, body = ?3, "
-	    "attachment = ?4 WHERE id = ?1",
+	[W_TEXTS] = "INSERT OR REPLACE INTO outbox_text (outbox_id, subject, "
+	    "body, attachment) VALUES (?1, ?2, ?3, ?4)",
 	[W_SENT] = "UPDATE outbox SET state = 'sent', sent_at = ?2, "
 	    "updated_at = ?2, provider_id = ?3, last_error = NULL "
 	    "WHERE id = ?1 AND state = 'sending'",
@@ -308,17 +309,21 @@ static const char *worker_sql[W_COUNT] = {
 
 struct wdb {
 	sqlite3		*db;
+	pthread_mutex_t	*wlock;		/* the workers write one at a time */
+	int		 in_txn;
 	sqlite3_stmt	*stmt[W_COUNT];
 	struct message_ctx *mc;
 	struct sender_conf *mc_conf;	/* the settings mc was made with */
 };
 
 static int
-wdb_open(const char *path, struct wdb *w, char **cause)
+wdb_open(const char *path, pthread_mutex_t *wlock, struct wdb *w,
+    char **cause)
 {
 	int	 i;
 
 	memset(w, 0, sizeof *w);
+	w->wlock = wlock;
 	if (sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		xasprintf(cause, "%s: %s", path, sqlite3_errmsg(w->db));
@@ -378,15 +383,43 @@ wdb_run(struct wdb *w, int q, const char *types, ...)
 			sqlite3_bind_text(stmt, i, t, -1, SQLITE_TRANSIENT);
 	}
 	va_end(ap);
+	if (!w->in_txn)
+		pthread_mutex_lock(w->wlock);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
 		;
 	sqlite3_reset(stmt);
+	if (!w->in_txn)
+		pthread_mutex_unlock(w->wlock);
 	sqlite3_clear_bindings(stmt);
 	if (rc != SQLITE_DONE) {
 		log_warnx("outbox: %s", sqlite3_errmsg(w->db));
 		return (-1);
 	}
 	return (0);
+}
+
+/*
+ * A transaction of the worker's. The workers take turns to write (a
+ * mutex, not SQLite's busy handler, which sleeps a millisecond or more
+ * each time it finds the database locked).
+ */
+static void
+wdb_begin(struct wdb *w)
+{
+	pthread_mutex_lock(w->wlock);
+	sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	w->in_txn = 1;
+}
+
+static void
+wdb_commit(struct wdb *w)
+{
+	if (sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		log_warnx("outbox: %s", sqlite3_errmsg(w->db));
+		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	w->in_txn = 0;
+	pthread_mutex_unlock(w->wlock);
 }
 
 /* --- one round of a worker */
@@ -403,6 +436,8 @@ struct job {
 	size_t		 len;
 	char		*message_id;
 	struct smtp_message sm;
+	struct builder	*builder;	/* builds the mail beside the sending */
+	size_t		 index;		/* among the batch's mails */
 	struct worker	*w;
 	struct wdb	*wdb;
 	struct sender_conf *c;
@@ -446,6 +481,7 @@ worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, (int64_t)time(NULL));
 	sqlite3_bind_int64(stmt, 3, (int64_t)max);
+	pthread_mutex_lock(db->wlock);
 	while (n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		j = &jobs[n++];
 		j->id = sqlite3_column_int64(stmt, 0);
@@ -468,6 +504,7 @@ worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
 	while (sqlite3_step(stmt) == SQLITE_ROW)
 		;
 	sqlite3_reset(stmt);
+	pthread_mutex_unlock(db->wlock);
 	pthread_mutex_lock(&w->s->mtx);
 	w->s->in_flight -= (int)(max - n);
 	pthread_mutex_unlock(&w->s->mtx);
@@ -604,6 +641,64 @@ job_prepare(struct job *j, time_t now)
 	return (1);
 }
 
+/*
+ * The mails of a batch are built on a thread of their own, in order, while
+ * smtp_send() sends those before: building (GMime) and the round trips to
+ * the server overlap instead of adding up.
+ */
+struct builder {
+	struct job	**jobs;
+	size_t		  n, built;
+	pthread_mutex_t	  mtx;
+	pthread_cond_t	  cond;
+};
+
+static void job_build_mail(struct job *);
+
+static void *
+builder_main(void *arg)
+{
+	struct builder	*b = arg;
+	size_t		 i;
+
+	for (i = 0; i < b->n; i++) {
+		job_build_mail(b->jobs[i]);
+		pthread_mutex_lock(&b->mtx);
+		b->built = i + 1;
+		pthread_cond_broadcast(&b->cond);
+		pthread_mutex_unlock(&b->mtx);
+	}
+	return (NULL);
+}
+
+/* smtp_send() needs the mail now: wait until it is built. */
+static void
+job_smtp_prepare(struct smtp_message *sm, void *arg)
+{
+	struct job	*j = arg;
+	struct builder	*b = j->builder;
+
+	pthread_mutex_lock(&b->mtx);
+	while (b->built <= j->index)
+		pthread_cond_wait(&b->cond, &b->mtx);
+	pthread_mutex_unlock(&b->mtx);
+	sm->data = j->data;
+	sm->len = j->len;
+}
+
+/* The envelope, known before the mail is built. */
+static void
+job_envelope(struct job *j, struct builder *b, size_t index)
+{
+	j->builder = b;
+	j->index = index;
+	j->sm.from = j->c->from;
+	j->sm.to = j->m.recipient;
+	j->sm.done = job_smtp_done;
+	j->sm.prepare = job_smtp_prepare;
+	j->sm.arg = j;
+}
+
 static void
 job_build_mail(struct job *j)
 {
@@ -625,24 +720,30 @@ job_build_mail(struct job *j)
 	mail.message_id = j->message_id;
 	mail.date = time(NULL);
 	j->data = mail_build(&mail, &j->len);
-	j->sm.from = c->from;
-	j->sm.to = j->m.recipient;
-	j->sm.data = j->data;
-	j->sm.len = j->len;
-	j->sm.done = job_smtp_done;
-	j->sm.arg = j;
 }
 
-/* Claims, composes, sends and records one batch; the number claimed. */
-static size_t
-worker_round(struct worker *w, struct wdb *db, struct sender_conf *c)
-{
-	struct job		*jobs = NULL, *j;
+/*
+ * A batch: rows claimed and composed, their texts in the rows, and (for
+ * e-mail) their mails being built on a thread of their own.
+ */
+struct batch {
+	struct worker		*w;
+	struct job		*jobs;
+	size_t			 n;
+	struct builder		 b;
 	struct smtp_message	*msgs;
-	char			*provider_id, *error;
-	time_t			 now;
-	size_t			 n, i, k;
-	int			 result;
+	pthread_t		 builder;
+	int			 building;
+};
+
+/* Claims and composes a batch on db; NULL when nothing is due. */
+static struct batch *
+batch_prepare(struct worker *w, struct wdb *db, struct sender_conf *c)
+{
+	struct batch	*bt;
+	struct job	*jobs = NULL, *j;
+	time_t		 now;
+	size_t		 n, i, k;
 
 	if (db->mc == NULL || db->mc_conf != c) {
 		message_ctx_free(db->mc);
@@ -650,39 +751,72 @@ worker_round(struct worker *w, struct wdb *db, struct sender_conf *c)
 		db->mc_conf = c;
 	}
 	if ((n = worker_claim(w, db, c, &jobs)) == 0)
-		return (0);
+		return (NULL);
+	bt = xcalloc(1, sizeof *bt);
+	bt->w = w;
+	bt->jobs = jobs;
+	bt->n = n;
 
-	/* The texts go into the rows, in one commit, before any is sent. */
+	/* Composed outside any transaction; then the texts go into the
+	 * rows, in one commit, before any is sent. */
 	now = time(NULL);
-	sqlite3_exec(db->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	for (i = 0; i < n; i++)
+		jobs[i].ready = job_prepare(&jobs[i], now);
+	wdb_begin(db);
 	for (i = 0; i < n; i++) {
 		j = &jobs[i];
-		if ((j->ready = job_prepare(j, now)))
+		if (j->ready)
 			wdb_run(db, W_TEXTS, "ittt", j->id, j->m.subject,
 			    j->m.body, j->m.calendar);
 	}
-	if (sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		log_warnx("outbox: %s", sqlite3_errmsg(db->db));
-		sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
-	}
+	wdb_commit(db);
+	if (w->channel != CHANNEL_EMAIL)
+		return (bt);
 
-	if (w->channel == CHANNEL_EMAIL) {
-		msgs = xcalloc(n, sizeof *msgs);
-		for (i = k = 0; i < n; i++) {
-			if (!jobs[i].ready)
-				continue;
-			job_build_mail(&jobs[i]);
-			msgs[k++] = jobs[i].sm;
-		}
-		/* smtp_send() reports on its copy; keep the job as arg. */
-		if (k > 0)
-			smtp_send(&c->smtp, msgs, k);
-		for (i = 0; i < k; i++)
-			free(msgs[i].error);
-		free(msgs);
+	bt->b.jobs = xcalloc(n, sizeof *bt->b.jobs);
+	bt->msgs = xcalloc(n, sizeof *bt->msgs);
+	for (i = k = 0; i < n; i++) {
+		if (!jobs[i].ready)
+			continue;
+		job_envelope(&jobs[i], &bt->b, k);
+		bt->b.jobs[k] = &jobs[i];
+		bt->msgs[k++] = jobs[i].sm;
+	}
+	bt->b.n = k;
+	pthread_mutex_init(&bt->b.mtx, NULL);
+	pthread_cond_init(&bt->b.cond, NULL);
+	if (k > 0 && pthread_create(&bt->builder, NULL, builder_main,
+	    &bt->b) == 0)
+		bt->building = 1;
+	else
+		builder_main(&bt->b);	/* here, then */
+	return (bt);
+}
+
+/* Sends a batch (one SMTP connection for its mails), records each
+ * outcome as it comes, and frees it; the number of rows it had. */
+static size_t
+batch_send(struct batch *bt, struct sender_conf *c)
+{
+	struct job	*j;
+	char		*provider_id, *error;
+	size_t		 i, n = bt->n;
+	int		 result;
+
+	if (bt->w->channel == CHANNEL_EMAIL) {
+		if (bt->b.n > 0)
+			smtp_send(&c->smtp, bt->msgs, bt->b.n);
+		if (bt->building)
+			pthread_join(bt->builder, NULL);
+		for (i = 0; i < bt->b.n; i++)
+			free(bt->msgs[i].error);
+		pthread_mutex_destroy(&bt->b.mtx);
+		pthread_cond_destroy(&bt->b.cond);
+		free(bt->msgs);
+		free(bt->b.jobs);
 	} else {
 		for (i = 0; i < n; i++) {
-			j = &jobs[i];
+			j = &bt->jobs[i];
 			if (!j->ready)
 				continue;
 			result = sms_send(&c->sms, j->m.recipient, j->m.body,
@@ -694,12 +828,69 @@ worker_round(struct worker *w, struct wdb *db, struct sender_conf *c)
 		}
 	}
 	for (i = 0; i < n; i++)
-		job_free(&jobs[i]);
-	free(jobs);
-	pthread_mutex_lock(&w->s->mtx);
-	w->s->in_flight -= (int)n;
-	pthread_mutex_unlock(&w->s->mtx);
+		job_free(&bt->jobs[i]);
+	free(bt->jobs);
+	pthread_mutex_lock(&bt->w->s->mtx);
+	bt->w->s->in_flight -= (int)n;
+	pthread_mutex_unlock(&bt->w->s->mtx);
+	free(bt);
 	return (n);
+}
+
+/* The next batch, prepared on its own thread while one is sent. */
+struct ahead {
+	struct worker		*w;
+	struct wdb		*db;
+	struct sender_conf	*c;
+	struct batch		*out;
+};
+
+static void *
+ahead_main(void *arg)
+{
+	struct ahead	*a = arg;
+
+	a->out = batch_prepare(a->w, a->db, a->c);
+	return (NULL);
+}
+
+/*
+ * Sends what is due, batch after batch, each next one claimed, composed
+ * and built (on db[1 - i]) while the one before is sent (its outcomes
+ * recorded on db[i]), so the server seldom waits for kursusd. Stops when
+ * nothing more is due, at a stop, or when the settings changed (the
+ * caller comes back with the new ones). The number of rows it had.
+ */
+static size_t
+worker_rounds(struct worker *w, struct wdb *db, struct sender_conf *c)
+{
+	struct sender	*s = w->s;
+	struct batch	*cur;
+	struct ahead	 a;
+	pthread_t	 t;
+	size_t		 total = 0;
+	int		 i = 0, more, started;
+
+	cur = batch_prepare(w, &db[0], c);
+	while (cur != NULL) {
+		pthread_mutex_lock(&s->mtx);
+		more = !s->stopping && s->conf == c;
+		pthread_mutex_unlock(&s->mtx);
+		a.w = w;
+		a.db = &db[1 - i];
+		a.c = c;
+		a.out = NULL;
+		started = more && pthread_create(&t, NULL, ahead_main,
+		    &a) == 0;
+		total += batch_send(cur, c);
+		if (started)
+			pthread_join(t, NULL);
+		else if (more)
+			a.out = batch_prepare(w, a.db, c);
+		cur = a.out;
+		i = 1 - i;
+	}
+	return (total);
 }
 
 /* Asks the channel's server whether it answers; for the status route. */
@@ -736,14 +927,18 @@ worker_main(void *arg)
 	struct worker		*w = arg;
 	struct sender		*s = w->s;
 	struct sender_conf	*c;
-	struct wdb		 db;
+	struct wdb		 db[2];
 	struct timespec		 until;
 	char			*cause = NULL;
 	uint64_t		 seen;
 	time_t			 last_probe = 0, now;
 	int			 probe;
 
-	if (wdb_open(s->database, &db, &cause) != 0) {
+	memset(db, 0, sizeof db);
+	if (wdb_open(s->database, &s->wlock, &db[0], &cause) != 0 ||
+	    wdb_open(s->database, &s->wlock, &db[1], &cause) != 0) {
+		if (db[0].db != NULL && db[1].db == NULL)
+			wdb_close(&db[0]);
 		log_warnx("outbox worker: %s", cause);
 		free(cause);
 		pthread_mutex_lock(&s->mtx);
@@ -757,7 +952,7 @@ worker_main(void *arg)
 		pthread_mutex_unlock(&s->mtx);
 
 		c = sender_conf_get(s);
-		while (worker_round(w, &db, c) > 0) {
+		while (worker_rounds(w, db, c) > 0) {
 			sender_conf_put(s, c);
 			c = sender_conf_get(s);
 			pthread_mutex_lock(&s->mtx);
@@ -796,7 +991,8 @@ worker_main(void *arg)
 		}
 		pthread_mutex_unlock(&s->mtx);
 	}
-	wdb_close(&db);
+	wdb_close(&db[0]);
+	wdb_close(&db[1]);
 	return (NULL);
 }
 
@@ -937,6 +1133,7 @@ sender_start(struct event_base *base, const char *database,
 	s->pipe[0] = s->pipe[1] = -1;
 	pthread_mutex_init(&s->mtx, NULL);
 	pthread_cond_init(&s->cond, NULL);
+	pthread_mutex_init(&s->wlock, NULL);
 	if ((s->conf = sender_conf_new(conf, cause)) == NULL)
 		goto fail;
 	if (sqlite3_open_v2(database, &s->db, SQLITE_OPEN_READONLY, NULL) !=
@@ -1083,6 +1280,7 @@ sender_stop(struct sender *s)
 	sender_conf_unref(s->conf);
 	pthread_mutex_destroy(&s->mtx);
 	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->wlock);
 	free(s->database);
 	if (api_the_sender == s)
 		api_the_sender = NULL;

@@ -8,27 +8,17 @@ gateway. Mails are judged by Python's email package and python3-icalendar.
 
 import email
 import email.policy
-import logging
-import warnings
-import http.server
-import json
 import os
 import re
-import socket
 import subprocess
-import threading
 import time
-import urllib.parse
 
 from kursustest import BUILDDIR, Tap, wait_for
+from servers import Kannel, Recorder, RestGateway, SMTPServer, \
+    SilentServer, fakesmsc_text, kannel_available, refused_port
 
 t = Tap()
-# aiosmtpd's chatter about AUTH without TLS (wanted here) and its logging.
-warnings.filterwarnings("ignore", module="aiosmtpd")
-logging.getLogger("mail.log").setLevel(logging.CRITICAL)
 NOTIFY_SEND = os.path.join(BUILDDIR, "tests", "notifier", "notify-send")
-KANNEL_BIN = "/usr/sbin"
-FAKESMSC = "/usr/lib/kannel/test/fakesmsc"
 
 SUBJECT = "Påmindelse: IT-café for øvede på torsdag"
 FROM_NAME = "Horsens Bibliotek – Kurser på Ærø"
@@ -38,9 +28,6 @@ BODY = ("Kære Søren Ågård Ørsted\n\nVi glæder os til at se dig torsdag "
         "Husk at tage din bærbare med. Æbleskiver og kaffe.\n\n"
         "Med venlig hilsen\nHorsens Bibliotek\n")
 UID = "session-42-reg-7@kursusd.test"
-
-procs = []
-
 
 def calendar_text(method, sequence):
     return "\r\n".join([
@@ -86,116 +73,7 @@ def results(lines):
 
 
 # --------------------------------------------------------------------------
-# SMTP servers
-
-
-class Recorder:
-    """An aiosmtpd handler: writes every message to a file in a directory.
-    rcpt_fail: a list of replies given to RCPT, one per attempt, before
-    accepting; reject: a reply given to every RCPT."""
-
-    def __init__(self, directory, rcpt_fail=(), reject=None):
-        self.dir = directory
-        self.rcpt_fail = list(rcpt_fail)
-        self.reject = reject
-        self.count = 0
-        self.rcpt_attempts = 0
-        self.lock = threading.Lock()
-
-    async def handle_RCPT(self, server, session, envelope, address,
-                          rcpt_options):
-        with self.lock:
-            self.rcpt_attempts += 1
-            if self.reject:
-                return self.reject
-            if self.rcpt_fail:
-                return self.rcpt_fail.pop(0)
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.count += 1
-            n = self.count
-        path = os.path.join(self.dir, "mail-%04d.eml" % n)
-        with open(path + ".tmp", "wb") as f:
-            f.write(envelope.original_content)
-        os.rename(path + ".tmp", path)
-        with open(os.path.join(self.dir, "envelope-%04d" % n), "w") as f:
-            f.write("%s\n%s\n" % (envelope.mail_from,
-                                  " ".join(envelope.rcpt_tos)))
-        return "250 2.0.0 Ok: queued as %d" % n
-
-    def mails(self):
-        names = sorted(n for n in os.listdir(self.dir)
-                       if n.startswith("mail-") and n.endswith(".eml"))
-        out = []
-        for n in names:
-            with open(os.path.join(self.dir, n), "rb") as f:
-                out.append(f.read())
-        return out
-
-
-class SMTPServer:
-    def __init__(self, handler, **kw):
-        from aiosmtpd.controller import Controller
-        self.port = free_port_bound()
-        self.handler = handler
-        self.controller = Controller(handler, hostname="127.0.0.1",
-                                     port=self.port, ready_timeout=10,
-                                     **kw)
-        self.controller.start()
-
-    def stop(self):
-        try:
-            self.controller.stop()
-        except Exception:
-            pass
-
-
-def free_port_bound():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class SilentServer:
-    """Accepts connections and never says a word."""
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.conns = []
-        self.stopping = False
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self):
-        while not self.stopping:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            self.conns.append(c)
-
-    def stop(self):
-        self.stopping = True
-        for c in self.conns:
-            c.close()
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
-
-
-def refused_port():
-    """A loopback port that nothing listens on (bound, then closed)."""
-    return free_port_bound()
+# SMTP (the servers are in servers.py)
 
 
 def mail_args(port, extra=()):
@@ -351,8 +229,8 @@ def test_smtp(tmp):
                                                                  "\n")
         t.eq(body, dots, "smtp: lines holding dots arrive intact",
              lines + [err])
-        env = open(os.path.join(d, "envelope-0001")).read().split("\n")
-        t.eq(env[:2], ["kursus@bib.example", "soren@example.dk"],
+        env = rec.envelopes()[0] if rec.envelopes() else None
+        t.eq(env, ("kursus@bib.example", ["soren@example.dk"]),
              "smtp: envelope sender and recipient")
     finally:
         srv.stop()
@@ -486,57 +364,6 @@ def test_smtp_auth(tmp):
 # SMS
 
 
-class RestGateway:
-    """A tiny JSON SMS gateway: answers by the recipient number's last
-    three digits (200, 429, 500, 400); records what it was sent."""
-
-    def __init__(self):
-        gw = self
-        self.requests = []
-
-        class H(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_POST(self):
-                n = int(self.headers.get("Content-Length", "0"))
-                body = self.rfile.read(n)
-                rec = {"path": self.path, "headers": dict(self.headers),
-                       "body": body}
-                gw.requests.append(rec)
-                try:
-                    doc = json.loads(body.decode("utf-8"))
-                except ValueError:
-                    doc = None
-                rec["json"] = doc
-                to = (doc or {}).get("recipient", "")
-                status = {"429": 429, "500": 500, "400": 400}.get(
-                    to[-3:], 200)
-                if status == 200:
-                    answer = {"id": "msg-%d" % len(gw.requests),
-                              "status": "queued"}
-                elif status == 400:
-                    answer = {"error": "invalid recipient %s" % to}
-                else:
-                    answer = {"error": "busy"}
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever,
-                                       daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 SMS_TEXT = "Hej Søren! Husk IT-café i morgen kl. 10.00. Æbler & \"kaffe\" {x}"
 
 
@@ -608,44 +435,6 @@ def test_rest(tmp):
 # Kannel
 
 
-def spawn(argv, log, **kw):
-    f = open(log, "ab")
-    p = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT,
-                         stdin=subprocess.DEVNULL, start_new_session=True,
-                         **kw)
-    f.close()
-    procs.append(p)
-    return p
-
-
-def stop_procs():
-    for p in reversed(procs):
-        if p.poll() is None:
-            try:
-                os.killpg(p.pid, 15)
-            except OSError:
-                pass
-    deadline = time.monotonic() + 5
-    for p in procs:
-        try:
-            p.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(p.pid, 9)
-            except OSError:
-                pass
-            p.wait()
-    procs.clear()
-
-
-def port_open(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), 0.5).close()
-        return True
-    except OSError:
-        return False
-
-
 def kannel_args(port, to, text, user="kursus", password="hemmelig"):
     return ["sms", "--driver", "kannel",
             "--url", "http://127.0.0.1:%d/cgi-bin/sendsms" % port,
@@ -653,107 +442,20 @@ def kannel_args(port, to, text, user="kursus", password="hemmelig"):
             "--to", to, "--text", text, "--timeout", "5"]
 
 
-def fakesmsc_got(log):
-    """What fakesmsc printed for the messages it got: [(sender, receiver,
-    type, data bytes)], one "Got message N: <...>" line each."""
-    try:
-        data = open(log, "rb").read()
-    except OSError:
-        return []
-    out = []
-    for m in re.finditer(rb"Got message \d+: <(.*)>$", data, re.M):
-        parts = m.group(1).split(b" ", 3)
-        if len(parts) == 4:
-            out.append((parts[0].decode(), parts[1].decode(),
-                        parts[2].decode(), parts[3]))
-    return out
-
-
-def fakesmsc_text(kind, data):
-    """The text of a message as fakesmsc shows it: raw UTF-8 for 'text',
-    url-encoded UCS-2 for 'ucs-2' (a '+' is a 0x20 byte)."""
-    if kind == "text":
-        return data.decode("utf-8", "replace")
-    raw = urllib.parse.unquote_to_bytes(data.replace(b"+", b" "))
-    return raw.decode("utf-16-be", "replace")
+kannel = None
 
 
 def test_kannel(tmp):
-    if not all(os.access(p, os.X_OK) for p in (
-            KANNEL_BIN + "/bearerbox", KANNEL_BIN + "/smsbox", FAKESMSC)):
+    global kannel
+    if not kannel_available():
         t.skip("kannel", "kannel or kannel-extras is not installed")
         return
-    d = os.path.join(tmp, "kannel")
-    os.mkdir(d)
-    admin, smsbox, smsc, sendsms = (free_port_bound() for _ in range(4))
-    conf = os.path.join(d, "kannel.conf")
-    with open(conf, "w") as f:
-        f.write("""group = core
-admin-port = %(admin)d
-admin-password = adminpw
-admin-interface = 127.0.0.1
-smsbox-port = %(smsbox)d
-smsbox-interface = 127.0.0.1
-box-allow-ip = 127.0.0.1
-log-file = "%(d)s/bearerbox.log"
-log-level = 0
-access-log = "%(d)s/access.log"
-store-type = spool
-store-location = "%(d)s/spool"
-
-group = smsc
-smsc = fake
-smsc-id = fake
-port = %(smsc)d
-interface-version = 34
-connect-allow-ip = 127.0.0.1
-
-group = smsbox
-bearerbox-host = 127.0.0.1
-bearerbox-port = %(smsbox)d
-sendsms-port = %(sendsms)d
-sendsms-interface = 127.0.0.1
-log-file = "%(d)s/smsbox.log"
-log-level = 0
-
-group = sendsms-user
-username = kursus
-password = hemmelig
-max-messages = 5
-concatenation = true
-
-group = sms-service
-keyword = default
-text = "ingen tjeneste"
-""" % {"admin": admin, "smsbox": smsbox, "smsc": smsc,
-           "sendsms": sendsms, "d": d})
-    os.mkdir(os.path.join(d, "spool"))
-    spawn([KANNEL_BIN + "/bearerbox", conf],
-          os.path.join(d, "bearerbox.out"), cwd=d)
-    if not wait_for(lambda: port_open(smsc) and port_open(smsbox), 10):
-        t.ok(False, "kannel: bearerbox listens",
-             open(os.path.join(d, "bearerbox.out")).read()[-2000:])
-        return
-    fake_log = os.path.join(d, "fakesmsc.out")
-    spawn([FAKESMSC, "-H", "127.0.0.1", "-r", str(smsc), "-m", "0",
-           "1 2 text nop"], fake_log, cwd=d)
-    spawn([KANNEL_BIN + "/smsbox", conf], os.path.join(d, "smsbox.out"),
-          cwd=d)
-    up = wait_for(lambda: port_open(sendsms), 10)
-    t.ok(up, "kannel: bearerbox, smsbox and fakesmsc run")
+    kannel = Kannel(os.path.join(tmp, "kannel"))
+    up = kannel.start()
+    t.ok(up, "kannel: bearerbox, smsbox and fakesmsc run", kannel.why)
     if not up:
         return
-    # The SMSC link comes up a moment after fakesmsc connects.
-    def online():
-        try:
-            import urllib.request
-            with urllib.request.urlopen(
-                    "http://127.0.0.1:%d/status.txt?password=adminpw" %
-                    admin, timeout=2) as r:
-                return b"online" in r.read()
-        except OSError:
-            return False
-    wait_for(online, 10)
+    sendsms = kannel.sendsms
 
     cases = [
         ("+4520304050", "Hej Søren! Husk IT-café i morgen kl. 10.00 på "
@@ -765,17 +467,13 @@ text = "ingen tjeneste"
         res = results(lines)
         t.ok(rc == 0 and len(res) == 1 and res[0][0] == "OK",
              "kannel: sendsms to %s accepted" % to, lines + [err])
-    got = wait_for(lambda: len(fakesmsc_got(fake_log)) >= 2 and
-                   fakesmsc_got(fake_log), 10) or fakesmsc_got(fake_log)
+    got = wait_for(lambda: len(kannel.got()) >= 2 and kannel.got(), 10) \
+        or kannel.got()
     t.eq(len(got), 2, "kannel: the operator side got two messages",
-         open(fake_log, "rb").read().decode("utf-8", "replace")[-1500:])
+         kannel.log("fakesmsc.out", 1500))
     if len(got) < 2:
         for name in ("bearerbox.log", "smsbox.log"):
-            try:
-                t.diag_lines(open(os.path.join(d, name), "rb").read()
-                             .decode("utf-8", "replace"), 30)
-            except OSError:
-                pass
+            t.diag_lines(kannel.log(name, 4000), 30)
     for (to, text), msg in zip(cases, got):
         t.eq((msg[0], msg[1]), ("Bibliotek", to),
              "kannel: sender and number arrive as given (%s)" % to)
@@ -796,7 +494,7 @@ text = "ingen tjeneste"
     t.ok(rc != 0 and len(res) == 1 and res[0][0] == "PERMANENT",
          "kannel: no number is PERMANENT", lines + [err])
 
-    stop_procs()
+    kannel.stop()
     rc, lines, err, _ = run(kannel_args(sendsms, "+4520304050", "x"))
     res = results(lines)
     t.ok(len(res) == 1 and res[0][0] == "TEMPORARY",
@@ -816,7 +514,8 @@ def main():
         test_rest(tmp)
         test_kannel(tmp)
     finally:
-        stop_procs()
+        if kannel is not None:
+            kannel.stop()
 
 
 t.run(main)

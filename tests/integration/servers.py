@@ -1,0 +1,511 @@
+"""
+servers: the real mail and SMS servers kursusd's tests talk to, started on
+loopback by the tests themselves.
+
+    rec = Recorder(directory, script={"graa@x.dk": ["451 4.7.1 later"] * 2})
+    srv = SMTPServer(rec)          # aiosmtpd on 127.0.0.1:srv.port
+    ...
+    rec.mails()                    # every message as bytes, in order
+    srv.stop()
+
+    k = Kannel(directory)          # bearerbox, smsbox, fakesmsc
+    if k.start(): ... k.sendsms_url, k.user, k.password ... k.texts()
+    k.stop()
+
+- Recorder: an aiosmtpd handler writing each message to a file of its
+  directory, with scripted answers to RCPT per recipient (a list of replies
+  given in turn before accepting, or one reply for every attempt) and an
+  optional delay before answering DATA (a slow server; the message is
+  kept all the same).
+- SMTPServer: aiosmtpd's Controller on a free loopback port (AUTH and the
+  like through keyword arguments).
+- SilentServer: accepts TCP connections and never says a word.
+- RestGateway: a tiny JSON SMS gateway answering by the recipient number's
+  last three digits (200, 429, 500, 400), recording what it is sent.
+- Kannel: bearerbox, smsbox and kannel-extras' fakesmsc as the operator on
+  free loopback ports, what reaches the operator side read from fakesmsc's
+  output.
+
+Each server stops only what it started. Only the standard library and
+Debian's python3-aiosmtpd.
+"""
+
+import asyncio
+import email
+import email.policy
+import http.server
+import json
+import logging
+import os
+import re
+import socket
+import subprocess
+import threading
+import time
+import urllib.parse
+import urllib.request
+import warnings
+
+# aiosmtpd's chatter about AUTH without TLS (wanted here) and its logging.
+warnings.filterwarnings("ignore", module="aiosmtpd")
+logging.getLogger("mail.log").setLevel(logging.CRITICAL)
+
+KANNEL_BIN = "/usr/sbin"
+FAKESMSC = "/usr/lib/kannel/test/fakesmsc"
+
+
+def _wait_for(predicate, timeout, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        v = predicate()
+        if v or time.monotonic() >= deadline:
+            return v
+        time.sleep(interval)
+        interval = min(interval * 1.5, 0.5)
+
+
+def free_port_bound():
+    """A loopback TCP port that was free a moment ago."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def refused_port():
+    """A loopback port that nothing listens on (bound, then closed)."""
+    return free_port_bound()
+
+
+def port_open(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), 0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+# --------------------------------------------------------------------------
+# SMTP
+
+
+class Recorder:
+    """An aiosmtpd handler: writes every message to a file in a directory
+    (mail-NNNNN.eml, with envelope-NNNNN holding the envelope sender and
+    recipients).
+
+    rcpt_fail: replies given to RCPT, one per attempt, before accepting
+    (any recipient); reject: a reply given to every RCPT; script: {address:
+    [reply, ...]} the same per recipient, popped in turn; always: {address:
+    reply} given to every RCPT of that address; delay: seconds to wait
+    before answering DATA, after the message is written (like an MTA that
+    has queued it: a client that dies meanwhile never hears the 250).
+    Counts sessions (EHLO/HELO) in .sessions."""
+
+    def __init__(self, directory, rcpt_fail=(), reject=None, script=None,
+                 always=None, delay=0.0):
+        self.dir = directory
+        os.makedirs(directory, exist_ok=True)
+        self.rcpt_fail = list(rcpt_fail)
+        self.reject = reject
+        self.script = {k.lower(): list(v) for k, v in (script or {}).items()}
+        self.always = {k.lower(): v for k, v in (always or {}).items()}
+        self.delay = delay
+        self.count = 0
+        self.rcpt_attempts = 0
+        self.rcpt_log = []          # (address, reply) per RCPT
+        self.sessions = 0
+        self.lock = threading.Lock()
+
+    async def handle_HELO(self, server, session, envelope, hostname):
+        with self.lock:
+            self.sessions += 1
+        session.host_name = hostname
+        return "250 %s" % server.hostname
+
+    async def handle_EHLO(self, server, session, envelope, hostname,
+                          responses):
+        with self.lock:
+            self.sessions += 1
+        session.host_name = hostname
+        return responses
+
+    def _rcpt_reply(self, address):
+        a = address.lower()
+        if self.reject:
+            return self.reject
+        if a in self.always:
+            return self.always[a]
+        if self.script.get(a):
+            return self.script[a].pop(0)
+        if self.rcpt_fail:
+            return self.rcpt_fail.pop(0)
+        return None
+
+    async def handle_RCPT(self, server, session, envelope, address,
+                          rcpt_options):
+        with self.lock:
+            self.rcpt_attempts += 1
+            reply = self._rcpt_reply(address)
+            self.rcpt_log.append((address, reply or "250 OK"))
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.count += 1
+            n = self.count
+        path = os.path.join(self.dir, "mail-%05d.eml" % n)
+        with open(path + ".tmp", "wb") as f:
+            f.write(envelope.original_content)
+        os.rename(path + ".tmp", path)
+        with open(os.path.join(self.dir, "envelope-%05d" % n), "w") as f:
+            f.write("%s\n%s\n" % (envelope.mail_from,
+                                  " ".join(envelope.rcpt_tos)))
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return "250 2.0.0 Ok: queued as %d" % n
+
+    def names(self):
+        return sorted(n for n in os.listdir(self.dir)
+                      if n.startswith("mail-") and n.endswith(".eml"))
+
+    def mails(self):
+        """Every message received so far, as bytes, in order."""
+        out = []
+        for n in self.names():
+            with open(os.path.join(self.dir, n), "rb") as f:
+                out.append(f.read())
+        return out
+
+    def envelopes(self):
+        """[(sender, [recipients])] in the order of mails()."""
+        out = []
+        for n in self.names():
+            e = os.path.join(self.dir, "envelope-" + n[5:-4])
+            try:
+                lines = open(e).read().split("\n")
+            except OSError:
+                lines = ["", ""]
+            out.append((lines[0], lines[1].split() if len(lines) > 1
+                        else []))
+        return out
+
+    def messages(self):
+        """mails() parsed with email.policy.default."""
+        return [parse_mail(raw) for raw in self.mails()]
+
+    def to(self, address):
+        """The parsed messages whose envelope recipient is address."""
+        a = address.lower()
+        return [parse_mail(raw) for raw, (_, rcpts) in
+                zip(self.mails(), self.envelopes())
+                if a in (r.lower() for r in rcpts)]
+
+
+def parse_mail(raw):
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+def calendar_parts(msg):
+    """The text/calendar parts of a parsed message."""
+    return [p for p in msg.walk() if p.get_content_type() == "text/calendar"]
+
+
+def plain_text(msg):
+    """The text/plain body of a parsed message with LF line ends, or
+    None."""
+    p = msg.get_body(preferencelist=("plain",))
+    if p is None:
+        return None
+    return p.get_content().replace("\r\n", "\n")
+
+
+class SMTPServer:
+    """aiosmtpd's Controller for handler on 127.0.0.1 (port: a given one,
+    else a free one); keyword arguments go to the Controller."""
+
+    def __init__(self, handler, port=None, **kw):
+        from aiosmtpd.controller import Controller
+        self.port = port or free_port_bound()
+        self.handler = handler
+        self.controller = Controller(handler, hostname="127.0.0.1",
+                                     port=self.port, ready_timeout=10,
+                                     **kw)
+        self.controller.start()
+
+    def stop(self):
+        try:
+            self.controller.stop()
+        except Exception:
+            pass
+
+
+class SilentServer:
+    """Accepts connections and never says a word (port: a given one, else
+    a free one). .accepted counts the connections."""
+
+    def __init__(self, port=None):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port or 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        self.accepted = 0
+        self.stopping = False
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while not self.stopping:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            self.conns.append(c)
+
+    def stop(self):
+        self.stopping = True
+        for c in self.conns:
+            c.close()
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        self.thread.join(2)
+
+
+# --------------------------------------------------------------------------
+# SMS: a REST gateway
+
+
+class RestGateway:
+    """A tiny JSON SMS gateway: answers by the recipient number's last
+    three digits (200, 429, 500, 400); records what it was sent in
+    .requests ({"path", "headers", "body", "json"} each)."""
+
+    def __init__(self):
+        gw = self
+        self.requests = []
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(n)
+                rec = {"path": self.path, "headers": dict(self.headers),
+                       "body": body}
+                gw.requests.append(rec)
+                try:
+                    doc = json.loads(body.decode("utf-8"))
+                except ValueError:
+                    doc = None
+                rec["json"] = doc
+                to = (doc or {}).get("recipient", "") \
+                    if isinstance(doc, dict) else ""
+                status = {"429": 429, "500": 500, "400": 400}.get(
+                    str(to)[-3:], 200)
+                if status == 200:
+                    answer = {"id": "msg-%d" % len(gw.requests),
+                              "status": "queued"}
+                elif status == 400:
+                    answer = {"error": "invalid recipient %s" % to}
+                else:
+                    answer = {"error": "busy"}
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.port = self.httpd.server_address[1]
+        self.url = "http://127.0.0.1:%d/v1/sms" % self.port
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+# --------------------------------------------------------------------------
+# SMS: Kannel with fakesmsc as the operator
+
+
+def kannel_available():
+    return all(os.access(p, os.X_OK) for p in (
+        KANNEL_BIN + "/bearerbox", KANNEL_BIN + "/smsbox", FAKESMSC))
+
+
+def fakesmsc_got(log):
+    """What fakesmsc printed for the messages it got: [(sender, receiver,
+    type, data bytes)], one "Got message N: <...>" line each."""
+    try:
+        with open(log, "rb") as f:
+            data = f.read()
+    except OSError:
+        return []
+    out = []
+    for m in re.finditer(rb"Got message \d+: <(.*)>$", data, re.M):
+        parts = m.group(1).split(b" ", 3)
+        if len(parts) == 4:
+            out.append((parts[0].decode(), parts[1].decode(),
+                        parts[2].decode(), parts[3]))
+    return out
+
+
+def fakesmsc_text(kind, data):
+    """The text of a message as fakesmsc shows it: raw UTF-8 for 'text',
+    url-encoded UCS-2 for 'ucs-2' (a '+' is a 0x20 byte)."""
+    if kind == "text":
+        return data.decode("utf-8", "replace")
+    raw = urllib.parse.unquote_to_bytes(data.replace(b"+", b" "))
+    return raw.decode("utf-16-be", "replace")
+
+
+class Kannel:
+    """bearerbox, smsbox and fakesmsc in directory on free loopback ports.
+    start() returns True once the SMSC link is online (False with .why
+    otherwise); sendsms_url, user and password are what a client needs;
+    got() and texts() what reached the operator side."""
+
+    def __init__(self, directory, user="kursus", password="hemmelig",
+                 max_messages=5):
+        self.dir = directory
+        os.makedirs(directory, exist_ok=True)
+        self.user, self.password = user, password
+        self.admin, self.smsbox, self.smsc, self.sendsms = (
+            free_port_bound() for _ in range(4))
+        self.sendsms_url = "http://127.0.0.1:%d/cgi-bin/sendsms" % \
+            self.sendsms
+        self.conf = os.path.join(directory, "kannel.conf")
+        self.fake_log = os.path.join(directory, "fakesmsc.out")
+        self.procs = []
+        self.why = None
+        with open(self.conf, "w") as f:
+            f.write("""group = core
+admin-port = %(admin)d
+admin-password = adminpw
+admin-interface = 127.0.0.1
+smsbox-port = %(smsbox)d
+smsbox-interface = 127.0.0.1
+box-allow-ip = 127.0.0.1
+log-file = "%(d)s/bearerbox.log"
+log-level = 0
+access-log = "%(d)s/access.log"
+store-type = spool
+store-location = "%(d)s/spool"
+
+group = smsc
+smsc = fake
+smsc-id = fake
+port = %(smsc)d
+interface-version = 34
+connect-allow-ip = 127.0.0.1
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+bearerbox-port = %(smsbox)d
+sendsms-port = %(sendsms)d
+sendsms-interface = 127.0.0.1
+log-file = "%(d)s/smsbox.log"
+log-level = 0
+
+group = sendsms-user
+username = %(user)s
+password = %(password)s
+max-messages = %(max)d
+concatenation = true
+
+group = sms-service
+keyword = default
+text = "ingen tjeneste"
+""" % {"admin": self.admin, "smsbox": self.smsbox, "smsc": self.smsc,
+       "sendsms": self.sendsms, "d": directory, "user": user,
+       "password": password, "max": max_messages})
+        os.makedirs(os.path.join(directory, "spool"), exist_ok=True)
+
+    def _spawn(self, argv, log):
+        with open(os.path.join(self.dir, log), "ab") as f:
+            p = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL,
+                                 start_new_session=True, cwd=self.dir)
+        self.procs.append(p)
+        return p
+
+    def log(self, name, limit=2000):
+        try:
+            with open(os.path.join(self.dir, name), "rb") as f:
+                return f.read().decode("utf-8", "replace")[-limit:]
+        except OSError:
+            return ""
+
+    def online(self):
+        try:
+            with urllib.request.urlopen(
+                    "http://127.0.0.1:%d/status.txt?password=adminpw" %
+                    self.admin, timeout=2) as r:
+                return b"online" in r.read()
+        except OSError:
+            return False
+
+    def start(self, timeout=10):
+        if not kannel_available():
+            self.why = "kannel or kannel-extras is not installed"
+            return False
+        self._spawn([KANNEL_BIN + "/bearerbox", self.conf], "bearerbox.out")
+        if not _wait_for(lambda: port_open(self.smsc) and
+                         port_open(self.smsbox), timeout):
+            self.why = "bearerbox does not listen: " + \
+                self.log("bearerbox.out")
+            return False
+        self._spawn([FAKESMSC, "-H", "127.0.0.1", "-r", str(self.smsc),
+                     "-m", "0", "1 2 text nop"], "fakesmsc.out")
+        self._spawn([KANNEL_BIN + "/smsbox", self.conf], "smsbox.out")
+        if not _wait_for(lambda: port_open(self.sendsms), timeout):
+            self.why = "smsbox does not listen: " + self.log("smsbox.out")
+            return False
+        # The SMSC link comes up a moment after fakesmsc connects.
+        if not _wait_for(self.online, timeout):
+            self.why = "the SMSC link does not come online: " + \
+                self.log("bearerbox.log")
+            return False
+        return True
+
+    def got(self):
+        """[(sender, receiver, type, data bytes)] as fakesmsc printed."""
+        return fakesmsc_got(self.fake_log)
+
+    def texts(self):
+        """[(sender, receiver, text)] that reached the operator side."""
+        return [(s, r, fakesmsc_text(k, d)) for s, r, k, d in self.got()]
+
+    def stop(self):
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, 15)
+                except OSError:
+                    pass
+        deadline = time.monotonic() + 5
+        for p in self.procs:
+            try:
+                p.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(p.pid, 9)
+                except OSError:
+                    pass
+                p.wait()
+        self.procs.clear()
