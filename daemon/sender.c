@@ -435,6 +435,9 @@ struct job {
 	char		*data;		/* the mail as sent */
 	size_t		 len;
 	char		*message_id;
+	int		 finished;	/* the server's answer is in */
+	int		 result;	/* enum send_result */
+	char		*error;
 	struct smtp_message sm;
 	struct builder	*builder;	/* builds the mail beside the sending */
 	size_t		 index;		/* among the batch's mails */
@@ -451,6 +454,7 @@ job_free(struct job *j)
 	message_clear(&j->m);
 	free(j->data);
 	free(j->message_id);
+	free(j->error);
 	free(j->sm.error);
 }
 
@@ -578,15 +582,7 @@ job_record(struct job *j, int result, const char *provider_id,
 	sender_health_set(s, j->w->channel, 0, error);
 }
 
-/* smtp_send()'s report of one message. */
-static void
-job_smtp_done(struct smtp_message *sm, void *arg)
-{
-	struct job	*j = arg;
-
-	job_record(j, sm->result, NULL, sm->error != NULL ? sm->error :
-	    "the server refused the message");
-}
+static void job_smtp_done(struct smtp_message *, void *);
 
 /*
  * Composes the message as the session is now, or settles the row without
@@ -649,9 +645,59 @@ job_prepare(struct job *j, time_t now)
 struct builder {
 	struct job	**jobs;
 	size_t		  n, built;
+	size_t		  recorded;	/* outcomes recorded, in order */
+	int		  inline_record;	/* no recorder thread */
 	pthread_mutex_t	  mtx;
 	pthread_cond_t	  cond;
 };
+
+/*
+ * smtp_send()'s report of one message, right after the server's answer:
+ * the recorder thread writes it down while libesmtp starts the next
+ * message, whose data it hands over only once this is recorded.
+ */
+static void
+job_smtp_done(struct smtp_message *sm, void *arg)
+{
+	struct job	*j = arg;
+	struct builder	*b = j->builder;
+
+	if (b->inline_record) {
+		job_record(j, sm->result, NULL, sm->error != NULL ?
+		    sm->error : "the server refused the message");
+		return;
+	}
+	pthread_mutex_lock(&b->mtx);
+	j->result = sm->result;
+	j->error = xstrdup(sm->error != NULL ? sm->error :
+	    "the server refused the message");
+	j->finished = 1;
+	pthread_cond_broadcast(&b->cond);
+	pthread_mutex_unlock(&b->mtx);
+}
+
+/* Records the batch's outcomes in order, each in its own commit. */
+static void *
+recorder_main(void *arg)
+{
+	struct builder	*b = arg;
+	struct job	*j;
+	size_t		 k;
+
+	for (k = 0; k < b->n; k++) {
+		j = b->jobs[k];
+		pthread_mutex_lock(&b->mtx);
+		while (!j->finished)
+			pthread_cond_wait(&b->cond, &b->mtx);
+		pthread_mutex_unlock(&b->mtx);
+		job_record(j, j->result, NULL, j->error);
+		pthread_mutex_lock(&b->mtx);
+		b->recorded = k + 1;
+		pthread_cond_broadcast(&b->cond);
+		pthread_mutex_unlock(&b->mtx);
+	}
+	return (NULL);
+}
 
 static void job_build_mail(struct job *);
 
@@ -678,8 +724,11 @@ job_smtp_prepare(struct smtp_message *sm, void *arg)
 	struct job	*j = arg;
 	struct builder	*b = j->builder;
 
+	/* Built, and every message before it recorded: a crash leaves
+	 * at most one message the server took unrecorded. */
 	pthread_mutex_lock(&b->mtx);
-	while (b->built <= j->index)
+	while (b->built <= j->index || (!b->inline_record &&
+	    b->recorded < j->index))
 		pthread_cond_wait(&b->cond, &b->mtx);
 	pthread_mutex_unlock(&b->mtx);
 	sm->data = j->data;
@@ -732,7 +781,7 @@ struct batch {
 	size_t			 n;
 	struct builder		 b;
 	struct smtp_message	*msgs;
-	pthread_t		 builder;
+	pthread_t		 builder, recorder;
 	int			 building;
 };
 
@@ -804,8 +853,13 @@ batch_send(struct batch *bt, struct sender_conf *c)
 	int		 result;
 
 	if (bt->w->channel == CHANNEL_EMAIL) {
-		if (bt->b.n > 0)
+		if (bt->b.n > 0) {
+			bt->b.inline_record = pthread_create(&bt->recorder,
+			    NULL, recorder_main, &bt->b) != 0;
 			smtp_send(&c->smtp, bt->msgs, bt->b.n);
+			if (!bt->b.inline_record)
+				pthread_join(bt->recorder, NULL);
+		}
 		if (bt->building)
 			pthread_join(bt->builder, NULL);
 		for (i = 0; i < bt->b.n; i++)
