@@ -369,6 +369,9 @@ struct message_ctx;
 /* Statements on db, prepared once; usable from the thread owning db. */
 struct message_ctx *message_ctx_new(sqlite3 *db, const struct message_conf *);
 void	 message_ctx_free(struct message_ctx *);
+/* Forgets the session it read last: what follows reads it afresh. Call
+ * before each batch; within one, a session's messages share one read. */
+void	 message_ctx_forget(struct message_ctx *);
 /*
  * Composes what kind says to participant about session on channel: the
  * course type's own template for kind, channel and the person's language

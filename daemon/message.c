@@ -15,7 +15,7 @@
 #include "kursusd.h"
 #include "notifier.h"
 
-enum { Q_PERSON, Q_EVENT, Q_SESSION, Q_TEMPLATE, Q_VENUE, Q_COUNT };
+enum { Q_PERSON, Q_EVENT, Q_SESSION, Q_SEAT, Q_TEMPLATE, Q_VENUE, Q_COUNT };
 
 static const char *message_sql[Q_COUNT] = {
 	[Q_PERSON] = "SELECT name, CASE WHEN phone_type = 'mobile' AND NOT "
@@ -27,24 +27,58 @@ static const char *message_sql[Q_COUNT] = {
 	    "(SELECT group_concat(i.name, ', ') FROM session_staff st JOIN "
 	    "instructor i ON i.id = st.instructor_id WHERE st.session_id = s.id "
 	    "AND st.role = 'instructor'), c.bring, v.access_notes, "
-	    "r.number, CASE WHEN r.status = 'waitlisted' THEN (SELECT count(*) "
-	    "FROM registration w WHERE w.session_id = r.session_id AND "
-	    "w.status = 'waitlisted' AND w.queue <= r.queue) END, "
 	    "v.address, v.postcode, v.city "
 	    "FROM session s JOIN venue v ON v.id = s.venue_id JOIN course c ON "
-	    "c.id = s.course_id LEFT JOIN registration r ON r.session_id = s.id "
-	    "AND r.participant_id = ?2 AND r.status != 'cancelled' "
-	    "WHERE s.id = ?1",
+	    "c.id = s.course_id WHERE s.id = ?1",
+	/* The person's running number, and waitlist place if waiting. */
+	[Q_SEAT] = "SELECT r.number, CASE WHEN r.status = 'waitlisted' THEN "
+	    "(SELECT count(*) FROM registration w WHERE w.session_id = "
+	    "r.session_id AND w.status = 'waitlisted' AND w.queue <= r.queue) "
+	    "END FROM registration r WHERE r.session_id = ?1 AND "
+	    "r.participant_id = ?2 AND r.status != 'cancelled'",
 	[Q_TEMPLATE] = "SELECT subject, body FROM template WHERE course_id = ?1 "
 	    "AND kind = ?2 AND channel = ?3 AND language = ?4",
 	[Q_VENUE] = "SELECT name FROM venue WHERE id = ?1",
+};
+
+/* What a session's messages share, in the words of a notice. */
+struct message_session {
+	int64_t			 id;
+	int			 english;	/* the event's language */
+	struct session_event	 se;
+	int64_t			 course_id;
+	char			*venue, *contact_phone, *instructor, *bring;
+	char			*access, *address;
 };
 
 struct message_ctx {
 	sqlite3			*db;
 	sqlite3_stmt		*stmt[Q_COUNT];
 	struct message_conf	 conf;
+	struct message_session	*ms;	/* the last session, until forgotten */
 };
+
+static void
+message_session_free(struct message_session *ms)
+{
+	if (ms == NULL)
+		return;
+	event_clear(&ms->se);
+	free(ms->venue);
+	free(ms->contact_phone);
+	free(ms->instructor);
+	free(ms->bring);
+	free(ms->access);
+	free(ms->address);
+	free(ms);
+}
+
+void
+message_ctx_forget(struct message_ctx *mc)
+{
+	message_session_free(mc->ms);
+	mc->ms = NULL;
+}
 
 struct message_ctx *
 message_ctx_new(sqlite3 *db, const struct message_conf *conf)
@@ -76,6 +110,7 @@ message_ctx_free(struct message_ctx *mc)
 
 	if (mc == NULL)
 		return;
+	message_ctx_forget(mc);
 	for (i = 0; i < Q_COUNT; i++)
 		sqlite3_finalize(mc->stmt[i]);
 	free((char *)mc->conf.public_url);
@@ -107,9 +142,7 @@ message_col(sqlite3_stmt *stmt, int i)
 /* Everything that goes into a notice, owned here. */
 struct message_parts {
 	char	*name, *phone, *email, *lang, *sealed;
-	char	*venue, *contact_phone, *instructor, *bring, *access;
-	char	*address, *old_venue, *feed_url;
-	int64_t	 course_id;
+	char	*old_venue, *feed_url;
 	int	 number, position;
 };
 
@@ -121,12 +154,6 @@ message_parts_free(struct message_parts *p)
 	free(p->email);
 	free(p->lang);
 	free(p->sealed);
-	free(p->venue);
-	free(p->contact_phone);
-	free(p->instructor);
-	free(p->bring);
-	free(p->access);
-	free(p->address);
 	free(p->old_venue);
 	free(p->feed_url);
 }
@@ -154,60 +181,96 @@ message_person(struct message_ctx *mc, int64_t pid, struct message_parts *p,
 	return (rc);
 }
 
-static int
-message_session(struct message_ctx *mc, int64_t sid, int64_t pid,
-    struct message_parts *p, char **cause)
+/*
+ * The session as its messages tell it: from the cache when the last
+ * message was about the same session in the same language, else read.
+ */
+static struct message_session *
+message_session(struct message_ctx *mc, int64_t sid, int english,
+    char **cause)
 {
-	sqlite3_stmt	*stmt = mc->stmt[Q_SESSION];
-	char		*line, *town;
-	int		 rc = 0;
+	struct message_session	*ms;
+	sqlite3_stmt		*stmt = mc->stmt[Q_SESSION];
+	char			*line, *town;
+
+	if (mc->ms != NULL && mc->ms->id == sid && mc->ms->english == english)
+		return (mc->ms);
+	message_ctx_forget(mc);
+	ms = xcalloc(1, sizeof *ms);
+	ms->id = sid;
+	ms->english = english;
+	sqlite3_bind_int64(stmt, 1, sid);
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		sqlite3_reset(stmt);
+		free(ms);
+		xasprintf(cause, "session %lld does not exist",
+		    (long long)sid);
+		return (NULL);
+	}
+	ms->course_id = sqlite3_column_int64(stmt, 0);
+	ms->venue = message_col(stmt, 1);
+	ms->contact_phone = message_col(stmt, 2);
+	ms->instructor = message_col(stmt, 3);
+	ms->bring = message_col(stmt, 4);
+	ms->access = message_col(stmt, 5);
+	/* "Borgergade 1, 8700 Horsens" */
+	line = message_col(stmt, 6);
+	xasprintf(&town, "%s%s%s",
+	    sqlite3_column_type(stmt, 7) != SQLITE_NULL ?
+	    (const char *)sqlite3_column_text(stmt, 7) : "",
+	    sqlite3_column_type(stmt, 7) != SQLITE_NULL &&
+	    sqlite3_column_type(stmt, 8) != SQLITE_NULL ? " " : "",
+	    sqlite3_column_type(stmt, 8) != SQLITE_NULL ?
+	    (const char *)sqlite3_column_text(stmt, 8) : "");
+	if (line != NULL && *town != '\0')
+		xasprintf(&ms->address, "%s, %s", line, town);
+	else if (line != NULL)
+		ms->address = xstrdup(line);
+	else if (*town != '\0')
+		ms->address = xstrdup(town);
+	free(line);
+	free(town);
+	sqlite3_reset(stmt);
+
+	/* The event row gives times, zone, title as the feeds show them. */
+	stmt = mc->stmt[Q_EVENT];
+	sqlite3_bind_int64(stmt, 1, sid);
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		sqlite3_reset(stmt);
+		message_session_free(ms);
+		xasprintf(cause, "session %lld does not exist", (long long)sid);
+		return (NULL);
+	}
+	event_fill(&ms->se, stmt, mc->conf.public_url, english);
+	sqlite3_reset(stmt);
+	return (mc->ms = ms);
+}
+
+/* The person's running number and waitlist place in the session. */
+static void
+message_seat(struct message_ctx *mc, int64_t sid, int64_t pid,
+    struct message_parts *p)
+{
+	sqlite3_stmt	*stmt = mc->stmt[Q_SEAT];
 
 	sqlite3_bind_int64(stmt, 1, sid);
 	sqlite3_bind_int64(stmt, 2, pid);
 	if (sqlite3_step(stmt) == SQLITE_ROW) {
-		p->course_id = sqlite3_column_int64(stmt, 0);
-		p->venue = message_col(stmt, 1);
-		p->contact_phone = message_col(stmt, 2);
-		p->instructor = message_col(stmt, 3);
-		p->bring = message_col(stmt, 4);
-		p->access = message_col(stmt, 5);
-		p->number = sqlite3_column_int(stmt, 6);
-		p->position = sqlite3_column_int(stmt, 7);
-		/* "Borgergade 1, 8700 Horsens" */
-		line = message_col(stmt, 8);
-		xasprintf(&town, "%s%s%s",
-		    sqlite3_column_type(stmt, 9) != SQLITE_NULL ?
-		    (const char *)sqlite3_column_text(stmt, 9) : "",
-		    sqlite3_column_type(stmt, 9) != SQLITE_NULL &&
-		    sqlite3_column_type(stmt, 10) != SQLITE_NULL ? " " : "",
-		    sqlite3_column_type(stmt, 10) != SQLITE_NULL ?
-		    (const char *)sqlite3_column_text(stmt, 10) : "");
-		if (line != NULL && *town != '\0')
-			xasprintf(&p->address, "%s, %s", line, town);
-		else if (line != NULL)
-			p->address = xstrdup(line);
-		else if (*town != '\0')
-			p->address = xstrdup(town);
-		free(line);
-		free(town);
-	} else {
-		xasprintf(cause, "session %lld does not exist",
-		    (long long)sid);
-		rc = -1;
+		p->number = sqlite3_column_int(stmt, 0);
+		p->position = sqlite3_column_int(stmt, 1);
 	}
 	sqlite3_reset(stmt);
-	return (rc);
 }
 
 /* The course type's own text for this message, if staff wrote one. */
 static void
 message_template(struct message_ctx *mc, const struct message_parts *p,
-    int kind, int channel, char **subject, char **body)
+    int64_t course_id, int kind, int channel, char **subject, char **body)
 {
 	sqlite3_stmt	*stmt = mc->stmt[Q_TEMPLATE];
 
 	*subject = *body = NULL;
-	sqlite3_bind_int64(stmt, 1, p->course_id);
+	sqlite3_bind_int64(stmt, 1, course_id);
 	sqlite3_bind_text(stmt, 2, outbox_kind_name(kind), -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, channel == CHANNEL_SMS ? "sms" : "email",
 	    -1, SQLITE_STATIC);
@@ -288,9 +351,9 @@ message_compose(struct message_ctx *mc, int kind, int channel, int64_t sid,
     char **cause)
 {
 	struct message_parts	 p;
+	struct message_session	*ms;
 	struct notice		 n;
-	struct session_event	 se;
-	sqlite3_stmt		*stmt;
+	struct session_event	*se;
 	const char		*old;
 	char			*stpl = NULL, *btpl = NULL, *token;
 	json_t			*v;
@@ -304,8 +367,10 @@ message_compose(struct message_ctx *mc, int kind, int channel, int64_t sid,
 		return (-1);
 	}
 	if (message_person(mc, pid, &p, cause) != 0 ||
-	    message_session(mc, sid, pid, &p, cause) != 0)
+	    (ms = message_session(mc, sid, p.lang != NULL &&
+	    strncmp(p.lang, "en", 2) == 0, cause)) == NULL)
 		goto out;
+	se = &ms->se;
 	if (recipient == NULL)
 		recipient = channel == CHANNEL_SMS ? p.phone : p.email;
 	if (recipient == NULL) {
@@ -314,32 +379,21 @@ message_compose(struct message_ctx *mc, int kind, int channel, int64_t sid,
 		    "e-mail address that may get mail");
 		goto out;
 	}
-
-	/* The event row gives times, zone, title as the feeds show them. */
-	stmt = mc->stmt[Q_EVENT];
-	sqlite3_bind_int64(stmt, 1, sid);
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		sqlite3_reset(stmt);
-		xasprintf(cause, "session %lld does not exist", (long long)sid);
-		goto out;
-	}
-	event_fill(&se, stmt, mc->conf.public_url, p.lang != NULL &&
-	    strncmp(p.lang, "en", 2) == 0);
-	sqlite3_reset(stmt);
+	message_seat(mc, sid, pid, &p);
 
 	n.kind = outbox_notice_kind(kind);
 	n.lang = p.lang;
 	n.name = p.name;
-	n.course = se.ev.title;
-	n.venue = p.venue;
-	n.address = p.address;
-	n.access = p.access;
-	n.bring = p.bring;
-	n.instructor = p.instructor;
-	n.contact_phone = p.contact_phone;
-	n.tzid = se.ev.tzid;
-	n.start = se.ev.start;
-	n.end = se.ev.end;
+	n.course = se->ev.title;
+	n.venue = ms->venue;
+	n.address = ms->address;
+	n.access = ms->access;
+	n.bring = ms->bring;
+	n.instructor = ms->instructor;
+	n.contact_phone = ms->contact_phone;
+	n.tzid = se->ev.tzid;
+	n.start = se->ev.start;
+	n.end = se->ev.end;
 	n.number = p.number;
 	n.position = p.position;
 	if (p.sealed != NULL && (token = token_open(p.sealed)) != NULL) {
@@ -350,31 +404,27 @@ message_compose(struct message_ctx *mc, int kind, int channel, int64_t sid,
 	}
 	if ((old = json_string_value(json_object_get(detail, "old_start"))) !=
 	    NULL)
-		(void)when_parse(old, se.ev.tzid, n.start, &n.old_start, NULL);
+		(void)when_parse(old, se->ev.tzid, n.start, &n.old_start, NULL);
 	if ((v = json_object_get(detail, "old_venue_id")) != NULL &&
 	    (p.old_venue = message_venue_name(mc, json_integer_value(v))) !=
-	    NULL && p.venue != NULL && strcmp(p.old_venue, p.venue) != 0)
+	    NULL && ms->venue != NULL && strcmp(p.old_venue, ms->venue) != 0)
 		n.old_venue = p.old_venue;
 	n.message = json_string_value(json_object_get(detail, "message"));
 	n.reason = json_string_value(json_object_get(detail, "reason"));
 
-	message_template(mc, &p, kind, channel, &stpl, &btpl);
+	message_template(mc, &p, ms->course_id, kind, channel, &stpl, &btpl);
 	if (template_render(&n, channel, stpl, btpl, &m->subject, &m->body,
-	    cause) != 0) {
-		event_clear(&se);
+	    cause) != 0)
 		goto out;
-	}
 	m->channel = channel;
 	m->recipient = xstrdup(recipient);
 	m->name = xstrdup(p.name);
 	m->session_id = sid;
-	m->session_start = se.ev.start;
-	snprintf(m->tzid, sizeof m->tzid, "%s", se.ev.tzid);
+	m->session_start = se->ev.start;
+	snprintf(m->tzid, sizeof m->tzid, "%s", se->ev.tzid);
 	if (channel == CHANNEL_EMAIL && (m->method = message_method(kind)) !=
 	    NULL)
-		m->calendar = message_invite(mc, &p, &se, m->method,
-		    recipient);
-	event_clear(&se);
+		m->calendar = message_invite(mc, &p, se, m->method, recipient);
 	if (m->calendar == NULL)
 		m->method = NULL;
 	rc = 0;

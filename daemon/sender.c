@@ -799,6 +799,7 @@ batch_prepare(struct worker *w, struct wdb *db, struct sender_conf *c)
 		db->mc = message_ctx_new(db->db, &c->mconf);
 		db->mc_conf = c;
 	}
+	message_ctx_forget(db->mc);
 	if ((n = worker_claim(w, db, c, &jobs)) == 0)
 		return (NULL);
 	bt = xcalloc(1, sizeof *bt);

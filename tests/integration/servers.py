@@ -46,22 +46,14 @@ import urllib.parse
 import urllib.request
 import warnings
 
+from kursustest import wait_for
+
 # aiosmtpd's chatter about AUTH without TLS (wanted here) and its logging.
 warnings.filterwarnings("ignore", module="aiosmtpd")
 logging.getLogger("mail.log").setLevel(logging.CRITICAL)
 
 KANNEL_BIN = "/usr/sbin"
 FAKESMSC = "/usr/lib/kannel/test/fakesmsc"
-
-
-def _wait_for(predicate, timeout, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = predicate()
-        if v or time.monotonic() >= deadline:
-            return v
-        time.sleep(interval)
-        interval = min(interval * 1.5, 0.5)
 
 
 def free_port_bound():
@@ -222,6 +214,52 @@ def plain_text(msg):
     if p is None:
         return None
     return p.get_content().replace("\r\n", "\n")
+
+
+def invitation_problems(msg, method, uid, sequence, summary=None,
+                        start=None):
+    """What is wrong with the one text/calendar part of a parsed message,
+    judged by python3-icalendar: its method parameter and METHOD, one
+    VEVENT with uid and sequence (and summary, and start, an aware
+    datetime, when given), STATUS:CANCELLED for a CANCEL. [] if nothing."""
+    import datetime
+    import icalendar
+    problems = []
+    cals = calendar_parts(msg)
+    if len(cals) != 1:
+        return ["%d text/calendar parts" % len(cals)]
+    cal = cals[0]
+    if (cal.get_param("method") or "").upper() != method:
+        problems.append("method parameter %r" % cal.get_param("method"))
+    if cal.get_content_charset() != "utf-8":
+        problems.append("calendar charset %r" % cal.get_content_charset())
+    if cal.get("Content-Disposition") is not None:
+        problems.append("calendar has a disposition")
+    try:
+        ics = icalendar.Calendar.from_ical(cal.get_content())
+    except Exception as e:
+        return problems + ["icalendar cannot parse the part: %s" % e]
+    if str(ics.get("METHOD")) != method:
+        problems.append("METHOD %r" % ics.get("METHOD"))
+    evs = [c for c in ics.walk() if c.name == "VEVENT"]
+    if len(evs) != 1:
+        return problems + ["%d VEVENTs" % len(evs)]
+    ev = evs[0]
+    if str(ev.get("UID")) != uid:
+        problems.append("UID %r, want %r" % (str(ev.get("UID")), uid))
+    if int(ev.get("SEQUENCE", 0)) != sequence:
+        problems.append("SEQUENCE %r, want %r" % (ev.get("SEQUENCE"),
+                                                  sequence))
+    if summary is not None and str(ev.get("SUMMARY")) != summary:
+        problems.append("SUMMARY %r" % ev.get("SUMMARY"))
+    if start is not None:
+        dt = ev.get("DTSTART").dt if ev.get("DTSTART") else None
+        if not isinstance(dt, datetime.datetime) or \
+                dt.astimezone(datetime.timezone.utc) != start:
+            problems.append("DTSTART %r, want %s" % (dt, start))
+    if method == "CANCEL" and str(ev.get("STATUS")) != "CANCELLED":
+        problems.append("STATUS %r" % ev.get("STATUS"))
+    return problems
 
 
 class SMTPServer:
@@ -465,7 +503,7 @@ text = "ingen tjeneste"
             self.why = "kannel or kannel-extras is not installed"
             return False
         self._spawn([KANNEL_BIN + "/bearerbox", self.conf], "bearerbox.out")
-        if not _wait_for(lambda: port_open(self.smsc) and
+        if not wait_for(lambda: port_open(self.smsc) and
                          port_open(self.smsbox), timeout):
             self.why = "bearerbox does not listen: " + \
                 self.log("bearerbox.out")
@@ -473,11 +511,11 @@ text = "ingen tjeneste"
         self._spawn([FAKESMSC, "-H", "127.0.0.1", "-r", str(self.smsc),
                      "-m", "0", "1 2 text nop"], "fakesmsc.out")
         self._spawn([KANNEL_BIN + "/smsbox", self.conf], "smsbox.out")
-        if not _wait_for(lambda: port_open(self.sendsms), timeout):
+        if not wait_for(lambda: port_open(self.sendsms), timeout):
             self.why = "smsbox does not listen: " + self.log("smsbox.out")
             return False
         # The SMSC link comes up a moment after fakesmsc connects.
-        if not _wait_for(self.online, timeout):
+        if not wait_for(self.online, timeout):
             self.why = "the SMSC link does not come online: " + \
                 self.log("bearerbox.log")
             return False

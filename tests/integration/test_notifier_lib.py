@@ -15,7 +15,8 @@ import time
 
 from kursustest import BUILDDIR, Tap, wait_for
 from servers import Kannel, Recorder, RestGateway, SMTPServer, \
-    SilentServer, fakesmsc_text, kannel_available, refused_port
+    SilentServer, fakesmsc_text, invitation_problems, kannel_available, \
+    refused_port
 
 t = Tap()
 NOTIFY_SEND = os.path.join(BUILDDIR, "tests", "notifier", "notify-send")
@@ -136,33 +137,8 @@ def check_mail(raw, desc, method=None, sequence=None):
     else:
         if msg.get_content_type() != "multipart/alternative":
             problems.append("content type %s" % msg.get_content_type())
-        if len(cals) != 1:
-            problems.append("%d text/calendar parts" % len(cals))
-        else:
-            cal = cals[0]
-            if cal.get_param("method") != method:
-                problems.append("method parameter %r" %
-                                cal.get_param("method"))
-            if cal.get_content_charset() != "utf-8":
-                problems.append("calendar charset %r" %
-                                cal.get_content_charset())
-            if cal.get("Content-Disposition") is not None:
-                problems.append("calendar has a disposition")
-            import icalendar
-            ics = icalendar.Calendar.from_ical(cal.get_content())
-            if str(ics.get("METHOD")) != method:
-                problems.append("METHOD %r" % ics.get("METHOD"))
-            evs = [c for c in ics.walk() if c.name == "VEVENT"]
-            if len(evs) != 1:
-                problems.append("%d VEVENTs" % len(evs))
-            else:
-                ev = evs[0]
-                if str(ev.get("UID")) != UID:
-                    problems.append("UID %r" % ev.get("UID"))
-                if int(ev.get("SEQUENCE")) != sequence:
-                    problems.append("SEQUENCE %r" % ev.get("SEQUENCE"))
-                if str(ev.get("SUMMARY")) != "IT-café for øvede":
-                    problems.append("SUMMARY %r" % ev.get("SUMMARY"))
+        problems += invitation_problems(msg, method, UID, sequence,
+                                        summary="IT-café for øvede")
     t.ok(not problems, desc, problems)
 
 

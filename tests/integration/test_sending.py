@@ -35,7 +35,8 @@ import time
 
 from kursustest import Tap, local_now, tcp_request, wait_for, zone
 from servers import Kannel, Recorder, RestGateway, SMTPServer, \
-    SilentServer, calendar_parts, kannel_available, parse_mail, plain_text
+    SilentServer, invitation_problems, kannel_available, \
+    parse_mail, plain_text
 
 t = Tap()
 
@@ -257,43 +258,9 @@ def check_mail(msg, desc, session, name, subject_start, method, sequence=None,
                 problems.append("the body lacks %r" % want)
         if "\ufffd" in text:
             problems.append("a replacement character in the body")
-    cals = calendar_parts(msg)
-    if len(cals) != 1:
-        problems.append("%d text/calendar parts" % len(cals))
-    else:
-        cal = cals[0]
-        if (cal.get_param("method") or "").upper() != method:
-            problems.append("method parameter %r" % cal.get_param("method"))
-        import icalendar
-        try:
-            ics = icalendar.Calendar.from_ical(cal.get_content())
-        except Exception as e:
-            ics = None
-            problems.append("icalendar cannot parse the part: %s" % e)
-        if ics is not None:
-            if str(ics.get("METHOD")) != method:
-                problems.append("METHOD %r" % ics.get("METHOD"))
-            evs = [c for c in ics.walk() if c.name == "VEVENT"]
-            if len(evs) != 1:
-                problems.append("%d VEVENTs" % len(evs))
-            else:
-                ev = evs[0]
-                if str(ev.get("UID")) != session["uid"]:
-                    problems.append("UID %r, want %r" % (
-                        str(ev.get("UID")), session["uid"]))
-                want_seq = session["sequence"] if sequence is None \
-                    else sequence
-                if int(ev.get("SEQUENCE", 0)) != want_seq:
-                    problems.append("SEQUENCE %r, want %r" % (
-                        ev.get("SEQUENCE"), want_seq))
-                dt = ev.get("DTSTART").dt if ev.get("DTSTART") else None
-                if not isinstance(dt, datetime.datetime) or \
-                        dt.astimezone(UTC) != start:
-                    problems.append("DTSTART %r, want %s" % (
-                        dt, session["start_utc"]))
-                if method == "CANCEL" and \
-                        str(ev.get("STATUS")) != "CANCELLED":
-                    problems.append("STATUS %r" % ev.get("STATUS"))
+    want_seq = session["sequence"] if sequence is None else sequence
+    problems += invitation_problems(msg, method, session["uid"], want_seq,
+                                    start=start)
     return t.ok(not problems, desc, problems)
 
 
