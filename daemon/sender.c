@@ -52,6 +52,7 @@
 #define SENDER_SMS_BATCH	8	/* SMS claimed at once per worker */
 #define SENDER_IDLE_RETRY_MS	50	/* rows due but none claimable */
 #define SENDER_STOP_WAIT	10	/* seconds sender_stop() waits */
+#define BUILDERS		2	/* threads building a batch's mails */
 
 static const char *channel_names[SENDER_CHANNELS] = { "email", "sms" };
 
@@ -435,6 +436,7 @@ struct job {
 	char		*data;		/* the mail as sent */
 	size_t		 len;
 	char		*message_id;
+	int		 built;		/* the mail is ready */
 	int		 finished;	/* the server's answer is in */
 	int		 result;	/* enum send_result */
 	char		*error;
@@ -644,7 +646,7 @@ job_prepare(struct job *j, time_t now)
  */
 struct builder {
 	struct job	**jobs;
-	size_t		  n, built;
+	size_t		  n, next;	/* the next to build */
 	size_t		  recorded;	/* outcomes recorded, in order */
 	int		  inline_record;	/* no recorder thread */
 	pthread_mutex_t	  mtx;
@@ -707,10 +709,15 @@ builder_main(void *arg)
 	struct builder	*b = arg;
 	size_t		 i;
 
-	for (i = 0; i < b->n; i++) {
+	for (;;) {
+		pthread_mutex_lock(&b->mtx);
+		i = b->next++;
+		pthread_mutex_unlock(&b->mtx);
+		if (i >= b->n)
+			break;
 		job_build_mail(b->jobs[i]);
 		pthread_mutex_lock(&b->mtx);
-		b->built = i + 1;
+		b->jobs[i]->built = 1;
 		pthread_cond_broadcast(&b->cond);
 		pthread_mutex_unlock(&b->mtx);
 	}
@@ -727,7 +734,7 @@ job_smtp_prepare(struct smtp_message *sm, void *arg)
 	/* Built, and every message before it recorded: a crash leaves
 	 * at most one message the server took unrecorded. */
 	pthread_mutex_lock(&b->mtx);
-	while (b->built <= j->index || (!b->inline_record &&
+	while (!j->built || (!b->inline_record &&
 	    b->recorded < j->index))
 		pthread_cond_wait(&b->cond, &b->mtx);
 	pthread_mutex_unlock(&b->mtx);
@@ -781,8 +788,8 @@ struct batch {
 	size_t			 n;
 	struct builder		 b;
 	struct smtp_message	*msgs;
-	pthread_t		 builder, recorder;
-	int			 building;
+	pthread_t		 builder[BUILDERS], recorder;
+	int			 building;	/* builders started */
 };
 
 /* Claims and composes a batch on db; NULL when nothing is due. */
@@ -835,10 +842,10 @@ batch_prepare(struct worker *w, struct wdb *db, struct sender_conf *c)
 	bt->b.n = k;
 	pthread_mutex_init(&bt->b.mtx, NULL);
 	pthread_cond_init(&bt->b.cond, NULL);
-	if (k > 0 && pthread_create(&bt->builder, NULL, builder_main,
-	    &bt->b) == 0)
-		bt->building = 1;
-	else
+	while (k > 0 && bt->building < BUILDERS && pthread_create(
+	    &bt->builder[bt->building], NULL, builder_main, &bt->b) == 0)
+		bt->building++;
+	if (bt->building == 0)
 		builder_main(&bt->b);	/* here, then */
 	return (bt);
 }
@@ -861,8 +868,8 @@ batch_send(struct batch *bt, struct sender_conf *c)
 			if (!bt->b.inline_record)
 				pthread_join(bt->recorder, NULL);
 		}
-		if (bt->building)
-			pthread_join(bt->builder, NULL);
+		while (bt->building > 0)
+			pthread_join(bt->builder[--bt->building], NULL);
 		for (i = 0; i < bt->b.n; i++)
 			free(bt->msgs[i].error);
 		pthread_mutex_destroy(&bt->b.mtx);
