@@ -392,6 +392,7 @@ struct outbox_who {
 	char	 tz[64];
 	time_t	 start;
 	int	 session_live;
+	int	 could_sms, could_email;	/* were the channel configured */
 };
 
 static void
@@ -435,6 +436,8 @@ outbox_who(struct store *st, int64_t rid, struct outbox_who *w,
 		    "registration %lld", (long long)rid));
 	}
 	w->pid = sqlite3_column_int64(stmt, 0);
+	w->could_sms = sqlite3_column_type(stmt, 1) != SQLITE_NULL;
+	w->could_email = sqlite3_column_type(stmt, 2) != SQLITE_NULL;
 	w->phone = have_sms ? outbox_col(stmt, 1) : NULL;
 	w->email = have_email ? outbox_col(stmt, 2) : NULL;
 	w->lang = outbox_col(stmt, 3);
@@ -473,6 +476,23 @@ outbox_add(struct store *st, const char *key, int kind, const char *channel,
 	if (n < 0)
 		return (-1);
 	return (n == 0 ? 0 : sqlite3_last_insert_rowid(store_db(st)));
+}
+
+/* Why a person gets a call instead of a message. */
+static const char *
+outbox_why_call(const struct outbox_who *w)
+{
+	if (!have_email && !have_sms)
+		return ("neither e-mail nor SMS is configured: on the call "
+		    "list");
+	if (w->could_sms && !have_sms)
+		return ("SMS is not configured and there is no e-mail address "
+		    "to send to: on the call list");
+	if (w->could_email && !have_email)
+		return ("e-mail is not configured and there is no mobile "
+		    "number to send to: on the call list");
+	return ("no mobile number or e-mail address to send to: on the call "
+	    "list");
 }
 
 int
@@ -530,10 +550,7 @@ outbox_notify(struct store *st, int kind, int64_t rid, json_t *detail,
 		    (long long)rid, (long long)w.version,
 		    (long long)w.sequence);
 		if (outbox_add(st, key, kind, "call", NULL, &w, rid, dj, NULL,
-		    store_now(st), "skipped", !have_email && !have_sms ?
-		    "neither e-mail nor SMS is configured: on the call list" :
-		    "no mobile number or e-mail address to send to: on the "
-		    "call list", f) < 0)
+		    store_now(st), "skipped", outbox_why_call(&w), f) < 0)
 			rc = -1;
 		free(key);
 	}
