@@ -42,12 +42,6 @@ static const struct labels labels_da = { "Medbring", "Sted", "Adgang",
 static const struct labels labels_en = { "Bring", "Place", "Access",
     "Equipment", "Instructor", "Helpers", "Contact" };
 
-static const char *
-col(sqlite3_stmt *stmt, int i)
-{
-	return ((const char *)sqlite3_column_text(stmt, i));
-}
-
 /* A growing string, NUL-terminated once anything is in it. */
 struct event_text {
 	char	*s;
@@ -115,20 +109,20 @@ event_fill(struct session_event *se, sqlite3_stmt *stmt, const char *url,
 	struct event_text	 desc = { NULL, 0, 0 };
 
 	memset(se, 0, sizeof *se);
-	ev->uid = event_keep(se, 0, col(stmt, 0));
+	ev->uid = event_keep(se, 0, store_col(stmt, 0));
 	ev->sequence = sqlite3_column_int(stmt, 1);
-	ev->status = strcmp(col(stmt, 2), "cancelled") == 0 ? CAL_CANCELLED :
+	ev->status = strcmp(store_col(stmt, 2), "cancelled") == 0 ? CAL_CANCELLED :
 	    CAL_CONFIRMED;
 	ev->start = (time_t)sqlite3_column_int64(stmt, 3);
 	ev->end = (time_t)sqlite3_column_int64(stmt, 4);
-	ev->tzid = event_keep(se, 1, col(stmt, 5));
-	ev->title = ev->category = event_keep(se, 2, col(stmt, 6));
+	ev->tzid = event_keep(se, 1, store_col(stmt, 5));
+	ev->title = ev->category = event_keep(se, 2, store_col(stmt, 6));
 
 	/* "Malernes Seniorklub, Borgergade 1, 8700 Horsens" */
-	event_put(&addr, " ", NULL, col(stmt, 9), NULL);
-	event_put(&addr, " ", NULL, col(stmt, 10), NULL);
-	event_put(&loc, ", ", NULL, col(stmt, 7), NULL);
-	event_put(&loc, ", ", NULL, col(stmt, 8), NULL);
+	event_put(&addr, " ", NULL, store_col(stmt, 9), NULL);
+	event_put(&addr, " ", NULL, store_col(stmt, 10), NULL);
+	event_put(&loc, ", ", NULL, store_col(stmt, 7), NULL);
+	event_put(&loc, ", ", NULL, store_col(stmt, 8), NULL);
 	event_put(&loc, ", ", NULL, addr.s, NULL);
 	free(addr.s);
 	ev->location = se->own[3] = event_done(&loc);
@@ -138,18 +132,18 @@ event_fill(struct session_event *se, sqlite3_stmt *stmt, const char *url,
 		ev->lat = sqlite3_column_double(stmt, 11);
 		ev->lon = sqlite3_column_double(stmt, 12);
 	}
-	event_put(&desc, "\n", NULL, col(stmt, 13), NULL);
-	event_put(&desc, "\n", l->bring, col(stmt, 14), NULL);
+	event_put(&desc, "\n", NULL, store_col(stmt, 13), NULL);
+	event_put(&desc, "\n", l->bring, store_col(stmt, 14), NULL);
 	event_put(&desc, "\n", l->place, ev->location, NULL);
-	event_put(&desc, "\n", l->access, col(stmt, 15), NULL);
-	event_put(&desc, "\n", l->equipment, col(stmt, 16), NULL);
-	event_put(&desc, "\n", l->instructor, col(stmt, 22), NULL);
-	event_put(&desc, "\n", l->helpers, col(stmt, 23), NULL);
-	event_put(&desc, "\n", l->contact, col(stmt, 17), col(stmt, 18));
-	event_put(&desc, "\n\n", NULL, col(stmt, 19), NULL);
+	event_put(&desc, "\n", l->access, store_col(stmt, 15), NULL);
+	event_put(&desc, "\n", l->equipment, store_col(stmt, 16), NULL);
+	event_put(&desc, "\n", l->instructor, store_col(stmt, 22), NULL);
+	event_put(&desc, "\n", l->helpers, store_col(stmt, 23), NULL);
+	event_put(&desc, "\n", l->contact, store_col(stmt, 17), store_col(stmt, 18));
+	event_put(&desc, "\n\n", NULL, store_col(stmt, 19), NULL);
 	ev->description = se->own[4] = event_done(&desc);
 	ev->url = se->own[5] = xprintf("%s/feeds/course/%s.ics", url,
-	    col(stmt, 24));
+	    store_col(stmt, 24));
 	ev->created = (time_t)sqlite3_column_int64(stmt, 20);
 	ev->last_modified = (time_t)sqlite3_column_int64(stmt, 21);
 	se->lang = english ? "en" : "da";

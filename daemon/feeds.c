@@ -370,12 +370,6 @@ static const char *sql_changed[] = {
 
 static void	feeds_members_finish(struct store *, struct members *);
 
-static const char *
-col(sqlite3_stmt *stmt, int i)
-{
-	return ((const char *)sqlite3_column_text(stmt, i));
-}
-
 /*
  * One event to render: the values copied out of the database row, so the
  * rendering can run on another thread.
@@ -837,7 +831,7 @@ feeds_members_finish(struct store *st, struct members *m)
 		q = store_stmt(st, sql_venue);
 		sqlite3_bind_int64(q, 1, venues[i]);
 		if (sqlite3_step(q) == SQLITE_ROW) {
-			tz = col(q, 0);
+			tz = store_col(q, 0);
 			for (k = 0; k < m->ntz; k++) {
 				if (strcmp(m->tzids[k], tz) == 0)
 					break;
@@ -1082,12 +1076,12 @@ feeds_resolve(struct feeds *fs, const char *path, int *kind, int64_t *arg,
 	if (found) {
 		*arg = sqlite3_column_int64(stmt, 0);
 		if (*kind == FEED_PARTICIPANT) {
-			if (strcmp(col(stmt, 1), "en") == 0)
+			if (strcmp(store_col(stmt, 1), "en") == 0)
 				*variant |= VAR_EN;
 			if (fs->alarm_minutes > 0)
 				*variant |= VAR_ALARM;
 		}
-		*name = feeds_name(*kind, col(stmt, 1), *variant);
+		*name = feeds_name(*kind, store_col(stmt, 1), *variant);
 	}
 	sqlite3_reset(stmt);
 	free(key);
@@ -1455,8 +1449,8 @@ feeds_token(struct feeds *fs, const char *table, int64_t id, int rotate,
 	if (!rotate) {
 		stmt = store_stmt(fs->st, sql_get[t]);
 		sqlite3_bind_int64(stmt, 1, id);
-		if (sqlite3_step(stmt) == SQLITE_ROW && col(stmt, 0) != NULL)
-			token = token_open(col(stmt, 0));
+		if (sqlite3_step(stmt) == SQLITE_ROW && store_col(stmt, 0) != NULL)
+			token = token_open(store_col(stmt, 0));
 		sqlite3_reset(stmt);
 		if (token != NULL)
 			return (token);
@@ -1504,7 +1498,7 @@ feeds_link(struct api_req *req)
 			return (fail_set(&req->fail, 404, "participant", "no "
 			    "participant with id %lld", (long long)id));
 		}
-		name = xstrdup(col(stmt, 0));
+		name = xstrdup(store_col(stmt, 0));
 		if (sqlite3_column_int(stmt, 1))
 			variant |= VAR_EN;
 		sqlite3_reset(stmt);
@@ -1527,7 +1521,7 @@ feeds_link(struct api_req *req)
 			return (fail_set(&req->fail, 404, kind, "no %s \"%s\"",
 			    k == 1 ? "course type" : kind, key));
 		}
-		name = xstrdup(col(stmt, 0));
+		name = xstrdup(store_col(stmt, 0));
 		sqlite3_reset(stmt);
 		if (k < 2) {
 			path = xprintf("/feeds/%s/%s.ics", kind, key);

@@ -129,6 +129,10 @@ void	 store_rollback(struct store *);
  * (NULL binds NULL), "d" double, "n" NULL. Returns changes() or -1. */
 int	 store_exec(struct store *, struct fail *, const char *sql,
 	    const char *types, ...);
+/* Column i of the current row as text, NULL for NULL; and a copy of it
+ * (caller frees). For statements of any connection. */
+const char *store_col(sqlite3_stmt *, int i);
+char	*store_col_dup(sqlite3_stmt *, int i);
 /* First column of the first row as int64, or dflt when no row. */
 int64_t	 store_int(struct store *, int64_t dflt, const char *sql,
 	    const char *types, ...);
@@ -277,6 +281,16 @@ json_t	*registration_json(struct store *, int64_t id);
 int64_t	 registration_taken(struct store *, int64_t session_id);
 int	 registration_settings_show(struct api_req *);
 int	 registration_settings_edit(struct api_req *);
+
+/*
+ * Where participant p may be sent a message, in SQL: the mobile number
+ * when SMS is allowed, the address when e-mail is, else NULL. The one
+ * statement of the consent rules for whoever writes or composes a message.
+ */
+#define SQL_SMS_TO(p) "CASE WHEN " p ".phone_type = 'mobile' AND NOT " p \
+	".no_sms AND NOT " p ".no_contact THEN " p ".phone END"
+#define SQL_EMAIL_TO(p) "CASE WHEN NOT " p ".no_email AND NOT " p \
+	".no_contact THEN " p ".email END"
 
 /* outbox.c */
 enum outbox_kind { OUTBOX_CONFIRMATION, OUTBOX_WAITLISTED, OUTBOX_PROMOTED,

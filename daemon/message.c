@@ -18,10 +18,9 @@
 enum { Q_PERSON, Q_EVENT, Q_SESSION, Q_SEAT, Q_TEMPLATE, Q_VENUE, Q_COUNT };
 
 static const char *message_sql[Q_COUNT] = {
-	[Q_PERSON] = "SELECT name, CASE WHEN phone_type = 'mobile' AND NOT "
-	    "no_sms AND NOT no_contact THEN phone END, CASE WHEN NOT no_email "
-	    "AND NOT no_contact THEN email END, language, feed_token_sealed "
-	    "FROM participant WHERE id = ?1 AND anonymised_at IS NULL",
+	[Q_PERSON] = "SELECT p.name, " SQL_SMS_TO("p") ", " SQL_EMAIL_TO("p")
+	    ", p.language, p.feed_token_sealed FROM participant p "
+	    "WHERE p.id = ?1 AND p.anonymised_at IS NULL",
 	/* Q_EVENT is event_sql_one */
 	[Q_SESSION] = "SELECT s.course_id, v.name, v.contact_phone, "
 	    "(SELECT group_concat(i.name, ', ') FROM session_staff st JOIN "
@@ -130,15 +129,6 @@ message_clear(struct message *m)
 	memset(m, 0, sizeof *m);
 }
 
-/* A copy of column i, or NULL. */
-static char *
-message_col(sqlite3_stmt *stmt, int i)
-{
-	if (sqlite3_column_type(stmt, i) == SQLITE_NULL)
-		return (NULL);
-	return (xstrdup((const char *)sqlite3_column_text(stmt, i)));
-}
-
 /* Everything that goes into a notice, owned here. */
 struct message_parts {
 	char	*name, *phone, *email, *lang, *sealed;
@@ -167,11 +157,11 @@ message_person(struct message_ctx *mc, int64_t pid, struct message_parts *p,
 
 	sqlite3_bind_int64(stmt, 1, pid);
 	if (sqlite3_step(stmt) == SQLITE_ROW) {
-		p->name = message_col(stmt, 0);
-		p->phone = message_col(stmt, 1);
-		p->email = message_col(stmt, 2);
-		p->lang = message_col(stmt, 3);
-		p->sealed = message_col(stmt, 4);
+		p->name = store_col_dup(stmt, 0);
+		p->phone = store_col_dup(stmt, 1);
+		p->email = store_col_dup(stmt, 2);
+		p->lang = store_col_dup(stmt, 3);
+		p->sealed = store_col_dup(stmt, 4);
 	} else {
 		xasprintf(cause, "participant %lld does not exist or was "
 		    "anonymised", (long long)pid);
@@ -208,13 +198,13 @@ message_session(struct message_ctx *mc, int64_t sid, int english,
 		return (NULL);
 	}
 	ms->course_id = sqlite3_column_int64(stmt, 0);
-	ms->venue = message_col(stmt, 1);
-	ms->contact_phone = message_col(stmt, 2);
-	ms->instructor = message_col(stmt, 3);
-	ms->bring = message_col(stmt, 4);
-	ms->access = message_col(stmt, 5);
+	ms->venue = store_col_dup(stmt, 1);
+	ms->contact_phone = store_col_dup(stmt, 2);
+	ms->instructor = store_col_dup(stmt, 3);
+	ms->bring = store_col_dup(stmt, 4);
+	ms->access = store_col_dup(stmt, 5);
 	/* "Borgergade 1, 8700 Horsens" */
-	line = message_col(stmt, 6);
+	line = store_col_dup(stmt, 6);
 	xasprintf(&town, "%s%s%s",
 	    sqlite3_column_type(stmt, 7) != SQLITE_NULL ?
 	    (const char *)sqlite3_column_text(stmt, 7) : "",
@@ -277,8 +267,8 @@ message_template(struct message_ctx *mc, const struct message_parts *p,
 	sqlite3_bind_text(stmt, 4, p->lang != NULL && strncmp(p->lang, "en",
 	    2) == 0 ? "en" : "da", -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) == SQLITE_ROW) {
-		*subject = message_col(stmt, 0);
-		*body = message_col(stmt, 1);
+		*subject = store_col_dup(stmt, 0);
+		*body = store_col_dup(stmt, 1);
 	}
 	sqlite3_reset(stmt);
 }
@@ -291,7 +281,7 @@ message_venue_name(struct message_ctx *mc, int64_t id)
 
 	sqlite3_bind_int64(stmt, 1, id);
 	if (sqlite3_step(stmt) == SQLITE_ROW)
-		name = message_col(stmt, 0);
+		name = store_col_dup(stmt, 0);
 	sqlite3_reset(stmt);
 	return (name);
 }

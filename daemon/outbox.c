@@ -405,21 +405,12 @@ outbox_who_free(struct outbox_who *w)
 	free(w->rules);
 }
 
-static char *
-outbox_col(sqlite3_stmt *stmt, int i)
-{
-	if (sqlite3_column_type(stmt, i) == SQLITE_NULL)
-		return (NULL);
-	return (xstrdup((const char *)sqlite3_column_text(stmt, i)));
-}
-
 static int
 outbox_who(struct store *st, int64_t rid, struct outbox_who *w,
     struct fail *f)
 {
-	static const char *sql = "SELECT p.id, CASE WHEN p.phone_type = "
-	    "'mobile' AND NOT p.no_sms AND NOT p.no_contact THEN p.phone END, "
-	    "CASE WHEN NOT p.no_email AND NOT p.no_contact THEN p.email END, "
+	static const char *sql = "SELECT p.id, " SQL_SMS_TO("p") ", "
+	    SQL_EMAIL_TO("p") ", "
 	    "p.language, r.session_id, r.version, s.sequence, r.status, "
 	    "s.start_at, v.timezone, s.status = 'scheduled', c.id, "
 	    "c.reminders FROM registration r JOIN participant p ON "
@@ -438,18 +429,18 @@ outbox_who(struct store *st, int64_t rid, struct outbox_who *w,
 	w->pid = sqlite3_column_int64(stmt, 0);
 	w->could_sms = sqlite3_column_type(stmt, 1) != SQLITE_NULL;
 	w->could_email = sqlite3_column_type(stmt, 2) != SQLITE_NULL;
-	w->phone = have_sms ? outbox_col(stmt, 1) : NULL;
-	w->email = have_email ? outbox_col(stmt, 2) : NULL;
-	w->lang = outbox_col(stmt, 3);
+	w->phone = have_sms ? store_col_dup(stmt, 1) : NULL;
+	w->email = have_email ? store_col_dup(stmt, 2) : NULL;
+	w->lang = store_col_dup(stmt, 3);
 	w->sid = sqlite3_column_int64(stmt, 4);
 	w->version = sqlite3_column_int64(stmt, 5);
 	w->sequence = sqlite3_column_int64(stmt, 6);
-	w->status = outbox_col(stmt, 7);
+	w->status = store_col_dup(stmt, 7);
 	w->start = (time_t)sqlite3_column_int64(stmt, 8);
 	snprintf(w->tz, sizeof w->tz, "%s", sqlite3_column_text(stmt, 9));
 	w->session_live = sqlite3_column_int(stmt, 10);
 	w->course_id = sqlite3_column_int64(stmt, 11);
-	w->rules = outbox_col(stmt, 12);
+	w->rules = store_col_dup(stmt, 12);
 	sqlite3_reset(stmt);
 	return (0);
 }

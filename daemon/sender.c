@@ -495,9 +495,8 @@ worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
 		    sqlite3_column_text(stmt, 1));
 		j->sid = sqlite3_column_int64(stmt, 2);
 		j->pid = sqlite3_column_int64(stmt, 3);
-		text = (const char *)sqlite3_column_text(stmt, 4);
-		j->recipient = text != NULL ? xstrdup(text) : NULL;
-		text = (const char *)sqlite3_column_text(stmt, 5);
+		j->recipient = store_col_dup(stmt, 4);
+		text = store_col(stmt, 5);
 		j->detail = text != NULL ? json_loads(text, 0, NULL) : NULL;
 		j->attempts = sqlite3_column_int(stmt, 6);
 		j->due = (time_t)sqlite3_column_int64(stmt, 7);

@@ -366,6 +366,20 @@ store_int(struct store *st, int64_t dflt, const char *sql,
 	return (v);
 }
 
+const char *
+store_col(sqlite3_stmt *stmt, int i)
+{
+	return ((const char *)sqlite3_column_text(stmt, i));
+}
+
+char *
+store_col_dup(sqlite3_stmt *stmt, int i)
+{
+	const char	*s = store_col(stmt, i);
+
+	return (s != NULL ? xstrdup(s) : NULL);
+}
+
 static json_t *
 store_column_json(sqlite3_stmt *stmt)
 {
