@@ -131,9 +131,17 @@ def main():
         t.ok(not read, "%s: no feed read its list anew" % what, read)
         d.restart()
         fresh = fetch_all()
-        differ = [p for p in paths if patched[p] != fresh[p]]
+        # Two equal refusals ("status 404") are no feed: each must be a
+        # 200 both times, and then the same bytes.
+        differ = [p for p in paths if patched[p] != fresh[p] or
+                  not isinstance(patched[p], bytes) or
+                  not isinstance(fresh[p], bytes)]
         t.ok(not differ, "%s: every feed as a fresh kursusd serves it" %
-             what, differ)
+             what, ["%s: patched %r, fresh %r" % (
+                 p, patched[p] if isinstance(patched[p], str)
+                 else "%d bytes" % len(patched[p]),
+                 fresh[p] if isinstance(fresh[p], str)
+                 else "%d bytes" % len(fresh[p])) for p in differ])
         renders = sum(len(v) for v in lines.values())
         if what.startswith("a registration"):
             t.ok(renders == 0, "%s: no feed rendered again" % what,

@@ -1124,8 +1124,8 @@ test_invite_request(void **state)
 	struct cal_invite	 inv;
 	icalcomponent		*c, *vev;
 	icalproperty		*p;
-	char			*s, *event, *line;
-	size_t			 len;
+	char			*s, *event, *line, *alarm, *vevent, *added, *rest;
+	size_t			 len, added_lines;
 
 	(void)state;
 	base_event(&ev);
@@ -1157,10 +1157,35 @@ test_invite_request(void **state)
 	assert_true(strstr(s, "ATTENDEE") < strstr(s, "BEGIN:VALARM"));
 	assert_int_equal(count(s, "BEGIN:VTIMEZONE"), 1);
 
-	/* The event is the feed's, with the two lines added. */
+	/*
+	 * The event is the feed's, with the two lines added before its
+	 * alarm: the feed's bytes up to BEGIN:VALARM, ORGANIZER and
+	 * ATTENDEE (two unfolded lines), then the rest of the feed's bytes.
+	 */
 	event = feed_event(&ev, "da", NULL);
 	assert_non_null(event);
-	assert_non_null(strstr(s, "BEGIN:VEVENT\r\nUID:"));
+	alarm = strstr(event, "BEGIN:VALARM\r\n");
+	assert_non_null(alarm);
+	vevent = strstr(s, "BEGIN:VEVENT\r\n");
+	assert_non_null(vevent);
+	assert_memory_equal(vevent, event, alarm - event);
+	added = vevent + (alarm - event);
+	assert_memory_equal(added, "ORGANIZER", 9);
+	rest = strstr(added, "BEGIN:VALARM\r\n");
+	assert_non_null(rest);
+	added_lines = 0;
+	for (line = added; line < rest; line = strstr(line, "\r\n") + 2) {
+		if (line[0] != ' ')
+			added_lines++;
+	}
+	assert_int_equal(added_lines, 2);
+	line = find_line(added, "ATTENDEE;");
+	assert_non_null(line);
+	assert_true(strstr(added, "\r\nATTENDEE;") < rest);
+	free(line);
+	assert_int_equal(strlen(rest), strlen(alarm) +
+	    strlen("END:VCALENDAR\r\n"));
+	assert_memory_equal(rest, alarm, strlen(alarm));
 	free(event);
 
 	c = parse(s);
@@ -1436,8 +1461,12 @@ rnd_local(uint64_t *s)
 	}
 }
 
-/* ours and the reference must be the same bytes; says where they differ. */
-static void
+/*
+ * ours and the reference must be the same bytes; says where they differ.
+ * Returns 1 when there was an event to compare, 0 when both refused it
+ * (so that a caller can tell a comparison from two refusals).
+ */
+static int
 assert_same_event(const struct cal_event *ev, const char *lang, size_t i)
 {
 	char	*ours, *ref;
@@ -1448,7 +1477,7 @@ assert_same_event(const struct cal_event *ev, const char *lang, size_t i)
 	if (ref == NULL) {
 		assert_null(ours);
 		assert_int_equal(olen, 0);
-		return;
+		return (0);
 	}
 	assert_non_null(ours);
 	assert_int_equal(olen, strlen(ours));
@@ -1461,6 +1490,7 @@ assert_same_event(const struct cal_event *ev, const char *lang, size_t i)
 	}
 	free(ours);
 	free(ref);
+	return (1);
 }
 
 static void
@@ -1485,7 +1515,7 @@ test_event_writer_random(void **state)
 	struct cal_event	 ev;
 	uint64_t		 seed = UINT64_C(0x6b757273757364);
 	char			*text[6];
-	size_t			 i, k;
+	size_t			 i, k, compared = 0;
 
 	(void)state;
 	for (i = 0; i < 6000; i++) {
@@ -1522,11 +1552,18 @@ test_event_writer_random(void **state)
 		ev.last_modified = rnd_time(&seed);
 		ev.alarm_minutes = alarms[rnd(&seed, sizeof alarms /
 		    sizeof alarms[0])];
-		assert_same_event(&ev, rnd(&seed, 8) == 0 ? NULL :
-		    langs[rnd(&seed, sizeof langs / sizeof langs[0])], i);
+		compared += assert_same_event(&ev, rnd(&seed, 8) == 0 ?
+		    NULL : langs[rnd(&seed, sizeof langs / sizeof langs[0])],
+		    i);
 		for (k = 0; k < 6; k++)
 			free(text[k]);
 	}
+	/*
+	 * Both refuse only an event without a UID (about a quarter here);
+	 * were the reference to refuse everything, nothing was compared.
+	 */
+	if (compared < 6000 / 2)
+		fail_msg("only %zu of 6000 events compared", compared);
 }
 
 /*
@@ -1541,7 +1578,7 @@ test_event_writer_zones(void **state)
 	icaltimezone		*zone;
 	struct cal_event	 ev;
 	char			*tzid;
-	size_t			 i, k, n = 0;
+	size_t			 i, k, n = 0, compared = 0;
 	time_t			 t;
 
 	(void)state;
@@ -1572,10 +1609,14 @@ test_event_writer_zones(void **state)
 				ev.url = NULL;
 				ev.description = danish;
 			}
-			assert_same_event(&ev, (k / 24) % 2 ? "en" : "da", n);
+			compared += assert_same_event(&ev, (k / 24) % 2 ?
+			    "en" : "da", n);
 		}
 		free(tzid);
 	}
+	/* Every event has a UID: each one is compared, none refused. */
+	assert_true(n > 300 * 48);
+	assert_int_equal(compared, n);
 }
 
 /* feed_calendar_head(), the events and FEED_CALENDAR_END: feed_calendar(). */

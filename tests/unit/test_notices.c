@@ -276,6 +276,8 @@ test_remind_message(void **state)
 	    "sundhedskortet med.\", \"via\": \"both\"}");
 	assert_int_equal(jint(j, "queued"), 2);
 	rows = batch_rows(st, jstr(j, "batch"));
+	/* Not an empty list, over which the checks below would pass. */
+	assert_int_equal(json_array_size(rows), 2);
 	json_array_foreach(rows, i, r) {
 		assert_string_equal(jstr(r, "kind"), "staff");
 		assert_string_equal(jstr(json_object_get(r, "detail"),
