@@ -217,6 +217,13 @@ cmd_arg_id(struct cmd_ctx *ctx, int idx, const char *what, long long *id)
 	return (0);
 }
 
+/* A positional argument cmd_arg_id() has checked already. */
+static long long
+cmd_argv_id(struct cmd_ctx *ctx, int idx)
+{
+	return (strtoll(ctx->argv[idx], NULL, 10));
+}
+
 static const char *
 cmd_str(json_t *o, const char *key)
 {
@@ -468,24 +475,20 @@ cmd_path(const char *collection, const char *id, const char *tail)
 }
 
 /*
- * Sends method to /v1/collection[/id[tail]] with opts as the query string of
- * a GET or the JSON body of anything else (opts may be NULL). Returns 0 or
- * the exit code after printing the refusal. With --json the answer is
+ * Sends method to path with query and body (either may be NULL). Returns 0
+ * or the exit code after printing the refusal. With --json the answer is
  * printed here and *answer is NULL, leaving the caller nothing to do;
  * otherwise the caller prints *answer its own way and frees it.
  */
 static int
-cmd_request(struct cmd_ctx *ctx, const char *method, const char *collection,
-    const char *id, const char *tail, json_t *opts, json_t **answer)
+cmd_send(struct cmd_ctx *ctx, const char *method, const char *path,
+    json_t *query, json_t *body, json_t **answer)
 {
-	char	*path, *cause;
-	int	 get, ret;
+	char	*cause;
+	int	 ret;
 
-	get = strcmp(method, "GET") == 0;
-	path = cmd_path(collection, id, tail);
-	ret = client_call(ctx->client, method, path, get ? opts : NULL,
-	    get ? NULL : opts, answer, &cause);
-	free(path);
+	ret = client_call(ctx->client, method, path, query, body, answer,
+	    &cause);
 	if (ret != 0) {
 		kursusctl_error("%s", cause);
 		free(cause);
@@ -497,6 +500,75 @@ cmd_request(struct cmd_ctx *ctx, const char *method, const char *collection,
 		*answer = NULL;
 	}
 	return (0);
+}
+
+/*
+ * cmd_send() to /v1/collection[/id[tail]] with opts as the query string of
+ * a GET or the JSON body of anything else (opts may be NULL).
+ */
+static int
+cmd_request(struct cmd_ctx *ctx, const char *method, const char *collection,
+    const char *id, const char *tail, json_t *opts, json_t **answer)
+{
+	char	*path;
+	int	 get, ret;
+
+	get = strcmp(method, "GET") == 0;
+	path = cmd_path(collection, id, tail);
+	ret = cmd_send(ctx, method, path, get ? opts : NULL,
+	    get ? NULL : opts, answer);
+	free(path);
+	return (ret);
+}
+
+/*
+ * After cmd_send() returned ret and answer: prints the answer with print
+ * (unless there is none: a refusal, or --json printed it already) and frees
+ * it. Returns ret.
+ */
+static int
+cmd_answer(struct cmd_ctx *ctx, int ret, json_t *answer,
+    void (*print)(struct cmd_ctx *, json_t *))
+{
+	if (ret != 0 || answer == NULL)
+		return (ret);
+	print(ctx, answer);
+	json_decref(answer);
+	return (0);
+}
+
+/*
+ * cmd_request() and cmd_answer(): what most commands do once their
+ * arguments are checked. Returns 0 or the exit code.
+ */
+static int
+cmd_call(struct cmd_ctx *ctx, const char *method, const char *collection,
+    const char *id, const char *tail, json_t *opts,
+    void (*print)(struct cmd_ctx *, json_t *))
+{
+	json_t	*answer;
+	int	 ret;
+
+	ret = cmd_request(ctx, method, collection, id, tail, opts, &answer);
+	return (cmd_answer(ctx, ret, answer, print));
+}
+
+/*
+ * cmd_call() on /v1/collection/<id>tail once the first argument is checked
+ * to be an id; what names it in the usage error ("session").
+ */
+static int
+cmd_call_id(struct cmd_ctx *ctx, const char *what, const char *method,
+    const char *collection, const char *tail, json_t *opts,
+    void (*print)(struct cmd_ctx *, json_t *))
+{
+	long long	 id;
+	int		 ret;
+
+	if ((ret = cmd_arg_id(ctx, 0, what, &id)) != 0)
+		return (ret);
+	return (cmd_call(ctx, method, collection, ctx->argv[0], tail, opts,
+	    print));
 }
 
 /*
@@ -582,13 +654,19 @@ cmd_print_registrations(json_t *arr, int mode)
 	table_free(t);
 }
 
+/* add and edit: the object as the daemon now has it. */
+static void
+cmd_print_resource(struct cmd_ctx *ctx, json_t *answer)
+{
+	cmd_print_fields(answer, cmd_resource(ctx)->fields);
+}
+
 int
 cmd_resource_add(struct cmd_ctx *ctx)
 {
 	const struct cmd_resource	*res = cmd_resource(ctx);
-	json_t				*answer, *slug;
+	json_t				*slug;
 	size_t				 i;
-	int				 ret;
 
 	if (!res->by_id) {
 		slug = json_object_get(ctx->opts, "slug");
@@ -610,30 +688,26 @@ cmd_resource_add(struct cmd_ctx *ctx)
 			    "required", cmd_option_for(ctx->entry,
 			    res->required[i])));
 
-	if ((ret = cmd_request(ctx, "POST", res->path, NULL, NULL, ctx->opts,
-	    &answer)) != 0 || answer == NULL)
-		return (ret);
-	cmd_print_fields(answer, res->fields);
-	json_decref(answer);
-	return (0);
+	return (cmd_call(ctx, "POST", res->path, NULL, NULL, ctx->opts,
+	    cmd_print_resource));
+}
+
+static void
+cmd_print_resources(struct cmd_ctx *ctx, json_t *answer)
+{
+	const struct cmd_resource	*res = cmd_resource(ctx);
+	char				*none;
+
+	xasprintf(&none, "No %ss.", res->what);
+	cmd_print_list(json_object_get(answer, res->path), res->columns, none);
+	free(none);
 }
 
 int
 cmd_resource_list(struct cmd_ctx *ctx)
 {
-	const struct cmd_resource	*res = cmd_resource(ctx);
-	json_t				*answer;
-	char				*none;
-	int				 ret;
-
-	if ((ret = cmd_request(ctx, "GET", res->path, NULL, NULL, ctx->opts,
-	    &answer)) != 0 || answer == NULL)
-		return (ret);
-	xasprintf(&none, "No %ss.", res->what);
-	cmd_print_list(json_object_get(answer, res->path), res->columns, none);
-	free(none);
-	json_decref(answer);
-	return (0);
+	return (cmd_call(ctx, "GET", cmd_resource(ctx)->path, NULL, NULL,
+	    ctx->opts, cmd_print_resources));
 }
 
 /* The object's slug or id argument, checked when it must be a number. */
@@ -647,33 +721,35 @@ cmd_resource_arg(struct cmd_ctx *ctx, const struct cmd_resource *res)
 	return (0);
 }
 
-int
-cmd_resource_show(struct cmd_ctx *ctx)
+static void
+cmd_print_resource_show(struct cmd_ctx *ctx, json_t *answer)
 {
-	const struct cmd_resource	*res = cmd_resource(ctx);
-	json_t				*answer, *regs;
-	int				 ret;
+	json_t	*regs;
 
-	if ((ret = cmd_resource_arg(ctx, res)) != 0)
-		return (ret);
-	if ((ret = cmd_request(ctx, "GET", res->path, ctx->argv[0], NULL, NULL,
-	    &answer)) != 0 || answer == NULL)
-		return (ret);
-	cmd_print_fields(answer, res->fields);
+	cmd_print_fields(answer, cmd_resource(ctx)->fields);
 	regs = json_object_get(answer, "registrations");
 	if (json_array_size(regs) > 0) {
 		printf("\nRegistrations:\n");
 		cmd_print_registrations(regs, REG_PARTICIPANT);
 	}
-	json_decref(answer);
-	return (0);
+}
+
+int
+cmd_resource_show(struct cmd_ctx *ctx)
+{
+	const struct cmd_resource	*res = cmd_resource(ctx);
+	int				 ret;
+
+	if ((ret = cmd_resource_arg(ctx, res)) != 0)
+		return (ret);
+	return (cmd_call(ctx, "GET", res->path, ctx->argv[0], NULL, NULL,
+	    cmd_print_resource_show));
 }
 
 int
 cmd_resource_edit(struct cmd_ctx *ctx)
 {
 	const struct cmd_resource	*res = cmd_resource(ctx);
-	json_t				*answer;
 	int				 ret;
 
 	if ((ret = cmd_resource_arg(ctx, res)) != 0)
@@ -682,33 +758,32 @@ cmd_resource_edit(struct cmd_ctx *ctx)
 		return (kursusctl_usage_error(ctx->entry, "nothing to change; "
 		    "give at least one option"));
 	cmd_empty_to_null(ctx->opts);
-	if ((ret = cmd_request(ctx, "PATCH", res->path, ctx->argv[0], NULL,
-	    ctx->opts, &answer)) != 0 || answer == NULL)
-		return (ret);
-	cmd_print_fields(answer, res->fields);
-	json_decref(answer);
-	return (0);
+	return (cmd_call(ctx, "PATCH", res->path, ctx->argv[0], NULL,
+	    ctx->opts, cmd_print_resource));
+}
+
+static void
+cmd_print_removed(struct cmd_ctx *ctx, json_t *answer)
+{
+	const struct cmd_resource	*res = cmd_resource(ctx);
+
+	if (res->by_id)
+		printf("Removed %s %s: future registrations cancelled, "
+		    "personal data anonymised.\n", res->what, ctx->argv[0]);
+	else
+		printf("Removed %s \"%s\".\n", res->what, ctx->argv[0]);
 }
 
 int
 cmd_resource_remove(struct cmd_ctx *ctx)
 {
 	const struct cmd_resource	*res = cmd_resource(ctx);
-	json_t				*answer;
 	int				 ret;
 
 	if ((ret = cmd_resource_arg(ctx, res)) != 0)
 		return (ret);
-	if ((ret = cmd_request(ctx, "DELETE", res->path, ctx->argv[0], NULL,
-	    NULL, &answer)) != 0 || answer == NULL)
-		return (ret);
-	if (res->by_id)
-		printf("Removed %s %s: future registrations cancelled, "
-		    "personal data anonymised.\n", res->what, ctx->argv[0]);
-	else
-		printf("Removed %s \"%s\".\n", res->what, ctx->argv[0]);
-	json_decref(answer);
-	return (0);
+	return (cmd_call(ctx, "DELETE", res->path, ctx->argv[0], NULL, NULL,
+	    cmd_print_removed));
 }
 
 /* "scheduled", or "scheduled, UNDER MIN" when go/no-go says so. */
@@ -821,16 +896,12 @@ cmd_print_session(json_t *s)
 	table_free(t);
 }
 
-int
-cmd_session_add(struct cmd_ctx *ctx)
+static void
+cmd_print_scheduled(struct cmd_ctx *ctx, json_t *answer)
 {
-	json_t		*answer, *sessions, *s;
-	int		 ret;
+	json_t		*sessions, *s;
 	char		*start;
 
-	if ((ret = cmd_request(ctx, "POST", "sessions", NULL, NULL, ctx->opts,
-	    &answer)) != 0 || answer == NULL)
-		return (ret);
 	sessions = json_object_get(answer, "sessions");
 	if (json_array_size(sessions) == 1 &&
 	    !json_is_integer(json_object_get(answer, "series_id"))) {
@@ -848,22 +919,32 @@ cmd_session_add(struct cmd_ctx *ctx)
 		    cmd_int(answer, "series_id"), json_array_size(sessions));
 		cmd_print_sessions(sessions);
 	}
-	json_decref(answer);
-	return (0);
+}
+
+int
+cmd_session_add(struct cmd_ctx *ctx)
+{
+	return (cmd_call(ctx, "POST", "sessions", NULL, NULL, ctx->opts,
+	    cmd_print_scheduled));
+}
+
+static void
+cmd_print_session_list(struct cmd_ctx *ctx, json_t *answer)
+{
+	cmd_print_sessions(json_object_get(answer, "sessions"));
 }
 
 int
 cmd_session_list(struct cmd_ctx *ctx)
 {
-	json_t	*answer;
-	int	 ret;
+	return (cmd_call(ctx, "GET", "sessions", NULL, NULL, ctx->opts,
+	    cmd_print_session_list));
+}
 
-	if ((ret = cmd_request(ctx, "GET", "sessions", NULL, NULL, ctx->opts,
-	    &answer)) != 0 || answer == NULL)
-		return (ret);
-	cmd_print_sessions(json_object_get(answer, "sessions"));
-	json_decref(answer);
-	return (0);
+static void
+cmd_print_session_edit(struct cmd_ctx *ctx, json_t *answer)
+{
+	cmd_print_session(answer);
 }
 
 int
@@ -898,7 +979,6 @@ cmd_session_show(struct cmd_ctx *ctx)
 int
 cmd_session_edit(struct cmd_ctx *ctx)
 {
-	json_t		*answer;
 	long long	 id;
 	int		 ret;
 
@@ -912,52 +992,49 @@ cmd_session_edit(struct cmd_ctx *ctx)
 		return (kursusctl_usage_error(ctx->entry, "--force goes with "
 		    "--capacity"));
 	cmd_empty_to_null(ctx->opts);
-	if ((ret = cmd_request(ctx, "PATCH", "sessions", ctx->argv[0], NULL,
-	    ctx->opts, &answer)) != 0 || answer == NULL)
-		return (ret);
-	cmd_print_session(answer);
-	json_decref(answer);
-	return (0);
+	return (cmd_call(ctx, "PATCH", "sessions", ctx->argv[0], NULL,
+	    ctx->opts, cmd_print_session_edit));
 }
 
-/* move and cancel: POST to /v1/sessions/<id>/<action>, list the result. */
-static int
-cmd_session_action(struct cmd_ctx *ctx, const char *action,
-    const char *done)
+/* The sessions a move or cancel changed, after "Moved" or "Cancelled". */
+static void
+cmd_print_changed(json_t *answer, const char *done)
 {
-	json_t		*answer, *sessions;
-	long long	 id;
-	char		*tail;
-	size_t		 n;
-	int		 ret;
+	json_t	*sessions;
+	size_t	 n;
 
-	if ((ret = cmd_arg_id(ctx, 0, "session", &id)) != 0)
-		return (ret);
-	xasprintf(&tail, "/%s", action);
-	ret = cmd_request(ctx, "POST", "sessions", ctx->argv[0], tail,
-	    ctx->opts, &answer);
-	free(tail);
-	if (ret != 0 || answer == NULL)
-		return (ret);
 	sessions = json_object_get(answer, "sessions");
 	n = json_array_size(sessions);
 	printf("%s %zu session%s; everyone registered will be told.\n", done,
 	    n, n == 1 ? "" : "s");
 	cmd_print_sessions(sessions);
-	json_decref(answer);
-	return (0);
 }
 
+static void
+cmd_print_moved(struct cmd_ctx *ctx, json_t *answer)
+{
+	cmd_print_changed(answer, "Moved");
+}
+
+static void
+cmd_print_cancelled(struct cmd_ctx *ctx, json_t *answer)
+{
+	cmd_print_changed(answer, "Cancelled");
+}
+
+/* move and cancel: POST to /v1/sessions/<id>/<action>, list the result. */
 int
 cmd_session_move(struct cmd_ctx *ctx)
 {
-	return (cmd_session_action(ctx, "move", "Moved"));
+	return (cmd_call_id(ctx, "session", "POST", "sessions", "/move",
+	    ctx->opts, cmd_print_moved));
 }
 
 int
 cmd_session_cancel(struct cmd_ctx *ctx)
 {
-	return (cmd_session_action(ctx, "cancel", "Cancelled"));
+	return (cmd_call_id(ctx, "session", "POST", "sessions", "/cancel",
+	    ctx->opts, cmd_print_cancelled));
 }
 
 /* "(confirmed), kursist nr. 3000" or "(waitlisted, position 2), ...". */
@@ -983,10 +1060,20 @@ cmd_print_outcome(json_t *r, const char *who, const char *what,
 	printf("\n");
 }
 
+static void
+cmd_print_registered(struct cmd_ctx *ctx, json_t *answer)
+{
+	if (ctx->argc == 1)
+		printf("Created participant %lld.\n",
+		    cmd_int(answer, "participant_id"));
+	cmd_print_outcome(answer, ctx->argc == 2 ? ctx->argv[1] :
+	    "participant", "registered for session", cmd_argv_id(ctx, 0));
+}
+
 int
 cmd_register(struct cmd_ctx *ctx)
 {
-	json_t		*body, *person, *answer, *companion;
+	json_t		*body, *person, *companion;
 	long long	 session, participant = 0;
 	int		 ret;
 
@@ -1021,39 +1108,22 @@ cmd_register(struct cmd_ctx *ctx)
 	if (companion != NULL)
 		json_object_set(body, "companion", companion);
 
-	ret = cmd_request(ctx, "POST", "sessions", ctx->argv[0],
-	    "/registrations", body, &answer);
+	ret = cmd_call(ctx, "POST", "sessions", ctx->argv[0],
+	    "/registrations", body, cmd_print_registered);
 	json_decref(body);
-	if (ret != 0 || answer == NULL)
-		return (ret);
-	if (ctx->argc == 1)
-		printf("Created participant %lld.\n",
-		    cmd_int(answer, "participant_id"));
-	cmd_print_outcome(answer, ctx->argc == 2 ? ctx->argv[1] :
-	    "participant", "registered for session", session);
-	json_decref(answer);
-	return (0);
+	return (ret);
 }
 
-int
-cmd_unregister(struct cmd_ctx *ctx)
+static void
+cmd_print_unregistered(struct cmd_ctx *ctx, json_t *answer)
 {
-	json_t		*answer, *r, *cancelled;
+	json_t		*r, *cancelled;
 	long long	 session, participant;
-	char		*tail;
 	const char	*name;
 	size_t		 i;
-	int		 ret;
 
-	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0 ||
-	    (ret = cmd_arg_id(ctx, 1, "participant", &participant)) != 0)
-		return (ret);
-	xasprintf(&tail, "/registrations/%lld", participant);
-	ret = cmd_request(ctx, "DELETE", "sessions", ctx->argv[0], tail, NULL,
-	    &answer);
-	free(tail);
-	if (ret != 0 || answer == NULL)
-		return (ret);
+	session = cmd_argv_id(ctx, 0);
+	participant = cmd_argv_id(ctx, 1);
 	cancelled = json_object_get(answer, "cancelled");
 	name = cmd_str(cancelled, "participant_name");
 	if (name != NULL)
@@ -1064,22 +1134,30 @@ cmd_unregister(struct cmd_ctx *ctx)
 	json_array_foreach(json_object_get(answer, "promoted"), i, r)
 		cmd_print_outcome(r, "someone", "moved up from the waitlist "
 		    "for session", session);
-	json_decref(answer);
-	return (0);
 }
 
-static int
-cmd_registration_list(struct cmd_ctx *ctx, const char *tail, int mode)
+int
+cmd_unregister(struct cmd_ctx *ctx)
 {
-	json_t		*answer, *regs;
-	long long	 session;
+	long long	 session, participant;
+	char		*tail;
 	int		 ret;
 
-	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0)
+	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0 ||
+	    (ret = cmd_arg_id(ctx, 1, "participant", &participant)) != 0)
 		return (ret);
-	if ((ret = cmd_request(ctx, "GET", "sessions", ctx->argv[0], tail,
-	    ctx->opts, &answer)) != 0 || answer == NULL)
-		return (ret);
+	xasprintf(&tail, "/registrations/%lld", participant);
+	ret = cmd_call(ctx, "DELETE", "sessions", ctx->argv[0], tail, NULL,
+	    cmd_print_unregistered);
+	free(tail);
+	return (ret);
+}
+
+static void
+cmd_print_session_regs(json_t *answer, long long session, int mode)
+{
+	json_t	*regs;
+
 	regs = json_object_get(answer, "registrations");
 	if (json_array_size(regs) == 0 && mode == REG_WAITLIST)
 		printf("No one is waiting for session %lld.\n", session);
@@ -1087,39 +1165,43 @@ cmd_registration_list(struct cmd_ctx *ctx, const char *tail, int mode)
 		printf("No registrations for session %lld.\n", session);
 	else
 		cmd_print_registrations(regs, mode);
-	json_decref(answer);
-	return (0);
+}
+
+static void
+cmd_print_registration_list(struct cmd_ctx *ctx, json_t *answer)
+{
+	cmd_print_session_regs(answer, cmd_argv_id(ctx, 0), REG_SESSION);
+}
+
+static void
+cmd_print_waitlist(struct cmd_ctx *ctx, json_t *answer)
+{
+	cmd_print_session_regs(answer, cmd_argv_id(ctx, 0), REG_WAITLIST);
 }
 
 int
 cmd_registrations(struct cmd_ctx *ctx)
 {
-	return (cmd_registration_list(ctx, "/registrations", REG_SESSION));
+	return (cmd_call_id(ctx, "session", "GET", "sessions",
+	    "/registrations", ctx->opts, cmd_print_registration_list));
 }
 
 int
 cmd_waitlist(struct cmd_ctx *ctx)
 {
-	return (cmd_registration_list(ctx, "/waitlist", REG_WAITLIST));
+	return (cmd_call_id(ctx, "session", "GET", "sessions", "/waitlist",
+	    ctx->opts, cmd_print_waitlist));
 }
 
-int
-cmd_attendance(struct cmd_ctx *ctx)
+static void
+cmd_print_attendance(struct cmd_ctx *ctx, json_t *answer)
 {
-	json_t		*answer, *regs, *r;
+	json_t		*regs, *r;
 	long long	 session, attended = 0, noshow = 0;
 	const char	*a;
 	size_t		 i;
-	int		 ret;
 
-	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0)
-		return (ret);
-	if (json_object_size(ctx->opts) == 0)
-		return (kursusctl_usage_error(ctx->entry, "give --present, "
-		    "--absent or both"));
-	if ((ret = cmd_request(ctx, "POST", "sessions", ctx->argv[0],
-	    "/attendance", ctx->opts, &answer)) != 0 || answer == NULL)
-		return (ret);
+	session = cmd_argv_id(ctx, 0);
 	regs = json_object_get(answer, "registrations");
 	json_array_foreach(regs, i, r) {
 		if ((a = cmd_str(r, "attendance")) == NULL)
@@ -1134,8 +1216,21 @@ cmd_attendance(struct cmd_ctx *ctx)
 	    (long long)json_array_size(regs) - attended - noshow);
 	if (json_array_size(regs) > 0)
 		cmd_print_registrations(regs, REG_SESSION);
-	json_decref(answer);
-	return (0);
+}
+
+int
+cmd_attendance(struct cmd_ctx *ctx)
+{
+	long long	 session;
+	int		 ret;
+
+	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0)
+		return (ret);
+	if (json_object_size(ctx->opts) == 0)
+		return (kursusctl_usage_error(ctx->entry, "give --present, "
+		    "--absent or both"));
+	return (cmd_call(ctx, "POST", "sessions", ctx->argv[0],
+	    "/attendance", ctx->opts, cmd_print_attendance));
 }
 
 static char *
@@ -1181,17 +1276,12 @@ cmd_print_breakdown(const char *title, const char *head, json_t *arr)
 	table_free(t);
 }
 
-int
-cmd_stats(struct cmd_ctx *ctx)
+static void
+cmd_print_stats(struct cmd_ctx *ctx, json_t *answer)
 {
 	struct table	*t;
-	json_t		*answer;
 	char		*rate;
-	int		 ret;
 
-	if ((ret = cmd_request(ctx, "GET", "stats", NULL, NULL, ctx->opts,
-	    &answer)) != 0 || answer == NULL)
-		return (ret);
 	t = table_kv_new();
 	cmd_kv(t, answer, "sessions", "sessions", V_INT);
 	cmd_kv(t, answer, "registrations", "registrations", V_INT);
@@ -1214,8 +1304,13 @@ cmd_stats(struct cmd_ctx *ctx)
 	    json_object_get(answer, "by_venue"));
 	cmd_print_breakdown("By month:", "MONTH",
 	    json_object_get(answer, "by_month"));
-	json_decref(answer);
-	return (0);
+}
+
+int
+cmd_stats(struct cmd_ctx *ctx)
+{
+	return (cmd_call(ctx, "GET", "stats", NULL, NULL, ctx->opts,
+	    cmd_print_stats));
 }
 
 static char *
@@ -1308,18 +1403,14 @@ cmd_status_sender(struct table *t, const char *label, json_t *s)
 	free(text);
 }
 
-int
-cmd_status(struct cmd_ctx *ctx)
+static void
+cmd_print_status(struct cmd_ctx *ctx, json_t *answer)
 {
 	struct table	*t;
-	json_t		*answer, *db, *v, *senders;
+	json_t		*db, *v, *senders;
 	const char	*key;
 	char		*s, *label, *p;
-	int		 ret;
 
-	if ((ret = cmd_request(ctx, "GET", "status", NULL, NULL, NULL,
-	    &answer)) != 0 || answer == NULL)
-		return (ret);
 	t = table_kv_new();
 	table_kv(t, "version", "kursusd %s (admin API %lld)",
 	    cmd_str(answer, "version") != NULL ? cmd_str(answer, "version") :
@@ -1356,33 +1447,36 @@ cmd_status(struct cmd_ctx *ctx)
 	cmd_status_sender(t, "SMS gateway", json_object_get(senders, "sms"));
 	table_print(t, stdout);
 	table_free(t);
-	json_decref(answer);
-	return (0);
 }
 
 int
-cmd_settings(struct cmd_ctx *ctx)
+cmd_status(struct cmd_ctx *ctx)
+{
+	return (cmd_call(ctx, "GET", "status", NULL, NULL, NULL,
+	    cmd_print_status));
+}
+
+static void
+cmd_print_settings(struct cmd_ctx *ctx, json_t *answer)
 {
 	struct table	*t;
-	json_t		*answer;
-	int		 ret;
 
-	/* No options: show the settings; any option: change them. */
-	if (json_object_size(ctx->opts) == 0)
-		ret = cmd_request(ctx, "GET", "settings", NULL, NULL, NULL,
-		    &answer);
-	else
-		ret = cmd_request(ctx, "PATCH", "settings", NULL, NULL,
-		    ctx->opts, &answer);
-	if (ret != 0 || answer == NULL)
-		return (ret);
 	t = table_kv_new();
 	cmd_kv(t, answer, "number_start", "number start", V_INT);
 	cmd_kv(t, answer, "next_number", "next number", V_INT);
 	table_print(t, stdout);
 	table_free(t);
-	json_decref(answer);
-	return (0);
+}
+
+int
+cmd_settings(struct cmd_ctx *ctx)
+{
+	/* No options: show the settings; any option: change them. */
+	if (json_object_size(ctx->opts) == 0)
+		return (cmd_call(ctx, "GET", "settings", NULL, NULL, NULL,
+		    cmd_print_settings));
+	return (cmd_call(ctx, "PATCH", "settings", NULL, NULL, ctx->opts,
+	    cmd_print_settings));
 }
 
 void
@@ -1506,12 +1600,24 @@ cmd_print_feed(json_t *link, int personal)
 	free(scheme);
 }
 
+/* The kind of feed a feeds command asks for: its first argument, or all. */
+static const char *
+cmd_feed_kind(struct cmd_ctx *ctx)
+{
+	return (ctx->argc > 0 ? ctx->argv[0] : "all");
+}
+
+static void
+cmd_print_feed_answer(struct cmd_ctx *ctx, json_t *answer)
+{
+	cmd_print_feed(answer, cmd_feed_find(cmd_feed_kind(ctx))->personal);
+}
+
 int
 cmd_feeds(struct cmd_ctx *ctx)
 {
 	const struct cmd_feed	*f;
-	const char		*kind = ctx->argc > 0 ? ctx->argv[0] : "all";
-	json_t			*answer;
+	const char		*kind = cmd_feed_kind(ctx);
 	long long		 id;
 	char			*collection, *kinds = NULL, *one;
 	size_t			 i;
@@ -1541,35 +1647,32 @@ cmd_feeds(struct cmd_ctx *ctx)
 		return (ret);
 
 	xasprintf(&collection, "feeds/%s", f->kind);
-	ret = cmd_request(ctx, "GET", collection, f->arg != NULL ?
-	    ctx->argv[1] : NULL, NULL, NULL, &answer);
+	ret = cmd_call(ctx, "GET", collection, f->arg != NULL ?
+	    ctx->argv[1] : NULL, NULL, NULL, cmd_print_feed_answer);
 	free(collection);
-	if (ret != 0 || answer == NULL)
-		return (ret);
-	cmd_print_feed(answer, f->personal);
-	json_decref(answer);
-	return (0);
+	return (ret);
+}
+
+static void
+cmd_print_rotated(struct cmd_ctx *ctx, json_t *answer)
+{
+	printf("New personal calendar link for %s %s.\n",
+	    cmd_resource(ctx)->what, ctx->argv[0]);
+	printf("The old link no longer works: calendars subscribed to it stop "
+	    "updating until they subscribe to this one.\n\n");
+	cmd_print_feed(answer, 1);
 }
 
 int
 cmd_rotate_token(struct cmd_ctx *ctx)
 {
 	const struct cmd_resource	*res = cmd_resource(ctx);
-	json_t				*answer;
 	int				 ret;
 
 	if ((ret = cmd_resource_arg(ctx, res)) != 0)
 		return (ret);
-	if ((ret = cmd_request(ctx, "POST", res->path, ctx->argv[0],
-	    "/rotate-token", ctx->opts, &answer)) != 0 || answer == NULL)
-		return (ret);
-	printf("New personal calendar link for %s %s.\n", res->what,
-	    ctx->argv[0]);
-	printf("The old link no longer works: calendars subscribed to it stop "
-	    "updating until they subscribe to this one.\n\n");
-	cmd_print_feed(answer, 1);
-	json_decref(answer);
-	return (0);
+	return (cmd_call(ctx, "POST", res->path, ctx->argv[0],
+	    "/rotate-token", ctx->opts, cmd_print_rotated));
 }
 
 /* Whether path names standard input or output. */
@@ -1942,10 +2045,16 @@ cmd_print_import(json_t *answer, const char *path)
 		    "without --dry-run to import.\n");
 }
 
+static void
+cmd_print_imported(struct cmd_ctx *ctx, json_t *answer)
+{
+	cmd_print_import(answer, ctx->argv[0]);
+}
+
 int
 cmd_import(struct cmd_ctx *ctx)
 {
-	json_t		*body, *answer;
+	json_t		*body;
 	char		*data, *size;
 	size_t		 len, encoded;
 	int		 ret;
@@ -1969,13 +2078,10 @@ cmd_import(struct cmd_ctx *ctx)
 		json_decref(body);
 		return (KCTL_EXIT_DATAERR);
 	}
-	ret = cmd_request(ctx, "POST", "import", NULL, NULL, body, &answer);
+	ret = cmd_call(ctx, "POST", "import", NULL, NULL, body,
+	    cmd_print_imported);
 	json_decref(body);
-	if (ret != 0 || answer == NULL)
-		return (ret);
-	cmd_print_import(answer, ctx->argv[0]);
-	json_decref(answer);
-	return (0);
+	return (ret);
 }
 
 /* --- the notifier: reminders, the outbox, previews, the call list */
@@ -2271,19 +2377,18 @@ static const struct cmd_column cmd_outbox_columns[] = {
 	COLS_END
 };
 
+static void
+cmd_print_outbox(struct cmd_ctx *ctx, json_t *answer)
+{
+	cmd_print_list(json_object_get(answer, "outbox"), cmd_outbox_columns,
+	    "No notices.");
+}
+
 int
 cmd_outbox(struct cmd_ctx *ctx)
 {
-	json_t	*answer;
-	int	 ret;
-
-	if ((ret = cmd_request(ctx, "GET", "outbox", NULL, NULL, ctx->opts,
-	    &answer)) != 0 || answer == NULL)
-		return (ret);
-	cmd_print_list(json_object_get(answer, "outbox"), cmd_outbox_columns,
-	    "No notices.");
-	json_decref(answer);
-	return (0);
+	return (cmd_call(ctx, "GET", "outbox", NULL, NULL, ctx->opts,
+	    cmd_print_outbox));
 }
 
 static const struct cmd_field cmd_notice_fields[] = {
@@ -2343,21 +2448,14 @@ cmd_print_body(const char *body)
 	printf("\n%s%s", body, len > 0 && body[len - 1] == '\n' ? "" : "\n");
 }
 
-int
-cmd_outbox_show(struct cmd_ctx *ctx)
+static void
+cmd_print_notice(struct cmd_ctx *ctx, json_t *answer)
 {
 	struct table	*t;
-	json_t		*answer, *detail;
+	json_t		*detail;
 	const char	*att, *method;
 	char		*s;
-	long long	 id;
-	int		 ret;
 
-	if ((ret = cmd_arg_id(ctx, 0, "notice", &id)) != 0)
-		return (ret);
-	if ((ret = cmd_request(ctx, "GET", "outbox", ctx->argv[0], NULL, NULL,
-	    &answer)) != 0 || answer == NULL)
-		return (ret);
 	cmd_print_fields(answer, cmd_notice_fields);
 	t = table_kv_new();
 	detail = json_object_get(answer, "detail");
@@ -2380,69 +2478,55 @@ cmd_outbox_show(struct cmd_ctx *ctx)
 		cmd_print_body(cmd_str(answer, "body"));
 	else
 		printf("\n(The text is written when the notice is sent.)\n");
-	json_decref(answer);
-	return (0);
 }
 
-static int
-cmd_outbox_action(struct cmd_ctx *ctx, const char *action)
+int
+cmd_outbox_show(struct cmd_ctx *ctx)
 {
-	json_t		*answer;
-	const char	*state;
-	char		*tail;
-	long long	 id;
-	int		 ret;
+	return (cmd_call_id(ctx, "notice", "GET", "outbox", NULL, NULL,
+	    cmd_print_notice));
+}
 
-	if ((ret = cmd_arg_id(ctx, 0, "notice", &id)) != 0)
-		return (ret);
-	xasprintf(&tail, "/%s", action);
-	ret = cmd_request(ctx, "POST", "outbox", ctx->argv[0], tail, NULL,
-	    &answer);
-	free(tail);
-	if (ret != 0 || answer == NULL)
-		return (ret);
-	state = cmd_str(answer, "state");
-	if (strcmp(action, "retry") == 0)
-		printf("Notice %lld is %s again: it goes out shortly.\n", id,
-		    state != NULL ? state : "pending");
-	else
-		printf("Notice %lld is %s: it will not be sent.\n", id,
-		    state != NULL ? state : "cancelled");
-	json_decref(answer);
-	return (0);
+static void
+cmd_print_retried(struct cmd_ctx *ctx, json_t *answer)
+{
+	const char	*state = cmd_str(answer, "state");
+
+	printf("Notice %lld is %s again: it goes out shortly.\n",
+	    cmd_argv_id(ctx, 0), state != NULL ? state : "pending");
+}
+
+static void
+cmd_print_withdrawn(struct cmd_ctx *ctx, json_t *answer)
+{
+	const char	*state = cmd_str(answer, "state");
+
+	printf("Notice %lld is %s: it will not be sent.\n",
+	    cmd_argv_id(ctx, 0), state != NULL ? state : "cancelled");
 }
 
 int
 cmd_outbox_retry(struct cmd_ctx *ctx)
 {
-	return (cmd_outbox_action(ctx, "retry"));
+	return (cmd_call_id(ctx, "notice", "POST", "outbox", "/retry", NULL,
+	    cmd_print_retried));
 }
 
 int
 cmd_outbox_cancel(struct cmd_ctx *ctx)
 {
-	return (cmd_outbox_action(ctx, "cancel"));
+	return (cmd_call_id(ctx, "notice", "POST", "outbox", "/cancel", NULL,
+	    cmd_print_withdrawn));
 }
 
-int
-cmd_preview(struct cmd_ctx *ctx)
+static void
+cmd_print_preview(struct cmd_ctx *ctx, json_t *answer)
 {
-	json_t		*query, *answer;
 	const char	*channel, *method;
 	char		*to;
-	long long	 session, participant, segments, units, per;
-	int		 ret, ucs2, sms;
+	long long	 segments, units, per;
+	int		 ucs2, sms;
 
-	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0 ||
-	    (ret = cmd_arg_id(ctx, 1, "participant", &participant)) != 0)
-		return (ret);
-	query = json_deep_copy(ctx->opts);
-	json_object_set_new(query, "participant", json_integer(participant));
-	ret = cmd_request(ctx, "GET", "sessions", ctx->argv[0], "/preview",
-	    query, &answer);
-	json_decref(query);
-	if (ret != 0 || answer == NULL)
-		return (ret);
 	channel = cmd_str(answer, "channel");
 	sms = channel != NULL && strcmp(channel, "sms") == 0;
 	to = sms ? cmd_phone(cmd_str(answer, "recipient")) :
@@ -2474,26 +2558,37 @@ cmd_preview(struct cmd_ctx *ctx)
 	} else if ((method = cmd_str(answer, "calendar_method")) != NULL)
 		printf("With an invitation: text/calendar; method=%s\n",
 		    method);
-	json_decref(answer);
-	return (0);
 }
 
 int
-cmd_calllist(struct cmd_ctx *ctx)
+cmd_preview(struct cmd_ctx *ctx)
+{
+	json_t		*query;
+	long long	 session, participant;
+	int		 ret;
+
+	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0 ||
+	    (ret = cmd_arg_id(ctx, 1, "participant", &participant)) != 0)
+		return (ret);
+	query = json_deep_copy(ctx->opts);
+	json_object_set_new(query, "participant", json_integer(participant));
+	ret = cmd_call(ctx, "GET", "sessions", ctx->argv[0], "/preview",
+	    query, cmd_print_preview);
+	json_decref(query);
+	return (ret);
+}
+
+static void
+cmd_print_calllist(struct cmd_ctx *ctx, json_t *answer)
 {
 	struct table	*t;
-	json_t		*answer, *list, *s, *p;
+	json_t		*list, *s, *p;
 	const char	*status;
 	char		*when, *phone;
 	long long	 session;
 	size_t		 i;
-	int		 ret;
 
-	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0)
-		return (ret);
-	if ((ret = cmd_request(ctx, "GET", "sessions", ctx->argv[0],
-	    "/calllist", NULL, &answer)) != 0 || answer == NULL)
-		return (ret);
+	session = cmd_argv_id(ctx, 0);
 	s = json_object_get(answer, "session");
 	list = json_object_get(answer, "calllist");
 	when = cmd_str(s, "start") != NULL ? cmd_local_time(cmd_str(s,
@@ -2508,8 +2603,7 @@ cmd_calllist(struct cmd_ctx *ctx)
 	if (json_array_size(list) == 0) {
 		printf("Nobody to phone: everyone registered gets SMS or "
 		    "e-mail, and nothing has failed.\n");
-		json_decref(answer);
-		return (0);
+		return;
 	}
 	t = table_new("NAME|PHONE|STATUS|WHY|CALLED");
 	json_array_foreach(list, i, p) {
@@ -2532,8 +2626,13 @@ cmd_calllist(struct cmd_ctx *ctx)
 	table_free(t);
 	printf("\n%zu %s to phone.\n", json_array_size(list),
 	    json_array_size(list) == 1 ? "person" : "people");
-	json_decref(answer);
-	return (0);
+}
+
+int
+cmd_calllist(struct cmd_ctx *ctx)
+{
+	return (cmd_call_id(ctx, "session", "GET", "sessions", "/calllist",
+	    NULL, cmd_print_calllist));
 }
 
 /* --- course types' own templates */
@@ -2547,16 +2646,12 @@ static const struct cmd_column cmd_template_columns[] = {
 	COLS_END
 };
 
-int
-cmd_template_list(struct cmd_ctx *ctx)
+static void
+cmd_print_templates(struct cmd_ctx *ctx, json_t *answer)
 {
-	json_t		*answer, *tpl;
+	json_t		*tpl;
 	size_t		 i;
-	int		 ret;
 
-	if ((ret = cmd_request(ctx, "GET", "courses", ctx->argv[0],
-	    "/templates", NULL, &answer)) != 0 || answer == NULL)
-		return (ret);
 	cmd_print_list(json_object_get(answer, "templates"),
 	    cmd_template_columns, "No own templates: the built-in texts are "
 	    "used.");
@@ -2571,8 +2666,13 @@ cmd_template_list(struct cmd_ctx *ctx)
 		    "body")[strlen(cmd_str(tpl, "body")) - 1] == '\n' ? "" :
 		    "\n");
 	}
-	json_decref(answer);
-	return (0);
+}
+
+int
+cmd_template_list(struct cmd_ctx *ctx)
+{
+	return (cmd_call(ctx, "GET", "courses", ctx->argv[0], "/templates",
+	    NULL, cmd_print_templates));
 }
 
 /* "/templates/KIND/CHANNEL" for the positional arguments; caller frees. */
@@ -2635,12 +2735,29 @@ cmd_read_text(const char *path, char **out)
 	return (0);
 }
 
+static void
+cmd_print_template_set(struct cmd_ctx *ctx, json_t *answer)
+{
+	json_t	*sample;
+
+	printf("Course type \"%s\" now uses its own %s text for %s (%s).\n",
+	    ctx->argv[0], cmd_str(answer, "channel"), cmd_str(answer, "kind"),
+	    cmd_str(answer, "language"));
+	sample = json_object_get(answer, "sample");
+	if (sample != NULL) {
+		printf("\nWith sample values it reads:\n");
+		if (cmd_str(sample, "subject") != NULL)
+			printf("\nSubject: %s\n", cmd_str(sample, "subject"));
+		cmd_print_body(cmd_str(sample, "body"));
+	}
+}
+
 int
 cmd_template_set(struct cmd_ctx *ctx)
 {
-	json_t		*body, *query, *answer, *sample, *v;
+	json_t		*body, *query, *answer, *v;
 	const char	*file;
-	char		*path, *tail, *text, *cause;
+	char		*path, *tail, *text;
 	int		 ret;
 
 	body = json_object();
@@ -2666,63 +2783,38 @@ cmd_template_set(struct cmd_ctx *ctx)
 	tail = cmd_template_tail(ctx);
 	path = cmd_path("courses", ctx->argv[0], tail);
 	free(tail);
-	ret = client_call(ctx->client, "PUT", path, query, body, &answer,
-	    &cause);
+	/* A PUT with a query string: more than cmd_request() sends. */
+	ret = cmd_send(ctx, "PUT", path, query, body, &answer);
 	free(path);
 	json_decref(query);
 	json_decref(body);
-	if (ret != 0) {
-		kursusctl_error("%s", cause);
-		free(cause);
-		return (ret);
-	}
-	if (ctx->json)
-		cmd_print_json(answer);
-	else {
-		printf("Course type \"%s\" now uses its own %s text for %s "
-		    "(%s).\n", ctx->argv[0], cmd_str(answer, "channel"),
-		    cmd_str(answer, "kind"), cmd_str(answer, "language"));
-		sample = json_object_get(answer, "sample");
-		if (sample != NULL) {
-			printf("\nWith sample values it reads:\n");
-			if (cmd_str(sample, "subject") != NULL)
-				printf("\nSubject: %s\n", cmd_str(sample,
-				    "subject"));
-			cmd_print_body(cmd_str(sample, "body"));
-		}
-	}
-	json_decref(answer);
-	return (0);
+	return (cmd_answer(ctx, ret, answer, cmd_print_template_set));
+}
+
+static void
+cmd_print_template_unset(struct cmd_ctx *ctx, json_t *answer)
+{
+	const char	*lang = cmd_str(ctx->opts, "language");
+
+	printf("Course type \"%s\" uses the built-in %s text for %s (%s) "
+	    "again.\n", ctx->argv[0], ctx->argv[2], ctx->argv[1],
+	    lang != NULL ? lang : "da");
 }
 
 int
 cmd_template_unset(struct cmd_ctx *ctx)
 {
 	json_t		*answer;
-	const char	*lang;
-	char		*tail, *path, *cause;
+	char		*tail, *path;
 	int		 ret;
 
-	lang = cmd_str(ctx->opts, "language");
 	tail = cmd_template_tail(ctx);
 	path = cmd_path("courses", ctx->argv[0], tail);
 	free(tail);
-	ret = client_call(ctx->client, "DELETE", path, ctx->opts, NULL,
-	    &answer, &cause);
+	/* A DELETE whose options go in the query string, not a body. */
+	ret = cmd_send(ctx, "DELETE", path, ctx->opts, NULL, &answer);
 	free(path);
-	if (ret != 0) {
-		kursusctl_error("%s", cause);
-		free(cause);
-		return (ret);
-	}
-	if (ctx->json)
-		cmd_print_json(answer);
-	else
-		printf("Course type \"%s\" uses the built-in %s text for %s "
-		    "(%s) again.\n", ctx->argv[0], ctx->argv[2], ctx->argv[1],
-		    lang != NULL ? lang : "da");
-	json_decref(answer);
-	return (0);
+	return (cmd_answer(ctx, ret, answer, cmd_print_template_unset));
 }
 
 int
