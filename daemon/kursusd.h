@@ -328,13 +328,13 @@ int	 outbox_withdraw(struct store *, int64_t registration_id,
 	    unsigned kinds, const char *reason, struct fail *);
 /*
  * Queues kind (OUTBOX_REMINDER or OUTBOX_STAFF) for one registration on
- * channel ("email" or "sms"), due now, under batch (the key); detail may
- * carry {"message": ...}. Returns the new row id, 0 if already queued, or
- * -1.
+ * each of the n channels ("email", "sms"), due now, under batch (the
+ * key); detail may carry {"message": ...}. The new rows' ids are appended
+ * to ids (none for a row queued before). 0, or -1.
  */
-int64_t	 outbox_queue_now(struct store *, int kind, int64_t registration_id,
-	    const char *channel, const char *batch, json_t *detail,
-	    struct fail *);
+int	 outbox_queue_now(struct store *, int kind, int64_t registration_id,
+	    const char *const *channels, size_t n, const char *batch,
+	    json_t *detail, json_t *ids, struct fail *);
 
 /* Reminder rules: "email:2d,sms:1d@10:00" (also 90m, 3h; "" for none). */
 struct reminder_rule {

@@ -386,10 +386,10 @@ notices_remind(struct api_req *req)
 	const char		*via, *message, *b, *e;
 	char			*batch = NULL, *why;
 	json_t			*people, *p, *detail = NULL, *ids, *unreach;
-	int64_t			 row;
-	size_t			 i, c, len;
+	const char		*chs[2];
+	size_t			 i, nch, c, len;
 	struct notices_can	 can;
-	int			 waitlist, kind, rc = -1, any;
+	int			 waitlist, kind, rc = -1;
 
 	if (api_check_fields(req->body, fields, sizeof fields /
 	    sizeof fields[0], &req->fail) != 0)
@@ -447,25 +447,20 @@ notices_remind(struct api_req *req)
 			free(why);
 			continue;
 		}
-		any = 0;
-		for (c = 0; c < 2; c++) {
+		/* One call for the person's channels: one read of them. */
+		for (c = nch = 0; c < 2; c++) {
 			if (strcmp(via, "both") != 0 &&
 			    strcmp(via, channels[c]) != 0)
 				continue;
-			if (notices_why_channel(p, channels[c], &can) != NULL)
-				continue;
-			row = outbox_queue_now(req->store, kind,
-			    json_integer_value(json_object_get(p,
-			    "registration_id")), channels[c], batch, detail,
-			    &req->fail);
-			if (row < 0)
-				goto out;
-			if (row > 0)
-				json_array_append_new(ids, json_integer(row));
-			any = 1;
+			if (notices_why_channel(p, channels[c], &can) == NULL)
+				chs[nch++] = channels[c];
 		}
-		if (!any)
+		if (nch == 0)
 			fatalx("%s: nobody to send to", __func__);
+		if (outbox_queue_now(req->store, kind, json_integer_value(
+		    json_object_get(p, "registration_id")), chs, nch, batch,
+		    detail, ids, &req->fail) != 0)
+			goto out;
 	}
 	req->out = json_pack("{s:s, s:I, s:I, s:O, s:O}", "batch", batch,
 	    "session_id", (json_int_t)s.id, "queued",

@@ -662,31 +662,41 @@ outbox_withdraw(struct store *st, int64_t rid, unsigned kinds,
 	return (rc);
 }
 
-int64_t
-outbox_queue_now(struct store *st, int kind, int64_t rid, const char *channel,
-    const char *batch, json_t *detail, struct fail *f)
+int
+outbox_queue_now(struct store *st, int kind, int64_t rid,
+    const char *const *channels, size_t n, const char *batch, json_t *detail,
+    json_t *ids, struct fail *f)
 {
 	struct outbox_who	 w;
 	const char		*recipient;
 	char			*key, *dj = NULL;
 	int64_t			 id;
+	size_t			 i;
+	int			 rc = 0;
 
 	if (outbox_who(st, rid, &w, f) != 0)
 		return (-1);
-	recipient = strcmp(channel, "sms") == 0 ? w.phone : w.email;
-	if (recipient == NULL) {
-		outbox_who_free(&w);
-		return (fail_set(f, 422, "via", "registration %lld cannot be "
-		    "reached by %s", (long long)rid, channel));
-	}
 	if (detail != NULL)
 		dj = json_dumps(detail, JSON_COMPACT);
-	key = xprintf("%s:%s:%lld:%s", outbox_kinds[kind], batch,
-	    (long long)rid, channel);
-	id = outbox_add(st, key, kind, channel, recipient, &w, rid, dj, batch,
-	    store_now(st), "pending", NULL, f);
-	free(key);
+	for (i = 0; i < n && rc == 0; i++) {
+		recipient = strcmp(channels[i], "sms") == 0 ? w.phone :
+		    w.email;
+		if (recipient == NULL) {
+			rc = fail_set(f, 422, "via", "registration %lld "
+			    "cannot be reached by %s", (long long)rid,
+			    channels[i]);
+			break;
+		}
+		key = xprintf("%s:%s:%lld:%s", outbox_kinds[kind], batch,
+		    (long long)rid, channels[i]);
+		if ((id = outbox_add(st, key, kind, channels[i], recipient, &w,
+		    rid, dj, batch, store_now(st), "pending", NULL, f)) < 0)
+			rc = -1;
+		else if (id > 0)
+			json_array_append_new(ids, json_integer(id));
+		free(key);
+	}
 	free(dj);
 	outbox_who_free(&w);
-	return (id);
+	return (rc);
 }
