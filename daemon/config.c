@@ -131,8 +131,6 @@ static const struct config_key config_keys[] = {
 	  "rest: JSON body template with {to}, {from} and {text}" },
 	{ "sms", "timeout", CT_INT, OFF(sms_timeout), "15", 1, 600,
 	  "seconds to wait for the gateway" },
-	{ "sms", "connections", CT_INT, OFF(sms_connections), "2", 1, 16,
-	  "messages at most at once to the gateway" },
 	{ "reminders", "rules", CT_STRING, OFF(reminders_rules),
 	  "email:2d,sms:1d@10:00", 0, 0, "when reminders go out, for course "
 	  "types without their own rules" },

@@ -90,7 +90,6 @@ struct config {
 	char	*sms_header;
 	char	*sms_body;
 	int	 sms_timeout;
-	int	 sms_connections;
 
 	char	*reminders_rules;
 	char	*reminders_quiet_hours;

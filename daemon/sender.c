@@ -10,12 +10,15 @@
  * transaction), composes each message as the session is now and writes the
  * texts into the rows (a second), sends them (libesmtp: one connection per
  * batch; libcurl: one request per SMS), and records each outcome in its own
- * commit as soon as the server has answered, before the next message goes.
- * A crash therefore repeats at most the one message per connection whose
- * answer came but was not yet recorded: at start, rows left "sending" are
- * sent again. It never loses one: a row leaves "pending" only in the
- * commit that claims it. At most [outbox] max_in_flight rows are "sending"
- * at once.
+ * commit as soon as the server has answered.
+ *
+ * The seal: a message the server may have taken but whose outcome is not
+ * yet recorded holds it, from the moment the end of its data goes (for an
+ * SMS: its whole request) until its outcome is committed; all connections
+ * of all channels take turns with it. A crash therefore repeats at most
+ * one message: at start, rows left "sending" are sent again. It never
+ * loses one: a row leaves "pending" only in the commit that claims it. At
+ * most [outbox] max_in_flight rows are "sending" at once.
  *
  * Outcomes: delivered -> sent. Temporary (SMTP 4xx, no connection, a
  * timeout, gateway 5xx or 429) -> pending again after a backoff that
@@ -48,7 +51,7 @@
 #include "notifier.h"
 
 #define SENDER_CHANNELS		2	/* CHANNEL_EMAIL, CHANNEL_SMS */
-#define SENDER_MAX_WORKERS	32	/* [smtp] and [sms] connections: 16 each */
+#define SENDER_MAX_WORKERS	17	/* [smtp] connections (16) and one SMS */
 #define SENDER_SMS_BATCH	8	/* SMS claimed at once per worker */
 #define SENDER_IDLE_RETRY_MS	50	/* rows due but none claimable */
 #define SENDER_STOP_WAIT	10	/* seconds sender_stop() waits */
@@ -104,6 +107,9 @@ struct sender {
 	pthread_mutex_t		 mtx;
 	pthread_cond_t		 cond;
 	pthread_mutex_t		 wlock;		/* the workers' writes */
+	pthread_mutex_t		 seal_mtx;
+	pthread_cond_t		 seal_cond;
+	const struct job	*sealed;	/* holds the seal, under seal_mtx */
 	struct sender_conf	*conf;		/* under mtx */
 	uint64_t		 kick[SENDER_CHANNELS];	/* under mtx */
 	struct sender_health	 health[SENDER_CHANNELS]; /* under mtx */
@@ -241,7 +247,8 @@ sender_conf_new(const struct config *conf, char **cause)
 	c->sms.body = c->sms_body;
 	c->sms.timeout = conf->sms_timeout;
 	c->configured[CHANNEL_SMS] = conf->sms_driver != SMS_NONE;
-	c->workers[CHANNEL_SMS] = conf->sms_connections;
+	/* An SMS holds the seal for its whole request: one at a time. */
+	c->workers[CHANNEL_SMS] = 1;
 	c->batch[CHANNEL_SMS] = SENDER_SMS_BATCH;
 
 	c->public_url = xstrdup(conf->public_url);
@@ -442,7 +449,6 @@ struct job {
 	char		*error;
 	struct smtp_message sm;
 	struct builder	*builder;	/* builds the mail beside the sending */
-	size_t		 index;		/* among the batch's mails */
 	struct worker	*w;
 	struct wdb	*wdb;
 	struct sender_conf *c;
@@ -534,9 +540,45 @@ sender_health_set(struct sender *s, int channel, int ok, const char *error)
 	pthread_mutex_unlock(&s->mtx);
 }
 
-/* Records one outcome (enum send_result) in its own commit. */
+/* Waits for the seal (see the top of this file) and takes it for j. */
+static void
+seal_take(struct sender *s, const struct job *j)
+{
+	pthread_mutex_lock(&s->seal_mtx);
+	while (s->sealed != NULL)
+		pthread_cond_wait(&s->seal_cond, &s->seal_mtx);
+	s->sealed = j;
+	pthread_mutex_unlock(&s->seal_mtx);
+}
+
+/* Gives the seal back if j holds it. */
+static void
+seal_give(struct sender *s, const struct job *j)
+{
+	pthread_mutex_lock(&s->seal_mtx);
+	if (s->sealed == j) {
+		s->sealed = NULL;
+		pthread_cond_broadcast(&s->seal_cond);
+	}
+	pthread_mutex_unlock(&s->seal_mtx);
+}
+
+static void job_record_row(struct job *, int, const char *, const char *);
+
+/*
+ * Records one outcome (enum send_result) in its own commit; then the
+ * message no longer holds the seal.
+ */
 static void
 job_record(struct job *j, int result, const char *provider_id,
+    const char *error)
+{
+	job_record_row(j, result, provider_id, error);
+	seal_give(j->w->s, j);
+}
+
+static void
+job_record_row(struct job *j, int result, const char *provider_id,
     const char *error)
 {
 	struct sender_conf	*c = j->c;
@@ -646,7 +688,6 @@ job_prepare(struct job *j, time_t now)
 struct builder {
 	struct job	**jobs;
 	size_t		  n, next;	/* the next to build */
-	size_t		  recorded;	/* outcomes recorded, in order */
 	int		  inline_record;	/* no recorder thread */
 	pthread_mutex_t	  mtx;
 	pthread_cond_t	  cond;
@@ -655,7 +696,7 @@ struct builder {
 /*
  * smtp_send()'s report of one message, right after the server's answer:
  * the recorder thread writes it down while libesmtp starts the next
- * message, whose data it hands over only once this is recorded.
+ * message, whose end waits for the seal this one holds until recorded.
  */
 static void
 job_smtp_done(struct smtp_message *sm, void *arg)
@@ -692,10 +733,6 @@ recorder_main(void *arg)
 			pthread_cond_wait(&b->cond, &b->mtx);
 		pthread_mutex_unlock(&b->mtx);
 		job_record(j, j->result, NULL, j->error);
-		pthread_mutex_lock(&b->mtx);
-		b->recorded = k + 1;
-		pthread_cond_broadcast(&b->cond);
-		pthread_mutex_unlock(&b->mtx);
 	}
 	return (NULL);
 }
@@ -730,27 +767,35 @@ job_smtp_prepare(struct smtp_message *sm, void *arg)
 	struct job	*j = arg;
 	struct builder	*b = j->builder;
 
-	/* Built, and every message before it recorded: a crash leaves
-	 * at most one message the server took unrecorded. */
 	pthread_mutex_lock(&b->mtx);
-	while (!j->built || (!b->inline_record &&
-	    b->recorded < j->index))
+	while (!j->built)
 		pthread_cond_wait(&b->cond, &b->mtx);
 	pthread_mutex_unlock(&b->mtx);
 	sm->data = j->data;
 	sm->len = j->len;
 }
 
+/* The end of the mail is about to go: from now on the server may take
+ * it, so it holds the seal until its outcome is recorded. */
+static void
+job_smtp_seal(struct smtp_message *sm, void *arg)
+{
+	struct job	*j = arg;
+
+	(void)sm;
+	seal_take(j->w->s, j);
+}
+
 /* The envelope, known before the mail is built. */
 static void
-job_envelope(struct job *j, struct builder *b, size_t index)
+job_envelope(struct job *j, struct builder *b)
 {
 	j->builder = b;
-	j->index = index;
 	j->sm.from = j->c->from;
 	j->sm.to = j->m.recipient;
 	j->sm.done = job_smtp_done;
 	j->sm.prepare = job_smtp_prepare;
+	j->sm.seal = job_smtp_seal;
 	j->sm.arg = j;
 }
 
@@ -834,7 +879,7 @@ batch_prepare(struct worker *w, struct wdb *db, struct sender_conf *c)
 	for (i = k = 0; i < n; i++) {
 		if (!jobs[i].ready)
 			continue;
-		job_envelope(&jobs[i], &bt->b, k);
+		job_envelope(&jobs[i], &bt->b);
 		bt->b.jobs[k] = &jobs[i];
 		bt->msgs[k++] = jobs[i].sm;
 	}
@@ -880,6 +925,7 @@ batch_send(struct batch *bt, struct sender_conf *c)
 			j = &bt->jobs[i];
 			if (!j->ready)
 				continue;
+			seal_take(bt->w->s, j);
 			result = sms_send(&c->sms, j->m.recipient, j->m.body,
 			    &provider_id, &error);
 			job_record(j, result, provider_id, error != NULL ?
@@ -1195,6 +1241,8 @@ sender_start(struct event_base *base, const char *database,
 	pthread_mutex_init(&s->mtx, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	pthread_mutex_init(&s->wlock, NULL);
+	pthread_mutex_init(&s->seal_mtx, NULL);
+	pthread_cond_init(&s->seal_cond, NULL);
 	if ((s->conf = sender_conf_new(conf, cause)) == NULL)
 		goto fail;
 	if (sqlite3_open_v2(database, &s->db, SQLITE_OPEN_READONLY, NULL) !=
@@ -1342,6 +1390,8 @@ sender_stop(struct sender *s)
 	pthread_mutex_destroy(&s->mtx);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->wlock);
+	pthread_mutex_destroy(&s->seal_mtx);
+	pthread_cond_destroy(&s->seal_cond);
 	free(s->database);
 	if (api_the_sender == s)
 		api_the_sender = NULL;

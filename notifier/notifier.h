@@ -133,8 +133,13 @@ struct smtp_message {
 	 * first needed; it may fill data and len only then, so a message can
 	 * be built while the ones before it are sent. */
 	void		(*prepare)(struct smtp_message *, void *arg);
+	/* Or NULL: called once, from smtp_send(), when the whole message is
+	 * in libesmtp's hands and its end not yet sent; from then until
+	 * done, the server may have taken it. */
+	void		(*seal)(struct smtp_message *, void *arg);
 	void		*arg;
 	int		 reported;	/* private */
+	int		 sealed;	/* private */
 };
 /*
  * Sends n messages over one connection (libesmtp), filling each result:

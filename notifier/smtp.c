@@ -52,8 +52,9 @@ smtp_init(void)
 
 /*
  * libesmtp reads each message through this callback: len NULL means
- * rewind; otherwise hand out the whole message once, then NULL. *ctx is
- * ours, and libesmtp releases it with free().
+ * rewind; otherwise hand out the whole message once, then NULL, after
+ * which libesmtp sends the end of the data. *ctx is ours, and libesmtp
+ * releases it with free().
  */
 static const char *
 smtp_read(void **ctx, int *len, void *arg)
@@ -73,6 +74,10 @@ smtp_read(void **ctx, int *len, void *arg)
 		return (NULL);
 	}
 	if (*done) {
+		if (!sm->sealed && sm->seal != NULL) {
+			sm->sealed = 1;
+			sm->seal(sm, sm->arg);
+		}
 		*len = 0;
 		return (NULL);
 	}
@@ -309,6 +314,7 @@ smtp_send(const struct smtp_config *sc, struct smtp_message *msgs, size_t n)
 		msgs[i].result = SEND_TEMPORARY;
 		msgs[i].error = NULL;
 		msgs[i].reported = 0;
+		msgs[i].sealed = 0;
 	}
 
 	if ((session = smtp_create_session()) == NULL) {

@@ -92,11 +92,13 @@ class Recorder:
     [reply, ...]} the same per recipient, popped in turn; always: {address:
     reply} given to every RCPT of that address; delay: seconds to wait
     before answering DATA, after the message is written (like an MTA that
-    has queued it: a client that dies meanwhile never hears the 250).
-    Counts sessions (EHLO/HELO) in .sessions."""
+    has queued it: a client that dies meanwhile never hears the 250);
+    hold_at: from the hold_at-th message on, the answer to DATA waits
+    (the message written) until .gate is set. Counts sessions (EHLO/HELO)
+    in .sessions."""
 
     def __init__(self, directory, rcpt_fail=(), reject=None, script=None,
-                 always=None, delay=0.0):
+                 always=None, delay=0.0, hold_at=None):
         self.dir = directory
         os.makedirs(directory, exist_ok=True)
         self.rcpt_fail = list(rcpt_fail)
@@ -104,6 +106,8 @@ class Recorder:
         self.script = {k.lower(): list(v) for k, v in (script or {}).items()}
         self.always = {k.lower(): v for k, v in (always or {}).items()}
         self.delay = delay
+        self.hold_at = hold_at
+        self.gate = threading.Event()
         self.count = 0
         self.rcpt_attempts = 0
         self.rcpt_log = []          # (address, reply) per RCPT
@@ -159,6 +163,9 @@ class Recorder:
                                   " ".join(envelope.rcpt_tos)))
         if self.delay:
             await asyncio.sleep(self.delay)
+        while self.hold_at is not None and n >= self.hold_at and \
+                not self.gate.is_set():
+            await asyncio.sleep(0.01)
         return "250 2.0.0 Ok: queued as %d" % n
 
     def names(self):

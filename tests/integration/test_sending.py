@@ -20,7 +20,8 @@ Five daemons, each on its own directory and servers:
   silent   an SMTP server that accepts and never answers: timeout, retry,
            feeds answer promptly meanwhile, delivered once it answers;
   kill     SIGKILL in the middle of a batch of 200 and a restart: every
-           message delivered, at most one duplicate per connection.
+           message delivered, at most one duplicate, over two
+           connections.
 
 The timing daemon's story needs about 80 s of wall time; the others run
 meanwhile.
@@ -438,7 +439,6 @@ def _story_main(d, api, rec, kannel):
         people8.append((p, (reg or {}).get("participant_id")))
     wait_rows(api, 30, settled, session=s8["id"], kind="confirmation")
     mails_before = len(rec.mails())
-    sms_before = len(kannel.texts()) if kannel else 0
     t0 = time.monotonic()
     r = d.ctl("remind", str(s8["id"]), timeout=60)
     took = time.monotonic() - t0
@@ -471,9 +471,14 @@ def _story_main(d, api, rec, kannel):
                    p0["name"], "Påmindelse:", "REQUEST")
     if kannel is not None:
         want = sorted("+45" + p["phone"] for p, _ in people8 if "phone" in p)
-        got = wait_for(lambda: len(kannel.texts()) - sms_before >= n_sms
-                       and kannel.texts()[sms_before:], 10) or \
-            kannel.texts()[sms_before:]
+
+        def reminders():
+            # By their text: a confirmation still on its way through
+            # Kannel must not count.
+            return [x for x in kannel.texts() if x[1] in want and
+                    x[2].startswith("Husk ")]
+        got = wait_for(lambda: len(reminders()) >= n_sms and reminders(),
+                       10) or reminders()
         t.eq(sorted(x[1] for x in got), want,
              "remind: each SMS recipient got one SMS at fakesmsc")
         t.ok(got and all(COURSE_TITLE in x[2] for x in got),
@@ -517,8 +522,10 @@ def _story_main(d, api, rec, kannel):
          "move: Søren's pending reminders are planned from the new time",
          brief(rem))
     if kannel is not None:
-        texts = [x for x in kannel.texts() if x[1] == "+4520304050"]
-        t.ok(len(texts) >= 2 and texts[-1][2].startswith("Ændring"),
+        texts = wait_for(lambda: [
+            x for x in kannel.texts() if x[1] == "+4520304050" and
+            x[2].startswith("Ændring")], 10)
+        t.ok(len(texts) == 1,
              "move: the change SMS reached fakesmsc with æøå intact",
              [repr(x) for x in texts])
 
@@ -819,15 +826,19 @@ def story_silent(tmp):
         t.ok(silent.accepted >= 2, "silent server: the daemon connected "
              "%d times" % silent.accepted)
         lat += feed_latencies(d.public_port, 20)
-        worst = max(ms for ms, _ in lat)
-        t.ok(all(st == 200 for _, st in lat) and worst < 200,
-             "silent server: %d feed requests meanwhile all 200 within "
-             "200 ms (worst %.1f ms)" % (len(lat), worst),
-             ["%.1f ms %d" % x for x in lat if x[0] >= 200 or x[1] != 200])
+        # A loop waiting for the server would hold requests for the
+        # 2 s timeout; a machine stalling now and then, far less.
+        ms = sorted(x for x, _ in lat)
+        p90 = ms[len(ms) * 9 // 10]
+        t.ok(all(st == 200 for _, st in lat) and p90 < 100 and
+             ms[-1] < 1000, "silent server: %d feed requests meanwhile all "
+             "200, 90 %% within 100 ms and all within 1 s (p90 %.1f ms, "
+             "worst %.1f ms)" % (len(lat), p90, ms[-1]),
+             ["%.1f ms %d" % x for x in lat if x[0] >= 100 or x[1] != 200])
         t0 = time.monotonic()
         r = d.ctl("status")
         took = time.monotonic() - t0
-        t.ok(r.rc == 0 and took < 2, "silent server: kursusctl status "
+        t.ok(r.rc == 0 and took < 5, "silent server: kursusctl status "
              "answers meanwhile (%.2f s)" % took, r.describe())
         # The server comes to life on the same port: each mail once.
         silent.stop()
@@ -873,6 +884,11 @@ def story_kill(tmp):
         t.ok(len(rows) == 200 and all(r["state"] == "sent" for r in rows),
              "kill: 200 confirmations sent first", brief(rows)[:5])
         before = len(rec.mails())
+        # From the 60th reminder on, the server writes each message and
+        # keeps its 250 back until the kill: the daemon is caught with a
+        # message taken and its outcome not yet recorded, whatever the
+        # speed of the machine.
+        rec.hold_at = before + 60
         r = api("POST", "/sessions/%d/remind" % s["id"], {"via": "email"})
         t.eq((r or {}).get("queued"), 200, "kill: remind queues 200 "
              "e-mails at once")
@@ -881,11 +897,12 @@ def story_kill(tmp):
         deadline = time.monotonic() + 30
         while rec.count - before < 60 and time.monotonic() < deadline:
             time.sleep(0.005)
+        time.sleep(0.2)         # whatever else can arrive, arrives
         d.proc.send_signal(signal.SIGKILL)
         d.wait()
         mid = len(rec.mails()) - before
         t.ok(0 < mid < 200, "kill: SIGKILL after %d of 200 arrived" % mid)
-        time.sleep(0.5)         # what the server was still answering
+        rec.gate.set()
         d.start()
         rows = wait_rows(api, 60, lambda rs: len(rs) == 200 and
                          settled(rs), batch=batch)
@@ -902,8 +919,8 @@ def story_kill(tmp):
         t.eq(len(want - have), 0, "kill: every one of the 200 was delivered "
              "(by Message-ID)", ["missing: %s" % sorted(want - have)[:10]])
         dups = sum(n - 1 for n in ids.values())
-        t.ok(dups <= conns, "kill: at most one duplicate per connection "
-             "(%d duplicates, %d connections)" % (dups, conns),
+        t.ok(dups <= 1, "kill: at most one duplicate (%d duplicates, "
+             "%d connections)" % (dups, conns),
              ["%s x%d" % kv for kv in ids.items() if kv[1] > 1])
         recips = set(a for _, rc in rec.envelopes()[before:] for a in rc)
         t.eq(len(recips), 200, "kill: all 200 recipients got their "
