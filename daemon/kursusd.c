@@ -347,11 +347,15 @@ main(int argc, char **argv)
 	    store_schema_version(kd.store));
 	event_base_dispatch(kd.base);
 
-	/* Shutting down already: a late signal must not cut the clean-up. */
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
+	/*
+	 * Shutting down already: a late signal must not cut the clean-up.
+	 * Freeing a signal event puts back the disposition from before it
+	 * (the default, which kills), so ignoring comes after.
+	 */
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
 	event_free(kd.sweep);
 	if (*kd.conf->pidfile != '\0')
 		unlink(kd.conf->pidfile);

@@ -36,7 +36,7 @@ import time
 import urllib.parse
 
 from kursustest import Response, Tap, diff_dumps, dst_changes, local_now, \
-    raw_http, tcp_request, zone
+    raw_http, tcp_request, wait_for, zone
 
 t = Tap()
 
@@ -542,13 +542,16 @@ def check_cap_and_drain():
 
     # SIGTERM: an idle connection is closed, one in the middle of a head
     # may finish it and gets its answer, then kursusd exits 0
-    idle, slow = Conn(port), Conn(port)
-    slow.send(request("GET", path)[:12])
-    time.sleep(0.2)
-    d3.proc.send_signal(15)
-    time.sleep(0.3)
-    slow.send(request("GET", path)[12:])
+    slow, idle = Conn(port), Conn(port)
     try:
+        slow.send(request("GET", path)[:12])
+        # idle's answer shows that both were accepted (in turn).
+        idle.send(request("GET", path))
+        idle.answer()
+        d3.proc.send_signal(15)
+        wait_for(lambda: "SIGTERM: stopping" in d3.log(since_start=True),
+                 5)
+        slow.send(request("GET", path)[12:])
         r = slow.answer()
     except (OSError, EOFError) as e:
         r = e
