@@ -494,6 +494,7 @@ worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
 	sqlite3_bind_int64(stmt, 2, (int64_t)time(NULL));
 	sqlite3_bind_int64(stmt, 3, (int64_t)max);
 	pthread_mutex_lock(db->wlock);
+	rc = SQLITE_ROW;
 	while (n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		j = &jobs[n++];
 		j->id = sqlite3_column_int64(stmt, 0);
@@ -511,10 +512,19 @@ worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
 		j->wdb = db;
 		j->c = c;
 	}
-	/* RETURNING rows come before the change is done: step to the end. */
-	while (sqlite3_step(stmt) == SQLITE_ROW)
-		;
+	/*
+	 * RETURNING rows come before the statement is done: step to its end,
+	 * but not past it. A step after SQLITE_DONE (or an error) resets the
+	 * statement and runs it anew: the rows that second claim took (those
+	 * queued a moment after the first) were lost, left "sending" with
+	 * nobody sending them until the next start.
+	 */
+	while (rc == SQLITE_ROW)
+		rc = sqlite3_step(stmt);
 	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		log_warnx("outbox: claiming %s messages: %s",
+		    channel_names[w->channel], sqlite3_errmsg(db->db));
 	pthread_mutex_unlock(db->wlock);
 	pthread_mutex_lock(&w->s->mtx);
 	w->s->in_flight -= (int)(max - n);
