@@ -882,7 +882,9 @@ def story_kill(tmp):
         rows = wait_rows(api, 60, lambda rs: len(rs) == 200 and
                          settled(rs), session=s["id"], kind="confirmation")
         t.ok(len(rows) == 200 and all(r["state"] == "sent" for r in rows),
-             "kill: 200 confirmations sent first", brief(rows)[:5])
+             "kill: 200 confirmations sent first",
+             ["%d rows" % len(rows)] + brief([r for r in rows if
+                                              r["state"] != "sent"])[:10])
         before = len(rec.mails())
         # From the 60th reminder on, the server writes each message and
         # keeps its 250 back until the kill: the daemon is caught with a
