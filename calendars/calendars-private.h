@@ -1,11 +1,21 @@
 /*
  * What the files of the calendars library share among themselves and show
- * no one else: the growing text buffer and the RFC 5545 line folding.
+ * no one else: the growing text buffer, the RFC 5545 line folding, and the
+ * wall-clock fields between struct cal_local and libical's time.
  */
 #ifndef CALENDARS_PRIVATE_H
 #define CALENDARS_PRIVATE_H
 
 #include <stddef.h>
+
+#include <libical/ical.h>
+
+/* zone.c */
+struct cal_local;
+/* l's date and time of day as a floating libical time (no zone). */
+struct icaltimetype cal_local_to_ical(const struct cal_local *l);
+/* tt's date and time of day into l, the rest of l zeroed. */
+void	cal_local_from_ical(const struct icaltimetype *tt, struct cal_local *l);
 
 /* feed.c */
 struct feed_buf {

@@ -878,13 +878,7 @@ feed_out_time(struct feed_out *o, const char *name, time_t t,
 		return;
 	}
 	feed_civil((int64_t)t, &l);
-	tt = icaltime_null_time();
-	tt.year = l.year;
-	tt.month = l.month;
-	tt.day = l.day;
-	tt.hour = l.hour;
-	tt.minute = l.minute;
-	tt.second = l.second;
+	tt = cal_local_to_ical(&l);
 	tt.zone = icaltimezone_get_utc_timezone();
 	offset = icaltimezone_get_utc_offset_of_utc_time(zone, &tt, NULL);
 	feed_civil((int64_t)t + offset, &l);

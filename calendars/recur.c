@@ -12,6 +12,7 @@
 #include <libical/ical.h>
 
 #include "calendars.h"
+#include "calendars-private.h"
 #include "cause.h"
 #include "xmalloc.h"
 
@@ -190,14 +191,7 @@ recur_expand(const char *tzid, time_t start, const char *rrule, size_t max,
 	 * occurrence; floating, it does not, and each wall-clock time is
 	 * turned into an instant by zone_local_to_utc, which refuses the gap.
 	 */
-	dtstart = icaltime_null_time();
-	dtstart.year = first.year;
-	dtstart.month = first.month;
-	dtstart.day = first.day;
-	dtstart.hour = first.hour;
-	dtstart.minute = first.minute;
-	dtstart.second = first.second;
-	dtstart.is_date = 0;
+	dtstart = cal_local_to_ical(&first);
 
 	icalerror_clear_errno();
 	if ((it = icalrecur_iterator_new(rule, dtstart)) == NULL) {
@@ -214,13 +208,7 @@ recur_expand(const char *tzid, time_t start, const char *rrule, size_t max,
 		    recur_cmp(&tt, &until) > 0)
 			break;
 
-		memset(&l, 0, sizeof l);
-		l.year = tt.year;
-		l.month = tt.month;
-		l.day = tt.day;
-		l.hour = tt.hour;
-		l.minute = tt.minute;
-		l.second = tt.second;
+		cal_local_from_ical(&tt, &l);
 		/*
 		 * start itself may be the second pass of the repeated autumn
 		 * hour, which zone_local_to_utc would map to the first.

@@ -11,6 +11,7 @@
 #include <libical/ical.h>
 
 #include "calendars.h"
+#include "calendars-private.h"
 #include "cause.h"
 #include "xmalloc.h"
 
@@ -94,13 +95,7 @@ zone_utc_to_local(const char *tzid, time_t t, struct cal_local *out)
 	if (icaltime_is_null_time(tt))
 		return (-1);
 
-	memset(out, 0, sizeof *out);
-	out->year = tt.year;
-	out->month = tt.month;
-	out->day = tt.day;
-	out->hour = tt.hour;
-	out->minute = tt.minute;
-	out->second = tt.second;
+	cal_local_from_ical(&tt, out);
 
 	/*
 	 * libical does not hand back the offset it used, so work it out: the
@@ -254,4 +249,30 @@ void
 zone_cleanup(void)
 {
 	icaltimezone_free_builtin_timezones();
+}
+
+struct icaltimetype
+cal_local_to_ical(const struct cal_local *l)
+{
+	struct icaltimetype	 tt = icaltime_null_time();
+
+	tt.year = l->year;
+	tt.month = l->month;
+	tt.day = l->day;
+	tt.hour = l->hour;
+	tt.minute = l->minute;
+	tt.second = l->second;
+	return (tt);
+}
+
+void
+cal_local_from_ical(const struct icaltimetype *tt, struct cal_local *l)
+{
+	memset(l, 0, sizeof *l);
+	l->year = tt->year;
+	l->month = tt->month;
+	l->day = tt->day;
+	l->hour = tt->hour;
+	l->minute = tt->minute;
+	l->second = tt->second;
 }

@@ -816,13 +816,7 @@ test_event_dst(void **state)
 			 * first occurrence (zone_local_to_utc() reads it so);
 			 * libical 3.0 takes the second.
 			 */
-			memset(&l, 0, sizeof l);
-			l.year = dt.year;
-			l.month = dt.month;
-			l.day = dt.day;
-			l.hour = dt.hour;
-			l.minute = dt.minute;
-			l.second = dt.second;
+			cal_local_from_ical(&dt, &l);
 			assert_int_equal(zone_local_to_utc(CPH, &l, &t, NULL),
 			    0);
 			assert_int_equal(t, ev.start);
