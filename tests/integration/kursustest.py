@@ -650,6 +650,22 @@ def zone():
     return ZoneInfo(ZONE)
 
 
+DA_WEEKDAYS = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag",
+               "søndag"]
+DA_MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli",
+             "august", "september", "oktober", "november", "december"]
+
+
+def da_when(dt):
+    """"torsdag den 3. december kl. 10.00" for an aware datetime, in the
+    tests' zone, written out here so that messages are judged without
+    kursusd's own code."""
+    dt = dt.astimezone(zone())
+    return "%s den %d. %s kl. %02d.%02d" % (
+        DA_WEEKDAYS[dt.weekday()], dt.day, DA_MONTHS[dt.month - 1],
+        dt.hour, dt.minute)
+
+
 def local_now():
     import datetime
     return datetime.datetime.now(zone())

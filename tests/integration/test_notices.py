@@ -16,24 +16,12 @@ import json
 import re
 import socket
 
-from kursustest import Tap, local_now, wait_for, zone
+from kursustest import Tap, da_when, local_now, wait_for, zone
 
 t = Tap()
 
 VENUE = "malernes"
 COURSE = "mitid"
-DAYS = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag",
-        "søndag"]
-MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli",
-          "august", "september", "oktober", "november", "december"]
-
-
-def danish(dt):
-    """"torsdag den 3. december kl. 10.00" for a local datetime."""
-    return "%s den %d. %s kl. %02d.%02d" % (
-        DAYS[dt.weekday()], dt.day, MONTHS[dt.month - 1], dt.hour, dt.minute)
-
-
 # GSM 03.38: the basic set (one septet each) and the extension table
 # (an escape and a septet: two each), written out here so that an SMS's
 # length is counted without kursusd's own code.
@@ -111,7 +99,7 @@ def test_course_reminders(d):
 
 
 def test_preview(d, sid, jorgen, karen, start):
-    when = danish(start)
+    when = da_when(start)
     res = text(d, "preview", sid, jorgen)
     out = res.stdout
     t.ok(when in out, "preview: the Danish date %r" % when, res.describe())
@@ -178,7 +166,7 @@ def test_templates(d, sid, jorgen, start):
          "template set: saved, with a sample", res.describe())
     res = d.ctl("preview", sid, jorgen)
     t.eq(res.out["body"], "Hej Jørgen! NemID/MitID for begyndere %s, "
-         "Malernes Seniorklub." % danish(start),
+         "Malernes Seniorklub." % da_when(start),
          "preview uses the course type's own template")
     res = d.ctl("course", "template", "set", COURSE, "reminder", "email",
                 "--subject", "Husk {course}", "--body",

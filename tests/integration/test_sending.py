@@ -34,7 +34,8 @@ import re
 import signal
 import time
 
-from kursustest import Tap, local_now, tcp_request, wait_for, zone
+from kursustest import Tap, da_when, local_now, tcp_request, wait_for, \
+    zone
 from servers import Kannel, Recorder, RestGateway, SMTPServer, \
     SilentServer, invitation_problems, kannel_available, \
     parse_mail, plain_text
@@ -49,21 +50,7 @@ COURSE_TITLE = "IT-café for øvede på Ærø"
 VENUE_NAME = "Horsens Bibliotek – Ærøsalen"
 SOREN = "Søren Ågård Ørsted"
 
-WEEKDAYS = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag",
-            "søndag"]
-MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli",
-          "august", "september", "oktober", "november", "december"]
-
 UTC = datetime.timezone.utc
-
-
-def da_date(dt):
-    """"torsdag den 3. december kl. 10.00" for an aware datetime, in
-    Copenhagen time."""
-    dt = dt.astimezone(zone())
-    return "%s den %d. %s kl. %02d.%02d" % (
-        WEEKDAYS[dt.weekday()], dt.day, MONTHS[dt.month - 1], dt.hour,
-        dt.minute)
 
 
 def utc_iso(dt):
@@ -220,7 +207,7 @@ def check_mail(msg, desc, session, name, subject_start, method, sequence=None,
     problems = []
     start = parse_utc(session["start_utc"])
     subj = str(msg["Subject"])
-    want_subj = "%s %s %s" % (subject_start, COURSE_TITLE, da_date(start))
+    want_subj = "%s %s %s" % (subject_start, COURSE_TITLE, da_when(start))
     if subj != want_subj:
         problems.append("Subject %r, want %r" % (subj, want_subj))
     frm = msg["From"].addresses[0] if msg["From"] else None
@@ -360,7 +347,7 @@ def _story_main(d, api, rec, kannel):
         if texts:
             snd, _, text = texts[0]
             t.eq(snd, SMS_SENDER, "confirmation SMS: the sender name")
-            t.ok(COURSE_TITLE in text and da_date(parse_utc(
+            t.ok(COURSE_TITLE in text and da_when(parse_utc(
                 s["start_utc"])) in text and "\ufffd" not in text,
                  "confirmation SMS: Danish letters intact (%r)" % text,
                  [repr(text)])
@@ -512,7 +499,7 @@ def _story_main(d, api, rec, kannel):
         check_mail(got[0][1], "move: the change mail has METHOD REQUEST, "
                    "the same UID and the higher SEQUENCE, the new time",
                    s2, SOREN, "Ændring:", "REQUEST", raw=got[0][0],
-                   body_has=("Tidligere tid: %s" % da_date(
+                   body_has=("Tidligere tid: %s" % da_when(
                        parse_utc(s["start_utc"])),))
     rem = rows_for(api.outbox(session=sid, kind="reminder",
                               state="pending"), pid)
