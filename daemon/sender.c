@@ -569,20 +569,7 @@ seal_give(struct sender *s, const struct job *j)
 	pthread_mutex_unlock(&s->seal_mtx);
 }
 
-static void job_record_row(struct job *, int, const char *, const char *);
-
-/*
- * Records one outcome (enum send_result) in its own commit; then the
- * message no longer holds the seal.
- */
-static void
-job_record(struct job *j, int result, const char *provider_id,
-    const char *error)
-{
-	job_record_row(j, result, provider_id, error);
-	seal_give(j->w->s, j);
-}
-
+/* Records one outcome (enum send_result) in its own commit. */
 static void
 job_record_row(struct job *j, int result, const char *provider_id,
     const char *error)
@@ -629,6 +616,18 @@ job_record_row(struct job *j, int result, const char *provider_id,
 		    j->recipient, error, (long long)wait);
 	}
 	sender_health_set(s, j->w->channel, 0, error);
+}
+
+/*
+ * Records one outcome (enum send_result) in its own commit; then the
+ * message no longer holds the seal.
+ */
+static void
+job_record(struct job *j, int result, const char *provider_id,
+    const char *error)
+{
+	job_record_row(j, result, provider_id, error);
+	seal_give(j->w->s, j);
 }
 
 static void job_smtp_done(struct smtp_message *, void *);
