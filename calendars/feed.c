@@ -1281,6 +1281,18 @@ feed_vtz_check(icalcomponent *vtz)
 	return (n == 0 ? -1 : 0);
 }
 
+/* 1 January of year, 00:00 UTC. */
+static time_t
+feed_year_start(int year)
+{
+	struct tm	 tm;
+
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = year - 1900;
+	tm.tm_mday = 1;
+	return (timegm(&tm));
+}
+
 /* The offset of both zones at t, or INT_MIN if they differ. */
 static int
 feed_vtz_same(icaltimezone *a, icaltimezone *b, time_t t)
@@ -1307,7 +1319,6 @@ feed_vtz_verify(icalcomponent *vtz, icaltimezone *zone, int from_year,
     int until_year)
 {
 	icaltimezone		*ours;
-	struct tm		 tm;
 	time_t			 t, h, end;
 	int			 prev = INT_MIN, now;
 
@@ -1316,12 +1327,8 @@ feed_vtz_verify(icalcomponent *vtz, icaltimezone *zone, int from_year,
 		icaltimezone_free(ours, 1);
 		return (-1);
 	}
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = from_year - 1900;
-	tm.tm_mday = 1;
-	t = timegm(&tm);
-	tm.tm_year = until_year + 1 - 1900;
-	end = timegm(&tm);
+	t = feed_year_start(from_year);
+	end = feed_year_start(until_year + 1);
 	for (; t <= end; t += 86400) {
 		if ((now = feed_vtz_same(ours, zone, t)) == INT_MIN)
 			break;
@@ -1352,10 +1359,121 @@ feed_vtz_rename(icalcomponent *vtz, const char *tzid)
 		icalcomponent_add_property(vtz, icalproperty_new_tzid(tzid));
 }
 
+/* A UTC offset in whole minutes, rounded: calendar apps refuse seconds. */
+static int
+feed_vtz_minutes(int off)
+{
+	return (off >= 0 ? (off + 30) / 60 * 60 : -((-off + 30) / 60 * 60));
+}
+
+/*
+ * The name libical's own zone gives the observance of its kind (STANDARD
+ * or DAYLIGHT) that has offset to and starts last before onset; NULL if
+ * none does.
+ */
+static const char *
+feed_vtz_name(icalcomponent *full, icalcomponent_kind kind, int to,
+    struct icaltimetype onset)
+{
+	icalcomponent		*c;
+	icalproperty		*p;
+	struct icaltimetype	 start, best = icaltime_null_time();
+	const char		*name = NULL;
+
+	for (c = icalcomponent_get_first_component(full, kind); c != NULL;
+	    c = icalcomponent_get_next_component(full, kind)) {
+		if (feed_vtz_to(c) != to ||
+		    (p = icalcomponent_get_first_property(c,
+		    ICAL_TZNAME_PROPERTY)) == NULL)
+			continue;
+		start = icalcomponent_get_dtstart(c);
+		if (icaltime_compare(start, onset) > 0)
+			continue;
+		if (name == NULL || icaltime_compare(start, best) > 0) {
+			best = start;
+			name = icalproperty_get_tzname(p);
+		}
+	}
+	return (name);
+}
+
+/* Adds an observance: at local wall time onset, the offset from -> to. */
+static void
+feed_vtz_add(icalcomponent *vtz, icalcomponent *full, int dst, int from,
+    int to, time_t onset)
+{
+	icalcomponent_kind	 kind;
+	icalcomponent		*obs;
+	struct icaltimetype	 t;
+	const char		*name;
+
+	kind = dst ? ICAL_XDAYLIGHT_COMPONENT : ICAL_XSTANDARD_COMPONENT;
+	t = icaltime_from_timet_with_zone(onset, 0, NULL);
+	obs = icalcomponent_new(kind);
+	if ((name = feed_vtz_name(full, kind, to, t)) != NULL)
+		icalcomponent_add_property(obs, icalproperty_new_tzname(name));
+	icalcomponent_add_property(obs,
+	    icalproperty_new_tzoffsetfrom(feed_vtz_minutes(from)));
+	icalcomponent_add_property(obs,
+	    icalproperty_new_tzoffsetto(feed_vtz_minutes(to)));
+	icalcomponent_add_property(obs, icalproperty_new_dtstart(t));
+	icalcomponent_add_component(vtz, obs);
+}
+
+/*
+ * The zone as it is in the years [from_year, until_year + 1], written
+ * transition by transition, read off libical's own offsets: for zones
+ * whose rules the compact form cannot say (America/Vancouver in tzdata
+ * 2026b, where daylight time becomes permanent, loses its winters when
+ * libical truncates it). Offsets are rounded to whole minutes. The first
+ * observance gives the offset at the start of the range.
+ */
+static icalcomponent *
+feed_vtz_explicit(const char *tzid, icaltimezone *zone, int from_year,
+    int until_year)
+{
+	icalcomponent		*vtz, *full = icaltimezone_get_component(zone);
+	struct icaltimetype	 tt;
+	icaltimezone		*utc = icaltimezone_get_utc_timezone();
+	time_t			 t, end, lo, hi, mid;
+	int			 off, prev, dst, pdst;
+
+	vtz = icalcomponent_new(ICAL_VTIMEZONE_COMPONENT);
+	feed_vtz_rename(vtz, tzid);
+	t = feed_year_start(from_year);
+	end = feed_year_start(until_year + 2);
+
+	tt = icaltime_from_timet_with_zone(t, 0, utc);
+	prev = icaltimezone_get_utc_offset_of_utc_time(zone, &tt, &pdst);
+	feed_vtz_add(vtz, full, pdst, prev, prev, t + prev);
+	for (t += 3600; t <= end; t += 3600) {
+		tt = icaltime_from_timet_with_zone(t, 0, utc);
+		off = icaltimezone_get_utc_offset_of_utc_time(zone, &tt, &dst);
+		if (off == prev && dst == pdst)
+			continue;
+		/* The first second of the new offset, within this hour. */
+		for (lo = t - 3600, hi = t; hi - lo > 1;) {
+			mid = lo + (hi - lo) / 2;
+			tt = icaltime_from_timet_with_zone(mid, 0, utc);
+			if (icaltimezone_get_utc_offset_of_utc_time(zone, &tt,
+			    NULL) == prev)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		feed_vtz_add(vtz, full, dst, prev, off, hi + prev);
+		prev = off;
+		pdst = dst;
+	}
+	return (vtz);
+}
+
 /*
  * The VTIMEZONE for tzid covering the years [from_year, until_year], as
- * folded text: the compact form when it passes the checks, else libical's
- * whole zone, which is long but right.
+ * folded text: the compact form (libical's rules, truncated) when it
+ * passes the checks, else the zone's transitions in those years one by
+ * one. Never libical's whole zone: its history goes back to 1890 with
+ * offsets in seconds, which calendar apps refuse.
  */
 static char *
 feed_vtimezone(const char *tzid, icaltimezone *zone, int from_year,
@@ -1386,8 +1504,7 @@ feed_vtimezone(const char *tzid, icaltimezone *zone, int from_year,
 	if (feed_vtz_check(vtz) != 0 ||
 	    feed_vtz_verify(vtz, zone, from_year, until_year) != 0) {
 		icalcomponent_free(vtz);
-		vtz = icalcomponent_new_clone(icaltimezone_get_component(zone));
-		feed_vtz_rename(vtz, tzid);
+		vtz = feed_vtz_explicit(tzid, zone, from_year, until_year);
 	}
 	feed_write(&b, vtz);
 	icalcomponent_free(vtz);
