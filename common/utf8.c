@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <string.h>
+
 #include "utf8.h"
 
 size_t
@@ -51,4 +53,38 @@ utf8_first_bad(const unsigned char *s, size_t len)
 		i += n;
 	}
 	return (len);
+}
+
+/*
+ * Copies src into dst (of size dstsize, > 0) as well-formed UTF-8, for a
+ * message that quotes outside input: each octet that is not part of a
+ * well-formed character becomes the four characters \xNN. Cut, if it must
+ * be, between characters, never inside one. Returns strlen(dst).
+ */
+size_t
+utf8_clean(char *dst, size_t dstsize, const char *src)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*s = (const unsigned char *)src;
+	size_t			 len = strlen(src), i = 0, o = 0, n;
+
+	while (i < len) {
+		if ((n = utf8_char_len(s + i, len - i)) != 0) {
+			if (o + n >= dstsize)
+				break;
+			memcpy(dst + o, s + i, n);
+			o += n;
+			i += n;
+			continue;
+		}
+		if (o + 4 >= dstsize)
+			break;
+		dst[o++] = '\\';
+		dst[o++] = 'x';
+		dst[o++] = hex[s[i] >> 4];
+		dst[o++] = hex[s[i] & 0xf];
+		i++;
+	}
+	dst[o] = '\0';
+	return (o);
 }

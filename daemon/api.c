@@ -272,10 +272,8 @@ api_run(struct store *st, int method, const char *uri, const char *body,
 
 	write = (method != API_GET && method != API_HEAD);
 	if (write && (batched ? store_exec(st, &req.fail, sql_save, NULL) < 0 :
-	    store_begin(st) != 0)) {
-		store_fail(st, &req.fail);
+	    store_begin(st, &req.fail) != 0))
 		goto done;
-	}
 	rc = hit->fn(&req);
 	if (write) {
 		if (rc == 0 && (batched ? store_exec(st, &req.fail,
@@ -311,7 +309,14 @@ done:
 			    req.status, req.fail.msg);
 	} else
 		answer = req.out != NULL ? req.out : json_object();
-	*out = json_dumps(answer, JSON_COMPACT);
+	if ((*out = json_dumps(answer, JSON_COMPACT)) == NULL) {
+		/* Cannot be: every string was checked on its way in. */
+		log_warnx("%s %s: the answer could not be written as JSON",
+		    api_method_name(method), path != NULL ? path : "?");
+		req.status = 500;
+		*out = xstrdup("{\"error\":\"internal error: the answer "
+		    "could not be written as JSON\",\"field\":null}");
+	}
 	json_decref(answer);
 	json_decref(req.body);
 	json_decref(req.query);

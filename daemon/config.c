@@ -5,8 +5,12 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +94,9 @@ static const struct config_key config_keys[] = {
 	{ "feeds", "alarm_minutes", CT_INT, OFF(feeds_alarm_minutes), "0", 0,
 	  7 * 24 * 60, "reminder alarm in personal feeds this long before; "
 	  "0 none" },
+	{ "feeds", "recheck_seconds", CT_INT, OFF(feeds_recheck_seconds), "60",
+	  1, 3600, "a cached feed looks for changes made outside kursusd "
+	  "(another program writing the database) this often" },
 	{ "feeds", "key_file", CT_PATH, OFF(feeds_key_file),
 	  SYSCONFDIR "/kursusd/feeds.key", 0, 0, "key that seals personal "
 	  "feed tokens in the database; created 0600 if missing" },
@@ -151,9 +158,19 @@ static const struct config_key config_keys[] = {
 };
 #define NKEYS	(sizeof config_keys / sizeof config_keys[0])
 
+/*
+ * Where each key got its value, so that a check that fails after the
+ * whole file was read still names file:line (or the -o that set it).
+ */
 struct config_parse {
 	struct config	*conf;
+	const char	*file;
+	FILE		*f;
+	int		 line;		/* of the last line read */
+	int		 indented;	/* that line starts with a space */
 	char		*cause;		/* first error, without position */
+	int		 set_line[NKEYS];	/* 0: not in the file */
+	const char	*set_override[NKEYS];	/* the -o that set it last */
 };
 
 static const struct config_key *
@@ -286,6 +303,19 @@ config_set(struct config *conf, const struct config_key *k,
 	fatalx("config_set: type %d", k->type);
 }
 
+/* inih's line reader, counting lines so that the handler knows its own. */
+static char *
+config_read_line(char *str, int num, void *arg)
+{
+	struct config_parse	*p = arg;
+
+	if (fgets(str, num, p->f) == NULL)
+		return (NULL);
+	p->line++;
+	p->indented = (*str == ' ' || *str == '\t');
+	return (str);
+}
+
 /* inih handler: returning 0 makes ini_parse report this line. */
 static int
 config_ini_handler(void *arg, const char *section, const char *name,
@@ -294,6 +324,7 @@ config_ini_handler(void *arg, const char *section, const char *name,
 	struct config_parse	*p = arg;
 	const struct config_key	*k;
 	char			*cause = NULL;
+	size_t			 i;
 
 	if (p->cause != NULL)
 		return (1);
@@ -306,6 +337,19 @@ config_ini_handler(void *arg, const char *section, const char *name,
 			    section);
 		return (0);
 	}
+	i = (size_t)(k - config_keys);
+	if (p->set_line[i] != 0) {
+		if (p->indented)
+			xasprintf(&p->cause, "this line starts with a space, "
+			    "which would continue %s.%s from line %d; "
+			    "continued values are not accepted", section,
+			    name, p->set_line[i]);
+		else
+			xasprintf(&p->cause, "%s.%s is given twice (first on "
+			    "line %d)", section, name, p->set_line[i]);
+		return (0);
+	}
+	p->set_line[i] = p->line;
 	if (config_set(p->conf, k, value, &cause) != 0) {
 		p->cause = cause;
 		return (0);
@@ -313,56 +357,99 @@ config_ini_handler(void *arg, const char *section, const char *name,
 	return (1);
 }
 
-static int
-config_check(struct config *conf, char **cause)
+/*
+ * Fails the check of key section.name (which set the value the check is
+ * about): the cause names where it was set, the file's line or the -o.
+ */
+static int __attribute__((format(printf, 5, 6)))
+config_fail(struct config_parse *p, char **cause, const char *section,
+    const char *name, const char *fmt, ...)
 {
-	char	*err;
+	const struct config_key	*k = config_find(section, name);
+	size_t			 i;
+	va_list			 ap;
+	char			*msg;
 
-	if (*conf->database == '\0') {
-		xasprintf(cause, "daemon.database must not be empty");
-		return (-1);
+	if (k == NULL)
+		fatalx("config_fail: no key %s.%s", section, name);
+	i = (size_t)(k - config_keys);
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (p->set_override[i] != NULL)
+		xasprintf(cause, "-o %s: %s", p->set_override[i], msg);
+	else if (p->file != NULL && p->set_line[i] != 0)
+		xasprintf(cause, "%s:%d: %s", p->file, p->set_line[i], msg);
+	else if (p->file != NULL)
+		xasprintf(cause, "%s: %s", p->file, msg);
+	else
+		*cause = xstrdup(msg);
+	free(msg);
+	return (-1);
+}
+
+static int
+config_check(struct config_parse *p, char **cause)
+{
+	struct config	*conf = p->conf;
+	char		*err;
+	int		 rc;
+
+	if (*conf->database == '\0')
+		return (config_fail(p, cause, "daemon", "database",
+		    "daemon.database must not be empty"));
+	if (*conf->admin_socket == '\0')
+		return (config_fail(p, cause, "admin", "socket",
+		    "admin.socket must not be empty"));
+	if (strlen(conf->admin_socket) >= 100)
+		return (config_fail(p, cause, "admin", "socket",
+		    "admin.socket: path \"%s\" is too long for a unix socket "
+		    "(at most 99 bytes)", conf->admin_socket));
+	if (*conf->admin_listen != '\0') {
+		if (http_listen_check(conf->admin_listen, &err) != 0) {
+			rc = config_fail(p, cause, "admin", "listen",
+			    "admin.listen: %s", err);
+			free(err);
+			return (rc);
+		}
+		if (*conf->admin_token_file == '\0')
+			return (config_fail(p, cause, "admin", "listen",
+			    "admin.listen needs admin.token_file"));
 	}
-	if (*conf->admin_socket == '\0') {
-		xasprintf(cause, "admin.socket must not be empty");
-		return (-1);
+	if (http_allow_parse(conf->admin_allow, NULL, NULL, &err) != 0) {
+		rc = config_fail(p, cause, "admin", "allow", "admin.allow: %s",
+		    err);
+		free(err);
+		return (rc);
 	}
-	if (strlen(conf->admin_socket) >= 100) {
-		xasprintf(cause, "admin.socket: path \"%s\" is too long for a "
-		    "unix socket (at most 99 bytes)", conf->admin_socket);
-		return (-1);
+	if (*conf->public_listen != '\0' &&
+	    http_listen_check(conf->public_listen, &err) != 0) {
+		rc = config_fail(p, cause, "public", "listen",
+		    "public.listen: %s", err);
+		free(err);
+		return (rc);
 	}
-	if (*conf->admin_listen != '\0' && *conf->admin_token_file == '\0') {
-		xasprintf(cause, "admin.listen needs admin.token_file");
-		return (-1);
-	}
-	if (*conf->smtp_host != '\0' && *conf->smtp_from == '\0') {
-		xasprintf(cause, "smtp.host needs smtp.from, the address "
-		    "mail comes from");
-		return (-1);
-	}
-	if (*conf->smtp_user != '\0' && *conf->smtp_password_file == '\0') {
-		xasprintf(cause, "smtp.user needs smtp.password_file");
-		return (-1);
-	}
-	if (conf->sms_driver != SMS_NONE && *conf->sms_url == '\0') {
-		xasprintf(cause, "sms.driver needs sms.url");
-		return (-1);
-	}
-	if (conf->sms_driver == SMS_REST && *conf->sms_body == '\0') {
-		xasprintf(cause, "sms.driver rest needs sms.body, the JSON "
-		    "template of a request");
-		return (-1);
-	}
+	if (*conf->smtp_host != '\0' && *conf->smtp_from == '\0')
+		return (config_fail(p, cause, "smtp", "host", "smtp.host needs "
+		    "smtp.from, the address mail comes from"));
+	if (*conf->smtp_user != '\0' && *conf->smtp_password_file == '\0')
+		return (config_fail(p, cause, "smtp", "user",
+		    "smtp.user needs smtp.password_file"));
+	if (conf->sms_driver != SMS_NONE && *conf->sms_url == '\0')
+		return (config_fail(p, cause, "sms", "driver",
+		    "sms.driver needs sms.url"));
+	if (conf->sms_driver == SMS_REST && *conf->sms_body == '\0')
+		return (config_fail(p, cause, "sms", "driver", "sms.driver "
+		    "rest needs sms.body, the JSON template of a request"));
 	if (*conf->sms_body != '\0') {
 		json_t		*j;
 		json_error_t	 jerr;
 
-		if ((j = json_loads(conf->sms_body, 0, &jerr)) == NULL) {
-			xasprintf(cause, "sms.body is not JSON: %s at "
-			    "character %d (a \" ;\" in the file starts a "
-			    "comment)", jerr.text, jerr.position);
-			return (-1);
-		}
+		if ((j = json_loads(conf->sms_body, 0, &jerr)) == NULL)
+			return (config_fail(p, cause, "sms", "body",
+			    "sms.body is not JSON: %s at character %d (a \" ;\" "
+			    "in the file starts a comment)", jerr.text,
+			    jerr.position));
 		json_decref(j);
 	}
 	if (*conf->smtp_user != '\0' &&
@@ -371,13 +458,48 @@ config_check(struct config *conf, char **cause)
 		    "\"required\": the password may cross the network in "
 		    "the clear");
 	if (reminder_rules_check(conf->reminders_rules, &err) != 0) {
-		xasprintf(cause, "reminders.rules: %s", err);
+		rc = config_fail(p, cause, "reminders", "rules",
+		    "reminders.rules: %s", err);
 		free(err);
-		return (-1);
+		return (rc);
 	}
 	if (quiet_hours_parse(conf->reminders_quiet_hours, NULL, &err) != 0) {
-		xasprintf(cause, "reminders.quiet_hours: %s", err);
+		rc = config_fail(p, cause, "reminders", "quiet_hours",
+		    "reminders.quiet_hours: %s", err);
 		free(err);
+		return (rc);
+	}
+	return (0);
+}
+
+/* Reads file into p->conf; 0, or -1 with *cause naming file:line. */
+static int
+config_read(struct config_parse *p, const char *file, char **cause)
+{
+	struct stat	 sb;
+	int		 line;
+
+	if ((p->f = fopen(file, "re")) == NULL) {
+		xasprintf(cause, "%s: %s", file, strerror(errno));
+		return (-1);
+	}
+	if (fstat(fileno(p->f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		xasprintf(cause, "%s: %s", file, S_ISDIR(sb.st_mode) ?
+		    "is a directory, not a configuration file" :
+		    "is not a regular file");
+		fclose(p->f);
+		return (-1);
+	}
+	line = ini_parse_stream(config_read_line, p, config_ini_handler, p);
+	fclose(p->f);
+	p->f = NULL;
+	if (line == -2) {
+		xasprintf(cause, "%s: out of memory", file);
+		return (-1);
+	}
+	if (line != 0) {
+		xasprintf(cause, "%s:%d: %s", file, line,
+		    p->cause != NULL ? p->cause : "syntax error");
 		return (-1);
 	}
 	return (0);
@@ -392,7 +514,6 @@ config_load(const char *file, char *const *overrides, size_t noverrides,
 	const struct config_key	*k;
 	char			*copy, *dot, *eq, *err = NULL;
 	size_t			 i;
-	int			 line;
 
 	conf = xcalloc(1, sizeof *conf);
 	for (i = 0; i < NKEYS; i++) {
@@ -400,25 +521,13 @@ config_load(const char *file, char *const *overrides, size_t noverrides,
 		    &err) != 0)
 			fatalx("config default: %s", err);
 	}
+	memset(&p, 0, sizeof p);
+	p.conf = conf;
+	p.file = file;
 	if (file != NULL) {
 		conf->file = xstrdup(file);
-		p.conf = conf;
-		p.cause = NULL;
-		line = ini_parse(file, config_ini_handler, &p);
-		if (line == -1) {
-			xasprintf(cause, "%s: %s", file, strerror(errno));
+		if (config_read(&p, file, cause) != 0)
 			goto fail;
-		}
-		if (line == -2) {
-			xasprintf(cause, "%s: out of memory", file);
-			goto fail;
-		}
-		if (line != 0) {
-			xasprintf(cause, "%s:%d: %s", file, line,
-			    p.cause != NULL ? p.cause : "syntax error");
-			free(p.cause);
-			goto fail;
-		}
 	}
 	for (i = 0; i < noverrides; i++) {
 		copy = xstrdup(overrides[i]);
@@ -442,14 +551,17 @@ config_load(const char *file, char *const *overrides, size_t noverrides,
 			free(copy);
 			goto fail;
 		}
+		p.set_override[k - config_keys] = overrides[i];
 		free(copy);
 	}
-	if (config_check(conf, cause) != 0)
+	if (config_check(&p, cause) != 0)
 		goto fail;
+	free(p.cause);
 	*out = conf;
 	return (0);
 
 fail:
+	free(p.cause);
 	config_free(conf);
 	return (-1);
 }

@@ -10,7 +10,7 @@
  * the bytes stand. If not, the feed is assembled again from per-session
  * event texts, of which only the changed ones are rendered anew.
  *
- * Between two such listings (FEED_RECHECK), a feed's list is patched
+ * Between two such listings ([feeds] recheck_seconds), a feed's list is patched
  * instead: the connection's update hook keeps the ids of the sessions
  * written (the journal), and only those are read again. The many events
  * of a cold feed are read and rendered on every core, each thread with a
@@ -34,7 +34,6 @@
 #define CHUNK_BITS	14		/* 16384 buckets of event texts */
 #define CHUNK_BUCKETS	(1 << CHUNK_BITS)
 #define FEEDS_MAX	4096		/* feeds kept in memory */
-#define FEED_RECHECK	60		/* seconds a check stays good */
 #define CHUNK_IDLE	3600		/* unused event texts are dropped */
 #define BULK_MISSING	32		/* this many missing: one bulk query */
 #define BULK_THREADED	256		/* this many: render on every core */
@@ -102,6 +101,7 @@ struct feeds {
 	struct store	*st;
 	int		 refresh_minutes, past_days, cancelled_days;
 	int		 alarm_minutes;
+	int		 recheck;	/* seconds a check stays good */
 	char		*key_file;
 	int		 have_key;
 	char		*url;
@@ -263,6 +263,7 @@ feeds_configure(struct feeds *fs, const struct config *conf)
 	fs->past_days = conf->feeds_past_days;
 	fs->cancelled_days = conf->feeds_cancelled_days;
 	fs->alarm_minutes = conf->feeds_alarm_minutes;
+	fs->recheck = conf->feeds_recheck_seconds;
 	free(fs->url);
 	fs->url = xstrdup(conf->public_url);
 	len = strlen(fs->url);
@@ -1148,7 +1149,7 @@ feeds_before(const struct members *a, size_t i, const struct members *b,
 
 /*
  * May f's list be patched instead of read again? When it was read less
- * than FEED_RECHECK ago (a write from outside this connection shows within
+ * than recheck_seconds ago (a write from outside this connection shows within
  * that, as before), the journal still holds all that was written since,
  * and what the feed shows follows from its sessions' own rows: not a
  * participant's, whose registrations the journal does not follow.
@@ -1162,7 +1163,7 @@ feeds_patchable(struct feeds *fs, const struct feed *f, int kind,
 	if (kind < 0 || (size_t)kind >= sizeof sql_changed /
 	    sizeof sql_changed[0] || sql_changed[kind] == NULL)
 		return (0);
-	if (now < f->listed || now - f->listed >= FEED_RECHECK)
+	if (now < f->listed || now - f->listed >= fs->recheck)
 		return (0);
 	return (fs->njournal - f->mark <= JOURNAL_MAX);
 }
@@ -1237,7 +1238,7 @@ feeds_patch(struct feeds *fs, struct feed *f, int kind, int64_t arg,
 
 /*
  * Brings f up to date: re-resolves its path, lists its sessions (or, when
- * it was listed less than FEED_RECHECK ago and the journal still holds all
+ * it was listed less than recheck_seconds ago and the journal still holds all
  * that was written since, patches its list), and re-assembles it when the
  * list differs. -1 when the path no longer resolves (token rotated, venue
  * removed).
@@ -1271,8 +1272,9 @@ feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
 	f->checked = now;
 	if (f->plain != NULL && f->kind == kind && f->arg == arg &&
 	    f->variant == variant && strcmp(f->name, name) == 0 &&
-	    f->n == m.n && memcmp(f->ids, m.ids, m.n * sizeof *m.ids) == 0 &&
-	    memcmp(f->revs, m.revs, m.n * sizeof *m.revs) == 0) {
+	    f->n == m.n && (m.n == 0 ||
+	    (memcmp(f->ids, m.ids, m.n * sizeof *m.ids) == 0 &&
+	    memcmp(f->revs, m.revs, m.n * sizeof *m.revs) == 0))) {
 		/* The bytes stand; the rows may say newer things. */
 		free(f->rows);
 		f->rows = m.rows;
@@ -1383,7 +1385,7 @@ feeds_get(struct feeds *fs, const char *path, int gzip,
 		fs->nfeeds++;
 	}
 	if (f->plain == NULL || f->generation != store_generation(fs->st) ||
-	    now - f->checked >= FEED_RECHECK) {
+	    now - f->checked >= fs->recheck) {
 		if (feeds_refresh(fs, f, now) != 0) {
 			blob_unref(f->plain);
 			f->plain = NULL;

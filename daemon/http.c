@@ -44,12 +44,6 @@ struct door {
 	struct evhttp_bound_socket	*bound;
 };
 
-struct allow {
-	int		family;
-	unsigned char	addr[16];
-	int		bits;
-};
-
 #define FAIL_SLOTS	64
 /* A batch is committed when the loop has nothing else to do, or at this
  * many requests, whichever comes first. */
@@ -115,10 +109,15 @@ http_reply(struct evhttp_request *r, int status, const char *ctype,
 static void
 http_reply_error(struct evhttp_request *r, int status, const char *msg)
 {
-	json_t	*j = json_pack("{s:s, s:n}", "error", msg, "field");
-	char	*s = json_dumps(j, JSON_COMPACT);
+	struct fail	 f;
+	json_t		*j;
+	char		*s;
 
-	http_reply(r, status, "application/json; charset=utf-8", s);
+	fail_set(&f, status, NULL, "%s", msg);
+	j = json_pack("{s:s, s:n}", "error", f.msg, "field");
+	s = json_dumps(j, JSON_COMPACT);
+	http_reply(r, status, "application/json; charset=utf-8", s != NULL ?
+	    s : "{\"error\":\"internal error\",\"field\":null}");
 	free(s);
 	json_decref(j);
 }
@@ -364,6 +363,7 @@ http_admin_cb(struct evhttp_request *r, void *arg)
 	uid_t		 uid = (uid_t)-1;
 	int		 method, status;
 	struct pending	*p;
+	struct fail	 f;
 
 	if (d->kind == DOOR_TCP) {
 		if (http_tcp_gate(h, r, peer, sizeof peer) != 0)
@@ -386,8 +386,8 @@ http_admin_cb(struct evhttp_request *r, void *arg)
 		return;
 	}
 	if (!h->batch_open) {
-		if (store_begin(h->store) != 0) {
-			http_reply_error(r, 503, "the database is busy; retry");
+		if (store_begin(h->store, &f) != 0) {
+			http_reply_error(r, f.status, f.msg);
 			return;
 		}
 		h->batch_open = 1;
@@ -481,6 +481,11 @@ http_split(const char *spec, char **host, unsigned short *port, char **cause)
 	p = strtol(colon + 1, &end, 10);
 	if (colon[1] == '\0' || *end != '\0' || p < 0 || p > 65535) {
 		free(*host);
+		if (colon[1] != '\0' && *end == '\0') {
+			xasprintf(cause, "\"%s\": port %s is not between 0 "
+			    "and 65535", spec, colon + 1);
+			return (-1);
+		}
 		goto bad;
 	}
 	*port = (unsigned short)p;
@@ -488,6 +493,36 @@ http_split(const char *spec, char **host, unsigned short *port, char **cause)
 bad:
 	xasprintf(cause, "\"%s\" is not host:port", spec);
 	return (-1);
+}
+
+/*
+ * Whether spec is host:port with a port in range and a host that names an
+ * address of this machine's families (a name is looked up now).
+ */
+int
+http_listen_check(const char *spec, char **cause)
+{
+	struct evutil_addrinfo	 hints, *ai = NULL;
+	unsigned short		 port;
+	char			*host;
+	int			 rc;
+
+	if (http_split(spec, &host, &port, cause) != 0)
+		return (-1);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = EVUTIL_AI_PASSIVE;
+	rc = evutil_getaddrinfo(*host != '\0' ? host : NULL, "0", &hints, &ai);
+	if (rc != 0) {
+		xasprintf(cause, "\"%s\": host \"%s\" is not an address: %s",
+		    spec, host, evutil_gai_strerror(rc));
+		free(host);
+		return (-1);
+	}
+	evutil_freeaddrinfo(ai);
+	free(host);
+	return (0);
 }
 
 static int
@@ -680,48 +715,61 @@ http_unix(struct http *h, const struct config *conf, char **cause)
 	return (0);
 }
 
-static int
-http_parse_allow(struct http *h, const char *spec, char **cause)
+/*
+ * Parses an allow list ("127.0.0.1/8, ::1"): each item an IPv4 or IPv6
+ * address with an optional prefix length. With out NULL it only checks.
+ */
+int
+http_allow_parse(const char *spec, struct allow **out, size_t *nout,
+    char **cause)
 {
 	char		*copy = xstrdup(spec), *item, *save = NULL, *slash, *end;
-	struct allow	*a;
+	struct allow	 a, *list = NULL;
+	size_t		 n = 0;
 	long		 bits;
 
 	for (item = strtok_r(copy, ", ", &save); item != NULL;
 	    item = strtok_r(NULL, ", ", &save)) {
-		h->allow = xreallocarray(h->allow, h->nallow + 1,
-		    sizeof *h->allow);
-		a = &h->allow[h->nallow];
-		memset(a, 0, sizeof *a);
+		memset(&a, 0, sizeof a);
 		if ((slash = strchr(item, '/')) != NULL)
 			*slash++ = '\0';
-		if (inet_pton(AF_INET, item, a->addr) == 1) {
-			a->family = AF_INET;
-			a->bits = 32;
-		} else if (inet_pton(AF_INET6, item, a->addr) == 1) {
-			a->family = AF_INET6;
-			a->bits = 128;
+		if (inet_pton(AF_INET, item, a.addr) == 1) {
+			a.family = AF_INET;
+			a.bits = 32;
+		} else if (inet_pton(AF_INET6, item, a.addr) == 1) {
+			a.family = AF_INET6;
+			a.bits = 128;
 		} else {
-			xasprintf(cause, "admin.allow: \"%s\" is not an "
+			xasprintf(cause, "\"%s\" is not an IPv4 or IPv6 "
 			    "address", item);
-			free(copy);
-			return (-1);
+			goto fail;
 		}
 		if (slash != NULL) {
+			errno = 0;
 			bits = strtol(slash, &end, 10);
-			if (*slash == '\0' || *end != '\0' || bits < 0 ||
-			    bits > a->bits) {
-				xasprintf(cause, "admin.allow: \"/%s\" is not a "
-				    "prefix length", slash);
-				free(copy);
-				return (-1);
+			if (*slash < '0' || *slash > '9' || *end != '\0' ||
+			    errno != 0 || bits < 0 || bits > a.bits) {
+				xasprintf(cause, "\"/%s\" after %s is not a "
+				    "prefix length between 0 and %d", slash,
+				    item, a.bits);
+				goto fail;
 			}
-			a->bits = (int)bits;
+			a.bits = (int)bits;
 		}
-		h->nallow++;
+		list = xreallocarray(list, n + 1, sizeof *list);
+		list[n++] = a;
 	}
 	free(copy);
+	if (out != NULL) {
+		*out = list;
+		*nout = n;
+	} else
+		free(list);
 	return (0);
+fail:
+	free(copy);
+	free(list);
+	return (-1);
 }
 
 /* The admin token: created 0600 with a random value when missing. */
@@ -757,7 +805,8 @@ http_start(struct event_base *base, struct store *st, struct feeds *fs,
 	    http_unix(h, conf, cause) != 0)
 		goto fail;
 	if (*conf->admin_listen != '\0') {
-		if (http_parse_allow(h, conf->admin_allow, cause) != 0 ||
+		if (http_allow_parse(conf->admin_allow, &h->allow, &h->nallow,
+		    cause) != 0 ||
 		    http_token(h, conf->admin_token_file, cause) != 0 ||
 		    http_door(h, DOOR_TCP, conf->admin_listen, conf,
 		    cause) != 0)

@@ -40,9 +40,11 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: kursusd [-fnv] [-c file] [-d path] "
-	    "[-o section.key=value]... [--version] [--help]\n"
+	    "[-o section.key=value]... [--create] [--version] [--help]\n"
 	    "  -c file   configuration file (default %s if it exists)\n"
 	    "  -d path   database file (same as -o daemon.database=path)\n"
+	    "  --create  make a new database even where traces of an old one "
+	    "are\n"
 	    "  -f        stay in the foreground, log to stderr\n"
 	    "  -n        check the configuration and exit\n"
 	    "  -o k=v    set a configuration key\n"
@@ -86,7 +88,9 @@ kursusd_pidfile(const char *path, char **cause)
 		return (-1);
 	}
 	len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
-	if (write(fd, buf, (size_t)len) != len || fsync(fd) != 0 ||
+	/* Anyone may read a pid: 0644 whatever the umask. */
+	if (fchmod(fd, 0644) != 0 ||
+	    write(fd, buf, (size_t)len) != len || fsync(fd) != 0 ||
 	    close(fd) != 0 || rename(tmp, path) != 0) {
 		xasprintf(cause, "pid file %s: %s", path, strerror(errno));
 		unlink(tmp);
@@ -221,13 +225,14 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "create", no_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct kursusd	 kd;
 	struct event	*sigs[3];
 	struct event_config *evcfg;
 	int		 signos[3] = { SIGTERM, SIGINT, SIGHUP };
-	int		 ch, check = 0, i, status;
+	int		 ch, check = 0, create = 0, i, status, lockfd = -1;
 	char		*cause = NULL, *db = NULL;
 	struct timeval	 now = { 0, 0 };
 
@@ -255,6 +260,9 @@ main(int argc, char **argv)
 			break;
 		case 'v':
 			kd.verbose++;
+			break;
+		case 'C':
+			create = 1;
 			break;
 		case 'V':
 			printf("kursusd %s (API %d)\n", PACKAGE_VERSION,
@@ -291,12 +299,20 @@ main(int argc, char **argv)
 	}
 
 	log_init("kursusd", !kd.foreground, kursusd_level(&kd, kd.conf));
+	/* What kursusd creates holds personal data: no one else reads it. */
+	umask(077);
+	if ((lockfd = store_lock(kd.conf->database, create, &cause)) == -1) {
+		status = EX_TEMPFAIL;
+		goto out;
+	}
 	if (http_socket_probe(kd.conf->admin_socket, &cause) != 0) {
 		status = EX_UNAVAILABLE;
 		goto out;
 	}
-	if (!kd.foreground)
+	if (!kd.foreground) {
 		kursusd_daemonise();
+		store_lock_pid(lockfd);
+	}
 	signal(SIGPIPE, SIG_IGN);
 
 	if (store_open(kd.conf->database, kd.conf->synchronous, &kd.store,
@@ -377,6 +393,8 @@ out:
 	if (status == 0)
 		log_info("stopped");
 	config_free(kd.conf);
+	if (lockfd != -1)
+		close(lockfd);
 	if (db != NULL)
 		free(kd.overrides[kd.noverrides - 1]);
 	free(kd.overrides);

@@ -68,6 +68,7 @@ struct config {
 	int	 feeds_past_days;
 	int	 feeds_cancelled_days;
 	int	 feeds_alarm_minutes;
+	int	 feeds_recheck_seconds;
 	char	*feeds_key_file;
 
 	char	*smtp_host;
@@ -115,13 +116,17 @@ struct store;
 int	 store_open(const char *path, int synchronous, struct store **,
 	    char **cause);
 void	 store_close(struct store *);
+/* Locks path for this process: one daemon per database. The descriptor. */
+int	 store_lock(const char *path, int create, char **cause);
+void	 store_lock_pid(int fd);
 sqlite3	*store_db(struct store *);
 const char *store_path(struct store *);
 /* Prepared once per SQL text (keyed by the pointer) and reset on return. */
 sqlite3_stmt *store_stmt(struct store *, const char *sql);
 /* Counts COMMITs: whatever was read before may be stale once it moves. */
 uint64_t store_generation(struct store *);
-int	 store_begin(struct store *);
+/* BEGIN IMMEDIATE; refused (503) when the file was deleted under us. */
+int	 store_begin(struct store *, struct fail *);
 int	 store_commit(struct store *, struct fail *);
 void	 store_rollback(struct store *);
 /* Runs sql (one statement) with printf-free binding: "i" int64, "t" text
@@ -511,6 +516,17 @@ void	 http_free(struct http *);
 void	 http_flush(struct http *);
 /* Checks that no live kursusd answers on path; unlinks a stale socket. */
 int	 http_socket_probe(const char *path, char **cause);
+/* An address block of an allow list. */
+struct allow {
+	int		family;
+	unsigned char	addr[16];
+	int		bits;
+};
+/* Parses "addr[/bits], ..."; with out NULL only checks. */
+int	 http_allow_parse(const char *, struct allow **out, size_t *nout,
+	    char **cause);
+/* Whether "host:port" can be listened on (port range, host an address). */
+int	 http_listen_check(const char *, char **cause);
 
 /* public.c: the public listener, a small HTTP/1.1 server for the feeds */
 #define PUBLIC_LINE_MAX		8192	/* bytes of the request line */

@@ -283,8 +283,8 @@ stats_retention_sweep(struct store *st, int days, struct fail *f)
 
 	if (days <= 0)
 		return (0);
-	if (store_begin(st) != 0)
-		return (store_fail(st, f));
+	if (store_begin(st, f) != 0)
+		return (-1);
 	ids = store_json(st, sql, "i",
 	    (int64_t)(store_now(st) - (time_t)days * 86400));
 	n = json_array_size(ids);

@@ -5,15 +5,20 @@
  */
 #include "config.h"
 
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "calendars.h"
 #include "kursusd.h"
+#include "utf8.h"
 
 struct stmt_entry {
 	const char		*sql;	/* key: the pointer, not the text */
@@ -31,6 +36,9 @@ struct store {
 	int			 go_no_go_hours;
 	char			*default_tz;
 	uint64_t		 generation;	/* committed transactions */
+	dev_t			 dev;		/* the file we opened */
+	ino_t			 ino;
+	int			 gone;		/* logged that it is gone */
 };
 
 int
@@ -38,13 +46,21 @@ fail_set(struct fail *f, int status, const char *field, const char *fmt, ...)
 {
 	va_list	 ap;
 
+	char	 msg[sizeof f->msg * 2];
+
 	if (f == NULL)
 		return (-1);
 	f->status = status;
-	snprintf(f->field, sizeof f->field, "%s", field != NULL ? field : "");
+	/*
+	 * A message may quote what a client sent, and a quote may be cut
+	 * inside a character: both become well-formed UTF-8 here, so that
+	 * every refusal can be written as JSON.
+	 */
+	utf8_clean(f->field, sizeof f->field, field != NULL ? field : "");
 	va_start(ap, fmt);
-	vsnprintf(f->msg, sizeof f->msg, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	utf8_clean(f->msg, sizeof f->msg, msg);
 	return (-1);
 }
 
@@ -128,10 +144,121 @@ store_pragmas(struct store *st, int synchronous, char **cause)
 	return (0);
 }
 
+/*
+ * One daemon per database: an exclusive lock on "path.lock", held for the
+ * life of the process (and of its children: a fork shares it). The lock
+ * file stays when the daemon stops; it holds the pid of the daemon that
+ * has it. A database that is missing where its lock file, WAL or a backup
+ * says there was one is not created again unless create is set: it was
+ * more likely deleted or moved than never made. Returns the descriptor.
+ */
+int
+store_lock(const char *path, int create, char **cause)
+{
+	static const char	*traces[] = { ".lock", "-wal", ".backup" };
+	struct stat		 sb;
+	char			*lock, *trace, buf[32];
+	ssize_t			 n;
+	size_t			 i;
+	int			 fd;
+
+	if (!create && stat(path, &sb) != 0 && errno == ENOENT) {
+		for (i = 0; i < sizeof traces / sizeof traces[0]; i++) {
+			trace = xprintf("%s%s", path, traces[i]);
+			if (lstat(trace, &sb) == 0) {
+				xasprintf(cause, "database %s is missing, but "
+				    "%s is there: was it deleted or moved? "
+				    "Start with --create to begin a new, empty "
+				    "one", path, trace);
+				free(trace);
+				return (-1);
+			}
+			free(trace);
+		}
+	}
+	lock = xprintf("%s.lock", path);
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) == -1) {
+		xasprintf(cause, "lock file %s: %s", lock, strerror(errno));
+		free(lock);
+		return (-1);
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK) {
+			n = pread(fd, buf, sizeof buf - 1, 0);
+			buf[n > 0 ? n : 0] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
+			xasprintf(cause, "database %s is in use by another "
+			    "kursusd (pid %s holds %s); one daemon per "
+			    "database", path, *buf != '\0' ? buf : "unknown",
+			    lock);
+		} else
+			xasprintf(cause, "locking %s: %s", lock,
+			    strerror(errno));
+		close(fd);
+		free(lock);
+		return (-1);
+	}
+	free(lock);
+	store_lock_pid(fd);
+	return (fd);
+}
+
+/* Writes our pid into the lock file (again after a fork). */
+void
+store_lock_pid(int fd)
+{
+	char	 buf[32];
+	int	 len;
+
+	len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)len, 0) != len)
+		log_warn("writing the pid into the lock file");
+}
+
+/*
+ * The database and its WAL and shared-memory files hold names and phone
+ * numbers: only kursusd may read them. SQLite gives the WAL and SHM files
+ * the database's mode, so a database made with a wide mode before is
+ * narrowed here, whatever the umask.
+ */
+static int
+store_private(const char *path, char **cause)
+{
+	static const char	*suffix[] = { "", "-wal", "-shm" };
+	struct stat		 sb;
+	char			*file;
+	size_t			 i;
+	int			 fd;
+
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) == -1) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	close(fd);
+	for (i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		file = xprintf("%s%s", path, suffix[i]);
+		if (stat(file, &sb) == 0 && (sb.st_mode & 077) != 0) {
+			if (chmod(file, sb.st_mode & 0700) != 0) {
+				xasprintf(cause, "chmod 600 %s: %s", file,
+				    strerror(errno));
+				free(file);
+				return (-1);
+			}
+			log_info("%s was readable by others; now mode 0600",
+			    file);
+		}
+		free(file);
+	}
+	return (0);
+}
+
 int
 store_open(const char *path, int synchronous, struct store **out,
     char **cause)
 {
+	struct stat	 sb;
 	struct store	*st;
 	char		*dir;
 	const char	*slash;
@@ -148,6 +275,8 @@ store_open(const char *path, int synchronous, struct store **out,
 		}
 		free(dir);
 	}
+	if (store_private(path, cause) != 0)
+		return (-1);
 	st = xcalloc(1, sizeof *st);
 	st->path = xstrdup(path);
 	st->go_no_go_hours = 48;
@@ -161,6 +290,10 @@ store_open(const char *path, int synchronous, struct store **out,
 		return (-1);
 	}
 	sqlite3_extended_result_codes(st->db, 1);
+	if (stat(path, &sb) == 0) {
+		st->dev = sb.st_dev;
+		st->ino = sb.st_ino;
+	}
 	if (store_pragmas(st, synchronous, cause) != 0)
 		goto fail;
 	if (schema_migrate(st->db, cause) != 0)
@@ -318,6 +451,9 @@ store_fail(struct store *st, struct fail *f)
 	if ((code & 0xff) == SQLITE_CONSTRAINT)
 		return (fail_set(f, 409, NULL, "conflict: %s",
 		    sqlite3_errmsg(st->db)));
+	if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
+		return (fail_set(f, 503, NULL, "the database is locked by "
+		    "another program; nothing was written, retry"));
 	if ((code & 0xff) == SQLITE_FULL)
 		return (fail_set(f, 507, NULL, "the disk is full: %s",
 		    sqlite3_errmsg(st->db)));
@@ -428,12 +564,45 @@ store_json_array(struct store *st, const char *sql, const char *types, ...)
 	return (a);
 }
 
+/*
+ * Whether the database file is still the one we opened: deleted or
+ * replaced under us, writes would go to a file nobody will ever open
+ * again. Checked before each write transaction, a stat() each.
+ */
+static int
+store_check_file(struct store *st, struct fail *f)
+{
+	struct stat	 sb;
+
+	if (st->ino == 0)
+		return (0);
+	if (stat(st->path, &sb) == 0 && sb.st_dev == st->dev &&
+	    sb.st_ino == st->ino) {
+		if (st->gone) {
+			log_info("database %s is back", st->path);
+			st->gone = 0;
+		}
+		return (0);
+	}
+	if (!st->gone) {
+		log_warnx("database %s was deleted or replaced while kursusd "
+		    "ran; refusing every change until it is restarted",
+		    st->path);
+		st->gone = 1;
+	}
+	return (fail_set(f, 503, NULL, "the database file %s was deleted or "
+	    "replaced while kursusd ran; nothing was written. Restore it "
+	    "and restart kursusd", st->path));
+}
+
 int
-store_begin(struct store *st)
+store_begin(struct store *st, struct fail *f)
 {
 	static const char	*sql = "BEGIN IMMEDIATE";
 
-	return (store_exec(st, NULL, sql, NULL) < 0 ? -1 : 0);
+	if (store_check_file(st, f) != 0)
+		return (-1);
+	return (store_exec(st, f, sql, NULL) < 0 ? -1 : 0);
 }
 
 int

@@ -107,6 +107,13 @@ token_file_load(const char *path, size_t nbytes, char **out, char **cause)
 		close(fd);
 		return (-1);
 	}
+	if (sb.st_uid != geteuid()) {
+		xasprintf(cause, "%s belongs to uid %ld, not to kursusd's "
+		    "uid %ld; chown it", path, (long)sb.st_uid,
+		    (long)geteuid());
+		close(fd);
+		return (-1);
+	}
 	if (sb.st_mode & (S_IROTH | S_IWOTH | S_IWGRP)) {
 		xasprintf(cause, "%s can be read or written by others (mode "
 		    "%04o); chmod 600 it", path,
