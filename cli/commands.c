@@ -81,6 +81,7 @@ static const struct cmd_field cmd_venue_fields[] = {
 	{ "equipment_notes", "equipment", V_TEXT },
 	{ "contact_name", "contact", V_TEXT },
 	{ "contact_phone", "contact phone", V_TEXT },
+	{ "contact_public", "contact shown publicly", V_BOOL },
 	{ "timezone", "time zone", V_TEXT },
 	{ "latitude", "latitude", V_REAL },
 	{ "longitude", "longitude", V_REAL },
@@ -886,7 +887,8 @@ cmd_print_session(json_t *s)
 	v = cmd_session_people(s, "helper");
 	table_kv(t, "helpers", v != NULL ? "%s" : NULL, v);
 	free(v);
-	cmd_kv(t, s, "notes", "notes", V_TEXT);
+	cmd_kv(t, s, "description", "description", V_TEXT);
+	cmd_kv(t, s, "notes", "notes (staff)", V_TEXT);
 	cmd_kv(t, s, "series_id", "series", V_INT);
 	cmd_kv(t, s, "uid", "uid", V_TEXT);
 	cmd_kv(t, s, "sequence", "sequence", V_INT);

@@ -81,6 +81,10 @@ static const struct cmd_option opt_venue[] = {
 	  "at the venue", 0, 0, NULL, 0 },
 	{ "contact-phone", OPT_TEXT, "contact_phone", "PHONE", "contact "
 	  "person's phone", 0, 0, NULL, 0 },
+	{ "contact-public", OPT_TRUE, "contact_public", NULL, "show the "
+	  "contact person in feeds and public pages", 0, 0, NULL, 0 },
+	{ "contact-private", OPT_FALSE, "contact_public", NULL, "keep the "
+	  "contact person for staff (the default)", 0, 0, NULL, 0 },
 	{ "timezone", OPT_TEXT, "timezone", "ZONE", "IANA time zone "
 	  "(default the daemon's, Europe/Copenhagen)", 0, 0, NULL, 0 },
 	{ "lat", OPT_REAL, "latitude", "DEGREES", "latitude (with --lon)",
@@ -197,7 +201,10 @@ static const struct cmd_option opt_session_add[] = {
 	  "(repeat for more)", 0, 0, NULL, CMPL_INSTRUCTOR },
 	{ "helper", OPT_LIST, "helpers", "SLUG", "helper (repeat for more)",
 	  0, 0, NULL, CMPL_INSTRUCTOR },
-	{ "notes", OPT_TEXT, "notes", "TEXT", "notes", 0, 0, NULL, 0 },
+	{ "notes", OPT_TEXT, "notes", "TEXT", "notes for staff, never shown "
+	  "to the public", 0, 0, NULL, 0 },
+	{ "description", OPT_TEXT, "description", "TEXT", "what feeds and "
+	  "public pages show about this session", 0, 0, NULL, 0 },
 	{ "weekly", OPT_INT, "weekly", "N", "a series of N weekly sessions "
 	  "(1-260)", 0, 2, NULL, 0 },
 	{ "repeat", OPT_TEXT, "rrule", "RRULE", "a series by RFC 5545 rule, "
@@ -209,7 +216,10 @@ static const struct cmd_option opt_session_edit[] = {
 	{ "capacity", OPT_INT, "capacity", "N", "seats", 0, 0, NULL, 0 },
 	{ "force", OPT_TRUE, "force", NULL, "lower --capacity below the "
 	  "seats taken, moving the latest to the waitlist", 0, 0, NULL, 0 },
-	{ "notes", OPT_TEXT, "notes", "TEXT", "notes", 0, 0, NULL, 0 },
+	{ "notes", OPT_TEXT, "notes", "TEXT", "notes for staff, never shown "
+	  "to the public", 0, 0, NULL, 0 },
+	{ "description", OPT_TEXT, "description", "TEXT", "what feeds and "
+	  "public pages show about this session", 0, 0, NULL, 0 },
 	{ "status", OPT_TEXT, "status", "STATUS", "done or scheduled", 0, 0,
 	  "done scheduled", CMPL_VALUES },
 	{ "instructor", OPT_LIST, "instructors", "SLUG", "instructor; "

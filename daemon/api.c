@@ -151,6 +151,41 @@ api_query(const char *query)
 	return (o);
 }
 
+/*
+ * The one CPR gate of the API: every string in a request body, at any
+ * depth, whatever the route, before a handler sees it. The calendar text
+ * of an import is the exception: its events' texts are checked one by one
+ * (session_import()), since UIDs and times in a file may hold any digits.
+ */
+static int
+api_refuse_cpr(json_t *v, const char *field, struct fail *f)
+{
+	const char	*key;
+	json_t		*item;
+	size_t		 i;
+
+	if (json_is_string(v))
+		return (contact_refuse_cpr(field, json_string_value(v), f));
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, item) {
+			if (api_refuse_cpr(item, field, f) != 0)
+				return (-1);
+		}
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, key, item) {
+			if (strcmp(key, "calendar") == 0 && field == NULL)
+				continue;
+			if (contact_looks_like_cpr(key))
+				return (fail_set(f, 422, NULL, "a field name "
+				    "looks like a CPR number; kursusd never "
+				    "stores CPR numbers"));
+			if (api_refuse_cpr(item, key, f) != 0)
+				return (-1);
+		}
+	}
+	return (0);
+}
+
 static int
 api_parse_body(struct api_req *req, const char *body, size_t len,
     size_t max)
@@ -169,7 +204,7 @@ api_parse_body(struct api_req *req, const char *body, size_t len,
 	if (!json_is_object(req->body))
 		return (fail_set(&req->fail, 400, NULL, "the request body must "
 		    "be a JSON object"));
-	return (0);
+	return (api_refuse_cpr(req->body, NULL, &req->fail));
 }
 
 static struct feeds	*api_feeds;

@@ -47,24 +47,24 @@ contact_trim(const char *s)
 }
 
 /*
- * 1 when the six digits at s make a date DDMMYY. The year's century lives
+ * 1 when the six digits in d make a date DDMMYY. The year's century lives
  * in the serial part, so 29 February is allowed whenever YY is a multiple
  * of four (2000 was a leap year, 1900 was not; either may be meant).
  */
 static int
-contact_cpr_date(const char *s)
+contact_cpr_date(const char *d)
 {
 	static const int	 mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31,
 	    30, 31, 30, 31 };
 	int			 i, dd, mm, yy;
 
 	for (i = 0; i < 6; i++) {
-		if (!isdigit((u_char)s[i]))
+		if (!isdigit((u_char)d[i]))
 			return (0);
 	}
-	dd = (s[0] - '0') * 10 + (s[1] - '0');
-	mm = (s[2] - '0') * 10 + (s[3] - '0');
-	yy = (s[4] - '0') * 10 + (s[5] - '0');
+	dd = (d[0] - '0') * 10 + (d[1] - '0');
+	mm = (d[2] - '0') * 10 + (d[3] - '0');
+	yy = (d[4] - '0') * 10 + (d[5] - '0');
 	if (mm < 1 || mm > 12 || dd < 1 || dd > mdays[mm - 1])
 		return (0);
 	if (mm == 2 && dd == 29 && yy % 4 != 0)
@@ -72,31 +72,114 @@ contact_cpr_date(const char *s)
 	return (1);
 }
 
+/*
+ * The digit at p, ASCII or full-width (U+FF10 to U+FF19, which a phone's
+ * keyboard may give): its value in *d and its length in octets, or 0.
+ */
+static size_t
+contact_cpr_digit(const u_char *p, char *d)
+{
+	if (*p >= '0' && *p <= '9') {
+		*d = (char)*p;
+		return (1);
+	}
+	if (p[0] == 0xef && p[1] == 0xbc && p[2] >= 0x90 && p[2] <= 0x99) {
+		*d = (char)('0' + (p[2] - 0x90));
+		return (3);
+	}
+	return (0);
+}
+
+/* Whether the octets just before p end a digit. */
+static int
+contact_cpr_after_digit(const u_char *start, const u_char *p)
+{
+	char	 d;
+
+	if (p > start && p[-1] >= '0' && p[-1] <= '9')
+		return (1);
+	return (p - start >= 3 && contact_cpr_digit(p - 3, &d) == 3);
+}
+
+/*
+ * A separator between the date and the serial number: a hyphen, a dash
+ * (en, em, minus, Unicode hyphens), a slash, a dot or a space, with spaces
+ * around it allowed; its length in octets, 0 when none.
+ */
+static size_t
+contact_cpr_sep(const u_char *p)
+{
+	static const char	*dashes[] = { "\xe2\x80\x90", "\xe2\x80\x91",
+	    "\xe2\x80\x92", "\xe2\x80\x93", "\xe2\x80\x94",
+	    "\xe2\x88\x92", "-", "/", "." };
+	const u_char		*q = p;
+	size_t			 i, n;
+
+	while (*q == ' ' || (q[0] == 0xc2 && q[1] == 0xa0))
+		q += *q == ' ' ? 1 : 2;
+	for (i = 0; i < sizeof dashes / sizeof dashes[0]; i++) {
+		n = strlen(dashes[i]);
+		if (strncmp((const char *)q, dashes[i], n) == 0) {
+			q += n;
+			while (*q == ' ' || (q[0] == 0xc2 && q[1] == 0xa0))
+				q += *q == ' ' ? 1 : 2;
+			break;
+		}
+	}
+	return ((size_t)(q - p));
+}
+
+/*
+ * Reads DDMMYY?NNNN at p, the way people write a CPR number: 0102031234,
+ * 010203-1234, 010203 1234, 01.02.03-1234, 01-02-03/1234, with en dashes
+ * or full-width digits. Between day, month and year one separator, the
+ * same each time (a dot, a hyphen or a slash), or none. 1 when it is one
+ * and stands alone (no digit right before or after).
+ */
+static int
+contact_cpr_at(const u_char *start, const u_char *p)
+{
+	char		 d[11];
+	size_t		 n, i, k;
+	u_char		 sep = 0;
+
+	if (contact_cpr_after_digit(start, p))
+		return (0);
+	for (i = 0; i < 6; i++) {
+		if (i == 2 || i == 4) {
+			if (i == 2 && (*p == '.' || *p == '-' || *p == '/'))
+				sep = *p;
+			if (sep != 0) {
+				if (*p != sep)
+					return (0);
+				p++;
+			}
+		}
+		if ((n = contact_cpr_digit(p, &d[i])) == 0)
+			return (0);
+		p += n;
+	}
+	if (!contact_cpr_date(d))
+		return (0);
+	p += contact_cpr_sep(p);
+	for (k = 0; k < 4; k++) {
+		if ((n = contact_cpr_digit(p, &d[6 + k])) == 0)
+			return (0);
+		p += n;
+	}
+	return (contact_cpr_digit(p, &d[10]) == 0);
+}
+
 int
 contact_looks_like_cpr(const char *text)
 {
-	const char	*p, *q;
-	size_t		 i;
+	const u_char	*start = (const u_char *)text, *p;
+	char		 d;
 
 	if (text == NULL)
 		return (0);
-	for (p = text; *p != '\0'; p++) {
-		/* Start only at the first digit of a run of digits. */
-		if (!isdigit((u_char)*p))
-			continue;
-		if (p > text && isdigit((u_char)p[-1]))
-			continue;
-		if (!contact_cpr_date(p))
-			continue;
-		q = p + 6;
-		if (*q == '-')
-			q++;
-		for (i = 0; i < 4; i++) {
-			if (!isdigit((u_char)q[i]))
-				break;
-		}
-		/* Exactly four serial digits: not part of a longer number. */
-		if (i == 4 && !isdigit((u_char)q[4]))
+	for (p = start; *p != '\0'; p++) {
+		if (contact_cpr_digit(p, &d) != 0 && contact_cpr_at(start, p))
 			return (1);
 	}
 	return (0);
@@ -285,6 +368,11 @@ contact_email_check(const char *in, char **out, char **cause)
 	if (utf8_first_bad((const u_char *)value, strlen(value)) !=
 	    strlen(value)) {
 		cause_set(cause, "e-mail address is not valid UTF-8");
+		goto fail;
+	}
+	/* Before anything quotes it: causes are shown and may be logged. */
+	if (contact_looks_like_cpr(value)) {
+		cause_set(cause, "e-mail address " CPR_CAUSE);
 		goto fail;
 	}
 	if ((len = strlen(value)) > EMAIL_MAX) {

@@ -16,8 +16,10 @@
 #define EVENT_COLS "SELECT s.uid, s.sequence, s.status," \
     " s.start_at, s.end_at, v.timezone, c.title, v.name, v.address," \
     " v.postcode, v.city, v.latitude, v.longitude, c.description, c.bring," \
-    " v.access_notes, v.equipment_notes, v.contact_name, v.contact_phone," \
-    " s.notes, s.created_at, max(s.updated_at, v.updated_at, c.updated_at)," \
+    " v.access_notes, v.equipment_notes," \
+    " CASE WHEN v.contact_public THEN v.contact_name END," \
+    " CASE WHEN v.contact_public THEN v.contact_phone END," \
+    " s.description, s.created_at, max(s.updated_at, v.updated_at, c.updated_at)," \
     " (SELECT group_concat(i.name, ', ') FROM session_staff st JOIN" \
     "  instructor i ON i.id = st.instructor_id WHERE st.session_id = s.id" \
     "  AND st.role = 'instructor')," \

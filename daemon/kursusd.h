@@ -157,7 +157,7 @@ void	 store_set_default_timezone(struct store *, const char *);
 const char *store_default_timezone(struct store *);
 
 /* schema.c */
-#define SCHEMA_VERSION	5
+#define SCHEMA_VERSION	6
 /* Brings the database forward to SCHEMA_VERSION, each step in a transaction. */
 int	 schema_migrate(sqlite3 *, char **cause);
 /* Temporary views and SQL functions the API reads through; per connection. */
@@ -231,6 +231,9 @@ int	 api_query_slug(struct api_req *, const char *name, const char *table,
 int	 api_param_id(struct api_req *, int idx, const char *what, int64_t *);
 
 /* resource.c: venues, course types, instructors and participants */
+/* Checks a client's free text: trimmed copy in *out, NULL when empty. */
+int	 resource_text(const char *field, const char *, long max, int required,
+	    char **out, struct fail *);
 int	 resource_list(struct api_req *);
 int	 resource_create(struct api_req *);
 int	 resource_show(struct api_req *);

@@ -419,8 +419,6 @@ notices_remind(struct api_req *req)
 				return (fail_set(&req->fail, 422, "message",
 				    "message holds control characters"));
 		}
-		if (contact_refuse_cpr("message", message, &req->fail) != 0)
-			return (-1);
 	}
 	waitlist = json_is_true(json_object_get(req->body,
 	    "include_waitlist"));
@@ -739,7 +737,7 @@ notices_template_key(struct api_req *req, int64_t *cid, int *kind,
 	return (0);
 }
 
-/* Checks a template text: size, control characters, CPR numbers. */
+/* Checks a template text: size, control characters (api.c checked CPR). */
 static int
 notices_template_text(const char *field, const char *text, struct fail *f)
 {
@@ -760,7 +758,7 @@ notices_template_text(const char *field, const char *text, struct fail *f)
 			return (fail_set(f, 422, field, "%s holds control "
 			    "characters", field));
 	}
-	return (contact_refuse_cpr(field, text, f));
+	return (0);
 }
 
 /*

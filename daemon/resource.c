@@ -96,6 +96,8 @@ static const struct rfield venue_fields[] = {
 	F_TEXT("equipment_notes", 0, 2000),
 	F_TEXT("contact_name", 0, 200),
 	{ "contact_phone", FT_TEXT, 0, NULL, check_phone, 0, 0, NULL },
+	/* Whether feeds and public pages show the contact person. */
+	{ "contact_public", FT_BOOL, 0, NULL, check_bool, 0, 0, "false" },
 	{ "timezone", FT_TEXT, 0, NULL, check_zone, 0, 0, NULL },
 	{ "latitude", FT_REAL, 0, NULL, check_real, -90, 90, NULL },
 	{ "longitude", FT_REAL, 0, NULL, check_real, -180, 180, NULL },
@@ -293,11 +295,20 @@ text_clean(const char *s)
 	return (1);	/* jansson has already refused invalid UTF-8 */
 }
 
-static int
-check_text(const struct rfield *f, json_t *v, json_t **out, struct fail *fl)
+/*
+ * Checks a free text a client sent for field: trimmed, at most max bytes,
+ * no control characters but newline and tab. *out is the trimmed text
+ * (caller frees), or NULL when it is empty and not required.
+ */
+int
+resource_text(const char *field, const char *s, long max, int required,
+    char **out, struct fail *fl)
 {
-	const char	*s = json_string_value(v), *b, *e;
+	const char	*b, *e;
 
+	*out = NULL;
+	if (s == NULL)
+		s = "";
 	b = s;
 	while (*b == ' ' || *b == '\t' || *b == '\n')
 		b++;
@@ -305,21 +316,31 @@ check_text(const struct rfield *f, json_t *v, json_t **out, struct fail *fl)
 	while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n'))
 		e--;
 	if (e == b) {
-		if (f->flags & RF_REQUIRED)
-			return (fail_set(fl, 422, f->name, "%s must not be "
-			    "empty", f->name));
-		*out = json_null();
+		if (required)
+			return (fail_set(fl, 422, field, "%s must not be "
+			    "empty", field));
 		return (0);
 	}
-	if ((long)(e - b) > f->max)
-		return (fail_set(fl, 422, f->name, "%s is %zu bytes long; at "
-		    "most %ld are allowed", f->name, (size_t)(e - b), f->max));
+	if ((long)(e - b) > max)
+		return (fail_set(fl, 422, field, "%s is %zu bytes long; at "
+		    "most %ld are allowed", field, (size_t)(e - b), max));
 	if (!text_clean(s))
-		return (fail_set(fl, 422, f->name, "%s holds control "
-		    "characters", f->name));
-	if (contact_refuse_cpr(f->name, s, fl) != 0)
+		return (fail_set(fl, 422, field, "%s holds control "
+		    "characters", field));
+	*out = xstrndup(b, (size_t)(e - b));
+	return (0);
+}
+
+static int
+check_text(const struct rfield *f, json_t *v, json_t **out, struct fail *fl)
+{
+	char	*text;
+
+	if (resource_text(f->name, json_string_value(v), f->max,
+	    (f->flags & RF_REQUIRED) != 0, &text, fl) != 0)
 		return (-1);
-	*out = json_stringn(b, (size_t)(e - b));
+	*out = text != NULL ? json_string(text) : json_null();
+	free(text);
 	return (0);
 }
 

@@ -267,6 +267,21 @@ static const char *migrations[SCHEMA_VERSION] = {
 	"  body TEXT NOT NULL,"
 	"  updated_at INTEGER NOT NULL,"
 	"  PRIMARY KEY (course_id, kind, channel, language));",
+
+	/*
+	 * 5 -> 6: what is public and what is not. A session's notes are for
+	 * staff and no longer shown in feeds; its description is. Notes
+	 * written before are not copied over: they may hold what their
+	 * writer took to be internal. A venue's contact person is shown only
+	 * when marked public.
+	 */
+	"ALTER TABLE session ADD COLUMN description TEXT;"
+	"ALTER TABLE venue ADD COLUMN contact_public INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"DROP TRIGGER session_rev;"
+	"CREATE TRIGGER session_rev AFTER UPDATE OF start_at, end_at, venue_id,"
+	"  course_id, capacity, status, description, sequence ON session BEGIN"
+	"  UPDATE session SET rev = rev + 1 WHERE id = NEW.id; END;",
 };
 
 static int
@@ -354,6 +369,7 @@ static const char *views =
 	"  'end', local_iso(s.end_at, v.timezone),"
 	"  'start_utc', utc_iso(s.start_at), 'end_utc', utc_iso(s.end_at),"
 	"  'capacity', s.capacity, 'status', s.status, 'notes', s.notes,"
+	"  'description', s.description,"
 	"  'sequence', s.sequence,"
 	"  'seats_taken', t.taken, 'seats_free', max(s.capacity - t.taken, 0),"
 	"  'confirmed', t.confirmed, 'waitlisted', t.waitlisted,"

@@ -186,22 +186,56 @@ session_defaults(struct store *st, int64_t course_id, int64_t venue_id,
 	sqlite3_reset(stmt);
 }
 
+/*
+ * A session's texts: notes for staff only, and the description that feeds
+ * and the public pages show. Checked (resource_text()) and owned.
+ */
+struct session_texts {
+	char	*notes, *description;
+};
+#define SESSION_NOTES_MAX	2000
+#define SESSION_REASON_MAX	500
+
+/* Reads and checks the texts the body gives; fields absent stay NULL. */
+static int
+session_texts(json_t *body, struct session_texts *tx, struct fail *f)
+{
+	memset(tx, 0, sizeof *tx);
+	if (resource_text("notes", api_text(body, "notes"), SESSION_NOTES_MAX,
+	    0, &tx->notes, f) != 0 ||
+	    resource_text("description", api_text(body, "description"),
+	    SESSION_NOTES_MAX, 0, &tx->description, f) != 0) {
+		free(tx->notes);
+		tx->notes = NULL;
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+session_texts_free(struct session_texts *tx)
+{
+	free(tx->notes);
+	free(tx->description);
+}
+
 /* Adds one session with a new UID; *id is its id. */
 static int
 session_insert(struct store *st, int64_t series_id, int64_t course_id,
     int64_t venue_id, time_t start, time_t end, int64_t capacity,
-    const char *notes, const char *import_key, int64_t *id, struct fail *f)
+    const struct session_texts *tx, const char *import_key, int64_t *id,
+    struct fail *f)
 {
 	static const char *sql = "INSERT INTO session (uid, series_id, "
 	    "course_id, venue_id, start_at, end_at, capacity, notes, "
-	    "import_key, created_at, updated_at) VALUES (?1, nullif(?2, 0), "
-	    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)";
+	    "description, import_key, created_at, updated_at) VALUES (?1, "
+	    "nullif(?2, 0), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)";
 	char	*hex = random_hex(16), *uid = xprintf("%s@kursusd", hex);
 	int	 rc;
 
-	rc = store_exec(st, f, sql, "tiiiiiitti", uid, series_id, course_id,
-	    venue_id, (int64_t)start, (int64_t)end, capacity, notes,
-	    import_key, (int64_t)store_now(st));
+	rc = store_exec(st, f, sql, "tiiiiiittti", uid, series_id, course_id,
+	    venue_id, (int64_t)start, (int64_t)end, capacity, tx->notes,
+	    tx->description, import_key, (int64_t)store_now(st));
 	free(hex);
 	free(uid);
 	if (rc < 0)
@@ -213,8 +247,9 @@ session_insert(struct store *st, int64_t series_id, int64_t course_id,
 static const struct field create_fields[] = {
 	{ "course", FT_TEXT }, { "venue", FT_TEXT }, { "start", FT_TEXT },
 	{ "end", FT_TEXT }, { "duration", FT_INT }, { "capacity", FT_INT },
-	{ "notes", FT_TEXT }, { "instructors", FT_ARRAY },
-	{ "helpers", FT_ARRAY }, { "weekly", FT_INT }, { "rrule", FT_TEXT },
+	{ "notes", FT_TEXT }, { "description", FT_TEXT },
+	{ "instructors", FT_ARRAY }, { "helpers", FT_ARRAY },
+	{ "weekly", FT_INT }, { "rrule", FT_TEXT },
 };
 
 int
@@ -227,12 +262,13 @@ session_create(struct api_req *req)
 	json_t		*body = req->body, *list;
 	int64_t		 course_id, venue_id, series_id = 0, sid;
 	char		 tz[64], *rule = NULL, *cause = NULL;
-	const char	*notes;
+	struct session_texts tx;
 	time_t		 start, end, *starts = NULL, now = store_now(st);
 	size_t		 n = 0, i;
 	json_int_t	 capacity, weekly = 0;
 	int		 duration;
 
+	memset(&tx, 0, sizeof tx);
 	if (api_check_fields(body, create_fields, sizeof create_fields /
 	    sizeof create_fields[0], f) != 0)
 		return (-1);
@@ -255,9 +291,6 @@ session_create(struct api_req *req)
 			    "out of range (1 to 1000)", (long long)capacity));
 	}
 	if (session_end(st, body, tz, start, duration, &end, f) != 0)
-		return (-1);
-	notes = api_text(body, "notes");
-	if (contact_refuse_cpr("notes", notes, f) != 0)
 		return (-1);
 
 	if (api_has(body, "weekly") && api_has(body, "rrule"))
@@ -292,6 +325,8 @@ session_create(struct api_req *req)
 		n = 1;
 	}
 
+	if (session_texts(body, &tx, f) != 0)
+		goto fail;
 	if (rule != NULL) {
 		if (store_exec(st, f, sql_series, "ti", rule, (int64_t)now) < 0)
 			goto fail;
@@ -300,7 +335,7 @@ session_create(struct api_req *req)
 	list = json_array();
 	for (i = 0; i < n; i++) {
 		if (session_insert(st, series_id, course_id, venue_id,
-		    starts[i], starts[i] + (end - start), capacity, notes, NULL,
+		    starts[i], starts[i] + (end - start), capacity, &tx, NULL,
 		    &sid, f) != 0 || session_staff(st, sid, body, f) != 0) {
 			json_decref(list);
 			goto fail;
@@ -312,6 +347,7 @@ session_create(struct api_req *req)
 	req->status = 201;
 	free(rule);
 	free(starts);
+	session_texts_free(&tx);
 	return (0);
 
 recur_fail:
@@ -320,6 +356,7 @@ recur_fail:
 fail:
 	free(rule);
 	free(starts);
+	session_texts_free(&tx);
 	return (-1);
 }
 
@@ -425,7 +462,8 @@ session_demote(struct store *st, int64_t id, int capacity, struct fail *f)
 }
 
 static const struct field edit_fields[] = {
-	{ "capacity", FT_INT }, { "notes", FT_TEXT }, { "status", FT_TEXT },
+	{ "capacity", FT_INT }, { "notes", FT_TEXT },
+	{ "description", FT_TEXT }, { "status", FT_TEXT },
 	{ "instructors", FT_ARRAY }, { "helpers", FT_ARRAY },
 	{ "force", FT_BOOL },
 };
@@ -437,6 +475,8 @@ session_edit(struct api_req *req)
 	    "updated_at = ? WHERE id = ?";
 	static const char *sql_notes = "UPDATE session SET notes = ?, "
 	    "updated_at = ? WHERE id = ?";
+	static const char *sql_description = "UPDATE session SET "
+	    "description = ?, updated_at = ? WHERE id = ?";
 	static const char *sql_companions = "SELECT count(*) FROM "
 	    "registration WHERE session_id = ? AND companion AND "
 	    "status != 'cancelled'";
@@ -448,8 +488,9 @@ session_edit(struct api_req *req)
 	json_t			*body = req->body;
 	json_int_t		 cap;
 	int64_t			 id, taken, now = store_now(st);
-	const char		*status, *notes;
-	int			 force;
+	const char		*status;
+	struct session_texts	 tx;
+	int			 force, rc = 0;
 
 	if (api_param_id(req, 0, "session", &id) != 0 ||
 	    api_check_fields(body, edit_fields, sizeof edit_fields /
@@ -501,14 +542,17 @@ session_edit(struct api_req *req)
 		if (cap > taken && registration_promote(st, id, NULL, f) != 0)
 			return (-1);
 	}
-	if (api_has(body, "notes")) {
-		notes = api_text(body, "notes");
-		if (contact_refuse_cpr("notes", notes, f) != 0)
-			return (-1);
-		if (store_exec(st, f, sql_notes, "tii", notes, now, id) < 0)
-			return (-1);
-	}
-	if (session_staff(st, id, body, f) != 0)
+	if (session_texts(body, &tx, f) != 0)
+		return (-1);
+	if (api_has(body, "notes") &&
+	    store_exec(st, f, sql_notes, "tii", tx.notes, now, id) < 0)
+		rc = -1;
+	if (rc == 0 && api_has(body, "description") &&
+	    store_exec(st, f, sql_description, "tii", tx.description, now,
+	    id) < 0)
+		rc = -1;
+	session_texts_free(&tx);
+	if (rc != 0 || session_staff(st, id, body, f) != 0)
 		return (-1);
 	req->out = session_json(st, id);
 	return (0);
@@ -645,7 +689,7 @@ session_cancel(struct api_req *req)
 	struct fail		*f = &req->fail;
 	struct session_row	 s;
 	json_t			*targets, *v, *list, *detail;
-	const char		*reason;
+	char			*reason;
 	int64_t			 tid;
 	int			 following;
 	size_t			 i;
@@ -656,10 +700,11 @@ session_cancel(struct api_req *req)
 	if (strcmp(s.status, "scheduled") != 0)
 		return (fail_set(f, 409, "session", "session %lld is already "
 		    "%s", (long long)s.id, s.status));
-	reason = api_text(req->body, "reason");
-	if (contact_refuse_cpr("reason", reason, f) != 0)
+	if (resource_text("reason", api_text(req->body, "reason"),
+	    SESSION_REASON_MAX, 0, &reason, f) != 0)
 		return (-1);
 	detail = json_pack("{s:s?}", "reason", reason);
+	free(reason);
 	targets = session_targets(st, &s, following);
 	list = json_array();
 	json_array_foreach(targets, i, v) {
@@ -688,6 +733,36 @@ static const struct field import_fields[] = {
 #define IMPORT_MAX	2000		/* occurrences in one file */
 #define IMPORT_DAYS	(2 * 366)	/* how far ahead a file is read */
 
+/*
+ * An event of an imported file whose texts hold a CPR number refuses the
+ * whole file: nothing of it is kept, and the cause names the event by its
+ * place, not by its text.
+ */
+static int
+session_import_cpr(const struct cal_import_event *e, struct fail *f)
+{
+	const char	*what = NULL;
+	char		*when;
+	int		 rc;
+
+	if (contact_looks_like_cpr(e->summary))
+		what = "SUMMARY";
+	else if (contact_looks_like_cpr(e->description))
+		what = "DESCRIPTION";
+	else if (contact_looks_like_cpr(e->location))
+		what = "LOCATION";
+	else if (contact_looks_like_cpr(e->uid))
+		what = "UID";
+	if (what == NULL)
+		return (0);
+	when = zone_format_utc(e->start);
+	rc = fail_set(f, 422, "calendar", "the event at %s has a %s that "
+	    "looks like it holds a CPR number; kursusd never stores CPR "
+	    "numbers: remove it from the file and import again", when, what);
+	free(when);
+	return (rc);
+}
+
 /* One imported occurrence against what an earlier import made of it. */
 static int
 session_import_one(struct store *st, const struct cal_import_event *e,
@@ -702,6 +777,7 @@ session_import_one(struct store *st, const struct cal_import_event *e,
 	static const char *sql_cancel = "UPDATE session SET status = "
 	    "'cancelled', sequence = sequence + 1, updated_at = ? WHERE id = ?";
 	struct session_row	 s;
+	struct session_texts	 tx;
 	int64_t			 id, now = store_now(st);
 	json_t			*detail;
 	char			*old, *why;
@@ -722,8 +798,10 @@ session_import_one(struct store *st, const struct cal_import_event *e,
 			    "reason", "cancelled in the file"));
 			return (0);
 		}
+		tx.notes = e->summary;
+		tx.description = NULL;
 		if (session_insert(st, 0, course_id, venue_id, e->start, e->end,
-		    capacity, e->summary, e->key, &id, f) != 0)
+		    capacity, &tx, e->key, &id, f) != 0)
 			return (-1);
 		json_array_append_new(json_object_get(report, "created"),
 		    session_json(st, id));
@@ -870,6 +948,12 @@ session_import(struct api_req *req)
 		return (-1);
 	}
 
+	for (i = 0; i < imp->nevents; i++) {
+		if (session_import_cpr(&imp->events[i], f) != 0) {
+			import_free(imp);
+			return (-1);
+		}
+	}
 	report = json_pack("{s:b, s:[], s:[], s:i, s:[]}", "dry_run", dry,
 	    "created", "updated", "unchanged", 0, "skipped");
 	for (i = 0; i < imp->nskips; i++)

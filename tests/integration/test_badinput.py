@@ -187,6 +187,30 @@ def main():
     cli("participant edit --notes with a CPR number",
         ["participant", "edit", str(pids[0]), "--notes", "nr 010203-1234"],
         [("cpr", "notes")])
+    # The ways people write one, in every kind of field.
+    for field, value in (
+            ("--notes", "010203 1234"), ("--notes", "01.02.03-1234"),
+            ("--notes", "010203\u20131234"), ("--notes", "010203/1234"),
+            ("--notes", "\uff10\uff11\uff10\uff12\uff10\uff13-1234"),
+            ("--email", "010203-1234@example.org"),
+            ("--email", "anna.01.02.03-1234@example.org")):
+        cli("participant add %s %r (a CPR number)" % (field, value),
+            ["participant", "add", "--name", "Anna Cpr", "--phone",
+             "21000013", field, value], [("cpr", "CPR")])
+    cli("instructor add --email with a CPR number",
+        ["instructor", "add", "cpr-test", "--name", "Ib Cpr", "--email",
+         "010203-1234@example.org"], [("cpr", "email")])
+    cli("session add --description with a CPR number",
+        ["session", "add", "--course", "nemid", "--venue", "malernes",
+         "--start", when, "--description", "Kontakt 010203-1234"],
+        [("cpr", "description")])
+    cli("session add --notes of 2001 bytes",
+        ["session", "add", "--course", "nemid", "--venue", "malernes",
+         "--start", when, "--notes", "x" * 2001], [("notes", "2000")])
+    cli("session add --description with a control character",
+        ["session", "add", "--course", "nemid", "--venue", "malernes",
+         "--start", when, "--description", "a\x07b"],
+        [("description", "control")])
 
     # --- registrations
     cli("register on a cancelled session", ["register", str(gone),

@@ -52,6 +52,9 @@ AERO_ACCESS = "Trinfri adgang, teleslynge; elevator bag ved skranken"
 AERO_CONTACT = "Åse Ørum"
 
 HORSENS = "horsens"
+PRIVATE_CONTACT = "Per Privatsen"
+SESSION_NOTES = "Intern: nøglen ligger hos Per"
+SESSION_DESC = "Vi mødes i salen på 1. sal."
 HORSENS_NAME = "Horsens Bibliotek"
 HORSENS_LAT, HORSENS_LON = 55.860867, 9.850302
 
@@ -713,11 +716,13 @@ def main():
     d.ctl("venue", "add", AERO, "--name", AERO_NAME,
           "--address", AERO_ADDRESS, "--postcode", AERO_POSTCODE,
           "--city", AERO_CITY, "--access", AERO_ACCESS,
-          "--contact-name", AERO_CONTACT, "--contact-phone", "62 52 11 22")
+          "--contact-name", AERO_CONTACT, "--contact-phone", "62 52 11 22",
+          "--contact-public")
     d.ctl("venue", "add", HORSENS, "--name", HORSENS_NAME,
           "--address", "Tobaksgården 12", "--postcode", "8700",
           "--city", "Horsens", "--lat", str(HORSENS_LAT),
-          "--lon", str(HORSENS_LON))
+          "--lon", str(HORSENS_LON), "--contact-name", PRIVATE_CONTACT,
+          "--contact-phone", "70 80 90 10")
     d.ctl("course", "add", TABLET, "--title", TABLET_TITLE,
           "--description", TABLET_DESC, "--bring", TABLET_BRING,
           "--duration", "90m", "--capacity", "8")
@@ -771,7 +776,8 @@ def main():
     s_full = add(MITID, HORSENS, base + datetime.timedelta(days=2), "10:00",
                  "--capacity", "1")
     s_aero_mitid = add(MITID, AERO, base + datetime.timedelta(days=3),
-                       "09:30")
+                       "09:30", "--notes", SESSION_NOTES,
+                       "--description", SESSION_DESC)
     all_sessions = [x[0] for x in dst_sessions] + [s_move, s_cancel, s_full,
                                                    s_aero_mitid]
     uid = {s["id"]: s.get("uid") for s in all_sessions}
@@ -973,6 +979,17 @@ def main():
              "no VALARM", problems)
         t.ok(AERO_NAME in str(cals["aero"].get("NAME")),
              "the venue feed's NAME holds %r exactly" % AERO_NAME)
+    # --- what is for staff stays out of every feed
+    if "all" in cals:
+        ev = by_uid(cals["all"], "all").get(s_aero_mitid["uid"])
+        desc = (text(ev, "DESCRIPTION") if ev is not None else None) or ""
+        t.ok(SESSION_DESC in desc, "a session's description is in its "
+             "DESCRIPTION", [repr(desc)])
+        raw = resps["all"].body.decode("utf-8", "replace")
+        leaks = [x for x in ("Intern", PRIVATE_CONTACT, "70809010",
+                             "70 80 90 10") if x in raw]
+        t.ok(not leaks, "no session notes and no contact person not "
+             "marked public in the feed", leaks)
     if "horsens" in cals:
         ev = by_uid(cals["horsens"], "feed horsens").get(s_move["uid"])
         geo = ev.get("GEO") if ev is not None else None

@@ -710,6 +710,39 @@ def main():
         t.ok(not diff, "POST /v1/import of %s: nothing written" % name,
              diff[:8])
 
+    # An event whose text holds a CPR number: the whole file is refused,
+    # by the CLI and the API, without the number in the answer, and
+    # nothing is written (the SUMMARY would have become session notes).
+    when = (today + datetime.timedelta(days=20)).strftime("%Y%m%d")
+    for prop, value in (("SUMMARY", "Anna Jensen 010203-1234"),
+                        ("DESCRIPTION", "cpr 01.02.03 1234"),
+                        ("LOCATION", "010203\u20131234")):
+        raw = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//DA\r\n"
+               "BEGIN:VEVENT\r\nUID:cpr-%s@example.com\r\n"
+               "DTSTAMP:20260101T000000Z\r\n"
+               "DTSTART:%sT090000Z\r\nDTEND:%sT100000Z\r\n"
+               "SUMMARY:Kursus\r\n%s:%s\r\nEND:VEVENT\r\n"
+               "END:VCALENDAR\r\n" % (prop.lower(), when, when,
+                                       prop if prop != "SUMMARY" else "X-A",
+                                       value))
+        if prop == "SUMMARY":
+            raw = raw.replace("SUMMARY:Kursus\r\nX-A:%s" % value,
+                              "SUMMARY:%s" % value)
+        for api in (False, True):
+            before = d.dump()
+            ans, r = imp.run("cpr-%s.ics" % prop.lower(),
+                             raw.encode("utf-8"), "aero", ok=None, api=api)
+            said = (r.err if not api else
+                    str((r.json or {}).get("error")))
+            t.ok(ans is None and "CPR" in said and prop in said and
+                 "1234" not in said,
+                 "import of an event with a CPR number in its %s (%s): "
+                 "refused naming the property, not the number" %
+                 (prop, "API" if api else "kursusctl"), [said])
+            diff = diff_dumps(before, d.dump())
+            t.ok(not diff, "import with a CPR number in %s: nothing "
+                 "written" % prop, diff[:5])
+
     # Files that parse but hold events that cannot be sessions: refused
     # whole naming the line, or those events skipped, each with a reason
     # naming a line of its own VEVENT, and the good ones made.

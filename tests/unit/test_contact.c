@@ -204,6 +204,33 @@ test_cpr_detection(void **state)
 		{ "290201-1234", 0 },	/* 2001 was not a leap year */
 		{ "Kursus 2026-12-03 kl. 10", 0 },
 		{ "", 0 },
+		/* The ways people write one. */
+		{ "010203 1234", 1 },
+		{ "01.02.03-1234", 1 },
+		{ "01.02.03 1234", 1 },
+		{ "01-02-03-1234", 1 },
+		{ "01/02/03/1234", 1 },
+		{ "010203/1234", 1 },
+		{ "010203 - 1234", 1 },
+		{ "010203\xe2\x80\x93" "1234", 1 },	/* en dash */
+		{ "010203 \xe2\x80\x93 1234", 1 },
+		{ "010203\xe2\x80\x94" "1234", 1 },	/* em dash */
+		{ "010203\xe2\x88\x92" "1234", 1 },	/* minus sign */
+		{ "010203\xc2\xa0" "1234", 1 },	/* no-break space */
+		/* full-width ０１０２０３－１２３４ with an ASCII hyphen */
+		{ "\xef\xbc\x90\xef\xbc\x91\xef\xbc\x90\xef\xbc\x92"
+		  "\xef\xbc\x90\xef\xbc\x93-\xef\xbc\x91\xef\xbc\x92"
+		  "\xef\xbc\x93\xef\xbc\x94", 1 },
+		{ "010203-1234@example.org", 1 },
+		{ "anna.010203-1234@example.org", 1 },
+		/* Ordinary numbers pass. */
+		{ "01.02-03-1234", 0 },	/* mixed separators in the date */
+		{ "991203 1234", 0 },	/* no 99th day */
+		{ "011303 1234", 0 },
+		{ "Tlf. 20 30 40 50, lokal 1234", 0 },
+		{ "Kursus 1.-3. december 2026 kl. 10-12", 0 },
+		{ "Pris 120 kr, 2026 1234", 0 },
+		{ "\xef\xbc\x91\xef\xbc\x92", 0 },
 	};
 	size_t	i;
 
@@ -278,6 +305,11 @@ test_email_refused(void **state)
 		{ "anna@exampl\xc3.dk", "e-mail address is not valid UTF-8",
 		  NULL },
 		{ "anna@\xc0\xae.dk", "e-mail address is not valid UTF-8", NULL },
+		/* Said without quoting it: causes may be logged. */
+		{ "010203-1234@example.org", "e-mail address looks like a CPR "
+		  "number; kursusd never stores CPR numbers", NULL },
+		{ "anna.010203 1234@example.org", NULL, "looks like a CPR" },
+		{ "01.02.03-1234@example.org", NULL, "looks like a CPR" },
 	};
 
 	(void)state;

@@ -1688,9 +1688,20 @@ test_bad_requests(void **state)
 	refused_unchanged(st, "PATCH", uri, "{\"capcity\": 3}", 400,
 	    "capcity");
 	refused_unchanged(st, "PATCH", uri, "not json", 400, NULL);
+	/* A CPR number is refused in any field, known or not, at any depth. */
 	refused_unchanged(st, "POST", "/v1/participants", "{\"name\": "
-	    "\"Anna\", \"phone\": \"20304050\", \"cpr\": \"010203-1234\"}", 400,
+	    "\"Anna\", \"phone\": \"20304050\", \"cpr\": \"010203-1234\"}", 422,
 	    "cpr");
+	refused_unchanged(st, "POST", "/v1/participants", "{\"name\": "
+	    "\"Anna\", \"email\": \"010203-1234@example.org\"}", 422,
+	    "email");
+	refused_unchanged(st, "POST", "/v1/instructors", "{\"slug\": \"anna\", "
+	    "\"name\": \"Anna\", \"email\": \"01.02.03-1234@example.org\"}",
+	    422, "email");
+	refused_unchanged(st, "POST", "/v1/participants", "{\"name\": "
+	    "\"Anna 010203 1234\", \"phone\": \"20304050\"}", 422, "name");
+	refused_unchanged(st, "POST", "/v1/venues", "{\"slug\": \"010203-1234\", "
+	    "\"name\": \"Klubben\"}", 422, "slug");
 	refused_unchanged(st, "POST", "/v1/participants", "{\"name\": "
 	    "\"Anna\", \"phone\": \"20304050\", \"sms_consent\": true}", 400,
 	    "sms_consent");
