@@ -319,9 +319,15 @@ api_run(struct store *st, int method, const char *uri, const char *body,
 			    evhttp_uri_get_path(u), peer != NULL ? peer : "?",
 			    req.status);
 		} else {
-			log_info("%s %s by %s: refused: %s",
+			/* The sentence may quote a name or a number. */
+			log_info("%s %s by %s: refused: %d%s%s%s",
 			    api_method_name(method), evhttp_uri_get_path(u),
-			    peer != NULL ? peer : "?", req.fail.msg);
+			    peer != NULL ? peer : "?", req.fail.status,
+			    req.fail.field[0] != '\0' ? " (field " : "",
+			    req.fail.field, req.fail.field[0] != '\0' ? ")" :
+			    "");
+			log_debug("%s %s: %s", api_method_name(method),
+			    evhttp_uri_get_path(u), req.fail.msg);
 			if (batched) {
 				store_exec(st, NULL, sql_undo, NULL);
 				store_exec(st, NULL, sql_release, NULL);
@@ -340,8 +346,10 @@ done:
 		answer = api_error_json(&req.fail);
 		req.status = req.fail.status;
 		if (req.status >= 500)
-			log_warnx("%s %s: %d %s", api_method_name(method), uri,
-			    req.status, req.fail.msg);
+			log_warnx("%s %s: %d %s", api_method_name(method),
+			    u != NULL && evhttp_uri_get_path(u) != NULL ?
+			    evhttp_uri_get_path(u) : "?", req.status,
+			    req.fail.msg);
 	} else
 		answer = req.out != NULL ? req.out : json_object();
 	if ((*out = json_dumps(answer, JSON_COMPACT)) == NULL) {

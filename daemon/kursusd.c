@@ -113,8 +113,12 @@ static void
 kursusd_apply(struct kursusd *kd)
 {
 	char	*cause = NULL;
+	int	 level = kursusd_level(kd, kd->conf);
 
-	log_set_level(kursusd_level(kd, kd->conf));
+	log_set_level(level);
+	if (level == LOG_LEVEL_DEBUG)
+		log_info("debug logging is on: the log may hold names, phone "
+		    "numbers, e-mail addresses and message texts");
 	store_set_go_no_go_hours(kd->store, kd->conf->go_no_go_hours);
 	store_set_default_timezone(kd->store, kd->conf->timezone);
 	outbox_configure(kd->conf);

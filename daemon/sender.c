@@ -569,6 +569,54 @@ seal_give(struct sender *s, const struct job *j)
 	pthread_mutex_unlock(&s->seal_mtx);
 }
 
+/*
+ * The status code an error names ("RCPT: 550 ...", "HTTP 400: ..."), as
+ * "550" or "HTTP 400", or "" when it names none. What follows the code is
+ * the server's own text, which may quote the address or the message: it
+ * goes to the outbox row and the debug log, not to the default log.
+ */
+static void
+job_error_code(const char *error, char *buf, size_t len)
+{
+	const char	*p;
+	size_t		 n;
+
+	*buf = '\0';
+	if (error == NULL)
+		return;
+	if (strncmp(error, "HTTP ", 5) == 0 &&
+	    (n = strspn(error + 5, "0123456789")) > 0 && n < 4) {
+		snprintf(buf, len, "HTTP %.*s", (int)n, error + 5);
+		return;
+	}
+	/* SMTP: "STAGE: CODE text", the stage a word such as RCPT. */
+	if ((p = strstr(error, ": ")) != NULL && p - error <= 8 &&
+	    strspn(p + 2, "0123456789") == 3 && (p[5] == ' ' || p[5] == '\0'))
+		snprintf(buf, len, "%.*s %.3s", (int)(p - error), error, p + 2);
+}
+
+/*
+ * Logs what became of a message, naming the person by id only; the
+ * recipient and the server's words go to the debug log (and the outbox
+ * row, which staff read with kursusctl outbox show).
+ */
+static void
+job_log_outcome(struct job *j, const char *what, const char *error,
+    long long again)
+{
+	char	 code[32], retry[48] = "";
+
+	job_error_code(error, code, sizeof code);
+	if (again >= 0)
+		snprintf(retry, sizeof retry, "; again in %lld s", again);
+	log_info("outbox %lld (participant %lld): %s %s%s%s%s",
+	    (long long)j->id, (long long)j->pid, channel_names[j->w->channel],
+	    what, *code != '\0' ? ", " : "", code, retry);
+	log_debug("outbox %lld: %s to %s: %s", (long long)j->id,
+	    channel_names[j->w->channel], j->recipient,
+	    error != NULL ? error : "?");
+}
+
 /* Records one outcome (enum send_result) in its own commit. */
 static void
 job_record_row(struct job *j, int result, const char *provider_id,
@@ -591,8 +639,7 @@ job_record_row(struct job *j, int result, const char *provider_id,
 	case SEND_PERMANENT:
 		wdb_run(j->wdb, W_FAILED, "iit", j->id, (int64_t)now, error);
 		sender_health_set(s, j->w->channel, 1, NULL);
-		log_info("outbox %lld: %s to %s failed: %s", (long long)j->id,
-		    channel_names[j->w->channel], j->recipient, error);
+		job_log_outcome(j, "failed", error, -1);
 		return;
 	}
 	/* Temporary: again after a backoff, unless it is too late. */
@@ -605,15 +652,12 @@ job_record_row(struct job *j, int result, const char *provider_id,
 		why = xprintf("gave up after %d attempt%s: %s", j->attempts,
 		    j->attempts == 1 ? "" : "s", error);
 		wdb_run(j->wdb, W_FAILED, "iit", j->id, (int64_t)now, why);
-		log_info("outbox %lld: %s to %s %s", (long long)j->id,
-		    channel_names[j->w->channel], j->recipient, why);
+		job_log_outcome(j, "failed, given up", why, -1);
 		free(why);
 	} else {
 		wdb_run(j->wdb, W_RETRY, "iiit", j->id, (int64_t)now,
 		    (int64_t)next, error);
-		log_info("outbox %lld: %s to %s: %s; again in %lld s",
-		    (long long)j->id, channel_names[j->w->channel],
-		    j->recipient, error, (long long)wait);
+		job_log_outcome(j, "not sent", error, (long long)wait);
 	}
 	sender_health_set(s, j->w->channel, 0, error);
 }
@@ -649,7 +693,9 @@ job_prepare(struct job *j, time_t now)
 	    &cause) != 0) {
 		wdb_run(j->wdb, W_FAILED, "iit", j->id, (int64_t)now,
 		    cause != NULL ? cause : "unknown kind of message");
-		log_info("outbox %lld: not sent: %s", (long long)j->id,
+		log_info("outbox %lld (participant %lld): not sent: it could "
+		    "not be composed", (long long)j->id, (long long)j->pid);
+		log_debug("outbox %lld: %s", (long long)j->id,
 		    cause != NULL ? cause : "unknown kind");
 		free(cause);
 		return (0);

@@ -563,6 +563,31 @@ def _story_main(d, api, rec, kannel):
     t.ok(left and all(r["state"] == "cancelled" for r in left),
          "cancel: Søren's reminders are withdrawn (cancelled)", brief(left))
 
+    # --- the log at the default level names people by id only: no
+    # name, phone number, address or message text, also from refusals
+    # that quote them (registered twice, a bad phone, a 550, an SMS)
+    inger = api("POST", "/sessions/%d/registrations" % s8["id"],
+                {"participant": {"name": "Inger Marie Sørensen",
+                                 "phone": "21 22 23 24"}})
+    again = d.request("POST", "/v1/sessions/%d/registrations" % s8["id"],
+                      {"participant": (inger or {}).get("participant_id")})
+    bad = d.request("POST", "/v1/participants",
+                    {"name": "Bent Bogstav", "phone": "2122abcd"})
+    d.request("GET", "/v1/participants?q=21222324")
+    t.ok(again.status == 409 and bad.status == 422, "privacy: the "
+         "refusals the log must not quote were made", [repr(again),
+                                                      repr(bad)])
+    log = d.log()
+    leaks = [x for x in (SOREN, "Grå Gråsten", "Ukendt Ærlig",
+                         "Uden Kontakt", "Inger Marie", "Bent Bogstav",
+                         "Deltager", "@example.dk", "20304050", "2122abcd",
+                         "21222324", "21 22 23 24", "Tak for din",
+                         "Underviseren er syg")
+             if x in log]
+    t.ok(not leaks and "participant" in log and "outbox" in log,
+         "privacy: the default log names people by id, never a name, "
+         "phone, address or message text", leaks)
+
 
 # --------------------------------------------------------------------------
 # timing: due in seconds; down across due times
