@@ -527,13 +527,12 @@ int
 api_param_id(struct api_req *req, int idx, const char *what, int64_t *id)
 {
 	const char	*s = req->param[idx];
-	char		*end;
-	long long	 v;
+	size_t		 n = strspn(s, "0123456789");
 
-	v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || v <= 0)
+	/* Plain digits only: not "+1", " 1", "1.0" or "01". */
+	if (n == 0 || n > 18 || s[n] != '\0' || *s == '0')
 		return (fail_set(&req->fail, 404, what, "no %s with id \"%s\"",
 		    what, s));
-	*id = v;
+	*id = strtoll(s, NULL, 10);
 	return (0);
 }

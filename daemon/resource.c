@@ -221,23 +221,29 @@ resource_build(struct resource *r)
 		cat(&vals, "%s?", vals ? ", " : "");
 		cat(&sets, "%s%s = ?", sets ? ", " : "", f->name);
 	}
-	r->sql_show = xprintf("SELECT json_object(%s) FROM %s WHERE %s = ?",
-	    obj, r->table, r->key);
+	/*
+	 * A key is matched as the text it is: "1.0", "1e0" or "+1" would
+	 * equal the integer id 1 after SQLite's numeric affinity.
+	 */
+	r->sql_show = xprintf("SELECT json_object(%s) FROM %s WHERE %s = ?1 "
+	    "AND CAST(%s AS TEXT) = ?1", obj, r->table, r->key, r->key);
 	if (strcmp(r->table, "participant") == 0)
 		r->sql_list = xprintf("SELECT json_object(%s) FROM %s WHERE "
-		    "anonymised_at IS NULL AND (?1 IS NULL OR name LIKE ?1 OR "
-		    "phone LIKE ?1 OR email LIKE ?1) ORDER BY %s", obj,
+		    "anonymised_at IS NULL AND (?1 IS NULL OR "
+		    "name LIKE ?1 ESCAPE '\\' OR phone LIKE ?1 ESCAPE '\\' OR "
+		    "email LIKE ?1 ESCAPE '\\') ORDER BY %s", obj,
 		    r->table, r->order);
 	else
 		r->sql_list = xprintf("SELECT json_object(%s) FROM %s WHERE "
 		    "?1 IS NULL OR 1 ORDER BY %s", obj, r->table, r->order);
-	r->sql_row = xprintf("SELECT json_object(%s) FROM %s WHERE %s = ?",
-	    row, r->table, r->key);
+	r->sql_row = xprintf("SELECT json_object(%s) FROM %s WHERE %s = ?1 "
+	    "AND CAST(%s AS TEXT) = ?1", row, r->table, r->key, r->key);
 	r->sql_insert = xprintf("INSERT INTO %s (%s, created_at, updated_at) "
 	    "VALUES (%s, ?, ?)", r->table, cols, vals);
 	r->sql_update = xprintf("UPDATE %s SET %s, updated_at = ? WHERE id = ?",
 	    r->table, sets);
-	r->sql_id = xprintf("SELECT id FROM %s WHERE %s = ?", r->table, r->key);
+	r->sql_id = xprintf("SELECT id FROM %s WHERE %s = ?1 AND "
+	    "CAST(%s AS TEXT) = ?1", r->table, r->key, r->key);
 	r->sql_delete = xprintf("DELETE FROM %s WHERE id = ?", r->table);
 	free(obj);
 	free(row);
@@ -770,10 +776,20 @@ resource_list(struct api_req *req)
 	struct resource	*r = resource_find(req->arg);
 	const char	*q = json_string_value(json_object_get(req->query,
 			    "q"));
-	char		*like = NULL;
+	char		*like = NULL, *o;
 
-	if (q != NULL && *q != '\0')
-		like = xprintf("%%%s%%", q);
+	if (q != NULL && *q != '\0') {
+		/* What was typed, literally: %, _ and \ escaped for LIKE. */
+		o = like = xmalloc(2 * strlen(q) + 3);
+		*o++ = '%';
+		for (; *q != '\0'; q++) {
+			if (*q == '%' || *q == '_' || *q == '\\')
+				*o++ = '\\';
+			*o++ = *q;
+		}
+		*o++ = '%';
+		*o = '\0';
+	}
 	req->out = json_pack("{s:o}", r->name,
 	    store_json_array(req->store, r->sql_list, "t", like));
 	free(like);
