@@ -77,10 +77,20 @@ static const struct config_key config_keys[] = {
 	  0, "addresses (CIDR, comma-separated) allowed on TCP admin" },
 	{ "admin", "max_failures", CT_INT, OFF(admin_max_failures), "5", 1,
 	  1000, "failed token attempts per address per minute before 429" },
+	{ "admin", "max_failures_total", CT_INT,
+	  OFF(admin_max_failures_total), "100", 1, 1000, "failed token "
+	  "attempts per minute from all addresses together before 429" },
+	{ "admin", "max_connections", CT_INT, OFF(admin_max_connections),
+	  "64", 4, 4096, "connections at once on the admin TCP listener" },
 	{ "public", "listen", CT_STRING, OFF(public_listen), "127.0.0.1:8080",
 	  0, 0, "host:port of the public listener (feeds only)" },
 	{ "public", "url", CT_STRING, OFF(public_url), "http://localhost:8080",
 	  0, 0, "public base URL used in links" },
+	{ "public", "max_per_address", CT_INT, OFF(public_max_per_address),
+	  "64", 0, 4096, "connections at once from one address; 0 no limit" },
+	{ "public", "trusted", CT_STRING, OFF(public_trusted),
+	  "127.0.0.1, ::1", 0, 0, "addresses without that limit, e.g. a "
+	  "cache in front (CIDR, comma-separated)" },
 	{ "feeds", "refresh_minutes", CT_INT, OFF(feeds_refresh_minutes), "60",
 	  5, 7 * 24 * 60, "how often calendars should fetch a feed "
 	  "(REFRESH-INTERVAL, X-PUBLISHED-TTL)" },
@@ -419,6 +429,12 @@ config_check(struct config_parse *p, char **cause)
 	if (http_allow_parse(conf->admin_allow, NULL, NULL, &err) != 0) {
 		rc = config_fail(p, cause, "admin", "allow", "admin.allow: %s",
 		    err);
+		free(err);
+		return (rc);
+	}
+	if (http_allow_parse(conf->public_trusted, NULL, NULL, &err) != 0) {
+		rc = config_fail(p, cause, "public", "trusted",
+		    "public.trusted: %s", err);
 		free(err);
 		return (rc);
 	}

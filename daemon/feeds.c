@@ -77,6 +77,7 @@ struct feed {
 	uint64_t	 generation;
 	time_t		 checked, used;
 	time_t		 listed;	/* last full listing */
+	time_t		 expires;	/* a session leaves it by time */
 	uint64_t	 mark;		/* the journal's count then */
 	size_t		 n;
 	int64_t		*ids, *revs;	/* revs carry the waitlist bit */
@@ -139,7 +140,7 @@ struct members {
 /* --- blobs: bytes shared by the cache and the replies still sending */
 
 /* A blob owning data, which was allocated with malloc. */
-static struct blob *
+struct blob *
 blob_adopt(char *data, size_t len)
 {
 	struct blob	*b = xmalloc(sizeof *b);
@@ -1237,6 +1238,30 @@ feeds_patch(struct feeds *fs, struct feed *f, int kind, int64_t arg,
 }
 
 /*
+ * When the first of the sessions listed leaves the feed with time alone:
+ * past_days after it started, or cancelled_days after its cancellation.
+ */
+static time_t
+feeds_expires(const struct feeds *fs, const struct members *m)
+{
+	const struct member	*row;
+	time_t			 first = INT64_MAX, t;
+	size_t			 i;
+
+	for (i = 0; i < m->n; i++) {
+		row = &m->rows[i];
+		t = row->start + (time_t)fs->past_days * 86400 + 1;
+		if (row->cancelled && row->updated +
+		    (time_t)fs->cancelled_days * 86400 + 1 < t)
+			t = row->updated + (time_t)fs->cancelled_days * 86400 +
+			    1;
+		if (t < first)
+			first = t;
+	}
+	return (first);
+}
+
+/*
  * Brings f up to date: re-resolves its path, lists its sessions (or, when
  * it was listed less than recheck_seconds ago and the journal still holds all
  * that was written since, patches its list), and re-assembles it when the
@@ -1270,6 +1295,7 @@ feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
 	f->mark = fs->njournal;
 	f->generation = store_generation(fs->st);
 	f->checked = now;
+	f->expires = feeds_expires(fs, &m);
 	if (f->plain != NULL && f->kind == kind && f->arg == arg &&
 	    f->variant == variant && strcmp(f->name, name) == 0 &&
 	    f->n == m.n && (m.n == 0 ||
@@ -1385,7 +1411,7 @@ feeds_get(struct feeds *fs, const char *path, int gzip,
 		fs->nfeeds++;
 	}
 	if (f->plain == NULL || f->generation != store_generation(fs->st) ||
-	    now - f->checked >= fs->recheck) {
+	    now - f->checked >= fs->recheck || now >= f->expires) {
 		if (feeds_refresh(fs, f, now) != 0) {
 			blob_unref(f->plain);
 			f->plain = NULL;

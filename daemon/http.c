@@ -1,9 +1,18 @@
 /*
- * The doors: the admin API on a unix socket (file permissions decide who
- * may use it) and optionally on TCP with a bearer token, and the public
- * listener (public.c), which never serves the admin API. TCP admin requests
- * pass, in this order: address allow-list, failed-attempt limit, token
- * (compared in constant time), then dispatch.
+ * The admin door: the API on a unix socket (file permissions decide who
+ * may use it) and optionally on TCP with a bearer token, over the server
+ * both doors share (server.c); and the public door (public.c) beside it,
+ * which never serves the API. A TCP connection from an address not in the
+ * allow list is refused when it is accepted, before anything is read; a
+ * request on TCP then passes the failed-attempt limits and the token
+ * (compared in constant time) before it is dispatched. Every error is the
+ * API's JSON.
+ *
+ * Writes are committed in groups: a request runs in a savepoint of the
+ * open batch transaction, and its answer is sent after the COMMIT that
+ * holds it (one fsync for the batch). When another program holds the
+ * database, the writes wait off the loop, BEGIN tried again on a timer,
+ * and get 503 after HTTP_BUSY_WAIT; reads go on meanwhile.
  */
 #include "config.h"
 
@@ -14,49 +23,48 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
-#include <event2/listener.h>
+#include <event2/util.h>
 
 #include "kursusd.h"
-#include "random.h"
 
-enum door_kind { DOOR_UNIX, DOOR_TCP, DOOR_PUBLIC };
-
-struct http;
-struct door {
-	struct http			*http;
-	int				 kind;
-	struct evhttp			*evh;
-	struct evhttp_bound_socket	*bound;
-};
-
-#define FAIL_SLOTS	64
+#define FAIL_SLOTS	1024	/* addresses with failed attempts, at most */
 /* A batch is committed when the loop has nothing else to do, or at this
  * many requests, whichever comes first. */
 #define BATCH_MAX	64
+#define HTTP_UNIX_CONNS	64	/* the unix socket's share of descriptors */
+#define HTTP_HEAD_TIME	15	/* s for a request head to arrive */
+#define HTTP_BODY_TIME	60	/* s for a request with its body */
+#define HTTP_IDLE	60	/* s a kept-alive connection may idle */
+#define HTTP_BUSY_WAIT	5	/* s a write waits for a locked database */
+#define HTTP_BUSY_RETRY	50	/* ms between two tries */
+#define HTTP_LOG_EVERY	60	/* s between two lines about one fault */
 
-/* An answer computed inside the open batch, sent after its COMMIT. */
-struct pending {
-	struct evhttp_request	*r;
-	int			 status;
+/* An admin request owed an answer. */
+struct http_req {
+	struct http		*h;
+	struct server_conn	*conn;	/* NULL once its connection closed */
+	int			 method;
 	int			 write;
+	char			*uri;	/* kept while it waits for the db */
+	char			*body;
+	size_t			 len;
+	uid_t			 uid;
+	char			 peer[64];
+	int			 status;	/* the answer, once known */
 	char			*out;
-	struct pending		*next;
+	struct http_req		*next;
 };
+
 struct failure {
 	unsigned char	addr[16];
 	time_t		window;		/* start of the current minute */
@@ -67,47 +75,90 @@ struct http {
 	struct event_base	*base;
 	struct store		*store;
 	struct feeds		*feeds;
-	struct door		 doors[3];
-	struct public		*pub;		/* the public listener */
+	struct server		*srv;
+	struct public		*pub;
+	struct server_door	*unix_door, *tcp_door;
+	size_t			 share;		/* of descriptors, per door */
 	char			*socket_path;
 	char			*token;
 	struct allow		*allow;
 	size_t			 nallow;
-	int			 max_failures;
+	int			 max_failures, max_failures_total;
 	struct failure		 failures[FAIL_SLOTS];
-	int			 draining;
-	struct bufferevent	**conns;	/* one reference each */
-	size_t			 nconns, conns_cap;
-	struct event		*reap_ev;
+	time_t			 fail_window;	/* all addresses together */
+	int			 fail_count;
+	time_t			 refused_logged;
+	size_t			 refused_since;
 	int			 batch_open;
-	struct pending		*batch, **batch_tail;
+	struct http_req		*batch, **batch_tail;	/* answered at COMMIT */
 	size_t			 nbatch;
 	struct event		*commit_ev;
+	struct http_req		*waiting, **waiting_tail; /* for the db */
+	time_t			 waiting_since;
+	struct event		*busy_ev;
+	int			 draining;
 	void			(*drained)(void *);
 	void			*drained_arg;
 	struct event		*drain_timer;
 };
 
-static void
-http_reply(struct evhttp_request *r, int status, const char *ctype,
-    const char *body)
-{
-	struct evbuffer		*buf = evbuffer_new();
-	struct evkeyvalq	*h = evhttp_request_get_output_headers(r);
-	char			 v[16];
+static void	http_run(struct http *, struct http_req *);
 
-	evhttp_add_header(h, "Content-Type", ctype);
-	snprintf(v, sizeof v, "%d", KURSUS_API_VERSION);
-	evhttp_add_header(h, KURSUS_API_HEADER, v);
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	evbuffer_add(buf, body, strlen(body));
-	evbuffer_add(buf, "\n", 1);
-	evhttp_send_reply(r, status, NULL, buf);
-	evbuffer_free(buf);
+static void
+http_req_free(struct http_req *q)
+{
+	free(q->uri);
+	free(q->body);
+	free(q->out);
+	free(q);
+}
+
+/* --- answers */
+
+/* The fields of every answer: the API's version, never cached. */
+static const char *
+http_fields(const char *extra, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s: %d\r\nCache-Control: no-store\r\n%s",
+	    KURSUS_API_HEADER, KURSUS_API_VERSION, extra != NULL ? extra : "");
+	return (buf);
+}
+
+/* Sends an answer, a JSON text of the API (which it takes), and frees q. */
+static void
+http_answer_fields(struct http_req *q, int status, const char *extra,
+    char *json)
+{
+	struct blob	*b;
+	char		 fields[256];
+	size_t		 len;
+
+	if (q->conn == NULL) {
+		free(json);
+		http_req_free(q);
+		return;
+	}
+	len = strlen(json);
+	json = xreallocarray(json, 1, len + 2);
+	memcpy(json + len, "\n", 2);
+	b = blob_adopt(json, len + 1);
+	server_conn_reply(q->conn, status, http_fields(extra, fields,
+	    sizeof fields), "application/json; charset=utf-8", NULL, 0, b);
+	blob_unref(b);
+	server_conn_set_data(q->conn, NULL);
+	server_conn_done(q->conn);
+	http_req_free(q);
 }
 
 static void
-http_reply_error(struct evhttp_request *r, int status, const char *msg)
+http_answer(struct http_req *q, int status, char *json)
+{
+	http_answer_fields(q, status, NULL, json);
+}
+
+/* The API's error JSON for msg, whatever msg holds. */
+static char *
+http_error_json(int status, const char *msg)
 {
 	struct fail	 f;
 	json_t		*j;
@@ -116,167 +167,231 @@ http_reply_error(struct evhttp_request *r, int status, const char *msg)
 	fail_set(&f, status, NULL, "%s", msg);
 	j = json_pack("{s:s, s:n}", "error", f.msg, "field");
 	s = json_dumps(j, JSON_COMPACT);
-	http_reply(r, status, "application/json; charset=utf-8", s != NULL ?
-	    s : "{\"error\":\"internal error\",\"field\":null}");
-	free(s);
 	json_decref(j);
+	return (s != NULL ? s :
+	    xstrdup("{\"error\":\"internal error\",\"field\":null}"));
 }
 
-static int
-http_method(enum evhttp_cmd_type t)
+static void
+http_answer_error(struct http_req *q, int status, const char *msg)
 {
-	switch (t) {
-	case EVHTTP_REQ_GET:	return (API_GET);
-	case EVHTTP_REQ_HEAD:	return (API_HEAD);
-	case EVHTTP_REQ_POST:	return (API_POST);
-	case EVHTTP_REQ_PATCH:	return (API_PATCH);
-	case EVHTTP_REQ_PUT:	return (API_PUT);
-	case EVHTTP_REQ_DELETE:	return (API_DELETE);
-	default:		return (0);
-	}
+	http_answer(q, status, http_error_json(status, msg));
 }
+
+/* A refusal of the server's (a malformed head, a body too large). */
+static void
+http_refuse(struct server_conn *c, int status, const char *why, void *arg)
+{
+	char	 fields[256], *json = http_error_json(status, why);
+
+	(void)arg;
+	server_conn_reply(c, status, http_fields(NULL, fields, sizeof fields),
+	    "application/json; charset=utf-8", json, strlen(json), NULL);
+	free(json);
+}
+
+/* --- the batch */
 
 /*
  * Tells the owner once a drain has nothing left to wait for: every
- * connection closed. A request being read or answered keeps its
- * connection open, so this covers them all (evhttp gives no callback for
- * an answer whose client went away, so requests are not counted).
+ * connection closed, every request answered.
  */
 static void
 http_drain_check(struct http *h)
 {
-	if (h->draining && h->drained != NULL && h->nconns == 0 &&
-	    public_connections(h->pub) == 0) {
+	if (h->draining && h->drained != NULL && h->waiting == NULL &&
+	    server_connections(h->srv) == 0) {
 		h->drained(h->drained_arg);
 		h->drained = NULL;
 	}
 }
 
 /*
- * Connections are counted so a drain can wait for the ones still being
- * read (evhttp calls us only once a request is complete). evhttp makes
- * each connection's bufferevent through http_bev(), which keeps a reference;
- * bufferevent_free() clears the callbacks, which is how the reaper sees
- * that evhttp is done with one and drops our reference. The socket itself
- * is shut down by evhttp at that moment, so the peer sees no delay.
+ * Commits the open batch, then answers every request in it. Should the
+ * COMMIT fail, nothing of the batch was written, and every request in it
+ * is told so (reads too: they may have seen the batch's writes).
  */
-static struct bufferevent *
-http_bev(struct event_base *base, void *arg)
+void
+http_flush(struct http *h)
 {
-	struct http		*h = arg;
-	struct bufferevent	*bev;
-	struct timeval		 tv = { 0, 100 * 1000 };
+	struct http_req	*q, *next;
+	struct fail	 f;
+	int		 ok = 1;
+	char		*msg, *out;
 
-	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL)
-		return (NULL);	/* evhttp then makes its own */
-	/* libevent writes 16 KiB a turn by default; a feed is megabytes. */
-	bufferevent_set_max_single_write(bev, 1024 * 1024);
-	bufferevent_incref(bev);
-	if (h->nconns == h->conns_cap) {
-		h->conns_cap = h->conns_cap ? 2 * h->conns_cap : 16;
-		h->conns = xreallocarray(h->conns, h->conns_cap,
-		    sizeof *h->conns);
+	if (h == NULL || !h->batch_open)
+		return;
+	if (store_commit(h->store, &f) != 0) {
+		log_warnx("group commit of %zu request%s failed: %s",
+		    h->nbatch, h->nbatch == 1 ? "" : "s", f.msg);
+		ok = 0;
 	}
-	h->conns[h->nconns++] = bev;
-	if (!evtimer_pending(h->reap_ev, NULL))
-		evtimer_add(h->reap_ev, &tv);
-	return (bev);
+	h->batch_open = 0;
+	/* A write may have queued a message: the outbox looks again. */
+	for (q = h->batch; ok && q != NULL; q = q->next)
+		if (q->write) {
+			sender_kick(api_sender());
+			break;
+		}
+	for (q = h->batch; q != NULL; q = next) {
+		next = q->next;
+		if (ok) {
+			out = q->out;
+			q->out = NULL;
+			http_answer(q, q->status, out);
+		} else {
+			msg = xprintf("the database could not commit (%s); "
+			    "nothing was written, retry", f.msg);
+			http_answer_error(q, 503, msg);
+			free(msg);
+		}
+	}
+	h->batch = NULL;
+	h->batch_tail = &h->batch;
+	h->nbatch = 0;
 }
 
 static void
-http_reap(evutil_socket_t fd, short ev, void *arg)
+http_commit_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	struct http		*h = arg;
-	struct timeval		 tv = { 0, 100 * 1000 };
-	bufferevent_data_cb	 rcb, wcb;
-	bufferevent_event_cb	 ecb;
-	size_t			 i = 0;
+	http_flush(arg);
+}
 
-	while (i < h->nconns) {
-		bufferevent_getcb(h->conns[i], &rcb, &wcb, &ecb, NULL);
-		if (rcb == NULL && wcb == NULL && ecb == NULL) {
-			bufferevent_decref(h->conns[i]);
-			h->conns[i] = h->conns[--h->nconns];
-		} else
-			i++;
+/*
+ * Opens the batch: 0, or -1 with f filled (503: the database is locked by
+ * another program, or its file is gone).
+ */
+static int
+http_batch_open(struct http *h, struct fail *f)
+{
+	if (h->batch_open)
+		return (0);
+	if (store_begin(h->store, f) != 0)
+		return (-1);
+	h->batch_open = 1;
+	/* Lowest priority: runs once no request is ready to read. */
+	event_active(h->commit_ev, EV_TIMEOUT, 0);
+	return (0);
+}
+
+/* Runs q in the open batch; it is answered after the COMMIT. */
+static void
+http_run_batched(struct http *h, struct http_req *q)
+{
+	q->status = api_run(h->store, q->method, q->uri, q->body, q->len,
+	    q->uid, q->peer, 1, &q->out);
+	*h->batch_tail = q;
+	h->batch_tail = &q->next;
+	if (++h->nbatch >= BATCH_MAX)
+		http_flush(h);
+}
+
+/* Another program holds the database: q waits, BEGIN is tried again. */
+static void
+http_wait(struct http *h, struct http_req *q)
+{
+	struct timeval	 tv = { 0, HTTP_BUSY_RETRY * 1000 };
+
+	if (h->waiting == NULL) {
+		h->waiting_since = time(NULL);
+		log_warnx("the database is locked by another program; "
+		    "changes wait up to %d s", HTTP_BUSY_WAIT);
 	}
-	if (h->nconns > 0)
-		evtimer_add(h->reap_ev, &tv);
+	q->next = NULL;
+	*h->waiting_tail = q;
+	h->waiting_tail = &q->next;
+	if (!evtimer_pending(h->busy_ev, NULL))
+		evtimer_add(h->busy_ev, &tv);
+}
+
+/* Tries BEGIN again for the requests that wait; gives up after a while. */
+static void
+http_busy_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct http	*h = arg;
+	struct http_req	*q, *list = h->waiting;
+	struct timeval	 tv = { 0, HTTP_BUSY_RETRY * 1000 };
+	struct fail	 f;
+	int		 rc;
+
+	rc = http_batch_open(h, &f);
+	if (rc != 0 && f.status == 503 && strstr(f.msg, "locked") != NULL &&
+	    time(NULL) - h->waiting_since < HTTP_BUSY_WAIT) {
+		evtimer_add(h->busy_ev, &tv);
+		return;
+	}
+	h->waiting = NULL;
+	h->waiting_tail = &h->waiting;
+	if (rc == 0)
+		log_info("the database is free again");
+	while ((q = list) != NULL) {
+		list = q->next;
+		q->next = NULL;
+		if (rc == 0 && h->batch_open)
+			http_run_batched(h, q);
+		else
+			http_answer_error(q, 503, f.msg);
+	}
 	http_drain_check(h);
 }
 
-/* Address bytes of a peer; returns the family or -1. */
-static int
-http_peer_addr(const struct sockaddr *sa, unsigned char *out)
+/*
+ * Runs one request. A read outside a batch runs at once, on its own; one
+ * that comes while a batch is open joins it (it may see the batch's
+ * writes, so it is answered after the COMMIT). A write joins the batch,
+ * or waits while another program holds the database.
+ */
+static void
+http_run(struct http *h, struct http_req *q)
 {
-	const struct sockaddr_in6	*s6;
+	struct fail	 f;
+	char		*out = NULL;
+	int		 status;
 
-	memset(out, 0, 16);
-	if (sa == NULL)
-		return (-1);
-	if (sa->sa_family == AF_INET) {
-		memcpy(out, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-		return (AF_INET);
+	if (!q->write && !h->batch_open) {
+		status = api_run(h->store, q->method, q->uri, q->body, q->len,
+		    q->uid, q->peer, 0, &out);
+		http_answer(q, status, out);
+		return;
 	}
-	if (sa->sa_family == AF_INET6) {
-		s6 = (const struct sockaddr_in6 *)sa;
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-			memcpy(out, s6->sin6_addr.s6_addr + 12, 4);
-			return (AF_INET);
+	if (h->waiting != NULL) {
+		http_wait(h, q);
+		return;
+	}
+	if (http_batch_open(h, &f) != 0) {
+		if (f.status == 503 && strstr(f.msg, "locked") != NULL) {
+			http_wait(h, q);
+			return;
 		}
-		memcpy(out, s6->sin6_addr.s6_addr, 16);
-		return (AF_INET6);
+		http_answer_error(q, f.status, f.msg);
+		return;
 	}
-	return (-1);
+	http_run_batched(h, q);
 }
 
-static int
-http_allowed(struct http *h, int family, const unsigned char *addr)
-{
-	size_t	 i;
-	int	 bits, b;
-
-	for (i = 0; i < h->nallow; i++) {
-		if (h->allow[i].family != family)
-			continue;
-		bits = h->allow[i].bits;
-		for (b = 0; b < bits / 8; b++) {
-			if (addr[b] != h->allow[i].addr[b])
-				break;
-		}
-		if (b < bits / 8)
-			continue;
-		if (bits % 8 != 0 && ((addr[b] ^ h->allow[i].addr[b]) &
-		    (0xff << (8 - bits % 8)) & 0xff) != 0)
-			continue;
-		return (1);
-	}
-	return (0);
-}
+/* --- the doors */
 
 static struct failure *
 http_failure(struct http *h, const unsigned char *addr, time_t now)
 {
-	struct failure	*f, *oldest = &h->failures[0];
+	struct failure	*f, *free_slot = NULL;
 	size_t		 i;
 
 	for (i = 0; i < FAIL_SLOTS; i++) {
 		f = &h->failures[i];
-		if (memcmp(f->addr, addr, 16) == 0 && f->window != 0) {
-			if (now - f->window >= 60) {
-				f->window = now;
-				f->count = 0;
-			}
+		if (f->window != 0 && now - f->window >= 60)
+			f->window = 0;		/* its minute is over */
+		if (f->window != 0 && memcmp(f->addr, addr, 16) == 0)
 			return (f);
-		}
-		if (f->window < oldest->window)
-			oldest = f;
+		if (f->window == 0 && free_slot == NULL)
+			free_slot = f;
 	}
-	memcpy(oldest->addr, addr, 16);
-	oldest->window = now;
-	oldest->count = 0;
-	return (oldest);
+	if (free_slot != NULL) {
+		memcpy(free_slot->addr, addr, 16);
+		free_slot->window = now;
+		free_slot->count = 0;
+	}
+	return (free_slot);
 }
 
 /* Constant-time comparison: the time taken does not depend on where the
@@ -292,207 +407,151 @@ http_token_equal(const char *a, const char *b)
 	return (d == 0);
 }
 
-/* The TCP checks; 0 lets the request through, else it was answered. */
+/*
+ * The TCP checks after the allow list: 0 lets the request through, else
+ * it was answered. No address gets more than max_failures wrong tokens a
+ * minute, and all of them together no more than max_failures_total: past
+ * that, every attempt waits for the next minute.
+ */
 static int
-http_tcp_gate(struct http *h, struct evhttp_request *r, char *peer,
-    size_t peerlen)
+http_tcp_gate(struct http *h, struct http_req *q, const char *auth)
 {
-	struct evhttp_connection	*c = evhttp_request_get_connection(r);
-	const char			*auth;
-	unsigned char			 addr[16];
-	struct failure			*f;
-	int				 family;
-	char				 text[INET6_ADDRSTRLEN];
+	unsigned char	 addr[16];
+	struct failure	*f;
+	time_t		 now = time(NULL);
 
-	family = http_peer_addr(evhttp_connection_get_addr(c), addr);
-	if (family < 0 || inet_ntop(family, addr, text, sizeof text) == NULL)
-		snprintf(text, sizeof text, "?");
-	snprintf(peer, peerlen, "%s", text);
-	if (family < 0 || !http_allowed(h, family, addr)) {
-		log_warnx("admin TCP: %s is not in admin.allow", text);
-		http_reply_error(r, 403, "this address may not use the admin "
-		    "API");
-		return (-1);
+	server_conn_family(q->conn, addr);
+	if (now - h->fail_window >= 60) {
+		h->fail_window = now;
+		h->fail_count = 0;
 	}
-	f = http_failure(h, addr, time(NULL));
-	if (f->count >= h->max_failures) {
-		http_reply_error(r, 429, "too many failed attempts; wait a "
+	f = http_failure(h, addr, now);
+	if (f == NULL || f->count >= h->max_failures ||
+	    h->fail_count >= h->max_failures_total) {
+		http_answer_error(q, 429, "too many failed attempts; wait a "
 		    "minute");
 		return (-1);
 	}
-	auth = evhttp_find_header(evhttp_request_get_input_headers(r),
-	    "Authorization");
 	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 ||
 	    !http_token_equal(auth + 7, h->token)) {
 		f->count++;
+		if (++h->fail_count == h->max_failures_total)
+			log_warnx("admin TCP: %d failed attempts this minute "
+			    "from all addresses; refusing every token until "
+			    "the minute is over", h->fail_count);
 		log_warnx("admin TCP: %s token from %s", auth == NULL ?
-		    "no" : "wrong", text);
-		evhttp_add_header(evhttp_request_get_output_headers(r),
-		    "WWW-Authenticate", "Bearer realm=\"kursusd\"");
-		http_reply_error(r, 401, auth == NULL ? "an Authorization: "
-		    "Bearer token is required" : "the token is not valid");
+		    "no" : "wrong", q->peer);
+		http_answer_fields(q, 401, "WWW-Authenticate: Bearer "
+		    "realm=\"kursusd\"\r\n", http_error_json(401, auth == NULL ?
+		    "an Authorization: Bearer token is required" :
+		    "the token is not valid"));
 		return (-1);
 	}
 	return (0);
 }
 
+/* The uid of a unix socket's peer, or -1. */
 static uid_t
-http_peer_uid(struct evhttp_request *r)
+http_peer_uid(struct server_conn *c)
 {
-	struct evhttp_connection	*c = evhttp_request_get_connection(r);
-	struct bufferevent		*bev;
-	struct ucred			 cred;
-	socklen_t			 len = sizeof cred;
+	struct ucred	 cred;
+	socklen_t	 len = sizeof cred;
 
-	if (c == NULL || (bev = evhttp_connection_get_bufferevent(c)) == NULL)
-		return ((uid_t)-1);
-	if (getsockopt(bufferevent_getfd(bev), SOL_SOCKET, SO_PEERCRED, &cred,
+	if (getsockopt(server_conn_fd(c), SOL_SOCKET, SO_PEERCRED, &cred,
 	    &len) != 0)
 		return ((uid_t)-1);
 	return (cred.uid);
 }
 
 static void
-http_admin_cb(struct evhttp_request *r, void *arg)
+http_request(struct server_conn *c, struct request *rq, const char *body,
+    size_t len, void *arg)
 {
-	struct door	*d = arg;
-	struct http	*h = d->http;
-	struct evbuffer	*in;
-	size_t		 len;
-	char		 peer[64], *out = NULL;
-	uid_t		 uid = (uid_t)-1;
-	int		 method, status;
-	struct pending	*p;
-	struct fail	 f;
+	struct http	*h = arg;
+	struct http_req	*q = xcalloc(1, sizeof *q);
+	int		 tcp = server_conn_family(c, NULL) != AF_UNIX;
 
-	if (d->kind == DOOR_TCP) {
-		if (http_tcp_gate(h, r, peer, sizeof peer) != 0)
-			return;
-	} else {
-		uid = http_peer_uid(r);
-		snprintf(peer, sizeof peer, "uid %ld", (long)uid);
-	}
-	if ((method = http_method(evhttp_request_get_command(r))) == 0) {
-		http_reply_error(r, 405, "method not allowed");
+	q->h = h;
+	q->conn = c;
+	server_conn_set_data(c, q);
+	q->method = rq->method;
+	q->write = rq->method != API_GET && rq->method != API_HEAD;
+	q->uid = tcp ? (uid_t)-1 : http_peer_uid(c);
+	if (tcp)
+		snprintf(q->peer, sizeof q->peer, "%s", server_conn_peer(c));
+	else
+		snprintf(q->peer, sizeof q->peer, "uid %ld", (long)q->uid);
+	if (tcp && http_tcp_gate(h, q, rq->authorization) != 0)
 		return;
+	q->uri = rq->query != NULL ? xprintf("%s?%s", rq->path, rq->query) :
+	    xstrdup(rq->path);
+	if (len > 0) {
+		q->body = xmalloc(len + 1);
+		memcpy(q->body, body, len);
+		q->body[len] = '\0';
+		q->len = len;
 	}
-	in = evhttp_request_get_input_buffer(r);
-	len = evbuffer_get_length(in);
-	if (len > KURSUS_API_MAX_IMPORT) {
-		out = xprintf("request body of %zu bytes is larger than the "
-		    "limit of %d bytes", len, KURSUS_API_MAX_IMPORT);
-		http_reply_error(r, 413, out);
-		free(out);
-		return;
-	}
-	if (!h->batch_open) {
-		if (store_begin(h->store, &f) != 0) {
-			http_reply_error(r, f.status, f.msg);
-			return;
-		}
-		h->batch_open = 1;
-		/* Lowest priority: runs once no request is ready to read. */
-		event_active(h->commit_ev, EV_TIMEOUT, 0);
-	}
-	status = api_run(h->store, method, evhttp_request_get_uri(r),
-	    len > 0 ? (const char *)evbuffer_pullup(in, -1) : NULL, len, uid,
-	    peer, 1, &out);
-	p = xcalloc(1, sizeof *p);
-	p->r = r;
-	p->status = status;
-	p->write = method != API_GET && method != API_HEAD;
-	p->out = out;
-	*h->batch_tail = p;
-	h->batch_tail = &p->next;
-	if (++h->nbatch >= BATCH_MAX)
-		http_flush(h);
+	http_run(h, q);
 }
 
-/*
- * Commits the open batch, then answers every request in it. Should the
- * COMMIT fail, nothing of the batch was written, and every request in it
- * is told so (reads too: they may have seen the batch's writes).
- */
-void
-http_flush(struct http *h)
+/* An address not in admin.allow is refused before anything is read. */
+static int
+http_tcp_accept(struct server_conn *c, void *arg)
 {
-	struct pending	*p, *next;
-	struct fail	 f;
-	int		 ok = 1;
-	char		*msg;
+	struct http	*h = arg;
+	unsigned char	 addr[16];
+	int		 family = server_conn_family(c, addr);
+	time_t		 now = time(NULL);
 
-	if (!h->batch_open)
-		return;
-	if (store_commit(h->store, &f) != 0) {
-		log_warnx("group commit of %zu request%s failed: %s",
-		    h->nbatch, h->nbatch == 1 ? "" : "s", f.msg);
-		ok = 0;
+	if (server_addr_in(h->allow, h->nallow, family, addr))
+		return (0);
+	h->refused_since++;
+	if (h->refused_logged == 0 || now - h->refused_logged >=
+	    HTTP_LOG_EVERY) {
+		log_warnx("admin TCP: %s is not in admin.allow (%zu refused "
+		    "in the last minute)", server_conn_peer(c),
+		    h->refused_since);
+		h->refused_logged = now;
+		h->refused_since = 0;
 	}
-	h->batch_open = 0;
-	/* A write may have queued a message: the outbox looks again. */
-	for (p = h->batch; ok && p != NULL; p = p->next)
-		if (p->write) {
-			sender_kick(api_sender());
-			break;
-		}
-	for (p = h->batch; p != NULL; p = next) {
-		next = p->next;
-		if (ok)
-			http_reply(p->r, p->status,
-			    "application/json; charset=utf-8", p->out);
-		else {
-			msg = xprintf("the database could not commit (%s); "
-			    "nothing was written, retry", f.msg);
-			http_reply_error(p->r, 503, msg);
-			free(msg);
-		}
-		free(p->out);
-		free(p);
-	}
-	h->batch = NULL;
-	h->batch_tail = &h->batch;
-	h->nbatch = 0;
+	server_conn_refuse(c, 403, "this address may not use the admin API");
+	return (-1);
 }
+
+/* A connection closed while its request waits: the answer goes nowhere. */
+static void
+http_closed(struct server_conn *c, void *arg)
+{
+	struct http_req	*q = server_conn_data(c);
+
+	(void)arg;
+	if (q != NULL)
+		q->conn = NULL;
+	if (((struct http *)arg)->draining)
+		http_drain_check(arg);
+}
+
+static const struct server_ops http_unix_ops = {
+	NULL, http_request, http_refuse, http_closed
+};
+static const struct server_ops http_tcp_ops = {
+	http_tcp_accept, http_request, http_refuse, http_closed
+};
 
 static void
-http_commit_cb(evutil_socket_t fd, short ev, void *arg)
+http_door_conf(struct server_door_conf *dc, const char *name, size_t max)
 {
-	http_flush(arg);
-}
-
-/* Splits "host:port" or "[v6]:port". */
-static int
-http_split(const char *spec, char **host, unsigned short *port, char **cause)
-{
-	const char	*colon;
-	char		*end;
-	long		 p;
-
-	if (*spec == '[') {
-		if ((colon = strstr(spec, "]:")) == NULL)
-			goto bad;
-		*host = xstrndup(spec + 1, (size_t)(colon - spec - 1));
-		colon++;
-	} else {
-		if ((colon = strrchr(spec, ':')) == NULL)
-			goto bad;
-		*host = xstrndup(spec, (size_t)(colon - spec));
-	}
-	p = strtol(colon + 1, &end, 10);
-	if (colon[1] == '\0' || *end != '\0' || p < 0 || p > 65535) {
-		free(*host);
-		if (colon[1] != '\0' && *end == '\0') {
-			xasprintf(cause, "\"%s\": port %s is not between 0 "
-			    "and 65535", spec, colon + 1);
-			return (-1);
-		}
-		goto bad;
-	}
-	*port = (unsigned short)p;
-	return (0);
-bad:
-	xasprintf(cause, "\"%s\" is not host:port", spec);
-	return (-1);
+	memset(dc, 0, sizeof *dc);
+	dc->name = name;
+	dc->methods = API_GET | API_HEAD | API_POST | API_PUT | API_PATCH |
+	    API_DELETE;
+	dc->allow = "GET, HEAD, POST, PUT, PATCH and DELETE";
+	dc->example = KURSUS_API_PREFIX "/status";
+	dc->max_conns = max;
+	dc->max_body = KURSUS_API_MAX_IMPORT;
+	dc->head_time = HTTP_HEAD_TIME;
+	dc->body_time = HTTP_BODY_TIME;
+	dc->idle_time = HTTP_IDLE;
 }
 
 /*
@@ -507,7 +566,7 @@ http_listen_check(const char *spec, char **cause)
 	char			*host;
 	int			 rc;
 
-	if (http_split(spec, &host, &port, cause) != 0)
+	if (server_split(spec, &host, &port, cause) != 0)
 		return (-1);
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
@@ -521,59 +580,6 @@ http_listen_check(const char *spec, char **cause)
 		return (-1);
 	}
 	evutil_freeaddrinfo(ai);
-	free(host);
-	return (0);
-}
-
-static int
-http_door(struct http *h, int kind, const char *listen,
-    const struct config *conf, char **cause)
-{
-	struct door	*d = &h->doors[kind];
-	char		*host = NULL;
-	unsigned short	 port;
-	int		 one = 1;
-
-	d->http = h;
-	d->kind = kind;
-	if (kind == DOOR_PUBLIC) {
-		/* Not evhttp: public.c, made to answer feeds fast. */
-		if (http_split(listen, &host, &port, cause) != 0)
-			return (-1);
-		h->pub = public_start(h->base, h, h->feeds, listen, host, port,
-		    conf, cause);
-		free(host);
-		return (h->pub != NULL ? 0 : -1);
-	}
-	d->evh = evhttp_new(h->base);
-	evhttp_set_bevcb(d->evh, http_bev, h);
-	evhttp_set_max_body_size(d->evh, KURSUS_API_MAX_IMPORT + 4096);
-	evhttp_set_max_headers_size(d->evh, 16 * 1024);
-	evhttp_set_timeout(d->evh, 30);
-	evhttp_set_allowed_methods(d->evh, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
-	    EVHTTP_REQ_POST | EVHTTP_REQ_PATCH | EVHTTP_REQ_PUT |
-	    EVHTTP_REQ_DELETE);
-	evhttp_set_gencb(d->evh, http_admin_cb, d);
-	if (kind == DOOR_UNIX)
-		return (0);
-	if (http_split(listen, &host, &port, cause) != 0)
-		return (-1);
-	d->bound = evhttp_bind_socket_with_handle(d->evh, host, port);
-	if (d->bound == NULL) {
-		xasprintf(cause, "cannot listen on %s: %s", listen,
-		    strerror(errno));
-		free(host);
-		return (-1);
-	}
-	/*
-	 * Answers go out whole and at once: without TCP_NODELAY the last
-	 * segment of a feed waits for the peer's delayed ACK (Nagle), some
-	 * 40 ms a request. Accepted sockets inherit it on Linux.
-	 */
-	if (setsockopt(evhttp_bound_socket_get_fd(d->bound), IPPROTO_TCP,
-	    TCP_NODELAY, &one, sizeof one) != 0)
-		log_warn("TCP_NODELAY on %s", listen);
-	log_info("admin TCP listener on %s", listen);
 	free(host);
 	return (0);
 }
@@ -668,9 +674,10 @@ static int
 http_unix(struct http *h, const struct config *conf, char **cause)
 {
 	struct sockaddr_un	 sun;
-	struct evconnlistener	*lst;
+	struct server_door_conf	 dc;
 	struct group		*gr;
 	mode_t			 old;
+	int			 fd;
 
 	if (http_socket_dir(conf->admin_socket, cause) != 0 ||
 	    http_socket_probe(conf->admin_socket, cause) != 0)
@@ -678,40 +685,79 @@ http_unix(struct http *h, const struct config *conf, char **cause)
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
 	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", conf->admin_socket);
-	old = umask(0177);
-	lst = evconnlistener_new_bind(h->base, NULL, NULL,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1,
-	    (struct sockaddr *)&sun, sizeof sun);
-	umask(old);
-	if (lst == NULL) {
-		xasprintf(cause, "cannot listen on %s: %s", conf->admin_socket,
-		    strerror(errno));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		xasprintf(cause, "socket: %s", strerror(errno));
 		return (-1);
 	}
+	old = umask(0177);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0 ||
+	    listen(fd, 128) != 0) {
+		xasprintf(cause, "cannot listen on %s: %s", conf->admin_socket,
+		    strerror(errno));
+		umask(old);
+		close(fd);
+		return (-1);
+	}
+	umask(old);
 	h->socket_path = xstrdup(conf->admin_socket);
 	if (*conf->admin_socket_group != '\0') {
 		if ((gr = getgrnam(conf->admin_socket_group)) == NULL) {
 			xasprintf(cause, "admin.socket_group: no group \"%s\"",
 			    conf->admin_socket_group);
-			evconnlistener_free(lst);
+			close(fd);
 			return (-1);
 		}
 		if (chown(conf->admin_socket, (uid_t)-1, gr->gr_gid) != 0) {
 			xasprintf(cause, "chown %s: %s", conf->admin_socket,
 			    strerror(errno));
-			evconnlistener_free(lst);
+			close(fd);
 			return (-1);
 		}
 	}
 	if (chmod(conf->admin_socket, (mode_t)conf->admin_socket_mode) != 0) {
 		xasprintf(cause, "chmod %s: %s", conf->admin_socket,
 		    strerror(errno));
-		evconnlistener_free(lst);
+		close(fd);
 		return (-1);
 	}
-	h->doors[DOOR_UNIX].bound = evhttp_bind_listener(h->doors[DOOR_UNIX].evh,
-	    lst);
+	http_door_conf(&dc, "the admin socket", HTTP_UNIX_CONNS);
+	/* A quarter at most of what there is, for each admin door. */
+	if (dc.max_conns > h->share)
+		dc.max_conns = h->share;
+	dc.unix_socket = 1;
+	if ((h->unix_door = server_door_new(h->srv, fd, &dc, &http_unix_ops,
+	    h, cause)) == NULL)
+		return (-1);
 	log_info("admin socket %s", conf->admin_socket);
+	return (0);
+}
+
+static int
+http_tcp(struct http *h, const struct config *conf, char **cause)
+{
+	struct server_door_conf	 dc;
+	char			*err = NULL;
+	int			 fd;
+
+	if (http_allow_parse(conf->admin_allow, &h->allow, &h->nallow,
+	    cause) != 0)
+		return (-1);
+	if (token_file_load(conf->admin_token_file, 32, &h->token, &err) != 0) {
+		xasprintf(cause, "admin.token_file: %s", err);
+		free(err);
+		return (-1);
+	}
+	if ((fd = server_listen_tcp(conf->admin_listen, cause)) == -1)
+		return (-1);
+	http_door_conf(&dc, "the admin TCP listener",
+	    (size_t)conf->admin_max_connections);
+	if (dc.max_conns > h->share)
+		dc.max_conns = h->share;
+	if ((h->tcp_door = server_door_new(h->srv, fd, &dc, &http_tcp_ops, h,
+	    cause)) == NULL)
+		return (-1);
+	log_info("admin TCP listener on %s", conf->admin_listen);
 	return (0);
 }
 
@@ -772,20 +818,6 @@ fail:
 	return (-1);
 }
 
-/* The admin token: created 0600 with a random value when missing. */
-static int
-http_token(struct http *h, const char *path, char **cause)
-{
-	char	*err = NULL;
-
-	if (token_file_load(path, 32, &h->token, &err) != 0) {
-		xasprintf(cause, "admin.token_file: %s", err);
-		free(err);
-		return (-1);
-	}
-	return (0);
-}
-
 struct http *
 http_start(struct event_base *base, struct store *st, struct feeds *fs,
     const struct config *conf, char **cause)
@@ -795,25 +827,21 @@ http_start(struct event_base *base, struct store *st, struct feeds *fs,
 	h->base = base;
 	h->store = st;
 	h->feeds = fs;
-	http_configure(h, conf);
-	h->max_failures = conf->admin_max_failures;
+	h->srv = server_new(base);
 	h->batch_tail = &h->batch;
+	h->waiting_tail = &h->waiting;
 	h->commit_ev = event_new(base, -1, 0, http_commit_cb, h);
-	h->reap_ev = evtimer_new(base, http_reap, h);
+	h->busy_ev = evtimer_new(base, http_busy_cb, h);
 	event_priority_set(h->commit_ev, HTTP_PRIORITIES - 1);
-	if (http_door(h, DOOR_UNIX, NULL, conf, cause) != 0 ||
-	    http_unix(h, conf, cause) != 0)
+	http_configure(h, conf);
+	h->share = server_budget(h->srv) / 4;
+	/* The doors in the order of their share of descriptors. */
+	if (http_unix(h, conf, cause) != 0)
 		goto fail;
-	if (*conf->admin_listen != '\0') {
-		if (http_allow_parse(conf->admin_allow, &h->allow, &h->nallow,
-		    cause) != 0 ||
-		    http_token(h, conf->admin_token_file, cause) != 0 ||
-		    http_door(h, DOOR_TCP, conf->admin_listen, conf,
-		    cause) != 0)
-			goto fail;
-	}
-	if (*conf->public_listen != '\0' &&
-	    http_door(h, DOOR_PUBLIC, conf->public_listen, conf, cause) != 0)
+	if (*conf->admin_listen != '\0' && http_tcp(h, conf, cause) != 0)
+		goto fail;
+	if (*conf->public_listen != '\0' && (h->pub = public_start(h->srv, h,
+	    h->feeds, conf, cause)) == NULL)
 		goto fail;
 	return (h);
 fail:
@@ -825,7 +853,7 @@ static void
 http_drain_timeout(evutil_socket_t fd, short ev, void *arg)
 {
 	struct http	*h = arg;
-	size_t		 n = h->nconns + public_connections(h->pub);
+	size_t		 n = server_connections(h->srv);
 
 	if (h->drained != NULL) {
 		log_warnx("%zu connection%s still open after 10 s; stopping "
@@ -835,9 +863,9 @@ http_drain_timeout(evutil_socket_t fd, short ev, void *arg)
 	}
 }
 
-/* A public connection closed while draining. */
+/* A connection closed while draining. */
 static void
-http_public_closed(void *arg)
+http_server_closed(void *arg)
 {
 	http_drain_check(arg);
 }
@@ -845,29 +873,15 @@ http_public_closed(void *arg)
 void
 http_drain(struct http *h, void (*done)(void *), void *arg)
 {
-	struct timeval	 tv = { 10, 0 }, idle = { 1, 0 };
-	size_t		 i;
+	struct timeval	 tv = { 10, 0 };
 
 	http_flush(h);
-	for (i = 0; i < 3; i++) {
-		if (h->doors[i].evh != NULL && h->doors[i].bound != NULL) {
-			evhttp_del_accept_socket(h->doors[i].evh,
-			    h->doors[i].bound);
-			h->doors[i].bound = NULL;
-		}
-	}
+	server_drain(h->srv, http_server_closed, h);
 	if (h->socket_path != NULL)
 		unlink(h->socket_path);
-	public_drain(h->pub, http_public_closed, h);
 	h->draining = 1;
 	h->drained = done;
 	h->drained_arg = arg;
-	/*
-	 * Connections still open get a second of silence at most: a request
-	 * being sent goes on arriving, an idle keep-alive one is closed.
-	 */
-	for (i = 0; i < h->nconns; i++)
-		bufferevent_set_timeouts(h->conns[i], &idle, &idle);
 	h->drain_timer = evtimer_new(h->base, http_drain_timeout, h);
 	evtimer_add(h->drain_timer, &tv);
 	http_drain_check(h);
@@ -876,6 +890,8 @@ http_drain(struct http *h, void (*done)(void *), void *arg)
 void
 http_configure(struct http *h, const struct config *conf)
 {
+	h->max_failures = conf->admin_max_failures;
+	h->max_failures_total = conf->admin_max_failures_total;
 	if (h->pub != NULL)
 		public_configure(h->pub, conf);
 }
@@ -883,25 +899,21 @@ http_configure(struct http *h, const struct config *conf)
 void
 http_free(struct http *h)
 {
-	size_t	 i;
+	struct http_req	*q;
 
 	if (h == NULL)
 		return;
 	http_flush(h);
-	public_free(h->pub);
-	for (i = 0; i < 3; i++) {
-		if (h->doors[i].evh != NULL)
-			evhttp_free(h->doors[i].evh);
+	while ((q = h->waiting) != NULL) {
+		h->waiting = q->next;
+		http_answer_error(q, 503, "kursusd is stopping");
 	}
+	server_free(h->srv);
+	public_free(h->pub);
 	if (h->commit_ev != NULL)
 		event_free(h->commit_ev);
-	/* evhttp_free() has freed every connection: only our references
-	 * remain. */
-	for (i = 0; i < h->nconns; i++)
-		bufferevent_decref(h->conns[i]);
-	free(h->conns);
-	if (h->reap_ev != NULL)
-		event_free(h->reap_ev);
+	if (h->busy_ev != NULL)
+		event_free(h->busy_ev);
 	if (h->socket_path != NULL && !h->draining)
 		unlink(h->socket_path);
 	if (h->drain_timer != NULL)

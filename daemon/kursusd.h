@@ -59,9 +59,13 @@ struct config {
 	char	*admin_token_file;
 	char	*admin_allow;
 	int	 admin_max_failures;
+	int	 admin_max_failures_total;
+	int	 admin_max_connections;
 
 	char	*public_listen;
 	char	*public_url;
+	int	 public_max_per_address;
+	char	*public_trusted;
 
 	int	 feeds_refresh_minutes;
 	int	 feeds_cache_seconds;
@@ -476,6 +480,8 @@ int		 feeds_get(struct feeds *, const char *path, int gzip,
 		    struct feed_answer *);
 int		 feeds_link(struct api_req *);
 int		 feeds_export(struct api_req *);
+/* Bytes shared by the cache and the answers still being sent. */
+struct blob	*blob_adopt(char *data, size_t len);
 struct blob	*blob_ref(struct blob *);
 void		 blob_unref(struct blob *);
 const char	*blob_data(const struct blob *);
@@ -531,49 +537,117 @@ int	 http_allow_parse(const char *, struct allow **out, size_t *nout,
 /* Whether "host:port" can be listened on (port range, host an address). */
 int	 http_listen_check(const char *, char **cause);
 
-/* public.c: the public listener, a small HTTP/1.1 server for the feeds */
-#define PUBLIC_LINE_MAX		8192	/* bytes of the request line */
-#define PUBLIC_HEAD_MAX		16384	/* bytes of the whole request head */
-#define PUBLIC_FIELDS_MAX	100	/* header lines */
-#define PUBLIC_REPEAT		8	/* lines of one header that count */
-enum public_method { PUBLIC_GET = 1, PUBLIC_HEAD = 2 };
-/* How far public_parse() looked into a head still arriving; zero it for
+/* request.c: the HTTP/1.1 request head both doors read */
+#define REQUEST_LINE_MAX	8192	/* bytes of the request line */
+#define REQUEST_HEAD_MAX	16384	/* bytes of the whole request head */
+#define REQUEST_FIELDS_MAX	100	/* header lines */
+#define REQUEST_REPEAT		8	/* lines of one header that count */
+/* How far request_parse() looked into a head still arriving; zero it for
  * each new request. */
-struct public_scan {
+struct request_scan {
 	size_t	 pos, start, fields;
 	int	 started;
 };
-/* A request head as public_parse() read it; pointers into its buffer. */
-struct public_req {
+/* A request head as request_parse() read it; pointers into its buffer. */
+struct request {
 	size_t		 head_len;	/* bytes it took */
-	int		 method;	/* enum public_method; 0 another */
+	int		 method;	/* enum api_method; 0 another */
 	const char	*method_name;	/* not NUL-terminated */
 	size_t		 method_len;
 	const char	*path;		/* NUL-terminated, without the query */
+	const char	*query;		/* after '?', NUL-terminated, or NULL */
 	int		 http10;
 	int		 conn_close, conn_keep_alive;	/* Connection tokens */
 	int		 close;		/* the connection ends after the answer */
 	int		 hosts;
-	const char	*ae[PUBLIC_REPEAT], *inm[PUBLIC_REPEAT];
+	const char	*ae[REQUEST_REPEAT], *inm[REQUEST_REPEAT];
 	size_t		 nae, ninm;	/* Accept-Encoding, If-None-Match */
 	const char	*ims;		/* If-Modified-Since */
+	const char	*authorization;
 	long long	 content_length;	/* -1 when not given */
 	int		 transfer_encoding;
-	int		 status;	/* a refusal: 400, 405, 414, 431, 505 */
+	int		 expect_continue;
+	int		 status;	/* a refusal: 400, 414, 417, 431, 505 */
 	char		 why[160];	/* and what was wrong */
 };
+/* 1: a whole head (rq), 0: more bytes needed, -1: refused (rq->status). */
+int		 request_parse(char *buf, size_t len, struct request_scan *,
+		    struct request *);
+const char	*request_method_name(int);
+const char	*request_reason(int status);
+
+/* server.c: the HTTP/1.1 server under both doors */
+struct server;
+struct server_conn;
+/* What a door answers; each may be called for any connection of it. */
+struct server_ops {
+	/* At accept: 0 to go on, or refuse (server_conn_refuse()) and -1. */
+	int	(*accept)(struct server_conn *, void *arg);
+	/* A whole request, body[0, len) with it; answer, then
+	 * server_conn_done(), now or later. rq is valid only now. */
+	void	(*request)(struct server_conn *, struct request *,
+		    const char *body, size_t len, void *arg);
+	/* A refusal in the door's own form (the connection then ends). */
+	void	(*refuse)(struct server_conn *, int status, const char *why,
+		    void *arg);
+	/* The connection closes: forget it. May be NULL. */
+	void	(*closed)(struct server_conn *, void *arg);
+};
+struct server_door_conf {
+	const char	*name;		/* "public listener", for messages */
+	int		 methods;	/* enum api_method bits it answers */
+	const char	*allow;		/* "GET and HEAD", for a 405 */
+	const char	*example;	/* a path it answers, for a 400 */
+	size_t		 max_conns;	/* its share of the descriptors */
+	size_t		 per_addr;	/* per address at most; 0: no limit */
+	const struct allow *trusted;	/* addresses without that limit */
+	size_t		 ntrusted;
+	size_t		 max_body;	/* 0: no request body at all */
+	int		 head_time, body_time, idle_time;	/* seconds */
+	int		 unix_socket;	/* a unix socket: peers are local */
+};
+struct server	*server_new(struct event_base *);
+/* A door on a listening socket, which it then owns. */
+struct server_door *server_door_new(struct server *, int fd,
+		    const struct server_door_conf *, const struct server_ops *,
+		    void *arg, char **cause);
+void		 server_door_configure(struct server_door *, size_t per_addr,
+		    const struct allow *trusted, size_t ntrusted);
+/* A listening TCP socket for "host:port"; the descriptor or -1. */
+int		 server_listen_tcp(const char *spec, char **cause);
+int		 server_split(const char *spec, char **host,
+		    unsigned short *port, char **cause);
+int		 server_addr_in(const struct allow *, size_t, int family,
+		    const unsigned char *addr);
+/* Stops accepting and lets connections end; closed(arg) after each. */
+void		 server_drain(struct server *, void (*closed)(void *), void *);
+size_t		 server_connections(const struct server *);
+size_t		 server_budget(const struct server *);
+void		 server_free(struct server *);
+/* Answering: raw head bytes, a blob, the end of a head, a whole answer. */
+void		 server_conn_out(struct server_conn *, const void *, size_t);
+void		 server_conn_out_blob(struct server_conn *, struct blob *);
+void		 server_conn_out_end(struct server_conn *);
+void		 server_conn_reply(struct server_conn *, int status,
+		    const char *fields, const char *ctype, const char *body,
+		    size_t len, struct blob *);
+void		 server_conn_refuse(struct server_conn *, int status,
+		    const char *why);
+void		 server_conn_done(struct server_conn *);
+const char	*server_conn_peer(const struct server_conn *);
+int		 server_conn_family(const struct server_conn *,
+		    unsigned char *addr);
+int		 server_conn_fd(const struct server_conn *);
+int		 server_conn_head_only(const struct server_conn *);
+void		*server_conn_data(const struct server_conn *);
+void		 server_conn_set_data(struct server_conn *, void *);
+
+/* public.c: the public door, the feeds */
 struct public;
-struct public	*public_start(struct event_base *, struct http *,
-		    struct feeds *, const char *listen, const char *host,
-		    unsigned short port, const struct config *, char **cause);
+struct public	*public_start(struct server *, struct http *, struct feeds *,
+		    const struct config *, char **cause);
 /* Takes the settings SIGHUP may change. */
 void		 public_configure(struct public *, const struct config *);
-/* Stops accepting and lets connections end; closed(arg) after each. */
-void		 public_drain(struct public *, void (*closed)(void *), void *);
-size_t		 public_connections(const struct public *);
 void		 public_free(struct public *);
-/* 1: a whole head (rq), 0: more bytes needed, -1: refused (rq->status). */
-int		 public_parse(char *buf, size_t len, struct public_scan *,
-		    struct public_req *);
 
 #endif

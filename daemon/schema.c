@@ -273,15 +273,16 @@ static const char *migrations[SCHEMA_VERSION] = {
 	 * staff and no longer shown in feeds; its description is. Notes
 	 * written before are not copied over: they may hold what their
 	 * writer took to be internal. A venue's contact person is shown only
-	 * when marked public.
+	 * when marked public. (A change of notes still renders the session's
+	 * event again: its LAST-MODIFIED is the session's updated_at.)
 	 */
 	"ALTER TABLE session ADD COLUMN description TEXT;"
 	"ALTER TABLE venue ADD COLUMN contact_public INTEGER NOT NULL"
 	"  DEFAULT 0;"
 	"DROP TRIGGER session_rev;"
 	"CREATE TRIGGER session_rev AFTER UPDATE OF start_at, end_at, venue_id,"
-	"  course_id, capacity, status, description, sequence ON session BEGIN"
-	"  UPDATE session SET rev = rev + 1 WHERE id = NEW.id; END;",
+	"  course_id, capacity, status, notes, description, sequence ON session"
+	"  BEGIN UPDATE session SET rev = rev + 1 WHERE id = NEW.id; END;",
 };
 
 static int

@@ -147,7 +147,7 @@ def main():
                  fresh[p] if isinstance(fresh[p], str)
                  else "%d bytes" % len(fresh[p])) for p in differ])
         renders = sum(len(v) for v in lines.values())
-        if what.startswith("a registration") or "not in feeds" in what:
+        if what.startswith("a registration"):
             t.ok(renders == 0, "%s: no feed rendered again" % what,
                  [repr(lines)])
         else:

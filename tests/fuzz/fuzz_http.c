@@ -1,10 +1,11 @@
 /*
- * Fuzz target for the public listener's request parser: the input is what
- * a client sends on one connection, any number of pipelined requests. The
- * heads are read twice, all at once and as if they arrived a byte at a
+ * Fuzz target for the request parser both doors share (request.c): the
+ * input is what a client sends on one connection, any number of pipelined
+ * requests, each head followed by the body its Content-Length announces.
+ * The heads are read twice, all at once and as if they arrived a byte at a
  * time; both must take the same requests, and refuse at the same point
- * with the same status. Every request taken is a GET or HEAD of a path;
- * every refusal has a status the listener documents and a sentence.
+ * with the same status. Every request taken has a path; every refusal has
+ * a status the doors document and a sentence.
  *
  * Built with libFuzzer under --enable-fuzzing; otherwise replay.c gives it
  * a main() that replays the corpus, so `make check` keeps it honest.
@@ -27,19 +28,20 @@ struct fuzz_step {
 };
 
 static void
-fuzz_check(int r, const struct public_req *rq, size_t len)
+fuzz_check(int r, const struct request *rq, size_t len)
 {
 	if (r == 1) {
 		if (rq->head_len == 0 || rq->head_len > len ||
-		    rq->head_len > PUBLIC_HEAD_MAX || rq->path == NULL ||
-		    rq->path[0] != '/' || (rq->method != PUBLIC_GET &&
-		    rq->method != PUBLIC_HEAD) || rq->status != 0)
+		    rq->head_len > REQUEST_HEAD_MAX || rq->status != 0 ||
+		    (rq->path != NULL && rq->path[0] != '/') ||
+		    rq->content_length < -1 ||
+		    (rq->transfer_encoding && rq->content_length >= 0))
 			abort();
 		return;
 	}
 	if (r == -1) {
 		switch (rq->status) {
-		case 400: case 405: case 414: case 431: case 505:
+		case 400: case 414: case 417: case 431: case 505:
 			break;
 		default:
 			abort();
@@ -53,12 +55,23 @@ fuzz_check(int r, const struct public_req *rq, size_t len)
 		abort();
 }
 
+/* The bytes a request takes: its head and the body it announces. */
+static size_t
+fuzz_taken(const struct request *rq, size_t left)
+{
+	size_t	 body = rq->content_length > 0 ?
+		    (size_t)rq->content_length : 0;
+
+	return (rq->head_len + (body > left - rq->head_len ?
+	    left - rq->head_len : body));
+}
+
 /* All at once: the steps until the input ends or is refused. */
 static size_t
 fuzz_whole(const unsigned char *data, size_t size, struct fuzz_step *st)
 {
-	struct public_scan	 scan;
-	struct public_req	 rq;
+	struct request_scan	 scan;
+	struct request	 rq;
 	char			*buf = malloc(size > 0 ? size : 1);
 	size_t			 off = 0, n = 0;
 	int			 r;
@@ -68,7 +81,7 @@ fuzz_whole(const unsigned char *data, size_t size, struct fuzz_step *st)
 	memcpy(buf, data, size);
 	memset(&scan, 0, sizeof scan);
 	while (n < FUZZ_MAX) {
-		r = public_parse(buf + off, size - off, &scan, &rq);
+		r = request_parse(buf + off, size - off, &scan, &rq);
 		fuzz_check(r, &rq, size - off);
 		st[n].r = r;
 		st[n].head_len = rq.head_len;
@@ -76,7 +89,7 @@ fuzz_whole(const unsigned char *data, size_t size, struct fuzz_step *st)
 		n++;
 		if (r != 1)
 			break;
-		off += rq.head_len;
+		off += fuzz_taken(&rq, size - off);
 		memset(&scan, 0, sizeof scan);
 	}
 	free(buf);
@@ -88,8 +101,8 @@ static void
 fuzz_bytewise(const unsigned char *data, size_t size,
     const struct fuzz_step *st, size_t nst)
 {
-	struct public_scan	 scan;
-	struct public_req	 rq;
+	struct request_scan	 scan;
+	struct request	 rq;
 	char			*buf = malloc(size > 0 ? size : 1);
 	size_t			 off = 0, len, n = 0;
 	int			 r = 0;
@@ -101,7 +114,7 @@ fuzz_bytewise(const unsigned char *data, size_t size,
 	for (len = 0; len <= size && n < nst; len++) {
 		if (len <= off)
 			continue;
-		r = public_parse(buf + off, len - off, &scan, &rq);
+		r = request_parse(buf + off, len - off, &scan, &rq);
 		fuzz_check(r, &rq, len - off);
 		if (r == 0)
 			continue;
@@ -111,7 +124,7 @@ fuzz_bytewise(const unsigned char *data, size_t size,
 		n++;
 		if (r != 1)
 			break;
-		off += rq.head_len;
+		off += fuzz_taken(&rq, size - off);
 		memset(&scan, 0, sizeof scan);
 	}
 	/* What the whole input left unfinished is unfinished here too. */
@@ -126,7 +139,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	struct fuzz_step	 st[FUZZ_MAX];
 	size_t			 n;
 
-	if (size > 4 * PUBLIC_HEAD_MAX)
+	if (size > 4 * REQUEST_HEAD_MAX)
 		return (0);
 	n = fuzz_whole(data, size, st);
 	fuzz_bytewise(data, size, st, n);
