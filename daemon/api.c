@@ -131,24 +131,39 @@ api_error_json(const struct fail *f)
 	    f->field[0] != '\0' ? f->field : NULL));
 }
 
-/* Query string into an object of strings; repeated keys keep the last. */
+/*
+ * Query string into an object of strings; repeated keys keep the last.
+ * NULL (f filled) when a name or value is not UTF-8 once decoded.
+ */
 static json_t *
-api_query(const char *query)
+api_query(const char *query, struct fail *f)
 {
 	struct evkeyvalq	 q;
 	struct evkeyval		*kv;
-	json_t			*o = json_object();
+	json_t			*o = json_object(), *v;
 
 	if (query == NULL || *query == '\0')
 		return (o);
 	q.tqh_first = NULL;
 	q.tqh_last = &q.tqh_first;
-	if (evhttp_parse_query_str(query, &q) == 0) {
-		for (kv = q.tqh_first; kv != NULL; kv = kv->next.tqe_next)
-			json_object_set_new(o, kv->key, json_string(kv->value));
+	if (evhttp_parse_query_str(query, &q) != 0) {
+		fail_set(f, 400, NULL, "malformed query string");
+		goto fail;
+	}
+	for (kv = q.tqh_first; kv != NULL; kv = kv->next.tqe_next) {
+		if ((v = json_string(kv->value)) == NULL ||
+		    json_object_set_new(o, kv->key, v) != 0) {
+			fail_set(f, 400, NULL, "query parameter \"%s\" is not "
+			    "valid UTF-8", kv->key);
+			goto fail;
+		}
 	}
 	evhttp_clear_headers(&q);
 	return (o);
+fail:
+	evhttp_clear_headers(&q);
+	json_decref(o);
+	return (NULL);
 }
 
 /*
@@ -257,7 +272,9 @@ api_run(struct store *st, int method, const char *uri, const char *body,
 		goto done;
 	}
 	path = evhttp_uridecode(evhttp_uri_get_path(u), 0, NULL);
-	req.query = api_query(evhttp_uri_get_query(u));
+	if ((req.query = api_query(evhttp_uri_get_query(u), &req.fail)) ==
+	    NULL)
+		goto done;
 
 	for (p = strtok_r(path, "/", &save); p != NULL && nsegs < MAXSEG;
 	    p = strtok_r(NULL, "/", &save))

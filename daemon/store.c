@@ -130,8 +130,13 @@ store_pragmas(struct store *st, int synchronous, char **cause)
 	}
 	sqlite3_finalize(stmt);
 
+	/*
+	 * The loop waits for a lock no longer than the senders hold one to
+	 * record an outcome; a lock held longer (another program) is waited
+	 * for off the loop (http.c).
+	 */
 	sql = xprintf("PRAGMA foreign_keys=ON; PRAGMA synchronous=%s;"
-	    "PRAGMA busy_timeout=5000;"
+	    "PRAGMA busy_timeout=20;"
 	    "PRAGMA cache_size=-8000;",
 	    synchronous == CONFIG_SYNC_FULL ? "FULL" : "NORMAL");
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
