@@ -2074,8 +2074,9 @@ import_emit(struct import_state *st, struct import_event *e,
 		a = import_when(icaltimezone_get_utc_timezone(), st->from);
 		b = import_when(icaltimezone_get_utc_timezone(), st->until);
 		cause_set(&st->cause, "line %d: the file gives more than the "
-		    "%zu sessions allowed between %s and %s; import a shorter "
-		    "period", e->line, st->max, a, b);
+		    "%zu sessions taken in one import between %s and %s; "
+		    "choose a shorter period (from, to)", e->line, st->max, a,
+		    b);
 		free(a);
 		free(b);
 		free(key);

@@ -368,6 +368,11 @@ static const struct cmd_option opt_import[] = {
 	{ "capacity", OPT_INT, "capacity", "N", "seats of each new session "
 	  "(default the smaller of the course's and the venue's)", 0, 0, NULL,
 	  0 },
+	{ "from", OPT_TEXT, "from", "TIME", "read the file from this time "
+	  "on (default now)", 0, 0, NULL, 0 },
+	{ "to", OPT_TEXT, "to", "TIME", "read the file up to this time (a "
+	  "day alone: its whole day; default two years ahead)", 0, 0, NULL,
+	  0 },
 	{ "dry-run", OPT_TRUE, "dry_run", NULL, "report what the import would "
 	  "do and write nothing", 0, 0, NULL, 0 },
 	END
@@ -543,10 +548,11 @@ const struct cmd_entry kursusctl_commands[] = {
 	  "calendar goes to standard output, or to FILE with --output. "
 	  "Without options it holds every session.", 0 },
 	{ "import", NULL, "FILE --venue SLUG --course SLUG [--capacity N] "
-	  "[--dry-run]", 1, 1, CMPL_FILE, { opt_import, NULL }, cmd_import,
+	  "[--from TIME] [--to TIME] [--dry-run]", 1, 1, CMPL_FILE,
+	  { opt_import, NULL }, cmd_import,
 	  "Create sessions from an iCalendar (.ics) file.\nEvery event from "
-	  "now to two years ahead becomes a session of the course at the "
-	  "venue, repeating events once per occurrence. Importing a changed "
+	  "now (or --from) to two years ahead (or --to) becomes a session of "
+	  "the course at the venue, repeating events once per occurrence. Importing a changed "
 	  "file again moves or cancels the sessions made from it (everyone "
 	  "registered is told) instead of adding them twice. FILE may be - "
 	  "for standard input; it must be UTF-8 text of at most 4 MiB. A file "

@@ -727,11 +727,16 @@ session_cancel(struct api_req *req)
 
 static const struct field import_fields[] = {
 	{ "calendar", FT_TEXT }, { "venue", FT_TEXT }, { "course", FT_TEXT },
-	{ "capacity", FT_INT }, { "dry_run", FT_BOOL },
+	{ "capacity", FT_INT }, { "dry_run", FT_BOOL }, { "from", FT_TEXT },
+	{ "to", FT_TEXT },
 };
 
-#define IMPORT_MAX	2000		/* occurrences in one file */
-#define IMPORT_DAYS	(2 * 366)	/* how far ahead a file is read */
+/*
+ * The file's size (KURSUS_API_MAX_CALENDAR) bounds what it lists; this
+ * bounds what its recurrences may expand to in the period read.
+ */
+#define IMPORT_MAX	20000		/* occurrences in one import */
+#define IMPORT_DAYS	(2 * 366)	/* the period read by default */
 
 /*
  * An event of an imported file whose texts hold a CPR number refuses the
@@ -857,11 +862,12 @@ session_import_one(struct store *st, const struct cal_import_event *e,
  */
 static void
 session_import_absent(struct store *st, const struct cal_import *imp,
-    time_t now, json_t *report)
+    time_t from, time_t until, json_t *report)
 {
 	static const char *sql = "SELECT json_group_array(id) FROM session "
-	    "WHERE status = 'scheduled' AND start_at >= ?2 AND (import_key = ?1 "
-	    "OR substr(import_key, 1, length(?1) + 1) = ?1 || '/')";
+	    "WHERE status = 'scheduled' AND start_at >= ?2 AND start_at < ?3 "
+	    "AND (import_key = ?1 OR substr(import_key, 1, length(?1) + 1) = "
+	    "?1 || '/')";
 	static const char *sql_key = "SELECT import_key FROM session WHERE "
 	    "id = ?";
 	json_t		*uids = json_object(), *keys = json_object(), *ids, *v;
@@ -875,7 +881,8 @@ session_import_absent(struct store *st, const struct cal_import *imp,
 		json_object_set_new(keys, imp->events[i].key, json_true());
 	}
 	json_object_foreach(uids, uid, v) {
-		ids = store_json(st, sql, "ti", uid, (int64_t)now);
+		ids = store_json(st, sql, "tii", uid, (int64_t)from,
+		    (int64_t)until);
 		json_array_foreach(ids, k, v) {
 			stmt = store_stmt(st, sql_key);
 			sqlite3_bind_int64(stmt, 1, json_integer_value(v));
@@ -891,6 +898,47 @@ session_import_absent(struct store *st, const struct cal_import *imp,
 	json_object_set_new(report, "absent", absent);
 	json_decref(uids);
 	json_decref(keys);
+}
+
+/*
+ * The period an import reads, [from, until): from now (or a later "from")
+ * to two years ahead (or "to"; a day alone means its whole day). The past
+ * is never imported.
+ */
+static int
+session_import_period(struct store *st, json_t *body, const char *tz,
+    time_t *from, time_t *until, struct fail *f)
+{
+	struct cal_local	 l;
+	const char		*to = api_text(body, "to");
+	time_t			 now = store_now(st);
+
+	*from = now;
+	*until = now + (time_t)IMPORT_DAYS * 86400;
+	if (api_text(body, "from") != NULL) {
+		if (session_when(st, body, "from", tz, from, f) != 0)
+			return (-1);
+		if (*from < now - 60)
+			return (fail_set(f, 422, "from", "from is in the past; "
+			    "an import reads from now on"));
+		if (*from < now)
+			*from = now;
+	}
+	if (to != NULL) {
+		if (session_when(st, body, "to", tz, until, f) != 0)
+			return (-1);
+		if (strlen(to) == 10 && to[4] == '-' && to[7] == '-') {
+			/* The day's end: the next local midnight. */
+			zone_utc_to_local(tz, *until + 30 * 3600, &l);
+			l.hour = l.minute = l.second = 0;
+			if (zone_local_to_utc(tz, &l, until, NULL) != 0)
+				*until += 24 * 3600;
+		}
+	}
+	if (*until <= *from)
+		return (fail_set(f, 422, "to", "to must come after from (and "
+		    "after now)"));
+	return (0);
 }
 
 /*
@@ -912,7 +960,7 @@ session_import(struct api_req *req)
 	char			 tz[64], *cause = NULL;
 	int64_t			 course_id, venue_id;
 	json_int_t		 capacity;
-	time_t			 now = store_now(st);
+	time_t			 from, until;
 	json_t			*report;
 	size_t			 i;
 	int			 duration, dry, rc = 0;
@@ -941,8 +989,10 @@ session_import(struct api_req *req)
 			    "out of range (1 to 1000)", (long long)capacity));
 	}
 	dry = json_is_true(json_object_get(req->body, "dry_run"));
-	if (import_parse(text, strlen(text), tz, now,
-	    now + (time_t)IMPORT_DAYS * 86400, IMPORT_MAX, &imp, &cause) != 0) {
+	if (session_import_period(st, req->body, tz, &from, &until, f) != 0)
+		return (-1);
+	if (import_parse(text, strlen(text), tz, from, until, IMPORT_MAX, &imp,
+	    &cause) != 0) {
 		fail_set(f, 422, "calendar", "%s", cause);
 		free(cause);
 		return (-1);
@@ -969,7 +1019,7 @@ session_import(struct api_req *req)
 		rc = session_import_one(st, &imp->events[i], course_id,
 		    venue_id, capacity, report, f);
 	if (rc == 0)
-		session_import_absent(st, imp, now, report);
+		session_import_absent(st, imp, from, until, report);
 	import_free(imp);
 	if (rc != 0 || dry)
 		store_exec(st, NULL, sql_undo, NULL);

@@ -938,7 +938,51 @@ def main():
     t.eq(now_state, orig_state, "the original sessions at aero are as they "
          "were")
 
+    check_period(d, imp, today)
     t.eq(d.stop(), 0, "SIGTERM: kursusd exits 0")
+
+
+def check_period(d, imp, today):
+    """A busy library's two-year export (3,000 sessions) is taken whole;
+    --from and --to choose the period read; the past is refused."""
+    d.ctl("venue", "add", "travl", "--name", "Travle Bibliotek")
+    events = []
+    start = today + datetime.timedelta(days=2)
+    for i in range(3000):
+        day = start + datetime.timedelta(days=i // 5)
+        hh = 9 + 2 * (i % 5)
+        events.append(
+            "BEGIN:VEVENT\r\nUID:travl-%d@example.dk\r\n"
+            "DTSTAMP:20260101T000000Z\r\n"
+            "DTSTART;TZID=Europe/Copenhagen:%sT%02d0000\r\n"
+            "DTEND;TZID=Europe/Copenhagen:%sT%02d3000\r\n"
+            "SUMMARY:Kursus %d\r\nEND:VEVENT\r\n" % (
+                i, day.strftime("%Y%m%d"), hh, day.strftime("%Y%m%d"),
+                hh + 1, i))
+    raw = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//DA\r\n" +
+           "".join(events) + "END:VCALENDAR\r\n").encode("utf-8")
+    ans, r = imp.run("travl.ics", raw, "travl", dry=True, ok=None)
+    t.ok(ans is not None and len(ans.get("created") or []) == 3000,
+         "a two-year file of 3,000 sessions (%d KiB): all taken (dry run)" %
+         (len(raw) // 1024), [r.err if hasattr(r, "err") else repr(r)])
+    month_from = start + datetime.timedelta(days=30)
+    month_to = start + datetime.timedelta(days=59)
+    path = imp.write("travl.ics", raw)
+    r = d.ctl("import", path, "--venue", "travl", "--course", COURSE,
+              "--from", month_from.isoformat(), "--to",
+              month_to.isoformat(), "--dry-run")
+    got = (r.out or {}).get("created") or []
+    days = sorted({s["start"][:10] for s in got})
+    t.ok(r.rc == 0 and len(got) == 150 and days and
+         days[0] == month_from.isoformat() and
+         days[-1] == month_to.isoformat(),
+         "--from and --to (a day alone: its whole day): the 30 days' 150 "
+         "sessions only", ["%d sessions, %s .. %s" % (
+             len(got), days[:1], days[-1:])] + r.describe())
+    r = d.ctl("import", path, "--venue", "travl", "--course", COURSE,
+              "--from", (today - datetime.timedelta(days=3)).isoformat(),
+              ok=False)
+    t.refused(r, "--from in the past: refused, naming from", ["from"])
 
 
 t.run(main)

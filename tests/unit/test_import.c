@@ -633,8 +633,8 @@ test_broken_skipped(void **state)
 	cause = refuse_text(text, len, CPH, utc(2026, 9, 1, 0, 0, 0),
 	    utc(2026, 12, 1, 0, 0, 0), 50);
 	assert_string_equal(cause, "line 4: the file gives more than the 50 "
-	    "sessions allowed between 2026-09-01 00:00 UTC and 2026-12-01 "
-	    "00:00 UTC; import a shorter period");
+	    "sessions taken in one import between 2026-09-01 00:00 UTC and "
+	    "2026-12-01 00:00 UTC; choose a shorter period (from, to)");
 	free(cause);
 	free(text);
 }
