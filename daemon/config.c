@@ -398,6 +398,50 @@ config_fail(struct config_parse *p, char **cause, const char *section,
 	return (-1);
 }
 
+/*
+ * smtp.from as an address, or as "Name <address>": then the address is
+ * the envelope sender and the name goes to smtp.from_name, unless that
+ * is set too. The address must be one a server takes.
+ */
+static int
+config_from(struct config_parse *p, char **cause)
+{
+	struct config	*conf = p->conf;
+	const struct config_key *k = config_find("smtp", "from_name");
+	char		*lt, *gt, *name, *addr, *err = NULL, *norm = NULL;
+	size_t		 i = (size_t)(k - config_keys);
+	int		 rc = 0;
+
+	if ((lt = strrchr(conf->smtp_from, '<')) != NULL) {
+		if ((gt = strchr(lt, '>')) == NULL || gt[1] != '\0')
+			return (config_fail(p, cause, "smtp", "from", "smtp.from "
+			    "\"%s\": write an address, or Name <address>",
+			    conf->smtp_from));
+		addr = xstrndup(lt + 1, (size_t)(gt - lt - 1));
+		name = xstrndup(conf->smtp_from, (size_t)(lt - conf->smtp_from));
+		while (*name != '\0' && (name[strlen(name) - 1] == ' ' ||
+		    name[strlen(name) - 1] == '"'))
+			name[strlen(name) - 1] = '\0';
+		if (*name != '\0' && p->set_line[i] == 0 &&
+		    p->set_override[i] == NULL) {
+			free(conf->smtp_from_name);
+			conf->smtp_from_name = xstrdup(name + strspn(name,
+			    "\" "));
+		}
+		free(name);
+	} else
+		addr = xstrdup(conf->smtp_from);
+	if (contact_email_check(addr, &norm, &err) != 0) {
+		rc = config_fail(p, cause, "smtp", "from", "smtp.from: %s", err);
+		free(err);
+	} else {
+		free(conf->smtp_from);
+		conf->smtp_from = norm;
+	}
+	free(addr);
+	return (rc);
+}
+
 static int
 config_check(struct config_parse *p, char **cause)
 {
@@ -448,6 +492,8 @@ config_check(struct config_parse *p, char **cause)
 	if (*conf->smtp_host != '\0' && *conf->smtp_from == '\0')
 		return (config_fail(p, cause, "smtp", "host", "smtp.host needs "
 		    "smtp.from, the address mail comes from"));
+	if (*conf->smtp_from != '\0' && config_from(p, cause) != 0)
+		return (-1);
 	if (*conf->smtp_user != '\0' && *conf->smtp_password_file == '\0')
 		return (config_fail(p, cause, "smtp", "user",
 		    "smtp.user needs smtp.password_file"));

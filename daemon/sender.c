@@ -82,11 +82,19 @@ struct sender_conf {
 	int			 probe;
 };
 
-/* What the status route shows of a channel's server. */
+/*
+ * What the status route shows of a channel's server: whether it answers
+ * the probe, and whether messages wait because it, or the settings,
+ * refuse them all (fault: set by a message's SEND_SERVER, cleared by the
+ * next message the server takes or refuses on its own merits).
+ */
 struct sender_health {
 	int	 known, ok;
 	time_t	 checked;
 	char	*error;
+	int	 fault;
+	time_t	 fault_since;
+	char	*fault_error;
 };
 
 struct worker {
@@ -287,7 +295,7 @@ sender_conf_put(struct sender *s, struct sender_conf *c)
 /* --- a worker's database */
 
 enum { W_CLAIM, W_TEXTS, W_SENT, W_RETRY, W_FAILED, W_SKIPPED, W_DEFER,
-    W_COUNT };
+    W_HOLD, W_COUNT };
 
 static const char *worker_sql[W_COUNT] = {
 	/* ?1 channel, ?2 now, ?3 how many */
@@ -313,6 +321,10 @@ static const char *worker_sql[W_COUNT] = {
 	[W_DEFER] = "UPDATE outbox SET state = 'pending', attempts = "
 	    "attempts - 1, next_attempt = ?3, updated_at = ?2 WHERE id = ?1 "
 	    "AND state = 'sending'",
+	/* Not an attempt either: it waits for the server or the settings. */
+	[W_HOLD] = "UPDATE outbox SET state = 'pending', attempts = "
+	    "attempts - 1, next_attempt = ?3, updated_at = ?2, last_error = ?4 "
+	    "WHERE id = ?1 AND state = 'sending'",
 };
 
 struct wdb {
@@ -532,43 +544,6 @@ worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
 	return (n);
 }
 
-static void
-sender_health_set(struct sender *s, int channel, int ok, const char *error)
-{
-	struct sender_health	*h = &s->health[channel];
-
-	pthread_mutex_lock(&s->mtx);
-	h->known = 1;
-	h->ok = ok;
-	h->checked = time(NULL);
-	free(h->error);
-	h->error = error != NULL ? xstrdup(error) : NULL;
-	pthread_mutex_unlock(&s->mtx);
-}
-
-/* Waits for the seal (see the top of this file) and takes it for j. */
-static void
-seal_take(struct sender *s, const struct job *j)
-{
-	pthread_mutex_lock(&s->seal_mtx);
-	while (s->sealed != NULL)
-		pthread_cond_wait(&s->seal_cond, &s->seal_mtx);
-	s->sealed = j;
-	pthread_mutex_unlock(&s->seal_mtx);
-}
-
-/* Gives the seal back if j holds it. */
-static void
-seal_give(struct sender *s, const struct job *j)
-{
-	pthread_mutex_lock(&s->seal_mtx);
-	if (s->sealed == j) {
-		s->sealed = NULL;
-		pthread_cond_broadcast(&s->seal_cond);
-	}
-	pthread_mutex_unlock(&s->seal_mtx);
-}
-
 /*
  * The status code an error names ("RCPT: 550 ...", "HTTP 400: ..."), as
  * "550" or "HTTP 400", or "" when it names none. What follows the code is
@@ -593,6 +568,100 @@ job_error_code(const char *error, char *buf, size_t len)
 	if ((p = strstr(error, ": ")) != NULL && p - error <= 8 &&
 	    strspn(p + 2, "0123456789") == 3 && (p[5] == ' ' || p[5] == '\0'))
 		snprintf(buf, len, "%.*s %.3s", (int)(p - error), error, p + 2);
+}
+
+/*
+ * What a server's error may say in the log: its status code ("MAIL FROM
+ * 501", "HTTP 500"), or a connection's error, which names no person. The
+ * server's own words may quote an address or a message's text.
+ */
+static void
+sender_error_brief(const char *error, char *buf, size_t len)
+{
+	job_error_code(error, buf, len);
+	if (*buf == '\0')
+		snprintf(buf, len, "%s", error != NULL ? error : "?");
+}
+
+/*
+ * The probe's finding: the server answers or not. Said in the log when it
+ * changes, unless messages already wait for the server (said then).
+ */
+static void
+sender_health_set(struct sender *s, int channel, int ok, const char *error)
+{
+	struct sender_health	*h = &s->health[channel];
+	char			 brief[256];
+	int			 was;
+
+	pthread_mutex_lock(&s->mtx);
+	was = !h->known || h->ok;
+	h->known = 1;
+	h->ok = ok;
+	h->checked = time(NULL);
+	free(h->error);
+	h->error = error != NULL ? xstrdup(error) : NULL;
+	if (!h->fault && was && !ok) {
+		sender_error_brief(error, brief, sizeof brief);
+		log_warnx("%s: the server does not answer (%s)",
+		    channel_names[channel], brief);
+	} else if (!h->fault && !was && ok)
+		log_info("%s: the server answers again", channel_names[channel]);
+	pthread_mutex_unlock(&s->mtx);
+}
+
+/*
+ * A message's outcome says whether the server, or the settings, refuse
+ * every message (fault 1, with why) or take them on their merits (0).
+ * Said in the log once per such outage.
+ */
+static void
+sender_fault_set(struct sender *s, int channel, int fault, const char *error)
+{
+	struct sender_health	*h = &s->health[channel];
+	char			 brief[256];
+
+	pthread_mutex_lock(&s->mtx);
+	if (fault && !h->fault) {
+		h->fault = 1;
+		h->fault_since = time(NULL);
+		sender_error_brief(error, brief, sizeof brief);
+		log_warnx("%s: messages wait: the server or the settings refuse "
+		    "them (%s); see kursusctl status", channel_names[channel],
+		    brief);
+	} else if (!fault && h->fault) {
+		h->fault = 0;
+		log_info("%s: the server takes messages again; sending goes on",
+		    channel_names[channel]);
+	}
+	if (fault) {
+		free(h->fault_error);
+		h->fault_error = error != NULL ? xstrdup(error) : NULL;
+	}
+	pthread_mutex_unlock(&s->mtx);
+}
+
+/* Waits for the seal (see the top of this file) and takes it for j. */
+static void
+seal_take(struct sender *s, const struct job *j)
+{
+	pthread_mutex_lock(&s->seal_mtx);
+	while (s->sealed != NULL)
+		pthread_cond_wait(&s->seal_cond, &s->seal_mtx);
+	s->sealed = j;
+	pthread_mutex_unlock(&s->seal_mtx);
+}
+
+/* Gives the seal back if j holds it. */
+static void
+seal_give(struct sender *s, const struct job *j)
+{
+	pthread_mutex_lock(&s->seal_mtx);
+	if (s->sealed == j) {
+		s->sealed = NULL;
+		pthread_cond_broadcast(&s->seal_cond);
+	}
+	pthread_mutex_unlock(&s->seal_mtx);
 }
 
 /*
@@ -628,17 +697,34 @@ job_record_row(struct job *j, int result, const char *provider_id,
 	char			*why;
 	int			 shift;
 
+	/* The server answered for this message: it is there, and fine. */
+	if (result != SEND_SERVER) {
+		sender_fault_set(s, j->w->channel, 0, NULL);
+		sender_health_set(s, j->w->channel, 1, NULL);
+	}
 	switch (result) {
+	case SEND_SERVER:
+		/* Not this message's fault: it waits, not an attempt. */
+		wait = c->probe > 0 && c->probe < c->retry_max ? c->probe :
+		    c->retry_max;
+		if (wait > 60)
+			wait = 60;
+		why = xprintf("waiting for the server: %s", error);
+		wdb_run(j->wdb, W_HOLD, "iiit", j->id, (int64_t)now,
+		    (int64_t)(now + wait), why);
+		free(why);
+		sender_fault_set(s, j->w->channel, 1, error);
+		log_debug("outbox %lld: %s waits for the server: %s",
+		    (long long)j->id, channel_names[j->w->channel], error);
+		return;
 	case SEND_OK:
 		wdb_run(j->wdb, W_SENT, "iit", j->id, (int64_t)now,
 		    provider_id);
-		sender_health_set(s, j->w->channel, 1, NULL);
 		log_debug("outbox %lld: %s to %s sent", (long long)j->id,
 		    channel_names[j->w->channel], j->recipient);
 		return;
 	case SEND_PERMANENT:
 		wdb_run(j->wdb, W_FAILED, "iit", j->id, (int64_t)now, error);
-		sender_health_set(s, j->w->channel, 1, NULL);
 		job_log_outcome(j, "failed", error, -1);
 		return;
 	}
@@ -659,7 +745,6 @@ job_record_row(struct job *j, int result, const char *provider_id,
 		    (int64_t)next, error);
 		job_log_outcome(j, "not sent", error, (long long)wait);
 	}
-	sender_health_set(s, j->w->channel, 0, error);
 }
 
 /*
@@ -1326,6 +1411,8 @@ sender_channel_status(struct sender *s, int ch)
 
 	if (!c->configured[ch])
 		state = "not configured";
+	else if (h->fault)
+		state = "waiting";
 	else if (!h->known)
 		state = "unknown";
 	else
@@ -1339,7 +1426,13 @@ sender_channel_status(struct sender *s, int ch)
 		checked = zone_format_utc(h->checked);
 	j = json_pack("{s:b, s:s, s:s?, s:s?, s:s?}", "configured",
 	    c->configured[ch], "state", state, "checked_at", checked,
-	    "error", h->known && !h->ok ? h->error : NULL, "server", server);
+	    "error", h->fault ? h->fault_error : h->known && !h->ok ?
+	    h->error : NULL, "server", server);
+	if (h->fault) {
+		free(checked);
+		checked = zone_format_utc(h->fault_since);
+		json_object_set_new(j, "waiting_since", json_string(checked));
+	}
 	free(server);
 	free(checked);
 	return (j);
@@ -1398,8 +1491,10 @@ sender_stop(struct sender *s)
 		close(s->pipe[1]);
 	sqlite3_finalize(s->next_stmt);
 	sqlite3_close(s->db);
-	for (i = 0; i < SENDER_CHANNELS; i++)
+	for (i = 0; i < SENDER_CHANNELS; i++) {
 		free(s->health[i].error);
+		free(s->health[i].fault_error);
+	}
 	sender_conf_unref(s->conf);
 	pthread_mutex_destroy(&s->mtx);
 	pthread_cond_destroy(&s->cond);

@@ -116,8 +116,15 @@ struct smtp_config {
 	const char	*user, *password;	/* or NULL: no AUTH */
 	int		 timeout;		/* seconds per exchange */
 };
-/* The outcome of one message. */
-enum send_result { SEND_OK, SEND_TEMPORARY, SEND_PERMANENT };
+/*
+ * The outcome of one message: sent; not now (try it again later); never
+ * (this message cannot be delivered: an unknown address or number); or
+ * not sent because the server or the settings are at fault, not the
+ * message (no connection, no answer, a refused greeting, AUTH or STARTTLS,
+ * a 5xx to MAIL FROM, a gateway refusing our credentials or failing): it
+ * waits until the server answers, and is not counted as an attempt.
+ */
+enum send_result { SEND_OK, SEND_TEMPORARY, SEND_PERMANENT, SEND_SERVER };
 struct smtp_message {
 	const char	*from;		/* envelope sender */
 	const char	*to;		/* envelope recipient */
@@ -143,8 +150,10 @@ struct smtp_message {
 };
 /*
  * Sends n messages over one connection (libesmtp), filling each result:
- * 2xx OK; 4xx, refused connection or timeout TEMPORARY; 5xx PERMANENT.
- * Blocks; call from a worker thread.
+ * 2xx OK; 4xx TEMPORARY; 5xx to RCPT or DATA PERMANENT; 5xx to MAIL FROM,
+ * and a session that failed before the message had an answer (refused
+ * connection, timeout, greeting, AUTH, STARTTLS) SERVER. Blocks; call
+ * from a worker thread.
  */
 void	 smtp_send(const struct smtp_config *, struct smtp_message *, size_t n);
 /* Whether the server answers: connects and waits for its 220 greeting.
@@ -164,9 +173,9 @@ struct sms_config {
 };
 /*
  * Sends one SMS to an E.164 number (libcurl). Gateway 2xx OK (with its
- * message id in *provider_id when it gives one); 5xx, 429, refused or
- * timed out TEMPORARY; other 4xx, or a number the gateway rejects,
- * PERMANENT with the gateway's words in *error. Returns the enum
+ * message id in *provider_id when it gives one); 429 TEMPORARY; 5xx, 401,
+ * 403, refused or timed out SERVER; other 4xx, or a number the gateway
+ * rejects, PERMANENT; the gateway's words in *error. Returns the enum
  * send_result; *provider_id and *error are NULL or the caller's to free.
  * Kannel: coding=2 (UCS-2) when gsm_segments() says the text needs it.
  * REST: body must be JSON; the placeholders are filled inside its

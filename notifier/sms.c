@@ -123,12 +123,19 @@ sms_fill(json_t *j, const char **names, const char **values, size_t count)
 	return (0);
 }
 
+/*
+ * 2xx sent; 429 (too fast) and anything but 4xx and 5xx not now; 401 and
+ * 403 (our credentials) and 5xx the gateway's or the settings' fault;
+ * another 4xx this message's (a number the gateway refuses).
+ */
 static int
 sms_class(long code)
 {
 	if (code >= 200 && code < 300)
 		return (SEND_OK);
-	if (code == 429 || (code >= 500 && code < 600) || code < 400)
+	if (code == 401 || code == 403 || (code >= 500 && code < 600))
+		return (SEND_SERVER);
+	if (code == 429 || code < 400 || code >= 600)
 		return (SEND_TEMPORARY);
 	return (SEND_PERMANENT);
 }
@@ -299,7 +306,7 @@ sms_send(const struct sms_config *sc, const char *to, const char *text,
 	if ((rc = curl_easy_perform(curl)) != CURLE_OK) {
 		*error = xprintf("%s", errbuf[0] != '\0' ? errbuf :
 		    curl_easy_strerror(rc));
-		result = SEND_TEMPORARY;
+		result = SEND_SERVER;
 		goto out;
 	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);

@@ -113,7 +113,7 @@ smtp_interact(auth_client_request_t request, char **result, int fields,
  * libesmtp's default, which is to refuse.
  */
 static int smtp_outcome(struct smtp_message *, smtp_message_t,
-    smtp_recipient_t, const char *);
+    smtp_recipient_t, const char *, int);
 
 /* smtp_enumerate_recipients() callback: keeps the first. */
 static void
@@ -202,7 +202,7 @@ smtp_event(smtp_session_t session, int event, void *arg, ...)
 		em = va_arg(ap, smtp_message_t);
 		va_end(ap);
 		if ((sm = smtp_message_get_application_data(em)) != NULL &&
-		    smtp_outcome(sm, em, NULL, NULL))
+		    smtp_outcome(sm, em, NULL, NULL, 0))
 			smtp_report(sm);
 		return;
 	}
@@ -263,14 +263,18 @@ smtp_status_set(struct smtp_message *sm, const smtp_status_t *status,
  */
 static int
 smtp_outcome(struct smtp_message *sm, smtp_message_t em, smtp_recipient_t er,
-    const char *cutoff)
+    const char *cutoff, int cutoff_result)
 {
 	const smtp_status_t	*status;
 
 	status = smtp_reverse_path_status(em);
 	if (status != NULL && status->code >= 400 &&
-	    smtp_status_set(sm, status, "MAIL FROM"))
+	    smtp_status_set(sm, status, "MAIL FROM")) {
+		/* Our sender address is refused: the settings' fault. */
+		if (sm->result == SEND_PERMANENT)
+			sm->result = SEND_SERVER;
 		return (1);
+	}
 	if (er == NULL)
 		smtp_enumerate_recipients(em, smtp_first_recipient, &er);
 	status = er != NULL ? smtp_recipient_status(er) : NULL;
@@ -282,7 +286,7 @@ smtp_outcome(struct smtp_message *sm, smtp_message_t em, smtp_recipient_t er,
 		return (1);
 	if (cutoff == NULL)
 		return (0);
-	sm->result = SEND_TEMPORARY;
+	sm->result = cutoff_result;
 	free(sm->error);
 	sm->error = xstrdup(cutoff);
 	return (1);
@@ -297,10 +301,11 @@ smtp_send(const struct smtp_config *sc, struct smtp_message *msgs, size_t n)
 	auth_context_t		 auth = NULL;
 	struct smtp_state	 st;
 	struct smtp_message	*sm;
+	const smtp_status_t	*status;
 	char			*server, buf[256], *failure = NULL;
 	long			 ms;
 	size_t			 i;
-	int			 how, which;
+	int			 how, which, replied;
 
 	if (n == 0)
 		return;
@@ -386,11 +391,22 @@ smtp_send(const struct smtp_config *sc, struct smtp_message *msgs, size_t n)
 	 * then RCPT TO, then the answer to the data. A message with no
 	 * reply at all was cut off by the session's failure.
 	 */
+	/*
+	 * A session that never got to a MAIL FROM (no connection, no
+	 * greeting, EHLO, AUTH or STARTTLS refused) is the server's or the
+	 * settings' fault; one cut off later leaves its last messages to
+	 * be tried again.
+	 */
+	for (i = 0, replied = 0; i < n && !replied; i++) {
+		status = smtp_reverse_path_status(em[i]);
+		replied = status != NULL && status->code != 0;
+	}
 	for (i = 0; i < n; i++) {
 		if (msgs[i].reported)
 			continue;
 		smtp_outcome(&msgs[i], em[i], er[i], failure != NULL ?
-		    failure : "no reply from the server");
+		    failure : "no reply from the server", replied ?
+		    SEND_TEMPORARY : SEND_SERVER);
 		smtp_report(&msgs[i]);
 	}
 	free(failure);
@@ -399,7 +415,7 @@ smtp_send(const struct smtp_config *sc, struct smtp_message *msgs, size_t n)
 out:
 	if (failure != NULL) {
 		for (i = 0; i < n; i++) {
-			msgs[i].result = SEND_TEMPORARY;
+			msgs[i].result = SEND_SERVER;
 			msgs[i].error = xstrdup(failure);
 			smtp_report(&msgs[i]);
 		}

@@ -94,8 +94,9 @@ class Recorder:
     before answering DATA, after the message is written (like an MTA that
     has queued it: a client that dies meanwhile never hears the 250);
     hold_at: from the hold_at-th message on, the answer to DATA waits
-    (the message written) until .gate is set. Counts sessions (EHLO/HELO)
-    in .sessions."""
+    (the message written) until .gate is set; .mail_reply, when set, is
+    given to every MAIL FROM. Counts sessions (EHLO/HELO) in .sessions
+    and refused MAIL FROMs in .mail_refused."""
 
     def __init__(self, directory, rcpt_fail=(), reject=None, script=None,
                  always=None, delay=0.0, hold_at=None):
@@ -112,7 +113,21 @@ class Recorder:
         self.rcpt_attempts = 0
         self.rcpt_log = []          # (address, reply) per RCPT
         self.sessions = 0
+        self.mail_reply = None
+        self.mail_refused = 0
         self.lock = threading.Lock()
+
+    async def handle_MAIL(self, server, session, envelope, address,
+                          mail_options):
+        with self.lock:
+            reply = self.mail_reply
+            if reply:
+                self.mail_refused += 1
+        if reply:
+            return reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_HELO(self, server, session, envelope, hostname):
         with self.lock:

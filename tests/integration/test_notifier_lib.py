@@ -281,8 +281,9 @@ def test_smtp_failures(tmp):
         rc, lines, err, took = run(mail_args(silent.port, [
             "--timeout", "2", "--count", "3"]))
         res = results(lines)
-        t.ok(len(res) == 3 and all(r[0] == "TEMPORARY" for r in res),
-             "smtp silent server: TEMPORARY", lines + [err])
+        t.ok(len(res) == 3 and all(r[0] == "SERVER" for r in res),
+             "smtp silent server: SERVER (the server's fault, not the "
+             "message's)", lines + [err])
         t.ok(took < 10, "smtp silent server: gave up within the timeout "
              "(%.1f s for 2 s)" % took)
     finally:
@@ -291,8 +292,8 @@ def test_smtp_failures(tmp):
     port = refused_port()
     rc, lines, err, took = run(mail_args(port))
     res = results(lines)
-    t.ok(len(res) == 1 and res[0][0] == "TEMPORARY" and res[0][1],
-         "smtp refused connection: TEMPORARY with a reason", lines + [err])
+    t.ok(len(res) == 1 and res[0][0] == "SERVER" and res[0][1],
+         "smtp refused connection: SERVER with a reason", lines + [err])
     t.ok(took < 5, "smtp refused connection: quick (%.1f s)" % took)
 
 
@@ -322,15 +323,16 @@ def test_smtp_auth(tmp):
         rc, lines, err, _ = run(mail_args(srv.port, [
             "--user", "kursus", "--password", "forkert"]))
         res = results(lines)
-        t.ok(rc != 0 and res and res[0][0] != "OK",
-             "smtp AUTH: a wrong password is not delivered", lines + [err])
+        t.ok(rc != 0 and res and res[0][0] == "SERVER",
+             "smtp AUTH: a wrong password is not delivered, and is the "
+             "settings' fault (SERVER), not the message's", lines + [err])
         t.eq(len(rec.mails()), 1, "smtp AUTH: one mail delivered")
         rc, lines, err, _ = run(mail_args(srv.port, ["--starttls",
                                                      "required"]))
         res = results(lines)
-        t.ok(rc != 0 and res and res[0][0] == "TEMPORARY" and
+        t.ok(rc != 0 and res and res[0][0] == "SERVER" and
              "STARTTLS" in res[0][1],
-             "smtp: starttls required but not offered: TEMPORARY, says so",
+             "smtp: starttls required but not offered: SERVER, says so",
              lines + [err])
     finally:
         srv.stop()
@@ -375,7 +377,7 @@ def test_rest(tmp):
         t.eq(req.get("headers", {}).get("Content-Type"), "application/json",
              "rest: Content-Type application/json")
         for to, want in (("+4512345429", "TEMPORARY"),
-                         ("+4512345500", "TEMPORARY"),
+                         ("+4512345500", "SERVER"),
                          ("+4512345400", "PERMANENT")):
             rc, lines, err, _ = run(rest_args(gw.port, to))
             res = results(lines)
@@ -392,16 +394,16 @@ def test_rest(tmp):
     port = refused_port()
     rc, lines, err, took = run(rest_args(port, "+4512345678"))
     res = results(lines)
-    t.ok(len(res) == 1 and res[0][0] == "TEMPORARY",
-         "rest: refused connection is TEMPORARY", lines + [err])
+    t.ok(len(res) == 1 and res[0][0] == "SERVER",
+         "rest: refused connection is SERVER", lines + [err])
 
     silent = SilentServer()
     try:
         rc, lines, err, took = run(rest_args(silent.port, "+4512345678",
                                              extra=["--timeout", "2"]))
         res = results(lines)
-        t.ok(len(res) == 1 and res[0][0] == "TEMPORARY" and took < 8,
-             "rest: a gateway that never answers is TEMPORARY within the "
+        t.ok(len(res) == 1 and res[0][0] == "SERVER" and took < 8,
+             "rest: a gateway that never answers is SERVER within the "
              "timeout (%.1f s)" % took, lines + [err])
     finally:
         silent.stop()
@@ -462,9 +464,10 @@ def test_kannel(tmp):
     rc, lines, err, _ = run(kannel_args(sendsms, "+4520304050", "x",
                                         password="forkert"))
     res = results(lines)
-    t.ok(rc != 0 and len(res) == 1 and res[0][0] == "PERMANENT" and
+    t.ok(rc != 0 and len(res) == 1 and res[0][0] == "SERVER" and
          "403" in res[0][1],
-         "kannel: a wrong password is PERMANENT, 403", lines + [err])
+         "kannel: a wrong password is SERVER (the settings'), 403",
+         lines + [err])
     rc, lines, err, _ = run(kannel_args(sendsms, "", "x"))
     res = results(lines)
     t.ok(rc != 0 and len(res) == 1 and res[0][0] == "PERMANENT",
@@ -473,8 +476,8 @@ def test_kannel(tmp):
     kannel.stop()
     rc, lines, err, _ = run(kannel_args(sendsms, "+4520304050", "x"))
     res = results(lines)
-    t.ok(len(res) == 1 and res[0][0] == "TEMPORARY",
-         "kannel: smsbox down is TEMPORARY", lines + [err])
+    t.ok(len(res) == 1 and res[0][0] == "SERVER",
+         "kannel: smsbox down is SERVER", lines + [err])
 
 
 def main():

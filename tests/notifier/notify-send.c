@@ -31,7 +31,8 @@
 #include "notifier.h"
 #include "xmalloc.h"
 
-static const char *result_names[] = { "OK", "TEMPORARY", "PERMANENT" };
+static const char *result_names[] = { "OK", "TEMPORARY", "PERMANENT",
+    "SERVER" };
 
 enum {
 	OPT_HOST = 256, OPT_PORT, OPT_FROM, OPT_FROM_NAME, OPT_TO,
