@@ -724,7 +724,20 @@ import_rebuild(const char *name, const char *rest, int line)
 		free(out);
 		return (NULL);
 	}
-	snprintf(out + n, len - n, ";%s=%d%s", IMPORT_LINE_NAME, line, p);
+	n += snprintf(out + n, len - n, ";%s=%d:", IMPORT_LINE_NAME, line);
+	/*
+	 * RFC 5545 escapes only \\, \; \, and \n; libical turns any other
+	 * escaped byte into a space, which cuts a UTF-8 character in two
+	 * when the byte is the first of one ("\ø"). The backslash goes.
+	 */
+	for (q = p + 1; *q != '\0' && n + 1 < len; q++) {
+		if (*q == '\\' && (u_char)q[1] >= 0x80)
+			continue;
+		out[n++] = *q;
+		if (*q == '\\' && q[1] != '\0')
+			out[n++] = *++q;
+	}
+	out[n] = '\0';
 	return (out);
 }
 

@@ -1108,6 +1108,30 @@ test_tolerated(void **state)
 	import_free(NULL);
 }
 
+/*
+ * A backslash before a character that is no escape: libical made a space
+ * of the first byte of "ø" and left the second alone, invalid UTF-8 (a
+ * fuzzer found it). The backslash goes; real escapes stay.
+ */
+static void
+test_stray_backslash(void **state)
+{
+	struct cal_import	*imp;
+
+	(void)state;
+	imp = one("DTSTART:20261001T080000Z\nDURATION:PT1H\n"
+	    "SUMMARY:K\\\xc3\xb8rsel \\\\\xc3\xa6 \\, ok\\n2\n"
+	    "DESCRIPTION:\\\xe2\x80\x93 og \\\xf0\x9f\x98\x80\n"
+	    "LOCATION:Sal \\\xc3\x86\n");
+	assert_int_equal(imp->nevents, 1);
+	assert_string_equal(imp->events[0].summary,
+	    "K\xc3\xb8rsel \\\xc3\xa6 , ok\n2");
+	assert_string_equal(imp->events[0].description,
+	    "\xe2\x80\x93 og \xf0\x9f\x98\x80");
+	assert_string_equal(imp->events[0].location, "Sal \xc3\x86");
+	import_free(imp);
+}
+
 /* The builtin zones belong to libical; hand them back for leak checkers. */
 static int
 teardown_zones(void **state)
@@ -1138,6 +1162,7 @@ main(void)
 		cmocka_unit_test(test_bad_vtimezone),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_tolerated),
+		cmocka_unit_test(test_stray_backslash),
 	};
 
 	return (cmocka_run_group_tests_name("import", tests, NULL,
