@@ -18,17 +18,12 @@ struct icaltimetype cal_local_to_ical(const struct cal_local *l);
 void	cal_local_from_ical(const struct icaltimetype *tt, struct cal_local *l);
 
 /* feed.c */
-struct feed_buf {
-	char	*data;		/* NUL-terminated, owned */
-	size_t	 len;
-	size_t	 size;
-};
-void	feed_buf_add(struct feed_buf *, const void *, size_t);
+struct buf;
 /*
  * Appends one logical line folded at 75 octets, never inside a UTF-8
  * character or a backslash escape, and CR LF.
  */
-void	feed_fold(struct feed_buf *, const char *, size_t);
+void	feed_fold(struct buf *, const char *, size_t);
 /*
  * feed_event() as libical builds it: the reference the unit tests compare
  * feed_event()'s own text with. Caller frees.

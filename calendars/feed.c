@@ -12,6 +12,7 @@
 
 #include <libical/ical.h>
 
+#include "buf.h"
 #include "calendars.h"
 #include "calendars-private.h"
 #include "utf8.h"
@@ -71,11 +72,11 @@ static size_t		 feed_char(const char *, size_t);
 static size_t		 feed_unit(const char *, size_t);
 static const char	*feed_clean(const char *, char **);
 static char		*feed_clean_uri(const char *);
-static void		 feed_property(struct feed_buf *, struct feed_buf *,
+static void		 feed_property(struct buf *, struct buf *,
 			    icalproperty *);
-static void		 feed_component(struct feed_buf *, struct feed_buf *,
+static void		 feed_component(struct buf *, struct buf *,
 			    icalcomponent *);
-static void		 feed_write(struct feed_buf *, icalcomponent *);
+static void		 feed_write(struct buf *, icalcomponent *);
 static icaltimezone	*feed_find_zone(const char *);
 static icalproperty	*feed_time(icalproperty *(*)(struct icaltimetype),
 			    time_t, const char *);
@@ -121,23 +122,6 @@ static void		 feed_vtz_rename(icalcomponent *, const char *);
 static char		*feed_vtimezone(const char *, icaltimezone *, int, int,
 			    size_t *);
 static char		*feed_zone_text(const char *, int, int, size_t *);
-
-void
-feed_buf_add(struct feed_buf *b, const void *p, size_t len)
-{
-	size_t	size;
-
-	if (b->len + len + 1 > b->size) {
-		size = b->size == 0 ? 1024 : b->size;
-		while (size < b->len + len + 1)
-			size *= 2;
-		b->data = xreallocarray(b->data, 1, size);
-		b->size = size;
-	}
-	memcpy(b->data + b->len, p, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-}
 
 /* Octets in the UTF-8 character at s, by its first octet. */
 static size_t
@@ -251,13 +235,13 @@ feed_clean_uri(const char *s)
 
 /* Appends one logical line, folded at FEED_LINE_MAX octets, and CR LF. */
 void
-feed_fold(struct feed_buf *b, const char *line, size_t len)
+feed_fold(struct buf *b, const char *line, size_t len)
 {
 	size_t	i = 0, start = 0, col = 0, n;
 
 	if (len <= FEED_LINE_MAX) {
-		feed_buf_add(b, line, len);
-		feed_buf_add(b, "\r\n", 2);
+		buf_add(b, line, len);
+		buf_add(b, "\r\n", 2);
 		return;
 	}
 	while (i < len) {
@@ -266,16 +250,16 @@ feed_fold(struct feed_buf *b, const char *line, size_t len)
 		else
 			n = feed_unit(line + i, len - i);
 		if (col + n > FEED_LINE_MAX) {
-			feed_buf_add(b, line + start, i - start);
-			feed_buf_add(b, "\r\n ", 3);
+			buf_add(b, line + start, i - start);
+			buf_add(b, "\r\n ", 3);
 			start = i;
 			col = 1;
 		}
 		col += n;
 		i += n;
 	}
-	feed_buf_add(b, line + start, len - start);
-	feed_buf_add(b, "\r\n", 2);
+	buf_add(b, line + start, len - start);
+	buf_add(b, "\r\n", 2);
 }
 
 /*
@@ -291,7 +275,7 @@ feed_fold(struct feed_buf *b, const char *line, size_t len)
  * calendars/ does when it needs it (REFRESH-INTERVAL).
  */
 static void
-feed_property(struct feed_buf *b, struct feed_buf *line, icalproperty *p)
+feed_property(struct buf *b, struct buf *line, icalproperty *p)
 {
 	icalproperty_kind	 kind = icalproperty_isa(p);
 	icalparameter		*param;
@@ -306,17 +290,17 @@ feed_property(struct feed_buf *b, struct feed_buf *line, icalproperty *p)
 	if (name == NULL)
 		return;
 	line->len = 0;
-	feed_buf_add(line, name, strlen(name));
+	buf_add(line, name, strlen(name));
 	for (param = icalproperty_get_first_parameter(p, ICAL_ANY_PARAMETER);
 	    param != NULL;
 	    param = icalproperty_get_next_parameter(p, ICAL_ANY_PARAMETER)) {
 		if ((s = icalparameter_as_ical_string_r(param)) == NULL)
 			continue;
-		feed_buf_add(line, ";", 1);
-		feed_buf_add(line, s, strlen(s));
+		buf_add(line, ";", 1);
+		buf_add(line, s, strlen(s));
 		free(s);
 	}
-	feed_buf_add(line, ":", 1);
+	buf_add(line, ":", 1);
 
 	value = icalproperty_get_value(p);
 	/*
@@ -335,7 +319,7 @@ feed_property(struct feed_buf *b, struct feed_buf *line, icalproperty *p)
 		return;
 	}
 	if (kind != ICAL_CATEGORIES_PROPERTY && kind != ICAL_X_PROPERTY)
-		feed_buf_add(line, s, strlen(s));
+		buf_add(line, s, strlen(s));
 	else {
 		/*
 		 * TEXT, but libical leaves commas and semicolons unescaped
@@ -343,13 +327,13 @@ feed_property(struct feed_buf *b, struct feed_buf *line, icalproperty *p)
 		 */
 		for (v = s; *v != '\0'; v++) {
 			if (v[0] == '\\' && v[1] != '\0') {
-				feed_buf_add(line, v, 2);
+				buf_add(line, v, 2);
 				v++;
 				continue;
 			}
 			if (*v == ',' || *v == ';')
-				feed_buf_add(line, "\\", 1);
-			feed_buf_add(line, v, 1);
+				buf_add(line, "\\", 1);
+			buf_add(line, v, 1);
 		}
 	}
 	free(s);
@@ -357,7 +341,7 @@ feed_property(struct feed_buf *b, struct feed_buf *line, icalproperty *p)
 }
 
 static void
-feed_component(struct feed_buf *b, struct feed_buf *line, icalcomponent *c)
+feed_component(struct buf *b, struct buf *line, icalcomponent *c)
 {
 	icalproperty	*p;
 	icalcomponent	*sub;
@@ -365,8 +349,8 @@ feed_component(struct feed_buf *b, struct feed_buf *line, icalcomponent *c)
 
 	name = icalcomponent_kind_to_string(icalcomponent_isa(c));
 	line->len = 0;
-	feed_buf_add(line, "BEGIN:", 6);
-	feed_buf_add(line, name, strlen(name));
+	buf_add(line, "BEGIN:", 6);
+	buf_add(line, name, strlen(name));
 	feed_fold(b, line->data, line->len);
 	for (p = icalcomponent_get_first_property(c, ICAL_ANY_PROPERTY);
 	    p != NULL; p = icalcomponent_get_next_property(c,
@@ -377,16 +361,16 @@ feed_component(struct feed_buf *b, struct feed_buf *line, icalcomponent *c)
 	    ICAL_ANY_COMPONENT))
 		feed_component(b, line, sub);
 	line->len = 0;
-	feed_buf_add(line, "END:", 4);
-	feed_buf_add(line, name, strlen(name));
+	buf_add(line, "END:", 4);
+	buf_add(line, name, strlen(name));
 	feed_fold(b, line->data, line->len);
 }
 
 /* Appends c as iCalendar text. */
 static void
-feed_write(struct feed_buf *b, icalcomponent *c)
+feed_write(struct buf *b, icalcomponent *c)
 {
-	struct feed_buf	line = { NULL, 0, 0 };
+	struct buf	line = BUF_INIT;
 
 	feed_component(b, &line, c);
 	free(line.data);
@@ -523,7 +507,7 @@ feed_event_ical(const struct cal_event *ev, const char *lang, size_t *len)
 {
 	icalcomponent		*c, *alarm;
 	icalproperty		*prop;
-	struct feed_buf		 b = { NULL, 0, 0 };
+	struct buf		 b = BUF_INIT;
 	struct icalgeotype	 geo;
 	struct icaltriggertype	 trigger;
 	enum icalproperty_status status;
@@ -635,7 +619,7 @@ feed_event_ical(const struct cal_event *ev, const char *lang, size_t *len)
 
 /* Where the line being written stands. */
 struct feed_out {
-	struct feed_buf	*b;
+	struct buf	*b;
 	size_t		 col;		/* octets on the current line */
 };
 
@@ -647,13 +631,13 @@ feed_out_ascii(struct feed_out *o, const char *s, size_t n)
 
 	while (n > 0) {
 		if (o->col >= FEED_LINE_MAX) {
-			feed_buf_add(o->b, "\r\n ", 3);
+			buf_add(o->b, "\r\n ", 3);
 			o->col = 1;
 		}
 		room = FEED_LINE_MAX - o->col;
 		if (room > n)
 			room = n;
-		feed_buf_add(o->b, s, room);
+		buf_add(o->b, s, room);
 		o->col += room;
 		s += room;
 		n -= room;
@@ -671,10 +655,10 @@ static void
 feed_out_unit(struct feed_out *o, const char *s, size_t n)
 {
 	if (o->col + n > FEED_LINE_MAX) {
-		feed_buf_add(o->b, "\r\n ", 3);
+		buf_add(o->b, "\r\n ", 3);
 		o->col = 1;
 	}
-	feed_buf_add(o->b, s, n);
+	buf_add(o->b, s, n);
 	o->col += n;
 }
 
@@ -682,7 +666,7 @@ feed_out_unit(struct feed_out *o, const char *s, size_t n)
 static void
 feed_out_end(struct feed_out *o)
 {
-	feed_buf_add(o->b, "\r\n", 2);
+	buf_add(o->b, "\r\n", 2);
 	o->col = 0;
 }
 
@@ -941,7 +925,7 @@ feed_out_geo(struct feed_out *o, double lat, double lon)
 char *
 feed_event(const struct cal_event *ev, const char *lang, size_t *len)
 {
-	struct feed_buf	 b = { NULL, 0, 0 };
+	struct buf	 b = BUF_INIT;
 	struct feed_out	 o = { &b, 0 };
 	icaltimezone	*zone;
 	const char	*status;
@@ -967,7 +951,7 @@ feed_event(const struct cal_event *ev, const char *lang, size_t *len)
 	 */
 	b.data = xmalloc(2048);
 	b.size = 2048;
-	feed_buf_add(&b, "BEGIN:VEVENT\r\n", 14);
+	buf_add(&b, "BEGIN:VEVENT\r\n", 14);
 	feed_out_str(&o, "UID:");
 	feed_out_text(&o, ev->uid);
 	feed_out_end(&o);
@@ -983,7 +967,7 @@ feed_event(const struct cal_event *ev, const char *lang, size_t *len)
 	feed_out_str(&o, "SUMMARY:");
 	feed_out_text(&o, summary);
 	feed_out_end(&o);
-	feed_buf_add(&b, status, strlen(status));
+	buf_add(&b, status, strlen(status));
 	feed_out_str(&o, "SEQUENCE:");
 	feed_out_int(&o, ev->sequence > 0 ? ev->sequence : 0);
 	feed_out_end(&o);
@@ -1024,11 +1008,11 @@ feed_event(const struct cal_event *ev, const char *lang, size_t *len)
 		feed_out_text(&o, ev->category);
 		feed_out_end(&o);
 	}
-	feed_buf_add(&b, "TRANSP:OPAQUE\r\n", 15);
+	buf_add(&b, "TRANSP:OPAQUE\r\n", 15);
 
 	/* No reminder for a session that is not going to happen. */
 	if (ev->alarm_minutes > 0 && ev->status != CAL_CANCELLED) {
-		feed_buf_add(&b, "BEGIN:VALARM\r\nACTION:DISPLAY\r\n", 30);
+		buf_add(&b, "BEGIN:VALARM\r\nACTION:DISPLAY\r\n", 30);
 		feed_out_str(&o, "TRIGGER:-PT");
 		feed_out_int(&o, ev->alarm_minutes > FEED_ALARM_MAX ?
 		    FEED_ALARM_MAX : ev->alarm_minutes);
@@ -1037,9 +1021,9 @@ feed_event(const struct cal_event *ev, const char *lang, size_t *len)
 		feed_out_str(&o, "DESCRIPTION:");
 		feed_out_text(&o, summary);
 		feed_out_end(&o);
-		feed_buf_add(&b, "END:VALARM\r\n", 12);
+		buf_add(&b, "END:VALARM\r\n", 12);
 	}
-	feed_buf_add(&b, "END:VEVENT\r\n", 12);
+	buf_add(&b, "END:VEVENT\r\n", 12);
 	free(summary);
 
 	/* Kept for as long as the session does not change: no slack. */
@@ -1481,7 +1465,7 @@ feed_vtimezone(const char *tzid, icaltimezone *zone, int from_year,
 {
 	icalcomponent		*vtz;
 	struct icaltimetype	 start;
-	struct feed_buf		 b = { NULL, 0, 0 };
+	struct buf		 b = BUF_INIT;
 
 	vtz = icalcomponent_new_clone(icaltimezone_get_component(zone));
 	feed_vtz_rename(vtz, tzid);
@@ -1564,7 +1548,7 @@ feed_calendar_head(const struct cal_feed *feed, const char *const *tzids,
 	icalcomponent			*c;
 	icalproperty			*prop;
 	struct icaldurationtype		 refresh;
-	struct feed_buf			 head = { NULL, 0, 0 };
+	struct buf			 head = BUF_INIT;
 	char				**zones = NULL, *prodid, *ttl;
 	size_t				*zlens = NULL, i, j;
 	int				 minutes, from_year, until_year;
@@ -1630,7 +1614,7 @@ feed_calendar_head(const struct cal_feed *feed, const char *const *tzids,
 		zones[i] = feed_zone_text(tzids[i], from_year, until_year,
 		    &zlens[i]);
 		if (zones[i] != NULL)
-			feed_buf_add(&head, zones[i], zlens[i]);
+			buf_add(&head, zones[i], zlens[i]);
 		free(zones[i]);
 	}
 	free(zones);

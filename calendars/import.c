@@ -54,6 +54,7 @@
 
 #include <libical/ical.h>
 
+#include "buf.h"
 #include "calendars.h"
 #include "utf8.h"
 #include "cause.h"
@@ -221,8 +222,7 @@ struct import_reader {
 	size_t			 nroots;
 	struct import_frame	 stack[IMPORT_DEPTH_MAX];
 	int			 depth;
-	char			*buf;		/* the logical line */
-	size_t			 len, size;
+	struct buf		 buf;		/* the logical line */
 	int			 line;		/* where it starts */
 };
 
@@ -750,22 +750,22 @@ import_line(struct import_reader *r, char **cause)
 	size_t		 namelen, i;
 	int		 line = r->line;
 
-	for (i = 0; i < r->len; i++) {
-		if (r->buf[i] != ' ' && r->buf[i] != '\t')
+	for (i = 0; i < r->buf.len; i++) {
+		if (r->buf.data[i] != ' ' && r->buf.data[i] != '\t')
 			break;
 	}
-	if (i == r->len)
+	if (i == r->buf.len)
 		return (0);
-	if (utf8_first_bad((u_char *)r->buf, r->len) != r->len)
+	if (utf8_first_bad((u_char *)r->buf.data, r->buf.len) != r->buf.len)
 		return (cause_set(cause, "line %d is not valid UTF-8", line));
-	if (import_syntax(r->buf, &namelen, &rest, &value, &why) != 0) {
-		cause_quote(r->buf, q, sizeof q);
+	if (import_syntax(r->buf.data, &namelen, &rest, &value, &why) != 0) {
+		cause_quote(r->buf.data, q, sizeof q);
 		return (cause_set(cause, "line %d: cannot read \"%s\": %s",
 		    line, q, why));
 	}
 
-	if ((namelen == 5 && strncasecmp(r->buf, "BEGIN", 5) == 0) ||
-	    (namelen == 3 && strncasecmp(r->buf, "END", 3) == 0)) {
+	if ((namelen == 5 && strncasecmp(r->buf.data, "BEGIN", 5) == 0) ||
+	    (namelen == 3 && strncasecmp(r->buf.data, "END", 3) == 0)) {
 		name = xstrdup(value + strspn(value, " \t"));
 		end = name + strlen(name);
 		while (end > name && (end[-1] == ' ' || end[-1] == '\t'))
@@ -777,7 +777,7 @@ import_line(struct import_reader *r, char **cause)
 		}
 		if (*rest != ':' || i == 0 || name[i] != '\0' || i > 64) {
 			free(name);
-			cause_quote(r->buf, q, sizeof q);
+			cause_quote(r->buf.data, q, sizeof q);
 			return (cause_set(cause, "line %d: cannot read \"%s\": "
 			    "expected BEGIN or END and a component name such "
 			    "as VEVENT", line, q));
@@ -794,7 +794,7 @@ import_line(struct import_reader *r, char **cause)
 		free(name);
 		return (0);
 	}
-	return (import_property(r, r->buf, namelen, rest, line, cause));
+	return (import_property(r, r->buf.data, namelen, rest, line, cause));
 }
 
 /*
@@ -829,18 +829,11 @@ import_read(struct import_reader *r, const char *text, size_t len, char **cause)
 		} else {
 			if (open && import_line(r, cause) != 0)
 				return (-1);
-			r->len = 0;
+			buf_reset(&r->buf);
 			r->line = line;
 			open = (n > 0);
 		}
-		if (r->len + n + 1 > r->size) {
-			while (r->len + n + 1 > r->size)
-				r->size = r->size == 0 ? 1024 : r->size * 2;
-			r->buf = xreallocarray(r->buf, 1, r->size);
-		}
-		memcpy(r->buf + r->len, p, n);
-		r->len += n;
-		r->buf[r->len] = '\0';
+		buf_add(&r->buf, p, n);
 
 		if (q < end && *q == '\r' && q + 1 < end && q[1] == '\n')
 			q++;
@@ -874,7 +867,7 @@ import_reader_free(struct import_reader *r)
 	free(r->roots);
 	if (r->parser != NULL)
 		icalparser_free(r->parser);
-	free(r->buf);
+	buf_free(&r->buf);
 }
 
 /* The line a component began on (its X-KURSUS-LINE property). */

@@ -7,6 +7,7 @@
 
 #include <libical/ical.h>
 
+#include "buf.h"
 #include "calendars.h"
 #include "calendars-private.h"
 #include "xmalloc.h"
@@ -29,7 +30,7 @@
 
 static int	 invite_address_ok(const char *);
 static char	*invite_name(const char *);
-static void	 invite_person(struct feed_buf *, int, const char *,
+static void	 invite_person(struct buf *, int, const char *,
 		    const char *);
 static char	*invite_head(const char *, size_t *);
 static const char *invite_find(const char *, size_t, const char *, int);
@@ -89,7 +90,7 @@ invite_name(const char *s)
  * name, always quoted.
  */
 static void
-invite_person(struct feed_buf *b, int attendee, const char *name,
+invite_person(struct buf *b, int attendee, const char *name,
     const char *email)
 {
 	icalproperty	*prop;
@@ -213,7 +214,7 @@ invite_render(const struct cal_event *ev, const struct cal_invite *inv,
 {
 	struct cal_event	 copy;
 	struct cal_feed		 feed;
-	struct feed_buf	 b = { NULL, 0, 0 };
+	struct buf	 b = BUF_INIT;
 	const char		*tzids[1], *zb, *ze, *at;
 	char			*head = NULL, *event = NULL, *cal = NULL;
 	size_t			 hlen, elen, clen;
@@ -254,21 +255,21 @@ invite_render(const struct cal_event *ev, const struct cal_invite *inv,
 	if (cal == NULL)
 		goto fail;
 
-	feed_buf_add(&b, head, hlen);
+	buf_add(&b, head, hlen);
 	zb = invite_find(cal, clen, "BEGIN:VTIMEZONE", 0);
 	ze = invite_find(cal, clen, "END:VTIMEZONE", 1);
 	if (zb != NULL && ze != NULL && ze > zb)
-		feed_buf_add(&b, zb, ze + strlen("END:VTIMEZONE\r\n") - zb);
+		buf_add(&b, zb, ze + strlen("END:VTIMEZONE\r\n") - zb);
 
 	/* ORGANIZER and ATTENDEE go before the alarm, or the end. */
 	if ((at = invite_find(event, elen, "BEGIN:VALARM", 0)) == NULL &&
 	    (at = invite_find(event, elen, "END:VEVENT", 1)) == NULL)
 		goto fail;
-	feed_buf_add(&b, event, at - event);
+	buf_add(&b, event, at - event);
 	invite_person(&b, 0, inv->organizer_name, inv->organizer_email);
 	invite_person(&b, 1, inv->attendee_name, inv->attendee_email);
-	feed_buf_add(&b, at, event + elen - at);
-	feed_buf_add(&b, "END:VCALENDAR\r\n", strlen("END:VCALENDAR\r\n"));
+	buf_add(&b, at, event + elen - at);
+	buf_add(&b, "END:VCALENDAR\r\n", strlen("END:VCALENDAR\r\n"));
 
 	free(head);
 	free(event);

@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "buf.h"
 #include "kursusctl.h"
 
 /*
@@ -27,9 +28,7 @@ struct client {
 };
 
 struct client_answer {
-	char		*buf;
-	size_t		 len;
-	size_t		 size;
+	struct buf	 b;
 	int		 too_big;
 	char		 reason[128];	/* reason phrase of the status line */
 	char		 api[32];	/* X-Kursus-API value */
@@ -163,18 +162,11 @@ client_write_cb(char *data, size_t size, size_t n, void *arg)
 	struct client_answer	*a = arg;
 	size_t			 len = size * n;
 
-	if (a->len + len > CLIENT_MAX_ANSWER) {
+	if (a->b.len + len > CLIENT_MAX_ANSWER) {
 		a->too_big = 1;
 		return (0);
 	}
-	if (a->len + len + 1 > a->size) {
-		while (a->len + len + 1 > a->size)
-			a->size = a->size == 0 ? 8192 : a->size * 2;
-		a->buf = xreallocarray(a->buf, 1, a->size);
-	}
-	memcpy(a->buf + a->len, data, len);
-	a->len += len;
-	a->buf[a->len] = '\0';
+	buf_add(&a->b, data, len);
 	return (len);
 }
 
@@ -262,7 +254,7 @@ client_refusal(long status, struct client_answer *a)
 	json_t		*j, *e, *f;
 	char		*msg;
 
-	j = a->buf == NULL ? NULL : json_loads(a->buf, 0, NULL);
+	j = a->b.data == NULL ? NULL : json_loads(a->b.data, 0, NULL);
 	e = json_object_get(j, "error");
 	f = json_object_get(j, "field");
 	if (json_is_string(e)) {
@@ -395,7 +387,8 @@ client_call(struct client *c, const char *method, const char *path,
 		ret = KCTL_EXIT_PROTOCOL;
 		goto out;
 	}
-	*answer = json_loadb(a.buf == NULL ? "" : a.buf, a.len, 0, &jerr);
+	*answer = json_loadb(a.b.data == NULL ? "" : a.b.data, a.b.len, 0,
+	    &jerr);
 	if (*answer == NULL || !json_is_object(*answer)) {
 		json_decref(*answer);
 		*answer = NULL;
@@ -406,6 +399,6 @@ client_call(struct client *c, const char *method, const char *path,
 	}
 	ret = KCTL_EXIT_OK;
 out:
-	free(a.buf);
+	buf_free(&a.b);
 	return (ret);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "calendars.h"
 #include "kursusd.h"
 
@@ -44,55 +45,34 @@ static const struct labels labels_da = { "Medbring", "Sted", "Adgang",
 static const struct labels labels_en = { "Bring", "Place", "Access",
     "Equipment", "Instructor", "Helpers", "Contact" };
 
-/* A growing string, NUL-terminated once anything is in it. */
-struct event_text {
-	char	*s;
-	size_t	 len, size;
-};
-
-static void
-event_add(struct event_text *t, const char *s)
-{
-	size_t	 n = strlen(s);
-
-	if (t->len + n + 1 > t->size) {
-		t->size = t->size == 0 ? 256 : t->size;
-		while (t->len + n + 1 > t->size)
-			t->size *= 2;
-		t->s = xreallocarray(t->s, 1, t->size);
-	}
-	memcpy(t->s + t->len, s, n + 1);
-	t->len += n;
-}
-
 /*
  * Appends part to t, after sep unless nothing has been written yet; empty
  * parts are left out. label, when given, goes before the part ("Adgang: ").
  */
 static void
-event_put(struct event_text *t, const char *sep, const char *label,
+event_put(struct buf *t, const char *sep, const char *label,
     const char *part, const char *part2)
 {
 	if (part == NULL || *part == '\0')
 		return;
 	if (t->len > 0)
-		event_add(t, sep);
+		buf_adds(t, sep);
 	if (label != NULL) {
-		event_add(t, label);
-		event_add(t, ": ");
+		buf_adds(t, label);
+		buf_adds(t, ": ");
 	}
-	event_add(t, part);
+	buf_adds(t, part);
 	if (part2 != NULL && *part2 != '\0') {
-		event_add(t, ", ");
-		event_add(t, part2);
+		buf_adds(t, ", ");
+		buf_adds(t, part2);
 	}
 }
 
 /* The text written, "" when none; the caller frees it. */
 static char *
-event_done(struct event_text *t)
+event_done(struct buf *t)
 {
-	return (t->s != NULL ? t->s : xstrdup(""));
+	return (buf_detach(t, NULL));
 }
 
 static char *
@@ -107,8 +87,8 @@ event_fill(struct session_event *se, sqlite3_stmt *stmt, const char *url,
 {
 	const struct labels	*l = english ? &labels_en : &labels_da;
 	struct cal_event	*ev = &se->ev;
-	struct event_text	 addr = { NULL, 0, 0 }, loc = { NULL, 0, 0 };
-	struct event_text	 desc = { NULL, 0, 0 };
+	struct buf		 addr = BUF_INIT, loc = BUF_INIT;
+	struct buf		 desc = BUF_INIT;
 
 	memset(se, 0, sizeof *se);
 	ev->uid = event_keep(se, 0, store_col(stmt, 0));
@@ -125,8 +105,8 @@ event_fill(struct session_event *se, sqlite3_stmt *stmt, const char *url,
 	event_put(&addr, " ", NULL, store_col(stmt, 10), NULL);
 	event_put(&loc, ", ", NULL, store_col(stmt, 7), NULL);
 	event_put(&loc, ", ", NULL, store_col(stmt, 8), NULL);
-	event_put(&loc, ", ", NULL, addr.s, NULL);
-	free(addr.s);
+	event_put(&loc, ", ", NULL, addr.data, NULL);
+	buf_free(&addr);
 	ev->location = se->own[3] = event_done(&loc);
 	if (sqlite3_column_type(stmt, 11) != SQLITE_NULL &&
 	    sqlite3_column_type(stmt, 12) != SQLITE_NULL) {

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "calendars.h"
+#include "buf.h"
 #include "kursusd.h"
 
 #define RF_REQUIRED	0x1	/* must be given on create */
@@ -175,27 +176,12 @@ writable(const struct rfield *f)
 
 /* Appends to a growing string; *s may be NULL. */
 static void
-cat(char **s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void
-cat(char **s, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*add, *old = *s;
-
-	va_start(ap, fmt);
-	xvasprintf(&add, fmt, ap);
-	va_end(ap);
-	xasprintf(s, "%s%s", old != NULL ? old : "", add);
-	free(old);
-	free(add);
-}
-
-static void
 resource_build(struct resource *r)
 {
 	const struct rfield	*f;
-	char			*obj = NULL, *row = NULL, *cols = NULL,
-				*vals = NULL, *sets = NULL;
+	struct buf		 o = BUF_INIT, w = BUF_INIT, c = BUF_INIT,
+				 v = BUF_INIT, u = BUF_INIT;
+	const char		*obj, *row, *cols, *vals, *sets;
 	size_t			 i;
 
 	if (r->sql_show != NULL)
@@ -204,23 +190,28 @@ resource_build(struct resource *r)
 		f = &r->fields[i];
 		if (!(f->flags & RF_WRITEONLY)) {
 			if (f->expr != NULL)
-				cat(&obj, "%s'%s', %s", obj ? ", " : "",
+				buf_addf(&o, "%s'%s', %s", o.len ? ", " : "",
 				    f->name, f->expr);
 			else if (f->type == FT_BOOL)
-				cat(&obj, "%s'%s', json(CASE WHEN %s THEN "
-				    "'true' ELSE 'false' END)", obj ? ", " : "",
-				    f->name, f->name);
+				buf_addf(&o, "%s'%s', json(CASE WHEN %s THEN "
+				    "'true' ELSE 'false' END)", o.len ? ", " :
+				    "", f->name, f->name);
 			else
-				cat(&obj, "%s'%s', %s", obj ? ", " : "",
+				buf_addf(&o, "%s'%s', %s", o.len ? ", " : "",
 				    f->name, f->name);
 		}
 		if (!writable(f))
 			continue;
-		cat(&row, "%s'%s', %s", row ? ", " : "", f->name, f->name);
-		cat(&cols, "%s%s", cols ? ", " : "", f->name);
-		cat(&vals, "%s?", vals ? ", " : "");
-		cat(&sets, "%s%s = ?", sets ? ", " : "", f->name);
+		buf_addf(&w, "%s'%s', %s", w.len ? ", " : "", f->name, f->name);
+		buf_addf(&c, "%s%s", c.len ? ", " : "", f->name);
+		buf_addf(&v, "%s?", v.len ? ", " : "");
+		buf_addf(&u, "%s%s = ?", u.len ? ", " : "", f->name);
 	}
+	obj = o.data;
+	row = w.data;
+	cols = c.data;
+	vals = v.data;
+	sets = u.data;
 	/*
 	 * A key is matched as the text it is: "1.0", "1e0" or "+1" would
 	 * equal the integer id 1 after SQLite's numeric affinity.
@@ -245,11 +236,11 @@ resource_build(struct resource *r)
 	r->sql_id = xprintf("SELECT id FROM %s WHERE %s = ?1 AND "
 	    "CAST(%s AS TEXT) = ?1", r->table, r->key, r->key);
 	r->sql_delete = xprintf("DELETE FROM %s WHERE id = ?", r->table);
-	free(obj);
-	free(row);
-	free(cols);
-	free(vals);
-	free(sets);
+	buf_free(&o);
+	buf_free(&w);
+	buf_free(&c);
+	buf_free(&v);
+	buf_free(&u);
 }
 
 static struct resource *

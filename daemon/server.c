@@ -48,6 +48,7 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 
+#include "buf.h"
 #include "kursusd.h"
 
 #define SERVER_FD_RESERVE	96	/* descriptors left to the rest */
@@ -104,8 +105,7 @@ struct server_conn {
 	char			 peer[64];
 	int			 counted;	/* in the door's address table */
 	void			*data;		/* the door's */
-	char			*out;		/* heads and short bodies */
-	size_t			 outsize, outlen;
+	struct buf		 out;		/* heads and short bodies */
 	struct server_seg	 segs[SERVER_SEGS];
 	size_t			 seg0, nseg;	/* first unsent, end */
 	size_t			 done;		/* bytes of segs[seg0] sent */
@@ -292,31 +292,23 @@ void
 server_conn_out(struct server_conn *c, const void *data, size_t len)
 {
 	struct server_seg	*s;
-	size_t			 size;
+	size_t			 off = c->out.len;
 
 	if (len == 0)
 		return;
-	if (c->outlen + len > c->outsize) {
-		size = c->outsize != 0 ? c->outsize : 1024;
-		while (size < c->outlen + len)
-			size *= 2;
-		c->out = xreallocarray(c->out, 1, size);
-		c->outsize = size;
-	}
-	memcpy(c->out + c->outlen, data, len);
+	buf_add(&c->out, data, len);
 	s = c->nseg > c->seg0 ? &c->segs[c->nseg - 1] : NULL;
-	if (s != NULL && s->blob == NULL && s->off + s->len == c->outlen)
+	if (s != NULL && s->blob == NULL && s->off + s->len == off)
 		s->len += len;
 	else {
 		if (c->nseg == SERVER_SEGS)
 			fatalx("server: more than %d pieces of output",
 			    SERVER_SEGS);
 		s = &c->segs[c->nseg++];
-		s->off = c->outlen;
+		s->off = off;
 		s->len = len;
 		s->blob = NULL;
 	}
-	c->outlen += len;
 }
 
 void
@@ -398,7 +390,7 @@ server_conn_close(struct server_conn *c)
 		blob_unref(c->segs[i].blob);
 	server_addr_drop(d, c);
 	free(c->in);
-	free(c->out);
+	buf_free(&c->out);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -429,7 +421,7 @@ server_conn_write(struct server_conn *c)
 		for (n = 0, i = c->seg0; i < c->nseg; i++, n++) {
 			s = &c->segs[i];
 			base = s->blob != NULL ? blob_data(s->blob) :
-			    c->out + s->off;
+			    c->out.data + s->off;
 			iov[n].iov_base = (void *)(uintptr_t)base;
 			iov[n].iov_len = s->len;
 		}
@@ -460,7 +452,7 @@ server_conn_write(struct server_conn *c)
 		}
 	}
 	c->seg0 = c->nseg = 0;
-	c->outlen = 0;
+	buf_reset(&c->out);
 	return (1);
 }
 
@@ -564,7 +556,7 @@ server_conn_answer(struct server_conn *c)
 	int		 r, more = 0;
 
 	while (c->state == CONN_OPEN && !c->busy && off < c->inlen) {
-		if (c->nseg + 3 > SERVER_SEGS || c->outlen > SERVER_OUT_MAX) {
+		if (c->nseg + 3 > SERVER_SEGS || c->out.len > SERVER_OUT_MAX) {
 			more = 1;
 			break;
 		}

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "cause.h"
+#include "buf.h"
 #include "notifier.h"
 #include "xmalloc.h"
 
@@ -26,9 +27,9 @@
 
 static pthread_once_t	 sms_once = PTHREAD_ONCE_INIT;
 
+/* The gateway's answer, its first SMS_ANSWER_MAX bytes. */
 struct sms_answer {
-	char	*data;
-	size_t	 len;
+	struct buf	 b;
 };
 
 static void
@@ -44,23 +45,10 @@ sms_write(char *ptr, size_t size, size_t nmemb, void *arg)
 	size_t			 n = size * nmemb, keep;
 
 	keep = n;
-	if (a->len + keep > SMS_ANSWER_MAX)
-		keep = SMS_ANSWER_MAX - a->len;
-	a->data = xreallocarray(a->data, a->len + keep + 1, 1);
-	memcpy(a->data + a->len, ptr, keep);
-	a->len += keep;
-	a->data[a->len] = '\0';
+	if (a->b.len + keep > SMS_ANSWER_MAX)
+		keep = SMS_ANSWER_MAX - a->b.len;
+	buf_add(&a->b, ptr, keep);
 	return (n);
-}
-
-/* Appends s to *out (of *len bytes); *out stays NUL-terminated. */
-static void
-sms_append(char **out, size_t *len, const char *s, size_t n)
-{
-	*out = xreallocarray(*out, *len + n + 1, 1);
-	memcpy(*out + *len, s, n);
-	*len += n;
-	(*out)[*len] = '\0';
 }
 
 /*
@@ -71,8 +59,8 @@ static char *
 sms_subst(const char *tpl, const char **names, const char **values,
     size_t count)
 {
-	char		*out = xstrdup("");
-	size_t		 len = 0, i, n;
+	struct buf	 out = BUF_INIT;
+	size_t		 i, n;
 	const char	*cp = tpl;
 
 	while (*cp != '\0') {
@@ -83,13 +71,12 @@ sms_subst(const char *tpl, const char **names, const char **values,
 		}
 		if (i < count) {
 			if (values[i] != NULL)
-				sms_append(&out, &len, values[i],
-				    strlen(values[i]));
+				buf_adds(&out, values[i]);
 			cp += strlen(names[i]);
 		} else
-			sms_append(&out, &len, cp++, 1);
+			buf_addc(&out, *cp++);
 	}
-	return (out);
+	return (buf_detach(&out, NULL));
 }
 
 /*
@@ -146,7 +133,7 @@ sms_words(long code, const struct sms_answer *a)
 {
 	char	 buf[256];
 
-	cause_quote(a->data != NULL ? a->data : "", buf, sizeof buf);
+	cause_quote(a->b.data != NULL ? a->b.data : "", buf, sizeof buf);
 	return (xprintf("HTTP %ld: %s", code, buf));
 }
 
@@ -159,9 +146,9 @@ sms_rest_id(const struct sms_answer *a)
 	char		*id = NULL;
 	size_t		 i;
 
-	if (a->data == NULL)
+	if (a->b.data == NULL)
 		return (NULL);
-	if ((root = json_loadb(a->data, a->len, 0, NULL)) == NULL)
+	if ((root = json_loadb(a->b.data, a->b.len, 0, NULL)) == NULL)
 		return (NULL);
 	for (i = 0; id == NULL && i < sizeof keys / sizeof keys[0]; i++) {
 		if (!json_is_object(root))
@@ -322,7 +309,7 @@ out:
 	free(header);
 	free(body);
 	free(url);
-	free(answer.data);
+	buf_free(&answer.b);
 	return (result);
 }
 

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "calendars.h"
 #include "cause.h"
 #include "notifier.h"
@@ -435,12 +436,6 @@ static const int template_ladder[] = {
 	SMS_CORE_SHORT|SMS_MESSAGE,
 };
 
-/* A growing string. */
-struct template_buf {
-	char	*s;
-	size_t	 len, size;
-};
-
 /* One rendering: the notice, its language, and values worked out so far. */
 struct template_ctx {
 	const struct notice	*n;
@@ -473,8 +468,7 @@ static char	*template_v_number(struct template_ctx *);
 static char	*template_v_position(struct template_ctx *);
 static char	*template_v_old_date(struct template_ctx *);
 static char	*template_v_old_venue(struct template_ctx *);
-static void	 template_add(struct template_buf *, const char *, size_t);
-static void	 template_add_value(struct template_buf *, const char *, int);
+static void	 template_add_value(struct buf *, const char *, int);
 static size_t	 template_columns(const char *, size_t);
 static int	 template_expand(struct template_ctx *, const char *, int,
 		     char **, char **);
@@ -637,27 +631,12 @@ template_v_old_venue(struct template_ctx *ctx)
 	return (xstrdup(n->old_venue));
 }
 
-static void
-template_add(struct template_buf *b, const char *s, size_t n)
-{
-	size_t	want;
-
-	want = b->len + n + 1;
-	if (want > b->size) {
-		b->size = want < 256 ? 256 : want * 2;
-		b->s = xreallocarray(b->s, 1, b->size);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
 /*
  * Adds a value. Control characters become spaces, except that newlines in
  * a multi-line value (staff's message) are kept; carriage returns go.
  */
 static void
-template_add_value(struct template_buf *b, const char *v, int multiline)
+template_add_value(struct buf *b, const char *v, int multiline)
 {
 	const u_char	*p;
 	char		 c;
@@ -671,7 +650,7 @@ template_add_value(struct template_buf *b, const char *v, int multiline)
 			c = ' ';
 		else
 			c = (char)*p;
-		template_add(b, &c, 1);
+		buf_add(b, &c, 1);
 	}
 }
 
@@ -697,21 +676,21 @@ template_expand(struct template_ctx *ctx, const char *tpl, int flat,
     char **out, char **cause)
 {
 	const struct template_field	*f;
-	struct template_buf		 b = { NULL, 0, 0 };
+	struct buf		 b = BUF_INIT;
 	const char			*p, *q, *bol;
 	char				 quoted[TEMPLATE_QUOTE_MAX], *name;
 	size_t				 i, line_start = 0, line = 1, col;
 	int				 missing = 0;
 
-	template_add(&b, "", 0);
+	buf_add(&b, "", 0);
 	bol = tpl;
 	for (p = tpl;;) {
 		if (*p == '\0' || *p == '\n') {
 			if (missing)
 				b.len = line_start;
 			else if (*p == '\n')
-				template_add(&b, flat ? " " : "\n", 1);
-			b.s[b.len] = '\0';
+				buf_add(&b, flat ? " " : "\n", 1);
+			b.data[b.len] = '\0';
 			if (*p == '\0')
 				break;
 			p++;
@@ -722,12 +701,12 @@ template_expand(struct template_ctx *ctx, const char *tpl, int flat,
 			continue;
 		}
 		if (*p != '{') {
-			template_add(&b, p, 1);
+			buf_add(&b, p, 1);
 			p++;
 			continue;
 		}
 		if (p[1] == '{') {
-			template_add(&b, "{", 1);
+			buf_add(&b, "{", 1);
 			p += 2;
 			continue;
 		}
@@ -735,7 +714,7 @@ template_expand(struct template_ctx *ctx, const char *tpl, int flat,
 		col = template_columns(bol, p - bol) + 1;
 		q = p + 1 + strcspn(p + 1, "{}\n");
 		if (*q != '}') {
-			free(b.s);
+			buf_free(&b);
 			return (cause_set(cause, "unclosed placeholder at line "
 			    "%zu, column %zu (write {{ for a brace)", line,
 			    col));
@@ -750,7 +729,7 @@ template_expand(struct template_ctx *ctx, const char *tpl, int flat,
 			name = xstrndup(p + 1, q - p - 1);
 			cause_quote(name, quoted, sizeof quoted);
 			free(name);
-			free(b.s);
+			buf_free(&b);
 			return (cause_set(cause, "unknown placeholder {%s} at "
 			    "line %zu, column %zu", quoted, line, col));
 		}
@@ -764,7 +743,7 @@ template_expand(struct template_ctx *ctx, const char *tpl, int flat,
 			template_add_value(&b, ctx->values[i],
 			    f->multiline && !flat);
 		else if (f->required) {
-			free(b.s);
+			buf_free(&b);
 			return (cause_set(cause, "the notice has no value for "
 			    "{%s} (line %zu, column %zu)", f->name, line,
 			    col));
@@ -773,8 +752,8 @@ template_expand(struct template_ctx *ctx, const char *tpl, int flat,
 		p = q + 1;
 	}
 
-	*out = template_tidy(b.s, flat);
-	free(b.s);
+	*out = template_tidy(b.data, flat);
+	buf_free(&b);
 	if (**out == '\0') {
 		free(*out);
 		*out = NULL;
@@ -791,12 +770,12 @@ template_expand(struct template_ctx *ctx, const char *tpl, int flat,
 static char *
 template_tidy(const char *s, int flat)
 {
-	struct template_buf	 b = { NULL, 0, 0 };
+	struct buf	 b = BUF_INIT;
 	const char		*eol;
 	size_t			 len;
 	int			 blank = 0;
 
-	template_add(&b, "", 0);
+	buf_add(&b, "", 0);
 	while (*s != '\0') {
 		eol = s + strcspn(s, "\n");
 		len = eol - s;
@@ -806,20 +785,20 @@ template_tidy(const char *s, int flat)
 			blank = 1;
 		else {
 			if (b.len > 0)
-				template_add(&b, blank ? "\n\n" : "\n",
+				buf_add(&b, blank ? "\n\n" : "\n",
 				    blank ? 2 : 1);
-			template_add(&b, s, len);
+			buf_add(&b, s, len);
 			blank = 0;
 		}
 		s = *eol == '\n' ? eol + 1 : eol;
 	}
 	if (flat) {
 		/* Leading blanks too: a subject may not start with one. */
-		len = strspn(b.s, " \t");
-		memmove(b.s, b.s + len, b.len - len + 1);
+		len = strspn(b.data, " \t");
+		memmove(b.data, b.data + len, b.len - len + 1);
 	} else if (b.len > 0)
-		template_add(&b, "\n", 1);
-	return (b.s);
+		buf_add(&b, "\n", 1);
+	return (b.data);
 }
 
 /* The SMS template for one rung of the ladder. */
@@ -827,7 +806,7 @@ static char *
 template_sms_text(const struct template_lang *tl,
     const struct template_sms *ts, int parts)
 {
-	struct template_buf	 b = { NULL, 0, 0 };
+	struct buf	 b = BUF_INIT;
 	const char		*lines[10];
 	size_t			 i, n = 0;
 
@@ -852,13 +831,13 @@ template_sms_text(const struct template_lang *tl,
 	if (parts & SMS_PHONE_SHORT)
 		lines[n++] = ts->phone_short;
 
-	template_add(&b, "", 0);
+	buf_add(&b, "", 0);
 	for (i = 0; i < n; i++) {
 		if (i > 0)
-			template_add(&b, "\n", 1);
-		template_add(&b, lines[i], strlen(lines[i]));
+			buf_add(&b, "\n", 1);
+		buf_add(&b, lines[i], strlen(lines[i]));
 	}
-	return (b.s);
+	return (b.data);
 }
 
 /* Climbs down the ladder; keeps the fullest text with the fewest segments. */
