@@ -374,6 +374,9 @@ time_t	 quiet_before(const struct quiet *, const char *tzid, time_t t);
 time_t	 quiet_after(const struct quiet *, const char *tzid, time_t t);
 
 /* message.c: one message composed from the database */
+struct notice;
+/* Fills a notice's local times from its instants, in tzid. */
+void	 message_notice_times(struct notice *, const char *tzid);
 struct message_conf {
 	const char	*public_url;	/* base of personal feed links */
 	const char	*from, *from_name;	/* ORGANIZER of invitations */

@@ -40,6 +40,39 @@ static const char *message_sql[Q_COUNT] = {
 	[Q_VENUE] = "SELECT name FROM venue WHERE id = ?1",
 };
 
+/*
+ * The notice's instants as wall-clock times in tzid, for the notifier,
+ * which knows no time zones. An unknown zone leaves them unset (the
+ * notifier then refuses the notice, saying so).
+ */
+void
+message_notice_times(struct notice *n, const char *tzid)
+{
+	const struct {
+		time_t			 t;
+		struct notice_time	*at;
+	} w[] = {
+		{ n->start, &n->start_at }, { n->end, &n->end_at },
+		{ n->old_start, &n->old_at },
+	};
+	struct cal_local	 l;
+	size_t			 i;
+
+	for (i = 0; i < sizeof w / sizeof w[0]; i++) {
+		memset(w[i].at, 0, sizeof *w[i].at);
+		if ((w[i].t == 0 && i == 2) || tzid == NULL ||
+		    zone_utc_to_local(tzid, w[i].t, &l) != 0)
+			continue;
+		w[i].at->year = l.year;
+		w[i].at->month = l.month;
+		w[i].at->day = l.day;
+		w[i].at->wday = l.wday;
+		w[i].at->hour = l.hour;
+		w[i].at->minute = l.minute;
+	}
+}
+
+
 /* What a session's messages share, in the words of a notice. */
 struct message_session {
 	int64_t			 id;
@@ -381,7 +414,6 @@ message_compose(struct message_ctx *mc, int kind, int channel, int64_t sid,
 	n.bring = ms->bring;
 	n.instructor = ms->instructor;
 	n.contact_phone = ms->contact_phone;
-	n.tzid = se->ev.tzid;
 	n.start = se->ev.start;
 	n.end = se->ev.end;
 	n.number = p.number;
@@ -395,6 +427,7 @@ message_compose(struct message_ctx *mc, int kind, int channel, int64_t sid,
 	if ((old = json_string_value(json_object_get(detail, "old_start"))) !=
 	    NULL)
 		(void)when_parse(old, se->ev.tzid, n.start, &n.old_start, NULL);
+	message_notice_times(&n, se->ev.tzid);
 	if ((v = json_object_get(detail, "old_venue_id")) != NULL &&
 	    (p.old_venue = message_venue_name(mc, json_integer_value(v))) !=
 	    NULL && ms->venue != NULL && strcmp(p.old_venue, ms->venue) != 0)

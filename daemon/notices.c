@@ -797,10 +797,10 @@ notices_template_try(struct store *st, int64_t cid, int kind, int channel,
 	n.contact_phone = "+45 75 62 00 00";
 	n.feed_url = "https://kurser.example.dk/feeds/participant/"
 	    "0123456789abcdef0123456789abcdef.ics";
-	n.tzid = "Europe/Copenhagen";
 	n.start = start;
 	n.end = start + 90 * 60;
 	n.old_start = start - 7 * 86400;
+	message_notice_times(&n, "Europe/Copenhagen");
 	n.old_venue = "Horsens Bibliotek";
 	n.number = 3000;
 	n.position = 2;

@@ -741,7 +741,8 @@ static const struct field import_fields[] = {
 /*
  * An event of an imported file whose texts hold a CPR number refuses the
  * whole file: nothing of it is kept, and the cause names the event by its
- * place, not by its text.
+ * place, not by its text. (Not its UID: an identifier a program made, whose
+ * hex digits now and then look like one.)
  */
 static int
 session_import_cpr(const struct cal_import_event *e, struct fail *f)
@@ -756,8 +757,6 @@ session_import_cpr(const struct cal_import_event *e, struct fail *f)
 		what = "DESCRIPTION";
 	else if (contact_looks_like_cpr(e->location))
 		what = "LOCATION";
-	else if (contact_looks_like_cpr(e->uid))
-		what = "UID";
 	if (what == NULL)
 		return (0);
 	when = zone_format_utc(e->start);

@@ -22,6 +22,17 @@ enum notice_kind { NOTICE_CONFIRMATION, NOTICE_WAITLISTED, NOTICE_PROMOTED,
 enum notice_channel { CHANNEL_EMAIL, CHANNEL_SMS };
 
 /* What a message is about: plain values the caller owns. */
+/*
+ * A wall-clock time where the session is held. The notifier knows no time
+ * zones: the caller works these out (the daemon with the calendars
+ * library) and hands them over with the instants.
+ */
+struct notice_time {
+	int	 year, month, day;	/* month 1..12; 0: not given */
+	int	 wday;			/* 0 = Sunday */
+	int	 hour, minute;
+};
+
 struct notice {
 	int		 kind;		/* enum notice_kind */
 	const char	*lang;		/* "da" (default) or "en" */
@@ -34,9 +45,9 @@ struct notice {
 	const char	*instructor;	/* names, or NULL */
 	const char	*contact_phone;	/* the venue's or library's, or NULL */
 	const char	*feed_url;	/* personal feed link, or NULL */
-	const char	*tzid;		/* the venue's zone */
-	time_t		 start, end;
-	time_t		 old_start;	/* NOTICE_MOVED: where it was */
+	time_t		 start, end;	/* instants, to compare */
+	time_t		 old_start;	/* NOTICE_MOVED: when it was, or 0 */
+	struct notice_time start_at, end_at, old_at;	/* the same, local */
 	const char	*old_venue;	/* NOTICE_MOVED: or NULL if unchanged */
 	int		 number;	/* running number, "kursist nr." */
 	int		 position;	/* waitlist position */
@@ -61,16 +72,16 @@ struct notice {
  * no value (NULL, "", 0, an old date equal to the new) is left out whole,
  * and blank lines left behind are squeezed. Values are put on one line,
  * except {message} in a body. A built-in SMS is the fullest text with the
- * fewest segments (see gsm_segments()). An unknown tzid, kind or channel,
- * or a text that comes out empty, is refused. No dependence on the
- * machine's locales.
+ * fewest segments (see gsm_segments()). A notice without its local start
+ * time, an unknown kind or channel, or a text that comes out empty, is
+ * refused. No dependence on the machine's locales.
  */
 int	 template_render(const struct notice *, int channel,
 	    const char *subject_tpl, const char *body_tpl, char **subject,
 	    char **body, char **cause);
 /* "torsdag den 3. december kl. 10.00" or "Thursday 3 December at
- * 10:00", wall-clock time in tzid; caller frees. NULL if tzid is unknown. */
-char	*template_date(time_t, const char *tzid, const char *lang);
+ * 10:00"; caller frees. NULL if the time is not given. */
+char	*template_date(const struct notice_time *, const char *lang);
 
 /* gsm.c */
 /*

@@ -17,8 +17,9 @@
  * fewest segments wins, which keeps reminders and confirmations to one
  * GSM 03.38 segment with ordinary names and addresses.
  *
- * Dates come from the calendars library's wall-clock time in the venue's
- * zone, with the names spelled out here: no setlocale(), no strftime().
+ * Dates are the wall-clock times the caller gives (the notifier knows no
+ * time zones), with the names spelled out here: no setlocale(), no
+ * strftime().
  */
 
 #include "config.h"
@@ -31,7 +32,6 @@
 #include <time.h>
 
 #include "buf.h"
-#include "calendars.h"
 #include "cause.h"
 #include "notifier.h"
 #include "xmalloc.h"
@@ -459,7 +459,8 @@ struct template_field {
 
 static int	 template_english(const char *);
 static char	*template_string(const char *);
-static char	*template_clock(struct template_ctx *, time_t);
+static char	*template_clock(struct template_ctx *,
+		     const struct notice_time *);
 static char	*template_v_first_name(struct template_ctx *);
 static char	*template_v_date(struct template_ctx *);
 static char	*template_v_time(struct template_ctx *);
@@ -516,23 +517,28 @@ template_english(const char *lang)
 	return (lang[2] == '\0' || lang[2] == '-' || lang[2] == '_');
 }
 
-char *
-template_date(time_t t, const char *tzid, const char *lang)
+/* Whether a local time is there and makes sense. */
+static int
+template_time_ok(const struct notice_time *l)
 {
-	struct cal_local	l;
+	return (l->wday >= 0 && l->wday <= 6 && l->month >= 1 &&
+	    l->month <= 12 && l->day >= 1 && l->day <= 31 && l->hour >= 0 &&
+	    l->hour <= 23 && l->minute >= 0 && l->minute <= 59);
+}
 
-	if (tzid == NULL || zone_utc_to_local(tzid, t, &l) != 0)
-		return (NULL);
-	if (l.wday < 0 || l.wday > 6 || l.month < 1 || l.month > 12)
+char *
+template_date(const struct notice_time *l, const char *lang)
+{
+	if (!template_time_ok(l))
 		return (NULL);
 	if (template_english(lang)) {
 		return (xprintf("%s %d %s at %02d:%02d",
-		    template_weekday_en[l.wday], l.day,
-		    template_month_en[l.month - 1], l.hour, l.minute));
+		    template_weekday_en[l->wday], l->day,
+		    template_month_en[l->month - 1], l->hour, l->minute));
 	}
 	return (xprintf("%s den %d. %s kl. %02d.%02d",
-	    template_weekday_da[l.wday], l.day, template_month_da[l.month - 1],
-	    l.hour, l.minute));
+	    template_weekday_da[l->wday], l->day,
+	    template_month_da[l->month - 1], l->hour, l->minute));
 }
 
 /* A copy of s, or NULL when there is nothing in it. */
@@ -546,13 +552,12 @@ template_string(const char *s)
 
 /* The time of day alone: "10.00", or "10:00" in English. */
 static char *
-template_clock(struct template_ctx *ctx, time_t t)
+template_clock(struct template_ctx *ctx, const struct notice_time *l)
 {
-	struct cal_local	l;
-
-	if (zone_utc_to_local(ctx->n->tzid, t, &l) != 0)
+	if (!template_time_ok(l))
 		return (NULL);
-	return (xprintf("%02d%c%02d", l.hour, ctx->en ? ':' : '.', l.minute));
+	return (xprintf("%02d%c%02d", l->hour, ctx->en ? ':' : '.',
+	    l->minute));
 }
 
 /* The first word of the name: "Hanne-Lise" of "Hanne-Lise Sørensen". */
@@ -574,14 +579,13 @@ template_v_first_name(struct template_ctx *ctx)
 static char *
 template_v_date(struct template_ctx *ctx)
 {
-	return (template_date(ctx->n->start, ctx->n->tzid,
-	    ctx->en ? "en" : "da"));
+	return (template_date(&ctx->n->start_at, ctx->en ? "en" : "da"));
 }
 
 static char *
 template_v_time(struct template_ctx *ctx)
 {
-	return (template_clock(ctx, ctx->n->start));
+	return (template_clock(ctx, &ctx->n->start_at));
 }
 
 static char *
@@ -589,7 +593,7 @@ template_v_end(struct template_ctx *ctx)
 {
 	if (ctx->n->end <= ctx->n->start)
 		return (NULL);
-	return (template_clock(ctx, ctx->n->end));
+	return (template_clock(ctx, &ctx->n->end_at));
 }
 
 static char *
@@ -614,8 +618,7 @@ template_v_old_date(struct template_ctx *ctx)
 {
 	if (ctx->n->old_start == 0 || ctx->n->old_start == ctx->n->start)
 		return (NULL);
-	return (template_date(ctx->n->old_start, ctx->n->tzid,
-	    ctx->en ? "en" : "da"));
+	return (template_date(&ctx->n->old_at, ctx->en ? "en" : "da"));
 }
 
 /* Only when the place changed. */
@@ -885,7 +888,6 @@ template_render(const struct notice *n, int channel, const char *subject_tpl,
 	const struct template_lang	*tl;
 	const struct template_text	*tt;
 	struct template_ctx		 ctx;
-	struct cal_local		 l;
 	char				*s = NULL, *text = NULL;
 	size_t				 i, len;
 	int				 rc = -1;
@@ -896,10 +898,9 @@ template_render(const struct notice *n, int channel, const char *subject_tpl,
 		return (cause_set(cause, "unknown notice kind %d", n->kind));
 	if (channel != CHANNEL_EMAIL && channel != CHANNEL_SMS)
 		return (cause_set(cause, "unknown channel %d", channel));
-	if (n->tzid == NULL || zone_utc_to_local(n->tzid, n->start, &l) != 0) {
-		return (cause_set(cause, "unknown time zone %s",
-		    n->tzid != NULL ? n->tzid : "(none)"));
-	}
+	if (!template_time_ok(&n->start_at))
+		return (cause_set(cause, "the session's local time is "
+		    "missing (an unknown time zone?)"));
 
 	memset(&ctx, 0, sizeof ctx);
 	ctx.n = n;
