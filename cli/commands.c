@@ -1621,7 +1621,7 @@ cmd_feeds(struct cmd_ctx *ctx)
 	const struct cmd_feed	*f;
 	const char		*kind = cmd_feed_kind(ctx);
 	long long		 id;
-	char			*collection, *kinds = NULL, *one;
+	char			*collection, *names = NULL, *one;
 	size_t			 i;
 	int			 ret;
 
@@ -1630,12 +1630,12 @@ cmd_feeds(struct cmd_ctx *ctx)
 			f = &cmd_feeds_known[i];
 			xasprintf(&one, "%s%s%s", f->kind, f->arg != NULL ?
 			    " " : "", f->arg != NULL ? f->arg : "");
-			cmd_join(&kinds, ", ", one);
+			cmd_join(&names, ", ", one);
 			free(one);
 		}
 		ret = kursusctl_usage_error(ctx->entry, "unknown feed \"%s\"; "
-		    "one of: %s", kind, kinds);
-		free(kinds);
+		    "one of: %s", kind, names);
+		free(names);
 		return (ret);
 	}
 	if (f->arg == NULL && ctx->argc > 1)
@@ -2825,8 +2825,7 @@ cmd_complete_template(int npos)
 	if (npos == 0)
 		return (CMPL_COURSE);
 	if (npos == 1)
-		printf("reminder\nconfirmation\nwaitlisted\npromoted\ndemoted\n"
-		    "change\ncancellation\nstaff\nwithdrawn\n");
+		kursusctl_complete_kinds(KIND_TEMPLATE);
 	else if (npos == 2)
 		printf("email\nsms\n");
 	return (CMPL_NONE);

@@ -291,9 +291,8 @@ static const struct cmd_option opt_outbox[] = {
 	  "session", 0, 0, NULL, 0 },
 	{ "batch", OPT_TEXT, "batch", "BATCH", "only the messages of one "
 	  "`remind'", 0, 0, NULL, 0 },
-	{ "kind", OPT_TEXT, "kind", "KIND", "only notices of this kind",
-	  0, 0, "confirmation waitlisted promoted demoted moved cancelled "
-	  "reminder staff withdrawn", CMPL_VALUES },
+	{ "kind", OPT_TEXT, "kind", "KIND", "only notices of this kind (see "
+	  "`kursusctl help kinds')", 0, 0, NULL, CMPL_KIND },
 	{ "participant", OPT_INT, "participant", "ID", "only notices to this "
 	  "participant", 0, 0, NULL, 0 },
 	END
@@ -316,10 +315,9 @@ static const struct cmd_option opt_remind[] = {
 };
 
 static const struct cmd_option opt_preview[] = {
-	{ "kind", OPT_TEXT, "kind", "KIND", "reminder (default), "
-	  "confirmation, change, cancellation, waitlisted, promoted or "
-	  "staff", 0, 0, "reminder confirmation change cancellation "
-	  "waitlisted promoted staff", CMPL_VALUES },
+	{ "kind", OPT_TEXT, "kind", "KIND", "the kind of message: reminder "
+	  "(the default) or another (see `kursusctl help kinds')", 0, 0,
+	  NULL, CMPL_KIND_PREVIEW },
 	{ "via", OPT_TEXT, "via", "CHANNEL", "sms or email (default: sms "
 	  "when the person has a mobile number, else email)", 0, 0,
 	  "sms email", CMPL_VALUES },
@@ -407,9 +405,8 @@ const struct cmd_entry kursusctl_commands[] = {
 	  "[--subject TEXT] (--body TEXT | --body-file FILE)", 3, 3,
 	  CMPL_TEMPLATE, { opt_template, opt_template_set, NULL },
 	  cmd_template_set, "Give a course type its own text for one kind of "
-	  "message.\nKIND is reminder, confirmation, waitlisted, promoted, "
-	  "demoted, change, cancellation, staff or withdrawn; CHANNEL is "
-	  "email or sms. Placeholders: {name}, {first_name}, {course}, "
+	  "message.\nKIND is a kind of message (`kursusctl help kinds'); "
+	  "CHANNEL is email or sms. Placeholders: {name}, {first_name}, {course}, "
 	  "{date} (\"torsdag den 3. december kl. 10.00\"), {time}, {end}, "
 	  "{venue}, {address}, {access}, {bring}, {instructor}, {phone}, "
 	  "{link}, {number}, {position}, {old_date}, {old_venue}, {message}, "
@@ -1307,6 +1304,42 @@ kursusctl_subs(const char *name)
 	return (list);
 }
 
+/* The words for the kinds of message that have every flag in flags. */
+void
+kursusctl_complete_kinds(unsigned int flags)
+{
+	int	 k;
+
+	for (k = 0; k < KIND_COUNT; k++) {
+		if ((kinds[k].flags & flags) != flags)
+			continue;
+		printf("%s\n", kinds[k].name);
+		if (kinds[k].alias != NULL)
+			printf("%s\n", kinds[k].alias);
+	}
+}
+
+/* `kursusctl help kinds': the table of kinds of message. */
+static void
+kursusctl_help_kinds(FILE *f)
+{
+	char	 name[64];
+	int	 k;
+
+	fprintf(f, "The kinds of message kursusd sends (KIND in outbox "
+	    "--kind, preview --kind,\ncourse template):\n\n");
+	for (k = 0; k < KIND_COUNT; k++) {
+		snprintf(name, sizeof name, "%s%s%s%s", kinds[k].name,
+		    kinds[k].alias != NULL ? " (" : "", kinds[k].alias != NULL ?
+		    kinds[k].alias : "", kinds[k].alias != NULL ? ")" : "");
+		fprintf(f, "  %-26s %s%s%s\n", name, kinds[k].help,
+		    kinds[k].invite == INVITE_REQUEST ? "; e-mail with the "
+		    "invitation" : kinds[k].invite == INVITE_CANCEL ?
+		    "; e-mail takes the invitation back" : "",
+		    kinds[k].flags & KIND_PREVIEW ? "" : "; no preview");
+	}
+}
+
 static int
 kursusctl_help_cmd(struct cmd_ctx *ctx)
 {
@@ -1315,6 +1348,10 @@ kursusctl_help_cmd(struct cmd_ctx *ctx)
 
 	if (ctx->argc == 0) {
 		kursusctl_help(stdout);
+		return (0);
+	}
+	if (strcmp(ctx->argv[0], "kinds") == 0) {
+		kursusctl_help_kinds(stdout);
 		return (0);
 	}
 	if ((ce = kursusctl_find_name(ctx->argv[0])) == NULL ||
@@ -1494,6 +1531,11 @@ kursusctl_complete_value(const struct cmd_option *o)
 		while ((word = strsep(&p, " ")) != NULL)
 			printf("%s\n", word);
 		free(copy);
+		break;
+	case CMPL_KIND:
+	case CMPL_KIND_PREVIEW:
+		kursusctl_complete_kinds(o->complete == CMPL_KIND ? 0 :
+		    KIND_PREVIEW);
 		break;
 	case CMPL_VENUE:
 	case CMPL_COURSE:

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "kind.h"
 #include "kursus-protocol.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -58,10 +59,15 @@ enum opt_complete {
 	/* A feed: its kind ("venue"), then a slug of that kind. */
 	CMPL_FEED,
 	/* A template: course slug, notice kind, channel. */
-	CMPL_TEMPLATE
+	CMPL_TEMPLATE,
+	CMPL_KIND,		/* a kind of message (kind.h), aliases too */
+	CMPL_KIND_PREVIEW	/* one staff may preview */
 };
 
 #define OPT_REQUIRED	0x1	/* the command refuses to run without it */
+
+/* Prints the kinds of message with every flag in flags, one a line. */
+void	 kursusctl_complete_kinds(unsigned int flags);
 
 struct cmd_option {
 	const char	*name;		/* long name without the dashes */

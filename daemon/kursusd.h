@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "calendars.h"
+#include "kind.h"
 #include "kursus-protocol.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -161,7 +162,7 @@ void	 store_set_default_timezone(struct store *, const char *);
 const char *store_default_timezone(struct store *);
 
 /* schema.c */
-#define SCHEMA_VERSION	6
+#define SCHEMA_VERSION	7
 /* Brings the database forward to SCHEMA_VERSION, each step in a transaction. */
 int	 schema_migrate(sqlite3 *, char **cause);
 /* Temporary views and SQL functions the API reads through; per connection. */
@@ -303,15 +304,7 @@ int	 registration_settings_edit(struct api_req *);
 #define SQL_EMAIL_TO(p) "CASE WHEN NOT " p ".no_email AND NOT " p \
 	".no_contact THEN " p ".email END"
 
-/* outbox.c */
-enum outbox_kind { OUTBOX_CONFIRMATION, OUTBOX_WAITLISTED, OUTBOX_PROMOTED,
-    OUTBOX_DEMOTED, OUTBOX_MOVED, OUTBOX_CANCELLED, OUTBOX_REMINDER,
-    OUTBOX_STAFF, OUTBOX_WITHDRAWN, OUTBOX_NKINDS };
-/* "confirmation", ...; NULL / -1 when unknown. */
-const char *outbox_kind_name(int kind);
-int	 outbox_kind_parse(const char *name);
-/* The notifier's enum notice_kind for an outbox kind. */
-int	 outbox_notice_kind(int kind);
+/* outbox.c: the kinds of message are enum kind (kind.h) */
 /* Takes the default reminder rules and the SMS quiet hours (loop thread). */
 void	 outbox_configure(const struct config *);
 /* 1 when the channel (enum notice_channel) is configured; both are until
@@ -338,7 +331,7 @@ int	 outbox_plan_reminders(struct store *, int64_t registration_id,
 int	 outbox_withdraw(struct store *, int64_t registration_id,
 	    unsigned kinds, const char *reason, struct fail *);
 /*
- * Queues kind (OUTBOX_REMINDER or OUTBOX_STAFF) for one registration on
+ * Queues kind (KIND_REMINDER or KIND_STAFF) for one registration on
  * each of the n channels ("email", "sms"), due now, under batch (the
  * key); detail may carry {"message": ...}. The new rows' ids are appended
  * to ids (none for a row queued before). 0, or -1.

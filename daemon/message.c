@@ -294,7 +294,7 @@ message_template(struct message_ctx *mc, const struct message_parts *p,
 
 	*subject = *body = NULL;
 	sqlite3_bind_int64(stmt, 1, course_id);
-	sqlite3_bind_text(stmt, 2, outbox_kind_name(kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, kind_name(kind), -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, channel == CHANNEL_SMS ? "sms" : "email",
 	    -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 4, p->lang != NULL && strncmp(p->lang, "en",
@@ -323,15 +323,10 @@ message_venue_name(struct message_ctx *mc, int64_t id)
 static const char *
 message_method(int kind)
 {
-	switch (kind) {
-	case OUTBOX_CONFIRMATION:
-	case OUTBOX_PROMOTED:
-	case OUTBOX_REMINDER:
-	case OUTBOX_MOVED:
+	switch (kinds[kind].invite) {
+	case INVITE_REQUEST:
 		return ("REQUEST");
-	case OUTBOX_CANCELLED:
-	case OUTBOX_DEMOTED:
-	case OUTBOX_WITHDRAWN:
+	case INVITE_CANCEL:
 		return ("CANCEL");
 	}
 	return (NULL);
@@ -385,7 +380,7 @@ message_compose(struct message_ctx *mc, int kind, int channel, int64_t sid,
 	memset(m, 0, sizeof *m);
 	memset(&p, 0, sizeof p);
 	memset(&n, 0, sizeof n);
-	if (kind < 0 || kind >= OUTBOX_NKINDS) {
+	if (kind < 0 || kind >= KIND_COUNT) {
 		xasprintf(cause, "unknown kind of message %d", kind);
 		return (-1);
 	}
@@ -404,7 +399,7 @@ message_compose(struct message_ctx *mc, int kind, int channel, int64_t sid,
 	}
 	message_seat(mc, sid, pid, &p);
 
-	n.kind = outbox_notice_kind(kind);
+	n.kind = kind;
 	n.lang = p.lang;
 	n.name = p.name;
 	n.course = se->ev.title;

@@ -27,47 +27,6 @@ static const char *notices_states[] = { "pending", "sending", "sent",
     "failed", "skipped", "cancelled" };
 #define NOTICES_NSTATES	(sizeof notices_states / sizeof notices_states[0])
 
-/* The words staff use for a kind where they differ from the outbox's. */
-static const struct {
-	const char	*alias;
-	int		 kind;
-} notices_aliases[] = {
-	{ "change", OUTBOX_MOVED },
-	{ "cancellation", OUTBOX_CANCELLED },
-};
-
-/* An outbox kind by its name or a staff word for it; -1 when unknown. */
-static int
-notices_kind(const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < sizeof notices_aliases / sizeof notices_aliases[0];
-	    i++) {
-		if (strcmp(name, notices_aliases[i].alias) == 0)
-			return (notices_aliases[i].kind);
-	}
-	return (outbox_kind_parse(name));
-}
-
-/* "confirmation, waitlisted, ..." for refusals. */
-static void
-notices_kind_list(char *buf, size_t len)
-{
-	const char	*name;
-	size_t		 used;
-	int		 k;
-
-	buf[0] = '\0';
-	for (k = 0; k < OUTBOX_NKINDS; k++) {
-		if ((name = outbox_kind_name(k)) == NULL)
-			continue;
-		used = strlen(buf);
-		snprintf(buf + used, len - used, "%s%s", used > 0 ? ", " : "",
-		    name);
-	}
-}
-
 /* Characters (not bytes) of UTF-8 text. */
 static size_t
 notices_chars(const char *s)
@@ -221,12 +180,11 @@ notices_outbox_list(struct api_req *req)
 	}
 	kind = json_string_value(json_object_get(req->query, "kind"));
 	if (kind != NULL) {
-		if ((k = notices_kind(kind)) < 0) {
-			notices_kind_list(list, sizeof list);
+		if ((k = kind_parse(kind)) < 0)
 			return (fail_set(&req->fail, 422, "kind", "kind \"%s\" "
-			    "is not one of %s", kind, list));
-		}
-		kind = outbox_kind_name(k);
+			    "is not one of %s", kind, kind_list(list,
+			    sizeof list, 0, 1, ", ")));
+		kind = kind_name(k);
 	}
 	batch = json_string_value(json_object_get(req->query, "batch"));
 	if (notices_query_id(req, "session", &session) != 0 ||
@@ -426,7 +384,7 @@ notices_remind(struct api_req *req)
 		return (-1);
 
 	notices_can(&can);
-	kind = message != NULL ? OUTBOX_STAFF : OUTBOX_REMINDER;
+	kind = message != NULL ? KIND_STAFF : KIND_REMINDER;
 	if (message != NULL)
 		detail = json_pack("{s:s}", "message", message);
 	batch = random_hex(8);
@@ -489,7 +447,7 @@ notices_preview(struct api_req *req)
 	struct message_ctx	*mc;
 	struct message		 m;
 	const char		*kname, *via, *message, *why, *to = NULL;
-	char			*cause = NULL;
+	char			*cause = NULL, list[256];
 	json_t			*person = NULL, *detail = NULL;
 	int64_t			 sid, pid;
 	size_t			 units = 0;
@@ -509,10 +467,11 @@ notices_preview(struct api_req *req)
 	kname = json_string_value(json_object_get(req->query, "kind"));
 	if (kname == NULL)
 		kname = "reminder";
-	if ((kind = notices_kind(kname)) < 0)
+	if ((kind = kind_parse(kname)) < 0 ||
+	    !(kinds[kind].flags & KIND_PREVIEW))
 		return (fail_set(&req->fail, 422, "kind", "kind \"%s\" is not "
-		    "one of reminder, confirmation, change, cancellation, "
-		    "waitlisted, promoted, staff", kname));
+		    "one of %s", kname, kind_list(list, sizeof list,
+		    KIND_PREVIEW, 1, ", ")));
 	message = json_string_value(json_object_get(req->query, "message"));
 	if (message != NULL && contact_refuse_cpr("message", message,
 	    &req->fail) != 0)
@@ -533,7 +492,7 @@ notices_preview(struct api_req *req)
 		return (fail_set(&req->fail, 422, "via", "via \"%s\" is not "
 		    "one of sms, email", via));
 	}
-	if (kind == OUTBOX_STAFF || message != NULL)
+	if (kind == KIND_STAFF || message != NULL)
 		detail = json_pack("{s:s}", "message", message != NULL ?
 		    message : "(your message)");
 	/*
@@ -573,7 +532,7 @@ notices_preview(struct api_req *req)
 	}
 
 	req->out = json_pack("{s:s, s:s, s:s?, s:b, s:s?, s:s?, s:s, s:s?, "
-	    "s:s?}", "kind", outbox_kind_name(kind), "channel",
+	    "s:s?}", "kind", kind_name(kind), "channel",
 	    channel == CHANNEL_SMS ? "sms" : "email", "recipient",
 	    why == NULL ? m.recipient : NULL, "reachable", why == NULL,
 	    "reason", why, "subject", m.subject, "body", m.body != NULL ?
@@ -716,11 +675,11 @@ notices_template_key(struct api_req *req, int64_t *cid, int *kind,
 	    resource_id(req->store, "course", req->param[0], "course", cid,
 	    &req->fail) != 0)
 		return (-1);
-	if ((*kind = notices_kind(req->param[1])) < 0) {
-		notices_kind_list(list, sizeof list);
+	if ((*kind = kind_parse(req->param[1])) < 0 ||
+	    !(kinds[*kind].flags & KIND_TEMPLATE))
 		return (fail_set(&req->fail, 404, "kind", "no notice kind "
-		    "\"%s\" (%s)", req->param[1], list));
-	}
+		    "\"%s\" (%s)", req->param[1], kind_list(list, sizeof list,
+		    KIND_TEMPLATE, 1, ", ")));
 	if (strcmp(req->param[2], "email") == 0)
 		*channel = CHANNEL_EMAIL;
 	else if (strcmp(req->param[2], "sms") == 0)
@@ -781,7 +740,7 @@ notices_template_try(struct store *st, int64_t cid, int kind, int channel,
 
 	course = store_json(st, sql, "i", cid);
 	memset(&n, 0, sizeof n);
-	n.kind = outbox_notice_kind(kind);
+	n.kind = kind;
 	n.lang = lang;
 	n.name = "Jørgen Smidstrup";
 	n.course = json_string_value(json_object_get(course, "title"));
@@ -858,7 +817,7 @@ notices_template_set(struct api_req *req)
 	    api_check_fields(req->body, fields, sizeof fields /
 	    sizeof fields[0], &req->fail) != 0)
 		return (-1);
-	kname = outbox_kind_name(kind);
+	kname = kind_name(kind);
 	subject = api_text(req->body, "subject");
 	body = api_text(req->body, "body");
 	if (body == NULL)
@@ -906,7 +865,7 @@ notices_template_unset(struct api_req *req)
 	if (api_check_fields(req->body, NULL, 0, &req->fail) != 0 ||
 	    notices_template_key(req, &cid, &kind, &channel, &lang) != 0)
 		return (-1);
-	kname = outbox_kind_name(kind);
+	kname = kind_name(kind);
 	if ((n = store_exec(req->store, &req->fail, sql, "ittt", cid, kname,
 	    req->param[2], lang)) < 0)
 		return (-1);

@@ -17,35 +17,6 @@
 #include "kursusd.h"
 #include "notifier.h"
 
-static const char *outbox_kinds[OUTBOX_NKINDS] = {
-	[OUTBOX_CONFIRMATION] = "confirmation",
-	[OUTBOX_WAITLISTED] = "waitlisted",
-	[OUTBOX_PROMOTED] = "promoted",
-	[OUTBOX_DEMOTED] = "demoted",
-	[OUTBOX_MOVED] = "moved",
-	[OUTBOX_CANCELLED] = "cancelled",
-	[OUTBOX_REMINDER] = "reminder",
-	[OUTBOX_STAFF] = "staff",
-	[OUTBOX_WITHDRAWN] = "withdrawn",
-};
-
-static const int outbox_notices[OUTBOX_NKINDS] = {
-	[OUTBOX_CONFIRMATION] = NOTICE_CONFIRMATION,
-	[OUTBOX_WAITLISTED] = NOTICE_WAITLISTED,
-	[OUTBOX_PROMOTED] = NOTICE_PROMOTED,
-	[OUTBOX_DEMOTED] = NOTICE_DEMOTED,
-	[OUTBOX_MOVED] = NOTICE_MOVED,
-	[OUTBOX_CANCELLED] = NOTICE_CANCELLED,
-	[OUTBOX_REMINDER] = NOTICE_REMINDER,
-	[OUTBOX_STAFF] = NOTICE_STAFF,
-	[OUTBOX_WITHDRAWN] = NOTICE_WITHDRAWN,
-};
-
-/* What is still to come for a registration, taken back when it ends. */
-#define WITHDRAW_ALL	((1u << OUTBOX_CONFIRMATION) | \
-    (1u << OUTBOX_WAITLISTED) | (1u << OUTBOX_PROMOTED) | \
-    (1u << OUTBOX_REMINDER) | (1u << OUTBOX_MOVED) | (1u << OUTBOX_STAFF))
-
 /* Set by outbox_configure() on the loop thread. */
 static struct reminder_rule	*default_rules;
 static size_t			 ndefault_rules;
@@ -54,35 +25,24 @@ static struct quiet		 quiet;
  * Both until configured (the unit tests run without a configuration). */
 static int			 have_email = 1, have_sms = 1;
 
+/* The kinds still to come for a registration, taken back when it ends. */
+static unsigned int
+outbox_withdraw_all(void)
+{
+	unsigned int	 mask = 0;
+	int		 k;
+
+	for (k = 0; k < KIND_COUNT; k++) {
+		if (kinds[k].flags & KIND_WITHDRAW)
+			mask |= 1u << k;
+	}
+	return (mask);
+}
+
 int
 outbox_can_send(int channel)
 {
 	return (channel == CHANNEL_SMS ? have_sms : have_email);
-}
-
-const char *
-outbox_kind_name(int kind)
-{
-	if (kind < 0 || kind >= OUTBOX_NKINDS)
-		return (NULL);
-	return (outbox_kinds[kind]);
-}
-
-int
-outbox_kind_parse(const char *name)
-{
-	int	 i;
-
-	for (i = 0; name != NULL && i < OUTBOX_NKINDS; i++)
-		if (strcmp(outbox_kinds[i], name) == 0)
-			return (i);
-	return (-1);
-}
-
-int
-outbox_notice_kind(int kind)
-{
-	return (outbox_notices[kind]);
 }
 
 void
@@ -461,7 +421,7 @@ outbox_add(struct store *st, const char *key, int kind, const char *channel,
 	int	 n;
 
 	n = store_exec(st, f, sql_add, "ttttiiiitttitti", key,
-	    outbox_kinds[kind], channel, recipient, w->pid, w->sid, rid,
+	    kinds[kind].name, channel, recipient, w->pid, w->sid, rid,
 	    w->sequence, w->lang, detail, batch, (int64_t)due, state, why,
 	    (int64_t)store_now(st));
 	if (n < 0)
@@ -501,17 +461,17 @@ outbox_notify(struct store *st, int kind, int64_t rid, json_t *detail,
 
 	/* What was still to come no longer holds. */
 	switch (kind) {
-	case OUTBOX_DEMOTED:
-	case OUTBOX_CANCELLED:
-	case OUTBOX_WITHDRAWN:
-		if (outbox_withdraw(st, rid, WITHDRAW_ALL, kind ==
-		    OUTBOX_CANCELLED ? "the session was cancelled" : kind ==
-		    OUTBOX_DEMOTED ? "moved to the waitlist" :
+	case KIND_DEMOTED:
+	case KIND_CANCELLED:
+	case KIND_WITHDRAWN:
+		if (outbox_withdraw(st, rid, outbox_withdraw_all(), kind ==
+		    KIND_CANCELLED ? "the session was cancelled" : kind ==
+		    KIND_DEMOTED ? "moved to the waitlist" :
 		    "the registration was cancelled", f) != 0)
 			rc = -1;
 		break;
-	case OUTBOX_MOVED:
-		if (outbox_withdraw(st, rid, 1u << OUTBOX_REMINDER,
+	case KIND_MOVED:
+		if (outbox_withdraw(st, rid, 1u << KIND_REMINDER,
 		    "the session moved; planned again", f) != 0)
 			rc = -1;
 		break;
@@ -528,7 +488,7 @@ outbox_notify(struct store *st, int kind, int64_t rid, json_t *detail,
 	if (detail != NULL)
 		dj = json_dumps(detail, JSON_COMPACT);
 	for (i = 0; i < n && rc == 0; i++) {
-		key = xprintf("%s:%lld:%lld:%lld:%s", outbox_kinds[kind],
+		key = xprintf("%s:%lld:%lld:%lld:%s", kinds[kind].name,
 		    (long long)rid, (long long)w.version,
 		    (long long)w.sequence, channel[i]);
 		if (outbox_add(st, key, kind, channel[i], recipient[i], &w,
@@ -537,7 +497,7 @@ outbox_notify(struct store *st, int kind, int64_t rid, json_t *detail,
 		free(key);
 	}
 	if (n == 0 && rc == 0) {
-		key = xprintf("%s:%lld:%lld:%lld:call", outbox_kinds[kind],
+		key = xprintf("%s:%lld:%lld:%lld:call", kinds[kind].name,
 		    (long long)rid, (long long)w.version,
 		    (long long)w.sequence);
 		if (outbox_add(st, key, kind, "call", NULL, &w, rid, dj, NULL,
@@ -547,8 +507,8 @@ outbox_notify(struct store *st, int kind, int64_t rid, json_t *detail,
 	}
 	free(dj);
 
-	if (rc == 0 && (kind == OUTBOX_CONFIRMATION ||
-	    kind == OUTBOX_PROMOTED || (kind == OUTBOX_MOVED &&
+	if (rc == 0 && (kind == KIND_CONFIRMATION ||
+	    kind == KIND_PROMOTED || (kind == KIND_MOVED &&
 	    strcmp(w.status, "confirmed") == 0)))
 		rc = outbox_plan_reminders(st, rid, f);
 	outbox_who_free(&w);
@@ -628,7 +588,7 @@ outbox_plan_reminders(struct store *st, int64_t rid, struct fail *f)
 			continue;
 		key = xprintf("reminder:%lld:%lld:%zu:%s", (long long)rid,
 		    (long long)w.sequence, i, channel);
-		if (outbox_add(st, key, OUTBOX_REMINDER, channel, recipient,
+		if (outbox_add(st, key, KIND_REMINDER, channel, recipient,
 		    &w, rid, NULL, NULL, due, "pending", NULL, f) < 0)
 			rc = -1;
 		free(key);
@@ -640,7 +600,7 @@ out:
 }
 
 int
-outbox_withdraw(struct store *st, int64_t rid, unsigned kinds,
+outbox_withdraw(struct store *st, int64_t rid, unsigned mask,
     const char *reason, struct fail *f)
 {
 	static const char *sql = "UPDATE outbox SET state = 'cancelled', "
@@ -650,10 +610,10 @@ outbox_withdraw(struct store *st, int64_t rid, unsigned kinds,
 	char	*list;
 	int	 i, rc;
 
-	for (i = 0; i < OUTBOX_NKINDS; i++)
-		if (kinds & (1u << i))
+	for (i = 0; i < KIND_COUNT; i++)
+		if (mask & (1u << i))
 			json_array_append_new(names,
-			    json_string(outbox_kinds[i]));
+			    json_string(kinds[i].name));
 	list = json_dumps(names, JSON_COMPACT);
 	json_decref(names);
 	rc = store_exec(st, f, sql, "tiit", reason, (int64_t)store_now(st),
@@ -687,7 +647,7 @@ outbox_queue_now(struct store *st, int kind, int64_t rid,
 			    channels[i]);
 			break;
 		}
-		key = xprintf("%s:%s:%lld:%s", outbox_kinds[kind], batch,
+		key = xprintf("%s:%s:%lld:%s", kinds[kind].name, batch,
 		    (long long)rid, channels[i]);
 		if ((id = outbox_add(st, key, kind, channels[i], recipient, &w,
 		    rid, dj, batch, store_now(st), "pending", NULL, f)) < 0)

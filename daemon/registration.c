@@ -66,7 +66,7 @@ registration_promote(struct store *st, int64_t session_id, json_t *promoted,
 		if (store_exec(st, f, sql_up, "ii", (int64_t)store_now(st),
 		    rid) < 0)
 			return (-1);
-		if (outbox_notify(st, OUTBOX_PROMOTED, rid, NULL, f) != 0)
+		if (outbox_notify(st, KIND_PROMOTED, rid, NULL, f) != 0)
 			return (-1);
 		if (promoted != NULL)
 			json_array_append_new(promoted,
@@ -171,7 +171,7 @@ registration_create(struct api_req *req)
 		return (-1);
 	rid = sqlite3_last_insert_rowid(store_db(st));
 	if (outbox_notify(st, strcmp(state, "confirmed") == 0 ?
-	    OUTBOX_CONFIRMATION : OUTBOX_WAITLISTED, rid, NULL, f) != 0)
+	    KIND_CONFIRMATION : KIND_WAITLISTED, rid, NULL, f) != 0)
 		return (-1);
 	req->out = registration_json(st, rid);
 	req->status = 201;
@@ -203,7 +203,7 @@ registration_drop(struct store *st, int64_t rid, json_t *promoted,
 	sid = sqlite3_column_int64(stmt, 0);
 	sqlite3_reset(stmt);
 	if (store_exec(st, f, sql_cancel, "ii", (int64_t)store_now(st),
-	    rid) < 0 || outbox_notify(st, OUTBOX_WITHDRAWN, rid, NULL, f) != 0)
+	    rid) < 0 || outbox_notify(st, KIND_WITHDRAWN, rid, NULL, f) != 0)
 		return (-1);
 	return (registration_promote(st, sid, promoted, f));
 }

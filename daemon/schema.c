@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "kursusd.h"
 
 static const char *migrations[SCHEMA_VERSION] = {
@@ -283,6 +284,48 @@ static const char *migrations[SCHEMA_VERSION] = {
 	"CREATE TRIGGER session_rev AFTER UPDATE OF start_at, end_at, venue_id,"
 	"  course_id, capacity, status, notes, description, sequence ON session"
 	"  BEGIN UPDATE session SET rev = rev + 1 WHERE id = NEW.id; END;",
+
+	/*
+	 * 6 -> 7: the kinds of message are a table of the code's (kind.h),
+	 * which a trigger made at each start checks (schema_views()), so a
+	 * new kind needs no migration: the outbox is rebuilt without its
+	 * CHECK of the kinds.
+	 */
+	"CREATE TABLE outbox_new ("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE,"
+	"  kind TEXT NOT NULL,"
+	"  channel TEXT NOT NULL CHECK (channel IN ('email', 'sms', 'call')),"
+	"  recipient TEXT,"
+	"  participant_id INTEGER REFERENCES participant(id),"
+	"  session_id INTEGER REFERENCES session(id),"
+	"  registration_id INTEGER REFERENCES registration(id),"
+	"  sequence INTEGER NOT NULL DEFAULT 0,"
+	"  language TEXT NOT NULL DEFAULT 'da',"
+	"  detail TEXT,"
+	"  batch TEXT,"
+	"  due_at INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending',"
+	"    'sending', 'sent', 'failed', 'skipped', 'cancelled')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER,"
+	"  last_error TEXT,"
+	"  provider_id TEXT,"
+	"  sent_at INTEGER,"
+	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	"INSERT INTO outbox_new SELECT id, key, kind, channel, recipient,"
+	"  participant_id, session_id, registration_id, sequence, language,"
+	"  detail, batch, due_at, state, attempts, next_attempt, last_error,"
+	"  provider_id, sent_at, created_at, updated_at FROM outbox;"
+	"DROP TABLE outbox;"
+	"ALTER TABLE outbox_new RENAME TO outbox;"
+	"CREATE INDEX outbox_next ON outbox(next_attempt)"
+	"  WHERE state = 'pending';"
+	"CREATE INDEX outbox_sending ON outbox(id) WHERE state = 'sending';"
+	"CREATE INDEX outbox_failed ON outbox(session_id) WHERE state = 'failed';"
+	"CREATE INDEX outbox_session ON outbox(session_id);"
+	"CREATE INDEX outbox_registration ON outbox(registration_id);"
+	"CREATE INDEX outbox_batch ON outbox(batch) WHERE batch IS NOT NULL;",
 };
 
 static int
@@ -440,8 +483,32 @@ static const char *views =
 	"  'attachment', t.attachment)) AS j"
 	" FROM outbox_json oj LEFT JOIN outbox_text t ON t.outbox_id = oj.id;";
 
+/*
+ * The kinds of message the outbox takes: those of the table in kind.h,
+ * checked by a trigger of the connection's, made here at each start, so
+ * that a kind added to the table needs no migration.
+ */
+static int
+schema_kinds(sqlite3 *db, char **cause)
+{
+	struct buf	 b = BUF_INIT;
+	int		 k, rc;
+
+	buf_adds(&b, "CREATE TEMP TRIGGER outbox_kind BEFORE INSERT ON "
+	    "main.outbox WHEN NEW.kind NOT IN (");
+	for (k = 0; k < KIND_COUNT; k++)
+		buf_addf(&b, "%s'%s'", k > 0 ? ", " : "", kinds[k].name);
+	buf_adds(&b, ") BEGIN SELECT RAISE(ABORT, 'unknown kind of message'); "
+	    "END;");
+	rc = schema_exec(db, b.data, cause);
+	buf_free(&b);
+	return (rc);
+}
+
 int
 schema_views(sqlite3 *db, char **cause)
 {
-	return (schema_exec(db, views, cause));
+	if (schema_exec(db, views, cause) != 0)
+		return (-1);
+	return (schema_kinds(db, cause));
 }

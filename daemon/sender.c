@@ -506,7 +506,7 @@ worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
 	while (n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		j = &jobs[n++];
 		j->id = sqlite3_column_int64(stmt, 0);
-		j->kind = outbox_kind_parse((const char *)
+		j->kind = kind_parse((const char *)
 		    sqlite3_column_text(stmt, 1));
 		j->sid = sqlite3_column_int64(stmt, 2);
 		j->pid = sqlite3_column_int64(stmt, 3);

@@ -455,7 +455,7 @@ session_demote(struct store *st, int64_t id, int capacity, struct fail *f)
 		if (store_exec(st, f, sql_demote, "iii",
 		    (int64_t)store_now(st), id, rid) < 0)
 			return (-1);
-		if (outbox_notify(st, OUTBOX_DEMOTED, rid, NULL, f) != 0)
+		if (outbox_notify(st, KIND_DEMOTED, rid, NULL, f) != 0)
 			return (-1);
 	}
 	return (0);
@@ -658,7 +658,7 @@ session_move(struct api_req *req)
 		if (store_exec(st, f, sql, "iiiii", (int64_t)t,
 		    (int64_t)(t + (end - start)), venue_id,
 		    (int64_t)store_now(st), o.id) < 0 ||
-		    outbox_notify_session(st, OUTBOX_MOVED, o.id, detail,
+		    outbox_notify_session(st, KIND_MOVED, o.id, detail,
 		    f) != 0) {
 			json_decref(detail);
 			goto fail;
@@ -710,7 +710,7 @@ session_cancel(struct api_req *req)
 	json_array_foreach(targets, i, v) {
 		tid = json_integer_value(v);
 		if (store_exec(st, f, sql, "ii", (int64_t)store_now(st),
-		    tid) < 0 || outbox_notify_session(st, OUTBOX_CANCELLED, tid,
+		    tid) < 0 || outbox_notify_session(st, KIND_CANCELLED, tid,
 		    detail, f) != 0) {
 			json_decref(list);
 			json_decref(targets);
@@ -824,7 +824,7 @@ session_import_one(struct store *st, const struct cal_import_event *e,
 		detail = json_pack("{s:s}", "reason", "cancelled in the "
 		    "imported calendar");
 		if (store_exec(st, f, sql_cancel, "ii", now, id) < 0 ||
-		    outbox_notify_session(st, OUTBOX_CANCELLED, id, detail,
+		    outbox_notify_session(st, KIND_CANCELLED, id, detail,
 		    f) != 0) {
 			json_decref(detail);
 			return (-1);
@@ -837,7 +837,7 @@ session_import_one(struct store *st, const struct cal_import_event *e,
 		free(old);
 		if (store_exec(st, f, sql_move, "iiii", (int64_t)e->start,
 		    (int64_t)e->end, now, id) < 0 ||
-		    outbox_notify_session(st, OUTBOX_MOVED, id, detail,
+		    outbox_notify_session(st, KIND_MOVED, id, detail,
 		    f) != 0) {
 			json_decref(detail);
 			return (-1);

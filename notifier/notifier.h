@@ -16,9 +16,8 @@
 #include <stddef.h>
 #include <time.h>
 
-enum notice_kind { NOTICE_CONFIRMATION, NOTICE_WAITLISTED, NOTICE_PROMOTED,
-    NOTICE_DEMOTED, NOTICE_REMINDER, NOTICE_MOVED, NOTICE_CANCELLED,
-    NOTICE_STAFF, NOTICE_WITHDRAWN };
+#include "kind.h"
+
 enum notice_channel { CHANNEL_EMAIL, CHANNEL_SMS };
 
 /* What a message is about: plain values the caller owns. */
@@ -46,13 +45,13 @@ struct notice {
 	const char	*contact_phone;	/* the venue's or library's, or NULL */
 	const char	*feed_url;	/* personal feed link, or NULL */
 	time_t		 start, end;	/* instants, to compare */
-	time_t		 old_start;	/* NOTICE_MOVED: when it was, or 0 */
+	time_t		 old_start;	/* KIND_MOVED: when it was, or 0 */
 	struct notice_time start_at, end_at, old_at;	/* the same, local */
-	const char	*old_venue;	/* NOTICE_MOVED: or NULL if unchanged */
+	const char	*old_venue;	/* KIND_MOVED: or NULL if unchanged */
 	int		 number;	/* running number, "kursist nr." */
 	int		 position;	/* waitlist position */
-	const char	*message;	/* NOTICE_STAFF, or an added line */
-	const char	*reason;	/* NOTICE_CANCELLED: or NULL */
+	const char	*message;	/* KIND_STAFF, or an added line */
+	const char	*reason;	/* KIND_CANCELLED: or NULL */
 };
 
 /* template.c */

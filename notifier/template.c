@@ -39,7 +39,6 @@
 /* Placeholder names quoted in a cause are cut to this many bytes. */
 #define TEMPLATE_QUOTE_MAX	40
 
-#define TEMPLATE_NKINDS		(NOTICE_WITHDRAWN + 1)
 
 static const char *template_weekday_da[7] = { "søndag", "mandag", "tirsdag",
     "onsdag", "torsdag", "fredag", "lørdag" };
@@ -75,7 +74,7 @@ struct template_lang {
 	const char			*address;
 	const char			*access;
 	const char			*bring;
-	const struct template_text	*kinds;	/* TEMPLATE_NKINDS of them */
+	const struct template_text	*kinds;	/* KIND_COUNT of them */
 };
 
 /* The e-mail block saying when and where, shared by several kinds. */
@@ -107,8 +106,8 @@ struct template_lang {
 #define EN_CALENDAR \
 	"Your personal calendar with your courses: {link}\n"
 
-static const struct template_text template_da[TEMPLATE_NKINDS] = {
-	[NOTICE_CONFIRMATION] = {
+static const struct template_text template_da[KIND_COUNT] = {
+	[KIND_CONFIRMATION] = {
 		"Du er tilmeldt {course} {date}",
 		"Kære {name}\n\n"
 		"Tak for din tilmelding. Du har fået en plads på {course}.\n"
@@ -123,7 +122,7 @@ static const struct template_text template_da[TEMPLATE_NKINDS] = {
 		  "Tilmeldt: {course} {date}", NULL, 1,
 		  "Afbud: ring {phone}", "Afbud: {phone}" }
 	},
-	[NOTICE_WAITLISTED] = {
+	[KIND_WAITLISTED] = {
 		"Du er på venteliste til {course} {date}",
 		"Kære {name}\n\n"
 		"Tak for din tilmelding til {course}.\n"
@@ -143,7 +142,7 @@ static const struct template_text template_da[TEMPLATE_NKINDS] = {
 		  "Du er nr. {position} på listen.", 0,
 		  "Spørgsmål: ring {phone}", "Tlf. {phone}" }
 	},
-	[NOTICE_PROMOTED] = {
+	[KIND_PROMOTED] = {
 		"Du har fået en plads på {course} {date}",
 		"Kære {name}\n\n"
 		"Godt nyt! Der er blevet en plads ledig, og den er din.\n"
@@ -159,7 +158,7 @@ static const struct template_text template_da[TEMPLATE_NKINDS] = {
 		  "Du har fået plads: {course} {date}", NULL, 1,
 		  "Afbud: ring {phone}", "Afbud: {phone}" }
 	},
-	[NOTICE_DEMOTED] = {
+	[KIND_DEMOTED] = {
 		"Du er flyttet til ventelisten: {course} {date}",
 		"Kære {name}\n\n"
 		"Vi må desværre skrive, at du ikke længere har en plads på"
@@ -177,7 +176,7 @@ static const struct template_text template_da[TEMPLATE_NKINDS] = {
 		  "Du er nr. {position} på listen.", 0,
 		  "Spørgsmål: ring {phone}", "Tlf. {phone}" }
 	},
-	[NOTICE_REMINDER] = {
+	[KIND_REMINDER] = {
 		"Påmindelse: {course} {date}",
 		"Kære {name}\n\n"
 		"Vi glæder os til at se dig til {course}.\n\n"
@@ -191,7 +190,7 @@ static const struct template_text template_da[TEMPLATE_NKINDS] = {
 		  "Husk {course} {date}", NULL, 1,
 		  "Afbud: ring {phone}", "Afbud: {phone}" }
 	},
-	[NOTICE_MOVED] = {
+	[KIND_MOVED] = {
 		"Ændring: {course} {date}",
 		"Kære {name}\n\n"
 		"Der er sket en ændring for {course}.\n"
@@ -215,7 +214,7 @@ static const struct template_text template_da[TEMPLATE_NKINDS] = {
 		  "Tidligere: {old_date}", 1,
 		  "Afbud: ring {phone}", "Afbud: {phone}" }
 	},
-	[NOTICE_CANCELLED] = {
+	[KIND_CANCELLED] = {
 		"Aflyst: {course} {date}",
 		"Kære {name}\n\n"
 		"Vi må desværre aflyse {course} {date} i {venue}.\n"
@@ -229,7 +228,7 @@ static const struct template_text template_da[TEMPLATE_NKINDS] = {
 		  "Årsag: {reason}", 0,
 		  "Spørgsmål: ring {phone}", "Tlf. {phone}" }
 	},
-	[NOTICE_STAFF] = {
+	[KIND_STAFF] = {
 		"Besked om {course} {date}",
 		"Kære {name}\n\n"
 		"{message}\n\n"
@@ -240,7 +239,7 @@ static const struct template_text template_da[TEMPLATE_NKINDS] = {
 		  "{course} {date}:", NULL, 0,
 		  "Spørgsmål: ring {phone}", "Tlf. {phone}" }
 	},
-	[NOTICE_WITHDRAWN] = {
+	[KIND_WITHDRAWN] = {
 		"Afmeldt: {course} {date}",
 		"Kære {name}\n\n"
 		"Du er nu afmeldt {course} {date} i {venue}.\n"
@@ -254,8 +253,8 @@ static const struct template_text template_da[TEMPLATE_NKINDS] = {
 	},
 };
 
-static const struct template_text template_en[TEMPLATE_NKINDS] = {
-	[NOTICE_CONFIRMATION] = {
+static const struct template_text template_en[KIND_COUNT] = {
+	[KIND_CONFIRMATION] = {
 		"You are registered: {course}, {date}",
 		"Dear {name}\n\n"
 		"Thank you for signing up. You have a place on {course}.\n"
@@ -270,7 +269,7 @@ static const struct template_text template_en[TEMPLATE_NKINDS] = {
 		  "Registered: {course}, {date}", NULL, 1,
 		  "Can't come? Call {phone}", "Tel. {phone}" }
 	},
-	[NOTICE_WAITLISTED] = {
+	[KIND_WAITLISTED] = {
 		"Waiting list: {course}, {date}",
 		"Dear {name}\n\n"
 		"Thank you for signing up for {course}.\n"
@@ -290,7 +289,7 @@ static const struct template_text template_en[TEMPLATE_NKINDS] = {
 		  "You are number {position} on the list.", 0,
 		  "Questions? Call {phone}", "Tel. {phone}" }
 	},
-	[NOTICE_PROMOTED] = {
+	[KIND_PROMOTED] = {
 		"Good news: you have a place on {course}, {date}",
 		"Dear {name}\n\n"
 		"Good news! A place has become free, and it is yours.\n"
@@ -307,7 +306,7 @@ static const struct template_text template_en[TEMPLATE_NKINDS] = {
 		  "You have a place: {course}, {date}", NULL, 1,
 		  "Can't come? Call {phone}", "Tel. {phone}" }
 	},
-	[NOTICE_DEMOTED] = {
+	[KIND_DEMOTED] = {
 		"Moved to the waiting list: {course}, {date}",
 		"Dear {name}\n\n"
 		"We are sorry to tell you that you no longer have a place on"
@@ -326,7 +325,7 @@ static const struct template_text template_en[TEMPLATE_NKINDS] = {
 		  "You are number {position} on the list.", 0,
 		  "Questions? Call {phone}", "Tel. {phone}" }
 	},
-	[NOTICE_REMINDER] = {
+	[KIND_REMINDER] = {
 		"Reminder: {course}, {date}",
 		"Dear {name}\n\n"
 		"We look forward to seeing you at {course}.\n\n"
@@ -340,7 +339,7 @@ static const struct template_text template_en[TEMPLATE_NKINDS] = {
 		  "Reminder: {course}, {date}", NULL, 1,
 		  "Can't come? Call {phone}", "Tel. {phone}" }
 	},
-	[NOTICE_MOVED] = {
+	[KIND_MOVED] = {
 		"Change: {course}, {date}",
 		"Dear {name}\n\n"
 		"There has been a change to {course}.\n"
@@ -364,7 +363,7 @@ static const struct template_text template_en[TEMPLATE_NKINDS] = {
 		  "Previously: {old_date}", 1,
 		  "Can't come? Call {phone}", "Tel. {phone}" }
 	},
-	[NOTICE_CANCELLED] = {
+	[KIND_CANCELLED] = {
 		"Cancelled: {course}, {date}",
 		"Dear {name}\n\n"
 		"We are sorry to cancel {course}, {date}, at {venue}.\n"
@@ -378,7 +377,7 @@ static const struct template_text template_en[TEMPLATE_NKINDS] = {
 		  "Reason: {reason}", 0,
 		  "Questions? Call {phone}", "Tel. {phone}" }
 	},
-	[NOTICE_STAFF] = {
+	[KIND_STAFF] = {
 		"Message about {course}, {date}",
 		"Dear {name}\n\n"
 		"{message}\n\n"
@@ -389,7 +388,7 @@ static const struct template_text template_en[TEMPLATE_NKINDS] = {
 		  "{course}, {date}:", NULL, 0,
 		  "Questions? Call {phone}", "Tel. {phone}" }
 	},
-	[NOTICE_WITHDRAWN] = {
+	[KIND_WITHDRAWN] = {
 		"Registration cancelled: {course}, {date}",
 		"Dear {name}\n\n"
 		"Your place on {course}, {date}, at {venue} is cancelled.\n"
@@ -894,7 +893,7 @@ template_render(const struct notice *n, int channel, const char *subject_tpl,
 
 	*subject = NULL;
 	*body = NULL;
-	if (n->kind < 0 || n->kind >= TEMPLATE_NKINDS)
+	if (n->kind < 0 || n->kind >= KIND_COUNT)
 		return (cause_set(cause, "unknown notice kind %d", n->kind));
 	if (channel != CHANNEL_EMAIL && channel != CHANNEL_SMS)
 		return (cause_set(cause, "unknown channel %d", channel));

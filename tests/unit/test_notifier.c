@@ -19,7 +19,7 @@
 
 #include "notifier.h"
 
-#define NKINDS	(NOTICE_STAFF + 1)
+#define NKINDS	(KIND_STAFF + 1)
 
 static time_t	 utc(int, int, int, int, int);
 static struct notice_time at(int, int, int, int, int);
@@ -94,14 +94,14 @@ typical(struct notice *n, int kind, const char *lang)
 	n->end_at = at(2026, 12, 3, 12, 0);
 	n->number = 7;
 	n->position = 3;
-	if (kind == NOTICE_MOVED) {
+	if (kind == KIND_MOVED) {
 		n->old_start = utc(2026, 12, 1, 9, 0);
 		n->old_at = at(2026, 12, 1, 10, 0);
 		n->old_venue = "Hovedbiblioteket";
 	}
-	if (kind == NOTICE_CANCELLED)
+	if (kind == KIND_CANCELLED)
 		n->reason = "Underviseren er syg";
-	if (kind == NOTICE_STAFF)
+	if (kind == KIND_STAFF)
 		n->message = "Vi mødes i lokale 2 i stedet for lokale 1.";
 }
 
@@ -227,7 +227,7 @@ test_render_all(void **state)
 		assert_lacks(body, " \n");
 		if (c == CHANNEL_SMS) {
 			assert_true(body[strlen(body) - 1] != '\n');
-			if (full && k != NOTICE_STAFF)
+			if (full && k != KIND_STAFF)
 				assert_int_equal(gsm_segments(body, NULL,
 				    NULL), 1);
 		} else {
@@ -246,9 +246,9 @@ test_render_all(void **state)
 				assert_lacks(body, ": \n");
 			}
 		}
-		if (full && k == NOTICE_STAFF)
+		if (full && k == KIND_STAFF)
 			assert_contains(body, n.message);
-		if (full && k == NOTICE_CANCELLED)
+		if (full && k == KIND_CANCELLED)
 			assert_contains(body, n.reason);
 		free(subject);
 		free(body);
@@ -259,15 +259,15 @@ test_render_all(void **state)
 static void
 test_render_email_details(void **state)
 {
-	static const int	 kinds[] = { NOTICE_CONFIRMATION,
-	    NOTICE_PROMOTED, NOTICE_REMINDER, NOTICE_MOVED };
+	static const int	 some[] = { KIND_CONFIRMATION,
+	    KIND_PROMOTED, KIND_REMINDER, KIND_MOVED };
 	struct notice		 n;
 	char			*subject, *body;
 	size_t			 i;
 
 	(void)state;
-	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-		typical(&n, kinds[i], NULL);
+	for (i = 0; i < sizeof some / sizeof some[0]; i++) {
+		typical(&n, some[i], NULL);
 		render_ok(&n, CHANNEL_EMAIL, NULL, NULL, &subject, &body);
 		assert_contains(subject, "torsdag den 3. december kl. 10.00");
 		assert_contains(body, "Kære Hanne-Lise Sørensen\n");
@@ -297,7 +297,7 @@ test_render_email_details(void **state)
 	}
 
 	/* A move of place alone says nothing of an old time. */
-	typical(&n, NOTICE_MOVED, "da");
+	typical(&n, KIND_MOVED, "da");
 	render_ok(&n, CHANNEL_EMAIL, NULL, NULL, &subject, &body);
 	assert_contains(body, "Tidligere tid: tirsdag den 1. december");
 	assert_contains(body, "Tidligere sted: Hovedbiblioteket\n");
@@ -337,8 +337,8 @@ show_sms(const char *what, const char *text)
 static void
 test_sms_typical(void **state)
 {
-	static const int	 kinds[] = { NOTICE_REMINDER,
-	    NOTICE_CONFIRMATION };
+	static const int	 some[] = { KIND_REMINDER,
+	    KIND_CONFIRMATION };
 	static const char	*names[] = { "reminder", "confirmation" };
 	struct notice		 n;
 	char			*subject, *body, what[64];
@@ -346,8 +346,8 @@ test_sms_typical(void **state)
 	int			 ucs2;
 
 	(void)state;
-	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-		typical(&n, kinds[i], "da");
+	for (i = 0; i < sizeof some / sizeof some[0]; i++) {
+		typical(&n, some[i], "da");
 		render_ok(&n, CHANNEL_SMS, NULL, NULL, &subject, &body);
 		snprintf(what, sizeof what, "da %s", names[i]);
 		show_sms(what, body);
@@ -382,7 +382,7 @@ test_sms_typical(void **state)
 		free(body);
 
 		/* A short one gets the access notes too. */
-		typical(&n, kinds[i], "da");
+		typical(&n, some[i], "da");
 		n.course = "iPad 1";
 		n.venue = "Hovedbiblioteket";
 		n.address = "Torvet 1, Horsens";
@@ -528,7 +528,7 @@ test_override(void **state)
 	char		*subject, *body;
 
 	(void)state;
-	typical(&n, NOTICE_REMINDER, "da");
+	typical(&n, KIND_REMINDER, "da");
 	render_ok(&n, CHANNEL_EMAIL, "Husk {course} på {venue}",
 	    "Hej {first_name}\n"
 	    "Vi ses {date} (vi starter {time} og slutter {end}).\n"
@@ -583,7 +583,7 @@ test_override_braces(void **state)
 	char		*subject, *body;
 
 	(void)state;
-	typical(&n, NOTICE_STAFF, "da");
+	typical(&n, KIND_STAFF, "da");
 	render_ok(&n, CHANNEL_SMS, NULL, "{{name} er {name}; a}b {{{course}",
 	    &subject, &body);
 	assert_string_equal(body,
@@ -598,7 +598,7 @@ test_override_refused(void **state)
 	char		*cause;
 
 	(void)state;
-	typical(&n, NOTICE_REMINDER, "da");
+	typical(&n, KIND_REMINDER, "da");
 
 	cause = render_refused(&n, CHANNEL_EMAIL, NULL,
 	    "Kære {name}\nHusk {kursus} på {venue}");
@@ -652,7 +652,7 @@ test_override_refused(void **state)
 	cause = render_refused(&n, CHANNEL_SMS, NULL, NULL);
 	assert_contains(cause, "{course}");
 	free(cause);
-	typical(&n, NOTICE_REMINDER, "da");
+	typical(&n, KIND_REMINDER, "da");
 	memset(&n.start_at, 0, sizeof n.start_at);
 	cause = render_refused(&n, CHANNEL_EMAIL, NULL, NULL);
 	assert_string_equal(cause, "the session's local time is missing (an "
@@ -663,7 +663,7 @@ test_override_refused(void **state)
 	cause = render_refused(&n, CHANNEL_EMAIL, NULL, NULL);
 	assert_string_equal(cause, "unknown notice kind 99");
 	free(cause);
-	n.kind = NOTICE_REMINDER;
+	n.kind = KIND_REMINDER;
 	cause = render_refused(&n, 7, NULL, NULL);
 	assert_string_equal(cause, "unknown channel 7");
 	free(cause);

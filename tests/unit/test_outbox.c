@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -186,6 +187,35 @@ test_quiet(void **state)
 	free(cause);
 }
 
+/* The database takes the kinds of the table, and only those. */
+static void
+test_kinds_in_schema(void **state)
+{
+	static const char *sql = "INSERT INTO outbox (key, kind, channel, "
+	    "due_at, created_at, updated_at) VALUES (?, ?, 'email', 0, 0, 0)";
+	char		 dir[] = "/tmp/kursus-kinds-XXXXXX", *path, *cause = NULL;
+	struct store	*st;
+	struct fail	 f;
+	int		 k;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	path = xprintf("%s/k.db", dir);
+	assert_int_equal(store_open(path, CONFIG_SYNC_NORMAL, &st, &cause), 0);
+	for (k = 0; k < KIND_COUNT; k++)
+		assert_int_equal(store_exec(st, &f, sql, "tt", kinds[k].name,
+		    kinds[k].name), 1);
+	assert_int_equal(store_exec(st, &f, sql, "tt", "x", "nonsense"), -1);
+	assert_non_null(strstr(f.msg, "unknown kind of message"));
+	store_close(st);
+	unlink(path);
+	free(path);
+	path = xprintf("%s/k.db.lock", dir);
+	unlink(path);
+	free(path);
+	rmdir(dir);
+}
+
 static void
 test_kinds(void **state)
 {
@@ -195,33 +225,31 @@ test_kinds(void **state)
 		int		 kind;
 		const char	*name;
 	} names[] = {
-		{ OUTBOX_CONFIRMATION, "confirmation" },
-		{ OUTBOX_WAITLISTED, "waitlisted" },
-		{ OUTBOX_PROMOTED, "promoted" },
-		{ OUTBOX_DEMOTED, "demoted" },
-		{ OUTBOX_MOVED, "moved" },
-		{ OUTBOX_CANCELLED, "cancelled" },
-		{ OUTBOX_REMINDER, "reminder" },
-		{ OUTBOX_STAFF, "staff" },
-		{ OUTBOX_WITHDRAWN, "withdrawn" },
+		{ KIND_CONFIRMATION, "confirmation" },
+		{ KIND_WAITLISTED, "waitlisted" },
+		{ KIND_PROMOTED, "promoted" },
+		{ KIND_DEMOTED, "demoted" },
+		{ KIND_MOVED, "moved" },
+		{ KIND_CANCELLED, "cancelled" },
+		{ KIND_REMINDER, "reminder" },
+		{ KIND_STAFF, "staff" },
+		{ KIND_WITHDRAWN, "withdrawn" },
 	};
 	size_t	 i;
 	int	 k;
 
 	(void)state;
-	assert_int_equal(sizeof names / sizeof names[0], OUTBOX_NKINDS);
+	assert_int_equal(sizeof names / sizeof names[0], KIND_COUNT);
 	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-		assert_string_equal(outbox_kind_name(names[i].kind),
+		assert_string_equal(kind_name(names[i].kind),
 		    names[i].name);
-		assert_int_equal(outbox_kind_parse(names[i].name),
+		assert_int_equal(kind_parse(names[i].name),
 		    names[i].kind);
 	}
-	for (k = 0; k < OUTBOX_NKINDS; k++)
-		assert_int_equal(outbox_kind_parse(outbox_kind_name(k)), k);
-	assert_int_equal(outbox_kind_parse("nonsense"), -1);
-	assert_null(outbox_kind_name(OUTBOX_NKINDS));
-	assert_int_equal(outbox_notice_kind(OUTBOX_WITHDRAWN),
-	    NOTICE_WITHDRAWN);
+	for (k = 0; k < KIND_COUNT; k++)
+		assert_int_equal(kind_parse(kind_name(k)), k);
+	assert_int_equal(kind_parse("nonsense"), -1);
+	assert_null(kind_name(KIND_COUNT));
 }
 
 int
@@ -233,6 +261,7 @@ main(void)
 		cmocka_unit_test(test_rule_due),
 		cmocka_unit_test(test_quiet),
 		cmocka_unit_test(test_kinds),
+		cmocka_unit_test(test_kinds_in_schema),
 	};
 	int	 rc;
 
