@@ -1517,7 +1517,7 @@ feeds_link(struct api_req *req)
 		return (0);
 	}
 	if (strcmp(kind, "participant") == 0) {
-		if (api_param_id(req, 0, "participant", &id) != 0)
+		if (param_id(req, 0, "participant", &id) != 0)
 			return (-1);
 		stmt = store_stmt(req->store, sql_person);
 		sqlite3_bind_int64(stmt, 1, id);
@@ -1587,14 +1587,14 @@ feeds_export(struct api_req *req)
 	char		*text;
 	size_t		 len;
 
-	if (api_check_query(req, "from", "to", "venue", "course",
+	if (param_check_query(req, "from", "to", "venue", "course",
 	    (char *)NULL) != 0)
 		return (-1);
-	if (api_query_time(req, "from", &from, &has_from) != 0 ||
-	    api_query_time(req, "to", &to, &has_to) != 0)
+	if (param_time(req, "from", &from, &has_from) != 0 ||
+	    param_time(req, "to", &to, &has_to) != 0)
 		return (-1);
-	if (api_query_slug(req, "venue", "venue", &venue) != 0 ||
-	    api_query_slug(req, "course", "course", &course) != 0)
+	if (resource_query(req, "venue", "venue", &venue) != 0 ||
+	    resource_query(req, "course", "course", &course) != 0)
 		return (-1);
 	stmt = store_stmt(req->store, sql_members[FEED_EXPORT]);
 	if (has_from)

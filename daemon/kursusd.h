@@ -211,35 +211,35 @@ int	 api_run(struct store *, int method, const char *uri,
 /* The feed cache the link and export routes use. */
 void	 api_set_feeds(struct feeds *);
 
-/* Body field checking shared by every handler. */
+/* param.c: what a route reads from its request */
 enum field_type { FT_TEXT, FT_INT, FT_BOOL, FT_REAL, FT_ARRAY, FT_ANY };
 struct field {
 	const char	*name;
 	int		 type;
 };
 /* Refuses unknown fields and wrong types; NULL body counts as {}. */
-int	 api_check_fields(json_t *body, const struct field *, size_t,
+int	 param_check_fields(json_t *body, const struct field *, size_t,
 	    struct fail *);
 /* Optional text field: NULL when absent or null. */
-const char *api_text(json_t *body, const char *name);
-int	 api_has(json_t *body, const char *name);
+const char *param_text(json_t *body, const char *name);
+int	 param_has(json_t *body, const char *name);
 /* A "from"/"to" query time; a bare day covers the whole day. */
-int	 api_query_time(struct api_req *, const char *name, time_t *,
+int	 param_time(struct api_req *, const char *name, time_t *,
 	    int *given);
 /* Refuses query parameters other than the NULL-ended names given. */
-int	 api_check_query(struct api_req *, ...) __attribute__((sentinel));
-/* A "venue"/"course" query filter as an id (0 when not given); 404 when
- * no such slug. */
-int	 api_query_slug(struct api_req *, const char *name, const char *table,
-	    int64_t *);
+int	 param_check_query(struct api_req *, ...) __attribute__((sentinel));
 /* Parses an id path parameter or fails with 404. */
-int	 api_param_id(struct api_req *, int idx, const char *what, int64_t *);
+int	 param_id(struct api_req *, int idx, const char *what, int64_t *);
 
 /* resource.c: venues, course types, instructors and participants */
 /* Checks a client's free text: trimmed copy in *out, NULL when empty. */
 int	 resource_text(const char *field, const char *, long max, int required,
 	    char **out, struct fail *);
 int	 resource_list(struct api_req *);
+/* A "venue"/"course" query filter as an id (0 when not given); 404 when
+ * no such slug. */
+int	 resource_query(struct api_req *, const char *name, const char *table,
+	    int64_t *);
 int	 resource_create(struct api_req *);
 int	 resource_show(struct api_req *);
 int	 resource_edit(struct api_req *);

@@ -164,7 +164,7 @@ notices_outbox_list(struct api_req *req)
 	size_t		 i;
 	int		 k;
 
-	if (api_check_query(req, "state", "session", "batch", "kind",
+	if (param_check_query(req, "state", "session", "batch", "kind",
 	    "participant", (char *)NULL) != 0)
 		return (-1);
 	state = json_string_value(json_object_get(req->query, "state"));
@@ -207,7 +207,7 @@ notices_row(struct api_req *req, int64_t *id, char *state, size_t slen,
 	    "id = ?";
 	sqlite3_stmt	*stmt;
 
-	if (api_param_id(req, 0, "notice", id) != 0)
+	if (param_id(req, 0, "notice", id) != 0)
 		return (-1);
 	stmt = store_stmt(req->store, sql);
 	sqlite3_bind_int64(stmt, 1, *id);
@@ -230,8 +230,8 @@ notices_outbox_show(struct api_req *req)
 	static const char *sql = "SELECT j FROM outbox_full_json WHERE id = ?";
 	int64_t	 id;
 
-	if (api_check_query(req, (char *)NULL) != 0 ||
-	    api_param_id(req, 0, "notice", &id) != 0)
+	if (param_check_query(req, (char *)NULL) != 0 ||
+	    param_id(req, 0, "notice", &id) != 0)
 		return (-1);
 	if ((req->out = store_json(req->store, sql, "i", id)) == NULL)
 		return (fail_set(&req->fail, 404, "notice", "no notice with "
@@ -249,7 +249,7 @@ notices_outbox_retry(struct api_req *req)
 	char		 state[16], channel[16];
 	int64_t		 id, now = store_now(req->store);
 
-	if (api_check_fields(req->body, NULL, 0, &req->fail) != 0 ||
+	if (param_check_fields(req->body, NULL, 0, &req->fail) != 0 ||
 	    notices_row(req, &id, state, sizeof state, channel,
 	    sizeof channel) != 0)
 		return (-1);
@@ -279,7 +279,7 @@ notices_outbox_cancel(struct api_req *req)
 	int64_t		 id;
 	int		 n;
 
-	if (api_check_fields(req->body, NULL, 0, &req->fail) != 0 ||
+	if (param_check_fields(req->body, NULL, 0, &req->fail) != 0 ||
 	    notices_row(req, &id, state, sizeof state, channel,
 	    sizeof channel) != 0)
 		return (-1);
@@ -308,7 +308,7 @@ notices_session_open(struct api_req *req, struct session_row *s)
 	struct cal_local	 l;
 	int64_t			 id;
 
-	if (api_param_id(req, 0, "session", &id) != 0 ||
+	if (param_id(req, 0, "session", &id) != 0 ||
 	    session_load(req->store, id, s, &req->fail) != 0)
 		return (-1);
 	if (strcmp(s->status, "cancelled") == 0)
@@ -349,17 +349,17 @@ notices_remind(struct api_req *req)
 	struct notices_can	 can;
 	int			 waitlist, kind, rc = -1;
 
-	if (api_check_fields(req->body, fields, sizeof fields /
+	if (param_check_fields(req->body, fields, sizeof fields /
 	    sizeof fields[0], &req->fail) != 0)
 		return (-1);
-	via = api_text(req->body, "via");
+	via = param_text(req->body, "via");
 	if (via == NULL)
 		via = "both";
 	if (strcmp(via, "email") != 0 && strcmp(via, "sms") != 0 &&
 	    strcmp(via, "both") != 0)
 		return (fail_set(&req->fail, 422, "via", "via \"%s\" is not "
 		    "one of email, sms, both", via));
-	message = api_text(req->body, "message");
+	message = param_text(req->body, "message");
 	if (message != NULL) {
 		for (b = message; *b == ' ' || *b == '\n' || *b == '\t'; b++)
 			;
@@ -453,10 +453,10 @@ notices_preview(struct api_req *req)
 	size_t			 units = 0;
 	int			 kind, channel, ucs2 = 0, segments, rc;
 
-	if (api_check_query(req, "participant", "kind", "via", "message",
+	if (param_check_query(req, "participant", "kind", "via", "message",
 	    (char *)NULL) != 0)
 		return (-1);
-	if (api_param_id(req, 0, "session", &sid) != 0 ||
+	if (param_id(req, 0, "session", &sid) != 0 ||
 	    session_load(req->store, sid, &s, &req->fail) != 0)
 		return (-1);
 	if (notices_query_id(req, "participant", &pid) != 0)
@@ -585,8 +585,8 @@ notices_calllist(struct api_req *req)
 	size_t			 i, j;
 	int			 live;
 
-	if (api_check_query(req, (char *)NULL) != 0 ||
-	    api_param_id(req, 0, "session", &sid) != 0 ||
+	if (param_check_query(req, (char *)NULL) != 0 ||
+	    param_id(req, 0, "session", &sid) != 0 ||
 	    session_load(req->store, sid, &s, &req->fail) != 0)
 		return (-1);
 	notices_can(&can);
@@ -655,7 +655,7 @@ notices_template_list(struct api_req *req)
 	if (sql == NULL)
 		sql = xprintf("%s WHERE t.course_id = ? ORDER BY t.kind, "
 		    "t.channel, t.language", notices_template_json);
-	if (api_check_query(req, (char *)NULL) != 0 ||
+	if (param_check_query(req, (char *)NULL) != 0 ||
 	    resource_id(req->store, "course", req->param[0], "course", &cid,
 	    &req->fail) != 0)
 		return (-1);
@@ -671,7 +671,7 @@ notices_template_key(struct api_req *req, int64_t *cid, int *kind,
 {
 	char	 list[256];
 
-	if (api_check_query(req, "language", (char *)NULL) != 0 ||
+	if (param_check_query(req, "language", (char *)NULL) != 0 ||
 	    resource_id(req->store, "course", req->param[0], "course", cid,
 	    &req->fail) != 0)
 		return (-1);
@@ -814,12 +814,12 @@ notices_template_set(struct api_req *req)
 		sql_show = xprintf("%s WHERE t.course_id = ? AND t.kind = ? AND "
 		    "t.channel = ? AND t.language = ?", notices_template_json);
 	if (notices_template_key(req, &cid, &kind, &channel, &lang) != 0 ||
-	    api_check_fields(req->body, fields, sizeof fields /
+	    param_check_fields(req->body, fields, sizeof fields /
 	    sizeof fields[0], &req->fail) != 0)
 		return (-1);
 	kname = kind_name(kind);
-	subject = api_text(req->body, "subject");
-	body = api_text(req->body, "body");
+	subject = param_text(req->body, "subject");
+	body = param_text(req->body, "body");
 	if (body == NULL)
 		return (fail_set(&req->fail, 422, "body", "body is required: "
 		    "the text of the message"));
@@ -862,7 +862,7 @@ notices_template_unset(struct api_req *req)
 	int64_t		 cid;
 	int		 kind, channel, n;
 
-	if (api_check_fields(req->body, NULL, 0, &req->fail) != 0 ||
+	if (param_check_fields(req->body, NULL, 0, &req->fail) != 0 ||
 	    notices_template_key(req, &cid, &kind, &channel, &lang) != 0)
 		return (-1);
 	kname = kind_name(kind);

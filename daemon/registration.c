@@ -105,8 +105,8 @@ registration_create(struct api_req *req)
 	char			*when;
 	const char		*state;
 
-	if (api_param_id(req, 0, "session", &sid) != 0 ||
-	    api_check_fields(req->body, create_fields, sizeof create_fields /
+	if (param_id(req, 0, "session", &sid) != 0 ||
+	    param_check_fields(req->body, create_fields, sizeof create_fields /
 	    sizeof create_fields[0], f) != 0 ||
 	    session_load(st, sid, &s, f) != 0)
 		return (-1);
@@ -219,9 +219,9 @@ registration_cancel(struct api_req *req)
 	int64_t			 sid, pid, rid;
 	json_t			*promoted;
 
-	if (api_param_id(req, 0, "session", &sid) != 0 ||
-	    api_param_id(req, 1, "participant", &pid) != 0 ||
-	    api_check_fields(req->body, NULL, 0, f) != 0 ||
+	if (param_id(req, 0, "session", &sid) != 0 ||
+	    param_id(req, 1, "participant", &pid) != 0 ||
+	    param_check_fields(req->body, NULL, 0, f) != 0 ||
 	    session_load(st, sid, &s, f) != 0)
 		return (-1);
 	if ((rid = store_int(st, 0, sql_live, "ii", sid, pid)) == 0)
@@ -272,7 +272,7 @@ registration_list(struct api_req *req)
 	int64_t			 sid;
 	const char		*want;
 
-	if (api_param_id(req, 0, "session", &sid) != 0 ||
+	if (param_id(req, 0, "session", &sid) != 0 ||
 	    session_load(req->store, sid, &s, &req->fail) != 0)
 		return (-1);
 	want = json_string_value(json_object_get(req->query, "status"));
@@ -293,7 +293,7 @@ registration_waitlist(struct api_req *req)
 	struct session_row	 s;
 	int64_t			 sid;
 
-	if (api_param_id(req, 0, "session", &sid) != 0 ||
+	if (param_id(req, 0, "session", &sid) != 0 ||
 	    session_load(req->store, sid, &s, &req->fail) != 0)
 		return (-1);
 	req->out = json_pack("{s:o}", "registrations",
@@ -323,8 +323,8 @@ registration_attendance(struct api_req *req)
 	json_t			*list, *v, *seen;
 	size_t			 k, i;
 
-	if (api_param_id(req, 0, "session", &sid) != 0 ||
-	    api_check_fields(req->body, attendance_fields, 2, f) != 0 ||
+	if (param_id(req, 0, "session", &sid) != 0 ||
+	    param_check_fields(req->body, attendance_fields, 2, f) != 0 ||
 	    session_load(st, sid, &s, f) != 0)
 		return (-1);
 	if (strcmp(s.status, "cancelled") == 0)
@@ -400,9 +400,9 @@ registration_settings_edit(struct api_req *req)
 	int64_t		 start, max;
 	char		 buf[32];
 
-	if (api_check_fields(req->body, settings_fields, 2, f) != 0)
+	if (param_check_fields(req->body, settings_fields, 2, f) != 0)
 		return (-1);
-	if (api_has(req->body, "next_number"))
+	if (param_has(req->body, "next_number"))
 		return (fail_set(f, 400, "next_number", "next_number is "
 		    "read-only; set number_start"));
 	if ((v = json_object_get(req->body, "number_start")) != NULL &&

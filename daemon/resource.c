@@ -559,7 +559,7 @@ resource_apply(struct store *st, const struct resource *r, json_t *body,
 			allowed[n++].type = r->fields[i].type;
 		}
 	}
-	if (api_check_fields(body, allowed, n, fl) != 0) {
+	if (param_check_fields(body, allowed, n, fl) != 0) {
 		/* Say why a known, read-only field is refused. */
 		if (fl->status == 400 && (f = resource_field(r, fl->field)) !=
 		    NULL && !writable(f))
@@ -761,6 +761,20 @@ resource_id(struct store *st, const char *table, const char *slug,
 	return (0);
 }
 
+/* A venue or course filter: the id of the slug in the query, 0 if none. */
+int
+resource_query(struct api_req *req, const char *name, const char *table,
+    int64_t *id)
+{
+	const char	*slug;
+
+	*id = 0;
+	slug = json_string_value(json_object_get(req->query, name));
+	if (slug == NULL)
+		return (0);
+	return (resource_id(req->store, table, slug, name, id, &req->fail));
+}
+
 int
 resource_list(struct api_req *req)
 {
@@ -820,7 +834,7 @@ resource_create(struct api_req *req)
 	if (strcmp(r->key, "id") == 0)
 		key = xprintf("%lld", (long long)id);
 	else
-		key = xstrdup(api_text(req->body, r->key));
+		key = xstrdup(param_text(req->body, r->key));
 	req->out = resource_get(req->store, r, key);
 	free(key);
 	req->status = 201;

@@ -63,7 +63,7 @@ static int
 session_when(struct store *st, json_t *body, const char *field,
     const char *tzid, time_t *out, struct fail *f)
 {
-	const char	*text = api_text(body, field);
+	const char	*text = param_text(body, field);
 	char		*cause = NULL;
 
 	if (text == NULL)
@@ -101,22 +101,22 @@ session_end(struct store *st, json_t *body, const char *tz, time_t start,
 {
 	json_int_t	 minutes;
 
-	if (api_has(body, "end") && api_has(body, "duration"))
+	if (param_has(body, "end") && param_has(body, "duration"))
 		return (fail_set(f, 422, "end", "give end or duration, not "
 		    "both"));
-	if (api_has(body, "end")) {
+	if (param_has(body, "end")) {
 		if (session_when(st, body, "end", tz, end, f) != 0)
 			return (-1);
 		if (*end <= start)
 			return (fail_set(f, 422, "end", "end %s is not after "
-			    "start", api_text(body, "end")));
+			    "start", param_text(body, "end")));
 		if (*end - start > 24 * 3600)
 			return (fail_set(f, 422, "end", "a session may last at "
 			    "most 24 hours"));
 		return (0);
 	}
 	minutes = dflt_minutes;
-	if (api_has(body, "duration")) {
+	if (param_has(body, "duration")) {
 		minutes = json_integer_value(json_object_get(body, "duration"));
 		if (minutes < 5 || minutes > 1440)
 			return (fail_set(f, 422, "duration", "duration %lld "
@@ -201,9 +201,9 @@ static int
 session_texts(json_t *body, struct session_texts *tx, struct fail *f)
 {
 	memset(tx, 0, sizeof *tx);
-	if (resource_text("notes", api_text(body, "notes"), SESSION_NOTES_MAX,
+	if (resource_text("notes", param_text(body, "notes"), SESSION_NOTES_MAX,
 	    0, &tx->notes, f) != 0 ||
-	    resource_text("description", api_text(body, "description"),
+	    resource_text("description", param_text(body, "description"),
 	    SESSION_NOTES_MAX, 0, &tx->description, f) != 0) {
 		free(tx->notes);
 		tx->notes = NULL;
@@ -269,20 +269,20 @@ session_create(struct api_req *req)
 	int		 duration;
 
 	memset(&tx, 0, sizeof tx);
-	if (api_check_fields(body, create_fields, sizeof create_fields /
+	if (param_check_fields(body, create_fields, sizeof create_fields /
 	    sizeof create_fields[0], f) != 0)
 		return (-1);
-	if (resource_id(st, "course", api_text(body, "course"), "course",
+	if (resource_id(st, "course", param_text(body, "course"), "course",
 	    &course_id, f) != 0)
 		return (-1);
-	if (session_venue(st, api_text(body, "venue"), &venue_id, tz,
+	if (session_venue(st, param_text(body, "venue"), &venue_id, tz,
 	    sizeof tz, f) != 0)
 		return (-1);
 	if (session_when(st, body, "start", tz, &start, f) != 0)
 		return (-1);
 
 	session_defaults(st, course_id, venue_id, &duration, &capacity);
-	if (api_has(body, "capacity") &&
+	if (param_has(body, "capacity") &&
 	    !json_is_null(json_object_get(body, "capacity"))) {
 		capacity = json_integer_value(json_object_get(body,
 		    "capacity"));
@@ -293,10 +293,10 @@ session_create(struct api_req *req)
 	if (session_end(st, body, tz, start, duration, &end, f) != 0)
 		return (-1);
 
-	if (api_has(body, "weekly") && api_has(body, "rrule"))
+	if (param_has(body, "weekly") && param_has(body, "rrule"))
 		return (fail_set(f, 422, "rrule", "give weekly or rrule, not "
 		    "both"));
-	if (api_has(body, "weekly")) {
+	if (param_has(body, "weekly")) {
 		weekly = json_integer_value(json_object_get(body, "weekly"));
 		if (weekly < 1 || weekly > RECUR_MAX)
 			return (fail_set(f, 422, "weekly", "weekly %lld is out "
@@ -306,8 +306,8 @@ session_create(struct api_req *req)
 		    &cause) != 0)
 			goto recur_fail;
 		rule = xprintf("FREQ=WEEKLY;COUNT=%lld", (long long)weekly);
-	} else if (api_text(body, "rrule") != NULL) {
-		rule = xstrdup(api_text(body, "rrule"));
+	} else if (param_text(body, "rrule") != NULL) {
+		rule = xstrdup(param_text(body, "rrule"));
 		if (strncmp(rule, "RRULE:", 6) == 0)
 			memmove(rule, rule + 6, strlen(rule + 6) + 1);
 		if (recur_expand(tz, start, rule, RECUR_MAX, &starts, &n,
@@ -317,7 +317,7 @@ session_create(struct api_req *req)
 			free(rule);
 			free(starts);
 			return (fail_set(f, 422, "rrule", "rrule \"%s\" yields "
-			    "no session", api_text(body, "rrule")));
+			    "no session", param_text(body, "rrule")));
 		}
 	} else {
 		starts = xmalloc(sizeof *starts);
@@ -365,7 +365,7 @@ session_show(struct api_req *req)
 {
 	int64_t	 id;
 
-	if (api_param_id(req, 0, "session", &id) != 0)
+	if (param_id(req, 0, "session", &id) != 0)
 		return (-1);
 	if ((req->out = session_json(req->store, id)) == NULL)
 		return (fail_set(&req->fail, 404, "session", "no session with "
@@ -389,14 +389,14 @@ session_list(struct api_req *req)
 	int		 has_from, has_to;
 	int64_t		 venue = 0, course = 0;
 
-	if (api_check_query(req, "from", "to", "venue", "course", "status",
+	if (param_check_query(req, "from", "to", "venue", "course", "status",
 	    (char *)NULL) != 0)
 		return (-1);
-	if (api_query_time(req, "from", &from, &has_from) != 0 ||
-	    api_query_time(req, "to", &to, &has_to) != 0)
+	if (param_time(req, "from", &from, &has_from) != 0 ||
+	    param_time(req, "to", &to, &has_to) != 0)
 		return (-1);
-	if (api_query_slug(req, "venue", "venue", &venue) != 0 ||
-	    api_query_slug(req, "course", "course", &course) != 0)
+	if (resource_query(req, "venue", "venue", &venue) != 0 ||
+	    resource_query(req, "course", "course", &course) != 0)
 		return (-1);
 	status = json_string_value(json_object_get(req->query, "status"));
 	if (status != NULL && strcmp(status, "scheduled") != 0 &&
@@ -492,14 +492,14 @@ session_edit(struct api_req *req)
 	struct session_texts	 tx;
 	int			 force, rc = 0;
 
-	if (api_param_id(req, 0, "session", &id) != 0 ||
-	    api_check_fields(body, edit_fields, sizeof edit_fields /
+	if (param_id(req, 0, "session", &id) != 0 ||
+	    param_check_fields(body, edit_fields, sizeof edit_fields /
 	    sizeof edit_fields[0], f) != 0 ||
 	    session_load(st, id, &s, f) != 0)
 		return (-1);
 	force = json_is_true(json_object_get(body, "force"));
 
-	if ((status = api_text(body, "status")) != NULL &&
+	if ((status = param_text(body, "status")) != NULL &&
 	    strcmp(status, s.status) != 0) {
 		if (strcmp(status, "cancelled") == 0)
 			return (fail_set(f, 422, "status", "cancel a session "
@@ -516,7 +516,7 @@ session_edit(struct api_req *req)
 		if (store_exec(st, f, sql_status, "tii", status, now, id) < 0)
 			return (-1);
 	}
-	if (api_has(body, "capacity") &&
+	if (param_has(body, "capacity") &&
 	    !json_is_null(json_object_get(body, "capacity"))) {
 		cap = json_integer_value(json_object_get(body, "capacity"));
 		if (cap < 1 || cap > 1000)
@@ -544,10 +544,10 @@ session_edit(struct api_req *req)
 	}
 	if (session_texts(body, &tx, f) != 0)
 		return (-1);
-	if (api_has(body, "notes") &&
+	if (param_has(body, "notes") &&
 	    store_exec(st, f, sql_notes, "tii", tx.notes, now, id) < 0)
 		rc = -1;
-	if (rc == 0 && api_has(body, "description") &&
+	if (rc == 0 && param_has(body, "description") &&
 	    store_exec(st, f, sql_description, "tii", tx.description, now,
 	    id) < 0)
 		rc = -1;
@@ -571,11 +571,11 @@ session_change(struct api_req *req, const struct field *fields,
 	int64_t		 id;
 
 	*following = 0;
-	if (api_param_id(req, 0, "session", &id) != 0 ||
-	    api_check_fields(req->body, fields, nfields, f) != 0 ||
+	if (param_id(req, 0, "session", &id) != 0 ||
+	    param_check_fields(req->body, fields, nfields, f) != 0 ||
 	    session_load(req->store, id, s, f) != 0)
 		return (-1);
-	scope = api_text(req->body, "scope");
+	scope = param_text(req->body, "scope");
 	if (scope == NULL || strcmp(scope, "this") == 0)
 		return (0);
 	if (strcmp(scope, "following") != 0)
@@ -630,8 +630,8 @@ session_move(struct api_req *req)
 		    "cannot be moved", (long long)s.id, s.status));
 	venue_id = s.venue_id;
 	snprintf(tz, sizeof tz, "%s", s.tz);
-	if (api_text(req->body, "venue") != NULL && session_venue(st,
-	    api_text(req->body, "venue"), &venue_id, tz, sizeof tz, f) != 0)
+	if (param_text(req->body, "venue") != NULL && session_venue(st,
+	    param_text(req->body, "venue"), &venue_id, tz, sizeof tz, f) != 0)
 		return (-1);
 	if (session_when(st, req->body, "start", tz, &start, f) != 0 ||
 	    session_end(st, req->body, tz, start,
@@ -700,7 +700,7 @@ session_cancel(struct api_req *req)
 	if (strcmp(s.status, "scheduled") != 0)
 		return (fail_set(f, 409, "session", "session %lld is already "
 		    "%s", (long long)s.id, s.status));
-	if (resource_text("reason", api_text(req->body, "reason"),
+	if (resource_text("reason", param_text(req->body, "reason"),
 	    SESSION_REASON_MAX, 0, &reason, f) != 0)
 		return (-1);
 	detail = json_pack("{s:s?}", "reason", reason);
@@ -909,12 +909,12 @@ session_import_period(struct store *st, json_t *body, const char *tz,
     time_t *from, time_t *until, struct fail *f)
 {
 	struct cal_local	 l;
-	const char		*to = api_text(body, "to");
+	const char		*to = param_text(body, "to");
 	time_t			 now = store_now(st);
 
 	*from = now;
 	*until = now + (time_t)IMPORT_DAYS * 86400;
-	if (api_text(body, "from") != NULL) {
+	if (param_text(body, "from") != NULL) {
 		if (session_when(st, body, "from", tz, from, f) != 0)
 			return (-1);
 		if (*from < now - 60)
@@ -964,22 +964,22 @@ session_import(struct api_req *req)
 	size_t			 i;
 	int			 duration, dry, rc = 0;
 
-	if (api_check_fields(req->body, import_fields, sizeof import_fields /
+	if (param_check_fields(req->body, import_fields, sizeof import_fields /
 	    sizeof import_fields[0], f) != 0)
 		return (-1);
-	if ((text = api_text(req->body, "calendar")) == NULL)
+	if ((text = param_text(req->body, "calendar")) == NULL)
 		return (fail_set(f, 422, "calendar", "calendar is required: "
 		    "the text of an .ics file"));
 	if (strlen(text) > KURSUS_API_MAX_CALENDAR)
 		return (fail_set(f, 413, "calendar", "the calendar file is %zu "
 		    "bytes; at most %d are taken", strlen(text),
 		    KURSUS_API_MAX_CALENDAR));
-	if (resource_id(st, "course", api_text(req->body, "course"), "course",
-	    &course_id, f) != 0 || session_venue(st, api_text(req->body,
+	if (resource_id(st, "course", param_text(req->body, "course"), "course",
+	    &course_id, f) != 0 || session_venue(st, param_text(req->body,
 	    "venue"), &venue_id, tz, sizeof tz, f) != 0)
 		return (-1);
 	session_defaults(st, course_id, venue_id, &duration, &capacity);
-	if (api_has(req->body, "capacity") &&
+	if (param_has(req->body, "capacity") &&
 	    !json_is_null(json_object_get(req->body, "capacity"))) {
 		capacity = json_integer_value(json_object_get(req->body,
 		    "capacity"));

@@ -196,10 +196,10 @@ stats_show(struct api_req *req)
 	int64_t		 next, milestone;
 	sqlite3_stmt	*stmt;
 
-	if (api_check_query(req, "from", "to", (char *)NULL) != 0)
+	if (param_check_query(req, "from", "to", (char *)NULL) != 0)
 		return (-1);
-	if (api_query_time(req, "from", &t[0], &has[0]) != 0 ||
-	    api_query_time(req, "to", &t[1], &has[1]) != 0)
+	if (param_time(req, "from", &t[0], &has[0]) != 0 ||
+	    param_time(req, "to", &t[1], &has[1]) != 0)
 		return (-1);
 
 	for (g = 0; g < G_N; g++)

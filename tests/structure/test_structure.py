@@ -2,9 +2,10 @@
 The rules of the code's shape, measured on the build:
 
   size      no source file over 1,000 lines;
-  circles   no circle of calls of more than three files: file A calls file
-            B when A's object uses a symbol that B's object defines (nm);
-            within daemon/, cli/, calendars/, notifier/ and common/;
+  circles   no circle of calls of more than three files in daemon/,
+            calendars/ and notifier/, and none in cli/ and common/: file A
+            calls file B when A's object uses a symbol that B's object
+            defines (nm);
   layers    the libraries stand alone: common uses nothing of the others;
             calendars and notifier use common only, never each other nor
             the daemon; cli uses common only; nothing but the daemon uses
@@ -38,7 +39,11 @@ MAY_USE = {
     "cli": {"common"},
 }
 MAX_LINES = 1000
-MAX_CIRCLE = 3
+# The most files a circle of calls may hold, by part: a few model files of
+# the daemon may call each other (a registration makes a participant, a
+# participant's removal cancels registrations), the CLI's none.
+MAX_CIRCLE = {"daemon": 3, "cli": 1, "calendars": 3, "notifier": 3,
+              "common": 1}
 
 
 def sources():
@@ -172,9 +177,14 @@ def main():
             for b in sorted(edges[a]):
                 t.diag("%s -> %s: %s" % (a, b, ", ".join(sorted(
                     edges[a][b])[:6])))
-    big = [c for c in circles(edges) if len(c) > MAX_CIRCLE]
-    t.ok(not big, "circles: no circle of calls of more than %d files" %
-         MAX_CIRCLE, ["%d files: %s" % (len(c), " ".join(c)) for c in big])
+    found = circles(edges)
+    if verbose:
+        for c in found:
+            t.diag("circle: %s" % " ".join(c))
+    big = [c for c in found if len(c) > MAX_CIRCLE[c[0].split("/")[0]]]
+    t.ok(not big, "circles: none of more than three files in the daemon "
+         "and the libraries, none at all in cli/ and common/",
+         ["%d files: %s" % (len(c), " ".join(c)) for c in big])
 
     wrong = []
     for a in sorted(edges):
