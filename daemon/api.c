@@ -222,19 +222,13 @@ api_parse_body(struct api_req *req, const char *body, size_t len,
 	return (api_refuse_cpr(req->body, NULL, &req->fail));
 }
 
-static struct feeds	*api_feeds;
-
-void
-api_set_feeds(struct feeds *fs)
-{
-	api_feeds = fs;
-}
-
 int
 api_dispatch(struct store *st, int method, const char *uri, const char *body,
     size_t bodylen, uid_t peer_uid, const char *peer, char **out)
 {
-	return (api_run(st, method, uri, body, bodylen, peer_uid, peer, 0,
+	const struct api_ctx	 ctx = { st, NULL, NULL };
+
+	return (api_run(&ctx, method, uri, body, bodylen, peer_uid, peer, 0,
 	    out));
 }
 
@@ -244,8 +238,9 @@ api_dispatch(struct store *st, int method, const char *uri, const char *body,
  * any answer (group commit: one fsync for every request of the batch).
  */
 int
-api_run(struct store *st, int method, const char *uri, const char *body,
-    size_t bodylen, uid_t peer_uid, const char *peer, int batched, char **out)
+api_run(const struct api_ctx *ctx, int method, const char *uri,
+    const char *body, size_t bodylen, uid_t peer_uid, const char *peer,
+    int batched, char **out)
 {
 	static const char	*sql_save = "SAVEPOINT request";
 	static const char	*sql_release = "RELEASE request";
@@ -257,10 +252,12 @@ api_run(struct store *st, int method, const char *uri, const char *body,
 	size_t			 nsegs = 0, i;
 	int			 path_known = 0, write, rc;
 	json_t			*answer;
+	struct store		*st = ctx->store;
 
 	memset(&req, 0, sizeof req);
 	req.store = st;
-	req.feeds = api_feeds;
+	req.feeds = ctx->feeds;
+	req.sender = ctx->sender;
 	req.method = method;
 	req.status = 200;
 	req.peer_uid = peer_uid;

@@ -73,8 +73,8 @@ struct failure {
 
 struct http {
 	struct event_base	*base;
+	struct api_ctx		 ctx;		/* the store, feeds, sender */
 	struct store		*store;
-	struct feeds		*feeds;
 	struct server		*srv;
 	struct public		*pub;
 	struct server_door	*unix_door, *tcp_door;
@@ -230,7 +230,7 @@ http_flush(struct http *h)
 	/* A write may have queued a message: the outbox looks again. */
 	for (q = h->batch; ok && q != NULL; q = q->next)
 		if (q->write) {
-			sender_kick(api_sender());
+			sender_kick(h->ctx.sender);
 			break;
 		}
 	for (q = h->batch; q != NULL; q = next) {
@@ -278,7 +278,7 @@ http_batch_open(struct http *h, struct fail *f)
 static void
 http_run_batched(struct http *h, struct http_req *q)
 {
-	q->status = api_run(h->store, q->method, q->uri, q->body, q->len,
+	q->status = api_run(&h->ctx, q->method, q->uri, q->body, q->len,
 	    q->uid, q->peer, 1, &q->out);
 	*h->batch_tail = q;
 	h->batch_tail = &q->next;
@@ -349,7 +349,7 @@ http_run(struct http *h, struct http_req *q)
 	int		 status;
 
 	if (!q->write && !h->batch_open) {
-		status = api_run(h->store, q->method, q->uri, q->body, q->len,
+		status = api_run(&h->ctx, q->method, q->uri, q->body, q->len,
 		    q->uid, q->peer, 0, &out);
 		http_answer(q, status, out);
 		return;
@@ -819,14 +819,14 @@ fail:
 }
 
 struct http *
-http_start(struct event_base *base, struct store *st, struct feeds *fs,
+http_start(struct event_base *base, const struct api_ctx *ctx,
     const struct config *conf, char **cause)
 {
 	struct http	*h = xcalloc(1, sizeof *h);
 
 	h->base = base;
-	h->store = st;
-	h->feeds = fs;
+	h->ctx = *ctx;
+	h->store = ctx->store;
 	h->srv = server_new(base);
 	h->batch_tail = &h->batch;
 	h->waiting_tail = &h->waiting;
@@ -841,7 +841,7 @@ http_start(struct event_base *base, struct store *st, struct feeds *fs,
 	if (*conf->admin_listen != '\0' && http_tcp(h, conf, cause) != 0)
 		goto fail;
 	if (*conf->public_listen != '\0' && (h->pub = public_start(h->srv, h,
-	    h->feeds, conf, cause)) == NULL)
+	    h->ctx.feeds, conf, cause)) == NULL)
 		goto fail;
 	return (h);
 fail:

@@ -27,6 +27,7 @@ struct kursusd {
 	struct http		*http;
 	struct feeds		*feeds;
 	struct sender		*sender;
+	struct outbox_conf	*outbox;	/* the store carries it */
 	char			*conf_file;
 	char			**overrides;
 	size_t			 noverrides;
@@ -112,8 +113,9 @@ kursusd_drained(void *arg)
 static void
 kursusd_apply(struct kursusd *kd)
 {
-	char	*cause = NULL;
-	int	 level = kursusd_level(kd, kd->conf);
+	struct outbox_conf	*old;
+	char			*cause = NULL;
+	int			 level = kursusd_level(kd, kd->conf);
 
 	log_set_level(level);
 	if (level == LOG_LEVEL_DEBUG)
@@ -121,7 +123,10 @@ kursusd_apply(struct kursusd *kd)
 		    "numbers, e-mail addresses and message texts");
 	store_set_go_no_go_hours(kd->store, kd->conf->go_no_go_hours);
 	store_set_default_timezone(kd->store, kd->conf->timezone);
-	outbox_configure(kd->conf);
+	old = kd->outbox;
+	kd->outbox = outbox_conf_new(kd->conf);
+	store_set_outbox(kd->store, kd->outbox);
+	outbox_conf_free(old);
 	if (kd->feeds != NULL)
 		feeds_configure(kd->feeds, kd->conf);
 	if (kd->http != NULL)
@@ -236,6 +241,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct kursusd	 kd;
+	struct api_ctx	 ctx;
 	struct event	*sigs[3];
 	struct event_config *evcfg;
 	int		 signos[3] = { SIGTERM, SIGINT, SIGHUP };
@@ -341,15 +347,15 @@ main(int argc, char **argv)
 		fatalx("event_base_new failed");
 	event_config_free(evcfg);
 	kd.feeds = feeds_new(kd.store, kd.conf);
-	api_set_feeds(kd.feeds);
 	if ((kd.sender = sender_start(kd.base, kd.conf->database, kd.conf,
 	    &cause)) == NULL) {
 		status = EX_CONFIG;
 		goto out;
 	}
-	api_set_sender(kd.sender);
-	if ((kd.http = http_start(kd.base, kd.store, kd.feeds, kd.conf,
-	    &cause)) == NULL) {
+	ctx.store = kd.store;
+	ctx.feeds = kd.feeds;
+	ctx.sender = kd.sender;
+	if ((kd.http = http_start(kd.base, &ctx, kd.conf, &cause)) == NULL) {
 		status = EX_UNAVAILABLE;
 		goto out;
 	}
@@ -397,6 +403,7 @@ out:
 		feeds_free(kd.feeds);
 	if (kd.store != NULL)
 		store_close(kd.store);
+	outbox_conf_free(kd.outbox);
 	if (status == 0)
 		log_info("stopped");
 	config_free(kd.conf);

@@ -159,6 +159,11 @@ time_t	 store_now(struct store *);
 void	 store_set_now(struct store *, time_t);
 void	 store_set_go_no_go_hours(struct store *, int);
 void	 store_set_default_timezone(struct store *, const char *);
+struct outbox_conf;
+/* The outbox's settings (outbox_conf_new()), which the store holds but does
+ * not own; NULL: the defaults. */
+void	 store_set_outbox(struct store *, struct outbox_conf *);
+struct outbox_conf *store_outbox(struct store *);
 const char *store_default_timezone(struct store *);
 
 /* schema.c */
@@ -180,9 +185,17 @@ int	 contact_looks_like_cpr(const char *text);
 int	 contact_refuse_cpr(const char *field, const char *text, struct fail *);
 
 /* api.c */
+/* What the routes work with: the store, and the feeds and the sender the
+ * daemon runs (NULL in the unit tests, which have neither). */
+struct api_ctx {
+	struct store	*store;
+	struct feeds	*feeds;
+	struct sender	*sender;
+};
 struct api_req {
 	struct store	*store;
 	struct feeds	*feeds;
+	struct sender	*sender;
 	int		 method;	/* API_GET, ... */
 	const char	*param[3];	/* path parts matched by '*' */
 	json_t		*query;		/* object of query parameters */
@@ -203,13 +216,12 @@ enum api_method { API_GET = 1, API_POST = 2, API_PATCH = 4, API_DELETE = 8,
 int	 api_dispatch(struct store *, int method, const char *uri,
 	    const char *body, size_t bodylen, uid_t peer_uid, const char *peer,
 	    char **out);
-/* The same inside a batch transaction the caller opened (store_begin) and
- * commits before sending any answer; each write is its own savepoint. */
-int	 api_run(struct store *, int method, const char *uri,
+/* The same with the daemon's feeds and sender, and, batched, inside a
+ * transaction the caller opened (store_begin) and commits before sending
+ * any answer; each write is its own savepoint. */
+int	 api_run(const struct api_ctx *, int method, const char *uri,
 	    const char *body, size_t bodylen, uid_t peer_uid, const char *peer,
 	    int batched, char **out);
-/* The feed cache the link and export routes use. */
-void	 api_set_feeds(struct feeds *);
 
 /* param.c: what a route reads from its request */
 enum field_type { FT_TEXT, FT_INT, FT_BOOL, FT_REAL, FT_ARRAY, FT_ANY };
@@ -305,11 +317,18 @@ int	 registration_settings_edit(struct api_req *);
 	".no_contact THEN " p ".email END"
 
 /* outbox.c: the kinds of message are enum kind (kind.h) */
-/* Takes the default reminder rules and the SMS quiet hours (loop thread). */
-void	 outbox_configure(const struct config *);
-/* 1 when the channel (enum notice_channel) is configured; both are until
- * outbox_configure() says otherwise (the unit tests run without it). */
-int	 outbox_can_send(int channel);
+/*
+ * The outbox's settings from the configuration: the channels, the default
+ * reminder rules, the SMS quiet hours. The store carries them
+ * (store_set_outbox()); the caller frees them once the store no longer
+ * does.
+ */
+struct outbox_conf;
+struct outbox_conf *outbox_conf_new(const struct config *);
+void	 outbox_conf_free(struct outbox_conf *);
+/* 1 when the channel (enum notice_channel) is configured; both are while
+ * the store carries no settings (the unit tests). */
+int	 outbox_can_send(struct store *, int channel);
 /*
  * Records the notice of kind for one registration, one row per channel the
  * person consented to (or one "call" row, state skipped, which puts them on
@@ -424,8 +443,6 @@ const struct message_conf *sender_message_conf(struct sender *);
 /* Stops the workers after the messages in flight; waits for them. */
 void	 sender_stop(struct sender *);
 /* The sender the API's preview and status routes use. */
-void	 api_set_sender(struct sender *);
-struct sender *api_sender(void);
 
 /* notices.c: the staff's side of the notifier (admin API) */
 int	 notices_outbox_list(struct api_req *);
@@ -510,7 +527,7 @@ struct http;
 /* The event base needs this many priorities (event_base_priority_init):
  * requests run at the default, the group commit at the lowest. */
 #define HTTP_PRIORITIES	3
-struct http *http_start(struct event_base *, struct store *, struct feeds *,
+struct http *http_start(struct event_base *, const struct api_ctx *,
 	    const struct config *, char **cause);
 /* Takes the settings SIGHUP may change. */
 void	 http_configure(struct http *, const struct config *);

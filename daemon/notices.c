@@ -68,10 +68,10 @@ struct notices_can {
 };
 
 static void
-notices_can(struct notices_can *can)
+notices_can(struct store *st, struct notices_can *can)
 {
-	can->email = outbox_can_send(CHANNEL_EMAIL);
-	can->sms = outbox_can_send(CHANNEL_SMS);
+	can->email = outbox_can_send(st, CHANNEL_EMAIL);
+	can->sms = outbox_can_send(st, CHANNEL_SMS);
 }
 
 /*
@@ -383,7 +383,7 @@ notices_remind(struct api_req *req)
 	if (notices_session_open(req, &s) != 0)
 		return (-1);
 
-	notices_can(&can);
+	notices_can(req->store, &can);
 	kind = message != NULL ? KIND_STAFF : KIND_REMINDER;
 	if (message != NULL)
 		detail = json_pack("{s:s}", "message", message);
@@ -508,8 +508,8 @@ notices_preview(struct api_req *req)
 			    "nobody@example.invalid";
 	}
 
-	if (api_sender() != NULL)
-		conf = sender_message_conf(api_sender());
+	if (req->sender != NULL)
+		conf = sender_message_conf(req->sender);
 	/* Without [smtp] from no invitation is made; show one anyway, from a
 	 * stand-in organizer, so staff see what an e-mail would carry. */
 	stand_in = *conf;
@@ -589,7 +589,7 @@ notices_calllist(struct api_req *req)
 	    param_id(req, 0, "session", &sid) != 0 ||
 	    session_load(req->store, sid, &s, &req->fail) != 0)
 		return (-1);
-	notices_can(&can);
+	notices_can(req->store, &can);
 	list = json_array();
 	people = store_json_array(req->store, sql, "i", sid);
 	json_array_foreach(people, i, p) {

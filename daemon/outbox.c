@@ -17,13 +17,27 @@
 #include "kursusd.h"
 #include "notifier.h"
 
-/* Set by outbox_configure() on the loop thread. */
-static struct reminder_rule	*default_rules;
-static size_t			 ndefault_rules;
-static struct quiet		 quiet;
-/* Channels the daemon can send on; people are reached only by these.
- * Both until configured (the unit tests run without a configuration). */
-static int			 have_email = 1, have_sms = 1;
+/*
+ * The settings the outbox plans by: the channels the daemon can send on
+ * (people are reached only by these), the default reminder rules and the
+ * SMS quiet hours. The store carries them (store_set_outbox()); without
+ * any (the unit tests), both channels, no reminders, no quiet hours.
+ */
+struct outbox_conf {
+	int			 email, sms;
+	struct reminder_rule	*rules;
+	size_t			 nrules;
+	struct quiet		 quiet;
+};
+static const struct outbox_conf outbox_defaults = { 1, 1, NULL, 0, { 0, 0 } };
+
+static const struct outbox_conf *
+outbox_conf(struct store *st)
+{
+	const struct outbox_conf	*oc = store_outbox(st);
+
+	return (oc != NULL ? oc : &outbox_defaults);
+}
 
 /* The kinds still to come for a registration, taken back when it ends. */
 static unsigned int
@@ -40,27 +54,37 @@ outbox_withdraw_all(void)
 }
 
 int
-outbox_can_send(int channel)
+outbox_can_send(struct store *st, int channel)
 {
-	return (channel == CHANNEL_SMS ? have_sms : have_email);
+	const struct outbox_conf	*oc = outbox_conf(st);
+
+	return (channel == CHANNEL_SMS ? oc->sms : oc->email);
+}
+
+struct outbox_conf *
+outbox_conf_new(const struct config *conf)
+{
+	struct outbox_conf	*oc = xcalloc(1, sizeof *oc);
+	char			*cause = NULL;
+
+	oc->email = *conf->smtp_host != '\0';
+	oc->sms = conf->sms_driver != SMS_NONE;
+	/* config_load() checked both. */
+	if (reminder_rules_parse(conf->reminders_rules, &oc->rules,
+	    &oc->nrules, &cause) != 0 ||
+	    quiet_hours_parse(conf->reminders_quiet_hours, &oc->quiet,
+	    &cause) != 0)
+		fatalx("outbox_conf_new: %s", cause);
+	return (oc);
 }
 
 void
-outbox_configure(const struct config *conf)
+outbox_conf_free(struct outbox_conf *oc)
 {
-	char	*cause = NULL;
-
-	have_email = *conf->smtp_host != '\0';
-	have_sms = conf->sms_driver != SMS_NONE;
-	free(default_rules);
-	default_rules = NULL;
-	ndefault_rules = 0;
-	/* config_load() checked both. */
-	if (reminder_rules_parse(conf->reminders_rules, &default_rules,
-	    &ndefault_rules, &cause) != 0 ||
-	    quiet_hours_parse(conf->reminders_quiet_hours, &quiet,
-	    &cause) != 0)
-		fatalx("outbox_configure: %s", cause);
+	if (oc == NULL)
+		return;
+	free(oc->rules);
+	free(oc);
 }
 
 /* --- reminder rules */
@@ -389,8 +413,8 @@ outbox_who(struct store *st, int64_t rid, struct outbox_who *w,
 	w->pid = sqlite3_column_int64(stmt, 0);
 	w->could_sms = sqlite3_column_type(stmt, 1) != SQLITE_NULL;
 	w->could_email = sqlite3_column_type(stmt, 2) != SQLITE_NULL;
-	w->phone = have_sms ? store_col_dup(stmt, 1) : NULL;
-	w->email = have_email ? store_col_dup(stmt, 2) : NULL;
+	w->phone = outbox_conf(st)->sms ? store_col_dup(stmt, 1) : NULL;
+	w->email = outbox_conf(st)->email ? store_col_dup(stmt, 2) : NULL;
 	w->lang = store_col_dup(stmt, 3);
 	w->sid = sqlite3_column_int64(stmt, 4);
 	w->version = sqlite3_column_int64(stmt, 5);
@@ -431,15 +455,17 @@ outbox_add(struct store *st, const char *key, int kind, const char *channel,
 
 /* Why a person gets a call instead of a message. */
 static const char *
-outbox_why_call(const struct outbox_who *w)
+outbox_why_call(struct store *st, const struct outbox_who *w)
 {
-	if (!have_email && !have_sms)
+	const struct outbox_conf	*oc = outbox_conf(st);
+
+	if (!oc->email && !oc->sms)
 		return ("neither e-mail nor SMS is configured: on the call "
 		    "list");
-	if (w->could_sms && !have_sms)
+	if (w->could_sms && !oc->sms)
 		return ("SMS is not configured and there is no e-mail address "
 		    "to send to: on the call list");
-	if (w->could_email && !have_email)
+	if (w->could_email && !oc->email)
 		return ("e-mail is not configured and there is no mobile "
 		    "number to send to: on the call list");
 	return ("no mobile number or e-mail address to send to: on the call "
@@ -501,7 +527,7 @@ outbox_notify(struct store *st, int kind, int64_t rid, json_t *detail,
 		    (long long)rid, (long long)w.version,
 		    (long long)w.sequence);
 		if (outbox_add(st, key, kind, "call", NULL, &w, rid, dj, NULL,
-		    store_now(st), "skipped", outbox_why_call(&w), f) < 0)
+		    store_now(st), "skipped", outbox_why_call(st, &w), f) < 0)
 			rc = -1;
 		free(key);
 	}
@@ -561,8 +587,8 @@ outbox_plan_reminders(struct store *st, int64_t rid, struct fail *f)
 		}
 		r = rules;
 	} else {
-		r = default_rules;
-		n = ndefault_rules;
+		r = outbox_conf(st)->rules;
+		n = outbox_conf(st)->nrules;
 	}
 	for (i = 0; i < n && rc == 0; i++) {
 		/* The rule's channel, else the one the person has. */
@@ -582,7 +608,7 @@ outbox_plan_reminders(struct store *st, int64_t rid, struct fail *f)
 		if (reminder_rule_due(&r[i], w.start, w.tz, &due) != 0)
 			continue;
 		if (ch == CHANNEL_SMS)
-			due = quiet_before(&quiet, w.tz, due);
+			due = quiet_before(&outbox_conf(st)->quiet, w.tz, due);
 		/* Too late for it: the confirmation has just said it all. */
 		if (due <= now || due >= w.start)
 			continue;

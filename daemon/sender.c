@@ -132,20 +132,6 @@ struct sender {
 	int			 nworkers;
 };
 
-static struct sender	*api_the_sender;
-
-void
-api_set_sender(struct sender *s)
-{
-	api_the_sender = s;
-}
-
-struct sender *
-api_sender(void)
-{
-	return (api_the_sender);
-}
-
 /* --- settings */
 
 static void
@@ -1502,7 +1488,5 @@ sender_stop(struct sender *s)
 	pthread_mutex_destroy(&s->seal_mtx);
 	pthread_cond_destroy(&s->seal_cond);
 	free(s->database);
-	if (api_the_sender == s)
-		api_the_sender = NULL;
 	free(s);
 }

@@ -68,7 +68,7 @@ stats_status(struct api_req *req)
 	    store_schema_version(req->store),
 	    "counts", store_json(req->store, sql, NULL),
 	    "outbox", store_json(req->store, sql_outbox, NULL),
-	    "senders", sender_status(api_sender()));
+	    "senders", sender_status(req->sender));
 	free(started);
 	return (0);
 }

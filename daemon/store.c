@@ -36,6 +36,7 @@ struct store {
 	int			 go_no_go_hours;
 	char			*default_tz;
 	uint64_t		 generation;	/* committed transactions */
+	struct outbox_conf	*outbox;	/* not ours */
 	dev_t			 dev;		/* the file we opened */
 	ino_t			 ino;
 	int			 gone;		/* logged that it is gone */
@@ -385,6 +386,18 @@ store_set_default_timezone(struct store *st, const char *tz)
 {
 	free(st->default_tz);
 	st->default_tz = xstrdup(tz);
+}
+
+void
+store_set_outbox(struct store *st, struct outbox_conf *oc)
+{
+	st->outbox = oc;
+}
+
+struct outbox_conf *
+store_outbox(struct store *st)
+{
+	return (st->outbox);
 }
 
 const char *

@@ -1222,12 +1222,19 @@ test_outbox_kinds(void **state)
 }
 
 /* The daemon's mail and SMS settings, with these reminder rules. */
+static struct outbox_conf *reminders_conf;
+
 static void
-reminders_configure(const char *rules)
+reminders_configure(struct store *st, const char *rules)
 {
 	struct config	*conf;
 	char		*cause = NULL, *o[5];
 
+	store_set_outbox(st, NULL);
+	outbox_conf_free(reminders_conf);
+	reminders_conf = NULL;
+	if (rules == NULL)
+		return;		/* back to the defaults */
 	o[0] = xprintf("reminders.rules=%s", rules);
 	o[1] = xstrdup("smtp.host=127.0.0.1");
 	o[2] = xstrdup("smtp.from=kurser@bibliotek.example");
@@ -1235,7 +1242,8 @@ reminders_configure(const char *rules)
 	o[4] = xstrdup("sms.url=http://127.0.0.1/cgi-bin/sendsms");
 	if (config_load(NULL, o, 5, &conf, &cause) != 0)
 		fail_msg("config: %s", cause);
-	outbox_configure(conf);
+	reminders_conf = outbox_conf_new(conf);
+	store_set_outbox(st, reminders_conf);
 	config_free(conf);
 	free(o[0]);
 	free(o[1]);
@@ -1277,7 +1285,7 @@ test_reminders_planned(void **state)
 	char		*r, uri[96];
 	json_t		*j;
 
-	reminders_configure("email:2d,sms:1d@10:00");
+	reminders_configure(st, "email:2d,sms:1d@10:00");
 	sid = mksession(st, DEC3, 3);
 	both = mkperson(st, "Begge", "\"phone\": \"20304050\", \"email\": "
 	    "\"begge@example.dk\"");
@@ -1347,7 +1355,7 @@ test_reminders_planned(void **state)
 	assert_string_equal(r, "");
 	free(r);
 
-	reminders_configure("");
+	reminders_configure(st, NULL);
 }
 
 /* Every kind of refusal leaves every table as it was. */
