@@ -52,7 +52,7 @@
 /* An admin request owed an answer. */
 struct http_req {
 	struct http		*h;
-	struct server_conn	*conn;	/* NULL once its connection closed */
+	struct conn	*conn;	/* NULL once its connection closed */
 	int			 method;
 	int			 write;
 	char			*uri;	/* kept while it waits for the db */
@@ -142,11 +142,11 @@ http_answer_fields(struct http_req *q, int status, const char *extra,
 	json = xreallocarray(json, 1, len + 2);
 	memcpy(json + len, "\n", 2);
 	b = blob_adopt(json, len + 1);
-	server_conn_reply(q->conn, status, http_fields(extra, fields,
+	conn_reply(q->conn, status, http_fields(extra, fields,
 	    sizeof fields), "application/json; charset=utf-8", NULL, 0, b);
 	blob_unref(b);
-	server_conn_set_data(q->conn, NULL);
-	server_conn_done(q->conn);
+	conn_set_data(q->conn, NULL);
+	conn_done(q->conn);
 	http_req_free(q);
 }
 
@@ -180,12 +180,12 @@ http_answer_error(struct http_req *q, int status, const char *msg)
 
 /* A refusal of the server's (a malformed head, a body too large). */
 static void
-http_refuse(struct server_conn *c, int status, const char *why, void *arg)
+http_refuse(struct conn *c, int status, const char *why, void *arg)
 {
 	char	 fields[256], *json = http_error_json(status, why);
 
 	(void)arg;
-	server_conn_reply(c, status, http_fields(NULL, fields, sizeof fields),
+	conn_reply(c, status, http_fields(NULL, fields, sizeof fields),
 	    "application/json; charset=utf-8", json, strlen(json), NULL);
 	free(json);
 }
@@ -420,7 +420,7 @@ http_tcp_gate(struct http *h, struct http_req *q, const char *auth)
 	struct failure	*f;
 	time_t		 now = time(NULL);
 
-	server_conn_family(q->conn, addr);
+	conn_family(q->conn, addr);
 	if (now - h->fail_window >= 60) {
 		h->fail_window = now;
 		h->fail_count = 0;
@@ -452,33 +452,33 @@ http_tcp_gate(struct http *h, struct http_req *q, const char *auth)
 
 /* The uid of a unix socket's peer, or -1. */
 static uid_t
-http_peer_uid(struct server_conn *c)
+http_peer_uid(struct conn *c)
 {
 	struct ucred	 cred;
 	socklen_t	 len = sizeof cred;
 
-	if (getsockopt(server_conn_fd(c), SOL_SOCKET, SO_PEERCRED, &cred,
+	if (getsockopt(conn_fd(c), SOL_SOCKET, SO_PEERCRED, &cred,
 	    &len) != 0)
 		return ((uid_t)-1);
 	return (cred.uid);
 }
 
 static void
-http_request(struct server_conn *c, struct request *rq, const char *body,
+http_request(struct conn *c, struct request *rq, const char *body,
     size_t len, void *arg)
 {
 	struct http	*h = arg;
 	struct http_req	*q = xcalloc(1, sizeof *q);
-	int		 tcp = server_conn_family(c, NULL) != AF_UNIX;
+	int		 tcp = conn_family(c, NULL) != AF_UNIX;
 
 	q->h = h;
 	q->conn = c;
-	server_conn_set_data(c, q);
+	conn_set_data(c, q);
 	q->method = rq->method;
 	q->write = rq->method != API_GET && rq->method != API_HEAD;
 	q->uid = tcp ? (uid_t)-1 : http_peer_uid(c);
 	if (tcp)
-		snprintf(q->peer, sizeof q->peer, "%s", server_conn_peer(c));
+		snprintf(q->peer, sizeof q->peer, "%s", conn_peer(c));
 	else
 		snprintf(q->peer, sizeof q->peer, "uid %ld", (long)q->uid);
 	if (tcp && http_tcp_gate(h, q, rq->authorization) != 0)
@@ -496,11 +496,11 @@ http_request(struct server_conn *c, struct request *rq, const char *body,
 
 /* An address not in admin.allow is refused before anything is read. */
 static int
-http_tcp_accept(struct server_conn *c, void *arg)
+http_tcp_accept(struct conn *c, void *arg)
 {
 	struct http	*h = arg;
 	unsigned char	 addr[16];
-	int		 family = server_conn_family(c, addr);
+	int		 family = conn_family(c, addr);
 	time_t		 now = time(NULL);
 
 	if (server_addr_in(h->allow, h->nallow, family, addr))
@@ -509,20 +509,20 @@ http_tcp_accept(struct server_conn *c, void *arg)
 	if (h->refused_logged == 0 || now - h->refused_logged >=
 	    HTTP_LOG_EVERY) {
 		log_warnx("admin TCP: %s is not in admin.allow (%zu refused "
-		    "in the last minute)", server_conn_peer(c),
+		    "in the last minute)", conn_peer(c),
 		    h->refused_since);
 		h->refused_logged = now;
 		h->refused_since = 0;
 	}
-	server_conn_refuse(c, 403, "this address may not use the admin API");
+	conn_refuse(c, 403, "this address may not use the admin API");
 	return (-1);
 }
 
 /* A connection closed while its request waits: the answer goes nowhere. */
 static void
-http_closed(struct server_conn *c, void *arg)
+http_closed(struct conn *c, void *arg)
 {
-	struct http_req	*q = server_conn_data(c);
+	struct http_req	*q = conn_data(c);
 
 	(void)arg;
 	if (q != NULL)

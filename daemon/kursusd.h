@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "calendars.h"
+#include "buf.h"
 #include "kind.h"
 #include "kursus-protocol.h"
 #include "log.h"
@@ -591,20 +592,21 @@ const char	*request_reason(int status);
 
 /* server.c: the HTTP/1.1 server under both doors */
 struct server;
-struct server_conn;
+struct server_door;
+struct conn;
 /* What a door answers; each may be called for any connection of it. */
 struct server_ops {
-	/* At accept: 0 to go on, or refuse (server_conn_refuse()) and -1. */
-	int	(*accept)(struct server_conn *, void *arg);
+	/* At accept: 0 to go on, or refuse (conn_refuse()) and -1. */
+	int	(*accept)(struct conn *, void *arg);
 	/* A whole request, body[0, len) with it; answer, then
-	 * server_conn_done(), now or later. rq is valid only now. */
-	void	(*request)(struct server_conn *, struct request *,
+	 * conn_done(), now or later. rq is valid only now. */
+	void	(*request)(struct conn *, struct request *,
 		    const char *body, size_t len, void *arg);
 	/* A refusal in the door's own form (the connection then ends). */
-	void	(*refuse)(struct server_conn *, int status, const char *why,
+	void	(*refuse)(struct conn *, int status, const char *why,
 		    void *arg);
 	/* The connection closes: forget it. May be NULL. */
-	void	(*closed)(struct server_conn *, void *arg);
+	void	(*closed)(struct conn *, void *arg);
 };
 struct server_door_conf {
 	const char	*name;		/* "public listener", for messages */
@@ -638,22 +640,114 @@ size_t		 server_connections(const struct server *);
 size_t		 server_budget(const struct server *);
 void		 server_free(struct server *);
 /* Answering: raw head bytes, a blob, the end of a head, a whole answer. */
-void		 server_conn_out(struct server_conn *, const void *, size_t);
-void		 server_conn_out_blob(struct server_conn *, struct blob *);
-void		 server_conn_out_end(struct server_conn *);
-void		 server_conn_reply(struct server_conn *, int status,
+void		 conn_out(struct conn *, const void *, size_t);
+void		 conn_out_blob(struct conn *, struct blob *);
+void		 conn_out_end(struct conn *);
+void		 conn_reply(struct conn *, int status,
 		    const char *fields, const char *ctype, const char *body,
 		    size_t len, struct blob *);
-void		 server_conn_refuse(struct server_conn *, int status,
+void		 conn_refuse(struct conn *, int status,
 		    const char *why);
-void		 server_conn_done(struct server_conn *);
-const char	*server_conn_peer(const struct server_conn *);
-int		 server_conn_family(const struct server_conn *,
+void		 conn_done(struct conn *);
+const char	*conn_peer(const struct conn *);
+int		 conn_family(const struct conn *,
 		    unsigned char *addr);
-int		 server_conn_fd(const struct server_conn *);
-int		 server_conn_head_only(const struct server_conn *);
-void		*server_conn_data(const struct server_conn *);
-void		 server_conn_set_data(struct server_conn *, void *);
+int		 conn_fd(const struct conn *);
+int		 conn_head_only(const struct conn *);
+void		*conn_data(const struct conn *);
+void		 conn_set_data(struct conn *, void *);
+
+/*
+ * server.c and conn.c: the server's own parts, for those two files only.
+ */
+#define CONN_SEGS		64	/* queued pieces of output */
+#define SERVER_ADDR_BUCKETS	256
+/* A piece of output: bytes of the connection's out buffer, or a blob. */
+struct server_seg {
+	size_t		 off, len;	/* into out when blob is NULL */
+	struct blob	*blob;		/* a reference */
+};
+
+enum server_state { CONN_OPEN, CONN_CLOSING, CONN_LINGER };
+enum server_wait { WAIT_NONE, WAIT_IDLE, WAIT_HEAD, WAIT_BODY, WAIT_DRAIN,
+    WAIT_LINGER };
+
+/* How many connections one address holds at a door. */
+struct server_addr {
+	unsigned char		 addr[16];
+	size_t			 n;
+	struct server_addr	*next;
+};
+
+struct conn {
+	struct server_door	*door;
+	int			 fd;
+	int			 state;		/* enum server_state */
+	int			 waiting;	/* enum server_wait: rev's */
+	int			 writing;	/* wev is pending */
+	int			 busy;		/* a request awaits its answer */
+	int			 in_request;	/* inside ops->request() */
+	struct event		*rev, *wev, *resume_ev;
+	char			*in;		/* request bytes not answered */
+	size_t			 insize, inlen;
+	struct request_scan	 scan;		/* how far the head was seen */
+	struct request		 rq;		/* the head, once whole */
+	int			 have_head;
+	int			 continued;	/* sent 100 Continue */
+	int			 head_only;	/* answering a HEAD */
+	int			 http10;	/* the request's version */
+	time_t			 since;		/* the request's first byte */
+	uint64_t		 quiet;		/* idle or waiting since (tick) */
+	uint64_t		 began;		/* the request began (tick) */
+	int			 family;	/* AF_INET, AF_INET6, AF_UNIX */
+	unsigned char		 addr[16];
+	char			 peer[64];
+	int			 counted;	/* in the door's address table */
+	void			*data;		/* the door's */
+	struct buf		 out;		/* heads and short bodies */
+	struct server_seg	 segs[CONN_SEGS];
+	size_t			 seg0, nseg;	/* first unsent, end */
+	size_t			 done;		/* bytes of segs[seg0] sent */
+	size_t			 lingered;
+	struct conn	*prev, *next;
+};
+
+struct server_door {
+	struct server		*srv;
+	struct server_door_conf	 conf;
+	const struct server_ops	*ops;
+	void			*arg;
+	struct evconnlistener	*lst;
+	struct event		*retry_ev;	/* accepts again after EMFILE */
+	struct conn	*conns;
+	size_t			 nconns;
+	struct server_addr	*addrs[SERVER_ADDR_BUCKETS];
+	time_t			 emfile_logged, full_logged;
+	size_t			 emfile_since, full_since;
+	struct server_door	*next;
+};
+
+struct server {
+	struct event_base	*base;
+	struct server_door	*doors;
+	size_t			 budget;	/* descriptors left to share */
+	uint64_t		 tick;		/* orders what happens */
+	int			 draining;
+	void			(*closed)(void *);
+	void			*closed_arg;
+	time_t			 date_t;
+	char			 date[48];	/* "Date: ...\r\n" */
+	size_t			 date_len;
+};
+/* server.c */
+time_t		 server_now(void);
+void		 server_addr_drop(struct server_door *, struct conn *);
+/* conn.c */
+struct sockaddr;
+struct conn	*conn_new(struct server_door *, int fd, const struct sockaddr *);
+void		 conn_close(struct conn *);
+void		 conn_run(struct conn *);
+void		 conn_wait(struct conn *);
 
 /* public.c: the public door, the feeds */
 struct public;

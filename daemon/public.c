@@ -188,11 +188,11 @@ public_head(struct public *p, const struct feed_answer *a, int gzip,
 
 /* A short text answer: a 404, or a refusal naming what was wrong. */
 static void
-public_text(struct server_conn *c, int status, const char *msg)
+public_text(struct conn *c, int status, const char *msg)
 {
 	char	*body = xprintf("%s\n", msg);
 
-	server_conn_reply(c, status, status == 405 ?
+	conn_reply(c, status, status == 405 ?
 	    "X-Content-Type-Options: nosniff\r\nAllow: GET, HEAD\r\n" :
 	    "X-Content-Type-Options: nosniff\r\n",
 	    "text/plain; charset=utf-8", body, strlen(body), NULL);
@@ -200,7 +200,7 @@ public_text(struct server_conn *c, int status, const char *msg)
 }
 
 static void
-public_refuse(struct server_conn *c, int status, const char *why, void *arg)
+public_refuse(struct conn *c, int status, const char *why, void *arg)
 {
 	(void)arg;
 	public_text(c, status, why);
@@ -212,7 +212,7 @@ public_refuse(struct server_conn *c, int status, const char *why, void *arg)
  * whether a token ever existed.
  */
 static void
-public_request(struct server_conn *c, struct request *rq, const char *body,
+public_request(struct conn *c, struct request *rq, const char *body,
     size_t len, void *arg)
 {
 	struct public		*p = arg;
@@ -227,21 +227,21 @@ public_request(struct server_conn *c, struct request *rq, const char *body,
 	http_flush(p->http);
 	if (p->feeds == NULL || feeds_get(p->feeds, rq->path, gzip, &a) != 0) {
 		public_text(c, 404, "not found");
-		server_conn_done(c);
+		conn_done(c);
 		return;
 	}
 	slot = a.head != NULL ? a.head : &tmp;
 	hd = public_head(p, &a, gzip, slot);
 	fresh = public_fresh(rq, &a);
 	if (fresh)
-		server_conn_out(c, hd->s304, hd->n304);
+		conn_out(c, hd->s304, hd->n304);
 	else
-		server_conn_out(c, hd->s200, hd->n200);
-	server_conn_out_end(c);
+		conn_out(c, hd->s200, hd->n200);
+	conn_out_end(c);
 	if (!fresh && rq->method == API_GET)
-		server_conn_out_blob(c, a.body);
+		conn_out_blob(c, a.body);
 	free(tmp);
-	server_conn_done(c);
+	conn_done(c);
 }
 
 static const struct server_ops public_ops = {
