@@ -69,7 +69,7 @@ static const struct route routes[] = {
 	{ API_POST, 0, "participants/*/rotate-token", feeds_link, "participant" },
 	{ API_POST, 0, "instructors/*/rotate-token", feeds_link, "instructor" },
 	{ API_GET, 0, "export", feeds_export, NULL },
-	{ API_POST, KURSUS_API_MAX_IMPORT, "import", session_import, NULL },
+	{ API_POST, KURSUS_API_MAX_IMPORT, "import", calimport_run, NULL },
 
 	{ API_GET, 0, "sessions", session_list, NULL },
 	{ API_POST, 0, "sessions", session_create, NULL },

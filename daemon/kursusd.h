@@ -285,8 +285,28 @@ int	 session_show(struct api_req *);
 int	 session_edit(struct api_req *);
 int	 session_move(struct api_req *);
 int	 session_cancel(struct api_req *);
-int	 session_import(struct api_req *);
 json_t	*session_json(struct store *, int64_t id);
+/*
+ * A session's texts: notes for staff only, and the description that feeds
+ * and the public pages show. Checked (resource_text()) and owned.
+ */
+struct session_texts {
+	char	*notes, *description;
+};
+/* What making a session takes, for the import too. */
+int	 session_insert(struct store *, int64_t series_id, int64_t course_id,
+	    int64_t venue_id, time_t start, time_t end, int64_t capacity,
+	    const struct session_texts *, const char *import_key, int64_t *id,
+	    struct fail *);
+int	 session_when(struct store *, json_t *body, const char *field,
+	    const char *tzid, time_t *, struct fail *);
+int	 session_venue(struct store *, const char *slug, int64_t *id,
+	    char *tz, size_t tzlen, struct fail *);
+void	 session_defaults(struct store *, int64_t course_id, int64_t venue_id,
+	    int *duration, json_int_t *capacity);
+
+/* calimport.c: sessions from a calendar file */
+int	 calimport_run(struct api_req *);
 
 /* registration.c */
 int	 registration_list(struct api_req *);
