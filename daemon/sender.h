@@ -1,0 +1,112 @@
+/*
+ * The sender's own parts, for sender.c (the settings, the servers' health,
+ * the loop's side) and worker.c (the threads that send) only.
+ */
+#ifndef SENDER_H
+#define SENDER_H
+
+#include <pthread.h>
+
+#include "kursusd.h"
+#include "notifier.h"
+
+#define SENDER_CHANNELS		2	/* CHANNEL_EMAIL, CHANNEL_SMS */
+#define SENDER_MAX_WORKERS	17	/* [smtp] connections (16) and one SMS */
+#define SENDER_SMS_BATCH	8	/* SMS claimed at once per worker */
+#define SENDER_IDLE_RETRY_MS	50	/* rows due but none claimable */
+#define SENDER_STOP_WAIT	10	/* seconds sender_stop() waits */
+
+extern const char *const sender_channel_names[SENDER_CHANNELS];
+
+
+/*
+ * The settings the workers use, read-only once made; a SIGHUP makes a new
+ * one and the workers pick it up at their next batch.
+ */
+struct sender_conf {
+	int			 refs;
+	int			 configured[SENDER_CHANNELS];
+	int			 workers[SENDER_CHANNELS];
+	int			 batch[SENDER_CHANNELS];
+	struct smtp_config	 smtp;
+	struct sms_config	 sms;
+	char			*smtp_host, *smtp_user, *smtp_password;
+	char			*from, *from_name, *reply_to, *domain;
+	char			*sms_url, *sms_user, *sms_password;
+	char			*sms_sender, *sms_header, *sms_body;
+	char			*public_url;
+	struct message_conf	 mconf;
+	struct quiet		 quiet;
+	int			 retry, retry_max, expire;
+	int			 max_in_flight;
+	int			 probe;
+};
+
+/*
+ * What the status route shows of a channel's server: whether it answers
+ * the probe, and whether messages wait because it, or the settings,
+ * refuse them all (fault: set by a message's SEND_SERVER, cleared by the
+ * next message the server takes or refuses on its own merits).
+ */
+struct sender_health {
+	int	 known, ok;
+	time_t	 checked;
+	char	*error;
+	int	 fault;
+	time_t	 fault_since;
+	char	*fault_error;
+};
+
+struct worker {
+	struct sender	*s;
+	int		 channel;
+	int		 index;		/* among its channel's workers */
+	pthread_t	 thread;
+	int		 started;
+};
+
+struct sender {
+	struct event_base	*base;
+	char			*database;
+	struct event		*timer;
+	struct event		*wake;		/* the pipe's read end */
+	int			 pipe[2];
+
+	pthread_mutex_t		 mtx;
+	pthread_cond_t		 cond;
+	pthread_mutex_t		 wlock;		/* the workers' writes */
+	pthread_mutex_t		 seal_mtx;
+	pthread_cond_t		 seal_cond;
+	const struct job	*sealed;	/* holds the seal, under seal_mtx */
+	struct sender_conf	*conf;		/* under mtx */
+	uint64_t		 kick[SENDER_CHANNELS];	/* under mtx */
+	struct sender_health	 health[SENDER_CHANNELS]; /* under mtx */
+	int			 in_flight;	/* under mtx */
+	int			 stopping;	/* under mtx */
+	int			 running;	/* workers alive, under mtx */
+	int			 idle_round;	/* loop: a wake claimed nothing */
+
+	sqlite3			*db;		/* the loop's reader */
+	sqlite3_stmt		*next_stmt;
+	struct worker		 workers[SENDER_MAX_WORKERS];
+	int			 nworkers;
+};
+
+/* sender.c */
+/* The settings now, a reference the caller gives back. */
+struct sender_conf *sender_conf_get(struct sender *);
+void	 sender_conf_put(struct sender *, struct sender_conf *);
+/* The probe's finding, and a message's word on the server's fault. */
+void	 sender_health_set(struct sender *, int channel, int ok,
+	    const char *error);
+void	 sender_fault_set(struct sender *, int channel, int fault,
+	    const char *error);
+/* The status code an error names ("RCPT 550", "HTTP 400"), or "". */
+void	 sender_error_code(const char *error, char *buf, size_t len);
+
+/* worker.c */
+struct job;
+/* A worker thread: sends its channel's due rows until the sender stops. */
+void	*worker_main(void *);
+
+#endif

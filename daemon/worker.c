@@ -1,0 +1,841 @@
+/*
+ * The sender's workers: threads, one per SMTP connection and one for SMS,
+ * each with two SQLite connections of its own. A worker claims a batch of
+ * due rows, composes each message as the session is now, writes the texts
+ * into the rows, sends them, and records each outcome as soon as the
+ * server has answered, holding the seal (see sender.c) meanwhile. The next
+ * batch is claimed and built on the other connection while one is sent.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sender.h"
+
+#define BUILDERS		2	/* threads building a batch's mails */
+
+/* --- a worker's database */
+
+enum { W_CLAIM, W_TEXTS, W_SENT, W_RETRY, W_FAILED, W_SKIPPED, W_DEFER,
+    W_HOLD, W_COUNT };
+
+static const char *worker_sql[W_COUNT] = {
+	/* ?1 channel, ?2 now, ?3 how many */
+	[W_CLAIM] = "UPDATE outbox SET state = 'sending', attempts = "
+	    "attempts + 1, updated_at = ?2 WHERE id IN (SELECT id FROM outbox "
+	    "WHERE state = 'pending' AND next_attempt <= ?2 AND channel = ?1 "
+	    "ORDER BY next_attempt, id LIMIT ?3) RETURNING id, kind, "
+	    "session_id, participant_id, recipient, detail, attempts, due_at, "
+	    "created_at",
+	[W_TEXTS] = "INSERT OR REPLACE INTO outbox_text (outbox_id, subject, "
+	    "body, attachment) VALUES (?1, ?2, ?3, ?4)",
+	[W_SENT] = "UPDATE outbox SET state = 'sent', sent_at = ?2, "
+	    "updated_at = ?2, provider_id = ?3, last_error = NULL "
+	    "WHERE id = ?1 AND state = 'sending'",
+	[W_RETRY] = "UPDATE outbox SET state = 'pending', next_attempt = ?3, "
+	    "updated_at = ?2, last_error = ?4 WHERE id = ?1 AND "
+	    "state = 'sending'",
+	[W_FAILED] = "UPDATE outbox SET state = 'failed', updated_at = ?2, "
+	    "last_error = ?3 WHERE id = ?1 AND state = 'sending'",
+	[W_SKIPPED] = "UPDATE outbox SET state = 'skipped', updated_at = ?2, "
+	    "last_error = ?3 WHERE id = ?1 AND state = 'sending'",
+	/* Not an attempt: it waits for the quiet hours to end. */
+	[W_DEFER] = "UPDATE outbox SET state = 'pending', attempts = "
+	    "attempts - 1, next_attempt = ?3, updated_at = ?2 WHERE id = ?1 "
+	    "AND state = 'sending'",
+	/* Not an attempt either: it waits for the server or the settings. */
+	[W_HOLD] = "UPDATE outbox SET state = 'pending', attempts = "
+	    "attempts - 1, next_attempt = ?3, updated_at = ?2, last_error = ?4 "
+	    "WHERE id = ?1 AND state = 'sending'",
+};
+
+struct wdb {
+	sqlite3		*db;
+	pthread_mutex_t	*wlock;		/* the workers write one at a time */
+	int		 in_txn;
+	sqlite3_stmt	*stmt[W_COUNT];
+	struct message_ctx *mc;
+	struct sender_conf *mc_conf;	/* the settings mc was made with */
+};
+
+static int
+wdb_open(const char *path, pthread_mutex_t *wlock, struct wdb *w,
+    char **cause)
+{
+	int	 i;
+
+	memset(w, 0, sizeof *w);
+	w->wlock = wlock;
+	if (sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		xasprintf(cause, "%s: %s", path, sqlite3_errmsg(w->db));
+		sqlite3_close(w->db);
+		return (-1);
+	}
+	/*
+	 * An outcome is recorded without waiting for the disk: a crash of
+	 * kursusd loses nothing (the WAL is in the kernel's hands), and a
+	 * power loss can at worst turn a sent message back into one to
+	 * send again, never lose one, since its claim was durable.
+	 */
+	if (sqlite3_exec(w->db, "PRAGMA busy_timeout=10000;"
+	    "PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < W_COUNT; i++)
+		if (sqlite3_prepare_v3(w->db, worker_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &w->stmt[i], NULL) != SQLITE_OK)
+			goto fail;
+	return (0);
+fail:
+	xasprintf(cause, "%s: %s", path, sqlite3_errmsg(w->db));
+	for (i = 0; i < W_COUNT; i++)
+		sqlite3_finalize(w->stmt[i]);
+	sqlite3_close(w->db);
+	return (-1);
+}
+
+static void
+wdb_close(struct wdb *w)
+{
+	int	 i;
+
+	message_ctx_free(w->mc);
+	for (i = 0; i < W_COUNT; i++)
+		sqlite3_finalize(w->stmt[i]);
+	sqlite3_close(w->db);
+}
+
+/* Runs a prepared update with "i"/"t" arguments; logs a failure. */
+static int
+wdb_run(struct wdb *w, int q, const char *types, ...)
+{
+	sqlite3_stmt	*stmt = w->stmt[q];
+	va_list		 ap;
+	const char	*t;
+	int		 i, rc;
+
+	va_start(ap, types);
+	for (i = 1; *types != '\0'; types++, i++) {
+		if (*types == 'i')
+			sqlite3_bind_int64(stmt, i, va_arg(ap, int64_t));
+		else if ((t = va_arg(ap, const char *)) == NULL)
+			sqlite3_bind_null(stmt, i);
+		else
+			sqlite3_bind_text(stmt, i, t, -1, SQLITE_TRANSIENT);
+	}
+	va_end(ap);
+	if (!w->in_txn)
+		pthread_mutex_lock(w->wlock);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		;
+	sqlite3_reset(stmt);
+	if (!w->in_txn)
+		pthread_mutex_unlock(w->wlock);
+	sqlite3_clear_bindings(stmt);
+	if (rc != SQLITE_DONE) {
+		log_warnx("outbox: %s", sqlite3_errmsg(w->db));
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * A transaction of the worker's. The workers take turns to write (a
+ * mutex, not SQLite's busy handler, which sleeps a millisecond or more
+ * each time it finds the database locked).
+ */
+static void
+wdb_begin(struct wdb *w)
+{
+	pthread_mutex_lock(w->wlock);
+	sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	w->in_txn = 1;
+}
+
+static void
+wdb_commit(struct wdb *w)
+{
+	if (sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		log_warnx("outbox: %s", sqlite3_errmsg(w->db));
+		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	w->in_txn = 0;
+	pthread_mutex_unlock(w->wlock);
+}
+
+/* --- one round of a worker */
+
+struct job {
+	int64_t		 id, sid, pid;
+	int		 kind, attempts;
+	time_t		 due, created;
+	char		*recipient;
+	json_t		*detail;
+	struct message	 m;
+	int		 ready;		/* composed, to send */
+	char		*data;		/* the mail as sent */
+	size_t		 len;
+	char		*message_id;
+	int		 built;		/* the mail is ready */
+	struct smtp_message sm;
+	struct builder	*builder;	/* builds the mail beside the sending */
+	struct worker	*w;
+	struct wdb	*wdb;
+	struct sender_conf *c;
+};
+
+static void
+job_free(struct job *j)
+{
+	free(j->recipient);
+	json_decref(j->detail);
+	message_clear(&j->m);
+	free(j->data);
+	free(j->message_id);
+	free(j->sm.error);
+}
+
+static size_t
+worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
+    struct job **out)
+{
+	sqlite3_stmt	*stmt = db->stmt[W_CLAIM];
+	struct job	*jobs, *j;
+	const char	*text;
+	size_t		 n = 0, max = (size_t)c->batch[w->channel];
+	int		 rc, room;
+
+	/* A share of [outbox] max_in_flight, reserved before the claim. */
+	pthread_mutex_lock(&w->s->mtx);
+	room = c->max_in_flight - w->s->in_flight;
+	if (room <= 0) {
+		pthread_mutex_unlock(&w->s->mtx);
+		return (0);
+	}
+	if (max > (size_t)room)
+		max = (size_t)room;
+	w->s->in_flight += (int)max;
+	pthread_mutex_unlock(&w->s->mtx);
+
+	jobs = xcalloc(max, sizeof *jobs);
+	sqlite3_bind_text(stmt, 1, sender_channel_names[w->channel], -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, (int64_t)time(NULL));
+	sqlite3_bind_int64(stmt, 3, (int64_t)max);
+	pthread_mutex_lock(db->wlock);
+	rc = SQLITE_ROW;
+	while (n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		j = &jobs[n++];
+		j->id = sqlite3_column_int64(stmt, 0);
+		j->kind = kind_parse((const char *)
+		    sqlite3_column_text(stmt, 1));
+		j->sid = sqlite3_column_int64(stmt, 2);
+		j->pid = sqlite3_column_int64(stmt, 3);
+		j->recipient = store_col_dup(stmt, 4);
+		text = store_col(stmt, 5);
+		j->detail = text != NULL ? json_loads(text, 0, NULL) : NULL;
+		j->attempts = sqlite3_column_int(stmt, 6);
+		j->due = (time_t)sqlite3_column_int64(stmt, 7);
+		j->created = (time_t)sqlite3_column_int64(stmt, 8);
+		j->w = w;
+		j->wdb = db;
+		j->c = c;
+	}
+	/*
+	 * RETURNING rows come before the statement is done: step to its end,
+	 * but not past it. A step after SQLITE_DONE (or an error) resets the
+	 * statement and runs it anew: the rows that second claim took (those
+	 * queued a moment after the first) were lost, left "sending" with
+	 * nobody sending them until the next start.
+	 */
+	while (rc == SQLITE_ROW)
+		rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		log_warnx("outbox: claiming %s messages: %s",
+		    sender_channel_names[w->channel], sqlite3_errmsg(db->db));
+	pthread_mutex_unlock(db->wlock);
+	pthread_mutex_lock(&w->s->mtx);
+	w->s->in_flight -= (int)(max - n);
+	pthread_mutex_unlock(&w->s->mtx);
+	if (n == 0)
+		free(jobs);
+	else
+		*out = jobs;
+	return (n);
+}
+
+
+
+
+
+/* Waits for the seal (see the top of this file) and takes it for j. */
+static void
+seal_take(struct sender *s, const struct job *j)
+{
+	pthread_mutex_lock(&s->seal_mtx);
+	while (s->sealed != NULL)
+		pthread_cond_wait(&s->seal_cond, &s->seal_mtx);
+	s->sealed = j;
+	pthread_mutex_unlock(&s->seal_mtx);
+}
+
+/* Gives the seal back if j holds it. */
+static void
+seal_give(struct sender *s, const struct job *j)
+{
+	pthread_mutex_lock(&s->seal_mtx);
+	if (s->sealed == j) {
+		s->sealed = NULL;
+		pthread_cond_broadcast(&s->seal_cond);
+	}
+	pthread_mutex_unlock(&s->seal_mtx);
+}
+
+/*
+ * Logs what became of a message, naming the person by id only; the
+ * recipient and the server's words go to the debug log (and the outbox
+ * row, which staff read with kursusctl outbox show).
+ */
+static void
+job_log_outcome(struct job *j, const char *what, const char *error,
+    long long again)
+{
+	char	 code[32], retry[48] = "";
+
+	sender_error_code(error, code, sizeof code);
+	if (again >= 0)
+		snprintf(retry, sizeof retry, "; again in %lld s", again);
+	log_info("outbox %lld (participant %lld): %s %s%s%s%s",
+	    (long long)j->id, (long long)j->pid, sender_channel_names[j->w->channel],
+	    what, *code != '\0' ? ", " : "", code, retry);
+	log_debug("outbox %lld: %s to %s: %s", (long long)j->id,
+	    sender_channel_names[j->w->channel], j->recipient,
+	    error != NULL ? error : "?");
+}
+
+/* Records one outcome (enum send_result) in its own commit. */
+static void
+job_record_row(struct job *j, int result, const char *provider_id,
+    const char *error)
+{
+	struct sender_conf	*c = j->c;
+	struct sender		*s = j->w->s;
+	time_t			 now = time(NULL), wait, next;
+	char			*why;
+	int			 shift;
+
+	/* The server answered for this message: it is there, and fine. */
+	if (result != SEND_SERVER) {
+		sender_fault_set(s, j->w->channel, 0, NULL);
+		sender_health_set(s, j->w->channel, 1, NULL);
+	}
+	switch (result) {
+	case SEND_SERVER:
+		/* Not this message's fault: it waits, not an attempt. */
+		wait = c->probe > 0 && c->probe < c->retry_max ? c->probe :
+		    c->retry_max;
+		if (wait > 60)
+			wait = 60;
+		why = xprintf("waiting for the server: %s", error);
+		wdb_run(j->wdb, W_HOLD, "iiit", j->id, (int64_t)now,
+		    (int64_t)(now + wait), why);
+		free(why);
+		sender_fault_set(s, j->w->channel, 1, error);
+		log_debug("outbox %lld: %s waits for the server: %s",
+		    (long long)j->id, sender_channel_names[j->w->channel], error);
+		return;
+	case SEND_OK:
+		wdb_run(j->wdb, W_SENT, "iit", j->id, (int64_t)now,
+		    provider_id);
+		log_debug("outbox %lld: %s to %s sent", (long long)j->id,
+		    sender_channel_names[j->w->channel], j->recipient);
+		return;
+	case SEND_PERMANENT:
+		wdb_run(j->wdb, W_FAILED, "iit", j->id, (int64_t)now, error);
+		job_log_outcome(j, "failed", error, -1);
+		return;
+	}
+	/* Temporary: again after a backoff, unless it is too late. */
+	shift = j->attempts > 1 ? j->attempts - 1 : 0;
+	wait = shift >= 20 ? c->retry_max : (time_t)c->retry << shift;
+	if (wait > c->retry_max)
+		wait = c->retry_max;
+	next = now + wait;
+	if (next >= j->m.session_start || next - j->due > c->expire) {
+		why = xprintf("gave up after %d attempt%s: %s", j->attempts,
+		    j->attempts == 1 ? "" : "s", error);
+		wdb_run(j->wdb, W_FAILED, "iit", j->id, (int64_t)now, why);
+		job_log_outcome(j, "failed, given up", why, -1);
+		free(why);
+	} else {
+		wdb_run(j->wdb, W_RETRY, "iiit", j->id, (int64_t)now,
+		    (int64_t)next, error);
+		job_log_outcome(j, "not sent", error, (long long)wait);
+	}
+}
+
+/*
+ * Records one outcome (enum send_result) in its own commit; then the
+ * message no longer holds the seal.
+ */
+static void
+job_record(struct job *j, int result, const char *provider_id,
+    const char *error)
+{
+	job_record_row(j, result, provider_id, error);
+	seal_give(j->w->s, j);
+}
+
+static void job_smtp_done(struct smtp_message *, void *);
+
+/*
+ * Composes the message as the session is now, or settles the row without
+ * sending: skipped when the session has started, deferred out of quiet
+ * hours, failed when it cannot be composed. 1: to send.
+ */
+static int
+job_prepare(struct job *j, time_t now)
+{
+	struct sender_conf	*c = j->c;
+	char			*cause = NULL, *why, *when;
+	time_t			 after;
+
+	if (j->kind < 0 || message_compose(j->wdb->mc, j->kind,
+	    j->w->channel, j->sid, j->pid, j->recipient, j->detail, &j->m,
+	    &cause) != 0) {
+		wdb_run(j->wdb, W_FAILED, "iit", j->id, (int64_t)now,
+		    cause != NULL ? cause : "unknown kind of message");
+		log_info("outbox %lld (participant %lld): not sent: it could "
+		    "not be composed", (long long)j->id, (long long)j->pid);
+		log_debug("outbox %lld: %s", (long long)j->id,
+		    cause != NULL ? cause : "unknown kind");
+		free(cause);
+		return (0);
+	}
+	if (j->m.session_start <= now) {
+		when = zone_format_local(j->m.tzid, j->m.session_start);
+		why = xprintf("the session started at %s, before this could "
+		    "be sent", when);
+		wdb_run(j->wdb, W_SKIPPED, "iit", j->id, (int64_t)now, why);
+		log_info("outbox %lld: skipped: %s", (long long)j->id, why);
+		free(when);
+		free(why);
+		return (0);
+	}
+	if (j->w->channel == CHANNEL_SMS && quiet_in(&c->quiet, j->m.tzid,
+	    now) && (after = quiet_after(&c->quiet, j->m.tzid, now)) <
+	    j->m.session_start) {
+		wdb_run(j->wdb, W_DEFER, "iii", j->id, (int64_t)now,
+		    (int64_t)after);
+		log_debug("outbox %lld: SMS waits for the quiet hours to end",
+		    (long long)j->id);
+		return (0);
+	}
+	if (!c->configured[j->w->channel]) {
+		why = xprintf("%s is not configured (%s)", j->w->channel ==
+		    CHANNEL_EMAIL ? "e-mail" : "SMS", j->w->channel ==
+		    CHANNEL_EMAIL ? "smtp.host is empty" :
+		    "sms.driver is none");
+		wdb_run(j->wdb, W_FAILED, "iit", j->id, (int64_t)now, why);
+		free(why);
+		return (0);
+	}
+	return (1);
+}
+
+/*
+ * The mails of a batch are built on a thread of their own, in order, while
+ * smtp_send() sends those before: building (GMime) and the round trips to
+ * the server overlap instead of adding up.
+ */
+struct builder {
+	struct job	**jobs;
+	size_t		  n, next;	/* the next to build */
+	pthread_mutex_t	  mtx;
+	pthread_cond_t	  cond;
+};
+
+/*
+ * smtp_send()'s report of one message, right after the server's answer:
+ * recorded here and now, which gives back the seal. (Handing it to a
+ * thread of its own cost a wake-up, ~110 us, inside the seal, and gained
+ * nothing, as the next message's end waits for the seal anyway.)
+ */
+static void
+job_smtp_done(struct smtp_message *sm, void *arg)
+{
+	job_record(arg, sm->result, NULL, sm->error != NULL ? sm->error :
+	    "the server refused the message");
+}
+
+static void job_build_mail(struct job *);
+
+static void *
+builder_main(void *arg)
+{
+	struct builder	*b = arg;
+	size_t		 i;
+
+	for (;;) {
+		pthread_mutex_lock(&b->mtx);
+		i = b->next++;
+		pthread_mutex_unlock(&b->mtx);
+		if (i >= b->n)
+			break;
+		job_build_mail(b->jobs[i]);
+		pthread_mutex_lock(&b->mtx);
+		b->jobs[i]->built = 1;
+		pthread_cond_broadcast(&b->cond);
+		pthread_mutex_unlock(&b->mtx);
+	}
+	return (NULL);
+}
+
+/* smtp_send() needs the mail now: wait until it is built. */
+static void
+job_smtp_prepare(struct smtp_message *sm, void *arg)
+{
+	struct job	*j = arg;
+	struct builder	*b = j->builder;
+
+	pthread_mutex_lock(&b->mtx);
+	while (!j->built)
+		pthread_cond_wait(&b->cond, &b->mtx);
+	pthread_mutex_unlock(&b->mtx);
+	sm->data = j->data;
+	sm->len = j->len;
+}
+
+/* The end of the mail is about to go: from now on the server may take
+ * it, so it holds the seal until its outcome is recorded. */
+static void
+job_smtp_seal(struct smtp_message *sm, void *arg)
+{
+	struct job	*j = arg;
+
+	(void)sm;
+	seal_take(j->w->s, j);
+}
+
+/* The envelope, known before the mail is built. */
+static void
+job_envelope(struct job *j, struct builder *b)
+{
+	j->builder = b;
+	j->sm.from = j->c->from;
+	j->sm.to = j->m.recipient;
+	j->sm.done = job_smtp_done;
+	j->sm.prepare = job_smtp_prepare;
+	j->sm.seal = job_smtp_seal;
+	j->sm.arg = j;
+}
+
+static void
+job_build_mail(struct job *j)
+{
+	struct sender_conf	*c = j->c;
+	struct mail		 mail;
+
+	j->message_id = xprintf("<outbox.%lld.%lld@%s>", (long long)j->id,
+	    (long long)j->created, c->domain);
+	memset(&mail, 0, sizeof mail);
+	mail.from = c->from;
+	mail.from_name = c->from_name;
+	mail.reply_to = *c->reply_to != '\0' ? c->reply_to : NULL;
+	mail.to = j->m.recipient;
+	mail.to_name = j->m.name;
+	mail.subject = j->m.subject;
+	mail.body = j->m.body;
+	mail.calendar = j->m.calendar;
+	mail.calendar_method = j->m.method;
+	mail.message_id = j->message_id;
+	mail.date = time(NULL);
+	j->data = mail_build(&mail, &j->len);
+}
+
+/*
+ * A batch: rows claimed and composed, their texts in the rows, and (for
+ * e-mail) their mails being built on a thread of their own.
+ */
+struct batch {
+	struct worker		*w;
+	struct job		*jobs;
+	size_t			 n;
+	struct builder		 b;
+	struct smtp_message	*msgs;
+	pthread_t		 builder[BUILDERS];
+	int			 building;	/* builders started */
+};
+
+/* Claims and composes a batch on db; NULL when nothing is due. */
+static struct batch *
+batch_prepare(struct worker *w, struct wdb *db, struct sender_conf *c)
+{
+	struct batch	*bt;
+	struct job	*jobs = NULL, *j;
+	time_t		 now;
+	size_t		 n, i, k;
+
+	if (db->mc == NULL || db->mc_conf != c) {
+		message_ctx_free(db->mc);
+		db->mc = message_ctx_new(db->db, &c->mconf);
+		db->mc_conf = c;
+	}
+	message_ctx_forget(db->mc);
+	if ((n = worker_claim(w, db, c, &jobs)) == 0)
+		return (NULL);
+	bt = xcalloc(1, sizeof *bt);
+	bt->w = w;
+	bt->jobs = jobs;
+	bt->n = n;
+
+	/* Composed outside any transaction; then the texts go into the
+	 * rows, in one commit, before any is sent. */
+	now = time(NULL);
+	for (i = 0; i < n; i++)
+		jobs[i].ready = job_prepare(&jobs[i], now);
+	wdb_begin(db);
+	for (i = 0; i < n; i++) {
+		j = &jobs[i];
+		if (j->ready)
+			wdb_run(db, W_TEXTS, "ittt", j->id, j->m.subject,
+			    j->m.body, j->m.calendar);
+	}
+	wdb_commit(db);
+	if (w->channel != CHANNEL_EMAIL)
+		return (bt);
+
+	bt->b.jobs = xcalloc(n, sizeof *bt->b.jobs);
+	bt->msgs = xcalloc(n, sizeof *bt->msgs);
+	for (i = k = 0; i < n; i++) {
+		if (!jobs[i].ready)
+			continue;
+		job_envelope(&jobs[i], &bt->b);
+		bt->b.jobs[k] = &jobs[i];
+		bt->msgs[k++] = jobs[i].sm;
+	}
+	bt->b.n = k;
+	pthread_mutex_init(&bt->b.mtx, NULL);
+	pthread_cond_init(&bt->b.cond, NULL);
+	while (k > 0 && bt->building < BUILDERS && pthread_create(
+	    &bt->builder[bt->building], NULL, builder_main, &bt->b) == 0)
+		bt->building++;
+	if (bt->building == 0)
+		builder_main(&bt->b);	/* here, then */
+	return (bt);
+}
+
+/* Sends a batch (one SMTP connection for its mails), records each
+ * outcome as it comes, and frees it; the number of rows it had. */
+static size_t
+batch_send(struct batch *bt, struct sender_conf *c)
+{
+	struct job	*j;
+	char		*provider_id, *error;
+	size_t		 i, n = bt->n;
+	int		 result;
+
+	if (bt->w->channel == CHANNEL_EMAIL) {
+		if (bt->b.n > 0)
+			smtp_send(&c->smtp, bt->msgs, bt->b.n);
+		while (bt->building > 0)
+			pthread_join(bt->builder[--bt->building], NULL);
+		for (i = 0; i < bt->b.n; i++)
+			free(bt->msgs[i].error);
+		pthread_mutex_destroy(&bt->b.mtx);
+		pthread_cond_destroy(&bt->b.cond);
+		free(bt->msgs);
+		free(bt->b.jobs);
+	} else {
+		for (i = 0; i < n; i++) {
+			j = &bt->jobs[i];
+			if (!j->ready)
+				continue;
+			seal_take(bt->w->s, j);
+			result = sms_send(&c->sms, j->m.recipient, j->m.body,
+			    &provider_id, &error);
+			job_record(j, result, provider_id, error != NULL ?
+			    error : "the gateway refused the message");
+			free(provider_id);
+			free(error);
+		}
+	}
+	for (i = 0; i < n; i++)
+		job_free(&bt->jobs[i]);
+	free(bt->jobs);
+	pthread_mutex_lock(&bt->w->s->mtx);
+	bt->w->s->in_flight -= (int)n;
+	pthread_mutex_unlock(&bt->w->s->mtx);
+	free(bt);
+	return (n);
+}
+
+/* The next batch, prepared on its own thread while one is sent. */
+struct ahead {
+	struct worker		*w;
+	struct wdb		*db;
+	struct sender_conf	*c;
+	struct batch		*out;
+};
+
+static void *
+ahead_main(void *arg)
+{
+	struct ahead	*a = arg;
+
+	a->out = batch_prepare(a->w, a->db, a->c);
+	return (NULL);
+}
+
+/*
+ * Sends what is due, batch after batch, each next one claimed, composed
+ * and built (on db[1 - i]) while the one before is sent (its outcomes
+ * recorded on db[i]), so the server seldom waits for kursusd. Stops when
+ * nothing more is due, at a stop, or when the settings changed (the
+ * caller comes back with the new ones). The number of rows it had.
+ */
+static size_t
+worker_rounds(struct worker *w, struct wdb *db, struct sender_conf *c)
+{
+	struct sender	*s = w->s;
+	struct batch	*cur;
+	struct ahead	 a;
+	pthread_t	 t;
+	size_t		 total = 0;
+	int		 i = 0, more, started;
+
+	cur = batch_prepare(w, &db[0], c);
+	while (cur != NULL) {
+		pthread_mutex_lock(&s->mtx);
+		more = !s->stopping && s->conf == c;
+		pthread_mutex_unlock(&s->mtx);
+		a.w = w;
+		a.db = &db[1 - i];
+		a.c = c;
+		a.out = NULL;
+		started = more && pthread_create(&t, NULL, ahead_main,
+		    &a) == 0;
+		total += batch_send(cur, c);
+		if (started)
+			pthread_join(t, NULL);
+		else if (more)
+			a.out = batch_prepare(w, a.db, c);
+		cur = a.out;
+		i = 1 - i;
+	}
+	return (total);
+}
+
+/* Asks the channel's server whether it answers; for the status route. */
+static void
+worker_probe(struct worker *w, struct sender_conf *c)
+{
+	char	*error = NULL;
+	int	 rc;
+
+	if (!c->configured[w->channel])
+		return;
+	if (w->channel == CHANNEL_EMAIL)
+		rc = smtp_probe(&c->smtp, &error);
+	else
+		rc = sms_probe(&c->sms, &error);
+	sender_health_set(w->s, w->channel, rc == 0, error);
+	free(error);
+}
+
+/* Tells the loop that a worker has finished a round. */
+static void
+worker_notify(struct sender *s)
+{
+	char	 c = 'w';
+
+	/* A full pipe already holds a wake-up: nothing is lost. */
+	while (write(s->pipe[1], &c, 1) < 0 && errno == EINTR)
+		;
+}
+
+void *
+worker_main(void *arg)
+{
+	struct worker		*w = arg;
+	struct sender		*s = w->s;
+	struct sender_conf	*c;
+	struct wdb		 db[2];
+	struct timespec		 until;
+	char			*cause = NULL;
+	uint64_t		 seen;
+	time_t			 last_probe = 0, now;
+	int			 probe;
+
+	memset(db, 0, sizeof db);
+	if (wdb_open(s->database, &s->wlock, &db[0], &cause) != 0 ||
+	    wdb_open(s->database, &s->wlock, &db[1], &cause) != 0) {
+		if (db[0].db != NULL && db[1].db == NULL)
+			wdb_close(&db[0]);
+		log_warnx("outbox worker: %s", cause);
+		free(cause);
+		pthread_mutex_lock(&s->mtx);
+		s->running--;
+		pthread_mutex_unlock(&s->mtx);
+		return (NULL);
+	}
+	for (;;) {
+		pthread_mutex_lock(&s->mtx);
+		seen = s->kick[w->channel];
+		pthread_mutex_unlock(&s->mtx);
+
+		c = sender_conf_get(s);
+		while (worker_rounds(w, db, c) > 0) {
+			sender_conf_put(s, c);
+			c = sender_conf_get(s);
+			pthread_mutex_lock(&s->mtx);
+			if (s->stopping) {
+				pthread_mutex_unlock(&s->mtx);
+				break;
+			}
+			pthread_mutex_unlock(&s->mtx);
+		}
+		probe = c->probe;
+		now = time(NULL);
+		if (w->index == 0 && probe > 0 && now - last_probe >= probe) {
+			worker_probe(w, c);
+			last_probe = now;
+		}
+		sender_conf_put(s, c);
+		worker_notify(s);
+
+		pthread_mutex_lock(&s->mtx);
+		while (!s->stopping && s->kick[w->channel] == seen) {
+			if (w->index == 0 && probe > 0) {
+				clock_gettime(CLOCK_REALTIME, &until);
+				until.tv_sec += probe - (time(NULL) -
+				    last_probe);
+				if (pthread_cond_timedwait(&s->cond, &s->mtx,
+				    &until) == ETIMEDOUT)
+					break;
+			} else
+				pthread_cond_wait(&s->cond, &s->mtx);
+		}
+		if (s->stopping) {
+			s->running--;
+			pthread_cond_broadcast(&s->cond);
+			pthread_mutex_unlock(&s->mtx);
+			break;
+		}
+		pthread_mutex_unlock(&s->mtx);
+	}
+	wdb_close(&db[0]);
+	wdb_close(&db[1]);
+	return (NULL);
+}
+
