@@ -10,16 +10,15 @@
  * the bytes stand. If not, the feed is assembled again from per-session
  * event texts, of which only the changed ones are rendered anew.
  *
- * Between two such listings ([feeds] recheck_seconds), a feed's list is patched
- * instead: the connection's update hook keeps the ids of the sessions
- * written (the journal), and only those are read again. The many events
- * of a cold feed are read and rendered on every core, each thread with a
- * read-only connection of its own.
+ * Between two such listings ([feeds] recheck_seconds), a feed's list is
+ * patched instead: the connection's update hook keeps the ids of the
+ * sessions written (the journal), and only those are read again.
+ *
+ * What a path shows is the kind's (feedkind.c); the event texts and the
+ * threads that render them are render.c's.
  */
 #include "config.h"
 
-#include <ctype.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,49 +27,14 @@
 #include <openssl/evp.h>
 #include <zlib.h>
 
-#include "calendars.h"
-#include "kursusd.h"
+#include "feeds.h"
 
-#define CHUNK_BITS	14		/* 16384 buckets of event texts */
-#define CHUNK_BUCKETS	(1 << CHUNK_BITS)
 #define FEEDS_MAX	4096		/* feeds kept in memory */
-#define CHUNK_IDLE	3600		/* unused event texts are dropped */
-#define BULK_MISSING	32		/* this many missing: one bulk query */
-#define BULK_THREADED	256		/* this many: render on every core */
-#define BULK_PIECE	512		/* sessions to a bulk query */
-#define FEEDS_THREADS	4
-#define READER_BUSY_MS	5000		/* a renderer's connection waits */
-#define JOURNAL_MAX	4096		/* session writes a patch can follow */
 #define SPARE_MIN	(1024 * 1024)	/* feed bytes worth keeping memory for */
-
-enum feed_kind { FEED_ALL, FEED_VENUE, FEED_COURSE, FEED_INSTRUCTOR,
-    FEED_PARTICIPANT, FEED_EXPORT };
-
-/* Variants of one session's event text. */
-#define VAR_EN		0x1
-#define VAR_WAITLIST	0x2
-#define VAR_ALARM	0x4
-
-struct blob {
-	int	 refs;
-	size_t	 len;
-	size_t	 size;		/* allocated, at least len + 1 */
-	char	*data;
-};
-
-struct chunk {
-	int64_t		 id;
-	int		 variant;
-	int64_t		 rev;
-	time_t		 used;
-	char		*text;
-	size_t		 len;
-	struct chunk	*next;
-};
 
 struct feed {
 	char		*path;		/* the URL path: the cache key */
-	int		 kind;
+	const struct feed_kind *kind;
 	int64_t		 arg;		/* venue, course, instructor, person */
 	int		 variant;	/* language and alarm */
 	char		*name;
@@ -91,51 +55,7 @@ struct feed {
 	struct feed	*next;
 };
 
-/* A renderer's own read-only connection (feeds_reader()). */
-struct reader {
-	sqlite3		*db;
-	sqlite3_stmt	*stmt;		/* event_sql_many */
-	int		 failed;
-};
-
-struct feeds {
-	struct store	*st;
-	int		 refresh_minutes, past_days, cancelled_days;
-	int		 alarm_minutes;
-	int		 recheck;	/* seconds a check stays good */
-	char		*key_file;
-	int		 have_key;
-	char		*url;
-	struct chunk	*chunks[CHUNK_BUCKETS];
-	size_t		 nchunks;
-	struct feed	*feeds;
-	size_t		 nfeeds;
-	time_t		 last_gc;
-	size_t		 rendered;	/* event texts rendered, ever */
-	int64_t		 journal[JOURNAL_MAX];	/* ids of sessions written */
-	uint64_t	 njournal;	/* written ever; journal is a ring */
-	char		*spare;		/* memory for the next large feed */
-	size_t		 spare_size;
-	time_t		 spare_time;
-	struct reader	 readers[FEEDS_THREADS - 1];
-};
-
-/* What a feed keeps of each session beyond its id and rev. */
-struct member {
-	time_t		 start, end, updated;
-	int64_t		 venue, course;
-	int		 cancelled;
-};
-
-/* The sessions a feed shows, as one query lists them. */
-struct members {
-	size_t		 n, cap;
-	int64_t		*ids, *revs;
-	struct member	*rows;
-	char		**tzids;	/* distinct zones */
-	size_t		 ntz;
-	time_t		 from, until, last_modified;
-};
+static void	feeds_members_finish(struct store *, struct members *);
 
 /* --- blobs: bytes shared by the cache and the replies still sending */
 
@@ -233,8 +153,6 @@ static void
 feeds_drop_all(struct feeds *fs)
 {
 	struct feed	*f, *fnext;
-	struct chunk	*c, *cnext;
-	size_t		 i;
 
 	for (f = fs->feeds; f != NULL; f = fnext) {
 		fnext = f->next;
@@ -242,15 +160,7 @@ feeds_drop_all(struct feeds *fs)
 	}
 	fs->feeds = NULL;
 	fs->nfeeds = 0;
-	for (i = 0; i < CHUNK_BUCKETS; i++) {
-		for (c = fs->chunks[i]; c != NULL; c = cnext) {
-			cnext = c->next;
-			free(c->text);
-			free(c);
-		}
-		fs->chunks[i] = NULL;
-	}
-	fs->nchunks = 0;
+	render_drop(fs, 0);
 }
 
 void
@@ -281,413 +191,21 @@ feeds_configure(struct feeds *fs, const struct config *conf)
 void
 feeds_free(struct feeds *fs)
 {
-	size_t	 i;
-
 	if (fs == NULL)
 		return;
 	sqlite3_update_hook(store_db(fs->st), NULL, NULL);
-	for (i = 0; i < FEEDS_THREADS - 1; i++) {
-		sqlite3_finalize(fs->readers[i].stmt);
-		sqlite3_close(fs->readers[i].db);
-	}
 	feeds_drop_all(fs);
+	render_drop(fs, 1);
 	free(fs->spare);
 	free(fs->key_file);
 	free(fs->url);
 	free(fs);
 }
 
-/* The token key is read when first needed: daemons that never publish a
- * personal feed never touch the file. */
-static int
-feeds_key(struct feeds *fs, struct fail *f)
-{
-	char	*cause = NULL;
-
-	if (fs->have_key)
-		return (0);
-	if (token_init(fs->key_file, &cause) != 0) {
-		log_warnx("feeds.key_file: %s", cause);
-		fail_set(f, 500, NULL, "feeds.key_file: %s", cause);
-		free(cause);
-		return (-1);
-	}
-	fs->have_key = 1;
-	return (0);
-}
-
-/* --- the queries */
-
-/* Which sessions a feed shows: ?1 start after, ?2 cancelled after, ?3 arg. */
-#define FEED_WINDOW \
-	" s.start_at >= ?1 AND (s.status != 'cancelled' OR s.updated_at >= ?2)"
-#define FEED_PERSON_JOIN \
-	" JOIN registration r ON r.session_id = s.id AND r.participant_id = ?3" \
-	" AND r.status != 'cancelled'"
-/* Only the session's own columns: the feed index covers them all. */
-#define FEED_MEMBER_COLS \
-	"SELECT s.id, s.rev, s.venue_id, s.start_at, s.end_at, s.updated_at," \
-	" s.course_id, s.status = 'cancelled',"
-#define FEED_SESSION	" FROM session s"
-#define FEED_ORDER	" ORDER BY s.start_at, s.id"
-
-static const char *sql_members[] = {
-	[FEED_ALL] = FEED_MEMBER_COLS " 0" FEED_SESSION " WHERE" FEED_WINDOW
-	    FEED_ORDER,
-	[FEED_VENUE] = FEED_MEMBER_COLS " 0" FEED_SESSION " WHERE"
-	    FEED_WINDOW " AND s.venue_id = ?3" FEED_ORDER,
-	[FEED_COURSE] = FEED_MEMBER_COLS " 0" FEED_SESSION " WHERE"
-	    FEED_WINDOW " AND s.course_id = ?3" FEED_ORDER,
-	[FEED_INSTRUCTOR] = FEED_MEMBER_COLS " 0" FEED_SESSION " WHERE"
-	    FEED_WINDOW " AND s.id IN (SELECT session_id FROM session_staff"
-	    " WHERE instructor_id = ?3)" FEED_ORDER,
-	[FEED_PARTICIPANT] = FEED_MEMBER_COLS " r.status = 'waitlisted'"
-	    FEED_SESSION FEED_PERSON_JOIN " WHERE" FEED_WINDOW FEED_ORDER,
-	/* ?1 from, ?2 to, ?3 venue or NULL, ?4 course or NULL */
-	[FEED_EXPORT] = FEED_MEMBER_COLS " 0" FEED_SESSION " WHERE"
-	    " s.start_at >= coalesce(?1, -1)"
-	    " AND s.start_at < coalesce(?2, 9223372036854775807)"
-	    " AND (?3 IS NULL OR s.venue_id = ?3)"
-	    " AND (?4 IS NULL OR s.course_id = ?4)" FEED_ORDER,
-};
-
-/*
- * The same, for the sessions of a list ?4 (a JSON array of ids) only:
- * what a patch reads again. The list drives (CROSS JOIN keeps SQLite
- * from walking the feed's index instead); participants' feeds are always
- * listed whole, since their registrations are not in the journal.
- */
-#define FEED_CHANGED \
-	" FROM json_each(?4) j CROSS JOIN session s ON s.id = j.value WHERE"
-static const char *sql_changed[] = {
-	[FEED_ALL] = FEED_MEMBER_COLS " 0" FEED_CHANGED FEED_WINDOW FEED_ORDER,
-	[FEED_VENUE] = FEED_MEMBER_COLS " 0" FEED_CHANGED FEED_WINDOW
-	    " AND s.venue_id = ?3" FEED_ORDER,
-	[FEED_COURSE] = FEED_MEMBER_COLS " 0" FEED_CHANGED FEED_WINDOW
-	    " AND s.course_id = ?3" FEED_ORDER,
-	[FEED_INSTRUCTOR] = FEED_MEMBER_COLS " 0" FEED_CHANGED FEED_WINDOW
-	    " AND EXISTS (SELECT 1 FROM session_staff st WHERE"
-	    " st.session_id = s.id AND st.instructor_id = ?3)" FEED_ORDER,
-};
-
-static void	feeds_members_finish(struct store *, struct members *);
-
-/*
- * One event to render: the values copied out of the database row, so the
- * rendering can run on another thread.
- */
-struct job {
-	struct session_event	 se;
-	struct chunk		*c;
-};
-
-/* Fills a job from the current row of an event query (event_sql_one). */
-static void
-feeds_job(struct feeds *fs, sqlite3_stmt *stmt, int variant, struct job *j)
-{
-	struct cal_event	*ev = &j->se.ev;
-
-	event_fill(&j->se, stmt, fs->url, (variant & VAR_EN) != 0);
-	ev->waitlisted = (variant & VAR_WAITLIST) != 0;
-	if (ev->waitlisted && ev->status != CAL_CANCELLED)
-		ev->status = CAL_TENTATIVE;
-	ev->alarm_minutes = (variant & VAR_ALARM) ? fs->alarm_minutes : 0;
-	j->c = xcalloc(1, sizeof *j->c);
-	j->c->id = j->se.id;
-	j->c->variant = variant;
-	j->c->rev = j->se.rev;
-}
-
-static void
-job_free(struct job *j)
-{
-	event_clear(&j->se);
-}
-
-static void
-feeds_job_run(struct job *j)
-{
-	j->c->text = feed_event(&j->se.ev, j->se.lang, &j->c->len);
-}
-
-/* Renders the row's event; the loop thread's way for one session. */
-static struct chunk *
-feeds_render_row(struct feeds *fs, sqlite3_stmt *stmt, int variant)
-{
-	struct job	 j;
-
-	feeds_job(fs, stmt, variant, &j);
-	feeds_job_run(&j);
-	job_free(&j);
-	fs->rendered++;
-	return (j.c);
-}
-
-static struct chunk *
-feeds_render(struct feeds *fs, int64_t id, int variant)
-{
-	sqlite3_stmt	*stmt = store_stmt(fs->st, event_sql_one);
-	struct chunk	*c = NULL;
-
-	sqlite3_bind_int64(stmt, 1, id);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		c = feeds_render_row(fs, stmt, variant);
-	sqlite3_reset(stmt);
-	return (c);
-}
-
-static struct chunk **
-feeds_chunk_slot(struct feeds *fs, int64_t id, int variant)
-{
-	struct chunk	**cp;
-
-	/* Fibonacci hashing: ids are consecutive, the top bits spread them. */
-	cp = &fs->chunks[(((uint64_t)id * 8 + (uint64_t)variant) *
-	    UINT64_C(0x9E3779B97F4A7C15)) >> (64 - CHUNK_BITS)];
-	for (; *cp != NULL; cp = &(*cp)->next) {
-		if ((*cp)->id == id && (*cp)->variant == variant)
-			break;
-	}
-	return (cp);
-}
-
-/* Puts c in the slot cp, in place of what was there. */
-static void
-feeds_chunk_put(struct feeds *fs, struct chunk **cp, struct chunk *c,
-    time_t now)
-{
-	c->used = now;
-	if (*cp != NULL) {
-		c->next = (*cp)->next;
-		free((*cp)->text);
-		free(*cp);
-	} else
-		fs->nchunks++;
-	*cp = c;
-}
-
-/* The event text of a session at rev, rendered when missing or stale. */
-static struct chunk *
-feeds_chunk(struct feeds *fs, int64_t id, int variant, int64_t rev,
-    time_t now)
-{
-	struct chunk	**cp = feeds_chunk_slot(fs, id, variant), *c;
-
-	if ((c = *cp) != NULL && c->rev == rev) {
-		c->used = now;
-		return (c);
-	}
-	if ((c = feeds_render(fs, id, variant)) == NULL)
-		return (NULL);
-	feeds_chunk_put(fs, cp, c, now);
-	return (c);
-}
-
-/* ids as a JSON array, "[1,2,3]", for json_each(); caller frees. */
-static char *
-feeds_id_list(const int64_t *ids, size_t n)
-{
-	char	*list, *o;
-	size_t	 i;
-
-	/* 20 digits, a sign and a comma each at most. */
-	o = list = xreallocarray(NULL, n + 1, 22);
-	*o++ = '[';
-	for (i = 0; i < n; i++)
-		o += snprintf(o, 23, "%s%lld", i > 0 ? "," : "",
-		    (long long)ids[i]);
-	memcpy(o, "]", 2);
-	return (list);
-}
-
-/*
- * The renderers' own read-only connections, opened when first needed.
- * NULL when the database cannot be opened again (a memory database): the
- * loop thread then reads what that thread would have.
- */
-static sqlite3_stmt *
-feeds_reader(struct feeds *fs, size_t i)
-{
-	struct reader	*r = &fs->readers[i];
-	const char	*path = store_path(fs->st);
-
-	if (r->stmt != NULL || r->failed)
-		return (r->stmt);
-	r->failed = 1;
-	if (path == NULL || *path == '\0' || strcmp(path, ":memory:") == 0)
-		return (NULL);
-	if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READONLY |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-	    sqlite3_busy_timeout(r->db, READER_BUSY_MS) != SQLITE_OK ||
-	    sqlite3_prepare_v3(r->db, event_sql_many, -1,
-	    SQLITE_PREPARE_PERSISTENT, &r->stmt, NULL) != SQLITE_OK) {
-		log_warnx("feeds: %s, opened once more to read: %s", path,
-		    r->db != NULL ? sqlite3_errmsg(r->db) : "out of memory");
-		sqlite3_close(r->db);
-		r->db = NULL;
-		r->stmt = NULL;
-		return (NULL);
-	}
-	r->failed = 0;
-	return (r->stmt);
-}
-
-/* Sessions read and rendered by one query: a piece of a cold feed. */
-struct piece {
-	const int64_t	*ids;
-	struct job	*jobs;		/* room for max */
-	size_t		 max, n;
-};
-
-/*
- * A cold feed's pieces, taken one at a time by the loop thread and the
- * renderer threads until none is left: who is faster (on a busy machine,
- * who gets a core) does more.
- */
-struct bulk {
-	pthread_mutex_t	 lock;
-	struct feeds	*fs;
-	int		 variant;
-	struct piece	*pieces;
-	size_t		 npieces, next;
-};
-
-/* A thread's part in a bulk, with its statement on its own connection. */
-struct share {
-	pthread_t	 thread;
-	int		 started;
-	struct bulk	*bulk;
-	sqlite3_stmt	*stmt;		/* event_sql_many */
-};
-
-/*
- * Reads and renders pieces until none is left, leaving the chunks: a
- * thread touches only its own connection, pieces, jobs and chunks (and
- * the settings, which stay put).
- */
-static void *
-feeds_share(void *arg)
-{
-	struct share	*sh = arg;
-	struct bulk	*bk = sh->bulk;
-	struct piece	*pc;
-	char		*list;
-
-	for (;;) {
-		pthread_mutex_lock(&bk->lock);
-		pc = bk->next < bk->npieces ? &bk->pieces[bk->next++] : NULL;
-		pthread_mutex_unlock(&bk->lock);
-		if (pc == NULL)
-			break;
-		list = feeds_id_list(pc->ids, pc->max);
-		sqlite3_bind_text(sh->stmt, 1, list, -1, SQLITE_STATIC);
-		while (pc->n < pc->max &&
-		    sqlite3_step(sh->stmt) == SQLITE_ROW) {
-			feeds_job(bk->fs, sh->stmt, bk->variant,
-			    &pc->jobs[pc->n]);
-			feeds_job_run(&pc->jobs[pc->n]);
-			job_free(&pc->jobs[pc->n]);
-			pc->n++;
-		}
-		sqlite3_reset(sh->stmt);
-		sqlite3_clear_bindings(sh->stmt);
-		free(list);
-	}
-	return (NULL);
-}
-
-/*
- * Renders the event texts of a feed that are missing or stale when there
- * are many (a cold start), by bulk queries of BULK_PIECE sessions instead
- * of one per session. With very many, every core takes pieces: the loop
- * thread reads through the store, the other threads through connections
- * of their own, so a cold 10,000-session feed costs about half its
- * reading and rendering. Waitlisted members of personal feeds are left
- * to feeds_chunk().
- */
-static void
-feeds_prefetch(struct feeds *fs, const struct members *m, int variant,
-    time_t now)
-{
-	struct share	  sh[FEEDS_THREADS];
-	struct bulk	  bk;
-	struct piece	 *pc;
-	struct chunk	**cp, *c;
-	struct job	 *jobs;
-	int64_t		 *ids;
-	long		  cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t		  i, k, missing = 0, nw;
-
-	ids = xcalloc(m->n + 1, sizeof *ids);
-	for (i = 0; i < m->n; i++) {
-		if (m->revs[i] & 1)
-			continue;
-		cp = feeds_chunk_slot(fs, m->ids[i], variant);
-		if (*cp != NULL && (*cp)->rev == m->revs[i] / 2)
-			continue;
-		ids[missing++] = m->ids[i];
-	}
-	if (missing < BULK_MISSING) {
-		free(ids);
-		return;
-	}
-
-	nw = cores > 1 ? (size_t)cores : 1;
-	if (nw > FEEDS_THREADS)
-		nw = FEEDS_THREADS;
-	if (missing < BULK_THREADED)
-		nw = 1;
-	memset(&bk, 0, sizeof bk);
-	pthread_mutex_init(&bk.lock, NULL);
-	bk.fs = fs;
-	bk.variant = variant;
-	bk.npieces = (missing + BULK_PIECE - 1) / BULK_PIECE;
-	bk.pieces = xcalloc(bk.npieces, sizeof *bk.pieces);
-	jobs = xcalloc(missing, sizeof *jobs);
-	for (i = 0; i < bk.npieces; i++) {
-		pc = &bk.pieces[i];
-		pc->ids = ids + i * BULK_PIECE;
-		pc->jobs = jobs + i * BULK_PIECE;
-		pc->max = missing - i * BULK_PIECE;
-		if (pc->max > BULK_PIECE)
-			pc->max = BULK_PIECE;
-	}
-	memset(sh, 0, sizeof sh);
-	for (i = 0; i < nw; i++) {
-		sh[i].bulk = &bk;
-		if (i > 0 && (sh[i].stmt = feeds_reader(fs, i - 1)) != NULL)
-			sh[i].started = pthread_create(&sh[i].thread, NULL,
-			    feeds_share, &sh[i]) == 0;
-	}
-	/* The loop thread's part: what no thread takes, all if none runs. */
-	sh[0].stmt = store_stmt(fs->st, event_sql_many);
-	feeds_share(&sh[0]);
-	for (i = 1; i < nw; i++) {
-		if (sh[i].started)
-			pthread_join(sh[i].thread, NULL);
-	}
-	pthread_mutex_destroy(&bk.lock);
-	for (i = 0; i < bk.npieces; i++) {
-		pc = &bk.pieces[i];
-		for (k = 0; k < pc->n; k++) {
-			c = pc->jobs[k].c;
-			feeds_chunk_put(fs, feeds_chunk_slot(fs, c->id,
-			    variant), c, now);
-		}
-		fs->rendered += pc->n;
-	}
-	free(bk.pieces);
-	free(jobs);
-	free(ids);
-}
-
-/* Drops event texts no feed has used for a while. */
+/* Lets go of what no feed has used for a while. */
 static void
 feeds_gc(struct feeds *fs, time_t now)
 {
-	struct chunk	**cp, *c;
-	size_t		  i;
-
 	if (now - fs->last_gc < CHUNK_IDLE / 4)
 		return;
 	fs->last_gc = now;
@@ -696,19 +214,8 @@ feeds_gc(struct feeds *fs, time_t now)
 		fs->spare = NULL;
 		fs->spare_size = 0;
 	}
-	for (i = 0; i < CHUNK_BUCKETS; i++) {
-		for (cp = &fs->chunks[i]; (c = *cp) != NULL;) {
-			if (now - c->used > CHUNK_IDLE) {
-				*cp = c->next;
-				free(c->text);
-				free(c);
-				fs->nchunks--;
-			} else
-				cp = &c->next;
-		}
-	}
+	render_gc(fs, now);
 }
-
 
 static void
 members_free(struct members *m)
@@ -951,11 +458,11 @@ feeds_assemble(struct feeds *fs, const char *name, const char *tzid,
 	time_t			  now = time(NULL);
 	char			 *head, *out, *o;
 
-	feeds_prefetch(fs, m, variant, now);
+	render_prefetch(fs, m, variant, now);
 	chunks = xcalloc(m->n + 1, sizeof *chunks);
 	total = sizeof footer - 1;
 	for (i = 0; i < m->n; i++) {
-		c = feeds_chunk(fs, m->ids[i], variant | ((m->revs[i] & 1) ?
+		c = render_chunk(fs, m->ids[i], variant | ((m->revs[i] & 1) ?
 		    VAR_WAITLIST : 0), m->revs[i] / 2, now);
 		if (c == NULL)
 			continue;
@@ -994,101 +501,6 @@ feeds_bind_window(struct feeds *fs, sqlite3_stmt *stmt, int64_t arg)
 	sqlite3_bind_int64(stmt, 1, now - (time_t)fs->past_days * 86400);
 	sqlite3_bind_int64(stmt, 2, now - (time_t)fs->cancelled_days * 86400);
 	sqlite3_bind_int64(stmt, 3, arg);
-}
-
-/* The calendar's name, as calendar apps show it (NAME, X-WR-CALNAME). */
-static char *
-feeds_name(int kind, const char *what, int variant)
-{
-	switch (kind) {
-	case FEED_VENUE:
-	case FEED_COURSE:
-		return (xprintf("Kurser – %s", what));
-	case FEED_INSTRUCTOR:
-		return (xprintf("Undervisning – %s", what));
-	case FEED_PARTICIPANT:
-		return (xstrdup((variant & VAR_EN) ? "My courses" :
-		    "Mine kurser"));
-	}
-	return (xstrdup("Kurser"));
-}
-
-/*
- * Resolves a feed path to what it shows. 0 when found; -1 for anything
- * unknown, which the caller answers 404 without saying why.
- */
-static int
-feeds_resolve(struct feeds *fs, const char *path, int *kind, int64_t *arg,
-    int *variant, char **name)
-{
-	static const char *sql_venue = "SELECT id, name FROM venue WHERE "
-	    "slug = ?";
-	static const char *sql_course = "SELECT id, title FROM course WHERE "
-	    "slug = ?";
-	static const char *sql_instructor = "SELECT id, name FROM instructor "
-	    "WHERE feed_token_hash = ?";
-	static const char *sql_person = "SELECT id, language FROM participant "
-	    "WHERE feed_token_hash = ? AND anonymised_at IS NULL";
-	const char	*rest, *sql = NULL;
-	char		*key, *hash = NULL;
-	size_t		 len;
-	sqlite3_stmt	*stmt;
-	int		 found;
-
-	*variant = 0;
-	if (strcmp(path, "/feeds/all.ics") == 0) {
-		*kind = FEED_ALL;
-		*arg = 0;
-		*name = feeds_name(FEED_ALL, NULL, 0);
-		return (0);
-	}
-	if (strncmp(path, "/feeds/venue/", 13) == 0) {
-		*kind = FEED_VENUE;
-		rest = path + 13;
-		sql = sql_venue;
-	} else if (strncmp(path, "/feeds/course/", 14) == 0) {
-		*kind = FEED_COURSE;
-		rest = path + 14;
-		sql = sql_course;
-	} else if (strncmp(path, "/feeds/instructor/", 18) == 0) {
-		*kind = FEED_INSTRUCTOR;
-		rest = path + 18;
-		sql = sql_instructor;
-	} else if (strncmp(path, "/feeds/participant/", 19) == 0) {
-		*kind = FEED_PARTICIPANT;
-		rest = path + 19;
-		sql = sql_person;
-	} else
-		return (-1);
-	len = strlen(rest);
-	if (len <= 4 || strcmp(rest + len - 4, ".ics") != 0 || len > 200)
-		return (-1);
-	key = xstrndup(rest, len - 4);
-	if (*kind == FEED_INSTRUCTOR || *kind == FEED_PARTICIPANT) {
-		if (!token_valid(key)) {
-			free(key);
-			return (-1);
-		}
-		hash = token_hash(key);
-	}
-	stmt = store_stmt(fs->st, sql);
-	sqlite3_bind_text(stmt, 1, hash != NULL ? hash : key, -1,
-	    SQLITE_TRANSIENT);
-	found = sqlite3_step(stmt) == SQLITE_ROW;
-	if (found) {
-		*arg = sqlite3_column_int64(stmt, 0);
-		if (*kind == FEED_PARTICIPANT) {
-			if (strcmp(store_col(stmt, 1), "en") == 0)
-				*variant |= VAR_EN;
-			if (fs->alarm_minutes > 0)
-				*variant |= VAR_ALARM;
-		}
-		*name = feeds_name(*kind, store_col(stmt, 1), *variant);
-	}
-	sqlite3_reset(stmt);
-	free(key);
-	free(hash);
-	return (found ? 0 : -1);
 }
 
 static struct feed *
@@ -1156,13 +568,13 @@ feeds_before(const struct members *a, size_t i, const struct members *b,
  * participant's, whose registrations the journal does not follow.
  */
 static int
-feeds_patchable(struct feeds *fs, const struct feed *f, int kind,
+feeds_patchable(struct feeds *fs, const struct feed *f,
+    const struct feed_kind *kind,
     int64_t arg, time_t now)
 {
 	if (f->plain == NULL || f->kind != kind || f->arg != arg)
 		return (0);
-	if (kind < 0 || (size_t)kind >= sizeof sql_changed /
-	    sizeof sql_changed[0] || sql_changed[kind] == NULL)
+	if (kind->changed == NULL)
 		return (0);
 	if (now < f->listed || now - f->listed >= fs->recheck)
 		return (0);
@@ -1176,7 +588,8 @@ feeds_patchable(struct feeds *fs, const struct feed *f, int kind,
  * others stay, but for those that left the window as time passed.
  */
 static void
-feeds_patch(struct feeds *fs, struct feed *f, int kind, int64_t arg,
+feeds_patch(struct feeds *fs, struct feed *f, const struct feed_kind *kind,
+    int64_t arg,
     struct members *m)
 {
 	struct members	 add, old;
@@ -1200,8 +613,8 @@ feeds_patch(struct feeds *fs, struct feed *f, int kind, int64_t arg,
 	}
 	memset(&add, 0, sizeof add);
 	if (nch > 0) {
-		list = feeds_id_list(changed, nch);
-		stmt = store_stmt(fs->st, sql_changed[kind]);
+		list = render_id_list(changed, nch);
+		stmt = store_stmt(fs->st, kind->changed);
 		feeds_bind_window(fs, stmt, arg);
 		sqlite3_bind_text(stmt, 4, list, -1, SQLITE_TRANSIENT);
 		feeds_members_read(stmt, &add);
@@ -1275,8 +688,9 @@ feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
 	sqlite3_stmt	*stmt;
 	char		*name = NULL, *text;
 	size_t		 len, size, rendered;
+	const struct feed_kind *kind;
 	int64_t		 arg;
-	int		 kind, variant, patched = 0;
+	int		 variant, patched = 0;
 	struct timespec	 t0, t1;
 	struct tm	 tm;
 
@@ -1287,7 +701,7 @@ feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
 		feeds_patch(fs, f, kind, arg, &m);
 		patched = 1;
 	} else {
-		stmt = store_stmt(fs->st, sql_members[kind]);
+		stmt = store_stmt(fs->st, kind->members);
 		feeds_bind_window(fs, stmt, arg);
 		feeds_members(fs->st, stmt, &m);
 		f->listed = now;
@@ -1389,7 +803,8 @@ feeds_get(struct feeds *fs, const char *path, int gzip,
 {
 	struct feed	*f;
 	time_t		 now = time(NULL);
-	int		 kind, variant;
+	const struct feed_kind *kind;
+	int		 variant;
 	int64_t		 arg;
 	char		*name;
 
@@ -1431,153 +846,18 @@ feeds_get(struct feeds *fs, const char *path, int gzip,
 	return (0);
 }
 
-/* --- the admin side: links, token rotation, export */
+/* --- the admin's export */
 
-static json_t *
-feeds_link_json(struct feeds *fs, int kind, const char *owner, int variant,
-    const char *path)
-{
-	char	*https, *webcal, *name = feeds_name(kind, owner, variant);
-	json_t	*j;
-
-	https = xprintf("%s%s", fs->url, path);
-	if (strncmp(https, "https://", 8) == 0)
-		webcal = xprintf("webcal://%s", https + 8);
-	else if (strncmp(https, "http://", 7) == 0)
-		webcal = xprintf("webcal://%s", https + 7);
-	else
-		webcal = xstrdup(https);
-	j = json_pack("{s:s, s:s?, s:s, s:s, s:s}", "name", name, "owner",
-	    owner, "path", path, "url", https, "webcal", webcal);
-	free(name);
-	free(https);
-	free(webcal);
-	return (j);
-}
-
-/* The person's token, made (and sealed) when they have none or rotate. */
-static char *
-feeds_token(struct feeds *fs, const char *table, int64_t id, int rotate,
-    struct fail *f)
-{
-	static const char *sql_get[] = {
-	    "SELECT feed_token_sealed FROM participant WHERE id = ?",
-	    "SELECT feed_token_sealed FROM instructor WHERE id = ?" };
-	static const char *sql_set[] = {
-	    "UPDATE participant SET feed_token_hash = ?, feed_token_sealed = ? "
-	    "WHERE id = ?",
-	    "UPDATE instructor SET feed_token_hash = ?, feed_token_sealed = ? "
-	    "WHERE id = ?" };
-	int		 t = strcmp(table, "participant") == 0 ? 0 : 1;
-	sqlite3_stmt	*stmt;
-	char		*token = NULL, *hash, *sealed;
-
-	if (feeds_key(fs, f) != 0)
-		return (NULL);
-	if (!rotate) {
-		stmt = store_stmt(fs->st, sql_get[t]);
-		sqlite3_bind_int64(stmt, 1, id);
-		if (sqlite3_step(stmt) == SQLITE_ROW && store_col(stmt, 0) != NULL)
-			token = token_open(store_col(stmt, 0));
-		sqlite3_reset(stmt);
-		if (token != NULL)
-			return (token);
-		/* None yet, or sealed under a key since replaced: a new one. */
-	}
-	token = token_new(&hash, &sealed);
-	if (store_exec(fs->st, f, sql_set[t], "tti", hash, sealed, id) < 0) {
-		free(token);
-		token = NULL;
-	}
-	free(hash);
-	free(sealed);
-	return (token);
-}
-
-int
-feeds_link(struct api_req *req)
-{
-	static const char *sql_person = "SELECT name, language = 'en' FROM "
-	    "participant WHERE id = ? AND anonymised_at IS NULL";
-	static const char *sql_named[] = {
-	    "SELECT name FROM venue WHERE slug = ?",
-	    "SELECT title FROM course WHERE slug = ?",
-	    "SELECT name FROM instructor WHERE slug = ?" };
-	struct feeds	*fs = req->feeds;
-	const char	*kind = req->arg, *key = req->param[0];
-	int		 rotate = req->method == API_POST;
-	char		*path, *token, *name;
-	int64_t		 id;
-	sqlite3_stmt	*stmt;
-	int		 k, fk, variant = 0;
-
-	if (strcmp(kind, "all") == 0) {
-		req->out = feeds_link_json(fs, FEED_ALL, NULL, 0,
-		    "/feeds/all.ics");
-		return (0);
-	}
-	if (strcmp(kind, "participant") == 0) {
-		if (param_id(req, 0, "participant", &id) != 0)
-			return (-1);
-		stmt = store_stmt(req->store, sql_person);
-		sqlite3_bind_int64(stmt, 1, id);
-		if (sqlite3_step(stmt) != SQLITE_ROW) {
-			sqlite3_reset(stmt);
-			return (fail_set(&req->fail, 404, "participant", "no "
-			    "participant with id %lld", (long long)id));
-		}
-		name = xstrdup(store_col(stmt, 0));
-		if (sqlite3_column_int(stmt, 1))
-			variant |= VAR_EN;
-		sqlite3_reset(stmt);
-		fk = FEED_PARTICIPANT;
-		if ((token = feeds_token(fs, "participant", id, rotate,
-		    &req->fail)) == NULL) {
-			free(name);
-			return (-1);
-		}
-		path = xprintf("/feeds/participant/%s.ics", token);
-	} else {
-		k = strcmp(kind, "venue") == 0 ? 0 :
-		    strcmp(kind, "course") == 0 ? 1 : 2;
-		fk = k == 0 ? FEED_VENUE : k == 1 ? FEED_COURSE :
-		    FEED_INSTRUCTOR;
-		stmt = store_stmt(req->store, sql_named[k]);
-		sqlite3_bind_text(stmt, 1, key, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(stmt) != SQLITE_ROW) {
-			sqlite3_reset(stmt);
-			return (fail_set(&req->fail, 404, kind, "no %s \"%s\"",
-			    k == 1 ? "course type" : kind, key));
-		}
-		name = xstrdup(store_col(stmt, 0));
-		sqlite3_reset(stmt);
-		if (k < 2) {
-			path = xprintf("/feeds/%s/%s.ics", kind, key);
-			token = NULL;
-		} else {
-			if (resource_id(req->store, "instructor", key,
-			    "instructor", &id, &req->fail) != 0 ||
-			    (token = feeds_token(fs, "instructor", id, rotate,
-			    &req->fail)) == NULL) {
-				free(name);
-				return (-1);
-			}
-			path = xprintf("/feeds/instructor/%s.ics", token);
-		}
-	}
-	req->out = feeds_link_json(fs, fk, name, variant, path);
-	if (token != NULL) {
-		explicit_bzero(token, strlen(token));
-		free(token);
-	}
-	free(path);
-	free(name);
-	return (0);
-}
-
+/* GET /v1/export: the sessions of a span, as one calendar file. */
 int
 feeds_export(struct api_req *req)
 {
+	/* ?1 from, ?2 to, ?3 venue or NULL, ?4 course or NULL */
+	static const char *sql = FEED_MEMBER_COLS " 0" FEED_SESSION " WHERE"
+	    " s.start_at >= coalesce(?1, -1)"
+	    " AND s.start_at < coalesce(?2, 9223372036854775807)"
+	    " AND (?3 IS NULL OR s.venue_id = ?3)"
+	    " AND (?4 IS NULL OR s.course_id = ?4)" FEED_ORDER;
 	struct feeds	*fs = req->feeds;
 	sqlite3_stmt	*stmt;
 	struct members	 m;
@@ -1596,7 +876,7 @@ feeds_export(struct api_req *req)
 	if (resource_query(req, "venue", "venue", &venue) != 0 ||
 	    resource_query(req, "course", "course", &course) != 0)
 		return (-1);
-	stmt = store_stmt(req->store, sql_members[FEED_EXPORT]);
+	stmt = store_stmt(req->store, sql);
 	if (has_from)
 		sqlite3_bind_int64(stmt, 1, from);
 	if (has_to)

@@ -122,6 +122,16 @@ struct store;
 int	 store_open(const char *path, int synchronous, struct store **,
 	    char **cause);
 void	 store_close(struct store *);
+/*
+ * Every other connection kursusd opens, for one thread at a time: busy_ms
+ * is how long a statement waits for another connection's lock; a writer
+ * has foreign keys on and synchronous FULL with STORE_DURABLE, else NORMAL.
+ */
+#define STORE_READ	0x1	/* read-only */
+#define STORE_CREATE	0x2	/* makes the file when missing */
+#define STORE_DURABLE	0x4	/* a commit waits for the disk */
+int	 store_connect(const char *path, int flags, int busy_ms, sqlite3 **,
+	    char **cause);
 /* Locks path for this process: one daemon per database. The descriptor. */
 int	 store_lock(const char *path, int create, char **cause);
 void	 store_lock_pid(int fd);
@@ -512,8 +522,10 @@ void		 feeds_free(struct feeds *);
 /* The feed at a URL path, plain or gzip; -1 for anything unknown (404). */
 int		 feeds_get(struct feeds *, const char *path, int gzip,
 		    struct feed_answer *);
-int		 feeds_link(struct api_req *);
 int		 feeds_export(struct api_req *);
+/* feedkind.c: the admin's links and the kinds of feed */
+int		 feeds_link(struct api_req *);
+int		 feeds_kinds(struct api_req *);
 /* Bytes shared by the cache and the answers still being sent. */
 struct blob	*blob_adopt(char *data, size_t len);
 struct blob	*blob_ref(struct blob *);

@@ -367,12 +367,12 @@ sender_recover(const char *database, char **cause)
 	sqlite3	*db;
 	int	 n = 0, rc = 0;
 
-	if (sqlite3_open_v2(database, &db, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK ||
-	    sqlite3_exec(db, "PRAGMA busy_timeout=10000;"
-	    "UPDATE outbox SET state = 'pending', attempts = max(attempts - 1, "
-	    "0), next_attempt = min(next_attempt, strftime('%s', 'now')) "
-	    "WHERE state = 'sending'", NULL, NULL, NULL) != SQLITE_OK) {
+	if (store_connect(database, 0, SENDER_BUSY_MS, &db, cause) != 0)
+		return (-1);
+	if (sqlite3_exec(db, "UPDATE outbox SET state = 'pending', attempts = "
+	    "max(attempts - 1, 0), next_attempt = min(next_attempt, "
+	    "strftime('%s', 'now')) WHERE state = 'sending'", NULL, NULL,
+	    NULL) != SQLITE_OK) {
 		xasprintf(cause, "%s: %s", database, sqlite3_errmsg(db));
 		rc = -1;
 	} else if ((n = sqlite3_changes(db)) > 0)
@@ -438,8 +438,9 @@ sender_start(struct event_base *base, const char *database,
 	pthread_cond_init(&s->seal_cond, NULL);
 	if ((s->conf = sender_conf_new(conf, cause)) == NULL)
 		goto fail;
-	if (sqlite3_open_v2(database, &s->db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK || sqlite3_prepare_v3(s->db, sql_next, -1,
+	if (store_connect(database, STORE_READ, 0, &s->db, cause) != 0)
+		goto fail;
+	if (sqlite3_prepare_v3(s->db, sql_next, -1,
 	    SQLITE_PREPARE_PERSISTENT, &s->next_stmt, NULL) != SQLITE_OK) {
 		xasprintf(cause, "%s: %s", database, sqlite3_errmsg(s->db));
 		goto fail;

@@ -15,6 +15,7 @@
 #define SENDER_SMS_BATCH	8	/* SMS claimed at once per worker */
 #define SENDER_IDLE_RETRY_MS	50	/* rows due but none claimable */
 #define SENDER_STOP_WAIT	10	/* seconds sender_stop() waits */
+#define SENDER_BUSY_MS		10000	/* a worker waits for a lock */
 
 extern const char *const sender_channel_names[SENDER_CHANNELS];
 

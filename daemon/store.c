@@ -1,7 +1,10 @@
 /*
- * The store: kursusd's one SQLite connection. WAL, foreign keys on, every
- * statement prepared once with bound parameters and kept for the life of
- * the connection. Only the event loop thread touches it.
+ * The store: kursusd's SQLite connections. The loop's own (struct store):
+ * WAL, foreign keys on, every statement prepared once with bound
+ * parameters and kept for the life of the connection; only the event loop
+ * thread touches it. And every other connection kursusd opens, for the
+ * feeds' renderers and the sender's threads, made by store_connect() with
+ * the same settings.
  */
 #include "config.h"
 
@@ -108,9 +111,9 @@ store_fn_go_hours(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 static int
-store_pragmas(struct store *st, int synchronous, char **cause)
+store_pragmas(struct store *st, char **cause)
 {
-	char		*sql, *err = NULL;
+	char		*err = NULL;
 	sqlite3_stmt	*stmt;
 	const char	*mode;
 
@@ -131,22 +134,53 @@ store_pragmas(struct store *st, int synchronous, char **cause)
 	}
 	sqlite3_finalize(stmt);
 
-	/*
-	 * The loop waits for a lock no longer than the senders hold one to
-	 * record an outcome; a lock held longer (another program) is waited
-	 * for off the loop (http.c).
-	 */
-	sql = xprintf("PRAGMA foreign_keys=ON; PRAGMA synchronous=%s;"
-	    "PRAGMA busy_timeout=20;"
-	    "PRAGMA cache_size=-8000;",
-	    synchronous == CONFIG_SYNC_FULL ? "FULL" : "NORMAL");
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+	if (sqlite3_exec(st->db, "PRAGMA cache_size=-8000", NULL, NULL,
+	    &err) != SQLITE_OK) {
 		xasprintf(cause, "%s: %s", st->path, err);
 		sqlite3_free(err);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+store_connect(const char *path, int flags, int busy_ms, sqlite3 **out,
+    char **cause)
+{
+	sqlite3	*db = NULL;
+	char	*sql, *err = NULL;
+	int	 rc, open;
+
+	open = SQLITE_OPEN_NOMUTEX;
+	if (flags & STORE_READ)
+		open |= SQLITE_OPEN_READONLY;
+	else
+		open |= SQLITE_OPEN_READWRITE;
+	if (flags & STORE_CREATE)
+		open |= SQLITE_OPEN_CREATE;
+	if ((rc = sqlite3_open_v2(path, &db, open, NULL)) != SQLITE_OK) {
+		xasprintf(cause, "%s: %s", path, db != NULL ?
+		    sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return (-1);
+	}
+	/* A reader has no writes to make durable, nor keys to check. */
+	if (flags & STORE_READ)
+		sql = xprintf("PRAGMA busy_timeout=%d", busy_ms);
+	else
+		sql = xprintf("PRAGMA busy_timeout=%d; PRAGMA foreign_keys=ON;"
+		    "PRAGMA synchronous=%s", busy_ms, (flags & STORE_DURABLE) ?
+		    "FULL" : "NORMAL");
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		xasprintf(cause, "%s: %s", path, err != NULL ? err :
+		    sqlite3_errmsg(db));
+		sqlite3_free(err);
 		free(sql);
+		sqlite3_close(db);
 		return (-1);
 	}
 	free(sql);
+	*out = db;
 	return (0);
 }
 
@@ -268,7 +302,6 @@ store_open(const char *path, int synchronous, struct store **out,
 	struct store	*st;
 	char		*dir;
 	const char	*slash;
-	int		 rc;
 
 	/* Like the socket's, the database's own directory is made if missing. */
 	if ((slash = strrchr(path, '/')) != NULL && slash != path) {
@@ -287,11 +320,13 @@ store_open(const char *path, int synchronous, struct store **out,
 	st->path = xstrdup(path);
 	st->go_no_go_hours = 48;
 	st->default_tz = xstrdup("Europe/Copenhagen");
-	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		xasprintf(cause, "%s: %s", path, st->db != NULL ?
-		    sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+	/*
+	 * The loop waits for a lock no longer than the senders hold one to
+	 * record an outcome; a lock held longer (another program) is waited
+	 * for off the loop (http.c).
+	 */
+	if (store_connect(path, STORE_CREATE | (synchronous ==
+	    CONFIG_SYNC_FULL ? STORE_DURABLE : 0), 20, &st->db, cause) != 0) {
 		store_close(st);
 		return (-1);
 	}
@@ -300,7 +335,7 @@ store_open(const char *path, int synchronous, struct store **out,
 		st->dev = sb.st_dev;
 		st->ino = sb.st_ino;
 	}
-	if (store_pragmas(st, synchronous, cause) != 0)
+	if (store_pragmas(st, cause) != 0)
 		goto fail;
 	if (schema_migrate(st->db, cause) != 0)
 		goto fail;

@@ -74,22 +74,15 @@ wdb_open(const char *path, pthread_mutex_t *wlock, struct wdb *w,
 
 	memset(w, 0, sizeof *w);
 	w->wlock = wlock;
-	if (sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		xasprintf(cause, "%s: %s", path, sqlite3_errmsg(w->db));
-		sqlite3_close(w->db);
-		return (-1);
-	}
 	/*
-	 * An outcome is recorded without waiting for the disk: a crash of
-	 * kursusd loses nothing (the WAL is in the kernel's hands), and a
-	 * power loss can at worst turn a sent message back into one to
-	 * send again, never lose one, since its claim was durable.
+	 * An outcome is recorded without waiting for the disk (synchronous
+	 * NORMAL): a crash of kursusd loses nothing (the WAL is in the
+	 * kernel's hands), and a power loss can at worst turn a sent message
+	 * back into one to send again, never lose one, since its claim was
+	 * durable.
 	 */
-	if (sqlite3_exec(w->db, "PRAGMA busy_timeout=10000;"
-	    "PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON", NULL, NULL,
-	    NULL) != SQLITE_OK)
-		goto fail;
+	if (store_connect(path, 0, SENDER_BUSY_MS, &w->db, cause) != 0)
+		return (-1);
 	for (i = 0; i < W_COUNT; i++)
 		if (sqlite3_prepare_v3(w->db, worker_sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &w->stmt[i], NULL) != SQLITE_OK)

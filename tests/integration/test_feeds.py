@@ -706,6 +706,37 @@ def check_times(ev, want, vtz, what):
 # --------------------------------------------------------------------------
 
 
+def check_kinds(d):
+    """GET /v1/feeds lists the kinds of feed the links routes take, and a
+    kind not in it, or without its argument, is refused naming the
+    kinds."""
+    r = d.request("GET", "/v1/feeds")
+    kinds = (r.json or {}).get("kinds") if r.status == 200 else None
+    want = [{"kind": "all", "argument": None, "complete": None,
+             "personal": False},
+            {"kind": "venue", "argument": "SLUG", "complete": "venues",
+             "personal": False},
+            {"kind": "course", "argument": "SLUG", "complete": "courses",
+             "personal": False},
+            {"kind": "instructor", "argument": "SLUG",
+             "complete": "instructors", "personal": True},
+            {"kind": "participant", "argument": "ID", "complete": None,
+             "personal": True}]
+    t.eq(kinds, want, "GET /v1/feeds lists the kinds of feed")
+    for path, words in (
+            ("/v1/feeds/bus", ("bus", "venue SLUG", "participant ID")),
+            ("/v1/feeds/bus/x", ("bus", "all, venue SLUG")),
+            ("/v1/feeds/venue", ("venue", "SLUG")),
+            ("/v1/feeds/all/x", ("all", "no argument"))):
+        r = d.request("GET", path)
+        j = r.json if isinstance(r.json, dict) else {}
+        err = j.get("error") or ""
+        t.ok(r.status == 404 and j.get("field") == "kind" and
+             all(w in err for w in words),
+             "GET %s: 404 naming the field kind and %s" % (path, words),
+             [repr(r)])
+
+
 def main():
     global ICAL
     ICAL = load_icalendar()
@@ -842,6 +873,11 @@ def main():
          "webcal:// form the same link, public paths as documented",
          problems)
     paths = {k: l.get("path") for k, l in links.items()}
+    personal = {k for k, l in links.items() if l.get("personal") is True}
+    t.eq(sorted(personal), ["birthe", "ib", "jens", "john", "karen"],
+         "links say they are personal exactly for instructors and "
+         "participants")
+    check_kinds(d)
 
     # Personal links: at least 128 random bits, stable, one per person,
     # and not in the database as they are.

@@ -1,0 +1,168 @@
+/*
+ * The feeds' own parts, for feeds.c (the cache), feedkind.c (the kinds of
+ * feed: what a path shows, and the admin's links) and render.c (event
+ * texts and the threads that render them) only.
+ */
+#ifndef FEEDS_H
+#define FEEDS_H
+
+#include <pthread.h>
+
+#include "calendars.h"
+#include "kursusd.h"
+
+#define CHUNK_BITS	14		/* 16384 buckets of event texts */
+#define CHUNK_BUCKETS	(1 << CHUNK_BITS)
+#define CHUNK_IDLE	3600		/* unused event texts are dropped */
+#define FEEDS_THREADS	4
+#define JOURNAL_MAX	4096		/* session writes a patch can follow */
+
+/* Variants of one session's event text. */
+#define VAR_EN		0x1
+#define VAR_WAITLIST	0x2
+#define VAR_ALARM	0x4
+
+/*
+ * The membership queries: which sessions a feed shows, ?1 start after,
+ * ?2 cancelled after, ?3 what the feed is of. Only the session's own
+ * columns, which the feed index covers, and last whether the person is
+ * waitlisted (0 but for a participant's feed).
+ */
+#define FEED_WINDOW \
+	" s.start_at >= ?1 AND (s.status != 'cancelled' OR s.updated_at >= ?2)"
+#define FEED_MEMBER_COLS \
+	"SELECT s.id, s.rev, s.venue_id, s.start_at, s.end_at, s.updated_at," \
+	" s.course_id, s.status = 'cancelled',"
+#define FEED_SESSION	" FROM session s"
+#define FEED_ORDER	" ORDER BY s.start_at, s.id"
+/*
+ * The same for the sessions of a list ?4 (a JSON array of ids) only: what
+ * a patch reads again. The list drives (CROSS JOIN keeps SQLite from
+ * walking the feed's index instead).
+ */
+#define FEED_CHANGED \
+	" FROM json_each(?4) j CROSS JOIN session s ON s.id = j.value WHERE"
+
+/* How a kind's feeds are keyed and what their events carry. */
+#define FK_TOKEN	0x1	/* a person's secret token: not to share */
+#define FK_PERSON	0x2	/* a participant's: their language, alarms */
+
+/*
+ * A kind of feed: everything that differs between them, read by the
+ * public paths (feeds_resolve), the cache (members, changed), the admin's
+ * links (feeds_link) and, through GET /v1/feeds, by kursusctl.
+ */
+struct feed_kind {
+	const char	*name;		/* /feeds/NAME/KEY.ics, /v1/feeds/NAME */
+	const char	*argument;	/* staff give it: "SLUG", "ID" or NULL */
+	const char	*complete;	/* the collection the argument is of */
+	int		 flags;		/* FK_* */
+	const char	*title[2];	/* the calendar's name, Danish, English */
+	int		 titled;	/* the title is followed by the owner's */
+	/* ?1 the path's key (a token's hash) -> id, name, English */
+	const char	*resolve;
+	/* ?1 staff's argument -> id, name, English */
+	const char	*owner;
+	/* ?1 id -> the sealed token; ?1 hash, ?2 sealed, ?3 id */
+	const char	*token_get, *token_set;
+	const char	*members;
+	/* NULL: listed whole each time (registrations are not journalled) */
+	const char	*changed;
+};
+extern const struct feed_kind feed_kinds[];
+extern const size_t nfeed_kinds;
+
+struct blob {
+	int	 refs;
+	size_t	 len;
+	size_t	 size;		/* allocated, at least len + 1 */
+	char	*data;
+};
+
+/* One session's event text, in one variant, as of one rev. */
+struct chunk {
+	int64_t		 id;
+	int		 variant;
+	int64_t		 rev;
+	time_t		 used;
+	char		*text;
+	size_t		 len;
+	struct chunk	*next;
+};
+
+/* A renderer's own read-only connection (render_reader()). */
+struct reader {
+	sqlite3		*db;
+	sqlite3_stmt	*stmt;		/* event_sql_many */
+	int		 failed;
+};
+
+struct feed;
+
+struct feeds {
+	struct store	*st;
+	int		 refresh_minutes, past_days, cancelled_days;
+	int		 alarm_minutes;
+	int		 recheck;	/* seconds a check stays good */
+	char		*key_file;
+	int		 have_key;
+	char		*url;
+	struct chunk	*chunks[CHUNK_BUCKETS];
+	size_t		 nchunks;
+	struct feed	*feeds;
+	size_t		 nfeeds;
+	time_t		 last_gc;
+	size_t		 rendered;	/* event texts rendered, ever */
+	int64_t		 journal[JOURNAL_MAX];	/* ids of sessions written */
+	uint64_t	 njournal;	/* written ever; journal is a ring */
+	char		*spare;		/* memory for the next large feed */
+	size_t		 spare_size;
+	time_t		 spare_time;
+	struct reader	 readers[FEEDS_THREADS - 1];
+};
+
+/* What a feed keeps of each session beyond its id and rev. */
+struct member {
+	time_t		 start, end, updated;
+	int64_t		 venue, course;
+	int		 cancelled;
+};
+
+/* The sessions a feed shows, as one query lists them. */
+struct members {
+	size_t		 n, cap;
+	int64_t		*ids, *revs;	/* revs carry the waitlist bit */
+	struct member	*rows;
+	char		**tzids;	/* distinct zones */
+	size_t		 ntz;
+	time_t		 from, until, last_modified;
+};
+
+/* feedkind.c */
+/*
+ * What a feed path shows: its kind, whose it is, the variant and the
+ * calendar's name. -1 for anything unknown, which is answered 404
+ * without saying why.
+ */
+int	 feeds_resolve(struct feeds *, const char *path,
+	    const struct feed_kind **, int64_t *arg, int *variant,
+	    char **name);
+/* The calendar's name, as calendar apps show it (NAME, X-WR-CALNAME). */
+char	*feeds_name(const struct feed_kind *, const char *owner,
+	    int variant);
+
+/* render.c */
+/* The event text of a session at rev, rendered when missing or stale. */
+struct chunk *render_chunk(struct feeds *, int64_t id, int variant,
+	    int64_t rev, time_t now);
+/* Renders the missing or stale texts of many members at once. */
+void	 render_prefetch(struct feeds *, const struct members *, int variant,
+	    time_t now);
+/* Drops event texts no feed has used for a while. */
+void	 render_gc(struct feeds *, time_t now);
+/* Drops them all, and the renderers' connections with free_readers. */
+void	 render_drop(struct feeds *, int free_readers);
+/* ids as a JSON array, "[1,2,3]", for json_each(); caller frees. */
+char	*render_id_list(const int64_t *, size_t);
+
+#endif
