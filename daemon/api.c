@@ -225,9 +225,10 @@ api_dispatch(struct store *st, int method, const char *uri, const char *body,
     size_t bodylen, uid_t peer_uid, const char *peer, char **out)
 {
 	const struct api_ctx	 ctx = { st, NULL, NULL };
+	const struct api_call	 call = { method, uri, NULL, body, bodylen,
+				    peer_uid, peer };
 
-	return (api_run(&ctx, method, uri, body, bodylen, peer_uid, peer, 0,
-	    out));
+	return (api_run(&ctx, &call, 0, out));
 }
 
 /*
@@ -236,9 +237,8 @@ api_dispatch(struct store *st, int method, const char *uri, const char *body,
  * any answer (group commit: one fsync for every request of the batch).
  */
 int
-api_run(const struct api_ctx *ctx, int method, const char *uri,
-    const char *body, size_t bodylen, uid_t peer_uid, const char *peer,
-    int batched, char **out)
+api_run(const struct api_ctx *ctx, const struct api_call *call, int batched,
+    char **out)
 {
 	static const char	*sql_save = "SAVEPOINT request";
 	static const char	*sql_release = "RELEASE request";
@@ -251,6 +251,8 @@ api_run(const struct api_ctx *ctx, int method, const char *uri,
 	int			 path_known = 0, write, rc;
 	json_t			*answer;
 	struct store		*st = ctx->store;
+	const char		*uri = call->uri, *peer = call->peer;
+	int			 method = call->method;
 
 	memset(&req, 0, sizeof req);
 	req.store = st;
@@ -258,7 +260,7 @@ api_run(const struct api_ctx *ctx, int method, const char *uri,
 	req.sender = ctx->sender;
 	req.method = method;
 	req.status = 200;
-	req.peer_uid = peer_uid;
+	req.peer_uid = call->peer_uid;
 	req.peer = peer;
 
 	if ((u = evhttp_uri_parse_with_flags(uri, 0)) == NULL ||
@@ -312,7 +314,7 @@ api_run(const struct api_ctx *ctx, int method, const char *uri,
 			    api_method_name(method), evhttp_uri_get_path(u));
 		goto done;
 	}
-	if (api_parse_body(&req, body, bodylen, hit->max_body != 0 ?
+	if (api_parse_body(&req, call->body, call->len, hit->max_body != 0 ?
 	    hit->max_body : KURSUS_API_MAX_BODY) != 0)
 		goto done;
 	req.arg = hit->arg;

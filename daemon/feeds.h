@@ -72,13 +72,6 @@ struct feed_kind {
 extern const struct feed_kind feed_kinds[];
 extern const size_t nfeed_kinds;
 
-struct blob {
-	int	 refs;
-	size_t	 len;
-	size_t	 size;		/* allocated, at least len + 1 */
-	char	*data;
-};
-
 /* One session's event text, in one variant, as of one rev. */
 struct chunk {
 	int64_t		 id;

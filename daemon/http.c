@@ -56,6 +56,7 @@ struct http_req {
 	int			 method;
 	int			 write;
 	char			*uri;	/* kept while it waits for the db */
+	char			*type;	/* Content-Type, or NULL */
 	char			*body;
 	size_t			 len;
 	uid_t			 uid;
@@ -108,6 +109,7 @@ static void
 http_req_free(struct http_req *q)
 {
 	free(q->uri);
+	free(q->type);
 	free(q->body);
 	free(q->out);
 	free(q);
@@ -274,12 +276,20 @@ http_batch_open(struct http *h, struct fail *f)
 	return (0);
 }
 
+static int
+http_api(struct http *h, struct http_req *q, int batched, char **out)
+{
+	const struct api_call	 call = { q->method, q->uri, q->type, q->body,
+				    q->len, q->uid, q->peer };
+
+	return (api_run(&h->ctx, &call, batched, out));
+}
+
 /* Runs q in the open batch; it is answered after the COMMIT. */
 static void
 http_run_batched(struct http *h, struct http_req *q)
 {
-	q->status = api_run(&h->ctx, q->method, q->uri, q->body, q->len,
-	    q->uid, q->peer, 1, &q->out);
+	q->status = http_api(h, q, 1, &q->out);
 	*h->batch_tail = q;
 	h->batch_tail = &q->next;
 	if (++h->nbatch >= BATCH_MAX)
@@ -349,8 +359,7 @@ http_run(struct http *h, struct http_req *q)
 	int		 status;
 
 	if (!q->write && !h->batch_open) {
-		status = api_run(&h->ctx, q->method, q->uri, q->body, q->len,
-		    q->uid, q->peer, 0, &out);
+		status = http_api(h, q, 0, &out);
 		http_answer(q, status, out);
 		return;
 	}
@@ -485,6 +494,8 @@ http_request(struct conn *c, struct request *rq, const char *body,
 		return;
 	q->uri = rq->query != NULL ? xprintf("%s?%s", rq->path, rq->query) :
 	    xstrdup(rq->path);
+	if (rq->content_type != NULL)
+		q->type = xstrdup(rq->content_type);
 	if (len > 0) {
 		q->body = xmalloc(len + 1);
 		memcpy(q->body, body, len);

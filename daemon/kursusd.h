@@ -220,9 +220,19 @@ struct api_req {
 };
 enum api_method { API_GET = 1, API_POST = 2, API_PATCH = 4, API_DELETE = 8,
     API_HEAD = 16, API_PUT = 32 };
+/* One request as it came. */
+struct api_call {
+	int		 method;
+	const char	*uri;		/* the path with its query string */
+	const char	*type;		/* Content-Type, or NULL */
+	const char	*body;		/* NUL-terminated, or NULL */
+	size_t		 len;
+	uid_t		 peer_uid;	/* (uid_t)-1 when not known */
+	const char	*peer;		/* "uid 1000" or "127.0.0.1" for logs */
+};
 /*
- * Runs one API request: method, path (with query string) and body bytes.
- * Returns the HTTP status; *out is the JSON answer (caller frees).
+ * Runs one API request, its body JSON. Returns the HTTP status; *out is
+ * the JSON answer (caller frees).
  */
 int	 api_dispatch(struct store *, int method, const char *uri,
 	    const char *body, size_t bodylen, uid_t peer_uid, const char *peer,
@@ -230,9 +240,8 @@ int	 api_dispatch(struct store *, int method, const char *uri,
 /* The same with the daemon's feeds and sender, and, batched, inside a
  * transaction the caller opened (store_begin) and commits before sending
  * any answer; each write is its own savepoint. */
-int	 api_run(const struct api_ctx *, int method, const char *uri,
-	    const char *body, size_t bodylen, uid_t peer_uid, const char *peer,
-	    int batched, char **out);
+int	 api_run(const struct api_ctx *, const struct api_call *, int batched,
+	    char **out);
 
 /* param.c: what a route reads from its request */
 enum field_type { FT_TEXT, FT_INT, FT_BOOL, FT_REAL, FT_ARRAY, FT_ANY };
@@ -526,7 +535,13 @@ int		 feeds_export(struct api_req *);
 /* feedkind.c: the admin's links and the kinds of feed */
 int		 feeds_link(struct api_req *);
 int		 feeds_kinds(struct api_req *);
-/* Bytes shared by the cache and the answers still being sent. */
+/* blob.c: bytes shared by the cache and the answers still being sent */
+struct blob {
+	int	 refs;
+	size_t	 len;
+	size_t	 size;		/* allocated, at least len + 1 */
+	char	*data;
+};
 struct blob	*blob_adopt(char *data, size_t len);
 struct blob	*blob_ref(struct blob *);
 void		 blob_unref(struct blob *);
@@ -610,6 +625,7 @@ struct request {
 	size_t		 nae, ninm;	/* Accept-Encoding, If-None-Match */
 	const char	*ims;		/* If-Modified-Since */
 	const char	*authorization;
+	const char	*content_type;
 	long long	 content_length;	/* -1 when not given */
 	int		 transfer_encoding;
 	int		 expect_continue;

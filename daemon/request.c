@@ -119,6 +119,11 @@ request_field(struct request *rq, const char *name, size_t nlen,
 			return (request_refused(rq, 400, "more than one "
 			    "Authorization header"));
 		rq->authorization = value;
+	} else if (IS("Content-Type")) {
+		if (rq->content_type != NULL)
+			return (request_refused(rq, 400, "more than one "
+			    "Content-Type header"));
+		rq->content_type = value;
 	} else if (IS("Content-Length"))
 		return (request_content_length(rq, value));
 	else if (IS("Transfer-Encoding"))
