@@ -564,55 +564,6 @@ const struct cmd_entry kursusctl_commands[] = {
 
 /* Global options given so far, field -> value. */
 static json_t	*kursusctl_set;
-/* Set while completing: no messages for half-typed words. */
-static int	 kursusctl_quiet;
-
-void
-kursusctl_error(const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (kursusctl_quiet)
-		return;
-	fputs("kursusctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-const char *
-kursusctl_command_name(const struct cmd_entry *ce)
-{
-	static char	name[64];
-
-	if (ce->sub != NULL)
-		snprintf(name, sizeof name, "%s %s", ce->name, ce->sub);
-	else
-		snprintf(name, sizeof name, "%s", ce->name);
-	return (name);
-}
-
-int
-kursusctl_usage_error(const struct cmd_entry *ce, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*msg;
-
-	if (kursusctl_quiet)
-		return (KCTL_EXIT_USAGE);
-	va_start(ap, fmt);
-	xvasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (ce == NULL)
-		kursusctl_error("%s (see 'kursusctl --help')", msg);
-	else
-		kursusctl_error("%s: %s (see 'kursusctl %s --help')",
-		    kursusctl_command_name(ce), msg,
-		    kursusctl_command_name(ce));
-	free(msg);
-	return (KCTL_EXIT_USAGE);
-}
 
 static const struct cmd_option *
 kursusctl_lookup(const struct cmd_option *list, const char *name, size_t len)
@@ -1689,7 +1640,7 @@ kursusctl_complete(struct cmd_ctx *ctx)
 	char			**w = ctx->argv;
 	int			 n = ctx->argc, i = 0, npos = 0, k;
 
-	kursusctl_quiet = 1;
+	kursusctl_error_quiet();
 	memset(&tmp, 0, sizeof tmp);
 	tmp.opts = json_object();
 	seen = json_object();

@@ -115,6 +115,10 @@ struct cmd_ctx {
 
 /* kursusctl.c */
 extern const struct cmd_entry kursusctl_commands[];
+/* Parses "90m", "90", "1h30m", "1h30", "1.5h" into minutes. */
+int	 kursusctl_duration(const char *, long long *);
+
+/* error.c */
 /* Prints "kursusctl: " and the message on stderr, one line. */
 void	 kursusctl_error(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
@@ -123,8 +127,9 @@ int	 kursusctl_usage_error(const struct cmd_entry *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* "session add", or "status": the command's full name. Static storage. */
 const char *kursusctl_command_name(const struct cmd_entry *);
-/* Parses "90m", "90", "1h30m", "1h30", "1.5h" into minutes. */
-int	 kursusctl_duration(const char *, long long *);
+/* From now on the two above print nothing (completion: no messages for
+ * half-typed words); kursusctl_usage_error() still returns its code. */
+void	 kursusctl_error_quiet(void);
 
 /* client.c */
 struct client;
