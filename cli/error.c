@@ -1,3 +1,8 @@
+/*
+ * How kursusctl says what went wrong: one line on stderr, naming the
+ * command and its --help for a usage error. Every other file of the CLI
+ * may call these; this file calls none of them.
+ */
 #include "config.h"
 
 #include <stdarg.h>
@@ -5,11 +10,6 @@
 #include <stdlib.h>
 
 #include "kursusctl.h"
-
-/*
- * How kursusctl says what went wrong: one line on stderr. Every other file
- * of the CLI may call these; this file calls none of them back.
- */
 
 /* Set while completing: no messages for half-typed words. */
 static int	 kursusctl_quiet;

@@ -18,14 +18,6 @@
 static int	kursusctl_help_cmd(struct cmd_ctx *);
 static int	kursusctl_complete(struct cmd_ctx *);
 
-/*
- * The command table. Every command, its options, its help and its shell
- * completion are declared here once; the parser, --help, the man page's
- * structure and `kursusctl __complete` all read this table.
- */
-
-#define END	{ NULL, 0, NULL, NULL, NULL, 0, 0, NULL, 0 }
-
 static const struct cmd_option kursusctl_globals[] = {
 	{ "config", OPT_TEXT, "config", "FILE",
 	  "configuration file to read [admin] from (default "
@@ -44,7 +36,7 @@ static const struct cmd_option kursusctl_globals[] = {
 	{ "help", OPT_TRUE, "help", NULL, "show help", 0, 0, NULL, 0 },
 	{ "version", OPT_TRUE, "version", NULL, "show the version", 0, 0,
 	  NULL, 0 },
-	END
+	OPT_END
 };
 
 /* Short spellings of global options. */
@@ -56,510 +48,76 @@ static const struct {
 	{ 'h', "help" },
 };
 
-static const struct cmd_option opt_slug[] = {
-	{ "slug", OPT_TEXT, "slug", "SLUG",
-	  "short name in URLs and commands: a-z, 0-9 and '-' "
-	  "(or give it as the first argument)", 0, 0, NULL, 0 },
-	END
+/*
+ * The command table: every command, in the order help and completion list
+ * them. Each group's entries, with their options and help, are declared in
+ * its cmd-*.c file; the parser, --help, the man page's structure and
+ * `kursusctl __complete` all read this table.
+ */
+static const struct cmd_entry kursusctl_help_entry = {
+	"help", NULL, "[COMMAND [SUBCOMMAND]]", 0, 3, 0, CMD_NOOPT,
+	kursusctl_help_cmd, "Show help for a command.", CMD_LOCAL, NULL
 };
 
-static const struct cmd_option opt_venue[] = {
-	{ "name", OPT_TEXT, "name", "NAME", "name, e.g. \"Malernes "
-	  "Seniorklub\"", 0, 0, NULL, 0 },
-	{ "address", OPT_TEXT, "address", "TEXT", "street and number",
-	  0, 0, NULL, 0 },
-	{ "postcode", OPT_TEXT, "postcode", "CODE", "postcode", 0, 0, NULL,
-	  0 },
-	{ "city", OPT_TEXT, "city", "CITY", "city", 0, 0, NULL, 0 },
-	{ "capacity", OPT_INT, "capacity", "N", "default seats of sessions "
-	  "here (1-1000, default 8)", 0, 0, NULL, 0 },
-	{ "access", OPT_TEXT, "access_notes", "TEXT", "access notes, e.g. "
-	  "\"Trinfri adgang, teleslynge\"", 0, 0, NULL, 0 },
-	{ "equipment", OPT_TEXT, "equipment_notes", "TEXT", "equipment "
-	  "notes, e.g. \"Wi-Fi; medbring egen tablet\"", 0, 0, NULL, 0 },
-	{ "contact-name", OPT_TEXT, "contact_name", "NAME", "contact person "
-	  "at the venue", 0, 0, NULL, 0 },
-	{ "contact-phone", OPT_TEXT, "contact_phone", "PHONE", "contact "
-	  "person's phone", 0, 0, NULL, 0 },
-	{ "contact-public", OPT_TRUE, "contact_public", NULL, "show the "
-	  "contact person in feeds and public pages", 0, 0, NULL, 0 },
-	{ "contact-private", OPT_FALSE, "contact_public", NULL, "keep the "
-	  "contact person for staff (the default)", 0, 0, NULL, 0 },
-	{ "timezone", OPT_TEXT, "timezone", "ZONE", "IANA time zone "
-	  "(default the daemon's, Europe/Copenhagen)", 0, 0, NULL, 0 },
-	{ "lat", OPT_REAL, "latitude", "DEGREES", "latitude (with --lon)",
-	  0, 0, NULL, 0 },
-	{ "lon", OPT_REAL, "longitude", "DEGREES", "longitude (with --lat)",
-	  0, 0, NULL, 0 },
-	END
+static const struct cmd_entry kursusctl_complete_entry = {
+	"__complete", NULL, "WORDS...", 0, INT_MAX, 0, CMD_NOOPT,
+	kursusctl_complete, "Print completions for the shell.",
+	CMD_HIDDEN | CMD_RAW | CMD_LOCAL, NULL
 };
 
-static const struct cmd_option opt_course[] = {
-	{ "title", OPT_TEXT, "title", "TITLE", "title, e.g. \"NemID/MitID "
-	  "for begyndere\"", 0, 0, NULL, 0 },
-	{ "description", OPT_TEXT, "description", "TEXT", "description",
-	  0, 0, NULL, 0 },
-	{ "duration", OPT_DURATION, "duration", "DURATION", "length: 90m, "
-	  "90, 1h30m, 1h30 or 1.5h", 0, 0, NULL, 0 },
-	{ "capacity", OPT_INT, "capacity", "N", "default seats (1-1000, "
-	  "default 8)", 0, 0, NULL, 0 },
-	{ "min", OPT_INT, "min_participants", "N", "fewest participants "
-	  "for the course to go ahead (0: no minimum)", 0, 0, NULL, 0 },
-	{ "bring", OPT_TEXT, "bring", "TEXT", "what to bring, e.g. \"your "
-	  "phone, key card and reading glasses\"", 0, 0, NULL, 0 },
-	{ "language", OPT_TEXT, "language", "LANG", "da (default) or en",
-	  0, 0, "da en", CMPL_VALUES },
-	{ "reminders", OPT_TEXT, "reminders", "RULES", "when reminders go "
-	  "out, e.g. \"email:2d,sms:1d@10:00\" (e-mail two days before, SMS "
-	  "the day before at 10:00; also 3h, 90m); \"none\" for none; on "
-	  "edit '' goes back to kursusd's [reminders] rules", 0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_instructor[] = {
-	{ "name", OPT_TEXT, "name", "NAME", "name", 0, 0, NULL, 0 },
-	{ "email", OPT_TEXT, "email", "ADDRESS", "e-mail address", 0, 0,
-	  NULL, 0 },
-	{ "phone", OPT_TEXT, "phone", "PHONE", "phone number", 0, 0, NULL,
-	  0 },
-	{ "volunteer", OPT_TRUE, "volunteer", NULL, "a volunteer digital "
-	  "ambassador", 0, 0, NULL, 0 },
-	{ "no-volunteer", OPT_FALSE, "volunteer", NULL, "staff, not a "
-	  "volunteer", 0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_participant[] = {
-	{ "name", OPT_TEXT, "name", "NAME", "full name", 0, 0, NULL, 0 },
-	{ "phone", OPT_TEXT, "phone", "PHONE", "phone; 8 digits are a Danish "
-	  "number", 0, 0, NULL, 0 },
-	{ "email", OPT_TEXT, "email", "ADDRESS", "e-mail address", 0, 0,
-	  NULL, 0 },
-	{ "landline", OPT_CONST, "phone_type", NULL, "the phone is a "
-	  "landline (no SMS)", 0, 0, "landline", 0 },
-	{ "mobile", OPT_CONST, "phone_type", NULL, "the phone is a mobile "
-	  "(the default)", 0, 0, "mobile", 0 },
-	{ "no-contact", OPT_TRUE, "no_contact", NULL, "no phone and no "
-	  "e-mail on purpose: staff phone or meet them", 0, 0, NULL, 0 },
-	{ "no-sms", OPT_TRUE, "no_sms", NULL, "withdraw consent to SMS",
-	  0, 0, NULL, 0 },
-	{ "no-email", OPT_TRUE, "no_email", NULL, "withdraw consent to "
-	  "e-mail", 0, 0, NULL, 0 },
-	{ "language", OPT_TEXT, "language", "LANG", "messages in da "
-	  "(default) or en", 0, 0, "da en", CMPL_VALUES },
-	{ "notes", OPT_TEXT, "notes", "TEXT", "notes for staff (never a CPR "
-	  "number)", 0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_participant_edit[] = {
-	{ "sms", OPT_FALSE, "no_sms", NULL, "give consent to SMS again",
-	  0, 0, NULL, 0 },
-	{ "sms-ok", OPT_FALSE, "no_sms", NULL, "the same as --sms", 0, 0,
-	  NULL, 0 },
-	{ "email-ok", OPT_FALSE, "no_email", NULL, "give consent to e-mail "
-	  "again", 0, 0, NULL, 0 },
-	{ "contact", OPT_FALSE, "no_contact", NULL, "undo --no-contact "
-	  "(give --phone or --email with it)", 0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_participant_list[] = {
-	{ "search", OPT_TEXT, "q", "TEXT", "only those whose name, phone or "
-	  "e-mail matches", 0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_session_list[] = {
-	{ "from", OPT_TEXT, "from", "TIME", "from this time (default: since "
-	  "yesterday)", 0, 0, NULL, 0 },
-	{ "to", OPT_TEXT, "to", "TIME", "until this time", 0, 0, NULL, 0 },
-	{ "venue", OPT_TEXT, "venue", "SLUG", "only at this venue", 0, 0,
-	  NULL, CMPL_VENUE },
-	{ "course", OPT_TEXT, "course", "SLUG", "only of this course type",
-	  0, 0, NULL, CMPL_COURSE },
-	{ "status", OPT_TEXT, "status", "STATUS", "scheduled, cancelled or "
-	  "done", 0, 0, "scheduled cancelled done", CMPL_VALUES },
-	END
-};
-
-static const struct cmd_option opt_session_add[] = {
-	{ "course", OPT_TEXT, "course", "SLUG", "course type", OPT_REQUIRED,
-	  0, NULL, CMPL_COURSE },
-	{ "venue", OPT_TEXT, "venue", "SLUG", "venue", OPT_REQUIRED, 0, NULL,
-	  CMPL_VENUE },
-	{ "start", OPT_TEXT, "start", "TIME", "start in the venue's local "
-	  "time: \"2026-12-03 10:00\", ISO 8601, \"tomorrow 10:00\", "
-	  "\"i morgen 10:00\"", OPT_REQUIRED, 0, NULL, 0 },
-	{ "duration", OPT_DURATION, "duration", "DURATION", "length: 90m, "
-	  "1h30m, 1.5h (default the course's)", 0, 1, NULL, 0 },
-	{ "end", OPT_TEXT, "end", "TIME", "end, instead of --duration", 0, 1,
-	  NULL, 0 },
-	{ "capacity", OPT_INT, "capacity", "N", "seats (default the "
-	  "course's)", 0, 0, NULL, 0 },
-	{ "instructor", OPT_LIST, "instructors", "SLUG", "instructor "
-	  "(repeat for more)", 0, 0, NULL, CMPL_INSTRUCTOR },
-	{ "helper", OPT_LIST, "helpers", "SLUG", "helper (repeat for more)",
-	  0, 0, NULL, CMPL_INSTRUCTOR },
-	{ "notes", OPT_TEXT, "notes", "TEXT", "notes for staff, never shown "
-	  "to the public", 0, 0, NULL, 0 },
-	{ "description", OPT_TEXT, "description", "TEXT", "what feeds and "
-	  "public pages show about this session", 0, 0, NULL, 0 },
-	{ "weekly", OPT_INT, "weekly", "N", "a series of N weekly sessions "
-	  "(1-260)", 0, 2, NULL, 0 },
-	{ "repeat", OPT_TEXT, "rrule", "RRULE", "a series by RFC 5545 rule, "
-	  "e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=6", 0, 2, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_session_edit[] = {
-	{ "capacity", OPT_INT, "capacity", "N", "seats", 0, 0, NULL, 0 },
-	{ "force", OPT_TRUE, "force", NULL, "lower --capacity below the "
-	  "seats taken, moving the latest to the waitlist", 0, 0, NULL, 0 },
-	{ "notes", OPT_TEXT, "notes", "TEXT", "notes for staff, never shown "
-	  "to the public", 0, 0, NULL, 0 },
-	{ "description", OPT_TEXT, "description", "TEXT", "what feeds and "
-	  "public pages show about this session", 0, 0, NULL, 0 },
-	{ "status", OPT_TEXT, "status", "STATUS", "done or scheduled", 0, 0,
-	  "done scheduled", CMPL_VALUES },
-	{ "instructor", OPT_LIST, "instructors", "SLUG", "instructor; "
-	  "replaces the list (repeat for more)", 0, 0, NULL,
-	  CMPL_INSTRUCTOR },
-	{ "helper", OPT_LIST, "helpers", "SLUG", "helper; replaces the list "
-	  "(repeat for more)", 0, 0, NULL, CMPL_INSTRUCTOR },
-	END
-};
-
-static const struct cmd_option opt_session_move[] = {
-	{ "start", OPT_TEXT, "start", "TIME", "new start in local time",
-	  OPT_REQUIRED, 0, NULL, 0 },
-	{ "end", OPT_TEXT, "end", "TIME", "new end", 0, 1, NULL, 0 },
-	{ "duration", OPT_DURATION, "duration", "DURATION", "new length "
-	  "(default: keep it)", 0, 1, NULL, 0 },
-	{ "venue", OPT_TEXT, "venue", "SLUG", "move to this venue", 0, 0,
-	  NULL, CMPL_VENUE },
-	{ "following", OPT_CONST, "scope", NULL, "also the later sessions "
-	  "of its series, shifted alike", 0, 0, "following", 0 },
-	END
-};
-
-static const struct cmd_option opt_session_cancel[] = {
-	{ "reason", OPT_TEXT, "reason", "TEXT", "reason told to the people "
-	  "registered", 0, 0, NULL, 0 },
-	{ "following", OPT_CONST, "scope", NULL, "also the later sessions "
-	  "of its series", 0, 0, "following", 0 },
-	END
-};
-
-static const struct cmd_option opt_register[] = {
-	{ "companion", OPT_TRUE, "companion", NULL, "brings a companion "
-	  "(\"ledsager\") who takes a second seat", 0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_registrations[] = {
-	{ "status", OPT_TEXT, "status", "STATUS", "confirmed, waitlisted or "
-	  "cancelled", 0, 0, "confirmed waitlisted cancelled", CMPL_VALUES },
-	END
-};
-
-static const struct cmd_option opt_attendance[] = {
-	{ "present", OPT_IDS, "present", "ID,...", "participants who came",
-	  0, 0, NULL, 0 },
-	{ "absent", OPT_IDS, "absent", "ID,...", "participants who did not",
-	  0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_range[] = {
-	{ "from", OPT_TEXT, "from", "TIME", "from this time", 0, 0, NULL, 0 },
-	{ "to", OPT_TEXT, "to", "TIME", "until this time", 0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_settings[] = {
-	{ "number-start", OPT_INT, "number_start", "N", "where the running "
-	  "participant number (\"kursist nr.\") starts", 0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_outbox[] = {
-	{ "state", OPT_TEXT, "state", "STATE", "only notices in this state: "
-	  "pending, sending, sent, failed, skipped or cancelled", 0, 0,
-	  "pending sending sent failed skipped cancelled", CMPL_VALUES },
-	{ "session", OPT_INT, "session", "ID", "only notices about this "
-	  "session", 0, 0, NULL, 0 },
-	{ "batch", OPT_TEXT, "batch", "BATCH", "only the messages of one "
-	  "`remind'", 0, 0, NULL, 0 },
-	{ "kind", OPT_TEXT, "kind", "KIND", "only notices of this kind (see "
-	  "`kursusctl help kinds')", 0, 0, NULL, CMPL_KIND },
-	{ "participant", OPT_INT, "participant", "ID", "only notices to this "
-	  "participant", 0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_remind[] = {
-	{ "via", OPT_TEXT, "via", "CHANNEL", "email, sms or both (the "
-	  "default): both sends on every channel a person consented to", 0,
-	  0, "email sms both", CMPL_VALUES },
-	{ "message", OPT_TEXT, "message", "TEXT", "your own message instead "
-	  "of the reminder text (at most 1000 characters; never a CPR "
-	  "number)", 0, 0, NULL, 0 },
-	{ "include-waitlist", OPT_TRUE, "include_waitlist", NULL, "also the "
-	  "people on the waitlist", 0, 0, NULL, 0 },
-	{ "wait", OPT_INT, "wait", "SECONDS", "wait this long for the "
-	  "messages to go out (default 120)", 0, 3, NULL, 0 },
-	{ "no-wait", OPT_TRUE, "no_wait", NULL, "queue the messages and "
-	  "return at once", 0, 3, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_preview[] = {
-	{ "kind", OPT_TEXT, "kind", "KIND", "the kind of message: reminder "
-	  "(the default) or another (see `kursusctl help kinds')", 0, 0,
-	  NULL, CMPL_KIND_PREVIEW },
-	{ "via", OPT_TEXT, "via", "CHANNEL", "sms or email (default: sms "
-	  "when the person has a mobile number, else email)", 0, 0,
-	  "sms email", CMPL_VALUES },
-	{ "message", OPT_TEXT, "message", "TEXT", "staff's message, for "
-	  "--kind staff", 0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_template[] = {
-	{ "language", OPT_TEXT, "language", "LANG", "the text for people "
-	  "who read da (default) or en", 0, 0, "da en", CMPL_VALUES },
-	END
-};
-
-static const struct cmd_option opt_template_set[] = {
-	{ "subject", OPT_TEXT, "subject", "TEXT", "e-mail subject (default "
-	  "the built-in one)", 0, 0, NULL, 0 },
-	{ "body", OPT_TEXT, "body", "TEXT", "the text, with placeholders such "
-	  "as {name}, {course}, {date}, {venue}", 0, 4, NULL, 0 },
-	{ "body-file", OPT_TEXT, "body_file", "FILE", "read the text from "
-	  "FILE (- for standard input)", 0, 4, NULL, CMPL_FILE },
-	END
-};
-
-static const struct cmd_option opt_export[] = {
-	{ "venue", OPT_TEXT, "venue", "SLUG", "only sessions at this venue",
-	  0, 0, NULL, CMPL_VENUE },
-	{ "course", OPT_TEXT, "course", "SLUG", "only sessions of this course "
-	  "type", 0, 0, NULL, CMPL_COURSE },
-	{ "from", OPT_TEXT, "from", "TIME", "only sessions that start at or "
-	  "after this time", 0, 0, NULL, 0 },
-	{ "to", OPT_TEXT, "to", "TIME", "only sessions that start before this "
-	  "time (a date alone: by the end of that day)", 0, 0, NULL, 0 },
-	{ "output", OPT_TEXT, "output", "FILE", "write the calendar to FILE "
-	  "instead of standard output; FILE is replaced whole, never left "
-	  "half-written", 0, 0, NULL, CMPL_FILE },
-	END
-};
-
-static const struct cmd_option opt_import[] = {
-	{ "venue", OPT_TEXT, "venue", "SLUG", "venue of the sessions; floating "
-	  "times in the file are read in its time zone", OPT_REQUIRED, 0,
-	  NULL, CMPL_VENUE },
-	{ "course", OPT_TEXT, "course", "SLUG", "course type of the sessions",
-	  OPT_REQUIRED, 0, NULL, CMPL_COURSE },
-	{ "capacity", OPT_INT, "capacity", "N", "seats of each new session "
-	  "(default the smaller of the course's and the venue's)", 0, 0, NULL,
-	  0 },
-	{ "from", OPT_TEXT, "from", "TIME", "read the file from this time "
-	  "on (default now)", 0, 0, NULL, 0 },
-	{ "to", OPT_TEXT, "to", "TIME", "read the file up to this time (a "
-	  "day alone: its whole day; default two years ahead)", 0, 0, NULL,
-	  0 },
-	{ "dry-run", OPT_TRUE, "dry_run", NULL, "report what the import would "
-	  "do and write nothing", 0, 0, NULL, 0 },
-	END
-};
-
-#define NOOPT	{ NULL }
-#define RESOURCE(name, a, what, addusage, cmpl, fields, editfields)	\
-	{ name, "add", addusage, 0, 1, 0,				\
-	  { opt_slug, fields, NULL }, cmd_resource_add,			\
-	  "Create " a " " what ".", 0 },					\
-	{ name, "list", "", 0, 0, 0, NOOPT, cmd_resource_list,		\
-	  "List " what "s.", 0 },					\
-	{ name, "show", "SLUG", 1, 1, cmpl, NOOPT, cmd_resource_show,	\
-	  "Show " a " " what ".", 0 },					\
-	{ name, "edit", "SLUG [options]", 1, 1, cmpl,			\
-	  { fields, editfields, NULL }, cmd_resource_edit,		\
-	  "Change " a " " what ".\nOnly the fields given change; an empty "	\
-	  "value (--notes '') clears a text field.", 0 },		\
-	{ name, "remove", "SLUG", 1, 1, cmpl, NOOPT,			\
-	  cmd_resource_remove, "Remove " a " " what ".", 0 }
-
-const struct cmd_entry kursusctl_commands[] = {
-	RESOURCE("venue", "a", "venue", "SLUG --name NAME [options]",
-	    CMPL_VENUE, opt_venue, NULL),
-	RESOURCE("course", "a", "course type", "SLUG --title TITLE "
-	    "--duration DURATION [options]", CMPL_COURSE, opt_course, NULL),
-	{ "course", "template list", "SLUG", 1, 1, CMPL_COURSE, NOOPT,
-	  cmd_template_list, "Show a course type's own message texts.\n"
-	  "Messages of a kind, channel and language without one use the "
-	  "built-in text.", 0 },
-	{ "course", "template set", "SLUG KIND CHANNEL [--language LANG] "
-	  "[--subject TEXT] (--body TEXT | --body-file FILE)", 3, 3,
-	  CMPL_TEMPLATE, { opt_template, opt_template_set, NULL },
-	  cmd_template_set, "Give a course type its own text for one kind of "
-	  "message.\nKIND is a kind of message (`kursusctl help kinds'); "
-	  "CHANNEL is email or sms. Placeholders: {name}, {first_name}, {course}, "
-	  "{date} (\"torsdag den 3. december kl. 10.00\"), {time}, {end}, "
-	  "{venue}, {address}, {access}, {bring}, {instructor}, {phone}, "
-	  "{link}, {number}, {position}, {old_date}, {old_venue}, {message}, "
-	  "{reason}; {{ is a brace. A line whose placeholder has no value is "
-	  "left out. kursusd tries the text at once and refuses an unknown "
-	  "placeholder, naming its line and column.", 0 },
-	{ "course", "template unset", "SLUG KIND CHANNEL [--language LANG]",
-	  3, 3, CMPL_TEMPLATE, { opt_template, NULL }, cmd_template_unset,
-	  "Go back to the built-in text for one kind of message.", 0 },
-	RESOURCE("instructor", "an", "instructor", "SLUG --name NAME "
-	    "[--volunteer] [options]", CMPL_INSTRUCTOR, opt_instructor, NULL),
-	{ "instructor", "rotate-token", "SLUG", 1, 1, CMPL_INSTRUCTOR, NOOPT,
-	  cmd_rotate_token, "Give an instructor a new personal calendar "
-	  "link.\nThe old link stops working at once: calendars subscribed to "
-	  "it stop updating until they subscribe to the new one.", 0 },
-
-	{ "participant", "add", "--name NAME [--phone PHONE] [--email "
-	  "ADDRESS | --no-contact] [options]", 0, 0, 0,
-	  { opt_participant, NULL }, cmd_resource_add,
-	  "Create a participant.\nA participant needs a phone, an e-mail or "
-	  "--no-contact. Giving a number or address is consent to course "
-	  "messages on it.", 0 },
-	{ "participant", "list", "[--search TEXT]", 0, 0, 0,
-	  { opt_participant_list, NULL }, cmd_resource_list,
-	  "List participants.", 0 },
-	{ "participant", "show", "ID", 1, 1, 0, NOOPT, cmd_resource_show,
-	  "Show a participant and their registrations.", 0 },
-	{ "participant", "edit", "ID [options]", 1, 1, 0,
-	  { opt_participant, opt_participant_edit, NULL }, cmd_resource_edit,
-	  "Change a participant.\nOnly the fields given change; an empty "
-	  "value (--email '') clears a text field.", 0 },
-	{ "participant", "remove", "ID", 1, 1, 0, NOOPT, cmd_resource_remove,
-	  "Remove a participant.\nCancels their future registrations "
-	  "(promoting people from the waitlist) and anonymises them, keeping "
-	  "the statistics.", 0 },
-	{ "participant", "rotate-token", "ID", 1, 1, 0, NOOPT,
-	  cmd_rotate_token, "Give a participant a new personal calendar "
-	  "link.\nThe old link stops working at once: calendars subscribed to "
-	  "it stop updating until they subscribe to the new one.", 0 },
-
-	{ "session", "add", "--course SLUG --venue SLUG --start TIME "
-	  "[--duration DURATION | --end TIME] [--weekly N | --repeat RRULE] "
-	  "[options]", 0, 0, 0, { opt_session_add, NULL }, cmd_session_add,
-	  "Schedule a session, or a series of them.\nTimes are the venue's "
-	  "local time; a series keeps its local time across daylight "
-	  "saving changes.", 0 },
-	{ "session", "list", "[--from TIME] [--to TIME] [--venue SLUG] "
-	  "[--course SLUG] [--status STATUS]", 0, 0, 0,
-	  { opt_session_list, NULL }, cmd_session_list,
-	  "List sessions.\nSessions below their course's minimum shortly "
-	  "before they start are flagged UNDER MIN.", 0 },
-	{ "session", "show", "SESSION", 1, 1, 0, NOOPT, cmd_session_show,
-	  "Show a session and who is registered.", 0 },
-	{ "session", "edit", "SESSION [options]", 1, 1, 0,
-	  { opt_session_edit, NULL }, cmd_session_edit,
-	  "Change a session's seats, notes, status or instructors.", 0 },
-	{ "session", "move", "SESSION --start TIME [--end TIME | --duration "
-	  "DURATION] [--venue SLUG] [--following]", 1, 1, 0,
-	  { opt_session_move, NULL }, cmd_session_move,
-	  "Move a session (or the rest of its series).\nTo another time or "
-	  "venue, or both. Everyone registered gets a change notice.", 0 },
-	{ "session", "cancel", "SESSION [--reason TEXT] [--following]", 1, 1,
-	  0, { opt_session_cancel, NULL }, cmd_session_cancel,
-	  "Cancel a session (or the rest of its series).\nEveryone "
-	  "registered gets a cancellation notice.", 0 },
-
-	{ "register", NULL, "SESSION PARTICIPANT [--companion]\n"
-	  "       kursusctl register SESSION --name NAME [--phone PHONE] "
-	  "[--email ADDRESS | --no-contact] [options]", 1, 2, 0,
-	  { opt_register, opt_participant, NULL }, cmd_register,
-	  "Register a participant for a session.\nWith --name instead of a "
-	  "participant id, creates the participant in the same step. The "
-	  "registration is confirmed while seats remain, else waitlisted.",
-	  0 },
-	{ "unregister", NULL, "SESSION PARTICIPANT", 2, 2, 0, NOOPT,
-	  cmd_unregister, "Cancel a registration.\nThe first people on the "
-	  "waitlist move up while they fit.", 0 },
-	{ "registrations", NULL, "SESSION [--status STATUS]", 1, 1, 0,
-	  { opt_registrations, NULL }, cmd_registrations,
-	  "List a session's registrations.", 0 },
-	{ "waitlist", NULL, "SESSION", 1, 1, 0, NOOPT, cmd_waitlist,
-	  "Show a session's waitlist in order.", 0 },
-	{ "attendance", NULL, "SESSION [--present ID,...] [--absent ID,...]",
-	  1, 1, 0, { opt_attendance, NULL }, cmd_attendance,
-	  "Record who came to a session.", 0 },
-	{ "remind", NULL, "SESSION [--via email|sms|both] [--message TEXT] "
-	  "[--include-waitlist] [--wait SECONDS | --no-wait]", 1, 1, 0,
-	  { opt_remind, NULL }, cmd_remind,
-	  "Send a reminder, or your own message, now to everyone "
-	  "confirmed.\nShows how sending goes, then a summary: sent, failed "
-	  "and why, and who cannot be reached (put them on the call list). "
-	  "Exits 1 if anything failed, is still waiting when the wait ends, "
-	  "or someone could not be reached.", 0 },
-	{ "preview", NULL, "SESSION PARTICIPANT [--kind KIND] [--via "
-	  "sms|email]", 2, 2, 0, { opt_preview, NULL }, cmd_preview,
-	  "Show the message a participant would get.\nWith the SMS parts it "
-	  "takes, as the course type's own template or the built-in text "
-	  "gives it.", 0 },
-	{ "calllist", NULL, "SESSION", 1, 1, 0, NOOPT, cmd_calllist,
-	  "Print who to phone about a session, and why.\nEveryone registered "
-	  "who gets neither SMS nor e-mail (landline only, no consent, no "
-	  "contact details), and everyone a message to has failed; sorted by "
-	  "name, to print.", 0 },
-	{ "stats", NULL, "[--from TIME] [--to TIME]", 0, 0, 0,
-	  { opt_range, NULL }, cmd_stats,
-	  "Show statistics: totals, by course, venue and month.", 0 },
-	{ "status", NULL, "", 0, 0, 0, NOOPT, cmd_status,
-	  "Show the daemon's version, uptime, database and counts.\nAnd the "
-	  "outbox (pending, failed, next due) and whether the SMTP server and "
-	  "SMS gateway answer.", 0 },
-	{ "settings", NULL, "[--number-start N]", 0, 0, 0,
-	  { opt_settings, NULL }, cmd_settings,
-	  "Show or change settings.", 0 },
-	{ "outbox", NULL, "[--state STATE] [--session ID] [--batch BATCH] "
-	  "[--kind KIND] [--participant ID]", 0, 0, 0,
-	  { opt_outbox, NULL }, cmd_outbox,
-	  "List notices: waiting, sent, failed.\nSee also 'outbox show', "
-	  "'outbox retry' and 'outbox cancel'.", 0 },
-	{ "outbox", "show", "ID", 1, 1, 0, NOOPT, cmd_outbox_show,
-	  "Show one notice whole: its text and how sending went.", 0 },
-	{ "outbox", "retry", "ID", 1, 1, 0, NOOPT, cmd_outbox_retry,
-	  "Send a failed, skipped or cancelled notice again, now.", 0 },
-	{ "outbox", "cancel", "ID", 1, 1, 0, NOOPT, cmd_outbox_cancel,
-	  "Stop a notice that has not gone out yet.", 0 },
-	{ "feeds", NULL, "[all | venue SLUG | course SLUG | instructor SLUG "
-	  "| participant ID]", 0, 2, CMPL_FEED, NOOPT, cmd_feeds,
-	  "Show the links to subscribe to a calendar feed.\nWithout an "
-	  "argument, the feed of all sessions. Prints the link in https:// "
-	  "(or http://) and webcal:// form, and how to subscribe in Google "
-	  "Calendar, Outlook and Apple Calendar, in Danish to read out to "
-	  "people. An instructor's or participant's personal link is made the "
-	  "first time it is asked for.", 0 },
-	{ "export", NULL, "[--venue SLUG] [--course SLUG] [--from TIME] "
-	  "[--to TIME] [--output FILE]", 0, 0, 0, { opt_export, NULL },
-	  cmd_export, "Write sessions as an iCalendar (.ics) file.\nThe "
-	  "calendar goes to standard output, or to FILE with --output. "
-	  "Without options it holds every session.", 0 },
-	{ "import", NULL, "FILE --venue SLUG --course SLUG [--capacity N] "
-	  "[--from TIME] [--to TIME] [--dry-run]", 1, 1, CMPL_FILE,
-	  { opt_import, NULL }, cmd_import,
-	  "Create sessions from an iCalendar (.ics) file.\nEvery event from "
-	  "now (or --from) to two years ahead (or --to) becomes a session of "
-	  "the course at the venue, repeating events once per occurrence. Importing a changed "
-	  "file again moves or cancels the sessions made from it (everyone "
-	  "registered is told) instead of adding them twice. FILE may be - "
-	  "for standard input; it must be UTF-8 text of at most 4 MiB. A file "
-	  "that does not parse is refused whole, naming the line.", 0 },
-	{ "help", NULL, "[COMMAND [SUBCOMMAND]]", 0, 3, 0, NOOPT,
-	  kursusctl_help_cmd, "Show help for a command.", CMD_LOCAL },
-	{ "__complete", NULL, "WORDS...", 0, INT_MAX, 0, NOOPT,
-	  kursusctl_complete, "Print completions for the shell.",
-	  CMD_HIDDEN | CMD_RAW | CMD_LOCAL },
-	{ NULL, NULL, NULL, 0, 0, 0, NOOPT, NULL, NULL, 0 }
+static const struct cmd_entry *const kursusctl_commands[] = {
+	&cmd_venue_add_entry,
+	&cmd_venue_list_entry,
+	&cmd_venue_show_entry,
+	&cmd_venue_edit_entry,
+	&cmd_venue_remove_entry,
+	&cmd_course_add_entry,
+	&cmd_course_list_entry,
+	&cmd_course_show_entry,
+	&cmd_course_edit_entry,
+	&cmd_course_remove_entry,
+	&cmd_course_template_list_entry,
+	&cmd_course_template_set_entry,
+	&cmd_course_template_unset_entry,
+	&cmd_instructor_add_entry,
+	&cmd_instructor_list_entry,
+	&cmd_instructor_show_entry,
+	&cmd_instructor_edit_entry,
+	&cmd_instructor_remove_entry,
+	&cmd_instructor_rotate_token_entry,
+	&cmd_participant_add_entry,
+	&cmd_participant_list_entry,
+	&cmd_participant_show_entry,
+	&cmd_participant_edit_entry,
+	&cmd_participant_remove_entry,
+	&cmd_participant_rotate_token_entry,
+	&cmd_session_add_entry,
+	&cmd_session_list_entry,
+	&cmd_session_show_entry,
+	&cmd_session_edit_entry,
+	&cmd_session_move_entry,
+	&cmd_session_cancel_entry,
+	&cmd_register_entry,
+	&cmd_unregister_entry,
+	&cmd_registrations_entry,
+	&cmd_waitlist_entry,
+	&cmd_attendance_entry,
+	&cmd_remind_entry,
+	&cmd_preview_entry,
+	&cmd_calllist_entry,
+	&cmd_stats_entry,
+	&cmd_status_entry,
+	&cmd_settings_entry,
+	&cmd_outbox_entry,
+	&cmd_outbox_show_entry,
+	&cmd_outbox_retry_entry,
+	&cmd_outbox_cancel_entry,
+	&cmd_feeds_entry,
+	&cmd_export_entry,
+	&cmd_import_entry,
+	&kursusctl_help_entry,
+	&kursusctl_complete_entry,
+	NULL
 };
 
 /* Global options given so far, field -> value. */
@@ -1046,6 +604,7 @@ kursusctl_print_option(FILE *f, const struct cmd_option *o, size_t width)
 static void
 kursusctl_help(FILE *f)
 {
+	const struct cmd_entry	*const *cp;
 	const struct cmd_entry	*ce;
 	const struct cmd_option	*o;
 	const struct cmd_option	*lists[] = { kursusctl_globals, NULL };
@@ -1063,12 +622,12 @@ kursusctl_help(FILE *f)
 
 	fprintf(f, "\nCommands:\n");
 	width = 0;
-	for (ce = kursusctl_commands; ce->name != NULL; ce++) {
+	for (cp = kursusctl_commands; (ce = *cp) != NULL; cp++) {
 		w = strlen(kursusctl_command_name(ce));
 		if (!(ce->flags & CMD_HIDDEN) && w > width)
 			width = w;
 	}
-	for (ce = kursusctl_commands; ce->name != NULL; ce++) {
+	for (cp = kursusctl_commands; (ce = *cp) != NULL; cp++) {
 		if (ce->flags & CMD_HIDDEN)
 			continue;
 		nl = strchr(ce->help, '\n');
@@ -1084,12 +643,13 @@ kursusctl_help(FILE *f)
 static void
 kursusctl_group_help(const char *name, FILE *f)
 {
+	const struct cmd_entry	*const *cp;
 	const struct cmd_entry	*ce;
 	const char		*nl;
 
 	fprintf(f, "usage: kursusctl %s COMMAND [arguments] [options]\n\n"
 	    "Commands:\n", name);
-	for (ce = kursusctl_commands; ce->name != NULL; ce++) {
+	for (cp = kursusctl_commands; (ce = *cp) != NULL; cp++) {
 		if (strcmp(ce->name, name) != 0)
 			continue;
 		nl = strchr(ce->help, '\n');
@@ -1143,9 +703,10 @@ kursusctl_command_help(const struct cmd_entry *ce, FILE *f)
 static const struct cmd_entry *
 kursusctl_find_name(const char *name)
 {
+	const struct cmd_entry	*const *cp;
 	const struct cmd_entry	*ce;
 
-	for (ce = kursusctl_commands; ce->name != NULL; ce++)
+	for (cp = kursusctl_commands; (ce = *cp) != NULL; cp++)
 		if (strcmp(ce->name, name) == 0)
 			return (ce);
 	return (NULL);
@@ -1155,9 +716,10 @@ kursusctl_find_name(const char *name)
 static int
 kursusctl_is_group(const char *name)
 {
+	const struct cmd_entry	*const *cp;
 	const struct cmd_entry	*ce;
 
-	for (ce = kursusctl_commands; ce->name != NULL; ce++)
+	for (cp = kursusctl_commands; (ce = *cp) != NULL; cp++)
 		if (strcmp(ce->name, name) == 0 && ce->sub != NULL)
 			return (1);
 	return (0);
@@ -1168,9 +730,10 @@ kursusctl_is_group(const char *name)
 static const struct cmd_entry *
 kursusctl_default(const char *name)
 {
+	const struct cmd_entry	*const *cp;
 	const struct cmd_entry	*ce;
 
-	for (ce = kursusctl_commands; ce->name != NULL; ce++)
+	for (cp = kursusctl_commands; (ce = *cp) != NULL; cp++)
 		if (strcmp(ce->name, name) == 0 && ce->sub == NULL)
 			return (ce);
 	return (NULL);
@@ -1205,11 +768,12 @@ kursusctl_sub_match(const char *sub, int argc, char **argv)
 static const struct cmd_entry *
 kursusctl_find_sub_words(const char *name, int argc, char **argv, int *used)
 {
+	const struct cmd_entry	*const *cp;
 	const struct cmd_entry	*ce, *best = NULL;
 	int			 n;
 
 	*used = 0;
-	for (ce = kursusctl_commands; ce->name != NULL; ce++) {
+	for (cp = kursusctl_commands; (ce = *cp) != NULL; cp++) {
 		if (strcmp(ce->name, name) != 0 || ce->sub == NULL)
 			continue;
 		if ((n = kursusctl_sub_match(ce->sub, argc, argv)) > *used) {
@@ -1224,10 +788,11 @@ kursusctl_find_sub_words(const char *name, int argc, char **argv, int *used)
 static int
 kursusctl_sub_prefix(const char *name, const char *word)
 {
+	const struct cmd_entry	*const *cp;
 	const struct cmd_entry	*ce;
 	size_t			 len = strlen(word);
 
-	for (ce = kursusctl_commands; ce->name != NULL; ce++)
+	for (cp = kursusctl_commands; (ce = *cp) != NULL; cp++)
 		if (strcmp(ce->name, name) == 0 && ce->sub != NULL &&
 		    strncmp(ce->sub, word, len) == 0 && ce->sub[len] == ' ')
 			return (1);
@@ -1238,10 +803,11 @@ kursusctl_sub_prefix(const char *name, const char *word)
 static char *
 kursusctl_subs(const char *name)
 {
+	const struct cmd_entry	*const *cp;
 	const struct cmd_entry	*ce;
 	char			*list = NULL, *next;
 
-	for (ce = kursusctl_commands; ce->name != NULL; ce++) {
+	for (cp = kursusctl_commands; (ce = *cp) != NULL; cp++) {
 		if (strcmp(ce->name, name) != 0 || ce->sub == NULL)
 			continue;
 		if (list == NULL)
@@ -1253,21 +819,6 @@ kursusctl_subs(const char *name)
 		}
 	}
 	return (list);
-}
-
-/* The words for the kinds of message that have every flag in flags. */
-void
-kursusctl_complete_kinds(unsigned int flags)
-{
-	int	 k;
-
-	for (k = 0; k < KIND_COUNT; k++) {
-		if ((kinds[k].flags & flags) != flags)
-			continue;
-		printf("%s\n", kinds[k].name);
-		if (kinds[k].alias != NULL)
-			printf("%s\n", kinds[k].alias);
-	}
 }
 
 /* `kursusctl help kinds': the table of kinds of message. */
@@ -1465,6 +1016,42 @@ out:
 	return (ret);
 }
 
+/* Prints the slugs of one kind (enum opt_complete), one a line. */
+static void
+kursusctl_complete_slugs(struct client *c, int kind)
+{
+	const char	*what;
+	json_t		*answer, *o;
+	char		*cause, *path;
+	size_t		 i;
+
+	switch (kind) {
+	case CMPL_VENUE:
+		what = "venues";
+		break;
+	case CMPL_COURSE:
+		what = "courses";
+		break;
+	case CMPL_INSTRUCTOR:
+		what = "instructors";
+		break;
+	default:
+		return;
+	}
+	path = cmd_path(what, NULL, NULL);
+	/* A daemon that is down simply completes nothing. */
+	if (client_call(c, "GET", path, NULL, NULL, &answer, &cause) != 0) {
+		free(cause);
+		free(path);
+		return;
+	}
+	free(path);
+	json_array_foreach(json_object_get(answer, what), i, o)
+		if (cmd_str(o, "slug") != NULL)
+			printf("%s\n", cmd_str(o, "slug"));
+	json_decref(answer);
+}
+
 /* Prints the completions for an option's value. */
 static void
 kursusctl_complete_value(const struct cmd_option *o)
@@ -1485,7 +1072,7 @@ kursusctl_complete_value(const struct cmd_option *o)
 		break;
 	case CMPL_KIND:
 	case CMPL_KIND_PREVIEW:
-		kursusctl_complete_kinds(o->complete == CMPL_KIND ? 0 :
+		cmd_print_kinds(o->complete == CMPL_KIND ? 0 :
 		    KIND_PREVIEW);
 		break;
 	case CMPL_VENUE:
@@ -1495,7 +1082,7 @@ kursusctl_complete_value(const struct cmd_option *o)
 			free(cause);
 			break;
 		}
-		cmd_complete_slugs(c, o->complete);
+		kursusctl_complete_slugs(c, o->complete);
 		client_free(c);
 		break;
 	}
@@ -1558,6 +1145,7 @@ kursusctl_complete_options(const struct cmd_option *o)
 static void
 kursusctl_sub_word(const struct cmd_entry *e, int nwords, char **words)
 {
+	const struct cmd_entry	*const *cp;
 	const struct cmd_entry	*x;
 	const char		*p = e->sub, *sp;
 	size_t			 len;
@@ -1575,7 +1163,7 @@ kursusctl_sub_word(const struct cmd_entry *e, int nwords, char **words)
 	}
 	/* A first word shared by several ("template ...") is printed once. */
 	if (nwords == 0) {
-		for (x = kursusctl_commands; x != e; x++)
+		for (cp = kursusctl_commands; (x = *cp) != e; cp++)
 			if (strcmp(x->name, e->name) == 0 && x->sub != NULL &&
 			    strncmp(x->sub, p, len) == 0 &&
 			    (x->sub[len] == ' ' || x->sub[len] == '\0'))
@@ -1594,6 +1182,7 @@ static int
 kursusctl_complete_sub(const struct cmd_entry **cep, char **w, int *i,
     int n)
 {
+	const struct cmd_entry	*const *cp;
 	const struct cmd_entry	*ce = *cep, *e, *def, *sub;
 	int			 used, k, typed;
 
@@ -1610,7 +1199,7 @@ kursusctl_complete_sub(const struct cmd_entry **cep, char **w, int *i,
 	    typed]); typed++)
 		;
 	if (typed == n - *i && typed <= 1) {
-		for (e = kursusctl_commands; e->name != NULL; e++)
+		for (cp = kursusctl_commands; (e = *cp) != NULL; cp++)
 			if (strcmp(e->name, ce->name) == 0 && e->sub != NULL)
 				kursusctl_sub_word(e, typed, w + *i);
 		if (typed == 0 && def != NULL)
@@ -1632,6 +1221,7 @@ kursusctl_complete_sub(const struct cmd_entry **cep, char **w, int *i,
 static int
 kursusctl_complete(struct cmd_ctx *ctx)
 {
+	const struct cmd_entry	*const *cp;
 	const struct cmd_entry	*ce, *e;
 	struct cmd_ctx		 tmp;
 	struct cmd_option	 slug;
@@ -1649,11 +1239,11 @@ kursusctl_complete(struct cmd_ctx *ctx)
 		if (kursusctl_complete_take(NULL, w, &i, n, &tmp, seen))
 			goto out;
 	if (i == n) {
-		for (ce = kursusctl_commands; ce->name != NULL; ce++) {
+		for (cp = kursusctl_commands; (ce = *cp) != NULL; cp++) {
 			if (ce->flags & CMD_HIDDEN)
 				continue;
-			if (ce != kursusctl_commands &&
-			    strcmp(ce[-1].name, ce->name) == 0)
+			if (cp != kursusctl_commands &&
+			    strcmp(cp[-1]->name, ce->name) == 0)
 				continue;
 			printf("%s\n", ce->name);
 		}
@@ -1668,11 +1258,11 @@ kursusctl_complete(struct cmd_ctx *ctx)
 		goto out;
 	if (ce == kursusctl_find_name("help")) {
 		/* help takes command names. */
-		for (e = kursusctl_commands; e->name != NULL; e++) {
+		for (cp = kursusctl_commands; (e = *cp) != NULL; cp++) {
 			if (e->flags & CMD_HIDDEN)
 				continue;
-			if (n - i == 0 && (e == kursusctl_commands ||
-			    strcmp(e[-1].name, e->name) != 0))
+			if (n - i == 0 && (cp == kursusctl_commands ||
+			    strcmp(cp[-1]->name, e->name) != 0))
 				printf("%s\n", e->name);
 			if (n - i >= 1 && e->sub != NULL &&
 			    strcmp(e->name, w[i]) == 0)
