@@ -195,12 +195,15 @@ const struct cmd_entry v##_remove_entry = {				\
 	cmd_resource_remove, "Remove " a " " what ".", 0, res		\
 }
 
-/* Registrations, in the shape each caller needs (cmd_print_registrations()). */
+/* Registrations, in the shape each caller needs: cmd_print_registrations(). */
 enum cmd_reg_mode { REG_SESSION, REG_WAITLIST, REG_PARTICIPANT };
 
-/* kursusctl.c */
-/* Parses "90m", "90", "1h30m", "1h30", "1.5h" into minutes. */
-int	 kursusctl_duration(const char *, long long *);
+/*
+ * One block per .c file, the leaves first: a file calls only the files
+ * whose blocks come before its own, so no two call each other (the
+ * structure test checks this on the objects). kursusctl.c, main() and the
+ * command table, comes last and declares nothing.
+ */
 
 /* error.c */
 /* Prints "kursusctl: " and the message on stderr, one line. */
@@ -266,6 +269,54 @@ size_t		 table_width_n(const char *, size_t len);
 /* Sets up LC_CTYPE so wcwidth() knows UTF-8. */
 void		 table_init(void);
 
+/* parse.c */
+/* The global options, --config to --version. */
+extern const struct cmd_option parse_globals[];
+/* A global option's value as given (NULL: not given), and freeing them. */
+json_t	*parse_global(const char *field);
+void	 parse_free(void);
+/* The option of list named by the len bytes of name, or NULL. */
+const struct cmd_option *parse_lookup(const struct cmd_option *list,
+	     const char *name, size_t len);
+/* An option of ce (NULL: none) or a global one; *global says which. */
+const struct cmd_option *parse_option(const struct cmd_entry *ce,
+	     const char *name, size_t len, int *global);
+/* The global option a short letter stands for, or NULL; and back. */
+const struct cmd_option *parse_short_option(char letter);
+char	 parse_letter(const struct cmd_option *);
+/* Whether a word starts with '-' and is not "-" alone (standard input). */
+int	 parse_is_option(const char *);
+/*
+ * Takes the option at argv[*i] and its value, storing it in ctx->opts or
+ * with the global options; ce NULL: only the global ones are known.
+ * Returns 0 or KCTL_EXIT_USAGE after saying why.
+ */
+int	 parse_take(const struct cmd_entry *ce, int argc, char **argv, int *i,
+	     struct cmd_ctx *ctx, json_t *seen);
+/* Fills ctx from a command's arguments; 0 or KCTL_EXIT_USAGE. */
+int	 parse_command(const struct cmd_entry *ce, int argc, char **argv,
+	     struct cmd_ctx *ctx);
+/*
+ * In a command table (NULL-terminated): the first entry of a name, whether
+ * the name has subcommands, the entry a group runs without one ("outbox"),
+ * and the subcommand the words in argv spell (*used of them).
+ */
+const struct cmd_entry *parse_find(const struct cmd_entry *const *table,
+	     const char *name);
+int	 parse_is_group(const struct cmd_entry *const *table,
+	     const char *name);
+const struct cmd_entry *parse_default(const struct cmd_entry *const *table,
+	     const char *name);
+const struct cmd_entry *parse_sub_words(const struct cmd_entry *const *table,
+	     const char *name, int argc, char **argv, int *used);
+
+/* connect.c */
+/*
+ * A client for the daemon the global options, the environment or the
+ * configuration file name. Returns 0, or an exit code with *cause.
+ */
+int	 connect_daemon(struct client **, char **cause);
+
 /* cmd.c */
 /* Prints a JSON value as --json does. */
 void	 cmd_print_json(json_t *);
@@ -328,6 +379,37 @@ void	 cmd_print_body(const char *);
 /* Prints the kinds of message with every flag in flags, one a line. */
 void	 cmd_print_kinds(unsigned int flags);
 
+/* cmd-resource.c */
+/* --slug, the first option of a resource's add. */
+extern const struct cmd_option cmd_resource_opt_slug[];
+/* The resource a command works on; it must have one. */
+const struct cmd_resource *cmd_resource(struct cmd_ctx *);
+/* Checks the resource's first argument when it must be an id. */
+int	 cmd_resource_arg(struct cmd_ctx *, const struct cmd_resource *);
+int	 cmd_resource_add(struct cmd_ctx *);
+int	 cmd_resource_list(struct cmd_ctx *);
+int	 cmd_resource_show(struct cmd_ctx *);
+int	 cmd_resource_edit(struct cmd_ctx *);
+int	 cmd_resource_remove(struct cmd_ctx *);
+
+/* cmd-feeds.c */
+extern const struct cmd_entry cmd_feeds_entry;
+/*
+ * Completes `feeds`' positional argument number npos: prints the feed kinds
+ * for the first and returns CMPL_NONE; for the second returns what the
+ * kind given first (NULL: none) takes, e.g. CMPL_VENUE.
+ */
+int	 cmd_complete_feed(int npos, const char *kind);
+/* The rotate-token command of instructors and participants. */
+int	 cmd_rotate_token(struct cmd_ctx *);
+
+/* cmd-venue.c */
+extern const struct cmd_entry cmd_venue_add_entry;
+extern const struct cmd_entry cmd_venue_list_entry;
+extern const struct cmd_entry cmd_venue_show_entry;
+extern const struct cmd_entry cmd_venue_edit_entry;
+extern const struct cmd_entry cmd_venue_remove_entry;
+
 /* cmd-course.c */
 extern const struct cmd_entry cmd_course_add_entry;
 extern const struct cmd_entry cmd_course_list_entry;
@@ -341,23 +423,6 @@ extern const struct cmd_entry cmd_course_template_unset_entry;
  * for the first, prints the kinds or channels for the others. */
 int	 cmd_complete_template(int npos);
 
-/* cmd-export.c */
-extern const struct cmd_entry cmd_export_entry;
-
-/* cmd-feeds.c */
-extern const struct cmd_entry cmd_feeds_entry;
-/*
- * Completes `feeds`' positional argument number npos: prints the feed kinds
- * for the first and returns CMPL_NONE; for the second returns what the
- * kind given first (NULL: none) takes, e.g. CMPL_VENUE.
- */
-int	 cmd_complete_feed(int npos, const char *kind);
-/* The rotate-token command of instructors and participants. */
-int	 cmd_rotate_token(struct cmd_ctx *);
-
-/* cmd-import.c */
-extern const struct cmd_entry cmd_import_entry;
-
 /* cmd-instructor.c */
 extern const struct cmd_entry cmd_instructor_add_entry;
 extern const struct cmd_entry cmd_instructor_list_entry;
@@ -365,13 +430,6 @@ extern const struct cmd_entry cmd_instructor_show_entry;
 extern const struct cmd_entry cmd_instructor_edit_entry;
 extern const struct cmd_entry cmd_instructor_remove_entry;
 extern const struct cmd_entry cmd_instructor_rotate_token_entry;
-
-/* cmd-outbox.c */
-extern const struct cmd_entry cmd_outbox_entry;
-extern const struct cmd_entry cmd_outbox_show_entry;
-extern const struct cmd_entry cmd_outbox_retry_entry;
-extern const struct cmd_entry cmd_outbox_cancel_entry;
-extern const struct cmd_entry cmd_preview_entry;
 
 /* cmd-participant.c */
 extern const struct cmd_entry cmd_participant_add_entry;
@@ -390,23 +448,6 @@ extern const struct cmd_entry cmd_registrations_entry;
 extern const struct cmd_entry cmd_waitlist_entry;
 extern const struct cmd_entry cmd_attendance_entry;
 
-/* cmd-remind.c */
-extern const struct cmd_entry cmd_remind_entry;
-extern const struct cmd_entry cmd_calllist_entry;
-
-/* cmd-resource.c */
-/* --slug, the first option of a resource's add. */
-extern const struct cmd_option cmd_resource_opt_slug[];
-/* The resource a command works on; it must have one. */
-const struct cmd_resource *cmd_resource(struct cmd_ctx *);
-/* Checks the resource's first argument when it must be an id. */
-int	 cmd_resource_arg(struct cmd_ctx *, const struct cmd_resource *);
-int	 cmd_resource_add(struct cmd_ctx *);
-int	 cmd_resource_list(struct cmd_ctx *);
-int	 cmd_resource_show(struct cmd_ctx *);
-int	 cmd_resource_edit(struct cmd_ctx *);
-int	 cmd_resource_remove(struct cmd_ctx *);
-
 /* cmd-session.c */
 extern const struct cmd_entry cmd_session_add_entry;
 extern const struct cmd_entry cmd_session_list_entry;
@@ -415,16 +456,39 @@ extern const struct cmd_entry cmd_session_edit_entry;
 extern const struct cmd_entry cmd_session_move_entry;
 extern const struct cmd_entry cmd_session_cancel_entry;
 
+/* cmd-remind.c */
+extern const struct cmd_entry cmd_remind_entry;
+extern const struct cmd_entry cmd_calllist_entry;
+
+/* cmd-outbox.c */
+extern const struct cmd_entry cmd_outbox_entry;
+extern const struct cmd_entry cmd_outbox_show_entry;
+extern const struct cmd_entry cmd_outbox_retry_entry;
+extern const struct cmd_entry cmd_outbox_cancel_entry;
+extern const struct cmd_entry cmd_preview_entry;
+
 /* cmd-status.c */
 extern const struct cmd_entry cmd_stats_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_settings_entry;
 
-/* cmd-venue.c */
-extern const struct cmd_entry cmd_venue_add_entry;
-extern const struct cmd_entry cmd_venue_list_entry;
-extern const struct cmd_entry cmd_venue_show_entry;
-extern const struct cmd_entry cmd_venue_edit_entry;
-extern const struct cmd_entry cmd_venue_remove_entry;
+/* cmd-export.c */
+extern const struct cmd_entry cmd_export_entry;
+
+/* cmd-import.c */
+extern const struct cmd_entry cmd_import_entry;
+
+/* complete.c */
+/* `kursusctl __complete WORDS...' over the command table. */
+int	 complete_exec(const struct cmd_entry *const *table, struct cmd_ctx *);
+
+/* help.c */
+/* kursusctl --help; a group's (`kursusctl venue --help'); a command's. */
+void	 help_usage(const struct cmd_entry *const *table, FILE *);
+void	 help_group(const struct cmd_entry *const *table, const char *name,
+	     FILE *);
+void	 help_command(const struct cmd_entry *, FILE *);
+/* `kursusctl help [COMMAND [SUBCOMMAND]]' and `kursusctl help kinds'. */
+int	 help_exec(const struct cmd_entry *const *table, struct cmd_ctx *);
 
 #endif
