@@ -466,7 +466,7 @@ out:
 	return (ret);
 }
 
-/* Whether name has subcommands ("venue"), is a command ("status") or not. */
+/* The first entry named name ("venue", "status"), or NULL. */
 const struct cmd_entry *
 parse_find(const struct cmd_entry *const *table, const char *name)
 {
