@@ -1,16 +1,16 @@
+/*
+ * kursusctl: main(), and the command table it dispatches on. The table is
+ * the one place that names every command; help and completion, which read
+ * it, are handed it from here, so no file calls back up into this one.
+ */
 #include "config.h"
-
-#include <sys/stat.h>
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <ini.h>
 #include <jansson.h>
 
 #include "kursusctl.h"
@@ -19,1264 +19,102 @@ static int	kursusctl_help_cmd(struct cmd_ctx *);
 static int	kursusctl_complete(struct cmd_ctx *);
 
 /*
- * The command table. Every command, its options, its help and its shell
- * completion are declared here once; the parser, --help, the man page's
- * structure and `kursusctl __complete` all read this table.
+ * help and __complete read the command table, so their entries are here
+ * with it: their handlers (below) hand the table to help.c and complete.c.
  */
-
-#define END	{ NULL, 0, NULL, NULL, NULL, 0, 0, NULL, 0 }
-
-static const struct cmd_option kursusctl_globals[] = {
-	{ "config", OPT_TEXT, "config", "FILE",
-	  "configuration file to read [admin] from (default "
-	  KURSUS_CONF_PATH " if it exists)", 0, 0, NULL, CMPL_FILE },
-	{ "socket", OPT_TEXT, "socket", "PATH",
-	  "admin socket (default " KURSUS_SOCKET_PATH ")", 0, 0, NULL,
-	  CMPL_FILE },
-	{ "url", OPT_TEXT, "url", "URL",
-	  "admin API over TCP, e.g. http://127.0.0.1:8081", 0, 0, NULL,
-	  CMPL_NONE },
-	{ "token-file", OPT_TEXT, "token_file", "FILE",
-	  "bearer token for --url (default [admin] token_file, else "
-	  KURSUS_TOKEN_PATH ")", 0, 0, NULL, CMPL_FILE },
-	{ "json", OPT_TRUE, "json", NULL,
-	  "print the daemon's answer as JSON", 0, 0, NULL, 0 },
-	{ "help", OPT_TRUE, "help", NULL, "show help", 0, 0, NULL, 0 },
-	{ "version", OPT_TRUE, "version", NULL, "show the version", 0, 0,
-	  NULL, 0 },
-	END
+static const struct cmd_entry kursusctl_help_entry = {
+	"help", NULL, "[COMMAND [SUBCOMMAND]]", 0, 3, 0, CMD_NOOPT,
+	kursusctl_help_cmd, "Show help for a command.", CMD_LOCAL, NULL
 };
 
-/* Short spellings of global options. */
-static const struct {
-	char		 letter;
-	const char	*name;
-} kursusctl_short[] = {
-	{ 'c', "config" },
-	{ 'h', "help" },
+static const struct cmd_entry kursusctl_complete_entry = {
+	"__complete", NULL, "WORDS...", 0, INT_MAX, 0, CMD_NOOPT,
+	kursusctl_complete, "Print completions for the shell.",
+	CMD_HIDDEN | CMD_RAW | CMD_LOCAL, NULL
 };
-
-static const struct cmd_option opt_slug[] = {
-	{ "slug", OPT_TEXT, "slug", "SLUG",
-	  "short name in URLs and commands: a-z, 0-9 and '-' "
-	  "(or give it as the first argument)", 0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_venue[] = {
-	{ "name", OPT_TEXT, "name", "NAME", "name, e.g. \"Malernes "
-	  "Seniorklub\"", 0, 0, NULL, 0 },
-	{ "address", OPT_TEXT, "address", "TEXT", "street and number",
-	  0, 0, NULL, 0 },
-	{ "postcode", OPT_TEXT, "postcode", "CODE", "postcode", 0, 0, NULL,
-	  0 },
-	{ "city", OPT_TEXT, "city", "CITY", "city", 0, 0, NULL, 0 },
-	{ "capacity", OPT_INT, "capacity", "N", "default seats of sessions "
-	  "here (1-1000, default 8)", 0, 0, NULL, 0 },
-	{ "access", OPT_TEXT, "access_notes", "TEXT", "access notes, e.g. "
-	  "\"Trinfri adgang, teleslynge\"", 0, 0, NULL, 0 },
-	{ "equipment", OPT_TEXT, "equipment_notes", "TEXT", "equipment "
-	  "notes, e.g. \"Wi-Fi; medbring egen tablet\"", 0, 0, NULL, 0 },
-	{ "contact-name", OPT_TEXT, "contact_name", "NAME", "contact person "
-	  "at the venue", 0, 0, NULL, 0 },
-	{ "contact-phone", OPT_TEXT, "contact_phone", "PHONE", "contact "
-	  "person's phone", 0, 0, NULL, 0 },
-	{ "contact-public", OPT_TRUE, "contact_public", NULL, "show the "
-	  "contact person in feeds and public pages", 0, 0, NULL, 0 },
-	{ "contact-private", OPT_FALSE, "contact_public", NULL, "keep the "
-	  "contact person for staff (the default)", 0, 0, NULL, 0 },
-	{ "timezone", OPT_TEXT, "timezone", "ZONE", "IANA time zone "
-	  "(default the daemon's, Europe/Copenhagen)", 0, 0, NULL, 0 },
-	{ "lat", OPT_REAL, "latitude", "DEGREES", "latitude (with --lon)",
-	  0, 0, NULL, 0 },
-	{ "lon", OPT_REAL, "longitude", "DEGREES", "longitude (with --lat)",
-	  0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_course[] = {
-	{ "title", OPT_TEXT, "title", "TITLE", "title, e.g. \"NemID/MitID "
-	  "for begyndere\"", 0, 0, NULL, 0 },
-	{ "description", OPT_TEXT, "description", "TEXT", "description",
-	  0, 0, NULL, 0 },
-	{ "duration", OPT_DURATION, "duration", "DURATION", "length: 90m, "
-	  "90, 1h30m, 1h30 or 1.5h", 0, 0, NULL, 0 },
-	{ "capacity", OPT_INT, "capacity", "N", "default seats (1-1000, "
-	  "default 8)", 0, 0, NULL, 0 },
-	{ "min", OPT_INT, "min_participants", "N", "fewest participants "
-	  "for the course to go ahead (0: no minimum)", 0, 0, NULL, 0 },
-	{ "bring", OPT_TEXT, "bring", "TEXT", "what to bring, e.g. \"your "
-	  "phone, key card and reading glasses\"", 0, 0, NULL, 0 },
-	{ "language", OPT_TEXT, "language", "LANG", "da (default) or en",
-	  0, 0, "da en", CMPL_VALUES },
-	{ "reminders", OPT_TEXT, "reminders", "RULES", "when reminders go "
-	  "out, e.g. \"email:2d,sms:1d@10:00\" (e-mail two days before, SMS "
-	  "the day before at 10:00; also 3h, 90m); \"none\" for none; on "
-	  "edit '' goes back to kursusd's [reminders] rules", 0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_instructor[] = {
-	{ "name", OPT_TEXT, "name", "NAME", "name", 0, 0, NULL, 0 },
-	{ "email", OPT_TEXT, "email", "ADDRESS", "e-mail address", 0, 0,
-	  NULL, 0 },
-	{ "phone", OPT_TEXT, "phone", "PHONE", "phone number", 0, 0, NULL,
-	  0 },
-	{ "volunteer", OPT_TRUE, "volunteer", NULL, "a volunteer digital "
-	  "ambassador", 0, 0, NULL, 0 },
-	{ "no-volunteer", OPT_FALSE, "volunteer", NULL, "staff, not a "
-	  "volunteer", 0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_participant[] = {
-	{ "name", OPT_TEXT, "name", "NAME", "full name", 0, 0, NULL, 0 },
-	{ "phone", OPT_TEXT, "phone", "PHONE", "phone; 8 digits are a Danish "
-	  "number", 0, 0, NULL, 0 },
-	{ "email", OPT_TEXT, "email", "ADDRESS", "e-mail address", 0, 0,
-	  NULL, 0 },
-	{ "landline", OPT_CONST, "phone_type", NULL, "the phone is a "
-	  "landline (no SMS)", 0, 0, "landline", 0 },
-	{ "mobile", OPT_CONST, "phone_type", NULL, "the phone is a mobile "
-	  "(the default)", 0, 0, "mobile", 0 },
-	{ "no-contact", OPT_TRUE, "no_contact", NULL, "no phone and no "
-	  "e-mail on purpose: staff phone or meet them", 0, 0, NULL, 0 },
-	{ "no-sms", OPT_TRUE, "no_sms", NULL, "withdraw consent to SMS",
-	  0, 0, NULL, 0 },
-	{ "no-email", OPT_TRUE, "no_email", NULL, "withdraw consent to "
-	  "e-mail", 0, 0, NULL, 0 },
-	{ "language", OPT_TEXT, "language", "LANG", "messages in da "
-	  "(default) or en", 0, 0, "da en", CMPL_VALUES },
-	{ "notes", OPT_TEXT, "notes", "TEXT", "notes for staff (never a CPR "
-	  "number)", 0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_participant_edit[] = {
-	{ "sms", OPT_FALSE, "no_sms", NULL, "give consent to SMS again",
-	  0, 0, NULL, 0 },
-	{ "sms-ok", OPT_FALSE, "no_sms", NULL, "the same as --sms", 0, 0,
-	  NULL, 0 },
-	{ "email-ok", OPT_FALSE, "no_email", NULL, "give consent to e-mail "
-	  "again", 0, 0, NULL, 0 },
-	{ "contact", OPT_FALSE, "no_contact", NULL, "undo --no-contact "
-	  "(give --phone or --email with it)", 0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_participant_list[] = {
-	{ "search", OPT_TEXT, "q", "TEXT", "only those whose name, phone or "
-	  "e-mail matches", 0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_session_list[] = {
-	{ "from", OPT_TEXT, "from", "TIME", "from this time (default: since "
-	  "yesterday)", 0, 0, NULL, 0 },
-	{ "to", OPT_TEXT, "to", "TIME", "until this time", 0, 0, NULL, 0 },
-	{ "venue", OPT_TEXT, "venue", "SLUG", "only at this venue", 0, 0,
-	  NULL, CMPL_VENUE },
-	{ "course", OPT_TEXT, "course", "SLUG", "only of this course type",
-	  0, 0, NULL, CMPL_COURSE },
-	{ "status", OPT_TEXT, "status", "STATUS", "scheduled, cancelled or "
-	  "done", 0, 0, "scheduled cancelled done", CMPL_VALUES },
-	END
-};
-
-static const struct cmd_option opt_session_add[] = {
-	{ "course", OPT_TEXT, "course", "SLUG", "course type", OPT_REQUIRED,
-	  0, NULL, CMPL_COURSE },
-	{ "venue", OPT_TEXT, "venue", "SLUG", "venue", OPT_REQUIRED, 0, NULL,
-	  CMPL_VENUE },
-	{ "start", OPT_TEXT, "start", "TIME", "start in the venue's local "
-	  "time: \"2026-12-03 10:00\", ISO 8601, \"tomorrow 10:00\", "
-	  "\"i morgen 10:00\"", OPT_REQUIRED, 0, NULL, 0 },
-	{ "duration", OPT_DURATION, "duration", "DURATION", "length: 90m, "
-	  "1h30m, 1.5h (default the course's)", 0, 1, NULL, 0 },
-	{ "end", OPT_TEXT, "end", "TIME", "end, instead of --duration", 0, 1,
-	  NULL, 0 },
-	{ "capacity", OPT_INT, "capacity", "N", "seats (default the "
-	  "course's)", 0, 0, NULL, 0 },
-	{ "instructor", OPT_LIST, "instructors", "SLUG", "instructor "
-	  "(repeat for more)", 0, 0, NULL, CMPL_INSTRUCTOR },
-	{ "helper", OPT_LIST, "helpers", "SLUG", "helper (repeat for more)",
-	  0, 0, NULL, CMPL_INSTRUCTOR },
-	{ "notes", OPT_TEXT, "notes", "TEXT", "notes for staff, never shown "
-	  "to the public", 0, 0, NULL, 0 },
-	{ "description", OPT_TEXT, "description", "TEXT", "what feeds and "
-	  "public pages show about this session", 0, 0, NULL, 0 },
-	{ "weekly", OPT_INT, "weekly", "N", "a series of N weekly sessions "
-	  "(1-260)", 0, 2, NULL, 0 },
-	{ "repeat", OPT_TEXT, "rrule", "RRULE", "a series by RFC 5545 rule, "
-	  "e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=6", 0, 2, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_session_edit[] = {
-	{ "capacity", OPT_INT, "capacity", "N", "seats", 0, 0, NULL, 0 },
-	{ "force", OPT_TRUE, "force", NULL, "lower --capacity below the "
-	  "seats taken, moving the latest to the waitlist", 0, 0, NULL, 0 },
-	{ "notes", OPT_TEXT, "notes", "TEXT", "notes for staff, never shown "
-	  "to the public", 0, 0, NULL, 0 },
-	{ "description", OPT_TEXT, "description", "TEXT", "what feeds and "
-	  "public pages show about this session", 0, 0, NULL, 0 },
-	{ "status", OPT_TEXT, "status", "STATUS", "done or scheduled", 0, 0,
-	  "done scheduled", CMPL_VALUES },
-	{ "instructor", OPT_LIST, "instructors", "SLUG", "instructor; "
-	  "replaces the list (repeat for more)", 0, 0, NULL,
-	  CMPL_INSTRUCTOR },
-	{ "helper", OPT_LIST, "helpers", "SLUG", "helper; replaces the list "
-	  "(repeat for more)", 0, 0, NULL, CMPL_INSTRUCTOR },
-	END
-};
-
-static const struct cmd_option opt_session_move[] = {
-	{ "start", OPT_TEXT, "start", "TIME", "new start in local time",
-	  OPT_REQUIRED, 0, NULL, 0 },
-	{ "end", OPT_TEXT, "end", "TIME", "new end", 0, 1, NULL, 0 },
-	{ "duration", OPT_DURATION, "duration", "DURATION", "new length "
-	  "(default: keep it)", 0, 1, NULL, 0 },
-	{ "venue", OPT_TEXT, "venue", "SLUG", "move to this venue", 0, 0,
-	  NULL, CMPL_VENUE },
-	{ "following", OPT_CONST, "scope", NULL, "also the later sessions "
-	  "of its series, shifted alike", 0, 0, "following", 0 },
-	END
-};
-
-static const struct cmd_option opt_session_cancel[] = {
-	{ "reason", OPT_TEXT, "reason", "TEXT", "reason told to the people "
-	  "registered", 0, 0, NULL, 0 },
-	{ "following", OPT_CONST, "scope", NULL, "also the later sessions "
-	  "of its series", 0, 0, "following", 0 },
-	END
-};
-
-static const struct cmd_option opt_register[] = {
-	{ "companion", OPT_TRUE, "companion", NULL, "brings a companion "
-	  "(\"ledsager\") who takes a second seat", 0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_registrations[] = {
-	{ "status", OPT_TEXT, "status", "STATUS", "confirmed, waitlisted or "
-	  "cancelled", 0, 0, "confirmed waitlisted cancelled", CMPL_VALUES },
-	END
-};
-
-static const struct cmd_option opt_attendance[] = {
-	{ "present", OPT_IDS, "present", "ID,...", "participants who came",
-	  0, 0, NULL, 0 },
-	{ "absent", OPT_IDS, "absent", "ID,...", "participants who did not",
-	  0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_range[] = {
-	{ "from", OPT_TEXT, "from", "TIME", "from this time", 0, 0, NULL, 0 },
-	{ "to", OPT_TEXT, "to", "TIME", "until this time", 0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_settings[] = {
-	{ "number-start", OPT_INT, "number_start", "N", "where the running "
-	  "participant number (\"kursist nr.\") starts", 0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_outbox[] = {
-	{ "state", OPT_TEXT, "state", "STATE", "only notices in this state: "
-	  "pending, sending, sent, failed, skipped or cancelled", 0, 0,
-	  "pending sending sent failed skipped cancelled", CMPL_VALUES },
-	{ "session", OPT_INT, "session", "ID", "only notices about this "
-	  "session", 0, 0, NULL, 0 },
-	{ "batch", OPT_TEXT, "batch", "BATCH", "only the messages of one "
-	  "`remind'", 0, 0, NULL, 0 },
-	{ "kind", OPT_TEXT, "kind", "KIND", "only notices of this kind (see "
-	  "`kursusctl help kinds')", 0, 0, NULL, CMPL_KIND },
-	{ "participant", OPT_INT, "participant", "ID", "only notices to this "
-	  "participant", 0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_remind[] = {
-	{ "via", OPT_TEXT, "via", "CHANNEL", "email, sms or both (the "
-	  "default): both sends on every channel a person consented to", 0,
-	  0, "email sms both", CMPL_VALUES },
-	{ "message", OPT_TEXT, "message", "TEXT", "your own message instead "
-	  "of the reminder text (at most 1000 characters; never a CPR "
-	  "number)", 0, 0, NULL, 0 },
-	{ "include-waitlist", OPT_TRUE, "include_waitlist", NULL, "also the "
-	  "people on the waitlist", 0, 0, NULL, 0 },
-	{ "wait", OPT_INT, "wait", "SECONDS", "wait this long for the "
-	  "messages to go out (default 120)", 0, 3, NULL, 0 },
-	{ "no-wait", OPT_TRUE, "no_wait", NULL, "queue the messages and "
-	  "return at once", 0, 3, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_preview[] = {
-	{ "kind", OPT_TEXT, "kind", "KIND", "the kind of message: reminder "
-	  "(the default) or another (see `kursusctl help kinds')", 0, 0,
-	  NULL, CMPL_KIND_PREVIEW },
-	{ "via", OPT_TEXT, "via", "CHANNEL", "sms or email (default: sms "
-	  "when the person has a mobile number, else email)", 0, 0,
-	  "sms email", CMPL_VALUES },
-	{ "message", OPT_TEXT, "message", "TEXT", "staff's message, for "
-	  "--kind staff", 0, 0, NULL, 0 },
-	END
-};
-
-static const struct cmd_option opt_template[] = {
-	{ "language", OPT_TEXT, "language", "LANG", "the text for people "
-	  "who read da (default) or en", 0, 0, "da en", CMPL_VALUES },
-	END
-};
-
-static const struct cmd_option opt_template_set[] = {
-	{ "subject", OPT_TEXT, "subject", "TEXT", "e-mail subject (default "
-	  "the built-in one)", 0, 0, NULL, 0 },
-	{ "body", OPT_TEXT, "body", "TEXT", "the text, with placeholders such "
-	  "as {name}, {course}, {date}, {venue}", 0, 4, NULL, 0 },
-	{ "body-file", OPT_TEXT, "body_file", "FILE", "read the text from "
-	  "FILE (- for standard input)", 0, 4, NULL, CMPL_FILE },
-	END
-};
-
-static const struct cmd_option opt_export[] = {
-	{ "venue", OPT_TEXT, "venue", "SLUG", "only sessions at this venue",
-	  0, 0, NULL, CMPL_VENUE },
-	{ "course", OPT_TEXT, "course", "SLUG", "only sessions of this course "
-	  "type", 0, 0, NULL, CMPL_COURSE },
-	{ "from", OPT_TEXT, "from", "TIME", "only sessions that start at or "
-	  "after this time", 0, 0, NULL, 0 },
-	{ "to", OPT_TEXT, "to", "TIME", "only sessions that start before this "
-	  "time (a date alone: by the end of that day)", 0, 0, NULL, 0 },
-	{ "output", OPT_TEXT, "output", "FILE", "write the calendar to FILE "
-	  "instead of standard output; FILE is replaced whole, never left "
-	  "half-written", 0, 0, NULL, CMPL_FILE },
-	END
-};
-
-static const struct cmd_option opt_import[] = {
-	{ "venue", OPT_TEXT, "venue", "SLUG", "venue of the sessions; floating "
-	  "times in the file are read in its time zone", OPT_REQUIRED, 0,
-	  NULL, CMPL_VENUE },
-	{ "course", OPT_TEXT, "course", "SLUG", "course type of the sessions",
-	  OPT_REQUIRED, 0, NULL, CMPL_COURSE },
-	{ "capacity", OPT_INT, "capacity", "N", "seats of each new session "
-	  "(default the smaller of the course's and the venue's)", 0, 0, NULL,
-	  0 },
-	{ "from", OPT_TEXT, "from", "TIME", "read the file from this time "
-	  "on (default now)", 0, 0, NULL, 0 },
-	{ "to", OPT_TEXT, "to", "TIME", "read the file up to this time (a "
-	  "day alone: its whole day; default two years ahead)", 0, 0, NULL,
-	  0 },
-	{ "dry-run", OPT_TRUE, "dry_run", NULL, "report what the import would "
-	  "do and write nothing", 0, 0, NULL, 0 },
-	END
-};
-
-#define NOOPT	{ NULL }
-#define RESOURCE(name, a, what, addusage, cmpl, fields, editfields)	\
-	{ name, "add", addusage, 0, 1, 0,				\
-	  { opt_slug, fields, NULL }, cmd_resource_add,			\
-	  "Create " a " " what ".", 0 },					\
-	{ name, "list", "", 0, 0, 0, NOOPT, cmd_resource_list,		\
-	  "List " what "s.", 0 },					\
-	{ name, "show", "SLUG", 1, 1, cmpl, NOOPT, cmd_resource_show,	\
-	  "Show " a " " what ".", 0 },					\
-	{ name, "edit", "SLUG [options]", 1, 1, cmpl,			\
-	  { fields, editfields, NULL }, cmd_resource_edit,		\
-	  "Change " a " " what ".\nOnly the fields given change; an empty "	\
-	  "value (--notes '') clears a text field.", 0 },		\
-	{ name, "remove", "SLUG", 1, 1, cmpl, NOOPT,			\
-	  cmd_resource_remove, "Remove " a " " what ".", 0 }
-
-const struct cmd_entry kursusctl_commands[] = {
-	RESOURCE("venue", "a", "venue", "SLUG --name NAME [options]",
-	    CMPL_VENUE, opt_venue, NULL),
-	RESOURCE("course", "a", "course type", "SLUG --title TITLE "
-	    "--duration DURATION [options]", CMPL_COURSE, opt_course, NULL),
-	{ "course", "template list", "SLUG", 1, 1, CMPL_COURSE, NOOPT,
-	  cmd_template_list, "Show a course type's own message texts.\n"
-	  "Messages of a kind, channel and language without one use the "
-	  "built-in text.", 0 },
-	{ "course", "template set", "SLUG KIND CHANNEL [--language LANG] "
-	  "[--subject TEXT] (--body TEXT | --body-file FILE)", 3, 3,
-	  CMPL_TEMPLATE, { opt_template, opt_template_set, NULL },
-	  cmd_template_set, "Give a course type its own text for one kind of "
-	  "message.\nKIND is a kind of message (`kursusctl help kinds'); "
-	  "CHANNEL is email or sms. Placeholders: {name}, {first_name}, {course}, "
-	  "{date} (\"torsdag den 3. december kl. 10.00\"), {time}, {end}, "
-	  "{venue}, {address}, {access}, {bring}, {instructor}, {phone}, "
-	  "{link}, {number}, {position}, {old_date}, {old_venue}, {message}, "
-	  "{reason}; {{ is a brace. A line whose placeholder has no value is "
-	  "left out. kursusd tries the text at once and refuses an unknown "
-	  "placeholder, naming its line and column.", 0 },
-	{ "course", "template unset", "SLUG KIND CHANNEL [--language LANG]",
-	  3, 3, CMPL_TEMPLATE, { opt_template, NULL }, cmd_template_unset,
-	  "Go back to the built-in text for one kind of message.", 0 },
-	RESOURCE("instructor", "an", "instructor", "SLUG --name NAME "
-	    "[--volunteer] [options]", CMPL_INSTRUCTOR, opt_instructor, NULL),
-	{ "instructor", "rotate-token", "SLUG", 1, 1, CMPL_INSTRUCTOR, NOOPT,
-	  cmd_rotate_token, "Give an instructor a new personal calendar "
-	  "link.\nThe old link stops working at once: calendars subscribed to "
-	  "it stop updating until they subscribe to the new one.", 0 },
-
-	{ "participant", "add", "--name NAME [--phone PHONE] [--email "
-	  "ADDRESS | --no-contact] [options]", 0, 0, 0,
-	  { opt_participant, NULL }, cmd_resource_add,
-	  "Create a participant.\nA participant needs a phone, an e-mail or "
-	  "--no-contact. Giving a number or address is consent to course "
-	  "messages on it.", 0 },
-	{ "participant", "list", "[--search TEXT]", 0, 0, 0,
-	  { opt_participant_list, NULL }, cmd_resource_list,
-	  "List participants.", 0 },
-	{ "participant", "show", "ID", 1, 1, 0, NOOPT, cmd_resource_show,
-	  "Show a participant and their registrations.", 0 },
-	{ "participant", "edit", "ID [options]", 1, 1, 0,
-	  { opt_participant, opt_participant_edit, NULL }, cmd_resource_edit,
-	  "Change a participant.\nOnly the fields given change; an empty "
-	  "value (--email '') clears a text field.", 0 },
-	{ "participant", "remove", "ID", 1, 1, 0, NOOPT, cmd_resource_remove,
-	  "Remove a participant.\nCancels their future registrations "
-	  "(promoting people from the waitlist) and anonymises them, keeping "
-	  "the statistics.", 0 },
-	{ "participant", "rotate-token", "ID", 1, 1, 0, NOOPT,
-	  cmd_rotate_token, "Give a participant a new personal calendar "
-	  "link.\nThe old link stops working at once: calendars subscribed to "
-	  "it stop updating until they subscribe to the new one.", 0 },
-
-	{ "session", "add", "--course SLUG --venue SLUG --start TIME "
-	  "[--duration DURATION | --end TIME] [--weekly N | --repeat RRULE] "
-	  "[options]", 0, 0, 0, { opt_session_add, NULL }, cmd_session_add,
-	  "Schedule a session, or a series of them.\nTimes are the venue's "
-	  "local time; a series keeps its local time across daylight "
-	  "saving changes.", 0 },
-	{ "session", "list", "[--from TIME] [--to TIME] [--venue SLUG] "
-	  "[--course SLUG] [--status STATUS]", 0, 0, 0,
-	  { opt_session_list, NULL }, cmd_session_list,
-	  "List sessions.\nSessions below their course's minimum shortly "
-	  "before they start are flagged UNDER MIN.", 0 },
-	{ "session", "show", "SESSION", 1, 1, 0, NOOPT, cmd_session_show,
-	  "Show a session and who is registered.", 0 },
-	{ "session", "edit", "SESSION [options]", 1, 1, 0,
-	  { opt_session_edit, NULL }, cmd_session_edit,
-	  "Change a session's seats, notes, status or instructors.", 0 },
-	{ "session", "move", "SESSION --start TIME [--end TIME | --duration "
-	  "DURATION] [--venue SLUG] [--following]", 1, 1, 0,
-	  { opt_session_move, NULL }, cmd_session_move,
-	  "Move a session (or the rest of its series).\nTo another time or "
-	  "venue, or both. Everyone registered gets a change notice.", 0 },
-	{ "session", "cancel", "SESSION [--reason TEXT] [--following]", 1, 1,
-	  0, { opt_session_cancel, NULL }, cmd_session_cancel,
-	  "Cancel a session (or the rest of its series).\nEveryone "
-	  "registered gets a cancellation notice.", 0 },
-
-	{ "register", NULL, "SESSION PARTICIPANT [--companion]\n"
-	  "       kursusctl register SESSION --name NAME [--phone PHONE] "
-	  "[--email ADDRESS | --no-contact] [options]", 1, 2, 0,
-	  { opt_register, opt_participant, NULL }, cmd_register,
-	  "Register a participant for a session.\nWith --name instead of a "
-	  "participant id, creates the participant in the same step. The "
-	  "registration is confirmed while seats remain, else waitlisted.",
-	  0 },
-	{ "unregister", NULL, "SESSION PARTICIPANT", 2, 2, 0, NOOPT,
-	  cmd_unregister, "Cancel a registration.\nThe first people on the "
-	  "waitlist move up while they fit.", 0 },
-	{ "registrations", NULL, "SESSION [--status STATUS]", 1, 1, 0,
-	  { opt_registrations, NULL }, cmd_registrations,
-	  "List a session's registrations.", 0 },
-	{ "waitlist", NULL, "SESSION", 1, 1, 0, NOOPT, cmd_waitlist,
-	  "Show a session's waitlist in order.", 0 },
-	{ "attendance", NULL, "SESSION [--present ID,...] [--absent ID,...]",
-	  1, 1, 0, { opt_attendance, NULL }, cmd_attendance,
-	  "Record who came to a session.", 0 },
-	{ "remind", NULL, "SESSION [--via email|sms|both] [--message TEXT] "
-	  "[--include-waitlist] [--wait SECONDS | --no-wait]", 1, 1, 0,
-	  { opt_remind, NULL }, cmd_remind,
-	  "Send a reminder, or your own message, now to everyone "
-	  "confirmed.\nShows how sending goes, then a summary: sent, failed "
-	  "and why, and who cannot be reached (put them on the call list). "
-	  "Exits 1 if anything failed, is still waiting when the wait ends, "
-	  "or someone could not be reached.", 0 },
-	{ "preview", NULL, "SESSION PARTICIPANT [--kind KIND] [--via "
-	  "sms|email]", 2, 2, 0, { opt_preview, NULL }, cmd_preview,
-	  "Show the message a participant would get.\nWith the SMS parts it "
-	  "takes, as the course type's own template or the built-in text "
-	  "gives it.", 0 },
-	{ "calllist", NULL, "SESSION", 1, 1, 0, NOOPT, cmd_calllist,
-	  "Print who to phone about a session, and why.\nEveryone registered "
-	  "who gets neither SMS nor e-mail (landline only, no consent, no "
-	  "contact details), and everyone a message to has failed; sorted by "
-	  "name, to print.", 0 },
-	{ "stats", NULL, "[--from TIME] [--to TIME]", 0, 0, 0,
-	  { opt_range, NULL }, cmd_stats,
-	  "Show statistics: totals, by course, venue and month.", 0 },
-	{ "status", NULL, "", 0, 0, 0, NOOPT, cmd_status,
-	  "Show the daemon's version, uptime, database and counts.\nAnd the "
-	  "outbox (pending, failed, next due) and whether the SMTP server and "
-	  "SMS gateway answer.", 0 },
-	{ "settings", NULL, "[--number-start N]", 0, 0, 0,
-	  { opt_settings, NULL }, cmd_settings,
-	  "Show or change settings.", 0 },
-	{ "outbox", NULL, "[--state STATE] [--session ID] [--batch BATCH] "
-	  "[--kind KIND] [--participant ID]", 0, 0, 0,
-	  { opt_outbox, NULL }, cmd_outbox,
-	  "List notices: waiting, sent, failed.\nSee also 'outbox show', "
-	  "'outbox retry' and 'outbox cancel'.", 0 },
-	{ "outbox", "show", "ID", 1, 1, 0, NOOPT, cmd_outbox_show,
-	  "Show one notice whole: its text and how sending went.", 0 },
-	{ "outbox", "retry", "ID", 1, 1, 0, NOOPT, cmd_outbox_retry,
-	  "Send a failed, skipped or cancelled notice again, now.", 0 },
-	{ "outbox", "cancel", "ID", 1, 1, 0, NOOPT, cmd_outbox_cancel,
-	  "Stop a notice that has not gone out yet.", 0 },
-	{ "feeds", NULL, "[all | venue SLUG | course SLUG | instructor SLUG "
-	  "| participant ID]", 0, 2, CMPL_FEED, NOOPT, cmd_feeds,
-	  "Show the links to subscribe to a calendar feed.\nWithout an "
-	  "argument, the feed of all sessions. Prints the link in https:// "
-	  "(or http://) and webcal:// form, and how to subscribe in Google "
-	  "Calendar, Outlook and Apple Calendar, in Danish to read out to "
-	  "people. An instructor's or participant's personal link is made the "
-	  "first time it is asked for.", 0 },
-	{ "export", NULL, "[--venue SLUG] [--course SLUG] [--from TIME] "
-	  "[--to TIME] [--output FILE]", 0, 0, 0, { opt_export, NULL },
-	  cmd_export, "Write sessions as an iCalendar (.ics) file.\nThe "
-	  "calendar goes to standard output, or to FILE with --output. "
-	  "Without options it holds every session.", 0 },
-	{ "import", NULL, "FILE --venue SLUG --course SLUG [--capacity N] "
-	  "[--from TIME] [--to TIME] [--dry-run]", 1, 1, CMPL_FILE,
-	  { opt_import, NULL }, cmd_import,
-	  "Create sessions from an iCalendar (.ics) file.\nEvery event from "
-	  "now (or --from) to two years ahead (or --to) becomes a session of "
-	  "the course at the venue, repeating events once per occurrence. Importing a changed "
-	  "file again moves or cancels the sessions made from it (everyone "
-	  "registered is told) instead of adding them twice. FILE may be - "
-	  "for standard input; it must be UTF-8 text of at most 4 MiB. A file "
-	  "that does not parse is refused whole, naming the line.", 0 },
-	{ "help", NULL, "[COMMAND [SUBCOMMAND]]", 0, 3, 0, NOOPT,
-	  kursusctl_help_cmd, "Show help for a command.", CMD_LOCAL },
-	{ "__complete", NULL, "WORDS...", 0, INT_MAX, 0, NOOPT,
-	  kursusctl_complete, "Print completions for the shell.",
-	  CMD_HIDDEN | CMD_RAW | CMD_LOCAL },
-	{ NULL, NULL, NULL, 0, 0, 0, NOOPT, NULL, NULL, 0 }
-};
-
-/* Global options given so far, field -> value. */
-static json_t	*kursusctl_set;
-/* Set while completing: no messages for half-typed words. */
-static int	 kursusctl_quiet;
-
-void
-kursusctl_error(const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (kursusctl_quiet)
-		return;
-	fputs("kursusctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-const char *
-kursusctl_command_name(const struct cmd_entry *ce)
-{
-	static char	name[64];
-
-	if (ce->sub != NULL)
-		snprintf(name, sizeof name, "%s %s", ce->name, ce->sub);
-	else
-		snprintf(name, sizeof name, "%s", ce->name);
-	return (name);
-}
-
-int
-kursusctl_usage_error(const struct cmd_entry *ce, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*msg;
-
-	if (kursusctl_quiet)
-		return (KCTL_EXIT_USAGE);
-	va_start(ap, fmt);
-	xvasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (ce == NULL)
-		kursusctl_error("%s (see 'kursusctl --help')", msg);
-	else
-		kursusctl_error("%s: %s (see 'kursusctl %s --help')",
-		    kursusctl_command_name(ce), msg,
-		    kursusctl_command_name(ce));
-	free(msg);
-	return (KCTL_EXIT_USAGE);
-}
-
-static const struct cmd_option *
-kursusctl_lookup(const struct cmd_option *list, const char *name, size_t len)
-{
-	for (; list != NULL && list->name != NULL; list++)
-		if (strlen(list->name) == len &&
-		    strncmp(list->name, name, len) == 0)
-			return (list);
-	return (NULL);
-}
-
-/* Finds an option of ce (NULL: none) by name; *global says where. */
-static const struct cmd_option *
-kursusctl_option(const struct cmd_entry *ce, const char *name, size_t len,
-    int *global)
-{
-	const struct cmd_option	*o;
-	size_t			 i;
-
-	*global = 0;
-	for (i = 0; ce != NULL && ce->options[i] != NULL; i++)
-		if ((o = kursusctl_lookup(ce->options[i], name, len)) != NULL)
-			return (o);
-	*global = 1;
-	return (kursusctl_lookup(kursusctl_globals, name, len));
-}
-
-/* The global option a short letter stands for ('c' is --config), or NULL. */
-static const struct cmd_option *
-kursusctl_short_option(char letter)
-{
-	const char	*name;
-	size_t		 k;
-	int		 global;
-
-	for (k = 0; k < sizeof kursusctl_short / sizeof kursusctl_short[0];
-	    k++) {
-		if (kursusctl_short[k].letter != letter)
-			continue;
-		name = kursusctl_short[k].name;
-		return (kursusctl_option(NULL, name, strlen(name), &global));
-	}
-	return (NULL);
-}
-
-int
-kursusctl_duration(const char *s, long long *out)
-{
-	long long	 total = 0, mant, scale;
-	int		 seen_h = 0, seen_m = 0, digits;
-	const char	*p = s;
-
-	/*
-	 * Each part is a decimal number followed by 'h', 'm' (or "min") or
-	 * nothing, which means minutes. A number is kept as mant / scale
-	 * (1.5 is 15 / 10) so 1.5h is exactly 90 and 1.33h is refused
-	 * rather than rounded.
-	 */
-	if (*p == '\0')
-		return (-1);
-	while (*p != '\0') {
-		mant = 0;
-		scale = 1;
-		digits = 0;
-		for (; *p >= '0' && *p <= '9'; p++, digits++) {
-			if (digits >= 9)
-				return (-1);
-			mant = mant * 10 + (*p - '0');
-		}
-		if (*p == '.') {
-			for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
-				if (digits >= 9)
-					return (-1);
-				mant = mant * 10 + (*p - '0');
-				scale *= 10;
-			}
-		}
-		if (digits == 0)
-			return (-1);
-		if (*p == 'h' && !seen_h && !seen_m) {
-			seen_h = 1;
-			mant *= 60;
-			p++;
-		} else if ((*p == 'm' || *p == '\0') && !seen_m) {
-			seen_m = 1;
-			if (*p == 'm') {
-				p++;
-				if (strncmp(p, "in", 2) == 0)
-					p += 2;
-			}
-		} else
-			return (-1);
-		if (mant % scale != 0)
-			return (-1);	/* not a whole number of minutes */
-		total += mant / scale;
-	}
-	*out = total;
-	return (0);
-}
-
-/* Appends "--name" or "-c" spelling of an option for messages. */
-static const char *
-kursusctl_spell(const struct cmd_option *o)
-{
-	static char	buf[64];
-
-	snprintf(buf, sizeof buf, "--%s", o->name);
-	return (buf);
-}
 
 /*
- * Stores one option's value in obj. seen maps field -> option name, so two
- * options that set the same field (--sms and --no-sms) are caught.
+ * The command table: every command, in the order help and completion list
+ * them. Each group's entries, with their options and help, are declared in
+ * its cmd-*.c file; the parser, --help, the man page's structure and
+ * `kursusctl __complete` all read this table.
  */
+static const struct cmd_entry *const kursusctl_commands[] = {
+	&cmd_venue_add_entry,
+	&cmd_venue_list_entry,
+	&cmd_venue_show_entry,
+	&cmd_venue_edit_entry,
+	&cmd_venue_remove_entry,
+	&cmd_course_add_entry,
+	&cmd_course_list_entry,
+	&cmd_course_show_entry,
+	&cmd_course_edit_entry,
+	&cmd_course_remove_entry,
+	&cmd_course_template_list_entry,
+	&cmd_course_template_set_entry,
+	&cmd_course_template_unset_entry,
+	&cmd_instructor_add_entry,
+	&cmd_instructor_list_entry,
+	&cmd_instructor_show_entry,
+	&cmd_instructor_edit_entry,
+	&cmd_instructor_remove_entry,
+	&cmd_instructor_rotate_token_entry,
+	&cmd_participant_add_entry,
+	&cmd_participant_list_entry,
+	&cmd_participant_show_entry,
+	&cmd_participant_edit_entry,
+	&cmd_participant_remove_entry,
+	&cmd_participant_rotate_token_entry,
+	&cmd_session_add_entry,
+	&cmd_session_list_entry,
+	&cmd_session_show_entry,
+	&cmd_session_edit_entry,
+	&cmd_session_move_entry,
+	&cmd_session_cancel_entry,
+	&cmd_register_entry,
+	&cmd_unregister_entry,
+	&cmd_registrations_entry,
+	&cmd_waitlist_entry,
+	&cmd_attendance_entry,
+	&cmd_remind_entry,
+	&cmd_preview_entry,
+	&cmd_calllist_entry,
+	&cmd_stats_entry,
+	&cmd_status_entry,
+	&cmd_settings_entry,
+	&cmd_outbox_entry,
+	&cmd_outbox_show_entry,
+	&cmd_outbox_retry_entry,
+	&cmd_outbox_cancel_entry,
+	&cmd_feeds_entry,
+	&cmd_export_entry,
+	&cmd_import_entry,
+	&kursusctl_help_entry,
+	&kursusctl_complete_entry,
+	NULL
+};
+
 static int
-kursusctl_store(const struct cmd_entry *ce, const struct cmd_option *o,
-    const char *value, json_t *obj, json_t *seen, int global)
+kursusctl_help_cmd(struct cmd_ctx *ctx)
 {
-	json_t		*v = NULL, *arr, *prev;
-	char		*end, *copy, *p, *word;
-	long long	 n;
-	double		 d;
-
-	prev = json_object_get(seen, o->field);
-	if (!global && prev != NULL && o->type != OPT_LIST &&
-	    o->type != OPT_IDS) {
-		if (strcmp(json_string_value(prev), o->name) == 0)
-			return (kursusctl_usage_error(ce, "--%s given twice",
-			    o->name));
-		return (kursusctl_usage_error(ce, "--%s and --%s cannot be "
-		    "used together", json_string_value(prev), o->name));
-	}
-	json_object_set_new(seen, o->field, json_string(o->name));
-
-	switch (o->type) {
-	case OPT_TEXT:
-		if ((v = json_string(value)) == NULL)
-			return (kursusctl_usage_error(ce, "%s: not valid "
-			    "UTF-8", kursusctl_spell(o)));
-		break;
-	case OPT_INT:
-		errno = 0;
-		n = strtoll(value, &end, 10);
-		if (*value == '\0' || *end != '\0' || errno != 0)
-			return (kursusctl_usage_error(ce, "%s \"%s\": not a "
-			    "whole number", kursusctl_spell(o), value));
-		v = json_integer(n);
-		break;
-	case OPT_REAL:
-		errno = 0;
-		d = strtod(value, &end);
-		if (*value == '\0' || *end != '\0' || errno != 0 ||
-		    d != d || d > 1e300 || d < -1e300)
-			return (kursusctl_usage_error(ce, "%s \"%s\": not a "
-			    "number", kursusctl_spell(o), value));
-		v = json_real(d);
-		break;
-	case OPT_DURATION:
-		if (kursusctl_duration(value, &n) != 0)
-			return (kursusctl_usage_error(ce, "%s \"%s\": not a "
-			    "duration (try 90m, 1h30m or 1.5h)",
-			    kursusctl_spell(o), value));
-		v = json_integer(n);
-		break;
-	case OPT_TRUE:
-		v = json_true();
-		break;
-	case OPT_FALSE:
-		v = json_false();
-		break;
-	case OPT_CONST:
-		v = json_string(o->value);
-		break;
-	case OPT_LIST:
-		if ((v = json_string(value)) == NULL)
-			return (kursusctl_usage_error(ce, "%s: not valid "
-			    "UTF-8", kursusctl_spell(o)));
-		if ((arr = json_object_get(obj, o->field)) == NULL) {
-			arr = json_array();
-			json_object_set_new(obj, o->field, arr);
-		}
-		json_array_append_new(arr, v);
-		return (0);
-	case OPT_IDS:
-		if ((arr = json_object_get(obj, o->field)) == NULL) {
-			arr = json_array();
-			json_object_set_new(obj, o->field, arr);
-		}
-		copy = p = xstrdup(value);
-		while ((word = strsep(&p, ", ")) != NULL) {
-			if (*word == '\0')
-				continue;
-			errno = 0;
-			n = strtoll(word, &end, 10);
-			if (*end != '\0' || errno != 0 || n <= 0) {
-				kursusctl_usage_error(ce, "%s \"%s\": \"%s\" "
-				    "is not an id", kursusctl_spell(o), value,
-				    word);
-				free(copy);
-				return (KCTL_EXIT_USAGE);
-			}
-			json_array_append_new(arr, json_integer(n));
-		}
-		free(copy);
-		return (0);
-	}
-	json_object_set_new(obj, o->field, v);
-	return (0);
+	return (help_exec(kursusctl_commands, ctx));
 }
 
 static int
-kursusctl_takes_value(const struct cmd_option *o)
+kursusctl_complete(struct cmd_ctx *ctx)
 {
-	return (o->arg != NULL);
-}
-
-/*
- * Takes the option at argv[*i] (which starts with '-'), and its value,
- * advancing *i past both. ce NULL means only global options are known.
- */
-static int
-kursusctl_take(const struct cmd_entry *ce, int argc, char **argv, int *i,
-    struct cmd_ctx *ctx, json_t *seen)
-{
-	const struct cmd_option	*o;
-	const char		*arg = argv[*i], *name, *eq, *value = NULL;
-	size_t			 len;
-	int			 global;
-
-	if (arg[1] != '-') {
-		/* "-c FILE", "-cFILE", "-h" */
-		o = kursusctl_short_option(arg[1]);
-		global = 1;
-		if (o == NULL)
-			return (kursusctl_usage_error(ce, "unknown option %s",
-			    arg));
-		if (arg[2] != '\0') {
-			if (!kursusctl_takes_value(o))
-				return (kursusctl_usage_error(ce, "unknown "
-				    "option %s", arg));
-			value = arg + 2;
-		}
-	} else {
-		name = arg + 2;
-		eq = strchr(name, '=');
-		len = eq != NULL ? (size_t)(eq - name) : strlen(name);
-		o = kursusctl_option(ce, name, len, &global);
-		if (o == NULL)
-			return (kursusctl_usage_error(ce, "unknown option "
-			    "--%.*s", (int)len, name));
-		if (eq != NULL) {
-			if (!kursusctl_takes_value(o))
-				return (kursusctl_usage_error(ce, "--%s takes "
-				    "no value", o->name));
-			value = eq + 1;
-		}
-	}
-	(*i)++;
-	if (kursusctl_takes_value(o) && value == NULL) {
-		/* The next word is the value, even if it starts with '-'. */
-		if (*i >= argc)
-			return (kursusctl_usage_error(ce, "--%s needs a value "
-			    "(%s)", o->name, o->arg));
-		value = argv[(*i)++];
-	}
-	if (global)
-		return (kursusctl_store(ce, o, value, kursusctl_set, seen, 1));
-	return (kursusctl_store(ce, o, value, ctx->opts, seen, 0));
-}
-
-/* Whether this very option (not another setting its field) was given. */
-static int
-kursusctl_given(json_t *seen, const struct cmd_option *o)
-{
-	json_t	*v;
-
-	v = json_object_get(seen, o->field);
-	return (v != NULL && strcmp(json_string_value(v), o->name) == 0);
-}
-
-static int
-kursusctl_is_option(const char *arg)
-{
-	return (arg[0] == '-' && arg[1] != '\0');
-}
-
-/*
- * Names the positional arguments from have on that the command needs:
- * the leading words of its usage ("SESSION PARTICIPANT ...") up to the
- * first option or optional part.
- */
-static char *
-kursusctl_missing(const struct cmd_entry *ce, int have)
-{
-	char	*copy, *p, *word, *out = NULL, *next;
-	int	 n = 0;
-
-	copy = p = xstrdup(ce->usage);
-	while ((word = strsep(&p, " \n")) != NULL && n < ce->minargs) {
-		if (*word == '\0')
-			continue;
-		if (*word == '-' || *word == '[')
-			break;
-		if (n++ < have)
-			continue;
-		if (out == NULL)
-			out = xstrdup(word);
-		else {
-			xasprintf(&next, "%s %s", out, word);
-			free(out);
-			out = next;
-		}
-	}
-	free(copy);
-	return (out != NULL ? out : xstrdup("arguments"));
-}
-
-/* Parses a command's arguments: options and positionals in any order. */
-static int
-kursusctl_parse(const struct cmd_entry *ce, int argc, char **argv,
-    struct cmd_ctx *ctx)
-{
-	const struct cmd_option	*o, *given[16];
-	json_t			*seen;
-	size_t			 a, b, ngiven;
-	char			*missing;
-	int			 i = 0, ret = 0, dashdash = 0;
-
-	ctx->entry = ce;
-	ctx->opts = json_object();
-	ctx->argv = xcalloc(argc + 1, sizeof *ctx->argv);
-	ctx->argc = 0;
-	seen = json_object();
-
-	while (i < argc) {
-		if (!dashdash && strcmp(argv[i], "--") == 0) {
-			dashdash = 1;
-			i++;
-		} else if (!dashdash && kursusctl_is_option(argv[i])) {
-			if ((ret = kursusctl_take(ce, argc, argv, &i, ctx,
-			    seen)) != 0)
-				goto out;
-		} else
-			ctx->argv[ctx->argc++] = argv[i++];
-	}
-
-	if (ctx->argc > ce->maxargs) {
-		ret = kursusctl_usage_error(ce, "unexpected argument \"%s\"",
-		    ctx->argv[ce->maxargs]);
-		goto out;
-	}
-	if (ctx->argc < ce->minargs) {
-		missing = kursusctl_missing(ce, ctx->argc);
-		ret = kursusctl_usage_error(ce, "missing %s", missing);
-		free(missing);
-		goto out;
-	}
-
-	ngiven = 0;
-	for (a = 0; ce->options[a] != NULL; a++) {
-		for (o = ce->options[a]; o->name != NULL; o++) {
-			if ((o->flags & OPT_REQUIRED) &&
-			    json_object_get(seen, o->field) == NULL) {
-				ret = kursusctl_usage_error(ce, "--%s is "
-				    "required", o->name);
-				goto out;
-			}
-			if (o->group != 0 && kursusctl_given(seen, o) &&
-			    ngiven < sizeof given / sizeof given[0])
-				given[ngiven++] = o;
-		}
-	}
-	/* Options of one group exclude each other (--duration and --end). */
-	for (a = 0; a < ngiven; a++) {
-		for (b = a + 1; b < ngiven; b++) {
-			if (given[a]->group != given[b]->group)
-				continue;
-			ret = kursusctl_usage_error(ce, "--%s and --%s cannot "
-			    "be used together", given[a]->name,
-			    given[b]->name);
-			goto out;
-		}
-	}
-out:
-	json_decref(seen);
-	return (ret);
-}
-
-/* Prints text from column col, wrapped before 80 columns at indent. */
-static void
-kursusctl_wrap(FILE *f, size_t col, size_t indent, const char *text)
-{
-	const char	*p = text, *sp;
-	size_t		 len, w;
-
-	while (*p != '\0') {
-		sp = strchr(p, ' ');
-		len = sp != NULL ? (size_t)(sp - p) : strlen(p);
-		w = table_width_n(p, len);
-		if (col > indent && col + 1 + w > 79) {
-			fputc('\n', f);
-			for (col = 0; col < indent; col++)
-				fputc(' ', f);
-		} else if (col > indent)
-			col += fprintf(f, " ");
-		fwrite(p, 1, len, f);
-		col += w;
-		p += len;
-		while (*p == ' ')
-			p++;
-	}
-	fputc('\n', f);
-}
-
-/* The short spelling of a global option, or 0. */
-static char
-kursusctl_letter(const struct cmd_option *o)
-{
-	size_t	k;
-
-	for (k = 0; k < sizeof kursusctl_short / sizeof kursusctl_short[0];
-	    k++)
-		if (o >= kursusctl_globals &&
-		    o < kursusctl_globals + sizeof kursusctl_globals /
-		    sizeof kursusctl_globals[0] &&
-		    strcmp(kursusctl_short[k].name, o->name) == 0)
-			return (kursusctl_short[k].letter);
-	return (0);
-}
-
-/* Width of the "  --name ARG" column over all lists. */
-static size_t
-kursusctl_option_column(const struct cmd_option *const *lists)
-{
-	const struct cmd_option	*o;
-	size_t			 i, w, max = 0;
-
-	for (i = 0; lists[i] != NULL; i++) {
-		for (o = lists[i]; o->name != NULL; o++) {
-			w = 4 + strlen(o->name) + (o->arg != NULL ?
-			    1 + strlen(o->arg) : 0);
-			if (kursusctl_letter(o) != 0)
-				w += 4;		/* "-c, " */
-			if (w > max)
-				max = w;
-		}
-	}
-	return (max > 30 ? 30 : max);
-}
-
-static void
-kursusctl_print_option(FILE *f, const struct cmd_option *o, size_t width)
-{
-	char	 head[128], *text;
-	size_t	 col;
-	char	 letter = kursusctl_letter(o);
-
-	if (letter != 0)
-		snprintf(head, sizeof head, "  -%c, --%s%s%s", letter, o->name,
-		    o->arg != NULL ? " " : "", o->arg != NULL ? o->arg : "");
-	else
-		snprintf(head, sizeof head, "  --%s%s%s", o->name,
-		    o->arg != NULL ? " " : "", o->arg != NULL ? o->arg : "");
-	fputs(head, f);
-	col = strlen(head);
-	if (col + 2 > width + 2) {
-		fputc('\n', f);
-		col = 0;
-	}
-	for (; col < width + 2; col++)
-		fputc(' ', f);
-	if (o->flags & OPT_REQUIRED)
-		xasprintf(&text, "%s (required)", o->help);
-	else
-		text = xstrdup(o->help);
-	kursusctl_wrap(f, width + 2, width + 2, text);
-	free(text);
-}
-
-static void
-kursusctl_help(FILE *f)
-{
-	const struct cmd_entry	*ce;
-	const struct cmd_option	*o;
-	const struct cmd_option	*lists[] = { kursusctl_globals, NULL };
-	size_t			 width, w;
-	const char		*nl;
-
-	fprintf(f, "usage: kursusctl [global options] COMMAND [arguments] "
-	    "[options]\n\nkursusctl manages kursusd: venues, courses, "
-	    "sessions and the people\nregistered for them, through the "
-	    "daemon's admin API.\n\nGlobal options (also accepted after the "
-	    "command):\n");
-	width = kursusctl_option_column(lists);
-	for (o = kursusctl_globals; o->name != NULL; o++)
-		kursusctl_print_option(f, o, width);
-
-	fprintf(f, "\nCommands:\n");
-	width = 0;
-	for (ce = kursusctl_commands; ce->name != NULL; ce++) {
-		w = strlen(kursusctl_command_name(ce));
-		if (!(ce->flags & CMD_HIDDEN) && w > width)
-			width = w;
-	}
-	for (ce = kursusctl_commands; ce->name != NULL; ce++) {
-		if (ce->flags & CMD_HIDDEN)
-			continue;
-		nl = strchr(ce->help, '\n');
-		fprintf(f, "  %-*s  %.*s\n", (int)width,
-		    kursusctl_command_name(ce),
-		    nl != NULL ? (int)(nl - ce->help) : (int)strlen(ce->help),
-		    ce->help);
-	}
-	fprintf(f, "\nRun 'kursusctl COMMAND --help' for a command's "
-	    "arguments and options.\n");
-}
-
-static void
-kursusctl_group_help(const char *name, FILE *f)
-{
-	const struct cmd_entry	*ce;
-	const char		*nl;
-
-	fprintf(f, "usage: kursusctl %s COMMAND [arguments] [options]\n\n"
-	    "Commands:\n", name);
-	for (ce = kursusctl_commands; ce->name != NULL; ce++) {
-		if (strcmp(ce->name, name) != 0)
-			continue;
-		nl = strchr(ce->help, '\n');
-		fprintf(f, "  kursusctl %s%s%s\n      %.*s\n",
-		    kursusctl_command_name(ce), ce->usage[0] != '\0' ? " " : "",
-		    ce->usage,
-		    nl != NULL ? (int)(nl - ce->help) : (int)strlen(ce->help),
-		    ce->help);
-	}
-	fprintf(f, "\nRun 'kursusctl %s COMMAND --help' for its options.\n",
-	    name);
-}
-
-static void
-kursusctl_command_help(const struct cmd_entry *ce, FILE *f)
-{
-	const struct cmd_option	*o;
-	const struct cmd_option	*lists[5];
-	struct cmd_option	 local[3];
-	size_t			 i, width;
-	const char		*nl;
-
-	/* --json and --help belong to every command. */
-	memset(local, 0, sizeof local);
-	local[0] = *kursusctl_lookup(kursusctl_globals, "json", 4);
-	local[1] = *kursusctl_lookup(kursusctl_globals, "help", 4);
-
-	fprintf(f, "usage: kursusctl %s%s%s\n\n", kursusctl_command_name(ce),
-	    ce->usage[0] != '\0' ? " " : "", ce->usage);
-	nl = strchr(ce->help, '\n');
-	if (nl == NULL)
-		kursusctl_wrap(f, 0, 0, ce->help);
-	else {
-		fprintf(f, "%.*s\n", (int)(nl - ce->help), ce->help);
-		kursusctl_wrap(f, 0, 0, nl + 1);
-	}
-	for (i = 0; ce->options[i] != NULL; i++)
-		lists[i] = ce->options[i];
-	lists[i++] = local;
-	lists[i] = NULL;
-	width = kursusctl_option_column(lists);
-	fprintf(f, "\nOptions:\n");
-	for (i = 0; lists[i] != NULL; i++)
-		for (o = lists[i]; o->name != NULL; o++)
-			kursusctl_print_option(f, o, width);
-	fprintf(f, "\nGlobal options such as --socket may also be given; see "
-	    "'kursusctl --help'.\n");
-}
-
-/* Whether name has subcommands ("venue"), is a command ("status") or not. */
-static const struct cmd_entry *
-kursusctl_find_name(const char *name)
-{
-	const struct cmd_entry	*ce;
-
-	for (ce = kursusctl_commands; ce->name != NULL; ce++)
-		if (strcmp(ce->name, name) == 0)
-			return (ce);
-	return (NULL);
-}
-
-/* Whether name has subcommands ("venue", "outbox") or is one command. */
-static int
-kursusctl_is_group(const char *name)
-{
-	const struct cmd_entry	*ce;
-
-	for (ce = kursusctl_commands; ce->name != NULL; ce++)
-		if (strcmp(ce->name, name) == 0 && ce->sub != NULL)
-			return (1);
-	return (0);
-}
-
-/* The entry of a group that runs when no subcommand is given ("outbox
- * --state failed"), or NULL. */
-static const struct cmd_entry *
-kursusctl_default(const char *name)
-{
-	const struct cmd_entry	*ce;
-
-	for (ce = kursusctl_commands; ce->name != NULL; ce++)
-		if (strcmp(ce->name, name) == 0 && ce->sub == NULL)
-			return (ce);
-	return (NULL);
-}
-
-/*
- * Words of a subcommand: "show" is one, "template set" two. Returns how
- * many of the argc words in argv it matches in full (0: it does not).
- */
-static int
-kursusctl_sub_match(const char *sub, int argc, char **argv)
-{
-	const char	*p = sub, *sp;
-	size_t		 len;
-	int		 n = 0;
-
-	while (*p != '\0') {
-		sp = strchr(p, ' ');
-		len = sp != NULL ? (size_t)(sp - p) : strlen(p);
-		if (n >= argc || strlen(argv[n]) != len ||
-		    strncmp(argv[n], p, len) != 0)
-			return (0);
-		n++;
-		p += len;
-		while (*p == ' ')
-			p++;
-	}
-	return (n);
-}
-
-/* The subcommand of name that the words in argv spell; *used words. */
-static const struct cmd_entry *
-kursusctl_find_sub_words(const char *name, int argc, char **argv, int *used)
-{
-	const struct cmd_entry	*ce, *best = NULL;
-	int			 n;
-
-	*used = 0;
-	for (ce = kursusctl_commands; ce->name != NULL; ce++) {
-		if (strcmp(ce->name, name) != 0 || ce->sub == NULL)
-			continue;
-		if ((n = kursusctl_sub_match(ce->sub, argc, argv)) > *used) {
-			best = ce;
-			*used = n;
-		}
-	}
-	return (best);
+	return (complete_exec(kursusctl_commands, ctx));
 }
 
 /* Whether word starts a subcommand of two words ("template"). */
 static int
 kursusctl_sub_prefix(const char *name, const char *word)
 {
+	const struct cmd_entry	*const *cp;
 	const struct cmd_entry	*ce;
 	size_t			 len = strlen(word);
 
-	for (ce = kursusctl_commands; ce->name != NULL; ce++)
+	for (cp = kursusctl_commands; (ce = *cp) != NULL; cp++)
 		if (strcmp(ce->name, name) == 0 && ce->sub != NULL &&
 		    strncmp(ce->sub, word, len) == 0 && ce->sub[len] == ' ')
 			return (1);
@@ -1287,10 +125,11 @@ kursusctl_sub_prefix(const char *name, const char *word)
 static char *
 kursusctl_subs(const char *name)
 {
+	const struct cmd_entry	*const *cp;
 	const struct cmd_entry	*ce;
 	char			*list = NULL, *next;
 
-	for (ce = kursusctl_commands; ce->name != NULL; ce++) {
+	for (cp = kursusctl_commands; (ce = *cp) != NULL; cp++) {
 		if (strcmp(ce->name, name) != 0 || ce->sub == NULL)
 			continue;
 		if (list == NULL)
@@ -1302,468 +141,6 @@ kursusctl_subs(const char *name)
 		}
 	}
 	return (list);
-}
-
-/* The words for the kinds of message that have every flag in flags. */
-void
-kursusctl_complete_kinds(unsigned int flags)
-{
-	int	 k;
-
-	for (k = 0; k < KIND_COUNT; k++) {
-		if ((kinds[k].flags & flags) != flags)
-			continue;
-		printf("%s\n", kinds[k].name);
-		if (kinds[k].alias != NULL)
-			printf("%s\n", kinds[k].alias);
-	}
-}
-
-/* `kursusctl help kinds': the table of kinds of message. */
-static void
-kursusctl_help_kinds(FILE *f)
-{
-	char	 name[64];
-	int	 k;
-
-	fprintf(f, "The kinds of message kursusd sends (KIND in outbox "
-	    "--kind, preview --kind,\ncourse template):\n\n");
-	for (k = 0; k < KIND_COUNT; k++) {
-		snprintf(name, sizeof name, "%s%s%s%s", kinds[k].name,
-		    kinds[k].alias != NULL ? " (" : "", kinds[k].alias != NULL ?
-		    kinds[k].alias : "", kinds[k].alias != NULL ? ")" : "");
-		fprintf(f, "  %-26s %s%s%s\n", name, kinds[k].help,
-		    kinds[k].invite == INVITE_REQUEST ? "; e-mail with the "
-		    "invitation" : kinds[k].invite == INVITE_CANCEL ?
-		    "; e-mail takes the invitation back" : "",
-		    kinds[k].flags & KIND_PREVIEW ? "" : "; no preview");
-	}
-}
-
-static int
-kursusctl_help_cmd(struct cmd_ctx *ctx)
-{
-	const struct cmd_entry	*ce;
-	int			 used;
-
-	if (ctx->argc == 0) {
-		kursusctl_help(stdout);
-		return (0);
-	}
-	if (strcmp(ctx->argv[0], "kinds") == 0) {
-		kursusctl_help_kinds(stdout);
-		return (0);
-	}
-	if ((ce = kursusctl_find_name(ctx->argv[0])) == NULL ||
-	    (ce->flags & CMD_HIDDEN))
-		return (kursusctl_usage_error(ctx->entry, "unknown command "
-		    "\"%s\"", ctx->argv[0]));
-	if (!kursusctl_is_group(ce->name)) {
-		kursusctl_command_help(ce, stdout);
-		return (0);
-	}
-	if (ctx->argc == 1) {
-		kursusctl_group_help(ce->name, stdout);
-		return (0);
-	}
-	ce = kursusctl_find_sub_words(ctx->argv[0], ctx->argc - 1,
-	    ctx->argv + 1, &used);
-	if (ce == NULL || used != ctx->argc - 1)
-		return (kursusctl_usage_error(ctx->entry, "unknown command "
-		    "\"%s %s%s%s\"", ctx->argv[0], ctx->argv[1],
-		    ctx->argc > 2 ? " " : "", ctx->argc > 2 ? ctx->argv[2] :
-		    ""));
-	kursusctl_command_help(ce, stdout);
-	return (0);
-}
-
-/* kursusd.conf's [admin] keys that say how to reach the daemon. */
-struct kursusctl_conf {
-	char	*socket;
-	char	*listen;
-	char	*token_file;
-};
-
-static int
-kursusctl_ini(void *arg, const char *section, const char *name,
-    const char *value)
-{
-	struct kursusctl_conf	*conf = arg;
-	char			**slot = NULL;
-
-	/* The daemon's keys in other sections are its business. */
-	if (strcmp(section, "admin") != 0)
-		return (1);
-	if (strcmp(name, "socket") == 0)
-		slot = &conf->socket;
-	else if (strcmp(name, "listen") == 0)
-		slot = &conf->listen;
-	else if (strcmp(name, "token_file") == 0)
-		slot = &conf->token_file;
-	if (slot != NULL) {
-		free(*slot);
-		*slot = *value != '\0' ? xstrdup(value) : NULL;
-	}
-	return (1);
-}
-
-/* "127.0.0.1:8081" as the daemon listens -> the URL a client connects to. */
-static char *
-kursusctl_listen_url(const char *listen)
-{
-	char	*url;
-
-	if (strstr(listen, "://") != NULL)
-		return (xstrdup(listen));
-	/* A wildcard address is reached through loopback. */
-	if (strncmp(listen, "0.0.0.0:", 8) == 0)
-		xasprintf(&url, "http://127.0.0.1:%s", listen + 8);
-	else if (strncmp(listen, "[::]:", 5) == 0)
-		xasprintf(&url, "http://[::1]:%s", listen + 5);
-	else if (strncmp(listen, "*:", 2) == 0)
-		xasprintf(&url, "http://127.0.0.1:%s", listen + 2);
-	else if (listen[0] == ':')
-		xasprintf(&url, "http://127.0.0.1%s", listen);
-	else
-		xasprintf(&url, "http://%s", listen);
-	return (url);
-}
-
-static const char *
-kursusctl_global(const char *field)
-{
-	return (json_string_value(json_object_get(kursusctl_set, field)));
-}
-
-/*
- * Works out where the daemon is: --url or --socket, else KURSUS_SOCKET,
- * else the configuration file's [admin] socket, else the default socket.
- * A configuration that names only [admin] listen (a client's copy on
- * another machine, say) is used over TCP when the default socket is absent.
- */
-static int
-kursusctl_connect(struct client **cp, char **cause)
-{
-	struct kursusctl_conf	 conf;
-	const char		*socket, *url, *token_file, *path, *env;
-	char			*listen_url = NULL, *token = NULL;
-	int			 explicit, r, ret = 0;
-
-	*cp = NULL;
-	memset(&conf, 0, sizeof conf);
-	socket = kursusctl_global("socket");
-	url = kursusctl_global("url");
-	token_file = kursusctl_global("token_file");
-	if (socket != NULL && url != NULL) {
-		xasprintf(cause, "--socket and --url cannot be used together");
-		return (KCTL_EXIT_USAGE);
-	}
-
-	path = kursusctl_global("config");
-	explicit = path != NULL;
-	if (path == NULL && access(KURSUS_CONF_PATH, F_OK) == 0)
-		path = KURSUS_CONF_PATH;
-	if (path != NULL) {
-		r = ini_parse(path, kursusctl_ini, &conf);
-		if (r < 0 && (explicit || errno != EACCES)) {
-			xasprintf(cause, "cannot read %s: %s", path,
-			    strerror(errno));
-			ret = KCTL_EXIT_CONFIG;
-			goto out;
-		}
-		if (r > 0) {
-			xasprintf(cause, "%s:%d: syntax error", path, r);
-			ret = KCTL_EXIT_CONFIG;
-			goto out;
-		}
-		/* An unreadable default file is the daemon's, not ours. */
-	}
-
-	if (socket == NULL && url == NULL) {
-		env = getenv(KURSUS_SOCKET_ENV);
-		if (env != NULL && *env != '\0')
-			socket = env;
-		else if (conf.socket != NULL)
-			socket = conf.socket;
-		else if (conf.listen != NULL &&
-		    access(KURSUS_SOCKET_PATH, F_OK) != 0)
-			url = listen_url = kursusctl_listen_url(conf.listen);
-		else
-			socket = KURSUS_SOCKET_PATH;
-	}
-	if (url != NULL) {
-		if (token_file == NULL)
-			token_file = conf.token_file;
-		if (token_file == NULL)
-			token_file = KURSUS_TOKEN_PATH;
-		if (client_read_token(token_file, &token, cause) != 0) {
-			ret = KCTL_EXIT_NOINPUT;
-			goto out;
-		}
-	}
-	*cp = client_new(socket, url, token);
-out:
-	if (token != NULL) {
-		memset(token, 0, strlen(token));
-		free(token);
-	}
-	free(listen_url);
-	free(conf.socket);
-	free(conf.listen);
-	free(conf.token_file);
-	return (ret);
-}
-
-/* Prints the completions for an option's value. */
-static void
-kursusctl_complete_value(const struct cmd_option *o)
-{
-	struct client	*c;
-	char		*cause, *copy, *p, *word;
-
-	switch (o->complete) {
-	case CMPL_FILE:
-		/* The completion script offers file names for this. */
-		printf("@file\n");
-		break;
-	case CMPL_VALUES:
-		copy = p = xstrdup(o->value);
-		while ((word = strsep(&p, " ")) != NULL)
-			printf("%s\n", word);
-		free(copy);
-		break;
-	case CMPL_KIND:
-	case CMPL_KIND_PREVIEW:
-		kursusctl_complete_kinds(o->complete == CMPL_KIND ? 0 :
-		    KIND_PREVIEW);
-		break;
-	case CMPL_VENUE:
-	case CMPL_COURSE:
-	case CMPL_INSTRUCTOR:
-		if (kursusctl_connect(&c, &cause) != 0) {
-			free(cause);
-			break;
-		}
-		cmd_complete_slugs(c, o->complete);
-		client_free(c);
-		break;
-	}
-}
-
-/* The option at words[i] takes a value and it is the word being typed. */
-static const struct cmd_option *
-kursusctl_value_pending(const struct cmd_entry *ce, char **words, int i,
-    int n)
-{
-	const struct cmd_option	*o = NULL;
-	const char		*w = words[i];
-	int			 global;
-
-	if (i != n - 1)
-		return (NULL);
-	if (w[1] == '-') {
-		if (strchr(w, '=') != NULL)
-			return (NULL);
-		o = kursusctl_option(ce, w + 2, strlen(w + 2), &global);
-	} else if (w[2] == '\0')
-		o = kursusctl_short_option(w[1]);
-	if (o == NULL || o->arg == NULL)
-		return (NULL);
-	return (o);
-}
-
-/*
- * Steps over the option at w[*i] while completing. Returns 1 when it is the
- * word being typed and waits for a value, after printing the candidates for
- * that value; else 0, with a word that does not parse simply skipped.
- */
-static int
-kursusctl_complete_take(const struct cmd_entry *ce, char **w, int *i, int n,
-    struct cmd_ctx *tmp, json_t *seen)
-{
-	const struct cmd_option	*o;
-	int			 j = *i;
-
-	if ((o = kursusctl_value_pending(ce, w, *i, n)) != NULL) {
-		kursusctl_complete_value(o);
-		return (1);
-	}
-	if (kursusctl_take(ce, n, w, i, tmp, seen) != 0)
-		*i = j + 1;
-	return (0);
-}
-
-static void
-kursusctl_complete_options(const struct cmd_option *o)
-{
-	for (; o != NULL && o->name != NULL; o++)
-		printf("--%s\n", o->name);
-}
-
-/*
- * Prints word number nwords of e's subcommand ("template set": "set" for
- * 1) when the words before it match those given.
- */
-static void
-kursusctl_sub_word(const struct cmd_entry *e, int nwords, char **words)
-{
-	const struct cmd_entry	*x;
-	const char		*p = e->sub, *sp;
-	size_t			 len;
-	int			 k;
-
-	for (k = 0;; k++) {
-		sp = strchr(p, ' ');
-		len = sp != NULL ? (size_t)(sp - p) : strlen(p);
-		if (k == nwords)
-			break;
-		if (sp == NULL || strlen(words[k]) != len ||
-		    strncmp(words[k], p, len) != 0)
-			return;
-		p = sp + 1;
-	}
-	/* A first word shared by several ("template ...") is printed once. */
-	if (nwords == 0) {
-		for (x = kursusctl_commands; x != e; x++)
-			if (strcmp(x->name, e->name) == 0 && x->sub != NULL &&
-			    strncmp(x->sub, p, len) == 0 &&
-			    (x->sub[len] == ' ' || x->sub[len] == '\0'))
-				return;
-	}
-	printf("%.*s\n", (int)len, p);
-}
-
-/*
- * After a group's name: completes its subcommand's words (and the
- * options of its own command, if it has one) and returns 1 when one of
- * them is the word being typed; else moves *cep to the subcommand, or
- * the group's own command, past *i and returns 0.
- */
-static int
-kursusctl_complete_sub(const struct cmd_entry **cep, char **w, int *i,
-    int n)
-{
-	const struct cmd_entry	*ce = *cep, *e, *def, *sub;
-	int			 used, k, typed;
-
-	def = kursusctl_default(ce->name);
-	if ((sub = kursusctl_find_sub_words(ce->name, n - *i, w + *i,
-	    &used)) != NULL) {
-		*cep = sub;
-		*i += used;
-		return (0);
-	}
-	/* How many words after the name are not options: subcommand words
-	 * typed so far. */
-	for (typed = 0; *i + typed < n && !kursusctl_is_option(w[*i +
-	    typed]); typed++)
-		;
-	if (typed == n - *i && typed <= 1) {
-		for (e = kursusctl_commands; e->name != NULL; e++)
-			if (strcmp(e->name, ce->name) == 0 && e->sub != NULL)
-				kursusctl_sub_word(e, typed, w + *i);
-		if (typed == 0 && def != NULL)
-			for (k = 0; def->options[k] != NULL; k++)
-				kursusctl_complete_options(def->options[k]);
-		return (1);
-	}
-	if (def == NULL)
-		return (1);
-	*cep = def;
-	return (0);
-}
-
-/*
- * `kursusctl __complete WORDS...`: the words typed before the one being
- * completed; prints the candidates for that one, a line each. The shell
- * script stays a few lines and never learns a command name.
- */
-static int
-kursusctl_complete(struct cmd_ctx *ctx)
-{
-	const struct cmd_entry	*ce, *e;
-	struct cmd_ctx		 tmp;
-	struct cmd_option	 slug;
-	json_t			*seen;
-	const char		*first = NULL;
-	char			**w = ctx->argv;
-	int			 n = ctx->argc, i = 0, npos = 0, k;
-
-	kursusctl_quiet = 1;
-	memset(&tmp, 0, sizeof tmp);
-	tmp.opts = json_object();
-	seen = json_object();
-
-	while (i < n && kursusctl_is_option(w[i]))
-		if (kursusctl_complete_take(NULL, w, &i, n, &tmp, seen))
-			goto out;
-	if (i == n) {
-		for (ce = kursusctl_commands; ce->name != NULL; ce++) {
-			if (ce->flags & CMD_HIDDEN)
-				continue;
-			if (ce != kursusctl_commands &&
-			    strcmp(ce[-1].name, ce->name) == 0)
-				continue;
-			printf("%s\n", ce->name);
-		}
-		kursusctl_complete_options(kursusctl_globals);
-		goto out;
-	}
-	if ((ce = kursusctl_find_name(w[i++])) == NULL ||
-	    (ce->flags & CMD_HIDDEN))
-		goto out;
-	if (kursusctl_is_group(ce->name) &&
-	    kursusctl_complete_sub(&ce, w, &i, n))
-		goto out;
-	if (ce == kursusctl_find_name("help")) {
-		/* help takes command names. */
-		for (e = kursusctl_commands; e->name != NULL; e++) {
-			if (e->flags & CMD_HIDDEN)
-				continue;
-			if (n - i == 0 && (e == kursusctl_commands ||
-			    strcmp(e[-1].name, e->name) != 0))
-				printf("%s\n", e->name);
-			if (n - i >= 1 && e->sub != NULL &&
-			    strcmp(e->name, w[i]) == 0)
-				kursusctl_sub_word(e, n - i - 1, w + i + 1);
-		}
-		goto out;
-	}
-
-	while (i < n) {
-		if (strcmp(w[i], "--") == 0) {
-			if (first == NULL && i + 1 < n)
-				first = w[i + 1];
-			npos += n - i - 1;
-			break;
-		}
-		if (!kursusctl_is_option(w[i])) {
-			if (first == NULL)
-				first = w[i];
-			npos++;
-			i++;
-			continue;
-		}
-		if (kursusctl_complete_take(ce, w, &i, n, &tmp, seen))
-			goto out;
-	}
-	for (k = 0; ce->options[k] != NULL; k++)
-		kursusctl_complete_options(ce->options[k]);
-	printf("--json\n--help\n");
-	if (npos < ce->maxargs && ce->complete != CMPL_NONE) {
-		memset(&slug, 0, sizeof slug);
-		slug.complete = ce->complete;
-		/* A feed's kind first, then what that kind takes. */
-		if (ce->complete == CMPL_FEED)
-			slug.complete = cmd_complete_feed(npos, first);
-		if (ce->complete == CMPL_TEMPLATE)
-			slug.complete = cmd_complete_template(npos);
-		kursusctl_complete_value(&slug);
-	}
-out:
-	json_decref(seen);
-	json_decref(tmp.opts);
-	return (0);
 }
 
 /* Whether args (before a "--") ask for help. */
@@ -1801,14 +178,13 @@ main(int argc, char **argv)
 
 	log_init("kursusctl", 0, LOG_LEVEL_WARN);
 	table_init();
-	kursusctl_set = json_object();
 	memset(&ctx, 0, sizeof ctx);
 
 	/* Global options before the command. */
 	seen = json_object();
-	while (i < argc && kursusctl_is_option(argv[i]) &&
+	while (i < argc && parse_is_option(argv[i]) &&
 	    strcmp(argv[i], "--") != 0) {
-		if ((ret = kursusctl_take(NULL, argc, argv, &i, &ctx,
+		if ((ret = parse_take(NULL, argc, argv, &i, &ctx,
 		    seen)) != 0) {
 			json_decref(seen);
 			goto out;
@@ -1818,39 +194,38 @@ main(int argc, char **argv)
 	if (i < argc && strcmp(argv[i], "--") == 0)
 		i++;
 
-	if (json_is_true(json_object_get(kursusctl_set, "version"))) {
+	if (json_is_true(parse_global("version"))) {
 		kursusctl_version();
 		goto out;
 	}
 	if (i == argc) {
-		if (json_is_true(json_object_get(kursusctl_set, "help")))
-			kursusctl_help(stdout);
+		if (json_is_true(parse_global("help")))
+			help_usage(kursusctl_commands, stdout);
 		else
 			ret = kursusctl_usage_error(NULL, "no command given");
 		goto out;
 	}
 
-	if ((ce = kursusctl_find_name(argv[i])) == NULL) {
+	if ((ce = parse_find(kursusctl_commands, argv[i])) == NULL) {
 		ret = kursusctl_usage_error(NULL, "unknown command \"%s\"",
 		    argv[i]);
 		goto out;
 	}
 	i++;
-	if (kursusctl_is_group(ce->name)) {
+	if (parse_is_group(kursusctl_commands, ce->name)) {
 		name = ce->name;
-		if ((sub = kursusctl_find_sub_words(name, argc - i, argv + i,
-		    &used)) != NULL) {
+		if ((sub = parse_sub_words(kursusctl_commands, name,
+		    argc - i, argv + i, &used)) != NULL) {
 			ce = sub;
 			i += used;
-		} else if ((i == argc || kursusctl_is_option(argv[i])) &&
-		    (ce = kursusctl_default(name)) != NULL) {
+		} else if ((i == argc || parse_is_option(argv[i])) &&
+		    (ce = parse_default(kursusctl_commands, name)) != NULL) {
 			/* "outbox --state failed": the group's own command. */
-		} else if (i == argc || kursusctl_is_option(argv[i]) ||
+		} else if (i == argc || parse_is_option(argv[i]) ||
 		    kursusctl_sub_prefix(name, argv[i])) {
-			if (json_is_true(json_object_get(kursusctl_set,
-			    "help")) || kursusctl_wants_help(argc - i,
-			    argv + i)) {
-				kursusctl_group_help(name, stdout);
+			if (json_is_true(parse_global("help")) ||
+			    kursusctl_wants_help(argc - i, argv + i)) {
+				help_group(kursusctl_commands, name, stdout);
 				goto out;
 			}
 			subs = kursusctl_subs(name);
@@ -1877,22 +252,22 @@ main(int argc, char **argv)
 		ctx.argv = xcalloc(ctx.argc + 1, sizeof *ctx.argv);
 		memcpy(ctx.argv, argv + i, ctx.argc * sizeof *ctx.argv);
 	} else {
-		if (json_is_true(json_object_get(kursusctl_set, "help")) ||
+		if (json_is_true(parse_global("help")) ||
 		    kursusctl_wants_help(argc - i, argv + i)) {
-			kursusctl_command_help(ce, stdout);
+			help_command(ce, stdout);
 			goto out;
 		}
-		if ((ret = kursusctl_parse(ce, argc - i, argv + i, &ctx)) != 0)
+		if ((ret = parse_command(ce, argc - i, argv + i, &ctx)) != 0)
 			goto out;
-		if (json_is_true(json_object_get(kursusctl_set, "version"))) {
+		if (json_is_true(parse_global("version"))) {
 			kursusctl_version();
 			goto out;
 		}
 	}
-	ctx.json = json_is_true(json_object_get(kursusctl_set, "json"));
+	ctx.json = json_is_true(parse_global("json"));
 
 	if (!(ce->flags & CMD_LOCAL)) {
-		if ((ret = kursusctl_connect(&ctx.client, &cause)) != 0) {
+		if ((ret = connect_daemon(&ctx.client, &cause)) != 0) {
 			if (ret == KCTL_EXIT_USAGE)
 				kursusctl_usage_error(NULL, "%s", cause);
 			else
@@ -1907,7 +282,7 @@ out:
 	client_free(ctx.client);
 	json_decref(ctx.opts);
 	free(ctx.argv);
-	json_decref(kursusctl_set);
+	parse_free();
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		/* A full disk or closed pipe must not look like success. */
 		kursusctl_error("cannot write output: %s", strerror(errno));

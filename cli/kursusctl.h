@@ -66,9 +66,6 @@ enum opt_complete {
 
 #define OPT_REQUIRED	0x1	/* the command refuses to run without it */
 
-/* Prints the kinds of message with every flag in flags, one a line. */
-void	 kursusctl_complete_kinds(unsigned int flags);
-
 struct cmd_option {
 	const char	*name;		/* long name without the dashes */
 	int		 type;		/* enum opt_type */
@@ -82,12 +79,15 @@ struct cmd_option {
 	const char	*value;
 	int		 complete;	/* enum opt_complete */
 };
+/* Ends a list of options. */
+#define OPT_END		{ NULL, 0, NULL, NULL, NULL, 0, 0, NULL, 0 }
 
 #define CMD_HIDDEN	0x1	/* not in help or completion */
 #define CMD_RAW		0x2	/* gets argv untouched, no option parsing */
 #define CMD_LOCAL	0x4	/* does not talk to the daemon */
 
 struct cmd_ctx;
+struct cmd_resource;
 struct cmd_entry {
 	const char	*name;		/* "session" */
 	const char	*sub;		/* "add", or NULL for a single word */
@@ -101,7 +101,12 @@ struct cmd_entry {
 	int		(*exec)(struct cmd_ctx *);
 	const char	*help;
 	int		 flags;
+	/* What the handlers shared by venues, course types, instructors and
+	 * participants work on (cmd-resource.c); NULL for other commands. */
+	const struct cmd_resource *resource;
 };
+/* An entry's options[] when it has none. */
+#define CMD_NOOPT	{ NULL }
 
 /* One parsed invocation, handed to a handler. */
 struct cmd_ctx {
@@ -113,8 +118,94 @@ struct cmd_ctx {
 	struct client		*client;	/* NULL for CMD_LOCAL commands */
 };
 
-/* kursusctl.c */
-extern const struct cmd_entry kursusctl_commands[];
+/* How a value of the daemon's answer is shown to people (cmd_format()). */
+enum cmd_kind {
+	V_TEXT,
+	V_INT,
+	V_REAL,
+	V_BOOL,		/* yes / no */
+	V_MINUTES,	/* 90 -> "90 min" */
+	V_LOCAL,	/* "2026-12-03T10:00:00+01:00" -> "Thu 2026-12-03 10:00" */
+	V_UTC,		/* "2026-12-03T09:00:00Z" -> "2026-12-03 09:00 UTC" */
+	V_ROLE,		/* volunteer: "volunteer" / "staff" */
+	V_REACH,	/* how staff reach a participant, from several fields */
+	V_ADDRESS,	/* "Borgergade 5, 8700 Horsens" from three fields */
+	V_PHONETYPE,	/* phone with "(landline)" */
+	V_REMINDERS	/* a course's rules: null is the default, "" none */
+};
+
+/* One line of a "key: value" block. */
+struct cmd_field {
+	const char	*key;
+	const char	*label;
+	int		 kind;
+};
+
+/* One column of a list table; a leading '>' in head aligns right. */
+struct cmd_column {
+	const char	*head;
+	const char	*key;
+	int		 kind;
+};
+
+#define COLS_END	{ NULL, NULL, 0 }
+
+/*
+ * Venues, course types, instructors and participants share the API's shape
+ * (list, create, show, edit, delete), so one set of handlers
+ * (cmd-resource.c) serves them, told by the entry which of them it is.
+ */
+struct cmd_resource {
+	const char		*what;		/* for messages */
+	const char		*path;		/* "/v1/<path>" */
+	int			 by_id;		/* numeric id, not a slug */
+	const char		*required[3];	/* options needed to create */
+	const struct cmd_column	*columns;
+	const struct cmd_field	*fields;
+};
+
+/*
+ * The add, list, show, edit and remove entries of a resource named by
+ * slug, defined as v_add_entry and so on: "a" or "an", what it is, the
+ * usage of add, what a slug completes with, its options and res.
+ */
+#define CMD_RESOURCE_ENTRIES(v, name, a, what, addusage, cmpl, fields,	\
+    editfields, res)							\
+const struct cmd_entry v##_add_entry = {				\
+	name, "add", addusage, 0, 1, 0,					\
+	{ cmd_resource_opt_slug, fields, NULL }, cmd_resource_add,	\
+	"Create " a " " what ".", 0, res				\
+};									\
+const struct cmd_entry v##_list_entry = {				\
+	name, "list", "", 0, 0, 0, CMD_NOOPT, cmd_resource_list,	\
+	"List " what "s.", 0, res					\
+};									\
+const struct cmd_entry v##_show_entry = {				\
+	name, "show", "SLUG", 1, 1, cmpl, CMD_NOOPT, cmd_resource_show,	\
+	"Show " a " " what ".", 0, res					\
+};									\
+const struct cmd_entry v##_edit_entry = {				\
+	name, "edit", "SLUG [options]", 1, 1, cmpl,			\
+	{ fields, editfields, NULL }, cmd_resource_edit,		\
+	"Change " a " " what ".\nOnly the fields given change; an empty "	\
+	"value (--notes '') clears a text field.", 0, res		\
+};									\
+const struct cmd_entry v##_remove_entry = {				\
+	name, "remove", "SLUG", 1, 1, cmpl, CMD_NOOPT,			\
+	cmd_resource_remove, "Remove " a " " what ".", 0, res		\
+}
+
+/* Registrations, in the shape each caller needs: cmd_print_registrations(). */
+enum cmd_reg_mode { REG_SESSION, REG_WAITLIST, REG_PARTICIPANT };
+
+/*
+ * One block per .c file, the leaves first: a file calls only the files
+ * whose blocks come before its own, so no two call each other (the
+ * structure test checks this on the objects). kursusctl.c, main() and the
+ * command table, comes last and declares nothing.
+ */
+
+/* error.c */
 /* Prints "kursusctl: " and the message on stderr, one line. */
 void	 kursusctl_error(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
@@ -123,8 +214,9 @@ int	 kursusctl_usage_error(const struct cmd_entry *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* "session add", or "status": the command's full name. Static storage. */
 const char *kursusctl_command_name(const struct cmd_entry *);
-/* Parses "90m", "90", "1h30m", "1h30", "1.5h" into minutes. */
-int	 kursusctl_duration(const char *, long long *);
+/* From now on the two above print nothing (completion: no messages for
+ * half-typed words); kursusctl_usage_error() still returns its code. */
+void	 kursusctl_error_quiet(void);
 
 /* client.c */
 struct client;
@@ -177,50 +269,226 @@ size_t		 table_width_n(const char *, size_t len);
 /* Sets up LC_CTYPE so wcwidth() knows UTF-8. */
 void		 table_init(void);
 
-/* commands.c */
+/* parse.c */
+/* The global options, --config to --version. */
+extern const struct cmd_option parse_globals[];
+/* A global option's value as given (NULL: not given), and freeing them. */
+json_t	*parse_global(const char *field);
+void	 parse_free(void);
+/* The option of list named by the len bytes of name, or NULL. */
+const struct cmd_option *parse_lookup(const struct cmd_option *list,
+	     const char *name, size_t len);
+/* An option of ce (NULL: none) or a global one; *global says which. */
+const struct cmd_option *parse_option(const struct cmd_entry *ce,
+	     const char *name, size_t len, int *global);
+/* The global option a short letter stands for, or NULL; and back. */
+const struct cmd_option *parse_short_option(char letter);
+char	 parse_letter(const struct cmd_option *);
+/* Whether a word starts with '-' and is not "-" alone (standard input). */
+int	 parse_is_option(const char *);
+/*
+ * Takes the option at argv[*i] and its value, storing it in ctx->opts or
+ * with the global options; ce NULL: only the global ones are known.
+ * Returns 0 or KCTL_EXIT_USAGE after saying why.
+ */
+int	 parse_take(const struct cmd_entry *ce, int argc, char **argv, int *i,
+	     struct cmd_ctx *ctx, json_t *seen);
+/* Fills ctx from a command's arguments; 0 or KCTL_EXIT_USAGE. */
+int	 parse_command(const struct cmd_entry *ce, int argc, char **argv,
+	     struct cmd_ctx *ctx);
+/*
+ * In a command table (NULL-terminated): the first entry of a name, whether
+ * the name has subcommands, the entry a group runs without one ("outbox"),
+ * and the subcommand the words in argv spell (*used of them).
+ */
+const struct cmd_entry *parse_find(const struct cmd_entry *const *table,
+	     const char *name);
+int	 parse_is_group(const struct cmd_entry *const *table,
+	     const char *name);
+const struct cmd_entry *parse_default(const struct cmd_entry *const *table,
+	     const char *name);
+const struct cmd_entry *parse_sub_words(const struct cmd_entry *const *table,
+	     const char *name, int argc, char **argv, int *used);
+
+/* connect.c */
+/*
+ * A client for the daemon the global options, the environment or the
+ * configuration file name. Returns 0, or an exit code with *cause.
+ */
+int	 connect_daemon(struct client **, char **cause);
+
+/* cmd.c */
+/* Prints a JSON value as --json does. */
+void	 cmd_print_json(json_t *);
+/* Positional argument idx as a positive id, or a usage error naming what. */
+int	 cmd_arg_id(struct cmd_ctx *, int idx, const char *what,
+	     long long *);
+/* Positional argument idx once cmd_arg_id() has checked it. */
+long long cmd_argv_id(struct cmd_ctx *, int idx);
+/* A member of an object as a string (NULL if none) or an integer (0). */
+const char *cmd_str(json_t *, const char *key);
+long long cmd_int(json_t *, const char *key);
+/* "Thu 2026-12-03 10:00" and "2026-12-03 09:00 UTC"; caller frees. */
+char	*cmd_local_time(const char *);
+char	*cmd_utc_time(const char *);
+/* Appends part to *s after sep, skipping an empty part. */
+void	 cmd_join(char **s, const char *sep, const char *part);
+/* Formats obj's key as kind (enum cmd_kind); NULL: nothing to show. */
+char	*cmd_format(json_t *obj, const char *key, int kind);
+void	 cmd_kv(struct table *, json_t *obj, const char *key,
+	     const char *label, int kind);
+void	 cmd_print_fields(json_t *, const struct cmd_field *);
+/* A cell of a list table, "-" when empty. */
+void	 cmd_cell(struct table *, json_t *obj, const char *key, int kind);
+/* A table of arr's objects, or the line none when there are none. */
+void	 cmd_print_list(json_t *arr, const struct cmd_column *,
+	     const char *none);
+/* "/v1/collection[/<escaped id>[tail]]"; caller frees. */
+char	*cmd_path(const char *collection, const char *id, const char *tail);
+/*
+ * The requests of a command; each returns 0 or the exit code after saying
+ * why not, and with --json prints the answer itself. See cmd.c.
+ */
+int	 cmd_send(struct cmd_ctx *, const char *method, const char *path,
+	     json_t *query, json_t *body, json_t **answer);
+int	 cmd_request(struct cmd_ctx *, const char *method,
+	     const char *collection, const char *id, const char *tail,
+	     json_t *opts, json_t **answer);
+int	 cmd_answer(struct cmd_ctx *, int ret, json_t *answer,
+	     void (*)(struct cmd_ctx *, json_t *));
+int	 cmd_call(struct cmd_ctx *, const char *method,
+	     const char *collection, const char *id, const char *tail,
+	     json_t *opts, void (*)(struct cmd_ctx *, json_t *));
+int	 cmd_call_id(struct cmd_ctx *, const char *what, const char *method,
+	     const char *collection, const char *tail, json_t *opts,
+	     void (*)(struct cmd_ctx *, json_t *));
+/* Empty strings in an edit's body become null: the field is cleared. */
+void	 cmd_empty_to_null(json_t *);
+/* A table of registrations in mode (enum cmd_reg_mode). */
+void	 cmd_print_registrations(json_t *, int mode);
+/* A session's status, ", UNDER MIN" added when it is; caller frees. */
+char	*cmd_session_status(json_t *);
+/* "1.5 MiB" and the like; caller frees. */
+char	*cmd_size(long long);
+/* Whether a file argument is "-", standard input or output. */
+int	 cmd_is_stdio(const char *);
+/* "+45 20 30 40 50" for a Danish number; "-" for none; caller frees. */
+char	*cmd_phone(const char *);
+/* A message's text after a blank line, ending in one newline. */
+void	 cmd_print_body(const char *);
+/* Prints the kinds of message with every flag in flags, one a line. */
+void	 cmd_print_kinds(unsigned int flags);
+
+/* cmd-resource.c */
+/* --slug, the first option of a resource's add. */
+extern const struct cmd_option cmd_resource_opt_slug[];
+/* The resource a command works on; it must have one. */
+const struct cmd_resource *cmd_resource(struct cmd_ctx *);
+/* Checks the resource's first argument when it must be an id. */
+int	 cmd_resource_arg(struct cmd_ctx *, const struct cmd_resource *);
 int	 cmd_resource_add(struct cmd_ctx *);
 int	 cmd_resource_list(struct cmd_ctx *);
 int	 cmd_resource_show(struct cmd_ctx *);
 int	 cmd_resource_edit(struct cmd_ctx *);
 int	 cmd_resource_remove(struct cmd_ctx *);
-int	 cmd_session_add(struct cmd_ctx *);
-int	 cmd_session_list(struct cmd_ctx *);
-int	 cmd_session_show(struct cmd_ctx *);
-int	 cmd_session_edit(struct cmd_ctx *);
-int	 cmd_session_move(struct cmd_ctx *);
-int	 cmd_session_cancel(struct cmd_ctx *);
-int	 cmd_register(struct cmd_ctx *);
-int	 cmd_unregister(struct cmd_ctx *);
-int	 cmd_registrations(struct cmd_ctx *);
-int	 cmd_waitlist(struct cmd_ctx *);
-int	 cmd_attendance(struct cmd_ctx *);
-int	 cmd_stats(struct cmd_ctx *);
-int	 cmd_status(struct cmd_ctx *);
-int	 cmd_settings(struct cmd_ctx *);
-int	 cmd_outbox(struct cmd_ctx *);
-int	 cmd_outbox_show(struct cmd_ctx *);
-int	 cmd_outbox_retry(struct cmd_ctx *);
-int	 cmd_outbox_cancel(struct cmd_ctx *);
-int	 cmd_remind(struct cmd_ctx *);
-int	 cmd_preview(struct cmd_ctx *);
-int	 cmd_calllist(struct cmd_ctx *);
-int	 cmd_template_list(struct cmd_ctx *);
-int	 cmd_template_set(struct cmd_ctx *);
-int	 cmd_template_unset(struct cmd_ctx *);
-int	 cmd_feeds(struct cmd_ctx *);
-int	 cmd_rotate_token(struct cmd_ctx *);
-int	 cmd_export(struct cmd_ctx *);
-int	 cmd_import(struct cmd_ctx *);
+
+/* cmd-feeds.c */
+extern const struct cmd_entry cmd_feeds_entry;
 /*
  * Completes `feeds`' positional argument number npos: prints the feed kinds
  * for the first and returns CMPL_NONE; for the second returns what the
  * kind given first (NULL: none) takes, e.g. CMPL_VENUE.
  */
 int	 cmd_complete_feed(int npos, const char *kind);
+/* The rotate-token command of instructors and participants. */
+int	 cmd_rotate_token(struct cmd_ctx *);
+
+/* cmd-venue.c */
+extern const struct cmd_entry cmd_venue_add_entry;
+extern const struct cmd_entry cmd_venue_list_entry;
+extern const struct cmd_entry cmd_venue_show_entry;
+extern const struct cmd_entry cmd_venue_edit_entry;
+extern const struct cmd_entry cmd_venue_remove_entry;
+
+/* cmd-course.c */
+extern const struct cmd_entry cmd_course_add_entry;
+extern const struct cmd_entry cmd_course_list_entry;
+extern const struct cmd_entry cmd_course_show_entry;
+extern const struct cmd_entry cmd_course_edit_entry;
+extern const struct cmd_entry cmd_course_remove_entry;
+extern const struct cmd_entry cmd_course_template_list_entry;
+extern const struct cmd_entry cmd_course_template_set_entry;
+extern const struct cmd_entry cmd_course_template_unset_entry;
 /* Completes positional npos of a template command: returns CMPL_COURSE
  * for the first, prints the kinds or channels for the others. */
 int	 cmd_complete_template(int npos);
-/* Prints the slugs of one kind (enum opt_complete), one a line. */
-void	 cmd_complete_slugs(struct client *, int);
+
+/* cmd-instructor.c */
+extern const struct cmd_entry cmd_instructor_add_entry;
+extern const struct cmd_entry cmd_instructor_list_entry;
+extern const struct cmd_entry cmd_instructor_show_entry;
+extern const struct cmd_entry cmd_instructor_edit_entry;
+extern const struct cmd_entry cmd_instructor_remove_entry;
+extern const struct cmd_entry cmd_instructor_rotate_token_entry;
+
+/* cmd-participant.c */
+extern const struct cmd_entry cmd_participant_add_entry;
+extern const struct cmd_entry cmd_participant_list_entry;
+extern const struct cmd_entry cmd_participant_show_entry;
+extern const struct cmd_entry cmd_participant_edit_entry;
+extern const struct cmd_entry cmd_participant_remove_entry;
+extern const struct cmd_entry cmd_participant_rotate_token_entry;
+/* A participant's options, which register takes to create one. */
+extern const struct cmd_option cmd_participant_opt[];
+
+/* cmd-register.c */
+extern const struct cmd_entry cmd_register_entry;
+extern const struct cmd_entry cmd_unregister_entry;
+extern const struct cmd_entry cmd_registrations_entry;
+extern const struct cmd_entry cmd_waitlist_entry;
+extern const struct cmd_entry cmd_attendance_entry;
+
+/* cmd-session.c */
+extern const struct cmd_entry cmd_session_add_entry;
+extern const struct cmd_entry cmd_session_list_entry;
+extern const struct cmd_entry cmd_session_show_entry;
+extern const struct cmd_entry cmd_session_edit_entry;
+extern const struct cmd_entry cmd_session_move_entry;
+extern const struct cmd_entry cmd_session_cancel_entry;
+
+/* cmd-remind.c */
+extern const struct cmd_entry cmd_remind_entry;
+extern const struct cmd_entry cmd_calllist_entry;
+
+/* cmd-outbox.c */
+extern const struct cmd_entry cmd_outbox_entry;
+extern const struct cmd_entry cmd_outbox_show_entry;
+extern const struct cmd_entry cmd_outbox_retry_entry;
+extern const struct cmd_entry cmd_outbox_cancel_entry;
+extern const struct cmd_entry cmd_preview_entry;
+
+/* cmd-status.c */
+extern const struct cmd_entry cmd_stats_entry;
+extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_settings_entry;
+
+/* cmd-export.c */
+extern const struct cmd_entry cmd_export_entry;
+
+/* cmd-import.c */
+extern const struct cmd_entry cmd_import_entry;
+
+/* complete.c */
+/* `kursusctl __complete WORDS...' over the command table. */
+int	 complete_exec(const struct cmd_entry *const *table, struct cmd_ctx *);
+
+/* help.c */
+/* kursusctl --help; a group's (`kursusctl venue --help'); a command's. */
+void	 help_usage(const struct cmd_entry *const *table, FILE *);
+void	 help_group(const struct cmd_entry *const *table, const char *name,
+	     FILE *);
+void	 help_command(const struct cmd_entry *, FILE *);
+/* `kursusctl help [COMMAND [SUBCOMMAND]]' and `kursusctl help kinds'. */
+int	 help_exec(const struct cmd_entry *const *table, struct cmd_ctx *);
 
 #endif

@@ -1,0 +1,336 @@
+/*
+ * import: sessions from an iCalendar file. The file is checked here (its
+ * size, UTF-8, folds that split a character) so that a file kursusd would
+ * refuse is refused with a message that names the problem and its line.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "kursusctl.h"
+#include "utf8.h"
+
+static int	cmd_import(struct cmd_ctx *);
+
+static const struct cmd_option opt_import[] = {
+	{ "venue", OPT_TEXT, "venue", "SLUG", "venue of the sessions; floating "
+	  "times in the file are read in its time zone", OPT_REQUIRED, 0,
+	  NULL, CMPL_VENUE },
+	{ "course", OPT_TEXT, "course", "SLUG", "course type of the sessions",
+	  OPT_REQUIRED, 0, NULL, CMPL_COURSE },
+	{ "capacity", OPT_INT, "capacity", "N", "seats of each new session "
+	  "(default the smaller of the course's and the venue's)", 0, 0, NULL,
+	  0 },
+	{ "from", OPT_TEXT, "from", "TIME", "read the file from this time "
+	  "on (default now)", 0, 0, NULL, 0 },
+	{ "to", OPT_TEXT, "to", "TIME", "read the file up to this time (a "
+	  "day alone: its whole day; default two years ahead)", 0, 0, NULL,
+	  0 },
+	{ "dry-run", OPT_TRUE, "dry_run", NULL, "report what the import would "
+	  "do and write nothing", 0, 0, NULL, 0 },
+	OPT_END
+};
+
+const struct cmd_entry cmd_import_entry = {
+	"import", NULL, "FILE --venue SLUG --course SLUG [--capacity N] "
+	"[--from TIME] [--to TIME] [--dry-run]", 1, 1, CMPL_FILE,
+	{ opt_import, NULL }, cmd_import,
+	"Create sessions from an iCalendar (.ics) file.\nEvery event from "
+	"now (or --from) to two years ahead (or --to) becomes a session of "
+	"the course at the venue, repeating events once per occurrence. Importing a changed "
+	"file again moves or cancels the sessions made from it (everyone "
+	"registered is told) instead of adding them twice. FILE may be - "
+	"for standard input; it must be UTF-8 text of at most 4 MiB. A file "
+	"that does not parse is refused whole, naming the line.", 0, NULL
+};
+
+/*
+ * RFC 5545 folds long lines by octets, and Outlook folds inside a UTF-8
+ * character; unfolding makes it whole again. Such a fold is moved before
+ * the character instead, so the text becomes valid UTF-8 (for the JSON
+ * that carries it), means the same once unfolded, and keeps its line
+ * numbers, which the daemon's refusals name.
+ */
+static void
+cmd_mend_folds(unsigned char *s, size_t len)
+{
+	unsigned char	 tmp[3];
+	size_t		 i, m, start, k, need;
+
+	for (i = 1; i < len; i++) {
+		if (s[i] == '\r' && i + 2 < len && s[i + 1] == '\n' &&
+		    (s[i + 2] == ' ' || s[i + 2] == '\t'))
+			m = 3;
+		else if (s[i] == '\n' && i + 1 < len && s[i - 1] != '\r' &&
+		    (s[i + 1] == ' ' || s[i + 1] == '\t'))
+			m = 2;
+		else
+			continue;
+		/* The character the fold interrupts: its lead byte. */
+		start = i;
+		while (start > 0 && i - start < 3 && (s[start - 1] & 0xc0) == 0x80)
+			start--;
+		if (start == 0 || s[start - 1] < 0xc2 || s[start - 1] > 0xf4)
+			continue;
+		start--;
+		k = i - start;
+		need = s[start] >= 0xf0 ? 4 : s[start] >= 0xe0 ? 3 : 2;
+		if (k >= need)
+			continue;
+		memcpy(tmp, s + start, k);
+		memmove(s + start, s + i, m);
+		memcpy(s + start + m, tmp, k);
+		i = start + m + k - 1;
+	}
+}
+
+/* The 1-based line of byte offset off. */
+static size_t
+cmd_line_of(const char *s, size_t off)
+{
+	size_t	i, line = 1;
+
+	for (i = 0; i < off; i++)
+		if (s[i] == '\n')
+			line++;
+	return (line);
+}
+
+/*
+ * "FILE is N bytes, more than ..." in one line; size NULL: not known, only
+ * that it is too large. how says what the size is of.
+ */
+static void
+cmd_too_large(const char *name, const char *size, const char *how)
+{
+	char	*limit;
+
+	limit = cmd_size(KURSUS_API_MAX_CALENDAR);
+	if (size != NULL)
+		kursusctl_error("%s is %s%s, more than the %d bytes (%s) "
+		    "kursusd imports at a time: split the calendar into "
+		    "shorter periods", name, size, how, KURSUS_API_MAX_CALENDAR,
+		    limit);
+	else
+		kursusctl_error("%s holds more than the %d bytes (%s) kursusd "
+		    "imports at a time: split the calendar into shorter "
+		    "periods", name, KURSUS_API_MAX_CALENDAR, limit);
+	free(limit);
+}
+
+/*
+ * Reads the calendar file to import: whole, at most KURSUS_API_MAX_CALENDAR
+ * bytes, and UTF-8 text. Returns 0, or an exit code after saying why not.
+ */
+static int
+cmd_read_calendar(const char *path, char **data, size_t *len)
+{
+	const char	*name = cmd_is_stdio(path) ? "standard input" : path;
+	struct stat	 sb;
+	char		*buf, *size;
+	size_t		 have = 0, bad;
+	ssize_t		 n = 0;
+	int		 fd, saved;
+
+	*data = NULL;
+	*len = 0;
+	if (cmd_is_stdio(path))
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY)) == -1) {
+		kursusctl_error("cannot read %s: %s", path, strerror(errno));
+		return (KCTL_EXIT_NOINPUT);
+	}
+	if (fstat(fd, &sb) != 0)
+		saved = errno;
+	else
+		saved = S_ISDIR(sb.st_mode) ? EISDIR : 0;
+	if (saved != 0) {
+		kursusctl_error("cannot read %s: %s", name, strerror(saved));
+		if (fd != STDIN_FILENO)
+			close(fd);
+		return (KCTL_EXIT_NOINPUT);
+	}
+	/* A regular file's size tells before reading; a pipe's does not. */
+	if (S_ISREG(sb.st_mode) && sb.st_size > KURSUS_API_MAX_CALENDAR) {
+		xasprintf(&size, "%lld bytes", (long long)sb.st_size);
+		cmd_too_large(name, size, "");
+		free(size);
+		if (fd != STDIN_FILENO)
+			close(fd);
+		return (KCTL_EXIT_DATAERR);
+	}
+
+	/* One byte more than allowed tells a file that is too large. */
+	buf = xmalloc(KURSUS_API_MAX_CALENDAR + 2);
+	while (have <= KURSUS_API_MAX_CALENDAR) {
+		n = read(fd, buf + have, KURSUS_API_MAX_CALENDAR + 1 - have);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += n;
+	}
+	saved = errno;
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (n == -1) {
+		kursusctl_error("cannot read %s: %s", name, strerror(saved));
+		free(buf);
+		return (KCTL_EXIT_NOINPUT);
+	}
+	buf[have] = '\0';
+	if (have > KURSUS_API_MAX_CALENDAR) {
+		cmd_too_large(name, NULL, "");
+		free(buf);
+		return (KCTL_EXIT_DATAERR);
+	}
+	if (have == 0) {
+		kursusctl_error("%s is empty, not a calendar", name);
+		free(buf);
+		return (KCTL_EXIT_DATAERR);
+	}
+
+	if (have >= 2 && ((buf[0] == '\xff' && buf[1] == '\xfe') ||
+	    (buf[0] == '\xfe' && buf[1] == '\xff'))) {
+		kursusctl_error("%s is UTF-16 text; save or convert it as "
+		    "UTF-8 (e.g. iconv -f UTF-16 -t UTF-8) and try again", name);
+		free(buf);
+		return (KCTL_EXIT_DATAERR);
+	}
+	if ((bad = strlen(buf)) < have) {
+		kursusctl_error("%s is not a text file: a NUL byte at byte "
+		    "offset %zu (line %zu)", name, bad, cmd_line_of(buf, bad));
+		free(buf);
+		return (KCTL_EXIT_DATAERR);
+	}
+	cmd_mend_folds((unsigned char *)buf, have);
+	if ((bad = utf8_first_bad((unsigned char *)buf, have)) < have) {
+		kursusctl_error("%s is not valid UTF-8: byte 0x%02X at byte "
+		    "offset %zu (line %zu); save it as UTF-8 and try again",
+		    name, (unsigned char)buf[bad], bad, cmd_line_of(buf, bad));
+		free(buf);
+		return (KCTL_EXIT_DATAERR);
+	}
+	*data = buf;
+	*len = have;
+	return (0);
+}
+
+static void
+cmd_print_import(json_t *answer, const char *path)
+{
+	struct table	*t;
+	json_t		*created, *updated, *skipped, *s;
+	size_t		 i, k;
+	int		 dry;
+	char		*v;
+	const char	*name = cmd_is_stdio(path) ? "standard input" : path;
+
+	dry = json_is_true(json_object_get(answer, "dry_run"));
+	created = json_object_get(answer, "created");
+	updated = json_object_get(answer, "updated");
+	skipped = json_object_get(answer, "skipped");
+
+	if (dry)
+		printf("Dry run of %s: nothing was written. The import would "
+		    "give:\n\n", name);
+	else
+		printf("Imported %s:\n\n", name);
+	t = table_kv_new();
+	table_kv(t, "created", "%zu", json_array_size(created));
+	table_kv(t, "updated", "%zu", json_array_size(updated));
+	table_kv(t, "unchanged", "%lld", cmd_int(answer, "unchanged"));
+	table_kv(t, "skipped", "%zu", json_array_size(skipped));
+	table_print(t, stdout);
+	table_free(t);
+
+	if (json_array_size(created) + json_array_size(updated) > 0) {
+		printf("\n");
+		t = table_new(">ID|START|COURSE|VENUE|STATUS|CHANGE");
+		for (k = 0; k < 2; k++) {
+			json_array_foreach(k == 0 ? created : updated, i, s) {
+				table_row(t);
+				/* A dry run's new sessions get no id. */
+				if (k == 0 && dry)
+					table_cell(t, "-");
+				else
+					cmd_cell(t, s, "id", V_INT);
+				cmd_cell(t, s, "start", V_LOCAL);
+				cmd_cell(t, s, "course_title", V_TEXT);
+				cmd_cell(t, s, "venue_name", V_TEXT);
+				v = cmd_session_status(s);
+				table_cell(t, "%s", v);
+				free(v);
+				table_cell(t, "%s", k == 0 ? "created" :
+				    "updated");
+			}
+		}
+		table_print(t, stdout);
+		table_free(t);
+	}
+	if (json_array_size(skipped) > 0) {
+		printf("\nSkipped:\n");
+		t = table_new("KEY|REASON");
+		json_array_foreach(skipped, i, s) {
+			table_row(t);
+			cmd_cell(t, s, "key", V_TEXT);
+			cmd_cell(t, s, "reason", V_TEXT);
+		}
+		table_print(t, stdout);
+		table_free(t);
+	}
+	if (json_array_size(updated) > 0)
+		printf("\nEveryone registered for an updated session %s told.\n",
+		    dry ? "would be" : "will be");
+	if (dry)
+		printf("\nDry run: nothing was written. Run the same command "
+		    "without --dry-run to import.\n");
+}
+
+static void
+cmd_print_imported(struct cmd_ctx *ctx, json_t *answer)
+{
+	cmd_print_import(answer, ctx->argv[0]);
+}
+
+static int
+cmd_import(struct cmd_ctx *ctx)
+{
+	json_t		*body;
+	char		*data, *size;
+	size_t		 len, encoded;
+	int		 ret;
+
+	if ((ret = cmd_read_calendar(ctx->argv[0], &data, &len)) != 0)
+		return (ret);
+	body = json_copy(ctx->opts);
+	json_object_set_new(body, "calendar", json_stringn(data, len));
+	free(data);
+	/*
+	 * The request may be twice the file, for quoting (every CRLF becomes
+	 * \r\n); a file full of control characters could still pass that.
+	 */
+	encoded = json_dumpb(body, NULL, 0, JSON_COMPACT);
+	if (encoded > KURSUS_API_MAX_IMPORT) {
+		xasprintf(&size, "%zu bytes", encoded);
+		cmd_too_large(cmd_is_stdio(ctx->argv[0]) ? "standard input" :
+		    ctx->argv[0], size, " once quoted for the request (where "
+		    "line ends and backslashes take two bytes)");
+		free(size);
+		json_decref(body);
+		return (KCTL_EXIT_DATAERR);
+	}
+	ret = cmd_call(ctx, "POST", "import", NULL, NULL, body,
+	    cmd_print_imported);
+	json_decref(body);
+	return (ret);
+}

@@ -1,0 +1,280 @@
+/*
+ * outbox, outbox show, retry and cancel: the notices kursusd has queued,
+ * sent or given up on; and preview: the message a participant would get.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "kursusctl.h"
+
+static int	cmd_outbox(struct cmd_ctx *);
+static int	cmd_outbox_show(struct cmd_ctx *);
+static int	cmd_outbox_retry(struct cmd_ctx *);
+static int	cmd_outbox_cancel(struct cmd_ctx *);
+static int	cmd_preview(struct cmd_ctx *);
+
+static const struct cmd_option opt_outbox[] = {
+	{ "state", OPT_TEXT, "state", "STATE", "only notices in this state: "
+	  "pending, sending, sent, failed, skipped or cancelled", 0, 0,
+	  "pending sending sent failed skipped cancelled", CMPL_VALUES },
+	{ "session", OPT_INT, "session", "ID", "only notices about this "
+	  "session", 0, 0, NULL, 0 },
+	{ "batch", OPT_TEXT, "batch", "BATCH", "only the messages of one "
+	  "`remind'", 0, 0, NULL, 0 },
+	{ "kind", OPT_TEXT, "kind", "KIND", "only notices of this kind (see "
+	  "`kursusctl help kinds')", 0, 0, NULL, CMPL_KIND },
+	{ "participant", OPT_INT, "participant", "ID", "only notices to this "
+	  "participant", 0, 0, NULL, 0 },
+	OPT_END
+};
+
+static const struct cmd_option opt_preview[] = {
+	{ "kind", OPT_TEXT, "kind", "KIND", "the kind of message: reminder "
+	  "(the default) or another (see `kursusctl help kinds')", 0, 0,
+	  NULL, CMPL_KIND_PREVIEW },
+	{ "via", OPT_TEXT, "via", "CHANNEL", "sms or email (default: sms "
+	  "when the person has a mobile number, else email)", 0, 0,
+	  "sms email", CMPL_VALUES },
+	{ "message", OPT_TEXT, "message", "TEXT", "staff's message, for "
+	  "--kind staff", 0, 0, NULL, 0 },
+	OPT_END
+};
+
+const struct cmd_entry cmd_outbox_entry = {
+	"outbox", NULL, "[--state STATE] [--session ID] [--batch BATCH] "
+	"[--kind KIND] [--participant ID]", 0, 0, 0,
+	{ opt_outbox, NULL }, cmd_outbox,
+	"List notices: waiting, sent, failed.\nSee also 'outbox show', "
+	"'outbox retry' and 'outbox cancel'.", 0, NULL
+};
+
+const struct cmd_entry cmd_outbox_show_entry = {
+	"outbox", "show", "ID", 1, 1, 0, CMD_NOOPT, cmd_outbox_show,
+	"Show one notice whole: its text and how sending went.", 0, NULL
+};
+
+const struct cmd_entry cmd_outbox_retry_entry = {
+	"outbox", "retry", "ID", 1, 1, 0, CMD_NOOPT, cmd_outbox_retry,
+	"Send a failed, skipped or cancelled notice again, now.", 0, NULL
+};
+
+const struct cmd_entry cmd_outbox_cancel_entry = {
+	"outbox", "cancel", "ID", 1, 1, 0, CMD_NOOPT, cmd_outbox_cancel,
+	"Stop a notice that has not gone out yet.", 0, NULL
+};
+
+const struct cmd_entry cmd_preview_entry = {
+	"preview", NULL, "SESSION PARTICIPANT [--kind KIND] [--via "
+	"sms|email]", 2, 2, 0, { opt_preview, NULL }, cmd_preview,
+	"Show the message a participant would get.\nWith the SMS parts it "
+	"takes, as the course type's own template or the built-in text "
+	"gives it.", 0, NULL
+};
+
+static const struct cmd_column cmd_outbox_columns[] = {
+	{ ">ID", "id", V_INT },
+	{ "KIND", "kind", V_TEXT },
+	{ "CHANNEL", "channel", V_TEXT },
+	{ "RECIPIENT", "recipient", V_TEXT },
+	{ ">PARTICIPANT", "participant_id", V_INT },
+	{ ">SESSION", "session_id", V_INT },
+	{ "STATE", "state", V_TEXT },
+	{ "DUE", "due_at", V_UTC },
+	{ "NOTE", "last_error", V_TEXT },
+	COLS_END
+};
+
+static void
+cmd_print_outbox(struct cmd_ctx *ctx, json_t *answer)
+{
+	cmd_print_list(json_object_get(answer, "outbox"), cmd_outbox_columns,
+	    "No notices.");
+}
+
+static int
+cmd_outbox(struct cmd_ctx *ctx)
+{
+	return (cmd_call(ctx, "GET", "outbox", NULL, NULL, ctx->opts,
+	    cmd_print_outbox));
+}
+
+static const struct cmd_field cmd_notice_fields[] = {
+	{ "id", "id", V_INT },
+	{ "kind", "kind", V_TEXT },
+	{ "channel", "channel", V_TEXT },
+	{ "recipient", "recipient", V_TEXT },
+	{ "participant_id", "participant", V_INT },
+	{ "session_id", "session", V_INT },
+	{ "registration_id", "registration", V_INT },
+	{ "language", "language", V_TEXT },
+	{ "state", "state", V_TEXT },
+	{ "attempts", "attempts", V_INT },
+	{ "due_at", "due", V_UTC },
+	{ "next_attempt", "next attempt", V_UTC },
+	{ "sent_at", "sent", V_UTC },
+	{ "last_error", "last error", V_TEXT },
+	{ "provider_id", "provider id", V_TEXT },
+	{ "batch", "batch", V_TEXT },
+	{ "sequence", "sequence", V_INT },
+	{ "created_at", "created", V_UTC },
+	{ "updated_at", "updated", V_UTC },
+	{ NULL, NULL, 0 }
+};
+
+/* "REQUEST" from a text/calendar's METHOD line; static storage. */
+static const char *
+cmd_calendar_method(const char *ics)
+{
+	static char	 method[32];
+	const char	*p;
+	size_t		 n;
+
+	for (p = ics; p != NULL && *p != '\0'; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		if (strncmp(p, "METHOD:", 7) == 0) {
+			n = strcspn(p + 7, "\r\n");
+			if (n >= sizeof method)
+				n = sizeof method - 1;
+			memcpy(method, p + 7, n);
+			method[n] = '\0';
+			return (method);
+		}
+	}
+	return (NULL);
+}
+
+static void
+cmd_print_notice(struct cmd_ctx *ctx, json_t *answer)
+{
+	struct table	*t;
+	json_t		*detail;
+	const char	*att, *method;
+	char		*s;
+
+	cmd_print_fields(answer, cmd_notice_fields);
+	t = table_kv_new();
+	detail = json_object_get(answer, "detail");
+	if (json_is_object(detail) && json_object_size(detail) > 0) {
+		s = json_dumps(detail, JSON_COMPACT);
+		table_kv(t, "detail", "%s", s);
+		free(s);
+	}
+	if ((att = cmd_str(answer, "attachment")) != NULL) {
+		method = cmd_calendar_method(att);
+		table_kv(t, "attachment", "text/calendar; method=%s (%zu "
+		    "bytes)", method != NULL ? method : "?", strlen(att));
+	}
+	if (cmd_str(answer, "subject") != NULL)
+		table_kv(t, "subject", "%s", cmd_str(answer, "subject"));
+	if (table_rows(t) > 0)
+		table_print(t, stdout);
+	table_free(t);
+	if (cmd_str(answer, "body") != NULL)
+		cmd_print_body(cmd_str(answer, "body"));
+	else
+		printf("\n(The text is written when the notice is sent.)\n");
+}
+
+static int
+cmd_outbox_show(struct cmd_ctx *ctx)
+{
+	return (cmd_call_id(ctx, "notice", "GET", "outbox", NULL, NULL,
+	    cmd_print_notice));
+}
+
+static void
+cmd_print_retried(struct cmd_ctx *ctx, json_t *answer)
+{
+	const char	*state = cmd_str(answer, "state");
+
+	printf("Notice %lld is %s again: it goes out shortly.\n",
+	    cmd_argv_id(ctx, 0), state != NULL ? state : "pending");
+}
+
+static void
+cmd_print_withdrawn(struct cmd_ctx *ctx, json_t *answer)
+{
+	const char	*state = cmd_str(answer, "state");
+
+	printf("Notice %lld is %s: it will not be sent.\n",
+	    cmd_argv_id(ctx, 0), state != NULL ? state : "cancelled");
+}
+
+static int
+cmd_outbox_retry(struct cmd_ctx *ctx)
+{
+	return (cmd_call_id(ctx, "notice", "POST", "outbox", "/retry", NULL,
+	    cmd_print_retried));
+}
+
+static int
+cmd_outbox_cancel(struct cmd_ctx *ctx)
+{
+	return (cmd_call_id(ctx, "notice", "POST", "outbox", "/cancel", NULL,
+	    cmd_print_withdrawn));
+}
+
+static void
+cmd_print_preview(struct cmd_ctx *ctx, json_t *answer)
+{
+	const char	*channel, *method;
+	char		*to;
+	long long	 segments, units, per;
+	int		 ucs2, sms;
+
+	channel = cmd_str(answer, "channel");
+	sms = channel != NULL && strcmp(channel, "sms") == 0;
+	to = sms ? cmd_phone(cmd_str(answer, "recipient")) :
+	    xstrdup(cmd_str(answer, "recipient") != NULL ?
+	    cmd_str(answer, "recipient") : "-");
+	printf("%s: %s\n", sms ? "SMS to" : "E-mail to", to);
+	free(to);
+	if (json_is_false(json_object_get(answer, "reachable")))
+		printf("(This is not sent to them: %s. Read it out on the "
+		    "phone.)\n", cmd_str(answer, "reason") != NULL ?
+		    cmd_str(answer, "reason") : "they cannot get it");
+	if (cmd_str(answer, "subject") != NULL)
+		printf("Subject: %s\n", cmd_str(answer, "subject"));
+	cmd_print_body(cmd_str(answer, "body"));
+	putchar('\n');
+	if (sms) {
+		segments = cmd_int(answer, "segments");
+		units = cmd_int(answer, "units");
+		ucs2 = json_is_true(json_object_get(answer, "ucs2"));
+		if (segments <= 1)
+			printf("1 SMS (%s, %lld of %d characters)\n", ucs2 ?
+			    "UCS-2" : "GSM 03.38", units, ucs2 ? 70 : 160);
+		else {
+			per = ucs2 ? 67 : 153;
+			printf("%lld SMS (%s, %lld characters, %lld per "
+			    "part)\n", segments, ucs2 ? "UCS-2" : "GSM 03.38",
+			    units, per);
+		}
+	} else if ((method = cmd_str(answer, "calendar_method")) != NULL)
+		printf("With an invitation: text/calendar; method=%s\n",
+		    method);
+}
+
+static int
+cmd_preview(struct cmd_ctx *ctx)
+{
+	json_t		*query;
+	long long	 session, participant;
+	int		 ret;
+
+	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0 ||
+	    (ret = cmd_arg_id(ctx, 1, "participant", &participant)) != 0)
+		return (ret);
+	query = json_deep_copy(ctx->opts);
+	json_object_set_new(query, "participant", json_integer(participant));
+	ret = cmd_call(ctx, "GET", "sessions", ctx->argv[0], "/preview",
+	    query, cmd_print_preview);
+	json_decref(query);
+	return (ret);
+}

@@ -1,0 +1,123 @@
+/*
+ * participant add, list, show, edit, remove (cmd-resource.c's handlers)
+ * and rotate-token (cmd-feeds.c's): the people who come to the courses,
+ * known by number rather than slug.
+ */
+#include "config.h"
+
+#include "kursusctl.h"
+
+const struct cmd_option cmd_participant_opt[] = {
+	{ "name", OPT_TEXT, "name", "NAME", "full name", 0, 0, NULL, 0 },
+	{ "phone", OPT_TEXT, "phone", "PHONE", "phone; 8 digits are a Danish "
+	  "number", 0, 0, NULL, 0 },
+	{ "email", OPT_TEXT, "email", "ADDRESS", "e-mail address", 0, 0,
+	  NULL, 0 },
+	{ "landline", OPT_CONST, "phone_type", NULL, "the phone is a "
+	  "landline (no SMS)", 0, 0, "landline", 0 },
+	{ "mobile", OPT_CONST, "phone_type", NULL, "the phone is a mobile "
+	  "(the default)", 0, 0, "mobile", 0 },
+	{ "no-contact", OPT_TRUE, "no_contact", NULL, "no phone and no "
+	  "e-mail on purpose: staff phone or meet them", 0, 0, NULL, 0 },
+	{ "no-sms", OPT_TRUE, "no_sms", NULL, "withdraw consent to SMS",
+	  0, 0, NULL, 0 },
+	{ "no-email", OPT_TRUE, "no_email", NULL, "withdraw consent to "
+	  "e-mail", 0, 0, NULL, 0 },
+	{ "language", OPT_TEXT, "language", "LANG", "messages in da "
+	  "(default) or en", 0, 0, "da en", CMPL_VALUES },
+	{ "notes", OPT_TEXT, "notes", "TEXT", "notes for staff (never a CPR "
+	  "number)", 0, 0, NULL, 0 },
+	OPT_END
+};
+
+static const struct cmd_option opt_participant_edit[] = {
+	{ "sms", OPT_FALSE, "no_sms", NULL, "give consent to SMS again",
+	  0, 0, NULL, 0 },
+	{ "sms-ok", OPT_FALSE, "no_sms", NULL, "the same as --sms", 0, 0,
+	  NULL, 0 },
+	{ "email-ok", OPT_FALSE, "no_email", NULL, "give consent to e-mail "
+	  "again", 0, 0, NULL, 0 },
+	{ "contact", OPT_FALSE, "no_contact", NULL, "undo --no-contact "
+	  "(give --phone or --email with it)", 0, 0, NULL, 0 },
+	OPT_END
+};
+
+static const struct cmd_option opt_participant_list[] = {
+	{ "search", OPT_TEXT, "q", "TEXT", "only those whose name, phone or "
+	  "e-mail matches", 0, 0, NULL, 0 },
+	OPT_END
+};
+
+static const struct cmd_column cmd_participant_columns[] = {
+	{ ">ID", "id", V_INT },
+	{ "NAME", "name", V_TEXT },
+	{ "PHONE", "phone", V_PHONETYPE },
+	{ "EMAIL", "email", V_TEXT },
+	{ "REACH", NULL, V_REACH },
+	{ "LANG", "language", V_TEXT },
+	COLS_END
+};
+
+static const struct cmd_field cmd_participant_fields[] = {
+	{ "id", "id", V_INT },
+	{ "name", "name", V_TEXT },
+	{ "phone", "phone", V_PHONETYPE },
+	{ "email", "email", V_TEXT },
+	{ NULL, "reach by", V_REACH },
+	{ "sms_consent", "SMS consent", V_BOOL },
+	{ "email_consent", "e-mail consent", V_BOOL },
+	{ "no_contact", "no contact", V_BOOL },
+	{ "language", "language", V_TEXT },
+	{ "notes", "notes", V_TEXT },
+	{ "created_at", "created", V_UTC },
+	{ "updated_at", "updated", V_UTC },
+	{ NULL, NULL, 0 }
+};
+
+static const struct cmd_resource cmd_participant_resource = {
+	"participant", "participants", 1, { "name", NULL },
+	cmd_participant_columns, cmd_participant_fields
+};
+
+const struct cmd_entry cmd_participant_add_entry = {
+	"participant", "add", "--name NAME [--phone PHONE] [--email "
+	"ADDRESS | --no-contact] [options]", 0, 0, 0,
+	{ cmd_participant_opt, NULL }, cmd_resource_add,
+	"Create a participant.\nA participant needs a phone, an e-mail or "
+	"--no-contact. Giving a number or address is consent to course "
+	"messages on it.", 0, &cmd_participant_resource
+};
+
+const struct cmd_entry cmd_participant_list_entry = {
+	"participant", "list", "[--search TEXT]", 0, 0, 0,
+	{ opt_participant_list, NULL }, cmd_resource_list,
+	"List participants.", 0, &cmd_participant_resource
+};
+
+const struct cmd_entry cmd_participant_show_entry = {
+	"participant", "show", "ID", 1, 1, 0, CMD_NOOPT, cmd_resource_show,
+	"Show a participant and their registrations.", 0,
+	&cmd_participant_resource
+};
+
+const struct cmd_entry cmd_participant_edit_entry = {
+	"participant", "edit", "ID [options]", 1, 1, 0,
+	{ cmd_participant_opt, opt_participant_edit, NULL }, cmd_resource_edit,
+	"Change a participant.\nOnly the fields given change; an empty "
+	"value (--email '') clears a text field.", 0, &cmd_participant_resource
+};
+
+const struct cmd_entry cmd_participant_remove_entry = {
+	"participant", "remove", "ID", 1, 1, 0, CMD_NOOPT, cmd_resource_remove,
+	"Remove a participant.\nCancels their future registrations "
+	"(promoting people from the waitlist) and anonymises them, keeping "
+	"the statistics.", 0, &cmd_participant_resource
+};
+
+const struct cmd_entry cmd_participant_rotate_token_entry = {
+	"participant", "rotate-token", "ID", 1, 1, 0, CMD_NOOPT,
+	cmd_rotate_token, "Give a participant a new personal calendar "
+	"link.\nThe old link stops working at once: calendars subscribed to "
+	"it stop updating until they subscribe to the new one.", 0,
+	&cmd_participant_resource
+};

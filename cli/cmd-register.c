@@ -1,0 +1,269 @@
+/*
+ * register, unregister, registrations, waitlist and attendance: who comes
+ * to a session, who waits for a seat, and who came.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "kursusctl.h"
+
+static int	cmd_register(struct cmd_ctx *);
+static int	cmd_unregister(struct cmd_ctx *);
+static int	cmd_registrations(struct cmd_ctx *);
+static int	cmd_waitlist(struct cmd_ctx *);
+static int	cmd_attendance(struct cmd_ctx *);
+
+static const struct cmd_option opt_register[] = {
+	{ "companion", OPT_TRUE, "companion", NULL, "brings a companion "
+	  "(\"ledsager\") who takes a second seat", 0, 0, NULL, 0 },
+	OPT_END
+};
+
+static const struct cmd_option opt_registrations[] = {
+	{ "status", OPT_TEXT, "status", "STATUS", "confirmed, waitlisted or "
+	  "cancelled", 0, 0, "confirmed waitlisted cancelled", CMPL_VALUES },
+	OPT_END
+};
+
+static const struct cmd_option opt_attendance[] = {
+	{ "present", OPT_IDS, "present", "ID,...", "participants who came",
+	  0, 0, NULL, 0 },
+	{ "absent", OPT_IDS, "absent", "ID,...", "participants who did not",
+	  0, 0, NULL, 0 },
+	OPT_END
+};
+
+const struct cmd_entry cmd_register_entry = {
+	"register", NULL, "SESSION PARTICIPANT [--companion]\n"
+	"       kursusctl register SESSION --name NAME [--phone PHONE] "
+	"[--email ADDRESS | --no-contact] [options]", 1, 2, 0,
+	{ opt_register, cmd_participant_opt, NULL }, cmd_register,
+	"Register a participant for a session.\nWith --name instead of a "
+	"participant id, creates the participant in the same step. The "
+	"registration is confirmed while seats remain, else waitlisted.",
+	0, NULL
+};
+
+const struct cmd_entry cmd_unregister_entry = {
+	"unregister", NULL, "SESSION PARTICIPANT", 2, 2, 0, CMD_NOOPT,
+	cmd_unregister, "Cancel a registration.\nThe first people on the "
+	"waitlist move up while they fit.", 0, NULL
+};
+
+const struct cmd_entry cmd_registrations_entry = {
+	"registrations", NULL, "SESSION [--status STATUS]", 1, 1, 0,
+	{ opt_registrations, NULL }, cmd_registrations,
+	"List a session's registrations.", 0, NULL
+};
+
+const struct cmd_entry cmd_waitlist_entry = {
+	"waitlist", NULL, "SESSION", 1, 1, 0, CMD_NOOPT, cmd_waitlist,
+	"Show a session's waitlist in order.", 0, NULL
+};
+
+const struct cmd_entry cmd_attendance_entry = {
+	"attendance", NULL, "SESSION [--present ID,...] [--absent ID,...]",
+	1, 1, 0, { opt_attendance, NULL }, cmd_attendance,
+	"Record who came to a session.", 0, NULL
+};
+
+/* "(confirmed), kursist nr. 3000" or "(waitlisted, position 2), ...". */
+static void
+cmd_print_outcome(json_t *r, const char *who, const char *what,
+    long long session)
+{
+	const char	*status = cmd_str(r, "status");
+	const char	*name = cmd_str(r, "participant_name");
+	int		 companion;
+
+	companion = json_is_true(json_object_get(r, "companion"));
+	printf("%s %s %lld (%s", name != NULL ? name : who, what, session,
+	    status != NULL ? status : "?");
+	if (status != NULL && strcmp(status, "waitlisted") == 0 &&
+	    json_is_integer(json_object_get(r, "waitlist_position")))
+		printf(", position %lld", cmd_int(r, "waitlist_position"));
+	if (companion)
+		printf(", with companion");
+	printf(")");
+	if (json_is_integer(json_object_get(r, "number")))
+		printf(", kursist nr. %lld", cmd_int(r, "number"));
+	printf("\n");
+}
+
+static void
+cmd_print_registered(struct cmd_ctx *ctx, json_t *answer)
+{
+	if (ctx->argc == 1)
+		printf("Created participant %lld.\n",
+		    cmd_int(answer, "participant_id"));
+	cmd_print_outcome(answer, ctx->argc == 2 ? ctx->argv[1] :
+	    "participant", "registered for session", cmd_argv_id(ctx, 0));
+}
+
+static int
+cmd_register(struct cmd_ctx *ctx)
+{
+	json_t		*body, *person, *companion;
+	long long	 session, participant = 0;
+	int		 ret;
+
+	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0)
+		return (ret);
+	if (ctx->argc == 2 &&
+	    (ret = cmd_arg_id(ctx, 1, "participant", &participant)) != 0)
+		return (ret);
+
+	/* Everything but --companion describes a new participant. */
+	person = json_deep_copy(ctx->opts);
+	companion = json_object_get(ctx->opts, "companion");
+	json_object_del(person, "companion");
+	if (ctx->argc == 2 && json_object_size(person) > 0) {
+		json_decref(person);
+		return (kursusctl_usage_error(ctx->entry, "give a participant "
+		    "id or --name and contact details, not both"));
+	}
+	if (ctx->argc == 1 && json_object_get(person, "name") == NULL) {
+		json_decref(person);
+		return (kursusctl_usage_error(ctx->entry, "give a participant "
+		    "id, or --name to create one"));
+	}
+
+	body = json_object();
+	if (ctx->argc == 2) {
+		json_object_set_new(body, "participant",
+		    json_integer(participant));
+		json_decref(person);
+	} else
+		json_object_set_new(body, "participant", person);
+	if (companion != NULL)
+		json_object_set(body, "companion", companion);
+
+	ret = cmd_call(ctx, "POST", "sessions", ctx->argv[0],
+	    "/registrations", body, cmd_print_registered);
+	json_decref(body);
+	return (ret);
+}
+
+static void
+cmd_print_unregistered(struct cmd_ctx *ctx, json_t *answer)
+{
+	json_t		*r, *cancelled;
+	long long	 session, participant;
+	const char	*name;
+	size_t		 i;
+
+	session = cmd_argv_id(ctx, 0);
+	participant = cmd_argv_id(ctx, 1);
+	cancelled = json_object_get(answer, "cancelled");
+	name = cmd_str(cancelled, "participant_name");
+	if (name != NULL)
+		printf("%s unregistered from session %lld.\n", name, session);
+	else
+		printf("Participant %lld unregistered from session %lld.\n",
+		    participant, session);
+	json_array_foreach(json_object_get(answer, "promoted"), i, r)
+		cmd_print_outcome(r, "someone", "moved up from the waitlist "
+		    "for session", session);
+}
+
+static int
+cmd_unregister(struct cmd_ctx *ctx)
+{
+	long long	 session, participant;
+	char		*tail;
+	int		 ret;
+
+	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0 ||
+	    (ret = cmd_arg_id(ctx, 1, "participant", &participant)) != 0)
+		return (ret);
+	xasprintf(&tail, "/registrations/%lld", participant);
+	ret = cmd_call(ctx, "DELETE", "sessions", ctx->argv[0], tail, NULL,
+	    cmd_print_unregistered);
+	free(tail);
+	return (ret);
+}
+
+static void
+cmd_print_session_regs(json_t *answer, long long session, int mode)
+{
+	json_t	*regs;
+
+	regs = json_object_get(answer, "registrations");
+	if (json_array_size(regs) == 0 && mode == REG_WAITLIST)
+		printf("No one is waiting for session %lld.\n", session);
+	else if (json_array_size(regs) == 0)
+		printf("No registrations for session %lld.\n", session);
+	else
+		cmd_print_registrations(regs, mode);
+}
+
+static void
+cmd_print_registration_list(struct cmd_ctx *ctx, json_t *answer)
+{
+	cmd_print_session_regs(answer, cmd_argv_id(ctx, 0), REG_SESSION);
+}
+
+static void
+cmd_print_waitlist(struct cmd_ctx *ctx, json_t *answer)
+{
+	cmd_print_session_regs(answer, cmd_argv_id(ctx, 0), REG_WAITLIST);
+}
+
+static int
+cmd_registrations(struct cmd_ctx *ctx)
+{
+	return (cmd_call_id(ctx, "session", "GET", "sessions",
+	    "/registrations", ctx->opts, cmd_print_registration_list));
+}
+
+static int
+cmd_waitlist(struct cmd_ctx *ctx)
+{
+	return (cmd_call_id(ctx, "session", "GET", "sessions", "/waitlist",
+	    ctx->opts, cmd_print_waitlist));
+}
+
+static void
+cmd_print_attendance(struct cmd_ctx *ctx, json_t *answer)
+{
+	json_t		*regs, *r;
+	long long	 session, attended = 0, noshow = 0;
+	const char	*a;
+	size_t		 i;
+
+	session = cmd_argv_id(ctx, 0);
+	regs = json_object_get(answer, "registrations");
+	json_array_foreach(regs, i, r) {
+		if ((a = cmd_str(r, "attendance")) == NULL)
+			continue;
+		if (strcmp(a, "attended") == 0)
+			attended++;
+		else if (strcmp(a, "no-show") == 0)
+			noshow++;
+	}
+	printf("Session %lld: %lld attended, %lld no-show, %lld not "
+	    "recorded.\n", session, attended, noshow,
+	    (long long)json_array_size(regs) - attended - noshow);
+	if (json_array_size(regs) > 0)
+		cmd_print_registrations(regs, REG_SESSION);
+}
+
+static int
+cmd_attendance(struct cmd_ctx *ctx)
+{
+	long long	 session;
+	int		 ret;
+
+	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0)
+		return (ret);
+	if (json_object_size(ctx->opts) == 0)
+		return (kursusctl_usage_error(ctx->entry, "give --present, "
+		    "--absent or both"));
+	return (cmd_call(ctx, "POST", "sessions", ctx->argv[0],
+	    "/attendance", ctx->opts, cmd_print_attendance));
+}

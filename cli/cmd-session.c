@@ -1,0 +1,380 @@
+/*
+ * session add, list, show, edit, move and cancel: scheduling sessions and
+ * series of them, and changing them (which tells everyone registered).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "kursusctl.h"
+
+static int	cmd_session_add(struct cmd_ctx *);
+static int	cmd_session_list(struct cmd_ctx *);
+static int	cmd_session_show(struct cmd_ctx *);
+static int	cmd_session_edit(struct cmd_ctx *);
+static int	cmd_session_move(struct cmd_ctx *);
+static int	cmd_session_cancel(struct cmd_ctx *);
+
+static const struct cmd_option opt_session_list[] = {
+	{ "from", OPT_TEXT, "from", "TIME", "from this time (default: since "
+	  "yesterday)", 0, 0, NULL, 0 },
+	{ "to", OPT_TEXT, "to", "TIME", "until this time", 0, 0, NULL, 0 },
+	{ "venue", OPT_TEXT, "venue", "SLUG", "only at this venue", 0, 0,
+	  NULL, CMPL_VENUE },
+	{ "course", OPT_TEXT, "course", "SLUG", "only of this course type",
+	  0, 0, NULL, CMPL_COURSE },
+	{ "status", OPT_TEXT, "status", "STATUS", "scheduled, cancelled or "
+	  "done", 0, 0, "scheduled cancelled done", CMPL_VALUES },
+	OPT_END
+};
+
+static const struct cmd_option opt_session_add[] = {
+	{ "course", OPT_TEXT, "course", "SLUG", "course type", OPT_REQUIRED,
+	  0, NULL, CMPL_COURSE },
+	{ "venue", OPT_TEXT, "venue", "SLUG", "venue", OPT_REQUIRED, 0, NULL,
+	  CMPL_VENUE },
+	{ "start", OPT_TEXT, "start", "TIME", "start in the venue's local "
+	  "time: \"2026-12-03 10:00\", ISO 8601, \"tomorrow 10:00\", "
+	  "\"i morgen 10:00\"", OPT_REQUIRED, 0, NULL, 0 },
+	{ "duration", OPT_DURATION, "duration", "DURATION", "length: 90m, "
+	  "1h30m, 1.5h (default the course's)", 0, 1, NULL, 0 },
+	{ "end", OPT_TEXT, "end", "TIME", "end, instead of --duration", 0, 1,
+	  NULL, 0 },
+	{ "capacity", OPT_INT, "capacity", "N", "seats (default the "
+	  "course's)", 0, 0, NULL, 0 },
+	{ "instructor", OPT_LIST, "instructors", "SLUG", "instructor "
+	  "(repeat for more)", 0, 0, NULL, CMPL_INSTRUCTOR },
+	{ "helper", OPT_LIST, "helpers", "SLUG", "helper (repeat for more)",
+	  0, 0, NULL, CMPL_INSTRUCTOR },
+	{ "notes", OPT_TEXT, "notes", "TEXT", "notes for staff, never shown "
+	  "to the public", 0, 0, NULL, 0 },
+	{ "description", OPT_TEXT, "description", "TEXT", "what feeds and "
+	  "public pages show about this session", 0, 0, NULL, 0 },
+	{ "weekly", OPT_INT, "weekly", "N", "a series of N weekly sessions "
+	  "(1-260)", 0, 2, NULL, 0 },
+	{ "repeat", OPT_TEXT, "rrule", "RRULE", "a series by RFC 5545 rule, "
+	  "e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=6", 0, 2, NULL, 0 },
+	OPT_END
+};
+
+static const struct cmd_option opt_session_edit[] = {
+	{ "capacity", OPT_INT, "capacity", "N", "seats", 0, 0, NULL, 0 },
+	{ "force", OPT_TRUE, "force", NULL, "lower --capacity below the "
+	  "seats taken, moving the latest to the waitlist", 0, 0, NULL, 0 },
+	{ "notes", OPT_TEXT, "notes", "TEXT", "notes for staff, never shown "
+	  "to the public", 0, 0, NULL, 0 },
+	{ "description", OPT_TEXT, "description", "TEXT", "what feeds and "
+	  "public pages show about this session", 0, 0, NULL, 0 },
+	{ "status", OPT_TEXT, "status", "STATUS", "done or scheduled", 0, 0,
+	  "done scheduled", CMPL_VALUES },
+	{ "instructor", OPT_LIST, "instructors", "SLUG", "instructor; "
+	  "replaces the list (repeat for more)", 0, 0, NULL,
+	  CMPL_INSTRUCTOR },
+	{ "helper", OPT_LIST, "helpers", "SLUG", "helper; replaces the list "
+	  "(repeat for more)", 0, 0, NULL, CMPL_INSTRUCTOR },
+	OPT_END
+};
+
+static const struct cmd_option opt_session_move[] = {
+	{ "start", OPT_TEXT, "start", "TIME", "new start in local time",
+	  OPT_REQUIRED, 0, NULL, 0 },
+	{ "end", OPT_TEXT, "end", "TIME", "new end", 0, 1, NULL, 0 },
+	{ "duration", OPT_DURATION, "duration", "DURATION", "new length "
+	  "(default: keep it)", 0, 1, NULL, 0 },
+	{ "venue", OPT_TEXT, "venue", "SLUG", "move to this venue", 0, 0,
+	  NULL, CMPL_VENUE },
+	{ "following", OPT_CONST, "scope", NULL, "also the later sessions "
+	  "of its series, shifted alike", 0, 0, "following", 0 },
+	OPT_END
+};
+
+static const struct cmd_option opt_session_cancel[] = {
+	{ "reason", OPT_TEXT, "reason", "TEXT", "reason told to the people "
+	  "registered", 0, 0, NULL, 0 },
+	{ "following", OPT_CONST, "scope", NULL, "also the later sessions "
+	  "of its series", 0, 0, "following", 0 },
+	OPT_END
+};
+
+const struct cmd_entry cmd_session_add_entry = {
+	"session", "add", "--course SLUG --venue SLUG --start TIME "
+	"[--duration DURATION | --end TIME] [--weekly N | --repeat RRULE] "
+	"[options]", 0, 0, 0, { opt_session_add, NULL }, cmd_session_add,
+	"Schedule a session, or a series of them.\nTimes are the venue's "
+	"local time; a series keeps its local time across daylight "
+	"saving changes.", 0, NULL
+};
+
+const struct cmd_entry cmd_session_list_entry = {
+	"session", "list", "[--from TIME] [--to TIME] [--venue SLUG] "
+	"[--course SLUG] [--status STATUS]", 0, 0, 0,
+	{ opt_session_list, NULL }, cmd_session_list,
+	"List sessions.\nSessions below their course's minimum shortly "
+	"before they start are flagged UNDER MIN.", 0, NULL
+};
+
+const struct cmd_entry cmd_session_show_entry = {
+	"session", "show", "SESSION", 1, 1, 0, CMD_NOOPT, cmd_session_show,
+	"Show a session and who is registered.", 0, NULL
+};
+
+const struct cmd_entry cmd_session_edit_entry = {
+	"session", "edit", "SESSION [options]", 1, 1, 0,
+	{ opt_session_edit, NULL }, cmd_session_edit,
+	"Change a session's seats, notes, status or instructors.", 0, NULL
+};
+
+const struct cmd_entry cmd_session_move_entry = {
+	"session", "move", "SESSION --start TIME [--end TIME | --duration "
+	"DURATION] [--venue SLUG] [--following]", 1, 1, 0,
+	{ opt_session_move, NULL }, cmd_session_move,
+	"Move a session (or the rest of its series).\nTo another time or "
+	"venue, or both. Everyone registered gets a change notice.", 0, NULL
+};
+
+const struct cmd_entry cmd_session_cancel_entry = {
+	"session", "cancel", "SESSION [--reason TEXT] [--following]", 1, 1,
+	0, { opt_session_cancel, NULL }, cmd_session_cancel,
+	"Cancel a session (or the rest of its series).\nEveryone "
+	"registered gets a cancellation notice.", 0, NULL
+};
+
+static void
+cmd_print_sessions(json_t *arr)
+{
+	struct table	*t;
+	json_t		*s;
+	size_t		 i;
+	char		*v;
+
+	if (json_array_size(arr) == 0) {
+		printf("No sessions.\n");
+		return;
+	}
+	t = table_new(">ID|START|COURSE|VENUE|>SEATS|>WAIT|STATUS");
+	json_array_foreach(arr, i, s) {
+		table_row(t);
+		cmd_cell(t, s, "id", V_INT);
+		cmd_cell(t, s, "start", V_LOCAL);
+		cmd_cell(t, s, "course_title", V_TEXT);
+		cmd_cell(t, s, "venue_name", V_TEXT);
+		table_cell(t, "%lld/%lld", cmd_int(s, "seats_taken"),
+		    cmd_int(s, "capacity"));
+		cmd_cell(t, s, "waitlisted", V_INT);
+		v = cmd_session_status(s);
+		table_cell(t, "%s", v);
+		free(v);
+	}
+	table_print(t, stdout);
+	table_free(t);
+}
+
+/* Instructors or helpers of a session, as "Name (slug), ...". */
+static char *
+cmd_session_people(json_t *s, const char *role)
+{
+	json_t		*p;
+	size_t		 i;
+	const char	*r;
+	char		*out = NULL, *one;
+
+	json_array_foreach(json_object_get(s, "instructors"), i, p) {
+		r = cmd_str(p, "role");
+		if (r == NULL || strcmp(r, role) != 0)
+			continue;
+		xasprintf(&one, "%s (%s)", cmd_str(p, "name") != NULL ?
+		    cmd_str(p, "name") : "?", cmd_str(p, "slug") != NULL ?
+		    cmd_str(p, "slug") : "?");
+		cmd_join(&out, ", ", one);
+		free(one);
+	}
+	return (out);
+}
+
+static void
+cmd_print_session(json_t *s)
+{
+	struct table	*t;
+	char		*v;
+
+	t = table_kv_new();
+	cmd_kv(t, s, "id", "session", V_INT);
+	table_kv(t, "course", "%s (%s)", cmd_str(s, "course_title") != NULL ?
+	    cmd_str(s, "course_title") : "-", cmd_str(s, "course") != NULL ?
+	    cmd_str(s, "course") : "-");
+	table_kv(t, "venue", "%s (%s)", cmd_str(s, "venue_name") != NULL ?
+	    cmd_str(s, "venue_name") : "-", cmd_str(s, "venue") != NULL ?
+	    cmd_str(s, "venue") : "-");
+	cmd_kv(t, s, "start", "start", V_LOCAL);
+	cmd_kv(t, s, "end", "end", V_LOCAL);
+	cmd_kv(t, s, "timezone", "time zone", V_TEXT);
+	v = cmd_session_status(s);
+	table_kv(t, "status", "%s", v);
+	free(v);
+	table_kv(t, "seats", "%lld taken of %lld, %lld free",
+	    cmd_int(s, "seats_taken"), cmd_int(s, "capacity"),
+	    cmd_int(s, "seats_free"));
+	table_kv(t, "registrations", "%lld confirmed, %lld waitlisted",
+	    cmd_int(s, "confirmed"), cmd_int(s, "waitlisted"));
+	cmd_kv(t, s, "min_participants", "minimum", V_INT);
+	v = cmd_session_people(s, "instructor");
+	table_kv(t, "instructors", v != NULL ? "%s" : NULL, v);
+	free(v);
+	v = cmd_session_people(s, "helper");
+	table_kv(t, "helpers", v != NULL ? "%s" : NULL, v);
+	free(v);
+	cmd_kv(t, s, "description", "description", V_TEXT);
+	cmd_kv(t, s, "notes", "notes (staff)", V_TEXT);
+	cmd_kv(t, s, "series_id", "series", V_INT);
+	cmd_kv(t, s, "uid", "uid", V_TEXT);
+	cmd_kv(t, s, "sequence", "sequence", V_INT);
+	cmd_kv(t, s, "created_at", "created", V_UTC);
+	cmd_kv(t, s, "updated_at", "updated", V_UTC);
+	table_print(t, stdout);
+	table_free(t);
+}
+
+static void
+cmd_print_scheduled(struct cmd_ctx *ctx, json_t *answer)
+{
+	json_t		*sessions, *s;
+	char		*start;
+
+	sessions = json_object_get(answer, "sessions");
+	if (json_array_size(sessions) == 1 &&
+	    !json_is_integer(json_object_get(answer, "series_id"))) {
+		s = json_array_get(sessions, 0);
+		start = cmd_format(s, "start", V_LOCAL);
+		printf("Scheduled session %lld: %s, %s at %s.\n",
+		    cmd_int(s, "id"), start != NULL ? start : "-",
+		    cmd_str(s, "course_title") != NULL ?
+		    cmd_str(s, "course_title") : "-",
+		    cmd_str(s, "venue_name") != NULL ?
+		    cmd_str(s, "venue_name") : "-");
+		free(start);
+	} else {
+		printf("Scheduled series %lld: %zu sessions.\n",
+		    cmd_int(answer, "series_id"), json_array_size(sessions));
+		cmd_print_sessions(sessions);
+	}
+}
+
+static int
+cmd_session_add(struct cmd_ctx *ctx)
+{
+	return (cmd_call(ctx, "POST", "sessions", NULL, NULL, ctx->opts,
+	    cmd_print_scheduled));
+}
+
+static void
+cmd_print_session_list(struct cmd_ctx *ctx, json_t *answer)
+{
+	cmd_print_sessions(json_object_get(answer, "sessions"));
+}
+
+static int
+cmd_session_list(struct cmd_ctx *ctx)
+{
+	return (cmd_call(ctx, "GET", "sessions", NULL, NULL, ctx->opts,
+	    cmd_print_session_list));
+}
+
+static void
+cmd_print_session_edit(struct cmd_ctx *ctx, json_t *answer)
+{
+	cmd_print_session(answer);
+}
+
+static int
+cmd_session_show(struct cmd_ctx *ctx)
+{
+	json_t		*answer, *regs;
+	long long	 id;
+	int		 ret;
+
+	if ((ret = cmd_arg_id(ctx, 0, "session", &id)) != 0)
+		return (ret);
+	if ((ret = cmd_request(ctx, "GET", "sessions", ctx->argv[0], NULL,
+	    NULL, &answer)) != 0 || answer == NULL)
+		return (ret);
+	cmd_print_session(answer);
+	json_decref(answer);
+
+	/* People at the desk want the list of names with the session. */
+	if ((ret = cmd_request(ctx, "GET", "sessions", ctx->argv[0],
+	    "/registrations", NULL, &answer)) != 0)
+		return (ret);
+	regs = json_object_get(answer, "registrations");
+	if (json_array_size(regs) > 0) {
+		printf("\nRegistrations:\n");
+		cmd_print_registrations(regs, REG_SESSION);
+	} else
+		printf("\nNo registrations.\n");
+	json_decref(answer);
+	return (0);
+}
+
+static int
+cmd_session_edit(struct cmd_ctx *ctx)
+{
+	long long	 id;
+	int		 ret;
+
+	if ((ret = cmd_arg_id(ctx, 0, "session", &id)) != 0)
+		return (ret);
+	if (json_object_size(ctx->opts) == 0)
+		return (kursusctl_usage_error(ctx->entry, "nothing to change; "
+		    "give at least one option"));
+	if (json_object_get(ctx->opts, "force") != NULL &&
+	    json_object_get(ctx->opts, "capacity") == NULL)
+		return (kursusctl_usage_error(ctx->entry, "--force goes with "
+		    "--capacity"));
+	cmd_empty_to_null(ctx->opts);
+	return (cmd_call(ctx, "PATCH", "sessions", ctx->argv[0], NULL,
+	    ctx->opts, cmd_print_session_edit));
+}
+
+/* The sessions a move or cancel changed, after "Moved" or "Cancelled". */
+static void
+cmd_print_changed(json_t *answer, const char *done)
+{
+	json_t	*sessions;
+	size_t	 n;
+
+	sessions = json_object_get(answer, "sessions");
+	n = json_array_size(sessions);
+	printf("%s %zu session%s; everyone registered will be told.\n", done,
+	    n, n == 1 ? "" : "s");
+	cmd_print_sessions(sessions);
+}
+
+static void
+cmd_print_moved(struct cmd_ctx *ctx, json_t *answer)
+{
+	cmd_print_changed(answer, "Moved");
+}
+
+static void
+cmd_print_cancelled(struct cmd_ctx *ctx, json_t *answer)
+{
+	cmd_print_changed(answer, "Cancelled");
+}
+
+/* move and cancel: POST to /v1/sessions/<id>/<action>, list the result. */
+static int
+cmd_session_move(struct cmd_ctx *ctx)
+{
+	return (cmd_call_id(ctx, "session", "POST", "sessions", "/move",
+	    ctx->opts, cmd_print_moved));
+}
+
+static int
+cmd_session_cancel(struct cmd_ctx *ctx)
+{
+	return (cmd_call_id(ctx, "session", "POST", "sessions", "/cancel",
+	    ctx->opts, cmd_print_cancelled));
+}

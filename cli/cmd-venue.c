@@ -1,0 +1,77 @@
+/*
+ * venue add, list, show, edit and remove: the places sessions are held,
+ * library branches and the rooms of senior clubs alike. The handlers are
+ * cmd-resource.c's.
+ */
+#include "config.h"
+
+#include "kursusctl.h"
+
+static const struct cmd_option opt_venue[] = {
+	{ "name", OPT_TEXT, "name", "NAME", "name, e.g. \"Malernes "
+	  "Seniorklub\"", 0, 0, NULL, 0 },
+	{ "address", OPT_TEXT, "address", "TEXT", "street and number",
+	  0, 0, NULL, 0 },
+	{ "postcode", OPT_TEXT, "postcode", "CODE", "postcode", 0, 0, NULL,
+	  0 },
+	{ "city", OPT_TEXT, "city", "CITY", "city", 0, 0, NULL, 0 },
+	{ "capacity", OPT_INT, "capacity", "N", "default seats of sessions "
+	  "here (1-1000, default 8)", 0, 0, NULL, 0 },
+	{ "access", OPT_TEXT, "access_notes", "TEXT", "access notes, e.g. "
+	  "\"Trinfri adgang, teleslynge\"", 0, 0, NULL, 0 },
+	{ "equipment", OPT_TEXT, "equipment_notes", "TEXT", "equipment "
+	  "notes, e.g. \"Wi-Fi; medbring egen tablet\"", 0, 0, NULL, 0 },
+	{ "contact-name", OPT_TEXT, "contact_name", "NAME", "contact person "
+	  "at the venue", 0, 0, NULL, 0 },
+	{ "contact-phone", OPT_TEXT, "contact_phone", "PHONE", "contact "
+	  "person's phone", 0, 0, NULL, 0 },
+	{ "contact-public", OPT_TRUE, "contact_public", NULL, "show the "
+	  "contact person in feeds and public pages", 0, 0, NULL, 0 },
+	{ "contact-private", OPT_FALSE, "contact_public", NULL, "keep the "
+	  "contact person for staff (the default)", 0, 0, NULL, 0 },
+	{ "timezone", OPT_TEXT, "timezone", "ZONE", "IANA time zone "
+	  "(default the daemon's, Europe/Copenhagen)", 0, 0, NULL, 0 },
+	{ "lat", OPT_REAL, "latitude", "DEGREES", "latitude (with --lon)",
+	  0, 0, NULL, 0 },
+	{ "lon", OPT_REAL, "longitude", "DEGREES", "longitude (with --lat)",
+	  0, 0, NULL, 0 },
+	OPT_END
+};
+
+static const struct cmd_column cmd_venue_columns[] = {
+	{ "SLUG", "slug", V_TEXT },
+	{ "NAME", "name", V_TEXT },
+	{ "ADDRESS", NULL, V_ADDRESS },
+	{ ">SEATS", "capacity", V_INT },
+	COLS_END
+};
+
+static const struct cmd_field cmd_venue_fields[] = {
+	{ "id", "id", V_INT },
+	{ "slug", "slug", V_TEXT },
+	{ "name", "name", V_TEXT },
+	{ "address", "address", V_TEXT },
+	{ "postcode", "postcode", V_TEXT },
+	{ "city", "city", V_TEXT },
+	{ "capacity", "seats", V_INT },
+	{ "access_notes", "access", V_TEXT },
+	{ "equipment_notes", "equipment", V_TEXT },
+	{ "contact_name", "contact", V_TEXT },
+	{ "contact_phone", "contact phone", V_TEXT },
+	{ "contact_public", "contact shown publicly", V_BOOL },
+	{ "timezone", "time zone", V_TEXT },
+	{ "latitude", "latitude", V_REAL },
+	{ "longitude", "longitude", V_REAL },
+	{ "created_at", "created", V_UTC },
+	{ "updated_at", "updated", V_UTC },
+	{ NULL, NULL, 0 }
+};
+
+static const struct cmd_resource cmd_venue_resource = {
+	"venue", "venues", 0, { "name", NULL },
+	cmd_venue_columns, cmd_venue_fields
+};
+
+CMD_RESOURCE_ENTRIES(cmd_venue, "venue", "a", "venue",
+    "SLUG --name NAME [options]", CMPL_VENUE, opt_venue, NULL,
+    &cmd_venue_resource);

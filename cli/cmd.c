@@ -1,0 +1,556 @@
+/*
+ * What the command files (cmd-*.c) share: reading arguments and the
+ * daemon's answers, formatting values and tables for people, and the
+ * request-and-print steps most commands are made of. Nothing here knows a
+ * command; a helper that only one group needs stays in that group's file.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "kursusctl.h"
+
+void
+cmd_print_json(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2));
+	putchar('\n');
+}
+
+/* A positional argument that must be a positive id. */
+int
+cmd_arg_id(struct cmd_ctx *ctx, int idx, const char *what, long long *id)
+{
+	const char	*s = ctx->argv[idx];
+	char		*end;
+
+	errno = 0;
+	*id = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || *id <= 0)
+		return (kursusctl_usage_error(ctx->entry, "%s \"%s\": not an "
+		    "id (a number)", what, s));
+	return (0);
+}
+
+/* A positional argument cmd_arg_id() has checked already. */
+long long
+cmd_argv_id(struct cmd_ctx *ctx, int idx)
+{
+	return (strtoll(ctx->argv[idx], NULL, 10));
+}
+
+const char *
+cmd_str(json_t *o, const char *key)
+{
+	return (json_string_value(json_object_get(o, key)));
+}
+
+long long
+cmd_int(json_t *o, const char *key)
+{
+	return (json_integer_value(json_object_get(o, key)));
+}
+
+/* Sakamoto's day of week for a proleptic Gregorian date; 0 is Sunday. */
+static int
+cmd_weekday(int y, int m, int d)
+{
+	static const int	t[] = { 0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4 };
+
+	if (m < 3)
+		y--;
+	return ((y + y / 4 - y / 100 + y / 400 + t[m - 1] + d) % 7);
+}
+
+char *
+cmd_local_time(const char *s)
+{
+	static const char	*days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+				    "Fri", "Sat" };
+	int			 y, m, d;
+	char			*out;
+
+	/* The daemon already gives the venue's local time; only trim it. */
+	if (strlen(s) < 16 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    sscanf(s, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12)
+		return (xstrdup(s));
+	xasprintf(&out, "%s %.10s %.5s", days[cmd_weekday(y, m, d)], s,
+	    s + 11);
+	return (out);
+}
+
+char *
+cmd_utc_time(const char *s)
+{
+	char	*out;
+
+	if (strlen(s) < 16 || s[10] != 'T' || s[strlen(s) - 1] != 'Z')
+		return (xstrdup(s));
+	xasprintf(&out, "%.10s %.5s UTC", s, s + 11);
+	return (out);
+}
+
+/* Text join: appends part to *s with sep, skipping empty parts. */
+void
+cmd_join(char **s, const char *sep, const char *part)
+{
+	char	*next;
+
+	if (part == NULL || *part == '\0')
+		return;
+	if (*s == NULL)
+		*s = xstrdup(part);
+	else {
+		xasprintf(&next, "%s%s%s", *s, sep, part);
+		free(*s);
+		*s = next;
+	}
+}
+
+/* Formats obj's key as kind; NULL when there is nothing to show. */
+char *
+cmd_format(json_t *obj, const char *key, int kind)
+{
+	json_t		*v = key != NULL ? json_object_get(obj, key) : NULL;
+	char		*s = NULL, *place = NULL;
+
+	switch (kind) {
+	case V_REACH:
+		if (json_is_true(json_object_get(obj, "no_contact")))
+			return (xstrdup("phone or meet (no contact)"));
+		if (json_is_true(json_object_get(obj, "sms_consent")))
+			cmd_join(&s, ", ", "SMS");
+		if (json_is_true(json_object_get(obj, "email_consent")))
+			cmd_join(&s, ", ", "e-mail");
+		if (s == NULL)
+			s = xstrdup("call");
+		return (s);
+	case V_REMINDERS:
+		if (v == NULL || json_is_null(v))
+			return (xstrdup("kursusd's default ([reminders] rules)"));
+		if (json_is_string(v) && *json_string_value(v) == '\0')
+			return (xstrdup("none"));
+		break;
+	case V_ADDRESS:
+		cmd_join(&place, " ", cmd_str(obj, "postcode"));
+		cmd_join(&place, " ", cmd_str(obj, "city"));
+		cmd_join(&s, ", ", cmd_str(obj, "address"));
+		cmd_join(&s, ", ", place);
+		free(place);
+		return (s);
+	}
+	if (v == NULL || json_is_null(v))
+		return (NULL);
+	switch (kind) {
+	case V_LOCAL:
+		if (json_is_string(v))
+			return (cmd_local_time(json_string_value(v)));
+		break;
+	case V_UTC:
+		if (json_is_string(v))
+			return (cmd_utc_time(json_string_value(v)));
+		break;
+	case V_MINUTES:
+		if (json_is_integer(v)) {
+			xasprintf(&s, "%" JSON_INTEGER_FORMAT " min",
+			    json_integer_value(v));
+			return (s);
+		}
+		break;
+	case V_BOOL:
+		if (json_is_boolean(v))
+			return (xstrdup(json_is_true(v) ? "yes" : "no"));
+		break;
+	case V_ROLE:
+		if (json_is_boolean(v))
+			return (xstrdup(json_is_true(v) ? "volunteer" :
+			    "staff"));
+		break;
+	case V_PHONETYPE:
+		if (json_is_string(v)) {
+			if (json_is_string(json_object_get(obj, "phone_type")) &&
+			    strcmp(cmd_str(obj, "phone_type"), "landline") ==
+			    0)
+				xasprintf(&s, "%s (landline)",
+				    json_string_value(v));
+			else
+				s = xstrdup(json_string_value(v));
+			return (s);
+		}
+		break;
+	}
+	/* Whatever the kind, show what came rather than nothing. */
+	if (json_is_string(v))
+		return (xstrdup(json_string_value(v)));
+	if (json_is_integer(v)) {
+		xasprintf(&s, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return (s);
+	}
+	if (json_is_real(v)) {
+		xasprintf(&s, "%.6g", json_real_value(v));
+		return (s);
+	}
+	if (json_is_boolean(v))
+		return (xstrdup(json_is_true(v) ? "yes" : "no"));
+	return (json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY));
+}
+
+void
+cmd_kv(struct table *t, json_t *obj, const char *key, const char *label,
+    int kind)
+{
+	char	*s;
+
+	s = cmd_format(obj, key, kind);
+	if (s == NULL)
+		table_kv(t, label, NULL);
+	else
+		table_kv(t, label, "%s", s);
+	free(s);
+}
+
+void
+cmd_print_fields(json_t *obj, const struct cmd_field *fields)
+{
+	struct table	*t;
+
+	t = table_kv_new();
+	for (; fields->label != NULL; fields++)
+		cmd_kv(t, obj, fields->key, fields->label, fields->kind);
+	table_print(t, stdout);
+	table_free(t);
+}
+
+/* A table's column spec "SLUG|NAME|>SEATS" from a column list. */
+static struct table *
+cmd_table(const struct cmd_column *cols)
+{
+	struct table	*t;
+	char		*spec = NULL;
+
+	for (; cols->head != NULL; cols++)
+		cmd_join(&spec, "|", cols->head);
+	t = table_new(spec);
+	free(spec);
+	return (t);
+}
+
+/*
+ * An empty cell is shown as "-": every row then has the same number of
+ * words before a name, which keeps the table readable and lets awk and
+ * cut pick columns.
+ */
+void
+cmd_cell(struct table *t, json_t *obj, const char *key, int kind)
+{
+	char	*s;
+
+	s = cmd_format(obj, key, kind);
+	table_cell(t, "%s", s != NULL && *s != '\0' ? s : "-");
+	free(s);
+}
+
+void
+cmd_print_list(json_t *arr, const struct cmd_column *cols, const char *none)
+{
+	const struct cmd_column	*c;
+	struct table		*t;
+	json_t			*obj;
+	size_t			 i;
+
+	if (json_array_size(arr) == 0) {
+		printf("%s\n", none);
+		return;
+	}
+	t = cmd_table(cols);
+	json_array_foreach(arr, i, obj) {
+		table_row(t);
+		for (c = cols; c->head != NULL; c++)
+			cmd_cell(t, obj, c->key, c->kind);
+	}
+	table_print(t, stdout);
+	table_free(t);
+}
+
+/* "/v1/venues/<escaped slug>" and the like. */
+char *
+cmd_path(const char *collection, const char *id, const char *tail)
+{
+	char	*e, *path;
+
+	if (id == NULL) {
+		xasprintf(&path, KURSUS_API_PREFIX "/%s", collection);
+		return (path);
+	}
+	e = client_escape(id);
+	xasprintf(&path, KURSUS_API_PREFIX "/%s/%s%s", collection, e,
+	    tail != NULL ? tail : "");
+	free(e);
+	return (path);
+}
+
+/*
+ * Sends method to path with query and body (either may be NULL). Returns 0
+ * or the exit code after printing the refusal. With --json the answer is
+ * printed here and *answer is NULL, leaving the caller nothing to do;
+ * otherwise the caller prints *answer its own way and frees it.
+ */
+int
+cmd_send(struct cmd_ctx *ctx, const char *method, const char *path,
+    json_t *query, json_t *body, json_t **answer)
+{
+	char	*cause;
+	int	 ret;
+
+	ret = client_call(ctx->client, method, path, query, body, answer,
+	    &cause);
+	if (ret != 0) {
+		kursusctl_error("%s", cause);
+		free(cause);
+		return (ret);
+	}
+	if (ctx->json) {
+		cmd_print_json(*answer);
+		json_decref(*answer);
+		*answer = NULL;
+	}
+	return (0);
+}
+
+/*
+ * cmd_send() to /v1/collection[/id[tail]] with opts as the query string of
+ * a GET or the JSON body of anything else (opts may be NULL).
+ */
+int
+cmd_request(struct cmd_ctx *ctx, const char *method, const char *collection,
+    const char *id, const char *tail, json_t *opts, json_t **answer)
+{
+	char	*path;
+	int	 get, ret;
+
+	get = strcmp(method, "GET") == 0;
+	path = cmd_path(collection, id, tail);
+	ret = cmd_send(ctx, method, path, get ? opts : NULL,
+	    get ? NULL : opts, answer);
+	free(path);
+	return (ret);
+}
+
+/*
+ * After cmd_send() returned ret and answer: prints the answer with print
+ * (unless there is none: a refusal, or --json printed it already) and frees
+ * it. Returns ret.
+ */
+int
+cmd_answer(struct cmd_ctx *ctx, int ret, json_t *answer,
+    void (*print)(struct cmd_ctx *, json_t *))
+{
+	if (ret != 0 || answer == NULL)
+		return (ret);
+	print(ctx, answer);
+	json_decref(answer);
+	return (0);
+}
+
+/*
+ * cmd_request() and cmd_answer(): what most commands do once their
+ * arguments are checked. Returns 0 or the exit code.
+ */
+int
+cmd_call(struct cmd_ctx *ctx, const char *method, const char *collection,
+    const char *id, const char *tail, json_t *opts,
+    void (*print)(struct cmd_ctx *, json_t *))
+{
+	json_t	*answer;
+	int	 ret;
+
+	ret = cmd_request(ctx, method, collection, id, tail, opts, &answer);
+	return (cmd_answer(ctx, ret, answer, print));
+}
+
+/*
+ * cmd_call() on /v1/collection/<id>tail once the first argument is checked
+ * to be an id; what names it in the usage error ("session").
+ */
+int
+cmd_call_id(struct cmd_ctx *ctx, const char *what, const char *method,
+    const char *collection, const char *tail, json_t *opts,
+    void (*print)(struct cmd_ctx *, json_t *))
+{
+	long long	 id;
+	int		 ret;
+
+	if ((ret = cmd_arg_id(ctx, 0, what, &id)) != 0)
+		return (ret);
+	return (cmd_call(ctx, method, collection, ctx->argv[0], tail, opts,
+	    print));
+}
+
+/*
+ * An empty option value on edit ("--email ''") clears the field: the API
+ * takes null for absent optional text.
+ */
+void
+cmd_empty_to_null(json_t *body)
+{
+	const char	*key;
+	json_t		*v;
+	void		*tmp;
+
+	json_object_foreach_safe(body, tmp, key, v) {
+		if (json_is_string(v) && *json_string_value(v) == '\0')
+			json_object_set_new(body, key, json_null());
+	}
+}
+
+static char *
+cmd_reg_status(json_t *r)
+{
+	const char	*status = cmd_str(r, "status");
+	char		*s;
+
+	if (status == NULL)
+		return (xstrdup("-"));
+	if (strcmp(status, "waitlisted") == 0 &&
+	    json_is_integer(json_object_get(r, "waitlist_position"))) {
+		xasprintf(&s, "waitlisted #%lld",
+		    cmd_int(r, "waitlist_position"));
+		return (s);
+	}
+	return (xstrdup(status));
+}
+
+void
+cmd_print_registrations(json_t *arr, int mode)
+{
+	struct table	*t;
+	json_t		*r;
+	size_t		 i;
+	char		*s;
+
+	if (mode == REG_WAITLIST)
+		t = table_new(">POS|>NR|>ID|NAME|COMPANION");
+	else if (mode == REG_PARTICIPANT)
+		t = table_new(">SESSION|>NR|STATUS|COMPANION|ATTENDANCE");
+	else
+		t = table_new(">NR|>ID|NAME|PHONE|STATUS|COMPANION|"
+		    "ATTENDANCE");
+	json_array_foreach(arr, i, r) {
+		table_row(t);
+		if (mode == REG_WAITLIST)
+			cmd_cell(t, r, "waitlist_position", V_INT);
+		if (mode == REG_PARTICIPANT)
+			cmd_cell(t, r, "session_id", V_INT);
+		cmd_cell(t, r, "number", V_INT);
+		if (mode != REG_PARTICIPANT) {
+			cmd_cell(t, r, "participant_id", V_INT);
+			cmd_cell(t, r, "participant_name", V_TEXT);
+		}
+		/*
+		 * The desk phones people who get neither SMS nor e-mail; the
+		 * number beside the name saves a lookup per person.
+		 */
+		if (mode == REG_SESSION)
+			cmd_cell(t, r, "phone", V_TEXT);
+		if (mode != REG_WAITLIST) {
+			s = cmd_reg_status(r);
+			table_cell(t, "%s", s);
+			free(s);
+		}
+		table_cell(t, "%s", json_is_true(json_object_get(r,
+		    "companion")) ? "+1" : "-");
+		if (mode != REG_WAITLIST)
+			cmd_cell(t, r, "attendance", V_TEXT);
+	}
+	table_print(t, stdout);
+	table_free(t);
+}
+
+/* "scheduled", or "scheduled, UNDER MIN" when go/no-go says so. */
+char *
+cmd_session_status(json_t *s)
+{
+	const char	*status = cmd_str(s, "status"), *gng;
+	char		*out;
+
+	gng = cmd_str(s, "go_no_go");
+	if (gng != NULL && strcmp(gng, "below-minimum") == 0) {
+		xasprintf(&out, "%s, UNDER MIN", status != NULL ? status :
+		    "-");
+		return (out);
+	}
+	return (xstrdup(status != NULL ? status : "-"));
+}
+
+char *
+cmd_size(long long n)
+{
+	char	*out;
+
+	if (n >= 1024LL * 1024 * 1024)
+		xasprintf(&out, "%.1f GiB", n / (1024.0 * 1024 * 1024));
+	else if (n >= 1024 * 1024)
+		xasprintf(&out, "%.1f MiB", n / (1024.0 * 1024));
+	else if (n >= 1024)
+		xasprintf(&out, "%.1f KiB", n / 1024.0);
+	else
+		xasprintf(&out, "%lld bytes", n);
+	return (out);
+}
+
+/* Whether path names standard input or output. */
+int
+cmd_is_stdio(const char *path)
+{
+	return (strcmp(path, "-") == 0);
+}
+
+/* "+45 20 30 40 50" for a Danish number, others as they come; NULL: "-". */
+char *
+cmd_phone(const char *e164)
+{
+	char	*s;
+	size_t	 i;
+
+	if (e164 == NULL)
+		return (xstrdup("-"));
+	if (strlen(e164) != 11 || strncmp(e164, "+45", 3) != 0)
+		return (xstrdup(e164));
+	for (i = 3; i < 11; i++)
+		if (e164[i] < '0' || e164[i] > '9')
+			return (xstrdup(e164));
+	xasprintf(&s, "+45 %.2s %.2s %.2s %.2s", e164 + 3, e164 + 5,
+	    e164 + 7, e164 + 9);
+	return (s);
+}
+
+void
+cmd_print_body(const char *body)
+{
+	size_t	len;
+
+	if (body == NULL)
+		return;
+	len = strlen(body);
+	printf("\n%s%s", body, len > 0 && body[len - 1] == '\n' ? "" : "\n");
+}
+
+/* The words for the kinds of message that have every flag in flags. */
+void
+cmd_print_kinds(unsigned int flags)
+{
+	int	 k;
+
+	for (k = 0; k < KIND_COUNT; k++) {
+		if ((kinds[k].flags & flags) != flags)
+			continue;
+		printf("%s\n", kinds[k].name);
+		if (kinds[k].alias != NULL)
+			printf("%s\n", kinds[k].alias);
+	}
+}

@@ -1,0 +1,246 @@
+/*
+ * kursusctl --help, a group's and a command's --help and `kursusctl help`,
+ * all made from the command table (handed in) and the options' own help,
+ * wrapped to 80 columns.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "kursusctl.h"
+
+/* Prints text from column col, wrapped before 80 columns at indent. */
+static void
+help_wrap(FILE *f, size_t col, size_t indent, const char *text)
+{
+	const char	*p = text, *sp;
+	size_t		 len, w;
+
+	while (*p != '\0') {
+		sp = strchr(p, ' ');
+		len = sp != NULL ? (size_t)(sp - p) : strlen(p);
+		w = table_width_n(p, len);
+		if (col > indent && col + 1 + w > 79) {
+			fputc('\n', f);
+			for (col = 0; col < indent; col++)
+				fputc(' ', f);
+		} else if (col > indent)
+			col += fprintf(f, " ");
+		fwrite(p, 1, len, f);
+		col += w;
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', f);
+}
+
+/* Width of the "  --name ARG" column over all lists. */
+static size_t
+help_option_column(const struct cmd_option *const *lists)
+{
+	const struct cmd_option	*o;
+	size_t			 i, w, max = 0;
+
+	for (i = 0; lists[i] != NULL; i++) {
+		for (o = lists[i]; o->name != NULL; o++) {
+			w = 4 + strlen(o->name) + (o->arg != NULL ?
+			    1 + strlen(o->arg) : 0);
+			if (parse_letter(o) != 0)
+				w += 4;		/* "-c, " */
+			if (w > max)
+				max = w;
+		}
+	}
+	return (max > 30 ? 30 : max);
+}
+
+static void
+help_print_option(FILE *f, const struct cmd_option *o, size_t width)
+{
+	char	 head[128], *text;
+	size_t	 col;
+	char	 letter = parse_letter(o);
+
+	if (letter != 0)
+		snprintf(head, sizeof head, "  -%c, --%s%s%s", letter, o->name,
+		    o->arg != NULL ? " " : "", o->arg != NULL ? o->arg : "");
+	else
+		snprintf(head, sizeof head, "  --%s%s%s", o->name,
+		    o->arg != NULL ? " " : "", o->arg != NULL ? o->arg : "");
+	fputs(head, f);
+	col = strlen(head);
+	if (col + 2 > width + 2) {
+		fputc('\n', f);
+		col = 0;
+	}
+	for (; col < width + 2; col++)
+		fputc(' ', f);
+	if (o->flags & OPT_REQUIRED)
+		xasprintf(&text, "%s (required)", o->help);
+	else
+		text = xstrdup(o->help);
+	help_wrap(f, width + 2, width + 2, text);
+	free(text);
+}
+
+void
+help_usage(const struct cmd_entry *const *table, FILE *f)
+{
+	const struct cmd_entry	*const *cp;
+	const struct cmd_entry	*ce;
+	const struct cmd_option	*o;
+	const struct cmd_option	*lists[] = { parse_globals, NULL };
+	size_t			 width, w;
+	const char		*nl;
+
+	fprintf(f, "usage: kursusctl [global options] COMMAND [arguments] "
+	    "[options]\n\nkursusctl manages kursusd: venues, courses, "
+	    "sessions and the people\nregistered for them, through the "
+	    "daemon's admin API.\n\nGlobal options (also accepted after the "
+	    "command):\n");
+	width = help_option_column(lists);
+	for (o = parse_globals; o->name != NULL; o++)
+		help_print_option(f, o, width);
+
+	fprintf(f, "\nCommands:\n");
+	width = 0;
+	for (cp = table; (ce = *cp) != NULL; cp++) {
+		w = strlen(kursusctl_command_name(ce));
+		if (!(ce->flags & CMD_HIDDEN) && w > width)
+			width = w;
+	}
+	for (cp = table; (ce = *cp) != NULL; cp++) {
+		if (ce->flags & CMD_HIDDEN)
+			continue;
+		nl = strchr(ce->help, '\n');
+		fprintf(f, "  %-*s  %.*s\n", (int)width,
+		    kursusctl_command_name(ce),
+		    nl != NULL ? (int)(nl - ce->help) : (int)strlen(ce->help),
+		    ce->help);
+	}
+	fprintf(f, "\nRun 'kursusctl COMMAND --help' for a command's "
+	    "arguments and options.\n");
+}
+
+void
+help_group(const struct cmd_entry *const *table, const char *name, FILE *f)
+{
+	const struct cmd_entry	*const *cp;
+	const struct cmd_entry	*ce;
+	const char		*nl;
+
+	fprintf(f, "usage: kursusctl %s COMMAND [arguments] [options]\n\n"
+	    "Commands:\n", name);
+	for (cp = table; (ce = *cp) != NULL; cp++) {
+		if (strcmp(ce->name, name) != 0)
+			continue;
+		nl = strchr(ce->help, '\n');
+		fprintf(f, "  kursusctl %s%s%s\n      %.*s\n",
+		    kursusctl_command_name(ce), ce->usage[0] != '\0' ? " " : "",
+		    ce->usage,
+		    nl != NULL ? (int)(nl - ce->help) : (int)strlen(ce->help),
+		    ce->help);
+	}
+	fprintf(f, "\nRun 'kursusctl %s COMMAND --help' for its options.\n",
+	    name);
+}
+
+void
+help_command(const struct cmd_entry *ce, FILE *f)
+{
+	const struct cmd_option	*o;
+	const struct cmd_option	*lists[5];
+	struct cmd_option	 local[3];
+	size_t			 i, width;
+	const char		*nl;
+
+	/* --json and --help belong to every command. */
+	memset(local, 0, sizeof local);
+	local[0] = *parse_lookup(parse_globals, "json", 4);
+	local[1] = *parse_lookup(parse_globals, "help", 4);
+
+	fprintf(f, "usage: kursusctl %s%s%s\n\n", kursusctl_command_name(ce),
+	    ce->usage[0] != '\0' ? " " : "", ce->usage);
+	nl = strchr(ce->help, '\n');
+	if (nl == NULL)
+		help_wrap(f, 0, 0, ce->help);
+	else {
+		fprintf(f, "%.*s\n", (int)(nl - ce->help), ce->help);
+		help_wrap(f, 0, 0, nl + 1);
+	}
+	for (i = 0; ce->options[i] != NULL; i++)
+		lists[i] = ce->options[i];
+	lists[i++] = local;
+	lists[i] = NULL;
+	width = help_option_column(lists);
+	fprintf(f, "\nOptions:\n");
+	for (i = 0; lists[i] != NULL; i++)
+		for (o = lists[i]; o->name != NULL; o++)
+			help_print_option(f, o, width);
+	fprintf(f, "\nGlobal options such as --socket may also be given; see "
+	    "'kursusctl --help'.\n");
+}
+
+/* `kursusctl help kinds': the table of kinds of message. */
+static void
+help_kinds(FILE *f)
+{
+	char	 name[64];
+	int	 k;
+
+	fprintf(f, "The kinds of message kursusd sends (KIND in outbox "
+	    "--kind, preview --kind,\ncourse template):\n\n");
+	for (k = 0; k < KIND_COUNT; k++) {
+		snprintf(name, sizeof name, "%s%s%s%s", kinds[k].name,
+		    kinds[k].alias != NULL ? " (" : "", kinds[k].alias != NULL ?
+		    kinds[k].alias : "", kinds[k].alias != NULL ? ")" : "");
+		fprintf(f, "  %-26s %s%s%s\n", name, kinds[k].help,
+		    kinds[k].invite == INVITE_REQUEST ? "; e-mail with the "
+		    "invitation" : kinds[k].invite == INVITE_CANCEL ?
+		    "; e-mail takes the invitation back" : "",
+		    kinds[k].flags & KIND_PREVIEW ? "" : "; no preview");
+	}
+}
+
+/* `kursusctl help [COMMAND [SUBCOMMAND]]' and `kursusctl help kinds'. */
+int
+help_exec(const struct cmd_entry *const *table, struct cmd_ctx *ctx)
+{
+	const struct cmd_entry	*ce;
+	int			 used;
+
+	if (ctx->argc == 0) {
+		help_usage(table, stdout);
+		return (0);
+	}
+	if (strcmp(ctx->argv[0], "kinds") == 0) {
+		help_kinds(stdout);
+		return (0);
+	}
+	if ((ce = parse_find(table, ctx->argv[0])) == NULL ||
+	    (ce->flags & CMD_HIDDEN))
+		return (kursusctl_usage_error(ctx->entry, "unknown command "
+		    "\"%s\"", ctx->argv[0]));
+	if (!parse_is_group(table, ce->name)) {
+		help_command(ce, stdout);
+		return (0);
+	}
+	if (ctx->argc == 1) {
+		help_group(table, ce->name, stdout);
+		return (0);
+	}
+	ce = parse_sub_words(table, ctx->argv[0], ctx->argc - 1,
+	    ctx->argv + 1, &used);
+	if (ce == NULL || used != ctx->argc - 1)
+		return (kursusctl_usage_error(ctx->entry, "unknown command "
+		    "\"%s %s%s%s\"", ctx->argv[0], ctx->argv[1],
+		    ctx->argc > 2 ? " " : "", ctx->argc > 2 ? ctx->argv[2] :
+		    ""));
+	help_command(ce, stdout);
+	return (0);
+}
