@@ -271,14 +271,19 @@ client_refusal(long status, struct client_answer *a)
 	return (msg);
 }
 
-int
-client_call(struct client *c, const char *method, const char *path,
-    json_t *query, json_t *body, json_t **answer, char **cause)
+/*
+ * Sends the request: a body of type (data, len), or none with type NULL.
+ * What client_call() and client_send_file() return.
+ */
+static int
+client_perform(struct client *c, const char *method, const char *path,
+    json_t *query, const char *type, const char *data, size_t len,
+    json_t **answer, char **cause)
 {
 	struct client_answer	 a;
 	struct curl_slist	*hdr = NULL;
 	char			 errbuf[CURL_ERROR_SIZE];
-	char			*url, *data = NULL;
+	char			*url, *ct;
 	json_error_t		 jerr;
 	CURLcode		 rc;
 	long			 status = 0, oserr = 0;
@@ -316,18 +321,20 @@ client_call(struct client *c, const char *method, const char *path,
 	curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
 
 	hdr = curl_slist_append(hdr, "Accept: application/json");
-	/* A small JSON body gains nothing from a 100-continue round trip. */
+	/*
+	 * A body gains nothing from a 100-continue round trip: the daemon
+	 * reads at most 4 MiB, and refuses more before reading it.
+	 */
 	hdr = curl_slist_append(hdr, "Expect:");
 	if (c->auth != NULL)
 		hdr = curl_slist_append(hdr, c->auth);
-	if (body != NULL) {
-		data = json_dumps(body, JSON_COMPACT);
-		if (data == NULL)
-			fatalx("json_dumps failed");
-		hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	if (type != NULL) {
+		xasprintf(&ct, "Content-Type: %s", type);
+		hdr = curl_slist_append(hdr, ct);
+		free(ct);
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, data);
-		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE,
-		    (long)strlen(data));
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)len);
 	}
 	if (strcmp(method, "GET") != 0)
 		curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
@@ -338,7 +345,6 @@ client_call(struct client *c, const char *method, const char *path,
 	rc = curl_easy_perform(c->curl);
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 	curl_slist_free_all(hdr);
-	free(data);
 	free(url);
 
 	if (rc != CURLE_OK && a.too_big) {
@@ -401,4 +407,29 @@ client_call(struct client *c, const char *method, const char *path,
 out:
 	buf_free(&a.b);
 	return (ret);
+}
+
+int
+client_call(struct client *c, const char *method, const char *path,
+    json_t *query, json_t *body, json_t **answer, char **cause)
+{
+	char	*data = NULL;
+	int	 ret;
+
+	if (body != NULL && (data = json_dumps(body, JSON_COMPACT)) == NULL)
+		fatalx("json_dumps failed");
+	ret = client_perform(c, method, path, query, body != NULL ?
+	    "application/json" : NULL, data, data != NULL ? strlen(data) : 0,
+	    answer, cause);
+	free(data);
+	return (ret);
+}
+
+int
+client_send_file(struct client *c, const char *method, const char *path,
+    json_t *query, const char *type, const char *data, size_t len,
+    json_t **answer, char **cause)
+{
+	return (client_perform(c, method, path, query, type, data, len,
+	    answer, cause));
 }

@@ -16,56 +16,75 @@
 static int	cmd_feeds(struct cmd_ctx *);
 
 const struct cmd_entry cmd_feeds_entry = {
-	"feeds", NULL, "[all | venue SLUG | course SLUG | instructor SLUG "
-	"| participant ID]", 0, 2, CMPL_FEED, CMD_NOOPT, cmd_feeds,
-	"Show the links to subscribe to a calendar feed.\nWithout an "
-	"argument, the feed of all sessions. Prints the link in https:// "
-	"(or http://) and webcal:// form, and how to subscribe in Google "
-	"Calendar, Outlook and Apple Calendar, in Danish to read out to "
-	"people. An instructor's or participant's personal link is made the "
-	"first time it is asked for.", 0, NULL
+	"feeds", NULL, "[KIND [SLUG | ID]]", 0, 2, CMPL_FEED, CMD_NOOPT,
+	cmd_feeds,
+	"Show the links to subscribe to a calendar feed.\nKIND is a kind of "
+	"feed as kursusd knows them (all, the default; venue SLUG; "
+	"participant ID; ...: an unknown KIND lists them). Prints the link in "
+	"https:// (or http://) and webcal:// form, and how to subscribe in "
+	"Google Calendar, Outlook and Apple Calendar, in Danish to read out "
+	"to people. An instructor's or participant's personal link is made "
+	"the first time it is asked for.", 0, NULL
 };
 
-/* The feeds `kursusctl feeds` knows, named as in /v1/feeds/<kind>. */
-static const struct cmd_feed {
-	const char	*kind;
-	const char	*arg;		/* "SLUG", "ID", or NULL for none */
-	int		 complete;	/* what the argument completes with */
-	int		 personal;	/* a person's own link, not to share */
-} cmd_feeds_known[] = {
-	{ "all", NULL, CMPL_NONE, 0 },
-	{ "venue", "SLUG", CMPL_VENUE, 0 },
-	{ "course", "SLUG", CMPL_COURSE, 0 },
-	{ "instructor", "SLUG", CMPL_INSTRUCTOR, 1 },
-	{ "participant", "ID", CMPL_NONE, 1 },
-};
-#define CMD_NFEEDS	(sizeof cmd_feeds_known / sizeof cmd_feeds_known[0])
-
-static const struct cmd_feed *
-cmd_feed_find(const char *kind)
+/*
+ * The kinds of feed, as GET /v1/feeds lists them. 0, or an exit code and
+ * *cause.
+ */
+static int
+cmd_feed_kinds(struct client *c, json_t **list, char **cause)
 {
-	size_t	i;
+	json_t	*answer;
+	int	 ret;
 
-	for (i = 0; kind != NULL && i < CMD_NFEEDS; i++)
-		if (strcmp(cmd_feeds_known[i].kind, kind) == 0)
-			return (&cmd_feeds_known[i]);
+	*list = NULL;
+	if ((ret = client_call(c, "GET", KURSUS_API_PREFIX "/feeds", NULL,
+	    NULL, &answer, cause)) != 0)
+		return (ret);
+	*list = json_incref(json_object_get(answer, "kinds"));
+	json_decref(answer);
+	if (!json_is_array(*list)) {
+		json_decref(*list);
+		*list = NULL;
+		*cause = xstrdup("kursusd did not list its list of feed");
+		return (KCTL_EXIT_PROTOCOL);
+	}
+	return (0);
+}
+
+static json_t *
+cmd_feed_find(json_t *list, const char *kind)
+{
+	json_t	*k;
+	size_t	 i;
+
+	json_array_foreach(list, i, k) {
+		if (kind != NULL && cmd_str(k, "kind") != NULL &&
+		    strcmp(cmd_str(k, "kind"), kind) == 0)
+			return (k);
+	}
 	return (NULL);
 }
 
-int
-cmd_complete_feed(int npos, const char *kind)
+void
+cmd_complete_feed(struct client *c, int npos, const char *kind)
 {
-	const struct cmd_feed	*f;
-	size_t			 i;
+	json_t	*list, *k;
+	char	*cause = NULL;
+	size_t	 i;
 
-	if (npos == 0) {
-		for (i = 0; i < CMD_NFEEDS; i++)
-			printf("%s\n", cmd_feeds_known[i].kind);
-		return (CMPL_NONE);
+	/* A daemon that is down simply completes nothing. */
+	if (cmd_feed_kinds(c, &list, &cause) != 0) {
+		free(cause);
+		return;
 	}
-	if (npos == 1 && (f = cmd_feed_find(kind)) != NULL)
-		return (f->complete);
-	return (CMPL_NONE);
+	if (npos == 0) {
+		json_array_foreach(list, i, k)
+			printf("%s\n", cmd_str(k, "kind"));
+	} else if (npos == 1 && (k = cmd_feed_find(list, kind)) != NULL &&
+	    cmd_str(k, "complete") != NULL)
+		cmd_print_slugs(c, cmd_str(k, "complete"));
+	json_decref(list);
 }
 
 /* "http" or "https": how the link starts, so the hints name it. */
@@ -110,59 +129,75 @@ cmd_print_feed(json_t *link, int personal)
 	free(scheme);
 }
 
-/* The kind of feed a feeds command asks for: its first argument, or all. */
-static const char *
-cmd_feed_kind(struct cmd_ctx *ctx)
-{
-	return (ctx->argc > 0 ? ctx->argv[0] : "all");
-}
-
 static void
 cmd_print_feed_answer(struct cmd_ctx *ctx, json_t *answer)
 {
-	cmd_print_feed(answer, cmd_feed_find(cmd_feed_kind(ctx))->personal);
+	(void)ctx;
+	cmd_print_feed(answer, json_is_true(json_object_get(answer,
+	    "personal")));
+}
+
+/* "all, venue SLUG, ...": the list, for a usage error. */
+static char *
+cmd_feed_names(json_t *list)
+{
+	json_t		*k;
+	const char	*arg;
+	char		*names = NULL, *one;
+	size_t		 i;
+
+	json_array_foreach(list, i, k) {
+		arg = cmd_str(k, "argument");
+		xasprintf(&one, "%s%s%s", cmd_str(k, "kind"), arg != NULL ?
+		    " " : "", arg != NULL ? arg : "");
+		cmd_join(&names, ", ", one);
+		free(one);
+	}
+	return (names);
 }
 
 static int
 cmd_feeds(struct cmd_ctx *ctx)
 {
-	const struct cmd_feed	*f;
-	const char		*kind = cmd_feed_kind(ctx);
-	long long		 id;
-	char			*collection, *names = NULL, *one;
-	size_t			 i;
-	int			 ret;
+	const char	*kind = ctx->argc > 0 ? ctx->argv[0] : "all";
+	const char	*arg;
+	json_t		*list, *k;
+	long long	 id;
+	char		*collection, *names, *cause = NULL;
+	int		 ret;
 
-	if ((f = cmd_feed_find(kind)) == NULL) {
-		for (i = 0; i < CMD_NFEEDS; i++) {
-			f = &cmd_feeds_known[i];
-			xasprintf(&one, "%s%s%s", f->kind, f->arg != NULL ?
-			    " " : "", f->arg != NULL ? f->arg : "");
-			cmd_join(&names, ", ", one);
-			free(one);
-		}
+	if ((ret = cmd_feed_kinds(ctx->client, &list, &cause)) != 0) {
+		kursusctl_error("%s", cause);
+		free(cause);
+		return (ret);
+	}
+	if ((k = cmd_feed_find(list, kind)) == NULL) {
+		names = cmd_feed_names(list);
 		ret = kursusctl_usage_error(ctx->entry, "unknown feed \"%s\"; "
 		    "one of: %s", kind, names);
 		free(names);
+		json_decref(list);
 		return (ret);
 	}
-	if (f->arg == NULL && ctx->argc > 1)
-		return (kursusctl_usage_error(ctx->entry, "unexpected argument "
-		    "\"%s\"", ctx->argv[1]));
-	if (f->arg != NULL && ctx->argc < 2)
-		return (kursusctl_usage_error(ctx->entry, "missing %s after "
-		    "\"%s\"", f->arg, f->kind));
-	if (f->arg != NULL && strcmp(f->arg, "ID") == 0 &&
-	    (ret = cmd_arg_id(ctx, 1, f->kind, &id)) != 0)
-		return (ret);
-
-	xasprintf(&collection, "feeds/%s", f->kind);
-	ret = cmd_call(ctx, "GET", collection, f->arg != NULL ?
-	    ctx->argv[1] : NULL, NULL, NULL, cmd_print_feed_answer);
-	free(collection);
+	arg = cmd_str(k, "argument");
+	ret = 0;
+	if (arg == NULL && ctx->argc > 1)
+		ret = kursusctl_usage_error(ctx->entry, "unexpected argument "
+		    "\"%s\"", ctx->argv[1]);
+	else if (arg != NULL && ctx->argc < 2)
+		ret = kursusctl_usage_error(ctx->entry, "missing %s after "
+		    "\"%s\"", arg, kind);
+	else if (arg != NULL && strcmp(arg, "ID") == 0)
+		ret = cmd_arg_id(ctx, 1, kind, &id);
+	if (ret == 0) {
+		xasprintf(&collection, "feeds/%s", kind);
+		ret = cmd_call(ctx, "GET", collection, arg != NULL ?
+		    ctx->argv[1] : NULL, NULL, NULL, cmd_print_feed_answer);
+		free(collection);
+	}
+	json_decref(list);
 	return (ret);
 }
-
 static void
 cmd_print_rotated(struct cmd_ctx *ctx, json_t *answer)
 {

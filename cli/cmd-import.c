@@ -1,7 +1,7 @@
 /*
- * import: sessions from an iCalendar file. The file is checked here (its
- * size, UTF-8, folds that split a character) so that a file kursusd would
- * refuse is refused with a message that names the problem and its line.
+ * import: sessions from an iCalendar file, sent to kursusd as it is (its
+ * size checked here first), which reads it and names the line of anything
+ * it cannot take.
  */
 #include "config.h"
 
@@ -17,7 +17,6 @@
 #include <jansson.h>
 
 #include "kursusctl.h"
-#include "utf8.h"
 
 static int	cmd_import(struct cmd_ctx *);
 
@@ -54,71 +53,19 @@ const struct cmd_entry cmd_import_entry = {
 };
 
 /*
- * RFC 5545 folds long lines by octets, and Outlook folds inside a UTF-8
- * character; unfolding makes it whole again. Such a fold is moved before
- * the character instead, so the text becomes valid UTF-8 (for the JSON
- * that carries it), means the same once unfolded, and keeps its line
- * numbers, which the daemon's refusals name.
- */
-static void
-cmd_mend_folds(unsigned char *s, size_t len)
-{
-	unsigned char	 tmp[3];
-	size_t		 i, m, start, k, need;
-
-	for (i = 1; i < len; i++) {
-		if (s[i] == '\r' && i + 2 < len && s[i + 1] == '\n' &&
-		    (s[i + 2] == ' ' || s[i + 2] == '\t'))
-			m = 3;
-		else if (s[i] == '\n' && i + 1 < len && s[i - 1] != '\r' &&
-		    (s[i + 1] == ' ' || s[i + 1] == '\t'))
-			m = 2;
-		else
-			continue;
-		/* The character the fold interrupts: its lead byte. */
-		start = i;
-		while (start > 0 && i - start < 3 && (s[start - 1] & 0xc0) == 0x80)
-			start--;
-		if (start == 0 || s[start - 1] < 0xc2 || s[start - 1] > 0xf4)
-			continue;
-		start--;
-		k = i - start;
-		need = s[start] >= 0xf0 ? 4 : s[start] >= 0xe0 ? 3 : 2;
-		if (k >= need)
-			continue;
-		memcpy(tmp, s + start, k);
-		memmove(s + start, s + i, m);
-		memcpy(s + start + m, tmp, k);
-		i = start + m + k - 1;
-	}
-}
-
-/* The 1-based line of byte offset off. */
-static size_t
-cmd_line_of(const char *s, size_t off)
-{
-	size_t	i, line = 1;
-
-	for (i = 0; i < off; i++)
-		if (s[i] == '\n')
-			line++;
-	return (line);
-}
-
-/*
  * "FILE is N bytes, more than ..." in one line; size NULL: not known, only
- * that it is too large. how says what the size is of.
+ * that it is too large.
  */
 static void
-cmd_too_large(const char *name, const char *size, const char *how)
+cmd_too_large(const char *name, const char *size)
 {
 	char	*limit;
 
 	limit = cmd_size(KURSUS_API_MAX_CALENDAR);
 	if (size != NULL)
-		kursusctl_error("%s is %s%s, more than the %d bytes (%s) "
+		kursusctl_error("%s is %s, more than the %d bytes (%s) "
 		    "kursusd imports at a time: split the calendar into "
-		    "shorter periods", name, size, how, KURSUS_API_MAX_CALENDAR,
+		    "shorter periods", name, size, KURSUS_API_MAX_CALENDAR,
 		    limit);
 	else
 		kursusctl_error("%s holds more than the %d bytes (%s) kursusd "
@@ -128,8 +75,9 @@ cmd_too_large(const char *name, const char *size, const char *how)
 }
 
 /*
- * Reads the calendar file to import: whole, at most KURSUS_API_MAX_CALENDAR
- * bytes, and UTF-8 text. Returns 0, or an exit code after saying why not.
+ * Reads the calendar file to import: whole, and at most
+ * KURSUS_API_MAX_CALENDAR bytes. Returns 0, or an exit code after saying
+ * why not.
  */
 static int
 cmd_read_calendar(const char *path, char **data, size_t *len)
@@ -137,7 +85,7 @@ cmd_read_calendar(const char *path, char **data, size_t *len)
 	const char	*name = cmd_is_stdio(path) ? "standard input" : path;
 	struct stat	 sb;
 	char		*buf, *size;
-	size_t		 have = 0, bad;
+	size_t		 have = 0;
 	ssize_t		 n = 0;
 	int		 fd, saved;
 
@@ -162,7 +110,7 @@ cmd_read_calendar(const char *path, char **data, size_t *len)
 	/* A regular file's size tells before reading; a pipe's does not. */
 	if (S_ISREG(sb.st_mode) && sb.st_size > KURSUS_API_MAX_CALENDAR) {
 		xasprintf(&size, "%lld bytes", (long long)sb.st_size);
-		cmd_too_large(name, size, "");
+		cmd_too_large(name, size);
 		free(size);
 		if (fd != STDIN_FILENO)
 			close(fd);
@@ -189,7 +137,7 @@ cmd_read_calendar(const char *path, char **data, size_t *len)
 	}
 	buf[have] = '\0';
 	if (have > KURSUS_API_MAX_CALENDAR) {
-		cmd_too_large(name, NULL, "");
+		cmd_too_large(name, NULL);
 		free(buf);
 		return (KCTL_EXIT_DATAERR);
 	}
@@ -199,27 +147,6 @@ cmd_read_calendar(const char *path, char **data, size_t *len)
 		return (KCTL_EXIT_DATAERR);
 	}
 
-	if (have >= 2 && ((buf[0] == '\xff' && buf[1] == '\xfe') ||
-	    (buf[0] == '\xfe' && buf[1] == '\xff'))) {
-		kursusctl_error("%s is UTF-16 text; save or convert it as "
-		    "UTF-8 (e.g. iconv -f UTF-16 -t UTF-8) and try again", name);
-		free(buf);
-		return (KCTL_EXIT_DATAERR);
-	}
-	if ((bad = strlen(buf)) < have) {
-		kursusctl_error("%s is not a text file: a NUL byte at byte "
-		    "offset %zu (line %zu)", name, bad, cmd_line_of(buf, bad));
-		free(buf);
-		return (KCTL_EXIT_DATAERR);
-	}
-	cmd_mend_folds((unsigned char *)buf, have);
-	if ((bad = utf8_first_bad((unsigned char *)buf, have)) < have) {
-		kursusctl_error("%s is not valid UTF-8: byte 0x%02X at byte "
-		    "offset %zu (line %zu); save it as UTF-8 and try again",
-		    name, (unsigned char)buf[bad], bad, cmd_line_of(buf, bad));
-		free(buf);
-		return (KCTL_EXIT_DATAERR);
-	}
 	*data = buf;
 	*len = have;
 	return (0);
@@ -305,32 +232,15 @@ cmd_print_imported(struct cmd_ctx *ctx, json_t *answer)
 static int
 cmd_import(struct cmd_ctx *ctx)
 {
-	json_t		*body;
-	char		*data, *size;
-	size_t		 len, encoded;
-	int		 ret;
+	json_t	*answer;
+	char	*data;
+	size_t	 len;
+	int	 ret;
 
 	if ((ret = cmd_read_calendar(ctx->argv[0], &data, &len)) != 0)
 		return (ret);
-	body = json_copy(ctx->opts);
-	json_object_set_new(body, "calendar", json_stringn(data, len));
+	ret = cmd_send_file(ctx, "POST", KURSUS_API_PREFIX "/import", ctx->opts,
+	    "text/calendar", data, len, &answer);
 	free(data);
-	/*
-	 * The request may be twice the file, for quoting (every CRLF becomes
-	 * \r\n); a file full of control characters could still pass that.
-	 */
-	encoded = json_dumpb(body, NULL, 0, JSON_COMPACT);
-	if (encoded > KURSUS_API_MAX_IMPORT) {
-		xasprintf(&size, "%zu bytes", encoded);
-		cmd_too_large(cmd_is_stdio(ctx->argv[0]) ? "standard input" :
-		    ctx->argv[0], size, " once quoted for the request (where "
-		    "line ends and backslashes take two bytes)");
-		free(size);
-		json_decref(body);
-		return (KCTL_EXIT_DATAERR);
-	}
-	ret = cmd_call(ctx, "POST", "import", NULL, NULL, body,
-	    cmd_print_imported);
-	json_decref(body);
-	return (ret);
+	return (cmd_answer(ctx, ret, answer, cmd_print_imported));
 }

@@ -295,20 +295,14 @@ cmd_path(const char *collection, const char *id, const char *tail)
 }
 
 /*
- * Sends method to path with query and body (either may be NULL). Returns 0
- * or the exit code after printing the refusal. With --json the answer is
- * printed here and *answer is NULL, leaving the caller nothing to do;
- * otherwise the caller prints *answer its own way and frees it.
+ * What a request came to: 0, or the exit code ret after printing the
+ * refusal, cause. With --json the answer is printed here and *answer is
+ * NULL, leaving the caller nothing to do; otherwise the caller prints
+ * *answer its own way and frees it.
  */
-int
-cmd_send(struct cmd_ctx *ctx, const char *method, const char *path,
-    json_t *query, json_t *body, json_t **answer)
+static int
+cmd_sent(struct cmd_ctx *ctx, int ret, char *cause, json_t **answer)
 {
-	char	*cause;
-	int	 ret;
-
-	ret = client_call(ctx->client, method, path, query, body, answer,
-	    &cause);
 	if (ret != 0) {
 		kursusctl_error("%s", cause);
 		free(cause);
@@ -320,6 +314,59 @@ cmd_send(struct cmd_ctx *ctx, const char *method, const char *path,
 		*answer = NULL;
 	}
 	return (0);
+}
+
+/* Sends method to path with query and a JSON body (either may be NULL). */
+int
+cmd_send(struct cmd_ctx *ctx, const char *method, const char *path,
+    json_t *query, json_t *body, json_t **answer)
+{
+	char	*cause;
+	int	 ret;
+
+	ret = client_call(ctx->client, method, path, query, body, answer,
+	    &cause);
+	return (cmd_sent(ctx, ret, cause, answer));
+}
+
+/*
+ * Prints the slugs of a collection ("venues"), one a line, for completion;
+ * a daemon that is down simply gives none.
+ */
+void
+cmd_print_slugs(struct client *c, const char *collection)
+{
+	json_t	*answer, *o;
+	char	*cause, *path;
+	size_t	 i;
+
+	if (collection == NULL)
+		return;
+	path = cmd_path(collection, NULL, NULL);
+	if (client_call(c, "GET", path, NULL, NULL, &answer, &cause) != 0) {
+		free(cause);
+		free(path);
+		return;
+	}
+	free(path);
+	json_array_foreach(json_object_get(answer, collection), i, o)
+		if (cmd_str(o, "slug") != NULL)
+			printf("%s\n", cmd_str(o, "slug"));
+	json_decref(answer);
+}
+
+/* The same with a file of the media type as the body. */
+int
+cmd_send_file(struct cmd_ctx *ctx, const char *method, const char *path,
+    json_t *query, const char *type, const char *data, size_t len,
+    json_t **answer)
+{
+	char	*cause;
+	int	 ret;
+
+	ret = client_send_file(ctx->client, method, path, query, type, data,
+	    len, answer, &cause);
+	return (cmd_sent(ctx, ret, cause, answer));
 }
 
 /*

@@ -13,40 +13,19 @@
 
 #include "kursusctl.h"
 
-/* Prints the slugs of one kind (enum opt_complete), one a line. */
-static void
-complete_slugs(struct client *c, int kind)
+/* The collection whose slugs complete an argument (enum opt_complete). */
+static const char *
+complete_collection(int kind)
 {
-	const char	*what;
-	json_t		*answer, *o;
-	char		*cause, *path;
-	size_t		 i;
-
 	switch (kind) {
 	case CMPL_VENUE:
-		what = "venues";
-		break;
+		return ("venues");
 	case CMPL_COURSE:
-		what = "courses";
-		break;
+		return ("courses");
 	case CMPL_INSTRUCTOR:
-		what = "instructors";
-		break;
-	default:
-		return;
+		return ("instructors");
 	}
-	path = cmd_path(what, NULL, NULL);
-	/* A daemon that is down simply completes nothing. */
-	if (client_call(c, "GET", path, NULL, NULL, &answer, &cause) != 0) {
-		free(cause);
-		free(path);
-		return;
-	}
-	free(path);
-	json_array_foreach(json_object_get(answer, what), i, o)
-		if (cmd_str(o, "slug") != NULL)
-			printf("%s\n", cmd_str(o, "slug"));
-	json_decref(answer);
+	return (NULL);
 }
 
 /* Prints the completions for an option's value. */
@@ -78,10 +57,25 @@ complete_value(const struct cmd_option *o)
 			free(cause);
 			break;
 		}
-		complete_slugs(c, o->complete);
+		cmd_print_slugs(c, complete_collection(o->complete));
 		client_free(c);
 		break;
 	}
+}
+
+/* A feed's kind first, then what that kind takes: kursusd knows them. */
+static void
+complete_feed(int npos, const char *kind)
+{
+	struct client	*c;
+	char		*cause;
+
+	if (connect_daemon(&c, &cause) != 0) {
+		free(cause);
+		return;
+	}
+	cmd_complete_feed(c, npos, kind);
+	client_free(c);
 }
 
 /* The option at words[i] takes a value and it is the word being typed. */
@@ -292,12 +286,12 @@ complete_exec(const struct cmd_entry *const *table, struct cmd_ctx *ctx)
 	if (npos < ce->maxargs && ce->complete != CMPL_NONE) {
 		memset(&slug, 0, sizeof slug);
 		slug.complete = ce->complete;
-		/* A feed's kind first, then what that kind takes. */
-		if (ce->complete == CMPL_FEED)
-			slug.complete = cmd_complete_feed(npos, first);
 		if (ce->complete == CMPL_TEMPLATE)
 			slug.complete = cmd_complete_template(npos);
-		complete_value(&slug);
+		if (ce->complete == CMPL_FEED)
+			complete_feed(npos, first);
+		else
+			complete_value(&slug);
 	}
 out:
 	json_decref(seen);

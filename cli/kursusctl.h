@@ -242,6 +242,11 @@ char		*client_escape(const char *);
 int		 client_call(struct client *, const char *method,
 		    const char *path, json_t *query, json_t *body,
 		    json_t **answer, char **cause);
+/* The same with a file of the media type as the body. */
+int		 client_send_file(struct client *, const char *method,
+		    const char *path, json_t *query, const char *type,
+		    const char *data, size_t len, json_t **answer,
+		    char **cause);
 
 /* table.c */
 struct table;
@@ -351,6 +356,11 @@ char	*cmd_path(const char *collection, const char *id, const char *tail);
  */
 int	 cmd_send(struct cmd_ctx *, const char *method, const char *path,
 	     json_t *query, json_t *body, json_t **answer);
+int	 cmd_send_file(struct cmd_ctx *, const char *method, const char *path,
+	     json_t *query, const char *type, const char *data, size_t len,
+	     json_t **answer);
+/* Prints the slugs of a collection ("venues") for completion. */
+void	 cmd_print_slugs(struct client *, const char *collection);
 int	 cmd_request(struct cmd_ctx *, const char *method,
 	     const char *collection, const char *id, const char *tail,
 	     json_t *opts, json_t **answer);
@@ -399,7 +409,8 @@ extern const struct cmd_entry cmd_feeds_entry;
  * for the first and returns CMPL_NONE; for the second returns what the
  * kind given first (NULL: none) takes, e.g. CMPL_VENUE.
  */
-int	 cmd_complete_feed(int npos, const char *kind);
+/* Prints what completes word npos of `feeds` (after kind), from kursusd. */
+void	 cmd_complete_feed(struct client *, int npos, const char *kind);
 /* The rotate-token command of instructors and participants. */
 int	 cmd_rotate_token(struct cmd_ctx *);
 

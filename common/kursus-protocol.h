@@ -13,13 +13,8 @@
 
 /* Largest request body the API reads; larger ones get 413. */
 #define KURSUS_API_MAX_BODY	(64 * 1024)
-/*
- * The exception: POST /v1/import carries a whole calendar file of up to
- * KURSUS_API_MAX_CALENDAR bytes; JSON quoting (\r\n is four bytes) needs
- * room, so the body may be twice that.
- */
+/* The exception: POST /v1/import carries a whole calendar file. */
 #define KURSUS_API_MAX_CALENDAR	(4 * 1024 * 1024)
-#define KURSUS_API_MAX_IMPORT	(2 * KURSUS_API_MAX_CALENDAR)
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR		"/etc"

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -18,9 +19,20 @@
 #include "calendars.h"
 #include "kursusd.h"
 
+/*
+ * The body of a route that takes a file, not JSON: its media type and
+ * size. The route's options come in the query string.
+ */
+struct route_body {
+	const char	*media;
+	size_t		 max;
+};
+static const struct route_body calendar_body = { "text/calendar",
+    KURSUS_API_MAX_CALENDAR };
+
 struct route {
 	int		  methods;
-	size_t		  max_body;	/* 0: KURSUS_API_MAX_BODY */
+	const struct route_body *body;	/* NULL: JSON of KURSUS_API_MAX_BODY */
 	const char	 *pattern;	/* segments after /v1, '*' matches one */
 	int		(*fn)(struct api_req *);
 	const char	 *arg;		/* resource name for shared handlers */
@@ -67,7 +79,7 @@ static const struct route routes[] = {
 	{ API_POST, 0, "participants/*/rotate-token", feeds_link, "participant" },
 	{ API_POST, 0, "instructors/*/rotate-token", feeds_link, "instructor" },
 	{ API_GET, 0, "export", feeds_export, NULL },
-	{ API_POST, KURSUS_API_MAX_IMPORT, "import", calimport_run, NULL },
+	{ API_POST, &calendar_body, "import", calimport_run, NULL },
 
 	{ API_GET, 0, "sessions", session_list, NULL },
 	{ API_POST, 0, "sessions", session_create, NULL },
@@ -220,6 +232,38 @@ api_parse_body(struct api_req *req, const char *body, size_t len,
 	return (api_refuse_cpr(req->body, NULL, &req->fail));
 }
 
+/*
+ * The body of a route that takes a file: its Content-Type must name the
+ * route's media type (charset UTF-8, if it names one). Its options come
+ * in the query, which is held to the rule of a JSON body's strings.
+ */
+static int
+api_take_file(struct api_req *req, const struct route *r,
+    const struct api_call *call)
+{
+	const char	*type = call->type, *media = r->body->media, *p;
+	size_t		 n = strlen(media);
+
+	if (type == NULL || strncasecmp(type, media, n) != 0 ||
+	    (type[n] != '\0' && type[n] != ';' && type[n] != ' '))
+		return (fail_set(&req->fail, 415, NULL, "%s %s/%s takes the "
+		    "file itself as its body, with Content-Type: %s (not %s)",
+		    api_method_name(call->method), KURSUS_API_PREFIX,
+		    r->pattern, media, type != NULL ? type : "none"));
+	if ((p = strcasestr(type + n, "charset=")) != NULL &&
+	    strncasecmp(p + 8, "utf-8", 5) != 0 &&
+	    strncasecmp(p + 8, "\"utf-8\"", 7) != 0)
+		return (fail_set(&req->fail, 415, NULL, "the file must be "
+		    "UTF-8 text, not %s", p + 8));
+	if (call->len > r->body->max)
+		return (fail_set(&req->fail, 413, NULL, "request body of %zu "
+		    "bytes is larger than the limit of %zu bytes", call->len,
+		    r->body->max));
+	req->raw = call->body != NULL ? call->body : "";
+	req->rawlen = call->body != NULL ? call->len : 0;
+	return (api_refuse_cpr(req->query, NULL, &req->fail));
+}
+
 int
 api_dispatch(struct store *st, int method, const char *uri, const char *body,
     size_t bodylen, uid_t peer_uid, const char *peer, char **out)
@@ -314,8 +358,9 @@ api_run(const struct api_ctx *ctx, const struct api_call *call, int batched,
 			    api_method_name(method), evhttp_uri_get_path(u));
 		goto done;
 	}
-	if (api_parse_body(&req, call->body, call->len, hit->max_body != 0 ?
-	    hit->max_body : KURSUS_API_MAX_BODY) != 0)
+	if (hit->body != NULL ? api_take_file(&req, hit, call) != 0 :
+	    api_parse_body(&req, call->body, call->len, KURSUS_API_MAX_BODY) !=
+	    0)
 		goto done;
 	req.arg = hit->arg;
 

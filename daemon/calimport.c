@@ -7,17 +7,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "calendars.h"
 #include "kursusd.h"
 
-static const struct field import_fields[] = {
-	{ "calendar", FT_TEXT }, { "venue", FT_TEXT }, { "course", FT_TEXT },
-	{ "capacity", FT_INT }, { "dry_run", FT_BOOL }, { "from", FT_TEXT },
-	{ "to", FT_TEXT },
-};
 
 /*
  * The file's size (KURSUS_API_MAX_CALENDAR) bounds what it lists; this
@@ -243,43 +239,46 @@ calimport_run(struct api_req *req)
 	struct store		*st = req->store;
 	struct fail		*f = &req->fail;
 	struct cal_import	*imp = NULL;
-	const char		*text;
-	char			 tz[64], *cause = NULL;
+	const char		*v;
+	char			 tz[64], *cause = NULL, *end;
 	int64_t			 course_id, venue_id;
 	json_int_t		 capacity;
+	long long		 n;
 	time_t			 from, until;
 	json_t			*report;
 	size_t			 i;
-	int			 duration, dry, rc = 0;
+	int			 duration, dry = 0, rc = 0;
 
-	if (param_check_fields(req->body, import_fields, sizeof import_fields /
-	    sizeof import_fields[0], f) != 0)
+	if (param_check_query(req, "venue", "course", "capacity", "dry_run",
+	    "from", "to", (char *)NULL) != 0)
 		return (-1);
-	if ((text = param_text(req->body, "calendar")) == NULL)
-		return (fail_set(f, 422, "calendar", "calendar is required: "
-		    "the text of an .ics file"));
-	if (strlen(text) > KURSUS_API_MAX_CALENDAR)
-		return (fail_set(f, 413, "calendar", "the calendar file is %zu "
-		    "bytes; at most %d are taken", strlen(text),
-		    KURSUS_API_MAX_CALENDAR));
-	if (resource_id(st, "course", param_text(req->body, "course"), "course",
-	    &course_id, f) != 0 || session_venue(st, param_text(req->body,
-	    "venue"), &venue_id, tz, sizeof tz, f) != 0)
+	if (req->rawlen == 0)
+		return (fail_set(f, 422, "calendar", "the body is empty: it "
+		    "must be the .ics file"));
+	if (resource_id(st, "course", param_text(req->query, "course"),
+	    "course", &course_id, f) != 0 || session_venue(st,
+	    param_text(req->query, "venue"), &venue_id, tz, sizeof tz, f) != 0)
 		return (-1);
 	session_defaults(st, course_id, venue_id, &duration, &capacity);
-	if (param_has(req->body, "capacity") &&
-	    !json_is_null(json_object_get(req->body, "capacity"))) {
-		capacity = json_integer_value(json_object_get(req->body,
-		    "capacity"));
-		if (capacity < 1 || capacity > 1000)
-			return (fail_set(f, 422, "capacity", "capacity %lld is "
-			    "out of range (1 to 1000)", (long long)capacity));
+	if ((v = param_text(req->query, "capacity")) != NULL) {
+		errno = 0;
+		n = strtoll(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || errno != 0 || n < 1 ||
+		    n > 1000)
+			return (fail_set(f, 422, "capacity", "capacity \"%s\" is "
+			    "not a number from 1 to 1000", v));
+		capacity = n;
 	}
-	dry = json_is_true(json_object_get(req->body, "dry_run"));
-	if (calimport_period(st, req->body, tz, &from, &until, f) != 0)
+	if ((v = param_text(req->query, "dry_run")) != NULL) {
+		if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
+			return (fail_set(f, 422, "dry_run", "dry_run \"%s\" is "
+			    "neither true nor false", v));
+		dry = strcmp(v, "true") == 0;
+	}
+	if (calimport_period(st, req->query, tz, &from, &until, f) != 0)
 		return (-1);
-	if (import_parse(text, strlen(text), tz, from, until, IMPORT_MAX, &imp,
-	    &cause) != 0) {
+	if (import_parse(req->raw, req->rawlen, tz, from, until, IMPORT_MAX,
+	    &imp, &cause) != 0) {
 		fail_set(f, 422, "calendar", "%s", cause);
 		free(cause);
 		return (-1);

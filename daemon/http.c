@@ -559,7 +559,7 @@ http_door_conf(struct server_door_conf *dc, const char *name, size_t max)
 	dc->allow = "GET, HEAD, POST, PUT, PATCH and DELETE";
 	dc->example = KURSUS_API_PREFIX "/status";
 	dc->max_conns = max;
-	dc->max_body = KURSUS_API_MAX_IMPORT;
+	dc->max_body = KURSUS_API_MAX_CALENDAR;
 	dc->head_time = HTTP_HEAD_TIME;
 	dc->body_time = HTTP_BODY_TIME;
 	dc->idle_time = HTTP_IDLE;

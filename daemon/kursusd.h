@@ -211,6 +211,8 @@ struct api_req {
 	const char	*param[3];	/* path parts matched by '*' */
 	json_t		*query;		/* object of query parameters */
 	json_t		*body;		/* object, or NULL for no body */
+	const char	*raw;		/* or the file a route takes */
+	size_t		 rawlen;
 	const char	*arg;		/* the route's argument */
 	json_t		*out;		/* answer object, set by the handler */
 	int		 status;	/* 200 unless the handler sets 201 */

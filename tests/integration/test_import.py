@@ -30,6 +30,7 @@ import datetime
 import os
 import re
 import subprocess
+import urllib.parse
 
 from kursustest import KURSUSCTL, SRCDIR, Tap, diff_dumps, local_now, \
     tcp_request
@@ -298,11 +299,12 @@ class Importer:
         /v1/import with api=True. Returns (answer dict or None, Result
         or Response)."""
         if api:
-            body = {"calendar": unfold(raw).decode("utf-8"),
-                    "venue": venue, "course": COURSE}
+            query = {"venue": venue, "course": COURSE}
             if dry:
-                body["dry_run"] = True
-            r = self.d.request("POST", "/v1/import", body)
+                query["dry_run"] = "true"
+            r = self.d.request("POST", "/v1/import?" +
+                               urllib.parse.urlencode(query), raw,
+                               {"Content-Type": "text/calendar"})
             if ok and r.status != 200:
                 t.ok(False, "POST /v1/import of %s: 200" % name, [repr(r)])
             return (r.json if r.status == 200 else None), r
@@ -312,6 +314,48 @@ class Importer:
             args.append("--dry-run")
         r = self.d.ctl(*args, ok=ok)
         return (r.out if r.rc == 0 else None), r
+
+
+def check_import_body(d):
+    """POST /v1/import takes the file itself (Content-Type: text/calendar)
+    with its options in the query; anything else is refused, naming what
+    was wrong, and nothing is written."""
+    cal = read_sample("google.ics")
+    cases = [
+        ("a JSON body", "venue=aero&course=" + COURSE,
+         b'{"calendar": "BEGIN:VCALENDAR"}', "application/json", 415,
+         None, ("text/calendar", "application/json")),
+        ("charset latin1", "venue=aero&course=" + COURSE, cal,
+         "text/calendar; charset=iso-8859-1", 415, None,
+         ("UTF-8", "iso-8859-1")),
+        ("an empty body", "venue=aero&course=" + COURSE, b"",
+         "text/calendar", 422, "calendar", ("empty",)),
+        ("an unknown option", "venue=aero&course=%s&seats=3" % COURSE, cal,
+         "text/calendar", 400, "seats", ("seats", "capacity")),
+        ("capacity not a number", "venue=aero&course=%s&capacity=mange" %
+         COURSE, cal, "text/calendar", 422, "capacity", ("mange",)),
+        ("dry_run neither true nor false",
+         "venue=aero&course=%s&dry_run=ja" % COURSE, cal, "text/calendar",
+         422, "dry_run", ("ja",)),
+        ("no venue", "course=" + COURSE, cal, "text/calendar", (404, 422),
+         "venue", ()),
+    ]
+    for what, query, body, ctype, status, field, words in cases:
+        before = d.dump()
+        r = d.request("POST", "/v1/import?" + query, body,
+                      {"Content-Type": ctype})
+        j = r.json if isinstance(r.json, dict) else {}
+        err = j.get("error") or ""
+        want = status if isinstance(status, tuple) else (status,)
+        t.ok(r.status in want and (field is None or j.get("field") == field)
+             and all(w.lower() in err.lower() for w in words),
+             "POST /v1/import with %s: %s%s, naming %s" % (
+                 what, "/".join(str(s) for s in want),
+                 ", field " + field if field else "", words or "the field"),
+             [repr(r)])
+        diff = diff_dumps(before, d.dump())
+        t.ok(not diff, "POST /v1/import with %s: nothing written" % what,
+             diff[:8])
 
 
 def check_created(got_sessions, exp, what, zone=CPH):
@@ -454,21 +498,20 @@ def main():
         except UnicodeDecodeError:
             pass
 
-        # kursusctl reads the file; where a fold splits a UTF-8 character
-        # (Outlook does that; RFC 5545 3.1 says to unfold octets first),
-        # it must still be read.
-        api = False
+        # The file goes to kursusd as it is; where a fold splits a UTF-8
+        # character (Outlook does that; RFC 5545 3.1 says to unfold octets
+        # first), it must still be read, by kursusctl and by the API.
         if has_split_char:
-            r = d.ctl("import", imp.write("probe-" + name, raw), "--venue",
-                      venue, "--course", COURSE, "--dry-run", ok=None)
-            if not t.ok(r.rc == 0, "kursusctl import %s: a fold that "
-                        "splits a UTF-8 character is unfolded, not refused "
-                        "[RFC 5545 3.1]" % name, r.describe()):
-                api = True
-                t.diag("going on with POST /v1/import of the unfolded text")
+            for api in (False, True):
+                ans, r = imp.run(name, raw, venue, dry=True, api=api,
+                                 ok=None)
+                t.ok(ans is not None, "%s %s: a fold that splits a UTF-8 "
+                     "character is unfolded, not refused [RFC 5545 3.1]" %
+                     ("POST /v1/import of" if api else "kursusctl import",
+                      name), [repr(r)])
 
         before = d.dump()
-        dry, r = imp.run(name, raw, venue, dry=True, api=api)
+        dry, r = imp.run(name, raw, venue, dry=True)
         diff = diff_dumps(before, d.dump())
         t.ok(not diff, "%s --dry-run writes nothing" % what, diff[:8])
         if dry is None:
@@ -476,7 +519,7 @@ def main():
         t.ok(dry.get("dry_run") is True, "%s --dry-run: the answer says "
              "dry_run" % what, [repr(dry.get("dry_run"))])
 
-        ans, r = imp.run(name, raw, venue, api=api)
+        ans, r = imp.run(name, raw, venue)
         if ans is None:
             continue
         created = ans.get("created") or []
@@ -509,7 +552,7 @@ def main():
 
         # the same file again: nothing new, nothing changed
         before = d.dump()
-        again, r = imp.run(name, raw, venue, api=api)
+        again, r = imp.run(name, raw, venue)
         if again is not None:
             t.ok(not again.get("created") and not again.get("updated") and
                  again.get("unchanged") == len(created),
@@ -690,15 +733,15 @@ def main():
                  [r.err.strip()])
             diff = diff_dumps(before, d.dump())
             t.ok(not diff, "%s: nothing written" % name, diff[:8])
-    # The same refusals from the API, for what kursusctl lets through.
+    # The same refusals from the API.
     for name, lines_ok in (("broken-garbage.ics", {12}),
                            ("broken-mismatch.ics", {4, 9}),
                            ("broken-unterminated.ics", {10, 14}),
-                           ("broken-value.ics", {6})):
+                           ("broken-value.ics", {6}),
+                           ("broken-latin1.ics", {8})):
         before = d.dump()
-        r = d.request("POST", "/v1/import", {
-            "calendar": read_sample(name).decode("utf-8"), "venue": "aero",
-            "course": COURSE})
+        r = d.request("POST", "/v1/import?venue=aero&course=" + COURSE,
+                      read_sample(name), {"Content-Type": "text/calendar"})
         err = (r.json or {}).get("error") or ""
         nums = {int(x) for x in re.findall(r"\bline (\d+)", err)}
         t.ok(r.status == 422 and (r.json or {}).get("field") == "calendar"
@@ -709,6 +752,8 @@ def main():
         diff = diff_dumps(before, d.dump())
         t.ok(not diff, "POST /v1/import of %s: nothing written" % name,
              diff[:8])
+
+    check_import_body(d)
 
     # An event whose text holds a CPR number: the whole file is refused,
     # by the CLI and the API, without the number in the answer, and
