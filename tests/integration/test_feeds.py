@@ -735,6 +735,18 @@ def check_kinds(d):
              all(w in err for w in words),
              "GET %s: 404 naming the field kind and %s" % (path, words),
              [repr(r)])
+    # kursusctl reads the same list: its completion and its refusal.
+    r = d.ctl("__complete", "feeds", json=False)
+    got = set(r.out.split())
+    t.ok({k["kind"] for k in want} <= got, "kursusctl completes feeds "
+         "with the kinds kursusd lists", [r.out])
+    r = d.ctl("__complete", "feeds", "venue", json=False)
+    t.ok(AERO in r.out.split() and TABLET not in r.out.split(),
+         "kursusctl completes feeds venue with venue slugs", [r.out])
+    r = d.ctl("feeds", "bus", json=False, ok=None)
+    t.ok(r.rc == 64 and "all, venue SLUG, course SLUG" in r.err,
+         "kursusctl feeds bus: a usage error naming the kinds kursusd "
+         "lists", r.describe())
 
 
 def main():
