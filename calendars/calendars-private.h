@@ -21,6 +21,78 @@ struct cal_local;
 struct icaltimetype cal_local_to_ical(const struct cal_local *l);
 /* tt's date and time of day into l, the rest of l zeroed. */
 void	cal_local_from_ical(const struct icaltimetype *tt, struct cal_local *l);
+/* Days in a month of the proleptic Gregorian calendar (month 1..12). */
+int	cal_mdays(int year, int month);
+/* Days from 1970-01-01 to a proleptic Gregorian date. */
+time_t	cal_days(int year, int month, int day);
+/* The day of the week of a date, 0 = Sunday. */
+int	cal_wday(int year, int month, int day);
+/* tt's wall-clock fields read as if they were UTC (its zone ignored). */
+time_t	cal_naive(const struct icaltimetype *tt);
+/*
+ * The instant at which wall-clock time tt (its fields) occurs in zone,
+ * read as RFC 5545 says: the repeated autumn hour is its first pass. For
+ * a time in the spring gap, which does not occur, returns -1 and sets
+ * *out to the time read with the offset from before the gap (02:30 is
+ * 03:30 summer time); else 0.
+ */
+int	cal_to_utc(icaltimezone *zone, const struct icaltimetype *tt,
+	    time_t *out);
+
+/* recur.c: the recurrence layer under recur_expand() and the import */
+/* Whether a rule can give sessions: daily or coarser, Gregorian. */
+enum recur_fit {
+	RECUR_FITS,
+	RECUR_NO_FREQ,		/* no FREQ (or one libical does not know) */
+	RECUR_TOO_OFTEN,	/* finer than daily */
+	RECUR_NOT_GREGORIAN	/* RSCALE other than GREGORIAN */
+};
+enum recur_fit recur_fit(const struct icalrecurrencetype *);
+/* A rule's UNTIL, as the caller applies it. */
+struct recur_until {
+	enum {
+		RECUR_UNTIL_NONE,
+		RECUR_UNTIL_UTC,	/* an instant: compare in UTC */
+		RECUR_UNTIL_LOCAL	/* a date or floating time: wall-clock */
+	}			 kind;
+	/* LOCAL: the last wall-clock time (a date's 23:59:59), floating;
+	 * UTC: as written. */
+	struct icaltimetype	 at;
+};
+/* Takes UNTIL out of rule into *u (rule->until is then null). */
+void	recur_until_take(struct icalrecurrencetype *rule,
+	    struct recur_until *u);
+/* libical's iterator, in floating wall-clock time. */
+struct recur_iter {
+	icalrecur_iterator	*it;
+	struct recur_until	 until;
+	unsigned long		 steps;		/* recur_iter_next() calls */
+	unsigned long		 limit;
+};
+/*
+ * Starts iterating rule (its UNTIL taken out) from dtstart, both floating,
+ * stopping at until when it is wall-clock time and after limit steps. -1
+ * if libical refuses the rule; else free it with recur_iter_free().
+ */
+int	recur_iter_new(struct recur_iter *, struct icalrecurrencetype rule,
+	    struct icaltimetype dtstart, const struct recur_until *until,
+	    unsigned long limit);
+/* Goes on from from instead (a rule without COUNT); -1 if libical cannot. */
+int	recur_iter_from(struct recur_iter *, struct icaltimetype from);
+/*
+ * The next occurrence's wall-clock time in *tt: 1, or 0 at the end of the
+ * rule or past a wall-clock UNTIL, or -1 once limit steps are taken.
+ */
+int	recur_iter_next(struct recur_iter *, struct icaltimetype *tt);
+void	recur_iter_free(struct recur_iter *);
+/*
+ * Whether a MONTHLY or YEARLY rule from dt ever gives an occurrence: 1 or
+ * 0, or -1 once *work passes limit (each month tried is a unit). *per is
+ * the most occurrences one period gives (over a whole cycle when all).
+ */
+int	recur_reach(const struct icalrecurrencetype *,
+	    const struct icaltimetype *dt, int all, unsigned long *work,
+	    unsigned long limit, int *per);
 
 /* feed-text.c: the feeds' text, from libical's components */
 #define FEED_LINE_MAX		75	/* octets in a line, before CR LF */

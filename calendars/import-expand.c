@@ -17,22 +17,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <libical/ical.h>
 
 #include "calendars.h"
+#include "calendars-private.h"
 #include "import-private.h"
 #include "cause.h"
 #include "xmalloc.h"
-
-/* How an RRULE's UNTIL is compared (as in recur.c). */
-enum import_until {
-	IMPORT_UNTIL_NONE,
-	IMPORT_UNTIL_UTC,	/* an instant */
-	IMPORT_UNTIL_LOCAL	/* a date or floating time: wall-clock */
-};
 
 /* One occurrence of a series inside the window. */
 struct import_instance {
@@ -65,9 +58,9 @@ static int	 import_cmp_instance(const void *, const void *);
 static int	 import_cancelled(icalcomponent *, int);
 
 /*
- * Whether an event's RRULE can be expanded here. Sessions repeat at most
- * daily: finer rules are no use, and libical can spin for a very long time
- * on one that never matches (recur.c).
+ * Whether an event's RRULE can be expanded here: one that can give
+ * sessions (recur_fit()), at most once a day, with the BY parts
+ * recur_reach() can tell will ever match, and that do.
  */
 static int
 import_rule_check(struct import_state *st, unsigned long *work,
@@ -78,18 +71,19 @@ import_rule_check(struct import_state *st, unsigned long *work,
 	size_t		n;
 	int		per, reach;
 
-	if (r->freq == ICAL_NO_RECURRENCE) {
+	switch (recur_fit(r)) {
+	case RECUR_NO_FREQ:
 		*why = xstrdup("the rule has no FREQ");
 		return (-1);
-	}
-	if (r->freq < ICAL_DAILY_RECURRENCE) {
+	case RECUR_TOO_OFTEN:
 		*why = xprintf("sessions repeat at most daily, not %s",
 		    icalrecur_freq_to_string(r->freq));
 		return (-1);
-	}
-	if (r->rscale != NULL && strcasecmp(r->rscale, "GREGORIAN") != 0) {
+	case RECUR_NOT_GREGORIAN:
 		*why = xstrdup("only the Gregorian calendar is supported");
 		return (-1);
+	case RECUR_FITS:
+		break;
 	}
 	for (n = 0; n < ICAL_BY_HOUR_SIZE &&
 	    r->by_hour[n] != ICAL_RECURRENCE_ARRAY_MAX; n++)
@@ -115,7 +109,7 @@ import_rule_check(struct import_state *st, unsigned long *work,
 	}
 	if (r->freq == ICAL_MONTHLY_RECURRENCE ||
 	    r->freq == ICAL_YEARLY_RECURRENCE) {
-		reach = import_rule_reach(r, dt, 0, &units,
+		reach = recur_reach(r, dt, 0, &units,
 		    import_work_left(st, *work), &per);
 		if (import_work(st, work, units) || reach < 0) {
 			*why = xstrdup("the rule needs too much work to "
@@ -192,10 +186,9 @@ import_cmp_time(const void *a, const void *b)
 
 /*
  * Expands one RRULE of e into the occurrences that start in the window,
- * iterating in floating wall-clock time and turning each time into an
- * instant in e's zone: so 10:00 stays 10:00 across DST, and libical's
- * habit of keeping a gap-shifted time for every later occurrence (recur.c)
- * does not apply.
+ * with recur.c's iterator in floating wall-clock time, turning each time
+ * into an instant in e's zone: so 10:00 stays 10:00 across DST, and a
+ * time in the spring gap moves only that occurrence.
  */
 static int
 import_rrule(struct import_state *st, struct import_event *e, icalproperty *p,
@@ -203,10 +196,11 @@ import_rrule(struct import_state *st, struct import_event *e, icalproperty *p,
     size_t *size, char **why)
 {
 	struct icalrecurrencetype	 rule;
-	struct icaltimetype		 dtstart, until, tt, horizon, from;
-	icalrecur_iterator		*it;
+	struct icaltimetype		 dtstart, tt, horizon, from;
+	struct recur_until		 until;
+	struct recur_iter		 ri;
 	time_t				 until_t = 0, naive, t, end;
-	enum import_until		 until_kind = IMPORT_UNTIL_NONE;
+	int				 rc;
 
 	rule = icalproperty_get_rrule(p);
 	dtstart = e->start.tt;
@@ -220,37 +214,24 @@ import_rrule(struct import_state *st, struct import_event *e, icalproperty *p,
 	 * day, a UTC one is compared with each instant, a floating one with
 	 * the wall-clock time.
 	 */
-	until = rule.until;
-	if (!icaltime_is_null_time(until)) {
-		if (icaltime_is_utc(until) && !until.is_date) {
-			until_kind = IMPORT_UNTIL_UTC;
-			until_t = import_naive(&until);
-		} else {
-			until_kind = IMPORT_UNTIL_LOCAL;
-			if (until.is_date) {
-				until.is_date = 0;
-				until.hour = 23;
-				until.minute = 59;
-				until.second = 59;
-			}
-			until.zone = NULL;
-		}
-	}
+	recur_until_take(&rule, &until);
+	if (until.kind == RECUR_UNTIL_UTC)
+		until_t = cal_naive(&until.at);
 	/*
 	 * libical stops at UNTIL, here the end of the window and a day, so
 	 * a rule that never ends, or never matches again, costs no more than
 	 * the window.
 	 */
 	end = st->until;
-	if (end > import_days(IMPORT_YEAR_MAX, 12, 31) * 86400)
-		end = import_days(IMPORT_YEAR_MAX, 12, 31) * 86400;
+	if (end > cal_days(IMPORT_YEAR_MAX, 12, 31) * 86400)
+		end = cal_days(IMPORT_YEAR_MAX, 12, 31) * 86400;
 	horizon = import_to_local(e->zone, end + 86400);
 	horizon.zone = NULL;
 	rule.until = horizon;
 
-	icalerror_clear_errno();
-	if ((it = icalrecur_iterator_new(rule, dtstart)) == NULL) {
-		icalerror_clear_errno();
+	/* Each step is a unit of work; the last one past the limit fails. */
+	if (recur_iter_new(&ri, rule, dtstart, &until,
+	    import_work_left(st, *work)) != 0) {
 		*why = xstrdup("the rule is not valid (do its BY parts fit "
 		    "its FREQ?)");
 		return (-1);
@@ -263,31 +244,19 @@ import_rrule(struct import_state *st, struct import_event *e, icalproperty *p,
 		from = import_to_local(e->zone, st->from - 86400);
 		from.zone = NULL;
 		from.is_date = 0;
-		if (!icalrecur_iterator_set_start(it, from)) {
-			icalrecur_iterator_free(it);
+		if (recur_iter_from(&ri, from) != 0) {
+			recur_iter_free(&ri);
 			icalerror_clear_errno();
 			*why = xstrdup("libical cannot start the rule at the "
 			    "import window");
 			return (-1);
 		}
 	}
-	for (;;) {
-		if (import_work(st, work, 1)) {
-			icalrecur_iterator_free(it);
-			*why = xstrdup("the rule needs too much work to "
-			    "expand");
-			return (-1);
-		}
-		tt = icalrecur_iterator_next(it);
-		if (icaltime_is_null_time(tt))
-			break;
-		if (until_kind == IMPORT_UNTIL_LOCAL && icaltime_compare(tt,
-		    until) > 0)
-			break;
+	while ((rc = recur_iter_next(&ri, &tt)) == 1) {
 		if (!import_fields_ok(&tt, IMPORT_YEAR_MIN, IMPORT_YEAR_MAX))
 			break;
-		naive = import_naive(&tt);
-		if (until_kind == IMPORT_UNTIL_UTC &&
+		naive = cal_naive(&tt);
+		if (until.kind == RECUR_UNTIL_UTC &&
 		    naive - IMPORT_OFFSET_MAX > until_t)
 			break;
 		if (naive + IMPORT_OFFSET_MAX < st->from)
@@ -295,13 +264,18 @@ import_rrule(struct import_state *st, struct import_event *e, icalproperty *p,
 		if (naive - IMPORT_OFFSET_MAX >= st->until)
 			break;
 		t = import_to_utc(e->zone, &tt);
-		if (until_kind == IMPORT_UNTIL_UTC && t > until_t)
+		if (until.kind == RECUR_UNTIL_UTC && t > until_t)
 			break;
 		if (t < st->from || t >= st->until)
 			continue;
 		import_add(list, n, size, t, t, import_end_of(e, t), e->line);
 	}
-	icalrecur_iterator_free(it);
+	(void)import_work(st, work, ri.steps);
+	recur_iter_free(&ri);
+	if (rc == -1) {
+		*why = xstrdup("the rule needs too much work to expand");
+		return (-1);
+	}
 	icalerror_clear_errno();
 	return (0);
 }

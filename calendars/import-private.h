@@ -161,10 +161,6 @@ int	 import_prop_time(struct import_state *, icalproperty *p,
 	    struct import_time *, char **why);
 /* Whether the fields are a real date (and time) within the years given. */
 int	 import_fields_ok(const struct icaltimetype *, int, int);
-/* Days from 1970-01-01 to a proleptic Gregorian date. */
-time_t	 import_days(int, int, int);
-/* The wall-clock fields read as if they were UTC. */
-time_t	 import_naive(const struct icaltimetype *);
 /* t as wall-clock time in zone. */
 struct icaltimetype import_to_local(icaltimezone *, time_t);
 /* Wall-clock time in zone to UTC, as RFC 5545 reads it. */
@@ -173,13 +169,6 @@ time_t	 import_to_utc(icaltimezone *, const struct icaltimetype *);
 void	 import_basic(time_t, char *, size_t);
 /* "2026-12-01 10:00 (09:00 UTC)" for messages; caller frees. */
 char	*import_when(icaltimezone *, time_t);
-/*
- * Whether a MONTHLY or YEARLY rule from dtstart ever gives an occurrence;
- * -1 past limit units of work (see there).
- */
-int	 import_rule_reach(const struct icalrecurrencetype *,
-	    const struct icaltimetype *, int, unsigned long *, unsigned long,
-	    int *);
 
 /* import-expand.c */
 /*

@@ -16,7 +16,6 @@
 
 #include <sys/types.h>
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include <libical/ical.h>
 
 #include "calendars.h"
+#include "calendars-private.h"
 #include "import-private.h"
 #include "cause.h"
 #include "xmalloc.h"
@@ -33,7 +33,7 @@
 /*
  * Work units one event (or VTIMEZONE), and the whole file, may use: a
  * step of libical's recurrence iterator, or a month tried by
- * import_rule_reach(). Either takes about a microsecond.
+ * recur_reach(). Either takes about a microsecond.
  */
 #define IMPORT_WORK_EVENT	50000
 #define IMPORT_WORK_FILE	500000
@@ -97,8 +97,6 @@ static icaltimezone *import_tzid(struct import_state *, const char *,
 		    const char **);
 static int	 import_tzcheck(struct import_state *, icalcomponent *,
 		    char **);
-static int	 import_mdays(int, int);
-static time_t	 import_offset(icaltimezone *, time_t);
 
 /* Counts work against the event's and the file's allowance. */
 int
@@ -317,7 +315,7 @@ import_tzcheck(struct import_state *st, icalcomponent *vtz, char **why)
 					return (-1);
 				}
 				units = 0;
-				n = import_rule_reach(&rule, &dt, 1, &units,
+				n = recur_reach(&rule, &dt, 1, &units,
 				    import_work_left(st, work), &per);
 				if (import_work(st, &work, units) || n < 0) {
 					*why = xstrdup("its rules need too "
@@ -365,46 +363,12 @@ import_fields_ok(const struct icaltimetype *tt, int ymin, int ymax)
 {
 	if (tt->year < ymin || tt->year > ymax || tt->month < 1 ||
 	    tt->month > 12 || tt->day < 1 ||
-	    tt->day > import_mdays(tt->year, tt->month))
+	    tt->day > cal_mdays(tt->year, tt->month))
 		return (0);
 	if (tt->is_date)
 		return (1);
 	return (tt->hour >= 0 && tt->hour <= 23 && tt->minute >= 0 &&
 	    tt->minute <= 59 && tt->second >= 0 && tt->second <= 59);
-}
-
-static int
-import_mdays(int y, int m)
-{
-	static const int	 days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
-	    31, 30, 31 };
-
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return (29);
-	return (days[m - 1]);
-}
-
-/* Days from 1970-01-01 to a proleptic Gregorian date. */
-time_t
-import_days(int y, int m, int d)
-{
-	time_t	era, yoe, doy, doe;
-
-	if (m <= 2)
-		y--;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return (era * 146097 + doe - 719468);
-}
-
-/* The wall-clock fields read as if they were UTC. */
-time_t
-import_naive(const struct icaltimetype *tt)
-{
-	return (import_days(tt->year, tt->month, tt->day) * 86400 +
-	    tt->hour * 3600 + tt->minute * 60 + tt->second);
 }
 
 struct icaltimetype
@@ -413,44 +377,19 @@ import_to_local(icaltimezone *zone, time_t t)
 	return (icaltime_from_timet_with_zone(t, 0, zone));
 }
 
-/* Seconds east of UTC in force at t. */
-static time_t
-import_offset(icaltimezone *zone, time_t t)
-{
-	struct icaltimetype	tt = import_to_local(zone, t);
-
-	return (import_naive(&tt) - t);
-}
-
 /*
  * Wall-clock time in zone to UTC, as RFC 5545 reads it: the repeated
  * autumn hour means its first occurrence, and a time in the spring gap is
  * read with the offset from before the gap (02:30 becomes 03:30 summer
- * time). libical's own conversion does neither, so try the offsets in
- * force a day before, at and a day after the time, as zone.c does.
+ * time), which is what cal_to_utc() gives for it, as zone.c refuses it.
  */
 time_t
 import_to_utc(icaltimezone *zone, const struct icaltimetype *tt)
 {
-	time_t	naive = import_naive(tt), off[3], t, best = 0;
-	int	i, found = 0;
+	time_t	t;
 
-	if (zone == icaltimezone_get_utc_timezone())
-		return (naive);
-	off[0] = import_offset(zone, naive - 86400);
-	off[1] = import_offset(zone, naive);
-	off[2] = import_offset(zone, naive + 86400);
-	for (i = 0; i < 3; i++) {
-		t = naive - off[i];
-		if (import_offset(zone, t) != off[i])
-			continue;
-		if (!found || t < best)
-			best = t;
-		found = 1;
-	}
-	if (!found)
-		best = naive - off[0];
-	return (best);
+	(void)cal_to_utc(zone, tt, &t);
+	return (t);
 }
 
 /* "20261201T090000Z" */
@@ -520,159 +459,3 @@ import_prop_time(struct import_state *st, icalproperty *p,
 	out->zone = floating;
 	return (0);
 }
-
-/*
- * Whether a MONTHLY or YEARLY rule from dtstart ever gives an occurrence,
- * found without libical: for a rule that never matches (February 30th,
- * the 7th Monday of a month), libical's iterator searches on for
- * thousands of years. The calendar repeats every 400 years, so one cycle
- * of the months or years the rule visits decides it. Sets *per to the
- * most occurrences one period gives (one cycle is tried when all is set;
- * otherwise it stops at the first period with any). BYHOUR and the like
- * are not counted, BYYEARDAY and BYWEEKNO must not be there. Each month
- * tried is a unit of work; past limit units, gives up with -1.
- */
-int
-import_rule_reach(const struct icalrecurrencetype *r,
-    const struct icaltimetype *dt, int all, unsigned long *work,
-    unsigned long limit, int *per)
-{
-	uint64_t	pos[7], neg[7];
-	int		plain[7], months[13], mpos[32], mneg[32];
-	int		has_month = 0, has_md = 0, has_bd = 0, found = 0;
-	int		interval, cycle, a, b, k, y, m, d, first, last, dim;
-	int		n, w, doy, diy, v, c;
-	long		idx;
-	size_t		i;
-
-	memset(pos, 0, sizeof pos);
-	memset(neg, 0, sizeof neg);
-	memset(plain, 0, sizeof plain);
-	memset(months, 0, sizeof months);
-	memset(mpos, 0, sizeof mpos);
-	memset(mneg, 0, sizeof mneg);
-	*per = 0;
-
-	for (i = 0; i < ICAL_BY_MONTH_SIZE &&
-	    r->by_month[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
-		has_month = 1;
-		v = icalrecurrencetype_month_month(r->by_month[i]);
-		if (!icalrecurrencetype_month_is_leap(r->by_month[i]) &&
-		    v >= 1 && v <= 12)
-			months[v] = 1;
-	}
-	for (i = 0; i < ICAL_BY_MONTHDAY_SIZE &&
-	    r->by_month_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
-		has_md = 1;
-		v = r->by_month_day[i];
-		if (v >= 1 && v <= 31)
-			mpos[v] = 1;
-		else if (v <= -1 && v >= -31)
-			mneg[-v] = 1;
-	}
-	for (i = 0; i < ICAL_BY_DAY_SIZE &&
-	    r->by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
-		has_bd = 1;
-		w = (int)icalrecurrencetype_day_day_of_week(r->by_day[i]) - 1;
-		v = icalrecurrencetype_day_position(r->by_day[i]);
-		if (w < 0 || w > 6)
-			continue;
-		if (v == 0)
-			plain[w] = 1;
-		else if (v >= 1 && v <= 53)
-			pos[w] |= (uint64_t)1 << v;
-		else if (v <= -1 && v >= -53)
-			neg[w] |= (uint64_t)1 << -v;
-	}
-
-	interval = r->interval < 1 ? 1 : r->interval;
-	a = r->freq == ICAL_MONTHLY_RECURRENCE ? 4800 : 400;
-	b = interval;
-	while (b != 0) {
-		c = a % b;
-		a = b;
-		b = c;
-	}
-	cycle = (r->freq == ICAL_MONTHLY_RECURRENCE ? 4800 : 400) / a;
-
-	for (k = 0; k < cycle; k++) {
-		*work += r->freq == ICAL_MONTHLY_RECURRENCE ? 1 : 12;
-		if (*work > limit)
-			return (-1);
-		if (r->freq == ICAL_MONTHLY_RECURRENCE) {
-			idx = (long)dt->year * 12 + (dt->month - 1) +
-			    (long)k * interval;
-			y = (int)(idx / 12);
-			first = last = (int)(idx % 12) + 1;
-		} else {
-			y = dt->year + (int)((long)k * interval % 400);
-			first = 1;
-			last = 12;
-		}
-		/* Only the place in the 400-year cycle matters. */
-		y = 2000 + ((y - 2000) % 400 + 400) % 400;
-		diy = import_mdays(y, 2) == 29 ? 366 : 365;
-		n = 0;
-		doy = 0;
-		for (m = 1; m < first; m++)
-			doy += import_mdays(y, m);
-		for (m = first; m <= last; m++) {
-			dim = import_mdays(y, m);
-			if (has_month && !months[m]) {
-				doy += dim;
-				continue;
-			}
-			if (r->freq == ICAL_YEARLY_RECURRENCE && !has_month &&
-			    !has_md && !has_bd) {
-				/* Once a year, on DTSTART's month and day. */
-				if (m == dt->month && dt->day <= dim)
-					n++;
-				doy += dim;
-				continue;
-			}
-			w = (int)((import_days(y, m, 1) % 7 + 11) % 7);
-			for (d = 1; d <= dim; d++, w = (w + 1) % 7) {
-				doy++;
-				if (has_md && !mpos[d] && !mneg[dim + 1 - d])
-					continue;
-				if (!has_md && !has_bd && d != dt->day)
-					continue;
-				if (!has_bd || plain[w]) {
-					n++;
-					continue;
-				}
-				/* Ordinals count in the month, or the year. */
-				if (r->freq == ICAL_MONTHLY_RECURRENCE ||
-				    has_month) {
-					v = (d - 1) / 7 + 1;
-					c = (dim - d) / 7 + 1;
-				} else {
-					v = (doy - 1) / 7 + 1;
-					c = (diy - doy) / 7 + 1;
-				}
-				if ((pos[w] >> v & 1) || (neg[w] >> c & 1))
-					n++;
-			}
-		}
-		if (r->by_set_pos[0] != ICAL_RECURRENCE_ARRAY_MAX) {
-			c = 0;
-			for (i = 0; i < ICAL_BY_SETPOS_SIZE &&
-			    r->by_set_pos[i] != ICAL_RECURRENCE_ARRAY_MAX;
-			    i++) {
-				v = r->by_set_pos[i];
-				if ((v > 0 && v <= n) || (v < 0 && -v <= n))
-					c++;
-			}
-			n = c < n ? c : n;
-		}
-		if (n > *per)
-			*per = n;
-		if (n > 0) {
-			found = 1;
-			if (!all)
-				break;
-		}
-	}
-	return (found);
-}
-
