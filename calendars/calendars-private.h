@@ -1,8 +1,10 @@
 /*
  * What the files of the calendars library share among themselves and show
- * no one else: the wall-clock fields between struct cal_local and
- * libical's time, and the parts of the feeds (their text, the VTIMEZONEs,
- * the events).
+ * no one else: calendar arithmetic and the reading of wall-clock time in a
+ * zone (zone.c), the recurrence layer under both recur_expand() and the
+ * import (recur.c), and the parts of the feeds (their text, the
+ * VTIMEZONEs, the events). The import's own files share
+ * import-private.h besides.
  */
 #ifndef CALENDARS_PRIVATE_H
 #define CALENDARS_PRIVATE_H
@@ -49,14 +51,17 @@ enum recur_fit {
 };
 enum recur_fit recur_fit(const struct icalrecurrencetype *);
 /* A rule's UNTIL, as the caller applies it. */
+enum recur_until_kind {
+	RECUR_UNTIL_NONE,
+	RECUR_UNTIL_UTC,	/* an instant: compare in UTC */
+	RECUR_UNTIL_LOCAL	/* a date or floating time: wall-clock */
+};
 struct recur_until {
-	enum {
-		RECUR_UNTIL_NONE,
-		RECUR_UNTIL_UTC,	/* an instant: compare in UTC */
-		RECUR_UNTIL_LOCAL	/* a date or floating time: wall-clock */
-	}			 kind;
-	/* LOCAL: the last wall-clock time (a date's 23:59:59), floating;
-	 * UTC: as written. */
+	enum recur_until_kind	 kind;
+	/*
+	 * LOCAL: the last wall-clock time (a date's 23:59:59), floating;
+	 * UTC: as written (each caller turns it into an instant).
+	 */
 	struct icaltimetype	 at;
 };
 /* Takes UNTIL out of rule into *u (rule->until is then null). */
