@@ -1,8 +1,19 @@
+/*
+ * Recurrence: the daemon's series (recur_expand(), recur_weekly(),
+ * recur_shift()), and the layer under them that the import's expansion
+ * (import-expand.c) and its VTIMEZONE checks (import-zone.c) use too:
+ * which rules can give sessions (recur_fit()), how UNTIL is applied
+ * (recur_until_take()), libical's iterator driven in floating wall-clock
+ * time with a limit on its steps (recur_iter_new() and the rest), and
+ * whether a monthly or yearly rule ever matches (recur_reach()).
+ */
 #include "config.h"
 
 #include <sys/types.h>
 
 #include <ctype.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,13 +31,6 @@
 
 /* Quoted rules in a cause are cut to this many bytes. */
 #define RECUR_QUOTE_MAX	80
-
-/* How UNTIL is compared. */
-enum recur_until {
-	RECUR_UNTIL_NONE,
-	RECUR_UNTIL_UTC,	/* an instant: compare in UTC */
-	RECUR_UNTIL_LOCAL	/* a date or floating time: wall-clock */
-};
 
 static void	 recur_quote(const char *, char *, size_t);
 static int	 recur_cmp(const struct icaltimetype *,
@@ -77,15 +81,276 @@ recur_same(const struct cal_local *a, const struct cal_local *b)
 	    a->second == b->second);
 }
 
+/* --- the recurrence layer */
+
+enum recur_fit
+recur_fit(const struct icalrecurrencetype *r)
+{
+	if (r->freq == ICAL_NO_RECURRENCE)
+		return (RECUR_NO_FREQ);
+	/*
+	 * Sessions repeat daily at the finest. Finer rules are no use here,
+	 * and libical can spin for a very long time on one that never matches
+	 * (FREQ=MINUTELY;BYMONTH=2;BYMONTHDAY=30).
+	 */
+	if (r->freq < ICAL_DAILY_RECURRENCE)
+		return (RECUR_TOO_OFTEN);
+	if (r->rscale != NULL && strcasecmp(r->rscale, "GREGORIAN") != 0)
+		return (RECUR_NOT_GREGORIAN);
+	return (RECUR_FITS);
+}
+
+/*
+ * UNTIL is applied by the caller rather than by libical: a date UNTIL
+ * should include the occurrences on that day (libical compares it as
+ * midnight and drops them), and a UTC UNTIL must be compared with each
+ * occurrence's instant, while libical iterates in floating time
+ * (recur_iter_new()). A date or floating UNTIL is wall-clock time, which
+ * recur_iter_next() applies.
+ */
+void
+recur_until_take(struct icalrecurrencetype *rule, struct recur_until *u)
+{
+	u->at = rule->until;
+	if (icaltime_is_null_time(u->at))
+		u->kind = RECUR_UNTIL_NONE;
+	else if (icaltime_is_utc(u->at) && !u->at.is_date)
+		u->kind = RECUR_UNTIL_UTC;
+	else {
+		u->kind = RECUR_UNTIL_LOCAL;
+		if (u->at.is_date) {
+			u->at.is_date = 0;
+			u->at.hour = 23;
+			u->at.minute = 59;
+			u->at.second = 59;
+		}
+		u->at.zone = NULL;
+	}
+	rule->until = icaltime_null_time();
+}
+
+/*
+ * Iterate in floating wall-clock time so 10:00 stays 10:00 whatever the
+ * offset. Given a zone, libical shifts an occurrence that falls in the
+ * spring gap and then keeps the shifted time for every later occurrence;
+ * floating, it does not, and the caller turns each wall-clock time into
+ * an instant, as it reads the gap.
+ *
+ * libical does not say whether it understood a rule except through
+ * icalerrno, which is sticky and shared, and its iterator reads it: so it
+ * is cleared before, and after a failure.
+ */
+int
+recur_iter_new(struct recur_iter *ri, struct icalrecurrencetype rule,
+    struct icaltimetype dtstart, const struct recur_until *until,
+    unsigned long limit)
+{
+	memset(ri, 0, sizeof *ri);
+	ri->until = *until;
+	ri->limit = limit;
+	icalerror_clear_errno();
+	if ((ri->it = icalrecur_iterator_new(rule, dtstart)) == NULL) {
+		icalerror_clear_errno();
+		return (-1);
+	}
+	return (0);
+}
+
+int
+recur_iter_from(struct recur_iter *ri, struct icaltimetype from)
+{
+	return (icalrecur_iterator_set_start(ri->it, from) ? 0 : -1);
+}
+
+int
+recur_iter_next(struct recur_iter *ri, struct icaltimetype *tt)
+{
+	if (++ri->steps > ri->limit)
+		return (-1);
+	*tt = icalrecur_iterator_next(ri->it);
+	if (icaltime_is_null_time(*tt))
+		return (0);
+	if (ri->until.kind == RECUR_UNTIL_LOCAL &&
+	    recur_cmp(tt, &ri->until.at) > 0)
+		return (0);
+	return (1);
+}
+
+void
+recur_iter_free(struct recur_iter *ri)
+{
+	if (ri->it != NULL)
+		icalrecur_iterator_free(ri->it);
+	ri->it = NULL;
+}
+
+/*
+ * Whether a MONTHLY or YEARLY rule from dtstart ever gives an occurrence,
+ * found without libical: for a rule that never matches (February 30th,
+ * the 7th Monday of a month), libical's iterator searches on for
+ * thousands of years. The calendar repeats every 400 years, so one cycle
+ * of the months or years the rule visits decides it. Sets *per to the
+ * most occurrences one period gives (one cycle is tried when all is set;
+ * otherwise it stops at the first period with any). BYHOUR and the like
+ * are not counted, BYYEARDAY and BYWEEKNO must not be there. Each month
+ * tried is a unit of work; past limit units, gives up with -1.
+ */
+int
+recur_reach(const struct icalrecurrencetype *r,
+    const struct icaltimetype *dt, int all, unsigned long *work,
+    unsigned long limit, int *per)
+{
+	uint64_t	pos[7], neg[7];
+	int		plain[7], months[13], mpos[32], mneg[32];
+	int		has_month = 0, has_md = 0, has_bd = 0, found = 0;
+	int		interval, cycle, a, b, k, y, m, d, first, last, dim;
+	int		n, w, doy, diy, v, c;
+	long		idx;
+	size_t		i;
+
+	memset(pos, 0, sizeof pos);
+	memset(neg, 0, sizeof neg);
+	memset(plain, 0, sizeof plain);
+	memset(months, 0, sizeof months);
+	memset(mpos, 0, sizeof mpos);
+	memset(mneg, 0, sizeof mneg);
+	*per = 0;
+
+	for (i = 0; i < ICAL_BY_MONTH_SIZE &&
+	    r->by_month[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
+		has_month = 1;
+		v = icalrecurrencetype_month_month(r->by_month[i]);
+		if (!icalrecurrencetype_month_is_leap(r->by_month[i]) &&
+		    v >= 1 && v <= 12)
+			months[v] = 1;
+	}
+	for (i = 0; i < ICAL_BY_MONTHDAY_SIZE &&
+	    r->by_month_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
+		has_md = 1;
+		v = r->by_month_day[i];
+		if (v >= 1 && v <= 31)
+			mpos[v] = 1;
+		else if (v <= -1 && v >= -31)
+			mneg[-v] = 1;
+	}
+	for (i = 0; i < ICAL_BY_DAY_SIZE &&
+	    r->by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
+		has_bd = 1;
+		w = (int)icalrecurrencetype_day_day_of_week(r->by_day[i]) - 1;
+		v = icalrecurrencetype_day_position(r->by_day[i]);
+		if (w < 0 || w > 6)
+			continue;
+		if (v == 0)
+			plain[w] = 1;
+		else if (v >= 1 && v <= 53)
+			pos[w] |= (uint64_t)1 << v;
+		else if (v <= -1 && v >= -53)
+			neg[w] |= (uint64_t)1 << -v;
+	}
+
+	interval = r->interval < 1 ? 1 : r->interval;
+	a = r->freq == ICAL_MONTHLY_RECURRENCE ? 4800 : 400;
+	b = interval;
+	while (b != 0) {
+		c = a % b;
+		a = b;
+		b = c;
+	}
+	cycle = (r->freq == ICAL_MONTHLY_RECURRENCE ? 4800 : 400) / a;
+
+	for (k = 0; k < cycle; k++) {
+		*work += r->freq == ICAL_MONTHLY_RECURRENCE ? 1 : 12;
+		if (*work > limit)
+			return (-1);
+		if (r->freq == ICAL_MONTHLY_RECURRENCE) {
+			idx = (long)dt->year * 12 + (dt->month - 1) +
+			    (long)k * interval;
+			y = (int)(idx / 12);
+			first = last = (int)(idx % 12) + 1;
+		} else {
+			y = dt->year + (int)((long)k * interval % 400);
+			first = 1;
+			last = 12;
+		}
+		/* Only the place in the 400-year cycle matters. */
+		y = 2000 + ((y - 2000) % 400 + 400) % 400;
+		diy = cal_mdays(y, 2) == 29 ? 366 : 365;
+		n = 0;
+		doy = 0;
+		for (m = 1; m < first; m++)
+			doy += cal_mdays(y, m);
+		for (m = first; m <= last; m++) {
+			dim = cal_mdays(y, m);
+			if (has_month && !months[m]) {
+				doy += dim;
+				continue;
+			}
+			if (r->freq == ICAL_YEARLY_RECURRENCE && !has_month &&
+			    !has_md && !has_bd) {
+				/* Once a year, on DTSTART's month and day. */
+				if (m == dt->month && dt->day <= dim)
+					n++;
+				doy += dim;
+				continue;
+			}
+			w = cal_wday(y, m, 1);
+			for (d = 1; d <= dim; d++, w = (w + 1) % 7) {
+				doy++;
+				if (has_md && !mpos[d] && !mneg[dim + 1 - d])
+					continue;
+				if (!has_md && !has_bd && d != dt->day)
+					continue;
+				if (!has_bd || plain[w]) {
+					n++;
+					continue;
+				}
+				/* Ordinals count in the month, or the year. */
+				if (r->freq == ICAL_MONTHLY_RECURRENCE ||
+				    has_month) {
+					v = (d - 1) / 7 + 1;
+					c = (dim - d) / 7 + 1;
+				} else {
+					v = (doy - 1) / 7 + 1;
+					c = (diy - doy) / 7 + 1;
+				}
+				if ((pos[w] >> v & 1) || (neg[w] >> c & 1))
+					n++;
+			}
+		}
+		if (r->by_set_pos[0] != ICAL_RECURRENCE_ARRAY_MAX) {
+			c = 0;
+			for (i = 0; i < ICAL_BY_SETPOS_SIZE &&
+			    r->by_set_pos[i] != ICAL_RECURRENCE_ARRAY_MAX;
+			    i++) {
+				v = r->by_set_pos[i];
+				if ((v > 0 && v <= n) || (v < 0 && -v <= n))
+					c++;
+			}
+			n = c < n ? c : n;
+		}
+		if (n > *per)
+			*per = n;
+		if (n > 0) {
+			found = 1;
+			if (!all)
+				break;
+		}
+	}
+	return (found);
+}
+
+/* --- the daemon's series */
+
 int
 recur_expand(const char *tzid, time_t start, const char *rrule, size_t max,
     time_t **out, size_t *n, char **cause)
 {
 	struct icalrecurrencetype	 rule;
-	struct icaltimetype		 dtstart, until, tt;
-	icalrecur_iterator		*it;
+	struct icaltimetype		 dtstart, tt;
+	struct recur_until		 until;
+	struct recur_iter		 ri;
 	struct cal_local		 first, l;
-	enum recur_until		 until_kind;
+	enum recur_fit			 fit;
 	time_t				*list = NULL, t, until_t = 0;
 	size_t				 count = 0, size = 0;
 	const char			*p;
@@ -127,24 +392,20 @@ recur_expand(const char *tzid, time_t start, const char *rrule, size_t max,
 	 */
 	icalerror_clear_errno();
 	rule = icalrecurrencetype_from_string(text);
-	if (icalerrno != ICAL_NO_ERROR || rule.freq == ICAL_NO_RECURRENCE) {
+	fit = recur_fit(&rule);
+	if (icalerrno != ICAL_NO_ERROR || fit == RECUR_NO_FREQ) {
 		icalerror_clear_errno();
 		cause_set(cause, "cannot read recurrence rule \"%s\"; "
 		    "write for example %s", quoted, RECUR_EXAMPLE);
 		goto fail;
 	}
-	/*
-	 * Sessions repeat daily at the finest. Finer rules are no use here,
-	 * and libical can spin for a very long time on one that never matches
-	 * (FREQ=MINUTELY;BYMONTH=2;BYMONTHDAY=30).
-	 */
-	if (rule.freq < ICAL_DAILY_RECURRENCE) {
+	if (fit == RECUR_TOO_OFTEN) {
 		cause_set(cause, "recurrence rule \"%s\": sessions can "
 		    "repeat at most daily, not %s", quoted,
 		    icalrecur_freq_to_string(rule.freq));
 		goto fail;
 	}
-	if (rule.rscale != NULL && strcasecmp(rule.rscale, "GREGORIAN") != 0) {
+	if (fit == RECUR_NOT_GREGORIAN) {
 		cause_set(cause, "recurrence rule \"%s\": only the "
 		    "Gregorian calendar is supported", quoted);
 		goto fail;
@@ -162,52 +423,20 @@ recur_expand(const char *tzid, time_t start, const char *rrule, size_t max,
 	}
 
 	/*
-	 * UNTIL is applied here rather than by libical: a date UNTIL should
-	 * include sessions on that day (libical compares it as midnight and
-	 * drops them), and a UTC UNTIL must be compared with each session's
-	 * instant, while libical iterates in floating time (below).
+	 * Each wall-clock time is turned into an instant by
+	 * zone_local_to_utc(), which refuses the spring gap. The rule ends and
+	 * gives at most max sessions, so the steps are not limited.
 	 */
-	until = rule.until;
-	if (icaltime_is_null_time(until))
-		until_kind = RECUR_UNTIL_NONE;
-	else if (icaltime_is_utc(until)) {
-		until_kind = RECUR_UNTIL_UTC;
-		until_t = icaltime_as_timet(until);
-	} else {
-		until_kind = RECUR_UNTIL_LOCAL;
-		if (until.is_date) {
-			until.is_date = 0;
-			until.hour = 23;
-			until.minute = 59;
-			until.second = 59;
-		}
-	}
-	rule.until = icaltime_null_time();
-
-	/*
-	 * Iterate in floating wall-clock time so 10:00 stays 10:00 whatever
-	 * the offset. Given a zone, libical shifts an occurrence that falls in
-	 * the spring gap and then keeps the shifted time for every later
-	 * occurrence; floating, it does not, and each wall-clock time is
-	 * turned into an instant by zone_local_to_utc, which refuses the gap.
-	 */
+	recur_until_take(&rule, &until);
+	if (until.kind == RECUR_UNTIL_UTC)
+		until_t = icaltime_as_timet(until.at);
 	dtstart = cal_local_to_ical(&first);
-
-	icalerror_clear_errno();
-	if ((it = icalrecur_iterator_new(rule, dtstart)) == NULL) {
-		icalerror_clear_errno();
+	if (recur_iter_new(&ri, rule, dtstart, &until, ULONG_MAX) != 0) {
 		cause_set(cause, "recurrence rule \"%s\" is not valid "
 		    "(do its BY parts fit its FREQ?)", quoted);
 		goto fail;
 	}
-	for (;;) {
-		tt = icalrecur_iterator_next(it);
-		if (icaltime_is_null_time(tt))
-			break;
-		if (until_kind == RECUR_UNTIL_LOCAL &&
-		    recur_cmp(&tt, &until) > 0)
-			break;
-
+	while (recur_iter_next(&ri, &tt) == 1) {
 		cal_local_from_ical(&tt, &l);
 		/*
 		 * start itself may be the second pass of the repeated autumn
@@ -216,17 +445,17 @@ recur_expand(const char *tzid, time_t start, const char *rrule, size_t max,
 		if (recur_same(&l, &first))
 			t = start;
 		else if (zone_local_to_utc(tzid, &l, &t, &why) != 0) {
-			icalrecur_iterator_free(it);
+			recur_iter_free(&ri);
 			cause_set(cause, "session %zu of \"%s\": %s",
 			    count + 1, quoted, why);
 			free(why);
 			goto fail;
 		}
-		if (until_kind == RECUR_UNTIL_UTC && t > until_t)
+		if (until.kind == RECUR_UNTIL_UTC && t > until_t)
 			break;
 
 		if (count == max) {
-			icalrecur_iterator_free(it);
+			recur_iter_free(&ri);
 			cause_set(cause, "recurrence rule \"%s\" gives "
 			    "more than the %zu sessions allowed",
 			    quoted, max);
@@ -238,7 +467,7 @@ recur_expand(const char *tzid, time_t start, const char *rrule, size_t max,
 		}
 		list[count++] = t;
 	}
-	icalrecur_iterator_free(it);
+	recur_iter_free(&ri);
 	icalerror_clear_errno();
 
 	if (count == 0) {

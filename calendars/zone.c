@@ -24,8 +24,7 @@
 #define ZONE_YEAR_MAX	2500
 
 static icaltimezone	*zone_find(const char *);
-static int		 zone_local_equal(const struct cal_local *,
-			    const struct cal_local *);
+static time_t		 zone_offset(icaltimezone *, time_t);
 static const char	*zone_month_name(int);
 
 /*
@@ -55,12 +54,13 @@ zone_find(const char *tzid)
 	return (icaltimezone_get_builtin_timezone(tzid));
 }
 
-static int
-zone_local_equal(const struct cal_local *a, const struct cal_local *b)
+/* Seconds east of UTC in force in zone at t. */
+static time_t
+zone_offset(icaltimezone *zone, time_t t)
 {
-	return (a->year == b->year && a->month == b->month &&
-	    a->day == b->day && a->hour == b->hour && a->minute == b->minute &&
-	    a->second == b->second);
+	struct icaltimetype	tt = icaltime_from_timet_with_zone(t, 0, zone);
+
+	return (cal_naive(&tt) - t);
 }
 
 static const char *
@@ -86,8 +86,6 @@ zone_utc_to_local(const char *tzid, time_t t, struct cal_local *out)
 {
 	icaltimezone		*zone;
 	struct icaltimetype	 tt;
-	struct tm		 tm;
-	time_t			 naive;
 
 	if ((zone = zone_find(tzid)) == NULL)
 		return (-1);
@@ -101,16 +99,8 @@ zone_utc_to_local(const char *tzid, time_t t, struct cal_local *out)
 	 * libical does not hand back the offset it used, so work it out: the
 	 * wall-clock fields read as if they were UTC, minus the real instant.
 	 */
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = out->year - 1900;
-	tm.tm_mon = out->month - 1;
-	tm.tm_mday = out->day;
-	tm.tm_hour = out->hour;
-	tm.tm_min = out->minute;
-	tm.tm_sec = out->second;
-	naive = timegm(&tm);
-	out->wday = tm.tm_wday;
-	out->utc_offset = (int)(naive - t);
+	out->wday = cal_wday(tt.year, tt.month, tt.day);
+	out->utc_offset = (int)(cal_naive(&tt) - t);
 	return (0);
 }
 
@@ -118,11 +108,10 @@ int
 zone_local_to_utc(const char *tzid, const struct cal_local *l, time_t *out,
     char **cause)
 {
-	struct cal_local	 back;
-	struct tm		 tm;
-	time_t			 naive, t, best = 0, probe[3];
-	int			 mdays, found = 0, offsets[3];
-	size_t			 i, j, noffsets = 0;
+	icaltimezone		*zone;
+	struct icaltimetype	 tt;
+	time_t			 t;
+	int			 mdays;
 	char			 sec[8] = "";
 
 	if (l->year < ZONE_YEAR_MIN || l->year > ZONE_YEAR_MAX) {
@@ -133,7 +122,7 @@ zone_local_to_utc(const char *tzid, const struct cal_local *l, time_t *out,
 		return (cause_set(cause, "month %d is out of range (1..12)",
 		    l->month));
 	}
-	mdays = icaltime_days_in_month(l->month, l->year);
+	mdays = cal_mdays(l->year, l->month);
 	if (l->day < 1 || l->day > mdays) {
 		return (cause_set(cause, "day %d is out of range: %s %d has "
 		    "%d days", l->day, zone_month_name(l->month), l->year,
@@ -151,62 +140,20 @@ zone_local_to_utc(const char *tzid, const struct cal_local *l, time_t *out,
 		return (cause_set(cause, "second %d is out of range (0..59)",
 		    l->second));
 	}
-	if (zone_find(tzid) == NULL) {
+	if ((zone = zone_find(tzid)) == NULL) {
 		return (cause_set(cause, "unknown time zone \"%s\"",
 		    tzid == NULL ? "" : tzid));
 	}
 
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = l->year - 1900;
-	tm.tm_mon = l->month - 1;
-	tm.tm_mday = l->day;
-	tm.tm_hour = l->hour;
-	tm.tm_min = l->minute;
-	tm.tm_sec = l->second;
-	naive = timegm(&tm);
-
-	/*
-	 * libical's own answer is no good at the edges: for a time in the
-	 * spring gap it returns an instant that reads back as another time,
-	 * and for the repeated autumn hour it picks the second (standard
-	 * time) occurrence. So do it by hand: collect the offsets in force a
-	 * day before, at and a day after the wall-clock time (zones change
-	 * offset at most once in a day), try the instant each implies, and
-	 * keep those that read back as the same wall-clock time. None means
-	 * the time falls in a gap; two mean the repeated hour, and the
-	 * earlier instant is its first occurrence.
-	 */
-	probe[0] = naive - 86400;
-	probe[1] = naive;
-	probe[2] = naive + 86400;
-	for (i = 0; i < 3; i++) {
-		if (zone_utc_to_local(tzid, probe[i], &back) != 0)
-			continue;
-		for (j = 0; j < noffsets; j++) {
-			if (offsets[j] == back.utc_offset)
-				break;
-		}
-		if (j == noffsets)
-			offsets[noffsets++] = back.utc_offset;
-	}
-	for (i = 0; i < noffsets; i++) {
-		t = naive - offsets[i];
-		if (zone_utc_to_local(tzid, t, &back) != 0)
-			continue;
-		if (!zone_local_equal(l, &back))
-			continue;
-		if (!found || t < best)
-			best = t;
-		found = 1;
-	}
-	if (!found) {
+	tt = cal_local_to_ical(l);
+	if (cal_to_utc(zone, &tt, &t) != 0) {
 		if (l->second != 0)
 			snprintf(sec, sizeof sec, ":%02d", l->second);
 		return (cause_set(cause, "%04d-%02d-%02d %02d:%02d%s does not "
 		    "exist in %s (clocks skip forward)", l->year, l->month,
 		    l->day, l->hour, l->minute, sec, tzid));
 	}
-	*out = best;
+	*out = t;
 	return (0);
 }
 
@@ -275,4 +222,84 @@ cal_local_from_ical(const struct icaltimetype *tt, struct cal_local *l)
 	l->hour = tt->hour;
 	l->minute = tt->minute;
 	l->second = tt->second;
+}
+
+int
+cal_mdays(int year, int month)
+{
+	static const int	 days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
+	    31, 30, 31 };
+
+	if (month == 2 && ((year % 4 == 0 && year % 100 != 0) ||
+	    year % 400 == 0))
+		return (29);
+	return (days[month - 1]);
+}
+
+time_t
+cal_days(int year, int month, int day)
+{
+	time_t	era, yoe, doy, doe;
+
+	if (month <= 2)
+		year--;
+	era = (year >= 0 ? year : year - 399) / 400;
+	yoe = year - era * 400;
+	doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (era * 146097 + doe - 719468);
+}
+
+/* 1970-01-01 was a Thursday. */
+int
+cal_wday(int year, int month, int day)
+{
+	return ((int)((cal_days(year, month, day) % 7 + 11) % 7));
+}
+
+time_t
+cal_naive(const struct icaltimetype *tt)
+{
+	return (cal_days(tt->year, tt->month, tt->day) * 86400 +
+	    tt->hour * 3600 + tt->minute * 60 + tt->second);
+}
+
+/*
+ * libical's own answer is no good at the edges: for a time in the spring
+ * gap it returns an instant that reads back as another time, and for the
+ * repeated autumn hour it picks the second (standard time) occurrence. So
+ * do it by hand: take the offsets in force a day before, at and a day
+ * after the wall-clock time (zones change offset at most once in a day),
+ * try the instant each implies, and keep those at which that offset is in
+ * force, that is, that read back as the same wall-clock time. None means
+ * the time falls in a gap; two mean the repeated hour, and the earlier
+ * instant is its first occurrence.
+ */
+int
+cal_to_utc(icaltimezone *zone, const struct icaltimetype *tt, time_t *out)
+{
+	time_t	naive = cal_naive(tt), off[3], t, best = 0;
+	int	i, found = 0;
+
+	if (zone == icaltimezone_get_utc_timezone()) {
+		*out = naive;
+		return (0);
+	}
+	off[0] = zone_offset(zone, naive - 86400);
+	off[1] = zone_offset(zone, naive);
+	off[2] = zone_offset(zone, naive + 86400);
+	for (i = 0; i < 3; i++) {
+		t = naive - off[i];
+		if (zone_offset(zone, t) != off[i])
+			continue;
+		if (!found || t < best)
+			best = t;
+		found = 1;
+	}
+	if (!found) {
+		*out = naive - off[0];
+		return (-1);
+	}
+	*out = best;
+	return (0);
 }

@@ -21,6 +21,7 @@
 
 #include "calendars.h"
 #include "calendars-private.h"
+#include "feedref.h"
 
 #define CPH		"Europe/Copenhagen"
 #define LINE_MAX_OCTETS	75
