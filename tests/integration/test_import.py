@@ -339,6 +339,9 @@ def check_import_body(d):
          422, "dry_run", ("ja",)),
         ("no venue", "course=" + COURSE, cal, "text/calendar", (404, 422),
          "venue", ()),
+        ("a UTF-16 file", "venue=aero&course=" + COURSE,
+         b"\xff\xfe" + "BEGIN:VCALENDAR\r\n".encode("utf-16-le"),
+         "text/calendar", 422, "calendar", ("UTF-16",)),
     ]
     for what, query, body, ctype, status, field, words in cases:
         before = d.dump()
