@@ -31,6 +31,8 @@
 
 /* Quoted rules in a cause are cut to this many bytes. */
 #define RECUR_QUOTE_MAX	80
+/* Units recur_reach() may take: one 400-year cycle of months is 4800. */
+#define RECUR_REACH_WORK	10000
 
 static void	 recur_quote(const char *, char *, size_t);
 static int	 recur_cmp(const struct icaltimetype *,
@@ -353,9 +355,11 @@ recur_expand(const char *tzid, time_t start, const char *rrule, size_t max,
 	enum recur_fit			 fit;
 	time_t				*list = NULL, t, until_t = 0;
 	size_t				 count = 0, size = 0;
+	unsigned long			 units = 0;
 	const char			*p;
 	char				*text, *end, *why = NULL, *when;
 	char				 quoted[RECUR_QUOTE_MAX + 4];
+	int				 per;
 
 	*out = NULL;
 	*n = 0;
@@ -431,6 +435,22 @@ recur_expand(const char *tzid, time_t start, const char *rrule, size_t max,
 	if (until.kind == RECUR_UNTIL_UTC)
 		until_t = icaltime_as_timet(until.at);
 	dtstart = cal_local_to_ical(&first);
+	/*
+	 * A monthly or yearly rule that never matches a day ("the 7th Monday")
+	 * would have libical search on for a second or more: found at once.
+	 */
+	if ((rule.freq == ICAL_MONTHLY_RECURRENCE ||
+	    rule.freq == ICAL_YEARLY_RECURRENCE) &&
+	    rule.by_year_day[0] == ICAL_RECURRENCE_ARRAY_MAX &&
+	    rule.by_week_no[0] == ICAL_RECURRENCE_ARRAY_MAX &&
+	    recur_reach(&rule, &dtstart, 0, &units, RECUR_REACH_WORK,
+	    &per) == 0) {
+		when = zone_format_local(tzid, start);
+		cause_set(cause, "recurrence rule \"%s\" gives no sessions "
+		    "from %s", quoted, when);
+		free(when);
+		goto fail;
+	}
 	if (recur_iter_new(&ri, rule, dtstart, &until, ULONG_MAX) != 0) {
 		cause_set(cause, "recurrence rule \"%s\" is not valid "
 		    "(do its BY parts fit its FREQ?)", quoted);

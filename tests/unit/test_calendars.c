@@ -587,6 +587,7 @@ test_recur_until(void **state)
 	time_t	 start = utc(2026, 10, 6, 8, 0, 0), *list = NULL;
 	size_t	 n = 0;
 	char	*cause = NULL;
+	struct timespec	 t0, t1;
 
 	(void)state;
 	/* A date UNTIL includes sessions on that day. */
@@ -636,6 +637,22 @@ test_recur_until(void **state)
 	assert_string_equal(cause, "recurrence rule \"FREQ=WEEKLY;"
 	    "UNTIL=20261001\" gives no sessions from 2026-10-06T10:00:00+02:00");
 	assert_null(list);
+	free(cause);
+	cause = NULL;
+
+	/*
+	 * A rule that never matches a day is refused the same way, at once:
+	 * libical would search on for a second or more.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(recur_expand(CPH, start,
+	    "FREQ=MONTHLY;BYDAY=7MO;COUNT=2", RECUR_MAX, &list, &n, &cause),
+	    -1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_string_equal(cause, "recurrence rule \"FREQ=MONTHLY;BYDAY=7MO;"
+	    "COUNT=2\" gives no sessions from 2026-10-06T10:00:00+02:00");
+	assert_true((t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000 < 100);
 	free(cause);
 }
 
