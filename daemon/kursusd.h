@@ -612,6 +612,8 @@ struct request_scan {
 	int	 started;
 };
 /* A request head as request_parse() read it; pointers into its buffer. */
+/* Its pointers point into the connection's buffer: conn_rebase() moves
+ * each of them when that buffer moves. */
 struct request {
 	size_t		 head_len;	/* bytes it took */
 	int		 method;	/* enum api_method; 0 another */
