@@ -1,9 +1,11 @@
 /*
  * stats, status and settings: the numbers over a period, how the daemon
- * and its senders are, and the few settings kept in the database.
+ * and its senders are (and whether that needs someone's attention, for
+ * cron and monitoring checks), and the few settings kept in the database.
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,16 @@ static const struct cmd_option opt_range[] = {
 	OPT_END
 };
 
+/* Minutes a pending message may be past its time before status says so. */
+#define STATUS_LATE	15
+
+static const struct cmd_option opt_status[] = {
+	{ "late", OPT_INT, "late", "MINUTES", "a message this many minutes "
+	  "past its time to be sent needs attention (default 15)", 0, 0, NULL,
+	  0 },
+	OPT_END
+};
+
 static const struct cmd_option opt_settings[] = {
 	{ "number-start", OPT_INT, "number_start", "N", "where the running "
 	  "participant number (\"kursist nr.\") starts", 0, 0, NULL, 0 },
@@ -35,10 +47,14 @@ const struct cmd_entry cmd_stats_entry = {
 };
 
 const struct cmd_entry cmd_status_entry = {
-	"status", NULL, "", 0, 0, 0, CMD_NOOPT, cmd_status,
+	"status", NULL, "[--late MINUTES]", 0, 0, 0, { opt_status, NULL },
+	cmd_status,
 	"Show the daemon's version, uptime, database and counts.\nAnd the "
 	"outbox (pending, failed, next due) and whether the SMTP server and "
-	"SMS gateway answer.", 0, NULL
+	"SMS gateway answer. Exits 3, saying why in one line each, when "
+	"something needs attention: a server that does not answer or "
+	"refuses every message, failed messages about sessions not yet "
+	"started, a message late to be sent.", 0, NULL
 };
 
 const struct cmd_entry cmd_settings_entry = {
@@ -247,11 +263,125 @@ cmd_print_status(struct cmd_ctx *ctx, json_t *answer)
 	table_free(t);
 }
 
+/* Adds a reason, made one line (the server's words may hold more). */
+static void __attribute__((format(printf, 2, 3)))
+cmd_status_why(json_t *why, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s, *p;
+
+	va_start(ap, fmt);
+	xvasprintf(&s, fmt, ap);
+	va_end(ap);
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	json_array_append_new(why, json_string(s));
+	free(s);
+}
+
+/* A server that does not answer, or refuses every message. */
+static void
+cmd_status_server(json_t *why, const char *channel, const char *what,
+    json_t *s)
+{
+	const char	*state = cmd_str(s, "state"), *error = cmd_str(s, "error");
+	const char	*server = cmd_str(s, "server");
+	char		*since;
+
+	if (state == NULL)
+		return;
+	if (strcmp(state, "unreachable") == 0)
+		cmd_status_why(why, "%s: %s%s%s does not answer: %s", channel,
+		    what, server != NULL ? " " : "", server != NULL ? server :
+		    "", error != NULL ? error : "no reason given");
+	else if (strcmp(state, "waiting") == 0) {
+		since = cmd_str(s, "waiting_since") != NULL ?
+		    cmd_utc_time(cmd_str(s, "waiting_since")) : xstrdup("?");
+		cmd_status_why(why, "%s: messages wait since %s: %s%s%s "
+		    "takes none of them: %s", channel, since, what,
+		    server != NULL ? " " : "", server != NULL ? server : "",
+		    error != NULL ? error : "no reason given");
+		free(since);
+	}
+}
+
+/*
+ * What needs someone's attention, one sentence each: a server down or
+ * refusing every message; failed messages about sessions still ahead
+ * (their people are on the sessions' call lists, to be phoned); a
+ * pending message more than late seconds past its time.
+ */
+static json_t *
+cmd_status_attention(json_t *answer, long long late)
+{
+	json_t		*why = json_array(), *senders, *o, *ids, *v;
+	long long	 n, waited;
+	char		*list = NULL, *id;
+	size_t		 i;
+
+	senders = json_object_get(answer, "senders");
+	cmd_status_server(why, "e-mail", "the SMTP server",
+	    json_object_get(senders, "email"));
+	cmd_status_server(why, "SMS", "the SMS gateway",
+	    json_object_get(senders, "sms"));
+	o = json_object_get(answer, "outbox");
+	if ((n = cmd_int(o, "failed_upcoming")) > 0) {
+		ids = json_object_get(o, "failed_sessions");
+		json_array_foreach(ids, i, v) {
+			xasprintf(&id, "%lld", (long long)json_integer_value(v));
+			cmd_join(&list, ", ", id);
+			free(id);
+		}
+		cmd_status_why(why, "outbox: %lld message%s failed for "
+		    "sessions not yet started (%s%s): phone those people, see "
+		    "'kursusctl calllist %lld'", n, n == 1 ? "" : "s",
+		    list != NULL ? list : "?", json_array_size(ids) >= 10 ?
+		    ", ..." : "",
+		    (long long)json_integer_value(json_array_get(ids, 0)));
+		free(list);
+	}
+	if ((waited = cmd_int(o, "oldest_due_seconds")) > late)
+		cmd_status_why(why, "outbox: a message has waited %lld min past "
+		    "its time to be sent (more than %lld min)", waited / 60,
+		    late / 60);
+	return (why);
+}
+
 static int
 cmd_status(struct cmd_ctx *ctx)
 {
-	return (cmd_call(ctx, "GET", "status", NULL, NULL, NULL,
-	    cmd_print_status));
+	json_t		*answer, *why, *v;
+	char		*cause;
+	long long	 late = STATUS_LATE;
+	size_t		 i;
+	int		 ret;
+
+	if ((v = json_object_get(ctx->opts, "late")) != NULL) {
+		late = json_integer_value(v);
+		if (late < 1 || late > 10080)
+			return (kursusctl_usage_error(ctx->entry, "--late %lld: "
+			    "give 1 to 10080 minutes", late));
+	}
+	ret = client_call(ctx->client, "GET", KURSUS_API_PREFIX "/status",
+	    NULL, NULL, &answer, &cause);
+	if (ret != 0) {
+		kursusctl_error("%s", cause);
+		free(cause);
+		return (ret);
+	}
+	why = cmd_status_attention(answer, late * 60);
+	if (ctx->json) {
+		json_object_set(answer, "attention", why);
+		cmd_print_json(answer);
+	} else
+		cmd_print_status(ctx, answer);
+	json_array_foreach(why, i, v)
+		kursusctl_error("needs attention: %s", json_string_value(v));
+	ret = json_array_size(why) > 0 ? KCTL_EXIT_ATTENTION : 0;
+	json_decref(why);
+	json_decref(answer);
+	return (ret);
 }
 
 static void

@@ -24,6 +24,7 @@
  */
 #define KCTL_EXIT_OK		0
 #define KCTL_EXIT_REFUSED	1
+#define KCTL_EXIT_ATTENTION	3	/* status: something needs attention */
 #define KCTL_EXIT_USAGE		64	/* EX_USAGE */
 #define KCTL_EXIT_DATAERR	65	/* EX_DATAERR: an input file kursusd
 					   cannot take (too large, not UTF-8) */

@@ -288,6 +288,7 @@ api_run(const struct api_ctx *ctx, const struct api_call *call, int batched,
 	static const char	*sql_release = "RELEASE request";
 	static const char	*sql_undo = "ROLLBACK TO request";
 	struct api_req		 req;
+	struct metrics_mark	 mark;
 	struct evhttp_uri	*u = NULL;
 	const struct route	*r, *hit = NULL;
 	char			*path = NULL, *segs[MAXSEG], *p, *save = NULL;
@@ -368,6 +369,7 @@ api_run(const struct api_ctx *ctx, const struct api_call *call, int batched,
 	if (write && (batched ? store_exec(st, &req.fail, sql_save, NULL) < 0 :
 	    store_begin(st, &req.fail) != 0))
 		goto done;
+	metrics_mark(&mark);
 	rc = hit->fn(&req);
 	if (write) {
 		if (rc == 0 && (batched ? store_exec(st, &req.fail,
@@ -390,6 +392,7 @@ api_run(const struct api_ctx *ctx, const struct api_call *call, int batched,
 			if (batched) {
 				store_exec(st, NULL, sql_undo, NULL);
 				store_exec(st, NULL, sql_release, NULL);
+				metrics_undo(&mark);
 			} else
 				store_rollback(st);
 			json_decref(req.out);

@@ -162,6 +162,7 @@ conn_reply(struct conn *c, int status, const char *fields,
 
 	if (blob != NULL)
 		len = blob_len(blob);
+	conn_answered(c, status);
 	n = snprintf(buf, sizeof buf, "HTTP/1.1 %d %s\r\n", status,
 	    request_reason(status));
 	conn_out(c, buf, (size_t)n);
@@ -177,6 +178,26 @@ conn_reply(struct conn *c, int status, const char *fields,
 		conn_out_blob(c, blob);
 	else
 		conn_out(c, body, len);
+}
+
+/*
+ * Counts an answer for GET /metrics: its door, its status, and the time
+ * from the whole request to now, when the answer is queued (0 for a
+ * refusal of what never became a request).
+ */
+void
+conn_answered(struct conn *c, int status)
+{
+	struct timespec	 now;
+	double		 s = 0;
+
+	if (c->timed) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		s = (double)(now.tv_sec - c->asked.tv_sec) +
+		    (double)(now.tv_nsec - c->asked.tv_nsec) / 1e9;
+		c->timed = 0;
+	}
+	metrics_request(c->door->conf.metrics_door, status, s);
 }
 
 /* --- connections */
@@ -412,6 +433,8 @@ conn_answer(struct conn *c)
 			c->state = CONN_CLOSING;
 		c->busy = 1;
 		c->in_request = 1;
+		clock_gettime(CLOCK_MONOTONIC, &c->asked);
+		c->timed = 1;
 		c->door->ops->request(c, rq, c->in + off + rq->head_len,
 		    need - rq->head_len, c->door->arg);
 		c->in_request = 0;

@@ -635,8 +635,8 @@ feeds_expires(const struct feeds *fs, const struct members *m)
  * Brings f up to date: re-resolves its path, lists its sessions (or, when
  * it was listed less than recheck_seconds ago and the journal still holds all
  * that was written since, patches its list), and re-assembles it when the
- * list differs. -1 when the path no longer resolves (token rotated, venue
- * removed).
+ * list differs: 1, else 0 (the bytes stand). -1 when the path no longer
+ * resolves (token rotated, venue removed).
  */
 static int
 feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
@@ -725,7 +725,8 @@ feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
 	    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
 	    patched ? "patched" : "read");
-	return (0);
+	metrics_count(METRICS_FEED_EVENTS, fs->rendered - rendered);
+	return (1);
 }
 
 static struct blob *
@@ -764,6 +765,7 @@ feeds_get(struct feeds *fs, const char *path, int gzip,
 	int		 variant;
 	int64_t		 arg;
 	char		*name;
+	int		 made = 0;
 
 	memset(a, 0, sizeof a[0]);
 	if ((f = feeds_find(fs, path)) == NULL) {
@@ -784,12 +786,13 @@ feeds_get(struct feeds *fs, const char *path, int gzip,
 	}
 	if (f->plain == NULL || f->generation != store_generation(fs->st) ||
 	    now - f->checked >= fs->recheck || now >= f->expires) {
-		if (feeds_refresh(fs, f, now) != 0) {
+		if ((made = feeds_refresh(fs, f, now)) < 0) {
 			blob_unref(f->plain);
 			f->plain = NULL;
 			return (-1);
 		}
 	}
+	metrics_count(made ? METRICS_FEED_RENDER : METRICS_FEED_HIT, 1);
 	f->used = now;
 	if (gzip && f->gz == NULL)
 		f->gz = feeds_gzip(f->plain);

@@ -126,30 +126,40 @@ http_fields(const char *extra, char *buf, size_t size)
 	return (buf);
 }
 
+/* Sends an answer of type ctype, body[0, len) (which it takes), and
+ * frees q. */
+static void
+http_answer_body(struct http_req *q, int status, const char *extra,
+    const char *ctype, char *body, size_t len)
+{
+	struct blob	*b;
+	char		 fields[256];
+
+	if (q->conn == NULL) {
+		free(body);
+		http_req_free(q);
+		return;
+	}
+	b = blob_adopt(body, len);
+	conn_reply(q->conn, status, http_fields(extra, fields,
+	    sizeof fields), ctype, NULL, 0, b);
+	blob_unref(b);
+	conn_set_data(q->conn, NULL);
+	conn_done(q->conn);
+	http_req_free(q);
+}
+
 /* Sends an answer, a JSON text of the API (which it takes), and frees q. */
 static void
 http_answer_fields(struct http_req *q, int status, const char *extra,
     char *json)
 {
-	struct blob	*b;
-	char		 fields[256];
-	size_t		 len;
+	size_t	 len = strlen(json);
 
-	if (q->conn == NULL) {
-		free(json);
-		http_req_free(q);
-		return;
-	}
-	len = strlen(json);
 	json = xreallocarray(json, 1, len + 2);
 	memcpy(json + len, "\n", 2);
-	b = blob_adopt(json, len + 1);
-	conn_reply(q->conn, status, http_fields(extra, fields,
-	    sizeof fields), "application/json; charset=utf-8", NULL, 0, b);
-	blob_unref(b);
-	conn_set_data(q->conn, NULL);
-	conn_done(q->conn);
-	http_req_free(q);
+	http_answer_body(q, status, extra, "application/json; charset=utf-8",
+	    json, len + 1);
 }
 
 static void
@@ -378,6 +388,28 @@ http_run(struct http *h, struct http_req *q)
 	http_run_batched(h, q);
 }
 
+/*
+ * GET /metrics, beside the API (not under /v1): the counters and what the
+ * database and the sender say now, in Prometheus' text format. An open
+ * batch is committed first, so the page counts only what stands.
+ */
+static void
+http_metrics(struct http *h, struct http_req *q)
+{
+	char	*text;
+	size_t	 len;
+
+	if (q->method != API_GET && q->method != API_HEAD) {
+		http_answer_fields(q, 405, "Allow: GET, HEAD\r\n",
+		    http_error_json(405, "/metrics answers GET and HEAD only"));
+		return;
+	}
+	http_flush(h);
+	text = stats_metrics(h->store, h->ctx.sender, &len);
+	http_answer_body(q, 200, NULL, "text/plain; version=0.0.4; "
+	    "charset=utf-8", text, len);
+}
+
 /* --- the doors */
 
 static struct failure *
@@ -492,6 +524,10 @@ http_request(struct conn *c, struct request *rq, const char *body,
 		snprintf(q->peer, sizeof q->peer, "uid %ld", (long)q->uid);
 	if (tcp && http_tcp_gate(h, q, rq->authorization) != 0)
 		return;
+	if (strcmp(rq->path, "/metrics") == 0) {
+		http_metrics(h, q);
+		return;
+	}
 	q->uri = rq->query != NULL ? xprintf("%s?%s", rq->path, rq->query) :
 	    xstrdup(rq->path);
 	if (rq->content_type != NULL)
@@ -737,6 +773,7 @@ http_unix(struct http *h, const struct config *conf, char **cause)
 	if (dc.max_conns > h->share)
 		dc.max_conns = h->share;
 	dc.unix_socket = 1;
+	dc.metrics_door = METRICS_SOCKET;
 	if ((h->unix_door = server_door_new(h->srv, fd, &dc, &http_unix_ops,
 	    h, cause)) == NULL)
 		return (-1);
@@ -763,6 +800,7 @@ http_tcp(struct http *h, const struct config *conf, char **cause)
 		return (-1);
 	http_door_conf(&dc, "the admin TCP listener",
 	    (size_t)conf->admin_max_connections);
+	dc.metrics_door = METRICS_TCP;
 	if (dc.max_conns > h->share)
 		dc.max_conns = h->share;
 	if ((h->tcp_door = server_door_new(h->srv, fd, &dc, &http_tcp_ops, h,

@@ -569,8 +569,49 @@ int	 token_valid(const char *text);
 void	 stats_set_started(const char *version, time_t started);
 int	 stats_show(struct api_req *);
 int	 stats_status(struct api_req *);
+/* The page of GET /metrics (metrics_text()); the caller frees it. */
+char	*stats_metrics(struct store *, struct sender *, size_t *len);
 /* Anonymises participants whose last session ended more than days ago. */
 int	 stats_retention_sweep(struct store *, int days, struct fail *);
+
+/* metrics.c: what GET /metrics counts, and the page; calls nothing back */
+enum metrics_door { METRICS_SOCKET, METRICS_TCP, METRICS_PUBLIC,
+    METRICS_DOORS };
+enum metrics_event { METRICS_FEED_RENDER, METRICS_FEED_HIT,
+    METRICS_FEED_EVENTS, METRICS_REG_MADE, METRICS_REG_CANCELLED,
+    METRICS_REG_PROMOTED, METRICS_EVENTS };
+#define METRICS_CHANNELS	2	/* enum notice_channel: email, sms */
+#define METRICS_STATES		3	/* outbox: pending, sending, failed */
+/* What a scrape reads elsewhere (stats_metrics()), handed in. */
+struct metrics_scrape {
+	const char	*version;
+	time_t		 started, now;
+	int64_t		 db_size;
+	int64_t		 outbox[METRICS_CHANNELS][METRICS_STATES];
+	int64_t		 failed_upcoming;	/* about sessions not yet started */
+	int64_t		 oldest_due;	/* seconds the oldest due has waited */
+	int		 configured[METRICS_CHANNELS];
+	int		 known[METRICS_CHANNELS];	/* reachable says */
+	int		 reachable[METRICS_CHANNELS];
+	int64_t		 in_flight;
+};
+/* The loop thread's: an answer of a door (its time from the whole
+ * request), and n events. Registrations wait for their commit. */
+void	 metrics_request(int door, int status, double seconds);
+void	 metrics_count(int event, uint64_t n);
+/* Any thread: a message handed to its channel's server, taken or not. */
+void	 metrics_send(int channel, int failed);
+/* The store's transaction committed, or rolled back; a savepoint set
+ * (what it had counted then kept in a mark), and rolled back to. */
+struct metrics_mark {
+	uint64_t	 pending[METRICS_EVENTS];
+};
+void	 metrics_commit(void);
+void	 metrics_abort(void);
+void	 metrics_mark(struct metrics_mark *);
+void	 metrics_undo(const struct metrics_mark *);
+/* The page in Prometheus' text format 0.0.4; the caller frees it. */
+char	*metrics_text(const struct metrics_scrape *, size_t *len);
 
 /* http.c */
 struct http;
@@ -672,6 +713,7 @@ struct server_door_conf {
 	size_t		 max_body;	/* 0: no request body at all */
 	int		 head_time, body_time, idle_time;	/* seconds */
 	int		 unix_socket;	/* a unix socket: peers are local */
+	int		 metrics_door;	/* enum metrics_door: counted as */
 };
 struct server	*server_new(struct event_base *);
 /* A door on a listening socket, which it then owns. */
@@ -700,6 +742,8 @@ void		 conn_reply(struct conn *, int status,
 		    size_t len, struct blob *);
 void		 conn_refuse(struct conn *, int status,
 		    const char *why);
+/* Counts an answer for GET /metrics (conn_reply() counts its own). */
+void		 conn_answered(struct conn *, int status);
 void		 conn_done(struct conn *);
 const char	*conn_peer(const struct conn *);
 int		 conn_family(const struct conn *,
@@ -749,6 +793,8 @@ struct conn {
 	int			 head_only;	/* answering a HEAD */
 	int			 http10;	/* the request's version */
 	time_t			 since;		/* the request's first byte */
+	struct timespec		 asked;		/* it was whole (monotonic) */
+	int			 timed;		/* asked is set */
 	uint64_t		 quiet;		/* idle or waiting since (tick) */
 	uint64_t		 began;		/* the request began (tick) */
 	int			 family;	/* AF_INET, AF_INET6, AF_UNIX */

@@ -233,6 +233,7 @@ public_request(struct conn *c, struct request *rq, const char *body,
 	slot = a.head != NULL ? a.head : &tmp;
 	hd = public_head(p, &a, gzip, slot);
 	fresh = public_fresh(rq, &a);
+	conn_answered(c, fresh ? 304 : 200);
 	if (fresh)
 		conn_out(c, hd->s304, hd->n304);
 	else
@@ -274,6 +275,7 @@ public_start(struct server *srv, struct http *h, struct feeds *fs,
 	dc.ntrusted = p->ntrusted;
 	dc.head_time = dc.body_time = PUBLIC_HEAD_TIME;
 	dc.idle_time = PUBLIC_IDLE;
+	dc.metrics_door = METRICS_PUBLIC;
 	if ((p->door = server_door_new(srv, fd, &dc, &public_ops, p,
 	    cause)) == NULL) {
 		public_free(p);

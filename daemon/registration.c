@@ -68,6 +68,7 @@ registration_promote(struct store *st, int64_t session_id, json_t *promoted,
 			return (-1);
 		if (outbox_notify(st, KIND_PROMOTED, rid, NULL, f) != 0)
 			return (-1);
+		metrics_count(METRICS_REG_PROMOTED, 1);
 		if (promoted != NULL)
 			json_array_append_new(promoted,
 			    registration_json(st, rid));
@@ -173,6 +174,7 @@ registration_create(struct api_req *req)
 	if (outbox_notify(st, strcmp(state, "confirmed") == 0 ?
 	    KIND_CONFIRMATION : KIND_WAITLISTED, rid, NULL, f) != 0)
 		return (-1);
+	metrics_count(METRICS_REG_MADE, 1);
 	req->out = registration_json(st, rid);
 	req->status = 201;
 	return (0);
@@ -205,6 +207,7 @@ registration_drop(struct store *st, int64_t rid, json_t *promoted,
 	if (store_exec(st, f, sql_cancel, "ii", (int64_t)store_now(st),
 	    rid) < 0 || outbox_notify(st, KIND_WITHDRAWN, rid, NULL, f) != 0)
 		return (-1);
+	metrics_count(METRICS_REG_CANCELLED, 1);
 	return (registration_promote(st, sid, promoted, f));
 }
 

@@ -1,8 +1,9 @@
 /*
  * What the library reports: participants and sessions by course type,
  * venue and month, attendance, and the next milestone of the running
- * number; and the daemon's own status. Also the retention sweep that
- * anonymises people long after their last session.
+ * number; and the daemon's own status, as GET /v1/status and GET
+ * /metrics show it. Also the retention sweep that anonymises people long
+ * after their last session.
  */
 #include "config.h"
 
@@ -27,6 +28,79 @@ stats_set_started(const char *version, time_t started)
 	stats_started = started;
 }
 
+/* The database file and its write-ahead log, in bytes. */
+static int64_t
+stats_db_size(const char *path)
+{
+	struct stat	 sb;
+	int64_t		 size = 0;
+	char		*wal;
+
+	if (stat(path, &sb) == 0)
+		size += sb.st_size;
+	wal = xprintf("%s-wal", path);
+	if (stat(wal, &sb) == 0)
+		size += sb.st_size;
+	free(wal);
+	return (size);
+}
+
+/*
+ * The outbox now: by channel, the messages waiting (pending), going
+ * (sending) and failed, each state counted from its partial index; the
+ * failed ones about sessions that have not started; the earliest next
+ * attempt and how long it is overdue. The other states (sent, skipped,
+ * cancelled) only grow, and counting them would read the whole table: a
+ * second at a million rows, on the loop thread.
+ */
+struct stats_outbox {
+	int64_t	 n[METRICS_CHANNELS][METRICS_STATES];
+	int64_t	 total[METRICS_STATES];	/* "call" records too */
+	int64_t	 failed_upcoming;
+	time_t	 next_due;		/* -1 when nothing is pending */
+	int64_t	 oldest_due;		/* seconds; 0 when nothing is due */
+};
+
+static const char *const stats_channels[METRICS_CHANNELS] = { "email",
+    "sms" };
+
+static void
+stats_outbox(struct store *st, time_t now, struct stats_outbox *o)
+{
+	static const char *sql_states = "SELECT 0, channel, count(*) FROM "
+	    "outbox WHERE state = 'pending' GROUP BY channel UNION ALL "
+	    "SELECT 1, channel, count(*) FROM outbox WHERE state = 'sending' "
+	    "GROUP BY channel UNION ALL SELECT 2, channel, count(*) FROM "
+	    "outbox WHERE state = 'failed' GROUP BY channel";
+	static const char *sql_upcoming = "SELECT count(*) FROM outbox o "
+	    "JOIN session s ON s.id = o.session_id WHERE o.state = 'failed' "
+	    "AND s.start_at > ?";
+	static const char *sql_next = "SELECT min(next_attempt) FROM outbox "
+	    "WHERE state = 'pending'";
+	sqlite3_stmt	*stmt;
+	const char	*channel;
+	int		 state, ch;
+
+	memset(o, 0, sizeof *o);
+	stmt = store_stmt(st, sql_states);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		state = sqlite3_column_int(stmt, 0);
+		channel = store_col(stmt, 1);
+		if (state < 0 || state >= METRICS_STATES || channel == NULL)
+			continue;
+		o->total[state] += sqlite3_column_int64(stmt, 2);
+		for (ch = 0; ch < METRICS_CHANNELS; ch++)
+			if (strcmp(channel, stats_channels[ch]) == 0)
+				o->n[ch][state] = sqlite3_column_int64(stmt, 2);
+	}
+	sqlite3_reset(stmt);
+	o->failed_upcoming = store_int(st, 0, sql_upcoming, "i",
+	    (int64_t)now);
+	o->next_due = (time_t)store_int(st, -1, sql_next, NULL);
+	if (o->next_due >= 0 && o->next_due < now)
+		o->oldest_due = (int64_t)(now - o->next_due);
+}
+
 int
 stats_status(struct api_req *req)
 {
@@ -40,37 +114,79 @@ stats_status(struct api_req *req)
 	    "'registrations', (SELECT count(*) FROM registration),"
 	    "'outbox_pending', (SELECT count(*) FROM outbox WHERE "
 	    "  state = 'pending'))";
-	/* Counted from the index on (state, next_attempt). */
-	static const char *sql_outbox = "SELECT json_object("
-	    "'pending', (SELECT count(*) FROM outbox WHERE state = 'pending'),"
-	    "'sending', (SELECT count(*) FROM outbox WHERE state = 'sending'),"
-	    "'failed', (SELECT count(*) FROM outbox WHERE state = 'failed'),"
-	    "'next_due', utc_iso((SELECT min(next_attempt) FROM outbox WHERE "
-	    "  state = 'pending')))";
-	struct stat	 sb;
+	/* The first few, soonest first, for staff to look at. */
+	static const char *sql_sessions = "SELECT json_group_array(id) FROM "
+	    "(SELECT DISTINCT s.id AS id, s.start_at FROM outbox o JOIN "
+	    "session s ON s.id = o.session_id WHERE o.state = 'failed' AND "
+	    "s.start_at > ? ORDER BY s.start_at, s.id LIMIT 10)";
+	struct stats_outbox	 o;
 	const char	*path = store_path(req->store);
-	char		*wal, *started;
-	json_int_t	 size = 0;
+	char		*started, *due;
 	time_t		 now = time(NULL);
 
-	if (stat(path, &sb) == 0)
-		size += sb.st_size;
-	wal = xprintf("%s-wal", path);
-	if (stat(wal, &sb) == 0)
-		size += sb.st_size;
-	free(wal);
+	stats_outbox(req->store, store_now(req->store), &o);
 	started = zone_format_utc(stats_started);
+	due = o.next_due >= 0 ? zone_format_utc(o.next_due) : NULL;
 	req->out = json_pack("{s:s, s:i, s:I, s:s, s:{s:s, s:I, s:i}, s:o, "
-	    "s:o, s:o}",
+	    "s:{s:I, s:I, s:I, s:s?, s:I, s:I, s:o}, s:o}",
 	    "version", stats_version, "api_version", KURSUS_API_VERSION,
 	    "uptime", (json_int_t)(now - stats_started), "started_at", started,
-	    "database", "path", path, "size", size, "schema_version",
+	    "database", "path", path, "size",
+	    (json_int_t)stats_db_size(path), "schema_version",
 	    store_schema_version(req->store),
 	    "counts", store_json(req->store, sql, NULL),
-	    "outbox", store_json(req->store, sql_outbox, NULL),
+	    "outbox", "pending", (json_int_t)o.total[0], "sending",
+	    (json_int_t)o.total[1], "failed", (json_int_t)o.total[2],
+	    "next_due", due, "oldest_due_seconds", (json_int_t)o.oldest_due,
+	    "failed_upcoming", (json_int_t)o.failed_upcoming,
+	    "failed_sessions", store_json(req->store, sql_sessions, "i",
+	    (int64_t)store_now(req->store)),
 	    "senders", sender_status(req->sender));
 	free(started);
+	free(due);
 	return (0);
+}
+
+/*
+ * GET /metrics (http.c): the counters of metrics.c with what the
+ * database and the sender say now, gathered here so that metrics.c calls
+ * nothing back. The senders' states are read from what GET /v1/status
+ * shows of them: "ok" is reachable; "unreachable", or "waiting" (the
+ * server refuses every message), is not.
+ */
+char *
+stats_metrics(struct store *st, struct sender *sender, size_t *len)
+{
+	struct metrics_scrape	 m;
+	struct stats_outbox	 o;
+	json_t			*senders, *c;
+	const char		*state;
+	int			 ch;
+
+	memset(&m, 0, sizeof m);
+	m.version = stats_version;
+	m.started = stats_started;
+	m.now = time(NULL);
+	m.db_size = stats_db_size(store_path(st));
+	stats_outbox(st, store_now(st), &o);
+	memcpy(m.outbox, o.n, sizeof m.outbox);
+	m.failed_upcoming = o.failed_upcoming;
+	m.oldest_due = o.oldest_due;
+	senders = sender_status(sender);
+	for (ch = 0; ch < METRICS_CHANNELS; ch++) {
+		c = json_object_get(senders, stats_channels[ch]);
+		state = json_string_value(json_object_get(c, "state"));
+		m.configured[ch] = json_is_true(json_object_get(c,
+		    "configured"));
+		m.reachable[ch] = state != NULL && strcmp(state, "ok") == 0;
+		m.known[ch] = m.configured[ch] && state != NULL &&
+		    (m.reachable[ch] || strcmp(state, "unreachable") == 0 ||
+		    strcmp(state, "waiting") == 0);
+	}
+	m.in_flight = json_integer_value(json_object_get(senders,
+	    "in_flight"));
+	json_decref(senders);
+	return (metrics_text(&m, len));
 }
 
 /*

@@ -668,6 +668,8 @@ store_commit(struct store *st, struct fail *f)
 		return (-1);
 	}
 	st->generation++;
+	/* What the transaction counted (registrations) now stands. */
+	metrics_commit();
 	return (0);
 }
 
@@ -682,6 +684,7 @@ store_rollback(struct store *st)
 {
 	static const char	*sql = "ROLLBACK";
 
+	metrics_abort();
 	if (sqlite3_get_autocommit(st->db))
 		return;
 	store_exec(st, NULL, sql, NULL);

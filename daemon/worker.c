@@ -331,6 +331,7 @@ job_record_row(struct job *j, int result, const char *provider_id,
 	if (result != SEND_SERVER) {
 		sender_fault_set(s, j->w->channel, 0, NULL);
 		sender_health_set(s, j->w->channel, 1, NULL);
+		metrics_send(j->w->channel, result != SEND_OK);
 	}
 	switch (result) {
 	case SEND_SERVER:

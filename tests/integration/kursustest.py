@@ -54,6 +54,8 @@ FIXTURES = os.path.join(SRCDIR, "tests", "integration", "fixtures")
 START_TIMEOUT = float(os.environ.get("KURSUS_START_TIMEOUT", "10"))
 STOP_TIMEOUT = 15.0
 CMD_TIMEOUT = 60.0
+# kursusctl status: it answered, and something needs attention.
+EXIT_ATTENTION = 3
 
 ZONE = "Europe/Copenhagen"
 
@@ -304,7 +306,7 @@ def run_ctl(t, conn_args, args, json=True, ok=True, env=None, stdin=None,
         stderr = "(timed out after %ss) " % timeout + \
             (ex.stderr or b"").decode("utf-8", "replace")
     out = stdout
-    if json and rc == 0:
+    if json and (rc == 0 or (rc == EXIT_ATTENTION and stdout.strip())):
         try:
             out = jsonlib.loads(stdout)
         except ValueError:
@@ -408,7 +410,7 @@ class Daemon:
                         ok=None, timeout=5)
         except OSError:
             return False
-        return "up" if r.rc == 0 else False
+        return "up" if r.rc in (0, EXIT_ATTENTION) else False
 
     def running(self):
         return self.proc is not None and self.proc.poll() is None

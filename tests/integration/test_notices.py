@@ -16,7 +16,8 @@ import json
 import re
 import socket
 
-from kursustest import Tap, da_when, local_now, wait_for, zone
+from kursustest import EXIT_ATTENTION, Tap, da_when, local_now, wait_for, \
+    zone
 
 t = Tap()
 
@@ -286,8 +287,13 @@ def test_remind_nothing_configured(d, sid, names):
 
 
 def test_status(d, smtp=None):
-    res = text(d, "status")
+    res = text(d, "status", ok=None)
     out = res.stdout
+    # The SMTP server given is a closed port: messages wait for it.
+    want = 0 if smtp is None else EXIT_ATTENTION
+    t.ok(res.rc == want and (want == 0) == (res.err.strip() == ""),
+         "status: exit %d%s" % (want, "" if want == 0 else ", saying why"),
+         res.describe())
     t.ok(re.search(r"^outbox:\s+\d+ pending, \d+ sending, \d+ failed", out,
                    re.M) is not None, "status: the outbox", res.describe())
     if smtp is None:

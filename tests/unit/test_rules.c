@@ -1718,6 +1718,91 @@ test_bad_requests(void **state)
 	refused_unchanged(st, "PUT", uri, "{}", 405, NULL);
 }
 
+/* What GET /metrics says of registrations made, from the page itself. */
+static long long
+page_made(void)
+{
+	static const char	*name = "\nkursusd_registrations_made_total ";
+	struct metrics_scrape	 m;
+	char			*text, *p;
+	long long		 v;
+
+	memset(&m, 0, sizeof m);
+	m.version = "test";
+	text = metrics_text(&m, NULL);
+	assert_non_null(p = strstr(text, name));
+	v = strtoll(p + strlen(name), NULL, 10);
+	free(text);
+	return (v);
+}
+
+/* One registration through api_run(), as the admin door runs it. */
+static int
+batched_reg(struct store *st, int64_t sid, int64_t pid, int batched)
+{
+	const struct api_ctx	 ctx = { st, NULL, NULL };
+	struct api_call		 c;
+	char			 uri[64], body[64], *out = NULL;
+	int			 status;
+
+	snprintf(uri, sizeof uri, "/v1/sessions/%lld/registrations",
+	    (long long)sid);
+	snprintf(body, sizeof body, "{\"participant\": %lld}",
+	    (long long)pid);
+	memset(&c, 0, sizeof c);
+	c.method = API_POST;
+	c.uri = uri;
+	c.body = body;
+	c.len = strlen(body);
+	c.peer_uid = (uid_t)-1;
+	status = api_run(&ctx, &c, batched, &out);
+	free(out);
+	return (status);
+}
+
+/*
+ * A registration counts on the metrics page once its transaction is
+ * committed: not when the group commit it was in fails, not when its own
+ * request was refused after it counted (the savepoint rolled back to).
+ */
+static void
+test_metrics_commit(void **state)
+{
+	struct fx		*fx = *state;
+	struct store		*st = fx->st;
+	struct fail		 f;
+	struct metrics_mark	 mk;
+	int64_t			 sid, a, b;
+	long long		 made = page_made();
+
+	sid = mksession(st, DEC3, 8);
+	a = mkmobile(st, "Anna", 1);
+	b = mkmobile(st, "Bent", 2);
+	assert_int_equal(batched_reg(st, sid, a, 0), 201);
+	assert_int_equal(page_made(), made + 1);
+
+	/* A batch whose COMMIT does not happen counts nothing. */
+	assert_int_equal(store_begin(st, &f), 0);
+	assert_int_equal(batched_reg(st, sid, b, 1), 201);
+	assert_int_equal(page_made(), made + 1);
+	store_rollback(st);
+	assert_int_equal(page_made(), made + 1);
+
+	/*
+	 * In a batch that commits, a refused request counts nothing, and one
+	 * that counted before it was refused (as api_run() rolls it back to
+	 * its savepoint) takes that back.
+	 */
+	assert_int_equal(store_begin(st, &f), 0);
+	assert_int_equal(batched_reg(st, sid, b, 1), 201);
+	assert_int_equal(batched_reg(st, sid, b, 1), 409);
+	metrics_mark(&mk);
+	metrics_count(METRICS_REG_MADE, 1);
+	metrics_undo(&mk);
+	assert_int_equal(store_commit(st, &f), 0);
+	assert_int_equal(page_made(), made + 2);
+}
+
 int
 main(void)
 {
@@ -1751,6 +1836,7 @@ main(void)
 		T(test_series_move_following),
 		T(test_local_time),
 		T(test_bad_requests),
+		T(test_metrics_commit),
 #undef T
 	};
 
