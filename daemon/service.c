@@ -200,8 +200,9 @@ service_dir(struct service *svc, const char *dir, mode_t mode,
 
 /*
  * Gives a file of kursusd's own in its state directory to the user when
- * another (root, say, who ran kursusd before) owns it: never through a
- * symbolic link, nor a file with other names.
+ * root owns it (root ran kursusd before, or made the file for it): never
+ * through a symbolic link, nor a file with other names. A file of another
+ * user stays theirs, and is refused when opened.
  */
 static int
 service_give(const struct service *svc, const char *path, char **cause)
@@ -212,8 +213,8 @@ service_give(const struct service *svc, const char *path, char **cause)
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
 	    O_CLOEXEC)) == -1)
 		return (0);	/* missing; or opened later, with the reason */
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
-	    sb.st_uid == svc->uid || sb.st_nlink != 1) {
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_uid != 0 ||
+	    sb.st_nlink != 1) {
 		close(fd);
 		return (0);
 	}
@@ -224,8 +225,7 @@ service_give(const struct service *svc, const char *path, char **cause)
 		return (-1);
 	}
 	close(fd);
-	log_info("gave %s (uid %ld before) to %s", path, (long)sb.st_uid,
-	    svc->user);
+	log_info("gave %s (root's before) to %s", path, svc->user);
 	return (0);
 }
 

@@ -408,23 +408,27 @@ class Daemon:
             a += ["-o", o]
         return a
 
-    def spawn(self, argv=None):
-        """Start the process without waiting for it to answer."""
-        give(self.dir)
-        give(os.path.dirname(self.db))
+    def spawn(self, argv=None, give_dirs=True, stderr=None, env=None):
+        """Start the process without waiting for it to answer. Running as
+        root, its directories are given to it first (give_dirs). Its
+        output goes to its log file, or to the descriptor stderr."""
+        if give_dirs:
+            give(self.dir)
+            give(os.path.dirname(self.db))
         with open(self.logfile, "ab") as log:
             self._log_offset = log.tell()
+            out = log if stderr is None else stderr
             self.proc = subprocess.Popen(
-                argv or self.argv(), stdin=subprocess.DEVNULL, stdout=log,
-                stderr=log, preexec_fn=_die_with_parent)
+                argv or self.argv(), stdin=subprocess.DEVNULL, stdout=out,
+                stderr=out, env=env, preexec_fn=_die_with_parent)
         self.exit_status = None
         self.t._running.append(self)
         return self.proc
 
-    def start(self, must=True):
+    def start(self, must=True, give_dirs=True):
         """Start and wait until `kursusctl status` answers. If it does not,
         report the log; with must=True stop the script (Fatal)."""
-        self.spawn()
+        self.spawn(give_dirs=give_dirs)
         if wait_for(self._answers, START_TIMEOUT, 0.05) == "up":
             return True
         why = ("exited with status %s" % self.proc.returncode
