@@ -322,10 +322,7 @@ main(int argc, char **argv)
 		status = EX_CANTCREAT;
 		goto out;
 	}
-	if (service_socket_probe(kd.conf->admin_socket, &cause) != 0) {
-		status = EX_UNAVAILABLE;
-		goto out;
-	}
+	/* Before detaching: a socket it cannot have is said on the terminal. */
 	if (service_listen(&svc, kd.conf, &cause) != 0) {
 		status = EX_UNAVAILABLE;
 		goto out;

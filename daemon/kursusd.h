@@ -600,9 +600,8 @@ int	 service_dirs(struct service *, const struct config *, char **cause);
 /* Gives the file open on fd (what names it) to the user. */
 int	 service_own(const struct service *, int fd, const char *what,
 	    char **cause);
-/* Checks that no live kursusd answers on path; unlinks a stale socket. */
-int	 service_socket_probe(const char *path, char **cause);
-/* Binds the admin socket and the TCP listeners into svc. */
+/* Binds the admin socket (refused while a live kursusd answers on it; a
+ * stale one is removed) and the TCP listeners into svc. */
 int	 service_listen(struct service *, const struct config *, char **cause);
 /* Becomes the user for good (setgroups, setresgid, setresuid), checked. */
 int	 service_drop(struct service *, char **cause);

@@ -314,7 +314,8 @@ service_own(const struct service *svc, int fd, const char *what,
 	return (-1);
 }
 
-int
+/* Checks that no live kursusd answers on path; unlinks a stale socket. */
+static int
 service_socket_probe(const char *path, char **cause)
 {
 	struct sockaddr_un	 sun;
