@@ -64,7 +64,8 @@ static const struct config_key config_keys[] = {
 	  "started as root, kursusd runs as this user once its sockets are "
 	  "open" },
 	{ "daemon", "group", CT_STRING, OFF(daemon_group), "", 0, 0,
-	  "and in this group; empty: the user's primary group" },
+	  "the group kursusd runs as when started as root; empty: the "
+	  "user's primary group" },
 	{ "daemon", "timezone", CT_ZONE, OFF(timezone), "Europe/Copenhagen",
 	  0, 0, "default time zone of venues and of times without a venue" },
 	{ "daemon", "log_level", CT_LOGLEVEL, OFF(log_level), "info", 0, 0,

@@ -190,9 +190,10 @@ service_dir(struct service *svc, const char *dir, mode_t mode,
 		return (-1);
 	}
 	if (!service_may_write(svc, dir, &sb)) {
-		xasprintf(cause, "%s %s: %s may not write there (owner uid %ld, "
-		    "mode %04o); chown it to %s", what, dir, svc->user,
-		    (long)sb.st_uid, (unsigned)(sb.st_mode & 07777), svc->user);
+		xasprintf(cause, "%s %s: %s may not make files there (owner "
+		    "uid %ld, mode %04o); give it to %s, or name a directory "
+		    "of its own", what, dir, svc->user, (long)sb.st_uid,
+		    (unsigned)(sb.st_mode & 07777), svc->user);
 		return (-1);
 	}
 	return (0);

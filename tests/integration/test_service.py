@@ -45,7 +45,7 @@ import time
 import urllib.parse
 
 from kursustest import BUILDDIR, KURSUSD, Daemon, Tap, _die_with_parent, \
-    as_user, free_port, run_ctl, run_ids, tcp_request, wait_for
+    as_user, free_port, give, run_ctl, run_ids, tcp_request, wait_for
 
 t = Tap()
 ROOT = os.geteuid() == 0
@@ -332,6 +332,22 @@ def check_user():
          d.log(since_start=True), "user: the log says what it gave",
          d.log(since_start=True).split("\n")[:10])
     t.eq(d.stop(), 0, "user: SIGTERM, exit 0")
+
+    # A state directory of root's that the user may not write to.
+    top = t.tempdir()
+    closed = os.path.join(top, "roots")
+    os.mkdir(closed, 0o755)
+    d2 = Daemon(t, dirname=top, db=os.path.join(closed, "kursusd.db"))
+    t._daemons.append(d2)
+    give(top)
+    os.chown(closed, 0, 0)
+    argv = d2.argv()
+    rc, out, err = run(argv)
+    t.ok(rc == 73 and len(lines(err)) == 1 and closed in err and
+         "nobody" in err and not os.listdir(closed),
+         "user: a state directory of root's that nobody may not write to: "
+         "refused (exit 73) in one line naming it and the user",
+         describe(argv, rc, out, err))
 
     # A user that does not exist, and root: refused, nothing made.
     for user, word in ((NO_USER, NO_USER), ("root", "root")):
