@@ -135,11 +135,41 @@ service_may_write(const struct service *svc, const char *dir,
 	return ((sb->st_mode & (S_IWOTH | S_IXOTH)) == (S_IWOTH | S_IXOTH));
 }
 
+/* The first directory above dir that the user kursusd becomes may not
+ * pass through (root has no such bounds), or NULL. */
+static char *
+service_closed_above(const struct service *svc, const char *dir)
+{
+	struct stat	 sb;
+	char		*up;
+	size_t		 i;
+	int		 pass;
+
+	for (i = 0; dir[i] != '\0'; i++) {
+		if (dir[i] != '/')
+			continue;
+		up = xstrndup(dir, i == 0 ? 1 : i);
+		if (stat(up, &sb) != 0)
+			pass = 1;	/* missing: mkdir says so */
+		else if (sb.st_uid == svc->uid)
+			pass = (sb.st_mode & S_IXUSR) != 0;
+		else if (sb.st_gid == svc->gid)
+			pass = (sb.st_mode & S_IXGRP) != 0;
+		else
+			pass = (sb.st_mode & S_IXOTH) != 0;
+		if (!pass)
+			return (up);
+		free(up);
+	}
+	return (NULL);
+}
+
 /*
- * One of kursusd's directories (what: "state directory"): made with mode
- * and given to the user when missing (its parent must exist); otherwise
- * it must be a directory that belongs to the user or to root, that no one
- * may write to without the sticky bit, and that the user can write to.
+ * One of kursusd's directories (what: "state directory"): one the user can
+ * reach, made with mode and given to the user when missing (its parent
+ * must exist); otherwise it must be a directory that belongs to the user
+ * or to root, that no one may write to without the sticky bit, and that
+ * the user can write to.
  * The directory `make install` made (dflt), root's and closed to others,
  * is given to the user.
  */
@@ -148,7 +178,14 @@ service_dir(struct service *svc, const char *dir, mode_t mode,
     const char *what, const char *dflt, char **cause)
 {
 	struct stat	 sb;
+	char		*up;
 
+	if (svc->drop && (up = service_closed_above(svc, dir)) != NULL) {
+		xasprintf(cause, "%s %s: %s may not reach it, %s is closed to "
+		    "it", what, dir, svc->user, up);
+		free(up);
+		return (-1);
+	}
 	if (stat(dir, &sb) != 0) {
 		if (errno != ENOENT) {
 			xasprintf(cause, "%s %s: %s", what, dir,

@@ -349,6 +349,24 @@ def check_user():
          "refused (exit 73) in one line naming it and the user",
          describe(argv, rc, out, err))
 
+    # A state directory of the user's under one closed to it (a clone
+    # under /root, say).
+    top = t.tempdir()
+    closed = os.path.join(top, "closed")
+    os.mkdir(closed, 0o700)
+    os.mkdir(os.path.join(closed, "state"), 0o750)
+    d2 = Daemon(t, dirname=top, db=os.path.join(closed, "state", "k.db"))
+    t._daemons.append(d2)
+    give(top)
+    os.chown(closed, 0, 0)
+    argv = d2.argv()
+    rc, out, err = run(argv)
+    t.ok(rc == 73 and len(lines(err)) == 1 and closed + " is closed" in err
+         and not os.path.exists(d2.sock),
+         "user: a state directory nobody cannot reach (a directory above "
+         "it is root's, 0700): refused (exit 73) in one line naming that "
+         "directory", describe(argv, rc, out, err))
+
     # A user that does not exist, and root: refused, nothing made.
     for user, word in ((NO_USER, NO_USER), ("root", "root")):
         top = t.tempdir()
