@@ -12,7 +12,9 @@
  * open batch transaction, and its answer is sent after the COMMIT that
  * holds it (one fsync for the batch). When another program holds the
  * database, the writes wait off the loop, BEGIN tried again on a timer,
- * and get 503 after HTTP_BUSY_WAIT; reads go on meanwhile.
+ * and get 503 after HTTP_BUSY_WAIT; reads go on meanwhile. A route may
+ * answer later, with a file (GET /v1/backup: the backups, which this door
+ * owns, make the copy off the loop).
  */
 #include "config.h"
 
@@ -76,6 +78,7 @@ struct http {
 	struct event_base	*base;
 	struct api_ctx		 ctx;		/* the store, feeds, sender */
 	struct store		*store;
+	struct backups		*backups;	/* GET /v1/backup, ours */
 	struct server		*srv;
 	struct public		*pub;
 	struct server_door	*unix_door, *tcp_door;
@@ -126,30 +129,36 @@ http_fields(const char *extra, char *buf, size_t size)
 	return (buf);
 }
 
+/* Sends an answer, the bytes of b in type, and frees q. */
+static void
+http_send(struct http_req *q, int status, const char *extra,
+    const char *type, struct blob *b)
+{
+	char	 fields[256];
+
+	if (q->conn != NULL) {
+		conn_reply(q->conn, status, http_fields(extra, fields,
+		    sizeof fields), type, NULL, 0, b);
+		conn_set_data(q->conn, NULL);
+		conn_done(q->conn);
+	}
+	http_req_free(q);
+}
+
 /* Sends an answer, a JSON text of the API (which it takes), and frees q. */
 static void
 http_answer_fields(struct http_req *q, int status, const char *extra,
     char *json)
 {
 	struct blob	*b;
-	char		 fields[256];
 	size_t		 len;
 
-	if (q->conn == NULL) {
-		free(json);
-		http_req_free(q);
-		return;
-	}
 	len = strlen(json);
 	json = xreallocarray(json, 1, len + 2);
 	memcpy(json + len, "\n", 2);
 	b = blob_adopt(json, len + 1);
-	conn_reply(q->conn, status, http_fields(extra, fields,
-	    sizeof fields), "application/json; charset=utf-8", NULL, 0, b);
+	http_send(q, status, extra, "application/json; charset=utf-8", b);
 	blob_unref(b);
-	conn_set_data(q->conn, NULL);
-	conn_done(q->conn);
-	http_req_free(q);
 }
 
 static void
@@ -178,6 +187,16 @@ static void
 http_answer_error(struct http_req *q, int status, const char *msg)
 {
 	http_answer(q, status, http_error_json(status, msg));
+}
+
+/* The answer of a route that answers later: a file, or a refusal. */
+static void
+http_later(void *arg, const struct api_file *file, const struct fail *f)
+{
+	if (file != NULL)
+		http_send(arg, 200, NULL, file->type, file->body);
+	else
+		http_answer_error(arg, f->status, f->msg);
 }
 
 /* A refusal of the server's (a malformed head, a body too large). */
@@ -279,8 +298,9 @@ http_batch_open(struct http *h, struct fail *f)
 static int
 http_api(struct http *h, struct http_req *q, int batched, char **out)
 {
+	const struct api_later	 later = { http_later, q };
 	const struct api_call	 call = { q->method, q->uri, q->type, q->body,
-				    q->len, q->uid, q->peer };
+				    q->len, q->uid, q->peer, &later };
 
 	return (api_run(&h->ctx, &call, batched, out));
 }
@@ -289,7 +309,8 @@ http_api(struct http *h, struct http_req *q, int batched, char **out)
 static void
 http_run_batched(struct http *h, struct http_req *q)
 {
-	q->status = http_api(h, q, 1, &q->out);
+	if ((q->status = http_api(h, q, 1, &q->out)) == API_LATER)
+		return;
 	*h->batch_tail = q;
 	h->batch_tail = &q->next;
 	if (++h->nbatch >= BATCH_MAX)
@@ -359,8 +380,8 @@ http_run(struct http *h, struct http_req *q)
 	int		 status;
 
 	if (!q->write && !h->batch_open) {
-		status = http_api(h, q, 0, &out);
-		http_answer(q, status, out);
+		if ((status = http_api(h, q, 0, &out)) != API_LATER)
+			http_answer(q, status, out);
 		return;
 	}
 	if (h->waiting != NULL) {
@@ -843,6 +864,7 @@ http_start(struct event_base *base, const struct api_ctx *ctx,
 	h->waiting_tail = &h->waiting;
 	h->commit_ev = event_new(base, -1, 0, http_commit_cb, h);
 	h->busy_ev = evtimer_new(base, http_busy_cb, h);
+	h->backups = h->ctx.backups = backups_new(base, store_path(h->store));
 	event_priority_set(h->commit_ev, HTTP_PRIORITIES - 1);
 	http_configure(h, conf);
 	h->share = server_budget(h->srv) / 4;
@@ -919,6 +941,7 @@ http_free(struct http *h)
 		h->waiting = q->next;
 		http_answer_error(q, 503, "kursusd is stopping");
 	}
+	backups_free(h->backups);
 	server_free(h->srv);
 	public_free(h->pub);
 	if (h->commit_ev != NULL)
