@@ -11,7 +11,8 @@ refused. The file is mode 0600; a FILE that exists is refused without
 both succeed; over TCP with the token it works the same. A kursusd
 started on the copy answers and holds its data, and the restore the
 manual describes (stop, copy over the database, remove -wal and -shm,
-start) brings the copy's data back. Bad input (a query parameter, a
+start) brings the copy's data back, and an unfinished copy a stopped
+kursusd left is removed at start. Bad input (a query parameter, a
 body, another method, "-", a directory, a missing directory) gets a clear
 refusal and leaves nothing behind; a client that hangs up while its copy
 is being made harms nothing. At the default log level, the log names no
@@ -321,10 +322,15 @@ def backups(t, d, tmp, port, token_file, w, log_path):
             os.unlink(d.db + suffix)
         except FileNotFoundError:
             pass
+    # As a kursusd that stopped while making a copy would leave it.
+    stale = d.db + ".backup-Ab12Cd"
+    open(stale, "w").close()
     d.start()
     st = d.ctl("status").out or {}
     t.eq((st.get("counts") or {}).get("registrations"), want,
          "after the restore kursusd holds the copy's registrations")
+    t.ok(not os.path.exists(stale) and "unfinished copy" in d.log(True),
+         "an unfinished copy left beside the database is removed at start")
 
     # --- the log
     log = d.log()

@@ -1716,6 +1716,13 @@ test_bad_requests(void **state)
 	refused_unchanged(st, "POST", "/v2/sessions", "{}", 400, NULL);
 	refused_unchanged(st, "POST", "/v1/nothing", "{}", 404, NULL);
 	refused_unchanged(st, "PUT", uri, "{}", 405, NULL);
+	/* The backup takes nothing, and answers only through a door. */
+	refused_unchanged(st, "GET", "/v1/backup?format=zip", NULL, 400,
+	    "format");
+	refused_unchanged(st, "GET", "/v1/backup", "{\"to\": \"x\"}", 400,
+	    "to");
+	refused_unchanged(st, "GET", "/v1/backup", NULL, 501, NULL);
+	refused_unchanged(st, "POST", "/v1/backup", "{}", 405, NULL);
 }
 
 int
