@@ -570,6 +570,11 @@ cmd_file_open(struct cmd_file *f, const char *path, unsigned int mode,
 	if ((f->fd = mkostemp(f->tmp, O_CLOEXEC)) == -1 ||
 	    fchmod(f->fd, (mode_t)mode) != 0) {
 		xasprintf(cause, "cannot write %s: %s", path, strerror(errno));
+		if (f->fd == -1) {
+			/* Nothing was made: the template names no file. */
+			free(f->tmp);
+			f->tmp = NULL;
+		}
 		cmd_file_abort(f);
 		return (-1);
 	}
@@ -584,8 +589,10 @@ cmd_file_place(struct cmd_file *f, int replace)
 
 	if (replace)
 		return (rename(f->tmp, f->path));
-	if (link(f->tmp, f->path) == 0)
-		return (unlink(f->tmp));
+	if (link(f->tmp, f->path) == 0) {
+		unlink(f->tmp);		/* path holds the file now */
+		return (0);
+	}
 	if (errno == EEXIST)
 		return (-1);
 	/* A file system without hard links: a look first, then rename. */
