@@ -404,6 +404,7 @@ api_run(const struct api_ctx *ctx, const struct api_call *call, int batched,
 
 done:
 	if (req.fail.status == 0 && req.status == API_LATER) {
+		json_decref(req.out);
 		*out = NULL;
 		goto out;
 	}
