@@ -330,6 +330,7 @@ conn_rebase(struct conn *c, const char *old, size_t len)
 	MOVE(rq->query);
 	MOVE(rq->ims);
 	MOVE(rq->authorization);
+	MOVE(rq->content_type);
 	for (i = 0; i < rq->nae; i++)
 		MOVE(rq->ae[i]);
 	for (i = 0; i < rq->ninm; i++)
