@@ -21,6 +21,9 @@ static int	cmd_attendance(struct cmd_ctx *);
 static const struct cmd_option opt_register[] = {
 	{ "companion", OPT_TRUE, "companion", NULL, "brings a companion "
 	  "(\"ledsager\") who takes a second seat", 0, 0, NULL, 0 },
+	{ "walk-in", OPT_TRUE, "walk_in", NULL, "came in on the day: "
+	  "registered and marked present, from an hour before the start to "
+	  "the end of the day, over the capacity if need be", 0, 0, NULL, 0 },
 	OPT_END
 };
 
@@ -39,7 +42,7 @@ static const struct cmd_option opt_attendance[] = {
 };
 
 const struct cmd_entry cmd_register_entry = {
-	"register", NULL, "SESSION PARTICIPANT [--companion]\n"
+	"register", NULL, "SESSION PARTICIPANT [--companion] [--walk-in]\n"
 	"       kursusctl register SESSION --name NAME [--phone PHONE] "
 	"[--email ADDRESS | --no-contact] [options]", 1, 2, 0,
 	{ opt_register, cmd_participant_opt, NULL }, cmd_register,
@@ -89,6 +92,9 @@ cmd_print_outcome(json_t *r, const char *who, const char *what,
 		printf(", position %lld", cmd_int(r, "waitlist_position"));
 	if (companion)
 		printf(", with companion");
+	if (json_is_string(json_object_get(r, "attendance")) &&
+	    strcmp(cmd_str(r, "attendance"), "attended") == 0)
+		printf(", present");
 	printf(")");
 	if (json_is_integer(json_object_get(r, "number")))
 		printf(", kursist nr. %lld", cmd_int(r, "number"));
@@ -103,12 +109,15 @@ cmd_print_registered(struct cmd_ctx *ctx, json_t *answer)
 		    cmd_int(answer, "participant_id"));
 	cmd_print_outcome(answer, ctx->argc == 2 ? ctx->argv[1] :
 	    "participant", "registered for session", cmd_argv_id(ctx, 0));
+	if (json_is_true(json_object_get(answer, "over_capacity")))
+		printf("Note: session %lld now has more people than seats.\n",
+		    cmd_argv_id(ctx, 0));
 }
 
 static int
 cmd_register(struct cmd_ctx *ctx)
 {
-	json_t		*body, *person, *companion;
+	json_t		*body, *person, *companion, *walk_in;
 	long long	 session, participant = 0;
 	int		 ret;
 
@@ -118,10 +127,12 @@ cmd_register(struct cmd_ctx *ctx)
 	    (ret = cmd_arg_id(ctx, 1, "participant", &participant)) != 0)
 		return (ret);
 
-	/* Everything but --companion describes a new participant. */
+	/* Everything but --companion and --walk-in is about a new person. */
 	person = json_deep_copy(ctx->opts);
 	companion = json_object_get(ctx->opts, "companion");
+	walk_in = json_object_get(ctx->opts, "walk_in");
 	json_object_del(person, "companion");
+	json_object_del(person, "walk_in");
 	if (ctx->argc == 2 && json_object_size(person) > 0) {
 		json_decref(person);
 		return (kursusctl_usage_error(ctx->entry, "give a participant "
@@ -142,6 +153,8 @@ cmd_register(struct cmd_ctx *ctx)
 		json_object_set_new(body, "participant", person);
 	if (companion != NULL)
 		json_object_set(body, "companion", companion);
+	if (walk_in != NULL)
+		json_object_set(body, "walk_in", walk_in);
 
 	ret = cmd_call(ctx, "POST", "sessions", ctx->argv[0],
 	    "/registrations", body, cmd_print_registered);

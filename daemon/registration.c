@@ -77,7 +77,48 @@ registration_promote(struct store *st, int64_t session_id, json_t *promoted,
 
 static const struct field create_fields[] = {
 	{ "participant", FT_ANY }, { "companion", FT_BOOL },
+	{ "walk_in", FT_BOOL },
 };
+
+/* A walk-in is taken from an hour before the start to the end of its day. */
+#define WALK_IN_EARLY	3600
+
+/*
+ * Whether a walk-in may be registered for s now: from an hour before it
+ * starts to the end of its day in the venue's zone (the desk enters who
+ * came once the class is over). 0, or -1 with f filled.
+ */
+static int
+registration_walk_in(const struct session_row *s, time_t now,
+    struct fail *f)
+{
+	struct cal_local	 l;
+	time_t			 midnight;
+	char			*when;
+	int			 rc;
+
+	if (now < s->start - WALK_IN_EARLY) {
+		when = zone_format_local(s->tz, s->start);
+		rc = fail_set(f, 409, "walk_in", "session %lld starts at %s; "
+		    "walk-ins are taken from an hour before the start: "
+		    "register without walk_in until then", (long long)s->id,
+		    when);
+		free(when);
+		return (rc);
+	}
+	/* The next local midnight after the start (noon + a day, floored). */
+	if (zone_utc_to_local(s->tz, s->start + 36 * 3600, &l) == 0) {
+		l.hour = l.minute = l.second = 0;
+		if (zone_local_to_utc(s->tz, &l, &midnight, NULL) != 0)
+			midnight = s->start + 24 * 3600;
+	} else
+		midnight = s->start + 24 * 3600;
+	if (now >= midnight)
+		return (fail_set(f, 409, "walk_in", "session %lld was on an "
+		    "earlier day; walk-ins are taken until the end of the day "
+		    "it was held", (long long)s->id));
+	return (0);
+}
 
 int
 registration_create(struct api_req *req)
@@ -99,12 +140,15 @@ registration_create(struct api_req *req)
 	    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
 	struct store		*st = req->store;
 	struct fail		*f = &req->fail;
+	static const char *sql_present = "UPDATE registration SET attendance "
+	    "= 'attended' WHERE id = ?";
 	struct session_row	 s;
 	json_t			*who;
 	int64_t			 sid, pid, number, rid, companion, queue;
 	time_t			 now = store_now(st);
 	char			*when;
 	const char		*state;
+	int			 walk_in, over = 0;
 
 	if (param_id(req, 0, "session", &sid) != 0 ||
 	    param_check_fields(req->body, create_fields, sizeof create_fields /
@@ -114,11 +158,15 @@ registration_create(struct api_req *req)
 	if (strcmp(s.status, "scheduled") != 0)
 		return (fail_set(f, 409, "session", "session %lld is %s; no "
 		    "registrations are taken", (long long)sid, s.status));
-	if (s.start <= now) {
+	walk_in = json_is_true(json_object_get(req->body, "walk_in"));
+	if (walk_in) {
+		if (registration_walk_in(&s, now, f) != 0)
+			return (-1);
+	} else if (s.start <= now) {
 		when = zone_format_local(store_default_timezone(st), s.start);
 		fail_set(f, 409, "session", "session %lld started at %s; no "
-		    "registrations are taken after the start", (long long)sid,
-		    when);
+		    "registrations are taken after the start (someone who "
+		    "came in on the day: walk_in)", (long long)sid, when);
 		free(when);
 		return (-1);
 	}
@@ -158,8 +206,15 @@ registration_create(struct api_req *req)
 		    "seat%s in all; there is no room for a companion",
 		    (long long)sid, (long long)s.capacity,
 		    s.capacity == 1 ? "" : "s"));
-	/* Nobody jumps the queue: with people waiting, newcomers wait too. */
-	if (store_int(st, 0, sql_waiting, "i", sid) == 0 &&
+	/*
+	 * Nobody jumps the queue: with people waiting, newcomers wait too.
+	 * But someone who walked in is there: they take a seat, over the
+	 * capacity if need be, which the answer says.
+	 */
+	if (walk_in) {
+		state = "confirmed";
+		over = registration_taken(st, sid) + 1 + companion > s.capacity;
+	} else if (store_int(st, 0, sql_waiting, "i", sid) == 0 &&
 	    registration_taken(st, sid) + 1 + companion <= s.capacity)
 		state = "confirmed";
 	else
@@ -171,11 +226,17 @@ registration_create(struct api_req *req)
 	    queue, companion, (int64_t)now) < 0)
 		return (-1);
 	rid = sqlite3_last_insert_rowid(store_db(st));
-	if (outbox_notify(st, strcmp(state, "confirmed") == 0 ?
+	/* A walk-in came: present, and no message about a class under way. */
+	if (walk_in) {
+		if (store_exec(st, f, sql_present, "i", rid) < 0)
+			return (-1);
+	} else if (outbox_notify(st, strcmp(state, "confirmed") == 0 ?
 	    KIND_CONFIRMATION : KIND_WAITLISTED, rid, NULL, f) != 0)
 		return (-1);
 	metrics_count(METRICS_REG_MADE, 1);
 	req->out = registration_json(st, rid);
+	if (over)
+		json_object_set_new(req->out, "over_capacity", json_true());
 	req->status = 201;
 	return (0);
 }

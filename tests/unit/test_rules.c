@@ -669,6 +669,67 @@ test_registration_after_start(void **state)
 	refused(j, status, 409, "session");
 }
 
+/*
+ * Someone who walks in on the day: taken from an hour before the start to
+ * the end of the day in the venue's zone, confirmed and present at once,
+ * over the capacity if need be (the answer says so), and sent nothing.
+ */
+static void
+test_walk_in(void **state)
+{
+	struct fx	*fx = *state;
+	struct store	*st = fx->st;
+	int64_t		 sid, a, b, c;
+	char		 uri[64], body[96];
+	json_t		*j;
+	int		 status;
+
+	sid = mksession(st, DEC3, 1);
+	a = mkmobile(st, "Anna", 1);
+	b = mkmobile(st, "Bent", 2);
+	c = mkmobile(st, "Carl", 3);
+	snprintf(uri, sizeof uri, "/v1/sessions/%lld/registrations",
+	    (long long)sid);
+	reg_as(st, sid, a, 0, "confirmed");
+
+	/* More than an hour before the start: not yet a walk-in. */
+	store_set_now(st, DEC3_T - 3601);
+	snprintf(body, sizeof body, "{\"participant\": %lld, \"walk_in\": "
+	    "true}", (long long)b);
+	refused_unchanged(st, "POST", uri, body, 409, "walk_in");
+
+	/* During the class, with the one seat taken: in, present, over. */
+	store_set_now(st, DEC3_T + 1800);
+	j = call_ok(st, "POST", uri, body, 201);
+	assert_string_equal(jstr(j, "status"), "confirmed");
+	assert_string_equal(jstr(j, "attendance"), "attended");
+	assert_true(json_is_true(json_object_get(j, "over_capacity")));
+	json_decref(j);
+	assert_seats(st, sid, 2, 2, 0);
+	/* The confirmation of Anna's, made before; nothing for Bent. */
+	assert_int_equal(outbox_count(st, sid), 1);
+
+	/* Late in the evening of the same day (23:30 local): still taken. */
+	store_set_now(st, DEC3_T + 13 * 3600 + 1800);
+	snprintf(body, sizeof body, "{\"participant\": %lld, \"walk_in\": "
+	    "true}", (long long)c);
+	j = call_ok(st, "POST", uri, body, 201);
+	json_decref(j);
+
+	/* The next day: refused, naming walk_in. */
+	store_set_now(st, DEC3_T + 15 * 3600);
+	snprintf(body, sizeof body, "{\"participant\": {\"name\": \"Dora\", "
+	    "\"no_contact\": true}, \"walk_in\": true}");
+	refused_unchanged(st, "POST", uri, body, 409, "walk_in");
+
+	/* A walk-in to a cancelled session: refused as any registration. */
+	store_set_now(st, DEC3_T + 1800);
+	snprintf(uri, sizeof uri, "/v1/sessions/%lld/cancel", (long long)sid);
+	json_decref(call_ok(st, "POST", uri, "{}", 200));
+	j = reg(st, sid, mkmobile(st, "Eva", 5), 0, &status);
+	refused(j, status, 409, "session");
+}
+
 static void
 test_registration_cancelled_session(void **state)
 {
@@ -1825,6 +1886,7 @@ main(void)
 		T(test_capacity_raise_after_start),
 		T(test_double_registration),
 		T(test_registration_after_start),
+		T(test_walk_in),
 		T(test_registration_cancelled_session),
 		T(test_no_promotion_on_cancelled_session),
 		T(test_capacity_lower),
