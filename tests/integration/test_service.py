@@ -509,18 +509,23 @@ def installed_start(dest, dirs):
         with open(log, errors="replace") as f:
             return f.read()
 
+    last = []
+
     def status():
         if proc.poll() is not None:
             return "exited"
         p = subprocess.run(["nsenter", "-t", str(proc.pid), "-m", kursusctl,
                             "status", "--json"], capture_output=True,
-                           timeout=10)
+                           text=True, timeout=10)
+        last[:] = ["kursusctl status: exit %d" % p.returncode] + \
+            (p.stderr + p.stdout).split("\n")[-8:]
         # Up, whether or not something needs attention (exit 3).
         return "up" if p.returncode in (0, EXIT_ATTENTION) else None
 
     try:
         up = wait_for(status, 15) == "up"
-        t.ok(up and "configuration OK" in text(), what, text().split("\n"))
+        t.ok(up and "configuration OK" in text(), what,
+             text().split("\n") + last)
         if not up:
             return
         st = proc_status(proc.pid)
