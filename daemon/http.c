@@ -6,7 +6,9 @@
  * allow list is refused when it is accepted, before anything is read; a
  * request on TCP then passes the failed-attempt limits and the token
  * (compared in constant time) before it is dispatched. Every error is the
- * API's JSON.
+ * API's JSON. With [admin] tls_cert and tls_key the TCP door speaks TLS
+ * (tls.c): a refused address is then closed before the handshake, and
+ * SIGHUP reads the certificate and key again.
  *
  * Writes are committed in groups: a request runs in a savepoint of the
  * open batch transaction, and its answer is sent after the COMMIT that
@@ -76,6 +78,7 @@ struct http {
 	struct server		*srv;
 	struct public		*pub;
 	struct server_door	*unix_door, *tcp_door;
+	struct tls		*tls;		/* the TCP door's, or NULL */
 	size_t			 share;		/* of descriptors, per door */
 	char			*socket_path;
 	char			*token;
@@ -661,6 +664,8 @@ http_tcp(struct http *h, const struct config *conf, struct service *svc,
 	int			 fd = svc->tcp_fd;
 
 	svc->tcp_fd = -1;
+	h->tls = svc->tls;
+	svc->tls = NULL;
 	if (http_allow_parse(conf->admin_allow, &h->allow, &h->nallow,
 	    cause) != 0 || token_file_load(conf->admin_token_file, 32,
 	    &h->token, &err) != 0) {
@@ -674,12 +679,18 @@ http_tcp(struct http *h, const struct config *conf, struct service *svc,
 	http_door_conf(&dc, "the admin TCP listener",
 	    (size_t)conf->admin_max_connections);
 	dc.metrics_door = METRICS_TCP;
+	dc.tls = h->tls;
 	if (dc.max_conns > h->share)
 		dc.max_conns = h->share;
 	if ((h->tcp_door = server_door_new(h->srv, fd, &dc, &http_tcp_ops, h,
 	    cause)) == NULL)
 		return (-1);
-	log_info("admin TCP listener on %s", conf->admin_listen);
+	if (h->tls != NULL)
+		log_info("admin TCP listener on %s, TLS with %s",
+		    conf->admin_listen, tls_about(h->tls));
+	else
+		log_info("admin TCP listener on %s (plain HTTP: loopback "
+		    "only)", conf->admin_listen);
 	return (0);
 }
 
@@ -814,6 +825,39 @@ http_drain(struct http *h, void (*done)(void *), void *arg)
 	http_drain_check(h);
 }
 
+/*
+ * The TCP door's certificate and key read again (SIGHUP), as the user
+ * kursusd now is: a renewed certificate is served without a restart. When
+ * they cannot be read, the ones read before serve on. Whether the door
+ * speaks TLS at all is settled at start.
+ */
+static void
+http_tls_reload(struct http *h, const struct config *conf)
+{
+	char	*cause = NULL;
+
+	if (h->tls == NULL) {
+		if (h->tcp_door != NULL && *conf->admin_tls_cert != '\0')
+			log_warnx("SIGHUP: TLS on the admin TCP listener "
+			    "takes effect at the next start");
+		return;
+	}
+	if (*conf->admin_tls_cert == '\0') {
+		log_warnx("SIGHUP: admin.tls_cert is empty now; the admin TCP "
+		    "listener speaks TLS until the next start");
+		return;
+	}
+	if (tls_reload(h->tls, conf->admin_tls_cert, conf->admin_tls_key,
+	    &cause) != 0) {
+		log_warnx("SIGHUP: keeping the admin TLS certificate and key "
+		    "read before: %s", cause);
+		free(cause);
+		return;
+	}
+	log_info("admin TLS certificate and key read again: %s",
+	    tls_about(h->tls));
+}
+
 void
 http_configure(struct http *h, const struct config *conf)
 {
@@ -821,6 +865,9 @@ http_configure(struct http *h, const struct config *conf)
 	h->max_failures_total = conf->admin_max_failures_total;
 	if (h->pub != NULL)
 		public_configure(h->pub, conf);
+	/* At start the doors are not yet there: SIGHUP only. */
+	if (h->unix_door != NULL)
+		http_tls_reload(h, conf);
 }
 
 void
@@ -836,6 +883,7 @@ http_free(struct http *h)
 		http_answer_error(q, 503, "kursusd is stopping");
 	}
 	server_free(h->srv);
+	tls_free(h->tls);
 	public_free(h->pub);
 	if (h->commit_ev != NULL)
 		event_free(h->commit_ev);

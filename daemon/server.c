@@ -274,6 +274,11 @@ server_accept(struct evconnlistener *lst, evutil_socket_t fd,
 		conn_wait(c);
 		return;
 	}
+	/* No TLS handshake for a connection turned away: closed now. */
+	if (c->tls != NULL) {
+		conn_close(c);
+		return;
+	}
 	conn_run(c);
 }
 
