@@ -669,7 +669,7 @@ config_check(struct config_parse *p, char **cause)
 		    "admin.socket: path \"%s\" is too long for a unix socket "
 		    "(at most 99 bytes)", conf->admin_socket));
 	if (*conf->admin_listen != '\0') {
-		if (http_listen_check(conf->admin_listen, &err) != 0) {
+		if (server_listen_check(conf->admin_listen, &err) != 0) {
 			rc = config_fail(p, cause, "admin", "listen",
 			    "admin.listen: %s", err);
 			free(err);
@@ -678,20 +678,20 @@ config_check(struct config_parse *p, char **cause)
 	}
 	if (config_admin_tls(p, cause) != 0)
 		return (-1);
-	if (http_allow_parse(conf->admin_allow, NULL, NULL, &err) != 0) {
+	if (server_allow_parse(conf->admin_allow, NULL, NULL, &err) != 0) {
 		rc = config_fail(p, cause, "admin", "allow", "admin.allow: %s",
 		    err);
 		free(err);
 		return (rc);
 	}
-	if (http_allow_parse(conf->public_trusted, NULL, NULL, &err) != 0) {
+	if (server_allow_parse(conf->public_trusted, NULL, NULL, &err) != 0) {
 		rc = config_fail(p, cause, "public", "trusted",
 		    "public.trusted: %s", err);
 		free(err);
 		return (rc);
 	}
 	if (*conf->public_listen != '\0' &&
-	    http_listen_check(conf->public_listen, &err) != 0) {
+	    server_listen_check(conf->public_listen, &err) != 0) {
 		rc = config_fail(p, cause, "public", "listen",
 		    "public.listen: %s", err);
 		free(err);

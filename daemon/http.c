@@ -21,7 +21,6 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <errno.h>
@@ -601,36 +600,6 @@ http_door_conf(struct server_door_conf *dc, const char *name, size_t max)
 	dc->idle_time = HTTP_IDLE;
 }
 
-/*
- * Whether spec is host:port with a port in range and a host that names an
- * address of this machine's families (a name is looked up now).
- */
-int
-http_listen_check(const char *spec, char **cause)
-{
-	struct evutil_addrinfo	 hints, *ai = NULL;
-	unsigned short		 port;
-	char			*host;
-	int			 rc;
-
-	if (server_split(spec, &host, &port, cause) != 0)
-		return (-1);
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = EVUTIL_AI_PASSIVE;
-	rc = evutil_getaddrinfo(*host != '\0' ? host : NULL, "0", &hints, &ai);
-	if (rc != 0) {
-		xasprintf(cause, "\"%s\": host \"%s\" is not an address: %s",
-		    spec, host, evutil_gai_strerror(rc));
-		free(host);
-		return (-1);
-	}
-	evutil_freeaddrinfo(ai);
-	free(host);
-	return (0);
-}
-
 /* The admin socket service_listen() bound. */
 static int
 http_unix(struct http *h, const struct config *conf, struct service *svc,
@@ -666,7 +635,7 @@ http_tcp(struct http *h, const struct config *conf, struct service *svc,
 	svc->tcp_fd = -1;
 	h->tls = svc->tls;
 	svc->tls = NULL;
-	if (http_allow_parse(conf->admin_allow, &h->allow, &h->nallow,
+	if (server_allow_parse(conf->admin_allow, &h->allow, &h->nallow,
 	    cause) != 0 || token_file_load(conf->admin_token_file, 32,
 	    &h->token, &err) != 0) {
 		if (err != NULL) {
@@ -692,63 +661,6 @@ http_tcp(struct http *h, const struct config *conf, struct service *svc,
 		log_info("admin TCP listener on %s (plain HTTP: loopback "
 		    "only)", conf->admin_listen);
 	return (0);
-}
-
-/*
- * Parses an allow list ("127.0.0.1/8, ::1"): each item an IPv4 or IPv6
- * address with an optional prefix length. With out NULL it only checks.
- */
-int
-http_allow_parse(const char *spec, struct allow **out, size_t *nout,
-    char **cause)
-{
-	char		*copy = xstrdup(spec), *item, *save = NULL, *slash, *end;
-	struct allow	 a, *list = NULL;
-	size_t		 n = 0;
-	long		 bits;
-
-	for (item = strtok_r(copy, ", ", &save); item != NULL;
-	    item = strtok_r(NULL, ", ", &save)) {
-		memset(&a, 0, sizeof a);
-		if ((slash = strchr(item, '/')) != NULL)
-			*slash++ = '\0';
-		if (inet_pton(AF_INET, item, a.addr) == 1) {
-			a.family = AF_INET;
-			a.bits = 32;
-		} else if (inet_pton(AF_INET6, item, a.addr) == 1) {
-			a.family = AF_INET6;
-			a.bits = 128;
-		} else {
-			xasprintf(cause, "\"%s\" is not an IPv4 or IPv6 "
-			    "address", item);
-			goto fail;
-		}
-		if (slash != NULL) {
-			errno = 0;
-			bits = strtol(slash, &end, 10);
-			if (*slash < '0' || *slash > '9' || *end != '\0' ||
-			    errno != 0 || bits < 0 || bits > a.bits) {
-				xasprintf(cause, "\"/%s\" after %s is not a "
-				    "prefix length between 0 and %d", slash,
-				    item, a.bits);
-				goto fail;
-			}
-			a.bits = (int)bits;
-		}
-		list = xreallocarray(list, n + 1, sizeof *list);
-		list[n++] = a;
-	}
-	free(copy);
-	if (out != NULL) {
-		*out = list;
-		*nout = n;
-	} else
-		free(list);
-	return (0);
-fail:
-	free(copy);
-	free(list);
-	return (-1);
 }
 
 struct http *

@@ -674,17 +674,6 @@ void	 http_drain(struct http *, void (*done)(void *), void *arg);
 void	 http_free(struct http *);
 /* Commits the open batch of requests and sends their answers. */
 void	 http_flush(struct http *);
-/* An address block of an allow list. */
-struct allow {
-	int		family;
-	unsigned char	addr[16];
-	int		bits;
-};
-/* Parses "addr[/bits], ..."; with out NULL only checks. */
-int	 http_allow_parse(const char *, struct allow **out, size_t *nout,
-	    char **cause);
-/* Whether "host:port" can be listened on (port range, host an address). */
-int	 http_listen_check(const char *, char **cause);
 
 /* tls.c: TLS for a door (the admin TCP listener) */
 struct tls;
@@ -768,6 +757,17 @@ const char	*request_method_name(int);
 const char	*request_reason(int status);
 
 /* server.c: the HTTP/1.1 server under both doors */
+/* An address block of an allow list. */
+struct allow {
+	int		family;
+	unsigned char	addr[16];
+	int		bits;
+};
+/* Parses "addr[/bits], ..."; with out NULL only checks. */
+int		 server_allow_parse(const char *, struct allow **out,
+		    size_t *nout, char **cause);
+/* Whether "host:port" can be listened on (port range, host an address). */
+int		 server_listen_check(const char *, char **cause);
 struct server;
 struct server_door;
 struct conn;
