@@ -372,8 +372,11 @@ client_perform(struct client *c, const char *method, const char *path,
 	curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(c->curl, CURLOPT_SSLVERSION,
 	    (long)CURL_SSLVERSION_TLSv1_2);
-	if (c->cacert != NULL)
+	if (c->cacert != NULL) {
+		/* Only these: not also the system's directory of CAs. */
 		curl_easy_setopt(c->curl, CURLOPT_CAINFO, c->cacert);
+		curl_easy_setopt(c->curl, CURLOPT_CAPATH, NULL);
+	}
 
 	hdr = curl_slist_append(hdr, "Accept: application/json");
 	/*
