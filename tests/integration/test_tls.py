@@ -31,7 +31,8 @@ and certificates the test makes with the openssl command:
   check     kursusd -n and start-up refuse a non-loopback admin.listen
             without TLS, a key others may read, tls_cert without tls_key,
             each in one line naming what is wrong; with TLS a wildcard
-            listen is accepted.
+            listen is accepted; -n not as root says of a key only root
+            may read, without refusing.
 """
 
 import http.client
@@ -590,7 +591,7 @@ def check_n(pki):
     me = as_user() or ["-o", "daemon.user=" + pwd.getpwuid(
         os.geteuid()).pw_name]
 
-    def run(args, check=True):
+    def run(args, check=True, user=None):
         argv = [KURSUSD] + (["-n"] if check else ["-f"]) + [
             "-c", conf, "-d", os.path.join(tmp, "k.db"),
             "-o", "admin.socket=" + os.path.join(tmp, "s"),
@@ -598,9 +599,14 @@ def check_n(pki):
             "-o", "public.listen=127.0.0.1:%d" % free_port()] + me
         for a in args:
             argv += ["-o", a]
+        def become():
+            os.setgroups([])
+            os.setgid(user[1])
+            os.setuid(user[0])
         try:
             p = subprocess.run(argv, capture_output=True, text=True,
-                               timeout=30)
+                               timeout=30, preexec_fn=become if user
+                               else None)
             return argv, p.returncode, p.stdout, p.stderr
         except subprocess.TimeoutExpired:
             return argv, None, "", "timed out"
@@ -658,6 +664,18 @@ def check_n(pki):
     t.ok(res[1] == 0 and res[2].strip() == "configuration OK",
          "check: with TLS a wildcard admin.listen is accepted",
          describe(*res))
+    if ROOT:
+        res = run([wild, "admin.tls_cert=" + pki["good.pem"],
+                   "admin.tls_key=" + pki["good.key"]], user=run_ids())
+        argv, rc, out, err = res
+        t.ok(rc == 0 and out.strip() == "configuration OK" and
+             len([l for l in err.split("\n") if l.strip()]) == 1 and
+             pki["good.key"] in err and "root" in err,
+             "check: -n not as root, with a key only root may read: one "
+             "warning naming it, configuration OK", describe(*res))
+    else:
+        t.skip("check: -n not as root with a key only root may read",
+               "not root")
 
 
 def main():
