@@ -25,6 +25,7 @@ struct client {
 	char		*socket;	/* unix socket path, or NULL */
 	char		*base;		/* "http://localhost" or the TCP URL */
 	char		*auth;		/* "Authorization: Bearer ..." or NULL */
+	char		*cacert;	/* verifies https://; NULL: the system's */
 	char		*where;		/* for messages */
 };
 
@@ -63,7 +64,8 @@ client_burn(char *s)
 }
 
 struct client *
-client_new(const char *socket, const char *url, const char *token)
+client_new(const char *socket, const char *url, const char *token,
+    const char *cacert)
 {
 	struct client	*c;
 	size_t		 len;
@@ -82,6 +84,8 @@ client_new(const char *socket, const char *url, const char *token)
 		c->where = xstrdup(c->base);
 		if (token != NULL)
 			xasprintf(&c->auth, "Authorization: Bearer %s", token);
+		if (cacert != NULL)
+			c->cacert = xstrdup(cacert);
 	} else {
 		c->socket = xstrdup(socket);
 		/* The host part is ignored on a unix socket. */
@@ -100,6 +104,7 @@ client_free(struct client *c)
 		curl_easy_cleanup(c->curl);
 	free(c->socket);
 	free(c->base);
+	free(c->cacert);
 	client_burn(c->auth);
 	free(c->where);
 	free(c);
@@ -319,6 +324,43 @@ client_refusal(long status, struct client_answer *a)
 }
 
 /*
+ * The one line for a TLS failure (1), or 0 when rc is none: a certificate
+ * not trusted or not naming the host, a handshake that failed.
+ */
+static int
+client_tls_failed(struct client *c, CURLcode rc, const char *errbuf,
+    char **cause)
+{
+	const char	*why = errbuf[0] != '\0' ? errbuf :
+			    curl_easy_strerror(rc);
+
+	switch (rc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+		if (c->cacert == NULL && (strstr(why, "issuer") != NULL ||
+		    strstr(why, "self-signed") != NULL ||
+		    strstr(why, "self signed") != NULL))
+			xasprintf(cause, "kursusd at %s: its certificate is not "
+			    "trusted (%s); name the CA that signed it with "
+			    "--cacert FILE or [admin] tls_cacert", c->where,
+			    why);
+		else
+			xasprintf(cause, "kursusd at %s: its certificate is not "
+			    "accepted (%s)", c->where, why);
+		return (1);
+	case CURLE_SSL_CONNECT_ERROR:
+		xasprintf(cause, "cannot reach kursusd at %s: the TLS handshake "
+		    "failed (%s)", c->where, why);
+		return (1);
+	case CURLE_SSL_CACERT_BADFILE:
+		xasprintf(cause, "cannot use the CA certificate %s: %s",
+		    c->cacert != NULL ? c->cacert : "of the system", why);
+		return (1);
+	default:
+		return (0);
+	}
+}
+
+/*
  * Sends the request: a body of type (data, len), or none with type NULL.
  * The answer lands in a (set up by the caller: a->fd and a->type for a
  * file). Returns 0 for a 2xx answer of the admin API, else an exit code
@@ -373,6 +415,22 @@ client_exchange(struct client *c, const char *method, const char *path,
 	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, a);
 	/* Redirects would carry the token somewhere else. */
 	curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	/*
+	 * https://: the certificate must chain to a CA trusted here and name
+	 * the host of the URL; TLS 1.2 at least, as kursusd speaks; HTTP/1.1,
+	 * the daemon's only version.
+	 */
+	curl_easy_setopt(c->curl, CURLOPT_HTTP_VERSION,
+	    (long)CURL_HTTP_VERSION_1_1);
+	curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c->curl, CURLOPT_SSLVERSION,
+	    (long)CURL_SSLVERSION_TLSv1_2);
+	if (c->cacert != NULL) {
+		/* Only these: not also the system's directory of CAs. */
+		curl_easy_setopt(c->curl, CURLOPT_CAINFO, c->cacert);
+		curl_easy_setopt(c->curl, CURLOPT_CAPATH, NULL);
+	}
 
 	if (a->fd != -1) {
 		xasprintf(&ct, "Accept: %s, application/json", a->type);
@@ -414,6 +472,10 @@ client_exchange(struct client *c, const char *method, const char *path,
 		xasprintf(cause, "cannot write what kursusd at %s sent: %s",
 		    c->where, strerror(a->write_errno));
 		return (KCTL_EXIT_CANTCREAT);
+	}
+	if (rc != CURLE_OK && client_tls_failed(c, rc, errbuf, cause)) {
+		ret = KCTL_EXIT_UNAVAILABLE;
+		goto out;
 	}
 	if (rc != CURLE_OK) {
 		/*

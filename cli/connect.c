@@ -1,6 +1,12 @@
 /*
  * Where kursusd is: --socket or --url, the environment, the configuration
- * file's [admin] section, or the default socket; and the token for TCP.
+ * file's [admin] section, or the default socket; and for TCP the token and
+ * the CA certificate that verifies the daemon's.
+ *
+ * The token goes over TCP only inside TLS (https://), or to a loopback
+ * address: kursusd itself refuses a plain-HTTP listener others can reach,
+ * so an http:// URL to another machine is a mistake that would show the
+ * token to the network, and kursusctl refuses it before connecting.
  */
 #include "config.h"
 
@@ -8,20 +14,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <ini.h>
 #include <jansson.h>
 
 #include "kursusctl.h"
+#include "loopback.h"
 
 /* kursusd.conf's keys that say how to reach the daemon: [admin] socket,
- * listen and token_file, and [daemon] database, beside which the token is
- * by default. */
+ * listen and token_file, tls_cert (the listener speaks TLS) and
+ * tls_cacert, and [daemon] database, beside which the token is by
+ * default. */
 struct connect_conf {
 	char	*socket;
 	char	*listen;
 	char	*token_file;
+	char	*tls_cert;
+	char	*tls_cacert;
 	char	*database;
 };
 
@@ -43,6 +54,10 @@ connect_ini(void *arg, const char *section, const char *name,
 		slot = &conf->listen;
 	else if (strcmp(name, "token_file") == 0)
 		slot = &conf->token_file;
+	else if (strcmp(name, "tls_cert") == 0)
+		slot = &conf->tls_cert;
+	else if (strcmp(name, "tls_cacert") == 0)
+		slot = &conf->tls_cacert;
 	if (slot != NULL) {
 		free(*slot);
 		*slot = *value != '\0' ? xstrdup(value) : NULL;
@@ -50,26 +65,70 @@ connect_ini(void *arg, const char *section, const char *name,
 	return (1);
 }
 
-/* "127.0.0.1:8081" as the daemon listens -> the URL a client connects to. */
+/*
+ * "127.0.0.1:8081" as the daemon listens -> the URL a client connects to;
+ * https:// when the file says the listener speaks TLS (its tls_cert, or a
+ * client's copy that names the CA).
+ */
 static char *
-connect_listen_url(const char *listen)
+connect_listen_url(const char *listen, int tls)
 {
-	char	*url;
+	const char	*scheme = tls ? "https" : "http";
+	char		*url;
 
 	if (strstr(listen, "://") != NULL)
 		return (xstrdup(listen));
 	/* A wildcard address is reached through loopback. */
 	if (strncmp(listen, "0.0.0.0:", 8) == 0)
-		xasprintf(&url, "http://127.0.0.1:%s", listen + 8);
+		xasprintf(&url, "%s://127.0.0.1:%s", scheme, listen + 8);
 	else if (strncmp(listen, "[::]:", 5) == 0)
-		xasprintf(&url, "http://[::1]:%s", listen + 5);
+		xasprintf(&url, "%s://[::1]:%s", scheme, listen + 5);
 	else if (strncmp(listen, "*:", 2) == 0)
-		xasprintf(&url, "http://127.0.0.1:%s", listen + 2);
+		xasprintf(&url, "%s://127.0.0.1:%s", scheme, listen + 2);
 	else if (listen[0] == ':')
-		xasprintf(&url, "http://127.0.0.1%s", listen);
+		xasprintf(&url, "%s://127.0.0.1%s", scheme, listen);
 	else
-		xasprintf(&url, "http://%s", listen);
+		xasprintf(&url, "%s://%s", scheme, listen);
 	return (url);
+}
+
+/*
+ * An https:// URL, or an http:// one to a loopback address: 0; otherwise
+ * an exit code with *cause.
+ */
+static int
+connect_url_check(const char *url, int explicit, char **cause)
+{
+	const char	*p, *end, *at;
+	char		*host;
+	int		 loop;
+
+	if (strncasecmp(url, "https://", 8) == 0)
+		return (0);
+	if (strncasecmp(url, "http://", 7) != 0) {
+		xasprintf(cause, "%s is not an https:// or http:// URL", url);
+		return (explicit ? KCTL_EXIT_USAGE : KCTL_EXIT_CONFIG);
+	}
+	p = url + 7;
+	end = p + strcspn(p, "/?#");
+	for (at = p; at < end; at++)
+		if (*at == '@')
+			p = at + 1;
+	if (*p == '[' && (at = memchr(p, ']', (size_t)(end - p))) != NULL)
+		host = xstrndup(p + 1, (size_t)(at - p - 1));
+	else {
+		if ((at = memchr(p, ':', (size_t)(end - p))) != NULL)
+			end = at;
+		host = xstrndup(p, (size_t)(end - p));
+	}
+	loop = loopback_host(host, 1);
+	free(host);
+	if (loop)
+		return (0);
+	xasprintf(cause, "refusing to send the token in clear to %s: use an "
+	    "https:// URL (kursusd's [admin] tls_cert), or an SSH tunnel to "
+	    "a loopback address", url);
+	return (explicit ? KCTL_EXIT_USAGE : KCTL_EXIT_CONFIG);
 }
 
 static const char *
@@ -89,15 +148,17 @@ connect_daemon(struct client **cp, char **cause)
 {
 	struct connect_conf	 conf;
 	const char		*socket, *url, *token_file, *path, *env;
-	const char		*slash;
+	const char		*slash, *cacert;
 	char			*listen_url = NULL, *token = NULL, *beside = NULL;
-	int			 explicit, r, ret = 0;
+	int			 explicit, given, r, ret = 0;
 
 	*cp = NULL;
 	memset(&conf, 0, sizeof conf);
 	socket = connect_global("socket");
 	url = connect_global("url");
+	given = url != NULL;
 	token_file = connect_global("token_file");
+	cacert = connect_global("cacert");
 	if (socket != NULL && url != NULL) {
 		xasprintf(cause, "--socket and --url cannot be used together");
 		return (KCTL_EXIT_USAGE);
@@ -131,11 +192,23 @@ connect_daemon(struct client **cp, char **cause)
 			socket = conf.socket;
 		else if (conf.listen != NULL &&
 		    access(KURSUS_SOCKET_PATH, F_OK) != 0)
-			url = listen_url = connect_listen_url(conf.listen);
+			url = listen_url = connect_listen_url(conf.listen,
+			    conf.tls_cert != NULL || conf.tls_cacert != NULL);
 		else
 			socket = KURSUS_SOCKET_PATH;
 	}
 	if (url != NULL) {
+		if ((ret = connect_url_check(url, given, cause)) != 0)
+			goto out;
+		if (cacert == NULL)
+			cacert = conf.tls_cacert;
+		/* Said now: curl's words for it name no file. */
+		if (cacert != NULL && access(cacert, R_OK) != 0) {
+			xasprintf(cause, "cannot read CA certificate %s: %s",
+			    cacert, strerror(errno));
+			ret = KCTL_EXIT_NOINPUT;
+			goto out;
+		}
 		if (token_file == NULL)
 			token_file = conf.token_file;
 		if (token_file == NULL && conf.database != NULL &&
@@ -150,7 +223,7 @@ connect_daemon(struct client **cp, char **cause)
 			goto out;
 		}
 	}
-	*cp = client_new(socket, url, token);
+	*cp = client_new(socket, url, token, url != NULL ? cacert : NULL);
 out:
 	if (token != NULL) {
 		memset(token, 0, strlen(token));
@@ -162,5 +235,7 @@ out:
 	free(conf.socket);
 	free(conf.listen);
 	free(conf.token_file);
+	free(conf.tls_cert);
+	free(conf.tls_cacert);
 	return (ret);
 }

@@ -223,10 +223,12 @@ void	 kursusctl_error_quiet(void);
 struct client;
 /*
  * A client for the admin API on a unix socket (url NULL) or on TCP at url
- * with a bearer token. Copies its arguments; nothing connects yet.
+ * with a bearer token; an https:// url's certificate is verified with the
+ * CA certificates in cacert, or the system's (NULL). Copies its
+ * arguments; nothing connects yet.
  */
 struct client	*client_new(const char *socket, const char *url,
-		    const char *token);
+		    const char *token, const char *cacert);
 void		 client_free(struct client *);
 /* "/run/kursusd/admin.sock" or "http://host:port", for messages. */
 const char	*client_where(struct client *);

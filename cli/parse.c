@@ -23,8 +23,12 @@ const struct cmd_option parse_globals[] = {
 	  "admin socket (default " KURSUS_SOCKET_PATH ")", 0, 0, NULL,
 	  CMPL_FILE },
 	{ "url", OPT_TEXT, "url", "URL",
-	  "admin API over TCP, e.g. http://127.0.0.1:8081", 0, 0, NULL,
+	  "admin API over TCP: https://HOST:PORT (kursusd's [admin] "
+	  "tls_cert), or http:// to a loopback address", 0, 0, NULL,
 	  CMPL_NONE },
+	{ "cacert", OPT_TEXT, "cacert", "FILE",
+	  "CA certificate that verifies an https:// --url (default [admin] "
+	  "tls_cacert, else the system's CAs)", 0, 0, NULL, CMPL_FILE },
 	{ "token-file", OPT_TEXT, "token_file", "FILE",
 	  "bearer token for --url (default [admin] token_file, else "
 	  KURSUS_TOKEN_NAME " beside [daemon] database, else "

@@ -6,10 +6,6 @@
 #include "config.h"
 
 #include <sys/stat.h>
-#include <sys/socket.h>
-
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -25,6 +21,7 @@
 
 #include "calendars.h"
 #include "kursusd.h"
+#include "loopback.h"
 #include "notifier.h"
 
 /* The feed key's name beside the database, when feeds.key_file is empty. */
@@ -98,6 +95,16 @@ static const struct config_key config_keys[] = {
 	  "attempts per minute from all addresses together before 429" },
 	{ "admin", "max_connections", CT_INT, OFF(admin_max_connections),
 	  "64", 4, 4096, "connections at once on the admin TCP listener" },
+	{ "admin", "tls_cert", CT_PATH, OFF(admin_tls_cert), "", 0, 0,
+	  "PEM certificate (and chain) of the admin TCP listener, which with "
+	  "tls_key speaks TLS 1.2 or later; required for a listen address "
+	  "that is not loopback" },
+	{ "admin", "tls_key", CT_PATH, OFF(admin_tls_key), "", 0, 0,
+	  "PEM private key of tls_cert, read before kursusd drops root; "
+	  "no one but its owner (root or daemon.user) may read it" },
+	{ "admin", "tls_cacert", CT_PATH, OFF(admin_tls_cacert), "", 0, 0,
+	  "for kursusctl: the CA certificate that verifies tls_cert "
+	  "(kursusd does not read it)" },
 	{ "public", "listen", CT_STRING, OFF(public_listen), "127.0.0.1:8080",
 	  0, 0, "host:port of the public listener (feeds only)" },
 	{ "public", "url", CT_STRING, OFF(public_url), "", 0, 0,
@@ -541,22 +548,53 @@ config_derive(struct config *conf)
 	}
 }
 
-/* Whether host (a name or an address without brackets) is loopback. */
+/* Whether "host:port" listens on loopback addresses only (not a wildcard). */
 static int
-config_loopback(const char *host)
+config_listen_loopback(const char *spec)
 {
-	struct in_addr	 a4;
-	struct in6_addr	 a6;
-	size_t		 len = strlen(host);
+	char		*host, *err = NULL;
+	unsigned short	 port;
+	int		 loop;
 
-	if (strcasecmp(host, "localhost") == 0 || (len > 10 &&
-	    strcasecmp(host + len - 10, ".localhost") == 0))
-		return (1);
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return ((ntohl(a4.s_addr) >> 24) == 127);
-	if (inet_pton(AF_INET6, host, &a6) == 1)
-		return (IN6_IS_ADDR_LOOPBACK(&a6) ||
-		    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127));
+	if (server_split(spec, &host, &port, &err) != 0) {
+		free(err);
+		return (0);
+	}
+	loop = loopback_host(host, 1);
+	free(host);
+	return (loop);
+}
+
+/*
+ * The admin TCP listener: TLS takes both files, and a listener others can
+ * reach takes TLS, or the token and people's data cross the network in
+ * clear. (Whether the files serve is service_check()'s.)
+ */
+static int
+config_admin_tls(struct config_parse *p, char **cause)
+{
+	struct config	*conf = p->conf;
+
+	if (*conf->admin_tls_cert != '\0' && *conf->admin_tls_key == '\0')
+		return (config_fail(p, cause, "admin", "tls_cert",
+		    "admin.tls_cert needs admin.tls_key, the certificate's "
+		    "private key"));
+	if (*conf->admin_tls_key != '\0' && *conf->admin_tls_cert == '\0')
+		return (config_fail(p, cause, "admin", "tls_key",
+		    "admin.tls_key needs admin.tls_cert, its certificate"));
+	if (*conf->admin_listen == '\0') {
+		if (*conf->admin_tls_cert != '\0')
+			log_warnx("admin.tls_cert is set but admin.listen is "
+			    "not: no TCP listener uses it");
+		return (0);
+	}
+	if (*conf->admin_tls_cert == '\0' &&
+	    !config_listen_loopback(conf->admin_listen))
+		return (config_fail(p, cause, "admin", "listen",
+		    "admin.listen %s is not a loopback address: set "
+		    "admin.tls_cert and admin.tls_key, or the token and "
+		    "people's data would cross the network in clear",
+		    conf->admin_listen));
 	return (0);
 }
 
@@ -601,7 +639,7 @@ config_url_check(const struct config *conf)
 		free(uhost);
 		return;
 	}
-	if (config_loopback(uhost) && !config_loopback(lhost))
+	if (loopback_host(uhost, 0) && !loopback_host(lhost, 0))
 		log_warnx("public.url %s is a loopback address, but "
 		    "public.listen %s is not: the links kursusd gives out "
 		    "work only on this machine", conf->public_url,
@@ -631,27 +669,29 @@ config_check(struct config_parse *p, char **cause)
 		    "admin.socket: path \"%s\" is too long for a unix socket "
 		    "(at most 99 bytes)", conf->admin_socket));
 	if (*conf->admin_listen != '\0') {
-		if (http_listen_check(conf->admin_listen, &err) != 0) {
+		if (server_listen_check(conf->admin_listen, &err) != 0) {
 			rc = config_fail(p, cause, "admin", "listen",
 			    "admin.listen: %s", err);
 			free(err);
 			return (rc);
 		}
 	}
-	if (http_allow_parse(conf->admin_allow, NULL, NULL, &err) != 0) {
+	if (config_admin_tls(p, cause) != 0)
+		return (-1);
+	if (server_allow_parse(conf->admin_allow, NULL, NULL, &err) != 0) {
 		rc = config_fail(p, cause, "admin", "allow", "admin.allow: %s",
 		    err);
 		free(err);
 		return (rc);
 	}
-	if (http_allow_parse(conf->public_trusted, NULL, NULL, &err) != 0) {
+	if (server_allow_parse(conf->public_trusted, NULL, NULL, &err) != 0) {
 		rc = config_fail(p, cause, "public", "trusted",
 		    "public.trusted: %s", err);
 		free(err);
 		return (rc);
 	}
 	if (*conf->public_listen != '\0' &&
-	    http_listen_check(conf->public_listen, &err) != 0) {
+	    server_listen_check(conf->public_listen, &err) != 0) {
 		rc = config_fail(p, cause, "public", "listen",
 		    "public.listen: %s", err);
 		free(err);

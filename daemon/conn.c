@@ -9,6 +9,14 @@
  * An answer is a list of pieces: bytes of the connection's out buffer, or
  * blobs (feeds' cached bytes, a long JSON answer) referenced, not copied;
  * one sendmsg() per batch of answers.
+ *
+ * On a door with TLS (tls.c) the bytes go through tls_read() and
+ * tls_writev() instead, and the reading side (rev) or the writing side
+ * (wev) may have to wait for the other readiness: the handshake and a key
+ * update write while reading, or read while writing. The handshake must
+ * be over within the head timeout. A connection refused when it is
+ * accepted is closed without one: no handshake for an address the door
+ * turns away.
  */
 #include "config.h"
 
@@ -46,6 +54,40 @@
 static void	conn_read_cb(evutil_socket_t, short, void *);
 static void	conn_write_cb(evutil_socket_t, short, void *);
 static void	conn_resume_cb(evutil_socket_t, short, void *);
+
+/*
+ * The readiness a side (0 reading, 1 writing) waits for: its own, or on a
+ * TLS connection what the record layer last asked for.
+ */
+static short
+conn_needs(const struct conn *c, int writing)
+{
+	if (c->tls == NULL)
+		return (writing ? EV_WRITE : EV_READ);
+	return (tls_want(c->tls, writing) == TLS_WANT_WRITE ? EV_WRITE :
+	    EV_READ);
+}
+
+/* Whether ev waits for what. */
+static int
+conn_armed_for(const struct event *ev, short what)
+{
+	return ((event_get_events(ev) & (EV_READ | EV_WRITE)) == what);
+}
+
+/* Arms ev (rev or wev, cb its callback) for readiness what, timeout tv. */
+static void
+conn_arm(struct conn *c, struct event *ev, event_callback_fn cb, short what,
+    const struct timeval *tv)
+{
+	if (!conn_armed_for(ev, what)) {
+		event_del(ev);
+		if (event_assign(ev, c->door->srv->base, c->fd,
+		    what | EV_PERSIST, cb, c) != 0)
+			fatalx("event_assign failed");
+	}
+	event_add(ev, tv);
+}
 
 /* The peer's address in 16 bytes (IPv4 as itself, v4-mapped unmapped). */
 static void
@@ -214,6 +256,7 @@ conn_close(struct conn *c)
 	event_free(c->rev);
 	event_free(c->wev);
 	event_free(c->resume_ev);
+	tls_conn_free(c->tls);
 	close(c->fd);
 	for (i = c->seg0; i < c->nseg; i++)
 		blob_unref(c->segs[i].blob);
@@ -256,10 +299,15 @@ conn_write(struct conn *c)
 		}
 		iov[0].iov_base = (char *)iov[0].iov_base + c->done;
 		iov[0].iov_len -= c->done;
-		memset(&msg, 0, sizeof msg);
-		msg.msg_iov = iov;
-		msg.msg_iovlen = n;
-		if ((w = sendmsg(c->fd, &msg, MSG_NOSIGNAL)) == -1) {
+		if (c->tls != NULL)
+			w = tls_writev(c->tls, iov, (int)n);
+		else {
+			memset(&msg, 0, sizeof msg);
+			msg.msg_iov = iov;
+			msg.msg_iovlen = n;
+			w = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+		}
+		if (w == -1) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -282,6 +330,9 @@ conn_write(struct conn *c)
 	}
 	c->seg0 = c->nseg = 0;
 	buf_reset(&c->out);
+	/* TLS took every byte; the last of them may still wait. */
+	if (c->tls != NULL && tls_writev(c->tls, NULL, 0) != 0)
+		return (errno == EAGAIN ? 0 : -1);
 	return (1);
 }
 
@@ -453,6 +504,14 @@ conn_answer(struct conn *c)
 	return (more);
 }
 
+/* Bytes TLS holds already are read at once: the socket will not say so. */
+static void
+conn_pending(struct conn *c)
+{
+	if (c->tls != NULL && tls_pending(c->tls))
+		event_active(c->rev, EV_READ, 0);
+}
+
 /* Waits for the next request, with the timeout that fits. */
 void
 conn_wait(struct conn *c)
@@ -472,13 +531,16 @@ conn_wait(struct conn *c)
 		w = WAIT_DRAIN;
 	else if (c->have_head)
 		w = WAIT_BODY;
-	else if (c->inlen > 0)
-		w = WAIT_HEAD;
+	else if (c->inlen > 0 || (c->tls != NULL && !tls_ready(c->tls)))
+		w = WAIT_HEAD;		/* the handshake is the head's */
 	else
 		w = WAIT_IDLE;
 	/* A persistent event starts its timeout afresh when it runs. */
-	if (w == c->waiting && w != WAIT_HEAD && w != WAIT_BODY)
+	if (w == c->waiting && w != WAIT_HEAD && w != WAIT_BODY &&
+	    conn_armed_for(c->rev, conn_needs(c, 0))) {
+		conn_pending(c);
 		return;
+	}
 	if (w != c->waiting)
 		c->quiet = ++d->srv->tick;
 	c->waiting = w;
@@ -496,7 +558,8 @@ conn_wait(struct conn *c)
 		tv.tv_sec = d->conf.idle_time;
 		break;
 	}
-	event_add(c->rev, &tv);
+	conn_arm(c, c->rev, conn_read_cb, conn_needs(c, 0), &tv);
+	conn_pending(c);
 }
 
 /* After the last answer: no more writing, read what comes for a while. */
@@ -507,12 +570,15 @@ conn_linger(struct conn *c)
 
 	c->state = CONN_LINGER;
 	c->since = server_now();
+	if (c->tls != NULL)
+		tls_shutdown(c->tls);
 	if (shutdown(c->fd, SHUT_WR) != 0) {
 		conn_close(c);
 		return;
 	}
 	c->waiting = WAIT_LINGER;
-	event_add(c->rev, &tv);
+	/* What follows is read from the socket and dropped, TLS or not. */
+	conn_arm(c, c->rev, conn_read_cb, EV_READ, &tv);
 }
 
 /* Answers, writes, and waits for what comes next. */
@@ -540,9 +606,12 @@ conn_run(struct conn *c)
 			if (!c->writing) {
 				event_del(c->rev);
 				c->waiting = WAIT_NONE;
-				event_add(c->wev, &tv);
+				conn_arm(c, c->wev, conn_write_cb,
+				    conn_needs(c, 1), &tv);
 				c->writing = 1;
-			}
+			} else if (!conn_armed_for(c->wev, conn_needs(c, 1)))
+				conn_arm(c, c->wev, conn_write_cb,
+				    conn_needs(c, 1), &tv);
 			return;
 		}
 		if (c->writing) {
@@ -603,6 +672,9 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (what & EV_TIMEOUT) {
 		if (c->inlen == 0 && !c->have_head) {
+			if (c->tls != NULL && !tls_ready(c->tls))
+				log_debug("TLS: %s: no handshake within %d s",
+				    c->peer, c->door->conf.head_time);
 			conn_close(c);	/* an idle connection */
 			return;
 		}
@@ -631,9 +703,28 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		if (c->have_head)
 			conn_rebase(c, old, c->inlen);
 	}
-	n = read(fd, c->in + c->inlen, c->insize - c->inlen);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+	if (c->tls != NULL)
+		n = tls_read(c->tls, c->in + c->inlen, c->insize - c->inlen);
+	else
+		n = read(fd, c->in + c->inlen, c->insize - c->inlen);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+		/*
+		 * TLS may have to write first, and rev then waits for that;
+		 * a handshake trickling in must not restart the timeout.
+		 */
+		if (c->tls != NULL)
+			conn_wait(c);
 		return;
+	}
+	if (n <= 0 && c->tls != NULL && tls_plain(c->tls)) {
+		/* Plain HTTP at a TLS door: told so in plain HTTP. */
+		tls_conn_free(c->tls);
+		c->tls = NULL;
+		conn_refuse(c, 400, "this port speaks TLS: use an https:// "
+		    "URL");
+		conn_run(c);
+		return;
+	}
 	if (n <= 0) {
 		/* Gone, or closed its side: a half-sent request ends here. */
 		conn_close(c);
@@ -679,6 +770,8 @@ conn_new(struct server_door *d, int fd, const struct sockaddr *sa)
 	conn_set_peer(c, sa);
 	if (d->conf.unix_socket)
 		c->family = AF_UNIX;
+	if (d->conf.tls != NULL)
+		c->tls = tls_conn_new(d->conf.tls, fd, c->peer);
 	c->next = d->conns;
 	if (d->conns != NULL)
 		d->conns->prev = c;

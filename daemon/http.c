@@ -6,7 +6,9 @@
  * allow list is refused when it is accepted, before anything is read; a
  * request on TCP then passes the failed-attempt limits and the token
  * (compared in constant time) before it is dispatched. Every error is the
- * API's JSON.
+ * API's JSON. With [admin] tls_cert and tls_key the TCP door speaks TLS
+ * (tls.c): a refused address is then closed before the handshake, and
+ * SIGHUP reads the certificate and key again.
  *
  * Writes are committed in groups: a request runs in a savepoint of the
  * open batch transaction, and its answer is sent after the COMMIT that
@@ -21,7 +23,6 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <errno.h>
@@ -79,6 +80,7 @@ struct http {
 	struct server		*srv;
 	struct public		*pub;
 	struct server_door	*unix_door, *tcp_door;
+	struct tls		*tls;		/* the TCP door's, or NULL */
 	size_t			 share;		/* of descriptors, per door */
 	char			*socket_path;
 	char			*token;
@@ -618,36 +620,6 @@ http_door_conf(struct server_door_conf *dc, const char *name, size_t max)
 	dc->idle_time = HTTP_IDLE;
 }
 
-/*
- * Whether spec is host:port with a port in range and a host that names an
- * address of this machine's families (a name is looked up now).
- */
-int
-http_listen_check(const char *spec, char **cause)
-{
-	struct evutil_addrinfo	 hints, *ai = NULL;
-	unsigned short		 port;
-	char			*host;
-	int			 rc;
-
-	if (server_split(spec, &host, &port, cause) != 0)
-		return (-1);
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = EVUTIL_AI_PASSIVE;
-	rc = evutil_getaddrinfo(*host != '\0' ? host : NULL, "0", &hints, &ai);
-	if (rc != 0) {
-		xasprintf(cause, "\"%s\": host \"%s\" is not an address: %s",
-		    spec, host, evutil_gai_strerror(rc));
-		free(host);
-		return (-1);
-	}
-	evutil_freeaddrinfo(ai);
-	free(host);
-	return (0);
-}
-
 /* The admin socket service_listen() bound. */
 static int
 http_unix(struct http *h, const struct config *conf, struct service *svc,
@@ -681,7 +653,9 @@ http_tcp(struct http *h, const struct config *conf, struct service *svc,
 	int			 fd = svc->tcp_fd;
 
 	svc->tcp_fd = -1;
-	if (http_allow_parse(conf->admin_allow, &h->allow, &h->nallow,
+	h->tls = svc->tls;
+	svc->tls = NULL;
+	if (server_allow_parse(conf->admin_allow, &h->allow, &h->nallow,
 	    cause) != 0 || token_file_load(conf->admin_token_file, 32,
 	    &h->token, &err) != 0) {
 		if (err != NULL) {
@@ -694,70 +668,19 @@ http_tcp(struct http *h, const struct config *conf, struct service *svc,
 	http_door_conf(&dc, "the admin TCP listener",
 	    (size_t)conf->admin_max_connections);
 	dc.metrics_door = METRICS_TCP;
+	dc.tls = h->tls;
 	if (dc.max_conns > h->share)
 		dc.max_conns = h->share;
 	if ((h->tcp_door = server_door_new(h->srv, fd, &dc, &http_tcp_ops, h,
 	    cause)) == NULL)
 		return (-1);
-	log_info("admin TCP listener on %s", conf->admin_listen);
+	if (h->tls != NULL)
+		log_info("admin TCP listener on %s, TLS with %s",
+		    conf->admin_listen, tls_about(h->tls));
+	else
+		log_info("admin TCP listener on %s (plain HTTP: loopback "
+		    "only)", conf->admin_listen);
 	return (0);
-}
-
-/*
- * Parses an allow list ("127.0.0.1/8, ::1"): each item an IPv4 or IPv6
- * address with an optional prefix length. With out NULL it only checks.
- */
-int
-http_allow_parse(const char *spec, struct allow **out, size_t *nout,
-    char **cause)
-{
-	char		*copy = xstrdup(spec), *item, *save = NULL, *slash, *end;
-	struct allow	 a, *list = NULL;
-	size_t		 n = 0;
-	long		 bits;
-
-	for (item = strtok_r(copy, ", ", &save); item != NULL;
-	    item = strtok_r(NULL, ", ", &save)) {
-		memset(&a, 0, sizeof a);
-		if ((slash = strchr(item, '/')) != NULL)
-			*slash++ = '\0';
-		if (inet_pton(AF_INET, item, a.addr) == 1) {
-			a.family = AF_INET;
-			a.bits = 32;
-		} else if (inet_pton(AF_INET6, item, a.addr) == 1) {
-			a.family = AF_INET6;
-			a.bits = 128;
-		} else {
-			xasprintf(cause, "\"%s\" is not an IPv4 or IPv6 "
-			    "address", item);
-			goto fail;
-		}
-		if (slash != NULL) {
-			errno = 0;
-			bits = strtol(slash, &end, 10);
-			if (*slash < '0' || *slash > '9' || *end != '\0' ||
-			    errno != 0 || bits < 0 || bits > a.bits) {
-				xasprintf(cause, "\"/%s\" after %s is not a "
-				    "prefix length between 0 and %d", slash,
-				    item, a.bits);
-				goto fail;
-			}
-			a.bits = (int)bits;
-		}
-		list = xreallocarray(list, n + 1, sizeof *list);
-		list[n++] = a;
-	}
-	free(copy);
-	if (out != NULL) {
-		*out = list;
-		*nout = n;
-	} else
-		free(list);
-	return (0);
-fail:
-	free(copy);
-	free(list);
-	return (-1);
 }
 
 struct http *
@@ -835,6 +758,39 @@ http_drain(struct http *h, void (*done)(void *), void *arg)
 	http_drain_check(h);
 }
 
+/*
+ * The TCP door's certificate and key read again (SIGHUP), as the user
+ * kursusd now is: a renewed certificate is served without a restart. When
+ * they cannot be read, the ones read before serve on. Whether the door
+ * speaks TLS at all is settled at start.
+ */
+static void
+http_tls_reload(struct http *h, const struct config *conf)
+{
+	char	*cause = NULL;
+
+	if (h->tls == NULL) {
+		if (h->tcp_door != NULL && *conf->admin_tls_cert != '\0')
+			log_warnx("SIGHUP: TLS on the admin TCP listener "
+			    "takes effect at the next start");
+		return;
+	}
+	if (*conf->admin_tls_cert == '\0') {
+		log_warnx("SIGHUP: admin.tls_cert is empty now; the admin TCP "
+		    "listener speaks TLS until the next start");
+		return;
+	}
+	if (tls_reload(h->tls, conf->admin_tls_cert, conf->admin_tls_key,
+	    &cause) != 0) {
+		log_warnx("SIGHUP: keeping the admin TLS certificate and key "
+		    "read before: %s", cause);
+		free(cause);
+		return;
+	}
+	log_info("admin TLS certificate and key read again: %s",
+	    tls_about(h->tls));
+}
+
 void
 http_configure(struct http *h, const struct config *conf)
 {
@@ -842,6 +798,9 @@ http_configure(struct http *h, const struct config *conf)
 	h->max_failures_total = conf->admin_max_failures_total;
 	if (h->pub != NULL)
 		public_configure(h->pub, conf);
+	/* At start the doors are not yet there: SIGHUP only. */
+	if (h->unix_door != NULL)
+		http_tls_reload(h, conf);
 }
 
 void
@@ -858,6 +817,7 @@ http_free(struct http *h)
 	}
 	backups_free(h->backups);
 	server_free(h->srv);
+	tls_free(h->tls);
 	public_free(h->pub);
 	if (h->commit_ev != NULL)
 		event_free(h->commit_ev);

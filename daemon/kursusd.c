@@ -309,7 +309,8 @@ main(int argc, char **argv)
 	/* What kursusd creates holds personal data: no one else reads it. */
 	umask(077);
 	/* As root: what needs root, then the drop (service.c). */
-	if (service_user(kd.conf, &svc, &cause) != 0) {
+	if (service_user(kd.conf, &svc, &cause) != 0 ||
+	    service_tls(&svc, kd.conf, &cause) != 0) {
 		status = EX_CONFIG;
 		goto out;
 	}

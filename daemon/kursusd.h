@@ -65,6 +65,9 @@ struct config {
 	int	 admin_max_failures;
 	int	 admin_max_failures_total;
 	int	 admin_max_connections;
+	char	*admin_tls_cert;	/* TLS on the TCP listener: both */
+	char	*admin_tls_key;
+	char	*admin_tls_cacert;	/* kursusctl's; kursusd ignores it */
 
 	char	*public_listen;
 	char	*public_url;
@@ -674,12 +677,15 @@ struct service {
 	int	 admin_fd;	/* the admin socket, bound; or -1 */
 	char	*admin_path;	/* unlinked by service_close() with admin_fd */
 	int	 tcp_fd;	/* the admin TCP listener, or -1 */
+	struct tls *tls;	/* its TLS, or NULL */
 	int	 public_fd;	/* the public listener, or -1 */
 };
 /* Who kursusd will run as: started as root, [daemon] user and group
  * (missing or root: -1); otherwise who it is. Fills in svc. */
 int	 service_user(const struct config *, struct service *, char **cause);
-/* For -n: [daemon] user and group missing is an error as root, else said. */
+/* For -n: [daemon] user and group missing is an error as root, else
+ * said; the admin TCP listener's certificate and key as service_tls()
+ * would read them (a key only root may read is said to others). */
 int	 service_check(const struct config *, char **cause);
 /* Makes or checks the state and runtime directories (giving them and the
  * daemon's own files in them to the user). */
@@ -687,6 +693,9 @@ int	 service_dirs(struct service *, const struct config *, char **cause);
 /* Gives the file open on fd (what names it) to the user. */
 int	 service_own(const struct service *, int fd, const char *what,
 	    char **cause);
+/* Reads [admin] tls_cert and tls_key, when set, into svc (before the
+ * drop: the key may be root's alone). */
+int	 service_tls(struct service *, const struct config *, char **cause);
 /* Binds the admin socket (refused while a live kursusd answers on it; a
  * stale one is removed) and the TCP listeners into svc. */
 int	 service_listen(struct service *, const struct config *, char **cause);
@@ -711,17 +720,45 @@ void	 http_drain(struct http *, void (*done)(void *), void *arg);
 void	 http_free(struct http *);
 /* Commits the open batch of requests and sends their answers. */
 void	 http_flush(struct http *);
-/* An address block of an allow list. */
-struct allow {
-	int		family;
-	unsigned char	addr[16];
-	int		bits;
-};
-/* Parses "addr[/bits], ..."; with out NULL only checks. */
-int	 http_allow_parse(const char *, struct allow **out, size_t *nout,
-	    char **cause);
-/* Whether "host:port" can be listened on (port range, host an address). */
-int	 http_listen_check(const char *, char **cause);
+
+/* tls.c: TLS for a door (the admin TCP listener) */
+struct tls;
+struct tls_conn;
+struct iovec;
+#define TLS_WANT_READ	1
+#define TLS_WANT_WRITE	2
+/*
+ * A door's TLS from PEM files: cert (with its chain) and key, which must
+ * be a regular file of root's, user's or the caller's that no one else
+ * may read, nor anyone but its owner write. NULL with *cause on failure;
+ * *denied (may be NULL) set when only the permission to read stood in the
+ * way of a caller other than root.
+ */
+struct tls	*tls_new(const char *cert, const char *key, uid_t user,
+		    int *denied, char **cause);
+/* Reads the files again (SIGHUP); on failure the old ones stay. */
+int		 tls_reload(struct tls *, const char *cert, const char *key,
+		    char **cause);
+/* "/CN=kursus.example.dk, valid until 2027-05-01", for the log. */
+const char	*tls_about(const struct tls *);
+void		 tls_free(struct tls *);
+/* One accepted connection on fd; peer (the connection's) for the log. */
+struct tls_conn	*tls_conn_new(struct tls *, int fd, const char *peer);
+void		 tls_conn_free(struct tls_conn *);
+/* read(2) and sendmsg(2) through TLS: on EAGAIN, tls_want() says what
+ * the side (0 reading, 1 writing) waits for. tls_writev() takes what it
+ * can; with no iov it writes what it took before (0, or -1 and errno). */
+ssize_t		 tls_read(struct tls_conn *, void *, size_t);
+ssize_t		 tls_writev(struct tls_conn *, const struct iovec *, int);
+int		 tls_want(const struct tls_conn *, int writing);
+/* Decrypted bytes a tls_read() returns without the socket's help. */
+int		 tls_pending(const struct tls_conn *);
+/* The handshake is done. */
+int		 tls_ready(const struct tls_conn *);
+/* The peer spoke plain HTTP (tls_read() failed on it). */
+int		 tls_plain(const struct tls_conn *);
+/* close_notify, once, when nothing else waits to be written. */
+void		 tls_shutdown(struct tls_conn *);
 
 /* request.c: the HTTP/1.1 request head both doors read */
 #define REQUEST_LINE_MAX	8192	/* bytes of the request line */
@@ -766,6 +803,17 @@ const char	*request_method_name(int);
 const char	*request_reason(int status);
 
 /* server.c: the HTTP/1.1 server under both doors */
+/* An address block of an allow list. */
+struct allow {
+	int		family;
+	unsigned char	addr[16];
+	int		bits;
+};
+/* Parses "addr[/bits], ..."; with out NULL only checks. */
+int		 server_allow_parse(const char *, struct allow **out,
+		    size_t *nout, char **cause);
+/* Whether "host:port" can be listened on (port range, host an address). */
+int		 server_listen_check(const char *, char **cause);
 struct server;
 struct server_door;
 struct conn;
@@ -796,6 +844,7 @@ struct server_door_conf {
 	int		 head_time, body_time, idle_time;	/* seconds */
 	int		 unix_socket;	/* a unix socket: peers are local */
 	int		 metrics_door;	/* enum metrics_door: counted as */
+	struct tls	*tls;		/* connections speak TLS; or NULL */
 };
 struct server	*server_new(struct event_base *);
 /* A door on a listening socket, which it then owns. */
@@ -860,6 +909,7 @@ struct server_addr {
 struct conn {
 	struct server_door	*door;
 	int			 fd;
+	struct tls_conn		*tls;		/* or NULL: plain */
 	int			 state;		/* enum server_state */
 	int			 waiting;	/* enum server_wait: rev's */
 	int			 writing;	/* wev is pending */

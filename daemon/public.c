@@ -292,7 +292,7 @@ public_configure(struct public *p, const struct config *conf)
 	p->trusted = NULL;
 	p->ntrusted = 0;
 	/* config_load() has checked it. */
-	if (http_allow_parse(conf->public_trusted, &p->trusted, &p->ntrusted,
+	if (server_allow_parse(conf->public_trusted, &p->trusted, &p->ntrusted,
 	    &cause) != 0)
 		fatalx("public.trusted: %s", cause);
 	if (p->door != NULL)

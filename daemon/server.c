@@ -1,7 +1,8 @@
 /*
- * The HTTP/1.1 server under both doors: listening sockets, accepting,
- * and the limits that keep one client from holding the others up (the
- * connections themselves are conn.c's). On libevent events and plain
+ * The HTTP/1.1 server under both doors: listening sockets (and the
+ * host:port and address lists of the configuration that name them),
+ * accepting, and the limits that keep one client from holding the others
+ * up (the connections themselves are conn.c's). On libevent events and plain
  * sockets rather than evhttp: evhttp answered its own refusals in HTML,
  * took two different Content-Length headers, and had no limits per door
  * or per address.
@@ -146,6 +147,93 @@ server_addr_in(const struct allow *list, size_t n, int family,
 	return (0);
 }
 
+/*
+ * Parses an allow list ("127.0.0.1/8, ::1"): each item an IPv4 or IPv6
+ * address with an optional prefix length. With out NULL it only checks.
+ */
+int
+server_allow_parse(const char *spec, struct allow **out, size_t *nout,
+    char **cause)
+{
+	char		*copy = xstrdup(spec), *item, *save = NULL, *slash, *end;
+	struct allow	 a, *list = NULL;
+	size_t		 n = 0;
+	long		 bits;
+
+	for (item = strtok_r(copy, ", ", &save); item != NULL;
+	    item = strtok_r(NULL, ", ", &save)) {
+		memset(&a, 0, sizeof a);
+		if ((slash = strchr(item, '/')) != NULL)
+			*slash++ = '\0';
+		if (inet_pton(AF_INET, item, a.addr) == 1) {
+			a.family = AF_INET;
+			a.bits = 32;
+		} else if (inet_pton(AF_INET6, item, a.addr) == 1) {
+			a.family = AF_INET6;
+			a.bits = 128;
+		} else {
+			xasprintf(cause, "\"%s\" is not an IPv4 or IPv6 "
+			    "address", item);
+			goto fail;
+		}
+		if (slash != NULL) {
+			errno = 0;
+			bits = strtol(slash, &end, 10);
+			if (*slash < '0' || *slash > '9' || *end != '\0' ||
+			    errno != 0 || bits < 0 || bits > a.bits) {
+				xasprintf(cause, "\"/%s\" after %s is not a "
+				    "prefix length between 0 and %d", slash,
+				    item, a.bits);
+				goto fail;
+			}
+			a.bits = (int)bits;
+		}
+		list = xreallocarray(list, n + 1, sizeof *list);
+		list[n++] = a;
+	}
+	free(copy);
+	if (out != NULL) {
+		*out = list;
+		*nout = n;
+	} else
+		free(list);
+	return (0);
+fail:
+	free(copy);
+	free(list);
+	return (-1);
+}
+
+/*
+ * Whether spec is host:port with a port in range and a host that names an
+ * address of this machine's families (a name is looked up now).
+ */
+int
+server_listen_check(const char *spec, char **cause)
+{
+	struct evutil_addrinfo	 hints, *ai = NULL;
+	unsigned short		 port;
+	char			*host;
+	int			 rc;
+
+	if (server_split(spec, &host, &port, cause) != 0)
+		return (-1);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = EVUTIL_AI_PASSIVE;
+	rc = evutil_getaddrinfo(*host != '\0' ? host : NULL, "0", &hints, &ai);
+	if (rc != 0) {
+		xasprintf(cause, "\"%s\": host \"%s\" is not an address: %s",
+		    spec, host, evutil_gai_strerror(rc));
+		free(host);
+		return (-1);
+	}
+	evutil_freeaddrinfo(ai);
+	free(host);
+	return (0);
+}
+
 /* Whether c may be closed to make room: waiting, not owed an answer. */
 static int
 server_evictable(const struct conn *c)
@@ -272,6 +360,11 @@ server_accept(struct evconnlistener *lst, evutil_socket_t fd,
 	if (server_make_room(d, c) == 0 &&
 	    (d->ops->accept == NULL || d->ops->accept(c, d->arg) == 0)) {
 		conn_wait(c);
+		return;
+	}
+	/* No TLS handshake for a connection turned away: closed now. */
+	if (c->tls != NULL) {
+		conn_close(c);
 		return;
 	}
 	conn_run(c);

@@ -9,7 +9,9 @@
  * database's lock, binds its sockets (a port below 1024 needs root, and
  * so does giving the admin socket to a group the user is not in), and
  * then becomes the user for good: before it opens the database, starts a
- * thread or reads a request. What it opens after that (the database, the
+ * thread or reads a request. The admin TCP listener's TLS certificate and
+ * key are read before the drop too, so that a key only root may read
+ * serves (tls.c). What it opens after that (the database, the
  * feed key, the admin token, password files, and on SIGHUP the
  * configuration file again) it opens as the user. Started by anyone else
  * it stays who it is; the checks of its directories are the same.
@@ -100,8 +102,9 @@ int
 service_check(const struct config *conf, char **cause)
 {
 	struct service	 svc;
+	struct tls	*tls;
 	char		*err = NULL;
-	int		 rc = 0;
+	int		 rc = 0, denied = 0;
 
 	memset(&svc, 0, sizeof svc);
 	if (service_lookup(conf, &svc, &err) != 0) {
@@ -112,8 +115,22 @@ service_check(const struct config *conf, char **cause)
 		} else
 			log_warnx("%s (kursusd started as root would not "
 			    "start)", err);
+		svc.uid = geteuid();
 	}
 	free(err);
+	err = NULL;
+	if (rc == 0 && *conf->admin_tls_cert != '\0') {
+		if ((tls = tls_new(conf->admin_tls_cert, conf->admin_tls_key,
+		    svc.uid, &denied, &err)) != NULL)
+			tls_free(tls);
+		else if (denied) {
+			log_warnx("%s", err);
+			free(err);
+		} else {
+			*cause = err;
+			rc = -1;
+		}
+	}
 	free(svc.user);
 	return (rc);
 }
@@ -451,6 +468,17 @@ service_unix(struct service *svc, const struct config *conf, char **cause)
 }
 
 int
+service_tls(struct service *svc, const struct config *conf, char **cause)
+{
+	if (*conf->admin_listen == '\0' || *conf->admin_tls_cert == '\0')
+		return (0);
+	if ((svc->tls = tls_new(conf->admin_tls_cert, conf->admin_tls_key,
+	    svc->uid, NULL, cause)) == NULL)
+		return (-1);
+	return (0);
+}
+
+int
 service_listen(struct service *svc, const struct config *conf, char **cause)
 {
 	if (service_unix(svc, conf, cause) != 0)
@@ -552,6 +580,8 @@ service_close(struct service *svc)
 	if (svc->public_fd != -1)
 		close(svc->public_fd);
 	svc->admin_fd = svc->tcp_fd = svc->public_fd = -1;
+	tls_free(svc->tls);
+	svc->tls = NULL;
 	free(svc->admin_path);
 	free(svc->user);
 	svc->admin_path = svc->user = NULL;
