@@ -25,7 +25,9 @@
 #ifndef LOCALSTATEDIR
 #define LOCALSTATEDIR		"/var"
 #endif
-#define KURSUS_CONF_PATH	SYSCONFDIR "/kursusd.conf"
+/* In a directory of its own, as systemd's ConfigurationDirectory=kursusd
+ * and Debian have it: /etc/kursusd/kursusd.conf. */
+#define KURSUS_CONF_PATH	SYSCONFDIR "/kursusd/kursusd.conf"
 #define KURSUS_SOCKET_PATH	RUNSTATEDIR "/kursusd/admin.sock"
 #define KURSUS_DB_PATH		LOCALSTATEDIR "/lib/kursusd/kursusd.db"
 #define KURSUS_TOKEN_PATH	SYSCONFDIR "/kursusd/admin.token"
