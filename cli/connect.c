@@ -15,11 +15,14 @@
 
 #include "kursusctl.h"
 
-/* kursusd.conf's [admin] keys that say how to reach the daemon. */
+/* kursusd.conf's keys that say how to reach the daemon: [admin] socket,
+ * listen and token_file, and [daemon] database, beside which the token is
+ * by default. */
 struct connect_conf {
 	char	*socket;
 	char	*listen;
 	char	*token_file;
+	char	*database;
 };
 
 static int
@@ -29,10 +32,12 @@ connect_ini(void *arg, const char *section, const char *name,
 	struct connect_conf	*conf = arg;
 	char			**slot = NULL;
 
-	/* The daemon's keys in other sections are its business. */
-	if (strcmp(section, "admin") != 0)
+	/* The daemon's other keys are its business. */
+	if (strcmp(section, "daemon") == 0 && strcmp(name, "database") == 0)
+		slot = &conf->database;
+	else if (strcmp(section, "admin") != 0)
 		return (1);
-	if (strcmp(name, "socket") == 0)
+	else if (strcmp(name, "socket") == 0)
 		slot = &conf->socket;
 	else if (strcmp(name, "listen") == 0)
 		slot = &conf->listen;
@@ -84,7 +89,8 @@ connect_daemon(struct client **cp, char **cause)
 {
 	struct connect_conf	 conf;
 	const char		*socket, *url, *token_file, *path, *env;
-	char			*listen_url = NULL, *token = NULL;
+	const char		*slash;
+	char			*listen_url = NULL, *token = NULL, *beside = NULL;
 	int			 explicit, r, ret = 0;
 
 	*cp = NULL;
@@ -132,6 +138,11 @@ connect_daemon(struct client **cp, char **cause)
 	if (url != NULL) {
 		if (token_file == NULL)
 			token_file = conf.token_file;
+		if (token_file == NULL && conf.database != NULL &&
+		    (slash = strrchr(conf.database, '/')) != NULL)
+			token_file = beside = xprintf("%.*s/%s",
+			    (int)(slash - conf.database), conf.database,
+			    KURSUS_TOKEN_NAME);
 		if (token_file == NULL)
 			token_file = KURSUS_TOKEN_PATH;
 		if (client_read_token(token_file, &token, cause) != 0) {
@@ -146,6 +157,8 @@ out:
 		free(token);
 	}
 	free(listen_url);
+	free(beside);
+	free(conf.database);
 	free(conf.socket);
 	free(conf.listen);
 	free(conf.token_file);

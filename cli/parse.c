@@ -27,6 +27,7 @@ const struct cmd_option parse_globals[] = {
 	  CMPL_NONE },
 	{ "token-file", OPT_TEXT, "token_file", "FILE",
 	  "bearer token for --url (default [admin] token_file, else "
+	  KURSUS_TOKEN_NAME " beside [daemon] database, else "
 	  KURSUS_TOKEN_PATH ")", 0, 0, NULL, CMPL_FILE },
 	{ "json", OPT_TRUE, "json", NULL,
 	  "print the daemon's answer as JSON", 0, 0, NULL, 0 },

@@ -28,9 +28,19 @@
 /* In a directory of its own, as systemd's ConfigurationDirectory=kursusd
  * and Debian have it: /etc/kursusd/kursusd.conf. */
 #define KURSUS_CONF_PATH	SYSCONFDIR "/kursusd/kursusd.conf"
-#define KURSUS_SOCKET_PATH	RUNSTATEDIR "/kursusd/admin.sock"
-#define KURSUS_DB_PATH		LOCALSTATEDIR "/lib/kursusd/kursusd.db"
-#define KURSUS_TOKEN_PATH	SYSCONFDIR "/kursusd/admin.token"
+/*
+ * The daemon's own directories: its state (the database, its key and
+ * token) and its runtime directory (the admin socket, the pid file).
+ * `make install` makes the state directory; kursusd makes both at start.
+ */
+#define KURSUS_STATE_DIR	LOCALSTATEDIR "/lib/kursusd"
+#define KURSUS_RUN_DIR		RUNSTATEDIR "/kursusd"
+#define KURSUS_SOCKET_PATH	KURSUS_RUN_DIR "/admin.sock"
+#define KURSUS_DB_PATH		KURSUS_STATE_DIR "/kursusd.db"
+/* The admin token lives beside the database unless [admin] token_file
+ * says otherwise; KURSUS_TOKEN_PATH is where that is by default. */
+#define KURSUS_TOKEN_NAME	"admin.token"
+#define KURSUS_TOKEN_PATH	KURSUS_STATE_DIR "/" KURSUS_TOKEN_NAME
 /* Environment variable that names the admin socket for kursusctl. */
 #define KURSUS_SOCKET_ENV	"KURSUS_SOCKET"
 

@@ -1,17 +1,23 @@
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static const char	*log_ident = "kursusd";
 static int		 log_syslog;
 static int		 log_level = LOG_LEVEL_INFO;
+/* What a line on stderr starts with: the ident, the time and the ident
+ * (on a terminal), or the syslog priority (for the journal). */
+static enum { LOG_PLAIN, LOG_STAMP, LOG_JOURNAL } log_form = LOG_PLAIN;
 
 void
 log_init(const char *ident, int use_syslog, int level)
@@ -24,6 +30,30 @@ log_init(const char *ident, int use_syslog, int level)
 	if (log_syslog)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	tzset();
+}
+
+/*
+ * A daemon in the foreground: its stderr is the journal when
+ * JOURNAL_STREAM names that very file (systemd's rule), and the journal
+ * stamps lines itself and reads their priority from a "<N>" prefix; a
+ * terminal gets the time on each line; anything else plain lines, for
+ * whatever collects them to stamp.
+ */
+void
+log_foreground(void)
+{
+	const char		*js = getenv("JOURNAL_STREAM");
+	struct stat		 sb;
+	unsigned long long	 dev, ino;
+
+	if (js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(STDERR_FILENO, &sb) == 0 && (unsigned long long)sb.st_dev ==
+	    dev && (unsigned long long)sb.st_ino == ino)
+		log_form = LOG_JOURNAL;
+	else if (isatty(STDERR_FILENO))
+		log_form = LOG_STAMP;
+	else
+		log_form = LOG_PLAIN;
 }
 
 void
@@ -72,11 +102,32 @@ vlog(int pri, const char *fmt, va_list ap, int with_errno)
 		else
 			syslog(pri, "%s", msg);
 	} else {
+		char		 head[96];
+		struct tm	 tm;
+		time_t		 now;
+
+		switch (log_form) {
+		case LOG_JOURNAL:
+			snprintf(head, sizeof head, "<%d>", pri);
+			break;
+		case LOG_STAMP:
+			now = time(NULL);
+			if (localtime_r(&now, &tm) == NULL ||
+			    strftime(head, sizeof head, "%Y-%m-%d %H:%M:%S ",
+			    &tm) == 0)
+				*head = '\0';
+			snprintf(head + strlen(head), sizeof head - strlen(head),
+			    "%s: ", log_ident);
+			break;
+		default:
+			snprintf(head, sizeof head, "%s: ", log_ident);
+			break;
+		}
 		if (with_errno)
-			fprintf(stderr, "%s: %s: %s\n", log_ident, msg,
+			fprintf(stderr, "%s%s: %s\n", head, msg,
 			    strerror(saved));
 		else
-			fprintf(stderr, "%s: %s\n", log_ident, msg);
+			fprintf(stderr, "%s%s\n", head, msg);
 		fflush(stderr);
 	}
 	errno = saved;

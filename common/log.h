@@ -1,7 +1,8 @@
 /*
  * One log family for the daemon and the CLI. stderr until log_init() is told
  * to use syslog; errno is preserved across every call. log_warn() and fatal()
- * append strerror(errno).
+ * append strerror(errno). Plain "ident: message" lines on stderr unless
+ * log_foreground() says otherwise.
  */
 #ifndef LOG_H
 #define LOG_H
@@ -16,6 +17,9 @@ int	log_get_level(void);
 /* Parses "warn", "info" or "debug"; returns -1 for anything else. */
 int	log_level_parse(const char *);
 void	log_reopen(void);
+/* A daemon in the foreground: lines on stderr get the time on a terminal,
+ * and their syslog priority ("<6>") when stderr is the journal. */
+void	log_foreground(void);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));

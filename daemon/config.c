@@ -6,6 +6,10 @@
 #include "config.h"
 
 #include <sys/stat.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -14,6 +18,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <ini.h>
@@ -21,6 +26,9 @@
 #include "calendars.h"
 #include "kursusd.h"
 #include "notifier.h"
+
+/* The feed key's name beside the database, when feeds.key_file is empty. */
+#define CONFIG_KEY_NAME	"feeds.key"
 
 enum config_type { CT_STRING, CT_PATH, CT_INT, CT_MODE, CT_LOGLEVEL, CT_SYNC,
     CT_ZONE, CT_CHOICE };
@@ -47,10 +55,17 @@ static const struct config_choices {
 #define OFF(f)	offsetof(struct config, f)
 static const struct config_key config_keys[] = {
 	{ "daemon", "database", CT_PATH, OFF(database), KURSUS_DB_PATH, 0, 0,
-	  "SQLite database file" },
+	  "SQLite database file; its directory is kursusd's state directory, "
+	  "made 0750 at start" },
 	{ "daemon", "pidfile", CT_PATH, OFF(pidfile),
-	  RUNSTATEDIR "/kursusd/kursusd.pid", 0, 0,
+	  KURSUS_RUN_DIR "/kursusd.pid", 0, 0,
 	  "pid file; empty for none" },
+	{ "daemon", "user", CT_STRING, OFF(daemon_user), "kursusd", 0, 0,
+	  "started as root, kursusd runs as this user once its sockets are "
+	  "open" },
+	{ "daemon", "group", CT_STRING, OFF(daemon_group), "", 0, 0,
+	  "the group kursusd runs as when started as root; empty: the "
+	  "user's primary group" },
 	{ "daemon", "timezone", CT_ZONE, OFF(timezone), "Europe/Copenhagen",
 	  0, 0, "default time zone of venues and of times without a venue" },
 	{ "daemon", "log_level", CT_LOGLEVEL, OFF(log_level), "info", 0, 0,
@@ -63,16 +78,17 @@ static const struct config_key config_keys[] = {
 	{ "daemon", "synchronous", CT_SYNC, OFF(synchronous), "full", 0, 0,
 	  "full (a registration survives power loss) or normal" },
 	{ "admin", "socket", CT_PATH, OFF(admin_socket), KURSUS_SOCKET_PATH,
-	  0, 0, "admin API unix socket" },
+	  0, 0, "admin API unix socket; its directory is kursusd's runtime "
+	  "directory, made 0755 at start" },
 	{ "admin", "socket_mode", CT_MODE, OFF(admin_socket_mode), "0660", 0,
 	  0777, "permissions of the admin socket" },
 	{ "admin", "socket_group", CT_STRING, OFF(admin_socket_group), "", 0,
 	  0, "group of the admin socket; empty keeps the daemon's" },
 	{ "admin", "listen", CT_STRING, OFF(admin_listen), "", 0, 0,
 	  "host:port for the admin API over TCP with a token; empty for none" },
-	{ "admin", "token_file", CT_PATH, OFF(admin_token_file),
-	  KURSUS_TOKEN_PATH, 0, 0,
-	  "bearer token for TCP admin; created 0600 if missing" },
+	{ "admin", "token_file", CT_PATH, OFF(admin_token_file), "", 0, 0,
+	  "bearer token for TCP admin; created 0600 if missing; empty: "
+	  KURSUS_TOKEN_NAME " beside the database" },
 	{ "admin", "allow", CT_STRING, OFF(admin_allow), "127.0.0.1/8,::1", 0,
 	  0, "addresses (CIDR, comma-separated) allowed on TCP admin" },
 	{ "admin", "max_failures", CT_INT, OFF(admin_max_failures), "5", 1,
@@ -84,8 +100,9 @@ static const struct config_key config_keys[] = {
 	  "64", 4, 4096, "connections at once on the admin TCP listener" },
 	{ "public", "listen", CT_STRING, OFF(public_listen), "127.0.0.1:8080",
 	  0, 0, "host:port of the public listener (feeds only)" },
-	{ "public", "url", CT_STRING, OFF(public_url), "http://localhost:8080",
-	  0, 0, "public base URL used in links" },
+	{ "public", "url", CT_STRING, OFF(public_url), "", 0, 0,
+	  "public base URL used in links; empty: http:// and public.listen "
+	  "(the host name for a wildcard address)" },
 	{ "public", "max_per_address", CT_INT, OFF(public_max_per_address),
 	  "64", 0, 4096, "connections at once from one address; 0 no limit" },
 	{ "public", "trusted", CT_STRING, OFF(public_trusted),
@@ -107,9 +124,10 @@ static const struct config_key config_keys[] = {
 	{ "feeds", "recheck_seconds", CT_INT, OFF(feeds_recheck_seconds), "60",
 	  1, 3600, "a cached feed looks for changes made outside kursusd "
 	  "(another program writing the database) this often" },
-	{ "feeds", "key_file", CT_PATH, OFF(feeds_key_file),
-	  SYSCONFDIR "/kursusd/feeds.key", 0, 0, "key that seals personal "
-	  "feed tokens in the database; created 0600 if missing" },
+	{ "feeds", "key_file", CT_PATH, OFF(feeds_key_file), "", 0, 0,
+	  "key that seals personal feed tokens in the database; created 0600 "
+	  "at start if missing; empty: " CONFIG_KEY_NAME " beside the "
+	  "database" },
 	{ "smtp", "host", CT_STRING, OFF(smtp_host), "", 0, 0,
 	  "SMTP server for e-mail; empty: no e-mail is sent" },
 	{ "smtp", "port", CT_INT, OFF(smtp_port), "25", 1, 65535,
@@ -225,6 +243,21 @@ config_choice(const struct config_key *k, const char *value, int *ip,
 	return (-1);
 }
 
+/*
+ * The directory relative paths are taken from: the one kursusd was in when
+ * it first read its configuration, so that a detached daemon (which works
+ * from /) finds the same files again on SIGHUP.
+ */
+static const char *
+config_cwd(void)
+{
+	static char	*cwd;
+
+	if (cwd == NULL)
+		cwd = getcwd(NULL, 0);
+	return (cwd);
+}
+
 static int
 config_set(struct config *conf, const struct config_key *k,
     const char *value, char **cause)
@@ -256,7 +289,7 @@ config_set(struct config *conf, const struct config_key *k,
 		if (*value == '\0' || *value == '/')
 			*sp = xstrdup(value);
 		else {
-			char *cwd = getcwd(NULL, 0);
+			const char *cwd = config_cwd();
 
 			if (cwd == NULL) {
 				xasprintf(cause, "%s.%s: cannot resolve \"%s\": "
@@ -266,7 +299,6 @@ config_set(struct config *conf, const struct config_key *k,
 				return (-1);
 			}
 			*sp = xprintf("%s/%s", cwd, value);
-			free(cwd);
 		}
 		return (0);
 	case CT_MODE:
@@ -442,6 +474,142 @@ config_from(struct config_parse *p, char **cause)
 	return (rc);
 }
 
+/* name in the directory of path: the key and the token beside the database. */
+static char *
+config_beside(const char *path, const char *name)
+{
+	const char	*slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return (xstrdup(name));
+	return (xprintf("%.*s/%s", (int)(slash - path), path, name));
+}
+
+/*
+ * Where a public listener on spec ("host:port") is reached: its address,
+ * or this machine's name for a wildcard address; no port for 80. "" when
+ * spec is none (config_check() says why).
+ */
+static char *
+config_listen_url(const char *spec)
+{
+	char		*host, *err = NULL, *url, name[256], port[8] = "";
+	const char	*h;
+	unsigned short	 n;
+
+	if (*spec == '\0')
+		return (xstrdup(""));
+	if (server_split(spec, &host, &n, &err) != 0) {
+		free(err);
+		return (xstrdup(""));
+	}
+	h = host;
+	if (*h == '\0' || strcmp(h, "*") == 0 || strcmp(h, "0.0.0.0") == 0 ||
+	    strcmp(h, "::") == 0) {
+		if (gethostname(name, sizeof name) != 0 || *name == '\0')
+			snprintf(name, sizeof name, "localhost");
+		name[sizeof name - 1] = '\0';
+		h = name;
+	}
+	if (n != 80)
+		snprintf(port, sizeof port, ":%u", n);
+	if (strchr(h, ':') != NULL)
+		url = xprintf("http://[%s]%s", h, port);
+	else
+		url = xprintf("http://%s%s", h, port);
+	free(host);
+	return (url);
+}
+
+/* The keys whose default follows another key's value. */
+static void
+config_derive(struct config *conf)
+{
+	if (*conf->feeds_key_file == '\0') {
+		free(conf->feeds_key_file);
+		conf->feeds_key_file = config_beside(conf->database,
+		    CONFIG_KEY_NAME);
+	}
+	if (*conf->admin_token_file == '\0') {
+		free(conf->admin_token_file);
+		conf->admin_token_file = config_beside(conf->database,
+		    KURSUS_TOKEN_NAME);
+	}
+	if (*conf->public_url == '\0') {
+		free(conf->public_url);
+		conf->public_url = config_listen_url(conf->public_listen);
+	}
+}
+
+/* Whether host (a name or an address without brackets) is loopback. */
+static int
+config_loopback(const char *host)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+	size_t		 len = strlen(host);
+
+	if (strcasecmp(host, "localhost") == 0 || (len > 10 &&
+	    strcasecmp(host + len - 10, ".localhost") == 0))
+		return (1);
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return ((ntohl(a4.s_addr) >> 24) == 127);
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return (IN6_IS_ADDR_LOOPBACK(&a6) ||
+		    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127));
+	return (0);
+}
+
+/* The host of a URL ("http://[::1]:8080/x" gives "::1"), or NULL. */
+static char *
+config_url_host(const char *url)
+{
+	const char	*p = strstr(url, "://"), *end, *at, *colon;
+
+	if (p == NULL)
+		return (NULL);
+	p += 3;
+	end = p + strcspn(p, "/?#");
+	for (at = p; at < end; at++)
+		if (*at == '@')
+			p = at + 1;
+	if (*p == '[') {
+		if ((colon = memchr(p, ']', (size_t)(end - p))) == NULL)
+			return (NULL);
+		return (xstrndup(p + 1, (size_t)(colon - p - 1)));
+	}
+	if ((colon = memchr(p, ':', (size_t)(end - p))) != NULL)
+		end = colon;
+	return (xstrndup(p, (size_t)(end - p)));
+}
+
+/*
+ * Links that only this machine can follow while others reach the
+ * listener: said, not refused (a proxy on this machine may be meant).
+ */
+static void
+config_url_check(const struct config *conf)
+{
+	char		*uhost, *lhost, *err = NULL;
+	unsigned short	 port;
+
+	if (*conf->public_listen == '\0' ||
+	    (uhost = config_url_host(conf->public_url)) == NULL)
+		return;
+	if (server_split(conf->public_listen, &lhost, &port, &err) != 0) {
+		free(err);
+		free(uhost);
+		return;
+	}
+	if (config_loopback(uhost) && !config_loopback(lhost))
+		log_warnx("public.url %s is a loopback address, but "
+		    "public.listen %s is not: the links kursusd gives out "
+		    "work only on this machine", conf->public_url,
+		    conf->public_listen);
+	free(lhost);
+	free(uhost);
+}
+
 static int
 config_check(struct config_parse *p, char **cause)
 {
@@ -452,6 +620,9 @@ config_check(struct config_parse *p, char **cause)
 	if (*conf->database == '\0')
 		return (config_fail(p, cause, "daemon", "database",
 		    "daemon.database must not be empty"));
+	if (*conf->daemon_user == '\0')
+		return (config_fail(p, cause, "daemon", "user",
+		    "daemon.user must not be empty"));
 	if (*conf->admin_socket == '\0')
 		return (config_fail(p, cause, "admin", "socket",
 		    "admin.socket must not be empty"));
@@ -466,9 +637,6 @@ config_check(struct config_parse *p, char **cause)
 			free(err);
 			return (rc);
 		}
-		if (*conf->admin_token_file == '\0')
-			return (config_fail(p, cause, "admin", "listen",
-			    "admin.listen needs admin.token_file"));
 	}
 	if (http_allow_parse(conf->admin_allow, NULL, NULL, &err) != 0) {
 		rc = config_fail(p, cause, "admin", "allow", "admin.allow: %s",
@@ -489,6 +657,7 @@ config_check(struct config_parse *p, char **cause)
 		free(err);
 		return (rc);
 	}
+	config_url_check(conf);
 	if (*conf->smtp_host != '\0' && *conf->smtp_from == '\0')
 		return (config_fail(p, cause, "smtp", "host", "smtp.host needs "
 		    "smtp.from, the address mail comes from"));
@@ -616,6 +785,7 @@ config_load(const char *file, char *const *overrides, size_t noverrides,
 		p.set_override[k - config_keys] = overrides[i];
 		free(copy);
 	}
+	config_derive(conf);
 	if (config_check(&p, cause) != 0)
 		goto fail;
 	free(p.cause);

@@ -18,14 +18,11 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <errno.h>
-#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -631,143 +628,17 @@ http_listen_check(const char *spec, char **cause)
 	return (0);
 }
 
-int
-http_socket_probe(const char *path, char **cause)
-{
-	struct sockaddr_un	 sun;
-	struct stat		 sb;
-	int			 fd, rc;
-
-	if (lstat(path, &sb) != 0)
-		return (0);
-	if (!S_ISSOCK(sb.st_mode)) {
-		xasprintf(cause, "%s exists and is not a socket", path);
-		return (-1);
-	}
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
-		xasprintf(cause, "socket: %s", strerror(errno));
-		return (-1);
-	}
-	rc = connect(fd, (struct sockaddr *)&sun, sizeof sun);
-	close(fd);
-	if (rc == 0) {
-		xasprintf(cause, "another kursusd is running: it answers on "
-		    "%s", path);
-		return (-1);
-	}
-	if (errno != ECONNREFUSED && errno != ENOENT) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		return (-1);
-	}
-	log_info("removing stale socket %s", path);
-	if (unlink(path) != 0 && errno != ENOENT) {
-		xasprintf(cause, "removing stale socket %s: %s", path,
-		    strerror(errno));
-		return (-1);
-	}
-	return (0);
-}
-
-/* The socket's directory must exist, be ours or root's, and not be
- * writable by others without the sticky bit. */
+/* The admin socket service_listen() bound. */
 static int
-http_socket_dir(const char *path, char **cause)
+http_unix(struct http *h, const struct config *conf, struct service *svc,
+    char **cause)
 {
-	char		*dir = xstrdup(path), *slash;
-	struct stat	 sb;
-
-	if ((slash = strrchr(dir, '/')) == NULL) {
-		free(dir);
-		return (0);
-	}
-	*slash = '\0';
-	if (*dir == '\0') {
-		free(dir);
-		return (0);
-	}
-	if (stat(dir, &sb) != 0 && errno == ENOENT) {
-		if (mkdir(dir, 0755) != 0) {
-			xasprintf(cause, "creating %s: %s", dir,
-			    strerror(errno));
-			free(dir);
-			return (-1);
-		}
-		stat(dir, &sb);
-	}
-	if (!S_ISDIR(sb.st_mode)) {
-		xasprintf(cause, "%s is not a directory", dir);
-		free(dir);
-		return (-1);
-	}
-	if (sb.st_uid != getuid() && sb.st_uid != 0) {
-		xasprintf(cause, "%s belongs to uid %ld, not to us or root", dir,
-		    (long)sb.st_uid);
-		free(dir);
-		return (-1);
-	}
-	if ((sb.st_mode & S_IWOTH) && !(sb.st_mode & S_ISVTX)) {
-		xasprintf(cause, "%s is writable by everyone", dir);
-		free(dir);
-		return (-1);
-	}
-	free(dir);
-	return (0);
-}
-
-static int
-http_unix(struct http *h, const struct config *conf, char **cause)
-{
-	struct sockaddr_un	 sun;
 	struct server_door_conf	 dc;
-	struct group		*gr;
-	mode_t			 old;
-	int			 fd;
+	int			 fd = svc->admin_fd;
 
-	if (http_socket_dir(conf->admin_socket, cause) != 0 ||
-	    http_socket_probe(conf->admin_socket, cause) != 0)
-		return (-1);
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", conf->admin_socket);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1) {
-		xasprintf(cause, "socket: %s", strerror(errno));
-		return (-1);
-	}
-	old = umask(0177);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0 ||
-	    listen(fd, 128) != 0) {
-		xasprintf(cause, "cannot listen on %s: %s", conf->admin_socket,
-		    strerror(errno));
-		umask(old);
-		close(fd);
-		return (-1);
-	}
-	umask(old);
-	h->socket_path = xstrdup(conf->admin_socket);
-	if (*conf->admin_socket_group != '\0') {
-		if ((gr = getgrnam(conf->admin_socket_group)) == NULL) {
-			xasprintf(cause, "admin.socket_group: no group \"%s\"",
-			    conf->admin_socket_group);
-			close(fd);
-			return (-1);
-		}
-		if (chown(conf->admin_socket, (uid_t)-1, gr->gr_gid) != 0) {
-			xasprintf(cause, "chown %s: %s", conf->admin_socket,
-			    strerror(errno));
-			close(fd);
-			return (-1);
-		}
-	}
-	if (chmod(conf->admin_socket, (mode_t)conf->admin_socket_mode) != 0) {
-		xasprintf(cause, "chmod %s: %s", conf->admin_socket,
-		    strerror(errno));
-		close(fd);
-		return (-1);
-	}
+	h->socket_path = svc->admin_path;
+	svc->admin_path = NULL;
+	svc->admin_fd = -1;
 	http_door_conf(&dc, "the admin socket", HTTP_UNIX_CONNS);
 	/* A quarter at most of what there is, for each admin door. */
 	if (dc.max_conns > h->share)
@@ -782,22 +653,24 @@ http_unix(struct http *h, const struct config *conf, char **cause)
 }
 
 static int
-http_tcp(struct http *h, const struct config *conf, char **cause)
+http_tcp(struct http *h, const struct config *conf, struct service *svc,
+    char **cause)
 {
 	struct server_door_conf	 dc;
 	char			*err = NULL;
-	int			 fd;
+	int			 fd = svc->tcp_fd;
 
+	svc->tcp_fd = -1;
 	if (http_allow_parse(conf->admin_allow, &h->allow, &h->nallow,
-	    cause) != 0)
-		return (-1);
-	if (token_file_load(conf->admin_token_file, 32, &h->token, &err) != 0) {
-		xasprintf(cause, "admin.token_file: %s", err);
-		free(err);
+	    cause) != 0 || token_file_load(conf->admin_token_file, 32,
+	    &h->token, &err) != 0) {
+		if (err != NULL) {
+			xasprintf(cause, "admin.token_file: %s", err);
+			free(err);
+		}
+		close(fd);
 		return (-1);
 	}
-	if ((fd = server_listen_tcp(conf->admin_listen, cause)) == -1)
-		return (-1);
 	http_door_conf(&dc, "the admin TCP listener",
 	    (size_t)conf->admin_max_connections);
 	dc.metrics_door = METRICS_TCP;
@@ -869,9 +742,10 @@ fail:
 
 struct http *
 http_start(struct event_base *base, const struct api_ctx *ctx,
-    const struct config *conf, char **cause)
+    const struct config *conf, struct service *svc, char **cause)
 {
 	struct http	*h = xcalloc(1, sizeof *h);
+	int		 fd;
 
 	h->base = base;
 	h->ctx = *ctx;
@@ -885,13 +759,17 @@ http_start(struct event_base *base, const struct api_ctx *ctx,
 	http_configure(h, conf);
 	h->share = server_budget(h->srv) / 4;
 	/* The doors in the order of their share of descriptors. */
-	if (http_unix(h, conf, cause) != 0)
+	if (http_unix(h, conf, svc, cause) != 0)
 		goto fail;
-	if (*conf->admin_listen != '\0' && http_tcp(h, conf, cause) != 0)
+	if (svc->tcp_fd != -1 && http_tcp(h, conf, svc, cause) != 0)
 		goto fail;
-	if (*conf->public_listen != '\0' && (h->pub = public_start(h->srv, h,
-	    h->ctx.feeds, conf, cause)) == NULL)
-		goto fail;
+	if (svc->public_fd != -1) {
+		fd = svc->public_fd;
+		svc->public_fd = -1;
+		if ((h->pub = public_start(h->srv, h, h->ctx.feeds, conf, fd,
+		    cause)) == NULL)
+			goto fail;
+	}
 	return (h);
 fail:
 	http_free(h);

@@ -46,7 +46,9 @@ usage(FILE *f)
 	    "  -d path   database file (same as -o daemon.database=path)\n"
 	    "  --create  make a new database even where traces of an old one "
 	    "are\n"
-	    "  -f        stay in the foreground, log to stderr\n"
+	    "  -f        stay in the foreground, log to stderr (the time on "
+	    "each line\n"
+	    "            on a terminal, the priority when it is the journal)\n"
 	    "  -n        check the configuration and exit\n"
 	    "  -o k=v    set a configuration key\n"
 	    "  -v        more logging (repeat for debug)\n"
@@ -70,36 +72,6 @@ kursusd_level(struct kursusd *kd, const struct config *conf)
 	int	 level = conf->log_level + kd->verbose;
 
 	return (level > LOG_LEVEL_DEBUG ? LOG_LEVEL_DEBUG : level);
-}
-
-/* Written to a temporary name, synced, then renamed into place. */
-static int
-kursusd_pidfile(const char *path, char **cause)
-{
-	char	*tmp, buf[32];
-	int	 fd, len;
-
-	if (*path == '\0')
-		return (0);
-	tmp = xprintf("%s.tmp", path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644)) == -1) {
-		xasprintf(cause, "pid file %s: %s", tmp, strerror(errno));
-		free(tmp);
-		return (-1);
-	}
-	len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
-	/* Anyone may read a pid: 0644 whatever the umask. */
-	if (fchmod(fd, 0644) != 0 ||
-	    write(fd, buf, (size_t)len) != len || fsync(fd) != 0 ||
-	    close(fd) != 0 || rename(tmp, path) != 0) {
-		xasprintf(cause, "pid file %s: %s", path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return (-1);
-	}
-	free(tmp);
-	return (0);
 }
 
 static void
@@ -154,9 +126,11 @@ kursusd_reload(struct kursusd *kd)
 	    strcmp(conf->admin_socket, old->admin_socket) != 0 ||
 	    strcmp(conf->admin_listen, old->admin_listen) != 0 ||
 	    strcmp(conf->public_listen, old->public_listen) != 0 ||
+	    strcmp(conf->daemon_user, old->daemon_user) != 0 ||
+	    strcmp(conf->daemon_group, old->daemon_group) != 0 ||
 	    conf->synchronous != old->synchronous)
-		log_warnx("SIGHUP: database, listeners and synchronous take "
-		    "effect at the next start");
+		log_warnx("SIGHUP: database, listeners, user, group and "
+		    "synchronous take effect at the next start");
 	kd->conf = conf;
 	config_free(old);
 	kursusd_apply(kd);
@@ -245,15 +219,19 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct kursusd	 kd;
+	struct service	 svc;
 	struct api_ctx	 ctx;
 	struct event	*sigs[3];
 	struct event_config *evcfg;
 	int		 signos[3] = { SIGTERM, SIGINT, SIGHUP };
-	int		 ch, check = 0, create = 0, i, status, lockfd = -1;
-	char		*cause = NULL, *db = NULL;
+	int		 ch, check = 0, create = 0, i, status = 0, lockfd = -1;
+	char		*cause = NULL, *err = NULL, *db = NULL, *cwd;
+	char		*conf_abs = NULL;
 	struct timeval	 now = { 0, 0 };
 
 	memset(&kd, 0, sizeof kd);
+	memset(&svc, 0, sizeof svc);
+	svc.admin_fd = svc.tcp_fd = svc.public_fd = -1;
 	log_init("kursusd", 0, LOG_LEVEL_INFO);
 	while ((ch = getopt_long(argc, argv, "c:d:fno:v", longopts,
 	    NULL)) != -1) {
@@ -305,25 +283,54 @@ main(int argc, char **argv)
 		kd.overrides[kd.noverrides++] = xprintf("daemon.database=%s",
 		    db);
 	}
+	/* SIGHUP reads it again from wherever the daemon then is. */
+	if (kd.conf_file != NULL && *kd.conf_file != '/' &&
+	    (cwd = getcwd(NULL, 0)) != NULL) {
+		kd.conf_file = conf_abs = xprintf("%s/%s", cwd, kd.conf_file);
+		free(cwd);
+	}
+	if (kd.foreground && !check)
+		log_foreground();
 	if (kursusd_load(&kd, &kd.conf, &cause) != 0) {
 		fprintf(stderr, "kursusd: %s\n", cause);
-		return (EX_CONFIG);
+		free(cause);
+		status = EX_CONFIG;
+		goto done;
 	}
 	if (check) {
-		printf("configuration OK\n");
+		if (service_check(kd.conf, &cause) != 0) {
+			fprintf(stderr, "kursusd: %s\n", cause);
+			free(cause);
+			status = EX_CONFIG;
+		} else
+			printf("configuration OK\n");
 		config_free(kd.conf);
-		return (0);
+		goto done;
 	}
 
 	log_init("kursusd", !kd.foreground, kursusd_level(&kd, kd.conf));
 	notify_init();
 	/* What kursusd creates holds personal data: no one else reads it. */
 	umask(077);
+	/* As root: what needs root, then the drop (service.c). */
+	if (service_user(kd.conf, &svc, &cause) != 0) {
+		status = EX_CONFIG;
+		goto out;
+	}
+	if (service_dirs(&svc, kd.conf, &cause) != 0) {
+		status = EX_CANTCREAT;
+		goto out;
+	}
 	if ((lockfd = store_lock(kd.conf->database, create, &cause)) == -1) {
 		status = EX_TEMPFAIL;
 		goto out;
 	}
-	if (http_socket_probe(kd.conf->admin_socket, &cause) != 0) {
+	if (service_own(&svc, lockfd, "the lock file", &cause) != 0) {
+		status = EX_CANTCREAT;
+		goto out;
+	}
+	/* Before detaching: a socket it cannot have is said on the terminal. */
+	if (service_listen(&svc, kd.conf, &cause) != 0) {
 		status = EX_UNAVAILABLE;
 		goto out;
 	}
@@ -331,11 +338,22 @@ main(int argc, char **argv)
 		kursusd_daemonise();
 		store_lock_pid(lockfd);
 	}
+	if (service_drop(&svc, &cause) != 0) {
+		status = EX_NOPERM;
+		goto out;
+	}
 	signal(SIGPIPE, SIG_IGN);
 
 	if (store_open(kd.conf->database, kd.conf->synchronous, &kd.store,
 	    &cause) != 0) {
 		status = EX_UNAVAILABLE;
+		goto out;
+	}
+	/* Made now, not at the first personal link: a 500 then says less. */
+	if (token_init(kd.conf->feeds_key_file, &err) != 0) {
+		xasprintf(&cause, "feeds.key_file: %s", err);
+		free(err);
+		status = EX_CANTCREAT;
 		goto out;
 	}
 	kursusd_apply(&kd);
@@ -360,11 +378,12 @@ main(int argc, char **argv)
 	ctx.store = kd.store;
 	ctx.feeds = kd.feeds;
 	ctx.sender = kd.sender;
-	if ((kd.http = http_start(kd.base, &ctx, kd.conf, &cause)) == NULL) {
+	if ((kd.http = http_start(kd.base, &ctx, kd.conf, &svc,
+	    &cause)) == NULL) {
 		status = EX_UNAVAILABLE;
 		goto out;
 	}
-	if (kursusd_pidfile(kd.conf->pidfile, &cause) != 0) {
+	if (service_pidfile(kd.conf->pidfile, &cause) != 0) {
 		status = EX_CANTCREAT;
 		goto out;
 	}
@@ -411,17 +430,20 @@ out:
 		feeds_free(kd.feeds);
 	if (kd.store != NULL)
 		store_close(kd.store);
+	service_close(&svc);
 	outbox_conf_free(kd.outbox);
 	if (status == 0)
 		log_info("stopped");
 	config_free(kd.conf);
 	if (lockfd != -1)
 		close(lockfd);
-	if (db != NULL)
-		free(kd.overrides[kd.noverrides - 1]);
-	free(kd.overrides);
 	if (kd.base != NULL)
 		event_base_free(kd.base);
 	zone_cleanup();
+done:
+	if (db != NULL)
+		free(kd.overrides[kd.noverrides - 1]);
+	free(kd.overrides);
+	free(conf_abs);
 	return (status);
 }

@@ -53,6 +53,8 @@ struct config {
 	int	 retention_days;
 	int	 go_no_go_hours;
 	int	 synchronous;		/* enum config_sync */
+	char	*daemon_user;		/* started as root, kursusd becomes */
+	char	*daemon_group;		/* these; "": the user's own group */
 
 	char	*admin_socket;
 	int	 admin_socket_mode;
@@ -110,6 +112,10 @@ struct config {
 /*
  * Reads file (NULL: defaults only), then applies the "section.key=value"
  * overrides in order. On error *cause says where ("kursusd.conf:12: ...").
+ * The keys whose default follows another are filled in: feeds.key_file
+ * and admin.token_file beside the database, public.url from
+ * public.listen. Relative paths are taken from the directory kursusd was
+ * in when it first read its configuration (a detached daemon is in /).
  */
 int	 config_load(const char *file, char *const *overrides, size_t noverrides,
 	    struct config **, char **cause);
@@ -613,13 +619,45 @@ void	 metrics_undo(const struct metrics_mark *);
 /* The page in Prometheus' text format 0.0.4; the caller frees it. */
 char	*metrics_text(const struct metrics_scrape *, size_t *len);
 
+/* service.c: the user, the directories, the sockets opened before the drop */
+struct service {
+	int	 drop;		/* started as root: becomes uid:gid */
+	uid_t	 uid;		/* who kursusd runs as */
+	gid_t	 gid;
+	char	*user;		/* its name, for messages */
+	int	 admin_fd;	/* the admin socket, bound; or -1 */
+	char	*admin_path;	/* unlinked by service_close() with admin_fd */
+	int	 tcp_fd;	/* the admin TCP listener, or -1 */
+	int	 public_fd;	/* the public listener, or -1 */
+};
+/* Who kursusd will run as: started as root, [daemon] user and group
+ * (missing or root: -1); otherwise who it is. Fills in svc. */
+int	 service_user(const struct config *, struct service *, char **cause);
+/* For -n: [daemon] user and group missing is an error as root, else said. */
+int	 service_check(const struct config *, char **cause);
+/* Makes or checks the state and runtime directories (giving them and the
+ * daemon's own files in them to the user). */
+int	 service_dirs(struct service *, const struct config *, char **cause);
+/* Gives the file open on fd (what names it) to the user. */
+int	 service_own(const struct service *, int fd, const char *what,
+	    char **cause);
+/* Binds the admin socket (refused while a live kursusd answers on it; a
+ * stale one is removed) and the TCP listeners into svc. */
+int	 service_listen(struct service *, const struct config *, char **cause);
+/* Becomes the user for good (setgroups, setresgid, setresuid), checked. */
+int	 service_drop(struct service *, char **cause);
+int	 service_pidfile(const char *path, char **cause);
+/* Closes what was not handed on (unlinking the socket) and frees. */
+void	 service_close(struct service *);
+
 /* http.c */
 struct http;
 /* The event base needs this many priorities (event_base_priority_init):
  * requests run at the default, the group commit at the lowest. */
 #define HTTP_PRIORITIES	3
+/* Serves the listeners service_listen() opened, taking them from svc. */
 struct http *http_start(struct event_base *, const struct api_ctx *,
-	    const struct config *, char **cause);
+	    const struct config *, struct service *, char **cause);
 /* Takes the settings SIGHUP may change. */
 void	 http_configure(struct http *, const struct config *);
 /* Stops accepting; returns when no request is in flight or after a limit. */
@@ -627,8 +665,6 @@ void	 http_drain(struct http *, void (*done)(void *), void *arg);
 void	 http_free(struct http *);
 /* Commits the open batch of requests and sends their answers. */
 void	 http_flush(struct http *);
-/* Checks that no live kursusd answers on path; unlinks a stale socket. */
-int	 http_socket_probe(const char *path, char **cause);
 /* An address block of an allow list. */
 struct allow {
 	int		family;
@@ -849,8 +885,9 @@ void		 conn_wait(struct conn *);
 
 /* public.c: the public door, the feeds */
 struct public;
+/* The public door on the listening socket fd, which it then owns. */
 struct public	*public_start(struct server *, struct http *, struct feeds *,
-		    const struct config *, char **cause);
+		    const struct config *, int fd, char **cause);
 /* Takes the settings SIGHUP may change. */
 void		 public_configure(struct public *, const struct config *);
 void		 public_free(struct public *);

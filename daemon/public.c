@@ -251,19 +251,14 @@ static const struct server_ops public_ops = {
 
 struct public *
 public_start(struct server *srv, struct http *h, struct feeds *fs,
-    const struct config *conf, char **cause)
+    const struct config *conf, int fd, char **cause)
 {
 	struct public		*p = xcalloc(1, sizeof *p);
 	struct server_door_conf	 dc;
-	int			 fd;
 
 	p->http = h;
 	p->feeds = fs;
 	public_configure(p, conf);
-	if ((fd = server_listen_tcp(conf->public_listen, cause)) == -1) {
-		public_free(p);
-		return (NULL);
-	}
 	memset(&dc, 0, sizeof dc);
 	dc.name = "the public listener";
 	dc.methods = API_GET | API_HEAD;

@@ -453,9 +453,8 @@ sender_start(struct event_base *base, const char *database,
 	s->wake = event_new(base, s->pipe[0], EV_READ | EV_PERSIST,
 	    sender_wake_cb, s);
 	event_add(s->wake, NULL);
-	if (access(conf->feeds_key_file, R_OK) == 0 &&
-	    token_init(conf->feeds_key_file, cause) != 0)
-		goto fail;
+	/* The feed key that personal links in messages need: kursusd read
+	 * it at start (token_init()). */
 	if (sender_spawn(s) != 0) {
 		xasprintf(cause, "cannot start the outbox workers: %s",
 		    strerror(errno));

@@ -66,6 +66,14 @@ token_unhex(const char *in, unsigned char *out, size_t len)
 	return (0);
 }
 
+static int
+token_not_ours(const char *path, const struct stat *sb, char **cause)
+{
+	xasprintf(cause, "%s belongs to uid %ld, not to kursusd's uid %ld; "
+	    "chown it", path, (long)sb->st_uid, (long)geteuid());
+	return (-1);
+}
+
 int
 token_file_load(const char *path, size_t nbytes, char **out, char **cause)
 {
@@ -98,6 +106,10 @@ token_file_load(const char *path, size_t nbytes, char **out, char **cause)
 		log_info("created secret file %s", path);
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	}
+	/* Another user's file: say so, also when we may not open it. */
+	if (fd == -1 && errno == EACCES && stat(path, &sb) == 0 &&
+	    sb.st_uid != geteuid())
+		return (token_not_ours(path, &sb, cause));
 	if (fd == -1) {
 		xasprintf(cause, "%s: %s", path, strerror(errno));
 		return (-1);
@@ -108,11 +120,8 @@ token_file_load(const char *path, size_t nbytes, char **out, char **cause)
 		return (-1);
 	}
 	if (sb.st_uid != geteuid()) {
-		xasprintf(cause, "%s belongs to uid %ld, not to kursusd's "
-		    "uid %ld; chown it", path, (long)sb.st_uid,
-		    (long)geteuid());
 		close(fd);
-		return (-1);
+		return (token_not_ours(path, &sb, cause));
 	}
 	if (sb.st_mode & (S_IROTH | S_IWOTH | S_IWGRP)) {
 		xasprintf(cause, "%s can be read or written by others (mode "

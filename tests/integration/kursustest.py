@@ -59,6 +59,13 @@ EXIT_ATTENTION = 3
 
 ZONE = "Europe/Copenhagen"
 
+# Started as root, kursusd runs as [daemon] user. The tests lend it the
+# system's nobody and nogroup (they make no users of their own) and give
+# it their temporary directories; started by anyone else it stays who it
+# is and these are not used.
+RUN_USER = "nobody"
+RUN_GROUP = "nogroup"
+
 
 class Fatal(Exception):
     """Going on makes no sense (for example the daemon did not start)."""
@@ -95,6 +102,35 @@ def display_col(line, substring):
     if i < 0:
         return None
     return display_width(line[:i])
+
+
+def as_user():
+    """The -o options a test daemon is started with: when the tests run
+    as root, the user and group it is to run as; otherwise none."""
+    if os.geteuid() != 0:
+        return []
+    return ["-o", "daemon.user=" + RUN_USER, "-o", "daemon.group=" + RUN_GROUP]
+
+
+def run_ids():
+    """(uid, gid) a test daemon runs as when the tests run as root."""
+    import grp
+    import pwd
+    return pwd.getpwnam(RUN_USER).pw_uid, grp.getgrnam(RUN_GROUP).gr_gid
+
+
+def give(path):
+    """Running as root: give path, and everything under it, to the user
+    test daemons run as, so that files a test wrote for the daemon (a
+    database, a password file) are the daemon's. Otherwise nothing."""
+    if os.geteuid() != 0 or not os.path.exists(path):
+        return
+    uid, gid = run_ids()
+    os.lchown(path, uid, gid)
+    if os.path.isdir(path) and not os.path.islink(path):
+        for top, dirs, files in os.walk(path):
+            for name in dirs + files:
+                os.lchown(os.path.join(top, name), uid, gid)
 
 
 def wait_for(predicate, timeout, interval=0.05):
@@ -363,31 +399,38 @@ class Daemon:
         self._log_offset = 0
 
     def argv(self):
+        # public.url and feeds.key_file by default: the listener's address,
+        # and feeds.key beside the database.
         a = [KURSUSD, "-f", "-c", self.config, "-d", self.db,
              "-o", "admin.socket=" + self.sock,
              "-o", "daemon.pidfile=" + self.pidfile,
-             "-o", "public.listen=127.0.0.1:%d" % self.public_port,
-             "-o", "public.url=http://127.0.0.1:%d" % self.public_port,
-             "-o", "feeds.key_file=" + os.path.join(self.dir, "feeds.key")]
+             "-o", "public.listen=127.0.0.1:%d" % self.public_port]
+        a += as_user()
         for o in self.extra:
             a += ["-o", o]
         return a
 
-    def spawn(self, argv=None):
-        """Start the process without waiting for it to answer."""
+    def spawn(self, argv=None, give_dirs=True, stderr=None, env=None):
+        """Start the process without waiting for it to answer. Running as
+        root, its directories are given to it first (give_dirs). Its
+        output goes to its log file, or to the descriptor stderr."""
+        if give_dirs:
+            give(self.dir)
+            give(os.path.dirname(self.db))
         with open(self.logfile, "ab") as log:
             self._log_offset = log.tell()
+            out = log if stderr is None else stderr
             self.proc = subprocess.Popen(
-                argv or self.argv(), stdin=subprocess.DEVNULL, stdout=log,
-                stderr=log, preexec_fn=_die_with_parent)
+                argv or self.argv(), stdin=subprocess.DEVNULL, stdout=out,
+                stderr=out, env=env, preexec_fn=_die_with_parent)
         self.exit_status = None
         self.t._running.append(self)
         return self.proc
 
-    def start(self, must=True):
+    def start(self, must=True, give_dirs=True):
         """Start and wait until `kursusctl status` answers. If it does not,
         report the log; with must=True stop the script (Fatal)."""
-        self.spawn()
+        self.spawn(give_dirs=give_dirs)
         if wait_for(self._answers, START_TIMEOUT, 0.05) == "up":
             return True
         why = ("exited with status %s" % self.proc.returncode
@@ -580,8 +623,10 @@ class Tap:
 
     # --- resources
     def tempdir(self):
+        """A new directory, removed at the end; the daemons' (give())."""
         d = tempfile.mkdtemp(prefix="kursustest-")
         self._dirs.append(d)
+        give(d)
         return d
 
     def daemon(self, extra=(), start=True, **kw):

@@ -15,7 +15,7 @@ import socket
 import stat
 import subprocess
 
-from kursustest import KURSUSCTL, KURSUSD, Daemon, Tap, dump_db, \
+from kursustest import KURSUSCTL, KURSUSD, Daemon, Tap, as_user, dump_db, \
     free_port, local_now, next_weekday, run_ctl, wait_for
 
 t = Tap()
@@ -141,7 +141,7 @@ def main():
     write(good, "# a test configuration\n[daemon]\ntimezone = "
           "Europe/Copenhagen\nlog_level = info\n\n[admin]\nsocket = " +
           os.path.join(tmp, "x.sock") + "\n")
-    argv = [KURSUSD, "-n", "-c", good]
+    argv = [KURSUSD, "-n", "-c", good] + as_user()
     rc, out, err = run(argv)
     t.ok(rc == 0 and out.strip() == "configuration OK",
          "kursusd -n with a good file prints 'configuration OK', exit 0",
@@ -495,7 +495,7 @@ def background():
     argv = [KURSUSD, "-c", conf, "-d", name + ".db",
             "-o", "admin.socket=%s.sock" % name,
             "-o", "daemon.pidfile=%s.pid" % name,
-            "-o", "public.listen=127.0.0.1:%d" % free_port()]
+            "-o", "public.listen=127.0.0.1:%d" % free_port()] + as_user()
     pid = None
     try:
         p = subprocess.Popen(argv, cwd=tmp, stdin=subprocess.DEVNULL,

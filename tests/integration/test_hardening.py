@@ -40,7 +40,7 @@ import subprocess
 import threading
 import time
 
-from kursustest import KURSUSD, Tap, free_port, tcp_request, \
+from kursustest import KURSUSD, Tap, as_user, free_port, tcp_request, \
     unix_request, wait_for
 
 t = Tap()
@@ -312,8 +312,8 @@ def check_second_daemon(d):
     p = subprocess.run([KURSUSD, "-f", "-c", d.config, "-d", d.db,
                         "-o", "admin.socket=" + os.path.join(other, "s"),
                         "-o", "daemon.pidfile=",
-                        "-o", "public.listen=127.0.0.1:%d" % free_port()],
-                       capture_output=True, text=True, timeout=30)
+                        "-o", "public.listen=127.0.0.1:%d" % free_port()] +
+                       as_user(), capture_output=True, text=True, timeout=30)
     t.ok(p.returncode != 0 and str(d.proc.pid) in p.stderr and
          "in use" in p.stderr,
          "lock: a second kursusd on the same database refuses to start, "
@@ -455,7 +455,8 @@ def check_config(tmp):
         with open(key, "w") as f:
             f.write("0" * 64 + "\n")
         os.chmod(key, 0o600)
-        os.chown(key, 65534, 65534)
+        # Not the user kursusd runs as (nobody, 65534), nor root.
+        os.chown(key, 65533, 65533)
         port = free_port()
         empty = os.path.join(tmp, "empty.conf")
         open(empty, "w").close()
@@ -465,9 +466,9 @@ def check_config(tmp):
                             "-o", "daemon.pidfile=",
                             "-o", "public.listen=127.0.0.1:%d" % free_port(),
                             "-o", "admin.listen=127.0.0.1:%d" % port,
-                            "-o", "admin.token_file=" + key],
+                            "-o", "admin.token_file=" + key] + as_user(),
                            capture_output=True, text=True, timeout=30)
-        t.ok(p.returncode != 0 and "belongs to uid 65534" in p.stderr,
+        t.ok(p.returncode != 0 and "belongs to uid 65533" in p.stderr,
              "config: a token file of another user is refused", [p.stderr])
     else:
         t.skip("config: a token file of another user is refused",
