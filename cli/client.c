@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -33,6 +34,13 @@ struct client_answer {
 	char		 reason[128];	/* reason phrase of the status line */
 	char		 api[32];	/* X-Kursus-API value */
 	int		 has_api;
+	/* A 2xx answer of type goes to fd, not into b (fd -1: none). */
+	CURL		*curl;
+	int		 fd;
+	const char	*type;
+	int		 to_file;	/* -1 not known yet, 0 no, 1 yes */
+	long long	 written;
+	int		 write_errno;
 };
 
 /* Wipes a secret before freeing it, so the token does not linger. */
@@ -156,12 +164,51 @@ client_escape(const char *s)
 	return (out);
 }
 
+/* Whether the answer whose body begins is the file that was asked for. */
+static int
+client_is_file(struct client_answer *a)
+{
+	long	 status = 0;
+	char	*type = NULL;
+	size_t	 n = strlen(a->type);
+
+	curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(a->curl, CURLINFO_CONTENT_TYPE, &type);
+	return (a->has_api && status >= 200 && status <= 299 && type != NULL &&
+	    strncasecmp(type, a->type, n) == 0 && (type[n] == '\0' ||
+	    type[n] == ';' || type[n] == ' '));
+}
+
+/* Writes a piece of the file asked for; 0 (curl stops) when it cannot. */
+static size_t
+client_write_file(struct client_answer *a, const char *data, size_t len)
+{
+	size_t	 done = 0;
+	ssize_t	 w;
+
+	while (done < len) {
+		if ((w = write(a->fd, data + done, len - done)) == -1) {
+			if (errno == EINTR)
+				continue;
+			a->write_errno = errno;
+			return (0);
+		}
+		done += (size_t)w;
+	}
+	a->written += (long long)len;
+	return (len);
+}
+
 static size_t
 client_write_cb(char *data, size_t size, size_t n, void *arg)
 {
 	struct client_answer	*a = arg;
 	size_t			 len = size * n;
 
+	if (a->fd != -1 && a->to_file == -1)
+		a->to_file = client_is_file(a);
+	if (a->to_file == 1)
+		return (client_write_file(a, data, len));
 	if (a->b.len + len > CLIENT_MAX_ANSWER) {
 		a->too_big = 1;
 		return (0);
@@ -273,26 +320,24 @@ client_refusal(long status, struct client_answer *a)
 
 /*
  * Sends the request: a body of type (data, len), or none with type NULL.
- * What client_call() and client_send_file() return.
+ * The answer lands in a (set up by the caller: a->fd and a->type for a
+ * file). Returns 0 for a 2xx answer of the admin API, else an exit code
+ * with *cause.
  */
 static int
-client_perform(struct client *c, const char *method, const char *path,
+client_exchange(struct client *c, const char *method, const char *path,
     json_t *query, const char *type, const char *data, size_t len,
-    json_t **answer, char **cause)
+    struct client_answer *a, char **cause)
 {
-	struct client_answer	 a;
 	struct curl_slist	*hdr = NULL;
 	char			 errbuf[CURL_ERROR_SIZE];
 	char			*url, *ct;
-	json_error_t		 jerr;
 	CURLcode		 rc;
 	long			 status = 0, oserr = 0;
-	int			 ret;
 
-	*answer = NULL;
 	*cause = NULL;
-	memset(&a, 0, sizeof a);
 	errbuf[0] = '\0';
+	a->curl = c->curl;
 
 	xasprintf(&url, "%s%s", c->base, path);
 	if (query != NULL)
@@ -309,18 +354,32 @@ client_perform(struct client *c, const char *method, const char *path,
 	curl_easy_setopt(c->curl, CURLOPT_PROXY, "");
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 120L);
+	if (a->fd == -1)
+		curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 120L);
+	else {
+		/*
+		 * A file takes as long as it takes, but kursusd makes it
+		 * first: give up only when nothing comes for ten minutes.
+		 */
+		curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME, 600L);
+	}
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c->curl, CURLOPT_USERAGENT,
 	    "kursusctl/" PACKAGE_VERSION);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, client_write_cb);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &a);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, a);
 	curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, client_header_cb);
-	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &a);
+	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, a);
 	/* Redirects would carry the token somewhere else. */
 	curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
 
-	hdr = curl_slist_append(hdr, "Accept: application/json");
+	if (a->fd != -1) {
+		xasprintf(&ct, "Accept: %s, application/json", a->type);
+		hdr = curl_slist_append(hdr, ct);
+		free(ct);
+	} else
+		hdr = curl_slist_append(hdr, "Accept: application/json");
 	/*
 	 * A body gains nothing from a 100-continue round trip: the daemon
 	 * reads at most 4 MiB, and refuses more before reading it.
@@ -347,10 +406,14 @@ client_perform(struct client *c, const char *method, const char *path,
 	curl_slist_free_all(hdr);
 	free(url);
 
-	if (rc != CURLE_OK && a.too_big) {
+	if (rc != CURLE_OK && a->too_big) {
 		xasprintf(cause, "answer from %s is too large", c->where);
-		ret = KCTL_EXIT_PROTOCOL;
-		goto out;
+		return (KCTL_EXIT_PROTOCOL);
+	}
+	if (rc != CURLE_OK && a->write_errno != 0) {
+		xasprintf(cause, "cannot write what kursusd at %s sent: %s",
+		    c->where, strerror(a->write_errno));
+		return (KCTL_EXIT_CANTCREAT);
 	}
 	if (rc != CURLE_OK) {
 		/*
@@ -370,29 +433,45 @@ client_perform(struct client *c, const char *method, const char *path,
 			xasprintf(cause, "connection to kursusd at %s failed: "
 			    "%s", c->where, errbuf[0] != '\0' ? errbuf :
 			    curl_easy_strerror(rc));
-		ret = KCTL_EXIT_UNAVAILABLE;
-		goto out;
+		return (KCTL_EXIT_UNAVAILABLE);
 	}
 
-	if (a.has_api && strcmp(a.api, "1") != 0) {
+	if (a->has_api && strcmp(a->api, "1") != 0) {
 		xasprintf(cause, "kursusd at %s speaks admin API version %s; "
-		    "this kursusctl speaks version %d", c->where, a.api,
+		    "this kursusctl speaks version %d", c->where, a->api,
 		    KURSUS_API_VERSION);
-		ret = KCTL_EXIT_PROTOCOL;
-		goto out;
+		return (KCTL_EXIT_PROTOCOL);
 	}
 	if (status < 200 || status > 299) {
-		*cause = client_refusal(status, &a);
-		ret = status >= 500 ? KCTL_EXIT_UNAVAILABLE : KCTL_EXIT_REFUSED;
-		goto out;
+		*cause = client_refusal(status, a);
+		return (status >= 500 ? KCTL_EXIT_UNAVAILABLE :
+		    KCTL_EXIT_REFUSED);
 	}
-	if (!a.has_api) {
+	if (!a->has_api) {
 		/* Something answered, but not kursusd's admin API. */
 		xasprintf(cause, "%s is not a kursusd admin API (no %s header "
 		    "in the answer)", c->where, KURSUS_API_HEADER);
-		ret = KCTL_EXIT_PROTOCOL;
-		goto out;
+		return (KCTL_EXIT_PROTOCOL);
 	}
+	return (KCTL_EXIT_OK);
+}
+
+/* client_exchange() with a JSON object for an answer. */
+static int
+client_perform(struct client *c, const char *method, const char *path,
+    json_t *query, const char *type, const char *data, size_t len,
+    json_t **answer, char **cause)
+{
+	struct client_answer	 a;
+	json_error_t		 jerr;
+	int			 ret;
+
+	*answer = NULL;
+	memset(&a, 0, sizeof a);
+	a.fd = -1;
+	if ((ret = client_exchange(c, method, path, query, type, data, len,
+	    &a, cause)) != 0)
+		goto out;
 	*answer = json_loadb(a.b.data == NULL ? "" : a.b.data, a.b.len, 0,
 	    &jerr);
 	if (*answer == NULL || !json_is_object(*answer)) {
@@ -432,4 +511,26 @@ client_send_file(struct client *c, const char *method, const char *path,
 {
 	return (client_perform(c, method, path, query, type, data, len,
 	    answer, cause));
+}
+
+int
+client_get_file(struct client *c, const char *path, const char *type,
+    int fd, long long *len, char **cause)
+{
+	struct client_answer	 a;
+	int			 ret;
+
+	memset(&a, 0, sizeof a);
+	a.fd = fd;
+	a.type = type;
+	a.to_file = -1;
+	if ((ret = client_exchange(c, "GET", path, NULL, NULL, NULL, 0, &a,
+	    cause)) == 0 && a.to_file != 1) {
+		xasprintf(cause, "kursusd at %s sent no %s file", c->where,
+		    type);
+		ret = KCTL_EXIT_PROTOCOL;
+	}
+	*len = a.written;
+	buf_free(&a.b);
+	return (ret);
 }

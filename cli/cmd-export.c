@@ -42,30 +42,22 @@ const struct cmd_entry cmd_export_entry = {
 };
 
 /*
- * Writes len bytes to path through a temporary file beside it, renamed
- * over path once complete, so a reader never sees half a calendar and a
- * failure leaves the old file as it was. Returns 0, or -1 with *cause.
+ * Writes len bytes to path whole (cmd_file_open()), so a reader never sees
+ * half a calendar and a failure leaves the old file as it was. Returns 0,
+ * or -1 with *cause.
  */
 static int
 cmd_write_file(const char *path, const char *data, size_t len, char **cause)
 {
+	struct cmd_file	 f;
 	struct stat	 sb;
-	char		*tmp;
-	const char	*what = "write";
 	size_t		 done = 0;
 	ssize_t		 n;
 	mode_t		 mode;
-	int		 fd, saved;
 
-	xasprintf(&tmp, "%s.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) == -1) {
-		xasprintf(cause, "cannot write %s: %s", path, strerror(errno));
-		free(tmp);
-		return (-1);
-	}
 	/*
-	 * The permissions a shell's "> FILE" would leave, not mkstemp's 0600:
-	 * those of the file replaced, else 0666 less the umask.
+	 * The permissions a shell's "> FILE" would leave, not a temporary
+	 * file's 0600: those of the file replaced, else 0666 less the umask.
 	 */
 	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
 		mode = sb.st_mode & 07777;
@@ -74,39 +66,21 @@ cmd_write_file(const char *path, const char *data, size_t len, char **cause)
 		umask(mode);
 		mode = 0666 & ~mode;
 	}
-	if (fchmod(fd, mode) != 0)
-		goto fail;
+	if (cmd_file_open(&f, path, mode, cause) != 0)
+		return (-1);
 	while (done < len) {
-		n = write(fd, data + done, len - done);
+		n = write(f.fd, data + done, len - done);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1)
-			goto fail;
+		if (n == -1) {
+			xasprintf(cause, "cannot write %s: %s", path,
+			    strerror(errno));
+			cmd_file_abort(&f);
+			return (-1);
+		}
 		done += n;
 	}
-	what = "sync";
-	if (fsync(fd) != 0)
-		goto fail;
-	what = "close";
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	what = "rename the new file to";
-	if (rename(tmp, path) != 0)
-		goto fail;
-	free(tmp);
-	return (0);
-
-fail:
-	saved = errno;
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
-	xasprintf(cause, "cannot %s %s: %s", what, path, strerror(saved));
-	free(tmp);
-	return (-1);
+	return (cmd_file_commit(&f, 1, cause));
 }
 
 static int

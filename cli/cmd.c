@@ -6,10 +6,14 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -555,6 +559,107 @@ int
 cmd_is_stdio(const char *path)
 {
 	return (strcmp(path, "-") == 0);
+}
+
+int
+cmd_file_open(struct cmd_file *f, const char *path, unsigned int mode,
+    char **cause)
+{
+	f->path = xstrdup(path);
+	xasprintf(&f->tmp, "%s.XXXXXX", path);
+	if ((f->fd = mkostemp(f->tmp, O_CLOEXEC)) == -1 ||
+	    fchmod(f->fd, (mode_t)mode) != 0) {
+		xasprintf(cause, "cannot write %s: %s", path, strerror(errno));
+		if (f->fd == -1) {
+			/* Nothing was made: the template names no file. */
+			free(f->tmp);
+			f->tmp = NULL;
+		}
+		cmd_file_abort(f);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Puts the finished file in place: over path, or only where none is. */
+static int
+cmd_file_place(struct cmd_file *f, int replace)
+{
+	struct stat	 sb;
+
+	if (replace)
+		return (rename(f->tmp, f->path));
+	if (link(f->tmp, f->path) == 0) {
+		unlink(f->tmp);		/* path holds the file now */
+		return (0);
+	}
+	if (errno == EEXIST)
+		return (-1);
+	/* A file system without hard links: a look first, then rename. */
+	if (lstat(f->path, &sb) == 0) {
+		errno = EEXIST;
+		return (-1);
+	}
+	return (rename(f->tmp, f->path));
+}
+
+int
+cmd_file_commit(struct cmd_file *f, int replace, char **cause)
+{
+	const char	*what = "sync";
+	char		*dir, *slash;
+	int		 fd, rc;
+
+	if (fsync(f->fd) != 0)
+		goto fail;
+	what = "close";
+	rc = close(f->fd);
+	f->fd = -1;
+	if (rc != 0)
+		goto fail;
+	what = "rename the new file to";
+	if (cmd_file_place(f, replace) != 0)
+		goto fail;
+	/* The rename itself is durable once the directory is synced. */
+	dir = xstrdup(f->path);
+	if ((slash = strrchr(dir, '/')) == NULL) {
+		free(dir);
+		dir = xstrdup(".");
+	} else if (slash == dir)
+		slash[1] = '\0';	/* "/" */
+	else
+		*slash = '\0';
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+	free(f->tmp);
+	f->tmp = NULL;
+	cmd_file_abort(f);
+	return (0);
+fail:
+	if (errno == EEXIST)
+		xasprintf(cause, "%s exists; nothing was replaced", f->path);
+	else
+		xasprintf(cause, "cannot %s %s: %s", what, f->path,
+		    strerror(errno));
+	cmd_file_abort(f);
+	return (-1);
+}
+
+void
+cmd_file_abort(struct cmd_file *f)
+{
+	if (f->fd != -1)
+		close(f->fd);
+	f->fd = -1;
+	if (f->tmp != NULL)
+		unlink(f->tmp);
+	free(f->tmp);
+	f->tmp = NULL;
+	free(f->path);
+	f->path = NULL;
 }
 
 /* "+45 20 30 40 50" for a Danish number, others as they come; NULL: "-". */

@@ -89,6 +89,7 @@ static const struct cmd_entry *const kursusctl_commands[] = {
 	&cmd_feeds_entry,
 	&cmd_export_entry,
 	&cmd_import_entry,
+	&cmd_backup_entry,
 	&kursusctl_help_entry,
 	&kursusctl_complete_entry,
 	NULL

@@ -248,6 +248,14 @@ int		 client_send_file(struct client *, const char *method,
 		    const char *path, json_t *query, const char *type,
 		    const char *data, size_t len, json_t **answer,
 		    char **cause);
+/*
+ * GETs path, whose answer is a file of the media type: its bytes are
+ * written to fd as they come (*len of them). 0, or an exit code with
+ * *cause: a refusal (the daemon's JSON error), or KCTL_EXIT_CANTCREAT
+ * when fd could not take them.
+ */
+int		 client_get_file(struct client *, const char *path,
+		    const char *type, int fd, long long *len, char **cause);
 
 /* table.c */
 struct table;
@@ -383,6 +391,22 @@ char	*cmd_session_status(json_t *);
 char	*cmd_size(long long);
 /* Whether a file argument is "-", standard input or output. */
 int	 cmd_is_stdio(const char *);
+/*
+ * A file written whole or not at all: its bytes go to fd, a new file
+ * beside path, which cmd_file_commit() syncs and renames to path (with
+ * replace 0, never over a file that is there: errno EEXIST), syncing the
+ * directory, or cmd_file_abort() removes. Each returns 0, or -1 with
+ * *cause naming path and why; either way the file is then done with.
+ */
+struct cmd_file {
+	char	*path;
+	char	*tmp;
+	int	 fd;
+};
+int	 cmd_file_open(struct cmd_file *, const char *path, unsigned int mode,
+	     char **cause);
+int	 cmd_file_commit(struct cmd_file *, int replace, char **cause);
+void	 cmd_file_abort(struct cmd_file *);
 /* "+45 20 30 40 50" for a Danish number; "-" for none; caller frees. */
 char	*cmd_phone(const char *);
 /* A message's text after a blank line, ending in one newline. */
@@ -489,6 +513,9 @@ extern const struct cmd_entry cmd_export_entry;
 
 /* cmd-import.c */
 extern const struct cmd_entry cmd_import_entry;
+
+/* cmd-backup.c */
+extern const struct cmd_entry cmd_backup_entry;
 
 /* complete.c */
 /* `kursusctl __complete WORDS...' over the command table. */

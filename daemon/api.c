@@ -79,6 +79,7 @@ static const struct route routes[] = {
 	{ API_POST, 0, "participants/*/rotate-token", feeds_link, "participant" },
 	{ API_POST, 0, "instructors/*/rotate-token", feeds_link, "instructor" },
 	{ API_GET, 0, "export", feeds_export, NULL },
+	{ API_GET, 0, "backup", backup_route, NULL },
 	{ API_POST, &calendar_body, "import", calimport_run, NULL },
 
 	{ API_GET, 0, "sessions", session_list, NULL },
@@ -268,9 +269,9 @@ int
 api_dispatch(struct store *st, int method, const char *uri, const char *body,
     size_t bodylen, uid_t peer_uid, const char *peer, char **out)
 {
-	const struct api_ctx	 ctx = { st, NULL, NULL };
+	const struct api_ctx	 ctx = { .store = st };
 	const struct api_call	 call = { method, uri, NULL, body, bodylen,
-				    peer_uid, peer };
+				    peer_uid, peer, NULL };
 
 	return (api_run(&ctx, &call, 0, out));
 }
@@ -303,6 +304,8 @@ api_run(const struct api_ctx *ctx, const struct api_call *call, int batched,
 	req.store = st;
 	req.feeds = ctx->feeds;
 	req.sender = ctx->sender;
+	req.backups = ctx->backups;
+	req.later = call->later;
 	req.method = method;
 	req.status = 200;
 	req.peer_uid = call->peer_uid;
@@ -403,6 +406,11 @@ api_run(const struct api_ctx *ctx, const struct api_call *call, int batched,
 		fail_set(&req.fail, 500, NULL, "internal error");
 
 done:
+	if (req.fail.status == 0 && req.status == API_LATER) {
+		json_decref(req.out);
+		*out = NULL;
+		goto out;
+	}
 	if (req.fail.status != 0) {
 		json_decref(req.out);
 		answer = api_error_json(&req.fail);
@@ -423,6 +431,7 @@ done:
 		    "could not be written as JSON\",\"field\":null}");
 	}
 	json_decref(answer);
+out:
 	json_decref(req.body);
 	json_decref(req.query);
 	free(path);

@@ -12,7 +12,9 @@
  * open batch transaction, and its answer is sent after the COMMIT that
  * holds it (one fsync for the batch). When another program holds the
  * database, the writes wait off the loop, BEGIN tried again on a timer,
- * and get 503 after HTTP_BUSY_WAIT; reads go on meanwhile.
+ * and get 503 after HTTP_BUSY_WAIT; reads go on meanwhile. A route may
+ * answer later, with a file (GET /v1/backup: the backups, which this door
+ * owns, make the copy off the loop).
  */
 #include "config.h"
 
@@ -73,6 +75,7 @@ struct http {
 	struct event_base	*base;
 	struct api_ctx		 ctx;		/* the store, feeds, sender */
 	struct store		*store;
+	struct backups		*backups;	/* GET /v1/backup, ours */
 	struct server		*srv;
 	struct public		*pub;
 	struct server_door	*unix_door, *tcp_door;
@@ -123,27 +126,32 @@ http_fields(const char *extra, char *buf, size_t size)
 	return (buf);
 }
 
+/* Sends an answer, the bytes of b in type, and frees q. */
+static void
+http_send(struct http_req *q, int status, const char *extra,
+    const char *type, struct blob *b)
+{
+	char	 fields[256];
+
+	if (q->conn != NULL) {
+		conn_reply(q->conn, status, http_fields(extra, fields,
+		    sizeof fields), type, NULL, 0, b);
+		conn_set_data(q->conn, NULL);
+		conn_done(q->conn);
+	}
+	http_req_free(q);
+}
+
 /* Sends an answer of type ctype, body[0, len) (which it takes), and
  * frees q. */
 static void
 http_answer_body(struct http_req *q, int status, const char *extra,
     const char *ctype, char *body, size_t len)
 {
-	struct blob	*b;
-	char		 fields[256];
+	struct blob	*b = blob_adopt(body, len);
 
-	if (q->conn == NULL) {
-		free(body);
-		http_req_free(q);
-		return;
-	}
-	b = blob_adopt(body, len);
-	conn_reply(q->conn, status, http_fields(extra, fields,
-	    sizeof fields), ctype, NULL, 0, b);
+	http_send(q, status, extra, ctype, b);
 	blob_unref(b);
-	conn_set_data(q->conn, NULL);
-	conn_done(q->conn);
-	http_req_free(q);
 }
 
 /* Sends an answer, a JSON text of the API (which it takes), and frees q. */
@@ -185,6 +193,16 @@ static void
 http_answer_error(struct http_req *q, int status, const char *msg)
 {
 	http_answer(q, status, http_error_json(status, msg));
+}
+
+/* The answer of a route that answers later: a file, or a refusal. */
+static void
+http_later(void *arg, const struct api_file *file, const struct fail *f)
+{
+	if (file != NULL)
+		http_send(arg, 200, NULL, file->type, file->body);
+	else
+		http_answer_error(arg, f->status, f->msg);
 }
 
 /* A refusal of the server's (a malformed head, a body too large). */
@@ -286,8 +304,9 @@ http_batch_open(struct http *h, struct fail *f)
 static int
 http_api(struct http *h, struct http_req *q, int batched, char **out)
 {
+	const struct api_later	 later = { http_later, q };
 	const struct api_call	 call = { q->method, q->uri, q->type, q->body,
-				    q->len, q->uid, q->peer };
+				    q->len, q->uid, q->peer, &later };
 
 	return (api_run(&h->ctx, &call, batched, out));
 }
@@ -296,7 +315,8 @@ http_api(struct http *h, struct http_req *q, int batched, char **out)
 static void
 http_run_batched(struct http *h, struct http_req *q)
 {
-	q->status = http_api(h, q, 1, &q->out);
+	if ((q->status = http_api(h, q, 1, &q->out)) == API_LATER)
+		return;
 	*h->batch_tail = q;
 	h->batch_tail = &q->next;
 	if (++h->nbatch >= BATCH_MAX)
@@ -366,8 +386,8 @@ http_run(struct http *h, struct http_req *q)
 	int		 status;
 
 	if (!q->write && !h->batch_open) {
-		status = http_api(h, q, 0, &out);
-		http_answer(q, status, out);
+		if ((status = http_api(h, q, 0, &out)) != API_LATER)
+			http_answer(q, status, out);
 		return;
 	}
 	if (h->waiting != NULL) {
@@ -755,6 +775,7 @@ http_start(struct event_base *base, const struct api_ctx *ctx,
 	h->waiting_tail = &h->waiting;
 	h->commit_ev = event_new(base, -1, 0, http_commit_cb, h);
 	h->busy_ev = evtimer_new(base, http_busy_cb, h);
+	h->backups = h->ctx.backups = backups_new(base, store_path(h->store));
 	event_priority_set(h->commit_ev, HTTP_PRIORITIES - 1);
 	http_configure(h, conf);
 	h->share = server_budget(h->srv) / 4;
@@ -835,6 +856,7 @@ http_free(struct http *h)
 		h->waiting = q->next;
 		http_answer_error(q, 503, "kursusd is stopping");
 	}
+	backups_free(h->backups);
 	server_free(h->srv);
 	public_free(h->pub);
 	if (h->commit_ev != NULL)

@@ -231,6 +231,7 @@ main(int argc, char **argv)
 
 	memset(&kd, 0, sizeof kd);
 	memset(&svc, 0, sizeof svc);
+	memset(&ctx, 0, sizeof ctx);
 	svc.admin_fd = svc.tcp_fd = svc.public_fd = -1;
 	log_init("kursusd", 0, LOG_LEVEL_INFO);
 	while ((ch = getopt_long(argc, argv, "c:d:fno:v", longopts,

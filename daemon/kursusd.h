@@ -138,6 +138,16 @@ void	 store_close(struct store *);
 #define STORE_DURABLE	0x4	/* a commit waits for the disk */
 int	 store_connect(const char *path, int flags, int busy_ms, sqlite3 **,
 	    char **cause);
+/*
+ * Copies src's database into dest, an empty file, as it was when the copy
+ * began (one read transaction), in small steps; a set *stop breaks off.
+ * 0, or -1 with f filled (507: the disk is full).
+ */
+int	 store_copy(sqlite3 *src, const char *dest, const _Atomic int *stop,
+	    struct fail *);
+/* A copy at path, 0600, written whole or not at all (a temporary file
+ * beside it, synced, renamed, the directory synced). */
+int	 store_save_copy(sqlite3 *src, const char *path, char **cause);
 /* Locks path for this process: one daemon per database. The descriptor. */
 int	 store_lock(const char *path, int create, char **cause);
 void	 store_lock_pid(int fd);
@@ -185,6 +195,8 @@ const char *store_default_timezone(struct store *);
 
 /* schema.c */
 #define SCHEMA_VERSION	7
+/* The database's schema version (PRAGMA user_version), or -1. */
+int	 schema_version(sqlite3 *);
 /* Brings the database forward to SCHEMA_VERSION, each step in a transaction. */
 int	 schema_migrate(sqlite3 *, char **cause);
 /* Temporary views and SQL functions the API reads through; per connection. */
@@ -202,17 +214,39 @@ int	 contact_looks_like_cpr(const char *text);
 int	 contact_refuse_cpr(const char *field, const char *text, struct fail *);
 
 /* api.c */
-/* What the routes work with: the store, and the feeds and the sender the
- * daemon runs (NULL in the unit tests, which have neither). */
+/* What the routes work with: the store, and the feeds, the sender and the
+ * backups the daemon runs (NULL in the unit tests, which have none). */
+struct backups;
 struct api_ctx {
 	struct store	*store;
 	struct feeds	*feeds;
 	struct sender	*sender;
+	struct backups	*backups;
 };
+struct blob;
+/* An answer that is a file, not JSON: its media type and bytes. */
+struct api_file {
+	const char	*type;
+	struct blob	*body;		/* borrowed: blob_ref() to keep it */
+};
+/*
+ * How a door takes an answer that comes later (GET /v1/backup): done()
+ * runs once on the loop thread, never from within the request, with the
+ * file (status 200) or the refusal.
+ */
+struct api_later {
+	void	(*done)(void *arg, const struct api_file *,
+		    const struct fail *);
+	void	*arg;
+};
+/* What api_run() returns when the route answers later. */
+#define API_LATER	0
 struct api_req {
 	struct store	*store;
 	struct feeds	*feeds;
 	struct sender	*sender;
+	struct backups	*backups;
+	const struct api_later *later;	/* NULL: the caller cannot wait */
 	int		 method;	/* API_GET, ... */
 	const char	*param[3];	/* path parts matched by '*' */
 	json_t		*query;		/* object of query parameters */
@@ -221,7 +255,8 @@ struct api_req {
 	size_t		 rawlen;
 	const char	*arg;		/* the route's argument */
 	json_t		*out;		/* answer object, set by the handler */
-	int		 status;	/* 200 unless the handler sets 201 */
+	int		 status;	/* 200 unless the handler sets 201, or
+					 * API_LATER: it took req->later */
 	struct fail	 fail;
 	uid_t		 peer_uid;	/* (uid_t)-1 when not known */
 	const char	*peer;		/* "uid 1000" or "127.0.0.1" for logs */
@@ -237,10 +272,12 @@ struct api_call {
 	size_t		 len;
 	uid_t		 peer_uid;	/* (uid_t)-1 when not known */
 	const char	*peer;		/* "uid 1000" or "127.0.0.1" for logs */
+	const struct api_later *later;	/* NULL: answers only now */
 };
 /*
  * Runs one API request, its body JSON. Returns the HTTP status; *out is
- * the JSON answer (caller frees).
+ * the JSON answer (caller frees). Or, with call->later, API_LATER and
+ * *out NULL: the answer comes through call->later.
  */
 int	 api_dispatch(struct store *, int method, const char *uri,
 	    const char *body, size_t bodylen, uid_t peer_uid, const char *peer,
@@ -547,14 +584,23 @@ int		 feeds_kinds(struct api_req *);
 struct blob {
 	int	 refs;
 	size_t	 len;
-	size_t	 size;		/* allocated, at least len + 1 */
+	size_t	 size;		/* allocated, at least len + 1; 0 mapped */
 	char	*data;
+	int	 mapped;	/* a file's pages (blob_map()) */
 };
 struct blob	*blob_adopt(char *data, size_t len);
+/* The first len bytes of the file fd, mapped read-only; NULL with *cause. */
+struct blob	*blob_map(int fd, size_t len, char **cause);
 struct blob	*blob_ref(struct blob *);
 void		 blob_unref(struct blob *);
 const char	*blob_data(const struct blob *);
 size_t		 blob_len(const struct blob *);
+
+/* backup.c: copies of the live database (GET /v1/backup) */
+struct backups	*backups_new(struct event_base *, const char *database);
+/* Breaks off a copy being made; whoever waits is told kursusd stops. */
+void		 backups_free(struct backups *);
+int		 backup_route(struct api_req *);
 
 /* token.c */
 /* Reads a secret file, creating it (0600, nbytes random) if missing; a

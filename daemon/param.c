@@ -148,7 +148,8 @@ param_check_query(struct api_req *req, ...)
 		va_end(ap);
 		if (!known)
 			return (fail_set(&req->fail, 400, key, "unknown filter "
-			    "\"%s\" (%s)", key, list));
+			    "\"%s\" (%s)", key, list[0] != '\0' ? list :
+			    "this route takes none"));
 	}
 	return (0);
 }

@@ -341,7 +341,7 @@ schema_exec(sqlite3 *db, const char *sql, char **cause)
 	return (0);
 }
 
-static int
+int
 schema_version(sqlite3 *db)
 {
 	sqlite3_stmt	*stmt;

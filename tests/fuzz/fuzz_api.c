@@ -77,7 +77,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		{ "GET", API_GET }, { "POST", API_POST },
 		{ "PATCH", API_PATCH }, { "DELETE", API_DELETE },
 	};
-	struct api_ctx		 ctx = { NULL, NULL, NULL };
+	struct api_ctx		 ctx = { .store = NULL };
 	struct api_call		 call;
 	const unsigned char	*nl, *sp;
 	char			*uri, *out;
@@ -111,6 +111,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	call.len = size - (size_t)(nl + 1 - data);
 	call.peer_uid = 0;
 	call.peer = "fuzz";
+	call.later = NULL;	/* a route that would answer later refuses */
 	status = api_run(&ctx, &call, 0, &out);
 	if (status < 200 || status > 599)
 		abort();

@@ -6,10 +6,20 @@ keeping every row; the data reads back through
 kursusctl, and the upgraded database takes new registrations (with their
 outbox rows). A database newer than kursusd understands (user_version 99)
 is refused with a message naming the version, and left as it was.
+
+Before the upgrade kursusd writes a copy of the old database beside it,
+kursusd.db.pre-v1 (the old version in its name): mode 0600, integrity ok,
+version 1 with every row of the old database. A new database, and one
+with nothing to migrate, get no such copy. When the copy cannot be
+written (the directory is not writable), kursusd refuses to start, naming
+the file and why, and the database is left byte for byte as it was.
 """
 
+import glob
+import hashlib
 import os
 import sqlite3
+import stat
 import subprocess
 
 from kursustest import FIXTURES, Daemon, Tap, dump_db, diff_dumps
@@ -33,6 +43,61 @@ def columns(con, table):
     return [r[1] for r in con.execute('PRAGMA table_info("%s")' % table)]
 
 
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def pre_copies(dirname):
+    return sorted(os.path.basename(p) for p in
+                  glob.glob(os.path.join(dirname, "*.pre-v*")))
+
+
+def integrity(path):
+    con = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+    try:
+        return con.execute("PRAGMA integrity_check").fetchall()
+    finally:
+        con.close()
+
+
+def unwritable(t, fixture):
+    """The copy before the upgrade cannot be written (its name is taken by
+    a directory that is not empty): kursusd refuses, and leaves the
+    database as it was."""
+    tmp = t.tempdir()
+    db = os.path.join(tmp, "kursusd.db")
+    make_db(db, fixture)
+    pre = db + ".pre-v1"
+    os.mkdir(pre)
+    open(os.path.join(pre, "keep"), "w").close()
+    n = Daemon(t, dirname=tmp, db=db)
+    t._daemons.append(n)
+    open(n.logfile, "a").close()
+    before = sha256(db)
+    names = sorted(os.listdir(tmp))
+    proc = n.spawn()
+    try:
+        rc = proc.wait(30)
+    except subprocess.TimeoutExpired:
+        rc = None
+    n.kill()
+    log = n.log()
+    names_after = sorted(x for x in os.listdir(tmp)
+                         if not x.startswith("kursusd.db.lock") and
+                         x not in ("feeds.key", "kursusd.log"))
+    t.ok(rc not in (0, None), "the copy before an upgrade cannot be "
+         "written: kursusd refuses to upgrade (exit %s)" % rc,
+         log.split("\n"))
+    t.ok(pre in log and "directory" in log and "upgrade" in log,
+         "the message names the copy it could not write, and why",
+         log.split("\n"))
+    t.eq(sha256(db), before, "the database is left byte for byte as it was")
+    t.eq(names_after, sorted(x for x in names if x not in
+                             ("kursusd.db.lock", "kursusd.log")),
+         "no copy and no temporary file is left behind")
+
+
 def main():
     with open(os.path.join(FIXTURES, "schema-v1.sql"), encoding="utf-8") as f:
         fixture = f.read()
@@ -43,6 +108,7 @@ def main():
     current = ((fresh.ctl("status").out or {}).get("database") or {}).get(
         "schema_version")
     t.eq(fresh.stop(), 0, "a kursusd on a new database stops with exit 0")
+    t.eq(pre_copies(fresh.dir), [], "a new database gets no .pre-v copy")
     t.ok(isinstance(current, int) and current >= 2,
          "a new database gets schema version %r (2 or later)" % (current,))
 
@@ -64,6 +130,23 @@ def main():
     t.ok("upgraded from version 1 to 2" in d.log(),
          "the log says the schema was upgraded from version 1 to 2 (and on)",
          d.log().split("\n"))
+
+    # --- the copy of the old database, written before the upgrade
+    pre = db + ".pre-v1"
+    t.eq(pre_copies(tmp), ["kursusd.db.pre-v1"],
+         "the upgrade left one copy beside the database: kursusd.db.pre-v1")
+    try:
+        mode = stat.S_IMODE(os.stat(pre).st_mode)
+    except OSError:
+        mode = None
+    t.eq(oct(mode or 0), oct(0o600), "the copy has mode 0600")
+    if mode is not None:
+        t.eq(integrity(pre), [("ok",)], "the copy passes integrity_check")
+        t.eq(diff_dumps(v1, dump_db(pre)), [],
+             "the copy is the old database: version 1, every row as it was")
+    t.ok("pre-v1" in d.log(), "the log names the copy it wrote",
+         d.log().split("\n"))
+    pre_sum = sha256(pre) if mode is not None else None
 
     # --- the old rows, read back through the API
     v = d.ctl("venue", "show", "malernes-seniorklub").out or {}
@@ -170,6 +253,9 @@ def main():
     t.ok("upgraded" not in d.log(since_start=True),
          "a second start on the upgraded database migrates nothing",
          d.log(since_start=True).split("\n"))
+    t.eq((pre_copies(tmp), sha256(pre) if os.path.exists(pre) else None),
+         (["kursusd.db.pre-v1"], pre_sum),
+         "nor writes another copy: the one from the upgrade is unchanged")
     t.eq(((d.ctl("status").out or {}).get("database") or {}).get(
         "schema_version"), current,
         "status: still schema version %r" % (current,))
@@ -198,6 +284,9 @@ def main():
          "no admin socket and no pid file are left behind")
     t.eq(diff_dumps(before, dump_db(db99)), [],
          "the newer database is left exactly as it was")
+    t.eq(pre_copies(tmp2), [], "and gets no .pre-v copy")
+
+    unwritable(t, fixture)
 
 
 t.run(main)

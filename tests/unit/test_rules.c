@@ -1716,6 +1716,13 @@ test_bad_requests(void **state)
 	refused_unchanged(st, "POST", "/v2/sessions", "{}", 400, NULL);
 	refused_unchanged(st, "POST", "/v1/nothing", "{}", 404, NULL);
 	refused_unchanged(st, "PUT", uri, "{}", 405, NULL);
+	/* The backup takes nothing, and answers only through a door. */
+	refused_unchanged(st, "GET", "/v1/backup?format=zip", NULL, 400,
+	    "format");
+	refused_unchanged(st, "GET", "/v1/backup", "{\"to\": \"x\"}", 400,
+	    "to");
+	refused_unchanged(st, "GET", "/v1/backup", NULL, 501, NULL);
+	refused_unchanged(st, "POST", "/v1/backup", "{}", 405, NULL);
 }
 
 /* What GET /metrics says of registrations made, from the page itself. */
@@ -1740,7 +1747,7 @@ page_made(void)
 static int
 batched_reg(struct store *st, int64_t sid, int64_t pid, int batched)
 {
-	const struct api_ctx	 ctx = { st, NULL, NULL };
+	const struct api_ctx	 ctx = { .store = st };
 	struct api_call		 c;
 	char			 uri[64], body[64], *out = NULL;
 	int			 status;
