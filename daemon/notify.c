@@ -21,14 +21,11 @@
 #include <sys/time.h>
 #include <sys/un.h>
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "kursusd.h"
 
