@@ -25,7 +25,9 @@
 #ifndef LOCALSTATEDIR
 #define LOCALSTATEDIR		"/var"
 #endif
-#define KURSUS_CONF_PATH	SYSCONFDIR "/kursusd.conf"
+/* In a directory of its own, as systemd's ConfigurationDirectory=kursusd
+ * and Debian have it: /etc/kursusd/kursusd.conf. */
+#define KURSUS_CONF_PATH	SYSCONFDIR "/kursusd/kursusd.conf"
 /*
  * The daemon's own directories: its state (the database, its key and
  * token) and its runtime directory (the admin socket, the pid file).

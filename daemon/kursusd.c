@@ -144,7 +144,9 @@ kursusd_signal(evutil_socket_t sig, short ev, void *arg)
 
 	switch (sig) {
 	case SIGHUP:
+		notify_reloading();
 		kursusd_reload(kd);
+		notify_send("READY=1");
 		break;
 	case SIGTERM:
 	case SIGINT:
@@ -156,6 +158,8 @@ kursusd_signal(evutil_socket_t sig, short ev, void *arg)
 			break;
 		}
 		kd->stopping = 1;
+		notify_send("STOPPING=1\nSTATUS=Stopping: finishing the "
+		    "requests in flight");
 		log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		http_drain(kd->http, kursusd_drained, kd);
 		break;
@@ -306,6 +310,7 @@ main(int argc, char **argv)
 	}
 
 	log_init("kursusd", !kd.foreground, kursusd_level(&kd, kd.conf));
+	notify_init();
 	/* What kursusd creates holds personal data: no one else reads it. */
 	umask(077);
 	/* As root: what needs root, then the drop (service.c). */
@@ -395,6 +400,9 @@ main(int argc, char **argv)
 	log_info("kursusd %s started; database %s (schema %d)",
 	    PACKAGE_VERSION, kd.conf->database,
 	    store_schema_version(kd.store));
+	/* Both doors listen and the database is open: ready (notify.c). */
+	notify_send("READY=1\nSTATUS=Serving; database %s",
+	    kd.conf->database);
 	event_base_dispatch(kd.base);
 
 	/*

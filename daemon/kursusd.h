@@ -988,4 +988,14 @@ struct public	*public_start(struct server *, struct http *, struct feeds *,
 void		 public_configure(struct public *, const struct config *);
 void		 public_free(struct public *);
 
+/* notify.c: the service manager's notify socket (sd_notify(3)'s protocol) */
+/* Takes $NOTIFY_SOCKET and clears it; once, before any thread starts.
+ * Without it the others do nothing. */
+void		 notify_init(void);
+/* One datagram of "KEY=value" lines: "READY=1", "STOPPING=1", "STATUS=". */
+void		 notify_send(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+/* RELOADING=1 with the MONOTONIC_USEC newer managers match reloads by. */
+void		 notify_reloading(void);
+
 #endif

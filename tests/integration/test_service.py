@@ -429,7 +429,7 @@ def check_install():
          "install: make install makes %s, where the runtime directory goes"
          % dirs["runstatedir"])
     t.ok(os.access(dest + dirs["sbindir"] + "/kursusd", os.X_OK) and
-         os.path.exists(dest + dirs["sysconfdir"] + "/kursusd.conf"),
+         os.path.exists(dest + dirs["sysconfdir"] + "/kursusd/kursusd.conf"),
          "install: kursusd and the sample kursusd.conf are installed")
     installed_start(dest, dirs)
 
@@ -493,7 +493,7 @@ def installed_start(dest, dirs):
     os.chmod(group, 0o644)
     kursusd = dirs["sbindir"] + "/kursusd"
     kursusctl = dirs["bindir"] + "/kursusctl"
-    sample = dirs["sysconfdir"] + "/kursusd.conf"
+    sample = dirs["sysconfdir"] + "/kursusd/kursusd.conf"
     script = ('set -e; mount --bind "$1" "$2"; '
               'mount --bind "$3" /etc/passwd; mount --bind "$4" /etc/group; '
               '"$5" -n; rm -f "$6"; exec "$5" -f')
