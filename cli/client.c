@@ -473,10 +473,8 @@ client_exchange(struct client *c, const char *method, const char *path,
 		    c->where, strerror(a->write_errno));
 		return (KCTL_EXIT_CANTCREAT);
 	}
-	if (rc != CURLE_OK && client_tls_failed(c, rc, errbuf, cause)) {
-		ret = KCTL_EXIT_UNAVAILABLE;
-		goto out;
-	}
+	if (rc != CURLE_OK && client_tls_failed(c, rc, errbuf, cause))
+		return (KCTL_EXIT_UNAVAILABLE);
 	if (rc != CURLE_OK) {
 		/*
 		 * On a unix socket curl's own words name "localhost port 80";
