@@ -21,6 +21,7 @@
 
 #include "calendars.h"
 #include "kursusd.h"
+#include "server.h"
 #include "loopback.h"
 #include "notifier.h"
 

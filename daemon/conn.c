@@ -43,6 +43,7 @@
 
 #include "buf.h"
 #include "kursusd.h"
+#include "server.h"
 
 #define CONN_IN_MIN	4096	/* first size of a request buffer */
 #define CONN_WRITE_TIME	30	/* s without progress in writing */

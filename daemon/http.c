@@ -36,6 +36,7 @@
 #include <event2/util.h>
 
 #include "kursusd.h"
+#include "server.h"
 
 #define FAIL_SLOTS	1024	/* addresses with failed attempts, at most */
 /* A batch is committed when the loop has nothing else to do, or at this

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "kursusd.h"
+#include "server.h"
 
 #define PUBLIC_MAX_CONNS	4096	/* connections at once, at most */
 #define PUBLIC_HEAD_TIME	15	/* s for a request head to arrive */

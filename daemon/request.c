@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "kursusd.h"
+#include "server.h"
 
 static const struct {
 	const char	*name;

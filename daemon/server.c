@@ -46,6 +46,7 @@
 
 #include "buf.h"
 #include "kursusd.h"
+#include "server.h"
 
 #define SERVER_FD_RESERVE	96	/* descriptors left to the rest */
 #define SERVER_BACKLOG		511

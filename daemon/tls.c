@@ -51,6 +51,7 @@
 #include <openssl/x509.h>
 
 #include "kursusd.h"
+#include "server.h"
 
 #define TLS_RECORD	16384	/* bytes gathered into one record */
 #define TLS_WARN_DAYS	14	/* a certificate this close to its end */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "kursusd.h"
+#include "server.h"
 
 int	LLVMFuzzerTestOneInput(const unsigned char *, size_t);
 
