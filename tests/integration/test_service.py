@@ -514,9 +514,11 @@ def installed_start(dest, dirs):
     def status():
         if proc.poll() is not None:
             return "exited"
-        p = subprocess.run(["nsenter", "-t", str(proc.pid), "-m", kursusctl,
-                            "status", "--json"], capture_output=True,
-                           text=True, timeout=10)
+        # -r: entering a mount namespace resets the root directory to the
+        # namespace's, which is not ours when the tests run in a chroot.
+        p = subprocess.run(["nsenter", "-t", str(proc.pid), "-m", "-r",
+                            kursusctl, "status", "--json"],
+                           capture_output=True, text=True, timeout=10)
         last[:] = ["kursusctl status: exit %d" % p.returncode] + \
             (p.stderr + p.stdout).split("\n")[-8:]
         # Up, whether or not something needs attention (exit 3).
