@@ -296,5 +296,6 @@ complete_exec(const struct cmd_entry *const *table, struct cmd_ctx *ctx)
 out:
 	json_decref(seen);
 	json_decref(tmp.opts);
+	json_decref(tmp.output);
 	return (0);
 }
