@@ -114,8 +114,21 @@ attendance_number(const char *s)
 	return (n);
 }
 
-/* Whether every word of want (folded) is in name (folded): "karen holm"
- * is in "karen <b>x</b> holm", "jørgen s" in "jørgen smidstrup". */
+/* Whether word starts one of the words of name (after a space or '-'). */
+static int
+attendance_word_in(const char *name, const char *word)
+{
+	const char	*at;
+
+	for (at = name; (at = strstr(at, word)) != NULL; at++)
+		if (at == name || at[-1] == ' ' || at[-1] == '-')
+			return (1);
+	return (0);
+}
+
+/* Whether every word of want (folded) starts a word of name (folded):
+ * "karen holm" is in "karen <b>x</b> holm", "jørgen s" in "jørgen
+ * smidstrup" but not in "jørgen hansen". */
 static int
 attendance_words(const char *name, const char *want)
 {
@@ -124,7 +137,7 @@ attendance_words(const char *name, const char *want)
 
 	copy = p = xstrdup(want);
 	while (all && (word = strsep(&p, " ")) != NULL)
-		if (*word != '\0' && strstr(name, word) == NULL)
+		if (*word != '\0' && !attendance_word_in(name, word))
 			all = 0;
 	free(copy);
 	return (all);
