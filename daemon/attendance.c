@@ -68,18 +68,16 @@ attendance_fold(const char *s)
 }
 
 /* Who a registration is, for messages: "Jørgen Smidstrup (nr. 3000,
- * participant 3)". Static storage. */
-static const char *
+ * participant 3)". Caller frees. */
+static char *
 attendance_who(json_t *reg)
 {
-	static char	buf[256];
-
-	snprintf(buf, sizeof buf, "%s (nr. %lld, participant %lld)",
+	return (xprintf("%s (nr. %lld, participant %lld)",
 	    json_string_value(json_object_get(reg, "name")),
 	    (long long)attendance_get(reg, "number"),
-	    (long long)attendance_get(reg, "pid"));
-	return (buf);
+	    (long long)attendance_get(reg, "pid")));
 }
+
 
 /* The registration with key = n, or NULL. */
 static json_t *
@@ -150,7 +148,7 @@ attendance_by_name(json_t *regs, const char *text, const char *field,
     int64_t sid, struct fail *f)
 {
 	json_t		*r, *exact = NULL, *part = NULL;
-	char		*want, *name, *list = NULL, *next;
+	char		*want, *name, *list = NULL, *who, *next;
 	size_t		 i, nexact = 0, npart = 0;
 
 	want = attendance_fold(text);
@@ -183,12 +181,13 @@ attendance_by_name(json_t *regs, const char *text, const char *field,
 		    "name")));
 		if (nexact > 0 ? strcmp(name, want) == 0 :
 		    attendance_words(name, want)) {
+			who = attendance_who(r);
 			if (list == NULL)
-				list = xstrdup(attendance_who(r));
+				list = who;
 			else {
-				xasprintf(&next, "%s; %s", list,
-				    attendance_who(r));
+				next = xprintf("%s; %s", list, who);
 				free(list);
+				free(who);
 				list = next;
 			}
 		}
@@ -295,7 +294,7 @@ attendance_record(struct api_req *req)
 	int64_t			 sid, rid, marked[2] = { 0, 0 }, n;
 	json_t			*regs, *reg, *list, *v, *seen, *absent;
 	const char		*status;
-	char			 key[32], *ids;
+	char			 key[32], *ids, *who;
 	size_t			 k, i;
 	int			 rc = -1;
 
@@ -322,18 +321,20 @@ attendance_record(struct api_req *req)
 				goto out;
 			status = json_string_value(json_object_get(reg,
 			    "status"));
-			if (strcmp(status, "confirmed") != 0) {
-				fail_set(f, 422, names[k], "%s is %s in "
-				    "session %lld; attendance is for confirmed "
-				    "seats", attendance_who(reg), status,
-				    (long long)sid);
-				goto out;
-			}
 			rid = attendance_get(reg, "id");
 			snprintf(key, sizeof key, "%lld", (long long)rid);
-			if (json_object_get(seen, key) != NULL) {
-				fail_set(f, 422, names[k], "%s is named twice",
-				    attendance_who(reg));
+			if (strcmp(status, "confirmed") != 0 ||
+			    json_object_get(seen, key) != NULL) {
+				who = attendance_who(reg);
+				if (strcmp(status, "confirmed") != 0)
+					fail_set(f, 422, names[k], "%s is %s "
+					    "in session %lld; attendance is for "
+					    "confirmed seats", who, status,
+					    (long long)sid);
+				else
+					fail_set(f, 422, names[k], "%s is "
+					    "named twice", who);
+				free(who);
 				goto out;
 			}
 			json_object_set_new(seen, key, json_true());
