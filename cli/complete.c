@@ -95,7 +95,8 @@ complete_value_pending(const struct cmd_entry *ce, char **words, int i,
 		o = parse_option(ce, w + 2, strlen(w + 2), &global);
 	} else if (w[2] == '\0')
 		o = parse_short_option(w[1]);
-	if (o == NULL || o->arg == NULL)
+	/* "--csv" alone is whole: its value comes only after '='. */
+	if (o == NULL || o->arg == NULL || (o->flags & OPT_OPTVAL))
 		return (NULL);
 	return (o);
 }
@@ -121,11 +122,22 @@ complete_take(const struct cmd_entry *ce, char **w, int *i, int n,
 	return (0);
 }
 
+/* Each option; one whose value comes after '=' also with each value
+ * ("--csv", "--csv=excel"). */
 static void
 complete_options(const struct cmd_option *o)
 {
-	for (; o != NULL && o->name != NULL; o++)
+	char	*copy, *p, *word;
+
+	for (; o != NULL && o->name != NULL; o++) {
 		printf("--%s\n", o->name);
+		if (!(o->flags & OPT_OPTVAL) || o->value == NULL)
+			continue;
+		copy = p = xstrdup(o->value);
+		while ((word = strsep(&p, " ")) != NULL)
+			printf("--%s=%s\n", o->name, word);
+		free(copy);
+	}
 }
 
 /*

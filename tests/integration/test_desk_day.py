@@ -257,6 +257,17 @@ def main():
          "date of)")
     t.eq(rows[1][1], begin.strftime("%Y-%m-%d %H:%M"),
          "session list --csv: the start as a spreadsheet reads it")
+    for cmd in (["session", "list"], ["registrations", sid], ["stats"],
+                ["calllist", sid], ["outbox"], ["participant", "list"]):
+        r = d.ctl("__complete", *cmd, json=False)
+        words = r.out.split("\n")
+        h = d.ctl(*cmd, "--help", json=False)
+        t.ok("--csv" in words and "--csv=excel" in words and
+             "--csv[=excel]" in h.out, "%s: --help and completion offer "
+             "--csv[=excel]" % " ".join(cmd[:1]), [r.out, h.out])
+    r = d.ctl("__complete", "registrations", sid, json=False)
+    t.ok("--print=html" in r.out.split("\n"),
+         "registrations: completion offers --print=html", [r.out])
     r = d.ctl("session", "show", sid, "--csv", json=False, ok=False)
     t.refused(r, "session show takes no --csv (it is not a list)",
               ["--csv"])
