@@ -289,10 +289,14 @@ cmd_print_attendance(struct cmd_ctx *ctx, json_t *answer)
 
 	session = cmd_argv_id(ctx, 0);
 	regs = json_object_get(answer, "registrations");
-	if (json_is_true(json_object_get(ctx->opts, "all_present")))
-		printf("Marked %lld present%s.\n", cmd_int(answer,
-		    "marked_present"), cmd_int(answer, "marked_absent") > 0 ?
-		    ", the others absent" : "");
+	if (json_is_true(json_object_get(ctx->opts, "all_present"))) {
+		printf("Marked %lld present", cmd_int(answer,
+		    "marked_present"));
+		if (cmd_int(answer, "marked_absent") > 0)
+			printf(" and %lld absent", cmd_int(answer,
+			    "marked_absent"));
+		printf(".\n");
+	}
 	json_array_foreach(regs, i, r) {
 		if ((a = cmd_str(r, "attendance")) == NULL)
 			continue;
