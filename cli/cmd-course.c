@@ -93,8 +93,9 @@ CMD_RESOURCE_ENTRIES(cmd_course, "course", "a", "course type",
     opt_course, NULL, &cmd_course_resource);
 
 const struct cmd_entry cmd_course_template_list_entry = {
-	"course", "template list", "SLUG", 1, 1, CMPL_COURSE, CMD_NOOPT,
-	cmd_template_list, "Show a course type's own message texts.\n"
+	"course", "template list", "SLUG [--csv[=excel]]", 1, 1, CMPL_COURSE,
+	{ cmd_opt_csv, NULL }, cmd_template_list,
+	"Show a course type's own message texts.\n"
 	"Messages of a kind, channel and language without one use the "
 	"built-in text.", 0, NULL
 };
@@ -129,12 +130,28 @@ static const struct cmd_column cmd_template_columns[] = {
 	COLS_END
 };
 
+/* In CSV the texts go in a column of their own, lines and all. */
+static const struct cmd_column cmd_template_csv_columns[] = {
+	{ "KIND", "kind", V_TEXT },
+	{ "CHANNEL", "channel", V_TEXT },
+	{ "LANG", "language", V_TEXT },
+	{ "SUBJECT", "subject", V_TEXT },
+	{ "UPDATED", "updated_at", V_UTC },
+	{ "BODY", "body", V_TEXT },
+	COLS_END
+};
+
 static void
 cmd_print_templates(struct cmd_ctx *ctx, json_t *answer)
 {
 	json_t		*tpl;
 	size_t		 i;
 
+	if (table_csv()) {
+		cmd_print_list(json_object_get(answer, "templates"),
+		    cmd_template_csv_columns, NULL);
+		return;
+	}
 	cmd_print_list(json_object_get(answer, "templates"),
 	    cmd_template_columns, "No own templates: the built-in texts are "
 	    "used.");

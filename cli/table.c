@@ -210,7 +210,8 @@ table_vcell(struct table *t, const char *fmt, va_list ap)
 	if (t->nrows == 0 || t->ncells >= t->ncols)
 		fatalx("table: cell outside a row");
 	xvasprintf(&s, fmt, ap);
-	table_clean(s, t->kv && t->ncells == 1);
+	/* CSV quotes a field with line breaks; a table on screen cannot. */
+	table_clean(s, (t->kv && t->ncells == 1) || table_fmt != TABLE_TEXT);
 	t->cells[(t->nrows - 1) * t->ncols + t->ncells++] = s;
 }
 
@@ -354,6 +355,8 @@ table_csv_field(FILE *f, const char *s, char sep)
 	for (; *s != '\0'; s++) {
 		if (*s == '"')
 			fputc('"', f);
+		if (*s == '\n')
+			fputc('\r', f);	/* a line break is CRLF throughout */
 		fputc(*s, f);
 	}
 	if (quote)

@@ -250,6 +250,16 @@ def main():
         if want == EVIL:
             t.ok("'" + EVIL in [c for x in rows for c in x],
                  "%s: the =HYPERLINK name escaped" % what)
+    body = "Hej {first_name}!\nHusk {course} {date}, \"{venue}\"."
+    d.ctl("course", "template", "set", COURSE, "reminder", "sms",
+          "--body", body)
+    r = d.ctl("course", "template", "list", COURSE, "--csv", json=False)
+    rows = parse_csv(r.out, "course template list --csv")
+    t.eq([(x[0], x[1], x[5]) for x in rows],
+         [("KIND", "CHANNEL", "BODY"),
+          ("reminder", "sms", body.replace("\n", "\r\n"))],
+         "course template list --csv: the text in a field of its own, "
+         "quotes kept, its line break a CRLF too")
     r = d.ctl("session", "list", "--csv", json=False)
     rows = parse_csv(r.out, "session list --csv")
     t.eq(rows[0][4:6], ["TAKEN", "SEATS"], "session list --csv: seats "
