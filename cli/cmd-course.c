@@ -127,17 +127,8 @@ static const struct cmd_column cmd_template_columns[] = {
 	{ "LANG", "language", V_TEXT },
 	{ "SUBJECT", "subject", V_TEXT },
 	{ "UPDATED", "updated_at", V_UTC },
-	COLS_END
-};
-
-/* In CSV the texts go in a column of their own, lines and all. */
-static const struct cmd_column cmd_template_csv_columns[] = {
-	{ "KIND", "kind", V_TEXT },
-	{ "CHANNEL", "channel", V_TEXT },
-	{ "LANG", "language", V_TEXT },
-	{ "SUBJECT", "subject", V_TEXT },
-	{ "UPDATED", "updated_at", V_UTC },
-	{ "BODY", "body", V_TEXT },
+	/* On screen the texts follow the table; in CSV, lines and all. */
+	{ "~BODY", "body", V_TEXT },
 	COLS_END
 };
 
@@ -147,14 +138,11 @@ cmd_print_templates(struct cmd_ctx *ctx, json_t *answer)
 	json_t		*tpl;
 	size_t		 i;
 
-	if (table_csv()) {
-		cmd_print_list(json_object_get(answer, "templates"),
-		    cmd_template_csv_columns, NULL);
-		return;
-	}
 	cmd_print_list(json_object_get(answer, "templates"),
 	    cmd_template_columns, "No own templates: the built-in texts are "
 	    "used.");
+	if (table_csv())
+		return;
 	json_array_foreach(json_object_get(answer, "templates"), i, tpl) {
 		printf("\n--- %s %s (%s)\n", cmd_str(tpl, "kind"),
 		    cmd_str(tpl, "channel"), cmd_str(tpl, "language"));

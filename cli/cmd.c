@@ -269,6 +269,13 @@ cmd_print_fields(json_t *obj, const struct cmd_field *fields)
 	table_free(t);
 }
 
+/* Whether a column is printed: a '~' one only in CSV. */
+static int
+cmd_column_shown(const struct cmd_column *c)
+{
+	return (*c->head != '~' || table_csv());
+}
+
 /* A table's column spec "SLUG|NAME|>SEATS" from a column list. */
 static struct table *
 cmd_table(const struct cmd_column *cols)
@@ -277,7 +284,8 @@ cmd_table(const struct cmd_column *cols)
 	char		*spec = NULL;
 
 	for (; cols->head != NULL; cols++)
-		cmd_join(&spec, "|", cols->head);
+		if (cmd_column_shown(cols))
+			cmd_join(&spec, "|", cols->head + (*cols->head == '~'));
 	t = table_new(spec);
 	free(spec);
 	return (t);
@@ -317,7 +325,8 @@ cmd_print_list(json_t *arr, const struct cmd_column *cols, const char *none)
 	json_array_foreach(arr, i, obj) {
 		table_row(t);
 		for (c = cols; c->head != NULL; c++)
-			cmd_cell(t, obj, c->key, c->kind);
+			if (cmd_column_shown(c))
+				cmd_cell(t, obj, c->key, c->kind);
 	}
 	table_print(t, stdout);
 	table_free(t);

@@ -152,7 +152,8 @@ struct cmd_field {
 	int		 kind;
 };
 
-/* One column of a list table; a leading '>' in head aligns right. */
+/* One column of a list table; a leading '>' in head aligns right, a
+ * leading '~' shows it only in CSV (too long for a screen's table). */
 struct cmd_column {
 	const char	*head;
 	const char	*key;
