@@ -339,8 +339,8 @@ def main():
          "waitlisted untouched")
 
     # --- statistics for the municipality
-    today = local_now().date()
-    frm, to = today.isoformat(), (today + datetime.timedelta(
+    day = begin.date()
+    frm, to = day.isoformat(), (day + datetime.timedelta(
         days=1)).isoformat()
     r = d.ctl("stats", "--from", frm, "--to", to)
     mvc = (r.out or {}).get("by_month_venue_course") or []
