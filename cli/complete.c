@@ -84,14 +84,19 @@ complete_value_pending(const struct cmd_entry *ce, char **words, int i,
     int n)
 {
 	const struct cmd_option	*o = NULL;
-	const char		*w = words[i];
+	const char		*w = words[i], *eq;
 	int			 global;
 
 	if (i != n - 1)
 		return (NULL);
 	if (w[1] == '-') {
-		if (strchr(w, '=') != NULL)
-			return (NULL);
+		/* "--venue=" (the script's way): the value is being typed. */
+		if ((eq = strchr(w, '=')) != NULL) {
+			if (eq[1] != '\0')
+				return (NULL);
+			o = parse_option(ce, w + 2, eq - (w + 2), &global);
+			return (o != NULL && o->arg != NULL ? o : NULL);
+		}
 		o = parse_option(ce, w + 2, strlen(w + 2), &global);
 	} else if (w[2] == '\0')
 		o = parse_short_option(w[1]);

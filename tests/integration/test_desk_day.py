@@ -278,6 +278,12 @@ def main():
     r = d.ctl("__complete", "registrations", sid, json=False)
     t.ok("--print=html" in r.out.split("\n"),
          "registrations: completion offers --print=html", [r.out])
+    # The completion script hands "--csv=" over while a value is typed.
+    r = d.ctl("__complete", "registrations", sid, "--csv=", json=False)
+    r2 = d.ctl("__complete", "registrations", sid, "--csv", json=False)
+    t.ok(r.out.split() == ["excel"] and "excel" not in r2.out.split(),
+         "completion: after --csv= the values, after --csv a new word",
+         [r.out, r2.out])
     r = d.ctl("session", "show", sid, "--csv", json=False, ok=False)
     t.refused(r, "session show takes no --csv (it is not a list)",
               ["--csv"])
