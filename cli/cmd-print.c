@@ -23,7 +23,7 @@
 
 /* What the page says about the session, each text or NULL. */
 struct print_page {
-	json_t	*regs;		/* confirmed registrations, by name */
+	json_t	*regs;		/* the confirmed, by name */
 	char	*title;		/* course title */
 	char	*when;		/* "Tue 2026-12-08 10:00-11:30" */
 	char	*place;		/* venue name and address */
@@ -115,7 +115,8 @@ print_instructors(json_t *s)
 static int
 print_gather(struct cmd_ctx *ctx, struct print_page *pg)
 {
-	json_t		*s = NULL, *v = NULL, *c = NULL, *r = NULL, *q, *x;
+	json_t		*s = NULL, *v = NULL, *c = NULL, *r = NULL;
+	json_t		*q, *x;
 	const char	*end;
 	char		*start, *addr, *waiting;
 	long long	 companions = 0, seats;

@@ -189,7 +189,8 @@ const struct cmd_entry v##_add_entry = {				\
 	"Create " a " " what ".", 0, res				\
 };									\
 const struct cmd_entry v##_list_entry = {				\
-	name, "list", "[--csv[=excel]]", 0, 0, 0, { cmd_opt_csv, NULL },	\
+	name, "list", "[--csv[=excel]]", 0, 0, 0,			\
+	{ cmd_opt_csv, NULL },						\
 	cmd_resource_list,						\
 	"List " what "s.", 0, res					\
 };									\
@@ -303,7 +304,8 @@ size_t		 table_width(const char *);
 size_t		 table_width_n(const char *, size_t len);
 /* Prints text from column col on, its words wrapped before column 80 to
  * lines starting at column indent, and a newline. */
-void		 table_wrap(FILE *, size_t col, size_t indent, const char *);
+void		 table_wrap(FILE *, size_t col, size_t indent,
+		    const char *);
 /* Sets up LC_CTYPE so wcwidth() knows UTF-8. */
 void		 table_init(void);
 

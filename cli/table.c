@@ -355,8 +355,8 @@ table_csv_field(FILE *f, const char *s, char sep)
 	for (; *s != '\0'; s++) {
 		if (*s == '"')
 			fputc('"', f);
-		if (*s == '\n')
-			fputc('\r', f);	/* a line break is CRLF throughout */
+		if (*s == '\n')	/* a line break is CRLF throughout */
+			fputc('\r', f);
 		fputc(*s, f);
 	}
 	if (quote)

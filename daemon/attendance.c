@@ -41,8 +41,9 @@ attendance_get(json_t *reg, const char *key)
 static char *
 attendance_fold(const char *s)
 {
-	char	*out, *o;
-	int	 space = 0;
+	char		*out, *o;
+	unsigned char	 c;
+	int		 space = 0;
 
 	o = out = xmalloc(strlen(s) + 1);
 	while (*s == ' ')
@@ -55,10 +56,11 @@ attendance_fold(const char *s)
 		if (space && o != out)
 			*o++ = ' ';
 		space = 0;
-		if ((unsigned char)s[0] == 0xc3 && ((unsigned char)s[1] == 0x86 ||
-		    (unsigned char)s[1] == 0x98 || (unsigned char)s[1] == 0x85)) {
+		c = (unsigned char)s[1];
+		if ((unsigned char)s[0] == 0xc3 && (c == 0x86 || c == 0x98 ||
+		    c == 0x85)) {
 			*o++ = s[0];
-			*o++ = (char)((unsigned char)s[1] + 0x20);
+			*o++ = (char)(c + 0x20);	/* Æ Ø Å to æ ø å */
 			s++;
 		} else
 			*o++ = (char)tolower((unsigned char)*s);
@@ -304,8 +306,8 @@ attendance_record(struct api_req *req)
 	    session_load(st, sid, &s, f) != 0)
 		return (-1);
 	if (strcmp(s.status, "cancelled") == 0)
-		return (fail_set(f, 409, "session", "session %lld was cancelled",
-		    (long long)sid));
+		return (fail_set(f, 409, "session", "session %lld was "
+		    "cancelled", (long long)sid));
 	if (s.start > store_now(st))
 		return (fail_set(f, 409, "session", "session %lld has not "
 		    "started yet; attendance is recorded afterwards",
@@ -328,8 +330,8 @@ attendance_record(struct api_req *req)
 				who = attendance_who(reg);
 				if (strcmp(status, "confirmed") != 0)
 					fail_set(f, 422, names[k], "%s is %s "
-					    "in session %lld; attendance is for "
-					    "confirmed seats", who, status,
+					    "in session %lld; attendance is "
+					    "for confirmed seats", who, status,
 					    (long long)sid);
 				else
 					fail_set(f, 422, names[k], "%s is "

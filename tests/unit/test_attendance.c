@@ -19,7 +19,7 @@
 
 struct people {
 	int64_t	 sid;
-	int64_t	 pid[5];	/* Anna, Bent, Jørgen S., Jørgen H., Eva */
+	int64_t	 pid[5];	/* Anna, Bent, Jørgen S. and H., Eva */
 	char	 uri[64];
 };
 
