@@ -93,8 +93,9 @@ CMD_RESOURCE_ENTRIES(cmd_course, "course", "a", "course type",
     opt_course, NULL, &cmd_course_resource);
 
 const struct cmd_entry cmd_course_template_list_entry = {
-	"course", "template list", "SLUG", 1, 1, CMPL_COURSE, CMD_NOOPT,
-	cmd_template_list, "Show a course type's own message texts.\n"
+	"course", "template list", "SLUG [--csv[=excel]]", 1, 1, CMPL_COURSE,
+	{ cmd_opt_csv, NULL }, cmd_template_list,
+	"Show a course type's own message texts.\n"
 	"Messages of a kind, channel and language without one use the "
 	"built-in text.", 0, NULL
 };
@@ -126,6 +127,8 @@ static const struct cmd_column cmd_template_columns[] = {
 	{ "LANG", "language", V_TEXT },
 	{ "SUBJECT", "subject", V_TEXT },
 	{ "UPDATED", "updated_at", V_UTC },
+	/* On screen the texts follow the table; in CSV, lines and all. */
+	{ "~BODY", "body", V_TEXT },
 	COLS_END
 };
 
@@ -138,6 +141,8 @@ cmd_print_templates(struct cmd_ctx *ctx, json_t *answer)
 	cmd_print_list(json_object_get(answer, "templates"),
 	    cmd_template_columns, "No own templates: the built-in texts are "
 	    "used.");
+	if (table_csv())
+		return;
 	json_array_foreach(json_object_get(answer, "templates"), i, tpl) {
 		printf("\n--- %s %s (%s)\n", cmd_str(tpl, "kind"),
 		    cmd_str(tpl, "channel"), cmd_str(tpl, "language"));

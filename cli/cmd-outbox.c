@@ -47,8 +47,8 @@ static const struct cmd_option opt_preview[] = {
 
 const struct cmd_entry cmd_outbox_entry = {
 	"outbox", NULL, "[--state STATE] [--session ID] [--batch BATCH] "
-	"[--kind KIND] [--participant ID]", 0, 0, 0,
-	{ opt_outbox, NULL }, cmd_outbox,
+	"[--kind KIND] [--participant ID] [--csv[=excel]]", 0, 0, 0,
+	{ opt_outbox, cmd_opt_csv, NULL }, cmd_outbox,
 	"List notices: waiting, sent, failed.\nSee also 'outbox show', "
 	"'outbox retry' and 'outbox cancel'.", 0, NULL
 };

@@ -89,8 +89,8 @@ const struct cmd_entry cmd_participant_add_entry = {
 };
 
 const struct cmd_entry cmd_participant_list_entry = {
-	"participant", "list", "[--search TEXT]", 0, 0, 0,
-	{ opt_participant_list, NULL }, cmd_resource_list,
+	"participant", "list", "[--search TEXT] [--csv[=excel]]", 0, 0, 0,
+	{ opt_participant_list, cmd_opt_csv, NULL }, cmd_resource_list,
 	"List participants.", 0, &cmd_participant_resource
 };
 

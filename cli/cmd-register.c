@@ -33,11 +33,23 @@ static const struct cmd_option opt_registrations[] = {
 	OPT_END
 };
 
+static const struct cmd_option opt_print[] = {
+	{ "print", OPT_TEXT, "print", "html", "the participant list to take "
+	  "along: a page of plain text, or =html a page to print from a "
+	  "browser; names, phones, companions, what to bring, a column to "
+	  "tick", OPT_OPTVAL | OPT_OUTPUT, OPT_GROUP_OUTPUT, "html",
+	  CMPL_VALUES },
+	OPT_END
+};
+
 static const struct cmd_option opt_attendance[] = {
-	{ "present", OPT_IDS, "present", "ID,...", "participants who came",
-	  0, 0, NULL, 0 },
-	{ "absent", OPT_IDS, "absent", "ID,...", "participants who did not",
-	  0, 0, NULL, 0 },
+	{ "present", OPT_LIST, "present", "WHO,...", "people who came: "
+	  "participant ids, kursist numbers (nr:3000) or names, separated by "
+	  "commas or the option repeated", 0, 0, NULL, 0 },
+	{ "absent", OPT_LIST, "absent", "WHO,...", "people who did not "
+	  "come, named the same way", 0, 0, NULL, 0 },
+	{ "all-present", OPT_TRUE, "all_present", NULL, "everyone confirmed "
+	  "came (but those named by --absent)", 0, 0, NULL, 0 },
 	OPT_END
 };
 
@@ -59,20 +71,30 @@ const struct cmd_entry cmd_unregister_entry = {
 };
 
 const struct cmd_entry cmd_registrations_entry = {
-	"registrations", NULL, "SESSION [--status STATUS]", 1, 1, 0,
-	{ opt_registrations, NULL }, cmd_registrations,
-	"List a session's registrations.", 0, NULL
+	"registrations", NULL, "SESSION [--status STATUS] [--csv[=excel] | "
+	"--print[=html]]", 1, 1, 0,
+	{ opt_registrations, opt_print, cmd_opt_csv, NULL }, cmd_registrations,
+	"List a session's registrations.\nWith --print, the list of everyone "
+	"confirmed for the instructor to take along, sorted by name: course, "
+	"time, venue and address at the top, a line to tick for each, and "
+	"empty lines for people who come without registering.", 0, NULL
 };
 
 const struct cmd_entry cmd_waitlist_entry = {
-	"waitlist", NULL, "SESSION", 1, 1, 0, CMD_NOOPT, cmd_waitlist,
+	"waitlist", NULL, "SESSION [--csv[=excel]]", 1, 1, 0,
+	{ cmd_opt_csv, NULL }, cmd_waitlist,
 	"Show a session's waitlist in order.", 0, NULL
 };
 
 const struct cmd_entry cmd_attendance_entry = {
-	"attendance", NULL, "SESSION [--present ID,...] [--absent ID,...]",
-	1, 1, 0, { opt_attendance, NULL }, cmd_attendance,
-	"Record who came to a session.", 0, NULL
+	"attendance", NULL, "SESSION [--present WHO,...] [--absent WHO,...] "
+	"[--all-present]", 1, 1, 0, { opt_attendance, NULL }, cmd_attendance,
+	"Record who came to a session.\nName people by participant id, by "
+	"kursist nr. as on the printed list (nr:3000; a bare number is taken "
+	"as whichever of the two it is in the session), or by name (a part "
+	"of it will do when it fits one person only). --all-present marks "
+	"everyone confirmed at once. Nothing is recorded unless every name "
+	"fits.", 0, NULL
 };
 
 /* "(confirmed), kursist nr. 3000" or "(waitlisted, position 2), ...". */
@@ -207,7 +229,9 @@ cmd_print_session_regs(json_t *answer, long long session, int mode)
 	json_t	*regs;
 
 	regs = json_object_get(answer, "registrations");
-	if (json_array_size(regs) == 0 && mode == REG_WAITLIST)
+	if (table_csv())
+		cmd_print_registrations(regs, mode);
+	else if (json_array_size(regs) == 0 && mode == REG_WAITLIST)
 		printf("No one is waiting for session %lld.\n", session);
 	else if (json_array_size(regs) == 0)
 		printf("No registrations for session %lld.\n", session);
@@ -230,6 +254,20 @@ cmd_print_waitlist(struct cmd_ctx *ctx, json_t *answer)
 static int
 cmd_registrations(struct cmd_ctx *ctx)
 {
+	const char	*how;
+	long long	 id;
+	int		 ret;
+
+	how = json_string_value(json_object_get(ctx->output, "print"));
+	if (how != NULL) {
+		if ((ret = cmd_arg_id(ctx, 0, "session", &id)) != 0)
+			return (ret);
+		if (json_object_get(ctx->opts, "status") != NULL)
+			return (kursusctl_usage_error(ctx->entry, "--print "
+			    "lists the people confirmed; --status does not go "
+			    "with it"));
+		return (cmd_print_roster(ctx, how));
+	}
 	return (cmd_call_id(ctx, "session", "GET", "sessions",
 	    "/registrations", ctx->opts, cmd_print_registration_list));
 }
@@ -251,6 +289,14 @@ cmd_print_attendance(struct cmd_ctx *ctx, json_t *answer)
 
 	session = cmd_argv_id(ctx, 0);
 	regs = json_object_get(answer, "registrations");
+	if (json_is_true(json_object_get(ctx->opts, "all_present"))) {
+		printf("Marked %lld present", cmd_int(answer,
+		    "marked_present"));
+		if (cmd_int(answer, "marked_absent") > 0)
+			printf(" and %lld absent", cmd_int(answer,
+			    "marked_absent"));
+		printf(".\n");
+	}
 	json_array_foreach(regs, i, r) {
 		if ((a = cmd_str(r, "attendance")) == NULL)
 			continue;
@@ -266,6 +312,33 @@ cmd_print_attendance(struct cmd_ctx *ctx, json_t *answer)
 		cmd_print_registrations(regs, REG_SESSION);
 }
 
+/* "3000, nr:3001,Jørgen" as the words between the commas, trimmed. */
+static void
+cmd_attendance_split(json_t *opts, const char *field)
+{
+	json_t		*list, *v, *out;
+	char		*copy, *p, *word, *end;
+	size_t		 i;
+
+	if ((list = json_object_get(opts, field)) == NULL)
+		return;
+	out = json_array();
+	json_array_foreach(list, i, v) {
+		copy = p = xstrdup(json_string_value(v));
+		while ((word = strsep(&p, ",")) != NULL) {
+			while (*word == ' ')
+				word++;
+			end = word + strlen(word);
+			while (end > word && end[-1] == ' ')
+				*--end = '\0';
+			if (*word != '\0')
+				json_array_append_new(out, json_string(word));
+		}
+		free(copy);
+	}
+	json_object_set_new(opts, field, out);
+}
+
 static int
 cmd_attendance(struct cmd_ctx *ctx)
 {
@@ -276,7 +349,9 @@ cmd_attendance(struct cmd_ctx *ctx)
 		return (ret);
 	if (json_object_size(ctx->opts) == 0)
 		return (kursusctl_usage_error(ctx->entry, "give --present, "
-		    "--absent or both"));
+		    "--absent, --all-present or some of them"));
+	cmd_attendance_split(ctx->opts, "present");
+	cmd_attendance_split(ctx->opts, "absent");
 	return (cmd_call(ctx, "POST", "sessions", ctx->argv[0],
 	    "/attendance", ctx->opts, cmd_print_attendance));
 }

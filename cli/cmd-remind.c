@@ -45,7 +45,8 @@ const struct cmd_entry cmd_remind_entry = {
 };
 
 const struct cmd_entry cmd_calllist_entry = {
-	"calllist", NULL, "SESSION", 1, 1, 0, CMD_NOOPT, cmd_calllist,
+	"calllist", NULL, "SESSION [--csv[=excel]]", 1, 1, 0,
+	{ cmd_opt_csv, NULL }, cmd_calllist,
 	"Print who to phone about a session, and why.\nEveryone registered "
 	"who gets neither SMS nor e-mail (landline only, no consent, no "
 	"contact details), and everyone a message to has failed; sorted by "
@@ -324,6 +325,8 @@ cmd_print_calllist(struct cmd_ctx *ctx, json_t *answer)
 	session = cmd_argv_id(ctx, 0);
 	s = json_object_get(answer, "session");
 	list = json_object_get(answer, "calllist");
+	if (table_csv())
+		goto table;
 	when = cmd_str(s, "start") != NULL ? cmd_local_time(cmd_str(s,
 	    "start")) : xstrdup("?");
 	printf("Call list for session %lld: %s, %s, %s%s\n\n", session,
@@ -338,6 +341,7 @@ cmd_print_calllist(struct cmd_ctx *ctx, json_t *answer)
 		    "e-mail, and nothing has failed.\n");
 		return;
 	}
+table:
 	t = table_new("NAME|PHONE|STATUS|WHY|CALLED");
 	json_array_foreach(list, i, p) {
 		table_row(t);
@@ -353,12 +357,16 @@ cmd_print_calllist(struct cmd_ctx *ctx, json_t *answer)
 		else
 			table_cell(t, "%s", status != NULL ? status : "-");
 		cmd_cell(t, p, "reasons", V_TEXT);
-		table_cell(t, "[ ]");
+		if (table_csv())
+			table_cell(t, "%s", "");
+		else
+			table_cell(t, "[ ]");
 	}
 	table_print(t, stdout);
 	table_free(t);
-	printf("\n%zu %s to phone.\n", json_array_size(list),
-	    json_array_size(list) == 1 ? "person" : "people");
+	if (!table_csv())
+		printf("\n%zu %s to phone.\n", json_array_size(list),
+		    json_array_size(list) == 1 ? "person" : "people");
 }
 
 static int

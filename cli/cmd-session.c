@@ -111,8 +111,8 @@ const struct cmd_entry cmd_session_add_entry = {
 
 const struct cmd_entry cmd_session_list_entry = {
 	"session", "list", "[--from TIME] [--to TIME] [--venue SLUG] "
-	"[--course SLUG] [--status STATUS]", 0, 0, 0,
-	{ opt_session_list, NULL }, cmd_session_list,
+	"[--course SLUG] [--status STATUS] [--csv[=excel]]", 0, 0, 0,
+	{ opt_session_list, cmd_opt_csv, NULL }, cmd_session_list,
 	"List sessions.\nSessions below their course's minimum shortly "
 	"before they start are flagged UNDER MIN.", 0, NULL
 };
@@ -151,19 +151,25 @@ cmd_print_sessions(json_t *arr)
 	size_t		 i;
 	char		*v;
 
-	if (json_array_size(arr) == 0) {
+	if (json_array_size(arr) == 0 && !table_csv()) {
 		printf("No sessions.\n");
 		return;
 	}
-	t = table_new(">ID|START|COURSE|VENUE|>SEATS|>WAIT|STATUS");
+	/* A spreadsheet would read "3/8" as the 3rd of August: two columns. */
+	t = table_new(table_csv() ? "ID|START|COURSE|VENUE|TAKEN|SEATS|"
+	    "WAIT|STATUS" : ">ID|START|COURSE|VENUE|>SEATS|>WAIT|STATUS");
 	json_array_foreach(arr, i, s) {
 		table_row(t);
 		cmd_cell(t, s, "id", V_INT);
 		cmd_cell(t, s, "start", V_LOCAL);
 		cmd_cell(t, s, "course_title", V_TEXT);
 		cmd_cell(t, s, "venue_name", V_TEXT);
-		table_cell(t, "%lld/%lld", cmd_int(s, "seats_taken"),
-		    cmd_int(s, "capacity"));
+		if (table_csv()) {
+			cmd_cell(t, s, "seats_taken", V_INT);
+			cmd_cell(t, s, "capacity", V_INT);
+		} else
+			table_cell(t, "%lld/%lld", cmd_int(s, "seats_taken"),
+			    cmd_int(s, "capacity"));
 		cmd_cell(t, s, "waitlisted", V_INT);
 		v = cmd_session_status(s);
 		table_cell(t, "%s", v);

@@ -41,9 +41,13 @@ static const struct cmd_option opt_settings[] = {
 };
 
 const struct cmd_entry cmd_stats_entry = {
-	"stats", NULL, "[--from TIME] [--to TIME]", 0, 0, 0,
-	{ opt_range, NULL }, cmd_stats,
-	"Show statistics: totals, by course, venue and month.", 0, NULL
+	"stats", NULL, "[--from TIME] [--to TIME] [--csv[=excel]]", 0, 0, 0,
+	{ opt_range, cmd_opt_csv, NULL }, cmd_stats,
+	"Show statistics: totals, by course, venue and month.\nWith --csv, "
+	"the report for the municipality: a line per month, venue and course "
+	"type (sessions, registrations, attended, no-show, attendance rate in "
+	"per cent) and a last line with the totals and the number of people "
+	"(each counted once).", 0, NULL
 };
 
 const struct cmd_entry cmd_status_entry = {
@@ -106,11 +110,62 @@ cmd_print_breakdown(const char *title, const char *head, json_t *arr)
 	table_free(t);
 }
 
+/* A breakdown row's figures, the rate in per cent. */
+static void
+cmd_stats_cells(struct table *t, json_t *row)
+{
+	json_t	*rate;
+
+	cmd_cell(t, row, "sessions", V_INT);
+	cmd_cell(t, row, "registrations", V_INT);
+	cmd_cell(t, row, "attended", V_INT);
+	cmd_cell(t, row, "no_show", V_INT);
+	rate = json_object_get(row, "attendance_rate");
+	if (json_is_number(rate))
+		table_decimal(t, json_number_value(rate) * 100.0, 1);
+	else
+		table_none(t);
+}
+
+/* stats --csv: a line per month, venue and course type, then the totals. */
+static void
+cmd_print_stats_csv(json_t *answer)
+{
+	struct table	*t;
+	json_t		*row;
+	size_t		 i;
+
+	t = table_new("MONTH|VENUE|COURSE|SESSIONS|REGISTRATIONS|ATTENDED|"
+	    "NO-SHOW|ATTENDANCE %|PARTICIPANTS");
+	json_array_foreach(json_object_get(answer, "by_month_venue_course"),
+	    i, row) {
+		table_row(t);
+		cmd_cell(t, row, "month", V_TEXT);
+		cmd_cell(t, row, "venue_name", V_TEXT);
+		cmd_cell(t, row, "course_title", V_TEXT);
+		cmd_stats_cells(t, row);
+		table_none(t);
+	}
+	table_row(t);
+	table_cell(t, "total");
+	table_none(t);
+	table_none(t);
+	cmd_stats_cells(t, answer);
+	cmd_cell(t, answer, "participants", V_INT);
+	table_print(t, stdout);
+	table_free(t);
+}
+
 static void
 cmd_print_stats(struct cmd_ctx *ctx, json_t *answer)
 {
 	struct table	*t;
 	char		*rate;
+
+	if (table_csv()) {
+		cmd_print_stats_csv(answer);
+		return;
+	}
 
 	t = table_kv_new();
 	cmd_kv(t, answer, "sessions", "sessions", V_INT);

@@ -19,6 +19,38 @@
 
 #include "kursusctl.h"
 
+/* --csv, which every listing command takes among its options. */
+const struct cmd_option cmd_opt_csv[] = {
+	{ "csv", OPT_TEXT, "csv", "excel", "print the list as CSV for a "
+	  "spreadsheet (RFC 4180, UTF-8 with a byte-order mark, CRLF); "
+	  "=excel separates with ';' as Danish Excel expects", OPT_OPTVAL |
+	  OPT_OUTPUT, OPT_GROUP_OUTPUT, "excel", CMPL_VALUES },
+	OPT_END
+};
+
+int
+cmd_output(struct cmd_ctx *ctx)
+{
+	const char	*csv, *key;
+	json_t		*v;
+
+	json_object_foreach(ctx->output, key, v)
+		if (ctx->json)
+			return (kursusctl_usage_error(ctx->entry, "--%s and "
+			    "--json cannot be used together", key));
+	csv = json_string_value(json_object_get(ctx->output, "csv"));
+	if (csv == NULL)
+		return (0);
+	if (*csv == '\0')
+		table_set_format(TABLE_CSV);
+	else if (strcmp(csv, "excel") == 0)
+		table_set_format(TABLE_EXCEL);
+	else
+		return (kursusctl_usage_error(ctx->entry, "--csv=%s: give "
+		    "--csv, or --csv=excel for ';' between fields", csv));
+	return (0);
+}
+
 void
 cmd_print_json(json_t *j)
 {
@@ -152,6 +184,13 @@ cmd_format(json_t *obj, const char *key, int kind)
 		return (NULL);
 	switch (kind) {
 	case V_LOCAL:
+		/* A spreadsheet sorts and reads "2026-12-03 10:00". */
+		if (json_is_string(v) && table_csv() &&
+		    strlen(json_string_value(v)) >= 16) {
+			xasprintf(&s, "%.10s %.5s", json_string_value(v),
+			    json_string_value(v) + 11);
+			return (s);
+		}
 		if (json_is_string(v))
 			return (cmd_local_time(json_string_value(v)));
 		break;
@@ -230,6 +269,13 @@ cmd_print_fields(json_t *obj, const struct cmd_field *fields)
 	table_free(t);
 }
 
+/* Whether a column is printed: a '~' one only in CSV. */
+static int
+cmd_column_shown(const struct cmd_column *c)
+{
+	return (*c->head != '~' || table_csv());
+}
+
 /* A table's column spec "SLUG|NAME|>SEATS" from a column list. */
 static struct table *
 cmd_table(const struct cmd_column *cols)
@@ -238,7 +284,8 @@ cmd_table(const struct cmd_column *cols)
 	char		*spec = NULL;
 
 	for (; cols->head != NULL; cols++)
-		cmd_join(&spec, "|", cols->head);
+		if (cmd_column_shown(cols))
+			cmd_join(&spec, "|", cols->head + (*cols->head == '~'));
 	t = table_new(spec);
 	free(spec);
 	return (t);
@@ -255,7 +302,10 @@ cmd_cell(struct table *t, json_t *obj, const char *key, int kind)
 	char	*s;
 
 	s = cmd_format(obj, key, kind);
-	table_cell(t, "%s", s != NULL && *s != '\0' ? s : "-");
+	if (s != NULL && *s != '\0')
+		table_cell(t, "%s", s);
+	else
+		table_none(t);
 	free(s);
 }
 
@@ -267,7 +317,7 @@ cmd_print_list(json_t *arr, const struct cmd_column *cols, const char *none)
 	json_t			*obj;
 	size_t			 i;
 
-	if (json_array_size(arr) == 0) {
+	if (json_array_size(arr) == 0 && !table_csv()) {
 		printf("%s\n", none);
 		return;
 	}
@@ -275,7 +325,8 @@ cmd_print_list(json_t *arr, const struct cmd_column *cols, const char *none)
 	json_array_foreach(arr, i, obj) {
 		table_row(t);
 		for (c = cols; c->head != NULL; c++)
-			cmd_cell(t, obj, c->key, c->kind);
+			if (cmd_column_shown(c))
+				cmd_cell(t, obj, c->key, c->kind);
 	}
 	table_print(t, stdout);
 	table_free(t);
@@ -513,8 +564,12 @@ cmd_print_registrations(json_t *arr, int mode)
 			table_cell(t, "%s", s);
 			free(s);
 		}
-		table_cell(t, "%s", json_is_true(json_object_get(r,
-		    "companion")) ? "+1" : "-");
+		if (table_csv())
+			table_cell(t, "%s", json_is_true(json_object_get(r,
+			    "companion")) ? "yes" : "no");
+		else
+			table_cell(t, "%s", json_is_true(json_object_get(r,
+			    "companion")) ? "+1" : "-");
 		if (mode != REG_WAITLIST)
 			cmd_cell(t, r, "attendance", V_TEXT);
 	}

@@ -84,18 +84,24 @@ complete_value_pending(const struct cmd_entry *ce, char **words, int i,
     int n)
 {
 	const struct cmd_option	*o = NULL;
-	const char		*w = words[i];
+	const char		*w = words[i], *eq;
 	int			 global;
 
 	if (i != n - 1)
 		return (NULL);
 	if (w[1] == '-') {
-		if (strchr(w, '=') != NULL)
-			return (NULL);
+		/* "--venue=" (the script's way): the value is being typed. */
+		if ((eq = strchr(w, '=')) != NULL) {
+			if (eq[1] != '\0')
+				return (NULL);
+			o = parse_option(ce, w + 2, eq - (w + 2), &global);
+			return (o != NULL && o->arg != NULL ? o : NULL);
+		}
 		o = parse_option(ce, w + 2, strlen(w + 2), &global);
 	} else if (w[2] == '\0')
 		o = parse_short_option(w[1]);
-	if (o == NULL || o->arg == NULL)
+	/* "--csv" alone is whole: its value comes only after '='. */
+	if (o == NULL || o->arg == NULL || (o->flags & OPT_OPTVAL))
 		return (NULL);
 	return (o);
 }
@@ -121,11 +127,22 @@ complete_take(const struct cmd_entry *ce, char **w, int *i, int n,
 	return (0);
 }
 
+/* Each option; one whose value comes after '=' also with each value
+ * ("--csv", "--csv=excel"). */
 static void
 complete_options(const struct cmd_option *o)
 {
-	for (; o != NULL && o->name != NULL; o++)
+	char	*copy, *p, *word;
+
+	for (; o != NULL && o->name != NULL; o++) {
 		printf("--%s\n", o->name);
+		if (!(o->flags & OPT_OPTVAL) || o->value == NULL)
+			continue;
+		copy = p = xstrdup(o->value);
+		while ((word = strsep(&p, " ")) != NULL)
+			printf("--%s=%s\n", o->name, word);
+		free(copy);
+	}
 }
 
 /*
@@ -296,5 +313,6 @@ complete_exec(const struct cmd_entry *const *table, struct cmd_ctx *ctx)
 out:
 	json_decref(seen);
 	json_decref(tmp.opts);
+	json_decref(tmp.output);
 	return (0);
 }

@@ -13,30 +13,17 @@
 
 #include "kursusctl.h"
 
-/* Prints text from column col, wrapped before 80 columns at indent. */
-static void
-help_wrap(FILE *f, size_t col, size_t indent, const char *text)
+/* " ARG", "[=ARG]" for a value only given after '=', or "" for a flag. */
+static const char *
+help_arg(const struct cmd_option *o)
 {
-	const char	*p = text, *sp;
-	size_t		 len, w;
+	static char	buf[64];
 
-	while (*p != '\0') {
-		sp = strchr(p, ' ');
-		len = sp != NULL ? (size_t)(sp - p) : strlen(p);
-		w = table_width_n(p, len);
-		if (col > indent && col + 1 + w > 79) {
-			fputc('\n', f);
-			for (col = 0; col < indent; col++)
-				fputc(' ', f);
-		} else if (col > indent)
-			col += fprintf(f, " ");
-		fwrite(p, 1, len, f);
-		col += w;
-		p += len;
-		while (*p == ' ')
-			p++;
-	}
-	fputc('\n', f);
+	if (o->arg == NULL)
+		return ("");
+	snprintf(buf, sizeof buf, (o->flags & OPT_OPTVAL) ? "[=%s]" : " %s",
+	    o->arg);
+	return (buf);
 }
 
 /* Width of the "  --name ARG" column over all lists. */
@@ -48,8 +35,7 @@ help_option_column(const struct cmd_option *const *lists)
 
 	for (i = 0; lists[i] != NULL; i++) {
 		for (o = lists[i]; o->name != NULL; o++) {
-			w = 4 + strlen(o->name) + (o->arg != NULL ?
-			    1 + strlen(o->arg) : 0);
+			w = 4 + strlen(o->name) + strlen(help_arg(o));
 			if (parse_letter(o) != 0)
 				w += 4;		/* "-c, " */
 			if (w > max)
@@ -67,11 +53,10 @@ help_print_option(FILE *f, const struct cmd_option *o, size_t width)
 	char	 letter = parse_letter(o);
 
 	if (letter != 0)
-		snprintf(head, sizeof head, "  -%c, --%s%s%s", letter, o->name,
-		    o->arg != NULL ? " " : "", o->arg != NULL ? o->arg : "");
+		snprintf(head, sizeof head, "  -%c, --%s%s", letter, o->name,
+		    help_arg(o));
 	else
-		snprintf(head, sizeof head, "  --%s%s%s", o->name,
-		    o->arg != NULL ? " " : "", o->arg != NULL ? o->arg : "");
+		snprintf(head, sizeof head, "  --%s%s", o->name, help_arg(o));
 	fputs(head, f);
 	col = strlen(head);
 	if (col + 2 > width + 2) {
@@ -84,7 +69,7 @@ help_print_option(FILE *f, const struct cmd_option *o, size_t width)
 		xasprintf(&text, "%s (required)", o->help);
 	else
 		text = xstrdup(o->help);
-	help_wrap(f, width + 2, width + 2, text);
+	table_wrap(f, width + 2, width + 2, text);
 	free(text);
 }
 
@@ -168,10 +153,10 @@ help_command(const struct cmd_entry *ce, FILE *f)
 	    ce->usage[0] != '\0' ? " " : "", ce->usage);
 	nl = strchr(ce->help, '\n');
 	if (nl == NULL)
-		help_wrap(f, 0, 0, ce->help);
+		table_wrap(f, 0, 0, ce->help);
 	else {
 		fprintf(f, "%.*s\n", (int)(nl - ce->help), ce->help);
-		help_wrap(f, 0, 0, nl + 1);
+		table_wrap(f, 0, 0, nl + 1);
 	}
 	for (i = 0; ce->options[i] != NULL; i++)
 		lists[i] = ce->options[i];

@@ -266,6 +266,8 @@ main(int argc, char **argv)
 		}
 	}
 	ctx.json = json_is_true(parse_global("json"));
+	if ((ret = cmd_output(&ctx)) != 0)
+		goto out;
 
 	if (!(ce->flags & CMD_LOCAL)) {
 		if ((ret = connect_daemon(&ctx.client, &cause)) != 0) {
@@ -282,6 +284,7 @@ main(int argc, char **argv)
 out:
 	client_free(ctx.client);
 	json_decref(ctx.opts);
+	json_decref(ctx.output);
 	free(ctx.argv);
 	parse_free();
 	if (fflush(stdout) != 0 || ferror(stdout)) {

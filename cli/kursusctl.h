@@ -66,6 +66,14 @@ enum opt_complete {
 };
 
 #define OPT_REQUIRED	0x1	/* the command refuses to run without it */
+/* The value only after '=' ("--csv=excel"); given alone the option takes
+ * the empty string, and the next word is never its value. */
+#define OPT_OPTVAL	0x2
+/* How to print, not what to ask: stored in cmd_ctx's output, never sent
+ * to the daemon. */
+#define OPT_OUTPUT	0x4
+/* The group of the OPT_OUTPUT options: one way to print at a time. */
+#define OPT_GROUP_OUTPUT	90
 
 struct cmd_option {
 	const char	*name;		/* long name without the dashes */
@@ -116,6 +124,8 @@ struct cmd_ctx {
 	char		       **argv;
 	json_t			*opts;		/* field -> value, from the options */
 	int			 json;		/* --json: print the daemon's answer */
+	/* Options with OPT_OUTPUT (--csv, --print): field -> value. */
+	json_t			*output;
 	struct client		*client;	/* NULL for CMD_LOCAL commands */
 };
 
@@ -142,7 +152,8 @@ struct cmd_field {
 	int		 kind;
 };
 
-/* One column of a list table; a leading '>' in head aligns right. */
+/* One column of a list table; a leading '>' in head aligns right, a
+ * leading '~' shows it only in CSV (too long for a screen's table). */
 struct cmd_column {
 	const char	*head;
 	const char	*key;
@@ -178,7 +189,9 @@ const struct cmd_entry v##_add_entry = {				\
 	"Create " a " " what ".", 0, res				\
 };									\
 const struct cmd_entry v##_list_entry = {				\
-	name, "list", "", 0, 0, 0, CMD_NOOPT, cmd_resource_list,	\
+	name, "list", "[--csv[=excel]]", 0, 0, 0,			\
+	{ cmd_opt_csv, NULL },						\
+	cmd_resource_list,						\
 	"List " what "s.", 0, res					\
 };									\
 const struct cmd_entry v##_show_entry = {				\
@@ -261,6 +274,11 @@ int		 client_get_file(struct client *, const char *path,
 
 /* table.c */
 struct table;
+/* How table_print() writes: aligned text, or CSV (--csv, --csv=excel). */
+enum table_format { TABLE_TEXT, TABLE_CSV, TABLE_EXCEL };
+void		 table_set_format(int);
+/* Whether tables go out as CSV: commands then print nothing else. */
+int		 table_csv(void);
 /*
  * A table whose columns are named in one string separated by '|'; a name
  * starting with '>' is right-aligned (numbers). Cells are measured in
@@ -272,6 +290,10 @@ struct table	*table_kv_new(void);
 void		 table_row(struct table *);
 void		 table_cell(struct table *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+/* An empty cell: "-" on screen, nothing in CSV. */
+void		 table_none(struct table *);
+/* A number with that many decimals, a decimal comma for --csv=excel. */
+void		 table_decimal(struct table *, double, int decimals);
 /* Adds a row to a key-value block; a NULL value prints as "-". */
 void		 table_kv(struct table *, const char *key, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
@@ -282,6 +304,10 @@ void		 table_free(struct table *);
 size_t		 table_width(const char *);
 /* The same for the first len bytes. */
 size_t		 table_width_n(const char *, size_t len);
+/* Prints text from column col on, its words wrapped before column 80 to
+ * lines starting at column indent, and a newline. */
+void		 table_wrap(FILE *, size_t col, size_t indent,
+		    const char *);
 /* Sets up LC_CTYPE so wcwidth() knows UTF-8. */
 void		 table_init(void);
 
@@ -334,6 +360,11 @@ const struct cmd_entry *parse_sub_words(const struct cmd_entry *const *table,
 int	 connect_daemon(struct client **, char **cause);
 
 /* cmd.c */
+/* --csv[=excel], among the options of every command that lists. */
+extern const struct cmd_option cmd_opt_csv[];
+/* Sets up the output the command's OPT_OUTPUT options ask for (--csv);
+ * 0 or KCTL_EXIT_USAGE after saying why. */
+int	 cmd_output(struct cmd_ctx *);
 /* Prints a JSON value as --json does. */
 void	 cmd_print_json(json_t *);
 /* Positional argument idx as a positive id, or a usage error naming what. */
@@ -478,6 +509,11 @@ extern const struct cmd_entry cmd_participant_remove_entry;
 extern const struct cmd_entry cmd_participant_rotate_token_entry;
 /* A participant's options, which register takes to create one. */
 extern const struct cmd_option cmd_participant_opt[];
+
+/* cmd-print.c */
+/* registrations SESSION --print[=how]: the page for the instructor, plain
+ * text ("" or "text") or "html". 0 or the exit code after saying why. */
+int	 cmd_print_roster(struct cmd_ctx *, const char *how);
 
 /* cmd-register.c */
 extern const struct cmd_entry cmd_register_entry;

@@ -338,6 +338,8 @@ parse_take(const struct cmd_entry *ce, int argc, char **argv, int *i,
 		}
 	}
 	(*i)++;
+	if ((o->flags & OPT_OPTVAL) && value == NULL)
+		value = "";
 	if (parse_takes_value(o) && value == NULL) {
 		/* The next word is the value, even if it starts with '-'. */
 		if (*i >= argc)
@@ -349,6 +351,11 @@ parse_take(const struct cmd_entry *ce, int argc, char **argv, int *i,
 		if (parse_set == NULL)
 			parse_set = json_object();
 		return (parse_store(ce, o, value, parse_set, seen, 1));
+	}
+	if (o->flags & OPT_OUTPUT) {
+		if (ctx->output == NULL)
+			ctx->output = json_object();
+		return (parse_store(ce, o, value, ctx->output, seen, 0));
 	}
 	return (parse_store(ce, o, value, ctx->opts, seen, 0));
 }

@@ -22,6 +22,23 @@ struct table {
 /* Set when LC_CTYPE speaks UTF-8; otherwise widths count code points. */
 static int	table_utf8;
 
+/* How table_print() writes (enum table_format), and whether the CSV's
+ * byte-order mark has gone out: one file, one mark. */
+static int	table_fmt = TABLE_TEXT;
+static int	table_bom_done;
+
+void
+table_set_format(int fmt)
+{
+	table_fmt = fmt;
+}
+
+int
+table_csv(void)
+{
+	return (table_fmt != TABLE_TEXT);
+}
+
 void
 table_init(void)
 {
@@ -76,6 +93,32 @@ table_width_n(const char *s, size_t len)
 		len -= n;
 	}
 	return (width);
+}
+
+/* Prints text from column col, wrapped before 80 columns at indent. */
+void
+table_wrap(FILE *f, size_t col, size_t indent, const char *text)
+{
+	const char	*p = text, *sp;
+	size_t		 len, w;
+
+	while (*p != '\0') {
+		sp = strchr(p, ' ');
+		len = sp != NULL ? (size_t)(sp - p) : strlen(p);
+		w = table_width_n(p, len);
+		if (col > indent && col + 1 + w > 79) {
+			fputc('\n', f);
+			for (col = 0; col < indent; col++)
+				fputc(' ', f);
+		} else if (col > indent)
+			col += fprintf(f, " ");
+		fwrite(p, 1, len, f);
+		col += w;
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', f);
 }
 
 static struct table *
@@ -167,7 +210,8 @@ table_vcell(struct table *t, const char *fmt, va_list ap)
 	if (t->nrows == 0 || t->ncells >= t->ncols)
 		fatalx("table: cell outside a row");
 	xvasprintf(&s, fmt, ap);
-	table_clean(s, t->kv && t->ncells == 1);
+	/* CSV quotes a field with line breaks; a table on screen cannot. */
+	table_clean(s, (t->kv && t->ncells == 1) || table_fmt != TABLE_TEXT);
 	t->cells[(t->nrows - 1) * t->ncols + t->ncells++] = s;
 }
 
@@ -179,6 +223,28 @@ table_cell(struct table *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	table_vcell(t, fmt, ap);
 	va_end(ap);
+}
+
+/* A cell with nothing in it: "-" on screen, an empty field in CSV. */
+void
+table_none(struct table *t)
+{
+	if (t->nrows == 0 || t->ncells >= t->ncols)
+		fatalx("table: cell outside a row");
+	t->cells[(t->nrows - 1) * t->ncols + t->ncells++] = NULL;
+}
+
+/* A number with decimals: "91.8", or "91,8" for Danish Excel. */
+void
+table_decimal(struct table *t, double v, int decimals)
+{
+	char	*s, *p;
+
+	xasprintf(&s, "%.*f", decimals, v);
+	if (table_fmt == TABLE_EXCEL && (p = strchr(s, '.')) != NULL)
+		*p = ',';
+	table_cell(t, "%s", s);
+	free(s);
 }
 
 void
@@ -242,6 +308,8 @@ table_print_cell(struct table *t, struct table_out *o, size_t col,
 	const char	*nl;
 	size_t		 w, indent, i;
 
+	if (s == NULL)
+		s = "-";
 	if (t->kv && col == 1 && strchr(s, '\n') != NULL) {
 		/* Continuation lines start under the value column. */
 		indent = 0;
@@ -264,6 +332,81 @@ table_print_cell(struct table *t, struct table_out *o, size_t col,
 		table_pad(o, widths[col] - w);
 }
 
+/*
+ * One CSV field (RFC 4180): quoted when it holds the separator, a quote or
+ * a line break, a quote doubled. A value a spreadsheet would take for a
+ * formula (starting with =, +, -, @, a tab or a carriage return: a name
+ * typed as "=HYPERLINK(...)", or a phone "+45 ...") gets a single quote
+ * in front, so it stays text: the quote shows, and nothing runs.
+ */
+static void
+table_csv_field(FILE *f, const char *s, char sep)
+{
+	int	quote, formula;
+
+	if (s == NULL)
+		return;
+	formula = *s != '\0' && strchr("=+-@\t\r", *s) != NULL;
+	quote = strchr(s, sep) != NULL || strpbrk(s, "\"\r\n") != NULL;
+	if (quote)
+		fputc('"', f);
+	if (formula)
+		fputc('\'', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		if (*s == '\n')	/* a line break is CRLF throughout */
+			fputc('\r', f);
+		fputc(*s, f);
+	}
+	if (quote)
+		fputc('"', f);
+}
+
+/* A line of CSV fields, ending in CRLF. */
+static void
+table_csv_line(FILE *f, char **cells, size_t n, int strip_colon)
+{
+	char	 sep = table_fmt == TABLE_EXCEL ? ';' : ',';
+	char	*s;
+	size_t	 c, len;
+
+	for (c = 0; c < n; c++) {
+		if (c > 0)
+			fputc(sep, f);
+		if (c == 0 && strip_colon && cells[c] != NULL &&
+		    (len = strlen(cells[c])) > 0 && cells[c][len - 1] == ':') {
+			s = xstrdup(cells[c]);
+			s[len - 1] = '\0';
+			table_csv_field(f, s, sep);
+			free(s);
+		} else
+			table_csv_field(f, cells[c], sep);
+	}
+	fputs("\r\n", f);
+}
+
+/*
+ * CSV for spreadsheets: UTF-8 with a byte-order mark (so Excel reads
+ * "Jørgen" right), CRLF, a header line of the column names, and ';'
+ * between fields for --csv=excel (Danish Excel takes ',' for the decimal
+ * comma). A key-value block is two columns, its keys without the colon.
+ */
+static void
+table_print_csv(struct table *t, FILE *f)
+{
+	size_t	r;
+
+	if (!table_bom_done) {
+		fputs("\xef\xbb\xbf", f);
+		table_bom_done = 1;
+	}
+	if (t->head != NULL)
+		table_csv_line(f, t->head, t->ncols, 0);
+	for (r = 0; r < t->nrows; r++)
+		table_csv_line(f, &t->cells[r * t->ncols], t->ncols, t->kv);
+}
+
 void
 table_print(struct table *t, FILE *f)
 {
@@ -273,13 +416,20 @@ table_print(struct table *t, FILE *f)
 	size_t			 gap = t->kv ? 1 : 2;
 
 	table_finish_row(t);
+	if (table_fmt != TABLE_TEXT) {
+		table_print_csv(t, f);
+		return;
+	}
 
 	widths = xcalloc(t->ncols, sizeof *widths);
 	for (c = 0; t->head != NULL && c < t->ncols; c++)
 		widths[c] = table_width(t->head[c]);
 	for (r = 0; r < t->nrows; r++) {
 		for (c = 0; c < t->ncols; c++) {
-			w = table_width(t->cells[r * t->ncols + c]);
+			if (t->cells[r * t->ncols + c] == NULL)
+				w = 1;		/* "-" */
+			else
+				w = table_width(t->cells[r * t->ncols + c]);
 			if (w > widths[c])
 				widths[c] = w;
 		}

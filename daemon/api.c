@@ -92,7 +92,7 @@ static const struct route routes[] = {
 	{ API_POST, 0, "sessions/*/registrations", registration_create, NULL },
 	{ API_DELETE, 0, "sessions/*/registrations/*", registration_cancel, NULL },
 	{ API_GET, 0, "sessions/*/waitlist", registration_waitlist, NULL },
-	{ API_POST, 0, "sessions/*/attendance", registration_attendance, NULL },
+	{ API_POST, 0, "sessions/*/attendance", attendance_record, NULL },
 	{ API_POST, 0, "sessions/*/remind", notices_remind, NULL },
 	{ API_GET, 0, "sessions/*/preview", notices_preview, NULL },
 	{ API_GET, 0, "sessions/*/calllist", notices_calllist, NULL },

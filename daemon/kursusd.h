@@ -375,12 +375,14 @@ void	 session_defaults(struct store *, int64_t course_id, int64_t venue_id,
 /* calimport.c: sessions from a calendar file */
 int	 calimport_run(struct api_req *);
 
+/* attendance.c: who came, named by id, running number or name */
+int	 attendance_record(struct api_req *);
+
 /* registration.c */
 int	 registration_list(struct api_req *);
 int	 registration_create(struct api_req *);
 int	 registration_cancel(struct api_req *);
 int	 registration_waitlist(struct api_req *);
-int	 registration_attendance(struct api_req *);
 /* Fills free seats from the waitlist, in order, while the head fits. */
 int	 registration_promote(struct store *, int64_t session_id,
 	    json_t *promoted, struct fail *);

@@ -219,12 +219,17 @@ static const char *danish_months[] = { "januar", "februar", "marts",
     "april", "maj", "juni", "juli", "august", "september", "oktober",
     "november", "december" };
 
-enum { G_COURSE, G_VENUE, G_MONTH, G_TOTAL, G_N };
+/*
+ * The breakdowns; G_MVC is month, venue and course together, the rows a
+ * report to the municipality (or a spreadsheet's pivot table) is made of.
+ */
+enum { G_COURSE, G_VENUE, G_MONTH, G_MVC, G_TOTAL, G_N };
 static const char *stats_group_names[G_N] = { "by_course", "by_venue",
-    "by_month", NULL };
+    "by_month", "by_month_venue_course", NULL };
 
-/* Adds one session's figures to the group row under key in map. */
-static void
+/* Adds one session's figures to the group row under key in map; returns
+ * the row. */
+static json_t *
 stats_add(json_t *map, const char *key, const char *name,
     json_int_t sessions, json_int_t regs, json_int_t attended,
     json_int_t no_show)
@@ -245,6 +250,7 @@ stats_add(json_t *map, const char *key, const char *name,
 	for (i = 0; i < 4; i++)
 		json_object_set_new(row, f[i], json_integer(
 		    json_integer_value(json_object_get(row, f[i])) + add[i]));
+	return (row);
 }
 
 /* Adds attendance_rate (null when nothing is recorded) to a group row. */
@@ -306,9 +312,9 @@ stats_show(struct api_req *req)
 	const char	*key, *col[5];
 	time_t		 t[2];
 	int		 has[2] = { 0, 0 }, month, g, i;
-	json_t		*maps[G_N], *total, *v;
+	json_t		*maps[G_N], *total, *v, *row;
 	json_int_t	 n[3];
-	char		 mname[32];
+	char		 mname[32], *key3;
 	int64_t		 next, milestone;
 	sqlite3_stmt	*stmt;
 
@@ -341,6 +347,15 @@ stats_show(struct api_req *req)
 		    n[2]);
 		stats_add(maps[G_MONTH], col[4], mname, 1, n[0], n[1],
 		    n[2]);
+		/* Slugs hold no '/', so the key sorts by month first. */
+		xasprintf(&key3, "%s/%s/%s", col[4], col[2], col[0]);
+		row = stats_add(maps[G_MVC], key3, mname, 1, n[0], n[1], n[2]);
+		free(key3);
+		if (json_object_get(row, "month") == NULL)
+			json_object_update_new(row, json_pack("{s:s, s:s, s:s, "
+			    "s:s, s:s}", "month", col[4], "venue", col[2],
+			    "venue_name", col[3], "course", col[0],
+			    "course_title", col[1]));
 		stats_add(maps[G_TOTAL], "all", "all", 1, n[0], n[1],
 		    n[2]);
 	}
@@ -349,7 +364,7 @@ stats_show(struct api_req *req)
 	req->out = json_object();
 	for (g = 0; g < G_TOTAL; g++)
 		json_object_set_new(req->out, stats_group_names[g],
-		    stats_list(maps[g], g == G_MONTH));
+		    stats_list(maps[g], g == G_MONTH || g == G_MVC));
 	/* Adding nothing makes the total row exist when no session is in range. */
 	stats_add(maps[G_TOTAL], "all", "all", 0, 0, 0, 0);
 	total = json_object_get(maps[G_TOTAL], "all");
