@@ -445,6 +445,14 @@ extern const struct cmd_entry cmd_venue_list_entry;
 extern const struct cmd_entry cmd_venue_show_entry;
 extern const struct cmd_entry cmd_venue_edit_entry;
 extern const struct cmd_entry cmd_venue_remove_entry;
+extern const struct cmd_entry cmd_venue_room_add_entry;
+extern const struct cmd_entry cmd_venue_room_list_entry;
+extern const struct cmd_entry cmd_venue_room_remove_entry;
+
+/* cmd-closure.c */
+extern const struct cmd_entry cmd_closure_add_entry;
+extern const struct cmd_entry cmd_closure_list_entry;
+extern const struct cmd_entry cmd_closure_remove_entry;
 
 /* cmd-course.c */
 extern const struct cmd_entry cmd_course_add_entry;
@@ -476,6 +484,10 @@ extern const struct cmd_entry cmd_participant_remove_entry;
 extern const struct cmd_entry cmd_participant_rotate_token_entry;
 /* A participant's options, which register takes to create one. */
 extern const struct cmd_option cmd_participant_opt[];
+
+/* cmd-series.c: register and unregister with --series */
+int	 cmd_series_register(struct cmd_ctx *);
+int	 cmd_series_unregister(struct cmd_ctx *);
 
 /* cmd-register.c */
 extern const struct cmd_entry cmd_register_entry;
