@@ -20,7 +20,7 @@ from dateutil.easter import easter
 
 from kursustest import DA_MONTHS, DA_WEEKDAYS, Tap, local_now, wait_for, \
     zone
-from servers import Recorder, SMTPServer, plain_text
+from servers import Recorder, RestGateway, SMTPServer, plain_text
 
 t = Tap()
 
@@ -325,7 +325,10 @@ def test_past_far(d):
          "far: scheduled")
 
 
-def test_series_signup(d, rec):
+DA_SHORT = ["man", "tir", "ons", "tor", "fre", "lør", "søn"]
+
+
+def test_series_signup(d, rec, gw):
     # Three sessions of two seats; the second full already.
     start = local_now().date() + datetime.timedelta(days=30)
     d.ctl("course", "add", "tablet", "--title", "Tablet for seniorer",
@@ -403,23 +406,42 @@ def test_series_signup(d, rec):
           ("Hanne Bach", "cancelled"), ("Ib", "waitlisted")],
          "her place in the queue is gone, the next waits on")
 
+    # By SMS: one text, the dates short, one a line.
+    res = d.ctl("register", "--series", str(series), "--name", "Jens Holm",
+                "--phone", "20 30 40 50")
+    texts = wait_for(lambda: [r["json"].get("message") for r in gw.requests
+                              if (r.get("json") or {}).get("recipient") ==
+                              "+4520304050"], 20)
+    t.eq(len(texts or []), 1, "one SMS for the whole series")
+    lines = (texts or [""])[0].split("\n")
+    for s, waiting in zip(sessions, (False, True, False)):
+        st = datetime.datetime.fromisoformat(s["start"]).astimezone(zone())
+        line = "%s %d/%d kl. %02d.%02d" % (DA_SHORT[st.weekday()], st.day,
+                                          st.month, st.hour, st.minute)
+        if waiting:
+            line += " (venteliste)"
+        t.ok(line in lines, "the SMS lists %r" % line, lines)
+
 
 def main():
     tmp = t.tempdir()
     rec = Recorder(os.path.join(tmp, "smtp"))
     srv = SMTPServer(rec)
+    gw = RestGateway()
     try:
         d = t.daemon(holidays=True, extra=[
             "smtp.host=127.0.0.1", "smtp.port=%d" % srv.port,
             "smtp.starttls=off", "smtp.from=" + FROM,
-            "reminders.rules="])
+            "reminders.rules=", "reminders.quiet_hours=",
+            "sms.driver=rest", "sms.url=" + gw.url,
+            'sms.body={"recipient": "{to}", "message": "{text}"}'])
         setup(d)
         test_holidays(d)
         test_series_skips(d)
         test_closures(d)
         test_overlap(d)
         test_past_far(d)
-        test_series_signup(d, rec)
+        test_series_signup(d, rec, gw)
         d.stop()
 
         # The setting: official holidays only, or none at all.
@@ -439,6 +461,7 @@ def main():
         t.eq(r.get("holidays"), [], "none: no holidays listed")
     finally:
         srv.stop()
+        gw.stop()
 
 
 t.run(main)
