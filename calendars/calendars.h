@@ -75,6 +75,20 @@ int	 recur_weekly(const char *tzid, time_t start, size_t count,
 int	 recur_shift(const char *tzid, time_t t, time_t from, time_t to,
 	    time_t *out, char **cause);
 
+/* holiday.c: Danish holidays, computed */
+/*
+ * Which days count as holidays: none; the public holidays (nytårsdag,
+ * skærtorsdag, langfredag, påskedag, 2. påskedag, Kristi himmelfartsdag,
+ * pinsedag, 2. pinsedag, juledag, 2. juledag; store bededag until 2023);
+ * or those and the days libraries close by custom: grundlovsdag (5 June),
+ * juleaftensdag (24 December) and nytårsaftensdag (31 December).
+ */
+enum holiday_set { HOLIDAYS_NONE, HOLIDAYS_OFFICIAL, HOLIDAYS_CUSTOMARY };
+/* Easter Sunday of a Gregorian year. */
+void	 holiday_easter(int year, int *month, int *day);
+/* The Danish name of the holiday on a date ("juledag"), or NULL. */
+const char *holiday_name(int year, int month, int day, int set);
+
 /* feed.c: iCalendar output (RFC 5545), built with libical */
 enum cal_status { CAL_CONFIRMED, CAL_TENTATIVE, CAL_CANCELLED };
 

@@ -24,6 +24,16 @@ static const struct cmd_option opt_register[] = {
 	{ "walk-in", OPT_TRUE, "walk_in", NULL, "came in on the day: "
 	  "registered and marked present, from an hour before the start to "
 	  "the end of the day, over the capacity if need be", 0, 0, NULL, 0 },
+	{ "series", OPT_INT, "series", "SERIES", "every remaining session of "
+	  "the series (no SESSION): a seat where there is one, the waitlist "
+	  "where not, one message with all the dates", 0, 0, NULL, 0 },
+	OPT_END
+};
+
+static const struct cmd_option opt_unregister[] = {
+	{ "series", OPT_INT, "series", "SERIES", "from every remaining "
+	  "session of the series (no SESSION), with one message", 0, 0, NULL,
+	  0 },
 	OPT_END
 };
 
@@ -56,7 +66,9 @@ static const struct cmd_option opt_attendance[] = {
 const struct cmd_entry cmd_register_entry = {
 	"register", NULL, "SESSION PARTICIPANT [--companion] [--walk-in]\n"
 	"       kursusctl register SESSION --name NAME [--phone PHONE] "
-	"[--email ADDRESS | --no-contact] [options]", 1, 2, 0,
+	"[--email ADDRESS | --no-contact] [options]\n"
+	"       kursusctl register --series SERIES (PARTICIPANT | --name NAME "
+	"...) [--companion]", 0, 2, 0,
 	{ opt_register, cmd_participant_opt, NULL }, cmd_register,
 	"Register a participant for a session.\nWith --name instead of a "
 	"participant id, creates the participant in the same step. The "
@@ -65,9 +77,12 @@ const struct cmd_entry cmd_register_entry = {
 };
 
 const struct cmd_entry cmd_unregister_entry = {
-	"unregister", NULL, "SESSION PARTICIPANT", 2, 2, 0, CMD_NOOPT,
-	cmd_unregister, "Cancel a registration.\nThe first people on the "
-	"waitlist move up while they fit.", 0, NULL
+	"unregister", NULL, "SESSION PARTICIPANT\n"
+	"       kursusctl unregister --series SERIES PARTICIPANT", 1, 2, 0,
+	{ opt_unregister, NULL }, cmd_unregister, "Cancel a registration.\n"
+	"The first people on the waitlist move up while they fit. With "
+	"--series, every remaining registration of the series, told in one "
+	"message.", 0, NULL
 };
 
 const struct cmd_entry cmd_registrations_entry = {
@@ -143,6 +158,11 @@ cmd_register(struct cmd_ctx *ctx)
 	long long	 session, participant = 0;
 	int		 ret;
 
+	if (json_object_get(ctx->opts, "series") != NULL)
+		return (cmd_series_register(ctx));
+	if (ctx->argc == 0)
+		return (kursusctl_usage_error(ctx->entry, "give a SESSION, or "
+		    "--series SERIES"));
 	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0)
 		return (ret);
 	if (ctx->argc == 2 &&
@@ -213,6 +233,11 @@ cmd_unregister(struct cmd_ctx *ctx)
 	char		*tail;
 	int		 ret;
 
+	if (json_object_get(ctx->opts, "series") != NULL)
+		return (cmd_series_unregister(ctx));
+	if (ctx->argc != 2)
+		return (kursusctl_usage_error(ctx->entry, "give SESSION and "
+		    "PARTICIPANT, or --series SERIES PARTICIPANT"));
 	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0 ||
 	    (ret = cmd_arg_id(ctx, 1, "participant", &participant)) != 0)
 		return (ret);

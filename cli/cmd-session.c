@@ -58,6 +58,21 @@ static const struct cmd_option opt_session_add[] = {
 	  "(1-260)", 0, 2, NULL, 0 },
 	{ "repeat", OPT_TEXT, "rrule", "RRULE", "a series by RFC 5545 rule, "
 	  "e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=6", 0, 2, NULL, 0 },
+	{ "room", OPT_TEXT, "room", "NAME", "the venue's room (venue room "
+	  "list)", 0, 0, NULL, 0 },
+	OPT_END
+};
+
+/* What the venue's calendar refuses unless told (add and move). */
+static const struct cmd_option opt_session_allow[] = {
+	{ "allow-overlap", OPT_TRUE, "allow_overlap", NULL, "even when "
+	  "another session is in the room at that time", 0, 0, NULL, 0 },
+	{ "allow-closed", OPT_TRUE, "allow_closed", NULL, "even on a closed "
+	  "day (closure list); a series then skips none", 0, 0, NULL, 0 },
+	{ "past", OPT_TRUE, "past", NULL, "a start in the past, for "
+	  "entering history", 0, 0, NULL, 0 },
+	{ "far", OPT_TRUE, "far", NULL, "a start more than two years ahead",
+	  0, 0, NULL, 0 },
 	OPT_END
 };
 
@@ -76,6 +91,10 @@ static const struct cmd_option opt_session_edit[] = {
 	  CMPL_INSTRUCTOR },
 	{ "helper", OPT_LIST, "helpers", "SLUG", "helper; replaces the list "
 	  "(repeat for more)", 0, 0, NULL, CMPL_INSTRUCTOR },
+	{ "room", OPT_TEXT, "room", "NAME", "the venue's room it is held in "
+	  "('' for none: the whole venue)", 0, 0, NULL, 0 },
+	{ "allow-overlap", OPT_TRUE, "allow_overlap", NULL, "even when "
+	  "another session is in that room then", 0, 0, NULL, 0 },
 	OPT_END
 };
 
@@ -87,6 +106,8 @@ static const struct cmd_option opt_session_move[] = {
 	  "(default: keep it)", 0, 1, NULL, 0 },
 	{ "venue", OPT_TEXT, "venue", "SLUG", "move to this venue", 0, 0,
 	  NULL, CMPL_VENUE },
+	{ "room", OPT_TEXT, "room", "NAME", "move to this room of the venue",
+	  0, 0, NULL, 0 },
 	{ "following", OPT_CONST, "scope", NULL, "also the later sessions "
 	  "of its series, shifted alike", 0, 0, "following", 0 },
 	OPT_END
@@ -103,10 +124,15 @@ static const struct cmd_option opt_session_cancel[] = {
 const struct cmd_entry cmd_session_add_entry = {
 	"session", "add", "--course SLUG --venue SLUG --start TIME "
 	"[--duration DURATION | --end TIME] [--weekly N | --repeat RRULE] "
-	"[options]", 0, 0, 0, { opt_session_add, NULL }, cmd_session_add,
+	"[--room NAME] [options]", 0, 0, 0,
+	{ opt_session_add, opt_session_allow, NULL }, cmd_session_add,
 	"Schedule a session, or a series of them.\nTimes are the venue's "
 	"local time; a series keeps its local time across daylight "
-	"saving changes.", 0, NULL
+	"saving changes. Refused: a start in the past (--past) or more than "
+	"two years ahead (--far), a clash with another session in the room "
+	"(--allow-overlap), a closed day (--allow-closed). A series skips "
+	"closed days and says which; --weekly N still makes N sessions.",
+	0, NULL
 };
 
 const struct cmd_entry cmd_session_list_entry = {
@@ -130,8 +156,8 @@ const struct cmd_entry cmd_session_edit_entry = {
 
 const struct cmd_entry cmd_session_move_entry = {
 	"session", "move", "SESSION --start TIME [--end TIME | --duration "
-	"DURATION] [--venue SLUG] [--following]", 1, 1, 0,
-	{ opt_session_move, NULL }, cmd_session_move,
+	"DURATION] [--venue SLUG] [--room NAME] [--following] [options]", 1,
+	1, 0, { opt_session_move, opt_session_allow, NULL }, cmd_session_move,
 	"Move a session (or the rest of its series).\nTo another time or "
 	"venue, or both. Everyone registered gets a change notice.", 0, NULL
 };
@@ -217,6 +243,7 @@ cmd_print_session(json_t *s)
 	    cmd_str(s, "venue") : "-");
 	cmd_kv(t, s, "start", "start", V_LOCAL);
 	cmd_kv(t, s, "end", "end", V_LOCAL);
+	cmd_kv(t, s, "room", "room", V_TEXT);
 	cmd_kv(t, s, "timezone", "time zone", V_TEXT);
 	v = cmd_session_status(s);
 	table_kv(t, "status", "%s", v);
@@ -249,6 +276,7 @@ cmd_print_scheduled(struct cmd_ctx *ctx, json_t *answer)
 {
 	json_t		*sessions, *s;
 	char		*start;
+	size_t		 i;
 
 	sessions = json_object_get(answer, "sessions");
 	if (json_array_size(sessions) == 1 &&
@@ -266,6 +294,14 @@ cmd_print_scheduled(struct cmd_ctx *ctx, json_t *answer)
 		printf("Scheduled series %lld: %zu sessions.\n",
 		    cmd_int(answer, "series_id"), json_array_size(sessions));
 		cmd_print_sessions(sessions);
+	}
+	json_array_foreach(json_object_get(answer, "skipped"), i, s) {
+		if (i == 0)
+			printf("Skipped, closed:\n");
+		start = cmd_format(s, "start", V_LOCAL);
+		printf("  %s: %s\n", start != NULL ? start : "-",
+		    cmd_str(s, "reason") != NULL ? cmd_str(s, "reason") : "");
+		free(start);
 	}
 }
 

@@ -1,9 +1,14 @@
 /*
  * venue add, list, show, edit and remove: the places sessions are held,
  * library branches and the rooms of senior clubs alike. The handlers are
- * cmd-resource.c's.
+ * cmd-resource.c's. venue room add, list and remove: a venue's rooms.
  */
 #include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <jansson.h>
 
 #include "kursusctl.h"
 
@@ -75,3 +80,101 @@ static const struct cmd_resource cmd_venue_resource = {
 CMD_RESOURCE_ENTRIES(cmd_venue, "venue", "a", "venue",
     "SLUG --name NAME [options]", CMPL_VENUE, opt_venue, NULL,
     &cmd_venue_resource);
+
+/* --- venue room add, list, remove: the rooms sessions are held in */
+
+static int	cmd_venue_room_add(struct cmd_ctx *);
+static int	cmd_venue_room_list(struct cmd_ctx *);
+static int	cmd_venue_room_remove(struct cmd_ctx *);
+
+static const struct cmd_option opt_venue_room[] = {
+	{ "capacity", OPT_INT, "capacity", "N", "seats of sessions in this "
+	  "room (default the venue's)", 0, 0, NULL, 0 },
+	OPT_END
+};
+
+const struct cmd_entry cmd_venue_room_add_entry = {
+	"venue", "room add", "VENUE NAME [--capacity N]", 2, 2, CMPL_VENUE,
+	{ opt_venue_room, NULL }, cmd_venue_room_add,
+	"Add a room to a venue.\nSessions at a venue with rooms clash only "
+	"with sessions in the same room (session add --room); a session "
+	"that names no room takes the whole venue.", 0, NULL
+};
+
+const struct cmd_entry cmd_venue_room_list_entry = {
+	"venue", "room list", "VENUE", 1, 1, CMPL_VENUE, CMD_NOOPT,
+	cmd_venue_room_list, "List a venue's rooms.", 0, NULL
+};
+
+const struct cmd_entry cmd_venue_room_remove_entry = {
+	"venue", "room remove", "VENUE NAME", 2, 2, CMPL_VENUE, CMD_NOOPT,
+	cmd_venue_room_remove, "Remove a room from a venue.\nRefused while "
+	"sessions to come are held in it.", 0, NULL
+};
+
+static const struct cmd_column cmd_room_columns[] = {
+	{ "ROOM", "name", V_TEXT },
+	{ ">SEATS", "capacity", V_INT },
+	COLS_END
+};
+
+static void
+cmd_print_room(struct cmd_ctx *ctx, json_t *answer)
+{
+	printf("Added room \"%s\" to venue %s.\n", cmd_str(answer, "name") !=
+	    NULL ? cmd_str(answer, "name") : ctx->argv[1], ctx->argv[0]);
+}
+
+static int
+cmd_venue_room_add(struct cmd_ctx *ctx)
+{
+	json_t	*body = json_deep_copy(ctx->opts);
+	int	 ret;
+
+	json_object_set_new(body, "name", json_string(ctx->argv[1]));
+	ret = cmd_call(ctx, "POST", "venues", ctx->argv[0], "/rooms", body,
+	    cmd_print_room);
+	json_decref(body);
+	return (ret);
+}
+
+static void
+cmd_print_rooms(struct cmd_ctx *ctx, json_t *answer)
+{
+	char	*none;
+
+	xasprintf(&none, "Venue %s has no rooms: it is one room.",
+	    ctx->argv[0]);
+	cmd_print_list(json_object_get(answer, "rooms"), cmd_room_columns,
+	    none);
+	free(none);
+}
+
+static int
+cmd_venue_room_list(struct cmd_ctx *ctx)
+{
+	return (cmd_call(ctx, "GET", "venues", ctx->argv[0], "/rooms", NULL,
+	    cmd_print_rooms));
+}
+
+static void
+cmd_print_room_removed(struct cmd_ctx *ctx, json_t *answer)
+{
+	(void)answer;
+	printf("Removed room \"%s\" from venue %s.\n", ctx->argv[1],
+	    ctx->argv[0]);
+}
+
+static int
+cmd_venue_room_remove(struct cmd_ctx *ctx)
+{
+	char	*name = client_escape(ctx->argv[1]), *tail;
+	int	 ret;
+
+	xasprintf(&tail, "/rooms/%s", name);
+	ret = cmd_call(ctx, "DELETE", "venues", ctx->argv[0], tail, NULL,
+	    cmd_print_room_removed);
+	free(tail);
+	free(name);
+	return (ret);
+}

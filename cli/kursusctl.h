@@ -478,6 +478,14 @@ extern const struct cmd_entry cmd_venue_list_entry;
 extern const struct cmd_entry cmd_venue_show_entry;
 extern const struct cmd_entry cmd_venue_edit_entry;
 extern const struct cmd_entry cmd_venue_remove_entry;
+extern const struct cmd_entry cmd_venue_room_add_entry;
+extern const struct cmd_entry cmd_venue_room_list_entry;
+extern const struct cmd_entry cmd_venue_room_remove_entry;
+
+/* cmd-closure.c */
+extern const struct cmd_entry cmd_closure_add_entry;
+extern const struct cmd_entry cmd_closure_list_entry;
+extern const struct cmd_entry cmd_closure_remove_entry;
 
 /* cmd-course.c */
 extern const struct cmd_entry cmd_course_add_entry;
@@ -514,6 +522,10 @@ extern const struct cmd_option cmd_participant_opt[];
 /* registrations SESSION --print[=how]: the page for the instructor, plain
  * text ("" or "text") or "html". 0 or the exit code after saying why. */
 int	 cmd_print_roster(struct cmd_ctx *, const char *how);
+
+/* cmd-series.c: register and unregister with --series */
+int	 cmd_series_register(struct cmd_ctx *);
+int	 cmd_series_unregister(struct cmd_ctx *);
 
 /* cmd-register.c */
 extern const struct cmd_entry cmd_register_entry;

@@ -31,6 +31,12 @@ const struct kind_info kinds[KIND_COUNT] = {
 	    "staff's own message to those registered" },
 	[KIND_WITHDRAWN] = { "withdrawn", NULL, INVITE_CANCEL, KIND_TEMPLATE,
 	    "their registration is cancelled" },
+	/* One message for a whole series, listing its dates ({dates}). */
+	[KIND_SERIES] = { "series-confirmation", NULL, INVITE_NONE,
+	    KIND_TEMPLATE, "they signed up for a series: its dates, with a "
+	    "seat or on the waitlist" },
+	[KIND_SERIES_WITHDRAWN] = { "series-withdrawn", NULL, INVITE_NONE,
+	    KIND_TEMPLATE, "their registrations for a series are cancelled" },
 };
 
 int

@@ -62,6 +62,12 @@ static const struct route routes[] = {
 	{ API_PUT, 0, "courses/*/templates/*/*", notices_template_set, NULL },
 	{ API_DELETE, 0, "courses/*/templates/*/*", notices_template_unset,
 	  NULL },
+	{ API_GET, 0, "venues/*/rooms", room_list, NULL },
+	{ API_POST, 0, "venues/*/rooms", room_add, NULL },
+	{ API_DELETE, 0, "venues/*/rooms/*", room_remove, NULL },
+	{ API_GET, 0, "closures", closure_list, NULL },
+	{ API_POST, 0, "closures", closure_add, NULL },
+	{ API_DELETE, 0, "closures/*", closure_remove, NULL },
 	{ API_GET, 0, "instructors", resource_list, "instructors" },
 	{ API_POST, 0, "instructors", resource_create, "instructors" },
 	{ API_GET, 0, "instructors/*", resource_show, "instructors" },
@@ -96,6 +102,8 @@ static const struct route routes[] = {
 	{ API_POST, 0, "sessions/*/remind", notices_remind, NULL },
 	{ API_GET, 0, "sessions/*/preview", notices_preview, NULL },
 	{ API_GET, 0, "sessions/*/calllist", notices_calllist, NULL },
+	{ API_POST, 0, "series/*/registrations", series_register, NULL },
+	{ API_DELETE, 0, "series/*/registrations/*", series_unregister, NULL },
 };
 #define NROUTES	(sizeof routes / sizeof routes[0])
 #define MAXSEG	8

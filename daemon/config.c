@@ -48,6 +48,7 @@ static const struct config_choices {
 } config_choices[] = {
 	{ "smtp", "starttls", "off|optional|required" },
 	{ "sms", "driver", "none|kannel|rest" },
+	{ "calendar", "holidays", "none|official|customary" },
 };
 
 #define OFF(f)	offsetof(struct config, f)
@@ -191,6 +192,11 @@ static const struct config_key config_keys[] = {
 	{ "outbox", "probe_seconds", CT_INT, OFF(outbox_probe_seconds), "60", 0,
 	  86400, "how often to check that the SMTP server and SMS gateway "
 	  "answer; 0 never" },
+	{ "calendar", "holidays", CT_CHOICE, OFF(calendar_holidays),
+	  "customary", 0, 0, "closed days built in: customary (the Danish "
+	  "public holidays, and grundlovsdag, juleaftensdag and "
+	  "nytårsaftensdag, when libraries close by custom), official (the "
+	  "public holidays only) or none" },
 };
 #define NKEYS	(sizeof config_keys / sizeof config_keys[0])
 

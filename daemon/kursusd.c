@@ -95,6 +95,7 @@ kursusd_apply(struct kursusd *kd)
 		log_info("debug logging is on: the log may hold names, phone "
 		    "numbers, e-mail addresses and message texts");
 	store_set_go_no_go_hours(kd->store, kd->conf->go_no_go_hours);
+	store_set_holidays(kd->store, kd->conf->calendar_holidays);
 	store_set_default_timezone(kd->store, kd->conf->timezone);
 	old = kd->outbox;
 	kd->outbox = outbox_conf_new(kd->conf);

@@ -52,6 +52,7 @@ struct config {
 	int	 log_level;
 	int	 retention_days;
 	int	 go_no_go_hours;
+	int	 calendar_holidays;	/* enum holiday_set */
 	int	 synchronous;		/* enum config_sync */
 	char	*daemon_user;		/* started as root, kursusd becomes */
 	char	*daemon_group;		/* these; "": the user's own group */
@@ -188,6 +189,9 @@ int	 store_fail(struct store *, struct fail *);
 time_t	 store_now(struct store *);
 void	 store_set_now(struct store *, time_t);
 void	 store_set_go_no_go_hours(struct store *, int);
+/* Which holidays are closed days (enum holiday_set); customary unless set. */
+void	 store_set_holidays(struct store *, int);
+int	 store_holidays(struct store *);
 void	 store_set_default_timezone(struct store *, const char *);
 struct outbox_conf;
 /* The outbox's settings (outbox_conf_new()), which the store holds but does
@@ -197,7 +201,7 @@ struct outbox_conf *store_outbox(struct store *);
 const char *store_default_timezone(struct store *);
 
 /* schema.c */
-#define SCHEMA_VERSION	7
+#define SCHEMA_VERSION	8
 /* The database's schema version (PRAGMA user_version), or -1. */
 int	 schema_version(sqlite3 *);
 /* Brings the database forward to SCHEMA_VERSION, each step in a transaction. */
@@ -372,6 +376,37 @@ int	 session_venue(struct store *, const char *slug, int64_t *id,
 void	 session_defaults(struct store *, int64_t course_id, int64_t venue_id,
 	    int *duration, json_int_t *capacity);
 
+/* calendar.c: closed days, rooms and clashes, as scheduling asks */
+/* The local date of t in tz, "YYYY-MM-DD". */
+int	 calendar_day(const char *tz, time_t t, char *day, size_t len);
+/* Why a session at venue_id from start to end (its local days in tz) may
+ * not be held: a holiday or a closure, as a sentence; NULL when open.
+ * Caller frees. */
+char	*calendar_closed(struct store *, int64_t venue_id, const char *tz,
+	    time_t start, time_t end);
+/* The room of venue_id called name: its id and seats (0: the venue's);
+ * 422 naming the venue's rooms when there is none. */
+int	 calendar_room(struct store *, int64_t venue_id, const char *name,
+	    int64_t *id, int *capacity, struct fail *);
+/* 409 naming the first live session other than self at the venue that
+ * overlaps [start, end) in room_id (0: the whole venue); else 0. */
+int	 calendar_clash(struct store *, int64_t venue_id, int64_t room_id,
+	    time_t start, time_t end, int64_t self, struct fail *);
+
+/* closure.c: the library's closed days (POST, GET, DELETE /v1/closures) */
+int	 closure_add(struct api_req *);
+int	 closure_list(struct api_req *);
+int	 closure_remove(struct api_req *);
+
+/* room.c: a venue's rooms (/v1/venues/SLUG/rooms) */
+int	 room_add(struct api_req *);
+int	 room_list(struct api_req *);
+int	 room_remove(struct api_req *);
+
+/* series.c: signing up for every remaining session of a series at once */
+int	 series_register(struct api_req *);
+int	 series_unregister(struct api_req *);
+
 /* calimport.c: sessions from a calendar file */
 int	 calimport_run(struct api_req *);
 
@@ -391,6 +426,21 @@ int	 registration_promote(struct store *, int64_t session_id,
 int	 registration_cancel_participant(struct store *, int64_t participant_id,
 	    struct fail *);
 json_t	*registration_json(struct store *, int64_t id);
+/* The participant a request names: an id, or an object creating one. */
+int	 registration_person(struct store *, json_t *who, int64_t *pid,
+	    struct fail *);
+/*
+ * Takes a seat for pid in s, or a place at the end of its queue (a
+ * walk-in always a seat, *over set when past the capacity): the row
+ * and its running number, no message. 409 when pid holds one already.
+ */
+int	 registration_seat(struct store *, const struct session_row *,
+	    int64_t pid, int companion, int walk_in, int64_t *rid, int *over,
+	    struct fail *);
+/* Cancels a live registration with a notice of kind (-1: none, only what
+ * was pending taken back), then fills from the waitlist. */
+int	 registration_drop(struct store *, int64_t rid, json_t *promoted,
+	    int kind, struct fail *);
 /* Seats taken in a session by confirmed registrations and companions. */
 int64_t	 registration_taken(struct store *, int64_t session_id);
 int	 registration_settings_show(struct api_req *);
@@ -431,6 +481,9 @@ int	 outbox_notify(struct store *, int kind, int64_t registration_id,
 /* Notices for every live registration of a session (moved, cancelled). */
 int	 outbox_notify_session(struct store *, int kind, int64_t session_id,
 	    json_t *detail, struct fail *);
+/* Takes back what is still pending for a registration that ended without
+ * a notice of its own (a series' withdrawal says it for all). */
+int	 outbox_end(struct store *, int64_t registration_id, struct fail *);
 /* Plans the reminders of one confirmed registration by its course type's
  * rules (or [reminders] rules), SMS out of quiet hours, none in the past. */
 int	 outbox_plan_reminders(struct store *, int64_t registration_id,

@@ -15,7 +15,8 @@
 #include "kursusd.h"
 #include "notifier.h"
 
-enum { Q_PERSON, Q_EVENT, Q_SESSION, Q_SEAT, Q_TEMPLATE, Q_VENUE, Q_COUNT };
+enum { Q_PERSON, Q_EVENT, Q_SESSION, Q_SEAT, Q_TEMPLATE, Q_VENUE, Q_DATE,
+    Q_COUNT };
 
 static const char *message_sql[Q_COUNT] = {
 	[Q_PERSON] = "SELECT p.name, " SQL_SMS_TO("p") ", " SQL_EMAIL_TO("p")
@@ -38,6 +39,13 @@ static const char *message_sql[Q_COUNT] = {
 	[Q_TEMPLATE] = "SELECT subject, body FROM template WHERE course_id = ?1 "
 	    "AND kind = ?2 AND channel = ?3 AND language = ?4",
 	[Q_VENUE] = "SELECT name FROM venue WHERE id = ?1",
+	/* One date of a series notice: its registration's session. */
+	[Q_DATE] = "SELECT s.start_at, v.timezone, r.status != 'cancelled' AND "
+	    "s.status = 'scheduled', CASE WHEN r.status = 'waitlisted' THEN "
+	    "(SELECT count(*) FROM registration w WHERE w.session_id = "
+	    "r.session_id AND w.status = 'waitlisted' AND w.queue <= r.queue) "
+	    "ELSE 0 END FROM registration r JOIN session s ON s.id = "
+	    "r.session_id JOIN venue v ON v.id = s.venue_id WHERE r.id = ?1",
 };
 
 /*
@@ -72,6 +80,41 @@ message_notice_times(struct notice *n, const char *tzid)
 	}
 }
 
+
+/*
+ * The dates of a series notice, from the registrations its detail names:
+ * for a confirmation those still live (with their place in the queue),
+ * for a withdrawal all of them. *out is the caller's to free.
+ */
+static size_t
+message_dates(sqlite3_stmt *stmt, int kind, json_t *detail,
+    struct notice_date **out)
+{
+	json_t			*rids = json_object_get(detail, "registrations"), *v;
+	struct notice_date	*d;
+	struct notice		 n;
+	size_t			 i, count = 0;
+
+	*out = NULL;
+	if (json_array_size(rids) == 0)
+		return (0);
+	*out = xcalloc(json_array_size(rids), sizeof **out);
+	json_array_foreach(rids, i, v) {
+		sqlite3_bind_int64(stmt, 1, json_integer_value(v));
+		if (sqlite3_step(stmt) == SQLITE_ROW && (kind != KIND_SERIES ||
+		    sqlite3_column_int(stmt, 2))) {
+			d = &(*out)[count++];
+			memset(&n, 0, sizeof n);
+			n.start = n.end = (time_t)sqlite3_column_int64(stmt, 0);
+			message_notice_times(&n, store_col(stmt, 1));
+			d->at = n.start_at;
+			d->position = kind == KIND_SERIES ?
+			    sqlite3_column_int(stmt, 3) : 0;
+		}
+		sqlite3_reset(stmt);
+	}
+	return (count);
+}
 
 /* What a session's messages share, in the words of a notice. */
 struct message_session {
@@ -372,6 +415,7 @@ message_compose(struct message_ctx *mc, int kind, int channel, int64_t sid,
 	struct message_session	*ms;
 	struct notice		 n;
 	struct session_event	*se;
+	struct notice_date	*dates = NULL;
 	const char		*old;
 	char			*stpl = NULL, *btpl = NULL, *token;
 	json_t			*v;
@@ -429,6 +473,11 @@ message_compose(struct message_ctx *mc, int kind, int channel, int64_t sid,
 		n.old_venue = p.old_venue;
 	n.message = json_string_value(json_object_get(detail, "message"));
 	n.reason = json_string_value(json_object_get(detail, "reason"));
+	if (kind == KIND_SERIES || kind == KIND_SERIES_WITHDRAWN) {
+		n.ndates = message_dates(mc->stmt[Q_DATE], kind, detail,
+		    &dates);
+		n.dates = dates;
+	}
 
 	message_template(mc, &p, ms->course_id, kind, channel, &stpl, &btpl);
 	if (template_render(&n, channel, stpl, btpl, &m->subject, &m->body,
@@ -449,6 +498,7 @@ message_compose(struct message_ctx *mc, int kind, int channel, int64_t sid,
 out:
 	if (rc != 0)
 		message_clear(m);
+	free(dates);
 	free(stpl);
 	free(btpl);
 	message_parts_free(&p);

@@ -542,6 +542,13 @@ outbox_notify(struct store *st, int kind, int64_t rid, json_t *detail,
 }
 
 int
+outbox_end(struct store *st, int64_t rid, struct fail *f)
+{
+	return (outbox_withdraw(st, rid, outbox_withdraw_all() |
+	    1u << KIND_SERIES, "the registration was cancelled", f));
+}
+
+int
 outbox_notify_session(struct store *st, int kind, int64_t sid,
     json_t *detail, struct fail *f)
 {

@@ -121,10 +121,34 @@ registration_walk_in(const struct session_row *s, time_t now,
 }
 
 int
-registration_create(struct api_req *req)
+registration_person(struct store *st, json_t *who, int64_t *pid,
+    struct fail *f)
 {
 	static const char *sql_person = "SELECT id FROM participant WHERE "
 	    "id = ? AND anonymised_at IS NULL";
+
+	if (who == NULL || json_is_null(who))
+		return (fail_set(f, 422, "participant", "participant is "
+		    "required: an id, or an object with name and phone, e-mail "
+		    "or no_contact"));
+	if (json_is_integer(who)) {
+		*pid = json_integer_value(who);
+		if (store_int(st, 0, sql_person, "i", *pid) == 0)
+			return (fail_set(f, 404, "participant", "no participant "
+			    "with id %lld", (long long)*pid));
+		return (0);
+	}
+	if (json_is_object(who))
+		return (resource_participant_create(st, who, pid, f));
+	return (fail_set(f, 400, "participant", "participant must be an id "
+	    "or an object"));
+}
+
+int
+registration_seat(struct store *st, const struct session_row *s,
+    int64_t pid, int companion, int walk_in, int64_t *rid, int *over,
+    struct fail *f)
+{
 	static const char *sql_live = "SELECT id FROM registration WHERE "
 	    "session_id = ? AND participant_id = ? AND status != 'cancelled'";
 	static const char *sql_waiting = "SELECT count(*) FROM registration "
@@ -138,17 +162,64 @@ registration_create(struct api_req *req)
 	static const char *sql_insert = "INSERT INTO registration (session_id, "
 	    "participant_id, number, status, queue, companion, created_at, "
 	    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
+	int64_t		 sid = s->id, number, queue;
+	const char	*state;
+
+	*over = 0;
+	if ((*rid = store_int(st, 0, sql_live, "ii", sid, pid)) != 0) {
+		json_t	*r = registration_json(st, *rid);
+
+		fail_set(f, 409, "participant", "%s (participant %lld) is "
+		    "already registered for session %lld (%s)",
+		    json_string_value(json_object_get(r, "participant_name")),
+		    (long long)pid, (long long)sid,
+		    json_string_value(json_object_get(r, "status")));
+		json_decref(r);
+		return (-1);
+	}
+	if (1 + companion > s->capacity)
+		return (fail_set(f, 409, "companion", "session %lld has %lld "
+		    "seat%s in all; there is no room for a companion",
+		    (long long)sid, (long long)s->capacity,
+		    s->capacity == 1 ? "" : "s"));
+	/*
+	 * Nobody jumps the queue: with people waiting, newcomers wait too.
+	 * But someone who walked in is there: they take a seat, over the
+	 * capacity if need be, which the answer says.
+	 */
+	if (walk_in) {
+		state = "confirmed";
+		*over = registration_taken(st, sid) + 1 + companion >
+		    s->capacity;
+	} else if (store_int(st, 0, sql_waiting, "i", sid) == 0 &&
+	    registration_taken(st, sid) + 1 + companion <= s->capacity)
+		state = "confirmed";
+	else
+		state = "waitlisted";
+	number = store_int(st, 1, sql_next, NULL);
+	queue = store_int(st, 1, sql_queue, "i", sid);
+	if (store_exec(st, f, sql_bump, "i", number + 1) < 0 ||
+	    store_exec(st, f, sql_insert, "iiitiii", sid, pid, number, state,
+	    queue, (int64_t)companion, (int64_t)store_now(st)) < 0)
+		return (-1);
+	*rid = sqlite3_last_insert_rowid(store_db(st));
+	metrics_count(METRICS_REG_MADE, 1);
+	return (0);
+}
+
+int
+registration_create(struct api_req *req)
+{
 	struct store		*st = req->store;
 	struct fail		*f = &req->fail;
 	static const char *sql_present = "UPDATE registration SET attendance "
 	    "= 'attended' WHERE id = ?";
 	struct session_row	 s;
-	json_t			*who;
-	int64_t			 sid, pid, number, rid, companion, queue;
+	int64_t			 sid, pid, rid;
 	time_t			 now = store_now(st);
 	char			*when;
-	const char		*state;
-	int			 walk_in, over = 0;
+	int			 walk_in, companion, over = 0;
+	json_t			*r;
 
 	if (param_id(req, 0, "session", &sid) != 0 ||
 	    param_check_fields(req->body, create_fields, sizeof create_fields /
@@ -171,69 +242,27 @@ registration_create(struct api_req *req)
 		return (-1);
 	}
 
-	who = json_object_get(req->body, "participant");
-	if (who == NULL || json_is_null(who))
-		return (fail_set(f, 422, "participant", "participant is "
-		    "required: an id, or an object with name and phone, e-mail "
-		    "or no_contact"));
-	if (json_is_integer(who)) {
-		pid = json_integer_value(who);
-		if (store_int(st, 0, sql_person, "i", pid) == 0)
-			return (fail_set(f, 404, "participant", "no participant "
-			    "with id %lld", (long long)pid));
-	} else if (json_is_object(who)) {
-		if (resource_participant_create(st, who, &pid, f) != 0)
+	if (registration_person(st, json_object_get(req->body,
+	    "participant"), &pid, f) != 0)
+		return (-1);
+	companion = json_is_true(json_object_get(req->body, "companion"));
+	if (registration_seat(st, &s, pid, companion, walk_in, &rid, &over,
+	    f) != 0)
+		return (-1);
+	r = registration_json(st, rid);
+	/* A walk-in came: present, and no message about a class under way. */
+	if (walk_in) {
+		if (store_exec(st, f, sql_present, "i", rid) < 0) {
+			json_decref(r);
 			return (-1);
-	} else
-		return (fail_set(f, 400, "participant", "participant must be an "
-		    "id or an object"));
-
-	if ((rid = store_int(st, 0, sql_live, "ii", sid, pid)) != 0) {
-		json_t	*r = registration_json(st, rid);
-
-		fail_set(f, 409, "participant", "%s (participant %lld) is "
-		    "already registered for session %lld (%s)",
-		    json_string_value(json_object_get(r, "participant_name")),
-		    (long long)pid, (long long)sid,
-		    json_string_value(json_object_get(r, "status")));
+		}
+	} else if (outbox_notify(st, strcmp(json_string_value(
+	    json_object_get(r, "status")), "confirmed") == 0 ?
+	    KIND_CONFIRMATION : KIND_WAITLISTED, rid, NULL, f) != 0) {
 		json_decref(r);
 		return (-1);
 	}
-
-	companion = json_is_true(json_object_get(req->body, "companion"));
-	if (1 + companion > s.capacity)
-		return (fail_set(f, 409, "companion", "session %lld has %lld "
-		    "seat%s in all; there is no room for a companion",
-		    (long long)sid, (long long)s.capacity,
-		    s.capacity == 1 ? "" : "s"));
-	/*
-	 * Nobody jumps the queue: with people waiting, newcomers wait too.
-	 * But someone who walked in is there: they take a seat, over the
-	 * capacity if need be, which the answer says.
-	 */
-	if (walk_in) {
-		state = "confirmed";
-		over = registration_taken(st, sid) + 1 + companion > s.capacity;
-	} else if (store_int(st, 0, sql_waiting, "i", sid) == 0 &&
-	    registration_taken(st, sid) + 1 + companion <= s.capacity)
-		state = "confirmed";
-	else
-		state = "waitlisted";
-	number = store_int(st, 1, sql_next, NULL);
-	queue = store_int(st, 1, sql_queue, "i", sid);
-	if (store_exec(st, f, sql_bump, "i", number + 1) < 0 ||
-	    store_exec(st, f, sql_insert, "iiitiii", sid, pid, number, state,
-	    queue, companion, (int64_t)now) < 0)
-		return (-1);
-	rid = sqlite3_last_insert_rowid(store_db(st));
-	/* A walk-in came: present, and no message about a class under way. */
-	if (walk_in) {
-		if (store_exec(st, f, sql_present, "i", rid) < 0)
-			return (-1);
-	} else if (outbox_notify(st, strcmp(state, "confirmed") == 0 ?
-	    KIND_CONFIRMATION : KIND_WAITLISTED, rid, NULL, f) != 0)
-		return (-1);
-	metrics_count(METRICS_REG_MADE, 1);
+	json_decref(r);
 	req->out = registration_json(st, rid);
 	if (over)
 		json_object_set_new(req->out, "over_capacity", json_true());
@@ -246,9 +275,9 @@ registration_create(struct api_req *req)
  * have come free, or the one leaving was the head of the queue that did
  * not fit and held back those behind.
  */
-static int
+int
 registration_drop(struct store *st, int64_t rid, json_t *promoted,
-    struct fail *f)
+    int kind, struct fail *f)
 {
 	static const char *sql_info = "SELECT session_id FROM registration "
 	    "WHERE id = ?";
@@ -266,7 +295,8 @@ registration_drop(struct store *st, int64_t rid, json_t *promoted,
 	sid = sqlite3_column_int64(stmt, 0);
 	sqlite3_reset(stmt);
 	if (store_exec(st, f, sql_cancel, "ii", (int64_t)store_now(st),
-	    rid) < 0 || outbox_notify(st, KIND_WITHDRAWN, rid, NULL, f) != 0)
+	    rid) < 0 || (kind >= 0 ? outbox_notify(st, kind, rid, NULL, f) :
+	    outbox_end(st, rid, f)) != 0)
 		return (-1);
 	metrics_count(METRICS_REG_CANCELLED, 1);
 	return (registration_promote(st, sid, promoted, f));
@@ -296,7 +326,7 @@ registration_cancel(struct api_req *req)
 		return (fail_set(f, 409, "session", "session %lld has started; "
 		    "record attendance instead of cancelling", (long long)sid));
 	promoted = json_array();
-	if (registration_drop(st, rid, promoted, f) != 0) {
+	if (registration_drop(st, rid, promoted, KIND_WITHDRAWN, f) != 0) {
 		json_decref(promoted);
 		return (-1);
 	}
@@ -320,7 +350,7 @@ registration_cancel_participant(struct store *st, int64_t pid,
 	ids = store_json(st, sql, "ii", pid, (int64_t)store_now(st));
 	json_array_foreach(ids, i, v) {
 		if ((rc = registration_drop(st, json_integer_value(v), NULL,
-		    f)) != 0)
+		    KIND_WITHDRAWN, f)) != 0)
 			break;
 	}
 	json_decref(ids);

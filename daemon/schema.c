@@ -326,6 +326,32 @@ static const char *migrations[SCHEMA_VERSION] = {
 	"CREATE INDEX outbox_session ON outbox(session_id);"
 	"CREATE INDEX outbox_registration ON outbox(registration_id);"
 	"CREATE INDEX outbox_batch ON outbox(batch) WHERE batch IS NOT NULL;",
+
+	/*
+	 * 7 -> 8: the venue's calendar. Closed days, library-wide (no venue)
+	 * or at one venue, as local dates (YYYY-MM-DD, both days closed);
+	 * the holidays are computed, not stored. A venue may have rooms, and
+	 * a session may name its room: sessions clash per room, and one
+	 * without a room takes the whole venue.
+	 */
+	"CREATE TABLE closure ("
+	"  id INTEGER PRIMARY KEY,"
+	"  venue_id INTEGER REFERENCES venue(id) ON DELETE CASCADE,"
+	"  first_day TEXT NOT NULL,"
+	"  last_day TEXT NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  CHECK (last_day >= first_day));"
+	"CREATE INDEX closure_days ON closure(last_day, first_day);"
+	"CREATE TABLE room ("
+	"  id INTEGER PRIMARY KEY,"
+	"  venue_id INTEGER NOT NULL REFERENCES venue(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  capacity INTEGER CHECK (capacity > 0),"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (venue_id, name));"
+	"ALTER TABLE session ADD COLUMN room_id INTEGER REFERENCES room(id);"
+	"CREATE INDEX session_room ON session(room_id) WHERE room_id IS NOT NULL;",
 };
 
 static int
@@ -409,6 +435,7 @@ static const char *views =
 	"  'id', s.id, 'uid', s.uid, 'series_id', s.series_id,"
 	"  'course', c.slug, 'course_title', c.title,"
 	"  'venue', v.slug, 'venue_name', v.name, 'timezone', v.timezone,"
+	"  'room', (SELECT name FROM room WHERE id = s.room_id),"
 	"  'start', local_iso(s.start_at, v.timezone),"
 	"  'end', local_iso(s.end_at, v.timezone),"
 	"  'start_utc', utc_iso(s.start_at), 'end_utc', utc_iso(s.end_at),"

@@ -16,6 +16,10 @@
 
 /* The span of a session list whose end is not given. */
 #define SESSION_WINDOW	(92 * 24 * 3600)
+/* A start further ahead than this is taken for a typing error. */
+#define SESSION_FAR	(2 * 366 * 24 * 3600)
+/* A start this far back is "now" (the time it took to type it). */
+#define SESSION_SLACK	(5 * 60)
 
 static const char *sql_session_json = "SELECT j FROM session_json WHERE id = ?";
 
@@ -237,13 +241,116 @@ session_insert(struct store *st, int64_t series_id, int64_t course_id,
 	return (0);
 }
 
+/*
+ * What the venue's calendar allows: a start neither in the past (unless
+ * "past") nor more than two years ahead (unless "far"), and no clash with
+ * another session in the room (unless "allow_overlap"). Closed days are
+ * the caller's: a series skips them, a single session is refused.
+ */
+struct session_allow {
+	int	 past, far, overlap, closed;
+};
+
+static void
+session_allow(json_t *body, struct session_allow *a)
+{
+	a->past = json_is_true(json_object_get(body, "past"));
+	a->far = json_is_true(json_object_get(body, "far"));
+	a->overlap = json_is_true(json_object_get(body, "allow_overlap"));
+	a->closed = json_is_true(json_object_get(body, "allow_closed"));
+}
+
+static int
+session_allowed(struct store *st, const struct session_allow *a,
+    int64_t venue_id, int64_t room_id, const char *tz, time_t start,
+    time_t end, int64_t self, struct fail *f)
+{
+	time_t	 now = store_now(st);
+	char	*when, *why;
+	int	 rc = 0;
+
+	if (!a->past && start < now - SESSION_SLACK) {
+		when = zone_format_local(tz, start);
+		rc = fail_set(f, 422, "start", "start %.10s %.5s is in the "
+		    "past; give past (--past) to enter a session held before",
+		    when, when + 11);
+		free(when);
+	} else if (!a->far && start > now + SESSION_FAR) {
+		when = zone_format_local(tz, start);
+		rc = fail_set(f, 422, "start", "start %.10s %.5s is more than "
+		    "two years ahead; give far (--far) if that is right",
+		    when, when + 11);
+		free(when);
+	} else if (!a->closed && (why = calendar_closed(st, venue_id, tz, start,
+	    end)) != NULL) {
+		rc = fail_set(f, 409, "start", "%s; give allow_closed "
+		    "(--allow-closed) to schedule on a closed day", why);
+		free(why);
+	} else if (!a->overlap)
+		rc = calendar_clash(st, venue_id, room_id, start, end, self, f);
+	return (rc);
+}
+
+/* The room a body names at venue_id (0 when none); its seats, or 0. */
+static int
+session_room(struct store *st, json_t *body, int64_t venue_id,
+    int64_t *room_id, int *seats, struct fail *f)
+{
+	*room_id = 0;
+	*seats = 0;
+	if (param_text(body, "room") == NULL)
+		return (0);
+	return (calendar_room(st, venue_id, param_text(body, "room"), room_id,
+	    seats, f));
+}
+
+static int
+session_set_room(struct store *st, int64_t id, int64_t room_id,
+    struct fail *f)
+{
+	static const char *sql = "UPDATE session SET room_id = nullif(?, 0) "
+	    "WHERE id = ?";
+
+	return (store_exec(st, f, sql, "ii", room_id, id) < 0 ? -1 : 0);
+}
+
 static const struct field create_fields[] = {
 	{ "course", FT_TEXT }, { "venue", FT_TEXT }, { "start", FT_TEXT },
 	{ "end", FT_TEXT }, { "duration", FT_INT }, { "capacity", FT_INT },
 	{ "notes", FT_TEXT }, { "description", FT_TEXT },
 	{ "instructors", FT_ARRAY }, { "helpers", FT_ARRAY },
-	{ "weekly", FT_INT }, { "rrule", FT_TEXT },
+	{ "weekly", FT_INT }, { "rrule", FT_TEXT }, { "room", FT_TEXT },
+	{ "allow_overlap", FT_BOOL }, { "allow_closed", FT_BOOL },
+	{ "past", FT_BOOL }, { "far", FT_BOOL },
 };
+
+/*
+ * The starts of a series kept on open days, and the skipped ones with why
+ * into skipped. A weekly series of N is N sessions: it runs a week longer
+ * for each week it skips, while the weeks last; an rrule's dates are
+ * taken as they are.
+ */
+static size_t
+session_open_days(struct store *st, int64_t venue_id, const char *tz,
+    time_t *starts, size_t n, time_t length, size_t want, json_t *skipped)
+{
+	size_t	 i, kept = 0;
+	char	*why, *when;
+
+	for (i = 0; i < n && kept < want; i++) {
+		if ((why = calendar_closed(st, venue_id, tz, starts[i],
+		    starts[i] + length)) == NULL) {
+			starts[kept++] = starts[i];
+			continue;
+		}
+		when = zone_format_local(tz, starts[i]);
+		json_array_append_new(skipped, json_pack("{s:s, s:s}", "start",
+		    when, "reason", why));
+		free(when);
+		free(why);
+	}
+	return (kept);
+}
 
 int
 session_create(struct api_req *req)
@@ -256,10 +363,13 @@ session_create(struct api_req *req)
 	int64_t		 course_id, venue_id, series_id = 0, sid;
 	char		 tz[64], *rule = NULL, *cause = NULL;
 	struct session_texts tx;
+	struct session_allow allow;
 	time_t		 start, end, *starts = NULL, now = store_now(st);
-	size_t		 n = 0, i;
+	size_t		 n = 0, i, want = 0;
 	json_int_t	 capacity, weekly = 0;
-	int		 duration;
+	json_t		*skipped = NULL;
+	int64_t		 room_id;
+	int		 duration, room_seats;
 
 	memset(&tx, 0, sizeof tx);
 	if (param_check_fields(body, create_fields, sizeof create_fields /
@@ -271,10 +381,18 @@ session_create(struct api_req *req)
 	if (session_venue(st, param_text(body, "venue"), &venue_id, tz,
 	    sizeof tz, f) != 0)
 		return (-1);
-	if (session_when(st, body, "start", tz, &start, f) != 0)
+	if (session_when(st, body, "start", tz, &start, f) != 0 ||
+	    session_room(st, body, venue_id, &room_id, &room_seats, f) != 0)
 		return (-1);
+	session_allow(body, &allow);
 
 	session_defaults(st, course_id, venue_id, &duration, &capacity);
+	/* A room's own seats count instead of the venue's. */
+	if (room_seats > 0) {
+		capacity = store_int(st, capacity, "SELECT min(capacity, ?) "
+		    "FROM course WHERE id = ?", "ii", (int64_t)room_seats,
+		    course_id);
+	}
 	if (param_has(body, "capacity") &&
 	    !json_is_null(json_object_get(body, "capacity"))) {
 		capacity = json_integer_value(json_object_get(body,
@@ -295,9 +413,11 @@ session_create(struct api_req *req)
 			return (fail_set(f, 422, "weekly", "weekly %lld is out "
 			    "of range (1 to %d)", (long long)weekly,
 			    RECUR_MAX));
-		if (recur_weekly(tz, start, (size_t)weekly, &starts, &n,
-		    &cause) != 0)
+		/* Room for the weeks a closed day skips. */
+		if (recur_weekly(tz, start, weekly + 60 > RECUR_MAX ?
+		    RECUR_MAX : (size_t)weekly + 60, &starts, &n, &cause) != 0)
 			goto recur_fail;
+		want = (size_t)weekly;
 		rule = xprintf("FREQ=WEEKLY;COUNT=%lld", (long long)weekly);
 	} else if (param_text(body, "rrule") != NULL) {
 		rule = xstrdup(param_text(body, "rrule"));
@@ -320,6 +440,27 @@ session_create(struct api_req *req)
 
 	if (session_texts(body, &tx, f) != 0)
 		goto fail;
+	if (want == 0)
+		want = n;
+	if (n > 1 && !allow.closed) {
+		skipped = json_array();
+		if ((n = session_open_days(st, venue_id, tz, starts, n,
+		    end - start, want, skipped)) == 0) {
+			fail_set(f, 409, "start", "every date of the series is "
+			    "a closed day; give allow_closed (--allow-closed) "
+			    "to schedule on them");
+			goto fail;
+		}
+	} else if (n > want)
+		n = want;
+	/* Closed days left are the single session's, or allowed. */
+	for (i = 0; i < n; i++) {
+		if (session_allowed(st, &allow, venue_id, room_id, tz,
+		    starts[i], starts[i] + (end - start), 0, f) != 0)
+			goto fail;
+		/* Past or far: the first and the last tell. */
+		allow.past = 1;
+	}
 	if (rule != NULL) {
 		if (store_exec(st, f, sql_series, "ti", rule, (int64_t)now) < 0)
 			goto fail;
@@ -329,14 +470,16 @@ session_create(struct api_req *req)
 	for (i = 0; i < n; i++) {
 		if (session_insert(st, series_id, course_id, venue_id,
 		    starts[i], starts[i] + (end - start), capacity, &tx, NULL,
-		    &sid, f) != 0 || session_staff(st, sid, body, f) != 0) {
+		    &sid, f) != 0 || session_set_room(st, sid, room_id, f) != 0 ||
+		    session_staff(st, sid, body, f) != 0) {
 			json_decref(list);
 			goto fail;
 		}
 		json_array_append_new(list, session_json(st, sid));
 	}
-	req->out = json_pack("{s:o, s:o}", "series_id", series_id != 0 ?
-	    json_integer(series_id) : json_null(), "sessions", list);
+	req->out = json_pack("{s:o, s:o, s:o}", "series_id", series_id != 0 ?
+	    json_integer(series_id) : json_null(), "sessions", list,
+	    "skipped", skipped != NULL ? skipped : json_array());
 	req->status = 201;
 	free(rule);
 	free(starts);
@@ -347,6 +490,7 @@ recur_fail:
 	fail_set(f, 422, weekly != 0 ? "weekly" : "rrule", "%s", cause);
 	free(cause);
 fail:
+	json_decref(skipped);
 	free(rule);
 	free(starts);
 	session_texts_free(&tx);
@@ -458,8 +602,32 @@ static const struct field edit_fields[] = {
 	{ "capacity", FT_INT }, { "notes", FT_TEXT },
 	{ "description", FT_TEXT }, { "status", FT_TEXT },
 	{ "instructors", FT_ARRAY }, { "helpers", FT_ARRAY },
-	{ "force", FT_BOOL },
+	{ "force", FT_BOOL }, { "room", FT_ANY }, { "allow_overlap", FT_BOOL },
 };
+
+/* A session's room changed by PATCH: a name, or null for none. */
+static int
+session_edit_room(struct store *st, const struct session_row *s,
+    json_t *body, struct fail *f)
+{
+	json_t		*v = json_object_get(body, "room");
+	int64_t		 room_id = 0;
+	int		 seats;
+
+	if (v == NULL)
+		return (0);
+	if (!json_is_null(v) && !json_is_string(v))
+		return (fail_set(f, 400, "room", "room must be a room's name, "
+		    "or null for none"));
+	if (json_is_string(v) && *json_string_value(v) != '\0' &&
+	    session_room(st, body, s->venue_id, &room_id, &seats, f) != 0)
+		return (-1);
+	if (!json_is_true(json_object_get(body, "allow_overlap")) &&
+	    strcmp(s->status, "scheduled") == 0 && calendar_clash(st,
+	    s->venue_id, room_id, s->start, s->end, s->id, f) != 0)
+		return (-1);
+	return (session_set_room(st, s->id, room_id, f));
+}
 
 int
 session_edit(struct api_req *req)
@@ -545,7 +713,8 @@ session_edit(struct api_req *req)
 	    id) < 0)
 		rc = -1;
 	session_texts_free(&tx);
-	if (rc != 0 || session_staff(st, id, body, f) != 0)
+	if (rc != 0 || session_staff(st, id, body, f) != 0 ||
+	    session_edit_room(st, &s, body, f) != 0)
 		return (-1);
 	req->out = session_json(st, id);
 	return (0);
@@ -597,7 +766,9 @@ session_targets(struct store *st, struct session_row *s, int following)
 
 static const struct field move_fields[] = {
 	{ "start", FT_TEXT }, { "end", FT_TEXT }, { "duration", FT_INT },
-	{ "venue", FT_TEXT }, { "scope", FT_TEXT },
+	{ "venue", FT_TEXT }, { "scope", FT_TEXT }, { "room", FT_TEXT },
+	{ "allow_overlap", FT_BOOL }, { "allow_closed", FT_BOOL },
+	{ "past", FT_BOOL }, { "far", FT_BOOL },
 };
 
 int
@@ -605,9 +776,14 @@ session_move(struct api_req *req)
 {
 	static const char *sql = "UPDATE session SET start_at = ?, end_at = ?, "
 	    "venue_id = ?, sequence = sequence + 1, updated_at = ? WHERE id = ?";
+	static const char *sql_room = "SELECT coalesce(room_id, 0) FROM session "
+	    "WHERE id = ?";
 	struct store		*st = req->store;
 	struct fail		*f = &req->fail;
+	struct session_allow	 allow;
 	struct session_row	 s, o;
+	int64_t			 room_id;
+	int			 seats;
 	json_t			*targets, *v, *list, *detail;
 	int64_t			 venue_id;
 	char			 tz[64], *cause = NULL, *old;
@@ -630,6 +806,15 @@ session_move(struct api_req *req)
 	    session_end(st, req->body, tz, start,
 	    (int)((s.end - s.start) / 60), &end, f) != 0)
 		return (-1);
+	/* The room it names; else its own, when it stays at its venue. */
+	if (param_text(req->body, "room") != NULL) {
+		if (session_room(st, req->body, venue_id, &room_id, &seats,
+		    f) != 0)
+			return (-1);
+	} else
+		room_id = venue_id == s.venue_id ? store_int(st, 0, sql_room,
+		    "i", s.id) : 0;
+	session_allow(req->body, &allow);
 
 	targets = session_targets(st, &s, following);
 	list = json_array();
@@ -644,6 +829,14 @@ session_move(struct api_req *req)
 			free(cause);
 			goto fail;
 		}
+		if (session_allowed(st, &allow, venue_id, room_id, tz, t,
+		    t + (end - start), o.id, f) != 0) {
+			if (o.id != s.id)
+				snprintf(f->msg + strlen(f->msg), sizeof f->msg -
+				    strlen(f->msg), " (moving session %lld)",
+				    (long long)o.id);
+			goto fail;
+		}
 		old = zone_format_local(o.tz, o.start);
 		detail = json_pack("{s:s, s:I}", "old_start", old, "old_venue_id",
 		    (json_int_t)o.venue_id);
@@ -651,6 +844,7 @@ session_move(struct api_req *req)
 		if (store_exec(st, f, sql, "iiiii", (int64_t)t,
 		    (int64_t)(t + (end - start)), venue_id,
 		    (int64_t)store_now(st), o.id) < 0 ||
+		    session_set_room(st, o.id, room_id, f) != 0 ||
 		    outbox_notify_session(st, KIND_MOVED, o.id, detail,
 		    f) != 0) {
 			json_decref(detail);

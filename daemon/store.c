@@ -41,6 +41,7 @@ struct store {
 	struct stmt_entry	*stmts[STMT_BUCKETS];
 	time_t			 now;		/* pinned clock, 0 = real */
 	int			 go_no_go_hours;
+	int			 holidays;	/* enum holiday_set */
 	char			*default_tz;
 	uint64_t		 generation;	/* committed transactions */
 	struct outbox_conf	*outbox;	/* not ours */
@@ -490,6 +491,7 @@ store_open(const char *path, int synchronous, struct store **out,
 	st = xcalloc(1, sizeof *st);
 	st->path = xstrdup(path);
 	st->go_no_go_hours = 48;
+	st->holidays = HOLIDAYS_CUSTOMARY;
 	st->default_tz = xstrdup("Europe/Copenhagen");
 	/*
 	 * The loop waits for a lock no longer than the senders hold one to
@@ -582,6 +584,18 @@ void
 store_set_now(struct store *st, time_t now)
 {
 	st->now = now;
+}
+
+void
+store_set_holidays(struct store *st, int set)
+{
+	st->holidays = set;
+}
+
+int
+store_holidays(struct store *st)
+{
+	return (st->holidays);
 }
 
 void

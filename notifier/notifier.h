@@ -32,6 +32,12 @@ struct notice_time {
 	int	 hour, minute;
 };
 
+/* One date of a series notice: when, and the place in the queue. */
+struct notice_date {
+	struct notice_time at;
+	int		 position;	/* on the waitlist, or 0: a seat */
+};
+
 struct notice {
 	int		 kind;		/* enum notice_kind */
 	const char	*lang;		/* "da" (default) or "en" */
@@ -52,6 +58,8 @@ struct notice {
 	int		 position;	/* waitlist position */
 	const char	*message;	/* KIND_STAFF, or an added line */
 	const char	*reason;	/* KIND_CANCELLED: or NULL */
+	const struct notice_date *dates;	/* KIND_SERIES*: or NULL */
+	size_t		 ndates;
 };
 
 /* template.c */
@@ -64,7 +72,8 @@ struct notice {
  * {course}, {date} ("torsdag den 3. december kl. 10.00"), {time} ("10.00"),
  * {end} ("12.00"), {venue}, {address}, {access}, {bring}, {instructor},
  * {phone}, {link}, {number}, {position}, {old_date}, {old_venue},
- * {message}, {reason}. "{{" is a literal "{"; a lone "}" is literal. An
+ * {message}, {reason}, {dates} (a series' dates, one a line, in a body)
+ * and {dates_short} (the same, shorter, for SMS). "{{" is a literal "{"; a lone "}" is literal. An
  * unknown or unclosed placeholder is refused, naming it with its line and
  * column. {course}, {date}, {time} and {venue} are required (a notice
  * without them is refused); a line holding any other placeholder that has

@@ -69,9 +69,10 @@ def main():
                  "venue": "horsens", "start": "%s 14:00" % day(1),
                  "weekly": 30, "instructors": ["karen"]})["sessions"]
     # Enough for the first render of /feeds/all.ics to read and render on
-    # every core, each thread with a connection of its own.
+    # every core, each thread with a connection of its own (five years of
+    # weeks: far).
     api(d, "POST", "/v1/sessions", {"course": "tablet", "venue": "horsens",
-        "start": "%s 18:00" % day(4), "weekly": 250})
+        "start": "%s 18:00" % day(4), "weekly": 250, "far": True})
 
     paths = ["/feeds/all.ics", "/feeds/venue/aero.ics",
              "/feeds/venue/horsens.ics", "/feeds/course/tablet.ics",

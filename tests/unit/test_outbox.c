@@ -234,6 +234,8 @@ test_kinds(void **state)
 		{ KIND_REMINDER, "reminder" },
 		{ KIND_STAFF, "staff" },
 		{ KIND_WITHDRAWN, "withdrawn" },
+		{ KIND_SERIES, "series-confirmation" },
+		{ KIND_SERIES_WITHDRAWN, "series-withdrawn" },
 	};
 	size_t	 i;
 	int	 k;

@@ -1568,10 +1568,10 @@ test_series_rrule(void **state)
 	struct fx	*fx = *state;
 	struct store	*st = fx->st;
 	static const char *const twice[] = {
-		"2026-10-20T10:00:00+02:00",
-		"2026-10-22T10:00:00+02:00",
-		"2026-10-27T10:00:00+01:00",
-		"2026-10-29T10:00:00+01:00",
+		"2026-10-20T13:00:00+02:00",
+		"2026-10-22T13:00:00+02:00",
+		"2026-10-27T13:00:00+01:00",
+		"2026-10-29T13:00:00+01:00",
 	};
 	json_t		*j;
 
@@ -1583,14 +1583,15 @@ test_series_rrule(void **state)
 	json_decref(j);
 
 	j = call_ok(st, "POST", "/v1/sessions", "{\"course\": \"mitid\", "
-	    "\"venue\": \"malernes\", \"start\": \"2026-10-20 10:00\", "
+	    "\"venue\": \"malernes\", \"start\": \"2026-10-20 13:00\", "
 	    "\"rrule\": \"RRULE:FREQ=WEEKLY;BYDAY=TU,TH;COUNT=4\"}", 201);
 	assert_starts(json_object_get(j, "sessions"), twice, 4);
 	json_decref(j);
 
 	j = call_ok(st, "POST", "/v1/sessions", "{\"course\": \"mitid\", "
 	    "\"venue\": \"malernes\", \"start\": \"2026-10-13 10:00\", "
-	    "\"rrule\": \"FREQ=WEEKLY;UNTIL=20261103T235959Z\"}", 201);
+	    "\"rrule\": \"FREQ=WEEKLY;UNTIL=20261103T235959Z\", "
+	    "\"allow_overlap\": true}", 201);
 	assert_starts(json_object_get(j, "sessions"), weekly_oct, 4);
 	json_decref(j);
 
@@ -1705,7 +1706,7 @@ test_local_time(void **state)
 	/* Either side of the gap is fine. */
 	j = call_ok(st, "POST", "/v1/sessions", "{\"course\": \"mitid\", "
 	    "\"venue\": \"malernes\", \"start\": \"2026-03-29 01:30\", "
-	    "\"duration\": 120}", 201);
+	    "\"duration\": 120, \"past\": true}", 201);
 	s = json_array_get(json_object_get(j, "sessions"), 0);
 	assert_string_equal(jstr(s, "start"), "2026-03-29T01:30:00+01:00");
 	assert_string_equal(jstr(s, "start_utc"), "2026-03-29T00:30:00Z");
