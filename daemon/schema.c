@@ -326,6 +326,17 @@ static const char *migrations[SCHEMA_VERSION] = {
 	"CREATE INDEX outbox_session ON outbox(session_id);"
 	"CREATE INDEX outbox_registration ON outbox(registration_id);"
 	"CREATE INDEX outbox_batch ON outbox(batch) WHERE batch IS NOT NULL;",
+
+	/*
+	 * 7 -> 8: messages from the library. Course types carry an English
+	 * title, description and what to bring for English readers (NULL:
+	 * the Danish is used). The outbox is searched by person: a reminder
+	 * is not planned on a day the person gets another message.
+	 */
+	"ALTER TABLE course ADD COLUMN title_en TEXT;"
+	"ALTER TABLE course ADD COLUMN description_en TEXT;"
+	"ALTER TABLE course ADD COLUMN bring_en TEXT;"
+	"CREATE INDEX outbox_participant ON outbox(participant_id);",
 };
 
 static int
