@@ -63,6 +63,17 @@ ZONE = "Europe/Copenhagen"
 # system's nobody and nogroup (they make no users of their own) and give
 # it their temporary directories; started by anyone else it stays who it
 # is and these are not used.
+# The library the test daemons speak for, in the configuration file every
+# Daemon gets unless told otherwise (a library sets [library] once; the
+# messages say which library sent them and how to reach it). Tests of
+# what kursusd says when it is missing give a file of their own.
+LIBRARY_CONF = """[library]
+name = Horsens Bibliotek
+phone = 76 29 23 00
+email = kurser@horsens-bibliotek.example
+url = https://horsens-bibliotek.example
+"""
+
 RUN_USER = "nobody"
 RUN_GROUP = "nogroup"
 
@@ -388,11 +399,13 @@ class Daemon:
         self.public_port = public_port or free_port()
         self.extra = list(extra)
         if config is None:
-            # An empty file, so that an installed /etc config is not read.
+            # A file of its own, so that an installed /etc config is not
+            # read: the library, everything else set with -o.
             config = os.path.join(self.dir, "kursusd.conf")
             if not os.path.exists(config):
                 with open(config, "w") as f:
-                    f.write("# kursustest: everything is set with -o\n")
+                    f.write("# kursustest: the library; everything else "
+                            "is set with -o\n" + LIBRARY_CONF)
         self.config = config
         self.proc = None
         self.exit_status = None
@@ -711,6 +724,34 @@ def da_when(dt):
     return "%s den %d. %s kl. %02d.%02d" % (
         DA_WEEKDAYS[dt.weekday()], dt.day, DA_MONTHS[dt.month - 1],
         dt.hour, dt.minute)
+
+
+def da_span(start, end):
+    """"torsdag den 3. december kl. 10.00–11.30" for a session that ends
+    the day it starts."""
+    e = end.astimezone(zone())
+    return "%s\u2013%02d.%02d" % (da_when(start), e.hour, e.minute)
+
+
+EN_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+               "Saturday", "Sunday"]
+EN_MONTHS = ["January", "February", "March", "April", "May", "June", "July",
+             "August", "September", "October", "November", "December"]
+
+
+def en_when(dt):
+    """"Thursday 3 December at 10:00", as da_when()."""
+    dt = dt.astimezone(zone())
+    return "%s %d %s at %02d:%02d" % (
+        EN_WEEKDAYS[dt.weekday()], dt.day, EN_MONTHS[dt.month - 1],
+        dt.hour, dt.minute)
+
+
+def da_phone(e164):
+    """"76 29 23 00" for "+4576292300": a Danish number as Danes write
+    it."""
+    d = e164[3:]
+    return " ".join(d[i:i + 2] for i in range(0, 8, 2))
 
 
 def local_now():
