@@ -67,12 +67,16 @@ ZONE = "Europe/Copenhagen"
 # Daemon gets unless told otherwise (a library sets [library] once; the
 # messages say which library sent them and how to reach it). Tests of
 # what kursusd says when it is missing give a file of their own.
+LIBRARY_NAME = "Horsens Bibliotek"
+LIBRARY_PHONE = "+4576292300"        # as kursusd keeps it (E.164)
+LIBRARY_EMAIL = "kurser@horsens-bibliotek.example"
+LIBRARY_URL = "https://horsens-bibliotek.example"
 LIBRARY_CONF = """[library]
-name = Horsens Bibliotek
+name = %s
 phone = 76 29 23 00
-email = kurser@horsens-bibliotek.example
-url = https://horsens-bibliotek.example
-"""
+email = %s
+url = %s
+""" % (LIBRARY_NAME, LIBRARY_EMAIL, LIBRARY_URL)
 
 RUN_USER = "nobody"
 RUN_GROUP = "nogroup"
@@ -747,11 +751,24 @@ def en_when(dt):
         dt.hour, dt.minute)
 
 
+def en_span(start, end):
+    """"Thursday 3 December, 10:00–11:30", as da_span()."""
+    s, e = start.astimezone(zone()), end.astimezone(zone())
+    return "%s %d %s, %02d:%02d\u2013%02d:%02d" % (
+        EN_WEEKDAYS[s.weekday()], s.day, EN_MONTHS[s.month - 1], s.hour,
+        s.minute, e.hour, e.minute)
+
+
 def da_phone(e164):
     """"76 29 23 00" for "+4576292300": a Danish number as Danes write
     it."""
     d = e164[3:]
     return " ".join(d[i:i + 2] for i in range(0, 8, 2))
+
+
+def en_phone(e164):
+    """"+45 76 29 23 00": a Danish number for a reader abroad."""
+    return "+45 " + da_phone(e164)
 
 
 def local_now():

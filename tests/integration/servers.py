@@ -238,12 +238,24 @@ def plain_text(msg):
     return p.get_content().replace("\r\n", "\n")
 
 
+def mail_of_row(rec, row):
+    """[(raw, parsed)] of the mails rec got that carry the outbox row's
+    Message-ID (the sender makes it <outbox.ID.CREATED@domain>)."""
+    out = []
+    for raw in rec.mails():
+        m = parse_mail(raw)
+        if str(m["Message-ID"] or "").startswith("<outbox.%d." % row["id"]):
+            out.append((raw, m))
+    return out
+
+
 def invitation_problems(msg, method, uid, sequence, summary=None,
                         start=None):
     """What is wrong with the one text/calendar part of a parsed message,
     judged by python3-icalendar: its method parameter and METHOD, one
-    VEVENT with uid and sequence (and summary, and start, an aware
-    datetime, when given), STATUS:CANCELLED for a CANCEL. [] if nothing."""
+    VEVENT with uid and sequence (unless None; and summary, and start, an
+    aware datetime, when given), STATUS:CANCELLED for a CANCEL, an
+    ATTENDEE asked for no reply (RSVP=FALSE). [] if nothing."""
     import datetime
     import icalendar
     problems = []
@@ -269,7 +281,7 @@ def invitation_problems(msg, method, uid, sequence, summary=None,
     ev = evs[0]
     if str(ev.get("UID")) != uid:
         problems.append("UID %r, want %r" % (str(ev.get("UID")), uid))
-    if int(ev.get("SEQUENCE", 0)) != sequence:
+    if sequence is not None and int(ev.get("SEQUENCE", 0)) != sequence:
         problems.append("SEQUENCE %r, want %r" % (ev.get("SEQUENCE"),
                                                   sequence))
     if summary is not None and str(ev.get("SUMMARY")) != summary:
@@ -282,6 +294,8 @@ def invitation_problems(msg, method, uid, sequence, summary=None,
     if method == "CANCEL" and str(ev.get("STATUS")) != "CANCELLED":
         problems.append("STATUS %r" % ev.get("STATUS"))
     att = ev.get("ATTENDEE")
+    if not att:
+        problems.append("no ATTENDEE")
     for a in (att if isinstance(att, list) else [att] if att else []):
         if str(a.params.get("RSVP", "")).upper() != "FALSE":
             problems.append("ATTENDEE %s asks for a reply (RSVP %r)" % (

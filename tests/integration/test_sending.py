@@ -34,11 +34,12 @@ import re
 import signal
 import time
 
-from kursustest import EXIT_ATTENTION, Tap, da_phone, da_span, da_when, \
-    local_now, tcp_request, wait_for, zone
+from kursustest import EXIT_ATTENTION, LIBRARY_EMAIL, LIBRARY_NAME, \
+    LIBRARY_PHONE, LIBRARY_URL, Tap, da_phone, da_span, da_when, local_now, \
+    tcp_request, wait_for, zone
 from servers import Kannel, Recorder, RestGateway, SMTPServer, \
-    SilentServer, invitation_problems, kannel_available, mime_problems, \
-    parse_mail, plain_text
+    SilentServer, invitation_problems, kannel_available, mail_of_row, \
+    mime_problems, parse_mail, plain_text
 
 t = Tap()
 
@@ -49,10 +50,7 @@ SMS_SENDER = "Bibliotek"
 COURSE_TITLE = "IT-café for øvede på Ærø"
 VENUE_NAME = "Horsens Bibliotek – Ærøsalen"
 SOREN = "Søren Ågård Ørsted"
-LIBRARY = "Horsens Bibliotek"
-LIBRARY_PHONE = "+4576292300"
-LIBRARY_EMAIL = "kurser@horsens-bibliotek.example"
-LIBRARY_URL = "https://horsens-bibliotek.example"
+LIBRARY = LIBRARY_NAME          # kursustest.LIBRARY_CONF, every daemon's
 VENUE_PHONE = "+4575292929"
 # Planned reminders keep no distance from the confirmation, for the
 # stories that plan them seconds or hours ahead (test_messages judges the
@@ -193,9 +191,7 @@ def smtp_opts(port, extra=()):
             "smtp.starttls=off", "smtp.from=" + FROM,
             "smtp.from_name=" + FROM_NAME, "smtp.reply_to=" + REPLY_TO,
             "smtp.timeout=2", "outbox.retry_seconds=1",
-            "outbox.retry_max_seconds=2", "outbox.probe_seconds=1",
-            "library.name=" + LIBRARY, "library.phone=76 29 23 00",
-            "library.email=" + LIBRARY_EMAIL, "library.url=" + LIBRARY_URL] + \
+            "outbox.retry_max_seconds=2", "outbox.probe_seconds=1"] + \
         list(extra)
 
 
@@ -284,18 +280,6 @@ def mails_to(rec, address):
     for raw, (_, rcpts) in zip(rec.mails(), rec.envelopes()):
         if address.lower() in (r.lower() for r in rcpts):
             out.append((raw, parse_mail(raw)))
-    return out
-
-
-def mail_of_row(rec, row):
-    """The mails carrying the outbox row's Message-ID (the sender makes
-    it <outbox.ID.CREATED@domain>)."""
-    out = []
-    for raw in rec.mails():
-        m = parse_mail(raw)
-        mid = str(m["Message-ID"] or "")
-        if mid.startswith("<outbox.%d." % row["id"]):
-            out.append((raw, m))
     return out
 
 
