@@ -639,7 +639,8 @@ def story_held(tmp):
         call(d, "POST", "/venues", OPEN)
         call(d, "POST", "/courses", dict(SPACED, slug="snart",
                                          reminders="email:1m"))
-        start = local_now() + datetime.timedelta(seconds=75)
+        # Due in half a minute: time to turn spacing on first.
+        start = local_now() + datetime.timedelta(seconds=90)
         s = session_at(d, "snart", "aeroesalen", start)
         if s is None:
             return
