@@ -91,12 +91,20 @@ const char *holiday_name(int year, int month, int day, int set);
 
 /* feed.c: iCalendar output (RFC 5545), built with libical */
 enum cal_status { CAL_CONFIRMED, CAL_TENTATIVE, CAL_CANCELLED };
+/*
+ * Why a CAL_CANCELLED event is gone from a person's calendar, which its
+ * SUMMARY says: the session is cancelled ("AFLYST: "), or only the
+ * person's place is gone, as she unregistered ("Afmeldt: ") or was moved
+ * to the waitlist ("Venteliste: ").
+ */
+enum cal_gone { CAL_GONE_CANCELLED, CAL_GONE_WITHDRAWN, CAL_GONE_WAITLISTED };
 
 /* One session as a calendar event: plain values the caller owns. */
 struct cal_event {
 	const char	*uid;		/* stable across every change */
 	int		 sequence;	/* raised on every change people care about */
 	int		 status;	/* enum cal_status */
+	int		 gone;		/* enum cal_gone, when cancelled */
 	int		 waitlisted;	/* personal feed: TENTATIVE, "(venteliste)" */
 	time_t		 start, end;
 	const char	*tzid;		/* the venue's IANA zone */
@@ -148,8 +156,13 @@ struct cal_invite {
 	const char	*method;	/* "REQUEST" or "CANCEL" */
 	const char	*organizer_name, *organizer_email;
 	const char	*attendee_name, *attendee_email;
+	int		 gone;		/* CANCEL: enum cal_gone */
 };
-/* METHOD:REQUEST or CANCEL with ORGANIZER and ATTENDEE; caller frees. */
+/*
+ * METHOD:REQUEST or CANCEL with ORGANIZER and ATTENDEE (RSVP=FALSE: no
+ * answer is asked for); a CANCEL's SUMMARY says why (gone). Caller
+ * frees.
+ */
 char	*invite_render(const struct cal_event *, const struct cal_invite *,
 	    const char *lang, size_t *len);
 

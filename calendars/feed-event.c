@@ -98,15 +98,24 @@ feed_utc(icalproperty *(*fn)(struct icaltimetype), time_t t)
 	    icaltimezone_get_utc_timezone())));
 }
 
-/* SUMMARY: the title, marked when cancelled or waitlisted. */
+/*
+ * SUMMARY: the title, marked when cancelled (or, for one person, when
+ * her place is gone) or waitlisted.
+ */
 char *
 feed_summary(const struct cal_event *ev, const char *lang)
 {
-	const char	*cancelled = "AFLYST: ", *waiting = " (venteliste)";
+	static const char *gone_da[] = { "AFLYST: ", "Afmeldt: ",
+	    "Venteliste: " };
+	static const char *gone_en[] = { "CANCELLED: ", "Unregistered: ",
+	    "Waiting list: " };
+	const char	*cancelled, *waiting = " (venteliste)";
 	char		*s, *copy;
+	int		 gone = ev->gone >= 0 && ev->gone <= 2 ? ev->gone : 0;
 
+	cancelled = gone_da[gone];
 	if (lang != NULL && strncmp(lang, "en", 2) == 0) {
-		cancelled = "CANCELLED: ";
+		cancelled = gone_en[gone];
 		waiting = " (waiting list)";
 	}
 	s = xprintf("%s%s%s", ev->status == CAL_CANCELLED ? cancelled : "",

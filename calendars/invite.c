@@ -235,12 +235,14 @@ invite_render(const struct cal_event *ev, const struct cal_invite *inv,
 		return (NULL);
 
 	/*
-	 * A cancellation says so in STATUS and SUMMARY and sets no alarm;
-	 * the caller has raised SEQUENCE.
+	 * A cancellation says so in STATUS and sets no alarm, and its
+	 * SUMMARY why: her own withdrawal is not the course being cancelled.
+	 * The caller has raised SEQUENCE.
 	 */
 	copy = *ev;
 	if (cancel) {
 		copy.status = CAL_CANCELLED;
+		copy.gone = inv->gone;
 		copy.alarm_minutes = 0;
 	}
 	if ((event = feed_event(&copy, lang, &elen)) == NULL)

@@ -32,6 +32,14 @@ static const struct cmd_option opt_course[] = {
 	  "for the course to go ahead (0: no minimum)", 0, 0, NULL, 0 },
 	{ "bring", OPT_TEXT, "bring", "TEXT", "what to bring, e.g. \"your "
 	  "phone, key card and reading glasses\"", 0, 0, NULL, 0 },
+	{ "title-en", OPT_TEXT, "title_en", "TITLE", "the title for English "
+	  "readers (default: the Danish title)", 0, 0, NULL, 0 },
+	{ "description-en", OPT_TEXT, "description_en", "TEXT", "the "
+	  "description for English readers (default: the Danish one, marked "
+	  "as Danish)", 0, 0, NULL, 0 },
+	{ "bring-en", OPT_TEXT, "bring_en", "TEXT", "what to bring, for "
+	  "English readers (default: the Danish text, marked as Danish)",
+	  0, 0, NULL, 0 },
 	{ "language", OPT_TEXT, "language", "LANG", "da (default) or en",
 	  0, 0, "da en", CMPL_VALUES },
 	{ "reminders", OPT_TEXT, "reminders", "RULES", "when reminders go "
@@ -76,6 +84,9 @@ static const struct cmd_field cmd_course_fields[] = {
 	{ "capacity", "seats", V_INT },
 	{ "min_participants", "minimum", V_INT },
 	{ "bring", "bring", V_TEXT },
+	{ "title_en", "title (en)", V_TEXT },
+	{ "description_en", "description (en)", V_TEXT },
+	{ "bring_en", "bring (en)", V_TEXT },
 	{ "language", "language", V_TEXT },
 	{ "reminders", "reminders", V_REMINDERS },
 	{ "created_at", "created", V_UTC },
@@ -107,10 +118,14 @@ const struct cmd_entry cmd_course_template_set_entry = {
 	cmd_template_set, "Give a course type its own text for one kind of "
 	"message.\nKIND is a kind of message (`kursusctl help kinds'); "
 	"CHANNEL is email or sms. Placeholders: {name}, {first_name}, {course}, "
-	"{date} (\"torsdag den 3. december kl. 10.00\"), {time}, {end}, "
-	"{venue}, {address}, {access}, {bring}, {instructor}, {phone}, "
-	"{link}, {number}, {position}, {old_date}, {old_venue}, {message}, "
-	"{reason}; {{ is a brace. A line whose placeholder has no value is "
+	"{the_course} (\"kurset »borger.dk«\"), {date} (\"torsdag den 3. "
+	"december kl. 10.00\"), {when} (\"... kl. 10.00–11.30\"), {time}, "
+	"{end}, {venue}, {address}, {access}, {bring}, {bring_line}, "
+	"{instructor}, {phone}, {venue_phone}, {library}, {library_phone}, "
+	"{library_email}, {library_url}, {signature}, {link} (the page to add "
+	"the courses to a calendar), {number}, {position}, {old_date}, "
+	"{old_venue}, {message}, {reason}; {{ is a brace. A line whose "
+	"placeholder has no value is "
 	"left out. kursusd tries the text at once and refuses an unknown "
 	"placeholder, naming its line and column.", 0, NULL
 };

@@ -49,6 +49,8 @@ static const struct config_choices {
 	{ "smtp", "starttls", "off|optional|required" },
 	{ "sms", "driver", "none|kannel|rest" },
 	{ "calendar", "holidays", "none|official|customary" },
+	{ "smtp", "html", "off|on" },
+	{ "reminders", "one_a_day", "off|on" },
 };
 
 #define OFF(f)	offsetof(struct config, f)
@@ -150,9 +152,13 @@ static const struct config_key config_keys[] = {
 	{ "smtp", "from", CT_STRING, OFF(smtp_from), "", 0, 0,
 	  "envelope sender and From address; required with smtp.host" },
 	{ "smtp", "from_name", CT_STRING, OFF(smtp_from_name), "Biblioteket",
-	  0, 0, "display name in From" },
+	  0, 0, "display name in From; not set: library.name when that is "
+	  "set" },
 	{ "smtp", "reply_to", CT_STRING, OFF(smtp_reply_to), "", 0, 0,
-	  "Reply-To address (the library's contact); empty for none" },
+	  "Reply-To address; not set: library.email; empty for none" },
+	{ "smtp", "html", CT_CHOICE, OFF(smtp_html), "on", 0, 0,
+	  "on or off: an HTML part beside the plain text, with the same "
+	  "words in larger type" },
 	{ "smtp", "timeout", CT_INT, OFF(smtp_timeout), "30", 1, 600,
 	  "seconds to wait for each answer of the server" },
 	{ "smtp", "connections", CT_INT, OFF(smtp_connections), "2", 1, 16,
@@ -180,6 +186,23 @@ static const struct config_key config_keys[] = {
 	  "types without their own rules" },
 	{ "reminders", "quiet_hours", CT_STRING, OFF(reminders_quiet_hours),
 	  "21:00-08:00", 0, 0, "no SMS in these local hours; empty for none" },
+	{ "reminders", "min_gap_hours", CT_INT, OFF(reminders_min_gap_hours),
+	  "12", 0, 168, "no reminder this many hours after another message "
+	  "to the same person (the confirmation, say); 0 none" },
+	{ "reminders", "one_a_day", CT_CHOICE, OFF(reminders_one_a_day), "on",
+	  0, 0, "on or off: no reminder on a day the person gets another "
+	  "message" },
+	{ "library", "name", CT_STRING, OFF(library_name), "", 0, 0,
+	  "the library's name, which signs every message" },
+	{ "library", "phone", CT_STRING, OFF(library_phone), "", 0, 0,
+	  "the library's phone number, in every message" },
+	{ "library", "email", CT_STRING, OFF(library_email), "", 0, 0,
+	  "the library's e-mail address, in every e-mail" },
+	{ "library", "url", CT_STRING, OFF(library_url), "", 0, 0,
+	  "the library's web site (http:// or https://), in every e-mail" },
+	{ "library", "signature", CT_STRING, OFF(library_signature), "", 0, 0,
+	  "a line above the library's name in e-mails, e.g. the course "
+	  "team's name; empty for none" },
 	{ "outbox", "max_in_flight", CT_INT, OFF(outbox_max_in_flight), "100",
 	  1, 10000, "messages at most being sent at once, over all "
 	  "connections" },
@@ -488,6 +511,98 @@ config_from(struct config_parse *p, char **cause)
 	return (rc);
 }
 
+/* Whether section.name was given, in the file or with -o. */
+static int
+config_given(struct config_parse *p, const char *section, const char *name)
+{
+	const struct config_key	*k = config_find(section, name);
+	size_t			 i = (size_t)(k - config_keys);
+
+	return (p->set_line[i] != 0 || p->set_override[i] != NULL);
+}
+
+/*
+ * Puts *value (section.name) in its normal form by check, unless it is
+ * empty; a refusal names where it was set.
+ */
+static int
+config_normal(struct config_parse *p, const char *section, const char *name,
+    char **value, int (*check)(const char *, char **, char **), char **cause)
+{
+	char	*norm = NULL, *err = NULL;
+	int	 rc;
+
+	if (**value == '\0')
+		return (0);
+	if (check(*value, &norm, &err) != 0) {
+		rc = config_fail(p, cause, section, name, "%s.%s: %s", section,
+		    name, err);
+		free(err);
+		return (rc);
+	}
+	free(*value);
+	*value = norm;
+	return (0);
+}
+
+/*
+ * [library]: the phone number in E.164 and the address as a server takes
+ * it, a web address a reader can follow; its name and address stand in
+ * for smtp.from_name and smtp.reply_to when those are not given. What is
+ * missing is said, not refused: the messages still go, less helpfully.
+ */
+static int
+config_library(struct config_parse *p, char **cause)
+{
+	struct config	*conf = p->conf;
+	const char	*missing[4], *u = conf->library_url;
+	char		 list[96];
+	size_t		 n = 0, i;
+
+	if (config_normal(p, "library", "phone", &conf->library_phone,
+	    contact_phone_normalise, cause) != 0 ||
+	    config_normal(p, "library", "email", &conf->library_email,
+	    contact_email_check, cause) != 0)
+		return (-1);
+	if (*u != '\0' && ((strncmp(u, "http://", 7) != 0 &&
+	    strncmp(u, "https://", 8) != 0) || strstr(u, "://")[3] == '\0' ||
+	    strpbrk(u, " \t\"<>") != NULL))
+		return (config_fail(p, cause, "library", "url", "library.url "
+		    "\"%s\" is not a web address such as "
+		    "https://www.horsensbibliotek.dk", u));
+
+	if (*conf->library_name != '\0' &&
+	    !config_given(p, "smtp", "from_name")) {
+		free(conf->smtp_from_name);
+		conf->smtp_from_name = xstrdup(conf->library_name);
+	}
+	if (*conf->library_email != '\0' &&
+	    !config_given(p, "smtp", "reply_to")) {
+		free(conf->smtp_reply_to);
+		conf->smtp_reply_to = xstrdup(conf->library_email);
+	}
+
+	if (*conf->library_name == '\0')
+		missing[n++] = "library.name";
+	if (*conf->library_phone == '\0')
+		missing[n++] = "library.phone";
+	if (*conf->library_email == '\0')
+		missing[n++] = "library.email";
+	if (*conf->library_url == '\0')
+		missing[n++] = "library.url";
+	if (n > 0) {
+		*list = '\0';
+		for (i = 0; i < n; i++)
+			snprintf(list + strlen(list), sizeof list -
+			    strlen(list), "%s%s", i == 0 ? "" : i == n - 1 ?
+			    " and " : ", ", missing[i]);
+		log_warnx("%s %s not set: the messages people get should say "
+		    "which library sent them and how to reach it", list,
+		    n == 1 ? "is" : "are");
+	}
+	return (0);
+}
+
 /* name in the directory of path: the key and the token beside the database. */
 static char *
 config_beside(const char *path, const char *name)
@@ -708,6 +823,8 @@ config_check(struct config_parse *p, char **cause)
 	if (*conf->smtp_host != '\0' && *conf->smtp_from == '\0')
 		return (config_fail(p, cause, "smtp", "host", "smtp.host needs "
 		    "smtp.from, the address mail comes from"));
+	if (config_library(p, cause) != 0)
+		return (-1);
 	if (*conf->smtp_from != '\0' && config_from(p, cause) != 0)
 		return (-1);
 	if (*conf->smtp_user != '\0' && *conf->smtp_password_file == '\0')

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "calendars.h"
 #include "kursusd.h"
+#include "notifier.h"
 
 #define EVENT_COLS "SELECT s.uid, s.sequence, s.status," \
     " s.start_at, s.end_at, v.timezone, c.title, v.name, v.address," \
@@ -27,7 +28,7 @@
     " (SELECT group_concat(i.name, ', ') FROM session_staff st JOIN" \
     "  instructor i ON i.id = st.instructor_id WHERE st.session_id = s.id" \
     "  AND st.role = 'helper')," \
-    " c.slug, s.rev, s.id"
+    " c.slug, s.rev, s.id, c.title_en, c.description_en, c.bring_en"
 #define EVENT_FROM \
 	" FROM session s JOIN venue v ON v.id = s.venue_id" \
 	" JOIN course c ON c.id = s.course_id"
@@ -36,14 +37,20 @@ const char *const event_sql_one = EVENT_COLS EVENT_FROM " WHERE s.id = ?";
 const char *const event_sql_many = EVENT_COLS EVENT_FROM
     " WHERE s.id IN (SELECT value FROM json_each(?))";
 
+/*
+ * The labels of the description. What the library wrote in Danish alone
+ * (a venue's notes, a course type without English texts) is marked as
+ * Danish for English readers, never run into an English sentence.
+ */
 struct labels {
-	const char	*bring, *place, *access, *equipment, *instructor,
-			*helpers, *contact;
+	const char	*bring, *bring_da, *about_da, *place, *access,
+			*equipment, *instructor, *helpers, *contact;
 };
-static const struct labels labels_da = { "Medbring", "Sted", "Adgang",
-    "Udstyr", "Underviser", "Hjælpere", "Kontakt" };
-static const struct labels labels_en = { "Bring", "Place", "Access",
-    "Equipment", "Instructor", "Helpers", "Contact" };
+static const struct labels labels_da = { "Medbring", "Medbring", NULL,
+    "Sted", "Adgang", "Udstyr", "Underviser", "Hjælpere", "Kontakt" };
+static const struct labels labels_en = { "Bring", "Bring (in Danish)",
+    "About the course (in Danish)", "Place", "Access (in Danish)",
+    "Equipment (in Danish)", "Instructor", "Helpers", "Contact" };
 
 /*
  * Appends part to t, after sep unless nothing has been written yet; empty
@@ -89,6 +96,7 @@ event_fill(struct session_event *se, sqlite3_stmt *stmt, const char *url,
 	struct cal_event	*ev = &se->ev;
 	struct buf		 addr = BUF_INIT, loc = BUF_INIT;
 	struct buf		 desc = BUF_INIT;
+	char			*phone;
 
 	memset(se, 0, sizeof *se);
 	ev->uid = event_keep(se, 0, store_col(stmt, 0));
@@ -98,7 +106,10 @@ event_fill(struct session_event *se, sqlite3_stmt *stmt, const char *url,
 	ev->start = (time_t)sqlite3_column_int64(stmt, 3);
 	ev->end = (time_t)sqlite3_column_int64(stmt, 4);
 	ev->tzid = event_keep(se, 1, store_col(stmt, 5));
-	ev->title = ev->category = event_keep(se, 2, store_col(stmt, 6));
+	/* An English reader gets the course type's English, if it has it. */
+	ev->title = ev->category = event_keep(se, 2, english &&
+	    store_col(stmt, 27) != NULL ? store_col(stmt, 27) :
+	    store_col(stmt, 6));
 
 	/* "Malernes Seniorklub, Borgergade 1, 8700 Horsens" */
 	event_put(&addr, " ", NULL, store_col(stmt, 9), NULL);
@@ -114,14 +125,22 @@ event_fill(struct session_event *se, sqlite3_stmt *stmt, const char *url,
 		ev->lat = sqlite3_column_double(stmt, 11);
 		ev->lon = sqlite3_column_double(stmt, 12);
 	}
-	event_put(&desc, "\n", NULL, store_col(stmt, 13), NULL);
-	event_put(&desc, "\n", l->bring, store_col(stmt, 14), NULL);
+	if (english && store_col(stmt, 28) != NULL)
+		event_put(&desc, "\n", NULL, store_col(stmt, 28), NULL);
+	else
+		event_put(&desc, "\n", l->about_da, store_col(stmt, 13), NULL);
+	if (english && store_col(stmt, 29) != NULL)
+		event_put(&desc, "\n", l->bring, store_col(stmt, 29), NULL);
+	else
+		event_put(&desc, "\n", l->bring_da, store_col(stmt, 14), NULL);
 	event_put(&desc, "\n", l->place, ev->location, NULL);
 	event_put(&desc, "\n", l->access, store_col(stmt, 15), NULL);
 	event_put(&desc, "\n", l->equipment, store_col(stmt, 16), NULL);
 	event_put(&desc, "\n", l->instructor, store_col(stmt, 22), NULL);
 	event_put(&desc, "\n", l->helpers, store_col(stmt, 23), NULL);
-	event_put(&desc, "\n", l->contact, store_col(stmt, 17), store_col(stmt, 18));
+	phone = words_phone(store_col(stmt, 18), english ? WORDS_EN : 0);
+	event_put(&desc, "\n", l->contact, store_col(stmt, 17), phone);
+	free(phone);
 	event_put(&desc, "\n\n", NULL, store_col(stmt, 19), NULL);
 	ev->description = se->own[4] = event_done(&desc);
 	ev->url = se->own[5] = xprintf("%s/feeds/course/%s.ics", url,

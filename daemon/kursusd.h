@@ -91,6 +91,7 @@ struct config {
 	char	*smtp_from;
 	char	*smtp_from_name;
 	char	*smtp_reply_to;
+	int	 smtp_html;		/* 0 off, 1 on */
 	int	 smtp_timeout;
 	int	 smtp_connections;
 	int	 smtp_batch;
@@ -106,6 +107,14 @@ struct config {
 
 	char	*reminders_rules;
 	char	*reminders_quiet_hours;
+	int	 reminders_min_gap_hours;
+	int	 reminders_one_a_day;	/* 0 off, 1 on */
+
+	char	*library_name;
+	char	*library_phone;		/* E.164 once loaded */
+	char	*library_email;
+	char	*library_url;
+	char	*library_signature;
 
 	int	 outbox_max_in_flight;
 	int	 outbox_retry_seconds;
@@ -201,7 +210,7 @@ struct outbox_conf *store_outbox(struct store *);
 const char *store_default_timezone(struct store *);
 
 /* schema.c */
-#define SCHEMA_VERSION	8
+#define SCHEMA_VERSION	9
 /* The database's schema version (PRAGMA user_version), or -1. */
 int	 schema_version(sqlite3 *);
 /* Brings the database forward to SCHEMA_VERSION, each step in a transaction. */
@@ -516,6 +525,32 @@ int	 reminder_rules_check(const char *, char **cause);
 int	 reminder_rule_due(const struct reminder_rule *, time_t start,
 	    const char *tzid, time_t *due);
 
+/*
+ * How a reminder keeps its distance from the other messages to the same
+ * person ([reminders] min_gap_hours, one_a_day): none within gap seconds
+ * of another, and with one_a_day none on a local day the person gets
+ * another message. Only reminders kursusd plans itself are held back;
+ * a message about a change always goes.
+ */
+struct reminder_spacing {
+	int	 gap;		/* seconds; 0: none */
+	int	 one_a_day;
+};
+void	 reminder_spacing_set(struct reminder_spacing *, const struct config *);
+/*
+ * Where another message to the person keeps a reminder at t (in tzid)
+ * from being planned: [*from, *until). *from == *until when spacing is
+ * off.
+ */
+void	 reminder_spacing_span(const struct reminder_spacing *,
+	    const char *tzid, time_t t, time_t *from, time_t *until);
+/*
+ * The number of messages to participant ?1, other than row ?2, that reach
+ * them in [?3, ?4): sent then, or pending or being sent for then (a row
+ * being sent only when older than ?2, so that of two at once one goes).
+ */
+extern const char *const outbox_sql_near;
+
 /* SMS quiet hours "21:00-08:00" (local time); "" for none. */
 struct quiet {
 	int	 from, to;	/* minutes after midnight; from == to: none */
@@ -533,8 +568,11 @@ struct notice;
 /* Fills a notice's local times from its instants, in tzid. */
 void	 message_notice_times(struct notice *, const char *tzid);
 struct message_conf {
-	const char	*public_url;	/* base of personal feed links */
+	const char	*public_url;	/* base of personal links */
 	const char	*from, *from_name;	/* ORGANIZER of invitations */
+	/* [library]: who signs the messages; NULL or "" when not set */
+	const char	*library, *library_phone, *library_email;
+	const char	*library_url, *signature;
 };
 struct message {
 	int		 channel;	/* enum notice_channel */
@@ -542,6 +580,7 @@ struct message {
 	char		*name;		/* the participant */
 	char		*subject;	/* NULL for SMS */
 	char		*body;
+	int		 english;	/* written in English */
 	char		*calendar;	/* text/calendar, or NULL */
 	const char	*method;	/* "REQUEST", "CANCEL" or NULL */
 	int64_t		 session_id;

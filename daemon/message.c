@@ -23,11 +23,13 @@ static const char *message_sql[Q_COUNT] = {
 	    ", p.language, p.feed_token_sealed FROM participant p "
 	    "WHERE p.id = ?1 AND p.anonymised_at IS NULL",
 	/* Q_EVENT is event_sql_one */
-	[Q_SESSION] = "SELECT s.course_id, v.name, v.contact_phone, "
+	/* The venue's phone only when it is public, as in the feeds. */
+	[Q_SESSION] = "SELECT s.course_id, v.name, CASE WHEN "
+	    "v.contact_public THEN v.contact_phone END, "
 	    "(SELECT group_concat(i.name, ', ') FROM session_staff st JOIN "
 	    "instructor i ON i.id = st.instructor_id WHERE st.session_id = s.id "
 	    "AND st.role = 'instructor'), c.bring, v.access_notes, "
-	    "v.address, v.postcode, v.city "
+	    "v.address, v.postcode, v.city, c.bring_en "
 	    "FROM session s JOIN venue v ON v.id = s.venue_id JOIN course c ON "
 	    "c.id = s.course_id WHERE s.id = ?1",
 	/* The person's running number, and waitlist place if waiting. */
@@ -122,8 +124,9 @@ struct message_session {
 	int			 english;	/* the event's language */
 	struct session_event	 se;
 	int64_t			 course_id;
-	char			*venue, *contact_phone, *instructor, *bring;
+	char			*venue, *venue_phone, *instructor, *bring;
 	char			*access, *address;
+	int			 bring_danish;	/* for an English reader */
 };
 
 struct message_ctx {
@@ -140,7 +143,7 @@ message_session_free(struct message_session *ms)
 		return;
 	event_clear(&ms->se);
 	free(ms->venue);
-	free(ms->contact_phone);
+	free(ms->venue_phone);
 	free(ms->instructor);
 	free(ms->bring);
 	free(ms->access);
@@ -153,6 +156,13 @@ message_ctx_forget(struct message_ctx *mc)
 {
 	message_session_free(mc->ms);
 	mc->ms = NULL;
+}
+
+/* A copy of s, NULL for NULL. */
+static char *
+message_dup(const char *s)
+{
+	return (s != NULL ? xstrdup(s) : NULL);
 }
 
 struct message_ctx *
@@ -175,6 +185,11 @@ message_ctx_new(sqlite3 *db, const struct message_conf *conf)
 	mc->conf.from = xstrdup(conf->from != NULL ? conf->from : "");
 	mc->conf.from_name = xstrdup(conf->from_name != NULL ?
 	    conf->from_name : "");
+	mc->conf.library = message_dup(conf->library);
+	mc->conf.library_phone = message_dup(conf->library_phone);
+	mc->conf.library_email = message_dup(conf->library_email);
+	mc->conf.library_url = message_dup(conf->library_url);
+	mc->conf.signature = message_dup(conf->signature);
 	return (mc);
 }
 
@@ -191,6 +206,11 @@ message_ctx_free(struct message_ctx *mc)
 	free((char *)mc->conf.public_url);
 	free((char *)mc->conf.from);
 	free((char *)mc->conf.from_name);
+	free((char *)mc->conf.library);
+	free((char *)mc->conf.library_phone);
+	free((char *)mc->conf.library_email);
+	free((char *)mc->conf.library_url);
+	free((char *)mc->conf.signature);
 	free(mc);
 }
 
@@ -208,7 +228,7 @@ message_clear(struct message *m)
 /* Everything that goes into a notice, owned here. */
 struct message_parts {
 	char	*name, *phone, *email, *lang, *sealed;
-	char	*old_venue, *feed_url;
+	char	*old_venue, *calendar_url;
 	int	 number, position;
 };
 
@@ -221,7 +241,7 @@ message_parts_free(struct message_parts *p)
 	free(p->lang);
 	free(p->sealed);
 	free(p->old_venue);
-	free(p->feed_url);
+	free(p->calendar_url);
 }
 
 static int
@@ -275,9 +295,15 @@ message_session(struct message_ctx *mc, int64_t sid, int english,
 	}
 	ms->course_id = sqlite3_column_int64(stmt, 0);
 	ms->venue = store_col_dup(stmt, 1);
-	ms->contact_phone = store_col_dup(stmt, 2);
+	ms->venue_phone = store_col_dup(stmt, 2);
 	ms->instructor = store_col_dup(stmt, 3);
-	ms->bring = store_col_dup(stmt, 4);
+	/* An English reader gets the English text, else the Danish, marked. */
+	if (english && store_col(stmt, 9) != NULL)
+		ms->bring = store_col_dup(stmt, 9);
+	else {
+		ms->bring = store_col_dup(stmt, 4);
+		ms->bring_danish = english && ms->bring != NULL;
+	}
 	ms->access = store_col_dup(stmt, 5);
 	/* "Borgergade 1, 8700 Horsens" */
 	line = store_col_dup(stmt, 6);
@@ -375,10 +401,26 @@ message_method(int kind)
 	return (NULL);
 }
 
+/*
+ * Why the event leaves the person's calendar, for its summary: the
+ * session is cancelled ("AFLYST"), or only her place is gone.
+ */
+static int
+message_gone(int kind)
+{
+	switch (kind) {
+	case KIND_WITHDRAWN:
+		return (CAL_GONE_WITHDRAWN);
+	case KIND_DEMOTED:
+		return (CAL_GONE_WAITLISTED);
+	}
+	return (CAL_GONE_CANCELLED);
+}
+
 /* The invitation from the session's event, as the feeds show it. */
 static char *
 message_invite(struct message_ctx *mc, const struct message_parts *p,
-    struct session_event *se, const char *method, const char *to)
+    struct session_event *se, int kind, const char *method, const char *to)
 {
 	struct cal_invite	 inv;
 	char			*text = NULL;
@@ -392,6 +434,7 @@ message_invite(struct message_ctx *mc, const struct message_parts *p,
 		inv.organizer_email = mc->conf.from;
 		inv.attendee_name = p->name;
 		inv.attendee_email = to;
+		inv.gone = message_gone(kind);
 		/*
 		 * A CANCEL outranks the REQUEST the person holds for the
 		 * same SEQUENCE (a cancelled registration leaves the
@@ -451,17 +494,27 @@ message_compose(struct message_ctx *mc, int kind, int channel, int64_t sid,
 	n.address = ms->address;
 	n.access = ms->access;
 	n.bring = ms->bring;
+	n.bring_danish = ms->bring_danish;
 	n.instructor = ms->instructor;
-	n.contact_phone = ms->contact_phone;
+	n.venue_phone = ms->venue_phone;
+	n.library.name = mc->conf.library;
+	n.library.phone = mc->conf.library_phone;
+	n.library.email = mc->conf.library_email;
+	n.library.url = mc->conf.library_url;
+	n.library.signature = mc->conf.signature;
 	n.start = se->ev.start;
 	n.end = se->ev.end;
 	n.number = p.number;
 	n.position = p.position;
+	/*
+	 * Not the feed's own .ics address, which means nothing to most
+	 * people, but the public page that helps put it in a calendar.
+	 */
 	if (p.sealed != NULL && (token = token_open(p.sealed)) != NULL) {
-		xasprintf(&p.feed_url, "%s/feeds/participant/%s.ics",
+		xasprintf(&p.calendar_url, "%s/kalender/%s",
 		    mc->conf.public_url, token);
 		free(token);
-		n.feed_url = p.feed_url;
+		n.calendar_url = p.calendar_url;
 	}
 	if ((old = json_string_value(json_object_get(detail, "old_start"))) !=
 	    NULL)
@@ -484,6 +537,7 @@ message_compose(struct message_ctx *mc, int kind, int channel, int64_t sid,
 	    cause) != 0)
 		goto out;
 	m->channel = channel;
+	m->english = se->lang != NULL && strcmp(se->lang, "en") == 0;
 	m->recipient = xstrdup(recipient);
 	m->name = xstrdup(p.name);
 	m->session_id = sid;
@@ -491,7 +545,8 @@ message_compose(struct message_ctx *mc, int kind, int channel, int64_t sid,
 	snprintf(m->tzid, sizeof m->tzid, "%s", se->ev.tzid);
 	if (channel == CHANNEL_EMAIL && (m->method = message_method(kind)) !=
 	    NULL)
-		m->calendar = message_invite(mc, &p, se, m->method, recipient);
+		m->calendar = message_invite(mc, &p, se, kind, m->method,
+		    recipient);
 	if (m->calendar == NULL)
 		m->method = NULL;
 	rc = 0;

@@ -440,7 +440,8 @@ notices_preview(struct api_req *req)
 {
 	static const char *sql_person = "SELECT json_object(" NOTICES_PERSON
 	    ") FROM participant p WHERE p.id = ? AND p.anonymised_at IS NULL";
-	static const struct message_conf none = { "", "", "" };
+	static const struct message_conf none = { .public_url = "",
+	    .from = "", .from_name = "" };
 	const struct message_conf *conf = &none;
 	struct message_conf	 stand_in;
 	struct session_row	 s;
@@ -730,15 +731,18 @@ notices_template_try(struct store *st, int64_t cid, int kind, int channel,
     const char *lang, const char *subject, const char *body, json_t **sample,
     struct fail *f)
 {
-	static const char *sql = "SELECT json_object('title', title, "
-	    "'bring', bring) FROM course WHERE id = ?";
+	static const char *sql = "SELECT json_object('title', CASE WHEN "
+	    "?2 = 'en' THEN coalesce(title_en, title) ELSE title END, "
+	    "'bring', CASE WHEN ?2 = 'en' THEN coalesce(bring_en, bring) ELSE "
+	    "bring END, 'danish', ?2 = 'en' AND bring_en IS NULL AND bring IS "
+	    "NOT NULL) FROM course WHERE id = ?1";
 	struct notice	 n;
 	json_t		*course;
 	char		*s = NULL, *b = NULL, *cause = NULL, *junk;
 	time_t		 start = 1796288400;	/* 2026-12-03 10:00 CET */
 	int		 rc;
 
-	course = store_json(st, sql, "i", cid);
+	course = store_json(st, sql, "it", cid, lang);
 	memset(&n, 0, sizeof n);
 	n.kind = kind;
 	n.lang = lang;
@@ -750,12 +754,19 @@ notices_template_try(struct store *st, int64_t cid, int kind, int channel,
 	n.address = "Borgergade 1, 8700 Horsens";
 	n.access = "Trinfri adgang, teleslynge";
 	n.bring = json_string_value(json_object_get(course, "bring"));
+	n.bring_danish = json_integer_value(json_object_get(course,
+	    "danish")) != 0;
 	if (n.bring == NULL)
 		n.bring = "telefon, nøglekort og læsebriller";
 	n.instructor = "Karen Holm";
-	n.contact_phone = "+45 75 62 00 00";
-	n.feed_url = "https://kurser.example.dk/feeds/participant/"
-	    "0123456789abcdef0123456789abcdef.ics";
+	n.venue_phone = "+4575620000";
+	n.calendar_url = "https://kurser.example.dk/kalender/"
+	    "0123456789abcdef0123456789abcdef";
+	n.library.name = "Horsens Bibliotek";
+	n.library.phone = "+4576292300";
+	n.library.email = "kurser@horsens.example.dk";
+	n.library.url = "https://bibliotek.horsens.example.dk";
+	n.library.signature = "Kursusholdet";
 	n.start = start;
 	n.end = start + 90 * 60;
 	n.old_start = start - 7 * 86400;

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,8 +29,16 @@ struct outbox_conf {
 	struct reminder_rule	*rules;
 	size_t			 nrules;
 	struct quiet		 quiet;
+	struct reminder_spacing	 spacing;
 };
-static const struct outbox_conf outbox_defaults = { 1, 1, NULL, 0, { 0, 0 } };
+static const struct outbox_conf outbox_defaults = { 1, 1, NULL, 0, { 0, 0 },
+    { 0, 0 } };
+
+const char *const outbox_sql_near = "SELECT count(*) FROM outbox WHERE "
+    "participant_id = ?1 AND id != ?2 AND channel != 'call' AND (state IN "
+    "('sent', 'pending') OR (state = 'sending' AND id < ?2)) AND CASE WHEN "
+    "state = 'sent' THEN sent_at ELSE next_attempt END >= ?3 AND CASE WHEN "
+    "state = 'sent' THEN sent_at ELSE next_attempt END < ?4";
 
 static const struct outbox_conf *
 outbox_conf(struct store *st)
@@ -69,6 +78,7 @@ outbox_conf_new(const struct config *conf)
 
 	oc->email = *conf->smtp_host != '\0';
 	oc->sms = conf->sms_driver != SMS_NONE;
+	reminder_spacing_set(&oc->spacing, conf);
 	/* config_load() checked both. */
 	if (reminder_rules_parse(conf->reminders_rules, &oc->rules,
 	    &oc->nrules, &cause) != 0 ||
@@ -261,6 +271,37 @@ reminder_rule_due(const struct reminder_rule *r, time_t start,
 			return (-1);
 	}
 	return (0);
+}
+
+/* --- spacing */
+
+void
+reminder_spacing_set(struct reminder_spacing *sp, const struct config *conf)
+{
+	sp->gap = conf->reminders_min_gap_hours * 3600;
+	sp->one_a_day = conf->reminders_one_a_day;
+}
+
+static time_t quiet_mark(const char *, time_t, int, int);
+
+void
+reminder_spacing_span(const struct reminder_spacing *sp, const char *tzid,
+    time_t t, time_t *from, time_t *until)
+{
+	time_t	 day;
+
+	*from = *until = t;
+	if (sp->gap > 0) {
+		*from = t - sp->gap;
+		*until = t + sp->gap;
+	}
+	if (sp->one_a_day) {
+		/* The local day of t, midnight to midnight. */
+		if ((day = quiet_mark(tzid, t, 0, 0)) < *from)
+			*from = day;
+		if ((day = quiet_mark(tzid, t, -1, 0)) > *until)
+			*until = day;
+	}
 }
 
 /* --- quiet hours */
@@ -568,6 +609,23 @@ outbox_notify_session(struct store *st, int kind, int64_t sid,
 	return (rc);
 }
 
+/*
+ * Whether another message to the person keeps a reminder at due from
+ * being planned (see struct reminder_spacing).
+ */
+static int
+outbox_crowded(struct store *st, const struct outbox_who *w, time_t due)
+{
+	time_t	 from, until;
+
+	reminder_spacing_span(&outbox_conf(st)->spacing, w->tz, due, &from,
+	    &until);
+	if (from == until)
+		return (0);
+	return (store_int(st, 0, outbox_sql_near, "iiii", w->pid,
+	    (int64_t)INT64_MAX, (int64_t)from, (int64_t)until) > 0);
+}
+
 int
 outbox_plan_reminders(struct store *st, int64_t rid, struct fail *f)
 {
@@ -618,6 +676,12 @@ outbox_plan_reminders(struct store *st, int64_t rid, struct fail *f)
 			due = quiet_before(&outbox_conf(st)->quiet, w.tz, due);
 		/* Too late for it: the confirmation has just said it all. */
 		if (due <= now || due >= w.start)
+			continue;
+		/*
+		 * Too close to another message (the confirmation that plans
+		 * it, another session's reminder): it would only crowd her.
+		 */
+		if (outbox_crowded(st, &w, due))
 			continue;
 		key = xprintf("reminder:%lld:%lld:%zu:%s", (long long)rid,
 		    (long long)w.sequence, i, channel);

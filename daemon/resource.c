@@ -113,6 +113,10 @@ static const struct rfield course_fields[] = {
 	{ "capacity", FT_INT, 0, NULL, check_int, 1, 1000, "8" },
 	{ "min_participants", FT_INT, 0, NULL, check_int, 0, 1000, "0" },
 	F_TEXT("bring", 0, 2000),
+	/* For English readers; NULL: the Danish above. */
+	F_TEXT("title_en", 0, 200),
+	F_TEXT("description_en", 0, 4000),
+	F_TEXT("bring_en", 0, 2000),
 	{ "language", FT_TEXT, 0, NULL, check_language, 0, 0, "\"da\"" },
 	/* When reminders go out; NULL: [reminders] rules, "": none. */
 	{ "reminders", FT_TEXT, 0, NULL, check_reminders, 0, 200, NULL },

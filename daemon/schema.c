@@ -352,6 +352,17 @@ static const char *migrations[SCHEMA_VERSION] = {
 	"  UNIQUE (venue_id, name));"
 	"ALTER TABLE session ADD COLUMN room_id INTEGER REFERENCES room(id);"
 	"CREATE INDEX session_room ON session(room_id) WHERE room_id IS NOT NULL;",
+
+	/*
+	 * 8 -> 9: messages from the library. Course types carry an English
+	 * title, description and what to bring for English readers (NULL:
+	 * the Danish is used). The outbox is searched by person: a reminder
+	 * is not planned on a day the person gets another message.
+	 */
+	"ALTER TABLE course ADD COLUMN title_en TEXT;"
+	"ALTER TABLE course ADD COLUMN description_en TEXT;"
+	"ALTER TABLE course ADD COLUMN bring_en TEXT;"
+	"CREATE INDEX outbox_participant ON outbox(participant_id);",
 };
 
 static int

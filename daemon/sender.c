@@ -72,6 +72,11 @@ sender_conf_unref(struct sender_conf *c)
 	free(c->sms_header);
 	free(c->sms_body);
 	free(c->public_url);
+	free(c->library);
+	free(c->library_phone);
+	free(c->library_email);
+	free(c->library_url);
+	free(c->signature);
 	free(c);
 }
 
@@ -168,6 +173,18 @@ sender_conf_new(const struct config *conf, char **cause)
 	c->mconf.public_url = c->public_url;
 	c->mconf.from = c->from;
 	c->mconf.from_name = c->from_name;
+	c->library = xstrdup(conf->library_name);
+	c->library_phone = xstrdup(conf->library_phone);
+	c->library_email = xstrdup(conf->library_email);
+	c->library_url = xstrdup(conf->library_url);
+	c->signature = xstrdup(conf->library_signature);
+	c->mconf.library = c->library;
+	c->mconf.library_phone = c->library_phone;
+	c->mconf.library_email = c->library_email;
+	c->mconf.library_url = c->library_url;
+	c->mconf.signature = c->signature;
+	c->html = conf->smtp_html;
+	reminder_spacing_set(&c->spacing, conf);
 	(void)quiet_hours_parse(conf->reminders_quiet_hours, &c->quiet, NULL);
 	c->max_in_flight = conf->outbox_max_in_flight;
 	c->retry = conf->outbox_retry_seconds;

@@ -36,8 +36,12 @@ struct sender_conf {
 	char			*sms_url, *sms_user, *sms_password;
 	char			*sms_sender, *sms_header, *sms_body;
 	char			*public_url;
+	char			*library, *library_phone, *library_email;
+	char			*library_url, *signature;
+	int			 html;		/* a text/html part too */
 	struct message_conf	 mconf;
 	struct quiet		 quiet;
+	struct reminder_spacing	 spacing;
 	int			 retry, retry_max, expire;
 	int			 max_in_flight;
 	int			 probe;

@@ -25,7 +25,7 @@
 /* --- a worker's database */
 
 enum { W_CLAIM, W_TEXTS, W_SENT, W_RETRY, W_FAILED, W_SKIPPED, W_DEFER,
-    W_HOLD, W_COUNT };
+    W_HOLD, W_NEAR, W_COUNT };
 
 static const char *worker_sql[W_COUNT] = {
 	/* ?1 channel, ?2 now, ?3 how many */
@@ -34,7 +34,7 @@ static const char *worker_sql[W_COUNT] = {
 	    "WHERE state = 'pending' AND next_attempt <= ?2 AND channel = ?1 "
 	    "ORDER BY next_attempt, id LIMIT ?3) RETURNING id, kind, "
 	    "session_id, participant_id, recipient, detail, attempts, due_at, "
-	    "created_at",
+	    "created_at, batch",
 	[W_TEXTS] = "INSERT OR REPLACE INTO outbox_text (outbox_id, subject, "
 	    "body, attachment) VALUES (?1, ?2, ?3, ?4)",
 	[W_SENT] = "UPDATE outbox SET state = 'sent', sent_at = ?2, "
@@ -55,6 +55,8 @@ static const char *worker_sql[W_COUNT] = {
 	[W_HOLD] = "UPDATE outbox SET state = 'pending', attempts = "
 	    "attempts - 1, next_attempt = ?3, updated_at = ?2, last_error = ?4 "
 	    "WHERE id = ?1 AND state = 'sending'",
+	/* NULL: outbox_sql_near, set at the first open */
+	[W_NEAR] = NULL,
 };
 
 struct wdb {
@@ -84,8 +86,9 @@ wdb_open(const char *path, pthread_mutex_t *wlock, struct wdb *w,
 	if (store_connect(path, 0, SENDER_BUSY_MS, &w->db, cause) != 0)
 		return (-1);
 	for (i = 0; i < W_COUNT; i++)
-		if (sqlite3_prepare_v3(w->db, worker_sql[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &w->stmt[i], NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v3(w->db, i == W_NEAR ? outbox_sql_near :
+		    worker_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->stmt[i],
+		    NULL) != SQLITE_OK)
 			goto fail;
 	return (0);
 fail:
@@ -170,6 +173,7 @@ wdb_commit(struct wdb *w)
 struct job {
 	int64_t		 id, sid, pid;
 	int		 kind, attempts;
+	int		 planned;	/* a reminder kursusd planned itself */
 	time_t		 due, created;
 	char		*recipient;
 	json_t		*detail;
@@ -239,6 +243,8 @@ worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
 		j->attempts = sqlite3_column_int(stmt, 6);
 		j->due = (time_t)sqlite3_column_int64(stmt, 7);
 		j->created = (time_t)sqlite3_column_int64(stmt, 8);
+		j->planned = j->kind == KIND_REMINDER &&
+		    sqlite3_column_type(stmt, 9) == SQLITE_NULL;
 		j->w = w;
 		j->wdb = db;
 		j->c = c;
@@ -393,9 +399,37 @@ job_record(struct job *j, int result, const char *provider_id,
 static void job_smtp_done(struct smtp_message *, void *);
 
 /*
+ * Whether a reminder kursusd planned would crowd the person now: another
+ * message reached them (or is going) in the hours before, or earlier the
+ * same day (struct reminder_spacing). Planning keeps clear of the
+ * messages it knows of; this catches those that came since, such as the
+ * confirmation of another registration made this morning.
+ */
+static int
+job_crowded(struct job *j, time_t now)
+{
+	sqlite3_stmt	*stmt = j->wdb->stmt[W_NEAR];
+	time_t		 from, until;
+	int		 n = 0;
+
+	reminder_spacing_span(&j->c->spacing, j->m.tzid, now, &from, &until);
+	if (!j->planned || from == until)
+		return (0);
+	sqlite3_bind_int64(stmt, 1, j->pid);
+	sqlite3_bind_int64(stmt, 2, j->id);
+	sqlite3_bind_int64(stmt, 3, (int64_t)from);
+	sqlite3_bind_int64(stmt, 4, (int64_t)now + 1);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		n = sqlite3_column_int(stmt, 0);
+	sqlite3_reset(stmt);
+	return (n > 0);
+}
+
+/*
  * Composes the message as the session is now, or settles the row without
- * sending: skipped when the session has started, deferred out of quiet
- * hours, failed when it cannot be composed. 1: to send.
+ * sending: skipped when the session has started or when it is a reminder
+ * that would crowd the person, deferred out of quiet hours, failed when
+ * it cannot be composed. 1: to send.
  */
 static int
 job_prepare(struct job *j, time_t now)
@@ -423,6 +457,18 @@ job_prepare(struct job *j, time_t now)
 		wdb_run(j->wdb, W_SKIPPED, "iit", j->id, (int64_t)now, why);
 		log_info("outbox %lld: skipped: %s", (long long)j->id, why);
 		free(when);
+		free(why);
+		return (0);
+	}
+	if (job_crowded(j, now)) {
+		why = xprintf("held back: another message reached them %s "
+		    "([reminders] min_gap_hours %d, one_a_day %s)",
+		    c->spacing.one_a_day ? "earlier that day or just before" :
+		    "just before", c->spacing.gap / 3600,
+		    c->spacing.one_a_day ? "on" : "off");
+		wdb_run(j->wdb, W_SKIPPED, "iit", j->id, (int64_t)now, why);
+		log_info("outbox %lld (participant %lld): reminder held back "
+		    "by another message", (long long)j->id, (long long)j->pid);
 		free(why);
 		return (0);
 	}
@@ -550,6 +596,8 @@ job_build_mail(struct job *j)
 	mail.to_name = j->m.name;
 	mail.subject = j->m.subject;
 	mail.body = j->m.body;
+	mail.lang = j->m.english ? "en" : "da";
+	mail.html = c->html;
 	mail.calendar = j->m.calendar;
 	mail.calendar_method = j->m.method;
 	mail.message_id = j->message_id;

@@ -14,10 +14,12 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gmime/gmime.h>
 
+#include "buf.h"
 #include "notifier.h"
 #include "xmalloc.h"
 
@@ -69,12 +71,185 @@ mail_address(GMimeMessage *msg, GMimeAddressType type, const char *name,
 	g_object_unref(ia);
 }
 
+/* Appends n bytes of s with &, <, > and " escaped. */
+static void
+mail_html_escape(struct buf *b, const char *s, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '&':
+			buf_adds(b, "&amp;");
+			break;
+		case '<':
+			buf_adds(b, "&lt;");
+			break;
+		case '>':
+			buf_adds(b, "&gt;");
+			break;
+		case '"':
+			buf_adds(b, "&quot;");
+			break;
+		default:
+			buf_addc(b, s[i]);
+		}
+	}
+}
+
+/*
+ * Appends one line of text: escaped, its web links ("http://" or
+ * "https://" up to a blank, less a last full stop, comma and the like)
+ * made links.
+ */
+static void
+mail_html_line(struct buf *b, const char *s, size_t len)
+{
+	const char	*end = s + len, *p = s, *url;
+	size_t		 n;
+
+	while (p < end) {
+		url = NULL;
+		for (; p < end; p++) {
+			if ((end - p > 8 && strncmp(p, "https://", 8) == 0) ||
+			    (end - p > 7 && strncmp(p, "http://", 7) == 0)) {
+				url = p;
+				break;
+			}
+		}
+		mail_html_escape(b, s, (size_t)(p - s));
+		if (url == NULL)
+			break;
+		for (n = 0; url + n < end && url[n] != ' ' &&
+		    url[n] != '\t' && url[n] != '<' && url[n] != '>' &&
+		    url[n] != '"'; n++)
+			;
+		while (n > 0 && strchr(".,;:!?)'", url[n - 1]) != NULL)
+			n--;
+		buf_adds(b, "<a href=\"");
+		mail_html_escape(b, url, n);
+		buf_adds(b, "\" style=\"color:#0645ad;\">");
+		mail_html_escape(b, url, n);
+		buf_adds(b, "</a>");
+		s = p = url + n;
+	}
+}
+
+char *
+mail_html(const char *text, const char *lang, const char *title)
+{
+	struct buf	 b = BUF_INIT;
+	const char	*p, *eol;
+	int		 open = 0;
+
+	buf_addf(&b, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
+	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
+	    "content=\"width=device-width, initial-scale=1\">\n<title>",
+	    lang != NULL && strncmp(lang, "en", 2) == 0 ? "en" : "da");
+	mail_html_escape(&b, title != NULL ? title : "",
+	    title != NULL ? strlen(title) : 0);
+	buf_adds(&b, "</title>\n</head>\n<body style=\"margin:0; "
+	    "padding:16px; background-color:#ffffff; color:#1a1a1a; "
+	    "font-family:Verdana, Arial, sans-serif; font-size:18px; "
+	    "line-height:1.5;\">\n<div style=\"max-width:40em;\">\n");
+	for (p = text; *p != '\0'; p = *eol != '\0' ? eol + 1 : eol) {
+		eol = p + strcspn(p, "\n");
+		if (eol == p || (eol == p + 1 && *p == '\r')) {
+			if (open)
+				buf_adds(&b, "</p>\n");
+			open = 0;
+			continue;
+		}
+		if (open)
+			buf_adds(&b, "<br>\n");
+		else
+			buf_adds(&b, "<p style=\"margin:0 0 1em 0;\">");
+		open = 1;
+		mail_html_line(&b, p, (size_t)(eol - p) - (eol[-1] == '\r'));
+	}
+	if (open)
+		buf_adds(&b, "</p>\n");
+	buf_adds(&b, "</div>\n</body>\n</html>\n");
+	return (buf_detach(&b, NULL));
+}
+
+/* The calendar again, as the file invitation.ics. */
+static GMimePart *
+mail_attachment(const char *calendar)
+{
+	GMimePart		*part;
+	GMimeStream		*stream;
+	GMimeDataWrapper	*content;
+
+	part = g_mime_part_new_with_type("application", "ics");
+	stream = g_mime_stream_mem_new_with_buffer(calendar, strlen(calendar));
+	content = g_mime_data_wrapper_new_with_stream(stream,
+	    GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content(part, content);
+	g_object_unref(content);
+	g_object_unref(stream);
+	g_mime_object_set_disposition(GMIME_OBJECT(part),
+	    GMIME_DISPOSITION_ATTACHMENT);
+	g_mime_part_set_filename(part, "invitation.ics");
+	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+	return (part);
+}
+
+/*
+ * The body: the text alone, or the alternatives (text, HTML, calendar),
+ * and with a calendar all that and the calendar as an attachment.
+ */
+static GMimeObject *
+mail_body(const struct mail *m)
+{
+	GMimeTextPart	*text, *html_part, *cal;
+	GMimeMultipart	*alt, *mixed;
+	GMimePart	*att;
+	char		*html;
+
+	text = mail_text_part("plain", m->body != NULL ? m->body : "");
+	if (m->calendar == NULL && !m->html)
+		return (GMIME_OBJECT(text));
+
+	alt = g_mime_multipart_new_with_subtype("alternative");
+	g_mime_multipart_add(alt, GMIME_OBJECT(text));
+	g_object_unref(text);
+	if (m->html) {
+		html = mail_html(m->body != NULL ? m->body : "", m->lang,
+		    m->subject);
+		html_part = mail_text_part("html", html);
+		free(html);
+		g_mime_multipart_add(alt, GMIME_OBJECT(html_part));
+		g_object_unref(html_part);
+	}
+	if (m->calendar == NULL)
+		return (GMIME_OBJECT(alt));
+
+	/*
+	 * The calendar last among the alternatives, inline with its method,
+	 * which Outlook turns into a meeting request and Gmail into its
+	 * card, and again as a file for the programs that show neither. The
+	 * text comes first, so nobody sees an invitation and nothing else.
+	 */
+	cal = mail_text_part("calendar", m->calendar);
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(cal), "method",
+	    m->calendar_method != NULL ? m->calendar_method : "REQUEST");
+	g_mime_multipart_add(alt, GMIME_OBJECT(cal));
+	g_object_unref(cal);
+	mixed = g_mime_multipart_new_with_subtype("mixed");
+	g_mime_multipart_add(mixed, GMIME_OBJECT(alt));
+	g_object_unref(alt);
+	att = mail_attachment(m->calendar);
+	g_mime_multipart_add(mixed, GMIME_OBJECT(att));
+	g_object_unref(att);
+	return (GMIME_OBJECT(mixed));
+}
+
 char *
 mail_build(const struct mail *m, size_t *len)
 {
 	GMimeMessage		*msg;
-	GMimeTextPart		*text, *cal;
-	GMimeMultipart		*alt;
+	GMimeObject		*body;
 	GMimeFormatOptions	*fo;
 	GMimeStream		*stream;
 	GByteArray		*bytes;
@@ -110,33 +285,13 @@ mail_build(const struct mail *m, size_t *len)
 	    NULL);
 	g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted",
 	    "auto-generated", NULL);
+	if (m->lang != NULL && *m->lang != '\0')
+		g_mime_object_set_header(GMIME_OBJECT(msg), "Content-Language",
+		    strncmp(m->lang, "en", 2) == 0 ? "en" : "da", NULL);
 
-	text = mail_text_part("plain", m->body != NULL ? m->body : "");
-	if (m->calendar == NULL) {
-		g_mime_message_set_mime_part(msg, GMIME_OBJECT(text));
-		g_object_unref(text);
-	} else {
-		/*
-		 * multipart/alternative with the calendar as an inline
-		 * alternative to the text, as Google Calendar and Exchange
-		 * send invitations themselves: Outlook makes a meeting
-		 * request only of an inline text/calendar with a method
-		 * parameter (in multipart/mixed, or with a disposition of
-		 * attachment, it shows an .ics file instead), and Gmail
-		 * shows its invitation card for either shape.
-		 */
-		cal = mail_text_part("calendar", m->calendar);
-		g_mime_object_set_content_type_parameter(GMIME_OBJECT(cal),
-		    "method", m->calendar_method != NULL ?
-		    m->calendar_method : "REQUEST");
-		alt = g_mime_multipart_new_with_subtype("alternative");
-		g_mime_multipart_add(alt, GMIME_OBJECT(text));
-		g_mime_multipart_add(alt, GMIME_OBJECT(cal));
-		g_object_unref(text);
-		g_object_unref(cal);
-		g_mime_message_set_mime_part(msg, GMIME_OBJECT(alt));
-		g_object_unref(alt);
-	}
+	body = mail_body(m);
+	g_mime_message_set_mime_part(msg, body);
+	g_object_unref(body);
 
 	/* SMTP wants CRLF; our own options, never the shared default. */
 	fo = g_mime_format_options_new();

@@ -32,6 +32,19 @@ struct notice_time {
 	int	 hour, minute;
 };
 
+/*
+ * The library that sends the messages, from [library]: plain values the
+ * caller owns; any may be NULL or "" when not configured (the name then
+ * reads "Biblioteket", or "The library").
+ */
+struct notice_library {
+	const char	*name;		/* "Horsens Bibliotek" */
+	const char	*phone;		/* E.164: "+4576292300" */
+	const char	*email;
+	const char	*url;		/* the library's web site */
+	const char	*signature;	/* an extra line above the name */
+};
+
 /* One date of a series notice: when, and the place in the queue. */
 struct notice_date {
 	struct notice_time at;
@@ -42,19 +55,21 @@ struct notice {
 	int		 kind;		/* enum notice_kind */
 	const char	*lang;		/* "da" (default) or "en" */
 	const char	*name;		/* the participant */
-	const char	*course;	/* course title */
+	const char	*course;	/* course title, in lang if it has one */
 	const char	*venue;		/* venue name */
 	const char	*address;	/* "Borgergade 1, 8700 Horsens" */
-	const char	*access;	/* access notes, or NULL */
+	const char	*access;	/* access notes (Danish), or NULL */
 	const char	*bring;		/* what to bring, or NULL */
+	int		 bring_danish;	/* bring is Danish for an English reader */
 	const char	*instructor;	/* names, or NULL */
-	const char	*contact_phone;	/* the venue's or library's, or NULL */
-	const char	*feed_url;	/* personal feed link, or NULL */
+	const char	*venue_phone;	/* the venue's public phone, or NULL */
+	const char	*calendar_url;	/* "add to calendar" page, or NULL */
+	struct notice_library library;
 	time_t		 start, end;	/* instants, to compare */
 	time_t		 old_start;	/* KIND_MOVED: when it was, or 0 */
 	struct notice_time start_at, end_at, old_at;	/* the same, local */
 	const char	*old_venue;	/* KIND_MOVED: or NULL if unchanged */
-	int		 number;	/* running number, "kursist nr." */
+	int		 number;	/* running number, "kursist nr." (staff's) */
 	int		 position;	/* waitlist position */
 	const char	*message;	/* KIND_STAFF, or an added line */
 	const char	*reason;	/* KIND_CANCELLED: or NULL */
@@ -69,27 +84,61 @@ struct notice {
  * "en_US") is English, anything else Danish. subject_tpl and body_tpl
  * override the built-in texts when not NULL (staff's own per course type;
  * subject_tpl is ignored for SMS). Placeholders: {name}, {first_name},
- * {course}, {date} ("torsdag den 3. december kl. 10.00"), {time} ("10.00"),
- * {end} ("12.00"), {venue}, {address}, {access}, {bring}, {instructor},
- * {phone}, {link}, {number}, {position}, {old_date}, {old_venue},
- * {message}, {reason}, {dates} (a series' dates, one a line, in a body)
- * and {dates_short} (the same, shorter, for SMS). "{{" is a literal "{"; a lone "}" is literal. An
- * unknown or unclosed placeholder is refused, naming it with its line and
- * column. {course}, {date}, {time} and {venue} are required (a notice
- * without them is refused); a line holding any other placeholder that has
- * no value (NULL, "", 0, an old date equal to the new) is left out whole,
- * and blank lines left behind are squeezed. Values are put on one line,
- * except {message} in a body. A built-in SMS is the fullest text with the
- * fewest segments (see gsm_segments()). A notice without its local start
- * time, an unknown kind or channel, or a text that comes out empty, is
- * refused. No dependence on the machine's locales.
+ * {course} (the title), {the_course} ("kurset »borger.dk«"), {date}
+ * ("torsdag den 3. december kl. 10.00"), {when} ("torsdag den 3. december
+ * kl. 10.00–11.30"), {time} ("10.00"), {end} ("11.30"), {venue},
+ * {address}, {access}, {bring}, {bring_line} ("Medbring: ..." or the
+ * text itself when it says "Medbring ..."), {instructor}, {phone} (the
+ * library's, else the venue's), {venue_phone} (the venue's when it is not
+ * {phone}), {library}, {library_phone}, {library_email}, {library_url},
+ * {signature}, {link} (the "add to calendar" page), {number},
+ * {position}, {old_date}, {old_venue}, {message}, {reason}, {dates} (a
+ * series' dates, one a line, in a body) and {dates_short} (the same,
+ * shorter, for SMS). Phone numbers
+ * are written the Danish way ("76 29 23 00"; "+45 76 29 23 00" in
+ * English). "{{" is a literal "{"; a lone "}" is literal. An unknown or
+ * unclosed placeholder is refused, naming it with its line and column.
+ * {course}, {the_course}, {date}, {when}, {time} and {venue} are required
+ * (a notice without them is refused); a line holding any other
+ * placeholder that has no value (NULL, "", 0, an old date equal to the
+ * new) is left out whole, and blank lines left behind are squeezed.
+ * Values are put on one line, except {message} in a body. In an SMS
+ * {the_course} and {when} keep to GSM 03.38 ("kurset \"borger.dk\"",
+ * "10.00-11.30"). A built-in SMS is the fullest text with the fewest
+ * segments (see gsm_segments()), and always names the library. A notice
+ * without its local start time, an unknown kind or channel, or a text
+ * that comes out empty, is refused. No dependence on the machine's
+ * locales.
  */
 int	 template_render(const struct notice *, int channel,
 	    const char *subject_tpl, const char *body_tpl, char **subject,
 	    char **body, char **cause);
-/* "torsdag den 3. december kl. 10.00" or "Thursday 3 December at
- * 10:00"; caller frees. NULL if the time is not given. */
-char	*template_date(const struct notice_time *, const char *lang);
+
+/* words.c: dates and phone numbers as people write them */
+#define WORDS_EN	0x1	/* English; else Danish */
+#define WORDS_GSM	0x2	/* GSM 03.38 only: "-" for the dash */
+/*
+ * "torsdag den 3. december kl. 10.00", or "Thursday 3 December at
+ * 10:00"; caller frees. NULL if the time is not given.
+ */
+char	*words_date(const struct notice_time *, int flags);
+/*
+ * From start to end: "tirsdag den 8. december kl. 10.00–11.30"
+ * ("Tuesday 8 December, 10:00–11:30"); an end at the midnight after
+ * the start's day is "24.00"; an end on another day is said in full,
+ * "... kl. 23.00 til onsdag den 9. december kl. 01.00". Without an end
+ * (NULL or not given) the start alone, as words_date(). The times are
+ * taken as they are: the caller decides whether there is an end. Caller
+ * frees; NULL if start is not given.
+ */
+char	*words_when(const struct notice_time *start,
+	    const struct notice_time *end, int flags);
+/*
+ * A phone number as people read it: a Danish one (+45 and eight digits)
+ * "76 29 23 00", or "+45 76 29 23 00" in English; any other as given.
+ * Caller frees; NULL for NULL or "".
+ */
+char	*words_phone(const char *, int flags);
 
 /* gsm.c */
 /*
@@ -110,6 +159,8 @@ struct mail {
 	const char	*reply_to;		/* or NULL */
 	const char	*to, *to_name;
 	const char	*subject, *body;	/* UTF-8 */
+	const char	*lang;			/* "da" or "en", or NULL */
+	int		 html;			/* add a text/html alternative */
 	const char	*calendar;		/* text/calendar part, or NULL */
 	const char	*calendar_method;	/* "REQUEST" or "CANCEL" */
 	const char	*message_id;		/* "<...@host>", stable per row */
@@ -117,14 +168,30 @@ struct mail {
 };
 /*
  * A complete RFC 5322 message, MIME built with GMime: RFC 2047 encoded
- * Subject and display names, text/plain; charset=utf-8, Date, Message-ID,
- * Auto-Submitted: auto-generated, MIME-Version, Reply-To when set, and,
- * when calendar is set, multipart/alternative of the text and an inline
- * text/calendar; method=...; charset=utf-8 (the shape Outlook turns into
- * a meeting request). CRLF line ends. Thread-safe (GMime is set up once
+ * Subject and display names, Date, Message-ID, Auto-Submitted:
+ * auto-generated, MIME-Version, Content-Language when lang is set,
+ * Reply-To when set. The body is text/plain; charset=utf-8; with html,
+ * multipart/alternative of it and mail_html() of it. With a calendar,
+ * the shape mail programs expect of an invitation:
+ *
+ *   multipart/mixed
+ *     multipart/alternative
+ *       text/plain; charset=utf-8
+ *       text/html; charset=utf-8             (with html)
+ *       text/calendar; charset=utf-8; method=REQUEST (or CANCEL)
+ *     application/ics; name="invitation.ics"  (attachment, the same)
+ *
+ * the text first. CRLF line ends. Thread-safe (GMime is set up once
  * inside). Caller frees.
  */
 char	*mail_build(const struct mail *, size_t *len);
+/*
+ * The text of a mail as a simple HTML page with the same content: its
+ * paragraphs (blank-line separated) as <p>, its lines kept, web links
+ * made links, large type. lang ("da" or "en") and title (the subject)
+ * go into the page's head. Caller frees.
+ */
+char	*mail_html(const char *text, const char *lang, const char *title);
 
 /* smtp.c */
 enum smtp_tls { SMTP_TLS_OFF, SMTP_TLS_OPTIONAL, SMTP_TLS_REQUIRED };

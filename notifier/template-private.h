@@ -1,6 +1,6 @@
 /*
- * What template.c and template-text.c share: the shape of the built-in
- * texts. Private to the notifier.
+ * Between the template engine (template.c) and the built-in texts it
+ * renders (template-texts.c); nothing else includes this.
  */
 #ifndef TEMPLATE_PRIVATE_H
 #define TEMPLATE_PRIVATE_H
@@ -13,8 +13,9 @@ struct template_sms {
 	const char	*core_short;	/* the same, shorter */
 	const char	*extra;		/* one more line, or NULL */
 	int		 where;		/* address, access and bring apply */
-	const char	*phone;		/* the line with the contact phone */
-	const char	*phone_short;
+	const char	*contact;	/* the line with the phone number */
+	const char	*contact_short;
+	int		 extra_first;	/* extra counts more than the venue */
 };
 
 /* Built-in texts for one kind in one language. */
@@ -30,10 +31,14 @@ struct template_lang {
 	const char			*address;
 	const char			*access;
 	const char			*bring;
+	const char			*venue_phone;	/* about the place */
+	const char			*sign;		/* names the library */
+	const char			*sign_short;
+	const char			*library;	/* the name unset */
 	const struct template_text	*kinds;	/* KIND_COUNT of them */
 };
 
-/* Danish (0) and English (1). */
+/* template-texts.c: [0] Danish, [1] English */
 extern const struct template_lang template_langs[2];
 
 #endif

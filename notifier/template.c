@@ -1,7 +1,7 @@
 /*
- * The words kursusd sends: built-in texts for every notice kind, in Danish
- * (the default) and English (template-text.c holds them), and the small
- * template language staff use to write their own.
+ * The template language staff use to write their own texts, and the
+ * engine that renders the built-in ones (template-texts.c): for every
+ * notice kind, in Danish (the default) and English.
  *
  * A template is plain text with placeholders in braces. "{{" is a literal
  * "{"; a "}" outside a placeholder is literal as it stands. A line holding
@@ -11,24 +11,24 @@
  * without one is refused. Runs of blank lines left behind are squeezed to
  * one.
  *
- * The readers are mostly seniors: the texts say who, what, when, where,
- * what to bring and whom to call, in short sentences. SMS texts are built
- * from parts on a ladder, fullest first; the first rung that needs the
- * fewest segments wins, which keeps reminders and confirmations to one
- * GSM 03.38 segment with ordinary names and addresses.
+ * SMS texts are built from parts on a ladder, fullest first; the first
+ * rung that needs the fewest segments wins, which keeps reminders and
+ * confirmations to one GSM 03.38 segment with ordinary names and
+ * addresses. Every rung keeps the number to call and the library's name.
  *
  * Dates are the wall-clock times the caller gives (the notifier knows no
- * time zones), with the names spelled out here: no setlocale(), no
- * strftime().
+ * time zones), in words (words.c).
  */
 
 #include "config.h"
 
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "buf.h"
@@ -40,18 +40,6 @@
 /* Placeholder names quoted in a cause are cut to this many bytes. */
 #define TEMPLATE_QUOTE_MAX	40
 
-
-static const char *template_weekday_da[7] = { "søndag", "mandag", "tirsdag",
-    "onsdag", "torsdag", "fredag", "lørdag" };
-static const char *template_weekday_en[7] = { "Sunday", "Monday", "Tuesday",
-    "Wednesday", "Thursday", "Friday", "Saturday" };
-static const char *template_month_da[12] = { "januar", "februar", "marts",
-    "april", "maj", "juni", "juli", "august", "september", "oktober",
-    "november", "december" };
-static const char *template_month_en[12] = { "January", "February", "March",
-    "April", "May", "June", "July", "August", "September", "October",
-    "November", "December" };
-
 /* The rungs of the SMS ladder: which parts, fullest first. */
 #define SMS_GREETING	0x001
 #define SMS_CORE	0x002
@@ -61,32 +49,37 @@ static const char *template_month_en[12] = { "January", "February", "March",
 #define SMS_ACCESS	0x020
 #define SMS_BRING	0x040
 #define SMS_MESSAGE	0x080
-#define SMS_PHONE	0x100
-#define SMS_PHONE_SHORT	0x200
+#define SMS_VENUE_PHONE	0x100
+#define SMS_CONTACT	0x200
+#define SMS_CONTACT_SHORT 0x400
+#define SMS_SIGN	0x800
+#define SMS_SIGN_SHORT	0x1000
+#define SMS_EXTRA_FIRST	0x2000	/* a rung only for kinds whose extra counts */
+#define SMS_FULL	(SMS_GREETING|SMS_CORE|SMS_EXTRA|SMS_ADDRESS|SMS_MESSAGE)
+#define SMS_TAIL	(SMS_MESSAGE|SMS_CONTACT_SHORT|SMS_SIGN_SHORT)
 static const int template_ladder[] = {
-	SMS_GREETING|SMS_CORE|SMS_EXTRA|SMS_ADDRESS|SMS_ACCESS|SMS_BRING|
-	    SMS_MESSAGE|SMS_PHONE,
-	SMS_GREETING|SMS_CORE|SMS_EXTRA|SMS_ADDRESS|SMS_BRING|SMS_MESSAGE|
-	    SMS_PHONE,
-	SMS_GREETING|SMS_CORE|SMS_EXTRA|SMS_ADDRESS|SMS_MESSAGE|SMS_PHONE,
-	SMS_GREETING|SMS_CORE|SMS_EXTRA|SMS_ADDRESS|SMS_MESSAGE|
-	    SMS_PHONE_SHORT,
-	SMS_CORE|SMS_EXTRA|SMS_ADDRESS|SMS_MESSAGE|SMS_PHONE_SHORT,
-	SMS_CORE|SMS_ADDRESS|SMS_MESSAGE|SMS_PHONE_SHORT,
-	SMS_CORE|SMS_MESSAGE|SMS_PHONE_SHORT,
-	SMS_CORE_SHORT|SMS_MESSAGE|SMS_PHONE_SHORT,
-	SMS_CORE_SHORT|SMS_MESSAGE,
+	SMS_FULL|SMS_ACCESS|SMS_BRING|SMS_VENUE_PHONE|SMS_CONTACT|SMS_SIGN,
+	SMS_FULL|SMS_ACCESS|SMS_BRING|SMS_CONTACT|SMS_SIGN,
+	SMS_FULL|SMS_BRING|SMS_CONTACT|SMS_SIGN,
+	SMS_FULL|SMS_CONTACT|SMS_SIGN,
+	SMS_FULL|SMS_CONTACT_SHORT|SMS_SIGN_SHORT,
+	SMS_CORE|SMS_EXTRA|SMS_ADDRESS|SMS_TAIL,
+	/* The reason of a cancellation before the venue's name. */
+	SMS_EXTRA_FIRST|SMS_CORE_SHORT|SMS_EXTRA|SMS_TAIL,
+	SMS_CORE|SMS_ADDRESS|SMS_MESSAGE|SMS_CONTACT_SHORT|SMS_SIGN_SHORT,
+	SMS_CORE|SMS_MESSAGE|SMS_CONTACT_SHORT|SMS_SIGN_SHORT,
+	SMS_CORE_SHORT|SMS_MESSAGE|SMS_CONTACT_SHORT|SMS_SIGN_SHORT,
 };
 
 /* One rendering: the notice, its language, and values worked out so far. */
 struct template_ctx {
 	const struct notice	*n;
 	int			 en;
+	int			 sms;	/* GSM 03.38 where we choose the words */
 	char			**values;
 	int			*done;
 };
 
-/* A placeholder: its name, whether a notice must have it, its value. */
 /*
  * A placeholder: a text field of struct notice (at off), or, where the
  * value needs working out, a function.
@@ -99,14 +92,29 @@ struct template_field {
 	size_t		 off;		/* when value is NULL */
 };
 
+/* Words that begin a text about what to bring which says it itself. */
+static const char *template_bring_da[] = { "medbring", "husk", "tag ",
+    "ta' ", NULL };
+static const char *template_bring_en[] = { "bring", "please", "remember",
+    "don't", "do not", "take", NULL };
+
 static int	 template_english(const char *);
+static int	 template_time_ok(const struct notice_time *);
 static char	*template_string(const char *);
+static int	 template_flags(struct template_ctx *);
 static char	*template_clock(struct template_ctx *,
 		     const struct notice_time *);
 static char	*template_v_first_name(struct template_ctx *);
+static char	*template_v_the_course(struct template_ctx *);
 static char	*template_v_date(struct template_ctx *);
+static char	*template_v_when(struct template_ctx *);
 static char	*template_v_time(struct template_ctx *);
 static char	*template_v_end(struct template_ctx *);
+static char	*template_v_bring_line(struct template_ctx *);
+static char	*template_v_phone(struct template_ctx *);
+static char	*template_v_venue_phone(struct template_ctx *);
+static char	*template_v_library(struct template_ctx *);
+static char	*template_v_library_phone(struct template_ctx *);
 static char	*template_v_number(struct template_ctx *);
 static char	*template_v_position(struct template_ctx *);
 static char	*template_v_old_date(struct template_ctx *);
@@ -132,16 +140,25 @@ static const struct template_field template_fields[] = {
 	TF_TEXT("name", 0, 0, name),
 	TF_FN("first_name", 0, template_v_first_name),
 	TF_TEXT("course", 1, 0, course),
+	TF_FN("the_course", 1, template_v_the_course),
 	TF_FN("date", 1, template_v_date),
+	TF_FN("when", 1, template_v_when),
 	TF_FN("time", 1, template_v_time),
 	TF_FN("end", 0, template_v_end),
 	TF_TEXT("venue", 1, 0, venue),
 	TF_TEXT("address", 0, 0, address),
 	TF_TEXT("access", 0, 0, access),
 	TF_TEXT("bring", 0, 0, bring),
+	TF_FN("bring_line", 0, template_v_bring_line),
 	TF_TEXT("instructor", 0, 0, instructor),
-	TF_TEXT("phone", 0, 0, contact_phone),
-	TF_TEXT("link", 0, 0, feed_url),
+	TF_FN("phone", 0, template_v_phone),
+	TF_FN("venue_phone", 0, template_v_venue_phone),
+	TF_FN("library", 0, template_v_library),
+	TF_FN("library_phone", 0, template_v_library_phone),
+	TF_TEXT("library_email", 0, 0, library.email),
+	TF_TEXT("library_url", 0, 0, library.url),
+	TF_TEXT("signature", 0, 0, library.signature),
+	TF_TEXT("link", 0, 0, calendar_url),
 	TF_FN("number", 0, template_v_number),
 	TF_FN("position", 0, template_v_position),
 	TF_FN("old_date", 0, template_v_old_date),
@@ -172,21 +189,6 @@ template_time_ok(const struct notice_time *l)
 	    l->hour <= 23 && l->minute >= 0 && l->minute <= 59);
 }
 
-char *
-template_date(const struct notice_time *l, const char *lang)
-{
-	if (!template_time_ok(l))
-		return (NULL);
-	if (template_english(lang)) {
-		return (xprintf("%s %d %s at %02d:%02d",
-		    template_weekday_en[l->wday], l->day,
-		    template_month_en[l->month - 1], l->hour, l->minute));
-	}
-	return (xprintf("%s den %d. %s kl. %02d.%02d",
-	    template_weekday_da[l->wday], l->day,
-	    template_month_da[l->month - 1], l->hour, l->minute));
-}
-
 /* A copy of s, or NULL when there is nothing in it. */
 static char *
 template_string(const char *s)
@@ -194,6 +196,13 @@ template_string(const char *s)
 	if (s == NULL || *s == '\0')
 		return (NULL);
 	return (xstrdup(s));
+}
+
+/* The words.c flags of this rendering. */
+static int
+template_flags(struct template_ctx *ctx)
+{
+	return ((ctx->en ? WORDS_EN : 0) | (ctx->sms ? WORDS_GSM : 0));
 }
 
 /* The time of day alone: "10.00", or "10:00" in English. */
@@ -222,10 +231,40 @@ template_v_first_name(struct template_ctx *ctx)
 	return (xstrndup(s, len));
 }
 
+/*
+ * The course named as a course, so that "borger.dk" is not read as the
+ * web site: "kurset »borger.dk«", "the course “borger.dk”"; in an SMS
+ * with straight quotes, which GSM 03.38 has.
+ */
+static char *
+template_v_the_course(struct template_ctx *ctx)
+{
+	const char	*c = ctx->n->course;
+
+	if (c == NULL || *c == '\0')
+		return (NULL);
+	if (ctx->sms)
+		return (xprintf("%s \"%s\"", ctx->en ? "the course" : "kurset",
+		    c));
+	if (ctx->en)
+		return (xprintf("the course \xe2\x80\x9c%s\xe2\x80\x9d", c));
+	return (xprintf("kurset \xc2\xbb%s\xc2\xab", c));
+}
+
 static char *
 template_v_date(struct template_ctx *ctx)
 {
-	return (template_date(&ctx->n->start_at, ctx->en ? "en" : "da"));
+	return (words_date(&ctx->n->start_at, template_flags(ctx)));
+}
+
+/* From start to end, when the session has an end. */
+static char *
+template_v_when(struct template_ctx *ctx)
+{
+	const struct notice	*n = ctx->n;
+
+	return (words_when(&n->start_at, n->end > n->start ? &n->end_at :
+	    NULL, template_flags(ctx)));
 }
 
 static char *
@@ -240,6 +279,80 @@ template_v_end(struct template_ctx *ctx)
 	if (ctx->n->end <= ctx->n->start)
 		return (NULL);
 	return (template_clock(ctx, &ctx->n->end_at));
+}
+
+/*
+ * What to bring as a line: "Medbring: din telefon", or the text as it
+ * stands when it says so itself ("Medbring din telefon ...": never
+ * "Medbring: Medbring ..."). For an English reader of a course type
+ * without an English text, the Danish one marked as Danish, and left out
+ * of an SMS.
+ */
+static char *
+template_v_bring_line(struct template_ctx *ctx)
+{
+	const struct notice	*n = ctx->n;
+	const char		**lead, *b = n->bring;
+	int			 en_text = ctx->en && !n->bring_danish;
+
+	if (b == NULL || *b == '\0')
+		return (NULL);
+	if (ctx->en && n->bring_danish)
+		return (ctx->sms ? NULL : xprintf("What to bring (in Danish): "
+		    "%s", b));
+	for (lead = en_text ? template_bring_en : template_bring_da;
+	    *lead != NULL; lead++) {
+		if (strncasecmp(b, *lead, strlen(*lead)) == 0 &&
+		    !isalpha((u_char)b[strlen(*lead)])) {
+			if (islower((u_char)*b))
+				return (xprintf("%c%s", toupper((u_char)*b),
+				    b + 1));
+			return (xstrdup(b));
+		}
+	}
+	return (xprintf("%s: %s", en_text ? "Please bring" : "Medbring", b));
+}
+
+/* The number to call: the library's, else the venue's. */
+static char *
+template_v_phone(struct template_ctx *ctx)
+{
+	const struct notice	*n = ctx->n;
+	const char		*p = n->library.phone;
+
+	if (p == NULL || *p == '\0')
+		p = n->venue_phone;
+	return (words_phone(p, template_flags(ctx)));
+}
+
+/* The venue's own number, for the place, unless it is {phone} already. */
+static char *
+template_v_venue_phone(struct template_ctx *ctx)
+{
+	const struct notice	*n = ctx->n;
+
+	if (n->library.phone == NULL || *n->library.phone == '\0' ||
+	    (n->venue_phone != NULL &&
+	    strcmp(n->venue_phone, n->library.phone) == 0))
+		return (NULL);
+	return (words_phone(n->venue_phone, template_flags(ctx)));
+}
+
+/* The library's name, or "Biblioteket" where none is configured. */
+static char *
+template_v_library(struct template_ctx *ctx)
+{
+	const char	*name = ctx->n->library.name;
+
+	if (name == NULL || *name == '\0')
+		name = template_langs[ctx->en].library;
+	return (xstrdup(name));
+}
+
+static char *
+template_v_library_phone(struct template_ctx *ctx)
+{
+	return (words_phone(ctx->n->library.phone, template_flags(ctx)));
 }
 
 static char *
@@ -264,7 +377,7 @@ template_v_old_date(struct template_ctx *ctx)
 {
 	if (ctx->n->old_start == 0 || ctx->n->old_start == ctx->n->start)
 		return (NULL);
-	return (template_date(&ctx->n->old_at, ctx->en ? "en" : "da"));
+	return (words_date(&ctx->n->old_at, template_flags(ctx)));
 }
 
 /* Only when the place changed. */
@@ -282,8 +395,8 @@ template_v_old_venue(struct template_ctx *ctx)
 
 /*
  * A series' dates, one a line: "- tirsdag den 8. december kl. 10.00",
- * "(venteliste, nr. 2)" after one waited for; short: "tir 8/12 kl.
- * 10.00". NULL when the notice has none.
+ * "(venteliste, nr. 2)" after one waited for; brief, for SMS: "tir 8/12
+ * kl. 10.00". NULL when the notice has none.
  */
 static char *
 template_dates(struct template_ctx *ctx, int brief)
@@ -297,7 +410,6 @@ template_dates(struct template_ctx *ctx, int brief)
 	char				*date;
 	size_t				 i;
 
-	buf_add(&b, "", 0);
 	for (i = 0; i < ctx->n->ndates; i++) {
 		d = &ctx->n->dates[i];
 		if (!template_time_ok(&d->at))
@@ -310,7 +422,7 @@ template_dates(struct template_ctx *ctx, int brief)
 			    wd_da)[d->at.wday], d->at.day, d->at.month,
 			    d->at.hour, d->at.minute);
 		else {
-			date = template_date(&d->at, ctx->en ? "en" : "da");
+			date = words_date(&d->at, template_flags(ctx));
 			buf_addf(&b, "- %s", date);
 			free(date);
 		}
@@ -516,7 +628,7 @@ template_sms_text(const struct template_lang *tl,
     const struct template_sms *ts, int parts)
 {
 	struct buf	 b = BUF_INIT;
-	const char		*lines[10];
+	const char		*lines[13];
 	size_t			 i, n = 0;
 
 	if (parts & SMS_GREETING)
@@ -535,10 +647,16 @@ template_sms_text(const struct template_lang *tl,
 		lines[n++] = tl->bring;
 	if (parts & SMS_MESSAGE)
 		lines[n++] = "{message}";
-	if (parts & SMS_PHONE)
-		lines[n++] = ts->phone;
-	if (parts & SMS_PHONE_SHORT)
-		lines[n++] = ts->phone_short;
+	if ((parts & SMS_VENUE_PHONE) && ts->where)
+		lines[n++] = tl->venue_phone;
+	if (parts & SMS_CONTACT)
+		lines[n++] = ts->contact;
+	if (parts & SMS_CONTACT_SHORT)
+		lines[n++] = ts->contact_short;
+	if (parts & SMS_SIGN)
+		lines[n++] = tl->sign;
+	if (parts & SMS_SIGN_SHORT)
+		lines[n++] = tl->sign_short;
 
 	buf_add(&b, "", 0);
 	for (i = 0; i < n; i++) {
@@ -560,6 +678,8 @@ template_sms(struct template_ctx *ctx, const struct template_lang *tl,
 
 	for (i = 0; i < sizeof template_ladder / sizeof template_ladder[0];
 	    i++) {
+		if ((template_ladder[i] & SMS_EXTRA_FIRST) && !ts->extra_first)
+			continue;
 		tpl = template_sms_text(tl, ts, template_ladder[i]);
 		if (template_expand(ctx, tpl, 0, &text, cause) != 0) {
 			free(tpl);
@@ -611,6 +731,7 @@ template_render(const struct notice *n, int channel, const char *subject_tpl,
 	memset(&ctx, 0, sizeof ctx);
 	ctx.n = n;
 	ctx.en = template_english(n->lang);
+	ctx.sms = channel == CHANNEL_SMS;
 	ctx.values = xcalloc(TEMPLATE_NFIELDS, sizeof *ctx.values);
 	ctx.done = xcalloc(TEMPLATE_NFIELDS, sizeof *ctx.done);
 	tl = &template_langs[ctx.en];

@@ -63,6 +63,21 @@ ZONE = "Europe/Copenhagen"
 # system's nobody and nogroup (they make no users of their own) and give
 # it their temporary directories; started by anyone else it stays who it
 # is and these are not used.
+# The library the test daemons speak for, in the configuration file every
+# Daemon gets unless told otherwise (a library sets [library] once; the
+# messages say which library sent them and how to reach it). Tests of
+# what kursusd says when it is missing give a file of their own.
+LIBRARY_NAME = "Horsens Bibliotek"
+LIBRARY_PHONE = "+4576292300"        # as kursusd keeps it (E.164)
+LIBRARY_EMAIL = "kurser@horsens-bibliotek.example"
+LIBRARY_URL = "https://horsens-bibliotek.example"
+LIBRARY_CONF = """[library]
+name = %s
+phone = 76 29 23 00
+email = %s
+url = %s
+""" % (LIBRARY_NAME, LIBRARY_EMAIL, LIBRARY_URL)
+
 RUN_USER = "nobody"
 RUN_GROUP = "nogroup"
 
@@ -393,11 +408,13 @@ class Daemon:
         self.extra = ([] if holidays else ["calendar.holidays=none"]) + \
             list(extra)
         if config is None:
-            # An empty file, so that an installed /etc config is not read.
+            # A file of its own, so that an installed /etc config is not
+            # read: the library, everything else set with -o.
             config = os.path.join(self.dir, "kursusd.conf")
             if not os.path.exists(config):
                 with open(config, "w") as f:
-                    f.write("# kursustest: everything is set with -o\n")
+                    f.write("# kursustest: the library; everything else "
+                            "is set with -o\n" + LIBRARY_CONF)
         self.config = config
         self.proc = None
         self.exit_status = None
@@ -716,6 +733,47 @@ def da_when(dt):
     return "%s den %d. %s kl. %02d.%02d" % (
         DA_WEEKDAYS[dt.weekday()], dt.day, DA_MONTHS[dt.month - 1],
         dt.hour, dt.minute)
+
+
+def da_span(start, end):
+    """"torsdag den 3. december kl. 10.00–11.30" for a session that ends
+    the day it starts."""
+    e = end.astimezone(zone())
+    return "%s\u2013%02d.%02d" % (da_when(start), e.hour, e.minute)
+
+
+EN_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+               "Saturday", "Sunday"]
+EN_MONTHS = ["January", "February", "March", "April", "May", "June", "July",
+             "August", "September", "October", "November", "December"]
+
+
+def en_when(dt):
+    """"Thursday 3 December at 10:00", as da_when()."""
+    dt = dt.astimezone(zone())
+    return "%s %d %s at %02d:%02d" % (
+        EN_WEEKDAYS[dt.weekday()], dt.day, EN_MONTHS[dt.month - 1],
+        dt.hour, dt.minute)
+
+
+def en_span(start, end):
+    """"Thursday 3 December, 10:00–11:30", as da_span()."""
+    s, e = start.astimezone(zone()), end.astimezone(zone())
+    return "%s %d %s, %02d:%02d\u2013%02d:%02d" % (
+        EN_WEEKDAYS[s.weekday()], s.day, EN_MONTHS[s.month - 1], s.hour,
+        s.minute, e.hour, e.minute)
+
+
+def da_phone(e164):
+    """"76 29 23 00" for "+4576292300": a Danish number as Danes write
+    it."""
+    d = e164[3:]
+    return " ".join(d[i:i + 2] for i in range(0, 8, 2))
+
+
+def en_phone(e164):
+    """"+45 76 29 23 00": a Danish number for a reader abroad."""
+    return "+45 " + da_phone(e164)
 
 
 def local_now():

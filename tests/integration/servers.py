@@ -238,12 +238,24 @@ def plain_text(msg):
     return p.get_content().replace("\r\n", "\n")
 
 
+def mail_of_row(rec, row):
+    """[(raw, parsed)] of the mails rec got that carry the outbox row's
+    Message-ID (the sender makes it <outbox.ID.CREATED@domain>)."""
+    out = []
+    for raw in rec.mails():
+        m = parse_mail(raw)
+        if str(m["Message-ID"] or "").startswith("<outbox.%d." % row["id"]):
+            out.append((raw, m))
+    return out
+
+
 def invitation_problems(msg, method, uid, sequence, summary=None,
                         start=None):
     """What is wrong with the one text/calendar part of a parsed message,
     judged by python3-icalendar: its method parameter and METHOD, one
-    VEVENT with uid and sequence (and summary, and start, an aware
-    datetime, when given), STATUS:CANCELLED for a CANCEL. [] if nothing."""
+    VEVENT with uid and sequence (unless None; and summary, and start, an
+    aware datetime, when given), STATUS:CANCELLED for a CANCEL, an
+    ATTENDEE asked for no reply (RSVP=FALSE). [] if nothing."""
     import datetime
     import icalendar
     problems = []
@@ -269,7 +281,7 @@ def invitation_problems(msg, method, uid, sequence, summary=None,
     ev = evs[0]
     if str(ev.get("UID")) != uid:
         problems.append("UID %r, want %r" % (str(ev.get("UID")), uid))
-    if int(ev.get("SEQUENCE", 0)) != sequence:
+    if sequence is not None and int(ev.get("SEQUENCE", 0)) != sequence:
         problems.append("SEQUENCE %r, want %r" % (ev.get("SEQUENCE"),
                                                   sequence))
     if summary is not None and str(ev.get("SUMMARY")) != summary:
@@ -281,6 +293,124 @@ def invitation_problems(msg, method, uid, sequence, summary=None,
             problems.append("DTSTART %r, want %s" % (dt, start))
     if method == "CANCEL" and str(ev.get("STATUS")) != "CANCELLED":
         problems.append("STATUS %r" % ev.get("STATUS"))
+    att = ev.get("ATTENDEE")
+    if not att:
+        problems.append("no ATTENDEE")
+    for a in (att if isinstance(att, list) else [att] if att else []):
+        if str(a.params.get("RSVP", "")).upper() != "FALSE":
+            problems.append("ATTENDEE %s asks for a reply (RSVP %r)" % (
+                a, a.params.get("RSVP")))
+    return problems
+
+
+def html_text(doc):
+    """The words of an HTML document's body as a reader sees them (the
+    text of links included), its lang attribute and its links, by
+    Python's html.parser: (text, lang, [href])."""
+    import html.parser
+
+    class P(html.parser.HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.out, self.lang, self.links = [], None, []
+            self.skip = 0
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "html":
+                self.lang = a.get("lang")
+            elif tag in ("head", "script", "style"):
+                self.skip += 1
+            elif tag == "a":
+                self.links.append(a.get("href"))
+            elif tag in ("br", "p"):
+                self.out.append("\n")
+
+        def handle_endtag(self, tag):
+            if tag in ("head", "script", "style"):
+                self.skip -= 1
+            elif tag == "p":
+                self.out.append("\n")
+
+        def handle_data(self, data):
+            if not self.skip:
+                self.out.append(data)
+    p = P()
+    p.feed(doc)
+    p.close()
+    return "".join(p.out), p.lang, p.links
+
+
+def words(text):
+    return " ".join(text.split())
+
+
+def mime_problems(msg, method=None, html=True, lang="da"):
+    """What is wrong with the MIME tree of a parsed message, judged by
+    Python's email package. With a method, the shape mail programs expect
+    of an invitation: multipart/mixed of multipart/alternative (text/plain,
+    text/html when html, text/calendar; method=...) and the same calendar
+    as an invitation.ics attachment; without, the text alone or the
+    alternative of text and HTML. The HTML, when there, has the plain
+    text's words and lang. [] if nothing."""
+    problems = []
+    want_alt = ["text/plain"] + (["text/html"] if html else [])
+    if method is None:
+        if not html:
+            if msg.get_content_type() != "text/plain":
+                problems.append("content type %s" % msg.get_content_type())
+            return problems
+        alt = msg
+    else:
+        want_alt.append("text/calendar")
+        if msg.get_content_type() != "multipart/mixed":
+            return ["content type %s, want multipart/mixed" %
+                    msg.get_content_type()]
+        parts = list(msg.iter_parts())
+        if len(parts) != 2:
+            return ["multipart/mixed of %d parts, want 2" % len(parts)]
+        alt, att = parts
+        if att.get_content_type() != "application/ics":
+            problems.append("attachment type %s" % att.get_content_type())
+        if att.get_content_disposition() != "attachment" or \
+                att.get_filename() != "invitation.ics":
+            problems.append("attachment %r named %r" % (
+                att.get_content_disposition(), att.get_filename()))
+        cals = [p for p in alt.iter_parts()
+                if p.get_content_type() == "text/calendar"] \
+            if alt.is_multipart() else []
+        if cals:
+            inline = cals[0].get_content().replace("\r\n", "\n")
+            attached = att.get_payload(decode=True) or b""
+            if attached.decode("utf-8", "replace").replace(
+                    "\r\n", "\n") != inline:
+                problems.append("invitation.ics is not the calendar")
+    if alt.get_content_type() != "multipart/alternative":
+        return problems + ["content type %s, want multipart/alternative" %
+                           alt.get_content_type()]
+    got = [p.get_content_type() for p in alt.iter_parts()]
+    if got != want_alt:
+        problems.append("alternatives %s, want %s (the text first)" % (
+            got, want_alt))
+    if html:
+        hp = [p for p in alt.iter_parts()
+              if p.get_content_type() == "text/html"]
+        plain = plain_text(msg) or ""
+        if hp:
+            text, hlang, links = html_text(hp[0].get_content())
+            if hp[0].get_content_charset() != "utf-8":
+                problems.append("html charset %r" %
+                                hp[0].get_content_charset())
+            if words(text) != words(plain):
+                problems.append("the HTML does not say what the text says: "
+                                "%r / %r" % (words(text)[:300],
+                                             words(plain)[:300]))
+            if hlang != lang:
+                problems.append("html lang %r, want %r" % (hlang, lang))
+            want_links = re.findall(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)']",
+                                    plain)
+            if links != want_links:
+                problems.append("links %r, want %r" % (links, want_links))
     return problems
 
 
@@ -408,6 +538,10 @@ def kannel_available():
         KANNEL_BIN + "/bearerbox", KANNEL_BIN + "/smsbox", FAKESMSC))
 
 
+# The kinds of message fakesmsc prints (Kannel's test/fakesmsc.c).
+FAKESMSC_TYPES = (b"text", b"data", b"udh", b"ucs-2", b"route", b"dlr-mask")
+
+
 def fakesmsc_got(log):
     """What fakesmsc printed for the messages it got: [(sender, receiver,
     type, data bytes)], one "Got message N: <...>" line each."""
@@ -419,9 +553,14 @@ def fakesmsc_got(log):
     out = []
     for m in re.finditer(rb"Got message \d+: <(.*)>$", data, re.M):
         parts = m.group(1).split(b" ", 3)
-        if len(parts) == 4:
+        if len(parts) == 4 and parts[2] in FAKESMSC_TYPES:
             out.append((parts[0].decode(), parts[1].decode(),
                         parts[2].decode(), parts[3]))
+        elif out and out[-1][2] == "text":
+            # fakesmsc reads its SMSC link by lines: the next line of a
+            # text of several lines comes as a "message" of its own.
+            s, r, k, d = out[-1]
+            out[-1] = (s, r, k, d + b"\n" + m.group(1))
     return out
 
 

@@ -34,11 +34,12 @@ import re
 import signal
 import time
 
-from kursustest import EXIT_ATTENTION, Tap, da_when, local_now, \
+from kursustest import EXIT_ATTENTION, LIBRARY_EMAIL, LIBRARY_NAME, \
+    LIBRARY_PHONE, LIBRARY_URL, Tap, da_phone, da_span, da_when, local_now, \
     tcp_request, wait_for, zone
 from servers import Kannel, Recorder, RestGateway, SMTPServer, \
-    SilentServer, invitation_problems, kannel_available, \
-    parse_mail, plain_text
+    SilentServer, invitation_problems, kannel_available, mail_of_row, \
+    mime_problems, parse_mail, plain_text
 
 t = Tap()
 
@@ -49,6 +50,12 @@ SMS_SENDER = "Bibliotek"
 COURSE_TITLE = "IT-café for øvede på Ærø"
 VENUE_NAME = "Horsens Bibliotek – Ærøsalen"
 SOREN = "Søren Ågård Ørsted"
+LIBRARY = LIBRARY_NAME          # kursustest.LIBRARY_CONF, every daemon's
+VENUE_PHONE = "+4575292929"
+# Planned reminders keep no distance from the confirmation, for the
+# stories that plan them seconds or hours ahead (test_messages judges the
+# spacing).
+NO_SPACING = ["reminders.min_gap_hours=0", "reminders.one_a_day=off"]
 
 UTC = datetime.timezone.utc
 
@@ -89,7 +96,7 @@ class API:
         self("POST", "/venues", {
             "slug": slug, "name": VENUE_NAME, "address": "Tobaksgården 1",
             "postcode": "8700", "city": "Horsens", "capacity": 1000,
-            "contact_phone": "75292929",
+            "contact_phone": "75292929", "contact_public": True,
             "access_notes": "Trinfri adgang fra gården"})
         self.course(course, reminders, capacity)
 
@@ -202,14 +209,18 @@ def kannel_opts(k, dirname):
 
 
 def check_mail(msg, desc, session, name, subject_start, method, sequence=None,
-               raw=None, body_has=()):
+               raw=None, body_has=(), summary=None):
     """A notice about session to name: headers decode, the Danish body is
-    intact, the text/calendar part has METHOD, the session's UID and
-    SEQUENCE (default the session's current one)."""
+    intact, names the course as a course and the time in words, is signed
+    by the library with its phone number written the Danish way, tells no
+    running number; the MIME tree of an invitation with an HTML part
+    saying the same; the text/calendar part has METHOD, the session's
+    UID and SEQUENCE (default the session's current one), RSVP=FALSE."""
     problems = []
     start = parse_utc(session["start_utc"])
     subj = str(msg["Subject"])
-    want_subj = "%s %s %s" % (subject_start, COURSE_TITLE, da_when(start))
+    want_subj = "%s kurset \u00bb%s\u00ab %s" % (subject_start, COURSE_TITLE,
+                                            da_when(start))
     if subj != want_subj:
         problems.append("Subject %r, want %r" % (subj, want_subj))
     frm = msg["From"].addresses[0] if msg["From"] else None
@@ -243,14 +254,25 @@ def check_mail(msg, desc, session, name, subject_start, method, sequence=None,
         if part.get_content_charset() != "utf-8":
             problems.append("text/plain charset %r" %
                             part.get_content_charset())
-        for want in ("Kære %s\n" % name, COURSE_TITLE) + tuple(body_has):
+        sign = "\nVenlig hilsen\n%s\nTelefon %s\n%s\n%s\n" % (
+            LIBRARY, da_phone(LIBRARY_PHONE), LIBRARY_EMAIL, LIBRARY_URL)
+        when = "Hvornår: %s\n" % da_span(start, parse_utc(
+            session["end_utc"]))
+        for want in ("Kære %s\n" % name, "kurset \u00bb%s\u00ab" %
+                     COURSE_TITLE, sign) + tuple(body_has):
             if want not in text:
                 problems.append("the body lacks %r" % want)
+        if method == "REQUEST" and when not in text:
+            problems.append("the body lacks %r" % when)
+        for bad in ("kursist", "+45", ".ics", "Medbring: Medbring"):
+            if bad in text:
+                problems.append("the body has %r" % bad)
         if "\ufffd" in text:
             problems.append("a replacement character in the body")
+    problems += mime_problems(msg, method)
     want_seq = session["sequence"] if sequence is None else sequence
     problems += invitation_problems(msg, method, session["uid"], want_seq,
-                                    start=start)
+                                    start=start, summary=summary)
     return t.ok(not problems, desc, problems)
 
 
@@ -260,18 +282,6 @@ def mails_to(rec, address):
     for raw, (_, rcpts) in zip(rec.mails(), rec.envelopes()):
         if address.lower() in (r.lower() for r in rcpts):
             out.append((raw, parse_mail(raw)))
-    return out
-
-
-def mail_of_row(rec, row):
-    """The mails carrying the outbox row's Message-ID (the sender makes
-    it <outbox.ID.CREATED@domain>)."""
-    out = []
-    for raw in rec.mails():
-        m = parse_mail(raw)
-        mid = str(m["Message-ID"] or "")
-        if mid.startswith("<outbox.%d." % row["id"]):
-            out.append((raw, m))
     return out
 
 
@@ -332,7 +342,17 @@ def _story_main(d, api, rec, kannel):
                    "session's UID and SEQUENCE", s, SOREN, "Du er tilmeldt",
                    "REQUEST", raw=got[0][0],
                    body_has=("Tak for din tilmelding",
-                             "Du er kursist nr. %s" % reg.get("number")))
+                             "Du har fået en plads på kurset \u00bb",
+                             "Medbring: Telefon og læsebriller\n",
+                             # the venue first about the place
+                             "Har du spørgsmål om stedet, så ring til "
+                             "%s på %s.\nBliver du forhindret, så ring "
+                             "på %s, så en anden kan få pladsen." % (
+                                 VENUE_NAME, da_phone(VENUE_PHONE),
+                                 da_phone(LIBRARY_PHONE))))
+        t.ok("nr. %s" % reg.get("number") not in plain_text(got[0][1]),
+             "confirmation: the running number is staff's, not told "
+             "(%s)" % reg.get("number"))
         env = [e for e in rec.envelopes()
                if "soren@example.dk" in e[1]]
         t.eq(env[0][0] if env else None, FROM,
@@ -542,6 +562,20 @@ def _story_main(d, api, rec, kannel):
                    "the invitation (REQUEST)", api.show(s1["id"]),
                    "Bjørn Ærø", "Du har fået en plads på", "REQUEST",
                    raw=got[0][0])
+    # Anna's own withdrawal: her calendar is told she is unregistered,
+    # not that the course is cancelled.
+    rows = wait_rows(api, 20, lambda rs: settled(rows_for(
+        rs, a["participant_id"], "withdrawn")), session=s1["id"])
+    wd = rows_for(rows, a["participant_id"], "withdrawn", "email")
+    got = mail_of_row(rec, wd[0]) if wd else []
+    if t.eq(len(got), 1, "withdrawal: one mail to Anna"):
+        check_mail(got[0][1], "withdrawal: CANCEL whose SUMMARY says she "
+                   "is unregistered (\"Afmeldt: ...\"), not AFLYST",
+                   api.show(s1["id"]), "Anna Æbelø", "Du er afmeldt",
+                   "CANCEL", raw=got[0][0],
+                   sequence=api.show(s1["id"])["sequence"] + 1,
+                   summary="Afmeldt: " + COURSE_TITLE,
+                   body_has=("Du er nu afmeldt kurset \u00bb",))
 
     # --- session cancelled: CANCEL of a still higher SEQUENCE
     api("POST", "/sessions/%d/cancel" % sid, {"reason": "Underviseren er "
@@ -579,6 +613,13 @@ def _story_main(d, api, rec, kannel):
     t.ok(again.status == 409 and bad.status == 422, "privacy: the "
          "refusals the log must not quote were made", [repr(again),
                                                       repr(bad)])
+    if kannel is not None:
+        texts = kannel.texts()
+        bad = [x for x in texts if LIBRARY not in x[2] or
+               da_phone(LIBRARY_PHONE) not in x[2]]
+        t.ok(texts and not bad, "every SMS (%d) names the library and its "
+             "phone number, written the Danish way" % len(texts),
+             [repr(x) for x in bad])
     log = d.log()
     leaks = [x for x in (SOREN, "Grå Gråsten", "Ukendt Ærlig",
                          "Uden Kontakt", "Inger Marie", "Bent Bogstav",
@@ -606,7 +647,7 @@ class Timing:
         self.rec = Recorder(os.path.join(tmp, "smtp-timing"))
         self.srv = SMTPServer(self.rec)
         self.d = t.daemon(extra=smtp_opts(self.srv.port, [
-            "reminders.rules=email:1m", "sms.driver=none"]))
+            "reminders.rules=email:1m", "sms.driver=none"] + NO_SPACING))
         self.api = API(self.d, "timing")
         self.ok = False
 
@@ -716,7 +757,7 @@ def story_quiet(tmp):
         "sms.header=Authorization: Bearer {password}",
         'sms.body={"recipient": "{to}", "sender": "{from}", '
         '"message": "{text}"}',
-        "sms.sender=" + SMS_SENDER]))
+        "sms.sender=" + SMS_SENDER] + NO_SPACING))
     api = API(d, "quiet")
     try:
         api.setup(course="stille", reminders="sms:12h,sms:1d@07:00,"

@@ -13,8 +13,8 @@ privilege, log lines):
             kursusctl finds it from [daemon] database;
   url       public.url follows public.listen;
   check     kursusd -n warns about a loopback public.url when public.listen
-            is not loopback, and reports a user that does not exist (as
-            root it refuses);
+            is not loopback and about an unset [library], and reports a
+            user that does not exist (as root it refuses);
   user      started as root, kursusd runs as daemon.user and daemon.group
             (every uid and gid in /proc/PID/status, no other groups, no
             capabilities); a user that does not exist, or root, is refused
@@ -44,8 +44,8 @@ import tempfile
 import time
 import urllib.parse
 
-from kursustest import BUILDDIR, EXIT_ATTENTION, KURSUSD, Daemon, Tap, \
-    _die_with_parent, as_user, free_port, give, run_ctl, run_ids, \
+from kursustest import BUILDDIR, EXIT_ATTENTION, KURSUSD, LIBRARY_CONF, \
+    Daemon, Tap, _die_with_parent, as_user, free_port, give, run_ctl, run_ids, \
     tcp_request, wait_for
 
 t = Tap()
@@ -203,8 +203,11 @@ def check_beside():
 
 def check_n():
     tmp = t.tempdir()
-    conf = os.path.join(tmp, "empty.conf")
-    open(conf, "w").close()
+    # The library set, as every library sets it: the warnings below are
+    # the only ones.
+    conf = os.path.join(tmp, "library.conf")
+    with open(conf, "w") as f:
+        f.write(LIBRARY_CONF)
     port = free_port()
 
     # Not root: the user kursusd would be as root is said to be missing
@@ -240,6 +243,27 @@ def check_n():
         argv, rc, out, err = n(*args)
         t.ok(rc == 0 and out.strip() == "configuration OK" and err == "",
              "-n: %s: no warning" % what, describe(argv, rc, out, err))
+
+    # No [library]: one warning naming what is missing, still OK (the
+    # messages go, only less helpfully).
+    empty = os.path.join(tmp, "empty.conf")
+    open(empty, "w").close()
+    argv = [KURSUSD, "-n", "-c", empty] + me
+    rc, out, err = run(argv)
+    t.ok(rc == 0 and out.strip() == "configuration OK" and
+         len(lines(err)) == 1 and all(
+             k in err for k in ("library.name", "library.phone",
+                                "library.email", "library.url")) and
+         "library.signature" not in err,
+         "-n without [library]: one warning naming library.name, .phone, "
+         ".email and .url (the signature is optional), configuration OK",
+         describe(argv, rc, out, err))
+    argv, rc, out, err = n("-o", "library.phone=", "-o", "library.url=")
+    t.ok(rc == 0 and out.strip() == "configuration OK" and
+         len(lines(err)) == 1 and "library.phone and library.url are not "
+         "set" in err and "library.name" not in err,
+         "-n with the library's phone and web address empty: one warning "
+         "naming just those two", describe(argv, rc, out, err))
 
     argv, rc, out, err = n("-o", "daemon.user=" + NO_USER)
     if ROOT:

@@ -866,7 +866,8 @@ assert_local(time_t t, const char *tzid, const char *lang, const char *want)
 	memset(&n, 0, sizeof n);
 	n.start = n.end = t;
 	message_notice_times(&n, tzid);
-	got = template_date(&n.start_at, lang);
+	got = words_date(&n.start_at, lang != NULL && strcmp(lang, "en") == 0 ?
+	    WORDS_EN : 0);
 	if (want == NULL) {
 		assert_null(got);
 		return;
