@@ -347,7 +347,8 @@ SELECT
 FROM ox ORDER BY j, s;
 
 -- Staff messages to fill up: an SMS to the confirmed people of every
--- seventh done session ("we meet in the other room"), a batch each.
+-- seventh done session ("we meet in the other room"), a batch each; of
+-- another seventh too when that is not enough.
 INSERT INTO outbox (key, kind, channel, recipient, participant_id,
     session_id, registration_id, sequence, language, detail, batch, due_at,
     state, attempts, next_attempt, provider_id, sent_at, created_at,
@@ -362,9 +363,9 @@ SELECT printf('staff:s%d:%d:sms', r.session_id, r.id), 'staff', 'sms',
     s.start_at - 18000 + r.id % 40
 FROM registration r JOIN session s ON s.id = r.session_id
 JOIN px ON px.p = r.participant_id
-WHERE s.id % 7 = 3 AND s.status = 'done' AND r.status = 'confirmed'
+WHERE s.id % 7 IN (3, 5) AND s.status = 'done' AND r.status = 'confirmed'
     AND px.p % 40 != 7
-ORDER BY r.id
+ORDER BY s.id % 7 = 5, r.id
 LIMIT max(0, (SELECT nout FROM kk) - (SELECT count(*) FROM outbox));
 
 -- The texts of what was sent to people not anonymised.
