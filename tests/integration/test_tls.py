@@ -47,8 +47,8 @@ import subprocess
 import threading
 import time
 
-from kursustest import KURSUSCTL, KURSUSD, Tap, as_user, free_port, \
-    run_ctl, run_ids, wait_for
+from kursustest import KURSUSCTL, KURSUSD, LIBRARY_CONF, Tap, as_user, \
+    free_port, run_ctl, run_ids, wait_for
 
 t = Tap()
 ROOT = os.geteuid() == 0
@@ -584,8 +584,11 @@ def check_reload(d, port, pki, live, token_file):
 
 def check_n(pki):
     tmp = t.tempdir()
-    conf = os.path.join(tmp, "empty.conf")
-    open(conf, "w").close()
+    # Nothing but the library, whose absence -n would warn of in a line
+    # of its own.
+    conf = os.path.join(tmp, "library.conf")
+    with open(conf, "w") as f:
+        f.write(LIBRARY_CONF)
     port = free_port()
     # Not root: -n would say the default user is missing; name one there.
     me = as_user() or ["-o", "daemon.user=" + pwd.getpwuid(
