@@ -15,6 +15,13 @@
 
 #include "kursusctl.h"
 
+const struct cmd_option cmd_resource_opt_search[] = {
+	{ "search", OPT_TEXT, "q", "TEXT", "only those matching every word: "
+	  "names in any case, \"Jorgen\", \"Joergen\" and \"Jørgen\" "
+	  "alike; a phone number however written", 0, 0, NULL, 0 },
+	OPT_END
+};
+
 const struct cmd_option cmd_resource_opt_slug[] = {
 	{ "slug", OPT_TEXT, "slug", "SLUG",
 	  "short name in URLs and commands: a-z, 0-9 and '-' "

@@ -178,8 +178,10 @@ const struct cmd_entry v##_add_entry = {				\
 	"Create " a " " what ".", 0, res				\
 };									\
 const struct cmd_entry v##_list_entry = {				\
-	name, "list", "", 0, 0, 0, CMD_NOOPT, cmd_resource_list,	\
-	"List " what "s.", 0, res					\
+	name, "list", "[--search TEXT]", 0, 0, 0,			\
+	{ cmd_resource_opt_search, NULL }, cmd_resource_list,		\
+	"List " what "s.\nA search finds every word given at the start "	\
+	"of a word, in any case, \"Aarhus\" and \"Århus\" alike.", 0, res	\
 };									\
 const struct cmd_entry v##_show_entry = {				\
 	name, "show", "SLUG", 1, 1, cmpl, CMD_NOOPT, cmd_resource_show,	\
@@ -417,6 +419,8 @@ void	 cmd_print_kinds(unsigned int flags);
 /* cmd-resource.c */
 /* --slug, the first option of a resource's add. */
 extern const struct cmd_option cmd_resource_opt_slug[];
+/* --search TEXT, the list commands'. */
+extern const struct cmd_option cmd_resource_opt_search[];
 /* The resource a command works on; it must have one. */
 const struct cmd_resource *cmd_resource(struct cmd_ctx *);
 /* Checks the resource's first argument when it must be an id. */
@@ -474,6 +478,7 @@ extern const struct cmd_entry cmd_participant_show_entry;
 extern const struct cmd_entry cmd_participant_edit_entry;
 extern const struct cmd_entry cmd_participant_remove_entry;
 extern const struct cmd_entry cmd_participant_rotate_token_entry;
+extern const struct cmd_entry cmd_participant_merge_entry;
 /* A participant's options, which register takes to create one. */
 extern const struct cmd_option cmd_participant_opt[];
 

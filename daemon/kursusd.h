@@ -194,7 +194,7 @@ struct outbox_conf *store_outbox(struct store *);
 const char *store_default_timezone(struct store *);
 
 /* schema.c */
-#define SCHEMA_VERSION	7
+#define SCHEMA_VERSION	8
 /* The database's schema version (PRAGMA user_version), or -1. */
 int	 schema_version(sqlite3 *);
 /* Brings the database forward to SCHEMA_VERSION, each step in a transaction. */
@@ -372,7 +372,26 @@ void	 session_defaults(struct store *, int64_t course_id, int64_t venue_id,
 /* calimport.c: sessions from a calendar file */
 int	 calimport_run(struct api_req *);
 
+/* person.c: one person per caller */
+/*
+ * The participant who (a new person's object: name, phone, e-mail) names
+ * already, by phone or e-mail and the same name folded: *pid, or 0 when
+ * nobody is known by them. Refuses (409) when the phone or e-mail is
+ * someone else's, naming them.
+ */
+int	 person_match(struct store *, json_t *who, int64_t *pid,
+	    struct fail *);
+/* The longest folded word of a search q, and *hi above every word it
+ * begins; NULL when q has no word. Caller frees both. */
+char	*person_search_word(const char *q, char **hi);
+/* POST /v1/participants/ID/merge {"other": ID} */
+int	 person_merge(struct api_req *);
+
 /* registration.c */
+/* The live registration of session sid that text names: a participant id
+ * ("3") or a kursist nr. ("nr:3000"); 404 saying which kind was meant. */
+int	 registration_named(struct store *, int64_t sid, const char *text,
+	    int64_t *rid, struct fail *);
 int	 registration_list(struct api_req *);
 int	 registration_create(struct api_req *);
 int	 registration_cancel(struct api_req *);

@@ -41,13 +41,15 @@ struct resource {
 	const char		*what;		/* "venue", for messages */
 	const char		*key;		/* "slug" or "id" */
 	const char		*order;
+	const char		*search;	/* kmatch()'s words, after ?1 */
 	const struct rfield	*fields;
 	size_t			 nfields;
 	int			(*row_check)(struct store *, json_t *,
 				    struct fail *);
 	/* Built on first use. */
 	char			*sql_show, *sql_list, *sql_row, *sql_insert,
-				*sql_update, *sql_id, *sql_delete;
+				*sql_update, *sql_id, *sql_delete,
+				*sql_search;
 };
 
 static int	check_slug(const struct rfield *, json_t *, json_t **,
@@ -152,18 +154,23 @@ static const struct rfield participant_fields[] = {
 static struct resource resources[] = {
 	{ .name = "venues", .table = "venue", .what = "venue",
 	  .key = "slug", .order = "name COLLATE NOCASE",
+	  .search = "name || ' ' || slug || ' ' || coalesce(address, '') || "
+	  "' ' || coalesce(city, ''), NULL, NULL",
 	  .fields = venue_fields, .nfields = NF(venue_fields),
 	  .row_check = venue_row_check },
 	{ .name = "courses", .table = "course", .what = "course type",
 	  .key = "slug", .order = "title COLLATE NOCASE",
+	  .search = "title || ' ' || slug, NULL, NULL",
 	  .fields = course_fields, .nfields = NF(course_fields),
 	  .row_check = course_row_check },
 	{ .name = "instructors", .table = "instructor", .what = "instructor",
 	  .key = "slug", .order = "name COLLATE NOCASE",
+	  .search = "name || ' ' || slug, phone, email",
 	  .fields = instructor_fields, .nfields = NF(instructor_fields) },
 	{ .name = "participants", .table = "participant",
 	  .what = "participant", .key = "id",
 	  .order = "name COLLATE NOCASE, id",
+	  .search = "name, phone, email",
 	  .fields = participant_fields, .nfields = NF(participant_fields),
 	  .row_check = participant_row_check },
 };
@@ -218,15 +225,24 @@ resource_build(struct resource *r)
 	 */
 	r->sql_show = xprintf("SELECT json_object(%s) FROM %s WHERE %s = ?1 "
 	    "AND CAST(%s AS TEXT) = ?1", obj, r->table, r->key, r->key);
-	if (strcmp(r->table, "participant") == 0)
+	/*
+	 * Search (fold.h): participants through the index of their words
+	 * (?2 to ?3: those the longest word of the query begins), the few
+	 * venues, course types and instructors by reading them.
+	 */
+	if (strcmp(r->table, "participant") == 0) {
 		r->sql_list = xprintf("SELECT json_object(%s) FROM %s WHERE "
-		    "anonymised_at IS NULL AND (?1 IS NULL OR "
-		    "name LIKE ?1 ESCAPE '\\' OR phone LIKE ?1 ESCAPE '\\' OR "
-		    "email LIKE ?1 ESCAPE '\\') ORDER BY %s", obj,
-		    r->table, r->order);
-	else
+		    "anonymised_at IS NULL AND kmatch(?1, %s) ORDER BY %s",
+		    obj, r->table, r->search, r->order);
+		r->sql_search = xprintf("SELECT json_object(%s) FROM %s WHERE "
+		    "id IN (SELECT participant_id FROM participant_word WHERE "
+		    "word >= ?2 AND word < ?3) AND anonymised_at IS NULL AND "
+		    "kmatch(?1, %s) ORDER BY %s", obj, r->table, r->search,
+		    r->order);
+	} else
 		r->sql_list = xprintf("SELECT json_object(%s) FROM %s WHERE "
-		    "?1 IS NULL OR 1 ORDER BY %s", obj, r->table, r->order);
+		    "kmatch(?1, %s) ORDER BY %s", obj, r->table, r->search,
+		    r->order);
 	r->sql_row = xprintf("SELECT json_object(%s) FROM %s WHERE %s = ?1 "
 	    "AND CAST(%s AS TEXT) = ?1", row, r->table, r->key, r->key);
 	r->sql_insert = xprintf("INSERT INTO %s (%s, created_at, updated_at) "
@@ -781,23 +797,17 @@ resource_list(struct api_req *req)
 	struct resource	*r = resource_find(req->arg);
 	const char	*q = json_string_value(json_object_get(req->query,
 			    "q"));
-	char		*like = NULL, *o;
+	char		*lo = NULL, *hi = NULL;
 
-	if (q != NULL && *q != '\0') {
-		/* What was typed, literally: %, _ and \ escaped for LIKE. */
-		o = like = xmalloc(2 * strlen(q) + 3);
-		*o++ = '%';
-		for (; *q != '\0'; q++) {
-			if (*q == '%' || *q == '_' || *q == '\\')
-				*o++ = '\\';
-			*o++ = *q;
-		}
-		*o++ = '%';
-		*o = '\0';
-	}
-	req->out = json_pack("{s:o}", r->name,
-	    store_json_array(req->store, r->sql_list, "t", like));
-	free(like);
+	if (q != NULL && r->sql_search != NULL &&
+	    (lo = person_search_word(q, &hi)) != NULL)
+		req->out = json_pack("{s:o}", r->name, store_json_array(
+		    req->store, r->sql_search, "ttt", q, lo, hi));
+	else
+		req->out = json_pack("{s:o}", r->name, store_json_array(
+		    req->store, r->sql_list, "t", q));
+	free(lo);
+	free(hi);
 	return (0);
 }
 

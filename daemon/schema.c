@@ -326,6 +326,41 @@ static const char *migrations[SCHEMA_VERSION] = {
 	"CREATE INDEX outbox_session ON outbox(session_id);"
 	"CREATE INDEX outbox_registration ON outbox(registration_id);"
 	"CREATE INDEX outbox_batch ON outbox(batch) WHERE batch IS NOT NULL;",
+
+	/*
+	 * 7 -> 8: one person per caller. Search words (fold.h: "jorgen" for
+	 * Jørgen, a phone's digits) are kept per participant by triggers, so
+	 * a search reads an index, not a million names; phone and e-mail are
+	 * indexed to find someone already known; merges are recorded.
+	 */
+	"CREATE TABLE participant_word ("
+	"  word TEXT NOT NULL,"
+	"  participant_id INTEGER NOT NULL REFERENCES participant(id),"
+	"  PRIMARY KEY (word, participant_id)) WITHOUT ROWID;"
+	"CREATE INDEX participant_word_person"
+	"  ON participant_word(participant_id);"
+	"INSERT OR IGNORE INTO participant_word SELECT j.value, p.id"
+	"  FROM participant p, json_each(kwords(p.name, p.phone, p.email)) j"
+	"  WHERE p.anonymised_at IS NULL;"
+	"CREATE TRIGGER participant_words_add AFTER INSERT ON participant"
+	"  WHEN NEW.anonymised_at IS NULL BEGIN"
+	"  INSERT OR IGNORE INTO participant_word SELECT value, NEW.id"
+	"  FROM json_each(kwords(NEW.name, NEW.phone, NEW.email)); END;"
+	"CREATE TRIGGER participant_words_edit AFTER UPDATE OF name, phone,"
+	"  email, anonymised_at ON participant BEGIN"
+	"  DELETE FROM participant_word WHERE participant_id = OLD.id;"
+	"  INSERT OR IGNORE INTO participant_word SELECT value, NEW.id"
+	"  FROM json_each(kwords(NEW.name, NEW.phone, NEW.email))"
+	"  WHERE NEW.anonymised_at IS NULL; END;"
+	"CREATE INDEX participant_phone ON participant(phone)"
+	"  WHERE phone IS NOT NULL;"
+	"CREATE INDEX participant_email ON participant(lower(email));"
+	"CREATE TABLE participant_merge ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kept_id INTEGER NOT NULL REFERENCES participant(id),"
+	"  merged_id INTEGER NOT NULL REFERENCES participant(id),"
+	"  registrations INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL);",
 };
 
 static int
