@@ -201,6 +201,8 @@ int	 schema_version(sqlite3 *);
 int	 schema_migrate(sqlite3 *, char **cause);
 /* Temporary views and SQL functions the API reads through; per connection. */
 int	 schema_views(sqlite3 *, char **cause);
+/* Search words for the participants written without kursusd (bench/). */
+int	 schema_words(sqlite3 *, char **cause);
 
 /* contact.c */
 /* "+4512345678" from "12 34 56 78", "+45 1234 5678", "0045...", "+46..." */

@@ -329,8 +329,10 @@ static const char *migrations[SCHEMA_VERSION] = {
 
 	/*
 	 * 7 -> 8: one person per caller. Search words (fold.h: "jorgen" for
-	 * Jørgen, a phone's digits) are kept per participant by triggers, so
-	 * a search reads an index, not a million names; phone and e-mail are
+	 * Jørgen, a phone's digits) are kept per participant, so a search
+	 * reads an index, not a million names: by the connection's triggers
+	 * (schema_views()), and at start for rows written without them
+	 * (schema_words(): those above words_upto). Phone and e-mail are
 	 * indexed to find someone already known; merges are recorded.
 	 */
 	"CREATE TABLE participant_word ("
@@ -339,19 +341,7 @@ static const char *migrations[SCHEMA_VERSION] = {
 	"  PRIMARY KEY (word, participant_id)) WITHOUT ROWID;"
 	"CREATE INDEX participant_word_person"
 	"  ON participant_word(participant_id);"
-	"INSERT OR IGNORE INTO participant_word SELECT j.value, p.id"
-	"  FROM participant p, json_each(kwords(p.name, p.phone, p.email)) j"
-	"  WHERE p.anonymised_at IS NULL;"
-	"CREATE TRIGGER participant_words_add AFTER INSERT ON participant"
-	"  WHEN NEW.anonymised_at IS NULL BEGIN"
-	"  INSERT OR IGNORE INTO participant_word SELECT value, NEW.id"
-	"  FROM json_each(kwords(NEW.name, NEW.phone, NEW.email)); END;"
-	"CREATE TRIGGER participant_words_edit AFTER UPDATE OF name, phone,"
-	"  email, anonymised_at ON participant BEGIN"
-	"  DELETE FROM participant_word WHERE participant_id = OLD.id;"
-	"  INSERT OR IGNORE INTO participant_word SELECT value, NEW.id"
-	"  FROM json_each(kwords(NEW.name, NEW.phone, NEW.email))"
-	"  WHERE NEW.anonymised_at IS NULL; END;"
+	"INSERT INTO settings VALUES ('words_upto', '0');"
 	"CREATE INDEX participant_phone ON participant(phone)"
 	"  WHERE phone IS NOT NULL;"
 	"CREATE INDEX participant_email ON participant(lower(email));"
@@ -519,6 +509,47 @@ static const char *views =
 	" FROM outbox_json oj LEFT JOIN outbox_text t ON t.outbox_id = oj.id;";
 
 /*
+ * A participant's search words follow their name, phone and e-mail. The
+ * triggers are the connection's (TEMP), like the views: kwords() is a
+ * function of kursusd's, so a sqlite3 shell loading people (bench/) is
+ * not stopped by them; schema_words() catches up at the next start.
+ */
+static const char *word_triggers =
+	"CREATE TEMP TRIGGER participant_words_add AFTER INSERT ON"
+	"  main.participant WHEN NEW.anonymised_at IS NULL BEGIN"
+	"  INSERT OR IGNORE INTO participant_word SELECT value, NEW.id"
+	"  FROM json_each(kwords(NEW.name, NEW.phone, NEW.email));"
+	"  UPDATE settings SET value = NEW.id WHERE key = 'words_upto'"
+	"  AND CAST(value AS INTEGER) < NEW.id; END;"
+	"CREATE TEMP TRIGGER participant_words_edit AFTER UPDATE OF name,"
+	"  phone, email, anonymised_at ON main.participant BEGIN"
+	"  DELETE FROM participant_word WHERE participant_id = OLD.id;"
+	"  INSERT OR IGNORE INTO participant_word SELECT value, NEW.id"
+	"  FROM json_each(kwords(NEW.name, NEW.phone, NEW.email))"
+	"  WHERE NEW.anonymised_at IS NULL; END;";
+
+int
+schema_words(sqlite3 *db, char **cause)
+{
+	static const char *sql =
+	    "BEGIN IMMEDIATE;"
+	    "INSERT OR IGNORE INTO participant_word SELECT j.value, p.id"
+	    "  FROM participant p, json_each(kwords(p.name, p.phone,"
+	    "  p.email)) j WHERE p.id > (SELECT CAST(value AS INTEGER) FROM"
+	    "  settings WHERE key = 'words_upto')"
+	    "  AND p.anonymised_at IS NULL;"
+	    "UPDATE settings SET value = (SELECT coalesce(max(id), 0) FROM"
+	    "  participant) WHERE key = 'words_upto';"
+	    "COMMIT;";
+
+	if (schema_exec(db, sql, cause) != 0) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
  * The kinds of message the outbox takes: those of the table in kind.h,
  * checked by a trigger of the connection's, made here at each start, so
  * that a kind added to the table needs no migration.
@@ -543,7 +574,8 @@ schema_kinds(sqlite3 *db, char **cause)
 int
 schema_views(sqlite3 *db, char **cause)
 {
-	if (schema_exec(db, views, cause) != 0)
+	if (schema_exec(db, views, cause) != 0 ||
+	    schema_exec(db, word_triggers, cause) != 0)
 		return (-1);
 	return (schema_kinds(db, cause));
 }

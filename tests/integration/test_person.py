@@ -207,6 +207,60 @@ def test_merge(d, s1, s2, s3):
     t.refused(r, "a merge with nobody is refused", ["99999"])
 
 
+def found(d, what, query, key="id"):
+    r = d.ctl(what, "list", "--search", query)
+    return sorted(x[key] for x in (r.out or {}).get(what + "s", []))
+
+
+def test_search(d, jorgen):
+    for q in ("20 30 40 50", "+45 20304050", "20304050", "0045 2030 4050",
+              "Jorgen", "Joergen", "Jørgen", "JØRGEN", "jørgen SMIDSTRUP",
+              "smid", "example.dk"):
+        t.ok(jorgen in found(d, "participant", q),
+             "participant list --search %r finds Jørgen" % q)
+    for q in ("Karen Jørgen", "40 50", "Jorgensen", "zzz"):
+        t.ok(jorgen not in found(d, "participant", q),
+             "participant list --search %r does not find Jørgen" % q)
+    for q in ("Åse", "aase", "ase", "AERO", "ærø"):
+        t.eq([n for n in [x for x in (d.ctl("participant", "list",
+             "--search", q).out or {}).get("participants", [])]
+              if n["name"] == "Åse Ærø"].__len__(), 1,
+             "participant list --search %r finds Åse Ærø" % q)
+    r = d.ctl("participant", "list", "--search", "Jørgen", json=False)
+    t.ok(r.rc == 0 and "Jørgen Smidstrup" in r.stdout and "+4520304050" in
+         r.stdout, "the table shows him", r.describe())
+    d.ctl("venue", "add", "aarhus", "--name", "Århus Hovedbibliotek",
+          "--city", "Aarhus C")
+    d.ctl("course", "add", "post", "--title", "Digital Post for øvede",
+          "--duration", "90m")
+    for q in ("århus", "Aarhus", "ARHUS", "hovedbib"):
+        t.eq(found(d, "venue", q, "slug"), ["aarhus"],
+             "venue list --search %r" % q)
+    for q in ("ovede", "øvede", "OEVEDE", "digital post"):
+        t.eq(found(d, "course", q, "slug"), ["post"],
+             "course list --search %r" % q)
+    t.eq(found(d, "course", "mitid post", "slug"), [],
+         "every word of a search must match")
+
+
+def test_loaded(d):
+    """People written without kursusd (a bulk load) are found after a
+    restart."""
+    d.stop()
+    con = sqlite3.connect(d.db)
+    con.execute("INSERT INTO participant (name, phone, phone_type, "
+                "created_at, updated_at) VALUES ('Søren Indlæst', "
+                "'+4570707070', 'mobile', strftime('%s'), strftime('%s'))")
+    con.commit()
+    pid = con.execute("SELECT max(id) FROM participant").fetchone()[0]
+    con.close()
+    d.start()
+    t.eq(found(d, "participant", "soeren indlaest"), [pid],
+         "a participant loaded with sqlite3 is found after a restart")
+    t.eq(found(d, "participant", "70 70 70 70"), [pid],
+         "and by his phone")
+
+
 def main():
     d = t.daemon()
     d.ctl("settings", "--number-start", "3000")
@@ -220,6 +274,8 @@ def main():
     test_at_once(d, s2)
     test_numbers(d, s3)
     test_merge(d, s1, s2, s3)
+    test_search(d, jorgen)
+    test_loaded(d)
 
 
 t.run(main)
