@@ -126,8 +126,10 @@ enum cmd_kind {
 	V_REAL,
 	V_BOOL,		/* yes / no */
 	V_MINUTES,	/* 90 -> "90 min" */
-	V_LOCAL,	/* "2026-12-03T10:00:00+01:00" -> "Thu 2026-12-03 10:00" */
-	V_UTC,		/* "2026-12-03T09:00:00Z" -> "2026-12-03 09:00 UTC" */
+	V_LOCAL,	/* "2026-12-03T10:00:00+01:00" -> "Thu 2026-12-03 10:00"
+			   (the venue's time; Danish: "tor 3.12.2026 10:00") */
+	V_UTC,		/* "2026-12-03T09:00:00Z" -> "Thu 2026-12-03 10:00" in
+			   the local zone; with --utc "2026-12-03 09:00 UTC" */
 	V_ROLE,		/* volunteer: "volunteer" / "staff" */
 	V_REACH,	/* how staff reach a participant, from several fields */
 	V_ADDRESS,	/* "Borgergade 5, 8700 Horsens" from three fields */
@@ -344,7 +346,11 @@ long long cmd_argv_id(struct cmd_ctx *, int idx);
 /* A member of an object as a string (NULL if none) or an integer (0). */
 const char *cmd_str(json_t *, const char *key);
 long long cmd_int(json_t *, const char *key);
-/* "Thu 2026-12-03 10:00" and "2026-12-03 09:00 UTC"; caller frees. */
+/* 1 when the CLI speaks Danish (LC_ALL, LC_MESSAGES or LANG "da..."). */
+int	 cmd_danish(void);
+/* Times for staff, "Thu 2026-12-03 10:00" (Danish "tor 3.12.2026 10:00"):
+ * a venue's local time as given, an instant ("...Z") in the local zone;
+ * "2026-12-03 09:00 UTC" with --utc. Caller frees. */
 char	*cmd_local_time(const char *);
 char	*cmd_utc_time(const char *);
 /* Appends part to *s after sep, skipping an empty part. */

@@ -328,6 +328,8 @@ def run_ctl(t, conn_args, args, json=True, ok=True, env=None, stdin=None,
         argv.append("--json")
     e = dict(os.environ)
     e.pop("KURSUS_SOCKET", None)
+    # kursusctl shows instants in the local zone: the tests' zone.
+    e["TZ"] = ZONE
     if env:
         e.update(env)
     try:
