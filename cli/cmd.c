@@ -154,36 +154,39 @@ cmd_instant(const char *s, time_t *t, int *y, int *m, int *d, int *hh,
 	return (0);
 }
 
-char *
-cmd_local_time(const char *s)
-{
-	time_t	 t;
-	int	 y, m, d, hh, mm;
-
-	/* The daemon gives the venue's local time: shown as it is. */
-	if (cmd_instant(s, &t, &y, &m, &d, &hh, &mm) != 0)
-		return (xstrdup(s));
-	if (json_is_true(parse_global("utc")))
-		return (cmd_when_utc(t));
-	return (cmd_when(y, m, d, hh, mm));
-}
-
-char *
-cmd_utc_time(const char *s)
+/*
+ * A time from the daemon for staff: as given (a venue's local time) or,
+ * for an instant, in the local time zone (TZ); in UTC with --utc.
+ */
+static char *
+cmd_time(const char *s, int as_given)
 {
 	struct tm	 tm;
 	time_t		 t;
 	int		 y, m, d, hh, mm;
 
-	/* An instant: shown in the local time zone (TZ), or with --utc. */
 	if (cmd_instant(s, &t, &y, &m, &d, &hh, &mm) != 0)
 		return (xstrdup(s));
 	if (json_is_true(parse_global("utc")))
 		return (cmd_when_utc(t));
+	if (as_given)
+		return (cmd_when(y, m, d, hh, mm));
 	if (localtime_r(&t, &tm) == NULL)
 		return (cmd_when_utc(t));
 	return (cmd_when(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
 	    tm.tm_hour, tm.tm_min));
+}
+
+char *
+cmd_local_time(const char *s)
+{
+	return (cmd_time(s, 1));
+}
+
+char *
+cmd_utc_time(const char *s)
+{
+	return (cmd_time(s, 0));
 }
 
 /* Text join: appends part to *s with sep, skipping empty parts. */
