@@ -98,6 +98,9 @@ cmd_print_resources(struct cmd_ctx *ctx, json_t *answer)
 	xasprintf(&none, "No %ss.", res->what);
 	cmd_print_list(json_object_get(answer, res->path), res->columns, none);
 	free(none);
+	if (json_is_true(json_object_get(answer, "more")))
+		printf("More %ss are found than shown: add a word to the "
+		    "search.\n", res->what);
 }
 
 int

@@ -201,8 +201,6 @@ int	 schema_version(sqlite3 *);
 int	 schema_migrate(sqlite3 *, char **cause);
 /* Temporary views and SQL functions the API reads through; per connection. */
 int	 schema_views(sqlite3 *, char **cause);
-/* Search words for the participants written without kursusd (bench/). */
-int	 schema_words(sqlite3 *, char **cause);
 
 /* contact.c */
 /* "+4512345678" from "12 34 56 78", "+45 1234 5678", "0045...", "+46..." */
@@ -383,9 +381,15 @@ int	 calimport_run(struct api_req *);
  */
 int	 person_match(struct store *, json_t *who, int64_t *pid,
 	    struct fail *);
-/* The longest folded word of a search q, and *hi above every word it
- * begins; NULL when q has no word. Caller frees both. */
-char	*person_search_word(const char *q, char **hi);
+/* Participants found by the words of q through the index: sql_head
+ * "SELECT json_object(...) FROM participant WHERE id IN (", sql_tail
+ * ") AND ... ORDER BY ..."; at most limit, *more set when there were
+ * more. NULL when q has no word. Caller owns the array. */
+json_t	*person_search(struct store *, const char *sql_head,
+	    const char *sql_tail, const char *q, int64_t limit, int *more);
+/* Indexes the search words of up to limit participants written without
+ * kursusd's triggers, in its own transaction: the number left, or -1. */
+int64_t	 person_index(struct store *, int limit, struct fail *);
 /* POST /v1/participants/ID/merge {"other": ID} */
 int	 person_merge(struct api_req *);
 

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,36 +102,106 @@ person_match(struct store *st, json_t *who, int64_t *pid, struct fail *f)
 	return (0);
 }
 
-/*
- * The words a search begins with: the longest word of the query, found
- * in the participant_word index as a range [lo, hi). NULL when the query
- * has no word.
- */
-char *
-person_search_word(const char *q, char **hi)
-{
-	char		*words, *best = NULL;
-	const char	*w;
-	size_t		 n, bestn = 0;
+/* A search reads at most this many words of what was typed. */
+#define PERSON_SEARCH_WORDS	8
 
-	*hi = NULL;
+/*
+ * Participants found by q (fold.h): those who have, for each word of q, a
+ * word that begins with it. Each word is a range of the participant_word
+ * index; the ranges are intersected before a row is read. At most limit,
+ * in the order of sql_tail ("... ORDER BY ..."), each made by sql_head
+ * ("SELECT json_object(...) FROM participant WHERE id IN ("); *more is 1
+ * when there were more. NULL when q holds no word.
+ */
+json_t *
+person_search(struct store *st, const char *sql_head, const char *sql_tail,
+    const char *q, int64_t limit, int *more)
+{
+	struct buf	 sql = BUF_INIT;
+	sqlite3_stmt	*stmt;
+	char		*words, *w, *hi;
+	const char	*next;
+	json_t		*out, *row;
+	size_t		 n;
+	int		 col = 1, k = 0;
+
+	*more = 0;
 	words = fold_query(q);
-	for (w = words; *w != '\0'; w += n + (w[n] == ' ')) {
-		n = strcspn(w, " ");
-		if (n > bestn) {
-			bestn = n;
-			best = (char *)w;
-		}
-	}
-	if (best == NULL) {
+	if (*words == '\0') {
 		free(words);
 		return (NULL);
 	}
-	best = xstrndup(best, bestn);
-	/* Above every word that begins with it: U+10FFFF sorts last. */
-	xasprintf(hi, "%s\xf4\x8f\xbf\xbf", best);
+	buf_adds(&sql, sql_head);
+	for (w = words; *w != '\0' && k < PERSON_SEARCH_WORDS; k++) {
+		w += n = strcspn(w, " ");
+		w += *w == ' ';
+		buf_addf(&sql, "%sSELECT participant_id FROM participant_word "
+		    "WHERE word >= ? AND word < ?", k > 0 ? " INTERSECT " : "");
+	}
+	buf_addf(&sql, "%s LIMIT ?", sql_tail);
+	if (sqlite3_prepare_v2(store_db(st), sql.data, -1, &stmt, NULL) !=
+	    SQLITE_OK)
+		fatalx("person_search: %s", sqlite3_errmsg(store_db(st)));
+	buf_free(&sql);
+	for (next = words, k = 0; *next != '\0' && k < PERSON_SEARCH_WORDS;
+	    k++) {
+		n = strcspn(next, " ");
+		/* Above every word it begins: U+10FFFF sorts last. */
+		xasprintf(&hi, "%.*s\xf4\x8f\xbf\xbf", (int)n, next);
+		sqlite3_bind_text(stmt, col++, next, (int)n, SQLITE_TRANSIENT);
+		sqlite3_bind_text(stmt, col++, hi, -1, free);
+		next += n;
+		next += *next == ' ';
+	}
+	sqlite3_bind_int64(stmt, col, limit + 1);
+	out = json_array();
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		if ((int64_t)json_array_size(out) == limit) {
+			*more = 1;
+			break;
+		}
+		if ((row = json_loads(store_col(stmt, 0), 0, NULL)) != NULL)
+			json_array_append_new(out, row);
+	}
+	sqlite3_finalize(stmt);
 	free(words);
-	return (best);
+	return (out);
+}
+
+int64_t
+person_index(struct store *st, int limit, struct fail *f)
+{
+	static const char *sql_upto = "SELECT CAST(value AS INTEGER) FROM "
+	    "settings WHERE key = 'words_upto'";
+	static const char *sql_last = "SELECT coalesce(max(id), ?1) FROM "
+	    "(SELECT id FROM participant WHERE id > ?1 ORDER BY id LIMIT ?2)";
+	static const char *sql_words = "INSERT OR IGNORE INTO participant_word "
+	    "SELECT j.value, p.id FROM participant p, json_each(kwords(p.name, "
+	    "p.phone, p.email)) j WHERE p.id > ?1 AND p.id <= ?2 AND "
+	    "p.anonymised_at IS NULL";
+	static const char *sql_set = "UPDATE settings SET value = ?1 WHERE "
+	    "key = 'words_upto'";
+	static const char *sql_left = "SELECT count(*) FROM participant WHERE "
+	    "id > ?";
+	int64_t	 upto, last, left;
+	char	 buf[32];
+
+	if (store_begin(st, f) != 0)
+		return (-1);
+	upto = store_int(st, 0, sql_upto, NULL);
+	last = store_int(st, upto, sql_last, "ii", upto, (int64_t)limit);
+	snprintf(buf, sizeof buf, "%lld", (long long)last);
+	if (last > upto && (store_exec(st, f, sql_words, "ii", upto,
+	    last) < 0 || store_exec(st, f, sql_set, "t", buf) < 0)) {
+		store_rollback(st);
+		return (-1);
+	}
+	left = store_int(st, 0, sql_left, "i", last);
+	if (store_commit(st, f) != 0) {
+		store_rollback(st);
+		return (-1);
+	}
+	return (left);
 }
 
 static const struct field merge_fields[] = {

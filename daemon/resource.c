@@ -49,7 +49,7 @@ struct resource {
 	/* Built on first use. */
 	char			*sql_show, *sql_list, *sql_row, *sql_insert,
 				*sql_update, *sql_id, *sql_delete,
-				*sql_search;
+				*sql_search, *sql_search_tail;
 };
 
 static int	check_slug(const struct rfield *, json_t *, json_t **,
@@ -151,6 +151,8 @@ static const struct rfield participant_fields[] = {
 };
 
 #define NF(a)	(sizeof (a) / sizeof (a)[0])
+/* A participant search answers at most this many unless given a limit. */
+#define RESOURCE_SEARCH_LIMIT	200
 static struct resource resources[] = {
 	{ .name = "venues", .table = "venue", .what = "venue",
 	  .key = "slug", .order = "name COLLATE NOCASE",
@@ -235,10 +237,9 @@ resource_build(struct resource *r)
 		    "anonymised_at IS NULL AND kmatch(?1, %s) ORDER BY %s",
 		    obj, r->table, r->search, r->order);
 		r->sql_search = xprintf("SELECT json_object(%s) FROM %s WHERE "
-		    "id IN (SELECT participant_id FROM participant_word WHERE "
-		    "word >= ?2 AND word < ?3) AND anonymised_at IS NULL AND "
-		    "kmatch(?1, %s) ORDER BY %s", obj, r->table, r->search,
-		    r->order);
+		    "id IN (", obj, r->table);
+		r->sql_search_tail = xprintf(") AND anonymised_at IS NULL "
+		    "ORDER BY %s", r->order);
 	} else
 		r->sql_list = xprintf("SELECT json_object(%s) FROM %s WHERE "
 		    "kmatch(?1, %s) ORDER BY %s", obj, r->table, r->search,
@@ -797,17 +798,26 @@ resource_list(struct api_req *req)
 	struct resource	*r = resource_find(req->arg);
 	const char	*q = json_string_value(json_object_get(req->query,
 			    "q"));
-	char		*lo = NULL, *hi = NULL;
+	json_t		*found = NULL, *v;
+	int64_t		 limit = RESOURCE_SEARCH_LIMIT;
+	int		 more = 0;
 
-	if (q != NULL && r->sql_search != NULL &&
-	    (lo = person_search_word(q, &hi)) != NULL)
-		req->out = json_pack("{s:o}", r->name, store_json_array(
-		    req->store, r->sql_search, "ttt", q, lo, hi));
-	else
-		req->out = json_pack("{s:o}", r->name, store_json_array(
-		    req->store, r->sql_list, "t", q));
-	free(lo);
-	free(hi);
+	if ((v = json_object_get(req->query, "limit")) != NULL) {
+		limit = json_is_string(v) ? strtoll(json_string_value(v), NULL,
+		    10) : 0;
+		if (limit < 1 || limit > 100000)
+			return (fail_set(&req->fail, 422, "limit", "limit "
+			    "\"%s\" is not a number from 1 to 100000",
+			    json_is_string(v) ? json_string_value(v) : ""));
+	}
+	if (q != NULL && r->sql_search != NULL)
+		found = person_search(req->store, r->sql_search,
+		    r->sql_search_tail, q, limit, &more);
+	if (found == NULL)
+		found = store_json_array(req->store, r->sql_list, "t", q);
+	req->out = json_pack("{s:o}", r->name, found);
+	if (more)
+		json_object_set_new(req->out, "more", json_true());
 	return (0);
 }
 

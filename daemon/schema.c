@@ -331,8 +331,9 @@ static const char *migrations[SCHEMA_VERSION] = {
 	 * 7 -> 8: one person per caller. Search words (fold.h: "jorgen" for
 	 * Jørgen, a phone's digits) are kept per participant, so a search
 	 * reads an index, not a million names: by the connection's triggers
-	 * (schema_views()), and at start for rows written without them
-	 * (schema_words(): those above words_upto). Phone and e-mail are
+	 * (schema_views()), and after the start for the rows written without
+	 * them (person_index(): those above words_upto, the existing ones
+	 * too). Phone and e-mail are
 	 * indexed to find someone already known; merges are recorded.
 	 */
 	"CREATE TABLE participant_word ("
@@ -512,7 +513,10 @@ static const char *views =
  * A participant's search words follow their name, phone and e-mail. The
  * triggers are the connection's (TEMP), like the views: kwords() is a
  * function of kursusd's, so a sqlite3 shell loading people (bench/) is
- * not stopped by them; schema_words() catches up at the next start.
+ * not stopped by them. Those written without the triggers (above
+ * words_upto) are indexed after the start, a batch at a time
+ * (person_index()); words_upto follows new rows only while nothing
+ * waits to be indexed.
  */
 static const char *word_triggers =
 	"CREATE TEMP TRIGGER participant_words_add AFTER INSERT ON"
@@ -520,34 +524,13 @@ static const char *word_triggers =
 	"  INSERT OR IGNORE INTO participant_word SELECT value, NEW.id"
 	"  FROM json_each(kwords(NEW.name, NEW.phone, NEW.email));"
 	"  UPDATE settings SET value = NEW.id WHERE key = 'words_upto'"
-	"  AND CAST(value AS INTEGER) < NEW.id; END;"
+	"  AND CAST(value AS INTEGER) = NEW.id - 1; END;"
 	"CREATE TEMP TRIGGER participant_words_edit AFTER UPDATE OF name,"
 	"  phone, email, anonymised_at ON main.participant BEGIN"
 	"  DELETE FROM participant_word WHERE participant_id = OLD.id;"
 	"  INSERT OR IGNORE INTO participant_word SELECT value, NEW.id"
 	"  FROM json_each(kwords(NEW.name, NEW.phone, NEW.email))"
 	"  WHERE NEW.anonymised_at IS NULL; END;";
-
-int
-schema_words(sqlite3 *db, char **cause)
-{
-	static const char *sql =
-	    "BEGIN IMMEDIATE;"
-	    "INSERT OR IGNORE INTO participant_word SELECT j.value, p.id"
-	    "  FROM participant p, json_each(kwords(p.name, p.phone,"
-	    "  p.email)) j WHERE p.id > (SELECT CAST(value AS INTEGER) FROM"
-	    "  settings WHERE key = 'words_upto')"
-	    "  AND p.anonymised_at IS NULL;"
-	    "UPDATE settings SET value = (SELECT coalesce(max(id), 0) FROM"
-	    "  participant) WHERE key = 'words_upto';"
-	    "COMMIT;";
-
-	if (schema_exec(db, sql, cause) != 0) {
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		return (-1);
-	}
-	return (0);
-}
 
 /*
  * The kinds of message the outbox takes: those of the table in kind.h,

@@ -570,7 +570,7 @@ store_open(const char *path, int synchronous, struct store **out,
 		goto fail;
 	if (store_pragmas(st, cause) != 0)
 		goto fail;
-	/* Search words (fold.h), for the triggers and schema_words(). */
+	/* Search words (fold.h), for the triggers and person_index(). */
 	sqlite3_create_function(st->db, "kwords", 3, SQLITE_UTF8 |
 	    SQLITE_DETERMINISTIC, NULL, store_fn_kwords, NULL, NULL);
 	sqlite3_create_function(st->db, "kmatch", 4, SQLITE_UTF8 |
@@ -586,8 +586,7 @@ store_open(const char *path, int synchronous, struct store **out,
 	    store_fn_now, NULL, NULL);
 	sqlite3_create_function(st->db, "kgo_hours", 0, SQLITE_UTF8, st,
 	    store_fn_go_hours, NULL, NULL);
-	if (schema_views(st->db, cause) != 0 ||
-	    schema_words(st->db, cause) != 0)
+	if (schema_views(st->db, cause) != 0)
 		goto fail;
 	*out = st;
 	return (0);

@@ -12,7 +12,7 @@ its kursist nr. as well as by participant id.
 import datetime
 import sqlite3
 
-from kursustest import Tap, ctl_together, local_now, next_weekday
+from kursustest import Tap, ctl_together, local_now, next_weekday, wait_for
 
 t = Tap()
 
@@ -226,6 +226,13 @@ def test_search(d, jorgen):
              "--search", q).out or {}).get("participants", [])]
               if n["name"] == "Åse Ærø"].__len__(), 1,
              "participant list --search %r finds Åse Ærø" % q)
+    r = d.request("GET", "/v1/participants?q=smidstrup&limit=1")
+    body = r.json or {}
+    t.ok(r.status == 200 and len(body.get("participants", [])) == 1 and
+         body.get("more") is True, "a search answers at most limit, and "
+         "says there is more", [r.status, body])
+    r = d.request("GET", "/v1/participants?q=smidstrup&limit=0")
+    t.eq(r.status, 422, "limit 0 is refused")
     r = d.ctl("participant", "list", "--search", "Jørgen", json=False)
     t.ok(r.rc == 0 and "Jørgen Smidstrup" in r.stdout and "+4520304050" in
          r.stdout, "the table shows him", r.describe())
@@ -255,6 +262,7 @@ def test_loaded(d):
     pid = con.execute("SELECT max(id) FROM participant").fetchone()[0]
     con.close()
     d.start()
+    wait_for(lambda: found(d, "participant", "soeren indlaest") == [pid], 10)
     t.eq(found(d, "participant", "soeren indlaest"), [pid],
          "a participant loaded with sqlite3 is found after a restart")
     t.eq(found(d, "participant", "70 70 70 70"), [pid],
