@@ -810,9 +810,13 @@ resource_list(struct api_req *req)
 			    "\"%s\" is not a number from 1 to 100000",
 			    json_is_string(v) ? json_string_value(v) : ""));
 	}
-	if (q != NULL && r->sql_search != NULL)
-		found = person_search(req->store, r->sql_search,
-		    r->sql_search_tail, q, limit, &more);
+	if (q != NULL && *q == '\0')
+		q = NULL;
+	/* A search without a word ("%", "_") finds no one. */
+	if (q != NULL && r->sql_search != NULL &&
+	    (found = person_search(req->store, r->sql_search,
+	    r->sql_search_tail, q, limit, &more)) == NULL)
+		found = json_array();
 	if (found == NULL)
 		found = store_json_array(req->store, r->sql_list, "t", q);
 	req->out = json_pack("{s:o}", r->name, found);

@@ -134,7 +134,8 @@ store_fn_kwords(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 /*
  * SQL function kmatch(query, name, phone, email): 1 when each word of the
- * query begins one of the person's (or the venue's, the course's) words.
+ * query begins one of the person's (or the venue's, the course's) words;
+ * 1 for a NULL query, 0 for one without a word.
  * The folded query is kept for the statement's other rows.
  */
 static void
@@ -153,7 +154,8 @@ store_fn_kmatch(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	}
 	words = fold_person(store_value_text(argv[1]),
 	    store_value_text(argv[2]), store_value_text(argv[3]));
-	sqlite3_result_int(ctx, fold_match(q, words));
+	/* A query without a word ("%", "_") matches nothing. */
+	sqlite3_result_int(ctx, *q != '\0' && fold_match(q, words));
 	free(words);
 	free(own);
 }
