@@ -372,6 +372,11 @@ void	 session_defaults(struct store *, int64_t course_id, int64_t venue_id,
 /* calimport.c: sessions from a calendar file */
 int	 calimport_run(struct api_req *);
 
+/* search.c */
+/* Registers kwords(name, phone, email) and kmatch(query, name, phone,
+ * email), the folded search words (fold.h), on db. */
+void	 search_functions(sqlite3 *);
+
 /* person.c: one person per caller */
 /*
  * The participant who (a new person's object: name, phone, e-mail) names

@@ -23,8 +23,6 @@
 
 #include "calendars.h"
 #include "kursusd.h"
-#include "buf.h"
-#include "fold.h"
 #include "utf8.h"
 
 struct stmt_entry {
@@ -99,65 +97,6 @@ store_fn_local_iso(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx,
 	    zone_format_local(tz, (time_t)sqlite3_value_int64(argv[0])), -1,
 	    free);
-}
-
-static const char *
-store_value_text(sqlite3_value *v)
-{
-	return ((const char *)sqlite3_value_text(v));
-}
-
-/*
- * SQL function kwords(name, phone, email): a person's search words
- * (fold.h) as a JSON array, for the participant_word table's triggers.
- */
-static void
-store_fn_kwords(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	struct buf	 b = BUF_INIT;
-	char		*words, *w, *next;
-	size_t		 n;
-
-	words = fold_person(store_value_text(argv[0]),
-	    store_value_text(argv[1]), store_value_text(argv[2]));
-	buf_addc(&b, '[');
-	for (w = words; *w != '\0'; w = next) {
-		n = strcspn(w, " ");
-		next = w + n + (w[n] == ' ');
-		/* Words are letters and digits: nothing to escape. */
-		buf_addf(&b, "%s\"%.*s\"", b.len > 1 ? "," : "", (int)n, w);
-	}
-	buf_addc(&b, ']');
-	free(words);
-	sqlite3_result_text(ctx, buf_detach(&b, NULL), -1, free);
-}
-
-/*
- * SQL function kmatch(query, name, phone, email): 1 when each word of the
- * query begins one of the person's (or the venue's, the course's) words;
- * 1 for a NULL query, 0 for one without a word.
- * The folded query is kept for the statement's other rows.
- */
-static void
-store_fn_kmatch(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	const char	*q;
-	char		*own = NULL, *words;
-
-	if (store_value_text(argv[0]) == NULL) {
-		sqlite3_result_int(ctx, 1);
-		return;
-	}
-	if ((q = sqlite3_get_auxdata(ctx, 0)) == NULL) {
-		q = own = fold_query(store_value_text(argv[0]));
-		sqlite3_set_auxdata(ctx, 0, xstrdup(own), free);
-	}
-	words = fold_person(store_value_text(argv[1]),
-	    store_value_text(argv[2]), store_value_text(argv[3]));
-	/* A query without a word ("%", "_") matches nothing. */
-	sqlite3_result_int(ctx, *q != '\0' && fold_match(q, words));
-	free(words);
-	free(own);
 }
 
 /* SQL function know(): the store's clock, so views agree with the rules. */
@@ -573,10 +512,7 @@ store_open(const char *path, int synchronous, struct store **out,
 	if (store_pragmas(st, cause) != 0)
 		goto fail;
 	/* Search words (fold.h), for the triggers and person_index(). */
-	sqlite3_create_function(st->db, "kwords", 3, SQLITE_UTF8 |
-	    SQLITE_DETERMINISTIC, NULL, store_fn_kwords, NULL, NULL);
-	sqlite3_create_function(st->db, "kmatch", 4, SQLITE_UTF8 |
-	    SQLITE_DETERMINISTIC, NULL, store_fn_kmatch, NULL, NULL);
+	search_functions(st->db);
 	if (schema_migrate(st->db, cause) != 0)
 		goto fail;
 
