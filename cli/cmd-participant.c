@@ -32,6 +32,12 @@ const struct cmd_option cmd_participant_opt[] = {
 	OPT_END
 };
 
+static const struct cmd_option opt_participant_add[] = {
+	{ "new", OPT_TRUE, "new_participant", NULL, "a new participant even "
+	  "when another already has the phone or e-mail", 0, 0, NULL, 0 },
+	OPT_END
+};
+
 static const struct cmd_option opt_participant_edit[] = {
 	{ "sms", OPT_FALSE, "no_sms", NULL, "give consent to SMS again",
 	  0, 0, NULL, 0 },
@@ -77,11 +83,13 @@ static const struct cmd_resource cmd_participant_resource = {
 
 const struct cmd_entry cmd_participant_add_entry = {
 	"participant", "add", "--name NAME [--phone PHONE] [--email "
-	"ADDRESS | --no-contact] [options]", 0, 0, 0,
-	{ cmd_participant_opt, NULL }, cmd_resource_add,
+	"ADDRESS | --no-contact] [--new] [options]", 0, 0, 0,
+	{ cmd_participant_opt, opt_participant_add, NULL }, cmd_resource_add,
 	"Create a participant.\nA participant needs a phone, an e-mail or "
 	"--no-contact. Giving a number or address is consent to course "
-	"messages on it.", 0, &cmd_participant_resource
+	"messages on it. Someone already known by that phone or e-mail is "
+	"not made twice: the same name is refused naming them, another name "
+	"needs --new.", 0, &cmd_participant_resource
 };
 
 const struct cmd_entry cmd_participant_list_entry = {

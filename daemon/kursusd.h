@@ -386,6 +386,10 @@ void	 search_functions(sqlite3 *);
  */
 int	 person_match(struct store *, json_t *who, int64_t *pid,
 	    struct fail *);
+/* The body of a new participant (POST /v1/participants) without its
+ * new_participant flag, or NULL with f filled: 409 when the person is
+ * known already (person_match()) and the flag is not true. */
+json_t	*person_new(struct store *, json_t *body, struct fail *);
 /* Participants found by the words of q through the index: sql_head
  * "SELECT json_object(...) FROM participant WHERE id IN (", sql_tail
  * ") AND ... ORDER BY ..."; at most limit, *more set when there were

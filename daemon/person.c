@@ -102,6 +102,40 @@ person_match(struct store *st, json_t *who, int64_t *pid, struct fail *f)
 	return (0);
 }
 
+json_t *
+person_new(struct store *st, json_t *body, struct fail *f)
+{
+	static const char *sql_name = "SELECT json_object('name', name) FROM "
+	    "participant WHERE id = ?";
+	json_t	*v, *copy, *who;
+	int64_t	 pid;
+
+	v = json_object_get(body, "new_participant");
+	if (v != NULL && !json_is_boolean(v)) {
+		fail_set(f, 400, "new_participant", "new_participant must be "
+		    "true or false");
+		return (NULL);
+	}
+	if (!json_is_true(v)) {
+		if (person_match(st, body, &pid, f) != 0)
+			return (NULL);
+		if (pid != 0) {
+			who = store_json(st, sql_name, "i", pid);
+			fail_set(f, 409, "participant", "%s is known already: "
+			    "participant %lld has the same name and phone or "
+			    "e-mail. Use participant %lld, or make a new "
+			    "participant with the same contact (--new)",
+			    json_string_value(json_object_get(who, "name")),
+			    (long long)pid, (long long)pid);
+			json_decref(who);
+			return (NULL);
+		}
+	}
+	copy = json_copy(body);
+	json_object_del(copy, "new_participant");
+	return (copy);
+}
+
 /* A search reads at most this many words of what was typed. */
 #define PERSON_SEARCH_WORDS	8
 

@@ -850,10 +850,22 @@ resource_create(struct api_req *req)
 	int64_t		 id;
 	char		*key;
 
+	json_t		*body;
+	int		 rc;
+
 	if (req->body == NULL)
 		return (fail_set(&req->fail, 400, NULL, "a JSON object with "
 		    "the %s's fields is required", r->what));
-	if (resource_insert(req->store, r, req->body, &id, &req->fail) != 0)
+	/* A participant is not made twice (person.c). */
+	if (strcmp(r->table, "participant") == 0) {
+		if ((body = person_new(req->store, req->body,
+		    &req->fail)) == NULL)
+			return (-1);
+	} else
+		body = json_incref(req->body);
+	rc = resource_insert(req->store, r, body, &id, &req->fail);
+	json_decref(body);
+	if (rc != 0)
 		return (-1);
 	if (strcmp(r->key, "id") == 0)
 		key = xprintf("%lld", (long long)id);

@@ -112,6 +112,24 @@ def test_another_name(d, s1, jorgen):
     return karen
 
 
+def test_add(d, jorgen):
+    """participant add does not make a known person twice either."""
+    before = len(people(d))
+    r = d.ctl("participant", "add", "--name", "Jørgen Smidstrup",
+              "--phone", "2030 4050", ok=False, json=False)
+    t.refused(r, "participant add of someone known is refused, naming them",
+              ["participant %s" % jorgen, "known already", "--new"])
+    r = d.ctl("participant", "add", "--name", "Ib Smidstrup", "--phone",
+              "2030 4050", ok=False, json=False)
+    t.refused(r, "participant add of another name on a known number is "
+              "refused with the matches", ["Jørgen Smidstrup", "--new"])
+    t.eq(len(people(d)), before, "the refusals made nobody")
+    r = d.ctl("participant", "add", "--name", "Ib Smidstrup", "--phone",
+              "2030 4050", "--landline", "--new")
+    t.ok(r.rc == 0 and (r.out or {}).get("phone") == "+4520304050",
+         "participant add --new makes him", r.describe())
+
+
 def test_at_once(d, sid):
     """Two desks register the same new caller at the same moment."""
     results = ctl_together(d.sock, [
@@ -279,6 +297,7 @@ def main():
     s3 = session(d, 24, 10)
     jorgen = test_returning_caller(d, s1, s2, s3)
     test_another_name(d, s1, jorgen)
+    test_add(d, jorgen)
     test_at_once(d, s2)
     test_numbers(d, s3)
     test_merge(d, s1, s2, s3)
