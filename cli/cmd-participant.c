@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+
 #include "kursusctl.h"
 
 const struct cmd_option cmd_participant_opt[] = {
@@ -30,6 +32,12 @@ const struct cmd_option cmd_participant_opt[] = {
 	OPT_END
 };
 
+static const struct cmd_option opt_participant_add[] = {
+	{ "new", OPT_TRUE, "new_participant", NULL, "a new participant even "
+	  "when another already has the phone or e-mail", 0, 0, NULL, 0 },
+	OPT_END
+};
+
 static const struct cmd_option opt_participant_edit[] = {
 	{ "sms", OPT_FALSE, "no_sms", NULL, "give consent to SMS again",
 	  0, 0, NULL, 0 },
@@ -39,12 +47,6 @@ static const struct cmd_option opt_participant_edit[] = {
 	  "again", 0, 0, NULL, 0 },
 	{ "contact", OPT_FALSE, "no_contact", NULL, "undo --no-contact "
 	  "(give --phone or --email with it)", 0, 0, NULL, 0 },
-	OPT_END
-};
-
-static const struct cmd_option opt_participant_list[] = {
-	{ "search", OPT_TEXT, "q", "TEXT", "only those whose name, phone or "
-	  "e-mail matches", 0, 0, NULL, 0 },
 	OPT_END
 };
 
@@ -81,17 +83,23 @@ static const struct cmd_resource cmd_participant_resource = {
 
 const struct cmd_entry cmd_participant_add_entry = {
 	"participant", "add", "--name NAME [--phone PHONE] [--email "
-	"ADDRESS | --no-contact] [options]", 0, 0, 0,
-	{ cmd_participant_opt, NULL }, cmd_resource_add,
+	"ADDRESS | --no-contact] [--new] [options]", 0, 0, 0,
+	{ cmd_participant_opt, opt_participant_add, NULL }, cmd_resource_add,
 	"Create a participant.\nA participant needs a phone, an e-mail or "
 	"--no-contact. Giving a number or address is consent to course "
-	"messages on it.", 0, &cmd_participant_resource
+	"messages on it. Someone already known by that phone or e-mail is "
+	"not made twice: the same name is refused naming them, another name "
+	"needs --new.", 0, &cmd_participant_resource
 };
 
 const struct cmd_entry cmd_participant_list_entry = {
 	"participant", "list", "[--search TEXT] [--csv[=excel]]", 0, 0, 0,
-	{ opt_participant_list, cmd_opt_csv, NULL }, cmd_resource_list,
-	"List participants.", 0, &cmd_participant_resource
+	{ cmd_resource_opt_search, cmd_opt_csv, NULL }, cmd_resource_list,
+	"List participants.\nA search finds those whose name, e-mail or "
+	"phone has every word given at the start of a word: \"Jorgen\", "
+	"\"Joergen\", \"Jørgen\" and \"JØRGEN\" alike, and \"20 30 40 "
+	"50\", \"+45 20304050\" and \"20304050\" alike.", 0,
+	&cmd_participant_resource
 };
 
 const struct cmd_entry cmd_participant_show_entry = {
@@ -112,6 +120,45 @@ const struct cmd_entry cmd_participant_remove_entry = {
 	"Remove a participant.\nCancels their future registrations "
 	"(promoting people from the waitlist) and anonymises them, keeping "
 	"the statistics.", 0, &cmd_participant_resource
+};
+
+static void
+cmd_print_merged(struct cmd_ctx *ctx, json_t *answer)
+{
+	json_t	*p = json_object_get(answer, "participant");
+
+	printf("Participant %lld merged into %s (participant %lld): %lld "
+	    "registration%s moved, kursist nr. kept.\n",
+	    cmd_int(answer, "merged"), cmd_str(p, "name"), cmd_int(p, "id"),
+	    cmd_int(answer, "registrations_moved"),
+	    cmd_int(answer, "registrations_moved") == 1 ? "" : "s");
+}
+
+static int
+cmd_participant_merge(struct cmd_ctx *ctx)
+{
+	json_t		*body;
+	long long	 keep, other;
+	int		 ret;
+
+	if ((ret = cmd_arg_id(ctx, 0, "participant", &keep)) != 0 ||
+	    (ret = cmd_arg_id(ctx, 1, "participant", &other)) != 0)
+		return (ret);
+	body = json_pack("{s:I}", "other", (json_int_t)other);
+	ret = cmd_call(ctx, "POST", "participants", ctx->argv[0], "/merge",
+	    body, cmd_print_merged);
+	json_decref(body);
+	return (ret);
+}
+
+const struct cmd_entry cmd_participant_merge_entry = {
+	"participant", "merge", "KEEP OTHER", 2, 2, 0, CMD_NOOPT,
+	cmd_participant_merge, "Merge two records of one person.\nOTHER's "
+	"registrations (with their kursist nr.), attendance and messages "
+	"move to KEEP, which takes over a phone or e-mail it lacks (with its "
+	"consent); OTHER is then anonymised and the merge recorded. Refused "
+	"when both hold a seat in the same session.", 0,
+	&cmd_participant_resource
 };
 
 const struct cmd_entry cmd_participant_rotate_token_entry = {

@@ -27,12 +27,20 @@ static const struct cmd_option opt_register[] = {
 	{ "series", OPT_INT, "series", "SERIES", "every remaining session of "
 	  "the series (no SESSION): a seat where there is one, the waitlist "
 	  "where not, one message with all the dates", 0, 0, NULL, 0 },
+	{ "participant", OPT_INT, "participant", "ID", "the participant, by "
+	  "id (the same as giving it after SESSION)", 0, 1, NULL, 0 },
+	{ "new", OPT_TRUE, "new_participant", NULL, "with --name: a new "
+	  "participant even when another already has the phone or e-mail "
+	  "(spouses sharing a landline)", 0, 1, NULL, 0 },
 	OPT_END
 };
 
 static const struct cmd_option opt_unregister[] = {
 	{ "series", OPT_INT, "series", "SERIES", "from every remaining "
 	  "session of the series (no SESSION), with one message", 0, 0, NULL,
+	  0 },
+	{ "number", OPT_INT, "number", "NR", "the registration's running "
+	  "number (kursist nr.) instead of the participant id", 0, 0, NULL,
 	  0 },
 	OPT_END
 };
@@ -65,24 +73,31 @@ static const struct cmd_option opt_attendance[] = {
 
 const struct cmd_entry cmd_register_entry = {
 	"register", NULL, "SESSION PARTICIPANT [--companion] [--walk-in]\n"
+	"       kursusctl register SESSION --participant ID [options]\n"
 	"       kursusctl register SESSION --name NAME [--phone PHONE] "
-	"[--email ADDRESS | --no-contact] [options]\n"
+	"[--email ADDRESS | --no-contact] [--new] [options]\n"
 	"       kursusctl register --series SERIES (PARTICIPANT | --name NAME "
 	"...) [--companion]", 0, 2, 0,
 	{ opt_register, cmd_participant_opt, NULL }, cmd_register,
 	"Register a participant for a session.\nWith --name instead of a "
-	"participant id, creates the participant in the same step. The "
+	"participant id, the participant who already has that phone or "
+	"e-mail and name is registered (a caller is one person, however "
+	"often they ring); nobody known: a new participant is created in the "
+	"same step. The same phone or e-mail under another name is refused "
+	"with the matches: choose one with --participant ID, or --new. The "
 	"registration is confirmed while seats remain, else waitlisted.",
 	0, NULL
 };
 
 const struct cmd_entry cmd_unregister_entry = {
-	"unregister", NULL, "SESSION PARTICIPANT\n"
+	"unregister", NULL, "SESSION PARTICIPANT|nr:NUMBER\n"
+	"       kursusctl unregister SESSION --number NUMBER\n"
 	"       kursusctl unregister --series SERIES PARTICIPANT", 1, 2, 0,
 	{ opt_unregister, NULL }, cmd_unregister, "Cancel a registration.\n"
-	"The first people on the waitlist move up while they fit. With "
-	"--series, every remaining registration of the series, told in one "
-	"message.", 0, NULL
+	"Name it by participant id (3) or by its running number, the "
+	"kursist nr. (nr:3000 or --number 3000). The first people on the "
+	"waitlist move up while they fit. With --series, every remaining "
+	"registration of the series, told in one message.", 0, NULL
 };
 
 const struct cmd_entry cmd_registrations_entry = {
@@ -141,7 +156,14 @@ cmd_print_outcome(json_t *r, const char *who, const char *what,
 static void
 cmd_print_registered(struct cmd_ctx *ctx, json_t *answer)
 {
-	if (ctx->argc == 1)
+	const char	*name = cmd_str(answer, "participant_name");
+
+	if (json_is_true(json_object_get(answer, "participant_known")))
+		printf("%s (participant %lld) is known already: the same "
+		    "person, not a new one.\n", name != NULL ? name : "?",
+		    cmd_int(answer, "participant_id"));
+	else if (ctx->argc == 1 && json_object_get(ctx->opts,
+	    "participant") == NULL)
 		printf("Created participant %lld.\n",
 		    cmd_int(answer, "participant_id"));
 	cmd_print_outcome(answer, ctx->argc == 2 ? ctx->argv[1] :
@@ -154,9 +176,12 @@ cmd_print_registered(struct cmd_ctx *ctx, json_t *answer)
 static int
 cmd_register(struct cmd_ctx *ctx)
 {
-	json_t		*body, *person, *companion, *walk_in;
+	json_t		*body, *person, *v;
 	long long	 session, participant = 0;
-	int		 ret;
+	int		 ret, by_id;
+	static const char *flags[] = { "companion", "walk_in",
+	    "new_participant" };
+	size_t		 i;
 
 	if (json_object_get(ctx->opts, "series") != NULL)
 		return (cmd_series_register(ctx));
@@ -168,35 +193,44 @@ cmd_register(struct cmd_ctx *ctx)
 	if (ctx->argc == 2 &&
 	    (ret = cmd_arg_id(ctx, 1, "participant", &participant)) != 0)
 		return (ret);
+	if ((v = json_object_get(ctx->opts, "participant")) != NULL) {
+		if (ctx->argc == 2)
+			return (kursusctl_usage_error(ctx->entry, "give the "
+			    "participant once: after SESSION or as "
+			    "--participant"));
+		participant = json_integer_value(v);
+	}
+	by_id = ctx->argc == 2 || v != NULL;
 
-	/* Everything but --companion and --walk-in is about a new person. */
+	/* Everything but the flags is about a new person. */
 	person = json_deep_copy(ctx->opts);
-	companion = json_object_get(ctx->opts, "companion");
-	walk_in = json_object_get(ctx->opts, "walk_in");
-	json_object_del(person, "companion");
-	json_object_del(person, "walk_in");
-	if (ctx->argc == 2 && json_object_size(person) > 0) {
-		json_decref(person);
-		return (kursusctl_usage_error(ctx->entry, "give a participant "
-		    "id or --name and contact details, not both"));
-	}
-	if (ctx->argc == 1 && json_object_get(person, "name") == NULL) {
-		json_decref(person);
-		return (kursusctl_usage_error(ctx->entry, "give a participant "
-		    "id, or --name to create one"));
-	}
-
+	json_object_del(person, "participant");
 	body = json_object();
-	if (ctx->argc == 2) {
+	for (i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+		if ((v = json_object_get(ctx->opts, flags[i])) != NULL)
+			json_object_set(body, flags[i], v);
+		json_object_del(person, flags[i]);
+	}
+	if (by_id && json_object_size(person) > 0)
+		ret = kursusctl_usage_error(ctx->entry, "give a participant "
+		    "id or --name and contact details, not both");
+	else if (!by_id && json_object_get(person, "name") == NULL)
+		ret = kursusctl_usage_error(ctx->entry, "give a participant "
+		    "id, or --name to create one");
+	else if (by_id && json_object_get(body, "new_participant") != NULL)
+		ret = kursusctl_usage_error(ctx->entry, "--new goes with "
+		    "--name, not with a participant id");
+	if (ret != 0) {
+		json_decref(person);
+		json_decref(body);
+		return (ret);
+	}
+	if (by_id) {
 		json_object_set_new(body, "participant",
 		    json_integer(participant));
 		json_decref(person);
 	} else
 		json_object_set_new(body, "participant", person);
-	if (companion != NULL)
-		json_object_set(body, "companion", companion);
-	if (walk_in != NULL)
-		json_object_set(body, "walk_in", walk_in);
 
 	ret = cmd_call(ctx, "POST", "sessions", ctx->argv[0],
 	    "/registrations", body, cmd_print_registered);
@@ -208,19 +242,17 @@ static void
 cmd_print_unregistered(struct cmd_ctx *ctx, json_t *answer)
 {
 	json_t		*r, *cancelled;
-	long long	 session, participant;
+	long long	 session;
 	const char	*name;
 	size_t		 i;
 
 	session = cmd_argv_id(ctx, 0);
-	participant = cmd_argv_id(ctx, 1);
 	cancelled = json_object_get(answer, "cancelled");
 	name = cmd_str(cancelled, "participant_name");
-	if (name != NULL)
-		printf("%s unregistered from session %lld.\n", name, session);
-	else
-		printf("Participant %lld unregistered from session %lld.\n",
-		    participant, session);
+	printf("%s (participant %lld, kursist nr. %lld) unregistered from "
+	    "session %lld.\n", name != NULL ? name : "?",
+	    cmd_int(cancelled, "participant_id"), cmd_int(cancelled, "number"),
+	    session);
 	json_array_foreach(json_object_get(answer, "promoted"), i, r)
 		cmd_print_outcome(r, "someone", "moved up from the waitlist "
 		    "for session", session);
@@ -229,19 +261,35 @@ cmd_print_unregistered(struct cmd_ctx *ctx, json_t *answer)
 static int
 cmd_unregister(struct cmd_ctx *ctx)
 {
-	long long	 session, participant;
+	long long	 session, id;
+	json_t		*nr = json_object_get(ctx->opts, "number");
+	const char	*who;
 	char		*tail;
 	int		 ret;
 
 	if (json_object_get(ctx->opts, "series") != NULL)
 		return (cmd_series_unregister(ctx));
-	if (ctx->argc != 2)
-		return (kursusctl_usage_error(ctx->entry, "give SESSION and "
-		    "PARTICIPANT, or --series SERIES PARTICIPANT"));
-	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0 ||
-	    (ret = cmd_arg_id(ctx, 1, "participant", &participant)) != 0)
+	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0)
 		return (ret);
-	xasprintf(&tail, "/registrations/%lld", participant);
+	if ((ctx->argc == 2) == (nr != NULL))
+		return (kursusctl_usage_error(ctx->entry, "name the "
+		    "registration once: a participant id, nr:NUMBER or "
+		    "--number NUMBER"));
+	if (nr != NULL)
+		xasprintf(&tail, "/registrations/nr:%lld",
+		    (long long)json_integer_value(nr));
+	else {
+		who = ctx->argv[1];
+		if (strncmp(who, "nr:", 3) != 0 &&
+		    (ret = cmd_arg_id(ctx, 1, "participant", &id)) != 0)
+			return (ret);
+		if (strncmp(who, "nr:", 3) == 0 &&
+		    strspn(who + 3, "0123456789") != strlen(who + 3))
+			return (kursusctl_usage_error(ctx->entry, "\"%s\" is "
+			    "not a kursist nr.: write nr: and the number, "
+			    "nr:3000", who));
+		xasprintf(&tail, "/registrations/%s", who);
+	}
 	ret = cmd_call(ctx, "DELETE", "sessions", ctx->argv[0], tail, NULL,
 	    cmd_print_unregistered);
 	free(tail);

@@ -15,6 +15,13 @@
 
 #include "kursusctl.h"
 
+const struct cmd_option cmd_resource_opt_search[] = {
+	{ "search", OPT_TEXT, "q", "TEXT", "only those matching every word: "
+	  "names in any case, \"Jorgen\", \"Joergen\" and \"Jørgen\" "
+	  "alike; a phone number however written", 0, 0, NULL, 0 },
+	OPT_END
+};
+
 const struct cmd_option cmd_resource_opt_slug[] = {
 	{ "slug", OPT_TEXT, "slug", "SLUG",
 	  "short name in URLs and commands: a-z, 0-9 and '-' "
@@ -91,6 +98,9 @@ cmd_print_resources(struct cmd_ctx *ctx, json_t *answer)
 	xasprintf(&none, "No %ss.", res->what);
 	cmd_print_list(json_object_get(answer, res->path), res->columns, none);
 	free(none);
+	if (json_is_true(json_object_get(answer, "more")))
+		printf("More %ss are found than shown: add a word to the "
+		    "search.\n", res->what);
 }
 
 int

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -103,32 +104,121 @@ cmd_weekday(int y, int m, int d)
 	return ((y + y / 4 - y / 100 + y / 400 + t[m - 1] + d) % 7);
 }
 
+/* 1 when the CLI speaks Danish: the locale's messages are "da". */
+int
+cmd_danish(void)
+{
+	static const char	*vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+	const char		*v;
+	size_t			 i;
+
+	for (i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+		if ((v = getenv(vars[i])) != NULL && *v != '\0')
+			return (strncmp(v, "da", 2) == 0);
+	}
+	return (0);
+}
+
+/*
+ * A date and time for staff, with the weekday in the CLI's language:
+ * "Tue 2026-12-08 10:00", or in Danish "tir 8.12.2026 10:00".
+ */
+static char *
+cmd_when(int y, int m, int d, int hh, int mm)
+{
+	static const char	*en[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+				    "Fri", "Sat" };
+	static const char	*da[] = { "søn", "man", "tir", "ons", "tor",
+				    "fre", "lør" };
+	int			 wd = cmd_weekday(y, m, d);
+	char			*out;
+
+	if (cmd_danish())
+		xasprintf(&out, "%s %d.%d.%04d %02d:%02d", da[wd], d, m, y, hh,
+		    mm);
+	else
+		xasprintf(&out, "%s %04d-%02d-%02d %02d:%02d", en[wd], y, m, d,
+		    hh, mm);
+	return (out);
+}
+
+/* "2026-12-03 09:00 UTC", for --utc. */
+static char *
+cmd_when_utc(time_t t)
+{
+	struct tm	 tm;
+	char		*out;
+
+	if (gmtime_r(&t, &tm) == NULL)
+		return (xstrdup("?"));
+	xasprintf(&out, "%04d-%02d-%02d %02d:%02d UTC", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
+	return (out);
+}
+
+/* Reads "2026-12-03T10:00:00" and an offset ("Z", "+01:00") as an instant. */
+static int
+cmd_instant(const char *s, time_t *t, int *y, int *m, int *d, int *hh,
+    int *mm)
+{
+	struct tm	 tm;
+	int		 ss, oh, om, n = 0;
+	char		 sign;
+
+	if (strlen(s) < 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", y, m, d, hh, mm, &ss,
+	    &n) != 6 || *m < 1 || *m > 12 || *d < 1 || *d > 31)
+		return (-1);
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = *y - 1900;
+	tm.tm_mon = *m - 1;
+	tm.tm_mday = *d;
+	tm.tm_hour = *hh;
+	tm.tm_min = *mm;
+	tm.tm_sec = ss;
+	*t = timegm(&tm);
+	if (strcmp(s + n, "Z") == 0)
+		return (0);
+	if (sscanf(s + n, "%c%2d:%2d", &sign, &oh, &om) != 3 ||
+	    (sign != '+' && sign != '-'))
+		return (-1);
+	*t -= (sign == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+	return (0);
+}
+
+/*
+ * A time from the daemon for staff: as given (a venue's local time) or,
+ * for an instant, in the local time zone (TZ); in UTC with --utc.
+ */
+static char *
+cmd_time(const char *s, int as_given)
+{
+	struct tm	 tm;
+	time_t		 t;
+	int		 y, m, d, hh, mm;
+
+	if (cmd_instant(s, &t, &y, &m, &d, &hh, &mm) != 0)
+		return (xstrdup(s));
+	if (json_is_true(parse_global("utc")))
+		return (cmd_when_utc(t));
+	if (as_given)
+		return (cmd_when(y, m, d, hh, mm));
+	if (localtime_r(&t, &tm) == NULL)
+		return (cmd_when_utc(t));
+	return (cmd_when(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	    tm.tm_hour, tm.tm_min));
+}
+
 char *
 cmd_local_time(const char *s)
 {
-	static const char	*days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
-				    "Fri", "Sat" };
-	int			 y, m, d;
-	char			*out;
-
-	/* The daemon already gives the venue's local time; only trim it. */
-	if (strlen(s) < 16 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-	    sscanf(s, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12)
-		return (xstrdup(s));
-	xasprintf(&out, "%s %.10s %.5s", days[cmd_weekday(y, m, d)], s,
-	    s + 11);
-	return (out);
+	return (cmd_time(s, 1));
 }
 
 char *
 cmd_utc_time(const char *s)
 {
-	char	*out;
-
-	if (strlen(s) < 16 || s[10] != 'T' || s[strlen(s) - 1] != 'Z')
-		return (xstrdup(s));
-	xasprintf(&out, "%.10s %.5s UTC", s, s + 11);
-	return (out);
+	return (cmd_time(s, 0));
 }
 
 /* Text join: appends part to *s with sep, skipping empty parts. */

@@ -70,6 +70,7 @@ static const struct cmd_entry *const kursusctl_commands[] = {
 	&cmd_participant_show_entry,
 	&cmd_participant_edit_entry,
 	&cmd_participant_remove_entry,
+	&cmd_participant_merge_entry,
 	&cmd_participant_rotate_token_entry,
 	&cmd_session_add_entry,
 	&cmd_session_list_entry,

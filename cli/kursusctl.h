@@ -136,8 +136,10 @@ enum cmd_kind {
 	V_REAL,
 	V_BOOL,		/* yes / no */
 	V_MINUTES,	/* 90 -> "90 min" */
-	V_LOCAL,	/* "2026-12-03T10:00:00+01:00" -> "Thu 2026-12-03 10:00" */
-	V_UTC,		/* "2026-12-03T09:00:00Z" -> "2026-12-03 09:00 UTC" */
+	V_LOCAL,	/* "2026-12-03T10:00:00+01:00" -> "Thu 2026-12-03 10:00"
+			   (the venue's time; Danish: "tor 3.12.2026 10:00") */
+	V_UTC,		/* "2026-12-03T09:00:00Z" -> "Thu 2026-12-03 10:00" in
+			   the local zone; with --utc "2026-12-03 09:00 UTC" */
 	V_ROLE,		/* volunteer: "volunteer" / "staff" */
 	V_REACH,	/* how staff reach a participant, from several fields */
 	V_ADDRESS,	/* "Borgergade 5, 8700 Horsens" from three fields */
@@ -189,10 +191,10 @@ const struct cmd_entry v##_add_entry = {				\
 	"Create " a " " what ".", 0, res				\
 };									\
 const struct cmd_entry v##_list_entry = {				\
-	name, "list", "[--csv[=excel]]", 0, 0, 0,			\
-	{ cmd_opt_csv, NULL },						\
-	cmd_resource_list,						\
-	"List " what "s.", 0, res					\
+	name, "list", "[--search TEXT] [--csv[=excel]]", 0, 0, 0,		\
+	{ cmd_resource_opt_search, cmd_opt_csv, NULL }, cmd_resource_list,	\
+	"List " what "s.\nA search finds every word given at the start "	\
+	"of a word, in any case, \"Aarhus\" and \"Århus\" alike.", 0, res	\
 };									\
 const struct cmd_entry v##_show_entry = {				\
 	name, "show", "SLUG", 1, 1, cmpl, CMD_NOOPT, cmd_resource_show,	\
@@ -375,7 +377,11 @@ long long cmd_argv_id(struct cmd_ctx *, int idx);
 /* A member of an object as a string (NULL if none) or an integer (0). */
 const char *cmd_str(json_t *, const char *key);
 long long cmd_int(json_t *, const char *key);
-/* "Thu 2026-12-03 10:00" and "2026-12-03 09:00 UTC"; caller frees. */
+/* 1 when the CLI speaks Danish (LC_ALL, LC_MESSAGES or LANG "da..."). */
+int	 cmd_danish(void);
+/* Times for staff, "Thu 2026-12-03 10:00" (Danish "tor 3.12.2026 10:00"):
+ * a venue's local time as given, an instant ("...Z") in the local zone;
+ * "2026-12-03 09:00 UTC" with --utc. Caller frees. */
 char	*cmd_local_time(const char *);
 char	*cmd_utc_time(const char *);
 /* Appends part to *s after sep, skipping an empty part. */
@@ -450,6 +456,8 @@ void	 cmd_print_kinds(unsigned int flags);
 /* cmd-resource.c */
 /* --slug, the first option of a resource's add. */
 extern const struct cmd_option cmd_resource_opt_slug[];
+/* --search TEXT, the list commands'. */
+extern const struct cmd_option cmd_resource_opt_search[];
 /* The resource a command works on; it must have one. */
 const struct cmd_resource *cmd_resource(struct cmd_ctx *);
 /* Checks the resource's first argument when it must be an id. */
@@ -515,6 +523,7 @@ extern const struct cmd_entry cmd_participant_show_entry;
 extern const struct cmd_entry cmd_participant_edit_entry;
 extern const struct cmd_entry cmd_participant_remove_entry;
 extern const struct cmd_entry cmd_participant_rotate_token_entry;
+extern const struct cmd_entry cmd_participant_merge_entry;
 /* A participant's options, which register takes to create one. */
 extern const struct cmd_option cmd_participant_opt[];
 

@@ -83,6 +83,7 @@ static const struct route routes[] = {
 	{ API_GET, 0, "feeds/*", feeds_link, NULL },
 	{ API_GET, 0, "feeds/*/*", feeds_link, NULL },
 	{ API_POST, 0, "participants/*/rotate-token", feeds_link, "participant" },
+	{ API_POST, 0, "participants/*/merge", person_merge, NULL },
 	{ API_POST, 0, "instructors/*/rotate-token", feeds_link, "instructor" },
 	{ API_GET, 0, "export", feeds_export, NULL },
 	{ API_GET, 0, "backup", backup_route, NULL },

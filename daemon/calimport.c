@@ -29,7 +29,8 @@
  * hex digits now and then look like one.)
  */
 static int
-calimport_cpr(const struct cal_import_event *e, struct fail *f)
+calimport_cpr(const struct cal_import_event *e, const char *tz,
+    struct fail *f)
 {
 	const char	*what = NULL;
 	char		*when;
@@ -43,7 +44,7 @@ calimport_cpr(const struct cal_import_event *e, struct fail *f)
 		what = "LOCATION";
 	if (what == NULL)
 		return (0);
-	when = zone_format_utc(e->start);
+	when = zone_format_local(tz, e->start);	/* staff's time, not UTC */
 	rc = fail_set(f, 422, "calendar", "the event at %s has a %s that "
 	    "looks like it holds a CPR number; kursusd never stores CPR "
 	    "numbers: remove it from the file and import again", when, what);
@@ -285,7 +286,7 @@ calimport_run(struct api_req *req)
 	}
 
 	for (i = 0; i < imp->nevents; i++) {
-		if (calimport_cpr(&imp->events[i], f) != 0) {
+		if (calimport_cpr(&imp->events[i], tz, f) != 0) {
 			import_free(imp);
 			return (-1);
 		}

@@ -36,6 +36,8 @@ struct kursusd {
 	int			 foreground;
 	int			 stopping;
 	struct event		*sweep;
+	struct event		*words;		/* person_index() batches */
+	int			 words_started;
 };
 
 static void
@@ -182,6 +184,33 @@ kursusd_sweep(evutil_socket_t fd, short ev, void *arg)
 		tv.tv_sec = 60;
 	}
 	evtimer_add(kd->sweep, &tv);
+}
+
+/* Participants' search words written without kursusd, a batch a turn. */
+#define KURSUSD_WORDS_BATCH	2000
+
+static void
+kursusd_words(evutil_socket_t fd, short ev, void *arg)
+{
+	struct kursusd	*kd = arg;
+	struct fail	 f;
+	struct timeval	 tv = { 0, 0 };
+	int64_t		 left;
+
+	http_flush(kd->http);	/* a batch is its own transaction */
+	if ((left = person_index(kd->store, KURSUSD_WORDS_BATCH, &f)) < 0) {
+		log_warnx("search index: %s; again in a minute", f.msg);
+		tv.tv_sec = 60;
+	} else if (left == 0) {
+		if (kd->words_started)
+			log_info("search index: every participant indexed");
+		return;
+	} else if (!kd->words_started) {
+		log_info("search index: %lld participants left to index",
+		    (long long)left);
+		kd->words_started = 1;
+	}
+	evtimer_add(kd->words, &tv);
 }
 
 static void
@@ -397,6 +426,8 @@ main(int argc, char **argv)
 	}
 	kd.sweep = evtimer_new(kd.base, kursusd_sweep, &kd);
 	evtimer_add(kd.sweep, &now);
+	kd.words = evtimer_new(kd.base, kursusd_words, &kd);
+	evtimer_add(kd.words, &now);
 
 	stats_set_started(PACKAGE_VERSION, time(NULL));
 	log_info("kursusd %s started; database %s (schema %d)",
@@ -417,6 +448,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	event_free(kd.sweep);
+	event_free(kd.words);
 	if (*kd.conf->pidfile != '\0')
 		unlink(kd.conf->pidfile);
 	status = 0;

@@ -210,7 +210,7 @@ struct outbox_conf *store_outbox(struct store *);
 const char *store_default_timezone(struct store *);
 
 /* schema.c */
-#define SCHEMA_VERSION	9
+#define SCHEMA_VERSION	10
 /* The database's schema version (PRAGMA user_version), or -1. */
 int	 schema_version(sqlite3 *);
 /* Brings the database forward to SCHEMA_VERSION, each step in a transaction. */
@@ -421,8 +421,41 @@ int	 calimport_run(struct api_req *);
 
 /* attendance.c: who came, named by id, running number or name */
 int	 attendance_record(struct api_req *);
+/* search.c */
+/* Registers kwords(name, phone, email) and kmatch(query, name, phone,
+ * email), the folded search words (fold.h), on db. */
+void	 search_functions(sqlite3 *);
+
+/* person.c: one person per caller */
+/*
+ * The participant who (a new person's object: name, phone, e-mail) names
+ * already, by phone or e-mail and the same name folded: *pid, or 0 when
+ * nobody is known by them. Refuses (409) when the phone or e-mail is
+ * someone else's, naming them.
+ */
+int	 person_match(struct store *, json_t *who, int64_t *pid,
+	    struct fail *);
+/* The body of a new participant (POST /v1/participants) without its
+ * new_participant flag, or NULL with f filled: 409 when the person is
+ * known already (person_match()) and the flag is not true. */
+json_t	*person_new(struct store *, json_t *body, struct fail *);
+/* Participants found by the words of q through the index: sql_head
+ * "SELECT json_object(...) FROM participant WHERE id IN (", sql_tail
+ * ") AND ... ORDER BY ..."; at most limit, *more set when there were
+ * more. NULL when q has no word. Caller owns the array. */
+json_t	*person_search(struct store *, const char *sql_head,
+	    const char *sql_tail, const char *q, int64_t limit, int *more);
+/* Indexes the search words of up to limit participants written without
+ * kursusd's triggers, in its own transaction: the number left, or -1. */
+int64_t	 person_index(struct store *, int limit, struct fail *);
+/* POST /v1/participants/ID/merge {"other": ID} */
+int	 person_merge(struct api_req *);
 
 /* registration.c */
+/* The live registration of session sid that text names: a participant id
+ * ("3") or a kursist nr. ("nr:3000"); 404 saying which kind was meant. */
+int	 registration_named(struct store *, int64_t sid, const char *text,
+	    int64_t *rid, struct fail *);
 int	 registration_list(struct api_req *);
 int	 registration_create(struct api_req *);
 int	 registration_cancel(struct api_req *);
@@ -435,9 +468,11 @@ int	 registration_promote(struct store *, int64_t session_id,
 int	 registration_cancel_participant(struct store *, int64_t participant_id,
 	    struct fail *);
 json_t	*registration_json(struct store *, int64_t id);
-/* The participant a request names: an id, or an object creating one. */
-int	 registration_person(struct store *, json_t *who, int64_t *pid,
-	    struct fail *);
+/* The participant a request names: an id, or an object naming someone
+ * known already (*known set; person_match()) or, else or with
+ * new_participant, creating one. */
+int	 registration_person(struct store *, json_t *who,
+	    int new_participant, int64_t *pid, int *known, struct fail *);
 /*
  * Takes a seat for pid in s, or a place at the end of its queue (a
  * walk-in always a seat, *over set when past the capacity): the row

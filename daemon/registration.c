@@ -77,7 +77,7 @@ registration_promote(struct store *st, int64_t session_id, json_t *promoted,
 
 static const struct field create_fields[] = {
 	{ "participant", FT_ANY }, { "companion", FT_BOOL },
-	{ "walk_in", FT_BOOL },
+	{ "walk_in", FT_BOOL }, { "new_participant", FT_BOOL },
 };
 
 /* A walk-in is taken from an hour before the start to the end of its day. */
@@ -121,12 +121,13 @@ registration_walk_in(const struct session_row *s, time_t now,
 }
 
 int
-registration_person(struct store *st, json_t *who, int64_t *pid,
-    struct fail *f)
+registration_person(struct store *st, json_t *who, int new_participant,
+    int64_t *pid, int *known, struct fail *f)
 {
 	static const char *sql_person = "SELECT id FROM participant WHERE "
 	    "id = ? AND anonymised_at IS NULL";
 
+	*known = 0;
 	if (who == NULL || json_is_null(who))
 		return (fail_set(f, 422, "participant", "participant is "
 		    "required: an id, or an object with name and phone, e-mail "
@@ -138,10 +139,18 @@ registration_person(struct store *st, json_t *who, int64_t *pid,
 			    "with id %lld", (long long)*pid));
 		return (0);
 	}
-	if (json_is_object(who))
-		return (resource_participant_create(st, who, pid, f));
-	return (fail_set(f, 400, "participant", "participant must be an id "
-	    "or an object"));
+	if (!json_is_object(who))
+		return (fail_set(f, 400, "participant", "participant must be "
+		    "an id or an object"));
+	/* Someone known already is not made twice (person.c). */
+	*pid = 0;
+	if (!new_participant && person_match(st, who, pid, f) != 0)
+		return (-1);
+	if (*pid != 0) {
+		*known = 1;
+		return (0);
+	}
+	return (resource_participant_create(st, who, pid, f));
 }
 
 int
@@ -170,10 +179,13 @@ registration_seat(struct store *st, const struct session_row *s,
 		json_t	*r = registration_json(st, *rid);
 
 		fail_set(f, 409, "participant", "%s (participant %lld) is "
-		    "already registered for session %lld (%s)",
+		    "already registered for session %lld (%s, kursist nr. "
+		    "%lld)",
 		    json_string_value(json_object_get(r, "participant_name")),
 		    (long long)pid, (long long)sid,
-		    json_string_value(json_object_get(r, "status")));
+		    json_string_value(json_object_get(r, "status")),
+		    (long long)json_integer_value(json_object_get(r,
+		    "number")));
 		json_decref(r);
 		return (-1);
 	}
@@ -218,9 +230,10 @@ registration_create(struct api_req *req)
 	int64_t			 sid, pid, rid;
 	time_t			 now = store_now(st);
 	char			*when;
-	int			 walk_in, companion, over = 0;
+	int			 walk_in, companion, over = 0, known = 0;
 	json_t			*r;
 
+	pid = 0;
 	if (param_id(req, 0, "session", &sid) != 0 ||
 	    param_check_fields(req->body, create_fields, sizeof create_fields /
 	    sizeof create_fields[0], f) != 0 ||
@@ -243,7 +256,8 @@ registration_create(struct api_req *req)
 	}
 
 	if (registration_person(st, json_object_get(req->body,
-	    "participant"), &pid, f) != 0)
+	    "participant"), json_is_true(json_object_get(req->body,
+	    "new_participant")), &pid, &known, f) != 0)
 		return (-1);
 	companion = json_is_true(json_object_get(req->body, "companion"));
 	if (registration_seat(st, &s, pid, companion, walk_in, &rid, &over,
@@ -266,6 +280,7 @@ registration_create(struct api_req *req)
 	req->out = registration_json(st, rid);
 	if (over)
 		json_object_set_new(req->out, "over_capacity", json_true());
+	json_object_set_new(req->out, "participant_known", json_boolean(known));
 	req->status = 201;
 	return (0);
 }
@@ -302,26 +317,73 @@ registration_drop(struct store *st, int64_t rid, json_t *promoted,
 	return (registration_promote(st, sid, promoted, f));
 }
 
+/*
+ * The live registration in session sid that text names: a participant id
+ * ("3") or a running number ("nr:3000"). 0 with *rid, or -1 with f
+ * saying which kind of id was not found.
+ */
+int
+registration_named(struct store *st, int64_t sid, const char *text,
+    int64_t *rid, struct fail *f)
+{
+	static const char *sql_pid = "SELECT id FROM registration WHERE "
+	    "session_id = ? AND participant_id = ? AND status != 'cancelled'";
+	static const char *sql_nr = "SELECT id FROM registration WHERE "
+	    "session_id = ? AND number = ? AND status != 'cancelled'";
+	static const char *sql_nr_any = "SELECT session_id FROM registration "
+	    "WHERE number = ?";
+	const char	*s = text;
+	size_t		 n;
+	int64_t		 id, other;
+	int		 nr = 0;
+
+	if (strncmp(s, "nr:", 3) == 0) {
+		s += 3;
+		nr = 1;
+	}
+	n = strspn(s, "0123456789");
+	if (n == 0 || n > 18 || s[n] != '\0' || *s == '0')
+		return (fail_set(f, 404, "participant", "\"%s\" is neither a "
+		    "participant id (3) nor a kursist nr. (nr:3000)", text));
+	id = strtoll(s, NULL, 10);
+	if (nr) {
+		if ((*rid = store_int(st, 0, sql_nr, "ii", sid, id)) != 0)
+			return (0);
+		if ((other = store_int(st, 0, sql_nr_any, "i", id)) != 0 &&
+		    other != sid)
+			return (fail_set(f, 404, "number", "kursist nr. %lld "
+			    "is a registration for session %lld, not session "
+			    "%lld", (long long)id, (long long)other,
+			    (long long)sid));
+		return (fail_set(f, 404, "number", "kursist nr. %lld is not "
+		    "registered for session %lld%s", (long long)id,
+		    (long long)sid, other != 0 ? " (it was cancelled)" : ""));
+	}
+	if ((*rid = store_int(st, 0, sql_pid, "ii", sid, id)) != 0)
+		return (0);
+	if (store_int(st, 0, sql_nr, "ii", sid, id) != 0)
+		return (fail_set(f, 404, "participant", "participant %lld is "
+		    "not registered for session %lld, but kursist nr. %lld "
+		    "is: name the running number as nr:%lld", (long long)id,
+		    (long long)sid, (long long)id, (long long)id));
+	return (fail_set(f, 404, "participant", "participant %lld is not "
+	    "registered for session %lld", (long long)id, (long long)sid));
+}
+
 int
 registration_cancel(struct api_req *req)
 {
-	static const char *sql_live = "SELECT id FROM registration WHERE "
-	    "session_id = ? AND participant_id = ? AND status != 'cancelled'";
 	struct store		*st = req->store;
 	struct fail		*f = &req->fail;
 	struct session_row	 s;
-	int64_t			 sid, pid, rid;
+	int64_t			 sid, rid;
 	json_t			*promoted;
 
 	if (param_id(req, 0, "session", &sid) != 0 ||
-	    param_id(req, 1, "participant", &pid) != 0 ||
 	    param_check_fields(req->body, NULL, 0, f) != 0 ||
-	    session_load(st, sid, &s, f) != 0)
+	    session_load(st, sid, &s, f) != 0 ||
+	    registration_named(st, sid, req->param[1], &rid, f) != 0)
 		return (-1);
-	if ((rid = store_int(st, 0, sql_live, "ii", sid, pid)) == 0)
-		return (fail_set(f, 404, "participant", "participant %lld is not "
-		    "registered for session %lld", (long long)pid,
-		    (long long)sid));
 	if (s.start <= store_now(st) && strcmp(s.status, "scheduled") == 0)
 		return (fail_set(f, 409, "session", "session %lld has started; "
 		    "record attendance instead of cancelling", (long long)sid));

@@ -41,13 +41,15 @@ struct resource {
 	const char		*what;		/* "venue", for messages */
 	const char		*key;		/* "slug" or "id" */
 	const char		*order;
+	const char		*search;	/* kmatch()'s words, after ?1 */
 	const struct rfield	*fields;
 	size_t			 nfields;
 	int			(*row_check)(struct store *, json_t *,
 				    struct fail *);
 	/* Built on first use. */
 	char			*sql_show, *sql_list, *sql_row, *sql_insert,
-				*sql_update, *sql_id, *sql_delete;
+				*sql_update, *sql_id, *sql_delete,
+				*sql_search, *sql_search_tail;
 };
 
 static int	check_slug(const struct rfield *, json_t *, json_t **,
@@ -153,21 +155,28 @@ static const struct rfield participant_fields[] = {
 };
 
 #define NF(a)	(sizeof (a) / sizeof (a)[0])
+/* A participant search answers at most this many unless given a limit. */
+#define RESOURCE_SEARCH_LIMIT	200
 static struct resource resources[] = {
 	{ .name = "venues", .table = "venue", .what = "venue",
 	  .key = "slug", .order = "name COLLATE NOCASE",
+	  .search = "name || ' ' || slug || ' ' || coalesce(address, '') || "
+	  "' ' || coalesce(city, ''), NULL, NULL",
 	  .fields = venue_fields, .nfields = NF(venue_fields),
 	  .row_check = venue_row_check },
 	{ .name = "courses", .table = "course", .what = "course type",
 	  .key = "slug", .order = "title COLLATE NOCASE",
+	  .search = "title || ' ' || slug, NULL, NULL",
 	  .fields = course_fields, .nfields = NF(course_fields),
 	  .row_check = course_row_check },
 	{ .name = "instructors", .table = "instructor", .what = "instructor",
 	  .key = "slug", .order = "name COLLATE NOCASE",
+	  .search = "name || ' ' || slug, phone, email",
 	  .fields = instructor_fields, .nfields = NF(instructor_fields) },
 	{ .name = "participants", .table = "participant",
 	  .what = "participant", .key = "id",
 	  .order = "name COLLATE NOCASE, id",
+	  .search = "name, phone, email",
 	  .fields = participant_fields, .nfields = NF(participant_fields),
 	  .row_check = participant_row_check },
 };
@@ -222,15 +231,23 @@ resource_build(struct resource *r)
 	 */
 	r->sql_show = xprintf("SELECT json_object(%s) FROM %s WHERE %s = ?1 "
 	    "AND CAST(%s AS TEXT) = ?1", obj, r->table, r->key, r->key);
-	if (strcmp(r->table, "participant") == 0)
+	/*
+	 * Search (fold.h): participants through the index of their words
+	 * (?2 to ?3: those the longest word of the query begins), the few
+	 * venues, course types and instructors by reading them.
+	 */
+	if (strcmp(r->table, "participant") == 0) {
 		r->sql_list = xprintf("SELECT json_object(%s) FROM %s WHERE "
-		    "anonymised_at IS NULL AND (?1 IS NULL OR "
-		    "name LIKE ?1 ESCAPE '\\' OR phone LIKE ?1 ESCAPE '\\' OR "
-		    "email LIKE ?1 ESCAPE '\\') ORDER BY %s", obj,
-		    r->table, r->order);
-	else
+		    "anonymised_at IS NULL AND kmatch(?1, %s) ORDER BY %s",
+		    obj, r->table, r->search, r->order);
+		r->sql_search = xprintf("SELECT json_object(%s) FROM %s WHERE "
+		    "id IN (", obj, r->table);
+		r->sql_search_tail = xprintf(") AND anonymised_at IS NULL "
+		    "ORDER BY %s", r->order);
+	} else
 		r->sql_list = xprintf("SELECT json_object(%s) FROM %s WHERE "
-		    "?1 IS NULL OR 1 ORDER BY %s", obj, r->table, r->order);
+		    "kmatch(?1, %s) ORDER BY %s", obj, r->table, r->search,
+		    r->order);
 	r->sql_row = xprintf("SELECT json_object(%s) FROM %s WHERE %s = ?1 "
 	    "AND CAST(%s AS TEXT) = ?1", row, r->table, r->key, r->key);
 	r->sql_insert = xprintf("INSERT INTO %s (%s, created_at, updated_at) "
@@ -785,23 +802,30 @@ resource_list(struct api_req *req)
 	struct resource	*r = resource_find(req->arg);
 	const char	*q = json_string_value(json_object_get(req->query,
 			    "q"));
-	char		*like = NULL, *o;
+	json_t		*found = NULL, *v;
+	int64_t		 limit = RESOURCE_SEARCH_LIMIT;
+	int		 more = 0;
 
-	if (q != NULL && *q != '\0') {
-		/* What was typed, literally: %, _ and \ escaped for LIKE. */
-		o = like = xmalloc(2 * strlen(q) + 3);
-		*o++ = '%';
-		for (; *q != '\0'; q++) {
-			if (*q == '%' || *q == '_' || *q == '\\')
-				*o++ = '\\';
-			*o++ = *q;
-		}
-		*o++ = '%';
-		*o = '\0';
+	if ((v = json_object_get(req->query, "limit")) != NULL) {
+		limit = json_is_string(v) ? strtoll(json_string_value(v), NULL,
+		    10) : 0;
+		if (limit < 1 || limit > 100000)
+			return (fail_set(&req->fail, 422, "limit", "limit "
+			    "\"%s\" is not a number from 1 to 100000",
+			    json_is_string(v) ? json_string_value(v) : ""));
 	}
-	req->out = json_pack("{s:o}", r->name,
-	    store_json_array(req->store, r->sql_list, "t", like));
-	free(like);
+	if (q != NULL && *q == '\0')
+		q = NULL;
+	/* A search without a word ("%", "_") finds no one. */
+	if (q != NULL && r->sql_search != NULL &&
+	    (found = person_search(req->store, r->sql_search,
+	    r->sql_search_tail, q, limit, &more)) == NULL)
+		found = json_array();
+	if (found == NULL)
+		found = store_json_array(req->store, r->sql_list, "t", q);
+	req->out = json_pack("{s:o}", r->name, found);
+	if (more)
+		json_object_set_new(req->out, "more", json_true());
 	return (0);
 }
 
@@ -830,10 +854,22 @@ resource_create(struct api_req *req)
 	int64_t		 id;
 	char		*key;
 
+	json_t		*body;
+	int		 rc;
+
 	if (req->body == NULL)
 		return (fail_set(&req->fail, 400, NULL, "a JSON object with "
 		    "the %s's fields is required", r->what));
-	if (resource_insert(req->store, r, req->body, &id, &req->fail) != 0)
+	/* A participant is not made twice (person.c). */
+	if (strcmp(r->table, "participant") == 0) {
+		if ((body = person_new(req->store, req->body,
+		    &req->fail)) == NULL)
+			return (-1);
+	} else
+		body = json_incref(req->body);
+	rc = resource_insert(req->store, r, body, &id, &req->fail);
+	json_decref(body);
+	if (rc != 0)
 		return (-1);
 	if (strcmp(r->key, "id") == 0)
 		key = xprintf("%lld", (long long)id);

@@ -363,6 +363,32 @@ static const char *migrations[SCHEMA_VERSION] = {
 	"ALTER TABLE course ADD COLUMN description_en TEXT;"
 	"ALTER TABLE course ADD COLUMN bring_en TEXT;"
 	"CREATE INDEX outbox_participant ON outbox(participant_id);",
+
+	/*
+	 * 9 -> 10: one person per caller. Search words (fold.h: "jorgen" for
+	 * Jørgen, a phone's digits) are kept per participant, so a search
+	 * reads an index, not a million names: by the connection's triggers
+	 * (schema_views()), and after the start for the rows written without
+	 * them (person_index(): those above words_upto, the existing ones
+	 * too). Phone and e-mail are indexed to find someone already known;
+	 * merges are recorded.
+	 */
+	"CREATE TABLE participant_word ("
+	"  word TEXT NOT NULL,"
+	"  participant_id INTEGER NOT NULL REFERENCES participant(id),"
+	"  PRIMARY KEY (word, participant_id)) WITHOUT ROWID;"
+	"CREATE INDEX participant_word_person"
+	"  ON participant_word(participant_id);"
+	"INSERT INTO settings VALUES ('words_upto', '0');"
+	"CREATE INDEX participant_phone ON participant(phone)"
+	"  WHERE phone IS NOT NULL;"
+	"CREATE INDEX participant_email ON participant(lower(email));"
+	"CREATE TABLE participant_merge ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kept_id INTEGER NOT NULL REFERENCES participant(id),"
+	"  merged_id INTEGER NOT NULL REFERENCES participant(id),"
+	"  registrations INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL);",
 };
 
 static int
@@ -522,6 +548,29 @@ static const char *views =
 	" FROM outbox_json oj LEFT JOIN outbox_text t ON t.outbox_id = oj.id;";
 
 /*
+ * A participant's search words follow their name, phone and e-mail. The
+ * triggers are the connection's (TEMP), like the views: kwords() is a
+ * function of kursusd's, so a sqlite3 shell loading people (bench/) is
+ * not stopped by them. Those written without the triggers (above
+ * words_upto) are indexed after the start, a batch at a time
+ * (person_index()); words_upto follows new rows only while nothing
+ * waits to be indexed.
+ */
+static const char *word_triggers =
+	"CREATE TEMP TRIGGER participant_words_add AFTER INSERT ON"
+	"  main.participant WHEN NEW.anonymised_at IS NULL BEGIN"
+	"  INSERT OR IGNORE INTO participant_word SELECT value, NEW.id"
+	"  FROM json_each(kwords(NEW.name, NEW.phone, NEW.email));"
+	"  UPDATE settings SET value = NEW.id WHERE key = 'words_upto'"
+	"  AND CAST(value AS INTEGER) = NEW.id - 1; END;"
+	"CREATE TEMP TRIGGER participant_words_edit AFTER UPDATE OF name,"
+	"  phone, email, anonymised_at ON main.participant BEGIN"
+	"  DELETE FROM participant_word WHERE participant_id = OLD.id;"
+	"  INSERT OR IGNORE INTO participant_word SELECT value, NEW.id"
+	"  FROM json_each(kwords(NEW.name, NEW.phone, NEW.email))"
+	"  WHERE NEW.anonymised_at IS NULL; END;";
+
+/*
  * The kinds of message the outbox takes: those of the table in kind.h,
  * checked by a trigger of the connection's, made here at each start, so
  * that a kind added to the table needs no migration.
@@ -546,7 +595,8 @@ schema_kinds(sqlite3 *db, char **cause)
 int
 schema_views(sqlite3 *db, char **cause)
 {
-	if (schema_exec(db, views, cause) != 0)
+	if (schema_exec(db, views, cause) != 0 ||
+	    schema_exec(db, word_triggers, cause) != 0)
 		return (-1);
 	return (schema_kinds(db, cause));
 }

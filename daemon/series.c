@@ -73,6 +73,7 @@ series_notice(struct store *st, int kind, json_t *rids, struct fail *f)
 
 static const struct field register_fields[] = {
 	{ "participant", FT_ANY }, { "companion", FT_BOOL },
+	{ "new_participant", FT_BOOL },
 };
 
 int
@@ -85,14 +86,16 @@ series_register(struct api_req *req)
 	struct session_row	 s;
 	json_t			*ids, *v, *made, *rids, *skipped, *r;
 	int64_t			 series_id, pid, rid, held;
-	int			 companion, over, confirmed = 0;
+	int			 companion, over, known, confirmed = 0;
 	size_t			 i;
 
-	if (param_check_fields(req->body, register_fields, 2, f) != 0 ||
+	if (param_check_fields(req->body, register_fields, sizeof
+	    register_fields / sizeof register_fields[0], f) != 0 ||
 	    (ids = series_remaining(req, &series_id)) == NULL)
 		return (-1);
 	if (registration_person(st, json_object_get(req->body,
-	    "participant"), &pid, f) != 0) {
+	    "participant"), json_is_true(json_object_get(req->body,
+	    "new_participant")), &pid, &known, f) != 0) {
 		json_decref(ids);
 		return (-1);
 	}
@@ -134,9 +137,10 @@ series_register(struct api_req *req)
 	}
 	if (series_notice(st, KIND_SERIES, rids, f) != 0)
 		goto fail;
-	req->out = json_pack("{s:I, s:I, s:I, s:I, s:o, s:o}", "series_id",
-	    (json_int_t)series_id, "participant_id", (json_int_t)pid,
-	    "confirmed", (json_int_t)confirmed, "waitlisted",
+	req->out = json_pack("{s:I, s:I, s:b, s:I, s:I, s:o, s:o}",
+	    "series_id", (json_int_t)series_id, "participant_id",
+	    (json_int_t)pid, "participant_known", known, "confirmed",
+	    (json_int_t)confirmed, "waitlisted",
 	    (json_int_t)(json_array_size(rids) - confirmed), "registrations",
 	    made, "skipped", skipped);
 	req->status = 201;

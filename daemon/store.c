@@ -513,6 +513,8 @@ store_open(const char *path, int synchronous, struct store **out,
 		goto fail;
 	if (store_pragmas(st, cause) != 0)
 		goto fail;
+	/* Search words (fold.h), for the triggers and person_index(). */
+	search_functions(st->db);
 	if (schema_migrate(st->db, cause) != 0)
 		goto fail;
 

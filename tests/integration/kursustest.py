@@ -343,6 +343,8 @@ def run_ctl(t, conn_args, args, json=True, ok=True, env=None, stdin=None,
         argv.append("--json")
     e = dict(os.environ)
     e.pop("KURSUS_SOCKET", None)
+    # kursusctl shows instants in the local zone: the tests' zone.
+    e["TZ"] = ZONE
     if env:
         e.update(env)
     try:
@@ -552,6 +554,43 @@ class Daemon:
 
     def dump(self):
         return dump_db(self.db)
+
+
+def ctl_together(sock, arglists, timeout=90):
+    """Runs one kursusctl --socket SOCK ARGS --json per list in arglists,
+    all released at once (each waits in a shell on its stdin until all
+    exist). Returns [(exit status, parsed JSON or None, stderr)]."""
+    env = dict(os.environ)
+    env.pop("KURSUS_SOCKET", None)
+    procs = []
+    for args in arglists:
+        argv = ["/bin/sh", "-c", 'read go && exec "$0" "$@"', KURSUSCTL,
+                "--socket", sock] + [str(a) for a in args] + ["--json"]
+        procs.append(subprocess.Popen(argv, stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, env=env))
+    for p in procs:
+        p.stdin.write(b"go\n")
+        p.stdin.flush()
+    for p in procs:
+        p.stdin.close()
+        p.stdin = None
+    results = []
+    deadline = time.monotonic() + timeout
+    for p in procs:
+        try:
+            out, err = p.communicate(timeout=max(1, deadline -
+                                                 time.monotonic()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, err = p.communicate()
+            err += b" (timed out)"
+        try:
+            reg = jsonlib.loads(out.decode("utf-8"))
+        except ValueError:
+            reg = None
+        results.append((p.returncode, reg, err.decode("utf-8", "replace")))
+    return results
 
 
 def _die_with_parent():

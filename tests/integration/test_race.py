@@ -9,12 +9,8 @@ waitlist agrees with the order of the numbers.
 """
 
 import datetime
-import json
-import os
-import subprocess
-import time
 
-from kursustest import KURSUSCTL, Tap, local_now, next_weekday, dump_db
+from kursustest import Tap, ctl_together, local_now, next_weekday, dump_db
 
 t = Tap()
 
@@ -42,38 +38,9 @@ def main():
          "one seat is left of %d" % CAPACITY)
 
     # Start all twenty, each held in a shell until released together.
-    env = dict(os.environ)
-    env.pop("KURSUS_SOCKET", None)
-    procs = []
-    for i in range(RACERS):
-        argv = ["/bin/sh", "-c", 'read go && exec "$0" "$@"', KURSUSCTL,
-                "--socket", d.sock, "register", str(sid), "--name",
-                "Kapløber %02d" % (i + 1), "--phone", "3100%04d" % i,
-                "--json"]
-        procs.append(subprocess.Popen(argv, stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, env=env))
-    for p in procs:
-        p.stdin.write(b"go\n")
-        p.stdin.flush()
-    for p in procs:
-        p.stdin.close()
-        p.stdin = None
-    results = []
-    deadline = time.monotonic() + 90
-    for i, p in enumerate(procs):
-        try:
-            out, err = p.communicate(timeout=max(1, deadline -
-                                                 time.monotonic()))
-        except subprocess.TimeoutExpired:
-            p.kill()
-            out, err = p.communicate()
-            err += b" (timed out)"
-        try:
-            reg = json.loads(out.decode("utf-8"))
-        except ValueError:
-            reg = None
-        results.append((p.returncode, reg, err.decode("utf-8", "replace")))
+    results = ctl_together(d.sock, [
+        ["register", sid, "--name", "Kapløber %02d" % (i + 1), "--phone",
+         "3100%04d" % i] for i in range(RACERS)])
 
     failed = [(i, rc, err.strip()) for i, (rc, reg, err) in
               enumerate(results) if rc != 0 or not isinstance(reg, dict)]

@@ -409,6 +409,84 @@ test_when_relative_forms(void **state)
 	assert_when("tomorrow 10:00", now, utc(2027, 1, 1, 9, 0, 0));
 }
 
+/* As Danes type a date: 8.12.2026, 8/12, 8. december, tirsdag kl. 10. */
+static void
+test_when_danish_forms(void **state)
+{
+	/* Sunday 6 December 2026, 13:00 in Copenhagen. */
+	time_t		 now = utc(2026, 12, 6, 12, 0, 0);
+	time_t		 tue10 = utc(2026, 12, 8, 9, 0, 0);
+	char		*cause;
+	size_t		 i;
+	const char	*same[] = { "8.12.2026 10:00", "8/12 10.00",
+	    "8. december kl. 10", "8. December kl. 10.00", "8 dec 10:00",
+	    "8. dec. kl. 10", "8.12. kl. 10", "8.12 10.00", "08.12.2026 10.00",
+	    "8/12/2026 10:00", "tirsdag kl. 10", "Tirsdag kl 10.00",
+	    "TIRSDAG KL. 10", "tuesday 10:00", "tirsdag 10.00",
+	    "tirsdag den 8. december 2026 kl. 10.00", "tirsdag 8/12 10:00",
+	    "Tuesday, 8 December 2026, 10:00", "8 december 2026 10:00",
+	    "8.12.2026, kl. 10", NULL };
+	const char	*unreadable[] = { "tirsdag", "8/12", "8.12.2026 10:00Z",
+	    "8. decembr kl. 10", "8.12.2026 10", "tirsdag 10", "8-12 10:00",
+	    "8.12.26 10:00", "tirsdagen kl. 10", "8/12.2026 10:00",
+	    "kl. 10", "8. kl. 10", NULL };
+
+	(void)state;
+	for (i = 0; same[i] != NULL; i++)
+		assert_when(same[i], now, tue10);
+	assert_when("8.12.2026", now, utc(2026, 12, 7, 23, 0, 0));
+	/* A day and month gone by this year is next year's. */
+	assert_when("5/12 10:00", now, utc(2027, 12, 5, 9, 0, 0));
+	assert_when("6/12 10:00", now, utc(2026, 12, 6, 9, 0, 0));
+	assert_when("1. januar kl. 10", now, utc(2027, 1, 1, 9, 0, 0));
+	/* A weekday is the next one; today's weekday is a week on. */
+	assert_when("søndag kl. 10", now, utc(2026, 12, 13, 9, 0, 0));
+	assert_when("SØNDAG KL. 10", now, utc(2026, 12, 13, 9, 0, 0));
+	assert_when("lørdag kl. 9.30", now, utc(2026, 12, 12, 8, 30, 0));
+	assert_when("mandag kl. 10", now, utc(2026, 12, 7, 9, 0, 0));
+	for (i = 0; unreadable[i] != NULL; i++) {
+		cause = when_refused(unreadable[i], CPH, now);
+		assert_non_null(strstr(cause, "cannot read"));
+		assert_non_null(strstr(cause, "8. december") == NULL ?
+		    strstr(cause, "3. december kl. 10") : cause);
+		free(cause);
+	}
+	cause = when_refused("onsdag 8.12.2026 10:00", CPH, now);
+	assert_string_equal(cause, "\"onsdag 8.12.2026 10:00\": 2026-12-08 "
+	    "is a tuesday, not a wednesday");
+	free(cause);
+	cause = when_refused("32.12.2026 10:00", CPH, now);
+	assert_non_null(strstr(cause, "day 32 is out of range"));
+	free(cause);
+	cause = when_refused("8.13 10:00", CPH, now);
+	assert_non_null(strstr(cause, "month 13 is out of range"));
+	free(cause);
+}
+
+/*
+ * A Danish time on the last Sunday of October, when the clocks go back:
+ * 10:00 is CET, the day before CEST; 2.30 comes twice and means the first.
+ */
+static void
+test_when_danish_dst(void **state)
+{
+	/* Saturday 24 October 2026, 12:00 in Copenhagen (CEST). */
+	time_t	now = utc(2026, 10, 24, 10, 0, 0);
+
+	(void)state;
+	assert_when("søndag kl. 10", now, utc(2026, 10, 25, 9, 0, 0));
+	assert_when("25.10.2026 10:00", now, utc(2026, 10, 25, 9, 0, 0));
+	assert_when("25/10 10.00", now, utc(2026, 10, 25, 9, 0, 0));
+	assert_when("25. oktober kl. 2.30", now, utc(2026, 10, 25, 0, 30, 0));
+	assert_when("i morgen kl. 3", now, utc(2026, 10, 25, 2, 0, 0));
+	assert_when("i dag kl. 10", now, utc(2026, 10, 24, 8, 0, 0));
+	assert_when("lørdag kl. 10", now, utc(2026, 10, 31, 9, 0, 0));
+	/* And the spring gap: 2.30 on the last Sunday of March is not. */
+	now = utc(2027, 3, 27, 10, 0, 0);
+	free(when_refused("søndag kl. 2.30", CPH, now));
+	assert_when("søndag kl. 3.30", now, utc(2027, 3, 28, 1, 30, 0));
+}
+
 static void
 test_when_refused(void **state)
 {
@@ -965,6 +1043,8 @@ main(void)
 		cmocka_unit_test(test_when_absolute_forms),
 		cmocka_unit_test(test_when_relative_forms),
 		cmocka_unit_test(test_when_refused),
+		cmocka_unit_test(test_when_danish_forms),
+		cmocka_unit_test(test_when_danish_dst),
 		cmocka_unit_test(test_recur_rrule_weekly),
 		cmocka_unit_test(test_recur_weekly_spring),
 		cmocka_unit_test(test_recur_weekly_refused),

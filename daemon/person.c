@@ -1,0 +1,341 @@
+/*
+ * One person per caller: someone registered again by name and phone or
+ * e-mail is found among the participants already known (the phone in
+ * E.164, the e-mail case-folded, the name folded as fold.h does), two
+ * records of one person are merged, and participants are searched by the
+ * words the participant_word table keeps (schema step 8).
+ *
+ * This file reads and writes through the store only; registration.c
+ * calls it, never the other way round, so the model's files stay out of
+ * one circle of calls.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "fold.h"
+#include "kursusd.h"
+
+/* At most this many people are named when a number is someone else's. */
+#define PERSON_MATCHES_SHOWN	4
+
+/* who's phone (E.164) and e-mail (lower case), NULL when absent or bad. */
+static void
+person_keys(json_t *who, char **phone, char **email)
+{
+	const char	*s;
+	char		*cause = NULL, *p;
+
+	*phone = *email = NULL;
+	if ((s = param_text(who, "phone")) != NULL && *s != '\0' &&
+	    contact_phone_normalise(s, phone, &cause) != 0) {
+		free(cause);
+		*phone = NULL;
+	}
+	cause = NULL;
+	if ((s = param_text(who, "email")) != NULL && *s != '\0') {
+		if (contact_email_check(s, email, &cause) != 0) {
+			free(cause);
+			*email = NULL;
+		} else {
+			for (p = *email; *p != '\0'; p++) {
+				if (*p >= 'A' && *p <= 'Z')
+					*p = (char)(*p - 'A' + 'a');
+			}
+		}
+	}
+}
+
+int
+person_match(struct store *st, json_t *who, int64_t *pid, struct fail *f)
+{
+	static const char *sql = "SELECT id, name, phone, email FROM "
+	    "participant WHERE anonymised_at IS NULL AND (phone = ?1 OR "
+	    "lower(email) = ?2) ORDER BY id";
+	sqlite3_stmt	*stmt;
+	const char	*name = param_text(who, "name"), *rname;
+	char		*phone, *email;
+	struct buf	 others = BUF_INIT;
+	int		 n = 0;
+
+	*pid = 0;
+	if (name == NULL)
+		return (0);	/* creating them says what is missing */
+	person_keys(who, &phone, &email);
+	if (phone == NULL && email == NULL)
+		return (0);
+	stmt = store_stmt(st, sql);
+	sqlite3_bind_text(stmt, 1, phone, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, email, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		rname = store_col(stmt, 1);
+		if (fold_same(name, rname)) {
+			*pid = sqlite3_column_int64(stmt, 0);
+			break;
+		}
+		if (n++ < PERSON_MATCHES_SHOWN)
+			buf_addf(&others, "%s%s (participant %lld, %s)",
+			    others.len > 0 ? "; " : "", rname,
+			    (long long)sqlite3_column_int64(stmt, 0),
+			    store_col(stmt, 2) != NULL && phone != NULL &&
+			    strcmp(store_col(stmt, 2), phone) == 0 ?
+			    store_col(stmt, 2) : store_col(stmt, 3));
+	}
+	sqlite3_reset(stmt);
+	if (*pid == 0 && n > 0) {
+		fail_set(f, 409, "participant", "%s is already known under "
+		    "another name: %s%s. Register one of them by participant "
+		    "id (--participant ID), or a new participant with the "
+		    "same contact (--new)", phone != NULL ? phone : email,
+		    others.data, n > PERSON_MATCHES_SHOWN ? "; and more" : "");
+		buf_free(&others);
+		free(phone);
+		free(email);
+		return (-1);
+	}
+	buf_free(&others);
+	free(phone);
+	free(email);
+	return (0);
+}
+
+json_t *
+person_new(struct store *st, json_t *body, struct fail *f)
+{
+	static const char *sql_name = "SELECT json_object('name', name) FROM "
+	    "participant WHERE id = ?";
+	json_t	*v, *copy, *who;
+	int64_t	 pid;
+
+	v = json_object_get(body, "new_participant");
+	if (v != NULL && !json_is_boolean(v)) {
+		fail_set(f, 400, "new_participant", "new_participant must be "
+		    "true or false");
+		return (NULL);
+	}
+	if (!json_is_true(v)) {
+		if (person_match(st, body, &pid, f) != 0)
+			return (NULL);
+		if (pid != 0) {
+			who = store_json(st, sql_name, "i", pid);
+			fail_set(f, 409, "participant", "%s is known already: "
+			    "participant %lld has the same name and phone or "
+			    "e-mail. Use participant %lld, or make a new "
+			    "participant with the same contact (--new)",
+			    json_string_value(json_object_get(who, "name")),
+			    (long long)pid, (long long)pid);
+			json_decref(who);
+			return (NULL);
+		}
+	}
+	copy = json_copy(body);
+	json_object_del(copy, "new_participant");
+	return (copy);
+}
+
+/* A search reads at most this many words of what was typed. */
+#define PERSON_SEARCH_WORDS	8
+
+/*
+ * Participants found by q (fold.h): those who have, for each word of q, a
+ * word that begins with it. Each word is a range of the participant_word
+ * index; the ranges are intersected before a row is read. At most limit,
+ * in the order of sql_tail ("... ORDER BY ..."), each made by sql_head
+ * ("SELECT json_object(...) FROM participant WHERE id IN ("); *more is 1
+ * when there were more. NULL when q holds no word.
+ */
+json_t *
+person_search(struct store *st, const char *sql_head, const char *sql_tail,
+    const char *q, int64_t limit, int *more)
+{
+	struct buf	 sql = BUF_INIT;
+	sqlite3_stmt	*stmt;
+	char		*words, *w, *hi;
+	const char	*next;
+	json_t		*out, *row;
+	size_t		 n;
+	int		 col = 1, k = 0;
+
+	*more = 0;
+	words = fold_query(q);
+	if (*words == '\0') {
+		free(words);
+		return (NULL);
+	}
+	buf_adds(&sql, sql_head);
+	for (w = words; *w != '\0' && k < PERSON_SEARCH_WORDS; k++) {
+		w += n = strcspn(w, " ");
+		w += *w == ' ';
+		buf_addf(&sql, "%sSELECT participant_id FROM participant_word "
+		    "WHERE word >= ? AND word < ?", k > 0 ? " INTERSECT " : "");
+	}
+	buf_addf(&sql, "%s LIMIT ?", sql_tail);
+	if (sqlite3_prepare_v2(store_db(st), sql.data, -1, &stmt, NULL) !=
+	    SQLITE_OK)
+		fatalx("person_search: %s", sqlite3_errmsg(store_db(st)));
+	buf_free(&sql);
+	for (next = words, k = 0; *next != '\0' && k < PERSON_SEARCH_WORDS;
+	    k++) {
+		n = strcspn(next, " ");
+		/* Above every word it begins: U+10FFFF sorts last. */
+		xasprintf(&hi, "%.*s\xf4\x8f\xbf\xbf", (int)n, next);
+		sqlite3_bind_text(stmt, col++, next, (int)n, SQLITE_TRANSIENT);
+		sqlite3_bind_text(stmt, col++, hi, -1, free);
+		next += n;
+		next += *next == ' ';
+	}
+	sqlite3_bind_int64(stmt, col, limit + 1);
+	out = json_array();
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		if ((int64_t)json_array_size(out) == limit) {
+			*more = 1;
+			break;
+		}
+		if ((row = json_loads(store_col(stmt, 0), 0, NULL)) != NULL)
+			json_array_append_new(out, row);
+	}
+	sqlite3_finalize(stmt);
+	free(words);
+	return (out);
+}
+
+int64_t
+person_index(struct store *st, int limit, struct fail *f)
+{
+	static const char *sql_upto = "SELECT CAST(value AS INTEGER) FROM "
+	    "settings WHERE key = 'words_upto'";
+	static const char *sql_last = "SELECT coalesce(max(id), ?1) FROM "
+	    "(SELECT id FROM participant WHERE id > ?1 ORDER BY id LIMIT ?2)";
+	static const char *sql_words = "INSERT OR IGNORE INTO participant_word "
+	    "SELECT j.value, p.id FROM participant p, json_each(kwords(p.name, "
+	    "p.phone, p.email)) j WHERE p.id > ?1 AND p.id <= ?2 AND "
+	    "p.anonymised_at IS NULL";
+	static const char *sql_set = "UPDATE settings SET value = ?1 WHERE "
+	    "key = 'words_upto'";
+	static const char *sql_left = "SELECT count(*) FROM participant WHERE "
+	    "id > ?";
+	int64_t	 upto, last, left;
+	char	 buf[32];
+
+	if (store_begin(st, f) != 0)
+		return (-1);
+	upto = store_int(st, 0, sql_upto, NULL);
+	last = store_int(st, upto, sql_last, "ii", upto, (int64_t)limit);
+	snprintf(buf, sizeof buf, "%lld", (long long)last);
+	if (last > upto && (store_exec(st, f, sql_words, "ii", upto,
+	    last) < 0 || store_exec(st, f, sql_set, "t", buf) < 0)) {
+		store_rollback(st);
+		return (-1);
+	}
+	left = store_int(st, 0, sql_left, "i", last);
+	if (store_commit(st, f) != 0) {
+		store_rollback(st);
+		return (-1);
+	}
+	return (left);
+}
+
+static const struct field merge_fields[] = {
+	{ "other", FT_INT },
+};
+
+/*
+ * Takes over a missing phone or e-mail (with its consent) and the notes
+ * from the record merged into the one kept.
+ */
+static const char *sql_merge_contact = "UPDATE participant AS k SET "
+    "phone = coalesce(k.phone, o.phone), "
+    "phone_type = CASE WHEN k.phone IS NULL THEN o.phone_type ELSE "
+    "k.phone_type END, "
+    "no_sms = CASE WHEN k.phone IS NULL THEN o.no_sms ELSE k.no_sms END, "
+    "email = coalesce(k.email, o.email), "
+    "no_email = CASE WHEN k.email IS NULL THEN o.no_email ELSE k.no_email "
+    "END, "
+    "no_contact = k.no_contact AND o.no_contact, "
+    "notes = CASE WHEN o.notes IS NULL THEN k.notes WHEN k.notes IS NULL "
+    "THEN o.notes ELSE k.notes || char(10) || o.notes END, "
+    "updated_at = ?3 FROM participant AS o WHERE k.id = ?1 AND o.id = ?2";
+
+int
+person_merge(struct api_req *req)
+{
+	static const char *sql_person = "SELECT count(*) FROM participant "
+	    "WHERE id = ? AND anonymised_at IS NULL";
+	static const char *sql_clash = "SELECT json_object('session', "
+	    "a.session_id, 'kept', a.number, 'other', b.number) FROM "
+	    "registration a JOIN registration b ON b.session_id = a.session_id "
+	    "WHERE a.participant_id = ?1 AND b.participant_id = ?2 AND "
+	    "a.status != 'cancelled' AND b.status != 'cancelled' "
+	    "ORDER BY a.session_id LIMIT 1";
+	static const char *sql_regs = "UPDATE registration SET "
+	    "participant_id = ?1 WHERE participant_id = ?2";
+	static const char *sql_outbox = "UPDATE outbox SET participant_id = ?1 "
+	    "WHERE participant_id = ?2";
+	static const char *sql_gone = "UPDATE participant SET name = "
+	    "'(slettet)', email = NULL, phone = NULL, phone_type = NULL, "
+	    "notes = NULL, no_contact = 1, feed_token_hash = NULL, "
+	    "feed_token_sealed = NULL, anonymised_at = ?1, updated_at = ?1 "
+	    "WHERE id = ?2";
+	static const char *sql_record = "INSERT INTO participant_merge "
+	    "(kept_id, merged_id, registrations, created_at) VALUES "
+	    "(?, ?, ?, ?)";
+	static const char *sql_show = "SELECT json_object('id', p.id, "
+	    "'name', p.name, 'phone', p.phone, 'email', p.email, "
+	    "'registrations', json((SELECT json_group_array(json(j)) FROM "
+	    "registration_json WHERE participant_id = p.id))) FROM "
+	    "participant p WHERE p.id = ?";
+	struct store	*st = req->store;
+	struct fail	*f = &req->fail;
+	int64_t		 keep, other, now = store_now(st);
+	json_t		*clash;
+	int		 moved;
+
+	if (param_id(req, 0, "participant", &keep) != 0 ||
+	    param_check_fields(req->body, merge_fields, 1, f) != 0)
+		return (-1);
+	if (!json_is_integer(json_object_get(req->body, "other")))
+		return (fail_set(f, 422, "other", "other is required: the id "
+		    "of the participant merged into participant %lld",
+		    (long long)keep));
+	other = json_integer_value(json_object_get(req->body, "other"));
+	if (store_int(st, 0, sql_person, "i", keep) == 0)
+		return (fail_set(f, 404, "participant", "no participant with "
+		    "id %lld", (long long)keep));
+	if (store_int(st, 0, sql_person, "i", other) == 0)
+		return (fail_set(f, 404, "other", "no participant with id "
+		    "%lld", (long long)other));
+	if (keep == other)
+		return (fail_set(f, 422, "other", "participant %lld cannot "
+		    "be merged with itself", (long long)keep));
+	if ((clash = store_json(st, sql_clash, "ii", keep, other)) != NULL) {
+		fail_set(f, 409, "other", "participants %lld and %lld both "
+		    "hold session %lld (kursist nr. %lld and kursist nr. %lld); "
+		    "unregister one of them from it first", (long long)keep,
+		    (long long)other,
+		    (long long)json_integer_value(json_object_get(clash,
+		    "session")),
+		    (long long)json_integer_value(json_object_get(clash,
+		    "kept")),
+		    (long long)json_integer_value(json_object_get(clash,
+		    "other")));
+		json_decref(clash);
+		return (-1);
+	}
+	/* Running numbers stay with their registrations. */
+	if ((moved = store_exec(st, f, sql_regs, "ii", keep, other)) < 0 ||
+	    store_exec(st, f, sql_outbox, "ii", keep, other) < 0 ||
+	    store_exec(st, f, sql_merge_contact, "iii", keep, other, now) < 0 ||
+	    store_exec(st, f, sql_gone, "ii", now, other) < 0 ||
+	    store_exec(st, f, sql_record, "iiii", keep, other, (int64_t)moved,
+	    now) < 0)
+		return (-1);
+	log_info("participant %lld merged into participant %lld (%d "
+	    "registrations moved)", (long long)other, (long long)keep, moved);
+	req->out = json_pack("{s:I, s:I, s:o}", "merged", (json_int_t)other,
+	    "registrations_moved", (json_int_t)moved, "participant",
+	    store_json(st, sql_show, "i", keep));
+	return (0);
+}
