@@ -31,6 +31,9 @@ const struct kind_info kinds[KIND_COUNT] = {
 	    "staff's own message to those registered" },
 	[KIND_WITHDRAWN] = { "withdrawn", NULL, INVITE_CANCEL, KIND_TEMPLATE,
 	    "their registration is cancelled" },
+	[KIND_UNREGISTERED] = { "unregistered", NULL, INVITE_CANCEL,
+	    KIND_PREVIEW | KIND_TEMPLATE,
+	    "they cancelled their own place (cancel link or SMS reply)" },
 };
 
 int

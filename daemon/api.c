@@ -47,6 +47,8 @@ static const struct route routes[] = {
 	{ API_GET, 0, "outbox/*", notices_outbox_show, NULL },
 	{ API_POST, 0, "outbox/*/retry", notices_outbox_retry, NULL },
 	{ API_POST, 0, "outbox/*/cancel", notices_outbox_cancel, NULL },
+	{ API_GET, 0, "inbox", inbox_list, NULL },
+	{ API_POST, 0, "inbox/*/handled", inbox_handled, NULL },
 
 	{ API_GET, 0, "venues", resource_list, "venues" },
 	{ API_POST, 0, "venues", resource_create, "venues" },
@@ -146,7 +148,7 @@ api_error_json(const struct fail *f)
  * Query string into an object of strings; repeated keys keep the last.
  * NULL (f filled) when a name or value is not UTF-8 once decoded.
  */
-static json_t *
+json_t *
 api_query(const char *query, struct fail *f)
 {
 	struct evkeyvalq	 q;

@@ -110,6 +110,10 @@ static const struct config_key config_keys[] = {
 	{ "public", "trusted", CT_STRING, OFF(public_trusted),
 	  "127.0.0.1, ::1", 0, 0, "addresses without that limit, e.g. a "
 	  "cache in front (CIDR, comma-separated)" },
+	{ "public", "cancel_per_minute", CT_INT,
+	  OFF(public_cancel_per_minute), "20", 0, 10000, "requests a minute "
+	  "one address may make of cancel links (/afmeld/...) before 429; "
+	  "0 no limit; public.trusted addresses count too" },
 	{ "feeds", "refresh_minutes", CT_INT, OFF(feeds_refresh_minutes), "60",
 	  5, 7 * 24 * 60, "how often calendars should fetch a feed "
 	  "(REFRESH-INTERVAL, X-PUBLISHED-TTL)" },
@@ -172,6 +176,13 @@ static const struct config_key config_keys[] = {
 	  "rest: JSON body template with {to}, {from} and {text}" },
 	{ "sms", "timeout", CT_INT, OFF(sms_timeout), "15", 1, 600,
 	  "seconds to wait for the gateway" },
+	{ "sms", "kannel_secret_file", CT_PATH, OFF(sms_kannel_secret_file),
+	  "", 0, 0, "file holding the secret Kannel's sms-service puts in "
+	  "its get-url to /sms/kannel (mode 0600); empty: replies from "
+	  "Kannel are refused" },
+	{ "sms", "webhook_secret_file", CT_PATH, OFF(sms_webhook_secret_file),
+	  "", 0, 0, "file holding the key of the HMAC-SHA256 that signs the "
+	  "REST gateway's POST /sms/webhook (mode 0600); empty: refused" },
 	{ "reminders", "rules", CT_STRING, OFF(reminders_rules),
 	  "email:2d,sms:1d@10:00", 0, 0, "when reminders go out, for course "
 	  "types without their own rules" },

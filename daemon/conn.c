@@ -352,6 +352,10 @@ conn_rebase(struct conn *c, const char *old, size_t len)
 	MOVE(rq->ims);
 	MOVE(rq->authorization);
 	MOVE(rq->content_type);
+	MOVE(rq->origin);
+	MOVE(rq->fetch_site);
+	MOVE(rq->stamp);
+	MOVE(rq->signature);
 	for (i = 0; i < rq->nae; i++)
 		MOVE(rq->ae[i]);
 	for (i = 0; i < rq->ninm; i++)

@@ -1,7 +1,10 @@
 /*
  * The public door: feeds, over the server both doors share (server.c).
  * It answers GET and HEAD of the feed paths and refuses everything else
- * with a status and one sentence in plain text; no request body.
+ * with a status and one sentence in plain text. Its two writes, each
+ * behind a secret, are handed on: the cancel link (/afmeld/<token>,
+ * cancel.c) and SMS replies from the gateway (/sms/kannel and
+ * /sms/webhook, smsin.c); only they take POST and a small body.
  *
  * An answer is a response head formatted once per feed and encoding, kept
  * with the cached feed (feed_answer.head), plus the Date line, plus the
@@ -22,6 +25,7 @@
 #define PUBLIC_MAX_CONNS	4096	/* connections at once, at most */
 #define PUBLIC_HEAD_TIME	15	/* s for a request head to arrive */
 #define PUBLIC_IDLE		30	/* s a kept-alive connection may idle */
+#define PUBLIC_MAX_BODY		65536	/* bytes of a form or webhook body */
 
 /* The response heads of one feed in one encoding, and what they say. */
 struct public_head {
@@ -37,6 +41,8 @@ struct public_head {
 struct public {
 	struct http		*http;
 	struct feeds		*feeds;
+	struct api_ctx		 ctx;
+	struct citizen_conf	 cc;		/* strings owned */
 	struct server_door	*door;
 	char			 cache_control[48];
 	unsigned int		 gen;		/* of the settings in heads */
@@ -207,6 +213,47 @@ public_refuse(struct conn *c, int status, const char *why, void *arg)
 }
 
 /*
+ * A request for cancel.c or smsin.c, which answer it; their writes commit
+ * on their own, after the open batch of the admin door.
+ */
+static void
+public_citizen(struct public *p, struct conn *c, struct request *rq,
+    const char *body, size_t len,
+    void (*fn)(const struct citizen_call *, struct citizen_answer *))
+{
+	struct citizen_call	 cl;
+	struct citizen_answer	 a;
+	unsigned char		 addr[16];
+	char			*fields;
+
+	memset(addr, 0, sizeof addr);
+	(void)conn_family(c, addr);
+	memset(&cl, 0, sizeof cl);
+	memset(&a, 0, sizeof a);
+	cl.store = p->ctx.store;
+	cl.conf = &p->cc;
+	cl.rq = rq;
+	cl.method = rq->method;
+	cl.path = rq->path;
+	cl.query = rq->query;
+	cl.body = len > 0 ? body : NULL;
+	cl.len = len;
+	cl.addr = addr;
+	cl.peer = conn_peer(c);
+	fn(&cl, &a);
+	if (a.wrote && p->ctx.sender != NULL)
+		sender_kick(p->ctx.sender);
+	fields = xprintf("X-Content-Type-Options: nosniff\r\n"
+	    "Content-Security-Policy: default-src 'none'; style-src "
+	    "'unsafe-inline'; form-action 'self'; frame-ancestors 'none'\r\n"
+	    "%s", a.fields);
+	conn_reply(c, a.status, fields, a.type, a.body, a.len, NULL);
+	free(fields);
+	free(a.body);
+	conn_done(c);
+}
+
+/*
  * Answers one request: the feed, a 304, or the 404 for anything else.
  * Unknown paths, slugs and tokens all get the same 404, so it tells no one
  * whether a token ever existed.
@@ -221,10 +268,27 @@ public_request(struct conn *c, struct request *rq, const char *body,
 	void			*tmp = NULL, **slot;
 	int			 gzip = public_gzip(rq), fresh;
 
-	(void)body;
-	(void)len;
 	/* Feeds show what is committed: close an open batch first. */
 	http_flush(p->http);
+	if (strncmp(rq->path, "/afmeld/", 8) == 0) {
+		public_citizen(p, c, rq, body, len, cancel_request);
+		return;
+	}
+	if (strcmp(rq->path, "/sms/kannel") == 0 &&
+	    rq->method != API_POST) {
+		public_citizen(p, c, rq, body, len, smsin_kannel);
+		return;
+	}
+	if (strcmp(rq->path, "/sms/webhook") == 0) {
+		public_citizen(p, c, rq, body, len, smsin_webhook);
+		return;
+	}
+	if (rq->method == API_POST) {
+		public_text(c, 405, "only cancel links (/afmeld/...) and "
+		    "/sms/webhook take POST");
+		conn_done(c);
+		return;
+	}
 	if (p->feeds == NULL || feeds_get(p->feeds, rq->path, gzip, &a) != 0) {
 		public_text(c, 404, "not found");
 		conn_done(c);
@@ -250,19 +314,21 @@ static const struct server_ops public_ops = {
 };
 
 struct public *
-public_start(struct server *srv, struct http *h, struct feeds *fs,
+public_start(struct server *srv, struct http *h, const struct api_ctx *ctx,
     const struct config *conf, int fd, char **cause)
 {
 	struct public		*p = xcalloc(1, sizeof *p);
 	struct server_door_conf	 dc;
 
 	p->http = h;
-	p->feeds = fs;
+	p->feeds = ctx->feeds;
+	p->ctx = *ctx;
 	public_configure(p, conf);
 	memset(&dc, 0, sizeof dc);
 	dc.name = "the public listener";
-	dc.methods = API_GET | API_HEAD;
-	dc.allow = "GET and HEAD";
+	dc.methods = API_GET | API_HEAD | API_POST;
+	dc.allow = "GET, HEAD and POST";
+	dc.max_body = PUBLIC_MAX_BODY;
 	dc.example = "/feeds/all.ics";
 	dc.max_conns = PUBLIC_MAX_CONNS;
 	dc.per_addr = (size_t)conf->public_max_per_address;
@@ -280,10 +346,53 @@ public_start(struct server *srv, struct http *h, struct feeds *fs,
 	return (p);
 }
 
+/* Forgets the settings of the cancel link and the SMS replies. */
+static void
+public_citizen_clear(struct citizen_conf *cc)
+{
+	free((char *)cc->public_url);
+	free((char *)cc->library);
+	free((char *)cc->library_phone);
+	if (cc->kannel_secret != NULL)
+		explicit_bzero(cc->kannel_secret, strlen(cc->kannel_secret));
+	if (cc->webhook_secret != NULL)
+		explicit_bzero(cc->webhook_secret, strlen(cc->webhook_secret));
+	free(cc->kannel_secret);
+	free(cc->webhook_secret);
+	memset(cc, 0, sizeof *cc);
+}
+
+/* A secret file of [sms]; NULL (the endpoint refuses) when not set. */
+static char *
+public_secret(const char *key, const char *path)
+{
+	char	*secret = NULL, *cause = NULL;
+
+	if (path == NULL || *path == '\0')
+		return (NULL);
+	if (token_file_load(path, 16, &secret, &cause) != 0) {
+		log_warnx("sms.%s: %s; SMS replies through it are refused",
+		    key, cause);
+		free(cause);
+		return (NULL);
+	}
+	return (secret);
+}
+
 void
 public_configure(struct public *p, const struct config *conf)
 {
 	char	*cause = NULL;
+
+	public_citizen_clear(&p->cc);
+	p->cc.public_url = xstrdup(conf->public_url);
+	p->cc.library = xstrdup(conf->library_name);
+	p->cc.library_phone = xstrdup(conf->library_phone);
+	p->cc.cancel_per_minute = conf->public_cancel_per_minute;
+	p->cc.kannel_secret = public_secret("kannel_secret_file",
+	    conf->sms_kannel_secret_file);
+	p->cc.webhook_secret = public_secret("webhook_secret_file",
+	    conf->sms_webhook_secret_file);
 
 	snprintf(p->cache_control, sizeof p->cache_control,
 	    "public, max-age=%d", conf->feeds_cache_seconds);
@@ -306,6 +415,7 @@ public_free(struct public *p)
 {
 	if (p == NULL)
 		return;
+	public_citizen_clear(&p->cc);
 	free(p->trusted);
 	free(p);
 }

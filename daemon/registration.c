@@ -171,6 +171,8 @@ registration_create(struct api_req *req)
 	    queue, companion, (int64_t)now) < 0)
 		return (-1);
 	rid = sqlite3_last_insert_rowid(store_db(st));
+	if (cancel_token_make(st, rid, f) != 0)
+		return (-1);
 	if (outbox_notify(st, strcmp(state, "confirmed") == 0 ?
 	    KIND_CONFIRMATION : KIND_WAITLISTED, rid, NULL, f) != 0)
 		return (-1);
@@ -183,16 +185,21 @@ registration_create(struct api_req *req)
 /*
  * Cancels one live registration, then fills from the waitlist: a seat may
  * have come free, or the one leaving was the head of the queue that did
- * not fit and held back those behind.
+ * not fit and held back those behind. via says who ended it ("staff",
+ * "link", "sms"); the person is told: withdrawn by staff, else the
+ * confirmation of their own cancelling.
  */
-static int
-registration_drop(struct store *st, int64_t rid, json_t *promoted,
-    struct fail *f)
+int
+registration_drop(struct store *st, int64_t rid, const char *via,
+    json_t *promoted, struct fail *f)
 {
 	static const char *sql_info = "SELECT session_id FROM registration "
 	    "WHERE id = ?";
 	static const char *sql_cancel = "UPDATE registration SET status = "
-	    "'cancelled', version = version + 1, updated_at = ? WHERE id = ?";
+	    "'cancelled', version = version + 1, updated_at = ?1, "
+	    "cancelled_at = ?1, cancelled_via = ?2 WHERE id = ?3";
+	int		 kind = strcmp(via, "staff") == 0 ? KIND_WITHDRAWN :
+			    KIND_UNREGISTERED;
 	sqlite3_stmt	*stmt = store_stmt(st, sql_info);
 	int64_t		 sid;
 
@@ -204,8 +211,8 @@ registration_drop(struct store *st, int64_t rid, json_t *promoted,
 	}
 	sid = sqlite3_column_int64(stmt, 0);
 	sqlite3_reset(stmt);
-	if (store_exec(st, f, sql_cancel, "ii", (int64_t)store_now(st),
-	    rid) < 0 || outbox_notify(st, KIND_WITHDRAWN, rid, NULL, f) != 0)
+	if (store_exec(st, f, sql_cancel, "iti", (int64_t)store_now(st), via,
+	    rid) < 0 || outbox_notify(st, kind, rid, NULL, f) != 0)
 		return (-1);
 	metrics_count(METRICS_REG_CANCELLED, 1);
 	return (registration_promote(st, sid, promoted, f));
@@ -235,7 +242,7 @@ registration_cancel(struct api_req *req)
 		return (fail_set(f, 409, "session", "session %lld has started; "
 		    "record attendance instead of cancelling", (long long)sid));
 	promoted = json_array();
-	if (registration_drop(st, rid, promoted, f) != 0) {
+	if (registration_drop(st, rid, "staff", promoted, f) != 0) {
 		json_decref(promoted);
 		return (-1);
 	}
@@ -258,8 +265,8 @@ registration_cancel_participant(struct store *st, int64_t pid,
 
 	ids = store_json(st, sql, "ii", pid, (int64_t)store_now(st));
 	json_array_foreach(ids, i, v) {
-		if ((rc = registration_drop(st, json_integer_value(v), NULL,
-		    f)) != 0)
+		if ((rc = registration_drop(st, json_integer_value(v), "staff",
+		    NULL, f)) != 0)
 			break;
 	}
 	json_decref(ids);

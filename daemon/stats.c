@@ -142,6 +142,8 @@ stats_status(struct api_req *req)
 	    "failed_sessions", store_json(req->store, sql_sessions, "i",
 	    (int64_t)store_now(req->store)),
 	    "senders", sender_status(req->sender));
+	json_object_set_new(req->out, "inbox", json_pack("{s:I}", "unhandled",
+	    (json_int_t)inbox_unhandled(req->store)));
 	free(started);
 	free(due);
 	return (0);

@@ -58,6 +58,7 @@ struct notice {
 	const char	*instructor;	/* names, or NULL */
 	const char	*venue_phone;	/* the venue's public phone, or NULL */
 	const char	*calendar_url;	/* "add to calendar" page, or NULL */
+	const char	*cancel_url;	/* the personal cancel link, or NULL */
 	struct notice_library library;
 	time_t		 start, end;	/* instants, to compare */
 	time_t		 old_start;	/* KIND_MOVED: when it was, or 0 */
@@ -83,7 +84,8 @@ struct notice {
  * text itself when it says "Medbring ..."), {instructor}, {phone} (the
  * library's, else the venue's), {venue_phone} (the venue's when it is not
  * {phone}), {library}, {library_phone}, {library_email}, {library_url},
- * {signature}, {link} (the "add to calendar" page), {number},
+ * {signature}, {link} (the "add to calendar" page), {cancel_link} (the
+ * person's own cancel page, in e-mail only), {number},
  * {position}, {old_date}, {old_venue}, {message}, {reason}. Phone numbers
  * are written the Danish way ("76 29 23 00"; "+45 76 29 23 00" in
  * English). "{{" is a literal "{"; a lone "}" is literal. An unknown or
