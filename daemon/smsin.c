@@ -149,7 +149,7 @@ smsin_refuse(struct citizen_answer *a, const struct fail *f)
 static int
 smsin_check(const char *from, const char *text, char **e164, struct fail *f)
 {
-	char	*cause = NULL;
+	char	*cause = NULL, *plus;
 	long	 n;
 
 	if (from == NULL || *from == '\0')
@@ -162,12 +162,21 @@ smsin_check(const char *from, const char *text, char **e164, struct fail *f)
 	if (n > SMSIN_MAX_CHARS)
 		return (fail_set(f, 413, "text", "text is %ld characters long; "
 		    "an SMS reply holds at most %d", n, SMSIN_MAX_CHARS));
-	if (contact_phone_normalise(from, e164, &cause) != 0) {
-		fail_set(f, 422, "from", "from: %s", cause);
-		free(cause);
-		return (-1);
+	if (contact_phone_normalise(from, e164, &cause) == 0)
+		return (0);
+	/* Operators give international numbers without the "+" too. */
+	if (strlen(from) > 8 && strspn(from, "0123456789") == strlen(from)) {
+		plus = xprintf("+%s", from);
+		n = contact_phone_normalise(plus, e164, NULL);
+		free(plus);
+		if (n == 0) {
+			free(cause);
+			return (0);
+		}
 	}
-	return (0);
+	fail_set(f, 422, "from", "from: %s", cause);
+	free(cause);
+	return (-1);
 }
 
 /*
@@ -232,8 +241,9 @@ smsin_run(const struct citizen_call *cl, const char *via, const char *from,
 
 	memset(&f, 0, sizeof f);
 	if (smsin_check(from, text, &e164, &f) != 0) {
-		log_warnx("SMS reply from %s (%s) refused: %s", via, cl->peer,
-		    f.field);
+		/* The field, not the message: that may quote the number. */
+		log_warnx("SMS reply from %s (%s) refused (%d, %s)", via,
+		    cl->peer, f.status, f.field);
 		smsin_refuse(a, &f);
 		return;
 	}
@@ -272,6 +282,8 @@ smsin_kannel(const struct citizen_call *cl, struct citizen_answer *a)
 			snprintf(f.msg, sizeof f.msg, "text is not valid "
 			    "UTF-8");
 		}
+		log_warnx("SMS reply from kannel (%s) refused (%d, %s)",
+		    cl->peer, f.status, f.field);
 		smsin_refuse(a, &f);
 		return;
 	}
