@@ -111,6 +111,8 @@ struct config {
 	char	*library_email;
 	char	*library_url;
 	char	*library_signature;
+	char	*library_header;
+	char	*library_colour;	/* "#rrggbb" once loaded */
 
 	int	 outbox_max_in_flight;
 	int	 outbox_retry_seconds;
