@@ -145,6 +145,16 @@ page_urlencode(const char *s)
 	return (buf_detach(&b, NULL));
 }
 
+char *
+page_webcal(const char *url)
+{
+	if (strncmp(url, "https://", 8) == 0)
+		return (xprintf("webcal://%s", url + 8));
+	if (strncmp(url, "http://", 7) == 0)
+		return (xprintf("webcal://%s", url + 7));
+	return (xstrdup(url));
+}
+
 const char *
 page_t(const struct page *p, const char *da, const char *en)
 {

@@ -94,6 +94,8 @@ char	*page_not_found(const struct page_site *, int flags, size_t *len);
 char	*page_escape(const char *s);
 /* s percent-encoded for a URL's query; the caller frees it. */
 char	*page_urlencode(const char *s);
+/* An http(s):// feed address as webcal://; the caller frees it. */
+char	*page_webcal(const char *url);
 
 /*
  * Checks library.colour: "#rrggbb" (or "#rgb") dark enough that white
