@@ -44,7 +44,7 @@ static const char page_css[] =
     ".when{font-weight:bold}"
     ".seats{font-weight:bold}"
     ".full{color:#8a1c00}"
-    ".cancelled{color:#8a1c00;text-decoration:none}"
+    "p.cancelled{color:#8a1c00}"
     "article.cancelled h3{text-decoration:line-through}"
     "nav.months ul,ul.links{padding-left:1.25rem}"
     "nav.months li,ul.links li{margin:.4rem 0}"
@@ -259,6 +259,8 @@ page_contact(struct page *p, const char *lead)
 {
 	const struct page_site	*s = p->site;
 	char			*phone;
+	const char		*d;
+	size_t			 n;
 
 	page_raw(p, "<p class=\"contact\">");
 	if (lead != NULL) {
@@ -281,7 +283,15 @@ page_contact(struct page *p, const char *lead)
 		page_raw(p, "<a href=\"tel:");
 		page_text(p, s->phone);
 		page_raw(p, "\">");
-		page_text(p, phone);
+		/* The groups of digits never broken over two lines. */
+		for (d = phone; *d != '\0'; d += n) {
+			n = strcspn(d, " ");
+			buf_add(&p->b, d, n);
+			if (d[n] == ' ') {
+				page_raw(p, "&nbsp;");
+				n++;
+			}
+		}
 		page_raw(p, "</a>");
 		free(phone);
 		if (*s->email != '\0')

@@ -345,7 +345,7 @@ pages_count(struct page *p, size_t n)
 	if (p->flags & PAGE_EN)
 		page_textf(p, "%zu session%s", n, n == 1 ? "" : "s");
 	else
-		page_textf(p, "%zu kursus%s", n, n == 1 ? "" : "er");
+		page_textf(p, "%zu %s", n, n == 1 ? "kursus" : "kurser");
 }
 
 /* The months with sessions, as links; the one shown is marked. */
