@@ -23,6 +23,7 @@
 
 #include "kursusd.h"
 #include "notifier.h"
+#include "page.h"
 
 #define CANCEL_SLOTS	1024	/* addresses counted at once, at most */
 
@@ -210,9 +211,10 @@ cancel_when(const struct cancel_reg *r, int english)
 /* The texts of the pages, Danish and English. */
 enum {
 	T_TITLE, T_INTRO, T_WAITING, T_COURSE, T_WHEN, T_WHERE, T_ASK,
-	T_BUTTON, T_DONE_TITLE, T_DONE, T_DONE_MAIL, T_GONE_TITLE, T_GONE,
-	T_OFF_TITLE, T_OFF, T_404_TITLE, T_404, T_CALL, T_CALL_NONE,
-	T_403_TITLE, T_403, T_429_TITLE, T_429, T_MISTAKE, T_COUNT
+	T_BUTTON, T_DONE_TITLE, T_DONE, T_GONE_TITLE, T_GONE,
+	T_OFF_TITLE, T_OFF, T_404_TITLE, T_404, T_CALL, T_QUESTIONS,
+	T_403_TITLE, T_403, T_429_TITLE, T_429, T_MISTAKE, T_FAIL_TITLE,
+	T_FAIL, T_COUNT
 };
 static const char *const cancel_texts[2][T_COUNT] = { {
 	"Afmeld din plads",
@@ -224,8 +226,8 @@ static const char *const cancel_texts[2][T_COUNT] = { {
 	"Afmeld min plads",
 	"Du er afmeldt",
 	"Du er nu afmeldt kurset »%s« %s. Tak fordi du gav besked – din "
-	"plads går videre til en anden.",
-	"Du får også en besked om, at du er afmeldt.",
+	"plads går videre til en anden. Du får også en besked om, at du er "
+	"afmeldt.",
 	"Du er allerede afmeldt",
 	"Din plads på kurset »%s« %s er allerede afmeldt. Du skal ikke gøre "
 	"mere.",
@@ -234,15 +236,17 @@ static const char *const cancel_texts[2][T_COUNT] = { {
 	"Linket virker ikke",
 	"Linket virker ikke længere. Det kan være, at kurset allerede er "
 	"begyndt, eller at linket er skrevet forkert.",
-	"Har du spørgsmål, så ring til %s på %s.",
-	"Har du spørgsmål, så kontakt %s.",
+	"Kan du ikke bruge knappen?",
+	"Spørgsmål?",
 	"Afmeldingen blev ikke gennemført",
 	"Afmeldingen skal sendes fra knappen på siden. Åbn linket fra din "
 	"e-mail igen, og tryk på knappen.",
 	"Vent lidt",
 	"Der er kommet for mange forsøg fra din forbindelse. Vent et minut, "
 	"og prøv så igen.",
-	"Var det en fejl, så ring til %s på %s.",
+	"Var det en fejl?",
+	"Det gik galt",
+	"Afmeldingen kunne ikke gemmes lige nu. Prøv igen om lidt.",
 }, {
 	"Cancel your place",
 	"You are registered for this course:",
@@ -253,8 +257,8 @@ static const char *const cancel_texts[2][T_COUNT] = { {
 	"Cancel my place",
 	"Your place is cancelled",
 	"You are no longer registered for the course \"%s\", %s. Thank you "
-	"for letting us know – your place goes to someone else.",
-	"You will also get a message saying so.",
+	"for letting us know – your place goes to someone else. You will "
+	"also get a message saying so.",
 	"Already cancelled",
 	"Your place on the course \"%s\", %s, is already cancelled. There is "
 	"nothing more to do.",
@@ -263,132 +267,128 @@ static const char *const cancel_texts[2][T_COUNT] = { {
 	"This link does not work",
 	"This link no longer works. The course may have started already, or "
 	"the link may be mistyped.",
-	"If you have questions, please call %s on %s.",
-	"If you have questions, please contact %s.",
+	"Cannot use the button?",
+	"Questions?",
 	"Your place was not cancelled",
 	"Please use the button on the page to cancel. Open the link from "
 	"your e-mail again and press the button.",
 	"Please wait",
 	"There have been too many attempts from your connection. Please wait "
 	"a minute and try again.",
-	"If this was a mistake, please call %s on %s.",
+	"Was this a mistake?",
+	"Something went wrong",
+	"Your cancelling could not be saved just now. Please try again in a "
+	"moment.",
 } };
 
-/* s escaped for HTML, added to b. */
+/* A paragraph of text, its first two "%s" standing for a1 and a2; all
+ * escaped. */
 static void
-cancel_esc(struct buf *b, const char *s)
+cancel_para(struct page *pg, const char *text, const char *a1,
+    const char *a2)
 {
-	buf_add_html(b, s, strlen(s));
-}
-
-/* A paragraph of fmt with up to two %s, each escaped. */
-static void
-cancel_para(struct buf *b, const char *fmt, const char *a1, const char *a2)
-{
-	const char	*p, *args[2] = { a1, a2 };
+	const char	*args[2] = { a1, a2 }, *p;
+	struct buf	 b = BUF_INIT;
 	int		 i = 0;
 
-	buf_adds(b, "<p>");
-	for (p = fmt; *p != '\0'; p++) {
+	for (p = text; *p != '\0'; p++) {
 		if (p[0] == '%' && p[1] == 's' && i < 2) {
-			cancel_esc(b, args[i++] != NULL ? args[i - 1] : "");
+			buf_adds(&b, args[i] != NULL ? args[i] : "");
+			i++;
 			p++;
 		} else
-			buf_addc(b, *p);
+			buf_addc(&b, *p);
 	}
-	buf_adds(b, "</p>\n");
+	page_raw(pg, "<p>");
+	page_text(pg, b.data != NULL ? b.data : "");
+	page_raw(pg, "</p>\n");
+	buf_free(&b);
 }
 
-/* Whom to call: the library's name and phone as people write it. */
+/* Starts a page of a cancel link, its heading text t. */
 static void
-cancel_call(struct buf *b, const struct citizen_conf *cc, int en, int t)
+cancel_begin(struct page *pg, const struct citizen_conf *cc, int en, int t,
+    const char *lang_href)
 {
-	const char	*name = cc->library != NULL && *cc->library != '\0' ?
-			    cc->library : en ? "the library" : "biblioteket";
-	char		*phone = words_phone(cc->library_phone,
-			    en ? WORDS_EN : 0);
-
-	if (phone != NULL)
-		cancel_para(b, cancel_texts[en][t], name, phone);
-	else
-		cancel_para(b, cancel_texts[en][T_CALL_NONE], name, NULL);
-	free(phone);
+	page_begin(pg, cc->site, en ? PAGE_EN : 0, cancel_texts[en][t],
+	    lang_href);
+	page_raw(pg, "<h1>");
+	page_text(pg, cancel_texts[en][t]);
+	page_raw(pg, "</h1>\n");
 }
 
-/*
- * The page around a body: a minimal chrome of its own (the lead folds
- * it into the public pages' at merge), large type, no script.
- */
+/* Ends it, the answer's status and bytes. */
 static void
-cancel_page(struct citizen_answer *a, int status, int en, int title,
-    const char *body, const struct citizen_conf *cc)
+cancel_end(struct page *pg, struct citizen_answer *a, int status)
 {
-	struct buf	 b = BUF_INIT;
-	const char	*lib = cc->library != NULL && *cc->library != '\0' ?
-			    cc->library : en ? "The library" : "Biblioteket";
-
-	buf_addf(&b, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
-	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
-	    "content=\"width=device-width, initial-scale=1\">\n"
-	    "<meta name=\"robots\" content=\"noindex\">\n<title>",
-	    en ? "en" : "da");
-	cancel_esc(&b, cancel_texts[en][title]);
-	buf_adds(&b, " – ");
-	cancel_esc(&b, lib);
-	buf_adds(&b, "</title>\n<style>body{font:1.25rem/1.5 system-ui,"
-	    "sans-serif;color:#111;background:#fff;max-width:40rem;"
-	    "margin:0 auto;padding:1rem}h1{font-size:1.75rem}"
-	    "dt{font-weight:bold}dd{margin:0 0 .75rem}"
-	    "button{font:inherit;font-weight:bold;padding:.75rem 1.5rem;"
-	    "color:#fff;background:#8a1c1c;border:0;border-radius:.3rem}"
-	    "button:focus{outline:3px solid #111;outline-offset:3px}"
-	    "header,footer{color:#333}</style>\n</head>\n<body>\n"
-	    "<header><p>");
-	cancel_esc(&b, lib);
-	buf_adds(&b, "</p></header>\n<main>\n<h1>");
-	cancel_esc(&b, cancel_texts[en][title]);
-	buf_adds(&b, "</h1>\n");
-	buf_adds(&b, body);
-	buf_adds(&b, "</main>\n</body>\n</html>\n");
 	a->status = status;
 	a->type = "text/html; charset=utf-8";
-	a->body = buf_detach(&b, &a->len);
+	a->body = page_end(pg, &a->len);
 }
 
-/* The 404 of an unknown or expired link: the library's phone. */
+/* A short page: heading t, text (with up to two %s), how to reach the
+ * library after lead. */
 static void
-cancel_404(struct citizen_answer *a, int en, const struct citizen_conf *cc)
+cancel_short(struct citizen_answer *a, const struct citizen_conf *cc, int en,
+    int status, int t, int text, const char *a1, const char *a2, int lead)
 {
-	struct buf	 b = BUF_INIT;
+	struct page	 pg;
 
-	cancel_para(&b, cancel_texts[en][T_404], NULL, NULL);
-	cancel_call(&b, cc, en, T_CALL);
-	cancel_page(a, 404, en, T_404_TITLE, b.data, cc);
-	buf_free(&b);
+	cancel_begin(&pg, cc, en, t, NULL);
+	cancel_para(&pg, cancel_texts[en][text], a1, a2);
+	page_contact(&pg, cancel_texts[en][lead]);
+	cancel_end(&pg, a, status);
 }
 
 /* The session as a list: course, when, where. */
 static void
-cancel_facts(struct buf *b, const struct cancel_reg *r, const char *when,
+cancel_facts(struct page *pg, const struct cancel_reg *r, const char *when,
     int en)
 {
-	buf_adds(b, "<dl>\n<dt>");
-	cancel_esc(b, cancel_texts[en][T_COURSE]);
-	buf_adds(b, "</dt><dd>");
-	cancel_esc(b, r->course);
-	buf_adds(b, "</dd>\n<dt>");
-	cancel_esc(b, cancel_texts[en][T_WHEN]);
-	buf_adds(b, "</dt><dd>");
-	cancel_esc(b, when);
-	buf_adds(b, "</dd>\n<dt>");
-	cancel_esc(b, cancel_texts[en][T_WHERE]);
-	buf_adds(b, "</dt><dd>");
-	cancel_esc(b, r->venue);
+	page_raw(pg, "<dl>\n<dt>");
+	page_text(pg, cancel_texts[en][T_COURSE]);
+	page_raw(pg, "</dt><dd>");
+	page_text(pg, r->course);
+	page_raw(pg, "</dd>\n<dt>");
+	page_text(pg, cancel_texts[en][T_WHEN]);
+	page_raw(pg, "</dt><dd>");
+	page_text(pg, when);
+	page_raw(pg, "</dd>\n<dt>");
+	page_text(pg, cancel_texts[en][T_WHERE]);
+	page_raw(pg, "</dt><dd>");
+	page_text(pg, r->venue);
 	if (r->address != NULL && *r->address != '\0') {
-		buf_adds(b, "<br>");
-		cancel_esc(b, r->address);
+		page_raw(pg, "<br>");
+		page_text(pg, r->address);
 	}
-	buf_adds(b, "</dd>\n</dl>\n");
+	page_raw(pg, "</dd>\n</dl>\n");
+}
+
+/* The page with the button: the session, and the form that cancels. */
+static void
+cancel_form(struct citizen_answer *a, const struct citizen_conf *cc, int en,
+    const struct cancel_reg *r, const char *when, const char *token)
+{
+	struct page	 pg;
+	char		*mac, *other;
+
+	other = xprintf("/afmeld/%s%s", token, en ? "" : "?lang=en");
+	cancel_begin(&pg, cc, en, T_TITLE, other);
+	free(other);
+	cancel_para(&pg, cancel_texts[en][strcmp(r->status, "waitlisted") ==
+	    0 ? T_WAITING : T_INTRO], NULL, NULL);
+	cancel_facts(&pg, r, when, en);
+	cancel_para(&pg, cancel_texts[en][T_ASK], NULL, NULL);
+	mac = token_mac("afmeld", token);
+	page_rawf(&pg, "<form method=\"post\">\n<input type=\"hidden\" "
+	    "name=\"form\" value=\"%s\">\n<input type=\"hidden\" "
+	    "name=\"lang\" value=\"%s\">\n<p><button type=\"submit\" "
+	    "class=\"cancel\">", mac, en ? "en" : "da");
+	free(mac);
+	page_text(&pg, cancel_texts[en][T_BUTTON]);
+	page_raw(&pg, "</button></p>\n</form>\n");
+	page_contact(&pg, cancel_texts[en][T_CALL]);
+	cancel_end(&pg, a, 200);
 }
 
 /*
@@ -441,15 +441,15 @@ cancel_request(const struct citizen_call *cl, struct citizen_answer *a)
 {
 	const struct citizen_conf *cc = cl->conf;
 	struct cancel_reg	 r;
-	struct buf		 b = BUF_INIT;
 	struct fail		 f;
 	const char		*token = cancel_path_token(cl->path);
 	const char		*lang;
 	json_t			*query, *form = NULL;
-	char			*when = NULL, *mac;
-	int			 en, post = cl->method == API_POST, t;
+	char			*when = NULL;
+	int			 en, post = cl->method == API_POST;
 
 	memset(&f, 0, sizeof f);
+	memset(&r, 0, sizeof r);
 	query = api_query(cl->query, &f);
 	lang = json_string_value(json_object_get(query, "lang"));
 	if (post && cl->len > 0) {
@@ -460,31 +460,29 @@ cancel_request(const struct citizen_call *cl, struct citizen_answer *a)
 	}
 	en = lang != NULL && strncmp(lang, "en", 2) == 0;
 	if (cancel_limit(cl->addr, cc->cancel_per_minute) != 0) {
-		cancel_para(&b, cancel_texts[en][T_429], NULL, NULL);
-		cancel_page(a, 429, en, T_429_TITLE, b.data, cc);
+		cancel_short(a, cc, en, 429, T_429_TITLE, T_429, NULL, NULL,
+		    T_QUESTIONS);
 		snprintf(a->fields, sizeof a->fields, "Retry-After: 60\r\n");
 		goto out;
 	}
 	if (token == NULL || cancel_find(cl->store, token, en, &r) != 0) {
-		cancel_404(a, en, cc);
+		cancel_short(a, cc, en, 404, T_404_TITLE, T_404, NULL, NULL,
+		    T_QUESTIONS);
 		goto out;
 	}
 	when = cancel_when(&r, en);
-	if (strcmp(r.status, "cancelled") == 0) {
-		cancel_para(&b, cancel_texts[en][T_GONE], r.course, when);
-		cancel_call(&b, cc, en, T_MISTAKE);
-		cancel_page(a, 200, en, T_GONE_TITLE, b.data, cc);
-	} else if (strcmp(r.session_status, "scheduled") != 0) {
-		cancel_para(&b, cancel_texts[en][T_OFF], r.course, when);
-		cancel_call(&b, cc, en, T_CALL);
-		cancel_page(a, post ? 409 : 200, en, T_OFF_TITLE, b.data, cc);
-	} else if (post && !cancel_same_site(cl, token, form)) {
+	if (strcmp(r.status, "cancelled") == 0)
+		cancel_short(a, cc, en, 200, T_GONE_TITLE, T_GONE, r.course,
+		    when, T_MISTAKE);
+	else if (strcmp(r.session_status, "scheduled") != 0)
+		cancel_short(a, cc, en, post ? 409 : 200, T_OFF_TITLE, T_OFF,
+		    r.course, when, T_QUESTIONS);
+	else if (post && !cancel_same_site(cl, token, form)) {
 		log_warnx("cancel link: a cross-site or formless POST for "
 		    "registration %lld from %s refused", (long long)r.id,
 		    cl->peer);
-		cancel_para(&b, cancel_texts[en][T_403], NULL, NULL);
-		cancel_call(&b, cc, en, T_CALL);
-		cancel_page(a, 403, en, T_403_TITLE, b.data, cc);
+		cancel_short(a, cc, en, 403, T_403_TITLE, T_403, NULL, NULL,
+		    T_QUESTIONS);
 	} else if (post) {
 		if (store_begin(cl->store, &f) != 0 ||
 		    registration_drop(cl->store, r.id, "link", NULL, &f) != 0 ||
@@ -492,45 +490,24 @@ cancel_request(const struct citizen_call *cl, struct citizen_answer *a)
 			store_rollback(cl->store);
 			log_warnx("cancel link: registration %lld: %s",
 			    (long long)r.id, f.msg);
-			a->status = f.status >= 500 ? f.status : 500;
-			a->type = "text/plain; charset=utf-8";
-			a->body = xprintf("%s\n", f.msg);
-			a->len = strlen(a->body);
-			goto done;
+			cancel_short(a, cc, en, f.status >= 500 ? f.status :
+			    500, T_FAIL_TITLE, T_FAIL, NULL, NULL,
+			    T_QUESTIONS);
+			goto out;
 		}
 		a->wrote = 1;
 		log_info("registration %lld cancelled through its link",
 		    (long long)r.id);
-		cancel_para(&b, cancel_texts[en][T_DONE], r.course, when);
-		cancel_para(&b, cancel_texts[en][T_DONE_MAIL], NULL, NULL);
-		cancel_call(&b, cc, en, T_MISTAKE);
-		cancel_page(a, 200, en, T_DONE_TITLE, b.data, cc);
-	} else {
-		t = strcmp(r.status, "waitlisted") == 0 ? T_WAITING : T_INTRO;
-		cancel_para(&b, cancel_texts[en][t], NULL, NULL);
-		cancel_facts(&b, &r, when, en);
-		cancel_para(&b, cancel_texts[en][T_ASK], NULL, NULL);
-		mac = token_mac("afmeld", token);
-		buf_addf(&b, "<form method=\"post\">\n<input type=\"hidden\" "
-		    "name=\"form\" value=\"%s\">\n<input type=\"hidden\" "
-		    "name=\"lang\" value=\"%s\">\n<p><button type=\"submit\">",
-		    mac, en ? "en" : "da");
-		free(mac);
-		cancel_esc(&b, cancel_texts[en][T_BUTTON]);
-		buf_adds(&b, "</button></p>\n</form>\n");
-		cancel_call(&b, cc, en, T_CALL);
-		cancel_page(a, 200, en, T_TITLE, b.data, cc);
-	}
-done:
-	cancel_reg_free(&r);
+		cancel_short(a, cc, en, 200, T_DONE_TITLE, T_DONE, r.course,
+		    when, T_MISTAKE);
+	} else
+		cancel_form(a, cc, en, &r, when, token);
 out:
 	/* Never kept by a cache: the page is one person's. */
 	snprintf(a->fields + strlen(a->fields), sizeof a->fields -
-	    strlen(a->fields), "Cache-Control: no-store\r\n"
-	    "Referrer-Policy: no-referrer\r\n"
-	    "X-Frame-Options: DENY\r\n");
+	    strlen(a->fields), "Cache-Control: no-store\r\n");
+	cancel_reg_free(&r);
 	free(when);
-	buf_free(&b);
 	json_decref(query);
 	json_decref(form);
 }

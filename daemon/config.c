@@ -25,6 +25,7 @@
 
 #include "calendars.h"
 #include "kursusd.h"
+#include "page.h"
 #include "notifier.h"
 
 /* The feed key's name beside the database, when feeds.key_file is empty. */
@@ -205,6 +206,10 @@ static const struct config_key config_keys[] = {
 	{ "library", "signature", CT_STRING, OFF(library_signature), "", 0, 0,
 	  "a line above the library's name in e-mails, e.g. the course "
 	  "team's name; empty for none" },
+	{ "library", "header", CT_STRING, OFF(library_header), "", 0, 0,
+	  "text at the top of the public pages; empty: library.name" },
+	{ "library", "colour", CT_STRING, OFF(library_colour), "#1d4f7c", 0, 0,
+	  "the public pages' colour, #rrggbb, dark enough for white text" },
 	{ "outbox", "max_in_flight", CT_INT, OFF(outbox_max_in_flight), "100",
 	  1, 10000, "messages at most being sent at once, over all "
 	  "connections" },
@@ -559,7 +564,9 @@ config_library(struct config_parse *p, char **cause)
 	if (config_normal(p, "library", "phone", &conf->library_phone,
 	    contact_phone_normalise, cause) != 0 ||
 	    config_normal(p, "library", "email", &conf->library_email,
-	    contact_email_check, cause) != 0)
+	    contact_email_check, cause) != 0 ||
+	    config_normal(p, "library", "colour", &conf->library_colour,
+	    page_colour_check, cause) != 0)
 		return (-1);
 	if (*u != '\0' && ((strncmp(u, "http://", 7) != 0 &&
 	    strncmp(u, "https://", 8) != 0) || strstr(u, "://")[3] == '\0' ||

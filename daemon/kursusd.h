@@ -114,6 +114,8 @@ struct config {
 	char	*library_email;
 	char	*library_url;
 	char	*library_signature;
+	char	*library_header;
+	char	*library_colour;	/* "#rrggbb" once loaded */
 
 	int	 outbox_max_in_flight;
 	int	 outbox_retry_seconds;
@@ -617,6 +619,8 @@ struct feed_answer {
 	time_t		 last_modified;
 	const char	*last_modified_http;	/* the same as an HTTP-date */
 	const char	*disposition;	/* Content-Disposition value */
+	int		 page;		/* an HTML page, not a calendar */
+	int		 personal;	/* behind a person's token */
 	void		**head;		/* the public listener's response head
 					 * for it, kept with the feed, which
 					 * frees it with free() */
@@ -629,9 +633,18 @@ void		 feeds_free(struct feeds *);
 int		 feeds_get(struct feeds *, const char *path, int gzip,
 		    struct feed_answer *);
 int		 feeds_export(struct api_req *);
-/* feedkind.c: the admin's links and the kinds of feed */
+/* feedkind.c: the admin's links and the kinds of feed and page */
 int		 feeds_link(struct api_req *);
 int		 feeds_kinds(struct api_req *);
+/*
+ * A public page's request, path and query (NULL for none), as the cache
+ * key feeds_get() takes: 0 with *key (the caller frees it); 1 when the
+ * path is no page's (404); -1 when the query is refused, *why saying
+ * why (the caller frees it). *flags: PAGE_EN and PAGE_EMBED as asked
+ * for, for the answer's page whatever the outcome.
+ */
+int		 pages_key(const char *path, const char *query, char **key,
+		    int *flags, char **why);
 /* blob.c: bytes shared by the cache and the answers still being sent */
 struct blob {
 	int	 refs;
@@ -996,9 +1009,10 @@ void		 conn_wait(struct conn *);
  * cancel.c and smsin.c: the public door's two writes, the cancel link and
  * SMS replies. public.c hands them a call and sends their answer.
  */
+struct page_site;
 struct citizen_conf {
 	const char	*public_url;
-	const char	*library, *library_phone;	/* or NULL */
+	const struct page_site *site;		/* the pages' chrome */
 	char		*kannel_secret;		/* NULL: not set up */
 	char		*webhook_secret;
 	int		 cancel_per_minute;	/* per address; 0 no limit */

@@ -1,10 +1,13 @@
 /*
- * The public door: feeds, over the server both doors share (server.c).
- * It answers GET and HEAD of the feed paths and refuses everything else
- * with a status and one sentence in plain text. Its two writes, each
- * behind a secret, are handed on: the cancel link (/afmeld/<token>,
- * cancel.c) and SMS replies from the gateway (/sms/kannel and
- * /sms/webhook, smsin.c); only they take POST and a small body.
+ * The public door: feeds and the public pages, over the server both doors
+ * share (server.c). It answers GET and HEAD of the feed paths and of the
+ * pages (pages_key() reads their paths and queries; the cache, feeds.c,
+ * keeps both), and refuses everything else with a status and one
+ * sentence (a page's bad query with a page saying it). Every unknown
+ * path, slug or token gets the same 404 page. Its two writes, each behind
+ * a secret, are handed on: the cancel link (/afmeld/<token>, cancel.c)
+ * and SMS replies from the gateway (/sms/kannel and /sms/webhook,
+ * smsin.c); only they take POST and a small body.
  *
  * An answer is a response head formatted once per feed and encoding, kept
  * with the cached feed (feed_answer.head), plus the Date line, plus the
@@ -21,11 +24,19 @@
 #include <time.h>
 
 #include "kursusd.h"
+#include "page.h"
 
 #define PUBLIC_MAX_CONNS	4096	/* connections at once, at most */
 #define PUBLIC_HEAD_TIME	15	/* s for a request head to arrive */
 #define PUBLIC_IDLE		30	/* s a kept-alive connection may idle */
 #define PUBLIC_MAX_BODY		65536	/* bytes of a form or webhook body */
+#define PUBLIC_PAGE_MAX_AGE	60	/* s an HTTP cache may keep a page */
+
+/* What a page's answer says beyond a feed's: no script, no referrer. */
+#define PUBLIC_PAGE_FIELDS \
+	"Content-Security-Policy: default-src 'none'; style-src " \
+	"'unsafe-inline'; base-uri 'none'; form-action 'self'\r\n" \
+	"Referrer-Policy: no-referrer\r\n"
 
 /* The response heads of one feed in one encoding, and what they say. */
 struct public_head {
@@ -45,6 +56,8 @@ struct public {
 	struct citizen_conf	 cc;		/* strings owned */
 	struct server_door	*door;
 	char			 cache_control[48];
+	char			 cache_page[48], cache_personal[48];
+	struct page_site	*site;		/* for the error pages */
 	unsigned int		 gen;		/* of the settings in heads */
 	struct allow		*trusted;	/* no per-address limit */
 	size_t			 ntrusted;
@@ -159,10 +172,12 @@ public_head(struct public *p, const struct feed_answer *a, int gzip,
 		return (hd);
 	free(hd);
 	xasprintf(&fields, "X-Content-Type-Options: nosniff\r\n"
-	    "Content-Type: text/calendar; charset=utf-8\r\n"
+	    "Content-Type: %s; charset=utf-8\r\n%s"
 	    "ETag: %s\r\nLast-Modified: %s\r\nCache-Control: %s\r\n"
-	    "Vary: Accept-Encoding\r\n%s%s%s%s", a->etag,
-	    a->last_modified_http, p->cache_control,
+	    "Vary: Accept-Encoding\r\n%s%s%s%s", a->page ? "text/html" :
+	    "text/calendar", a->page ? PUBLIC_PAGE_FIELDS : "", a->etag,
+	    a->last_modified_http, !a->page ? p->cache_control :
+	    a->personal ? p->cache_personal : p->cache_page,
 	    a->disposition != NULL ? "Content-Disposition: " : "",
 	    a->disposition != NULL ? a->disposition : "",
 	    a->disposition != NULL ? "\r\n" : "",
@@ -192,7 +207,7 @@ public_head(struct public *p, const struct feed_answer *a, int gzip,
 	return (hd);
 }
 
-/* A short text answer: a 404, or a refusal naming what was wrong. */
+/* A short text answer: a refusal naming what was wrong. */
 static void
 public_text(struct conn *c, int status, const char *msg)
 {
@@ -210,6 +225,27 @@ public_refuse(struct conn *c, int status, const char *why, void *arg)
 {
 	(void)arg;
 	public_text(c, status, why);
+}
+
+/* A page's 404, or its refusal (400) saying why, with the library's phone. */
+static void
+public_page_error(struct public *p, struct conn *c, int flags,
+    const char *why)
+{
+	char	*body;
+	size_t	 len;
+
+	flags &= ~PAGE_EMBED;
+	if (why == NULL)
+		body = page_not_found(p->site, flags, &len);
+	else
+		body = page_message(p->site, flags, (flags & PAGE_EN) ?
+		    "The address is not right" : "Adressen er ikke rigtig",
+		    why, &len);
+	conn_reply(c, why == NULL ? 404 : 400, "X-Content-Type-Options: "
+	    "nosniff\r\n" PUBLIC_PAGE_FIELDS "Cache-Control: public, "
+	    "max-age=60\r\n", "text/html; charset=utf-8", body, len, NULL);
+	free(body);
 }
 
 /*
@@ -244,9 +280,7 @@ public_citizen(struct public *p, struct conn *c, struct request *rq,
 	if (a.wrote && p->ctx.sender != NULL)
 		sender_kick(p->ctx.sender);
 	fields = xprintf("X-Content-Type-Options: nosniff\r\n"
-	    "Content-Security-Policy: default-src 'none'; style-src "
-	    "'unsafe-inline'; form-action 'self'; frame-ancestors 'none'\r\n"
-	    "%s", a.fields);
+	    PUBLIC_PAGE_FIELDS "%s", a.fields);
 	conn_reply(c, a.status, fields, a.type, a.body, a.len, NULL);
 	free(fields);
 	free(a.body);
@@ -266,7 +300,9 @@ public_request(struct conn *c, struct request *rq, const char *body,
 	struct public_head	*hd;
 	struct feed_answer	 a;
 	void			*tmp = NULL, **slot;
-	int			 gzip = public_gzip(rq), fresh;
+	int			 gzip = public_gzip(rq), fresh, page, flags = 0;
+	int			 ret;
+	char			*key = NULL, *why = NULL;
 
 	/* Feeds show what is committed: close an open batch first. */
 	http_flush(p->http);
@@ -289,11 +325,23 @@ public_request(struct conn *c, struct request *rq, const char *body,
 		conn_done(c);
 		return;
 	}
-	if (p->feeds == NULL || feeds_get(p->feeds, rq->path, gzip, &a) != 0) {
-		public_text(c, 404, "not found");
+	page = strncmp(rq->path, "/feeds/", 7) != 0;
+	if (page && (ret = pages_key(rq->path, rq->query, &key, &flags,
+	    &why)) != 0) {
+		public_page_error(p, c, flags, ret < 0 ? why : NULL);
+		free(why);
 		conn_done(c);
 		return;
 	}
+	if (p->feeds == NULL || feeds_get(p->feeds, page ? key : rq->path,
+	    gzip, &a) != 0) {
+		/* One 404 for all: it tells nothing of what existed. */
+		public_page_error(p, c, flags, NULL);
+		free(key);
+		conn_done(c);
+		return;
+	}
+	free(key);
 	slot = a.head != NULL ? a.head : &tmp;
 	hd = public_head(p, &a, gzip, slot);
 	fresh = public_fresh(rq, &a);
@@ -329,7 +377,7 @@ public_start(struct server *srv, struct http *h, const struct api_ctx *ctx,
 	dc.methods = API_GET | API_HEAD | API_POST;
 	dc.allow = "GET, HEAD and POST";
 	dc.max_body = PUBLIC_MAX_BODY;
-	dc.example = "/feeds/all.ics";
+	dc.example = "/ or /feeds/all.ics";
 	dc.max_conns = PUBLIC_MAX_CONNS;
 	dc.per_addr = (size_t)conf->public_max_per_address;
 	dc.trusted = p->trusted;
@@ -351,8 +399,6 @@ static void
 public_citizen_clear(struct citizen_conf *cc)
 {
 	free((char *)cc->public_url);
-	free((char *)cc->library);
-	free((char *)cc->library_phone);
 	if (cc->kannel_secret != NULL)
 		explicit_bzero(cc->kannel_secret, strlen(cc->kannel_secret));
 	if (cc->webhook_secret != NULL)
@@ -386,8 +432,6 @@ public_configure(struct public *p, const struct config *conf)
 
 	public_citizen_clear(&p->cc);
 	p->cc.public_url = xstrdup(conf->public_url);
-	p->cc.library = xstrdup(conf->library_name);
-	p->cc.library_phone = xstrdup(conf->library_phone);
 	p->cc.cancel_per_minute = conf->public_cancel_per_minute;
 	p->cc.kannel_secret = public_secret("kannel_secret_file",
 	    conf->sms_kannel_secret_file);
@@ -396,6 +440,17 @@ public_configure(struct public *p, const struct config *conf)
 
 	snprintf(p->cache_control, sizeof p->cache_control,
 	    "public, max-age=%d", conf->feeds_cache_seconds);
+	/* Pages show seats left: an HTTP cache keeps them a short while. */
+	snprintf(p->cache_page, sizeof p->cache_page, "public, max-age=%d",
+	    conf->feeds_cache_seconds < PUBLIC_PAGE_MAX_AGE ?
+	    conf->feeds_cache_seconds : PUBLIC_PAGE_MAX_AGE);
+	snprintf(p->cache_personal, sizeof p->cache_personal,
+	    "private, max-age=%d", conf->feeds_cache_seconds <
+	    PUBLIC_PAGE_MAX_AGE ? conf->feeds_cache_seconds :
+	    PUBLIC_PAGE_MAX_AGE);
+	page_site_free(p->site);
+	p->site = page_site_new(conf);
+	p->cc.site = p->site;
 	p->gen++;	/* heads made before say the old setting */
 	free(p->trusted);
 	p->trusted = NULL;
@@ -417,5 +472,6 @@ public_free(struct public *p)
 		return;
 	public_citizen_clear(&p->cc);
 	free(p->trusted);
+	page_site_free(p->site);
 	free(p);
 }

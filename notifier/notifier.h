@@ -131,6 +131,8 @@ char	*words_when(const struct notice_time *start,
  * Caller frees; NULL for NULL or "".
  */
 char	*words_phone(const char *, int flags);
+/* A month: "december 2026", "December 2026"; month 1..12. Caller frees. */
+char	*words_month(int year, int month, int flags);
 
 /* gsm.c */
 /*

@@ -137,7 +137,9 @@ class Page(html.parser.HTMLParser):
         self.buttons = []
         self._in = []
         self.feed(data.decode("utf-8"))
-        self.text = " ".join(" ".join(self.text).split())
+        # The library's phone is kept on one line with no-break spaces.
+        self.text = " ".join(" ".join(self.text).replace("\xa0", " ")
+                             .split())
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
