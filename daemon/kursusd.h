@@ -714,6 +714,7 @@ struct metrics_scrape {
 	int64_t		 outbox[METRICS_CHANNELS][METRICS_STATES];
 	int64_t		 failed_upcoming;	/* about sessions not yet started */
 	int64_t		 oldest_due;	/* seconds the oldest due has waited */
+	int64_t		 inbox_unhandled;	/* SMS replies for staff */
 	int		 configured[METRICS_CHANNELS];
 	int		 known[METRICS_CHANNELS];	/* reachable says */
 	int		 reachable[METRICS_CHANNELS];

@@ -174,6 +174,7 @@ stats_metrics(struct store *st, struct sender *sender, size_t *len)
 	memcpy(m.outbox, o.n, sizeof m.outbox);
 	m.failed_upcoming = o.failed_upcoming;
 	m.oldest_due = o.oldest_due;
+	m.inbox_unhandled = inbox_unhandled(st);
 	senders = sender_status(sender);
 	for (ch = 0; ch < METRICS_CHANNELS; ch++) {
 		c = json_object_get(senders, stats_channels[ch]);

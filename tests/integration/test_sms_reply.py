@@ -179,6 +179,9 @@ def kannel_story(d, api, k):
          st.out.get("inbox", {}).get("unhandled") == 2,
          "status counts 2 unhandled replies and asks for attention",
          [repr(st.rc), repr(st.out.get("inbox") if st.out else None)])
+    r = d.request("GET", "/metrics")
+    t.ok(r.status == 200 and "\nkursusd_inbox_unhandled_messages 2\n" in
+         r.body.decode(), "GET /metrics: kursusd_inbox_unhandled_messages 2")
     done = d.ctl("inbox", "done", msgs[0]["id"], json=False)
     t.ctl_ok(done, "kursusctl inbox done ID")
     t.eq(len(d.ctl("inbox").out["messages"]), 1, "one left")
