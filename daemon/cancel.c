@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include "kursusd.h"
+#include "citizen.h"
 #include "notifier.h"
 #include "page.h"
 
@@ -43,23 +44,6 @@ struct cancel_reg {
 };
 
 int
-cancel_token_make(struct store *st, int64_t rid, struct fail *f)
-{
-	static const char *sql = "UPDATE registration SET cancel_token_hash "
-	    "= ?, cancel_token_sealed = ? WHERE id = ?";
-	char	*hash, *sealed, *token;
-	int	 rc;
-
-	token = token_new(&hash, &sealed);
-	explicit_bzero(token, strlen(token));
-	free(token);
-	rc = store_exec(st, f, sql, "tti", hash, sealed, rid) < 0 ? -1 : 0;
-	free(hash);
-	free(sealed);
-	return (rc);
-}
-
-int
 cancel_tokens_fill(struct store *st, struct fail *f)
 {
 	static const char *sql = "SELECT json_group_array(r.id) FROM "
@@ -75,7 +59,7 @@ cancel_tokens_fill(struct store *st, struct fail *f)
 	ids = store_json(st, sql, "i", (int64_t)store_now(st));
 	n = json_array_size(ids);
 	json_array_foreach(ids, i, v) {
-		if ((rc = cancel_token_make(st, json_integer_value(v),
+		if ((rc = registration_token(st, json_integer_value(v),
 		    f)) != 0)
 			break;
 	}
@@ -88,20 +72,6 @@ cancel_tokens_fill(struct store *st, struct fail *f)
 		log_info("made cancel links for %zu registration%s", n,
 		    n == 1 ? "" : "s");
 	return (0);
-}
-
-char *
-cancel_url(const char *public_url, const char *sealed, int english)
-{
-	char	*token, *url;
-
-	if (sealed == NULL || (token = token_open(sealed)) == NULL)
-		return (NULL);
-	xasprintf(&url, "%s/afmeld/%s%s", public_url, token,
-	    english ? "?lang=en" : "");
-	explicit_bzero(token, strlen(token));
-	free(token);
-	return (url);
 }
 
 /*
@@ -450,10 +420,10 @@ cancel_request(const struct citizen_call *cl, struct citizen_answer *a)
 
 	memset(&f, 0, sizeof f);
 	memset(&r, 0, sizeof r);
-	query = api_query(cl->query, &f);
+	query = param_query(cl->query, &f);
 	lang = json_string_value(json_object_get(query, "lang"));
 	if (post && cl->len > 0) {
-		form = api_query(cl->body, &f);
+		form = param_query(cl->body, &f);
 		if (lang == NULL)
 			lang = json_string_value(json_object_get(form,
 			    "lang"));

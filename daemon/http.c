@@ -35,6 +35,7 @@
 #include <event2/util.h>
 
 #include "kursusd.h"
+#include "citizen.h"
 
 #define FAIL_SLOTS	1024	/* addresses with failed attempts, at most */
 /* A batch is committed when the loop has nothing else to do, or at this

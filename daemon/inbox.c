@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kursusd.h"
+#include "citizen.h"
 
 #define INBOX_JSON "SELECT json_object('id', i.id, " \
     "'sender', i.sender, 'receiver', i.receiver, 'text', i.text, " \

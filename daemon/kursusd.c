@@ -19,6 +19,7 @@
 
 #include "calendars.h"
 #include "kursusd.h"
+#include "citizen.h"
 
 struct kursusd {
 	struct event_base	*base;

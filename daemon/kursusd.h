@@ -101,8 +101,7 @@ struct config {
 	char	*sms_header;
 	char	*sms_body;
 	int	 sms_timeout;
-	char	*sms_kannel_secret_file;
-	char	*sms_webhook_secret_file;
+	char	*sms_kannel_secret_file, *sms_webhook_secret_file;
 
 	char	*reminders_rules;
 	char	*reminders_quiet_hours;
@@ -301,9 +300,6 @@ int	 api_dispatch(struct store *, int method, const char *uri,
  * any answer; each write is its own savepoint. */
 int	 api_run(const struct api_ctx *, const struct api_call *, int batched,
 	    char **out);
-/* A query string (or form body) as an object of strings; NULL (f filled)
- * when malformed or not UTF-8. The caller owns it. */
-json_t	*api_query(const char *query, struct fail *);
 
 /* param.c: what a route reads from its request */
 enum field_type { FT_TEXT, FT_INT, FT_BOOL, FT_REAL, FT_ARRAY, FT_ANY };
@@ -398,13 +394,6 @@ int	 registration_attendance(struct api_req *);
 /* Fills free seats from the waitlist, in order, while the head fits. */
 int	 registration_promote(struct store *, int64_t session_id,
 	    json_t *promoted, struct fail *);
-/*
- * Cancels one live registration (via "staff", "link" or "sms": who did,
- * and what the person is told), then fills from the waitlist; promoted
- * (may be NULL) gets those who moved up.
- */
-int	 registration_drop(struct store *, int64_t registration_id,
-	    const char *via, json_t *promoted, struct fail *);
 /* Cancels every live registration of a participant in sessions not yet
  * started (used when a participant is removed). */
 int	 registration_cancel_participant(struct store *, int64_t participant_id,
@@ -680,13 +669,6 @@ char	*token_hash(const char *token);
 char	*token_open(const char *sealed);
 /* 1 if text has the shape of a token. */
 int	 token_valid(const char *text);
-/* 1 when a and b are equal, in a time that does not tell where not. */
-int	 token_equal(const char *a, const char *b);
-/* HMAC-SHA256 of data under key, as 64 hex digits; caller frees. */
-char	*token_hmac(const char *key, const void *data, size_t len);
-/* A token's companion for purpose ("form"): 32 hex digits derived under
- * the key of token_init(), which only kursusd can make. Caller frees. */
-char	*token_mac(const char *purpose, const char *token);
 
 /* stats.c */
 /* What GET /v1/status reports as version and start time. */
@@ -826,10 +808,8 @@ struct request {
 	const char	*ims;		/* If-Modified-Since */
 	const char	*authorization;
 	const char	*content_type;
-	const char	*origin;	/* Origin, Sec-Fetch-Site */
-	const char	*fetch_site;
-	const char	*stamp;		/* X-Kursus-Timestamp, -Signature */
-	const char	*signature;
+	const char	*origin, *fetch_site;	/* Origin, Sec-Fetch-Site */
+	const char	*stamp, *signature;	/* X-Kursus-Timestamp, -Signature */
 	long long	 content_length;	/* -1 when not given */
 	int		 transfer_encoding;
 	int		 expect_continue;
@@ -1005,63 +985,6 @@ struct conn	*conn_new(struct server_door *, int fd, const struct sockaddr *);
 void		 conn_close(struct conn *);
 void		 conn_run(struct conn *);
 void		 conn_wait(struct conn *);
-
-/*
- * cancel.c and smsin.c: the public door's two writes, the cancel link and
- * SMS replies. public.c hands them a call and sends their answer.
- */
-struct page_site;
-struct citizen_conf {
-	const char	*public_url;
-	const struct page_site *site;		/* the pages' chrome */
-	char		*kannel_secret;		/* NULL: not set up */
-	char		*webhook_secret;
-	int		 cancel_per_minute;	/* per address; 0 no limit */
-};
-struct citizen_call {
-	struct store		*store;
-	const struct citizen_conf *conf;
-	const struct request	*rq;
-	int			 method;
-	const char		*path, *query;	/* query NULL when none */
-	const char		*body;		/* NUL-terminated, or NULL */
-	size_t			 len;
-	const unsigned char	*addr;		/* 16 bytes, for limits */
-	const char		*peer;		/* for logs */
-};
-struct citizen_answer {
-	int		 status;
-	const char	*type;
-	char		*body;		/* the caller frees */
-	size_t		 len;
-	char		 fields[256];	/* more header lines, CRLF each */
-	int		 wrote;		/* committed a change: wake the sender */
-};
-/* cancel.c */
-/* A new cancel token for a registration, in the caller's transaction. */
-int	 cancel_token_make(struct store *, int64_t registration_id,
-	    struct fail *);
-/* Tokens for live registrations that have none (made before schema 9),
- * in a transaction of its own. */
-int	 cancel_tokens_fill(struct store *, struct fail *);
-/* The cancel link of a sealed token, or NULL; caller frees. */
-char	*cancel_url(const char *public_url, const char *sealed, int english);
-/* GET, HEAD or POST of /afmeld/<token>. */
-void	 cancel_request(const struct citizen_call *, struct citizen_answer *);
-/* smsin.c */
-/* GET /sms/kannel and POST /sms/webhook. */
-void	 smsin_kannel(const struct citizen_call *, struct citizen_answer *);
-void	 smsin_webhook(const struct citizen_call *, struct citizen_answer *);
-/* 1 when an SMS reply says the person cancels ("AFMELD", "kan ikke"). */
-int	 smsin_cancels(const char *text);
-/* The text folded for matching; caller frees. */
-char	*smsin_fold(const char *text);
-
-/* inbox.c: SMS replies for staff (admin API) */
-int	 inbox_list(struct api_req *);
-int	 inbox_handled(struct api_req *);
-/* Unhandled messages in the inbox. */
-int64_t	 inbox_unhandled(struct store *);
 
 /* public.c: the public door, the feeds */
 struct public;

@@ -306,14 +306,21 @@ message_seat(struct message_ctx *mc, int64_t sid, int64_t pid,
     struct message_parts *p, int english)
 {
 	sqlite3_stmt	*stmt = mc->stmt[Q_SEAT];
+	char		*token;
 
 	sqlite3_bind_int64(stmt, 1, sid);
 	sqlite3_bind_int64(stmt, 2, pid);
 	if (sqlite3_step(stmt) == SQLITE_ROW) {
 		p->number = sqlite3_column_int(stmt, 0);
 		p->position = sqlite3_column_int(stmt, 1);
-		p->cancel_url = cancel_url(mc->conf.public_url,
-		    store_col(stmt, 2), english);
+		/* The same link cancel.c answers, /afmeld/<token>. */
+		if (store_col(stmt, 2) != NULL &&
+		    (token = token_open(store_col(stmt, 2))) != NULL) {
+			xasprintf(&p->cancel_url, "%s/afmeld/%s%s",
+			    mc->conf.public_url, token, english ?
+			    "?lang=en" : "");
+			free(token);
+		}
 	}
 	sqlite3_reset(stmt);
 }

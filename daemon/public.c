@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "kursusd.h"
+#include "citizen.h"
 #include "page.h"
 
 #define PUBLIC_MAX_CONNS	4096	/* connections at once, at most */

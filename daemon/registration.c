@@ -14,6 +14,7 @@
 
 #include "calendars.h"
 #include "kursusd.h"
+#include "citizen.h"
 
 static const char *sql_reg_json = "SELECT j FROM registration_json "
     "WHERE id = ?";
@@ -73,6 +74,24 @@ registration_promote(struct store *st, int64_t session_id, json_t *promoted,
 			json_array_append_new(promoted,
 			    registration_json(st, rid));
 	}
+}
+
+/* A new cancel token, hashed and sealed (cancel.c answers its link). */
+int
+registration_token(struct store *st, int64_t rid, struct fail *f)
+{
+	static const char *sql = "UPDATE registration SET cancel_token_hash "
+	    "= ?, cancel_token_sealed = ? WHERE id = ?";
+	char	*hash, *sealed, *token;
+	int	 rc;
+
+	token = token_new(&hash, &sealed);
+	explicit_bzero(token, strlen(token));
+	free(token);
+	rc = store_exec(st, f, sql, "tti", hash, sealed, rid) < 0 ? -1 : 0;
+	free(hash);
+	free(sealed);
+	return (rc);
 }
 
 static const struct field create_fields[] = {
@@ -171,7 +190,7 @@ registration_create(struct api_req *req)
 	    queue, companion, (int64_t)now) < 0)
 		return (-1);
 	rid = sqlite3_last_insert_rowid(store_db(st));
-	if (cancel_token_make(st, rid, f) != 0)
+	if (registration_token(st, rid, f) != 0)
 		return (-1);
 	if (outbox_notify(st, strcmp(state, "confirmed") == 0 ?
 	    KIND_CONFIRMATION : KIND_WAITLISTED, rid, NULL, f) != 0)

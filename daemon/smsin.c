@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "kursusd.h"
+#include "citizen.h"
 #include "utf8.h"
 
 #define SMSIN_MAX_CHARS	1600	/* characters of a reply, at most */
@@ -275,7 +276,7 @@ smsin_kannel(const struct citizen_call *cl, struct citizen_answer *a)
 		smsin_refuse(a, &f);
 		return;
 	}
-	if ((q = api_query(cl->query, &f)) == NULL) {
+	if ((q = param_query(cl->query, &f)) == NULL) {
 		if (strstr(f.msg, "\"text\"") != NULL) {
 			f.status = 400;
 			snprintf(f.field, sizeof f.field, "text");

@@ -15,6 +15,7 @@
 
 #include "calendars.h"
 #include "kursusd.h"
+#include "citizen.h"
 
 #define STATS_MILESTONE	500
 

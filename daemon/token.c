@@ -22,6 +22,7 @@
 #include <openssl/hmac.h>
 
 #include "kursusd.h"
+#include "citizen.h"
 #include "random.h"
 
 #define TOKEN_BYTES	16

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "kursusd.h"
+#include "citizen.h"
 #include "page.h"
 
 int	LLVMFuzzerTestOneInput(const unsigned char *, size_t);
