@@ -850,6 +850,7 @@ struct server_door_conf {
 	const struct allow *trusted;	/* addresses without that limit */
 	size_t		 ntrusted;
 	size_t		 max_body;	/* 0: no request body at all */
+	int		 body_methods;	/* those that may carry one; 0 all */
 	int		 head_time, body_time, idle_time;	/* seconds */
 	int		 unix_socket;	/* a unix socket: peers are local */
 	int		 metrics_door;	/* enum metrics_door: counted as */

@@ -378,6 +378,7 @@ public_start(struct server *srv, struct http *h, const struct api_ctx *ctx,
 	dc.methods = API_GET | API_HEAD | API_POST;
 	dc.allow = "GET, HEAD and POST";
 	dc.max_body = PUBLIC_MAX_BODY;
+	dc.body_methods = API_POST;
 	dc.example = "/ or /feeds/all.ics";
 	dc.max_conns = PUBLIC_MAX_CONNS;
 	dc.per_addr = (size_t)conf->public_max_per_address;

@@ -234,6 +234,7 @@ test_kinds(void **state)
 		{ KIND_REMINDER, "reminder" },
 		{ KIND_STAFF, "staff" },
 		{ KIND_WITHDRAWN, "withdrawn" },
+		{ KIND_UNREGISTERED, "unregistered" },
 	};
 	size_t	 i;
 	int	 k;
