@@ -398,6 +398,10 @@ stats_retention_sweep(struct store *st, int days, struct fail *f)
 	    "NOT EXISTS (SELECT 1 FROM registration r JOIN session s ON "
 	    "s.id = r.session_id WHERE r.participant_id = participant.id AND "
 	    "s.end_at >= ?1)";
+	/* SMS replies are kept as long, whoever sent them. */
+	static const char *sql_inbox = "UPDATE inbox SET sender = "
+	    "'(slettet)', receiver = NULL, text = '', handled_at = "
+	    "coalesce(handled_at, ?2) WHERE received_at < ?1 AND text != ''";
 	json_t	*ids, *v;
 	size_t	 i, n;
 
@@ -405,6 +409,11 @@ stats_retention_sweep(struct store *st, int days, struct fail *f)
 		return (0);
 	if (store_begin(st, f) != 0)
 		return (-1);
+	if (store_exec(st, f, sql_inbox, "ii", (int64_t)(store_now(st) -
+	    (time_t)days * 86400), (int64_t)store_now(st)) < 0) {
+		store_rollback(st);
+		return (-1);
+	}
 	ids = store_json(st, sql, "i",
 	    (int64_t)(store_now(st) - (time_t)days * 86400));
 	n = json_array_size(ids);

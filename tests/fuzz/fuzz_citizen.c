@@ -172,17 +172,23 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		if ((colon = strchr(line, ':')) != NULL) {
 			v = colon + 1 + strspn(colon + 1, " ");
 			n = (size_t)(colon - line);
-			if (n == 6 && strncmp(line, "Origin", 6) == 0)
+			/* A header given twice: the last counts. */
+			if (n == 6 && strncmp(line, "Origin", 6) == 0) {
+				free(fields);
 				rq.origin = fields = xstrdup(v);
-			else if (n == 14 && strncmp(line, "Sec-Fetch-Site",
-			    14) == 0)
+			} else if (n == 14 && strncmp(line, "Sec-Fetch-Site",
+			    14) == 0) {
+				free((char *)rq.fetch_site);
 				rq.fetch_site = xstrdup(v);
-			else if (n == 18 && strncmp(line, "X-Kursus-Timestamp",
-			    18) == 0)
+			} else if (n == 18 && strncmp(line,
+			    "X-Kursus-Timestamp", 18) == 0) {
+				free(stamp);
 				stamp = xstrdup(v);
-			else if (n == 18 && strncmp(line, "X-Kursus-Signature",
-			    18) == 0)
+			} else if (n == 18 && strncmp(line,
+			    "X-Kursus-Signature", 18) == 0) {
+				free(sig);
 				sig = xstrdup(v);
+			}
 		}
 		free(line);
 		if (nl == end)
