@@ -112,6 +112,8 @@ static const struct template_text template_da[KIND_COUNT] = {
 		"{message}\n\n"
 		"Får du en plads, sender vi dig besked med det samme.\n"
 		"Du skal ikke gøre noget nu.\n"
+		"Vil du ikke længere stå på ventelisten, så meld fra her:"
+		" {cancel_link}\n"
 		DA_QUESTIONS "\n"
 		DA_SIGNATURE,
 		{ "Du står på venteliste til {the_course} {date} i {venue}."
@@ -259,6 +261,8 @@ static const struct template_text template_en[KIND_COUNT] = {
 		"{message}\n\n"
 		"If a place becomes free, we will tell you straight away.\n"
 		"You do not need to do anything now.\n"
+		"If you no longer want to wait, you can leave the list here:"
+		" {cancel_link}\n"
 		EN_QUESTIONS "\n"
 		EN_SIGNATURE,
 		{ "You are on the waiting list for {the_course}, {date},"

@@ -331,6 +331,17 @@ def webhook_story(d, api, gw):
     t.ok(r.status == 409 and "replay" in r.json.get("error", ""),
          "the same webhook again: 409, a replay", [repr(r)])
     t.eq(counts(d), after, "the replay changed nothing")
+    # Two people, one phone: whose place is not known.
+    ib = api.register(s["id"], {"name": "Ib", "phone": "50607080"})
+    else_ = api.register(s["id"], {"name": "Else", "phone": "50607080"})
+    raw, h = signed({"from": "+4550607080", "text": "AFMELD"})
+    r = post(d, raw, h)
+    regs = api.registrations(s["id"])
+    t.ok(r.status == 200 and r.json.get("result") == "inbox" and
+         regs[ib["participant_id"]]["status"] == "confirmed" and
+         regs[else_["participant_id"]]["status"] == "confirmed",
+         "AFMELD from a number two people share: the inbox, both keep "
+         "their places", [repr(r)])
     raw, h = signed({"from": "+4540506070", "text": "Tak for sidst"})
     r = post(d, raw, h)
     t.ok(r.status == 200 and r.json.get("result") == "inbox",
