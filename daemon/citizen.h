@@ -31,6 +31,7 @@ struct citizen_call {
 	const char		*body;		/* NUL-terminated, or NULL */
 	size_t			 len;
 	const unsigned char	*addr;		/* 16 bytes, for limits */
+	int			 trusted;	/* in public.trusted: no limit */
 	const char		*peer;		/* for logs */
 };
 struct citizen_answer {

@@ -114,7 +114,8 @@ static const struct config_key config_keys[] = {
 	{ "public", "cancel_per_minute", CT_INT,
 	  OFF(public_cancel_per_minute), "20", 0, 10000, "requests a minute "
 	  "one address may make of cancel links (/afmeld/...) before 429; "
-	  "0 no limit; public.trusted addresses count too" },
+	  "0 no limit; public.trusted addresses (a proxy, which limits "
+	  "instead) have none" },
 	{ "feeds", "refresh_minutes", CT_INT, OFF(feeds_refresh_minutes), "60",
 	  5, 7 * 24 * 60, "how often calendars should fetch a feed "
 	  "(REFRESH-INTERVAL, X-PUBLISHED-TTL)" },

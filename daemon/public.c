@@ -262,9 +262,10 @@ public_citizen(struct public *p, struct conn *c, struct request *rq,
 	struct citizen_answer	 a;
 	unsigned char		 addr[16];
 	char			*fields;
+	int			 family;
 
 	memset(addr, 0, sizeof addr);
-	(void)conn_family(c, addr);
+	family = conn_family(c, addr);
 	memset(&cl, 0, sizeof cl);
 	memset(&a, 0, sizeof a);
 	cl.store = p->ctx.store;
@@ -276,6 +277,7 @@ public_citizen(struct public *p, struct conn *c, struct request *rq,
 	cl.body = len > 0 ? body : NULL;
 	cl.len = len;
 	cl.addr = addr;
+	cl.trusted = server_addr_in(p->trusted, p->ntrusted, family, addr);
 	cl.peer = conn_peer(c);
 	fn(&cl, &a);
 	if (a.wrote && p->ctx.sender != NULL)

@@ -237,7 +237,9 @@ def expired(d, api, rec):
 
 
 def limited():
-    d = t.daemon(extra=library_opts() + ["public.cancel_per_minute=3"])
+    # Not trusted as a proxy would be: 127.0.0.1 is, by default.
+    d = t.daemon(extra=library_opts() + ["public.cancel_per_minute=3",
+                                         "public.trusted="])
     try:
         codes = [tcp_request(d.public_port, "GET", "/afmeld/" +
                              secrets.token_hex(16)) for _ in range(4)]
@@ -251,6 +253,15 @@ def limited():
              "and a page saying to wait a minute", [p.h1, p.text])
         r = tcp_request(d.public_port, "GET", "/feeds/all.ics")
         t.eq(r.status, 200, "the feeds are not limited by it")
+    finally:
+        d.stop()
+    # A proxy in front (public.trusted) limits by the citizens' addresses.
+    d = t.daemon(extra=library_opts() + ["public.cancel_per_minute=3"])
+    try:
+        codes = [tcp_request(d.public_port, "GET", "/afmeld/" +
+                             secrets.token_hex(16)).status
+                 for _ in range(5)]
+        t.eq(codes, [404] * 5, "public.trusted addresses are not limited")
     finally:
         d.stop()
 
