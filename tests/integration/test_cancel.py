@@ -14,7 +14,10 @@ fetched and posted on the public listener as a browser would.
 - an unknown or malformed token, and one whose session has started:
   404 with the library's phone;
 - ?lang=en: the English page;
-- more requests a minute than public.cancel_per_minute: 429.
+- more requests a minute than public.cancel_per_minute: 429 (not for
+  public.trusted addresses: a proxy in front limits);
+- the pages in headless chromium: html-validate, axe-core, 390 px
+  (browser.py; skipped where chromium or the node modules are missing).
 """
 
 import datetime
@@ -22,6 +25,7 @@ import secrets
 import time
 import urllib.parse
 
+from browser import check_pages
 from citizen import API, COURSE_TITLE, LIBRARY_PHONE_DA, Page, cancel_link, \
     library_opts, mails_to, wait_mail
 from kursustest import Tap, da_when, tcp_request, wait_for
@@ -210,6 +214,13 @@ def flow(d, api, rec):
     r = tcp_request(d.public_port, "POST", "/feeds/all.ics", "x",
                     {"Content-Type": "text/plain"})
     t.eq(r.status, 405, "POST elsewhere on the public listener: 405")
+
+    # The pages in a browser: the form (Danish, English), already
+    # cancelled, the 404.
+    paths = ["/afmeld/" + "0" * 32, path_of(link)]
+    if blink:
+        paths += [path_of(blink), path_of(blink) + "?lang=en"]
+    check_pages(t, origin(d), paths)
 
 
 def expired(d, api, rec):

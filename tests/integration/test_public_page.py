@@ -27,14 +27,12 @@ serious or critical violation, and nothing scrolls sideways at 390 px.
 import datetime
 import gzip
 import html.parser
-import json
-import os
 import re
-import shutil
 import subprocess
 import urllib.parse
 
-from kursustest import KURSUSD, SRCDIR, Tap, da_when, local_now, \
+from browser import check_pages
+from kursustest import KURSUSD, Tap, da_when, local_now, \
     raw_http, run_ctl, tcp_request, zone
 
 t = Tap()
@@ -48,8 +46,6 @@ SECRET_NAME = "Hemmelig Hansen-Ørum"
 SECRET_PHONE = "20304050"
 SECRET_EMAIL = "hemmelig@example.dk"
 
-NODE_DIR = os.path.join(SRCDIR, "tests", "node_modules")
-CHECK_SCRIPT = os.path.join(SRCDIR, "tests", "browser", "check-pages.mjs")
 
 
 class Page(html.parser.HTMLParser):
@@ -493,44 +489,9 @@ def main():
 
 
 def browser_checks(d, token):
-    """html-validate and axe-core in headless chromium; skipped, saying
-    why, when the browser or the node modules are not there."""
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    node = shutil.which("node")
-    missing = []
-    if not os.path.exists(chromium):
-        missing.append("chromium (apt-get install chromium, see dev/deps)")
-    if node is None:
-        missing.append("node (apt-get install nodejs npm)")
-    for mod in ("playwright-core", "axe-core", "html-validate"):
-        if not os.path.isdir(os.path.join(NODE_DIR, mod)):
-            missing.append("tests/node_modules/%s (dev/deps runs npm ci "
-                           "in tests/)" % mod)
-    desc = "the pages in headless chromium: html-validate, axe-core, 390 px"
-    if missing:
-        t.skip(desc, "missing " + "; ".join(missing))
-        return
-    base = "http://127.0.0.1:%d" % d.public_port
     paths = ["/", "/?lang=en", "/venue/horsens", "/course/mitid", "/embed",
              "/kalender/" + token, "/venue/nowhere"]
-    p = subprocess.run([node, CHECK_SCRIPT, chromium] +
-                       [base + x for x in paths], capture_output=True,
-                       text=True, timeout=300, cwd=os.path.dirname(NODE_DIR))
-    try:
-        res = json.loads(p.stdout)
-    except ValueError:
-        t.ok(False, desc, [p.stdout[-2000:], p.stderr[-2000:]])
-        return
-    for x in res:
-        t.ok(not x.get("error"), "%s loads in chromium" % x["url"],
-             [x.get("error")])
-        t.ok(not x.get("html_errors"), "%s: html-validate finds no error"
-             % x["url"], x.get("html_errors"))
-        t.ok(not x.get("axe"), "%s: axe-core finds no serious or critical "
-             "violation" % x["url"], x.get("axe"))
-        t.ok(x.get("scroll_width", 999) <= 390, "%s: no sideways scroll "
-             "at 390 px (scrollWidth %s)" % (x["url"],
-                                             x.get("scroll_width")))
+    check_pages(t, "http://127.0.0.1:%d" % d.public_port, paths)
 
 
 t.run(main)
