@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "feeds.h"
 #include "page.h"
@@ -116,6 +117,7 @@ const size_t nfeed_kinds = sizeof feed_kinds / sizeof feed_kinds[0];
 	" s.status = 'cancelled', 0" FEED_SESSION " WHERE" FEED_WINDOW
 #define PAGE_SLUG_MAX	64
 #define PAGE_QUERY_MAX	512
+#define PAGE_MONTHS	120	/* months ahead a page may show */
 
 const struct feed_kind page_kinds[] = {
 	{
@@ -159,6 +161,26 @@ struct page_req {
 	int			 flags;		/* PAGE_* */
 	char			*canon;		/* the cache key */
 };
+
+/*
+ * Each month asked for is a page of its own in the cache: a month gone
+ * by (an old bookmark) or beyond PAGE_MONTHS ahead, where no upcoming
+ * session is, shows the first month with sessions, as none would, and
+ * makes no new page.
+ */
+static void
+pages_month_window(struct page_req *r)
+{
+	time_t		 now = time(NULL);
+	struct tm	 tm;
+	int		 ym = PV_MONTH(r->variant), cur;
+
+	gmtime_r(&now, &tm);
+	/* A day's slack either way: the zones' months turn at other hours. */
+	cur = (tm.tm_year + 1900) * 12 + tm.tm_mon - (tm.tm_mday == 1);
+	if (ym != 0 && (ym < cur || ym > cur + PAGE_MONTHS))
+		r->variant &= (1 << PV_MONTH_SHIFT) - 1;
+}
 
 /* What is wrong with a page's query, in Danish and English. */
 static const char *pages_why[][2] = {
@@ -213,6 +235,7 @@ pages_query(const char *query, struct page_req *r, int *bad)
 			    1)) | ((year * 12 + month - 1) << PV_MONTH_SHIFT);
 		}
 	}
+	pages_month_window(r);
 	return (0);
 }
 
@@ -279,6 +302,9 @@ pages_parse(const char *path, const char *query, struct page_req *r,
 		r->k = &page_kinds[i];
 		memcpy(r->key, rest, strlen(rest) + 1);
 	}
+	/* Danish is the default but for a person's page: one page, one key. */
+	if (!(r->k->flags & FK_TOKEN) && !(r->variant & PV_EN))
+		r->variant &= ~PV_LANG;
 	buf_adds(&b, embed ? "/embed" : "");
 	if (*r->key != '\0')
 		buf_addf(&b, "/%s/%s", r->k->name, r->key);

@@ -650,6 +650,20 @@ feeds_expires(const struct feeds *fs, const struct feed_kind *kind,
 }
 
 /*
+ * A page keeps no rows: they serve only patching, which pages never do
+ * (their seats are not journalled), and a month page of 10,000 sessions
+ * would keep 480 KB of them.
+ */
+static void
+feeds_page_rows(struct feed *f)
+{
+	if (f->kind != NULL && (f->kind->flags & FK_PAGE)) {
+		free(f->rows);
+		f->rows = NULL;
+	}
+}
+
+/*
  * Brings f up to date: re-resolves its path, lists its sessions (or, when
  * it was listed less than recheck_seconds ago and the journal still holds all
  * that was written since, patches its list), and re-assembles it when the
@@ -695,6 +709,7 @@ feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
 		free(f->rows);
 		f->rows = m.rows;
 		m.rows = NULL;
+		feeds_page_rows(f);
 		free(name);
 		members_free(&m);
 		return (0);
@@ -739,6 +754,7 @@ feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
 	f->revs = m.revs;
 	f->rows = m.rows;
 	f->n = m.n;
+	feeds_page_rows(f);
 	m.ids = m.revs = NULL;
 	m.rows = NULL;
 	members_free(&m);

@@ -410,9 +410,20 @@ def main():
     t.ok(art_by_when(p, later) is not None and art_by_when(p, day) is
          None, "?month=%s shows that month's sessions only" % ym,
          [x.get("when") for x in p.articles])
-    r = get(d, "/?month=2100-01")
+    empty = now.date().replace(day=1) + datetime.timedelta(days=600)
+    r = get(d, "/?month=%04d-%02d" % (empty.year, empty.month))
     t.ok(r.status == 200 and "Ingen kurser i denne måned".encode() in
          r.body, "a month without sessions says so")
+    first = get(d, "/")
+    for old in ("2000-01", "2199-12"):
+        r = get(d, "/?month=" + old)
+        t.ok(r.status == 200 and r.body == first.body and
+             r.headers.get("etag") == first.headers.get("etag"),
+             "?month=%s (gone by, or beyond ten years): the first month's "
+             "page, the same one" % old)
+    r = get(d, "/?lang=da")
+    t.ok(r.body == first.body and r.headers.get("etag") ==
+         first.headers.get("etag"), "?lang=da is the same page as /")
 
     # --- venue and course pages
     r, p = page(d, "/venue/lund")
