@@ -473,6 +473,20 @@ def main():
     _, p = page(d, "/kalender/%s?lang=da" % tok2)
     t.eq(p.lang, "da", "... and in Danish with ?lang=da")
 
+    # --- the link the messages carry leads to that page
+    r = d.request("GET", "/v1/sessions/%d/preview?participant=%d&kind="
+                  "reminder&via=email" % (s_full["id"], secret_id))
+    body = ""
+    try:
+        body = json.loads(r.body).get("body") or ""
+    except ValueError:
+        pass
+    links = re.findall(r"https?://\S*/kalender/[0-9a-f]+", body)
+    t.ok(links and links[0].endswith("/kalender/" + token) and
+         get(d, urllib.parse.urlsplit(links[0]).path).status == 200,
+         "the reminder's \"add to calendar\" link is the person's page, "
+         "and it is there", [links, body[-600:]])
+
     # --- what is not there, and what is refused
     for path in ("/kalender/" + "0" * 32, "/kalender/" + "0" * 64,
                  "/kalender/xyz", "/venue/nowhere", "/venue/", "/venue",
