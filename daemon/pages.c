@@ -78,8 +78,11 @@ pages_months(const struct members *m, const char *tzid, size_t *n)
 
 	*n = 0;
 	while (i < m->n) {
-		if (zone_utc_to_local(tzid, m->rows[i].start, &l) != 0)
-			fatalx("pages: no zone %s", tzid);
+		if (zone_utc_to_local(tzid, m->rows[i].start, &l) != 0 &&
+		    zone_utc_to_local("UTC", m->rows[i].start, &l) != 0) {
+			log_warnx("pages: no time zone %s", tzid);
+			break;
+		}
 		ms = xreallocarray(ms, *n + 1, sizeof *ms);
 		ms[*n].ym = l.year * 12 + l.month - 1;
 		ms[*n].from = i;
