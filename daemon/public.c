@@ -28,11 +28,8 @@
 #define PUBLIC_IDLE		30	/* s a kept-alive connection may idle */
 #define PUBLIC_PAGE_MAX_AGE	60	/* s an HTTP cache may keep a page */
 
-/* What a page's answer says beyond a feed's: no script, no referrer. */
-#define PUBLIC_PAGE_FIELDS \
-	"Content-Security-Policy: default-src 'none'; style-src " \
-	"'unsafe-inline'; base-uri 'none'; form-action 'self'\r\n" \
-	"Referrer-Policy: no-referrer\r\n"
+/* What a page's answer says beyond a feed's (page.h). */
+#define PUBLIC_PAGE_FIELDS	PAGE_HTTP_FIELDS
 
 /* The response heads of one feed in one encoding, and what they say. */
 struct public_head {
