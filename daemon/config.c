@@ -102,7 +102,7 @@ static const struct config_key config_keys[] = {
 	{ "admin", "max_connections", CT_INT, OFF(admin_max_connections),
 	  "64", 4, 4096, "connections at once on the admin TCP listener" },
 	{ "public", "listen", CT_STRING, OFF(public_listen), "127.0.0.1:8080",
-	  0, 0, "host:port of the public listener (feeds only)" },
+	  0, 0, "host:port of the public listener (feeds and course pages)" },
 	{ "public", "url", CT_STRING, OFF(public_url), "", 0, 0,
 	  "public base URL used in links; empty: http:// and public.listen "
 	  "(the host name for a wildcard address)" },

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "feeds.h"
 #include "page.h"
@@ -102,17 +103,21 @@ const size_t nfeed_kinds = sizeof feed_kinds / sizeof feed_kinds[0];
  * The public pages' sessions: upcoming ones (?1 is now), and cancelled
  * ones while feeds keep them. Their rev carries what the page shows of
  * the seats, which no session write follows: 0 cancelled, else 1 + the
- * seats left, so a registration changes the list and the page with it.
+ * seats taken, so a registration changes the list and the page with it.
+ * (Seats taken, not left: the capacity is no column of the feed indexes,
+ * and its change raises the rev anyway; pages.c reads it for the
+ * sessions it shows.)
  */
 #define PAGE_MEMBER_COLS \
 	"SELECT s.id, s.rev * 1048576 + CASE WHEN s.status = 'cancelled'" \
-	" THEN 0 ELSE 1 + min(524286, max(0, s.capacity - (SELECT" \
-	" coalesce(sum(1 + r.companion), 0) FROM registration r WHERE" \
-	" r.session_id = s.id AND r.status = 'confirmed'))) END," \
+	" THEN 0 ELSE 1 + min(524286, (SELECT coalesce(sum(1 +" \
+	" r.companion), 0) FROM registration r WHERE r.session_id = s.id" \
+	" AND r.status = 'confirmed')) END," \
 	" s.venue_id, s.start_at, s.end_at, s.updated_at, s.course_id," \
 	" s.status = 'cancelled', 0" FEED_SESSION " WHERE" FEED_WINDOW
 #define PAGE_SLUG_MAX	64
 #define PAGE_QUERY_MAX	512
+#define PAGE_MONTHS	120	/* months ahead a page may show */
 
 const struct feed_kind page_kinds[] = {
 	{
@@ -156,6 +161,26 @@ struct page_req {
 	int			 flags;		/* PAGE_* */
 	char			*canon;		/* the cache key */
 };
+
+/*
+ * Each month asked for is a page of its own in the cache: a month gone
+ * by (an old bookmark) or beyond PAGE_MONTHS ahead, where no upcoming
+ * session is, shows the first month with sessions, as none would, and
+ * makes no new page.
+ */
+static void
+pages_month_window(struct page_req *r)
+{
+	time_t		 now = time(NULL);
+	struct tm	 tm;
+	int		 ym = PV_MONTH(r->variant), cur;
+
+	gmtime_r(&now, &tm);
+	/* A day's slack either way: the zones' months turn at other hours. */
+	cur = (tm.tm_year + 1900) * 12 + tm.tm_mon - (tm.tm_mday == 1);
+	if (ym != 0 && (ym < cur || ym > cur + PAGE_MONTHS))
+		r->variant &= (1 << PV_MONTH_SHIFT) - 1;
+}
 
 /* What is wrong with a page's query, in Danish and English. */
 static const char *pages_why[][2] = {
@@ -210,6 +235,7 @@ pages_query(const char *query, struct page_req *r, int *bad)
 			    1)) | ((year * 12 + month - 1) << PV_MONTH_SHIFT);
 		}
 	}
+	pages_month_window(r);
 	return (0);
 }
 
@@ -276,6 +302,9 @@ pages_parse(const char *path, const char *query, struct page_req *r,
 		r->k = &page_kinds[i];
 		memcpy(r->key, rest, strlen(rest) + 1);
 	}
+	/* Danish is the default but for a person's page: one page, one key. */
+	if (!(r->k->flags & FK_TOKEN) && !(r->variant & PV_EN))
+		r->variant &= ~PV_LANG;
 	buf_adds(&b, embed ? "/embed" : "");
 	if (*r->key != '\0')
 		buf_addf(&b, "/%s/%s", r->k->name, r->key);

@@ -36,7 +36,10 @@ static const char page_css[] =
     "h2{font-size:1.5rem;line-height:1.25;margin:1.5rem 0 .5rem}"
     "h3{font-size:1.35rem;line-height:1.3;margin:0 0 .25rem}"
     "a{color:var(--c);text-decoration:underline;text-underline-offset:.15em}"
-    "a:focus{outline:3px solid #111;outline-offset:2px}"
+    "a:focus,button:focus{outline:3px solid #111;outline-offset:2px}"
+    "button{font:inherit;font-weight:bold;color:#fff;background:var(--c);"
+    "border:0;border-radius:.5rem;padding:.75rem 1.25rem;margin:.5rem 0;"
+    "cursor:pointer}"
     "ul.list{list-style:none;padding:0;margin:0}"
     "article{border:2px solid #555;border-radius:.5rem;padding:.75rem 1rem;"
     "margin:0 0 1rem}"
@@ -49,10 +52,6 @@ static const char page_css[] =
     "nav.months ul,ul.links{padding-left:1.25rem}"
     "nav.months li,ul.links li{margin:.4rem 0}"
     "dt{font-weight:bold}dd{margin:0 0 .75rem}"
-    "button{font:inherit;font-weight:bold;padding:.75rem 1.5rem;"
-    "color:#fff;background:var(--c);border:0;border-radius:.4rem;"
-    "cursor:pointer}"
-    "button:focus{outline:3px solid #111;outline-offset:3px}"
     "footer.site{border-top:2px solid #555;margin-top:2rem;"
     "padding-top:.5rem;padding-bottom:2rem}";
 

@@ -25,6 +25,16 @@
 
 struct config;
 
+/*
+ * The header fields every page's answer carries: the page runs no script
+ * and loads nothing from elsewhere (its forms post to its own address),
+ * and no link on it tells another site the page's address.
+ */
+#define PAGE_HTTP_FIELDS \
+	"Content-Security-Policy: default-src 'none'; style-src " \
+	"'unsafe-inline'; base-uri 'none'; form-action 'self'\r\n" \
+	"Referrer-Policy: no-referrer\r\n"
+
 #define PAGE_EN		0x1	/* English; else Danish (lang="da") */
 #define PAGE_EMBED	0x2	/* no header or footer: for an iframe */
 

@@ -32,7 +32,7 @@ static const char *pages_sql =
     "SELECT s.id, s.start_at, s.end_at, c.slug, c.title, c.title_en,"
     " c.description, c.description_en, c.bring, c.bring_en, v.slug, v.name,"
     " v.address, v.postcode, v.city, v.latitude, v.longitude,"
-    " v.access_notes, v.timezone"
+    " v.access_notes, v.timezone, s.capacity"
     " FROM json_each(?1) j CROSS JOIN session s ON s.id = j.value"
     " JOIN course c ON c.id = s.course_id JOIN venue v ON v.id = s.venue_id"
     " ORDER BY s.start_at, s.id";
@@ -78,8 +78,11 @@ pages_months(const struct members *m, const char *tzid, size_t *n)
 
 	*n = 0;
 	while (i < m->n) {
-		if (zone_utc_to_local(tzid, m->rows[i].start, &l) != 0)
-			fatalx("pages: no zone %s", tzid);
+		if (zone_utc_to_local(tzid, m->rows[i].start, &l) != 0 &&
+		    zone_utc_to_local("UTC", m->rows[i].start, &l) != 0) {
+			log_warnx("pages: no time zone %s", tzid);
+			break;
+		}
 		ms = xreallocarray(ms, *n + 1, sizeof *ms);
 		ms[*n].ym = l.year * 12 + l.month - 1;
 		ms[*n].from = i;
@@ -176,24 +179,29 @@ pages_subscribe(struct page *p, struct feeds *fs, const char *feed_path,
 	free(webcal);
 }
 
-/* The seats, as the member's rev carries them. */
+/*
+ * The seats: code as the member's rev carries it (0 cancelled, else 1 +
+ * the seats taken) and the capacity.
+ */
 static void
-pages_seats(struct page *p, int64_t code)
+pages_seats(struct page *p, int64_t code, int64_t capacity)
 {
+	int64_t	 left = capacity - (code - 1);
+
 	if (code == 0) {
 		page_raw(p, "<p class=\"seats cancelled\">");
 		page_text(p, page_t(p, "Aflyst", "Cancelled"));
-	} else if (code == 1) {
+	} else if (left <= 0) {
 		page_raw(p, "<p class=\"seats full\">");
 		page_text(p, page_t(p, "Fuldt – der er venteliste",
 		    "Full – there is a waiting list"));
-	} else if (code == 2) {
+	} else if (left == 1) {
 		page_raw(p, "<p class=\"seats\">");
 		page_text(p, page_t(p, "1 ledig plads", "1 seat left"));
 	} else {
 		page_raw(p, "<p class=\"seats\">");
 		page_textf(p, (p->flags & PAGE_EN) ? "%lld seats left" :
-		    "%lld ledige pladser", (long long)code - 1);
+		    "%lld ledige pladser", (long long)left);
 	}
 	page_raw(p, "</p>\n");
 }
@@ -274,7 +282,7 @@ pages_session(struct page *p, sqlite3_stmt *q, int64_t code, int course)
 	page_text(p, when != NULL ? when : "");
 	page_raw(p, "</p>\n");
 	free(when);
-	pages_seats(p, code);
+	pages_seats(p, code, sqlite3_column_int64(q, 19));
 
 	if (!course && store_col(q, 6) != NULL) {
 		page_raw(p, "<p>");

@@ -33,11 +33,8 @@
 #define PUBLIC_MAX_BODY		65536	/* bytes of a form or webhook body */
 #define PUBLIC_PAGE_MAX_AGE	60	/* s an HTTP cache may keep a page */
 
-/* What a page's answer says beyond a feed's: no script, no referrer. */
-#define PUBLIC_PAGE_FIELDS \
-	"Content-Security-Policy: default-src 'none'; style-src " \
-	"'unsafe-inline'; base-uri 'none'; form-action 'self'\r\n" \
-	"Referrer-Policy: no-referrer\r\n"
+/* What a page's answer says beyond a feed's (page.h). */
+#define PUBLIC_PAGE_FIELDS	PAGE_HTTP_FIELDS
 
 /* The response heads of one feed in one encoding, and what they say. */
 struct public_head {
@@ -283,7 +280,7 @@ public_citizen(struct public *p, struct conn *c, struct request *rq,
 	if (a.wrote && p->ctx.sender != NULL)
 		sender_kick(p->ctx.sender);
 	fields = xprintf("X-Content-Type-Options: nosniff\r\n"
-	    PUBLIC_PAGE_FIELDS "%s", a.fields);
+	    PAGE_HTTP_FIELDS "%s", a.fields);
 	conn_reply(c, a.status, fields, a.type, a.body, a.len, NULL);
 	free(fields);
 	free(a.body);

@@ -27,6 +27,7 @@ serious or critical violation, and nothing scrolls sideways at 390 px.
 import datetime
 import gzip
 import html.parser
+import json
 import re
 import subprocess
 import urllib.parse
@@ -406,9 +407,20 @@ def main():
     t.ok(art_by_when(p, later) is not None and art_by_when(p, day) is
          None, "?month=%s shows that month's sessions only" % ym,
          [x.get("when") for x in p.articles])
-    r = get(d, "/?month=2100-01")
+    empty = now.date().replace(day=1) + datetime.timedelta(days=600)
+    r = get(d, "/?month=%04d-%02d" % (empty.year, empty.month))
     t.ok(r.status == 200 and "Ingen kurser i denne måned".encode() in
          r.body, "a month without sessions says so")
+    first = get(d, "/")
+    for old in ("2000-01", "2199-12"):
+        r = get(d, "/?month=" + old)
+        t.ok(r.status == 200 and r.body == first.body and
+             r.headers.get("etag") == first.headers.get("etag"),
+             "?month=%s (gone by, or beyond ten years): the first month's "
+             "page, the same one" % old)
+    r = get(d, "/?lang=da")
+    t.ok(r.body == first.body and r.headers.get("etag") ==
+         first.headers.get("etag"), "?lang=da is the same page as /")
 
     # --- venue and course pages
     r, p = page(d, "/venue/lund")
@@ -457,6 +469,20 @@ def main():
     t.eq(p.lang, "en", "an English reader's calendar page is in English")
     _, p = page(d, "/kalender/%s?lang=da" % tok2)
     t.eq(p.lang, "da", "... and in Danish with ?lang=da")
+
+    # --- the link the messages carry leads to that page
+    r = d.request("GET", "/v1/sessions/%d/preview?participant=%d&kind="
+                  "reminder&via=email" % (s_full["id"], secret_id))
+    body = ""
+    try:
+        body = json.loads(r.body).get("body") or ""
+    except ValueError:
+        pass
+    links = re.findall(r"https?://\S*/kalender/[0-9a-f]+", body)
+    t.ok(links and links[0].endswith("/kalender/" + token) and
+         get(d, urllib.parse.urlsplit(links[0]).path).status == 200,
+         "the reminder's \"add to calendar\" link is the person's page, "
+         "and it is there", [links, body[-600:]])
 
     # --- what is not there, and what is refused
     for path in ("/kalender/" + "0" * 32, "/kalender/" + "0" * 64,
