@@ -17,8 +17,9 @@ static int	cmd_inbox(struct cmd_ctx *);
 static int	cmd_inbox_done(struct cmd_ctx *);
 
 static const struct cmd_option opt_inbox[] = {
-	{ "all", OPT_CONST, "all", NULL, "also the messages already "
-	  "handled", 0, 0, "1", 0 },
+	{ "all", OPT_CONST, "all", NULL, "also the replies already "
+	  "handled, and those that cancelled a registration (CANCELLED)",
+	  0, 0, "1", 0 },
 	OPT_END
 };
 
@@ -41,6 +42,7 @@ static const struct cmd_column cmd_inbox_columns[] = {
 	{ "PARTICIPANT", "participant_name", V_TEXT },
 	{ "TEXT", "text", V_TEXT },
 	{ "HANDLED", "handled_at", V_UTC },
+	{ ">CANCELLED", "registration_id", V_INT },
 	COLS_END
 };
 

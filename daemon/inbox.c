@@ -1,7 +1,9 @@
 /*
- * The inbox: SMS replies kursusd did not act on (anything but a word
- * that cancels, a number it does not know as one participant's), for
- * staff to read and mark handled (kursusctl inbox). smsin.c fills it.
+ * The inbox: every SMS reply (smsin.c fills it). Those kursusd did not
+ * act on (anything but a word that cancels, a number it does not know
+ * as one participant's) wait for staff to read and mark handled
+ * (kursusctl inbox); those that cancelled are handled by kursusd and
+ * name the registration.
  */
 #include "config.h"
 
@@ -14,6 +16,7 @@
 #define INBOX_JSON "SELECT json_object('id', i.id, " \
     "'sender', i.sender, 'receiver', i.receiver, 'text', i.text, " \
     "'via', i.via, 'participant_id', i.participant_id, " \
+    "'registration_id', i.registration_id, 'provider_id', i.provider_id, " \
     "'participant_name', p.name, 'received_at', utc_iso(i.received_at), " \
     "'handled_at', utc_iso(i.handled_at), 'handled_by', i.handled_by) " \
     "FROM inbox i LEFT JOIN participant p ON p.id = i.participant_id "

@@ -343,7 +343,9 @@ static const char *migrations[SCHEMA_VERSION] = {
 	 * cancel link, kept like the feed tokens: hashed (to find it) and
 	 * sealed (to put it in the next message). Who ended a registration
 	 * and when: staff, the person through the link, or by SMS reply.
-	 * Incoming SMS that cancel nothing wait in the inbox for staff.
+	 * Every incoming SMS is kept in the inbox: those that cancel nothing
+	 * wait there for staff, those that cancelled name the registration;
+	 * the gateway's own id of a message makes a resent one known.
 	 */
 	"ALTER TABLE registration ADD COLUMN cancel_token_hash TEXT;"
 	"ALTER TABLE registration ADD COLUMN cancel_token_sealed TEXT;"
@@ -360,10 +362,14 @@ static const char *migrations[SCHEMA_VERSION] = {
 	"  text TEXT NOT NULL,"
 	"  via TEXT NOT NULL CHECK (via IN ('kannel', 'webhook')),"
 	"  participant_id INTEGER REFERENCES participant(id),"
+	"  registration_id INTEGER REFERENCES registration(id),"
+	"  provider_id TEXT,"
 	"  received_at INTEGER NOT NULL,"
 	"  handled_at INTEGER,"
 	"  handled_by TEXT);"
 	"CREATE INDEX inbox_open ON inbox(received_at) WHERE handled_at IS NULL;"
+	"CREATE UNIQUE INDEX inbox_provider ON inbox(via, provider_id)"
+	"  WHERE provider_id IS NOT NULL;"
 	"CREATE INDEX inbox_participant ON inbox(participant_id);",
 };
 

@@ -180,15 +180,27 @@ smsin_check(const char *from, const char *text, char **e164, struct fail *f)
 	return (-1);
 }
 
+/* One reply as the gateway gave it; from in E.164 once checked. */
+struct smsin_reply {
+	const char	*via;		/* "kannel" or "webhook" */
+	const char	*from, *to, *text;
+	const char	*id;		/* the gateway's, or NULL */
+};
+
 /*
- * Takes one reply, in the caller's transaction: cancels, or files it in
- * the inbox. Fills out ({"result": "cancelled", "registration": id} or
- * {"result": "inbox", "inbox": id}).
+ * Takes one reply, in the caller's transaction: cancels, or leaves it for
+ * staff; either way it is kept in the inbox (handled by kursusd when it
+ * cancelled). Fills out ({"result": "cancelled", "registration": id,
+ * "inbox": id}, {"result": "inbox", "inbox": id}, or for a message the
+ * gateway sent before, "result": "duplicate" and what it was).
  */
 static int
-smsin_take(struct store *st, const char *via, const char *from,
-    const char *to, const char *text, json_t **out, struct fail *f)
+smsin_take(struct store *st, const struct smsin_reply *r, json_t **out,
+    struct fail *f)
 {
+	static const char *sql_seen = "SELECT json_object('result', "
+	    "'duplicate', 'inbox', id, 'registration', registration_id) FROM "
+	    "inbox WHERE via = ? AND provider_id = ?";
 	static const char *sql_people = "SELECT count(*), min(id) FROM "
 	    "participant WHERE phone = ? AND anonymised_at IS NULL";
 	static const char *sql_next = "SELECT r.id FROM registration r JOIN "
@@ -196,34 +208,45 @@ smsin_take(struct store *st, const char *via, const char *from,
 	    "r.status != 'cancelled' AND s.status = 'scheduled' AND "
 	    "s.start_at > ?2 ORDER BY s.start_at, r.id LIMIT 1";
 	static const char *sql_inbox = "INSERT INTO inbox (sender, receiver, "
-	    "text, via, participant_id, received_at) VALUES (?, ?, ?, ?, "
-	    "nullif(?, 0), ?)";
-	sqlite3_stmt	*stmt = store_stmt(st, sql_people);
+	    "text, via, participant_id, registration_id, provider_id, "
+	    "received_at, handled_at, handled_by) VALUES (?1, ?2, ?3, ?4, "
+	    "nullif(?5, 0), nullif(?6, 0), ?7, ?8, CASE WHEN ?6 != 0 THEN ?8 "
+	    "END, CASE WHEN ?6 != 0 THEN 'kursusd' END)";
+	sqlite3_stmt	*stmt;
 	int64_t		 people = 0, pid = 0, rid = 0, id;
 
-	sqlite3_bind_text(stmt, 1, from, -1, SQLITE_TRANSIENT);
+	if (r->id != NULL &&
+	    (*out = store_json(st, sql_seen, "tt", r->via, r->id)) != NULL) {
+		log_info("SMS reply %s again (inbox %lld): taken before",
+		    r->via, (long long)json_integer_value(json_object_get(*out,
+		    "inbox")));
+		return (0);
+	}
+	stmt = store_stmt(st, sql_people);
+	sqlite3_bind_text(stmt, 1, r->from, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(stmt) == SQLITE_ROW) {
 		people = sqlite3_column_int64(stmt, 0);
 		pid = sqlite3_column_int64(stmt, 1);
 	}
 	sqlite3_reset(stmt);
 	/* A number two people share says not whose place it is. */
-	if (people == 1 && smsin_cancels(text))
+	if (people == 1 && smsin_cancels(r->text))
 		rid = store_int(st, 0, sql_next, "ii", pid,
 		    (int64_t)store_now(st));
-	if (rid != 0) {
-		if (registration_drop(st, rid, "sms", NULL, f) != 0)
-			return (-1);
-		log_info("registration %lld cancelled by SMS reply",
-		    (long long)rid);
-		*out = json_pack("{s:s, s:I}", "result", "cancelled",
-		    "registration", (json_int_t)rid);
-		return (0);
-	}
-	if (store_exec(st, f, sql_inbox, "ttttii", from, to, text, via,
-	    people == 1 ? pid : 0, (int64_t)store_now(st)) < 0)
+	if (rid != 0 && registration_drop(st, rid, "sms", NULL, f) != 0)
+		return (-1);
+	if (store_exec(st, f, sql_inbox, "ttttiiti", r->from, r->to, r->text,
+	    r->via, people == 1 ? pid : 0, rid, r->id,
+	    (int64_t)store_now(st)) < 0)
 		return (-1);
 	id = sqlite3_last_insert_rowid(store_db(st));
+	if (rid != 0) {
+		log_info("registration %lld cancelled by SMS reply (inbox "
+		    "%lld)", (long long)rid, (long long)id);
+		*out = json_pack("{s:s, s:I, s:I}", "result", "cancelled",
+		    "registration", (json_int_t)rid, "inbox", (json_int_t)id);
+		return (0);
+	}
 	log_info("SMS reply put in the inbox as %lld%s", (long long)id,
 	    people == 1 ? "" : " (number not known as one participant's)");
 	*out = json_pack("{s:s, s:I}", "result", "inbox", "inbox",
@@ -233,23 +256,30 @@ smsin_take(struct store *st, const char *via, const char *from,
 
 /* Checks, then takes a reply in its own transaction. */
 static void
-smsin_run(const struct citizen_call *cl, const char *via, const char *from,
-    const char *to, const char *text, struct citizen_answer *a)
+smsin_run(const struct citizen_call *cl, struct smsin_reply *r,
+    struct citizen_answer *a)
 {
 	struct fail	 f;
 	json_t		*out = NULL;
 	char		*e164 = NULL;
 
 	memset(&f, 0, sizeof f);
-	if (smsin_check(from, text, &e164, &f) != 0) {
+	if (smsin_check(r->from, r->text, &e164, &f) != 0) {
 		/* The field, not the message: that may quote the number. */
-		log_warnx("SMS reply from %s (%s) refused (%d, %s)", via,
+		log_warnx("SMS reply from %s (%s) refused (%d, %s)", r->via,
 		    cl->peer, f.status, f.field);
 		smsin_refuse(a, &f);
 		return;
 	}
+	if (r->id != NULL && (*r->id == '\0' || strlen(r->id) > 200)) {
+		fail_set(&f, 400, "id", "id must be 1 to 200 characters");
+		free(e164);
+		smsin_refuse(a, &f);
+		return;
+	}
+	r->from = e164;
 	if (store_begin(cl->store, &f) != 0 ||
-	    smsin_take(cl->store, via, e164, to, text, &out, &f) != 0 ||
+	    smsin_take(cl->store, r, &out, &f) != 0 ||
 	    store_commit(cl->store, &f) != 0) {
 		store_rollback(cl->store);
 		json_decref(out);
@@ -265,6 +295,7 @@ smsin_run(const struct citizen_call *cl, const char *via, const char *from,
 void
 smsin_kannel(const struct citizen_call *cl, struct citizen_answer *a)
 {
+	struct smsin_reply reply;
 	struct fail	 f;
 	json_t		*q;
 	const char	*secret;
@@ -298,9 +329,12 @@ smsin_kannel(const struct citizen_call *cl, struct citizen_answer *a)
 		json_decref(q);
 		return;
 	}
-	smsin_run(cl, "kannel", json_string_value(json_object_get(q, "from")),
-	    json_string_value(json_object_get(q, "to")),
-	    json_string_value(json_object_get(q, "text")), a);
+	reply.via = "kannel";
+	reply.from = json_string_value(json_object_get(q, "from"));
+	reply.to = json_string_value(json_object_get(q, "to"));
+	reply.text = json_string_value(json_object_get(q, "text"));
+	reply.id = json_string_value(json_object_get(q, "id"));
+	smsin_run(cl, &reply, a);
 	/* Kannel sends a body back as an SMS: say nothing when all is well. */
 	if (a->status == 200) {
 		free(a->body);
@@ -383,7 +417,8 @@ smsin_webhook(const struct citizen_call *cl, struct citizen_answer *a)
 	struct fail	 f;
 	json_error_t	 err;
 	json_t		*o;
-	const char	*fields[] = { "from", "to", "text" };
+	struct smsin_reply reply;
+	const char	*fields[] = { "from", "to", "text", "id" };
 	char		*sig = NULL;
 	size_t		 i;
 
@@ -430,9 +465,12 @@ smsin_webhook(const struct citizen_call *cl, struct citizen_answer *a)
 			return;
 		}
 	}
-	smsin_run(cl, "webhook", json_string_value(json_object_get(o, "from")),
-	    json_string_value(json_object_get(o, "to")),
-	    json_string_value(json_object_get(o, "text")), a);
+	reply.via = "webhook";
+	reply.from = json_string_value(json_object_get(o, "from"));
+	reply.to = json_string_value(json_object_get(o, "to"));
+	reply.text = json_string_value(json_object_get(o, "text"));
+	reply.id = json_string_value(json_object_get(o, "id"));
+	smsin_run(cl, &reply, a);
 	/* Refused or failed, the gateway may send it again. */
 	if (a->status == 200)
 		smsin_remember(sig);
