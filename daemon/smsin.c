@@ -254,6 +254,18 @@ smsin_take(struct store *st, const struct smsin_reply *r, json_t **out,
 	return (0);
 }
 
+/* A reply's fields from the query or the JSON object o (which keeps
+ * them). */
+static void
+smsin_reply(struct smsin_reply *r, const char *via, json_t *o)
+{
+	r->via = via;
+	r->from = json_string_value(json_object_get(o, "from"));
+	r->to = json_string_value(json_object_get(o, "to"));
+	r->text = json_string_value(json_object_get(o, "text"));
+	r->id = json_string_value(json_object_get(o, "id"));
+}
+
 /* Checks, then takes a reply in its own transaction. */
 static void
 smsin_run(const struct citizen_call *cl, struct smsin_reply *r,
@@ -329,11 +341,7 @@ smsin_kannel(const struct citizen_call *cl, struct citizen_answer *a)
 		json_decref(q);
 		return;
 	}
-	reply.via = "kannel";
-	reply.from = json_string_value(json_object_get(q, "from"));
-	reply.to = json_string_value(json_object_get(q, "to"));
-	reply.text = json_string_value(json_object_get(q, "text"));
-	reply.id = json_string_value(json_object_get(q, "id"));
+	smsin_reply(&reply, "kannel", q);
 	smsin_run(cl, &reply, a);
 	/* Kannel sends a body back as an SMS: say nothing when all is well. */
 	if (a->status == 200) {
@@ -465,11 +473,7 @@ smsin_webhook(const struct citizen_call *cl, struct citizen_answer *a)
 			return;
 		}
 	}
-	reply.via = "webhook";
-	reply.from = json_string_value(json_object_get(o, "from"));
-	reply.to = json_string_value(json_object_get(o, "to"));
-	reply.text = json_string_value(json_object_get(o, "text"));
-	reply.id = json_string_value(json_object_get(o, "id"));
+	smsin_reply(&reply, "webhook", o);
 	smsin_run(cl, &reply, a);
 	/* Refused or failed, the gateway may send it again. */
 	if (a->status == 200)
