@@ -12,8 +12,9 @@
  * (token_mac()), and a POST another site makes is refused by its Origin
  * or Sec-Fetch-Site, whatever the browser does with SameSite. Every
  * address gets public.cancel_per_minute requests a minute (429 past
- * that), but for public.trusted ones: a proxy in front, which limits. The person is told of the cancelling and the waitlist moves
- * up, as when staff cancel (registration_drop()).
+ * that), but for public.trusted ones: a proxy in front, which limits.
+ * The person is told of the cancelling and the waitlist moves up, as
+ * when staff cancel (registration_drop()).
  */
 #include "config.h"
 
