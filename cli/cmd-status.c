@@ -310,6 +310,11 @@ cmd_print_status(struct cmd_ctx *ctx, json_t *answer)
 		free(label);
 	}
 	cmd_status_outbox(t, json_object_get(answer, "outbox"));
+	if (json_is_object(json_object_get(answer, "inbox")))
+		table_kv(t, "inbox", "%lld SMS repl%s unhandled",
+		    cmd_int(json_object_get(answer, "inbox"), "unhandled"),
+		    cmd_int(json_object_get(answer, "inbox"), "unhandled") ==
+		    1 ? "y" : "ies");
 	senders = json_object_get(answer, "senders");
 	cmd_status_sender(t, "e-mail (SMTP)", json_object_get(senders,
 	    "email"));
@@ -396,6 +401,10 @@ cmd_status_attention(json_t *answer, long long late)
 		    (long long)json_integer_value(json_array_get(ids, 0)));
 		free(list);
 	}
+	if ((n = cmd_int(json_object_get(answer, "inbox"), "unhandled")) > 0)
+		cmd_status_why(why, "inbox: %lld SMS repl%s wait%s for staff: "
+		    "see 'kursusctl inbox'", n, n == 1 ? "y" : "ies",
+		    n == 1 ? "s" : "");
 	if ((waited = cmd_int(o, "oldest_due_seconds")) > late)
 		cmd_status_why(why, "outbox: a message has waited %lld min past "
 		    "its time to be sent (more than %lld min)", waited / 60,

@@ -600,14 +600,29 @@ cmd_empty_to_null(json_t *body)
 	}
 }
 
+/*
+ * "confirmed", "waitlisted #2", "cancelled"; or, when the person
+ * cancelled themselves, "afmeldt via link, 2026-12-06 14:03 UTC" (or
+ * "via SMS"), so the desk sees who let go of a seat and when.
+ */
 static char *
 cmd_reg_status(json_t *r)
 {
 	const char	*status = cmd_str(r, "status");
-	char		*s;
+	const char	*via = cmd_str(r, "cancelled_via");
+	const char	*at = cmd_str(r, "cancelled_at");
+	char		*s, *when;
 
 	if (status == NULL)
 		return (xstrdup("-"));
+	if (strcmp(status, "cancelled") == 0 && via != NULL &&
+	    strcmp(via, "staff") != 0) {
+		when = cmd_utc_time(at != NULL ? at : "?");
+		xasprintf(&s, "afmeldt via %s, %s", strcmp(via, "sms") == 0 ?
+		    "SMS" : via, when);
+		free(when);
+		return (s);
+	}
 	if (strcmp(status, "waitlisted") == 0 &&
 	    json_is_integer(json_object_get(r, "waitlist_position"))) {
 		xasprintf(&s, "waitlisted #%lld",

@@ -93,6 +93,8 @@ static const struct cmd_entry *const kursusctl_commands[] = {
 	&cmd_outbox_show_entry,
 	&cmd_outbox_retry_entry,
 	&cmd_outbox_cancel_entry,
+	&cmd_inbox_entry,
+	&cmd_inbox_done_entry,
 	&cmd_feeds_entry,
 	&cmd_export_entry,
 	&cmd_import_entry,

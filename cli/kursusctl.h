@@ -555,6 +555,10 @@ extern const struct cmd_entry cmd_session_cancel_entry;
 extern const struct cmd_entry cmd_remind_entry;
 extern const struct cmd_entry cmd_calllist_entry;
 
+/* cmd-inbox.c */
+extern const struct cmd_entry cmd_inbox_entry;
+extern const struct cmd_entry cmd_inbox_done_entry;
+
 /* cmd-outbox.c */
 extern const struct cmd_entry cmd_outbox_entry;
 extern const struct cmd_entry cmd_outbox_show_entry;

@@ -83,3 +83,31 @@ buf_free(struct buf *b)
 	b->data = NULL;
 	b->len = b->size = 0;
 }
+
+void
+buf_add_html(struct buf *b, const char *s, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '&':
+			buf_adds(b, "&amp;");
+			break;
+		case '<':
+			buf_adds(b, "&lt;");
+			break;
+		case '>':
+			buf_adds(b, "&gt;");
+			break;
+		case '"':
+			buf_adds(b, "&quot;");
+			break;
+		case '\'':
+			buf_adds(b, "&#39;");
+			break;
+		default:
+			buf_addc(b, s[i]);
+		}
+	}
+}

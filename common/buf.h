@@ -48,6 +48,9 @@ void	 buf_addf(struct buf *, const char *, ...)
 void	 buf_vaddf(struct buf *, const char *, va_list)
 	    __attribute__((format(printf, 2, 0)));
 /* Forgets what is in it, keeping the memory. */
+/* Appends n bytes of s with &, <, >, " and ' escaped for HTML text and
+ * attribute values. */
+void	 buf_add_html(struct buf *, const char *s, size_t n);
 void	 buf_reset(struct buf *);
 /* The data for the caller to free ("" when empty, never NULL), *len its
  * length when len is not NULL; the buffer is empty again. */

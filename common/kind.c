@@ -37,6 +37,9 @@ const struct kind_info kinds[KIND_COUNT] = {
 	    "seat or on the waitlist" },
 	[KIND_SERIES_WITHDRAWN] = { "series-withdrawn", NULL, INVITE_NONE,
 	    KIND_TEMPLATE, "their registrations for a series are cancelled" },
+	[KIND_UNREGISTERED] = { "unregistered", NULL, INVITE_CANCEL,
+	    KIND_PREVIEW | KIND_TEMPLATE,
+	    "they cancelled their own place (cancel link or SMS reply)" },
 };
 
 int

@@ -18,6 +18,7 @@
 
 #include "calendars.h"
 #include "kursusd.h"
+#include "citizen.h"
 
 /*
  * The body of a route that takes a file, not JSON: its media type and
@@ -47,6 +48,8 @@ static const struct route routes[] = {
 	{ API_GET, 0, "outbox/*", notices_outbox_show, NULL },
 	{ API_POST, 0, "outbox/*/retry", notices_outbox_retry, NULL },
 	{ API_POST, 0, "outbox/*/cancel", notices_outbox_cancel, NULL },
+	{ API_GET, 0, "inbox", inbox_list, NULL },
+	{ API_POST, 0, "inbox/*/handled", inbox_handled, NULL },
 
 	{ API_GET, 0, "venues", resource_list, "venues" },
 	{ API_POST, 0, "venues", resource_create, "venues" },
@@ -149,41 +152,6 @@ api_error_json(const struct fail *f)
 {
 	return (json_pack("{s:s, s:s?}", "error", f->msg, "field",
 	    f->field[0] != '\0' ? f->field : NULL));
-}
-
-/*
- * Query string into an object of strings; repeated keys keep the last.
- * NULL (f filled) when a name or value is not UTF-8 once decoded.
- */
-static json_t *
-api_query(const char *query, struct fail *f)
-{
-	struct evkeyvalq	 q;
-	struct evkeyval		*kv;
-	json_t			*o = json_object(), *v;
-
-	if (query == NULL || *query == '\0')
-		return (o);
-	q.tqh_first = NULL;
-	q.tqh_last = &q.tqh_first;
-	if (evhttp_parse_query_str(query, &q) != 0) {
-		fail_set(f, 400, NULL, "malformed query string");
-		goto fail;
-	}
-	for (kv = q.tqh_first; kv != NULL; kv = kv->next.tqe_next) {
-		if ((v = json_string(kv->value)) == NULL ||
-		    json_object_set_new(o, kv->key, v) != 0) {
-			fail_set(f, 400, NULL, "query parameter \"%s\" is not "
-			    "valid UTF-8", kv->key);
-			goto fail;
-		}
-	}
-	evhttp_clear_headers(&q);
-	return (o);
-fail:
-	evhttp_clear_headers(&q);
-	json_decref(o);
-	return (NULL);
 }
 
 /*
@@ -326,7 +294,7 @@ api_run(const struct api_ctx *ctx, const struct api_call *call, int batched,
 		goto done;
 	}
 	path = evhttp_uridecode(evhttp_uri_get_path(u), 0, NULL);
-	if ((req.query = api_query(evhttp_uri_get_query(u), &req.fail)) ==
+	if ((req.query = param_query(evhttp_uri_get_query(u), &req.fail)) ==
 	    NULL)
 		goto done;
 

@@ -356,9 +356,12 @@ conn_body(struct conn *c, struct request *rq)
 {
 	const struct server_door_conf	*conf = &c->door->conf;
 	char				 why[160];
+	int				 may;
 
+	may = conf->max_body > 0 && (conf->body_methods == 0 ||
+	    (rq->method & conf->body_methods) != 0);
 	if (rq->transfer_encoding) {
-		if (conf->max_body == 0)
+		if (!may)
 			goto none;
 		conn_refuse(c, 411, "a chunked body is not accepted: "
 		    "send Content-Length");
@@ -366,7 +369,7 @@ conn_body(struct conn *c, struct request *rq)
 	}
 	if (rq->content_length <= 0)
 		return (0);
-	if (conf->max_body == 0)
+	if (!may)
 		goto none;
 	if ((unsigned long long)rq->content_length > conf->max_body) {
 		snprintf(why, sizeof why, "request body of %lld bytes is "
@@ -404,6 +407,10 @@ conn_rebase(struct conn *c, const char *old, size_t len)
 	MOVE(rq->ims);
 	MOVE(rq->authorization);
 	MOVE(rq->content_type);
+	MOVE(rq->origin);
+	MOVE(rq->fetch_site);
+	MOVE(rq->stamp);
+	MOVE(rq->signature);
 	for (i = 0; i < rq->nae; i++)
 		MOVE(rq->ae[i]);
 	for (i = 0; i < rq->ninm; i++)

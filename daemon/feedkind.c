@@ -8,10 +8,16 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "feeds.h"
+#include "page.h"
 
 #define ENGLISH	"language = 'en'"
+
+static int	feeds_lookup(struct feeds *, const struct feed_kind *,
+		    const char *, const char *, int64_t, int64_t *, int *,
+		    char **);
 
 const struct feed_kind feed_kinds[] = {
 	{
@@ -93,6 +99,277 @@ const struct feed_kind feed_kinds[] = {
 };
 const size_t nfeed_kinds = sizeof feed_kinds / sizeof feed_kinds[0];
 
+/*
+ * The public pages' sessions: upcoming ones (?1 is now), and cancelled
+ * ones while feeds keep them. Their rev carries what the page shows of
+ * the seats, which no session write follows: 0 cancelled, else 1 + the
+ * seats taken, so a registration changes the list and the page with it.
+ * (Seats taken, not left: the capacity is no column of the feed indexes,
+ * and its change raises the rev anyway; pages.c reads it for the
+ * sessions it shows.)
+ */
+#define PAGE_MEMBER_COLS \
+	"SELECT s.id, s.rev * 1048576 + CASE WHEN s.status = 'cancelled'" \
+	" THEN 0 ELSE 1 + min(524286, (SELECT coalesce(sum(1 +" \
+	" r.companion), 0) FROM registration r WHERE r.session_id = s.id" \
+	" AND r.status = 'confirmed')) END," \
+	" s.venue_id, s.start_at, s.end_at, s.updated_at, s.course_id," \
+	" s.status = 'cancelled', 0" FEED_SESSION " WHERE" FEED_WINDOW
+#define PAGE_SLUG_MAX	64
+#define PAGE_QUERY_MAX	512
+#define PAGE_MONTHS	120	/* months ahead a page may show */
+
+const struct feed_kind page_kinds[] = {
+	{
+		.name = "",
+		.flags = FK_PAGE,
+		.title = { "Kurser", "Courses" },
+		.members = PAGE_MEMBER_COLS FEED_ORDER,
+	},
+	{
+		.name = "venue",
+		.flags = FK_PAGE,
+		.title = { "Kurser", "Courses" },
+		.resolve = "SELECT id, name, 0 FROM venue WHERE slug = ?1",
+		.members = PAGE_MEMBER_COLS " AND s.venue_id = ?3" FEED_ORDER,
+	},
+	{
+		.name = "course",
+		.flags = FK_PAGE,
+		.title = { "Kurser", "Courses" },
+		.resolve = "SELECT id, title, 0 FROM course WHERE slug = ?1",
+		.members = PAGE_MEMBER_COLS " AND s.course_id = ?3" FEED_ORDER,
+	},
+	{
+		/* A person's "add to calendar" page: no sessions listed. */
+		.name = "kalender",
+		.flags = FK_PAGE | FK_TOKEN | FK_PERSON,
+		.title = { "Kalender", "Calendar" },
+		.resolve = "SELECT id, name, " ENGLISH " FROM participant "
+		    "WHERE feed_token_hash = ?1 AND anonymised_at IS NULL",
+		.members = FEED_MEMBER_COLS " 0" FEED_SESSION
+		    " WHERE ?1 IS NULL AND ?2 IS NULL AND ?3 IS NULL",
+	},
+};
+#define NPAGE_KINDS	(sizeof page_kinds / sizeof page_kinds[0])
+
+/* What a page's path and query ask for. */
+struct page_req {
+	const struct feed_kind	*k;
+	char			 key[2 * PAGE_SLUG_MAX + 1];	/* slug, token */
+	int			 variant;	/* PV_* */
+	int			 flags;		/* PAGE_* */
+	char			*canon;		/* the cache key */
+};
+
+/*
+ * Each month asked for is a page of its own in the cache: a month gone
+ * by (an old bookmark) or beyond PAGE_MONTHS ahead, where no upcoming
+ * session is, shows the first month with sessions, as none would, and
+ * makes no new page.
+ */
+static void
+pages_month_window(struct page_req *r)
+{
+	time_t		 now = time(NULL);
+	struct tm	 tm;
+	int		 ym = PV_MONTH(r->variant), cur;
+
+	gmtime_r(&now, &tm);
+	/* A day's slack either way: the zones' months turn at other hours. */
+	cur = (tm.tm_year + 1900) * 12 + tm.tm_mon - (tm.tm_mday == 1);
+	if (ym != 0 && (ym < cur || ym > cur + PAGE_MONTHS))
+		r->variant &= (1 << PV_MONTH_SHIFT) - 1;
+}
+
+/* What is wrong with a page's query, in Danish and English. */
+static const char *pages_why[][2] = {
+	{ "Adressen er for lang.", "The address is too long." },
+	{ "Sproget (lang=) kan være da (dansk) eller en (English).",
+	  "The language (lang=) can be da (dansk) or en (English)." },
+	{ "Måneden (month=) skrives som 2026-12.",
+	  "The month (month=) is written as 2026-12." },
+};
+
+/*
+ * ?lang= and ?month=; other parameters (a campaign's) are let be. -1 and
+ * *bad (an index of pages_why) for one refused.
+ */
+static int
+pages_query(const char *query, struct page_req *r, int *bad)
+{
+	const char	*q, *v;
+	size_t		 len, vlen;
+	int		 year, month;
+
+	if (query == NULL)
+		return (0);
+	if (strlen(query) > PAGE_QUERY_MAX) {
+		*bad = 0;
+		return (-1);
+	}
+	for (q = query; *q != '\0'; q += len + (q[len] == '&')) {
+		len = strcspn(q, "&");
+		if (len > 5 && strncmp(q, "lang=", 5) == 0) {
+			v = q + 5;
+			vlen = len - 5;
+			r->variant |= PV_LANG;
+			if (vlen == 2 && strncmp(v, "en", 2) == 0)
+				r->variant |= PV_EN;
+			else if (vlen == 2 && strncmp(v, "da", 2) == 0)
+				r->variant &= ~PV_EN;
+			else {
+				*bad = 1;
+				return (-1);
+			}
+		} else if (len >= 6 && strncmp(q, "month=", 6) == 0) {
+			v = q + 6;
+			if (len != 13 || strspn(v, "0123456789") != 4 ||
+			    v[4] != '-' || strspn(v + 5, "0123456789") < 2 ||
+			    (year = atoi(v)) < 2000 || year > 2199 ||
+			    (month = atoi(v + 5)) < 1 || month > 12) {
+				*bad = 2;
+				return (-1);
+			}
+			r->variant = (r->variant & ((1 << PV_MONTH_SHIFT) -
+			    1)) | ((year * 12 + month - 1) << PV_MONTH_SHIFT);
+		}
+	}
+	pages_month_window(r);
+	return (0);
+}
+
+/* A slug as staff may make one (resource.c), or a token. */
+static int
+pages_slug(const char *s, int token)
+{
+	size_t	 len = strlen(s);
+
+	if (token)
+		return (token_valid(s));
+	return (len > 0 && len <= PAGE_SLUG_MAX && s[0] != '-' &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == len);
+}
+
+/*
+ * Reads a page's path and query: -1 with *why for a query refused, 1
+ * for a path that is no page's, 0 with r filled in and r->canon made.
+ */
+static int
+pages_parse(const char *path, const char *query, struct page_req *r,
+    char **why)
+{
+	struct buf	 b = BUF_INIT;
+	const char	*rest;
+	size_t		 i, len;
+	int		 embed = 0, bad;
+
+	memset(r, 0, sizeof *r);
+	*why = NULL;
+	if (pages_query(query, r, &bad) != 0) {
+		r->flags = (r->variant & PV_EN) ? PAGE_EN : 0;
+		*why = xstrdup(pages_why[bad][(r->variant & PV_EN) ? 1 : 0]);
+		return (-1);
+	}
+	if (strncmp(path, "/embed", 6) == 0 && (path[6] == '\0' ||
+	    path[6] == '/')) {
+		embed = 1;
+		path += 6;
+		if (*path == '\0' || strcmp(path, "/") == 0)
+			path = "/";
+	}
+	r->flags = ((r->variant & PV_EN) ? PAGE_EN : 0) |
+	    (embed ? PAGE_EMBED : 0);
+	if (embed)
+		r->variant |= PV_EMBED;
+	if (strcmp(path, "/") == 0)
+		r->k = &page_kinds[0];
+	else {
+		for (i = 1; i < NPAGE_KINDS; i++) {
+			len = strlen(page_kinds[i].name);
+			if (path[0] == '/' && strncmp(path + 1,
+			    page_kinds[i].name, len) == 0 &&
+			    path[len + 1] == '/')
+				break;
+		}
+		if (i == NPAGE_KINDS)
+			return (1);
+		rest = path + strlen(page_kinds[i].name) + 2;
+		if ((embed && (page_kinds[i].flags & FK_TOKEN)) ||
+		    strlen(rest) >= sizeof r->key ||
+		    !pages_slug(rest, page_kinds[i].flags & FK_TOKEN))
+			return (1);
+		r->k = &page_kinds[i];
+		memcpy(r->key, rest, strlen(rest) + 1);
+	}
+	/* Danish is the default but for a person's page: one page, one key. */
+	if (!(r->k->flags & FK_TOKEN) && !(r->variant & PV_EN))
+		r->variant &= ~PV_LANG;
+	buf_adds(&b, embed ? "/embed" : "");
+	if (*r->key != '\0')
+		buf_addf(&b, "/%s/%s", r->k->name, r->key);
+	else if (!embed)
+		buf_adds(&b, "/");
+	if (r->variant & PV_LANG)
+		buf_addf(&b, "?lang=%s", (r->variant & PV_EN) ? "en" : "da");
+	if (PV_MONTH(r->variant) != 0)
+		buf_addf(&b, "%cmonth=%04d-%02d", (r->variant & PV_LANG) ?
+		    '&' : '?', PV_MONTH(r->variant) / 12,
+		    PV_MONTH(r->variant) % 12 + 1);
+	r->canon = buf_detach(&b, NULL);
+	return (0);
+}
+
+int
+pages_key(const char *path, const char *query, char **key, int *flags,
+    char **why)
+{
+	struct page_req	 r;
+	int		 ret;
+
+	*key = NULL;
+	ret = pages_parse(path, query, &r, why);
+	*flags = r.flags;
+	if (ret == 0)
+		*key = r.canon;
+	return (ret);
+}
+
+/* What a page's cache key shows: as feeds_resolve(). */
+static int
+pages_resolve(struct feeds *fs, const char *key,
+    const struct feed_kind **kp, int64_t *arg, int *variant, char **name)
+{
+	struct page_req	 r;
+	const char	*q = strchr(key, '?');
+	char		*path, *why = NULL, *hash = NULL;
+	int		 ret, v = 0;
+
+	path = q != NULL ? xstrndup(key, (size_t)(q - key)) : xstrdup(key);
+	ret = pages_parse(path, q != NULL ? q + 1 : NULL, &r, &why);
+	free(path);
+	free(why);
+	free(r.canon);
+	if (ret != 0)
+		return (-1);
+	*kp = r.k;
+	*arg = 0;
+	*variant = r.variant;
+	if (r.k->resolve == NULL) {
+		*name = xstrdup("");
+		return (0);
+	}
+	if (r.k->flags & FK_TOKEN)
+		hash = token_hash(r.key);
+	ret = feeds_lookup(fs, r.k, r.k->resolve, hash != NULL ? hash : r.key,
+	    0, arg, &v, name);
+	free(hash);
+	/* A person's page speaks their language unless another is asked. */
+	if (ret == 0 && !(r.variant & PV_LANG) && (v & VAR_EN))
+		*variant |= PV_EN;
+	return (ret);
+}
+
 static const struct feed_kind *
 feeds_kind(const char *name)
 {
@@ -155,7 +432,7 @@ feeds_resolve(struct feeds *fs, const char *path,
 
 	*variant = 0;
 	if (strncmp(path, "/feeds/", 7) != 0)
-		return (-1);
+		return (pages_resolve(fs, path, kp, arg, variant, name));
 	path += 7;
 	if ((rest = strchr(path, '/')) == NULL) {
 		/* A kind of one feed: /feeds/all.ics */
@@ -260,12 +537,7 @@ feeds_link_json(struct feeds *fs, const struct feed_kind *k,
 	json_t	*j;
 
 	https = xprintf("%s%s", fs->url, path);
-	if (strncmp(https, "https://", 8) == 0)
-		webcal = xprintf("webcal://%s", https + 8);
-	else if (strncmp(https, "http://", 7) == 0)
-		webcal = xprintf("webcal://%s", https + 7);
-	else
-		webcal = xstrdup(https);
+	webcal = page_webcal(https);
 	j = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:b}", "name", name,
 	    "owner", owner, "path", path, "url", https, "webcal", webcal,
 	    "personal", (k->flags & FK_TOKEN) != 0);

@@ -28,6 +28,7 @@
 #include <zlib.h>
 
 #include "feeds.h"
+#include "page.h"
 
 #define FEEDS_MAX	4096		/* feeds kept in memory */
 #define SPARE_MIN	(1024 * 1024)	/* feed bytes worth keeping memory for */
@@ -134,6 +135,8 @@ feeds_configure(struct feeds *fs, const struct config *conf)
 	fs->recheck = conf->feeds_recheck_seconds;
 	free(fs->url);
 	fs->url = xstrdup(conf->public_url);
+	page_site_free(fs->site);
+	fs->site = page_site_new(conf);
 	len = strlen(fs->url);
 	while (len > 0 && fs->url[len - 1] == '/')
 		fs->url[--len] = '\0';
@@ -156,6 +159,7 @@ feeds_free(struct feeds *fs)
 	free(fs->spare);
 	free(fs->key_file);
 	free(fs->url);
+	page_site_free(fs->site);
 	free(fs);
 }
 
@@ -336,6 +340,9 @@ feeds_etag(struct feeds *fs, const char *name, int variant,
 	unsigned int	 mdlen = 0;
 	int		 settings[5] = { fs->refresh_minutes, fs->past_days,
 			    fs->cancelled_days, fs->alarm_minutes, variant };
+	const char	*site[] = { fs->site->name, fs->site->header,
+			    fs->site->colour, fs->site->phone, fs->site->email,
+			    fs->site->url };
 	size_t		 i;
 
 	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
@@ -343,6 +350,8 @@ feeds_etag(struct feeds *fs, const char *name, int variant,
 	EVP_DigestUpdate(ctx, PACKAGE_VERSION, sizeof PACKAGE_VERSION);
 	EVP_DigestUpdate(ctx, settings, sizeof settings);
 	EVP_DigestUpdate(ctx, fs->url, strlen(fs->url) + 1);
+	for (i = 0; i < sizeof site / sizeof site[0]; i++)
+		EVP_DigestUpdate(ctx, site[i], strlen(site[i]) + 1);
 	EVP_DigestUpdate(ctx, name, strlen(name) + 1);
 	for (i = 0; i < m->ntz; i++)
 		EVP_DigestUpdate(ctx, m->tzids[i], strlen(m->tzids[i]) + 1);
@@ -449,13 +458,21 @@ feeds_assemble(struct feeds *fs, const char *name, const char *tzid,
 	return (out);
 }
 
+/* How long after its start a session stays: pages show upcoming ones. */
+static time_t
+feeds_past(const struct feeds *fs, const struct feed_kind *kind)
+{
+	return ((kind->flags & FK_PAGE) ? 0 : (time_t)fs->past_days * 86400);
+}
+
 /* Binds the window of ordinary feeds. */
 static void
-feeds_bind_window(struct feeds *fs, sqlite3_stmt *stmt, int64_t arg)
+feeds_bind_window(struct feeds *fs, const struct feed_kind *kind,
+    sqlite3_stmt *stmt, int64_t arg)
 {
 	time_t	 now = store_now(fs->st);
 
-	sqlite3_bind_int64(stmt, 1, now - (time_t)fs->past_days * 86400);
+	sqlite3_bind_int64(stmt, 1, now - feeds_past(fs, kind));
 	sqlite3_bind_int64(stmt, 2, now - (time_t)fs->cancelled_days * 86400);
 	sqlite3_bind_int64(stmt, 3, arg);
 }
@@ -556,7 +573,7 @@ feeds_patch(struct feeds *fs, struct feed *f, const struct feed_kind *kind,
 	time_t		 now = store_now(fs->st), after, cancelled_after;
 	char		*list;
 
-	after = now - (time_t)fs->past_days * 86400;
+	after = now - feeds_past(fs, kind);
 	cancelled_after = now - (time_t)fs->cancelled_days * 86400;
 
 	n = (size_t)(fs->njournal - f->mark);
@@ -572,7 +589,7 @@ feeds_patch(struct feeds *fs, struct feed *f, const struct feed_kind *kind,
 	if (nch > 0) {
 		list = render_id_list(changed, nch);
 		stmt = store_stmt(fs->st, kind->changed);
-		feeds_bind_window(fs, stmt, arg);
+		feeds_bind_window(fs, kind, stmt, arg);
 		sqlite3_bind_text(stmt, 4, list, -1, SQLITE_TRANSIENT);
 		feeds_members_read(stmt, &add);
 		free(list);
@@ -612,7 +629,8 @@ feeds_patch(struct feeds *fs, struct feed *f, const struct feed_kind *kind,
  * past_days after it started, or cancelled_days after its cancellation.
  */
 static time_t
-feeds_expires(const struct feeds *fs, const struct members *m)
+feeds_expires(const struct feeds *fs, const struct feed_kind *kind,
+    const struct members *m)
 {
 	const struct member	*row;
 	time_t			 first = INT64_MAX, t;
@@ -620,7 +638,7 @@ feeds_expires(const struct feeds *fs, const struct members *m)
 
 	for (i = 0; i < m->n; i++) {
 		row = &m->rows[i];
-		t = row->start + (time_t)fs->past_days * 86400 + 1;
+		t = row->start + feeds_past(fs, kind) + 1;
 		if (row->cancelled && row->updated +
 		    (time_t)fs->cancelled_days * 86400 + 1 < t)
 			t = row->updated + (time_t)fs->cancelled_days * 86400 +
@@ -629,6 +647,20 @@ feeds_expires(const struct feeds *fs, const struct members *m)
 			first = t;
 	}
 	return (first);
+}
+
+/*
+ * A page keeps no rows: they serve only patching, which pages never do
+ * (their seats are not journalled), and a month page of 10,000 sessions
+ * would keep 480 KB of them.
+ */
+static void
+feeds_page_rows(struct feed *f)
+{
+	if (f->kind != NULL && (f->kind->flags & FK_PAGE)) {
+		free(f->rows);
+		f->rows = NULL;
+	}
 }
 
 /*
@@ -648,10 +680,11 @@ feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
 	const struct feed_kind *kind;
 	int64_t		 arg;
 	int		 variant, patched = 0;
-	struct timespec	 t0, t1;
+	struct timespec	 t0, t1, c0, c1;
 	struct tm	 tm;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 	if (feeds_resolve(fs, f->path, &kind, &arg, &variant, &name) != 0)
 		return (-1);
 	if (feeds_patchable(fs, f, kind, arg, now)) {
@@ -659,14 +692,14 @@ feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
 		patched = 1;
 	} else {
 		stmt = store_stmt(fs->st, kind->members);
-		feeds_bind_window(fs, stmt, arg);
+		feeds_bind_window(fs, kind, stmt, arg);
 		feeds_members(fs->st, stmt, &m);
 		f->listed = now;
 	}
 	f->mark = fs->njournal;
 	f->generation = store_generation(fs->st);
 	f->checked = now;
-	f->expires = feeds_expires(fs, &m);
+	f->expires = feeds_expires(fs, kind, &m);
 	if (f->plain != NULL && f->kind == kind && f->arg == arg &&
 	    f->variant == variant && strcmp(f->name, name) == 0 &&
 	    f->n == m.n && (m.n == 0 ||
@@ -676,6 +709,7 @@ feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
 		free(f->rows);
 		f->rows = m.rows;
 		m.rows = NULL;
+		feeds_page_rows(f);
 		free(name);
 		members_free(&m);
 		return (0);
@@ -685,8 +719,12 @@ feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
 	feeds_release(fs, f->plain, now);
 	blob_unref(f->gz);
 	f->plain = f->gz = NULL;
-	text = feeds_assemble(fs, name, store_default_timezone(fs->st), &m,
-	    variant, &len, &size);
+	if (kind->flags & FK_PAGE) {
+		text = pages_render(fs, f->path, kind, arg, variant, &m, &len);
+		size = len + 1;
+	} else
+		text = feeds_assemble(fs, name, store_default_timezone(fs->st),
+		    &m, variant, &len, &size);
 	f->plain = blob_adopt(text, len);
 	f->plain->size = size;
 	f->gz = NULL;
@@ -716,15 +754,21 @@ feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
 	f->revs = m.revs;
 	f->rows = m.rows;
 	f->n = m.n;
+	feeds_page_rows(f);
 	m.ids = m.revs = NULL;
 	m.rows = NULL;
 	members_free(&m);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+	/* The loop thread's CPU time: on a busy machine, beside the wall's. */
 	log_debug("feed %s: %zu sessions, %zu rendered, %zu bytes in %.1f ms"
-	    " (list %s)", f->path, f->n, fs->rendered - rendered, len,
+	    " (list %s), %.1f ms CPU on the loop", f->path, f->n,
+	    fs->rendered - rendered, len,
 	    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
-	    patched ? "patched" : "read");
+	    patched ? "patched" : "read",
+	    (double)(c1.tv_sec - c0.tv_sec) * 1e3 +
+	    (double)(c1.tv_nsec - c0.tv_nsec) / 1e6);
 	metrics_count(METRICS_FEED_EVENTS, fs->rendered - rendered);
 	return (1);
 }
@@ -777,8 +821,9 @@ feeds_get(struct feeds *fs, const char *path, int gzip,
 			feeds_evict(fs);
 		f = xcalloc(1, sizeof *f);
 		f->path = xstrdup(path);
-		f->disposition = xprintf("inline; filename=\"%s\"",
-		    strrchr(path, '/') + 1);
+		if (!(kind->flags & FK_PAGE))
+			f->disposition = xprintf("inline; filename=\"%s\"",
+			    strrchr(path, '/') + 1);
 		f->name = xstrdup("");
 		f->next = fs->feeds;
 		fs->feeds = f;
@@ -801,6 +846,8 @@ feeds_get(struct feeds *fs, const char *path, int gzip,
 	a->last_modified = f->last_modified;
 	a->last_modified_http = f->last_modified_http;
 	a->disposition = f->disposition;
+	a->page = (f->kind->flags & FK_PAGE) != 0;
+	a->personal = (f->kind->flags & FK_TOKEN) != 0;
 	a->head = &f->head[gzip ? 1 : 0];
 	feeds_gc(fs, now);
 	return (0);

@@ -1,7 +1,8 @@
 /*
  * The feeds' own parts, for feeds.c (the cache), feedkind.c (the kinds of
- * feed: what a path shows, and the admin's links) and render.c (event
- * texts and the threads that render them) only.
+ * feed and page: what a path shows, and the admin's links), render.c
+ * (event texts and the threads that render them) and pages.c (the public
+ * HTML pages, cached as the feeds are) only.
  */
 #ifndef FEEDS_H
 #define FEEDS_H
@@ -46,6 +47,17 @@
 /* How a kind's feeds are keyed and what their events carry. */
 #define FK_TOKEN	0x1	/* a person's secret token: not to share */
 #define FK_PERSON	0x2	/* a participant's: their language, alarms */
+#define FK_PAGE		0x4	/* an HTML page (pages.c), not a calendar */
+
+/*
+ * A page's variant: its language, whether it is embedded, and the month
+ * asked for (year * 12 + month - 1; 0: the first month with sessions).
+ */
+#define PV_EN		VAR_EN
+#define PV_EMBED	0x2
+#define PV_LANG		0x4	/* the language was asked for (?lang=) */
+#define PV_MONTH_SHIFT	4
+#define PV_MONTH(v)	((v) >> PV_MONTH_SHIFT)
 
 /*
  * A kind of feed: everything that differs between them, read by the
@@ -71,6 +83,8 @@ struct feed_kind {
 };
 extern const struct feed_kind feed_kinds[];
 extern const size_t nfeed_kinds;
+/* The kinds of public page: "" (all), venue, course, kalender. */
+extern const struct feed_kind page_kinds[];
 
 /* One session's event text, in one variant, as of one rev. */
 struct chunk {
@@ -100,6 +114,7 @@ struct feeds {
 	char		*key_file;
 	int		 have_key;
 	char		*url;
+	struct page_site *site;		/* what the pages show of the library */
 	struct chunk	*chunks[CHUNK_BUCKETS];
 	size_t		 nchunks;
 	struct feed	*feeds;
@@ -143,6 +158,16 @@ int	 feeds_resolve(struct feeds *, const char *path,
 /* The calendar's name, as calendar apps show it (NAME, X-WR-CALNAME). */
 char	*feeds_name(const struct feed_kind *, const char *owner,
 	    int variant);
+
+/* pages.c */
+/*
+ * A public page of kind k (FK_PAGE) for the cache key path: the sessions
+ * m (upcoming, in order), in the variant's language and month. The
+ * caller frees the bytes; *len is their length.
+ */
+char	*pages_render(struct feeds *, const char *path,
+	    const struct feed_kind *k, int64_t arg, int variant,
+	    const struct members *m, size_t *len);
 
 /* render.c */
 /* The event text of a session at rev, rendered when missing or stale. */

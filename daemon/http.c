@@ -37,6 +37,7 @@
 
 #include "kursusd.h"
 #include "server.h"
+#include "citizen.h"
 
 #define FAIL_SLOTS	1024	/* addresses with failed attempts, at most */
 /* A batch is committed when the loop has nothing else to do, or at this
@@ -455,19 +456,6 @@ http_failure(struct http *h, const unsigned char *addr, time_t now)
 	return (free_slot);
 }
 
-/* Constant-time comparison: the time taken does not depend on where the
- * strings differ. */
-static int
-http_token_equal(const char *a, const char *b)
-{
-	size_t		 la = strlen(a), lb = strlen(b), i;
-	unsigned char	 d = la != lb;
-
-	for (i = 0; i < la; i++)
-		d |= (unsigned char)a[i] ^ (unsigned char)b[i % (lb ? lb : 1)];
-	return (d == 0);
-}
-
 /*
  * The TCP checks after the allow list: 0 lets the request through, else
  * it was answered. No address gets more than max_failures wrong tokens a
@@ -494,7 +482,7 @@ http_tcp_gate(struct http *h, struct http_req *q, const char *auth)
 		return (-1);
 	}
 	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 ||
-	    !http_token_equal(auth + 7, h->token)) {
+	    !token_equal(auth + 7, h->token)) {
 		f->count++;
 		if (++h->fail_count == h->max_failures_total)
 			log_warnx("admin TCP: %d failed attempts this minute "
@@ -711,7 +699,7 @@ http_start(struct event_base *base, const struct api_ctx *ctx,
 	if (svc->public_fd != -1) {
 		fd = svc->public_fd;
 		svc->public_fd = -1;
-		if ((h->pub = public_start(h->srv, h, h->ctx.feeds, conf, fd,
+		if ((h->pub = public_start(h->srv, h, &h->ctx, conf, fd,
 		    cause)) == NULL)
 			goto fail;
 	}

@@ -20,6 +20,7 @@
 #include "calendars.h"
 #include "kursusd.h"
 #include "server.h"
+#include "citizen.h"
 
 struct kursusd {
 	struct event_base	*base;
@@ -178,6 +179,8 @@ kursusd_sweep(evutil_socket_t fd, short ev, void *arg)
 	struct timeval	 tv = { 6 * 3600, 0 };
 
 	http_flush(kd->http);	/* the sweep needs its own transaction */
+	if (cancel_tokens_fill(kd->store, &f) != 0)
+		log_warnx("cancel links: %s", f.msg);
 	if (stats_retention_sweep(kd->store, kd->conf->retention_days,
 	    &f) != 0) {
 		log_warnx("retention sweep: %s; again in a minute", f.msg);

@@ -74,6 +74,7 @@ struct config {
 	char	*public_url;
 	int	 public_max_per_address;
 	char	*public_trusted;
+	int	 public_cancel_per_minute;
 
 	int	 feeds_refresh_minutes;
 	int	 feeds_cache_seconds;
@@ -104,6 +105,7 @@ struct config {
 	char	*sms_header;
 	char	*sms_body;
 	int	 sms_timeout;
+	char	*sms_kannel_secret_file, *sms_webhook_secret_file;
 
 	char	*reminders_rules;
 	char	*reminders_quiet_hours;
@@ -115,6 +117,8 @@ struct config {
 	char	*library_email;
 	char	*library_url;
 	char	*library_signature;
+	char	*library_header;
+	char	*library_colour;	/* "#rrggbb" once loaded */
 
 	int	 outbox_max_in_flight;
 	int	 outbox_retry_seconds;
@@ -210,7 +214,7 @@ struct outbox_conf *store_outbox(struct store *);
 const char *store_default_timezone(struct store *);
 
 /* schema.c */
-#define SCHEMA_VERSION	10
+#define SCHEMA_VERSION	11
 /* The database's schema version (PRAGMA user_version), or -1. */
 int	 schema_version(sqlite3 *);
 /* Brings the database forward to SCHEMA_VERSION, each step in a transaction. */
@@ -481,10 +485,14 @@ int	 registration_person(struct store *, json_t *who,
 int	 registration_seat(struct store *, const struct session_row *,
 	    int64_t pid, int companion, int walk_in, int64_t *rid, int *over,
 	    struct fail *);
-/* Cancels a live registration with a notice of kind (-1: none, only what
- * was pending taken back), then fills from the waitlist. */
-int	 registration_drop(struct store *, int64_t rid, json_t *promoted,
-	    int kind, struct fail *);
+/*
+ * Cancels a live registration (via "staff", "link" or "sms": who did)
+ * with a notice of kind (-1: none, only what was pending taken back),
+ * then fills from the waitlist; promoted (may be NULL) gets those who
+ * moved up.
+ */
+int	 registration_drop(struct store *, int64_t rid, const char *via,
+	    json_t *promoted, int kind, struct fail *);
 /* Seats taken in a session by confirmed registrations and companions. */
 int64_t	 registration_taken(struct store *, int64_t session_id);
 int	 registration_settings_show(struct api_req *);
@@ -697,6 +705,8 @@ struct feed_answer {
 	time_t		 last_modified;
 	const char	*last_modified_http;	/* the same as an HTTP-date */
 	const char	*disposition;	/* Content-Disposition value */
+	int		 page;		/* an HTML page, not a calendar */
+	int		 personal;	/* behind a person's token */
 	void		**head;		/* the public listener's response head
 					 * for it, kept with the feed, which
 					 * frees it with free() */
@@ -709,9 +719,18 @@ void		 feeds_free(struct feeds *);
 int		 feeds_get(struct feeds *, const char *path, int gzip,
 		    struct feed_answer *);
 int		 feeds_export(struct api_req *);
-/* feedkind.c: the admin's links and the kinds of feed */
+/* feedkind.c: the admin's links and the kinds of feed and page */
 int		 feeds_link(struct api_req *);
 int		 feeds_kinds(struct api_req *);
+/*
+ * A public page's request, path and query (NULL for none), as the cache
+ * key feeds_get() takes: 0 with *key (the caller frees it); 1 when the
+ * path is no page's (404); -1 when the query is refused, *why saying
+ * why (the caller frees it). *flags: PAGE_EN and PAGE_EMBED as asked
+ * for, for the answer's page whatever the outcome.
+ */
+int		 pages_key(const char *path, const char *query, char **key,
+		    int *flags, char **why);
 /* blob.c: bytes shared by the cache and the answers still being sent */
 struct blob {
 	int	 refs;
@@ -774,6 +793,7 @@ struct metrics_scrape {
 	int64_t		 outbox[METRICS_CHANNELS][METRICS_STATES];
 	int64_t		 failed_upcoming;	/* about sessions not yet started */
 	int64_t		 oldest_due;	/* seconds the oldest due has waited */
+	int64_t		 inbox_unhandled;	/* SMS replies for staff */
 	int		 configured[METRICS_CHANNELS];
 	int		 known[METRICS_CHANNELS];	/* reachable says */
 	int		 reachable[METRICS_CHANNELS];

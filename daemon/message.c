@@ -32,11 +32,12 @@ static const char *message_sql[Q_COUNT] = {
 	    "v.address, v.postcode, v.city, c.bring_en "
 	    "FROM session s JOIN venue v ON v.id = s.venue_id JOIN course c ON "
 	    "c.id = s.course_id WHERE s.id = ?1",
-	/* The person's running number, and waitlist place if waiting. */
+	/* The person's running number, waitlist place if waiting, and
+	 * cancel link. */
 	[Q_SEAT] = "SELECT r.number, CASE WHEN r.status = 'waitlisted' THEN "
 	    "(SELECT count(*) FROM registration w WHERE w.session_id = "
 	    "r.session_id AND w.status = 'waitlisted' AND w.queue <= r.queue) "
-	    "END FROM registration r WHERE r.session_id = ?1 AND "
+	    "END, r.cancel_token_sealed FROM registration r WHERE r.session_id = ?1 AND "
 	    "r.participant_id = ?2 AND r.status != 'cancelled'",
 	[Q_TEMPLATE] = "SELECT subject, body FROM template WHERE course_id = ?1 "
 	    "AND kind = ?2 AND channel = ?3 AND language = ?4",
@@ -228,7 +229,7 @@ message_clear(struct message *m)
 /* Everything that goes into a notice, owned here. */
 struct message_parts {
 	char	*name, *phone, *email, *lang, *sealed;
-	char	*old_venue, *calendar_url;
+	char	*old_venue, *calendar_url, *cancel_url;
 	int	 number, position;
 };
 
@@ -242,6 +243,7 @@ message_parts_free(struct message_parts *p)
 	free(p->sealed);
 	free(p->old_venue);
 	free(p->calendar_url);
+	free(p->cancel_url);
 }
 
 static int
@@ -338,18 +340,30 @@ message_session(struct message_ctx *mc, int64_t sid, int english,
 	return (mc->ms = ms);
 }
 
-/* The person's running number and waitlist place in the session. */
+/*
+ * The person's running number, waitlist place and cancel link in the
+ * session (the link in the reader's language).
+ */
 static void
 message_seat(struct message_ctx *mc, int64_t sid, int64_t pid,
-    struct message_parts *p)
+    struct message_parts *p, int english)
 {
 	sqlite3_stmt	*stmt = mc->stmt[Q_SEAT];
+	char		*token;
 
 	sqlite3_bind_int64(stmt, 1, sid);
 	sqlite3_bind_int64(stmt, 2, pid);
 	if (sqlite3_step(stmt) == SQLITE_ROW) {
 		p->number = sqlite3_column_int(stmt, 0);
 		p->position = sqlite3_column_int(stmt, 1);
+		/* The same link cancel.c answers, /afmeld/<token>. */
+		if (store_col(stmt, 2) != NULL &&
+		    (token = token_open(store_col(stmt, 2))) != NULL) {
+			xasprintf(&p->cancel_url, "%s/afmeld/%s%s",
+			    mc->conf.public_url, token, english ?
+			    "?lang=en" : "");
+			free(token);
+		}
 	}
 	sqlite3_reset(stmt);
 }
@@ -410,6 +424,7 @@ message_gone(int kind)
 {
 	switch (kind) {
 	case KIND_WITHDRAWN:
+	case KIND_UNREGISTERED:
 		return (CAL_GONE_WITHDRAWN);
 	case KIND_DEMOTED:
 		return (CAL_GONE_WAITLISTED);
@@ -484,7 +499,7 @@ message_compose(struct message_ctx *mc, int kind, int channel, int64_t sid,
 		    "e-mail address that may get mail");
 		goto out;
 	}
-	message_seat(mc, sid, pid, &p);
+	message_seat(mc, sid, pid, &p, ms->english);
 
 	n.kind = kind;
 	n.lang = p.lang;
@@ -506,6 +521,7 @@ message_compose(struct message_ctx *mc, int kind, int channel, int64_t sid,
 	n.end = se->ev.end;
 	n.number = p.number;
 	n.position = p.position;
+	n.cancel_url = p.cancel_url;
 	/*
 	 * Not the feed's own .ics address, which means nothing to most
 	 * people, but the public page that helps put it in a calendar.

@@ -259,6 +259,9 @@ metrics_outbox(struct buf *b, const struct metrics_scrape *m)
 	metrics_one(b, "outbox_oldest_due_seconds", "gauge", "How long the "
 	    "oldest pending message whose time has come has waited to be "
 	    "sent; 0 when none waits.", (long long)m->oldest_due);
+	metrics_one(b, "inbox_unhandled_messages", "gauge", "SMS replies "
+	    "waiting for staff (kursusctl inbox).",
+	    (long long)m->inbox_unhandled);
 	for (ch = 0; ch < METRICS_CHANNELS; ch++)
 		v[ch] = (long long)atomic_load_explicit(&metrics_attempts[ch],
 		    memory_order_relaxed);

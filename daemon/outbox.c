@@ -531,6 +531,7 @@ outbox_notify(struct store *st, int kind, int64_t rid, json_t *detail,
 	case KIND_DEMOTED:
 	case KIND_CANCELLED:
 	case KIND_WITHDRAWN:
+	case KIND_UNREGISTERED:
 		if (outbox_withdraw(st, rid, outbox_withdraw_all(), kind ==
 		    KIND_CANCELLED ? "the session was cancelled" : kind ==
 		    KIND_DEMOTED ? "moved to the waitlist" :

@@ -11,7 +11,11 @@
 #include <string.h>
 
 #include "calendars.h"
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
 #include "kursusd.h"
+#include "citizen.h"
 
 static const char *
 param_type_name(int type)
@@ -166,4 +170,35 @@ param_id(struct api_req *req, int idx, const char *what, int64_t *id)
 		    what, s));
 	*id = strtoll(s, NULL, 10);
 	return (0);
+}
+
+json_t *
+param_query(const char *query, struct fail *f)
+{
+	struct evkeyvalq	 q;
+	struct evkeyval		*kv;
+	json_t			*o = json_object(), *v;
+
+	if (query == NULL || *query == '\0')
+		return (o);
+	q.tqh_first = NULL;
+	q.tqh_last = &q.tqh_first;
+	if (evhttp_parse_query_str(query, &q) != 0) {
+		fail_set(f, 400, NULL, "malformed query string");
+		goto fail;
+	}
+	for (kv = q.tqh_first; kv != NULL; kv = kv->next.tqe_next) {
+		if ((v = json_string(kv->value)) == NULL ||
+		    json_object_set_new(o, kv->key, v) != 0) {
+			fail_set(f, 400, NULL, "query parameter \"%s\" is not "
+			    "valid UTF-8", kv->key);
+			goto fail;
+		}
+	}
+	evhttp_clear_headers(&q);
+	return (o);
+fail:
+	evhttp_clear_headers(&q);
+	json_decref(o);
+	return (NULL);
 }

@@ -1,7 +1,13 @@
 /*
- * The public door: feeds, over the server both doors share (server.c).
- * It answers GET and HEAD of the feed paths and refuses everything else
- * with a status and one sentence in plain text; no request body.
+ * The public door: feeds and the public pages, over the server both doors
+ * share (server.c). It answers GET and HEAD of the feed paths and of the
+ * pages (pages_key() reads their paths and queries; the cache, feeds.c,
+ * keeps both), and refuses everything else with a status and one
+ * sentence (a page's bad query with a page saying it). Every unknown
+ * path, slug or token gets the same 404 page. Its two writes, each behind
+ * a secret, are handed on: the cancel link (/afmeld/<token>, cancel.c)
+ * and SMS replies from the gateway (/sms/kannel and /sms/webhook,
+ * smsin.c); only they take POST and a small body.
  *
  * An answer is a response head formatted once per feed and encoding, kept
  * with the cached feed (feed_answer.head), plus the Date line, plus the
@@ -19,10 +25,17 @@
 
 #include "kursusd.h"
 #include "server.h"
+#include "citizen.h"
+#include "page.h"
 
 #define PUBLIC_MAX_CONNS	4096	/* connections at once, at most */
 #define PUBLIC_HEAD_TIME	15	/* s for a request head to arrive */
 #define PUBLIC_IDLE		30	/* s a kept-alive connection may idle */
+#define PUBLIC_MAX_BODY		65536	/* bytes of a form or webhook body */
+#define PUBLIC_PAGE_MAX_AGE	60	/* s an HTTP cache may keep a page */
+
+/* What a page's answer says beyond a feed's (page.h). */
+#define PUBLIC_PAGE_FIELDS	PAGE_HTTP_FIELDS
 
 /* The response heads of one feed in one encoding, and what they say. */
 struct public_head {
@@ -38,8 +51,12 @@ struct public_head {
 struct public {
 	struct http		*http;
 	struct feeds		*feeds;
+	struct api_ctx		 ctx;
+	struct citizen_conf	 cc;		/* strings owned */
 	struct server_door	*door;
 	char			 cache_control[48];
+	char			 cache_page[48], cache_personal[48];
+	struct page_site	*site;		/* for the error pages */
 	unsigned int		 gen;		/* of the settings in heads */
 	struct allow		*trusted;	/* no per-address limit */
 	size_t			 ntrusted;
@@ -154,10 +171,12 @@ public_head(struct public *p, const struct feed_answer *a, int gzip,
 		return (hd);
 	free(hd);
 	xasprintf(&fields, "X-Content-Type-Options: nosniff\r\n"
-	    "Content-Type: text/calendar; charset=utf-8\r\n"
+	    "Content-Type: %s; charset=utf-8\r\n%s"
 	    "ETag: %s\r\nLast-Modified: %s\r\nCache-Control: %s\r\n"
-	    "Vary: Accept-Encoding\r\n%s%s%s%s", a->etag,
-	    a->last_modified_http, p->cache_control,
+	    "Vary: Accept-Encoding\r\n%s%s%s%s", a->page ? "text/html" :
+	    "text/calendar", a->page ? PUBLIC_PAGE_FIELDS : "", a->etag,
+	    a->last_modified_http, !a->page ? p->cache_control :
+	    a->personal ? p->cache_personal : p->cache_page,
 	    a->disposition != NULL ? "Content-Disposition: " : "",
 	    a->disposition != NULL ? a->disposition : "",
 	    a->disposition != NULL ? "\r\n" : "",
@@ -187,7 +206,7 @@ public_head(struct public *p, const struct feed_answer *a, int gzip,
 	return (hd);
 }
 
-/* A short text answer: a 404, or a refusal naming what was wrong. */
+/* A short text answer: a refusal naming what was wrong. */
 static void
 public_text(struct conn *c, int status, const char *msg)
 {
@@ -207,6 +226,68 @@ public_refuse(struct conn *c, int status, const char *why, void *arg)
 	public_text(c, status, why);
 }
 
+/* A page's 404, or its refusal (400) saying why, with the library's phone. */
+static void
+public_page_error(struct public *p, struct conn *c, int flags,
+    const char *why)
+{
+	char	*body;
+	size_t	 len;
+
+	flags &= ~PAGE_EMBED;
+	if (why == NULL)
+		body = page_not_found(p->site, flags, &len);
+	else
+		body = page_message(p->site, flags, (flags & PAGE_EN) ?
+		    "The address is not right" : "Adressen er ikke rigtig",
+		    why, &len);
+	conn_reply(c, why == NULL ? 404 : 400, "X-Content-Type-Options: "
+	    "nosniff\r\n" PUBLIC_PAGE_FIELDS "Cache-Control: public, "
+	    "max-age=60\r\n", "text/html; charset=utf-8", body, len, NULL);
+	free(body);
+}
+
+/*
+ * A request for cancel.c or smsin.c, which answer it; their writes commit
+ * on their own, after the open batch of the admin door.
+ */
+static void
+public_citizen(struct public *p, struct conn *c, struct request *rq,
+    const char *body, size_t len,
+    void (*fn)(const struct citizen_call *, struct citizen_answer *))
+{
+	struct citizen_call	 cl;
+	struct citizen_answer	 a;
+	unsigned char		 addr[16];
+	char			*fields;
+	int			 family;
+
+	memset(addr, 0, sizeof addr);
+	family = conn_family(c, addr);
+	memset(&cl, 0, sizeof cl);
+	memset(&a, 0, sizeof a);
+	cl.store = p->ctx.store;
+	cl.conf = &p->cc;
+	cl.rq = rq;
+	cl.method = rq->method;
+	cl.path = rq->path;
+	cl.query = rq->query;
+	cl.body = len > 0 ? body : NULL;
+	cl.len = len;
+	cl.addr = addr;
+	cl.trusted = server_addr_in(p->trusted, p->ntrusted, family, addr);
+	cl.peer = conn_peer(c);
+	fn(&cl, &a);
+	if (a.wrote && p->ctx.sender != NULL)
+		sender_kick(p->ctx.sender);
+	fields = xprintf("X-Content-Type-Options: nosniff\r\n"
+	    PAGE_HTTP_FIELDS "%s", a.fields);
+	conn_reply(c, a.status, fields, a.type, a.body, a.len, NULL);
+	free(fields);
+	free(a.body);
+	conn_done(c);
+}
+
 /*
  * Answers one request: the feed, a 304, or the 404 for anything else.
  * Unknown paths, slugs and tokens all get the same 404, so it tells no one
@@ -220,17 +301,48 @@ public_request(struct conn *c, struct request *rq, const char *body,
 	struct public_head	*hd;
 	struct feed_answer	 a;
 	void			*tmp = NULL, **slot;
-	int			 gzip = public_gzip(rq), fresh;
+	int			 gzip = public_gzip(rq), fresh, page, flags = 0;
+	int			 ret;
+	char			*key = NULL, *why = NULL;
 
-	(void)body;
-	(void)len;
 	/* Feeds show what is committed: close an open batch first. */
 	http_flush(p->http);
-	if (p->feeds == NULL || feeds_get(p->feeds, rq->path, gzip, &a) != 0) {
-		public_text(c, 404, "not found");
+	if (strncmp(rq->path, "/afmeld/", 8) == 0) {
+		public_citizen(p, c, rq, body, len, cancel_request);
+		return;
+	}
+	if (strcmp(rq->path, "/sms/kannel") == 0 &&
+	    rq->method != API_POST) {
+		public_citizen(p, c, rq, body, len, smsin_kannel);
+		return;
+	}
+	if (strcmp(rq->path, "/sms/webhook") == 0) {
+		public_citizen(p, c, rq, body, len, smsin_webhook);
+		return;
+	}
+	if (rq->method == API_POST) {
+		public_text(c, 405, "only cancel links (/afmeld/...) and "
+		    "/sms/webhook take POST");
 		conn_done(c);
 		return;
 	}
+	page = strncmp(rq->path, "/feeds/", 7) != 0;
+	if (page && (ret = pages_key(rq->path, rq->query, &key, &flags,
+	    &why)) != 0) {
+		public_page_error(p, c, flags, ret < 0 ? why : NULL);
+		free(why);
+		conn_done(c);
+		return;
+	}
+	if (p->feeds == NULL || feeds_get(p->feeds, page ? key : rq->path,
+	    gzip, &a) != 0) {
+		/* One 404 for all: it tells nothing of what existed. */
+		public_page_error(p, c, flags, NULL);
+		free(key);
+		conn_done(c);
+		return;
+	}
+	free(key);
 	slot = a.head != NULL ? a.head : &tmp;
 	hd = public_head(p, &a, gzip, slot);
 	fresh = public_fresh(rq, &a);
@@ -251,20 +363,23 @@ static const struct server_ops public_ops = {
 };
 
 struct public *
-public_start(struct server *srv, struct http *h, struct feeds *fs,
+public_start(struct server *srv, struct http *h, const struct api_ctx *ctx,
     const struct config *conf, int fd, char **cause)
 {
 	struct public		*p = xcalloc(1, sizeof *p);
 	struct server_door_conf	 dc;
 
 	p->http = h;
-	p->feeds = fs;
+	p->feeds = ctx->feeds;
+	p->ctx = *ctx;
 	public_configure(p, conf);
 	memset(&dc, 0, sizeof dc);
 	dc.name = "the public listener";
-	dc.methods = API_GET | API_HEAD;
-	dc.allow = "GET and HEAD";
-	dc.example = "/feeds/all.ics";
+	dc.methods = API_GET | API_HEAD | API_POST;
+	dc.allow = "GET, HEAD and POST";
+	dc.max_body = PUBLIC_MAX_BODY;
+	dc.body_methods = API_POST;
+	dc.example = "/ or /feeds/all.ics";
 	dc.max_conns = PUBLIC_MAX_CONNS;
 	dc.per_addr = (size_t)conf->public_max_per_address;
 	dc.trusted = p->trusted;
@@ -281,13 +396,63 @@ public_start(struct server *srv, struct http *h, struct feeds *fs,
 	return (p);
 }
 
+/* Forgets the settings of the cancel link and the SMS replies. */
+static void
+public_citizen_clear(struct citizen_conf *cc)
+{
+	free((char *)cc->public_url);
+	if (cc->kannel_secret != NULL)
+		explicit_bzero(cc->kannel_secret, strlen(cc->kannel_secret));
+	if (cc->webhook_secret != NULL)
+		explicit_bzero(cc->webhook_secret, strlen(cc->webhook_secret));
+	free(cc->kannel_secret);
+	free(cc->webhook_secret);
+	memset(cc, 0, sizeof *cc);
+}
+
+/* A secret file of [sms]; NULL (the endpoint refuses) when not set. */
+static char *
+public_secret(const char *key, const char *path)
+{
+	char	*secret = NULL, *cause = NULL;
+
+	if (path == NULL || *path == '\0')
+		return (NULL);
+	if (token_file_load(path, 16, &secret, &cause) != 0) {
+		log_warnx("sms.%s: %s; SMS replies through it are refused",
+		    key, cause);
+		free(cause);
+		return (NULL);
+	}
+	return (secret);
+}
+
 void
 public_configure(struct public *p, const struct config *conf)
 {
 	char	*cause = NULL;
 
+	public_citizen_clear(&p->cc);
+	p->cc.public_url = xstrdup(conf->public_url);
+	p->cc.cancel_per_minute = conf->public_cancel_per_minute;
+	p->cc.kannel_secret = public_secret("kannel_secret_file",
+	    conf->sms_kannel_secret_file);
+	p->cc.webhook_secret = public_secret("webhook_secret_file",
+	    conf->sms_webhook_secret_file);
+
 	snprintf(p->cache_control, sizeof p->cache_control,
 	    "public, max-age=%d", conf->feeds_cache_seconds);
+	/* Pages show seats left: an HTTP cache keeps them a short while. */
+	snprintf(p->cache_page, sizeof p->cache_page, "public, max-age=%d",
+	    conf->feeds_cache_seconds < PUBLIC_PAGE_MAX_AGE ?
+	    conf->feeds_cache_seconds : PUBLIC_PAGE_MAX_AGE);
+	snprintf(p->cache_personal, sizeof p->cache_personal,
+	    "private, max-age=%d", conf->feeds_cache_seconds <
+	    PUBLIC_PAGE_MAX_AGE ? conf->feeds_cache_seconds :
+	    PUBLIC_PAGE_MAX_AGE);
+	page_site_free(p->site);
+	p->site = page_site_new(conf);
+	p->cc.site = p->site;
 	p->gen++;	/* heads made before say the old setting */
 	free(p->trusted);
 	p->trusted = NULL;
@@ -307,6 +472,8 @@ public_free(struct public *p)
 {
 	if (p == NULL)
 		return;
+	public_citizen_clear(&p->cc);
 	free(p->trusted);
+	page_site_free(p->site);
 	free(p);
 }

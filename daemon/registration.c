@@ -14,6 +14,7 @@
 
 #include "calendars.h"
 #include "kursusd.h"
+#include "citizen.h"
 
 static const char *sql_reg_json = "SELECT j FROM registration_json "
     "WHERE id = ?";
@@ -73,6 +74,53 @@ registration_promote(struct store *st, int64_t session_id, json_t *promoted,
 			json_array_append_new(promoted,
 			    registration_json(st, rid));
 	}
+}
+
+/* A new cancel token, hashed and sealed (cancel.c answers its link). */
+/* A new token for row id, kept by sql (?1 its hash, ?2 it sealed, ?3 id);
+ * the token itself is not kept. */
+static int
+registration_new_token(struct store *st, const char *sql, int64_t id,
+    struct fail *f)
+{
+	char	*hash, *sealed, *token;
+	int	 rc;
+
+	token = token_new(&hash, &sealed);
+	explicit_bzero(token, strlen(token));
+	free(token);
+	rc = store_exec(st, f, sql, "tti", hash, sealed, id) < 0 ? -1 : 0;
+	free(hash);
+	free(sealed);
+	return (rc);
+}
+
+int
+registration_token(struct store *st, int64_t rid, struct fail *f)
+{
+	static const char *sql = "UPDATE registration SET cancel_token_hash "
+	    "= ?1, cancel_token_sealed = ?2 WHERE id = ?3";
+
+	return (registration_new_token(st, sql, rid, f));
+}
+
+/*
+ * The person's feed token, made when they have none, so that every
+ * message can carry the link to their "add to calendar" page
+ * (/kalender/<token>) without staff first asking for it.
+ */
+static int
+registration_feed_token(struct store *st, int64_t pid, struct fail *f)
+{
+	static const char *sql_has = "SELECT feed_token_hash IS NOT NULL "
+	    "FROM participant WHERE id = ?";
+	static const char *sql_set = "UPDATE participant SET "
+	    "feed_token_hash = ?1, feed_token_sealed = ?2 WHERE id = ?3 AND "
+	    "feed_token_hash IS NULL";
+
+	if (store_int(st, 1, sql_has, "i", pid) != 0)
+		return (0);
+	return (registration_new_token(st, sql_set, pid, f));
 }
 
 static const struct field create_fields[] = {
@@ -215,6 +263,10 @@ registration_seat(struct store *st, const struct session_row *s,
 	    queue, (int64_t)companion, (int64_t)store_now(st)) < 0)
 		return (-1);
 	*rid = sqlite3_last_insert_rowid(store_db(st));
+	/* Every registration can be cancelled by its own link (cancel.c). */
+	if (registration_token(st, *rid, f) != 0 ||
+	    registration_feed_token(st, pid, f) != 0)
+		return (-1);
 	metrics_count(METRICS_REG_MADE, 1);
 	return (0);
 }
@@ -288,16 +340,19 @@ registration_create(struct api_req *req)
 /*
  * Cancels one live registration, then fills from the waitlist: a seat may
  * have come free, or the one leaving was the head of the queue that did
- * not fit and held back those behind.
+ * not fit and held back those behind. via says who ended it ("staff",
+ * "link", "sms"); the person is told: withdrawn by staff, else the
+ * confirmation of their own cancelling.
  */
 int
-registration_drop(struct store *st, int64_t rid, json_t *promoted,
-    int kind, struct fail *f)
+registration_drop(struct store *st, int64_t rid, const char *via,
+    json_t *promoted, int kind, struct fail *f)
 {
 	static const char *sql_info = "SELECT session_id FROM registration "
 	    "WHERE id = ?";
 	static const char *sql_cancel = "UPDATE registration SET status = "
-	    "'cancelled', version = version + 1, updated_at = ? WHERE id = ?";
+	    "'cancelled', version = version + 1, updated_at = ?1, "
+	    "cancelled_at = ?1, cancelled_via = ?2 WHERE id = ?3";
 	sqlite3_stmt	*stmt = store_stmt(st, sql_info);
 	int64_t		 sid;
 
@@ -309,7 +364,7 @@ registration_drop(struct store *st, int64_t rid, json_t *promoted,
 	}
 	sid = sqlite3_column_int64(stmt, 0);
 	sqlite3_reset(stmt);
-	if (store_exec(st, f, sql_cancel, "ii", (int64_t)store_now(st),
+	if (store_exec(st, f, sql_cancel, "iti", (int64_t)store_now(st), via,
 	    rid) < 0 || (kind >= 0 ? outbox_notify(st, kind, rid, NULL, f) :
 	    outbox_end(st, rid, f)) != 0)
 		return (-1);
@@ -388,7 +443,8 @@ registration_cancel(struct api_req *req)
 		return (fail_set(f, 409, "session", "session %lld has started; "
 		    "record attendance instead of cancelling", (long long)sid));
 	promoted = json_array();
-	if (registration_drop(st, rid, promoted, KIND_WITHDRAWN, f) != 0) {
+	if (registration_drop(st, rid, "staff", promoted, KIND_WITHDRAWN,
+	    f) != 0) {
 		json_decref(promoted);
 		return (-1);
 	}
@@ -411,8 +467,8 @@ registration_cancel_participant(struct store *st, int64_t pid,
 
 	ids = store_json(st, sql, "ii", pid, (int64_t)store_now(st));
 	json_array_foreach(ids, i, v) {
-		if ((rc = registration_drop(st, json_integer_value(v), NULL,
-		    KIND_WITHDRAWN, f)) != 0)
+		if ((rc = registration_drop(st, json_integer_value(v), "staff",
+		    NULL, KIND_WITHDRAWN, f)) != 0)
 			break;
 	}
 	json_decref(ids);

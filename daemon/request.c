@@ -125,6 +125,26 @@ request_field(struct request *rq, const char *name, size_t nlen,
 			return (request_refused(rq, 400, "more than one "
 			    "Content-Type header"));
 		rq->content_type = value;
+	} else if (IS("Origin")) {
+		if (rq->origin != NULL)
+			return (request_refused(rq, 400, "more than one "
+			    "Origin header"));
+		rq->origin = value;
+	} else if (IS("Sec-Fetch-Site")) {
+		if (rq->fetch_site != NULL)
+			return (request_refused(rq, 400, "more than one "
+			    "Sec-Fetch-Site header"));
+		rq->fetch_site = value;
+	} else if (IS("X-Kursus-Timestamp")) {
+		if (rq->stamp != NULL)
+			return (request_refused(rq, 400, "more than one "
+			    "X-Kursus-Timestamp header"));
+		rq->stamp = value;
+	} else if (IS("X-Kursus-Signature")) {
+		if (rq->signature != NULL)
+			return (request_refused(rq, 400, "more than one "
+			    "X-Kursus-Signature header"));
+		rq->signature = value;
 	} else if (IS("Content-Length"))
 		return (request_content_length(rq, value));
 	else if (IS("Transfer-Encoding"))

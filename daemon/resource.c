@@ -750,12 +750,17 @@ resource_participant_anonymise(struct store *st, int64_t id, struct fail *f)
 	    "state END, updated_at = ?1 WHERE participant_id = ?2";
 	static const char *sql_texts = "DELETE FROM outbox_text WHERE "
 	    "outbox_id IN (SELECT id FROM outbox WHERE participant_id = ?1)";
+	/* Their SMS replies: who and what, not that and when. */
+	static const char *sql_inbox = "UPDATE inbox SET sender = "
+	    "'(slettet)', receiver = NULL, text = '', handled_at = "
+	    "coalesce(handled_at, ?1) WHERE participant_id = ?2";
 	int64_t	 now = store_now(st);
 
 	if (registration_cancel_participant(st, id, f) != 0 ||
 	    store_exec(st, f, sql_person, "ii", now, id) < 0 ||
 	    store_exec(st, f, sql_outbox, "ii", now, id) < 0 ||
-	    store_exec(st, f, sql_texts, "i", id) < 0)
+	    store_exec(st, f, sql_texts, "i", id) < 0 ||
+	    store_exec(st, f, sql_inbox, "ii", now, id) < 0)
 		return (-1);
 	return (0);
 }

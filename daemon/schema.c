@@ -389,6 +389,40 @@ static const char *migrations[SCHEMA_VERSION] = {
 	"  merged_id INTEGER NOT NULL REFERENCES participant(id),"
 	"  registrations INTEGER NOT NULL,"
 	"  created_at INTEGER NOT NULL);",
+
+	/*
+	 * 10 -> 11: cancelling without phoning. Each registration has its own
+	 * cancel link, kept like the feed tokens: hashed (to find it) and
+	 * sealed (to put it in the next message). Who ended a registration
+	 * and when: staff, the person through the link, or by SMS reply.
+	 * Every incoming SMS is kept in the inbox: those that cancel nothing
+	 * wait there for staff, those that cancelled name the registration;
+	 * the gateway's own id of a message makes a resent one known.
+	 */
+	"ALTER TABLE registration ADD COLUMN cancel_token_hash TEXT;"
+	"ALTER TABLE registration ADD COLUMN cancel_token_sealed TEXT;"
+	"ALTER TABLE registration ADD COLUMN cancelled_via TEXT"
+	"  CHECK (cancelled_via IN ('staff', 'link', 'sms'));"
+	"ALTER TABLE registration ADD COLUMN cancelled_at INTEGER;"
+	"CREATE UNIQUE INDEX registration_cancel"
+	"  ON registration(cancel_token_hash)"
+	"  WHERE cancel_token_hash IS NOT NULL;"
+	"CREATE TABLE inbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  sender TEXT NOT NULL,"
+	"  receiver TEXT,"
+	"  text TEXT NOT NULL,"
+	"  via TEXT NOT NULL CHECK (via IN ('kannel', 'webhook')),"
+	"  participant_id INTEGER REFERENCES participant(id),"
+	"  registration_id INTEGER REFERENCES registration(id),"
+	"  provider_id TEXT,"
+	"  received_at INTEGER NOT NULL,"
+	"  handled_at INTEGER,"
+	"  handled_by TEXT);"
+	"CREATE INDEX inbox_open ON inbox(received_at) WHERE handled_at IS NULL;"
+	"CREATE UNIQUE INDEX inbox_provider ON inbox(via, provider_id)"
+	"  WHERE provider_id IS NOT NULL;"
+	"CREATE INDEX inbox_participant ON inbox(participant_id);",
 };
 
 static int
@@ -519,6 +553,8 @@ static const char *views =
 	"   END,"
 	"  'companion', " JBOOL("r.companion") ","
 	"  'attendance', r.attendance,"
+	"  'cancelled_via', r.cancelled_via,"
+	"  'cancelled_at', utc_iso(r.cancelled_at),"
 	"  'created_at', utc_iso(r.created_at),"
 	"  'updated_at', utc_iso(r.updated_at)) AS j"
 	" FROM registration r JOIN participant p ON p.id = r.participant_id;"

@@ -180,7 +180,8 @@ series_unregister(struct api_req *req)
 		    json_integer_value(v), pid)) == 0)
 			continue;
 		if (session_load(st, json_integer_value(v), &s, f) != 0 ||
-		    registration_drop(st, rid, promoted, -1, f) != 0)
+		    registration_drop(st, rid, "staff", promoted, -1,
+		    f) != 0)
 			goto fail;
 		json_array_append_new(rids, json_integer(rid));
 		json_array_append_new(cancelled, series_registration(st, rid,

@@ -94,6 +94,8 @@ struct request {
 	const char	*ims;		/* If-Modified-Since */
 	const char	*authorization;
 	const char	*content_type;
+	const char	*origin, *fetch_site;	/* Origin, Sec-Fetch-Site */
+	const char	*stamp, *signature;	/* X-Kursus-Timestamp, -Signature */
 	long long	 content_length;	/* -1 when not given */
 	int		 transfer_encoding;
 	int		 expect_continue;
@@ -145,6 +147,7 @@ struct server_door_conf {
 	const struct allow *trusted;	/* addresses without that limit */
 	size_t		 ntrusted;
 	size_t		 max_body;	/* 0: no request body at all */
+	int		 body_methods;	/* those that may carry one; 0 all */
 	int		 head_time, body_time, idle_time;	/* seconds */
 	int		 unix_socket;	/* a unix socket: peers are local */
 	int		 metrics_door;	/* enum metrics_door: counted as */
@@ -286,8 +289,9 @@ void		 conn_wait(struct conn *);
 /* public.c: the public door, the feeds */
 struct public;
 /* The public door on the listening socket fd, which it then owns. */
-struct public	*public_start(struct server *, struct http *, struct feeds *,
-		    const struct config *, int fd, char **cause);
+struct public	*public_start(struct server *, struct http *,
+		    const struct api_ctx *, const struct config *, int fd,
+		    char **cause);
 /* Takes the settings SIGHUP may change. */
 void		 public_configure(struct public *, const struct config *);
 void		 public_free(struct public *);

@@ -15,6 +15,7 @@
 
 #include "calendars.h"
 #include "kursusd.h"
+#include "citizen.h"
 
 #define STATS_MILESTONE	500
 
@@ -142,6 +143,8 @@ stats_status(struct api_req *req)
 	    "failed_sessions", store_json(req->store, sql_sessions, "i",
 	    (int64_t)store_now(req->store)),
 	    "senders", sender_status(req->sender));
+	json_object_set_new(req->out, "inbox", json_pack("{s:I}", "unhandled",
+	    (json_int_t)inbox_unhandled(req->store)));
 	free(started);
 	free(due);
 	return (0);
@@ -172,6 +175,7 @@ stats_metrics(struct store *st, struct sender *sender, size_t *len)
 	memcpy(m.outbox, o.n, sizeof m.outbox);
 	m.failed_upcoming = o.failed_upcoming;
 	m.oldest_due = o.oldest_due;
+	m.inbox_unhandled = inbox_unhandled(st);
 	senders = sender_status(sender);
 	for (ch = 0; ch < METRICS_CHANNELS; ch++) {
 		c = json_object_get(senders, stats_channels[ch]);
@@ -409,6 +413,10 @@ stats_retention_sweep(struct store *st, int days, struct fail *f)
 	    "NOT EXISTS (SELECT 1 FROM registration r JOIN session s ON "
 	    "s.id = r.session_id WHERE r.participant_id = participant.id AND "
 	    "s.end_at >= ?1)";
+	/* SMS replies are kept as long, whoever sent them. */
+	static const char *sql_inbox = "UPDATE inbox SET sender = "
+	    "'(slettet)', receiver = NULL, text = '', handled_at = "
+	    "coalesce(handled_at, ?2) WHERE received_at < ?1 AND text != ''";
 	json_t	*ids, *v;
 	size_t	 i, n;
 
@@ -416,6 +424,11 @@ stats_retention_sweep(struct store *st, int days, struct fail *f)
 		return (0);
 	if (store_begin(st, f) != 0)
 		return (-1);
+	if (store_exec(st, f, sql_inbox, "ii", (int64_t)(store_now(st) -
+	    (time_t)days * 86400), (int64_t)store_now(st)) < 0) {
+		store_rollback(st);
+		return (-1);
+	}
 	ids = store_json(st, sql, "i",
 	    (int64_t)(store_now(st) - (time_t)days * 86400));
 	n = json_array_size(ids);

@@ -19,8 +19,10 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "kursusd.h"
+#include "citizen.h"
 #include "random.h"
 
 #define TOKEN_BYTES	16
@@ -248,6 +250,54 @@ token_new(char **hash, char **sealed)
 	*hash = token_hash(token);
 	*sealed = token_seal(token);
 	return (token);
+}
+
+/* Constant-time comparison: the time taken does not depend on where the
+ * strings differ. */
+int
+token_equal(const char *a, const char *b)
+{
+	size_t		 la = strlen(a), lb = strlen(b), i;
+	unsigned char	 d = la != lb;
+
+	for (i = 0; i < la; i++)
+		d |= (unsigned char)a[i] ^ (unsigned char)b[i % (lb ? lb : 1)];
+	return (d == 0);
+}
+
+char *
+token_hmac(const char *key, const void *data, size_t len)
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	char		*out;
+
+	if (HMAC(EVP_sha256(), key, (int)strlen(key), data, len, md,
+	    &mdlen) == NULL || mdlen != 32)
+		fatalx("HMAC-SHA256 failed");
+	out = xmalloc(2 * mdlen + 1);
+	token_hex(md, mdlen, out);
+	return (out);
+}
+
+char *
+token_mac(const char *purpose, const char *token)
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	char		*msg, *out;
+
+	if (!token_have_key)
+		fatalx("token_mac before token_init");
+	msg = xprintf("%s:%s", purpose, token);
+	if (HMAC(EVP_sha256(), token_key, KEY_BYTES,
+	    (const unsigned char *)msg, strlen(msg), md,
+	    &mdlen) == NULL)
+		fatalx("HMAC-SHA256 failed");
+	free(msg);
+	out = xmalloc(2 * TOKEN_BYTES + 1);
+	token_hex(md, TOKEN_BYTES, out);	/* 128 bits are plenty */
+	return (out);
 }
 
 int

@@ -71,32 +71,6 @@ mail_address(GMimeMessage *msg, GMimeAddressType type, const char *name,
 	g_object_unref(ia);
 }
 
-/* Appends n bytes of s with &, <, > and " escaped. */
-static void
-mail_html_escape(struct buf *b, const char *s, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++) {
-		switch (s[i]) {
-		case '&':
-			buf_adds(b, "&amp;");
-			break;
-		case '<':
-			buf_adds(b, "&lt;");
-			break;
-		case '>':
-			buf_adds(b, "&gt;");
-			break;
-		case '"':
-			buf_adds(b, "&quot;");
-			break;
-		default:
-			buf_addc(b, s[i]);
-		}
-	}
-}
-
 /*
  * Appends one line of text: escaped, its web links ("http://" or
  * "https://" up to a blank, less a last full stop, comma and the like)
@@ -117,7 +91,7 @@ mail_html_line(struct buf *b, const char *s, size_t len)
 				break;
 			}
 		}
-		mail_html_escape(b, s, (size_t)(p - s));
+		buf_add_html(b, s, (size_t)(p - s));
 		if (url == NULL)
 			break;
 		for (n = 0; url + n < end && url[n] != ' ' &&
@@ -127,9 +101,9 @@ mail_html_line(struct buf *b, const char *s, size_t len)
 		while (n > 0 && strchr(".,;:!?)'", url[n - 1]) != NULL)
 			n--;
 		buf_adds(b, "<a href=\"");
-		mail_html_escape(b, url, n);
+		buf_add_html(b, url, n);
 		buf_adds(b, "\" style=\"color:#0645ad;\">");
-		mail_html_escape(b, url, n);
+		buf_add_html(b, url, n);
 		buf_adds(b, "</a>");
 		s = p = url + n;
 	}
@@ -146,7 +120,7 @@ mail_html(const char *text, const char *lang, const char *title)
 	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
 	    "content=\"width=device-width, initial-scale=1\">\n<title>",
 	    lang != NULL && strncmp(lang, "en", 2) == 0 ? "en" : "da");
-	mail_html_escape(&b, title != NULL ? title : "",
+	buf_add_html(&b, title != NULL ? title : "",
 	    title != NULL ? strlen(title) : 0);
 	buf_adds(&b, "</title>\n</head>\n<body style=\"margin:0; "
 	    "padding:16px; background-color:#ffffff; color:#1a1a1a; "

@@ -64,6 +64,7 @@ struct notice {
 	const char	*instructor;	/* names, or NULL */
 	const char	*venue_phone;	/* the venue's public phone, or NULL */
 	const char	*calendar_url;	/* "add to calendar" page, or NULL */
+	const char	*cancel_url;	/* the personal cancel link, or NULL */
 	struct notice_library library;
 	time_t		 start, end;	/* instants, to compare */
 	time_t		 old_start;	/* KIND_MOVED: when it was, or 0 */
@@ -91,7 +92,8 @@ struct notice {
  * text itself when it says "Medbring ..."), {instructor}, {phone} (the
  * library's, else the venue's), {venue_phone} (the venue's when it is not
  * {phone}), {library}, {library_phone}, {library_email}, {library_url},
- * {signature}, {link} (the "add to calendar" page), {number},
+ * {signature}, {link} (the "add to calendar" page), {cancel_link} (the
+ * person's own cancel page, in e-mail only), {number},
  * {position}, {old_date}, {old_venue}, {message}, {reason}, {dates} (a
  * series' dates, one a line, in a body) and {dates_short} (the same,
  * shorter, for SMS). Phone numbers
@@ -139,6 +141,8 @@ char	*words_when(const struct notice_time *start,
  * Caller frees; NULL for NULL or "".
  */
 char	*words_phone(const char *, int flags);
+/* A month: "december 2026", "December 2026"; month 1..12. Caller frees. */
+char	*words_month(int year, int month, int flags);
 
 /* gsm.c */
 /*

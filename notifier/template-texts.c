@@ -33,12 +33,14 @@
 	"Underviser: {instructor}\n"
 /*
  * Whom to call about a seat: the venue about the place, when it has a
- * public phone of its own, then the library. (The personal cancel link
- * goes beside the phone here.)
+ * public phone of its own, then the library; and the personal cancel
+ * link, which needs no phone call (its line is left out when there is
+ * none). An SMS has no room for the link.
  */
 #define DA_SEAT(verb) \
 	"Har du spørgsmål om stedet, så ring til {venue} på {venue_phone}.\n" \
-	verb ", så ring på {phone}, så en anden kan få pladsen.\n"
+	verb ", så ring på {phone}, så en anden kan få pladsen.\n" \
+	"Du kan også melde afbud her uden at ringe: {cancel_link}\n"
 #define DA_QUESTIONS \
 	"Har du spørgsmål, så ring på {phone}.\n"
 #define DA_CALENDAR \
@@ -63,7 +65,8 @@
 	"For questions about the place, please call {venue} on" \
 	" {venue_phone}.\n" \
 	"If you cannot come " verb ", please call {phone} so someone else" \
-	" can have your place.\n"
+	" can have your place.\n" \
+	"You can also cancel here without calling: {cancel_link}\n"
 #define EN_QUESTIONS \
 	"If you have questions, please call {phone}.\n"
 #define EN_CALENDAR \
@@ -109,6 +112,8 @@ static const struct template_text template_da[KIND_COUNT] = {
 		"{message}\n\n"
 		"Får du en plads, sender vi dig besked med det samme.\n"
 		"Du skal ikke gøre noget nu.\n"
+		"Vil du ikke længere stå på ventelisten, så meld fra her:"
+		" {cancel_link}\n"
 		DA_QUESTIONS "\n"
 		DA_SIGNATURE,
 		{ "Du står på venteliste til {the_course} {date} i {venue}."
@@ -250,6 +255,18 @@ static const struct template_text template_da[KIND_COUNT] = {
 		  "Afmeldt {the_course}:\n{dates_short}", NULL, 0,
 		  "Fejl? Ring {phone}", "Tlf. {phone}" }
 	},
+	[KIND_UNREGISTERED] = {
+		"Du er afmeldt {the_course} {date}",
+		"Kære {name}\n\n"
+		"Tak for din besked. Du er nu afmeldt {the_course} {date} i"
+		" {venue}.\n"
+		"Din plads går videre til en anden.\n\n"
+		"Var det en fejl, så ring på {phone}.\n\n"
+		DA_SIGNATURE,
+		{ "Tak for besked. Du er afmeldt {the_course} {date}.",
+		  "Afmeldt: {the_course} {date}", NULL, 0,
+		  "Fejl? Ring {phone}", "Tlf. {phone}" }
+	},
 };
 
 static const struct template_text template_en[KIND_COUNT] = {
@@ -278,6 +295,8 @@ static const struct template_text template_en[KIND_COUNT] = {
 		"{message}\n\n"
 		"If a place becomes free, we will tell you straight away.\n"
 		"You do not need to do anything now.\n"
+		"If you no longer want to wait, you can leave the list here:"
+		" {cancel_link}\n"
 		EN_QUESTIONS "\n"
 		EN_SIGNATURE,
 		{ "You are on the waiting list for {the_course}, {date},"
@@ -422,6 +441,18 @@ static const struct template_text template_en[KIND_COUNT] = {
 		{ "You are unregistered from {the_course}, {venue}:\n"
 		  "{dates_short}",
 		  "Unregistered: {the_course}:\n{dates_short}", NULL, 0,
+		  "Mistake? Call {phone}", "Tel. {phone}" }
+	},
+	[KIND_UNREGISTERED] = {
+		"You have cancelled your place: {the_course}, {date}",
+		"Dear {name}\n\n"
+		"Thank you for letting us know. You are no longer registered"
+		" for {the_course}, {date}, at {venue}.\n"
+		"Your place goes to someone else.\n\n"
+		"If this is a mistake, please call {phone}.\n\n"
+		EN_SIGNATURE,
+		{ "Thank you. Your place on {the_course}, {date} is cancelled.",
+		  "Cancelled: {the_course}, {date}", NULL, 0,
 		  "Mistake? Call {phone}", "Tel. {phone}" }
 	},
 };

@@ -159,6 +159,7 @@ static const struct template_field template_fields[] = {
 	TF_TEXT("library_url", 0, 0, library.url),
 	TF_TEXT("signature", 0, 0, library.signature),
 	TF_TEXT("link", 0, 0, calendar_url),
+	TF_TEXT("cancel_link", 0, 0, cancel_url),
 	TF_FN("number", 0, template_v_number),
 	TF_FN("position", 0, template_v_position),
 	TF_FN("old_date", 0, template_v_old_date),

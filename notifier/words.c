@@ -139,3 +139,12 @@ words_phone(const char *p, int flags)
 	return (xprintf("%s%.2s %.2s %.2s %.2s", (flags & WORDS_EN) ?
 	    "+45 " : "", p + 3, p + 5, p + 7, p + 9));
 }
+
+char *
+words_month(int year, int month, int flags)
+{
+	if (month < 1 || month > 12)
+		return (xprintf("%d", year));
+	return (xprintf("%s %d", (flags & WORDS_EN) ?
+	    words_month_en[month - 1] : words_month_da[month - 1], year));
+}

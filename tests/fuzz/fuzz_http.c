@@ -5,7 +5,10 @@
  * The heads are read twice, all at once and as if they arrived a byte at a
  * time; both must take the same requests, and refuse at the same point
  * with the same status. Every request taken has a path; every refusal has
- * a status the doors document and a sentence.
+ * a status the doors document and a sentence. The path and query of each
+ * request taken are read as the public pages read them (pages_key()):
+ * a cache key that reads back as itself, a refusal with a sentence, or
+ * no page.
  *
  * Built with libFuzzer under --enable-fuzzing; otherwise replay.c gives it
  * a main() that replays the corpus, so `make check` keeps it honest.
@@ -56,6 +59,43 @@ fuzz_check(int r, const struct request *rq, size_t len)
 		abort();
 }
 
+/* A request's path and query as a public page's (feedkind.c). */
+static void
+fuzz_page(const struct request *rq)
+{
+	char		*key, *key2, *why, *q;
+	int		 flags, flags2, r;
+
+	if (rq->path == NULL)
+		return;
+	r = pages_key(rq->path, rq->query, &key, &flags, &why);
+	if (r == 1) {
+		if (key != NULL || why != NULL)
+			abort();
+		return;
+	}
+	if (r == -1) {
+		if (key != NULL || why == NULL || *why == '\0')
+			abort();
+		free(why);
+		return;
+	}
+	if (r != 0 || key == NULL || key[0] != '/' || why != NULL ||
+	    strlen(key) > 200)
+		abort();
+	/* The cache key is a page's path and query too: itself again. */
+	if ((q = strchr(key, '?')) != NULL)
+		*q++ = '\0';
+	if (pages_key(key, q, &key2, &flags2, &why) != 0 || flags2 != flags)
+		abort();
+	if (q != NULL)
+		q[-1] = '?';
+	if (strcmp(key, key2) != 0)
+		abort();
+	free(key);
+	free(key2);
+}
+
 /* The bytes a request takes: its head and the body it announces. */
 static size_t
 fuzz_taken(const struct request *rq, size_t left)
@@ -84,6 +124,8 @@ fuzz_whole(const unsigned char *data, size_t size, struct fuzz_step *st)
 	while (n < FUZZ_MAX) {
 		r = request_parse(buf + off, size - off, &scan, &rq);
 		fuzz_check(r, &rq, size - off);
+		if (r == 1)
+			fuzz_page(&rq);
 		st[n].r = r;
 		st[n].head_len = rq.head_len;
 		st[n].status = rq.status;

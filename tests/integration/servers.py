@@ -580,7 +580,7 @@ class Kannel:
     got() and texts() what reached the operator side."""
 
     def __init__(self, directory, user="kursus", password="hemmelig",
-                 max_messages=5):
+                 max_messages=5, get_url=None):
         self.dir = directory
         os.makedirs(directory, exist_ok=True)
         self.user, self.password = user, password
@@ -629,10 +629,15 @@ concatenation = true
 
 group = sms-service
 keyword = default
-text = "ingen tjeneste"
+%(service)s
 """ % {"admin": self.admin, "smsbox": self.smsbox, "smsc": self.smsc,
        "sendsms": self.sendsms, "d": directory, "user": user,
-       "password": password, "max": max_messages})
+       "password": password, "max": max_messages,
+       # Replies go to get_url (kursusd answers by its own SMS: the
+       # answer's body is never sent back).
+       "service": 'text = "ingen tjeneste"' if get_url is None else
+       'get-url = "%s"\nmax-messages = 0\ncatch-all = true\n'
+       'omit-empty = true' % get_url})
         os.makedirs(os.path.join(directory, "spool"), exist_ok=True)
 
     def _spawn(self, argv, log):
@@ -669,8 +674,9 @@ text = "ingen tjeneste"
             self.why = "bearerbox does not listen: " + \
                 self.log("bearerbox.out")
             return False
-        self._spawn([FAKESMSC, "-H", "127.0.0.1", "-r", str(self.smsc),
-                     "-m", "0", "1 2 text nop"], "fakesmsc.out")
+        self.fake = self._spawn([FAKESMSC, "-H", "127.0.0.1", "-r",
+                                 str(self.smsc), "-m", "0", "1 2 text nop"],
+                                "fakesmsc.out")
         self._spawn([KANNEL_BIN + "/smsbox", self.conf], "smsbox.out")
         if not wait_for(lambda: port_open(self.sendsms), timeout):
             self.why = "smsbox does not listen: " + self.log("smsbox.out")
@@ -681,6 +687,27 @@ text = "ingen tjeneste"
                 self.log("bearerbox.log")
             return False
         return True
+
+    def inject(self, sender, receiver, text, timeout=10):
+        """Sends one message from a phone (MO) through the SMSC link.
+        bearerbox takes one fakesmsc at a time, so the one listening is
+        replaced by one that sends the message (type "data": the text
+        url-encoded, so any bytes go) and then goes on listening, its
+        output in the same file. True once the link is back online."""
+        data = urllib.parse.quote_from_bytes(
+            text if isinstance(text, bytes) else text.encode("utf-8"))
+        old = self.fake
+        try:
+            os.killpg(old.pid, 15)
+        except OSError:
+            pass
+        old.wait(timeout)
+        self.procs.remove(old)
+        wait_for(lambda: not self.online(), timeout, 0.05)
+        self.fake = self._spawn(
+            [FAKESMSC, "-H", "127.0.0.1", "-r", str(self.smsc), "-m", "1",
+             "%s %s data %s" % (sender, receiver, data)], "fakesmsc.out")
+        return bool(wait_for(self.online, timeout))
 
     def got(self):
         """[(sender, receiver, type, data bytes)] as fakesmsc printed."""

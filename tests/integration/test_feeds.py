@@ -1317,7 +1317,7 @@ def main():
     real_jens = tokens["jens"] or fake_hex
     fake_same_shape = "".join("0" if c != "0" else "1" for c in real_jens)
     not_found = [
-        "/", "/feeds", "/feeds/", "/feeds/all", "/feeds/all.ics/x",
+        "/kurser", "/feeds", "/feeds/", "/feeds/all", "/feeds/all.ics/x",
         "/feeds/alle.ics", "/feeds/venue/ukendt.ics",
         "/feeds/venue/aero", "/feeds/venue/.ics",
         "/feeds/course/ukendt.ics", "/feeds/course/%C3%A6r%C3%B8.ics",

@@ -54,6 +54,7 @@ FAMILIES = {
     "kursusd_outbox_messages": "gauge",
     "kursusd_outbox_failed_upcoming_messages": "gauge",
     "kursusd_outbox_oldest_due_seconds": "gauge",
+    "kursusd_inbox_unhandled_messages": "gauge",
     "kursusd_send_attempts": "counter",
     "kursusd_send_failures": "counter",
     "kursusd_sender_configured": "gauge",

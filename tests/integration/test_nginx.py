@@ -175,6 +175,18 @@ def check(d, port, pa, pb):
     s, _, _ = get(port, pa.replace(pa.split("/")[-1], "0" * 32 + ".ics"))
     t.eq(s, 404, "an unknown token through nginx: 404")
 
+    # The cancel links pass through, uncached, limited by nginx per
+    # address (kursusd trusts nginx's address and leaves it to nginx).
+    s, h, body = get(port, "/afmeld/" + "0" * 32)
+    t.ok(s == 404 and h.get("content-type", "").startswith("text/html")
+         and "x-cache-status" not in h,
+         "a cancel link through nginx: kursusd's own 404 page, not cached",
+         [s, h])
+    codes = [get(port, "/afmeld/" + "1" * 32)[0] for _ in range(15)]
+    t.ok(429 in codes and codes[0] == 404,
+         "a burst of cancel requests from one address: nginx says 429",
+         codes)
+
     # A change shows within the max-age: the copy goes stale and nginx
     # asks again (If-None-Match); kursusd answers with the new bytes.
     d.ctl("course", "edit", "tablet", "--title", "Tablet, trin 2")

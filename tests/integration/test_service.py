@@ -477,6 +477,18 @@ def port_free(port):
         s.close()
 
 
+def closed_above(path):
+    """The first directory above path that other users may not enter, or
+    None."""
+    d = os.path.dirname(os.path.abspath(path))
+    while True:
+        if not os.stat(d).st_mode & 0o001:
+            return d
+        if d == "/":
+            return None
+        d = os.path.dirname(d)
+
+
 def installed_start(dest, dirs):
     what = ("install: the installed kursusd started as root with only -f "
             "runs as kursusd on its defaults, and kursusctl status finds it "
@@ -493,6 +505,11 @@ def installed_start(dest, dirs):
     elif subprocess.run(["unshare", "-m", "--propagation", "private",
                          "true"], capture_output=True).returncode != 0:
         why = "no mount namespace here (unshare -m)"
+    elif closed_above(prefix):
+        why = ("prefix %s: %s is closed to other users, so the installed "
+               "kursusd (rightly) refuses its state directory there "
+               "(make distcheck under /root)" % (prefix,
+                                                 closed_above(prefix)))
     elif not port_free(8080):
         why = "127.0.0.1:8080, the default public.listen, is taken"
     elif prefix in subprocess.run(["ldd", KURSUSD], capture_output=True,

@@ -126,7 +126,7 @@ api_setup(void **state)
 {
 	struct fx	*fx;
 	const char	*tmp = getenv("TMPDIR");
-	char		*cause = NULL;
+	char		*cause = NULL, key[300];
 	json_t		*j;
 
 	fx = calloc(1, sizeof *fx);
@@ -141,6 +141,15 @@ api_setup(void **state)
 		return (-1);
 	}
 	snprintf(fx->path, sizeof fx->path, "%s/kursusd.db", fx->dir);
+	/* A registration makes its cancel token, sealed under the key. */
+	snprintf(key, sizeof key, "%s/feeds.key", fx->dir);
+	if (token_init(key, &cause) != 0) {
+		print_error("token_init: %s\n", cause);
+		free(cause);
+		rmdir(fx->dir);
+		free(fx);
+		return (-1);
+	}
 	if (store_open(fx->path, CONFIG_SYNC_NORMAL, &fx->st, &cause) != 0) {
 		print_error("store_open: %s\n", cause);
 		free(cause);
@@ -174,6 +183,8 @@ api_teardown(void **state)
 	snprintf(p, sizeof p, "%s-wal", fx->path);
 	unlink(p);
 	snprintf(p, sizeof p, "%s-shm", fx->path);
+	unlink(p);
+	snprintf(p, sizeof p, "%s/feeds.key", fx->dir);
 	unlink(p);
 	rmdir(fx->dir);
 	free(fx);

@@ -236,6 +236,7 @@ test_kinds(void **state)
 		{ KIND_WITHDRAWN, "withdrawn" },
 		{ KIND_SERIES, "series-confirmation" },
 		{ KIND_SERIES_WITHDRAWN, "series-withdrawn" },
+		{ KIND_UNREGISTERED, "unregistered" },
 	};
 	size_t	 i;
 	int	 k;

@@ -1,0 +1,76 @@
+/*
+ * inbox and inbox done: the SMS replies kursusd did not act on (anything
+ * but a word that cancels, numbers it does not know), for staff to read,
+ * answer by phone, and mark handled.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "kursusctl.h"
+
+static int	cmd_inbox(struct cmd_ctx *);
+static int	cmd_inbox_done(struct cmd_ctx *);
+
+static const struct cmd_option opt_inbox[] = {
+	{ "all", OPT_CONST, "all", NULL, "also the replies already "
+	  "handled, and those that cancelled a registration (CANCELLED)",
+	  0, 0, "1", 0 },
+	OPT_END
+};
+
+const struct cmd_entry cmd_inbox_entry = {
+	"inbox", NULL, "[--all]", 0, 0, 0, { opt_inbox, NULL }, cmd_inbox,
+	"List SMS replies waiting for staff: sender, time, text.\nReplies "
+	"that cancel (AFMELD, nej, kan ikke) are acted on and not listed. "
+	"See also 'inbox done'.", 0, NULL
+};
+
+const struct cmd_entry cmd_inbox_done_entry = {
+	"inbox", "done", "ID", 1, 1, 0, CMD_NOOPT, cmd_inbox_done,
+	"Mark an SMS reply handled: it leaves the list.", 0, NULL
+};
+
+static const struct cmd_column cmd_inbox_columns[] = {
+	{ ">ID", "id", V_INT },
+	{ "RECEIVED", "received_at", V_UTC },
+	{ "SENDER", "sender", V_TEXT },
+	{ "PARTICIPANT", "participant_name", V_TEXT },
+	{ "TEXT", "text", V_TEXT },
+	{ "HANDLED", "handled_at", V_UTC },
+	{ ">CANCELLED", "registration_id", V_INT },
+	COLS_END
+};
+
+static void
+cmd_print_inbox(struct cmd_ctx *ctx, json_t *answer)
+{
+	(void)ctx;
+	cmd_print_list(json_object_get(answer, "messages"), cmd_inbox_columns,
+	    "No SMS replies waiting.");
+}
+
+static int
+cmd_inbox(struct cmd_ctx *ctx)
+{
+	return (cmd_call(ctx, "GET", "inbox", NULL, NULL, ctx->opts,
+	    cmd_print_inbox));
+}
+
+static void
+cmd_print_done(struct cmd_ctx *ctx, json_t *answer)
+{
+	(void)answer;
+	printf("SMS reply %lld is handled.\n", cmd_argv_id(ctx, 0));
+}
+
+static int
+cmd_inbox_done(struct cmd_ctx *ctx)
+{
+	return (cmd_call_id(ctx, "message", "POST", "inbox", "/handled", NULL,
+	    cmd_print_done));
+}

@@ -1,0 +1,282 @@
+"""
+Cancelling without phoning, end to end: the cancel link taken from the
+real confirmation mail (aiosmtpd writing each mail to a file), the page
+fetched and posted on the public listener as a browser would.
+
+- GET (and HEAD) show the session and the button and change nothing;
+- a POST from another site (Origin, Sec-Fetch-Site) or without the
+  form's companion token is refused, nothing changed;
+- the POST of the form cancels: "Du er afmeldt", the waitlisted person
+  is promoted and told, the person gets the confirmation of the
+  cancelling (with the CANCEL of her invitation), `registrations` says
+  "afmeldt via link" and when;
+- the link used again: "already cancelled", nothing changes;
+- an unknown or malformed token, and one whose session has started:
+  404 with the library's phone;
+- ?lang=en: the English page;
+- more requests a minute than public.cancel_per_minute: 429 (not for
+  public.trusted addresses: a proxy in front limits);
+- the pages in headless chromium: html-validate, axe-core, 390 px
+  (browser.py; skipped where chromium or the node modules are missing).
+"""
+
+import datetime
+import re
+import secrets
+import time
+import urllib.parse
+
+from browser import check_pages
+from citizen import API, COURSE_TITLE, LIBRARY_PHONE_DA, Page, cancel_link, \
+    library_opts, mails_to, wait_mail
+from kursustest import Tap, da_when, tcp_request, wait_for
+from servers import Recorder, SMTPServer, calendar_parts
+
+t = Tap()
+
+
+def path_of(link):
+    u = urllib.parse.urlsplit(link)
+    return u.path + ("?" + u.query if u.query else "")
+
+
+def post(d, link, form, headers=None):
+    h = {"Content-Type": "application/x-www-form-urlencoded"}
+    h.update(headers or {})
+    return tcp_request(d.public_port, "POST", path_of(link),
+                       urllib.parse.urlencode(form), h)
+
+
+def origin(d):
+    return "http://127.0.0.1:%d" % d.public_port
+
+
+def main():
+    tmp = t.tempdir()
+    rec = Recorder(tmp + "/smtp")
+    srv = SMTPServer(rec)
+    d = t.daemon(extra=library_opts(srv.port) +
+                 ["public.cancel_per_minute=0"])
+    try:
+        flow(d, API(t, d), rec)
+        expired(d, API(t, d), rec)
+    finally:
+        d.stop()
+        srv.stop()
+    limited()
+
+
+def flow(d, api, rec):
+    api.setup(capacity=1)
+    s = api.session()
+    sid = s["id"]
+    start = datetime.datetime.strptime(s["start_utc"], "%Y-%m-%dT%H:%M:%SZ") \
+        .replace(tzinfo=datetime.timezone.utc)
+    anna = api.register(sid, {"name": "Anna Ærø", "email": "anna@example.dk"})
+    bent = api.register(sid, {"name": "Bent Ølsted",
+                              "email": "bent@example.dk"})
+    t.eq((anna["status"], bent["status"]), ("confirmed", "waitlisted"),
+         "one seat: Anna has it, Bent waits")
+    conf = wait_mail(rec, "anna@example.dk", "Du er tilmeldt")
+    if not t.ok(conf is not None, "Anna's confirmation mail arrives"):
+        return
+    link = cancel_link(conf)
+    if not t.ok(link is not None and link.startswith(origin(d) + "/afmeld/"),
+                "the confirmation carries [public] url + /afmeld/<32 hex>",
+                [link or "no link in the text"]):
+        return
+    t.ok("melde afbud her uden at ringe: " + link in
+         conf.get_body(preferencelist=("plain",)).get_content(),
+         "the link sits on its own line beside the phone number")
+    waited = wait_mail(rec, "bent@example.dk", "Du er på venteliste")
+    wlink = cancel_link(waited) if waited is not None else None
+    t.ok(wlink is not None and wlink != link,
+         "the waitlist mail offers Bent a link of his own to leave the list")
+
+    before = d.dump()
+    # --- GET and HEAD change nothing
+    r = tcp_request(d.public_port, "GET", path_of(link))
+    t.eq(r.status, 200, "GET of the link: 200")
+    t.eq(r.headers.get("content-type"), "text/html; charset=utf-8",
+         "an HTML page")
+    t.ok("no-store" in r.headers.get("cache-control", ""),
+         "the personal page is not cached (Cache-Control: no-store)")
+    p = Page(r.body)
+    t.eq(p.lang, "da", "the page is Danish (lang=\"da\")")
+    t.ok(COURSE_TITLE in p.text and da_when(start) in p.text and
+         "Ærøsalen" in p.text and "Tobaksgården 1" in p.text,
+         "the page names the course, the date in Danish words and the "
+         "venue", [p.text[:400]])
+    t.eq(p.buttons, ["Afmeld min plads"], "one button: Afmeld min plads")
+    forms = [f for f in p.forms if f["method"] == "post"]
+    t.eq(len(forms), 1, "one form, method post")
+    form = forms[0]["inputs"] if forms else {}
+    t.ok(len(form.get("form") or "") == 32,
+         "the form carries its own companion token", [repr(form)])
+    if wlink:
+        wp = Page(tcp_request(d.public_port, "GET", path_of(wlink)).body)
+        t.ok("venteliste" in wp.text and wp.buttons == ["Afmeld min plads"],
+             "Bent's page says he is on the waitlist, with the button")
+    r = tcp_request(d.public_port, "HEAD", path_of(link))
+    t.eq(r.status, 200, "HEAD of the link: 200")
+    t.eq(d.dump(), before, "GET and HEAD changed nothing in the database")
+    t.eq(api.registrations(sid)[anna["participant_id"]]["status"],
+         "confirmed", "Anna is still confirmed after the GETs")
+
+    # --- cross-site posts refused
+    for desc, f, h in [
+            ("Origin of another site", form,
+             {"Origin": "https://evil.example"}),
+            ("Sec-Fetch-Site: cross-site", form,
+             {"Sec-Fetch-Site": "cross-site"}),
+            ("Sec-Fetch-Site: same-site (a sibling host)", form,
+             {"Sec-Fetch-Site": "same-site"}),
+            ("Origin: null", form, {"Origin": "null"}),
+            ("no form token", {"lang": "da"}, {}),
+            ("a wrong form token", {"form": "0" * 32}, {})]:
+        r = post(d, link, f, h)
+        t.eq(r.status, 403, "POST with %s: 403" % desc, [repr(r)])
+    t.ok("Afmeldingen blev ikke gennemført" in Page(r.body).h1,
+         "the refusal says the place was not cancelled")
+    t.eq(d.dump(), before, "the refused posts changed nothing")
+
+    # --- the POST of the form cancels
+    r = post(d, link, form, {"Origin": origin(d),
+                             "Sec-Fetch-Site": "same-origin"})
+    t.eq(r.status, 200, "POST of the form: 200", [repr(r)])
+    p = Page(r.body)
+    t.ok(p.h1 == "Du er afmeldt" and COURSE_TITLE in p.text,
+         "the page says \"Du er afmeldt\" and names the course",
+         [p.h1, p.text[:300]])
+    regs = api.registrations(sid)
+    a, b = regs[anna["participant_id"]], regs[bent["participant_id"]]
+    t.eq((a["status"], a["cancelled_via"]), ("cancelled", "link"),
+         "Anna's registration is cancelled, via the link")
+    t.ok(a.get("cancelled_at"), "and when is recorded")
+    t.eq(b["status"], "confirmed", "Bent moved up from the waitlist")
+    bye = wait_mail(rec, "anna@example.dk", "Du er afmeldt")
+    t.ok(bye is not None, "Anna gets the confirmation of her cancelling")
+    if bye is not None:
+        cal = calendar_parts(bye)
+        t.ok(cal and "METHOD:CANCEL" in cal[0].get_content(),
+             "it takes the session out of her calendar (METHOD:CANCEL)")
+        t.ok(LIBRARY_PHONE_DA in bye.get_body(
+            preferencelist=("plain",)).get_content(),
+             "and says whom to call if it was a mistake")
+    got = wait_mail(rec, "bent@example.dk", "Du har fået en plads")
+    t.ok(got is not None and cancel_link(got) == wlink,
+         "Bent is told he has the seat, with his own cancel link (the same "
+         "registration, the same link)")
+    res = d.ctl("registrations", sid, json=False)
+    t.ok(re.search(r"afmeldt via link, \w+ \d{4}-\d\d-\d\d \d\d:\d\d",
+                   res.out) is not None,
+         "kursusctl registrations shows \"afmeldt via link\" and when",
+         res.out.split("\n"))
+
+    # --- the link again
+    after = d.dump()
+    r = tcp_request(d.public_port, "GET", path_of(link))
+    t.ok(r.status == 200 and "allerede afmeldt" in Page(r.body).h1,
+         "GET again: \"Du er allerede afmeldt\"", [repr(r)])
+    r = post(d, link, form, {"Origin": origin(d)})
+    t.ok(r.status == 200 and "allerede afmeldt" in Page(r.body).h1,
+         "POST again: already cancelled, friendly", [repr(r)])
+    t.eq(d.dump(), after, "using the link again changes nothing")
+    n = len(mails_to(rec, "anna@example.dk"))
+    time.sleep(1)
+    t.eq(len(mails_to(rec, "anna@example.dk")), n,
+         "and sends Anna nothing more")
+
+    # --- English
+    r = tcp_request(d.public_port, "GET", path_of(link) + "?lang=en")
+    p = Page(r.body)
+    t.ok(p.lang == "en" and p.h1 == "Already cancelled",
+         "?lang=en: the page in English", [p.lang, p.h1])
+    blink = cancel_link(got) if got is not None else None
+    if blink:
+        r = tcp_request(d.public_port, "GET", path_of(blink) + "?lang=en")
+        p = Page(r.body)
+        t.eq(p.buttons, ["Cancel my place"], "the English button")
+
+    # --- unknown and malformed tokens
+    for what, path in [("an unknown token",
+                        "/afmeld/" + secrets.token_hex(16)),
+                       ("a malformed token", "/afmeld/xyz'<script>"),
+                       ("an upper-case token", "/afmeld/" +
+                        path_of(link).rsplit("/", 1)[1].upper()),
+                       ("no token", "/afmeld/")]:
+        r = tcp_request(d.public_port, "GET", urllib.parse.quote(path))
+        p = Page(r.body) if r.body else None
+        t.ok(r.status == 404 and p is not None and
+             LIBRARY_PHONE_DA in p.text and "<script>" not in
+             r.body.decode(), "%s: 404 with the library's phone" % what,
+             [repr(r)])
+    r = post(d, "/afmeld/" + secrets.token_hex(16), {"form": "0" * 32})
+    t.eq(r.status, 404, "POST to an unknown token: 404")
+    r = tcp_request(d.public_port, "POST", "/feeds/all.ics", "x",
+                    {"Content-Type": "text/plain"})
+    t.eq(r.status, 405, "POST elsewhere on the public listener: 405")
+
+    # The pages in a browser: the form (Danish, English), already
+    # cancelled, the 404.
+    paths = ["/afmeld/" + "0" * 32, path_of(link)]
+    if blink:
+        paths += [path_of(blink), path_of(blink) + "?lang=en"]
+    check_pages(t, origin(d), paths)
+
+
+def expired(d, api, rec):
+    """A session starting in a few seconds: once it starts, its link is
+    gone (404)."""
+    start = datetime.datetime.now(datetime.timezone.utc).replace(
+        microsecond=0) + datetime.timedelta(seconds=20)
+    s = api.session(start)
+    if s is None:
+        return
+    api.register(s["id"], {"name": "Carl Å", "email": "carl@example.dk"})
+    m = wait_mail(rec, "carl@example.dk", "Du er tilmeldt")
+    link = cancel_link(m) if m is not None else None
+    if not t.ok(link is not None, "a confirmation with a link for a session "
+                "about to start"):
+        return
+    r = tcp_request(d.public_port, "GET", path_of(link))
+    t.eq(r.status, 200, "before the start the link works")
+    wait_for(lambda: datetime.datetime.now(datetime.timezone.utc) >
+             start + datetime.timedelta(seconds=1), 40, 0.5)
+    r = tcp_request(d.public_port, "GET", path_of(link))
+    t.ok(r.status == 404 and LIBRARY_PHONE_DA in Page(r.body).text,
+         "once the session has started: 404 with the library's phone",
+         [repr(r)])
+
+
+def limited():
+    # Not trusted as a proxy would be: 127.0.0.1 is, by default.
+    d = t.daemon(extra=library_opts() + ["public.cancel_per_minute=3",
+                                         "public.trusted="])
+    try:
+        codes = [tcp_request(d.public_port, "GET", "/afmeld/" +
+                             secrets.token_hex(16)) for _ in range(4)]
+        t.eq([c.status for c in codes], [404, 404, 404, 429],
+             "public.cancel_per_minute=3: the fourth request a minute "
+             "gets 429")
+        t.eq(codes[-1].headers.get("retry-after"), "60",
+             "with Retry-After: 60")
+        p = Page(codes[-1].body)
+        t.ok("Vent" in p.h1 and "minut" in p.text,
+             "and a page saying to wait a minute", [p.h1, p.text])
+        r = tcp_request(d.public_port, "GET", "/feeds/all.ics")
+        t.eq(r.status, 200, "the feeds are not limited by it")
+    finally:
+        d.stop()
+    # A proxy in front (public.trusted) limits by the citizens' addresses.
+    d = t.daemon(extra=library_opts() + ["public.cancel_per_minute=3"])
+    try:
+        codes = [tcp_request(d.public_port, "GET", "/afmeld/" +
+                             secrets.token_hex(16)).status
+                 for _ in range(5)]
+        t.eq(codes, [404] * 5, "public.trusted addresses are not limited")
+    finally:
+        d.stop()
+
+
+t.run(main)
