@@ -16,7 +16,7 @@ What an attack run and a fuzzer found, each shown to hold now:
             naming the pid of the first;
   files     the database, WAL and SHM are 0600 whatever the umask;
   busy      another program holding the database: feeds and status answer
-            in under 100 ms, a write waits and gets 503 after a while, or
+            in under 500 ms, a write waits and gets 503 after a while, or
             goes through once the lock is let go;
   deleted   the database deleted under the daemon: writes get 503, the log
             says so; a start beside its lock file is refused without
@@ -358,7 +358,9 @@ def check_busy(d):
         _, b = timed(lambda: unix_request(d.sock, "GET", "/v1/status"))
         worst = max(worst, a, b)
         time.sleep(0.1)
-    t.ok(worst < 0.1, "busy: feeds and status answer within 100 ms while "
+    # A loop held by the waiting write would answer after it, seconds on;
+    # 500 ms leaves room for a machine busy with other tests.
+    t.ok(worst < 0.5, "busy: feeds and status answer within 500 ms while "
          "a write waits for the lock (worst %.3f s)" % worst)
     w.join(30)
     r = result.get("r")
