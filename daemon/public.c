@@ -259,7 +259,7 @@ public_citizen(struct public *p, struct conn *c, struct request *rq,
 	struct citizen_call	 cl;
 	struct citizen_answer	 a;
 	unsigned char		 addr[16];
-	char			*fields;
+	char			*fields, *copy;
 	int			 family;
 
 	memset(addr, 0, sizeof addr);
@@ -272,12 +272,19 @@ public_citizen(struct public *p, struct conn *c, struct request *rq,
 	cl.method = rq->method;
 	cl.path = rq->path;
 	cl.query = rq->query;
-	cl.body = len > 0 ? body : NULL;
+	/* The body as it sits in the connection's buffer is not a string. */
+	copy = len > 0 ? xmalloc(len + 1) : NULL;
+	if (copy != NULL) {
+		memcpy(copy, body, len);
+		copy[len] = '\0';
+	}
+	cl.body = copy;
 	cl.len = len;
 	cl.addr = addr;
 	cl.trusted = server_addr_in(p->trusted, p->ntrusted, family, addr);
 	cl.peer = conn_peer(c);
 	fn(&cl, &a);
+	free(copy);
 	if (a.wrote && p->ctx.sender != NULL)
 		sender_kick(p->ctx.sender);
 	fields = xprintf("X-Content-Type-Options: nosniff\r\n"
