@@ -23,13 +23,14 @@ static char		 fuzz_dir[] = "/tmp/kursus-fuzz-XXXXXX";
 static void
 fuzz_cleanup(void)
 {
-	const char	*suffix[] = { "", "-wal", "-shm" };
+	const char	*names[] = { "fuzz.db", "fuzz.db-wal", "fuzz.db-shm",
+	    "fuzz.key" };
 	char		*path;
 	size_t		 i;
 
 	store_close(fuzz_st);
-	for (i = 0; i < 3; i++) {
-		path = xprintf("%s/fuzz.db%s", fuzz_dir, suffix[i]);
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		path = xprintf("%s/%s", fuzz_dir, names[i]);
 		unlink(path);
 		free(path);
 	}
@@ -44,8 +45,8 @@ fuzz_store(void)
 	const char		*setup[] = {
 		"{\"slug\":\"v\",\"name\":\"Malernes Seniorklub\"}",
 		"{\"slug\":\"c\",\"title\":\"NemID\",\"duration\":90}",
-		"{\"course\":\"c\",\"venue\":\"v\",\"start\":\"2030-01-01 10:00\","
-		    "\"weekly\":3,\"capacity\":2}",
+		"{\"course\":\"c\",\"venue\":\"v\",\"start\":\"2030-01-08 10:00\","
+		    "\"weekly\":3,\"capacity\":2,\"far\":true}",
 	};
 	const char		*paths[] = { "/v1/venues", "/v1/courses",
 	    "/v1/sessions" };
@@ -56,6 +57,11 @@ fuzz_store(void)
 		return (fuzz_st);
 	if (mkdtemp(fuzz_dir) == NULL)
 		abort();
+	/* Registrations get cancel tokens, sealed under a key. */
+	path = xprintf("%s/fuzz.key", fuzz_dir);
+	if (token_init(path, &cause) != 0)
+		fatalx("%s", cause);
+	free(path);
 	path = xprintf("%s/fuzz.db", fuzz_dir);
 	if (store_open(path, CONFIG_SYNC_NORMAL, &st, &cause) != 0)
 		fatalx("%s", cause);
