@@ -24,7 +24,7 @@
 static int	cmd_backup(struct cmd_ctx *);
 
 static const struct cmd_option opt_backup[] = {
-	{ "force", OPT_TRUE, "force", NULL, "replace FILE if it exists", 0, 0,
+	{ "force", OPT_TRUE, "force", NULL, N_("replace FILE if it exists"), 0, 0,
 	  NULL, 0 },
 	OPT_END
 };
@@ -32,13 +32,13 @@ static const struct cmd_option opt_backup[] = {
 const struct cmd_entry cmd_backup_entry = {
 	"backup", NULL, "FILE [--force]", 1, 1, CMPL_FILE,
 	{ opt_backup, NULL }, cmd_backup,
-	"Write a copy of kursusd's database to FILE.\nkursusd copies the "
+	N_("Write a copy of kursusd's database to FILE.\nkursusd copies the "
 	"database as it is when asked, while registrations go on, and sends "
 	"it over the admin connection, so kursusctl may run on another "
 	"machine. FILE is written whole or not at all, readable by its owner "
 	"only (mode 0600); a FILE that exists is replaced only with --force. "
 	"The copy holds every participant's name and contact details: keep "
-	"it as safe as the database. kursusd(8) says how to restore it.", 0,
+	"it as safe as the database. kursusd(8) says how to restore it."), 0,
 	NULL
 };
 
@@ -55,16 +55,16 @@ cmd_backup(struct cmd_ctx *ctx)
 
 	force = json_is_true(json_object_get(ctx->opts, "force"));
 	if (*path == '\0' || cmd_is_stdio(path))
-		return (kursusctl_usage_error(ctx->entry, "FILE must name a "
-		    "file to write, not \"%s\"", path));
+		return (kursusctl_usage_error(ctx->entry, _("FILE must name a "
+		    "file to write, not \"%s\""), path));
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		kursusctl_error("%s is a directory: name the file to write",
+		kursusctl_error(_("%s is a directory: name the file to write"),
 		    path);
 		return (KCTL_EXIT_CANTCREAT);
 	}
 	/* Asked before the copy is made and sent, and again at the end. */
 	if (!force && lstat(path, &sb) == 0) {
-		kursusctl_error("%s exists; give --force to replace it", path);
+		kursusctl_error(_("%s exists; give --force to replace it"), path);
 		return (KCTL_EXIT_CANTCREAT);
 	}
 	if (cmd_file_open(&f, path, 0600, &cause) != 0) {
@@ -100,7 +100,7 @@ cmd_backup(struct cmd_ctx *ctx)
 		return (0);
 	}
 	size = cmd_size(len);
-	printf("Wrote a copy of the database (%s) to %s\n", size, path);
+	printf(_("Wrote a copy of the database (%s) to %s\n"), size, path);
 	free(size);
 	return (0);
 }

@@ -19,44 +19,44 @@ static int	cmd_closure_list(struct cmd_ctx *);
 static int	cmd_closure_remove(struct cmd_ctx *);
 
 static const struct cmd_option opt_closure_add[] = {
-	{ "from", OPT_TEXT, "from", "DATE", "first closed day, e.g. "
-	  "2026-12-21", OPT_REQUIRED, 0, NULL, 0 },
-	{ "to", OPT_TEXT, "to", "DATE", "last closed day (the same as "
-	  "--from for one day)", OPT_REQUIRED, 0, NULL, 0 },
-	{ "venue", OPT_TEXT, "venue", "SLUG", "only this venue (default: "
-	  "the whole library)", 0, 0, NULL, CMPL_VENUE },
-	{ "reason", OPT_TEXT, "reason", "TEXT", "why, e.g. \"Juleferie\"",
+	{ "from", OPT_TEXT, "from", "DATE", N_("first closed day, e.g. "
+	  "2026-12-21"), OPT_REQUIRED, 0, NULL, 0 },
+	{ "to", OPT_TEXT, "to", "DATE", N_("last closed day (the same as "
+	  "--from for one day)"), OPT_REQUIRED, 0, NULL, 0 },
+	{ "venue", OPT_TEXT, "venue", "SLUG", N_("only this venue (default: "
+	  "the whole library)"), 0, 0, NULL, CMPL_VENUE },
+	{ "reason", OPT_TEXT, "reason", "TEXT", N_("why, e.g. \"Juleferie\""),
 	  OPT_REQUIRED, 0, NULL, 0 },
 	OPT_END
 };
 
 static const struct cmd_option opt_closure_list[] = {
-	{ "from", OPT_TEXT, "from", "DATE", "from this day (default today)",
+	{ "from", OPT_TEXT, "from", "DATE", N_("from this day (default today)"),
 	  0, 0, NULL, 0 },
-	{ "to", OPT_TEXT, "to", "DATE", "until this day (default a year "
-	  "on)", 0, 0, NULL, 0 },
-	{ "venue", OPT_TEXT, "venue", "SLUG", "the closures of this venue "
-	  "and the library's", 0, 0, NULL, CMPL_VENUE },
+	{ "to", OPT_TEXT, "to", "DATE", N_("until this day (default a year "
+	  "on)"), 0, 0, NULL, 0 },
+	{ "venue", OPT_TEXT, "venue", "SLUG", N_("the closures of this venue "
+	  "and the library's"), 0, 0, NULL, CMPL_VENUE },
 	OPT_END
 };
 
 const struct cmd_entry cmd_closure_add_entry = {
 	"closure", "add", "--from DATE --to DATE [--venue SLUG] --reason "
 	"TEXT", 0, 0, 0, { opt_closure_add, NULL }, cmd_closure_add,
-	"Close the library, or one venue, for some days.\nSessions already "
-	"scheduled then are listed, not cancelled: move or cancel them.",
+	N_("Close the library, or one venue, for some days.\nSessions already "
+	"scheduled then are listed, not cancelled: move or cancel them."),
 	0, NULL
 };
 
 const struct cmd_entry cmd_closure_list_entry = {
 	"closure", "list", "[--from DATE] [--to DATE] [--venue SLUG]", 0, 0,
 	0, { opt_closure_list, NULL }, cmd_closure_list,
-	"List closed days: closures and holidays.", 0, NULL
+	N_("List closed days: closures and holidays."), 0, NULL
 };
 
 const struct cmd_entry cmd_closure_remove_entry = {
 	"closure", "remove", "ID", 1, 1, 0, CMD_NOOPT, cmd_closure_remove,
-	"Remove a closure.", 0, NULL
+	N_("Remove a closure."), 0, NULL
 };
 
 static const struct cmd_column cmd_closure_columns[] = {
@@ -84,12 +84,12 @@ cmd_print_closed_sessions(json_t *sessions)
 
 	if (json_array_size(sessions) == 0)
 		return;
-	printf("%zu session%s still scheduled on these days (move or cancel "
-	    "them):\n", json_array_size(sessions),
+	printf(_("%zu session%s still scheduled on these days (move or cancel "
+	    "them):\n"), json_array_size(sessions),
 	    json_array_size(sessions) == 1 ? " is" : "s are");
 	json_array_foreach(sessions, i, s) {
 		start = cmd_format(s, "start", V_LOCAL);
-		printf("  %lld  %s  %s, %s (%lld registered)\n", cmd_int(s, "id"),
+		printf(_("  %lld  %s  %s, %s (%lld registered)\n"), cmd_int(s, "id"),
 		    start != NULL ? start : "-", cmd_str(s, "course_title") !=
 		    NULL ? cmd_str(s, "course_title") : "-",
 		    cmd_str(s, "venue_name") != NULL ? cmd_str(s, "venue_name") :
@@ -104,7 +104,7 @@ cmd_print_closure_added(struct cmd_ctx *ctx, json_t *answer)
 	json_t	*c = json_object_get(answer, "closure");
 
 	(void)ctx;
-	printf("Closure %lld: %s to %s, %s: %s.\n", cmd_int(c, "id"),
+	printf(_("Closure %lld: %s to %s, %s: %s.\n"), cmd_int(c, "id"),
 	    cmd_str(c, "from") != NULL ? cmd_str(c, "from") : "?",
 	    cmd_str(c, "to") != NULL ? cmd_str(c, "to") : "?",
 	    cmd_str(c, "venue_name") != NULL ? cmd_str(c, "venue_name") :
@@ -155,7 +155,7 @@ cmd_print_closure_removed(struct cmd_ctx *ctx, json_t *answer)
 	json_t	*c = json_object_get(answer, "closure");
 
 	(void)ctx;
-	printf("Removed closure %lld (%s to %s).\n", cmd_int(c, "id"),
+	printf(_("Removed closure %lld (%s to %s).\n"), cmd_int(c, "id"),
 	    cmd_str(c, "from") != NULL ? cmd_str(c, "from") : "?",
 	    cmd_str(c, "to") != NULL ? cmd_str(c, "to") : "?");
 }

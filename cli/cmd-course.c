@@ -20,48 +20,48 @@ static int	cmd_template_set(struct cmd_ctx *);
 static int	cmd_template_unset(struct cmd_ctx *);
 
 static const struct cmd_option opt_course[] = {
-	{ "title", OPT_TEXT, "title", "TITLE", "title, e.g. \"NemID/MitID "
-	  "for begyndere\"", 0, 0, NULL, 0 },
-	{ "description", OPT_TEXT, "description", "TEXT", "description",
+	{ "title", OPT_TEXT, "title", "TITLE", N_("title, e.g. \"NemID/MitID "
+	  "for begyndere\""), 0, 0, NULL, 0 },
+	{ "description", OPT_TEXT, "description", "TEXT", N_("description"),
 	  0, 0, NULL, 0 },
-	{ "duration", OPT_DURATION, "duration", "DURATION", "length: 90m, "
-	  "90, 1h30m, 1h30 or 1.5h", 0, 0, NULL, 0 },
-	{ "capacity", OPT_INT, "capacity", "N", "default seats (1-1000, "
-	  "default 8)", 0, 0, NULL, 0 },
-	{ "min", OPT_INT, "min_participants", "N", "fewest participants "
-	  "for the course to go ahead (0: no minimum)", 0, 0, NULL, 0 },
-	{ "bring", OPT_TEXT, "bring", "TEXT", "what to bring, e.g. \"your "
-	  "phone, key card and reading glasses\"", 0, 0, NULL, 0 },
-	{ "title-en", OPT_TEXT, "title_en", "TITLE", "the title for English "
-	  "readers (default: the Danish title)", 0, 0, NULL, 0 },
-	{ "description-en", OPT_TEXT, "description_en", "TEXT", "the "
+	{ "duration", OPT_DURATION, "duration", "DURATION", N_("length: 90m, "
+	  "90, 1h30m, 1h30 or 1.5h"), 0, 0, NULL, 0 },
+	{ "capacity", OPT_INT, "capacity", "N", N_("default seats (1-1000, "
+	  "default 8)"), 0, 0, NULL, 0 },
+	{ "min", OPT_INT, "min_participants", "N", N_("fewest participants "
+	  "for the course to go ahead (0: no minimum)"), 0, 0, NULL, 0 },
+	{ "bring", OPT_TEXT, "bring", "TEXT", N_("what to bring, e.g. \"your "
+	  "phone, key card and reading glasses\""), 0, 0, NULL, 0 },
+	{ "title-en", OPT_TEXT, "title_en", "TITLE", N_("the title for English "
+	  "readers (default: the Danish title)"), 0, 0, NULL, 0 },
+	{ "description-en", OPT_TEXT, "description_en", "TEXT", N_("the "
 	  "description for English readers (default: the Danish one, marked "
-	  "as Danish)", 0, 0, NULL, 0 },
-	{ "bring-en", OPT_TEXT, "bring_en", "TEXT", "what to bring, for "
-	  "English readers (default: the Danish text, marked as Danish)",
+	  "as Danish)"), 0, 0, NULL, 0 },
+	{ "bring-en", OPT_TEXT, "bring_en", "TEXT", N_("what to bring, for "
+	  "English readers (default: the Danish text, marked as Danish)"),
 	  0, 0, NULL, 0 },
-	{ "language", OPT_TEXT, "language", "LANG", "da (default) or en",
+	{ "language", OPT_TEXT, "language", "LANG", N_("da (default) or en"),
 	  0, 0, "da en", CMPL_VALUES },
-	{ "reminders", OPT_TEXT, "reminders", "RULES", "when reminders go "
+	{ "reminders", OPT_TEXT, "reminders", "RULES", N_("when reminders go "
 	  "out, e.g. \"email:2d,sms:1d@10:00\" (e-mail two days before, SMS "
 	  "the day before at 10:00; also 3h, 90m); \"none\" for none; on "
-	  "edit '' goes back to kursusd's [reminders] rules", 0, 0, NULL, 0 },
+	  "edit '' goes back to kursusd's [reminders] rules"), 0, 0, NULL, 0 },
 	OPT_END
 };
 
 static const struct cmd_option opt_template[] = {
-	{ "language", OPT_TEXT, "language", "LANG", "the text for people "
-	  "who read da (default) or en", 0, 0, "da en", CMPL_VALUES },
+	{ "language", OPT_TEXT, "language", "LANG", N_("the text for people "
+	  "who read da (default) or en"), 0, 0, "da en", CMPL_VALUES },
 	OPT_END
 };
 
 static const struct cmd_option opt_template_set[] = {
-	{ "subject", OPT_TEXT, "subject", "TEXT", "e-mail subject (default "
-	  "the built-in one)", 0, 0, NULL, 0 },
-	{ "body", OPT_TEXT, "body", "TEXT", "the text, with placeholders such "
-	  "as {name}, {course}, {date}, {venue}", 0, 4, NULL, 0 },
-	{ "body-file", OPT_TEXT, "body_file", "FILE", "read the text from "
-	  "FILE (- for standard input)", 0, 4, NULL, CMPL_FILE },
+	{ "subject", OPT_TEXT, "subject", "TEXT", N_("e-mail subject (default "
+	  "the built-in one)"), 0, 0, NULL, 0 },
+	{ "body", OPT_TEXT, "body", "TEXT", N_("the text, with placeholders such "
+	  "as {name}, {course}, {date}, {venue}"), 0, 4, NULL, 0 },
+	{ "body-file", OPT_TEXT, "body_file", "FILE", N_("read the text from "
+	  "FILE (- for standard input)"), 0, 4, NULL, CMPL_FILE },
 	OPT_END
 };
 
@@ -76,21 +76,21 @@ static const struct cmd_column cmd_course_columns[] = {
 };
 
 static const struct cmd_field cmd_course_fields[] = {
-	{ "id", "id", V_INT },
-	{ "slug", "slug", V_TEXT },
-	{ "title", "title", V_TEXT },
-	{ "description", "description", V_TEXT },
-	{ "duration", "duration", V_MINUTES },
-	{ "capacity", "seats", V_INT },
-	{ "min_participants", "minimum", V_INT },
-	{ "bring", "bring", V_TEXT },
-	{ "title_en", "title (en)", V_TEXT },
-	{ "description_en", "description (en)", V_TEXT },
-	{ "bring_en", "bring (en)", V_TEXT },
-	{ "language", "language", V_TEXT },
-	{ "reminders", "reminders", V_REMINDERS },
-	{ "created_at", "created", V_UTC },
-	{ "updated_at", "updated", V_UTC },
+	{ "id", N_("id"), V_INT },
+	{ "slug", N_("slug"), V_TEXT },
+	{ "title", N_("title"), V_TEXT },
+	{ "description", N_("description"), V_TEXT },
+	{ "duration", N_("duration"), V_MINUTES },
+	{ "capacity", N_("seats"), V_INT },
+	{ "min_participants", N_("minimum"), V_INT },
+	{ "bring", N_("bring"), V_TEXT },
+	{ "title_en", N_("title (en)"), V_TEXT },
+	{ "description_en", N_("description (en)"), V_TEXT },
+	{ "bring_en", N_("bring (en)"), V_TEXT },
+	{ "language", N_("language"), V_TEXT },
+	{ "reminders", N_("reminders"), V_REMINDERS },
+	{ "created_at", N_("created"), V_UTC },
+	{ "updated_at", N_("updated"), V_UTC },
 	{ NULL, NULL, 0 }
 };
 
@@ -106,16 +106,16 @@ CMD_RESOURCE_ENTRIES(cmd_course, "course", "a", "course type",
 const struct cmd_entry cmd_course_template_list_entry = {
 	"course", "template list", "SLUG [--csv[=excel]]", 1, 1, CMPL_COURSE,
 	{ cmd_opt_csv, NULL }, cmd_template_list,
-	"Show a course type's own message texts.\n"
+	N_("Show a course type's own message texts.\n"
 	"Messages of a kind, channel and language without one use the "
-	"built-in text.", 0, NULL
+	"built-in text."), 0, NULL
 };
 
 const struct cmd_entry cmd_course_template_set_entry = {
 	"course", "template set", "SLUG KIND CHANNEL [--language LANG] "
 	"[--subject TEXT] (--body TEXT | --body-file FILE)", 3, 3,
 	CMPL_TEMPLATE, { opt_template, opt_template_set, NULL },
-	cmd_template_set, "Give a course type its own text for one kind of "
+	cmd_template_set, N_("Give a course type its own text for one kind of "
 	"message.\nKIND is a kind of message (`kursusctl help kinds'); "
 	"CHANNEL is email or sms. Placeholders: {name}, {first_name}, {course}, "
 	"{the_course} (\"kurset »borger.dk«\"), {date} (\"torsdag den 3. "
@@ -127,13 +127,13 @@ const struct cmd_entry cmd_course_template_set_entry = {
 	"{old_venue}, {message}, {reason}; {{ is a brace. A line whose "
 	"placeholder has no value is "
 	"left out. kursusd tries the text at once and refuses an unknown "
-	"placeholder, naming its line and column.", 0, NULL
+	"placeholder, naming its line and column."), 0, NULL
 };
 
 const struct cmd_entry cmd_course_template_unset_entry = {
 	"course", "template unset", "SLUG KIND CHANNEL [--language LANG]",
 	3, 3, CMPL_TEMPLATE, { opt_template, NULL }, cmd_template_unset,
-	"Go back to the built-in text for one kind of message.", 0, NULL
+	N_("Go back to the built-in text for one kind of message."), 0, NULL
 };
 
 static const struct cmd_column cmd_template_columns[] = {
@@ -162,7 +162,7 @@ cmd_print_templates(struct cmd_ctx *ctx, json_t *answer)
 		printf("\n--- %s %s (%s)\n", cmd_str(tpl, "kind"),
 		    cmd_str(tpl, "channel"), cmd_str(tpl, "language"));
 		if (cmd_str(tpl, "subject") != NULL)
-			printf("Subject: %s\n", cmd_str(tpl, "subject"));
+			printf(_("Subject: %s\n"), cmd_str(tpl, "subject"));
 		printf("%s%s", cmd_str(tpl, "body") != NULL ? cmd_str(tpl,
 		    "body") : "", cmd_str(tpl, "body") != NULL &&
 		    strlen(cmd_str(tpl, "body")) > 0 && cmd_str(tpl,
@@ -203,7 +203,7 @@ cmd_read_text(const char *path, char **out)
 	if (cmd_is_stdio(path))
 		f = stdin;
 	else if ((f = fopen(path, "r")) == NULL) {
-		kursusctl_error("cannot read %s: %s", path, strerror(errno));
+		kursusctl_error(_("cannot read %s: %s"), path, strerror(errno));
 		return (KCTL_EXIT_NOINPUT);
 	}
 	buf = xmalloc(cap + 1);
@@ -213,7 +213,7 @@ cmd_read_text(const char *path, char **out)
 			break;
 	}
 	if (ferror(f)) {
-		kursusctl_error("cannot read %s: %s", path, strerror(errno));
+		kursusctl_error(_("cannot read %s: %s"), path, strerror(errno));
 		if (f != stdin)
 			fclose(f);
 		free(buf);
@@ -222,14 +222,14 @@ cmd_read_text(const char *path, char **out)
 	if (f != stdin)
 		fclose(f);
 	if (len > cap) {
-		kursusctl_error("%s is larger than %zu KiB; a message template "
-		    "is a few lines", path, cap / 1024);
+		kursusctl_error(_("%s is larger than %zu KiB; a message template "
+		    "is a few lines"), path, cap / 1024);
 		free(buf);
 		return (KCTL_EXIT_DATAERR);
 	}
 	if ((bad = utf8_first_bad((unsigned char *)buf, len)) != len ||
 	    memchr(buf, '\0', len) != NULL) {
-		kursusctl_error("%s is not UTF-8 text (byte %zu)", path, bad);
+		kursusctl_error(_("%s is not UTF-8 text (byte %zu)"), path, bad);
 		free(buf);
 		return (KCTL_EXIT_DATAERR);
 	}
@@ -243,14 +243,14 @@ cmd_print_template_set(struct cmd_ctx *ctx, json_t *answer)
 {
 	json_t	*sample;
 
-	printf("Course type \"%s\" now uses its own %s text for %s (%s).\n",
+	printf(_("Course type \"%s\" now uses its own %s text for %s (%s).\n"),
 	    ctx->argv[0], cmd_str(answer, "channel"), cmd_str(answer, "kind"),
 	    cmd_str(answer, "language"));
 	sample = json_object_get(answer, "sample");
 	if (sample != NULL) {
-		printf("\nWith sample values it reads:\n");
+		printf(_("\nWith sample values it reads:\n"));
 		if (cmd_str(sample, "subject") != NULL)
-			printf("\nSubject: %s\n", cmd_str(sample, "subject"));
+			printf(_("\nSubject: %s\n"), cmd_str(sample, "subject"));
 		cmd_print_body(cmd_str(sample, "body"));
 	}
 }
@@ -277,8 +277,8 @@ cmd_template_set(struct cmd_ctx *ctx)
 		free(text);
 	} else {
 		json_decref(body);
-		return (kursusctl_usage_error(ctx->entry, "give --body or "
-		    "--body-file"));
+		return (kursusctl_usage_error(ctx->entry, _("give --body or "
+		    "--body-file")));
 	}
 	query = json_object();
 	if ((v = json_object_get(ctx->opts, "language")) != NULL)
@@ -299,8 +299,8 @@ cmd_print_template_unset(struct cmd_ctx *ctx, json_t *answer)
 {
 	const char	*lang = cmd_str(ctx->opts, "language");
 
-	printf("Course type \"%s\" uses the built-in %s text for %s (%s) "
-	    "again.\n", ctx->argv[0], ctx->argv[2], ctx->argv[1],
+	printf(_("Course type \"%s\" uses the built-in %s text for %s (%s) "
+	    "again.\n"), ctx->argv[0], ctx->argv[2], ctx->argv[1],
 	    lang != NULL ? lang : "da");
 }
 

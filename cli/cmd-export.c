@@ -19,26 +19,26 @@
 static int	cmd_export(struct cmd_ctx *);
 
 static const struct cmd_option opt_export[] = {
-	{ "venue", OPT_TEXT, "venue", "SLUG", "only sessions at this venue",
+	{ "venue", OPT_TEXT, "venue", "SLUG", N_("only sessions at this venue"),
 	  0, 0, NULL, CMPL_VENUE },
-	{ "course", OPT_TEXT, "course", "SLUG", "only sessions of this course "
-	  "type", 0, 0, NULL, CMPL_COURSE },
-	{ "from", OPT_TEXT, "from", "TIME", "only sessions that start at or "
-	  "after this time", 0, 0, NULL, 0 },
-	{ "to", OPT_TEXT, "to", "TIME", "only sessions that start before this "
-	  "time (a date alone: by the end of that day)", 0, 0, NULL, 0 },
-	{ "output", OPT_TEXT, "output", "FILE", "write the calendar to FILE "
+	{ "course", OPT_TEXT, "course", "SLUG", N_("only sessions of this course "
+	  "type"), 0, 0, NULL, CMPL_COURSE },
+	{ "from", OPT_TEXT, "from", "TIME", N_("only sessions that start at or "
+	  "after this time"), 0, 0, NULL, 0 },
+	{ "to", OPT_TEXT, "to", "TIME", N_("only sessions that start before this "
+	  "time (a date alone: by the end of that day)"), 0, 0, NULL, 0 },
+	{ "output", OPT_TEXT, "output", "FILE", N_("write the calendar to FILE "
 	  "instead of standard output; FILE is replaced whole, never left "
-	  "half-written", 0, 0, NULL, CMPL_FILE },
+	  "half-written"), 0, 0, NULL, CMPL_FILE },
 	OPT_END
 };
 
 const struct cmd_entry cmd_export_entry = {
 	"export", NULL, "[--venue SLUG] [--course SLUG] [--from TIME] "
 	"[--to TIME] [--output FILE]", 0, 0, 0, { opt_export, NULL },
-	cmd_export, "Write sessions as an iCalendar (.ics) file.\nThe "
+	cmd_export, N_("Write sessions as an iCalendar (.ics) file.\nThe "
 	"calendar goes to standard output, or to FILE with --output. "
-	"Without options it holds every session.", 0, NULL
+	"Without options it holds every session."), 0, NULL
 };
 
 /*
@@ -94,11 +94,11 @@ cmd_export(struct cmd_ctx *ctx)
 
 	output = cmd_str(ctx->opts, "output");
 	if (output != NULL && *output == '\0')
-		return (kursusctl_usage_error(ctx->entry, "--output needs a "
-		    "file name (or - for standard output)"));
+		return (kursusctl_usage_error(ctx->entry, _("--output needs a "
+		    "file name (or - for standard output)")));
 	if (output != NULL && ctx->json && !cmd_is_stdio(output))
-		return (kursusctl_usage_error(ctx->entry, "--json and --output "
-		    "cannot be used together"));
+		return (kursusctl_usage_error(ctx->entry, _("--json and --output "
+		    "cannot be used together")));
 	/* --output is ours; the rest are the daemon's filters. */
 	query = json_copy(ctx->opts);
 	json_object_del(query, "output");
@@ -110,7 +110,7 @@ cmd_export(struct cmd_ctx *ctx)
 	calendar = json_object_get(answer, "calendar");
 	if (!json_is_string(calendar)) {
 		json_decref(answer);
-		kursusctl_error("kursusd at %s sent no calendar text",
+		kursusctl_error(_("kursusd at %s sent no calendar text"),
 		    client_where(ctx->client));
 		return (KCTL_EXIT_PROTOCOL);
 	}
@@ -129,7 +129,7 @@ cmd_export(struct cmd_ctx *ctx)
 		return (KCTL_EXIT_CANTCREAT);
 	}
 	events = cmd_int(answer, "events");
-	fprintf(stderr, "Wrote %lld session%s to %s\n", events,
+	fprintf(stderr, _("Wrote %lld session%s to %s\n"), events,
 	    events == 1 ? "" : "s", output);
 	json_decref(answer);
 	return (0);

@@ -18,13 +18,13 @@ static int	cmd_feeds(struct cmd_ctx *);
 const struct cmd_entry cmd_feeds_entry = {
 	"feeds", NULL, "[KIND [SLUG | ID]]", 0, 2, CMPL_FEED, CMD_NOOPT,
 	cmd_feeds,
-	"Show the links to subscribe to a calendar feed.\nKIND is a kind of "
+	N_("Show the links to subscribe to a calendar feed.\nKIND is a kind of "
 	"feed as kursusd knows them (all, the default; venue SLUG; "
 	"participant ID; ...: an unknown KIND lists them). Prints the link in "
 	"https:// (or http://) and webcal:// form, and how to subscribe in "
 	"Google Calendar, Outlook and Apple Calendar, in Danish to read out "
 	"to people. An instructor's or participant's personal link is made "
-	"the first time it is asked for.", 0, NULL
+	"the first time it is asked for."), 0, NULL
 };
 
 /*

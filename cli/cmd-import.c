@@ -21,21 +21,21 @@
 static int	cmd_import(struct cmd_ctx *);
 
 static const struct cmd_option opt_import[] = {
-	{ "venue", OPT_TEXT, "venue", "SLUG", "venue of the sessions; floating "
-	  "times in the file are read in its time zone", OPT_REQUIRED, 0,
+	{ "venue", OPT_TEXT, "venue", "SLUG", N_("venue of the sessions; floating "
+	  "times in the file are read in its time zone"), OPT_REQUIRED, 0,
 	  NULL, CMPL_VENUE },
-	{ "course", OPT_TEXT, "course", "SLUG", "course type of the sessions",
+	{ "course", OPT_TEXT, "course", "SLUG", N_("course type of the sessions"),
 	  OPT_REQUIRED, 0, NULL, CMPL_COURSE },
-	{ "capacity", OPT_INT, "capacity", "N", "seats of each new session "
-	  "(default the smaller of the course's and the venue's)", 0, 0, NULL,
+	{ "capacity", OPT_INT, "capacity", "N", N_("seats of each new session "
+	  "(default the smaller of the course's and the venue's)"), 0, 0, NULL,
 	  0 },
-	{ "from", OPT_TEXT, "from", "TIME", "read the file from this time "
-	  "on (default now)", 0, 0, NULL, 0 },
-	{ "to", OPT_TEXT, "to", "TIME", "read the file up to this time (a "
-	  "day alone: its whole day; default two years ahead)", 0, 0, NULL,
+	{ "from", OPT_TEXT, "from", "TIME", N_("read the file from this time "
+	  "on (default now)"), 0, 0, NULL, 0 },
+	{ "to", OPT_TEXT, "to", "TIME", N_("read the file up to this time (a "
+	  "day alone: its whole day; default two years ahead)"), 0, 0, NULL,
 	  0 },
-	{ "dry-run", OPT_TRUE, "dry_run", NULL, "report what the import would "
-	  "do and write nothing", 0, 0, NULL, 0 },
+	{ "dry-run", OPT_TRUE, "dry_run", NULL, N_("report what the import would "
+	  "do and write nothing"), 0, 0, NULL, 0 },
 	OPT_END
 };
 
@@ -43,13 +43,13 @@ const struct cmd_entry cmd_import_entry = {
 	"import", NULL, "FILE --venue SLUG --course SLUG [--capacity N] "
 	"[--from TIME] [--to TIME] [--dry-run]", 1, 1, CMPL_FILE,
 	{ opt_import, NULL }, cmd_import,
-	"Create sessions from an iCalendar (.ics) file.\nEvery event from "
+	N_("Create sessions from an iCalendar (.ics) file.\nEvery event from "
 	"now (or --from) to two years ahead (or --to) becomes a session of "
 	"the course at the venue, repeating events once per occurrence. Importing a changed "
 	"file again moves or cancels the sessions made from it (everyone "
 	"registered is told) instead of adding them twice. FILE may be - "
 	"for standard input; it must be UTF-8 text of at most 4 MiB. A file "
-	"that does not parse is refused whole, naming the line.", 0, NULL
+	"that does not parse is refused whole, naming the line."), 0, NULL
 };
 
 /*
@@ -63,14 +63,14 @@ cmd_too_large(const char *name, const char *size)
 
 	limit = cmd_size(KURSUS_API_MAX_CALENDAR);
 	if (size != NULL)
-		kursusctl_error("%s is %s, more than the %d bytes (%s) "
+		kursusctl_error(_("%s is %s, more than the %d bytes (%s) "
 		    "kursusd imports at a time: split the calendar into "
-		    "shorter periods", name, size, KURSUS_API_MAX_CALENDAR,
+		    "shorter periods"), name, size, KURSUS_API_MAX_CALENDAR,
 		    limit);
 	else
-		kursusctl_error("%s holds more than the %d bytes (%s) kursusd "
+		kursusctl_error(_("%s holds more than the %d bytes (%s) kursusd "
 		    "imports at a time: split the calendar into shorter "
-		    "periods", name, KURSUS_API_MAX_CALENDAR, limit);
+		    "periods"), name, KURSUS_API_MAX_CALENDAR, limit);
 	free(limit);
 }
 
@@ -94,7 +94,7 @@ cmd_read_calendar(const char *path, char **data, size_t *len)
 	if (cmd_is_stdio(path))
 		fd = STDIN_FILENO;
 	else if ((fd = open(path, O_RDONLY)) == -1) {
-		kursusctl_error("cannot read %s: %s", path, strerror(errno));
+		kursusctl_error(_("cannot read %s: %s"), path, strerror(errno));
 		return (KCTL_EXIT_NOINPUT);
 	}
 	if (fstat(fd, &sb) != 0)
@@ -102,7 +102,7 @@ cmd_read_calendar(const char *path, char **data, size_t *len)
 	else
 		saved = S_ISDIR(sb.st_mode) ? EISDIR : 0;
 	if (saved != 0) {
-		kursusctl_error("cannot read %s: %s", name, strerror(saved));
+		kursusctl_error(_("cannot read %s: %s"), name, strerror(saved));
 		if (fd != STDIN_FILENO)
 			close(fd);
 		return (KCTL_EXIT_NOINPUT);
@@ -131,7 +131,7 @@ cmd_read_calendar(const char *path, char **data, size_t *len)
 	if (fd != STDIN_FILENO)
 		close(fd);
 	if (n == -1) {
-		kursusctl_error("cannot read %s: %s", name, strerror(saved));
+		kursusctl_error(_("cannot read %s: %s"), name, strerror(saved));
 		free(buf);
 		return (KCTL_EXIT_NOINPUT);
 	}
@@ -142,7 +142,7 @@ cmd_read_calendar(const char *path, char **data, size_t *len)
 		return (KCTL_EXIT_DATAERR);
 	}
 	if (have == 0) {
-		kursusctl_error("%s is empty, not a calendar", name);
+		kursusctl_error(_("%s is empty, not a calendar"), name);
 		free(buf);
 		return (KCTL_EXIT_DATAERR);
 	}
@@ -168,15 +168,15 @@ cmd_print_import(json_t *answer, const char *path)
 	skipped = json_object_get(answer, "skipped");
 
 	if (dry)
-		printf("Dry run of %s: nothing was written. The import would "
-		    "give:\n\n", name);
+		printf(_("Dry run of %s: nothing was written. The import would "
+		    "give:\n\n"), name);
 	else
-		printf("Imported %s:\n\n", name);
+		printf(_("Imported %s:\n\n"), name);
 	t = table_kv_new();
-	table_kv(t, "created", "%zu", json_array_size(created));
-	table_kv(t, "updated", "%zu", json_array_size(updated));
-	table_kv(t, "unchanged", "%lld", cmd_int(answer, "unchanged"));
-	table_kv(t, "skipped", "%zu", json_array_size(skipped));
+	table_kv(t, N_("created"), "%zu", json_array_size(created));
+	table_kv(t, N_("updated"), "%zu", json_array_size(updated));
+	table_kv(t, N_("unchanged"), "%lld", cmd_int(answer, "unchanged"));
+	table_kv(t, N_("skipped"), "%zu", json_array_size(skipped));
 	table_print(t, stdout);
 	table_free(t);
 
@@ -205,7 +205,7 @@ cmd_print_import(json_t *answer, const char *path)
 		table_free(t);
 	}
 	if (json_array_size(skipped) > 0) {
-		printf("\nSkipped:\n");
+		printf(_("\nSkipped:\n"));
 		t = table_new("KEY|REASON");
 		json_array_foreach(skipped, i, s) {
 			table_row(t);
@@ -216,11 +216,11 @@ cmd_print_import(json_t *answer, const char *path)
 		table_free(t);
 	}
 	if (json_array_size(updated) > 0)
-		printf("\nEveryone registered for an updated session %s told.\n",
+		printf(_("\nEveryone registered for an updated session %s told.\n"),
 		    dry ? "would be" : "will be");
 	if (dry)
-		printf("\nDry run: nothing was written. Run the same command "
-		    "without --dry-run to import.\n");
+		printf(_("\nDry run: nothing was written. Run the same command "
+		    "without --dry-run to import.\n"));
 }
 
 static void

@@ -17,22 +17,22 @@ static int	cmd_inbox(struct cmd_ctx *);
 static int	cmd_inbox_done(struct cmd_ctx *);
 
 static const struct cmd_option opt_inbox[] = {
-	{ "all", OPT_CONST, "all", NULL, "also the replies already "
-	  "handled, and those that cancelled a registration (CANCELLED)",
+	{ "all", OPT_CONST, "all", NULL, N_("also the replies already "
+	  "handled, and those that cancelled a registration (CANCELLED)"),
 	  0, 0, "1", 0 },
 	OPT_END
 };
 
 const struct cmd_entry cmd_inbox_entry = {
 	"inbox", NULL, "[--all]", 0, 0, 0, { opt_inbox, NULL }, cmd_inbox,
-	"List SMS replies waiting for staff: sender, time, text.\nReplies "
+	N_("List SMS replies waiting for staff: sender, time, text.\nReplies "
 	"that cancel (AFMELD, nej, kan ikke) are acted on and not listed. "
-	"See also 'inbox done'.", 0, NULL
+	"See also 'inbox done'."), 0, NULL
 };
 
 const struct cmd_entry cmd_inbox_done_entry = {
 	"inbox", "done", "ID", 1, 1, 0, CMD_NOOPT, cmd_inbox_done,
-	"Mark an SMS reply handled: it leaves the list.", 0, NULL
+	N_("Mark an SMS reply handled: it leaves the list."), 0, NULL
 };
 
 static const struct cmd_column cmd_inbox_columns[] = {
@@ -65,7 +65,7 @@ static void
 cmd_print_done(struct cmd_ctx *ctx, json_t *answer)
 {
 	(void)answer;
-	printf("SMS reply %lld is handled.\n", cmd_argv_id(ctx, 0));
+	printf(_("SMS reply %lld is handled.\n"), cmd_argv_id(ctx, 0));
 }
 
 static int

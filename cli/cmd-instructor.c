@@ -8,15 +8,15 @@
 #include "kursusctl.h"
 
 static const struct cmd_option opt_instructor[] = {
-	{ "name", OPT_TEXT, "name", "NAME", "name", 0, 0, NULL, 0 },
-	{ "email", OPT_TEXT, "email", "ADDRESS", "e-mail address", 0, 0,
+	{ "name", OPT_TEXT, "name", "NAME", N_("name"), 0, 0, NULL, 0 },
+	{ "email", OPT_TEXT, "email", "ADDRESS", N_("e-mail address"), 0, 0,
 	  NULL, 0 },
-	{ "phone", OPT_TEXT, "phone", "PHONE", "phone number", 0, 0, NULL,
+	{ "phone", OPT_TEXT, "phone", "PHONE", N_("phone number"), 0, 0, NULL,
 	  0 },
-	{ "volunteer", OPT_TRUE, "volunteer", NULL, "a volunteer digital "
-	  "ambassador", 0, 0, NULL, 0 },
-	{ "no-volunteer", OPT_FALSE, "volunteer", NULL, "staff, not a "
-	  "volunteer", 0, 0, NULL, 0 },
+	{ "volunteer", OPT_TRUE, "volunteer", NULL, N_("a volunteer digital "
+	  "ambassador"), 0, 0, NULL, 0 },
+	{ "no-volunteer", OPT_FALSE, "volunteer", NULL, N_("staff, not a "
+	  "volunteer"), 0, 0, NULL, 0 },
 	OPT_END
 };
 
@@ -30,14 +30,14 @@ static const struct cmd_column cmd_instructor_columns[] = {
 };
 
 static const struct cmd_field cmd_instructor_fields[] = {
-	{ "id", "id", V_INT },
-	{ "slug", "slug", V_TEXT },
-	{ "name", "name", V_TEXT },
-	{ "volunteer", "role", V_ROLE },
-	{ "phone", "phone", V_TEXT },
-	{ "email", "email", V_TEXT },
-	{ "created_at", "created", V_UTC },
-	{ "updated_at", "updated", V_UTC },
+	{ "id", N_("id"), V_INT },
+	{ "slug", N_("slug"), V_TEXT },
+	{ "name", N_("name"), V_TEXT },
+	{ "volunteer", N_("role"), V_ROLE },
+	{ "phone", N_("phone"), V_TEXT },
+	{ "email", N_("email"), V_TEXT },
+	{ "created_at", N_("created"), V_UTC },
+	{ "updated_at", N_("updated"), V_UTC },
 	{ NULL, NULL, 0 }
 };
 
@@ -52,8 +52,8 @@ CMD_RESOURCE_ENTRIES(cmd_instructor, "instructor", "an", "instructor",
 
 const struct cmd_entry cmd_instructor_rotate_token_entry = {
 	"instructor", "rotate-token", "SLUG", 1, 1, CMPL_INSTRUCTOR, CMD_NOOPT,
-	cmd_rotate_token, "Give an instructor a new personal calendar "
+	cmd_rotate_token, N_("Give an instructor a new personal calendar "
 	"link.\nThe old link stops working at once: calendars subscribed to "
-	"it stop updating until they subscribe to the new one.", 0,
+	"it stop updating until they subscribe to the new one."), 0,
 	&cmd_instructor_resource
 };

@@ -19,29 +19,29 @@ static int	cmd_outbox_cancel(struct cmd_ctx *);
 static int	cmd_preview(struct cmd_ctx *);
 
 static const struct cmd_option opt_outbox[] = {
-	{ "state", OPT_TEXT, "state", "STATE", "only notices in this state: "
-	  "pending, sending, sent, failed, skipped or cancelled", 0, 0,
+	{ "state", OPT_TEXT, "state", "STATE", N_("only notices in this state: "
+	  "pending, sending, sent, failed, skipped or cancelled"), 0, 0,
 	  "pending sending sent failed skipped cancelled", CMPL_VALUES },
-	{ "session", OPT_INT, "session", "ID", "only notices about this "
-	  "session", 0, 0, NULL, 0 },
-	{ "batch", OPT_TEXT, "batch", "BATCH", "only the messages of one "
-	  "`remind'", 0, 0, NULL, 0 },
-	{ "kind", OPT_TEXT, "kind", "KIND", "only notices of this kind (see "
-	  "`kursusctl help kinds')", 0, 0, NULL, CMPL_KIND },
-	{ "participant", OPT_INT, "participant", "ID", "only notices to this "
-	  "participant", 0, 0, NULL, 0 },
+	{ "session", OPT_INT, "session", "ID", N_("only notices about this "
+	  "session"), 0, 0, NULL, 0 },
+	{ "batch", OPT_TEXT, "batch", "BATCH", N_("only the messages of one "
+	  "`remind'"), 0, 0, NULL, 0 },
+	{ "kind", OPT_TEXT, "kind", "KIND", N_("only notices of this kind (see "
+	  "`kursusctl help kinds')"), 0, 0, NULL, CMPL_KIND },
+	{ "participant", OPT_INT, "participant", "ID", N_("only notices to this "
+	  "participant"), 0, 0, NULL, 0 },
 	OPT_END
 };
 
 static const struct cmd_option opt_preview[] = {
-	{ "kind", OPT_TEXT, "kind", "KIND", "the kind of message: reminder "
-	  "(the default) or another (see `kursusctl help kinds')", 0, 0,
+	{ "kind", OPT_TEXT, "kind", "KIND", N_("the kind of message: reminder "
+	  "(the default) or another (see `kursusctl help kinds')"), 0, 0,
 	  NULL, CMPL_KIND_PREVIEW },
-	{ "via", OPT_TEXT, "via", "CHANNEL", "sms or email (default: sms "
-	  "when the person has a mobile number, else email)", 0, 0,
+	{ "via", OPT_TEXT, "via", "CHANNEL", N_("sms or email (default: sms "
+	  "when the person has a mobile number, else email)"), 0, 0,
 	  "sms email", CMPL_VALUES },
-	{ "message", OPT_TEXT, "message", "TEXT", "staff's message, for "
-	  "--kind staff", 0, 0, NULL, 0 },
+	{ "message", OPT_TEXT, "message", "TEXT", N_("staff's message, for "
+	  "--kind staff"), 0, 0, NULL, 0 },
 	OPT_END
 };
 
@@ -49,31 +49,31 @@ const struct cmd_entry cmd_outbox_entry = {
 	"outbox", NULL, "[--state STATE] [--session ID] [--batch BATCH] "
 	"[--kind KIND] [--participant ID] [--csv[=excel]]", 0, 0, 0,
 	{ opt_outbox, cmd_opt_csv, NULL }, cmd_outbox,
-	"List notices: waiting, sent, failed.\nSee also 'outbox show', "
-	"'outbox retry' and 'outbox cancel'.", 0, NULL
+	N_("List notices: waiting, sent, failed.\nSee also 'outbox show', "
+	"'outbox retry' and 'outbox cancel'."), 0, NULL
 };
 
 const struct cmd_entry cmd_outbox_show_entry = {
 	"outbox", "show", "ID", 1, 1, 0, CMD_NOOPT, cmd_outbox_show,
-	"Show one notice whole: its text and how sending went.", 0, NULL
+	N_("Show one notice whole: its text and how sending went."), 0, NULL
 };
 
 const struct cmd_entry cmd_outbox_retry_entry = {
 	"outbox", "retry", "ID", 1, 1, 0, CMD_NOOPT, cmd_outbox_retry,
-	"Send a failed, skipped or cancelled notice again, now.", 0, NULL
+	N_("Send a failed, skipped or cancelled notice again, now."), 0, NULL
 };
 
 const struct cmd_entry cmd_outbox_cancel_entry = {
 	"outbox", "cancel", "ID", 1, 1, 0, CMD_NOOPT, cmd_outbox_cancel,
-	"Stop a notice that has not gone out yet.", 0, NULL
+	N_("Stop a notice that has not gone out yet."), 0, NULL
 };
 
 const struct cmd_entry cmd_preview_entry = {
 	"preview", NULL, "SESSION PARTICIPANT [--kind KIND] [--via "
 	"sms|email]", 2, 2, 0, { opt_preview, NULL }, cmd_preview,
-	"Show the message a participant would get.\nWith the SMS parts it "
+	N_("Show the message a participant would get.\nWith the SMS parts it "
 	"takes, as the course type's own template or the built-in text "
-	"gives it.", 0, NULL
+	"gives it."), 0, NULL
 };
 
 static const struct cmd_column cmd_outbox_columns[] = {
@@ -104,25 +104,25 @@ cmd_outbox(struct cmd_ctx *ctx)
 }
 
 static const struct cmd_field cmd_notice_fields[] = {
-	{ "id", "id", V_INT },
-	{ "kind", "kind", V_TEXT },
-	{ "channel", "channel", V_TEXT },
-	{ "recipient", "recipient", V_TEXT },
-	{ "participant_id", "participant", V_INT },
-	{ "session_id", "session", V_INT },
-	{ "registration_id", "registration", V_INT },
-	{ "language", "language", V_TEXT },
-	{ "state", "state", V_TEXT },
-	{ "attempts", "attempts", V_INT },
-	{ "due_at", "due", V_UTC },
-	{ "next_attempt", "next attempt", V_UTC },
-	{ "sent_at", "sent", V_UTC },
-	{ "last_error", "last error", V_TEXT },
-	{ "provider_id", "provider id", V_TEXT },
-	{ "batch", "batch", V_TEXT },
-	{ "sequence", "sequence", V_INT },
-	{ "created_at", "created", V_UTC },
-	{ "updated_at", "updated", V_UTC },
+	{ "id", N_("id"), V_INT },
+	{ "kind", N_("kind"), V_TEXT },
+	{ "channel", N_("channel"), V_TEXT },
+	{ "recipient", N_("recipient"), V_TEXT },
+	{ "participant_id", N_("participant"), V_INT },
+	{ "session_id", N_("session"), V_INT },
+	{ "registration_id", N_("registration"), V_INT },
+	{ "language", N_("language"), V_TEXT },
+	{ "state", N_("state"), V_TEXT },
+	{ "attempts", N_("attempts"), V_INT },
+	{ "due_at", N_("due"), V_UTC },
+	{ "next_attempt", N_("next attempt"), V_UTC },
+	{ "sent_at", N_("sent"), V_UTC },
+	{ "last_error", N_("last error"), V_TEXT },
+	{ "provider_id", N_("provider id"), V_TEXT },
+	{ "batch", N_("batch"), V_TEXT },
+	{ "sequence", N_("sequence"), V_INT },
+	{ "created_at", N_("created"), V_UTC },
+	{ "updated_at", N_("updated"), V_UTC },
 	{ NULL, NULL, 0 }
 };
 
@@ -162,23 +162,23 @@ cmd_print_notice(struct cmd_ctx *ctx, json_t *answer)
 	detail = json_object_get(answer, "detail");
 	if (json_is_object(detail) && json_object_size(detail) > 0) {
 		s = json_dumps(detail, JSON_COMPACT);
-		table_kv(t, "detail", "%s", s);
+		table_kv(t, N_("detail"), "%s", s);
 		free(s);
 	}
 	if ((att = cmd_str(answer, "attachment")) != NULL) {
 		method = cmd_calendar_method(att);
-		table_kv(t, "attachment", "text/calendar; method=%s (%zu "
+		table_kv(t, N_("attachment"), "text/calendar; method=%s (%zu "
 		    "bytes)", method != NULL ? method : "?", strlen(att));
 	}
 	if (cmd_str(answer, "subject") != NULL)
-		table_kv(t, "subject", "%s", cmd_str(answer, "subject"));
+		table_kv(t, N_("subject"), "%s", cmd_str(answer, "subject"));
 	if (table_rows(t) > 0)
 		table_print(t, stdout);
 	table_free(t);
 	if (cmd_str(answer, "body") != NULL)
 		cmd_print_body(cmd_str(answer, "body"));
 	else
-		printf("\n(The text is written when the notice is sent.)\n");
+		printf(_("\n(The text is written when the notice is sent.)\n"));
 }
 
 static int
@@ -193,7 +193,7 @@ cmd_print_retried(struct cmd_ctx *ctx, json_t *answer)
 {
 	const char	*state = cmd_str(answer, "state");
 
-	printf("Notice %lld is %s again: it goes out shortly.\n",
+	printf(_("Notice %lld is %s again: it goes out shortly.\n"),
 	    cmd_argv_id(ctx, 0), state != NULL ? state : "pending");
 }
 
@@ -202,7 +202,7 @@ cmd_print_withdrawn(struct cmd_ctx *ctx, json_t *answer)
 {
 	const char	*state = cmd_str(answer, "state");
 
-	printf("Notice %lld is %s: it will not be sent.\n",
+	printf(_("Notice %lld is %s: it will not be sent.\n"),
 	    cmd_argv_id(ctx, 0), state != NULL ? state : "cancelled");
 }
 
@@ -236,11 +236,11 @@ cmd_print_preview(struct cmd_ctx *ctx, json_t *answer)
 	printf("%s: %s\n", sms ? "SMS to" : "E-mail to", to);
 	free(to);
 	if (json_is_false(json_object_get(answer, "reachable")))
-		printf("(This is not sent to them: %s. Read it out on the "
-		    "phone.)\n", cmd_str(answer, "reason") != NULL ?
+		printf(_("(This is not sent to them: %s. Read it out on the "
+		    "phone.)\n"), cmd_str(answer, "reason") != NULL ?
 		    cmd_str(answer, "reason") : "they cannot get it");
 	if (cmd_str(answer, "subject") != NULL)
-		printf("Subject: %s\n", cmd_str(answer, "subject"));
+		printf(_("Subject: %s\n"), cmd_str(answer, "subject"));
 	cmd_print_body(cmd_str(answer, "body"));
 	putchar('\n');
 	if (sms) {
@@ -248,16 +248,16 @@ cmd_print_preview(struct cmd_ctx *ctx, json_t *answer)
 		units = cmd_int(answer, "units");
 		ucs2 = json_is_true(json_object_get(answer, "ucs2"));
 		if (segments <= 1)
-			printf("1 SMS (%s, %lld of %d characters)\n", ucs2 ?
+			printf(_("1 SMS (%s, %lld of %d characters)\n"), ucs2 ?
 			    "UCS-2" : "GSM 03.38", units, ucs2 ? 70 : 160);
 		else {
 			per = ucs2 ? 67 : 153;
-			printf("%lld SMS (%s, %lld characters, %lld per "
-			    "part)\n", segments, ucs2 ? "UCS-2" : "GSM 03.38",
+			printf(_("%lld SMS (%s, %lld characters, %lld per "
+			    "part)\n"), segments, ucs2 ? "UCS-2" : "GSM 03.38",
 			    units, per);
 		}
 	} else if ((method = cmd_str(answer, "calendar_method")) != NULL)
-		printf("With an invitation: text/calendar; method=%s\n",
+		printf(_("With an invitation: text/calendar; method=%s\n"),
 		    method);
 }
 

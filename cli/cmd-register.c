@@ -19,55 +19,55 @@ static int	cmd_waitlist(struct cmd_ctx *);
 static int	cmd_attendance(struct cmd_ctx *);
 
 static const struct cmd_option opt_register[] = {
-	{ "companion", OPT_TRUE, "companion", NULL, "brings a companion "
-	  "(\"ledsager\") who takes a second seat", 0, 0, NULL, 0 },
-	{ "walk-in", OPT_TRUE, "walk_in", NULL, "came in on the day: "
+	{ "companion", OPT_TRUE, "companion", NULL, N_("brings a companion "
+	  "(\"ledsager\") who takes a second seat"), 0, 0, NULL, 0 },
+	{ "walk-in", OPT_TRUE, "walk_in", NULL, N_("came in on the day: "
 	  "registered and marked present, from an hour before the start to "
-	  "the end of the day, over the capacity if need be", 0, 0, NULL, 0 },
-	{ "series", OPT_INT, "series", "SERIES", "every remaining session of "
+	  "the end of the day, over the capacity if need be"), 0, 0, NULL, 0 },
+	{ "series", OPT_INT, "series", "SERIES", N_("every remaining session of "
 	  "the series (no SESSION): a seat where there is one, the waitlist "
-	  "where not, one message with all the dates", 0, 0, NULL, 0 },
-	{ "participant", OPT_INT, "participant", "ID", "the participant, by "
-	  "id (the same as giving it after SESSION)", 0, 1, NULL, 0 },
-	{ "new", OPT_TRUE, "new_participant", NULL, "with --name: a new "
+	  "where not, one message with all the dates"), 0, 0, NULL, 0 },
+	{ "participant", OPT_INT, "participant", "ID", N_("the participant, by "
+	  "id (the same as giving it after SESSION)"), 0, 1, NULL, 0 },
+	{ "new", OPT_TRUE, "new_participant", NULL, N_("with --name: a new "
 	  "participant even when another already has the phone or e-mail "
-	  "(spouses sharing a landline)", 0, 1, NULL, 0 },
+	  "(spouses sharing a landline)"), 0, 1, NULL, 0 },
 	OPT_END
 };
 
 static const struct cmd_option opt_unregister[] = {
-	{ "series", OPT_INT, "series", "SERIES", "from every remaining "
-	  "session of the series (no SESSION), with one message", 0, 0, NULL,
+	{ "series", OPT_INT, "series", "SERIES", N_("from every remaining "
+	  "session of the series (no SESSION), with one message"), 0, 0, NULL,
 	  0 },
-	{ "number", OPT_INT, "number", "NR", "the registration's running "
-	  "number (kursist nr.) instead of the participant id", 0, 0, NULL,
+	{ "number", OPT_INT, "number", "NR", N_("the registration's running "
+	  "number (kursist nr.) instead of the participant id"), 0, 0, NULL,
 	  0 },
 	OPT_END
 };
 
 static const struct cmd_option opt_registrations[] = {
-	{ "status", OPT_TEXT, "status", "STATUS", "confirmed, waitlisted or "
-	  "cancelled", 0, 0, "confirmed waitlisted cancelled", CMPL_VALUES },
+	{ "status", OPT_TEXT, "status", "STATUS", N_("confirmed, waitlisted or "
+	  "cancelled"), 0, 0, "confirmed waitlisted cancelled", CMPL_VALUES },
 	OPT_END
 };
 
 static const struct cmd_option opt_print[] = {
-	{ "print", OPT_TEXT, "print", "html", "the participant list to take "
+	{ "print", OPT_TEXT, "print", "html", N_("the participant list to take "
 	  "along: a page of plain text, or =html a page to print from a "
 	  "browser; names, phones, companions, what to bring, a column to "
-	  "tick", OPT_OPTVAL | OPT_OUTPUT, OPT_GROUP_OUTPUT, "html",
+	  "tick"), OPT_OPTVAL | OPT_OUTPUT, OPT_GROUP_OUTPUT, "html",
 	  CMPL_VALUES },
 	OPT_END
 };
 
 static const struct cmd_option opt_attendance[] = {
-	{ "present", OPT_LIST, "present", "WHO,...", "people who came: "
+	{ "present", OPT_LIST, "present", "WHO,...", N_("people who came: "
 	  "participant ids, kursist numbers (nr:3000) or names, separated by "
-	  "commas or the option repeated", 0, 0, NULL, 0 },
-	{ "absent", OPT_LIST, "absent", "WHO,...", "people who did not "
-	  "come, named the same way", 0, 0, NULL, 0 },
-	{ "all-present", OPT_TRUE, "all_present", NULL, "everyone confirmed "
-	  "came (but those named by --absent)", 0, 0, NULL, 0 },
+	  "commas or the option repeated"), 0, 0, NULL, 0 },
+	{ "absent", OPT_LIST, "absent", "WHO,...", N_("people who did not "
+	  "come, named the same way"), 0, 0, NULL, 0 },
+	{ "all-present", OPT_TRUE, "all_present", NULL, N_("everyone confirmed "
+	  "came (but those named by --absent)"), 0, 0, NULL, 0 },
 	OPT_END
 };
 
@@ -79,13 +79,13 @@ const struct cmd_entry cmd_register_entry = {
 	"       kursusctl register --series SERIES (PARTICIPANT | --name NAME "
 	"...) [--companion]", 0, 2, 0,
 	{ opt_register, cmd_participant_opt, NULL }, cmd_register,
-	"Register a participant for a session.\nWith --name instead of a "
+	N_("Register a participant for a session.\nWith --name instead of a "
 	"participant id, the participant who already has that phone or "
 	"e-mail and name is registered (a caller is one person, however "
 	"often they ring); nobody known: a new participant is created in the "
 	"same step. The same phone or e-mail under another name is refused "
 	"with the matches: choose one with --participant ID, or --new. The "
-	"registration is confirmed while seats remain, else waitlisted.",
+	"registration is confirmed while seats remain, else waitlisted."),
 	0, NULL
 };
 
@@ -93,38 +93,38 @@ const struct cmd_entry cmd_unregister_entry = {
 	"unregister", NULL, "SESSION PARTICIPANT|nr:NUMBER\n"
 	"       kursusctl unregister SESSION --number NUMBER\n"
 	"       kursusctl unregister --series SERIES PARTICIPANT", 1, 2, 0,
-	{ opt_unregister, NULL }, cmd_unregister, "Cancel a registration.\n"
+	{ opt_unregister, NULL }, cmd_unregister, N_("Cancel a registration.\n"
 	"Name it by participant id (3) or by its running number, the "
 	"kursist nr. (nr:3000 or --number 3000). The first people on the "
 	"waitlist move up while they fit. With --series, every remaining "
-	"registration of the series, told in one message.", 0, NULL
+	"registration of the series, told in one message."), 0, NULL
 };
 
 const struct cmd_entry cmd_registrations_entry = {
 	"registrations", NULL, "SESSION [--status STATUS] [--csv[=excel] | "
 	"--print[=html]]", 1, 1, 0,
 	{ opt_registrations, opt_print, cmd_opt_csv, NULL }, cmd_registrations,
-	"List a session's registrations.\nWith --print, the list of everyone "
+	N_("List a session's registrations.\nWith --print, the list of everyone "
 	"confirmed for the instructor to take along, sorted by name: course, "
 	"time, venue and address at the top, a line to tick for each, and "
-	"empty lines for people who come without registering.", 0, NULL
+	"empty lines for people who come without registering."), 0, NULL
 };
 
 const struct cmd_entry cmd_waitlist_entry = {
 	"waitlist", NULL, "SESSION [--csv[=excel]]", 1, 1, 0,
 	{ cmd_opt_csv, NULL }, cmd_waitlist,
-	"Show a session's waitlist in order.", 0, NULL
+	N_("Show a session's waitlist in order."), 0, NULL
 };
 
 const struct cmd_entry cmd_attendance_entry = {
 	"attendance", NULL, "SESSION [--present WHO,...] [--absent WHO,...] "
 	"[--all-present]", 1, 1, 0, { opt_attendance, NULL }, cmd_attendance,
-	"Record who came to a session.\nName people by participant id, by "
+	N_("Record who came to a session.\nName people by participant id, by "
 	"kursist nr. as on the printed list (nr:3000; a bare number is taken "
 	"as whichever of the two it is in the session), or by name (a part "
 	"of it will do when it fits one person only). --all-present marks "
 	"everyone confirmed at once. Nothing is recorded unless every name "
-	"fits.", 0, NULL
+	"fits."), 0, NULL
 };
 
 /* "(confirmed), kursist nr. 3000" or "(waitlisted, position 2), ...". */
@@ -137,19 +137,22 @@ cmd_print_outcome(json_t *r, const char *who, const char *what,
 	int		 companion;
 
 	companion = json_is_true(json_object_get(r, "companion"));
-	printf("%s %s %lld (%s", name != NULL ? name : who, what, session,
-	    status != NULL ? status : "?");
+	printf("%s %s %lld (%s", name != NULL ? name : who, _(what), session,
+	    status == NULL ? "?" : strcmp(status, "confirmed") == 0 ?
+	    _("confirmed") : strcmp(status, "waitlisted") == 0 ?
+	    _("waitlisted") : strcmp(status, "cancelled") == 0 ?
+	    _("cancelled") : status);
 	if (status != NULL && strcmp(status, "waitlisted") == 0 &&
 	    json_is_integer(json_object_get(r, "waitlist_position")))
-		printf(", position %lld", cmd_int(r, "waitlist_position"));
+		printf(_(", position %lld"), cmd_int(r, "waitlist_position"));
 	if (companion)
-		printf(", with companion");
+		printf(_(", with companion"));
 	if (json_is_string(json_object_get(r, "attendance")) &&
 	    strcmp(cmd_str(r, "attendance"), "attended") == 0)
-		printf(", present");
+		printf(_(", present"));
 	printf(")");
 	if (json_is_integer(json_object_get(r, "number")))
-		printf(", kursist nr. %lld", cmd_int(r, "number"));
+		printf(_(", kursist nr. %lld"), cmd_int(r, "number"));
 	printf("\n");
 }
 
@@ -159,17 +162,18 @@ cmd_print_registered(struct cmd_ctx *ctx, json_t *answer)
 	const char	*name = cmd_str(answer, "participant_name");
 
 	if (json_is_true(json_object_get(answer, "participant_known")))
-		printf("%s (participant %lld) is known already: the same "
-		    "person, not a new one.\n", name != NULL ? name : "?",
+		printf(_("%s (participant %lld) is known already: the same "
+		    "person, not a new one.\n"), name != NULL ? name : "?",
 		    cmd_int(answer, "participant_id"));
 	else if (ctx->argc == 1 && json_object_get(ctx->opts,
 	    "participant") == NULL)
-		printf("Created participant %lld.\n",
+		printf(_("Created participant %lld.\n"),
 		    cmd_int(answer, "participant_id"));
 	cmd_print_outcome(answer, ctx->argc == 2 ? ctx->argv[1] :
-	    "participant", "registered for session", cmd_argv_id(ctx, 0));
+	    _("participant"), N_("registered for session"),
+	    cmd_argv_id(ctx, 0));
 	if (json_is_true(json_object_get(answer, "over_capacity")))
-		printf("Note: session %lld now has more people than seats.\n",
+		printf(_("Note: session %lld now has more people than seats.\n"),
 		    cmd_argv_id(ctx, 0));
 }
 
@@ -186,8 +190,8 @@ cmd_register(struct cmd_ctx *ctx)
 	if (json_object_get(ctx->opts, "series") != NULL)
 		return (cmd_series_register(ctx));
 	if (ctx->argc == 0)
-		return (kursusctl_usage_error(ctx->entry, "give a SESSION, or "
-		    "--series SERIES"));
+		return (kursusctl_usage_error(ctx->entry, _("give a SESSION, or "
+		    "--series SERIES")));
 	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0)
 		return (ret);
 	if (ctx->argc == 2 &&
@@ -195,9 +199,9 @@ cmd_register(struct cmd_ctx *ctx)
 		return (ret);
 	if ((v = json_object_get(ctx->opts, "participant")) != NULL) {
 		if (ctx->argc == 2)
-			return (kursusctl_usage_error(ctx->entry, "give the "
+			return (kursusctl_usage_error(ctx->entry, _("give the "
 			    "participant once: after SESSION or as "
-			    "--participant"));
+			    "--participant")));
 		participant = json_integer_value(v);
 	}
 	by_id = ctx->argc == 2 || v != NULL;
@@ -212,14 +216,14 @@ cmd_register(struct cmd_ctx *ctx)
 		json_object_del(person, flags[i]);
 	}
 	if (by_id && json_object_size(person) > 0)
-		ret = kursusctl_usage_error(ctx->entry, "give a participant "
-		    "id or --name and contact details, not both");
+		ret = kursusctl_usage_error(ctx->entry, _("give a participant "
+		    "id or --name and contact details, not both"));
 	else if (!by_id && json_object_get(person, "name") == NULL)
-		ret = kursusctl_usage_error(ctx->entry, "give a participant "
-		    "id, or --name to create one");
+		ret = kursusctl_usage_error(ctx->entry, _("give a participant "
+		    "id, or --name to create one"));
 	else if (by_id && json_object_get(body, "new_participant") != NULL)
-		ret = kursusctl_usage_error(ctx->entry, "--new goes with "
-		    "--name, not with a participant id");
+		ret = kursusctl_usage_error(ctx->entry, _("--new goes with "
+		    "--name, not with a participant id"));
 	if (ret != 0) {
 		json_decref(person);
 		json_decref(body);
@@ -249,13 +253,13 @@ cmd_print_unregistered(struct cmd_ctx *ctx, json_t *answer)
 	session = cmd_argv_id(ctx, 0);
 	cancelled = json_object_get(answer, "cancelled");
 	name = cmd_str(cancelled, "participant_name");
-	printf("%s (participant %lld, kursist nr. %lld) unregistered from "
-	    "session %lld.\n", name != NULL ? name : "?",
+	printf(_("%s (participant %lld, kursist nr. %lld) unregistered from "
+	    "session %lld.\n"), name != NULL ? name : "?",
 	    cmd_int(cancelled, "participant_id"), cmd_int(cancelled, "number"),
 	    session);
 	json_array_foreach(json_object_get(answer, "promoted"), i, r)
-		cmd_print_outcome(r, "someone", "moved up from the waitlist "
-		    "for session", session);
+		cmd_print_outcome(r, _("someone"), N_("moved up from the "
+		    "waitlist for session"), session);
 }
 
 static int
@@ -272,9 +276,9 @@ cmd_unregister(struct cmd_ctx *ctx)
 	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0)
 		return (ret);
 	if ((ctx->argc == 2) == (nr != NULL))
-		return (kursusctl_usage_error(ctx->entry, "name the "
+		return (kursusctl_usage_error(ctx->entry, _("name the "
 		    "registration once: a participant id, nr:NUMBER or "
-		    "--number NUMBER"));
+		    "--number NUMBER")));
 	if (nr != NULL)
 		xasprintf(&tail, "/registrations/nr:%lld",
 		    (long long)json_integer_value(nr));
@@ -285,9 +289,9 @@ cmd_unregister(struct cmd_ctx *ctx)
 			return (ret);
 		if (strncmp(who, "nr:", 3) == 0 &&
 		    strspn(who + 3, "0123456789") != strlen(who + 3))
-			return (kursusctl_usage_error(ctx->entry, "\"%s\" is "
+			return (kursusctl_usage_error(ctx->entry, _("\"%s\" is "
 			    "not a kursist nr.: write nr: and the number, "
-			    "nr:3000", who));
+			    "nr:3000"), who));
 		xasprintf(&tail, "/registrations/%s", who);
 	}
 	ret = cmd_call(ctx, "DELETE", "sessions", ctx->argv[0], tail, NULL,
@@ -305,9 +309,9 @@ cmd_print_session_regs(json_t *answer, long long session, int mode)
 	if (table_csv())
 		cmd_print_registrations(regs, mode);
 	else if (json_array_size(regs) == 0 && mode == REG_WAITLIST)
-		printf("No one is waiting for session %lld.\n", session);
+		printf(_("No one is waiting for session %lld.\n"), session);
 	else if (json_array_size(regs) == 0)
-		printf("No registrations for session %lld.\n", session);
+		printf(_("No registrations for session %lld.\n"), session);
 	else
 		cmd_print_registrations(regs, mode);
 }
@@ -336,9 +340,9 @@ cmd_registrations(struct cmd_ctx *ctx)
 		if ((ret = cmd_arg_id(ctx, 0, "session", &id)) != 0)
 			return (ret);
 		if (json_object_get(ctx->opts, "status") != NULL)
-			return (kursusctl_usage_error(ctx->entry, "--print "
+			return (kursusctl_usage_error(ctx->entry, _("--print "
 			    "lists the people confirmed; --status does not go "
-			    "with it"));
+			    "with it")));
 		return (cmd_print_roster(ctx, how));
 	}
 	return (cmd_call_id(ctx, "session", "GET", "sessions",
@@ -363,10 +367,10 @@ cmd_print_attendance(struct cmd_ctx *ctx, json_t *answer)
 	session = cmd_argv_id(ctx, 0);
 	regs = json_object_get(answer, "registrations");
 	if (json_is_true(json_object_get(ctx->opts, "all_present"))) {
-		printf("Marked %lld present", cmd_int(answer,
+		printf(_("Marked %lld present"), cmd_int(answer,
 		    "marked_present"));
 		if (cmd_int(answer, "marked_absent") > 0)
-			printf(" and %lld absent", cmd_int(answer,
+			printf(_(" and %lld absent"), cmd_int(answer,
 			    "marked_absent"));
 		printf(".\n");
 	}
@@ -378,8 +382,8 @@ cmd_print_attendance(struct cmd_ctx *ctx, json_t *answer)
 		else if (strcmp(a, "no-show") == 0)
 			noshow++;
 	}
-	printf("Session %lld: %lld attended, %lld no-show, %lld not "
-	    "recorded.\n", session, attended, noshow,
+	printf(_("Session %lld: %lld attended, %lld no-show, %lld not "
+	    "recorded.\n"), session, attended, noshow,
 	    (long long)json_array_size(regs) - attended - noshow);
 	if (json_array_size(regs) > 0)
 		cmd_print_registrations(regs, REG_SESSION);
@@ -421,8 +425,8 @@ cmd_attendance(struct cmd_ctx *ctx)
 	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0)
 		return (ret);
 	if (json_object_size(ctx->opts) == 0)
-		return (kursusctl_usage_error(ctx->entry, "give --present, "
-		    "--absent, --all-present or some of them"));
+		return (kursusctl_usage_error(ctx->entry, _("give --present, "
+		    "--absent, --all-present or some of them")));
 	cmd_attendance_split(ctx->opts, "present");
 	cmd_attendance_split(ctx->opts, "absent");
 	return (cmd_call(ctx, "POST", "sessions", ctx->argv[0],

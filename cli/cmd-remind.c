@@ -18,18 +18,18 @@ static int	cmd_remind(struct cmd_ctx *);
 static int	cmd_calllist(struct cmd_ctx *);
 
 static const struct cmd_option opt_remind[] = {
-	{ "via", OPT_TEXT, "via", "CHANNEL", "email, sms or both (the "
-	  "default): both sends on every channel a person consented to", 0,
+	{ "via", OPT_TEXT, "via", "CHANNEL", N_("email, sms or both (the "
+	  "default): both sends on every channel a person consented to"), 0,
 	  0, "email sms both", CMPL_VALUES },
-	{ "message", OPT_TEXT, "message", "TEXT", "your own message instead "
+	{ "message", OPT_TEXT, "message", "TEXT", N_("your own message instead "
 	  "of the reminder text (at most 1000 characters; never a CPR "
-	  "number)", 0, 0, NULL, 0 },
-	{ "include-waitlist", OPT_TRUE, "include_waitlist", NULL, "also the "
-	  "people on the waitlist", 0, 0, NULL, 0 },
-	{ "wait", OPT_INT, "wait", "SECONDS", "wait this long for the "
-	  "messages to go out (default 120)", 0, 3, NULL, 0 },
-	{ "no-wait", OPT_TRUE, "no_wait", NULL, "queue the messages and "
-	  "return at once", 0, 3, NULL, 0 },
+	  "number)"), 0, 0, NULL, 0 },
+	{ "include-waitlist", OPT_TRUE, "include_waitlist", NULL, N_("also the "
+	  "people on the waitlist"), 0, 0, NULL, 0 },
+	{ "wait", OPT_INT, "wait", "SECONDS", N_("wait this long for the "
+	  "messages to go out (default 120)"), 0, 3, NULL, 0 },
+	{ "no-wait", OPT_TRUE, "no_wait", NULL, N_("queue the messages and "
+	  "return at once"), 0, 3, NULL, 0 },
 	OPT_END
 };
 
@@ -37,20 +37,20 @@ const struct cmd_entry cmd_remind_entry = {
 	"remind", NULL, "SESSION [--via email|sms|both] [--message TEXT] "
 	"[--include-waitlist] [--wait SECONDS | --no-wait]", 1, 1, 0,
 	{ opt_remind, NULL }, cmd_remind,
-	"Send a reminder, or your own message, now to everyone "
+	N_("Send a reminder, or your own message, now to everyone "
 	"confirmed.\nShows how sending goes, then a summary: sent, failed "
 	"and why, and who cannot be reached (put them on the call list). "
 	"Exits 1 if anything failed, is still waiting when the wait ends, "
-	"or someone could not be reached.", 0, NULL
+	"or someone could not be reached."), 0, NULL
 };
 
 const struct cmd_entry cmd_calllist_entry = {
 	"calllist", NULL, "SESSION [--csv[=excel]]", 1, 1, 0,
 	{ cmd_opt_csv, NULL }, cmd_calllist,
-	"Print who to phone about a session, and why.\nEveryone registered "
+	N_("Print who to phone about a session, and why.\nEveryone registered "
 	"who gets neither SMS nor e-mail (landline only, no consent, no "
 	"contact details), and everyone a message to has failed; sorted by "
-	"name, to print.", 0, NULL
+	"name, to print."), 0, NULL
 };
 
 /* "SMS to +45 20 30 40 50" or "e-mail to a@b.dk" for an outbox row. */
@@ -201,7 +201,7 @@ cmd_print_unreachable(json_t *list, const char *session)
 
 	if (json_array_size(list) == 0)
 		return;
-	printf("Unreachable: %zu (phone them; see 'kursusctl calllist %s'):\n",
+	printf(_("Unreachable: %zu (phone them; see 'kursusctl calllist %s'):\n"),
 	    json_array_size(list), session);
 	t = table_new("NAME|PHONE|WHY");
 	json_array_foreach(list, i, u) {
@@ -234,8 +234,8 @@ cmd_remind(struct cmd_ctx *ctx)
 	if ((v = json_object_get(ctx->opts, "wait")) != NULL) {
 		wait = json_integer_value(v);
 		if (wait < 0 || wait > 86400)
-			return (kursusctl_usage_error(ctx->entry, "--wait %lld: "
-			    "give 0 to 86400 seconds", wait));
+			return (kursusctl_usage_error(ctx->entry, _("--wait %lld: "
+			    "give 0 to 86400 seconds"), wait));
 	}
 	nowait = json_is_true(json_object_get(ctx->opts, "no_wait"));
 	body = json_object();
@@ -272,19 +272,19 @@ cmd_remind(struct cmd_ctx *ctx)
 		goto out;
 	}
 	if (queued == 0)
-		printf("Nothing sent for session %lld: %s.\n", session,
+		printf(_("Nothing sent for session %lld: %s.\n"), session,
 		    json_array_size(json_object_get(answer, "unreachable")) >
 		    0 ? "nobody registered can get it" : "nobody is "
 		    "registered");
 	else if (nowait || rows == NULL)
-		printf("Queued %lld message%s for session %lld (batch %s).\n"
-		    "Follow them with 'kursusctl outbox --batch %s'.\n", queued,
+		printf(_("Queued %lld message%s for session %lld (batch %s).\n"
+		    "Follow them with 'kursusctl outbox --batch %s'.\n"), queued,
 		    queued == 1 ? "" : "s", session, batch, batch);
 	else {
-		printf("Session %lld, batch %s: %lld message%s.\n", session,
+		printf(_("Session %lld, batch %s: %lld message%s.\n"), session,
 		    batch, queued, queued == 1 ? "" : "s");
-		printf("Sent: %lld\n", t.sent);
-		printf("Failed: %lld\n", t.failed + t.other);
+		printf(_("Sent: %lld\n"), t.sent);
+		printf(_("Failed: %lld\n"), t.failed + t.other);
 		json_array_foreach(rows, i, r) {
 			state = cmd_str(r, "state");
 			if (state == NULL || strcmp(state, "sent") == 0 ||
@@ -301,8 +301,8 @@ cmd_remind(struct cmd_ctx *ctx)
 			free(to);
 		}
 		if (t.waiting > 0)
-			printf("Still waiting: %lld (see 'kursusctl outbox "
-			    "--batch %s')\n", t.waiting, batch);
+			printf(_("Still waiting: %lld (see 'kursusctl outbox "
+			    "--batch %s')\n"), t.waiting, batch);
 	}
 	cmd_print_unreachable(json_object_get(answer, "unreachable"),
 	    ctx->argv[0]);
@@ -329,7 +329,7 @@ cmd_print_calllist(struct cmd_ctx *ctx, json_t *answer)
 		goto table;
 	when = cmd_str(s, "start") != NULL ? cmd_local_time(cmd_str(s,
 	    "start")) : xstrdup("?");
-	printf("Call list for session %lld: %s, %s, %s%s\n\n", session,
+	printf(_("Call list for session %lld: %s, %s, %s%s\n\n"), session,
 	    cmd_str(s, "course_title") != NULL ? cmd_str(s, "course_title") :
 	    "?", when, cmd_str(s, "venue_name") != NULL ? cmd_str(s,
 	    "venue_name") : "?", cmd_str(s, "status") != NULL &&
@@ -337,8 +337,8 @@ cmd_print_calllist(struct cmd_ctx *ctx, json_t *answer)
 	    " (CANCELLED)" : "");
 	free(when);
 	if (json_array_size(list) == 0) {
-		printf("Nobody to phone: everyone registered gets SMS or "
-		    "e-mail, and nothing has failed.\n");
+		printf(_("Nobody to phone: everyone registered gets SMS or "
+		    "e-mail, and nothing has failed.\n"));
 		return;
 	}
 table:
@@ -365,7 +365,7 @@ table:
 	table_print(t, stdout);
 	table_free(t);
 	if (!table_csv())
-		printf("\n%zu %s to phone.\n", json_array_size(list),
+		printf(_("\n%zu %s to phone.\n"), json_array_size(list),
 		    json_array_size(list) == 1 ? "person" : "people");
 }
 

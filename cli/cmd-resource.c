@@ -16,16 +16,16 @@
 #include "kursusctl.h"
 
 const struct cmd_option cmd_resource_opt_search[] = {
-	{ "search", OPT_TEXT, "q", "TEXT", "only those matching every word: "
+	{ "search", OPT_TEXT, "q", "TEXT", N_("only those matching every word: "
 	  "names in any case, \"Jorgen\", \"Joergen\" and \"Jørgen\" "
-	  "alike; a phone number however written", 0, 0, NULL, 0 },
+	  "alike; a phone number however written"), 0, 0, NULL, 0 },
 	OPT_END
 };
 
 const struct cmd_option cmd_resource_opt_slug[] = {
 	{ "slug", OPT_TEXT, "slug", "SLUG",
-	  "short name in URLs and commands: a-z, 0-9 and '-' "
-	  "(or give it as the first argument)", 0, 0, NULL, 0 },
+	  N_("short name in URLs and commands: a-z, 0-9 and '-' "
+	  "(or give it as the first argument)"), 0, 0, NULL, 0 },
 	OPT_END
 };
 
@@ -69,20 +69,20 @@ cmd_resource_add(struct cmd_ctx *ctx)
 		slug = json_object_get(ctx->opts, "slug");
 		if (ctx->argc == 1 && slug != NULL &&
 		    strcmp(json_string_value(slug), ctx->argv[0]) != 0)
-			return (kursusctl_usage_error(ctx->entry, "two slugs "
-			    "given: \"%s\" and --slug \"%s\"", ctx->argv[0],
+			return (kursusctl_usage_error(ctx->entry, _("two slugs "
+			    "given: \"%s\" and --slug \"%s\""), ctx->argv[0],
 			    json_string_value(slug)));
 		if (ctx->argc == 1)
 			json_object_set_new(ctx->opts, "slug",
 			    json_string(ctx->argv[0]));
 		else if (slug == NULL)
-			return (kursusctl_usage_error(ctx->entry, "a slug is "
-			    "required (as the first argument or --slug)"));
+			return (kursusctl_usage_error(ctx->entry, _("a slug is "
+			    "required (as the first argument or --slug)")));
 	}
 	for (i = 0; res->required[i] != NULL; i++)
 		if (json_object_get(ctx->opts, res->required[i]) == NULL)
-			return (kursusctl_usage_error(ctx->entry, "--%s is "
-			    "required", cmd_option_for(ctx->entry,
+			return (kursusctl_usage_error(ctx->entry, _("--%s is "
+			    "required"), cmd_option_for(ctx->entry,
 			    res->required[i])));
 
 	return (cmd_call(ctx, "POST", res->path, NULL, NULL, ctx->opts,
@@ -99,8 +99,8 @@ cmd_print_resources(struct cmd_ctx *ctx, json_t *answer)
 	cmd_print_list(json_object_get(answer, res->path), res->columns, none);
 	free(none);
 	if (json_is_true(json_object_get(answer, "more")))
-		printf("More %ss are found than shown: add a word to the "
-		    "search.\n", res->what);
+		printf(_("More %ss are found than shown: add a word to the "
+		    "search.\n"), res->what);
 }
 
 int
@@ -129,7 +129,7 @@ cmd_print_resource_show(struct cmd_ctx *ctx, json_t *answer)
 	cmd_print_fields(answer, cmd_resource(ctx)->fields);
 	regs = json_object_get(answer, "registrations");
 	if (json_array_size(regs) > 0) {
-		printf("\nRegistrations:\n");
+		printf(_("\nRegistrations:\n"));
 		cmd_print_registrations(regs, REG_PARTICIPANT);
 	}
 }
@@ -155,8 +155,8 @@ cmd_resource_edit(struct cmd_ctx *ctx)
 	if ((ret = cmd_resource_arg(ctx, res)) != 0)
 		return (ret);
 	if (json_object_size(ctx->opts) == 0)
-		return (kursusctl_usage_error(ctx->entry, "nothing to change; "
-		    "give at least one option"));
+		return (kursusctl_usage_error(ctx->entry, _("nothing to change; "
+		    "give at least one option")));
 	cmd_empty_to_null(ctx->opts);
 	return (cmd_call(ctx, "PATCH", res->path, ctx->argv[0], NULL,
 	    ctx->opts, cmd_print_resource));
@@ -168,10 +168,10 @@ cmd_print_removed(struct cmd_ctx *ctx, json_t *answer)
 	const struct cmd_resource	*res = cmd_resource(ctx);
 
 	if (res->by_id)
-		printf("Removed %s %s: future registrations cancelled, "
-		    "personal data anonymised.\n", res->what, ctx->argv[0]);
+		printf(_("Removed %s %s: future registrations cancelled, "
+		    "personal data anonymised.\n"), res->what, ctx->argv[0]);
 	else
-		printf("Removed %s \"%s\".\n", res->what, ctx->argv[0]);
+		printf(_("Removed %s \"%s\".\n"), res->what, ctx->argv[0]);
 }
 
 int

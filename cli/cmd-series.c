@@ -19,8 +19,8 @@ cmd_series_id(struct cmd_ctx *ctx, long long *series)
 {
 	*series = json_integer_value(json_object_get(ctx->opts, "series"));
 	if (*series <= 0)
-		return (kursusctl_usage_error(ctx->entry, "--series takes a "
-		    "series id (session show names it)"));
+		return (kursusctl_usage_error(ctx->entry, _("--series takes a "
+		    "series id (session show names it)")));
 	return (0);
 }
 
@@ -45,12 +45,12 @@ cmd_series_line(json_t *r)
 	const char	*status = cmd_str(r, "status");
 	char		*start = cmd_format(r, "start", V_LOCAL);
 
-	printf("  %s  session %lld  %s", start != NULL ? start : "-",
+	printf(_("  %s  session %lld  %s"), start != NULL ? start : "-",
 	    cmd_int(r, "session_id"), status != NULL ? status : "?");
 	if (status != NULL && strcmp(status, "waitlisted") == 0)
-		printf(", position %lld", cmd_int(r, "waitlist_position"));
+		printf(_(", position %lld"), cmd_int(r, "waitlist_position"));
 	if (json_is_integer(json_object_get(r, "number")))
-		printf(", kursist nr. %lld", cmd_int(r, "number"));
+		printf(_(", kursist nr. %lld"), cmd_int(r, "number"));
 	printf("\n");
 	free(start);
 }
@@ -63,17 +63,17 @@ cmd_print_series_registered(struct cmd_ctx *ctx, json_t *answer)
 	size_t		 i;
 
 	if (ctx->argc == 0)
-		printf("Created participant %lld.\n",
+		printf(_("Created participant %lld.\n"),
 		    cmd_int(answer, "participant_id"));
-	printf("Participant %lld registered for series %lld: %lld confirmed, "
-	    "%lld waitlisted; one message lists the dates.\n",
+	printf(_("Participant %lld registered for series %lld: %lld confirmed, "
+	    "%lld waitlisted; one message lists the dates.\n"),
 	    cmd_int(answer, "participant_id"), series,
 	    cmd_int(answer, "confirmed"), cmd_int(answer, "waitlisted"));
 	json_array_foreach(json_object_get(answer, "registrations"), i, r)
 		cmd_series_line(r);
 	json_array_foreach(json_object_get(answer, "skipped"), i, r) {
 		if (i == 0)
-			printf("Registered before:\n");
+			printf(_("Registered before:\n"));
 		cmd_series_line(json_object_get(r, "registration"));
 	}
 }
@@ -92,17 +92,17 @@ cmd_series_register(struct cmd_ctx *ctx)
 	json_object_del(person, "companion");
 	if (json_object_get(person, "walk_in") != NULL) {
 		json_decref(person);
-		return (kursusctl_usage_error(ctx->entry, "--walk-in is for "
-		    "one session, not a series"));
+		return (kursusctl_usage_error(ctx->entry, _("--walk-in is for "
+		    "one session, not a series")));
 	}
 	body = json_object();
 	if (ctx->argc == 1) {
 		if (json_object_size(person) > 0) {
 			json_decref(person);
 			json_decref(body);
-			return (kursusctl_usage_error(ctx->entry, "give a "
+			return (kursusctl_usage_error(ctx->entry, _("give a "
 			    "participant id or --name and contact details, not "
-			    "both"));
+			    "both")));
 		}
 		json_decref(person);
 		if ((ret = cmd_arg_id(ctx, 0, "participant",
@@ -115,8 +115,8 @@ cmd_series_register(struct cmd_ctx *ctx)
 	} else if (json_object_get(person, "name") == NULL) {
 		json_decref(person);
 		json_decref(body);
-		return (kursusctl_usage_error(ctx->entry, "give a participant "
-		    "id, or --name to create one"));
+		return (kursusctl_usage_error(ctx->entry, _("give a participant "
+		    "id, or --name to create one")));
 	} else
 		json_object_set_new(body, "participant", person);
 	if ((v = json_object_get(ctx->opts, "companion")) != NULL)
@@ -135,12 +135,12 @@ cmd_print_series_unregistered(struct cmd_ctx *ctx, json_t *answer)
 
 	(void)ctx;
 	n = json_array_size(json_object_get(answer, "cancelled"));
-	printf("Participant %lld unregistered from %zu session%s of series "
-	    "%lld; one message lists the dates.\n",
+	printf(_("Participant %lld unregistered from %zu session%s of series "
+	    "%lld; one message lists the dates.\n"),
 	    cmd_int(answer, "participant_id"), n, n == 1 ? "" : "s",
 	    cmd_int(answer, "series_id"));
 	json_array_foreach(json_object_get(answer, "promoted"), i, r)
-		printf("%s moved up from the waitlist for session %lld.\n",
+		printf(_("%s moved up from the waitlist for session %lld.\n"),
 		    cmd_str(r, "participant_name") != NULL ?
 		    cmd_str(r, "participant_name") : "Someone",
 		    cmd_int(r, "session_id"));
@@ -156,8 +156,8 @@ cmd_series_unregister(struct cmd_ctx *ctx)
 	if ((ret = cmd_series_id(ctx, &series)) != 0)
 		return (ret);
 	if (ctx->argc != 1)
-		return (kursusctl_usage_error(ctx->entry, "with --series, give "
-		    "the participant alone"));
+		return (kursusctl_usage_error(ctx->entry, _("with --series, give "
+		    "the participant alone")));
 	if ((ret = cmd_arg_id(ctx, 0, "participant", &participant)) != 0)
 		return (ret);
 	xasprintf(&tail, "/registrations/%lld", participant);

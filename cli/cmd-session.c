@@ -20,104 +20,104 @@ static int	cmd_session_move(struct cmd_ctx *);
 static int	cmd_session_cancel(struct cmd_ctx *);
 
 static const struct cmd_option opt_session_list[] = {
-	{ "from", OPT_TEXT, "from", "TIME", "from this time (default: since "
-	  "yesterday)", 0, 0, NULL, 0 },
-	{ "to", OPT_TEXT, "to", "TIME", "until this time", 0, 0, NULL, 0 },
-	{ "venue", OPT_TEXT, "venue", "SLUG", "only at this venue", 0, 0,
+	{ "from", OPT_TEXT, "from", "TIME", N_("from this time (default: since "
+	  "yesterday)"), 0, 0, NULL, 0 },
+	{ "to", OPT_TEXT, "to", "TIME", N_("until this time"), 0, 0, NULL, 0 },
+	{ "venue", OPT_TEXT, "venue", "SLUG", N_("only at this venue"), 0, 0,
 	  NULL, CMPL_VENUE },
-	{ "course", OPT_TEXT, "course", "SLUG", "only of this course type",
+	{ "course", OPT_TEXT, "course", "SLUG", N_("only of this course type"),
 	  0, 0, NULL, CMPL_COURSE },
-	{ "status", OPT_TEXT, "status", "STATUS", "scheduled, cancelled or "
-	  "done", 0, 0, "scheduled cancelled done", CMPL_VALUES },
+	{ "status", OPT_TEXT, "status", "STATUS", N_("scheduled, cancelled or "
+	  "done"), 0, 0, "scheduled cancelled done", CMPL_VALUES },
 	OPT_END
 };
 
 static const struct cmd_option opt_session_add[] = {
-	{ "course", OPT_TEXT, "course", "SLUG", "course type", OPT_REQUIRED,
+	{ "course", OPT_TEXT, "course", "SLUG", N_("course type"), OPT_REQUIRED,
 	  0, NULL, CMPL_COURSE },
-	{ "venue", OPT_TEXT, "venue", "SLUG", "venue", OPT_REQUIRED, 0, NULL,
+	{ "venue", OPT_TEXT, "venue", "SLUG", N_("venue"), OPT_REQUIRED, 0, NULL,
 	  CMPL_VENUE },
-	{ "start", OPT_TEXT, "start", "TIME", "start in the venue's local "
+	{ "start", OPT_TEXT, "start", "TIME", N_("start in the venue's local "
 	  "time: \"2026-12-03 10:00\", ISO 8601, \"tomorrow 10:00\", "
-	  "\"i morgen 10:00\"", OPT_REQUIRED, 0, NULL, 0 },
-	{ "duration", OPT_DURATION, "duration", "DURATION", "length: 90m, "
-	  "1h30m, 1.5h (default the course's)", 0, 1, NULL, 0 },
-	{ "end", OPT_TEXT, "end", "TIME", "end, instead of --duration", 0, 1,
+	  "\"i morgen 10:00\""), OPT_REQUIRED, 0, NULL, 0 },
+	{ "duration", OPT_DURATION, "duration", "DURATION", N_("length: 90m, "
+	  "1h30m, 1.5h (default the course's)"), 0, 1, NULL, 0 },
+	{ "end", OPT_TEXT, "end", "TIME", N_("end, instead of --duration"), 0, 1,
 	  NULL, 0 },
-	{ "capacity", OPT_INT, "capacity", "N", "seats (default the "
-	  "course's)", 0, 0, NULL, 0 },
-	{ "instructor", OPT_LIST, "instructors", "SLUG", "instructor "
-	  "(repeat for more)", 0, 0, NULL, CMPL_INSTRUCTOR },
-	{ "helper", OPT_LIST, "helpers", "SLUG", "helper (repeat for more)",
+	{ "capacity", OPT_INT, "capacity", "N", N_("seats (default the "
+	  "course's)"), 0, 0, NULL, 0 },
+	{ "instructor", OPT_LIST, "instructors", "SLUG", N_("instructor "
+	  "(repeat for more)"), 0, 0, NULL, CMPL_INSTRUCTOR },
+	{ "helper", OPT_LIST, "helpers", "SLUG", N_("helper (repeat for more)"),
 	  0, 0, NULL, CMPL_INSTRUCTOR },
-	{ "notes", OPT_TEXT, "notes", "TEXT", "notes for staff, never shown "
-	  "to the public", 0, 0, NULL, 0 },
-	{ "description", OPT_TEXT, "description", "TEXT", "what feeds and "
-	  "public pages show about this session", 0, 0, NULL, 0 },
-	{ "weekly", OPT_INT, "weekly", "N", "a series of N weekly sessions "
-	  "(1-260)", 0, 2, NULL, 0 },
-	{ "repeat", OPT_TEXT, "rrule", "RRULE", "a series by RFC 5545 rule, "
-	  "e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=6", 0, 2, NULL, 0 },
-	{ "room", OPT_TEXT, "room", "NAME", "the venue's room (venue room "
-	  "list)", 0, 0, NULL, 0 },
+	{ "notes", OPT_TEXT, "notes", "TEXT", N_("notes for staff, never shown "
+	  "to the public"), 0, 0, NULL, 0 },
+	{ "description", OPT_TEXT, "description", "TEXT", N_("what feeds and "
+	  "public pages show about this session"), 0, 0, NULL, 0 },
+	{ "weekly", OPT_INT, "weekly", "N", N_("a series of N weekly sessions "
+	  "(1-260)"), 0, 2, NULL, 0 },
+	{ "repeat", OPT_TEXT, "rrule", "RRULE", N_("a series by RFC 5545 rule, "
+	  "e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=6"), 0, 2, NULL, 0 },
+	{ "room", OPT_TEXT, "room", "NAME", N_("the venue's room (venue room "
+	  "list)"), 0, 0, NULL, 0 },
 	OPT_END
 };
 
 /* What the venue's calendar refuses unless told (add and move). */
 static const struct cmd_option opt_session_allow[] = {
-	{ "allow-overlap", OPT_TRUE, "allow_overlap", NULL, "even when "
-	  "another session is in the room at that time", 0, 0, NULL, 0 },
-	{ "allow-closed", OPT_TRUE, "allow_closed", NULL, "even on a closed "
-	  "day (closure list); a series then skips none", 0, 0, NULL, 0 },
-	{ "past", OPT_TRUE, "past", NULL, "a start in the past, for "
-	  "entering history", 0, 0, NULL, 0 },
-	{ "far", OPT_TRUE, "far", NULL, "a start more than two years ahead",
+	{ "allow-overlap", OPT_TRUE, "allow_overlap", NULL, N_("even when "
+	  "another session is in the room at that time"), 0, 0, NULL, 0 },
+	{ "allow-closed", OPT_TRUE, "allow_closed", NULL, N_("even on a closed "
+	  "day (closure list); a series then skips none"), 0, 0, NULL, 0 },
+	{ "past", OPT_TRUE, "past", NULL, N_("a start in the past, for "
+	  "entering history"), 0, 0, NULL, 0 },
+	{ "far", OPT_TRUE, "far", NULL, N_("a start more than two years ahead"),
 	  0, 0, NULL, 0 },
 	OPT_END
 };
 
 static const struct cmd_option opt_session_edit[] = {
-	{ "capacity", OPT_INT, "capacity", "N", "seats", 0, 0, NULL, 0 },
-	{ "force", OPT_TRUE, "force", NULL, "lower --capacity below the "
-	  "seats taken, moving the latest to the waitlist", 0, 0, NULL, 0 },
-	{ "notes", OPT_TEXT, "notes", "TEXT", "notes for staff, never shown "
-	  "to the public", 0, 0, NULL, 0 },
-	{ "description", OPT_TEXT, "description", "TEXT", "what feeds and "
-	  "public pages show about this session", 0, 0, NULL, 0 },
-	{ "status", OPT_TEXT, "status", "STATUS", "done or scheduled", 0, 0,
+	{ "capacity", OPT_INT, "capacity", "N", N_("seats"), 0, 0, NULL, 0 },
+	{ "force", OPT_TRUE, "force", NULL, N_("lower --capacity below the "
+	  "seats taken, moving the latest to the waitlist"), 0, 0, NULL, 0 },
+	{ "notes", OPT_TEXT, "notes", "TEXT", N_("notes for staff, never shown "
+	  "to the public"), 0, 0, NULL, 0 },
+	{ "description", OPT_TEXT, "description", "TEXT", N_("what feeds and "
+	  "public pages show about this session"), 0, 0, NULL, 0 },
+	{ "status", OPT_TEXT, "status", "STATUS", N_("done or scheduled"), 0, 0,
 	  "done scheduled", CMPL_VALUES },
-	{ "instructor", OPT_LIST, "instructors", "SLUG", "instructor; "
-	  "replaces the list (repeat for more)", 0, 0, NULL,
+	{ "instructor", OPT_LIST, "instructors", "SLUG", N_("instructor; "
+	  "replaces the list (repeat for more)"), 0, 0, NULL,
 	  CMPL_INSTRUCTOR },
-	{ "helper", OPT_LIST, "helpers", "SLUG", "helper; replaces the list "
-	  "(repeat for more)", 0, 0, NULL, CMPL_INSTRUCTOR },
-	{ "room", OPT_TEXT, "room", "NAME", "the venue's room it is held in "
-	  "('' for none: the whole venue)", 0, 0, NULL, 0 },
-	{ "allow-overlap", OPT_TRUE, "allow_overlap", NULL, "even when "
-	  "another session is in that room then", 0, 0, NULL, 0 },
+	{ "helper", OPT_LIST, "helpers", "SLUG", N_("helper; replaces the list "
+	  "(repeat for more)"), 0, 0, NULL, CMPL_INSTRUCTOR },
+	{ "room", OPT_TEXT, "room", "NAME", N_("the venue's room it is held in "
+	  "('' for none: the whole venue)"), 0, 0, NULL, 0 },
+	{ "allow-overlap", OPT_TRUE, "allow_overlap", NULL, N_("even when "
+	  "another session is in that room then"), 0, 0, NULL, 0 },
 	OPT_END
 };
 
 static const struct cmd_option opt_session_move[] = {
-	{ "start", OPT_TEXT, "start", "TIME", "new start in local time",
+	{ "start", OPT_TEXT, "start", "TIME", N_("new start in local time"),
 	  OPT_REQUIRED, 0, NULL, 0 },
-	{ "end", OPT_TEXT, "end", "TIME", "new end", 0, 1, NULL, 0 },
-	{ "duration", OPT_DURATION, "duration", "DURATION", "new length "
-	  "(default: keep it)", 0, 1, NULL, 0 },
-	{ "venue", OPT_TEXT, "venue", "SLUG", "move to this venue", 0, 0,
+	{ "end", OPT_TEXT, "end", "TIME", N_("new end"), 0, 1, NULL, 0 },
+	{ "duration", OPT_DURATION, "duration", "DURATION", N_("new length "
+	  "(default: keep it)"), 0, 1, NULL, 0 },
+	{ "venue", OPT_TEXT, "venue", "SLUG", N_("move to this venue"), 0, 0,
 	  NULL, CMPL_VENUE },
-	{ "room", OPT_TEXT, "room", "NAME", "move to this room of the venue",
+	{ "room", OPT_TEXT, "room", "NAME", N_("move to this room of the venue"),
 	  0, 0, NULL, 0 },
-	{ "following", OPT_CONST, "scope", NULL, "also the later sessions "
-	  "of its series, shifted alike", 0, 0, "following", 0 },
+	{ "following", OPT_CONST, "scope", NULL, N_("also the later sessions "
+	  "of its series, shifted alike"), 0, 0, "following", 0 },
 	OPT_END
 };
 
 static const struct cmd_option opt_session_cancel[] = {
-	{ "reason", OPT_TEXT, "reason", "TEXT", "reason told to the people "
-	  "registered", 0, 0, NULL, 0 },
-	{ "following", OPT_CONST, "scope", NULL, "also the later sessions "
-	  "of its series", 0, 0, "following", 0 },
+	{ "reason", OPT_TEXT, "reason", "TEXT", N_("reason told to the people "
+	  "registered"), 0, 0, NULL, 0 },
+	{ "following", OPT_CONST, "scope", NULL, N_("also the later sessions "
+	  "of its series"), 0, 0, "following", 0 },
 	OPT_END
 };
 
@@ -126,12 +126,12 @@ const struct cmd_entry cmd_session_add_entry = {
 	"[--duration DURATION | --end TIME] [--weekly N | --repeat RRULE] "
 	"[--room NAME] [options]", 0, 0, 0,
 	{ opt_session_add, opt_session_allow, NULL }, cmd_session_add,
-	"Schedule a session, or a series of them.\nTimes are the venue's "
+	N_("Schedule a session, or a series of them.\nTimes are the venue's "
 	"local time; a series keeps its local time across daylight "
 	"saving changes. Refused: a start in the past (--past) or more than "
 	"two years ahead (--far), a clash with another session in the room "
 	"(--allow-overlap), a closed day (--allow-closed). A series skips "
-	"closed days and says which; --weekly N still makes N sessions.",
+	"closed days and says which; --weekly N still makes N sessions."),
 	0, NULL
 };
 
@@ -139,34 +139,34 @@ const struct cmd_entry cmd_session_list_entry = {
 	"session", "list", "[--from TIME] [--to TIME] [--venue SLUG] "
 	"[--course SLUG] [--status STATUS] [--csv[=excel]]", 0, 0, 0,
 	{ opt_session_list, cmd_opt_csv, NULL }, cmd_session_list,
-	"List sessions.\nSessions below their course's minimum shortly "
-	"before they start are flagged UNDER MIN.", 0, NULL
+	N_("List sessions.\nSessions below their course's minimum shortly "
+	"before they start are flagged UNDER MIN."), 0, NULL
 };
 
 const struct cmd_entry cmd_session_show_entry = {
 	"session", "show", "SESSION", 1, 1, 0, CMD_NOOPT, cmd_session_show,
-	"Show a session and who is registered.", 0, NULL
+	N_("Show a session and who is registered."), 0, NULL
 };
 
 const struct cmd_entry cmd_session_edit_entry = {
 	"session", "edit", "SESSION [options]", 1, 1, 0,
 	{ opt_session_edit, NULL }, cmd_session_edit,
-	"Change a session's seats, notes, status or instructors.", 0, NULL
+	N_("Change a session's seats, notes, status or instructors."), 0, NULL
 };
 
 const struct cmd_entry cmd_session_move_entry = {
 	"session", "move", "SESSION --start TIME [--end TIME | --duration "
 	"DURATION] [--venue SLUG] [--room NAME] [--following] [options]", 1,
 	1, 0, { opt_session_move, opt_session_allow, NULL }, cmd_session_move,
-	"Move a session (or the rest of its series).\nTo another time or "
-	"venue, or both. Everyone registered gets a change notice.", 0, NULL
+	N_("Move a session (or the rest of its series).\nTo another time or "
+	"venue, or both. Everyone registered gets a change notice."), 0, NULL
 };
 
 const struct cmd_entry cmd_session_cancel_entry = {
 	"session", "cancel", "SESSION [--reason TEXT] [--following]", 1, 1,
 	0, { opt_session_cancel, NULL }, cmd_session_cancel,
-	"Cancel a session (or the rest of its series).\nEveryone "
-	"registered gets a cancellation notice.", 0, NULL
+	N_("Cancel a session (or the rest of its series).\nEveryone "
+	"registered gets a cancellation notice."), 0, NULL
 };
 
 static void
@@ -178,7 +178,7 @@ cmd_print_sessions(json_t *arr)
 	char		*v;
 
 	if (json_array_size(arr) == 0 && !table_csv()) {
-		printf("No sessions.\n");
+		printf(_("No sessions.\n"));
 		return;
 	}
 	/* A spreadsheet would read "3/8" as the 3rd of August: two columns. */
@@ -234,39 +234,39 @@ cmd_print_session(json_t *s)
 	char		*v;
 
 	t = table_kv_new();
-	cmd_kv(t, s, "id", "session", V_INT);
-	table_kv(t, "course", "%s (%s)", cmd_str(s, "course_title") != NULL ?
+	cmd_kv(t, s, "id", N_("session"), V_INT);
+	table_kv(t, N_("course"), "%s (%s)", cmd_str(s, "course_title") != NULL ?
 	    cmd_str(s, "course_title") : "-", cmd_str(s, "course") != NULL ?
 	    cmd_str(s, "course") : "-");
-	table_kv(t, "venue", "%s (%s)", cmd_str(s, "venue_name") != NULL ?
+	table_kv(t, N_("venue"), "%s (%s)", cmd_str(s, "venue_name") != NULL ?
 	    cmd_str(s, "venue_name") : "-", cmd_str(s, "venue") != NULL ?
 	    cmd_str(s, "venue") : "-");
-	cmd_kv(t, s, "start", "start", V_LOCAL);
-	cmd_kv(t, s, "end", "end", V_LOCAL);
-	cmd_kv(t, s, "room", "room", V_TEXT);
-	cmd_kv(t, s, "timezone", "time zone", V_TEXT);
+	cmd_kv(t, s, "start", N_("start"), V_LOCAL);
+	cmd_kv(t, s, "end", N_("end"), V_LOCAL);
+	cmd_kv(t, s, "room", N_("room"), V_TEXT);
+	cmd_kv(t, s, "timezone", N_("time zone"), V_TEXT);
 	v = cmd_session_status(s);
-	table_kv(t, "status", "%s", v);
+	table_kv(t, N_("status"), "%s", v);
 	free(v);
-	table_kv(t, "seats", "%lld taken of %lld, %lld free",
+	table_kv(t, N_("seats"), "%lld taken of %lld, %lld free",
 	    cmd_int(s, "seats_taken"), cmd_int(s, "capacity"),
 	    cmd_int(s, "seats_free"));
-	table_kv(t, "registrations", "%lld confirmed, %lld waitlisted",
+	table_kv(t, N_("registrations"), "%lld confirmed, %lld waitlisted",
 	    cmd_int(s, "confirmed"), cmd_int(s, "waitlisted"));
-	cmd_kv(t, s, "min_participants", "minimum", V_INT);
+	cmd_kv(t, s, "min_participants", N_("minimum"), V_INT);
 	v = cmd_session_people(s, "instructor");
-	table_kv(t, "instructors", v != NULL ? "%s" : NULL, v);
+	table_kv(t, N_("instructors"), v != NULL ? "%s" : NULL, v);
 	free(v);
 	v = cmd_session_people(s, "helper");
-	table_kv(t, "helpers", v != NULL ? "%s" : NULL, v);
+	table_kv(t, N_("helpers"), v != NULL ? "%s" : NULL, v);
 	free(v);
-	cmd_kv(t, s, "description", "description", V_TEXT);
-	cmd_kv(t, s, "notes", "notes (staff)", V_TEXT);
-	cmd_kv(t, s, "series_id", "series", V_INT);
-	cmd_kv(t, s, "uid", "uid", V_TEXT);
-	cmd_kv(t, s, "sequence", "sequence", V_INT);
-	cmd_kv(t, s, "created_at", "created", V_UTC);
-	cmd_kv(t, s, "updated_at", "updated", V_UTC);
+	cmd_kv(t, s, "description", N_("description"), V_TEXT);
+	cmd_kv(t, s, "notes", N_("notes (staff)"), V_TEXT);
+	cmd_kv(t, s, "series_id", N_("series"), V_INT);
+	cmd_kv(t, s, "uid", N_("uid"), V_TEXT);
+	cmd_kv(t, s, "sequence", N_("sequence"), V_INT);
+	cmd_kv(t, s, "created_at", N_("created"), V_UTC);
+	cmd_kv(t, s, "updated_at", N_("updated"), V_UTC);
 	table_print(t, stdout);
 	table_free(t);
 }
@@ -283,7 +283,7 @@ cmd_print_scheduled(struct cmd_ctx *ctx, json_t *answer)
 	    !json_is_integer(json_object_get(answer, "series_id"))) {
 		s = json_array_get(sessions, 0);
 		start = cmd_format(s, "start", V_LOCAL);
-		printf("Scheduled session %lld: %s, %s at %s.\n",
+		printf(_("Scheduled session %lld: %s, %s at %s.\n"),
 		    cmd_int(s, "id"), start != NULL ? start : "-",
 		    cmd_str(s, "course_title") != NULL ?
 		    cmd_str(s, "course_title") : "-",
@@ -291,13 +291,13 @@ cmd_print_scheduled(struct cmd_ctx *ctx, json_t *answer)
 		    cmd_str(s, "venue_name") : "-");
 		free(start);
 	} else {
-		printf("Scheduled series %lld: %zu sessions.\n",
+		printf(_("Scheduled series %lld: %zu sessions.\n"),
 		    cmd_int(answer, "series_id"), json_array_size(sessions));
 		cmd_print_sessions(sessions);
 	}
 	json_array_foreach(json_object_get(answer, "skipped"), i, s) {
 		if (i == 0)
-			printf("Skipped, closed:\n");
+			printf(_("Skipped, closed:\n"));
 		start = cmd_format(s, "start", V_LOCAL);
 		printf("  %s: %s\n", start != NULL ? start : "-",
 		    cmd_str(s, "reason") != NULL ? cmd_str(s, "reason") : "");
@@ -352,10 +352,10 @@ cmd_session_show(struct cmd_ctx *ctx)
 		return (ret);
 	regs = json_object_get(answer, "registrations");
 	if (json_array_size(regs) > 0) {
-		printf("\nRegistrations:\n");
+		printf(_("\nRegistrations:\n"));
 		cmd_print_registrations(regs, REG_SESSION);
 	} else
-		printf("\nNo registrations.\n");
+		printf(_("\nNo registrations.\n"));
 	json_decref(answer);
 	return (0);
 }
@@ -369,12 +369,12 @@ cmd_session_edit(struct cmd_ctx *ctx)
 	if ((ret = cmd_arg_id(ctx, 0, "session", &id)) != 0)
 		return (ret);
 	if (json_object_size(ctx->opts) == 0)
-		return (kursusctl_usage_error(ctx->entry, "nothing to change; "
-		    "give at least one option"));
+		return (kursusctl_usage_error(ctx->entry, _("nothing to change; "
+		    "give at least one option")));
 	if (json_object_get(ctx->opts, "force") != NULL &&
 	    json_object_get(ctx->opts, "capacity") == NULL)
-		return (kursusctl_usage_error(ctx->entry, "--force goes with "
-		    "--capacity"));
+		return (kursusctl_usage_error(ctx->entry, _("--force goes with "
+		    "--capacity")));
 	cmd_empty_to_null(ctx->opts);
 	return (cmd_call(ctx, "PATCH", "sessions", ctx->argv[0], NULL,
 	    ctx->opts, cmd_print_session_edit));
@@ -389,7 +389,7 @@ cmd_print_changed(json_t *answer, const char *done)
 
 	sessions = json_object_get(answer, "sessions");
 	n = json_array_size(sessions);
-	printf("%s %zu session%s; everyone registered will be told.\n", done,
+	printf(_("%s %zu session%s; everyone registered will be told.\n"), done,
 	    n, n == 1 ? "" : "s");
 	cmd_print_sessions(sessions);
 }

@@ -19,8 +19,8 @@ static int	cmd_status(struct cmd_ctx *);
 static int	cmd_settings(struct cmd_ctx *);
 
 static const struct cmd_option opt_range[] = {
-	{ "from", OPT_TEXT, "from", "TIME", "from this time", 0, 0, NULL, 0 },
-	{ "to", OPT_TEXT, "to", "TIME", "until this time", 0, 0, NULL, 0 },
+	{ "from", OPT_TEXT, "from", "TIME", N_("from this time"), 0, 0, NULL, 0 },
+	{ "to", OPT_TEXT, "to", "TIME", N_("until this time"), 0, 0, NULL, 0 },
 	OPT_END
 };
 
@@ -28,43 +28,43 @@ static const struct cmd_option opt_range[] = {
 #define STATUS_LATE	15
 
 static const struct cmd_option opt_status[] = {
-	{ "late", OPT_INT, "late", "MINUTES", "a message this many minutes "
-	  "past its time to be sent needs attention (default 15)", 0, 0, NULL,
+	{ "late", OPT_INT, "late", "MINUTES", N_("a message this many minutes "
+	  "past its time to be sent needs attention (default 15)"), 0, 0, NULL,
 	  0 },
 	OPT_END
 };
 
 static const struct cmd_option opt_settings[] = {
-	{ "number-start", OPT_INT, "number_start", "N", "where the running "
-	  "participant number (\"kursist nr.\") starts", 0, 0, NULL, 0 },
+	{ "number-start", OPT_INT, "number_start", "N", N_("where the running "
+	  "participant number (\"kursist nr.\") starts"), 0, 0, NULL, 0 },
 	OPT_END
 };
 
 const struct cmd_entry cmd_stats_entry = {
 	"stats", NULL, "[--from TIME] [--to TIME] [--csv[=excel]]", 0, 0, 0,
 	{ opt_range, cmd_opt_csv, NULL }, cmd_stats,
-	"Show statistics: totals, by course, venue and month.\nWith --csv, "
+	N_("Show statistics: totals, by course, venue and month.\nWith --csv, "
 	"the report for the municipality: a line per month, venue and course "
 	"type (sessions, registrations, attended, no-show, attendance rate in "
 	"per cent) and a last line with the totals and the number of people "
-	"(each counted once).", 0, NULL
+	"(each counted once)."), 0, NULL
 };
 
 const struct cmd_entry cmd_status_entry = {
 	"status", NULL, "[--late MINUTES]", 0, 0, 0, { opt_status, NULL },
 	cmd_status,
-	"Show the daemon's version, uptime, database and counts.\nAnd the "
+	N_("Show the daemon's version, uptime, database and counts.\nAnd the "
 	"outbox (pending, failed, next due) and whether the SMTP server and "
 	"SMS gateway answer. Exits 3, saying why in one line each, when "
 	"something needs attention: a server that does not answer or "
 	"refuses every message, failed messages about sessions not yet "
-	"started, a message late to be sent.", 0, NULL
+	"started, a message late to be sent."), 0, NULL
 };
 
 const struct cmd_entry cmd_settings_entry = {
 	"settings", NULL, "[--number-start N]", 0, 0, 0,
 	{ opt_settings, NULL }, cmd_settings,
-	"Show or change settings.", 0, NULL
+	N_("Show or change settings."), 0, NULL
 };
 
 static char *
@@ -168,17 +168,17 @@ cmd_print_stats(struct cmd_ctx *ctx, json_t *answer)
 	}
 
 	t = table_kv_new();
-	cmd_kv(t, answer, "sessions", "sessions", V_INT);
-	cmd_kv(t, answer, "registrations", "registrations", V_INT);
-	cmd_kv(t, answer, "participants", "participants", V_INT);
-	cmd_kv(t, answer, "attended", "attended", V_INT);
-	cmd_kv(t, answer, "no_show", "no-show", V_INT);
+	cmd_kv(t, answer, "sessions", N_("sessions"), V_INT);
+	cmd_kv(t, answer, "registrations", N_("registrations"), V_INT);
+	cmd_kv(t, answer, "participants", N_("participants"), V_INT);
+	cmd_kv(t, answer, "attended", N_("attended"), V_INT);
+	cmd_kv(t, answer, "no_show", N_("no-show"), V_INT);
 	rate = cmd_rate(answer);
-	table_kv(t, "attendance rate", "%s", rate);
+	table_kv(t, N_("attendance rate"), "%s", rate);
 	free(rate);
-	cmd_kv(t, answer, "next_number", "next number", V_INT);
+	cmd_kv(t, answer, "next_number", N_("next number"), V_INT);
 	if (json_is_integer(json_object_get(answer, "next_milestone")))
-		table_kv(t, "next milestone", "kursist nr. %lld (%lld to go)",
+		table_kv(t, N_("next milestone"), "kursist nr. %lld (%lld to go)",
 		    cmd_int(answer, "next_milestone"),
 		    cmd_int(answer, "to_milestone"));
 	table_print(t, stdout);
@@ -226,7 +226,7 @@ cmd_status_outbox(struct table *t, json_t *o)
 		return;
 	due = cmd_str(o, "next_due") != NULL ? cmd_utc_time(cmd_str(o,
 	    "next_due")) : NULL;
-	table_kv(t, "outbox", "%lld pending, %lld sending, %lld failed%s%s",
+	table_kv(t, N_("outbox"), "%lld pending, %lld sending, %lld failed%s%s",
 	    cmd_int(o, "pending"), cmd_int(o, "sending"), cmd_int(o, "failed"),
 	    due != NULL ? "; next due " : "", due != NULL ? due : "");
 	free(due);
@@ -281,24 +281,24 @@ cmd_print_status(struct cmd_ctx *ctx, json_t *answer)
 	char		*s, *label, *p;
 
 	t = table_kv_new();
-	table_kv(t, "version", "kursusd %s (admin API %lld)",
+	table_kv(t, N_("version"), "kursusd %s (admin API %lld)",
 	    cmd_str(answer, "version") != NULL ? cmd_str(answer, "version") :
 	    "?", cmd_int(answer, "api_version"));
-	table_kv(t, "admin", "%s", client_where(ctx->client));
+	table_kv(t, N_("admin"), "%s", client_where(ctx->client));
 	s = cmd_uptime(cmd_int(answer, "uptime"));
 	if (cmd_str(answer, "started_at") != NULL) {
 		p = cmd_utc_time(cmd_str(answer, "started_at"));
-		table_kv(t, "uptime", "%s (since %s)", s, p);
+		table_kv(t, N_("uptime"), "%s (since %s)", s, p);
 		free(p);
 	} else
-		table_kv(t, "uptime", "%s", s);
+		table_kv(t, N_("uptime"), "%s", s);
 	free(s);
 	db = json_object_get(answer, "database");
-	cmd_kv(t, db, "path", "database", V_TEXT);
+	cmd_kv(t, db, "path", N_("database"), V_TEXT);
 	s = cmd_size(cmd_int(db, "size"));
-	table_kv(t, "database size", "%s", s);
+	table_kv(t, N_("database size"), "%s", s);
 	free(s);
-	cmd_kv(t, db, "schema_version", "schema version", V_INT);
+	cmd_kv(t, db, "schema_version", N_("schema version"), V_INT);
 	/* Counts are listed as they come, so new ones show up unasked. */
 	json_object_foreach(json_object_get(answer, "counts"), key, v) {
 		label = xstrdup(key);
@@ -311,7 +311,7 @@ cmd_print_status(struct cmd_ctx *ctx, json_t *answer)
 	}
 	cmd_status_outbox(t, json_object_get(answer, "outbox"));
 	if (json_is_object(json_object_get(answer, "inbox")))
-		table_kv(t, "inbox", "%lld SMS repl%s unhandled",
+		table_kv(t, N_("inbox"), "%lld SMS repl%s unhandled",
 		    cmd_int(json_object_get(answer, "inbox"), "unhandled"),
 		    cmd_int(json_object_get(answer, "inbox"), "unhandled") ==
 		    1 ? "y" : "ies");
@@ -424,8 +424,8 @@ cmd_status(struct cmd_ctx *ctx)
 	if ((v = json_object_get(ctx->opts, "late")) != NULL) {
 		late = json_integer_value(v);
 		if (late < 1 || late > 10080)
-			return (kursusctl_usage_error(ctx->entry, "--late %lld: "
-			    "give 1 to 10080 minutes", late));
+			return (kursusctl_usage_error(ctx->entry, _("--late %lld: "
+			    "give 1 to 10080 minutes"), late));
 	}
 	ret = client_call(ctx->client, "GET", KURSUS_API_PREFIX "/status",
 	    NULL, NULL, &answer, &cause);
@@ -441,7 +441,7 @@ cmd_status(struct cmd_ctx *ctx)
 	} else
 		cmd_print_status(ctx, answer);
 	json_array_foreach(why, i, v)
-		kursusctl_error("needs attention: %s", json_string_value(v));
+		kursusctl_error(_("needs attention: %s"), json_string_value(v));
 	ret = json_array_size(why) > 0 ? KCTL_EXIT_ATTENTION : 0;
 	json_decref(why);
 	json_decref(answer);
@@ -454,8 +454,8 @@ cmd_print_settings(struct cmd_ctx *ctx, json_t *answer)
 	struct table	*t;
 
 	t = table_kv_new();
-	cmd_kv(t, answer, "number_start", "number start", V_INT);
-	cmd_kv(t, answer, "next_number", "next number", V_INT);
+	cmd_kv(t, answer, "number_start", N_("number start"), V_INT);
+	cmd_kv(t, answer, "next_number", N_("next number"), V_INT);
 	table_print(t, stdout);
 	table_free(t);
 }

@@ -13,32 +13,32 @@
 #include "kursusctl.h"
 
 static const struct cmd_option opt_venue[] = {
-	{ "name", OPT_TEXT, "name", "NAME", "name, e.g. \"Malernes "
-	  "Seniorklub\"", 0, 0, NULL, 0 },
-	{ "address", OPT_TEXT, "address", "TEXT", "street and number",
+	{ "name", OPT_TEXT, "name", "NAME", N_("name, e.g. \"Malernes "
+	  "Seniorklub\""), 0, 0, NULL, 0 },
+	{ "address", OPT_TEXT, "address", "TEXT", N_("street and number"),
 	  0, 0, NULL, 0 },
-	{ "postcode", OPT_TEXT, "postcode", "CODE", "postcode", 0, 0, NULL,
+	{ "postcode", OPT_TEXT, "postcode", "CODE", N_("postcode"), 0, 0, NULL,
 	  0 },
-	{ "city", OPT_TEXT, "city", "CITY", "city", 0, 0, NULL, 0 },
-	{ "capacity", OPT_INT, "capacity", "N", "default seats of sessions "
-	  "here (1-1000, default 8)", 0, 0, NULL, 0 },
-	{ "access", OPT_TEXT, "access_notes", "TEXT", "access notes, e.g. "
-	  "\"Trinfri adgang, teleslynge\"", 0, 0, NULL, 0 },
-	{ "equipment", OPT_TEXT, "equipment_notes", "TEXT", "equipment "
-	  "notes, e.g. \"Wi-Fi; medbring egen tablet\"", 0, 0, NULL, 0 },
-	{ "contact-name", OPT_TEXT, "contact_name", "NAME", "contact person "
-	  "at the venue", 0, 0, NULL, 0 },
-	{ "contact-phone", OPT_TEXT, "contact_phone", "PHONE", "contact "
-	  "person's phone", 0, 0, NULL, 0 },
-	{ "contact-public", OPT_TRUE, "contact_public", NULL, "show the "
-	  "contact person in feeds and public pages", 0, 0, NULL, 0 },
-	{ "contact-private", OPT_FALSE, "contact_public", NULL, "keep the "
-	  "contact person for staff (the default)", 0, 0, NULL, 0 },
-	{ "timezone", OPT_TEXT, "timezone", "ZONE", "IANA time zone "
-	  "(default the daemon's, Europe/Copenhagen)", 0, 0, NULL, 0 },
-	{ "lat", OPT_REAL, "latitude", "DEGREES", "latitude (with --lon)",
+	{ "city", OPT_TEXT, "city", "CITY", N_("city"), 0, 0, NULL, 0 },
+	{ "capacity", OPT_INT, "capacity", "N", N_("default seats of sessions "
+	  "here (1-1000, default 8)"), 0, 0, NULL, 0 },
+	{ "access", OPT_TEXT, "access_notes", "TEXT", N_("access notes, e.g. "
+	  "\"Trinfri adgang, teleslynge\""), 0, 0, NULL, 0 },
+	{ "equipment", OPT_TEXT, "equipment_notes", "TEXT", N_("equipment "
+	  "notes, e.g. \"Wi-Fi; medbring egen tablet\""), 0, 0, NULL, 0 },
+	{ "contact-name", OPT_TEXT, "contact_name", "NAME", N_("contact person "
+	  "at the venue"), 0, 0, NULL, 0 },
+	{ "contact-phone", OPT_TEXT, "contact_phone", "PHONE", N_("contact "
+	  "person's phone"), 0, 0, NULL, 0 },
+	{ "contact-public", OPT_TRUE, "contact_public", NULL, N_("show the "
+	  "contact person in feeds and public pages"), 0, 0, NULL, 0 },
+	{ "contact-private", OPT_FALSE, "contact_public", NULL, N_("keep the "
+	  "contact person for staff (the default)"), 0, 0, NULL, 0 },
+	{ "timezone", OPT_TEXT, "timezone", "ZONE", N_("IANA time zone "
+	  "(default the daemon's, Europe/Copenhagen)"), 0, 0, NULL, 0 },
+	{ "lat", OPT_REAL, "latitude", "DEGREES", N_("latitude (with --lon)"),
 	  0, 0, NULL, 0 },
-	{ "lon", OPT_REAL, "longitude", "DEGREES", "longitude (with --lat)",
+	{ "lon", OPT_REAL, "longitude", "DEGREES", N_("longitude (with --lat)"),
 	  0, 0, NULL, 0 },
 	OPT_END
 };
@@ -52,23 +52,23 @@ static const struct cmd_column cmd_venue_columns[] = {
 };
 
 static const struct cmd_field cmd_venue_fields[] = {
-	{ "id", "id", V_INT },
-	{ "slug", "slug", V_TEXT },
-	{ "name", "name", V_TEXT },
-	{ "address", "address", V_TEXT },
-	{ "postcode", "postcode", V_TEXT },
-	{ "city", "city", V_TEXT },
-	{ "capacity", "seats", V_INT },
-	{ "access_notes", "access", V_TEXT },
-	{ "equipment_notes", "equipment", V_TEXT },
-	{ "contact_name", "contact", V_TEXT },
-	{ "contact_phone", "contact phone", V_TEXT },
-	{ "contact_public", "contact shown publicly", V_BOOL },
-	{ "timezone", "time zone", V_TEXT },
-	{ "latitude", "latitude", V_REAL },
-	{ "longitude", "longitude", V_REAL },
-	{ "created_at", "created", V_UTC },
-	{ "updated_at", "updated", V_UTC },
+	{ "id", N_("id"), V_INT },
+	{ "slug", N_("slug"), V_TEXT },
+	{ "name", N_("name"), V_TEXT },
+	{ "address", N_("address"), V_TEXT },
+	{ "postcode", N_("postcode"), V_TEXT },
+	{ "city", N_("city"), V_TEXT },
+	{ "capacity", N_("seats"), V_INT },
+	{ "access_notes", N_("access"), V_TEXT },
+	{ "equipment_notes", N_("equipment"), V_TEXT },
+	{ "contact_name", N_("contact"), V_TEXT },
+	{ "contact_phone", N_("contact phone"), V_TEXT },
+	{ "contact_public", N_("contact shown publicly"), V_BOOL },
+	{ "timezone", N_("time zone"), V_TEXT },
+	{ "latitude", N_("latitude"), V_REAL },
+	{ "longitude", N_("longitude"), V_REAL },
+	{ "created_at", N_("created"), V_UTC },
+	{ "updated_at", N_("updated"), V_UTC },
 	{ NULL, NULL, 0 }
 };
 
@@ -88,28 +88,28 @@ static int	cmd_venue_room_list(struct cmd_ctx *);
 static int	cmd_venue_room_remove(struct cmd_ctx *);
 
 static const struct cmd_option opt_venue_room[] = {
-	{ "capacity", OPT_INT, "capacity", "N", "seats of sessions in this "
-	  "room (default the venue's)", 0, 0, NULL, 0 },
+	{ "capacity", OPT_INT, "capacity", "N", N_("seats of sessions in this "
+	  "room (default the venue's)"), 0, 0, NULL, 0 },
 	OPT_END
 };
 
 const struct cmd_entry cmd_venue_room_add_entry = {
 	"venue", "room add", "VENUE NAME [--capacity N]", 2, 2, CMPL_VENUE,
 	{ opt_venue_room, NULL }, cmd_venue_room_add,
-	"Add a room to a venue.\nSessions at a venue with rooms clash only "
+	N_("Add a room to a venue.\nSessions at a venue with rooms clash only "
 	"with sessions in the same room (session add --room); a session "
-	"that names no room takes the whole venue.", 0, NULL
+	"that names no room takes the whole venue."), 0, NULL
 };
 
 const struct cmd_entry cmd_venue_room_list_entry = {
 	"venue", "room list", "VENUE", 1, 1, CMPL_VENUE, CMD_NOOPT,
-	cmd_venue_room_list, "List a venue's rooms.", 0, NULL
+	cmd_venue_room_list, N_("List a venue's rooms."), 0, NULL
 };
 
 const struct cmd_entry cmd_venue_room_remove_entry = {
 	"venue", "room remove", "VENUE NAME", 2, 2, CMPL_VENUE, CMD_NOOPT,
-	cmd_venue_room_remove, "Remove a room from a venue.\nRefused while "
-	"sessions to come are held in it.", 0, NULL
+	cmd_venue_room_remove, N_("Remove a room from a venue.\nRefused while "
+	"sessions to come are held in it."), 0, NULL
 };
 
 static const struct cmd_column cmd_room_columns[] = {
@@ -121,7 +121,7 @@ static const struct cmd_column cmd_room_columns[] = {
 static void
 cmd_print_room(struct cmd_ctx *ctx, json_t *answer)
 {
-	printf("Added room \"%s\" to venue %s.\n", cmd_str(answer, "name") !=
+	printf(_("Added room \"%s\" to venue %s.\n"), cmd_str(answer, "name") !=
 	    NULL ? cmd_str(answer, "name") : ctx->argv[1], ctx->argv[0]);
 }
 
@@ -161,7 +161,7 @@ static void
 cmd_print_room_removed(struct cmd_ctx *ctx, json_t *answer)
 {
 	(void)answer;
-	printf("Removed room \"%s\" from venue %s.\n", ctx->argv[1],
+	printf(_("Removed room \"%s\" from venue %s.\n"), ctx->argv[1],
 	    ctx->argv[0]);
 }
 

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +23,9 @@
 
 /* --csv, which every listing command takes among its options. */
 const struct cmd_option cmd_opt_csv[] = {
-	{ "csv", OPT_TEXT, "csv", "excel", "print the list as CSV for a "
+	{ "csv", OPT_TEXT, "csv", "excel", N_("print the list as CSV for a "
 	  "spreadsheet (RFC 4180, UTF-8 with a byte-order mark, CRLF); "
-	  "=excel separates with ';' as Danish Excel expects", OPT_OPTVAL |
+	  "=excel separates with ';' as Danish Excel expects"), OPT_OPTVAL |
 	  OPT_OUTPUT, OPT_GROUP_OUTPUT, "excel", CMPL_VALUES },
 	OPT_END
 };
@@ -37,8 +38,8 @@ cmd_output(struct cmd_ctx *ctx)
 
 	json_object_foreach(ctx->output, key, v)
 		if (ctx->json)
-			return (kursusctl_usage_error(ctx->entry, "--%s and "
-			    "--json cannot be used together", key));
+			return (kursusctl_usage_error(ctx->entry, _("--%s and "
+			    "--json cannot be used together"), key));
 	csv = json_string_value(json_object_get(ctx->output, "csv"));
 	if (csv == NULL)
 		return (0);
@@ -47,8 +48,8 @@ cmd_output(struct cmd_ctx *ctx)
 	else if (strcmp(csv, "excel") == 0)
 		table_set_format(TABLE_EXCEL);
 	else
-		return (kursusctl_usage_error(ctx->entry, "--csv=%s: give "
-		    "--csv, or --csv=excel for ';' between fields", csv));
+		return (kursusctl_usage_error(ctx->entry, _("--csv=%s: give "
+		    "--csv, or --csv=excel for ';' between fields"), csv));
 	return (0);
 }
 
@@ -69,8 +70,8 @@ cmd_arg_id(struct cmd_ctx *ctx, int idx, const char *what, long long *id)
 	errno = 0;
 	*id = strtoll(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || errno != 0 || *id <= 0)
-		return (kursusctl_usage_error(ctx->entry, "%s \"%s\": not an "
-		    "id (a number)", what, s));
+		return (kursusctl_usage_error(ctx->entry, _("%s \"%s\": not an "
+		    "id (a number)"), what, s));
 	return (0);
 }
 
@@ -104,19 +105,42 @@ cmd_weekday(int y, int m, int d)
 	return ((y + y / 4 - y / 100 + y / 400 + t[m - 1] + d) % 7);
 }
 
-/* 1 when the CLI speaks Danish: the locale's messages are "da". */
+/*
+ * The locale from the environment, for messages (gettext) and for the
+ * weekdays and dates cmd_danish() decides. Numbers keep their '.', as in
+ * --json; table_init() sets LC_CTYPE to UTF-8 after this, since the daemon
+ * always sends UTF-8. KURSUS_LOCALEDIR points at another tree of
+ * LANG/LC_MESSAGES/kursusctl.mo (the tests use the build's).
+ */
+void
+cmd_locale_init(void)
+{
+	const char	*dir;
+
+	setlocale(LC_ALL, "");
+	setlocale(LC_NUMERIC, "C");
+#ifdef ENABLE_NLS
+	if ((dir = getenv("KURSUS_LOCALEDIR")) == NULL || *dir == '\0')
+		dir = LOCALEDIR;
+	bindtextdomain(KURSUSCTL_DOMAIN, dir);
+	bind_textdomain_codeset(KURSUSCTL_DOMAIN, "UTF-8");
+	textdomain(KURSUSCTL_DOMAIN);
+#else
+	(void)dir;
+#endif
+}
+
+/*
+ * 1 when the CLI speaks Danish: the same decision gettext makes, the
+ * locale setlocale(3) took for messages. A Danish locale the machine does
+ * not have (locale -a) is "C": English throughout, not half of each.
+ */
 int
 cmd_danish(void)
 {
-	static const char	*vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
-	const char		*v;
-	size_t			 i;
+	const char	*v = setlocale(LC_MESSAGES, NULL);
 
-	for (i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-		if ((v = getenv(vars[i])) != NULL && *v != '\0')
-			return (strncmp(v, "da", 2) == 0);
-	}
-	return (0);
+	return (v != NULL && strncmp(v, "da", 2) == 0);
 }
 
 /*
@@ -408,7 +432,7 @@ cmd_print_list(json_t *arr, const struct cmd_column *cols, const char *none)
 	size_t			 i;
 
 	if (json_array_size(arr) == 0 && !table_csv()) {
-		printf("%s\n", none);
+		printf("%s\n", _(none));
 		return;
 	}
 	t = cmd_table(cols);

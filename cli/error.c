@@ -58,9 +58,9 @@ kursusctl_usage_error(const struct cmd_entry *ce, const char *fmt, ...)
 	xvasprintf(&msg, fmt, ap);
 	va_end(ap);
 	if (ce == NULL)
-		kursusctl_error("%s (see 'kursusctl --help')", msg);
+		kursusctl_error(_("%s (see 'kursusctl --help')"), msg);
 	else
-		kursusctl_error("%s: %s (see 'kursusctl %s --help')",
+		kursusctl_error(_("%s: %s (see 'kursusctl %s --help')"),
 		    kursusctl_command_name(ce), msg,
 		    kursusctl_command_name(ce));
 	free(msg);

@@ -13,6 +13,13 @@
 
 #include "kursusctl.h"
 
+/* A command's or an option's help in the CLI's language. */
+static const char *
+help_text(const char *s)
+{
+	return (s == NULL || *s == '\0' ? s : _(s));
+}
+
 /* " ARG", "[=ARG]" for a value only given after '=', or "" for a flag. */
 static const char *
 help_arg(const struct cmd_option *o)
@@ -66,9 +73,9 @@ help_print_option(FILE *f, const struct cmd_option *o, size_t width)
 	for (; col < width + 2; col++)
 		fputc(' ', f);
 	if (o->flags & OPT_REQUIRED)
-		xasprintf(&text, "%s (required)", o->help);
+		xasprintf(&text, _("%s (required)"), help_text(o->help));
 	else
-		text = xstrdup(o->help);
+		text = xstrdup(help_text(o->help));
 	table_wrap(f, width + 2, width + 2, text);
 	free(text);
 }
@@ -81,18 +88,18 @@ help_usage(const struct cmd_entry *const *table, FILE *f)
 	const struct cmd_option	*o;
 	const struct cmd_option	*lists[] = { parse_globals, NULL };
 	size_t			 width, w;
-	const char		*nl;
+	const char		*help, *nl;
 
-	fprintf(f, "usage: kursusctl [global options] COMMAND [arguments] "
+	fprintf(f, _("usage: kursusctl [global options] COMMAND [arguments] "
 	    "[options]\n\nkursusctl manages kursusd: venues, courses, "
 	    "sessions and the people\nregistered for them, through the "
 	    "daemon's admin API.\n\nGlobal options (also accepted after the "
-	    "command):\n");
+	    "command):\n"));
 	width = help_option_column(lists);
 	for (o = parse_globals; o->name != NULL; o++)
 		help_print_option(f, o, width);
 
-	fprintf(f, "\nCommands:\n");
+	fprintf(f, _("\nCommands:\n"));
 	width = 0;
 	for (cp = table; (ce = *cp) != NULL; cp++) {
 		w = strlen(kursusctl_command_name(ce));
@@ -102,14 +109,14 @@ help_usage(const struct cmd_entry *const *table, FILE *f)
 	for (cp = table; (ce = *cp) != NULL; cp++) {
 		if (ce->flags & CMD_HIDDEN)
 			continue;
-		nl = strchr(ce->help, '\n');
+		help = help_text(ce->help);
+		nl = strchr(help, '\n');
 		fprintf(f, "  %-*s  %.*s\n", (int)width,
 		    kursusctl_command_name(ce),
-		    nl != NULL ? (int)(nl - ce->help) : (int)strlen(ce->help),
-		    ce->help);
+		    nl != NULL ? (int)(nl - help) : (int)strlen(help), help);
 	}
-	fprintf(f, "\nRun 'kursusctl COMMAND --help' for a command's "
-	    "arguments and options.\n");
+	fprintf(f, _("\nRun 'kursusctl COMMAND --help' for a command's "
+	    "arguments and options.\n"));
 }
 
 void
@@ -117,21 +124,21 @@ help_group(const struct cmd_entry *const *table, const char *name, FILE *f)
 {
 	const struct cmd_entry	*const *cp;
 	const struct cmd_entry	*ce;
-	const char		*nl;
+	const char		*help, *nl;
 
-	fprintf(f, "usage: kursusctl %s COMMAND [arguments] [options]\n\n"
-	    "Commands:\n", name);
+	fprintf(f, _("usage: kursusctl %s COMMAND [arguments] [options]\n\n"
+	    "Commands:\n"), name);
 	for (cp = table; (ce = *cp) != NULL; cp++) {
 		if (strcmp(ce->name, name) != 0)
 			continue;
-		nl = strchr(ce->help, '\n');
+		help = help_text(ce->help);
+		nl = strchr(help, '\n');
 		fprintf(f, "  kursusctl %s%s%s\n      %.*s\n",
 		    kursusctl_command_name(ce), ce->usage[0] != '\0' ? " " : "",
 		    ce->usage,
-		    nl != NULL ? (int)(nl - ce->help) : (int)strlen(ce->help),
-		    ce->help);
+		    nl != NULL ? (int)(nl - help) : (int)strlen(help), help);
 	}
-	fprintf(f, "\nRun 'kursusctl %s COMMAND --help' for its options.\n",
+	fprintf(f, _("\nRun 'kursusctl %s COMMAND --help' for its options.\n"),
 	    name);
 }
 
@@ -142,20 +149,21 @@ help_command(const struct cmd_entry *ce, FILE *f)
 	const struct cmd_option	*lists[5];
 	struct cmd_option	 local[3];
 	size_t			 i, width;
-	const char		*nl;
+	const char		*help, *nl;
 
 	/* --json and --help belong to every command. */
 	memset(local, 0, sizeof local);
 	local[0] = *parse_lookup(parse_globals, "json", 4);
 	local[1] = *parse_lookup(parse_globals, "help", 4);
 
-	fprintf(f, "usage: kursusctl %s%s%s\n\n", kursusctl_command_name(ce),
+	fprintf(f, _("usage: kursusctl %s%s%s\n\n"), kursusctl_command_name(ce),
 	    ce->usage[0] != '\0' ? " " : "", ce->usage);
-	nl = strchr(ce->help, '\n');
+	help = help_text(ce->help);
+	nl = strchr(help, '\n');
 	if (nl == NULL)
-		table_wrap(f, 0, 0, ce->help);
+		table_wrap(f, 0, 0, help);
 	else {
-		fprintf(f, "%.*s\n", (int)(nl - ce->help), ce->help);
+		fprintf(f, "%.*s\n", (int)(nl - help), help);
 		table_wrap(f, 0, 0, nl + 1);
 	}
 	for (i = 0; ce->options[i] != NULL; i++)
@@ -163,12 +171,12 @@ help_command(const struct cmd_entry *ce, FILE *f)
 	lists[i++] = local;
 	lists[i] = NULL;
 	width = help_option_column(lists);
-	fprintf(f, "\nOptions:\n");
+	fprintf(f, _("\nOptions:\n"));
 	for (i = 0; lists[i] != NULL; i++)
 		for (o = lists[i]; o->name != NULL; o++)
 			help_print_option(f, o, width);
-	fprintf(f, "\nGlobal options such as --socket may also be given; see "
-	    "'kursusctl --help'.\n");
+	fprintf(f, _("\nGlobal options such as --socket may also be given; see "
+	    "'kursusctl --help'.\n"));
 }
 
 /* `kursusctl help kinds': the table of kinds of message. */
@@ -178,8 +186,8 @@ help_kinds(FILE *f)
 	char	 name[64];
 	int	 k;
 
-	fprintf(f, "The kinds of message kursusd sends (KIND in outbox "
-	    "--kind, preview --kind,\ncourse template):\n\n");
+	fprintf(f, _("The kinds of message kursusd sends (KIND in outbox "
+	    "--kind, preview --kind,\ncourse template):\n\n"));
 	for (k = 0; k < KIND_COUNT; k++) {
 		snprintf(name, sizeof name, "%s%s%s%s", kinds[k].name,
 		    kinds[k].alias != NULL ? " (" : "", kinds[k].alias != NULL ?
@@ -209,8 +217,8 @@ help_exec(const struct cmd_entry *const *table, struct cmd_ctx *ctx)
 	}
 	if ((ce = parse_find(table, ctx->argv[0])) == NULL ||
 	    (ce->flags & CMD_HIDDEN))
-		return (kursusctl_usage_error(ctx->entry, "unknown command "
-		    "\"%s\"", ctx->argv[0]));
+		return (kursusctl_usage_error(ctx->entry, _("unknown command "
+		    "\"%s\""), ctx->argv[0]));
 	if (!parse_is_group(table, ce->name)) {
 		help_command(ce, stdout);
 		return (0);
@@ -222,8 +230,8 @@ help_exec(const struct cmd_entry *const *table, struct cmd_ctx *ctx)
 	ce = parse_sub_words(table, ctx->argv[0], ctx->argc - 1,
 	    ctx->argv + 1, &used);
 	if (ce == NULL || used != ctx->argc - 1)
-		return (kursusctl_usage_error(ctx->entry, "unknown command "
-		    "\"%s %s%s%s\"", ctx->argv[0], ctx->argv[1],
+		return (kursusctl_usage_error(ctx->entry, _("unknown command "
+		    "\"%s %s%s%s\""), ctx->argv[0], ctx->argv[1],
 		    ctx->argc > 2 ? " " : "", ctx->argc > 2 ? ctx->argv[2] :
 		    ""));
 	help_command(ce, stdout);

@@ -24,12 +24,12 @@ static int	kursusctl_complete(struct cmd_ctx *);
  */
 static const struct cmd_entry kursusctl_help_entry = {
 	"help", NULL, "[COMMAND [SUBCOMMAND]]", 0, 3, 0, CMD_NOOPT,
-	kursusctl_help_cmd, "Show help for a command.", CMD_LOCAL, NULL
+	kursusctl_help_cmd, N_("Show help for a command."), CMD_LOCAL, NULL
 };
 
 static const struct cmd_entry kursusctl_complete_entry = {
 	"__complete", NULL, "WORDS...", 0, INT_MAX, 0, CMD_NOOPT,
-	kursusctl_complete, "Print completions for the shell.",
+	kursusctl_complete, N_("Print completions for the shell."),
 	CMD_HIDDEN | CMD_RAW | CMD_LOCAL, NULL
 };
 
@@ -172,7 +172,7 @@ kursusctl_wants_help(int argc, char **argv)
 static void
 kursusctl_version(void)
 {
-	printf("kursusctl %s (admin API %d)\n", PACKAGE_VERSION,
+	printf(_("kursusctl %s (admin API %d)\n"), PACKAGE_VERSION,
 	    KURSUS_API_VERSION);
 }
 
@@ -187,6 +187,7 @@ main(int argc, char **argv)
 	int			 i = 1, ret = 0, used;
 
 	log_init("kursusctl", 0, LOG_LEVEL_WARN);
+	cmd_locale_init();
 	table_init();
 	memset(&ctx, 0, sizeof ctx);
 
@@ -212,12 +213,12 @@ main(int argc, char **argv)
 		if (json_is_true(parse_global("help")))
 			help_usage(kursusctl_commands, stdout);
 		else
-			ret = kursusctl_usage_error(NULL, "no command given");
+			ret = kursusctl_usage_error(NULL, _("no command given"));
 		goto out;
 	}
 
 	if ((ce = parse_find(kursusctl_commands, argv[i])) == NULL) {
-		ret = kursusctl_usage_error(NULL, "unknown command \"%s\"",
+		ret = kursusctl_usage_error(NULL, _("unknown command \"%s\""),
 		    argv[i]);
 		goto out;
 	}
@@ -239,15 +240,15 @@ main(int argc, char **argv)
 				goto out;
 			}
 			subs = kursusctl_subs(name);
-			kursusctl_error("%s: missing command, one of: %s (see "
-			    "'kursusctl %s --help')", name, subs, name);
+			kursusctl_error(_("%s: missing command, one of: %s (see "
+			    "'kursusctl %s --help')"), name, subs, name);
 			free(subs);
 			ret = KCTL_EXIT_USAGE;
 			goto out;
 		} else {
 			subs = kursusctl_subs(name);
-			kursusctl_error("%s: unknown command \"%s\", one of: "
-			    "%s (see 'kursusctl %s --help')", name, argv[i],
+			kursusctl_error(_("%s: unknown command \"%s\", one of: "
+			    "%s (see 'kursusctl %s --help')"), name, argv[i],
 			    subs, name);
 			free(subs);
 			ret = KCTL_EXIT_USAGE;
@@ -298,7 +299,7 @@ out:
 	parse_free();
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		/* A full disk or closed pipe must not look like success. */
-		kursusctl_error("cannot write output: %s", strerror(errno));
+		kursusctl_error(_("cannot write output: %s"), strerror(errno));
 		if (ret == 0)
 			ret = KCTL_EXIT_SOFTWARE;
 	}

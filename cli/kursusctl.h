@@ -18,6 +18,22 @@
 #include "xmalloc.h"
 
 /*
+ * Messages in the user's language (po/, domain "kursusctl"): _() marks a
+ * string to translate where it is used, N_() one kept in a table and
+ * translated where it is shown. Only what kursusctl says itself: never a
+ * JSON key or value (--json is the same in every language), never an
+ * "error" the daemon sent.
+ */
+#ifdef ENABLE_NLS
+#include <libintl.h>
+#define _(s)		gettext(s)
+#else
+#define _(s)		(s)
+#endif
+#define N_(s)		(s)
+#define KURSUSCTL_DOMAIN	"kursusctl"
+
+/*
  * Exit codes. 1 means the daemon understood the request and refused it; the
  * others follow sysexits(3) so scripts can tell "you typed it wrong" (64)
  * from "kursusd is not there" (69).
@@ -377,7 +393,11 @@ long long cmd_argv_id(struct cmd_ctx *, int idx);
 /* A member of an object as a string (NULL if none) or an integer (0). */
 const char *cmd_str(json_t *, const char *key);
 long long cmd_int(json_t *, const char *key);
-/* 1 when the CLI speaks Danish (LC_ALL, LC_MESSAGES or LANG "da..."). */
+/* Sets the locale from the environment and binds kursusctl's messages
+ * (from $KURSUS_LOCALEDIR when set, else the installed LOCALEDIR). */
+void	 cmd_locale_init(void);
+/* 1 when the CLI speaks Danish: the messages' locale (LC_ALL, LC_MESSAGES
+ * or LANG, as setlocale(3) took it) is "da...". */
 int	 cmd_danish(void);
 /* Times for staff, "Thu 2026-12-03 10:00" (Danish "tor 3.12.2026 10:00"):
  * a venue's local time as given, an instant ("...Z") in the local zone;

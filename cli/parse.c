@@ -23,23 +23,23 @@ const struct cmd_option parse_globals[] = {
 	  "admin socket (default " KURSUS_SOCKET_PATH ")", 0, 0, NULL,
 	  CMPL_FILE },
 	{ "url", OPT_TEXT, "url", "URL",
-	  "admin API over TCP: https://HOST:PORT (kursusd's [admin] "
-	  "tls_cert), or http:// to a loopback address", 0, 0, NULL,
+	  N_("admin API over TCP: https://HOST:PORT (kursusd's [admin] "
+	  "tls_cert), or http:// to a loopback address"), 0, 0, NULL,
 	  CMPL_NONE },
 	{ "cacert", OPT_TEXT, "cacert", "FILE",
-	  "CA certificate that verifies an https:// --url (default [admin] "
-	  "tls_cacert, else the system's CAs)", 0, 0, NULL, CMPL_FILE },
+	  N_("CA certificate that verifies an https:// --url (default [admin] "
+	  "tls_cacert, else the system's CAs)"), 0, 0, NULL, CMPL_FILE },
 	{ "token-file", OPT_TEXT, "token_file", "FILE",
 	  "bearer token for --url (default [admin] token_file, else "
 	  KURSUS_TOKEN_NAME " beside [daemon] database, else "
 	  KURSUS_TOKEN_PATH ")", 0, 0, NULL, CMPL_FILE },
 	{ "json", OPT_TRUE, "json", NULL,
-	  "print the daemon's answer as JSON", 0, 0, NULL, 0 },
+	  N_("print the daemon's answer as JSON"), 0, 0, NULL, 0 },
 	{ "utc", OPT_TRUE, "utc", NULL,
-	  "show times in UTC; without it they are local time", 0, 0, NULL,
+	  N_("show times in UTC; without it they are local time"), 0, 0, NULL,
 	  0 },
-	{ "help", OPT_TRUE, "help", NULL, "show help", 0, 0, NULL, 0 },
-	{ "version", OPT_TRUE, "version", NULL, "show the version", 0, 0,
+	{ "help", OPT_TRUE, "help", NULL, N_("show help"), 0, 0, NULL, 0 },
+	{ "version", OPT_TRUE, "version", NULL, N_("show the version"), 0, 0,
 	  NULL, 0 },
 	OPT_END
 };
@@ -210,25 +210,25 @@ parse_store(const struct cmd_entry *ce, const struct cmd_option *o,
 	if (!global && prev != NULL && o->type != OPT_LIST &&
 	    o->type != OPT_IDS) {
 		if (strcmp(json_string_value(prev), o->name) == 0)
-			return (kursusctl_usage_error(ce, "--%s given twice",
+			return (kursusctl_usage_error(ce, _("--%s given twice"),
 			    o->name));
-		return (kursusctl_usage_error(ce, "--%s and --%s cannot be "
-		    "used together", json_string_value(prev), o->name));
+		return (kursusctl_usage_error(ce, _("--%s and --%s cannot be "
+		    "used together"), json_string_value(prev), o->name));
 	}
 	json_object_set_new(seen, o->field, json_string(o->name));
 
 	switch (o->type) {
 	case OPT_TEXT:
 		if ((v = json_string(value)) == NULL)
-			return (kursusctl_usage_error(ce, "%s: not valid "
-			    "UTF-8", parse_spell(o)));
+			return (kursusctl_usage_error(ce, _("%s: not valid "
+			    "UTF-8"), parse_spell(o)));
 		break;
 	case OPT_INT:
 		errno = 0;
 		n = strtoll(value, &end, 10);
 		if (*value == '\0' || *end != '\0' || errno != 0)
-			return (kursusctl_usage_error(ce, "%s \"%s\": not a "
-			    "whole number", parse_spell(o), value));
+			return (kursusctl_usage_error(ce, _("%s \"%s\": not a "
+			    "whole number"), parse_spell(o), value));
 		v = json_integer(n);
 		break;
 	case OPT_REAL:
@@ -236,14 +236,14 @@ parse_store(const struct cmd_entry *ce, const struct cmd_option *o,
 		d = strtod(value, &end);
 		if (*value == '\0' || *end != '\0' || errno != 0 ||
 		    d != d || d > 1e300 || d < -1e300)
-			return (kursusctl_usage_error(ce, "%s \"%s\": not a "
-			    "number", parse_spell(o), value));
+			return (kursusctl_usage_error(ce, _("%s \"%s\": not a "
+			    "number"), parse_spell(o), value));
 		v = json_real(d);
 		break;
 	case OPT_DURATION:
 		if (parse_duration(value, &n) != 0)
-			return (kursusctl_usage_error(ce, "%s \"%s\": not a "
-			    "duration (try 90m, 1h30m or 1.5h)",
+			return (kursusctl_usage_error(ce, _("%s \"%s\": not a "
+			    "duration (try 90m, 1h30m or 1.5h)"),
 			    parse_spell(o), value));
 		v = json_integer(n);
 		break;
@@ -258,8 +258,8 @@ parse_store(const struct cmd_entry *ce, const struct cmd_option *o,
 		break;
 	case OPT_LIST:
 		if ((v = json_string(value)) == NULL)
-			return (kursusctl_usage_error(ce, "%s: not valid "
-			    "UTF-8", parse_spell(o)));
+			return (kursusctl_usage_error(ce, _("%s: not valid "
+			    "UTF-8"), parse_spell(o)));
 		if ((arr = json_object_get(obj, o->field)) == NULL) {
 			arr = json_array();
 			json_object_set_new(obj, o->field, arr);
@@ -278,8 +278,8 @@ parse_store(const struct cmd_entry *ce, const struct cmd_option *o,
 			errno = 0;
 			n = strtoll(word, &end, 10);
 			if (*end != '\0' || errno != 0 || n <= 0) {
-				kursusctl_usage_error(ce, "%s \"%s\": \"%s\" "
-				    "is not an id", parse_spell(o), value,
+				kursusctl_usage_error(ce, _("%s \"%s\": \"%s\" "
+				    "is not an id"), parse_spell(o), value,
 				    word);
 				free(copy);
 				return (KCTL_EXIT_USAGE);
@@ -317,12 +317,12 @@ parse_take(const struct cmd_entry *ce, int argc, char **argv, int *i,
 		o = parse_short_option(arg[1]);
 		global = 1;
 		if (o == NULL)
-			return (kursusctl_usage_error(ce, "unknown option %s",
+			return (kursusctl_usage_error(ce, _("unknown option %s"),
 			    arg));
 		if (arg[2] != '\0') {
 			if (!parse_takes_value(o))
-				return (kursusctl_usage_error(ce, "unknown "
-				    "option %s", arg));
+				return (kursusctl_usage_error(ce, _("unknown "
+				    "option %s"), arg));
 			value = arg + 2;
 		}
 	} else {
@@ -331,12 +331,12 @@ parse_take(const struct cmd_entry *ce, int argc, char **argv, int *i,
 		len = eq != NULL ? (size_t)(eq - name) : strlen(name);
 		o = parse_option(ce, name, len, &global);
 		if (o == NULL)
-			return (kursusctl_usage_error(ce, "unknown option "
-			    "--%.*s", (int)len, name));
+			return (kursusctl_usage_error(ce, _("unknown option "
+			    "--%.*s"), (int)len, name));
 		if (eq != NULL) {
 			if (!parse_takes_value(o))
-				return (kursusctl_usage_error(ce, "--%s takes "
-				    "no value", o->name));
+				return (kursusctl_usage_error(ce, _("--%s takes "
+				    "no value"), o->name));
 			value = eq + 1;
 		}
 	}
@@ -346,8 +346,8 @@ parse_take(const struct cmd_entry *ce, int argc, char **argv, int *i,
 	if (parse_takes_value(o) && value == NULL) {
 		/* The next word is the value, even if it starts with '-'. */
 		if (*i >= argc)
-			return (kursusctl_usage_error(ce, "--%s needs a value "
-			    "(%s)", o->name, o->arg));
+			return (kursusctl_usage_error(ce, _("--%s needs a value "
+			    "(%s)"), o->name, o->arg));
 		value = argv[(*i)++];
 	}
 	if (global) {
@@ -440,13 +440,13 @@ parse_command(const struct cmd_entry *ce, int argc, char **argv,
 	}
 
 	if (ctx->argc > ce->maxargs) {
-		ret = kursusctl_usage_error(ce, "unexpected argument \"%s\"",
+		ret = kursusctl_usage_error(ce, _("unexpected argument \"%s\""),
 		    ctx->argv[ce->maxargs]);
 		goto out;
 	}
 	if (ctx->argc < ce->minargs) {
 		missing = parse_missing(ce, ctx->argc);
-		ret = kursusctl_usage_error(ce, "missing %s", missing);
+		ret = kursusctl_usage_error(ce, _("missing %s"), missing);
 		free(missing);
 		goto out;
 	}
@@ -456,8 +456,8 @@ parse_command(const struct cmd_entry *ce, int argc, char **argv,
 		for (o = ce->options[a]; o->name != NULL; o++) {
 			if ((o->flags & OPT_REQUIRED) &&
 			    json_object_get(seen, o->field) == NULL) {
-				ret = kursusctl_usage_error(ce, "--%s is "
-				    "required", o->name);
+				ret = kursusctl_usage_error(ce, _("--%s is "
+				    "required"), o->name);
 				goto out;
 			}
 			if (o->group != 0 && parse_given(seen, o) &&
@@ -470,8 +470,8 @@ parse_command(const struct cmd_entry *ce, int argc, char **argv,
 		for (b = a + 1; b < ngiven; b++) {
 			if (given[a]->group != given[b]->group)
 				continue;
-			ret = kursusctl_usage_error(ce, "--%s and --%s cannot "
-			    "be used together", given[a]->name,
+			ret = kursusctl_usage_error(ce, _("--%s and --%s cannot "
+			    "be used together"), given[a]->name,
 			    given[b]->name);
 			goto out;
 		}

@@ -27,6 +27,38 @@ static int	table_utf8;
 static int	table_fmt = TABLE_TEXT;
 static int	table_bom_done;
 
+/*
+ * The headings the tables use, for xgettext: table_new() takes them in a
+ * spec string ("ID|>SEATS"), where it cannot find them.
+ */
+static const char *const table_headings[] __attribute__((unused)) = {
+	N_("ADDRESS"), N_("ATTENDANCE"), N_("ATTENDED"), N_("BODY"),
+	N_("CALLED"), N_("CANCELLED"), N_("CHANGE"), N_("CHANNEL"),
+	N_("COMPANION"), N_("COURSE"), N_("DUE"), N_("DURATION"),
+	N_("EMAIL"), N_("FROM"), N_("HANDLED"), N_("HOLIDAY"), N_("ID"),
+	N_("KEY"), N_("KIND"), N_("LANG"), N_("MIN"), N_("MONTH"),
+	N_("NAME"), N_("NOTE"), N_("NR"), N_("NO-SHOW"), N_("PARTICIPANT"),
+	N_("PHONE"), N_("POS"), N_("RATE"), N_("REACH"), N_("REASON"),
+	N_("RECEIVED"), N_("RECIPIENT"), N_("REGISTRATIONS"), N_("ROLE"),
+	N_("ROOM"), N_("SEATS"), N_("SENDER"), N_("SESSION"),
+	N_("SESSIONS"), N_("SLUG"), N_("START"), N_("STATE"), N_("STATUS"),
+	N_("SUBJECT"), N_("TAKEN"), N_("TEXT"), N_("TITLE"), N_("TO"),
+	N_("UPDATED"), N_("VENUE"), N_("WAIT"), N_("WHY")
+};
+
+/*
+ * A heading or a key-value label in the CLI's language: a table on the
+ * screen is for people; CSV, like --json, is for programs and spreadsheets
+ * and keeps the same English headings in every language.
+ */
+static const char *
+table_label(const char *s)
+{
+	if (table_fmt != TABLE_TEXT || *s == '\0')
+		return (s);
+	return (_(s));
+}
+
 void
 table_set_format(int fmt)
 {
@@ -151,7 +183,7 @@ table_new(const char *columns)
 			t->right[i] = 1;
 			name++;
 		}
-		t->head[i++] = xstrdup(name);
+		t->head[i++] = xstrdup(table_label(name));
 	}
 	free(copy);
 	return (t);
@@ -253,7 +285,7 @@ table_kv(struct table *t, const char *key, const char *fmt, ...)
 	va_list	ap;
 
 	table_row(t);
-	table_cell(t, "%s:", key);
+	table_cell(t, "%s:", table_label(key));
 	if (fmt == NULL) {
 		table_cell(t, "-");
 		return;

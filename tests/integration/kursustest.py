@@ -345,6 +345,10 @@ def run_ctl(t, conn_args, args, json=True, ok=True, env=None, stdin=None,
     e.pop("KURSUS_SOCKET", None)
     # kursusctl shows instants in the local zone: the tests' zone.
     e["TZ"] = ZONE
+    # English, whatever the machine's locale, unless env says otherwise
+    # (danish_env()).
+    e["LC_ALL"] = "C.UTF-8"
+    e.pop("LANGUAGE", None)
     if env:
         e.update(env)
     try:
@@ -751,6 +755,40 @@ def _raise_interrupt(signo, frame):
 
 # --------------------------------------------------------------------------
 # times
+
+
+DANISH_LOCALE = "da_DK.UTF-8"
+
+
+def danish_env():
+    """The environment in which kursusctl speaks Danish: LANG=da_DK.UTF-8
+    (made with localedef when the machine lacks it, as root; the Debian
+    package locales gives localedef and the sources, dev/deps installs it).
+    Returns (env, None), or (None, why) when the locale cannot be had."""
+    def have():
+        try:
+            out = subprocess.run(["locale", "-a"], capture_output=True,
+                                 text=True, timeout=30).stdout
+        except (OSError, subprocess.SubprocessError):
+            return False
+        return any(n.lower().replace("-", "") == "da_dk.utf8"
+                   for n in out.split())
+    if not have():
+        if shutil.which("localedef") is None:
+            return None, ("localedef is missing: install the Debian "
+                          "package locales (dev/deps)")
+        try:
+            p = subprocess.run(["localedef", "-i", "da_DK", "-f", "UTF-8",
+                                DANISH_LOCALE], capture_output=True,
+                               text=True, timeout=120)
+        except (OSError, subprocess.SubprocessError) as e:
+            return None, "localedef failed: %s" % e
+        if not have():
+            return None, ("%s could not be generated (localedef: %s; as "
+                          "root with the Debian package locales it can)" %
+                          (DANISH_LOCALE, (p.stderr or "").strip()[:200]))
+    return {"LANG": DANISH_LOCALE, "LC_ALL": "", "LC_MESSAGES": "",
+            "LANGUAGE": ""}, None
 
 
 def zone():

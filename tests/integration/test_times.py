@@ -10,13 +10,15 @@ is the same whatever the language.
 import datetime
 import re
 
-from kursustest import Tap, local_now, zone
+from kursustest import Tap, danish_env, local_now, zone
 
 t = Tap()
 
 DA_DAYS = ["man", "tir", "ons", "tor", "fre", "lør", "søn"]
 EN_DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-DA = {"LANG": "da_DK.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}
+# Danish needs the locale on the machine (danish_env() makes it); without
+# it kursusctl speaks English throughout, and the Danish checks are skipped.
+DA, NO_DA = danish_env()
 EN = {"LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}
 
 
@@ -82,16 +84,20 @@ def main():
     r = d.ctl("session", "list", json=False, env=EN)
     t.ok(en_when in r.stdout, "session list: %r in English" % en_when,
          r.describe())
-    r = d.ctl("session", "list", json=False, env=DA)
-    t.ok(da_when in r.stdout and en_when not in r.stdout,
-         "session list: %r under LANG=da_DK.UTF-8" % da_when, r.describe())
+    if DA is None:
+        t.skip("session list: %r under LANG=da_DK.UTF-8" % da_when, NO_DA)
+    else:
+        r = d.ctl("session", "list", json=False, env=DA)
+        t.ok(da_when in r.stdout and en_when not in r.stdout,
+             "session list: %r under LANG=da_DK.UTF-8" % da_when,
+             r.describe())
 
     # Every time shown: local, no UTC. The confirmation was queued now.
     now = local_now()
     for args in (["outbox"], ["outbox", "show", "1"], ["session", "show",
                  str(sid)], ["participant", "show", "1"], ["venue", "show",
                  "bibliotek"], ["status"]):
-        for env in (EN, DA):
+        for env in (EN, DA or EN):
             r = d.ctl(*args, json=False, env=env, ok=None)
             t.ok(r.rc in (0, 3) and "UTC" not in r.stdout,
                  "kursusctl %s (%s) says nothing of UTC" %
@@ -108,7 +114,7 @@ def main():
     t.ok("%s UTC" % hm in r.stdout, "session show --utc: %s UTC" % hm,
          r.describe())
     a = d.ctl("session", "show", sid, env=EN).out
-    b = d.ctl("session", "show", sid, env=DA).out
+    b = d.ctl("session", "show", sid, env=DA or EN).out
     t.eq(a, b, "--json is the same in Danish and English")
 
 
