@@ -46,19 +46,21 @@ struct cancel_reg {
 };
 
 int
-cancel_tokens_fill(struct store *st, struct fail *f)
+cancel_tokens_fill(struct store *st, int limit, struct fail *f)
 {
-	static const char *sql = "SELECT json_group_array(r.id) FROM "
-	    "registration r JOIN session s ON s.id = r.session_id WHERE "
-	    "r.cancel_token_hash IS NULL AND r.status != 'cancelled' AND "
-	    "s.start_at > ?";
+	/* Upcoming sessions, each looked up in registration_untokened. */
+	static const char *sql = "SELECT json_group_array(id) FROM (SELECT "
+	    "r.id AS id FROM session s JOIN registration r ON r.session_id = "
+	    "s.id WHERE r.cancel_token_hash IS NULL AND r.status != "
+	    "'cancelled' AND s.start_at > ?1 LIMIT ?2)";
 	json_t	*ids, *v;
 	size_t	 i, n;
 	int	 rc = 0;
 
 	if (store_begin(st, f) != 0)
 		return (-1);
-	ids = store_json(st, sql, "i", (int64_t)store_now(st));
+	ids = store_json(st, sql, "ii", (int64_t)store_now(st),
+	    (int64_t)limit);
 	n = json_array_size(ids);
 	json_array_foreach(ids, i, v) {
 		if ((rc = registration_token(st, json_integer_value(v),
@@ -70,10 +72,7 @@ cancel_tokens_fill(struct store *st, struct fail *f)
 		store_rollback(st);
 		return (-1);
 	}
-	if (n > 0)
-		log_info("made cancel links for %zu registration%s", n,
-		    n == 1 ? "" : "s");
-	return (0);
+	return ((int)n);
 }
 
 /*
