@@ -38,6 +38,7 @@ struct kursusd {
 	int			 stopping;
 	struct event		*sweep;
 	int64_t			 links_made;	/* by this run of the sweep */
+	int64_t			 links_at[2];	/* its place: start, session */
 	int			 links_done;
 	struct event		*words;		/* person_index() batches */
 	int			 words_started;
@@ -191,7 +192,7 @@ kursusd_sweep(evutil_socket_t fd, short ev, void *arg)
 	http_flush(kd->http);	/* the sweep needs its own transaction */
 	if (!kd->links_done) {
 		if ((n = cancel_tokens_fill(kd->store, KURSUSD_SWEEP_BATCH,
-		    &f)) < 0)
+		    kd->links_at, &f)) < 0)
 			log_warnx("cancel links: %s", f.msg);
 		else
 			kd->links_made += n;
@@ -206,6 +207,7 @@ kursusd_sweep(evutil_socket_t fd, short ev, void *arg)
 			    kd->links_made == 1 ? "" : "s");
 		kd->links_done = 1;
 		kd->links_made = 0;
+		kd->links_at[0] = kd->links_at[1] = 0;
 	}
 	n = stats_retention_sweep(kd->store, kd->conf->retention_days,
 	    KURSUSD_SWEEP_BATCH, &f);
