@@ -45,35 +45,48 @@ struct cancel_reg {
 	time_t	 start, end;
 };
 
+/*
+ * Cancel links for up to `limit` registrations ahead that have none, in
+ * the order of their sessions from *at (start, session id; 0 0 at first),
+ * which is moved on: each call reads only the sessions after the last
+ * one done, not all of them again. The number made, or -1.
+ */
 int
-cancel_tokens_fill(struct store *st, struct fail *f)
+cancel_tokens_fill(struct store *st, int limit, int64_t at[2],
+    struct fail *f)
 {
-	static const char *sql = "SELECT json_group_array(r.id) FROM "
-	    "registration r JOIN session s ON s.id = r.session_id WHERE "
+	static const char *sql = "SELECT r.id, s.start_at, s.id FROM "
+	    "session s JOIN registration r ON r.session_id = s.id WHERE "
 	    "r.cancel_token_hash IS NULL AND r.status != 'cancelled' AND "
-	    "s.start_at > ?";
-	json_t	*ids, *v;
-	size_t	 i, n;
-	int	 rc = 0;
+	    "s.start_at >= max(?1 + 1, ?2) AND (s.start_at > ?2 OR "
+	    "s.id >= ?3) "
+	    "ORDER BY s.start_at, s.id LIMIT ?4";
+	sqlite3_stmt	*stmt;
+	int64_t		*ids;
+	int		 i, n = 0, rc = 0;
 
 	if (store_begin(st, f) != 0)
 		return (-1);
-	ids = store_json(st, sql, "i", (int64_t)store_now(st));
-	n = json_array_size(ids);
-	json_array_foreach(ids, i, v) {
-		if ((rc = registration_token(st, json_integer_value(v),
-		    f)) != 0)
-			break;
+	ids = xcalloc((size_t)limit, sizeof *ids);
+	stmt = store_stmt(st, sql);
+	sqlite3_bind_int64(stmt, 1, (int64_t)store_now(st));
+	sqlite3_bind_int64(stmt, 2, at[0]);
+	sqlite3_bind_int64(stmt, 3, at[1]);
+	sqlite3_bind_int(stmt, 4, limit);
+	while (n < limit && sqlite3_step(stmt) == SQLITE_ROW) {
+		ids[n++] = sqlite3_column_int64(stmt, 0);
+		at[0] = sqlite3_column_int64(stmt, 1);
+		at[1] = sqlite3_column_int64(stmt, 2);
 	}
-	json_decref(ids);
+	sqlite3_reset(stmt);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = registration_token(st, ids[i], f);
+	free(ids);
 	if (rc != 0 || store_commit(st, f) != 0) {
 		store_rollback(st);
 		return (-1);
 	}
-	if (n > 0)
-		log_info("made cancel links for %zu registration%s", n,
-		    n == 1 ? "" : "s");
-	return (0);
+	return (n);
 }
 
 /*

@@ -45,7 +45,8 @@ struct citizen_answer {
 /* cancel.c */
 /* Tokens for live registrations that have none (made before schema 9),
  * in a transaction of its own. */
-int	 cancel_tokens_fill(struct store *, struct fail *);
+int	 cancel_tokens_fill(struct store *, int limit, int64_t at[2],
+	    struct fail *);
 /* GET, HEAD or POST of /afmeld/<token>. */
 void	 cancel_request(const struct citizen_call *, struct citizen_answer *);
 /* smsin.c */

@@ -37,6 +37,9 @@ struct kursusd {
 	int			 foreground;
 	int			 stopping;
 	struct event		*sweep;
+	int64_t			 links_made;	/* by this run of the sweep */
+	int64_t			 links_at[2];	/* its place: start, session */
+	int			 links_done;
 	struct event		*words;		/* person_index() batches */
 	int			 words_started;
 };
@@ -171,21 +174,50 @@ kursusd_signal(evutil_socket_t sig, short ev, void *arg)
 	}
 }
 
+/*
+ * The sweeps, a batch a turn of the loop (issue 9: no more than 20 ms at
+ * a time): cancel links for the registrations still without one, then
+ * the retention sweep; again in six hours.
+ */
+#define KURSUSD_SWEEP_BATCH	200
+
 static void
 kursusd_sweep(evutil_socket_t fd, short ev, void *arg)
 {
 	struct kursusd	*kd = arg;
 	struct fail	 f;
 	struct timeval	 tv = { 6 * 3600, 0 };
+	int		 n;
 
 	http_flush(kd->http);	/* the sweep needs its own transaction */
-	if (cancel_tokens_fill(kd->store, &f) != 0)
-		log_warnx("cancel links: %s", f.msg);
-	if (stats_retention_sweep(kd->store, kd->conf->retention_days,
-	    &f) != 0) {
+	if (!kd->links_done) {
+		if ((n = cancel_tokens_fill(kd->store, KURSUSD_SWEEP_BATCH,
+		    kd->links_at, &f)) < 0)
+			log_warnx("cancel links: %s", f.msg);
+		else
+			kd->links_made += n;
+		if (n == KURSUSD_SWEEP_BATCH) {
+			tv.tv_sec = 0;
+			evtimer_add(kd->sweep, &tv);
+			return;
+		}
+		if (kd->links_made > 0)
+			log_info("made cancel links for %lld registration%s",
+			    (long long)kd->links_made,
+			    kd->links_made == 1 ? "" : "s");
+		kd->links_done = 1;
+		kd->links_made = 0;
+		kd->links_at[0] = kd->links_at[1] = 0;
+	}
+	n = stats_retention_sweep(kd->store, kd->conf->retention_days,
+	    KURSUSD_SWEEP_BATCH, &f);
+	if (n < 0) {
 		log_warnx("retention sweep: %s; again in a minute", f.msg);
 		tv.tv_sec = 60;
-	}
+	} else if (n == KURSUSD_SWEEP_BATCH)
+		tv.tv_sec = 0;		/* more, on the next turn */
+	if (tv.tv_sec != 0)
+		kd->links_done = 0;	/* the next sweep starts with links */
 	evtimer_add(kd->sweep, &tv);
 }
 

@@ -214,7 +214,7 @@ struct outbox_conf *store_outbox(struct store *);
 const char *store_default_timezone(struct store *);
 
 /* schema.c */
-#define SCHEMA_VERSION	11
+#define SCHEMA_VERSION	12
 /* The database's schema version (PRAGMA user_version), or -1. */
 int	 schema_version(sqlite3 *);
 /* Brings the database forward to SCHEMA_VERSION, each step in a transaction. */
@@ -775,7 +775,8 @@ int	 stats_status(struct api_req *);
 /* The page of GET /metrics (metrics_text()); the caller frees it. */
 char	*stats_metrics(struct store *, struct sender *, size_t *len);
 /* Anonymises participants whose last session ended more than days ago. */
-int	 stats_retention_sweep(struct store *, int days, struct fail *);
+int	 stats_retention_sweep(struct store *, int days, int limit,
+	    struct fail *);
 
 /* metrics.c: what GET /metrics counts, and the page; calls nothing back */
 enum metrics_door { METRICS_SOCKET, METRICS_TCP, METRICS_PUBLIC,

@@ -423,6 +423,68 @@ static const char *migrations[SCHEMA_VERSION] = {
 	"CREATE UNIQUE INDEX inbox_provider ON inbox(via, provider_id)"
 	"  WHERE provider_id IS NOT NULL;"
 	"CREATE INDEX inbox_participant ON inbox(participant_id);",
+
+	/*
+	 * 11 -> 12: the start at a national size. What GET /v1/status and
+	 * /metrics count (the outbox by state and channel, the people not
+	 * anonymised, the registrations) is kept in tally by triggers, in
+	 * the transaction of each change, rather than counted from a million
+	 * rows on the loop thread. The retention sweep reads the people not
+	 * anonymised by their age, and the cancel-link sweep the
+	 * registrations still without a link, by session.
+	 */
+	"CREATE TABLE tally ("
+	"  what TEXT NOT NULL, state TEXT NOT NULL, channel TEXT NOT NULL,"
+	"  n INTEGER NOT NULL,"
+	"  PRIMARY KEY (what, state, channel)) WITHOUT ROWID;"
+	"INSERT INTO tally SELECT 'outbox', state, channel, count(*)"
+	"  FROM outbox GROUP BY state, channel;"
+	"INSERT INTO tally SELECT 'participant', 'live', '', count(*)"
+	"  FROM participant WHERE anonymised_at IS NULL;"
+	"INSERT INTO tally SELECT 'registration', '', '', count(*)"
+	"  FROM registration;"
+	"CREATE TRIGGER tally_outbox_in AFTER INSERT ON outbox BEGIN"
+	"  INSERT INTO tally VALUES ('outbox', NEW.state, NEW.channel, 1)"
+	"    ON CONFLICT DO UPDATE SET n = n + 1;"
+	"END;"
+	"CREATE TRIGGER tally_outbox_out AFTER DELETE ON outbox BEGIN"
+	"  UPDATE tally SET n = n - 1 WHERE what = 'outbox' AND"
+	"    state = OLD.state AND channel = OLD.channel;"
+	"END;"
+	"CREATE TRIGGER tally_outbox_move AFTER UPDATE OF state, channel"
+	"  ON outbox WHEN OLD.state != NEW.state OR"
+	"  OLD.channel != NEW.channel BEGIN"
+	"  UPDATE tally SET n = n - 1 WHERE what = 'outbox' AND"
+	"    state = OLD.state AND channel = OLD.channel;"
+	"  INSERT INTO tally VALUES ('outbox', NEW.state, NEW.channel, 1)"
+	"    ON CONFLICT DO UPDATE SET n = n + 1;"
+	"END;"
+	"CREATE TRIGGER tally_participant_in AFTER INSERT ON participant"
+	"  WHEN NEW.anonymised_at IS NULL BEGIN"
+	"  UPDATE tally SET n = n + 1 WHERE what = 'participant';"
+	"END;"
+	"CREATE TRIGGER tally_participant_out AFTER DELETE ON participant"
+	"  WHEN OLD.anonymised_at IS NULL BEGIN"
+	"  UPDATE tally SET n = n - 1 WHERE what = 'participant';"
+	"END;"
+	"CREATE TRIGGER tally_participant_move AFTER UPDATE OF anonymised_at"
+	"  ON participant WHEN (OLD.anonymised_at IS NULL) !="
+	"  (NEW.anonymised_at IS NULL) BEGIN"
+	"  UPDATE tally SET n = n + CASE WHEN NEW.anonymised_at IS NULL"
+	"    THEN 1 ELSE -1 END WHERE what = 'participant';"
+	"END;"
+	"CREATE TRIGGER tally_registration_in AFTER INSERT ON registration"
+	"  BEGIN"
+	"  UPDATE tally SET n = n + 1 WHERE what = 'registration';"
+	"END;"
+	"CREATE TRIGGER tally_registration_out AFTER DELETE ON registration"
+	"  BEGIN"
+	"  UPDATE tally SET n = n - 1 WHERE what = 'registration';"
+	"END;"
+	"CREATE INDEX participant_live ON participant(created_at)"
+	"  WHERE anonymised_at IS NULL;"
+	"CREATE INDEX registration_untokened ON registration(session_id)"
+	"  WHERE cancel_token_hash IS NULL AND status != 'cancelled';",
 };
 
 static int
