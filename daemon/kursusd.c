@@ -230,19 +230,20 @@ kursusd_words(evutil_socket_t fd, short ev, void *arg)
 	struct kursusd	*kd = arg;
 	struct fail	 f;
 	struct timeval	 tv = { 0, 0 };
-	int64_t		 left;
+	int		 more;
 
 	http_flush(kd->http);	/* a batch is its own transaction */
-	if ((left = person_index(kd->store, KURSUSD_WORDS_BATCH, &f)) < 0) {
+	if ((more = person_index(kd->store, KURSUSD_WORDS_BATCH, &f)) < 0) {
 		log_warnx("search index: %s; again in a minute", f.msg);
 		tv.tv_sec = 60;
-	} else if (left == 0) {
+	} else if (more == 0) {
 		if (kd->words_started)
 			log_info("search index: every participant indexed");
 		return;
 	} else if (!kd->words_started) {
+		/* Counted once for the log; the turns ask only "any left?". */
 		log_info("search index: %lld participants left to index",
-		    (long long)left);
+		    (long long)person_unindexed(kd->store));
 		kd->words_started = 1;
 	}
 	evtimer_add(kd->words, &tv);

@@ -450,8 +450,11 @@ json_t	*person_new(struct store *, json_t *body, struct fail *);
 json_t	*person_search(struct store *, const char *sql_head,
 	    const char *sql_tail, const char *q, int64_t limit, int *more);
 /* Indexes the search words of up to limit participants written without
- * kursusd's triggers, in its own transaction: the number left, or -1. */
-int64_t	 person_index(struct store *, int limit, struct fail *);
+ * kursusd's triggers, in its own transaction: 1 when more wait (past
+ * words_upto, no count), 0 when none do, -1 on failure. */
+int	 person_index(struct store *, int limit, struct fail *);
+/* How many participants wait to be indexed: a count, for the log. */
+int64_t	 person_unindexed(struct store *);
 /* POST /v1/participants/ID/merge {"other": ID} */
 int	 person_merge(struct api_req *);
 

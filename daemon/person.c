@@ -202,7 +202,7 @@ person_search(struct store *st, const char *sql_head, const char *sql_tail,
 	return (out);
 }
 
-int64_t
+int
 person_index(struct store *st, int limit, struct fail *f)
 {
 	static const char *sql_upto = "SELECT CAST(value AS INTEGER) FROM "
@@ -215,9 +215,9 @@ person_index(struct store *st, int limit, struct fail *f)
 	    "p.anonymised_at IS NULL";
 	static const char *sql_set = "UPDATE settings SET value = ?1 WHERE "
 	    "key = 'words_upto'";
-	static const char *sql_left = "SELECT count(*) FROM participant WHERE "
-	    "id > ?";
-	int64_t	 upto, last, left;
+	static const char *sql_more = "SELECT EXISTS (SELECT 1 FROM "
+	    "participant WHERE id > ?)";
+	int64_t	 upto, last, more;
 	char	 buf[32];
 
 	if (store_begin(st, f) != 0)
@@ -230,12 +230,22 @@ person_index(struct store *st, int limit, struct fail *f)
 		store_rollback(st);
 		return (-1);
 	}
-	left = store_int(st, 0, sql_left, "i", last);
+	more = store_int(st, 0, sql_more, "i", last);
 	if (store_commit(st, f) != 0) {
 		store_rollback(st);
 		return (-1);
 	}
-	return (left);
+	return (more != 0);
+}
+
+int64_t
+person_unindexed(struct store *st)
+{
+	static const char *sql = "SELECT count(*) FROM participant WHERE "
+	    "id > (SELECT CAST(value AS INTEGER) FROM settings WHERE key = "
+	    "'words_upto')";
+
+	return (store_int(st, 0, sql, NULL));
 }
 
 static const struct field merge_fields[] = {
