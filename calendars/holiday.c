@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "calendars.h"
+#include "calendars-private.h"
 
 void
 holiday_easter(int year, int *month, int *day)
@@ -34,21 +35,6 @@ holiday_easter(int year, int *month, int *day)
 	m = (a + 11 * h + 22 * l) / 451;
 	*month = (h + l - 7 * m + 114) / 31;
 	*day = (h + l - 7 * m + 114) % 31 + 1;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days
- * from civil), so that Easter offsets cross month ends exactly. */
-static long
-holiday_days(int y, int m, int d)
-{
-	long	 era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return (era * 146097 + doe - 719468);
 }
 
 static const struct {
@@ -78,14 +64,15 @@ const char *
 holiday_name(int year, int month, int day, int set)
 {
 	size_t	 i;
-	long	 easter, date;
+	time_t	 easter, date;
 	int	 em, ed;
 
 	if (set == HOLIDAYS_NONE || year < 1900 || year > 9999)
 		return (NULL);
 	holiday_easter(year, &em, &ed);
-	easter = holiday_days(year, em, ed);
-	date = holiday_days(year, month, day);
+	/* Days since 1970 (zone.c), so Easter offsets cross month ends. */
+	easter = cal_days(year, em, ed);
+	date = cal_days(year, month, day);
 	for (i = 0; i < sizeof holidays / sizeof holidays[0]; i++) {
 		if (holidays[i].customary && set != HOLIDAYS_CUSTOMARY)
 			continue;
