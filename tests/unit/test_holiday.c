@@ -57,52 +57,61 @@ assert_holiday(int y, int m, int d, int set, const char *want)
 static void
 test_holiday_names(void **state)
 {
-	const int	 C = HOLIDAYS_CUSTOMARY, O = HOLIDAYS_OFFICIAL;
+	enum { C = HOLIDAYS_CUSTOMARY, O = HOLIDAYS_OFFICIAL };
+	static const struct {
+		int		 y, m, d, set;
+		const char	*want;
+	} days[] = {
+		/* 2027: Easter 28 March, the day DST begins. */
+		{ 2027, 1, 1, O, "nytårsdag" },
+		{ 2027, 3, 24, C, NULL },
+		{ 2027, 3, 25, O, "skærtorsdag" },
+		{ 2027, 3, 26, O, "langfredag" },
+		{ 2027, 3, 27, C, NULL },
+		{ 2027, 3, 28, O, "påskedag" },
+		{ 2027, 3, 29, O, "2. påskedag" },
+		{ 2027, 3, 30, C, NULL },
+		{ 2027, 4, 23, C, NULL },	/* no store bededag */
+		{ 2027, 5, 6, O, "Kristi himmelfartsdag" },
+		{ 2027, 5, 16, O, "pinsedag" },
+		{ 2027, 5, 17, O, "2. pinsedag" },
+		{ 2027, 6, 5, C, "grundlovsdag" },
+		{ 2027, 6, 5, O, NULL },
+		{ 2027, 12, 24, C, "juleaftensdag" },
+		{ 2027, 12, 24, O, NULL },
+		{ 2027, 12, 25, O, "juledag" },
+		{ 2027, 12, 26, O, "2. juledag" },
+		{ 2027, 12, 27, C, NULL },
+		{ 2027, 12, 31, C, "nytårsaftensdag" },
+		{ 2027, 12, 31, O, NULL },
+		/* 2028: Easter 16 April; 2. pinsedag falls on grundlovsdag. */
+		{ 2028, 4, 13, O, "skærtorsdag" },
+		{ 2028, 4, 14, O, "langfredag" },
+		{ 2028, 4, 16, O, "påskedag" },
+		{ 2028, 4, 17, O, "2. påskedag" },
+		{ 2028, 5, 12, C, NULL },
+		{ 2028, 5, 25, O, "Kristi himmelfartsdag" },
+		{ 2028, 6, 4, O, "pinsedag" },
+		{ 2028, 6, 5, O, "2. pinsedag" },
+		{ 2028, 6, 5, C, "2. pinsedag" },
+		{ 2028, 2, 29, C, NULL },
+		/* Store bededag: 5 May 2023 was the last. */
+		{ 2023, 5, 5, O, "store bededag" },
+		{ 2024, 4, 26, O, NULL },
+		{ 2026, 5, 1, C, NULL },
+		/* Turned off, nothing is a holiday. */
+		{ 2026, 12, 25, HOLIDAYS_NONE, NULL },
+		{ 2027, 3, 28, HOLIDAYS_NONE, NULL },
+		/* Ordinary days of December 2026 are open. */
+		{ 2026, 12, 22, C, NULL },
+		{ 2026, 12, 29, C, NULL },
+	};
+	size_t	 i;
 
 	(void)state;
-	/* 2027: Easter 28 March, the day DST begins. */
-	assert_holiday(2027, 1, 1, O, "nytårsdag");
-	assert_holiday(2027, 3, 24, C, NULL);
-	assert_holiday(2027, 3, 25, O, "skærtorsdag");
-	assert_holiday(2027, 3, 26, O, "langfredag");
-	assert_holiday(2027, 3, 27, C, NULL);
-	assert_holiday(2027, 3, 28, O, "påskedag");
-	assert_holiday(2027, 3, 29, O, "2. påskedag");
-	assert_holiday(2027, 3, 30, C, NULL);
-	assert_holiday(2027, 4, 23, C, NULL);	/* no store bededag */
-	assert_holiday(2027, 5, 6, O, "Kristi himmelfartsdag");
-	assert_holiday(2027, 5, 16, O, "pinsedag");
-	assert_holiday(2027, 5, 17, O, "2. pinsedag");
-	assert_holiday(2027, 6, 5, C, "grundlovsdag");
-	assert_holiday(2027, 6, 5, O, NULL);
-	assert_holiday(2027, 12, 24, C, "juleaftensdag");
-	assert_holiday(2027, 12, 24, O, NULL);
-	assert_holiday(2027, 12, 25, O, "juledag");
-	assert_holiday(2027, 12, 26, O, "2. juledag");
-	assert_holiday(2027, 12, 27, C, NULL);
-	assert_holiday(2027, 12, 31, C, "nytårsaftensdag");
-	assert_holiday(2027, 12, 31, O, NULL);
-	/* 2028: Easter 16 April; 2. pinsedag falls on grundlovsdag. */
-	assert_holiday(2028, 4, 13, O, "skærtorsdag");
-	assert_holiday(2028, 4, 14, O, "langfredag");
-	assert_holiday(2028, 4, 16, O, "påskedag");
-	assert_holiday(2028, 4, 17, O, "2. påskedag");
-	assert_holiday(2028, 5, 12, C, NULL);
-	assert_holiday(2028, 5, 25, O, "Kristi himmelfartsdag");
-	assert_holiday(2028, 6, 4, O, "pinsedag");
-	assert_holiday(2028, 6, 5, O, "2. pinsedag");
-	assert_holiday(2028, 6, 5, C, "2. pinsedag");
-	assert_holiday(2028, 2, 29, C, NULL);
-	/* Store bededag: 5 May 2023 was the last. */
-	assert_holiday(2023, 5, 5, O, "store bededag");
-	assert_holiday(2024, 4, 26, O, NULL);
-	assert_holiday(2026, 5, 1, C, NULL);
-	/* Turned off, nothing is a holiday. */
-	assert_holiday(2026, 12, 25, HOLIDAYS_NONE, NULL);
-	assert_holiday(2027, 3, 28, HOLIDAYS_NONE, NULL);
-	/* Ordinary days of December 2026 are open. */
-	assert_holiday(2026, 12, 22, C, NULL);
-	assert_holiday(2026, 12, 29, C, NULL);
+	for (i = 0; i < sizeof days / sizeof days[0]; i++)
+		assert_holiday(days[i].y, days[i].m, days[i].d, days[i].set,
+		    days[i].want);
 }
 
 int
