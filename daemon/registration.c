@@ -76,7 +76,6 @@ registration_promote(struct store *st, int64_t session_id, json_t *promoted,
 	}
 }
 
-/* A new cancel token, hashed and sealed (cancel.c answers its link). */
 /* A new token for row id, kept by sql (?1 its hash, ?2 it sealed, ?3 id);
  * the token itself is not kept. */
 static int
@@ -95,6 +94,7 @@ registration_new_token(struct store *st, const char *sql, int64_t id,
 	return (rc);
 }
 
+/* A new cancel token, hashed and sealed (cancel.c answers its link). */
 int
 registration_token(struct store *st, int64_t rid, struct fail *f)
 {
