@@ -1,5 +1,6 @@
 # bench/lib.sh: what the bench/ scripts share, sourced by each of them
-# (bench/registrations, bench/feeds, bench/national) after setting
+# (bench/registrations, bench/feeds, bench/national, bench/notifier) after
+# setting
 #
 #   top    the repository;       build  the build directory (absolute);
 #   run    their own directory under bench/run/;  limit  seconds in all.

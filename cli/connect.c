@@ -99,7 +99,6 @@ connect_listen_url(const char *listen, int tls)
 static int
 connect_url_check(const char *url, int explicit, char **cause)
 {
-	const char	*p, *end, *at;
 	char		*host;
 	int		 loop;
 
@@ -109,19 +108,8 @@ connect_url_check(const char *url, int explicit, char **cause)
 		xasprintf(cause, "%s is not an https:// or http:// URL", url);
 		return (explicit ? KCTL_EXIT_USAGE : KCTL_EXIT_CONFIG);
 	}
-	p = url + 7;
-	end = p + strcspn(p, "/?#");
-	for (at = p; at < end; at++)
-		if (*at == '@')
-			p = at + 1;
-	if (*p == '[' && (at = memchr(p, ']', (size_t)(end - p))) != NULL)
-		host = xstrndup(p + 1, (size_t)(at - p - 1));
-	else {
-		if ((at = memchr(p, ':', (size_t)(end - p))) != NULL)
-			end = at;
-		host = xstrndup(p, (size_t)(end - p));
-	}
-	loop = loopback_host(host, 1);
+	host = loopback_url_host(url);
+	loop = host != NULL && loopback_host(host, 1);
 	free(host);
 	if (loop)
 		return (0);

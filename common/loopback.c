@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "loopback.h"
+#include "xmalloc.h"
 
 int
 loopback_host(const char *host, int lookup)
@@ -46,4 +47,26 @@ loopback_host(const char *host, int lookup)
 	}
 	freeaddrinfo(ai);
 	return (loop);
+}
+
+char *
+loopback_url_host(const char *url)
+{
+	const char	*p = strstr(url, "://"), *end, *at, *colon;
+
+	if (p == NULL)
+		return (NULL);
+	p += 3;
+	end = p + strcspn(p, "/?#");
+	for (at = p; at < end; at++)
+		if (*at == '@')
+			p = at + 1;
+	if (*p == '[') {
+		if ((colon = memchr(p, ']', (size_t)(end - p))) == NULL)
+			return (NULL);
+		return (xstrndup(p + 1, (size_t)(colon - p - 1)));
+	}
+	if ((colon = memchr(p, ':', (size_t)(end - p))) != NULL)
+		end = colon;
+	return (xstrndup(p, (size_t)(end - p)));
 }

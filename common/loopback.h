@@ -14,4 +14,10 @@
  */
 int	 loopback_host(const char *host, int lookup);
 
+/*
+ * The host of a URL, for loopback_host() ("http://u@[::1]:8080/x" gives
+ * "::1"); NULL without "://" or with a "[" that does not close.
+ */
+char	*loopback_url_host(const char *url);
+
 #endif

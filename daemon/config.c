@@ -529,29 +529,6 @@ config_admin_tls(struct config_parse *p, char **cause)
 	return (0);
 }
 
-/* The host of a URL ("http://[::1]:8080/x" gives "::1"), or NULL. */
-static char *
-config_url_host(const char *url)
-{
-	const char	*p = strstr(url, "://"), *end, *at, *colon;
-
-	if (p == NULL)
-		return (NULL);
-	p += 3;
-	end = p + strcspn(p, "/?#");
-	for (at = p; at < end; at++)
-		if (*at == '@')
-			p = at + 1;
-	if (*p == '[') {
-		if ((colon = memchr(p, ']', (size_t)(end - p))) == NULL)
-			return (NULL);
-		return (xstrndup(p + 1, (size_t)(colon - p - 1)));
-	}
-	if ((colon = memchr(p, ':', (size_t)(end - p))) != NULL)
-		end = colon;
-	return (xstrndup(p, (size_t)(end - p)));
-}
-
 /*
  * Links that only this machine can follow while others reach the
  * listener: said, not refused (a proxy on this machine may be meant).
@@ -563,7 +540,7 @@ config_url_check(const struct config *conf)
 	unsigned short	 port;
 
 	if (*conf->public_listen == '\0' ||
-	    (uhost = config_url_host(conf->public_url)) == NULL)
+	    (uhost = loopback_url_host(conf->public_url)) == NULL)
 		return;
 	if (server_split(conf->public_listen, &lhost, &port, &err) != 0) {
 		free(err);

@@ -43,6 +43,9 @@
 	"Du kan også melde afbud her uden at ringe: {cancel_link}\n"
 #define DA_QUESTIONS \
 	"Har du spørgsmål, så ring på {phone}.\n"
+/* After a withdrawal: whom to call if it was not meant. */
+#define DA_MISTAKE \
+	"Var det en fejl, så ring på {phone}.\n"
 #define DA_CALENDAR \
 	"Vil du have dine kurser i kalenderen på telefonen eller computeren?" \
 	" Se her: {link}\n"
@@ -69,6 +72,8 @@
 	"You can also cancel here without calling: {cancel_link}\n"
 #define EN_QUESTIONS \
 	"If you have questions, please call {phone}.\n"
+#define EN_MISTAKE \
+	"If this is a mistake, please call {phone}.\n"
 #define EN_CALENDAR \
 	"Would you like your courses in the calendar on your phone or" \
 	" computer? See {link}\n"
@@ -83,8 +88,10 @@
 /* The SMS lines of whom to call. */
 #define DA_SMS_CANCEL	"Afbud: ring {phone}", "Afbud: {phone}"
 #define DA_SMS_ASK	"Spørgsmål: ring {phone}", "Tlf. {phone}"
+#define DA_SMS_MISTAKE	"Fejl? Ring {phone}", "Tlf. {phone}"
 #define EN_SMS_CANCEL	"Can't come? Call {phone}", "Tel. {phone}"
 #define EN_SMS_ASK	"Questions? Call {phone}", "Tel. {phone}"
+#define EN_SMS_MISTAKE	"Mistake? Call {phone}", "Tel. {phone}"
 
 static const struct template_text template_da[KIND_COUNT] = {
 	[KIND_CONFIRMATION] = {
@@ -215,11 +222,11 @@ static const struct template_text template_da[KIND_COUNT] = {
 		"Du er nu afmeldt {the_course} {date} i {venue}.\n"
 		"Pladsen går videre til en anden.\n\n"
 		"{message}\n\n"
-		"Var det en fejl, så ring på {phone}.\n\n"
+		DA_MISTAKE "\n"
 		DA_SIGNATURE,
 		{ "Du er afmeldt {the_course} {date} i {venue}.",
 		  "Afmeldt: {the_course} {date}", NULL, 0,
-		  "Fejl? Ring {phone}", "Tlf. {phone}" }
+		  DA_SMS_MISTAKE }
 	},
 	[KIND_SERIES] = {
 		"Du er tilmeldt {the_course} fra {date}",
@@ -249,11 +256,11 @@ static const struct template_text template_da[KIND_COUNT] = {
 		"{dates}\n\n"
 		"Pladserne går videre til andre.\n\n"
 		"{message}\n\n"
-		"Var det en fejl, så ring på {phone}.\n\n"
+		DA_MISTAKE "\n"
 		DA_SIGNATURE,
 		{ "Du er afmeldt {the_course} i {venue}:\n{dates_short}",
 		  "Afmeldt {the_course}:\n{dates_short}", NULL, 0,
-		  "Fejl? Ring {phone}", "Tlf. {phone}" }
+		  DA_SMS_MISTAKE }
 	},
 	[KIND_UNREGISTERED] = {
 		"Du er afmeldt {the_course} {date}",
@@ -261,11 +268,11 @@ static const struct template_text template_da[KIND_COUNT] = {
 		"Tak for din besked. Du er nu afmeldt {the_course} {date} i"
 		" {venue}.\n"
 		"Din plads går videre til en anden.\n\n"
-		"Var det en fejl, så ring på {phone}.\n\n"
+		DA_MISTAKE "\n"
 		DA_SIGNATURE,
 		{ "Tak for besked. Du er afmeldt {the_course} {date}.",
 		  "Afmeldt: {the_course} {date}", NULL, 0,
-		  "Fejl? Ring {phone}", "Tlf. {phone}" }
+		  DA_SMS_MISTAKE }
 	},
 };
 
@@ -400,11 +407,11 @@ static const struct template_text template_en[KIND_COUNT] = {
 		" {venue}.\n"
 		"Your place goes to someone else.\n\n"
 		"{message}\n\n"
-		"If this is a mistake, please call {phone}.\n\n"
+		EN_MISTAKE "\n"
 		EN_SIGNATURE,
 		{ "You are unregistered from {the_course}, {date}, {venue}.",
 		  "Unregistered: {the_course}, {date}", NULL, 0,
-		  "Mistake? Call {phone}", "Tel. {phone}" }
+		  EN_SMS_MISTAKE }
 	},
 	[KIND_SERIES] = {
 		"You are registered for {the_course} from {date}",
@@ -436,12 +443,12 @@ static const struct template_text template_en[KIND_COUNT] = {
 		"{dates}\n\n"
 		"Your places go to someone else.\n\n"
 		"{message}\n\n"
-		"If this is a mistake, please call {phone}.\n\n"
+		EN_MISTAKE "\n"
 		EN_SIGNATURE,
 		{ "You are unregistered from {the_course}, {venue}:\n"
 		  "{dates_short}",
 		  "Unregistered: {the_course}:\n{dates_short}", NULL, 0,
-		  "Mistake? Call {phone}", "Tel. {phone}" }
+		  EN_SMS_MISTAKE }
 	},
 	[KIND_UNREGISTERED] = {
 		"You have cancelled your place: {the_course}, {date}",
@@ -449,11 +456,11 @@ static const struct template_text template_en[KIND_COUNT] = {
 		"Thank you for letting us know. You are no longer registered"
 		" for {the_course}, {date}, at {venue}.\n"
 		"Your place goes to someone else.\n\n"
-		"If this is a mistake, please call {phone}.\n\n"
+		EN_MISTAKE "\n"
 		EN_SIGNATURE,
 		{ "Thank you. Your place on {the_course}, {date} is cancelled.",
 		  "Cancelled: {the_course}, {date}", NULL, 0,
-		  "Mistake? Call {phone}", "Tel. {phone}" }
+		  EN_SMS_MISTAKE }
 	},
 };
 
