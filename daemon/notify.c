@@ -12,13 +12,12 @@
  *
  * The variable is read and removed once at start, before any thread
  * exists (setenv and unsetenv are not thread-safe), and the socket made
- * then. A datagram goes with a short send timeout: a stalled manager may
- * lose a state, never hold the event loop.
+ * then, non-blocking: a stalled manager may lose a state, never hold
+ * the event loop.
  */
 #include "config.h"
 
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/un.h>
 
 #include <stdarg.h>
@@ -30,7 +29,6 @@
 #include "kursusd.h"
 
 /* How long one datagram may wait for room in the manager's queue. */
-#define NOTIFY_SEND_SECONDS	2
 
 static int			 notify_fd = -1;
 static struct sockaddr_un	 notify_sun;
@@ -39,7 +37,6 @@ static socklen_t		 notify_len;
 void
 notify_init(void)
 {
-	struct timeval	 tv = { NOTIFY_SEND_SECONDS, 0 };
 	const char	*env = getenv("NOTIFY_SOCKET");
 	size_t		 len;
 
@@ -63,14 +60,11 @@ notify_init(void)
 	} else
 		notify_len = (socklen_t)(offsetof(struct sockaddr_un,
 		    sun_path) + len + 1);
-	if ((notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC,
-	    0)) == -1) {
+	if ((notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0)) == -1) {
 		log_warn("NOTIFY_SOCKET: socket");
 		goto out;
 	}
-	if (setsockopt(notify_fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
-	    sizeof tv) != 0)
-		log_warn("NOTIFY_SOCKET: SO_SNDTIMEO");
 	log_debug("notify socket %s", env);
 out:
 	/* Nothing kursusd runs is the service the manager waits for. */
