@@ -58,8 +58,8 @@ def main():
     d = t.daemon(extra=library_opts(srv.port) +
                  ["public.cancel_per_minute=0"])
     try:
-        flow(d, API(t, d), rec)
-        expired(d, API(t, d), rec)
+        flow(d, API(d), rec)
+        expired(d, API(d), rec)
     finally:
         d.stop()
         srv.stop()
