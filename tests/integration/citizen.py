@@ -12,7 +12,7 @@ import html.parser
 import re
 
 from kursustest import AdminAPI, local_now, wait_for
-from servers import parse_mail, plain_text
+from servers import plain_text
 
 LIBRARY = "Horsens Bibliotek"
 LIBRARY_PHONE = "76292300"
@@ -82,18 +82,12 @@ class API(AdminAPI):
         return found[0] if found and found[0]["state"] == "sent" else None
 
 
-def mails_to(rec, address):
-    """The parsed mails whose envelope recipient is address."""
-    return [parse_mail(raw) for raw, (_, rcpts) in
-            zip(rec.mails(), rec.envelopes()) if address in rcpts]
-
-
 def wait_mail(rec, address, subject_start, timeout=20):
     """The first mail to address whose Subject starts so, or None."""
     got = []
 
     def check():
-        got[:] = [m for m in mails_to(rec, address)
+        got[:] = [m for m in rec.to(address)
                   if str(m["Subject"]).startswith(subject_start)]
         return got
     wait_for(check, timeout, 0.1)

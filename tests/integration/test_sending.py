@@ -262,15 +262,6 @@ def check_mail(msg, desc, session, name, subject_start, method, sequence=None,
     return t.ok(not problems, desc, problems)
 
 
-def mails_to(rec, address):
-    """[(raw, parsed)] of the mails whose envelope recipient is address."""
-    out = []
-    for raw, (_, rcpts) in zip(rec.mails(), rec.envelopes()):
-        if address.lower() in (r.lower() for r in rcpts):
-            out.append((raw, parse_mail(raw)))
-    return out
-
-
 # --------------------------------------------------------------------------
 # main: confirmations, 451, 550, remind, move, cancel, promotion
 
@@ -385,7 +376,7 @@ def _story_main(d, api, rec, kannel):
     t.eq([(r["state"], r["attempts"]) for r in g], [("sent", 3)],
          "451 twice: the confirmation is sent at the third attempt",
          brief(rows_for(rows, gid)))
-    t.eq(len(mails_to(rec, "graa@example.dk")), 1,
+    t.eq(len(rec.to("graa@example.dk")), 1,
          "451 twice: delivered exactly once")
     t.eq([a for a, reply in rec.rcpt_log if a == "graa@example.dk"
           and reply.startswith("451")], ["graa@example.dk"] * 2,
@@ -402,7 +393,7 @@ def _story_main(d, api, rec, kannel):
          "550" in (u[0]["last_error"] or "") and u[0]["attempts"] == 1,
          "550: the confirmation failed at once with the server's words",
          brief(u))
-    t.eq(len(mails_to(rec, "ukendt@example.dk")), 0, "550: nothing "
+    t.eq(len(rec.to("ukendt@example.dk")), 0, "550: nothing "
          "delivered")
     api.register(sid, {"name": "Uden Kontakt", "no_contact": True})
     r = d.ctl("calllist", str(sid))
