@@ -92,19 +92,13 @@ page_site_free(struct page_site *s)
 	free(s);
 }
 
-/* Appends s escaped: & < > " ' are the five that matter. */
-static void
-page_escape_into(struct buf *b, const char *s)
-{
-	buf_add_html(b, s, strlen(s));
-}
-
 char *
 page_escape(const char *s)
 {
 	struct buf	 b = BUF_INIT;
 
-	page_escape_into(&b, s != NULL ? s : "");
+	if (s != NULL)
+		buf_add_html(&b, s, strlen(s));
 	return (buf_detach(&b, NULL));
 }
 
@@ -143,7 +137,7 @@ void
 page_text(struct page *p, const char *s)
 {
 	if (s != NULL)
-		page_escape_into(&p->b, s);
+		buf_add_html(&p->b, s, strlen(s));
 }
 
 void
@@ -153,10 +147,9 @@ page_textf(struct page *p, const char *fmt, ...)
 	char	*s;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		fatalx("page: out of memory");
+	xvasprintf(&s, fmt, ap);
 	va_end(ap);
-	page_escape_into(&p->b, s);
+	page_text(p, s);
 	free(s);
 }
 

@@ -438,6 +438,7 @@ void
 public_configure(struct public *p, const struct config *conf)
 {
 	char	*cause = NULL;
+	int	 age;
 
 	public_citizen_clear(&p->cc);
 	p->cc.public_url = xstrdup(conf->public_url);
@@ -450,13 +451,12 @@ public_configure(struct public *p, const struct config *conf)
 	snprintf(p->cache_control, sizeof p->cache_control,
 	    "public, max-age=%d", conf->feeds_cache_seconds);
 	/* Pages show seats left: an HTTP cache keeps them a short while. */
+	age = conf->feeds_cache_seconds < PUBLIC_PAGE_MAX_AGE ?
+	    conf->feeds_cache_seconds : PUBLIC_PAGE_MAX_AGE;
 	snprintf(p->cache_page, sizeof p->cache_page, "public, max-age=%d",
-	    conf->feeds_cache_seconds < PUBLIC_PAGE_MAX_AGE ?
-	    conf->feeds_cache_seconds : PUBLIC_PAGE_MAX_AGE);
+	    age);
 	snprintf(p->cache_personal, sizeof p->cache_personal,
-	    "private, max-age=%d", conf->feeds_cache_seconds <
-	    PUBLIC_PAGE_MAX_AGE ? conf->feeds_cache_seconds :
-	    PUBLIC_PAGE_MAX_AGE);
+	    "private, max-age=%d", age);
 	page_site_free(p->site);
 	p->site = page_site_new(conf);
 	p->cc.site = p->site;

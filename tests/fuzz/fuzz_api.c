@@ -10,38 +10,17 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "kursusd.h"
+#include "fuzzstore.h"
 
 int	LLVMFuzzerTestOneInput(const unsigned char *, size_t);
 
-static struct store	*fuzz_st;
-static char		 fuzz_dir[] = "/tmp/kursus-fuzz-XXXXXX";
-
-/* Leaves no database behind in /tmp. */
-static void
-fuzz_cleanup(void)
-{
-	const char	*names[] = { "fuzz.db", "fuzz.db-wal", "fuzz.db-shm",
-	    "fuzz.key" };
-	char		*path;
-	size_t		 i;
-
-	store_close(fuzz_st);
-	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-		path = xprintf("%s/%s", fuzz_dir, names[i]);
-		unlink(path);
-		free(path);
-	}
-	rmdir(fuzz_dir);
-}
-
+/* A store with a venue, a course and three weekly sessions. */
 static struct store *
 fuzz_store(void)
 {
-	struct store		*st;
-	char			*path, *cause;
+	static struct store	*st;
 	const char		*setup[] = {
 		"{\"slug\":\"v\",\"name\":\"Malernes Seniorklub\"}",
 		"{\"slug\":\"c\",\"title\":\"NemID\",\"duration\":90}",
@@ -50,29 +29,14 @@ fuzz_store(void)
 	};
 	const char		*paths[] = { "/v1/venues", "/v1/courses",
 	    "/v1/sessions" };
-	char			*out;
 	size_t			 i;
 
-	if (fuzz_st != NULL)
-		return (fuzz_st);
-	if (mkdtemp(fuzz_dir) == NULL)
-		abort();
-	/* Registrations get cancel tokens, sealed under a key. */
-	path = xprintf("%s/fuzz.key", fuzz_dir);
-	if (token_init(path, &cause) != 0)
-		fatalx("%s", cause);
-	free(path);
-	path = xprintf("%s/fuzz.db", fuzz_dir);
-	if (store_open(path, CONFIG_SYNC_NORMAL, &st, &cause) != 0)
-		fatalx("%s", cause);
-	free(path);
-	fuzz_st = st;
-	atexit(fuzz_cleanup);
-	for (i = 0; i < 3; i++) {
-		api_dispatch(st, API_POST, paths[i], setup[i],
-		    strlen(setup[i]), 0, "fuzz", &out);
-		free(out);
-	}
+	if (st != NULL)
+		return (st);
+	/* Registrations get cancel tokens, sealed under the store's key. */
+	st = fuzz_store_open();
+	for (i = 0; i < 3; i++)
+		fuzz_store_post(st, paths[i], setup[i]);
 	return (st);
 }
 

@@ -17,12 +17,12 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "kursusd.h"
 #include "server.h"
 #include "citizen.h"
 #include "page.h"
+#include "fuzzstore.h"
 
 int	LLVMFuzzerTestOneInput(const unsigned char *, size_t);
 
@@ -34,27 +34,15 @@ static struct config		*fuzz_conf;
 static struct page_site		*fuzz_site;
 static struct citizen_conf	 fuzz_cc;
 static char			*fuzz_token, *fuzz_form;
-static char			 fuzz_dir[] = "/tmp/kursus-fuzz-XXXXXX";
 
+/* Runs before fuzzstore.c's clean-up, which closes the store. */
 static void
 fuzz_cleanup(void)
 {
-	const char	*names[] = { "fuzz.db", "fuzz.db-wal", "fuzz.db-shm",
-	    "fuzz.key" };
-	char		*path;
-	size_t		 i;
-
-	store_close(fuzz_st);
 	page_site_free(fuzz_site);
 	config_free(fuzz_conf);
 	free(fuzz_token);
 	free(fuzz_form);
-	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-		path = xprintf("%s/%s", fuzz_dir, names[i]);
-		unlink(path);
-		free(path);
-	}
-	rmdir(fuzz_dir);
 }
 
 /* A session ahead, two registrations (one waiting), and their tokens. */
@@ -73,29 +61,17 @@ fuzz_setup(void)
 		    "\"Bent\",\"phone\":\"30405060\"}}" },
 	};
 	sqlite3_stmt	*stmt;
-	char		*path, *cause, *out;
+	char		*cause;
 	char		*over[] = { "library.name=Fuzz Bibliotek",
 	    "library.phone=76292300", "public.url=http://127.0.0.1:8080" };
 	size_t		 i;
 
-	if (mkdtemp(fuzz_dir) == NULL)
-		abort();
+	fuzz_st = fuzz_store_open();
 	atexit(fuzz_cleanup);
-	path = xprintf("%s/fuzz.key", fuzz_dir);
-	if (token_init(path, &cause) != 0)
-		fatalx("%s", cause);
-	free(path);
-	path = xprintf("%s/fuzz.db", fuzz_dir);
-	if (store_open(path, CONFIG_SYNC_NORMAL, &fuzz_st, &cause) != 0)
-		fatalx("%s", cause);
-	free(path);
 	if (config_load(NULL, over, 3, &fuzz_conf, &cause) != 0)
 		fatalx("%s", cause);
-	for (i = 0; i < sizeof setup / sizeof setup[0]; i++) {
-		api_dispatch(fuzz_st, API_POST, setup[i][0], setup[i][1],
-		    strlen(setup[i][1]), 0, "fuzz", &out);
-		free(out);
-	}
+	for (i = 0; i < sizeof setup / sizeof setup[0]; i++)
+		fuzz_store_post(fuzz_st, setup[i][0], setup[i][1]);
 	fuzz_site = page_site_new(fuzz_conf);
 	fuzz_cc.public_url = fuzz_conf->public_url;
 	fuzz_cc.site = fuzz_site;

@@ -11,8 +11,8 @@ import datetime
 import html.parser
 import re
 
-from kursustest import local_now, wait_for
-from servers import parse_mail, plain_text
+from kursustest import AdminAPI, local_now, wait_for
+from servers import plain_text
 
 LIBRARY = "Horsens Bibliotek"
 LIBRARY_PHONE = "76292300"
@@ -35,21 +35,8 @@ def library_opts(smtp_port=None):
     return o
 
 
-class API:
-    """JSON over one daemon's admin socket; a status other than the wanted
-    one is a failed check of t (and None is returned)."""
-
-    def __init__(self, t, d):
-        self.t = t
-        self.d = d
-
-    def __call__(self, method, path, body=None, want=(200, 201)):
-        r = self.d.request(method, "/v1" + path, body)
-        if r.status not in want:
-            self.t.ok(False, "%s %s answers %s" % (method, path, want),
-                      ["got %d %s" % (r.status, r.body[:500])])
-            return None
-        return r.json
+class API(AdminAPI):
+    """The admin API with the set-up these tests share."""
 
     def setup(self, capacity=1):
         self("POST", "/venues", {
@@ -71,13 +58,6 @@ class API:
         r = self("POST", "/sessions", {"course": "it-cafe",
                                        "venue": "horsens", "start": start})
         return (r or {}).get("sessions", [None])[0]
-
-    def register(self, sid, person, new=False):
-        """new: a new participant even when another has the phone."""
-        body = {"participant": person}
-        if new:
-            body["new_participant"] = True
-        return self("POST", "/sessions/%d/registrations" % sid, body)
 
     def registrations(self, sid):
         r = self("GET", "/sessions/%d/registrations" % sid) or {}
@@ -102,18 +82,12 @@ class API:
         return found[0] if found and found[0]["state"] == "sent" else None
 
 
-def mails_to(rec, address):
-    """The parsed mails whose envelope recipient is address."""
-    return [parse_mail(raw) for raw, (_, rcpts) in
-            zip(rec.mails(), rec.envelopes()) if address in rcpts]
-
-
 def wait_mail(rec, address, subject_start, timeout=20):
     """The first mail to address whose Subject starts so, or None."""
     got = []
 
     def check():
-        got[:] = [m for m in mails_to(rec, address)
+        got[:] = [m for m in rec.to(address)
                   if str(m["Subject"]).startswith(subject_start)]
         return got
     wait_for(check, timeout, 0.1)

@@ -560,6 +560,34 @@ class Daemon:
         return dump_db(self.db)
 
 
+class AdminAPI:
+    """JSON over one daemon's admin socket, at /v1 + path; a status other
+    than the wanted one is a failed check of the daemon's Tap (its
+    description led by name, when there is one) and None is returned.
+    citizen.API and test_sending's API add their set-ups to it."""
+
+    def __init__(self, d, name=None):
+        self.d = d
+        self.t = d.t
+        self.name = name
+
+    def __call__(self, method, path, body=None, want=(200, 201)):
+        r = self.d.request(method, "/v1" + path, body)
+        if r.status not in want:
+            desc = "%s %s answers %s" % (method, path, want)
+            self.t.ok(False, "%s: %s" % (self.name, desc) if self.name
+                      else desc, ["got %d %s" % (r.status, r.body[:500])])
+            return None
+        return r.json
+
+    def register(self, sid, person, new=False):
+        """new: a new participant even when another has the phone."""
+        body = {"participant": person}
+        if new:
+            body["new_participant"] = True
+        return self("POST", "/sessions/%d/registrations" % sid, body)
+
+
 def ctl_together(sock, arglists, timeout=90):
     """Runs one kursusctl --socket SOCK ARGS --json per list in arglists,
     all released at once (each waits in a shell on its stdin until all

@@ -95,7 +95,7 @@ def through_kannel():
         "sms.sender=" + SHORT, "sms.kannel_secret_file=" +
         secret_file(ddir, "kannel.secret", KANNEL_SECRET)])
     try:
-        kannel_story(d, API(t, d), k)
+        kannel_story(d, API(d), k)
     finally:
         d.stop()
         k.stop()
@@ -271,7 +271,7 @@ def through_webhook():
         "sms.webhook_secret_file=" + secret_file(ddir, "webhook.secret",
                                                  WEBHOOK_SECRET)])
     try:
-        webhook_story(d, API(t, d), gw)
+        webhook_story(d, API(d), gw)
     finally:
         d.stop()
         gw.stop()
