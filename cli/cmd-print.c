@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "kursusctl.h"
+#include "phone.h"
 
 /* Empty lines at the end, for people who come without registering. */
 #define PRINT_BLANK	3
@@ -34,18 +35,11 @@ struct print_page {
 	long long session;
 };
 
-/* "20 30 40 50" for a Danish number, others as cmd_phone() has them. */
+/* "20 30 40 50" for a Danish number, others as given. */
 static char *
 print_phone(const char *e164)
 {
-	char	*s;
-
-	if (e164 == NULL)
-		return (xstrdup(""));
-	s = cmd_phone(e164);
-	if (strncmp(s, "+45 ", 4) == 0)
-		memmove(s, s + 4, strlen(s + 4) + 1);
-	return (s);
+	return (e164 == NULL ? xstrdup("") : phone_words(e164, 0));
 }
 
 /* The first whole characters of s that fit in width columns, "..." ending
