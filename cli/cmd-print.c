@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "kursusctl.h"
 #include "phone.h"
 
@@ -256,37 +257,22 @@ print_text(struct print_page *pg)
 	table_wrap(stdout, 0, 0, pg->footer);
 }
 
-/* Text for HTML: the five characters that mean something escaped, and
- * control characters (which no name needs) made spaces. */
+/* Text for HTML: escaped as buf_add_html() does, and control characters
+ * (which no name needs) made spaces. */
 static void
 print_html_text(const char *s)
 {
-	if (s == NULL)
+	struct buf	 b = BUF_INIT;
+	size_t		 i;
+
+	if (s == NULL || *s == '\0')
 		return;
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", stdout);
-			break;
-		case '<':
-			fputs("&lt;", stdout);
-			break;
-		case '>':
-			fputs("&gt;", stdout);
-			break;
-		case '"':
-			fputs("&quot;", stdout);
-			break;
-		case '\'':
-			fputs("&#39;", stdout);
-			break;
-		default:
-			if ((unsigned char)*s < 0x20 || *s == 0x7f)
-				putchar(' ');
-			else
-				putchar(*s);
-		}
-	}
+	buf_add_html(&b, s, strlen(s));
+	for (i = 0; i < b.len; i++)
+		if ((unsigned char)b.data[i] < 0x20 || b.data[i] == 0x7f)
+			b.data[i] = ' ';
+	fwrite(b.data, 1, b.len, stdout);
+	buf_free(&b);
 }
 
 /* <p class="cls">label text</p>, nothing when there is no text. */
