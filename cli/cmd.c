@@ -854,6 +854,16 @@ cmd_phone(const char *e164)
 	return (e164 == NULL ? xstrdup("-") : phone_words(e164, 1));
 }
 
+char *
+cmd_recipient(json_t *row, int sms)
+{
+	const char	*to = cmd_str(row, "recipient");
+
+	if (sms)
+		return (cmd_phone(to));
+	return (xstrdup(to != NULL ? to : "-"));
+}
+
 void
 cmd_print_body(const char *body)
 {
