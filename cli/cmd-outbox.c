@@ -230,9 +230,7 @@ cmd_print_preview(struct cmd_ctx *ctx, json_t *answer)
 
 	channel = cmd_str(answer, "channel");
 	sms = channel != NULL && strcmp(channel, "sms") == 0;
-	to = sms ? cmd_phone(cmd_str(answer, "recipient")) :
-	    xstrdup(cmd_str(answer, "recipient") != NULL ?
-	    cmd_str(answer, "recipient") : "-");
+	to = cmd_recipient(answer, sms);
 	printf("%s: %s\n", sms ? "SMS to" : "E-mail to", to);
 	free(to);
 	if (json_is_false(json_object_get(answer, "reachable")))

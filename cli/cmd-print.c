@@ -14,16 +14,27 @@
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "kursusctl.h"
+#include "phone.h"
 
 /* Empty lines at the end, for people who come without registering. */
 #define PRINT_BLANK	3
 /* The plain-text page's width. */
 #define PRINT_WIDTH	80
 
+/* A confirmed registration's line, made once for both pages. */
+struct print_row {
+	char	*nr;		/* kursist nr., or NULL */
+	char	*name;		/* or NULL */
+	char	*phone;		/* "20 30 40 50"; "" for none */
+	int	 companion;
+};
+
 /* What the page says about the session, each text or NULL. */
 struct print_page {
-	json_t	*regs;		/* the confirmed, by name */
+	struct print_row *rows;	/* the confirmed, by name */
+	size_t	 nrows;
 	char	*title;		/* course title */
 	char	*when;		/* "Tue 2026-12-08 10:00-11:30" */
 	char	*place;		/* venue name and address */
@@ -34,18 +45,11 @@ struct print_page {
 	long long session;
 };
 
-/* "20 30 40 50" for a Danish number, others as cmd_phone() has them. */
+/* "20 30 40 50" for a Danish number, others as given. */
 static char *
 print_phone(const char *e164)
 {
-	char	*s;
-
-	if (e164 == NULL)
-		return (xstrdup(""));
-	s = cmd_phone(e164);
-	if (strncmp(s, "+45 ", 4) == 0)
-		memmove(s, s + 4, strlen(s + 4) + 1);
-	return (s);
+	return (e164 == NULL ? xstrdup("") : phone_words(e164, 0));
 }
 
 /* The first whole characters of s that fit in width columns, "..." ending
@@ -79,22 +83,32 @@ print_cmp_name(const void *a, const void *b)
 	return (strcasecmp(x != NULL ? x : "", y != NULL ? y : ""));
 }
 
-/* The session's registrations, sorted by name: a list to find people in. */
-static json_t *
-print_sorted(json_t *regs)
+/* The page's rows: the session's registrations, sorted by name, a list
+ * to find people in. */
+static void
+print_rows(struct print_page *pg, json_t *regs)
 {
-	json_t	**rows, *out;
-	size_t	  i, n = json_array_size(regs);
+	json_t			**sorted;
+	struct print_row	 *row;
+	size_t			  i, n = json_array_size(regs);
 
-	rows = xcalloc(n + 1, sizeof *rows);
+	sorted = xcalloc(n + 1, sizeof *sorted);
 	for (i = 0; i < n; i++)
-		rows[i] = json_array_get(regs, i);
-	qsort(rows, n, sizeof *rows, print_cmp_name);
-	out = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append(out, rows[i]);
-	free(rows);
-	return (out);
+		sorted[i] = json_array_get(regs, i);
+	qsort(sorted, n, sizeof *sorted, print_cmp_name);
+	pg->rows = xcalloc(n + 1, sizeof *pg->rows);
+	pg->nrows = n;
+	for (i = 0; i < n; i++) {
+		row = &pg->rows[i];
+		row->nr = cmd_format(sorted[i], "number", V_INT);
+		if (cmd_str(sorted[i], "participant_name") != NULL)
+			row->name = xstrdup(cmd_str(sorted[i],
+			    "participant_name"));
+		row->phone = print_phone(cmd_str(sorted[i], "phone"));
+		row->companion = json_is_true(json_object_get(sorted[i],
+		    "companion"));
+	}
+	free(sorted);
 }
 
 /* "Name, Name" of a session's instructors and helpers; NULL: none. */
@@ -116,7 +130,7 @@ static int
 print_gather(struct cmd_ctx *ctx, struct print_page *pg)
 {
 	json_t		*s = NULL, *v = NULL, *c = NULL, *r = NULL;
-	json_t		*q, *x;
+	json_t		*q;
 	const char	*end;
 	char		*start, *addr, *waiting;
 	long long	 companions = 0, seats;
@@ -139,7 +153,7 @@ print_gather(struct cmd_ctx *ctx, struct print_page *pg)
 		goto out;
 
 	pg->session = cmd_int(s, "id");
-	pg->regs = print_sorted(json_object_get(r, "registrations"));
+	print_rows(pg, json_object_get(r, "registrations"));
 	pg->title = xstrdup(cmd_str(s, "course_title") != NULL ?
 	    cmd_str(s, "course_title") : "?");
 	start = cmd_format(s, "start", V_LOCAL);
@@ -155,12 +169,11 @@ print_gather(struct cmd_ctx *ctx, struct print_page *pg)
 	pg->instructors = print_instructors(s);
 	cmd_join(&pg->bring, "", cmd_str(c, "bring"));
 	cmd_join(&pg->access, "", cmd_str(v, "access_notes"));
-	json_array_foreach(pg->regs, i, x)
-		if (json_is_true(json_object_get(x, "companion")))
-			companions++;
-	seats = (long long)json_array_size(pg->regs) + companions;
+	for (i = 0; i < pg->nrows; i++)
+		companions += pg->rows[i].companion;
+	seats = (long long)pg->nrows + companions;
 	pg->footer = xprintf("%zu registered, %lld with a companion: "
-	    "%lld of %lld seats.", json_array_size(pg->regs), companions,
+	    "%lld of %lld seats.", pg->nrows, companions,
 	    seats, cmd_int(s, "capacity"));
 	if (cmd_int(s, "waitlisted") > 0) {
 		waiting = xprintf("%lld on the waitlist (not listed).",
@@ -179,7 +192,14 @@ out:
 static void
 print_page_free(struct print_page *pg)
 {
-	json_decref(pg->regs);
+	size_t	i;
+
+	for (i = 0; i < pg->nrows; i++) {
+		free(pg->rows[i].nr);
+		free(pg->rows[i].name);
+		free(pg->rows[i].phone);
+	}
+	free(pg->rows);
 	free(pg->title);
 	free(pg->when);
 	free(pg->place);
@@ -204,10 +224,10 @@ print_text_line(const char *label, const char *text)
 static void
 print_text(struct print_page *pg)
 {
-	struct table	*t;
-	json_t		*r;
-	size_t		 i, nrw = 2, phw = 5, namew, w;
-	char		*phone, *name, *nr;
+	struct table		*t;
+	const struct print_row	*row;
+	size_t			 i, nrw = 2, phw = 5, namew, w;
+	char			*name;
 
 	printf("PARTICIPANT LIST - session %lld\n", pg->session);
 	print_text_line("", pg->title);
@@ -221,32 +241,29 @@ print_text(struct print_page *pg)
 	printf("\n\n");
 
 	/* The name gets what the other columns leave of 80. */
-	json_array_foreach(pg->regs, i, r) {
-		nr = cmd_format(r, "number", V_INT);
-		if (nr != NULL && strlen(nr) > nrw)
-			nrw = strlen(nr);
-		free(nr);
-		phone = print_phone(cmd_str(r, "phone"));
-		if ((w = table_width(phone)) > phw)
+	for (i = 0; i < pg->nrows; i++) {
+		row = &pg->rows[i];
+		if (row->nr != NULL && strlen(row->nr) > nrw)
+			nrw = strlen(row->nr);
+		if ((w = table_width(row->phone)) > phw)
 			phw = w;
-		free(phone);
 	}
 	namew = PRINT_WIDTH - (3 + 2 + nrw + 2 + 2 + phw + 2 +
 	    strlen("COMPANION"));
 	t = table_new("|>NR|NAME|PHONE|COMPANION");
-	json_array_foreach(pg->regs, i, r) {
+	for (i = 0; i < pg->nrows; i++) {
+		row = &pg->rows[i];
 		table_row(t);
 		table_cell(t, "[ ]");
-		cmd_cell(t, r, "number", V_INT);
-		name = print_fit(cmd_str(r, "participant_name") != NULL ?
-		    cmd_str(r, "participant_name") : "?", namew);
+		if (row->nr != NULL && *row->nr != '\0')
+			table_cell(t, "%s", row->nr);
+		else
+			table_none(t);
+		name = print_fit(row->name != NULL ? row->name : "?", namew);
 		table_cell(t, "%s", name);
 		free(name);
-		phone = print_phone(cmd_str(r, "phone"));
-		table_cell(t, "%s", phone);
-		free(phone);
-		table_cell(t, "%s", json_is_true(json_object_get(r,
-		    "companion")) ? "+1" : "");
+		table_cell(t, "%s", row->phone);
+		table_cell(t, "%s", row->companion ? "+1" : "");
 	}
 	for (i = 0; i < PRINT_BLANK; i++) {
 		table_row(t);
@@ -262,37 +279,22 @@ print_text(struct print_page *pg)
 	table_wrap(stdout, 0, 0, pg->footer);
 }
 
-/* Text for HTML: the five characters that mean something escaped, and
- * control characters (which no name needs) made spaces. */
+/* Text for HTML: escaped as buf_add_html() does, and control characters
+ * (which no name needs) made spaces. */
 static void
 print_html_text(const char *s)
 {
-	if (s == NULL)
+	struct buf	 b = BUF_INIT;
+	size_t		 i;
+
+	if (s == NULL || *s == '\0')
 		return;
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", stdout);
-			break;
-		case '<':
-			fputs("&lt;", stdout);
-			break;
-		case '>':
-			fputs("&gt;", stdout);
-			break;
-		case '"':
-			fputs("&quot;", stdout);
-			break;
-		case '\'':
-			fputs("&#39;", stdout);
-			break;
-		default:
-			if ((unsigned char)*s < 0x20 || *s == 0x7f)
-				putchar(' ');
-			else
-				putchar(*s);
-		}
-	}
+	buf_add_html(&b, s, strlen(s));
+	for (i = 0; i < b.len; i++)
+		if ((unsigned char)b.data[i] < 0x20 || b.data[i] == 0x7f)
+			b.data[i] = ' ';
+	fwrite(b.data, 1, b.len, stdout);
+	buf_free(&b);
 }
 
 /* <p class="cls">label text</p>, nothing when there is no text. */
@@ -311,9 +313,8 @@ print_html_p(const char *cls, const char *label, const char *text)
 static void
 print_html(struct print_page *pg)
 {
-	json_t	*r;
-	char	*phone, *nr;
-	size_t	 i;
+	const struct print_row	*row;
+	size_t			 i;
 
 	printf("<!DOCTYPE html>\n<html lang=\"da\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n<title>Participant list: ");
@@ -348,19 +349,16 @@ print_html(struct print_page *pg)
 	printf("<table>\n<thead><tr><th class=\"tick\">Present</th>"
 	    "<th class=\"nr\">Nr.</th><th>Name</th><th>Phone</th>"
 	    "<th>Companion</th></tr></thead>\n<tbody>\n");
-	json_array_foreach(pg->regs, i, r) {
-		nr = cmd_format(r, "number", V_INT);
-		phone = print_phone(cmd_str(r, "phone"));
+	for (i = 0; i < pg->nrows; i++) {
+		row = &pg->rows[i];
 		printf("<tr><td class=\"tick\">&#9744;</td><td class=\"nr\">");
-		print_html_text(nr);
+		print_html_text(row->nr);
 		printf("</td><td class=\"name\">");
-		print_html_text(cmd_str(r, "participant_name"));
+		print_html_text(row->name);
 		printf("</td><td class=\"phone\">");
-		print_html_text(phone);
+		print_html_text(row->phone);
 		printf("</td><td class=\"companion\">%s</td></tr>\n",
-		    json_is_true(json_object_get(r, "companion")) ? "+1" : "");
-		free(nr);
-		free(phone);
+		    row->companion ? "+1" : "");
 	}
 	for (i = 0; i < PRINT_BLANK; i++)
 		printf("<tr class=\"blank\"><td class=\"tick\">&#9744;</td>"

@@ -59,15 +59,13 @@ cmd_notice_to(json_t *row)
 {
 	const char	*channel = cmd_str(row, "channel");
 	char		*to, *s;
+	int		 sms;
 
 	if (channel != NULL && strcmp(channel, "call") == 0)
 		return (xstrdup("call list"));
-	to = channel != NULL && strcmp(channel, "sms") == 0 ?
-	    cmd_phone(cmd_str(row, "recipient")) :
-	    xstrdup(cmd_str(row, "recipient") != NULL ?
-	    cmd_str(row, "recipient") : "-");
-	xasprintf(&s, "%s to %s", channel != NULL && strcmp(channel, "sms") ==
-	    0 ? "SMS" : "e-mail", to);
+	sms = channel != NULL && strcmp(channel, "sms") == 0;
+	to = cmd_recipient(row, sms);
+	xasprintf(&s, "%s to %s", sms ? "SMS" : "e-mail", to);
 	free(to);
 	return (s);
 }

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "kursusctl.h"
+#include "phone.h"
 
 /* --csv, which every listing command takes among its options. */
 const struct cmd_option cmd_opt_csv[] = {
@@ -850,19 +851,17 @@ cmd_file_abort(struct cmd_file *f)
 char *
 cmd_phone(const char *e164)
 {
-	char	*s;
-	size_t	 i;
+	return (e164 == NULL ? xstrdup("-") : phone_words(e164, 1));
+}
 
-	if (e164 == NULL)
-		return (xstrdup("-"));
-	if (strlen(e164) != 11 || strncmp(e164, "+45", 3) != 0)
-		return (xstrdup(e164));
-	for (i = 3; i < 11; i++)
-		if (e164[i] < '0' || e164[i] > '9')
-			return (xstrdup(e164));
-	xasprintf(&s, "+45 %.2s %.2s %.2s %.2s", e164 + 3, e164 + 5,
-	    e164 + 7, e164 + 9);
-	return (s);
+char *
+cmd_recipient(json_t *row, int sms)
+{
+	const char	*to = cmd_str(row, "recipient");
+
+	if (sms)
+		return (cmd_phone(to));
+	return (xstrdup(to != NULL ? to : "-"));
 }
 
 void

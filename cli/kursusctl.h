@@ -468,6 +468,9 @@ int	 cmd_file_commit(struct cmd_file *, int replace, char **cause);
 void	 cmd_file_abort(struct cmd_file *);
 /* "+45 20 30 40 50" for a Danish number; "-" for none; caller frees. */
 char	*cmd_phone(const char *);
+/* A notice's "recipient" as cmd_phone() has it for an SMS, else as it
+ * came; "-" for none; caller frees. */
+char	*cmd_recipient(json_t *, int sms);
 /* A message's text after a blank line, ending in one newline. */
 void	 cmd_print_body(const char *);
 /* Prints the kinds of message with every flag in flags, one a line. */

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "notifier.h"
+#include "phone.h"
 #include "xmalloc.h"
 
 static const char *words_weekday_da[7] = { "søndag", "mandag", "tirsdag",
@@ -126,18 +127,9 @@ words_when(const struct notice_time *start, const struct notice_time *end,
 char *
 words_phone(const char *p, int flags)
 {
-	size_t	 i;
-
 	if (p == NULL || *p == '\0')
 		return (NULL);
-	if (strncmp(p, "+45", 3) != 0 || strlen(p) != 11)
-		return (xstrdup(p));
-	for (i = 3; i < 11; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return (xstrdup(p));
-	}
-	return (xprintf("%s%.2s %.2s %.2s %.2s", (flags & WORDS_EN) ?
-	    "+45 " : "", p + 3, p + 5, p + 7, p + 9));
+	return (phone_words(p, flags & WORDS_EN));
 }
 
 char *
