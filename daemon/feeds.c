@@ -733,9 +733,11 @@ feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
 	    (int)strlen(f->etag) - 1, f->etag);
 	/*
 	 * A session leaving the feed changes no session's time: once the
-	 * bytes have changed under a cached copy, they changed now.
+	 * bytes have changed under a cached copy, they changed now. So
+	 * does a registration, which a page's seats show: its bytes are as
+	 * of now.
 	 */
-	if (f->last_modified != 0)
+	if (f->last_modified != 0 || (kind->flags & FK_PAGE))
 		f->last_modified = now;
 	else
 		f->last_modified = m.last_modified != 0 ? m.last_modified : now;
