@@ -125,7 +125,7 @@ client_read_token(const char *path, char **token, char **cause)
 	size_t	 len;
 
 	if ((f = fopen(path, "r")) == NULL) {
-		xasprintf(cause, "cannot read token file %s: %s", path,
+		xasprintf(cause, _("cannot read token file %s: %s"), path,
 		    strerror(errno));
 		return (-1);
 	}
@@ -136,7 +136,7 @@ client_read_token(const char *path, char **token, char **cause)
 	while (len > 0 && isspace((unsigned char)line[len - 1]))
 		line[--len] = '\0';
 	if (len == 0) {
-		xasprintf(cause, "token file %s is empty", path);
+		xasprintf(cause, _("token file %s is empty"), path);
 		return (-1);
 	}
 	*token = xstrdup(line);
@@ -339,20 +339,20 @@ client_tls_failed(struct client *c, CURLcode rc, const char *errbuf,
 		if (c->cacert == NULL && (strstr(why, "issuer") != NULL ||
 		    strstr(why, "self-signed") != NULL ||
 		    strstr(why, "self signed") != NULL))
-			xasprintf(cause, "kursusd at %s: its certificate is not "
+			xasprintf(cause, _("kursusd at %s: its certificate is not "
 			    "trusted (%s); name the CA that signed it with "
-			    "--cacert FILE or [admin] tls_cacert", c->where,
+			    "--cacert FILE or [admin] tls_cacert"), c->where,
 			    why);
 		else
-			xasprintf(cause, "kursusd at %s: its certificate is not "
-			    "accepted (%s)", c->where, why);
+			xasprintf(cause, _("kursusd at %s: its certificate is not "
+			    "accepted (%s)"), c->where, why);
 		return (1);
 	case CURLE_SSL_CONNECT_ERROR:
-		xasprintf(cause, "cannot reach kursusd at %s: the TLS handshake "
-		    "failed (%s)", c->where, why);
+		xasprintf(cause, _("cannot reach kursusd at %s: the TLS handshake "
+		    "failed (%s)"), c->where, why);
 		return (1);
 	case CURLE_SSL_CACERT_BADFILE:
-		xasprintf(cause, "cannot use the CA certificate %s: %s",
+		xasprintf(cause, _("cannot use the CA certificate %s: %s"),
 		    c->cacert != NULL ? c->cacert : "of the system", why);
 		return (1);
 	default:
@@ -465,11 +465,11 @@ client_exchange(struct client *c, const char *method, const char *path,
 	free(url);
 
 	if (rc != CURLE_OK && a->too_big) {
-		xasprintf(cause, "answer from %s is too large", c->where);
+		xasprintf(cause, _("answer from %s is too large"), c->where);
 		return (KCTL_EXIT_PROTOCOL);
 	}
 	if (rc != CURLE_OK && a->write_errno != 0) {
-		xasprintf(cause, "cannot write what kursusd at %s sent: %s",
+		xasprintf(cause, _("cannot write what kursusd at %s sent: %s"),
 		    c->where, strerror(a->write_errno));
 		return (KCTL_EXIT_CANTCREAT);
 	}
@@ -483,22 +483,22 @@ client_exchange(struct client *c, const char *method, const char *path,
 		 */
 		curl_easy_getinfo(c->curl, CURLINFO_OS_ERRNO, &oserr);
 		if (status == 0 && oserr != 0)
-			xasprintf(cause, "cannot reach kursusd at %s: %s",
+			xasprintf(cause, _("cannot reach kursusd at %s: %s"),
 			    c->where, strerror((int)oserr));
 		else if (status == 0)
-			xasprintf(cause, "cannot reach kursusd at %s: %s",
+			xasprintf(cause, _("cannot reach kursusd at %s: %s"),
 			    c->where, errbuf[0] != '\0' ? errbuf :
 			    curl_easy_strerror(rc));
 		else
-			xasprintf(cause, "connection to kursusd at %s failed: "
-			    "%s", c->where, errbuf[0] != '\0' ? errbuf :
+			xasprintf(cause, _("connection to kursusd at %s failed: "
+			    "%s"), c->where, errbuf[0] != '\0' ? errbuf :
 			    curl_easy_strerror(rc));
 		return (KCTL_EXIT_UNAVAILABLE);
 	}
 
 	if (a->has_api && strcmp(a->api, "1") != 0) {
-		xasprintf(cause, "kursusd at %s speaks admin API version %s; "
-		    "this kursusctl speaks version %d", c->where, a->api,
+		xasprintf(cause, _("kursusd at %s speaks admin API version %s; "
+		    "this kursusctl speaks version %d"), c->where, a->api,
 		    KURSUS_API_VERSION);
 		return (KCTL_EXIT_PROTOCOL);
 	}
@@ -509,8 +509,8 @@ client_exchange(struct client *c, const char *method, const char *path,
 	}
 	if (!a->has_api) {
 		/* Something answered, but not kursusd's admin API. */
-		xasprintf(cause, "%s is not a kursusd admin API (no %s header "
-		    "in the answer)", c->where, KURSUS_API_HEADER);
+		xasprintf(cause, _("%s is not a kursusd admin API (no %s header "
+		    "in the answer)"), c->where, KURSUS_API_HEADER);
 		return (KCTL_EXIT_PROTOCOL);
 	}
 	return (KCTL_EXIT_OK);
@@ -537,8 +537,8 @@ client_perform(struct client *c, const char *method, const char *path,
 	if (*answer == NULL || !json_is_object(*answer)) {
 		json_decref(*answer);
 		*answer = NULL;
-		xasprintf(cause, "kursusd at %s sent an answer that is not a "
-		    "JSON object", c->where);
+		xasprintf(cause, _("kursusd at %s sent an answer that is not a "
+		    "JSON object"), c->where);
 		ret = KCTL_EXIT_PROTOCOL;
 		goto out;
 	}
@@ -586,7 +586,7 @@ client_get_file(struct client *c, const char *path, const char *type,
 	a.to_file = -1;
 	if ((ret = client_exchange(c, "GET", path, NULL, NULL, NULL, 0, &a,
 	    cause)) == 0 && a.to_file != 1) {
-		xasprintf(cause, "kursusd at %s sent no %s file", c->where,
+		xasprintf(cause, _("kursusd at %s sent no %s file"), c->where,
 		    type);
 		ret = KCTL_EXIT_PROTOCOL;
 	}

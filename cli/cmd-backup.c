@@ -77,8 +77,8 @@ cmd_backup(struct cmd_ctx *ctx)
 	if (ret == 0 && (pread(f.fd, magic, sizeof magic, 0) !=
 	    (ssize_t)sizeof magic || memcmp(magic, BACKUP_MAGIC,
 	    sizeof magic) != 0)) {
-		xasprintf(&cause, "kursusd at %s sent something that is not an "
-		    "SQLite database", client_where(ctx->client));
+		xasprintf(&cause, _("kursusd at %s sent something that is not "
+		    "an SQLite database"), client_where(ctx->client));
 		ret = KCTL_EXIT_PROTOCOL;
 	}
 	if (ret != 0) {

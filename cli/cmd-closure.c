@@ -84,9 +84,10 @@ cmd_print_closed_sessions(json_t *sessions)
 
 	if (json_array_size(sessions) == 0)
 		return;
-	printf(_("%zu session%s still scheduled on these days (move or cancel "
-	    "them):\n"), json_array_size(sessions),
-	    json_array_size(sessions) == 1 ? " is" : "s are");
+	printf(ngettext("%zu session is still scheduled on these days (move or "
+	    "cancel it):\n", "%zu sessions are still scheduled on these days "
+	    "(move or cancel them):\n", json_array_size(sessions)),
+	    json_array_size(sessions));
 	json_array_foreach(sessions, i, s) {
 		start = cmd_format(s, "start", V_LOCAL);
 		printf(_("  %lld  %s  %s, %s (%lld registered)\n"), cmd_int(s, "id"),
@@ -108,7 +109,7 @@ cmd_print_closure_added(struct cmd_ctx *ctx, json_t *answer)
 	    cmd_str(c, "from") != NULL ? cmd_str(c, "from") : "?",
 	    cmd_str(c, "to") != NULL ? cmd_str(c, "to") : "?",
 	    cmd_str(c, "venue_name") != NULL ? cmd_str(c, "venue_name") :
-	    "the whole library", cmd_str(c, "reason") != NULL ?
+	    _("the whole library"), cmd_str(c, "reason") != NULL ?
 	    cmd_str(c, "reason") : "");
 	cmd_print_closed_sessions(json_object_get(answer, "sessions"));
 }
@@ -131,10 +132,10 @@ cmd_print_closures(struct cmd_ctx *ctx, json_t *answer)
 	json_array_foreach(json_object_get(answer, "closures"), i, c) {
 		if (!json_is_string(json_object_get(c, "venue_name")))
 			json_object_set_new(c, "venue_name",
-			    json_string("(all)"));
+			    json_string(table_csv() ? "(all)" : _("(all)")));
 	}
 	cmd_print_list(json_object_get(answer, "closures"),
-	    cmd_closure_columns, "No closures.");
+	    cmd_closure_columns, N_("No closures."));
 	if (json_array_size(json_object_get(answer, "holidays")) > 0) {
 		printf("\n");
 		cmd_print_list(json_object_get(answer, "holidays"),
@@ -163,6 +164,6 @@ cmd_print_closure_removed(struct cmd_ctx *ctx, json_t *answer)
 static int
 cmd_closure_remove(struct cmd_ctx *ctx)
 {
-	return (cmd_call_id(ctx, "closure", "DELETE", "closures", NULL, NULL,
+	return (cmd_call_id(ctx, N_("closure"), "DELETE", "closures", NULL, NULL,
 	    cmd_print_closure_removed));
 }

@@ -95,13 +95,19 @@ static const struct cmd_field cmd_course_fields[] = {
 };
 
 static const struct cmd_resource cmd_course_resource = {
-	"course type", "courses", 0, { "title", "duration", NULL },
-	cmd_course_columns, cmd_course_fields
+	N_("course type"), "courses", 0, { "title", "duration", NULL },
+	cmd_course_columns, cmd_course_fields, N_("No course types."),
+	N_("More course types are found than shown: add a word to the "
+	"search.\n"), N_("Removed course type \"%s\".\n")
 };
 
-CMD_RESOURCE_ENTRIES(cmd_course, "course", "a", "course type",
-    "SLUG --title TITLE --duration DURATION [options]", CMPL_COURSE,
-    opt_course, NULL, &cmd_course_resource);
+CMD_RESOURCE_ENTRIES(cmd_course, "course",
+    "SLUG --title TITLE --duration DURATION [options]", CMPL_COURSE, opt_course, NULL,
+    &cmd_course_resource, N_("Create a course type."), N_("List course types."
+    "\nA search finds every word given at the start of a word, in any "
+    "case, \"Aarhus\" and \"Århus\" alike."), N_("Show a course type."), N_("Change a course type."
+    "\nOnly the fields given change; an empty value (--notes '') clears a "
+    "text field."), N_("Remove a course type."));
 
 const struct cmd_entry cmd_course_template_list_entry = {
 	"course", "template list", "SLUG [--csv[=excel]]", 1, 1, CMPL_COURSE,
@@ -154,8 +160,8 @@ cmd_print_templates(struct cmd_ctx *ctx, json_t *answer)
 	size_t		 i;
 
 	cmd_print_list(json_object_get(answer, "templates"),
-	    cmd_template_columns, "No own templates: the built-in texts are "
-	    "used.");
+	    cmd_template_columns, N_("No own templates: the built-in texts are "
+	    "used."));
 	if (table_csv())
 		return;
 	json_array_foreach(json_object_get(answer, "templates"), i, tpl) {

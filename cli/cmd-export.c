@@ -73,7 +73,7 @@ cmd_write_file(const char *path, const char *data, size_t len, char **cause)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			xasprintf(cause, "cannot write %s: %s", path,
+			xasprintf(cause, _("cannot write %s: %s"), path,
 			    strerror(errno));
 			cmd_file_abort(&f);
 			return (-1);
@@ -129,8 +129,8 @@ cmd_export(struct cmd_ctx *ctx)
 		return (KCTL_EXIT_CANTCREAT);
 	}
 	events = cmd_int(answer, "events");
-	fprintf(stderr, _("Wrote %lld session%s to %s\n"), events,
-	    events == 1 ? "" : "s", output);
+	fprintf(stderr, ngettext("Wrote %lld session to %s\n",
+	    "Wrote %lld sessions to %s\n", events), events, output);
 	json_decref(answer);
 	return (0);
 }

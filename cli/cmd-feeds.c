@@ -46,7 +46,7 @@ cmd_feed_kinds(struct client *c, json_t **list, char **cause)
 	if (!json_is_array(*list)) {
 		json_decref(*list);
 		*list = NULL;
-		*cause = xstrdup("kursusd did not list its list of feed");
+		*cause = xstrdup(_("kursusd did not send its list of feeds"));
 		return (KCTL_EXIT_PROTOCOL);
 	}
 	return (0);
@@ -182,11 +182,11 @@ cmd_feeds(struct cmd_ctx *ctx)
 	arg = cmd_str(k, "argument");
 	ret = 0;
 	if (arg == NULL && ctx->argc > 1)
-		ret = kursusctl_usage_error(ctx->entry, "unexpected argument "
-		    "\"%s\"", ctx->argv[1]);
+		ret = kursusctl_usage_error(ctx->entry, _("unexpected "
+		    "argument \"%s\""), ctx->argv[1]);
 	else if (arg != NULL && ctx->argc < 2)
-		ret = kursusctl_usage_error(ctx->entry, "missing %s after "
-		    "\"%s\"", arg, kind);
+		ret = kursusctl_usage_error(ctx->entry, _("missing %s after "
+		    "\"%s\""), arg, kind);
 	else if (arg != NULL && strcmp(arg, "ID") == 0)
 		ret = cmd_arg_id(ctx, 1, kind, &id);
 	if (ret == 0) {
@@ -201,10 +201,14 @@ cmd_feeds(struct cmd_ctx *ctx)
 static void
 cmd_print_rotated(struct cmd_ctx *ctx, json_t *answer)
 {
-	printf("New personal calendar link for %s %s.\n",
-	    cmd_resource(ctx)->what, ctx->argv[0]);
-	printf("The old link no longer works: calendars subscribed to it stop "
-	    "updating until they subscribe to this one.\n\n");
+	if (cmd_resource(ctx)->by_id)
+		printf(_("New personal calendar link for participant %s.\n"),
+		    ctx->argv[0]);
+	else
+		printf(_("New personal calendar link for instructor %s.\n"),
+		    ctx->argv[0]);
+	printf(_("The old link no longer works: calendars subscribed to it "
+	    "stop updating until they subscribe to this one.\n\n"));
 	cmd_print_feed(answer, 1);
 }
 

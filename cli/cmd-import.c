@@ -82,7 +82,7 @@ cmd_too_large(const char *name, const char *size)
 static int
 cmd_read_calendar(const char *path, char **data, size_t *len)
 {
-	const char	*name = cmd_is_stdio(path) ? "standard input" : path;
+	const char	*name = cmd_is_stdio(path) ? _("standard input") : path;
 	struct stat	 sb;
 	char		*buf, *size;
 	size_t		 have = 0;
@@ -109,7 +109,7 @@ cmd_read_calendar(const char *path, char **data, size_t *len)
 	}
 	/* A regular file's size tells before reading; a pipe's does not. */
 	if (S_ISREG(sb.st_mode) && sb.st_size > KURSUS_API_MAX_CALENDAR) {
-		xasprintf(&size, "%lld bytes", (long long)sb.st_size);
+		xasprintf(&size, _("%lld bytes"), (long long)sb.st_size);
 		cmd_too_large(name, size);
 		free(size);
 		if (fd != STDIN_FILENO)
@@ -160,7 +160,7 @@ cmd_print_import(json_t *answer, const char *path)
 	size_t		 i, k;
 	int		 dry;
 	char		*v;
-	const char	*name = cmd_is_stdio(path) ? "standard input" : path;
+	const char	*name = cmd_is_stdio(path) ? _("standard input") : path;
 
 	dry = json_is_true(json_object_get(answer, "dry_run"));
 	created = json_object_get(answer, "created");
@@ -197,8 +197,8 @@ cmd_print_import(json_t *answer, const char *path)
 				v = cmd_session_status(s);
 				table_cell(t, "%s", v);
 				free(v);
-				table_cell(t, "%s", k == 0 ? "created" :
-				    "updated");
+				table_cell(t, "%s", k == 0 ? _("created") :
+				    _("updated"));
 			}
 		}
 		table_print(t, stdout);
@@ -215,9 +215,12 @@ cmd_print_import(json_t *answer, const char *path)
 		table_print(t, stdout);
 		table_free(t);
 	}
-	if (json_array_size(updated) > 0)
-		printf(_("\nEveryone registered for an updated session %s told.\n"),
-		    dry ? "would be" : "will be");
+	if (json_array_size(updated) > 0 && dry)
+		printf(_("\nEveryone registered for an updated session would "
+		    "be told.\n"));
+	else if (json_array_size(updated) > 0)
+		printf(_("\nEveryone registered for an updated session will "
+		    "be told.\n"));
 	if (dry)
 		printf(_("\nDry run: nothing was written. Run the same command "
 		    "without --dry-run to import.\n"));

@@ -51,7 +51,7 @@ cmd_print_inbox(struct cmd_ctx *ctx, json_t *answer)
 {
 	(void)ctx;
 	cmd_print_list(json_object_get(answer, "messages"), cmd_inbox_columns,
-	    "No SMS replies waiting.");
+	    N_("No SMS replies waiting."));
 }
 
 static int
@@ -71,6 +71,6 @@ cmd_print_done(struct cmd_ctx *ctx, json_t *answer)
 static int
 cmd_inbox_done(struct cmd_ctx *ctx)
 {
-	return (cmd_call_id(ctx, "message", "POST", "inbox", "/handled", NULL,
+	return (cmd_call_id(ctx, N_("message"), "POST", "inbox", "/handled", NULL,
 	    cmd_print_done));
 }

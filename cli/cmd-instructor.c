@@ -42,13 +42,19 @@ static const struct cmd_field cmd_instructor_fields[] = {
 };
 
 static const struct cmd_resource cmd_instructor_resource = {
-	"instructor", "instructors", 0, { "name", NULL },
-	cmd_instructor_columns, cmd_instructor_fields
+	N_("instructor"), "instructors", 0, { "name", NULL },
+	cmd_instructor_columns, cmd_instructor_fields, N_("No instructors."),
+	N_("More instructors are found than shown: add a word to the "
+	"search.\n"), N_("Removed instructor \"%s\".\n")
 };
 
-CMD_RESOURCE_ENTRIES(cmd_instructor, "instructor", "an", "instructor",
-    "SLUG --name NAME [--volunteer] [options]", CMPL_INSTRUCTOR,
-    opt_instructor, NULL, &cmd_instructor_resource);
+CMD_RESOURCE_ENTRIES(cmd_instructor, "instructor",
+    "SLUG --name NAME [--volunteer] [options]", CMPL_INSTRUCTOR, opt_instructor, NULL,
+    &cmd_instructor_resource, N_("Create an instructor."), N_("List instructors."
+    "\nA search finds every word given at the start of a word, in any "
+    "case, \"Aarhus\" and \"Århus\" alike."), N_("Show an instructor."), N_("Change an instructor."
+    "\nOnly the fields given change; an empty value (--notes '') clears a "
+    "text field."), N_("Remove an instructor."));
 
 const struct cmd_entry cmd_instructor_rotate_token_entry = {
 	"instructor", "rotate-token", "SLUG", 1, 1, CMPL_INSTRUCTOR, CMD_NOOPT,

@@ -79,11 +79,11 @@ const struct cmd_entry cmd_preview_entry = {
 static const struct cmd_column cmd_outbox_columns[] = {
 	{ ">ID", "id", V_INT },
 	{ "KIND", "kind", V_TEXT },
-	{ "CHANNEL", "channel", V_TEXT },
+	{ "CHANNEL", "channel", V_CHANNEL },
 	{ "RECIPIENT", "recipient", V_TEXT },
 	{ ">PARTICIPANT", "participant_id", V_INT },
 	{ ">SESSION", "session_id", V_INT },
-	{ "STATE", "state", V_TEXT },
+	{ "STATE", "state", V_STATE },
 	{ "DUE", "due_at", V_UTC },
 	{ "NOTE", "last_error", V_TEXT },
 	COLS_END
@@ -93,7 +93,7 @@ static void
 cmd_print_outbox(struct cmd_ctx *ctx, json_t *answer)
 {
 	cmd_print_list(json_object_get(answer, "outbox"), cmd_outbox_columns,
-	    "No notices.");
+	    N_("No notices."));
 }
 
 static int
@@ -106,13 +106,13 @@ cmd_outbox(struct cmd_ctx *ctx)
 static const struct cmd_field cmd_notice_fields[] = {
 	{ "id", N_("id"), V_INT },
 	{ "kind", N_("kind"), V_TEXT },
-	{ "channel", N_("channel"), V_TEXT },
+	{ "channel", N_("channel"), V_CHANNEL },
 	{ "recipient", N_("recipient"), V_TEXT },
 	{ "participant_id", N_("participant"), V_INT },
 	{ "session_id", N_("session"), V_INT },
 	{ "registration_id", N_("registration"), V_INT },
 	{ "language", N_("language"), V_TEXT },
-	{ "state", N_("state"), V_TEXT },
+	{ "state", N_("state"), V_STATE },
 	{ "attempts", N_("attempts"), V_INT },
 	{ "due_at", N_("due"), V_UTC },
 	{ "next_attempt", N_("next attempt"), V_UTC },
@@ -184,7 +184,7 @@ cmd_print_notice(struct cmd_ctx *ctx, json_t *answer)
 static int
 cmd_outbox_show(struct cmd_ctx *ctx)
 {
-	return (cmd_call_id(ctx, "notice", "GET", "outbox", NULL, NULL,
+	return (cmd_call_id(ctx, N_("notice"), "GET", "outbox", NULL, NULL,
 	    cmd_print_notice));
 }
 
@@ -194,7 +194,8 @@ cmd_print_retried(struct cmd_ctx *ctx, json_t *answer)
 	const char	*state = cmd_str(answer, "state");
 
 	printf(_("Notice %lld is %s again: it goes out shortly.\n"),
-	    cmd_argv_id(ctx, 0), state != NULL ? state : "pending");
+	    cmd_argv_id(ctx, 0), value_shown("notice", state != NULL ?
+	    state : "pending"));
 }
 
 static void
@@ -203,20 +204,21 @@ cmd_print_withdrawn(struct cmd_ctx *ctx, json_t *answer)
 	const char	*state = cmd_str(answer, "state");
 
 	printf(_("Notice %lld is %s: it will not be sent.\n"),
-	    cmd_argv_id(ctx, 0), state != NULL ? state : "cancelled");
+	    cmd_argv_id(ctx, 0), value_shown("notice", state != NULL ?
+	    state : "cancelled"));
 }
 
 static int
 cmd_outbox_retry(struct cmd_ctx *ctx)
 {
-	return (cmd_call_id(ctx, "notice", "POST", "outbox", "/retry", NULL,
+	return (cmd_call_id(ctx, N_("notice"), "POST", "outbox", "/retry", NULL,
 	    cmd_print_retried));
 }
 
 static int
 cmd_outbox_cancel(struct cmd_ctx *ctx)
 {
-	return (cmd_call_id(ctx, "notice", "POST", "outbox", "/cancel", NULL,
+	return (cmd_call_id(ctx, N_("notice"), "POST", "outbox", "/cancel", NULL,
 	    cmd_print_withdrawn));
 }
 
@@ -231,12 +233,12 @@ cmd_print_preview(struct cmd_ctx *ctx, json_t *answer)
 	channel = cmd_str(answer, "channel");
 	sms = channel != NULL && strcmp(channel, "sms") == 0;
 	to = cmd_recipient(answer, sms);
-	printf("%s: %s\n", sms ? "SMS to" : "E-mail to", to);
+	printf(sms ? _("SMS to: %s\n") : _("E-mail to: %s\n"), to);
 	free(to);
 	if (json_is_false(json_object_get(answer, "reachable")))
 		printf(_("(This is not sent to them: %s. Read it out on the "
 		    "phone.)\n"), cmd_str(answer, "reason") != NULL ?
-		    cmd_str(answer, "reason") : "they cannot get it");
+		    cmd_str(answer, "reason") : _("they cannot get it"));
 	if (cmd_str(answer, "subject") != NULL)
 		printf(_("Subject: %s\n"), cmd_str(answer, "subject"));
 	cmd_print_body(cmd_str(answer, "body"));
@@ -266,8 +268,8 @@ cmd_preview(struct cmd_ctx *ctx)
 	long long	 session, participant;
 	int		 ret;
 
-	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0 ||
-	    (ret = cmd_arg_id(ctx, 1, "participant", &participant)) != 0)
+	if ((ret = cmd_arg_id(ctx, 0, N_("session"), &session)) != 0 ||
+	    (ret = cmd_arg_id(ctx, 1, N_("participant"), &participant)) != 0)
 		return (ret);
 	query = json_deep_copy(ctx->opts);
 	json_object_set_new(query, "participant", json_integer(participant));

@@ -77,8 +77,11 @@ static const struct cmd_field cmd_participant_fields[] = {
 };
 
 static const struct cmd_resource cmd_participant_resource = {
-	"participant", "participants", 1, { "name", NULL },
-	cmd_participant_columns, cmd_participant_fields
+	N_("participant"), "participants", 1, { "name", NULL },
+	cmd_participant_columns, cmd_participant_fields, N_("No participants."),
+	N_("More participants are found than shown: add a word to the "
+	"search.\n"), N_("Removed participant %s: future registrations "
+	"cancelled, personal data anonymised.\n")
 };
 
 const struct cmd_entry cmd_participant_add_entry = {
@@ -141,8 +144,8 @@ cmd_participant_merge(struct cmd_ctx *ctx)
 	long long	 keep, other;
 	int		 ret;
 
-	if ((ret = cmd_arg_id(ctx, 0, "participant", &keep)) != 0 ||
-	    (ret = cmd_arg_id(ctx, 1, "participant", &other)) != 0)
+	if ((ret = cmd_arg_id(ctx, 0, N_("participant"), &keep)) != 0 ||
+	    (ret = cmd_arg_id(ctx, 1, N_("participant"), &other)) != 0)
 		return (ret);
 	body = json_pack("{s:I}", "other", (json_int_t)other);
 	ret = cmd_call(ctx, "POST", "participants", ctx->argv[0], "/merge",

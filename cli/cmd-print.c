@@ -172,11 +172,11 @@ print_gather(struct cmd_ctx *ctx, struct print_page *pg)
 	for (i = 0; i < pg->nrows; i++)
 		companions += pg->rows[i].companion;
 	seats = (long long)pg->nrows + companions;
-	pg->footer = xprintf("%zu registered, %lld with a companion: "
-	    "%lld of %lld seats.", pg->nrows, companions,
+	pg->footer = xprintf(_("%zu registered, %lld with a companion: "
+	    "%lld of %lld seats."), pg->nrows, companions,
 	    seats, cmd_int(s, "capacity"));
 	if (cmd_int(s, "waitlisted") > 0) {
-		waiting = xprintf("%lld on the waitlist (not listed).",
+		waiting = xprintf(_("%lld on the waitlist (not listed)."),
 		    cmd_int(s, "waitlisted"));
 		cmd_join(&pg->footer, " ", waiting);
 		free(waiting);
@@ -217,7 +217,8 @@ print_text_line(const char *label, const char *text)
 
 	if (text == NULL)
 		return;
-	col = printf("%s", label);
+	printf("%s", label);
+	col = table_width(label);
 	table_wrap(stdout, col, col, text);
 }
 
@@ -229,13 +230,13 @@ print_text(struct print_page *pg)
 	size_t			 i, nrw = 2, phw = 5, namew, w;
 	char			*name;
 
-	printf("PARTICIPANT LIST - session %lld\n", pg->session);
+	printf(_("PARTICIPANT LIST - session %lld\n"), pg->session);
 	print_text_line("", pg->title);
 	print_text_line("", pg->when);
 	print_text_line("", pg->place);
-	print_text_line("Instructors: ", pg->instructors);
-	print_text_line("Bring: ", pg->bring);
-	print_text_line("Access: ", pg->access);
+	print_text_line(_("Instructors: "), pg->instructors);
+	print_text_line(_("Bring: "), pg->bring);
+	print_text_line(_("Access: "), pg->access);
 	for (i = 0; i < PRINT_WIDTH; i++)
 		putchar('=');
 	printf("\n\n");
@@ -249,7 +250,7 @@ print_text(struct print_page *pg)
 			phw = w;
 	}
 	namew = PRINT_WIDTH - (3 + 2 + nrw + 2 + 2 + phw + 2 +
-	    strlen("COMPANION"));
+	    table_width(_("COMPANION")));
 	t = table_new("|>NR|NAME|PHONE|COMPANION");
 	for (i = 0; i < pg->nrows; i++) {
 		row = &pg->rows[i];
@@ -304,8 +305,11 @@ print_html_p(const char *cls, const char *label, const char *text)
 	if (text == NULL)
 		return;
 	printf("<p class=\"%s\">", cls);
-	if (*label != '\0')
-		printf("<strong>%s</strong> ", label);
+	if (*label != '\0') {
+		printf("<strong>");
+		print_html_text(label);
+		printf("</strong> ");
+	}
 	print_html_text(text);
 	printf("</p>\n");
 }
@@ -315,12 +319,15 @@ print_html(struct print_page *pg)
 {
 	const struct print_row	*row;
 	size_t			 i;
+	char			*title;
 
-	printf("<!DOCTYPE html>\n<html lang=\"da\">\n<head>\n"
-	    "<meta charset=\"utf-8\">\n<title>Participant list: ");
-	print_html_text(pg->title);
-	printf(", ");
-	print_html_text(pg->when);
+	/* The page's language is the CLI's: its headings are in it. */
+	printf("<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
+	    "<meta charset=\"utf-8\">\n<title>", cmd_danish() ? "da" : "en");
+	title = xprintf(_("Participant list: %s, %s"), pg->title,
+	    pg->when != NULL ? pg->when : "?");
+	print_html_text(title);
+	free(title);
 	printf("</title>\n<style>\n"
 	    "@page { size: A4; margin: 1.5cm; }\n"
 	    "body { font-family: sans-serif; font-size: 12pt; "
@@ -343,12 +350,20 @@ print_html(struct print_page *pg)
 	printf("</h1>\n");
 	print_html_p("when", "", pg->when);
 	print_html_p("where", "", pg->place);
-	print_html_p("instructors", "Instructors:", pg->instructors);
-	print_html_p("bring", "Bring:", pg->bring);
-	print_html_p("access", "Access:", pg->access);
-	printf("<table>\n<thead><tr><th class=\"tick\">Present</th>"
-	    "<th class=\"nr\">Nr.</th><th>Name</th><th>Phone</th>"
-	    "<th>Companion</th></tr></thead>\n<tbody>\n");
+	print_html_p("instructors", _("Instructors:"), pg->instructors);
+	print_html_p("bring", _("Bring:"), pg->bring);
+	print_html_p("access", _("Access:"), pg->access);
+	printf("<table>\n<thead><tr><th class=\"tick\">");
+	print_html_text(_("Present"));
+	printf("</th><th class=\"nr\">");
+	print_html_text(_("Nr."));
+	printf("</th><th>");
+	print_html_text(_("Name"));
+	printf("</th><th>");
+	print_html_text(_("Phone"));
+	printf("</th><th>");
+	print_html_text(_("Companion"));
+	printf("</th></tr></thead>\n<tbody>\n");
 	for (i = 0; i < pg->nrows; i++) {
 		row = &pg->rows[i];
 		printf("<tr><td class=\"tick\">&#9744;</td><td class=\"nr\">");
@@ -376,8 +391,8 @@ cmd_print_roster(struct cmd_ctx *ctx, const char *how)
 
 	if (*how != '\0' && strcmp(how, "text") != 0 &&
 	    strcmp(how, "html") != 0)
-		return (kursusctl_usage_error(ctx->entry, "--print=%s: give "
-		    "--print (plain text) or --print=html", how));
+		return (kursusctl_usage_error(ctx->entry, _("--print=%s: give "
+		    "--print (plain text) or --print=html"), how));
 	memset(&pg, 0, sizeof pg);
 	if ((ret = print_gather(ctx, &pg)) == 0) {
 		if (strcmp(how, "html") == 0)

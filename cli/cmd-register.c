@@ -127,50 +127,89 @@ const struct cmd_entry cmd_attendance_entry = {
 	"fits."), 0, NULL
 };
 
-/* "(confirmed), kursist nr. 3000" or "(waitlisted, position 2), ...". */
-static void
-cmd_print_outcome(json_t *r, const char *who, const char *what,
-    long long session)
+/* How a registration stands: "confirmed", "waitlisted, position 2", with
+ * ", with companion" and ", present" after it. Caller frees. */
+static char *
+cmd_outcome_state(json_t *r)
 {
 	const char	*status = cmd_str(r, "status");
-	const char	*name = cmd_str(r, "participant_name");
-	int		 companion;
+	char		*s;
 
-	companion = json_is_true(json_object_get(r, "companion"));
-	printf("%s %s %lld (%s", name != NULL ? name : who, _(what), session,
-	    status == NULL ? "?" : strcmp(status, "confirmed") == 0 ?
-	    _("confirmed") : strcmp(status, "waitlisted") == 0 ?
-	    _("waitlisted") : strcmp(status, "cancelled") == 0 ?
-	    _("cancelled") : status);
 	if (status != NULL && strcmp(status, "waitlisted") == 0 &&
 	    json_is_integer(json_object_get(r, "waitlist_position")))
-		printf(_(", position %lld"), cmd_int(r, "waitlist_position"));
-	if (companion)
-		printf(_(", with companion"));
+		s = xprintf(_("waitlisted, position %lld"), cmd_int(r,
+		    "waitlist_position"));
+	else
+		s = xstrdup(status != NULL ? value_shown("registration",
+		    status) : "?");
+	if (json_is_true(json_object_get(r, "companion")))
+		cmd_join(&s, ", ", _("with companion"));
 	if (json_is_string(json_object_get(r, "attendance")) &&
 	    strcmp(cmd_str(r, "attendance"), "attended") == 0)
-		printf(_(", present"));
-	printf(")");
-	if (json_is_integer(json_object_get(r, "number")))
-		printf(_(", kursist nr. %lld"), cmd_int(r, "number"));
-	printf("\n");
+		cmd_join(&s, ", ", _("present"));
+	return (s);
+}
+
+/* What a registration's answer tells, one whole sentence for each way it
+ * came about (each its own msgid: the Danish order differs). */
+enum cmd_outcome { OUTCOME_REGISTERED, OUTCOME_KNOWN, OUTCOME_PROMOTED };
+
+/* "Jørgen Smidstrup registered for session 4 (confirmed), kursist nr.
+ * 3000"; who names the person when the answer does not. */
+static void
+cmd_print_outcome(json_t *r, int how, const char *who, long long session)
+{
+	const char	*name = cmd_str(r, "participant_name");
+	char		*state = cmd_outcome_state(r);
+	long long	 nr = cmd_int(r, "number");
+
+	if (name == NULL)
+		name = who;
+	switch (how) {
+	case OUTCOME_KNOWN:
+		if (nr > 0)
+			printf(_("%s (participant %lld) is known already – "
+			    "registered for session %lld (%s), kursist nr. "
+			    "%lld\n"), name, cmd_int(r, "participant_id"),
+			    session, state, nr);
+		else
+			printf(_("%s (participant %lld) is known already – "
+			    "registered for session %lld (%s)\n"), name,
+			    cmd_int(r, "participant_id"), session, state);
+		break;
+	case OUTCOME_PROMOTED:
+		if (nr > 0)
+			printf(_("%s moved up from the waitlist for session "
+			    "%lld (%s), kursist nr. %lld\n"), name, session,
+			    state, nr);
+		else
+			printf(_("%s moved up from the waitlist for session "
+			    "%lld (%s)\n"), name, session, state);
+		break;
+	default:
+		if (nr > 0)
+			printf(_("%s registered for session %lld (%s), kursist "
+			    "nr. %lld\n"), name, session, state, nr);
+		else
+			printf(_("%s registered for session %lld (%s)\n"),
+			    name, session, state);
+		break;
+	}
+	free(state);
 }
 
 static void
 cmd_print_registered(struct cmd_ctx *ctx, json_t *answer)
 {
-	const char	*name = cmd_str(answer, "participant_name");
+	int	known;
 
-	if (json_is_true(json_object_get(answer, "participant_known")))
-		printf(_("%s (participant %lld) is known already: the same "
-		    "person, not a new one.\n"), name != NULL ? name : "?",
-		    cmd_int(answer, "participant_id"));
-	else if (ctx->argc == 1 && json_object_get(ctx->opts,
+	known = json_is_true(json_object_get(answer, "participant_known"));
+	if (!known && ctx->argc == 1 && json_object_get(ctx->opts,
 	    "participant") == NULL)
 		printf(_("Created participant %lld.\n"),
 		    cmd_int(answer, "participant_id"));
-	cmd_print_outcome(answer, ctx->argc == 2 ? ctx->argv[1] :
-	    _("participant"), N_("registered for session"),
+	cmd_print_outcome(answer, known ? OUTCOME_KNOWN : OUTCOME_REGISTERED,
+	    ctx->argc == 2 ? ctx->argv[1] : _("participant"),
 	    cmd_argv_id(ctx, 0));
 	if (json_is_true(json_object_get(answer, "over_capacity")))
 		printf(_("Note: session %lld now has more people than seats.\n"),
@@ -192,10 +231,10 @@ cmd_register(struct cmd_ctx *ctx)
 	if (ctx->argc == 0)
 		return (kursusctl_usage_error(ctx->entry, _("give a SESSION, or "
 		    "--series SERIES")));
-	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0)
+	if ((ret = cmd_arg_id(ctx, 0, N_("session"), &session)) != 0)
 		return (ret);
 	if (ctx->argc == 2 &&
-	    (ret = cmd_arg_id(ctx, 1, "participant", &participant)) != 0)
+	    (ret = cmd_arg_id(ctx, 1, N_("participant"), &participant)) != 0)
 		return (ret);
 	if ((v = json_object_get(ctx->opts, "participant")) != NULL) {
 		if (ctx->argc == 2)
@@ -258,8 +297,7 @@ cmd_print_unregistered(struct cmd_ctx *ctx, json_t *answer)
 	    cmd_int(cancelled, "participant_id"), cmd_int(cancelled, "number"),
 	    session);
 	json_array_foreach(json_object_get(answer, "promoted"), i, r)
-		cmd_print_outcome(r, _("someone"), N_("moved up from the "
-		    "waitlist for session"), session);
+		cmd_print_outcome(r, OUTCOME_PROMOTED, _("someone"), session);
 }
 
 static int
@@ -273,7 +311,7 @@ cmd_unregister(struct cmd_ctx *ctx)
 
 	if (json_object_get(ctx->opts, "series") != NULL)
 		return (cmd_series_unregister(ctx));
-	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0)
+	if ((ret = cmd_arg_id(ctx, 0, N_("session"), &session)) != 0)
 		return (ret);
 	if ((ctx->argc == 2) == (nr != NULL))
 		return (kursusctl_usage_error(ctx->entry, _("name the "
@@ -285,7 +323,7 @@ cmd_unregister(struct cmd_ctx *ctx)
 	else {
 		who = ctx->argv[1];
 		if (strncmp(who, "nr:", 3) != 0 &&
-		    (ret = cmd_arg_id(ctx, 1, "participant", &id)) != 0)
+		    (ret = cmd_arg_id(ctx, 1, N_("participant"), &id)) != 0)
 			return (ret);
 		if (strncmp(who, "nr:", 3) == 0 &&
 		    strspn(who + 3, "0123456789") != strlen(who + 3))
@@ -337,7 +375,7 @@ cmd_registrations(struct cmd_ctx *ctx)
 
 	how = json_string_value(json_object_get(ctx->output, "print"));
 	if (how != NULL) {
-		if ((ret = cmd_arg_id(ctx, 0, "session", &id)) != 0)
+		if ((ret = cmd_arg_id(ctx, 0, N_("session"), &id)) != 0)
 			return (ret);
 		if (json_object_get(ctx->opts, "status") != NULL)
 			return (kursusctl_usage_error(ctx->entry, _("--print "
@@ -345,14 +383,14 @@ cmd_registrations(struct cmd_ctx *ctx)
 			    "with it")));
 		return (cmd_print_roster(ctx, how));
 	}
-	return (cmd_call_id(ctx, "session", "GET", "sessions",
+	return (cmd_call_id(ctx, N_("session"), "GET", "sessions",
 	    "/registrations", ctx->opts, cmd_print_registration_list));
 }
 
 static int
 cmd_waitlist(struct cmd_ctx *ctx)
 {
-	return (cmd_call_id(ctx, "session", "GET", "sessions", "/waitlist",
+	return (cmd_call_id(ctx, N_("session"), "GET", "sessions", "/waitlist",
 	    ctx->opts, cmd_print_waitlist));
 }
 
@@ -367,12 +405,13 @@ cmd_print_attendance(struct cmd_ctx *ctx, json_t *answer)
 	session = cmd_argv_id(ctx, 0);
 	regs = json_object_get(answer, "registrations");
 	if (json_is_true(json_object_get(ctx->opts, "all_present"))) {
-		printf(_("Marked %lld present"), cmd_int(answer,
-		    "marked_present"));
 		if (cmd_int(answer, "marked_absent") > 0)
-			printf(_(" and %lld absent"), cmd_int(answer,
-			    "marked_absent"));
-		printf(".\n");
+			printf(_("Marked %lld present and %lld absent.\n"),
+			    cmd_int(answer, "marked_present"),
+			    cmd_int(answer, "marked_absent"));
+		else
+			printf(_("Marked %lld present.\n"), cmd_int(answer,
+			    "marked_present"));
 	}
 	json_array_foreach(regs, i, r) {
 		if ((a = cmd_str(r, "attendance")) == NULL)
@@ -422,7 +461,7 @@ cmd_attendance(struct cmd_ctx *ctx)
 	long long	 session;
 	int		 ret;
 
-	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0)
+	if ((ret = cmd_arg_id(ctx, 0, N_("session"), &session)) != 0)
 		return (ret);
 	if (json_object_size(ctx->opts) == 0)
 		return (kursusctl_usage_error(ctx->entry, _("give --present, "

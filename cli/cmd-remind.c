@@ -62,10 +62,10 @@ cmd_notice_to(json_t *row)
 	int		 sms;
 
 	if (channel != NULL && strcmp(channel, "call") == 0)
-		return (xstrdup("call list"));
+		return (xstrdup(_("call list")));
 	sms = channel != NULL && strcmp(channel, "sms") == 0;
 	to = cmd_recipient(row, sms);
-	xasprintf(&s, "%s to %s", sms ? "SMS" : "e-mail", to);
+	xasprintf(&s, sms ? _("SMS to %s") : _("e-mail to %s"), to);
 	free(to);
 	return (s);
 }
@@ -105,13 +105,13 @@ cmd_tally_line(const struct cmd_tally *t)
 {
 	char	*s;
 
-	xasprintf(&s, "%lld message%s: %lld sent, %lld failed, %lld waiting",
-	    t->total, t->total == 1 ? "" : "s", t->sent, t->failed,
-	    t->waiting);
+	xasprintf(&s, ngettext("%lld message: %lld sent, %lld failed, %lld "
+	    "waiting", "%lld messages: %lld sent, %lld failed, %lld waiting",
+	    t->total), t->total, t->sent, t->failed, t->waiting);
 	if (t->other > 0) {
 		char *more;
 
-		xasprintf(&more, "%s, %lld not sent", s, t->other);
+		xasprintf(&more, _("%s, %lld not sent"), s, t->other);
 		free(s);
 		s = more;
 	}
@@ -227,7 +227,7 @@ cmd_remind(struct cmd_ctx *ctx)
 	size_t			 i;
 	int			 ret, nowait, bad = 0;
 
-	if ((ret = cmd_arg_id(ctx, 0, "session", &session)) != 0)
+	if ((ret = cmd_arg_id(ctx, 0, N_("session"), &session)) != 0)
 		return (ret);
 	if ((v = json_object_get(ctx->opts, "wait")) != NULL) {
 		wait = json_integer_value(v);
@@ -272,15 +272,18 @@ cmd_remind(struct cmd_ctx *ctx)
 	if (queued == 0)
 		printf(_("Nothing sent for session %lld: %s.\n"), session,
 		    json_array_size(json_object_get(answer, "unreachable")) >
-		    0 ? "nobody registered can get it" : "nobody is "
-		    "registered");
+		    0 ? _("nobody registered can get it") : _("nobody is "
+		    "registered"));
 	else if (nowait || rows == NULL)
-		printf(_("Queued %lld message%s for session %lld (batch %s).\n"
-		    "Follow them with 'kursusctl outbox --batch %s'.\n"), queued,
-		    queued == 1 ? "" : "s", session, batch, batch);
+		printf(ngettext("Queued %lld message for session %lld (batch "
+		    "%s).\nFollow it with 'kursusctl outbox --batch %s'.\n",
+		    "Queued %lld messages for session %lld (batch %s).\n"
+		    "Follow them with 'kursusctl outbox --batch %s'.\n", queued),
+		    queued, session, batch, batch);
 	else {
-		printf(_("Session %lld, batch %s: %lld message%s.\n"), session,
-		    batch, queued, queued == 1 ? "" : "s");
+		printf(ngettext("Session %lld, batch %s: %lld message.\n",
+		    "Session %lld, batch %s: %lld messages.\n", queued), session,
+		    batch, queued);
 		printf(_("Sent: %lld\n"), t.sent);
 		printf(_("Failed: %lld\n"), t.failed + t.other);
 		json_array_foreach(rows, i, r) {
@@ -292,10 +295,10 @@ cmd_remind(struct cmd_ctx *ctx)
 			to = cmd_notice_to(r);
 			err = cmd_str(r, "last_error");
 			printf("  %s: %s%s%s\n", to, strcmp(state, "failed") ==
-			    0 ? "" : state, strcmp(state, "failed") == 0 ||
-			    err == NULL ? "" : ": ", err != NULL ? err :
-			    (strcmp(state, "failed") == 0 ? "no reason given" :
-			    ""));
+			    0 ? "" : value_shown("notice", state),
+			    strcmp(state, "failed") == 0 || err == NULL ? "" :
+			    ": ", err != NULL ? err : (strcmp(state, "failed") ==
+			    0 ? _("no reason given") : ""));
 			free(to);
 		}
 		if (t.waiting > 0)
@@ -327,12 +330,12 @@ cmd_print_calllist(struct cmd_ctx *ctx, json_t *answer)
 		goto table;
 	when = cmd_str(s, "start") != NULL ? cmd_local_time(cmd_str(s,
 	    "start")) : xstrdup("?");
-	printf(_("Call list for session %lld: %s, %s, %s%s\n\n"), session,
-	    cmd_str(s, "course_title") != NULL ? cmd_str(s, "course_title") :
-	    "?", when, cmd_str(s, "venue_name") != NULL ? cmd_str(s,
-	    "venue_name") : "?", cmd_str(s, "status") != NULL &&
-	    strcmp(cmd_str(s, "status"), "cancelled") == 0 ?
-	    " (CANCELLED)" : "");
+	printf(cmd_str(s, "status") != NULL && strcmp(cmd_str(s, "status"),
+	    "cancelled") == 0 ? _("Call list for session %lld: %s, %s, %s "
+	    "(CANCELLED)\n\n") : _("Call list for session %lld: %s, %s, "
+	    "%s\n\n"), session, cmd_str(s, "course_title") != NULL ?
+	    cmd_str(s, "course_title") : "?", when, cmd_str(s, "venue_name") !=
+	    NULL ? cmd_str(s, "venue_name") : "?");
 	free(when);
 	if (json_array_size(list) == 0) {
 		printf(_("Nobody to phone: everyone registered gets SMS or "
@@ -350,10 +353,12 @@ table:
 		status = cmd_str(p, "status");
 		if (status != NULL && strcmp(status, "waitlisted") == 0 &&
 		    json_is_integer(json_object_get(p, "waitlist_position")))
-			table_cell(t, "waitlisted #%lld", cmd_int(p,
+			table_cell(t, table_csv() ? "waitlisted #%lld" :
+			    _("waitlisted #%lld"), cmd_int(p,
 			    "waitlist_position"));
 		else
-			table_cell(t, "%s", status != NULL ? status : "-");
+			table_cell(t, "%s", status != NULL ?
+			    value_shown("registration", status) : "-");
 		cmd_cell(t, p, "reasons", V_TEXT);
 		if (table_csv())
 			table_cell(t, "%s", "");
@@ -363,13 +368,14 @@ table:
 	table_print(t, stdout);
 	table_free(t);
 	if (!table_csv())
-		printf(_("\n%zu %s to phone.\n"), json_array_size(list),
-		    json_array_size(list) == 1 ? "person" : "people");
+		printf(ngettext("\n%zu person to phone.\n",
+		    "\n%zu people to phone.\n", json_array_size(list)),
+		    json_array_size(list));
 }
 
 static int
 cmd_calllist(struct cmd_ctx *ctx)
 {
-	return (cmd_call_id(ctx, "session", "GET", "sessions", "/calllist",
+	return (cmd_call_id(ctx, N_("session"), "GET", "sessions", "/calllist",
 	    NULL, cmd_print_calllist));
 }

@@ -93,14 +93,11 @@ static void
 cmd_print_resources(struct cmd_ctx *ctx, json_t *answer)
 {
 	const struct cmd_resource	*res = cmd_resource(ctx);
-	char				*none;
 
-	xasprintf(&none, "No %ss.", res->what);
-	cmd_print_list(json_object_get(answer, res->path), res->columns, none);
-	free(none);
+	cmd_print_list(json_object_get(answer, res->path), res->columns,
+	    res->none);
 	if (json_is_true(json_object_get(answer, "more")))
-		printf(_("More %ss are found than shown: add a word to the "
-		    "search.\n"), res->what);
+		printf("%s", _(res->more));
 }
 
 int
@@ -165,13 +162,12 @@ cmd_resource_edit(struct cmd_ctx *ctx)
 static void
 cmd_print_removed(struct cmd_ctx *ctx, json_t *answer)
 {
-	const struct cmd_resource	*res = cmd_resource(ctx);
-
-	if (res->by_id)
-		printf(_("Removed %s %s: future registrations cancelled, "
-		    "personal data anonymised.\n"), res->what, ctx->argv[0]);
-	else
-		printf(_("Removed %s \"%s\".\n"), res->what, ctx->argv[0]);
+	/* One of the resources' N_() sentences, each with one %s; msgfmt -c
+	 * holds their translations to it. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	printf(_(cmd_resource(ctx)->removed), ctx->argv[0]);
+#pragma GCC diagnostic pop
 }
 
 int

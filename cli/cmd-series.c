@@ -45,10 +45,14 @@ cmd_series_line(json_t *r)
 	const char	*status = cmd_str(r, "status");
 	char		*start = cmd_format(r, "start", V_LOCAL);
 
-	printf(_("  %s  session %lld  %s"), start != NULL ? start : "-",
-	    cmd_int(r, "session_id"), status != NULL ? status : "?");
 	if (status != NULL && strcmp(status, "waitlisted") == 0)
-		printf(_(", position %lld"), cmd_int(r, "waitlist_position"));
+		printf(_("  %s  session %lld  waitlisted, position %lld"),
+		    start != NULL ? start : "-", cmd_int(r, "session_id"),
+		    cmd_int(r, "waitlist_position"));
+	else
+		printf(_("  %s  session %lld  %s"), start != NULL ? start :
+		    "-", cmd_int(r, "session_id"), status != NULL ?
+		    value_shown("registration", status) : "?");
 	if (json_is_integer(json_object_get(r, "number")))
 		printf(_(", kursist nr. %lld"), cmd_int(r, "number"));
 	printf("\n");
@@ -105,7 +109,7 @@ cmd_series_register(struct cmd_ctx *ctx)
 			    "both")));
 		}
 		json_decref(person);
-		if ((ret = cmd_arg_id(ctx, 0, "participant",
+		if ((ret = cmd_arg_id(ctx, 0, N_("participant"),
 		    &participant)) != 0) {
 			json_decref(body);
 			return (ret);
@@ -135,14 +139,15 @@ cmd_print_series_unregistered(struct cmd_ctx *ctx, json_t *answer)
 
 	(void)ctx;
 	n = json_array_size(json_object_get(answer, "cancelled"));
-	printf(_("Participant %lld unregistered from %zu session%s of series "
-	    "%lld; one message lists the dates.\n"),
-	    cmd_int(answer, "participant_id"), n, n == 1 ? "" : "s",
+	printf(ngettext("Participant %lld unregistered from %zu session of "
+	    "series %lld; one message lists the dates.\n", "Participant %lld "
+	    "unregistered from %zu sessions of series %lld; one message lists "
+	    "the dates.\n", n), cmd_int(answer, "participant_id"), n,
 	    cmd_int(answer, "series_id"));
 	json_array_foreach(json_object_get(answer, "promoted"), i, r)
 		printf(_("%s moved up from the waitlist for session %lld.\n"),
 		    cmd_str(r, "participant_name") != NULL ?
-		    cmd_str(r, "participant_name") : "Someone",
+		    cmd_str(r, "participant_name") : _("Someone"),
 		    cmd_int(r, "session_id"));
 }
 
@@ -158,7 +163,7 @@ cmd_series_unregister(struct cmd_ctx *ctx)
 	if (ctx->argc != 1)
 		return (kursusctl_usage_error(ctx->entry, _("with --series, give "
 		    "the participant alone")));
-	if ((ret = cmd_arg_id(ctx, 0, "participant", &participant)) != 0)
+	if ((ret = cmd_arg_id(ctx, 0, N_("participant"), &participant)) != 0)
 		return (ret);
 	xasprintf(&tail, "/registrations/%lld", participant);
 	ret = cmd_series_call(ctx, "DELETE", series, tail, NULL,

@@ -248,10 +248,10 @@ cmd_print_session(json_t *s)
 	v = cmd_session_status(s);
 	table_kv(t, N_("status"), "%s", v);
 	free(v);
-	table_kv(t, N_("seats"), "%lld taken of %lld, %lld free",
+	table_kv(t, N_("seats"), _("%lld taken of %lld, %lld free"),
 	    cmd_int(s, "seats_taken"), cmd_int(s, "capacity"),
 	    cmd_int(s, "seats_free"));
-	table_kv(t, N_("registrations"), "%lld confirmed, %lld waitlisted",
+	table_kv(t, N_("registrations"), _("%lld confirmed, %lld waitlisted"),
 	    cmd_int(s, "confirmed"), cmd_int(s, "waitlisted"));
 	cmd_kv(t, s, "min_participants", N_("minimum"), V_INT);
 	v = cmd_session_people(s, "instructor");
@@ -291,8 +291,10 @@ cmd_print_scheduled(struct cmd_ctx *ctx, json_t *answer)
 		    cmd_str(s, "venue_name") : "-");
 		free(start);
 	} else {
-		printf(_("Scheduled series %lld: %zu sessions.\n"),
-		    cmd_int(answer, "series_id"), json_array_size(sessions));
+		printf(ngettext("Scheduled series %lld: %zu session.\n",
+		    "Scheduled series %lld: %zu sessions.\n",
+		    json_array_size(sessions)), cmd_int(answer, "series_id"),
+		    json_array_size(sessions));
 		cmd_print_sessions(sessions);
 	}
 	json_array_foreach(json_object_get(answer, "skipped"), i, s) {
@@ -338,7 +340,7 @@ cmd_session_show(struct cmd_ctx *ctx)
 	long long	 id;
 	int		 ret;
 
-	if ((ret = cmd_arg_id(ctx, 0, "session", &id)) != 0)
+	if ((ret = cmd_arg_id(ctx, 0, N_("session"), &id)) != 0)
 		return (ret);
 	if ((ret = cmd_request(ctx, "GET", "sessions", ctx->argv[0], NULL,
 	    NULL, &answer)) != 0 || answer == NULL)
@@ -366,7 +368,7 @@ cmd_session_edit(struct cmd_ctx *ctx)
 	long long	 id;
 	int		 ret;
 
-	if ((ret = cmd_arg_id(ctx, 0, "session", &id)) != 0)
+	if ((ret = cmd_arg_id(ctx, 0, N_("session"), &id)) != 0)
 		return (ret);
 	if (json_object_size(ctx->opts) == 0)
 		return (kursusctl_usage_error(ctx->entry, _("nothing to change; "
@@ -382,41 +384,47 @@ cmd_session_edit(struct cmd_ctx *ctx)
 
 /* The sessions a move or cancel changed, after "Moved" or "Cancelled". */
 static void
-cmd_print_changed(json_t *answer, const char *done)
+cmd_print_changed(json_t *answer, int moved)
 {
 	json_t	*sessions;
 	size_t	 n;
 
 	sessions = json_object_get(answer, "sessions");
 	n = json_array_size(sessions);
-	printf(_("%s %zu session%s; everyone registered will be told.\n"), done,
-	    n, n == 1 ? "" : "s");
+	if (moved)
+		printf(ngettext("Moved %zu session; everyone registered will "
+		    "be told.\n", "Moved %zu sessions; everyone registered "
+		    "will be told.\n", n), n);
+	else
+		printf(ngettext("Cancelled %zu session; everyone registered "
+		    "will be told.\n", "Cancelled %zu sessions; everyone "
+		    "registered will be told.\n", n), n);
 	cmd_print_sessions(sessions);
 }
 
 static void
 cmd_print_moved(struct cmd_ctx *ctx, json_t *answer)
 {
-	cmd_print_changed(answer, "Moved");
+	cmd_print_changed(answer, 1);
 }
 
 static void
 cmd_print_cancelled(struct cmd_ctx *ctx, json_t *answer)
 {
-	cmd_print_changed(answer, "Cancelled");
+	cmd_print_changed(answer, 0);
 }
 
 /* move and cancel: POST to /v1/sessions/<id>/<action>, list the result. */
 static int
 cmd_session_move(struct cmd_ctx *ctx)
 {
-	return (cmd_call_id(ctx, "session", "POST", "sessions", "/move",
+	return (cmd_call_id(ctx, N_("session"), "POST", "sessions", "/move",
 	    ctx->opts, cmd_print_moved));
 }
 
 static int
 cmd_session_cancel(struct cmd_ctx *ctx)
 {
-	return (cmd_call_id(ctx, "session", "POST", "sessions", "/cancel",
+	return (cmd_call_id(ctx, N_("session"), "POST", "sessions", "/cancel",
 	    ctx->opts, cmd_print_cancelled));
 }

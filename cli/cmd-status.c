@@ -89,7 +89,7 @@ cmd_print_breakdown(const char *title, const char *head, json_t *arr)
 
 	if (json_array_size(arr) == 0)
 		return;
-	printf("\n%s\n", title);
+	printf("\n%s\n", _(title));
 	xasprintf(&spec, "%s|>SESSIONS|>REGISTRATIONS|>ATTENDED|>NO-SHOW|"
 	    ">RATE", head);
 	t = table_new(spec);
@@ -178,16 +178,17 @@ cmd_print_stats(struct cmd_ctx *ctx, json_t *answer)
 	free(rate);
 	cmd_kv(t, answer, "next_number", N_("next number"), V_INT);
 	if (json_is_integer(json_object_get(answer, "next_milestone")))
-		table_kv(t, N_("next milestone"), "kursist nr. %lld (%lld to go)",
+		table_kv(t, N_("next milestone"), _("kursist nr. %lld (%lld to "
+		    "go)"),
 		    cmd_int(answer, "next_milestone"),
 		    cmd_int(answer, "to_milestone"));
 	table_print(t, stdout);
 	table_free(t);
-	cmd_print_breakdown("By course:", "COURSE",
+	cmd_print_breakdown(N_("By course:"), "COURSE",
 	    json_object_get(answer, "by_course"));
-	cmd_print_breakdown("By venue:", "VENUE",
+	cmd_print_breakdown(N_("By venue:"), "VENUE",
 	    json_object_get(answer, "by_venue"));
-	cmd_print_breakdown("By month:", "MONTH",
+	cmd_print_breakdown(N_("By month:"), "MONTH",
 	    json_object_get(answer, "by_month"));
 }
 
@@ -226,9 +227,14 @@ cmd_status_outbox(struct table *t, json_t *o)
 		return;
 	due = cmd_str(o, "next_due") != NULL ? cmd_utc_time(cmd_str(o,
 	    "next_due")) : NULL;
-	table_kv(t, N_("outbox"), "%lld pending, %lld sending, %lld failed%s%s",
-	    cmd_int(o, "pending"), cmd_int(o, "sending"), cmd_int(o, "failed"),
-	    due != NULL ? "; next due " : "", due != NULL ? due : "");
+	if (due != NULL)
+		table_kv(t, N_("outbox"), _("%lld pending, %lld sending, %lld "
+		    "failed; next due %s"), cmd_int(o, "pending"),
+		    cmd_int(o, "sending"), cmd_int(o, "failed"), due);
+	else
+		table_kv(t, N_("outbox"), _("%lld pending, %lld sending, %lld "
+		    "failed"), cmd_int(o, "pending"), cmd_int(o, "sending"),
+		    cmd_int(o, "failed"));
 	free(due);
 }
 
@@ -247,10 +253,13 @@ cmd_status_sender(struct table *t, const char *label, json_t *s)
 	error = cmd_str(s, "error");
 	if (json_is_false(json_object_get(s, "configured")) ||
 	    (state != NULL && strcmp(state, "not configured") == 0)) {
-		table_kv(t, label, "not configured");
+		table_kv(t, label, "%s", _("not configured"));
 		return;
 	}
-	cmd_join(&text, " ", state != NULL ? state : "unknown");
+	cmd_join(&text, " ", state == NULL ? _("unknown") :
+	    strcmp(state, "ok") == 0 ? _("ok") :
+	    strcmp(state, "unreachable") == 0 ? _("unreachable") :
+	    strcmp(state, "waiting") == 0 ? _("waiting") : state);
 	if (server != NULL) {
 		xasprintf(&part, "(%s)", server);
 		cmd_join(&text, " ", part);
@@ -263,7 +272,7 @@ cmd_status_sender(struct table *t, const char *label, json_t *s)
 	}
 	if (cmd_str(s, "checked_at") != NULL) {
 		when = cmd_utc_time(cmd_str(s, "checked_at"));
-		xasprintf(&part, "- checked %s", when);
+		xasprintf(&part, _("- checked %s"), when);
 		cmd_join(&text, " ", part);
 		free(part);
 		free(when);
@@ -281,14 +290,14 @@ cmd_print_status(struct cmd_ctx *ctx, json_t *answer)
 	char		*s, *label, *p;
 
 	t = table_kv_new();
-	table_kv(t, N_("version"), "kursusd %s (admin API %lld)",
+	table_kv(t, N_("version"), _("kursusd %s (admin API %lld)"),
 	    cmd_str(answer, "version") != NULL ? cmd_str(answer, "version") :
 	    "?", cmd_int(answer, "api_version"));
 	table_kv(t, N_("admin"), "%s", client_where(ctx->client));
 	s = cmd_uptime(cmd_int(answer, "uptime"));
 	if (cmd_str(answer, "started_at") != NULL) {
 		p = cmd_utc_time(cmd_str(answer, "started_at"));
-		table_kv(t, N_("uptime"), "%s (since %s)", s, p);
+		table_kv(t, N_("uptime"), _("%s (since %s)"), s, p);
 		free(p);
 	} else
 		table_kv(t, N_("uptime"), "%s", s);
@@ -311,14 +320,15 @@ cmd_print_status(struct cmd_ctx *ctx, json_t *answer)
 	}
 	cmd_status_outbox(t, json_object_get(answer, "outbox"));
 	if (json_is_object(json_object_get(answer, "inbox")))
-		table_kv(t, N_("inbox"), "%lld SMS repl%s unhandled",
-		    cmd_int(json_object_get(answer, "inbox"), "unhandled"),
-		    cmd_int(json_object_get(answer, "inbox"), "unhandled") ==
-		    1 ? "y" : "ies");
+		table_kv(t, N_("inbox"), ngettext("%lld SMS reply unhandled",
+		    "%lld SMS replies unhandled", cmd_int(json_object_get(answer,
+		    "inbox"), "unhandled")), cmd_int(json_object_get(answer,
+		    "inbox"), "unhandled"));
 	senders = json_object_get(answer, "senders");
-	cmd_status_sender(t, "e-mail (SMTP)", json_object_get(senders,
+	cmd_status_sender(t, N_("e-mail (SMTP)"), json_object_get(senders,
 	    "email"));
-	cmd_status_sender(t, "SMS gateway", json_object_get(senders, "sms"));
+	cmd_status_sender(t, N_("SMS gateway"), json_object_get(senders,
+	    "sms"));
 	table_print(t, stdout);
 	table_free(t);
 }
@@ -340,10 +350,29 @@ cmd_status_why(json_t *why, const char *fmt, ...)
 	free(s);
 }
 
+/* A sentence of cmd_status_attention(): in the CLI's language for people
+ * (tr), in English for --json, which is the same in every language. */
+static const char *cmd_status_fmt(int, const char *)
+	    __attribute__((format_arg(2)));
+static const char *cmd_status_nfmt(int, const char *, const char *,
+	    long long) __attribute__((format_arg(2)));
+
+static const char *
+cmd_status_fmt(int tr, const char *s)
+{
+	return (tr ? _(s) : s);
+}
+
+static const char *
+cmd_status_nfmt(int tr, const char *one, const char *more, long long n)
+{
+	return (tr ? ngettext(one, more, n) : n == 1 ? one : more);
+}
+
 /* A server that does not answer, or refuses every message. */
 static void
-cmd_status_server(json_t *why, const char *channel, const char *what,
-    json_t *s)
+cmd_status_server(json_t *why, int tr, const char *channel,
+    const char *what, json_t *s)
 {
 	const char	*state = cmd_str(s, "state"), *error = cmd_str(s, "error");
 	const char	*server = cmd_str(s, "server");
@@ -352,16 +381,20 @@ cmd_status_server(json_t *why, const char *channel, const char *what,
 	if (state == NULL)
 		return;
 	if (strcmp(state, "unreachable") == 0)
-		cmd_status_why(why, "%s: %s%s%s does not answer: %s", channel,
-		    what, server != NULL ? " " : "", server != NULL ? server :
-		    "", error != NULL ? error : "no reason given");
+		cmd_status_why(why, cmd_status_fmt(tr, N_("%s: %s%s%s does "
+		    "not answer: %s")), cmd_status_fmt(tr, channel),
+		    cmd_status_fmt(tr, what), server != NULL ? " " : "",
+		    server != NULL ? server : "", error != NULL ? error :
+		    cmd_status_fmt(tr, N_("no reason given")));
 	else if (strcmp(state, "waiting") == 0) {
 		since = cmd_str(s, "waiting_since") != NULL ?
 		    cmd_utc_time(cmd_str(s, "waiting_since")) : xstrdup("?");
-		cmd_status_why(why, "%s: messages wait since %s: %s%s%s "
-		    "takes none of them: %s", channel, since, what,
-		    server != NULL ? " " : "", server != NULL ? server : "",
-		    error != NULL ? error : "no reason given");
+		cmd_status_why(why, cmd_status_fmt(tr, N_("%s: messages wait "
+		    "since %s: %s%s%s takes none of them: %s")),
+		    cmd_status_fmt(tr, channel), since,
+		    cmd_status_fmt(tr, what), server != NULL ? " " : "",
+		    server != NULL ? server : "", error != NULL ? error :
+		    cmd_status_fmt(tr, N_("no reason given")));
 		free(since);
 	}
 }
@@ -373,7 +406,7 @@ cmd_status_server(json_t *why, const char *channel, const char *what,
  * pending message more than late seconds past its time.
  */
 static json_t *
-cmd_status_attention(json_t *answer, long long late)
+cmd_status_attention(json_t *answer, long long late, int tr)
 {
 	json_t		*why = json_array(), *senders, *o, *ids, *v;
 	long long	 n, waited;
@@ -381,9 +414,9 @@ cmd_status_attention(json_t *answer, long long late)
 	size_t		 i;
 
 	senders = json_object_get(answer, "senders");
-	cmd_status_server(why, "e-mail", "the SMTP server",
+	cmd_status_server(why, tr, N_("e-mail"), N_("the SMTP server"),
 	    json_object_get(senders, "email"));
-	cmd_status_server(why, "SMS", "the SMS gateway",
+	cmd_status_server(why, tr, "SMS", N_("the SMS gateway"),
 	    json_object_get(senders, "sms"));
 	o = json_object_get(answer, "outbox");
 	if ((n = cmd_int(o, "failed_upcoming")) > 0) {
@@ -393,21 +426,25 @@ cmd_status_attention(json_t *answer, long long late)
 			cmd_join(&list, ", ", id);
 			free(id);
 		}
-		cmd_status_why(why, "outbox: %lld message%s failed for "
-		    "sessions not yet started (%s%s): phone those people, see "
-		    "'kursusctl calllist %lld'", n, n == 1 ? "" : "s",
+		cmd_status_why(why, cmd_status_nfmt(tr, N_("outbox: %lld "
+		    "message failed for sessions not yet started (%s%s): phone "
+		    "those people, see 'kursusctl calllist %lld'"), N_("outbox: "
+		    "%lld messages failed for sessions not yet started (%s%s): "
+		    "phone those people, see 'kursusctl calllist %lld'"), n), n,
 		    list != NULL ? list : "?", json_array_size(ids) >= 10 ?
 		    ", ..." : "",
 		    (long long)json_integer_value(json_array_get(ids, 0)));
 		free(list);
 	}
 	if ((n = cmd_int(json_object_get(answer, "inbox"), "unhandled")) > 0)
-		cmd_status_why(why, "inbox: %lld SMS repl%s wait%s for staff: "
-		    "see 'kursusctl inbox'", n, n == 1 ? "y" : "ies",
-		    n == 1 ? "s" : "");
+		cmd_status_why(why, cmd_status_nfmt(tr, N_("inbox: %lld SMS "
+		    "reply waits for staff: see 'kursusctl inbox'"), N_("inbox: "
+		    "%lld SMS replies wait for staff: see 'kursusctl inbox'"), n),
+		    n);
 	if ((waited = cmd_int(o, "oldest_due_seconds")) > late)
-		cmd_status_why(why, "outbox: a message has waited %lld min past "
-		    "its time to be sent (more than %lld min)", waited / 60,
+		cmd_status_why(why, cmd_status_fmt(tr, N_("outbox: a message "
+		    "has waited %lld min past its time to be sent (more than "
+		    "%lld min)")), waited / 60,
 		    late / 60);
 	return (why);
 }
@@ -434,12 +471,14 @@ cmd_status(struct cmd_ctx *ctx)
 		free(cause);
 		return (ret);
 	}
-	why = cmd_status_attention(answer, late * 60);
 	if (ctx->json) {
+		why = cmd_status_attention(answer, late * 60, 0);
 		json_object_set(answer, "attention", why);
 		cmd_print_json(answer);
+		json_decref(why);
 	} else
 		cmd_print_status(ctx, answer);
+	why = cmd_status_attention(answer, late * 60, 1);
 	json_array_foreach(why, i, v)
 		kursusctl_error(_("needs attention: %s"), json_string_value(v));
 	ret = json_array_size(why) > 0 ? KCTL_EXIT_ATTENTION : 0;

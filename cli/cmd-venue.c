@@ -73,13 +73,19 @@ static const struct cmd_field cmd_venue_fields[] = {
 };
 
 static const struct cmd_resource cmd_venue_resource = {
-	"venue", "venues", 0, { "name", NULL },
-	cmd_venue_columns, cmd_venue_fields
+	N_("venue"), "venues", 0, { "name", NULL },
+	cmd_venue_columns, cmd_venue_fields, N_("No venues."),
+	N_("More venues are found than shown: add a word to the search.\n"),
+	N_("Removed venue \"%s\".\n")
 };
 
-CMD_RESOURCE_ENTRIES(cmd_venue, "venue", "a", "venue",
+CMD_RESOURCE_ENTRIES(cmd_venue, "venue",
     "SLUG --name NAME [options]", CMPL_VENUE, opt_venue, NULL,
-    &cmd_venue_resource);
+    &cmd_venue_resource, N_("Create a venue."), N_("List venues."
+    "\nA search finds every word given at the start of a word, in any "
+    "case, \"Aarhus\" and \"Århus\" alike."), N_("Show a venue."), N_("Change a venue."
+    "\nOnly the fields given change; an empty value (--notes '') clears a "
+    "text field."), N_("Remove a venue."));
 
 /* --- venue room add, list, remove: the rooms sessions are held in */
 
@@ -143,7 +149,7 @@ cmd_print_rooms(struct cmd_ctx *ctx, json_t *answer)
 {
 	char	*none;
 
-	xasprintf(&none, "Venue %s has no rooms: it is one room.",
+	xasprintf(&none, _("Venue %s has no rooms: it is one room."),
 	    ctx->argv[0]);
 	cmd_print_list(json_object_get(answer, "rooms"), cmd_room_columns,
 	    none);

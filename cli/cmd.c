@@ -72,7 +72,7 @@ cmd_arg_id(struct cmd_ctx *ctx, int idx, const char *what, long long *id)
 	*id = strtoll(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || errno != 0 || *id <= 0)
 		return (kursusctl_usage_error(ctx->entry, _("%s \"%s\": not an "
-		    "id (a number)"), what, s));
+		    "id (a number)"), _(what), s));
 	return (0);
 }
 
@@ -263,6 +263,14 @@ cmd_join(char **s, const char *sep, const char *part)
 	}
 }
 
+/* A word of kursusctl's own in a cell: translated on screen, as written
+ * in CSV (whose headings and values are the same in every language). */
+static const char *
+cmd_shown(const char *s)
+{
+	return (table_csv() ? s : _(s));
+}
+
 /* Formats obj's key as kind; NULL when there is nothing to show. */
 char *
 cmd_format(json_t *obj, const char *key, int kind)
@@ -273,19 +281,21 @@ cmd_format(json_t *obj, const char *key, int kind)
 	switch (kind) {
 	case V_REACH:
 		if (json_is_true(json_object_get(obj, "no_contact")))
-			return (xstrdup("phone or meet (no contact)"));
+			return (xstrdup(cmd_shown(N_("phone or meet (no "
+			    "contact)"))));
 		if (json_is_true(json_object_get(obj, "sms_consent")))
 			cmd_join(&s, ", ", "SMS");
 		if (json_is_true(json_object_get(obj, "email_consent")))
-			cmd_join(&s, ", ", "e-mail");
+			cmd_join(&s, ", ", cmd_shown(N_("e-mail")));
 		if (s == NULL)
-			s = xstrdup("call");
+			s = xstrdup(value_shown("channel", "call"));
 		return (s);
 	case V_REMINDERS:
 		if (v == NULL || json_is_null(v))
-			return (xstrdup("kursusd's default ([reminders] rules)"));
+			return (xstrdup(cmd_shown(N_("kursusd's default "
+			    "([reminders] rules)"))));
 		if (json_is_string(v) && *json_string_value(v) == '\0')
-			return (xstrdup("none"));
+			return (xstrdup(cmd_shown(N_("none"))));
 		break;
 	case V_ADDRESS:
 		cmd_join(&place, " ", cmd_str(obj, "postcode"));
@@ -313,6 +323,14 @@ cmd_format(json_t *obj, const char *key, int kind)
 		if (json_is_string(v))
 			return (cmd_utc_time(json_string_value(v)));
 		break;
+	case V_ATTENDANCE:
+	case V_STATE:
+	case V_CHANNEL:
+		if (json_is_string(v))
+			return (xstrdup(value_shown(kind == V_ATTENDANCE ?
+			    "attendance" : kind == V_STATE ? "notice" :
+			    "channel", json_string_value(v))));
+		break;
 	case V_MINUTES:
 		if (json_is_integer(v)) {
 			xasprintf(&s, "%" JSON_INTEGER_FORMAT " min",
@@ -322,20 +340,20 @@ cmd_format(json_t *obj, const char *key, int kind)
 		break;
 	case V_BOOL:
 		if (json_is_boolean(v))
-			return (xstrdup(json_is_true(v) ? "yes" : "no"));
+			return (xstrdup(value_bool(json_is_true(v))));
 		break;
 	case V_ROLE:
 		if (json_is_boolean(v))
-			return (xstrdup(json_is_true(v) ? "volunteer" :
-			    "staff"));
+			return (xstrdup(cmd_shown(json_is_true(v) ?
+			    N_("volunteer") : N_("staff"))));
 		break;
 	case V_PHONETYPE:
 		if (json_is_string(v)) {
 			if (json_is_string(json_object_get(obj, "phone_type")) &&
 			    strcmp(cmd_str(obj, "phone_type"), "landline") ==
 			    0)
-				xasprintf(&s, "%s (landline)",
-				    json_string_value(v));
+				xasprintf(&s, table_csv() ? "%s (landline)" :
+				    _("%s (landline)"), json_string_value(v));
 			else
 				s = xstrdup(json_string_value(v));
 			return (s);
@@ -354,7 +372,7 @@ cmd_format(json_t *obj, const char *key, int kind)
 		return (s);
 	}
 	if (json_is_boolean(v))
-		return (xstrdup(json_is_true(v) ? "yes" : "no"));
+		return (xstrdup(value_bool(json_is_true(v))));
 	return (json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY));
 }
 
@@ -643,18 +661,24 @@ cmd_reg_status(json_t *r)
 	if (strcmp(status, "cancelled") == 0 && via != NULL &&
 	    strcmp(via, "staff") != 0) {
 		when = cmd_utc_time(at != NULL ? at : "?");
-		xasprintf(&s, "afmeldt via %s, %s", strcmp(via, "sms") == 0 ?
-		    "SMS" : via, when);
+		/* CSV keeps the words of kursusd's first spreadsheets. */
+		if (table_csv())
+			xasprintf(&s, "afmeldt via %s, %s", strcmp(via,
+			    "sms") == 0 ? "SMS" : via, when);
+		else
+			xasprintf(&s, _("cancelled via %s, %s"),
+			    strcmp(via, "sms") == 0 ? "SMS" :
+			    value_shown("via", via), when);
 		free(when);
 		return (s);
 	}
 	if (strcmp(status, "waitlisted") == 0 &&
 	    json_is_integer(json_object_get(r, "waitlist_position"))) {
-		xasprintf(&s, "waitlisted #%lld",
-		    cmd_int(r, "waitlist_position"));
+		xasprintf(&s, table_csv() ? "waitlisted #%lld" :
+		    _("waitlisted #%lld"), cmd_int(r, "waitlist_position"));
 		return (s);
 	}
-	return (xstrdup(status));
+	return (xstrdup(value_shown("registration", status)));
 }
 
 void
@@ -695,13 +719,13 @@ cmd_print_registrations(json_t *arr, int mode)
 			free(s);
 		}
 		if (table_csv())
-			table_cell(t, "%s", json_is_true(json_object_get(r,
-			    "companion")) ? "yes" : "no");
+			table_cell(t, "%s", value_bool(json_is_true(
+			    json_object_get(r, "companion"))));
 		else
 			table_cell(t, "%s", json_is_true(json_object_get(r,
 			    "companion")) ? "+1" : "-");
 		if (mode != REG_WAITLIST)
-			cmd_cell(t, r, "attendance", V_TEXT);
+			cmd_cell(t, r, "attendance", V_ATTENDANCE);
 	}
 	table_print(t, stdout);
 	table_free(t);
@@ -715,12 +739,13 @@ cmd_session_status(json_t *s)
 	char		*out;
 
 	gng = cmd_str(s, "go_no_go");
+	status = status != NULL ? value_shown("session", status) : "-";
 	if (gng != NULL && strcmp(gng, "below-minimum") == 0) {
-		xasprintf(&out, "%s, UNDER MIN", status != NULL ? status :
-		    "-");
+		xasprintf(&out, table_csv() ? "%s, UNDER MIN" :
+		    _("%s, UNDER MIN"), status);
 		return (out);
 	}
-	return (xstrdup(status != NULL ? status : "-"));
+	return (xstrdup(status));
 }
 
 char *
@@ -754,7 +779,7 @@ cmd_file_open(struct cmd_file *f, const char *path, unsigned int mode,
 	xasprintf(&f->tmp, "%s.XXXXXX", path);
 	if ((f->fd = mkostemp(f->tmp, O_CLOEXEC)) == -1 ||
 	    fchmod(f->fd, (mode_t)mode) != 0) {
-		xasprintf(cause, "cannot write %s: %s", path, strerror(errno));
+		xasprintf(cause, _("cannot write %s: %s"), path, strerror(errno));
 		if (f->fd == -1) {
 			/* Nothing was made: the template names no file. */
 			free(f->tmp);
@@ -825,7 +850,7 @@ cmd_file_commit(struct cmd_file *f, int replace, char **cause)
 	return (0);
 fail:
 	if (errno == EEXIST)
-		xasprintf(cause, "%s exists; nothing was replaced", f->path);
+		xasprintf(cause, _("%s exists; nothing was replaced"), f->path);
 	else
 		xasprintf(cause, "cannot %s %s: %s", what, f->path,
 		    strerror(errno));

@@ -105,7 +105,7 @@ connect_url_check(const char *url, int explicit, char **cause)
 	if (strncasecmp(url, "https://", 8) == 0)
 		return (0);
 	if (strncasecmp(url, "http://", 7) != 0) {
-		xasprintf(cause, "%s is not an https:// or http:// URL", url);
+		xasprintf(cause, _("%s is not an https:// or http:// URL"), url);
 		return (explicit ? KCTL_EXIT_USAGE : KCTL_EXIT_CONFIG);
 	}
 	host = loopback_url_host(url);
@@ -113,9 +113,9 @@ connect_url_check(const char *url, int explicit, char **cause)
 	free(host);
 	if (loop)
 		return (0);
-	xasprintf(cause, "refusing to send the token in clear to %s: use an "
+	xasprintf(cause, _("refusing to send the token in clear to %s: use an "
 	    "https:// URL (kursusd's [admin] tls_cert), or an SSH tunnel to "
-	    "a loopback address", url);
+	    "a loopback address"), url);
 	return (explicit ? KCTL_EXIT_USAGE : KCTL_EXIT_CONFIG);
 }
 
@@ -148,7 +148,7 @@ connect_daemon(struct client **cp, char **cause)
 	token_file = connect_global("token_file");
 	cacert = connect_global("cacert");
 	if (socket != NULL && url != NULL) {
-		xasprintf(cause, "--socket and --url cannot be used together");
+		xasprintf(cause, _("--socket and --url cannot be used together"));
 		return (KCTL_EXIT_USAGE);
 	}
 
@@ -159,13 +159,13 @@ connect_daemon(struct client **cp, char **cause)
 	if (path != NULL) {
 		r = ini_parse(path, connect_ini, &conf);
 		if (r < 0 && (explicit || errno != EACCES)) {
-			xasprintf(cause, "cannot read %s: %s", path,
+			xasprintf(cause, _("cannot read %s: %s"), path,
 			    strerror(errno));
 			ret = KCTL_EXIT_CONFIG;
 			goto out;
 		}
 		if (r > 0) {
-			xasprintf(cause, "%s:%d: syntax error", path, r);
+			xasprintf(cause, _("%s:%d: syntax error"), path, r);
 			ret = KCTL_EXIT_CONFIG;
 			goto out;
 		}
@@ -192,7 +192,7 @@ connect_daemon(struct client **cp, char **cause)
 			cacert = conf.tls_cacert;
 		/* Said now: curl's words for it name no file. */
 		if (cacert != NULL && access(cacert, R_OK) != 0) {
-			xasprintf(cause, "cannot read CA certificate %s: %s",
+			xasprintf(cause, _("cannot read CA certificate %s: %s"),
 			    cacert, strerror(errno));
 			ret = KCTL_EXIT_NOINPUT;
 			goto out;

@@ -55,7 +55,7 @@ help_option_column(const struct cmd_option *const *lists)
 static void
 help_print_option(FILE *f, const struct cmd_option *o, size_t width)
 {
-	char	 head[128], *text;
+	char	 head[128], *text, *help;
 	size_t	 col;
 	char	 letter = parse_letter(o);
 
@@ -72,12 +72,14 @@ help_print_option(FILE *f, const struct cmd_option *o, size_t width)
 	}
 	for (; col < width + 2; col++)
 		fputc(' ', f);
+	help = parse_help(o);
 	if (o->flags & OPT_REQUIRED)
-		xasprintf(&text, _("%s (required)"), help_text(o->help));
+		xasprintf(&text, _("%s (required)"), help);
 	else
-		text = xstrdup(help_text(o->help));
+		text = xstrdup(help);
 	table_wrap(f, width + 2, width + 2, text);
 	free(text);
+	free(help);
 }
 
 void

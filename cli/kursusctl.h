@@ -29,8 +29,12 @@
 #define _(s)		gettext(s)
 #else
 #define _(s)		(s)
+#define ngettext(s, p, n) ((n) == 1 ? (s) : (p))
 #endif
 #define N_(s)		(s)
+/* A string with a context (msgctxt) for words English uses in several
+ * senses: value_shown() translates it (value.c). */
+#define NC_(c, s)	c "\004" s
 #define KURSUSCTL_DOMAIN	"kursusctl"
 
 /*
@@ -160,7 +164,11 @@ enum cmd_kind {
 	V_REACH,	/* how staff reach a participant, from several fields */
 	V_ADDRESS,	/* "Borgergade 5, 8700 Horsens" from three fields */
 	V_PHONETYPE,	/* phone with "(landline)" */
-	V_REMINDERS	/* a course's rules: null is the default, "" none */
+	V_REMINDERS,	/* a course's rules: null is the default, "" none */
+	/* A value in the CLI's language on screen (value_shown()): */
+	V_ATTENDANCE,	/* "attended", "no-show" */
+	V_STATE,	/* a notice's "pending", "sent", ... */
+	V_CHANNEL	/* "sms", "email", "call" */
 };
 
 /* One line of a "key: value" block. */
@@ -186,45 +194,51 @@ struct cmd_column {
  * (cmd-resource.c) serves them, told by the entry which of them it is.
  */
 struct cmd_resource {
-	const char		*what;		/* for messages */
+	const char		*what;		/* for messages: N_("venue") */
 	const char		*path;		/* "/v1/<path>" */
 	int			 by_id;		/* numeric id, not a slug */
 	const char		*required[3];	/* options needed to create */
 	const struct cmd_column	*columns;
 	const struct cmd_field	*fields;
+	/* Whole sentences, each its own msgid (N_()): the empty list, a
+	 * search that found more than shown, and the one removed ("%s" its
+	 * slug or id). */
+	const char		*none;
+	const char		*more;
+	const char		*removed;
 };
 
 /*
  * The add, list, show, edit and remove entries of a resource named by
- * slug, defined as v_add_entry and so on: "a" or "an", what it is, the
- * usage of add, what a slug completes with, its options and res.
+ * slug, defined as v_add_entry and so on: the usage of add, what a slug
+ * completes with, its options, res, and each entry's help, a whole text
+ * of its own (N_()) since a sentence glued from "Create", "a" and "venue"
+ * cannot be translated.
  */
-#define CMD_RESOURCE_ENTRIES(v, name, a, what, addusage, cmpl, fields,	\
-    editfields, res)							\
+#define CMD_RESOURCE_ENTRIES(v, name, addusage, cmpl, fields,		\
+    editfields, res, addhelp, listhelp, showhelp, edithelp, removehelp)	\
 const struct cmd_entry v##_add_entry = {				\
 	name, "add", addusage, 0, 1, 0,					\
 	{ cmd_resource_opt_slug, fields, NULL }, cmd_resource_add,	\
-	"Create " a " " what ".", 0, res				\
+	addhelp, 0, res							\
 };									\
 const struct cmd_entry v##_list_entry = {				\
 	name, "list", "[--search TEXT] [--csv[=excel]]", 0, 0, 0,		\
 	{ cmd_resource_opt_search, cmd_opt_csv, NULL }, cmd_resource_list,	\
-	"List " what "s.\nA search finds every word given at the start "	\
-	"of a word, in any case, \"Aarhus\" and \"Århus\" alike.", 0, res	\
+	listhelp, 0, res						\
 };									\
 const struct cmd_entry v##_show_entry = {				\
 	name, "show", "SLUG", 1, 1, cmpl, CMD_NOOPT, cmd_resource_show,	\
-	"Show " a " " what ".", 0, res					\
+	showhelp, 0, res						\
 };									\
 const struct cmd_entry v##_edit_entry = {				\
 	name, "edit", "SLUG [options]", 1, 1, cmpl,			\
 	{ fields, editfields, NULL }, cmd_resource_edit,		\
-	"Change " a " " what ".\nOnly the fields given change; an empty "	\
-	"value (--notes '') clears a text field.", 0, res		\
+	edithelp, 0, res						\
 };									\
 const struct cmd_entry v##_remove_entry = {				\
 	name, "remove", "SLUG", 1, 1, cmpl, CMD_NOOPT,			\
-	cmd_resource_remove, "Remove " a " " what ".", 0, res		\
+	cmd_resource_remove, removehelp, 0, res				\
 }
 
 /* Registrations, in the shape each caller needs: cmd_print_registrations(). */
@@ -329,9 +343,22 @@ void		 table_wrap(FILE *, size_t col, size_t indent,
 /* Sets up LC_CTYPE so wcwidth() knows UTF-8. */
 void		 table_init(void);
 
+/* value.c */
+/*
+ * A value the daemon sends about what ("registration", "session",
+ * "notice", "attendance", "channel", "via", "bool") as shown on screen in
+ * the CLI's language; as it came in CSV and for a value it does not know.
+ */
+const char	*value_shown(const char *what, const char *value);
+/* "yes" or "no" as value_shown() has them. */
+const char	*value_bool(int);
+
 /* parse.c */
 /* The global options, --config to --version. */
 extern const struct cmd_option parse_globals[];
+/* An option's help in the CLI's language, with the paths of the global
+ * ones put in; caller frees. */
+char	*parse_help(const struct cmd_option *);
 /* A global option's value as given (NULL: not given), and freeing them. */
 json_t	*parse_global(const char *field);
 void	 parse_free(void);

@@ -17,11 +17,10 @@
 
 const struct cmd_option parse_globals[] = {
 	{ "config", OPT_TEXT, "config", "FILE",
-	  "configuration file to read [admin] from (default "
-	  KURSUS_CONF_PATH " if it exists)", 0, 0, NULL, CMPL_FILE },
+	  N_("configuration file to read [admin] from (default %s if it "
+	  "exists)"), 0, 0, NULL, CMPL_FILE },
 	{ "socket", OPT_TEXT, "socket", "PATH",
-	  "admin socket (default " KURSUS_SOCKET_PATH ")", 0, 0, NULL,
-	  CMPL_FILE },
+	  N_("admin socket (default %s)"), 0, 0, NULL, CMPL_FILE },
 	{ "url", OPT_TEXT, "url", "URL",
 	  N_("admin API over TCP: https://HOST:PORT (kursusd's [admin] "
 	  "tls_cert), or http:// to a loopback address"), 0, 0, NULL,
@@ -30,9 +29,8 @@ const struct cmd_option parse_globals[] = {
 	  N_("CA certificate that verifies an https:// --url (default [admin] "
 	  "tls_cacert, else the system's CAs)"), 0, 0, NULL, CMPL_FILE },
 	{ "token-file", OPT_TEXT, "token_file", "FILE",
-	  "bearer token for --url (default [admin] token_file, else "
-	  KURSUS_TOKEN_NAME " beside [daemon] database, else "
-	  KURSUS_TOKEN_PATH ")", 0, 0, NULL, CMPL_FILE },
+	  N_("bearer token for --url (default [admin] token_file, else %s "
+	  "beside [daemon] database, else %s)"), 0, 0, NULL, CMPL_FILE },
 	{ "json", OPT_TRUE, "json", NULL,
 	  N_("print the daemon's answer as JSON"), 0, 0, NULL, 0 },
 	{ "utc", OPT_TRUE, "utc", NULL,
@@ -43,6 +41,32 @@ const struct cmd_option parse_globals[] = {
 	  NULL, 0 },
 	OPT_END
 };
+
+/*
+ * An option's help in the CLI's language; the global options that name a
+ * path set at build time have it put in for their %s. Caller frees.
+ */
+char *
+parse_help(const struct cmd_option *o)
+{
+	char	*s;
+
+	if (o->help == NULL || *o->help == '\0')
+		return (xstrdup(""));
+	if (o == &parse_globals[0])
+		xasprintf(&s, _("configuration file to read [admin] from "
+		    "(default %s if it exists)"), KURSUS_CONF_PATH);
+	else if (o == &parse_globals[1])
+		xasprintf(&s, _("admin socket (default %s)"),
+		    KURSUS_SOCKET_PATH);
+	else if (o == &parse_globals[4])
+		xasprintf(&s, _("bearer token for --url (default [admin] "
+		    "token_file, else %s beside [daemon] database, else %s)"),
+		    KURSUS_TOKEN_NAME, KURSUS_TOKEN_PATH);
+	else
+		s = xstrdup(_(o->help));
+	return (s);
+}
 
 /* Short spellings of global options. */
 static const struct {

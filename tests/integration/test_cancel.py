@@ -9,7 +9,7 @@ fetched and posted on the public listener as a browser would.
 - the POST of the form cancels: "Du er afmeldt", the waitlisted person
   is promoted and told, the person gets the confirmation of the
   cancelling (with the CANCEL of her invitation), `registrations` says
-  "afmeldt via link" and when;
+  "cancelled via link" and when;
 - the link used again: "already cancelled", nothing changes;
 - an unknown or malformed token, and one whose session has started:
   404 with the library's phone;
@@ -168,9 +168,9 @@ def flow(d, api, rec):
          "Bent is told he has the seat, with his own cancel link (the same "
          "registration, the same link)")
     res = d.ctl("registrations", sid, json=False)
-    t.ok(re.search(r"afmeldt via link, \w+ \d{4}-\d\d-\d\d \d\d:\d\d",
+    t.ok(re.search(r"cancelled via link, \w+ \d{4}-\d\d-\d\d \d\d:\d\d",
                    res.out) is not None,
-         "kursusctl registrations shows \"afmeldt via link\" and when",
+         "kursusctl registrations shows \"cancelled via link\" and when",
          res.out.split("\n"))
 
     # --- the link again

@@ -9,7 +9,7 @@ fakesmsc.
 
 - "Afmeld" cancels the sender's next registration, not the one after;
   the waitlist moves up; the person gets an SMS back saying so;
-  `registrations` says "afmeldt via SMS";
+  `registrations` says "cancelled via SMS";
 - "kan  IKKE!" (case, spacing, punctuation) cancels the next one;
 - anything else, and any number kursusd does not know, lands in
   `kursusctl inbox` with sender and time, counts in `status`, and can be
@@ -143,8 +143,8 @@ def kannel_story(d, api, k):
          "it reaches her phone: she is afmeldt, from the library",
          back.split("\n")[:4])
     res = d.ctl("registrations", s1["id"], json=False)
-    t.ok("afmeldt via SMS" in res.out,
-         "kursusctl registrations shows \"afmeldt via SMS\"",
+    t.ok("cancelled via SMS" in res.out,
+         "kursusctl registrations shows \"cancelled via SMS\"",
          res.out.split("\n"))
 
     # --- folded: "kan  IKKE!"
