@@ -281,6 +281,27 @@ cmd_status_sender(struct table *t, const char *label, json_t *s)
 	free(text);
 }
 
+/* The label of one of status' counts: a known key's, else the key. */
+static const char *
+cmd_status_count_label(const char *key)
+{
+	static const char *const labels[][2] = {
+		{ "venues", N_("venues") },
+		{ "courses", N_("course types") },
+		{ "instructors", N_("instructors") },
+		{ "sessions", N_("sessions") },
+		{ "participants", N_("participants") },
+		{ "registrations", N_("registrations") },
+		{ "outbox_pending", N_("messages waiting") },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof labels / sizeof labels[0]; i++)
+		if (strcmp(labels[i][0], key) == 0)
+			return (labels[i][1]);
+	return (key);
+}
+
 static void
 cmd_print_status(struct cmd_ctx *ctx, json_t *answer)
 {
@@ -308,9 +329,10 @@ cmd_print_status(struct cmd_ctx *ctx, json_t *answer)
 	table_kv(t, N_("database size"), "%s", s);
 	free(s);
 	cmd_kv(t, db, "schema_version", N_("schema version"), V_INT);
-	/* Counts are listed as they come, so new ones show up unasked. */
+	/* Counts are listed as they come, so new ones show up unasked; the
+	 * ones known have a label in the CLI's language. */
 	json_object_foreach(json_object_get(answer, "counts"), key, v) {
-		label = xstrdup(key);
+		label = xstrdup(cmd_status_count_label(key));
 		for (p = label; *p != '\0'; p++)
 			if (*p == '_')
 				*p = ' ';

@@ -194,11 +194,13 @@ help_kinds(FILE *f)
 		snprintf(name, sizeof name, "%s%s%s%s", kinds[k].name,
 		    kinds[k].alias != NULL ? " (" : "", kinds[k].alias != NULL ?
 		    kinds[k].alias : "", kinds[k].alias != NULL ? ")" : "");
-		fprintf(f, "  %-26s %s%s%s\n", name, kinds[k].help,
-		    kinds[k].invite == INVITE_REQUEST ? "; e-mail with the "
-		    "invitation" : kinds[k].invite == INVITE_CANCEL ?
-		    "; e-mail takes the invitation back" : "",
-		    kinds[k].flags & KIND_PREVIEW ? "" : "; no preview");
+		fprintf(f, "  %-26s %s%s%s%s%s\n", name, _(kinds[k].help),
+		    kinds[k].invite != INVITE_NONE ? "; " : "",
+		    kinds[k].invite == INVITE_REQUEST ? _("e-mail with the "
+		    "invitation") : kinds[k].invite == INVITE_CANCEL ?
+		    _("e-mail takes the invitation back") : "",
+		    kinds[k].flags & KIND_PREVIEW ? "" : "; ",
+		    kinds[k].flags & KIND_PREVIEW ? "" : _("no preview"));
 	}
 }
 

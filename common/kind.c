@@ -5,41 +5,48 @@
 
 #include "kind.h"
 
+/* A kind's help is marked for kursusctl's translations (po/, where
+ * `kursusctl help kinds' shows it); the daemon never shows it. */
+#ifndef N_
+#define N_(s)	(s)
+#endif
+
 const struct kind_info kinds[KIND_COUNT] = {
 	[KIND_CONFIRMATION] = { "confirmation", NULL, INVITE_REQUEST,
 	    KIND_PREVIEW | KIND_TEMPLATE | KIND_WITHDRAW,
-	    "a seat is theirs" },
+	    N_("a seat is theirs") },
 	[KIND_WAITLISTED] = { "waitlisted", NULL, INVITE_NONE,
 	    KIND_PREVIEW | KIND_TEMPLATE | KIND_WITHDRAW,
-	    "they are on the waitlist, and where" },
+	    N_("they are on the waitlist, and where") },
 	[KIND_PROMOTED] = { "promoted", NULL, INVITE_REQUEST,
 	    KIND_PREVIEW | KIND_TEMPLATE | KIND_WITHDRAW,
-	    "a seat came free for them" },
+	    N_("a seat came free for them") },
 	[KIND_DEMOTED] = { "demoted", NULL, INVITE_CANCEL, KIND_TEMPLATE,
-	    "the seats were cut and they are back on the waitlist" },
+	    N_("the seats were cut and they are back on the waitlist") },
 	[KIND_MOVED] = { "moved", "change", INVITE_REQUEST,
 	    KIND_PREVIEW | KIND_TEMPLATE | KIND_WITHDRAW,
-	    "the session moved in time or place" },
+	    N_("the session moved in time or place") },
 	[KIND_CANCELLED] = { "cancelled", "cancellation", INVITE_CANCEL,
 	    KIND_PREVIEW | KIND_TEMPLATE,
-	    "the session is cancelled" },
+	    N_("the session is cancelled") },
 	[KIND_REMINDER] = { "reminder", NULL, INVITE_REQUEST,
 	    KIND_PREVIEW | KIND_TEMPLATE | KIND_WITHDRAW,
-	    "the session is coming up" },
+	    N_("the session is coming up") },
 	[KIND_STAFF] = { "staff", NULL, INVITE_NONE,
 	    KIND_PREVIEW | KIND_TEMPLATE | KIND_WITHDRAW,
-	    "staff's own message to those registered" },
+	    N_("staff's own message to those registered") },
 	[KIND_WITHDRAWN] = { "withdrawn", NULL, INVITE_CANCEL, KIND_TEMPLATE,
-	    "their registration is cancelled" },
+	    N_("their registration is cancelled") },
 	/* One message for a whole series, listing its dates ({dates}). */
 	[KIND_SERIES] = { "series-confirmation", NULL, INVITE_NONE,
-	    KIND_TEMPLATE, "they signed up for a series: its dates, with a "
-	    "seat or on the waitlist" },
+	    KIND_TEMPLATE, N_("they signed up for a series: its dates, with a "
+	    "seat or on the waitlist") },
 	[KIND_SERIES_WITHDRAWN] = { "series-withdrawn", NULL, INVITE_NONE,
-	    KIND_TEMPLATE, "their registrations for a series are cancelled" },
+	    KIND_TEMPLATE, N_("their registrations for a series are "
+	    "cancelled") },
 	[KIND_UNREGISTERED] = { "unregistered", NULL, INVITE_CANCEL,
 	    KIND_PREVIEW | KIND_TEMPLATE,
-	    "they cancelled their own place (cancel link or SMS reply)" },
+	    N_("they cancelled their own place (cancel link or SMS reply)") },
 };
 
 int
