@@ -816,18 +816,18 @@ cmd_file_place(struct cmd_file *f, int replace)
 int
 cmd_file_commit(struct cmd_file *f, int replace, char **cause)
 {
-	const char	*what = "sync";
+	int		 step = 0;	/* sync, close, rename */
 	char		*dir, *slash;
 	int		 fd, rc;
 
 	if (fsync(f->fd) != 0)
 		goto fail;
-	what = "close";
+	step = 1;
 	rc = close(f->fd);
 	f->fd = -1;
 	if (rc != 0)
 		goto fail;
-	what = "rename the new file to";
+	step = 2;
 	if (cmd_file_place(f, replace) != 0)
 		goto fail;
 	/* The rename itself is durable once the directory is synced. */
@@ -852,8 +852,9 @@ fail:
 	if (errno == EEXIST)
 		xasprintf(cause, _("%s exists; nothing was replaced"), f->path);
 	else
-		xasprintf(cause, "cannot %s %s: %s", what, f->path,
-		    strerror(errno));
+		xasprintf(cause, step == 0 ? _("cannot sync %s: %s") : step == 1 ?
+		    _("cannot close %s: %s") : _("cannot rename the new file to "
+		    "%s: %s"), f->path, strerror(errno));
 	cmd_file_abort(f);
 	return (-1);
 }

@@ -40,7 +40,6 @@ static const struct value {
 	{ "channel", "email", NC_("channel", "email") },
 	{ "channel", "call", NC_("channel", "call") },
 	{ "via", "link", NC_("via", "link") },
-	{ "via", "staff", NC_("via", "staff") },
 	{ "bool", "yes", NC_("bool", "yes") },
 	{ "bool", "no", NC_("bool", "no") },
 	{ NULL, NULL, NULL }
