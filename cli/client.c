@@ -339,17 +339,17 @@ client_tls_failed(struct client *c, CURLcode rc, const char *errbuf,
 		if (c->cacert == NULL && (strstr(why, "issuer") != NULL ||
 		    strstr(why, "self-signed") != NULL ||
 		    strstr(why, "self signed") != NULL))
-			xasprintf(cause, _("kursusd at %s: its certificate is not "
-			    "trusted (%s); name the CA that signed it with "
+			xasprintf(cause, _("kursusd at %s: its certificate is "
+			    "not trusted (%s); name the CA that signed it with "
 			    "--cacert FILE or [admin] tls_cacert"), c->where,
 			    why);
 		else
-			xasprintf(cause, _("kursusd at %s: its certificate is not "
-			    "accepted (%s)"), c->where, why);
+			xasprintf(cause, _("kursusd at %s: its certificate is "
+			    "not accepted (%s)"), c->where, why);
 		return (1);
 	case CURLE_SSL_CONNECT_ERROR:
-		xasprintf(cause, _("cannot reach kursusd at %s: the TLS handshake "
-		    "failed (%s)"), c->where, why);
+		xasprintf(cause, _("cannot reach kursusd at %s: the TLS "
+		    "handshake failed (%s)"), c->where, why);
 		return (1);
 	case CURLE_SSL_CACERT_BADFILE:
 		xasprintf(cause, _("cannot use the CA certificate %s: %s"),
@@ -490,15 +490,15 @@ client_exchange(struct client *c, const char *method, const char *path,
 			    c->where, errbuf[0] != '\0' ? errbuf :
 			    curl_easy_strerror(rc));
 		else
-			xasprintf(cause, _("connection to kursusd at %s failed: "
-			    "%s"), c->where, errbuf[0] != '\0' ? errbuf :
-			    curl_easy_strerror(rc));
+			xasprintf(cause, _("connection to kursusd at %s "
+			    "failed: %s"), c->where, errbuf[0] != '\0' ?
+			    errbuf : curl_easy_strerror(rc));
 		return (KCTL_EXIT_UNAVAILABLE);
 	}
 
 	if (a->has_api && strcmp(a->api, "1") != 0) {
-		xasprintf(cause, _("kursusd at %s speaks admin API version %s; "
-		    "this kursusctl speaks version %d"), c->where, a->api,
+		xasprintf(cause, _("kursusd at %s speaks admin API version "
+		    "%s; this kursusctl speaks version %d"), c->where, a->api,
 		    KURSUS_API_VERSION);
 		return (KCTL_EXIT_PROTOCOL);
 	}
@@ -509,8 +509,8 @@ client_exchange(struct client *c, const char *method, const char *path,
 	}
 	if (!a->has_api) {
 		/* Something answered, but not kursusd's admin API. */
-		xasprintf(cause, _("%s is not a kursusd admin API (no %s header "
-		    "in the answer)"), c->where, KURSUS_API_HEADER);
+		xasprintf(cause, _("%s is not a kursusd admin API (no %s "
+		    "header in the answer)"), c->where, KURSUS_API_HEADER);
 		return (KCTL_EXIT_PROTOCOL);
 	}
 	return (KCTL_EXIT_OK);

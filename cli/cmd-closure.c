@@ -164,6 +164,6 @@ cmd_print_closure_removed(struct cmd_ctx *ctx, json_t *answer)
 static int
 cmd_closure_remove(struct cmd_ctx *ctx)
 {
-	return (cmd_call_id(ctx, N_("closure"), "DELETE", "closures", NULL, NULL,
-	    cmd_print_closure_removed));
+	return (cmd_call_id(ctx, N_("closure"), "DELETE", "closures", NULL,
+	    NULL, cmd_print_closure_removed));
 }

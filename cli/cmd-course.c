@@ -102,12 +102,15 @@ static const struct cmd_resource cmd_course_resource = {
 };
 
 CMD_RESOURCE_ENTRIES(cmd_course, "course",
-    "SLUG --title TITLE --duration DURATION [options]", CMPL_COURSE, opt_course, NULL,
-    &cmd_course_resource, N_("Create a course type."), N_("List course types."
-    "\nA search finds every word given at the start of a word, in any "
-    "case, \"Aarhus\" and \"Århus\" alike."), N_("Show a course type."), N_("Change a course type."
-    "\nOnly the fields given change; an empty value (--notes '') clears a "
-    "text field."), N_("Remove a course type."));
+    "SLUG --title TITLE --duration DURATION [options]", CMPL_COURSE,
+    opt_course, NULL, &cmd_course_resource,
+    N_("Create a course type."),
+    N_("List course types.\nA search finds every word given at the start of a "
+    "word, in any case, \"Aarhus\" and \"Århus\" alike."),
+    N_("Show a course type."),
+    N_("Change a course type.\nOnly the fields given change; an empty value "
+    "(--notes '') clears a text field."),
+    N_("Remove a course type."));
 
 const struct cmd_entry cmd_course_template_list_entry = {
 	"course", "template list", "SLUG [--csv[=excel]]", 1, 1, CMPL_COURSE,

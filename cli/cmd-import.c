@@ -82,7 +82,8 @@ cmd_too_large(const char *name, const char *size)
 static int
 cmd_read_calendar(const char *path, char **data, size_t *len)
 {
-	const char	*name = cmd_is_stdio(path) ? _("standard input") : path;
+	const char	*name = cmd_is_stdio(path) ? _("standard input") :
+			    path;
 	struct stat	 sb;
 	char		*buf, *size;
 	size_t		 have = 0;
@@ -160,7 +161,8 @@ cmd_print_import(json_t *answer, const char *path)
 	size_t		 i, k;
 	int		 dry;
 	char		*v;
-	const char	*name = cmd_is_stdio(path) ? _("standard input") : path;
+	const char	*name = cmd_is_stdio(path) ? _("standard input") :
+			    path;
 
 	dry = json_is_true(json_object_get(answer, "dry_run"));
 	created = json_object_get(answer, "created");

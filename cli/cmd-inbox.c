@@ -71,6 +71,6 @@ cmd_print_done(struct cmd_ctx *ctx, json_t *answer)
 static int
 cmd_inbox_done(struct cmd_ctx *ctx)
 {
-	return (cmd_call_id(ctx, N_("message"), "POST", "inbox", "/handled", NULL,
-	    cmd_print_done));
+	return (cmd_call_id(ctx, N_("message"), "POST", "inbox", "/handled",
+	    NULL, cmd_print_done));
 }

@@ -49,12 +49,15 @@ static const struct cmd_resource cmd_instructor_resource = {
 };
 
 CMD_RESOURCE_ENTRIES(cmd_instructor, "instructor",
-    "SLUG --name NAME [--volunteer] [options]", CMPL_INSTRUCTOR, opt_instructor, NULL,
-    &cmd_instructor_resource, N_("Create an instructor."), N_("List instructors."
-    "\nA search finds every word given at the start of a word, in any "
-    "case, \"Aarhus\" and \"Århus\" alike."), N_("Show an instructor."), N_("Change an instructor."
-    "\nOnly the fields given change; an empty value (--notes '') clears a "
-    "text field."), N_("Remove an instructor."));
+    "SLUG --name NAME [--volunteer] [options]", CMPL_INSTRUCTOR,
+    opt_instructor, NULL, &cmd_instructor_resource,
+    N_("Create an instructor."),
+    N_("List instructors.\nA search finds every word given at the start of a "
+    "word, in any case, \"Aarhus\" and \"Århus\" alike."),
+    N_("Show an instructor."),
+    N_("Change an instructor.\nOnly the fields given change; an empty value "
+    "(--notes '') clears a text field."),
+    N_("Remove an instructor."));
 
 const struct cmd_entry cmd_instructor_rotate_token_entry = {
 	"instructor", "rotate-token", "SLUG", 1, 1, CMPL_INSTRUCTOR, CMD_NOOPT,

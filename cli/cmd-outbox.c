@@ -218,8 +218,8 @@ cmd_outbox_retry(struct cmd_ctx *ctx)
 static int
 cmd_outbox_cancel(struct cmd_ctx *ctx)
 {
-	return (cmd_call_id(ctx, N_("notice"), "POST", "outbox", "/cancel", NULL,
-	    cmd_print_withdrawn));
+	return (cmd_call_id(ctx, N_("notice"), "POST", "outbox", "/cancel",
+	    NULL, cmd_print_withdrawn));
 }
 
 static void

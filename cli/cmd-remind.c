@@ -225,7 +225,7 @@ cmd_remind(struct cmd_ctx *ctx)
 	long long		 session, wait = 120, queued;
 	char			*path, *cause, *to;
 	size_t			 i;
-	int			 ret, nowait, bad = 0;
+	int			 ret, nowait, bad = 0, failed;
 
 	if ((ret = cmd_arg_id(ctx, 0, N_("session"), &session)) != 0)
 		return (ret);
@@ -278,12 +278,12 @@ cmd_remind(struct cmd_ctx *ctx)
 		printf(ngettext("Queued %lld message for session %lld (batch "
 		    "%s).\nFollow it with 'kursusctl outbox --batch %s'.\n",
 		    "Queued %lld messages for session %lld (batch %s).\n"
-		    "Follow them with 'kursusctl outbox --batch %s'.\n", queued),
-		    queued, session, batch, batch);
+		    "Follow them with 'kursusctl outbox --batch %s'.\n",
+		    queued), queued, session, batch, batch);
 	else {
 		printf(ngettext("Session %lld, batch %s: %lld message.\n",
-		    "Session %lld, batch %s: %lld messages.\n", queued), session,
-		    batch, queued);
+		    "Session %lld, batch %s: %lld messages.\n", queued),
+		    session, batch, queued);
 		printf(_("Sent: %lld\n"), t.sent);
 		printf(_("Failed: %lld\n"), t.failed + t.other);
 		json_array_foreach(rows, i, r) {
@@ -294,11 +294,11 @@ cmd_remind(struct cmd_ctx *ctx)
 				continue;
 			to = cmd_notice_to(r);
 			err = cmd_str(r, "last_error");
-			printf("  %s: %s%s%s\n", to, strcmp(state, "failed") ==
-			    0 ? "" : value_shown("notice", state),
-			    strcmp(state, "failed") == 0 || err == NULL ? "" :
-			    ": ", err != NULL ? err : (strcmp(state, "failed") ==
-			    0 ? _("no reason given") : ""));
+			failed = strcmp(state, "failed") == 0;
+			printf("  %s: %s%s%s\n", to, failed ? "" :
+			    value_shown("notice", state), failed ||
+			    err == NULL ? "" : ": ", err != NULL ? err :
+			    failed ? _("no reason given") : "");
 			free(to);
 		}
 		if (t.waiting > 0)

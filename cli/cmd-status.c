@@ -343,9 +343,9 @@ cmd_print_status(struct cmd_ctx *ctx, json_t *answer)
 	cmd_status_outbox(t, json_object_get(answer, "outbox"));
 	if (json_is_object(json_object_get(answer, "inbox")))
 		table_kv(t, N_("inbox"), ngettext("%lld SMS reply unhandled",
-		    "%lld SMS replies unhandled", cmd_int(json_object_get(answer,
-		    "inbox"), "unhandled")), cmd_int(json_object_get(answer,
-		    "inbox"), "unhandled"));
+		    "%lld SMS replies unhandled", cmd_int(json_object_get(
+		    answer, "inbox"), "unhandled")), cmd_int(json_object_get(
+		    answer, "inbox"), "unhandled"));
 	senders = json_object_get(answer, "senders");
 	cmd_status_sender(t, N_("e-mail (SMTP)"), json_object_get(senders,
 	    "email"));
@@ -449,10 +449,11 @@ cmd_status_attention(json_t *answer, long long late, int tr)
 			free(id);
 		}
 		cmd_status_why(why, cmd_status_nfmt(tr, N_("outbox: %lld "
-		    "message failed for sessions not yet started (%s%s): phone "
-		    "those people, see 'kursusctl calllist %lld'"), N_("outbox: "
-		    "%lld messages failed for sessions not yet started (%s%s): "
-		    "phone those people, see 'kursusctl calllist %lld'"), n), n,
+		    "message failed for sessions not yet started (%s%s): "
+		    "phone those people, see 'kursusctl calllist %lld'"),
+		    N_("outbox: %lld messages failed for sessions not yet "
+		    "started (%s%s): phone those people, see 'kursusctl "
+		    "calllist %lld'"), n), n,
 		    list != NULL ? list : "?", json_array_size(ids) >= 10 ?
 		    ", ..." : "",
 		    (long long)json_integer_value(json_array_get(ids, 0)));
@@ -460,9 +461,9 @@ cmd_status_attention(json_t *answer, long long late, int tr)
 	}
 	if ((n = cmd_int(json_object_get(answer, "inbox"), "unhandled")) > 0)
 		cmd_status_why(why, cmd_status_nfmt(tr, N_("inbox: %lld SMS "
-		    "reply waits for staff: see 'kursusctl inbox'"), N_("inbox: "
-		    "%lld SMS replies wait for staff: see 'kursusctl inbox'"), n),
-		    n);
+		    "reply waits for staff: see 'kursusctl inbox'"),
+		    N_("inbox: %lld SMS replies wait for staff: see "
+		    "'kursusctl inbox'"), n), n);
 	if ((waited = cmd_int(o, "oldest_due_seconds")) > late)
 		cmd_status_why(why, cmd_status_fmt(tr, N_("outbox: a message "
 		    "has waited %lld min past its time to be sent (more than "

@@ -81,11 +81,14 @@ static const struct cmd_resource cmd_venue_resource = {
 
 CMD_RESOURCE_ENTRIES(cmd_venue, "venue",
     "SLUG --name NAME [options]", CMPL_VENUE, opt_venue, NULL,
-    &cmd_venue_resource, N_("Create a venue."), N_("List venues."
-    "\nA search finds every word given at the start of a word, in any "
-    "case, \"Aarhus\" and \"Århus\" alike."), N_("Show a venue."), N_("Change a venue."
-    "\nOnly the fields given change; an empty value (--notes '') clears a "
-    "text field."), N_("Remove a venue."));
+    &cmd_venue_resource,
+    N_("Create a venue."),
+    N_("List venues.\nA search finds every word given at the start of a "
+    "word, in any case, \"Aarhus\" and \"Århus\" alike."),
+    N_("Show a venue."),
+    N_("Change a venue.\nOnly the fields given change; an empty value "
+    "(--notes '') clears a text field."),
+    N_("Remove a venue."));
 
 /* --- venue room add, list, remove: the rooms sessions are held in */
 

@@ -779,7 +779,8 @@ cmd_file_open(struct cmd_file *f, const char *path, unsigned int mode,
 	xasprintf(&f->tmp, "%s.XXXXXX", path);
 	if ((f->fd = mkostemp(f->tmp, O_CLOEXEC)) == -1 ||
 	    fchmod(f->fd, (mode_t)mode) != 0) {
-		xasprintf(cause, _("cannot write %s: %s"), path, strerror(errno));
+		xasprintf(cause, _("cannot write %s: %s"), path,
+		    strerror(errno));
 		if (f->fd == -1) {
 			/* Nothing was made: the template names no file. */
 			free(f->tmp);
@@ -850,11 +851,12 @@ cmd_file_commit(struct cmd_file *f, int replace, char **cause)
 	return (0);
 fail:
 	if (errno == EEXIST)
-		xasprintf(cause, _("%s exists; nothing was replaced"), f->path);
+		xasprintf(cause, _("%s exists; nothing was replaced"),
+		    f->path);
 	else
-		xasprintf(cause, step == 0 ? _("cannot sync %s: %s") : step == 1 ?
-		    _("cannot close %s: %s") : _("cannot rename the new file to "
-		    "%s: %s"), f->path, strerror(errno));
+		xasprintf(cause, step == 0 ? _("cannot sync %s: %s") :
+		    step == 1 ? _("cannot close %s: %s") : _("cannot rename "
+		    "the new file to %s: %s"), f->path, strerror(errno));
 	cmd_file_abort(f);
 	return (-1);
 }

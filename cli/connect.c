@@ -105,7 +105,8 @@ connect_url_check(const char *url, int explicit, char **cause)
 	if (strncasecmp(url, "https://", 8) == 0)
 		return (0);
 	if (strncasecmp(url, "http://", 7) != 0) {
-		xasprintf(cause, _("%s is not an https:// or http:// URL"), url);
+		xasprintf(cause, _("%s is not an https:// or http:// URL"),
+		    url);
 		return (explicit ? KCTL_EXIT_USAGE : KCTL_EXIT_CONFIG);
 	}
 	host = loopback_url_host(url);
@@ -148,7 +149,8 @@ connect_daemon(struct client **cp, char **cause)
 	token_file = connect_global("token_file");
 	cacert = connect_global("cacert");
 	if (socket != NULL && url != NULL) {
-		xasprintf(cause, _("--socket and --url cannot be used together"));
+		xasprintf(cause, _("--socket and --url cannot be used "
+		    "together"));
 		return (KCTL_EXIT_USAGE);
 	}
 

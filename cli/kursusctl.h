@@ -194,7 +194,7 @@ struct cmd_column {
  * (cmd-resource.c) serves them, told by the entry which of them it is.
  */
 struct cmd_resource {
-	const char		*what;		/* for messages: N_("venue") */
+	const char		*what;		/* N_("venue") */
 	const char		*path;		/* "/v1/<path>" */
 	int			 by_id;		/* numeric id, not a slug */
 	const char		*required[3];	/* options needed to create */
