@@ -594,13 +594,18 @@ job_smtp_done(struct smtp_message *sm, void *arg)
 	    "the server refused the message");
 }
 
-static void job_build_mail(struct job *);
+static void job_build_mail(struct job *, struct mail_builder *);
 
+/*
+ * A builder thread: its own mail_builder, which makes the parts every
+ * mail of the session shares once and puts in only each person's.
+ */
 static void *
 builder_main(void *arg)
 {
-	struct builder	*b = arg;
-	size_t		 i;
+	struct builder		*b = arg;
+	struct mail_builder	*mb = mail_builder_new();
+	size_t			 i;
 
 	for (;;) {
 		pthread_mutex_lock(&b->mtx);
@@ -608,12 +613,13 @@ builder_main(void *arg)
 		pthread_mutex_unlock(&b->mtx);
 		if (i >= b->n)
 			break;
-		job_build_mail(b->jobs[i]);
+		job_build_mail(b->jobs[i], mb);
 		pthread_mutex_lock(&b->mtx);
 		b->jobs[i]->built = 1;
 		pthread_cond_broadcast(&b->cond);
 		pthread_mutex_unlock(&b->mtx);
 	}
+	mail_builder_free(mb);
 	return (NULL);
 }
 
@@ -657,7 +663,7 @@ job_envelope(struct job *j, struct builder *b)
 }
 
 static void
-job_build_mail(struct job *j)
+job_build_mail(struct job *j, struct mail_builder *mb)
 {
 	struct sender_conf	*c = j->c;
 	struct mail		 mail;
@@ -678,7 +684,7 @@ job_build_mail(struct job *j)
 	mail.calendar_method = j->m.method;
 	mail.message_id = j->message_id;
 	mail.date = time(NULL);
-	j->data = mail_build(&mail, &j->len);
+	j->data = mail_builder_build(mb, &mail, &j->len);
 }
 
 /*
