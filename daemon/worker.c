@@ -4,7 +4,8 @@
  * due rows, composes each message as the session is now, writes the texts
  * into the rows, sends them, and records each outcome as soon as the
  * server has answered, holding the seal (see sender.c) meanwhile. The next
- * batch is claimed and built on the other connection while one is sent.
+ * batch is claimed, composed and its mails built on the other connection
+ * (and its thread) while one is sent.
  */
 #include "config.h"
 
@@ -20,7 +21,6 @@
 
 #include "sender.h"
 
-#define BUILDERS		2	/* threads building a batch's mails */
 #define CHECKPOINT_PAGES	1000	/* SQLite's own wal_autocheckpoint */
 
 /* --- a worker's database */
@@ -82,6 +82,7 @@ struct wdb {
 	struct message_ctx *mc;
 	struct sender_conf *mc_conf;	/* the settings mc was made with */
 	int		 wal_pages;	/* the log's length at the last commit */
+	struct mail_builder *mb;	/* the mails of its batches */
 };
 
 /*
@@ -138,6 +139,7 @@ wdb_close(struct wdb *w)
 	int	 i;
 
 	message_ctx_free(w->mc);
+	mail_builder_free(w->mb);
 	for (i = 0; i < W_COUNT; i++)
 		sqlite3_finalize(w->stmt[i]);
 	sqlite3_close(w->db);
@@ -249,9 +251,7 @@ struct job {
 	char		*data;		/* the mail as sent */
 	size_t		 len;
 	char		*message_id;
-	int		 built;		/* the mail is ready */
 	struct smtp_message sm;
-	struct builder	*builder;	/* builds the mail beside the sending */
 	struct worker	*w;
 	struct wdb	*wdb;
 	struct sender_conf *c;
@@ -570,18 +570,6 @@ job_prepare(struct job *j, time_t now)
 }
 
 /*
- * The mails of a batch are built on a thread of their own, in order, while
- * smtp_send() sends those before: building (GMime) and the round trips to
- * the server overlap instead of adding up.
- */
-struct builder {
-	struct job	**jobs;
-	size_t		  n, next;	/* the next to build */
-	pthread_mutex_t	  mtx;
-	pthread_cond_t	  cond;
-};
-
-/*
  * smtp_send()'s report of one message, right after the server's answer:
  * recorded here and now, which gives back the seal. (Handing it to a
  * thread of its own cost a wake-up, ~110 us, inside the seal, and gained
@@ -594,50 +582,6 @@ job_smtp_done(struct smtp_message *sm, void *arg)
 	    "the server refused the message");
 }
 
-static void job_build_mail(struct job *, struct mail_builder *);
-
-/*
- * A builder thread: its own mail_builder, which makes the parts every
- * mail of the session shares once and puts in only each person's.
- */
-static void *
-builder_main(void *arg)
-{
-	struct builder		*b = arg;
-	struct mail_builder	*mb = mail_builder_new();
-	size_t			 i;
-
-	for (;;) {
-		pthread_mutex_lock(&b->mtx);
-		i = b->next++;
-		pthread_mutex_unlock(&b->mtx);
-		if (i >= b->n)
-			break;
-		job_build_mail(b->jobs[i], mb);
-		pthread_mutex_lock(&b->mtx);
-		b->jobs[i]->built = 1;
-		pthread_cond_broadcast(&b->cond);
-		pthread_mutex_unlock(&b->mtx);
-	}
-	mail_builder_free(mb);
-	return (NULL);
-}
-
-/* smtp_send() needs the mail now: wait until it is built. */
-static void
-job_smtp_prepare(struct smtp_message *sm, void *arg)
-{
-	struct job	*j = arg;
-	struct builder	*b = j->builder;
-
-	pthread_mutex_lock(&b->mtx);
-	while (!j->built)
-		pthread_cond_wait(&b->cond, &b->mtx);
-	pthread_mutex_unlock(&b->mtx);
-	sm->data = j->data;
-	sm->len = j->len;
-}
-
 /* The end of the mail is about to go: from now on the server may take
  * it, so it holds the seal until its outcome is recorded. */
 static void
@@ -647,19 +591,6 @@ job_smtp_seal(struct smtp_message *sm, void *arg)
 
 	(void)sm;
 	seal_take(j->w->s, j);
-}
-
-/* The envelope, known before the mail is built. */
-static void
-job_envelope(struct job *j, struct builder *b)
-{
-	j->builder = b;
-	j->sm.from = j->c->from;
-	j->sm.to = j->m.recipient;
-	j->sm.done = job_smtp_done;
-	j->sm.prepare = job_smtp_prepare;
-	j->sm.seal = job_smtp_seal;
-	j->sm.arg = j;
 }
 
 static void
@@ -685,21 +616,26 @@ job_build_mail(struct job *j, struct mail_builder *mb)
 	mail.message_id = j->message_id;
 	mail.date = time(NULL);
 	j->data = mail_builder_build(mb, &mail, &j->len);
+	j->sm.from = c->from;
+	j->sm.to = j->m.recipient;
+	j->sm.data = j->data;
+	j->sm.len = j->len;
+	j->sm.done = job_smtp_done;
+	j->sm.seal = job_smtp_seal;
+	j->sm.arg = j;
 }
 
 /*
  * A batch: rows claimed and composed, their texts in the rows, and (for
- * e-mail) their mails being built on a thread of their own.
+ * e-mail) their mails built.
  */
 struct batch {
 	struct worker		*w;
 	struct wdb		*db;	/* the connection that claimed it */
 	struct job		*jobs;
 	size_t			 n;
-	struct builder		 b;
 	struct smtp_message	*msgs;
-	pthread_t		 builder[BUILDERS];
-	int			 building;	/* builders started */
+	size_t			 nmsgs;
 };
 
 /* Claims and composes a batch on db; NULL when nothing is due. */
@@ -741,23 +677,21 @@ batch_prepare(struct worker *w, struct wdb *db, struct sender_conf *c)
 	if (w->channel != CHANNEL_EMAIL)
 		return (bt);
 
-	bt->b.jobs = xcalloc(n, sizeof *bt->b.jobs);
+	/*
+	 * The mails, by the connection's builder: the parts a session's
+	 * mails share are made once, each person's put in (mail.c). This
+	 * runs beside the sending of the batch before (worker_rounds()).
+	 */
+	if (db->mb == NULL)
+		db->mb = mail_builder_new();
 	bt->msgs = xcalloc(n, sizeof *bt->msgs);
 	for (i = k = 0; i < n; i++) {
 		if (!jobs[i].ready)
 			continue;
-		job_envelope(&jobs[i], &bt->b);
-		bt->b.jobs[k] = &jobs[i];
+		job_build_mail(&jobs[i], db->mb);
 		bt->msgs[k++] = jobs[i].sm;
 	}
-	bt->b.n = k;
-	pthread_mutex_init(&bt->b.mtx, NULL);
-	pthread_cond_init(&bt->b.cond, NULL);
-	while (k > 0 && bt->building < BUILDERS && pthread_create(
-	    &bt->builder[bt->building], NULL, builder_main, &bt->b) == 0)
-		bt->building++;
-	if (bt->building == 0)
-		builder_main(&bt->b);	/* here, then */
+	bt->nmsgs = k;
 	return (bt);
 }
 
@@ -772,16 +706,11 @@ batch_send(struct batch *bt, struct sender_conf *c)
 	int		 result;
 
 	if (bt->w->channel == CHANNEL_EMAIL) {
-		if (bt->b.n > 0)
-			smtp_send(&c->smtp, bt->msgs, bt->b.n);
-		while (bt->building > 0)
-			pthread_join(bt->builder[--bt->building], NULL);
-		for (i = 0; i < bt->b.n; i++)
+		if (bt->nmsgs > 0)
+			smtp_send(&c->smtp, bt->msgs, bt->nmsgs);
+		for (i = 0; i < bt->nmsgs; i++)
 			free(bt->msgs[i].error);
-		pthread_mutex_destroy(&bt->b.mtx);
-		pthread_cond_destroy(&bt->b.cond);
 		free(bt->msgs);
-		free(bt->b.jobs);
 	} else {
 		for (i = 0; i < n; i++) {
 			j = &bt->jobs[i];
