@@ -485,6 +485,24 @@ static const char *migrations[SCHEMA_VERSION] = {
 	"  WHERE anonymised_at IS NULL;"
 	"CREATE INDEX registration_untokened ON registration(session_id)"
 	"  WHERE cancel_token_hash IS NULL AND status != 'cancelled';",
+
+	/*
+	 * 13: the outcomes of messages sent but not yet settled in their
+	 * outbox rows. Each is committed here, one small row with no index
+	 * and no trigger, as soon as the server has answered (inside the
+	 * seal, see sender.c); the rows of a batch are settled into the
+	 * outbox in one statement when the batch is done, and at start-up
+	 * before rows left "sending" are sent again.
+	 */
+	"CREATE TABLE outbox_outcome ("
+	"  outbox_id INTEGER PRIMARY KEY,"
+	"  state TEXT NOT NULL CHECK (state IN ('pending', 'sent',"
+	"    'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER,"
+	"  last_error TEXT,"
+	"  provider_id TEXT,"
+	"  at INTEGER NOT NULL);",
 };
 
 static int

@@ -111,6 +111,8 @@ void	 sender_error_code(const char *error, char *buf, size_t len);
 
 /* worker.c */
 struct job;
+/* Settles the outcomes in outbox_outcome into their outbox rows. */
+extern const char *const worker_sql_settle;
 /* A worker thread: sends its channel's due rows until the sender stops. */
 void	*worker_main(void *);
 

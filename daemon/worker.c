@@ -4,7 +4,8 @@
  * due rows, composes each message as the session is now, writes the texts
  * into the rows, sends them, and records each outcome as soon as the
  * server has answered, holding the seal (see sender.c) meanwhile. The next
- * batch is claimed and built on the other connection while one is sent.
+ * batch is claimed, composed and its mails built on the other connection
+ * (and its thread) while one is sent.
  */
 #include "config.h"
 
@@ -20,12 +21,28 @@
 
 #include "sender.h"
 
-#define BUILDERS		2	/* threads building a batch's mails */
+#define CHECKPOINT_PAGES	1000	/* SQLite's own wal_autocheckpoint */
 
 /* --- a worker's database */
 
-enum { W_CLAIM, W_TEXTS, W_SENT, W_RETRY, W_FAILED, W_SKIPPED, W_DEFER,
-    W_HOLD, W_NEAR, W_COUNT };
+enum { W_CLAIM, W_TEXTS, W_OUTCOME, W_FAILED, W_SKIPPED, W_DEFER, W_NEAR,
+    W_COUNT };
+
+/*
+ * The outcomes recorded inside the seal, settled into their rows when the
+ * batch is done (and at start-up, sender_recover()): state, attempts
+ * given back (-1: it waited for the server, not an attempt), when to try
+ * again, the error, the provider's id, when.
+ */
+const char *const worker_sql_settle =
+	"UPDATE outbox SET state = o.state, attempts = outbox.attempts + "
+	"o.attempts, next_attempt = coalesce(o.next_attempt, "
+	"outbox.next_attempt), last_error = o.last_error, provider_id = "
+	"CASE o.state WHEN 'sent' THEN o.provider_id ELSE outbox.provider_id "
+	"END, sent_at = CASE o.state WHEN 'sent' THEN o.at ELSE "
+	"outbox.sent_at END, updated_at = o.at FROM outbox_outcome o "
+	"WHERE outbox.id = o.outbox_id AND outbox.state = 'sending'; "
+	"DELETE FROM outbox_outcome";
 
 static const char *worker_sql[W_COUNT] = {
 	/* ?1 channel, ?2 now, ?3 how many */
@@ -37,12 +54,14 @@ static const char *worker_sql[W_COUNT] = {
 	    "created_at, batch",
 	[W_TEXTS] = "INSERT OR REPLACE INTO outbox_text (outbox_id, subject, "
 	    "body, attachment) VALUES (?1, ?2, ?3, ?4)",
-	[W_SENT] = "UPDATE outbox SET state = 'sent', sent_at = ?2, "
-	    "updated_at = ?2, provider_id = ?3, last_error = NULL "
-	    "WHERE id = ?1 AND state = 'sending'",
-	[W_RETRY] = "UPDATE outbox SET state = 'pending', next_attempt = ?3, "
-	    "updated_at = ?2, last_error = ?4 WHERE id = ?1 AND "
-	    "state = 'sending'",
+	/*
+	 * One small row, no index, no trigger: what is committed inside the
+	 * seal. ?1 id, ?2 now, ?3 state, ?4 attempts given back, ?5 next
+	 * attempt, ?6 error, ?7 provider's id.
+	 */
+	[W_OUTCOME] = "INSERT OR REPLACE INTO outbox_outcome (outbox_id, at, "
+	    "state, attempts, next_attempt, last_error, provider_id) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[W_FAILED] = "UPDATE outbox SET state = 'failed', updated_at = ?2, "
 	    "last_error = ?3 WHERE id = ?1 AND state = 'sending'",
 	[W_SKIPPED] = "UPDATE outbox SET state = 'skipped', updated_at = ?2, "
@@ -51,10 +70,6 @@ static const char *worker_sql[W_COUNT] = {
 	[W_DEFER] = "UPDATE outbox SET state = 'pending', attempts = "
 	    "attempts - 1, next_attempt = ?3, updated_at = ?2 WHERE id = ?1 "
 	    "AND state = 'sending'",
-	/* Not an attempt either: it waits for the server or the settings. */
-	[W_HOLD] = "UPDATE outbox SET state = 'pending', attempts = "
-	    "attempts - 1, next_attempt = ?3, updated_at = ?2, last_error = ?4 "
-	    "WHERE id = ?1 AND state = 'sending'",
 	/* NULL: outbox_sql_near, set at the first open */
 	[W_NEAR] = NULL,
 };
@@ -66,7 +81,25 @@ struct wdb {
 	sqlite3_stmt	*stmt[W_COUNT];
 	struct message_ctx *mc;
 	struct sender_conf *mc_conf;	/* the settings mc was made with */
+	int		 wal_pages;	/* the log's length at the last commit */
+	struct mail_builder *mb;	/* the mails of its batches */
 };
+
+/*
+ * Instead of SQLite's automatic checkpoint, which would run in whichever
+ * commit finds the log long, inside the seal: worker_settle() runs it
+ * after the batch, outside the seal and the workers' lock.
+ */
+static int
+wdb_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct wdb	*w = arg;
+
+	(void)db;
+	(void)name;
+	w->wal_pages = pages;
+	return (SQLITE_OK);
+}
 
 static int
 wdb_open(const char *path, pthread_mutex_t *wlock, struct wdb *w,
@@ -90,6 +123,7 @@ wdb_open(const char *path, pthread_mutex_t *wlock, struct wdb *w,
 		    worker_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->stmt[i],
 		    NULL) != SQLITE_OK)
 			goto fail;
+	sqlite3_wal_hook(w->db, wdb_wal_hook, w);
 	return (0);
 fail:
 	xasprintf(cause, "%s: %s", path, sqlite3_errmsg(w->db));
@@ -105,25 +139,34 @@ wdb_close(struct wdb *w)
 	int	 i;
 
 	message_ctx_free(w->mc);
+	mail_builder_free(w->mb);
 	for (i = 0; i < W_COUNT; i++)
 		sqlite3_finalize(w->stmt[i]);
 	sqlite3_close(w->db);
 }
 
-/* Runs a prepared update with "i"/"t" arguments; logs a failure. */
+/*
+ * Runs a prepared update with "i" (int64_t), "n" (int64_t, 0 for NULL) and
+ * "t" (text or NULL) arguments; logs a failure.
+ */
 static int
 wdb_run(struct wdb *w, int q, const char *types, ...)
 {
 	sqlite3_stmt	*stmt = w->stmt[q];
 	va_list		 ap;
 	const char	*t;
+	int64_t		 v;
 	int		 i, rc;
 
 	va_start(ap, types);
 	for (i = 1; *types != '\0'; types++, i++) {
-		if (*types == 'i')
-			sqlite3_bind_int64(stmt, i, va_arg(ap, int64_t));
-		else if ((t = va_arg(ap, const char *)) == NULL)
+		if (*types == 'i' || *types == 'n') {
+			v = va_arg(ap, int64_t);
+			if (*types == 'n' && v == 0)
+				sqlite3_bind_null(stmt, i);
+			else
+				sqlite3_bind_int64(stmt, i, v);
+		} else if ((t = va_arg(ap, const char *)) == NULL)
 			sqlite3_bind_null(stmt, i);
 		else
 			sqlite3_bind_text(stmt, i, t, -1, SQLITE_TRANSIENT);
@@ -168,6 +211,32 @@ wdb_commit(struct wdb *w)
 	pthread_mutex_unlock(w->wlock);
 }
 
+/*
+ * Settles the outcomes recorded while a batch was sent into their rows,
+ * in one commit; then, when the log has grown long, a checkpoint.
+ */
+static void
+worker_settle(struct wdb *w)
+{
+	pthread_mutex_lock(w->wlock);
+	if (sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK || sqlite3_exec(w->db, worker_sql_settle, NULL, NULL,
+	    NULL) != SQLITE_OK || sqlite3_exec(w->db, "COMMIT", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		/* They stay in outbox_outcome: the next batch settles them. */
+		log_warnx("outbox: settling outcomes: %s",
+		    sqlite3_errmsg(w->db));
+		if (!sqlite3_get_autocommit(w->db))
+			sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	pthread_mutex_unlock(w->wlock);
+	if (w->wal_pages >= CHECKPOINT_PAGES) {
+		w->wal_pages = 0;
+		(void)sqlite3_wal_checkpoint_v2(w->db, NULL,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	}
+}
+
 /* --- one round of a worker */
 
 struct job {
@@ -182,9 +251,7 @@ struct job {
 	char		*data;		/* the mail as sent */
 	size_t		 len;
 	char		*message_id;
-	int		 built;		/* the mail is ready */
 	struct smtp_message sm;
-	struct builder	*builder;	/* builds the mail beside the sending */
 	struct worker	*w;
 	struct wdb	*wdb;
 	struct sender_conf *c;
@@ -322,6 +389,18 @@ job_log_outcome(struct job *j, const char *what, const char *error,
 	    error != NULL ? error : "?");
 }
 
+/*
+ * Commits an outcome into outbox_outcome, settled into the row when the
+ * batch is done (worker_settle()).
+ */
+static void
+job_outcome(struct job *j, time_t now, const char *state, int give_back,
+    time_t next, const char *error, const char *provider_id)
+{
+	wdb_run(j->wdb, W_OUTCOME, "iitintt", j->id, (int64_t)now, state,
+	    (int64_t)give_back, (int64_t)next, error, provider_id);
+}
+
 /* Records one outcome (enum send_result) in its own commit. */
 static void
 job_record_row(struct job *j, int result, const char *provider_id,
@@ -347,21 +426,19 @@ job_record_row(struct job *j, int result, const char *provider_id,
 		if (wait > 60)
 			wait = 60;
 		why = xprintf("waiting for the server: %s", error);
-		wdb_run(j->wdb, W_HOLD, "iiit", j->id, (int64_t)now,
-		    (int64_t)(now + wait), why);
+		job_outcome(j, now, "pending", -1, now + wait, why, NULL);
 		free(why);
 		sender_fault_set(s, j->w->channel, 1, error);
 		log_debug("outbox %lld: %s waits for the server: %s",
 		    (long long)j->id, sender_channel_names[j->w->channel], error);
 		return;
 	case SEND_OK:
-		wdb_run(j->wdb, W_SENT, "iit", j->id, (int64_t)now,
-		    provider_id);
+		job_outcome(j, now, "sent", 0, 0, NULL, provider_id);
 		log_debug("outbox %lld: %s to %s sent", (long long)j->id,
 		    sender_channel_names[j->w->channel], j->recipient);
 		return;
 	case SEND_PERMANENT:
-		wdb_run(j->wdb, W_FAILED, "iit", j->id, (int64_t)now, error);
+		job_outcome(j, now, "failed", 0, 0, error, NULL);
 		job_log_outcome(j, "failed", error, -1);
 		return;
 	}
@@ -374,12 +451,11 @@ job_record_row(struct job *j, int result, const char *provider_id,
 	if (next >= j->m.session_start || next - j->due > c->expire) {
 		why = xprintf("gave up after %d attempt%s: %s", j->attempts,
 		    j->attempts == 1 ? "" : "s", error);
-		wdb_run(j->wdb, W_FAILED, "iit", j->id, (int64_t)now, why);
+		job_outcome(j, now, "failed", 0, 0, why, NULL);
 		job_log_outcome(j, "failed, given up", why, -1);
 		free(why);
 	} else {
-		wdb_run(j->wdb, W_RETRY, "iiit", j->id, (int64_t)now,
-		    (int64_t)next, error);
+		job_outcome(j, now, "pending", 0, next, error, NULL);
 		job_log_outcome(j, "not sent", error, (long long)wait);
 	}
 }
@@ -494,18 +570,6 @@ job_prepare(struct job *j, time_t now)
 }
 
 /*
- * The mails of a batch are built on a thread of their own, in order, while
- * smtp_send() sends those before: building (GMime) and the round trips to
- * the server overlap instead of adding up.
- */
-struct builder {
-	struct job	**jobs;
-	size_t		  n, next;	/* the next to build */
-	pthread_mutex_t	  mtx;
-	pthread_cond_t	  cond;
-};
-
-/*
  * smtp_send()'s report of one message, right after the server's answer:
  * recorded here and now, which gives back the seal. (Handing it to a
  * thread of its own cost a wake-up, ~110 us, inside the seal, and gained
@@ -516,44 +580,6 @@ job_smtp_done(struct smtp_message *sm, void *arg)
 {
 	job_record(arg, sm->result, NULL, sm->error != NULL ? sm->error :
 	    "the server refused the message");
-}
-
-static void job_build_mail(struct job *);
-
-static void *
-builder_main(void *arg)
-{
-	struct builder	*b = arg;
-	size_t		 i;
-
-	for (;;) {
-		pthread_mutex_lock(&b->mtx);
-		i = b->next++;
-		pthread_mutex_unlock(&b->mtx);
-		if (i >= b->n)
-			break;
-		job_build_mail(b->jobs[i]);
-		pthread_mutex_lock(&b->mtx);
-		b->jobs[i]->built = 1;
-		pthread_cond_broadcast(&b->cond);
-		pthread_mutex_unlock(&b->mtx);
-	}
-	return (NULL);
-}
-
-/* smtp_send() needs the mail now: wait until it is built. */
-static void
-job_smtp_prepare(struct smtp_message *sm, void *arg)
-{
-	struct job	*j = arg;
-	struct builder	*b = j->builder;
-
-	pthread_mutex_lock(&b->mtx);
-	while (!j->built)
-		pthread_cond_wait(&b->cond, &b->mtx);
-	pthread_mutex_unlock(&b->mtx);
-	sm->data = j->data;
-	sm->len = j->len;
 }
 
 /* The end of the mail is about to go: from now on the server may take
@@ -567,21 +593,8 @@ job_smtp_seal(struct smtp_message *sm, void *arg)
 	seal_take(j->w->s, j);
 }
 
-/* The envelope, known before the mail is built. */
 static void
-job_envelope(struct job *j, struct builder *b)
-{
-	j->builder = b;
-	j->sm.from = j->c->from;
-	j->sm.to = j->m.recipient;
-	j->sm.done = job_smtp_done;
-	j->sm.prepare = job_smtp_prepare;
-	j->sm.seal = job_smtp_seal;
-	j->sm.arg = j;
-}
-
-static void
-job_build_mail(struct job *j)
+job_build_mail(struct job *j, struct mail_builder *mb)
 {
 	struct sender_conf	*c = j->c;
 	struct mail		 mail;
@@ -602,21 +615,27 @@ job_build_mail(struct job *j)
 	mail.calendar_method = j->m.method;
 	mail.message_id = j->message_id;
 	mail.date = time(NULL);
-	j->data = mail_build(&mail, &j->len);
+	j->data = mail_builder_build(mb, &mail, &j->len);
+	j->sm.from = c->from;
+	j->sm.to = j->m.recipient;
+	j->sm.data = j->data;
+	j->sm.len = j->len;
+	j->sm.done = job_smtp_done;
+	j->sm.seal = job_smtp_seal;
+	j->sm.arg = j;
 }
 
 /*
  * A batch: rows claimed and composed, their texts in the rows, and (for
- * e-mail) their mails being built on a thread of their own.
+ * e-mail) their mails built.
  */
 struct batch {
 	struct worker		*w;
+	struct wdb		*db;	/* the connection that claimed it */
 	struct job		*jobs;
 	size_t			 n;
-	struct builder		 b;
 	struct smtp_message	*msgs;
-	pthread_t		 builder[BUILDERS];
-	int			 building;	/* builders started */
+	size_t			 nmsgs;
 };
 
 /* Claims and composes a batch on db; NULL when nothing is due. */
@@ -638,6 +657,7 @@ batch_prepare(struct worker *w, struct wdb *db, struct sender_conf *c)
 		return (NULL);
 	bt = xcalloc(1, sizeof *bt);
 	bt->w = w;
+	bt->db = db;
 	bt->jobs = jobs;
 	bt->n = n;
 
@@ -657,23 +677,21 @@ batch_prepare(struct worker *w, struct wdb *db, struct sender_conf *c)
 	if (w->channel != CHANNEL_EMAIL)
 		return (bt);
 
-	bt->b.jobs = xcalloc(n, sizeof *bt->b.jobs);
+	/*
+	 * The mails, by the connection's builder: the parts a session's
+	 * mails share are made once, each person's put in (mail.c). This
+	 * runs beside the sending of the batch before (worker_rounds()).
+	 */
+	if (db->mb == NULL)
+		db->mb = mail_builder_new();
 	bt->msgs = xcalloc(n, sizeof *bt->msgs);
 	for (i = k = 0; i < n; i++) {
 		if (!jobs[i].ready)
 			continue;
-		job_envelope(&jobs[i], &bt->b);
-		bt->b.jobs[k] = &jobs[i];
+		job_build_mail(&jobs[i], db->mb);
 		bt->msgs[k++] = jobs[i].sm;
 	}
-	bt->b.n = k;
-	pthread_mutex_init(&bt->b.mtx, NULL);
-	pthread_cond_init(&bt->b.cond, NULL);
-	while (k > 0 && bt->building < BUILDERS && pthread_create(
-	    &bt->builder[bt->building], NULL, builder_main, &bt->b) == 0)
-		bt->building++;
-	if (bt->building == 0)
-		builder_main(&bt->b);	/* here, then */
+	bt->nmsgs = k;
 	return (bt);
 }
 
@@ -688,16 +706,11 @@ batch_send(struct batch *bt, struct sender_conf *c)
 	int		 result;
 
 	if (bt->w->channel == CHANNEL_EMAIL) {
-		if (bt->b.n > 0)
-			smtp_send(&c->smtp, bt->msgs, bt->b.n);
-		while (bt->building > 0)
-			pthread_join(bt->builder[--bt->building], NULL);
-		for (i = 0; i < bt->b.n; i++)
+		if (bt->nmsgs > 0)
+			smtp_send(&c->smtp, bt->msgs, bt->nmsgs);
+		for (i = 0; i < bt->nmsgs; i++)
 			free(bt->msgs[i].error);
-		pthread_mutex_destroy(&bt->b.mtx);
-		pthread_cond_destroy(&bt->b.cond);
 		free(bt->msgs);
-		free(bt->b.jobs);
 	} else {
 		for (i = 0; i < n; i++) {
 			j = &bt->jobs[i];
@@ -712,6 +725,7 @@ batch_send(struct batch *bt, struct sender_conf *c)
 			free(error);
 		}
 	}
+	worker_settle(bt->db);
 	for (i = 0; i < n; i++)
 		job_free(&bt->jobs[i]);
 	free(bt->jobs);

@@ -21,6 +21,7 @@
 
 #include "buf.h"
 #include "notifier.h"
+#include "random.h"
 #include "xmalloc.h"
 
 static pthread_once_t	 mail_once = PTHREAD_ONCE_INIT;
@@ -29,6 +30,33 @@ static void
 mail_init(void)
 {
 	g_mime_init();
+}
+
+/* Puts text into a part as its content, not yet encoded. */
+static void
+mail_part_content(GMimePart *part, const char *text)
+{
+	GMimeStream		*stream;
+	GMimeDataWrapper	*content;
+
+	stream = g_mime_stream_mem_new_with_buffer(text, strlen(text));
+	content = g_mime_data_wrapper_new_with_stream(stream,
+	    GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content(part, content);
+	g_object_unref(content);
+	g_object_unref(stream);
+}
+
+/* A text part's content: the text, in the encoding that suits it best. */
+static void
+mail_text_set(GMimeTextPart *part, const char *text)
+{
+	GMimeContentEncoding	 enc;
+
+	mail_part_content(GMIME_PART(part), text);
+	enc = g_mime_part_get_best_content_encoding(GMIME_PART(part),
+	    GMIME_ENCODING_CONSTRAINT_7BIT);
+	g_mime_part_set_content_encoding(GMIME_PART(part), enc);
 }
 
 /*
@@ -40,21 +68,10 @@ static GMimeTextPart *
 mail_text_part(const char *subtype, const char *text)
 {
 	GMimeTextPart		*part;
-	GMimeStream		*stream;
-	GMimeDataWrapper	*content;
-	GMimeContentEncoding	 enc;
 
 	part = g_mime_text_part_new_with_subtype(subtype);
-	stream = g_mime_stream_mem_new_with_buffer(text, strlen(text));
-	content = g_mime_data_wrapper_new_with_stream(stream,
-	    GMIME_CONTENT_ENCODING_DEFAULT);
-	g_mime_part_set_content(GMIME_PART(part), content);
-	g_object_unref(content);
-	g_object_unref(stream);
 	g_mime_text_part_set_charset(part, "utf-8");
-	enc = g_mime_part_get_best_content_encoding(GMIME_PART(part),
-	    GMIME_ENCODING_CONSTRAINT_7BIT);
-	g_mime_part_set_content_encoding(GMIME_PART(part), enc);
+	mail_text_set(part, text);
 	return (part);
 }
 
@@ -152,16 +169,9 @@ static GMimePart *
 mail_attachment(const char *calendar)
 {
 	GMimePart		*part;
-	GMimeStream		*stream;
-	GMimeDataWrapper	*content;
 
 	part = g_mime_part_new_with_type("application", "ics");
-	stream = g_mime_stream_mem_new_with_buffer(calendar, strlen(calendar));
-	content = g_mime_data_wrapper_new_with_stream(stream,
-	    GMIME_CONTENT_ENCODING_DEFAULT);
-	g_mime_part_set_content(part, content);
-	g_object_unref(content);
-	g_object_unref(stream);
+	mail_part_content(part, calendar);
 	g_mime_object_set_disposition(GMIME_OBJECT(part),
 	    GMIME_DISPOSITION_ATTACHMENT);
 	g_mime_part_set_filename(part, "invitation.ics");
@@ -170,28 +180,43 @@ mail_attachment(const char *calendar)
 }
 
 /*
+ * The parts of a message that change from one person to the next, kept
+ * by a mail_builder (none of them referenced: the message holds them).
+ */
+struct mail_parts {
+	GMimeTextPart	*text, *html, *cal;
+	GMimePart	*att;
+	GMimeMultipart	*alt, *mixed;
+};
+
+/*
  * The body: the text alone, or the alternatives (text, HTML, calendar),
- * and with a calendar all that and the calendar as an attachment.
+ * and with a calendar all that and the calendar as an attachment. Its
+ * parts go into *p.
  */
 static GMimeObject *
-mail_body(const struct mail *m)
+mail_body(const struct mail *m, struct mail_parts *p)
 {
 	GMimeTextPart	*text, *html_part, *cal;
 	GMimeMultipart	*alt, *mixed;
 	GMimePart	*att;
 	char		*html;
 
+	memset(p, 0, sizeof *p);
 	text = mail_text_part("plain", m->body != NULL ? m->body : "");
+	p->text = text;
 	if (m->calendar == NULL && !m->html)
 		return (GMIME_OBJECT(text));
 
 	alt = g_mime_multipart_new_with_subtype("alternative");
+	p->alt = alt;
 	g_mime_multipart_add(alt, GMIME_OBJECT(text));
 	g_object_unref(text);
 	if (m->html) {
 		html = mail_html(m->body != NULL ? m->body : "", m->lang,
 		    m->subject);
 		html_part = mail_text_part("html", html);
+		p->html = html_part;
 		free(html);
 		g_mime_multipart_add(alt, GMIME_OBJECT(html_part));
 		g_object_unref(html_part);
@@ -206,46 +231,35 @@ mail_body(const struct mail *m)
 	 * text comes first, so nobody sees an invitation and nothing else.
 	 */
 	cal = mail_text_part("calendar", m->calendar);
+	p->cal = cal;
 	g_mime_object_set_content_type_parameter(GMIME_OBJECT(cal), "method",
 	    m->calendar_method != NULL ? m->calendar_method : "REQUEST");
 	g_mime_multipart_add(alt, GMIME_OBJECT(cal));
 	g_object_unref(cal);
 	mixed = g_mime_multipart_new_with_subtype("mixed");
+	p->mixed = mixed;
 	g_mime_multipart_add(mixed, GMIME_OBJECT(alt));
 	g_object_unref(alt);
 	att = mail_attachment(m->calendar);
+	p->att = att;
 	g_mime_multipart_add(mixed, GMIME_OBJECT(att));
 	g_object_unref(att);
 	return (GMIME_OBJECT(mixed));
 }
 
-char *
-mail_build(const struct mail *m, size_t *len)
+/* Subject, Date and Message-ID: set, or set again in their places. */
+static void
+mail_headers(GMimeMessage *msg, const struct mail *m)
 {
-	GMimeMessage		*msg;
-	GMimeObject		*body;
-	GMimeFormatOptions	*fo;
-	GMimeStream		*stream;
-	GByteArray		*bytes;
-	GDateTime		*dt;
-	char			*id, *out;
-	size_t			 n;
+	GDateTime	*dt;
+	char		*id;
+	size_t		 n;
 
-	pthread_once(&mail_once, mail_init);
-
-	msg = g_mime_message_new(TRUE);
-	mail_address(msg, GMIME_ADDRESS_TYPE_FROM, m->from_name, m->from);
-	mail_address(msg, GMIME_ADDRESS_TYPE_TO, m->to_name, m->to);
-	if (m->reply_to != NULL && *m->reply_to != '\0')
-		mail_address(msg, GMIME_ADDRESS_TYPE_REPLY_TO, NULL,
-		    m->reply_to);
 	g_mime_message_set_subject(msg, m->subject != NULL ? m->subject : "",
 	    "utf-8");
-
 	dt = g_date_time_new_from_unix_utc((gint64)m->date);
 	g_mime_message_set_date(msg, dt);
 	g_date_time_unref(dt);
-
 	if (m->message_id != NULL) {
 		/* GMime wants the id without its angle brackets. */
 		id = xstrdup(m->message_id + (*m->message_id == '<'));
@@ -255,6 +269,28 @@ mail_build(const struct mail *m, size_t *len)
 		g_mime_message_set_message_id(msg, id);
 		free(id);
 	}
+}
+
+/* The whole message, its parts in *p and its To mailbox in *to. */
+static GMimeMessage *
+mail_message(const struct mail *m, struct mail_parts *p,
+    InternetAddress **to)
+{
+	GMimeMessage		*msg;
+	GMimeObject		*body;
+	InternetAddressList	*list;
+
+	pthread_once(&mail_once, mail_init);
+
+	msg = g_mime_message_new(TRUE);
+	mail_address(msg, GMIME_ADDRESS_TYPE_FROM, m->from_name, m->from);
+	mail_address(msg, GMIME_ADDRESS_TYPE_TO, m->to_name, m->to);
+	list = g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_TO);
+	*to = internet_address_list_get_address(list, 0);
+	if (m->reply_to != NULL && *m->reply_to != '\0')
+		mail_address(msg, GMIME_ADDRESS_TYPE_REPLY_TO, NULL,
+		    m->reply_to);
+	mail_headers(msg, m);
 	g_mime_object_set_header(GMIME_OBJECT(msg), "MIME-Version", "1.0",
 	    NULL);
 	g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted",
@@ -263,25 +299,186 @@ mail_build(const struct mail *m, size_t *len)
 		g_mime_object_set_header(GMIME_OBJECT(msg), "Content-Language",
 		    strncmp(m->lang, "en", 2) == 0 ? "en" : "da", NULL);
 
-	body = mail_body(m);
+	body = mail_body(m, p);
 	g_mime_message_set_mime_part(msg, body);
 	g_object_unref(body);
+	return (msg);
+}
 
-	/* SMTP wants CRLF; our own options, never the shared default. */
-	fo = g_mime_format_options_new();
-	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
+/* The message's bytes, with CRLF as SMTP wants them. */
+static char *
+mail_write(GMimeMessage *msg, GMimeFormatOptions *fo, size_t *len)
+{
+	GMimeStream	*stream;
+	GByteArray	*bytes;
+	char		*out;
+
 	stream = g_mime_stream_mem_new();
 	g_mime_object_write_to_stream(GMIME_OBJECT(msg), fo, stream);
 	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream));
-
 	out = xmalloc(bytes->len + 1);
 	memcpy(out, bytes->data, bytes->len);
 	out[bytes->len] = '\0';
 	if (len != NULL)
 		*len = bytes->len;
-
 	g_object_unref(stream);
+	return (out);
+}
+
+/* Our own format options, never the shared default. */
+static GMimeFormatOptions *
+mail_format(void)
+{
+	GMimeFormatOptions	*fo;
+
+	fo = g_mime_format_options_new();
+	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
+	return (fo);
+}
+
+char *
+mail_build(const struct mail *m, size_t *len)
+{
+	GMimeMessage		*msg;
+	GMimeFormatOptions	*fo;
+	InternetAddress		*to;
+	struct mail_parts	 p;
+	char			*out;
+
+	msg = mail_message(m, &p, &to);
+	fo = mail_format();
+	out = mail_write(msg, fo, len);
 	g_mime_format_options_free(fo);
 	g_object_unref(msg);
 	return (out);
+}
+
+/*
+ * A builder keeps the last message it made, and makes the next by putting
+ * the person's lines into it: To, Subject, Date, Message-ID, the texts and
+ * the calendar, new boundaries. The rest (the objects, the headers that
+ * are the same for all, their encoding) is made once, again only when
+ * the shape changes.
+ */
+struct mail_builder {
+	GMimeMessage		*msg;		/* NULL before the first */
+	struct mail_parts	 p;
+	InternetAddress		*to;
+	GMimeFormatOptions	*fo;
+	/* the shape msg was made for */
+	char			*from, *from_name, *reply_to, *lang, *method;
+	int			 html, calendar;
+};
+
+struct mail_builder *
+mail_builder_new(void)
+{
+	pthread_once(&mail_once, mail_init);
+	return (xcalloc(1, sizeof (struct mail_builder)));
+}
+
+static void
+mail_builder_clear(struct mail_builder *b)
+{
+	if (b->msg != NULL)
+		g_object_unref(b->msg);
+	b->msg = NULL;
+	free(b->from);
+	free(b->from_name);
+	free(b->reply_to);
+	free(b->lang);
+	free(b->method);
+}
+
+void
+mail_builder_free(struct mail_builder *b)
+{
+	if (b == NULL)
+		return;
+	mail_builder_clear(b);
+	if (b->fo != NULL)
+		g_mime_format_options_free(b->fo);
+	free(b);
+}
+
+static int
+mail_same(const char *a, const char *b)
+{
+	return (strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0);
+}
+
+/* Whether b's message has the shape m needs. */
+static int
+mail_builder_fits(const struct mail_builder *b, const struct mail *m)
+{
+	return (b->msg != NULL && mail_same(b->from, m->from) &&
+	    mail_same(b->from_name, m->from_name) &&
+	    mail_same(b->reply_to, m->reply_to) &&
+	    mail_same(b->lang, m->lang) && b->html == (m->html != 0) &&
+	    b->calendar == (m->calendar != NULL) &&
+	    (m->calendar == NULL || mail_same(b->method, m->calendar_method)));
+}
+
+/* A new boundary, made as GMime makes one ("=-" and 16 random bytes in
+ * base64), from our random source rather than an open of /dev/urandom. */
+static void
+mail_boundary(GMimeMultipart *mp)
+{
+	unsigned char	 digest[16];
+	char		 buf[48];
+	guint32		 save = 0;
+	int		 state = 0;
+	size_t		 n;
+
+	if (mp == NULL)
+		return;
+	random_bytes(digest, sizeof digest);
+	memcpy(buf, "=-", 2);
+	n = g_mime_encoding_base64_encode_step(digest, sizeof digest,
+	    (unsigned char *)buf + 2, &state, &save);
+	buf[2 + n] = '\0';
+	g_mime_multipart_set_boundary(mp, buf);
+}
+
+char *
+mail_builder_build(struct mail_builder *b, const struct mail *m, size_t *len)
+{
+	struct mail_parts	*p = &b->p;
+	char			*html;
+
+	if (b->fo == NULL)
+		b->fo = mail_format();
+	if (!mail_builder_fits(b, m)) {
+		mail_builder_clear(b);
+		b->msg = mail_message(m, p, &b->to);
+		b->from = m->from != NULL ? xstrdup(m->from) : NULL;
+		b->from_name = m->from_name != NULL ? xstrdup(m->from_name) :
+		    NULL;
+		b->reply_to = m->reply_to != NULL ? xstrdup(m->reply_to) :
+		    NULL;
+		b->lang = m->lang != NULL ? xstrdup(m->lang) : NULL;
+		b->method = m->calendar_method != NULL ?
+		    xstrdup(m->calendar_method) : NULL;
+		b->html = m->html != 0;
+		b->calendar = m->calendar != NULL;
+		return (mail_write(b->msg, b->fo, len));
+	}
+	internet_address_set_name(b->to, m->to_name != NULL ? m->to_name : "");
+	internet_address_mailbox_set_addr(INTERNET_ADDRESS_MAILBOX(b->to),
+	    m->to);
+	mail_headers(b->msg, m);
+	mail_text_set(p->text, m->body != NULL ? m->body : "");
+	if (p->html != NULL) {
+		html = mail_html(m->body != NULL ? m->body : "", m->lang,
+		    m->subject);
+		mail_text_set(p->html, html);
+		free(html);
+	}
+	if (p->cal != NULL) {
+		mail_text_set(p->cal, m->calendar);
+		mail_part_content(p->att, m->calendar);
+	}
+	mail_boundary(p->alt);
+	mail_boundary(p->mixed);
+	return (mail_write(b->msg, b->fo, len));
 }

@@ -190,6 +190,19 @@ struct mail {
  */
 char	*mail_build(const struct mail *, size_t *len);
 /*
+ * The same messages, made one after another by one builder: the parts
+ * that are the same for everyone are made once and only what belongs to
+ * the person (To, Subject, Date, Message-ID, the texts, the calendar,
+ * the boundaries) is put in anew; the bytes are those mail_build() makes
+ * but for Message-ID, Date and the boundaries. A builder is used by one
+ * thread at a time. mail_builder_build()'s result: caller frees.
+ */
+struct mail_builder;
+struct mail_builder *mail_builder_new(void);
+char	*mail_builder_build(struct mail_builder *, const struct mail *,
+	    size_t *len);
+void	 mail_builder_free(struct mail_builder *);
+/*
  * The text of a mail as a simple HTML page with the same content: its
  * paragraphs (blank-line separated) as <p>, its lines kept, web links
  * made links, large type. lang ("da" or "en") and title (the subject)

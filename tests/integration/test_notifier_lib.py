@@ -481,12 +481,130 @@ def test_kannel(tmp):
          "kannel: smsbox down is SERVER", lines + [err])
 
 
+# --------------------------------------------------------------------------
+# A batch made by one mail_builder (as the daemon's workers make it) against
+# each mail made on its own by mail_build(), as before builders
+
+
+def people_file(path, people):
+    with open(path, "wb") as f:
+        for p in people:
+            for field in p:
+                f.write(field.encode("utf-8") + b"\0")
+
+
+def split_printed(out):
+    """notify-send --people output: each mail after a line with its
+    length."""
+    mails = []
+    while out:
+        head, rest = out.split(b"\n", 1)
+        n = int(head)
+        mails.append(rest[:n])
+        out = rest[n:]
+    return mails
+
+
+def normalised(raw):
+    """The bytes less what is unique to each mail: the Date and
+    Message-ID headers out, the boundaries named by their order."""
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    for i, part in enumerate(p for p in msg.walk() if p.is_multipart()):
+        raw = raw.replace(part.get_boundary().encode(),
+                          b"BOUNDARY-%d" % i)
+    head, body = raw.split(b"\r\n\r\n", 1)
+    head = re.sub(rb"(?mi)^(date|message-id):[^\r]*\r\n([ \t][^\r]*\r\n)*",
+                  b"", head + b"\r\n")
+    return head + b"\r\n" + body
+
+
+def parsed(raw):
+    """What the email package reads: headers (less Date and Message-ID)
+    and each part's type, parameters (less boundary), encoding and
+    decoded content."""
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    heads = [(k, re.sub(r';\s*boundary="[^"]*"', "", str(v)))
+             for k, v in msg.items()
+             if k.lower() not in ("date", "message-id")]
+    parts = []
+    for part in msg.walk():
+        params = [(k, v) for k, v in part.get_params() or []
+                  if k != "boundary"]
+        content = None if part.is_multipart() else part.get_content()
+        parts.append((part.get_content_type(), params,
+                      part.get("Content-Transfer-Encoding"),
+                      part.get_content_disposition(),
+                      part.get_filename(), content))
+    return heads, parts
+
+
+def test_batch_build(tmp):
+    names = [("soren@example.dk", TO_NAME),
+             ("anna@example.dk", "Anna Jensen"),
+             ("bo@example.dk", ""),
+             ("ellen.margrethe@example.dk",
+              "Ellen Margrethe Kirstine Østergaard-Bøgh Å. Lindholm"),
+             ("kim@example.dk", "Kim \"K\" Ø, Ærø")]
+    people = []
+    for i, (addr, name) in enumerate(names):
+        body = BODY.replace("Søren Ågård Ørsted", name or "deltager")
+        if i == 2:
+            # ASCII only: 7bit, where the others are quoted-printable
+            body = "Dear participant\n\nSee you on Thursday.\n"
+        if i == 3:
+            body += "Linje med et langt ord: " + "æ" * 90 + "\n.\n"
+        cal = calendar_text("REQUEST", i).replace(
+            "ATTENDEE;CN=Søren;RSVP=FALSE:mailto:soren@example.dk",
+            "ATTENDEE;CN=%s;RSVP=FALSE:mailto:%s" % (name or addr, addr))
+        if i == 1:
+            cal = ""        # another shape: no calendar
+        people.append((addr, name, SUBJECT.replace("torsdag",
+                       "torsdag %d" % i), body, cal))
+    # and the first again, after the shape changed back
+    people.append(people[0])
+    path = os.path.join(tmp, "people")
+    people_file(path, people)
+    common = ["mail", "--people", path, "--from", "kursus@bib.example",
+              "--from-name", FROM_NAME, "--reply-to", "info@bib.example",
+              "--subject", "-", "--body", "-", "--method", "REQUEST",
+              "--lang", "da"]
+    for html in ([], ["--html"]):
+        what = "with HTML" if html else "text only"
+        out = {}
+        for how in ("batch", "fresh"):
+            p = subprocess.run([NOTIFY_SEND] + common + html +
+                               (["--fresh"] if how == "fresh" else []),
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=30)
+            out[how] = split_printed(p.stdout) if p.returncode == 0 \
+                else []
+        t.eq((len(out["batch"]), len(out["fresh"])),
+             (len(people), len(people)),
+             "batch-built mails (%s): one per person either way" % what)
+        for i, (b, f) in enumerate(zip(out["batch"], out["fresh"])):
+            t.eq(parsed(b), parsed(f), "batch-built mail %d (%s) reads "
+                 "as the one made on its own: headers, parts, encodings, "
+                 "texts" % (i + 1, what))
+            t.ok(normalised(b) == normalised(f), "batch-built mail %d "
+                 "(%s): the same bytes but for Date, Message-ID and "
+                 "boundaries" % (i + 1, what),
+                 [normalised(b)[:2000], normalised(f)[:2000]])
+        if out["batch"]:
+            bounds = [m.get_boundary() for m in
+                      (email.message_from_bytes(raw,
+                                                policy=email.policy.default)
+                       for raw in out["batch"]) if m.is_multipart()]
+            t.eq(len(set(bounds)), len(bounds), "batch-built mails (%s): "
+                 "each has boundaries of its own" % what)
+
+
 def main():
     if not os.access(NOTIFY_SEND, os.X_OK):
         t.ok(False, "notify-send is built (%s)" % NOTIFY_SEND)
         return
     tmp = t.tempdir()
     try:
+        test_batch_build(tmp)
         test_smtp(tmp)
         test_smtp_connections(tmp)
         test_smtp_failures(tmp)

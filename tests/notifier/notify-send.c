@@ -7,6 +7,9 @@
  *       [--calendar FILE --method REQUEST|CANCEL] [--count K]
  *       [--starttls off|optional|required] [--user U --password P]
  *       [--timeout SECONDS] [--print]
+ *   notify-send mail --people FILE --from A --subject S --body B
+ *       [--from-name N] [--reply-to A] [--method M] [--html] [--lang L]
+ *       [--fresh]
  *   notify-send sms --driver kannel|rest --url URL [--user U]
  *       [--password P] --sender S --to NUMBER --text T [--header H]
  *       [--body TEMPLATE] [--timeout SECONDS]
@@ -15,6 +18,13 @@
  * PERMANENT, then the provider's id (SMS) or the server's words. --print
  * writes the built mail to stdout instead of sending it. The exit status
  * is 0 when every message went, 1 otherwise, 64 for a usage error.
+ *
+ * --people: one mail per person of FILE, each printed after a line with
+ * its length in bytes: a batch, made by one mail_builder the way the
+ * daemon's workers make them, or with --fresh each by mail_build() on
+ * its own. FILE holds five NUL-terminated fields a person: address,
+ * name, subject, body, calendar (empty: none). --subject and --body are
+ * ignored then (but needed).
  */
 
 #include "config.h"
@@ -39,7 +49,7 @@ enum {
 	OPT_TO_NAME, OPT_REPLY_TO, OPT_SUBJECT, OPT_BODY, OPT_CALENDAR,
 	OPT_METHOD, OPT_COUNT, OPT_STARTTLS, OPT_USER, OPT_PASSWORD,
 	OPT_TIMEOUT, OPT_PRINT, OPT_DRIVER, OPT_URL, OPT_SENDER, OPT_TEXT,
-	OPT_HEADER
+	OPT_HEADER, OPT_PEOPLE, OPT_HTML, OPT_LANG, OPT_FRESH
 };
 
 static const struct option longopts[] = {
@@ -65,6 +75,10 @@ static const struct option longopts[] = {
 	{ "sender",	required_argument, NULL, OPT_SENDER },
 	{ "text",	required_argument, NULL, OPT_TEXT },
 	{ "header",	required_argument, NULL, OPT_HEADER },
+	{ "people",	required_argument, NULL, OPT_PEOPLE },
+	{ "html",	no_argument,	   NULL, OPT_HTML },
+	{ "lang",	required_argument, NULL, OPT_LANG },
+	{ "fresh",	no_argument,	   NULL, OPT_FRESH },
 	{ NULL,		0,		   NULL, 0 }
 };
 
@@ -72,8 +86,8 @@ struct args {
 	const char	*host, *from, *from_name, *to, *to_name, *reply_to;
 	const char	*subject, *body, *calendar, *method, *starttls;
 	const char	*user, *password, *driver, *url, *sender, *text;
-	const char	*header;
-	int		 port, count, timeout, print;
+	const char	*header, *people, *lang;
+	int		 port, count, timeout, print, html, fresh;
 };
 
 static __attribute__((noreturn)) void
@@ -100,7 +114,7 @@ number(const char *s, int min, int max)
 }
 
 static char *
-read_file(const char *path)
+read_file_len(const char *path, size_t *lenp)
 {
 	FILE	*f;
 	char	*data = NULL;
@@ -121,7 +135,65 @@ read_file(const char *path)
 		data = xstrdup("");
 	else
 		data[len] = '\0';
+	if (lenp != NULL)
+		*lenp = len;
 	return (data);
+}
+
+static char *
+read_file(const char *path)
+{
+	return (read_file_len(path, NULL));
+}
+
+/* --people: a batch of mails, printed each after its length. */
+static int
+do_people(struct args *a)
+{
+	struct mail_builder	*mb = NULL;
+	struct mail		 m;
+	const char		*f[5];
+	char			*data, *p, *end, *out, *id;
+	size_t			 len, n;
+	int			 i, k;
+
+	data = read_file_len(a->people, &len);
+	end = data + len;
+	if (!a->fresh)
+		mb = mail_builder_new();
+	for (p = data, i = 1; p < end; i++) {
+		for (k = 0; k < 5; k++) {
+			if (p >= end)
+				usage("--people: a person needs five fields");
+			f[k] = p;
+			p += strlen(p) + 1;
+		}
+		memset(&m, 0, sizeof m);
+		m.from = a->from;
+		m.from_name = a->from_name;
+		m.reply_to = a->reply_to;
+		m.to = f[0];
+		m.to_name = f[1];
+		m.subject = f[2];
+		m.body = f[3];
+		m.calendar = *f[4] != '\0' ? f[4] : NULL;
+		m.calendar_method = a->method;
+		m.lang = a->lang;
+		m.html = a->html;
+		id = xprintf("<notify-send.%d.%d@kursusd.test>", (int)getpid(),
+		    i);
+		m.message_id = id;
+		m.date = time(NULL);
+		out = mb != NULL ? mail_builder_build(mb, &m, &n) :
+		    mail_build(&m, &n);
+		printf("%zu\n", n);
+		fwrite(out, 1, n, stdout);
+		free(out);
+		free(id);
+	}
+	mail_builder_free(mb);
+	free(data);
+	return (0);
 }
 
 static void
@@ -140,6 +212,8 @@ do_mail(struct args *a)
 	char			*calendar = NULL, *id;
 	int			 i, failed = 0;
 
+	if (a->people != NULL && a->from != NULL)
+		return (do_people(a));
 	if (a->from == NULL || a->to == NULL || a->subject == NULL ||
 	    a->body == NULL)
 		usage("mail needs --from, --to, --subject and --body");
@@ -282,6 +356,10 @@ main(int argc, char **argv)
 		case OPT_SENDER: a.sender = optarg; break;
 		case OPT_TEXT: a.text = optarg; break;
 		case OPT_HEADER: a.header = optarg; break;
+		case OPT_PEOPLE: a.people = optarg; break;
+		case OPT_HTML: a.html = 1; break;
+		case OPT_LANG: a.lang = optarg; break;
+		case OPT_FRESH: a.fresh = 1; break;
 		default: usage("unknown option");
 		}
 	}
