@@ -26,20 +26,29 @@
 struct event_base;
 struct evhttp;
 
+/* fail.c */
 /*
  * A refusal on its way to the client: HTTP status, the field it is about
  * (empty when none) and one sentence. The STYLE's char **cause carries only
  * the sentence; API errors also need the status and the field, so they
- * travel in this fixed-size struct that needs no freeing.
+ * travel in this fixed-size struct that needs no freeing. Beside the
+ * sentence it keeps the format it was made from and the text each of the
+ * format's conversions made, so that kursusctl can say it in its own
+ * language ("msgid" and "args" in the error JSON).
  */
 struct fail {
 	int	status;
 	char	field[64];
 	char	msg[512];
+	char	msgid[512];	/* the format, "" when there is none to give */
+	int	nargs;
+	char	args[512];	/* nargs texts, each ending in NUL */
 };
 /* Fills f (when not NULL) and returns -1, so `return fail_set(...)` reads well. */
 int	fail_set(struct fail *f, int status, const char *field,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The API's error object for f: "error", "field", and "msgid" and "args". */
+json_t	*fail_json(const struct fail *f);
 
 /* config.c */
 enum config_sync { CONFIG_SYNC_NORMAL, CONFIG_SYNC_FULL };

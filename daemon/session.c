@@ -831,10 +831,13 @@ session_move(struct api_req *req)
 		}
 		if (session_allowed(st, &allow, venue_id, room_id, tz, t,
 		    t + (end - start), o.id, f) != 0) {
-			if (o.id != s.id)
+			/* Its format no longer says it all: English only. */
+			if (o.id != s.id) {
 				snprintf(f->msg + strlen(f->msg), sizeof f->msg -
 				    strlen(f->msg), " (moving session %lld)",
 				    (long long)o.id);
+				f->msgid[0] = '\0';
+			}
 			goto fail;
 		}
 		old = zone_format_local(o.tz, o.start);
