@@ -180,6 +180,27 @@ conv_args(char *out, size_t outsize, const char *fmt, va_list ap)
 	}
 	return (n);
 }
+
+/*
+ * One argument's text where a conversion of a translation stands: as it
+ * is, but for a string with the translation's own width or precision
+ * ("%.0s" leaves out an English plural "s" that Danish has no use for).
+ */
+static void
+conv_fill_one(struct buf *b, const char *fmt, const struct conv *c,
+    const char *arg)
+{
+	char	 spec[32];
+
+	if (c->type != CONV_STRING || c->stars != 0 || c->len == 2 ||
+	    c->len >= sizeof spec) {
+		buf_adds(b, arg);
+		return;
+	}
+	memcpy(spec, fmt + c->off, c->len);
+	spec[c->len] = '\0';
+	buf_addf(b, spec, arg);
+}
 #pragma GCC diagnostic pop
 
 char *
@@ -204,7 +225,7 @@ conv_fill(const char *fmt, const char *const *args, int nargs)
 			buf_free(&b);
 			return (NULL);
 		}
-		buf_add(&b, args[n], strlen(args[n]));
+		conv_fill_one(&b, fmt, &c, args[n]);
 		n++;
 		from = pos;
 	}

@@ -9,40 +9,42 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cause.h"
 #include "conv.h"
 #include "kursusd.h"
 #include "utf8.h"
 
 /*
- * The texts of fmt's arguments in f->args, well-formed UTF-8 each; 0, or
- * -1 when they do not fit (then the sentence goes without its format).
+ * f's msgid fmt and its n arguments' texts from args (one after another,
+ * each ending in NUL), made well-formed UTF-8; left without a msgid when
+ * they do not fit (the sentence then goes in English only).
  */
-static int
-fail_args(struct fail *f, const char *fmt, va_list ap)
+static void
+fail_format(struct fail *f, const char *fmt, const char *args, int n)
 {
-	char	 args[sizeof f->args];
-	char	*p = args;
 	size_t	 used = 0, len;
-	int	 i, n;
+	int	 i;
 
-	if ((n = conv_args(args, sizeof args, fmt, ap)) < 0)
-		return (-1);
+	if (n < 0 || strlen(fmt) >= sizeof f->msgid)
+		return;
 	for (i = 0; i < n; i++) {
-		len = utf8_clean(f->args + used, sizeof f->args - used, p);
+		len = utf8_clean(f->args + used, sizeof f->args - used, args);
 		if (used + len + 1 >= sizeof f->args)
-			return (-1);
+			return;
 		used += len + 1;
-		p += strlen(p) + 1;
+		args += strlen(args) + 1;
 	}
+	memcpy(f->msgid, fmt, strlen(fmt) + 1);
 	f->nargs = n;
-	return (0);
 }
 
 int
 fail_set(struct fail *f, int status, const char *field, const char *fmt, ...)
 {
-	va_list	 ap;
-	char	 msg[sizeof f->msg * 2];
+	va_list		 ap;
+	char		 msg[sizeof f->msg * 2], args[sizeof f->args];
+	const char	*cfmt = NULL, *cargs = NULL;
+	int		 n;
 
 	if (f == NULL)
 		return (-1);
@@ -58,17 +60,21 @@ fail_set(struct fail *f, int status, const char *field, const char *fmt, ...)
 	va_end(ap);
 	utf8_clean(f->msg, sizeof f->msg, msg);
 
-	/* "%s" alone passes on a sentence made elsewhere: nothing to say. */
+	/*
+	 * "%s" alone passes on a sentence made elsewhere: a cause, said
+	 * through the cause's own format (cause_set()), or nothing to say.
+	 */
 	f->msgid[0] = '\0';
 	f->nargs = 0;
-	if (strcmp(fmt, "%s") != 0 && strlen(fmt) < sizeof f->msgid) {
-		va_start(ap, fmt);
-		if (fail_args(f, fmt, ap) == 0)
-			memcpy(f->msgid, fmt, strlen(fmt) + 1);
-		else
-			f->nargs = 0;
-		va_end(ap);
+	va_start(ap, fmt);
+	if (strcmp(fmt, "%s") == 0) {
+		n = cause_format(va_arg(ap, const char *), &cfmt, &cargs);
+		fail_format(f, cfmt, cargs, n);
+	} else {
+		n = conv_args(args, sizeof args, fmt, ap);
+		fail_format(f, fmt, args, n);
 	}
+	va_end(ap);
 	return (-1);
 }
 

@@ -406,6 +406,9 @@ int	 calendar_day(const char *tz, time_t t, char *day, size_t len);
  * Caller frees. */
 char	*calendar_closed(struct store *, int64_t venue_id, const char *tz,
 	    time_t start, time_t end);
+/* The same as a refusal (409 on start, -1), or 0 when open. */
+int	 calendar_closed_fail(struct store *, int64_t venue_id,
+	    const char *tz, time_t start, time_t end, struct fail *);
 /* The room of venue_id called name: its id and seats (0: the venue's);
  * 422 naming the venue's rooms when there is none. */
 int	 calendar_room(struct store *, int64_t venue_id, const char *name,
