@@ -14,6 +14,7 @@ it gives back the English "error".
 """
 
 import datetime
+import glob
 import os
 import re
 import shutil
@@ -84,19 +85,24 @@ def c_format(fmt, args):
 
 
 def daemon_msgids():
-    """The formats xgettext finds in the daemon's files, as po/Makevars."""
-    files = []
-    with open(os.path.join(SRCDIR, "po", "POTFILES.in")) as f:
-        files = [l.strip() for l in f if l.strip().startswith("daemon/")]
+    """The formats xgettext finds in daemon/*.c, with po/Makevars' keywords:
+    ({msgid}, the files they are in)."""
+    files = sorted(os.path.relpath(f, SRCDIR) for f in
+                   glob.glob(os.path.join(SRCDIR, "daemon", "*.c")))
     out = os.path.join(os.environ.get("TMPDIR", "/tmp"),
                        "kursus-daemon-%d.pot" % os.getpid())
     subprocess.run(["xgettext", "--keyword=fail_set:4",
                     "--flag=fail_set:4:c-format", "--keyword=cause_set:2",
                     "--flag=cause_set:2:c-format", "--from-code=UTF-8",
                     "-o", out] + files, cwd=SRCDIR, check=True)
+    ids, used = set(), set()
+    with open(out, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#: "):
+                used.update(ref.rsplit(":", 1)[0] for ref in line[3:].split())
     ids = set(po_entries(out)) - {""}
     os.unlink(out)
-    return ids, files
+    return ids, used
 
 
 def check_catalogue():
@@ -108,6 +114,10 @@ def check_catalogue():
     po = po_entries(os.path.join(SRCDIR, "po", "da.po"))
     t.ok(len(ids) > 200 and len(files) > 15, "xgettext finds the daemon's "
          "formats (%d in %d files)" % (len(ids), len(files)))
+    with open(os.path.join(SRCDIR, "po", "POTFILES.in")) as f:
+        listed = {l.strip() for l in f}
+    t.ok(files <= listed, "po/POTFILES.in lists every daemon file with a "
+         "refusal", sorted(files - listed))
     missing = sorted(i for i in ids if i not in po)
     untranslated = sorted(i for i in ids if i in po and not po[i][0])
     fuzzy = sorted(i for i in ids if i in po and "fuzzy" in po[i][1])
