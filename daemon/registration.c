@@ -306,6 +306,13 @@ registration_create(struct api_req *req)
 	    sizeof create_fields[0], f) != 0 ||
 	    session_load(st, sid, &s, f) != 0)
 		return (-1);
+	/* A sentence per state, for kursusctl to say in Danish. */
+	if (strcmp(s.status, "cancelled") == 0)
+		return (fail_set(f, 409, "session", "session %lld is "
+		    "cancelled; no registrations are taken", (long long)sid));
+	if (strcmp(s.status, "done") == 0)
+		return (fail_set(f, 409, "session", "session %lld is done; no "
+		    "registrations are taken", (long long)sid));
 	if (strcmp(s.status, "scheduled") != 0)
 		return (fail_set(f, 409, "session", "session %lld is %s; no "
 		    "registrations are taken", (long long)sid, s.status));

@@ -792,6 +792,9 @@ session_move(struct api_req *req)
 	if (session_change(req, move_fields, sizeof move_fields /
 	    sizeof move_fields[0], &s, &following) != 0)
 		return (-1);
+	if (strcmp(s.status, "cancelled") == 0)
+		return (fail_set(f, 409, "session", "session %lld is cancelled "
+		    "and cannot be moved", (long long)s.id));
 	if (strcmp(s.status, "scheduled") != 0)
 		return (fail_set(f, 409, "session", "session %lld is %s and "
 		    "cannot be moved", (long long)s.id, s.status));

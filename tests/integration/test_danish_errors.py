@@ -178,6 +178,10 @@ def main():
     sid = str(((r.out or {}).get("sessions") or [{}])[0].get("id"))
     d.ctl("register", sid, "--name", "Jørgen Smidstrup", "--phone",
           "20304050")
+    r = d.ctl("session", "add", "--course", "mitid", "--venue", "bibliotek",
+              "--start", day.isoformat() + " 13:00", "--allow-closed")
+    gone = str(((r.out or {}).get("sessions") or [{}])[0].get("id"))
+    d.ctl("session", "cancel", gone, "--reason", "Sygdom")
     d.ctl("closure", "add", "--from", (day + datetime.timedelta(days=7))
           .isoformat(), "--to", (day + datetime.timedelta(days=7))
           .isoformat(), "--reason", "Personaledag")
@@ -218,6 +222,10 @@ def main():
         ("an unknown session", ["register", "4711", "1"],
          ["der er ingen kursusgang med id 4711"],
          ["no session with id 4711"]),
+        ("a cancelled session", ["register", gone, "1"],
+         ["kursusgang " + gone + " er aflyst; der tages ikke imod "
+          "tilmeldinger"],
+         ["session " + gone + " is cancelled; no registrations are taken"]),
         ("an unknown venue", ["session", "add", "--course", "mitid",
                               "--venue", "nosuch", "--start",
                               day.isoformat() + " 14:00"],
