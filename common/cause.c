@@ -44,7 +44,8 @@ cause_set(char **cause, const char *fmt, ...)
 int
 cause_format(const char *cause, const char **fmt, const char **args)
 {
-	if (cause_last.nargs < 0 || strcmp(cause, cause_last.text) != 0)
+	if (cause == NULL || cause_last.nargs < 0 ||
+	    strcmp(cause, cause_last.text) != 0)
 		return (-1);
 	*fmt = cause_last.fmt;
 	*args = cause_last.args;

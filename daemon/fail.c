@@ -48,6 +48,24 @@ fail_set(struct fail *f, int status, const char *field, const char *fmt, ...)
 
 	if (f == NULL)
 		return (-1);
+	/*
+	 * The arguments' texts first: one of them may be f's own old
+	 * sentence. "%s" alone passes on a sentence made elsewhere: a cause,
+	 * said through the cause's own format (cause_set()), or nothing.
+	 */
+	va_start(ap, fmt);
+	if (strcmp(fmt, "%s") == 0)
+		n = cause_format(va_arg(ap, const char *), &cfmt, &cargs);
+	else {
+		n = conv_args(args, sizeof args, fmt, ap);
+		cfmt = fmt;
+		cargs = args;
+	}
+	va_end(ap);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+
 	f->status = status;
 	/*
 	 * A message may quote what a client sent, and a quote may be cut
@@ -55,26 +73,10 @@ fail_set(struct fail *f, int status, const char *field, const char *fmt, ...)
 	 * every refusal can be written as JSON.
 	 */
 	utf8_clean(f->field, sizeof f->field, field != NULL ? field : "");
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
 	utf8_clean(f->msg, sizeof f->msg, msg);
-
-	/*
-	 * "%s" alone passes on a sentence made elsewhere: a cause, said
-	 * through the cause's own format (cause_set()), or nothing to say.
-	 */
 	f->msgid[0] = '\0';
 	f->nargs = 0;
-	va_start(ap, fmt);
-	if (strcmp(fmt, "%s") == 0) {
-		n = cause_format(va_arg(ap, const char *), &cfmt, &cargs);
-		fail_format(f, cfmt, cargs, n);
-	} else {
-		n = conv_args(args, sizeof args, fmt, ap);
-		fail_format(f, fmt, args, n);
-	}
-	va_end(ap);
+	fail_format(f, cfmt, cargs, n);
 	return (-1);
 }
 
