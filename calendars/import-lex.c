@@ -534,7 +534,7 @@ import_read(struct import_reader *r, const char *text, size_t len, char **cause)
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
 	/* Windows programs save "Unicode" text as UTF-16. */
-	if (len >= 2 && (memcmp(p, "\xff\xfe", 2) == 0 ||
+	if (end - p >= 2 && (memcmp(p, "\xff\xfe", 2) == 0 ||
 	    memcmp(p, "\xfe\xff", 2) == 0))
 		return (cause_set(cause, "line 1: the file is UTF-16 text; save "
 		    "or convert it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8) and "

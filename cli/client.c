@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "conv.h"
 #include "kursusctl.h"
 
 /*
@@ -299,22 +300,59 @@ client_query(char **url, json_t *query)
 	}
 }
 
+/*
+ * The daemon's sentence in the user's language: its "msgid" translated by
+ * the catalogue, with the "args" put into the translation's conversions;
+ * NULL when there is no translation or it does not fit the args.
+ */
+static char *
+client_translated(json_t *j)
+{
+	json_t		*id = json_object_get(j, "msgid");
+	json_t		*args = json_object_get(j, "args"), *v;
+	const char	*tr, **texts;
+	char		*msg;
+	size_t		 i, n;
+
+	if (!json_is_string(id) || !json_is_array(args) ||
+	    *json_string_value(id) == '\0')
+		return (NULL);
+	tr = _(json_string_value(id));
+	if (strcmp(tr, json_string_value(id)) == 0)
+		return (NULL);
+	n = json_array_size(args);
+	texts = xcalloc(n + 1, sizeof *texts);
+	json_array_foreach(args, i, v) {
+		if (!json_is_string(v)) {
+			free(texts);
+			return (NULL);
+		}
+		texts[i] = json_string_value(v);
+	}
+	msg = conv_fill(tr, texts, (int)n);
+	free(texts);
+	return (msg);
+}
+
 /* Turns a refusal into the one line the user sees. */
 static char *
 client_refusal(long status, struct client_answer *a)
 {
 	json_t		*j, *e, *f;
-	char		*msg;
+	char		*msg, *said;
 
 	j = a->b.data == NULL ? NULL : json_loads(a->b.data, 0, NULL);
 	e = json_object_get(j, "error");
 	f = json_object_get(j, "field");
 	if (json_is_string(e)) {
+		if ((said = client_translated(j)) == NULL)
+			said = xstrdup(json_string_value(e));
 		if (json_is_string(f) && *json_string_value(f) != '\0')
-			xasprintf(&msg, "%s (field: %s)", json_string_value(e),
+			xasprintf(&msg, _("%s (field: %s)"), said,
 			    json_string_value(f));
 		else
-			msg = xstrdup(json_string_value(e));
+			msg = xstrdup(said);
+		free(said);
 	} else if (a->reason[0] != '\0')
 		xasprintf(&msg, "HTTP %ld %s", status, a->reason);
 	else

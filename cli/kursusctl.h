@@ -21,8 +21,9 @@
  * Messages in the user's language (po/, domain "kursusctl"): _() marks a
  * string to translate where it is used, N_() one kept in a table and
  * translated where it is shown. Only what kursusctl says itself: never a
- * JSON key or value (--json is the same in every language), never an
- * "error" the daemon sent.
+ * JSON key or value (--json is the same in every language). An "error"
+ * the daemon sent is said in the user's language through its "msgid" and
+ * "args" (client.c), the daemon's formats being in the same catalogue.
  */
 #ifdef ENABLE_NLS
 #include <libintl.h>

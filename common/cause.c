@@ -7,19 +7,49 @@
 #include <string.h>
 
 #include "cause.h"
+#include "conv.h"
 #include "xmalloc.h"
+
+/* The last cause this thread made: its text, format and arguments. */
+static _Thread_local struct {
+	char	text[512];
+	char	fmt[512];
+	char	args[512];
+	int	nargs;		/* -1: none to give */
+} cause_last = { .nargs = -1 };
 
 int
 cause_set(char **cause, const char *fmt, ...)
 {
 	va_list	ap;
 
-	if (cause != NULL) {
-		va_start(ap, fmt);
-		xvasprintf(cause, fmt, ap);
-		va_end(ap);
-	}
+	if (cause == NULL)
+		return (-1);
+	va_start(ap, fmt);
+	xvasprintf(cause, fmt, ap);
+	va_end(ap);
+	cause_last.nargs = -1;
+	if (strlen(*cause) >= sizeof cause_last.text ||
+	    strlen(fmt) >= sizeof cause_last.fmt)
+		return (-1);
+	va_start(ap, fmt);
+	cause_last.nargs = conv_args(cause_last.args, sizeof cause_last.args,
+	    fmt, ap);
+	va_end(ap);
+	memcpy(cause_last.text, *cause, strlen(*cause) + 1);
+	memcpy(cause_last.fmt, fmt, strlen(fmt) + 1);
 	return (-1);
+}
+
+int
+cause_format(const char *cause, const char **fmt, const char **args)
+{
+	if (cause == NULL || cause_last.nargs < 0 ||
+	    strcmp(cause, cause_last.text) != 0)
+		return (-1);
+	*fmt = cause_last.fmt;
+	*args = cause_last.args;
+	return (cause_last.nargs);
 }
 
 void

@@ -147,13 +147,6 @@ api_match(const char *pattern, char **segs, size_t nsegs, const char **param)
 	return (i == nsegs);
 }
 
-static json_t *
-api_error_json(const struct fail *f)
-{
-	return (json_pack("{s:s, s:s?}", "error", f->msg, "field",
-	    f->field[0] != '\0' ? f->field : NULL));
-}
-
 /*
  * The one CPR gate of the API: every string in a request body, at any
  * depth, whatever the route, before a handler sees it. The calendar text
@@ -390,7 +383,7 @@ done:
 	}
 	if (req.fail.status != 0) {
 		json_decref(req.out);
-		answer = api_error_json(&req.fail);
+		answer = fail_json(&req.fail);
 		req.status = req.fail.status;
 		if (req.status >= 500)
 			log_warnx("%s %s: %d %s", api_method_name(method),

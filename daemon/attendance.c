@@ -328,7 +328,12 @@ attendance_record(struct api_req *req)
 			if (strcmp(status, "confirmed") != 0 ||
 			    json_object_get(seen, key) != NULL) {
 				who = attendance_who(reg);
-				if (strcmp(status, "confirmed") != 0)
+				if (strcmp(status, "waitlisted") == 0)
+					fail_set(f, 422, names[k], "%s is "
+					    "waitlisted in session %lld; "
+					    "attendance is for confirmed seats",
+					    who, (long long)sid);
+				else if (strcmp(status, "confirmed") != 0)
 					fail_set(f, 422, names[k], "%s is %s "
 					    "in session %lld; attendance is "
 					    "for confirmed seats", who, status,

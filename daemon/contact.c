@@ -24,9 +24,6 @@
 #define EMAIL_LOCAL_MAX		64
 #define EMAIL_LABEL_MAX		63
 
-#define CPR_CAUSE	"looks like a CPR number; kursusd never stores CPR " \
-	"numbers"
-
 static char	*contact_trim(const char *);
 static int	 contact_cpr_date(const char *);
 static int	 contact_email_local_char(u_char);
@@ -250,7 +247,8 @@ contact_phone_normalise(const char *in, char **out, char **cause)
 	 */
 	if ((!plus && nd == 10 && contact_cpr_date(digits)) ||
 	    contact_looks_like_cpr(value)) {
-		cause_set(cause, "phone number " CPR_CAUSE);
+		cause_set(cause, "phone number looks like a CPR number; "
+		    "kursusd never stores CPR numbers");
 		goto fail;
 	}
 
@@ -372,7 +370,8 @@ contact_email_check(const char *in, char **out, char **cause)
 	}
 	/* Before anything quotes it: causes are shown and may be logged. */
 	if (contact_looks_like_cpr(value)) {
-		cause_set(cause, "e-mail address " CPR_CAUSE);
+		cause_set(cause, "e-mail address looks like a CPR number; "
+		    "kursusd never stores CPR numbers");
 		goto fail;
 	}
 	if ((len = strlen(value)) > EMAIL_MAX) {

@@ -199,6 +199,20 @@ http_answer_error(struct http_req *q, int status, const char *msg)
 	http_answer(q, status, http_error_json(status, msg));
 }
 
+/* A refusal as the API gives it, with its msgid and args (fail_json()). */
+static void
+http_answer_fail(struct http_req *q, const struct fail *f)
+{
+	json_t	*j = fail_json(f);
+	char	*s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	json_decref(j);
+	if (s == NULL)
+		http_answer_error(q, f->status, f->msg);
+	else
+		http_answer(q, f->status, s);
+}
+
 /* The answer of a route that answers later: a file, or a refusal. */
 static void
 http_later(void *arg, const struct api_file *file, const struct fail *f)
@@ -206,7 +220,7 @@ http_later(void *arg, const struct api_file *file, const struct fail *f)
 	if (file != NULL)
 		http_send(arg, 200, NULL, file->type, file->body);
 	else
-		http_answer_error(arg, f->status, f->msg);
+		http_answer_fail(arg, f);
 }
 
 /* A refusal of the server's (a malformed head, a body too large). */
@@ -246,9 +260,9 @@ void
 http_flush(struct http *h)
 {
 	struct http_req	*q, *next;
-	struct fail	 f;
+	struct fail	 f, g;
 	int		 ok = 1;
-	char		*msg, *out;
+	char		*out;
 
 	if (h == NULL || !h->batch_open)
 		return;
@@ -271,10 +285,9 @@ http_flush(struct http *h)
 			q->out = NULL;
 			http_answer(q, q->status, out);
 		} else {
-			msg = xprintf("the database could not commit (%s); "
-			    "nothing was written, retry", f.msg);
-			http_answer_error(q, 503, msg);
-			free(msg);
+			fail_set(&g, 503, NULL, "the database could not commit "
+			    "(%s); nothing was written, retry", f.msg);
+			http_answer_fail(q, &g);
 		}
 	}
 	h->batch = NULL;
@@ -371,7 +384,7 @@ http_busy_cb(evutil_socket_t fd, short ev, void *arg)
 		if (rc == 0 && h->batch_open)
 			http_run_batched(h, q);
 		else
-			http_answer_error(q, 503, f.msg);
+			http_answer_fail(q, &f);
 	}
 	http_drain_check(h);
 }
@@ -403,7 +416,7 @@ http_run(struct http *h, struct http_req *q)
 			http_wait(h, q);
 			return;
 		}
-		http_answer_error(q, f.status, f.msg);
+		http_answer_fail(q, &f);
 		return;
 	}
 	http_run_batched(h, q);

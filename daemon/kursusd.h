@@ -26,20 +26,29 @@
 struct event_base;
 struct evhttp;
 
+/* fail.c */
 /*
  * A refusal on its way to the client: HTTP status, the field it is about
  * (empty when none) and one sentence. The STYLE's char **cause carries only
  * the sentence; API errors also need the status and the field, so they
- * travel in this fixed-size struct that needs no freeing.
+ * travel in this fixed-size struct that needs no freeing. Beside the
+ * sentence it keeps the format it was made from and the text each of the
+ * format's conversions made, so that kursusctl can say it in its own
+ * language ("msgid" and "args" in the error JSON).
  */
 struct fail {
 	int	status;
 	char	field[64];
 	char	msg[512];
+	char	msgid[512];	/* the format, "" when there is none to give */
+	int	nargs;
+	char	args[512];	/* nargs texts, each ending in NUL */
 };
 /* Fills f (when not NULL) and returns -1, so `return fail_set(...)` reads well. */
 int	fail_set(struct fail *f, int status, const char *field,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The API's error object for f: "error", "field", and "msgid" and "args". */
+json_t	*fail_json(const struct fail *f);
 
 /* config.c */
 enum config_sync { CONFIG_SYNC_NORMAL, CONFIG_SYNC_FULL };
@@ -397,6 +406,9 @@ int	 calendar_day(const char *tz, time_t t, char *day, size_t len);
  * Caller frees. */
 char	*calendar_closed(struct store *, int64_t venue_id, const char *tz,
 	    time_t start, time_t end);
+/* The same as a refusal (409 on start, -1), or 0 when open. */
+int	 calendar_closed_fail(struct store *, int64_t venue_id,
+	    const char *tz, time_t start, time_t end, struct fail *);
 /* The room of venue_id called name: its id and seats (0: the venue's);
  * 422 naming the venue's rooms when there is none. */
 int	 calendar_room(struct store *, int64_t venue_id, const char *name,

@@ -56,8 +56,9 @@ person_match(struct store *st, json_t *who, int64_t *pid, struct fail *f)
 	    "participant WHERE anonymised_at IS NULL AND (phone = ?1 OR "
 	    "lower(email) = ?2) ORDER BY id";
 	sqlite3_stmt	*stmt;
-	const char	*name = param_text(who, "name"), *rname;
-	char		*phone, *email;
+	const char	*name = param_text(who, "name"), *rname, *contact;
+	char		*phone, *email, *one = NULL, *one_contact = NULL;
+	int64_t		 one_id = 0;
 	struct buf	 others = BUF_INIT;
 	int		 n = 0;
 
@@ -76,21 +77,42 @@ person_match(struct store *st, json_t *who, int64_t *pid, struct fail *f)
 			*pid = sqlite3_column_int64(stmt, 0);
 			break;
 		}
+		contact = store_col(stmt, 2) != NULL && phone != NULL &&
+		    strcmp(store_col(stmt, 2), phone) == 0 ?
+		    store_col(stmt, 2) : store_col(stmt, 3);
+		if (n == 0) {
+			one = xstrdup(rname);
+			one_id = sqlite3_column_int64(stmt, 0);
+			one_contact = xstrdup(contact != NULL ? contact : "");
+		}
 		if (n++ < PERSON_MATCHES_SHOWN)
 			buf_addf(&others, "%s%s (participant %lld, %s)",
 			    others.len > 0 ? "; " : "", rname,
-			    (long long)sqlite3_column_int64(stmt, 0),
-			    store_col(stmt, 2) != NULL && phone != NULL &&
-			    strcmp(store_col(stmt, 2), phone) == 0 ?
-			    store_col(stmt, 2) : store_col(stmt, 3));
+			    (long long)sqlite3_column_int64(stmt, 0), contact);
 	}
 	sqlite3_reset(stmt);
-	if (*pid == 0 && n > 0) {
+	/* One sentence each, so that kursusctl can say them in Danish. */
+	if (*pid == 0 && n == 1)
 		fail_set(f, 409, "participant", "%s is already known under "
-		    "another name: %s%s. Register one of them by participant "
-		    "id (--participant ID), or a new participant with the "
-		    "same contact (--new)", phone != NULL ? phone : email,
-		    others.data, n > PERSON_MATCHES_SHOWN ? "; and more" : "");
+		    "another name: %s (participant %lld, %s). Register one of "
+		    "them by participant id (--participant ID), or a new "
+		    "participant with the same contact (--new)", phone != NULL ?
+		    phone : email, one, (long long)one_id, one_contact);
+	else if (*pid == 0 && n > PERSON_MATCHES_SHOWN)
+		fail_set(f, 409, "participant", "%s is already known under "
+		    "other names: %s; and more. Register one of them by "
+		    "participant id (--participant ID), or a new participant "
+		    "with the same contact (--new)", phone != NULL ? phone :
+		    email, others.data);
+	else if (*pid == 0 && n > 0)
+		fail_set(f, 409, "participant", "%s is already known under "
+		    "other names: %s. Register one of them by participant id "
+		    "(--participant ID), or a new participant with the same "
+		    "contact (--new)", phone != NULL ? phone : email,
+		    others.data);
+	free(one);
+	free(one_contact);
+	if (*pid == 0 && n > 0) {
 		buf_free(&others);
 		free(phone);
 		free(email);

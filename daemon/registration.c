@@ -226,14 +226,29 @@ registration_seat(struct store *st, const struct session_row *s,
 	if ((*rid = store_int(st, 0, sql_live, "ii", sid, pid)) != 0) {
 		json_t	*r = registration_json(st, *rid);
 
-		fail_set(f, 409, "participant", "%s (participant %lld) is "
-		    "already registered for session %lld (%s, kursist nr. "
-		    "%lld)",
-		    json_string_value(json_object_get(r, "participant_name")),
-		    (long long)pid, (long long)sid,
-		    json_string_value(json_object_get(r, "status")),
-		    (long long)json_integer_value(json_object_get(r,
-		    "number")));
+		const char	*who = json_string_value(json_object_get(r,
+				    "participant_name"));
+		const char	*status = json_string_value(json_object_get(r,
+				    "status"));
+		long long	 nr = json_integer_value(json_object_get(r,
+				    "number"));
+
+		/* Each state a sentence of its own, for kursusctl to say. */
+		if (status != NULL && strcmp(status, "confirmed") == 0)
+			fail_set(f, 409, "participant", "%s (participant %lld) "
+			    "is already registered for session %lld (confirmed, "
+			    "kursist nr. %lld)", who, (long long)pid,
+			    (long long)sid, nr);
+		else if (status != NULL && strcmp(status, "waitlisted") == 0)
+			fail_set(f, 409, "participant", "%s (participant %lld) "
+			    "is already registered for session %lld "
+			    "(waitlisted, kursist nr. %lld)", who, (long long)pid,
+			    (long long)sid, nr);
+		else
+			fail_set(f, 409, "participant", "%s (participant %lld) "
+			    "is already registered for session %lld (%s, "
+			    "kursist nr. %lld)", who, (long long)pid,
+			    (long long)sid, status, nr);
 		json_decref(r);
 		return (-1);
 	}
@@ -291,6 +306,13 @@ registration_create(struct api_req *req)
 	    sizeof create_fields[0], f) != 0 ||
 	    session_load(st, sid, &s, f) != 0)
 		return (-1);
+	/* A sentence per state, for kursusctl to say in Danish. */
+	if (strcmp(s.status, "cancelled") == 0)
+		return (fail_set(f, 409, "session", "session %lld is "
+		    "cancelled; no registrations are taken", (long long)sid));
+	if (strcmp(s.status, "done") == 0)
+		return (fail_set(f, 409, "session", "session %lld is done; no "
+		    "registrations are taken", (long long)sid));
 	if (strcmp(s.status, "scheduled") != 0)
 		return (fail_set(f, 409, "session", "session %lld is %s; no "
 		    "registrations are taken", (long long)sid, s.status));
@@ -410,9 +432,13 @@ registration_named(struct store *st, int64_t sid, const char *text,
 			    "is a registration for session %lld, not session "
 			    "%lld", (long long)id, (long long)other,
 			    (long long)sid));
+		if (other != 0)
+			return (fail_set(f, 404, "number", "kursist nr. %lld is "
+			    "not registered for session %lld (it was "
+			    "cancelled)", (long long)id, (long long)sid));
 		return (fail_set(f, 404, "number", "kursist nr. %lld is not "
-		    "registered for session %lld%s", (long long)id,
-		    (long long)sid, other != 0 ? " (it was cancelled)" : ""));
+		    "registered for session %lld", (long long)id,
+		    (long long)sid));
 	}
 	if ((*rid = store_int(st, 0, sql_pid, "ii", sid, id)) != 0)
 		return (0);

@@ -681,11 +681,27 @@ resource_get(struct store *st, const struct resource *r, const char *key)
 	return (store_json(st, r->sql_show, "t", key));
 }
 
+/* 404 on field: no r called key; a sentence per kind, for translations. */
+static int
+resource_missing(const struct resource *r, const char *field,
+    const char *key, struct fail *f)
+{
+	if (strcmp(r->table, "venue") == 0)
+		return (fail_set(f, 404, field, "no venue \"%s\"", key));
+	if (strcmp(r->table, "course") == 0)
+		return (fail_set(f, 404, field, "no course type \"%s\"", key));
+	if (strcmp(r->table, "instructor") == 0)
+		return (fail_set(f, 404, field, "no instructor \"%s\"", key));
+	if (strcmp(r->table, "participant") == 0)
+		return (fail_set(f, 404, field, "no participant \"%s\"", key));
+	return (fail_set(f, 404, field, "no %s \"%s\"", r->what, key));
+}
+
 static int
 resource_not_found(const struct resource *r, const char *key,
     struct fail *f)
 {
-	return (fail_set(f, 404, r->key, "no %s \"%s\"", r->what, key));
+	return (resource_missing(r, r->key, key, f));
 }
 
 static int
@@ -783,7 +799,7 @@ resource_id(struct store *st, const char *table, const char *slug,
 		return (fail_set(f, 422, field, "%s is required", field));
 	*id = store_int(st, 0, r->sql_id, "t", slug);
 	if (*id == 0)
-		return (fail_set(f, 404, field, "no %s \"%s\"", r->what, slug));
+		return (resource_missing(r, field, slug, f));
 	return (0);
 }
 

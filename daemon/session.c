@@ -266,7 +266,7 @@ session_allowed(struct store *st, const struct session_allow *a,
     time_t end, int64_t self, struct fail *f)
 {
 	time_t	 now = store_now(st);
-	char	*when, *why;
+	char	*when;
 	int	 rc = 0;
 
 	if (!a->past && start < now - SESSION_SLACK) {
@@ -281,12 +281,10 @@ session_allowed(struct store *st, const struct session_allow *a,
 		    "two years ahead; give far (--far) if that is right",
 		    when, when + 11);
 		free(when);
-	} else if (!a->closed && (why = calendar_closed(st, venue_id, tz, start,
-	    end)) != NULL) {
-		rc = fail_set(f, 409, "start", "%s; give allow_closed "
-		    "(--allow-closed) to schedule on a closed day", why);
-		free(why);
-	} else if (!a->overlap)
+	} else if (!a->closed && calendar_closed_fail(st, venue_id, tz, start,
+	    end, f) != 0)
+		rc = -1;
+	else if (!a->overlap)
 		rc = calendar_clash(st, venue_id, room_id, start, end, self, f);
 	return (rc);
 }
@@ -794,6 +792,9 @@ session_move(struct api_req *req)
 	if (session_change(req, move_fields, sizeof move_fields /
 	    sizeof move_fields[0], &s, &following) != 0)
 		return (-1);
+	if (strcmp(s.status, "cancelled") == 0)
+		return (fail_set(f, 409, "session", "session %lld is cancelled "
+		    "and cannot be moved", (long long)s.id));
 	if (strcmp(s.status, "scheduled") != 0)
 		return (fail_set(f, 409, "session", "session %lld is %s and "
 		    "cannot be moved", (long long)s.id, s.status));
@@ -831,10 +832,13 @@ session_move(struct api_req *req)
 		}
 		if (session_allowed(st, &allow, venue_id, room_id, tz, t,
 		    t + (end - start), o.id, f) != 0) {
-			if (o.id != s.id)
+			/* Its format no longer says it all: English only. */
+			if (o.id != s.id) {
 				snprintf(f->msg + strlen(f->msg), sizeof f->msg -
 				    strlen(f->msg), " (moving session %lld)",
 				    (long long)o.id);
+				f->msgid[0] = '\0';
+			}
 			goto fail;
 		}
 		old = zone_format_local(o.tz, o.start);

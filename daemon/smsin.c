@@ -323,10 +323,7 @@ smsin_kannel(const struct citizen_call *cl, struct citizen_answer *a)
 	}
 	if ((q = param_query(cl->query, &f)) == NULL) {
 		if (strstr(f.msg, "\"text\"") != NULL) {
-			f.status = 400;
-			snprintf(f.field, sizeof f.field, "text");
-			snprintf(f.msg, sizeof f.msg, "text is not valid "
-			    "UTF-8");
+			fail_set(&f, 400, "text", "text is not valid UTF-8");
 		}
 		log_warnx("SMS reply from kannel (%s) refused (%d, %s)",
 		    cl->peer, f.status, f.field);

@@ -50,29 +50,6 @@ struct store {
 	int			 gone;		/* logged that it is gone */
 };
 
-int
-fail_set(struct fail *f, int status, const char *field, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	char	 msg[sizeof f->msg * 2];
-
-	if (f == NULL)
-		return (-1);
-	f->status = status;
-	/*
-	 * A message may quote what a client sent, and a quote may be cut
-	 * inside a character: both become well-formed UTF-8 here, so that
-	 * every refusal can be written as JSON.
-	 */
-	utf8_clean(f->field, sizeof f->field, field != NULL ? field : "");
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	utf8_clean(f->msg, sizeof f->msg, msg);
-	return (-1);
-}
-
 /* SQL function utc_iso(epoch): "2026-12-03T09:00:00Z". */
 static void
 store_fn_utc_iso(sqlite3_context *ctx, int argc, sqlite3_value **argv)
