@@ -214,7 +214,7 @@ struct outbox_conf *store_outbox(struct store *);
 const char *store_default_timezone(struct store *);
 
 /* schema.c */
-#define SCHEMA_VERSION	12
+#define SCHEMA_VERSION	13
 /* The database's schema version (PRAGMA user_version), or -1. */
 int	 schema_version(sqlite3 *);
 /* Brings the database forward to SCHEMA_VERSION, each step in a transaction. */
@@ -771,6 +771,23 @@ char	*token_open(const char *sealed);
 int	 token_valid(const char *text);
 
 /* stats.c */
+/*
+ * The statistics' summary rows (schema step 13). A session's local month:
+ * where it starts in stats_month, by its venue's time zone (-1 while the
+ * zone is not there: stats_prepare() mends that).
+ */
+#define STATS_MONTH_OF(s)						\
+	"coalesce((SELECT m.at FROM stats_month m WHERE m.timezone = "	\
+	"(SELECT timezone FROM venue WHERE id = " s ".venue_id) AND "	\
+	"m.at <= " s ".start_at ORDER BY m.at DESC LIMIT 1), -1)"
+/* kmonths(tz) for stats_month; on each connection that writes venues. */
+void	 stats_functions(sqlite3 *);
+/*
+ * At the start: the months of every venue's time zone, and the summary
+ * rows counted afresh when a zone was missing (after the upgrade to step
+ * 13, or venues written without kursusd).
+ */
+int	 stats_prepare(struct store *, char **cause);
 /* What GET /v1/status reports as version and start time. */
 void	 stats_set_started(const char *version, time_t started);
 int	 stats_show(struct api_req *);

@@ -11,8 +11,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "calendars.h"
 #include "kursusd.h"
 #include "citizen.h"
@@ -193,13 +196,151 @@ stats_metrics(struct store *st, struct sender *sender, size_t *len)
 }
 
 /*
- * One pass over the sessions in range, each with its confirmed seats and
- * attendance counted from the covering index, summed in C into the three
- * breakdowns and the total. (Four GROUP BY passes over every registration
- * took seconds at a million rows, on the loop thread.)
+ * The months of a time zone, for stats_month: kmonths(tz) is a JSON array
+ * of [at, "YYYY-MM"], at the UTC instant where the local month begins
+ * (its first local midnight, or the first hour after it that exists), from
+ * 1970 to 2100; rows with a null month before and after stand for "out of
+ * range" (such a session is counted the slow way, stats_show()).
  */
+#define STATS_YEAR_FIRST	1970
+#define STATS_YEAR_LAST		2100
+
+static int
+stats_month_start(const char *tz, int year, int month, time_t *at)
+{
+	struct cal_local	 l;
+	char			*cause = NULL;
+
+	memset(&l, 0, sizeof l);
+	l.year = year;
+	l.month = month;
+	l.day = 1;
+	for (l.hour = 0; l.hour < 4; l.hour++) {
+		if (zone_local_to_utc(tz, &l, at, &cause) == 0)
+			return (0);
+		free(cause);
+		cause = NULL;
+	}
+	return (-1);
+}
+
+static void
+stats_fn_months(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char	*tz = (const char *)sqlite3_value_text(argv[0]);
+	struct buf	 b = BUF_INIT;
+	time_t		 at;
+	int		 y, m;
+
+	if (tz == NULL || !zone_valid(tz)) {
+		sqlite3_result_text(ctx, "[]", -1, SQLITE_STATIC);
+		return;
+	}
+	buf_adds(&b, "[[-4611686018427387904,null]");
+	for (y = STATS_YEAR_FIRST; y <= STATS_YEAR_LAST + 1; y++) {
+		for (m = 1; m <= 12; m++) {
+			if (stats_month_start(tz, y, m, &at) != 0)
+				continue;
+			if (y > STATS_YEAR_LAST) {
+				buf_addf(&b, ",[%lld,null]", (long long)at);
+				break;
+			}
+			buf_addf(&b, ",[%lld,\"%04d-%02d\"]", (long long)at, y,
+			    m);
+		}
+	}
+	buf_adds(&b, "]");
+	sqlite3_result_text(ctx, b.data, (int)b.len, SQLITE_TRANSIENT);
+	buf_free(&b);
+}
+
+void
+stats_functions(sqlite3 *db)
+{
+	sqlite3_create_function(db, "kmonths", 1, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC, NULL, stats_fn_months, NULL, NULL);
+}
+
+/* The months of the venues' zones not yet in stats_month. */
+static const char *sql_months = "INSERT INTO stats_month SELECT z.tz, "
+    "j.value ->> 0, j.value ->> 1 FROM (SELECT DISTINCT timezone AS tz "
+    "FROM venue WHERE timezone NOT IN (SELECT timezone FROM stats_month)) "
+    "z, json_each(kmonths(z.tz)) j";
+
+int
+stats_prepare(struct store *st, char **cause)
+{
+	/* Every summary row counted afresh, from the covering indexes. */
+	static const char *sql_rebuild = "DELETE FROM stats_cell;"
+	    "INSERT INTO stats_cell SELECT s.venue_id, s.course_id, "
+	    STATS_MONTH_OF("s") ", count(*), coalesce(sum(c.n), 0), "
+	    "coalesce(sum(c.a), 0), coalesce(sum(c.ns), 0) FROM session s "
+	    "LEFT JOIN (SELECT r.session_id, count(*) AS n, "
+	    "sum(r.attendance IS 'attended') AS a, sum(r.attendance IS "
+	    "'no-show') AS ns FROM registration r WHERE r.status = "
+	    "'confirmed' GROUP BY r.session_id) c ON c.session_id = s.id "
+	    "WHERE s.status != 'cancelled' GROUP BY 1, 2, 3;"
+	    "DELETE FROM stats_person;"
+	    "INSERT INTO stats_person SELECT r.participant_id, count(*) FROM "
+	    "registration r JOIN session s ON s.id = r.session_id WHERE "
+	    "r.status = 'confirmed' AND s.status != 'cancelled' GROUP BY "
+	    "r.participant_id ORDER BY r.participant_id;"
+	    "UPDATE tally SET n = (SELECT count(*) FROM stats_person) WHERE "
+	    "what = 'people';";
+	sqlite3	*db = store_db(st);
+	char	*err = NULL;
+	int	 added;
+
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_exec(db, sql_months, NULL, NULL, &err) != SQLITE_OK)
+		goto fail;
+	added = sqlite3_changes(db);
+	if (added > 0) {
+		log_info("statistics: counting the summary rows afresh");
+		if (sqlite3_exec(db, sql_rebuild, NULL, NULL, &err) !=
+		    SQLITE_OK)
+			goto fail;
+	}
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, &err) != SQLITE_OK)
+		goto fail;
+	return (0);
+
+fail:
+	xasprintf(cause, "the statistics' summary rows: %s", err != NULL ?
+	    err : sqlite3_errmsg(db));
+	sqlite3_free(err);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return (-1);
+}
+
+/*
+ * GET /v1/stats reads the summary rows (stats_cell) of the months wholly
+ * in range, and counts the sessions of the months at its edges one by
+ * one, each with its confirmed seats and attendance from the covering
+ * index: the sessions in range whose month is not wholly in it. Both give
+ * the same columns: course slug and title, venue slug and name, month,
+ * sessions, registrations, attended, no-shows.
+ */
+#define STATS_MONTH_END(tz, at)						\
+	"coalesce((SELECT min(e.at) FROM stats_month e WHERE e.timezone = " \
+	tz " AND e.at > " at "), 9223372036854775807)"
+#define STATS_WHOLLY_IN(tz, at)						\
+	"(" at " >= coalesce(?1, -9223372036854775807) AND "		\
+	STATS_MONTH_END(tz, at) " <= coalesce(?2, 9223372036854775807))"
+
+static const char *sql_cells = "SELECT c.slug, c.title, v.slug, v.name, "
+    "m.month, x.sessions, x.registrations, x.attended, x.no_show "
+    "FROM stats_cell x JOIN venue v ON v.id = x.venue_id "
+    "JOIN course c ON c.id = x.course_id "
+    "LEFT JOIN stats_month m ON m.timezone = v.timezone AND "
+    "m.at = x.month_at WHERE x.sessions > 0 AND "
+    STATS_WHOLLY_IN("v.timezone", "x.month_at");
+
+/* Whether a session in range may be in a month not wholly in it; the edges
+ * are where the months of every zone start, ?3 and ?4. */
 static const char *sql_per_session = "SELECT c.slug, c.title, v.slug, "
-    "v.name, substr(local_iso(s.start_at, v.timezone), 1, 7),"
+    "v.name, substr(local_iso(s.start_at, v.timezone), 1, 7), 1,"
     " (SELECT count(*) FROM registration r WHERE r.session_id = s.id"
     "   AND r.status = 'confirmed'),"
     " (SELECT count(*) FROM registration r WHERE r.session_id = s.id"
@@ -209,7 +350,26 @@ static const char *sql_per_session = "SELECT c.slug, c.title, v.slug, "
     " FROM session s JOIN venue v ON v.id = s.venue_id"
     " JOIN course c ON c.id = s.course_id"
     " WHERE s.status != 'cancelled' AND s.start_at >= coalesce(?1, -1)"
-    "  AND s.start_at < coalesce(?2, 9223372036854775807)";
+    "  AND s.start_at < coalesce(?2, 9223372036854775807)"
+    "  AND (s.start_at < ?3 OR s.start_at >= ?4) AND (?5 OR NOT "
+    STATS_WHOLLY_IN("v.timezone", STATS_MONTH_OF("s")) ")";
+
+/*
+ * The edges: the latest first month-start at or after ?1 and the earliest
+ * last month-end at or before ?2, over the venues' zones; with no ?1 (?2)
+ * nothing before (after) is an edge. When the summary rows cannot say
+ * (a zone or month not in stats_month), everything is.
+ */
+static const char *sql_edges = "SELECT CASE WHEN EXISTS (SELECT 1 FROM "
+    "stats_cell x WHERE x.sessions > 0 AND NOT EXISTS (SELECT 1 FROM "
+    "stats_month m WHERE m.timezone = (SELECT timezone FROM venue WHERE "
+    "id = x.venue_id) AND m.at = x.month_at AND m.month IS NOT NULL)) "
+    "THEN 1 ELSE 0 END, "
+    "(SELECT max((SELECT min(at) FROM stats_month m WHERE m.timezone = "
+    "z.tz AND m.at >= ?1)) FROM (SELECT DISTINCT timezone AS tz FROM "
+    "venue) z), (SELECT min((SELECT max(at) FROM stats_month m WHERE "
+    "m.timezone = z.tz AND m.at <= ?2)) FROM (SELECT DISTINCT timezone "
+    "AS tz FROM venue) z)";
 
 /* People (not registrations) with a confirmed seat in range. */
 static const char *sql_people = "SELECT count(DISTINCT r.participant_id) "
@@ -217,7 +377,8 @@ static const char *sql_people = "SELECT count(DISTINCT r.participant_id) "
     "WHERE r.status = 'confirmed' AND s.status != 'cancelled' "
     "AND s.start_at >= coalesce(?1, -1) "
     "AND s.start_at < coalesce(?2, 9223372036854775807)";
-
+static const char *sql_people_all = "SELECT n FROM tally WHERE what = "
+    "'people'";
 static const char *danish_months[] = { "januar", "februar", "marts",
     "april", "maj", "juni", "juli", "august", "september", "oktober",
     "november", "december" };
@@ -306,19 +467,75 @@ stats_list(json_t *map, int by_key)
 	return (list);
 }
 
+/* Adds the rows of stmt (sql_cells, sql_per_session) to the breakdowns. */
+static void
+stats_rows(sqlite3_stmt *stmt, json_t **maps)
+{
+	const char	*col[5];
+	json_int_t	 n[4];
+	json_t		*row;
+	char		 mname[32], *key3;
+	int		 i, month;
+
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		for (i = 0; i < 5; i++)
+			col[i] = (const char *)sqlite3_column_text(stmt, i);
+		for (i = 0; i < 4; i++)
+			n[i] = sqlite3_column_int64(stmt, 5 + i);
+		if (col[4] == NULL)
+			col[4] = "";
+		snprintf(mname, sizeof mname, "%s", col[4]);
+		if (sscanf(col[4], "%*d-%d", &month) == 1 && month >= 1 &&
+		    month <= 12)
+			snprintf(mname, sizeof mname, "%s %.4s",
+			    danish_months[month - 1], col[4]);
+		stats_add(maps[G_COURSE], col[0], col[1], n[0], n[1], n[2],
+		    n[3]);
+		stats_add(maps[G_VENUE], col[2], col[3], n[0], n[1], n[2],
+		    n[3]);
+		stats_add(maps[G_MONTH], col[4], mname, n[0], n[1], n[2],
+		    n[3]);
+		/* Slugs hold no '/', so the key sorts by month first. */
+		xasprintf(&key3, "%s/%s/%s", col[4], col[2], col[0]);
+		row = stats_add(maps[G_MVC], key3, mname, n[0], n[1], n[2],
+		    n[3]);
+		free(key3);
+		if (json_object_get(row, "month") == NULL)
+			json_object_update_new(row, json_pack("{s:s, s:s, s:s, "
+			    "s:s, s:s}", "month", col[4], "venue", col[2],
+			    "venue_name", col[3], "course", col[0],
+			    "course_title", col[1]));
+		stats_add(maps[G_TOTAL], "all", "all", n[0], n[1], n[2],
+		    n[3]);
+	}
+	sqlite3_reset(stmt);
+}
+
+/* Binds from (?1) and to (?2) where given. */
+static sqlite3_stmt *
+stats_range(struct store *st, const char *sql, const time_t *t,
+    const int *has)
+{
+	sqlite3_stmt	*stmt = store_stmt(st, sql);
+
+	if (has[0])
+		sqlite3_bind_int64(stmt, 1, t[0]);
+	if (has[1])
+		sqlite3_bind_int64(stmt, 2, t[1]);
+	return (stmt);
+}
+
 int
 stats_show(struct api_req *req)
 {
 	static const char *sql_next = "SELECT CAST(value AS INTEGER) FROM "
 	    "settings WHERE key = 'next_number'";
 	struct store	*st = req->store;
-	const char	*key, *col[5];
+	const char	*key;
 	time_t		 t[2];
-	int		 has[2] = { 0, 0 }, month, g, i;
-	json_t		*maps[G_N], *total, *v, *row;
-	json_int_t	 n[3];
-	char		 mname[32], *key3;
-	int64_t		 next, milestone;
+	int		 has[2] = { 0, 0 }, g, slow = 1;
+	json_t		*maps[G_N], *total, *v;
+	int64_t		 next, milestone, edge[2] = { INT64_MAX, INT64_MAX };
 	sqlite3_stmt	*stmt;
 
 	if (param_check_query(req, "from", "to", (char *)NULL) != 0)
@@ -329,40 +546,22 @@ stats_show(struct api_req *req)
 
 	for (g = 0; g < G_N; g++)
 		maps[g] = json_object();
-	stmt = store_stmt(st, sql_per_session);
-	if (has[0])
-		sqlite3_bind_int64(stmt, 1, t[0]);
-	if (has[1])
-		sqlite3_bind_int64(stmt, 2, t[1]);
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		for (i = 0; i < 5; i++)
-			col[i] = (const char *)sqlite3_column_text(stmt, i);
-		for (i = 0; i < 3; i++)
-			n[i] = sqlite3_column_int64(stmt, 5 + i);
-		snprintf(mname, sizeof mname, "%s", col[4]);
-		if (sscanf(col[4], "%*d-%d", &month) == 1 && month >= 1 &&
-		    month <= 12)
-			snprintf(mname, sizeof mname, "%s %.4s",
-			    danish_months[month - 1], col[4]);
-		stats_add(maps[G_COURSE], col[0], col[1], 1, n[0], n[1],
-		    n[2]);
-		stats_add(maps[G_VENUE], col[2], col[3], 1, n[0], n[1],
-		    n[2]);
-		stats_add(maps[G_MONTH], col[4], mname, 1, n[0], n[1],
-		    n[2]);
-		/* Slugs hold no '/', so the key sorts by month first. */
-		xasprintf(&key3, "%s/%s/%s", col[4], col[2], col[0]);
-		row = stats_add(maps[G_MVC], key3, mname, 1, n[0], n[1], n[2]);
-		free(key3);
-		if (json_object_get(row, "month") == NULL)
-			json_object_update_new(row, json_pack("{s:s, s:s, s:s, "
-			    "s:s, s:s}", "month", col[4], "venue", col[2],
-			    "venue_name", col[3], "course", col[0],
-			    "course_title", col[1]));
-		stats_add(maps[G_TOTAL], "all", "all", 1, n[0], n[1],
-		    n[2]);
+	stmt = stats_range(st, sql_edges, t, has);
+	if (sqlite3_step(stmt) == SQLITE_ROW &&
+	    (slow = sqlite3_column_int(stmt, 0)) == 0) {
+		edge[0] = sqlite3_column_type(stmt, 1) == SQLITE_NULL ?
+		    INT64_MIN : sqlite3_column_int64(stmt, 1);
+		edge[1] = sqlite3_column_type(stmt, 2) == SQLITE_NULL ?
+		    INT64_MAX : sqlite3_column_int64(stmt, 2);
 	}
 	sqlite3_reset(stmt);
+	if (!slow)
+		stats_rows(stats_range(st, sql_cells, t, has), maps);
+	stmt = stats_range(st, sql_per_session, t, has);
+	sqlite3_bind_int64(stmt, 3, edge[0]);
+	sqlite3_bind_int64(stmt, 4, edge[1]);
+	sqlite3_bind_int(stmt, 5, slow);
+	stats_rows(stmt, maps);
 
 	req->out = json_object();
 	for (g = 0; g < G_TOTAL; g++)
@@ -378,11 +577,10 @@ stats_show(struct api_req *req)
 	}
 	for (g = 0; g < G_N; g++)
 		json_decref(maps[g]);
-	stmt = store_stmt(st, sql_people);
-	if (has[0])
-		sqlite3_bind_int64(stmt, 1, t[0]);
-	if (has[1])
-		sqlite3_bind_int64(stmt, 2, t[1]);
+	if (!has[0] && !has[1] && !slow)
+		stmt = store_stmt(st, sql_people_all);
+	else
+		stmt = stats_range(st, sql_people, t, has);
 	json_object_set_new(req->out, "participants", json_integer(
 	    sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) :
 	    0));
