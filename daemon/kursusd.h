@@ -795,9 +795,14 @@ int	 stats_show(struct api_req *);
 int	 stats_status(struct api_req *);
 /* The page of GET /metrics (metrics_text()); the caller frees it. */
 char	*stats_metrics(struct store *, struct sender *, size_t *len);
-/* Anonymises participants whose last session ended more than days ago. */
+/*
+ * Anonymises participants whose last session ended more than days ago:
+ * reads the next limit of them after at (created_at, id; {0, 0} to begin,
+ * and again when done); returns how many it read, fewer than limit at the
+ * end.
+ */
 int	 stats_retention_sweep(struct store *, int days, int limit,
-	    struct fail *);
+	    int64_t *at, struct fail *);
 
 /* metrics.c: what GET /metrics counts, and the page; calls nothing back */
 enum metrics_door { METRICS_SOCKET, METRICS_TCP, METRICS_PUBLIC,

@@ -311,52 +311,73 @@ fail:
 	return (-1);
 }
 
+/*
+ * A person is kept while any registration of theirs is for a session that
+ * ended less than `days` ago or is still ahead; people who never
+ * registered are kept `days` from their creation. One call reads the next
+ * `limit` people not anonymised, by age (participant_live), after at
+ * (created_at, id; {0, 0} to begin), anonymises those whose time is out,
+ * and moves at on: a sweep reads each person once, however many are kept,
+ * and each turn of the loop probes at most `limit` of them. Returns how
+ * many were read: fewer than limit when the sweep is done.
+ */
 int
-stats_retention_sweep(struct store *st, int days, int limit,
+stats_retention_sweep(struct store *st, int days, int limit, int64_t *at,
     struct fail *f)
 {
-	/*
-	 * A person is kept while any registration of theirs is for a session
-	 * that ended less than `days` ago or is still ahead; people who never
-	 * registered are kept `days` from their creation. Read by age
-	 * (participant_live), at most `limit` a call.
-	 */
-	static const char *sql = "SELECT json_group_array(id) FROM (SELECT "
-	    "id FROM participant WHERE anonymised_at IS NULL AND created_at < "
-	    "?1 AND NOT EXISTS (SELECT 1 FROM registration r JOIN session s "
-	    "ON s.id = r.session_id WHERE r.participant_id = participant.id "
-	    "AND s.end_at >= ?1) LIMIT ?2)";
+	static const char *sql = "SELECT p.id, p.created_at, NOT EXISTS "
+	    "(SELECT 1 FROM registration r JOIN session s ON s.id = "
+	    "r.session_id WHERE r.participant_id = p.id AND s.end_at >= ?1) "
+	    "FROM participant p WHERE p.anonymised_at IS NULL AND "
+	    "p.created_at < ?1 AND (p.created_at, p.id) > (?2, ?3) "
+	    "ORDER BY p.created_at, p.id LIMIT ?4";
 	/* SMS replies are kept as long, whoever sent them. */
 	static const char *sql_inbox = "UPDATE inbox SET sender = "
 	    "'(slettet)', receiver = NULL, text = '', handled_at = "
 	    "coalesce(handled_at, ?2) WHERE received_at < ?1 AND text != ''";
-	json_t	*ids, *v;
-	size_t	 i, n;
+	sqlite3_stmt	*stmt;
+	int64_t		*ids, cut, was[2] = { at[0], at[1] };
+	int		 n = 0, gone = 0, i, first = at[0] == 0 && at[1] == 0;
 
-	if (days <= 0)
+	if (days <= 0 || limit <= 0)
 		return (0);
+	cut = (int64_t)(store_now(st) - (time_t)days * 86400);
 	if (store_begin(st, f) != 0)
 		return (-1);
-	if (store_exec(st, f, sql_inbox, "ii", (int64_t)(store_now(st) -
-	    (time_t)days * 86400), (int64_t)store_now(st)) < 0) {
+	if (first && store_exec(st, f, sql_inbox, "ii", cut,
+	    (int64_t)store_now(st)) < 0) {
 		store_rollback(st);
 		return (-1);
 	}
-	ids = store_json(st, sql, "ii",
-	    (int64_t)(store_now(st) - (time_t)days * 86400), (int64_t)limit);
-	n = json_array_size(ids);
-	json_array_foreach(ids, i, v) {
-		if (resource_participant_anonymise(st, json_integer_value(v),
-		    f) != 0)
+	ids = xcalloc((size_t)limit, sizeof *ids);
+	stmt = store_stmt(st, sql);
+	sqlite3_bind_int64(stmt, 1, cut);
+	sqlite3_bind_int64(stmt, 2, first ? INT64_MIN : at[0]);
+	sqlite3_bind_int64(stmt, 3, at[1]);
+	sqlite3_bind_int(stmt, 4, limit);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		at[1] = sqlite3_column_int64(stmt, 0);
+		at[0] = sqlite3_column_int64(stmt, 1);
+		if (sqlite3_column_int(stmt, 2))
+			ids[gone++] = at[1];
+		n++;
+	}
+	sqlite3_reset(stmt);
+	for (i = 0; i < gone; i++) {
+		if (resource_participant_anonymise(st, ids[i], f) != 0)
 			break;
 	}
-	json_decref(ids);
-	if (i < n || store_commit(st, f) != 0) {
+	free(ids);
+	if (i < gone || store_commit(st, f) != 0) {
 		store_rollback(st);
+		at[0] = was[0];
+		at[1] = was[1];
 		return (-1);
 	}
-	if (n > 0)
-		log_info("retention: anonymised %zu participant%s", n,
-		    n == 1 ? "" : "s");
-	return ((int)n);
+	if (gone > 0)
+		log_info("retention: anonymised %d participant%s", gone,
+		    gone == 1 ? "" : "s");
+	if (n < limit)
+		at[0] = at[1] = 0;
+	return (n);
 }
