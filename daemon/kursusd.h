@@ -222,6 +222,16 @@ int	 schema_migrate(sqlite3 *, char **cause);
 /* Temporary views and SQL functions the API reads through; per connection. */
 int	 schema_views(sqlite3 *, char **cause);
 
+/* stats-month.c */
+/* kmonths() and the triggers that add a venue's zone; per connection. */
+int	 stats_month_views(sqlite3 *, char **cause);
+/*
+ * At the start: the months of every venue's time zone (stats_month), and
+ * the statistics' summary rows counted afresh when a zone was missing
+ * (after the upgrade to step 13, or venues written without kursusd).
+ */
+int	 stats_month_prepare(sqlite3 *, char **cause);
+
 /* contact.c */
 /* "+4512345678" from "12 34 56 78", "+45 1234 5678", "0045...", "+46..." */
 int	 contact_phone_normalise(const char *in, char **out, char **cause);
@@ -775,20 +785,12 @@ int	 token_valid(const char *text);
 /*
  * The statistics' summary rows (schema step 13). A session's local month:
  * where it starts in stats_month, by its venue's time zone (-1 while the
- * zone is not there: stats_prepare() mends that).
+ * zone is not there: stats_month_prepare() mends that).
  */
 #define STATS_MONTH_OF(s)						\
 	"coalesce((SELECT m.at FROM stats_month m WHERE m.timezone = "	\
 	"(SELECT timezone FROM venue WHERE id = " s ".venue_id) AND "	\
 	"m.at <= " s ".start_at ORDER BY m.at DESC LIMIT 1), -1)"
-/* kmonths(tz) for stats_month; on each connection that writes venues. */
-void	 stats_functions(sqlite3 *);
-/*
- * At the start: the months of every venue's time zone, and the summary
- * rows counted afresh when a zone was missing (after the upgrade to step
- * 13, or venues written without kursusd).
- */
-int	 stats_prepare(struct store *, char **cause);
 /* What GET /v1/status reports as version and start time. */
 void	 stats_set_started(const char *version, time_t started);
 int	 stats_show(struct api_req *);

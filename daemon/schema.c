@@ -562,7 +562,7 @@ static const char *migrations[SCHEMA_VERSION] = {
 	 * cancelled (stats_person; tally 'people' counts its rows). A
 	 * session's local month is looked up in stats_month, the UTC
 	 * instants where each venue time zone's months begin (made by
-	 * kursusd, stats_prepare(), which also fills the summaries at the
+	 * kursusd, stats_month_prepare(), which also fills the summaries at the
 	 * first start after this step, and again when a venue's time zone
 	 * is new to it).
 	 */
@@ -799,23 +799,6 @@ static const char *word_triggers =
 	"  WHERE NEW.anonymised_at IS NULL; END;";
 
 /*
- * The months of a venue's time zone (stats_month, for the statistics'
- * triggers) are there before the venue is: kmonths() is kursusd's
- * (stats.c), so these triggers are the connection's too; a venue written
- * without them is mended at the next start (stats_prepare()).
- */
-#define STATS_ZONE							\
-	"BEGIN INSERT INTO stats_month SELECT NEW.timezone, j.value ->> 0,"	\
-	"  j.value ->> 1 FROM json_each(kmonths(NEW.timezone)) j WHERE NOT"	\
-	"  EXISTS (SELECT 1 FROM stats_month WHERE timezone = NEW.timezone);"	\
-	"  END;"
-static const char *stats_triggers =
-	"CREATE TEMP TRIGGER stats_zone_add BEFORE INSERT ON main.venue "
-	STATS_ZONE
-	"CREATE TEMP TRIGGER stats_zone_edit BEFORE UPDATE OF timezone ON"
-	"  main.venue " STATS_ZONE;
-
-/*
  * The kinds of message the outbox takes: those of the table in kind.h,
  * checked by a trigger of the connection's, made here at each start, so
  * that a kind added to the table needs no migration.
@@ -841,8 +824,7 @@ int
 schema_views(sqlite3 *db, char **cause)
 {
 	if (schema_exec(db, views, cause) != 0 ||
-	    schema_exec(db, word_triggers, cause) != 0 ||
-	    schema_exec(db, stats_triggers, cause) != 0)
+	    schema_exec(db, word_triggers, cause) != 0)
 		return (-1);
 	return (schema_kinds(db, cause));
 }
