@@ -622,16 +622,32 @@ report_key(struct buf *b, const char *key)
 /*
  * The attendance rate (null when nothing is recorded): 17 significant
  * digits, always with a point or an exponent, the exponent with neither
- * '+' nor leading zeros, as jansson writes a real.
+ * '+' nor leading zeros, as jansson writes a real. The rows of a month,
+ * venue and course type share few pairs of figures: the last text of each
+ * is kept (cache, by the pair's hash).
  */
+#define REPORT_RATES	4096
+struct report_rate {
+	int64_t	 a, n;
+	char	 s[32];
+};
+
 static void
-report_rate(struct buf *b, int64_t attended, int64_t no_show)
+report_rate(struct buf *b, int64_t attended, int64_t no_show,
+    struct report_rate *cache)
 {
-	char	 s[64], *e, *d;
-	size_t	 len;
+	struct report_rate *c;
+	char		 s[64], *e, *d;
+	size_t		 len;
 
 	if (attended + no_show <= 0) {
 		buf_adds(b, "null");
+		return;
+	}
+	c = &cache[((uint64_t)attended * 40503u + (uint64_t)no_show) %
+	    REPORT_RATES];
+	if (c->s[0] != '\0' && c->a == attended && c->n == no_show) {
+		buf_adds(b, c->s);
 		return;
 	}
 	snprintf(s, sizeof s, "%.17g", (double)attended /
@@ -648,6 +664,11 @@ report_rate(struct buf *b, int64_t attended, int64_t no_show)
 		memmove(e, d, len + 1);
 	}
 	buf_adds(b, s);
+	if (strlen(s) < sizeof c->s) {
+		c->a = attended;
+		c->n = no_show;
+		memcpy(c->s, s, strlen(s) + 1);
+	}
 }
 
 static void
@@ -690,7 +711,7 @@ report_inner(struct buf *b, const struct istr *is)
 
 static void
 report_group_json(struct buf *b, struct report_group *g, int by_key,
-    int mvc)
+    int mvc, struct report_rate *cache)
 {
 	static const char *extra[X_N] = { "month", "venue", "venue_name",
 	    "course", "course_title" };
@@ -722,7 +743,7 @@ report_group_json(struct buf *b, struct report_group *g, int by_key,
 			buf_add(b, r->x[j]->json, r->x[j]->jlen);
 		}
 		buf_adds(b, ",\"attendance_rate\":");
-		report_rate(b, r->n[F_ATTENDED], r->n[F_NO_SHOW]);
+		report_rate(b, r->n[F_ATTENDED], r->n[F_NO_SHOW], cache);
 		buf_addc(b, '}');
 	}
 	buf_addc(b, ']');
@@ -747,6 +768,7 @@ stats_show(struct api_req *req)
 	    "settings WHERE key = 'next_number'";
 	struct store	*st = req->store;
 	struct report	 rp;
+	struct report_rate *cache;
 	struct buf	 b = BUF_INIT;
 	time_t		 t[2];
 	int		 has[2] = { 0, 0 }, g, slow;
@@ -791,6 +813,7 @@ stats_show(struct api_req *req)
 	milestone = ((next + REPORT_MILESTONE - 1) / REPORT_MILESTONE) *
 	    REPORT_MILESTONE;
 
+	cache = xcalloc(REPORT_RATES, sizeof *cache);
 	/* Some 300 bytes a row of by_month_venue_course, once. */
 	buf_grow(&b, 4096 + rp.g[G_MVC].len * 320);
 	buf_addc(&b, '{');
@@ -800,11 +823,11 @@ stats_show(struct api_req *req)
 		report_json_str(&b, report_group_names[g]);
 		buf_addc(&b, ':');
 		report_group_json(&b, &rp.g[g], g == G_MONTH || g == G_MVC,
-		    g == G_MVC);
+		    g == G_MVC, cache);
 	}
 	report_figures(&b, rp.total);
 	report_key(&b, "attendance_rate");
-	report_rate(&b, rp.total[F_ATTENDED], rp.total[F_NO_SHOW]);
+	report_rate(&b, rp.total[F_ATTENDED], rp.total[F_NO_SHOW], cache);
 	report_key(&b, "participants");
 	report_int(&b, people);
 	report_key(&b, "next_number");
@@ -815,6 +838,7 @@ stats_show(struct api_req *req)
 	report_int(&b, milestone - next);
 	buf_addc(&b, '}');
 	report_free(&rp);
+	free(cache);
 	req->text = buf_detach(&b, NULL);
 	return (0);
 }
