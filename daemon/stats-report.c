@@ -493,19 +493,23 @@ report_cells(struct store *st, struct report *rp)
 /*
  * The edges: the latest first month-start at or after from, and the
  * earliest last month-start at or before to, over the venues' zones.
+ * Returns 1 when the venues share one zone.
  */
-static void
+static int
 report_edges(const struct report *rp, int64_t *edge)
 {
 	const struct report_zone *z;
 	ssize_t		 m;
 	size_t		 i;
+	int		 one = 1;
 
 	edge[0] = INT64_MIN;
 	edge[1] = INT64_MAX;
 	for (i = 0; i < rp->nvenues; i++) {
 		if (rp->venues[i].zone >= rp->nzones)
 			continue;
+		if (rp->venues[i].zone != rp->venues[0].zone)
+			one = 0;
 		z = &rp->zones[rp->venues[i].zone];
 		if (rp->from != INT64_MIN) {
 			m = report_month(z, rp->from - 1) + 1;
@@ -518,6 +522,7 @@ report_edges(const struct report *rp, int64_t *edge)
 				edge[1] = z->m[m].at;
 		}
 	}
+	return (one);
 }
 
 /* The sessions of [lo, hi) counted one by one, into the breakdowns. */
@@ -773,6 +778,7 @@ stats_show(struct api_req *req)
 	time_t		 t[2];
 	int		 has[2] = { 0, 0 }, g, slow;
 	int64_t		 next, milestone, people, edge[2], lo;
+	int		 one;
 	sqlite3_stmt	*stmt;
 
 	if (param_check_query(req, "from", "to", (char *)NULL) != 0)
@@ -793,12 +799,16 @@ stats_show(struct api_req *req)
 		memset(rp.total, 0, sizeof rp.total);
 		report_sessions(st, &rp, lo, rp.to, 1);
 	} else {
-		report_edges(&rp, edge);
+		/*
+		 * With one zone, the edges hold only sessions of months cut
+		 * by the range: none need the check.
+		 */
+		one = report_edges(&rp, edge);
 		if (edge[0] >= edge[1])
 			report_sessions(st, &rp, lo, rp.to, 0);
 		else {
-			report_sessions(st, &rp, lo, edge[0], 0);
-			report_sessions(st, &rp, edge[1], rp.to, 0);
+			report_sessions(st, &rp, lo, edge[0], one);
+			report_sessions(st, &rp, edge[1], rp.to, one);
 		}
 	}
 
