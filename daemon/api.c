@@ -370,6 +370,8 @@ api_run(const struct api_ctx *ctx, const struct api_call *call, int batched,
 				store_rollback(st);
 			json_decref(req.out);
 			req.out = NULL;
+			free(req.text);
+			req.text = NULL;
 		}
 	}
 	if (rc != 0 && req.fail.status == 0)
@@ -381,6 +383,12 @@ done:
 		*out = NULL;
 		goto out;
 	}
+	if (req.fail.status == 0 && req.text != NULL) {
+		json_decref(req.out);
+		*out = req.text;
+		goto out;
+	}
+	free(req.text);
 	if (req.fail.status != 0) {
 		json_decref(req.out);
 		answer = fail_json(&req.fail);

@@ -40,6 +40,7 @@ struct kursusd {
 	int64_t			 links_made;	/* by this run of the sweep */
 	int64_t			 links_at[2];	/* its place: start, session */
 	int			 links_done;
+	int64_t			 retention_at[2]; /* the retention sweep's */
 	struct event		*words;		/* person_index() batches */
 	int			 words_started;
 };
@@ -210,7 +211,7 @@ kursusd_sweep(evutil_socket_t fd, short ev, void *arg)
 		kd->links_at[0] = kd->links_at[1] = 0;
 	}
 	n = stats_retention_sweep(kd->store, kd->conf->retention_days,
-	    KURSUSD_SWEEP_BATCH, &f);
+	    KURSUSD_SWEEP_BATCH, kd->retention_at, &f);
 	if (n < 0) {
 		log_warnx("retention sweep: %s; again in a minute", f.msg);
 		tv.tv_sec = 60;

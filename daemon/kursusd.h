@@ -223,13 +223,23 @@ struct outbox_conf *store_outbox(struct store *);
 const char *store_default_timezone(struct store *);
 
 /* schema.c */
-#define SCHEMA_VERSION	13
+#define SCHEMA_VERSION	14
 /* The database's schema version (PRAGMA user_version), or -1. */
 int	 schema_version(sqlite3 *);
 /* Brings the database forward to SCHEMA_VERSION, each step in a transaction. */
 int	 schema_migrate(sqlite3 *, char **cause);
 /* Temporary views and SQL functions the API reads through; per connection. */
 int	 schema_views(sqlite3 *, char **cause);
+
+/* stats-month.c */
+/* kmonths() and the triggers that add a venue's zone; per connection. */
+int	 stats_month_views(sqlite3 *, char **cause);
+/*
+ * At the start: the months of every venue's time zone (stats_month), and
+ * the statistics' summary rows counted afresh when a zone was missing
+ * (after the upgrade to step 14, or venues written without kursusd).
+ */
+int	 stats_month_prepare(sqlite3 *, char **cause);
 
 /* contact.c */
 /* "+4512345678" from "12 34 56 78", "+45 1234 5678", "0045...", "+46..." */
@@ -284,6 +294,7 @@ struct api_req {
 	size_t		 rawlen;
 	const char	*arg;		/* the route's argument */
 	json_t		*out;		/* answer object, set by the handler */
+	char		*text;		/* or the answer as JSON text, large */
 	int		 status;	/* 200 unless the handler sets 201, or
 					 * API_LATER: it took req->later */
 	struct fail	 fail;
@@ -783,15 +794,29 @@ char	*token_open(const char *sealed);
 int	 token_valid(const char *text);
 
 /* stats.c */
+/*
+ * The statistics' summary rows (schema step 14). A session's local month:
+ * where it starts in stats_month, by its venue's time zone (-1 while the
+ * zone is not there: stats_month_prepare() mends that).
+ */
+#define STATS_MONTH_OF(s)						\
+	"coalesce((SELECT m.at FROM stats_month m WHERE m.timezone = "	\
+	"(SELECT timezone FROM venue WHERE id = " s ".venue_id) AND "	\
+	"m.at <= " s ".start_at ORDER BY m.at DESC LIMIT 1), -1)"
 /* What GET /v1/status reports as version and start time. */
 void	 stats_set_started(const char *version, time_t started);
 int	 stats_show(struct api_req *);
 int	 stats_status(struct api_req *);
 /* The page of GET /metrics (metrics_text()); the caller frees it. */
 char	*stats_metrics(struct store *, struct sender *, size_t *len);
-/* Anonymises participants whose last session ended more than days ago. */
+/*
+ * Anonymises participants whose last session ended more than days ago:
+ * reads the next limit of them after at (created_at, id; {0, 0} to begin,
+ * and again when done); returns how many it read, fewer than limit at the
+ * end.
+ */
 int	 stats_retention_sweep(struct store *, int days, int limit,
-	    struct fail *);
+	    int64_t *at, struct fail *);
 
 /* metrics.c: what GET /metrics counts, and the page; calls nothing back */
 enum metrics_door { METRICS_SOCKET, METRICS_TCP, METRICS_PUBLIC,

@@ -15,6 +15,73 @@
 #include "buf.h"
 #include "kursusd.h"
 
+/*
+ * What the statistics' triggers (step 14) add and take away; a session's
+ * local month is STATS_MONTH_OF() (kursusd.h).
+ */
+/* A registration's seat, in its session's cell and its person's count. */
+#define STATS_REG_ADD(r)						\
+	"INSERT INTO stats_cell SELECT s.venue_id, s.course_id, "	\
+	STATS_MONTH_OF("s") ", 0, 1, " r ".attendance IS 'attended', "	\
+	r ".attendance IS 'no-show' FROM session s WHERE s.id = " r	\
+	".session_id AND s.status != 'cancelled' AND " r ".status = "	\
+	"'confirmed' ON CONFLICT DO UPDATE SET registrations = "	\
+	"registrations + 1, attended = attended + excluded.attended, "	\
+	"no_show = no_show + excluded.no_show;"				\
+	"INSERT INTO stats_person SELECT " r ".participant_id, 1 FROM "	\
+	"session s WHERE s.id = " r ".session_id AND s.status != "	\
+	"'cancelled' AND " r ".status = 'confirmed' ON CONFLICT DO "	\
+	"UPDATE SET n = n + 1;"
+#define STATS_REG_SUB(r)						\
+	"UPDATE stats_cell SET registrations = registrations - 1, "	\
+	"attended = attended - (" r ".attendance IS 'attended'), "	\
+	"no_show = no_show - (" r ".attendance IS 'no-show') WHERE "	\
+	r ".status = 'confirmed' AND (venue_id, course_id, month_at) = "	\
+	"(SELECT s.venue_id, s.course_id, " STATS_MONTH_OF("s") " FROM "	\
+	"session s WHERE s.id = " r ".session_id AND s.status != "	\
+	"'cancelled');"							\
+	"UPDATE stats_person SET n = n - 1 WHERE participant_id = " r	\
+	".participant_id AND " r ".status = 'confirmed' AND EXISTS "	\
+	"(SELECT 1 FROM session s WHERE s.id = " r ".session_id AND "	\
+	"s.status != 'cancelled');"					\
+	"DELETE FROM stats_person WHERE participant_id = " r		\
+	".participant_id AND n <= 0;"
+/* A session's own row in its cell, with the seats confirmed in it. */
+#define STATS_SEATS_OF(s)						\
+	"FROM registration r WHERE r.session_id = " s ".id AND "	\
+	"r.status = 'confirmed'"
+#define STATS_SESSION_ADD(s)						\
+	"INSERT INTO stats_cell SELECT " s ".venue_id, " s ".course_id, "	\
+	STATS_MONTH_OF(s) ", 1, n, a, ns FROM (SELECT count(*) AS n, "	\
+	"coalesce(sum(r.attendance IS 'attended'), 0) AS a, "		\
+	"coalesce(sum(r.attendance IS 'no-show'), 0) AS ns "		\
+	STATS_SEATS_OF(s) ") WHERE " s ".status != 'cancelled' ON "	\
+	"CONFLICT DO UPDATE SET sessions = sessions + 1, registrations = "	\
+	"registrations + excluded.registrations, attended = attended + "	\
+	"excluded.attended, no_show = no_show + excluded.no_show;"
+#define STATS_SESSION_SUB(s)						\
+	"UPDATE stats_cell SET sessions = sessions - 1, registrations = "	\
+	"registrations - (SELECT count(*) " STATS_SEATS_OF(s) "), "	\
+	"attended = attended - (SELECT count(*) " STATS_SEATS_OF(s)	\
+	" AND r.attendance = 'attended'), no_show = no_show - (SELECT "	\
+	"count(*) " STATS_SEATS_OF(s) " AND r.attendance = 'no-show') "	\
+	"WHERE " s ".status != 'cancelled' AND venue_id = " s		\
+	".venue_id AND course_id = " s ".course_id AND month_at = "	\
+	STATS_MONTH_OF(s) ";"						\
+	"DELETE FROM stats_cell WHERE sessions <= 0 AND venue_id = " s	\
+	".venue_id AND course_id = " s ".course_id;"
+/* The people with a seat in a session, counted or no longer. */
+#define STATS_SEATS_ADD(s)						\
+	"INSERT INTO stats_person SELECT r.participant_id, 1 "		\
+	STATS_SEATS_OF(s) " AND " s ".status != 'cancelled' ON "	\
+	"CONFLICT DO UPDATE SET n = n + 1;"
+#define STATS_SEATS_SUB(s)						\
+	"UPDATE stats_person SET n = n - 1 WHERE " s ".status != "	\
+	"'cancelled' AND participant_id IN (SELECT r.participant_id "	\
+	STATS_SEATS_OF(s) ");"						\
+	"DELETE FROM stats_person WHERE n <= 0 AND participant_id IN "	\
+	"(SELECT r.participant_id " STATS_SEATS_OF(s) ");"
+
 static const char *migrations[SCHEMA_VERSION] = {
 	/* 0 -> 1: the model. */
 	"CREATE TABLE settings ("
@@ -503,6 +570,69 @@ static const char *migrations[SCHEMA_VERSION] = {
 	"  last_error TEXT,"
 	"  provider_id TEXT,"
 	"  at INTEGER NOT NULL);",
+
+	/*
+	 * 13 -> 14: the statistics at a national size. GET /v1/stats reads
+	 * summary rows kept by triggers in the transaction of each change,
+	 * as tally is: per venue, course type and local month (stats_cell:
+	 * the sessions not cancelled, their confirmed seats, attended and
+	 * no-shows), and per person the confirmed seats in sessions not
+	 * cancelled (stats_person; tally 'people' counts its rows). A
+	 * session's local month is looked up in stats_month, the UTC
+	 * instants where each venue time zone's months begin (made by
+	 * kursusd, stats_month_prepare(), which also fills the summaries at the
+	 * first start after this step, and again when a venue's time zone
+	 * is new to it).
+	 */
+	"CREATE TABLE stats_month ("
+	"  timezone TEXT NOT NULL, at INTEGER NOT NULL, month TEXT,"
+	"  PRIMARY KEY (timezone, at)) WITHOUT ROWID;"
+	"CREATE TABLE stats_cell ("
+	"  venue_id INTEGER NOT NULL, course_id INTEGER NOT NULL,"
+	"  month_at INTEGER NOT NULL,"
+	"  sessions INTEGER NOT NULL, registrations INTEGER NOT NULL,"
+	"  attended INTEGER NOT NULL, no_show INTEGER NOT NULL,"
+	"  PRIMARY KEY (venue_id, course_id, month_at)) WITHOUT ROWID;"
+	"CREATE TABLE stats_person ("
+	"  participant_id INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
+	"INSERT INTO tally VALUES ('people', '', '', 0);"
+	"CREATE TRIGGER stats_person_in AFTER INSERT ON stats_person BEGIN"
+	"  UPDATE tally SET n = n + 1 WHERE what = 'people'; END;"
+	"CREATE TRIGGER stats_person_out AFTER DELETE ON stats_person BEGIN"
+	"  UPDATE tally SET n = n - 1 WHERE what = 'people'; END;"
+	"CREATE TRIGGER stats_registration_in AFTER INSERT ON registration"
+	"  BEGIN " STATS_REG_ADD("NEW") " END;"
+	"CREATE TRIGGER stats_registration_out AFTER DELETE ON registration"
+	"  BEGIN " STATS_REG_SUB("OLD") " END;"
+	"CREATE TRIGGER stats_registration_move AFTER UPDATE OF status,"
+	"  attendance, session_id, participant_id ON registration"
+	"  WHEN OLD.status IS NOT NEW.status OR OLD.attendance IS NOT"
+	"  NEW.attendance OR OLD.session_id != NEW.session_id OR"
+	"  OLD.participant_id != NEW.participant_id BEGIN "
+	STATS_REG_SUB("OLD") " " STATS_REG_ADD("NEW") " END;"
+	"CREATE TRIGGER stats_session_in AFTER INSERT ON session BEGIN "
+	STATS_SESSION_ADD("NEW") " " STATS_SEATS_ADD("NEW") " END;"
+	"CREATE TRIGGER stats_session_out AFTER DELETE ON session BEGIN "
+	STATS_SESSION_SUB("OLD") " " STATS_SEATS_SUB("OLD") " END;"
+	"CREATE TRIGGER stats_session_move AFTER UPDATE OF status, start_at,"
+	"  venue_id, course_id ON session WHEN (OLD.status = 'cancelled') !="
+	"  (NEW.status = 'cancelled') OR OLD.start_at != NEW.start_at OR"
+	"  OLD.venue_id != NEW.venue_id OR OLD.course_id != NEW.course_id"
+	"  BEGIN " STATS_SESSION_SUB("OLD") " " STATS_SESSION_ADD("NEW")
+	" END;"
+	"CREATE TRIGGER stats_session_cancel AFTER UPDATE OF status ON session"
+	"  WHEN (OLD.status = 'cancelled') != (NEW.status = 'cancelled')"
+	"  BEGIN " STATS_SEATS_SUB("OLD") " " STATS_SEATS_ADD("NEW") " END;"
+	"CREATE TRIGGER stats_venue_zone AFTER UPDATE OF timezone ON venue"
+	"  WHEN OLD.timezone != NEW.timezone BEGIN"
+	"  DELETE FROM stats_cell WHERE venue_id = NEW.id;"
+	"  INSERT INTO stats_cell SELECT s.venue_id, s.course_id, "
+	STATS_MONTH_OF("s") ", count(*), sum((SELECT count(*) "
+	STATS_SEATS_OF("s") ")), sum((SELECT count(*) " STATS_SEATS_OF("s")
+	" AND r.attendance = 'attended')), sum((SELECT count(*) "
+	STATS_SEATS_OF("s") " AND r.attendance = 'no-show')) FROM session s"
+	"  WHERE s.venue_id = NEW.id AND s.status != 'cancelled'"
+	"  GROUP BY 1, 2, 3; END;",
 };
 
 static int

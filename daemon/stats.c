@@ -1,9 +1,7 @@
 /*
- * What the library reports: participants and sessions by course type,
- * venue and month, attendance, and the next milestone of the running
- * number; and the daemon's own status, as GET /v1/status and GET
- * /metrics show it. Also the retention sweep that anonymises people long
- * after their last session.
+ * The daemon's own status, as GET /v1/status and GET /metrics show it
+ * (stats-report.c answers GET /v1/stats). Also the retention sweep that
+ * anonymises people long after their last session.
  */
 #include "config.h"
 
@@ -11,13 +9,13 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <strings.h>
 
 #include "calendars.h"
 #include "kursusd.h"
 #include "citizen.h"
-
-#define STATS_MILESTONE	500
 
 static const char	*stats_version = PACKAGE_VERSION;
 static time_t		 stats_started;
@@ -193,258 +191,72 @@ stats_metrics(struct store *st, struct sender *sender, size_t *len)
 }
 
 /*
- * One pass over the sessions in range, each with its confirmed seats and
- * attendance counted from the covering index, summed in C into the three
- * breakdowns and the total. (Four GROUP BY passes over every registration
- * took seconds at a million rows, on the loop thread.)
+ * A person is kept while any registration of theirs is for a session that
+ * ended less than `days` ago or is still ahead; people who never
+ * registered are kept `days` from their creation. One call reads the next
+ * `limit` people not anonymised, by age (participant_live), after at
+ * (created_at, id; {0, 0} to begin), anonymises those whose time is out,
+ * and moves at on: a sweep reads each person once, however many are kept,
+ * and each turn of the loop probes at most `limit` of them. Returns how
+ * many were read: fewer than limit when the sweep is done.
  */
-static const char *sql_per_session = "SELECT c.slug, c.title, v.slug, "
-    "v.name, substr(local_iso(s.start_at, v.timezone), 1, 7),"
-    " (SELECT count(*) FROM registration r WHERE r.session_id = s.id"
-    "   AND r.status = 'confirmed'),"
-    " (SELECT count(*) FROM registration r WHERE r.session_id = s.id"
-    "   AND r.status = 'confirmed' AND r.attendance = 'attended'),"
-    " (SELECT count(*) FROM registration r WHERE r.session_id = s.id"
-    "   AND r.status = 'confirmed' AND r.attendance = 'no-show')"
-    " FROM session s JOIN venue v ON v.id = s.venue_id"
-    " JOIN course c ON c.id = s.course_id"
-    " WHERE s.status != 'cancelled' AND s.start_at >= coalesce(?1, -1)"
-    "  AND s.start_at < coalesce(?2, 9223372036854775807)";
-
-/* People (not registrations) with a confirmed seat in range. */
-static const char *sql_people = "SELECT count(DISTINCT r.participant_id) "
-    "FROM registration r JOIN session s ON s.id = r.session_id "
-    "WHERE r.status = 'confirmed' AND s.status != 'cancelled' "
-    "AND s.start_at >= coalesce(?1, -1) "
-    "AND s.start_at < coalesce(?2, 9223372036854775807)";
-
-static const char *danish_months[] = { "januar", "februar", "marts",
-    "april", "maj", "juni", "juli", "august", "september", "oktober",
-    "november", "december" };
-
-/*
- * The breakdowns; G_MVC is month, venue and course together, the rows a
- * report to the municipality (or a spreadsheet's pivot table) is made of.
- */
-enum { G_COURSE, G_VENUE, G_MONTH, G_MVC, G_TOTAL, G_N };
-static const char *stats_group_names[G_N] = { "by_course", "by_venue",
-    "by_month", "by_month_venue_course", NULL };
-
-/* Adds one session's figures to the group row under key in map; returns
- * the row. */
-static json_t *
-stats_add(json_t *map, const char *key, const char *name,
-    json_int_t sessions, json_int_t regs, json_int_t attended,
-    json_int_t no_show)
-{
-	json_t		*row = json_object_get(map, key);
-	const char	*f[] = { "sessions", "registrations", "attended",
-	    "no_show" };
-	json_int_t	 add[] = { sessions, regs, attended, no_show };
-	size_t		 i;
-
-	if (row == NULL) {
-		row = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "key", key,
-		    "name", name, "sessions", (json_int_t)0, "registrations",
-		    (json_int_t)0, "attended", (json_int_t)0, "no_show",
-		    (json_int_t)0);
-		json_object_set_new(map, key, row);
-	}
-	for (i = 0; i < 4; i++)
-		json_object_set_new(row, f[i], json_integer(
-		    json_integer_value(json_object_get(row, f[i])) + add[i]));
-	return (row);
-}
-
-/* Adds attendance_rate (null when nothing is recorded) to a group row. */
-static void
-stats_rate(json_t *o)
-{
-	json_int_t	 a, n;
-
-	a = json_integer_value(json_object_get(o, "attended"));
-	n = json_integer_value(json_object_get(o, "no_show"));
-	json_object_set_new(o, "attendance_rate", a + n > 0 ?
-	    json_real((double)a / (double)(a + n)) : json_null());
-}
-
-static int
-stats_cmp_name(const void *a, const void *b)
-{
-	json_t	*x = *(json_t *const *)a, *y = *(json_t *const *)b;
-
-	return (strcasecmp(json_string_value(json_object_get(x, "name")),
-	    json_string_value(json_object_get(y, "name"))));
-}
-
-static int
-stats_cmp_key(const void *a, const void *b)
-{
-	json_t	*x = *(json_t *const *)a, *y = *(json_t *const *)b;
-
-	return (strcmp(json_string_value(json_object_get(x, "key")),
-	    json_string_value(json_object_get(y, "key"))));
-}
-
-/* The map's rows as an array, sorted, each with its attendance rate. */
-static json_t *
-stats_list(json_t *map, int by_key)
-{
-	json_t		**rows, *list = json_array(), *v;
-	const char	 *key;
-	size_t		  n = 0, i;
-
-	rows = xcalloc(json_object_size(map) + 1, sizeof *rows);
-	json_object_foreach(map, key, v) {
-		stats_rate(v);
-		rows[n++] = v;
-	}
-	qsort(rows, n, sizeof *rows, by_key ? stats_cmp_key : stats_cmp_name);
-	for (i = 0; i < n; i++)
-		json_array_append(list, rows[i]);
-	free(rows);
-	return (list);
-}
-
 int
-stats_show(struct api_req *req)
-{
-	static const char *sql_next = "SELECT CAST(value AS INTEGER) FROM "
-	    "settings WHERE key = 'next_number'";
-	struct store	*st = req->store;
-	const char	*key, *col[5];
-	time_t		 t[2];
-	int		 has[2] = { 0, 0 }, month, g, i;
-	json_t		*maps[G_N], *total, *v, *row;
-	json_int_t	 n[3];
-	char		 mname[32], *key3;
-	int64_t		 next, milestone;
-	sqlite3_stmt	*stmt;
-
-	if (param_check_query(req, "from", "to", (char *)NULL) != 0)
-		return (-1);
-	if (param_time(req, "from", &t[0], &has[0]) != 0 ||
-	    param_time(req, "to", &t[1], &has[1]) != 0)
-		return (-1);
-
-	for (g = 0; g < G_N; g++)
-		maps[g] = json_object();
-	stmt = store_stmt(st, sql_per_session);
-	if (has[0])
-		sqlite3_bind_int64(stmt, 1, t[0]);
-	if (has[1])
-		sqlite3_bind_int64(stmt, 2, t[1]);
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		for (i = 0; i < 5; i++)
-			col[i] = (const char *)sqlite3_column_text(stmt, i);
-		for (i = 0; i < 3; i++)
-			n[i] = sqlite3_column_int64(stmt, 5 + i);
-		snprintf(mname, sizeof mname, "%s", col[4]);
-		if (sscanf(col[4], "%*d-%d", &month) == 1 && month >= 1 &&
-		    month <= 12)
-			snprintf(mname, sizeof mname, "%s %.4s",
-			    danish_months[month - 1], col[4]);
-		stats_add(maps[G_COURSE], col[0], col[1], 1, n[0], n[1],
-		    n[2]);
-		stats_add(maps[G_VENUE], col[2], col[3], 1, n[0], n[1],
-		    n[2]);
-		stats_add(maps[G_MONTH], col[4], mname, 1, n[0], n[1],
-		    n[2]);
-		/* Slugs hold no '/', so the key sorts by month first. */
-		xasprintf(&key3, "%s/%s/%s", col[4], col[2], col[0]);
-		row = stats_add(maps[G_MVC], key3, mname, 1, n[0], n[1], n[2]);
-		free(key3);
-		if (json_object_get(row, "month") == NULL)
-			json_object_update_new(row, json_pack("{s:s, s:s, s:s, "
-			    "s:s, s:s}", "month", col[4], "venue", col[2],
-			    "venue_name", col[3], "course", col[0],
-			    "course_title", col[1]));
-		stats_add(maps[G_TOTAL], "all", "all", 1, n[0], n[1],
-		    n[2]);
-	}
-	sqlite3_reset(stmt);
-
-	req->out = json_object();
-	for (g = 0; g < G_TOTAL; g++)
-		json_object_set_new(req->out, stats_group_names[g],
-		    stats_list(maps[g], g == G_MONTH || g == G_MVC));
-	/* Adding nothing makes the total row exist when no session is in range. */
-	stats_add(maps[G_TOTAL], "all", "all", 0, 0, 0, 0);
-	total = json_object_get(maps[G_TOTAL], "all");
-	stats_rate(total);
-	json_object_foreach(total, key, v) {
-		if (strcmp(key, "key") != 0 && strcmp(key, "name") != 0)
-			json_object_set(req->out, key, v);
-	}
-	for (g = 0; g < G_N; g++)
-		json_decref(maps[g]);
-	stmt = store_stmt(st, sql_people);
-	if (has[0])
-		sqlite3_bind_int64(stmt, 1, t[0]);
-	if (has[1])
-		sqlite3_bind_int64(stmt, 2, t[1]);
-	json_object_set_new(req->out, "participants", json_integer(
-	    sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) :
-	    0));
-	sqlite3_reset(stmt);
-
-	next = store_int(st, 1, sql_next, NULL);
-	milestone = ((next + STATS_MILESTONE - 1) / STATS_MILESTONE) *
-	    STATS_MILESTONE;
-	json_object_set_new(req->out, "next_number", json_integer(next));
-	json_object_set_new(req->out, "next_milestone",
-	    json_integer(milestone));
-	json_object_set_new(req->out, "to_milestone",
-	    json_integer(milestone - next));
-	return (0);
-}
-
-int
-stats_retention_sweep(struct store *st, int days, int limit,
+stats_retention_sweep(struct store *st, int days, int limit, int64_t *at,
     struct fail *f)
 {
-	/*
-	 * A person is kept while any registration of theirs is for a session
-	 * that ended less than `days` ago or is still ahead; people who never
-	 * registered are kept `days` from their creation. Read by age
-	 * (participant_live), at most `limit` a call.
-	 */
-	static const char *sql = "SELECT json_group_array(id) FROM (SELECT "
-	    "id FROM participant WHERE anonymised_at IS NULL AND created_at < "
-	    "?1 AND NOT EXISTS (SELECT 1 FROM registration r JOIN session s "
-	    "ON s.id = r.session_id WHERE r.participant_id = participant.id "
-	    "AND s.end_at >= ?1) LIMIT ?2)";
+	static const char *sql = "SELECT p.id, p.created_at, NOT EXISTS "
+	    "(SELECT 1 FROM registration r JOIN session s ON s.id = "
+	    "r.session_id WHERE r.participant_id = p.id AND s.end_at >= ?1) "
+	    "FROM participant p WHERE p.anonymised_at IS NULL AND "
+	    "p.created_at < ?1 AND (p.created_at, p.id) > (?2, ?3) "
+	    "ORDER BY p.created_at, p.id LIMIT ?4";
 	/* SMS replies are kept as long, whoever sent them. */
 	static const char *sql_inbox = "UPDATE inbox SET sender = "
 	    "'(slettet)', receiver = NULL, text = '', handled_at = "
 	    "coalesce(handled_at, ?2) WHERE received_at < ?1 AND text != ''";
-	json_t	*ids, *v;
-	size_t	 i, n;
+	sqlite3_stmt	*stmt;
+	int64_t		*ids, cut, was[2] = { at[0], at[1] };
+	int		 n = 0, gone = 0, i, first = at[0] == 0 && at[1] == 0;
 
-	if (days <= 0)
+	if (days <= 0 || limit <= 0)
 		return (0);
+	cut = (int64_t)(store_now(st) - (time_t)days * 86400);
 	if (store_begin(st, f) != 0)
 		return (-1);
-	if (store_exec(st, f, sql_inbox, "ii", (int64_t)(store_now(st) -
-	    (time_t)days * 86400), (int64_t)store_now(st)) < 0) {
+	if (first && store_exec(st, f, sql_inbox, "ii", cut,
+	    (int64_t)store_now(st)) < 0) {
 		store_rollback(st);
 		return (-1);
 	}
-	ids = store_json(st, sql, "ii",
-	    (int64_t)(store_now(st) - (time_t)days * 86400), (int64_t)limit);
-	n = json_array_size(ids);
-	json_array_foreach(ids, i, v) {
-		if (resource_participant_anonymise(st, json_integer_value(v),
-		    f) != 0)
+	ids = xcalloc((size_t)limit, sizeof *ids);
+	stmt = store_stmt(st, sql);
+	sqlite3_bind_int64(stmt, 1, cut);
+	sqlite3_bind_int64(stmt, 2, first ? INT64_MIN : at[0]);
+	sqlite3_bind_int64(stmt, 3, at[1]);
+	sqlite3_bind_int(stmt, 4, limit);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		at[1] = sqlite3_column_int64(stmt, 0);
+		at[0] = sqlite3_column_int64(stmt, 1);
+		if (sqlite3_column_int(stmt, 2))
+			ids[gone++] = at[1];
+		n++;
+	}
+	sqlite3_reset(stmt);
+	for (i = 0; i < gone; i++) {
+		if (resource_participant_anonymise(st, ids[i], f) != 0)
 			break;
 	}
-	json_decref(ids);
-	if (i < n || store_commit(st, f) != 0) {
+	free(ids);
+	if (i < gone || store_commit(st, f) != 0) {
 		store_rollback(st);
+		at[0] = was[0];
+		at[1] = was[1];
 		return (-1);
 	}
-	if (n > 0)
-		log_info("retention: anonymised %zu participant%s", n,
-		    n == 1 ? "" : "s");
-	return ((int)n);
+	if (gone > 0)
+		log_info("retention: anonymised %d participant%s", gone,
+		    gone == 1 ? "" : "s");
+	if (n < limit)
+		at[0] = at[1] = 0;
+	return (n);
 }

@@ -503,7 +503,9 @@ store_open(const char *path, int synchronous, struct store **out,
 	    store_fn_now, NULL, NULL);
 	sqlite3_create_function(st->db, "kgo_hours", 0, SQLITE_UTF8, st,
 	    store_fn_go_hours, NULL, NULL);
-	if (schema_views(st->db, cause) != 0)
+	if (schema_views(st->db, cause) != 0 ||
+	    stats_month_views(st->db, cause) != 0 ||
+	    stats_month_prepare(st->db, cause) != 0)
 		goto fail;
 	*out = st;
 	return (0);

@@ -1,0 +1,160 @@
+/*
+ * The months the statistics' summary rows are kept by (schema step 14):
+ * kmonths(), the SQL function that makes a time zone's rows of
+ * stats_month, with the connection's triggers that add a venue's zone
+ * before the venue; and, at the start, the zones of venues written
+ * without them, the summary rows then counted afresh. A leaf: SQLite and
+ * calendars/ only (store.c calls it when it opens the database).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "calendars.h"
+#include "kursusd.h"
+
+/*
+ * The months of a time zone, for stats_month: kmonths(tz) is a JSON array
+ * of [at, "YYYY-MM"], at the UTC instant where the local month begins
+ * (its first local midnight, or the first hour after it that exists), from
+ * 1970 to 2100; rows with a null month before and after stand for "out of
+ * range" (such a session is counted the slow way, stats_show()).
+ */
+#define STATS_YEAR_FIRST	1970
+#define STATS_YEAR_LAST		2100
+
+static int
+stats_month_start(const char *tz, int year, int month, time_t *at)
+{
+	struct cal_local	 l;
+	char			*cause = NULL;
+
+	memset(&l, 0, sizeof l);
+	l.year = year;
+	l.month = month;
+	l.day = 1;
+	for (l.hour = 0; l.hour < 4; l.hour++) {
+		if (zone_local_to_utc(tz, &l, at, &cause) == 0)
+			return (0);
+		free(cause);
+		cause = NULL;
+	}
+	return (-1);
+}
+
+static void
+stats_month_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char	*tz = (const char *)sqlite3_value_text(argv[0]);
+	struct buf	 b = BUF_INIT;
+	time_t		 at;
+	int		 y, m;
+
+	if (tz == NULL || !zone_valid(tz)) {
+		sqlite3_result_text(ctx, "[]", -1, SQLITE_STATIC);
+		return;
+	}
+	buf_adds(&b, "[[-4611686018427387904,null]");
+	for (y = STATS_YEAR_FIRST; y <= STATS_YEAR_LAST + 1; y++) {
+		for (m = 1; m <= 12; m++) {
+			if (stats_month_start(tz, y, m, &at) != 0)
+				continue;
+			if (y > STATS_YEAR_LAST) {
+				buf_addf(&b, ",[%lld,null]", (long long)at);
+				break;
+			}
+			buf_addf(&b, ",[%lld,\"%04d-%02d\"]", (long long)at, y,
+			    m);
+		}
+	}
+	buf_adds(&b, "]");
+	sqlite3_result_text(ctx, b.data, (int)b.len, SQLITE_TRANSIENT);
+	buf_free(&b);
+}
+
+/*
+ * The months of a venue's time zone (stats_month, for the statistics'
+ * triggers) are there before the venue is: kmonths() is kursusd's
+ * (below), so these triggers are the connection's too; a venue written
+ * without them is mended at the next start (stats_month_prepare()).
+ */
+#define STATS_ZONE							\
+	"BEGIN INSERT INTO stats_month SELECT NEW.timezone, j.value ->> 0,"	\
+	"  j.value ->> 1 FROM json_each(kmonths(NEW.timezone)) j WHERE NOT"	\
+	"  EXISTS (SELECT 1 FROM stats_month WHERE timezone = NEW.timezone);"	\
+	"  END;"
+static const char *stats_triggers =
+	"CREATE TEMP TRIGGER stats_zone_add BEFORE INSERT ON main.venue "
+	STATS_ZONE
+	"CREATE TEMP TRIGGER stats_zone_edit BEFORE UPDATE OF timezone ON"
+	"  main.venue " STATS_ZONE;
+
+int
+stats_month_views(sqlite3 *db, char **cause)
+{
+	char	*err = NULL;
+
+	sqlite3_create_function(db, "kmonths", 1, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC, NULL, stats_month_fn, NULL, NULL);
+	if (sqlite3_exec(db, stats_triggers, NULL, NULL, &err) != SQLITE_OK) {
+		xasprintf(cause, "%s", err != NULL ? err : sqlite3_errmsg(db));
+		sqlite3_free(err);
+		return (-1);
+	}
+	return (0);
+}
+
+/* The months of the venues' zones not yet in stats_month. */
+static const char *sql_zone_months = "INSERT INTO stats_month SELECT z.tz, "
+    "j.value ->> 0, j.value ->> 1 FROM (SELECT DISTINCT timezone AS tz "
+    "FROM venue WHERE timezone NOT IN (SELECT timezone FROM stats_month)) "
+    "z, json_each(kmonths(z.tz)) j";
+
+int
+stats_month_prepare(sqlite3 *db, char **cause)
+{
+	/* Every summary row counted afresh, from the covering indexes. */
+	static const char *sql_rebuild = "DELETE FROM stats_cell;"
+	    "INSERT INTO stats_cell SELECT s.venue_id, s.course_id, "
+	    STATS_MONTH_OF("s") ", count(*), coalesce(sum(c.n), 0), "
+	    "coalesce(sum(c.a), 0), coalesce(sum(c.ns), 0) FROM session s "
+	    "LEFT JOIN (SELECT r.session_id, count(*) AS n, "
+	    "sum(r.attendance IS 'attended') AS a, sum(r.attendance IS "
+	    "'no-show') AS ns FROM registration r WHERE r.status = "
+	    "'confirmed' GROUP BY r.session_id) c ON c.session_id = s.id "
+	    "WHERE s.status != 'cancelled' GROUP BY 1, 2, 3;"
+	    "DELETE FROM stats_person;"
+	    "INSERT INTO stats_person SELECT r.participant_id, count(*) FROM "
+	    "registration r JOIN session s ON s.id = r.session_id WHERE "
+	    "r.status = 'confirmed' AND s.status != 'cancelled' GROUP BY "
+	    "r.participant_id ORDER BY r.participant_id;"
+	    "UPDATE tally SET n = (SELECT count(*) FROM stats_person) WHERE "
+	    "what = 'people';";
+	char	*err = NULL;
+	int	 added;
+
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_exec(db, sql_zone_months, NULL, NULL, &err) != SQLITE_OK)
+		goto fail;
+	added = sqlite3_changes(db);
+	if (added > 0) {
+		log_info("statistics: counting the summary rows afresh");
+		if (sqlite3_exec(db, sql_rebuild, NULL, NULL, &err) !=
+		    SQLITE_OK)
+			goto fail;
+	}
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, &err) != SQLITE_OK)
+		goto fail;
+	return (0);
+
+fail:
+	xasprintf(cause, "the statistics' summary rows: %s", err != NULL ?
+	    err : sqlite3_errmsg(db));
+	sqlite3_free(err);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return (-1);
+}
+

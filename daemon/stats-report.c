@@ -1,0 +1,854 @@
+/*
+ * GET /v1/stats: what the library reports to its municipality. Sessions,
+ * confirmed seats and attendance by course type, venue, month, and month,
+ * venue and course type together; the people with a seat; the next
+ * milestone of the running number.
+ *
+ * It reads the summary rows the triggers keep (stats_cell, schema step 14)
+ * for the local months wholly in range, and counts the sessions of the
+ * months at the range's edges one by one, each from the covering index.
+ * The breakdowns are summed in C and written as JSON text in one pass:
+ * the report of a national library system is some 60,000 rows, and a
+ * jansson tree of them took seconds to build and write.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "kursusd.h"
+
+#define REPORT_MILESTONE	500
+
+/* Where a session's month ends: where the next one of its zone begins. */
+#define REPORT_MONTH_END(tz, at)					\
+	"coalesce((SELECT min(e.at) FROM stats_month e WHERE e.timezone = " \
+	tz " AND e.at > " at "), 9223372036854775807)"
+#define REPORT_WHOLLY_IN(tz, at)					\
+	"(" at " >= coalesce(?3, -9223372036854775807) AND "		\
+	REPORT_MONTH_END(tz, at) " <= coalesce(?4, 9223372036854775807))"
+
+/*
+ * The sessions of one edge of the range, [?1, ?2), counted one by one:
+ * those whose month is not wholly in the range [?3, ?4); every one when
+ * ?5.
+ */
+static const char *sql_per_session = "SELECT c.slug, c.title, v.slug, "
+    "v.name, substr(local_iso(s.start_at, v.timezone), 1, 7), 1,"
+    " (SELECT count(*) FROM registration r WHERE r.session_id = s.id"
+    "   AND r.status = 'confirmed'),"
+    " (SELECT count(*) FROM registration r WHERE r.session_id = s.id"
+    "   AND r.status = 'confirmed' AND r.attendance = 'attended'),"
+    " (SELECT count(*) FROM registration r WHERE r.session_id = s.id"
+    "   AND r.status = 'confirmed' AND r.attendance = 'no-show')"
+    " FROM session s JOIN venue v ON v.id = s.venue_id"
+    " JOIN course c ON c.id = s.course_id"
+    " WHERE s.start_at >= ?1 AND s.start_at < ?2"
+    "  AND s.status != 'cancelled' AND (?5 OR NOT "
+    REPORT_WHOLLY_IN("v.timezone", STATS_MONTH_OF("s")) ")";
+
+/* People (not registrations) with a confirmed seat in range. */
+static const char *sql_people = "SELECT count(DISTINCT r.participant_id) "
+    "FROM registration r JOIN session s ON s.id = r.session_id "
+    "WHERE r.status = 'confirmed' AND s.status != 'cancelled' "
+    "AND s.start_at >= coalesce(?1, -1) "
+    "AND s.start_at < coalesce(?2, 9223372036854775807)";
+static const char *sql_people_all = "SELECT n FROM tally WHERE what = "
+    "'people'";
+
+static const char *danish_months[] = { "januar", "februar", "marts",
+    "april", "maj", "juni", "juli", "august", "september", "oktober",
+    "november", "december" };
+
+/*
+ * Every string of the report is interned once, raw and as a JSON string
+ * (escaped, quoted), so that 60,000 rows naming 100 venues copy bytes
+ * rather than escape them, and rows are found by the strings' addresses.
+ */
+struct istr {
+	char		*raw, *json;
+	size_t		 jlen;
+	struct istr	*mname;		/* a month's "januar 2026" */
+};
+
+/* One row of a breakdown: its key (month, venue and course type in G_MVC,
+ * with their names), its name and its figures. */
+enum { F_SESSIONS, F_REGS, F_ATTENDED, F_NO_SHOW, F_N };
+enum { X_MONTH, X_VENUE, X_VNAME, X_COURSE, X_TITLE, X_N };
+struct report_row {
+	struct istr	*key, *name;
+	struct istr	*x[X_N];	/* G_MVC */
+	char		*key3;		/* G_MVC: "month/venue/course" */
+	int64_t		 n[F_N];
+};
+
+/* A breakdown: its rows, found by key through an open-addressed index. */
+struct report_group {
+	struct report_row *rows;
+	size_t		 len, cap;
+	size_t		*slot;		/* row + 1; 0 is empty */
+	size_t		 nslot;		/* a power of two */
+};
+
+/* The breakdowns; G_MVC is month, venue and course together, the rows a
+ * report to the municipality (or a spreadsheet's pivot table) is made of. */
+enum { G_COURSE, G_VENUE, G_MONTH, G_MVC, G_N };
+static const char *report_group_names[G_N] = { "by_course", "by_venue",
+    "by_month", "by_month_venue_course" };
+
+/* What the cells are read against: the venues, course types and months. */
+struct report_venue {
+	int64_t		 id;
+	struct istr	*slug, *name;
+	size_t		 zone;
+};
+struct report_course {
+	int64_t		 id;
+	struct istr	*slug, *title;
+};
+struct report_month {
+	int64_t		 at;
+	struct istr	*month;	/* NULL: out of the range kmonths() makes */
+};
+struct report_zone {
+	char		*tz;
+	struct report_month *m;
+	size_t		 n;
+};
+struct report {
+	struct report_group	 g[G_N];
+	int64_t			 total[F_N];
+	struct report_venue	*venues;
+	size_t			 nvenues;
+	struct report_course	*courses;
+	size_t			 ncourses;
+	struct report_zone	*zones;
+	size_t			 nzones;
+	int64_t			 from, to;	/* INT64_MIN, INT64_MAX: none */
+	struct istr		**is;		/* the interned strings */
+	size_t			 nis, nisslot;
+	char			**blocks;	/* where they are kept */
+	size_t			 nblocks, used, left;
+};
+
+#define REPORT_BLOCK	65536
+
+/* n bytes kept until report_free(). */
+static char *
+report_alloc(struct report *rp, size_t n)
+{
+	char	*p;
+
+	n = (n + 7) & ~(size_t)7;
+	if (n > rp->left) {
+		rp->blocks = xreallocarray(rp->blocks, rp->nblocks + 1,
+		    sizeof *rp->blocks);
+		rp->left = n > REPORT_BLOCK ? n : REPORT_BLOCK;
+		rp->blocks[rp->nblocks++] = xmalloc(rp->left);
+		rp->used = 0;
+	}
+	p = rp->blocks[rp->nblocks - 1] + rp->used;
+	rp->used += n;
+	rp->left -= n;
+	return (p);
+}
+
+static size_t
+report_hash(const char *s)
+{
+	size_t	 h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return (h);
+}
+
+static void report_json_str(struct buf *, const char *);
+
+/* The interned s. */
+static struct istr *
+report_intern(struct report *rp, const char *s)
+{
+	struct istr	*is, **old;
+	struct buf	 b = BUF_INIT;
+	size_t		 i, n, len;
+
+	if (s == NULL)
+		s = "";
+	if (rp->nis * 2 >= rp->nisslot) {
+		old = rp->is;
+		n = rp->nisslot;
+		rp->nisslot = n == 0 ? 256 : n * 2;
+		rp->is = xcalloc(rp->nisslot, sizeof *rp->is);
+		for (i = 0; i < n; i++) {
+			if (old[i] == NULL)
+				continue;
+			len = report_hash(old[i]->raw) & (rp->nisslot - 1);
+			while (rp->is[len] != NULL)
+				len = (len + 1) & (rp->nisslot - 1);
+			rp->is[len] = old[i];
+		}
+		free(old);
+	}
+	i = report_hash(s) & (rp->nisslot - 1);
+	for (; rp->is[i] != NULL; i = (i + 1) & (rp->nisslot - 1))
+		if (strcmp(rp->is[i]->raw, s) == 0)
+			return (rp->is[i]);
+	is = (struct istr *)(void *)report_alloc(rp, sizeof *is);
+	len = strlen(s);
+	is->raw = memcpy(report_alloc(rp, len + 1), s, len + 1);
+	report_json_str(&b, s);
+	is->jlen = b.len;
+	is->json = memcpy(report_alloc(rp, b.len + 1), b.data, b.len + 1);
+	buf_free(&b);
+	is->mname = NULL;
+	rp->is[i] = is;
+	rp->nis++;
+	return (is);
+}
+
+/* "januar 2026" for "2026-01"; the month itself when it is not one. */
+static struct istr *
+report_mname(struct report *rp, struct istr *month)
+{
+	char	 name[32];
+	int	 m;
+
+	if (month->mname != NULL)
+		return (month->mname);
+	snprintf(name, sizeof name, "%s", month->raw);
+	if (sscanf(month->raw, "%*d-%d", &m) == 1 && m >= 1 && m <= 12)
+		snprintf(name, sizeof name, "%s %.4s", danish_months[m - 1],
+		    month->raw);
+	return (month->mname = report_intern(rp, name));
+}
+
+static size_t
+report_hashp(const struct istr *a, const struct istr *b,
+    const struct istr *c)
+{
+	return (((uintptr_t)a >> 3) * 31 * 31 + ((uintptr_t)b >> 3) * 31 +
+	    ((uintptr_t)c >> 3));
+}
+
+static void
+report_index(struct report_group *g, size_t row)
+{
+	const struct report_row *r = &g->rows[row];
+	size_t	 i;
+
+	i = report_hashp(r->key, r->x[X_VENUE], r->x[X_COURSE]) &
+	    (g->nslot - 1);
+	while (g->slot[i] != 0)
+		i = (i + 1) & (g->nslot - 1);
+	g->slot[i] = row + 1;
+}
+
+/* The row of key (and venue and course in G_MVC), made when it is new. */
+static struct report_row *
+report_row(struct report_group *g, struct istr *key, struct istr *venue,
+    struct istr *course)
+{
+	struct report_row	*r;
+	size_t			 i, j;
+
+	if (g->nslot > 0) {
+		i = report_hashp(key, venue, course) & (g->nslot - 1);
+		for (; g->slot[i] != 0; i = (i + 1) & (g->nslot - 1)) {
+			r = &g->rows[g->slot[i] - 1];
+			if (r->key == key && r->x[X_VENUE] == venue &&
+			    r->x[X_COURSE] == course)
+				return (r);
+		}
+	}
+	if (g->len * 2 >= g->nslot) {
+		free(g->slot);
+		g->nslot = g->nslot == 0 ? 64 : g->nslot * 2;
+		g->slot = xcalloc(g->nslot, sizeof *g->slot);
+		for (j = 0; j < g->len; j++)
+			report_index(g, j);
+	}
+	if (g->len == g->cap) {
+		g->cap = g->cap == 0 ? 64 : g->cap * 2;
+		g->rows = xreallocarray(g->rows, g->cap, sizeof *g->rows);
+	}
+	r = &g->rows[g->len];
+	memset(r, 0, sizeof *r);
+	r->key = key;
+	r->x[X_VENUE] = venue;
+	r->x[X_COURSE] = course;
+	report_index(g, g->len++);
+	return (r);
+}
+
+/* One session's figures, or a cell's, in every breakdown. */
+static void
+report_add(struct report *rp, struct istr *course, struct istr *title,
+    struct istr *venue, struct istr *vname, struct istr *month,
+    const int64_t *n)
+{
+	struct report_row	*r[G_N];
+	struct istr		*mname = report_mname(rp, month);
+	size_t			 lm, lv, lc;
+	int			 g, f;
+
+	r[G_COURSE] = report_row(&rp->g[G_COURSE], course, NULL, NULL);
+	r[G_COURSE]->name = title;
+	r[G_VENUE] = report_row(&rp->g[G_VENUE], venue, NULL, NULL);
+	r[G_VENUE]->name = vname;
+	r[G_MONTH] = report_row(&rp->g[G_MONTH], month, NULL, NULL);
+	r[G_MONTH]->name = mname;
+	r[G_MVC] = report_row(&rp->g[G_MVC], month, venue, course);
+	if (r[G_MVC]->key3 == NULL) {
+		/* Slugs hold no '/', so the key sorts by month first. */
+		lm = strlen(month->raw);
+		lv = strlen(venue->raw);
+		lc = strlen(course->raw);
+		r[G_MVC]->key3 = report_alloc(rp, lm + lv + lc + 3);
+		memcpy(r[G_MVC]->key3, month->raw, lm);
+		r[G_MVC]->key3[lm] = '/';
+		memcpy(r[G_MVC]->key3 + lm + 1, venue->raw, lv);
+		r[G_MVC]->key3[lm + 1 + lv] = '/';
+		memcpy(r[G_MVC]->key3 + lm + lv + 2, course->raw, lc + 1);
+		r[G_MVC]->name = mname;
+		r[G_MVC]->x[X_MONTH] = month;
+		r[G_MVC]->x[X_VNAME] = vname;
+		r[G_MVC]->x[X_TITLE] = title;
+	}
+	for (f = 0; f < F_N; f++) {
+		for (g = 0; g < G_N; g++)
+			r[g]->n[f] += n[f];
+		rp->total[f] += n[f];
+	}
+}
+
+static void
+report_group_free(struct report_group *g)
+{
+	free(g->rows);
+	free(g->slot);
+	memset(g, 0, sizeof *g);
+}
+
+static void
+report_free(struct report *rp)
+{
+	size_t	 i;
+	int	 g;
+
+	for (g = 0; g < G_N; g++)
+		report_group_free(&rp->g[g]);
+	for (i = 0; i < rp->nzones; i++) {
+		free(rp->zones[i].m);
+		free(rp->zones[i].tz);
+	}
+	for (i = 0; i < rp->nblocks; i++)
+		free(rp->blocks[i]);
+	free(rp->blocks);
+	free(rp->is);
+	free(rp->venues);
+	free(rp->courses);
+	free(rp->zones);
+}
+
+/* The venues, course types and the months of every zone, by id and time. */
+static void
+report_load(struct store *st, struct report *rp)
+{
+	sqlite3_stmt	*stmt;
+	struct report_zone *z = NULL;
+	const char	*tz, *month;
+	size_t		 i;
+
+	stmt = store_stmt(st, "SELECT timezone, at, month FROM stats_month "
+	    "ORDER BY timezone, at");
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		tz = (const char *)sqlite3_column_text(stmt, 0);
+		if (z == NULL || strcmp(z->tz, tz) != 0) {
+			rp->zones = xreallocarray(rp->zones, rp->nzones + 1,
+			    sizeof *rp->zones);
+			z = &rp->zones[rp->nzones++];
+			memset(z, 0, sizeof *z);
+			z->tz = xstrdup(tz);
+		}
+		z->m = xreallocarray(z->m, z->n + 1, sizeof *z->m);
+		z->m[z->n].at = sqlite3_column_int64(stmt, 1);
+		month = (const char *)sqlite3_column_text(stmt, 2);
+		z->m[z->n++].month = month != NULL ? report_intern(rp, month) :
+		    NULL;
+	}
+	sqlite3_reset(stmt);
+
+	stmt = store_stmt(st, "SELECT id, slug, name, timezone FROM venue "
+	    "ORDER BY id");
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		rp->venues = xreallocarray(rp->venues, rp->nvenues + 1,
+		    sizeof *rp->venues);
+		rp->venues[rp->nvenues].id = sqlite3_column_int64(stmt, 0);
+		rp->venues[rp->nvenues].slug = report_intern(rp,
+		    (const char *)sqlite3_column_text(stmt, 1));
+		rp->venues[rp->nvenues].name = report_intern(rp,
+		    (const char *)sqlite3_column_text(stmt, 2));
+		tz = (const char *)sqlite3_column_text(stmt, 3);
+		for (i = 0; i < rp->nzones; i++)
+			if (tz != NULL && strcmp(rp->zones[i].tz, tz) == 0)
+				break;
+		rp->venues[rp->nvenues++].zone = i;	/* nzones: none */
+	}
+	sqlite3_reset(stmt);
+
+	stmt = store_stmt(st, "SELECT id, slug, title FROM course ORDER BY "
+	    "id");
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		rp->courses = xreallocarray(rp->courses, rp->ncourses + 1,
+		    sizeof *rp->courses);
+		rp->courses[rp->ncourses].id = sqlite3_column_int64(stmt, 0);
+		rp->courses[rp->ncourses].slug = report_intern(rp,
+		    (const char *)sqlite3_column_text(stmt, 1));
+		rp->courses[rp->ncourses++].title = report_intern(rp,
+		    (const char *)sqlite3_column_text(stmt, 2));
+	}
+	sqlite3_reset(stmt);
+}
+
+/* The index of the last month of z beginning at or before at, or -1. */
+static ssize_t
+report_month(const struct report_zone *z, int64_t at)
+{
+	size_t	 lo = 0, hi = z->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (z->m[mid].at <= at)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return ((ssize_t)lo - 1);
+}
+
+static int
+report_cmp_id(const void *key, const void *elem)
+{
+	int64_t	 a = *(const int64_t *)key, b = *(const int64_t *)elem;
+
+	return (a < b ? -1 : a > b);
+}
+
+/*
+ * The cells of the months wholly in range, into the breakdowns. -1 when
+ * the cells cannot say (a venue's zone or a month not in stats_month, out
+ * of kmonths()'s years): then every session is counted one by one.
+ */
+static int
+report_cells(struct store *st, struct report *rp)
+{
+	sqlite3_stmt		*stmt;
+	struct report_venue	*v;
+	struct report_course	*c;
+	struct report_zone	*z;
+	ssize_t			 m;
+	int64_t			 n[F_N], id, until;
+	int			 f, rc = 0;
+
+	stmt = store_stmt(st, "SELECT venue_id, course_id, month_at, "
+	    "sessions, registrations, attended, no_show FROM stats_cell "
+	    "WHERE sessions > 0");
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		id = sqlite3_column_int64(stmt, 0);
+		v = bsearch(&id, rp->venues, rp->nvenues, sizeof *v,
+		    report_cmp_id);
+		id = sqlite3_column_int64(stmt, 1);
+		c = bsearch(&id, rp->courses, rp->ncourses, sizeof *c,
+		    report_cmp_id);
+		if (v == NULL || c == NULL || v->zone >= rp->nzones) {
+			rc = -1;
+			break;
+		}
+		z = &rp->zones[v->zone];
+		m = report_month(z, sqlite3_column_int64(stmt, 2));
+		if (m < 0 || z->m[m].at != sqlite3_column_int64(stmt, 2) ||
+		    z->m[m].month == NULL) {
+			rc = -1;
+			break;
+		}
+		until = (size_t)m + 1 < z->n ? z->m[m + 1].at : INT64_MAX;
+		if (z->m[m].at < rp->from || until > rp->to)
+			continue;
+		for (f = 0; f < F_N; f++)
+			n[f] = sqlite3_column_int64(stmt, 3 + f);
+		report_add(rp, c->slug, c->title, v->slug, v->name,
+		    z->m[m].month, n);
+	}
+	sqlite3_reset(stmt);
+	return (rc);
+}
+
+/*
+ * The edges: the latest first month-start at or after from, and the
+ * earliest last month-start at or before to, over the venues' zones.
+ * Returns 1 when the venues share one zone.
+ */
+static int
+report_edges(const struct report *rp, int64_t *edge)
+{
+	const struct report_zone *z;
+	ssize_t		 m;
+	size_t		 i;
+	int		 one = 1;
+
+	edge[0] = INT64_MIN;
+	edge[1] = INT64_MAX;
+	for (i = 0; i < rp->nvenues; i++) {
+		if (rp->venues[i].zone >= rp->nzones)
+			continue;
+		if (rp->venues[i].zone != rp->venues[0].zone)
+			one = 0;
+		z = &rp->zones[rp->venues[i].zone];
+		if (rp->from != INT64_MIN) {
+			m = report_month(z, rp->from - 1) + 1;
+			if ((size_t)m < z->n && z->m[m].at > edge[0])
+				edge[0] = z->m[m].at;
+		}
+		if (rp->to != INT64_MAX) {
+			m = report_month(z, rp->to);
+			if (m >= 0 && z->m[m].at < edge[1])
+				edge[1] = z->m[m].at;
+		}
+	}
+	return (one);
+}
+
+/* The sessions of [lo, hi) counted one by one, into the breakdowns. */
+static void
+report_sessions(struct store *st, struct report *rp, int64_t lo,
+    int64_t hi, int slow)
+{
+	sqlite3_stmt	*stmt;
+	struct istr	*col[5];
+	int64_t		 n[F_N];
+	int		 i;
+
+	if (lo >= hi)
+		return;
+	stmt = store_stmt(st, sql_per_session);
+	sqlite3_bind_int64(stmt, 1, lo);
+	sqlite3_bind_int64(stmt, 2, hi);
+	if (rp->from != INT64_MIN)
+		sqlite3_bind_int64(stmt, 3, rp->from);
+	if (rp->to != INT64_MAX)
+		sqlite3_bind_int64(stmt, 4, rp->to);
+	sqlite3_bind_int(stmt, 5, slow);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		for (i = 0; i < 5; i++)
+			col[i] = report_intern(rp,
+			    (const char *)sqlite3_column_text(stmt, i));
+		for (i = 0; i < F_N; i++)
+			n[i] = sqlite3_column_int64(stmt, 5 + i);
+		report_add(rp, col[0], col[1], col[2], col[3], col[4], n);
+	}
+	sqlite3_reset(stmt);
+}
+
+/* --- the JSON text, as json_dumps(JSON_COMPACT) writes it --------------- */
+
+static void
+report_json_str(struct buf *b, const char *s)
+{
+	const char	*run;
+
+	buf_addc(b, '"');
+	for (run = s; *s != '\0'; s++) {
+		if (*s != '"' && *s != '\\' && (unsigned char)*s >= 0x20)
+			continue;
+		buf_add(b, run, (size_t)(s - run));
+		run = s + 1;
+		switch (*s) {
+		case '"':
+			buf_adds(b, "\\\"");
+			break;
+		case '\\':
+			buf_adds(b, "\\\\");
+			break;
+		case '\b':
+			buf_adds(b, "\\b");
+			break;
+		case '\f':
+			buf_adds(b, "\\f");
+			break;
+		case '\n':
+			buf_adds(b, "\\n");
+			break;
+		case '\r':
+			buf_adds(b, "\\r");
+			break;
+		case '\t':
+			buf_adds(b, "\\t");
+			break;
+		default:
+			buf_addf(b, "\\u%04X", (unsigned int)(unsigned char)*s);
+			break;
+		}
+	}
+	buf_add(b, run, (size_t)(s - run));
+	buf_addc(b, '"');
+}
+
+static void
+report_int(struct buf *b, int64_t v)
+{
+	char		 d[24], *p = d + sizeof d;
+	uint64_t	 u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	buf_add(b, p, (size_t)(d + sizeof d - p));
+}
+
+/* A pair after the first: ,"key": (keys of ours, with nothing to escape). */
+static void
+report_key(struct buf *b, const char *key)
+{
+	buf_add(b, ",\"", 2);
+	buf_adds(b, key);
+	buf_add(b, "\":", 2);
+}
+
+/*
+ * The attendance rate (null when nothing is recorded): 17 significant
+ * digits, always with a point or an exponent, the exponent with neither
+ * '+' nor leading zeros, as jansson writes a real. The rows of a month,
+ * venue and course type share few pairs of figures: the last text of each
+ * is kept (cache, by the pair's hash).
+ */
+#define REPORT_RATES	4096
+struct report_rate {
+	int64_t	 a, n;
+	char	 s[32];
+};
+
+static void
+report_rate(struct buf *b, int64_t attended, int64_t no_show,
+    struct report_rate *cache)
+{
+	struct report_rate *c;
+	char		 s[64], *e, *d;
+	size_t		 len;
+
+	if (attended + no_show <= 0) {
+		buf_adds(b, "null");
+		return;
+	}
+	c = &cache[((uint64_t)attended * 40503u + (uint64_t)no_show) %
+	    REPORT_RATES];
+	if (c->s[0] != '\0' && c->a == attended && c->n == no_show) {
+		buf_adds(b, c->s);
+		return;
+	}
+	snprintf(s, sizeof s, "%.17g", (double)attended /
+	    (double)(attended + no_show));
+	if (strchr(s, '.') == NULL && strchr(s, 'e') == NULL)
+		memcpy(s + strlen(s), ".0", 3);
+	if ((e = strchr(s, 'e')) != NULL) {
+		e++;
+		if (*e == '-')
+			e++;
+		for (d = e; *d == '+' || *d == '0'; d++)
+			;
+		len = strlen(d);
+		memmove(e, d, len + 1);
+	}
+	buf_adds(b, s);
+	if (strlen(s) < sizeof c->s) {
+		c->a = attended;
+		c->n = no_show;
+		memcpy(c->s, s, strlen(s) + 1);
+	}
+}
+
+static void
+report_figures(struct buf *b, const int64_t *n)
+{
+	static const char *names[F_N] = { "sessions", "registrations",
+	    "attended", "no_show" };
+	int	 f;
+
+	for (f = 0; f < F_N; f++) {
+		report_key(b, names[f]);
+		report_int(b, n[f]);
+	}
+}
+
+static int
+report_cmp_key(const void *a, const void *b)
+{
+	const struct report_row *x = a, *y = b;
+
+	return (strcmp(x->key3 != NULL ? x->key3 : x->key->raw,
+	    y->key3 != NULL ? y->key3 : y->key->raw));
+}
+
+static int
+report_cmp_name(const void *a, const void *b)
+{
+	const struct report_row *x = a, *y = b;
+	int	 c = strcasecmp(x->name->raw, y->name->raw);
+
+	return (c != 0 ? c : strcmp(x->key->raw, y->key->raw));
+}
+
+/* A JSON string's text between its quotes. */
+static void
+report_inner(struct buf *b, const struct istr *is)
+{
+	buf_add(b, is->json + 1, is->jlen - 2);
+}
+
+static void
+report_group_json(struct buf *b, struct report_group *g, int by_key,
+    int mvc, struct report_rate *cache)
+{
+	static const char *extra[X_N] = { "month", "venue", "venue_name",
+	    "course", "course_title" };
+	struct report_row	*r;
+	size_t			 i;
+	int			 j;
+
+	qsort(g->rows, g->len, sizeof *g->rows, by_key ? report_cmp_key :
+	    report_cmp_name);
+	buf_addc(b, '[');
+	for (i = 0; i < g->len; i++) {
+		r = &g->rows[i];
+		buf_adds(b, i > 0 ? ",{\"key\":" : "{\"key\":");
+		if (mvc) {
+			buf_addc(b, '"');
+			report_inner(b, r->key);
+			buf_addc(b, '/');
+			report_inner(b, r->x[X_VENUE]);
+			buf_addc(b, '/');
+			report_inner(b, r->x[X_COURSE]);
+			buf_addc(b, '"');
+		} else
+			buf_add(b, r->key->json, r->key->jlen);
+		buf_adds(b, ",\"name\":");
+		buf_add(b, r->name->json, r->name->jlen);
+		report_figures(b, r->n);
+		for (j = 0; mvc && j < X_N; j++) {
+			report_key(b, extra[j]);
+			buf_add(b, r->x[j]->json, r->x[j]->jlen);
+		}
+		buf_adds(b, ",\"attendance_rate\":");
+		report_rate(b, r->n[F_ATTENDED], r->n[F_NO_SHOW], cache);
+		buf_addc(b, '}');
+	}
+	buf_addc(b, ']');
+}
+
+static sqlite3_stmt *
+report_range(struct store *st, const char *sql, const struct report *rp)
+{
+	sqlite3_stmt	*stmt = store_stmt(st, sql);
+
+	if (rp->from != INT64_MIN)
+		sqlite3_bind_int64(stmt, 1, rp->from);
+	if (rp->to != INT64_MAX)
+		sqlite3_bind_int64(stmt, 2, rp->to);
+	return (stmt);
+}
+
+int
+stats_show(struct api_req *req)
+{
+	static const char *sql_next = "SELECT CAST(value AS INTEGER) FROM "
+	    "settings WHERE key = 'next_number'";
+	struct store	*st = req->store;
+	struct report	 rp;
+	struct report_rate *cache;
+	struct buf	 b = BUF_INIT;
+	time_t		 t[2];
+	int		 has[2] = { 0, 0 }, g, slow;
+	int64_t		 next, milestone, people, edge[2], lo;
+	int		 one;
+	sqlite3_stmt	*stmt;
+
+	if (param_check_query(req, "from", "to", (char *)NULL) != 0)
+		return (-1);
+	if (param_time(req, "from", &t[0], &has[0]) != 0 ||
+	    param_time(req, "to", &t[1], &has[1]) != 0)
+		return (-1);
+
+	memset(&rp, 0, sizeof rp);
+	rp.from = has[0] ? (int64_t)t[0] : INT64_MIN;
+	rp.to = has[1] ? (int64_t)t[1] : INT64_MAX;
+	report_load(st, &rp);
+	/* Before 1970 nothing is counted, as ever. */
+	lo = has[0] ? rp.from : -1;
+	if ((slow = report_cells(st, &rp) != 0)) {
+		for (g = 0; g < G_N; g++)
+			report_group_free(&rp.g[g]);
+		memset(rp.total, 0, sizeof rp.total);
+		report_sessions(st, &rp, lo, rp.to, 1);
+	} else {
+		/*
+		 * With one zone, the edges hold only sessions of months cut
+		 * by the range: none need the check.
+		 */
+		one = report_edges(&rp, edge);
+		if (edge[0] >= edge[1])
+			report_sessions(st, &rp, lo, rp.to, 0);
+		else {
+			report_sessions(st, &rp, lo, edge[0], one);
+			report_sessions(st, &rp, edge[1], rp.to, one);
+		}
+	}
+
+	if (!has[0] && !has[1] && !slow)
+		stmt = store_stmt(st, sql_people_all);
+	else
+		stmt = report_range(st, sql_people, &rp);
+	people = sqlite3_step(stmt) == SQLITE_ROW ?
+	    sqlite3_column_int64(stmt, 0) : 0;
+	sqlite3_reset(stmt);
+	next = store_int(st, 1, sql_next, NULL);
+	milestone = ((next + REPORT_MILESTONE - 1) / REPORT_MILESTONE) *
+	    REPORT_MILESTONE;
+
+	cache = xcalloc(REPORT_RATES, sizeof *cache);
+	/* Some 300 bytes a row of by_month_venue_course, once. */
+	buf_grow(&b, 4096 + rp.g[G_MVC].len * 320);
+	buf_addc(&b, '{');
+	for (g = 0; g < G_N; g++) {
+		if (g > 0)
+			buf_addc(&b, ',');
+		report_json_str(&b, report_group_names[g]);
+		buf_addc(&b, ':');
+		report_group_json(&b, &rp.g[g], g == G_MONTH || g == G_MVC,
+		    g == G_MVC, cache);
+	}
+	report_figures(&b, rp.total);
+	report_key(&b, "attendance_rate");
+	report_rate(&b, rp.total[F_ATTENDED], rp.total[F_NO_SHOW], cache);
+	report_key(&b, "participants");
+	report_int(&b, people);
+	report_key(&b, "next_number");
+	report_int(&b, next);
+	report_key(&b, "next_milestone");
+	report_int(&b, milestone);
+	report_key(&b, "to_milestone");
+	report_int(&b, milestone - next);
+	buf_addc(&b, '}');
+	report_free(&rp);
+	free(cache);
+	req->text = buf_detach(&b, NULL);
+	return (0);
+}
