@@ -683,6 +683,7 @@ feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
 	struct timespec	 t0, t1, c0, c1;
 	struct tm	 tm;
 
+	memory_touch();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 	if (feeds_resolve(fs, f->path, &kind, &arg, &variant, &name) != 0)

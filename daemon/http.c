@@ -533,6 +533,7 @@ http_request(struct conn *c, struct request *rq, const char *body,
 	struct http_req	*q = xcalloc(1, sizeof *q);
 	int		 tcp = conn_family(c, NULL) != AF_UNIX;
 
+	memory_touch();
 	q->h = h;
 	q->conn = c;
 	conn_set_data(c, q);

@@ -439,6 +439,7 @@ main(int argc, char **argv)
 	    event_base_priority_init(kd.base, HTTP_PRIORITIES) != 0)
 		fatalx("event_base_new failed");
 	event_config_free(evcfg);
+	memory_init(kd.base);
 	kd.feeds = feeds_new(kd.store, kd.conf);
 	if ((kd.sender = sender_start(kd.base, kd.conf->database, kd.conf,
 	    &cause)) == NULL) {
@@ -510,6 +511,7 @@ out:
 	config_free(kd.conf);
 	if (lockfd != -1)
 		close(lockfd);
+	memory_free();
 	if (kd.base != NULL)
 		event_base_free(kd.base);
 	zone_cleanup();

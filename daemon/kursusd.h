@@ -773,6 +773,12 @@ void		 blob_unref(struct blob *);
 const char	*blob_data(const struct blob *);
 size_t		 blob_len(const struct blob *);
 
+/* memory.c: freed memory given back to the system between requests */
+void		 memory_init(struct event_base *);
+/* Called by the loop thread for each admin request and render. */
+void		 memory_touch(void);
+void		 memory_free(void);
+
 /* backup.c: copies of the live database (GET /v1/backup) */
 struct backups	*backups_new(struct event_base *, const char *database);
 /* Breaks off a copy being made; whoever waits is told kursusd stops. */

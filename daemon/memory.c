@@ -1,0 +1,64 @@
+/*
+ * The daemon's memory between requests (issue 9: < 30 MB resident after a
+ * mixed run on a national database). Two things kept freed memory
+ * resident:
+ *
+ * - glibc raises its mmap threshold each time a large block is freed, up
+ *   to 32 MiB, so after one big answer (a year's statistics, a full list)
+ *   every later big block comes from the heap and stays there when freed.
+ *   A fixed threshold keeps big blocks in their own mappings, given back
+ *   at free(), and a fixed trim threshold gives back the heap's top.
+ * - Freed blocks in the middle of a heap or of a thread's arena (render
+ *   threads, senders) stay resident until malloc_trim() returns their
+ *   pages. memory_touch() is called for each admin request and each
+ *   render; a second later, once, the loop trims every arena. While
+ *   requests keep coming that is once a second; an idle daemon does not
+ *   wake up for it.
+ */
+#include "config.h"
+
+#include <malloc.h>
+#include <stdlib.h>
+
+#include <event2/event.h>
+
+#include "kursusd.h"
+
+#define MEMORY_MMAP_THRESHOLD	(128 * 1024)
+#define MEMORY_TRIM_THRESHOLD	(256 * 1024)
+
+static struct event	*memory_ev;
+
+static void
+memory_trim(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	malloc_trim(0);
+}
+
+void
+memory_init(struct event_base *base)
+{
+	mallopt(M_MMAP_THRESHOLD, MEMORY_MMAP_THRESHOLD);
+	mallopt(M_TRIM_THRESHOLD, MEMORY_TRIM_THRESHOLD);
+	memory_ev = evtimer_new(base, memory_trim, NULL);
+}
+
+void
+memory_touch(void)
+{
+	struct timeval	tv = { 1, 0 };
+
+	if (memory_ev != NULL && !evtimer_pending(memory_ev, NULL))
+		evtimer_add(memory_ev, &tv);
+}
+
+void
+memory_free(void)
+{
+	if (memory_ev != NULL)
+		event_free(memory_ev);
+	memory_ev = NULL;
+}
