@@ -1,0 +1,208 @@
+/*
+ * Pages of a list that can grow without bound (sessions, the outbox, the
+ * inbox): the one place that reads `limit` and `cursor` from the query
+ * and writes `next` into the answer. A page is a keyset: the statement
+ * returns the rows after the cursor's keys in the list's own order, never
+ * an OFFSET, so a walk gives every row once however rows come and go
+ * meanwhile, and a page costs the same at the end of the list as at its
+ * start.
+ *
+ * The cursor is opaque to clients: the hex of a JSON array holding the
+ * list's name and the keys of the page's last row (and whatever else the
+ * list needs to go on the same way, such as the end of a default range).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kursusd.h"
+
+static int
+paging_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	return (-1);
+}
+
+/* The cursor's array, or NULL when it is not one this daemon makes. */
+static json_t *
+paging_decode(const char *text)
+{
+	size_t		 len = strlen(text), i;
+	char		*raw;
+	json_t		*a;
+	int		 hi, lo;
+
+	if (len == 0 || len % 2 != 0 || len > PAGING_MAXCURSOR)
+		return (NULL);
+	raw = xmalloc(len / 2 + 1);
+	for (i = 0; i < len; i += 2) {
+		if ((hi = paging_hexval(text[i])) < 0 ||
+		    (lo = paging_hexval(text[i + 1])) < 0) {
+			free(raw);
+			return (NULL);
+		}
+		raw[i / 2] = (char)(hi << 4 | lo);
+	}
+	a = json_loadb(raw, len / 2, JSON_REJECT_DUPLICATES, NULL);
+	free(raw);
+	if (a != NULL && (!json_is_array(a) || json_array_size(a) < 2 ||
+	    !json_is_string(json_array_get(a, 0)))) {
+		json_decref(a);
+		return (NULL);
+	}
+	return (a);
+}
+
+int
+paging_start(struct api_req *req, struct paging *pg, const char *list,
+    const char *keys)
+{
+	const char	*text;
+	json_t		*v, *k;
+	char		*end;
+	long long	 n;
+	size_t		 i;
+	int		 ok;
+
+	memset(pg, 0, sizeof *pg);
+	pg->list = list;
+	pg->keys = keys;
+	pg->limit = PAGING_DEFAULT;
+	if ((v = json_object_get(req->query, "limit")) != NULL) {
+		text = json_is_string(v) ? json_string_value(v) : "";
+		n = strtoll(text, &end, 10);
+		if (*text == '\0' || *end != '\0' || n < 1 || n > PAGING_MAX)
+			return (fail_set(&req->fail, 422, "limit", "limit "
+			    "\"%.32s\" is not a number from 1 to %d", text,
+			    PAGING_MAX));
+		pg->limit = n;
+	}
+	if ((v = json_object_get(req->query, "cursor")) == NULL)
+		return (0);
+	text = json_is_string(v) ? json_string_value(v) : "";
+	if ((pg->key = paging_decode(text)) == NULL)
+		return (fail_set(&req->fail, 400, "cursor", "cursor \"%.40s%s\" "
+		    "is malformed; pass back the \"next\" of an answer as it "
+		    "came", text, strlen(text) > 40 ? "..." : ""));
+	if (strcmp(json_string_value(json_array_get(pg->key, 0)), list) !=
+	    0) {
+		fail_set(&req->fail, 422, "cursor", "the cursor is one of the "
+		    "list of %.32s, not of %s", json_string_value(
+		    json_array_get(pg->key, 0)), list);
+		return (paging_end(pg), -1);
+	}
+	ok = json_array_size(pg->key) == strlen(keys) + 1;
+	for (i = 0; ok && keys[i] != '\0'; i++) {
+		k = json_array_get(pg->key, i + 1);
+		ok = keys[i] == 'i' ? json_is_integer(k) : json_is_string(k);
+	}
+	if (!ok) {
+		paging_end(pg);
+		return (fail_set(&req->fail, 400, "cursor", "cursor \"%.40s%s\" "
+		    "is malformed; pass back the \"next\" of an answer as it "
+		    "came", text, strlen(text) > 40 ? "..." : ""));
+	}
+	return (0);
+}
+
+int
+paging_given(const struct paging *pg)
+{
+	return (pg->key != NULL);
+}
+
+int64_t
+paging_int(const struct paging *pg, size_t i)
+{
+	return (json_integer_value(json_array_get(pg->key, i + 1)));
+}
+
+/* The keys of the row stmt stands on: the cursor after it. */
+static char *
+paging_cursor(const struct paging *pg, sqlite3_stmt *stmt)
+{
+	json_t		*a = json_array();
+	char		*dump, *hex;
+	size_t		 i, len;
+
+	json_array_append_new(a, json_string(pg->list));
+	for (i = 0; pg->keys[i] != '\0'; i++) {
+		if (pg->keys[i] == 'i')
+			json_array_append_new(a, json_integer(
+			    sqlite3_column_int64(stmt, (int)i + 1)));
+		else
+			json_array_append_new(a, json_string((const char *)
+			    sqlite3_column_text(stmt, (int)i + 1)));
+	}
+	dump = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	len = strlen(dump);
+	hex = xmalloc(len * 2 + 1);
+	for (i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)dump[i]);
+	free(dump);
+	return (hex);
+}
+
+/*
+ * Steps stmt, whose column 0 is a row's JSON and the next ones its keys
+ * (as paging_start()'s keys say), and which was bound with
+ * paging_limit(): one row more than the page, so that `next` is given
+ * only when more remain. Sets the list (and `next`) in req->out.
+ */
+int
+paging_answer(struct api_req *req, struct paging *pg, sqlite3_stmt *stmt)
+{
+	json_t		*rows = json_array(), *j;
+	const char	*text;
+	char		*next = NULL;
+	int64_t		 count = 0;
+	int		 rc;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (count == pg->limit) {
+			/* One more: the page ends at the row before. */
+			break;
+		}
+		text = (const char *)sqlite3_column_text(stmt, 0);
+		if (text != NULL && (j = json_loads(text, 0, NULL)) != NULL)
+			json_array_append_new(rows, j);
+		if (++count == pg->limit) {
+			free(next);
+			next = paging_cursor(pg, stmt);
+		}
+	}
+	sqlite3_reset(stmt);
+	paging_end(pg);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		free(next);
+		json_decref(rows);
+		return (store_fail(req->store, &req->fail));
+	}
+	if (req->out == NULL)
+		req->out = json_object();
+	json_object_set_new(req->out, pg->list, rows);
+	if (rc == SQLITE_ROW && next != NULL)
+		json_object_set_new(req->out, "next", json_string(next));
+	free(next);
+	return (0);
+}
+
+/* The number to bind as the statement's LIMIT. */
+int64_t
+paging_limit(const struct paging *pg)
+{
+	return (pg->limit + 1);
+}
+
+void
+paging_end(struct paging *pg)
+{
+	json_decref(pg->key);
+	pg->key = NULL;
+}
