@@ -24,6 +24,7 @@
 #define INBOX_FROM "FROM inbox i LEFT JOIN participant p ON p.id = i.participant_id "
 /* A page of the list (paging.c), after the keys ?1, ?2 of the cursor. */
 #define INBOX_PAGE(where) INBOX_JSON_KEYS where \
+    "i.received_at >= coalesce(?1, -1) AND " \
     "(?1 IS NULL OR (i.received_at, i.id) > (?1, ?2)) " \
     "ORDER BY i.received_at, i.id LIMIT ?3"
 

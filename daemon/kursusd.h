@@ -217,7 +217,7 @@ struct outbox_conf *store_outbox(struct store *);
 const char *store_default_timezone(struct store *);
 
 /* schema.c */
-#define SCHEMA_VERSION	12
+#define SCHEMA_VERSION	13
 /* The database's schema version (PRAGMA user_version), or -1. */
 int	 schema_version(sqlite3 *);
 /* Brings the database forward to SCHEMA_VERSION, each step in a transaction. */
@@ -333,6 +333,7 @@ int	 paging_start(struct api_req *, struct paging *, const char *list,
 /* Whether a cursor came, and its i-th key. */
 int	 paging_given(const struct paging *);
 int64_t	 paging_int(const struct paging *, size_t);
+const char *paging_text(const struct paging *, size_t);
 int64_t	 paging_limit(const struct paging *);
 /* Steps the statement into req->out and ends the paging. */
 int	 paging_answer(struct api_req *, struct paging *, sqlite3_stmt *);

@@ -194,6 +194,12 @@ paging_answer(struct api_req *req, struct paging *pg, sqlite3_stmt *stmt)
 }
 
 /* The number to bind as the statement's LIMIT. */
+const char *
+paging_text(const struct paging *pg, size_t i)
+{
+	return (json_string_value(json_array_get(pg->key, i + 1)));
+}
+
 int64_t
 paging_limit(const struct paging *pg)
 {

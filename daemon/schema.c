@@ -485,6 +485,10 @@ static const char *migrations[SCHEMA_VERSION] = {
 	"  WHERE anonymised_at IS NULL;"
 	"CREATE INDEX registration_untokened ON registration(session_id)"
 	"  WHERE cancel_token_hash IS NULL AND status != 'cancelled';",
+
+	/* 13: the list of participants, a page at a time by name (paging.c). */
+	"CREATE INDEX participant_name ON participant(name COLLATE NOCASE, id)"
+	"  WHERE anonymised_at IS NULL;",
 };
 
 static int

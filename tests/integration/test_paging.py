@@ -180,6 +180,33 @@ def main():
     t.eq(a, {"messages": [], "unhandled": 0},
          "an empty inbox answers as before")
 
+    # Participants without a search: by name (case aside) and id.
+    for i, name in enumerate(["anne Holm", "Anne Holm", "Bo", "bo", "Åse",
+                              "Zacharias", "karen", "Karen", "jens"] * 2):
+        api("POST", "/participants", {"name": name, "new_participant": True,
+                                      "phone": "4%07d" % (i + 100)})
+    every = api("GET", "/participants?limit=1000")["participants"]
+    seen, pages = walk(api, "/participants", "participants", 4, {})
+    t.ok(len(every) == 25 and [p["id"] for p in seen] ==
+         [p["id"] for p in every] and pages == 7,
+         "participants in pages of 4 are every participant once, in the "
+         "order of one page (%d in %d pages)" % (len(seen), pages))
+    t.ok([p["name"].lower() for p in every] ==
+         sorted(p["name"].lower() for p in every),
+         "by name, case aside")
+    a = api("GET", "/participants?q=anne")
+    t.ok(len(a["participants"]) == 4 and "next" not in a,
+         "a search is not paged")
+    r = d.request("GET", "/v1/participants?q=anne&cursor=" +
+                  b'["participants","a",1]'.hex())
+    t.eq((r.status, (r.json or {}).get("field")), (400, "cursor"),
+         "a cursor with a search is refused naming cursor")
+    r = d.ctl("participant", "list", "--all", "--csv", "--limit", "4",
+              json=False)
+    rows = list(csv.reader(io.StringIO(r.stdout.lstrip("\ufeff"))))
+    t.eq([row[0] for row in rows], ["ID"] + [str(p["id"]) for p in every],
+         "participant list --all --csv: one header, every participant")
+
     # kursusctl: the first page and a word on how to get more.
     span_args = ["--from", span["from"], "--to", span["to"]]
     r = d.ctl("session", "list", *span_args, json=False)
