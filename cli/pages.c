@@ -45,16 +45,21 @@ pages_list(struct cmd_ctx *ctx, const char *collection, const char *key,
     const char *none)
 {
 	struct table	*t = NULL;
-	json_t		*query, *answer, *arr, *all;
-	const char	*next;
+	json_t		*query, *answer, *arr, *all, *last = NULL, *v;
+	const char	*k, *next;
 	char		*path, *cause;
 	size_t		 printed = 0;
-	int		 every, ret = 0;
+	int		 every, wrap, ret = 0;
 
 	query = ctx->opts != NULL ? json_copy(ctx->opts) : json_object();
 	/* --all; the inbox's own --all (all=1) asks for every page too. */
 	all = json_object_get(query, "all");
 	every = json_is_true(all) || json_is_string(all);
+	/*
+	 * The inbox's --all was there before the pages: with --json it keeps
+	 * its answer's shape, {"messages": [...], "unhandled": n}.
+	 */
+	wrap = json_is_string(all);
 	if (json_is_true(all))
 		json_object_del(query, "all");
 	path = cmd_path(collection, NULL, NULL);
@@ -67,11 +72,20 @@ pages_list(struct cmd_ctx *ctx, const char *collection, const char *key,
 		}
 		arr = json_object_get(answer, key);
 		next = json_string_value(json_object_get(answer, "next"));
-		if (ctx->json && !every)
+		if (ctx->json && (!every || (wrap && printed == 0 &&
+		    next == NULL))) {
+			/* One page: the answer as it came. */
 			cmd_print_json(answer);
-		else if (ctx->json)
+			every = 0;
+		} else if (ctx->json) {
+			if (wrap && printed == 0)
+				printf("{\n\"%s\": ", key);
 			pages_json(arr, &printed);
-		else if (json_array_size(arr) > 0 || table_csv()) {
+			if (wrap) {
+				json_decref(last);
+				last = json_incref(answer);
+			}
+		} else if (json_array_size(arr) > 0 || table_csv()) {
 			if (t != NULL)
 				table_continue(t);
 			rows(&t, arr, arg);
@@ -90,11 +104,20 @@ pages_list(struct cmd_ctx *ctx, const char *collection, const char *key,
 		json_object_set_new(query, "cursor", json_string(next));
 		json_decref(answer);
 	}
-	if (ret == 0 && ctx->json && every)
-		fputs(printed == 0 ? "[]\n" : "\n]\n", stdout);
-	else if (ret == 0 && !ctx->json && printed == 0 && !table_csv())
+	if (ret == 0 && ctx->json && every) {
+		fputs(printed == 0 ? "[]" : "\n]", stdout);
+		/* The inbox's other members, from its last page. */
+		json_object_foreach(last, k, v) {
+			if (strcmp(k, key) == 0 || strcmp(k, "next") == 0)
+				continue;
+			printf(",\n\"%s\": ", k);
+			json_dumpf(v, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);
+		}
+		fputs(wrap ? "\n}\n" : "\n", stdout);
+	} else if (ret == 0 && !ctx->json && printed == 0 && !table_csv())
 		printf("%s\n", _(none));
 	table_free(t);
+	json_decref(last);
 	json_decref(query);
 	free(path);
 	return (ret);
