@@ -48,7 +48,7 @@ pages_list(struct cmd_ctx *ctx, const char *collection, const char *key,
 	json_t		*query, *answer, *arr, *all, *last = NULL, *v;
 	const char	*k, *next;
 	char		*path, *cause;
-	size_t		 printed = 0;
+	size_t		 printed = 0, want;
 	int		 every, wrap, ret = 0;
 
 	query = ctx->opts != NULL ? json_copy(ctx->opts) : json_object();
@@ -62,6 +62,9 @@ pages_list(struct cmd_ctx *ctx, const char *collection, const char *key,
 	wrap = json_is_string(all);
 	if (json_is_true(all))
 		json_object_del(query, "all");
+	want = json_is_integer(json_object_get(query, "limit")) ?
+	    (size_t)json_integer_value(json_object_get(query, "limit")) :
+	    KURSUS_API_PAGE;
 	path = cmd_path(collection, NULL, NULL);
 	for (;;) {
 		if ((ret = client_call(ctx->client, "GET", path, query, NULL,
@@ -93,6 +96,15 @@ pages_list(struct cmd_ctx *ctx, const char *collection, const char *key,
 			printed += json_array_size(arr);
 		}
 		fflush(stdout);
+		/*
+		 * A page may come short (the outbox stops reading after a
+		 * while when few notices match): go on to show a page's worth.
+		 */
+		if (next != NULL && !every && !ctx->json && printed < want) {
+			json_object_set_new(query, "cursor", json_string(next));
+			json_decref(answer);
+			continue;
+		}
 		if (next == NULL || !every) {
 			if (next != NULL && !ctx->json)
 				fprintf(stderr, _("More follow: add --all for "

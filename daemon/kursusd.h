@@ -318,9 +318,11 @@ int	 api_run(const struct api_ctx *, const struct api_call *, int batched,
  * in the answer while more remain. keys: the types of the list's order
  * keys after its JSON column, 'i' integer or 't' text ("ii": start, id).
  */
-#define PAGING_DEFAULT		100
-#define PAGING_MAX		1000
+#define PAGING_DEFAULT		KURSUS_API_PAGE
+#define PAGING_MAX		KURSUS_API_PAGE_MAX
 #define PAGING_MAXCURSOR	512	/* hex digits */
+#define PAGING_CHUNK		20000	/* ids a paging_scan() reads at once */
+#define PAGING_BUDGET_MS	10	/* and for how long, at most */
 struct paging {
 	const char	*list;		/* the answer's key and the cursor's tag */
 	const char	*keys;
@@ -337,6 +339,9 @@ const char *paging_text(const struct paging *, size_t);
 int64_t	 paging_limit(const struct paging *);
 /* Steps the statement into req->out and ends the paging. */
 int	 paging_answer(struct api_req *, struct paging *, sqlite3_stmt *);
+/* The same over ranges of ids, for a few rows among many (paging.c). */
+int	 paging_scan(struct api_req *, struct paging *, sqlite3_stmt *,
+	    int idx, int64_t maxid);
 void	 paging_end(struct paging *);
 
 /* param.c: what a route reads from its request */

@@ -158,9 +158,10 @@ notices_outbox_list(struct api_req *req)
 	    "(?2 IS NULL OR session_id = CAST(?2 AS INTEGER)) AND "
 	    "(?3 IS NULL OR batch = ?3) AND (?4 IS NULL OR kind = ?4) AND "
 	    "(?5 IS NULL OR participant_id = CAST(?5 AS INTEGER)) AND "
-	    "id > ?6 ORDER BY id LIMIT ?7";
+	    "id > ?6 AND id <= ?7 ORDER BY id LIMIT ?8";
 	struct paging	 pg;
 	sqlite3_stmt	*stmt;
+	int64_t		 maxid;
 	const char	*state, *kind, *batch;
 	char		 list[256], sid[32], pid[32];
 	int64_t		 session, participant;
@@ -197,10 +198,11 @@ notices_outbox_list(struct api_req *req)
 		return (-1);
 	snprintf(sid, sizeof sid, "%lld", (long long)session);
 	snprintf(pid, sizeof pid, "%lld", (long long)participant);
-	stmt = store_stmt_bound(req->store, sql, "tttttii", state, session != 0 ? sid : NULL,
-	    batch, kind, participant != 0 ? pid : NULL, paging_given(&pg) ?
-	    paging_int(&pg, 0) : (int64_t)0, paging_limit(&pg));
-	return (paging_answer(req, &pg, stmt));
+	/* A state or kind among ten million notices: read by ranges. */
+	maxid = store_int(req->store, 0, "SELECT max(id) FROM outbox", NULL);
+	stmt = store_stmt_bound(req->store, sql, "ttttt", state, session != 0 ?
+	    sid : NULL, batch, kind, participant != 0 ? pid : NULL);
+	return (paging_scan(req, &pg, stmt, 6, maxid));
 }
 
 /* The outbox row of path parameter 0: its state and channel. */

@@ -15,6 +15,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kursusd.h"
 
@@ -122,23 +123,13 @@ paging_int(const struct paging *pg, size_t i)
 	return (json_integer_value(json_array_get(pg->key, i + 1)));
 }
 
-/* The keys of the row stmt stands on: the cursor after it. */
+/* The cursor of a list's name and keys a: the hex of its JSON. */
 static char *
-paging_cursor(const struct paging *pg, sqlite3_stmt *stmt)
+paging_encode(json_t *a)
 {
-	json_t		*a = json_array();
-	char		*dump, *hex;
-	size_t		 i, len;
+	char	*dump, *hex;
+	size_t	 i, len;
 
-	json_array_append_new(a, json_string(pg->list));
-	for (i = 0; pg->keys[i] != '\0'; i++) {
-		if (pg->keys[i] == 'i')
-			json_array_append_new(a, json_integer(
-			    sqlite3_column_int64(stmt, (int)i + 1)));
-		else
-			json_array_append_new(a, json_string((const char *)
-			    sqlite3_column_text(stmt, (int)i + 1)));
-	}
 	dump = json_dumps(a, JSON_COMPACT);
 	json_decref(a);
 	len = strlen(dump);
@@ -149,37 +140,63 @@ paging_cursor(const struct paging *pg, sqlite3_stmt *stmt)
 	return (hex);
 }
 
-/*
- * Steps stmt, whose column 0 is a row's JSON and the next ones its keys
- * (as paging_start()'s keys say), and which was bound with
- * paging_limit(): one row more than the page, so that `next` is given
- * only when more remain. Sets the list (and `next`) in req->out.
- */
-int
-paging_answer(struct api_req *req, struct paging *pg, sqlite3_stmt *stmt)
+/* The keys of the row stmt stands on: the cursor after it. */
+static char *
+paging_cursor(const struct paging *pg, sqlite3_stmt *stmt)
 {
-	json_t		*rows = json_array(), *j;
+	json_t		*a = json_array();
+	size_t		 i;
+
+	json_array_append_new(a, json_string(pg->list));
+	for (i = 0; pg->keys[i] != '\0'; i++) {
+		if (pg->keys[i] == 'i')
+			json_array_append_new(a, json_integer(
+			    sqlite3_column_int64(stmt, (int)i + 1)));
+		else
+			json_array_append_new(a, json_string((const char *)
+			    sqlite3_column_text(stmt, (int)i + 1)));
+	}
+	return (paging_encode(a));
+}
+
+/*
+ * Steps stmt (column 0 a row's JSON, the next ones its keys, as
+ * paging_start()'s keys say) into rows until the page is full. Returns 1
+ * when one more row follows the page (*next then its cursor), 0 when the
+ * statement ran out, -1 on an error of SQLite.
+ */
+static int
+paging_rows(struct paging *pg, sqlite3_stmt *stmt, json_t *rows,
+    char **next)
+{
+	json_t		*j;
 	const char	*text;
-	char		*next = NULL;
-	int64_t		 count = 0;
 	int		 rc;
 
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (count == pg->limit) {
-			/* One more: the page ends at the row before. */
-			break;
-		}
+		if ((int64_t)json_array_size(rows) == pg->limit)
+			break;		/* one more: the page ends before it */
 		text = (const char *)sqlite3_column_text(stmt, 0);
 		if (text != NULL && (j = json_loads(text, 0, NULL)) != NULL)
 			json_array_append_new(rows, j);
-		if (++count == pg->limit) {
-			free(next);
-			next = paging_cursor(pg, stmt);
+		if ((int64_t)json_array_size(rows) == pg->limit) {
+			free(*next);
+			*next = paging_cursor(pg, stmt);
 		}
 	}
 	sqlite3_reset(stmt);
+	if (rc == SQLITE_ROW)
+		return (1);
+	return (rc == SQLITE_DONE ? 0 : -1);
+}
+
+/* Sets the list, and next when not NULL, in req->out; ends the paging. */
+static int
+paging_finish(struct api_req *req, struct paging *pg, json_t *rows,
+    char *next, int rc)
+{
 	paging_end(pg);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (rc < 0) {
 		free(next);
 		json_decref(rows);
 		return (store_fail(req->store, &req->fail));
@@ -187,23 +204,99 @@ paging_answer(struct api_req *req, struct paging *pg, sqlite3_stmt *stmt)
 	if (req->out == NULL)
 		req->out = json_object();
 	json_object_set_new(req->out, pg->list, rows);
-	if (rc == SQLITE_ROW && next != NULL)
+	if (next != NULL)
 		json_object_set_new(req->out, "next", json_string(next));
 	free(next);
 	return (0);
 }
 
-/* The number to bind as the statement's LIMIT. */
-const char *
-paging_text(const struct paging *pg, size_t i)
+/*
+ * Steps stmt, bound with paging_limit() as its LIMIT: one row more than
+ * the page, so that `next` is given only when more remain.
+ */
+int
+paging_answer(struct api_req *req, struct paging *pg, sqlite3_stmt *stmt)
 {
-	return (json_string_value(json_array_get(pg->key, i + 1)));
+	json_t	*rows = json_array();
+	char	*next = NULL;
+	int	 rc;
+
+	rc = paging_rows(pg, stmt, rows, &next);
+	if (rc != 1) {
+		free(next);
+		next = NULL;
+	}
+	return (paging_finish(req, pg, rows, next, rc));
 }
 
+static int64_t
+paging_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/*
+ * A list by id (key "i") whose filters no index may follow: stmt reads
+ * one range of ids at a time, lo < id <= hi bound at ?idx and ?idx+1 and
+ * its LIMIT at ?idx+2, from the cursor's id to maxid, until the page is
+ * full or PAGING_BUDGET_MS have gone. A page cut short by the budget
+ * carries fewer rows (even none) and, as next, the place the reading
+ * reached, so that no request holds the loop for long however few rows
+ * match among many.
+ */
+int
+paging_scan(struct api_req *req, struct paging *pg, sqlite3_stmt *stmt,
+    int idx, int64_t maxid)
+{
+	json_t	*rows = json_array(), *a;
+	char	*next = NULL;
+	int64_t	 lo, hi, start = paging_ms();
+	int	 rc = 0;
+
+	lo = paging_given(pg) ? paging_int(pg, 0) : 0;
+	while (lo < maxid) {
+		hi = lo + PAGING_CHUNK < maxid ? lo + PAGING_CHUNK : maxid;
+		sqlite3_bind_int64(stmt, idx, lo);
+		sqlite3_bind_int64(stmt, idx + 1, hi);
+		sqlite3_bind_int64(stmt, idx + 2, pg->limit + 1 -
+		    (int64_t)json_array_size(rows));
+		if ((rc = paging_rows(pg, stmt, rows, &next)) != 0)
+			break;
+		lo = hi;
+		if ((int64_t)json_array_size(rows) == pg->limit) {
+			/* Full: the next page starts after its last row. */
+			rc = lo < maxid;
+			break;
+		}
+		if (paging_ms() - start >= PAGING_BUDGET_MS && lo < maxid) {
+			free(next);
+			a = json_pack("[sI]", pg->list, (json_int_t)lo);
+			next = paging_encode(a);
+			rc = 1;
+			break;
+		}
+	}
+	if (rc != 1) {
+		free(next);
+		next = NULL;
+	}
+	return (paging_finish(req, pg, rows, next, rc));
+}
+
+/* The number to bind as the statement's LIMIT. */
 int64_t
 paging_limit(const struct paging *pg)
 {
 	return (pg->limit + 1);
+}
+
+const char *
+paging_text(const struct paging *pg, size_t i)
+{
+	return (json_string_value(json_array_get(pg->key, i + 1)));
 }
 
 void
