@@ -321,7 +321,7 @@ int	 api_run(const struct api_ctx *, const struct api_call *, int batched,
 #define PAGING_DEFAULT		KURSUS_API_PAGE
 #define PAGING_MAX		KURSUS_API_PAGE_MAX
 #define PAGING_MAXCURSOR	512	/* hex digits */
-#define PAGING_CHUNK		20000	/* ids a paging_scan() reads at once */
+#define PAGING_CHUNK		5000	/* ids a paging_scan() reads at once */
 #define PAGING_BUDGET_MS	10	/* and for how long, at most */
 struct paging {
 	const char	*list;		/* the answer's key and the cursor's tag */
