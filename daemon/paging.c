@@ -1,6 +1,6 @@
 /*
- * Pages of a list that can grow without bound (sessions, the outbox, the
- * inbox): the one place that reads `limit` and `cursor` from the query
+ * Pages of a list that can grow without bound (sessions, participants,
+ * the outbox, the inbox): the one place that reads `limit` and `cursor` from the query
  * and writes `next` into the answer. A page is a keyset: the statement
  * returns the rows after the cursor's keys in the list's own order, never
  * an OFFSET, so a walk gives every row once however rows come and go
@@ -59,6 +59,14 @@ paging_decode(const char *text)
 	return (a);
 }
 
+static int
+paging_malformed(struct api_req *req, const char *text)
+{
+	return (fail_set(&req->fail, 400, "cursor", "cursor \"%.40s%s\" is "
+	    "malformed; pass back the \"next\" of an answer as it came",
+	    text, strlen(text) > 40 ? "..." : ""));
+}
+
 int
 paging_start(struct api_req *req, struct paging *pg, const char *list,
     const char *keys)
@@ -87,9 +95,7 @@ paging_start(struct api_req *req, struct paging *pg, const char *list,
 		return (0);
 	text = json_is_string(v) ? json_string_value(v) : "";
 	if ((pg->key = paging_decode(text)) == NULL)
-		return (fail_set(&req->fail, 400, "cursor", "cursor \"%.40s%s\" "
-		    "is malformed; pass back the \"next\" of an answer as it "
-		    "came", text, strlen(text) > 40 ? "..." : ""));
+		return (paging_malformed(req, text));
 	if (strcmp(json_string_value(json_array_get(pg->key, 0)), list) !=
 	    0) {
 		fail_set(&req->fail, 422, "cursor", "the cursor is one of the "
@@ -104,9 +110,7 @@ paging_start(struct api_req *req, struct paging *pg, const char *list,
 	}
 	if (!ok) {
 		paging_end(pg);
-		return (fail_set(&req->fail, 400, "cursor", "cursor \"%.40s%s\" "
-		    "is malformed; pass back the \"next\" of an answer as it "
-		    "came", text, strlen(text) > 40 ? "..." : ""));
+		return (paging_malformed(req, text));
 	}
 	return (0);
 }
