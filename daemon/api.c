@@ -397,6 +397,12 @@ done:
 			    u != NULL && evhttp_uri_get_path(u) != NULL ?
 			    evhttp_uri_get_path(u) : "?", req.status,
 			    req.fail.msg);
+	} else if (req.text != NULL) {
+		/* A page: its rows' JSON as SQLite wrote it, not parsed. */
+		*out = req.text;
+		req.text = NULL;
+		json_decref(req.out);
+		goto out;
 	} else
 		answer = req.out != NULL ? req.out : json_object();
 	if ((*out = json_dumps(answer, JSON_COMPACT)) == NULL) {
@@ -409,6 +415,7 @@ done:
 	}
 	json_decref(answer);
 out:
+	free(req.text);
 	json_decref(req.body);
 	json_decref(req.query);
 	free(path);

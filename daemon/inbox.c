@@ -63,11 +63,10 @@ inbox_list(struct api_req *req)
 		sqlite3_bind_int64(stmt, 2, paging_int(&pg, 1));
 	}
 	sqlite3_bind_int64(stmt, 3, paging_limit(&pg));
-	if (paging_answer(req, &pg, stmt) != 0)
-		return (-1);
-	json_object_set_new(req->out, "unhandled",
-	    json_integer(inbox_unhandled(req->store)));
-	return (0);
+	/* After the list and its next in the answer (paging_answer()). */
+	req->out = json_pack("{s:I}", "unhandled",
+	    (json_int_t)inbox_unhandled(req->store));
+	return (paging_answer(req, &pg, stmt));
 }
 
 int

@@ -278,6 +278,8 @@ struct api_req {
 	size_t		 rawlen;
 	const char	*arg;		/* the route's argument */
 	json_t		*out;		/* answer object, set by the handler */
+	char		*text;		/* or the answer written already (a
+					 * page of a list: paging.c) */
 	int		 status;	/* 200 unless the handler sets 201, or
 					 * API_LATER: it took req->later */
 	struct fail	 fail;

@@ -165,25 +165,28 @@ paging_cursor(const struct paging *pg, sqlite3_stmt *stmt)
 
 /*
  * Steps stmt (column 0 a row's JSON, the next ones its keys, as
- * paging_start()'s keys say) into rows until the page is full. Returns 1
- * when one more row follows the page (*next then its cursor), 0 when the
- * statement ran out, -1 on an error of SQLite.
+ * paging_start()'s keys say) into rows, the JSON text as SQLite wrote it
+ * (json_object()), separated by commas, until the page is full (*n rows).
+ * Returns 1 when one more row follows the page (*next then its cursor),
+ * 0 when the statement ran out, -1 on an error of SQLite.
  */
 static int
-paging_rows(struct paging *pg, sqlite3_stmt *stmt, json_t *rows,
-    char **next)
+paging_rows(struct paging *pg, sqlite3_stmt *stmt, struct buf *rows,
+    int64_t *n, char **next)
 {
-	json_t		*j;
 	const char	*text;
 	int		 rc;
 
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if ((int64_t)json_array_size(rows) == pg->limit)
+		if (*n == pg->limit)
 			break;		/* one more: the page ends before it */
-		text = (const char *)sqlite3_column_text(stmt, 0);
-		if (text != NULL && (j = json_loads(text, 0, NULL)) != NULL)
-			json_array_append_new(rows, j);
-		if ((int64_t)json_array_size(rows) == pg->limit) {
+		if ((text = (const char *)sqlite3_column_text(stmt, 0)) ==
+		    NULL)
+			continue;
+		if ((*n)++ > 0)
+			buf_addc(rows, ',');
+		buf_add(rows, text, (size_t)sqlite3_column_bytes(stmt, 0));
+		if (*n == pg->limit) {
 			free(*next);
 			*next = paging_cursor(pg, stmt);
 		}
@@ -194,23 +197,42 @@ paging_rows(struct paging *pg, sqlite3_stmt *stmt, json_t *rows,
 	return (rc == SQLITE_DONE ? 0 : -1);
 }
 
-/* Sets the list, and next when not NULL, in req->out; ends the paging. */
+/*
+ * The answer, written here: {"<list>": [rows], "next": cursor when not
+ * NULL, and what the handler put in req->out before}. Ends the paging.
+ */
 static int
-paging_finish(struct api_req *req, struct paging *pg, json_t *rows,
+paging_finish(struct api_req *req, struct paging *pg, struct buf *rows,
     char *next, int rc)
 {
-	paging_end(pg);
+	struct buf	 b = BUF_INIT;
+	const char	*key;
+	json_t		*v;
+	char		*s;
+
 	if (rc < 0) {
+		paging_end(pg);
 		free(next);
-		json_decref(rows);
+		buf_free(rows);
 		return (store_fail(req->store, &req->fail));
 	}
-	if (req->out == NULL)
-		req->out = json_object();
-	json_object_set_new(req->out, pg->list, rows);
+	buf_addf(&b, "{\"%s\":[", pg->list);
+	if (rows->len > 0)
+		buf_add(&b, rows->data, rows->len);
+	buf_addc(&b, ']');
 	if (next != NULL)
-		json_object_set_new(req->out, "next", json_string(next));
+		buf_addf(&b, ",\"next\":\"%s\"", next);
+	json_object_foreach(req->out, key, v) {
+		s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		buf_addf(&b, ",\"%s\":%s", key, s != NULL ? s : "null");
+		free(s);
+	}
+	buf_addc(&b, '}');
+	free(req->text);
+	req->text = buf_detach(&b, NULL);
+	paging_end(pg);
 	free(next);
+	buf_free(rows);
 	return (0);
 }
 
@@ -221,16 +243,17 @@ paging_finish(struct api_req *req, struct paging *pg, json_t *rows,
 int
 paging_answer(struct api_req *req, struct paging *pg, sqlite3_stmt *stmt)
 {
-	json_t	*rows = json_array();
-	char	*next = NULL;
-	int	 rc;
+	struct buf	 rows = BUF_INIT;
+	char		*next = NULL;
+	int64_t		 n = 0;
+	int		 rc;
 
-	rc = paging_rows(pg, stmt, rows, &next);
+	rc = paging_rows(pg, stmt, &rows, &n, &next);
 	if (rc != 1) {
 		free(next);
 		next = NULL;
 	}
-	return (paging_finish(req, pg, rows, next, rc));
+	return (paging_finish(req, pg, &rows, next, rc));
 }
 
 static int64_t
@@ -255,22 +278,22 @@ int
 paging_scan(struct api_req *req, struct paging *pg, sqlite3_stmt *stmt,
     int idx, int64_t maxid)
 {
-	json_t	*rows = json_array(), *a;
-	char	*next = NULL;
-	int64_t	 lo, hi, start = paging_ms();
-	int	 rc = 0;
+	struct buf	 rows = BUF_INIT;
+	json_t		*a;
+	char		*next = NULL;
+	int64_t		 lo, hi, n = 0, start = paging_ms();
+	int		 rc = 0;
 
 	lo = paging_given(pg) ? paging_int(pg, 0) : 0;
 	while (lo < maxid) {
 		hi = lo + PAGING_CHUNK < maxid ? lo + PAGING_CHUNK : maxid;
 		sqlite3_bind_int64(stmt, idx, lo);
 		sqlite3_bind_int64(stmt, idx + 1, hi);
-		sqlite3_bind_int64(stmt, idx + 2, pg->limit + 1 -
-		    (int64_t)json_array_size(rows));
-		if ((rc = paging_rows(pg, stmt, rows, &next)) != 0)
+		sqlite3_bind_int64(stmt, idx + 2, pg->limit + 1 - n);
+		if ((rc = paging_rows(pg, stmt, &rows, &n, &next)) != 0)
 			break;
 		lo = hi;
-		if ((int64_t)json_array_size(rows) == pg->limit) {
+		if (n == pg->limit) {
 			/* Full: the next page starts after its last row. */
 			rc = lo < maxid;
 			break;
@@ -287,7 +310,7 @@ paging_scan(struct api_req *req, struct paging *pg, sqlite3_stmt *stmt,
 		free(next);
 		next = NULL;
 	}
-	return (paging_finish(req, pg, rows, next, rc));
+	return (paging_finish(req, pg, &rows, next, rc));
 }
 
 /* The number to bind as the statement's LIMIT. */
