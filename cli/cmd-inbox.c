@@ -18,13 +18,15 @@ static int	cmd_inbox_done(struct cmd_ctx *);
 
 static const struct cmd_option opt_inbox[] = {
 	{ "all", OPT_CONST, "all", NULL, N_("also the replies already "
-	  "handled, and those that cancelled a registration (CANCELLED)"),
+	  "handled, and those that cancelled a registration (CANCELLED); "
+	  "every page"),
 	  0, 0, "1", 0 },
 	OPT_END
 };
 
 const struct cmd_entry cmd_inbox_entry = {
-	"inbox", NULL, "[--all]", 0, 0, 0, { opt_inbox, NULL }, cmd_inbox,
+	"inbox", NULL, "[--all] [--limit N] [--cursor CURSOR]", 0, 0, 0,
+	{ opt_inbox, pages_options + 1, NULL }, cmd_inbox,
 	N_("List SMS replies waiting for staff: sender, time, text.\nReplies "
 	"that cancel (AFMELD, nej, kan ikke) are acted on and not listed. "
 	"See also 'inbox done'."), 0, NULL
@@ -46,19 +48,11 @@ static const struct cmd_column cmd_inbox_columns[] = {
 	COLS_END
 };
 
-static void
-cmd_print_inbox(struct cmd_ctx *ctx, json_t *answer)
-{
-	(void)ctx;
-	cmd_print_list(json_object_get(answer, "messages"), cmd_inbox_columns,
-	    N_("No SMS replies waiting."));
-}
-
 static int
 cmd_inbox(struct cmd_ctx *ctx)
 {
-	return (cmd_call(ctx, "GET", "inbox", NULL, NULL, ctx->opts,
-	    cmd_print_inbox));
+	return (pages_list(ctx, "inbox", "messages", cmd_list_rows,
+	    cmd_inbox_columns, N_("No SMS replies waiting.")));
 }
 
 static void

@@ -47,10 +47,12 @@ static const struct cmd_option opt_preview[] = {
 
 const struct cmd_entry cmd_outbox_entry = {
 	"outbox", NULL, "[--state STATE] [--session ID] [--batch BATCH] "
-	"[--kind KIND] [--participant ID] [--csv[=excel]]", 0, 0, 0,
-	{ opt_outbox, cmd_opt_csv, NULL }, cmd_outbox,
-	N_("List notices: waiting, sent, failed.\nSee also 'outbox show', "
-	"'outbox retry' and 'outbox cancel'."), 0, NULL
+	"[--kind KIND] [--participant ID] [--all] [--limit N] [--cursor "
+	"CURSOR] [--csv[=excel]]", 0, 0, 0,
+	{ opt_outbox, pages_options, cmd_opt_csv }, cmd_outbox,
+	N_("List notices: waiting, sent, failed.\nA page at a time (100 "
+	"notices unless --limit says); --all prints every page. See also "
+	"'outbox show', 'outbox retry' and 'outbox cancel'."), 0, NULL
 };
 
 const struct cmd_entry cmd_outbox_show_entry = {
@@ -89,18 +91,11 @@ static const struct cmd_column cmd_outbox_columns[] = {
 	COLS_END
 };
 
-static void
-cmd_print_outbox(struct cmd_ctx *ctx, json_t *answer)
-{
-	cmd_print_list(json_object_get(answer, "outbox"), cmd_outbox_columns,
-	    N_("No notices."));
-}
-
 static int
 cmd_outbox(struct cmd_ctx *ctx)
 {
-	return (cmd_call(ctx, "GET", "outbox", NULL, NULL, ctx->opts,
-	    cmd_print_outbox));
+	return (pages_list(ctx, "outbox", "outbox", cmd_list_rows,
+	    cmd_outbox_columns, N_("No notices.")));
 }
 
 static const struct cmd_field cmd_notice_fields[] = {

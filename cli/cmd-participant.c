@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "kursusctl.h"
 
 const struct cmd_option cmd_participant_opt[] = {
@@ -95,14 +97,34 @@ const struct cmd_entry cmd_participant_add_entry = {
 	"needs --new."), 0, &cmd_participant_resource
 };
 
+/* Without --search, the list comes a page at a time (pages.c). */
+static int
+cmd_participant_list(struct cmd_ctx *ctx)
+{
+	if (json_object_get(ctx->opts, "q") != NULL &&
+	    *json_string_value(json_object_get(ctx->opts, "q")) != '\0') {
+		if (json_object_get(ctx->opts, "all") != NULL ||
+		    json_object_get(ctx->opts, "cursor") != NULL)
+			return (kursusctl_usage_error(ctx->entry, _("--all and "
+			    "--cursor page the list of all participants, not "
+			    "a search")));
+		return (cmd_resource_list(ctx));
+	}
+	return (pages_list(ctx, "participants", "participants", cmd_list_rows,
+	    cmd_participant_columns, N_("No participants.")));
+}
+
 const struct cmd_entry cmd_participant_list_entry = {
-	"participant", "list", "[--search TEXT] [--csv[=excel]]", 0, 0, 0,
-	{ cmd_resource_opt_search, cmd_opt_csv, NULL }, cmd_resource_list,
+	"participant", "list", "[--search TEXT] [--all] [--limit N] "
+	"[--cursor CURSOR] [--csv[=excel]]", 0, 0, 0,
+	{ cmd_resource_opt_search, pages_options, cmd_opt_csv },
+	cmd_participant_list,
 	N_("List participants.\nA search finds those whose name, e-mail or "
 	"phone has every word given at the start of a word: \"Jorgen\", "
 	"\"Joergen\", \"Jørgen\" and \"JØRGEN\" alike, and \"20 30 40 "
-	"50\", \"+45 20304050\" and \"20304050\" alike."), 0,
-	&cmd_participant_resource
+	"50\", \"+45 20304050\" and \"20304050\" alike. Without a search "
+	"the list comes a page at a time (100 by name unless --limit says); "
+	"--all prints every page."), 0, &cmd_participant_resource
 };
 
 const struct cmd_entry cmd_participant_show_entry = {

@@ -128,6 +128,47 @@ cmd_clock(void)
 }
 
 /*
+ * Every row of a batch, page after page (a session's batch is as large as
+ * its list of people); 0, or the exit code after saying why not.
+ */
+static int
+cmd_remind_batch(struct cmd_ctx *ctx, const char *path, json_t *query,
+    json_t **answer)
+{
+	json_t		*q = json_copy(query), *page;
+	const char	*next;
+	char		*cause;
+	int		 ret;
+
+	*answer = NULL;
+	for (;;) {
+		if ((ret = client_call(ctx->client, "GET", path, q, NULL, &page,
+		    &cause)) != 0) {
+			kursusctl_error("%s", cause);
+			free(cause);
+			json_decref(*answer);
+			*answer = NULL;
+			break;
+		}
+		if (*answer == NULL)
+			*answer = json_incref(page);
+		else
+			json_array_extend(json_object_get(*answer, "outbox"),
+			    json_object_get(page, "outbox"));
+		next = json_string_value(json_object_get(page, "next"));
+		if (next == NULL) {
+			json_decref(page);
+			json_object_del(*answer, "next");
+			break;
+		}
+		json_object_set_new(q, "cursor", json_string(next));
+		json_decref(page);
+	}
+	json_decref(q);
+	return (ret);
+}
+
+/*
  * Follows a batch until nothing of it is pending or sending, or wait
  * seconds have passed, with a progress line on stderr: rewritten in place
  * on a terminal, else a plain line at most once a second when it changes.
@@ -141,18 +182,16 @@ cmd_remind_follow(struct cmd_ctx *ctx, const char *batch, long long wait,
 	struct timespec		 half = { 0, 500 * 1000 * 1000 };
 	json_t			*query, *answer = NULL, *rows;
 	double			 start = cmd_clock(), last = -10;
-	char			*path, *cause, *line, *shown = NULL;
+	char			*path, *line, *shown = NULL;
 	int			 tty = isatty(STDERR_FILENO);
 
 	path = cmd_path("outbox", NULL, NULL);
-	query = json_pack("{s:s}", "batch", batch);
+	query = json_pack("{s:s, s:i}", "batch", batch, "limit",
+	    KURSUS_API_PAGE_MAX);
 	for (;;) {
-		if ((*ret = client_call(ctx->client, "GET", path, query, NULL,
-		    &answer, &cause)) != 0) {
+		if ((*ret = cmd_remind_batch(ctx, path, query, &answer)) != 0) {
 			if (tty && shown != NULL)
 				fputc('\n', stderr);
-			kursusctl_error("%s", cause);
-			free(cause);
 			answer = NULL;
 			break;
 		}

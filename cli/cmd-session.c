@@ -137,10 +137,13 @@ const struct cmd_entry cmd_session_add_entry = {
 
 const struct cmd_entry cmd_session_list_entry = {
 	"session", "list", "[--from TIME] [--to TIME] [--venue SLUG] "
-	"[--course SLUG] [--status STATUS] [--csv[=excel]]", 0, 0, 0,
-	{ opt_session_list, cmd_opt_csv, NULL }, cmd_session_list,
+	"[--course SLUG] [--status STATUS] [--all] [--limit N] [--cursor "
+	"CURSOR] [--csv[=excel]]", 0, 0, 0,
+	{ opt_session_list, pages_options, cmd_opt_csv }, cmd_session_list,
 	N_("List sessions.\nSessions below their course's minimum shortly "
-	"before they start are flagged UNDER MIN."), 0, NULL
+	"before they start are flagged UNDER MIN. The list comes a page at "
+	"a time (100 sessions unless --limit says); --all prints every "
+	"page."), 0, NULL
 };
 
 const struct cmd_entry cmd_session_show_entry = {
@@ -169,21 +172,22 @@ const struct cmd_entry cmd_session_cancel_entry = {
 	"registered gets a cancellation notice."), 0, NULL
 };
 
+/* A page of sessions as rows of *tp (cmd_list_rows()'s shape). */
 static void
-cmd_print_sessions(json_t *arr)
+cmd_session_rows(struct table **tp, json_t *arr, const void *arg)
 {
 	struct table	*t;
 	json_t		*s;
 	size_t		 i;
 	char		*v;
 
-	if (json_array_size(arr) == 0 && !table_csv()) {
-		printf(_("No sessions.\n"));
-		return;
-	}
+	(void)arg;
 	/* A spreadsheet would read "3/8" as the 3rd of August: two columns. */
-	t = table_new(table_csv() ? "ID|START|COURSE|VENUE|TAKEN|SEATS|"
-	    "WAIT|STATUS" : ">ID|START|COURSE|VENUE|>SEATS|>WAIT|STATUS");
+	if (*tp == NULL)
+		*tp = table_new(table_csv() ? "ID|START|COURSE|VENUE|TAKEN|"
+		    "SEATS|WAIT|STATUS" : ">ID|START|COURSE|VENUE|>SEATS|>WAIT|"
+		    "STATUS");
+	t = *tp;
 	json_array_foreach(arr, i, s) {
 		table_row(t);
 		cmd_cell(t, s, "id", V_INT);
@@ -201,6 +205,18 @@ cmd_print_sessions(json_t *arr)
 		table_cell(t, "%s", v);
 		free(v);
 	}
+}
+
+static void
+cmd_print_sessions(json_t *arr)
+{
+	struct table	*t = NULL;
+
+	if (json_array_size(arr) == 0 && !table_csv()) {
+		printf(_("No sessions.\n"));
+		return;
+	}
+	cmd_session_rows(&t, arr, NULL);
 	table_print(t, stdout);
 	table_free(t);
 }
@@ -314,17 +330,11 @@ cmd_session_add(struct cmd_ctx *ctx)
 	    cmd_print_scheduled));
 }
 
-static void
-cmd_print_session_list(struct cmd_ctx *ctx, json_t *answer)
-{
-	cmd_print_sessions(json_object_get(answer, "sessions"));
-}
-
 static int
 cmd_session_list(struct cmd_ctx *ctx)
 {
-	return (cmd_call(ctx, "GET", "sessions", NULL, NULL, ctx->opts,
-	    cmd_print_session_list));
+	return (pages_list(ctx, "sessions", "sessions", cmd_session_rows, NULL,
+	    N_("No sessions.")));
 }
 
 static void

@@ -443,24 +443,32 @@ cmd_cell(struct table *t, json_t *obj, const char *key, int kind)
 }
 
 void
-cmd_print_list(json_t *arr, const struct cmd_column *cols, const char *none)
+cmd_list_rows(struct table **tp, json_t *arr, const void *arg)
 {
-	const struct cmd_column	*c;
-	struct table		*t;
+	const struct cmd_column	*cols = arg, *c;
 	json_t			*obj;
 	size_t			 i;
+
+	if (*tp == NULL)
+		*tp = cmd_table(cols);
+	json_array_foreach(arr, i, obj) {
+		table_row(*tp);
+		for (c = cols; c->head != NULL; c++)
+			if (cmd_column_shown(c))
+				cmd_cell(*tp, obj, c->key, c->kind);
+	}
+}
+
+void
+cmd_print_list(json_t *arr, const struct cmd_column *cols, const char *none)
+{
+	struct table	*t = NULL;
 
 	if (json_array_size(arr) == 0 && !table_csv()) {
 		printf("%s\n", _(none));
 		return;
 	}
-	t = cmd_table(cols);
-	json_array_foreach(arr, i, obj) {
-		table_row(t);
-		for (c = cols; c->head != NULL; c++)
-			if (cmd_column_shown(c))
-				cmd_cell(t, obj, c->key, c->kind);
-	}
+	cmd_list_rows(&t, arr, cols);
 	table_print(t, stdout);
 	table_free(t);
 }

@@ -305,6 +305,23 @@ int		 client_send_file(struct client *, const char *method,
 int		 client_get_file(struct client *, const char *path,
 		    const char *type, int fd, long long *len, char **cause);
 
+/* pages.c */
+struct table;
+/* --all, --limit and --cursor of a list that comes in pages; the same
+ * without --all (+ 1) for a command that has its own. */
+extern const struct cmd_option pages_options[];
+/*
+ * GET /v1/collection with the command's options, the list under key
+ * printed page by page: rows(&table, page, arg) adds a page's rows to
+ * the table (making it when NULL), which is printed and continued. Only
+ * the first page unless --all, then a word on stderr on how to go on;
+ * with --all every page as it comes, one header (CSV too), and with
+ * --json one array of them. none: the line for an empty list.
+ */
+int	 pages_list(struct cmd_ctx *, const char *collection, const char *key,
+	    void (*rows)(struct table **, json_t *, const void *),
+	    const void *arg, const char *none);
+
 /* table.c */
 struct table;
 /* How table_print() writes: aligned text, or CSV (--csv, --csv=excel). */
@@ -332,6 +349,9 @@ void		 table_kv(struct table *, const char *key, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 size_t		 table_rows(struct table *);
 void		 table_print(struct table *, FILE *);
+/* After table_print(): the next rows continue the table printed, with
+ * no header again and no column narrower than before (pages of a list). */
+void		 table_continue(struct table *);
 void		 table_free(struct table *);
 /* Display width of a UTF-8 string in terminal columns. */
 size_t		 table_width(const char *);
@@ -441,6 +461,9 @@ void	 cmd_kv(struct table *, json_t *obj, const char *key,
 void	 cmd_print_fields(json_t *, const struct cmd_field *);
 /* A cell of a list table, "-" when empty. */
 void	 cmd_cell(struct table *, json_t *obj, const char *key, int kind);
+/* arr's objects as rows of *tp, a new table of the columns (arg: a
+ * struct cmd_column array) when *tp is NULL. */
+void	 cmd_list_rows(struct table **tp, json_t *arr, const void *arg);
 /* A table of arr's objects, or the line none when there are none. */
 void	 cmd_print_list(json_t *arr, const struct cmd_column *,
 	     const char *none);

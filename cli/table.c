@@ -17,6 +17,10 @@ struct table {
 	char		**cells;	/* nrows * ncols, row by row */
 	size_t		  nrows;
 	size_t		  ncells;	/* cells filled in the last row */
+	/* Once printed and continued (table_continue()): the widths so far,
+	 * and no header again. */
+	size_t		 *widths;
+	int		  cont;
 };
 
 /* Set when LC_CTYPE speaks UTF-8; otherwise widths count code points. */
@@ -433,7 +437,7 @@ table_print_csv(struct table *t, FILE *f)
 		fputs("\xef\xbb\xbf", f);
 		table_bom_done = 1;
 	}
-	if (t->head != NULL)
+	if (t->head != NULL && !t->cont)
 		table_csv_line(f, t->head, t->ncols, 0);
 	for (r = 0; r < t->nrows; r++)
 		table_csv_line(f, &t->cells[r * t->ncols], t->ncols, t->kv);
@@ -453,9 +457,12 @@ table_print(struct table *t, FILE *f)
 		return;
 	}
 
-	widths = xcalloc(t->ncols, sizeof *widths);
+	if ((widths = t->widths) == NULL)
+		widths = xcalloc(t->ncols, sizeof *widths);
+	t->widths = NULL;
 	for (c = 0; t->head != NULL && c < t->ncols; c++)
-		widths[c] = table_width(t->head[c]);
+		if (table_width(t->head[c]) > widths[c])
+			widths[c] = table_width(t->head[c]);
 	for (r = 0; r < t->nrows; r++) {
 		for (c = 0; c < t->ncols; c++) {
 			if (t->cells[r * t->ncols + c] == NULL)
@@ -469,7 +476,7 @@ table_print(struct table *t, FILE *f)
 
 	o.f = f;
 	o.pending = 0;
-	if (t->head != NULL) {
+	if (t->head != NULL && !t->cont) {
 		for (c = 0; c < t->ncols; c++) {
 			if (c > 0)
 				table_pad(&o, gap);
@@ -486,7 +493,26 @@ table_print(struct table *t, FILE *f)
 		}
 		table_end_line(&o);
 	}
-	free(widths);
+	free(t->widths);
+	t->widths = widths;
+}
+
+/* Forgets the rows printed, keeping the columns' widths (they only grow)
+ * and leaving the header out of the next table_print(). */
+void
+table_continue(struct table *t)
+{
+	size_t	i, n;
+
+	table_finish_row(t);
+	n = t->nrows * t->ncols;
+	for (i = 0; i < n; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	t->cells = NULL;
+	t->nrows = 0;
+	t->ncells = t->ncols;
+	t->cont = 1;
 }
 
 void
@@ -505,5 +531,6 @@ table_free(struct table *t)
 		free(t->head[i]);
 	free(t->head);
 	free(t->right);
+	free(t->widths);
 	free(t);
 }

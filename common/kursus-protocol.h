@@ -15,6 +15,9 @@
 #define KURSUS_API_MAX_BODY	(64 * 1024)
 /* The exception: POST /v1/import carries a whole calendar file. */
 #define KURSUS_API_MAX_CALENDAR	(4 * 1024 * 1024)
+/* A page of a long list (`limit`): by default, and at most. */
+#define KURSUS_API_PAGE		100
+#define KURSUS_API_PAGE_MAX	1000
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR		"/etc"

@@ -383,12 +383,6 @@ done:
 		*out = NULL;
 		goto out;
 	}
-	if (req.fail.status == 0 && req.text != NULL) {
-		json_decref(req.out);
-		*out = req.text;
-		goto out;
-	}
-	free(req.text);
 	if (req.fail.status != 0) {
 		json_decref(req.out);
 		answer = fail_json(&req.fail);
@@ -398,6 +392,15 @@ done:
 			    u != NULL && evhttp_uri_get_path(u) != NULL ?
 			    evhttp_uri_get_path(u) : "?", req.status,
 			    req.fail.msg);
+	} else if (req.text != NULL) {
+		/*
+		 * Written as text already: a page (its rows' JSON as SQLite
+		 * wrote it, not parsed), or the statistics.
+		 */
+		*out = req.text;
+		req.text = NULL;
+		json_decref(req.out);
+		goto out;
 	} else
 		answer = req.out != NULL ? req.out : json_object();
 	if ((*out = json_dumps(answer, JSON_COMPACT)) == NULL) {
@@ -410,6 +413,7 @@ done:
 	}
 	json_decref(answer);
 out:
+	free(req.text);
 	json_decref(req.body);
 	json_decref(req.query);
 	free(path);

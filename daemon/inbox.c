@@ -13,13 +13,20 @@
 #include "kursusd.h"
 #include "citizen.h"
 
-#define INBOX_JSON "SELECT json_object('id', i.id, " \
+#define INBOX_JSON INBOX_OBJECT " " INBOX_FROM
+#define INBOX_JSON_KEYS INBOX_OBJECT ", i.received_at, i.id " INBOX_FROM
+#define INBOX_OBJECT "SELECT json_object('id', i.id, " \
     "'sender', i.sender, 'receiver', i.receiver, 'text', i.text, " \
     "'via', i.via, 'participant_id', i.participant_id, " \
     "'registration_id', i.registration_id, 'provider_id', i.provider_id, " \
     "'participant_name', p.name, 'received_at', utc_iso(i.received_at), " \
-    "'handled_at', utc_iso(i.handled_at), 'handled_by', i.handled_by) " \
-    "FROM inbox i LEFT JOIN participant p ON p.id = i.participant_id "
+    "'handled_at', utc_iso(i.handled_at), 'handled_by', i.handled_by)"
+#define INBOX_FROM "FROM inbox i LEFT JOIN participant p ON p.id = i.participant_id "
+/* A page of the list (paging.c), after the keys ?1, ?2 of the cursor. */
+#define INBOX_PAGE(where) INBOX_JSON_KEYS where \
+    "i.received_at >= coalesce(?1, -1) AND " \
+    "(?1 IS NULL OR (i.received_at, i.id) > (?1, ?2)) " \
+    "ORDER BY i.received_at, i.id LIMIT ?3"
 
 int64_t
 inbox_unhandled(struct store *st)
@@ -31,23 +38,35 @@ inbox_unhandled(struct store *st)
 int
 inbox_list(struct api_req *req)
 {
-	static const char *sql_open = INBOX_JSON "WHERE i.handled_at IS NULL "
-	    "ORDER BY i.received_at, i.id";
-	static const char *sql_all = INBOX_JSON "ORDER BY i.received_at, i.id";
+	static const char *sql_open = INBOX_PAGE("WHERE i.handled_at IS NULL "
+	    "AND ");
+	static const char *sql_all = INBOX_PAGE("WHERE ");
+	struct paging	 pg;
+	sqlite3_stmt	*stmt;
 	const char	*all;
+	int		 every;
 
-	if (param_check_query(req, "all", NULL) != 0)
+	if (param_check_query(req, "all", "limit", "cursor", NULL) != 0)
 		return (-1);
 	all = json_string_value(json_object_get(req->query, "all"));
 	if (all != NULL && strcmp(all, "0") != 0 && strcmp(all, "1") != 0 &&
 	    strcmp(all, "true") != 0 && strcmp(all, "false") != 0)
 		return (fail_set(&req->fail, 422, "all", "all \"%s\" is not "
 		    "1 or 0", all));
-	req->out = json_pack("{s:o, s:I}", "messages",
-	    store_json_array(req->store, all != NULL && (strcmp(all, "1") ==
-	    0 || strcmp(all, "true") == 0) ? sql_all : sql_open, NULL),
-	    "unhandled", (json_int_t)inbox_unhandled(req->store));
-	return (0);
+	every = all != NULL && (strcmp(all, "1") == 0 ||
+	    strcmp(all, "true") == 0);
+	if (paging_start(req, &pg, "messages", "ii") != 0)
+		return (-1);
+	stmt = store_stmt(req->store, every ? sql_all : sql_open);
+	if (paging_given(&pg)) {
+		sqlite3_bind_int64(stmt, 1, paging_int(&pg, 0));
+		sqlite3_bind_int64(stmt, 2, paging_int(&pg, 1));
+	}
+	sqlite3_bind_int64(stmt, 3, paging_limit(&pg));
+	/* After the list and its next in the answer (paging_answer()). */
+	req->out = json_pack("{s:I}", "unhandled",
+	    (json_int_t)inbox_unhandled(req->store));
+	return (paging_answer(req, &pg, stmt));
 }
 
 int

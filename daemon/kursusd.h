@@ -195,6 +195,9 @@ int	 store_exec(struct store *, struct fail *, const char *sql,
  * (caller frees). For statements of any connection. */
 const char *store_col(sqlite3_stmt *, int i);
 char	*store_col_dup(sqlite3_stmt *, int i);
+/* The cached statement of sql with store_exec()'s bindings, to step. */
+sqlite3_stmt *store_stmt_bound(struct store *, const char *sql,
+	    const char *types, ...);
 /* First column of the first row as int64, or dflt when no row. */
 int64_t	 store_int(struct store *, int64_t dflt, const char *sql,
 	    const char *types, ...);
@@ -223,7 +226,7 @@ struct outbox_conf *store_outbox(struct store *);
 const char *store_default_timezone(struct store *);
 
 /* schema.c */
-#define SCHEMA_VERSION	14
+#define SCHEMA_VERSION	15
 /* The database's schema version (PRAGMA user_version), or -1. */
 int	 schema_version(sqlite3 *);
 /* Brings the database forward to SCHEMA_VERSION, each step in a transaction. */
@@ -294,7 +297,9 @@ struct api_req {
 	size_t		 rawlen;
 	const char	*arg;		/* the route's argument */
 	json_t		*out;		/* answer object, set by the handler */
-	char		*text;		/* or the answer as JSON text, large */
+	char		*text;		/* or the answer as JSON text, written
+					 * already (the statistics, a page of a
+					 * list: paging.c) */
 	int		 status;	/* 200 unless the handler sets 201, or
 					 * API_LATER: it took req->later */
 	struct fail	 fail;
@@ -327,6 +332,39 @@ int	 api_dispatch(struct store *, int method, const char *uri,
  * any answer; each write is its own savepoint. */
 int	 api_run(const struct api_ctx *, const struct api_call *, int batched,
 	    char **out);
+
+/* paging.c */
+/*
+ * A page of a list that grows without bound: `limit` (default
+ * PAGING_DEFAULT, at most PAGING_MAX) and `cursor` from the query, `next`
+ * in the answer while more remain. keys: the types of the list's order
+ * keys after its JSON column, 'i' integer or 't' text ("ii": start, id).
+ */
+#define PAGING_DEFAULT		KURSUS_API_PAGE
+#define PAGING_MAX		KURSUS_API_PAGE_MAX
+#define PAGING_MAXCURSOR	512	/* hex digits */
+#define PAGING_CHUNK		5000	/* ids a paging_scan() reads at once */
+#define PAGING_BUDGET_MS	10	/* and for how long, at most */
+struct paging {
+	const char	*list;		/* the answer's key and the cursor's tag */
+	const char	*keys;
+	int64_t		 limit;
+	json_t		*key;		/* the cursor's array, or NULL */
+};
+/* Reads limit and cursor; -1 with req->fail naming the field. */
+int	 paging_start(struct api_req *, struct paging *, const char *list,
+	    const char *keys);
+/* Whether a cursor came, and its i-th key. */
+int	 paging_given(const struct paging *);
+int64_t	 paging_int(const struct paging *, size_t);
+const char *paging_text(const struct paging *, size_t);
+int64_t	 paging_limit(const struct paging *);
+/* Steps the statement into req->out and ends the paging. */
+int	 paging_answer(struct api_req *, struct paging *, sqlite3_stmt *);
+/* The same over ranges of ids, for a few rows among many (paging.c). */
+int	 paging_scan(struct api_req *, struct paging *, sqlite3_stmt *,
+	    int idx, int64_t maxid);
+void	 paging_end(struct paging *);
 
 /* param.c: what a route reads from its request */
 enum field_type { FT_TEXT, FT_INT, FT_BOOL, FT_REAL, FT_ARRAY, FT_ANY };

@@ -153,11 +153,15 @@ notices_why(json_t *p, const char *via, const struct notices_can *can)
 int
 notices_outbox_list(struct api_req *req)
 {
-	static const char *sql = "SELECT j FROM outbox_json WHERE "
+	static const char *sql = "SELECT j, id FROM outbox_json WHERE "
 	    "(?1 IS NULL OR state = ?1) AND "
 	    "(?2 IS NULL OR session_id = CAST(?2 AS INTEGER)) AND "
 	    "(?3 IS NULL OR batch = ?3) AND (?4 IS NULL OR kind = ?4) AND "
-	    "(?5 IS NULL OR participant_id = CAST(?5 AS INTEGER)) ORDER BY id";
+	    "(?5 IS NULL OR participant_id = CAST(?5 AS INTEGER)) AND "
+	    "id > ?6 AND id <= ?7 ORDER BY id LIMIT ?8";
+	struct paging	 pg;
+	sqlite3_stmt	*stmt;
+	int64_t		 maxid;
 	const char	*state, *kind, *batch;
 	char		 list[256], sid[32], pid[32];
 	int64_t		 session, participant;
@@ -165,7 +169,7 @@ notices_outbox_list(struct api_req *req)
 	int		 k;
 
 	if (param_check_query(req, "state", "session", "batch", "kind",
-	    "participant", (char *)NULL) != 0)
+	    "participant", "limit", "cursor", (char *)NULL) != 0)
 		return (-1);
 	state = json_string_value(json_object_get(req->query, "state"));
 	if (state != NULL) {
@@ -190,12 +194,15 @@ notices_outbox_list(struct api_req *req)
 	if (notices_query_id(req, "session", &session) != 0 ||
 	    notices_query_id(req, "participant", &participant) != 0)
 		return (-1);
+	if (paging_start(req, &pg, "outbox", "i") != 0)
+		return (-1);
 	snprintf(sid, sizeof sid, "%lld", (long long)session);
 	snprintf(pid, sizeof pid, "%lld", (long long)participant);
-	req->out = json_pack("{s:o}", "outbox", store_json_array(req->store,
-	    sql, "ttttt", state, session != 0 ? sid : NULL, batch, kind,
-	    participant != 0 ? pid : NULL));
-	return (0);
+	/* A state or kind among ten million notices: read by ranges. */
+	maxid = store_int(req->store, 0, "SELECT max(id) FROM outbox", NULL);
+	stmt = store_stmt_bound(req->store, sql, "ttttt", state, session != 0 ?
+	    sid : NULL, batch, kind, participant != 0 ? pid : NULL);
+	return (paging_scan(req, &pg, stmt, 6, maxid));
 }
 
 /* The outbox row of path parameter 0: its state and channel. */

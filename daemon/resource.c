@@ -237,9 +237,12 @@ resource_build(struct resource *r)
 	 * venues, course types and instructors by reading them.
 	 */
 	if (strcmp(r->table, "participant") == 0) {
-		r->sql_list = xprintf("SELECT json_object(%s) FROM %s WHERE "
-		    "anonymised_at IS NULL AND kmatch(?1, %s) ORDER BY %s",
-		    obj, r->table, r->search, r->order);
+		/* Without a search, a page (paging.c) by name and id. */
+		r->sql_list = xprintf("SELECT json_object(%s), name, id FROM "
+		    "%s WHERE anonymised_at IS NULL AND name COLLATE NOCASE >= "
+		    "coalesce(?1, '') AND (?1 IS NULL OR (name COLLATE NOCASE, "
+		    "id) > (?1, ?2)) ORDER BY %s LIMIT ?3", obj, r->table,
+		    r->order);
 		r->sql_search = xprintf("SELECT json_object(%s) FROM %s WHERE "
 		    "id IN (", obj, r->table);
 		r->sql_search_tail = xprintf(") AND anonymised_at IS NULL "
@@ -817,6 +820,25 @@ resource_query(struct api_req *req, const char *name, const char *table,
 	return (resource_id(req->store, table, slug, name, id, &req->fail));
 }
 
+/* Every participant, a page at a time by name and id (paging.c). */
+static int
+resource_page(struct api_req *req, struct resource *r)
+{
+	struct paging	 pg;
+	sqlite3_stmt	*stmt;
+
+	if (paging_start(req, &pg, r->name, "ti") != 0)
+		return (-1);
+	stmt = store_stmt(req->store, r->sql_list);
+	if (paging_given(&pg)) {
+		sqlite3_bind_text(stmt, 1, paging_text(&pg, 0), -1,
+		    SQLITE_TRANSIENT);
+		sqlite3_bind_int64(stmt, 2, paging_int(&pg, 1));
+	}
+	sqlite3_bind_int64(stmt, 3, paging_limit(&pg));
+	return (paging_answer(req, &pg, stmt));
+}
+
 int
 resource_list(struct api_req *req)
 {
@@ -827,6 +849,14 @@ resource_list(struct api_req *req)
 	int64_t		 limit = RESOURCE_SEARCH_LIMIT;
 	int		 more = 0;
 
+	if (q != NULL && *q == '\0')
+		q = NULL;
+	if (q == NULL && r->sql_search != NULL)
+		return (resource_page(req, r));
+	if (r->sql_search != NULL && json_object_get(req->query, "cursor") !=
+	    NULL)
+		return (fail_set(&req->fail, 400, "cursor", "a cursor pages "
+		    "the list of all %ss, not a search", r->what));
 	if ((v = json_object_get(req->query, "limit")) != NULL) {
 		limit = json_is_string(v) ? strtoll(json_string_value(v), NULL,
 		    10) : 0;
@@ -835,8 +865,6 @@ resource_list(struct api_req *req)
 			    "\"%s\" is not a number from 1 to 100000",
 			    json_is_string(v) ? json_string_value(v) : ""));
 	}
-	if (q != NULL && *q == '\0')
-		q = NULL;
 	/* A search without a word ("%", "_") finds no one. */
 	if (q != NULL && r->sql_search != NULL &&
 	    (found = person_search(req->store, r->sql_search,

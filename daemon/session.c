@@ -508,24 +508,30 @@ session_show(struct api_req *req)
 	return (0);
 }
 
+/*
+ * Sessions by start, a page at a time (paging.c): the cursor holds the
+ * last start and id shown and the end of the range, so a walk without
+ * `to` keeps the range its first page had.
+ */
 int
 session_list(struct api_req *req)
 {
-	static const char *sql = "SELECT j FROM session_json WHERE "
-	    "start_at >= coalesce(?1, -1) AND "
+	static const char *sql = "SELECT j, start_at, id, ?2 FROM session_json "
+	    "WHERE start_at >= coalesce(?1, -1) AND "
 	    "start_at < coalesce(?2, 9223372036854775807) "
 	    "AND (?3 IS NULL OR venue_id = ?3) AND (?4 IS NULL OR "
 	    "course_id = ?4) AND (?5 IS NULL OR status = ?5) "
-	    "ORDER BY start_at, id";
+	    "AND (?6 IS NULL OR (start_at, id) > (?6, ?7)) "
+	    "ORDER BY start_at, id LIMIT ?8";
+	struct paging	 pg;
 	sqlite3_stmt	*stmt;
 	const char	*status;
-	json_t		*v, *list;
 	time_t		 from, to;
 	int		 has_from, has_to;
 	int64_t		 venue = 0, course = 0;
 
 	if (param_check_query(req, "from", "to", "venue", "course", "status",
-	    (char *)NULL) != 0)
+	    "limit", "cursor", (char *)NULL) != 0)
 		return (-1);
 	if (param_time(req, "from", &from, &has_from) != 0 ||
 	    param_time(req, "to", &to, &has_to) != 0)
@@ -538,6 +544,18 @@ session_list(struct api_req *req)
 	    strcmp(status, "cancelled") != 0 && strcmp(status, "done") != 0)
 		return (fail_set(&req->fail, 422, "status", "status \"%s\" is "
 		    "not scheduled, cancelled or done", status));
+	if (paging_start(req, &pg, "sessions", "iii") != 0)
+		return (-1);
+	if (paging_given(&pg)) {
+		/* Where the walk stands; the range its first page had. */
+		if (!has_from || paging_int(&pg, 0) > from)
+			from = paging_int(&pg, 0);
+		has_from = 1;
+		if (!has_to) {
+			to = paging_int(&pg, 2);
+			has_to = 1;
+		}
+	}
 	/* Without a range: from yesterday, for the next three months. */
 	if (!has_from && !has_to) {
 		from = store_now(req->store) - 24 * 3600;
@@ -559,16 +577,12 @@ session_list(struct api_req *req)
 		sqlite3_bind_int64(stmt, 4, course);
 	if (status != NULL)
 		sqlite3_bind_text(stmt, 5, status, -1, SQLITE_TRANSIENT);
-	list = json_array();
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		v = json_loads((const char *)sqlite3_column_text(stmt, 0), 0,
-		    NULL);
-		if (v != NULL)
-			json_array_append_new(list, v);
+	if (paging_given(&pg)) {
+		sqlite3_bind_int64(stmt, 6, paging_int(&pg, 0));
+		sqlite3_bind_int64(stmt, 7, paging_int(&pg, 1));
 	}
-	sqlite3_reset(stmt);
-	req->out = json_pack("{s:o}", "sessions", list);
-	return (0);
+	sqlite3_bind_int64(stmt, 8, paging_limit(&pg));
+	return (paging_answer(req, &pg, stmt));
 }
 
 /* Moves the latest confirmed registrations to the front of the waitlist

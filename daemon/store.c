@@ -757,6 +757,18 @@ store_column_json(sqlite3_stmt *stmt)
 	return (j);
 }
 
+sqlite3_stmt *
+store_stmt_bound(struct store *st, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt	*stmt = store_stmt(st, sql);
+	va_list		 ap;
+
+	va_start(ap, types);
+	store_bind(stmt, types, ap);
+	va_end(ap);
+	return (stmt);
+}
+
 json_t *
 store_json(struct store *st, const char *sql, const char *types, ...)
 {

@@ -116,14 +116,23 @@ class API(AdminAPI):
         once per path."""
         qs = "&".join("%s=%s" % kv for kv in q.items())
         path = "/outbox" + ("?" + qs if qs else "")
-        r = self.d.request("GET", "/v1" + path)
-        if r.status != 200:
-            if path not in self.refused:
-                self.refused.add(path)
-                t.ok(False, "%s: GET %s answers 200" % (self.name, path),
-                     ["got %d %s" % (r.status, r.body[:500])])
-            return []
-        rows = (r.json or {}).get("outbox", [])
+        rows, cursor = [], None
+        while True:
+            # Every page of it (the outbox comes 100 notices at a time).
+            page = path + ("&" if qs else "?") + "limit=1000" + (
+                "&cursor=" + cursor if cursor else "")
+            r = self.d.request("GET", "/v1" + page)
+            if r.status != 200:
+                if path not in self.refused:
+                    self.refused.add(path)
+                    t.ok(False, "%s: GET %s answers 200" % (self.name,
+                                                            path),
+                         ["got %d %s" % (r.status, r.body[:500])])
+                return []
+            rows += (r.json or {}).get("outbox", [])
+            cursor = (r.json or {}).get("next")
+            if cursor is None:
+                break
         return [x for x in rows if channel is None or
                 x.get("channel") == channel]
 
