@@ -489,6 +489,31 @@ feeds_find(struct feeds *fs, const char *path)
 	return (NULL);
 }
 
+/*
+ * The cache key of a page asked for as path and query (NULL: none) when
+ * the cache holds one under exactly that: its key is the request's own
+ * target when it was asked for in its canonical form (the usual case: a
+ * link the pages themselves give), so such a request needs no parsing of
+ * its query. NULL otherwise (pages_key() makes the key). The key is the
+ * cache's, good until the next call into it.
+ */
+const char *
+feeds_known(struct feeds *fs, const char *path, const char *query)
+{
+	struct feed	*f;
+	size_t		 plen = strlen(path);
+
+	for (f = fs->feeds; f != NULL; f = f->next) {
+		if (strncmp(f->path, path, plen) != 0)
+			continue;
+		if (query == NULL ? f->path[plen] == '\0' :
+		    f->path[plen] == '?' && strcmp(f->path + plen + 1,
+		    query) == 0)
+			return (f->path);
+	}
+	return (NULL);
+}
+
 /* Keeps the cache bounded: drops the feed used longest ago. */
 static void
 feeds_evict(struct feeds *fs)

@@ -721,6 +721,9 @@ void		 feeds_free(struct feeds *);
 /* The feed at a URL path, plain or gzip; -1 for anything unknown (404). */
 int		 feeds_get(struct feeds *, const char *path, int gzip,
 		    struct feed_answer *);
+/* A page's cache key when the request is its canonical form, else NULL. */
+const char	*feeds_known(struct feeds *, const char *path,
+		    const char *query);
 int		 feeds_export(struct api_req *);
 /* feedkind.c: the admin's links and the kinds of feed and page */
 int		 feeds_link(struct api_req *);
