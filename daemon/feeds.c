@@ -146,6 +146,8 @@ feeds_configure(struct feeds *fs, const struct config *conf)
 		fs->key_file = xstrdup(conf->feeds_key_file);
 		fs->have_key = 0;
 	}
+	/* The cache is empty: the next sessions' texts are rendered ahead. */
+	render_warm(fs);
 }
 
 void
