@@ -32,6 +32,7 @@
 
 #define FEEDS_MAX	4096		/* feeds kept in memory */
 #define SPARE_MIN	(1024 * 1024)	/* feed bytes worth keeping memory for */
+#define FEEDS_FILED_MIN	(64 * 1024)	/* gzip bytes sent with sendfile() */
 
 struct feed {
 	char		*path;		/* the URL path: the cache key */
@@ -825,6 +826,13 @@ feeds_gzip(const struct blob *in)
 		fatalx("deflate did not finish");
 	out->len = z.total_out;
 	deflateEnd(&z);
+	/*
+	 * Large gzip bytes are sent whole, many times: from a memory file,
+	 * the kernel sends them without copying each answer's (as nginx's
+	 * gzip_static does from its files).
+	 */
+	if (out->len >= FEEDS_FILED_MIN)
+		(void)blob_filed(out);
 	return (out);
 }
 
