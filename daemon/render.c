@@ -488,8 +488,13 @@ render_warm(struct feeds *fs)
 	w->fs = fs;
 	w->after = now - (time_t)fs->past_days * 86400;
 	w->cancelled_after = now - (time_t)fs->cancelled_days * 86400;
-	/* The loop is one more when it joins in. */
-	w->nw = render_cores();
+	/*
+	 * A core is left to the loop, which is one more when it joins in;
+	 * there are FEEDS_THREADS - 1 renderers' connections.
+	 */
+	w->nw = render_cores() - 1;
+	if (w->nw < 1)
+		w->nw = 1;
 	if (w->nw > FEEDS_THREADS - 1)
 		w->nw = FEEDS_THREADS - 1;
 	pthread_mutex_init(&w->lock, NULL);
