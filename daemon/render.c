@@ -9,10 +9,8 @@
 
 #include <sys/types.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -421,7 +419,6 @@ render_prefetch(struct feeds *fs, const struct members *m, int variant,
  */
 #define WARM_MAX	10240
 #define WARM_NICE	10		/* the threads' priority: below the loop */
-#define WARM_READ_MAX	(64 * 1024 * 1024)	/* database read ahead */
 
 struct warm {
 	pthread_t	 thread;
@@ -463,21 +460,15 @@ render_warm_run(void *arg)
 {
 	struct warm	*w = arg;
 	struct feeds	*fs = w->fs;
-	struct stat	 sb;
-	int		 fd;
 
 	/*
 	 * Idle cores are taken, the loop's turn is not: this thread and the
 	 * helpers it starts (which inherit it) run at nice WARM_NICE. (Not
-	 * where a system call filter refuses it; then as the loop.)
+	 * where a system call filter refuses it; then as the loop.) The
+	 * database is not read ahead with a descriptor of its own: closing
+	 * one drops the process's POSIX locks on it, SQLite's included.
 	 */
 	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WARM_NICE);
-	/* A small database is read at once, not page by page as rows ask. */
-	if ((fd = open(store_path(fs->st), O_RDONLY | O_CLOEXEC)) != -1) {
-		if (fstat(fd, &sb) == 0 && sb.st_size <= WARM_READ_MAX)
-			(void)posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
-		close(fd);
-	}
 	/* Its helpers take the renderers' connections 0 and 1. */
 	if ((w->sh[0].stmt = render_reader(fs, FEEDS_THREADS - 2)) != NULL)
 		render_warm_list(w, fs->readers[FEEDS_THREADS - 2].db);
