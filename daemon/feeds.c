@@ -480,14 +480,23 @@ feeds_bind_window(struct feeds *fs, const struct feed_kind *kind,
 	sqlite3_bind_int64(stmt, 3, arg);
 }
 
+/*
+ * The feed cached for path. The one found moves to the front: the feeds
+ * asked for most are found first (the public door looks a page up twice,
+ * feeds_known() then feeds_get()).
+ */
 static struct feed *
 feeds_find(struct feeds *fs, const char *path)
 {
-	struct feed	*f;
+	struct feed	**fp, *f;
 
-	for (f = fs->feeds; f != NULL; f = f->next) {
-		if (strcmp(f->path, path) == 0)
+	for (fp = &fs->feeds; (f = *fp) != NULL; fp = &f->next) {
+		if (strcmp(f->path, path) == 0) {
+			*fp = f->next;
+			f->next = fs->feeds;
+			fs->feeds = f;
 			return (f);
+		}
 	}
 	return (NULL);
 }
