@@ -3,15 +3,20 @@
  * them, freed when the last of them lets go. Only the loop thread holds
  * them, so the count needs no lock. A blob is memory of its own, or a
  * file mapped read-only (a copy of the database: the kernel's page cache
- * holds it, not the heap, and every answer sending it shares it).
+ * holds it, not the heap, and every answer sending it shares it). Bytes
+ * sent often and whole (a large feed's gzip bytes) may be moved into a
+ * memory file (blob_filed()): answers then hand its pages to the socket
+ * with sendfile(2) instead of copying them in, as a file server does.
  */
 #include "config.h"
 
 #include <sys/mman.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kursusd.h"
 
@@ -26,6 +31,7 @@ blob_adopt(char *data, size_t len)
 	b->size = len + 1;
 	b->data = data;
 	b->mapped = 0;
+	b->fd = -1;
 	return (b);
 }
 
@@ -56,7 +62,53 @@ blob_map(int fd, size_t len, char **cause)
 	b->size = 0;		/* nothing to reuse */
 	b->data = p;
 	b->mapped = 1;
+	b->fd = -1;
 	return (b);
+}
+
+/*
+ * Moves the bytes of b, which nothing shares yet, into a memory file,
+ * sealed and mapped read-only in their place; b->fd is the file, for
+ * sendfile(). -1 (b unchanged) when that cannot be done.
+ */
+int
+blob_filed(struct blob *b)
+{
+	const char	*p;
+	void		*map;
+	size_t		 left;
+	ssize_t		 w;
+	int		 fd;
+
+	if (b->refs != 1 || b->mapped || b->len == 0)
+		return (-1);
+	if ((fd = memfd_create("kursusd-feed", MFD_CLOEXEC |
+	    MFD_ALLOW_SEALING)) == -1)
+		return (-1);
+	for (p = b->data, left = b->len; left > 0; p += w, left -= (size_t)w) {
+		if ((w = write(fd, p, left)) == -1) {
+			if (errno == EINTR) {
+				w = 0;
+				continue;
+			}
+			close(fd);
+			return (-1);
+		}
+	}
+	if ((map = mmap(NULL, b->len, PROT_READ, MAP_SHARED, fd, 0)) ==
+	    MAP_FAILED) {
+		close(fd);
+		return (-1);
+	}
+	/* Nobody, kursusd included, changes them now. */
+	(void)fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_WRITE | F_SEAL_SEAL);
+	free(b->data);
+	b->data = map;
+	b->size = 0;
+	b->mapped = 1;
+	b->fd = fd;
+	return (0);
 }
 
 void
@@ -67,6 +119,8 @@ blob_unref(struct blob *b)
 			munmap(b->data, b->len);
 		else
 			free(b->data);
+		if (b->fd != -1)
+			close(b->fd);
 		free(b);
 	}
 }

@@ -8,7 +8,8 @@
  *
  * An answer is a list of pieces: bytes of the connection's out buffer, or
  * blobs (feeds' cached bytes, a long JSON answer) referenced, not copied;
- * one sendmsg() per batch of answers.
+ * one sendmsg() per batch of answers, and a sendfile() for a blob kept in
+ * a memory file (blob_filed()), which the kernel sends without copying.
  *
  * On a door with TLS (tls.c) the bytes go through tls_read() and
  * tls_writev() instead, and the reading side (rev) or the writing side
@@ -22,6 +23,7 @@
 
 #include <sys/types.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -289,10 +291,23 @@ conn_write(struct conn *c)
 	const char		*base;
 	size_t			 i, n, left;
 	ssize_t			 w;
+	off_t			 off;
 
 	while (c->seg0 < c->nseg) {
+		s = &c->segs[c->seg0];
+		if (c->tls == NULL && s->blob != NULL && s->blob->fd != -1) {
+			/* A memory file's pages go to the socket uncopied. */
+			off = (off_t)c->done;
+			w = sendfile(c->fd, s->blob->fd, &off, s->len - c->done);
+			if (w == 0)	/* the file is sealed: cannot be */
+				return (-1);
+			goto sent;
+		}
 		for (n = 0, i = c->seg0; i < c->nseg; i++, n++) {
 			s = &c->segs[i];
+			if (c->tls == NULL && s->blob != NULL &&
+			    s->blob->fd != -1)
+				break;
 			base = s->blob != NULL ? blob_data(s->blob) :
 			    c->out.data + s->off;
 			iov[n].iov_base = (void *)(uintptr_t)base;
@@ -306,8 +321,11 @@ conn_write(struct conn *c)
 			memset(&msg, 0, sizeof msg);
 			msg.msg_iov = iov;
 			msg.msg_iovlen = n;
-			w = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+			/* The head waits for the file's bytes that follow. */
+			w = sendmsg(c->fd, &msg, MSG_NOSIGNAL |
+			    (i < c->nseg ? MSG_MORE : 0));
 		}
+sent:
 		if (w == -1) {
 			if (errno == EINTR)
 				continue;

@@ -32,6 +32,7 @@
 
 #define FEEDS_MAX	4096		/* feeds kept in memory */
 #define SPARE_MIN	(1024 * 1024)	/* feed bytes worth keeping memory for */
+#define FEEDS_FILED_MIN	(64 * 1024)	/* gzip bytes sent with sendfile() */
 
 struct feed {
 	char		*path;		/* the URL path: the cache key */
@@ -146,6 +147,8 @@ feeds_configure(struct feeds *fs, const struct config *conf)
 		fs->key_file = xstrdup(conf->feeds_key_file);
 		fs->have_key = 0;
 	}
+	/* The cache is empty: the next sessions' texts are rendered ahead. */
+	render_warm(fs);
 }
 
 void
@@ -477,14 +480,48 @@ feeds_bind_window(struct feeds *fs, const struct feed_kind *kind,
 	sqlite3_bind_int64(stmt, 3, arg);
 }
 
+/*
+ * The feed cached for path. The one found moves to the front: the feeds
+ * asked for most are found first (the public door looks a page up twice,
+ * feeds_known() then feeds_get()).
+ */
 static struct feed *
 feeds_find(struct feeds *fs, const char *path)
 {
+	struct feed	**fp, *f;
+
+	for (fp = &fs->feeds; (f = *fp) != NULL; fp = &f->next) {
+		if (strcmp(f->path, path) == 0) {
+			*fp = f->next;
+			f->next = fs->feeds;
+			fs->feeds = f;
+			return (f);
+		}
+	}
+	return (NULL);
+}
+
+/*
+ * The cache key of a page asked for as path and query (NULL: none) when
+ * the cache holds one under exactly that: its key is the request's own
+ * target when it was asked for in its canonical form (the usual case: a
+ * link the pages themselves give), so such a request needs no parsing of
+ * its query. NULL otherwise (pages_key() makes the key). The key is the
+ * cache's, good until the next call into it.
+ */
+const char *
+feeds_known(struct feeds *fs, const char *path, const char *query)
+{
 	struct feed	*f;
+	size_t		 plen = strlen(path);
 
 	for (f = fs->feeds; f != NULL; f = f->next) {
-		if (strcmp(f->path, path) == 0)
-			return (f);
+		if (strncmp(f->path, path, plen) != 0)
+			continue;
+		if (query == NULL ? f->path[plen] == '\0' :
+		    f->path[plen] == '?' && strcmp(f->path + plen + 1,
+		    query) == 0)
+			return (f->path);
 	}
 	return (NULL);
 }
@@ -799,6 +836,13 @@ feeds_gzip(const struct blob *in)
 		fatalx("deflate did not finish");
 	out->len = z.total_out;
 	deflateEnd(&z);
+	/*
+	 * Large gzip bytes are sent whole, many times: from a memory file,
+	 * the kernel sends them without copying each answer's (as nginx's
+	 * gzip_static does from its files).
+	 */
+	if (out->len >= FEEDS_FILED_MIN)
+		(void)blob_filed(out);
 	return (out);
 }
 

@@ -105,6 +105,7 @@ struct reader {
 };
 
 struct feed;
+struct warm;
 
 struct feeds {
 	struct store	*st;
@@ -127,6 +128,7 @@ struct feeds {
 	size_t		 spare_size;
 	time_t		 spare_time;
 	struct reader	 readers[FEEDS_THREADS - 1];
+	struct warm	*warm;		/* rendering ahead (render_warm()) */
 };
 
 /* What a feed keeps of each session beyond its id and rev. */
@@ -176,6 +178,13 @@ struct chunk *render_chunk(struct feeds *, int64_t id, int variant,
 /* Renders the missing or stale texts of many members at once. */
 void	 render_prefetch(struct feeds *, const struct members *, int variant,
 	    time_t now);
+/*
+ * Starts rendering ahead the event texts of the next sessions feeds show,
+ * on threads of their own; render_warm_end() (which every render calls
+ * first) joins in on what is left and puts them in the table.
+ */
+void	 render_warm(struct feeds *);
+void	 render_warm_end(struct feeds *);
 /* Drops event texts no feed has used for a while. */
 void	 render_gc(struct feeds *, time_t now);
 /* Drops them all, and the renderers' connections with free_readers. */

@@ -782,6 +782,9 @@ void		 feeds_free(struct feeds *);
 /* The feed at a URL path, plain or gzip; -1 for anything unknown (404). */
 int		 feeds_get(struct feeds *, const char *path, int gzip,
 		    struct feed_answer *);
+/* A page's cache key when the request is its canonical form, else NULL. */
+const char	*feeds_known(struct feeds *, const char *path,
+		    const char *query);
 int		 feeds_export(struct api_req *);
 /* feedkind.c: the admin's links and the kinds of feed and page */
 int		 feeds_link(struct api_req *);
@@ -801,11 +804,14 @@ struct blob {
 	size_t	 len;
 	size_t	 size;		/* allocated, at least len + 1; 0 mapped */
 	char	*data;
-	int	 mapped;	/* a file's pages (blob_map()) */
+	int	 mapped;	/* a file's pages (blob_map(), blob_filed()) */
+	int	 fd;		/* the memory file of blob_filed(), or -1 */
 };
 struct blob	*blob_adopt(char *data, size_t len);
 /* The first len bytes of the file fd, mapped read-only; NULL with *cause. */
 struct blob	*blob_map(int fd, size_t len, char **cause);
+/* b's bytes into a sealed memory file, sent with sendfile(): 0, or -1. */
+int		 blob_filed(struct blob *);
 struct blob	*blob_ref(struct blob *);
 void		 blob_unref(struct blob *);
 const char	*blob_data(const struct blob *);

@@ -247,6 +247,17 @@ public_page_error(struct public *p, struct conn *c, int flags,
 	free(body);
 }
 
+/* A page's flags (its language) as pages_key() reads them. */
+static void
+public_page_flags(const struct request *rq, int *flags)
+{
+	char	*key = NULL, *why = NULL;
+
+	(void)pages_key(rq->path, rq->query, &key, flags, &why);
+	free(key);
+	free(why);
+}
+
 /*
  * A request for cancel.c or smsin.c, which answer it; their writes commit
  * on their own, after the open batch of the admin door.
@@ -311,6 +322,7 @@ public_request(struct conn *c, struct request *rq, const char *body,
 	int			 gzip = public_gzip(rq), fresh, page, flags = 0;
 	int			 ret;
 	char			*key = NULL, *why = NULL;
+	const char		*known;
 
 	/* Feeds show what is committed: close an open batch first. */
 	http_flush(p->http);
@@ -333,16 +345,25 @@ public_request(struct conn *c, struct request *rq, const char *body,
 		conn_done(c);
 		return;
 	}
+	/*
+	 * A page asked for as the cache holds it takes the feed's path:
+	 * its request is its key. Any other is read (pages_key()) first.
+	 */
 	page = strncmp(rq->path, "/feeds/", 7) != 0;
-	if (page && (ret = pages_key(rq->path, rq->query, &key, &flags,
-	    &why)) != 0) {
+	known = !page ? rq->path : p->feeds != NULL ?
+	    feeds_known(p->feeds, rq->path, rq->query) : NULL;
+	if (known == NULL && (ret = pages_key(rq->path, rq->query, &key,
+	    &flags, &why)) != 0) {
 		public_page_error(p, c, flags, ret < 0 ? why : NULL);
 		free(why);
 		conn_done(c);
 		return;
 	}
-	if (p->feeds == NULL || feeds_get(p->feeds, page ? key : rq->path,
-	    gzip, &a) != 0) {
+	if (p->feeds == NULL || feeds_get(p->feeds, known != NULL ? known :
+	    key, gzip, &a) != 0) {
+		/* The flags of the 404 page: its language. */
+		if (page && key == NULL)
+			public_page_flags(rq, &flags);
 		/* One 404 for all: it tells nothing of what existed. */
 		public_page_error(p, c, flags, NULL);
 		free(key);

@@ -2,9 +2,14 @@
  * Event texts: each session's VEVENT, rendered once per rev and variant
  * and kept in a hash table until no feed has used it for an hour. The
  * many texts of a cold feed are read by bulk queries and rendered on
- * every core, each thread with a read-only connection of its own.
+ * every core, each thread with a read-only connection of its own; after
+ * a start, the next sessions' are rendered ahead (render_warm()).
  */
 #include "config.h"
+
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -124,6 +129,10 @@ render_chunk(struct feeds *fs, int64_t id, int variant, int64_t rev,
 		c->used = now;
 		return (c);
 	}
+	if (fs->warm != NULL) {
+		render_warm_end(fs);
+		return (render_chunk(fs, id, variant, rev, now));
+	}
 	if ((c = render_session(fs, id, variant)) == NULL)
 		return (NULL);
 	render_put(fs, cp, c, now);
@@ -200,6 +209,7 @@ struct bulk {
 	struct feeds	*fs;
 	int		 variant;
 	struct piece	*pieces;
+	struct job	*jobs;		/* the pieces' */
 	size_t		 npieces, next;
 };
 
@@ -247,6 +257,103 @@ render_share(void *arg)
 	return (NULL);
 }
 
+/* Threads to render on: one a core, at most FEEDS_THREADS. */
+static size_t
+render_cores(void)
+{
+	long	 cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t	 nw = cores > 1 ? (size_t)cores : 1;
+
+	return (nw > FEEDS_THREADS ? FEEDS_THREADS : nw);
+}
+
+/* A bulk of the n ids, in pieces of BULK_PIECE, with room for their jobs. */
+static void
+render_bulk_init(struct bulk *bk, struct feeds *fs, int variant,
+    const int64_t *ids, size_t n)
+{
+	struct piece	*pc;
+	struct job	*jobs;
+	size_t		 i;
+
+	memset(bk, 0, sizeof *bk);
+	pthread_mutex_init(&bk->lock, NULL);
+	bk->fs = fs;
+	bk->variant = variant;
+	bk->npieces = (n + BULK_PIECE - 1) / BULK_PIECE;
+	bk->pieces = xcalloc(bk->npieces + 1, sizeof *bk->pieces);
+	jobs = bk->jobs = xcalloc(n + 1, sizeof *jobs);
+	for (i = 0; i < bk->npieces; i++) {
+		pc = &bk->pieces[i];
+		pc->ids = ids + i * BULK_PIECE;
+		pc->jobs = jobs + i * BULK_PIECE;
+		pc->max = n - i * BULK_PIECE;
+		if (pc->max > BULK_PIECE)
+			pc->max = BULK_PIECE;
+	}
+}
+
+/*
+ * Starts threads from..to-1 of sh on bk, each on the renderer's connection
+ * i - 1 (render_reader()): those that cannot have one do not start.
+ */
+static void
+render_helpers(struct share *sh, struct bulk *bk, size_t from, size_t to)
+{
+	size_t	 i;
+
+	for (i = from; i < to; i++) {
+		sh[i].bulk = bk;
+		if ((sh[i].stmt = render_reader(bk->fs, i - 1)) != NULL)
+			sh[i].started = pthread_create(&sh[i].thread, NULL,
+			    render_share, &sh[i]) == 0;
+	}
+}
+
+static void
+render_join(struct share *sh, size_t from, size_t to)
+{
+	size_t	 i;
+
+	for (i = from; i < to; i++) {
+		if (sh[i].started)
+			pthread_join(sh[i].thread, NULL);
+	}
+}
+
+/*
+ * Puts what a finished bulk rendered in the table and frees the bulk; with
+ * keep, a text already there stays (it may be newer). The texts put.
+ */
+static size_t
+render_bulk_put(struct feeds *fs, struct bulk *bk, int keep, time_t now)
+{
+	struct piece	 *pc;
+	struct chunk	**cp, *c;
+	size_t		  i, k, n = 0;
+
+	pthread_mutex_destroy(&bk->lock);
+	for (i = 0; i < bk->npieces; i++) {
+		pc = &bk->pieces[i];
+		for (k = 0; k < pc->n; k++) {
+			c = pc->jobs[k].c;
+			cp = render_slot(fs, c->id, bk->variant);
+			if (keep && *cp != NULL) {
+				free(c->text);
+				free(c);
+				continue;
+			}
+			render_put(fs, cp, c, now);
+			n++;
+		}
+	}
+	free(bk->jobs);
+	free(bk->pieces);
+	bk->pieces = NULL;
+	bk->npieces = 0;
+	return (n);
+}
+
 /*
  * Renders the event texts of a feed that are missing or stale when there
  * are many (a cold start), by bulk queries of BULK_PIECE sessions instead
@@ -262,13 +369,12 @@ render_prefetch(struct feeds *fs, const struct members *m, int variant,
 {
 	struct share	  sh[FEEDS_THREADS];
 	struct bulk	  bk;
-	struct piece	 *pc;
-	struct chunk	**cp, *c;
-	struct job	 *jobs;
+	struct chunk	**cp;
 	int64_t		 *ids;
-	long		  cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t		  i, k, missing = 0, nw;
+	size_t		  i, missing = 0, nw;
 
+	/* What was rendered ahead goes in first (render_warm()). */
+	render_warm_end(fs);
 	ids = xcalloc(m->n + 1, sizeof *ids);
 	for (i = 0; i < m->n; i++) {
 		if (m->revs[i] & 1)
@@ -283,53 +389,172 @@ render_prefetch(struct feeds *fs, const struct members *m, int variant,
 		return;
 	}
 
-	nw = cores > 1 ? (size_t)cores : 1;
-	if (nw > FEEDS_THREADS)
-		nw = FEEDS_THREADS;
+	nw = render_cores();
 	if (missing < BULK_THREADED)
 		nw = 1;
-	memset(&bk, 0, sizeof bk);
-	pthread_mutex_init(&bk.lock, NULL);
-	bk.fs = fs;
-	bk.variant = variant;
-	bk.npieces = (missing + BULK_PIECE - 1) / BULK_PIECE;
-	bk.pieces = xcalloc(bk.npieces, sizeof *bk.pieces);
-	jobs = xcalloc(missing, sizeof *jobs);
-	for (i = 0; i < bk.npieces; i++) {
-		pc = &bk.pieces[i];
-		pc->ids = ids + i * BULK_PIECE;
-		pc->jobs = jobs + i * BULK_PIECE;
-		pc->max = missing - i * BULK_PIECE;
-		if (pc->max > BULK_PIECE)
-			pc->max = BULK_PIECE;
-	}
+	render_bulk_init(&bk, fs, variant, ids, missing);
 	memset(sh, 0, sizeof sh);
-	for (i = 0; i < nw; i++) {
-		sh[i].bulk = &bk;
-		if (i > 0 && (sh[i].stmt = render_reader(fs, i - 1)) != NULL)
-			sh[i].started = pthread_create(&sh[i].thread, NULL,
-			    render_share, &sh[i]) == 0;
-	}
+	render_helpers(sh, &bk, 1, nw);
 	/* The loop thread's part: what no thread takes, all if none runs. */
+	sh[0].bulk = &bk;
 	sh[0].stmt = store_stmt(fs->st, event_sql_many);
 	render_share(&sh[0]);
-	for (i = 1; i < nw; i++) {
-		if (sh[i].started)
-			pthread_join(sh[i].thread, NULL);
-	}
-	pthread_mutex_destroy(&bk.lock);
-	for (i = 0; i < bk.npieces; i++) {
-		pc = &bk.pieces[i];
-		for (k = 0; k < pc->n; k++) {
-			c = pc->jobs[k].c;
-			render_put(fs, render_slot(fs, c->id,
-			    variant), c, now);
-		}
-		fs->rendered += pc->n;
-	}
-	free(bk.pieces);
-	free(jobs);
+	render_join(sh, 1, nw);
+	fs->rendered += render_bulk_put(fs, &bk, 0, now);
 	free(ids);
+}
+
+/* --- rendering ahead, after a start */
+
+/*
+ * After a start (or a reload, which empties the cache) the event texts of
+ * the next WARM_MAX sessions that feeds show are rendered ahead, in the
+ * common variant (Danish, no alarm), by threads of their own on the
+ * renderers' connections: the first feed asked for then finds most of
+ * its texts ready. The loop neither waits for it nor is held by it: the
+ * first render that needs texts joins in on what is left (taking pieces
+ * as the threads do) and then puts them all in the table. WARM_MAX bounds
+ * the memory (some 9 MB): a municipality's whole year; for the whole
+ * country the next month or so.
+ */
+#define WARM_MAX	10240
+#define WARM_NICE	10		/* the threads' priority: below the loop */
+
+struct warm {
+	pthread_t	 thread;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	int		 listed;	/* under lock: the bulk is set up */
+	struct feeds	*fs;
+	time_t		 after, cancelled_after;
+	int64_t		*ids;
+	size_t		 n;
+	struct bulk	 bk;
+	struct share	 sh[FEEDS_THREADS];
+	size_t		 nw;
+	struct timespec	 t0;
+};
+
+/* Lists the sessions to render ahead on connection db: their ids. */
+static void
+render_warm_list(struct warm *w, sqlite3 *db)
+{
+	static const char *sql = "SELECT s.id FROM session s WHERE"
+	    FEED_WINDOW FEED_ORDER " LIMIT ?3";
+	sqlite3_stmt	*stmt;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(stmt, 1, w->after);
+	sqlite3_bind_int64(stmt, 2, w->cancelled_after);
+	sqlite3_bind_int64(stmt, 3, WARM_MAX);
+	w->ids = xcalloc(WARM_MAX, sizeof *w->ids);
+	while (w->n < WARM_MAX && sqlite3_step(stmt) == SQLITE_ROW)
+		w->ids[w->n++] = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+}
+
+/* The rendering-ahead thread: lists, then renders with its helpers. */
+static void *
+render_warm_run(void *arg)
+{
+	struct warm	*w = arg;
+	struct feeds	*fs = w->fs;
+
+	/*
+	 * Idle cores are taken, the loop's turn is not: this thread and the
+	 * helpers it starts (which inherit it) run at nice WARM_NICE. (Not
+	 * where a system call filter refuses it; then as the loop.) The
+	 * database is not read ahead with a descriptor of its own: closing
+	 * one drops the process's POSIX locks on it, SQLite's included.
+	 */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WARM_NICE);
+	/* Its helpers take the renderers' connections 0 and 1. */
+	if ((w->sh[0].stmt = render_reader(fs, FEEDS_THREADS - 2)) != NULL)
+		render_warm_list(w, fs->readers[FEEDS_THREADS - 2].db);
+	render_bulk_init(&w->bk, fs, 0, w->ids, w->n);
+	pthread_mutex_lock(&w->lock);
+	w->listed = 1;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	if (w->n == 0)
+		return (NULL);
+	w->sh[0].bulk = &w->bk;
+	render_helpers(w->sh, &w->bk, 1, w->nw);
+	render_share(&w->sh[0]);
+	render_join(w->sh, 1, w->nw);
+	return (NULL);
+}
+
+void
+render_warm(struct feeds *fs)
+{
+	struct warm	*w;
+	time_t		 now = store_now(fs->st);
+	const char	*path = store_path(fs->st);
+
+	render_warm_end(fs);
+	/* Only a database that other connections can open (not :memory:). */
+	if (path == NULL || *path == '\0' || strcmp(path, ":memory:") == 0)
+		return;
+	w = xcalloc(1, sizeof *w);
+	w->fs = fs;
+	w->after = now - (time_t)fs->past_days * 86400;
+	w->cancelled_after = now - (time_t)fs->cancelled_days * 86400;
+	/*
+	 * Every core, at a lower priority (render_warm_run()); the loop is
+	 * one more when it joins in. There are FEEDS_THREADS - 1 renderers'
+	 * connections.
+	 */
+	w->nw = render_cores();
+	if (w->nw > FEEDS_THREADS - 1)
+		w->nw = FEEDS_THREADS - 1;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &w->t0);
+	if (pthread_create(&w->thread, NULL, render_warm_run, w) != 0) {
+		log_warnx("feeds: cannot start rendering ahead");
+		pthread_mutex_destroy(&w->lock);
+		pthread_cond_destroy(&w->cond);
+		free(w);
+		return;
+	}
+	fs->warm = w;
+}
+
+void
+render_warm_end(struct feeds *fs)
+{
+	struct warm	*w = fs->warm;
+	struct share	 me;
+	struct timespec	 t1;
+	size_t		 n;
+
+	if (w == NULL)
+		return;
+	fs->warm = NULL;
+	/* Join in on what is left, through the store's own connection. */
+	pthread_mutex_lock(&w->lock);
+	while (!w->listed)
+		pthread_cond_wait(&w->cond, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+	memset(&me, 0, sizeof me);
+	me.bulk = &w->bk;
+	if (w->n > 0) {
+		me.stmt = store_stmt(fs->st, event_sql_many);
+		render_share(&me);
+	}
+	pthread_join(w->thread, NULL);
+	n = render_bulk_put(fs, &w->bk, 1, time(NULL));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("feeds: %zu event texts rendered ahead of %zu sessions, "
+	    "%.1f ms after the start", n, w->n,
+	    (double)(t1.tv_sec - w->t0.tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - w->t0.tv_nsec) / 1e6);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
+	free(w->ids);
+	free(w);
 }
 
 /* Drops event texts no feed has used for a while. */
@@ -358,6 +583,7 @@ render_drop(struct feeds *fs, int free_readers)
 	struct chunk	*c, *cnext;
 	size_t		 i;
 
+	render_warm_end(fs);
 	for (i = 0; i < CHUNK_BUCKETS; i++) {
 		for (c = fs->chunks[i]; c != NULL; c = cnext) {
 			cnext = c->next;

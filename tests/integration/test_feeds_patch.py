@@ -11,7 +11,8 @@ off, new sessions, a renamed venue, course type and instructor, notes, a
 registration (a commit that writes no session). After each, every public
 feed kind (all, venue, course, instructor) is fetched, the debug log must
 say its list was patched, and the bytes must be those a kursusd started
-afresh on the same database serves, which lists everything anew.
+afresh on the same database serves, which lists everything anew (and
+renders the next sessions' texts ahead of the first request).
 """
 
 import datetime
@@ -154,6 +155,26 @@ def main():
         else:
             t.ok(renders > 0, "%s: feeds rendered again" % what,
                  [repr(lines)])
+
+    # After a start, the texts of the next sessions are rendered ahead
+    # (by threads of their own), and the first fetch of every feed takes
+    # them: the same bytes as above, with none of the common variant's
+    # texts rendered by the fetch itself.
+    d.restart()
+    since = len(d.log(since_start=True))
+    again = fetch_all()
+    log = d.log(since_start=True)[since:]
+    ahead = re.findall(r"feeds: (\d+) event texts rendered ahead of "
+                       r"(\d+) sessions", d.log(since_start=True))
+    t.ok(ahead and int(ahead[-1][0]) > 250,
+         "after a start the next sessions' texts are rendered ahead",
+         [repr(ahead)])
+    t.ok(again == fresh, "the feeds rendered ahead are the same bytes", [])
+    counts = [int(n) for n in re.findall(
+        r"feed /feeds/(?:all|venue/\w+|course/\w+)\.ics: \d+ sessions, "
+        r"(\d+) rendered", log)]
+    t.ok(counts and not any(counts),
+         "the public feeds' first fetch rendered none itself", [repr(counts)])
 
     t.eq(d.stop(), 0, "SIGTERM: kursusd exits 0")
 

@@ -1,0 +1,149 @@
+"""
+A large feed's gzip bytes, sent from a memory file with sendfile(2).
+
+kursusd keeps gzip bytes of 64 KiB and more in a sealed memory file and
+hands its pages to the socket without copying them (as nginx's gzip_static
+does from its files); the response head goes before them with MSG_MORE.
+Here a feed of 2,000 sessions (gzip well over 64 KiB) is fetched plain and
+gzip, on one kept-alive connection with a HEAD and a 304 between, by a
+client that reads slowly through a small receive buffer (the kernel takes
+the file's bytes in many pieces, resuming where it stopped), and again
+after a session moved (new bytes, a new file): the gzip bytes always
+decompress to the plain bytes of the same moment.
+"""
+
+import datetime
+import gzip
+import http.client
+import os
+import socket
+import time
+
+from kursustest import Daemon, Tap, local_now, tcp_request
+
+t = Tap()
+
+
+def api(d, method, path, body=None):
+    r = d.request(method, path, body)
+    if not 200 <= r.status < 300:
+        raise RuntimeError("%s %s: %d %r" % (method, path, r.status, r.body))
+    return r.json
+
+
+def slow_get(port, path, headers):
+    """GET through a 4 KiB receive buffer, read in small bites with
+    pauses; returns (head, body) as bytes."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", port))
+    s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n%sConnection: close\r\n\r\n" %
+               (path, "".join("%s: %s\r\n" % kv for kv in headers.items())))
+              .encode())
+    data = b""
+    bites = 0
+    s.settimeout(30)
+    while True:
+        chunk = s.recv(2048)
+        if not chunk:
+            break
+        data += chunk
+        bites += 1
+        if bites % 16 == 0:
+            time.sleep(0.01)
+    s.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    return head, body
+
+
+def main():
+    d = Daemon(t)
+    t._daemons.append(d)
+    d.start()
+
+    api(d, "POST", "/v1/venues", {"slug": "stor", "name": "Store Bibliotek",
+        "address": "Torvet 1", "postcode": "8700", "city": "Horsens",
+        "latitude": 55.86, "longitude": 9.85,
+        "access_notes": "Trinfri adgang; teleslynge"})
+    api(d, "POST", "/v1/courses", {"slug": "mitid", "title": "MitID",
+        "duration": 90, "description": "Vi gennemgår MitID trin for trin.",
+        "bring": "Telefon og nøglekort"})
+    api(d, "POST", "/v1/instructors", {"slug": "ole", "name": "Ole Ørsted"})
+    base = local_now().date() + datetime.timedelta(days=2)
+    first = None
+    for i in range(8):
+        day = (base + datetime.timedelta(days=i)).isoformat()
+        made = api(d, "POST", "/v1/sessions", {
+            "course": "mitid", "venue": "stor",
+            "start": "%s %02d:00" % (day, 9 + i), "weekly": 250,
+            "instructors": ["ole"], "far": True, "allow_overlap": True,
+            "allow_closed": True})["sessions"]
+        first = first or made
+    path = "/feeds/venue/stor.ics"
+    gz = {"Accept-Encoding": "gzip"}
+
+    plain = tcp_request(d.public_port, "GET", path)
+    t.eq(plain.status, 200, "the 2,000-session feed: 200")
+    t.eq(plain.body.count(b"BEGIN:VEVENT"), 2000, "it holds 2,000 events")
+    zipped = tcp_request(d.public_port, "GET", path, headers=gz)
+    t.eq(zipped.headers.get("content-encoding"), "gzip", "gzip: gzip bytes")
+    t.ok(len(zipped.body) >= 65536, "the gzip bytes are over 64 KiB, "
+         "sent from a memory file", ["%d bytes" % len(zipped.body)])
+    t.ok(gzip.decompress(zipped.body) == plain.body,
+         "they decompress to the plain bytes")
+    fds = []
+    for fd in os.listdir("/proc/%d/fd" % d.proc.pid):
+        try:
+            fds.append(os.readlink("/proc/%d/fd/%s" % (d.proc.pid, fd)))
+        except OSError:
+            pass
+    t.ok(any("memfd:kursusd-feed" in f for f in fds),
+         "kursusd keeps them in a memory file", fds)
+    t.eq(int(zipped.headers.get("content-length", -1)), len(zipped.body),
+         "Content-Length is their length")
+
+    # One kept-alive connection: gzip, HEAD, 304, plain, gzip again.
+    conn = http.client.HTTPConnection("127.0.0.1", d.public_port, timeout=30)
+    answers = []
+    for method, hdrs in (("GET", gz), ("HEAD", gz),
+                         ("GET", dict(gz, **{"If-None-Match":
+                                             zipped.headers["etag"]})),
+                         ("GET", {}), ("GET", gz)):
+        conn.request(method, path, headers=hdrs)
+        r = conn.getresponse()
+        answers.append((r.status, r.read(), r.getheader("content-length")))
+    conn.close()
+    t.ok(answers[0][:2] == (200, zipped.body),
+         "kept alive: the gzip bytes whole", [answers[0][0]])
+    t.ok(answers[1][0] == 200 and answers[1][1] == b"" and
+         answers[1][2] == str(len(zipped.body)),
+         "kept alive: HEAD says their length and sends none",
+         [answers[1][0], len(answers[1][1]), answers[1][2]])
+    t.ok(answers[2][:2] == (304, b""), "kept alive: 304 with no body",
+         [answers[2][0]])
+    t.ok(answers[3][:2] == (200, plain.body), "kept alive: the plain bytes",
+         [answers[3][0]])
+    t.ok(answers[4][:2] == (200, zipped.body),
+         "kept alive: the gzip bytes again, after the others",
+         [answers[4][0]])
+
+    head, body = slow_get(d.public_port, path, gz)
+    t.ok(head.startswith(b"HTTP/1.1 200") and body == zipped.body,
+         "a slow reader with a small buffer gets every gzip byte",
+         [head[:40], len(body)])
+
+    sid = first[7]["id"]
+    day = (base + datetime.timedelta(days=60)).isoformat()
+    api(d, "POST", "/v1/sessions/%d/move" % sid, {
+        "start": "%s 16:30" % day, "far": True, "allow_overlap": True,
+        "allow_closed": True})
+    plain2 = tcp_request(d.public_port, "GET", path)
+    zipped2 = tcp_request(d.public_port, "GET", path, headers=gz)
+    t.ok(plain2.body != plain.body, "a session moved: other plain bytes")
+    t.ok(gzip.decompress(zipped2.body) == plain2.body,
+         "and gzip bytes that decompress to them")
+
+    t.eq(d.stop(), 0, "SIGTERM: kursusd exits 0")
+
+
+t.run(main)
