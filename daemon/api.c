@@ -282,6 +282,7 @@ api_run(const struct api_ctx *ctx, const struct api_call *call, int batched,
 	req.feeds = ctx->feeds;
 	req.sender = ctx->sender;
 	req.backups = ctx->backups;
+	req.jobs = ctx->jobs;
 	req.later = call->later;
 	req.method = method;
 	req.status = 200;

@@ -242,6 +242,7 @@ struct api_ctx {
 	struct feeds	*feeds;
 	struct sender	*sender;
 	struct backups	*backups;
+	struct jobs	*jobs;		/* the workers: NULL runs work inline */
 };
 struct blob;
 /* An answer that is a file, not JSON: its media type and bytes. */
@@ -266,6 +267,7 @@ struct api_req {
 	struct feeds	*feeds;
 	struct sender	*sender;
 	struct backups	*backups;
+	struct jobs	*jobs;
 	const struct api_later *later;	/* NULL: the caller cannot wait */
 	int		 method;	/* API_GET, ... */
 	const char	*param[3];	/* path parts matched by '*' */
@@ -750,8 +752,20 @@ void		 blob_unref(struct blob *);
 const char	*blob_data(const struct blob *);
 size_t		 blob_len(const struct blob *);
 
+/* job.c: work on a thread of its own, answered on the loop */
+struct jobs;
+struct jobs	*jobs_new(struct event_base *);
+/* Tells each job to stop, waits for it and runs its done(arg, 1). */
+void		 jobs_free(struct jobs *);
+/* work(arg, stop) on a thread, then done(arg, 0) on the loop; -1 (503 in
+ * f) when no thread could be started, and neither runs. work() looks at
+ * *stop between steps and breaks off when it is set. */
+int		 job_start(struct jobs *, void (*work)(void *, const _Atomic int *),
+		    void (*done)(void *, int), void *arg, struct fail *);
+
 /* backup.c: copies of the live database (GET /v1/backup) */
-struct backups	*backups_new(struct event_base *, const char *database);
+struct backups	*backups_new(struct event_base *, struct jobs *,
+		    const char *database);
 /* Breaks off a copy being made; whoever waits is told kursusd stops. */
 void		 backups_free(struct backups *);
 int		 backup_route(struct api_req *);
