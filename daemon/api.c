@@ -154,6 +154,50 @@ api_error_json(const struct fail *f)
 	    f->field[0] != '\0' ? f->field : NULL));
 }
 
+/* The API's error JSON for f (caller frees). */
+char *
+api_fail_text(const struct fail *f)
+{
+	json_t	*j = api_error_json(f);
+	char	*s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	json_decref(j);
+	return (s != NULL ? s :
+	    xstrdup("{\"error\":\"internal error\",\"field\":null}"));
+}
+
+/*
+ * Answers a route that answered API_LATER: out (taken: JSON, status 200),
+ * or, when f holds one, the refusal f.
+ */
+void
+api_later_answer(const struct api_later *l, json_t *out,
+    const struct fail *f)
+{
+	struct api_file	 file = { "application/json; charset=utf-8", NULL };
+	struct fail	 internal;
+	char		*text;
+	size_t		 len;
+
+	if (f == NULL || f->status == 0) {
+		if ((text = json_dumps(out, JSON_COMPACT)) != NULL) {
+			len = strlen(text);
+			text = xreallocarray(text, 1, len + 2);
+			memcpy(text + len, "\n", 2);
+			file.body = blob_adopt(text, len + 1);
+			l->done(l->arg, &file, NULL);
+			blob_unref(file.body);
+			json_decref(out);
+			return;
+		}
+		f = &internal;
+		fail_set(&internal, 500, NULL, "internal error: the answer "
+		    "could not be written as JSON");
+	}
+	l->done(l->arg, NULL, f);
+	json_decref(out);
+}
+
 /*
  * The one CPR gate of the API: every string in a request body, at any
  * depth, whatever the route, before a handler sees it. The calendar text
@@ -356,11 +400,11 @@ api_run(const struct api_ctx *ctx, const struct api_call *call, int batched,
 		if (rc == 0 && (batched ? store_exec(st, &req.fail,
 		    sql_release, NULL) < 0 : store_commit(st, &req.fail) != 0))
 			rc = -1;
-		if (rc == 0) {
+		if (rc == 0 && req.status != API_LATER) {
 			log_info("%s %s by %s: %d", api_method_name(method),
 			    evhttp_uri_get_path(u), peer != NULL ? peer : "?",
 			    req.status);
-		} else {
+		} else if (rc != 0) {
 			/* The sentence may quote a name or a number. */
 			log_info("%s %s by %s: refused: %d%s%s%s",
 			    api_method_name(method), evhttp_uri_get_path(u),

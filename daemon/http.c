@@ -207,7 +207,7 @@ http_later(void *arg, const struct api_file *file, const struct fail *f)
 	if (file != NULL)
 		http_send(arg, 200, NULL, file->type, file->body);
 	else
-		http_answer_error(arg, f->status, f->msg);
+		http_answer(arg, f->status, api_fail_text(f));
 }
 
 /* A refusal of the server's (a malformed head, a body too large). */

@@ -145,6 +145,11 @@ struct store;
 int	 store_open(const char *path, int synchronous, struct store **,
 	    char **cause);
 void	 store_close(struct store *);
+/* A worker's store: st's settings now (on the loop), its own connection
+ * opened by the worker with store_clone_open(); see store.c. */
+struct store *store_clone(struct store *st);
+int	 store_clone_open(struct store *, int busy_ms, char **cause);
+void	 store_note_commit(struct store *);
 /*
  * Every other connection kursusd opens, for one thread at a time: busy_ms
  * is how long a statement waits for another connection's lock; a writer
@@ -309,6 +314,12 @@ int	 api_dispatch(struct store *, int method, const char *uri,
  * any answer; each write is its own savepoint. */
 int	 api_run(const struct api_ctx *, const struct api_call *, int batched,
 	    char **out);
+/* The answer of a route that answered API_LATER: out (taken; 200), or the
+ * refusal f when it holds one. On the loop thread. */
+void	 api_later_answer(const struct api_later *, json_t *out,
+	    const struct fail *f);
+/* The API's error JSON for f, {"error", "field"} (caller frees). */
+char	*api_fail_text(const struct fail *);
 
 /* param.c: what a route reads from its request */
 enum field_type { FT_TEXT, FT_INT, FT_BOOL, FT_REAL, FT_ARRAY, FT_ANY };
@@ -523,6 +534,8 @@ int	 registration_settings_edit(struct api_req *);
 struct outbox_conf;
 struct outbox_conf *outbox_conf_new(const struct config *);
 void	 outbox_conf_free(struct outbox_conf *);
+/* A copy of oc, for a worker that may outlive a reload. */
+struct outbox_conf *outbox_conf_copy(const struct outbox_conf *oc);
 /* 1 when the channel (enum notice_channel) is configured; both are while
  * the store carries no settings (the unit tests). */
 int	 outbox_can_send(struct store *, int channel);
@@ -720,6 +733,9 @@ struct feeds	*feeds_new(struct store *, const struct config *);
 /* Takes new settings; the cache starts afresh. */
 void		 feeds_configure(struct feeds *, const struct config *);
 void		 feeds_free(struct feeds *);
+/* Sessions were written through another connection (a worker's): every
+ * feed lists its sessions again. */
+void		 feeds_note_written(struct feeds *);
 /* The feed at a URL path, plain or gzip; -1 for anything unknown (404). */
 int		 feeds_get(struct feeds *, const char *path, int gzip,
 		    struct feed_answer *);
