@@ -167,35 +167,46 @@ api_fail_text(const struct fail *f)
 }
 
 /*
- * Answers a route that answered API_LATER: out (taken: JSON, status 200),
- * or, when f holds one, the refusal f.
+ * The text of a JSON answer, out (taken), with its newline; its length in
+ * *len. NULL with f filled (500) when it cannot be written. On any thread:
+ * a worker writes its answer off the loop.
+ */
+char *
+api_answer_text(json_t *out, size_t *len, struct fail *f)
+{
+	char	*text;
+
+	if ((text = json_dumps(out, JSON_COMPACT)) == NULL) {
+		json_decref(out);
+		fail_set(f, 500, NULL, "internal error: the answer could not "
+		    "be written as JSON");
+		return (NULL);
+	}
+	json_decref(out);
+	*len = strlen(text);
+	text = xreallocarray(text, 1, *len + 2);
+	memcpy(text + *len, "\n", 2);
+	(*len)++;
+	return (text);
+}
+
+/*
+ * Answers a route that answered API_LATER: text (api_answer_text(),
+ * taken), status 200, or when it is NULL the refusal f.
  */
 void
-api_later_answer(const struct api_later *l, json_t *out,
+api_later_answer(const struct api_later *l, char *text, size_t len,
     const struct fail *f)
 {
 	struct api_file	 file = { "application/json; charset=utf-8", NULL };
-	struct fail	 internal;
-	char		*text;
-	size_t		 len;
 
-	if (f == NULL || f->status == 0) {
-		if ((text = json_dumps(out, JSON_COMPACT)) != NULL) {
-			len = strlen(text);
-			text = xreallocarray(text, 1, len + 2);
-			memcpy(text + len, "\n", 2);
-			file.body = blob_adopt(text, len + 1);
-			l->done(l->arg, &file, NULL);
-			blob_unref(file.body);
-			json_decref(out);
-			return;
-		}
-		f = &internal;
-		fail_set(&internal, 500, NULL, "internal error: the answer "
-		    "could not be written as JSON");
+	if (text == NULL) {
+		l->done(l->arg, NULL, f);
+		return;
 	}
-	l->done(l->arg, NULL, f);
-	json_decref(out);
+	file.body = blob_adopt(text, len);
+	l->done(l->arg, &file, NULL);
+	blob_unref(file.body);
 }
 
 /*

@@ -141,47 +141,86 @@ calimport_one(struct store *st, const struct cal_import_event *e,
 	return (0);
 }
 
+/* A session found absent, and where its UID came in the file. */
+struct calimport_gone {
+	size_t		 order;		/* the UID's first place in the file */
+	int64_t		 start, id;
+};
+
+static int
+calimport_gone_cmp(const void *a, const void *b)
+{
+	const struct calimport_gone *x = a, *y = b;
+
+	if (x->order != y->order)
+		return (x->order < y->order ? -1 : 1);
+	if (x->start != y->start)
+		return (x->start < y->start ? -1 : 1);
+	return (x->id < y->id ? -1 : x->id > y->id);
+}
+
 /*
  * Sessions an earlier import made from this file's events that the file no
  * longer holds (a series shortened, an occurrence deleted): reported, not
- * cancelled, since a file that lists less may only cover less.
+ * cancelled, since a file that lists less may only cover less. A session
+ * is one of an event's when its key is the event's UID, or that UID, a
+ * slash and a RECURRENCE-ID. One pass over the period's imported
+ * sessions: each key is looked up, not each UID searched for.
  */
 static void
 calimport_absent(struct store *st, const struct cal_import *imp,
     time_t from, time_t until, json_t *report)
 {
-	static const char *sql = "SELECT json_group_array(id) FROM session "
-	    "WHERE status = 'scheduled' AND start_at >= ?2 AND start_at < ?3 "
-	    "AND (import_key = ?1 OR substr(import_key, 1, length(?1) + 1) = "
-	    "?1 || '/')";
-	static const char *sql_key = "SELECT import_key FROM session WHERE "
-	    "id = ?";
-	json_t		*uids = json_object(), *keys = json_object(), *ids, *v;
-	json_t		*absent = json_array();
-	const char	*uid;
-	sqlite3_stmt	*stmt;
-	size_t		 i, k;
+	static const char *sql = "SELECT id, import_key, start_at FROM "
+	    "session WHERE status = 'scheduled' AND start_at >= ?1 AND "
+	    "start_at < ?2 AND import_key IS NOT NULL";
+	json_t			*uids = json_object(), *keys = json_object();
+	json_t			*absent = json_array(), *at;
+	struct calimport_gone	*gone = NULL;
+	size_t			 ngone = 0, i;
+	sqlite3_stmt		*stmt;
+	const char		*key;
+	char			*uid, *slash;
 
 	for (i = 0; i < imp->nevents; i++) {
-		json_object_set_new(uids, imp->events[i].uid, json_true());
+		if (json_object_get(uids, imp->events[i].uid) == NULL)
+			json_object_set_new(uids, imp->events[i].uid,
+			    json_integer((json_int_t)json_object_size(uids)));
 		json_object_set_new(keys, imp->events[i].key, json_true());
 	}
-	json_object_foreach(uids, uid, v) {
-		ids = store_json(st, sql, "tii", uid, (int64_t)from,
-		    (int64_t)until);
-		json_array_foreach(ids, k, v) {
-			stmt = store_stmt(st, sql_key);
-			sqlite3_bind_int64(stmt, 1, json_integer_value(v));
-			if (sqlite3_step(stmt) == SQLITE_ROW &&
-			    json_object_get(keys, (const char *)
-			    sqlite3_column_text(stmt, 0)) == NULL)
-				json_array_append_new(absent, session_json(st,
-				    json_integer_value(v)));
-			sqlite3_reset(stmt);
-		}
-		json_decref(ids);
+	stmt = store_stmt(st, sql);
+	sqlite3_bind_int64(stmt, 1, (int64_t)from);
+	sqlite3_bind_int64(stmt, 2, (int64_t)until);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		key = (const char *)sqlite3_column_text(stmt, 1);
+		if (key == NULL || json_object_get(keys, key) != NULL)
+			continue;
+		/* The key itself, then each part of it before a slash. */
+		uid = xstrdup(key);
+		slash = NULL;
+		do {
+			if (slash != NULL)
+				*slash = '\0';
+			if ((at = json_object_get(uids, uid)) != NULL) {
+				gone = xreallocarray(gone, ngone + 1,
+				    sizeof *gone);
+				gone[ngone].order = (size_t)
+				    json_integer_value(at);
+				gone[ngone].start = sqlite3_column_int64(stmt,
+				    2);
+				gone[ngone++].id = sqlite3_column_int64(stmt,
+				    0);
+			}
+		} while ((slash = strrchr(uid, '/')) != NULL);
+		free(uid);
 	}
+	sqlite3_reset(stmt);
+	if (ngone > 0)
+		qsort(gone, ngone, sizeof *gone, calimport_gone_cmp);
+	for (i = 0; i < ngone; i++)
+		json_array_append_new(absent, session_json(st, gone[i].id));
 	json_object_set_new(report, "absent", absent);
+	free(gone);
 	json_decref(uids);
 	json_decref(keys);
 }
@@ -247,6 +286,8 @@ struct calimport_job {
 	time_t			 from, until;
 	int			 dry;
 	json_t			*report;
+	char			*text;		/* the answer, written */
+	size_t			 textlen;
 	struct fail		 fail;
 	int			 wrote;
 };
@@ -322,11 +363,16 @@ calimport_job_free(struct calimport_job *j)
 	store_close(j->st);
 	outbox_conf_free(j->oc);
 	json_decref(j->report);
+	free(j->text);
 	free(j->raw);
 	free(j);
 }
 
-/* On the worker: the file applied in one transaction of its own. */
+/*
+ * On the worker: the file applied in one transaction of its own, and the
+ * answer written (a report of 20,000 sessions is megabytes of JSON: not
+ * for the loop to write).
+ */
 static void
 calimport_work(void *arg, const _Atomic int *stop)
 {
@@ -336,20 +382,20 @@ calimport_work(void *arg, const _Atomic int *stop)
 	if (store_clone_open(j->st, IMPORT_BUSY_MS, &cause) != 0) {
 		fail_set(&j->fail, 503, NULL, "%s", cause);
 		free(cause);
-		return;
-	}
-	if (store_begin(j->st, &j->fail) != 0)
-		return;
-	if (calimport_apply(j->st, j, stop) != 0) {
+	} else if (store_begin(j->st, &j->fail) != 0)
+		;
+	else if (calimport_apply(j->st, j, stop) != 0)
 		store_rollback(j->st);
-		return;
-	}
-	if (store_commit(j->st, &j->fail) != 0) {
+	else if (store_commit(j->st, &j->fail) == 0) {
+		j->wrote = !j->dry;
+		j->text = api_answer_text(j->report, &j->textlen, &j->fail);
+	} else
 		json_decref(j->report);
-		j->report = NULL;
-		return;
-	}
-	j->wrote = !j->dry;
+	j->report = NULL;
+	store_close(j->st);
+	j->st = NULL;
+	free(j->raw);
+	j->raw = NULL;
 }
 
 /* On the loop, once the worker is done (or kursusd stops). */
@@ -358,7 +404,7 @@ calimport_done(void *arg, int stopping)
 {
 	struct calimport_job	*j = arg;
 
-	if (j->report == NULL && j->fail.status == 0)
+	if (j->text == NULL && j->fail.status == 0)
 		fail_set(&j->fail, 503, NULL, "kursusd is stopping; nothing "
 		    "was imported");
 	if (j->wrote) {
@@ -367,7 +413,7 @@ calimport_done(void *arg, int stopping)
 		feeds_note_written(j->feeds);
 		sender_kick(j->sender);
 	}
-	if (j->report != NULL)
+	if (j->text != NULL)
 		log_info("POST %s/import by %s: 200", KURSUS_API_PREFIX,
 		    j->peer);
 	else
@@ -376,8 +422,8 @@ calimport_done(void *arg, int stopping)
 		    j->fail.field[0] != '\0' ? " (field " : "", j->fail.field,
 		    j->fail.field[0] != '\0' ? ")" : "");
 	(void)stopping;
-	api_later_answer(&j->later, j->report, &j->fail);
-	j->report = NULL;
+	api_later_answer(&j->later, j->text, j->textlen, &j->fail);
+	j->text = NULL;
 	calimport_job_free(j);
 }
 

@@ -314,9 +314,12 @@ int	 api_dispatch(struct store *, int method, const char *uri,
  * any answer; each write is its own savepoint. */
 int	 api_run(const struct api_ctx *, const struct api_call *, int batched,
 	    char **out);
-/* The answer of a route that answered API_LATER: out (taken; 200), or the
- * refusal f when it holds one. On the loop thread. */
-void	 api_later_answer(const struct api_later *, json_t *out,
+/* The text of a JSON answer, out (taken), with its newline, for
+ * api_later_answer(); NULL with f filled (500). On any thread. */
+char	*api_answer_text(json_t *out, size_t *len, struct fail *f);
+/* The answer of a route that answered API_LATER: text (taken; 200), or
+ * when it is NULL the refusal f. On the loop thread. */
+void	 api_later_answer(const struct api_later *, char *text, size_t len,
 	    const struct fail *f);
 /* The API's error JSON for f, {"error", "field"} (caller frees). */
 char	*api_fail_text(const struct fail *);
