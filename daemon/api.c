@@ -148,6 +148,49 @@ api_match(const char *pattern, char **segs, size_t nsegs, const char **param)
 }
 
 /*
+ * The text of a JSON answer, out (taken), with its newline; its length in
+ * *len. NULL with f filled (500) when it cannot be written. On any thread:
+ * a worker writes its answer off the loop.
+ */
+char *
+api_answer_text(json_t *out, size_t *len, struct fail *f)
+{
+	char	*text;
+
+	if ((text = json_dumps(out, JSON_COMPACT)) == NULL) {
+		json_decref(out);
+		fail_set(f, 500, NULL, "internal error: the answer could not "
+		    "be written as JSON");
+		return (NULL);
+	}
+	json_decref(out);
+	*len = strlen(text);
+	text = xreallocarray(text, 1, *len + 2);
+	memcpy(text + *len, "\n", 2);
+	(*len)++;
+	return (text);
+}
+
+/*
+ * Answers a route that answered API_LATER: text (api_answer_text(),
+ * taken), status 200, or when it is NULL the refusal f.
+ */
+void
+api_later_answer(const struct api_later *l, char *text, size_t len,
+    const struct fail *f)
+{
+	struct api_file	 file = { "application/json; charset=utf-8", NULL };
+
+	if (text == NULL) {
+		l->done(l->arg, NULL, f);
+		return;
+	}
+	file.body = blob_adopt(text, len);
+	l->done(l->arg, &file, NULL);
+	blob_unref(file.body);
+}
+
+/*
  * The one CPR gate of the API: every string in a request body, at any
  * depth, whatever the route, before a handler sees it. The calendar text
  * of an import is the exception: its events' texts are checked one by one
@@ -275,6 +318,7 @@ api_run(const struct api_ctx *ctx, const struct api_call *call, int batched,
 	req.feeds = ctx->feeds;
 	req.sender = ctx->sender;
 	req.backups = ctx->backups;
+	req.jobs = ctx->jobs;
 	req.later = call->later;
 	req.method = method;
 	req.status = 200;
@@ -348,11 +392,11 @@ api_run(const struct api_ctx *ctx, const struct api_call *call, int batched,
 		if (rc == 0 && (batched ? store_exec(st, &req.fail,
 		    sql_release, NULL) < 0 : store_commit(st, &req.fail) != 0))
 			rc = -1;
-		if (rc == 0) {
+		if (rc == 0 && req.status != API_LATER) {
 			log_info("%s %s by %s: %d", api_method_name(method),
 			    evhttp_uri_get_path(u), peer != NULL ? peer : "?",
 			    req.status);
-		} else {
+		} else if (rc != 0) {
 			/* The sentence may quote a name or a number. */
 			log_info("%s %s by %s: refused: %d%s%s%s",
 			    api_method_name(method), evhttp_uri_get_path(u),

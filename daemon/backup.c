@@ -15,8 +15,8 @@
  * holds every registration confirmed to anyone before they asked. Two
  * backups at once cost two copies at most, in turn, never one per client.
  *
- * The thread tells the loop it is done through a pipe (libevent is not
- * set up for threads); the route never answers from within the request.
+ * The copy is a job (job.c): made on a thread, answered on the loop when
+ * done; the route never answers from within the request.
  */
 #include "config.h"
 
@@ -25,7 +25,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -51,10 +50,6 @@ struct backup_waiter {
 /* A copy being made, and who gets it. */
 struct backup_job {
 	struct backups		*b;
-	pthread_t		 thread;
-	int			 pipe[2];
-	struct event		*ev;
-	atomic_int		 stop;
 	struct backup_waiter	*waiters;
 	struct timespec		 began;
 	/* Set by the thread before it writes to the pipe. */
@@ -63,7 +58,7 @@ struct backup_job {
 };
 
 struct backups {
-	struct event_base	*base;
+	struct jobs		*jobs;
 	char			*database;
 	struct event		*kick;		/* starts the next copy */
 	struct backup_job	*job;		/* being made, or NULL */
@@ -74,8 +69,9 @@ struct backups {
 
 /* The copy into the job's blob, or the job's fail filled. */
 static void
-backup_make(struct backup_job *j)
+backup_make(void *arg, const atomic_int *stop)
 {
+	struct backup_job *j = arg;
 	const char	*db = j->b->database;
 	struct stat	 sb;
 	sqlite3		*src = NULL;
@@ -95,7 +91,7 @@ backup_make(struct backup_job *j)
 		free(cause);
 		goto out;
 	}
-	if (store_copy(src, tmp, &j->stop, &j->fail) != 0)
+	if (store_copy(src, tmp, stop, &j->fail) != 0)
 		goto out;
 	if (fstat(fd, &sb) != 0) {
 		fail_set(&j->fail, 500, NULL, "%s: %s", tmp, strerror(errno));
@@ -116,18 +112,6 @@ out:
 	unlink(tmp);
 	close(fd);
 	free(tmp);
-}
-
-static void *
-backup_main(void *arg)
-{
-	struct backup_job	*j = arg;
-	char			 c = 'b';
-
-	backup_make(j);
-	while (write(j->pipe[1], &c, 1) == -1 && errno == EINTR)
-		;
-	return (NULL);
 }
 
 /* --- the loop */
@@ -169,29 +153,29 @@ backup_tell(struct backup_waiter *list, struct blob *copy,
 static void
 backup_job_free(struct backup_job *j)
 {
-	if (j->ev != NULL)
-		event_free(j->ev);
-	if (j->pipe[0] != -1)
-		close(j->pipe[0]);
-	if (j->pipe[1] != -1)
-		close(j->pipe[1]);
 	blob_unref(j->copy);
 	free(j);
 }
 
 static void	backup_start(struct backups *);
 
+/* The copy is made (or kursusd stops: the copy broke off). */
 static void
-backup_done_cb(evutil_socket_t fd, short ev, void *arg)
+backup_done(void *arg, int stopping)
 {
 	struct backup_job	*j = arg;
 	struct backups		*b = j->b;
 
-	pthread_join(j->thread, NULL);
 	b->job = NULL;
+	if (stopping) {
+		blob_unref(j->copy);
+		j->copy = NULL;
+		fail_set(&j->fail, 503, NULL, "kursusd is stopping; no backup "
+		    "was made");
+	}
 	backup_tell(j->waiters, j->copy, &j->fail, &j->began);
 	backup_job_free(j);
-	if (b->queue != NULL)
+	if (b->queue != NULL && !stopping)
 		backup_start(b);
 }
 
@@ -202,18 +186,11 @@ backup_start(struct backups *b)
 	struct backup_job	*j = xcalloc(1, sizeof *j);
 
 	j->b = b;
-	j->pipe[0] = j->pipe[1] = -1;
-	atomic_init(&j->stop, 0);
 	j->waiters = b->queue;
 	b->queue = NULL;
 	b->queue_tail = &b->queue;
 	clock_gettime(CLOCK_MONOTONIC, &j->began);
-	if (pipe2(j->pipe, O_NONBLOCK | O_CLOEXEC) != 0 ||
-	    (j->ev = event_new(b->base, j->pipe[0], EV_READ, backup_done_cb,
-	    j)) == NULL || event_add(j->ev, NULL) != 0 ||
-	    (errno = pthread_create(&j->thread, NULL, backup_main, j)) != 0) {
-		fail_set(&j->fail, 503, NULL, "cannot start making a copy: "
-		    "%s; retry later", strerror(errno));
+	if (job_start(b->jobs, backup_make, backup_done, j, &j->fail) != 0) {
 		backup_tell(j->waiters, NULL, &j->fail, &j->began);
 		backup_job_free(j);
 		return;
@@ -264,11 +241,11 @@ backup_sweep(const char *database)
 }
 
 struct backups *
-backups_new(struct event_base *base, const char *database)
+backups_new(struct event_base *base, struct jobs *jobs, const char *database)
 {
 	struct backups	*b = xcalloc(1, sizeof *b);
 
-	b->base = base;
+	b->jobs = jobs;
 	b->database = xstrdup(database);
 	b->queue_tail = &b->queue;
 	if ((b->kick = event_new(base, -1, 0, backup_kick_cb, b)) == NULL)
@@ -278,25 +255,18 @@ backups_new(struct event_base *base, const char *database)
 }
 
 /*
- * Stops: a copy being made breaks off within a step, and everyone still
- * waiting is told kursusd is stopping.
+ * Stops, after the jobs (jobs_free(): a copy being made broke off within
+ * a step): everyone still waiting is told kursusd is stopping.
  */
 void
 backups_free(struct backups *b)
 {
-	struct backup_job	*j;
 	struct fail		 f;
 	struct timespec		 now;
 
 	if (b == NULL)
 		return;
 	fail_set(&f, 503, NULL, "kursusd is stopping; no backup was made");
-	if ((j = b->job) != NULL) {
-		atomic_store(&j->stop, 1);
-		pthread_join(j->thread, NULL);
-		backup_tell(j->waiters, NULL, &f, &j->began);
-		backup_job_free(j);
-	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	backup_tell(b->queue, NULL, &f, &now);
 	event_free(b->kick);

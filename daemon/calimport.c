@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,7 @@
  */
 #define IMPORT_MAX	20000		/* occurrences in one import */
 #define IMPORT_DAYS	(2 * 366)	/* the period read by default */
+#define IMPORT_BUSY_MS	5000		/* the worker waits for the lock */
 
 /*
  * An event of an imported file whose texts hold a CPR number refuses the
@@ -139,47 +141,86 @@ calimport_one(struct store *st, const struct cal_import_event *e,
 	return (0);
 }
 
+/* A session found absent, and where its UID came in the file. */
+struct calimport_gone {
+	size_t		 order;		/* the UID's first place in the file */
+	int64_t		 start, id;
+};
+
+static int
+calimport_gone_cmp(const void *a, const void *b)
+{
+	const struct calimport_gone *x = a, *y = b;
+
+	if (x->order != y->order)
+		return (x->order < y->order ? -1 : 1);
+	if (x->start != y->start)
+		return (x->start < y->start ? -1 : 1);
+	return (x->id < y->id ? -1 : x->id > y->id);
+}
+
 /*
  * Sessions an earlier import made from this file's events that the file no
  * longer holds (a series shortened, an occurrence deleted): reported, not
- * cancelled, since a file that lists less may only cover less.
+ * cancelled, since a file that lists less may only cover less. A session
+ * is one of an event's when its key is the event's UID, or that UID, a
+ * slash and a RECURRENCE-ID. One pass over the period's imported
+ * sessions: each key is looked up, not each UID searched for.
  */
 static void
 calimport_absent(struct store *st, const struct cal_import *imp,
     time_t from, time_t until, json_t *report)
 {
-	static const char *sql = "SELECT json_group_array(id) FROM session "
-	    "WHERE status = 'scheduled' AND start_at >= ?2 AND start_at < ?3 "
-	    "AND (import_key = ?1 OR substr(import_key, 1, length(?1) + 1) = "
-	    "?1 || '/')";
-	static const char *sql_key = "SELECT import_key FROM session WHERE "
-	    "id = ?";
-	json_t		*uids = json_object(), *keys = json_object(), *ids, *v;
-	json_t		*absent = json_array();
-	const char	*uid;
-	sqlite3_stmt	*stmt;
-	size_t		 i, k;
+	static const char *sql = "SELECT id, import_key, start_at FROM "
+	    "session WHERE status = 'scheduled' AND start_at >= ?1 AND "
+	    "start_at < ?2 AND import_key IS NOT NULL";
+	json_t			*uids = json_object(), *keys = json_object();
+	json_t			*absent = json_array(), *at;
+	struct calimport_gone	*gone = NULL;
+	size_t			 ngone = 0, i;
+	sqlite3_stmt		*stmt;
+	const char		*key;
+	char			*uid, *slash;
 
 	for (i = 0; i < imp->nevents; i++) {
-		json_object_set_new(uids, imp->events[i].uid, json_true());
+		if (json_object_get(uids, imp->events[i].uid) == NULL)
+			json_object_set_new(uids, imp->events[i].uid,
+			    json_integer((json_int_t)json_object_size(uids)));
 		json_object_set_new(keys, imp->events[i].key, json_true());
 	}
-	json_object_foreach(uids, uid, v) {
-		ids = store_json(st, sql, "tii", uid, (int64_t)from,
-		    (int64_t)until);
-		json_array_foreach(ids, k, v) {
-			stmt = store_stmt(st, sql_key);
-			sqlite3_bind_int64(stmt, 1, json_integer_value(v));
-			if (sqlite3_step(stmt) == SQLITE_ROW &&
-			    json_object_get(keys, (const char *)
-			    sqlite3_column_text(stmt, 0)) == NULL)
-				json_array_append_new(absent, session_json(st,
-				    json_integer_value(v)));
-			sqlite3_reset(stmt);
-		}
-		json_decref(ids);
+	stmt = store_stmt(st, sql);
+	sqlite3_bind_int64(stmt, 1, (int64_t)from);
+	sqlite3_bind_int64(stmt, 2, (int64_t)until);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		key = (const char *)sqlite3_column_text(stmt, 1);
+		if (key == NULL || json_object_get(keys, key) != NULL)
+			continue;
+		/* The key itself, then each part of it before a slash. */
+		uid = xstrdup(key);
+		slash = NULL;
+		do {
+			if (slash != NULL)
+				*slash = '\0';
+			if ((at = json_object_get(uids, uid)) != NULL) {
+				gone = xreallocarray(gone, ngone + 1,
+				    sizeof *gone);
+				gone[ngone].order = (size_t)
+				    json_integer_value(at);
+				gone[ngone].start = sqlite3_column_int64(stmt,
+				    2);
+				gone[ngone++].id = sqlite3_column_int64(stmt,
+				    0);
+			}
+		} while ((slash = strrchr(uid, '/')) != NULL);
+		free(uid);
 	}
+	sqlite3_reset(stmt);
+	if (ngone > 0)
+		qsort(gone, ngone, sizeof *gone, calimport_gone_cmp);
+	for (i = 0; i < ngone; i++)
+		json_array_append_new(absent, session_json(st, gone[i].id));
 	json_object_set_new(report, "absent", absent);
+	free(gone);
 	json_decref(uids);
 	json_decref(keys);
 }
@@ -226,72 +267,64 @@ calimport_period(struct store *st, json_t *body, const char *tz,
 }
 
 /*
- * Sessions from a calendar file: each occurrence becomes a session of the
- * course at the venue, or updates the one an earlier import made of it
- * (its key is the file's UID and RECURRENCE-ID). A dry run reports the
- * same and writes nothing.
+ * One import, as the route read it on the loop: what the worker needs to
+ * parse the file and apply it, and its answer.
  */
-int
-calimport_run(struct api_req *req)
+struct calimport_job {
+	struct store		*main;		/* the loop's */
+	struct store		*st;		/* the worker's (store_clone()) */
+	struct outbox_conf	*oc;		/* the worker's copy */
+	struct feeds		*feeds;
+	struct sender		*sender;
+	struct api_later	 later;
+	char			 peer[64];
+	char			*raw;
+	size_t			 rawlen;
+	char			 tz[64];
+	int64_t			 course_id, venue_id;
+	json_int_t		 capacity;
+	time_t			 from, until;
+	int			 dry;
+	json_t			*report;
+	char			*text;		/* the answer, written */
+	size_t			 textlen;
+	struct fail		 fail;
+	int			 wrote;
+};
+
+/*
+ * Parses the file and applies it through st, inside the transaction the
+ * caller opened: the report in j->report, or -1 with j->fail filled and
+ * nothing written. A dry run reports the same and writes nothing. Breaks
+ * off when *stop is set (kursusd stops).
+ */
+static int
+calimport_apply(struct store *st, struct calimport_job *j,
+    const _Atomic int *stop)
 {
 	static const char *sql_save = "SAVEPOINT import";
 	static const char *sql_undo = "ROLLBACK TO import";
 	static const char *sql_release = "RELEASE import";
-	struct store		*st = req->store;
-	struct fail		*f = &req->fail;
+	struct fail		*f = &j->fail;
 	struct cal_import	*imp = NULL;
-	const char		*v;
-	char			 tz[64], *cause = NULL, *end;
-	int64_t			 course_id, venue_id;
-	json_int_t		 capacity;
-	long long		 n;
-	time_t			 from, until;
+	char			*cause = NULL;
 	json_t			*report;
 	size_t			 i;
-	int			 duration, dry = 0, rc = 0;
+	int			 rc = 0;
 
-	if (param_check_query(req, "venue", "course", "capacity", "dry_run",
-	    "from", "to", (char *)NULL) != 0)
-		return (-1);
-	if (req->rawlen == 0)
-		return (fail_set(f, 422, "calendar", "the body is empty: it "
-		    "must be the .ics file"));
-	if (resource_id(st, "course", param_text(req->query, "course"),
-	    "course", &course_id, f) != 0 || session_venue(st,
-	    param_text(req->query, "venue"), &venue_id, tz, sizeof tz, f) != 0)
-		return (-1);
-	session_defaults(st, course_id, venue_id, &duration, &capacity);
-	if ((v = param_text(req->query, "capacity")) != NULL) {
-		errno = 0;
-		n = strtoll(v, &end, 10);
-		if (*v == '\0' || *end != '\0' || errno != 0 || n < 1 ||
-		    n > 1000)
-			return (fail_set(f, 422, "capacity", "capacity \"%s\" is "
-			    "not a number from 1 to 1000", v));
-		capacity = n;
-	}
-	if ((v = param_text(req->query, "dry_run")) != NULL) {
-		if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
-			return (fail_set(f, 422, "dry_run", "dry_run \"%s\" is "
-			    "neither true nor false", v));
-		dry = strcmp(v, "true") == 0;
-	}
-	if (calimport_period(st, req->query, tz, &from, &until, f) != 0)
-		return (-1);
-	if (import_parse(req->raw, req->rawlen, tz, from, until, IMPORT_MAX,
-	    &imp, &cause) != 0) {
+	if (import_parse(j->raw, j->rawlen, j->tz, j->from, j->until,
+	    IMPORT_MAX, &imp, &cause) != 0) {
 		fail_set(f, 422, "calendar", "%s", cause);
 		free(cause);
 		return (-1);
 	}
-
 	for (i = 0; i < imp->nevents; i++) {
-		if (calimport_cpr(&imp->events[i], tz, f) != 0) {
+		if (calimport_cpr(&imp->events[i], j->tz, f) != 0) {
 			import_free(imp);
 			return (-1);
 		}
 	}
-	report = json_pack("{s:b, s:[], s:[], s:i, s:[]}", "dry_run", dry,
+	report = json_pack("{s:b, s:[], s:[], s:i, s:[]}", "dry_run", j->dry,
 	    "created", "updated", "unchanged", 0, "skipped");
 	for (i = 0; i < imp->nskips; i++)
 		json_array_append_new(json_object_get(report, "skipped"),
@@ -302,19 +335,188 @@ calimport_run(struct api_req *req)
 		json_decref(report);
 		return (-1);
 	}
-	for (i = 0; i < imp->nevents && rc == 0; i++)
-		rc = calimport_one(st, &imp->events[i], course_id,
-		    venue_id, capacity, report, f);
+	for (i = 0; i < imp->nevents && rc == 0; i++) {
+		if (stop != NULL && atomic_load(stop))
+			rc = fail_set(f, 503, NULL, "kursusd is stopping; "
+			    "nothing was imported");
+		else
+			rc = calimport_one(st, &imp->events[i], j->course_id,
+			    j->venue_id, j->capacity, report, f);
+	}
 	if (rc == 0)
-		calimport_absent(st, imp, from, until, report);
+		calimport_absent(st, imp, j->from, j->until, report);
 	import_free(imp);
-	if (rc != 0 || dry)
+	if (rc != 0 || j->dry)
 		store_exec(st, NULL, sql_undo, NULL);
 	store_exec(st, NULL, sql_release, NULL);
 	if (rc != 0) {
 		json_decref(report);
 		return (-1);
 	}
-	req->out = report;
+	j->report = report;
 	return (0);
+}
+
+static void
+calimport_job_free(struct calimport_job *j)
+{
+	store_close(j->st);
+	outbox_conf_free(j->oc);
+	json_decref(j->report);
+	free(j->text);
+	free(j->raw);
+	free(j);
+}
+
+/*
+ * On the worker: the file applied in one transaction of its own, and the
+ * answer written (a report of 20,000 sessions is megabytes of JSON: not
+ * for the loop to write).
+ */
+static void
+calimport_work(void *arg, const _Atomic int *stop)
+{
+	struct calimport_job	*j = arg;
+	char			*cause = NULL;
+
+	if (store_clone_open(j->st, IMPORT_BUSY_MS, &cause) != 0) {
+		fail_set(&j->fail, 503, NULL, "%s", cause);
+		free(cause);
+	} else if (store_begin(j->st, &j->fail) != 0)
+		;
+	else if (calimport_apply(j->st, j, stop) != 0)
+		store_rollback(j->st);
+	else if (store_commit(j->st, &j->fail) == 0) {
+		j->wrote = !j->dry;
+		j->text = api_answer_text(j->report, &j->textlen, &j->fail);
+	} else
+		json_decref(j->report);
+	j->report = NULL;
+	store_close(j->st);
+	j->st = NULL;
+	free(j->raw);
+	j->raw = NULL;
+}
+
+/* On the loop, once the worker is done (or kursusd stops). */
+static void
+calimport_done(void *arg, int stopping)
+{
+	struct calimport_job	*j = arg;
+
+	if (j->text == NULL && j->fail.status == 0)
+		fail_set(&j->fail, 503, NULL, "kursusd is stopping; nothing "
+		    "was imported");
+	if (j->wrote) {
+		/* What the feeds and the outbox did not see written. */
+		store_note_commit(j->main);
+		feeds_note_written(j->feeds);
+		sender_kick(j->sender);
+	}
+	if (j->text != NULL)
+		log_info("POST %s/import by %s: 200", KURSUS_API_PREFIX,
+		    j->peer);
+	else
+		log_info("POST %s/import by %s: refused: %d%s%s%s",
+		    KURSUS_API_PREFIX, j->peer, j->fail.status,
+		    j->fail.field[0] != '\0' ? " (field " : "", j->fail.field,
+		    j->fail.field[0] != '\0' ? ")" : "");
+	(void)stopping;
+	api_later_answer(&j->later, j->text, j->textlen, &j->fail);
+	j->text = NULL;
+	calimport_job_free(j);
+}
+
+/*
+ * Sessions from a calendar file: each occurrence becomes a session of the
+ * course at the venue, or updates the one an earlier import made of it
+ * (its key is the file's UID and RECURRENCE-ID). What the query names is
+ * checked here, on the loop; the file, which may be large, is parsed and
+ * applied by a worker with its own connection in one transaction of its
+ * own (job.c), and answered when it is done. Without workers (the unit
+ * tests) it is applied here, in the route's transaction.
+ */
+int
+calimport_run(struct api_req *req)
+{
+	struct store		*st = req->store;
+	struct fail		*f = &req->fail;
+	struct calimport_job	*j;
+	const char		*v;
+	char			*end;
+	long long		 n;
+	int			 duration;
+
+	if (param_check_query(req, "venue", "course", "capacity", "dry_run",
+	    "from", "to", (char *)NULL) != 0)
+		return (-1);
+	if (req->rawlen == 0)
+		return (fail_set(f, 422, "calendar", "the body is empty: it "
+		    "must be the .ics file"));
+	j = xcalloc(1, sizeof *j);
+	if (resource_id(st, "course", param_text(req->query, "course"),
+	    "course", &j->course_id, f) != 0 || session_venue(st,
+	    param_text(req->query, "venue"), &j->venue_id, j->tz,
+	    sizeof j->tz, f) != 0)
+		goto fail;
+	session_defaults(st, j->course_id, j->venue_id, &duration,
+	    &j->capacity);
+	if ((v = param_text(req->query, "capacity")) != NULL) {
+		errno = 0;
+		n = strtoll(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || errno != 0 || n < 1 ||
+		    n > 1000) {
+			fail_set(f, 422, "capacity", "capacity \"%s\" is not a "
+			    "number from 1 to 1000", v);
+			goto fail;
+		}
+		j->capacity = n;
+	}
+	if ((v = param_text(req->query, "dry_run")) != NULL) {
+		if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
+			fail_set(f, 422, "dry_run", "dry_run \"%s\" is neither "
+			    "true nor false", v);
+			goto fail;
+		}
+		j->dry = strcmp(v, "true") == 0;
+	}
+	if (calimport_period(st, req->query, j->tz, &j->from, &j->until,
+	    f) != 0)
+		goto fail;
+
+	if (req->jobs == NULL || req->later == NULL) {
+		j->raw = (char *)req->raw;
+		j->rawlen = req->rawlen;
+		if (calimport_apply(st, j, NULL) != 0) {
+			*f = j->fail;
+			j->raw = NULL;
+			goto fail;
+		}
+		req->out = j->report;
+		j->report = NULL;
+		j->raw = NULL;
+		calimport_job_free(j);
+		return (0);
+	}
+	j->main = st;
+	j->st = store_clone(st);
+	j->oc = outbox_conf_copy(store_outbox(st));
+	store_set_outbox(j->st, j->oc);
+	j->feeds = req->feeds;
+	j->sender = req->sender;
+	j->later = *req->later;
+	snprintf(j->peer, sizeof j->peer, "%s", req->peer != NULL ? req->peer :
+	    "?");
+	j->raw = xmalloc(req->rawlen + 1);
+	memcpy(j->raw, req->raw, req->rawlen);
+	j->raw[req->rawlen] = '\0';
+	j->rawlen = req->rawlen;
+	if (job_start(req->jobs, calimport_work, calimport_done, j, f) != 0)
+		goto fail;
+	req->status = API_LATER;
+	return (0);
+
+fail:
+	calimport_job_free(j);
+	return (-1);
 }

@@ -81,6 +81,18 @@ feeds_hook(void *arg, int op, const char *db, const char *table,
 		fs->journal[fs->njournal++ % JOURNAL_MAX] = rowid;
 }
 
+/*
+ * Sessions were written through a connection the hook does not see (a
+ * worker's): the journal cannot say which, so every feed is listed whole
+ * again (feeds_patchable() says no to each).
+ */
+void
+feeds_note_written(struct feeds *fs)
+{
+	if (fs != NULL)
+		fs->njournal += JOURNAL_MAX + 1;
+}
+
 struct feeds *
 feeds_new(struct store *st, const struct config *conf)
 {

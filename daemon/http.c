@@ -79,6 +79,7 @@ struct http {
 	struct api_ctx		 ctx;		/* the store, feeds, sender */
 	struct store		*store;
 	struct backups		*backups;	/* GET /v1/backup, ours */
+	struct jobs		*jobs;		/* the workers, ours */
 	struct server		*srv;
 	struct public		*pub;
 	struct server_door	*unix_door, *tcp_door;
@@ -701,7 +702,9 @@ http_start(struct event_base *base, const struct api_ctx *ctx,
 	h->waiting_tail = &h->waiting;
 	h->commit_ev = event_new(base, -1, 0, http_commit_cb, h);
 	h->busy_ev = evtimer_new(base, http_busy_cb, h);
-	h->backups = h->ctx.backups = backups_new(base, store_path(h->store));
+	h->jobs = h->ctx.jobs = jobs_new(base);
+	h->backups = h->ctx.backups = backups_new(base, h->jobs,
+	    store_path(h->store));
 	event_priority_set(h->commit_ev, HTTP_PRIORITIES - 1);
 	http_configure(h, conf);
 	h->share = server_budget(h->srv) / 4;
@@ -818,6 +821,7 @@ http_free(struct http *h)
 		h->waiting = q->next;
 		http_answer_error(q, 503, "kursusd is stopping");
 	}
+	jobs_free(h->jobs);
 	backups_free(h->backups);
 	server_free(h->srv);
 	tls_free(h->tls);

@@ -151,9 +151,16 @@ void	 config_print_keys(FILE *);
 
 /* store.c */
 struct store;
+/* SQLite's process-wide settings: once, before any connection. */
+void	 store_init(void);
 int	 store_open(const char *path, int synchronous, struct store **,
 	    char **cause);
 void	 store_close(struct store *);
+/* A worker's store: st's settings now (on the loop), its own connection
+ * opened by the worker with store_clone_open(); see store.c. */
+struct store *store_clone(struct store *st);
+int	 store_clone_open(struct store *, int busy_ms, char **cause);
+void	 store_note_commit(struct store *);
 /*
  * Every other connection kursusd opens, for one thread at a time: busy_ms
  * is how long a statement waits for another connection's lock; a writer
@@ -264,6 +271,7 @@ struct api_ctx {
 	struct feeds	*feeds;
 	struct sender	*sender;
 	struct backups	*backups;
+	struct jobs	*jobs;		/* the workers: NULL runs work inline */
 };
 struct blob;
 /* An answer that is a file, not JSON: its media type and bytes. */
@@ -288,6 +296,7 @@ struct api_req {
 	struct feeds	*feeds;
 	struct sender	*sender;
 	struct backups	*backups;
+	struct jobs	*jobs;
 	const struct api_later *later;	/* NULL: the caller cannot wait */
 	int		 method;	/* API_GET, ... */
 	const char	*param[3];	/* path parts matched by '*' */
@@ -332,6 +341,13 @@ int	 api_dispatch(struct store *, int method, const char *uri,
  * any answer; each write is its own savepoint. */
 int	 api_run(const struct api_ctx *, const struct api_call *, int batched,
 	    char **out);
+/* The text of a JSON answer, out (taken), with its newline, for
+ * api_later_answer(); NULL with f filled (500). On any thread. */
+char	*api_answer_text(json_t *out, size_t *len, struct fail *f);
+/* The answer of a route that answered API_LATER: text (taken; 200), or
+ * when it is NULL the refusal f. On the loop thread. */
+void	 api_later_answer(const struct api_later *, char *text, size_t len,
+	    const struct fail *f);
 
 /* paging.c */
 /*
@@ -582,6 +598,8 @@ int	 registration_settings_edit(struct api_req *);
 struct outbox_conf;
 struct outbox_conf *outbox_conf_new(const struct config *);
 void	 outbox_conf_free(struct outbox_conf *);
+/* A copy of oc, for a worker that may outlive a reload. */
+struct outbox_conf *outbox_conf_copy(const struct outbox_conf *oc);
 /* 1 when the channel (enum notice_channel) is configured; both are while
  * the store carries no settings (the unit tests). */
 int	 outbox_can_send(struct store *, int channel);
@@ -779,6 +797,9 @@ struct feeds	*feeds_new(struct store *, const struct config *);
 /* Takes new settings; the cache starts afresh. */
 void		 feeds_configure(struct feeds *, const struct config *);
 void		 feeds_free(struct feeds *);
+/* Sessions were written through another connection (a worker's): every
+ * feed lists its sessions again. */
+void		 feeds_note_written(struct feeds *);
 /* The feed at a URL path, plain or gzip; -1 for anything unknown (404). */
 int		 feeds_get(struct feeds *, const char *path, int gzip,
 		    struct feed_answer *);
@@ -823,8 +844,20 @@ void		 memory_init(struct event_base *);
 void		 memory_touch(void);
 void		 memory_free(void);
 
+/* job.c: work on a thread of its own, answered on the loop */
+struct jobs;
+struct jobs	*jobs_new(struct event_base *);
+/* Tells each job to stop, waits for it and runs its done(arg, 1). */
+void		 jobs_free(struct jobs *);
+/* work(arg, stop) on a thread, then done(arg, 0) on the loop; -1 (503 in
+ * f) when no thread could be started, and neither runs. work() looks at
+ * *stop between steps and breaks off when it is set. */
+int		 job_start(struct jobs *, void (*work)(void *, const _Atomic int *),
+		    void (*done)(void *, int), void *arg, struct fail *);
+
 /* backup.c: copies of the live database (GET /v1/backup) */
-struct backups	*backups_new(struct event_base *, const char *database);
+struct backups	*backups_new(struct event_base *, struct jobs *,
+		    const char *database);
 /* Breaks off a copy being made; whoever waits is told kursusd stops. */
 void		 backups_free(struct backups *);
 int		 backup_route(struct api_req *);

@@ -88,6 +88,20 @@ outbox_conf_new(const struct config *conf)
 	return (oc);
 }
 
+struct outbox_conf *
+outbox_conf_copy(const struct outbox_conf *oc)
+{
+	struct outbox_conf	*c = xmalloc(sizeof *c);
+
+	*c = oc != NULL ? *oc : outbox_defaults;
+	if (c->nrules > 0) {
+		c->rules = xreallocarray(NULL, c->nrules, sizeof *c->rules);
+		memcpy(c->rules, oc->rules, c->nrules * sizeof *c->rules);
+	} else
+		c->rules = NULL;
+	return (c);
+}
+
 void
 outbox_conf_free(struct outbox_conf *oc)
 {

@@ -48,6 +48,8 @@ struct store {
 	dev_t			 dev;		/* the file we opened */
 	ino_t			 ino;
 	int			 gone;		/* logged that it is gone */
+	int			 flags;		/* store_connect()'s */
+	int			 clone;		/* a worker's (store_clone()) */
 };
 
 /* SQL function utc_iso(epoch): "2026-12-03T09:00:00Z". */
@@ -128,6 +130,20 @@ store_pragmas(struct store *st, char **cause)
 		return (-1);
 	}
 	return (0);
+}
+
+/*
+ * SQLite's settings for the whole process, before its first connection.
+ * Every write request of a batch is a savepoint (api_run()), whose
+ * statement journal keeps the pages it changes; past 64 KiB SQLite wrote
+ * it to a temporary file: a file made, written page by page and
+ * unlinked for every batch, some 70 pwrite() calls a registration. Kept
+ * in memory up to 4 MiB, the size of the largest request.
+ */
+void
+store_init(void)
+{
+	sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 4 * 1024 * 1024);
 }
 
 int
@@ -448,6 +464,26 @@ store_pre_upgrade(struct store *st, char **cause)
 	return (0);
 }
 
+/* The SQL functions, views and triggers each connection of ours has. */
+static int
+store_functions(struct store *st, char **cause)
+{
+	/* Search words (fold.h), for the triggers and person_index(). */
+	search_functions(st->db);
+	sqlite3_create_function(st->db, "utc_iso", 1, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC, st, store_fn_utc_iso, NULL, NULL);
+	sqlite3_create_function(st->db, "local_iso", 2, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC, st, store_fn_local_iso, NULL, NULL);
+	sqlite3_create_function(st->db, "know", 0, SQLITE_UTF8, st,
+	    store_fn_now, NULL, NULL);
+	sqlite3_create_function(st->db, "kgo_hours", 0, SQLITE_UTF8, st,
+	    store_fn_go_hours, NULL, NULL);
+	if (schema_views(st->db, cause) != 0 ||
+	    stats_month_views(st->db, cause) != 0)
+		return (-1);
+	return (0);
+}
+
 int
 store_open(const char *path, int synchronous, struct store **out,
     char **cause)
@@ -480,8 +516,9 @@ store_open(const char *path, int synchronous, struct store **out,
 	 * record an outcome; a lock held longer (another program) is waited
 	 * for off the loop (http.c).
 	 */
-	if (store_connect(path, STORE_CREATE | (synchronous ==
-	    CONFIG_SYNC_FULL ? STORE_DURABLE : 0), 20, &st->db, cause) != 0) {
+	st->flags = synchronous == CONFIG_SYNC_FULL ? STORE_DURABLE : 0;
+	if (store_connect(path, STORE_CREATE | st->flags, 20, &st->db,
+	    cause) != 0) {
 		store_close(st);
 		return (-1);
 	}
@@ -497,20 +534,8 @@ store_open(const char *path, int synchronous, struct store **out,
 		goto fail;
 	/* Search words (fold.h), for the triggers and person_index(). */
 	search_functions(st->db);
-	if (schema_migrate(st->db, cause) != 0)
-		goto fail;
-
-	sqlite3_create_function(st->db, "utc_iso", 1, SQLITE_UTF8 |
-	    SQLITE_DETERMINISTIC, st, store_fn_utc_iso, NULL, NULL);
-	sqlite3_create_function(st->db, "local_iso", 2, SQLITE_UTF8 |
-	    SQLITE_DETERMINISTIC, st, store_fn_local_iso, NULL, NULL);
-	sqlite3_create_function(st->db, "know", 0, SQLITE_UTF8, st,
-	    store_fn_now, NULL, NULL);
-	sqlite3_create_function(st->db, "kgo_hours", 0, SQLITE_UTF8, st,
-	    store_fn_go_hours, NULL, NULL);
-	if (schema_views(st->db, cause) != 0 ||
-	    stats_month_views(st->db, cause) != 0 ||
-	    stats_month_prepare(st->db, cause) != 0)
+	if (schema_migrate(st->db, cause) != 0 || store_functions(st,
+	    cause) != 0 || stats_month_prepare(st->db, cause) != 0)
 		goto fail;
 	*out = st;
 	return (0);
@@ -518,6 +543,50 @@ store_open(const char *path, int synchronous, struct store **out,
 fail:
 	store_close(st);
 	return (-1);
+}
+
+/*
+ * A store for a worker (job.c), made on the loop: st's settings as they
+ * are now, and no connection yet. The worker opens its own
+ * (store_clone_open()) and closes it with store_close(). Its commits are
+ * not seen by st's update hook or counted in st's generation: the loop
+ * calls store_note_commit() on st once the worker committed.
+ */
+struct store *
+store_clone(struct store *st)
+{
+	struct store	*c = xcalloc(1, sizeof *c);
+
+	c->path = xstrdup(st->path);
+	c->now = st->now;
+	c->go_no_go_hours = st->go_no_go_hours;
+	c->holidays = st->holidays;
+	c->default_tz = xstrdup(st->default_tz);
+	c->dev = st->dev;
+	c->ino = st->ino;
+	c->flags = st->flags;
+	c->clone = 1;
+	return (c);
+}
+
+/*
+ * The worker's own connection, writing as durably as the loop's and
+ * waiting up to busy_ms for a lock (a thread may wait; the loop may not).
+ */
+int
+store_clone_open(struct store *c, int busy_ms, char **cause)
+{
+	if (store_connect(c->path, c->flags, busy_ms, &c->db, cause) != 0)
+		return (-1);
+	sqlite3_extended_result_codes(c->db, 1);
+	return (store_functions(c, cause));
+}
+
+/* A worker committed through a clone of st: the feeds look again. */
+void
+store_note_commit(struct store *st)
+{
+	st->generation++;
 }
 
 void
@@ -535,7 +604,11 @@ store_close(struct store *st)
 			free(e);
 		}
 	}
-	if (st->db != NULL) {
+	if (st->db != NULL && st->clone) {
+		if (sqlite3_close(st->db) != SQLITE_OK)
+			log_warnx("closing %s: %s", st->path,
+			    sqlite3_errmsg(st->db));
+	} else if (st->db != NULL) {
 		/* Checkpoint so the -wal file does not outlive us needlessly. */
 		sqlite3_exec(st->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
 		    NULL, NULL);
@@ -855,7 +928,8 @@ store_commit(struct store *st, struct fail *f)
 	}
 	st->generation++;
 	/* What the transaction counted (registrations) now stands. */
-	metrics_commit();
+	if (!st->clone)
+		metrics_commit();
 	return (0);
 }
 
@@ -870,7 +944,8 @@ store_rollback(struct store *st)
 {
 	static const char	*sql = "ROLLBACK";
 
-	metrics_abort();
+	if (!st->clone)
+		metrics_abort();
 	if (sqlite3_get_autocommit(st->db))
 		return;
 	store_exec(st, NULL, sql, NULL);
