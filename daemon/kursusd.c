@@ -302,7 +302,6 @@ main(int argc, char **argv)
 	memset(&ctx, 0, sizeof ctx);
 	svc.admin_fd = svc.tcp_fd = svc.public_fd = -1;
 	log_init("kursusd", 0, LOG_LEVEL_INFO);
-	store_init();
 	while ((ch = getopt_long(argc, argv, "c:d:fno:v", longopts,
 	    NULL)) != -1) {
 		switch (ch) {

@@ -151,8 +151,6 @@ void	 config_print_keys(FILE *);
 
 /* store.c */
 struct store;
-/* SQLite's process-wide settings: once, before any connection. */
-void	 store_init(void);
 int	 store_open(const char *path, int synchronous, struct store **,
 	    char **cause);
 void	 store_close(struct store *);

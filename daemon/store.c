@@ -132,20 +132,6 @@ store_pragmas(struct store *st, char **cause)
 	return (0);
 }
 
-/*
- * SQLite's settings for the whole process, before its first connection.
- * Every write request of a batch is a savepoint (api_run()), whose
- * statement journal keeps the pages it changes; past 64 KiB SQLite wrote
- * it to a temporary file: a file made, written page by page and
- * unlinked for every batch, some 70 pwrite() calls a registration. Kept
- * in memory up to 4 MiB, the size of the largest request.
- */
-void
-store_init(void)
-{
-	sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 4 * 1024 * 1024);
-}
-
 int
 store_connect(const char *path, int flags, int busy_ms, sqlite3 **out,
     char **cause)
