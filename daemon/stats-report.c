@@ -462,11 +462,11 @@ report_cells(struct store *st, struct report *rp)
 	    "WHERE sessions > 0");
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
 		id = sqlite3_column_int64(stmt, 0);
-		v = bsearch(&id, rp->venues, rp->nvenues, sizeof *v,
-		    report_cmp_id);
+		v = rp->nvenues == 0 ? NULL : bsearch(&id, rp->venues,
+		    rp->nvenues, sizeof *v, report_cmp_id);
 		id = sqlite3_column_int64(stmt, 1);
-		c = bsearch(&id, rp->courses, rp->ncourses, sizeof *c,
-		    report_cmp_id);
+		c = rp->ncourses == 0 ? NULL : bsearch(&id, rp->courses,
+		    rp->ncourses, sizeof *c, report_cmp_id);
 		if (v == NULL || c == NULL || v->zone >= rp->nzones) {
 			rc = -1;
 			break;
@@ -724,8 +724,9 @@ report_group_json(struct buf *b, struct report_group *g, int by_key,
 	size_t			 i;
 	int			 j;
 
-	qsort(g->rows, g->len, sizeof *g->rows, by_key ? report_cmp_key :
-	    report_cmp_name);
+	if (g->len > 1)		/* rows is NULL in a group left empty */
+		qsort(g->rows, g->len, sizeof *g->rows, by_key ?
+		    report_cmp_key : report_cmp_name);
 	buf_addc(b, '[');
 	for (i = 0; i < g->len; i++) {
 		r = &g->rows[i];
