@@ -160,7 +160,7 @@ public_head(struct public *p, const struct feed_answer *a, int gzip,
     void **slot)
 {
 	struct public_head	*hd = *slot;
-	char			*fields;
+	char			*fields, *fields304;
 	size_t			 elen = strlen(a->etag);
 	size_t			 len = blob_len(a->body);
 	int			 n200, n304;
@@ -183,7 +183,18 @@ public_head(struct public *p, const struct feed_answer *a, int gzip,
 	    gzip ? "Content-Encoding: gzip\r\n" : "");
 	n200 = snprintf(NULL, 0, "HTTP/1.1 200 OK\r\n%sContent-Length: %zu\r\n",
 	    fields, len);
-	n304 = snprintf(NULL, 0, "HTTP/1.1 304 Not Modified\r\n%s", fields);
+	/*
+	 * A 304 says only what updates the copy the client has (RFC 9110
+	 * 15.4.5): its validators and how to cache it. The type, the
+	 * encoding and a page's policies stay with the stored answer, so a
+	 * page's 304 is as short as a feed's.
+	 */
+	xasprintf(&fields304, "ETag: %s\r\nLast-Modified: %s\r\n"
+	    "Cache-Control: %s\r\nVary: Accept-Encoding\r\n", a->etag,
+	    a->last_modified_http, !a->page ? p->cache_control :
+	    a->personal ? p->cache_personal : p->cache_page);
+	n304 = snprintf(NULL, 0, "HTTP/1.1 304 Not Modified\r\n%s",
+	    fields304);
 	if (n200 < 0 || n304 < 0)
 		fatalx("public: cannot format a response head");
 	hd = xmalloc(sizeof *hd + (size_t)n200 + (size_t)n304 + elen + 3);
@@ -194,7 +205,7 @@ public_head(struct public *p, const struct feed_answer *a, int gzip,
 	hd->s304 = hd->s200 + hd->n200 + 1;
 	hd->n304 = (size_t)n304;
 	snprintf(hd->s304, hd->n304 + 1, "HTTP/1.1 304 Not Modified\r\n%s",
-	    fields);
+	    fields304);
 	hd->etag = hd->s304 + hd->n304 + 1;
 	memcpy(hd->etag, a->etag, elen + 1);
 	hd->last_modified = a->last_modified;
@@ -202,6 +213,7 @@ public_head(struct public *p, const struct feed_answer *a, int gzip,
 	hd->disposition = a->disposition;
 	hd->gen = p->gen;
 	free(fields);
+	free(fields304);
 	*slot = hd;
 	return (hd);
 }

@@ -359,6 +359,14 @@ def main():
     t.ok(r304.status == 304 and not r304.body,
          "If-None-Match with the ETag: 304, no body",
          [r304.status, r304.body[:80]])
+    t.ok(r304.headers.get("etag") == etag and
+         r304.headers.get("cache-control") == r.headers.get("cache-control")
+         and r304.headers.get("vary") and
+         "content-type" not in r304.headers and
+         "content-security-policy" not in r304.headers,
+         "the 304 updates the stored copy's validators and caching only "
+         "(RFC 9110 15.4.5), the type and policies stay with the copy",
+         [r304.headers])
     cc = r.headers.get("cache-control", "")
     t.ok(re.search(r"\bpublic\b", cc) and re.search(r"max-age=\d+", cc),
          "Cache-Control: public, max-age", [cc])
