@@ -30,6 +30,15 @@ VENUES = [("kbh", "Hovedbiblioteket", "Europe/Copenhagen"),
 COURSES = [("mitid", "MitID"), ("apps", "Apps i hverdagen")]
 
 
+def scalar(db, sql, args=()):
+    """The one value a query over the database file answers."""
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql, args).fetchone()[0]
+    finally:
+        con.close()
+
+
 def utc(ts):
     return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc
                                            ).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -297,21 +306,14 @@ def main():
     d.start()
 
     def anonymised():
-        con = sqlite3.connect(d.db)
-        try:
-            n = con.execute("SELECT count(*) FROM participant WHERE "
-                            "anonymised_at IS NOT NULL").fetchone()[0]
-        finally:
-            con.close()
+        n = scalar(d.db, "SELECT count(*) FROM participant WHERE "
+                   "anonymised_at IS NOT NULL")
         return n if n >= 4 + 300 else None
     gone = wait_for(anonymised, 20) or 0
     t.ok(gone >= 4 + 300, "the retention sweep anonymised people (%d, "
          "the deleted and merged included), in turns" % gone)
-    con = sqlite3.connect(d.db)
-    kept = con.execute("SELECT count(*) FROM participant WHERE name LIKE "
-                       "'Importeret %' AND anonymised_at IS NULL"
-                       ).fetchone()[0]
-    con.close()
+    kept = scalar(d.db, "SELECT count(*) FROM participant WHERE name LIKE "
+                  "'Importeret %' AND anonymised_at IS NULL")
     t.eq(kept, 150, "the sweep kept the 150 with a seat ahead")
     compare(d, api, ranges, "after the retention sweep")
 
