@@ -216,11 +216,15 @@ registration_seat(struct store *st, const struct session_row *s,
 	    "settings WHERE key = 'next_number'";
 	static const char *sql_bump = "UPDATE settings SET value = ? WHERE "
 	    "key = 'next_number'";
+	/* With its cancel token, hashed and sealed (cancel.c). */
 	static const char *sql_insert = "INSERT INTO registration (session_id, "
 	    "participant_id, number, status, queue, companion, created_at, "
-	    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
+	    "updated_at, cancel_token_hash, cancel_token_sealed) VALUES (?1, "
+	    "?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)";
 	int64_t		 sid = s->id, number, queue;
 	const char	*state;
+	char		*token, *hash, *sealed;
+	int		 rc;
 
 	*over = 0;
 	if ((*rid = store_int(st, 0, sql_live, "ii", sid, pid)) != 0) {
@@ -273,14 +277,20 @@ registration_seat(struct store *st, const struct session_row *s,
 		state = "waitlisted";
 	number = store_int(st, 1, sql_next, NULL);
 	queue = store_int(st, 1, sql_queue, "i", sid);
-	if (store_exec(st, f, sql_bump, "i", number + 1) < 0 ||
-	    store_exec(st, f, sql_insert, "iiitiii", sid, pid, number, state,
-	    queue, (int64_t)companion, (int64_t)store_now(st)) < 0)
+	/* Every registration can be cancelled by its own link (cancel.c). */
+	token = token_new(&hash, &sealed);
+	explicit_bzero(token, strlen(token));
+	free(token);
+	rc = store_exec(st, f, sql_bump, "i", number + 1) < 0 ||
+	    store_exec(st, f, sql_insert, "iiitiiitt", sid, pid, number, state,
+	    queue, (int64_t)companion, (int64_t)store_now(st), hash,
+	    sealed) < 0 ? -1 : 0;
+	free(hash);
+	free(sealed);
+	if (rc != 0)
 		return (-1);
 	*rid = sqlite3_last_insert_rowid(store_db(st));
-	/* Every registration can be cancelled by its own link (cancel.c). */
-	if (registration_token(st, *rid, f) != 0 ||
-	    registration_feed_token(st, pid, f) != 0)
+	if (registration_feed_token(st, pid, f) != 0)
 		return (-1);
 	metrics_count(METRICS_REG_MADE, 1);
 	return (0);
@@ -298,7 +308,6 @@ registration_create(struct api_req *req)
 	time_t			 now = store_now(st);
 	char			*when;
 	int			 walk_in, companion, over = 0, known = 0;
-	json_t			*r;
 
 	pid = 0;
 	if (param_id(req, 0, "session", &sid) != 0 ||
@@ -337,21 +346,21 @@ registration_create(struct api_req *req)
 	if (registration_seat(st, &s, pid, companion, walk_in, &rid, &over,
 	    f) != 0)
 		return (-1);
-	r = registration_json(st, rid);
 	/* A walk-in came: present, and no message about a class under way. */
 	if (walk_in) {
-		if (store_exec(st, f, sql_present, "i", rid) < 0) {
-			json_decref(r);
+		if (store_exec(st, f, sql_present, "i", rid) < 0)
+			return (-1);
+		req->out = registration_json(st, rid);
+	} else {
+		req->out = registration_json(st, rid);
+		if (outbox_notify(st, strcmp(json_string_value(
+		    json_object_get(req->out, "status")), "confirmed") == 0 ?
+		    KIND_CONFIRMATION : KIND_WAITLISTED, rid, NULL, f) != 0) {
+			json_decref(req->out);
+			req->out = NULL;
 			return (-1);
 		}
-	} else if (outbox_notify(st, strcmp(json_string_value(
-	    json_object_get(r, "status")), "confirmed") == 0 ?
-	    KIND_CONFIRMATION : KIND_WAITLISTED, rid, NULL, f) != 0) {
-		json_decref(r);
-		return (-1);
 	}
-	json_decref(r);
-	req->out = registration_json(st, rid);
 	if (over)
 		json_object_set_new(req->out, "over_capacity", json_true());
 	json_object_set_new(req->out, "participant_known", json_boolean(known));
