@@ -142,6 +142,8 @@ kv() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 mem_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f MB", k / 1024 }'; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# The same for the thread that runs the event loop (the process's first).
+loop_ticks() { awk '{ print $14 + $15 }' "/proc/$1/task/$1/stat"; }
 # CPU time of the waited-for children of the shell with pid $1 (wrk,
 # through timeout).
 child_ticks() { awk '{ print $16 + $17 }' "/proc/$1/stat"; }

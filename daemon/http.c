@@ -65,6 +65,7 @@ struct http_req {
 	char			 peer[64];
 	int			 status;	/* the answer, once known */
 	char			*out;
+	uint64_t		 ticket;	/* answered once it is on disk */
 	struct http_req		*next;
 };
 
@@ -80,6 +81,10 @@ struct http {
 	struct store		*store;
 	struct backups		*backups;	/* GET /v1/backup, ours */
 	struct jobs		*jobs;		/* the workers, ours */
+	struct checkpointer	*ckpt;		/* the log's, on a worker */
+	struct durable		*dur;		/* the batches' fsync, or NULL */
+	struct http_req		*unsynced, **unsynced_tail; /* wait for it */
+	uint64_t		 ticket;	/* the last batch's */
 	struct server		*srv;
 	struct public		*pub;
 	struct server_door	*unix_door, *tcp_door;
@@ -273,6 +278,18 @@ http_flush(struct http *h)
 		ok = 0;
 	}
 	h->batch_open = 0;
+	if (h->dur != NULL) {
+		(void)durable_defer(h->store, 0, NULL);
+		/* The answers wait for the fsync (http_synced()). */
+		if (ok && h->batch != NULL) {
+			h->ticket = durable_ask(h->dur);
+			for (q = h->batch; q != NULL; q = q->next)
+				q->ticket = h->ticket;
+			*h->unsynced_tail = h->batch;
+			h->unsynced_tail = h->batch_tail;
+			h->batch = NULL;
+		}
+	}
 	/* A write may have queued a message: the outbox looks again. */
 	for (q = h->batch; ok && q != NULL; q = q->next)
 		if (q->write) {
@@ -303,6 +320,46 @@ http_commit_cb(evutil_socket_t fd, short ev, void *arg)
 }
 
 /*
+ * The disk has every batch up to ticket upto (durable.c): their answers
+ * go out, or, should the fsync have failed, each is told what is known.
+ */
+static void
+http_synced(void *arg, uint64_t upto, int err)
+{
+	struct http	*h = arg;
+	struct http_req	*q;
+	struct fail	 f;
+	char		*out;
+	int		 wrote = 0;
+
+	if (err != 0) {
+		log_warnx("the database's log could not be synced to disk: %s",
+		    strerror(err));
+		fail_set(&f, 503, NULL, "the disk reported an error (%s) "
+		    "while this was saved; it may not have been: look before "
+		    "you retry", strerror(err));
+	}
+	while ((q = h->unsynced) != NULL && q->ticket <= upto) {
+		if ((h->unsynced = q->next) == NULL)
+			h->unsynced_tail = &h->unsynced;
+		wrote |= q->write;
+		if (err != 0) {
+			free(q->out);
+			q->out = NULL;
+			http_answer_fail(q, &f);
+		} else {
+			out = q->out;
+			q->out = NULL;
+			http_answer(q, q->status, out);
+		}
+	}
+	/* A write may have queued a message: the outbox looks again. */
+	if (wrote && err == 0)
+		sender_kick(h->ctx.sender);
+	http_drain_check(h);
+}
+
+/*
  * Opens the batch: 0, or -1 with f filled (503: the database is locked by
  * another program, or its file is gone).
  */
@@ -311,8 +368,13 @@ http_batch_open(struct http *h, struct fail *f)
 {
 	if (h->batch_open)
 		return (0);
-	if (store_begin(h->store, f) != 0)
+	if (h->dur != NULL && durable_defer(h->store, 1, f) != 0)
 		return (-1);
+	if (store_begin(h->store, f) != 0) {
+		if (h->dur != NULL)
+			(void)durable_defer(h->store, 0, NULL);
+		return (-1);
+	}
 	h->batch_open = 1;
 	/* Lowest priority: runs once no request is ready to read. */
 	event_active(h->commit_ev, EV_TIMEOUT, 0);
@@ -404,7 +466,17 @@ http_run(struct http *h, struct http_req *q)
 	int		 status;
 
 	if (!q->write && !h->batch_open) {
-		if ((status = http_api(h, q, 0, &out)) != API_LATER)
+		if ((status = http_api(h, q, 0, &out)) == API_LATER)
+			return;
+		/* It may have seen a batch not yet on disk: after it. */
+		if (h->unsynced != NULL) {
+			q->status = status;
+			q->out = out;
+			q->ticket = h->ticket;
+			q->next = NULL;
+			*h->unsynced_tail = q;
+			h->unsynced_tail = &q->next;
+		} else
 			http_answer(q, status, out);
 		return;
 	}
@@ -692,6 +764,7 @@ http_start(struct event_base *base, const struct api_ctx *ctx,
     const struct config *conf, struct service *svc, char **cause)
 {
 	struct http	*h = xcalloc(1, sizeof *h);
+	char		*err = NULL;
 	int		 fd;
 
 	h->base = base;
@@ -700,9 +773,17 @@ http_start(struct event_base *base, const struct api_ctx *ctx,
 	h->srv = server_new(base);
 	h->batch_tail = &h->batch;
 	h->waiting_tail = &h->waiting;
+	h->unsynced_tail = &h->unsynced;
 	h->commit_ev = event_new(base, -1, 0, http_commit_cb, h);
 	h->busy_ev = evtimer_new(base, http_busy_cb, h);
 	h->jobs = h->ctx.jobs = jobs_new(base);
+	h->ckpt = checkpointer_new(h->store, h->jobs);
+	if (store_durable(h->store) && (h->dur = durable_new(base,
+	    store_path(h->store), http_synced, h, &err)) == NULL) {
+		log_warnx("the group commit waits for the disk on the loop: "
+		    "%s", err);
+		free(err);
+	}
 	h->backups = h->ctx.backups = backups_new(base, h->jobs,
 	    store_path(h->store));
 	event_priority_set(h->commit_ev, HTTP_PRIORITIES - 1);
@@ -817,11 +898,13 @@ http_free(struct http *h)
 	if (h == NULL)
 		return;
 	http_flush(h);
+	durable_free(h->dur);
 	while ((q = h->waiting) != NULL) {
 		h->waiting = q->next;
 		http_answer_error(q, 503, "kursusd is stopping");
 	}
 	jobs_free(h->jobs);
+	checkpointer_free(h->ckpt);
 	backups_free(h->backups);
 	server_free(h->srv);
 	tls_free(h->tls);

@@ -627,6 +627,13 @@ store_db(struct store *st)
 	return (st->db);
 }
 
+/* Whether a commit of st's waits for the disk (synchronous=FULL). */
+int
+store_durable(struct store *st)
+{
+	return ((st->flags & STORE_DURABLE) != 0);
+}
+
 const char *
 store_path(struct store *st)
 {

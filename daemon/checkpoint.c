@@ -1,0 +1,128 @@
+/*
+ * Checkpoints of the loop's log, on a thread. SQLite's own (wal_auto-
+ * checkpoint) runs inside whichever commit finds the log long: on the
+ * loop, that commit would copy the log into the database and wait for
+ * the database file's fsync while every request waits. Here the loop's
+ * connection only notes the log's length (a WAL hook, which takes the
+ * automatic checkpoint's place) and, when the log is long, a job (job.c)
+ * runs a passive checkpoint on a connection of its own, which never waits
+ * for the writer: it copies the log's pages and waits for the fsyncs.
+ * The log starts over only when every page in it is copied, and the loop
+ * writes on meanwhile; so at the next long commit after the job, the loop
+ * copies the few pages written since, as SQLite's own would (a short
+ * fsync: the job's has written the rest), and the next transaction starts
+ * the log over. The senders' connections checkpoint for themselves
+ * (worker.c); a job's clone (an import) keeps SQLite's automatic one.
+ */
+#include "config.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kursusd.h"
+
+#define CHECKPOINT_PAGES	1000	/* SQLite's own wal_autocheckpoint */
+
+struct checkpointer {
+	struct store	*st;
+	struct jobs	*jobs;
+	char		*path;
+	sqlite3		*db;		/* the jobs', made by the first */
+	int		 running;	/* a job is under way */
+	int		 copied;	/* a job is done: the loop ends it */
+	int		 failed;	/* its connection could not be made */
+};
+
+static void
+checkpoint_work(void *arg, const atomic_int *stop)
+{
+	struct checkpointer	*cp = arg;
+	char			*cause = NULL;
+	int			 nlog, ndone;
+
+	if (atomic_load(stop))
+		return;
+	if (cp->db == NULL && store_connect(cp->path, 0, 0, &cp->db,
+	    &cause) != 0) {
+		log_warnx("checkpoint: %s", cause);
+		free(cause);
+		cp->failed = 1;
+		return;
+	}
+	if (sqlite3_wal_checkpoint_v2(cp->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    &nlog, &ndone) != SQLITE_OK)
+		log_warnx("checkpoint of %s: %s", cp->path,
+		    sqlite3_errmsg(cp->db));
+	else
+		log_debug("checkpoint: %d of %d log pages copied", ndone,
+		    nlog);
+}
+
+static void
+checkpoint_done(void *arg, int stopping)
+{
+	struct checkpointer	*cp = arg;
+
+	(void)stopping;
+	cp->running = 0;
+	cp->copied = 1;
+}
+
+/*
+ * After each commit of the loop's connection. Where no job can be started
+ * (no thread, or no connection of its own), the checkpoint runs here, as
+ * SQLite's own would: a log that only grows is worse than a slow commit.
+ */
+static int
+checkpoint_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct checkpointer	*cp = arg;
+	struct fail		 f;
+
+	if (pages < CHECKPOINT_PAGES || cp->running)
+		return (SQLITE_OK);
+	if (cp->copied)
+		cp->copied = 0;
+	else if (!cp->failed) {
+		cp->running = 1;
+		if (job_start(cp->jobs, checkpoint_work, checkpoint_done, cp,
+		    &f) == 0)
+			return (SQLITE_OK);
+		cp->running = 0;
+	}
+	(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE,
+	    NULL, NULL);
+	return (SQLITE_OK);
+}
+
+struct checkpointer *
+checkpointer_new(struct store *st, struct jobs *jobs)
+{
+	struct checkpointer	*cp = xcalloc(1, sizeof *cp);
+	const char		*path = store_path(st);
+
+	cp->st = st;
+	cp->jobs = jobs;
+	/* A database only this connection sees checkpoints as before. */
+	if (path == NULL || *path == '\0' || strcmp(path, ":memory:") == 0)
+		return (cp);
+	cp->path = xstrdup(path);
+	sqlite3_wal_hook(store_db(st), checkpoint_hook, cp);
+	return (cp);
+}
+
+/* After jobs_free(): no job runs. SQLite's own checkpoint takes over. */
+void
+checkpointer_free(struct checkpointer *cp)
+{
+	if (cp == NULL)
+		return;
+	if (cp->path != NULL)
+		sqlite3_wal_autocheckpoint(store_db(cp->st),
+		    CHECKPOINT_PAGES);
+	if (cp->db != NULL)
+		sqlite3_close(cp->db);
+	free(cp->path);
+	free(cp);
+}
