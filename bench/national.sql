@@ -419,9 +419,11 @@ WHERE o.state = 'sent' AND o.recipient IS NOT NULL
 ORDER BY o.id;
 
 
--- What kursusd's triggers keep in tally (schema 12) for the rows above:
--- they are dropped while the data set is made.
+-- What kursusd's triggers keep in tally (schema 12, and 'people', the
+-- rows of stats_person, schema 14) for the rows above: they are dropped
+-- while the data set is made.
 DELETE FROM tally;
+INSERT INTO tally SELECT 'people', '', '', count(*) FROM stats_person;
 INSERT INTO tally SELECT 'outbox', state, channel, count(*)
     FROM outbox GROUP BY state, channel;
 INSERT INTO tally SELECT 'participant', 'live', '', count(*)

@@ -20,9 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kursusd.h"
-
-#define CHECKPOINT_PAGES	1000	/* SQLite's own wal_autocheckpoint */
+#include "commit.h"
 
 struct checkpointer {
 	struct store	*st;
@@ -39,7 +37,7 @@ checkpoint_work(void *arg, const atomic_int *stop)
 {
 	struct checkpointer	*cp = arg;
 	char			*cause = NULL;
-	int			 nlog, ndone;
+	int			 rc, nlog, ndone;
 
 	if (atomic_load(stop))
 		return;
@@ -50,8 +48,10 @@ checkpoint_work(void *arg, const atomic_int *stop)
 		cp->failed = 1;
 		return;
 	}
-	if (sqlite3_wal_checkpoint_v2(cp->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-	    &nlog, &ndone) != SQLITE_OK)
+	rc = sqlite3_wal_checkpoint_v2(cp->db, NULL,
+	    SQLITE_CHECKPOINT_PASSIVE, &nlog, &ndone);
+	/* Busy: a sender's checkpoint runs; the loop's ends it. */
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 		log_warnx("checkpoint of %s: %s", cp->path,
 		    sqlite3_errmsg(cp->db));
 	else
@@ -80,7 +80,12 @@ checkpoint_hook(void *arg, sqlite3 *db, const char *name, int pages)
 	struct checkpointer	*cp = arg;
 	struct fail		 f;
 
-	if (pages < CHECKPOINT_PAGES || cp->running)
+	/* A short log: the one the job copied was started over. */
+	if (pages < CHECKPOINT_PAGES) {
+		cp->copied = 0;
+		return (SQLITE_OK);
+	}
+	if (cp->running)
 		return (SQLITE_OK);
 	if (cp->copied)
 		cp->copied = 0;

@@ -15,8 +15,6 @@
  */
 #include "config.h"
 
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -26,7 +24,7 @@
 
 #include <event2/event.h>
 
-#include "kursusd.h"
+#include "commit.h"
 
 struct durable {
 	pthread_t	 thread;
@@ -39,44 +37,11 @@ struct durable {
 	/* Under lock. */
 	uint64_t	 asked;		/* the last ticket handed out */
 	uint64_t	 synced;	/* every ticket up to it is on disk */
-	int		 err;		/* errno of the last fsync, or 0 */
+	int		 err;		/* errno of the first failed fsync */
 	int		 stop;
 	void		(*done)(void *, uint64_t, int);
 	void		*arg;
 };
-
-/*
- * The log as the thread syncs it: the file at the path now. SQLite
- * keeps one log while a connection is open, but should it have been made
- * anew, the new one is opened (and its directory synced, which SQLite
- * would have done for a new log with FULL).
- */
-static int
-durable_open(struct durable *d)
-{
-	struct stat	 a, b;
-	char		*dir, *slash;
-	int		 fd;
-
-	if (d->fd != -1 && stat(d->log, &a) == 0 && fstat(d->fd, &b) == 0 &&
-	    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-		return (0);
-	if ((fd = open(d->log, O_RDONLY | O_CLOEXEC)) == -1)
-		return (-1);
-	if (d->fd != -1)
-		close(d->fd);
-	d->fd = fd;
-	dir = xstrdup(d->log);
-	if ((slash = strrchr(dir, '/')) != NULL) {
-		*(slash == dir ? slash + 1 : slash) = '\0';
-		if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-			(void)fsync(fd);
-			close(fd);
-		}
-	}
-	free(dir);
-	return (0);
-}
 
 static void *
 durable_main(void *arg)
@@ -94,10 +59,16 @@ durable_main(void *arg)
 			break;
 		upto = d->asked;
 		pthread_mutex_unlock(&d->lock);
-		err = durable_open(d) == 0 && fdatasync(d->fd) == 0 ? 0 : errno;
+		err = fdatasync(d->fd) == 0 ? 0 : errno;
 		pthread_mutex_lock(&d->lock);
 		d->synced = upto;
-		d->err = err;
+		/*
+		 * A failure stays: the kernel may have dropped the pages it
+		 * could not write and answer the next fsync with 0, and the
+		 * log's checksums chain every later frame to the lost ones.
+		 */
+		if (d->err == 0)
+			d->err = err;
 		while (write(d->pipe[1], &c, 1) == -1 && errno == EINTR)
 			;
 	}
@@ -144,8 +115,9 @@ durable_release(struct durable *d)
 
 /*
  * For the database at path: done(arg, upto, err) is run on the loop once
- * every ticket up to upto is on disk (err 0), or its fsync failed (err,
- * an errno). NULL with *cause set when no thread can be had.
+ * every ticket up to upto is on disk (err 0), or an fsync has failed
+ * (err, its errno; from then on every call says so: see durable_failed()).
+ * NULL with *cause set when no thread can be had.
  */
 struct durable *
 durable_new(struct event_base *base, const char *path,
@@ -159,7 +131,12 @@ durable_new(struct event_base *base, const char *path,
 	d->arg = arg;
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->cond, NULL);
-	if (durable_open(d) != 0 ||
+	/*
+	 * The log SQLite writes while the loop's connection is open (it is
+	 * made anew only after the last connection closes); SQLite synced
+	 * its directory when it made it.
+	 */
+	if ((d->fd = open(d->log, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC) != 0 ||
 	    (d->ev = event_new(base, d->pipe[0], EV_READ | EV_PERSIST,
 	    durable_cb, d)) == NULL || event_add(d->ev, NULL) != 0 ||
@@ -169,6 +146,18 @@ durable_new(struct event_base *base, const char *path,
 		return (NULL);
 	}
 	return (d);
+}
+
+/* The errno of a failed fsync: nothing more can be promised; or 0. */
+int
+durable_failed(struct durable *d)
+{
+	int	 err;
+
+	pthread_mutex_lock(&d->lock);
+	err = d->err;
+	pthread_mutex_unlock(&d->lock);
+	return (err);
 }
 
 /* After a COMMIT: the ticket that done() will name once it is on disk. */
@@ -200,15 +189,4 @@ durable_free(struct durable *d)
 	pthread_join(d->thread, NULL);
 	d->done(d->arg, d->synced, d->err);
 	durable_release(d);
-}
-
-/*
- * The loop's commits from now on write the log without waiting for the
- * disk (defer), or wait again (synchronous=FULL). Outside a transaction.
- */
-int
-durable_defer(struct store *st, int defer, struct fail *f)
-{
-	return (store_exec(st, f, defer ? "PRAGMA synchronous=NORMAL" :
-	    "PRAGMA synchronous=FULL", NULL) < 0 ? -1 : 0);
 }

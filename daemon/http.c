@@ -35,7 +35,7 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
-#include "kursusd.h"
+#include "commit.h"
 #include "server.h"
 #include "citizen.h"
 
@@ -85,6 +85,7 @@ struct http {
 	struct durable		*dur;		/* the batches' fsync, or NULL */
 	struct http_req		*unsynced, **unsynced_tail; /* wait for it */
 	uint64_t		 ticket;	/* the last batch's */
+	int			 deferred;	/* commits do not wait for it */
 	struct server		*srv;
 	struct public		*pub;
 	struct server_door	*unix_door, *tcp_door;
@@ -258,6 +259,25 @@ http_drain_check(struct http *h)
 }
 
 /*
+ * After a batch, the loop's commits wait for the disk again; should
+ * SQLite not take that now, it is tried again at each flush (every write
+ * outside a batch comes after one) and said once.
+ */
+static void
+http_sync_wait(struct http *h)
+{
+	struct fail	 f;
+
+	if (store_sync_wait(h->store, 1, &f) == 0) {
+		h->deferred = 0;
+		return;
+	}
+	if (!h->deferred)
+		log_warnx("after a group commit: %s", f.msg);
+	h->deferred = 1;
+}
+
+/*
  * Commits the open batch, then answers every request in it. Should the
  * COMMIT fail, nothing of the batch was written, and every request in it
  * is told so (reads too: they may have seen the batch's writes).
@@ -270,7 +290,12 @@ http_flush(struct http *h)
 	int		 ok = 1;
 	char		*out;
 
-	if (h == NULL || !h->batch_open)
+	if (h == NULL)
+		return;
+	/* Writes outside a batch wait for the disk again (http_sync_wait()). */
+	if (h->deferred)
+		http_sync_wait(h);
+	if (!h->batch_open)
 		return;
 	if (store_commit(h->store, &f) != 0) {
 		log_warnx("group commit of %zu request%s failed: %s",
@@ -279,7 +304,7 @@ http_flush(struct http *h)
 	}
 	h->batch_open = 0;
 	if (h->dur != NULL) {
-		(void)durable_defer(h->store, 0, NULL);
+		http_sync_wait(h);
 		/* The answers wait for the fsync (http_synced()). */
 		if (ok && h->batch != NULL) {
 			h->ticket = durable_ask(h->dur);
@@ -366,13 +391,23 @@ http_synced(void *arg, uint64_t upto, int err)
 static int
 http_batch_open(struct http *h, struct fail *f)
 {
+	int	 err;
+
 	if (h->batch_open)
 		return (0);
-	if (h->dur != NULL && durable_defer(h->store, 1, f) != 0)
-		return (-1);
+	if (h->dur != NULL) {
+		/* After a failed fsync nothing more is promised. */
+		if ((err = durable_failed(h->dur)) != 0)
+			return (fail_set(f, 503, NULL, "the disk failed (%s) "
+			    "while kursusd saved changes; none are taken until "
+			    "it is mended and kursusd restarted", strerror(err)));
+		if (store_sync_wait(h->store, 0, f) != 0)
+			return (-1);
+		h->deferred = 1;
+	}
 	if (store_begin(h->store, f) != 0) {
 		if (h->dur != NULL)
-			(void)durable_defer(h->store, 0, NULL);
+			http_sync_wait(h);
 		return (-1);
 	}
 	h->batch_open = 1;
@@ -444,8 +479,8 @@ http_busy_cb(evutil_socket_t fd, short ev, void *arg)
 	while ((q = list) != NULL) {
 		list = q->next;
 		q->next = NULL;
-		if (rc == 0 && h->batch_open)
-			http_run_batched(h, q);
+		if (rc == 0)
+			http_run(h, q);
 		else
 			http_answer_fail(q, &f);
 	}
@@ -899,6 +934,7 @@ http_free(struct http *h)
 		return;
 	http_flush(h);
 	durable_free(h->dur);
+	h->dur = NULL;
 	while ((q = h->waiting) != NULL) {
 		h->waiting = q->next;
 		http_answer_error(q, 503, "kursusd is stopping");

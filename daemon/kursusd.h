@@ -185,6 +185,7 @@ void	 store_lock_pid(int fd);
 sqlite3	*store_db(struct store *);
 const char *store_path(struct store *);
 int	 store_durable(struct store *);
+int	 store_sync_wait(struct store *, int, struct fail *);
 /* Prepared once per SQL text (keyed by the pointer) and reset on return. */
 sqlite3_stmt *store_stmt(struct store *, const char *sql);
 /* Counts COMMITs: whatever was read before may be stale once it moves. */
@@ -842,16 +843,6 @@ void		 memory_init(struct event_base *);
 /* Called by the loop thread for each admin request and render. */
 void		 memory_touch(void);
 void		 memory_free(void);
-
-/* durable.c: the group commit's fsync on a thread, the answers after it;
- * checkpoint.c: the loop's log copied into the database on a thread */
-struct durable	*durable_new(struct event_base *, const char *,
-		    void (*)(void *, uint64_t, int), void *, char **);
-uint64_t	 durable_ask(struct durable *);
-void		 durable_free(struct durable *);
-int		 durable_defer(struct store *, int, struct fail *);
-struct checkpointer *checkpointer_new(struct store *, struct jobs *);
-void		 checkpointer_free(struct checkpointer *);
 
 /* job.c: work on a thread of its own, answered on the loop */
 struct jobs;

@@ -634,6 +634,26 @@ store_durable(struct store *st)
 	return ((st->flags & STORE_DURABLE) != 0);
 }
 
+/*
+ * The next commits write the log without waiting for the disk (wait 0:
+ * durable.c waits instead), or wait again as st's settings say. Outside
+ * a transaction (SQLite refuses it within). 0, or -1 with f filled.
+ */
+int
+store_sync_wait(struct store *st, int wait, struct fail *f)
+{
+	char	*err = NULL;
+
+	if (sqlite3_exec(st->db, wait && (st->flags & STORE_DURABLE) ?
+	    "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL,
+	    NULL, &err) == SQLITE_OK)
+		return (0);
+	fail_set(f, 503, NULL, "the database: %s", err != NULL ? err :
+	    sqlite3_errmsg(st->db));
+	sqlite3_free(err);
+	return (-1);
+}
+
 const char *
 store_path(struct store *st)
 {

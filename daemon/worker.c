@@ -19,9 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "commit.h"
 #include "sender.h"
 
-#define CHECKPOINT_PAGES	1000	/* SQLite's own wal_autocheckpoint */
 
 /* --- a worker's database */
 

@@ -399,8 +399,9 @@ class Daemon:
     SIGTERM and returns the exit status."""
 
     def __init__(self, t, extra=(), dirname=None, db=None, config=None,
-                 public_port=None, holidays=False):
+                 public_port=None, holidays=False, env=None):
         self.t = t
+        self.env = env          # the whole environment, or None: ours
         self.dir = dirname or t.tempdir()
         self.db = db or os.path.join(self.dir, "kursusd.db")
         self.sock = os.path.join(self.dir, "admin.sock")
@@ -458,7 +459,7 @@ class Daemon:
     def start(self, must=True, give_dirs=True):
         """Start and wait until `kursusctl status` answers. If it does not,
         report the log; with must=True stop the script (Fatal)."""
-        self.spawn(give_dirs=give_dirs)
+        self.spawn(give_dirs=give_dirs, env=self.env)
         if wait_for(self._answers, START_TIMEOUT, 0.05) == "up":
             return True
         why = ("exited with status %s" % self.proc.returncode

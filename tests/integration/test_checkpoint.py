@@ -6,13 +6,21 @@ under a steady stream of registrations from several clients at once the
 log still starts over, so it stays near SQLite's 1,000 pages instead of
 growing with every write; the database file takes the pages while kursusd
 runs; and what was answered is all there, in a sound file, after a stop.
+
+When the disk fails an fsync (an LD_PRELOAD library makes fdatasync()
+fail with EIO, fixtures/failsync.c), the registrations waiting for it are
+refused naming the disk, and every write after it too, even once fsync
+works again: the pages the kernel could not write may be gone, and the
+log's checksums chain later commits to them.
 """
 import datetime
 import os
+import shutil
 import sqlite3
+import subprocess
 import threading
 
-from kursustest import AdminAPI, Tap, local_now
+from kursustest import FIXTURES, AdminAPI, Tap, local_now
 
 t = Tap()
 
@@ -85,4 +93,62 @@ def main():
     t.eq(ok, "ok", "the file passes integrity_check")
 
 
-t.run(main)
+
+def failing_disk():
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        t.skip("a failing fsync", "no C compiler to build the library")
+        return
+    tmp = t.tempdir()
+    lib = os.path.join(tmp, "failsync.so")
+    subprocess.run([cc, "-shared", "-fPIC", "-o", lib,
+                    os.path.join(FIXTURES, "failsync.c"), "-ldl"],
+                   check=True)
+    os.chmod(tmp, 0o755)
+    flag = os.path.join(tmp, "fail-now")
+    env = dict(os.environ, LD_PRELOAD=lib, KURSUS_FAIL_FSYNC=flag)
+    # Under AddressSanitizer its runtime is not the first library then.
+    env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") +
+                           ":verify_asan_link_order=0").lstrip(":")
+    d = t.daemon(env=env)
+    api = AdminAPI(d, "failing disk")
+    api("POST", "/venues", {"slug": "bib", "name": "Biblioteket"})
+    api("POST", "/courses", {"slug": "mitid", "title": "MitID",
+                             "duration": 60})
+    day = local_now().date() + datetime.timedelta(days=3)
+    s = api("POST", "/sessions", {"course": "mitid", "venue": "bib",
+                                  "start": "%s 10:00" % day.isoformat()})
+    sid = s["sessions"][0]["id"]
+
+    def register(i):
+        return d.request("POST", "/v1/sessions/%d/registrations" % sid,
+                         {"participant": {"name": "Disk %d" % i,
+                                          "phone": "%d" % (50000000 + i)}})
+
+    r = register(1)
+    t.eq(r.status, 201, "a registration while the disk works: 201")
+    open(flag, "w").close()
+    r = register(2)
+    t.ok(r.status == 503 and "disk" in (r.json or {}).get("error", ""),
+         "the fsync fails: 503, naming the disk", [repr(r)])
+    r = register(3)
+    t.ok(r.status == 503 and "restart" in (r.json or {}).get("error", ""),
+         "the next write is refused: the disk failed, restart kursusd",
+         [repr(r)])
+    os.unlink(flag)
+    r = register(4)
+    t.ok(r.status == 503 and "restart" in (r.json or {}).get("error", ""),
+         "still refused once fsync works again", [repr(r)])
+    r = d.request("GET", "/v1/sessions/%d" % sid)
+    t.eq(r.status, 200, "reads are still answered")
+    t.ok("could not be synced to disk" in d.log(),
+         "the log says the disk failed", [])
+    d.stop()
+
+
+def both():
+    main()
+    failing_disk()
+
+
+t.run(both)

@@ -1,0 +1,22 @@
+/*
+ * The loop's commits and the disk: durable.c (the group commit's fsync
+ * on a thread, the answers after it) and checkpoint.c (the loop's log
+ * copied into the database on a thread).
+ */
+#ifndef KURSUSD_COMMIT_H
+#define KURSUSD_COMMIT_H
+
+#include "kursusd.h"
+
+#define CHECKPOINT_PAGES	1000	/* SQLite's own wal_autocheckpoint */
+
+struct durable	*durable_new(struct event_base *, const char *,
+		    void (*)(void *, uint64_t, int), void *, char **);
+uint64_t	 durable_ask(struct durable *);
+int		 durable_failed(struct durable *);
+void		 durable_free(struct durable *);
+
+struct checkpointer *checkpointer_new(struct store *, struct jobs *);
+void		 checkpointer_free(struct checkpointer *);
+
+#endif
