@@ -359,6 +359,7 @@ void	 api_later_answer(const struct api_later *, char *text, size_t len,
 #define PAGING_MAXCURSOR	512	/* hex digits */
 #define PAGING_CHUNK		5000	/* ids a paging_scan() reads at once */
 #define PAGING_BUDGET_MS	10	/* and for how long, at most */
+#define PAGING_SPAN	(7 * 86400)	/* seconds a paging_span() reads */
 struct paging {
 	const char	*list;		/* the answer's key and the cursor's tag */
 	const char	*keys;
@@ -378,6 +379,9 @@ int	 paging_answer(struct api_req *, struct paging *, sqlite3_stmt *);
 /* The same over ranges of ids, for a few rows among many (paging.c). */
 int	 paging_scan(struct api_req *, struct paging *, sqlite3_stmt *,
 	    int idx, int64_t maxid);
+/* The same over spans of time, for a list by time and id (paging.c). */
+int	 paging_span(struct api_req *, struct paging *, sqlite3_stmt *,
+	    int idx, int64_t from, int64_t to);
 void	 paging_end(struct paging *);
 
 /* param.c: what a route reads from its request */
