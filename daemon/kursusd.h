@@ -157,6 +157,8 @@ void	 store_close(struct store *);
 /* A worker's store: st's settings now (on the loop), its own connection
  * opened by the worker with store_clone_open(); see store.c. */
 struct store *store_clone(struct store *st);
+/* The same, to read only (its connection opened read-only). */
+struct store *store_clone_reader(struct store *st);
 int	 store_clone_open(struct store *, int busy_ms, char **cause);
 void	 store_note_commit(struct store *);
 /*
@@ -808,7 +810,8 @@ int		 feeds_get(struct feeds *, const char *path, int gzip,
 /* A page's cache key when the request is its canonical form, else NULL. */
 const char	*feeds_known(struct feeds *, const char *path,
 		    const char *query);
-int		 feeds_export(struct api_req *);
+/* export.c: GET /v1/export, made by a job */
+int		 export_run(struct api_req *);
 /* feedkind.c: the admin's links and the kinds of feed and page */
 int		 feeds_link(struct api_req *);
 int		 feeds_kinds(struct api_req *);

@@ -555,6 +555,15 @@ store_clone(struct store *st)
 	return (c);
 }
 
+struct store *
+store_clone_reader(struct store *st)
+{
+	struct store	*c = store_clone(st);
+
+	c->flags = STORE_READ;
+	return (c);
+}
+
 /*
  * The worker's own connection, writing as durably as the loop's and
  * waiting up to busy_ms for a lock (a thread may wait; the loop may not).
