@@ -123,8 +123,15 @@ store_pragmas(struct store *st, char **cause)
 	 * daemon stays under 30 MB resident on a national database, and the
 	 * kernel's page cache holds the rest of the file for the next read.
 	 */
-	if (sqlite3_exec(st->db, "PRAGMA cache_size=-2000", NULL, NULL,
-	    &err) != SQLITE_OK) {
+	/*
+	 * temp_store=MEMORY keeps the sub-journal of each request's
+	 * savepoint (the pages it changed, as they were) in memory: spilled
+	 * past 64 KiB to a file in /var/tmp it cost 19,000 pwrite()s, 31 %
+	 * of the loop's time, for the 1,000 outbox rows of one reminder
+	 * request. Sorts still spill to files of their own.
+	 */
+	if (sqlite3_exec(st->db, "PRAGMA cache_size=-2000; "
+	    "PRAGMA temp_store=MEMORY", NULL, NULL, &err) != SQLITE_OK) {
 		xasprintf(cause, "%s: %s", st->path, err);
 		sqlite3_free(err);
 		return (-1);
