@@ -631,14 +631,15 @@ int	 outbox_plan_reminders(struct store *, int64_t registration_id,
 int	 outbox_withdraw(struct store *, int64_t registration_id,
 	    unsigned kinds, const char *reason, struct fail *);
 /*
- * Queues kind (KIND_REMINDER or KIND_STAFF) for one registration on
- * each of the n channels ("email", "sms"), due now, under batch (the
- * key); detail may carry {"message": ...}. The new rows' ids are appended
- * to ids (none for a row queued before). 0, or -1.
+ * Queues kind (KIND_REMINDER or KIND_STAFF), due now, under batch (the
+ * key), for each pair of pairs, a JSON array of [registration id,
+ * "email" or "sms"], in one statement; detail may carry {"message":
+ * ...}. The new rows' ids are appended to ids in the order of pairs
+ * (none for a row queued before). 0; or -1 (422 naming the first pair
+ * that cannot be reached), and nothing is queued.
  */
-int	 outbox_queue_now(struct store *, int kind, int64_t registration_id,
-	    const char *const *channels, size_t n, const char *batch,
-	    json_t *detail, json_t *ids, struct fail *);
+int	 outbox_queue_all(struct store *, int kind, const char *pairs,
+	    const char *batch, json_t *detail, json_t *ids, struct fail *);
 
 /* Reminder rules: "email:2d,sms:1d@10:00" (also 90m, 3h; "" for none). */
 struct reminder_rule {
