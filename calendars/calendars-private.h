@@ -130,6 +130,8 @@ icalproperty *feed_x(const char *name, const char *value);
  * itself, or a name libical does not know). The zone is libical's.
  */
 icaltimezone *feed_find_zone(const char *tzid);
+/* A zone by IANA name, the name checked first; not kept (zone.c). */
+icaltimezone *zone_lookup(const char *tzid);
 /*
  * A copy of the VTIMEZONE text for tzid and the years (caller frees),
  * NULL (with *len 0) when the zone is written in UTC and needs none.

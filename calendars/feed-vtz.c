@@ -88,8 +88,7 @@ feed_find_zone(const char *tzid)
 			goto out;
 		}
 	}
-	if (zone_valid(tzid) &&
-	    (zone = icaltimezone_get_builtin_timezone(tzid)) != NULL &&
+	if ((zone = zone_lookup(tzid)) != NULL &&
 	    (zone == icaltimezone_get_utc_timezone() ||
 	    icaltimezone_get_component(zone) == NULL))
 		zone = NULL;

@@ -34,8 +34,8 @@ static const char	*zone_month_name(int);
  * belongs to libical (freed by icaltimezone_free_builtin_timezones at exit)
  * and must never be freed here.
  */
-static icaltimezone *
-zone_find(const char *tzid)
+icaltimezone *
+zone_lookup(const char *tzid)
 {
 	const char	*p;
 	size_t		 len;
@@ -52,6 +52,21 @@ zone_find(const char *tzid)
 			return (NULL);
 	}
 	return (icaltimezone_get_builtin_timezone(tzid));
+}
+
+/*
+ * The same, through feed_find_zone()'s few names kept (a list of sessions
+ * asks local_iso() the same zone for every row); UTC and zones without
+ * rules, which it does not keep, are looked up each time.
+ */
+static icaltimezone *
+zone_find(const char *tzid)
+{
+	icaltimezone	*zone;
+
+	if ((zone = feed_find_zone(tzid)) != NULL)
+		return (zone);
+	return (zone_lookup(tzid));
 }
 
 /* Seconds east of UTC in force in zone at t. */

@@ -88,7 +88,7 @@ static const struct route routes[] = {
 	{ API_POST, 0, "participants/*/rotate-token", feeds_link, "participant" },
 	{ API_POST, 0, "participants/*/merge", person_merge, NULL },
 	{ API_POST, 0, "instructors/*/rotate-token", feeds_link, "instructor" },
-	{ API_GET, 0, "export", feeds_export, NULL },
+	{ API_GET, 0, "export", export_run, NULL },
 	{ API_GET, 0, "backup", backup_route, NULL },
 	{ API_POST, &calendar_body, "import", calimport_run, NULL },
 

@@ -193,7 +193,7 @@ feeds_gc(struct feeds *fs, time_t now)
 	render_gc(fs, now);
 }
 
-static void
+void
 members_free(struct members *m)
 {
 	size_t	 i;
@@ -271,7 +271,7 @@ feeds_members_read(sqlite3_stmt *stmt, struct members *m)
  * Runs a membership query whose parameters are already bound, then reads
  * the zones and change times of the few venues and course types used.
  */
-static void
+void
 feeds_members(struct store *st, sqlite3_stmt *stmt, struct members *m)
 {
 	feeds_members_read(stmt, m);
@@ -912,51 +912,16 @@ feeds_get(struct feeds *fs, const char *path, int gzip,
 	return (0);
 }
 
-/* --- the admin's export */
+/* --- what a worker copies */
 
-/* GET /v1/export: the sessions of a span, as one calendar file. */
-int
-feeds_export(struct api_req *req)
+const char *
+feeds_url(const struct feeds *fs)
 {
-	/* ?1 from, ?2 to, ?3 venue or NULL, ?4 course or NULL */
-	static const char *sql = FEED_MEMBER_COLS " 0" FEED_SESSION " WHERE"
-	    " s.start_at >= coalesce(?1, -1)"
-	    " AND s.start_at < coalesce(?2, 9223372036854775807)"
-	    " AND (?3 IS NULL OR s.venue_id = ?3)"
-	    " AND (?4 IS NULL OR s.course_id = ?4)" FEED_ORDER;
-	struct feeds	*fs = req->feeds;
-	sqlite3_stmt	*stmt;
-	struct members	 m;
-	time_t		 from, to;
-	int		 has_from, has_to;
-	int64_t		 venue = 0, course = 0;
-	char		*text;
-	size_t		 len;
+	return (fs->url);
+}
 
-	if (param_check_query(req, "from", "to", "venue", "course",
-	    (char *)NULL) != 0)
-		return (-1);
-	if (param_time(req, "from", &from, &has_from) != 0 ||
-	    param_time(req, "to", &to, &has_to) != 0)
-		return (-1);
-	if (resource_query(req, "venue", "venue", &venue) != 0 ||
-	    resource_query(req, "course", "course", &course) != 0)
-		return (-1);
-	stmt = store_stmt(req->store, sql);
-	if (has_from)
-		sqlite3_bind_int64(stmt, 1, from);
-	if (has_to)
-		sqlite3_bind_int64(stmt, 2, to);
-	if (venue != 0)
-		sqlite3_bind_int64(stmt, 3, venue);
-	if (course != 0)
-		sqlite3_bind_int64(stmt, 4, course);
-	feeds_members(req->store, stmt, &m);
-	text = feeds_assemble(fs, "Kurser", store_default_timezone(req->store),
-	    &m, 0, &len, NULL);
-	req->out = json_pack("{s:s%, s:I}", "calendar", text, len, "events",
-	    (json_int_t)m.n);
-	free(text);
-	members_free(&m);
-	return (0);
+int
+feeds_refresh_minutes(const struct feeds *fs)
+{
+	return (fs->refresh_minutes);
 }

@@ -1,8 +1,8 @@
 /*
  * The feeds' own parts, for feeds.c (the cache), feedkind.c (the kinds of
  * feed and page: what a path shows, and the admin's links), render.c
- * (event texts and the threads that render them) and pages.c (the public
- * HTML pages, cached as the feeds are) only.
+ * (event texts and the threads that render them), pages.c (the public
+ * HTML pages, cached as the feeds are) and export.c (GET /v1/export) only.
  */
 #ifndef FEEDS_H
 #define FEEDS_H
@@ -191,5 +191,21 @@ void	 render_gc(struct feeds *, time_t now);
 void	 render_drop(struct feeds *, int free_readers);
 /* ids as a JSON array, "[1,2,3]", for json_each(); caller frees. */
 char	*render_id_list(const int64_t *, size_t);
+/*
+ * The event texts of ids (texts[i], lens[i]; NULL for one gone), read
+ * through event_sql_many on the caller's own connection, without the
+ * table: for a worker. -1 when *stop was set on the way.
+ */
+int	 render_texts(const char *url, int alarm_minutes, sqlite3_stmt *,
+	    const int64_t *ids, size_t n, int variant, char **texts,
+	    size_t *lens, const _Atomic int *stop);
+
+/* feeds.c */
+/* The sessions of a membership query whose parameters are bound. */
+void	 feeds_members(struct store *, sqlite3_stmt *, struct members *);
+void	 members_free(struct members *);
+/* The feeds' link (feeds.url) and refresh, for a worker to copy. */
+const char *feeds_url(const struct feeds *);
+int	 feeds_refresh_minutes(const struct feeds *);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -21,6 +22,20 @@
 #include "kursusd.h"
 #include "server.h"
 #include "citizen.h"
+
+/*
+ * The size of a background batch (the sweeps, the search index), fitted
+ * to how long the last one held the loop, commit included: halved when it
+ * took more than PACE_MS, grown by half when it took less than half of
+ * that; from 1 to max rows. A batch that found its rows on a cold cache
+ * or waited for the disk makes the next one smaller, so a request never
+ * waits long behind one (issue 9: no more than 20 ms at a time).
+ */
+#define PACE_MS		4
+struct pace {
+	int		 batch, max;
+	struct timespec	 t0;
+};
 
 struct kursusd {
 	struct event_base	*base;
@@ -37,13 +52,49 @@ struct kursusd {
 	int			 foreground;
 	int			 stopping;
 	struct event		*sweep;
+	struct pace		 links_pace, retention_pace;
 	int64_t			 links_made;	/* by this run of the sweep */
 	int64_t			 links_at[2];	/* its place: start, session */
 	int			 links_done;
 	int64_t			 retention_at[2]; /* the retention sweep's */
 	struct event		*words;		/* person_index() batches */
+	struct pace		 words_pace;
 	int			 words_started;
 };
+
+static void
+pace_init(struct pace *p, int max)
+{
+	p->max = max;
+	p->batch = max < 50 ? max : 50;
+}
+
+/* The size of the batch about to run. */
+static int
+pace_begin(struct pace *p)
+{
+	clock_gettime(CLOCK_MONOTONIC, &p->t0);
+	return (p->batch);
+}
+
+/* The batch is done: the next one's size follows its time. */
+static void
+pace_end(struct pace *p)
+{
+	struct timespec	 t1;
+	double		 ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (double)(t1.tv_sec - p->t0.tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - p->t0.tv_nsec) / 1e6;
+	if (ms > PACE_MS)
+		p->batch = p->batch > 1 ? p->batch / 2 : 1;
+	else if (ms < PACE_MS / 2.0 && p->batch < p->max) {
+		p->batch += p->batch / 2 + 1;
+		if (p->batch > p->max)
+			p->batch = p->max;
+	}
+}
 
 static void
 usage(FILE *f)
@@ -176,9 +227,9 @@ kursusd_signal(evutil_socket_t sig, short ev, void *arg)
 }
 
 /*
- * The sweeps, a batch a turn of the loop (issue 9: no more than 20 ms at
- * a time): cancel links for the registrations still without one, then
- * the retention sweep; again in six hours.
+ * The sweeps, a batch a turn of the loop, each batch as large as fits in
+ * a few milliseconds (struct pace): cancel links for the registrations
+ * still without one, then the retention sweep; again in six hours.
  */
 #define KURSUSD_SWEEP_BATCH	200
 
@@ -188,16 +239,18 @@ kursusd_sweep(evutil_socket_t fd, short ev, void *arg)
 	struct kursusd	*kd = arg;
 	struct fail	 f;
 	struct timeval	 tv = { 6 * 3600, 0 };
-	int		 n;
+	int		 n, batch;
 
 	http_flush(kd->http);	/* the sweep needs its own transaction */
 	if (!kd->links_done) {
-		if ((n = cancel_tokens_fill(kd->store, KURSUSD_SWEEP_BATCH,
-		    kd->links_at, &f)) < 0)
+		batch = pace_begin(&kd->links_pace);
+		if ((n = cancel_tokens_fill(kd->store, batch, kd->links_at,
+		    &f)) < 0)
 			log_warnx("cancel links: %s", f.msg);
 		else
 			kd->links_made += n;
-		if (n == KURSUSD_SWEEP_BATCH) {
+		pace_end(&kd->links_pace);
+		if (n == batch) {
 			tv.tv_sec = 0;
 			evtimer_add(kd->sweep, &tv);
 			return;
@@ -210,12 +263,14 @@ kursusd_sweep(evutil_socket_t fd, short ev, void *arg)
 		kd->links_made = 0;
 		kd->links_at[0] = kd->links_at[1] = 0;
 	}
+	batch = pace_begin(&kd->retention_pace);
 	n = stats_retention_sweep(kd->store, kd->conf->retention_days,
-	    KURSUSD_SWEEP_BATCH, kd->retention_at, &f);
+	    batch, kd->retention_at, &f);
+	pace_end(&kd->retention_pace);
 	if (n < 0) {
 		log_warnx("retention sweep: %s; again in a minute", f.msg);
 		tv.tv_sec = 60;
-	} else if (n == KURSUSD_SWEEP_BATCH)
+	} else if (n == batch)
 		tv.tv_sec = 0;		/* more, on the next turn */
 	if (tv.tv_sec != 0)
 		kd->links_done = 0;	/* the next sweep starts with links */
@@ -234,7 +289,9 @@ kursusd_words(evutil_socket_t fd, short ev, void *arg)
 	int		 more;
 
 	http_flush(kd->http);	/* a batch is its own transaction */
-	if ((more = person_index(kd->store, KURSUSD_WORDS_BATCH, &f)) < 0) {
+	more = person_index(kd->store, pace_begin(&kd->words_pace), &f);
+	pace_end(&kd->words_pace);
+	if (more < 0) {
 		log_warnx("search index: %s; again in a minute", f.msg);
 		tv.tv_sec = 60;
 	} else if (more == 0) {
@@ -462,9 +519,18 @@ main(int argc, char **argv)
 		sigs[i] = evsignal_new(kd.base, signos[i], kursusd_signal, &kd);
 		evsignal_add(sigs[i], NULL);
 	}
+	pace_init(&kd.links_pace, KURSUSD_SWEEP_BATCH);
+	pace_init(&kd.retention_pace, KURSUSD_SWEEP_BATCH);
+	pace_init(&kd.words_pace, KURSUSD_WORDS_BATCH);
+	/*
+	 * The batches wait for a turn with no request ready, at the group
+	 * commit's priority, the lowest.
+	 */
 	kd.sweep = evtimer_new(kd.base, kursusd_sweep, &kd);
+	event_priority_set(kd.sweep, HTTP_PRIORITIES - 1);
 	evtimer_add(kd.sweep, &now);
 	kd.words = evtimer_new(kd.base, kursusd_words, &kd);
+	event_priority_set(kd.words, HTTP_PRIORITIES - 1);
 	evtimer_add(kd.words, &now);
 
 	stats_set_started(PACKAGE_VERSION, time(NULL));

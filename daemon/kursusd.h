@@ -157,6 +157,8 @@ void	 store_close(struct store *);
 /* A worker's store: st's settings now (on the loop), its own connection
  * opened by the worker with store_clone_open(); see store.c. */
 struct store *store_clone(struct store *st);
+/* The same, to read only (its connection opened read-only). */
+struct store *store_clone_reader(struct store *st);
 int	 store_clone_open(struct store *, int busy_ms, char **cause);
 void	 store_note_commit(struct store *);
 /*
@@ -361,6 +363,7 @@ void	 api_later_answer(const struct api_later *, char *text, size_t len,
 #define PAGING_MAXCURSOR	512	/* hex digits */
 #define PAGING_CHUNK		5000	/* ids a paging_scan() reads at once */
 #define PAGING_BUDGET_MS	10	/* and for how long, at most */
+#define PAGING_SPAN	(7 * 86400)	/* seconds a paging_span() reads */
 struct paging {
 	const char	*list;		/* the answer's key and the cursor's tag */
 	const char	*keys;
@@ -380,6 +383,9 @@ int	 paging_answer(struct api_req *, struct paging *, sqlite3_stmt *);
 /* The same over ranges of ids, for a few rows among many (paging.c). */
 int	 paging_scan(struct api_req *, struct paging *, sqlite3_stmt *,
 	    int idx, int64_t maxid);
+/* The same over spans of time, for a list by time and id (paging.c). */
+int	 paging_span(struct api_req *, struct paging *, sqlite3_stmt *,
+	    int idx, int64_t from, int64_t to);
 void	 paging_end(struct paging *);
 
 /* param.c: what a route reads from its request */
@@ -627,14 +633,15 @@ int	 outbox_plan_reminders(struct store *, int64_t registration_id,
 int	 outbox_withdraw(struct store *, int64_t registration_id,
 	    unsigned kinds, const char *reason, struct fail *);
 /*
- * Queues kind (KIND_REMINDER or KIND_STAFF) for one registration on
- * each of the n channels ("email", "sms"), due now, under batch (the
- * key); detail may carry {"message": ...}. The new rows' ids are appended
- * to ids (none for a row queued before). 0, or -1.
+ * Queues kind (KIND_REMINDER or KIND_STAFF), due now, under batch (the
+ * key), for each pair of pairs, a JSON array of [registration id,
+ * "email" or "sms"], in one statement; detail may carry {"message":
+ * ...}. The new rows' ids are appended to ids in the order of pairs
+ * (none for a row queued before). 0; or -1 (422 naming the first pair
+ * that cannot be reached), and nothing is queued.
  */
-int	 outbox_queue_now(struct store *, int kind, int64_t registration_id,
-	    const char *const *channels, size_t n, const char *batch,
-	    json_t *detail, json_t *ids, struct fail *);
+int	 outbox_queue_all(struct store *, int kind, const char *pairs,
+	    const char *batch, json_t *detail, json_t *ids, struct fail *);
 
 /* Reminder rules: "email:2d,sms:1d@10:00" (also 90m, 3h; "" for none). */
 struct reminder_rule {
@@ -806,7 +813,8 @@ int		 feeds_get(struct feeds *, const char *path, int gzip,
 /* A page's cache key when the request is its canonical form, else NULL. */
 const char	*feeds_known(struct feeds *, const char *path,
 		    const char *query);
-int		 feeds_export(struct api_req *);
+/* export.c: GET /v1/export, made by a job */
+int		 export_run(struct api_req *);
 /* feedkind.c: the admin's links and the kinds of feed and page */
 int		 feeds_link(struct api_req *);
 int		 feeds_kinds(struct api_req *);

@@ -734,41 +734,89 @@ outbox_withdraw(struct store *st, int64_t rid, unsigned mask,
 	return (rc);
 }
 
-int
-outbox_queue_now(struct store *st, int kind, int64_t rid,
-    const char *const *channels, size_t n, const char *batch, json_t *detail,
-    json_t *ids, struct fail *f)
+static int
+outbox_id_cmp(const void *a, const void *b)
 {
-	struct outbox_who	 w;
-	const char		*recipient;
-	char			*key, *dj = NULL;
-	int64_t			 id;
-	size_t			 i;
-	int			 rc = 0;
+	int64_t	 x = *(const int64_t *)a, y = *(const int64_t *)b;
 
-	if (outbox_who(st, rid, &w, f) != 0)
-		return (-1);
+	return (x < y ? -1 : x > y);
+}
+
+int
+outbox_queue_all(struct store *st, int kind, const char *pairs,
+    const char *batch, json_t *detail, json_t *ids, struct fail *f)
+{
+	/* ?1 pairs, ?2 SMS configured, ?3 e-mail configured */
+	static const char *sql_none = "SELECT json_extract(j.value, '$[0]'), "
+	    "json_extract(j.value, '$[1]') FROM json_each(?1) j LEFT JOIN "
+	    "registration r ON r.id = json_extract(j.value, '$[0]') LEFT JOIN "
+	    "participant p ON p.id = r.participant_id WHERE CASE WHEN "
+	    "json_extract(j.value, '$[1]') = 'sms' THEN CASE WHEN ?2 THEN "
+	    SQL_SMS_TO("p") " END ELSE CASE WHEN ?3 THEN " SQL_EMAIL_TO("p")
+	    " END END IS NULL ORDER BY j.key LIMIT 1";
+	/* ?1 kind, ?2 batch, ?3 detail, ?4 now, ?5 pairs, ?6 SMS, ?7 e-mail */
+	static const char *sql_add_all = "INSERT INTO outbox (key, kind, "
+	    "channel, recipient, participant_id, session_id, registration_id, "
+	    "sequence, language, detail, batch, due_at, next_attempt, state, "
+	    "last_error, created_at, updated_at) SELECT ?1 || ':' || ?2 || "
+	    "':' || r.id || ':' || j.ch, ?1, j.ch, CASE WHEN j.ch = 'sms' "
+	    "THEN CASE WHEN ?6 THEN " SQL_SMS_TO("p") " END ELSE CASE WHEN ?7 "
+	    "THEN " SQL_EMAIL_TO("p") " END END, p.id, r.session_id, r.id, "
+	    "s.sequence, p.language, ?3, ?2, ?4, ?4, 'pending', NULL, ?4, ?4 "
+	    "FROM (SELECT key AS k, json_extract(value, '$[0]') AS rid, "
+	    "json_extract(value, '$[1]') AS ch FROM json_each(?5)) j "
+	    "JOIN registration r ON r.id = j.rid JOIN participant p ON "
+	    "p.id = r.participant_id JOIN session s ON s.id = r.session_id "
+	    "WHERE 1 ORDER BY j.k ON CONFLICT (key) DO NOTHING RETURNING id";
+	const struct outbox_conf *oc = outbox_conf(st);
+	sqlite3_stmt	*stmt;
+	int64_t		*got = NULL;
+	size_t		 n = 0, cap = 0, i;
+	char		*dj = NULL;
+	int		 rc;
+
+	stmt = store_stmt(st, sql_none);
+	sqlite3_bind_text(stmt, 1, pairs, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 2, oc->sms != 0);
+	sqlite3_bind_int(stmt, 3, oc->email != 0);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		rc = fail_set(f, 422, "via", "registration %lld cannot be "
+		    "reached by %s", (long long)sqlite3_column_int64(stmt, 0),
+		    store_col(stmt, 1));
+		sqlite3_reset(stmt);
+		return (rc);
+	}
+	sqlite3_reset(stmt);
 	if (detail != NULL)
 		dj = json_dumps(detail, JSON_COMPACT);
-	for (i = 0; i < n && rc == 0; i++) {
-		recipient = strcmp(channels[i], "sms") == 0 ? w.phone :
-		    w.email;
-		if (recipient == NULL) {
-			rc = fail_set(f, 422, "via", "registration %lld "
-			    "cannot be reached by %s", (long long)rid,
-			    channels[i]);
-			break;
+	stmt = store_stmt(st, sql_add_all);
+	sqlite3_bind_text(stmt, 1, kinds[kind].name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, batch, -1, SQLITE_STATIC);
+	if (dj != NULL)
+		sqlite3_bind_text(stmt, 3, dj, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, (int64_t)store_now(st));
+	sqlite3_bind_text(stmt, 5, pairs, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 6, oc->sms != 0);
+	sqlite3_bind_int(stmt, 7, oc->email != 0);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			got = xreallocarray(got, cap, sizeof *got);
 		}
-		key = xprintf("%s:%s:%lld:%s", kinds[kind].name, batch,
-		    (long long)rid, channels[i]);
-		if ((id = outbox_add(st, key, kind, channels[i], recipient, &w,
-		    rid, dj, batch, store_now(st), "pending", NULL, f)) < 0)
-			rc = -1;
-		else if (id > 0)
-			json_array_append_new(ids, json_integer(id));
-		free(key);
+		got[n++] = sqlite3_column_int64(stmt, 0);
 	}
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
 	free(dj);
-	outbox_who_free(&w);
-	return (rc);
+	if (rc != SQLITE_DONE) {
+		free(got);
+		return (store_fail(st, f));
+	}
+	/* In the order they were written: the order of pairs. */
+	if (n > 0)
+		qsort(got, n, sizeof *got, outbox_id_cmp);
+	for (i = 0; i < n; i++)
+		json_array_append_new(ids, json_integer(got[i]));
+	free(got);
+	return (0);
 }

@@ -163,6 +163,15 @@ paging_cursor(const struct paging *pg, sqlite3_stmt *stmt)
 	return (paging_encode(a));
 }
 
+static int64_t
+paging_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
 /*
  * Steps stmt (column 0 a row's JSON, the next ones its keys, as
  * paging_start()'s keys say) into rows, the JSON text as SQLite wrote it
@@ -256,51 +265,52 @@ paging_answer(struct api_req *req, struct paging *pg, sqlite3_stmt *stmt)
 	return (paging_finish(req, pg, &rows, next, rc));
 }
 
-static int64_t
-paging_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 /*
- * A list by id (key "i") whose filters no index may follow: stmt reads
- * one range of ids at a time, lo < id <= hi bound at ?idx and ?idx+1 and
- * its LIMIT at ?idx+2, from the cursor's id to maxid, until the page is
- * full or PAGING_BUDGET_MS have gone. A page cut short by the budget
- * carries fewer rows (even none) and, as next, the place the reading
- * reached, so that no request holds the loop for long however few rows
- * match among many.
+ * Reads stmt one range of its order's first key at a time, lo < key <= hi
+ * bound at ?idx and ?idx+1 and its LIMIT at ?idx+2, from lo to max in
+ * steps of step, until the page is full or PAGING_BUDGET_MS have gone:
+ * all of the time, or with barren only the time of the ranges that gave
+ * no row (the rows of a page cost what its limit allows; reading on
+ * through ranges that a filter leaves empty has no such bound). A page
+ * cut short by the budget carries fewer rows (even none) and, as next,
+ * the place the reading reached: [list, hi, tail...].
  */
-int
-paging_scan(struct api_req *req, struct paging *pg, sqlite3_stmt *stmt,
-    int idx, int64_t maxid)
+static int
+paging_ranges(struct api_req *req, struct paging *pg, sqlite3_stmt *stmt,
+    int idx, int64_t lo, int64_t max, int64_t step, int barren,
+    const json_int_t *tail, size_t ntail)
 {
 	struct buf	 rows = BUF_INIT;
 	json_t		*a;
 	char		*next = NULL;
-	int64_t		 lo, hi, n = 0, start = paging_ms();
+	int64_t		 hi, n = 0, had, spent = 0, t0, t1;
+	size_t		 i;
 	int		 rc = 0;
 
-	lo = paging_given(pg) ? paging_int(pg, 0) : 0;
-	while (lo < maxid) {
-		hi = lo + PAGING_CHUNK < maxid ? lo + PAGING_CHUNK : maxid;
+	t0 = paging_ms();
+	while (lo < max) {
+		hi = max - lo > step ? lo + step : max;
 		sqlite3_bind_int64(stmt, idx, lo);
 		sqlite3_bind_int64(stmt, idx + 1, hi);
 		sqlite3_bind_int64(stmt, idx + 2, pg->limit + 1 - n);
+		had = n;
 		if ((rc = paging_rows(pg, stmt, &rows, &n, &next)) != 0)
 			break;
 		lo = hi;
 		if (n == pg->limit) {
 			/* Full: the next page starts after its last row. */
-			rc = lo < maxid;
+			rc = lo < max;
 			break;
 		}
-		if (paging_ms() - start >= PAGING_BUDGET_MS && lo < maxid) {
+		t1 = paging_ms();
+		if (!barren || n == had)
+			spent += t1 - t0;
+		t0 = t1;
+		if (spent >= PAGING_BUDGET_MS && lo < max) {
 			free(next);
 			a = json_pack("[sI]", pg->list, (json_int_t)lo);
+			for (i = 0; i < ntail; i++)
+				json_array_append_new(a, json_integer(tail[i]));
 			next = paging_encode(a);
 			rc = 1;
 			break;
@@ -311,6 +321,40 @@ paging_scan(struct api_req *req, struct paging *pg, sqlite3_stmt *stmt,
 		next = NULL;
 	}
 	return (paging_finish(req, pg, &rows, next, rc));
+}
+
+/*
+ * A list by id (key "i") whose filters no index may follow: stmt reads
+ * one range of ids at a time, lo < id <= hi bound at ?idx and ?idx+1 and
+ * its LIMIT at ?idx+2, from the cursor's id to maxid, PAGING_CHUNK ids at
+ * a time (paging_ranges()), so that no request holds the loop for long
+ * however few rows match among many.
+ */
+int
+paging_scan(struct api_req *req, struct paging *pg, sqlite3_stmt *stmt,
+    int idx, int64_t maxid)
+{
+	return (paging_ranges(req, pg, stmt, idx, paging_given(pg) ?
+	    paging_int(pg, 0) : 0, maxid, PAGING_CHUNK, 0, NULL, 0));
+}
+
+/*
+ * A list by time and id (keys "ii", then the end of its range) of the
+ * rows from <= time < to, the cursor's place bound by the caller: stmt
+ * reads PAGING_SPAN seconds at a time, lo < time <= hi bound at ?idx and
+ * ?idx+1 and its LIMIT at ?idx+2 (paging_ranges()), so that a page costs
+ * about the same wherever it starts and whatever filter leaves few rows:
+ * after PAGING_BUDGET_MS spent in spans that gave no row, the page ends
+ * with what it has and, as next, the end of what was read.
+ */
+int
+paging_span(struct api_req *req, struct paging *pg, sqlite3_stmt *stmt,
+    int idx, int64_t from, int64_t to)
+{
+	const json_int_t tail[2] = { INT64_MAX, to };
+
+	return (paging_ranges(req, pg, stmt, idx, from - 1, to - 1,
+	    PAGING_SPAN, 1, tail, 2));
 }
 
 /* The number to bind as the statement's LIMIT. */

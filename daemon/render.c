@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -33,21 +34,31 @@ struct job {
 	struct chunk		*c;
 };
 
-/* Fills a job from the current row of an event query (event_sql_one). */
+/*
+ * Fills a job from the current row of an event query (event_sql_one), with
+ * the feeds' link and alarm settings.
+ */
 static void
-render_job(struct feeds *fs, sqlite3_stmt *stmt, int variant, struct job *j)
+render_job_as(const char *url, int alarm_minutes, sqlite3_stmt *stmt,
+    int variant, struct job *j)
 {
 	struct cal_event	*ev = &j->se.ev;
 
-	event_fill(&j->se, stmt, fs->url, (variant & VAR_EN) != 0);
+	event_fill(&j->se, stmt, url, (variant & VAR_EN) != 0);
 	ev->waitlisted = (variant & VAR_WAITLIST) != 0;
 	if (ev->waitlisted && ev->status != CAL_CANCELLED)
 		ev->status = CAL_TENTATIVE;
-	ev->alarm_minutes = (variant & VAR_ALARM) ? fs->alarm_minutes : 0;
+	ev->alarm_minutes = (variant & VAR_ALARM) ? alarm_minutes : 0;
 	j->c = xcalloc(1, sizeof *j->c);
 	j->c->id = j->se.id;
 	j->c->variant = variant;
 	j->c->rev = j->se.rev;
+}
+
+static void
+render_job(struct feeds *fs, sqlite3_stmt *stmt, int variant, struct job *j)
+{
+	render_job_as(fs->url, fs->alarm_minutes, stmt, variant, j);
 }
 
 static void
@@ -402,6 +413,70 @@ render_prefetch(struct feeds *fs, const struct members *m, int variant,
 	render_join(sh, 1, nw);
 	fs->rendered += render_bulk_put(fs, &bk, 0, now);
 	free(ids);
+}
+
+/* An id and where it stands in a list: render_texts()' lookup. */
+struct place {
+	int64_t		 id;
+	size_t		 i;
+};
+
+static int
+render_place_cmp(const void *a, const void *b)
+{
+	const struct place *pa = a, *pb = b;
+
+	return (pa->id < pb->id ? -1 : pa->id > pb->id);
+}
+
+/*
+ * The event texts of the n sessions ids in variant, read through stmt
+ * (event_sql_many, on a connection of the calling thread's) BULK_PIECE
+ * at a time, without the table of texts: for a thread of its own (an
+ * export). texts[i] and lens[i] are ids[i]'s, NULL for a session that is
+ * gone; the caller frees them. -1 when *stop was set on the way.
+ */
+int
+render_texts(const char *url, int alarm_minutes, sqlite3_stmt *stmt,
+    const int64_t *ids, size_t n, int variant, char **texts, size_t *lens,
+    const atomic_int *stop)
+{
+	struct place	*pl, key, *hit;
+	struct job	 j;
+	size_t		 at, k, max;
+	char		*list;
+
+	pl = xcalloc(BULK_PIECE, sizeof *pl);
+	for (at = 0; at < n; at += max) {
+		if (stop != NULL && atomic_load(stop))
+			break;
+		max = n - at < BULK_PIECE ? n - at : BULK_PIECE;
+		for (k = 0; k < max; k++) {
+			pl[k].id = ids[at + k];
+			pl[k].i = at + k;
+		}
+		qsort(pl, max, sizeof *pl, render_place_cmp);
+		list = render_id_list(ids + at, max);
+		sqlite3_bind_text(stmt, 1, list, -1, SQLITE_STATIC);
+		while (sqlite3_step(stmt) == SQLITE_ROW) {
+			render_job_as(url, alarm_minutes, stmt, variant, &j);
+			key.id = j.se.id;
+			hit = bsearch(&key, pl, max, sizeof *pl,
+			    render_place_cmp);
+			if (hit != NULL && texts[hit->i] == NULL) {
+				render_job_run(&j);
+				texts[hit->i] = j.c->text;
+				lens[hit->i] = j.c->len;
+			}
+			job_free(&j);
+			free(j.c);
+		}
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+		free(list);
+	}
+	free(pl);
+	return (at < n ? -1 : 0);
 }
 
 /* --- rendering ahead, after a start */

@@ -511,24 +511,32 @@ session_show(struct api_req *req)
 /*
  * Sessions by start, a page at a time (paging.c): the cursor holds the
  * last start and id shown and the end of the range, so a walk without
- * `to` keeps the range its first page had.
+ * `to` keeps the range its first page had. The range is read a span at a
+ * time (paging_span()), through the index of the venue or course type
+ * when one is asked for, so that no page holds the loop for long.
  */
+#define SESSION_LIST(v, c) "SELECT j, start_at, id, ?9 FROM session_json " \
+	"WHERE start_at > ?10 AND start_at <= ?11 AND " v " AND " c \
+	" AND (?5 IS NULL OR status = ?5) " \
+	"AND (?6 IS NULL OR (start_at, id) > (?6, ?7)) " \
+	"ORDER BY start_at, id LIMIT ?12"
+
 int
 session_list(struct api_req *req)
 {
-	static const char *sql = "SELECT j, start_at, id, ?2 FROM session_json "
-	    "WHERE start_at >= coalesce(?1, -1) AND "
-	    "start_at < coalesce(?2, 9223372036854775807) "
-	    "AND (?3 IS NULL OR venue_id = ?3) AND (?4 IS NULL OR "
-	    "course_id = ?4) AND (?5 IS NULL OR status = ?5) "
-	    "AND (?6 IS NULL OR (start_at, id) > (?6, ?7)) "
-	    "ORDER BY start_at, id LIMIT ?8";
+	/* By whether a venue (1) and a course type (2) are asked for. */
+	static const char *sql[4] = {
+		SESSION_LIST("?3 IS NULL", "?4 IS NULL"),
+		SESSION_LIST("venue_id = ?3", "?4 IS NULL"),
+		SESSION_LIST("?3 IS NULL", "course_id = ?4"),
+		SESSION_LIST("venue_id = ?3", "course_id = ?4"),
+	};
 	struct paging	 pg;
 	sqlite3_stmt	*stmt;
 	const char	*status;
 	time_t		 from, to;
 	int		 has_from, has_to;
-	int64_t		 venue = 0, course = 0;
+	int64_t		 venue = 0, course = 0, first, last;
 
 	if (param_check_query(req, "from", "to", "venue", "course", "status",
 	    "limit", "cursor", (char *)NULL) != 0)
@@ -561,16 +569,17 @@ session_list(struct api_req *req)
 		from = store_now(req->store) - 24 * 3600;
 		has_from = 1;
 	}
-	if (!has_to) {
+	if (!has_to)
 		to = from + SESSION_WINDOW;
-		has_to = 1;
-	}
+	if (!has_from)
+		from = -1;
+	/* Only the span of time that holds sessions is read. */
+	first = store_int(req->store, 0, "SELECT min(start_at) FROM session",
+	    NULL);
+	last = store_int(req->store, -1, "SELECT max(start_at) FROM session",
+	    NULL);
 
-	stmt = store_stmt(req->store, sql);
-	if (has_from)
-		sqlite3_bind_int64(stmt, 1, from);
-	if (has_to)
-		sqlite3_bind_int64(stmt, 2, to);
+	stmt = store_stmt(req->store, sql[(venue != 0) | (course != 0) << 1]);
 	if (venue != 0)
 		sqlite3_bind_int64(stmt, 3, venue);
 	if (course != 0)
@@ -581,8 +590,9 @@ session_list(struct api_req *req)
 		sqlite3_bind_int64(stmt, 6, paging_int(&pg, 0));
 		sqlite3_bind_int64(stmt, 7, paging_int(&pg, 1));
 	}
-	sqlite3_bind_int64(stmt, 8, paging_limit(&pg));
-	return (paging_answer(req, &pg, stmt));
+	sqlite3_bind_int64(stmt, 9, to);
+	return (paging_span(req, &pg, stmt, 10, from > first ? from : first,
+	    to < last + 1 ? to : last + 1));
 }
 
 /* Moves the latest confirmed registrations to the front of the waitlist

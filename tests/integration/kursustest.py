@@ -27,6 +27,7 @@ the end of the run whatever happened (set KURSUS_KEEP=1 to keep them).
 Only the standard library is used.
 """
 
+import datetime
 import http.client
 import json as jsonlib
 import os
@@ -880,6 +881,50 @@ def da_phone(e164):
 def en_phone(e164):
     """"+45 76 29 23 00": a Danish number for a reader abroad."""
     return "+45 " + da_phone(e164)
+
+
+def big_ics(prefix, n, first, extra=None):
+    """An .ics file of n single events from day first on, 48 a day;
+    extra (a line) in the last one: a large import (or export)."""
+    filler = ("Kom og lær at bruge MitID, Digital Post og borger.dk på din "
+              "egen telefon sammen med bibliotekets digitale ambassadører")
+    out = ["BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//DA\r\n"]
+    for i in range(n):
+        day = first + datetime.timedelta(days=i // 48)
+        mins = 8 * 60 + (i % 48) * 15
+        start = "%sT%02d%02d00" % (day.strftime("%Y%m%d"), mins // 60,
+                                   mins % 60)
+        end = "%sT%02d%02d00" % (day.strftime("%Y%m%d"), (mins + 90) // 60,
+                                 (mins + 90) % 60)
+        out.append(
+            "BEGIN:VEVENT\r\nUID:%s-%d@example.dk\r\n"
+            "DTSTAMP:20260101T000000Z\r\n"
+            "DTSTART;TZID=Europe/Copenhagen:%s\r\n"
+            "DTEND;TZID=Europe/Copenhagen:%s\r\n"
+            "SUMMARY:Kursus %d\r\nDESCRIPTION:%s\r\n%sEND:VEVENT\r\n" % (
+                prefix, i, start, end, i, filler[:60],
+                extra + "\r\n" if extra and i == n - 1 else ""))
+    out.append("END:VCALENDAR\r\n")
+    return "".join(out).encode("utf-8")
+
+
+def fetch_while(port, path, run):
+    """GETs path on the public door, one connection, again and again while
+    run() runs on a thread of its own: [(when, status)] of each answer."""
+    import threading
+
+    times = []
+    th = threading.Thread(target=run)
+    th.start()
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    while th.is_alive():
+        c.request("GET", path)
+        r = c.getresponse()
+        r.read()
+        times.append((time.monotonic(), r.status))
+    c.close()
+    th.join()
+    return times
 
 
 def local_now():

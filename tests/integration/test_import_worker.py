@@ -13,36 +13,11 @@ import sqlite3
 import threading
 import time
 
-from kursustest import Tap, diff_dumps, local_now
+from kursustest import Tap, fetch_while, big_ics, diff_dumps, local_now
 
 t = Tap()
 
 COURSE = "kursus"
-
-
-def big_ics(prefix, n, first, extra=None):
-    """n single events from day first on, 48 a day; extra (a line) in the
-    last one."""
-    filler = ("Kom og lær at bruge MitID, Digital Post og borger.dk på din "
-              "egen telefon sammen med bibliotekets digitale ambassadører")
-    out = ["BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//DA\r\n"]
-    for i in range(n):
-        day = first + datetime.timedelta(days=i // 48)
-        mins = 8 * 60 + (i % 48) * 15
-        start = "%sT%02d%02d00" % (day.strftime("%Y%m%d"), mins // 60,
-                                   mins % 60)
-        end = "%sT%02d%02d00" % (day.strftime("%Y%m%d"), (mins + 90) // 60,
-                                 (mins + 90) % 60)
-        out.append(
-            "BEGIN:VEVENT\r\nUID:%s-%d@example.dk\r\n"
-            "DTSTAMP:20260101T000000Z\r\n"
-            "DTSTART;TZID=Europe/Copenhagen:%s\r\n"
-            "DTEND;TZID=Europe/Copenhagen:%s\r\n"
-            "SUMMARY:Kursus %d\r\nDESCRIPTION:%s\r\n%sEND:VEVENT\r\n" % (
-                prefix, i, start, end, i, filler[:60],
-                extra + "\r\n" if extra and i == n - 1 else ""))
-    out.append("END:VCALENDAR\r\n")
-    return "".join(out).encode("utf-8")
 
 
 def feed_events(port, path):
@@ -85,23 +60,13 @@ def check_feeds_served(d, first):
          [repr((st, before))])
 
     answer = {}
-    times = []
 
     def run():
         answer["t0"] = time.monotonic()
         answer["r"] = post_import(d, "stor", raw)
         answer["t1"] = time.monotonic()
 
-    th = threading.Thread(target=run)
-    th.start()
-    c = http.client.HTTPConnection("127.0.0.1", d.public_port, timeout=30)
-    while th.is_alive():
-        c.request("GET", "/feeds/venue/lille.ics")
-        r = c.getresponse()
-        r.read()
-        times.append((time.monotonic(), r.status))
-    c.close()
-    th.join()
+    times = fetch_while(d.public_port, "/feeds/venue/lille.ics", run)
     r = answer["r"]
     t.ok(r.status == 200 and len((r.json or {}).get("created", [])) == n,
          "a %d KiB file of %d events: 200, all created" % (len(raw) // 1024,
