@@ -4,7 +4,7 @@
 A small feed is fetched in a loop on the public listener (one keep-alive
 connection, as a calendar app or a cache in front would) while the admin
 socket runs, at the same time: GET /v1/stats, a full session list
-(`kursusctl sessions --all` when kursusctl has it, else GET /v1/sessions)
+(`kursusctl session list --all` when kursusctl has it, else GET /v1/sessions)
 and a 4 MiB calendar import (POST /v1/import). Each feed fetch's time is
 how long the loop kept that client waiting.
 
@@ -112,13 +112,13 @@ def main():
     def run_list():
         has_all = False
         if ctl and os.access(ctl, os.X_OK):
-            h = subprocess.run([ctl, "sessions", "--help"],
+            h = subprocess.run([ctl, "session", "list", "--help"],
                                capture_output=True, text=True)
             has_all = "--all" in h.stdout + h.stderr
         if has_all:
             t0 = time.monotonic()
-            p = subprocess.run([ctl, "--socket", sock, "--json", "sessions",
-                                "--all"], stdout=subprocess.DEVNULL,
+            p = subprocess.run([ctl, "--socket", sock, "session", "list",
+                                "--all", "--json"], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
             results["list"] = (0 if p.returncode == 0 else p.returncode,
                                (time.monotonic() - t0) * 1000, "kursusctl")
