@@ -34,6 +34,14 @@ static const char	*zone_month_name(int);
  * belongs to libical (freed by icaltimezone_free_builtin_timezones at exit)
  * and must never be freed here.
  */
+/*
+ * The last zone this thread found: libical looks a name up by comparing it
+ * with each of its ~600 names, and a batch of messages asks for the same
+ * zone again and again. Its zones live until zone_cleanup().
+ */
+static _Thread_local char		 last[65];
+static _Thread_local icaltimezone	*last_zone;
+
 static icaltimezone *
 zone_find(const char *tzid)
 {
@@ -42,6 +50,8 @@ zone_find(const char *tzid)
 
 	if (tzid == NULL || (len = strlen(tzid)) == 0 || len > 64)
 		return (NULL);
+	if (last_zone != NULL && strcmp(tzid, last) == 0)
+		return (last_zone);
 	if (tzid[0] == '/' || tzid[len - 1] == '/' ||
 	    strstr(tzid, "//") != NULL)
 		return (NULL);
@@ -51,7 +61,9 @@ zone_find(const char *tzid)
 		if (strchr("/_+-", *p) == NULL)
 			return (NULL);
 	}
-	return (icaltimezone_get_builtin_timezone(tzid));
+	if ((last_zone = icaltimezone_get_builtin_timezone(tzid)) != NULL)
+		memcpy(last, tzid, len + 1);
+	return (last_zone);
 }
 
 /* Seconds east of UTC in force in zone at t. */
@@ -195,6 +207,7 @@ zone_format_utc(time_t t)
 void
 zone_cleanup(void)
 {
+	last_zone = NULL;
 	icaltimezone_free_builtin_timezones();
 }
 
