@@ -165,6 +165,22 @@ struct cal_invite {
  */
 char	*invite_render(const struct cal_event *, const struct cal_invite *,
 	    const char *lang, size_t *len);
+/*
+ * The same in two steps, for many attendees of one session: the frame
+ * (the calendar less ORGANIZER and ATTENDEE: the same for all of them;
+ * inv's method and gone count, its people not), then each attendee's
+ * calendar from it, the bytes invite_render() makes. invite_frame() -1:
+ * none made; invite_frame_render() NULL: an address it refuses.
+ */
+struct cal_invite_frame {
+	char	*before, *after;	/* the text around the people */
+	size_t	 before_len, after_len;
+};
+int	 invite_frame(const struct cal_event *, const struct cal_invite *,
+	    const char *lang, struct cal_invite_frame *);
+char	*invite_frame_render(const struct cal_invite_frame *,
+	    const struct cal_invite *, size_t *len);
+void	 invite_frame_clear(struct cal_invite_frame *);
 
 /* import.c: sessions from a calendar file */
 struct cal_import_event {

@@ -208,31 +208,27 @@ invite_find(const char *text, size_t len, const char *line, int last)
 	return (found);
 }
 
-char *
-invite_render(const struct cal_event *ev, const struct cal_invite *inv,
-    const char *lang, size_t *len)
+int
+invite_frame(const struct cal_event *ev, const struct cal_invite *inv,
+    const char *lang, struct cal_invite_frame *f)
 {
 	struct cal_event	 copy;
 	struct cal_feed		 feed;
-	struct buf	 b = BUF_INIT;
+	struct buf		 b = BUF_INIT;
 	const char		*tzids[1], *zb, *ze, *at;
 	char			*head = NULL, *event = NULL, *cal = NULL;
 	size_t			 hlen, elen, clen;
 	int			 cancel;
 
-	if (len != NULL)
-		*len = 0;
+	memset(f, 0, sizeof *f);
 	if (ev == NULL || inv == NULL || inv->method == NULL)
-		return (NULL);
+		return (-1);
 	if (strcmp(inv->method, "REQUEST") == 0)
 		cancel = 0;
 	else if (strcmp(inv->method, "CANCEL") == 0)
 		cancel = 1;
 	else
-		return (NULL);
-	if (!invite_address_ok(inv->organizer_email) ||
-	    !invite_address_ok(inv->attendee_email))
-		return (NULL);
+		return (-1);
 
 	/*
 	 * A cancellation says so in STATUS and sets no alarm, and its
@@ -268,22 +264,67 @@ invite_render(const struct cal_event *ev, const struct cal_invite *inv,
 	    (at = invite_find(event, elen, "END:VEVENT", 1)) == NULL)
 		goto fail;
 	buf_add(&b, event, at - event);
-	invite_person(&b, 0, inv->organizer_name, inv->organizer_email);
-	invite_person(&b, 1, inv->attendee_name, inv->attendee_email);
+	f->before = buf_detach(&b, &f->before_len);
 	buf_add(&b, at, event + elen - at);
 	buf_add(&b, "END:VCALENDAR\r\n", strlen("END:VCALENDAR\r\n"));
+	f->after = buf_detach(&b, &f->after_len);
 
 	free(head);
 	free(event);
 	free(cal);
-	if (len != NULL)
-		*len = b.len;
-	return (b.data);
+	return (0);
 
 fail:
 	free(head);
 	free(event);
 	free(cal);
 	free(b.data);
-	return (NULL);
+	return (-1);
+}
+
+void
+invite_frame_clear(struct cal_invite_frame *f)
+{
+	free(f->before);
+	free(f->after);
+	memset(f, 0, sizeof *f);
+}
+
+char *
+invite_frame_render(const struct cal_invite_frame *f,
+    const struct cal_invite *inv, size_t *len)
+{
+	struct buf	 b = BUF_INIT;
+
+	if (len != NULL)
+		*len = 0;
+	if (f->before == NULL || inv == NULL ||
+	    !invite_address_ok(inv->organizer_email) ||
+	    !invite_address_ok(inv->attendee_email))
+		return (NULL);
+	buf_add(&b, f->before, f->before_len);
+	invite_person(&b, 0, inv->organizer_name, inv->organizer_email);
+	invite_person(&b, 1, inv->attendee_name, inv->attendee_email);
+	buf_add(&b, f->after, f->after_len);
+	if (len != NULL)
+		*len = b.len;
+	return (b.data);
+}
+
+char *
+invite_render(const struct cal_event *ev, const struct cal_invite *inv,
+    const char *lang, size_t *len)
+{
+	struct cal_invite_frame	 f;
+	char			*text;
+
+	if (len != NULL)
+		*len = 0;
+	if (inv == NULL || !invite_address_ok(inv->organizer_email) ||
+	    !invite_address_ok(inv->attendee_email) ||
+	    invite_frame(ev, inv, lang, &f) != 0)
+		return (NULL);
+	text = invite_frame_render(&f, inv, len);
+	invite_frame_clear(&f);
+	return (text);
 }

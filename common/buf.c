@@ -87,9 +87,18 @@ buf_free(struct buf *b)
 void
 buf_add_html(struct buf *b, const char *s, size_t n)
 {
-	size_t	 i;
+	size_t	 i, run;
 
 	for (i = 0; i < n; i++) {
+		/* The bytes that need no escape go in one piece. */
+		for (run = i; run < n && s[run] != '&' && s[run] != '<' &&
+		    s[run] != '>' && s[run] != '"' && s[run] != '\''; run++)
+			;
+		if (run > i) {
+			buf_add(b, s + i, run - i);
+			if ((i = run) == n)
+				break;
+		}
 		switch (s[i]) {
 		case '&':
 			buf_adds(b, "&amp;");

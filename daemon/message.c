@@ -128,6 +128,10 @@ struct message_session {
 	char			*venue, *venue_phone, *instructor, *bring;
 	char			*access, *address;
 	int			 bring_danish;	/* for an English reader */
+	/* The invitation less its people, as last made (none: no method). */
+	struct cal_invite_frame	 frame;
+	const char		*frame_method;
+	int			 frame_gone, frame_sequence;
 };
 
 struct message_ctx {
@@ -143,6 +147,7 @@ message_session_free(struct message_session *ms)
 	if (ms == NULL)
 		return;
 	event_clear(&ms->se);
+	invite_frame_clear(&ms->frame);
 	free(ms->venue);
 	free(ms->venue_phone);
 	free(ms->instructor);
@@ -432,11 +437,16 @@ message_gone(int kind)
 	return (CAL_GONE_CANCELLED);
 }
 
-/* The invitation from the session's event, as the feeds show it. */
+/*
+ * The invitation from the session's event, as the feeds show it: its
+ * frame made once for the session's messages of a kind, the people put
+ * in for each.
+ */
 static char *
 message_invite(struct message_ctx *mc, const struct message_parts *p,
-    struct session_event *se, int kind, const char *method, const char *to)
+    struct message_session *ms, int kind, const char *method, const char *to)
 {
+	struct session_event	*se = &ms->se;
 	struct cal_invite	 inv;
 	char			*text = NULL;
 	size_t			 len;
@@ -458,7 +468,21 @@ message_invite(struct message_ctx *mc, const struct message_parts *p,
 		if (strcmp(method, "CANCEL") == 0 &&
 		    se->ev.status != CAL_CANCELLED)
 			se->ev.sequence++;
-		text = invite_render(&se->ev, &inv, se->lang, &len);
+		if (ms->frame_method == NULL ||
+		    strcmp(ms->frame_method, method) != 0 ||
+		    ms->frame_gone != inv.gone ||
+		    ms->frame_sequence != se->ev.sequence) {
+			invite_frame_clear(&ms->frame);
+			ms->frame_method = NULL;
+			if (invite_frame(&se->ev, &inv, se->lang,
+			    &ms->frame) == 0) {
+				ms->frame_method = method;
+				ms->frame_gone = inv.gone;
+				ms->frame_sequence = se->ev.sequence;
+			}
+		}
+		if (ms->frame_method != NULL)
+			text = invite_frame_render(&ms->frame, &inv, &len);
 		se->ev.sequence = sequence;
 	}
 	return (text);
@@ -561,7 +585,7 @@ message_compose(struct message_ctx *mc, int kind, int channel, int64_t sid,
 	snprintf(m->tzid, sizeof m->tzid, "%s", se->ev.tzid);
 	if (channel == CHANNEL_EMAIL && (m->method = message_method(kind)) !=
 	    NULL)
-		m->calendar = message_invite(mc, &p, se, kind, m->method,
+		m->calendar = message_invite(mc, &p, ms, kind, m->method,
 		    recipient);
 	if (m->calendar == NULL)
 		m->method = NULL;

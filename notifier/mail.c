@@ -47,16 +47,40 @@ mail_part_content(GMimePart *part, const char *text)
 	g_object_unref(stream);
 }
 
+/*
+ * The encoding that suits text best within 7 bits: what
+ * g_mime_part_get_best_content_encoding() finds, by its filter run over
+ * the text at once rather than through a null stream, a filter stream
+ * and the content's stream (objects made and freed for each part).
+ */
+static GMimeContentEncoding
+mail_best(const char *text)
+{
+	GMimeFilter		*best;
+	GMimeContentEncoding	 enc;
+	char			*out;
+	size_t			 outlen, outprespace;
+
+	best = g_mime_filter_best_new(GMIME_FILTER_BEST_ENCODING);
+	g_mime_filter_complete(best, (char *)text, strlen(text), 0, &out,
+	    &outlen, &outprespace);
+	enc = g_mime_filter_best_encoding(GMIME_FILTER_BEST(best),
+	    GMIME_ENCODING_CONSTRAINT_7BIT);
+	g_object_unref(best);
+	return (enc);
+}
+
 /* A text part's content: the text, in the encoding that suits it best. */
 static void
 mail_text_set(GMimeTextPart *part, const char *text)
 {
-	GMimeContentEncoding	 enc;
+	GMimeContentEncoding	 enc = mail_best(text);
 
 	mail_part_content(GMIME_PART(part), text);
-	enc = g_mime_part_get_best_content_encoding(GMIME_PART(part),
-	    GMIME_ENCODING_CONSTRAINT_7BIT);
-	g_mime_part_set_content_encoding(GMIME_PART(part), enc);
+	/* The header set again only when it changes: GMime formats it
+	 * anew each time it is set. */
+	if (g_mime_part_get_content_encoding(GMIME_PART(part)) != enc)
+		g_mime_part_set_content_encoding(GMIME_PART(part), enc);
 }
 
 /*
@@ -101,13 +125,18 @@ mail_html_line(struct buf *b, const char *s, size_t len)
 
 	while (p < end) {
 		url = NULL;
-		for (; p < end; p++) {
+		/* An "h" first: a call of strncmp() for each byte was a
+		 * tenth of making a mail. */
+		for (; p < end && (p = memchr(p, 'h', (size_t)(end - p))) !=
+		    NULL; p++) {
 			if ((end - p > 8 && strncmp(p, "https://", 8) == 0) ||
 			    (end - p > 7 && strncmp(p, "http://", 7) == 0)) {
 				url = p;
 				break;
 			}
 		}
+		if (p == NULL)
+			p = end;
 		buf_add_html(b, s, (size_t)(p - s));
 		if (url == NULL)
 			break;
@@ -247,19 +276,32 @@ mail_body(const struct mail *m, struct mail_parts *p)
 	return (GMIME_OBJECT(mixed));
 }
 
-/* Subject, Date and Message-ID: set, or set again in their places. */
+/* Subject: set, or set again in its place. */
 static void
-mail_headers(GMimeMessage *msg, const struct mail *m)
+mail_subject(GMimeMessage *msg, const struct mail *m)
 {
-	GDateTime	*dt;
-	char		*id;
-	size_t		 n;
-
 	g_mime_message_set_subject(msg, m->subject != NULL ? m->subject : "",
 	    "utf-8");
+}
+
+/* Date: set, or set again in its place. */
+static void
+mail_date(GMimeMessage *msg, const struct mail *m)
+{
+	GDateTime	*dt;
+
 	dt = g_date_time_new_from_unix_utc((gint64)m->date);
 	g_mime_message_set_date(msg, dt);
 	g_date_time_unref(dt);
+}
+
+/* Message-ID: set, or set again in its place. */
+static void
+mail_headers_id(GMimeMessage *msg, const struct mail *m)
+{
+	char		*id;
+	size_t		 n;
+
 	if (m->message_id != NULL) {
 		/* GMime wants the id without its angle brackets. */
 		id = xstrdup(m->message_id + (*m->message_id == '<'));
@@ -269,6 +311,15 @@ mail_headers(GMimeMessage *msg, const struct mail *m)
 		g_mime_message_set_message_id(msg, id);
 		free(id);
 	}
+}
+
+/* Subject, Date and Message-ID: set, or set again in their places. */
+static void
+mail_headers(GMimeMessage *msg, const struct mail *m)
+{
+	mail_subject(msg, m);
+	mail_date(msg, m);
+	mail_headers_id(msg, m);
 }
 
 /* The whole message, its parts in *p and its To mailbox in *to. */
@@ -368,6 +419,9 @@ struct mail_builder {
 	/* the shape msg was made for */
 	char			*from, *from_name, *reply_to, *lang, *method;
 	int			 html, calendar;
+	/* its Subject and Date, which a session's mails mostly share */
+	char			*subject;
+	time_t			 date;
 };
 
 struct mail_builder *
@@ -388,6 +442,8 @@ mail_builder_clear(struct mail_builder *b)
 	free(b->reply_to);
 	free(b->lang);
 	free(b->method);
+	free(b->subject);
+	b->subject = NULL;
 }
 
 void
@@ -461,12 +517,25 @@ mail_builder_build(struct mail_builder *b, const struct mail *m, size_t *len)
 		    xstrdup(m->calendar_method) : NULL;
 		b->html = m->html != 0;
 		b->calendar = m->calendar != NULL;
+		b->subject = xstrdup(m->subject != NULL ? m->subject : "");
+		b->date = m->date;
 		return (mail_write(b->msg, b->fo, len));
 	}
 	internet_address_set_name(b->to, m->to_name != NULL ? m->to_name : "");
 	internet_address_mailbox_set_addr(INTERNET_ADDRESS_MAILBOX(b->to),
 	    m->to);
-	mail_headers(b->msg, m);
+	/* The same Subject and Date as the last mail's are left as they
+	 * are, encoded and folded. */
+	if (!mail_same(b->subject, m->subject)) {
+		free(b->subject);
+		b->subject = xstrdup(m->subject != NULL ? m->subject : "");
+		mail_subject(b->msg, m);
+	}
+	if (b->date != m->date) {
+		b->date = m->date;
+		mail_date(b->msg, m);
+	}
+	mail_headers_id(b->msg, m);
 	mail_text_set(p->text, m->body != NULL ? m->body : "");
 	if (p->html != NULL) {
 		html = mail_html(m->body != NULL ? m->body : "", m->lang,

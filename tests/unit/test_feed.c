@@ -1319,6 +1319,52 @@ test_invite_folding(void **state)
 	}
 }
 
+/*
+ * One frame for many attendees (the mails of a session): each calendar
+ * the same bytes as invite_render() makes for that attendee alone, for a
+ * REQUEST and a CANCEL; an address refused by both.
+ */
+static void
+test_invite_frame(void **state)
+{
+	static const char	*methods[] = { "REQUEST", "CANCEL" };
+	static const char	*names[] = { "Søren Ærø", "", "Anna",
+	    "abcdefghijklmnopqrstuvwxyz abcdefghijklmnopqrstuvwxyz "
+	    "abcdefghijklmnopqrstuvwxyz" };
+	struct cal_invite_frame	 f;
+	struct cal_event	 ev;
+	struct cal_invite	 inv;
+	char			*a, *b, mail[64];
+	size_t			 alen, blen, i, m;
+
+	(void)state;
+	base_event(&ev);
+	for (m = 0; m < 2; m++) {
+		invite_base(&inv, methods[m]);
+		inv.gone = CAL_GONE_WITHDRAWN;
+		assert_int_equal(invite_frame(&ev, &inv, "da", &f), 0);
+		for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+			snprintf(mail, sizeof mail, "deltager%zu@eksempel.dk",
+			    i);
+			inv.attendee_name = names[i];
+			inv.attendee_email = mail;
+			a = invite_render(&ev, &inv, "da", &alen);
+			b = invite_frame_render(&f, &inv, &blen);
+			assert_non_null(a);
+			assert_non_null(b);
+			assert_int_equal(alen, blen);
+			assert_memory_equal(a, b, alen);
+			free(a);
+			free(b);
+		}
+		inv.attendee_email = "a@b.dk\r\nATTENDEE:mailto:x@y.dk";
+		assert_null(invite_frame_render(&f, &inv, NULL));
+		invite_frame_clear(&f);
+	}
+	invite_base(&inv, "PUBLISH");
+	assert_int_equal(invite_frame(&ev, &inv, "da", &f), -1);
+}
+
 static void
 test_invite_refused(void **state)
 {
@@ -1699,6 +1745,7 @@ main(void)
 		cmocka_unit_test(test_invite_request),
 		cmocka_unit_test(test_invite_cancel),
 		cmocka_unit_test(test_invite_folding),
+		cmocka_unit_test(test_invite_frame),
 		cmocka_unit_test(test_invite_refused),
 	};
 
