@@ -842,11 +842,25 @@ def da_when(dt):
         dt.hour, dt.minute)
 
 
+def _span_days(start, end):
+    """The days from start's to end's, in the zone; a session that ends
+    at the midnight after its day ends that day (its end is "24.00")."""
+    s, e = start.astimezone(zone()), end.astimezone(zone())
+    days = (e.date() - s.date()).days
+    if days == 1 and e.hour == 0 and e.minute == 0:
+        return 0, 24
+    return days, e.hour
+
+
 def da_span(start, end):
-    """"torsdag den 3. december kl. 10.00–11.30" for a session that ends
-    the day it starts."""
+    """"torsdag den 3. december kl. 10.00–11.30", as notifier/words.c
+    words_when(); "... kl. 22.30 til fredag den 4. december kl. 00.30"
+    for one that ends on a later day."""
+    days, hour = _span_days(start, end)
+    if days != 0:
+        return "%s til %s" % (da_when(start), da_when(end))
     e = end.astimezone(zone())
-    return "%s\u2013%02d.%02d" % (da_when(start), e.hour, e.minute)
+    return "%s\u2013%02d.%02d" % (da_when(start), hour, e.minute)
 
 
 EN_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
@@ -865,10 +879,13 @@ def en_when(dt):
 
 def en_span(start, end):
     """"Thursday 3 December, 10:00–11:30", as da_span()."""
+    days, hour = _span_days(start, end)
+    if days != 0:
+        return "%s to %s" % (en_when(start), en_when(end))
     s, e = start.astimezone(zone()), end.astimezone(zone())
     return "%s %d %s, %02d:%02d\u2013%02d:%02d" % (
         EN_WEEKDAYS[s.weekday()], s.day, EN_MONTHS[s.month - 1], s.hour,
-        s.minute, e.hour, e.minute)
+        s.minute, hour, e.minute)
 
 
 def da_phone(e164):
