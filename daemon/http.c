@@ -259,6 +259,34 @@ http_drain_check(struct http *h)
 }
 
 /*
+ * Answers each request of the list (by next) with what it made, or, when
+ * f is given, with f; a write among them that stands may have queued a
+ * message, and the outbox looks again.
+ */
+static void
+http_answer_list(struct http *h, struct http_req *list,
+    const struct fail *f)
+{
+	struct http_req	*q, *next;
+	char		*out;
+	int		 wrote = 0;
+
+	for (q = list; q != NULL; q = next) {
+		next = q->next;
+		wrote |= q->write;
+		out = q->out;
+		q->out = NULL;
+		if (f != NULL) {
+			free(out);
+			http_answer_fail(q, f);
+		} else
+			http_answer(q, q->status, out);
+	}
+	if (wrote && f == NULL)
+		sender_kick(h->ctx.sender);
+}
+
+/*
  * After a batch, the loop's commits wait for the disk again; should
  * SQLite not take that now, it is tried again at each flush (every write
  * outside a batch comes after one) and said once.
@@ -285,10 +313,9 @@ http_sync_wait(struct http *h)
 void
 http_flush(struct http *h)
 {
-	struct http_req	*q, *next;
+	struct http_req	*q;
 	struct fail	 f, g;
 	int		 ok = 1;
-	char		*out;
 
 	if (h == NULL)
 		return;
@@ -315,24 +342,10 @@ http_flush(struct http *h)
 			h->batch = NULL;
 		}
 	}
-	/* A write may have queued a message: the outbox looks again. */
-	for (q = h->batch; ok && q != NULL; q = q->next)
-		if (q->write) {
-			sender_kick(h->ctx.sender);
-			break;
-		}
-	for (q = h->batch; q != NULL; q = next) {
-		next = q->next;
-		if (ok) {
-			out = q->out;
-			q->out = NULL;
-			http_answer(q, q->status, out);
-		} else {
-			fail_set(&g, 503, NULL, "the database could not commit "
-			    "(%s); nothing was written, retry", f.msg);
-			http_answer_fail(q, &g);
-		}
-	}
+	if (!ok)
+		fail_set(&g, 503, NULL, "the database could not commit (%s); "
+		    "nothing was written, retry", f.msg);
+	http_answer_list(h, h->batch, ok ? NULL : &g);
 	h->batch = NULL;
 	h->batch_tail = &h->batch;
 	h->nbatch = 0;
@@ -352,10 +365,8 @@ static void
 http_synced(void *arg, uint64_t upto, int err)
 {
 	struct http	*h = arg;
-	struct http_req	*q;
+	struct http_req	*q, *done = NULL, **tail = &done;
 	struct fail	 f;
-	char		*out;
-	int		 wrote = 0;
 
 	if (err != 0) {
 		log_warnx("the database's log could not be synced to disk: %s",
@@ -367,20 +378,11 @@ http_synced(void *arg, uint64_t upto, int err)
 	while ((q = h->unsynced) != NULL && q->ticket <= upto) {
 		if ((h->unsynced = q->next) == NULL)
 			h->unsynced_tail = &h->unsynced;
-		wrote |= q->write;
-		if (err != 0) {
-			free(q->out);
-			q->out = NULL;
-			http_answer_fail(q, &f);
-		} else {
-			out = q->out;
-			q->out = NULL;
-			http_answer(q, q->status, out);
-		}
+		*tail = q;
+		tail = &q->next;
 	}
-	/* A write may have queued a message: the outbox looks again. */
-	if (wrote && err == 0)
-		sender_kick(h->ctx.sender);
+	*tail = NULL;
+	http_answer_list(h, done, err != 0 ? &f : NULL);
 	http_drain_check(h);
 }
 
