@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "hex.h"
 #include "log.h"
 #include "random.h"
 #include "xmalloc.h"
@@ -30,17 +31,11 @@ random_bytes(void *buf, size_t len)
 char *
 random_hex(size_t nbytes)
 {
-	static const char	 hex[] = "0123456789abcdef";
 	unsigned char		*raw = xmalloc(nbytes);
 	char			*s = xmalloc(2 * nbytes + 1);
-	size_t			 i;
 
 	random_bytes(raw, nbytes);
-	for (i = 0; i < nbytes; i++) {
-		s[2 * i] = hex[raw[i] >> 4];
-		s[2 * i + 1] = hex[raw[i] & 0xf];
-	}
-	s[2 * nbytes] = '\0';
+	hex_encode(raw, nbytes, s);
 	free(raw);
 	return (s);
 }

@@ -386,7 +386,6 @@ int	 paging_scan(struct api_req *, struct paging *, sqlite3_stmt *,
 /* The same over spans of time, for a list by time and id (paging.c). */
 int	 paging_span(struct api_req *, struct paging *, sqlite3_stmt *,
 	    int idx, int64_t from, int64_t to);
-void	 paging_end(struct paging *);
 
 /* param.c: what a route reads from its request */
 enum field_type { FT_TEXT, FT_INT, FT_BOOL, FT_REAL, FT_ARRAY, FT_ANY };

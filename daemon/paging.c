@@ -17,39 +17,28 @@
 #include <string.h>
 #include <time.h>
 
+#include "hex.h"
 #include "kursusd.h"
 
-static int
-paging_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	return (-1);
-}
+static void	paging_end(struct paging *);
 
 /* The cursor's array, or NULL when it is not one this daemon makes. */
 static json_t *
 paging_decode(const char *text)
 {
-	size_t		 len = strlen(text), i;
-	char		*raw;
+	size_t		 len = strlen(text);
+	unsigned char	*raw;
 	json_t		*a;
-	int		 hi, lo;
 
 	if (len == 0 || len % 2 != 0 || len > PAGING_MAXCURSOR)
 		return (NULL);
 	raw = xmalloc(len / 2 + 1);
-	for (i = 0; i < len; i += 2) {
-		if ((hi = paging_hexval(text[i])) < 0 ||
-		    (lo = paging_hexval(text[i + 1])) < 0) {
-			free(raw);
-			return (NULL);
-		}
-		raw[i / 2] = (char)(hi << 4 | lo);
+	if (hex_decode(text, raw, len / 2) != 0) {
+		free(raw);
+		return (NULL);
 	}
-	a = json_loadb(raw, len / 2, JSON_REJECT_DUPLICATES, NULL);
+	a = json_loadb((const char *)raw, len / 2, JSON_REJECT_DUPLICATES,
+	    NULL);
 	free(raw);
 	if (a != NULL && (!json_is_array(a) || json_array_size(a) < 2 ||
 	    !json_is_string(json_array_get(a, 0)))) {
@@ -132,14 +121,13 @@ static char *
 paging_encode(json_t *a)
 {
 	char	*dump, *hex;
-	size_t	 i, len;
+	size_t	 len;
 
 	dump = json_dumps(a, JSON_COMPACT);
 	json_decref(a);
 	len = strlen(dump);
 	hex = xmalloc(len * 2 + 1);
-	for (i = 0; i < len; i++)
-		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)dump[i]);
+	hex_encode((const unsigned char *)dump, len, hex);
 	free(dump);
 	return (hex);
 }
@@ -207,8 +195,9 @@ paging_rows(struct paging *pg, sqlite3_stmt *stmt, struct buf *rows,
 }
 
 /*
- * The answer, written here: {"<list>": [rows], "next": cursor when not
- * NULL, and what the handler put in req->out before}. Ends the paging.
+ * The answer, written here: {"<list>": [rows], "next": the cursor when
+ * the rows stopped short of the end (rc 1), and what the handler put in
+ * req->out before}. Ends the paging.
  */
 static int
 paging_finish(struct api_req *req, struct paging *pg, struct buf *rows,
@@ -219,9 +208,12 @@ paging_finish(struct api_req *req, struct paging *pg, struct buf *rows,
 	json_t		*v;
 	char		*s;
 
+	if (rc != 1) {
+		free(next);
+		next = NULL;
+	}
 	if (rc < 0) {
 		paging_end(pg);
-		free(next);
 		buf_free(rows);
 		return (store_fail(req->store, &req->fail));
 	}
@@ -258,10 +250,6 @@ paging_answer(struct api_req *req, struct paging *pg, sqlite3_stmt *stmt)
 	int		 rc;
 
 	rc = paging_rows(pg, stmt, &rows, &n, &next);
-	if (rc != 1) {
-		free(next);
-		next = NULL;
-	}
 	return (paging_finish(req, pg, &rows, next, rc));
 }
 
@@ -316,10 +304,6 @@ paging_ranges(struct api_req *req, struct paging *pg, sqlite3_stmt *stmt,
 			break;
 		}
 	}
-	if (rc != 1) {
-		free(next);
-		next = NULL;
-	}
 	return (paging_finish(req, pg, &rows, next, rc));
 }
 
@@ -370,7 +354,7 @@ paging_text(const struct paging *pg, size_t i)
 	return (json_string_value(json_array_get(pg->key, i + 1)));
 }
 
-void
+static void
 paging_end(struct paging *pg)
 {
 	json_decref(pg->key);

@@ -23,6 +23,7 @@
 
 #include "kursusd.h"
 #include "citizen.h"
+#include "hex.h"
 #include "random.h"
 
 #define TOKEN_BYTES	16
@@ -32,41 +33,6 @@
 
 static unsigned char	token_key[KEY_BYTES];
 static int		token_have_key;
-
-static void
-token_hex(const unsigned char *in, size_t len, char *out)
-{
-	static const char	hex[] = "0123456789abcdef";
-	size_t			i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = hex[in[i] >> 4];
-		out[2 * i + 1] = hex[in[i] & 0xf];
-	}
-	out[2 * len] = '\0';
-}
-
-static int
-token_unhex(const char *in, unsigned char *out, size_t len)
-{
-	size_t	 i;
-	int	 hi, lo;
-
-	if (strlen(in) != 2 * len)
-		return (-1);
-	for (i = 0; i < len; i++) {
-		hi = in[2 * i];
-		lo = in[2 * i + 1];
-		hi = hi >= '0' && hi <= '9' ? hi - '0' :
-		    hi >= 'a' && hi <= 'f' ? hi - 'a' + 10 : -1;
-		lo = lo >= '0' && lo <= '9' ? lo - '0' :
-		    lo >= 'a' && lo <= 'f' ? lo - 'a' + 10 : -1;
-		if (hi < 0 || lo < 0)
-			return (-1);
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return (0);
-}
 
 static int
 token_not_ours(const char *path, const struct stat *sb, char **cause)
@@ -159,7 +125,7 @@ token_init(const char *key_file, char **cause)
 
 	if (token_file_load(key_file, KEY_BYTES, &hex, cause) != 0)
 		return (-1);
-	rc = token_unhex(hex, token_key, KEY_BYTES);
+	rc = hex_decode(hex, token_key, KEY_BYTES);
 	explicit_bzero(hex, strlen(hex));
 	free(hex);
 	if (rc != 0) {
@@ -181,7 +147,7 @@ token_hash(const char *token)
 	if (EVP_Digest(token, strlen(token), md, &len, EVP_sha256(),
 	    NULL) != 1 || len != sizeof md)
 		fatalx("SHA-256 failed");
-	token_hex(md, sizeof md, out);
+	hex_encode(md, sizeof md, out);
 	return (out);
 }
 
@@ -209,7 +175,7 @@ token_seal(const char *token)
 		fatalx("AES-GCM sealing failed");
 	EVP_CIPHER_CTX_free(ctx);
 	out = xmalloc(2 * (NONCE_BYTES + (size_t)(n + m) + TAG_BYTES) + 1);
-	token_hex(buf, NONCE_BYTES + (size_t)(n + m) + TAG_BYTES, out);
+	hex_encode(buf, NONCE_BYTES + (size_t)(n + m) + TAG_BYTES, out);
 	return (out);
 }
 
@@ -223,7 +189,7 @@ token_open(const char *sealed)
 	int		 n, m, ok;
 
 	if (!token_have_key || len <= NONCE_BYTES + TAG_BYTES ||
-	    len > sizeof buf || token_unhex(sealed, buf, len) != 0)
+	    len > sizeof buf || hex_decode(sealed, buf, len) != 0)
 		return (NULL);
 	clen = len - NONCE_BYTES - TAG_BYTES;
 	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
@@ -276,7 +242,7 @@ token_hmac(const char *key, const void *data, size_t len)
 	    &mdlen) == NULL || mdlen != 32)
 		fatalx("HMAC-SHA256 failed");
 	out = xmalloc(2 * mdlen + 1);
-	token_hex(md, mdlen, out);
+	hex_encode(md, mdlen, out);
 	return (out);
 }
 
@@ -296,7 +262,7 @@ token_mac(const char *purpose, const char *token)
 		fatalx("HMAC-SHA256 failed");
 	free(msg);
 	out = xmalloc(2 * TOKEN_BYTES + 1);
-	token_hex(md, TOKEN_BYTES, out);	/* 128 bits are plenty */
+	hex_encode(md, TOKEN_BYTES, out);	/* 128 bits are plenty */
 	return (out);
 }
 
