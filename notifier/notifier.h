@@ -239,10 +239,6 @@ struct smtp_message {
 	 * a message the server took: right after its 250, before the next
 	 * message goes), or NULL. */
 	void		(*done)(struct smtp_message *, void *arg);
-	/* Or NULL: called once, from smtp_send(), when the message's data is
-	 * first needed; it may fill data and len only then, so a message can
-	 * be built while the ones before it are sent. */
-	void		(*prepare)(struct smtp_message *, void *arg);
 	/* Or NULL: called once, from smtp_send(), when the whole message is
 	 * in libesmtp's hands and its end not yet sent; from then until
 	 * done, the server may have taken it. */

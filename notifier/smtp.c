@@ -62,12 +62,8 @@ smtp_read(void **ctx, int *len, void *arg)
 	struct smtp_message	*sm = arg;
 	int			*done;
 
-	if (*ctx == NULL) {
+	if (*ctx == NULL)
 		*ctx = xcalloc(1, sizeof *done);
-		/* The data may be made while earlier messages go. */
-		if (sm->prepare != NULL)
-			sm->prepare(sm, sm->arg);
-	}
 	done = *ctx;
 	if (len == NULL) {
 		*done = 0;
