@@ -80,8 +80,8 @@ export_make(struct export_job *j, struct store *st, const atomic_int *stop)
 	feeds_members(st, stmt, &m);
 	texts = xcalloc(m.n + 1, sizeof *texts);
 	lens = xcalloc(m.n + 1, sizeof *lens);
-	if (render_texts(j->url, 0, store_stmt(st, event_sql_many), m.ids,
-	    m.n, 0, texts, lens, stop) == 0) {
+	if (render_texts(j->url, store_stmt(st, event_sql_many), m.ids, m.n,
+	    texts, lens, stop) == 0) {
 		text = feed_calendar(&cf, (const char *const *)m.tzids, m.ntz,
 		    m.n ? m.from : now, m.n ? m.until : now,
 		    (const char *const *)texts, lens, m.n, &len);

@@ -196,9 +196,8 @@ char	*render_id_list(const int64_t *, size_t);
  * through event_sql_many on the caller's own connection, without the
  * table: for a worker. -1 when *stop was set on the way.
  */
-int	 render_texts(const char *url, int alarm_minutes, sqlite3_stmt *,
-	    const int64_t *ids, size_t n, int variant, char **texts,
-	    size_t *lens, const _Atomic int *stop);
+int	 render_texts(const char *url, sqlite3_stmt *, const int64_t *ids,
+	    size_t n, char **texts, size_t *lens, const _Atomic int *stop);
 
 /* feeds.c */
 /* The sessions of a membership query whose parameters are bound. */

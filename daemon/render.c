@@ -430,16 +430,16 @@ render_place_cmp(const void *a, const void *b)
 }
 
 /*
- * The event texts of the n sessions ids in variant, read through stmt
+ * The event texts of the n sessions ids, in the common variant (Danish,
+ * no alarm, as the feeds' and the export's), read through stmt
  * (event_sql_many, on a connection of the calling thread's) BULK_PIECE
  * at a time, without the table of texts: for a thread of its own (an
  * export). texts[i] and lens[i] are ids[i]'s, NULL for a session that is
  * gone; the caller frees them. -1 when *stop was set on the way.
  */
 int
-render_texts(const char *url, int alarm_minutes, sqlite3_stmt *stmt,
-    const int64_t *ids, size_t n, int variant, char **texts, size_t *lens,
-    const atomic_int *stop)
+render_texts(const char *url, sqlite3_stmt *stmt, const int64_t *ids,
+    size_t n, char **texts, size_t *lens, const atomic_int *stop)
 {
 	struct place	*pl, key, *hit;
 	struct job	 j;
@@ -459,7 +459,7 @@ render_texts(const char *url, int alarm_minutes, sqlite3_stmt *stmt,
 		list = render_id_list(ids + at, max);
 		sqlite3_bind_text(stmt, 1, list, -1, SQLITE_STATIC);
 		while (sqlite3_step(stmt) == SQLITE_ROW) {
-			render_job_as(url, alarm_minutes, stmt, variant, &j);
+			render_job_as(url, 0, stmt, 0, &j);
 			key.id = j.se.id;
 			hit = bsearch(&key, pl, max, sizeof *pl,
 			    render_place_cmp);
