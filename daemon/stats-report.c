@@ -561,7 +561,10 @@ report_sessions(struct store *st, struct report *rp, int64_t lo,
 static void
 report_json_str(struct buf *b, const char *s)
 {
-	const char	*run;
+	/* The characters with a short escape, and the letter of each. */
+	static const char	 esc[] = "\"\\\b\f\n\r\t", letter[] = "\"\\bfnrt";
+	const char		*run, *e;
+	char			 two[2] = { '\\', 0 };
 
 	buf_addc(b, '"');
 	for (run = s; *s != '\0'; s++) {
@@ -569,32 +572,11 @@ report_json_str(struct buf *b, const char *s)
 			continue;
 		buf_add(b, run, (size_t)(s - run));
 		run = s + 1;
-		switch (*s) {
-		case '"':
-			buf_adds(b, "\\\"");
-			break;
-		case '\\':
-			buf_adds(b, "\\\\");
-			break;
-		case '\b':
-			buf_adds(b, "\\b");
-			break;
-		case '\f':
-			buf_adds(b, "\\f");
-			break;
-		case '\n':
-			buf_adds(b, "\\n");
-			break;
-		case '\r':
-			buf_adds(b, "\\r");
-			break;
-		case '\t':
-			buf_adds(b, "\\t");
-			break;
-		default:
+		if ((e = strchr(esc, *s)) != NULL) {
+			two[1] = letter[e - esc];
+			buf_add(b, two, 2);
+		} else
 			buf_addf(b, "\\u%04X", (unsigned int)(unsigned char)*s);
-			break;
-		}
 	}
 	buf_add(b, run, (size_t)(s - run));
 	buf_addc(b, '"');
