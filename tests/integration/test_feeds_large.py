@@ -19,16 +19,9 @@ import os
 import socket
 import time
 
-from kursustest import Daemon, Tap, local_now, tcp_request
+from kursustest import AdminAPI, Tap, local_now, tcp_request
 
 t = Tap()
-
-
-def api(d, method, path, body=None):
-    r = d.request(method, path, body)
-    if not 200 <= r.status < 300:
-        raise RuntimeError("%s %s: %d %r" % (method, path, r.status, r.body))
-    return r.json
 
 
 def slow_get(port, path, headers):
@@ -57,23 +50,22 @@ def slow_get(port, path, headers):
 
 
 def main():
-    d = Daemon(t)
-    t._daemons.append(d)
-    d.start()
+    d = t.daemon()
+    api = AdminAPI(d)
 
-    api(d, "POST", "/v1/venues", {"slug": "stor", "name": "Store Bibliotek",
+    api("POST", "/venues", {"slug": "stor", "name": "Store Bibliotek",
         "address": "Torvet 1", "postcode": "8700", "city": "Horsens",
         "latitude": 55.86, "longitude": 9.85,
         "access_notes": "Trinfri adgang; teleslynge"})
-    api(d, "POST", "/v1/courses", {"slug": "mitid", "title": "MitID",
+    api("POST", "/courses", {"slug": "mitid", "title": "MitID",
         "duration": 90, "description": "Vi gennemgår MitID trin for trin.",
         "bring": "Telefon og nøglekort"})
-    api(d, "POST", "/v1/instructors", {"slug": "ole", "name": "Ole Ørsted"})
+    api("POST", "/instructors", {"slug": "ole", "name": "Ole Ørsted"})
     base = local_now().date() + datetime.timedelta(days=2)
     first = None
     for i in range(8):
         day = (base + datetime.timedelta(days=i)).isoformat()
-        made = api(d, "POST", "/v1/sessions", {
+        made = api("POST", "/sessions", {
             "course": "mitid", "venue": "stor",
             "start": "%s %02d:00" % (day, 9 + i), "weekly": 250,
             "instructors": ["ole"], "far": True, "allow_overlap": True,
@@ -134,7 +126,7 @@ def main():
 
     sid = first[7]["id"]
     day = (base + datetime.timedelta(days=60)).isoformat()
-    api(d, "POST", "/v1/sessions/%d/move" % sid, {
+    api("POST", "/sessions/%d/move" % sid, {
         "start": "%s 16:30" % day, "far": True, "allow_overlap": True,
         "allow_closed": True})
     plain2 = tcp_request(d.public_port, "GET", path)
