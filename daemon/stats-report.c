@@ -71,10 +71,12 @@ static const char *danish_months[] = { "januar", "februar", "marts",
  * (escaped, quoted), so that 60,000 rows naming 100 venues copy bytes
  * rather than escape them, and rows are found by the strings' addresses.
  */
+enum { R_MONTH, R_VENUE, R_COURSE, R_N };
 struct istr {
 	char		*raw, *json;
 	size_t		 jlen;
 	struct istr	*mname;		/* a month's "januar 2026" */
+	uint32_t	 rank[R_N];	/* its place among the months, ... */
 };
 
 /* One row of a breakdown: its key (month, venue and course type in G_MVC,
@@ -84,7 +86,7 @@ enum { X_MONTH, X_VENUE, X_VNAME, X_COURSE, X_TITLE, X_N };
 struct report_row {
 	struct istr	*key, *name;
 	struct istr	*x[X_N];	/* G_MVC */
-	char		*key3;		/* G_MVC: "month/venue/course" */
+	uint64_t	 order[2];	/* G_MVC: month and venue, course */
 	int64_t		 n[F_N];
 };
 
@@ -295,7 +297,6 @@ report_add(struct report *rp, struct istr *course, struct istr *title,
 {
 	struct report_row	*r[G_N];
 	struct istr		*mname = report_mname(rp, month);
-	size_t			 lm, lv, lc;
 	int			 g, f;
 
 	r[G_COURSE] = report_row(&rp->g[G_COURSE], course, NULL, NULL);
@@ -305,17 +306,7 @@ report_add(struct report *rp, struct istr *course, struct istr *title,
 	r[G_MONTH] = report_row(&rp->g[G_MONTH], month, NULL, NULL);
 	r[G_MONTH]->name = mname;
 	r[G_MVC] = report_row(&rp->g[G_MVC], month, venue, course);
-	if (r[G_MVC]->key3 == NULL) {
-		/* Slugs hold no '/', so the key sorts by month first. */
-		lm = strlen(month->raw);
-		lv = strlen(venue->raw);
-		lc = strlen(course->raw);
-		r[G_MVC]->key3 = report_alloc(rp, lm + lv + lc + 3);
-		memcpy(r[G_MVC]->key3, month->raw, lm);
-		r[G_MVC]->key3[lm] = '/';
-		memcpy(r[G_MVC]->key3 + lm + 1, venue->raw, lv);
-		r[G_MVC]->key3[lm + 1 + lv] = '/';
-		memcpy(r[G_MVC]->key3 + lm + lv + 2, course->raw, lc + 1);
+	if (r[G_MVC]->x[X_MONTH] == NULL) {
 		r[G_MVC]->name = mname;
 		r[G_MVC]->x[X_MONTH] = month;
 		r[G_MVC]->x[X_VNAME] = vname;
@@ -582,61 +573,67 @@ report_json_str(struct buf *b, const char *s)
 	buf_addc(b, '"');
 }
 
-static void
-report_int(struct buf *b, int64_t v)
+/*
+ * The rows are written through a pointer into room made for the whole row
+ * beforehand (REPORT_ROW_ROOM): one check a row, not one a piece.
+ */
+struct report_lit {
+	const char	*s;
+	size_t		 n;
+};
+#define REPORT_LIT(s)		{ s, sizeof(s) - 1 }
+#define REPORT_PUT(p, lit)	report_put((p), (lit), sizeof(lit) - 1)
+
+static inline char *
+report_put(char *p, const void *s, size_t n)
 {
-	char		 d[24], *p = d + sizeof d;
+	memcpy(p, s, n);
+	return (p + n);
+}
+
+static char *
+report_int(char *p, int64_t v)
+{
+	char		 d[24], *q = d + sizeof d;
 	uint64_t	 u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
 	do {
-		*--p = (char)('0' + u % 10);
+		*--q = (char)('0' + u % 10);
 		u /= 10;
 	} while (u != 0);
 	if (v < 0)
-		*--p = '-';
-	buf_add(b, p, (size_t)(d + sizeof d - p));
-}
-
-/* A pair after the first: ,"key": (keys of ours, with nothing to escape). */
-static void
-report_key(struct buf *b, const char *key)
-{
-	buf_add(b, ",\"", 2);
-	buf_adds(b, key);
-	buf_add(b, "\":", 2);
+		*--q = '-';
+	return (report_put(p, q, (size_t)(d + sizeof d - q)));
 }
 
 /*
  * The attendance rate (null when nothing is recorded): 17 significant
  * digits, always with a point or an exponent, the exponent with neither
- * '+' nor leading zeros, as jansson writes a real. The rows of a month,
- * venue and course type share few pairs of figures: the last text of each
- * is kept (cache, by the pair's hash).
+ * '+' nor leading zeros, as jansson writes a real; at most 24 bytes. The
+ * rows of a month, venue and course type share few pairs of figures: the
+ * last text of each is kept (cache, by the pair's hash).
  */
 #define REPORT_RATES	4096
 struct report_rate {
 	int64_t	 a, n;
 	char	 s[32];
+	size_t	 len;
 };
 
-static void
-report_rate(struct buf *b, int64_t attended, int64_t no_show,
+static char *
+report_rate(char *p, int64_t attended, int64_t no_show,
     struct report_rate *cache)
 {
 	struct report_rate *c;
 	char		 s[64], *e, *d;
 	size_t		 len;
 
-	if (attended + no_show <= 0) {
-		buf_adds(b, "null");
-		return;
-	}
+	if (attended + no_show <= 0)
+		return (REPORT_PUT(p, "null"));
 	c = &cache[((uint64_t)attended * 40503u + (uint64_t)no_show) %
 	    REPORT_RATES];
-	if (c->s[0] != '\0' && c->a == attended && c->n == no_show) {
-		buf_adds(b, c->s);
-		return;
-	}
+	if (c->len > 0 && c->a == attended && c->n == no_show)
+		return (report_put(p, c->s, c->len));
 	snprintf(s, sizeof s, "%.17g", (double)attended /
 	    (double)(attended + no_show));
 	if (strchr(s, '.') == NULL && strchr(s, 'e') == NULL)
@@ -650,25 +647,75 @@ report_rate(struct buf *b, int64_t attended, int64_t no_show,
 		len = strlen(d);
 		memmove(e, d, len + 1);
 	}
-	buf_adds(b, s);
-	if (strlen(s) < sizeof c->s) {
+	len = strlen(s);
+	if (len < sizeof c->s) {
 		c->a = attended;
 		c->n = no_show;
-		memcpy(c->s, s, strlen(s) + 1);
+		c->len = len;
+		memcpy(c->s, s, len);
 	}
+	return (report_put(p, s, len));
 }
 
-static void
-report_figures(struct buf *b, const int64_t *n)
+/* The figures, each ,"name":N: at most 4 * 40 bytes. */
+static char *
+report_figures(char *p, const int64_t *n)
 {
-	static const char *names[F_N] = { "sessions", "registrations",
-	    "attended", "no_show" };
+	static const struct report_lit names[F_N] = {
+	    REPORT_LIT(",\"sessions\":"), REPORT_LIT(",\"registrations\":"),
+	    REPORT_LIT(",\"attended\":"), REPORT_LIT(",\"no_show\":") };
 	int	 f;
 
-	for (f = 0; f < F_N; f++) {
-		report_key(b, names[f]);
-		report_int(b, n[f]);
-	}
+	for (f = 0; f < F_N; f++)
+		p = report_int(report_put(p, names[f].s, names[f].n), n[f]);
+	return (p);
+}
+
+/* A JSON string's text between its quotes. */
+static char *
+report_inner(char *p, const struct istr *is)
+{
+	return (report_put(p, is->json + 1, is->jlen - 2));
+}
+
+/* Room for row r's text: its strings, twice at most, and 512 more. */
+static size_t
+report_row_room(const struct report_row *r)
+{
+	size_t	 n = 512 + 2 * (r->key->jlen + r->name->jlen);
+	int	 j;
+
+	for (j = 0; j < X_N; j++)
+		if (r->x[j] != NULL)
+			n += 2 * r->x[j]->jlen;
+	return (n);
+}
+
+static char *
+report_row_json(char *p, const struct report_row *r, int mvc,
+    struct report_rate *cache)
+{
+	static const struct report_lit extra[X_N] = { REPORT_LIT(",\"month\":"),
+	    REPORT_LIT(",\"venue\":"), REPORT_LIT(",\"venue_name\":"),
+	    REPORT_LIT(",\"course\":"), REPORT_LIT(",\"course_title\":") };
+	int	 j;
+
+	p = REPORT_PUT(p, "{\"key\":");
+	if (mvc) {
+		p = REPORT_PUT(p, "\"");
+		p = REPORT_PUT(report_inner(p, r->key), "/");
+		p = REPORT_PUT(report_inner(p, r->x[X_VENUE]), "/");
+		p = REPORT_PUT(report_inner(p, r->x[X_COURSE]), "\"");
+	} else
+		p = report_put(p, r->key->json, r->key->jlen);
+	p = REPORT_PUT(p, ",\"name\":");
+	p = report_figures(report_put(p, r->name->json, r->name->jlen), r->n);
+	for (j = 0; mvc && j < X_N; j++)
+		p = report_put(report_put(p, extra[j].s, extra[j].n),
+		    r->x[j]->json, r->x[j]->jlen);
+	p = REPORT_PUT(p, ",\"attendance_rate\":");
+	p = report_rate(p, r->n[F_ATTENDED], r->n[F_NO_SHOW], cache);
+	return (REPORT_PUT(p, "}"));
 }
 
 static int
@@ -676,8 +723,7 @@ report_cmp_key(const void *a, const void *b)
 {
 	const struct report_row *x = a, *y = b;
 
-	return (strcmp(x->key3 != NULL ? x->key3 : x->key->raw,
-	    y->key3 != NULL ? y->key3 : y->key->raw));
+	return (strcmp(x->key->raw, y->key->raw));
 }
 
 static int
@@ -689,50 +735,104 @@ report_cmp_name(const void *a, const void *b)
 	return (c != 0 ? c : strcmp(x->key->raw, y->key->raw));
 }
 
-/* A JSON string's text between its quotes. */
-static void
-report_inner(struct buf *b, const struct istr *is)
+/*
+ * The rows of month, venue and course type sort as their keys
+ * "month/venue/course" would, by strcmp(), without writing the keys: each
+ * part is ranked among its kind, a month's or a venue's compared as if
+ * '/' followed it (slugs hold no '/', and '-' sorts before it).
+ */
+static int
+report_cmp_part(const void *a, const void *b)
 {
-	buf_add(b, is->json + 1, is->jlen - 2);
+	const char	*x = (*(struct istr *const *)a)->raw;
+	const char	*y = (*(struct istr *const *)b)->raw;
+	int		 cx, cy;
+
+	for (;; x++, y++) {
+		cx = *x != '\0' ? (unsigned char)*x : '/';
+		cy = *y != '\0' ? (unsigned char)*y : '/';
+		if (cx != cy)
+			return (cx - cy);
+		if (*x == '\0' || *y == '\0')
+			return (*y != '\0' ? -1 : *x != '\0');
+	}
+}
+
+static int
+report_cmp_raw(const void *a, const void *b)
+{
+	return (strcmp((*(struct istr *const *)a)->raw,
+	    (*(struct istr *const *)b)->raw));
+}
+
+/* The place of each key of g among them, as rank[role]. */
+static void
+report_rank(struct report_group *g, int role)
+{
+	struct istr	**v;
+	size_t		 i;
+
+	if (g->len == 0)
+		return;
+	v = xcalloc(g->len, sizeof *v);
+	for (i = 0; i < g->len; i++)
+		v[i] = g->rows[i].key;
+	qsort(v, g->len, sizeof *v, role == R_COURSE ? report_cmp_raw :
+	    report_cmp_part);
+	for (i = 0; i < g->len; i++)
+		v[i]->rank[role] = (uint32_t)i;
+	free(v);
+}
+
+static int
+report_cmp_mvc(const void *a, const void *b)
+{
+	const struct report_row *x = a, *y = b;
+
+	if (x->order[0] != y->order[0])
+		return (x->order[0] < y->order[0] ? -1 : 1);
+	return ((x->order[1] > y->order[1]) - (x->order[1] < y->order[1]));
+}
+
+/* G_MVC's rows in the order of their keys. */
+static void
+report_sort_mvc(struct report *rp)
+{
+	struct report_group	*g = &rp->g[G_MVC];
+	struct report_row	*r;
+	size_t			 i;
+
+	report_rank(&rp->g[G_MONTH], R_MONTH);
+	report_rank(&rp->g[G_VENUE], R_VENUE);
+	report_rank(&rp->g[G_COURSE], R_COURSE);
+	for (i = 0; i < g->len; i++) {
+		r = &g->rows[i];
+		r->order[0] = (uint64_t)r->x[X_MONTH]->rank[R_MONTH] << 32 |
+		    r->x[X_VENUE]->rank[R_VENUE];
+		r->order[1] = r->x[X_COURSE]->rank[R_COURSE];
+	}
+	if (g->len > 1)
+		qsort(g->rows, g->len, sizeof *g->rows, report_cmp_mvc);
 }
 
 static void
 report_group_json(struct buf *b, struct report_group *g, int by_key,
     int mvc, struct report_rate *cache)
 {
-	static const char *extra[X_N] = { "month", "venue", "venue_name",
-	    "course", "course_title" };
-	struct report_row	*r;
-	size_t			 i;
-	int			 j;
+	size_t	 i;
+	char	*p;
 
-	if (g->len > 1)		/* rows is NULL in a group left empty */
+	if (g->len > 1 && !mvc)	/* rows is NULL in a group left empty */
 		qsort(g->rows, g->len, sizeof *g->rows, by_key ?
 		    report_cmp_key : report_cmp_name);
 	buf_addc(b, '[');
 	for (i = 0; i < g->len; i++) {
-		r = &g->rows[i];
-		buf_adds(b, i > 0 ? ",{\"key\":" : "{\"key\":");
-		if (mvc) {
-			buf_addc(b, '"');
-			report_inner(b, r->key);
-			buf_addc(b, '/');
-			report_inner(b, r->x[X_VENUE]);
-			buf_addc(b, '/');
-			report_inner(b, r->x[X_COURSE]);
-			buf_addc(b, '"');
-		} else
-			buf_add(b, r->key->json, r->key->jlen);
-		buf_adds(b, ",\"name\":");
-		buf_add(b, r->name->json, r->name->jlen);
-		report_figures(b, r->n);
-		for (j = 0; mvc && j < X_N; j++) {
-			report_key(b, extra[j]);
-			buf_add(b, r->x[j]->json, r->x[j]->jlen);
-		}
-		buf_adds(b, ",\"attendance_rate\":");
-		report_rate(b, r->n[F_ATTENDED], r->n[F_NO_SHOW], cache);
-		buf_addc(b, '}');
+		buf_grow(b, report_row_room(&g->rows[i]));
+		p = b->data + b->len;
+		if (i > 0)
+			p = REPORT_PUT(p, ",");
+		p = report_row_json(p, &g->rows[i], mvc, cache);
+		b->len = (size_t)(p - b->data);
 	}
 	buf_addc(b, ']');
 }
@@ -758,6 +858,7 @@ stats_show(struct api_req *req)
 	struct report	 rp;
 	struct report_rate *cache;
 	struct buf	 b = BUF_INIT;
+	char		*p;
 	time_t		 t[2];
 	int		 has[2] = { 0, 0 }, g, slow;
 	int64_t		 next, milestone, people, edge[2], lo;
@@ -807,6 +908,7 @@ stats_show(struct api_req *req)
 	    REPORT_MILESTONE;
 
 	cache = xcalloc(REPORT_RATES, sizeof *cache);
+	report_sort_mvc(&rp);
 	/* Some 300 bytes a row of by_month_venue_course, once. */
 	buf_grow(&b, 4096 + rp.g[G_MVC].len * 320);
 	buf_addc(&b, '{');
@@ -818,18 +920,17 @@ stats_show(struct api_req *req)
 		report_group_json(&b, &rp.g[g], g == G_MONTH || g == G_MVC,
 		    g == G_MVC, cache);
 	}
-	report_figures(&b, rp.total);
-	report_key(&b, "attendance_rate");
-	report_rate(&b, rp.total[F_ATTENDED], rp.total[F_NO_SHOW], cache);
-	report_key(&b, "participants");
-	report_int(&b, people);
-	report_key(&b, "next_number");
-	report_int(&b, next);
-	report_key(&b, "next_milestone");
-	report_int(&b, milestone);
-	report_key(&b, "to_milestone");
-	report_int(&b, milestone - next);
-	buf_addc(&b, '}');
+	buf_grow(&b, 512);
+	p = report_figures(b.data + b.len, rp.total);
+	p = REPORT_PUT(p, ",\"attendance_rate\":");
+	p = report_rate(p, rp.total[F_ATTENDED], rp.total[F_NO_SHOW], cache);
+	p = report_int(REPORT_PUT(p, ",\"participants\":"), people);
+	p = report_int(REPORT_PUT(p, ",\"next_number\":"), next);
+	p = report_int(REPORT_PUT(p, ",\"next_milestone\":"), milestone);
+	p = report_int(REPORT_PUT(p, ",\"to_milestone\":"), milestone - next);
+	p = REPORT_PUT(p, "}");
+	b.len = (size_t)(p - b.data);
+	b.data[b.len] = '\0';
 	report_free(&rp);
 	free(cache);
 	req->text = buf_detach(&b, NULL);
