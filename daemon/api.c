@@ -148,49 +148,6 @@ api_match(const char *pattern, char **segs, size_t nsegs, const char **param)
 }
 
 /*
- * The text of a JSON answer, out (taken), with its newline; its length in
- * *len. NULL with f filled (500) when it cannot be written. On any thread:
- * a worker writes its answer off the loop.
- */
-char *
-api_answer_text(json_t *out, size_t *len, struct fail *f)
-{
-	char	*text;
-
-	if ((text = json_dumps(out, JSON_COMPACT)) == NULL) {
-		json_decref(out);
-		fail_set(f, 500, NULL, "internal error: the answer could not "
-		    "be written as JSON");
-		return (NULL);
-	}
-	json_decref(out);
-	*len = strlen(text);
-	text = xreallocarray(text, 1, *len + 2);
-	memcpy(text + *len, "\n", 2);
-	(*len)++;
-	return (text);
-}
-
-/*
- * Answers a route that answered API_LATER: text (api_answer_text(),
- * taken), status 200, or when it is NULL the refusal f.
- */
-void
-api_later_answer(const struct api_later *l, char *text, size_t len,
-    const struct fail *f)
-{
-	struct api_file	 file = { "application/json; charset=utf-8", NULL };
-
-	if (text == NULL) {
-		l->done(l->arg, NULL, f);
-		return;
-	}
-	file.body = blob_adopt(text, len);
-	l->done(l->arg, &file, NULL);
-	blob_unref(file.body);
-}
-
-/*
  * The one CPR gate of the API: every string in a request body, at any
  * depth, whatever the route, before a handler sees it. The calendar text
  * of an import is the exception: its events' texts are checked one by one

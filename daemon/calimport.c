@@ -14,6 +14,7 @@
 
 #include "calendars.h"
 #include "kursusd.h"
+#include "readjob.h"
 
 
 /*

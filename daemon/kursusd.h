@@ -343,13 +343,6 @@ int	 api_dispatch(struct store *, int method, const char *uri,
  * any answer; each write is its own savepoint. */
 int	 api_run(const struct api_ctx *, const struct api_call *, int batched,
 	    char **out);
-/* The text of a JSON answer, out (taken), with its newline, for
- * api_later_answer(); NULL with f filled (500). On any thread. */
-char	*api_answer_text(json_t *out, size_t *len, struct fail *f);
-/* The answer of a route that answered API_LATER: text (taken; 200), or
- * when it is NULL the refusal f. On the loop thread. */
-void	 api_later_answer(const struct api_later *, char *text, size_t len,
-	    const struct fail *f);
 
 /* paging.c */
 /*

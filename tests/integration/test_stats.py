@@ -211,6 +211,15 @@ def main():
             if r and r.get("participant_id"):
                 pids.append(r["participant_id"])
     compare(d, api, [(None, None)], "after the registrations")
+    # Made by a read job (readjob.c), which logs the answer's size when
+    # it is sent; a query it cannot take is refused on the loop.
+    t.ok(any("GET /v1/stats by " in line and ": 200, " in line and
+             line.endswith(" bytes") for line in d.log().splitlines()),
+         "the statistics are made by a job and logged once answered",
+         [line for line in d.log().splitlines() if "/v1/stats" in line])
+    r = d.request("GET", "/v1/stats?from=soon")
+    t.ok(r.status == 422 and (r.json or {}).get("field") == "from",
+         "GET /v1/stats?from=soon: 422 naming from", [repr(r)[:300]])
 
     # Cancellations that promote; a participant deleted (their future
     # registrations cancelled); two merged.
