@@ -58,14 +58,17 @@ static const char *sql_per_session = "SELECT c.slug, c.title, v.slug, "
     "  AND s.status != 'cancelled' AND (?5 OR NOT "
     REPORT_WHOLLY_IN("v.timezone", STATS_MONTH_OF("s")) ")";
 
-/* People (not registrations) with a confirmed seat in range. */
-static const char *sql_people = "SELECT count(DISTINCT r.participant_id) "
+/* People (not registrations) with a confirmed seat in range: their ids,
+ * counted once each by report_people(). */
+static const char *sql_people = "SELECT r.participant_id "
     "FROM registration r JOIN session s ON s.id = r.session_id "
     "WHERE r.status = 'confirmed' AND s.status != 'cancelled' "
     "AND s.start_at >= coalesce(?1, -1) "
     "AND s.start_at < coalesce(?2, 9223372036854775807)";
 static const char *sql_people_all = "SELECT n FROM tally WHERE what = "
     "'people'";
+static const char *sql_people_max = "SELECT max(id) FROM participant";
+#define REPORT_PEOPLE_BITS	((int64_t)1 << 27)	/* 16 MiB of bitmap */
 
 static const char *danish_months[] = { "januar", "februar", "marts",
     "april", "maj", "juni", "juli", "august", "september", "oktober",
@@ -854,6 +857,57 @@ report_range(struct store *st, const char *sql, const struct report *rp)
 	return (stmt);
 }
 
+static int
+report_cmp_int64(const void *a, const void *b)
+{
+	int64_t	 x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return ((x > y) - (x < y));
+}
+
+/*
+ * The people with a confirmed seat in rp's range, each counted once: a
+ * bit of a bitmap by id, or (ids beyond REPORT_PEOPLE_BITS) a sorted
+ * list. SQL's count(DISTINCT) kept a temporary b-tree of the ids: for a
+ * year of a national system, 540,000 of them, 150 of the report's 260 ms.
+ */
+static int64_t
+report_people(struct store *st, const struct report *rp)
+{
+	sqlite3_stmt	*stmt;
+	uint64_t	*bits = NULL;
+	int64_t		*ids = NULL, max, id, n = 0;
+	size_t		 len = 0, cap = 0, i;
+
+	max = store_int(st, -1, sql_people_max, NULL);
+	if (max >= 0 && max < REPORT_PEOPLE_BITS)
+		bits = xcalloc((size_t)max / 64 + 1, sizeof *bits);
+	stmt = report_range(st, sql_people, rp);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		id = sqlite3_column_int64(stmt, 0);
+		if (bits != NULL && id >= 0 && id <= max) {
+			if ((bits[id / 64] & (UINT64_C(1) << (id % 64))) == 0)
+				n++;
+			bits[id / 64] |= UINT64_C(1) << (id % 64);
+			continue;
+		}
+		if (len == cap) {
+			cap = cap == 0 ? 1024 : cap * 2;
+			ids = xreallocarray(ids, cap, sizeof *ids);
+		}
+		ids[len++] = id;
+	}
+	sqlite3_reset(stmt);
+	if (len > 0)
+		qsort(ids, len, sizeof *ids, report_cmp_int64);
+	for (i = 0; i < len; i++)
+		if (i == 0 || ids[i] != ids[i - 1])
+			n++;
+	free(bits);
+	free(ids);
+	return (n);
+}
+
 /* What a report is asked for: [from, to), either open. */
 struct report_ask {
 	time_t	 t[2];
@@ -904,13 +958,13 @@ report_make(void *arg, struct store *st, const atomic_int *stop,
 		}
 	}
 
-	if (!ask->has[0] && !ask->has[1] && !slow)
+	if (!ask->has[0] && !ask->has[1] && !slow) {
 		stmt = store_stmt(st, sql_people_all);
-	else
-		stmt = report_range(st, sql_people, &rp);
-	people = sqlite3_step(stmt) == SQLITE_ROW ?
-	    sqlite3_column_int64(stmt, 0) : 0;
-	sqlite3_reset(stmt);
+		people = sqlite3_step(stmt) == SQLITE_ROW ?
+		    sqlite3_column_int64(stmt, 0) : 0;
+		sqlite3_reset(stmt);
+	} else
+		people = report_people(st, &rp);
 	next = store_int(st, 1, sql_next, NULL);
 	milestone = ((next + REPORT_MILESTONE - 1) / REPORT_MILESTONE) *
 	    REPORT_MILESTONE;
