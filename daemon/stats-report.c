@@ -7,12 +7,12 @@
  * It reads the summary rows the triggers keep (stats_cell, schema step 14)
  * for the local months wholly in range, and counts the sessions of the
  * months at the range's edges one by one, each from the covering index.
- * The breakdowns are summed in C and written as JSON text in one pass:
- * the report of a national library system is some 60,000 rows, and a
- * jansson tree of them took seconds to build and write. It is made by a
- * read job (readjob.c), not on the loop: every year of a national system
- * takes some 50 ms, and a span whose edges cut months (their sessions
- * counted one by one) some 300 ms.
+ * The breakdowns are summed in C and written as JSON text in one pass
+ * (stats-json.c): the report of a national library system is some 60,000
+ * rows, and a jansson tree of them took seconds to build and write. It is
+ * made by a read job (readjob.c), not on the loop: every year of a
+ * national system takes some 50 ms, and a span whose edges cut months
+ * (their sessions counted one by one) some 250 ms.
  */
 #include "config.h"
 
@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "kursusd.h"
 #include "readjob.h"
+#include "stats-report.h"
 
 #define REPORT_MILESTONE	500
 
@@ -74,79 +75,6 @@ static const char *danish_months[] = { "januar", "februar", "marts",
     "april", "maj", "juni", "juli", "august", "september", "oktober",
     "november", "december" };
 
-/*
- * Every string of the report is interned once, raw and as a JSON string
- * (escaped, quoted), so that 60,000 rows naming 100 venues copy bytes
- * rather than escape them, and rows are found by the strings' addresses.
- */
-enum { R_MONTH, R_VENUE, R_COURSE, R_N };
-struct istr {
-	char		*raw, *json;
-	size_t		 jlen;
-	struct istr	*mname;		/* a month's "januar 2026" */
-	uint32_t	 rank[R_N];	/* its place among the months, ... */
-};
-
-/* One row of a breakdown: its key (month, venue and course type in G_MVC,
- * with their names), its name and its figures. */
-enum { F_SESSIONS, F_REGS, F_ATTENDED, F_NO_SHOW, F_N };
-enum { X_MONTH, X_VENUE, X_VNAME, X_COURSE, X_TITLE, X_N };
-struct report_row {
-	struct istr	*key, *name;
-	struct istr	*x[X_N];	/* G_MVC */
-	uint64_t	 order[2];	/* G_MVC: month and venue, course */
-	int64_t		 n[F_N];
-};
-
-/* A breakdown: its rows, found by key through an open-addressed index. */
-struct report_group {
-	struct report_row *rows;
-	size_t		 len, cap;
-	size_t		*slot;		/* row + 1; 0 is empty */
-	size_t		 nslot;		/* a power of two */
-};
-
-/* The breakdowns; G_MVC is month, venue and course together, the rows a
- * report to the municipality (or a spreadsheet's pivot table) is made of. */
-enum { G_COURSE, G_VENUE, G_MONTH, G_MVC, G_N };
-static const char *report_group_names[G_N] = { "by_course", "by_venue",
-    "by_month", "by_month_venue_course" };
-
-/* What the cells are read against: the venues, course types and months. */
-struct report_venue {
-	int64_t		 id;
-	struct istr	*slug, *name;
-	size_t		 zone;
-};
-struct report_course {
-	int64_t		 id;
-	struct istr	*slug, *title;
-};
-struct report_month {
-	int64_t		 at;
-	struct istr	*month;	/* NULL: out of the range kmonths() makes */
-};
-struct report_zone {
-	char		*tz;
-	struct report_month *m;
-	size_t		 n;
-};
-struct report {
-	struct report_group	 g[G_N];
-	int64_t			 total[F_N];
-	struct report_venue	*venues;
-	size_t			 nvenues;
-	struct report_course	*courses;
-	size_t			 ncourses;
-	struct report_zone	*zones;
-	size_t			 nzones;
-	int64_t			 from, to;	/* INT64_MIN, INT64_MAX: none */
-	struct istr		**is;		/* the interned strings */
-	size_t			 nis, nisslot;
-	char			**blocks;	/* where they are kept */
-	size_t			 nblocks, used, left;
-};
-
 #define REPORT_BLOCK	65536
 
 /* n bytes kept until report_free(). */
@@ -178,8 +106,6 @@ report_hash(const char *s)
 		h = (h ^ (unsigned char)*s) * 16777619u;
 	return (h);
 }
-
-static void report_json_str(struct buf *, const char *);
 
 /* The interned s. */
 static struct istr *
@@ -555,296 +481,6 @@ report_sessions(struct store *st, struct report *rp, int64_t lo,
 	sqlite3_reset(stmt);
 }
 
-/* --- the JSON text, as json_dumps(JSON_COMPACT) writes it --------------- */
-
-static void
-report_json_str(struct buf *b, const char *s)
-{
-	/* The characters with a short escape, and the letter of each. */
-	static const char	 esc[] = "\"\\\b\f\n\r\t", letter[] = "\"\\bfnrt";
-	const char		*run, *e;
-	char			 two[2] = { '\\', 0 };
-
-	buf_addc(b, '"');
-	for (run = s; *s != '\0'; s++) {
-		if (*s != '"' && *s != '\\' && (unsigned char)*s >= 0x20)
-			continue;
-		buf_add(b, run, (size_t)(s - run));
-		run = s + 1;
-		if ((e = strchr(esc, *s)) != NULL) {
-			two[1] = letter[e - esc];
-			buf_add(b, two, 2);
-		} else
-			buf_addf(b, "\\u%04X", (unsigned int)(unsigned char)*s);
-	}
-	buf_add(b, run, (size_t)(s - run));
-	buf_addc(b, '"');
-}
-
-/*
- * The rows are written through a pointer into room made for the whole row
- * beforehand (REPORT_ROW_ROOM): one check a row, not one a piece.
- */
-struct report_lit {
-	const char	*s;
-	size_t		 n;
-};
-#define REPORT_LIT(s)		{ s, sizeof(s) - 1 }
-#define REPORT_PUT(p, lit)	report_put((p), (lit), sizeof(lit) - 1)
-
-static inline char *
-report_put(char *p, const void *s, size_t n)
-{
-	memcpy(p, s, n);
-	return (p + n);
-}
-
-static char *
-report_int(char *p, int64_t v)
-{
-	char		 d[24], *q = d + sizeof d;
-	uint64_t	 u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-
-	do {
-		*--q = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		*--q = '-';
-	return (report_put(p, q, (size_t)(d + sizeof d - q)));
-}
-
-/*
- * The attendance rate (null when nothing is recorded): 17 significant
- * digits, always with a point or an exponent, the exponent with neither
- * '+' nor leading zeros, as jansson writes a real; at most 24 bytes. The
- * rows of a month, venue and course type share few pairs of figures: the
- * last text of each is kept (cache, by the pair's hash).
- */
-#define REPORT_RATES	4096
-struct report_rate {
-	int64_t	 a, n;
-	char	 s[32];
-	size_t	 len;
-};
-
-static char *
-report_rate(char *p, int64_t attended, int64_t no_show,
-    struct report_rate *cache)
-{
-	struct report_rate *c;
-	char		 s[64], *e, *d;
-	size_t		 len;
-
-	if (attended + no_show <= 0)
-		return (REPORT_PUT(p, "null"));
-	c = &cache[((uint64_t)attended * 40503u + (uint64_t)no_show) %
-	    REPORT_RATES];
-	if (c->len > 0 && c->a == attended && c->n == no_show)
-		return (report_put(p, c->s, c->len));
-	snprintf(s, sizeof s, "%.17g", (double)attended /
-	    (double)(attended + no_show));
-	if (strchr(s, '.') == NULL && strchr(s, 'e') == NULL)
-		memcpy(s + strlen(s), ".0", 3);
-	if ((e = strchr(s, 'e')) != NULL) {
-		e++;
-		if (*e == '-')
-			e++;
-		for (d = e; *d == '+' || *d == '0'; d++)
-			;
-		len = strlen(d);
-		memmove(e, d, len + 1);
-	}
-	len = strlen(s);
-	if (len < sizeof c->s) {
-		c->a = attended;
-		c->n = no_show;
-		c->len = len;
-		memcpy(c->s, s, len);
-	}
-	return (report_put(p, s, len));
-}
-
-/* The figures, each ,"name":N: at most 4 * 40 bytes. */
-static char *
-report_figures(char *p, const int64_t *n)
-{
-	static const struct report_lit names[F_N] = {
-	    REPORT_LIT(",\"sessions\":"), REPORT_LIT(",\"registrations\":"),
-	    REPORT_LIT(",\"attended\":"), REPORT_LIT(",\"no_show\":") };
-	int	 f;
-
-	for (f = 0; f < F_N; f++)
-		p = report_int(report_put(p, names[f].s, names[f].n), n[f]);
-	return (p);
-}
-
-/* A JSON string's text between its quotes. */
-static char *
-report_inner(char *p, const struct istr *is)
-{
-	return (report_put(p, is->json + 1, is->jlen - 2));
-}
-
-/* Room for row r's text: its strings, twice at most, and 512 more. */
-static size_t
-report_row_room(const struct report_row *r)
-{
-	size_t	 n = 512 + 2 * (r->key->jlen + r->name->jlen);
-	int	 j;
-
-	for (j = 0; j < X_N; j++)
-		if (r->x[j] != NULL)
-			n += 2 * r->x[j]->jlen;
-	return (n);
-}
-
-static char *
-report_row_json(char *p, const struct report_row *r, int mvc,
-    struct report_rate *cache)
-{
-	static const struct report_lit extra[X_N] = { REPORT_LIT(",\"month\":"),
-	    REPORT_LIT(",\"venue\":"), REPORT_LIT(",\"venue_name\":"),
-	    REPORT_LIT(",\"course\":"), REPORT_LIT(",\"course_title\":") };
-	int	 j;
-
-	p = REPORT_PUT(p, "{\"key\":");
-	if (mvc) {
-		p = REPORT_PUT(p, "\"");
-		p = REPORT_PUT(report_inner(p, r->key), "/");
-		p = REPORT_PUT(report_inner(p, r->x[X_VENUE]), "/");
-		p = REPORT_PUT(report_inner(p, r->x[X_COURSE]), "\"");
-	} else
-		p = report_put(p, r->key->json, r->key->jlen);
-	p = REPORT_PUT(p, ",\"name\":");
-	p = report_figures(report_put(p, r->name->json, r->name->jlen), r->n);
-	for (j = 0; mvc && j < X_N; j++)
-		p = report_put(report_put(p, extra[j].s, extra[j].n),
-		    r->x[j]->json, r->x[j]->jlen);
-	p = REPORT_PUT(p, ",\"attendance_rate\":");
-	p = report_rate(p, r->n[F_ATTENDED], r->n[F_NO_SHOW], cache);
-	return (REPORT_PUT(p, "}"));
-}
-
-static int
-report_cmp_key(const void *a, const void *b)
-{
-	const struct report_row *x = a, *y = b;
-
-	return (strcmp(x->key->raw, y->key->raw));
-}
-
-static int
-report_cmp_name(const void *a, const void *b)
-{
-	const struct report_row *x = a, *y = b;
-	int	 c = strcasecmp(x->name->raw, y->name->raw);
-
-	return (c != 0 ? c : strcmp(x->key->raw, y->key->raw));
-}
-
-/*
- * The rows of month, venue and course type sort as their keys
- * "month/venue/course" would, by strcmp(), without writing the keys: each
- * part is ranked among its kind, a month's or a venue's compared as if
- * '/' followed it (slugs hold no '/', and '-' sorts before it).
- */
-static int
-report_cmp_part(const void *a, const void *b)
-{
-	const char	*x = (*(struct istr *const *)a)->raw;
-	const char	*y = (*(struct istr *const *)b)->raw;
-	int		 cx, cy;
-
-	for (;; x++, y++) {
-		cx = *x != '\0' ? (unsigned char)*x : '/';
-		cy = *y != '\0' ? (unsigned char)*y : '/';
-		if (cx != cy)
-			return (cx - cy);
-		if (*x == '\0' || *y == '\0')
-			return (*y != '\0' ? -1 : *x != '\0');
-	}
-}
-
-static int
-report_cmp_raw(const void *a, const void *b)
-{
-	return (strcmp((*(struct istr *const *)a)->raw,
-	    (*(struct istr *const *)b)->raw));
-}
-
-/* The place of each key of g among them, as rank[role]. */
-static void
-report_rank(struct report_group *g, int role)
-{
-	struct istr	**v;
-	size_t		 i;
-
-	if (g->len == 0)
-		return;
-	v = xcalloc(g->len, sizeof *v);
-	for (i = 0; i < g->len; i++)
-		v[i] = g->rows[i].key;
-	qsort(v, g->len, sizeof *v, role == R_COURSE ? report_cmp_raw :
-	    report_cmp_part);
-	for (i = 0; i < g->len; i++)
-		v[i]->rank[role] = (uint32_t)i;
-	free(v);
-}
-
-static int
-report_cmp_mvc(const void *a, const void *b)
-{
-	const struct report_row *x = a, *y = b;
-
-	if (x->order[0] != y->order[0])
-		return (x->order[0] < y->order[0] ? -1 : 1);
-	return ((x->order[1] > y->order[1]) - (x->order[1] < y->order[1]));
-}
-
-/* G_MVC's rows in the order of their keys. */
-static void
-report_sort_mvc(struct report *rp)
-{
-	struct report_group	*g = &rp->g[G_MVC];
-	struct report_row	*r;
-	size_t			 i;
-
-	report_rank(&rp->g[G_MONTH], R_MONTH);
-	report_rank(&rp->g[G_VENUE], R_VENUE);
-	report_rank(&rp->g[G_COURSE], R_COURSE);
-	for (i = 0; i < g->len; i++) {
-		r = &g->rows[i];
-		r->order[0] = (uint64_t)r->x[X_MONTH]->rank[R_MONTH] << 32 |
-		    r->x[X_VENUE]->rank[R_VENUE];
-		r->order[1] = r->x[X_COURSE]->rank[R_COURSE];
-	}
-	if (g->len > 1)
-		qsort(g->rows, g->len, sizeof *g->rows, report_cmp_mvc);
-}
-
-static void
-report_group_json(struct buf *b, struct report_group *g, int by_key,
-    int mvc, struct report_rate *cache)
-{
-	size_t	 i;
-	char	*p;
-
-	if (g->len > 1 && !mvc)	/* rows is NULL in a group left empty */
-		qsort(g->rows, g->len, sizeof *g->rows, by_key ?
-		    report_cmp_key : report_cmp_name);
-	buf_addc(b, '[');
-	for (i = 0; i < g->len; i++) {
-		buf_grow(b, report_row_room(&g->rows[i]));
-		p = b->data + b->len;
-		if (i > 0)
-			p = REPORT_PUT(p, ",");
-		p = report_row_json(p, &g->rows[i], mvc, cache);
-		b->len = (size_t)(p - b->data);
-	}
-	buf_addc(b, ']');
-}
-
 static sqlite3_stmt *
 report_range(struct store *st, const char *sql, const struct report *rp)
 {
@@ -923,9 +559,7 @@ report_make(void *arg, struct store *st, const atomic_int *stop,
 	    "settings WHERE key = 'next_number'";
 	const struct report_ask *ask = arg;
 	struct report	 rp;
-	struct report_rate *cache;
-	struct buf	 b = BUF_INIT;
-	char		*p;
+	char		*text;
 	int		 g, slow;
 	int64_t		 next, milestone, people, edge[2], lo;
 	int		 one;
@@ -969,33 +603,9 @@ report_make(void *arg, struct store *st, const atomic_int *stop,
 	milestone = ((next + REPORT_MILESTONE - 1) / REPORT_MILESTONE) *
 	    REPORT_MILESTONE;
 
-	cache = xcalloc(REPORT_RATES, sizeof *cache);
-	report_sort_mvc(&rp);
-	/* Some 300 bytes a row of by_month_venue_course, once. */
-	buf_grow(&b, 4096 + rp.g[G_MVC].len * 320);
-	buf_addc(&b, '{');
-	for (g = 0; g < G_N; g++) {
-		if (g > 0)
-			buf_addc(&b, ',');
-		report_json_str(&b, report_group_names[g]);
-		buf_addc(&b, ':');
-		report_group_json(&b, &rp.g[g], g == G_MONTH || g == G_MVC,
-		    g == G_MVC, cache);
-	}
-	buf_grow(&b, 512);
-	p = report_figures(b.data + b.len, rp.total);
-	p = REPORT_PUT(p, ",\"attendance_rate\":");
-	p = report_rate(p, rp.total[F_ATTENDED], rp.total[F_NO_SHOW], cache);
-	p = report_int(REPORT_PUT(p, ",\"participants\":"), people);
-	p = report_int(REPORT_PUT(p, ",\"next_number\":"), next);
-	p = report_int(REPORT_PUT(p, ",\"next_milestone\":"), milestone);
-	p = report_int(REPORT_PUT(p, ",\"to_milestone\":"), milestone - next);
-	p = REPORT_PUT(p, "}");
-	b.len = (size_t)(p - b.data);
-	b.data[b.len] = '\0';
+	text = report_text(&rp, people, next, milestone, len);
 	report_free(&rp);
-	free(cache);
-	return (buf_detach(&b, len));
+	return (text);
 }
 
 static void

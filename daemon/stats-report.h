@@ -1,0 +1,94 @@
+/*
+ * The statistics report (GET /v1/stats) between its two files:
+ * stats-report.c reads and sums it, stats-json.c writes it as JSON text.
+ */
+#ifndef STATS_REPORT_H
+#define STATS_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+/*
+ * Every string of the report is interned once, raw and as a JSON string
+ * (escaped, quoted), so that 60,000 rows naming 100 venues copy bytes
+ * rather than escape them, and rows are found by the strings' addresses.
+ */
+enum { R_MONTH, R_VENUE, R_COURSE, R_N };
+struct istr {
+	char		*raw, *json;
+	size_t		 jlen;
+	struct istr	*mname;		/* a month's "januar 2026" */
+	uint32_t	 rank[R_N];	/* its place among the months, ... */
+};
+
+/* One row of a breakdown: its key (month, venue and course type in G_MVC,
+ * with their names), its name and its figures. */
+enum { F_SESSIONS, F_REGS, F_ATTENDED, F_NO_SHOW, F_N };
+enum { X_MONTH, X_VENUE, X_VNAME, X_COURSE, X_TITLE, X_N };
+struct report_row {
+	struct istr	*key, *name;
+	struct istr	*x[X_N];	/* G_MVC */
+	uint64_t	 order[2];	/* G_MVC: month and venue, course */
+	int64_t		 n[F_N];
+};
+
+/* A breakdown: its rows, found by key through an open-addressed index. */
+struct report_group {
+	struct report_row *rows;
+	size_t		 len, cap;
+	size_t		*slot;		/* row + 1; 0 is empty */
+	size_t		 nslot;		/* a power of two */
+};
+
+/* The breakdowns; G_MVC is month, venue and course together, the rows a
+ * report to the municipality (or a spreadsheet's pivot table) is made of. */
+enum { G_COURSE, G_VENUE, G_MONTH, G_MVC, G_N };
+
+/* What the cells are read against: the venues, course types and months. */
+struct report_venue {
+	int64_t		 id;
+	struct istr	*slug, *name;
+	size_t		 zone;
+};
+struct report_course {
+	int64_t		 id;
+	struct istr	*slug, *title;
+};
+struct report_month {
+	int64_t		 at;
+	struct istr	*month;	/* NULL: out of the range kmonths() makes */
+};
+struct report_zone {
+	char		*tz;
+	struct report_month *m;
+	size_t		 n;
+};
+struct report {
+	struct report_group	 g[G_N];
+	int64_t			 total[F_N];
+	struct report_venue	*venues;
+	size_t			 nvenues;
+	struct report_course	*courses;
+	size_t			 ncourses;
+	struct report_zone	*zones;
+	size_t			 nzones;
+	int64_t			 from, to;	/* INT64_MIN, INT64_MAX: none */
+	struct istr		**is;		/* the interned strings */
+	size_t			 nis, nisslot;
+	char			**blocks;	/* where they are kept */
+	size_t			 nblocks, used, left;
+};
+
+/* stats-json.c */
+/* s as a JSON string, quoted, as json_dumps() writes it. */
+void	 report_json_str(struct buf *, const char *s);
+/*
+ * The report's text, its length in *len: the breakdowns (sorted here),
+ * the totals, people and the running number's next value and milestone.
+ */
+char	*report_text(struct report *, int64_t people, int64_t next,
+	    int64_t milestone, size_t *len);
+
+#endif
