@@ -379,31 +379,43 @@ sender_kick(struct sender *s)
 
 /*
  * Rows a stopped kursusd left "sending": those whose outcome was recorded
- * get it; the others may have gone: send them again.
+ * (in outbox_outcome or a worker's sent log) get it; the others may have
+ * gone: send them again.
  */
 static int
 sender_recover(const char *database, char **cause)
 {
 	sqlite3	*db;
+	char	*why = NULL;
 	int	 n = 0, rc = 0;
 
 	if (store_connect(database, 0, SENDER_BUSY_MS, &db, cause) != 0)
 		return (-1);
 	/* One transaction: settled and reset, or neither. */
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK || sqlite3_exec(db, worker_sql_settle, NULL, NULL,
+	    SQLITE_OK || sentlog_recover(db, database, &why) != 0 ||
+	    sqlite3_exec(db, worker_sql_settle, NULL, NULL,
 	    NULL) != SQLITE_OK || sqlite3_exec(db, "UPDATE outbox SET "
 	    "state = 'pending', attempts = max(attempts - 1, 0), "
 	    "next_attempt = min(next_attempt, strftime('%s', 'now')) "
 	    "WHERE state = 'sending'", NULL, NULL, NULL) != SQLITE_OK ||
 	    ((n = sqlite3_changes(db)), sqlite3_exec(db, "COMMIT", NULL,
 	    NULL, NULL)) != SQLITE_OK) {
-		xasprintf(cause, "%s: %s", database, sqlite3_errmsg(db));
+		if (why != NULL)
+			*cause = why;
+		else
+			xasprintf(cause, "%s: %s", database,
+			    sqlite3_errmsg(db));
 		rc = -1;
-	} else if (n > 0)
-		log_warnx("outbox: %d message%s %s being sent when kursusd "
-		    "stopped; sending again (a person may get one twice)", n,
-		    n == 1 ? "" : "s", n == 1 ? "was" : "were");
+	} else {
+		/* Settled: the sent logs are done with. */
+		sentlog_remove(database);
+		if (n > 0)
+			log_warnx("outbox: %d message%s %s being sent when "
+			    "kursusd stopped; sending again (a person may get "
+			    "one twice)", n, n == 1 ? "" : "s", n == 1 ?
+			    "was" : "were");
+	}
 	sqlite3_close(db);
 	return (rc);
 }

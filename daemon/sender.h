@@ -109,6 +109,27 @@ void	 sender_fault_set(struct sender *, int channel, int fault,
 /* The status code an error names ("RCPT 550", "HTTP 400"), or "". */
 void	 sender_error_code(const char *error, char *buf, size_t len);
 
+/* sentlog.c */
+/* A worker's sent log (see sentlog.c): open on its first line. */
+struct sentlog {
+	int	 fd;
+	char	*path;
+	int	 dirty;		/* holds lines not yet settled */
+};
+char	*sentlog_path(const char *database, int n);
+void	 sentlog_init(struct sentlog *, const char *database, int n);
+void	 sentlog_close(struct sentlog *);
+/* Appends that outbox row id was sent at at; -1 (logged) if it could not. */
+int	 sentlog_add(struct sentlog *, int64_t id, time_t at);
+/* Its lines into outbox_outcome, in db's transaction; -1 logged. */
+int	 sentlog_settle(struct sentlog *, sqlite3 *db);
+/* Empties it, after the commit that settled its lines. */
+void	 sentlog_clear(struct sentlog *);
+/* Every worker's lines into outbox_outcome, in db's transaction, at
+ * start-up; sentlog_remove() after the commit. */
+int	 sentlog_recover(sqlite3 *db, const char *database, char **cause);
+void	 sentlog_remove(const char *database);
+
 /* worker.c */
 struct job;
 /* Settles the outcomes in outbox_outcome into their outbox rows. */

@@ -83,6 +83,7 @@ struct wdb {
 	struct sender_conf *mc_conf;	/* the settings mc was made with */
 	int		 wal_pages;	/* the log's length at the last commit */
 	struct mail_builder *mb;	/* the mails of its batches */
+	struct sentlog	*log;		/* its worker's, shared by both */
 };
 
 /*
@@ -212,23 +213,26 @@ wdb_commit(struct wdb *w)
 }
 
 /*
- * Settles the outcomes recorded while a batch was sent into their rows,
- * in one commit; then, when the log has grown long, a checkpoint.
+ * Settles the outcomes recorded while a batch was sent (the sent log's
+ * lines and outbox_outcome's rows) into their rows, in one commit; then,
+ * when the log has grown long, a checkpoint.
  */
 static void
 worker_settle(struct wdb *w)
 {
 	pthread_mutex_lock(w->wlock);
 	if (sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK || sqlite3_exec(w->db, worker_sql_settle, NULL, NULL,
+	    SQLITE_OK || sentlog_settle(w->log, w->db) != 0 ||
+	    sqlite3_exec(w->db, worker_sql_settle, NULL, NULL,
 	    NULL) != SQLITE_OK || sqlite3_exec(w->db, "COMMIT", NULL, NULL,
 	    NULL) != SQLITE_OK) {
-		/* They stay in outbox_outcome: the next batch settles them. */
+		/* They stay where they are: the next batch settles them. */
 		log_warnx("outbox: settling outcomes: %s",
 		    sqlite3_errmsg(w->db));
 		if (!sqlite3_get_autocommit(w->db))
 			sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
-	}
+	} else
+		sentlog_clear(w->log);
 	pthread_mutex_unlock(w->wlock);
 	if (w->wal_pages >= CHECKPOINT_PAGES) {
 		w->wal_pages = 0;
@@ -433,7 +437,10 @@ job_record_row(struct job *j, int result, const char *provider_id,
 		    (long long)j->id, sender_channel_names[j->w->channel], error);
 		return;
 	case SEND_OK:
-		job_outcome(j, now, "sent", 0, 0, NULL, provider_id);
+		/* One line in the sent log; a commit if it cannot be. */
+		if (provider_id != NULL || sentlog_add(j->wdb->log, j->id,
+		    now) != 0)
+			job_outcome(j, now, "sent", 0, 0, NULL, provider_id);
 		log_debug("outbox %lld: %s to %s sent", (long long)j->id,
 		    sender_channel_names[j->w->channel], j->recipient);
 		return;
@@ -488,8 +495,10 @@ job_crowded(struct job *j, time_t now)
 	time_t		 from, until;
 	int		 n = 0;
 
+	if (!j->planned)
+		return (0);
 	reminder_spacing_span(&j->c->spacing, j->m.tzid, now, &from, &until);
-	if (!j->planned || from == until)
+	if (from == until)
 		return (0);
 	sqlite3_bind_int64(stmt, 1, j->pid);
 	sqlite3_bind_int64(stmt, 2, j->id);
@@ -827,6 +836,7 @@ worker_main(void *arg)
 	struct sender		*s = w->s;
 	struct sender_conf	*c;
 	struct wdb		 db[2];
+	struct sentlog		 log;
 	struct timespec		 until;
 	char			*cause = NULL;
 	uint64_t		 seen;
@@ -845,6 +855,8 @@ worker_main(void *arg)
 		pthread_mutex_unlock(&s->mtx);
 		return (NULL);
 	}
+	sentlog_init(&log, s->database, (int)(w - s->workers));
+	db[0].log = db[1].log = &log;
 	for (;;) {
 		pthread_mutex_lock(&s->mtx);
 		seen = s->kick[w->channel];
@@ -892,6 +904,7 @@ worker_main(void *arg)
 	}
 	wdb_close(&db[0]);
 	wdb_close(&db[1]);
+	sentlog_close(&log);
 	return (NULL);
 }
 

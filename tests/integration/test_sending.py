@@ -22,6 +22,10 @@ Five daemons, each on its own directory and servers:
   kill     SIGKILL in the middle of a batch of 200 and a restart: every
            message delivered, at most one duplicate, over two
            connections.
+  sentlog  rows left "sending" and a worker's sent log left beside the
+           database, as a crash leaves them: the row the log names is
+           settled as sent at its time (not sent again), the one in a
+           line cut short is sent again; the log is removed.
 
 The timing daemon's story needs about 80 s of wall time; the others run
 meanwhile.
@@ -32,6 +36,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import time
 
 from kursustest import EXIT_ATTENTION, LIBRARY_EMAIL, LIBRARY_NAME, \
@@ -1007,6 +1012,23 @@ def _story_fault(d, api, rec, srv, port, tmp):
 # SIGKILL in the middle of a batch of 200
 
 
+def confirmed_session(api, story, course, n, name, email):
+    """A session of n people (name and email: formats of their number),
+    their confirmations sent; returns the session and their rows."""
+    api.setup(course=course, capacity=n)
+    day = local_now().date() + datetime.timedelta(days=4)
+    s = api.session("%s 10:00" % day.isoformat(), course=course, capacity=n)
+    for i in range(n):
+        api.register(s["id"], {"name": name % i, "email": email % i})
+    rows = wait_rows(api, 60, lambda rs: len(rs) == n and settled(rs),
+                     session=s["id"], kind="confirmation")
+    t.ok(len(rows) == n and all(r["state"] == "sent" for r in rows),
+         "%s: %d confirmations sent first" % (story, n),
+         ["%d rows" % len(rows)] + brief([r for r in rows if
+                                          r["state"] != "sent"])[:10])
+    return s, rows
+
+
 def story_kill(tmp):
     rec = Recorder(os.path.join(tmp, "smtp-kill"), delay=0.02)
     srv = SMTPServer(rec)
@@ -1016,19 +1038,9 @@ def story_kill(tmp):
         "smtp.connections=%d" % conns]))
     api = API(d, "kill")
     try:
-        api.setup(course="mange", capacity=200)
-        day = local_now().date() + datetime.timedelta(days=4)
-        s = api.session("%s 10:00" % day.isoformat(), course="mange",
-                        capacity=200)
-        for i in range(200):
-            api.register(s["id"], {"name": "Mange Mølle %03d" % i,
-                                   "email": "mange%03d@example.dk" % i})
-        rows = wait_rows(api, 60, lambda rs: len(rs) == 200 and
-                         settled(rs), session=s["id"], kind="confirmation")
-        t.ok(len(rows) == 200 and all(r["state"] == "sent" for r in rows),
-             "kill: 200 confirmations sent first",
-             ["%d rows" % len(rows)] + brief([r for r in rows if
-                                              r["state"] != "sent"])[:10])
+        s, rows = confirmed_session(api, "kill", "mange", 200,
+                                    "Mange Mølle %03d",
+                                    "mange%03d@example.dk")
         before = len(rec.mails())
         # From the 60th reminder on, the server writes each message and
         # keeps its 250 back until the kill: the daemon is caught with a
@@ -1077,6 +1089,57 @@ def story_kill(tmp):
 
 
 # --------------------------------------------------------------------------
+# A sent log left by a crash
+
+
+def story_sentlog(tmp):
+    rec = Recorder(os.path.join(tmp, "smtp-sentlog"))
+    srv = SMTPServer(rec)
+    d = t.daemon(extra=smtp_opts(srv.port, ["sms.driver=none",
+                                            "reminders.rules="]))
+    api = API(d, "sentlog")
+    try:
+        s, rows = confirmed_session(api, "sentlog", "lille", 3,
+                                    "Lis Lund %d", "lis%d@example.dk")
+        ids = sorted(r["id"] for r in rows)
+        d.stop()
+        before = len(rec.mails())
+        # What a SIGKILL leaves: two rows "sending", the first named in a
+        # worker's sent log, the second in a line the kill cut short.
+        con = sqlite3.connect(d.db)
+        con.execute("UPDATE outbox SET state = 'sending' WHERE id IN "
+                    "(?, ?)", ids[:2])
+        con.commit()
+        con.close()
+        log = d.db + "-sent-5"
+        with open(log, "w") as f:
+            f.write("%d 1700000000\n%d 17" % (ids[0], ids[1]))
+        d.start()
+        rows = wait_rows(api, 60, lambda rs: len(rs) == 3 and
+                         settled(rs), session=s["id"], kind="confirmation")
+        by = dict((r["id"], r) for r in rows)
+        first = by.get(ids[0], {})
+        t.ok(first.get("state") == "sent" and
+             (first.get("sent_at") or "").startswith("2023-11-14T22:13:20"),
+             "sentlog: the row the log names is sent, at the log's time",
+             brief(rows) + [str(first.get("sent_at"))])
+        t.eq(by.get(ids[1], {}).get("state"), "sent",
+             "sentlog: the row in the line cut short is sent again",
+             brief(rows))
+        wait_for(lambda: len(rec.mails()) > before, 10)
+        time.sleep(0.5)         # whatever else would arrive, arrives
+        got = [a for _, rc in rec.envelopes()[before:] for a in rc]
+        t.eq(got, [by.get(ids[1], {}).get("recipient")],
+             "sentlog: one mail went again, to that row's person, none to "
+             "the logged one's")
+        t.ok(not os.path.exists(log), "sentlog: the sent log is removed "
+             "once settled")
+    finally:
+        d.stop()
+        srv.stop()
+
+
+# --------------------------------------------------------------------------
 
 
 def main():
@@ -1100,6 +1163,7 @@ def main():
         story_silent(tmp)
         story_fault(tmp)
         story_kill(tmp)
+        story_sentlog(tmp)
         timing.phase2()
     finally:
         timing.stop()
