@@ -14,7 +14,8 @@
  *
  * The seal: a message the server may have taken but whose outcome is not
  * yet recorded holds it, from the moment the end of its data goes (for an
- * SMS: its whole request) until its outcome is committed; all connections
+ * SMS: its whole request) until its outcome is recorded (a line in the
+ * worker's sent log, sentlog.c, or a commit); all connections
  * of all channels take turns with it. A crash therefore repeats at most
  * one message: at start, rows left "sending" are sent again. It never
  * loses one: a row leaves "pending" only in the commit that claims it. At
@@ -40,6 +41,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -47,6 +49,7 @@
 
 #include <event2/event.h>
 
+#include "random.h"
 #include "sender.h"
 
 const char *const sender_channel_names[SENDER_CHANNELS] = { "email", "sms" };
@@ -389,9 +392,14 @@ sender_recover(const char *database, char **cause)
 	char	*why = NULL;
 	int	 n = 0, rc = 0;
 
-	if (store_connect(database, 0, SENDER_BUSY_MS, &db, cause) != 0)
+	/*
+	 * One transaction: settled and reset, or neither; committed durably
+	 * (synchronous FULL) before the sent logs are removed, so that no
+	 * power loss can undo the one and keep the other.
+	 */
+	if (store_connect(database, STORE_DURABLE, SENDER_BUSY_MS, &db,
+	    cause) != 0)
 		return (-1);
-	/* One transaction: settled and reset, or neither. */
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK || sentlog_recover(db, database, &why) != 0 ||
 	    sqlite3_exec(db, worker_sql_settle, NULL, NULL,
@@ -408,7 +416,7 @@ sender_recover(const char *database, char **cause)
 			    sqlite3_errmsg(db));
 		rc = -1;
 	} else {
-		/* Settled: the sent logs are done with. */
+		/* Settled and on the disk: the sent logs are done with. */
 		sentlog_remove(database);
 		if (n > 0)
 			log_warnx("outbox: %d message%s %s being sent when "
@@ -468,6 +476,10 @@ sender_start(struct event_base *base, const char *database,
 	s->base = base;
 	s->database = xstrdup(database);
 	s->pipe[0] = s->pipe[1] = -1;
+	/* Claims (sentlog.c) from a number no other start or database drew,
+	 * with room to count up. */
+	random_bytes(&s->claim, sizeof s->claim);
+	s->claim &= INT64_MAX >> 1;
 	pthread_mutex_init(&s->mtx, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	pthread_mutex_init(&s->wlock, NULL);

@@ -1,9 +1,20 @@
 /*
  * The sent log: where a worker records, inside the seal (see sender.c),
- * that the server took a message. One line ("OUTBOX_ID UNIX_TIME\n") a
- * message, appended with one write(2) to a file of the worker's own next
- * to the database ("kursusd.db-sent-N", mode 0600, made at the first
- * message it sends, removed when the worker stops with it settled).
+ * that the server took a message. One line a message, appended with one
+ * write(2) to a file of the worker's own next to the database
+ * ("kursusd.db-sent-N", mode 0600, made at the first message it sends,
+ * removed when the worker stops with it settled):
+ *
+ *	OUTBOX_ID ATTEMPTS CLAIM UNIX_TIME\n
+ *
+ * naming the claim exactly: the row, its attempts and the claim number
+ * the row was given when the batch was claimed (outbox.claim: a random
+ * number drawn at each start, one more for each batch). A line is applied
+ * only to a row "sending" under that very claim, so a line that outlived
+ * its settling (emptying the file failed, a power loss undid it, the file
+ * sits beside a restored or copied database or came from an earlier
+ * start) matches nothing and is ignored, counted in the log; it can never
+ * mark a message sent that was claimed again.
  *
  * Why not a commit: the seal is held from the end of a message's data
  * until its outcome is safe from a crash of kursusd, and every connection
@@ -15,8 +26,11 @@
  *
  * The lines are settled into outbox_outcome, and so into the rows, in the
  * transaction that settles the batch (sentlog_settle()), after which the
- * file is emptied; at start-up, before rows left "sending" are sent
- * again, the same for every file a worker left, which is then removed. A
+ * file is emptied; a settle that failed is tried again by the worker's
+ * timer, and at its stop; a file still holding lines is left for the
+ * start. At start-up, before rows left "sending" are sent again, every
+ * file a worker left is settled the same way in one transaction,
+ * committed durably (synchronous FULL) before the files are removed. A
  * line settled twice (a crash between the commit and the emptying) does
  * nothing: it names a row no longer "sending". A last line without its
  * newline (a write cut short) is not one.
@@ -35,7 +49,7 @@
 
 #include "sender.h"
 
-#define SENTLOG_LINE	48	/* two int64 in decimal, a blank, a newline */
+#define SENTLOG_LINE	96	/* four int64 in decimal, blanks, a newline */
 
 /* The sent log of worker n (its place in struct sender's workers[]). */
 char *
@@ -50,6 +64,9 @@ sentlog_init(struct sentlog *l, const char *database, int n)
 	l->fd = -1;
 	l->path = sentlog_path(database, n);
 	l->dirty = 0;
+	l->failed = 0;
+	l->retry = 0;
+	l->retry_at = 0;
 }
 
 /* Closes it; a file with nothing left to settle is removed. */
@@ -67,7 +84,8 @@ sentlog_close(struct sentlog *l)
 }
 
 int
-sentlog_add(struct sentlog *l, int64_t id, time_t at)
+sentlog_add(struct sentlog *l, int64_t id, int attempts, int64_t claim,
+    time_t at)
 {
 	char	 line[SENTLOG_LINE];
 	ssize_t	 n;
@@ -78,8 +96,8 @@ sentlog_add(struct sentlog *l, int64_t id, time_t at)
 		log_warn("outbox: %s", l->path);
 		return (-1);
 	}
-	len = snprintf(line, sizeof line, "%" PRId64 " %lld\n", id,
-	    (long long)at);
+	len = snprintf(line, sizeof line, "%" PRId64 " %d %" PRId64 " %lld\n",
+	    id, attempts, claim, (long long)at);
 	while ((n = write(l->fd, line, (size_t)len)) == -1 && errno == EINTR)
 		;
 	if (n != len) {
@@ -94,24 +112,54 @@ sentlog_add(struct sentlog *l, int64_t id, time_t at)
 	return (0);
 }
 
+/* What a file's lines came to. */
+struct sentlog_count {
+	int	 settled;	/* matched a row "sending" under its claim */
+	int	 ignored;	/* matched none: stale, or another database's */
+	int	 broken;	/* not a line: cut short, or not four numbers */
+};
+
+/* One line's four numbers; -1 when it is not a whole line of them. */
+static int
+sentlog_parse(char *p, long long v[4])
+{
+	char	*end;
+	int	 i;
+
+	for (i = 0; i < 4; i++) {
+		if (*p < '0' || *p > '9')
+			return (-1);
+		errno = 0;
+		v[i] = strtoll(p, &end, 10);
+		if (errno != 0 || *end != (i == 3 ? '\0' : ' '))
+			return (-1);
+		p = end + 1;
+	}
+	return (0);
+}
+
 /*
- * Puts the lines of the file open as fd into outbox_outcome, on db in its
- * transaction. -1 (an error in *cause) when they could not be read or
- * written.
+ * Puts the lines of the file open as fd that name a row still "sending"
+ * under the same claim into outbox_outcome, on db in its transaction,
+ * counting them in *k. -1 (an error in *cause) when they could not be
+ * read or written.
  */
 static int
-sentlog_load(sqlite3 *db, int fd, const char *path, char **cause)
+sentlog_load(sqlite3 *db, int fd, const char *path,
+    struct sentlog_count *k, char **cause)
 {
 	static const char *sql = "INSERT OR REPLACE INTO outbox_outcome "
-	    "(outbox_id, at, state) VALUES (?1, ?2, 'sent')";
+	    "(outbox_id, at, state) SELECT id, ?4, 'sent' FROM outbox WHERE "
+	    "id = ?1 AND attempts = ?2 AND claim = ?3 AND state = 'sending'";
 	sqlite3_stmt	*stmt = NULL;
 	struct stat	 st;
-	char		*text, *p, *eol, *end;
-	long long	 id, at;
+	char		*text, *p, *eol;
+	long long	 v[4];
 	size_t		 got = 0;
 	ssize_t		 n;
-	int		 rc = 0;
+	int		 i, rc = 0;
 
+	memset(k, 0, sizeof *k);
 	if (fstat(fd, &st) != 0) {
 		xasprintf(cause, "%s: %s", path, strerror(errno));
 		return (-1);
@@ -137,22 +185,25 @@ sentlog_load(sqlite3 *db, int fd, const char *path, char **cause)
 		free(text);
 		return (-1);
 	}
-	for (p = text; rc == 0 && (eol = strchr(p, '\n')) != NULL;
-	    p = eol + 1) {
+	for (p = text; rc == 0 && *p != '\0'; p = eol + 1) {
+		if ((eol = strchr(p, '\n')) == NULL) {
+			k->broken++;	/* the last, cut short */
+			break;
+		}
 		*eol = '\0';
-		errno = 0;
-		id = strtoll(p, &end, 10);
-		if (end == p || *end != ' ')
+		if (sentlog_parse(p, v) != 0) {
+			k->broken++;
 			continue;
-		at = strtoll(end + 1, &end, 10);
-		if (*end != '\0' || errno != 0)
-			continue;
-		sqlite3_bind_int64(stmt, 1, id);
-		sqlite3_bind_int64(stmt, 2, at);
+		}
+		for (i = 0; i < 4; i++)
+			sqlite3_bind_int64(stmt, i + 1, v[i]);
 		if (sqlite3_step(stmt) != SQLITE_DONE) {
 			xasprintf(cause, "%s: %s", path, sqlite3_errmsg(db));
 			rc = -1;
-		}
+		} else if (sqlite3_changes(db) > 0)
+			k->settled++;
+		else
+			k->ignored++;
 		sqlite3_reset(stmt);
 	}
 	sqlite3_finalize(stmt);
@@ -160,18 +211,31 @@ sentlog_load(sqlite3 *db, int fd, const char *path, char **cause)
 	return (rc);
 }
 
+/* Says what in a file was not applied: counts and its path only. */
+static void
+sentlog_report(const char *path, const struct sentlog_count *k)
+{
+	if (k->ignored > 0 || k->broken > 0)
+		log_warnx("outbox: %s: %d line%s named no message being sent "
+		    "under its claim, %d %s not whole; ignored", path,
+		    k->ignored, k->ignored == 1 ? "" : "s", k->broken,
+		    k->broken == 1 ? "was" : "were");
+}
+
 int
 sentlog_settle(struct sentlog *l, sqlite3 *db)
 {
-	char	*cause = NULL;
+	struct sentlog_count	 k;
+	char			*cause = NULL;
 
 	if (!l->dirty || l->fd == -1)
 		return (0);
-	if (sentlog_load(db, l->fd, l->path, &cause) != 0) {
+	if (sentlog_load(db, l->fd, l->path, &k, &cause) != 0) {
 		log_warnx("outbox: %s", cause);
 		free(cause);
 		return (-1);
 	}
+	sentlog_report(l->path, &k);
 	return (0);
 }
 
@@ -180,17 +244,34 @@ sentlog_clear(struct sentlog *l)
 {
 	if (!l->dirty || l->fd == -1)
 		return;
+	/* Lines left by a failure here match nothing once settled. */
 	if (ftruncate(l->fd, 0) != 0)
 		log_warn("outbox: emptying %s", l->path);
 	else
 		l->dirty = 0;
 }
 
+void
+sentlog_failed(struct sentlog *l, int failed, time_t now)
+{
+	if (!failed) {
+		l->failed = 0;
+		l->retry = 0;
+		return;
+	}
+	/* 1 s, doubling up to a minute. */
+	l->retry = l->retry == 0 ? 1 : l->retry >= SENTLOG_RETRY_MAX / 2 ?
+	    SENTLOG_RETRY_MAX : l->retry * 2;
+	l->failed = 1;
+	l->retry_at = now + l->retry;
+}
+
 int
 sentlog_recover(sqlite3 *db, const char *database, char **cause)
 {
-	char	*path;
-	int	 fd, i, rc = 0;
+	struct sentlog_count	 k;
+	char			*path;
+	int			 fd, i, rc = 0;
 
 	for (i = 0; rc == 0 && i < SENDER_MAX_WORKERS; i++) {
 		path = sentlog_path(database, i);
@@ -201,8 +282,14 @@ sentlog_recover(sqlite3 *db, const char *database, char **cause)
 				rc = -1;
 			}
 		} else {
-			rc = sentlog_load(db, fd, path, cause);
+			rc = sentlog_load(db, fd, path, &k, cause);
 			close(fd);
+			if (rc == 0) {
+				log_info("outbox: %s: %d message%s settled "
+				    "as sent", path, k.settled,
+				    k.settled == 1 ? "" : "s");
+				sentlog_report(path, &k);
+			}
 		}
 		free(path);
 	}
