@@ -101,10 +101,11 @@ sentlog_add(struct sentlog *l, int64_t id, int attempts, int64_t claim,
 	while ((n = write(l->fd, line, (size_t)len)) == -1 && errno == EINTR)
 		;
 	if (n != len) {
-		/* A piece may have gone: it is no line without its newline,
-		 * and the next one starts on a line of its own. */
+		/* A piece may have gone: " -" makes it no line (a piece
+		 * with a newline could read as four numbers), and the next
+		 * one starts on a line of its own. */
 		if (n > 0)
-			(void)write(l->fd, "\n", 1);
+			(void)write(l->fd, " -\n", 3);
 		log_warn("outbox: writing %s", l->path);
 		return (-1);
 	}
@@ -119,9 +120,13 @@ struct sentlog_count {
 	int	 broken;	/* not a line: cut short, or not four numbers */
 };
 
-/* One line's four numbers; -1 when it is not a whole line of them. */
+/*
+ * The four numbers of the line from p to its newline at eol; -1 when it
+ * is not a whole line of them (a NUL in it, as a power loss leaves, ends
+ * no number where the line does).
+ */
 static int
-sentlog_parse(char *p, long long v[4])
+sentlog_parse(const char *p, const char *eol, long long v[4])
 {
 	char	*end;
 	int	 i;
@@ -131,7 +136,7 @@ sentlog_parse(char *p, long long v[4])
 			return (-1);
 		errno = 0;
 		v[i] = strtoll(p, &end, 10);
-		if (errno != 0 || *end != (i == 3 ? '\0' : ' '))
+		if (errno != 0 || (i == 3 ? end != eol : *end != ' '))
 			return (-1);
 		p = end + 1;
 	}
@@ -153,7 +158,7 @@ sentlog_load(sqlite3 *db, int fd, const char *path,
 	    "id = ?1 AND attempts = ?2 AND claim = ?3 AND state = 'sending'";
 	sqlite3_stmt	*stmt = NULL;
 	struct stat	 st;
-	char		*text, *p, *eol;
+	char		*text, *p, *eol, *last;
 	long long	 v[4];
 	size_t		 got = 0;
 	ssize_t		 n;
@@ -180,18 +185,19 @@ sentlog_load(sqlite3 *db, int fd, const char *path,
 		got += (size_t)n;
 	}
 	text[got] = '\0';
+	last = text + got;
 	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
 		xasprintf(cause, "%s: %s", path, sqlite3_errmsg(db));
 		free(text);
 		return (-1);
 	}
-	for (p = text; rc == 0 && *p != '\0'; p = eol + 1) {
-		if ((eol = strchr(p, '\n')) == NULL) {
+	for (p = text; rc == 0 && p < last; p = eol + 1) {
+		if ((eol = memchr(p, '\n', (size_t)(last - p))) == NULL) {
 			k->broken++;	/* the last, cut short */
 			break;
 		}
 		*eol = '\0';
-		if (sentlog_parse(p, v) != 0) {
+		if (sentlog_parse(p, eol, v) != 0) {
 			k->broken++;
 			continue;
 		}
