@@ -9,8 +9,10 @@
  * connection: it claims a batch of due rows (pending -> sending, one short
  * transaction), composes each message as the session is now and writes the
  * texts into the rows (a second), sends them (libesmtp: one connection per
- * batch; libcurl: one request per SMS), and records each outcome in its own
- * commit as soon as the server has answered.
+ * batch; libcurl: one request per SMS), and records each outcome as soon
+ * as the server has answered (a message it took: a line in the worker's
+ * sent log, sentlog.c; any other: its own commit), settled into the rows
+ * when the batch is done.
  *
  * The seal: a message the server may have taken but whose outcome is not
  * yet recorded holds it, from the moment the end of its data goes (for an
