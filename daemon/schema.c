@@ -636,6 +636,13 @@ static const char *migrations[SCHEMA_VERSION] = {
 	/* 15: the list of participants, a page at a time by name (paging.c). */
 	"CREATE INDEX participant_name ON participant(name COLLATE NOCASE, id)"
 	"  WHERE anonymised_at IS NULL;",
+	/*
+	 * 16: the claim a row is "sending" under (a random number drawn at
+	 * each start, one more for each batch), which a worker's sent log
+	 * names with the row and its attempts (sentlog.c): a line matches
+	 * only the claim it was written for.
+	 */
+	"ALTER TABLE outbox ADD COLUMN claim INTEGER;",
 };
 
 static int

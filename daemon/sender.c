@@ -9,12 +9,15 @@
  * connection: it claims a batch of due rows (pending -> sending, one short
  * transaction), composes each message as the session is now and writes the
  * texts into the rows (a second), sends them (libesmtp: one connection per
- * batch; libcurl: one request per SMS), and records each outcome in its own
- * commit as soon as the server has answered.
+ * batch; libcurl: one request per SMS), and records each outcome as soon
+ * as the server has answered (a message it took: a line in the worker's
+ * sent log, sentlog.c; any other: its own commit), settled into the rows
+ * when the batch is done.
  *
  * The seal: a message the server may have taken but whose outcome is not
  * yet recorded holds it, from the moment the end of its data goes (for an
- * SMS: its whole request) until its outcome is committed; all connections
+ * SMS: its whole request) until its outcome is recorded (a line in the
+ * worker's sent log, sentlog.c, or a commit); all connections
  * of all channels take turns with it. A crash therefore repeats at most
  * one message: at start, rows left "sending" are sent again. It never
  * loses one: a row leaves "pending" only in the commit that claims it. At
@@ -40,6 +43,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -47,6 +51,7 @@
 
 #include <event2/event.h>
 
+#include "random.h"
 #include "sender.h"
 
 const char *const sender_channel_names[SENDER_CHANNELS] = { "email", "sms" };
@@ -379,31 +384,48 @@ sender_kick(struct sender *s)
 
 /*
  * Rows a stopped kursusd left "sending": those whose outcome was recorded
- * get it; the others may have gone: send them again.
+ * (in outbox_outcome or a worker's sent log) get it; the others may have
+ * gone: send them again.
  */
 static int
 sender_recover(const char *database, char **cause)
 {
 	sqlite3	*db;
+	char	*why = NULL;
 	int	 n = 0, rc = 0;
 
-	if (store_connect(database, 0, SENDER_BUSY_MS, &db, cause) != 0)
+	/*
+	 * One transaction: settled and reset, or neither; committed durably
+	 * (synchronous FULL) before the sent logs are removed, so that no
+	 * power loss can undo the one and keep the other.
+	 */
+	if (store_connect(database, STORE_DURABLE, SENDER_BUSY_MS, &db,
+	    cause) != 0)
 		return (-1);
-	/* One transaction: settled and reset, or neither. */
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK || sqlite3_exec(db, worker_sql_settle, NULL, NULL,
+	    SQLITE_OK || sentlog_recover(db, database, &why) != 0 ||
+	    sqlite3_exec(db, worker_sql_settle, NULL, NULL,
 	    NULL) != SQLITE_OK || sqlite3_exec(db, "UPDATE outbox SET "
 	    "state = 'pending', attempts = max(attempts - 1, 0), "
 	    "next_attempt = min(next_attempt, strftime('%s', 'now')) "
 	    "WHERE state = 'sending'", NULL, NULL, NULL) != SQLITE_OK ||
 	    ((n = sqlite3_changes(db)), sqlite3_exec(db, "COMMIT", NULL,
 	    NULL, NULL)) != SQLITE_OK) {
-		xasprintf(cause, "%s: %s", database, sqlite3_errmsg(db));
+		if (why != NULL)
+			*cause = why;
+		else
+			xasprintf(cause, "%s: %s", database,
+			    sqlite3_errmsg(db));
 		rc = -1;
-	} else if (n > 0)
-		log_warnx("outbox: %d message%s %s being sent when kursusd "
-		    "stopped; sending again (a person may get one twice)", n,
-		    n == 1 ? "" : "s", n == 1 ? "was" : "were");
+	} else {
+		/* Settled and on the disk: the sent logs are done with. */
+		sentlog_remove(database);
+		if (n > 0)
+			log_warnx("outbox: %d message%s %s being sent when "
+			    "kursusd stopped; sending again (a person may get "
+			    "one twice)", n, n == 1 ? "" : "s", n == 1 ?
+			    "was" : "were");
+	}
 	sqlite3_close(db);
 	return (rc);
 }
@@ -456,6 +478,10 @@ sender_start(struct event_base *base, const char *database,
 	s->base = base;
 	s->database = xstrdup(database);
 	s->pipe[0] = s->pipe[1] = -1;
+	/* Claims (sentlog.c) from a number no other start or database drew,
+	 * with room to count up. */
+	random_bytes(&s->claim, sizeof s->claim);
+	s->claim &= INT64_MAX >> 1;
 	pthread_mutex_init(&s->mtx, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	pthread_mutex_init(&s->wlock, NULL);

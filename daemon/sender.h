@@ -87,6 +87,7 @@ struct sender {
 	uint64_t		 kick[SENDER_CHANNELS];	/* under mtx */
 	struct sender_health	 health[SENDER_CHANNELS]; /* under mtx */
 	int			 in_flight;	/* under mtx */
+	int64_t			 claim;		/* the next batch's, under mtx */
 	int			 stopping;	/* under mtx */
 	int			 running;	/* workers alive, under mtx */
 	int			 idle_round;	/* loop: a wake claimed nothing */
@@ -108,6 +109,37 @@ void	 sender_fault_set(struct sender *, int channel, int fault,
 	    const char *error);
 /* The status code an error names ("RCPT 550", "HTTP 400"), or "". */
 void	 sender_error_code(const char *error, char *buf, size_t len);
+
+/* sentlog.c */
+#define SENTLOG_RETRY_MAX	60	/* seconds between tries to settle */
+/* A worker's sent log (see sentlog.c): open on its first line. */
+struct sentlog {
+	int	 fd;
+	char	*path;
+	int	 dirty;		/* holds lines not yet settled */
+	int	 failed;	/* the last settle failed: try again */
+	int	 retry;		/* seconds to the next try, doubling */
+	time_t	 retry_at;
+};
+char	*sentlog_path(const char *database, int n);
+void	 sentlog_init(struct sentlog *, const char *database, int n);
+/* Closes it; removed unless it holds lines still to settle. */
+void	 sentlog_close(struct sentlog *);
+/* Appends that outbox row id, claimed as claim at its attempts-th
+ * attempt, was sent at at; -1 (logged) if it could not. */
+int	 sentlog_add(struct sentlog *, int64_t id, int attempts,
+	    int64_t claim, time_t at);
+/* Its lines into outbox_outcome, in db's transaction; -1 logged. */
+int	 sentlog_settle(struct sentlog *, sqlite3 *db);
+/* Empties it, after the commit that settled its lines. */
+void	 sentlog_clear(struct sentlog *);
+/* Whether the last settle of the worker's outcomes failed; a failure
+ * sets when to try again. */
+void	 sentlog_failed(struct sentlog *, int failed, time_t now);
+/* Every worker's lines into outbox_outcome, in db's transaction, at
+ * start-up; sentlog_remove() after the durable commit. */
+int	 sentlog_recover(sqlite3 *db, const char *database, char **cause);
+void	 sentlog_remove(const char *database);
 
 /* worker.c */
 struct job;

@@ -45,13 +45,13 @@ const char *const worker_sql_settle =
 	"DELETE FROM outbox_outcome";
 
 static const char *worker_sql[W_COUNT] = {
-	/* ?1 channel, ?2 now, ?3 how many */
+	/* ?1 channel, ?2 now, ?3 how many, ?4 the claim (sentlog.c) */
 	[W_CLAIM] = "UPDATE outbox SET state = 'sending', attempts = "
-	    "attempts + 1, updated_at = ?2 WHERE id IN (SELECT id FROM outbox "
-	    "WHERE state = 'pending' AND next_attempt <= ?2 AND channel = ?1 "
-	    "ORDER BY next_attempt, id LIMIT ?3) RETURNING id, kind, "
-	    "session_id, participant_id, recipient, detail, attempts, due_at, "
-	    "created_at, batch",
+	    "attempts + 1, updated_at = ?2, claim = ?4 WHERE id IN (SELECT "
+	    "id FROM outbox WHERE state = 'pending' AND next_attempt <= ?2 "
+	    "AND channel = ?1 ORDER BY next_attempt, id LIMIT ?3) RETURNING "
+	    "id, kind, session_id, participant_id, recipient, detail, "
+	    "attempts, due_at, created_at, batch",
 	[W_TEXTS] = "INSERT OR REPLACE INTO outbox_text (outbox_id, subject, "
 	    "body, attachment) VALUES (?1, ?2, ?3, ?4)",
 	/*
@@ -83,6 +83,7 @@ struct wdb {
 	struct sender_conf *mc_conf;	/* the settings mc was made with */
 	int		 wal_pages;	/* the log's length at the last commit */
 	struct mail_builder *mb;	/* the mails of its batches */
+	struct sentlog	*log;		/* its worker's, shared by both */
 };
 
 /*
@@ -212,24 +213,32 @@ wdb_commit(struct wdb *w)
 }
 
 /*
- * Settles the outcomes recorded while a batch was sent into their rows,
- * in one commit; then, when the log has grown long, a checkpoint.
+ * Settles the outcomes recorded while a batch was sent (the sent log's
+ * lines and outbox_outcome's rows) into their rows, in one commit; then,
+ * when the log has grown long, a checkpoint. A failure is tried again
+ * soon (worker_main()).
  */
 static void
 worker_settle(struct wdb *w)
 {
+	int	 failed = 0;
+
 	pthread_mutex_lock(w->wlock);
 	if (sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK || sqlite3_exec(w->db, worker_sql_settle, NULL, NULL,
+	    SQLITE_OK || sentlog_settle(w->log, w->db) != 0 ||
+	    sqlite3_exec(w->db, worker_sql_settle, NULL, NULL,
 	    NULL) != SQLITE_OK || sqlite3_exec(w->db, "COMMIT", NULL, NULL,
 	    NULL) != SQLITE_OK) {
-		/* They stay in outbox_outcome: the next batch settles them. */
+		/* They stay where they are, tried again by the timer. */
 		log_warnx("outbox: settling outcomes: %s",
 		    sqlite3_errmsg(w->db));
 		if (!sqlite3_get_autocommit(w->db))
 			sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
-	}
+		failed = 1;
+	} else
+		sentlog_clear(w->log);
 	pthread_mutex_unlock(w->wlock);
+	sentlog_failed(w->log, failed, time(NULL));
 	if (w->wal_pages >= CHECKPOINT_PAGES) {
 		w->wal_pages = 0;
 		(void)sqlite3_wal_checkpoint_v2(w->db, NULL,
@@ -241,6 +250,7 @@ worker_settle(struct wdb *w)
 
 struct job {
 	int64_t		 id, sid, pid;
+	int64_t		 claim;		/* its batch's (sentlog.c) */
 	int		 kind, attempts;
 	int		 planned;	/* a reminder kursusd planned itself */
 	time_t		 due, created;
@@ -276,6 +286,7 @@ worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
 	struct job	*jobs, *j;
 	const char	*text;
 	size_t		 n = 0, max = (size_t)c->batch[w->channel];
+	int64_t		 claim;
 	int		 rc, room;
 
 	/* A share of [outbox] max_in_flight, reserved before the claim. */
@@ -288,6 +299,7 @@ worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
 	if (max > (size_t)room)
 		max = (size_t)room;
 	w->s->in_flight += (int)max;
+	claim = w->s->claim++;
 	pthread_mutex_unlock(&w->s->mtx);
 
 	jobs = xcalloc(max, sizeof *jobs);
@@ -295,6 +307,7 @@ worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, (int64_t)time(NULL));
 	sqlite3_bind_int64(stmt, 3, (int64_t)max);
+	sqlite3_bind_int64(stmt, 4, claim);
 	pthread_mutex_lock(db->wlock);
 	rc = SQLITE_ROW;
 	while (n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -308,6 +321,7 @@ worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
 		text = store_col(stmt, 5);
 		j->detail = text != NULL ? json_loads(text, 0, NULL) : NULL;
 		j->attempts = sqlite3_column_int(stmt, 6);
+		j->claim = claim;
 		j->due = (time_t)sqlite3_column_int64(stmt, 7);
 		j->created = (time_t)sqlite3_column_int64(stmt, 8);
 		j->planned = j->kind == KIND_REMINDER &&
@@ -433,7 +447,10 @@ job_record_row(struct job *j, int result, const char *provider_id,
 		    (long long)j->id, sender_channel_names[j->w->channel], error);
 		return;
 	case SEND_OK:
-		job_outcome(j, now, "sent", 0, 0, NULL, provider_id);
+		/* One line in the sent log; a commit if it cannot be. */
+		if (provider_id != NULL || sentlog_add(j->wdb->log, j->id,
+		    j->attempts, j->claim, now) != 0)
+			job_outcome(j, now, "sent", 0, 0, NULL, provider_id);
 		log_debug("outbox %lld: %s to %s sent", (long long)j->id,
 		    sender_channel_names[j->w->channel], j->recipient);
 		return;
@@ -488,8 +505,10 @@ job_crowded(struct job *j, time_t now)
 	time_t		 from, until;
 	int		 n = 0;
 
+	if (!j->planned)
+		return (0);
 	reminder_spacing_span(&j->c->spacing, j->m.tzid, now, &from, &until);
-	if (!j->planned || from == until)
+	if (from == until)
 		return (0);
 	sqlite3_bind_int64(stmt, 1, j->pid);
 	sqlite3_bind_int64(stmt, 2, j->id);
@@ -827,10 +846,11 @@ worker_main(void *arg)
 	struct sender		*s = w->s;
 	struct sender_conf	*c;
 	struct wdb		 db[2];
+	struct sentlog		 log;
 	struct timespec		 until;
 	char			*cause = NULL;
 	uint64_t		 seen;
-	time_t			 last_probe = 0, now;
+	time_t			 last_probe = 0, now, at;
 	int			 probe;
 
 	memset(db, 0, sizeof db);
@@ -845,11 +865,16 @@ worker_main(void *arg)
 		pthread_mutex_unlock(&s->mtx);
 		return (NULL);
 	}
+	sentlog_init(&log, s->database, (int)(w - s->workers));
+	db[0].log = db[1].log = &log;
 	for (;;) {
 		pthread_mutex_lock(&s->mtx);
 		seen = s->kick[w->channel];
 		pthread_mutex_unlock(&s->mtx);
 
+		/* Outcomes a settle failed to settle: again when due. */
+		if (log.failed && time(NULL) >= log.retry_at)
+			worker_settle(&db[0]);
 		c = sender_conf_get(s);
 		while (worker_rounds(w, db, c) > 0) {
 			sender_conf_put(s, c);
@@ -872,26 +897,37 @@ worker_main(void *arg)
 
 		pthread_mutex_lock(&s->mtx);
 		while (!s->stopping && s->kick[w->channel] == seen) {
-			if (w->index == 0 && probe > 0) {
-				clock_gettime(CLOCK_REALTIME, &until);
-				until.tv_sec += probe - (time(NULL) -
-				    last_probe);
-				if (pthread_cond_timedwait(&s->cond, &s->mtx,
-				    &until) == ETIMEDOUT)
-					break;
-			} else
+			/* Woken for the probe, or to settle again. */
+			at = w->index == 0 && probe > 0 ? last_probe + probe :
+			    0;
+			if (log.failed && (at == 0 || log.retry_at < at))
+				at = log.retry_at;
+			if (at == 0) {
 				pthread_cond_wait(&s->cond, &s->mtx);
+				continue;
+			}
+			until.tv_sec = at;
+			until.tv_nsec = 0;
+			if (pthread_cond_timedwait(&s->cond, &s->mtx,
+			    &until) == ETIMEDOUT)
+				break;
 		}
 		if (s->stopping) {
-			s->running--;
-			pthread_cond_broadcast(&s->cond);
 			pthread_mutex_unlock(&s->mtx);
 			break;
 		}
 		pthread_mutex_unlock(&s->mtx);
 	}
+	/* Settled now, or the file stays for the next start. */
+	if (log.failed)
+		worker_settle(&db[0]);
 	wdb_close(&db[0]);
 	wdb_close(&db[1]);
+	sentlog_close(&log);
+	pthread_mutex_lock(&s->mtx);
+	s->running--;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mtx);
 	return (NULL);
 }
 

@@ -22,6 +22,16 @@ Five daemons, each on its own directory and servers:
   kill     SIGKILL in the middle of a batch of 200 and a restart: every
            message delivered, at most one duplicate, over two
            connections.
+  sentlog  rows left "sending" and a worker's sent log left beside the
+           database, as a crash leaves them: the row a line names under
+           its claim (id, attempts, claim) is settled as sent at its
+           time (not sent again); a stale line (the row claimed again),
+           another claim's line and a line cut short change nothing:
+           those rows are sent again; the log is removed; the same log
+           put back changes nothing. Then a settle that fails (a trigger
+           refuses it) is tried again by the worker's timer without a
+           new batch, and one failing at a stop leaves its log for the
+           start, which settles it without sending again.
 
 The timing daemon's story needs about 80 s of wall time; the others run
 meanwhile.
@@ -32,6 +42,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import time
 
 from kursustest import EXIT_ATTENTION, LIBRARY_EMAIL, LIBRARY_NAME, \
@@ -1007,6 +1018,23 @@ def _story_fault(d, api, rec, srv, port, tmp):
 # SIGKILL in the middle of a batch of 200
 
 
+def confirmed_session(api, story, course, n, name, email):
+    """A session of n people (name and email: formats of their number),
+    their confirmations sent; returns the session and their rows."""
+    api.setup(course=course, capacity=n)
+    day = local_now().date() + datetime.timedelta(days=4)
+    s = api.session("%s 10:00" % day.isoformat(), course=course, capacity=n)
+    for i in range(n):
+        api.register(s["id"], {"name": name % i, "email": email % i})
+    rows = wait_rows(api, 60, lambda rs: len(rs) == n and settled(rs),
+                     session=s["id"], kind="confirmation")
+    t.ok(len(rows) == n and all(r["state"] == "sent" for r in rows),
+         "%s: %d confirmations sent first" % (story, n),
+         ["%d rows" % len(rows)] + brief([r for r in rows if
+                                          r["state"] != "sent"])[:10])
+    return s, rows
+
+
 def story_kill(tmp):
     rec = Recorder(os.path.join(tmp, "smtp-kill"), delay=0.02)
     srv = SMTPServer(rec)
@@ -1016,19 +1044,9 @@ def story_kill(tmp):
         "smtp.connections=%d" % conns]))
     api = API(d, "kill")
     try:
-        api.setup(course="mange", capacity=200)
-        day = local_now().date() + datetime.timedelta(days=4)
-        s = api.session("%s 10:00" % day.isoformat(), course="mange",
-                        capacity=200)
-        for i in range(200):
-            api.register(s["id"], {"name": "Mange Mølle %03d" % i,
-                                   "email": "mange%03d@example.dk" % i})
-        rows = wait_rows(api, 60, lambda rs: len(rs) == 200 and
-                         settled(rs), session=s["id"], kind="confirmation")
-        t.ok(len(rows) == 200 and all(r["state"] == "sent" for r in rows),
-             "kill: 200 confirmations sent first",
-             ["%d rows" % len(rows)] + brief([r for r in rows if
-                                              r["state"] != "sent"])[:10])
+        s, rows = confirmed_session(api, "kill", "mange", 200,
+                                    "Mange Mølle %03d",
+                                    "mange%03d@example.dk")
         before = len(rec.mails())
         # From the 60th reminder on, the server writes each message and
         # keeps its 250 back until the kill: the daemon is caught with a
@@ -1077,6 +1095,177 @@ def story_kill(tmp):
 
 
 # --------------------------------------------------------------------------
+# A sent log left by a crash
+
+
+def hold_settle(db, hold):
+    """A settle of the outbox's outcomes fails while held: their DELETE
+    is refused by a trigger."""
+    con = sqlite3.connect(db, timeout=30)
+    if hold:
+        con.execute("CREATE TRIGGER test_hold_settle BEFORE DELETE ON "
+                    "outbox_outcome BEGIN SELECT RAISE(ABORT, 'held by "
+                    "the test'); END")
+    else:
+        con.execute("DROP TRIGGER test_hold_settle")
+    con.commit()
+    con.close()
+
+
+def sentlog_settle_fails(d, api, rec):
+    """A settle that fails is tried again soon, with no new batch; one
+    that still fails at a stop leaves the log for the start."""
+    day = local_now().date() + datetime.timedelta(days=5)
+    s = api.session("%s 10:00" % day.isoformat(), course="lille",
+                    capacity=3)
+    hold_settle(d.db, True)
+    before = len(rec.mails())
+    for i in range(2):
+        api.register(s["id"], {"name": "Sif Sand %d" % i,
+                               "email": "sif%d@example.dk" % i})
+    wait_for(lambda: len(rec.mails()) >= before + 2, 20)
+    wait_for(lambda: "settling outcomes" in d.log(since_start=True), 20)
+    rows = api.outbox(session=s["id"], kind="confirmation")
+    t.ok(len(rec.mails()) == before + 2 and len(rows) == 2 and
+         all(r["state"] == "sending" for r in rows),
+         "settle: the server took both, their settle failed: still "
+         "'sending'", brief(rows) + ["%d mails" % (len(rec.mails()) -
+                                                    before)])
+    time.sleep(1.5)             # a retry or two fails meanwhile
+    hold_settle(d.db, False)
+    rows = wait_rows(api, 15, lambda rs: len(rs) == 2 and settled(rs),
+                     session=s["id"], kind="confirmation")
+    t.eq([r["state"] for r in rows], ["sent", "sent"],
+         "settle: tried again by the timer, without a new batch, both "
+         "sent", brief(rows))
+
+    # Held across a stop: the log stays beside the database, and the
+    # start settles it, sending nothing again.
+    hold_settle(d.db, True)
+    before = len(rec.mails())
+    api.register(s["id"], {"name": "Sif Sand 2", "email": "sif2@example.dk"})
+    wait_for(lambda: len(rec.mails()) >= before + 1, 20)
+    time.sleep(0.5)
+    d.stop()
+    logs = [n for n in os.listdir(os.path.dirname(d.db))
+            if n.startswith(os.path.basename(d.db) + "-sent-")]
+    con = sqlite3.connect(d.db)
+    left = [r[0] for r in con.execute(
+        "SELECT state FROM outbox WHERE session_id = ? AND kind = "
+        "'confirmation' AND recipient = 'sif2@example.dk'", [s["id"]])]
+    con.close()
+    t.ok(len(logs) == 1 and left == ["sending"],
+         "settle: a settle failing at the stop leaves the row 'sending' "
+         "and its worker's sent log", logs + left)
+    hold_settle(d.db, False)
+    d.start()
+    rows = wait_rows(api, 30, lambda rs: len(rs) == 3 and settled(rs),
+                     session=s["id"], kind="confirmation")
+    t.eq(sorted(r["state"] for r in rows), ["sent"] * 3,
+         "settle: the start settles that log: sent", brief(rows))
+    time.sleep(1)
+    t.eq(len(rec.mails()), before + 1,
+         "settle: and nobody got one twice")
+    t.ok(not any(os.path.exists(os.path.join(os.path.dirname(d.db), n))
+                 for n in logs), "settle: the log is gone")
+
+
+def story_sentlog(tmp):
+    rec = Recorder(os.path.join(tmp, "smtp-sentlog"))
+    srv = SMTPServer(rec)
+    d = t.daemon(extra=smtp_opts(srv.port, ["sms.driver=none",
+                                            "reminders.rules="]))
+    api = API(d, "sentlog")
+    try:
+        s, rows = confirmed_session(api, "sentlog", "lille", 5,
+                                    "Lis Lund %d", "lis%d@example.dk")
+        ids = sorted(r["id"] for r in rows)
+        by = dict((r["id"], r) for r in rows)
+        d.stop()
+        before = len(rec.mails())
+        # What a SIGKILL leaves: five rows "sending" under the claim
+        # 4242 at their first attempt, and a worker's sent log naming
+        #   0: that very claim: the server took it;
+        #   1: its first attempt, but the row was claimed again since
+        #      (attempts 2): a stale line;
+        #   2: another claim (a log from another database or start);
+        #   4: its claim, in a line with NULs before its newline (what
+        #      a power loss can leave);
+        #   3: its claim, in a last line the kill cut short.
+        claim = 4242
+        con = sqlite3.connect(d.db)
+        con.execute("UPDATE outbox SET state = 'sending', attempts = 1, "
+                    "claim = ? WHERE id IN (?, ?, ?, ?, ?)", [claim] + ids)
+        con.execute("UPDATE outbox SET attempts = 2 WHERE id = ?",
+                    [ids[1]])
+        con.commit()
+        con.close()
+        log = d.db + "-sent-5"
+        text = ("%d 1 %d 1700000000\n%d 1 %d 1700000000\n"
+                "%d 1 %d 1700000000\n%d 1 %d 17\0\0\n%d 1 %d 17" %
+                (ids[0], claim, ids[1], claim, ids[2], claim + 1,
+                 ids[4], claim, ids[3], claim))
+        with open(log, "w") as f:
+            f.write(text)
+        d.start()
+        rows = wait_rows(api, 60, lambda rs: len(rs) == 5 and
+                         settled(rs), session=s["id"], kind="confirmation")
+        now = dict((r["id"], r) for r in rows)
+        first = now.get(ids[0], {})
+        t.ok(first.get("state") == "sent" and
+             (first.get("sent_at") or "").startswith("2023-11-14T22:13:20"),
+             "sentlog: the row the log names under its claim is sent, at "
+             "the log's time", brief(rows) + [str(first.get("sent_at"))])
+        again = ids[1:]
+        t.eq([now.get(i, {}).get("state") for i in again], ["sent"] * 4,
+             "sentlog: the rows of a stale line, another claim's line, a "
+             "line with NULs and one cut short are sent again",
+             brief(rows))
+        t.ok(all(now.get(i, {}).get("sent_at") !=
+                 first.get("sent_at") for i in again),
+             "sentlog: none of those took the log's time", brief(rows))
+        wait_for(lambda: len(rec.mails()) >= before + 4, 20)
+        time.sleep(0.5)         # whatever else would arrive, arrives
+        got = sorted(a for _, rc in rec.envelopes()[before:] for a in rc)
+        t.eq(got, sorted(by[i]["recipient"] for i in again),
+             "sentlog: one mail each went again to those rows' people, "
+             "none to the logged one's")
+        t.ok(not os.path.exists(log), "sentlog: the sent log is removed "
+             "once settled")
+        said = d.log(since_start=True).splitlines()
+        t.ok(any("-sent-5: 1 message settled as sent" in ln for ln in said)
+             and any("2 lines named no message being sent under its "
+                     "claim, 2 were not whole" in ln for ln in said),
+             "sentlog: the log counts the lines settled, ignored and cut "
+             "short", [ln for ln in said if "sent-5" in ln])
+        t.ok(not any("@example.dk" in ln or "Lis Lund" in ln
+                     for ln in said),
+             "sentlog: no name or address in the log")
+
+        # The same log put back beside the database (a restore, a
+        # truncation undone): applied once already, it changes nothing.
+        d.stop()
+        before = len(rec.mails())
+        with open(log, "w") as f:
+            f.write(text)
+        d.start()
+        time.sleep(1.5)
+        rows = wait_rows(api, 30, lambda rs: len(rs) == 5 and
+                         settled(rs), session=s["id"], kind="confirmation")
+        t.eq([(r["id"], r["state"], r["sent_at"]) for r in
+              sorted(rows, key=lambda r: r["id"])],
+             [(r["id"], r["state"], r["sent_at"]) for r in
+              sorted(now.values(), key=lambda r: r["id"])],
+             "sentlog: a log applied once is never applied again")
+        t.eq(len(rec.mails()), before, "sentlog: and nothing is sent")
+        t.ok(not os.path.exists(log), "sentlog: that log is removed too")
+        sentlog_settle_fails(d, api, rec)
+    finally:
+        d.stop()
+        srv.stop()
+
+
+# --------------------------------------------------------------------------
 
 
 def main():
@@ -1100,6 +1289,7 @@ def main():
         story_silent(tmp)
         story_fault(tmp)
         story_kill(tmp)
+        story_sentlog(tmp)
         timing.phase2()
     finally:
         timing.stop()
