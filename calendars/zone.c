@@ -176,6 +176,58 @@ zone_local_to_utc(const char *tzid, const struct cal_local *l, time_t *out,
  * An unknown zone cannot be reported from here (no cause), so fall back to
  * UTC: the string still names the right instant.
  */
+/* Two digits of v (0-99) at p. */
+static char *
+zone_2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return (p + 2);
+}
+
+/*
+ * "2026-12-03T10:00:00+01:00", or with sign 'Z' "2026-12-03T09:00:00Z",
+ * as printf's "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d" writes it; the
+ * digits by hand, since the SQL functions write two a row of every list
+ * (vfprintf was 18 % of a page of 1,000 sessions).
+ */
+static char *
+zone_iso(int year, int mon, int day, int h, int mi, int sec, char sign,
+    int oh, int om)
+{
+	char	*s, *p;
+
+	if (year < 0 || year > 9999 || mon < 0 || mon > 99 || day < 0 ||
+	    day > 99 || h < 0 || h > 99 || mi < 0 || mi > 99 || sec < 0 ||
+	    sec > 99 || oh < 0 || oh > 99 || om < 0 || om > 99) {
+		if (sign == 'Z')
+			return (xprintf("%04d-%02d-%02dT%02d:%02d:%02dZ", year,
+			    mon, day, h, mi, sec));
+		return (xprintf("%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d",
+		    year, mon, day, h, mi, sec, sign, oh, om));
+	}
+	p = s = xmalloc(sizeof "2026-12-03T10:00:00+01:00");
+	p = zone_2(zone_2(p, year / 100), year % 100);
+	*p++ = '-';
+	p = zone_2(p, mon);
+	*p++ = '-';
+	p = zone_2(p, day);
+	*p++ = 'T';
+	p = zone_2(p, h);
+	*p++ = ':';
+	p = zone_2(p, mi);
+	*p++ = ':';
+	p = zone_2(p, sec);
+	*p++ = sign;
+	if (sign != 'Z') {
+		p = zone_2(p, oh);
+		*p++ = ':';
+		p = zone_2(p, om);
+	}
+	*p = '\0';
+	return (s);
+}
+
 char *
 zone_format_local(const char *tzid, time_t t)
 {
@@ -191,9 +243,8 @@ zone_format_local(const char *tzid, time_t t)
 		off = -off;
 	}
 	/* Whole minutes: ISO 8601 has no seconds in an offset. */
-	return (xprintf("%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", l.year,
-	    l.month, l.day, l.hour, l.minute, l.second, sign, off / 3600,
-	    (off % 3600) / 60));
+	return (zone_iso(l.year, l.month, l.day, l.hour, l.minute, l.second,
+	    sign, off / 3600, (off % 3600) / 60));
 }
 
 char *
@@ -203,8 +254,8 @@ zone_format_utc(time_t t)
 
 	if (gmtime_r(&t, &tm) == NULL)
 		return (xprintf("@%lld", (long long)t));
-	return (xprintf("%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec));
+	return (zone_iso(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec, 'Z', 0, 0));
 }
 
 void

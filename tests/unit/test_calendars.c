@@ -338,6 +338,16 @@ test_zone_format(void **state)
 	s = zone_format_utc(0);
 	assert_string_equal(s, "1970-01-01T00:00:00Z");
 	free(s);
+	/* Written by hand, not printf: a half hour west, the edges. */
+	s = zone_format_local("America/St_Johns", utc(2026, 12, 3, 13, 30, 59));
+	assert_string_equal(s, "2026-12-03T10:00:59-03:30");
+	free(s);
+	s = zone_format_utc(-1);
+	assert_string_equal(s, "1969-12-31T23:59:59Z");
+	free(s);
+	s = zone_format_utc((time_t)253402300800);	/* past year 9999 */
+	assert_string_equal(s, "10000-01-01T00:00:00Z");
+	free(s);
 }
 
 static void
