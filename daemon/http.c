@@ -351,6 +351,34 @@ http_flush(struct http *h)
 	h->nbatch = 0;
 }
 
+/*
+ * The sweeps' batches (kursusd.c): the open batch committed, then their
+ * own transaction commits without waiting for the disk on the loop, and
+ * http_background_end() has the log synced on the durable thread. Nobody
+ * waits for them: a power loss before that fsync leaves the rows for the
+ * next sweep (issue 9: an fsync on the loop held a turn 30 to 250 ms
+ * while an import wrote).
+ */
+void
+http_background_begin(struct http *h)
+{
+	struct fail	 f;
+
+	http_flush(h);
+	if (h->dur != NULL && durable_failed(h->dur) == 0 &&
+	    store_sync_wait(h->store, 0, &f) == 0)
+		h->deferred = 1;
+}
+
+void
+http_background_end(struct http *h)
+{
+	if (h->dur == NULL || !h->deferred)
+		return;
+	h->ticket = durable_ask(h->dur);
+	http_sync_wait(h);
+}
+
 static void
 http_commit_cb(evutil_socket_t fd, short ev, void *arg)
 {

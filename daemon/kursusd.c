@@ -241,7 +241,8 @@ kursusd_sweep(evutil_socket_t fd, short ev, void *arg)
 	struct timeval	 tv = { 6 * 3600, 0 };
 	int		 n, batch;
 
-	http_flush(kd->http);	/* the sweep needs its own transaction */
+	/* Its own transactions, not waiting for the disk on the loop. */
+	http_background_begin(kd->http);
 	if (!kd->links_done) {
 		batch = pace_begin(&kd->links_pace);
 		if ((n = cancel_tokens_fill(kd->store, batch, kd->links_at,
@@ -251,6 +252,7 @@ kursusd_sweep(evutil_socket_t fd, short ev, void *arg)
 			kd->links_made += n;
 		pace_end(&kd->links_pace);
 		if (n == batch) {
+			http_background_end(kd->http);
 			tv.tv_sec = 0;
 			evtimer_add(kd->sweep, &tv);
 			return;
@@ -267,6 +269,7 @@ kursusd_sweep(evutil_socket_t fd, short ev, void *arg)
 	n = stats_retention_sweep(kd->store, kd->conf->retention_days,
 	    batch, kd->retention_at, &f);
 	pace_end(&kd->retention_pace);
+	http_background_end(kd->http);
 	if (n < 0) {
 		log_warnx("retention sweep: %s; again in a minute", f.msg);
 		tv.tv_sec = 60;
@@ -288,9 +291,11 @@ kursusd_words(evutil_socket_t fd, short ev, void *arg)
 	struct timeval	 tv = { 0, 0 };
 	int		 more;
 
-	http_flush(kd->http);	/* a batch is its own transaction */
+	/* A batch is its own transaction, not waiting for the disk. */
+	http_background_begin(kd->http);
 	more = person_index(kd->store, pace_begin(&kd->words_pace), &f);
 	pace_end(&kd->words_pace);
+	http_background_end(kd->http);
 	if (more < 0) {
 		log_warnx("search index: %s; again in a minute", f.msg);
 		tv.tv_sec = 60;
