@@ -110,6 +110,17 @@ checkpoint_hook(void *arg, sqlite3 *db, const char *name, int pages)
 	return (SQLITE_OK);
 }
 
+/*
+ * Whether a job copies the log now: writes that can wait (the sweeps)
+ * wait, so that it copies every page and the next commit starts the log
+ * over, not the loop after CHECKPOINT_CHASES jobs.
+ */
+int
+checkpointer_copying(struct checkpointer *cp)
+{
+	return (cp != NULL && cp->running);
+}
+
 struct checkpointer *
 checkpointer_new(struct store *st, struct jobs *jobs)
 {

@@ -17,6 +17,7 @@ int		 durable_failed(struct durable *);
 void		 durable_free(struct durable *);
 
 struct checkpointer *checkpointer_new(struct store *, struct jobs *);
+int		 checkpointer_copying(struct checkpointer *);
 void		 checkpointer_free(struct checkpointer *);
 
 #endif

@@ -357,17 +357,20 @@ http_flush(struct http *h)
  * http_background_end() has the log synced on the durable thread. Nobody
  * waits for them: a power loss before that fsync leaves the rows for the
  * next sweep (issue 9: an fsync on the loop held a turn 30 to 250 ms
- * while an import wrote).
+ * while an import wrote). -1: not now, while a job copies the log.
  */
-void
+int
 http_background_begin(struct http *h)
 {
 	struct fail	 f;
 
+	if (checkpointer_copying(h->ckpt))
+		return (-1);	/* not now: see checkpoint.c */
 	http_flush(h);
 	if (h->dur != NULL && durable_failed(h->dur) == 0 &&
 	    store_sync_wait(h->store, 0, &f) == 0)
 		h->deferred = 1;
+	return (0);
 }
 
 void

@@ -232,6 +232,7 @@ kursusd_signal(evutil_socket_t sig, short ev, void *arg)
  * still without one, then the retention sweep; again in six hours.
  */
 #define KURSUSD_SWEEP_BATCH	200
+#define KURSUSD_PAUSE_MS	10	/* while a job copies the log */
 
 static void
 kursusd_sweep(evutil_socket_t fd, short ev, void *arg)
@@ -242,7 +243,12 @@ kursusd_sweep(evutil_socket_t fd, short ev, void *arg)
 	int		 n, batch;
 
 	/* Its own transactions, not waiting for the disk on the loop. */
-	http_background_begin(kd->http);
+	if (http_background_begin(kd->http) != 0) {
+		tv.tv_sec = 0;
+		tv.tv_usec = KURSUSD_PAUSE_MS * 1000;
+		evtimer_add(kd->sweep, &tv);
+		return;
+	}
 	if (!kd->links_done) {
 		batch = pace_begin(&kd->links_pace);
 		if ((n = cancel_tokens_fill(kd->store, batch, kd->links_at,
@@ -292,7 +298,11 @@ kursusd_words(evutil_socket_t fd, short ev, void *arg)
 	int		 more;
 
 	/* A batch is its own transaction, not waiting for the disk. */
-	http_background_begin(kd->http);
+	if (http_background_begin(kd->http) != 0) {
+		tv.tv_usec = KURSUSD_PAUSE_MS * 1000;
+		evtimer_add(kd->words, &tv);
+		return;
+	}
 	more = person_index(kd->store, pace_begin(&kd->words_pace), &f);
 	pace_end(&kd->words_pace);
 	http_background_end(kd->http);
@@ -364,6 +374,14 @@ main(int argc, char **argv)
 	memset(&ctx, 0, sizeof ctx);
 	svc.admin_fd = svc.tcp_fd = svc.public_fd = -1;
 	log_init("kursusd", 0, LOG_LEVEL_INFO);
+	/*
+	 * Before SQLite is used: no memory statistics, which kursusd never
+	 * reads, and which put every sqlite3_malloc() and free of every
+	 * thread under one mutex: the loop waited up to 28 ms for an
+	 * import's worker holding it (issue 9).
+	 */
+	if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+		log_debug("sqlite3_config: memory statistics stay on");
 	while ((ch = getopt_long(argc, argv, "c:d:fno:v", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
