@@ -23,7 +23,7 @@
 #include <stdatomic.h>
 #include <time.h>
 
-#include "kursusd.h"
+#include "commit.h"
 
 #define BUSY_MS		20	/* the loop's longest wait for the lock */
 #define BUSY_REST	1	/* s with no wait after one ran out (and
@@ -87,4 +87,11 @@ void
 busy_job_end(void)
 {
 	atomic_fetch_sub(&busy_jobs, 1);
+}
+
+/* Whether a job holds the lock (http.c's writes wait for it, not 5 s). */
+int
+busy_job_holds(void)
+{
+	return (atomic_load(&busy_jobs) > 0);
 }

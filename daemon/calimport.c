@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "calendars.h"
-#include "kursusd.h"
+#include "commit.h"
 
 
 /*

@@ -500,6 +500,8 @@ http_busy_cb(evutil_socket_t fd, short ev, void *arg)
 	int		 rc;
 
 	rc = http_batch_open(h, &f);
+	if (busy_job_holds())	/* an import of ours: not another program */
+		h->waiting_since = time(NULL);
 	if (rc != 0 && f.status == 503 && strstr(f.msg, "locked") != NULL &&
 	    time(NULL) - h->waiting_since < HTTP_BUSY_WAIT) {
 		evtimer_add(h->busy_ev, &tv);

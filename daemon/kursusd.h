@@ -234,13 +234,6 @@ void	 store_set_outbox(struct store *, struct outbox_conf *);
 struct outbox_conf *store_outbox(struct store *);
 const char *store_default_timezone(struct store *);
 
-/* busy.c: how long the loop's connection waits for the write lock */
-void	 busy_loop(sqlite3 *);
-/* A job's connection takes the lock (before BEGIN) and lets it go: the
- * loop does not wait meanwhile. Any thread. */
-void	 busy_job_begin(void);
-void	 busy_job_end(void);
-
 /* schema.c */
 #define SCHEMA_VERSION	15
 /* The database's schema version (PRAGMA user_version), or -1. */

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "calendars.h"
-#include "kursusd.h"
+#include "commit.h"
 #include "utf8.h"
 
 struct stmt_entry {
