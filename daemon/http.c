@@ -353,10 +353,10 @@ http_flush(struct http *h)
 
 /*
  * The sweeps' batches (kursusd.c): the open batch committed, then their
- * own transaction commits without waiting for the disk on the loop, and
- * http_background_end() has the log synced on the durable thread. Nobody
- * waits for them: a power loss before that fsync leaves the rows for the
- * next sweep (issue 9: an fsync on the loop held a turn 30 to 250 ms
+ * own transaction commits without waiting for the disk, which takes it
+ * with the next group commit's fsync (the whole log) or checkpoint.
+ * Nobody waits for them: a power loss before that leaves the rows for
+ * the next sweep (issue 9: an fsync on the loop held a turn 30 to 250 ms
  * while an import wrote). -1: not now, while a job copies the log.
  */
 int
@@ -376,10 +376,8 @@ http_background_begin(struct http *h)
 void
 http_background_end(struct http *h)
 {
-	if (h->dur == NULL || !h->deferred)
-		return;
-	h->ticket = durable_ask(h->dur);
-	http_sync_wait(h);
+	if (h->dur != NULL && h->deferred)
+		http_sync_wait(h);
 }
 
 static void
