@@ -475,11 +475,13 @@ http_wait(struct http *h, struct http_req *q)
 {
 	struct timeval	 tv = { 0, HTTP_BUSY_RETRY * 1000 };
 
-	if (h->waiting == NULL) {
-		h->waiting_since = time(NULL);
+	if (h->waiting == NULL && busy_job_holds())
+		log_info("an import is writing; changes wait for it");
+	else if (h->waiting == NULL)
 		log_warnx("the database is locked by another program; "
 		    "changes wait up to %d s", HTTP_BUSY_WAIT);
-	}
+	if (h->waiting == NULL)
+		h->waiting_since = time(NULL);
 	q->next = NULL;
 	*h->waiting_tail = q;
 	h->waiting_tail = &q->next;

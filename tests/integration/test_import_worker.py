@@ -117,6 +117,9 @@ def check_write_during(d, first):
     con.close()
     t.eq(n, 1, "it is in the database, beside the %d imported sessions"
          % sessions_at(d.db, "skriv"))
+    t.ok("locked by another program" not in d.log(),
+         "the log does not call the import another program",
+         [d.log()[-1500:]])
 
 
 def check_nothing_written(d, first):
