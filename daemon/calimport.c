@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "calendars.h"
-#include "kursusd.h"
+#include "commit.h"
 #include "readjob.h"
 
 
@@ -379,15 +379,23 @@ calimport_work(void *arg, const _Atomic int *stop)
 {
 	struct calimport_job	*j = arg;
 	char			*cause = NULL;
+	int			 committed = 0;
 
 	if (store_clone_open(j->st, IMPORT_BUSY_MS, &cause) != 0) {
 		fail_set(&j->fail, 503, NULL, "%s", cause);
 		free(cause);
-	} else if (store_begin(j->st, &j->fail) != 0)
-		;
-	else if (calimport_apply(j->st, j, stop) != 0)
-		store_rollback(j->st);
-	else if (store_commit(j->st, &j->fail) == 0) {
+	} else {
+		/* The loop does not wait for the lock while this holds it. */
+		busy_job_begin();
+		if (store_begin(j->st, &j->fail) != 0)
+			;
+		else if (calimport_apply(j->st, j, stop) != 0)
+			store_rollback(j->st);
+		else
+			committed = store_commit(j->st, &j->fail) == 0;
+		busy_job_end();
+	}
+	if (committed) {
 		j->wrote = !j->dry;
 		j->text = api_answer_text(j->report, &j->textlen, &j->fail);
 	} else

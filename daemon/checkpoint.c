@@ -8,11 +8,15 @@
  * runs a passive checkpoint on a connection of its own, which never waits
  * for the writer: it copies the log's pages and waits for the fsyncs.
  * The log starts over only when every page in it is copied, and the loop
- * writes on meanwhile; so at the next long commit after the job, the loop
- * copies the few pages written since, as SQLite's own would (a short
- * fsync: the job's has written the rest), and the next transaction starts
- * the log over. The senders' connections checkpoint for themselves
- * (worker.c); a job's clone (an import) keeps SQLite's automatic one.
+ * writes on meanwhile; so at the next long commit after the job, another
+ * job copies the few pages written since, and the next transaction starts
+ * the log over. The loop copied those itself once, but that checkpoint's
+ * two fsyncs held a turn 10 to 65 ms while an import wrote (issue 9);
+ * now it does so only when CHECKPOINT_CHASES jobs in a row copied every
+ * page and still the log did not start over (writes that never pause),
+ * so that the log stays bounded.
+ * The senders' connections checkpoint for themselves (worker.c); a job's
+ * clone (an import) keeps SQLite's automatic one.
  */
 #include "config.h"
 
@@ -22,13 +26,16 @@
 
 #include "commit.h"
 
+#define CHECKPOINT_CHASES	8	/* jobs before the loop copies the rest */
+
 struct checkpointer {
 	struct store	*st;
 	struct jobs	*jobs;
 	char		*path;
 	sqlite3		*db;		/* the jobs', made by the first */
 	int		 running;	/* a job is under way */
-	int		 copied;	/* a job is done: the loop ends it */
+	int		 chases;	/* jobs that copied all, in a row */
+	int		 complete;	/* the last job copied every page */
 	int		 failed;	/* its connection could not be made */
 };
 
@@ -39,6 +46,7 @@ checkpoint_work(void *arg, const atomic_int *stop)
 	char			*cause = NULL;
 	int			 rc, nlog, ndone;
 
+	cp->complete = 0;
 	if (atomic_load(stop))
 		return;
 	if (cp->db == NULL && store_connect(cp->path, 0, 0, &cp->db,
@@ -57,6 +65,7 @@ checkpoint_work(void *arg, const atomic_int *stop)
 	else
 		log_debug("checkpoint: %d of %d log pages copied", ndone,
 		    nlog);
+	cp->complete = rc == SQLITE_OK && ndone == nlog;
 }
 
 static void
@@ -66,7 +75,8 @@ checkpoint_done(void *arg, int stopping)
 
 	(void)stopping;
 	cp->running = 0;
-	cp->copied = 1;
+	/* A reader that holds pages back stops the loop's copy as well. */
+	cp->chases = cp->complete ? cp->chases + 1 : 0;
 }
 
 /*
@@ -80,25 +90,35 @@ checkpoint_hook(void *arg, sqlite3 *db, const char *name, int pages)
 	struct checkpointer	*cp = arg;
 	struct fail		 f;
 
-	/* A short log: the one the job copied was started over. */
+	/* A short log: the one the jobs copied was started over. */
 	if (pages < CHECKPOINT_PAGES) {
-		cp->copied = 0;
+		cp->chases = 0;
 		return (SQLITE_OK);
 	}
 	if (cp->running)
 		return (SQLITE_OK);
-	if (cp->copied)
-		cp->copied = 0;
-	else if (!cp->failed) {
+	if (!cp->failed && cp->chases < CHECKPOINT_CHASES) {
 		cp->running = 1;
 		if (job_start(cp->jobs, checkpoint_work, checkpoint_done, cp,
 		    &f) == 0)
 			return (SQLITE_OK);
 		cp->running = 0;
 	}
+	cp->chases = 0;
 	(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE,
 	    NULL, NULL);
 	return (SQLITE_OK);
+}
+
+/*
+ * Whether a job copies the log now: writes that can wait (the sweeps)
+ * wait, so that it copies every page and the next commit starts the log
+ * over, not the loop after CHECKPOINT_CHASES jobs.
+ */
+int
+checkpointer_copying(struct checkpointer *cp)
+{
+	return (cp != NULL && cp->running);
 }
 
 struct checkpointer *

@@ -1,7 +1,8 @@
 /*
  * The loop's commits and the disk: durable.c (the group commit's fsync
- * on a thread, the answers after it) and checkpoint.c (the loop's log
- * copied into the database on a thread).
+ * on a thread, the answers after it), checkpoint.c (the loop's log
+ * copied into the database on a thread) and busy.c (the loop's waits for
+ * the write lock).
  */
 #ifndef KURSUSD_COMMIT_H
 #define KURSUSD_COMMIT_H
@@ -16,7 +17,16 @@ uint64_t	 durable_ask(struct durable *);
 int		 durable_failed(struct durable *);
 void		 durable_free(struct durable *);
 
+/* busy.c: how long the loop's connection waits for the write lock */
+void		 busy_loop(sqlite3 *);
+/* A job's connection takes the lock (before BEGIN) and lets it go: the
+ * loop does not wait meanwhile. Any thread. */
+void		 busy_job_begin(void);
+void		 busy_job_end(void);
+int		 busy_job_holds(void);
+
 struct checkpointer *checkpointer_new(struct store *, struct jobs *);
+int		 checkpointer_copying(struct checkpointer *);
 void		 checkpointer_free(struct checkpointer *);
 
 #endif

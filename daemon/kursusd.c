@@ -232,6 +232,7 @@ kursusd_signal(evutil_socket_t sig, short ev, void *arg)
  * still without one, then the retention sweep; again in six hours.
  */
 #define KURSUSD_SWEEP_BATCH	200
+#define KURSUSD_PAUSE_MS	10	/* while a job copies the log */
 
 static void
 kursusd_sweep(evutil_socket_t fd, short ev, void *arg)
@@ -241,7 +242,13 @@ kursusd_sweep(evutil_socket_t fd, short ev, void *arg)
 	struct timeval	 tv = { 6 * 3600, 0 };
 	int		 n, batch;
 
-	http_flush(kd->http);	/* the sweep needs its own transaction */
+	/* Its own transactions, not waiting for the disk on the loop. */
+	if (http_background_begin(kd->http) != 0) {
+		tv.tv_sec = 0;
+		tv.tv_usec = KURSUSD_PAUSE_MS * 1000;
+		evtimer_add(kd->sweep, &tv);
+		return;
+	}
 	if (!kd->links_done) {
 		batch = pace_begin(&kd->links_pace);
 		if ((n = cancel_tokens_fill(kd->store, batch, kd->links_at,
@@ -251,6 +258,7 @@ kursusd_sweep(evutil_socket_t fd, short ev, void *arg)
 			kd->links_made += n;
 		pace_end(&kd->links_pace);
 		if (n == batch) {
+			http_background_end(kd->http);
 			tv.tv_sec = 0;
 			evtimer_add(kd->sweep, &tv);
 			return;
@@ -267,6 +275,7 @@ kursusd_sweep(evutil_socket_t fd, short ev, void *arg)
 	n = stats_retention_sweep(kd->store, kd->conf->retention_days,
 	    batch, kd->retention_at, &f);
 	pace_end(&kd->retention_pace);
+	http_background_end(kd->http);
 	if (n < 0) {
 		log_warnx("retention sweep: %s; again in a minute", f.msg);
 		tv.tv_sec = 60;
@@ -288,9 +297,15 @@ kursusd_words(evutil_socket_t fd, short ev, void *arg)
 	struct timeval	 tv = { 0, 0 };
 	int		 more;
 
-	http_flush(kd->http);	/* a batch is its own transaction */
+	/* A batch is its own transaction, not waiting for the disk. */
+	if (http_background_begin(kd->http) != 0) {
+		tv.tv_usec = KURSUSD_PAUSE_MS * 1000;
+		evtimer_add(kd->words, &tv);
+		return;
+	}
 	more = person_index(kd->store, pace_begin(&kd->words_pace), &f);
 	pace_end(&kd->words_pace);
+	http_background_end(kd->http);
 	if (more < 0) {
 		log_warnx("search index: %s; again in a minute", f.msg);
 		tv.tv_sec = 60;
@@ -359,6 +374,14 @@ main(int argc, char **argv)
 	memset(&ctx, 0, sizeof ctx);
 	svc.admin_fd = svc.tcp_fd = svc.public_fd = -1;
 	log_init("kursusd", 0, LOG_LEVEL_INFO);
+	/*
+	 * Before SQLite is used: no memory statistics, which kursusd never
+	 * reads, and which put every sqlite3_malloc() and free of every
+	 * thread under one mutex: the loop waited up to 28 ms for an
+	 * import's worker holding it (issue 9).
+	 */
+	if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+		log_debug("sqlite3_config: memory statistics stay on");
 	while ((ch = getopt_long(argc, argv, "c:d:fno:v", longopts,
 	    NULL)) != -1) {
 		switch (ch) {

@@ -24,6 +24,10 @@ void	 http_drain(struct http *, void (*done)(void *), void *arg);
 void	 http_free(struct http *);
 /* Commits the open batch of requests and sends their answers. */
 void	 http_flush(struct http *);
+/* Around a sweep's batch: it commits without waiting for the disk;
+ * -1 when it should wait a moment (a job copies the log). */
+int	 http_background_begin(struct http *);
+void	 http_background_end(struct http *);
 
 /* tls.c: TLS for a door (the admin TCP listener) */
 struct tls;

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "calendars.h"
-#include "kursusd.h"
+#include "commit.h"
 #include "utf8.h"
 
 struct stmt_entry {
@@ -515,8 +515,8 @@ store_open(const char *path, int synchronous, struct store **out,
 	st->default_tz = xstrdup("Europe/Copenhagen");
 	/*
 	 * The loop waits for a lock no longer than the senders hold one to
-	 * record an outcome; a lock held longer (another program) is waited
-	 * for off the loop (http.c).
+	 * record an outcome, and not for a job's (busy.c); a lock held
+	 * longer is waited for off the loop (http.c).
 	 */
 	st->flags = synchronous == CONFIG_SYNC_FULL ? STORE_DURABLE : 0;
 	if (store_connect(path, STORE_CREATE | st->flags, 20, &st->db,
@@ -524,6 +524,7 @@ store_open(const char *path, int synchronous, struct store **out,
 		store_close(st);
 		return (-1);
 	}
+	busy_loop(st->db);
 	sqlite3_extended_result_codes(st->db, 1);
 	if (stat(path, &sb) == 0) {
 		st->dev = sb.st_dev;

@@ -2,7 +2,8 @@
 """
 A calendar import runs on a worker, not on the event loop (issue 9):
 feeds are served while a large file is imported; the feeds show the
-imported sessions once the import has answered; a refused or dry-run
+imported sessions once the import has answered; a registration sent
+meanwhile waits off the loop and is written after it; a refused or dry-run
 import writes nothing; an import waits for a database another program
 holds locked, and then writes; kursusd stops cleanly with an import
 running, which is then written whole or not at all.
@@ -83,6 +84,42 @@ def check_feeds_served(d, first):
          % n, ["%d events" % after])
     t.ok("POST /v1/import by " in d.log() and ": 200" in d.log(),
          "the import is logged once it is answered", [])
+
+
+def check_write_during(d, first):
+    """A registration sent while a large file is imported (the worker
+    holds the write lock) waits off the loop, without the loop sleeping
+    in SQLite's busy handler, and is written once the import is done."""
+    sid = sqlite3.connect("file:%s?mode=ro" % d.db, uri=True).execute(
+        "SELECT s.id FROM session s JOIN venue v ON v.id = s.venue_id "
+        "WHERE v.slug = 'lille' ORDER BY s.start_at LIMIT 1").fetchone()[0]
+    raw = big_ics("skriv", 6000, first)
+    answer = {}
+
+    def run():
+        answer["r"] = post_import(d, "skriv", raw)
+
+    th = threading.Thread(target=run)
+    th.start()
+    time.sleep(0.3)
+    reg = d.request("POST", "/v1/sessions/%d/registrations" % sid,
+                    {"participant": {"name": "Under Import",
+                                     "phone": "40123456"}})
+    th.join()
+    r = answer["r"]
+    t.ok(r.status == 200 and reg.status == 201,
+         "a registration sent during an import: 201 (the import: %d)" %
+         r.status, [repr(reg), repr(r)])
+    con = sqlite3.connect("file:%s?mode=ro" % d.db, uri=True)
+    n = con.execute("SELECT count(*) FROM registration g JOIN participant p "
+                    "ON p.id = g.participant_id WHERE g.session_id = ? AND "
+                    "p.name = 'Under Import'", (sid,)).fetchone()[0]
+    con.close()
+    t.eq(n, 1, "it is in the database, beside the %d imported sessions"
+         % sessions_at(d.db, "skriv"))
+    t.ok("locked by another program" not in d.log(),
+         "the log does not call the import another program",
+         [d.log()[-1500:]])
 
 
 def check_nothing_written(d, first):
@@ -177,7 +214,7 @@ def check_stop(t, first):
 
 def main():
     d = t.daemon()
-    for slug in ("lille", "stor", "tom", "laas"):
+    for slug in ("lille", "stor", "tom", "laas", "skriv"):
         d.ctl("venue", "add", slug, "--name", "Bibliotek " + slug)
     d.ctl("course", "add", COURSE, "--title", "Kursus", "--duration", "90m",
           "--capacity", "8")
@@ -185,6 +222,7 @@ def main():
     d.ctl("session", "add", "--course", COURSE, "--venue", "lille",
           "--start", "%s 10:00" % first.isoformat(), "--weekly", "3")
     check_feeds_served(d, first)
+    check_write_during(d, first)
     check_nothing_written(d, first)
     check_locked(d, first)
     d.stop()
