@@ -359,6 +359,12 @@ main(int argc, char **argv)
 	memset(&ctx, 0, sizeof ctx);
 	svc.admin_fd = svc.tcp_fd = svc.public_fd = -1;
 	log_init("kursusd", 0, LOG_LEVEL_INFO);
+	/*
+	 * SQLite counts every allocation under one process-wide mutex; the
+	 * render threads, each reading on its own connection, spent more
+	 * time waiting for it than reading. kursusd never asks the counts.
+	 */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	while ((ch = getopt_long(argc, argv, "c:d:fno:v", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
