@@ -638,8 +638,8 @@ render_texts(const char *url, sqlite3_stmt *stmt, const int64_t *ids,
  * its texts ready. The loop neither waits for it nor is held by it: the
  * first render that needs texts joins in on what is left (taking pieces
  * as the threads do) and then puts them all in the table. WARM_MAX bounds
- * the memory (some 9 MB): a municipality's whole year; for the whole
- * country the next month or so.
+ * the memory (some 4 MB, the tails shared): a municipality's whole year;
+ * for the whole country the next month or so.
  */
 #define WARM_MAX	10240
 #define WARM_NICE	10		/* the threads' priority: below the loop */
