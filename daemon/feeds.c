@@ -447,7 +447,7 @@ feeds_assemble(struct feeds *fs, const char *name, const char *tzid,
 		if (c == NULL)
 			continue;
 		chunks[k++] = c;
-		total += c->len;
+		total += CHUNK_LEN(c);
 	}
 	head = feed_calendar_head(&cf, (const char *const *)m->tzids, m->ntz,
 	    m->n ? m->from : now, m->n ? m->until : now, &hlen);

@@ -102,18 +102,21 @@ struct tail {
 
 /*
  * One session's event text, in one variant, as of one rev: its own lines
- * (head, hlen octets) followed by tail's (none: NULL), len in all.
+ * (head, hlen octets) followed by tail's (none: NULL). Some 10,000 are
+ * kept after a start: no field more than it needs.
  */
 struct chunk {
 	int64_t		 id;
-	int		 variant;
 	int64_t		 rev;
 	time_t		 used;
-	size_t		 len, hlen;
 	struct tail	*tail;
 	struct chunk	*next;
+	int		 variant;
+	uint32_t	 hlen;		/* an event's own lines: a few KB */
 	char		 head[];
 };
+/* The length of c's text. */
+#define CHUNK_LEN(c)	((c)->hlen + ((c)->tail != NULL ? (c)->tail->len : 0))
 
 struct feed;
 struct warm;

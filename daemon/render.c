@@ -118,17 +118,18 @@ render_chunk_new(struct feeds *fs, int64_t id, int variant, int64_t rev,
     const char *text, size_t len)
 {
 	struct chunk	*c;
-	size_t		 hlen = text != NULL ? render_split(text, len) : 0;
+	size_t		 hlen;
 
+	if (text == NULL)
+		len = 0;
+	hlen = text != NULL ? render_split(text, len) : 0;
 	c = xmalloc(sizeof *c + hlen);
 	c->id = id;
 	c->variant = variant;
 	c->rev = rev;
 	c->used = 0;
-	c->len = text != NULL ? len : 0;
-	c->hlen = hlen;
-	c->tail = hlen < c->len ? render_tail(fs, text + hlen, len - hlen) :
-	    NULL;
+	c->hlen = (uint32_t)hlen;
+	c->tail = hlen < len ? render_tail(fs, text + hlen, len - hlen) : NULL;
 	c->next = NULL;
 	if (hlen > 0)
 		memcpy(c->head, text, hlen);
