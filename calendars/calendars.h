@@ -135,6 +135,14 @@ struct cal_feed {
  */
 char	*feed_event(const struct cal_event *, const char *lang, size_t *len);
 /*
+ * The same text appended to b (common/buf.h), whose memory a caller
+ * rendering many may keep from one event to the next; -1 (nothing
+ * appended) where feed_event() gives NULL.
+ */
+struct buf;
+int	 feed_event_add(const struct cal_event *, const char *lang,
+	    struct buf *b);
+/*
  * A whole VCALENDAR (METHOD:PUBLISH): the header, one VTIMEZONE for each
  * of the ntz zones in its compact RRULE form covering [from, until], the
  * n pre-rendered events in order, and the footer. Caller frees.

@@ -428,15 +428,36 @@ char *
 feed_event(const struct cal_event *ev, const char *lang, size_t *len)
 {
 	struct buf	 b = BUF_INIT;
-	struct feed_out	 o = { &b, 0 };
-	icaltimezone	*zone;
-	const char	*status;
-	char		*summary, *url;
 
 	if (len != NULL)
 		*len = 0;
 	if (ev == NULL || ev->uid == NULL || *ev->uid == '\0')
 		return (NULL);
+	/*
+	 * Most events fit: one allocation, made to measure at the end.
+	 * Kept for as long as the session does not change: no slack.
+	 */
+	b.data = xmalloc(2048);
+	b.size = 2048;
+	feed_event_add(ev, lang, &b);
+	b.data = xreallocarray(b.data, 1, b.len + 1);
+	if (len != NULL)
+		*len = b.len;
+	return (b.data);
+}
+
+int
+feed_event_add(const struct cal_event *ev, const char *lang,
+    struct buf *bp)
+{
+	struct buf	 b = *bp;
+	struct feed_out	 o = { &b, 0 };
+	icaltimezone	*zone;
+	const char	*status;
+	char		*summary, *url;
+
+	if (ev == NULL || ev->uid == NULL || *ev->uid == '\0')
+		return (-1);
 
 	if (ev->status == CAL_CANCELLED)
 		status = "STATUS:CANCELLED\r\n";
@@ -447,12 +468,7 @@ feed_event(const struct cal_event *ev, const char *lang, size_t *len)
 	summary = feed_summary(ev, lang);
 	zone = feed_find_zone(ev->tzid);
 
-	/*
-	 * Most events fit: one allocation, made to measure at the end. Short
-	 * lines that are always the same go in whole.
-	 */
-	b.data = xmalloc(2048);
-	b.size = 2048;
+	/* Short lines that are always the same go in whole. */
 	buf_add(&b, "BEGIN:VEVENT\r\n", 14);
 	feed_out_str(&o, "UID:");
 	feed_out_text(&o, ev->uid);
@@ -527,10 +543,6 @@ feed_event(const struct cal_event *ev, const char *lang, size_t *len)
 	}
 	buf_add(&b, "END:VEVENT\r\n", 12);
 	free(summary);
-
-	/* Kept for as long as the session does not change: no slack. */
-	b.data = xreallocarray(b.data, 1, b.len + 1);
-	if (len != NULL)
-		*len = b.len;
-	return (b.data);
+	*bp = b;
+	return (0);
 }

@@ -131,7 +131,7 @@ feeds_drop_all(struct feeds *fs)
 	}
 	fs->feeds = NULL;
 	fs->nfeeds = 0;
-	render_drop(fs, 0);
+	render_drop(fs);
 }
 
 void
@@ -170,7 +170,6 @@ feeds_free(struct feeds *fs)
 		return;
 	sqlite3_update_hook(store_db(fs->st), NULL, NULL);
 	feeds_drop_all(fs);
-	render_drop(fs, 1);
 	free(fs->spare);
 	free(fs->key_file);
 	free(fs->url);
@@ -448,7 +447,7 @@ feeds_assemble(struct feeds *fs, const char *name, const char *tzid,
 		if (c == NULL)
 			continue;
 		chunks[k++] = c;
-		total += c->len;
+		total += CHUNK_LEN(c);
 	}
 	head = feed_calendar_head(&cf, (const char *const *)m->tzids, m->ntz,
 	    m->n ? m->from : now, m->n ? m->until : now, &hlen);
@@ -463,8 +462,13 @@ feeds_assemble(struct feeds *fs, const char *name, const char *tzid,
 		o += hlen;
 	}
 	for (i = 0; i < k; i++) {
-		memcpy(o, chunks[i]->text, chunks[i]->len);
-		o += chunks[i]->len;
+		c = chunks[i];
+		memcpy(o, c->head, c->hlen);
+		o += c->hlen;
+		if (c->tail != NULL) {
+			memcpy(o, c->tail->text, c->tail->len);
+			o += c->tail->len;
+		}
 	}
 	memcpy(o, footer, sizeof footer);
 	free(head);

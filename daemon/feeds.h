@@ -15,6 +15,7 @@
 #define CHUNK_BITS	14		/* 16384 buckets of event texts */
 #define CHUNK_BUCKETS	(1 << CHUNK_BITS)
 #define CHUNK_IDLE	3600		/* unused event texts are dropped */
+#define TAIL_BUCKETS	4096		/* of the texts' shared tails */
 #define FEEDS_THREADS	4
 #define JOURNAL_MAX	4096		/* session writes a patch can follow */
 
@@ -86,23 +87,36 @@ extern const size_t nfeed_kinds;
 /* The kinds of public page: "" (all), venue, course, kalender. */
 extern const struct feed_kind page_kinds[];
 
-/* One session's event text, in one variant, as of one rev. */
-struct chunk {
-	int64_t		 id;
-	int		 variant;
-	int64_t		 rev;
-	time_t		 used;
-	char		*text;
+/*
+ * The lines of event texts after LAST-MODIFIED (where, what, to bring,
+ * who teaches: the same for a venue's sessions of a course type), kept
+ * once for all the texts that end so (render.c).
+ */
+struct tail {
+	uint64_t	 hash;
+	size_t		 refs;		/* under render.c's lock */
 	size_t		 len;
-	struct chunk	*next;
+	struct tail	*next;
+	char		 text[];
 };
 
-/* A renderer's own read-only connection (render_reader()). */
-struct reader {
-	sqlite3		*db;
-	sqlite3_stmt	*stmt;		/* event_sql_many */
-	int		 failed;
+/*
+ * One session's event text, in one variant, as of one rev: its own lines
+ * (head, hlen octets) followed by tail's (none: NULL). Some 10,000 are
+ * kept after a start: no field more than it needs.
+ */
+struct chunk {
+	int64_t		 id;
+	int64_t		 rev;
+	time_t		 used;
+	struct tail	*tail;
+	struct chunk	*next;
+	int		 variant;
+	uint32_t	 hlen;		/* an event's own lines: a few KB */
+	char		 head[];
 };
+/* The length of c's text. */
+#define CHUNK_LEN(c)	((c)->hlen + ((c)->tail != NULL ? (c)->tail->len : 0))
 
 struct feed;
 struct warm;
@@ -127,7 +141,7 @@ struct feeds {
 	char		*spare;		/* memory for the next large feed */
 	size_t		 spare_size;
 	time_t		 spare_time;
-	struct reader	 readers[FEEDS_THREADS - 1];
+	struct tail	*tails[TAIL_BUCKETS];	/* under render.c's lock */
 	struct warm	*warm;		/* rendering ahead (render_warm()) */
 };
 
@@ -187,8 +201,8 @@ void	 render_warm(struct feeds *);
 void	 render_warm_end(struct feeds *);
 /* Drops event texts no feed has used for a while. */
 void	 render_gc(struct feeds *, time_t now);
-/* Drops them all, and the renderers' connections with free_readers. */
-void	 render_drop(struct feeds *, int free_readers);
+/* Drops them all. */
+void	 render_drop(struct feeds *);
 /* ids as a JSON array, "[1,2,3]", for json_each(); caller frees. */
 char	*render_id_list(const int64_t *, size_t);
 /*

@@ -377,8 +377,9 @@ main(int argc, char **argv)
 	/*
 	 * Before SQLite is used: no memory statistics, which kursusd never
 	 * reads, and which put every sqlite3_malloc() and free of every
-	 * thread under one mutex: the loop waited up to 28 ms for an
-	 * import's worker holding it (issue 9).
+	 * thread under one process-wide mutex: the loop waited up to 28 ms
+	 * for an import's worker holding it, and the render threads spent
+	 * more time waiting for it than reading (issue 9).
 	 */
 	if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
 		log_debug("sqlite3_config: memory statistics stay on");

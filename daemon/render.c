@@ -18,12 +18,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "feeds.h"
 
 #define BULK_MISSING	32		/* this many missing: one bulk query */
 #define BULK_THREADED	256		/* this many: render on every core */
 #define BULK_PIECE	512		/* sessions to a bulk query */
 #define READER_BUSY_MS	5000		/* a renderer's connection waits */
+#define READER_CACHE_KB	"256"		/* and keeps this many KiB of pages */
 
 /*
  * One event to render: the values copied out of the database row, so the
@@ -31,8 +33,129 @@
  */
 struct job {
 	struct session_event	 se;
+	int			 variant;
 	struct chunk		*c;
 };
+
+/*
+ * The event texts' shared tails (struct tail): the table is each struct
+ * feeds' own, and this lock, the renderers' and the loop's, guards them
+ * all. A 10,000-session feed of one venue and course type keeps some
+ * 4 MB of texts instead of 9.
+ */
+static pthread_mutex_t	 render_tail_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A hash of the len octets at p, eight at a time. */
+static uint64_t
+render_hash(const char *p, size_t len)
+{
+	uint64_t	 h = len, w;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * UINT64_C(0x9E3779B97F4A7C15);
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, p, len);
+	h = (h ^ w) * UINT64_C(0x9E3779B97F4A7C15);
+	return (h ^ (h >> 29));
+}
+
+/*
+ * Where the shared tail of an event text begins: after its LAST-MODIFIED
+ * line, which is never folded (a text value's line breaks are escaped,
+ * its folds begin with a space). len when there is none.
+ */
+static size_t
+render_split(const char *text, size_t len)
+{
+	static const char	 mark[] = "\r\nLAST-MODIFIED:";
+	const char		*p, *end = text + len;
+
+	if ((p = memmem(text, len, mark, sizeof mark - 1)) == NULL)
+		return (len);
+	p += sizeof mark - 1;
+	if ((p = memmem(p, (size_t)(end - p), "\r\n", 2)) == NULL)
+		return (len);
+	return ((size_t)(p + 2 - text));
+}
+
+/* The tail of len octets at p from the table, put there when new. */
+static struct tail *
+render_tail(struct feeds *fs, const char *p, size_t len)
+{
+	uint64_t	  hash = render_hash(p, len);
+	struct tail	**tp, *t;
+
+	pthread_mutex_lock(&render_tail_lock);
+	for (tp = &fs->tails[hash % TAIL_BUCKETS]; (t = *tp) != NULL;
+	    tp = &t->next) {
+		if (t->hash == hash && t->len == len &&
+		    memcmp(t->text, p, len) == 0)
+			break;
+	}
+	if (t == NULL) {
+		t = xmalloc(sizeof *t + len);
+		t->hash = hash;
+		t->refs = 0;
+		t->len = len;
+		t->next = NULL;
+		memcpy(t->text, p, len);
+		*tp = t;
+	}
+	t->refs++;
+	pthread_mutex_unlock(&render_tail_lock);
+	return (t);
+}
+
+/*
+ * The chunk of an event text (NULL: none): its own lines copied in, the
+ * tail shared. Any thread.
+ */
+static struct chunk *
+render_chunk_new(struct feeds *fs, int64_t id, int variant, int64_t rev,
+    const char *text, size_t len)
+{
+	struct chunk	*c;
+	size_t		 hlen;
+
+	if (text == NULL)
+		len = 0;
+	hlen = text != NULL ? render_split(text, len) : 0;
+	c = xmalloc(sizeof *c + hlen);
+	c->id = id;
+	c->variant = variant;
+	c->rev = rev;
+	c->used = 0;
+	c->hlen = (uint32_t)hlen;
+	c->tail = hlen < len ? render_tail(fs, text + hlen, len - hlen) : NULL;
+	c->next = NULL;
+	if (hlen > 0)
+		memcpy(c->head, text, hlen);
+	return (c);
+}
+
+static void
+render_chunk_free(struct feeds *fs, struct chunk *c)
+{
+	struct tail	**tp, *t;
+
+	if (c == NULL)
+		return;
+	if ((t = c->tail) != NULL) {
+		pthread_mutex_lock(&render_tail_lock);
+		if (--t->refs == 0) {
+			for (tp = &fs->tails[t->hash % TAIL_BUCKETS]; *tp != t;
+			    tp = &(*tp)->next)
+				;
+			*tp = t->next;
+			free(t);
+		}
+		pthread_mutex_unlock(&render_tail_lock);
+	}
+	free(c);
+}
 
 /*
  * Fills a job from the current row of an event query (event_sql_one), with
@@ -49,10 +172,8 @@ render_job_as(const char *url, int alarm_minutes, sqlite3_stmt *stmt,
 	if (ev->waitlisted && ev->status != CAL_CANCELLED)
 		ev->status = CAL_TENTATIVE;
 	ev->alarm_minutes = (variant & VAR_ALARM) ? alarm_minutes : 0;
-	j->c = xcalloc(1, sizeof *j->c);
-	j->c->id = j->se.id;
-	j->c->variant = variant;
-	j->c->rev = j->se.rev;
+	j->variant = variant;
+	j->c = NULL;
 }
 
 static void
@@ -67,10 +188,21 @@ job_free(struct job *j)
 	event_clear(&j->se);
 }
 
+/*
+ * Renders the job's text into b, which a thread keeps from one text to
+ * the next: the only memory left behind is the chunk's, so the chunks of
+ * a bulk lie side by side instead of between freed texts.
+ */
 static void
-render_job_run(struct job *j)
+render_job_run(struct feeds *fs, struct job *j, struct buf *b)
 {
-	j->c->text = feed_event(&j->se.ev, j->se.lang, &j->c->len);
+	b->len = 0;
+	if (feed_event_add(&j->se.ev, j->se.lang, b) != 0)
+		j->c = render_chunk_new(fs, j->se.id, j->variant, j->se.rev,
+		    NULL, 0);
+	else
+		j->c = render_chunk_new(fs, j->se.id, j->variant, j->se.rev,
+		    b->data, b->len);
 }
 
 /* Renders the row's event; the loop thread's way for one session. */
@@ -78,9 +210,11 @@ static struct chunk *
 render_row(struct feeds *fs, sqlite3_stmt *stmt, int variant)
 {
 	struct job	 j;
+	struct buf	 b = BUF_INIT;
 
 	render_job(fs, stmt, variant, &j);
-	render_job_run(&j);
+	render_job_run(fs, &j, &b);
+	buf_free(&b);
 	job_free(&j);
 	fs->rendered++;
 	return (j.c);
@@ -122,8 +256,7 @@ render_put(struct feeds *fs, struct chunk **cp, struct chunk *c,
 	c->used = now;
 	if (*cp != NULL) {
 		c->next = (*cp)->next;
-		free((*cp)->text);
-		free(*cp);
+		render_chunk_free(fs, *cp);
 	} else
 		fs->nchunks++;
 	*cp = c;
@@ -167,46 +300,10 @@ render_id_list(const int64_t *ids, size_t n)
 	return (list);
 }
 
-/*
- * The renderers' own read-only connections, opened when first needed.
- * NULL when the database cannot be opened again (a memory database): the
- * loop thread then reads what that thread would have.
- */
-static sqlite3_stmt *
-render_reader(struct feeds *fs, size_t i)
-{
-	struct reader	*r = &fs->readers[i];
-	const char	*path = store_path(fs->st);
-	char		*cause = NULL;
-
-	if (r->stmt != NULL || r->failed)
-		return (r->stmt);
-	r->failed = 1;
-	if (path == NULL || *path == '\0' || strcmp(path, ":memory:") == 0)
-		return (NULL);
-	if (store_connect(path, STORE_READ, READER_BUSY_MS, &r->db,
-	    &cause) != 0) {
-		log_warnx("feeds: a renderer's connection: %s", cause);
-		free(cause);
-		return (NULL);
-	}
-	if (sqlite3_prepare_v3(r->db, event_sql_many, -1,
-	    SQLITE_PREPARE_PERSISTENT, &r->stmt, NULL) != SQLITE_OK) {
-		log_warnx("feeds: %s, opened once more to read: %s", path,
-		    sqlite3_errmsg(r->db));
-		sqlite3_close(r->db);
-		r->db = NULL;
-		r->stmt = NULL;
-		return (NULL);
-	}
-	r->failed = 0;
-	return (r->stmt);
-}
-
 /* Sessions read and rendered by one query: a piece of a cold feed. */
 struct piece {
 	const int64_t	*ids;
-	struct job	*jobs;		/* room for max */
+	struct chunk	**chunks;	/* room for max */
 	size_t		 max, n;
 };
 
@@ -220,7 +317,7 @@ struct bulk {
 	struct feeds	*fs;
 	int		 variant;
 	struct piece	*pieces;
-	struct job	*jobs;		/* the pieces' */
+	struct chunk	**chunks;	/* the pieces' */
 	size_t		 npieces, next;
 };
 
@@ -229,20 +326,74 @@ struct share {
 	pthread_t	 thread;
 	int		 started;
 	struct bulk	*bulk;
+	sqlite3		*db;		/* its own, or NULL: the loop's */
 	sqlite3_stmt	*stmt;		/* event_sql_many */
 };
 
 /*
+ * A renderer's own read-only connection, with its statement, opened for
+ * one bulk and closed after it (render_unread()): between cold feeds the
+ * daemon keeps no schema or pages for it. -1 when the database cannot be
+ * opened again (a memory database): the loop thread then reads what this
+ * thread would have.
+ */
+static int
+render_reader(struct feeds *fs, struct share *sh)
+{
+	const char	*path = store_path(fs->st);
+	char		*cause = NULL;
+
+	sh->db = NULL;
+	sh->stmt = NULL;
+	if (path == NULL || *path == '\0' || strcmp(path, ":memory:") == 0)
+		return (-1);
+	if (store_connect(path, STORE_READ, READER_BUSY_MS, &sh->db,
+	    &cause) != 0) {
+		log_warnx("feeds: a renderer's connection: %s", cause);
+		free(cause);
+		return (-1);
+	}
+	/*
+	 * A bulk reads each row once: a small cache keeps the tables' upper
+	 * pages, the kernel's the rest. (The default 2 MB, taken among the
+	 * texts in the thread's arena, stayed there in pieces.)
+	 */
+	(void)sqlite3_exec(sh->db, "PRAGMA cache_size=-" READER_CACHE_KB,
+	    NULL, NULL, NULL);
+	if (sqlite3_prepare_v2(sh->db, event_sql_many, -1, &sh->stmt,
+	    NULL) != SQLITE_OK) {
+		log_warnx("feeds: %s, opened once more to read: %s", path,
+		    sqlite3_errmsg(sh->db));
+		sqlite3_close(sh->db);
+		sh->db = NULL;
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+render_unread(struct share *sh)
+{
+	if (sh->db == NULL)
+		return;
+	sqlite3_finalize(sh->stmt);
+	sqlite3_close(sh->db);
+	sh->db = NULL;
+	sh->stmt = NULL;
+}
+
+/*
  * Reads and renders pieces until none is left, leaving the chunks: a
- * thread touches only its own connection, pieces, jobs and chunks (and
+ * thread touches only its own connection, pieces and chunks (and
  * the settings, which stay put).
  */
-static void *
-render_share(void *arg)
+static void
+render_share(struct share *sh)
 {
-	struct share	*sh = arg;
 	struct bulk	*bk = sh->bulk;
 	struct piece	*pc;
+	struct job	 j;
+	struct buf	 b = BUF_INIT;
 	char		*list;
 
 	for (;;) {
@@ -255,17 +406,16 @@ render_share(void *arg)
 		sqlite3_bind_text(sh->stmt, 1, list, -1, SQLITE_STATIC);
 		while (pc->n < pc->max &&
 		    sqlite3_step(sh->stmt) == SQLITE_ROW) {
-			render_job(bk->fs, sh->stmt, bk->variant,
-			    &pc->jobs[pc->n]);
-			render_job_run(&pc->jobs[pc->n]);
-			job_free(&pc->jobs[pc->n]);
-			pc->n++;
+			render_job(bk->fs, sh->stmt, bk->variant, &j);
+			render_job_run(bk->fs, &j, &b);
+			job_free(&j);
+			pc->chunks[pc->n++] = j.c;
 		}
 		sqlite3_reset(sh->stmt);
 		sqlite3_clear_bindings(sh->stmt);
 		free(list);
 	}
-	return (NULL);
+	buf_free(&b);
 }
 
 /* Threads to render on: one a core, at most FEEDS_THREADS. */
@@ -278,14 +428,14 @@ render_cores(void)
 	return (nw > FEEDS_THREADS ? FEEDS_THREADS : nw);
 }
 
-/* A bulk of the n ids, in pieces of BULK_PIECE, with room for their jobs. */
+/* A bulk of the n ids, in pieces of BULK_PIECE, with room for their texts. */
 static void
 render_bulk_init(struct bulk *bk, struct feeds *fs, int variant,
     const int64_t *ids, size_t n)
 {
-	struct piece	*pc;
-	struct job	*jobs;
-	size_t		 i;
+	struct piece	 *pc;
+	struct chunk	**chunks;
+	size_t		  i;
 
 	memset(bk, 0, sizeof *bk);
 	pthread_mutex_init(&bk->lock, NULL);
@@ -293,20 +443,33 @@ render_bulk_init(struct bulk *bk, struct feeds *fs, int variant,
 	bk->variant = variant;
 	bk->npieces = (n + BULK_PIECE - 1) / BULK_PIECE;
 	bk->pieces = xcalloc(bk->npieces + 1, sizeof *bk->pieces);
-	jobs = bk->jobs = xcalloc(n + 1, sizeof *jobs);
+	chunks = bk->chunks = xcalloc(n + 1, sizeof *chunks);
 	for (i = 0; i < bk->npieces; i++) {
 		pc = &bk->pieces[i];
 		pc->ids = ids + i * BULK_PIECE;
-		pc->jobs = jobs + i * BULK_PIECE;
+		pc->chunks = chunks + i * BULK_PIECE;
 		pc->max = n - i * BULK_PIECE;
 		if (pc->max > BULK_PIECE)
 			pc->max = BULK_PIECE;
 	}
 }
 
+/* A helper: its part of the bulk on a connection of its own. */
+static void *
+render_helper(void *arg)
+{
+	struct share	*sh = arg;
+
+	if (render_reader(sh->bulk->fs, sh) == 0) {
+		render_share(sh);
+		render_unread(sh);
+	}
+	return (NULL);
+}
+
 /*
- * Starts threads from..to-1 of sh on bk, each on the renderer's connection
- * i - 1 (render_reader()): those that cannot have one do not start.
+ * Starts helpers from..to-1 of sh on bk; one that cannot open its
+ * connection leaves its part to the others.
  */
 static void
 render_helpers(struct share *sh, struct bulk *bk, size_t from, size_t to)
@@ -315,9 +478,8 @@ render_helpers(struct share *sh, struct bulk *bk, size_t from, size_t to)
 
 	for (i = from; i < to; i++) {
 		sh[i].bulk = bk;
-		if ((sh[i].stmt = render_reader(bk->fs, i - 1)) != NULL)
-			sh[i].started = pthread_create(&sh[i].thread, NULL,
-			    render_share, &sh[i]) == 0;
+		sh[i].started = pthread_create(&sh[i].thread, NULL,
+		    render_helper, &sh[i]) == 0;
 	}
 }
 
@@ -347,18 +509,17 @@ render_bulk_put(struct feeds *fs, struct bulk *bk, int keep, time_t now)
 	for (i = 0; i < bk->npieces; i++) {
 		pc = &bk->pieces[i];
 		for (k = 0; k < pc->n; k++) {
-			c = pc->jobs[k].c;
+			c = pc->chunks[k];
 			cp = render_slot(fs, c->id, bk->variant);
 			if (keep && *cp != NULL) {
-				free(c->text);
-				free(c);
+				render_chunk_free(fs, c);
 				continue;
 			}
 			render_put(fs, cp, c, now);
 			n++;
 		}
 	}
-	free(bk->jobs);
+	free(bk->chunks);
 	free(bk->pieces);
 	bk->pieces = NULL;
 	bk->npieces = 0;
@@ -463,13 +624,10 @@ render_texts(const char *url, sqlite3_stmt *stmt, const int64_t *ids,
 			key.id = j.se.id;
 			hit = bsearch(&key, pl, max, sizeof *pl,
 			    render_place_cmp);
-			if (hit != NULL && texts[hit->i] == NULL) {
-				render_job_run(&j);
-				texts[hit->i] = j.c->text;
-				lens[hit->i] = j.c->len;
-			}
+			if (hit != NULL && texts[hit->i] == NULL)
+				texts[hit->i] = feed_event(&j.se.ev, j.se.lang,
+				    &lens[hit->i]);
 			job_free(&j);
-			free(j.c);
 		}
 		sqlite3_reset(stmt);
 		sqlite3_clear_bindings(stmt);
@@ -489,10 +647,13 @@ render_texts(const char *url, sqlite3_stmt *stmt, const int64_t *ids,
  * its texts ready. The loop neither waits for it nor is held by it: the
  * first render that needs texts joins in on what is left (taking pieces
  * as the threads do) and then puts them all in the table. WARM_MAX bounds
- * the memory (some 9 MB): a municipality's whole year; for the whole
- * country the next month or so.
+ * the memory (some 3 MB, the tails shared): a municipality's whole year;
+ * for the whole country the next month or so. It trades the resident
+ * memory of an idle daemon (< 30 MB on the national set) against the
+ * first render of a very large feed: one of 10,000 sessions finds 8,192
+ * texts ready and renders the rest in bulk on every core.
  */
-#define WARM_MAX	10240
+#define WARM_MAX	8192
 #define WARM_NICE	10		/* the threads' priority: below the loop */
 
 struct warm {
@@ -544,20 +705,20 @@ render_warm_run(void *arg)
 	 * one drops the process's POSIX locks on it, SQLite's included.
 	 */
 	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WARM_NICE);
-	/* Its helpers take the renderers' connections 0 and 1. */
-	if ((w->sh[0].stmt = render_reader(fs, FEEDS_THREADS - 2)) != NULL)
-		render_warm_list(w, fs->readers[FEEDS_THREADS - 2].db);
+	if (render_reader(fs, &w->sh[0]) == 0)
+		render_warm_list(w, w->sh[0].db);
 	render_bulk_init(&w->bk, fs, 0, w->ids, w->n);
 	pthread_mutex_lock(&w->lock);
 	w->listed = 1;
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
-	if (w->n == 0)
-		return (NULL);
-	w->sh[0].bulk = &w->bk;
-	render_helpers(w->sh, &w->bk, 1, w->nw);
-	render_share(&w->sh[0]);
-	render_join(w->sh, 1, w->nw);
+	if (w->n > 0) {
+		w->sh[0].bulk = &w->bk;
+		render_helpers(w->sh, &w->bk, 1, w->nw);
+		render_share(&w->sh[0]);
+		render_join(w->sh, 1, w->nw);
+	}
+	render_unread(&w->sh[0]);
 	return (NULL);
 }
 
@@ -578,8 +739,7 @@ render_warm(struct feeds *fs)
 	w->cancelled_after = now - (time_t)fs->cancelled_days * 86400;
 	/*
 	 * Every core, at a lower priority (render_warm_run()); the loop is
-	 * one more when it joins in. There are FEEDS_THREADS - 1 renderers'
-	 * connections.
+	 * one more when it joins in.
 	 */
 	w->nw = render_cores();
 	if (w->nw > FEEDS_THREADS - 1)
@@ -643,8 +803,7 @@ render_gc(struct feeds *fs, time_t now)
 		for (cp = &fs->chunks[i]; (c = *cp) != NULL;) {
 			if (now - c->used > CHUNK_IDLE) {
 				*cp = c->next;
-				free(c->text);
-				free(c);
+				render_chunk_free(fs, c);
 				fs->nchunks--;
 			} else
 				cp = &c->next;
@@ -653,7 +812,7 @@ render_gc(struct feeds *fs, time_t now)
 }
 
 void
-render_drop(struct feeds *fs, int free_readers)
+render_drop(struct feeds *fs)
 {
 	struct chunk	*c, *cnext;
 	size_t		 i;
@@ -662,18 +821,9 @@ render_drop(struct feeds *fs, int free_readers)
 	for (i = 0; i < CHUNK_BUCKETS; i++) {
 		for (c = fs->chunks[i]; c != NULL; c = cnext) {
 			cnext = c->next;
-			free(c->text);
-			free(c);
+			render_chunk_free(fs, c);
 		}
 		fs->chunks[i] = NULL;
 	}
 	fs->nchunks = 0;
-	if (!free_readers)
-		return;
-	for (i = 0; i < FEEDS_THREADS - 1; i++) {
-		sqlite3_finalize(fs->readers[i].stmt);
-		sqlite3_close(fs->readers[i].db);
-		fs->readers[i].stmt = NULL;
-		fs->readers[i].db = NULL;
-	}
 }
