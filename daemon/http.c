@@ -324,6 +324,7 @@ http_flush(struct http *h)
 		http_sync_wait(h);
 	if (!h->batch_open)
 		return;
+	person_words_batch(h->store);	/* the new people's search words */
 	if (store_commit(h->store, &f) != 0) {
 		log_warnx("group commit of %zu request%s failed: %s",
 		    h->nbatch, h->nbatch == 1 ? "" : "s", f.msg);

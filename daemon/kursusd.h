@@ -235,7 +235,7 @@ struct outbox_conf *store_outbox(struct store *);
 const char *store_default_timezone(struct store *);
 
 /* schema.c */
-#define SCHEMA_VERSION	16
+#define SCHEMA_VERSION	17
 /* The database's schema version (PRAGMA user_version), or -1. */
 int	 schema_version(sqlite3 *);
 /* Brings the database forward to SCHEMA_VERSION, each step in a transaction. */
@@ -524,12 +524,14 @@ json_t	*person_new(struct store *, json_t *body, struct fail *);
  * more. NULL when q has no word. Caller owns the array. */
 json_t	*person_search(struct store *, const char *sql_head,
 	    const char *sql_tail, const char *q, int64_t limit, int *more);
-/* Indexes the search words of up to limit participants written without
- * kursusd's triggers, in its own transaction: 1 when more wait (past
- * words_upto, no count), 0 when none do, -1 on failure. */
+/* Indexes the search words of up to limit new participants (above
+ * words_upto), in its own transaction: 1 when more wait, 0, or -1. */
 int	 person_index(struct store *, int limit, struct fail *);
 /* How many participants wait to be indexed: a count, for the log. */
 int64_t	 person_unindexed(struct store *);
+/* After each new participant; before a batch's COMMIT, their words. */
+void	 person_added(void);
+void	 person_words_batch(struct store *);
 /* POST /v1/participants/ID/merge {"other": ID} */
 int	 person_merge(struct api_req *);
 

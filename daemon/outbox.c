@@ -527,6 +527,9 @@ outbox_why_call(struct store *st, const struct outbox_who *w)
 	    "list");
 }
 
+static int	 outbox_plan(struct store *, int64_t,
+		    const struct outbox_who *, struct fail *);
+
 int
 outbox_notify(struct store *st, int kind, int64_t rid, json_t *detail,
     struct fail *f)
@@ -589,10 +592,11 @@ outbox_notify(struct store *st, int kind, int64_t rid, json_t *detail,
 	}
 	free(dj);
 
+	/* Nothing above changed the registration, its person or session. */
 	if (rc == 0 && (kind == KIND_CONFIRMATION ||
 	    kind == KIND_PROMOTED || (kind == KIND_MOVED &&
 	    strcmp(w.status, "confirmed") == 0)))
-		rc = outbox_plan_reminders(st, rid, f);
+		rc = outbox_plan(st, rid, &w, f);
 	outbox_who_free(&w);
 	return (rc);
 }
@@ -641,10 +645,11 @@ outbox_crowded(struct store *st, const struct outbox_who *w, time_t due)
 	    (int64_t)INT64_MAX, (int64_t)from, (int64_t)until) > 0);
 }
 
-int
-outbox_plan_reminders(struct store *st, int64_t rid, struct fail *f)
+/* The reminders of registration rid, whose person and session w holds. */
+static int
+outbox_plan(struct store *st, int64_t rid, const struct outbox_who *w,
+    struct fail *f)
 {
-	struct outbox_who	 w;
 	struct reminder_rule	*rules = NULL, *r;
 	const char		*channel, *recipient;
 	char			*key, *cause = NULL;
@@ -652,18 +657,16 @@ outbox_plan_reminders(struct store *st, int64_t rid, struct fail *f)
 	time_t			 due, now = store_now(st);
 	int			 rc = 0, ch;
 
-	if (outbox_who(st, rid, &w, f) != 0)
-		return (-1);
-	if (strcmp(w.status, "confirmed") != 0 || !w.session_live ||
-	    w.start <= now)
-		goto out;
-	if (w.rules != NULL) {
-		if (reminder_rules_parse(w.rules, &rules, &n, &cause) != 0) {
+	if (strcmp(w->status, "confirmed") != 0 || !w->session_live ||
+	    w->start <= now)
+		return (0);
+	if (w->rules != NULL) {
+		if (reminder_rules_parse(w->rules, &rules, &n, &cause) != 0) {
 			/* Checked when stored; an old row may predate that. */
 			log_warnx("course %lld: reminders \"%s\": %s",
-			    (long long)w.course_id, w.rules, cause);
+			    (long long)w->course_id, w->rules, cause);
 			free(cause);
-			goto out;
+			return (0);
 		}
 		r = rules;
 	} else {
@@ -673,40 +676,51 @@ outbox_plan_reminders(struct store *st, int64_t rid, struct fail *f)
 	for (i = 0; i < n && rc == 0; i++) {
 		/* The rule's channel, else the one the person has. */
 		ch = r[i].channel;
-		if ((ch == CHANNEL_SMS && w.phone == NULL) ||
-		    (ch == CHANNEL_EMAIL && w.email == NULL))
+		if ((ch == CHANNEL_SMS && w->phone == NULL) ||
+		    (ch == CHANNEL_EMAIL && w->email == NULL))
 			ch = ch == CHANNEL_SMS ? CHANNEL_EMAIL : CHANNEL_SMS;
 		if (ch == CHANNEL_SMS) {
 			channel = "sms";
-			recipient = w.phone;
+			recipient = w->phone;
 		} else {
 			channel = "email";
-			recipient = w.email;
+			recipient = w->email;
 		}
 		if (recipient == NULL)
 			break;	/* neither: the call list has them */
-		if (reminder_rule_due(&r[i], w.start, w.tz, &due) != 0)
+		if (reminder_rule_due(&r[i], w->start, w->tz, &due) != 0)
 			continue;
 		if (ch == CHANNEL_SMS)
-			due = quiet_before(&outbox_conf(st)->quiet, w.tz, due);
+			due = quiet_before(&outbox_conf(st)->quiet, w->tz, due);
 		/* Too late for it: the confirmation has just said it all. */
-		if (due <= now || due >= w.start)
+		if (due <= now || due >= w->start)
 			continue;
 		/*
 		 * Too close to another message (the confirmation that plans
 		 * it, another session's reminder): it would only crowd her.
 		 */
-		if (outbox_crowded(st, &w, due))
+		if (outbox_crowded(st, w, due))
 			continue;
 		key = xprintf("reminder:%lld:%lld:%zu:%s", (long long)rid,
-		    (long long)w.sequence, i, channel);
+		    (long long)w->sequence, i, channel);
 		if (outbox_add(st, key, KIND_REMINDER, channel, recipient,
-		    &w, rid, NULL, NULL, due, "pending", NULL, f) < 0)
+		    w, rid, NULL, NULL, due, "pending", NULL, f) < 0)
 			rc = -1;
 		free(key);
 	}
-out:
 	free(rules);
+	return (rc);
+}
+
+int
+outbox_plan_reminders(struct store *st, int64_t rid, struct fail *f)
+{
+	struct outbox_who	 w;
+	int			 rc;
+
+	if (outbox_who(st, rid, &w, f) != 0)
+		return (-1);
+	rc = outbox_plan(st, rid, &w, f);
 	outbox_who_free(&w);
 	return (rc);
 }

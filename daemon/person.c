@@ -160,11 +160,20 @@ person_new(struct store *st, json_t *body, struct fail *f)
 
 /* A search reads at most this many words of what was typed. */
 #define PERSON_SEARCH_WORDS	8
+/*
+ * And at most this many of the newest people not yet indexed, one by one
+ * (a batch's; not a bulk load's million, which the catch-up after the
+ * start indexes first). A batch indexes its own if no more wait.
+ */
+#define PERSON_UNINDEXED_READ	2000
 
 /*
  * Participants found by q (fold.h): those who have, for each word of q, a
  * word that begins with it. Each word is a range of the participant_word
- * index; the ranges are intersected before a row is read. At most limit,
+ * index; the ranges are intersected before a row is read. The newest of
+ * those not yet indexed (above words_upto: added in the batch not yet
+ * committed, see person_words_batch(), or by a bulk load) are matched row
+ * by row. At most limit,
  * in the order of sql_tail ("... ORDER BY ..."), each made by sql_head
  * ("SELECT json_object(...) FROM participant WHERE id IN ("); *more is 1
  * when there were more. NULL when q holds no word.
@@ -176,7 +185,7 @@ person_search(struct store *st, const char *sql_head, const char *sql_tail,
 	struct buf	 sql = BUF_INIT;
 	sqlite3_stmt	*stmt;
 	char		*words, *w, *hi;
-	const char	*next;
+	const char	*next, *kq;
 	json_t		*out, *row;
 	size_t		 n;
 	int		 col = 1, k = 0;
@@ -194,7 +203,19 @@ person_search(struct store *st, const char *sql_head, const char *sql_tail,
 		buf_addf(&sql, "%sSELECT participant_id FROM participant_word "
 		    "WHERE word >= ? AND word < ?", k > 0 ? " INTERSECT " : "");
 	}
-	buf_addf(&sql, "%s LIMIT ?", sql_tail);
+	/*
+	 * The same words for those not yet indexed, read one by one: what
+	 * was typed, or its first words (folded) when it had more.
+	 */
+	kq = q;
+	if (*w != '\0') {
+		w[-1] = '\0';
+		kq = words;
+	}
+	buf_addf(&sql, " UNION SELECT id FROM participant WHERE id > max((SELECT "
+	    "CAST(value AS INTEGER) FROM settings WHERE key = 'words_upto'), "
+	    "(SELECT max(id) FROM participant) - %d) AND kmatch(?, name, "
+	    "phone, email)%s LIMIT ?", PERSON_UNINDEXED_READ, sql_tail);
 	if (sqlite3_prepare_v2(store_db(st), sql.data, -1, &stmt, NULL) !=
 	    SQLITE_OK)
 		fatalx("person_search: %s", sqlite3_errmsg(store_db(st)));
@@ -209,6 +230,7 @@ person_search(struct store *st, const char *sql_head, const char *sql_tail,
 		next += n;
 		next += *next == ' ';
 	}
+	sqlite3_bind_text(stmt, col++, kq, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(stmt, col, limit + 1);
 	out = json_array();
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
@@ -224,6 +246,27 @@ person_search(struct store *st, const char *sql_head, const char *sql_tail,
 	return (out);
 }
 
+/* The words of the participants after upto up to last, in one statement;
+ * words_upto is last then. In the caller's transaction. */
+static int
+person_index_range(struct store *st, int64_t upto, int64_t last,
+    struct fail *f)
+{
+	static const char *sql_words = "INSERT OR IGNORE INTO participant_word "
+	    "SELECT j.value, p.id FROM participant p, json_each(kwords(p.name, "
+	    "p.phone, p.email)) j WHERE p.id > ?1 AND p.id <= ?2 AND "
+	    "p.anonymised_at IS NULL";
+	static const char *sql_set = "UPDATE settings SET value = ?1 WHERE "
+	    "key = 'words_upto'";
+	char	 buf[32];
+
+	snprintf(buf, sizeof buf, "%lld", (long long)last);
+	if (store_exec(st, f, sql_words, "ii", upto, last) < 0 ||
+	    store_exec(st, f, sql_set, "t", buf) < 0)
+		return (-1);
+	return (0);
+}
+
 int
 person_index(struct store *st, int limit, struct fail *f)
 {
@@ -231,24 +274,15 @@ person_index(struct store *st, int limit, struct fail *f)
 	    "settings WHERE key = 'words_upto'";
 	static const char *sql_last = "SELECT coalesce(max(id), ?1) FROM "
 	    "(SELECT id FROM participant WHERE id > ?1 ORDER BY id LIMIT ?2)";
-	static const char *sql_words = "INSERT OR IGNORE INTO participant_word "
-	    "SELECT j.value, p.id FROM participant p, json_each(kwords(p.name, "
-	    "p.phone, p.email)) j WHERE p.id > ?1 AND p.id <= ?2 AND "
-	    "p.anonymised_at IS NULL";
-	static const char *sql_set = "UPDATE settings SET value = ?1 WHERE "
-	    "key = 'words_upto'";
 	static const char *sql_more = "SELECT EXISTS (SELECT 1 FROM "
 	    "participant WHERE id > ?)";
 	int64_t	 upto, last, more;
-	char	 buf[32];
 
 	if (store_begin(st, f) != 0)
 		return (-1);
 	upto = store_int(st, 0, sql_upto, NULL);
 	last = store_int(st, upto, sql_last, "ii", upto, (int64_t)limit);
-	snprintf(buf, sizeof buf, "%lld", (long long)last);
-	if (last > upto && (store_exec(st, f, sql_words, "ii", upto,
-	    last) < 0 || store_exec(st, f, sql_set, "t", buf) < 0)) {
+	if (last > upto && person_index_range(st, upto, last, f) != 0) {
 		store_rollback(st);
 		return (-1);
 	}
@@ -258,6 +292,46 @@ person_index(struct store *st, int limit, struct fail *f)
 		return (-1);
 	}
 	return (more != 0);
+}
+
+/* People were added since the last batch's commit (person_added()). */
+static int	person_fresh;
+
+static int	person_index_range(struct store *, int64_t, int64_t,
+		    struct fail *);
+
+void
+person_added(void)
+{
+	person_fresh = 1;
+}
+
+void
+person_words_batch(struct store *st)
+{
+	static const char *sql_gap = "SELECT CAST(value AS INTEGER), (SELECT "
+	    "max(id) FROM participant) FROM settings WHERE key = 'words_upto'";
+	sqlite3_stmt	*stmt;
+	struct fail	 f;
+	int64_t		 upto, last;
+
+	if (!person_fresh)
+		return;
+	person_fresh = 0;
+	stmt = store_stmt(st, sql_gap);
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		sqlite3_reset(stmt);
+		return;
+	}
+	upto = sqlite3_column_int64(stmt, 0);
+	last = sqlite3_column_int64(stmt, 1);
+	sqlite3_reset(stmt);
+	/* A bulk load's people wait for the catch-up (person_index()). */
+	if (last <= upto || last - upto > PERSON_UNINDEXED_READ)
+		return;
+	if (person_index_range(st, upto, last, &f) != 0)
+		log_warnx("search words of participants %lld to %lld: %s",
+		    (long long)upto + 1, (long long)last, f.msg);
 }
 
 int64_t

@@ -112,14 +112,10 @@ registration_token(struct store *st, int64_t rid, struct fail *f)
 static int
 registration_feed_token(struct store *st, int64_t pid, struct fail *f)
 {
-	static const char *sql_has = "SELECT feed_token_hash IS NOT NULL "
-	    "FROM participant WHERE id = ?";
 	static const char *sql_set = "UPDATE participant SET "
 	    "feed_token_hash = ?1, feed_token_sealed = ?2 WHERE id = ?3 AND "
 	    "feed_token_hash IS NULL";
 
-	if (store_int(st, 1, sql_has, "i", pid) != 0)
-		return (0);
 	return (registration_new_token(st, sql_set, pid, f));
 }
 
@@ -206,12 +202,19 @@ registration_seat(struct store *st, const struct session_row *s,
     int64_t pid, int companion, int walk_in, int64_t *rid, int *over,
     struct fail *f)
 {
-	static const char *sql_live = "SELECT id FROM registration WHERE "
-	    "session_id = ? AND participant_id = ? AND status != 'cancelled'";
-	static const char *sql_waiting = "SELECT count(*) FROM registration "
-	    "WHERE session_id = ? AND status = 'waitlisted'";
-	static const char *sql_queue = "SELECT coalesce(max(queue), 0) + 1 "
-	    "FROM registration WHERE session_id = ?";
+	/*
+	 * Their live registration, the waitlist, the seats taken, the
+	 * queue's next place, whether they have a feed token: one statement.
+	 */
+	static const char *sql_state = "SELECT (SELECT id FROM registration "
+	    "WHERE session_id = ?1 AND participant_id = ?2 AND status != "
+	    "'cancelled'), (SELECT count(*) FROM registration WHERE "
+	    "session_id = ?1 AND status = 'waitlisted'), (SELECT "
+	    "coalesce(sum(1 + companion), 0) FROM registration WHERE "
+	    "session_id = ?1 AND status = 'confirmed'), (SELECT "
+	    "coalesce(max(queue), 0) + 1 FROM registration WHERE session_id "
+	    "= ?1), coalesce((SELECT feed_token_hash IS NOT NULL FROM "
+	    "participant WHERE id = ?2), 1)";
 	static const char *sql_next = "SELECT CAST(value AS INTEGER) FROM "
 	    "settings WHERE key = 'next_number'";
 	static const char *sql_bump = "UPDATE settings SET value = ? WHERE "
@@ -221,13 +224,26 @@ registration_seat(struct store *st, const struct session_row *s,
 	    "participant_id, number, status, queue, companion, created_at, "
 	    "updated_at, cancel_token_hash, cancel_token_sealed) VALUES (?1, "
 	    "?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)";
-	int64_t		 sid = s->id, number, queue;
+	sqlite3_stmt	*stmt;
+	int64_t		 sid = s->id, number, queue, waiting, taken;
 	const char	*state;
 	char		*token, *hash, *sealed;
-	int		 rc;
+	int		 rc, tokened;
 
 	*over = 0;
-	if ((*rid = store_int(st, 0, sql_live, "ii", sid, pid)) != 0) {
+	stmt = store_stmt_bound(st, sql_state, "ii", sid, pid);
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		rc = store_fail(st, f);
+		sqlite3_reset(stmt);
+		return (rc);
+	}
+	*rid = sqlite3_column_int64(stmt, 0);
+	waiting = sqlite3_column_int64(stmt, 1);
+	taken = sqlite3_column_int64(stmt, 2);
+	queue = sqlite3_column_int64(stmt, 3);
+	tokened = sqlite3_column_int(stmt, 4);
+	sqlite3_reset(stmt);
+	if (*rid != 0) {
 		json_t	*r = registration_json(st, *rid);
 
 		const char	*who = json_string_value(json_object_get(r,
@@ -268,15 +284,13 @@ registration_seat(struct store *st, const struct session_row *s,
 	 */
 	if (walk_in) {
 		state = "confirmed";
-		*over = registration_taken(st, sid) + 1 + companion >
-		    s->capacity;
-	} else if (store_int(st, 0, sql_waiting, "i", sid) == 0 &&
-	    registration_taken(st, sid) + 1 + companion <= s->capacity)
+		*over = taken + 1 + companion > s->capacity;
+	} else if (waiting == 0 && taken + 1 + companion <= s->capacity)
 		state = "confirmed";
 	else
 		state = "waitlisted";
+	/* (UPDATE ... RETURNING costs more: its rows go through a table.) */
 	number = store_int(st, 1, sql_next, NULL);
-	queue = store_int(st, 1, sql_queue, "i", sid);
 	/* Every registration can be cancelled by its own link (cancel.c). */
 	token = token_new(&hash, &sealed);
 	explicit_bzero(token, strlen(token));
@@ -290,7 +304,7 @@ registration_seat(struct store *st, const struct session_row *s,
 	if (rc != 0)
 		return (-1);
 	*rid = sqlite3_last_insert_rowid(store_db(st));
-	if (registration_feed_token(st, pid, f) != 0)
+	if (!tokened && registration_feed_token(st, pid, f) != 0)
 		return (-1);
 	metrics_count(METRICS_REG_MADE, 1);
 	return (0);

@@ -739,6 +739,8 @@ resource_insert(struct store *st, const struct resource *r, json_t *body,
 	}
 	*id = sqlite3_last_insert_rowid(store_db(st));
 	json_decref(row);
+	if (strcmp(r->table, "participant") == 0)
+		person_added();	/* their search words, after the batch */
 	return (0);
 }
 

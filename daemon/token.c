@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,6 +34,37 @@
 
 static unsigned char	token_key[KEY_BYTES];
 static int		token_have_key;
+
+/*
+ * SHA-256 and AES-256-GCM fetched once: EVP_sha256() and
+ * EVP_aes_256_gcm() look their implementation up again at every use,
+ * twice for each registration. Kept for the process's life.
+ */
+static EVP_MD		*token_sha256;
+static EVP_CIPHER	*token_gcm;
+static pthread_once_t	 token_once = PTHREAD_ONCE_INIT;
+
+static void
+token_fetch(void)
+{
+	if ((token_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
+	    (token_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL)) == NULL)
+		fatalx("OpenSSL has no SHA-256 or AES-256-GCM");
+}
+
+static const EVP_MD *
+token_md(void)
+{
+	pthread_once(&token_once, token_fetch);
+	return (token_sha256);
+}
+
+static const EVP_CIPHER *
+token_cipher(void)
+{
+	pthread_once(&token_once, token_fetch);
+	return (token_gcm);
+}
 
 static int
 token_not_ours(const char *path, const struct stat *sb, char **cause)
@@ -144,7 +176,7 @@ token_hash(const char *token)
 	unsigned int	 len = 0;
 	char		*out = xmalloc(65);
 
-	if (EVP_Digest(token, strlen(token), md, &len, EVP_sha256(),
+	if (EVP_Digest(token, strlen(token), md, &len, token_md(),
 	    NULL) != 1 || len != sizeof md)
 		fatalx("SHA-256 failed");
 	hex_encode(md, sizeof md, out);
@@ -165,7 +197,7 @@ token_seal(const char *token)
 		fatalx("token_seal before token_init");
 	random_bytes(buf, NONCE_BYTES);
 	if ((ctx = EVP_CIPHER_CTX_new()) == NULL ||
-	    EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, token_key,
+	    EVP_EncryptInit_ex(ctx, token_cipher(), NULL, token_key,
 	    buf) != 1 ||
 	    EVP_EncryptUpdate(ctx, buf + NONCE_BYTES, &n,
 	    (const unsigned char *)token, (int)plen) != 1 ||
@@ -194,7 +226,7 @@ token_open(const char *sealed)
 	clen = len - NONCE_BYTES - TAG_BYTES;
 	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
 		fatalx("EVP_CIPHER_CTX_new");
-	ok = EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, token_key,
+	ok = EVP_DecryptInit_ex(ctx, token_cipher(), NULL, token_key,
 	    buf) == 1 &&
 	    EVP_DecryptUpdate(ctx, plain, &n, buf + NONCE_BYTES,
 	    (int)clen) == 1 &&
