@@ -1268,6 +1268,42 @@ def story_sentlog(tmp):
 # --------------------------------------------------------------------------
 
 
+def story_idle(tmp):
+    """The workers hold their connections only while they have work:
+    idle for a few seconds, they close them (their memory given back);
+    woken, they open them again and send."""
+    rec = Recorder(os.path.join(tmp, "smtp-idle"))
+    srv = SMTPServer(rec)
+    d = t.daemon(extra=smtp_opts(srv.port, ("outbox.probe_seconds=0",
+                                            "sms.driver=none",
+                                            "reminders.rules=",
+                                            "daemon.log_level=debug")))
+    api = API(d, "idle")
+    try:
+        api.setup(course="tomgang", capacity=5)
+        day = local_now().date() + datetime.timedelta(days=3)
+        s = api.session("%s 10:00" % day.isoformat(), course="tomgang")
+        api.register(s["id"], {"name": "Idle 1", "email": "idle1@example.dk"})
+        rows = wait_rows(api, 20, lambda rs: len(rs) == 1 and settled(rs),
+                         session=s["id"], kind="confirmation")
+        closed = wait_for(lambda: "email worker 0 idle: its connections "
+                          "closed" in d.log(since_start=True), 10)
+        t.ok(rows and rows[0]["state"] == "sent" and closed,
+             "idle workers close their connections a few seconds after "
+             "their last mail", brief(rows) + d.log(
+                 since_start=True).split("\n")[-10:])
+        api.register(s["id"], {"name": "Idle 2", "email": "idle2@example.dk"})
+        rows = wait_rows(api, 20, lambda rs: len(rs) == 2 and settled(rs),
+                         session=s["id"], kind="confirmation")
+        t.ok(len(rows) == 2 and all(r["state"] == "sent" for r in rows) and
+             len(rec.messages()) == 2,
+             "woken again, a worker opens its connections and sends",
+             brief(rows))
+    finally:
+        d.stop()
+        srv.stop()
+
+
 def main():
     tmp = t.tempdir()
     kannel = None
@@ -1290,6 +1326,7 @@ def main():
         story_fault(tmp)
         story_kill(tmp)
         story_sentlog(tmp)
+        story_idle(tmp)
         timing.phase2()
     finally:
         timing.stop()
