@@ -647,13 +647,15 @@ render_texts(const char *url, sqlite3_stmt *stmt, const int64_t *ids,
  * its texts ready. The loop neither waits for it nor is held by it: the
  * first render that needs texts joins in on what is left (taking pieces
  * as the threads do) and then puts them all in the table. WARM_MAX bounds
- * the memory (some 3 MB, the tails shared): a municipality's whole year;
+ * the memory (some 4 MB, the tails shared): a municipality's whole year;
  * for the whole country the next month or so. It trades the resident
- * memory of an idle daemon (< 30 MB on the national set) against the
- * first render of a very large feed: one of 10,000 sessions finds 8,192
- * texts ready and renders the rest in bulk on every core.
+ * memory of an idle daemon (< 30 MB on the national set; the sender's
+ * workers give theirs back when idle, worker.c) against the first render
+ * of a very large feed: at 8,192 one of 10,000 sessions rendered the
+ * rest itself, a median of ~52 ms against ~43 ms now (six cold starts
+ * each, the page cache dropped).
  */
-#define WARM_MAX	8192
+#define WARM_MAX	10240
 #define WARM_NICE	10		/* the threads' priority: below the loop */
 
 struct warm {
