@@ -9,9 +9,9 @@
  * serves every batch that asked while the one before it ran. Nothing is
  * answered before it is on disk, as with FULL; a crash of kursusd loses
  * nothing either way (the log is in the kernel's hands). What a power
- * loss can take is what nobody was told was saved, though a feed or a
- * sender may have read it in the fsync's time (well under a millisecond
- * to a few).
+ * loss can take is what nobody was told was saved, though a feed, a
+ * sender or a read job (readjob.c: an export, the statistics) may have
+ * read it in the fsync's time (well under a millisecond to a few).
  */
 #include "config.h"
 
