@@ -172,10 +172,6 @@ zone_local_to_utc(const char *tzid, const struct cal_local *l, time_t *out,
 	return (0);
 }
 
-/*
- * An unknown zone cannot be reported from here (no cause), so fall back to
- * UTC: the string still names the right instant.
- */
 /* Two digits of v (0-99) at p. */
 static char *
 zone_2(char *p, int v)
@@ -228,6 +224,10 @@ zone_iso(int year, int mon, int day, int h, int mi, int sec, char sign,
 	return (s);
 }
 
+/*
+ * An unknown zone cannot be reported from here (no cause), so fall back to
+ * UTC: the string still names the right instant.
+ */
 char *
 zone_format_local(const char *tzid, time_t t)
 {

@@ -297,9 +297,6 @@ person_index(struct store *st, int limit, struct fail *f)
 /* People were added since the last batch's commit (person_added()). */
 static int	person_fresh;
 
-static int	person_index_range(struct store *, int64_t, int64_t,
-		    struct fail *);
-
 void
 person_added(void)
 {

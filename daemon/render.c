@@ -196,13 +196,12 @@ job_free(struct job *j)
 static void
 render_job_run(struct feeds *fs, struct job *j, struct buf *b)
 {
+	const char	*text;
+
 	b->len = 0;
-	if (feed_event_add(&j->se.ev, j->se.lang, b) != 0)
-		j->c = render_chunk_new(fs, j->se.id, j->variant, j->se.rev,
-		    NULL, 0);
-	else
-		j->c = render_chunk_new(fs, j->se.id, j->variant, j->se.rev,
-		    b->data, b->len);
+	text = feed_event_add(&j->se.ev, j->se.lang, b) == 0 ? b->data : NULL;
+	j->c = render_chunk_new(fs, j->se.id, j->variant, j->se.rev, text,
+	    b->len);
 }
 
 /* Renders the row's event; the loop thread's way for one session. */
