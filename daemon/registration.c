@@ -25,11 +25,15 @@ registration_json(struct store *st, int64_t id)
 	return (store_json(st, sql_reg_json, "i", id));
 }
 
+/* The seats taken in session ?1: the confirmed and their companions. */
+#define REGISTRATION_TAKEN						\
+	"SELECT coalesce(sum(1 + companion), 0) FROM registration WHERE "	\
+	"session_id = ?1 AND status = 'confirmed'"
+
 int64_t
 registration_taken(struct store *st, int64_t session_id)
 {
-	static const char *sql = "SELECT coalesce(sum(1 + companion), 0) FROM "
-	    "registration WHERE session_id = ? AND status = 'confirmed'";
+	static const char *sql = REGISTRATION_TAKEN;
 
 	return (store_int(st, 0, sql, "i", session_id));
 }
@@ -209,9 +213,8 @@ registration_seat(struct store *st, const struct session_row *s,
 	static const char *sql_state = "SELECT (SELECT id FROM registration "
 	    "WHERE session_id = ?1 AND participant_id = ?2 AND status != "
 	    "'cancelled'), (SELECT count(*) FROM registration WHERE "
-	    "session_id = ?1 AND status = 'waitlisted'), (SELECT "
-	    "coalesce(sum(1 + companion), 0) FROM registration WHERE "
-	    "session_id = ?1 AND status = 'confirmed'), (SELECT "
+	    "session_id = ?1 AND status = 'waitlisted'), ("
+	    REGISTRATION_TAKEN "), (SELECT "
 	    "coalesce(max(queue), 0) + 1 FROM registration WHERE session_id "
 	    "= ?1), coalesce((SELECT feed_token_hash IS NOT NULL FROM "
 	    "participant WHERE id = ?2), 1)";
