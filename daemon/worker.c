@@ -876,6 +876,17 @@ worker_close(struct wdb *db)
 	malloc_trim(0);
 }
 
+/* Idle long enough: closes the connections, s->mtx let go meanwhile. */
+static void
+worker_idle(struct worker *w, struct wdb *db)
+{
+	pthread_mutex_unlock(&w->s->mtx);
+	worker_close(db);
+	log_debug("outbox: %s worker %d idle: its connections closed",
+	    sender_channel_names[w->channel], w->index);
+	pthread_mutex_lock(&w->s->mtx);
+}
+
 void *
 worker_main(void *arg)
 {
@@ -940,15 +951,9 @@ worker_main(void *arg)
 				    &until) == ETIMEDOUT &&
 				    s->kick[w->channel] == seen &&
 				    !s->stopping) {
-					pthread_mutex_unlock(&s->mtx);
-					worker_close(db);
+					worker_idle(w, db);
 					open = 0;
-					log_debug("outbox: %s worker %d idle: "
-					    "its connections closed",
-					    sender_channel_names[w->channel],
-					    w->index);
 					idle_at = 0;
-					pthread_mutex_lock(&s->mtx);
 				}
 				continue;
 			}
