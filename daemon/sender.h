@@ -117,8 +117,8 @@ struct sentlog {
 	int	 fd;
 	char	*path;
 	int	 dirty;		/* holds lines not yet settled */
-	int	 failed;	/* the last settle failed: try again */
-	int	 retry;		/* seconds to the next try, doubling */
+	int	 retry;		/* the last settle failed (0: it did not):
+				   seconds to the next try, doubling */
 	time_t	 retry_at;
 };
 char	*sentlog_path(const char *database, int n);

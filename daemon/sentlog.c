@@ -64,7 +64,6 @@ sentlog_init(struct sentlog *l, const char *database, int n)
 	l->fd = -1;
 	l->path = sentlog_path(database, n);
 	l->dirty = 0;
-	l->failed = 0;
 	l->retry = 0;
 	l->retry_at = 0;
 }
@@ -261,14 +260,12 @@ void
 sentlog_failed(struct sentlog *l, int failed, time_t now)
 {
 	if (!failed) {
-		l->failed = 0;
 		l->retry = 0;
 		return;
 	}
 	/* 1 s, doubling up to a minute. */
 	l->retry = l->retry == 0 ? 1 : l->retry >= SENTLOG_RETRY_MAX / 2 ?
 	    SENTLOG_RETRY_MAX : l->retry * 2;
-	l->failed = 1;
 	l->retry_at = now + l->retry;
 }
 

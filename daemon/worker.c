@@ -876,6 +876,17 @@ worker_close(struct wdb *db)
 	malloc_trim(0);
 }
 
+/* Idle long enough: closes the connections, s->mtx let go meanwhile. */
+static void
+worker_idle(struct worker *w, struct wdb *db)
+{
+	pthread_mutex_unlock(&w->s->mtx);
+	worker_close(db);
+	log_debug("outbox: %s worker %d idle: its connections closed",
+	    sender_channel_names[w->channel], w->index);
+	pthread_mutex_lock(&w->s->mtx);
+}
+
 void *
 worker_main(void *arg)
 {
@@ -901,7 +912,7 @@ worker_main(void *arg)
 		if (!open)
 			open = worker_open(s, db, &log) == 0;
 		/* Outcomes a settle failed to settle: again when due. */
-		if (open && log.failed && time(NULL) >= log.retry_at)
+		if (open && log.retry != 0 && time(NULL) >= log.retry_at)
 			worker_settle(&db[0]);
 		c = sender_conf_get(s);
 		while (open && worker_rounds(w, db, c) > 0) {
@@ -929,10 +940,10 @@ worker_main(void *arg)
 			/* Woken for the probe, or to settle again. */
 			at = w->index == 0 && probe > 0 ? last_probe + probe :
 			    0;
-			if (log.failed && (at == 0 || log.retry_at < at))
+			if (log.retry != 0 && (at == 0 || log.retry_at < at))
 				at = log.retry_at;
 			/* Idle long enough: the connections go. */
-			if (idle_at != 0 && !log.failed &&
+			if (idle_at != 0 && log.retry == 0 &&
 			    (at == 0 || idle_at < at)) {
 				until.tv_sec = idle_at;
 				until.tv_nsec = 0;
@@ -940,15 +951,9 @@ worker_main(void *arg)
 				    &until) == ETIMEDOUT &&
 				    s->kick[w->channel] == seen &&
 				    !s->stopping) {
-					pthread_mutex_unlock(&s->mtx);
-					worker_close(db);
+					worker_idle(w, db);
 					open = 0;
-					log_debug("outbox: %s worker %d idle: "
-					    "its connections closed",
-					    sender_channel_names[w->channel],
-					    w->index);
 					idle_at = 0;
-					pthread_mutex_lock(&s->mtx);
 				}
 				continue;
 			}
@@ -969,9 +974,9 @@ worker_main(void *arg)
 		pthread_mutex_unlock(&s->mtx);
 	}
 	/* Settled now, or the file stays for the next start. */
-	if (log.failed && !open)
+	if (log.retry != 0 && !open)
 		open = worker_open(s, db, &log) == 0;
-	if (log.failed && open)
+	if (log.retry != 0 && open)
 		worker_settle(&db[0]);
 	if (open)
 		worker_close(db);
