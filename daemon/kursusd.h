@@ -845,6 +845,8 @@ void		 memory_init(struct event_base *);
 /* Called by the loop thread for each admin request and render. */
 void		 memory_touch(void);
 void		 memory_free(void);
+/* malloc_trim(0) from any thread; nothing under AddressSanitizer */
+void		 memory_give_back(void);
 
 /* job.c: work on a thread of its own, answered on the loop */
 struct jobs;

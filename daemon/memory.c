@@ -27,7 +27,28 @@
 #define MEMORY_MMAP_THRESHOLD	(128 * 1024)
 #define MEMORY_TRIM_THRESHOLD	(256 * 1024)
 
+#if defined(__SANITIZE_ADDRESS__)
+#define MEMORY_SANITIZED	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MEMORY_SANITIZED	1
+#endif
+#endif
+
 static struct event	*memory_ev;
+
+/*
+ * Any thread may call this. Under AddressSanitizer its own allocator owns
+ * the heap and glibc's arenas are never set up: malloc_trim() would set
+ * them up on first use, and two threads doing that at once crash.
+ */
+void
+memory_give_back(void)
+{
+#ifndef MEMORY_SANITIZED
+	malloc_trim(0);
+#endif
+}
 
 static void
 memory_trim(evutil_socket_t fd, short ev, void *arg)
@@ -35,7 +56,7 @@ memory_trim(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	malloc_trim(0);
+	memory_give_back();
 }
 
 void

@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -873,7 +872,7 @@ worker_close(struct wdb *db)
 	wdb_close(&db[0]);
 	wdb_close(&db[1]);
 	memset(db, 0, 2 * sizeof *db);
-	malloc_trim(0);
+	memory_give_back();
 }
 
 /* Idle long enough: closes the connections, s->mtx let go meanwhile. */
