@@ -515,11 +515,12 @@ store_open(const char *path, int synchronous, struct store **out,
 	st->default_tz = xstrdup("Europe/Copenhagen");
 	/*
 	 * The loop waits for a lock no longer than the senders hold one to
-	 * record an outcome, and not for a job's (busy.c); a lock held
+	 * record an outcome, and not for a job's: busy_loop() below gives the
+	 * connection its handler (busy.c), so no timeout here. A lock held
 	 * longer is waited for off the loop (http.c).
 	 */
 	st->flags = synchronous == CONFIG_SYNC_FULL ? STORE_DURABLE : 0;
-	if (store_connect(path, STORE_CREATE | st->flags, 20, &st->db,
+	if (store_connect(path, STORE_CREATE | st->flags, 0, &st->db,
 	    cause) != 0) {
 		store_close(st);
 		return (-1);
