@@ -3,8 +3,9 @@
  * import) runs on a thread of its own, never on the loop, and is answered
  * when it is done. The thread does work(); it tells the loop through a
  * pipe (libevent is not set up for threads), its last act, and the
- * loop then runs done(); the thread is detached and ends by itself. What work() needs of the database it reaches through
- * a connection of its own (store_connect(), store_clone()).
+ * loop then runs done(); the thread is detached and ends by itself.
+ * What work() needs of the database it reaches through a connection of
+ * its own (store_connect(), store_clone()).
  *
  * When kursusd stops, jobs_free() raises each job's stop flag, which
  * work() looks at between steps, waits for its byte, and runs done()
@@ -53,6 +54,10 @@ job_main(void *arg)
 	char		 c = 'j';
 
 	j->work(j->arg, &j->stop);
+	/*
+	 * The last touch of j: once the byte is in the pipe the loop may
+	 * free j (job_finish()), and nobody joins this thread.
+	 */
 	while (write(j->pipe[1], &c, 1) == -1 && errno == EINTR)
 		;
 	return (NULL);
