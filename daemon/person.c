@@ -167,6 +167,10 @@ person_new(struct store *st, json_t *body, struct fail *f)
  */
 #define PERSON_UNINDEXED_READ	2000
 
+/* The last participant whose search words are written (a subquery). */
+#define WORDS_UPTO	"(SELECT CAST(value AS INTEGER) FROM settings " \
+	"WHERE key = 'words_upto')"
+
 /*
  * Participants found by q (fold.h): those who have, for each word of q, a
  * word that begins with it. Each word is a range of the participant_word
@@ -212,10 +216,10 @@ person_search(struct store *st, const char *sql_head, const char *sql_tail,
 		w[-1] = '\0';
 		kq = words;
 	}
-	buf_addf(&sql, " UNION SELECT id FROM participant WHERE id > max((SELECT "
-	    "CAST(value AS INTEGER) FROM settings WHERE key = 'words_upto'), "
-	    "(SELECT max(id) FROM participant) - %d) AND kmatch(?, name, "
-	    "phone, email)%s LIMIT ?", PERSON_UNINDEXED_READ, sql_tail);
+	buf_addf(&sql, " UNION SELECT id FROM participant WHERE id > max("
+	    WORDS_UPTO ", (SELECT max(id) FROM participant) - %d) AND "
+	    "kmatch(?, name, phone, email)%s LIMIT ?", PERSON_UNINDEXED_READ,
+	    sql_tail);
 	if (sqlite3_prepare_v2(store_db(st), sql.data, -1, &stmt, NULL) !=
 	    SQLITE_OK)
 		fatalx("person_search: %s", sqlite3_errmsg(store_db(st)));
@@ -270,8 +274,7 @@ person_index_range(struct store *st, int64_t upto, int64_t last,
 int
 person_index(struct store *st, int limit, struct fail *f)
 {
-	static const char *sql_upto = "SELECT CAST(value AS INTEGER) FROM "
-	    "settings WHERE key = 'words_upto'";
+	static const char *sql_upto = "SELECT " WORDS_UPTO;
 	static const char *sql_last = "SELECT coalesce(max(id), ?1) FROM "
 	    "(SELECT id FROM participant WHERE id > ?1 ORDER BY id LIMIT ?2)";
 	static const char *sql_more = "SELECT EXISTS (SELECT 1 FROM "
@@ -306,8 +309,8 @@ person_added(void)
 void
 person_words_batch(struct store *st)
 {
-	static const char *sql_gap = "SELECT CAST(value AS INTEGER), (SELECT "
-	    "max(id) FROM participant) FROM settings WHERE key = 'words_upto'";
+	static const char *sql_gap = "SELECT " WORDS_UPTO ", (SELECT max(id) "
+	    "FROM participant)";
 	sqlite3_stmt	*stmt;
 	struct fail	 f;
 	int64_t		 upto, last;
@@ -335,8 +338,7 @@ int64_t
 person_unindexed(struct store *st)
 {
 	static const char *sql = "SELECT count(*) FROM participant WHERE "
-	    "id > (SELECT CAST(value AS INTEGER) FROM settings WHERE key = "
-	    "'words_upto')";
+	    "id > " WORDS_UPTO;
 
 	return (store_int(st, 0, sql, NULL));
 }
