@@ -431,15 +431,16 @@ feed_event(const struct cal_event *ev, const char *lang, size_t *len)
 
 	if (len != NULL)
 		*len = 0;
-	if (ev == NULL || ev->uid == NULL || *ev->uid == '\0')
-		return (NULL);
 	/*
 	 * Most events fit: one allocation, made to measure at the end.
 	 * Kept for as long as the session does not change: no slack.
 	 */
 	b.data = xmalloc(2048);
 	b.size = 2048;
-	feed_event_add(ev, lang, &b);
+	if (feed_event_add(ev, lang, &b) != 0) {	/* no UID */
+		free(b.data);
+		return (NULL);
+	}
 	b.data = xreallocarray(b.data, 1, b.len + 1);
 	if (len != NULL)
 		*len = b.len;
