@@ -86,6 +86,26 @@ def check_feeds_served(d, first):
          "the import is logged once it is answered", [])
 
 
+def write_lock_taken(db, seconds):
+    """Waits until someone holds db's write lock: True once a BEGIN
+    IMMEDIATE of our own is refused, False after seconds."""
+    con = sqlite3.connect(db, timeout=0, isolation_level=None)
+    end = time.monotonic() + seconds
+    try:
+        while time.monotonic() < end:
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                con.execute("ROLLBACK")
+            except sqlite3.OperationalError as e:
+                if "locked" in str(e):
+                    return True
+                raise
+            time.sleep(0.005)
+        return False
+    finally:
+        con.close()
+
+
 def check_write_during(d, first):
     """A registration sent while a large file is imported (the worker
     holds the write lock) waits off the loop, without the loop sleeping
@@ -101,7 +121,9 @@ def check_write_during(d, first):
 
     th = threading.Thread(target=run)
     th.start()
-    time.sleep(0.3)
+    held = write_lock_taken(d.db, 20)
+    t.ok(held, "the import's worker holds the write lock (another "
+         "connection's BEGIN IMMEDIATE is refused)", [])
     reg = d.request("POST", "/v1/sessions/%d/registrations" % sid,
                     {"participant": {"name": "Under Import",
                                      "phone": "40123456"}})
