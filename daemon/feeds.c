@@ -32,7 +32,7 @@
 
 #define FEEDS_MAX	4096		/* feeds kept in memory */
 #define SPARE_MIN	(1024 * 1024)	/* feed bytes worth keeping memory for */
-#define FEEDS_FILED_MIN	(64 * 1024)	/* gzip bytes sent with sendfile() */
+#define FEEDS_FILED_MIN	(32 * 1024)	/* gzip bytes sent with sendfile() */
 
 struct feed {
 	char		*path;		/* the URL path: the cache key */
