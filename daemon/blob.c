@@ -7,6 +7,8 @@
  * sent often and whole (a large feed's gzip bytes) may be moved into a
  * memory file (blob_filed()): answers then hand its pages to the socket
  * with sendfile(2) instead of copying them in, as a file server does.
+ * A read job's large answer is a file on disk, unlinked, that is only
+ * ever sent (blob_file()).
  */
 #include "config.h"
 
@@ -63,6 +65,26 @@ blob_map(int fd, size_t len, char **cause)
 	b->data = p;
 	b->mapped = 1;
 	b->fd = -1;
+	return (b);
+}
+
+/*
+ * A blob of the len bytes of the file fd (taken), neither read nor
+ * mapped: answers send it with sendfile(2) (pread(2) through TLS), so
+ * its bytes stay in the page cache, never in kursusd's memory (a large
+ * answer of a read job, spool.c). blob_data() is NULL for it.
+ */
+struct blob *
+blob_file(int fd, size_t len)
+{
+	struct blob	*b = xmalloc(sizeof *b);
+
+	b->refs = 1;
+	b->len = len;
+	b->size = 0;
+	b->data = NULL;
+	b->mapped = 0;
+	b->fd = fd;
 	return (b);
 }
 

@@ -3,7 +3,8 @@
  * write it from a jansson tree, which took seconds for a national
  * system's 60,000 rows: written in one pass, each row through a pointer
  * into room made for it beforehand, its strings escaped once when they
- * were interned (stats-report.c).
+ * were interned (stats-report.c). The text goes into the read job's
+ * spool as it is written, never whole into memory.
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@
 
 #include "buf.h"
 #include "kursusd.h"
+#include "readjob.h"
 #include "stats-report.h"
 
 static const char *report_group_names[G_N] = { "by_course", "by_venue",
@@ -23,24 +25,8 @@ static const char *report_group_names[G_N] = { "by_course", "by_venue",
 void
 report_json_str(struct buf *b, const char *s)
 {
-	/* The characters with a short escape, and the letter of each. */
-	static const char	 esc[] = "\"\\\b\f\n\r\t", letter[] = "\"\\bfnrt";
-	const char		*run, *e;
-	char			 two[2] = { '\\', 0 };
-
 	buf_addc(b, '"');
-	for (run = s; *s != '\0'; s++) {
-		if (*s != '"' && *s != '\\' && (unsigned char)*s >= 0x20)
-			continue;
-		buf_add(b, run, (size_t)(s - run));
-		run = s + 1;
-		if ((e = strchr(esc, *s)) != NULL) {
-			two[1] = letter[e - esc];
-			buf_add(b, two, 2);
-		} else
-			buf_addf(b, "\\u%04X", (unsigned int)(unsigned char)*s);
-	}
-	buf_add(b, run, (size_t)(s - run));
+	buf_add_json(b, s, strlen(s));
 	buf_addc(b, '"');
 }
 
@@ -287,11 +273,12 @@ report_sort_mvc(struct report *rp)
 }
 
 static void
-report_group_json(struct buf *b, struct report_group *g, int by_key,
+report_group_json(struct spool *out, struct report_group *g, int by_key,
     int mvc, struct report_rate *cache)
 {
-	size_t	 i;
-	char	*p;
+	struct buf	*b = &out->b;
+	size_t		 i;
+	char		*p;
 
 	if (g->len > 1 && !mvc)	/* rows is NULL in a group left empty */
 		qsort(g->rows, g->len, sizeof *g->rows, by_key ?
@@ -304,34 +291,34 @@ report_group_json(struct buf *b, struct report_group *g, int by_key,
 			p = REPORT_PUT(p, ",");
 		p = report_row_json(p, &g->rows[i], mvc, cache);
 		b->len = (size_t)(p - b->data);
+		b->data[b->len] = '\0';
+		spool_check(out);
 	}
 	buf_addc(b, ']');
 }
 
-char *
+void
 report_text(struct report *rp, int64_t people, int64_t next,
-    int64_t milestone, size_t *len)
+    int64_t milestone, struct spool *out)
 {
 	struct report_rate *cache;
-	struct buf	 b = BUF_INIT;
+	struct buf	*b = &out->b;
 	char		*p;
 	int		 g;
 
 	cache = xcalloc(REPORT_RATES, sizeof *cache);
 	report_sort_mvc(rp);
-	/* Some 300 bytes a row of by_month_venue_course, once. */
-	buf_grow(&b, 4096 + rp->g[G_MVC].len * 320);
-	buf_addc(&b, '{');
+	buf_addc(b, '{');
 	for (g = 0; g < G_N; g++) {
 		if (g > 0)
-			buf_addc(&b, ',');
-		report_json_str(&b, report_group_names[g]);
-		buf_addc(&b, ':');
-		report_group_json(&b, &rp->g[g], g == G_MONTH || g == G_MVC,
+			buf_addc(b, ',');
+		report_json_str(b, report_group_names[g]);
+		buf_addc(b, ':');
+		report_group_json(out, &rp->g[g], g == G_MONTH || g == G_MVC,
 		    g == G_MVC, cache);
 	}
-	buf_grow(&b, 512);
-	p = report_figures(b.data + b.len, rp->total);
+	buf_grow(b, 512);
+	p = report_figures(b->data + b->len, rp->total);
 	p = REPORT_PUT(p, ",\"attendance_rate\":");
 	p = report_rate(p, rp->total[F_ATTENDED], rp->total[F_NO_SHOW],
 	    cache);
@@ -340,8 +327,7 @@ report_text(struct report *rp, int64_t people, int64_t next,
 	p = report_int(REPORT_PUT(p, ",\"next_milestone\":"), milestone);
 	p = report_int(REPORT_PUT(p, ",\"to_milestone\":"), milestone - next);
 	p = REPORT_PUT(p, "}");
-	b.len = (size_t)(p - b.data);
-	b.data[b.len] = '\0';
+	b->len = (size_t)(p - b->data);
+	b->data[b->len] = '\0';
 	free(cache);
-	return (buf_detach(&b, len));
 }

@@ -550,16 +550,15 @@ struct report_ask {
 	int	 has[2];
 };
 
-/* The report's JSON text, read through st (readjob.h). */
-static char *
+/* The report's JSON text into out, read through st (readjob.h). */
+static int
 report_make(void *arg, struct store *st, const atomic_int *stop,
-    size_t *len, struct fail *f)
+    struct spool *out, struct fail *f)
 {
 	static const char *sql_next = "SELECT CAST(value AS INTEGER) FROM "
 	    "settings WHERE key = 'next_number'";
 	const struct report_ask *ask = arg;
 	struct report	 rp;
-	char		*text;
 	int		 g, slow;
 	int64_t		 next, milestone, people, edge[2], lo;
 	int		 one;
@@ -603,9 +602,9 @@ report_make(void *arg, struct store *st, const atomic_int *stop,
 	milestone = ((next + REPORT_MILESTONE - 1) / REPORT_MILESTONE) *
 	    REPORT_MILESTONE;
 
-	text = report_text(&rp, people, next, milestone, len);
+	report_text(&rp, people, next, milestone, out);
 	report_free(&rp);
-	return (text);
+	return (0);
 }
 
 static void

@@ -85,10 +85,12 @@ struct report {
 /* s as a JSON string, quoted, as json_dumps() writes it. */
 void	 report_json_str(struct buf *, const char *s);
 /*
- * The report's text, its length in *len: the breakdowns (sorted here),
- * the totals, people and the running number's next value and milestone.
+ * The report's text into out (a read job's spool): the breakdowns (sorted
+ * here), the totals, people and the running number's next value and
+ * milestone.
  */
-char	*report_text(struct report *, int64_t people, int64_t next,
-	    int64_t milestone, size_t *len);
+struct spool;
+void	 report_text(struct report *, int64_t people, int64_t next,
+	    int64_t milestone, struct spool *out);
 
 #endif
