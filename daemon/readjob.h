@@ -40,7 +40,7 @@ struct spool {
 	int		 fd;		/* the file, or -1 */
 	size_t		 filed;		/* bytes written to it */
 	int		 err;		/* errno of what failed, or 0 */
-	const char	*doing;		/* what failed: "make", "write" */
+	int		 making;	/* it failed making the file */
 };
 void		 spool_init(struct spool *, const char *dir);
 /* Moves what b holds into the file: 0, or -1 (the answer is lost then:

@@ -64,11 +64,11 @@ spool_open(struct spool *s)
 /* What went wrong with the file, kept for spool_blob(): nothing more is
  * kept. -1. */
 static int
-spool_failed(struct spool *s, const char *doing, int err)
+spool_failed(struct spool *s, int making, int err)
 {
 	if (s->err == 0) {
 		s->err = err;
-		s->doing = doing;
+		s->making = making;
 	}
 	buf_reset(&s->b);
 	return (-1);
@@ -88,7 +88,7 @@ spool_flush(struct spool *s)
 	if (s->b.len == 0)
 		return (0);
 	if (s->fd == -1 && (s->fd = spool_open(s)) == -1)
-		return (spool_failed(s, "make", errno));
+		return (spool_failed(s, 1, errno));
 	for (p = s->b.data, left = s->b.len; left > 0; p += w,
 	    left -= (size_t)w) {
 		if ((w = write(s->fd, p, left)) == -1) {
@@ -96,7 +96,7 @@ spool_flush(struct spool *s)
 				w = 0;
 				continue;
 			}
-			return (spool_failed(s, "write", errno));
+			return (spool_failed(s, 0, errno));
 		}
 		s->filed += (size_t)w;
 	}
@@ -120,10 +120,12 @@ spool_blob(struct spool *s, struct fail *f)
 			fail_set(f, 507, NULL, "the disk is full: no room in "
 			    "%s for the answer (%zu bytes of it written): %s",
 			    s->dir, s->filed, strerror(s->err));
+		else if (s->making)
+			fail_set(f, 500, NULL, "cannot make a file for the "
+			    "answer in %s: %s", s->dir, strerror(s->err));
 		else
-			fail_set(f, 500, NULL, "cannot %s a file for the "
-			    "answer in %s: %s", s->doing, s->dir,
-			    strerror(s->err));
+			fail_set(f, 500, NULL, "cannot write the answer to "
+			    "its file in %s: %s", s->dir, strerror(s->err));
 		return (NULL);
 	}
 	b = blob_file(s->fd, s->filed);
