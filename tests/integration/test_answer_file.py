@@ -27,28 +27,14 @@ import json
 import os
 import socket
 import subprocess
-import time
 
-from kursustest import Tap, as_user, big_ics, give, local_now, wait_for
+from kursustest import (Tap, as_user, export_setup, give, local_now,
+                        wait_for)
 
 t = Tap()
 
 COURSE = "kursus"
 N = 6000
-
-
-def setup(d, n, first):
-    for slug in ("lille", "stor"):
-        d.ctl("venue", "add", slug, "--name", "Bibliotek " + slug)
-    d.ctl("course", "add", COURSE, "--title", "Kursus", "--duration", "90m",
-          "--capacity", "8")
-    d.ctl("session", "add", "--course", COURSE, "--venue", "lille",
-          "--start", "%s 10:00" % first.isoformat(), "--weekly", "3")
-    r = d.request("POST", "/v1/import?venue=stor&course=%s" % COURSE,
-                  big_ics("stor", n, first),
-                  {"Content-Type": "text/calendar"})
-    t.ok(r.status == 200 and len((r.json or {}).get("created", [])) == n,
-         "%d sessions imported to export" % n, [repr(r)[:300]])
 
 
 def status_kb(pid, field):
@@ -191,7 +177,7 @@ def check_full(first):
         os.mkdir(state)
         give(state)
         d = t.daemon(dirname=state)
-        setup(d, 1500, first)
+        export_setup(t, d, 1500, first, COURSE)
         size = len(d.request("GET", "/v1/export").body)
         filler = fill(mnt)
         r = d.request("GET", "/v1/export")
@@ -219,7 +205,7 @@ def check_denied(first):
                "not root: kursusd runs as this user, who may write")
         return
     d = t.daemon()
-    setup(d, 1500, first)
+    export_setup(t, d, 1500, first, COURSE)
     mode = os.stat(d.dir).st_mode & 0o7777
     os.chmod(d.dir, 0o555)
     try:
@@ -238,7 +224,7 @@ def check_denied(first):
 def main():
     first = local_now().date() + datetime.timedelta(days=3)
     d = t.daemon()
-    setup(d, N, first)
+    export_setup(t, d, N, first, COURSE)
     body = check_file(d)
     check_memory(d, len(body))
     check_nameless(d)
