@@ -18,6 +18,11 @@
  * A file that cannot be made or written (the disk full, a state
  * directory kursusd may not write) is said as the answer's refusal: 507
  * or 500 naming why, never part of an answer.
+ *
+ * Only the job writes the file; the loop only sends it, from the page
+ * cache where the job has just put its bytes (should memory be short,
+ * the kernel reads back what it dropped, as it does for the database's
+ * own pages, which the loop reads too).
  */
 #include "config.h"
 
