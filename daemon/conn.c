@@ -330,7 +330,7 @@ conn_write(struct conn *c)
 			/* A file's pages go to the socket uncopied. */
 			off = (off_t)c->done;
 			w = sendfile(c->fd, s->blob->fd, &off, s->len - c->done);
-			if (w == 0)	/* the file is sealed: cannot be */
+			if (w == 0)	/* the file ends early: cannot be */
 				return (-1);
 			goto sent;
 		}
