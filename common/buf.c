@@ -153,3 +153,25 @@ buf_add_html(struct buf *b, const char *s, size_t n)
 		}
 	}
 }
+
+void
+buf_add_json(struct buf *b, const char *s, size_t n)
+{
+	/* The characters with a short escape, and the letter of each. */
+	static const char	 esc[] = "\"\\\b\f\n\r\t", letter[] = "\"\\bfnrt";
+	const char		*run, *end = s + n, *e;
+	char			 two[2] = { '\\', 0 };
+
+	for (run = s; s < end; s++) {
+		if (*s != '"' && *s != '\\' && (unsigned char)*s >= 0x20)
+			continue;
+		buf_add(b, run, (size_t)(s - run));
+		run = s + 1;
+		if (*s != '\0' && (e = strchr(esc, *s)) != NULL) {
+			two[1] = letter[e - esc];
+			buf_add(b, two, 2);
+		} else
+			buf_addf(b, "\\u%04X", (unsigned int)(unsigned char)*s);
+	}
+	buf_add(b, run, (size_t)(s - run));
+}

@@ -51,6 +51,10 @@ void	 buf_vaddf(struct buf *, const char *, va_list)
 /* Appends n bytes of s with &, <, >, " and ' escaped for HTML text and
  * attribute values. */
 void	 buf_add_html(struct buf *, const char *s, size_t n);
+/* Appends n bytes of s as the inside of a JSON string, escaped as
+ * jansson's json_dumps() escapes them: '"', '\\' and the control
+ * characters; the rest (UTF-8, '/') as it is. */
+void	 buf_add_json(struct buf *, const char *s, size_t n);
 void	 buf_reset(struct buf *);
 /* The data for the caller to free ("" when empty, never NULL), *len its
  * length when len is not NULL; the buffer is empty again. */

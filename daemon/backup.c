@@ -5,9 +5,11 @@
  * it was when the copy began (store_copy(): SQLite's online backup API,
  * in small steps, inside one read transaction; the WAL keeps the writes
  * made meanwhile apart) into a private file (0600) beside the database.
- * The file is then mapped, unlinked and sent as a blob: the page cache
- * holds it, not the heap, every answer sending it shares it, and the disk
- * space goes back when the last of them is done.
+ * The file is then unlinked and sent as a blob of the file (blob_file():
+ * sendfile(2)): the page cache holds it, neither the heap nor a mapping
+ * of kursusd's (a mapped copy counted in its resident memory as it was
+ * sent), every answer sending it shares it, and the disk space goes back
+ * when the last of them is done.
  *
  * One copy at a time. Whoever asks while a copy is being made waits for
  * the next one, which starts when that one is done and serves everyone
@@ -102,15 +104,18 @@ backup_make(void *arg, const atomic_int *stop)
 		    "large for this machine to send", (intmax_t)sb.st_size);
 		goto out;
 	}
-	if ((j->copy = blob_map(fd, (size_t)sb.st_size, &cause)) == NULL) {
-		fail_set(&j->fail, 500, NULL, "%s: %s", tmp, cause);
-		free(cause);
+	if (sb.st_size == 0) {
+		fail_set(&j->fail, 500, NULL, "%s: the file is empty", tmp);
+		goto out;
 	}
+	j->copy = blob_file(fd, (size_t)sb.st_size);
+	fd = -1;
 out:
 	sqlite3_close(src);
-	/* Mapped, the copy lives on without its name. */
+	/* Open, the copy lives on without its name. */
 	unlink(tmp);
-	close(fd);
+	if (fd != -1)
+		close(fd);
 	free(tmp);
 }
 

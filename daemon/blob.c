@@ -2,11 +2,13 @@
  * Blobs: bytes shared by the feed cache and the answers still sending
  * them, freed when the last of them lets go. Only the loop thread holds
  * them, so the count needs no lock. A blob is memory of its own, or a
- * file mapped read-only (a copy of the database: the kernel's page cache
- * holds it, not the heap, and every answer sending it shares it). Bytes
- * sent often and whole (a large feed's gzip bytes) may be moved into a
- * memory file (blob_filed()): answers then hand its pages to the socket
- * with sendfile(2) instead of copying them in, as a file server does.
+ * file on disk without a name that is only ever sent (blob_file(): a copy
+ * of the database, a read job's large answer): the kernel's page cache
+ * holds it, neither the heap nor a mapping, and every answer sending it
+ * shares it. Bytes sent often and whole (a large feed's gzip bytes) may
+ * be moved into a memory file (blob_filed()): answers then hand its pages
+ * to the socket with sendfile(2) instead of copying them in, as a file
+ * server does.
  */
 #include "config.h"
 
@@ -36,33 +38,22 @@ blob_adopt(char *data, size_t len)
 }
 
 /*
- * A blob of the len bytes of the file fd, mapped; the descriptor may be
- * closed (and the file unlinked) once it returns. NULL with *cause.
+ * A blob of the len bytes of the file fd (taken), neither read nor
+ * mapped: answers send it with sendfile(2) (pread(2) through TLS), so
+ * its bytes stay in the page cache, never in kursusd's memory (a large
+ * answer of a read job, spool.c). blob_data() is NULL for it.
  */
 struct blob *
-blob_map(int fd, size_t len, char **cause)
+blob_file(int fd, size_t len)
 {
-	struct blob	*b;
-	void		*p;
+	struct blob	*b = xmalloc(sizeof *b);
 
-	if (len == 0) {
-		xasprintf(cause, "the file is empty");
-		return (NULL);
-	}
-	if ((p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0)) ==
-	    MAP_FAILED) {
-		xasprintf(cause, "mmap: %s", strerror(errno));
-		return (NULL);
-	}
-	/* Sent from start to end, once: read ahead, drop behind. */
-	madvise(p, len, MADV_SEQUENTIAL);
-	b = xmalloc(sizeof *b);
 	b->refs = 1;
 	b->len = len;
-	b->size = 0;		/* nothing to reuse */
-	b->data = p;
-	b->mapped = 1;
-	b->fd = -1;
+	b->size = 0;
+	b->data = NULL;
+	b->mapped = 0;
+	b->fd = fd;
 	return (b);
 }
 

@@ -279,6 +279,37 @@ conn_close(struct conn *c)
 }
 
 /*
+ * Through TLS, the next bytes of segment s, a blob only in its file
+ * (blob_file()): read into a record's room (tls_writev() copies what it
+ * takes), never the whole file into memory. What tls_writev() returns.
+ */
+static ssize_t
+conn_write_file(struct conn *c, const struct server_seg *s)
+{
+	char		 chunk[16384];
+	struct iovec	 iov;
+	size_t		 want = s->len - c->done;
+	ssize_t		 r;
+
+	if (want > sizeof chunk)
+		want = sizeof chunk;
+	while ((r = pread(s->blob->fd, chunk, want, (off_t)c->done)) == -1 &&
+	    errno == EINTR)
+		;
+	if (r <= 0) {		/* the file ends early: cannot be */
+		if (r == -1)
+			log_warn("an answer's file");
+		else
+			log_warnx("an answer's file ends early");
+		errno = EIO;
+		return (-1);
+	}
+	iov.iov_base = chunk;
+	iov.iov_len = (size_t)r;
+	return (tls_writev(c->tls, &iov, 1));
+}
+
+/*
  * Sends what is queued: 1 when all of it went, 0 when the socket is full,
  * -1 when the connection is gone.
  */
@@ -296,17 +327,22 @@ conn_write(struct conn *c)
 	while (c->seg0 < c->nseg) {
 		s = &c->segs[c->seg0];
 		if (c->tls == NULL && s->blob != NULL && s->blob->fd != -1) {
-			/* A memory file's pages go to the socket uncopied. */
+			/* A file's pages go to the socket uncopied. */
 			off = (off_t)c->done;
 			w = sendfile(c->fd, s->blob->fd, &off, s->len - c->done);
-			if (w == 0)	/* the file is sealed: cannot be */
+			if (w == 0)	/* the file ends early: cannot be */
 				return (-1);
+			goto sent;
+		}
+		if (s->blob != NULL && blob_data(s->blob) == NULL) {
+			/* Through TLS, a file's bytes a record at a time. */
+			w = conn_write_file(c, s);
 			goto sent;
 		}
 		for (n = 0, i = c->seg0; i < c->nseg; i++, n++) {
 			s = &c->segs[i];
-			if (c->tls == NULL && s->blob != NULL &&
-			    s->blob->fd != -1)
+			if (s->blob != NULL && ((c->tls == NULL &&
+			    s->blob->fd != -1) || blob_data(s->blob) == NULL))
 				break;
 			base = s->blob != NULL ? blob_data(s->blob) :
 			    c->out.data + s->off;

@@ -5,6 +5,8 @@
  * goes on serving the feeds. The texts are those of the feeds
  * (render_texts()), but the table of event texts is neither read nor
  * filled: an export of years does not crowd out what the feeds keep.
+ * The answer is written as it is made into the job's spool (spool.c): a
+ * large one goes to a file and is sent from there.
  */
 #include "config.h"
 
@@ -13,8 +15,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "feeds.h"
 #include "readjob.h"
+
+#define EXPORT_PIECE	256	/* event texts rendered at a time */
 
 /* ?1 from, ?2 to, ?3 venue or NULL, ?4 course or NULL */
 static const char *export_sql = FEED_MEMBER_COLS " 0" FEED_SESSION " WHERE"
@@ -40,21 +45,26 @@ export_job_free(void *arg)
 	free(j);
 }
 
-/* The answer, {"calendar": text, "events": n}, read through st. */
-static char *
+/*
+ * The answer, {"calendar": text, "events": n}, read through st and
+ * written into out as json_dumps() wrote it: the calendar's head, then
+ * the events' texts EXPORT_PIECE at a time, each escaped into out as it
+ * comes and let go, then its end. A file of years is never whole in
+ * memory, neither as a calendar nor as JSON.
+ */
+static int
 export_make(void *arg, struct store *st, const atomic_int *stop,
-    size_t *len, struct fail *f)
+    struct spool *out, struct fail *f)
 {
 	struct export_job	*j = arg;
 	const struct cal_feed cf = { "Kurser", store_default_timezone(st),
 	    j->refresh_minutes };
 	sqlite3_stmt	*stmt = store_stmt(st, export_sql);
 	struct members	 m;
-	json_t		*out;
 	time_t		 now = time(NULL);
-	size_t		*lens, n;
-	char		**texts, *text = NULL, *answer = NULL;
-	size_t		 i;
+	size_t		 lens[EXPORT_PIECE], n, at, k, i;
+	char		*texts[EXPORT_PIECE], *head;
+	int		 rc = 0;
 
 	if (j->has_from)
 		sqlite3_bind_int64(stmt, 1, j->from);
@@ -65,35 +75,37 @@ export_make(void *arg, struct store *st, const atomic_int *stop,
 	if (j->course != 0)
 		sqlite3_bind_int64(stmt, 4, j->course);
 	feeds_members(st, stmt, &m);
-	texts = xcalloc(m.n + 1, sizeof *texts);
-	lens = xcalloc(m.n + 1, sizeof *lens);
-	if (render_texts(j->url, store_stmt(st, event_sql_many), m.ids, m.n,
-	    texts, lens, stop) == 0) {
-		text = feed_calendar(&cf, (const char *const *)m.tzids, m.ntz,
-		    m.n ? m.from : now, m.n ? m.until : now,
-		    (const char *const *)texts, lens, m.n, &n);
+	if ((head = feed_calendar_head(&cf, (const char *const *)m.tzids,
+	    m.ntz, m.n ? m.from : now, m.n ? m.until : now, &n)) == NULL) {
+		members_free(&m);
+		return (fail_set(f, 500, NULL, "internal error: the "
+		    "calendar's head could not be written"));
 	}
-	/* Each copy goes as the next is made: a year's file is large. */
-	for (i = 0; i < m.n; i++)
-		free(texts[i]);
-	free(texts);
-	if (text != NULL) {
-		out = json_pack("{s:s%, s:I}", "calendar", text, n,
-		    "events", (json_int_t)m.n);
-		free(text);
-		if (out == NULL ||
-		    (answer = json_dumps(out, JSON_COMPACT)) == NULL)
-			fail_set(f, 500, NULL, "internal error: the answer "
-			    "could not be written as JSON");
-		else
-			*len = strlen(answer);
-		json_decref(out);
-	} else
-		fail_set(f, 503, NULL, "kursusd is stopping; no export was "
-		    "made");
-	free(lens);
+	buf_adds(&out->b, "{\"calendar\":\"");
+	buf_add_json(&out->b, head, n);
+	free(head);
+	for (at = 0; at < m.n && rc == 0; at += k) {
+		k = m.n - at < EXPORT_PIECE ? m.n - at : EXPORT_PIECE;
+		memset(texts, 0, sizeof texts);
+		if (render_texts(j->url, store_stmt(st, event_sql_many),
+		    m.ids + at, k, texts, lens, stop) != 0)
+			rc = fail_set(f, 503, NULL, "kursusd is stopping; no "
+			    "export was made");
+		for (i = 0; i < k; i++) {
+			if (texts[i] != NULL && rc == 0) {
+				buf_add_json(&out->b, texts[i], lens[i]);
+				spool_check(out);
+			}
+			free(texts[i]);
+		}
+	}
+	if (rc == 0) {
+		buf_add_json(&out->b, FEED_CALENDAR_END,
+		    sizeof FEED_CALENDAR_END - 1);
+		buf_addf(&out->b, "\",\"events\":%zu}", m.n);
+	}
 	members_free(&m);
-	return (answer);
+	return (rc);
 }
 
 /* GET /v1/export: the sessions of a span, as one calendar file. */

@@ -826,13 +826,13 @@ struct blob {
 	int	 refs;
 	size_t	 len;
 	size_t	 size;		/* allocated, at least len + 1; 0 mapped */
-	char	*data;
-	int	 mapped;	/* a file's pages (blob_map(), blob_filed()) */
-	int	 fd;		/* the memory file of blob_filed(), or -1 */
+	char	*data;		/* NULL: only in the file fd (blob_file()) */
+	int	 mapped;	/* a memory file's pages (blob_filed()) */
+	int	 fd;		/* the file of blob_filed(), blob_file(), or -1 */
 };
 struct blob	*blob_adopt(char *data, size_t len);
-/* The first len bytes of the file fd, mapped read-only; NULL with *cause. */
-struct blob	*blob_map(int fd, size_t len, char **cause);
+/* The len bytes of the file fd (taken), sent from it, never read in. */
+struct blob	*blob_file(int fd, size_t len);
 /* b's bytes into a sealed memory file, sent with sendfile(): 0, or -1. */
 int		 blob_filed(struct blob *);
 struct blob	*blob_ref(struct blob *);

@@ -3,7 +3,8 @@
  * write it from a jansson tree, which took seconds for a national
  * system's 60,000 rows: written in one pass, each row through a pointer
  * into room made for it beforehand, its strings escaped once when they
- * were interned (stats-report.c).
+ * were interned (stats-report.c). The text goes into the read job's
+ * spool as it is written, never whole into memory.
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@
 
 #include "buf.h"
 #include "kursusd.h"
+#include "readjob.h"
 #include "stats-report.h"
 
 static const char *report_group_names[G_N] = { "by_course", "by_venue",
@@ -23,24 +25,8 @@ static const char *report_group_names[G_N] = { "by_course", "by_venue",
 void
 report_json_str(struct buf *b, const char *s)
 {
-	/* The characters with a short escape, and the letter of each. */
-	static const char	 esc[] = "\"\\\b\f\n\r\t", letter[] = "\"\\bfnrt";
-	const char		*run, *e;
-	char			 two[2] = { '\\', 0 };
-
 	buf_addc(b, '"');
-	for (run = s; *s != '\0'; s++) {
-		if (*s != '"' && *s != '\\' && (unsigned char)*s >= 0x20)
-			continue;
-		buf_add(b, run, (size_t)(s - run));
-		run = s + 1;
-		if ((e = strchr(esc, *s)) != NULL) {
-			two[1] = letter[e - esc];
-			buf_add(b, two, 2);
-		} else
-			buf_addf(b, "\\u%04X", (unsigned int)(unsigned char)*s);
-	}
-	buf_add(b, run, (size_t)(s - run));
+	buf_add_json(b, s, strlen(s));
 	buf_addc(b, '"');
 }
 
@@ -149,16 +135,31 @@ report_inner(char *p, const struct istr *is)
 	return (report_put(p, is->json + 1, is->jlen - 2));
 }
 
+/* The strings a row of G_MVC names beside its key, in their order. */
+enum { X_MONTH, X_VENUE, X_VNAME, X_COURSE, X_TITLE, X_N };
+static void
+report_row_x(const struct report_row *r, const struct istr *x[X_N])
+{
+	x[X_MONTH] = r->key;
+	x[X_VENUE] = r->venue;
+	x[X_VNAME] = r->venue->vname;
+	x[X_COURSE] = r->course;
+	x[X_TITLE] = r->course->title;
+}
+
 /* Room for row r's text: its strings, twice at most, and 512 more. */
 static size_t
-report_row_room(const struct report_row *r)
+report_row_room(const struct report_row *r, int mvc)
 {
-	size_t	 n = 512 + 2 * (r->key->jlen + r->name->jlen);
-	int	 j;
+	const struct istr *x[X_N];
+	size_t		 n = 512 + 2 * (r->key->jlen + r->name->jlen);
+	int		 j;
 
-	for (j = 0; j < X_N; j++)
-		if (r->x[j] != NULL)
-			n += 2 * r->x[j]->jlen;
+	if (mvc) {
+		report_row_x(r, x);
+		for (j = 0; j < X_N; j++)
+			n += 2 * x[j]->jlen;
+	}
 	return (n);
 }
 
@@ -169,21 +170,23 @@ report_row_json(char *p, const struct report_row *r, int mvc,
 	static const struct report_lit extra[X_N] = { REPORT_LIT(",\"month\":"),
 	    REPORT_LIT(",\"venue\":"), REPORT_LIT(",\"venue_name\":"),
 	    REPORT_LIT(",\"course\":"), REPORT_LIT(",\"course_title\":") };
-	int	 j;
+	const struct istr *x[X_N];
+	int		 j;
 
 	p = REPORT_PUT(p, "{\"key\":");
 	if (mvc) {
 		p = REPORT_PUT(p, "\"");
 		p = REPORT_PUT(report_inner(p, r->key), "/");
-		p = REPORT_PUT(report_inner(p, r->x[X_VENUE]), "/");
-		p = REPORT_PUT(report_inner(p, r->x[X_COURSE]), "\"");
+		p = REPORT_PUT(report_inner(p, r->venue), "/");
+		p = REPORT_PUT(report_inner(p, r->course), "\"");
+		report_row_x(r, x);
 	} else
 		p = report_put(p, r->key->json, r->key->jlen);
 	p = REPORT_PUT(p, ",\"name\":");
 	p = report_figures(report_put(p, r->name->json, r->name->jlen), r->n);
 	for (j = 0; mvc && j < X_N; j++)
 		p = report_put(report_put(p, extra[j].s, extra[j].n),
-		    r->x[j]->json, r->x[j]->jlen);
+		    x[j]->json, x[j]->jlen);
 	p = REPORT_PUT(p, ",\"attendance_rate\":");
 	p = report_rate(p, r->n[F_ATTENDED], r->n[F_NO_SHOW], cache);
 	return (REPORT_PUT(p, "}"));
@@ -259,10 +262,16 @@ static int
 report_cmp_mvc(const void *a, const void *b)
 {
 	const struct report_row *x = a, *y = b;
+	const uint32_t	 p[3] = { x->key->rank[R_MONTH],
+			    x->venue->rank[R_VENUE], x->course->rank[R_COURSE] };
+	const uint32_t	 q[3] = { y->key->rank[R_MONTH],
+			    y->venue->rank[R_VENUE], y->course->rank[R_COURSE] };
+	int		 i;
 
-	if (x->order[0] != y->order[0])
-		return (x->order[0] < y->order[0] ? -1 : 1);
-	return ((x->order[1] > y->order[1]) - (x->order[1] < y->order[1]));
+	for (i = 0; i < 3; i++)
+		if (p[i] != q[i])
+			return (p[i] < q[i] ? -1 : 1);
+	return (0);
 }
 
 /* G_MVC's rows in the order of their keys. */
@@ -270,68 +279,61 @@ static void
 report_sort_mvc(struct report *rp)
 {
 	struct report_group	*g = &rp->g[G_MVC];
-	struct report_row	*r;
-	size_t			 i;
 
 	report_rank(&rp->g[G_MONTH], R_MONTH);
 	report_rank(&rp->g[G_VENUE], R_VENUE);
 	report_rank(&rp->g[G_COURSE], R_COURSE);
-	for (i = 0; i < g->len; i++) {
-		r = &g->rows[i];
-		r->order[0] = (uint64_t)r->x[X_MONTH]->rank[R_MONTH] << 32 |
-		    r->x[X_VENUE]->rank[R_VENUE];
-		r->order[1] = r->x[X_COURSE]->rank[R_COURSE];
-	}
 	if (g->len > 1)
 		qsort(g->rows, g->len, sizeof *g->rows, report_cmp_mvc);
 }
 
 static void
-report_group_json(struct buf *b, struct report_group *g, int by_key,
+report_group_json(struct spool *out, struct report_group *g, int by_key,
     int mvc, struct report_rate *cache)
 {
-	size_t	 i;
-	char	*p;
+	struct buf	*b = &out->b;
+	size_t		 i;
+	char		*p;
 
 	if (g->len > 1 && !mvc)	/* rows is NULL in a group left empty */
 		qsort(g->rows, g->len, sizeof *g->rows, by_key ?
 		    report_cmp_key : report_cmp_name);
 	buf_addc(b, '[');
 	for (i = 0; i < g->len; i++) {
-		buf_grow(b, report_row_room(&g->rows[i]));
+		buf_grow(b, report_row_room(&g->rows[i], mvc));
 		p = b->data + b->len;
 		if (i > 0)
 			p = REPORT_PUT(p, ",");
 		p = report_row_json(p, &g->rows[i], mvc, cache);
 		b->len = (size_t)(p - b->data);
+		b->data[b->len] = '\0';
+		spool_check(out);
 	}
 	buf_addc(b, ']');
 }
 
-char *
+void
 report_text(struct report *rp, int64_t people, int64_t next,
-    int64_t milestone, size_t *len)
+    int64_t milestone, struct spool *out)
 {
 	struct report_rate *cache;
-	struct buf	 b = BUF_INIT;
+	struct buf	*b = &out->b;
 	char		*p;
 	int		 g;
 
 	cache = xcalloc(REPORT_RATES, sizeof *cache);
 	report_sort_mvc(rp);
-	/* Some 300 bytes a row of by_month_venue_course, once. */
-	buf_grow(&b, 4096 + rp->g[G_MVC].len * 320);
-	buf_addc(&b, '{');
+	buf_addc(b, '{');
 	for (g = 0; g < G_N; g++) {
 		if (g > 0)
-			buf_addc(&b, ',');
-		report_json_str(&b, report_group_names[g]);
-		buf_addc(&b, ':');
-		report_group_json(&b, &rp->g[g], g == G_MONTH || g == G_MVC,
+			buf_addc(b, ',');
+		report_json_str(b, report_group_names[g]);
+		buf_addc(b, ':');
+		report_group_json(out, &rp->g[g], g == G_MONTH || g == G_MVC,
 		    g == G_MVC, cache);
 	}
-	buf_grow(&b, 512);
-	p = report_figures(b.data + b.len, rp->total);
+	buf_grow(b, 512);
+	p = report_figures(b->data + b->len, rp->total);
 	p = REPORT_PUT(p, ",\"attendance_rate\":");
 	p = report_rate(p, rp->total[F_ATTENDED], rp->total[F_NO_SHOW],
 	    cache);
@@ -340,8 +342,7 @@ report_text(struct report *rp, int64_t people, int64_t next,
 	p = report_int(REPORT_PUT(p, ",\"next_milestone\":"), milestone);
 	p = report_int(REPORT_PUT(p, ",\"to_milestone\":"), milestone - next);
 	p = REPORT_PUT(p, "}");
-	b.len = (size_t)(p - b.data);
-	b.data[b.len] = '\0';
+	b->len = (size_t)(p - b->data);
+	b->data[b->len] = '\0';
 	free(cache);
-	return (buf_detach(&b, len));
 }

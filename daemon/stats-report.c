@@ -143,7 +143,7 @@ report_intern(struct report *rp, const char *s)
 	is->jlen = b.len;
 	is->json = memcpy(report_alloc(rp, b.len + 1), b.data, b.len + 1);
 	buf_free(&b);
-	is->mname = NULL;
+	is->mname = is->vname = is->title = NULL;
 	rp->is[i] = is;
 	rp->nis++;
 	return (is);
@@ -179,11 +179,10 @@ report_index(struct report_group *g, size_t row)
 	const struct report_row *r = &g->rows[row];
 	size_t	 i;
 
-	i = report_hashp(r->key, r->x[X_VENUE], r->x[X_COURSE]) &
-	    (g->nslot - 1);
+	i = report_hashp(r->key, r->venue, r->course) & (g->nslot - 1);
 	while (g->slot[i] != 0)
 		i = (i + 1) & (g->nslot - 1);
-	g->slot[i] = row + 1;
+	g->slot[i] = (uint32_t)(row + 1);
 }
 
 /* The row of key (and venue and course in G_MVC), made when it is new. */
@@ -198,8 +197,8 @@ report_row(struct report_group *g, struct istr *key, struct istr *venue,
 		i = report_hashp(key, venue, course) & (g->nslot - 1);
 		for (; g->slot[i] != 0; i = (i + 1) & (g->nslot - 1)) {
 			r = &g->rows[g->slot[i] - 1];
-			if (r->key == key && r->x[X_VENUE] == venue &&
-			    r->x[X_COURSE] == course)
+			if (r->key == key && r->venue == venue &&
+			    r->course == course)
 				return (r);
 		}
 	}
@@ -217,8 +216,8 @@ report_row(struct report_group *g, struct istr *key, struct istr *venue,
 	r = &g->rows[g->len];
 	memset(r, 0, sizeof *r);
 	r->key = key;
-	r->x[X_VENUE] = venue;
-	r->x[X_COURSE] = course;
+	r->venue = venue;
+	r->course = course;
 	report_index(g, g->len++);
 	return (r);
 }
@@ -240,11 +239,12 @@ report_add(struct report *rp, struct istr *course, struct istr *title,
 	r[G_MONTH] = report_row(&rp->g[G_MONTH], month, NULL, NULL);
 	r[G_MONTH]->name = mname;
 	r[G_MVC] = report_row(&rp->g[G_MVC], month, venue, course);
-	if (r[G_MVC]->x[X_MONTH] == NULL) {
+	if (r[G_MVC]->name == NULL) {
 		r[G_MVC]->name = mname;
-		r[G_MVC]->x[X_MONTH] = month;
-		r[G_MVC]->x[X_VNAME] = vname;
-		r[G_MVC]->x[X_TITLE] = title;
+		if (venue->vname == NULL)
+			venue->vname = vname;
+		if (course->title == NULL)
+			course->title = title;
 	}
 	for (f = 0; f < F_N; f++) {
 		for (g = 0; g < G_N; g++)
@@ -550,16 +550,15 @@ struct report_ask {
 	int	 has[2];
 };
 
-/* The report's JSON text, read through st (readjob.h). */
-static char *
+/* The report's JSON text into out, read through st (readjob.h). */
+static int
 report_make(void *arg, struct store *st, const atomic_int *stop,
-    size_t *len, struct fail *f)
+    struct spool *out, struct fail *f)
 {
 	static const char *sql_next = "SELECT CAST(value AS INTEGER) FROM "
 	    "settings WHERE key = 'next_number'";
 	const struct report_ask *ask = arg;
 	struct report	 rp;
-	char		*text;
 	int		 g, slow;
 	int64_t		 next, milestone, people, edge[2], lo;
 	int		 one;
@@ -603,9 +602,9 @@ report_make(void *arg, struct store *st, const atomic_int *stop,
 	milestone = ((next + REPORT_MILESTONE - 1) / REPORT_MILESTONE) *
 	    REPORT_MILESTONE;
 
-	text = report_text(&rp, people, next, milestone, len);
+	report_text(&rp, people, next, milestone, out);
 	report_free(&rp);
-	return (text);
+	return (0);
 }
 
 static void

@@ -925,6 +925,22 @@ def big_ics(prefix, n, first, extra=None):
     return "".join(out).encode("utf-8")
 
 
+def export_setup(t, d, n, first, course="kursus"):
+    """Sessions to export: venues "lille" (three weekly sessions from day
+    first) and "stor" (n imported from big_ics()), one course type."""
+    for slug in ("lille", "stor"):
+        d.ctl("venue", "add", slug, "--name", "Bibliotek " + slug)
+    d.ctl("course", "add", course, "--title", "Kursus", "--duration", "90m",
+          "--capacity", "8")
+    d.ctl("session", "add", "--course", course, "--venue", "lille",
+          "--start", "%s 10:00" % first.isoformat(), "--weekly", "3")
+    r = d.request("POST", "/v1/import?venue=stor&course=%s" % course,
+                  big_ics("stor", n, first),
+                  {"Content-Type": "text/calendar"})
+    t.ok(r.status == 200 and len((r.json or {}).get("created", [])) == n,
+         "%d sessions imported to export" % n, [repr(r)[:300]])
+
+
 def fetch_while(port, path, run):
     """GETs path on the public door, one connection, again and again while
     run() runs on a thread of its own: [(when, status)] of each answer."""

@@ -16,7 +16,8 @@ import time
 
 import icalendar
 
-from kursustest import Tap, fetch_while, UnixHTTPConnection, big_ics, local_now
+from kursustest import (Tap, fetch_while, UnixHTTPConnection, export_setup,
+                        local_now)
 
 t = Tap()
 
@@ -39,20 +40,6 @@ def count_sessions(db):
         return con.execute("SELECT count(*) FROM session").fetchone()[0]
     finally:
         con.close()
-
-
-def setup(d, first):
-    for slug in ("lille", "stor"):
-        d.ctl("venue", "add", slug, "--name", "Bibliotek " + slug)
-    d.ctl("course", "add", COURSE, "--title", "Kursus", "--duration", "90m",
-          "--capacity", "8")
-    d.ctl("session", "add", "--course", COURSE, "--venue", "lille",
-          "--start", "%s 10:00" % first.isoformat(), "--weekly", "3")
-    r = d.request("POST", "/v1/import?venue=stor&course=%s" % COURSE,
-                  big_ics("stor", N, first),
-                  {"Content-Type": "text/calendar"})
-    t.ok(r.status == 200 and len((r.json or {}).get("created", [])) == N,
-         "%d sessions imported to export" % N, [repr(r)])
 
 
 def check_served(d):
@@ -146,7 +133,7 @@ def check_stop(d):
 def main():
     d = t.daemon()
     first = local_now().date() + datetime.timedelta(days=14)
-    setup(d, first)
+    export_setup(t, d, N, first, COURSE)
     got = check_served(d)
     check_same_texts(d, got)
     check_stop(d)

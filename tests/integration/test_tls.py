@@ -23,6 +23,9 @@ and certificates the test makes with the openssl command:
             connection, all answered;
   big       answers of many records to a client that reads slowly, and
             requests pipelined in one record, all whole;
+  file      an answer sent from its file (a large export, spool.c), read
+            a record at a time, between two from memory on one
+            connection: the bytes the unix socket gives;
   metrics   GET /metrics over TLS with the token; 401 without;
   reload    SIGHUP reads the certificate and key again: one only root may
             read, or a key that is not the certificate's, is kept out and
@@ -35,6 +38,7 @@ and certificates the test makes with the openssl command:
             may read, without refusing.
 """
 
+import datetime
 import http.client
 import json
 import os
@@ -48,7 +52,7 @@ import threading
 import time
 
 from kursustest import KURSUSCTL, KURSUSD, LIBRARY_CONF, Tap, as_user, \
-    free_port, run_ctl, run_ids, wait_for
+    export_setup, free_port, local_now, run_ctl, run_ids, wait_for
 
 t = Tap()
 ROOT = os.geteuid() == 0
@@ -503,6 +507,27 @@ def check_big(port, pki, token):
          "big: %d requests pipelined in one record: all answered" % n)
 
 
+def check_file(d, port, pki, token):
+    first = local_now().date() + datetime.timedelta(days=3)
+    export_setup(t, d, 1500, first)
+    plain = d.request("GET", "/v1/export")
+    ask = "GET %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n"
+    s = socket.create_connection(("127.0.0.1", port), timeout=60)
+    with tls_context(pki["ca.pem"]).wrap_socket(
+            s, server_hostname="127.0.0.1") as ss:
+        ss.sendall("".join(ask % (p, token) for p in (
+            "/v1/status", "/v1/export", "/v1/venues")).encode())
+        got = read_answers(ss, 3, slow=True)
+    t.ok([st for st, _ in got] == [200] * 3 and plain.status == 200 and
+         got[1][1] == plain.body and
+         "%d bytes, sent from a file" % len(plain.body) in d.log(),
+         "file: an export of %d bytes sent from its file through TLS, "
+         "between two answers from memory, read slowly: the unix socket's "
+         "bytes" % len(plain.body),
+         ["statuses %r, sizes %r" % ([st for st, _ in got],
+                                     [len(b) for _, b in got])])
+
+
 def cpu_seconds(pid):
     """User and system time a process has used so far."""
     with open("/proc/%d/stat" % pid) as f:
@@ -723,6 +748,7 @@ def main():
     check_metrics(port, pki, token)
     check_many(port, pki, token)
     check_big(port, pki, token)
+    check_file(d, port, pki, token)
     check_stall(d, port, pki, token)
     check_reload(d, port, pki, live, token_file)
     t.ok(d.running(), "the daemon ran through all of it")

@@ -1,0 +1,251 @@
+#!/usr/bin/python3
+"""
+A read job's large answer (GET /v1/export, GET /v1/stats) goes through a
+small buffer into a file without a name in the state directory and is
+sent from there (daemon/spool.c, issue 9), never whole in kursusd's
+memory; a small answer stays in memory:
+
+  file      an export of every session is logged "sent from a file", the
+            same bytes as asked again; one of a venue with three sessions
+            is not; the statistics as well
+  memory    kursusd's VmHWM (reset with /proc/PID/clear_refs) grows by
+            less than the answer's size while it makes and sends it, the
+            least of three times (it grew by three times the size when
+            the answer was a string, then a JSON string, then JSON text);
+            skipped under AddressSanitizer
+  nameless  while a client holds the answer unread, kursusd holds the
+            file, already deleted, in the state directory, which shows no
+            name of it; once the client goes, the file is closed
+  full      the state directory on a tmpfs mounted here (as root, else
+            skipped), filled up: the export is refused with 507 naming the
+            full disk and the directory, kursusd goes on, and answers 200
+            once there is room again
+  denied    a state directory kursusd may no longer write (as root, the
+            daemon as its user): 500 naming the directory and why
+"""
+import datetime
+import json
+import os
+import socket
+import subprocess
+
+from kursustest import (Tap, as_user, export_setup, give, local_now,
+                        wait_for)
+
+t = Tap()
+
+COURSE = "kursus"
+N = 6000
+
+
+def status_kb(pid, field):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return None
+
+
+def answer_files(pid, where):
+    """kursusd's open files in the directory where."""
+    out = []
+    fds = "/proc/%d/fd" % pid
+    for fd in os.listdir(fds):
+        try:
+            target = os.readlink(os.path.join(fds, fd))
+        except OSError:
+            continue
+        if target.startswith(where + "/") and target.endswith("(deleted)"):
+            out.append(target)
+    return out
+
+
+def logged(d, what, length):
+    line = "GET /v1/%s by " % what
+    for l in d.log().split("\n"):
+        if line in l and ": 200, %d bytes" % length in l:
+            return l
+    return None
+
+
+def check_file(d):
+    r = d.request("GET", "/v1/export")
+    body = r.body
+    n = (r.json or {}).get("events")
+    t.ok(r.status == 200 and n == N + 3,
+         "GET /v1/export: 200, every session (%s)" % n, [repr(r)[:300]])
+    line = logged(d, "export", len(body))
+    t.ok(line is not None and line.endswith(", sent from a file"),
+         "file: the export of %d bytes is logged as sent from a file"
+         % len(body), [line or d.log()[-1500:]])
+    again = d.request("GET", "/v1/export")
+    t.ok(again.status == 200 and again.body == body,
+         "file: asked again, the same bytes", [])
+    json.loads(body.decode("utf-8"))
+    r = d.request("GET", "/v1/export?venue=lille")
+    line = logged(d, "export", len(r.body))
+    t.ok(r.status == 200 and line is not None and
+         not line.endswith("from a file"),
+         "memory: the export of a venue's 3 sessions (%d bytes) stays in "
+         "memory" % len(r.body), [line or ""])
+    r = d.request("GET", "/v1/stats")
+    line = logged(d, "stats", len(r.body))
+    t.ok(r.status == 200 and line is not None and
+         (r.json or {}).get("sessions") == N + 3,
+         "the statistics answered whole (%d bytes; %s)" % (
+             len(r.body), "from a file" if line and
+             line.endswith("from a file") else "in memory"), [line or ""])
+    return body
+
+
+def sanitized(pid):
+    with open("/proc/%d/maps" % pid) as f:
+        return "libasan" in f.read()
+
+
+def check_memory(d, size):
+    pid = d.proc.pid
+    if sanitized(pid):
+        t.skip("memory: VmHWM while the export is made and sent",
+               "kursusd runs under AddressSanitizer, whose allocator keeps "
+               "freed memory aside: VmHWM says nothing of kursusd's own")
+        return
+    grown = []
+    for i in range(3):      # the least of three: a new arena may come once
+        try:
+            with open("/proc/%d/clear_refs" % pid, "w") as f:
+                f.write("5")
+        except OSError as e:
+            t.skip("memory: VmHWM while the export is made and sent",
+                   "cannot reset kursusd's VmHWM: %s" % e)
+            return
+        before = status_kb(pid, "VmHWM")
+        r = d.request("GET", "/v1/export")
+        after = status_kb(pid, "VmHWM")
+        grown.append((after - before, before, after, r.status))
+    grew, before, after, status = min(grown)
+    t.ok(status == 200 and grew * 1024 < size,
+         "memory: VmHWM grew by %d KiB for an answer of %d KiB" % (
+             grew, size // 1024),
+         ["VmHWM %d kB -> %d kB" % (b, a) for _, b, a, _ in grown])
+
+
+def check_nameless(d):
+    """A client that sends the request and does not read: kursusd holds
+    the file, deleted, until the client goes."""
+    pid = d.proc.pid
+    listed = set(os.listdir(d.dir))
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(d.sock)
+    s.sendall(b"GET /v1/export HTTP/1.1\r\nHost: x\r\n\r\n")
+    held = wait_for(lambda: answer_files(pid, d.dir), 30)
+    names = set(os.listdir(d.dir)) - listed
+    t.ok(bool(held) and not names,
+         "nameless: while the answer waits to be read, kursusd holds it in "
+         "a file of the state directory already deleted, with no name there",
+         ["open: %r" % (held,), "new names: %r" % sorted(names)])
+    head = s.recv(200)
+    s.close()
+    gone = wait_for(lambda: not answer_files(pid, d.dir), 10)
+    t.ok(head.startswith(b"HTTP/1.1 200") and gone,
+         "nameless: once the client went, the file is closed",
+         ["open: %r" % (answer_files(pid, d.dir),)])
+
+
+def mount_tmpfs(where, size):
+    p = subprocess.run(["mount", "-t", "tmpfs", "-o",
+                        "size=%s,mode=0755" % size, "tmpfs", where],
+                       capture_output=True, text=True, timeout=30)
+    return p.returncode == 0, p.stderr.strip()
+
+
+def fill(where):
+    """A file that takes every free byte of where's file system."""
+    path = os.path.join(where, "filler")
+    chunk = b"\0" * 65536
+    with open(path, "wb") as f:
+        try:
+            while True:
+                f.write(chunk)
+                f.flush()
+        except OSError:
+            pass
+    # Bytes Python kept in its buffer, which could not go, are dropped.
+    return path
+
+
+def check_full(first):
+    if os.geteuid() != 0:
+        t.skip("full: a state directory on a full disk",
+               "not root: cannot mount a small tmpfs")
+        return
+    mnt = t.tempdir()
+    ok, why = mount_tmpfs(mnt, "24m")
+    if not ok:
+        t.skip("full: a state directory on a full disk",
+               "mount -t tmpfs failed: %s" % why)
+        return
+    try:
+        state = os.path.join(mnt, "state")
+        os.mkdir(state)
+        give(state)
+        d = t.daemon(dirname=state)
+        export_setup(t, d, 1500, first, COURSE)
+        size = len(d.request("GET", "/v1/export").body)
+        filler = fill(mnt)
+        r = d.request("GET", "/v1/export")
+        msg = (r.json or {}).get("error", "")
+        t.ok(r.status == 507 and "disk is full" in msg and state in msg,
+             "full: GET /v1/export (%d bytes) on a full disk: 507 naming "
+             "the full disk and the directory" % size, [repr(r)[:400]])
+        r = d.request("GET", "/v1/status")
+        t.ok(r.status == 200 and d.running(),
+             "full: kursusd goes on answering", [repr(r)[:300]])
+        os.unlink(filler)
+        r = d.request("GET", "/v1/export")
+        t.ok(r.status == 200 and len(r.body) == size,
+             "full: with room again, the export is answered whole",
+             [repr(r)[:300]])
+        t.eq(d.stop(), 0, "full: SIGTERM: exit 0")
+    finally:
+        subprocess.run(["umount", "-l", mnt], capture_output=True,
+                       timeout=30)
+
+
+def check_denied(first):
+    if not as_user():
+        t.skip("denied: a state directory kursusd may not write",
+               "not root: kursusd runs as this user, who may write")
+        return
+    d = t.daemon()
+    export_setup(t, d, 1500, first, COURSE)
+    mode = os.stat(d.dir).st_mode & 0o7777
+    os.chmod(d.dir, 0o555)
+    try:
+        r = d.request("GET", "/v1/export")
+    finally:
+        os.chmod(d.dir, mode)
+    msg = (r.json or {}).get("error", "")
+    t.ok(r.status == 500 and d.dir in msg and "Permission denied" in msg,
+         "denied: GET /v1/export: 500 naming the directory and why",
+         [repr(r)[:400]])
+    r = d.request("GET", "/v1/export")
+    t.ok(r.status == 200, "denied: allowed again, answered", [repr(r)[:200]])
+    t.eq(d.stop(), 0, "denied: SIGTERM: exit 0")
+
+
+def main():
+    first = local_now().date() + datetime.timedelta(days=3)
+    d = t.daemon()
+    export_setup(t, d, N, first, COURSE)
+    body = check_file(d)
+    check_memory(d, len(body))
+    check_nameless(d)
+    t.ok(d.running(), "kursusd ran through it all")
+    t.eq(d.stop(), 0, "SIGTERM: exit 0")
+    check_full(first)
+    check_denied(first)
+
+
+t.run(main)
