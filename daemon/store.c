@@ -471,9 +471,10 @@ store_functions(struct store *st, char **cause)
 	 * writes: 836 against 562 us of CPU per registration; for the 1,000
 	 * outbox rows of one reminder request 19,000 writes, 31 % of the
 	 * loop's time). Sorts still spill to files of their own. Set after the
-	 * schema's upgrade, whose large transactions keep their journal on
-	 * disk, and before the temporary views: changing temp_store drops
-	 * them. A worker's connection (imports) keeps the default.
+	 * schema's upgrade and the statistics' recount, whose temporary
+	 * tables stay on disk (in memory: 10 MB at the start, issue 9), and
+	 * before the temporary views: changing temp_store drops them. A
+	 * worker's connection (imports) keeps the default.
 	 */
 	if (!st->clone && sqlite3_exec(st->db, "PRAGMA temp_store=MEMORY",
 	    NULL, NULL, NULL) != SQLITE_OK) {
@@ -538,8 +539,8 @@ store_open(const char *path, int synchronous, struct store **out,
 		goto fail;
 	/* Search words (fold.h), for the triggers and person_index(). */
 	search_functions(st->db);
-	if (schema_migrate(st->db, cause) != 0 || store_functions(st,
-	    cause) != 0 || stats_month_prepare(st->db, cause) != 0)
+	if (schema_migrate(st->db, cause) != 0 || stats_month_prepare(st->db,
+	    cause) != 0 || store_functions(st, cause) != 0)
 		goto fail;
 	*out = st;
 	return (0);

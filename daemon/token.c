@@ -14,13 +14,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <nettle/gcm.h>
+#include <nettle/hmac.h>
+#include <nettle/memops.h>
+#include <nettle/sha2.h>
 
 #include "kursusd.h"
 #include "citizen.h"
@@ -36,35 +37,13 @@ static unsigned char	token_key[KEY_BYTES];
 static int		token_have_key;
 
 /*
- * SHA-256 and AES-256-GCM fetched once: EVP_sha256() and
- * EVP_aes_256_gcm() look their implementation up again at every use,
- * twice for each registration. Kept for the process's life.
+ * SHA-256, HMAC-SHA256 and AES-256-GCM are Nettle's, not OpenSSL's: the
+ * first use of OpenSSL's EVP fetches its providers' tables and touched
+ * 1.9 MB of libcrypto, resident from the first feed or registration on
+ * (issue 9: < 30 MB after a mixed run). Nettle is there already, under
+ * GnuTLS (which libcurl's LDAP support loads), and needs no set-up. The
+ * bytes are the same: these are the same algorithms.
  */
-static EVP_MD		*token_sha256;
-static EVP_CIPHER	*token_gcm;
-static pthread_once_t	 token_once = PTHREAD_ONCE_INIT;
-
-static void
-token_fetch(void)
-{
-	if ((token_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
-	    (token_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL)) == NULL)
-		fatalx("OpenSSL has no SHA-256 or AES-256-GCM");
-}
-
-static const EVP_MD *
-token_md(void)
-{
-	pthread_once(&token_once, token_fetch);
-	return (token_sha256);
-}
-
-static const EVP_CIPHER *
-token_cipher(void)
-{
-	pthread_once(&token_once, token_fetch);
-	return (token_gcm);
-}
 
 static int
 token_not_ours(const char *path, const struct stat *sb, char **cause)
@@ -172,13 +151,13 @@ token_init(const char *key_file, char **cause)
 char *
 token_hash(const char *token)
 {
-	unsigned char	 md[32];
-	unsigned int	 len = 0;
-	char		*out = xmalloc(65);
+	struct sha256_ctx	 ctx;
+	unsigned char		 md[SHA256_DIGEST_SIZE];
+	char			*out = xmalloc(65);
 
-	if (EVP_Digest(token, strlen(token), md, &len, token_md(),
-	    NULL) != 1 || len != sizeof md)
-		fatalx("SHA-256 failed");
+	sha256_init(&ctx);
+	sha256_update(&ctx, strlen(token), (const uint8_t *)token);
+	sha256_digest(&ctx, sizeof md, md);
 	hex_encode(md, sizeof md, out);
 	return (out);
 }
@@ -187,56 +166,52 @@ token_hash(const char *token)
 static char *
 token_seal(const char *token)
 {
-	unsigned char	 buf[NONCE_BYTES + TOKEN_BYTES * 2 + TAG_BYTES];
-	size_t		 plen = strlen(token);
-	EVP_CIPHER_CTX	*ctx;
-	int		 n, m;
-	char		*out;
+	unsigned char		 buf[NONCE_BYTES + TOKEN_BYTES * 2 + TAG_BYTES];
+	struct gcm_aes256_ctx	 ctx;
+	size_t			 plen = strlen(token);
+	char			*out;
 
 	if (!token_have_key)
 		fatalx("token_seal before token_init");
+	if (plen > TOKEN_BYTES * 2)
+		fatalx("token_seal: a token of %zu octets", plen);
 	random_bytes(buf, NONCE_BYTES);
-	if ((ctx = EVP_CIPHER_CTX_new()) == NULL ||
-	    EVP_EncryptInit_ex(ctx, token_cipher(), NULL, token_key,
-	    buf) != 1 ||
-	    EVP_EncryptUpdate(ctx, buf + NONCE_BYTES, &n,
-	    (const unsigned char *)token, (int)plen) != 1 ||
-	    EVP_EncryptFinal_ex(ctx, buf + NONCE_BYTES + n, &m) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_BYTES,
-	    buf + NONCE_BYTES + n + m) != 1)
-		fatalx("AES-GCM sealing failed");
-	EVP_CIPHER_CTX_free(ctx);
-	out = xmalloc(2 * (NONCE_BYTES + (size_t)(n + m) + TAG_BYTES) + 1);
-	hex_encode(buf, NONCE_BYTES + (size_t)(n + m) + TAG_BYTES, out);
+	gcm_aes256_set_key(&ctx, token_key);
+	gcm_aes256_set_iv(&ctx, NONCE_BYTES, buf);
+	gcm_aes256_encrypt(&ctx, plen, buf + NONCE_BYTES,
+	    (const uint8_t *)token);
+	gcm_aes256_digest(&ctx, TAG_BYTES, buf + NONCE_BYTES + plen);
+	explicit_bzero(&ctx, sizeof ctx);
+	out = xmalloc(2 * (NONCE_BYTES + plen + TAG_BYTES) + 1);
+	hex_encode(buf, NONCE_BYTES + plen + TAG_BYTES, out);
 	return (out);
 }
 
 char *
 token_open(const char *sealed)
 {
-	unsigned char	 buf[NONCE_BYTES + TOKEN_BYTES * 2 + TAG_BYTES];
-	unsigned char	 plain[TOKEN_BYTES * 2 + 1];
-	size_t		 len = strlen(sealed) / 2, clen;
-	EVP_CIPHER_CTX	*ctx;
-	int		 n, m, ok;
+	unsigned char		 buf[NONCE_BYTES + TOKEN_BYTES * 2 + TAG_BYTES];
+	unsigned char		 plain[TOKEN_BYTES * 2 + 1], tag[TAG_BYTES];
+	struct gcm_aes256_ctx	 ctx;
+	size_t			 len = strlen(sealed) / 2, clen;
+	int			 ok;
 
 	if (!token_have_key || len <= NONCE_BYTES + TAG_BYTES ||
 	    len > sizeof buf || hex_decode(sealed, buf, len) != 0)
 		return (NULL);
 	clen = len - NONCE_BYTES - TAG_BYTES;
-	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
-		fatalx("EVP_CIPHER_CTX_new");
-	ok = EVP_DecryptInit_ex(ctx, token_cipher(), NULL, token_key,
-	    buf) == 1 &&
-	    EVP_DecryptUpdate(ctx, plain, &n, buf + NONCE_BYTES,
-	    (int)clen) == 1 &&
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES,
-	    buf + NONCE_BYTES + clen) == 1 &&
-	    EVP_DecryptFinal_ex(ctx, plain + n, &m) == 1;
-	EVP_CIPHER_CTX_free(ctx);
-	if (!ok)
-		return (NULL);	/* another key, or tampered with */
-	plain[n + m] = '\0';
+	gcm_aes256_set_key(&ctx, token_key);
+	gcm_aes256_set_iv(&ctx, NONCE_BYTES, buf);
+	gcm_aes256_decrypt(&ctx, clen, plain, buf + NONCE_BYTES);
+	gcm_aes256_digest(&ctx, TAG_BYTES, tag);
+	explicit_bzero(&ctx, sizeof ctx);
+	/* Another key, or tampered with. */
+	ok = memeql_sec(tag, buf + NONCE_BYTES + clen, TAG_BYTES);
+	if (!ok) {
+		explicit_bzero(plain, sizeof plain);
+		return (NULL);
+	}
+	plain[clen] = '\0';
 	return (xstrdup((const char *)plain));
 }
 
@@ -263,38 +238,43 @@ token_equal(const char *a, const char *b)
 	return (d == 0);
 }
 
+/* HMAC-SHA256 of data under key; n octets of it, as hex. */
+static char *
+token_hmac_hex(const uint8_t *key, size_t klen, const void *data,
+    size_t len, size_t n)
+{
+	struct hmac_sha256_ctx	 ctx;
+	unsigned char		 md[SHA256_DIGEST_SIZE];
+	char			*out;
+
+	hmac_sha256_set_key(&ctx, klen, key);
+	hmac_sha256_update(&ctx, len, data);
+	hmac_sha256_digest(&ctx, sizeof md, md);
+	explicit_bzero(&ctx, sizeof ctx);
+	out = xmalloc(2 * n + 1);
+	hex_encode(md, n, out);
+	return (out);
+}
+
 char *
 token_hmac(const char *key, const void *data, size_t len)
 {
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen = 0;
-	char		*out;
-
-	if (HMAC(EVP_sha256(), key, (int)strlen(key), data, len, md,
-	    &mdlen) == NULL || mdlen != 32)
-		fatalx("HMAC-SHA256 failed");
-	out = xmalloc(2 * mdlen + 1);
-	hex_encode(md, mdlen, out);
-	return (out);
+	return (token_hmac_hex((const uint8_t *)key, strlen(key), data, len,
+	    SHA256_DIGEST_SIZE));
 }
 
 char *
 token_mac(const char *purpose, const char *token)
 {
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen = 0;
-	char		*msg, *out;
+	char	*msg, *out;
 
 	if (!token_have_key)
 		fatalx("token_mac before token_init");
 	msg = xprintf("%s:%s", purpose, token);
-	if (HMAC(EVP_sha256(), token_key, KEY_BYTES,
-	    (const unsigned char *)msg, strlen(msg), md,
-	    &mdlen) == NULL)
-		fatalx("HMAC-SHA256 failed");
+	/* 128 bits are plenty */
+	out = token_hmac_hex(token_key, KEY_BYTES, msg, strlen(msg),
+	    TOKEN_BYTES);
 	free(msg);
-	out = xmalloc(2 * TOKEN_BYTES + 1);
-	hex_encode(md, TOKEN_BYTES, out);	/* 128 bits are plenty */
 	return (out);
 }
 
