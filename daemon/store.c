@@ -515,10 +515,8 @@ store_open(const char *path, int synchronous, struct store **out,
 	st->holidays = HOLIDAYS_CUSTOMARY;
 	st->default_tz = xstrdup("Europe/Copenhagen");
 	/*
-	 * The loop waits for a lock no longer than the senders hold one to
-	 * record an outcome, and not for a job's: busy_loop() below gives the
-	 * connection its handler (busy.c), so no timeout here. A lock held
-	 * longer is waited for off the loop (http.c).
+	 * The loop's waits for a lock: busy_loop() below (busy.c), so no
+	 * timeout here. A lock held longer is waited for off the loop.
 	 */
 	st->flags = synchronous == CONFIG_SYNC_FULL ? STORE_DURABLE : 0;
 	if (store_connect(path, STORE_CREATE | st->flags, 0, &st->db,
