@@ -487,7 +487,7 @@ def main():
         body = json.loads(r.body).get("body") or ""
     except ValueError:
         pass
-    links = re.findall(r"https?://\S*/kalender/[0-9a-f]+", body)
+    links = re.findall(r"https?://\S*/kalender/[0-9a-z]+", body)
     t.ok(links and links[0].endswith("/kalender/" + token) and
          get(d, urllib.parse.urlsplit(links[0]).path).status == 200,
          "the reminder's \"add to calendar\" link is the person's page, "
