@@ -324,7 +324,17 @@ registration_create(struct api_req *req)
 	struct fail		*f = &req->fail;
 	static const char *sql_present = "UPDATE registration SET attendance "
 	    "= 'attended' WHERE id = ?";
+	static const char *sql_confirmed = "SELECT status = 'confirmed' FROM "
+	    "registration WHERE id = ?";
+	/* ?2 over the capacity (a walk-in), ?3 the person was known. */
+	static const char *sql_answer = "SELECT CASE WHEN ?2 THEN "
+	    "json_insert(j, '$.over_capacity', json('true'), "
+	    "'$.participant_known', json(CASE WHEN ?3 THEN 'true' ELSE "
+	    "'false' END)) ELSE json_insert(j, '$.participant_known', "
+	    "json(CASE WHEN ?3 THEN 'true' ELSE 'false' END)) END FROM "
+	    "registration_json WHERE id = ?1";
 	struct session_row	 s;
+	sqlite3_stmt		*stmt;
 	int64_t			 sid, pid, rid;
 	time_t			 now = store_now(st);
 	char			*when;
@@ -371,20 +381,21 @@ registration_create(struct api_req *req)
 	if (walk_in) {
 		if (store_exec(st, f, sql_present, "i", rid) < 0)
 			return (-1);
-		req->out = registration_json(st, rid);
-	} else {
-		req->out = registration_json(st, rid);
-		if (outbox_notify(st, strcmp(json_string_value(
-		    json_object_get(req->out, "status")), "confirmed") == 0 ?
-		    KIND_CONFIRMATION : KIND_WAITLISTED, rid, NULL, f) != 0) {
-			json_decref(req->out);
-			req->out = NULL;
-			return (-1);
-		}
-	}
-	if (over)
-		json_object_set_new(req->out, "over_capacity", json_true());
-	json_object_set_new(req->out, "participant_known", json_boolean(known));
+	} else if (outbox_notify(st, store_int(st, 0, sql_confirmed, "i",
+	    rid) ? KIND_CONFIRMATION : KIND_WAITLISTED, rid, NULL, f) != 0)
+		return (-1);
+	/*
+	 * The answer as SQLite writes the row's JSON (as a page of a list
+	 * is), the two keys of this answer after it: not parsed into
+	 * objects and written again.
+	 */
+	stmt = store_stmt_bound(st, sql_answer, "iii", rid, (int64_t)over,
+	    (int64_t)known);
+	if (sqlite3_step(stmt) == SQLITE_ROW && store_col(stmt, 0) != NULL)
+		req->text = xstrdup(store_col(stmt, 0));
+	sqlite3_reset(stmt);
+	if (req->text == NULL)
+		return (store_fail(st, f));
 	req->status = 201;
 	return (0);
 }
