@@ -2,9 +2,10 @@
  * Cancelling without phoning: the personal cancel link of a registration
  * ([public] url + /afmeld/<token>) and its page on the public listener.
  *
- * The token is 128 random bits, kept like the feed tokens (token.c):
- * hashed to find the registration, sealed to put the link in the next
- * message. It works until the session starts.
+ * The token is kept like the feed tokens (token.c): hashed to know it,
+ * sealed to put the link in the next message. One of the new form names
+ * its registration; one of the old form is found by its hash. It works
+ * until the session starts.
  *
  * GET shows the session and a button; only the POST of that form
  * cancels, since mail scanners and link previews fetch links with GET.
@@ -57,7 +58,7 @@ cancel_tokens_fill(struct store *st, int limit, int64_t at[2],
 {
 	static const char *sql = "SELECT r.id, s.start_at, s.id FROM "
 	    "session s JOIN registration r ON r.session_id = s.id WHERE "
-	    "r.cancel_token_hash IS NULL AND r.status != 'cancelled' AND "
+	    "r.cancel_token_sealed IS NULL AND r.status != 'cancelled' AND "
 	    "s.start_at >= max(?1 + 1, ?2) AND (s.start_at > ?2 OR "
 	    "s.id >= ?3) "
 	    "ORDER BY s.start_at, s.id LIMIT ?4";
@@ -133,32 +134,41 @@ cancel_reg_free(struct cancel_reg *r)
 
 /*
  * The registration of a token, or -1 when there is none or its session
- * has started: the link has expired.
+ * has started: the link has expired. A token of the new form names its
+ * registration, whose check must be the token's hash; one of the old
+ * form is looked up by its hash.
  */
 static int
 cancel_find(struct store *st, const char *token, int english,
     struct cancel_reg *r)
 {
-	static const char *sql = "SELECT r.id, r.session_id, r.status, "
-	    "r.cancelled_via, s.status, s.start_at, s.end_at, v.timezone, "
-	    "CASE WHEN ?2 AND c.title_en IS NOT NULL THEN c.title_en ELSE "
-	    "c.title END, v.name, trim(coalesce(v.address, '') || ', ' || "
-	    "trim(coalesce(v.postcode, '') || ' ' || coalesce(v.city, '')), "
-	    "', ') FROM registration r JOIN session s ON s.id = r.session_id "
-	    "JOIN venue v ON v.id = s.venue_id JOIN course c ON c.id = "
-	    "s.course_id WHERE r.cancel_token_hash = ?1";
+#define CANCEL_FIND(where) "SELECT r.id, r.session_id, r.status, "	\
+	    "r.cancelled_via, s.status, s.start_at, s.end_at, v.timezone, " \
+	    "CASE WHEN ?2 AND c.title_en IS NOT NULL THEN c.title_en ELSE " \
+	    "c.title END, v.name, trim(coalesce(v.address, '') || ', ' || " \
+	    "trim(coalesce(v.postcode, '') || ' ' || coalesce(v.city, '')), " \
+	    "', '), r.cancel_token_check FROM registration r JOIN session s " \
+	    "ON s.id = r.session_id JOIN venue v ON v.id = s.venue_id JOIN " \
+	    "course c ON c.id = s.course_id WHERE " where
+	static const char *sql_old = CANCEL_FIND("r.cancel_token_hash = ?1");
+	static const char *sql_new = CANCEL_FIND("r.id = ?1");
+#undef CANCEL_FIND
 	sqlite3_stmt	*stmt;
+	int64_t		 id;
 	char		*hash;
-	int		 rc = -1;
+	int		 rc = -1, form;
 
 	memset(r, 0, sizeof *r);
-	if (!token_valid(token))
+	if ((form = token_read(token, TOKEN_CANCEL, &id)) < 0)
 		return (-1);
 	hash = token_hash(token);
-	stmt = store_stmt(st, sql);
-	sqlite3_bind_text(stmt, 1, hash, -1, SQLITE_TRANSIENT);
+	if (form == TOKEN_NEW)
+		stmt = store_stmt_bound(st, sql_new, "i", id);
+	else
+		stmt = store_stmt_bound(st, sql_old, "t", hash);
 	sqlite3_bind_int(stmt, 2, english);
 	if (sqlite3_step(stmt) == SQLITE_ROW &&
+	    (form == TOKEN_OLD || token_check(store_col(stmt, 11), hash)) &&
 	    sqlite3_column_int64(stmt, 5) > store_now(st)) {
 		r->id = sqlite3_column_int64(stmt, 0);
 		r->session_id = sqlite3_column_int64(stmt, 1);

@@ -14,10 +14,15 @@
 #include "page.h"
 
 #define ENGLISH	"language = 'en'"
+/* A person a token of the new form names, and the token's check. */
+#define PARTICIPANT_BY_ID "SELECT id, name, " ENGLISH ", feed_token_check " \
+	"FROM participant WHERE id = ?1 AND anonymised_at IS NULL"
 
 static int	feeds_lookup(struct feeds *, const struct feed_kind *,
-		    const char *, const char *, int64_t, int64_t *, int *,
-		    char **);
+		    const char *, const char *, int64_t, const char *,
+		    int64_t *, int *, char **);
+static int	feeds_token_lookup(struct feeds *, const struct feed_kind *,
+		    const char *, int64_t *, int *, char **);
 
 const struct feed_kind feed_kinds[] = {
 	{
@@ -64,11 +69,14 @@ const struct feed_kind feed_kinds[] = {
 		.titled = 1,
 		.resolve = "SELECT id, name, 0 FROM instructor WHERE "
 		    "feed_token_hash = ?1",
+		.resolve_id = "SELECT id, name, 0, feed_token_check FROM "
+		    "instructor WHERE id = ?1",
+		.token_kind = TOKEN_INSTRUCTOR,
 		.owner = "SELECT id, name, 0 FROM instructor WHERE slug = ?1",
 		.token_get = "SELECT feed_token_sealed FROM instructor WHERE "
 		    "id = ?1",
-		.token_set = "UPDATE instructor SET feed_token_hash = ?1, "
-		    "feed_token_sealed = ?2 WHERE id = ?3",
+		.token_set = "UPDATE instructor SET feed_token_hash = NULL, "
+		    "feed_token_check = ?1, feed_token_sealed = ?2 WHERE id = ?3",
 		.members = FEED_MEMBER_COLS " 0" FEED_SESSION " WHERE"
 		    FEED_WINDOW " AND s.id IN (SELECT session_id FROM "
 		    "session_staff WHERE instructor_id = ?3)" FEED_ORDER,
@@ -85,12 +93,14 @@ const struct feed_kind feed_kinds[] = {
 		.title = { "Mine kurser", "My courses" },
 		.resolve = "SELECT id, name, " ENGLISH " FROM participant "
 		    "WHERE feed_token_hash = ?1 AND anonymised_at IS NULL",
+		.resolve_id = PARTICIPANT_BY_ID,
+		.token_kind = TOKEN_PARTICIPANT,
 		.owner = "SELECT id, name, " ENGLISH " FROM participant "
 		    "WHERE id = ?1 AND anonymised_at IS NULL",
 		.token_get = "SELECT feed_token_sealed FROM participant WHERE "
 		    "id = ?1",
-		.token_set = "UPDATE participant SET feed_token_hash = ?1, "
-		    "feed_token_sealed = ?2 WHERE id = ?3",
+		.token_set = "UPDATE participant SET feed_token_hash = NULL, "
+		    "feed_token_check = ?1, feed_token_sealed = ?2 WHERE id = ?3",
 		.members = FEED_MEMBER_COLS " r.status = 'waitlisted'"
 		    FEED_SESSION " JOIN registration r ON r.session_id = s.id"
 		    " AND r.participant_id = ?3 AND r.status != 'cancelled'"
@@ -147,6 +157,8 @@ const struct feed_kind page_kinds[] = {
 		.title = { "Kalender", "Calendar" },
 		.resolve = "SELECT id, name, " ENGLISH " FROM participant "
 		    "WHERE feed_token_hash = ?1 AND anonymised_at IS NULL",
+		.resolve_id = PARTICIPANT_BY_ID,
+		.token_kind = TOKEN_PARTICIPANT,
 		.members = FEED_MEMBER_COLS " 0" FEED_SESSION
 		    " WHERE ?1 IS NULL AND ?2 IS NULL AND ?3 IS NULL",
 	},
@@ -342,7 +354,7 @@ pages_resolve(struct feeds *fs, const char *key,
 {
 	struct page_req	 r;
 	const char	*q = strchr(key, '?');
-	char		*path, *why = NULL, *hash = NULL;
+	char		*path, *why = NULL;
 	int		 ret, v = 0;
 
 	path = q != NULL ? xstrndup(key, (size_t)(q - key)) : xstrdup(key);
@@ -360,10 +372,10 @@ pages_resolve(struct feeds *fs, const char *key,
 		return (0);
 	}
 	if (r.k->flags & FK_TOKEN)
-		hash = token_hash(r.key);
-	ret = feeds_lookup(fs, r.k, r.k->resolve, hash != NULL ? hash : r.key,
-	    0, arg, &v, name);
-	free(hash);
+		ret = feeds_token_lookup(fs, r.k, r.key, arg, &v, name);
+	else
+		ret = feeds_lookup(fs, r.k, r.k->resolve, r.key, 0, NULL, arg,
+		    &v, name);
 	/* A person's page speaks their language unless another is asked. */
 	if (ret == 0 && !(r.variant & PV_LANG) && (v & VAR_EN))
 		*variant |= PV_EN;
@@ -393,12 +405,14 @@ feeds_name(const struct feed_kind *k, const char *owner, int variant)
 }
 
 /*
- * Reads one row of a kind's resolve or owner query: the id, the name and
- * the variant it gives. 0 when found.
+ * Reads one row of a kind's resolve or owner query (?1 key, or id when
+ * key is NULL): the id, the name and the variant it gives. 0 when found
+ * and, with a check, when the row's fourth column is that hash.
  */
 static int
 feeds_lookup(struct feeds *fs, const struct feed_kind *k, const char *sql,
-    const char *key, int64_t id, int64_t *arg, int *variant, char **name)
+    const char *key, int64_t id, const char *check, int64_t *arg,
+    int *variant, char **name)
 {
 	sqlite3_stmt	*stmt = store_stmt(fs->st, sql);
 	int		 found;
@@ -408,7 +422,8 @@ feeds_lookup(struct feeds *fs, const struct feed_kind *k, const char *sql,
 	else
 		sqlite3_bind_int64(stmt, 1, id);
 	*variant = 0;
-	if ((found = sqlite3_step(stmt) == SQLITE_ROW)) {
+	if ((found = sqlite3_step(stmt) == SQLITE_ROW && (check == NULL ||
+	    token_check(store_col(stmt, 3), check)))) {
 		*arg = sqlite3_column_int64(stmt, 0);
 		if ((k->flags & FK_PERSON) && sqlite3_column_int(stmt, 2))
 			*variant |= VAR_EN;
@@ -420,13 +435,39 @@ feeds_lookup(struct feeds *fs, const struct feed_kind *k, const char *sql,
 	return (found ? 0 : -1);
 }
 
+/*
+ * Looks a token up: one of the new form by the row it names, known by
+ * its hash (the fourth column, compared in constant time); one of the
+ * old form by its hash. As feeds_lookup().
+ */
+static int
+feeds_token_lookup(struct feeds *fs, const struct feed_kind *k,
+    const char *token, int64_t *arg, int *variant, char **name)
+{
+	int64_t		 id;
+	char		*hash;
+	int		 form, ret;
+
+	if ((form = token_read(token, k->token_kind, &id)) < 0)
+		return (-1);
+	hash = token_hash(token);
+	if (form == TOKEN_OLD)
+		ret = feeds_lookup(fs, k, k->resolve, hash, 0, NULL, arg,
+		    variant, name);
+	else
+		ret = feeds_lookup(fs, k, k->resolve_id, NULL, id, hash, arg,
+		    variant, name);
+	free(hash);
+	return (ret);
+}
+
 int
 feeds_resolve(struct feeds *fs, const char *path,
     const struct feed_kind **kp, int64_t *arg, int *variant, char **name)
 {
 	const struct feed_kind	*k;
 	const char		*rest;
-	char			*kind, *key, *hash = NULL, *owner;
+	char			*kind, *key, *owner;
 	size_t			 len;
 	int			 ret;
 
@@ -459,22 +500,17 @@ feeds_resolve(struct feeds *fs, const char *path,
 	if (len <= 4 || strcmp(rest + len - 4, ".ics") != 0 || len > 200)
 		return (-1);
 	key = xstrndup(rest, len - 4);
-	if (k->flags & FK_TOKEN) {
-		if (!token_valid(key)) {
-			free(key);
-			return (-1);
-		}
-		hash = token_hash(key);
-	}
-	ret = feeds_lookup(fs, k, k->resolve, hash != NULL ? hash : key, 0,
-	    arg, variant, &owner);
+	if (k->flags & FK_TOKEN)
+		ret = feeds_token_lookup(fs, k, key, arg, variant, &owner);
+	else
+		ret = feeds_lookup(fs, k, k->resolve, key, 0, NULL, arg,
+		    variant, &owner);
 	if (ret == 0) {
 		*kp = k;
 		*name = feeds_name(k, owner, *variant);
 		free(owner);
 	}
 	free(key);
-	free(hash);
 	return (ret);
 }
 
@@ -519,7 +555,7 @@ feeds_token(struct feeds *fs, const struct feed_kind *k, int64_t id,
 			return (token);
 		/* None yet, or sealed under a key since replaced: a new one. */
 	}
-	token = token_new(&hash, &sealed);
+	token = token_make(k->token_kind, id, &hash, &sealed);
 	if (store_exec(fs->st, f, k->token_set, "tti", hash, sealed, id) < 0) {
 		free(token);
 		token = NULL;
@@ -604,12 +640,12 @@ feeds_link(struct api_req *req)
 	if (strcmp(k->argument, "ID") == 0) {
 		if (param_id(req, at, k->name, &id) != 0)
 			return (-1);
-		if (feeds_lookup(fs, k, k->owner, NULL, id, &arg, &variant,
-		    &name) != 0)
+		if (feeds_lookup(fs, k, k->owner, NULL, id, NULL, &arg,
+		    &variant, &name) != 0)
 			return (fail_set(&req->fail, 404, k->name, "no %s with "
 			    "id %lld", k->name, (long long)id));
-	} else if (feeds_lookup(fs, k, k->owner, key, 0, &arg, &variant,
-	    &name) != 0)
+	} else if (feeds_lookup(fs, k, k->owner, key, 0, NULL, &arg,
+	    &variant, &name) != 0)
 		return (fail_set(&req->fail, 404, k->name, "no %s \"%s\"",
 		    strcmp(k->name, "course") == 0 ? "course type" : k->name,
 		    key));

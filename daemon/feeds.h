@@ -72,11 +72,14 @@ struct feed_kind {
 	int		 flags;		/* FK_* */
 	const char	*title[2];	/* the calendar's name, Danish, English */
 	int		 titled;	/* the title is followed by the owner's */
-	/* ?1 the path's key (a token's hash) -> id, name, English */
+	/* ?1 the path's key (an old token's hash) -> id, name, English */
 	const char	*resolve;
+	/* ?1 the id a new token names -> id, name, English, its check */
+	const char	*resolve_id;
+	int		 token_kind;	/* TOKEN_*: what its tokens name */
 	/* ?1 staff's argument -> id, name, English */
 	const char	*owner;
-	/* ?1 id -> the sealed token; ?1 hash, ?2 sealed, ?3 id */
+	/* ?1 id -> the sealed token; ?1 check, ?2 sealed, ?3 id */
 	const char	*token_get, *token_set;
 	const char	*members;
 	/* NULL: listed whole each time (registrations are not journalled) */

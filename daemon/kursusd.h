@@ -235,7 +235,7 @@ struct outbox_conf *store_outbox(struct store *);
 const char *store_default_timezone(struct store *);
 
 /* schema.c */
-#define SCHEMA_VERSION	17
+#define SCHEMA_VERSION	18
 /* The database's schema version (PRAGMA user_version), or -1. */
 int	 schema_version(sqlite3 *);
 /* Brings the database forward to SCHEMA_VERSION, each step in a transaction. */
@@ -866,19 +866,8 @@ struct backups	*backups_new(struct event_base *, struct jobs *,
 void		 backups_free(struct backups *);
 int		 backup_route(struct api_req *);
 
-/* token.c */
-/* Reads a secret file, creating it (0600, nbytes random) if missing; a
- * file others can read or write is refused. */
-int	 token_file_load(const char *path, size_t nbytes, char **out,
-	    char **cause);
-int	 token_init(const char *key_file, char **cause);
-/* A new 128-bit token (32 hex digits); its hash and sealed form too. */
-char	*token_new(char **hash, char **sealed);
-char	*token_hash(const char *token);
-/* The token from its sealed form, or NULL (other key, tampered). */
-char	*token_open(const char *sealed);
-/* 1 if text has the shape of a token. */
-int	 token_valid(const char *text);
+/* token.c: token.h */
+#include "token.h"
 
 /* stats.c */
 /*

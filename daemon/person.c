@@ -382,8 +382,8 @@ person_merge(struct api_req *req)
 	static const char *sql_gone = "UPDATE participant SET name = "
 	    "'(slettet)', email = NULL, phone = NULL, phone_type = NULL, "
 	    "notes = NULL, no_contact = 1, feed_token_hash = NULL, "
-	    "feed_token_sealed = NULL, anonymised_at = ?1, updated_at = ?1 "
-	    "WHERE id = ?2";
+	    "feed_token_check = NULL, feed_token_sealed = NULL, "
+	    "anonymised_at = ?1, updated_at = ?1 WHERE id = ?2";
 	static const char *sql_record = "INSERT INTO participant_merge "
 	    "(kept_id, merged_id, registrations, created_at) VALUES "
 	    "(?, ?, ?, ?)";

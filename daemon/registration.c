@@ -80,16 +80,16 @@ registration_promote(struct store *st, int64_t session_id, json_t *promoted,
 	}
 }
 
-/* A new token for row id, kept by sql (?1 its hash, ?2 it sealed, ?3 id);
- * the token itself is not kept. */
+/* A new token of kind for row id, kept by sql (?1 its hash, ?2 it
+ * sealed, ?3 id); the token itself is not kept. */
 static int
-registration_new_token(struct store *st, const char *sql, int64_t id,
-    struct fail *f)
+registration_new_token(struct store *st, const char *sql, int kind,
+    int64_t id, struct fail *f)
 {
 	char	*hash, *sealed, *token;
 	int	 rc;
 
-	token = token_new(&hash, &sealed);
+	token = token_make(kind, id, &hash, &sealed);
 	explicit_bzero(token, strlen(token));
 	free(token);
 	rc = store_exec(st, f, sql, "tti", hash, sealed, id) < 0 ? -1 : 0;
@@ -102,10 +102,10 @@ registration_new_token(struct store *st, const char *sql, int64_t id,
 int
 registration_token(struct store *st, int64_t rid, struct fail *f)
 {
-	static const char *sql = "UPDATE registration SET cancel_token_hash "
+	static const char *sql = "UPDATE registration SET cancel_token_check "
 	    "= ?1, cancel_token_sealed = ?2 WHERE id = ?3";
 
-	return (registration_new_token(st, sql, rid, f));
+	return (registration_new_token(st, sql, TOKEN_CANCEL, rid, f));
 }
 
 /*
@@ -117,10 +117,11 @@ static int
 registration_feed_token(struct store *st, int64_t pid, struct fail *f)
 {
 	static const char *sql_set = "UPDATE participant SET "
-	    "feed_token_hash = ?1, feed_token_sealed = ?2 WHERE id = ?3 AND "
-	    "feed_token_hash IS NULL";
+	    "feed_token_check = ?1, feed_token_sealed = ?2 WHERE id = ?3 AND "
+	    "feed_token_sealed IS NULL";
 
-	return (registration_new_token(st, sql_set, pid, f));
+	return (registration_new_token(st, sql_set, TOKEN_PARTICIPANT, pid,
+	    f));
 }
 
 static const struct field create_fields[] = {
@@ -208,7 +209,8 @@ registration_seat(struct store *st, const struct session_row *s,
 {
 	/*
 	 * Their live registration, the waitlist, the seats taken, the
-	 * queue's next place, whether they have a feed token: one statement.
+	 * queue's next place, whether they have a feed token, the id the
+	 * new row takes (its cancel token names it): one statement.
 	 */
 	static const char *sql_state = "SELECT (SELECT id FROM registration "
 	    "WHERE session_id = ?1 AND participant_id = ?2 AND status != "
@@ -216,8 +218,9 @@ registration_seat(struct store *st, const struct session_row *s,
 	    "session_id = ?1 AND status = 'waitlisted'), ("
 	    REGISTRATION_TAKEN "), (SELECT "
 	    "coalesce(max(queue), 0) + 1 FROM registration WHERE session_id "
-	    "= ?1), coalesce((SELECT feed_token_hash IS NOT NULL FROM "
-	    "participant WHERE id = ?2), 1)";
+	    "= ?1), coalesce((SELECT feed_token_sealed IS NOT NULL FROM "
+	    "participant WHERE id = ?2), 1), (SELECT coalesce(max(id), 0) + 1 "
+	    "FROM registration)";
 	static const char *sql_next = "SELECT CAST(value AS INTEGER) FROM "
 	    "settings WHERE key = 'next_number'";
 	static const char *sql_bump = "UPDATE settings SET value = ? WHERE "
@@ -225,10 +228,10 @@ registration_seat(struct store *st, const struct session_row *s,
 	/* With its cancel token, hashed and sealed (cancel.c). */
 	static const char *sql_insert = "INSERT INTO registration (session_id, "
 	    "participant_id, number, status, queue, companion, created_at, "
-	    "updated_at, cancel_token_hash, cancel_token_sealed) VALUES (?1, "
-	    "?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)";
+	    "updated_at, cancel_token_check, cancel_token_sealed, id) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10)";
 	sqlite3_stmt	*stmt;
-	int64_t		 sid = s->id, number, queue, waiting, taken;
+	int64_t		 sid = s->id, number, queue, waiting, taken, next;
 	const char	*state;
 	char		*token, *hash, *sealed;
 	int		 rc, tokened;
@@ -245,6 +248,7 @@ registration_seat(struct store *st, const struct session_row *s,
 	taken = sqlite3_column_int64(stmt, 2);
 	queue = sqlite3_column_int64(stmt, 3);
 	tokened = sqlite3_column_int(stmt, 4);
+	next = sqlite3_column_int64(stmt, 5);
 	sqlite3_reset(stmt);
 	if (*rid != 0) {
 		json_t	*r = registration_json(st, *rid);
@@ -295,13 +299,13 @@ registration_seat(struct store *st, const struct session_row *s,
 	/* (UPDATE ... RETURNING costs more: its rows go through a table.) */
 	number = store_int(st, 1, sql_next, NULL);
 	/* Every registration can be cancelled by its own link (cancel.c). */
-	token = token_new(&hash, &sealed);
+	token = token_make(TOKEN_CANCEL, next, &hash, &sealed);
 	explicit_bzero(token, strlen(token));
 	free(token);
 	rc = store_exec(st, f, sql_bump, "i", number + 1) < 0 ||
-	    store_exec(st, f, sql_insert, "iiitiiitt", sid, pid, number, state,
+	    store_exec(st, f, sql_insert, "iiitiiitti", sid, pid, number, state,
 	    queue, (int64_t)companion, (int64_t)store_now(st), hash,
-	    sealed) < 0 ? -1 : 0;
+	    sealed, next) < 0 ? -1 : 0;
 	free(hash);
 	free(sealed);
 	if (rc != 0)
@@ -320,7 +324,17 @@ registration_create(struct api_req *req)
 	struct fail		*f = &req->fail;
 	static const char *sql_present = "UPDATE registration SET attendance "
 	    "= 'attended' WHERE id = ?";
+	static const char *sql_confirmed = "SELECT status = 'confirmed' FROM "
+	    "registration WHERE id = ?";
+	/* ?2 over the capacity (a walk-in), ?3 the person was known. */
+	static const char *sql_answer = "SELECT CASE WHEN ?2 THEN "
+	    "json_insert(j, '$.over_capacity', json('true'), "
+	    "'$.participant_known', json(CASE WHEN ?3 THEN 'true' ELSE "
+	    "'false' END)) ELSE json_insert(j, '$.participant_known', "
+	    "json(CASE WHEN ?3 THEN 'true' ELSE 'false' END)) END FROM "
+	    "registration_json WHERE id = ?1";
 	struct session_row	 s;
+	sqlite3_stmt		*stmt;
 	int64_t			 sid, pid, rid;
 	time_t			 now = store_now(st);
 	char			*when;
@@ -367,20 +381,21 @@ registration_create(struct api_req *req)
 	if (walk_in) {
 		if (store_exec(st, f, sql_present, "i", rid) < 0)
 			return (-1);
-		req->out = registration_json(st, rid);
-	} else {
-		req->out = registration_json(st, rid);
-		if (outbox_notify(st, strcmp(json_string_value(
-		    json_object_get(req->out, "status")), "confirmed") == 0 ?
-		    KIND_CONFIRMATION : KIND_WAITLISTED, rid, NULL, f) != 0) {
-			json_decref(req->out);
-			req->out = NULL;
-			return (-1);
-		}
-	}
-	if (over)
-		json_object_set_new(req->out, "over_capacity", json_true());
-	json_object_set_new(req->out, "participant_known", json_boolean(known));
+	} else if (outbox_notify(st, store_int(st, 0, sql_confirmed, "i",
+	    rid) ? KIND_CONFIRMATION : KIND_WAITLISTED, rid, NULL, f) != 0)
+		return (-1);
+	/*
+	 * The answer as SQLite writes the row's JSON (as a page of a list
+	 * is), the two keys of this answer after it: not parsed into
+	 * objects and written again.
+	 */
+	stmt = store_stmt_bound(st, sql_answer, "iii", rid, (int64_t)over,
+	    (int64_t)known);
+	if (sqlite3_step(stmt) == SQLITE_ROW && store_col(stmt, 0) != NULL)
+		req->text = xstrdup(store_col(stmt, 0));
+	sqlite3_reset(stmt);
+	if (req->text == NULL)
+		return (store_fail(st, f));
 	req->status = 201;
 	return (0);
 }

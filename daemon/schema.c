@@ -666,6 +666,21 @@ static const char *migrations[SCHEMA_VERSION] = {
 	"CREATE TRIGGER stats_registration_in AFTER INSERT ON registration"
 	"  BEGIN UPDATE tally SET n = n + 1 WHERE what = 'registration'; "
 	STATS_REG_ADD("NEW") " END;",
+	/*
+	 * 18: tokens that name their row (token.c). A new cancel or feed
+	 * token carries its row's id, encrypted, and the row keeps the
+	 * token's hash in *_check, found by the primary key: a new row
+	 * writes no entry into an index of random hashes. The links sent
+	 * before keep working through *_hash and its index, which holds
+	 * only their rows (new rows leave *_hash NULL). Whether a row has
+	 * a token at all is now told by its sealed form.
+	 */
+	"ALTER TABLE registration ADD COLUMN cancel_token_check TEXT;"
+	"ALTER TABLE participant ADD COLUMN feed_token_check TEXT;"
+	"ALTER TABLE instructor ADD COLUMN feed_token_check TEXT;"
+	"DROP INDEX registration_untokened;"
+	"CREATE INDEX registration_untokened ON registration(session_id)"
+	"  WHERE cancel_token_sealed IS NULL AND status != 'cancelled';",
 };
 
 static int

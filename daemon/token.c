@@ -1,12 +1,24 @@
 /*
- * Secrets: the files that hold them, and the personal feed tokens.
+ * Secrets: the files that hold them, and the personal tokens (the feed
+ * links and the cancel links).
  *
- * A feed token is 128 random bits, shown as 32 hex digits in a link. The
- * database keeps its SHA-256 (to find the person) and the token sealed
- * with AES-256-GCM under a key that lives in a file outside the database
- * (to show the link again). A copy of the database alone therefore yields
- * no usable link, yet staff can print a person's link as often as needed;
- * rotating makes a new token and the old link answers 404.
+ * A token is 128 bits a link carries. The database keeps its SHA-256
+ * (to know it) and the token sealed with AES-256-GCM under a key that
+ * lives in a file outside the database (to show the link again). A copy
+ * of the database alone therefore yields no usable link, yet staff can
+ * print a person's link as often as needed; rotating makes a new token
+ * and the old link answers 404.
+ *
+ * Two forms. The old one, 32 hex digits of random bits, is found by its
+ * hash through an index of its own. The new one, 26 characters of
+ * Crockford's base 32 in lower case, is one AES-256 block under a key
+ * derived from the same file: the kind of row it names and the row's
+ * id (the selector) and 64 random bits. It is found by the row's id and
+ * known by its hash, compared in constant time, so a new row writes no
+ * entry into an index of random hashes. The block is encrypted, so a
+ * link says nothing about how many people registered before; a block
+ * made up decrypts to a kind and id that hold with a chance of 2^-64,
+ * and then its hash must match. Links of the old form keep working.
  */
 #include "config.h"
 
@@ -18,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <nettle/aes.h>
 #include <nettle/gcm.h>
 #include <nettle/hmac.h>
 #include <nettle/memops.h>
@@ -34,10 +47,15 @@
 #define TAG_BYTES	16
 
 static unsigned char	token_key[KEY_BYTES];
+static unsigned char	token_sel_key[KEY_BYTES];	/* the selectors' */
 static int		token_have_key;
 
+/* The new form: 26 characters of Crockford's base 32, the first < 8. */
+#define SEL_CHARS	26
+static const char	token_b32[] = "0123456789abcdefghjkmnpqrstvwxyz";
+
 /*
- * SHA-256, HMAC-SHA256 and AES-256-GCM are Nettle's, not OpenSSL's: the
+ * SHA-256, HMAC-SHA256, AES-256 and AES-256-GCM are Nettle's, not OpenSSL's: the
  * first use of OpenSSL's EVP fetches its providers' tables and touched
  * 1.9 MB of libcrypto, resident from the first feed or registration on
  * (issue 9: < 30 MB after a mixed run). Nettle is there already, under
@@ -131,8 +149,9 @@ token_file_load(const char *path, size_t nbytes, char **out, char **cause)
 int
 token_init(const char *key_file, char **cause)
 {
-	char	*hex;
-	int	 rc;
+	struct hmac_sha256_ctx	 hctx;
+	char			*hex;
+	int			 rc;
 
 	if (token_file_load(key_file, KEY_BYTES, &hex, cause) != 0)
 		return (-1);
@@ -144,6 +163,12 @@ token_init(const char *key_file, char **cause)
 		    key_file, 2 * KEY_BYTES);
 		return (-1);
 	}
+	/* The selectors' key, apart from the sealing key's use. */
+	hmac_sha256_set_key(&hctx, KEY_BYTES, token_key);
+	hmac_sha256_update(&hctx, 22,
+	    (const uint8_t *)"kursusd token selector");
+	hmac_sha256_digest(&hctx, KEY_BYTES, token_sel_key);
+	explicit_bzero(&hctx, sizeof hctx);
 	token_have_key = 1;
 	return (0);
 }
@@ -215,14 +240,109 @@ token_open(const char *sealed)
 	return (xstrdup((const char *)plain));
 }
 
-char *
-token_new(char **hash, char **sealed)
+/* One AES-256 block through the selectors' key, either way. */
+static void
+token_block(unsigned char *block, int encrypt)
 {
-	char	*token = random_hex(TOKEN_BYTES);
+	struct aes256_ctx	 ctx;
+	unsigned char		 out[TOKEN_BYTES];
 
+	if (!token_have_key)
+		fatalx("token_block before token_init");
+	if (encrypt) {
+		aes256_set_encrypt_key(&ctx, token_sel_key);
+		aes256_encrypt(&ctx, TOKEN_BYTES, out, block);
+	} else {
+		aes256_set_decrypt_key(&ctx, token_sel_key);
+		aes256_decrypt(&ctx, TOKEN_BYTES, out, block);
+	}
+	explicit_bzero(&ctx, sizeof ctx);
+	memcpy(block, out, TOKEN_BYTES);
+}
+
+/* The bit at i of the 130 the new form spells: two 0s, then the block. */
+static int
+token_bit(const unsigned char *block, int i)
+{
+	if (i < 2)
+		return (0);
+	i -= 2;
+	return ((block[i / 8] >> (7 - i % 8)) & 1);
+}
+
+char *
+token_make(int kind, int64_t id, char **hash, char **sealed)
+{
+	unsigned char	 block[TOKEN_BYTES];
+	char		*token = xmalloc(SEL_CHARS + 1);
+	int		 i, b, v;
+
+	if (id <= 0 || id >= (int64_t)1 << 56)
+		fatalx("token_make: id %lld", (long long)id);
+	block[0] = (unsigned char)kind;
+	for (i = 1; i < 8; i++)
+		block[i] = (unsigned char)(id >> (8 * (7 - i)));
+	random_bytes(block + 8, 8);
+	token_block(block, 1);
+	for (i = 0; i < SEL_CHARS; i++) {
+		for (v = 0, b = 0; b < 5; b++)
+			v = v << 1 | token_bit(block, 5 * i + b);
+		token[i] = token_b32[v];
+	}
+	token[SEL_CHARS] = '\0';
+	explicit_bzero(block, sizeof block);
 	*hash = token_hash(token);
 	*sealed = token_seal(token);
 	return (token);
+}
+
+/* The block of a token of the new form, or -1: not of that form. */
+static int
+token_unspell(const char *token, unsigned char *block)
+{
+	const char	*p;
+	int		 i, b, bit, v;
+
+	if (strlen(token) != SEL_CHARS)
+		return (-1);
+	memset(block, 0, TOKEN_BYTES);
+	for (i = 0; i < SEL_CHARS; i++) {
+		if (token[i] == '\0' ||
+		    (p = strchr(token_b32, token[i])) == NULL)
+			return (-1);
+		v = (int)(p - token_b32);
+		if (i == 0 && v >= 8)
+			return (-1);	/* a bit beyond the 128 */
+		for (b = 0; b < 5; b++) {
+			bit = 5 * i + b - 2;
+			if (bit >= 0 && (v >> (4 - b) & 1))
+				block[bit / 8] |= (unsigned char)(1 <<
+				    (7 - bit % 8));
+		}
+	}
+	return (0);
+}
+
+int
+token_read(const char *token, int kind, int64_t *id)
+{
+	unsigned char	 block[TOKEN_BYTES];
+	int64_t		 v = 0;
+	int		 i;
+
+	*id = 0;
+	if (token_unspell(token, block) != 0)
+		return (token_valid(token) ? TOKEN_OLD : -1);
+	if (!token_have_key)
+		return (-1);
+	token_block(block, 0);
+	for (i = 1; i < 8; i++)
+		v = v << 8 | block[i];
+	explicit_bzero(block + 8, 8);
+	if (block[0] != kind || v <= 0)
+		return (-1);
+	*id = v;
+	return (TOKEN_NEW);
 }
 
 /* Constant-time comparison: the time taken does not depend on where the
@@ -256,6 +376,12 @@ token_hmac_hex(const uint8_t *key, size_t klen, const void *data,
 	return (out);
 }
 
+int
+token_check(const char *check, const char *hash)
+{
+	return (check != NULL && token_equal(check, hash));
+}
+
 char *
 token_hmac(const char *key, const void *data, size_t len)
 {
@@ -281,8 +407,11 @@ token_mac(const char *purpose, const char *token)
 int
 token_valid(const char *token)
 {
-	size_t	 i;
+	unsigned char	 block[TOKEN_BYTES];
+	size_t		 i;
 
+	if (token_unspell(token, block) == 0)
+		return (1);
 	if (strlen(token) != 2 * TOKEN_BYTES)
 		return (0);
 	for (i = 0; i < 2 * TOKEN_BYTES; i++) {

@@ -21,7 +21,11 @@ COURSE_TITLE = "IT-café for øvede"
 VENUE_NAME = "Horsens Bibliotek – Ærøsalen"
 FROM = "kurser@horsens-bibliotek.example"
 
-LINK_RE = re.compile(r"https?://[^\s<>\"]+/afmeld/[0-9a-f]{32}(?:\?lang=en)?")
+# A token of either form (daemon/token.c): 32 hex digits, the old links
+# still out there; 26 characters of Crockford's base 32, the new ones.
+TOKEN_RE = r"(?:[0-9a-f]{32}|[0-7][0-9a-hjkmnp-tv-z]{25})(?![0-9a-z])"
+LINK_RE = re.compile(r"https?://[^\s<>\"]+/afmeld/" + TOKEN_RE +
+                     r"(?:\?lang=en)?")
 
 
 def library_opts(smtp_port=None):

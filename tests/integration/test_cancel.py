@@ -21,8 +21,10 @@ fetched and posted on the public listener as a browser would.
 """
 
 import datetime
+import hashlib
 import re
 import secrets
+import sqlite3
 import time
 import urllib.parse
 
@@ -59,6 +61,7 @@ def main():
                  ["public.cancel_per_minute=0"])
     try:
         flow(d, API(d), rec)
+        forms(d, API(d), rec)
         expired(d, API(d), rec)
     finally:
         d.stop()
@@ -82,7 +85,7 @@ def flow(d, api, rec):
         return
     link = cancel_link(conf)
     if not t.ok(link is not None and link.startswith(origin(d) + "/afmeld/"),
-                "the confirmation carries [public] url + /afmeld/<32 hex>",
+                "the confirmation carries [public] url + /afmeld/<token>",
                 [link or "no link in the text"]):
         return
     t.ok("melde afbud her uden at ringe: " + link in
@@ -223,6 +226,60 @@ def flow(d, api, rec):
     if blink:
         paths += [path_of(blink), path_of(blink) + "?lang=en"]
     check_pages(t, origin(d), paths)
+
+
+def forms(d, api, rec):
+    """A new link names its registration (26 characters of base 32);
+    one changed in a single character, or made up in that form, gets
+    the 404 of an unknown link. A link of the old form (32 hex digits,
+    found by its hash), as sent before, still cancels."""
+    s = api.session("%s 14:00" % (datetime.date.today() +
+                                  datetime.timedelta(days=12)).isoformat())
+    if not t.ok(s is not None, "a second session"):
+        return
+    dorte = api.register(s["id"], {"name": "Dorte Ø",
+                                   "email": "dorte@example.dk"})
+    m = wait_mail(rec, "dorte@example.dk", "Du er tilmeldt")
+    link = cancel_link(m) if m is not None else None
+    if not t.ok(link is not None, "Dorte's confirmation carries a link"):
+        return
+    token = path_of(link).rsplit("/", 1)[1]
+    t.ok(re.fullmatch(r"[0-7][0-9a-hjkmnp-tv-z]{25}", token) is not None,
+         "a new link: 26 characters of Crockford's base 32", [token])
+    alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
+    changed = token[:-1] + alphabet[(alphabet.index(token[-1]) + 1) % 32]
+    made_up = "7" + "".join(secrets.choice(alphabet) for _ in range(25))
+    for what, tok in [("changed in its last character", changed),
+                      ("made up", made_up),
+                      ("with a bit beyond its 128", "8" + token[1:])]:
+        for method in ("GET", "POST"):
+            r = post(d, "/afmeld/" + tok, {"form": "0" * 32}) \
+                if method == "POST" else \
+                tcp_request(d.public_port, "GET", "/afmeld/" + tok)
+            t.ok(r.status == 404 and LIBRARY_PHONE_DA in Page(r.body).text,
+                 "%s of a new-form token %s: 404" % (method, what),
+                 [repr(r)])
+    # As a link sent before the new form: only its hash in the row.
+    old = secrets.token_hex(16)
+    con = sqlite3.connect(d.db, timeout=30)
+    with con:
+        con.execute("UPDATE registration SET cancel_token_hash = ?, "
+                    "cancel_token_check = NULL WHERE id = ?",
+                    (hashlib.sha256(old.encode()).hexdigest(), dorte["id"]))
+    con.close()
+    r = tcp_request(d.public_port, "GET", "/afmeld/" + token)
+    t.eq(r.status, 404, "a new link whose row no longer knows it: 404")
+    r = tcp_request(d.public_port, "GET", "/afmeld/" + old)
+    p = Page(r.body)
+    t.ok(r.status == 200 and p.buttons == ["Afmeld min plads"],
+         "an old-form link (32 hex) still shows the page", [repr(r)])
+    inputs = [f for f in p.forms if f["method"] == "post"]
+    form = inputs[0]["inputs"] if inputs else {}
+    r = post(d, "/afmeld/" + old, form, {"Origin": origin(d)})
+    t.ok(r.status == 200 and Page(r.body).h1 == "Du er afmeldt",
+         "and its form cancels", [repr(r)])
+    t.eq(api.registrations(s["id"])[dorte["participant_id"]]["status"],
+         "cancelled", "Dorte's registration is cancelled")
 
 
 def expired(d, api, rec):

@@ -905,6 +905,8 @@ def main():
             continue
         if re.fullmatch(r"[0-9a-fA-F]+", tok):
             bits = 4 * len(tok)
+        elif re.fullmatch(r"[0-7][0-9a-hjkmnp-tv-z]{25}", tok):
+            bits = 128     # Crockford's base 32, the first of 3 bits
         elif re.fullmatch(r"[A-Za-z0-9_-]+", tok):
             bits = 6 * len(tok)
         else:

@@ -26,9 +26,12 @@ serious or critical violation, and nothing scrolls sideways at 390 px.
 
 import datetime
 import gzip
+import hashlib
 import html.parser
 import json
 import re
+import secrets
+import sqlite3
 import subprocess
 import urllib.parse
 
@@ -478,6 +481,28 @@ def main():
     t.eq(p.lang, "en", "an English reader's calendar page is in English")
     _, p = page(d, "/kalender/%s?lang=da" % tok2)
     t.eq(p.lang, "da", "... and in Danish with ?lang=da")
+    t.ok(re.fullmatch(r"[0-7][0-9a-hjkmnp-tv-z]{25}", tok2) is not None,
+         "a new personal token: 26 characters of Crockford's base 32",
+         [tok2])
+
+    # A link of the old form (32 hex digits, found by its hash), as
+    # calendars subscribed before tokens named their row, still works;
+    # the new one of the same person, whose row no longer knows it, not.
+    old = secrets.token_hex(16)
+    con = sqlite3.connect(d.db, timeout=30)
+    with con:
+        con.execute("UPDATE participant SET feed_token_hash = ?, "
+                    "feed_token_check = NULL WHERE id = ?",
+                    (hashlib.sha256(old.encode()).hexdigest(), pid))
+    con.close()
+    r, p = page(d, "/kalender/" + old)
+    t.ok(r.status == 200 and p.lang == "en",
+         "an old-form /kalender/<32 hex> still answers, in the person's "
+         "language", [r.status, p.lang])
+    t.eq(get(d, "/feeds/participant/%s.ics" % old).status, 200,
+         "and so does its feed")
+    t.eq(get(d, "/feeds/participant/%s.ics" % tok2).status, 404,
+         "a new-form feed its row no longer knows: 404")
 
     # --- the link the messages carry leads to that page
     r = d.request("GET", "/v1/sessions/%d/preview?participant=%d&kind="
@@ -487,7 +512,7 @@ def main():
         body = json.loads(r.body).get("body") or ""
     except ValueError:
         pass
-    links = re.findall(r"https?://\S*/kalender/[0-9a-f]+", body)
+    links = re.findall(r"https?://\S*/kalender/[0-9a-z]+", body)
     t.ok(links and links[0].endswith("/kalender/" + token) and
          get(d, urllib.parse.urlsplit(links[0]).path).status == 200,
          "the reminder's \"add to calendar\" link is the person's page, "
