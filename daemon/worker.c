@@ -354,10 +354,6 @@ worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
 	return (n);
 }
 
-
-
-
-
 /* Waits for the seal (see the top of this file) and takes it for j. */
 static void
 seal_take(struct sender *s, const struct job *j)
@@ -886,6 +882,25 @@ worker_idle(struct worker *w, struct wdb *db)
 	pthread_mutex_lock(&w->s->mtx);
 }
 
+/*
+ * Waits on s->cond (s->mtx held) until woken, or until at (0: no end);
+ * 1 when at came.
+ */
+static int
+worker_wait(struct sender *s, time_t at)
+{
+	struct timespec	 until;
+
+	if (at == 0) {
+		pthread_cond_wait(&s->cond, &s->mtx);
+		return (0);
+	}
+	until.tv_sec = at;
+	until.tv_nsec = 0;
+	return (pthread_cond_timedwait(&s->cond, &s->mtx, &until) ==
+	    ETIMEDOUT);
+}
+
 void *
 worker_main(void *arg)
 {
@@ -894,10 +909,9 @@ worker_main(void *arg)
 	struct sender_conf	*c;
 	struct wdb		 db[2];
 	struct sentlog		 log;
-	struct timespec		 until;
 	uint64_t		 seen;
 	time_t			 last_probe = 0, now, at, idle_at;
-	int			 probe, open = 0;
+	int			 probe, open = 0, idle;
 
 	memset(db, 0, sizeof db);
 	sentlog_init(&log, s->database, (int)(w - s->workers));
@@ -942,29 +956,17 @@ worker_main(void *arg)
 			if (log.retry != 0 && (at == 0 || log.retry_at < at))
 				at = log.retry_at;
 			/* Idle long enough: the connections go. */
-			if (idle_at != 0 && log.retry == 0 &&
-			    (at == 0 || idle_at < at)) {
-				until.tv_sec = idle_at;
-				until.tv_nsec = 0;
-				if (pthread_cond_timedwait(&s->cond, &s->mtx,
-				    &until) == ETIMEDOUT &&
-				    s->kick[w->channel] == seen &&
-				    !s->stopping) {
-					worker_idle(w, db);
-					open = 0;
-					idle_at = 0;
-				}
+			idle = idle_at != 0 && log.retry == 0 &&
+			    (at == 0 || idle_at < at);
+			if (!worker_wait(s, idle ? idle_at : at))
 				continue;
-			}
-			if (at == 0) {
-				pthread_cond_wait(&s->cond, &s->mtx);
-				continue;
-			}
-			until.tv_sec = at;
-			until.tv_nsec = 0;
-			if (pthread_cond_timedwait(&s->cond, &s->mtx,
-			    &until) == ETIMEDOUT)
+			if (!idle)
 				break;
+			if (s->kick[w->channel] == seen && !s->stopping) {
+				worker_idle(w, db);
+				open = 0;
+				idle_at = 0;
+			}
 		}
 		if (s->stopping) {
 			pthread_mutex_unlock(&s->mtx);
