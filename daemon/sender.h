@@ -81,8 +81,8 @@ struct sender {
 	pthread_cond_t		 cond;
 	pthread_mutex_t		 wlock;		/* the workers' writes */
 	pthread_mutex_t		 seal_mtx;
-	pthread_cond_t		 seal_cond;
 	const struct job	*sealed;	/* holds the seal, under seal_mtx */
+	struct seal_wait	*seal_waiting;	/* waiting for it, in turn */
 	struct sender_conf	*conf;		/* under mtx */
 	uint64_t		 kick[SENDER_CHANNELS];	/* under mtx */
 	struct sender_health	 health[SENDER_CHANNELS]; /* under mtx */

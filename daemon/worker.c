@@ -354,25 +354,57 @@ worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
 	return (n);
 }
 
+/*
+ * The seal's waiters, in the order they came: each is handed the seal by
+ * the one before it and woken alone (a broadcast woke every waiting
+ * connection for one of them to take it, the others to sleep again).
+ */
+struct seal_wait {
+	const struct job	*j;
+	pthread_cond_t		 cond;
+	struct seal_wait	*next;
+};
+
 /* Waits for the seal (see the top of this file) and takes it for j. */
 static void
 seal_take(struct sender *s, const struct job *j)
 {
+	struct seal_wait	 me, **wp;
+
 	pthread_mutex_lock(&s->seal_mtx);
-	while (s->sealed != NULL)
-		pthread_cond_wait(&s->seal_cond, &s->seal_mtx);
-	s->sealed = j;
+	if (s->sealed == NULL) {
+		s->sealed = j;
+		pthread_mutex_unlock(&s->seal_mtx);
+		return;
+	}
+	me.j = j;
+	me.next = NULL;
+	pthread_cond_init(&me.cond, NULL);
+	for (wp = &s->seal_waiting; *wp != NULL; wp = &(*wp)->next)
+		;
+	*wp = &me;
+	while (s->sealed != j)
+		pthread_cond_wait(&me.cond, &s->seal_mtx);
 	pthread_mutex_unlock(&s->seal_mtx);
+	pthread_cond_destroy(&me.cond);
 }
 
-/* Gives the seal back if j holds it. */
+/* Gives the seal back if j holds it: to the first waiter, if any. */
 static void
 seal_give(struct sender *s, const struct job *j)
 {
+	struct seal_wait	*next;
+
 	pthread_mutex_lock(&s->seal_mtx);
 	if (s->sealed == j) {
-		s->sealed = NULL;
-		pthread_cond_broadcast(&s->seal_cond);
+		if ((next = s->seal_waiting) != NULL) {
+			s->seal_waiting = next->next;
+			s->sealed = next->j;
+			/* Under the lock: the waiter's cond lives on its
+			 * stack, gone once it has seen the seal is its. */
+			pthread_cond_signal(&next->cond);
+		} else
+			s->sealed = NULL;
 	}
 	pthread_mutex_unlock(&s->seal_mtx);
 }
@@ -417,17 +449,10 @@ job_record_row(struct job *j, int result, const char *provider_id,
     const char *error)
 {
 	struct sender_conf	*c = j->c;
-	struct sender		*s = j->w->s;
 	time_t			 now = time(NULL), wait, next;
 	char			*why;
 	int			 shift;
 
-	/* The server answered for this message: it is there, and fine. */
-	if (result != SEND_SERVER) {
-		sender_fault_set(s, j->w->channel, 0, NULL);
-		sender_health_set(s, j->w->channel, 1, NULL);
-		metrics_send(j->w->channel, result != SEND_OK);
-	}
 	switch (result) {
 	case SEND_SERVER:
 		/* Not this message's fault: it waits, not an attempt. */
@@ -438,7 +463,6 @@ job_record_row(struct job *j, int result, const char *provider_id,
 		why = xprintf("waiting for the server: %s", error);
 		job_outcome(j, now, "pending", -1, now + wait, why, NULL);
 		free(why);
-		sender_fault_set(s, j->w->channel, 1, error);
 		log_debug("outbox %lld: %s waits for the server: %s",
 		    (long long)j->id, sender_channel_names[j->w->channel], error);
 		return;
@@ -475,14 +499,26 @@ job_record_row(struct job *j, int result, const char *provider_id,
 
 /*
  * Records one outcome (enum send_result) in its own commit; then the
- * message no longer holds the seal.
+ * message no longer holds the seal, and the server's health is noted.
  */
 static void
 job_record(struct job *j, int result, const char *provider_id,
     const char *error)
 {
+	struct sender	*s = j->w->s;
+
 	job_record_row(j, result, provider_id, error);
-	seal_give(j->w->s, j);
+	seal_give(s, j);
+	/* What the status route and the metrics show, outside the seal:
+	 * the server answered for this message (it is there, and fine), or
+	 * it or the settings are at fault. */
+	if (result == SEND_SERVER) {
+		sender_fault_set(s, j->w->channel, 1, error);
+		return;
+	}
+	sender_fault_set(s, j->w->channel, 0, NULL);
+	sender_health_set(s, j->w->channel, 1, NULL);
+	metrics_send(j->w->channel, result != SEND_OK);
 }
 
 static void job_smtp_done(struct smtp_message *, void *);
