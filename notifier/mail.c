@@ -432,6 +432,19 @@ struct mail_hole_at {
 	int		 what;		/* enum mail_hole, + leaf for a leaf */
 };
 
+/*
+ * A part's last text in quoted-printable, line by line: a session's
+ * mails share most of their lines, and a line that ends in a newline is
+ * encoded the same wherever it stands (the encoder starts each line
+ * afresh: g_mime_encoding_quoted_encode_step()), as is the last line.
+ */
+struct mail_lines {
+	char		*text;
+	struct buf	 enc;		/* with CRLF line ends */
+	size_t		*ends;		/* each line's end in text and in enc */
+	size_t		 n, size;
+};
+
 struct mail_builder {
 	GMimeFormatOptions	*fo;
 	/* the frame, or NULL */
@@ -450,6 +463,7 @@ struct mail_builder {
 	InternetAddressList	*to_list;
 	InternetAddress		*to;
 	GMimeFilter		*qp, *b64, *crlf[2];
+	struct mail_lines	 lines[LEAVES];
 };
 
 struct mail_builder *
@@ -488,9 +502,16 @@ mail_builder_clear(struct mail_builder *b)
 void
 mail_builder_free(struct mail_builder *b)
 {
+	int	 i;
+
 	if (b == NULL)
 		return;
 	mail_builder_clear(b);
+	for (i = 0; i < LEAVES; i++) {
+		free(b->lines[i].text);
+		buf_free(&b->lines[i].enc);
+		free(b->lines[i].ends);
+	}
 	g_mime_format_options_free(b->fo);
 	g_object_unref(b->to);
 	g_object_unref(b->to_list);
@@ -672,24 +693,15 @@ mail_frame(struct mail_builder *b, const struct mail *m,
 	memcpy(b->enc, enc, sizeof b->enc);
 }
 
-/*
- * Appends text as GMime writes a part's content in the encoding enc:
- * through the encoder, then with CRLF line ends (a newline added at the
- * end when ensure: the message's only part).
- */
+/* Appends len bytes of text through filter f (if any), then with CRLF
+ * line ends (and a newline at the end when ensure). */
 static void
-mail_content(struct mail_builder *b, struct buf *out, const char *text,
-    GMimeContentEncoding enc, int ensure)
+mail_filter(struct mail_builder *b, struct buf *out, GMimeFilter *f,
+    const char *text, size_t len, int ensure)
 {
-	GMimeFilter	*f = NULL;
-	char		*p;
-	size_t		 len = strlen(text), pre;
+	char	*p = (char *)text;
+	size_t	 pre;
 
-	if (enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE)
-		f = b->qp;
-	else if (enc == GMIME_CONTENT_ENCODING_BASE64)
-		f = b->b64;
-	p = (char *)text;
 	if (f != NULL) {
 		g_mime_filter_reset(f);
 		g_mime_filter_complete(f, p, len, 0, &p, &len, &pre);
@@ -697,6 +709,69 @@ mail_content(struct mail_builder *b, struct buf *out, const char *text,
 	g_mime_filter_reset(b->crlf[ensure]);
 	g_mime_filter_complete(b->crlf[ensure], p, len, 0, &p, &len, &pre);
 	buf_add(out, p, len);
+}
+
+/*
+ * Appends text in quoted-printable with CRLF line ends, each line the
+ * last text's (l) had at the same place taken from it; l becomes text's.
+ * Quoted-printable has no CR of its own (a CR before a newline goes, any
+ * other is encoded), so the CRLF filter works line by line too.
+ */
+static void
+mail_qp(struct mail_builder *b, struct buf *out, struct mail_lines *l,
+    const char *text, int ensure)
+{
+	struct buf	 enc = BUF_INIT;
+	const char	*p, *eol;
+	size_t		*ends = NULL, n = 0, size = 0, len, at, pat, peat;
+
+	for (p = text, at = 0; *p != '\0'; p += len, at += len, n++) {
+		eol = strchr(p, '\n');
+		len = eol != NULL ? (size_t)(eol + 1 - p) : strlen(p);
+		if (n < l->n) {
+			pat = n > 0 ? l->ends[2 * (n - 1)] : 0;
+			peat = n > 0 ? l->ends[2 * (n - 1) + 1] : 0;
+		}
+		if (n < l->n && l->ends[2 * n] - pat == len &&
+		    memcmp(l->text + pat, p, len) == 0)
+			buf_add(&enc, l->enc.data + peat,
+			    l->ends[2 * n + 1] - peat);
+		else
+			mail_filter(b, &enc, b->qp, p, len, 0);
+		if (n == size) {
+			size = size == 0 ? 32 : size * 2;
+			ends = xreallocarray(ends, size, 2 * sizeof *ends);
+		}
+		ends[2 * n] = at + len;
+		ends[2 * n + 1] = enc.len;
+	}
+	buf_add(out, enc.data != NULL ? enc.data : "", enc.len);
+	/* the CRLF filter's newline at the end of the message's only part */
+	if (ensure && (enc.len == 0 || enc.data[enc.len - 1] != '\n'))
+		buf_add(out, "\r\n", 2);
+	free(l->text);
+	buf_free(&l->enc);
+	free(l->ends);
+	l->text = xstrdup(text);
+	l->enc = enc;
+	l->ends = ends;
+	l->n = n;
+}
+
+/*
+ * Appends text as GMime writes a part's content in the encoding enc:
+ * through the encoder, then with CRLF line ends (a newline added at the
+ * end when ensure: the message's only part).
+ */
+static void
+mail_content(struct mail_builder *b, struct buf *out, int leaf,
+    const char *text, GMimeContentEncoding enc, int ensure)
+{
+	if (enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE)
+		mail_qp(b, out, &b->lines[leaf], text, ensure);
+	else
+		mail_filter(b, out, enc == GMIME_CONTENT_ENCODING_BASE64 ?
+		    b->b64 : NULL, text, strlen(text), ensure);
 }
 
 /* Appends the To line for m, as GMime writes it. */
@@ -782,7 +857,7 @@ mail_builder_build(struct mail_builder *b, const struct mail *m, size_t *len)
 			break;
 		default:
 			k = h->what - HOLE_LEAF;
-			mail_content(b, &out, leaf[k], enc[k], !m->html &&
+			mail_content(b, &out, k, leaf[k], enc[k], !m->html &&
 			    m->calendar == NULL);
 			break;
 		}
