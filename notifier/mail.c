@@ -54,19 +54,24 @@ mail_part_content(GMimePart *part, const char *text)
  * and the content's stream (objects made and freed for each part).
  */
 static GMimeContentEncoding
-mail_best(const char *text)
+mail_best(GMimeFilter *best, const char *text)
 {
-	GMimeFilter		*best;
 	GMimeContentEncoding	 enc;
 	char			*out;
 	size_t			 outlen, outprespace;
+	int			 own = best == NULL;
 
-	best = g_mime_filter_best_new(GMIME_FILTER_BEST_ENCODING);
+	/* a builder's filter, reset: as new (g_mime_filter_best_new()) */
+	if (own)
+		best = g_mime_filter_best_new(GMIME_FILTER_BEST_ENCODING);
+	else
+		g_mime_filter_reset(best);
 	g_mime_filter_complete(best, (char *)text, strlen(text), 0, &out,
 	    &outlen, &outprespace);
 	enc = g_mime_filter_best_encoding(GMIME_FILTER_BEST(best),
 	    GMIME_ENCODING_CONSTRAINT_7BIT);
-	g_object_unref(best);
+	if (own)
+		g_object_unref(best);
 	return (enc);
 }
 
@@ -74,7 +79,7 @@ mail_best(const char *text)
 static void
 mail_text_set(GMimeTextPart *part, const char *text)
 {
-	GMimeContentEncoding	 enc = mail_best(text);
+	GMimeContentEncoding	 enc = mail_best(NULL, text);
 
 	mail_part_content(GMIME_PART(part), text);
 	/* The header set again only when it changes: GMime formats it
@@ -462,7 +467,7 @@ struct mail_builder {
 	/* each person's To, and the filters of the contents */
 	InternetAddressList	*to_list;
 	InternetAddress		*to;
-	GMimeFilter		*qp, *b64, *crlf[2];
+	GMimeFilter		*qp, *b64, *crlf[2], *best;
 	struct mail_lines	 lines[LEAVES];
 };
 
@@ -483,6 +488,7 @@ mail_builder_new(void)
 	b->b64 = g_mime_filter_basic_new(GMIME_CONTENT_ENCODING_BASE64, TRUE);
 	b->crlf[0] = g_mime_format_options_create_newline_filter(b->fo, FALSE);
 	b->crlf[1] = g_mime_format_options_create_newline_filter(b->fo, TRUE);
+	b->best = g_mime_filter_best_new(GMIME_FILTER_BEST_ENCODING);
 	return (b);
 }
 
@@ -519,6 +525,7 @@ mail_builder_free(struct mail_builder *b)
 	g_object_unref(b->b64);
 	g_object_unref(b->crlf[0]);
 	g_object_unref(b->crlf[1]);
+	g_object_unref(b->best);
 	free(b);
 }
 
@@ -818,7 +825,7 @@ mail_builder_build(struct mail_builder *b, const struct mail *m, size_t *len)
 	}
 	for (k = LEAF_TEXT; k <= LEAF_CAL; k++)
 		if (leaf[k] != NULL)
-			enc[k] = mail_best(leaf[k]);
+			enc[k] = mail_best(b->best, leaf[k]);
 	if (!mail_builder_fits(b, m, enc))
 		mail_frame(b, m, enc);
 	if (!b->usable) {
