@@ -445,6 +445,7 @@ struct mail_hole_at {
  */
 struct mail_lines {
 	char		*text;
+	GMimeContentEncoding how;	/* text's in enc */
 	struct buf	 enc;		/* with CRLF line ends */
 	size_t		*ends;		/* each line's end in text and in enc */
 	size_t		 n, size;
@@ -732,6 +733,8 @@ mail_qp(struct mail_builder *b, struct buf *out, struct mail_lines *l,
 	const char	*p, *eol;
 	size_t		*ends = NULL, n = 0, size = 0, len, at, pat, peat;
 
+	if (l->how != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE)
+		l->n = 0;
 	for (p = text, at = 0; *p != '\0'; p += len, at += len, n++) {
 		eol = strchr(p, '\n');
 		len = eol != NULL ? (size_t)(eol + 1 - p) : strlen(p);
@@ -760,9 +763,44 @@ mail_qp(struct mail_builder *b, struct buf *out, struct mail_lines *l,
 	buf_free(&l->enc);
 	free(l->ends);
 	l->text = xstrdup(text);
+	l->how = GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
 	l->enc = enc;
 	l->ends = ends;
 	l->n = n;
+}
+
+/*
+ * Appends text in base64 with CRLF line ends, the lines of the last
+ * text's (l) that it begins with taken from there: the encoder writes a
+ * line of 76 characters for each 57 bytes and starts the next line as
+ * afresh (g_mime_encoding_base64_encode_step()), so the lines of a
+ * common beginning cut at a multiple of 57 bytes are the same; the
+ * calendars of a session differ in their attendee, near their end.
+ */
+static void
+mail_b64(struct mail_builder *b, struct buf *out, struct mail_lines *l,
+    const char *text)
+{
+	struct buf	 enc = BUF_INIT;
+	size_t		 same = 0, len = strlen(text);
+
+	if (l->text != NULL && l->how == GMIME_CONTENT_ENCODING_BASE64) {
+		while (text[same] != '\0' && text[same] == l->text[same])
+			same++;
+		same -= same % 57;
+		if (same / 57 * 78 > l->enc.len)
+			same = 0;
+	}
+	if (same > 0)
+		buf_add(&enc, l->enc.data, same / 57 * 78);
+	mail_filter(b, &enc, b->b64, text + same, len - same, 0);
+	buf_add(out, enc.data, enc.len);
+	free(l->text);
+	buf_free(&l->enc);
+	l->text = xstrdup(text);
+	l->how = GMIME_CONTENT_ENCODING_BASE64;
+	l->enc = enc;
+	l->n = 0;
 }
 
 /*
@@ -776,6 +814,8 @@ mail_content(struct mail_builder *b, struct buf *out, int leaf,
 {
 	if (enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE)
 		mail_qp(b, out, &b->lines[leaf], text, ensure);
+	else if (enc == GMIME_CONTENT_ENCODING_BASE64 && !ensure)
+		mail_b64(b, out, &b->lines[leaf], text);
 	else
 		mail_filter(b, out, enc == GMIME_CONTENT_ENCODING_BASE64 ?
 		    b->b64 : NULL, text, strlen(text), ensure);

@@ -624,6 +624,8 @@ def test_batch_random(tmp):
             body += "\n"
         cal = "" if rnd.random() < 0.3 else "\r\n".join(
             ["BEGIN:VCALENDAR", "METHOD:REQUEST",
+             "DESCRIPTION:" + "Vi gennemgår MitID trin for trin. " *
+             rnd.randint(0, 9),
              "SUMMARY:IT-café " + "x" * rnd.randint(0, 90),
              "ATTENDEE;CN=%s:mailto:%s" % (name, addr), "END:VCALENDAR",
              ""])
