@@ -141,6 +141,12 @@ void	 sentlog_failed(struct sentlog *, int failed, time_t now);
 int	 sentlog_recover(sqlite3 *db, const char *database, char **cause);
 void	 sentlog_remove(const char *database);
 
+/* seal.c */
+/* Waits for the seal and takes it for j. */
+void	 seal_take(struct sender *, const struct job *j);
+/* Gives the seal back if j holds it: to the first waiter, if any. */
+void	 seal_give(struct sender *, const struct job *j);
+
 /* worker.c */
 struct job;
 /* Settles the outcomes in outbox_outcome into their outbox rows. */

@@ -82,6 +82,7 @@ struct wdb {
 	struct message_ctx *mc;
 	struct sender_conf *mc_conf;	/* the settings mc was made with */
 	int		 wal_pages;	/* the log's length at the last commit */
+	sqlite3_stmt	*settle[2];	/* worker_sql_settle's two */
 	struct mail_builder *mb;	/* the mails of its batches */
 	struct sentlog	*log;		/* its worker's, shared by both */
 };
@@ -106,7 +107,8 @@ static int
 wdb_open(const char *path, pthread_mutex_t *wlock, struct wdb *w,
     char **cause)
 {
-	int	 i;
+	const char	*tail;
+	int		 i;
 
 	memset(w, 0, sizeof *w);
 	w->wlock = wlock;
@@ -124,12 +126,20 @@ wdb_open(const char *path, pthread_mutex_t *wlock, struct wdb *w,
 		    worker_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->stmt[i],
 		    NULL) != SQLITE_OK)
 			goto fail;
+	/* The settle, prepared once rather than at each batch. */
+	if (sqlite3_prepare_v3(w->db, worker_sql_settle, -1,
+	    SQLITE_PREPARE_PERSISTENT, &w->settle[0], &tail) != SQLITE_OK ||
+	    sqlite3_prepare_v3(w->db, tail, -1, SQLITE_PREPARE_PERSISTENT,
+	    &w->settle[1], NULL) != SQLITE_OK)
+		goto fail;
 	sqlite3_wal_hook(w->db, wdb_wal_hook, w);
 	return (0);
 fail:
 	xasprintf(cause, "%s: %s", path, sqlite3_errmsg(w->db));
 	for (i = 0; i < W_COUNT; i++)
 		sqlite3_finalize(w->stmt[i]);
+	sqlite3_finalize(w->settle[0]);
+	sqlite3_finalize(w->settle[1]);
 	sqlite3_close(w->db);
 	return (-1);
 }
@@ -143,6 +153,8 @@ wdb_close(struct wdb *w)
 	mail_builder_free(w->mb);
 	for (i = 0; i < W_COUNT; i++)
 		sqlite3_finalize(w->stmt[i]);
+	sqlite3_finalize(w->settle[0]);
+	sqlite3_finalize(w->settle[1]);
 	sqlite3_close(w->db);
 }
 
@@ -218,6 +230,18 @@ wdb_commit(struct wdb *w)
  * when the log has grown long, a checkpoint. A failure is tried again
  * soon (worker_main()).
  */
+static int
+worker_settle_run(struct wdb *w)
+{
+	int	 i, rc = SQLITE_DONE;
+
+	for (i = 0; i < 2 && rc == SQLITE_DONE; i++) {
+		rc = sqlite3_step(w->settle[i]);
+		sqlite3_reset(w->settle[i]);
+	}
+	return (rc == SQLITE_DONE ? 0 : -1);
+}
+
 static void
 worker_settle(struct wdb *w)
 {
@@ -226,9 +250,8 @@ worker_settle(struct wdb *w)
 	pthread_mutex_lock(w->wlock);
 	if (sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK || sentlog_settle(w->log, w->db) != 0 ||
-	    sqlite3_exec(w->db, worker_sql_settle, NULL, NULL,
-	    NULL) != SQLITE_OK || sqlite3_exec(w->db, "COMMIT", NULL, NULL,
-	    NULL) != SQLITE_OK) {
+	    worker_settle_run(w) != 0 || sqlite3_exec(w->db, "COMMIT", NULL,
+	    NULL, NULL) != SQLITE_OK) {
 		/* They stay where they are, tried again by the timer. */
 		log_warnx("outbox: settling outcomes: %s",
 		    sqlite3_errmsg(w->db));
@@ -352,61 +375,6 @@ worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
 	else
 		*out = jobs;
 	return (n);
-}
-
-/*
- * The seal's waiters, in the order they came: each is handed the seal by
- * the one before it and woken alone (a broadcast woke every waiting
- * connection for one of them to take it, the others to sleep again).
- */
-struct seal_wait {
-	const struct job	*j;
-	pthread_cond_t		 cond;
-	struct seal_wait	*next;
-};
-
-/* Waits for the seal (see the top of this file) and takes it for j. */
-static void
-seal_take(struct sender *s, const struct job *j)
-{
-	struct seal_wait	 me, **wp;
-
-	pthread_mutex_lock(&s->seal_mtx);
-	if (s->sealed == NULL) {
-		s->sealed = j;
-		pthread_mutex_unlock(&s->seal_mtx);
-		return;
-	}
-	me.j = j;
-	me.next = NULL;
-	pthread_cond_init(&me.cond, NULL);
-	for (wp = &s->seal_waiting; *wp != NULL; wp = &(*wp)->next)
-		;
-	*wp = &me;
-	while (s->sealed != j)
-		pthread_cond_wait(&me.cond, &s->seal_mtx);
-	pthread_mutex_unlock(&s->seal_mtx);
-	pthread_cond_destroy(&me.cond);
-}
-
-/* Gives the seal back if j holds it: to the first waiter, if any. */
-static void
-seal_give(struct sender *s, const struct job *j)
-{
-	struct seal_wait	*next;
-
-	pthread_mutex_lock(&s->seal_mtx);
-	if (s->sealed == j) {
-		if ((next = s->seal_waiting) != NULL) {
-			s->seal_waiting = next->next;
-			s->sealed = next->j;
-			/* Under the lock: the waiter's cond lives on its
-			 * stack, gone once it has seen the seal is its. */
-			pthread_cond_signal(&next->cond);
-		} else
-			s->sealed = NULL;
-	}
-	pthread_mutex_unlock(&s->seal_mtx);
 }
 
 /*
