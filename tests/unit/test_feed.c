@@ -1357,6 +1357,21 @@ test_invite_frame(void **state)
 			free(a);
 			free(b);
 		}
+		/* An organizer other than the frame's: its own line. */
+		for (i = 0; i < 3; i++) {
+			inv.organizer_name = i == 0 ? "Et andet bibliotek" :
+			    i == 1 ? NULL : "Horsens Bibliotek";
+			inv.organizer_email = i == 2 ? "andet@eksempel.dk" :
+			    inv.organizer_email;
+			a = invite_render(&ev, &inv, "da", &alen);
+			b = invite_frame_render(&f, &inv, &blen);
+			assert_non_null(a);
+			assert_non_null(b);
+			assert_int_equal(alen, blen);
+			assert_memory_equal(a, b, alen);
+			free(a);
+			free(b);
+		}
 		inv.attendee_email = "a@b.dk\r\nATTENDEE:mailto:x@y.dk";
 		assert_null(invite_frame_render(&f, &inv, NULL));
 		invite_frame_clear(&f);
