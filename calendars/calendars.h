@@ -183,6 +183,9 @@ char	*invite_render(const struct cal_event *, const struct cal_invite *,
 struct cal_invite_frame {
 	char	*before, *after;	/* the text around the people */
 	size_t	 before_len, after_len;
+	/* the ORGANIZER line, made once, and whom it names */
+	char	*organizer, *organizer_name, *organizer_email;
+	size_t	 organizer_len;
 };
 int	 invite_frame(const struct cal_event *, const struct cal_invite *,
 	    const char *lang, struct cal_invite_frame *);

@@ -268,6 +268,14 @@ invite_frame(const struct cal_event *ev, const struct cal_invite *inv,
 	buf_add(&b, at, event + elen - at);
 	buf_add(&b, "END:VCALENDAR\r\n", strlen("END:VCALENDAR\r\n"));
 	f->after = buf_detach(&b, &f->after_len);
+	/* The organizer is the same for every attendee: its line once. */
+	if (invite_address_ok(inv->organizer_email)) {
+		invite_person(&b, 0, inv->organizer_name, inv->organizer_email);
+		f->organizer = buf_detach(&b, &f->organizer_len);
+		f->organizer_name = inv->organizer_name != NULL ?
+		    xstrdup(inv->organizer_name) : NULL;
+		f->organizer_email = xstrdup(inv->organizer_email);
+	}
 
 	free(head);
 	free(event);
@@ -287,6 +295,9 @@ invite_frame_clear(struct cal_invite_frame *f)
 {
 	free(f->before);
 	free(f->after);
+	free(f->organizer);
+	free(f->organizer_name);
+	free(f->organizer_email);
 	memset(f, 0, sizeof *f);
 }
 
@@ -303,7 +314,14 @@ invite_frame_render(const struct cal_invite_frame *f,
 	    !invite_address_ok(inv->attendee_email))
 		return (NULL);
 	buf_add(&b, f->before, f->before_len);
-	invite_person(&b, 0, inv->organizer_name, inv->organizer_email);
+	if (f->organizer != NULL && strcmp(f->organizer_email,
+	    inv->organizer_email) == 0 && (f->organizer_name == NULL ?
+	    inv->organizer_name == NULL : inv->organizer_name != NULL &&
+	    strcmp(f->organizer_name, inv->organizer_name) == 0))
+		buf_add(&b, f->organizer, f->organizer_len);
+	else
+		invite_person(&b, 0, inv->organizer_name,
+		    inv->organizer_email);
 	invite_person(&b, 1, inv->attendee_name, inv->attendee_email);
 	buf_add(&b, f->after, f->after_len);
 	if (len != NULL)

@@ -486,7 +486,6 @@ sender_start(struct event_base *base, const char *database,
 	pthread_cond_init(&s->cond, NULL);
 	pthread_mutex_init(&s->wlock, NULL);
 	pthread_mutex_init(&s->seal_mtx, NULL);
-	pthread_cond_init(&s->seal_cond, NULL);
 	if ((s->conf = sender_conf_new(conf, cause)) == NULL)
 		goto fail;
 	if (store_connect(database, STORE_READ, 0, &s->db, cause) != 0)
@@ -645,7 +644,6 @@ sender_stop(struct sender *s)
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->wlock);
 	pthread_mutex_destroy(&s->seal_mtx);
-	pthread_cond_destroy(&s->seal_cond);
 	free(s->database);
 	free(s);
 }

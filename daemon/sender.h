@@ -81,8 +81,8 @@ struct sender {
 	pthread_cond_t		 cond;
 	pthread_mutex_t		 wlock;		/* the workers' writes */
 	pthread_mutex_t		 seal_mtx;
-	pthread_cond_t		 seal_cond;
 	const struct job	*sealed;	/* holds the seal, under seal_mtx */
+	struct seal_wait	*seal_waiting;	/* waiting for it, in turn */
 	struct sender_conf	*conf;		/* under mtx */
 	uint64_t		 kick[SENDER_CHANNELS];	/* under mtx */
 	struct sender_health	 health[SENDER_CHANNELS]; /* under mtx */
@@ -140,6 +140,12 @@ void	 sentlog_failed(struct sentlog *, int failed, time_t now);
  * start-up; sentlog_remove() after the durable commit. */
 int	 sentlog_recover(sqlite3 *db, const char *database, char **cause);
 void	 sentlog_remove(const char *database);
+
+/* seal.c */
+/* Waits for the seal and takes it for j. */
+void	 seal_take(struct sender *, const struct job *j);
+/* Gives the seal back if j holds it: to the first waiter, if any. */
+void	 seal_give(struct sender *, const struct job *j);
 
 /* worker.c */
 struct job;

@@ -82,6 +82,7 @@ struct wdb {
 	struct message_ctx *mc;
 	struct sender_conf *mc_conf;	/* the settings mc was made with */
 	int		 wal_pages;	/* the log's length at the last commit */
+	sqlite3_stmt	*settle[2];	/* worker_sql_settle's two */
 	struct mail_builder *mb;	/* the mails of its batches */
 	struct sentlog	*log;		/* its worker's, shared by both */
 };
@@ -106,7 +107,8 @@ static int
 wdb_open(const char *path, pthread_mutex_t *wlock, struct wdb *w,
     char **cause)
 {
-	int	 i;
+	const char	*tail;
+	int		 i;
 
 	memset(w, 0, sizeof *w);
 	w->wlock = wlock;
@@ -124,12 +126,20 @@ wdb_open(const char *path, pthread_mutex_t *wlock, struct wdb *w,
 		    worker_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->stmt[i],
 		    NULL) != SQLITE_OK)
 			goto fail;
+	/* The settle, prepared once rather than at each batch. */
+	if (sqlite3_prepare_v3(w->db, worker_sql_settle, -1,
+	    SQLITE_PREPARE_PERSISTENT, &w->settle[0], &tail) != SQLITE_OK ||
+	    sqlite3_prepare_v3(w->db, tail, -1, SQLITE_PREPARE_PERSISTENT,
+	    &w->settle[1], NULL) != SQLITE_OK)
+		goto fail;
 	sqlite3_wal_hook(w->db, wdb_wal_hook, w);
 	return (0);
 fail:
 	xasprintf(cause, "%s: %s", path, sqlite3_errmsg(w->db));
 	for (i = 0; i < W_COUNT; i++)
 		sqlite3_finalize(w->stmt[i]);
+	sqlite3_finalize(w->settle[0]);
+	sqlite3_finalize(w->settle[1]);
 	sqlite3_close(w->db);
 	return (-1);
 }
@@ -143,6 +153,8 @@ wdb_close(struct wdb *w)
 	mail_builder_free(w->mb);
 	for (i = 0; i < W_COUNT; i++)
 		sqlite3_finalize(w->stmt[i]);
+	sqlite3_finalize(w->settle[0]);
+	sqlite3_finalize(w->settle[1]);
 	sqlite3_close(w->db);
 }
 
@@ -218,6 +230,18 @@ wdb_commit(struct wdb *w)
  * when the log has grown long, a checkpoint. A failure is tried again
  * soon (worker_main()).
  */
+static int
+worker_settle_run(struct wdb *w)
+{
+	int	 i, rc = SQLITE_DONE;
+
+	for (i = 0; i < 2 && rc == SQLITE_DONE; i++) {
+		rc = sqlite3_step(w->settle[i]);
+		sqlite3_reset(w->settle[i]);
+	}
+	return (rc == SQLITE_DONE ? 0 : -1);
+}
+
 static void
 worker_settle(struct wdb *w)
 {
@@ -226,9 +250,8 @@ worker_settle(struct wdb *w)
 	pthread_mutex_lock(w->wlock);
 	if (sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK || sentlog_settle(w->log, w->db) != 0 ||
-	    sqlite3_exec(w->db, worker_sql_settle, NULL, NULL,
-	    NULL) != SQLITE_OK || sqlite3_exec(w->db, "COMMIT", NULL, NULL,
-	    NULL) != SQLITE_OK) {
+	    worker_settle_run(w) != 0 || sqlite3_exec(w->db, "COMMIT", NULL,
+	    NULL, NULL) != SQLITE_OK) {
 		/* They stay where they are, tried again by the timer. */
 		log_warnx("outbox: settling outcomes: %s",
 		    sqlite3_errmsg(w->db));
@@ -354,33 +377,6 @@ worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
 	return (n);
 }
 
-
-
-
-
-/* Waits for the seal (see the top of this file) and takes it for j. */
-static void
-seal_take(struct sender *s, const struct job *j)
-{
-	pthread_mutex_lock(&s->seal_mtx);
-	while (s->sealed != NULL)
-		pthread_cond_wait(&s->seal_cond, &s->seal_mtx);
-	s->sealed = j;
-	pthread_mutex_unlock(&s->seal_mtx);
-}
-
-/* Gives the seal back if j holds it. */
-static void
-seal_give(struct sender *s, const struct job *j)
-{
-	pthread_mutex_lock(&s->seal_mtx);
-	if (s->sealed == j) {
-		s->sealed = NULL;
-		pthread_cond_broadcast(&s->seal_cond);
-	}
-	pthread_mutex_unlock(&s->seal_mtx);
-}
-
 /*
  * Logs what became of a message, naming the person by id only; the
  * recipient and the server's words go to the debug log (and the outbox
@@ -421,17 +417,10 @@ job_record_row(struct job *j, int result, const char *provider_id,
     const char *error)
 {
 	struct sender_conf	*c = j->c;
-	struct sender		*s = j->w->s;
 	time_t			 now = time(NULL), wait, next;
 	char			*why;
 	int			 shift;
 
-	/* The server answered for this message: it is there, and fine. */
-	if (result != SEND_SERVER) {
-		sender_fault_set(s, j->w->channel, 0, NULL);
-		sender_health_set(s, j->w->channel, 1, NULL);
-		metrics_send(j->w->channel, result != SEND_OK);
-	}
 	switch (result) {
 	case SEND_SERVER:
 		/* Not this message's fault: it waits, not an attempt. */
@@ -442,7 +431,6 @@ job_record_row(struct job *j, int result, const char *provider_id,
 		why = xprintf("waiting for the server: %s", error);
 		job_outcome(j, now, "pending", -1, now + wait, why, NULL);
 		free(why);
-		sender_fault_set(s, j->w->channel, 1, error);
 		log_debug("outbox %lld: %s waits for the server: %s",
 		    (long long)j->id, sender_channel_names[j->w->channel], error);
 		return;
@@ -479,14 +467,26 @@ job_record_row(struct job *j, int result, const char *provider_id,
 
 /*
  * Records one outcome (enum send_result) in its own commit; then the
- * message no longer holds the seal.
+ * message no longer holds the seal, and the server's health is noted.
  */
 static void
 job_record(struct job *j, int result, const char *provider_id,
     const char *error)
 {
+	struct sender	*s = j->w->s;
+
 	job_record_row(j, result, provider_id, error);
-	seal_give(j->w->s, j);
+	seal_give(s, j);
+	/* What the status route and the metrics show, outside the seal:
+	 * the server answered for this message (it is there, and fine), or
+	 * it or the settings are at fault. */
+	if (result == SEND_SERVER) {
+		sender_fault_set(s, j->w->channel, 1, error);
+		return;
+	}
+	sender_fault_set(s, j->w->channel, 0, NULL);
+	sender_health_set(s, j->w->channel, 1, NULL);
+	metrics_send(j->w->channel, result != SEND_OK);
 }
 
 static void job_smtp_done(struct smtp_message *, void *);
@@ -886,6 +886,25 @@ worker_idle(struct worker *w, struct wdb *db)
 	pthread_mutex_lock(&w->s->mtx);
 }
 
+/*
+ * Waits on s->cond (s->mtx held) until woken, or until at (0: no end);
+ * 1 when at came.
+ */
+static int
+worker_wait(struct sender *s, time_t at)
+{
+	struct timespec	 until;
+
+	if (at == 0) {
+		pthread_cond_wait(&s->cond, &s->mtx);
+		return (0);
+	}
+	until.tv_sec = at;
+	until.tv_nsec = 0;
+	return (pthread_cond_timedwait(&s->cond, &s->mtx, &until) ==
+	    ETIMEDOUT);
+}
+
 void *
 worker_main(void *arg)
 {
@@ -894,10 +913,9 @@ worker_main(void *arg)
 	struct sender_conf	*c;
 	struct wdb		 db[2];
 	struct sentlog		 log;
-	struct timespec		 until;
 	uint64_t		 seen;
 	time_t			 last_probe = 0, now, at, idle_at;
-	int			 probe, open = 0;
+	int			 probe, open = 0, idle;
 
 	memset(db, 0, sizeof db);
 	sentlog_init(&log, s->database, (int)(w - s->workers));
@@ -942,29 +960,17 @@ worker_main(void *arg)
 			if (log.retry != 0 && (at == 0 || log.retry_at < at))
 				at = log.retry_at;
 			/* Idle long enough: the connections go. */
-			if (idle_at != 0 && log.retry == 0 &&
-			    (at == 0 || idle_at < at)) {
-				until.tv_sec = idle_at;
-				until.tv_nsec = 0;
-				if (pthread_cond_timedwait(&s->cond, &s->mtx,
-				    &until) == ETIMEDOUT &&
-				    s->kick[w->channel] == seen &&
-				    !s->stopping) {
-					worker_idle(w, db);
-					open = 0;
-					idle_at = 0;
-				}
+			idle = idle_at != 0 && log.retry == 0 &&
+			    (at == 0 || idle_at < at);
+			if (!worker_wait(s, idle ? idle_at : at))
 				continue;
-			}
-			if (at == 0) {
-				pthread_cond_wait(&s->cond, &s->mtx);
-				continue;
-			}
-			until.tv_sec = at;
-			until.tv_nsec = 0;
-			if (pthread_cond_timedwait(&s->cond, &s->mtx,
-			    &until) == ETIMEDOUT)
+			if (!idle)
 				break;
+			if (s->kick[w->channel] == seen && !s->stopping) {
+				worker_idle(w, db);
+				open = 0;
+				idle_at = 0;
+			}
 		}
 		if (s->stopping) {
 			pthread_mutex_unlock(&s->mtx);

@@ -523,8 +523,10 @@ template_expand(struct template_ctx *ctx, const char *tpl, int flat,
 			continue;
 		}
 		if (*p != '{') {
-			buf_add(&b, p, 1);
-			p++;
+			/* the run of text up to a brace or the line's end */
+			i = strcspn(p, "{\n");
+			buf_add(&b, p, i);
+			p += i;
 			continue;
 		}
 		if (p[1] == '{') {

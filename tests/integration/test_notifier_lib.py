@@ -9,6 +9,7 @@ gateway. Mails are judged by Python's email package and python3-icalendar.
 import email
 import email.policy
 import os
+import random
 import re
 import subprocess
 import time
@@ -598,6 +599,63 @@ def test_batch_build(tmp):
                  "each has boundaries of its own" % what)
 
 
+def test_batch_random(tmp):
+    """A longer batch of people drawn at random (a fixed seed): names that
+    fold, quote and encode, texts that share most lines and differ in
+    some, lines with dots, "From ", CR, trailing blanks and long words,
+    calendars or none, the subject changing now and then; the builder's
+    mails the same bytes as mail_build()'s (less Date, Message-ID and
+    boundaries) in four shapes."""
+    rnd = random.Random(9)
+    bits = ["Søren", "Ågård", "\"K\"", ",", "(x)", "\\", "=?utf-8?q?x?=",
+            "a" * 40, "Ø" * 30, " ", "Jørgen-Hansen", ".", "<", "@", ";",
+            "é", "日本", "'", "Anna"]
+    lines = ["Kære {n}", "", ".", ". prik", "From her", "a" * 100,
+             "æ" * 80, "blanke  ", "tab\t", "=3D", "x\r",
+             "http://bib.example/afmeld/abc", "Med venlig hilsen",
+             "Horsens Bibliotek"]
+    people, subject = [], SUBJECT
+    for i in range(30):
+        addr = "p%d@example.dk" % i
+        name = "".join(rnd.choice(bits) for _ in range(rnd.randint(0, 6)))
+        body = "\n".join(rnd.choice(lines).replace("{n}", name)
+                         for _ in range(rnd.randint(0, 25)))
+        if rnd.random() < 0.7:
+            body += "\n"
+        cal = "" if rnd.random() < 0.3 else "\r\n".join(
+            ["BEGIN:VCALENDAR", "METHOD:REQUEST",
+             "DESCRIPTION:" + "Vi gennemgår MitID trin for trin. " *
+             rnd.randint(0, 9),
+             "SUMMARY:IT-café " + "x" * rnd.randint(0, 90),
+             "ATTENDEE;CN=%s:mailto:%s" % (name, addr), "END:VCALENDAR",
+             ""])
+        if rnd.random() < 0.2:
+            subject = rnd.choice([SUBJECT, "ascii", "Lang " + "ø" * 50])
+        people.append((addr, name, subject, body, cal))
+    path = os.path.join(tmp, "people-random")
+    people_file(path, people)
+    for extra in ([], ["--html"], ["--lang", "en"],
+                  ["--html", "--method", "CANCEL"]):
+        out = {}
+        for how in ("batch", "fresh"):
+            p = subprocess.run(
+                [NOTIFY_SEND, "mail", "--people", path, "--from",
+                 "kursus@bib.example", "--from-name", FROM_NAME,
+                 "--reply-to", "info@bib.example", "--subject", "-",
+                 "--body", "-", "--method", "REQUEST"] + extra +
+                (["--fresh"] if how == "fresh" else []),
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+            out[how] = split_printed(p.stdout) if p.returncode == 0 \
+                else []
+        differ = [i + 1 for i, (b, f) in
+                  enumerate(zip(out["batch"], out["fresh"]))
+                  if normalised(b) != normalised(f)]
+        t.ok(len(out["batch"]) == len(out["fresh"]) == len(people) and
+             not differ, "random batch %s: each mail the same bytes as "
+             "made on its own" % (" ".join(extra) or "(text only)"),
+             ["mails differing: %s" % differ])
+
+
 def main():
     if not os.access(NOTIFY_SEND, os.X_OK):
         t.ok(False, "notify-send is built (%s)" % NOTIFY_SEND)
@@ -605,6 +663,7 @@ def main():
     tmp = t.tempdir()
     try:
         test_batch_build(tmp)
+        test_batch_random(tmp)
         test_smtp(tmp)
         test_smtp_connections(tmp)
         test_smtp_failures(tmp)

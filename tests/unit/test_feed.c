@@ -1319,6 +1319,24 @@ test_invite_folding(void **state)
 	}
 }
 
+/* The frame's calendar for inv is the one invite_render() makes. */
+static void
+invite_same(const struct cal_event *ev, const struct cal_invite_frame *f,
+    const struct cal_invite *inv)
+{
+	char	*a, *b;
+	size_t	 alen, blen;
+
+	a = invite_render(ev, inv, "da", &alen);
+	b = invite_frame_render(f, inv, &blen);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(alen, blen);
+	assert_memory_equal(a, b, alen);
+	free(a);
+	free(b);
+}
+
 /*
  * One frame for many attendees (the mails of a session): each calendar
  * the same bytes as invite_render() makes for that attendee alone, for a
@@ -1334,8 +1352,8 @@ test_invite_frame(void **state)
 	struct cal_invite_frame	 f;
 	struct cal_event	 ev;
 	struct cal_invite	 inv;
-	char			*a, *b, mail[64];
-	size_t			 alen, blen, i, m;
+	char			 mail[64];
+	size_t			 i, m;
 
 	(void)state;
 	base_event(&ev);
@@ -1348,14 +1366,15 @@ test_invite_frame(void **state)
 			    i);
 			inv.attendee_name = names[i];
 			inv.attendee_email = mail;
-			a = invite_render(&ev, &inv, "da", &alen);
-			b = invite_frame_render(&f, &inv, &blen);
-			assert_non_null(a);
-			assert_non_null(b);
-			assert_int_equal(alen, blen);
-			assert_memory_equal(a, b, alen);
-			free(a);
-			free(b);
+			invite_same(&ev, &f, &inv);
+		}
+		/* An organizer other than the frame's: its own line. */
+		for (i = 0; i < 3; i++) {
+			inv.organizer_name = i == 0 ? "Et andet bibliotek" :
+			    i == 1 ? NULL : "Horsens Bibliotek";
+			inv.organizer_email = i == 2 ? "andet@eksempel.dk" :
+			    inv.organizer_email;
+			invite_same(&ev, &f, &inv);
 		}
 		inv.attendee_email = "a@b.dk\r\nATTENDEE:mailto:x@y.dk";
 		assert_null(invite_frame_render(&f, &inv, NULL));
