@@ -681,6 +681,34 @@ static const char *migrations[SCHEMA_VERSION] = {
 	"DROP INDEX registration_untokened;"
 	"CREATE INDEX registration_untokened ON registration(session_id)"
 	"  WHERE cancel_token_sealed IS NULL AND status != 'cancelled';",
+	/*
+	 * 19: the same CHECKs, cheaper per row. SQLite makes an IN list of
+	 * three or more constants into a table, built again at each row
+	 * inserted: four per registration (registration's status and
+	 * cancelled_via, outbox's channel and state), a tenth of the loop's
+	 * instructions. Compared one by one instead, the same rule. Only
+	 * the text of the constraints changes, which every row already
+	 * meets, so the tables are not rebuilt (SQLite's "ALTER TABLE",
+	 * other schema changes: writable_schema; RESET reloads the schema).
+	 */
+	"PRAGMA writable_schema = ON;"
+	"UPDATE sqlite_schema SET sql = replace(replace(sql,"
+	"  'status IN (''confirmed'', ''waitlisted'', ''cancelled'')',"
+	"  'status = ''confirmed'' OR status = ''waitlisted'' OR"
+	"  status = ''cancelled'''),"
+	"  'cancelled_via IN (''staff'', ''link'', ''sms'')',"
+	"  'cancelled_via = ''staff'' OR cancelled_via = ''link'' OR"
+	"  cancelled_via = ''sms''')"
+	"  WHERE type = 'table' AND name = 'registration';"
+	"UPDATE sqlite_schema SET sql = replace(replace(sql,"
+	"  'channel IN (''email'', ''sms'', ''call'')',"
+	"  'channel = ''email'' OR channel = ''sms'' OR channel = ''call'''),"
+	"  'state IN (''pending'',    ''sending'', ''sent'', ''failed'', "
+	"''skipped'', ''cancelled'')',"
+	"  'state = ''pending'' OR state = ''sending'' OR state = ''sent'' OR"
+	"  state = ''failed'' OR state = ''skipped'' OR state = ''cancelled''')"
+	"  WHERE type = 'table' AND name = 'outbox';"
+	"PRAGMA writable_schema = RESET;",
 };
 
 static int
