@@ -24,6 +24,7 @@ memory; a small answer stays in memory:
             daemon as its user): 500 naming the directory and why
 """
 import datetime
+import errno
 import json
 import os
 import socket
@@ -163,15 +164,21 @@ def mount_tmpfs(where, size):
 def fill(where):
     """A file that takes every free byte of where's file system."""
     path = os.path.join(where, "filler")
-    chunk = b"\0" * 65536
-    with open(path, "wb") as f:
-        try:
-            while True:
-                f.write(chunk)
-                f.flush()
-        except OSError:
-            pass
-    # Bytes Python kept in its buffer, which could not go, are dropped.
+    # Unbuffered, so closing the file has nothing left to write (a
+    # buffered file's close met the full disk again: ENOSPC).
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    size = 65536
+    try:
+        while size > 0:
+            try:
+                if os.write(fd, b"\0" * size) == 0:
+                    size //= 2
+            except OSError as e:
+                if e.errno != errno.ENOSPC:
+                    raise
+                size //= 2
+    finally:
+        os.close(fd)
     return path
 
 
