@@ -272,8 +272,9 @@ invite_frame(const struct cal_event *ev, const struct cal_invite *inv,
 	if (invite_address_ok(inv->organizer_email)) {
 		invite_person(&b, 0, inv->organizer_name, inv->organizer_email);
 		f->organizer = buf_detach(&b, &f->organizer_len);
-		f->organizer_name = inv->organizer_name != NULL ?
-		    xstrdup(inv->organizer_name) : NULL;
+		/* no name and an empty one make the same line (no CN) */
+		f->organizer_name = xstrdup(inv->organizer_name != NULL ?
+		    inv->organizer_name : "");
 		f->organizer_email = xstrdup(inv->organizer_email);
 	}
 
@@ -315,9 +316,8 @@ invite_frame_render(const struct cal_invite_frame *f,
 		return (NULL);
 	buf_add(&b, f->before, f->before_len);
 	if (f->organizer != NULL && strcmp(f->organizer_email,
-	    inv->organizer_email) == 0 && (f->organizer_name == NULL ?
-	    inv->organizer_name == NULL : inv->organizer_name != NULL &&
-	    strcmp(f->organizer_name, inv->organizer_name) == 0))
+	    inv->organizer_email) == 0 && strcmp(f->organizer_name,
+	    inv->organizer_name != NULL ? inv->organizer_name : "") == 0)
 		buf_add(&b, f->organizer, f->organizer_len);
 	else
 		invite_person(&b, 0, inv->organizer_name,

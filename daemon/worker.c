@@ -224,12 +224,7 @@ wdb_commit(struct wdb *w)
 	pthread_mutex_unlock(w->wlock);
 }
 
-/*
- * Settles the outcomes recorded while a batch was sent (the sent log's
- * lines and outbox_outcome's rows) into their rows, in one commit; then,
- * when the log has grown long, a checkpoint. A failure is tried again
- * soon (worker_main()).
- */
+/* Runs worker_sql_settle's two statements; -1 when one failed. */
 static int
 worker_settle_run(struct wdb *w)
 {
@@ -242,6 +237,12 @@ worker_settle_run(struct wdb *w)
 	return (rc == SQLITE_DONE ? 0 : -1);
 }
 
+/*
+ * Settles the outcomes recorded while a batch was sent (the sent log's
+ * lines and outbox_outcome's rows) into their rows, in one commit; then,
+ * when the log has grown long, a checkpoint. A failure is tried again
+ * soon (worker_main()).
+ */
 static void
 worker_settle(struct wdb *w)
 {
@@ -488,8 +489,6 @@ job_record(struct job *j, int result, const char *provider_id,
 	sender_health_set(s, j->w->channel, 1, NULL);
 	metrics_send(j->w->channel, result != SEND_OK);
 }
-
-static void job_smtp_done(struct smtp_message *, void *);
 
 /*
  * Whether a reminder kursusd planned would crowd the person now: another

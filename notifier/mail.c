@@ -826,18 +826,13 @@ static void
 mail_to(struct mail_builder *b, struct buf *out, const struct mail *m)
 {
 	GString		*str;
-	char		*p;
-	size_t		 len, pre;
 
 	internet_address_set_name(b->to, m->to_name != NULL ? m->to_name : "");
 	internet_address_mailbox_set_addr(INTERNET_ADDRESS_MAILBOX(b->to),
 	    m->to);
 	str = g_string_new("To: ");
 	internet_address_list_encode(b->to_list, NULL, str);
-	g_mime_filter_reset(b->crlf[0]);
-	g_mime_filter_complete(b->crlf[0], str->str, str->len, 0, &p, &len,
-	    &pre);
-	buf_add(out, p, len);
+	mail_filter(b, out, NULL, str->str, str->len, 0);
 	g_string_free(str, TRUE);
 }
 
