@@ -158,21 +158,6 @@ readjob_done(void *arg, int stopping)
 	readjob_free(j);
 }
 
-/* The directory of the database at path, or NULL for one in memory. */
-static char *
-readjob_dir(const char *path)
-{
-	const char	*slash;
-
-	if (path == NULL || strcmp(path, ":memory:") == 0)
-		return (NULL);
-	if ((slash = strrchr(path, '/')) == NULL)
-		return (xstrdup("."));
-	if (slash == path)
-		return (xstrdup("/"));
-	return (xstrndup(path, (size_t)(slash - path)));
-}
-
 int
 readjob_run(struct api_req *req, const struct readjob_ops *ops, void *arg)
 {
@@ -195,7 +180,7 @@ readjob_run(struct api_req *req, const struct readjob_ops *ops, void *arg)
 	j = xcalloc(1, sizeof *j);
 	j->ops = ops;
 	j->arg = arg;
-	j->dir = readjob_dir(store_path(req->store));
+	j->dir = xdirname(store_path(req->store));
 	j->st = store_clone_reader(req->store);
 	j->later = *req->later;
 	snprintf(j->peer, sizeof j->peer, "%s", req->peer != NULL ?
