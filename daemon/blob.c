@@ -46,13 +46,9 @@ blob_adopt(char *data, size_t len)
 struct blob *
 blob_file(int fd, size_t len)
 {
-	struct blob	*b = xmalloc(sizeof *b);
+	struct blob	*b = blob_adopt(NULL, len);
 
-	b->refs = 1;
-	b->len = len;
-	b->size = 0;
-	b->data = NULL;
-	b->mapped = 0;
+	b->size = 0;		/* no memory of its own */
 	b->fd = fd;
 	return (b);
 }
