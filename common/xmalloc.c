@@ -67,6 +67,18 @@ xstrndup(const char *s, size_t n)
 	return (p);
 }
 
+char *
+xdirname(const char *path)
+{
+	const char	*slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return (xstrdup("."));
+	if (slash == path)
+		return (xstrdup("/"));
+	return (xstrndup(path, (size_t)(slash - path)));
+}
+
 int
 xvasprintf(char **ret, const char *fmt, va_list ap)
 {

@@ -17,6 +17,9 @@ int	 xasprintf(char **, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 xvasprintf(char **, const char *, va_list)
 	    __attribute__((format(printf, 2, 0)));
+/* The directory of path, what comes before its last '/' ("." for a bare
+ * name, "/" for one in the root), in new memory. */
+char	*xdirname(const char *path);
 /* Returns a newly allocated formatted string. */
 char	*xprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 

@@ -225,8 +225,7 @@ backup_sweep(const char *database)
 	char		*dir, *prefix;
 	size_t		 n;
 
-	dir = slash == NULL ? xstrdup(".") : slash == database ? xstrdup("/") :
-	    xstrndup(database, (size_t)(slash - database));
+	dir = xdirname(database);
 	base = slash == NULL ? database : slash + 1;
 	prefix = xprintf("%s" BACKUP_TMP, base);
 	n = strlen(prefix);

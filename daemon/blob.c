@@ -32,7 +32,6 @@ blob_adopt(char *data, size_t len)
 	b->len = len;
 	b->size = len + 1;
 	b->data = data;
-	b->mapped = 0;
 	b->fd = -1;
 	return (b);
 }
@@ -46,13 +45,9 @@ blob_adopt(char *data, size_t len)
 struct blob *
 blob_file(int fd, size_t len)
 {
-	struct blob	*b = xmalloc(sizeof *b);
+	struct blob	*b = blob_adopt(NULL, len);
 
-	b->refs = 1;
-	b->len = len;
-	b->size = 0;
-	b->data = NULL;
-	b->mapped = 0;
+	b->size = 0;		/* no memory of its own */
 	b->fd = fd;
 	return (b);
 }
@@ -71,7 +66,7 @@ blob_filed(struct blob *b)
 	ssize_t		 w;
 	int		 fd;
 
-	if (b->refs != 1 || b->mapped || b->len == 0)
+	if (b->refs != 1 || b->fd != -1 || b->len == 0)
 		return (-1);
 	if ((fd = memfd_create("kursusd-feed", MFD_CLOEXEC |
 	    MFD_ALLOW_SEALING)) == -1)
@@ -97,7 +92,6 @@ blob_filed(struct blob *b)
 	free(b->data);
 	b->data = map;
 	b->size = 0;
-	b->mapped = 1;
 	b->fd = fd;
 	return (0);
 }
@@ -106,7 +100,7 @@ void
 blob_unref(struct blob *b)
 {
 	if (b != NULL && --b->refs == 0) {
-		if (b->mapped)
+		if (b->fd != -1 && b->data != NULL)	/* blob_filed() */
 			munmap(b->data, b->len);
 		else
 			free(b->data);

@@ -310,6 +310,19 @@ conn_write_file(struct conn *c, const struct server_seg *s)
 }
 
 /*
+ * Whether segment s goes from its blob's file, alone, rather than from
+ * memory with its neighbours: a file's pages go to a plain socket with
+ * sendfile(2), whatever is mapped of them (blob_filed()); a blob only in
+ * its file (blob_file()) goes through TLS with conn_write_file().
+ */
+static int
+conn_seg_file(const struct conn *c, const struct server_seg *s)
+{
+	return (s->blob != NULL && ((c->tls == NULL && s->blob->fd != -1) ||
+	    blob_data(s->blob) == NULL));
+}
+
+/*
  * Sends what is queued: 1 when all of it went, 0 when the socket is full,
  * -1 when the connection is gone.
  */
@@ -326,7 +339,12 @@ conn_write(struct conn *c)
 
 	while (c->seg0 < c->nseg) {
 		s = &c->segs[c->seg0];
-		if (c->tls == NULL && s->blob != NULL && s->blob->fd != -1) {
+		if (conn_seg_file(c, s) && c->tls != NULL) {
+			/* Through TLS, a file's bytes a record at a time. */
+			w = conn_write_file(c, s);
+			goto sent;
+		}
+		if (conn_seg_file(c, s)) {
 			/* A file's pages go to the socket uncopied. */
 			off = (off_t)c->done;
 			w = sendfile(c->fd, s->blob->fd, &off, s->len - c->done);
@@ -334,15 +352,9 @@ conn_write(struct conn *c)
 				return (-1);
 			goto sent;
 		}
-		if (s->blob != NULL && blob_data(s->blob) == NULL) {
-			/* Through TLS, a file's bytes a record at a time. */
-			w = conn_write_file(c, s);
-			goto sent;
-		}
 		for (n = 0, i = c->seg0; i < c->nseg; i++, n++) {
 			s = &c->segs[i];
-			if (s->blob != NULL && ((c->tls == NULL &&
-			    s->blob->fd != -1) || blob_data(s->blob) == NULL))
+			if (conn_seg_file(c, s))
 				break;
 			base = s->blob != NULL ? blob_data(s->blob) :
 			    c->out.data + s->off;

@@ -826,8 +826,8 @@ struct blob {
 	int	 refs;
 	size_t	 len;
 	size_t	 size;		/* allocated, at least len + 1; 0 mapped */
-	char	*data;		/* NULL: only in the file fd (blob_file()) */
-	int	 mapped;	/* a memory file's pages (blob_filed()) */
+	char	*data;		/* NULL: only in the file fd (blob_file());
+				 * else with fd, its pages (blob_filed()) */
 	int	 fd;		/* the file of blob_filed(), blob_file(), or -1 */
 };
 struct blob	*blob_adopt(char *data, size_t len);

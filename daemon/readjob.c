@@ -69,22 +69,32 @@ api_answer_text(json_t *out, size_t *len, struct fail *f)
 }
 
 /*
- * Answers a route that answered API_LATER: text (api_answer_text(),
- * taken), status 200, or when it is NULL the refusal f.
+ * Answers a route that answered API_LATER: the JSON text body (borrowed),
+ * status 200, or when it is NULL the refusal f.
  */
-void
-api_later_answer(const struct api_later *l, char *text, size_t len,
+static void
+api_later_blob(const struct api_later *l, struct blob *body,
     const struct fail *f)
 {
 	struct api_file	 file = { "application/json; charset=utf-8", NULL };
 
-	if (text == NULL) {
+	if (body == NULL) {
 		l->done(l->arg, NULL, f);
 		return;
 	}
-	file.body = blob_adopt(text, len);
+	file.body = body;
 	l->done(l->arg, &file, NULL);
-	blob_unref(file.body);
+}
+
+/* As api_later_blob(), with text (api_answer_text(), taken). */
+void
+api_later_answer(const struct api_later *l, char *text, size_t len,
+    const struct fail *f)
+{
+	struct blob	*body = text != NULL ? blob_adopt(text, len) : NULL;
+
+	api_later_blob(l, body, f);
+	blob_unref(body);
 }
 
 /* --- the thread */
@@ -132,7 +142,6 @@ static void
 readjob_done(void *arg, int stopping)
 {
 	struct readjob	*j = arg;
-	struct api_file	 file = { "application/json; charset=utf-8", NULL };
 
 	(void)stopping;
 	if (j->body == NULL && j->fail.status == 0)
@@ -142,29 +151,11 @@ readjob_done(void *arg, int stopping)
 		    KURSUS_API_PREFIX, j->ops->what, j->peer,
 		    blob_len(j->body), blob_data(j->body) == NULL ?
 		    ", sent from a file" : "");
-		file.body = j->body;
-		j->later.done(j->later.arg, &file, NULL);
-	} else {
+	} else
 		log_info("GET %s/%s by %s: refused: %d", KURSUS_API_PREFIX,
 		    j->ops->what, j->peer, j->fail.status);
-		j->later.done(j->later.arg, NULL, &j->fail);
-	}
+	api_later_blob(&j->later, j->body, &j->fail);
 	readjob_free(j);
-}
-
-/* The directory of the database at path, or NULL for one in memory. */
-static char *
-readjob_dir(const char *path)
-{
-	const char	*slash;
-
-	if (path == NULL || strcmp(path, ":memory:") == 0)
-		return (NULL);
-	if ((slash = strrchr(path, '/')) == NULL)
-		return (xstrdup("."));
-	if (slash == path)
-		return (xstrdup("/"));
-	return (xstrndup(path, (size_t)(slash - path)));
 }
 
 int
@@ -189,7 +180,7 @@ readjob_run(struct api_req *req, const struct readjob_ops *ops, void *arg)
 	j = xcalloc(1, sizeof *j);
 	j->ops = ops;
 	j->arg = arg;
-	j->dir = readjob_dir(store_path(req->store));
+	j->dir = xdirname(store_path(req->store));
 	j->st = store_clone_reader(req->store);
 	j->later = *req->later;
 	snprintf(j->peer, sizeof j->peer, "%s", req->peer != NULL ?

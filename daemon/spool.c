@@ -86,10 +86,8 @@ spool_flush(struct spool *s)
 	size_t		 left;
 	ssize_t		 w;
 
-	if (s->err != 0) {
-		buf_reset(&s->b);	/* nothing more is kept */
-		return (-1);
-	}
+	if (s->err != 0)	/* nothing more is kept */
+		return (spool_failed(s, s->making, s->err));
 	if (s->b.len == 0)
 		return (0);
 	if (s->fd == -1 && (s->fd = spool_open(s)) == -1)

@@ -365,13 +365,11 @@ done:
 static int
 store_sync_dir(const char *path)
 {
-	char	*dir;
+	char	*dir = xdirname(path);
 	int	 fd, rc = 0;
 
-	dir = strrchr(path, '/') != NULL ? xstrndup(path,
-	    (size_t)(strrchr(path, '/') - path)) : xstrdup(".");
-	if ((fd = open(*dir != '\0' ? dir : "/", O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1 || fsync(fd) != 0)
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fsync(fd) != 0)
 		rc = -1;
 	if (fd != -1)
 		close(fd);
