@@ -205,7 +205,7 @@ registration_person(struct store *st, json_t *who, int new_participant,
 int
 registration_seat(struct store *st, const struct session_row *s,
     int64_t pid, int companion, int walk_in, int64_t *rid, int *over,
-    struct fail *f)
+    int *confirmed, struct fail *f)
 {
 	/*
 	 * Their live registration, the waitlist, the seats taken, the
@@ -236,7 +236,7 @@ registration_seat(struct store *st, const struct session_row *s,
 	char		*token, *hash, *sealed;
 	int		 rc, tokened;
 
-	*over = 0;
+	*over = *confirmed = 0;
 	stmt = store_stmt_bound(st, sql_state, "ii", sid, pid);
 	if (sqlite3_step(stmt) != SQLITE_ROW) {
 		rc = store_fail(st, f);
@@ -310,7 +310,8 @@ registration_seat(struct store *st, const struct session_row *s,
 	free(sealed);
 	if (rc != 0)
 		return (-1);
-	*rid = sqlite3_last_insert_rowid(store_db(st));
+	*rid = next;
+	*confirmed = strcmp(state, "confirmed") == 0;
 	if (!tokened && registration_feed_token(st, pid, f) != 0)
 		return (-1);
 	metrics_count(METRICS_REG_MADE, 1);
@@ -324,8 +325,6 @@ registration_create(struct api_req *req)
 	struct fail		*f = &req->fail;
 	static const char *sql_present = "UPDATE registration SET attendance "
 	    "= 'attended' WHERE id = ?";
-	static const char *sql_confirmed = "SELECT status = 'confirmed' FROM "
-	    "registration WHERE id = ?";
 	/* ?2 over the capacity (a walk-in), ?3 the person was known. */
 	static const char *sql_answer = "SELECT CASE WHEN ?2 THEN "
 	    "json_insert(j, '$.over_capacity', json('true'), "
@@ -339,6 +338,7 @@ registration_create(struct api_req *req)
 	time_t			 now = store_now(st);
 	char			*when;
 	int			 walk_in, companion, over = 0, known = 0;
+	int			 confirmed;
 
 	pid = 0;
 	if (param_id(req, 0, "session", &sid) != 0 ||
@@ -375,14 +375,14 @@ registration_create(struct api_req *req)
 		return (-1);
 	companion = json_is_true(json_object_get(req->body, "companion"));
 	if (registration_seat(st, &s, pid, companion, walk_in, &rid, &over,
-	    f) != 0)
+	    &confirmed, f) != 0)
 		return (-1);
 	/* A walk-in came: present, and no message about a class under way. */
 	if (walk_in) {
 		if (store_exec(st, f, sql_present, "i", rid) < 0)
 			return (-1);
-	} else if (outbox_notify(st, store_int(st, 0, sql_confirmed, "i",
-	    rid) ? KIND_CONFIRMATION : KIND_WAITLISTED, rid, NULL, f) != 0)
+	} else if (outbox_notify(st, confirmed ? KIND_CONFIRMATION :
+	    KIND_WAITLISTED, rid, NULL, f) != 0)
 		return (-1);
 	/*
 	 * The answer as SQLite writes the row's JSON (as a page of a list
