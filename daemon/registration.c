@@ -326,12 +326,10 @@ registration_create(struct api_req *req)
 	static const char *sql_present = "UPDATE registration SET attendance "
 	    "= 'attended' WHERE id = ?";
 	/* ?2 over the capacity (a walk-in), ?3 the person was known. */
-	static const char *sql_answer = "SELECT CASE WHEN ?2 THEN "
-	    "json_insert(j, '$.over_capacity', json('true'), "
+	static const char *sql_answer = "SELECT json_insert(CASE WHEN ?2 "
+	    "THEN json_insert(j, '$.over_capacity', json('true')) ELSE j END, "
 	    "'$.participant_known', json(CASE WHEN ?3 THEN 'true' ELSE "
-	    "'false' END)) ELSE json_insert(j, '$.participant_known', "
-	    "json(CASE WHEN ?3 THEN 'true' ELSE 'false' END)) END FROM "
-	    "registration_json WHERE id = ?1";
+	    "'false' END)) FROM registration_json WHERE id = ?1";
 	struct session_row	 s;
 	sqlite3_stmt		*stmt;
 	int64_t			 sid, pid, rid;
