@@ -80,18 +80,27 @@ registration_promote(struct store *st, int64_t session_id, json_t *promoted,
 	}
 }
 
+/* A new token of kind for row id: its hash and sealed form, the caller's;
+ * the token itself is wiped. */
+static void
+registration_make_token(int kind, int64_t id, char **hash, char **sealed)
+{
+	char	*token = token_make(kind, id, hash, sealed);
+
+	explicit_bzero(token, strlen(token));
+	free(token);
+}
+
 /* A new token of kind for row id, kept by sql (?1 its hash, ?2 it
  * sealed, ?3 id); the token itself is not kept. */
 static int
 registration_new_token(struct store *st, const char *sql, int kind,
     int64_t id, struct fail *f)
 {
-	char	*hash, *sealed, *token;
+	char	*hash, *sealed;
 	int	 rc;
 
-	token = token_make(kind, id, &hash, &sealed);
-	explicit_bzero(token, strlen(token));
-	free(token);
+	registration_make_token(kind, id, &hash, &sealed);
 	rc = store_exec(st, f, sql, "tti", hash, sealed, id) < 0 ? -1 : 0;
 	free(hash);
 	free(sealed);
@@ -233,7 +242,7 @@ registration_seat(struct store *st, const struct session_row *s,
 	sqlite3_stmt	*stmt;
 	int64_t		 sid = s->id, number, queue, waiting, taken, next;
 	const char	*state;
-	char		*token, *hash, *sealed;
+	char		*hash, *sealed;
 	int		 rc, tokened;
 
 	*over = *confirmed = 0;
@@ -299,9 +308,7 @@ registration_seat(struct store *st, const struct session_row *s,
 	/* (UPDATE ... RETURNING costs more: its rows go through a table.) */
 	number = store_int(st, 1, sql_next, NULL);
 	/* Every registration can be cancelled by its own link (cancel.c). */
-	token = token_make(TOKEN_CANCEL, next, &hash, &sealed);
-	explicit_bzero(token, strlen(token));
-	free(token);
+	registration_make_token(TOKEN_CANCEL, next, &hash, &sealed);
 	rc = store_exec(st, f, sql_bump, "i", number + 1) < 0 ||
 	    store_exec(st, f, sql_insert, "iiitiiitti", sid, pid, number, state,
 	    queue, (int64_t)companion, (int64_t)store_now(st), hash,
