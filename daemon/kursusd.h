@@ -559,12 +559,13 @@ int	 registration_person(struct store *, json_t *who,
 	    int new_participant, int64_t *pid, int *known, struct fail *);
 /*
  * Takes a seat for pid in s, or a place at the end of its queue (a
- * walk-in always a seat, *over set when past the capacity): the row
- * and its running number, no message. 409 when pid holds one already.
+ * walk-in always a seat, *over set when past the capacity; *confirmed
+ * set with a seat): the row and its running number, no message. 409 when
+ * pid holds one already.
  */
 int	 registration_seat(struct store *, const struct session_row *,
 	    int64_t pid, int companion, int walk_in, int64_t *rid, int *over,
-	    struct fail *);
+	    int *confirmed, struct fail *);
 /*
  * Cancels a live registration (via "staff", "link" or "sms": who did)
  * with a notice of kind (-1: none, only what was pending taken back),

@@ -80,18 +80,27 @@ registration_promote(struct store *st, int64_t session_id, json_t *promoted,
 	}
 }
 
+/* A new token of kind for row id: its hash and sealed form, the caller's;
+ * the token itself is wiped. */
+static void
+registration_make_token(int kind, int64_t id, char **hash, char **sealed)
+{
+	char	*token = token_make(kind, id, hash, sealed);
+
+	explicit_bzero(token, strlen(token));
+	free(token);
+}
+
 /* A new token of kind for row id, kept by sql (?1 its hash, ?2 it
  * sealed, ?3 id); the token itself is not kept. */
 static int
 registration_new_token(struct store *st, const char *sql, int kind,
     int64_t id, struct fail *f)
 {
-	char	*hash, *sealed, *token;
+	char	*hash, *sealed;
 	int	 rc;
 
-	token = token_make(kind, id, &hash, &sealed);
-	explicit_bzero(token, strlen(token));
-	free(token);
+	registration_make_token(kind, id, &hash, &sealed);
 	rc = store_exec(st, f, sql, "tti", hash, sealed, id) < 0 ? -1 : 0;
 	free(hash);
 	free(sealed);
@@ -205,7 +214,7 @@ registration_person(struct store *st, json_t *who, int new_participant,
 int
 registration_seat(struct store *st, const struct session_row *s,
     int64_t pid, int companion, int walk_in, int64_t *rid, int *over,
-    struct fail *f)
+    int *confirmed, struct fail *f)
 {
 	/*
 	 * Their live registration, the waitlist, the seats taken, the
@@ -233,10 +242,10 @@ registration_seat(struct store *st, const struct session_row *s,
 	sqlite3_stmt	*stmt;
 	int64_t		 sid = s->id, number, queue, waiting, taken, next;
 	const char	*state;
-	char		*token, *hash, *sealed;
+	char		*hash, *sealed;
 	int		 rc, tokened;
 
-	*over = 0;
+	*over = *confirmed = 0;
 	stmt = store_stmt_bound(st, sql_state, "ii", sid, pid);
 	if (sqlite3_step(stmt) != SQLITE_ROW) {
 		rc = store_fail(st, f);
@@ -299,9 +308,7 @@ registration_seat(struct store *st, const struct session_row *s,
 	/* (UPDATE ... RETURNING costs more: its rows go through a table.) */
 	number = store_int(st, 1, sql_next, NULL);
 	/* Every registration can be cancelled by its own link (cancel.c). */
-	token = token_make(TOKEN_CANCEL, next, &hash, &sealed);
-	explicit_bzero(token, strlen(token));
-	free(token);
+	registration_make_token(TOKEN_CANCEL, next, &hash, &sealed);
 	rc = store_exec(st, f, sql_bump, "i", number + 1) < 0 ||
 	    store_exec(st, f, sql_insert, "iiitiiitti", sid, pid, number, state,
 	    queue, (int64_t)companion, (int64_t)store_now(st), hash,
@@ -310,7 +317,8 @@ registration_seat(struct store *st, const struct session_row *s,
 	free(sealed);
 	if (rc != 0)
 		return (-1);
-	*rid = sqlite3_last_insert_rowid(store_db(st));
+	*rid = next;
+	*confirmed = strcmp(state, "confirmed") == 0;
 	if (!tokened && registration_feed_token(st, pid, f) != 0)
 		return (-1);
 	metrics_count(METRICS_REG_MADE, 1);
@@ -324,21 +332,18 @@ registration_create(struct api_req *req)
 	struct fail		*f = &req->fail;
 	static const char *sql_present = "UPDATE registration SET attendance "
 	    "= 'attended' WHERE id = ?";
-	static const char *sql_confirmed = "SELECT status = 'confirmed' FROM "
-	    "registration WHERE id = ?";
 	/* ?2 over the capacity (a walk-in), ?3 the person was known. */
-	static const char *sql_answer = "SELECT CASE WHEN ?2 THEN "
-	    "json_insert(j, '$.over_capacity', json('true'), "
+	static const char *sql_answer = "SELECT json_insert(CASE WHEN ?2 "
+	    "THEN json_insert(j, '$.over_capacity', json('true')) ELSE j END, "
 	    "'$.participant_known', json(CASE WHEN ?3 THEN 'true' ELSE "
-	    "'false' END)) ELSE json_insert(j, '$.participant_known', "
-	    "json(CASE WHEN ?3 THEN 'true' ELSE 'false' END)) END FROM "
-	    "registration_json WHERE id = ?1";
+	    "'false' END)) FROM registration_json WHERE id = ?1";
 	struct session_row	 s;
 	sqlite3_stmt		*stmt;
 	int64_t			 sid, pid, rid;
 	time_t			 now = store_now(st);
 	char			*when;
 	int			 walk_in, companion, over = 0, known = 0;
+	int			 confirmed;
 
 	pid = 0;
 	if (param_id(req, 0, "session", &sid) != 0 ||
@@ -375,14 +380,14 @@ registration_create(struct api_req *req)
 		return (-1);
 	companion = json_is_true(json_object_get(req->body, "companion"));
 	if (registration_seat(st, &s, pid, companion, walk_in, &rid, &over,
-	    f) != 0)
+	    &confirmed, f) != 0)
 		return (-1);
 	/* A walk-in came: present, and no message about a class under way. */
 	if (walk_in) {
 		if (store_exec(st, f, sql_present, "i", rid) < 0)
 			return (-1);
-	} else if (outbox_notify(st, store_int(st, 0, sql_confirmed, "i",
-	    rid) ? KIND_CONFIRMATION : KIND_WAITLISTED, rid, NULL, f) != 0)
+	} else if (outbox_notify(st, confirmed ? KIND_CONFIRMATION :
+	    KIND_WAITLISTED, rid, NULL, f) != 0)
 		return (-1);
 	/*
 	 * The answer as SQLite writes the row's JSON (as a page of a list

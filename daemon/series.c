@@ -86,7 +86,7 @@ series_register(struct api_req *req)
 	struct session_row	 s;
 	json_t			*ids, *v, *made, *rids, *skipped, *r;
 	int64_t			 series_id, pid, rid, held;
-	int			 companion, over, known, confirmed = 0;
+	int			 companion, over, seated, known, confirmed = 0;
 	size_t			 i;
 
 	if (param_check_fields(req->body, register_fields, sizeof
@@ -115,11 +115,10 @@ series_register(struct api_req *req)
 			continue;
 		}
 		if (registration_seat(st, &s, pid, companion, 0, &rid, &over,
-		    f) != 0)
+		    &seated, f) != 0)
 			goto fail;
 		r = series_registration(st, rid, &s);
-		if (strcmp(json_string_value(json_object_get(r, "status")),
-		    "confirmed") == 0) {
+		if (seated) {
 			confirmed++;
 			if (outbox_plan_reminders(st, rid, f) != 0) {
 				json_decref(r);

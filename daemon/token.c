@@ -296,6 +296,14 @@ token_make(int kind, int64_t id, char **hash, char **sealed)
 	return (token);
 }
 
+/* 1 if token is of the old form: 32 lower-case hex digits. */
+static int
+token_old_form(const char *token)
+{
+	return (strlen(token) == 2 * TOKEN_BYTES &&
+	    strspn(token, "0123456789abcdef") == 2 * TOKEN_BYTES);
+}
+
 /* The block of a token of the new form, or -1: not of that form. */
 static int
 token_unspell(const char *token, unsigned char *block)
@@ -307,8 +315,7 @@ token_unspell(const char *token, unsigned char *block)
 		return (-1);
 	memset(block, 0, TOKEN_BYTES);
 	for (i = 0; i < SEL_CHARS; i++) {
-		if (token[i] == '\0' ||
-		    (p = strchr(token_b32, token[i])) == NULL)
+		if ((p = strchr(token_b32, token[i])) == NULL)
 			return (-1);
 		v = (int)(p - token_b32);
 		if (i == 0 && v >= 8)
@@ -332,7 +339,7 @@ token_read(const char *token, int kind, int64_t *id)
 
 	*id = 0;
 	if (token_unspell(token, block) != 0)
-		return (token_valid(token) ? TOKEN_OLD : -1);
+		return (token_old_form(token) ? TOKEN_OLD : -1);
 	if (!token_have_key)
 		return (-1);
 	token_block(block, 0);
@@ -408,16 +415,6 @@ int
 token_valid(const char *token)
 {
 	unsigned char	 block[TOKEN_BYTES];
-	size_t		 i;
 
-	if (token_unspell(token, block) == 0)
-		return (1);
-	if (strlen(token) != 2 * TOKEN_BYTES)
-		return (0);
-	for (i = 0; i < 2 * TOKEN_BYTES; i++) {
-		if (!((token[i] >= '0' && token[i] <= '9') ||
-		    (token[i] >= 'a' && token[i] <= 'f')))
-			return (0);
-	}
-	return (1);
+	return (token_unspell(token, block) == 0 || token_old_form(token));
 }
