@@ -98,6 +98,22 @@ def unwritable(t, fixture):
          "no copy and no temporary file is left behind")
 
 
+def in_lists(db):
+    """The CHECKs of registration and outbox that still compare with an
+    IN list (schema 19 writes them as comparisons one by one, which
+    SQLite does without a table per row)."""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        rows = con.execute("SELECT name, sql FROM sqlite_schema WHERE "
+                           "type = 'table' AND name IN ('registration', "
+                           "'outbox')").fetchall()
+    finally:
+        con.close()
+    return sorted("%s.%s" % (name, col) for name, sql in rows
+                  for col in ("status", "cancelled_via", "channel", "state")
+                  if col + " IN (" in sql)
+
+
 def main():
     with open(os.path.join(FIXTURES, "schema-v1.sql"), encoding="utf-8") as f:
         fixture = f.read()
@@ -108,6 +124,8 @@ def main():
     current = ((fresh.ctl("status").out or {}).get("database") or {}).get(
         "schema_version")
     t.eq(fresh.stop(), 0, "a kursusd on a new database stops with exit 0")
+    t.eq(in_lists(fresh.db), [], "a new database's CHECKs of registration "
+         "and outbox compare one by one, with no IN list")
     t.eq(pre_copies(fresh.dir), [], "a new database gets no .pre-v copy")
     t.ok(isinstance(current, int) and current >= 2,
          "a new database gets schema version %r (2 or later)" % (current,))
@@ -127,6 +145,8 @@ def main():
                             "sessions": 2, "participants": 4,
                             "registrations": 4, "outbox_pending": 0},
          "status: the counts of the old database")
+    t.eq(in_lists(db), [], "an upgraded database's CHECKs of registration "
+         "and outbox compare one by one, with no IN list")
     t.ok("upgraded from version 1 to 2" in d.log(),
          "the log says the schema was upgraded from version 1 to 2 (and on)",
          d.log().split("\n"))
