@@ -59,6 +59,7 @@ spool_open(struct spool *s)
 	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
 		return (-1);
 #endif
+	/* mkostemp(3)'s template: it puts a unique name in place of the X's. */
 	tmp = xprintf("%s/.answer-XXXXXX", s->dir);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) != -1)
 		unlink(tmp);
