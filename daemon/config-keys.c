@@ -188,7 +188,7 @@ const struct config_key config_keys[] = {
 	  "text at the top of the public pages; empty: library.name" },
 	{ "library", "colour", CT_STRING, OFF(library_colour), "#1d4f7c", 0, 0,
 	  "the public pages' colour, #rrggbb, dark enough for white text" },
-	{ "outbox", "max_in_flight", CT_INT, OFF(outbox_max_in_flight), "100",
+	{ "outbox", "max_in_flight", CT_INT, OFF(outbox_max_in_flight), "1000",
 	  1, 10000, "messages at most being sent at once, over all "
 	  "connections" },
 	{ "outbox", "retry_seconds", CT_INT, OFF(outbox_retry_seconds), "60", 1,

@@ -5,6 +5,14 @@
  * handed the seal by the one before it and woken alone (a broadcast woke
  * every waiting connection for one of them to take it, the others to
  * sleep again). A leaf.
+ *
+ * What it costs: the holder's part is one round trip with the server
+ * (the end of the data out, its answer read, measured from taking the
+ * seal to the answer: all but ~4 us of the hold), and each hand-over a
+ * wake-up of the next connection. However many connections send, the
+ * messages go no faster than one per (round trip + hand-over): on 2 CPUs
+ * with 4 connections into smtp-sink, ~175-200 us + ~65-90 us, about
+ * 4,000 a second, where smtp-source (no such rule) sends ~6,300-8,800.
  */
 #include "config.h"
 

@@ -5,19 +5,19 @@
  * The loop keeps one timer, armed for the earliest next_attempt of a
  * pending row (one index lookup, done after every commit that may have
  * queued something and after every round of the workers). When it fires,
- * the workers of each channel are woken. A worker has its own SQLite
- * connection: it claims a batch of due rows (pending -> sending, one short
+ * the workers of each channel are woken. A worker has two SQLite
+ * connections of its own, used in turn: on one it claims a batch of due rows (pending -> sending, one short
  * transaction), composes each message as the session is now and writes the
  * texts into the rows (a second), sends them (libesmtp: one connection per
  * batch; libcurl: one request per SMS), and records each outcome as soon
- * as the server has answered (a message it took: a line in the worker's
- * sent log, sentlog.c; any other: its own commit), settled into the rows
- * when the batch is done.
+ * as the server has answered (a message it took: a line in that
+ * connection's sent log, sentlog.c; any other: its own commit), settled
+ * into the rows when the batch is done, while the next goes on the other.
  *
  * The seal: a message the server may have taken but whose outcome is not
  * yet recorded holds it, from the moment the end of its data goes (for an
- * SMS: its whole request) until its outcome is recorded (a line in the
- * worker's sent log, sentlog.c, or a commit); all connections
+ * SMS: its whole request) until its outcome is recorded (a line in a
+ * sent log, sentlog.c, or a commit); all connections
  * of all channels take turns with it. A crash therefore repeats at most
  * one message: at start, rows left "sending" are sent again. It never
  * loses one: a row leaves "pending" only in the commit that claims it. At

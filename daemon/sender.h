@@ -112,7 +112,10 @@ void	 sender_error_code(const char *error, char *buf, size_t len);
 
 /* sentlog.c */
 #define SENTLOG_RETRY_MAX	60	/* seconds between tries to settle */
-/* A worker's sent log (see sentlog.c): open on its first line. */
+/* The sent logs a start may find: one per worker connection. */
+#define SENTLOG_FILES		(2 * SENDER_MAX_WORKERS)
+/* A worker connection's sent log (see sentlog.c): open on its first
+ * line. */
 struct sentlog {
 	int	 fd;
 	char	*path;
@@ -136,6 +139,8 @@ void	 sentlog_clear(struct sentlog *);
 /* Whether the last settle of the worker's outcomes failed; a failure
  * sets when to try again. */
 void	 sentlog_failed(struct sentlog *, int failed, time_t now);
+/* The earliest time to settle again of a worker's two logs; 0: none. */
+time_t	 sentlog_retry_at(const struct sentlog l[2]);
 /* Every worker's lines into outbox_outcome, in db's transaction, at
  * start-up; sentlog_remove() after the durable commit. */
 int	 sentlog_recover(sqlite3 *db, const char *database, char **cause);
@@ -147,10 +152,39 @@ void	 seal_take(struct sender *, const struct job *j);
 /* Gives the seal back if j holds it: to the first waiter, if any. */
 void	 seal_give(struct sender *, const struct job *j);
 
-/* worker.c */
-struct job;
+/* wdb.c: a worker's database connection */
+enum { W_CLAIM, W_TEXTS, W_OUTCOME, W_FAILED, W_SKIPPED, W_DEFER, W_NEAR,
+    W_COUNT };
+struct wdb {
+	sqlite3		*db;
+	pthread_mutex_t	*wlock;		/* the workers write one at a time */
+	int		 in_txn;
+	sqlite3_stmt	*stmt[W_COUNT];
+	struct message_ctx *mc;
+	struct sender_conf *mc_conf;	/* the settings mc was made with */
+	int		 wal_pages;	/* the log's length at the last commit */
+	sqlite3_stmt	*settle[2];	/* worker_sql_settle's two */
+	struct mail_builder *mb;	/* the mails of its batches */
+	struct sentlog	*log;		/* its own (sentlog.c) */
+};
 /* Settles the outcomes in outbox_outcome into their outbox rows. */
 extern const char *const worker_sql_settle;
+int	 wdb_open(const char *path, pthread_mutex_t *wlock, struct wdb *,
+	    char **cause);
+void	 wdb_close(struct wdb *);
+/* Runs statement q with "i" (int64_t), "n" (int64_t, 0 for NULL) and
+ * "t" (text or NULL) arguments; -1 logged. */
+int	 wdb_run(struct wdb *, int q, const char *types, ...);
+void	 wdb_begin(struct wdb *);
+void	 wdb_commit(struct wdb *);
+/* The sent log's lines and outbox_outcome's rows into their rows. */
+void	 worker_settle(struct wdb *);
+/* worker_settle() for each of a worker's two connections whose settle
+ * failed, when due (now 0: at once). */
+void	 worker_resettle(struct wdb *db, time_t now);
+
+/* worker.c */
+struct job;
 /* A worker thread: sends its channel's due rows until the sender stops. */
 void	*worker_main(void *);
 

@@ -1,8 +1,10 @@
 /*
  * The sent log: where a worker records, inside the seal (see sender.c),
  * that the server took a message. One line a message, appended with one
- * write(2) to a file of the worker's own next to the database
- * ("kursusd.db-sent-N", mode 0600, made at the first message it sends,
+ * write(2) to a file of the worker's database connection's own (a worker
+ * has two, used in turn: the batch one sends while the other settles
+ * its last), next to the database ("kursusd.db-sent-N", N from 0 to
+ * SENTLOG_FILES - 1, mode 0600, made at the first message it sends,
  * removed when the worker stops with it settled):
  *
  *	OUTBOX_ID ATTEMPTS CLAIM UNIX_TIME\n
@@ -256,6 +258,18 @@ sentlog_clear(struct sentlog *l)
 		l->dirty = 0;
 }
 
+time_t
+sentlog_retry_at(const struct sentlog l[2])
+{
+	time_t	 at = 0;
+	int	 k;
+
+	for (k = 0; k < 2; k++)
+		if (l[k].retry != 0 && (at == 0 || l[k].retry_at < at))
+			at = l[k].retry_at;
+	return (at);
+}
+
 void
 sentlog_failed(struct sentlog *l, int failed, time_t now)
 {
@@ -276,7 +290,7 @@ sentlog_recover(sqlite3 *db, const char *database, char **cause)
 	char			*path;
 	int			 fd, i, rc = 0;
 
-	for (i = 0; rc == 0 && i < SENDER_MAX_WORKERS; i++) {
+	for (i = 0; rc == 0 && i < SENTLOG_FILES; i++) {
 		path = sentlog_path(database, i);
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 			if (errno != ENOENT) {
@@ -305,7 +319,7 @@ sentlog_remove(const char *database)
 	char	*path;
 	int	 i;
 
-	for (i = 0; i < SENDER_MAX_WORKERS; i++) {
+	for (i = 0; i < SENTLOG_FILES; i++) {
 		path = sentlog_path(database, i);
 		if (unlink(path) != 0 && errno != ENOENT)
 			log_warn("outbox: removing %s", path);

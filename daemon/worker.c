@@ -3,9 +3,11 @@
  * each with two SQLite connections of its own. A worker claims a batch of
  * due rows, composes each message as the session is now, writes the texts
  * into the rows, sends them, and records each outcome as soon as the
- * server has answered, holding the seal (see sender.c) meanwhile. The next
- * batch is claimed, composed and its mails built on the other connection
- * (and its thread) while one is sent.
+ * server has answered, holding the seal (see sender.c) meanwhile. While
+ * one batch is sent, the other connection (on a thread of its own)
+ * settles the batch it sent before and claims, composes and builds the
+ * next: each connection has its own sent log, so a settle never empties
+ * lines of the batch being sent.
  */
 #include "config.h"
 
@@ -22,253 +24,6 @@
 #include "commit.h"
 #include "sender.h"
 
-
-/* --- a worker's database */
-
-enum { W_CLAIM, W_TEXTS, W_OUTCOME, W_FAILED, W_SKIPPED, W_DEFER, W_NEAR,
-    W_COUNT };
-
-/*
- * The outcomes recorded inside the seal, settled into their rows when the
- * batch is done (and at start-up, sender_recover()): state, attempts
- * given back (-1: it waited for the server, not an attempt), when to try
- * again, the error, the provider's id, when.
- */
-const char *const worker_sql_settle =
-	"UPDATE outbox SET state = o.state, attempts = outbox.attempts + "
-	"o.attempts, next_attempt = coalesce(o.next_attempt, "
-	"outbox.next_attempt), last_error = o.last_error, provider_id = "
-	"CASE o.state WHEN 'sent' THEN o.provider_id ELSE outbox.provider_id "
-	"END, sent_at = CASE o.state WHEN 'sent' THEN o.at ELSE "
-	"outbox.sent_at END, updated_at = o.at FROM outbox_outcome o "
-	"WHERE outbox.id = o.outbox_id AND outbox.state = 'sending'; "
-	"DELETE FROM outbox_outcome";
-
-static const char *worker_sql[W_COUNT] = {
-	/* ?1 channel, ?2 now, ?3 how many, ?4 the claim (sentlog.c) */
-	[W_CLAIM] = "UPDATE outbox SET state = 'sending', attempts = "
-	    "attempts + 1, updated_at = ?2, claim = ?4 WHERE id IN (SELECT "
-	    "id FROM outbox WHERE state = 'pending' AND next_attempt <= ?2 "
-	    "AND channel = ?1 ORDER BY next_attempt, id LIMIT ?3) RETURNING "
-	    "id, kind, session_id, participant_id, recipient, detail, "
-	    "attempts, due_at, created_at, batch",
-	[W_TEXTS] = "INSERT OR REPLACE INTO outbox_text (outbox_id, subject, "
-	    "body, attachment) VALUES (?1, ?2, ?3, ?4)",
-	/*
-	 * One small row, no index, no trigger: what is committed inside the
-	 * seal. ?1 id, ?2 now, ?3 state, ?4 attempts given back, ?5 next
-	 * attempt, ?6 error, ?7 provider's id.
-	 */
-	[W_OUTCOME] = "INSERT OR REPLACE INTO outbox_outcome (outbox_id, at, "
-	    "state, attempts, next_attempt, last_error, provider_id) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[W_FAILED] = "UPDATE outbox SET state = 'failed', updated_at = ?2, "
-	    "last_error = ?3 WHERE id = ?1 AND state = 'sending'",
-	[W_SKIPPED] = "UPDATE outbox SET state = 'skipped', updated_at = ?2, "
-	    "last_error = ?3 WHERE id = ?1 AND state = 'sending'",
-	/* Not an attempt: it waits for the quiet hours to end. */
-	[W_DEFER] = "UPDATE outbox SET state = 'pending', attempts = "
-	    "attempts - 1, next_attempt = ?3, updated_at = ?2 WHERE id = ?1 "
-	    "AND state = 'sending'",
-	/* NULL: outbox_sql_near, set at the first open */
-	[W_NEAR] = NULL,
-};
-
-struct wdb {
-	sqlite3		*db;
-	pthread_mutex_t	*wlock;		/* the workers write one at a time */
-	int		 in_txn;
-	sqlite3_stmt	*stmt[W_COUNT];
-	struct message_ctx *mc;
-	struct sender_conf *mc_conf;	/* the settings mc was made with */
-	int		 wal_pages;	/* the log's length at the last commit */
-	sqlite3_stmt	*settle[2];	/* worker_sql_settle's two */
-	struct mail_builder *mb;	/* the mails of its batches */
-	struct sentlog	*log;		/* its worker's, shared by both */
-};
-
-/*
- * Instead of SQLite's automatic checkpoint, which would run in whichever
- * commit finds the log long, inside the seal: worker_settle() runs it
- * after the batch, outside the seal and the workers' lock.
- */
-static int
-wdb_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
-{
-	struct wdb	*w = arg;
-
-	(void)db;
-	(void)name;
-	w->wal_pages = pages;
-	return (SQLITE_OK);
-}
-
-static int
-wdb_open(const char *path, pthread_mutex_t *wlock, struct wdb *w,
-    char **cause)
-{
-	const char	*tail;
-	int		 i;
-
-	memset(w, 0, sizeof *w);
-	w->wlock = wlock;
-	/*
-	 * An outcome is recorded without waiting for the disk (synchronous
-	 * NORMAL): a crash of kursusd loses nothing (the WAL is in the
-	 * kernel's hands), and a power loss can at worst turn a sent message
-	 * back into one to send again, never lose one, since its claim was
-	 * durable.
-	 */
-	if (store_connect(path, 0, SENDER_BUSY_MS, &w->db, cause) != 0)
-		return (-1);
-	for (i = 0; i < W_COUNT; i++)
-		if (sqlite3_prepare_v3(w->db, i == W_NEAR ? outbox_sql_near :
-		    worker_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->stmt[i],
-		    NULL) != SQLITE_OK)
-			goto fail;
-	/* The settle, prepared once rather than at each batch. */
-	if (sqlite3_prepare_v3(w->db, worker_sql_settle, -1,
-	    SQLITE_PREPARE_PERSISTENT, &w->settle[0], &tail) != SQLITE_OK ||
-	    sqlite3_prepare_v3(w->db, tail, -1, SQLITE_PREPARE_PERSISTENT,
-	    &w->settle[1], NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_wal_hook(w->db, wdb_wal_hook, w);
-	return (0);
-fail:
-	xasprintf(cause, "%s: %s", path, sqlite3_errmsg(w->db));
-	for (i = 0; i < W_COUNT; i++)
-		sqlite3_finalize(w->stmt[i]);
-	sqlite3_finalize(w->settle[0]);
-	sqlite3_finalize(w->settle[1]);
-	sqlite3_close(w->db);
-	return (-1);
-}
-
-static void
-wdb_close(struct wdb *w)
-{
-	int	 i;
-
-	message_ctx_free(w->mc);
-	mail_builder_free(w->mb);
-	for (i = 0; i < W_COUNT; i++)
-		sqlite3_finalize(w->stmt[i]);
-	sqlite3_finalize(w->settle[0]);
-	sqlite3_finalize(w->settle[1]);
-	sqlite3_close(w->db);
-}
-
-/*
- * Runs a prepared update with "i" (int64_t), "n" (int64_t, 0 for NULL) and
- * "t" (text or NULL) arguments; logs a failure.
- */
-static int
-wdb_run(struct wdb *w, int q, const char *types, ...)
-{
-	sqlite3_stmt	*stmt = w->stmt[q];
-	va_list		 ap;
-	const char	*t;
-	int64_t		 v;
-	int		 i, rc;
-
-	va_start(ap, types);
-	for (i = 1; *types != '\0'; types++, i++) {
-		if (*types == 'i' || *types == 'n') {
-			v = va_arg(ap, int64_t);
-			if (*types == 'n' && v == 0)
-				sqlite3_bind_null(stmt, i);
-			else
-				sqlite3_bind_int64(stmt, i, v);
-		} else if ((t = va_arg(ap, const char *)) == NULL)
-			sqlite3_bind_null(stmt, i);
-		else
-			sqlite3_bind_text(stmt, i, t, -1, SQLITE_TRANSIENT);
-	}
-	va_end(ap);
-	if (!w->in_txn)
-		pthread_mutex_lock(w->wlock);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		;
-	sqlite3_reset(stmt);
-	if (!w->in_txn)
-		pthread_mutex_unlock(w->wlock);
-	sqlite3_clear_bindings(stmt);
-	if (rc != SQLITE_DONE) {
-		log_warnx("outbox: %s", sqlite3_errmsg(w->db));
-		return (-1);
-	}
-	return (0);
-}
-
-/*
- * A transaction of the worker's. The workers take turns to write (a
- * mutex, not SQLite's busy handler, which sleeps a millisecond or more
- * each time it finds the database locked).
- */
-static void
-wdb_begin(struct wdb *w)
-{
-	pthread_mutex_lock(w->wlock);
-	sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	w->in_txn = 1;
-}
-
-static void
-wdb_commit(struct wdb *w)
-{
-	if (sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		log_warnx("outbox: %s", sqlite3_errmsg(w->db));
-		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
-	}
-	w->in_txn = 0;
-	pthread_mutex_unlock(w->wlock);
-}
-
-/* Runs worker_sql_settle's two statements; -1 when one failed. */
-static int
-worker_settle_run(struct wdb *w)
-{
-	int	 i, rc = SQLITE_DONE;
-
-	for (i = 0; i < 2 && rc == SQLITE_DONE; i++) {
-		rc = sqlite3_step(w->settle[i]);
-		sqlite3_reset(w->settle[i]);
-	}
-	return (rc == SQLITE_DONE ? 0 : -1);
-}
-
-/*
- * Settles the outcomes recorded while a batch was sent (the sent log's
- * lines and outbox_outcome's rows) into their rows, in one commit; then,
- * when the log has grown long, a checkpoint. A failure is tried again
- * soon (worker_main()).
- */
-static void
-worker_settle(struct wdb *w)
-{
-	int	 failed = 0;
-
-	pthread_mutex_lock(w->wlock);
-	if (sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK || sentlog_settle(w->log, w->db) != 0 ||
-	    worker_settle_run(w) != 0 || sqlite3_exec(w->db, "COMMIT", NULL,
-	    NULL, NULL) != SQLITE_OK) {
-		/* They stay where they are, tried again by the timer. */
-		log_warnx("outbox: settling outcomes: %s",
-		    sqlite3_errmsg(w->db));
-		if (!sqlite3_get_autocommit(w->db))
-			sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
-		failed = 1;
-	} else
-		sentlog_clear(w->log);
-	pthread_mutex_unlock(w->wlock);
-	sentlog_failed(w->log, failed, time(NULL));
-	if (w->wal_pages >= CHECKPOINT_PAGES) {
-		w->wal_pages = 0;
-		(void)sqlite3_wal_checkpoint_v2(w->db, NULL,
-		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-	}
-}
 
 /* --- one round of a worker */
 
@@ -713,9 +468,9 @@ batch_prepare(struct worker *w, struct wdb *db, struct sender_conf *c)
 	return (bt);
 }
 
-/* Sends a batch (one SMTP connection for its mails), records each
- * outcome as it comes, and frees it; the number of rows it had. */
-static size_t
+/* Sends a batch (one SMTP connection for its mails) and records each
+ * outcome as it comes, in its connection's sent log or a commit. */
+static void
 batch_send(struct batch *bt, struct sender_conf *c)
 {
 	struct job	*j;
@@ -743,6 +498,14 @@ batch_send(struct batch *bt, struct sender_conf *c)
 			free(error);
 		}
 	}
+}
+
+/* Settles a sent batch's outcomes into its rows and frees it. */
+static void
+batch_finish(struct batch *bt)
+{
+	size_t	 i, n = bt->n;
+
 	worker_settle(bt->db);
 	for (i = 0; i < n; i++)
 		job_free(&bt->jobs[i]);
@@ -751,14 +514,19 @@ batch_send(struct batch *bt, struct sender_conf *c)
 	bt->w->s->in_flight -= (int)n;
 	pthread_mutex_unlock(&bt->w->s->mtx);
 	free(bt);
-	return (n);
 }
 
-/* The next batch, prepared on its own thread while one is sent. */
+/*
+ * The work on one connection while a batch is sent on the other: the
+ * batch it sent before settled, then (more) its next claimed, composed
+ * and built.
+ */
 struct ahead {
 	struct worker		*w;
 	struct wdb		*db;
 	struct sender_conf	*c;
+	struct batch		*done;	/* sent on db, to settle, or NULL */
+	int			 more;
 	struct batch		*out;
 };
 
@@ -767,46 +535,52 @@ ahead_main(void *arg)
 {
 	struct ahead	*a = arg;
 
-	a->out = batch_prepare(a->w, a->db, a->c);
+	if (a->done != NULL)
+		batch_finish(a->done);
+	a->out = a->more ? batch_prepare(a->w, a->db, a->c) : NULL;
 	return (NULL);
 }
 
 /*
- * Sends what is due, batch after batch, each next one claimed, composed
- * and built (on db[1 - i]) while the one before is sent (its outcomes
- * recorded on db[i]), so the server seldom waits for kursusd. Stops when
- * nothing more is due, at a stop, or when the settings changed (the
+ * Sends what is due, batch after batch, on db[i] and db[1 - i] in turn:
+ * while one is sent (its outcomes recorded in db[i]'s sent log), the
+ * other connection settles the batch it sent before and claims, composes
+ * and builds the next, so the server seldom waits for kursusd. Stops
+ * when nothing more is due, at a stop, or when the settings changed (the
  * caller comes back with the new ones). The number of rows it had.
  */
 static size_t
 worker_rounds(struct worker *w, struct wdb *db, struct sender_conf *c)
 {
 	struct sender	*s = w->s;
-	struct batch	*cur;
+	struct batch	*cur, *done = NULL;
 	struct ahead	 a;
 	pthread_t	 t;
 	size_t		 total = 0;
-	int		 i = 0, more, started;
+	int		 i = 0, started;
 
 	cur = batch_prepare(w, &db[0], c);
 	while (cur != NULL) {
-		pthread_mutex_lock(&s->mtx);
-		more = !s->stopping && s->conf == c;
-		pthread_mutex_unlock(&s->mtx);
 		a.w = w;
 		a.db = &db[1 - i];
 		a.c = c;
-		a.out = NULL;
-		started = more && pthread_create(&t, NULL, ahead_main,
-		    &a) == 0;
-		total += batch_send(cur, c);
+		a.done = done;
+		pthread_mutex_lock(&s->mtx);
+		a.more = !s->stopping && s->conf == c;
+		pthread_mutex_unlock(&s->mtx);
+		started = pthread_create(&t, NULL, ahead_main, &a) == 0;
+		batch_send(cur, c);
+		total += cur->n;
 		if (started)
 			pthread_join(t, NULL);
-		else if (more)
-			a.out = batch_prepare(w, a.db, c);
+		else
+			ahead_main(&a);
+		done = cur;
 		cur = a.out;
 		i = 1 - i;
 	}
+	if (done != NULL)
+		batch_finish(done);
 	return (total);
 }
 
@@ -847,14 +621,15 @@ worker_notify(struct sender *s)
 #define WORKER_IDLE	2
 
 static int
-worker_open(struct sender *s, struct wdb *db, struct sentlog *log)
+worker_open(struct sender *s, struct wdb *db, struct sentlog log[2])
 {
 	char	*cause = NULL;
 
 	memset(db, 0, 2 * sizeof *db);
 	if (wdb_open(s->database, &s->wlock, &db[0], &cause) == 0) {
 		if (wdb_open(s->database, &s->wlock, &db[1], &cause) == 0) {
-			db[0].log = db[1].log = log;
+			db[0].log = &log[0];
+			db[1].log = &log[1];
 			return (0);
 		}
 		wdb_close(&db[0]);
@@ -911,13 +686,15 @@ worker_main(void *arg)
 	struct sender		*s = w->s;
 	struct sender_conf	*c;
 	struct wdb		 db[2];
-	struct sentlog		 log;
+	struct sentlog		 log[2];
 	uint64_t		 seen;
-	time_t			 last_probe = 0, now, at, idle_at;
-	int			 probe, open = 0, idle;
+	time_t			 last_probe = 0, now, at, idle_at, retry_at;
+	int			 probe, open = 0, idle, k;
 
 	memset(db, 0, sizeof db);
-	sentlog_init(&log, s->database, (int)(w - s->workers));
+	for (k = 0; k < 2; k++)
+		sentlog_init(&log[k], s->database, 2 * (int)(w - s->workers) +
+		    k);
 	for (;;) {
 		pthread_mutex_lock(&s->mtx);
 		seen = s->kick[w->channel];
@@ -926,10 +703,10 @@ worker_main(void *arg)
 		/* Woken (or started): the connections, if they can be had;
 		 * else the rows wait for the next wake. */
 		if (!open)
-			open = worker_open(s, db, &log) == 0;
+			open = worker_open(s, db, log) == 0;
 		/* Outcomes a settle failed to settle: again when due. */
-		if (open && log.retry != 0 && time(NULL) >= log.retry_at)
-			worker_settle(&db[0]);
+		if (open)
+			worker_resettle(db, time(NULL));
 		c = sender_conf_get(s);
 		while (open && worker_rounds(w, db, c) > 0) {
 			sender_conf_put(s, c);
@@ -956,10 +733,11 @@ worker_main(void *arg)
 			/* Woken for the probe, or to settle again. */
 			at = w->index == 0 && probe > 0 ? last_probe + probe :
 			    0;
-			if (log.retry != 0 && (at == 0 || log.retry_at < at))
-				at = log.retry_at;
+			retry_at = sentlog_retry_at(log);
+			if (retry_at != 0 && (at == 0 || retry_at < at))
+				at = retry_at;
 			/* Idle long enough: the connections go. */
-			idle = idle_at != 0 && log.retry == 0 &&
+			idle = idle_at != 0 && retry_at == 0 &&
 			    (at == 0 || idle_at < at);
 			if (!worker_wait(s, idle ? idle_at : at))
 				continue;
@@ -978,13 +756,14 @@ worker_main(void *arg)
 		pthread_mutex_unlock(&s->mtx);
 	}
 	/* Settled now, or the file stays for the next start. */
-	if (log.retry != 0 && !open)
-		open = worker_open(s, db, &log) == 0;
-	if (log.retry != 0 && open)
-		worker_settle(&db[0]);
-	if (open)
+	if (sentlog_retry_at(log) != 0 && !open)
+		open = worker_open(s, db, log) == 0;
+	if (open) {
+		worker_resettle(db, 0);
 		worker_close(db);
-	sentlog_close(&log);
+	}
+	sentlog_close(&log[0]);
+	sentlog_close(&log[1]);
 	pthread_mutex_lock(&s->mtx);
 	s->running--;
 	pthread_cond_broadcast(&s->cond);
