@@ -389,6 +389,31 @@ token_check(const char *check, const char *hash)
 	return (check != NULL && token_equal(check, hash));
 }
 
+sqlite3_stmt *
+token_row(struct store *st, const char *token, int kind, const char *by_hash,
+    const char *by_id, int check)
+{
+	sqlite3_stmt	*stmt;
+	int64_t		 id;
+	char		*hash;
+	int		 form;
+
+	if ((form = token_read(token, kind, &id)) < 0)
+		return (NULL);
+	hash = token_hash(token);
+	if (form == TOKEN_NEW)
+		stmt = store_stmt_bound(st, by_id, "i", id);
+	else
+		stmt = store_stmt_bound(st, by_hash, "t", hash);
+	if (sqlite3_step(stmt) != SQLITE_ROW || (form == TOKEN_NEW &&
+	    !token_check(store_col(stmt, check), hash))) {
+		sqlite3_reset(stmt);
+		stmt = NULL;
+	}
+	free(hash);
+	return (stmt);
+}
+
 char *
 token_hmac(const char *key, const void *data, size_t len)
 {
