@@ -849,9 +849,7 @@ store_col(sqlite3_stmt *stmt, int i)
 char *
 store_col_dup(sqlite3_stmt *stmt, int i)
 {
-	const char	*s = store_col(stmt, i);
-
-	return (s != NULL ? xstrdup(s) : NULL);
+	return (xstrdupnull(store_col(stmt, i)));
 }
 
 static json_t *
