@@ -144,32 +144,22 @@ cancel_find(struct store *st, const char *token, int english,
 {
 #define CANCEL_FIND(where) "SELECT r.id, r.session_id, r.status, "	\
 	    "r.cancelled_via, s.status, s.start_at, s.end_at, v.timezone, " \
-	    "CASE WHEN ?2 AND c.title_en IS NOT NULL THEN c.title_en ELSE " \
-	    "c.title END, v.name, trim(coalesce(v.address, '') || ', ' || " \
+	    "c.title, v.name, trim(coalesce(v.address, '') || ', ' || "	\
 	    "trim(coalesce(v.postcode, '') || ' ' || coalesce(v.city, '')), " \
-	    "', '), r.cancel_token_check FROM registration r JOIN session s " \
-	    "ON s.id = r.session_id JOIN venue v ON v.id = s.venue_id JOIN " \
-	    "course c ON c.id = s.course_id WHERE " where
+	    "', '), r.cancel_token_check, c.title_en FROM registration r "	\
+	    "JOIN session s ON s.id = r.session_id JOIN venue v ON v.id = "	\
+	    "s.venue_id JOIN course c ON c.id = s.course_id WHERE " where
 	static const char *sql_old = CANCEL_FIND("r.cancel_token_hash = ?1");
 	static const char *sql_new = CANCEL_FIND("r.id = ?1");
 #undef CANCEL_FIND
 	sqlite3_stmt	*stmt;
-	int64_t		 id;
-	char		*hash;
-	int		 rc = -1, form;
+	int		 rc = -1;
 
 	memset(r, 0, sizeof *r);
-	if ((form = token_read(token, TOKEN_CANCEL, &id)) < 0)
+	if ((stmt = token_row(st, token, TOKEN_CANCEL, sql_old, sql_new,
+	    11)) == NULL)
 		return (-1);
-	hash = token_hash(token);
-	if (form == TOKEN_NEW)
-		stmt = store_stmt_bound(st, sql_new, "i", id);
-	else
-		stmt = store_stmt_bound(st, sql_old, "t", hash);
-	sqlite3_bind_int(stmt, 2, english);
-	if (sqlite3_step(stmt) == SQLITE_ROW &&
-	    (form == TOKEN_OLD || token_check(store_col(stmt, 11), hash)) &&
-	    sqlite3_column_int64(stmt, 5) > store_now(st)) {
+	if (sqlite3_column_int64(stmt, 5) > store_now(st)) {
 		r->id = sqlite3_column_int64(stmt, 0);
 		r->session_id = sqlite3_column_int64(stmt, 1);
 		r->status = store_col_dup(stmt, 2);
@@ -178,13 +168,14 @@ cancel_find(struct store *st, const char *token, int english,
 		r->start = (time_t)sqlite3_column_int64(stmt, 5);
 		r->end = (time_t)sqlite3_column_int64(stmt, 6);
 		r->tz = store_col_dup(stmt, 7);
-		r->course = store_col_dup(stmt, 8);
+		/* The English title where there is one. */
+		r->course = store_col_dup(stmt, english &&
+		    sqlite3_column_type(stmt, 12) != SQLITE_NULL ? 12 : 8);
 		r->venue = store_col_dup(stmt, 9);
 		r->address = store_col_dup(stmt, 10);
 		rc = 0;
 	}
 	sqlite3_reset(stmt);
-	free(hash);
 	return (rc);
 }
 

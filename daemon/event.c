@@ -85,7 +85,7 @@ event_done(struct buf *t)
 static char *
 event_keep(struct session_event *se, size_t slot, const char *s)
 {
-	return (se->own[slot] = s != NULL ? xstrdup(s) : NULL);
+	return (se->own[slot] = xstrdupnull(s));
 }
 
 void

@@ -19,8 +19,8 @@
 	"FROM participant WHERE id = ?1 AND anonymised_at IS NULL"
 
 static int	feeds_lookup(struct feeds *, const struct feed_kind *,
-		    const char *, const char *, int64_t, const char *,
-		    int64_t *, int *, char **);
+		    const char *, const char *, int64_t, int64_t *, int *,
+		    char **);
 static int	feeds_token_lookup(struct feeds *, const struct feed_kind *,
 		    const char *, int64_t *, int *, char **);
 
@@ -374,8 +374,8 @@ pages_resolve(struct feeds *fs, const char *key,
 	if (r.k->flags & FK_TOKEN)
 		ret = feeds_token_lookup(fs, r.k, r.key, arg, &v, name);
 	else
-		ret = feeds_lookup(fs, r.k, r.k->resolve, r.key, 0, NULL, arg,
-		    &v, name);
+		ret = feeds_lookup(fs, r.k, r.k->resolve, r.key, 0, arg, &v,
+		    name);
 	/* A person's page speaks their language unless another is asked. */
 	if (ret == 0 && !(r.variant & PV_LANG) && (v & VAR_EN))
 		*variant |= PV_EN;
@@ -404,61 +404,61 @@ feeds_name(const struct feed_kind *k, const char *owner, int variant)
 	return (xstrdup(title));
 }
 
+/* The id, the name and the variant of the row stmt is on; resets it. */
+static void
+feeds_row(struct feeds *fs, const struct feed_kind *k, sqlite3_stmt *stmt,
+    int64_t *arg, int *variant, char **name)
+{
+	*variant = 0;
+	*arg = sqlite3_column_int64(stmt, 0);
+	if ((k->flags & FK_PERSON) && sqlite3_column_int(stmt, 2))
+		*variant |= VAR_EN;
+	if ((k->flags & FK_PERSON) && fs->alarm_minutes > 0)
+		*variant |= VAR_ALARM;
+	*name = xstrdup(store_col(stmt, 1));
+	sqlite3_reset(stmt);
+}
+
 /*
  * Reads one row of a kind's resolve or owner query (?1 key, or id when
- * key is NULL): the id, the name and the variant it gives. 0 when found
- * and, with a check, when the row's fourth column is that hash.
+ * key is NULL): the id, the name and the variant it gives. 0 when found.
  */
 static int
 feeds_lookup(struct feeds *fs, const struct feed_kind *k, const char *sql,
-    const char *key, int64_t id, const char *check, int64_t *arg,
-    int *variant, char **name)
+    const char *key, int64_t id, int64_t *arg, int *variant, char **name)
 {
 	sqlite3_stmt	*stmt = store_stmt(fs->st, sql);
-	int		 found;
 
 	if (key != NULL)
 		sqlite3_bind_text(stmt, 1, key, -1, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_int64(stmt, 1, id);
 	*variant = 0;
-	if ((found = sqlite3_step(stmt) == SQLITE_ROW && (check == NULL ||
-	    token_check(store_col(stmt, 3), check)))) {
-		*arg = sqlite3_column_int64(stmt, 0);
-		if ((k->flags & FK_PERSON) && sqlite3_column_int(stmt, 2))
-			*variant |= VAR_EN;
-		if ((k->flags & FK_PERSON) && fs->alarm_minutes > 0)
-			*variant |= VAR_ALARM;
-		*name = xstrdup(store_col(stmt, 1));
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		sqlite3_reset(stmt);
+		return (-1);
 	}
-	sqlite3_reset(stmt);
-	return (found ? 0 : -1);
+	feeds_row(fs, k, stmt, arg, variant, name);
+	return (0);
 }
 
 /*
- * Looks a token up: one of the new form by the row it names, known by
- * its hash (the fourth column, compared in constant time); one of the
- * old form by its hash. As feeds_lookup().
+ * Looks a token up (token_row()): one of the new form by the row it
+ * names, known by its hash in the fourth column; one of the old form by
+ * its hash. As feeds_lookup().
  */
 static int
 feeds_token_lookup(struct feeds *fs, const struct feed_kind *k,
     const char *token, int64_t *arg, int *variant, char **name)
 {
-	int64_t		 id;
-	char		*hash;
-	int		 form, ret;
+	sqlite3_stmt	*stmt;
 
-	if ((form = token_read(token, k->token_kind, &id)) < 0)
+	*variant = 0;
+	if ((stmt = token_row(fs->st, token, k->token_kind, k->resolve,
+	    k->resolve_id, 3)) == NULL)
 		return (-1);
-	hash = token_hash(token);
-	if (form == TOKEN_OLD)
-		ret = feeds_lookup(fs, k, k->resolve, hash, 0, NULL, arg,
-		    variant, name);
-	else
-		ret = feeds_lookup(fs, k, k->resolve_id, NULL, id, hash, arg,
-		    variant, name);
-	free(hash);
-	return (ret);
+	feeds_row(fs, k, stmt, arg, variant, name);
+	return (0);
 }
 
 int
@@ -503,8 +503,8 @@ feeds_resolve(struct feeds *fs, const char *path,
 	if (k->flags & FK_TOKEN)
 		ret = feeds_token_lookup(fs, k, key, arg, variant, &owner);
 	else
-		ret = feeds_lookup(fs, k, k->resolve, key, 0, NULL, arg,
-		    variant, &owner);
+		ret = feeds_lookup(fs, k, k->resolve, key, 0, arg, variant,
+		    &owner);
 	if (ret == 0) {
 		*kp = k;
 		*name = feeds_name(k, owner, *variant);
@@ -640,12 +640,12 @@ feeds_link(struct api_req *req)
 	if (strcmp(k->argument, "ID") == 0) {
 		if (param_id(req, at, k->name, &id) != 0)
 			return (-1);
-		if (feeds_lookup(fs, k, k->owner, NULL, id, NULL, &arg,
-		    &variant, &name) != 0)
+		if (feeds_lookup(fs, k, k->owner, NULL, id, &arg, &variant,
+		    &name) != 0)
 			return (fail_set(&req->fail, 404, k->name, "no %s with "
 			    "id %lld", k->name, (long long)id));
-	} else if (feeds_lookup(fs, k, k->owner, key, 0, NULL, &arg,
-	    &variant, &name) != 0)
+	} else if (feeds_lookup(fs, k, k->owner, key, 0, &arg, &variant,
+	    &name) != 0)
 		return (fail_set(&req->fail, 404, k->name, "no %s \"%s\"",
 		    strcmp(k->name, "course") == 0 ? "course type" : k->name,
 		    key));

@@ -244,7 +244,8 @@ int	 schema_migrate(sqlite3 *, char **cause);
 int	 schema_views(sqlite3 *, char **cause);
 
 /* stats-month.c */
-/* kmonths() and the triggers that add a venue's zone; per connection. */
+/* kmonths(), and the triggers that add a venue's zone: per connection. */
+void	 stats_month_functions(sqlite3 *);
 int	 stats_month_views(sqlite3 *, char **cause);
 /*
  * At the start: the months of every venue's time zone (stats_month), and

@@ -164,13 +164,6 @@ message_ctx_forget(struct message_ctx *mc)
 	mc->ms = NULL;
 }
 
-/* A copy of s, NULL for NULL. */
-static char *
-message_dup(const char *s)
-{
-	return (s != NULL ? xstrdup(s) : NULL);
-}
-
 struct message_ctx *
 message_ctx_new(sqlite3 *db, const struct message_conf *conf)
 {
@@ -191,11 +184,11 @@ message_ctx_new(sqlite3 *db, const struct message_conf *conf)
 	mc->conf.from = xstrdup(conf->from != NULL ? conf->from : "");
 	mc->conf.from_name = xstrdup(conf->from_name != NULL ?
 	    conf->from_name : "");
-	mc->conf.library = message_dup(conf->library);
-	mc->conf.library_phone = message_dup(conf->library_phone);
-	mc->conf.library_email = message_dup(conf->library_email);
-	mc->conf.library_url = message_dup(conf->library_url);
-	mc->conf.signature = message_dup(conf->signature);
+	mc->conf.library = xstrdupnull(conf->library);
+	mc->conf.library_phone = xstrdupnull(conf->library_phone);
+	mc->conf.library_email = xstrdupnull(conf->library_email);
+	mc->conf.library_url = xstrdupnull(conf->library_url);
+	mc->conf.signature = xstrdupnull(conf->signature);
 	return (mc);
 }
 

@@ -120,7 +120,7 @@ notices_why(json_t *p, const char *via, const struct notices_can *can)
 
 	if (strcmp(via, "both") != 0) {
 		sms = notices_why_channel(p, via, can);
-		return (sms != NULL ? xstrdup(sms) : NULL);
+		return (xstrdupnull(sms));
 	}
 	sms = notices_why_channel(p, "sms", can);
 	email = notices_why_channel(p, "email", can);

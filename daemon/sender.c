@@ -277,7 +277,7 @@ sender_health_set(struct sender *s, int channel, int ok, const char *error)
 	h->ok = ok;
 	h->checked = time(NULL);
 	free(h->error);
-	h->error = error != NULL ? xstrdup(error) : NULL;
+	h->error = xstrdupnull(error);
 	if (!h->fault && was && !ok) {
 		sender_error_brief(error, brief, sizeof brief);
 		log_warnx("%s: the server does not answer (%s)",
@@ -313,7 +313,7 @@ sender_fault_set(struct sender *s, int channel, int fault, const char *error)
 	}
 	if (fault) {
 		free(h->fault_error);
-		h->fault_error = error != NULL ? xstrdup(error) : NULL;
+		h->fault_error = xstrdupnull(error);
 	}
 	pthread_mutex_unlock(&s->mtx);
 }

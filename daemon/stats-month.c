@@ -91,8 +91,8 @@ static const char *stats_triggers =
 	"CREATE TEMP TRIGGER stats_zone_edit BEFORE UPDATE OF timezone ON"
 	"  main.venue " STATS_ZONE;
 
-static void
-stats_month_function(sqlite3 *db)
+void
+stats_month_functions(sqlite3 *db)
 {
 	sqlite3_create_function(db, "kmonths", 1, SQLITE_UTF8 |
 	    SQLITE_DETERMINISTIC, NULL, stats_month_fn, NULL, NULL);
@@ -103,7 +103,6 @@ stats_month_views(sqlite3 *db, char **cause)
 {
 	char	*err = NULL;
 
-	stats_month_function(db);
 	if (sqlite3_exec(db, stats_triggers, NULL, NULL, &err) != SQLITE_OK) {
 		xasprintf(cause, "%s", err != NULL ? err : sqlite3_errmsg(db));
 		sqlite3_free(err);
@@ -141,7 +140,6 @@ stats_month_prepare(sqlite3 *db, char **cause)
 	char	*err = NULL;
 	int	 added, rc;
 
-	stats_month_function(db);
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK)
 		goto fail;
 	if (sqlite3_exec(db, sql_zone_months, NULL, NULL, &err) != SQLITE_OK)

@@ -448,12 +448,13 @@ store_pre_upgrade(struct store *st, char **cause)
 	return (0);
 }
 
-/* The SQL functions, views and triggers each connection of ours has. */
-static int
-store_functions(struct store *st, char **cause)
+/* Each connection's SQL functions; first, for the upgrade and recount. */
+static void
+store_functions(struct store *st)
 {
 	/* Search words (fold.h), for the triggers and person_index(). */
 	search_functions(st->db);
+	stats_month_functions(st->db);
 	sqlite3_create_function(st->db, "utc_iso", 1, SQLITE_UTF8 |
 	    SQLITE_DETERMINISTIC, st, store_fn_utc_iso, NULL, NULL);
 	sqlite3_create_function(st->db, "local_iso", 2, SQLITE_UTF8 |
@@ -462,6 +463,12 @@ store_functions(struct store *st, char **cause)
 	    store_fn_now, NULL, NULL);
 	sqlite3_create_function(st->db, "kgo_hours", 0, SQLITE_UTF8, st,
 	    store_fn_go_hours, NULL, NULL);
+}
+
+/* The temporary views and triggers each connection of ours has. */
+static int
+store_views(struct store *st, char **cause)
+{
 	/*
 	 * The loop's statement journals in memory: a group commit runs each
 	 * request in a savepoint, whose journal outgrows SQLite's 64 KiB and
@@ -533,10 +540,9 @@ store_open(const char *path, int synchronous, struct store **out,
 		goto fail;
 	if (store_pragmas(st, cause) != 0)
 		goto fail;
-	/* Search words (fold.h), for the triggers and person_index(). */
-	search_functions(st->db);
+	store_functions(st);
 	if (schema_migrate(st->db, cause) != 0 || stats_month_prepare(st->db,
-	    cause) != 0 || store_functions(st, cause) != 0)
+	    cause) != 0 || store_views(st, cause) != 0)
 		goto fail;
 	*out = st;
 	return (0);
@@ -589,7 +595,8 @@ store_clone_open(struct store *c, int busy_ms, char **cause)
 	if (store_connect(c->path, c->flags, busy_ms, &c->db, cause) != 0)
 		return (-1);
 	sqlite3_extended_result_codes(c->db, 1);
-	return (store_functions(c, cause));
+	store_functions(c);
+	return (store_views(c, cause));
 }
 
 /* A worker committed through a clone of st: the feeds look again. */
@@ -614,18 +621,12 @@ store_close(struct store *st)
 			free(e);
 		}
 	}
-	if (st->db != NULL && st->clone) {
-		if (sqlite3_close(st->db) != SQLITE_OK)
-			log_warnx("closing %s: %s", st->path,
-			    sqlite3_errmsg(st->db));
-	} else if (st->db != NULL) {
-		/* Checkpoint so the -wal file does not outlive us needlessly. */
+	/* Checkpoint so the -wal file does not outlive us needlessly. */
+	if (st->db != NULL && !st->clone)
 		sqlite3_exec(st->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
 		    NULL, NULL);
-		if (sqlite3_close(st->db) != SQLITE_OK)
-			log_warnx("closing %s: %s", st->path,
-			    sqlite3_errmsg(st->db));
-	}
+	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
+		log_warnx("closing %s: %s", st->path, sqlite3_errmsg(st->db));
 	free(st->default_tz);
 	free(st->path);
 	free(st);
@@ -848,9 +849,7 @@ store_col(sqlite3_stmt *stmt, int i)
 char *
 store_col_dup(sqlite3_stmt *stmt, int i)
 {
-	const char	*s = store_col(stmt, i);
-
-	return (s != NULL ? xstrdup(s) : NULL);
+	return (xstrdupnull(store_col(stmt, i)));
 }
 
 static json_t *

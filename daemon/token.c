@@ -304,22 +304,28 @@ token_old_form(const char *token)
 	    strspn(token, "0123456789abcdef") == 2 * TOKEN_BYTES);
 }
 
+/*
+ * 1 if token is of the new form: 26 characters of the alphabet, the
+ * first one of its first 8 (a higher one sets a bit beyond the 128).
+ */
+static int
+token_new_form(const char *token)
+{
+	return (strlen(token) == SEL_CHARS && strspn(token, token_b32) ==
+	    SEL_CHARS && memchr(token_b32, token[0], 8) != NULL);
+}
+
 /* The block of a token of the new form, or -1: not of that form. */
 static int
 token_unspell(const char *token, unsigned char *block)
 {
-	const char	*p;
-	int		 i, b, bit, v;
+	int	 i, b, bit, v;
 
-	if (strlen(token) != SEL_CHARS)
+	if (!token_new_form(token))
 		return (-1);
 	memset(block, 0, TOKEN_BYTES);
 	for (i = 0; i < SEL_CHARS; i++) {
-		if ((p = strchr(token_b32, token[i])) == NULL)
-			return (-1);
-		v = (int)(p - token_b32);
-		if (i == 0 && v >= 8)
-			return (-1);	/* a bit beyond the 128 */
+		v = (int)(strchr(token_b32, token[i]) - token_b32);
 		for (b = 0; b < 5; b++) {
 			bit = 5 * i + b - 2;
 			if (bit >= 0 && (v >> (4 - b) & 1))
@@ -389,6 +395,31 @@ token_check(const char *check, const char *hash)
 	return (check != NULL && token_equal(check, hash));
 }
 
+sqlite3_stmt *
+token_row(struct store *st, const char *token, int kind, const char *by_hash,
+    const char *by_id, int check)
+{
+	sqlite3_stmt	*stmt;
+	int64_t		 id;
+	char		*hash;
+	int		 form;
+
+	if ((form = token_read(token, kind, &id)) < 0)
+		return (NULL);
+	hash = token_hash(token);
+	if (form == TOKEN_NEW)
+		stmt = store_stmt_bound(st, by_id, "i", id);
+	else
+		stmt = store_stmt_bound(st, by_hash, "t", hash);
+	if (sqlite3_step(stmt) != SQLITE_ROW || (form == TOKEN_NEW &&
+	    !token_check(store_col(stmt, check), hash))) {
+		sqlite3_reset(stmt);
+		stmt = NULL;
+	}
+	free(hash);
+	return (stmt);
+}
+
 char *
 token_hmac(const char *key, const void *data, size_t len)
 {
@@ -411,10 +442,9 @@ token_mac(const char *purpose, const char *token)
 	return (out);
 }
 
+/* The shape alone: the token is decoded once, by token_read(). */
 int
 token_valid(const char *token)
 {
-	unsigned char	 block[TOKEN_BYTES];
-
-	return (token_unspell(token, block) == 0 || token_old_form(token));
+	return (token_new_form(token) || token_old_form(token));
 }

@@ -8,6 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sqlite3.h>
+
+struct store;
+
 /* Reads a secret file, creating it (0600, nbytes random) if missing; a
  * file others can read or write is refused. */
 int	 token_file_load(const char *path, size_t nbytes, char **out,
@@ -33,6 +37,14 @@ char	*token_make(int kind, int64_t id, char **hash, char **sealed);
 int	 token_read(const char *token, int kind, int64_t *id);
 /* 1 when a row's check (NULL: none) is hash, in constant time. */
 int	 token_check(const char *check, const char *hash);
+/*
+ * The row a token of kind names, read by one of two statements with the
+ * key in ?1: one of the new form by by_id, the row's id, and known by its
+ * hash in column check; one of the old form by by_hash, its hash. The
+ * statement on that row (the caller resets it), or NULL.
+ */
+sqlite3_stmt *token_row(struct store *, const char *token, int kind,
+	    const char *by_hash, const char *by_id, int check);
 char	*token_hash(const char *token);
 /* The token from its sealed form, or NULL (other key, tampered). */
 char	*token_open(const char *sealed);

@@ -536,12 +536,6 @@ mail_same(const char *a, const char *b)
 	return (strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0);
 }
 
-static char *
-mail_dup(const char *s)
-{
-	return (s != NULL ? xstrdup(s) : NULL);
-}
-
 /* Whether b's frame is the one for m, its parts in the encodings enc. */
 static int
 mail_builder_fits(const struct mail_builder *b, const struct mail *m,
@@ -688,12 +682,12 @@ mail_frame(struct mail_builder *b, const struct mail *m,
 	b->usable = ok;
 	qsort(b->holes, b->nholes, sizeof *b->holes, mail_hole_cmp);
 
-	b->from = mail_dup(m->from);
-	b->from_name = mail_dup(m->from_name);
-	b->reply_to = mail_dup(m->reply_to);
-	b->lang = mail_dup(m->lang);
-	b->method = mail_dup(m->calendar_method);
-	b->subject = mail_dup(m->subject);
+	b->from = xstrdupnull(m->from);
+	b->from_name = xstrdupnull(m->from_name);
+	b->reply_to = xstrdupnull(m->reply_to);
+	b->lang = xstrdupnull(m->lang);
+	b->method = xstrdupnull(m->calendar_method);
+	b->subject = xstrdupnull(m->subject);
 	b->html = m->html != 0;
 	b->calendar = m->calendar != NULL;
 	b->id = m->message_id != NULL;

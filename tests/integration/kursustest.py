@@ -161,6 +161,37 @@ def wait_for(predicate, timeout, interval=0.05):
         interval = min(interval * 1.5, 0.5)
 
 
+def proc_status(pid):
+    """/proc/PID/status as {field: [its words]}; {} once pid is gone."""
+    fields = {}
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                fields[k] = v.split()
+    except OSError:
+        pass
+    return fields
+
+
+def status_kb(pid, field):
+    """A size of /proc/PID/status (VmRSS, VmHWM) in kB, or None."""
+    v = proc_status(pid).get(field)
+    return int(v[0]) if v else None
+
+
+def open_files(pid):
+    """What pid's open file descriptors name (/proc/PID/fd's links)."""
+    out = []
+    fds = "/proc/%d/fd" % pid
+    for fd in os.listdir(fds):
+        try:
+            out.append(os.readlink(os.path.join(fds, fd)))
+        except OSError:
+            pass
+    return out
+
+
 def dump_db(path):
     """Every row of every table, opened read-only: {table: [row, ...]} with
     rows sorted, plus the schema version. Used to prove nothing was

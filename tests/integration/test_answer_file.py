@@ -7,7 +7,8 @@ memory; a small answer stays in memory:
 
   file      an export of every session is logged "sent from a file", the
             same bytes as asked again; one of a venue with three sessions
-            is not; the statistics as well
+            is not; the statistics of some 520 months (a session a
+            month in three series of 260) as well
   memory    kursusd's VmHWM (reset with /proc/PID/clear_refs) grows by
             less than the answer's size while it makes and sends it, the
             least of three times (it grew by three times the size when
@@ -31,34 +32,19 @@ import socket
 import subprocess
 
 from kursustest import (Tap, as_user, export_setup, give, local_now,
-                        wait_for)
+                        open_files, status_kb, wait_for)
 
 t = Tap()
 
 COURSE = "kursus"
 N = 6000
-
-
-def status_kb(pid, field):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return None
+MONTHS = 260        # the most a series may have
 
 
 def answer_files(pid, where):
-    """kursusd's open files in the directory where."""
-    out = []
-    fds = "/proc/%d/fd" % pid
-    for fd in os.listdir(fds):
-        try:
-            target = os.readlink(os.path.join(fds, fd))
-        except OSError:
-            continue
-        if target.startswith(where + "/") and target.endswith("(deleted)"):
-            out.append(target)
-    return out
+    """kursusd's open files in the directory where, already deleted."""
+    return [f for f in open_files(pid)
+            if f.startswith(where + "/") and f.endswith("(deleted)")]
 
 
 def logged(d, what, length):
@@ -89,14 +75,39 @@ def check_file(d):
          not line.endswith("from a file"),
          "memory: the export of a venue's 3 sessions (%d bytes) stays in "
          "memory" % len(r.body), [line or ""])
+    return body
+
+
+def check_stats(d, first):
+    """Statistics of many months: over 128 KiB, answered from a file.
+    A session a month at both venues for MONTHS months after the imported
+    ones, and at one of them for MONTHS more."""
+    base = (first + datetime.timedelta(days=160)).replace(day=10)
+    later = base.replace(year=base.year + (base.month - 1 + MONTHS) // 12,
+                         month=(base.month - 1 + MONTHS) % 12 + 1)
+    made = 0
+    for venue, start in (("lille", base), ("stor", base), ("lille", later)):
+        r = d.request("POST", "/v1/sessions", json.dumps({
+            "course": COURSE, "venue": venue,
+            "start": "%s 20:00" % start.isoformat(),
+            "rrule": "FREQ=MONTHLY;COUNT=%d" % MONTHS, "far": True,
+            "allow_overlap": True, "allow_closed": True}),
+            {"Content-Type": "application/json"})
+        made += len((r.json or {}).get("sessions", []))
+    t.eq(made, 3 * MONTHS, "%d monthly sessions, three series of %d "
+         "months" % (3 * MONTHS, MONTHS))
     r = d.request("GET", "/v1/stats")
     line = logged(d, "stats", len(r.body))
-    t.ok(r.status == 200 and line is not None and
-         (r.json or {}).get("sessions") == N + 3,
-         "the statistics answered whole (%d bytes; %s)" % (
-             len(r.body), "from a file" if line and
-             line.endswith("from a file") else "in memory"), [line or ""])
-    return body
+    st = r.json or {}
+    t.ok(r.status == 200 and st.get("sessions") == N + 3 + made and
+         len(st.get("by_month", [])) > 2 * MONTHS,
+         "the statistics of %d months answered whole (%d sessions)" % (
+             len(st.get("by_month", [])), st.get("sessions", 0)),
+         [repr(r)[:300]])
+    t.ok(len(r.body) > 128 * 1024 and line is not None and
+         line.endswith(", sent from a file"),
+         "file: the statistics of %d bytes are logged as sent from a file"
+         % len(r.body), [line or d.log()[-1500:]])
 
 
 def sanitized(pid):
@@ -249,6 +260,7 @@ def main():
     body = check_file(d)
     check_memory(d, len(body))
     check_nameless(d)
+    check_stats(d, first)
     t.ok(d.running(), "kursusd ran through it all")
     t.eq(d.stop(), 0, "SIGTERM: exit 0")
     check_full(first)

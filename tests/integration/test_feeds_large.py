@@ -15,11 +15,10 @@ decompress to the plain bytes of the same moment.
 import datetime
 import gzip
 import http.client
-import os
 import socket
 import time
 
-from kursustest import AdminAPI, Tap, local_now, tcp_request
+from kursustest import AdminAPI, Tap, local_now, open_files, tcp_request
 
 t = Tap()
 
@@ -83,12 +82,7 @@ def main():
          "sent from a memory file", ["%d bytes" % len(zipped.body)])
     t.ok(gzip.decompress(zipped.body) == plain.body,
          "they decompress to the plain bytes")
-    fds = []
-    for fd in os.listdir("/proc/%d/fd" % d.proc.pid):
-        try:
-            fds.append(os.readlink("/proc/%d/fd/%s" % (d.proc.pid, fd)))
-        except OSError:
-            pass
+    fds = open_files(d.proc.pid)
     t.ok(any("memfd:kursusd-feed" in f for f in fds),
          "kursusd keeps them in a memory file", fds)
     t.eq(int(zipped.headers.get("content-length", -1)), len(zipped.body),

@@ -45,8 +45,8 @@ import time
 import urllib.parse
 
 from kursustest import BUILDDIR, EXIT_ATTENTION, KURSUSD, LIBRARY_CONF, \
-    Daemon, Tap, _die_with_parent, as_user, free_port, give, run_ctl, run_ids, \
-    tcp_request, wait_for
+    Daemon, Tap, _die_with_parent, as_user, free_port, give, proc_status, \
+    run_ctl, run_ids, tcp_request, wait_for
 
 t = Tap()
 ROOT = os.geteuid() == 0
@@ -64,18 +64,6 @@ def mode_owner(path):
     except OSError as e:
         return str(e)
     return oct(stat.S_IMODE(st.st_mode)), st.st_uid, st.st_gid
-
-
-def proc_status(pid):
-    fields = {}
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                k, _, v = line.partition(":")
-                fields[k] = v.split()
-    except OSError:
-        pass
-    return fields
 
 
 def run(argv, env=None, timeout=30):

@@ -1,0 +1,271 @@
+/*
+ * Unit tests for daemon/token.c: the new form of the personal tokens
+ * (the row's kind and id, encrypted, in 26 characters of Crockford's base
+ * 32), its hash and sealed form, and what the old form still reads.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "kursusd.h"
+
+#define ALPHABET	"0123456789abcdefghjkmnpqrstvwxyz"
+
+static char	 dir[] = "/tmp/test_token.XXXXXX";
+static char	*key_a, *key_b;
+
+/* Two key files, made by token_init() itself; key a in use. */
+static int
+setup(void **state)
+{
+	char	*cause = NULL;
+
+	(void)state;
+	if (mkdtemp(dir) == NULL)
+		return (-1);
+	key_a = xprintf("%s/a.key", dir);
+	key_b = xprintf("%s/b.key", dir);
+	if (token_init(key_b, &cause) != 0 || token_init(key_a, &cause) != 0) {
+		fprintf(stderr, "token_init: %s\n", cause);
+		free(cause);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	unlink(key_a);
+	unlink(key_b);
+	rmdir(dir);
+	free(key_a);
+	free(key_b);
+	return (0);
+}
+
+static void
+use_key(const char *path)
+{
+	char	*cause = NULL;
+
+	if (token_init(path, &cause) != 0)
+		fail_msg("token_init %s: %s", path, cause);
+}
+
+/* A token of kind for id: the token, its hash and sealed form. */
+struct made {
+	char	*token, *hash, *sealed;
+};
+
+static void
+make(struct made *m, int kind, int64_t id)
+{
+	m->token = token_make(kind, id, &m->hash, &m->sealed);
+}
+
+static void
+made_free(struct made *m)
+{
+	free(m->token);
+	free(m->hash);
+	free(m->sealed);
+}
+
+static void
+test_round_trip(void **state)
+{
+	static const int64_t	 ids[] = { 1, 2, 255, 256, 65537, 1000000,
+				    ((int64_t)1 << 56) - 1 };
+	static const int	 token_kinds[] = { TOKEN_CANCEL,
+				    TOKEN_PARTICIPANT, TOKEN_INSTRUCTOR };
+	struct made		 m;
+	int64_t			 id;
+	char			*h, *opened;
+	size_t			 i, k;
+
+	(void)state;
+	for (k = 0; k < sizeof token_kinds / sizeof token_kinds[0]; k++) {
+		for (i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+			make(&m, token_kinds[k], ids[i]);
+			assert_int_equal(strlen(m.token), 26);
+			assert_int_equal(strspn(m.token, ALPHABET), 26);
+			assert_non_null(memchr("01234567", m.token[0], 8));
+			assert_true(token_valid(m.token));
+			assert_int_equal(token_read(m.token, token_kinds[k],
+			    &id), TOKEN_NEW);
+			assert_int_equal(id, ids[i]);
+			h = token_hash(m.token);
+			assert_string_equal(h, m.hash);
+			assert_true(token_check(m.hash, h));
+			assert_false(token_check(NULL, h));
+			free(h);
+			opened = token_open(m.sealed);
+			assert_non_null(opened);
+			assert_string_equal(opened, m.token);
+			free(opened);
+			made_free(&m);
+		}
+	}
+}
+
+/* 64 random bits: the same row gets another token each time. */
+static void
+test_random(void **state)
+{
+	struct made	 a, b;
+
+	(void)state;
+	make(&a, TOKEN_CANCEL, 42);
+	make(&b, TOKEN_CANCEL, 42);
+	assert_string_not_equal(a.token, b.token);
+	assert_string_not_equal(a.hash, b.hash);
+	made_free(&a);
+	made_free(&b);
+}
+
+/*
+ * Each character changed to each other one of the alphabet: no longer
+ * the same row's token, and its hash is not the row's check.
+ */
+static void
+test_changed_character(void **state)
+{
+	struct made	 m;
+	char		*t, *h;
+	const char	*c;
+	int64_t		 id;
+	size_t		 i;
+	int		 form;
+
+	(void)state;
+	make(&m, TOKEN_PARTICIPANT, 4711);
+	t = xstrdup(m.token);
+	for (i = 0; i < 26; i++) {
+		for (c = ALPHABET; *c != '\0'; c++) {
+			if (*c == m.token[i])
+				continue;
+			t[i] = *c;
+			form = token_read(t, TOKEN_PARTICIPANT, &id);
+			if (i == 0 && *c >= '8') {
+				assert_int_equal(form, -1);
+				assert_false(token_valid(t));
+			} else
+				assert_false(form == TOKEN_NEW && id == 4711);
+			h = token_hash(t);
+			assert_false(token_check(m.hash, h));
+			free(h);
+		}
+		t[i] = m.token[i];
+	}
+	free(t);
+	made_free(&m);
+}
+
+/* A token of one kind of row names no row of another. */
+static void
+test_wrong_kind(void **state)
+{
+	struct made	 m;
+	int64_t		 id;
+
+	(void)state;
+	make(&m, TOKEN_CANCEL, 7);
+	assert_int_equal(token_read(m.token, TOKEN_CANCEL, &id), TOKEN_NEW);
+	assert_int_equal(id, 7);
+	assert_int_equal(token_read(m.token, TOKEN_PARTICIPANT, &id), -1);
+	assert_int_equal(id, 0);
+	assert_int_equal(token_read(m.token, TOKEN_INSTRUCTOR, &id), -1);
+	made_free(&m);
+}
+
+/* Under another key the token names nothing, and its seal does not open. */
+static void
+test_wrong_key(void **state)
+{
+	struct made	 m;
+	int64_t		 id;
+	char		*opened;
+	int		 form;
+
+	(void)state;
+	make(&m, TOKEN_INSTRUCTOR, 123456);
+	use_key(key_b);
+	form = token_read(m.token, TOKEN_INSTRUCTOR, &id);
+	assert_false(form == TOKEN_NEW && id == 123456);
+	assert_null(token_open(m.sealed));
+	use_key(key_a);
+	assert_int_equal(token_read(m.token, TOKEN_INSTRUCTOR, &id),
+	    TOKEN_NEW);
+	assert_int_equal(id, 123456);
+	opened = token_open(m.sealed);
+	assert_string_equal(opened, m.token);
+	free(opened);
+	made_free(&m);
+}
+
+/* Only 26 characters of the alphabet, or the old form's 32 hex digits. */
+static void
+test_length(void **state)
+{
+	static const char	*bad[] = {
+		"",
+		"0",
+		"0123456789abcdefghjkmnpqr",		/* 25 */
+		"0123456789abcdefghjkmnpqrst",		/* 27 */
+		"0123456789abcdefghjkmnpqrstvwxyz",	/* 32, not hex */
+		"0123456789abcdefghjkmnpqri",		/* i: not in it */
+		"0123456789ABCDEFGHJKMNPQRS",		/* upper case */
+		"8123456789abcdefghjkmnpqrs",		/* a 129th bit */
+		"0123456789abcdef0123456789abcde",	/* 31 hex */
+		"0123456789abcdef0123456789abcdef0",	/* 33 hex */
+		"0123456789ABCDEF0123456789ABCDEF",	/* upper-case hex */
+	};
+	struct made	 m;
+	char		*t;
+	int64_t		 id;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(token_read(bad[i], TOKEN_CANCEL, &id), -1);
+		assert_false(token_valid(bad[i]));
+	}
+	assert_int_equal(token_read("0123456789abcdef0123456789abcdef",
+	    TOKEN_CANCEL, &id), TOKEN_OLD);
+	assert_true(token_valid("0123456789abcdef0123456789abcdef"));
+	/* A real token cut short or made longer. */
+	make(&m, TOKEN_CANCEL, 99);
+	t = xstrndup(m.token, 25);
+	assert_int_equal(token_read(t, TOKEN_CANCEL, &id), -1);
+	free(t);
+	t = xprintf("%s0", m.token);
+	assert_int_equal(token_read(t, TOKEN_CANCEL, &id), -1);
+	free(t);
+	made_free(&m);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest	tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_changed_character),
+		cmocka_unit_test(test_wrong_kind),
+		cmocka_unit_test(test_wrong_key),
+		cmocka_unit_test(test_length),
+	};
+
+	return (cmocka_run_group_tests_name("token", tests, setup, teardown));
+}
