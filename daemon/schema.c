@@ -709,6 +709,20 @@ static const char *migrations[SCHEMA_VERSION] = {
 	"  state = ''failed'' OR state = ''skipped'' OR state = ''cancelled''')"
 	"  WHERE type = 'table' AND name = 'outbox';"
 	"PRAGMA writable_schema = RESET;",
+
+	/*
+	 * 20: outbox_outcome takes 'skipped' too: the outcome of a row not
+	 * sent whose own update failed, settled with the batch's outcomes
+	 * (worker.c, job_settle()). A CHECK widened, which every row
+	 * meets: only its text changes, as in 19, compared one by one.
+	 */
+	"PRAGMA writable_schema = ON;"
+	"UPDATE sqlite_schema SET sql = replace(sql,"
+	"  'state IN (''pending'', ''sent'',    ''failed'')',"
+	"  'state = ''pending'' OR state = ''sent'' OR state = ''failed'' OR"
+	"  state = ''skipped''')"
+	"  WHERE type = 'table' AND name = 'outbox_outcome';"
+	"PRAGMA writable_schema = RESET;",
 };
 
 static int

@@ -17,15 +17,18 @@
 #include "sender.h"
 
 /*
- * The outcomes recorded inside the seal, settled into their rows when the
+ * The outcomes recorded inside the seal (and those of rows not sent whose
+ * own update failed, job_settle()), settled into their rows when the
  * batch is done (and at start-up, sender_recover()): state, attempts
- * given back (-1: it waited for the server, not an attempt), when to try
- * again, the error, the provider's id, when.
+ * given back (-1: it waited for the server or the quiet hours, not an
+ * attempt), when to try again, the error (none: a row waiting keeps its
+ * last), the provider's id, when.
  */
 const char *const worker_sql_settle =
 	"UPDATE outbox SET state = o.state, attempts = outbox.attempts + "
 	"o.attempts, next_attempt = coalesce(o.next_attempt, "
-	"outbox.next_attempt), last_error = o.last_error, provider_id = "
+	"outbox.next_attempt), last_error = coalesce(o.last_error, CASE "
+	"o.state WHEN 'pending' THEN outbox.last_error END), provider_id = "
 	"CASE o.state WHEN 'sent' THEN o.provider_id ELSE outbox.provider_id "
 	"END, sent_at = CASE o.state WHEN 'sent' THEN o.at ELSE "
 	"outbox.sent_at END, updated_at = o.at FROM outbox_outcome o "

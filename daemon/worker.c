@@ -157,14 +157,14 @@ job_log_outcome(struct job *j, const char *what, const char *error,
 
 /*
  * Commits an outcome into outbox_outcome, settled into the row when the
- * batch is done (worker_settle()).
+ * batch is done (worker_settle()); -1 (logged) when it could not.
  */
-static void
+static int
 job_outcome(struct job *j, time_t now, const char *state, int give_back,
     time_t next, const char *error, const char *provider_id)
 {
-	wdb_run(j->wdb, W_OUTCOME, "iitintt", j->id, (int64_t)now, state,
-	    (int64_t)give_back, (int64_t)next, error, provider_id);
+	return (wdb_run(j->wdb, W_OUTCOME, "iitintt", j->id, (int64_t)now,
+	    state, (int64_t)give_back, (int64_t)next, error, provider_id));
 }
 
 /* Records one outcome (enum send_result) in its own commit. */
@@ -275,6 +275,27 @@ job_crowded(struct job *j, time_t now)
 }
 
 /*
+ * Settles a row the batch does not send, at once: q W_FAILED or W_SKIPPED
+ * with why, or W_DEFER, pending again at next. Should that update fail,
+ * the row is not left "sending" until the next start: its outcome is
+ * recorded as a sent one's is, settled with the batch (and again on the
+ * sent log's timer until that succeeds, worker_settle()).
+ */
+static void
+job_settle(struct job *j, time_t now, int q, time_t next, const char *why)
+{
+	if ((q == W_DEFER ? wdb_run(j->wdb, q, "iii", j->id, (int64_t)now,
+	    (int64_t)next) : wdb_run(j->wdb, q, "iit", j->id, (int64_t)now,
+	    why)) == 0)
+		return;
+	if (job_outcome(j, now, q == W_FAILED ? "failed" : q == W_SKIPPED ?
+	    "skipped" : "pending", q == W_DEFER ? -1 : 0, next, why,
+	    NULL) != 0)
+		log_warnx("outbox %lld: left \"sending\" until the next start",
+		    (long long)j->id);
+}
+
+/*
  * Composes the message as the session is now, or settles the row without
  * sending: skipped when the session has started or when it is a reminder
  * that would crowd the person, deferred out of quiet hours, failed when
@@ -290,8 +311,8 @@ job_prepare(struct job *j, time_t now)
 	if (j->kind < 0 || message_compose(j->wdb->mc, j->kind,
 	    j->w->channel, j->sid, j->pid, j->recipient, j->detail, &j->m,
 	    &cause) != 0) {
-		wdb_run(j->wdb, W_FAILED, "iit", j->id, (int64_t)now,
-		    cause != NULL ? cause : "unknown kind of message");
+		job_settle(j, now, W_FAILED, 0, cause != NULL ? cause :
+		    "unknown kind of message");
 		log_info("outbox %lld (participant %lld): not sent: it could "
 		    "not be composed", (long long)j->id, (long long)j->pid);
 		log_debug("outbox %lld: %s", (long long)j->id,
@@ -303,7 +324,7 @@ job_prepare(struct job *j, time_t now)
 		when = zone_format_local(j->m.tzid, j->m.session_start);
 		why = xprintf("the session started at %s, before this could "
 		    "be sent", when);
-		wdb_run(j->wdb, W_SKIPPED, "iit", j->id, (int64_t)now, why);
+		job_settle(j, now, W_SKIPPED, 0, why);
 		log_info("outbox %lld: skipped: %s", (long long)j->id, why);
 		free(when);
 		free(why);
@@ -315,7 +336,7 @@ job_prepare(struct job *j, time_t now)
 		    c->spacing.one_a_day ? "earlier that day or just before" :
 		    "just before", c->spacing.gap / 3600,
 		    c->spacing.one_a_day ? "on" : "off");
-		wdb_run(j->wdb, W_SKIPPED, "iit", j->id, (int64_t)now, why);
+		job_settle(j, now, W_SKIPPED, 0, why);
 		log_info("outbox %lld (participant %lld): reminder held back "
 		    "by another message", (long long)j->id, (long long)j->pid);
 		free(why);
@@ -324,8 +345,7 @@ job_prepare(struct job *j, time_t now)
 	if (j->w->channel == CHANNEL_SMS && quiet_in(&c->quiet, j->m.tzid,
 	    now) && (after = quiet_after(&c->quiet, j->m.tzid, now)) <
 	    j->m.session_start) {
-		wdb_run(j->wdb, W_DEFER, "iii", j->id, (int64_t)now,
-		    (int64_t)after);
+		job_settle(j, now, W_DEFER, after, NULL);
 		log_debug("outbox %lld: SMS waits for the quiet hours to end",
 		    (long long)j->id);
 		return (0);
@@ -335,7 +355,7 @@ job_prepare(struct job *j, time_t now)
 		    CHANNEL_EMAIL ? "e-mail" : "SMS", j->w->channel ==
 		    CHANNEL_EMAIL ? "smtp.host is empty" :
 		    "sms.driver is none");
-		wdb_run(j->wdb, W_FAILED, "iit", j->id, (int64_t)now, why);
+		job_settle(j, now, W_FAILED, 0, why);
 		free(why);
 		return (0);
 	}

@@ -31,7 +31,9 @@ Five daemons, each on its own directory and servers:
            put back changes nothing. Then a settle that fails (a trigger
            refuses it) is tried again by the worker's timer without a
            new batch, and one failing at a stop leaves its log for the
-           start, which settles it without sending again.
+           start, which settles it without sending again. A row not
+           sent (its session started) whose own update fails (a trigger
+           refuses it) is settled skipped with the batch all the same.
 
 The timing daemon's story needs about 80 s of wall time; the others run
 meanwhile.
@@ -1170,6 +1172,45 @@ def sentlog_settle_fails(d, api, rec):
                  for n in logs), "settle: the log is gone")
 
 
+def skip_update_fails(d, api, rec):
+    """A row not sent (its session has started) whose own update fails
+    is not left 'sending': its outcome is settled with the batch."""
+    day = local_now().date() + datetime.timedelta(days=6)
+    s = api.session("%s 10:00" % day.isoformat(), course="lille",
+                    capacity=3)
+    api.register(s["id"], {"name": "Sten Skov", "email": "sten@example.dk"})
+    rows = wait_rows(api, 20, lambda rs: len(rs) == 1 and settled(rs),
+                     session=s["id"], kind="confirmation")
+    d.stop()
+    before = len(rec.mails())
+    con = sqlite3.connect(d.db)
+    con.execute("CREATE TRIGGER test_refuse_skip BEFORE UPDATE OF state ON "
+                "outbox WHEN NEW.state = 'skipped' AND NOT EXISTS (SELECT "
+                "1 FROM outbox_outcome WHERE outbox_id = OLD.id) BEGIN "
+                "SELECT RAISE(ABORT, 'refused by the test'); END")
+    con.execute("UPDATE outbox SET state = 'pending', next_attempt = "
+                "strftime('%s', 'now') WHERE id = ?", [rows[0]["id"]])
+    con.execute("UPDATE session SET start_at = strftime('%s', 'now') - "
+                "600, end_at = strftime('%s', 'now') + 3600 WHERE id = ?",
+                [s["id"]])
+    con.commit()
+    con.close()
+    d.start()
+    rows = wait_rows(api, 20, lambda rs: len(rs) == 1 and settled(rs),
+                     session=s["id"], kind="confirmation")
+    said = d.log(since_start=True)
+    t.ok(len(rows) == 1 and rows[0]["state"] == "skipped" and "started" in
+         (rows[0]["last_error"] or "") and "refused by the test" in said,
+         "a skip whose update fails is settled with the batch: skipped, "
+         "with the reason", brief(rows) + said.split("\n")[-6:])
+    time.sleep(0.5)
+    t.eq(len(rec.mails()), before, "and it is not sent")
+    con = sqlite3.connect(d.db, timeout=30)
+    con.execute("DROP TRIGGER test_refuse_skip")
+    con.commit()
+    con.close()
+
+
 def story_sentlog(tmp):
     rec = Recorder(os.path.join(tmp, "smtp-sentlog"))
     srv = SMTPServer(rec)
@@ -1260,6 +1301,7 @@ def story_sentlog(tmp):
         t.eq(len(rec.mails()), before, "sentlog: and nothing is sent")
         t.ok(not os.path.exists(log), "sentlog: that log is removed too")
         sentlog_settle_fails(d, api, rec)
+        skip_update_fails(d, api, rec)
     finally:
         d.stop()
         srv.stop()
