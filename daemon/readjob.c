@@ -18,7 +18,7 @@
 #include "readjob.h"
 
 #define READJOB_BUSY_MS	5000		/* the job's reader waits for a lock */
-#define READJOB_CACHE_KB "256"		/* and keeps this many KiB of pages */
+#define READJOB_CACHE_KB "64"		/* and keeps this many KiB of pages */
 
 struct readjob {
 	struct api_later	 later;

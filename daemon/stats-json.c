@@ -70,7 +70,7 @@ report_int(char *p, int64_t v)
  * rows of a month, venue and course type share few pairs of figures: the
  * last text of each is kept (cache, by the pair's hash).
  */
-#define REPORT_RATES	4096
+#define REPORT_RATES	512
 struct report_rate {
 	int64_t	 a, n;
 	char	 s[32];
@@ -323,7 +323,8 @@ report_mvc_json(struct spool *out, struct report *rp,
 	struct report_group	 m;
 	struct report_row	*r;
 	struct istr		**months, *month;
-	const unsigned char	*p, *end;
+	const struct report_block *bl;
+	const unsigned char	*p;
 	size_t			 i, j, n = 0;
 	int64_t			 v, c;
 	int			 f;
@@ -343,20 +344,18 @@ report_mvc_json(struct spool *out, struct report *rp,
 		m.len = 0;
 		if (m.nslot > 0)
 			memset(m.slot, 0, m.nslot * sizeof *m.slot);
-		p = end = NULL;
-		if (month->cells != 0) {
-			p = (const unsigned char *)rp->cells[month->cells -
-			    1].b.data;
-			end = p + rp->cells[month->cells - 1].b.len;
-		}
-		while (p < end) {
-			v = report_varint_get(&p);
-			c = report_varint_get(&p);
-			r = report_row(&m, month, rp->venues[v].slug,
-			    rp->courses[c].slug);
-			r->name = month->mname;
-			for (f = 0; f < F_N; f++)
-				r->n[f] += report_varint_get(&p);
+		bl = month->cells != 0 ? rp->cells[month->cells - 1].first :
+		    NULL;
+		for (; bl != NULL; bl = bl->next) {
+			for (p = bl->data; p < bl->data + bl->len;) {
+				v = report_varint_get(&p);
+				c = report_varint_get(&p);
+				r = report_row(&m, month, rp->venues[v].slug,
+				    rp->courses[c].slug);
+				r->name = month->mname;
+				for (f = 0; f < F_N; f++)
+					r->n[f] += report_varint_get(&p);
+			}
 		}
 		for (; j < s->len && s->rows[j].key == month; j++) {
 			r = report_row(&m, month, s->rows[j].venue,

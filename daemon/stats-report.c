@@ -283,6 +283,9 @@ report_add_cell(struct report *rp, size_t v, size_t c, struct istr *month,
     const int64_t *n)
 {
 	struct report_cells	*cells;
+	struct report_block	*bl;
+	unsigned char		 rec[REPORT_CELL_MAX];
+	size_t			 len;
 	int			 f;
 
 	report_add(rp, rp->courses[c].slug, rp->courses[c].title,
@@ -296,10 +299,23 @@ report_add_cell(struct report *rp, size_t v, size_t c, struct istr *month,
 		month->cells = (uint32_t)rp->ncells;
 	}
 	cells = &rp->cells[month->cells - 1];
-	report_varint_put(&cells->b, (int64_t)v);
-	report_varint_put(&cells->b, (int64_t)c);
+	len = report_varint_put(rec, (int64_t)v);
+	len += report_varint_put(rec + len, (int64_t)c);
 	for (f = 0; f < F_N; f++)
-		report_varint_put(&cells->b, n[f]);
+		len += report_varint_put(rec + len, n[f]);
+	if ((bl = cells->last) == NULL || bl->len + len > sizeof bl->data) {
+		bl = (struct report_block *)(void *)report_alloc(rp,
+		    sizeof *bl);
+		bl->next = NULL;
+		bl->len = 0;
+		if (cells->last != NULL)
+			cells->last->next = bl;
+		else
+			cells->first = bl;
+		cells->last = bl;
+	}
+	memcpy(bl->data + bl->len, rec, len);
+	bl->len += len;
 }
 
 static void
@@ -307,10 +323,9 @@ report_cells_free(struct report *rp)
 {
 	size_t	 i;
 
-	for (i = 0; i < rp->ncells; i++) {
+	/* The blocks are the report's, freed with it. */
+	for (i = 0; i < rp->ncells; i++)
 		rp->cells[i].month->cells = 0;
-		buf_free(&rp->cells[i].b);
-	}
 	free(rp->cells);
 	rp->cells = NULL;
 	rp->ncells = 0;

@@ -43,28 +43,36 @@ struct report_row {
  * The summary rows (cells) of one month, kept for G_MVC in a few bytes
  * each until the rows of that month are written: each cell a row of
  * G_MVC, its venue's and course type's places in venues and courses and
- * its figures, each a varint (report_varint_put()). A national system's
- * 60,000 cells take some 500 KB so, where rows of G_MVC (64 bytes, an
- * index and qsort()'s copy) took 5 MB, the high-water mark of the report.
+ * its figures, each a varint (report_varint_put()), in blocks of
+ * REPORT_CELLS_BLOCK bytes taken with the report's strings. A national
+ * system's 60,000 cells take some 400 KB so, where rows of G_MVC (64
+ * bytes, an index and qsort()'s copy) took 5 MB, the high-water mark of
+ * the report.
  */
+#define REPORT_CELLS_BLOCK	2048
+#define REPORT_CELL_MAX		(6 * 10)	/* six varints at most */
+struct report_block {
+	struct report_block *next;
+	size_t		 len;
+	unsigned char	 data[REPORT_CELLS_BLOCK];
+};
 struct report_cells {
 	struct istr	*month;
-	struct buf	 b;
+	struct report_block *first, *last;
 };
 
-static inline void
-report_varint_put(struct buf *b, int64_t v)
+/* v at p, zigzag (small negative numbers stay short too): its length. */
+static inline size_t
+report_varint_put(unsigned char *p, int64_t v)
 {
-	/* zigzag: small negative numbers stay short too */
 	uint64_t	 u = ((uint64_t)v << 1) ^ (v < 0 ? UINT64_MAX : 0);
-	char		 d[10];
 	size_t		 n = 0;
 
 	do {
-		d[n++] = (char)((u & 0x7f) | (u > 0x7f ? 0x80 : 0));
+		p[n++] = (unsigned char)((u & 0x7f) | (u > 0x7f ? 0x80 : 0));
 		u >>= 7;
 	} while (u != 0);
-	buf_add(b, d, n);
+	return (n);
 }
 
 static inline int64_t
