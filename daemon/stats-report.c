@@ -381,11 +381,15 @@ report_load(struct store *st, struct report *rp)
 			memset(z, 0, sizeof *z);
 			z->tz = xstrdup(tz);
 		}
-		z->m = xreallocarray(z->m, z->n + 1, sizeof *z->m);
+		if ((z->n & (z->n - 1)) == 0)	/* 0, 1, 2, 4, ...: full */
+			z->m = xreallocarray(z->m, z->n == 0 ? 1 : z->n * 2,
+			    sizeof *z->m);
 		z->m[z->n].at = sqlite3_column_int64(stmt, 1);
 		month = (const char *)sqlite3_column_text(stmt, 2);
-		z->m[z->n++].month = month != NULL ? report_intern(rp, month) :
-		    NULL;
+		z->m[z->n].text = month == NULL ? NULL :
+		    memcpy(report_alloc(rp, strlen(month) + 1), month,
+		    strlen(month) + 1);
+		z->m[z->n++].month = NULL;
 	}
 	sqlite3_reset(stmt);
 
@@ -419,6 +423,19 @@ report_load(struct store *st, struct report *rp)
 		    (const char *)sqlite3_column_text(stmt, 2));
 	}
 	sqlite3_reset(stmt);
+}
+
+/*
+ * The month m's string, interned when first asked for: of the 1,500
+ * months kmonths() makes for a zone a report names some 60, and
+ * interning every one took 180 KB.
+ */
+static struct istr *
+report_month_str(struct report *rp, struct report_month *m)
+{
+	if (m->month == NULL && m->text != NULL)
+		m->month = report_intern(rp, m->text);
+	return (m->month);
 }
 
 /* The index of the last month of z beginning at or before at, or -1. */
@@ -478,7 +495,7 @@ report_cells(struct store *st, struct report *rp)
 		z = &rp->zones[v->zone];
 		m = report_month(z, sqlite3_column_int64(stmt, 2));
 		if (m < 0 || z->m[m].at != sqlite3_column_int64(stmt, 2) ||
-		    z->m[m].month == NULL) {
+		    z->m[m].text == NULL) {
 			rc = -1;
 			break;
 		}
@@ -488,7 +505,8 @@ report_cells(struct store *st, struct report *rp)
 		for (f = 0; f < F_N; f++)
 			n[f] = sqlite3_column_int64(stmt, 3 + f);
 		report_add_cell(rp, (size_t)(v - rp->venues),
-		    (size_t)(c - rp->courses), z->m[m].month, n);
+		    (size_t)(c - rp->courses), report_month_str(rp, &z->m[m]),
+		    n);
 	}
 	sqlite3_reset(stmt);
 	return (rc);

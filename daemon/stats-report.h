@@ -61,11 +61,11 @@ struct report_cells {
 	struct report_block *first, *last;
 };
 
-/* v at p, zigzag (small negative numbers stay short too): its length. */
+/* v at p, seven bits a byte (a figure or a place: small): its length. */
 static inline size_t
 report_varint_put(unsigned char *p, int64_t v)
 {
-	uint64_t	 u = ((uint64_t)v << 1) ^ (v < 0 ? UINT64_MAX : 0);
+	uint64_t	 u = (uint64_t)v;
 	size_t		 n = 0;
 
 	do {
@@ -85,7 +85,7 @@ report_varint_get(const unsigned char **p)
 		u |= (uint64_t)(**p & 0x7f) << shift;
 		shift += 7;
 	} while (*(*p)++ & 0x80);
-	return ((int64_t)(u >> 1) ^ -(int64_t)(u & 1));
+	return ((int64_t)u);
 }
 
 /* A breakdown: its rows, found by key through an open-addressed index. */
@@ -112,7 +112,8 @@ struct report_course {
 };
 struct report_month {
 	int64_t		 at;
-	struct istr	*month;	/* NULL: out of the range kmonths() makes */
+	char		*text;	/* NULL: out of the range kmonths() makes */
+	struct istr	*month;	/* text interned, once a cell names it */
 };
 struct report_zone {
 	char		*tz;
