@@ -924,12 +924,10 @@ worker_main(void *arg)
 		pthread_mutex_unlock(&s->mtx);
 
 		/*
-		 * Woken by the loop (rows are due: its timer, armed at the
-		 * start too, kicks) or with outcomes to settle: the
-		 * connections, if they can be had; else the rows wait for
-		 * the next wake. A start or a probe with nothing due opens
-		 * none (some 700 KB a worker while it waited to be idle,
-		 * in the first seconds of every start).
+		 * Kicked by the loop's timer (rows due, at the start too) or
+		 * with outcomes to settle: the connections, if they can be
+		 * had; else the rows wait for the next kick. A start or a
+		 * probe with nothing due opens none (700 KB a worker).
 		 */
 		if (!open && (seen != looked || log.retry != 0))
 			open = worker_open(s, db, &log) == 0;
