@@ -13,7 +13,10 @@
  *   pages. memory_touch() is called for each admin request and each
  *   render; a second later, once, the loop trims every arena. While
  *   requests keep coming that is once a second; an idle daemon does not
- *   wake up for it.
+ *   wake up for it. A read job (readjob.c) and a worker closing its
+ *   connections (worker.c) give theirs back at once, on their threads:
+ *   the next job may run in an arena of its own, whose pages would come
+ *   on top of what the last one left.
  */
 #include "config.h"
 

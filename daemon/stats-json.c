@@ -70,7 +70,7 @@ report_int(char *p, int64_t v)
  * rows of a month, venue and course type share few pairs of figures: the
  * last text of each is kept (cache, by the pair's hash).
  */
-#define REPORT_RATES	4096
+#define REPORT_RATES	512
 struct report_rate {
 	int64_t	 a, n;
 	char	 s[32];
@@ -274,42 +274,104 @@ report_cmp_mvc(const void *a, const void *b)
 	return (0);
 }
 
-/* G_MVC's rows in the order of their keys. */
+/* Rows of g from the n-th on, each after a comma but the report's first. */
 static void
-report_sort_mvc(struct report *rp)
-{
-	struct report_group	*g = &rp->g[G_MVC];
-
-	report_rank(&rp->g[G_MONTH], R_MONTH);
-	report_rank(&rp->g[G_VENUE], R_VENUE);
-	report_rank(&rp->g[G_COURSE], R_COURSE);
-	if (g->len > 1)
-		qsort(g->rows, g->len, sizeof *g->rows, report_cmp_mvc);
-}
-
-static void
-report_group_json(struct spool *out, struct report_group *g, int by_key,
-    int mvc, struct report_rate *cache)
+report_rows_json(struct spool *out, const struct report_group *g,
+    size_t *n, int mvc, struct report_rate *cache)
 {
 	struct buf	*b = &out->b;
 	size_t		 i;
 	char		*p;
 
-	if (g->len > 1 && !mvc)	/* rows is NULL in a group left empty */
-		qsort(g->rows, g->len, sizeof *g->rows, by_key ?
-		    report_cmp_key : report_cmp_name);
-	buf_addc(b, '[');
-	for (i = 0; i < g->len; i++) {
+	for (i = 0; i < g->len; i++, (*n)++) {
 		buf_grow(b, report_row_room(&g->rows[i], mvc));
 		p = b->data + b->len;
-		if (i > 0)
+		if (*n > 0)
 			p = REPORT_PUT(p, ",");
 		p = report_row_json(p, &g->rows[i], mvc, cache);
 		b->len = (size_t)(p - b->data);
 		b->data[b->len] = '\0';
 		spool_check(out);
 	}
-	buf_addc(b, ']');
+}
+
+static void
+report_group_json(struct spool *out, struct report_group *g, int by_key,
+    struct report_rate *cache)
+{
+	size_t	 n = 0;
+
+	if (g->len > 1)	/* rows is NULL in a group left empty */
+		qsort(g->rows, g->len, sizeof *g->rows, by_key ?
+		    report_cmp_key : report_cmp_name);
+	buf_addc(&out->b, '[');
+	report_rows_json(out, g, &n, 0, cache);
+	buf_addc(&out->b, ']');
+}
+
+/*
+ * G_MVC in the order of its keys, a month at a time: the month's cells
+ * (its bucket) and its rows counted one by one (rp->g[G_MVC], the edges'
+ * sessions), summed by key into one month's rows, sorted and written. No
+ * more than a month's rows are ever kept as rows.
+ */
+static void
+report_mvc_json(struct spool *out, struct report *rp,
+    struct report_rate *cache)
+{
+	struct report_group	*s = &rp->g[G_MVC], *gm = &rp->g[G_MONTH];
+	struct report_group	 m;
+	struct report_row	*r;
+	struct istr		**months, *month;
+	const struct report_block *bl;
+	const unsigned char	*p;
+	size_t			 i, j, n = 0;
+	int64_t			 v, c;
+	int			 f;
+
+	report_rank(gm, R_MONTH);
+	report_rank(&rp->g[G_VENUE], R_VENUE);
+	report_rank(&rp->g[G_COURSE], R_COURSE);
+	if (s->len > 1)
+		qsort(s->rows, s->len, sizeof *s->rows, report_cmp_mvc);
+	months = xcalloc(gm->len + 1, sizeof *months);
+	for (i = 0; i < gm->len; i++)
+		months[gm->rows[i].key->rank[R_MONTH]] = gm->rows[i].key;
+	memset(&m, 0, sizeof m);
+	buf_addc(&out->b, '[');
+	for (i = 0, j = 0; i < gm->len; i++) {
+		month = months[i];
+		m.len = 0;
+		if (m.nslot > 0)
+			memset(m.slot, 0, m.nslot * sizeof *m.slot);
+		bl = month->cells != 0 ? rp->cells[month->cells - 1].first :
+		    NULL;
+		for (; bl != NULL; bl = bl->next) {
+			for (p = bl->data; p < bl->data + bl->len;) {
+				v = report_varint_get(&p);
+				c = report_varint_get(&p);
+				r = report_row(&m, month, rp->venues[v].slug,
+				    rp->courses[c].slug);
+				r->name = month->mname;
+				for (f = 0; f < F_N; f++)
+					r->n[f] += report_varint_get(&p);
+			}
+		}
+		for (; j < s->len && s->rows[j].key == month; j++) {
+			r = report_row(&m, month, s->rows[j].venue,
+			    s->rows[j].course);
+			r->name = s->rows[j].name;
+			for (f = 0; f < F_N; f++)
+				r->n[f] += s->rows[j].n[f];
+		}
+		if (m.len > 1)
+			qsort(m.rows, m.len, sizeof *m.rows, report_cmp_mvc);
+		report_rows_json(out, &m, &n, 1, cache);
+	}
+	buf_addc(&out->b, ']');
+	free(m.rows);
+	free(m.slot);
+	free(months);
 }
 
 void
@@ -322,15 +384,16 @@ report_text(struct report *rp, int64_t people, int64_t next,
 	int		 g;
 
 	cache = xcalloc(REPORT_RATES, sizeof *cache);
-	report_sort_mvc(rp);
 	buf_addc(b, '{');
 	for (g = 0; g < G_N; g++) {
 		if (g > 0)
 			buf_addc(b, ',');
 		report_json_str(b, report_group_names[g]);
 		buf_addc(b, ':');
-		report_group_json(out, &rp->g[g], g == G_MONTH || g == G_MVC,
-		    g == G_MVC, cache);
+		if (g == G_MVC)
+			report_mvc_json(out, rp, cache);
+		else
+			report_group_json(out, &rp->g[g], g == G_MONTH, cache);
 	}
 	buf_grow(b, 512);
 	p = report_figures(b->data + b->len, rp->total);

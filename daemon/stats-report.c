@@ -9,7 +9,12 @@
  * months at the range's edges one by one, each from the covering index.
  * The breakdowns are summed in C and written as JSON text in one pass
  * (stats-json.c): the report of a national library system is some 60,000
- * rows, and a jansson tree of them took seconds to build and write. It is
+ * rows, and a jansson tree of them took seconds to build and write. Those
+ * rows of month, venue and course type are never all kept as rows: a
+ * cell is kept in a few bytes in its month's bucket (struct report_cells)
+ * and the rows are made, summed and sorted a month at a time as they are
+ * written; only the sessions counted one by one are rows from the start.
+ * It is
  * made by a read job (readjob.c), not on the loop: every year of a
  * national system takes some 50 ms, and a span whose edges cut months
  * (their sessions counted one by one) some 250 ms.
@@ -144,6 +149,7 @@ report_intern(struct report *rp, const char *s)
 	is->json = memcpy(report_alloc(rp, b.len + 1), b.data, b.len + 1);
 	buf_free(&b);
 	is->mname = is->vname = is->title = NULL;
+	is->cells = 0;
 	rp->is[i] = is;
 	rp->nis++;
 	return (is);
@@ -185,8 +191,7 @@ report_index(struct report_group *g, size_t row)
 	g->slot[i] = (uint32_t)(row + 1);
 }
 
-/* The row of key (and venue and course in G_MVC), made when it is new. */
-static struct report_row *
+struct report_row *
 report_row(struct report_group *g, struct istr *key, struct istr *venue,
     struct istr *course)
 {
@@ -222,14 +227,17 @@ report_row(struct report_group *g, struct istr *key, struct istr *venue,
 	return (r);
 }
 
-/* One session's figures, or a cell's, in every breakdown. */
+/*
+ * One session's figures, or a cell's, in the breakdowns but G_MVC and in
+ * the totals; its row of G_MVC is the caller's. A venue's name and a
+ * course type's title are their slugs' from the first that names them.
+ */
 static void
 report_add(struct report *rp, struct istr *course, struct istr *title,
     struct istr *venue, struct istr *vname, struct istr *month,
     const int64_t *n)
 {
-	struct report_row	*r[G_N];
-	struct istr		*mname = report_mname(rp, month);
+	struct report_row	*r[G_MVC];
 	int			 g, f;
 
 	r[G_COURSE] = report_row(&rp->g[G_COURSE], course, NULL, NULL);
@@ -237,20 +245,90 @@ report_add(struct report *rp, struct istr *course, struct istr *title,
 	r[G_VENUE] = report_row(&rp->g[G_VENUE], venue, NULL, NULL);
 	r[G_VENUE]->name = vname;
 	r[G_MONTH] = report_row(&rp->g[G_MONTH], month, NULL, NULL);
-	r[G_MONTH]->name = mname;
-	r[G_MVC] = report_row(&rp->g[G_MVC], month, venue, course);
-	if (r[G_MVC]->name == NULL) {
-		r[G_MVC]->name = mname;
-		if (venue->vname == NULL)
-			venue->vname = vname;
-		if (course->title == NULL)
-			course->title = title;
-	}
+	r[G_MONTH]->name = report_mname(rp, month);
+	if (venue->vname == NULL)
+		venue->vname = vname;
+	if (course->title == NULL)
+		course->title = title;
 	for (f = 0; f < F_N; f++) {
-		for (g = 0; g < G_N; g++)
+		for (g = 0; g < G_MVC; g++)
 			r[g]->n[f] += n[f];
 		rp->total[f] += n[f];
 	}
+}
+
+/* One session's figures: its row of G_MVC among them. */
+static void
+report_add_session(struct report *rp, struct istr *course,
+    struct istr *title, struct istr *venue, struct istr *vname,
+    struct istr *month, const int64_t *n)
+{
+	struct report_row	*r;
+	int			 f;
+
+	report_add(rp, course, title, venue, vname, month, n);
+	r = report_row(&rp->g[G_MVC], month, venue, course);
+	r->name = month->mname;
+	for (f = 0; f < F_N; f++)
+		r->n[f] += n[f];
+}
+
+/*
+ * A cell's figures (the venue and course type by their places in
+ * rp->venues and rp->courses): its row of G_MVC goes into its month's
+ * bucket, written when that month's rows are (stats-json.c).
+ */
+static void
+report_add_cell(struct report *rp, size_t v, size_t c, struct istr *month,
+    const int64_t *n)
+{
+	struct report_cells	*cells;
+	struct report_block	*bl;
+	unsigned char		 rec[REPORT_CELL_MAX];
+	size_t			 len;
+	int			 f;
+
+	report_add(rp, rp->courses[c].slug, rp->courses[c].title,
+	    rp->venues[v].slug, rp->venues[v].name, month, n);
+	if (month->cells == 0) {
+		rp->cells = xreallocarray(rp->cells, rp->ncells + 1,
+		    sizeof *rp->cells);
+		cells = &rp->cells[rp->ncells++];
+		memset(cells, 0, sizeof *cells);
+		cells->month = month;
+		month->cells = (uint32_t)rp->ncells;
+	}
+	cells = &rp->cells[month->cells - 1];
+	len = report_varint_put(rec, (int64_t)v);
+	len += report_varint_put(rec + len, (int64_t)c);
+	for (f = 0; f < F_N; f++)
+		len += report_varint_put(rec + len, n[f]);
+	if ((bl = cells->last) == NULL || bl->len + len > sizeof bl->data) {
+		bl = (struct report_block *)(void *)report_alloc(rp,
+		    sizeof *bl);
+		bl->next = NULL;
+		bl->len = 0;
+		if (cells->last != NULL)
+			cells->last->next = bl;
+		else
+			cells->first = bl;
+		cells->last = bl;
+	}
+	memcpy(bl->data + bl->len, rec, len);
+	bl->len += len;
+}
+
+static void
+report_cells_free(struct report *rp)
+{
+	size_t	 i;
+
+	/* The blocks are the report's, freed with it. */
+	for (i = 0; i < rp->ncells; i++)
+		rp->cells[i].month->cells = 0;
+	free(rp->cells);
+	rp->cells = NULL;
+	rp->ncells = 0;
 }
 
 static void
@@ -269,6 +347,7 @@ report_free(struct report *rp)
 
 	for (g = 0; g < G_N; g++)
 		report_group_free(&rp->g[g]);
+	report_cells_free(rp);
 	for (i = 0; i < rp->nzones; i++) {
 		free(rp->zones[i].m);
 		free(rp->zones[i].tz);
@@ -302,11 +381,15 @@ report_load(struct store *st, struct report *rp)
 			memset(z, 0, sizeof *z);
 			z->tz = xstrdup(tz);
 		}
-		z->m = xreallocarray(z->m, z->n + 1, sizeof *z->m);
+		if ((z->n & (z->n - 1)) == 0)	/* 0, 1, 2, 4, ...: full */
+			z->m = xreallocarray(z->m, z->n == 0 ? 1 : z->n * 2,
+			    sizeof *z->m);
 		z->m[z->n].at = sqlite3_column_int64(stmt, 1);
 		month = (const char *)sqlite3_column_text(stmt, 2);
-		z->m[z->n++].month = month != NULL ? report_intern(rp, month) :
-		    NULL;
+		z->m[z->n].text = month == NULL ? NULL :
+		    memcpy(report_alloc(rp, strlen(month) + 1), month,
+		    strlen(month) + 1);
+		z->m[z->n++].month = NULL;
 	}
 	sqlite3_reset(stmt);
 
@@ -340,6 +423,19 @@ report_load(struct store *st, struct report *rp)
 		    (const char *)sqlite3_column_text(stmt, 2));
 	}
 	sqlite3_reset(stmt);
+}
+
+/*
+ * The month m's string, interned when first asked for: of the 1,500
+ * months kmonths() makes for a zone a report names some 60, and
+ * interning every one took 180 KB.
+ */
+static struct istr *
+report_month_str(struct report *rp, struct report_month *m)
+{
+	if (m->month == NULL && m->text != NULL)
+		m->month = report_intern(rp, m->text);
+	return (m->month);
 }
 
 /* The index of the last month of z beginning at or before at, or -1. */
@@ -399,7 +495,7 @@ report_cells(struct store *st, struct report *rp)
 		z = &rp->zones[v->zone];
 		m = report_month(z, sqlite3_column_int64(stmt, 2));
 		if (m < 0 || z->m[m].at != sqlite3_column_int64(stmt, 2) ||
-		    z->m[m].month == NULL) {
+		    z->m[m].text == NULL) {
 			rc = -1;
 			break;
 		}
@@ -408,8 +504,9 @@ report_cells(struct store *st, struct report *rp)
 			continue;
 		for (f = 0; f < F_N; f++)
 			n[f] = sqlite3_column_int64(stmt, 3 + f);
-		report_add(rp, c->slug, c->title, v->slug, v->name,
-		    z->m[m].month, n);
+		report_add_cell(rp, (size_t)(v - rp->venues),
+		    (size_t)(c - rp->courses), report_month_str(rp, &z->m[m]),
+		    n);
 	}
 	sqlite3_reset(stmt);
 	return (rc);
@@ -476,7 +573,8 @@ report_sessions(struct store *st, struct report *rp, int64_t lo,
 			    (const char *)sqlite3_column_text(stmt, i));
 		for (i = 0; i < F_N; i++)
 			n[i] = sqlite3_column_int64(stmt, 5 + i);
-		report_add(rp, col[0], col[1], col[2], col[3], col[4], n);
+		report_add_session(rp, col[0], col[1], col[2], col[3],
+		    col[4], n);
 	}
 	sqlite3_reset(stmt);
 }
@@ -575,6 +673,7 @@ report_make(void *arg, struct store *st, const atomic_int *stop,
 	if ((slow = report_cells(st, &rp) != 0)) {
 		for (g = 0; g < G_N; g++)
 			report_group_free(&rp.g[g]);
+		report_cells_free(&rp);
 		memset(rp.total, 0, sizeof rp.total);
 		report_sessions(st, &rp, lo, rp.to, 1);
 	} else {

@@ -23,6 +23,7 @@ struct istr {
 	struct istr	*vname, *title;	/* a venue's name, a course type's
 					 * title, when it is their slug */
 	uint32_t	 rank[R_N];	/* its place among the months, ... */
+	uint32_t	 cells;		/* a month's: its cells' bucket + 1 */
 };
 
 /*
@@ -37,6 +38,55 @@ struct report_row {
 	struct istr	*venue, *course;	/* G_MVC, else NULL */
 	int64_t		 n[F_N];
 };
+
+/*
+ * The summary rows (cells) of one month, kept for G_MVC in a few bytes
+ * each until the rows of that month are written: each cell a row of
+ * G_MVC, its venue's and course type's places in venues and courses and
+ * its figures, each a varint (report_varint_put()), in blocks of
+ * REPORT_CELLS_BLOCK bytes taken with the report's strings. A national
+ * system's 60,000 cells take some 400 KB so, where rows of G_MVC (64
+ * bytes, an index and qsort()'s copy) took 5 MB, the high-water mark of
+ * the report.
+ */
+#define REPORT_CELLS_BLOCK	2048
+#define REPORT_CELL_MAX		(6 * 10)	/* six varints at most */
+struct report_block {
+	struct report_block *next;
+	size_t		 len;
+	unsigned char	 data[REPORT_CELLS_BLOCK];
+};
+struct report_cells {
+	struct istr	*month;
+	struct report_block *first, *last;
+};
+
+/* v at p, seven bits a byte (a figure or a place: small): its length. */
+static inline size_t
+report_varint_put(unsigned char *p, int64_t v)
+{
+	uint64_t	 u = (uint64_t)v;
+	size_t		 n = 0;
+
+	do {
+		p[n++] = (unsigned char)((u & 0x7f) | (u > 0x7f ? 0x80 : 0));
+		u >>= 7;
+	} while (u != 0);
+	return (n);
+}
+
+static inline int64_t
+report_varint_get(const unsigned char **p)
+{
+	uint64_t	 u = 0;
+	int		 shift = 0;
+
+	do {
+		u |= (uint64_t)(**p & 0x7f) << shift;
+		shift += 7;
+	} while (*(*p)++ & 0x80);
+	return ((int64_t)u);
+}
 
 /* A breakdown: its rows, found by key through an open-addressed index. */
 struct report_group {
@@ -62,7 +112,8 @@ struct report_course {
 };
 struct report_month {
 	int64_t		 at;
-	struct istr	*month;	/* NULL: out of the range kmonths() makes */
+	char		*text;	/* NULL: out of the range kmonths() makes */
+	struct istr	*month;	/* text interned, once a cell names it */
 };
 struct report_zone {
 	char		*tz;
@@ -79,11 +130,18 @@ struct report {
 	struct report_zone	*zones;
 	size_t			 nzones;
 	int64_t			 from, to;	/* INT64_MIN, INT64_MAX: none */
+	struct report_cells	*cells;		/* by month; G_MVC's cells */
+	size_t			 ncells;
 	struct istr		**is;		/* the interned strings */
 	size_t			 nis, nisslot;
 	char			**blocks;	/* where they are kept */
 	size_t			 nblocks, used, left;
 };
+
+/* stats-report.c */
+/* The row of key (and venue and course in G_MVC), made when it is new. */
+struct report_row *report_row(struct report_group *, struct istr *key,
+	    struct istr *venue, struct istr *course);
 
 /* stats-json.c */
 /* s as a JSON string, quoted, as json_dumps() writes it. */

@@ -707,7 +707,7 @@ worker_main(void *arg)
 	struct sender_conf	*c;
 	struct wdb		 db[2];
 	struct sentlog		 log[2];
-	uint64_t		 seen;
+	uint64_t		 seen, looked = 0;
 	time_t			 last_probe = 0, now, at, idle_at, retry_at;
 	int			 probe, open = 0, idle, k;
 
@@ -720,10 +720,15 @@ worker_main(void *arg)
 		seen = s->kick[w->channel];
 		pthread_mutex_unlock(&s->mtx);
 
-		/* Woken (or started): the connections, if they can be had;
-		 * else the rows wait for the next wake. */
-		if (!open)
+		/*
+		 * Kicked by the loop's timer (rows due, at the start too) or
+		 * with outcomes to settle: the connections, if they can be
+		 * had; else the rows wait for the next kick. A start or a
+		 * probe with nothing due opens none (700 KB a worker).
+		 */
+		if (!open && (seen != looked || sentlog_retry_at(log) != 0))
 			open = worker_open(s, db, log) == 0;
+		looked = seen;
 		/* Outcomes a settle failed to settle: again when due. */
 		if (open)
 			worker_resettle(db, time(NULL));
