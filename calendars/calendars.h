@@ -158,6 +158,12 @@ char	*feed_calendar(const struct cal_feed *, const char *const *tzids,
 #define FEED_CALENDAR_END	"END:VCALENDAR\r\n"
 char	*feed_calendar_head(const struct cal_feed *, const char *const *tzids,
 	    size_t ntz, time_t from, time_t until, size_t *len);
+/*
+ * Builds ahead, into their cache, the VTIMEZONEs a head of these zones
+ * and times would take (a few milliseconds each, libical's): any thread.
+ */
+void	 feed_calendar_zones(const char *const *tzids, size_t ntz,
+	    time_t from, time_t until);
 
 /* invite.c: a calendar for one session and one attendee, to mail */
 struct cal_invite {
