@@ -62,25 +62,6 @@ render_hash(const char *p, size_t len)
 	return (h ^ (h >> 29));
 }
 
-/*
- * Where the shared tail of an event text begins: after its LAST-MODIFIED
- * line, which is never folded (a text value's line breaks are escaped,
- * its folds begin with a space). len when there is none.
- */
-static size_t
-render_split(const char *text, size_t len)
-{
-	static const char	 mark[] = "\r\nLAST-MODIFIED:";
-	const char		*p, *end = text + len;
-
-	if ((p = memmem(text, len, mark, sizeof mark - 1)) == NULL)
-		return (len);
-	p += sizeof mark - 1;
-	if ((p = memmem(p, (size_t)(end - p), "\r\n", 2)) == NULL)
-		return (len);
-	return ((size_t)(p + 2 - text));
-}
-
 /* The tail of len octets at p from the table, put there when new. */
 static struct tail *
 render_tail(struct feeds *fs, const char *p, size_t len)
@@ -109,30 +90,36 @@ render_tail(struct feeds *fs, const char *p, size_t len)
 	return (t);
 }
 
+/* Another reference to a tail in the table. Any thread. */
+static struct tail *
+render_tail_ref(struct tail *t)
+{
+	pthread_mutex_lock(&render_tail_lock);
+	t->refs++;
+	pthread_mutex_unlock(&render_tail_lock);
+	return (t);
+}
+
 /*
- * The chunk of an event text (NULL: none): its own lines copied in, the
- * tail shared. Any thread.
+ * The chunk of an event text: its own hlen octets at head copied in, the
+ * tail (NULL: none) taken over. Any thread.
  */
 static struct chunk *
-render_chunk_new(struct feeds *fs, int64_t id, int variant, int64_t rev,
-    const char *text, size_t len)
+render_chunk_new(int64_t id, int variant, int64_t rev, const char *head,
+    size_t hlen, struct tail *tail)
 {
 	struct chunk	*c;
-	size_t		 hlen;
 
-	if (text == NULL)
-		len = 0;
-	hlen = text != NULL ? render_split(text, len) : 0;
 	c = xmalloc(sizeof *c + hlen);
 	c->id = id;
 	c->variant = variant;
 	c->rev = rev;
 	c->used = 0;
 	c->hlen = (uint32_t)hlen;
-	c->tail = hlen < len ? render_tail(fs, text + hlen, len - hlen) : NULL;
+	c->tail = tail;
 	c->next = NULL;
 	if (hlen > 0)
-		memcpy(c->head, text, hlen);
+		memcpy(c->head, head, hlen);
 	return (c);
 }
 
@@ -191,17 +178,31 @@ job_free(struct job *j)
 /*
  * Renders the job's text into b, which a thread keeps from one text to
  * the next: the only memory left behind is the chunk's, so the chunks of
- * a bulk lie side by side instead of between freed texts.
+ * a bulk lie side by side instead of between freed texts. The tail (the
+ * lines after LAST-MODIFIED) is the one of prev, the job rendered just
+ * before, when their values say it is the same: the sessions of a venue's
+ * course type follow each other, and their tails are most of the text.
  */
 static void
-render_job_run(struct feeds *fs, struct job *j, struct buf *b)
+render_job_run(struct feeds *fs, struct job *j, const struct job *prev,
+    struct buf *b)
 {
-	const char	*text;
+	struct tail	*t = NULL;
+	size_t		 hlen = 0;
 
 	b->len = 0;
-	text = feed_event_add(&j->se.ev, j->se.lang, b) == 0 ? b->data : NULL;
-	j->c = render_chunk_new(fs, j->se.id, j->variant, j->se.rev, text,
-	    b->len);
+	if (feed_event_add_head(&j->se.ev, j->se.lang, b) == 0) {
+		hlen = b->len;
+		if (prev != NULL && prev->c != NULL && prev->c->tail != NULL &&
+		    feed_event_same_tail(&prev->se.ev, &j->se.ev))
+			t = render_tail_ref(prev->c->tail);
+		else {
+			feed_event_add_tail(&j->se.ev, j->se.lang, b);
+			t = render_tail(fs, b->data + hlen, b->len - hlen);
+		}
+	}
+	j->c = render_chunk_new(j->se.id, j->variant, j->se.rev, b->data, hlen,
+	    t);
 }
 
 /* Renders the row's event; the loop thread's way for one session. */
@@ -212,7 +213,7 @@ render_row(struct feeds *fs, sqlite3_stmt *stmt, int variant)
 	struct buf	 b = BUF_INIT;
 
 	render_job(fs, stmt, variant, &j);
-	render_job_run(fs, &j, &b);
+	render_job_run(fs, &j, NULL, &b);
 	buf_free(&b);
 	job_free(&j);
 	fs->rendered++;
@@ -391,7 +392,7 @@ render_share(struct share *sh)
 {
 	struct bulk	*bk = sh->bulk;
 	struct piece	*pc;
-	struct job	 j;
+	struct job	 jobs[2], *j, *prev = NULL;
 	struct buf	 b = BUF_INIT;
 	char		*list;
 
@@ -405,15 +406,21 @@ render_share(struct share *sh)
 		sqlite3_bind_text(sh->stmt, 1, list, -1, SQLITE_STATIC);
 		while (pc->n < pc->max &&
 		    sqlite3_step(sh->stmt) == SQLITE_ROW) {
-			render_job(bk->fs, sh->stmt, bk->variant, &j);
-			render_job_run(bk->fs, &j, &b);
-			job_free(&j);
-			pc->chunks[pc->n++] = j.c;
+			/* The job before stays, for its tail. */
+			j = prev != &jobs[0] ? &jobs[0] : &jobs[1];
+			render_job(bk->fs, sh->stmt, bk->variant, j);
+			render_job_run(bk->fs, j, prev, &b);
+			if (prev != NULL)
+				job_free(prev);
+			prev = j;
+			pc->chunks[pc->n++] = j->c;
 		}
 		sqlite3_reset(sh->stmt);
 		sqlite3_clear_bindings(sh->stmt);
 		free(list);
 	}
+	if (prev != NULL)
+		job_free(prev);
 	buf_free(&b);
 }
 
