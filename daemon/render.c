@@ -670,6 +670,7 @@ render_texts(const char *url, sqlite3_stmt *stmt, const int64_t *ids,
  */
 #define WARM_PIECE	128
 #define WARM_ZONES	4		/* the venues' zones built ahead, at most */
+#define WARM_HELP	8		/* pieces left: a helper joins the loop */
 
 struct warm {
 	pthread_t	 thread;
@@ -815,9 +816,9 @@ void
 render_warm_end(struct feeds *fs)
 {
 	struct warm	*w = fs->warm;
-	struct share	 me;
+	struct share	 me, help[1];
 	struct timespec	 t1;
-	size_t		 n;
+	size_t		 n, left;
 
 	if (w == NULL)
 		return;
@@ -828,10 +829,22 @@ render_warm_end(struct feeds *fs)
 		pthread_cond_wait(&w->cond, &w->lock);
 	pthread_mutex_unlock(&w->lock);
 	memset(&me, 0, sizeof me);
+	memset(help, 0, sizeof help);
 	me.bulk = &w->bk;
 	if (w->n > 0) {
+		pthread_mutex_lock(&w->bk.lock);
+		left = w->bk.npieces - w->bk.next;
+		pthread_mutex_unlock(&w->bk.lock);
+		/*
+		 * Much left: a helper at the loop's priority takes pieces
+		 * too. The render-ahead's threads run below every other
+		 * process and get little of a busy machine.
+		 */
+		if (left >= WARM_HELP && render_cores() > 1)
+			render_helpers(help, &w->bk, 0, 1);
 		me.stmt = store_stmt(fs->st, event_sql_many);
 		render_share(&me);
+		render_join(help, 0, 1);
 	}
 	pthread_join(w->thread, NULL);
 	n = render_bulk_put(fs, &w->bk, 1, time(NULL));
