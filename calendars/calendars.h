@@ -143,6 +143,19 @@ struct buf;
 int	 feed_event_add(const struct cal_event *, const char *lang,
 	    struct buf *b);
 /*
+ * The same in two parts: the event's own lines, up to and with
+ * LAST-MODIFIED (-1 as above), then the rest, its tail (where, what,
+ * who), which the events of a venue's course type share. Whether two
+ * events' tails are the same bytes is told from the values, far faster
+ * than writing one.
+ */
+int	 feed_event_add_head(const struct cal_event *, const char *lang,
+	    struct buf *b);
+void	 feed_event_add_tail(const struct cal_event *, const char *lang,
+	    struct buf *b);
+int	 feed_event_same_tail(const struct cal_event *,
+	    const struct cal_event *);
+/*
  * A whole VCALENDAR (METHOD:PUBLISH): the header, one VTIMEZONE for each
  * of the ntz zones in its compact RRULE form covering [from, until], the
  * n pre-rendered events in order, and the footer. Caller frees.
@@ -158,6 +171,12 @@ char	*feed_calendar(const struct cal_feed *, const char *const *tzids,
 #define FEED_CALENDAR_END	"END:VCALENDAR\r\n"
 char	*feed_calendar_head(const struct cal_feed *, const char *const *tzids,
 	    size_t ntz, time_t from, time_t until, size_t *len);
+/*
+ * Builds ahead, into their cache, the VTIMEZONEs a head of these zones
+ * and times would take (a few milliseconds each, libical's): any thread.
+ */
+void	 feed_calendar_zones(const char *const *tzids, size_t ntz,
+	    time_t from, time_t until);
 
 /* invite.c: a calendar for one session and one attendee, to mail */
 struct cal_invite {

@@ -66,6 +66,9 @@ static void		 feed_out_time(struct feed_out *, const char *, time_t,
 			    const char *, icaltimezone *);
 static size_t		 feed_float(char *, size_t, double);
 static void		 feed_out_geo(struct feed_out *, double, double);
+static int		 feed_event_alarm(const struct cal_event *);
+static int		 feed_event_geo(const struct cal_event *);
+static int		 feed_same_value(const char *, const char *);
 
 /*
  * DTSTART or DTEND as wall-clock time with TZID=<IANA name>. libical would
@@ -449,13 +452,23 @@ feed_event(const struct cal_event *ev, const char *lang, size_t *len)
 
 int
 feed_event_add(const struct cal_event *ev, const char *lang,
+    struct buf *b)
+{
+	if (feed_event_add_head(ev, lang, b) != 0)
+		return (-1);
+	feed_event_add_tail(ev, lang, b);
+	return (0);
+}
+
+int
+feed_event_add_head(const struct cal_event *ev, const char *lang,
     struct buf *bp)
 {
 	struct buf	 b = *bp;
 	struct feed_out	 o = { &b, 0 };
 	icaltimezone	*zone;
 	const char	*status;
-	char		*summary, *url;
+	char		*summary;
 
 	if (ev == NULL || ev->uid == NULL || *ev->uid == '\0')
 		return (-1);
@@ -498,13 +511,64 @@ feed_event_add(const struct cal_event *ev, const char *lang,
 	feed_out_str(&o, "LAST-MODIFIED:");
 	feed_out_utc(&o, ev->last_modified);
 	feed_out_end(&o);
+	free(summary);
+	*bp = b;
+	return (0);
+}
+
+/* Whether the event writes a reminder (VALARM), which names it. */
+static int
+feed_event_alarm(const struct cal_event *ev)
+{
+	/* No reminder for a session that is not going to happen. */
+	return (ev->alarm_minutes > 0 && ev->status != CAL_CANCELLED);
+}
+
+/* Whether the event writes GEO: coordinates on the globe. */
+static int
+feed_event_geo(const struct cal_event *ev)
+{
+	return (ev->has_geo && ev->lat >= -90.0 && ev->lat <= 90.0 &&
+	    ev->lon >= -180.0 && ev->lon <= 180.0);
+}
+
+/* Two values a TEXT line is written from: the same line, or both none? */
+static int
+feed_same_value(const char *a, const char *b)
+{
+	if (a == NULL || *a == '\0')
+		return (b == NULL || *b == '\0');
+	return (b != NULL && strcmp(a, b) == 0);
+}
+
+int
+feed_event_same_tail(const struct cal_event *a, const struct cal_event *b)
+{
+	if (feed_event_alarm(a) || feed_event_alarm(b))
+		return (0);
+	if (feed_event_geo(a) != feed_event_geo(b) || (feed_event_geo(a) &&
+	    (a->lat != b->lat || a->lon != b->lon)))
+		return (0);
+	return (feed_same_value(a->location, b->location) &&
+	    feed_same_value(a->description, b->description) &&
+	    feed_same_value(a->url, b->url) &&
+	    feed_same_value(a->category, b->category));
+}
+
+void
+feed_event_add_tail(const struct cal_event *ev, const char *lang,
+    struct buf *bp)
+{
+	struct buf	 b = *bp;
+	struct feed_out	 o = { &b, 0 };
+	char		*summary, *url;
+
 	if (ev->location != NULL && *ev->location != '\0') {
 		feed_out_str(&o, "LOCATION:");
 		feed_out_text(&o, ev->location);
 		feed_out_end(&o);
 	}
-	if (ev->has_geo && ev->lat >= -90.0 && ev->lat <= 90.0 &&
-	    ev->lon >= -180.0 && ev->lon <= 180.0) {
+	if (feed_event_geo(ev)) {
 		feed_out_str(&o, "GEO:");
 		feed_out_geo(&o, ev->lat, ev->lon);
 		feed_out_end(&o);
@@ -529,8 +593,8 @@ feed_event_add(const struct cal_event *ev, const char *lang,
 	}
 	buf_add(&b, "TRANSP:OPAQUE\r\n", 15);
 
-	/* No reminder for a session that is not going to happen. */
-	if (ev->alarm_minutes > 0 && ev->status != CAL_CANCELLED) {
+	if (feed_event_alarm(ev)) {
+		summary = feed_summary(ev, lang);
 		buf_add(&b, "BEGIN:VALARM\r\nACTION:DISPLAY\r\n", 30);
 		feed_out_str(&o, "TRIGGER:-PT");
 		feed_out_int(&o, ev->alarm_minutes > FEED_ALARM_MAX ?
@@ -541,9 +605,8 @@ feed_event_add(const struct cal_event *ev, const char *lang,
 		feed_out_text(&o, summary);
 		feed_out_end(&o);
 		buf_add(&b, "END:VALARM\r\n", 12);
+		free(summary);
 	}
 	buf_add(&b, "END:VEVENT\r\n", 12);
-	free(summary);
 	*bp = b;
-	return (0);
 }

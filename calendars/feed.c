@@ -24,6 +24,7 @@
 #define FEED_REFRESH_MAX	(7 * 24 * 60)
 
 static int		 feed_year(time_t);
+static void		 feed_years(time_t, time_t, int *, int *);
 
 static int
 feed_year(time_t t)
@@ -39,6 +40,31 @@ feed_year(time_t t)
 	if (year > FEED_YEAR_MAX)
 		return (FEED_YEAR_MAX);
 	return (year);
+}
+
+/* The years a head's VTIMEZONEs cover, from its first start to last end. */
+static void
+feed_years(time_t from, time_t until, int *from_year, int *until_year)
+{
+	*from_year = feed_year(from);
+	*until_year = feed_year(until);
+	if (*until_year < *from_year)
+		*until_year = *from_year;
+}
+
+void
+feed_calendar_zones(const char *const *tzids, size_t ntz, time_t from,
+    time_t until)
+{
+	size_t	 i, len;
+	int	 from_year, until_year;
+
+	feed_years(from, until, &from_year, &until_year);
+	for (i = 0; i < ntz; i++) {
+		if (tzids[i] != NULL)
+			free(feed_zone_text(tzids[i], from_year, until_year,
+			    &len));
+	}
 }
 
 char *
@@ -95,10 +121,7 @@ feed_calendar_head(const struct cal_feed *feed, const char *const *tzids,
 	head.len -= sizeof footer - 1;
 	head.data[head.len] = '\0';
 
-	from_year = feed_year(from);
-	until_year = feed_year(until);
-	if (until_year < from_year)
-		until_year = from_year;
+	feed_years(from, until, &from_year, &until_year);
 	if (ntz > 0) {
 		zones = xcalloc(ntz, sizeof *zones);
 		zlens = xcalloc(ntz, sizeof *zlens);

@@ -17,7 +17,10 @@
  * them on request (its "madvise" mode, Debian's default). Fresh 4 KiB
  * pages cost a fault each: writing 17 MB of statistics into them took
  * longer than building the answer (bench/national, issue 9). The block is
- * still a malloc() block, freed with free() as any other.
+ * still a malloc() block, freed with free() as any other. buf_block()
+ * gives such a block, of its size, to what fills it whole at once (a
+ * feed's bytes assembled: 6 ms of faults for a cold 10,000-session feed
+ * of 8.6 MB, 0.5 ms in huge pages).
  */
 #define BUF_HUGE	((size_t)4 << 20)
 #define BUF_HUGE_PAGE	((size_t)2 << 20)
@@ -37,6 +40,12 @@ buf_huge(char *old, size_t len, size_t size)
 		free(old);
 	}
 	return (p);
+}
+
+char *
+buf_block(size_t size)
+{
+	return (size >= BUF_HUGE ? buf_huge(NULL, 0, size) : xmalloc(size));
 }
 
 void

@@ -20,6 +20,11 @@ struct buf {
 
 /* Makes room for n more bytes and the NUL. */
 void	 buf_grow(struct buf *, size_t n);
+/*
+ * size octets of memory, freed with free(): in huge pages where the
+ * kernel gives them when it is large, as a large buffer's.
+ */
+char	*buf_block(size_t size);
 
 static inline void
 buf_add(struct buf *b, const void *p, size_t n)

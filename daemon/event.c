@@ -22,12 +22,10 @@
     " CASE WHEN v.contact_public THEN v.contact_name END," \
     " CASE WHEN v.contact_public THEN v.contact_phone END," \
     " s.description, s.created_at, max(s.updated_at, v.updated_at, c.updated_at)," \
-    " (SELECT group_concat(i.name, ', ') FROM session_staff st JOIN" \
-    "  instructor i ON i.id = st.instructor_id WHERE st.session_id = s.id" \
-    "  AND st.role = 'instructor')," \
-    " (SELECT group_concat(i.name, ', ') FROM session_staff st JOIN" \
-    "  instructor i ON i.id = st.instructor_id WHERE st.session_id = s.id" \
-    "  AND st.role = 'helper')," \
+    " (SELECT group_concat(substr(st.role, 1, 1) ||" \
+    "  length(CAST(i.name AS BLOB)) || ':' || i.name, '') FROM session_staff st" \
+    "  JOIN instructor i ON i.id = st.instructor_id" \
+    "  WHERE st.session_id = s.id)," \
     " c.slug, s.rev, s.id, c.title_en, c.description_en, c.bring_en"
 #define EVENT_FROM \
 	" FROM session s JOIN venue v ON v.id = s.venue_id" \
@@ -88,6 +86,31 @@ event_keep(struct session_event *se, size_t slot, const char *s)
 	return (se->own[slot] = xstrdupnull(s));
 }
 
+/*
+ * The staff of a session as the event query gives them, in one pass over
+ * its rows: each a role's initial, the name's length in octets, a colon
+ * and the name ("i13:Ole Sørensen"). The instructors' names go to teach,
+ * the helpers' to help, each list joined with ", " in the order given.
+ */
+static void
+event_staff(const char *s, struct buf *teach, struct buf *help)
+{
+	struct buf	*to;
+	char		*end;
+	unsigned long	 n;
+
+	while (s != NULL && *s != '\0') {
+		to = *s++ == 'i' ? teach : help;
+		n = strtoul(s, &end, 10);
+		if (end == s || *end != ':' || strnlen(end + 1, n) < n)
+			break;
+		if (to->data != NULL)
+			buf_add(to, ", ", 2);
+		buf_add(to, end + 1, n);
+		s = end + 1 + n;
+	}
+}
+
 void
 event_fill(struct session_event *se, sqlite3_stmt *stmt, const char *url,
     int english)
@@ -95,7 +118,8 @@ event_fill(struct session_event *se, sqlite3_stmt *stmt, const char *url,
 	const struct labels	*l = english ? &labels_en : &labels_da;
 	struct cal_event	*ev = &se->ev;
 	struct buf		 addr = BUF_INIT, loc = BUF_INIT;
-	struct buf		 desc = BUF_INIT;
+	struct buf		 desc = BUF_INIT, teach = BUF_INIT;
+	struct buf		 help = BUF_INIT;
 	char			*phone;
 
 	memset(se, 0, sizeof *se);
@@ -108,7 +132,7 @@ event_fill(struct session_event *se, sqlite3_stmt *stmt, const char *url,
 	ev->tzid = event_keep(se, 1, store_col(stmt, 5));
 	/* An English reader gets the course type's English, if it has it. */
 	ev->title = ev->category = event_keep(se, 2, english &&
-	    store_col(stmt, 27) != NULL ? store_col(stmt, 27) :
+	    store_col(stmt, 26) != NULL ? store_col(stmt, 26) :
 	    store_col(stmt, 6));
 
 	/* "Malernes Seniorklub, Borgergade 1, 8700 Horsens" */
@@ -125,31 +149,34 @@ event_fill(struct session_event *se, sqlite3_stmt *stmt, const char *url,
 		ev->lat = sqlite3_column_double(stmt, 11);
 		ev->lon = sqlite3_column_double(stmt, 12);
 	}
-	if (english && store_col(stmt, 28) != NULL)
-		event_put(&desc, "\n", NULL, store_col(stmt, 28), NULL);
+	if (english && store_col(stmt, 27) != NULL)
+		event_put(&desc, "\n", NULL, store_col(stmt, 27), NULL);
 	else
 		event_put(&desc, "\n", l->about_da, store_col(stmt, 13), NULL);
-	if (english && store_col(stmt, 29) != NULL)
-		event_put(&desc, "\n", l->bring, store_col(stmt, 29), NULL);
+	if (english && store_col(stmt, 28) != NULL)
+		event_put(&desc, "\n", l->bring, store_col(stmt, 28), NULL);
 	else
 		event_put(&desc, "\n", l->bring_da, store_col(stmt, 14), NULL);
 	event_put(&desc, "\n", l->place, ev->location, NULL);
 	event_put(&desc, "\n", l->access, store_col(stmt, 15), NULL);
 	event_put(&desc, "\n", l->equipment, store_col(stmt, 16), NULL);
-	event_put(&desc, "\n", l->instructor, store_col(stmt, 22), NULL);
-	event_put(&desc, "\n", l->helpers, store_col(stmt, 23), NULL);
+	event_staff(store_col(stmt, 22), &teach, &help);
+	event_put(&desc, "\n", l->instructor, teach.data, NULL);
+	event_put(&desc, "\n", l->helpers, help.data, NULL);
+	buf_free(&teach);
+	buf_free(&help);
 	phone = words_phone(store_col(stmt, 18), english ? WORDS_EN : 0);
 	event_put(&desc, "\n", l->contact, store_col(stmt, 17), phone);
 	free(phone);
 	event_put(&desc, "\n\n", NULL, store_col(stmt, 19), NULL);
 	ev->description = se->own[4] = event_done(&desc);
 	ev->url = se->own[5] = xprintf("%s/feeds/course/%s.ics", url,
-	    store_col(stmt, 24));
+	    store_col(stmt, 23));
 	ev->created = (time_t)sqlite3_column_int64(stmt, 20);
 	ev->last_modified = (time_t)sqlite3_column_int64(stmt, 21);
 	se->lang = english ? "en" : "da";
-	se->id = sqlite3_column_int64(stmt, 26);
-	se->rev = sqlite3_column_int64(stmt, 25);
+	se->id = sqlite3_column_int64(stmt, 25);
+	se->rev = sqlite3_column_int64(stmt, 24);
 }
 
 void

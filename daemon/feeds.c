@@ -398,7 +398,7 @@ feeds_buffer(struct feeds *fs, size_t need, size_t *size)
 		return (p);
 	}
 	*size = need;
-	return (xmalloc(need));
+	return (buf_block(need));
 }
 
 /*

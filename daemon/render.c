@@ -62,25 +62,6 @@ render_hash(const char *p, size_t len)
 	return (h ^ (h >> 29));
 }
 
-/*
- * Where the shared tail of an event text begins: after its LAST-MODIFIED
- * line, which is never folded (a text value's line breaks are escaped,
- * its folds begin with a space). len when there is none.
- */
-static size_t
-render_split(const char *text, size_t len)
-{
-	static const char	 mark[] = "\r\nLAST-MODIFIED:";
-	const char		*p, *end = text + len;
-
-	if ((p = memmem(text, len, mark, sizeof mark - 1)) == NULL)
-		return (len);
-	p += sizeof mark - 1;
-	if ((p = memmem(p, (size_t)(end - p), "\r\n", 2)) == NULL)
-		return (len);
-	return ((size_t)(p + 2 - text));
-}
-
 /* The tail of len octets at p from the table, put there when new. */
 static struct tail *
 render_tail(struct feeds *fs, const char *p, size_t len)
@@ -109,30 +90,36 @@ render_tail(struct feeds *fs, const char *p, size_t len)
 	return (t);
 }
 
+/* Another reference to a tail in the table. Any thread. */
+static struct tail *
+render_tail_ref(struct tail *t)
+{
+	pthread_mutex_lock(&render_tail_lock);
+	t->refs++;
+	pthread_mutex_unlock(&render_tail_lock);
+	return (t);
+}
+
 /*
- * The chunk of an event text (NULL: none): its own lines copied in, the
- * tail shared. Any thread.
+ * The chunk of an event text: its own hlen octets at head copied in, the
+ * tail (NULL: none) taken over. Any thread.
  */
 static struct chunk *
-render_chunk_new(struct feeds *fs, int64_t id, int variant, int64_t rev,
-    const char *text, size_t len)
+render_chunk_new(int64_t id, int variant, int64_t rev, const char *head,
+    size_t hlen, struct tail *tail)
 {
 	struct chunk	*c;
-	size_t		 hlen;
 
-	if (text == NULL)
-		len = 0;
-	hlen = text != NULL ? render_split(text, len) : 0;
 	c = xmalloc(sizeof *c + hlen);
 	c->id = id;
 	c->variant = variant;
 	c->rev = rev;
 	c->used = 0;
 	c->hlen = (uint32_t)hlen;
-	c->tail = hlen < len ? render_tail(fs, text + hlen, len - hlen) : NULL;
+	c->tail = tail;
 	c->next = NULL;
 	if (hlen > 0)
-		memcpy(c->head, text, hlen);
+		memcpy(c->head, head, hlen);
 	return (c);
 }
 
@@ -191,17 +178,31 @@ job_free(struct job *j)
 /*
  * Renders the job's text into b, which a thread keeps from one text to
  * the next: the only memory left behind is the chunk's, so the chunks of
- * a bulk lie side by side instead of between freed texts.
+ * a bulk lie side by side instead of between freed texts. The tail (the
+ * lines after LAST-MODIFIED) is the one of prev, the job rendered just
+ * before, when their values say it is the same: the sessions of a venue's
+ * course type follow each other, and their tails are most of the text.
  */
 static void
-render_job_run(struct feeds *fs, struct job *j, struct buf *b)
+render_job_run(struct feeds *fs, struct job *j, const struct job *prev,
+    struct buf *b)
 {
-	const char	*text;
+	struct tail	*t = NULL;
+	size_t		 hlen = 0;
 
 	b->len = 0;
-	text = feed_event_add(&j->se.ev, j->se.lang, b) == 0 ? b->data : NULL;
-	j->c = render_chunk_new(fs, j->se.id, j->variant, j->se.rev, text,
-	    b->len);
+	if (feed_event_add_head(&j->se.ev, j->se.lang, b) == 0) {
+		hlen = b->len;
+		if (prev != NULL && prev->c != NULL && prev->c->tail != NULL &&
+		    feed_event_same_tail(&prev->se.ev, &j->se.ev))
+			t = render_tail_ref(prev->c->tail);
+		else {
+			feed_event_add_tail(&j->se.ev, j->se.lang, b);
+			t = render_tail(fs, b->data + hlen, b->len - hlen);
+		}
+	}
+	j->c = render_chunk_new(j->se.id, j->variant, j->se.rev, b->data, hlen,
+	    t);
 }
 
 /* Renders the row's event; the loop thread's way for one session. */
@@ -212,7 +213,7 @@ render_row(struct feeds *fs, sqlite3_stmt *stmt, int variant)
 	struct buf	 b = BUF_INIT;
 
 	render_job(fs, stmt, variant, &j);
-	render_job_run(fs, &j, &b);
+	render_job_run(fs, &j, NULL, &b);
 	buf_free(&b);
 	job_free(&j);
 	fs->rendered++;
@@ -391,7 +392,7 @@ render_share(struct share *sh)
 {
 	struct bulk	*bk = sh->bulk;
 	struct piece	*pc;
-	struct job	 j;
+	struct job	 jobs[2], *j, *prev = NULL;
 	struct buf	 b = BUF_INIT;
 	char		*list;
 
@@ -405,15 +406,21 @@ render_share(struct share *sh)
 		sqlite3_bind_text(sh->stmt, 1, list, -1, SQLITE_STATIC);
 		while (pc->n < pc->max &&
 		    sqlite3_step(sh->stmt) == SQLITE_ROW) {
-			render_job(bk->fs, sh->stmt, bk->variant, &j);
-			render_job_run(bk->fs, &j, &b);
-			job_free(&j);
-			pc->chunks[pc->n++] = j.c;
+			/* The job before stays, for its tail. */
+			j = prev != &jobs[0] ? &jobs[0] : &jobs[1];
+			render_job(bk->fs, sh->stmt, bk->variant, j);
+			render_job_run(bk->fs, j, prev, &b);
+			if (prev != NULL)
+				job_free(prev);
+			prev = j;
+			pc->chunks[pc->n++] = j->c;
 		}
 		sqlite3_reset(sh->stmt);
 		sqlite3_clear_bindings(sh->stmt);
 		free(list);
 	}
+	if (prev != NULL)
+		job_free(prev);
 	buf_free(&b);
 }
 
@@ -427,10 +434,10 @@ render_cores(void)
 	return (nw > FEEDS_THREADS ? FEEDS_THREADS : nw);
 }
 
-/* A bulk of the n ids, in pieces of BULK_PIECE, with room for their texts. */
+/* A bulk of the n ids, in pieces of per, with room for their texts. */
 static void
 render_bulk_init(struct bulk *bk, struct feeds *fs, int variant,
-    const int64_t *ids, size_t n)
+    const int64_t *ids, size_t n, size_t per)
 {
 	struct piece	 *pc;
 	struct chunk	**chunks;
@@ -440,16 +447,16 @@ render_bulk_init(struct bulk *bk, struct feeds *fs, int variant,
 	pthread_mutex_init(&bk->lock, NULL);
 	bk->fs = fs;
 	bk->variant = variant;
-	bk->npieces = (n + BULK_PIECE - 1) / BULK_PIECE;
+	bk->npieces = (n + per - 1) / per;
 	bk->pieces = xcalloc(bk->npieces + 1, sizeof *bk->pieces);
 	chunks = bk->chunks = xcalloc(n + 1, sizeof *chunks);
 	for (i = 0; i < bk->npieces; i++) {
 		pc = &bk->pieces[i];
-		pc->ids = ids + i * BULK_PIECE;
-		pc->chunks = chunks + i * BULK_PIECE;
-		pc->max = n - i * BULK_PIECE;
-		if (pc->max > BULK_PIECE)
-			pc->max = BULK_PIECE;
+		pc->ids = ids + i * per;
+		pc->chunks = chunks + i * per;
+		pc->max = n - i * per;
+		if (pc->max > per)
+			pc->max = per;
 	}
 }
 
@@ -563,7 +570,7 @@ render_prefetch(struct feeds *fs, const struct members *m, int variant,
 	nw = render_cores();
 	if (missing < BULK_THREADED)
 		nw = 1;
-	render_bulk_init(&bk, fs, variant, ids, missing);
+	render_bulk_init(&bk, fs, variant, ids, missing, BULK_PIECE);
 	memset(sh, 0, sizeof sh);
 	render_helpers(sh, &bk, 1, nw);
 	/* The loop thread's part: what no thread takes, all if none runs. */
@@ -656,6 +663,14 @@ render_texts(const char *url, sqlite3_stmt *stmt, const int64_t *ids,
  */
 #define WARM_MAX	10240
 #define WARM_NICE	10		/* the threads' priority: below the loop */
+/*
+ * Sessions to a piece rendered ahead: when the first render joins in,
+ * it waits for the pieces the threads have begun, at their low priority
+ * (at BULK_PIECE, 13 ms on a busy machine).
+ */
+#define WARM_PIECE	128
+#define WARM_ZONES	4		/* the venues' zones built ahead, at most */
+#define WARM_HELP	8		/* pieces left: a helper joins the loop */
 
 struct warm {
 	pthread_t	 thread;
@@ -666,19 +681,24 @@ struct warm {
 	time_t		 after, cancelled_after;
 	int64_t		*ids;
 	size_t		 n;
+	time_t		 from, until;	/* the first start, the last end */
 	struct bulk	 bk;
 	struct share	 sh[FEEDS_THREADS];
 	size_t		 nw;
 	struct timespec	 t0;
 };
 
-/* Lists the sessions to render ahead on connection db: their ids. */
+/*
+ * Lists the sessions to render ahead on connection db: their ids, and
+ * the times they span.
+ */
 static void
 render_warm_list(struct warm *w, sqlite3 *db)
 {
-	static const char *sql = "SELECT s.id FROM session s WHERE"
-	    FEED_WINDOW FEED_ORDER " LIMIT ?3";
+	static const char *sql = "SELECT s.id, s.start_at, s.end_at FROM"
+	    " session s WHERE" FEED_WINDOW FEED_ORDER " LIMIT ?3";
 	sqlite3_stmt	*stmt;
+	time_t		 end;
 
 	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
 		return;
@@ -686,9 +706,41 @@ render_warm_list(struct warm *w, sqlite3 *db)
 	sqlite3_bind_int64(stmt, 2, w->cancelled_after);
 	sqlite3_bind_int64(stmt, 3, WARM_MAX);
 	w->ids = xcalloc(WARM_MAX, sizeof *w->ids);
-	while (w->n < WARM_MAX && sqlite3_step(stmt) == SQLITE_ROW)
+	while (w->n < WARM_MAX && sqlite3_step(stmt) == SQLITE_ROW) {
+		if (w->n == 0)
+			w->from = (time_t)sqlite3_column_int64(stmt, 1);
+		end = (time_t)sqlite3_column_int64(stmt, 2);
+		if (w->n == 0 || end > w->until)
+			w->until = end;
 		w->ids[w->n++] = sqlite3_column_int64(stmt, 0);
+	}
 	sqlite3_finalize(stmt);
+}
+
+/*
+ * Builds the VTIMEZONEs of the venues' zones for the listed times into
+ * their cache: the head of a feed that spans them all (a large one) then
+ * costs the first render nothing (a few ms of libical's each).
+ */
+static void
+render_warm_zones(struct warm *w, sqlite3 *db)
+{
+	static const char *sql = "SELECT DISTINCT timezone FROM venue"
+	    " LIMIT ?1";
+	sqlite3_stmt	*stmt;
+	char		*tz[WARM_ZONES];
+	size_t		 n = 0;
+
+	if (w->n == 0 ||
+	    sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int(stmt, 1, WARM_ZONES);
+	while (n < WARM_ZONES && sqlite3_step(stmt) == SQLITE_ROW)
+		tz[n++] = xstrdup(store_col(stmt, 0));
+	sqlite3_finalize(stmt);
+	feed_calendar_zones((const char *const *)tz, n, w->from, w->until);
+	while (n > 0)
+		free(tz[--n]);
 }
 
 /* The rendering-ahead thread: lists, then renders with its helpers. */
@@ -708,11 +760,13 @@ render_warm_run(void *arg)
 	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WARM_NICE);
 	if (render_reader(fs, &w->sh[0]) == 0)
 		render_warm_list(w, w->sh[0].db);
-	render_bulk_init(&w->bk, fs, 0, w->ids, w->n);
+	render_bulk_init(&w->bk, fs, 0, w->ids, w->n, WARM_PIECE);
 	pthread_mutex_lock(&w->lock);
 	w->listed = 1;
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
+	if (w->sh[0].db != NULL)
+		render_warm_zones(w, w->sh[0].db);
 	if (w->n > 0) {
 		w->sh[0].bulk = &w->bk;
 		render_helpers(w->sh, &w->bk, 1, w->nw);
@@ -762,9 +816,9 @@ void
 render_warm_end(struct feeds *fs)
 {
 	struct warm	*w = fs->warm;
-	struct share	 me;
+	struct share	 me, help[1];
 	struct timespec	 t1;
-	size_t		 n;
+	size_t		 n, left;
 
 	if (w == NULL)
 		return;
@@ -775,10 +829,22 @@ render_warm_end(struct feeds *fs)
 		pthread_cond_wait(&w->cond, &w->lock);
 	pthread_mutex_unlock(&w->lock);
 	memset(&me, 0, sizeof me);
+	memset(help, 0, sizeof help);
 	me.bulk = &w->bk;
 	if (w->n > 0) {
+		pthread_mutex_lock(&w->bk.lock);
+		left = w->bk.npieces - w->bk.next;
+		pthread_mutex_unlock(&w->bk.lock);
+		/*
+		 * Much left: a helper at the loop's priority takes pieces
+		 * too. The render-ahead's threads run below every other
+		 * process and get little of a busy machine.
+		 */
+		if (left >= WARM_HELP && render_cores() > 1)
+			render_helpers(help, &w->bk, 0, 1);
 		me.stmt = store_stmt(fs->st, event_sql_many);
 		render_share(&me);
+		render_join(help, 0, 1);
 	}
 	pthread_join(w->thread, NULL);
 	n = render_bulk_put(fs, &w->bk, 1, time(NULL));

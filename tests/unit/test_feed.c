@@ -19,6 +19,7 @@
 #include <cmocka.h>
 #include <libical/ical.h>
 
+#include "buf.h"
 #include "calendars.h"
 #include "calendars-private.h"
 #include "feedref.h"
@@ -1554,6 +1555,70 @@ assert_same_event(const struct cal_event *ev, const char *lang, size_t i)
 	return (1);
 }
 
+/*
+ * The tail of ev's text (the lines after LAST-MODIFIED) into b; its
+ * head and tail together are feed_event()'s bytes.
+ */
+static void
+event_tail(const struct cal_event *ev, const char *lang, struct buf *b)
+{
+	char	*whole;
+	size_t	 len, hlen;
+
+	b->len = 0;
+	if (feed_event_add_head(ev, lang, b) != 0)
+		return;
+	hlen = b->len;
+	feed_event_add_tail(ev, lang, b);
+	whole = feed_event(ev, lang, &len);
+	assert_non_null(whole);
+	assert_int_equal(len, b->len);
+	assert_memory_equal(whole, b->data, len);
+	free(whole);
+	memmove(b->data, b->data + hlen, b->len - hlen);
+	b->len -= hlen;
+}
+
+/*
+ * Two events whose values say their tails are the same (a renderer then
+ * shares the first's, render.c) have the same tail bytes; other is ev
+ * with some of its values changed or taken from another event.
+ */
+static size_t
+assert_tail_shared(const struct cal_event *ev, const struct cal_event *other,
+    uint64_t *seed, const char *lang)
+{
+	struct cal_event	 b = *ev;
+	struct buf		 ta = BUF_INIT, tb = BUF_INIT;
+
+	if (rnd(seed, 2))
+		b.location = other->location;
+	if (rnd(seed, 4) == 0)
+		b.description = other->description;
+	if (rnd(seed, 4) == 0)
+		b.has_geo = other->has_geo;
+	if (rnd(seed, 4) == 0)
+		b.lat = other->lat;
+	if (rnd(seed, 3) == 0)
+		b.alarm_minutes = other->alarm_minutes;
+	b.uid = other->uid;
+	b.title = other->title;
+	b.start = other->start;
+	b.status = other->status;
+	b.sequence = other->sequence;
+	/* Without a UID there is no text, nor a tail. */
+	if (b.uid == NULL || *b.uid == '\0' || ev->uid == NULL ||
+	    *ev->uid == '\0' || !feed_event_same_tail(ev, &b))
+		return (0);
+	event_tail(ev, lang, &ta);
+	event_tail(&b, lang, &tb);
+	assert_int_equal(ta.len, tb.len);
+	assert_memory_equal(ta.data, tb.data, ta.len);
+	buf_free(&ta);
+	buf_free(&tb);
+	return (1);
+}
+
 static void
 test_event_writer_random(void **state)
 {
@@ -1573,12 +1638,13 @@ test_event_writer_random(void **state)
 	static const double coords[] = { 55.6802, 12.5743, 0.0, -0.0, 90.0,
 	    -90.0, 180.0, -180.0, 90.0000001, -180.5, 1e-7, 5e-7, 4.9999995e-7,
 	    55.68025, -12.3456785, 1e300, 0.1 + 0.2 };
-	struct cal_event	 ev;
+	struct cal_event	 ev, prev;
 	uint64_t		 seed = UINT64_C(0x6b757273757364);
-	char			*text[6];
-	size_t			 i, k, compared = 0;
+	char			*text[6], *prev_text[6] = { NULL };
+	size_t			 i, k, compared = 0, shared = 0;
 
 	(void)state;
+	memset(&prev, 0, sizeof prev);
 	for (i = 0; i < 6000; i++) {
 		memset(&ev, 0, sizeof ev);
 		text[0] = rnd_text(&seed, 4);
@@ -1616,15 +1682,25 @@ test_event_writer_random(void **state)
 		compared += assert_same_event(&ev, rnd(&seed, 8) == 0 ?
 		    NULL : langs[rnd(&seed, sizeof langs / sizeof langs[0])],
 		    i);
-		for (k = 0; k < 6; k++)
-			free(text[k]);
+		if (i > 0)
+			shared += assert_tail_shared(&ev, &prev, &seed,
+			    langs[i % 2]);
+		for (k = 0; k < 6; k++) {
+			free(prev_text[k]);
+			prev_text[k] = text[k];
+		}
+		prev = ev;
 	}
+	for (k = 0; k < 6; k++)
+		free(prev_text[k]);
 	/*
 	 * Both refuse only an event without a UID (about a quarter here);
 	 * were the reference to refuse everything, nothing was compared.
 	 */
 	if (compared < 6000 / 2)
 		fail_msg("only %zu of 6000 events compared", compared);
+	if (shared < 6000 / 40)
+		fail_msg("only %zu of 6000 tails shared", shared);
 }
 
 /*
