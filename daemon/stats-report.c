@@ -102,6 +102,17 @@ report_alloc(struct report *rp, size_t n)
 	return (p);
 }
 
+/* The len octets at s and a NUL, kept until report_free(). */
+static char *
+report_keep(struct report *rp, const char *s, size_t len)
+{
+	char	*p = report_alloc(rp, len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return (p);
+}
+
 static size_t
 report_hash(const char *s)
 {
@@ -142,11 +153,10 @@ report_intern(struct report *rp, const char *s)
 		if (strcmp(rp->is[i]->raw, s) == 0)
 			return (rp->is[i]);
 	is = (struct istr *)(void *)report_alloc(rp, sizeof *is);
-	len = strlen(s);
-	is->raw = memcpy(report_alloc(rp, len + 1), s, len + 1);
+	is->raw = report_keep(rp, s, strlen(s));
 	report_json_str(&b, s);
 	is->jlen = b.len;
-	is->json = memcpy(report_alloc(rp, b.len + 1), b.data, b.len + 1);
+	is->json = report_keep(rp, b.data, b.len);
 	buf_free(&b);
 	is->mname = is->vname = is->title = NULL;
 	is->cells = 0;
@@ -387,8 +397,7 @@ report_load(struct store *st, struct report *rp)
 		z->m[z->n].at = sqlite3_column_int64(stmt, 1);
 		month = (const char *)sqlite3_column_text(stmt, 2);
 		z->m[z->n].text = month == NULL ? NULL :
-		    memcpy(report_alloc(rp, strlen(month) + 1), month,
-		    strlen(month) + 1);
+		    report_keep(rp, month, strlen(month));
 		z->m[z->n++].month = NULL;
 	}
 	sqlite3_reset(stmt);
