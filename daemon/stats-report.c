@@ -201,7 +201,8 @@ report_index(struct report_group *g, size_t row)
 	g->slot[i] = (uint32_t)(row + 1);
 }
 
-struct report_row *
+/* The row of key (and venue and course in G_MVC), made when it is new. */
+static struct report_row *
 report_row(struct report_group *g, struct istr *key, struct istr *venue,
     struct istr *course)
 {
@@ -267,20 +268,27 @@ report_add(struct report *rp, struct istr *course, struct istr *title,
 	}
 }
 
+void
+report_mvc_add(struct report_group *g, struct istr *month,
+    struct istr *venue, struct istr *course, const int64_t *n)
+{
+	struct report_row	*r;
+	int			 f;
+
+	r = report_row(g, month, venue, course);
+	r->name = month->mname;
+	for (f = 0; f < F_N; f++)
+		r->n[f] += n[f];
+}
+
 /* One session's figures: its row of G_MVC among them. */
 static void
 report_add_session(struct report *rp, struct istr *course,
     struct istr *title, struct istr *venue, struct istr *vname,
     struct istr *month, const int64_t *n)
 {
-	struct report_row	*r;
-	int			 f;
-
 	report_add(rp, course, title, venue, vname, month, n);
-	r = report_row(&rp->g[G_MVC], month, venue, course);
-	r->name = month->mname;
-	for (f = 0; f < F_N; f++)
-		r->n[f] += n[f];
+	report_mvc_add(&rp->g[G_MVC], month, venue, course, n);
 }
 
 /*
