@@ -50,7 +50,8 @@ struct report_row {
  * the report.
  */
 #define REPORT_CELLS_BLOCK	2048
-#define REPORT_CELL_MAX		(6 * 10)	/* six varints at most */
+/* A cell's record at most: its two places and F_N figures, 10 B each. */
+#define REPORT_CELL_MAX		((2 + F_N) * 10)
 struct report_block {
 	struct report_block *next;
 	size_t		 len;
