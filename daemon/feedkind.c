@@ -421,19 +421,17 @@ feeds_row(struct feeds *fs, const struct feed_kind *k, sqlite3_stmt *stmt,
 
 /*
  * Reads one row of a kind's resolve or owner query (?1 key, or id when
- * key is NULL): the id, the name and the variant it gives. 0 when found.
+ * key is NULL): the id, the name and the variant it gives (feeds_row()).
+ * 0 when found; the outputs are left alone when not.
  */
 static int
 feeds_lookup(struct feeds *fs, const struct feed_kind *k, const char *sql,
     const char *key, int64_t id, int64_t *arg, int *variant, char **name)
 {
-	sqlite3_stmt	*stmt = store_stmt(fs->st, sql);
+	sqlite3_stmt	*stmt;
 
-	if (key != NULL)
-		sqlite3_bind_text(stmt, 1, key, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_int64(stmt, 1, id);
-	*variant = 0;
+	stmt = key != NULL ? store_stmt_bound(fs->st, sql, "t", key) :
+	    store_stmt_bound(fs->st, sql, "i", id);
 	if (sqlite3_step(stmt) != SQLITE_ROW) {
 		sqlite3_reset(stmt);
 		return (-1);
@@ -453,7 +451,6 @@ feeds_token_lookup(struct feeds *fs, const struct feed_kind *k,
 {
 	sqlite3_stmt	*stmt;
 
-	*variant = 0;
 	if ((stmt = token_row(fs->st, token, k->token_kind, k->resolve,
 	    k->resolve_id, 3)) == NULL)
 		return (-1);

@@ -321,12 +321,11 @@ report_mvc_json(struct spool *out, struct report *rp,
 {
 	struct report_group	*s = &rp->g[G_MVC], *gm = &rp->g[G_MONTH];
 	struct report_group	 m;
-	struct report_row	*r;
 	struct istr		**months, *month;
 	const struct report_block *bl;
 	const unsigned char	*p;
 	size_t			 i, j, n = 0;
-	int64_t			 v, c;
+	int64_t			 v, c, fig[F_N];
 	int			 f;
 
 	report_rank(gm, R_MONTH);
@@ -350,20 +349,15 @@ report_mvc_json(struct spool *out, struct report *rp,
 			for (p = bl->data; p < bl->data + bl->len;) {
 				v = report_varint_get(&p);
 				c = report_varint_get(&p);
-				r = report_row(&m, month, rp->venues[v].slug,
-				    rp->courses[c].slug);
-				r->name = month->mname;
 				for (f = 0; f < F_N; f++)
-					r->n[f] += report_varint_get(&p);
+					fig[f] = report_varint_get(&p);
+				report_mvc_add(&m, month, rp->venues[v].slug,
+				    rp->courses[c].slug, fig);
 			}
 		}
-		for (; j < s->len && s->rows[j].key == month; j++) {
-			r = report_row(&m, month, s->rows[j].venue,
-			    s->rows[j].course);
-			r->name = s->rows[j].name;
-			for (f = 0; f < F_N; f++)
-				r->n[f] += s->rows[j].n[f];
-		}
+		for (; j < s->len && s->rows[j].key == month; j++)
+			report_mvc_add(&m, month, s->rows[j].venue,
+			    s->rows[j].course, s->rows[j].n);
 		if (m.len > 1)
 			qsort(m.rows, m.len, sizeof *m.rows, report_cmp_mvc);
 		report_rows_json(out, &m, &n, 1, cache);

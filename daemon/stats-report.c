@@ -102,6 +102,17 @@ report_alloc(struct report *rp, size_t n)
 	return (p);
 }
 
+/* The len octets at s and a NUL, kept until report_free(). */
+static char *
+report_keep(struct report *rp, const char *s, size_t len)
+{
+	char	*p = report_alloc(rp, len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return (p);
+}
+
 static size_t
 report_hash(const char *s)
 {
@@ -142,11 +153,10 @@ report_intern(struct report *rp, const char *s)
 		if (strcmp(rp->is[i]->raw, s) == 0)
 			return (rp->is[i]);
 	is = (struct istr *)(void *)report_alloc(rp, sizeof *is);
-	len = strlen(s);
-	is->raw = memcpy(report_alloc(rp, len + 1), s, len + 1);
+	is->raw = report_keep(rp, s, strlen(s));
 	report_json_str(&b, s);
 	is->jlen = b.len;
-	is->json = memcpy(report_alloc(rp, b.len + 1), b.data, b.len + 1);
+	is->json = report_keep(rp, b.data, b.len);
 	buf_free(&b);
 	is->mname = is->vname = is->title = NULL;
 	is->cells = 0;
@@ -191,7 +201,8 @@ report_index(struct report_group *g, size_t row)
 	g->slot[i] = (uint32_t)(row + 1);
 }
 
-struct report_row *
+/* The row of key (and venue and course in G_MVC), made when it is new. */
+static struct report_row *
 report_row(struct report_group *g, struct istr *key, struct istr *venue,
     struct istr *course)
 {
@@ -257,20 +268,27 @@ report_add(struct report *rp, struct istr *course, struct istr *title,
 	}
 }
 
+void
+report_mvc_add(struct report_group *g, struct istr *month,
+    struct istr *venue, struct istr *course, const int64_t *n)
+{
+	struct report_row	*r;
+	int			 f;
+
+	r = report_row(g, month, venue, course);
+	r->name = month->mname;
+	for (f = 0; f < F_N; f++)
+		r->n[f] += n[f];
+}
+
 /* One session's figures: its row of G_MVC among them. */
 static void
 report_add_session(struct report *rp, struct istr *course,
     struct istr *title, struct istr *venue, struct istr *vname,
     struct istr *month, const int64_t *n)
 {
-	struct report_row	*r;
-	int			 f;
-
 	report_add(rp, course, title, venue, vname, month, n);
-	r = report_row(&rp->g[G_MVC], month, venue, course);
-	r->name = month->mname;
-	for (f = 0; f < F_N; f++)
-		r->n[f] += n[f];
+	report_mvc_add(&rp->g[G_MVC], month, venue, course, n);
 }
 
 /*
@@ -387,8 +405,7 @@ report_load(struct store *st, struct report *rp)
 		z->m[z->n].at = sqlite3_column_int64(stmt, 1);
 		month = (const char *)sqlite3_column_text(stmt, 2);
 		z->m[z->n].text = month == NULL ? NULL :
-		    memcpy(report_alloc(rp, strlen(month) + 1), month,
-		    strlen(month) + 1);
+		    report_keep(rp, month, strlen(month));
 		z->m[z->n++].month = NULL;
 	}
 	sqlite3_reset(stmt);

@@ -50,7 +50,8 @@ struct report_row {
  * the report.
  */
 #define REPORT_CELLS_BLOCK	2048
-#define REPORT_CELL_MAX		(6 * 10)	/* six varints at most */
+/* A cell's record at most: its two places and F_N figures, 10 B each. */
+#define REPORT_CELL_MAX		((2 + F_N) * 10)
 struct report_block {
 	struct report_block *next;
 	size_t		 len;
@@ -139,9 +140,12 @@ struct report {
 };
 
 /* stats-report.c */
-/* The row of key (and venue and course in G_MVC), made when it is new. */
-struct report_row *report_row(struct report_group *, struct istr *key,
-	    struct istr *venue, struct istr *course);
+/*
+ * n added to the row of G_MVC (or of one month's rows, g) of month, venue
+ * and course, made when it is new; its name is the month's (report_mname()).
+ */
+void	 report_mvc_add(struct report_group *g, struct istr *month,
+	    struct istr *venue, struct istr *course, const int64_t *n);
 
 /* stats-json.c */
 /* s as a JSON string, quoted, as json_dumps() writes it. */

@@ -1563,7 +1563,7 @@ static void
 event_tail(const struct cal_event *ev, const char *lang, struct buf *b)
 {
 	char	*whole;
-	size_t	 len, hlen;
+	size_t	 len, hlen, i;
 
 	b->len = 0;
 	if (feed_event_add_head(ev, lang, b) != 0)
@@ -1575,6 +1575,18 @@ event_tail(const struct cal_event *ev, const char *lang, struct buf *b)
 	assert_int_equal(len, b->len);
 	assert_memory_equal(whole, b->data, len);
 	free(whole);
+	/*
+	 * The split is where calendars.h puts it, told from the bytes: the
+	 * head's last line is LAST-MODIFIED (a value never folded), the tail
+	 * the rest of the VEVENT.
+	 */
+	assert_true(hlen > 2 && memcmp(b->data + hlen - 2, "\r\n", 2) == 0);
+	for (i = hlen - 2; i > 0 && b->data[i - 1] != '\n'; i--)
+		continue;
+	assert_true(hlen - i > 14 &&
+	    memcmp(b->data + i, "LAST-MODIFIED:", 14) == 0);
+	assert_true(b->len - hlen >= 12 &&
+	    memcmp(b->data + b->len - 12, "END:VEVENT\r\n", 12) == 0);
 	memmove(b->data, b->data + hlen, b->len - hlen);
 	b->len -= hlen;
 }
