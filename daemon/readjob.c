@@ -122,7 +122,7 @@ readjob_work(void *arg, const atomic_int *stop)
 	if (sqlite3_exec(store_db(j->st), "BEGIN", NULL, NULL, NULL) !=
 	    SQLITE_OK) {
 		store_fail(j->st, &j->fail);
-		return;
+		goto out;
 	}
 	spool_init(&out, j->dir);
 	rc = j->ops->make(j->arg, j->st, stop, &out, &j->fail);
@@ -133,13 +133,14 @@ readjob_work(void *arg, const atomic_int *stop)
 		j->body = spool_blob(&out, &j->fail);
 	}
 	spool_free(&out);
+out:
 	/*
 	 * The connection and what the answer took go back now, on this
 	 * thread, before the loop hears of it: the next job, started as
 	 * soon as the answer is out, may run in an arena of its own while
 	 * this thread ends, and its pages would come on top of these (a
 	 * second all-years GET /v1/stats at once after the first: +2 MB
-	 * instead of +1).
+	 * instead of +1). So does a connection whose BEGIN failed.
 	 */
 	store_close(j->st);
 	j->st = NULL;
