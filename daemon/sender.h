@@ -136,12 +136,12 @@ int	 sentlog_add(struct sentlog *, int64_t id, int attempts,
 int	 sentlog_settle(struct sentlog *, sqlite3 *db);
 /* Empties it, after the commit that settled its lines. */
 void	 sentlog_clear(struct sentlog *);
-/* Whether the last settle of the worker's outcomes failed; a failure
- * sets when to try again. */
+/* Whether the last settle of the connection's outcomes failed; a
+ * failure sets when to try again. */
 void	 sentlog_failed(struct sentlog *, int failed, time_t now);
 /* The earliest time to settle again of a worker's two logs; 0: none. */
 time_t	 sentlog_retry_at(const struct sentlog l[2]);
-/* Every worker's lines into outbox_outcome, in db's transaction, at
+/* Every sent log's lines into outbox_outcome, in db's transaction, at
  * start-up; sentlog_remove() after the durable commit. */
 int	 sentlog_recover(sqlite3 *db, const char *database, char **cause);
 void	 sentlog_remove(const char *database);

@@ -53,7 +53,10 @@
 
 #define SENTLOG_LINE	96	/* four int64 in decimal, blanks, a newline */
 
-/* The sent log of worker n (its place in struct sender's workers[]). */
+/*
+ * Sent log n: of connection k (0 or 1) of the worker at i in struct
+ * sender's workers[], n = 2 * i + k (before a worker had two, n = i).
+ */
 char *
 sentlog_path(const char *database, int n)
 {

@@ -115,14 +115,11 @@ wdb_open(const char *path, pthread_mutex_t *wlock, struct wdb *w,
 	return (0);
 fail:
 	xasprintf(cause, "%s: %s", path, sqlite3_errmsg(w->db));
-	for (i = 0; i < W_COUNT; i++)
-		sqlite3_finalize(w->stmt[i]);
-	sqlite3_finalize(w->settle[0]);
-	sqlite3_finalize(w->settle[1]);
-	sqlite3_close(w->db);
+	wdb_close(w);
 	return (-1);
 }
 
+/* Frees what wdb_open() made, all or (failing) part of it. */
 void
 wdb_close(struct wdb *w)
 {

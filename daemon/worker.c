@@ -726,8 +726,14 @@ worker_main(void *arg)
 		 * had; else the rows wait for the next kick. A start or a
 		 * probe with nothing due opens none (700 KB a worker).
 		 */
-		if (!open && (seen != looked || sentlog_retry_at(log) != 0))
+		if (!open && (seen != looked || sentlog_retry_at(log) != 0)) {
 			open = worker_open(s, db, log) == 0;
+			/* Nor can its outcomes be settled: their next try
+			 * waits longer, not at once again and again. */
+			for (k = 0; !open && k < 2; k++)
+				if (log[k].retry != 0)
+					sentlog_failed(&log[k], 1, time(NULL));
+		}
 		looked = seen;
 		/* Outcomes a settle failed to settle: again when due. */
 		if (open)

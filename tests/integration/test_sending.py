@@ -28,7 +28,8 @@ Five daemons, each on its own directory and servers:
            time (not sent again); a stale line (the row claimed again),
            another claim's line and a line cut short change nothing:
            those rows are sent again; the log is removed; the same log
-           put back changes nothing. Then a settle that fails (a trigger
+           put back changes nothing; so is the log of the last
+           worker's second connection (-sent-33). Then a settle that fails (a trigger
            refuses it) is tried again by the worker's timer without a
            new batch, and one failing at a stop leaves its log for the
            start, which settles it without sending again. A row not
@@ -1172,6 +1173,33 @@ def sentlog_settle_fails(d, api, rec):
                  for n in logs), "settle: the log is gone")
 
 
+def sentlog_last_name(d, api, rec, s, row):
+    """The start reads the sent log of the last worker's second
+    connection (n = 2 * 17 - 1): a name no worker of one log had."""
+    d.stop()
+    before = len(rec.mails())
+    claim = 4343
+    con = sqlite3.connect(d.db)
+    con.execute("UPDATE outbox SET state = 'sending', attempts = 1, "
+                "claim = ? WHERE id = ?", [claim, row])
+    con.commit()
+    con.close()
+    log = d.db + "-sent-33"
+    with open(log, "w") as f:
+        f.write("%d 1 %d 1700000100\n" % (row, claim))
+    d.start()
+    rows = wait_rows(api, 30, lambda rs: len(rs) == 5 and settled(rs),
+                     session=s["id"], kind="confirmation")
+    got = [r for r in rows if r["id"] == row]
+    t.ok(len(got) == 1 and got[0]["state"] == "sent" and
+         (got[0]["sent_at"] or "").startswith("2023-11-14T22:15:00"),
+         "sentlog: the start settles the log -sent-33 too, at its time",
+         brief(rows) + [str(got[0]["sent_at"]) if got else "?"])
+    time.sleep(0.5)
+    t.eq(len(rec.mails()), before, "sentlog: and does not send it again")
+    t.ok(not os.path.exists(log), "sentlog: that log is removed")
+
+
 def skip_update_fails(d, api, rec):
     """A row not sent (its session has started) whose own update fails
     is not left 'sending': its outcome is settled with the batch."""
@@ -1300,6 +1328,7 @@ def story_sentlog(tmp):
              "sentlog: a log applied once is never applied again")
         t.eq(len(rec.mails()), before, "sentlog: and nothing is sent")
         t.ok(not os.path.exists(log), "sentlog: that log is removed too")
+        sentlog_last_name(d, api, rec, s, ids[0])
         sentlog_settle_fails(d, api, rec)
         skip_update_fails(d, api, rec)
     finally:
