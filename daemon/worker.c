@@ -119,9 +119,16 @@ worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
 	while (rc == SQLITE_ROW)
 		rc = sqlite3_step(stmt);
 	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE) {
+		/*
+		 * The claim did not commit: its rows are still "pending",
+		 * and sending them now could send them twice.
+		 */
 		log_warnx("outbox: claiming %s messages: %s",
 		    sender_channel_names[w->channel], sqlite3_errmsg(db->db));
+		while (n > 0)
+			job_free(&jobs[--n]);
+	}
 	pthread_mutex_unlock(db->wlock);
 	pthread_mutex_lock(&w->s->mtx);
 	w->s->in_flight -= (int)(max - n);
