@@ -413,12 +413,10 @@ int	 resource_create(struct api_req *);
 int	 resource_show(struct api_req *);
 int	 resource_edit(struct api_req *);
 int	 resource_remove(struct api_req *);
-/* Creates a participant from a body object inside the caller's transaction. */
+/* Creates a participant from a body object inside the caller's transaction,
+ * with its feed token (for a registration). */
 int	 resource_participant_create(struct store *, json_t *body,
 	    int64_t *id, struct fail *);
-/* Drops what identifies a participant, keeping statistics. */
-int	 resource_participant_anonymise(struct store *, int64_t id,
-	    struct fail *);
 /* Looks up a venue/course/instructor id by slug; 404 names the field. */
 int	 resource_id(struct store *, const char *table, const char *slug,
 	    const char *field, int64_t *, struct fail *);
@@ -536,6 +534,9 @@ void	 person_words_batch(struct store *);
 int	 person_merge(struct api_req *);
 
 /* registration.c */
+/* Drops what identifies a participant, keeping statistics: their
+ * live seats too (the waitlist moves). */
+int	 registration_anonymise(struct store *, int64_t id, struct fail *);
 /* The live registration of session sid that text names: a participant id
  * ("3") or a kursist nr. ("nr:3000"); 404 saying which kind was meant. */
 int	 registration_named(struct store *, int64_t sid, const char *text,

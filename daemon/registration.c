@@ -80,17 +80,6 @@ registration_promote(struct store *st, int64_t session_id, json_t *promoted,
 	}
 }
 
-/* A new token of kind for row id: its hash and sealed form, the caller's;
- * the token itself is wiped. */
-static void
-registration_make_token(int kind, int64_t id, char **hash, char **sealed)
-{
-	char	*token = token_make(kind, id, hash, sealed);
-
-	explicit_bzero(token, strlen(token));
-	free(token);
-}
-
 /* A new token of kind for row id, kept by sql (?1 its hash, ?2 it
  * sealed, ?3 id); the token itself is not kept. */
 static int
@@ -100,7 +89,7 @@ registration_new_token(struct store *st, const char *sql, int kind,
 	char	*hash, *sealed;
 	int	 rc;
 
-	registration_make_token(kind, id, &hash, &sealed);
+	token_make_kept(kind, id, &hash, &sealed);
 	rc = store_exec(st, f, sql, "tti", hash, sealed, id) < 0 ? -1 : 0;
 	free(hash);
 	free(sealed);
@@ -308,7 +297,7 @@ registration_seat(struct store *st, const struct session_row *s,
 	/* (UPDATE ... RETURNING costs more: its rows go through a table.) */
 	number = store_int(st, 1, sql_next, NULL);
 	/* Every registration can be cancelled by its own link (cancel.c). */
-	registration_make_token(TOKEN_CANCEL, next, &hash, &sealed);
+	token_make_kept(TOKEN_CANCEL, next, &hash, &sealed);
 	rc = store_exec(st, f, sql_bump, "i", number + 1) < 0 ||
 	    store_exec(st, f, sql_insert, "iiitiiitti", sid, pid, number, state,
 	    queue, (int64_t)companion, (int64_t)store_now(st), hash,
@@ -438,6 +427,40 @@ registration_drop(struct store *st, int64_t rid, const char *via,
 		return (-1);
 	metrics_count(METRICS_REG_CANCELLED, 1);
 	return (registration_promote(st, sid, promoted, f));
+}
+
+/*
+ * Removes what identifies a person and keeps the rest for statistics:
+ * their future seats are given up (the waitlist moves), their name,
+ * number and address are dropped, also from the outbox, and notices not
+ * yet sent are called off.
+ */
+int
+registration_anonymise(struct store *st, int64_t id, struct fail *f)
+{
+	static const char *sql_person = "UPDATE participant SET name = "
+	    "'(slettet)', email = NULL, phone = NULL, phone_type = NULL, "
+	    "notes = NULL, no_contact = 1, anonymised_at = ?1, "
+	    "updated_at = ?1 WHERE id = ?2";
+	static const char *sql_outbox = "UPDATE outbox SET recipient = NULL, "
+	    "state = CASE "
+	    "WHEN state IN ('pending', 'sending') THEN 'cancelled' ELSE "
+	    "state END, updated_at = ?1 WHERE participant_id = ?2";
+	static const char *sql_texts = "DELETE FROM outbox_text WHERE "
+	    "outbox_id IN (SELECT id FROM outbox WHERE participant_id = ?1)";
+	/* Their SMS replies: who and what, not that and when. */
+	static const char *sql_inbox = "UPDATE inbox SET sender = "
+	    "'(slettet)', receiver = NULL, text = '', handled_at = "
+	    "coalesce(handled_at, ?1) WHERE participant_id = ?2";
+	int64_t	 now = store_now(st);
+
+	if (registration_cancel_participant(st, id, f) != 0 ||
+	    store_exec(st, f, sql_person, "ii", now, id) < 0 ||
+	    store_exec(st, f, sql_outbox, "ii", now, id) < 0 ||
+	    store_exec(st, f, sql_texts, "i", id) < 0 ||
+	    store_exec(st, f, sql_inbox, "ii", now, id) < 0)
+		return (-1);
+	return (0);
 }
 
 /*

@@ -296,6 +296,15 @@ token_make(int kind, int64_t id, char **hash, char **sealed)
 	return (token);
 }
 
+void
+token_make_kept(int kind, int64_t id, char **hash, char **sealed)
+{
+	char	*token = token_make(kind, id, hash, sealed);
+
+	explicit_bzero(token, strlen(token));
+	free(token);
+}
+
 /* 1 if token is of the old form: 32 lower-case hex digits. */
 static int
 token_old_form(const char *token)
