@@ -321,16 +321,13 @@ registration_create(struct api_req *req)
 	struct fail		*f = &req->fail;
 	static const char *sql_present = "UPDATE registration SET attendance "
 	    "= 'attended' WHERE id = ?";
-	/* ?2 over the capacity (a walk-in), ?3 the person was known. */
-	static const char *sql_answer = "SELECT json_insert(CASE WHEN ?2 "
-	    "THEN json_insert(j, '$.over_capacity', json('true')) ELSE j END, "
-	    "'$.participant_known', json(CASE WHEN ?3 THEN 'true' ELSE "
-	    "'false' END)) FROM registration_json WHERE id = ?1";
 	struct session_row	 s;
 	sqlite3_stmt		*stmt;
 	int64_t			 sid, pid, rid;
 	time_t			 now = store_now(st);
+	const char		*j;
 	char			*when;
+	size_t			 n;
 	int			 walk_in, companion, over = 0, known = 0;
 	int			 confirmed;
 
@@ -380,13 +377,15 @@ registration_create(struct api_req *req)
 		return (-1);
 	/*
 	 * The answer as SQLite writes the row's JSON (as a page of a list
-	 * is), the two keys of this answer after it: not parsed into
-	 * objects and written again.
+	 * is), the two keys of this answer after its last (over_capacity
+	 * for a walk-in over it): not parsed and written again.
 	 */
-	stmt = store_stmt_bound(st, sql_answer, "iii", rid, (int64_t)over,
-	    (int64_t)known);
-	if (sqlite3_step(stmt) == SQLITE_ROW && store_col(stmt, 0) != NULL)
-		req->text = xstrdup(store_col(stmt, 0));
+	stmt = store_stmt_bound(st, sql_reg_json, "i", rid);
+	if (sqlite3_step(stmt) == SQLITE_ROW && (j = store_col(stmt, 0)) !=
+	    NULL && (n = strlen(j)) > 2 && j[n - 1] == '}')
+		req->text = xprintf("%.*s%s,\"participant_known\":%s}",
+		    (int)(n - 1), j, over ? ",\"over_capacity\":true" : "",
+		    known ? "true" : "false");
 	sqlite3_reset(stmt);
 	if (req->text == NULL)
 		return (store_fail(st, f));
