@@ -208,7 +208,9 @@ registration_seat(struct store *st, const struct session_row *s,
 	/*
 	 * Their live registration, the waitlist, the seats taken, the
 	 * queue's next place, whether they have a feed token, the id the
-	 * new row takes (its cancel token names it): one statement.
+	 * new row takes (its cancel token names it), the running number it
+	 * takes: one statement (UPDATE ... RETURNING for the number costs
+	 * more: its rows go through a table).
 	 */
 	static const char *sql_state = "SELECT (SELECT id FROM registration "
 	    "WHERE session_id = ?1 AND participant_id = ?2 AND status != "
@@ -218,9 +220,8 @@ registration_seat(struct store *st, const struct session_row *s,
 	    "coalesce(max(queue), 0) + 1 FROM registration WHERE session_id "
 	    "= ?1), coalesce((SELECT feed_token_sealed IS NOT NULL FROM "
 	    "participant WHERE id = ?2), 1), (SELECT coalesce(max(id), 0) + 1 "
-	    "FROM registration)";
-	static const char *sql_next = "SELECT CAST(value AS INTEGER) FROM "
-	    "settings WHERE key = 'next_number'";
+	    "FROM registration), coalesce((SELECT CAST(value AS INTEGER) FROM "
+	    "settings WHERE key = 'next_number'), 1)";
 	static const char *sql_bump = "UPDATE settings SET value = ? WHERE "
 	    "key = 'next_number'";
 	/* With its cancel token, hashed and sealed (cancel.c). */
@@ -247,6 +248,7 @@ registration_seat(struct store *st, const struct session_row *s,
 	queue = sqlite3_column_int64(stmt, 3);
 	tokened = sqlite3_column_int(stmt, 4);
 	next = sqlite3_column_int64(stmt, 5);
+	number = sqlite3_column_int64(stmt, 6);
 	sqlite3_reset(stmt);
 	if (*rid != 0) {
 		json_t	*r = registration_json(st, *rid);
@@ -294,8 +296,6 @@ registration_seat(struct store *st, const struct session_row *s,
 		state = "confirmed";
 	else
 		state = "waitlisted";
-	/* (UPDATE ... RETURNING costs more: its rows go through a table.) */
-	number = store_int(st, 1, sql_next, NULL);
 	/* Every registration can be cancelled by its own link (cancel.c). */
 	token_make_kept(TOKEN_CANCEL, next, &hash, &sealed);
 	rc = store_exec(st, f, sql_bump, "i", number + 1) < 0 ||
