@@ -534,6 +534,15 @@ void	 person_words_batch(struct store *);
 int	 person_merge(struct api_req *);
 
 /* registration.c */
+/*
+ * The kursist nr. the next registration takes (an SQL expression): the
+ * one after the highest given, or number_start's setting (next_number)
+ * when that is higher. Read, not kept up per registration.
+ */
+#define REGISTRATION_NEXT_NUMBER					\
+	"max(coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE "	\
+	"key = 'next_number'), 1), coalesce((SELECT max(number) FROM "	\
+	"registration), 0) + 1)"
 /* Drops what identifies a participant, keeping statistics: their
  * live seats too (the waitlist moves). */
 int	 registration_anonymise(struct store *, int64_t id, struct fail *);

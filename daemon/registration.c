@@ -209,8 +209,7 @@ registration_seat(struct store *st, const struct session_row *s,
 	 * Their live registration, the waitlist, the seats taken, the
 	 * queue's next place, whether they have a feed token, the id the
 	 * new row takes (its cancel token names it), the running number it
-	 * takes: one statement (UPDATE ... RETURNING for the number costs
-	 * more: its rows go through a table).
+	 * takes (read, not counted in settings): one statement.
 	 */
 	static const char *sql_state = "SELECT (SELECT id FROM registration "
 	    "WHERE session_id = ?1 AND participant_id = ?2 AND status != "
@@ -220,10 +219,7 @@ registration_seat(struct store *st, const struct session_row *s,
 	    "coalesce(max(queue), 0) + 1 FROM registration WHERE session_id "
 	    "= ?1), coalesce((SELECT feed_token_sealed IS NOT NULL FROM "
 	    "participant WHERE id = ?2), 1), (SELECT coalesce(max(id), 0) + 1 "
-	    "FROM registration), coalesce((SELECT CAST(value AS INTEGER) FROM "
-	    "settings WHERE key = 'next_number'), 1)";
-	static const char *sql_bump = "UPDATE settings SET value = ? WHERE "
-	    "key = 'next_number'";
+	    "FROM registration), " REGISTRATION_NEXT_NUMBER;
 	/* With its cancel token, hashed and sealed (cancel.c). */
 	static const char *sql_insert = "INSERT INTO registration (session_id, "
 	    "participant_id, number, status, queue, companion, created_at, "
@@ -298,9 +294,8 @@ registration_seat(struct store *st, const struct session_row *s,
 		state = "waitlisted";
 	/* Every registration can be cancelled by its own link (cancel.c). */
 	token_make_kept(TOKEN_CANCEL, next, &hash, &sealed);
-	rc = store_exec(st, f, sql_bump, "i", number + 1) < 0 ||
-	    store_exec(st, f, sql_insert, "iiitiiitti", sid, pid, number, state,
-	    queue, (int64_t)companion, (int64_t)store_now(st), hash,
+	rc = store_exec(st, f, sql_insert, "iiitiiitti", sid, pid, number,
+	    state, queue, (int64_t)companion, (int64_t)store_now(st), hash,
 	    sealed, next) < 0 ? -1 : 0;
 	free(hash);
 	free(sealed);
@@ -609,8 +604,7 @@ registration_waitlist(struct api_req *req)
 
 static const char *sql_settings = "SELECT json_object("
     "'number_start', (SELECT CAST(value AS INTEGER) FROM settings WHERE "
-    "key = 'number_start'), 'next_number', (SELECT CAST(value AS INTEGER) "
-    "FROM settings WHERE key = 'next_number'))";
+    "key = 'number_start'), 'next_number', " REGISTRATION_NEXT_NUMBER ")";
 
 int
 registration_settings_show(struct api_req *req)
