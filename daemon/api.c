@@ -323,6 +323,10 @@ api_run(const struct api_ctx *ctx, const struct api_call *call, int batched,
 	}
 	for (i = 0; i < NROUTES; i++) {
 		r = &routes[i];
+		/* Not this route's first segment: not walked further. */
+		if (nsegs > 1 && r->pattern[0] != '*' && r->pattern[0] != '/' &&
+		    r->pattern[0] != segs[1][0])
+			continue;
 		memset(req.param, 0, sizeof req.param);
 		if (!api_match(r->pattern, segs + 1, nsegs - 1, req.param))
 			continue;

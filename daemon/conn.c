@@ -878,6 +878,17 @@ conn_fd(const struct conn *c)
 	return (c->fd);
 }
 
+uid_t
+conn_uid(const struct conn *c)
+{
+	struct ucred	 cred;
+	socklen_t	 len = sizeof cred;
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+		return ((uid_t)-1);
+	return (cred.uid);
+}
+
 void *
 conn_data(const struct conn *c)
 {

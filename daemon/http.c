@@ -308,10 +308,13 @@ http_sync_wait(struct http *h)
 /*
  * Commits the open batch, then answers every request in it. Should the
  * COMMIT fail, nothing of the batch was written, and every request in it
- * is told so (reads too: they may have seen the batch's writes).
+ * is told so (reads too: they may have seen the batch's writes). Then,
+ * with wait, the loop's commits wait for the disk again, as each write
+ * outside a batch (after http_flush()) must; a group commit leaves that to
+ * the next flush: a PRAGMA acts as it is parsed, and a batch undoes it.
  */
-void
-http_flush(struct http *h)
+static void
+http_commit(struct http *h, int wait)
 {
 	struct http_req	*q;
 	struct fail	 f, g;
@@ -319,8 +322,7 @@ http_flush(struct http *h)
 
 	if (h == NULL)
 		return;
-	/* Writes outside a batch wait for the disk again (http_sync_wait()). */
-	if (h->deferred)
+	if (wait && h->deferred && !h->batch_open)
 		http_sync_wait(h);
 	if (!h->batch_open)
 		return;
@@ -332,7 +334,8 @@ http_flush(struct http *h)
 	}
 	h->batch_open = 0;
 	if (h->dur != NULL) {
-		http_sync_wait(h);
+		if (wait)
+			http_sync_wait(h);
 		/* The answers wait for the fsync (http_synced()). */
 		if (ok && h->batch != NULL) {
 			h->ticket = durable_ask(h->dur);
@@ -350,6 +353,12 @@ http_flush(struct http *h)
 	h->batch = NULL;
 	h->batch_tail = &h->batch;
 	h->nbatch = 0;
+}
+
+void
+http_flush(struct http *h)
+{
+	http_commit(h, 1);
 }
 
 /*
@@ -384,7 +393,7 @@ http_background_end(struct http *h)
 static void
 http_commit_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	http_flush(arg);
+	http_commit(arg, 0);
 }
 
 /*
@@ -433,7 +442,7 @@ http_batch_open(struct http *h, struct fail *f)
 			return (fail_set(f, 503, NULL, "the disk failed (%s) "
 			    "while kursusd saved changes; none are taken until "
 			    "it is mended and kursusd restarted", strerror(err)));
-		if (store_sync_wait(h->store, 0, f) != 0)
+		if (!h->deferred && store_sync_wait(h->store, 0, f) != 0)
 			return (-1);
 		h->deferred = 1;
 	}
@@ -467,7 +476,7 @@ http_run_batched(struct http *h, struct http_req *q)
 	*h->batch_tail = q;
 	h->batch_tail = &q->next;
 	if (++h->nbatch >= BATCH_MAX)
-		http_flush(h);
+		http_commit(h, 0);
 }
 
 /* Another program holds the database: q waits, BEGIN is tried again. */
@@ -656,19 +665,6 @@ http_tcp_gate(struct http *h, struct http_req *q, const char *auth)
 	return (0);
 }
 
-/* The uid of a unix socket's peer, or -1. */
-static uid_t
-http_peer_uid(struct conn *c)
-{
-	struct ucred	 cred;
-	socklen_t	 len = sizeof cred;
-
-	if (getsockopt(conn_fd(c), SOL_SOCKET, SO_PEERCRED, &cred,
-	    &len) != 0)
-		return ((uid_t)-1);
-	return (cred.uid);
-}
-
 static void
 http_request(struct conn *c, struct request *rq, const char *body,
     size_t len, void *arg)
@@ -683,7 +679,7 @@ http_request(struct conn *c, struct request *rq, const char *body,
 	conn_set_data(c, q);
 	q->method = rq->method;
 	q->write = rq->method != API_GET && rq->method != API_HEAD;
-	q->uid = tcp ? (uid_t)-1 : http_peer_uid(c);
+	q->uid = tcp ? (uid_t)-1 : conn_uid(c);
 	if (tcp)
 		snprintf(q->peer, sizeof q->peer, "%s", conn_peer(c));
 	else

@@ -235,7 +235,7 @@ struct outbox_conf *store_outbox(struct store *);
 const char *store_default_timezone(struct store *);
 
 /* schema.c */
-#define SCHEMA_VERSION	20
+#define SCHEMA_VERSION	21
 /* The database's schema version (PRAGMA user_version), or -1. */
 int	 schema_version(sqlite3 *);
 /* Brings the database forward to SCHEMA_VERSION, each step in a transaction. */
@@ -414,12 +414,10 @@ int	 resource_create(struct api_req *);
 int	 resource_show(struct api_req *);
 int	 resource_edit(struct api_req *);
 int	 resource_remove(struct api_req *);
-/* Creates a participant from a body object inside the caller's transaction. */
+/* Creates a participant from a body object inside the caller's transaction,
+ * with its feed token (for a registration). */
 int	 resource_participant_create(struct store *, json_t *body,
 	    int64_t *id, struct fail *);
-/* Drops what identifies a participant, keeping statistics. */
-int	 resource_participant_anonymise(struct store *, int64_t id,
-	    struct fail *);
 /* Looks up a venue/course/instructor id by slug; 404 names the field. */
 int	 resource_id(struct store *, const char *table, const char *slug,
 	    const char *field, int64_t *, struct fail *);
@@ -537,6 +535,18 @@ void	 person_words_batch(struct store *);
 int	 person_merge(struct api_req *);
 
 /* registration.c */
+/*
+ * The kursist nr. the next registration takes (an SQL expression): the
+ * one after the highest given, or number_start's setting (next_number)
+ * when that is higher. Read, not kept up per registration.
+ */
+#define REGISTRATION_NEXT_NUMBER					\
+	"max(coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE "	\
+	"key = 'next_number'), 1), coalesce((SELECT max(number) FROM "	\
+	"registration), 0) + 1)"
+/* Drops what identifies a participant, keeping statistics: their
+ * live seats too (the waitlist moves). */
+int	 registration_anonymise(struct store *, int64_t id, struct fail *);
 /* The live registration of session sid that text names: a participant id
  * ("3") or a kursist nr. ("nr:3000"); 404 saying which kind was meant. */
 int	 registration_named(struct store *, int64_t sid, const char *text,

@@ -80,17 +80,6 @@ registration_promote(struct store *st, int64_t session_id, json_t *promoted,
 	}
 }
 
-/* A new token of kind for row id: its hash and sealed form, the caller's;
- * the token itself is wiped. */
-static void
-registration_make_token(int kind, int64_t id, char **hash, char **sealed)
-{
-	char	*token = token_make(kind, id, hash, sealed);
-
-	explicit_bzero(token, strlen(token));
-	free(token);
-}
-
 /* A new token of kind for row id, kept by sql (?1 its hash, ?2 it
  * sealed, ?3 id); the token itself is not kept. */
 static int
@@ -100,7 +89,7 @@ registration_new_token(struct store *st, const char *sql, int kind,
 	char	*hash, *sealed;
 	int	 rc;
 
-	registration_make_token(kind, id, &hash, &sealed);
+	token_make_kept(kind, id, &hash, &sealed);
 	rc = store_exec(st, f, sql, "tti", hash, sealed, id) < 0 ? -1 : 0;
 	free(hash);
 	free(sealed);
@@ -219,7 +208,8 @@ registration_seat(struct store *st, const struct session_row *s,
 	/*
 	 * Their live registration, the waitlist, the seats taken, the
 	 * queue's next place, whether they have a feed token, the id the
-	 * new row takes (its cancel token names it): one statement.
+	 * new row takes (its cancel token names it), the running number it
+	 * takes (read, not counted in settings): one statement.
 	 */
 	static const char *sql_state = "SELECT (SELECT id FROM registration "
 	    "WHERE session_id = ?1 AND participant_id = ?2 AND status != "
@@ -229,11 +219,7 @@ registration_seat(struct store *st, const struct session_row *s,
 	    "coalesce(max(queue), 0) + 1 FROM registration WHERE session_id "
 	    "= ?1), coalesce((SELECT feed_token_sealed IS NOT NULL FROM "
 	    "participant WHERE id = ?2), 1), (SELECT coalesce(max(id), 0) + 1 "
-	    "FROM registration)";
-	static const char *sql_next = "SELECT CAST(value AS INTEGER) FROM "
-	    "settings WHERE key = 'next_number'";
-	static const char *sql_bump = "UPDATE settings SET value = ? WHERE "
-	    "key = 'next_number'";
+	    "FROM registration), " REGISTRATION_NEXT_NUMBER;
 	/* With its cancel token, hashed and sealed (cancel.c). */
 	static const char *sql_insert = "INSERT INTO registration (session_id, "
 	    "participant_id, number, status, queue, companion, created_at, "
@@ -258,6 +244,7 @@ registration_seat(struct store *st, const struct session_row *s,
 	queue = sqlite3_column_int64(stmt, 3);
 	tokened = sqlite3_column_int(stmt, 4);
 	next = sqlite3_column_int64(stmt, 5);
+	number = sqlite3_column_int64(stmt, 6);
 	sqlite3_reset(stmt);
 	if (*rid != 0) {
 		json_t	*r = registration_json(st, *rid);
@@ -305,13 +292,10 @@ registration_seat(struct store *st, const struct session_row *s,
 		state = "confirmed";
 	else
 		state = "waitlisted";
-	/* (UPDATE ... RETURNING costs more: its rows go through a table.) */
-	number = store_int(st, 1, sql_next, NULL);
 	/* Every registration can be cancelled by its own link (cancel.c). */
-	registration_make_token(TOKEN_CANCEL, next, &hash, &sealed);
-	rc = store_exec(st, f, sql_bump, "i", number + 1) < 0 ||
-	    store_exec(st, f, sql_insert, "iiitiiitti", sid, pid, number, state,
-	    queue, (int64_t)companion, (int64_t)store_now(st), hash,
+	token_make_kept(TOKEN_CANCEL, next, &hash, &sealed);
+	rc = store_exec(st, f, sql_insert, "iiitiiitti", sid, pid, number,
+	    state, queue, (int64_t)companion, (int64_t)store_now(st), hash,
 	    sealed, next) < 0 ? -1 : 0;
 	free(hash);
 	free(sealed);
@@ -332,16 +316,13 @@ registration_create(struct api_req *req)
 	struct fail		*f = &req->fail;
 	static const char *sql_present = "UPDATE registration SET attendance "
 	    "= 'attended' WHERE id = ?";
-	/* ?2 over the capacity (a walk-in), ?3 the person was known. */
-	static const char *sql_answer = "SELECT json_insert(CASE WHEN ?2 "
-	    "THEN json_insert(j, '$.over_capacity', json('true')) ELSE j END, "
-	    "'$.participant_known', json(CASE WHEN ?3 THEN 'true' ELSE "
-	    "'false' END)) FROM registration_json WHERE id = ?1";
 	struct session_row	 s;
 	sqlite3_stmt		*stmt;
 	int64_t			 sid, pid, rid;
 	time_t			 now = store_now(st);
+	const char		*j;
 	char			*when;
+	size_t			 n;
 	int			 walk_in, companion, over = 0, known = 0;
 	int			 confirmed;
 
@@ -391,13 +372,15 @@ registration_create(struct api_req *req)
 		return (-1);
 	/*
 	 * The answer as SQLite writes the row's JSON (as a page of a list
-	 * is), the two keys of this answer after it: not parsed into
-	 * objects and written again.
+	 * is), the two keys of this answer after its last (over_capacity
+	 * for a walk-in over it): not parsed and written again.
 	 */
-	stmt = store_stmt_bound(st, sql_answer, "iii", rid, (int64_t)over,
-	    (int64_t)known);
-	if (sqlite3_step(stmt) == SQLITE_ROW && store_col(stmt, 0) != NULL)
-		req->text = xstrdup(store_col(stmt, 0));
+	stmt = store_stmt_bound(st, sql_reg_json, "i", rid);
+	if (sqlite3_step(stmt) == SQLITE_ROW && (j = store_col(stmt, 0)) !=
+	    NULL && (n = strlen(j)) > 2 && j[n - 1] == '}')
+		req->text = xprintf("%.*s%s,\"participant_known\":%s}",
+		    (int)(n - 1), j, over ? ",\"over_capacity\":true" : "",
+		    known ? "true" : "false");
 	sqlite3_reset(stmt);
 	if (req->text == NULL)
 		return (store_fail(st, f));
@@ -438,6 +421,40 @@ registration_drop(struct store *st, int64_t rid, const char *via,
 		return (-1);
 	metrics_count(METRICS_REG_CANCELLED, 1);
 	return (registration_promote(st, sid, promoted, f));
+}
+
+/*
+ * Removes what identifies a person and keeps the rest for statistics:
+ * their future seats are given up (the waitlist moves), their name,
+ * number and address are dropped, also from the outbox, and notices not
+ * yet sent are called off.
+ */
+int
+registration_anonymise(struct store *st, int64_t id, struct fail *f)
+{
+	static const char *sql_person = "UPDATE participant SET name = "
+	    "'(slettet)', email = NULL, phone = NULL, phone_type = NULL, "
+	    "notes = NULL, no_contact = 1, anonymised_at = ?1, "
+	    "updated_at = ?1 WHERE id = ?2";
+	static const char *sql_outbox = "UPDATE outbox SET recipient = NULL, "
+	    "state = CASE "
+	    "WHEN state IN ('pending', 'sending') THEN 'cancelled' ELSE "
+	    "state END, updated_at = ?1 WHERE participant_id = ?2";
+	static const char *sql_texts = "DELETE FROM outbox_text WHERE "
+	    "outbox_id IN (SELECT id FROM outbox WHERE participant_id = ?1)";
+	/* Their SMS replies: who and what, not that and when. */
+	static const char *sql_inbox = "UPDATE inbox SET sender = "
+	    "'(slettet)', receiver = NULL, text = '', handled_at = "
+	    "coalesce(handled_at, ?1) WHERE participant_id = ?2";
+	int64_t	 now = store_now(st);
+
+	if (registration_cancel_participant(st, id, f) != 0 ||
+	    store_exec(st, f, sql_person, "ii", now, id) < 0 ||
+	    store_exec(st, f, sql_outbox, "ii", now, id) < 0 ||
+	    store_exec(st, f, sql_texts, "i", id) < 0 ||
+	    store_exec(st, f, sql_inbox, "ii", now, id) < 0)
+		return (-1);
+	return (0);
 }
 
 /*
@@ -587,8 +604,7 @@ registration_waitlist(struct api_req *req)
 
 static const char *sql_settings = "SELECT json_object("
     "'number_start', (SELECT CAST(value AS INTEGER) FROM settings WHERE "
-    "key = 'number_start'), 'next_number', (SELECT CAST(value AS INTEGER) "
-    "FROM settings WHERE key = 'next_number'))";
+    "key = 'number_start'), 'next_number', " REGISTRATION_NEXT_NUMBER ")";
 
 int
 registration_settings_show(struct api_req *req)

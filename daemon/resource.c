@@ -48,7 +48,8 @@ struct resource {
 				    struct fail *);
 	/* Built on first use. */
 	char			*sql_show, *sql_list, *sql_row, *sql_insert,
-				*sql_update, *sql_id, *sql_delete,
+				*sql_insert_token, *sql_update, *sql_id,
+				*sql_delete,
 				*sql_search, *sql_search_tail;
 };
 
@@ -255,6 +256,10 @@ resource_build(struct resource *r)
 	    "AND CAST(%s AS TEXT) = ?1", row, r->table, r->key, r->key);
 	r->sql_insert = xprintf("INSERT INTO %s (%s, created_at, updated_at) "
 	    "VALUES (%s, ?, ?)", r->table, cols, vals);
+	/* A participant made for a registration: with its feed token. */
+	r->sql_insert_token = xprintf("INSERT INTO %s (%s, created_at, "
+	    "updated_at, feed_token_check, feed_token_sealed, id) VALUES "
+	    "(%s, ?, ?, ?, ?, ?)", r->table, cols, vals);
 	r->sql_update = xprintf("UPDATE %s SET %s, updated_at = ? WHERE id = ?",
 	    r->table, sets);
 	r->sql_id = xprintf("SELECT id FROM %s WHERE %s = ?1 AND "
@@ -707,9 +712,15 @@ resource_not_found(const struct resource *r, const char *key,
 	return (resource_missing(r, r->key, key, f));
 }
 
+/* A new row's feed token, written with it: its check, sealed form, id. */
+struct resource_token {
+	char	*check, *sealed;
+	int64_t	 id;
+};
+
 static int
 resource_insert(struct store *st, const struct resource *r, json_t *body,
-    int64_t *id, struct fail *fl)
+    const struct resource_token *tk, int64_t *id, struct fail *fl)
 {
 	sqlite3_stmt	*stmt;
 	json_t		*row = resource_defaults(r);
@@ -720,10 +731,16 @@ resource_insert(struct store *st, const struct resource *r, json_t *body,
 		json_decref(row);
 		return (-1);
 	}
-	stmt = store_stmt(st, r->sql_insert);
+	stmt = store_stmt(st, tk != NULL ? r->sql_insert_token :
+	    r->sql_insert);
 	col = resource_bind(r, stmt, row);
 	sqlite3_bind_int64(stmt, col++, now);
-	sqlite3_bind_int64(stmt, col, now);
+	sqlite3_bind_int64(stmt, col++, now);
+	if (tk != NULL) {
+		sqlite3_bind_text(stmt, col++, tk->check, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, col++, tk->sealed, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, col, tk->id);
+	}
 	rc = sqlite3_step(stmt);
 	sqlite3_reset(stmt);
 	if (rc != SQLITE_DONE) {
@@ -744,46 +761,28 @@ resource_insert(struct store *st, const struct resource *r, json_t *body,
 	return (0);
 }
 
+/*
+ * A participant made for a registration, with the feed token every
+ * message's link needs (registration.c makes one for a person who has
+ * none): in the same INSERT, under the row id it names (SQLite's own
+ * choice, the largest plus one), not written again by an UPDATE.
+ */
 int
 resource_participant_create(struct store *st, json_t *body, int64_t *id,
     struct fail *f)
 {
-	return (resource_insert(st, resource_find("participants"), body, id,
-	    f));
-}
+	static const char *sql_next = "SELECT coalesce(max(id), 0) + 1 FROM "
+	    "participant";
+	struct resource_token	 tk;
+	int			 rc;
 
-/*
- * Removes what identifies a person and keeps the rest for statistics:
- * their future seats are given up (the waitlist moves), their name,
- * number and address are dropped, also from the outbox, and notices not
- * yet sent are called off.
- */
-int
-resource_participant_anonymise(struct store *st, int64_t id, struct fail *f)
-{
-	static const char *sql_person = "UPDATE participant SET name = "
-	    "'(slettet)', email = NULL, phone = NULL, phone_type = NULL, "
-	    "notes = NULL, no_contact = 1, anonymised_at = ?1, "
-	    "updated_at = ?1 WHERE id = ?2";
-	static const char *sql_outbox = "UPDATE outbox SET recipient = NULL, "
-	    "state = CASE "
-	    "WHEN state IN ('pending', 'sending') THEN 'cancelled' ELSE "
-	    "state END, updated_at = ?1 WHERE participant_id = ?2";
-	static const char *sql_texts = "DELETE FROM outbox_text WHERE "
-	    "outbox_id IN (SELECT id FROM outbox WHERE participant_id = ?1)";
-	/* Their SMS replies: who and what, not that and when. */
-	static const char *sql_inbox = "UPDATE inbox SET sender = "
-	    "'(slettet)', receiver = NULL, text = '', handled_at = "
-	    "coalesce(handled_at, ?1) WHERE participant_id = ?2";
-	int64_t	 now = store_now(st);
-
-	if (registration_cancel_participant(st, id, f) != 0 ||
-	    store_exec(st, f, sql_person, "ii", now, id) < 0 ||
-	    store_exec(st, f, sql_outbox, "ii", now, id) < 0 ||
-	    store_exec(st, f, sql_texts, "i", id) < 0 ||
-	    store_exec(st, f, sql_inbox, "ii", now, id) < 0)
-		return (-1);
-	return (0);
+	tk.id = store_int(st, 1, sql_next, NULL);
+	token_make_kept(TOKEN_PARTICIPANT, tk.id, &tk.check, &tk.sealed);
+	rc = resource_insert(st, resource_find("participants"), body, &tk, id,
+	    f);
+	free(tk.check);
+	free(tk.sealed);
+	return (rc);
 }
 
 int
@@ -918,7 +917,7 @@ resource_create(struct api_req *req)
 			return (-1);
 	} else
 		body = json_incref(req->body);
-	rc = resource_insert(req->store, r, body, &id, &req->fail);
+	rc = resource_insert(req->store, r, body, NULL, &id, &req->fail);
 	json_decref(body);
 	if (rc != 0)
 		return (-1);
@@ -973,7 +972,7 @@ resource_remove(struct api_req *req)
 		return (resource_not_found(r, req->param[0], &req->fail));
 
 	if (strcmp(r->table, "participant") == 0) {
-		if (resource_participant_anonymise(req->store, id,
+		if (registration_anonymise(req->store, id,
 		    &req->fail) != 0)
 			return (-1);
 		req->out = json_pack("{s:I}", "deleted", (json_int_t)id);

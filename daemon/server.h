@@ -191,6 +191,8 @@ const char	*conn_peer(const struct conn *);
 int		 conn_family(const struct conn *,
 		    unsigned char *addr);
 int		 conn_fd(const struct conn *);
+/* The uid of a unix socket's peer, or -1. */
+uid_t		 conn_uid(const struct conn *);
 int		 conn_head_only(const struct conn *);
 void		*conn_data(const struct conn *);
 void		 conn_set_data(struct conn *, void *);

@@ -670,8 +670,7 @@ static int
 report_make(void *arg, struct store *st, const atomic_int *stop,
     struct spool *out, struct fail *f)
 {
-	static const char *sql_next = "SELECT CAST(value AS INTEGER) FROM "
-	    "settings WHERE key = 'next_number'";
+	static const char *sql_next = "SELECT " REGISTRATION_NEXT_NUMBER;
 	const struct report_ask *ask = arg;
 	struct report	 rp;
 	int		 g, slow;

@@ -243,7 +243,7 @@ stats_retention_sweep(struct store *st, int days, int limit, int64_t *at,
 	}
 	sqlite3_reset(stmt);
 	for (i = 0; i < gone; i++) {
-		if (resource_participant_anonymise(st, ids[i], f) != 0)
+		if (registration_anonymise(st, ids[i], f) != 0)
 			break;
 	}
 	free(ids);

@@ -49,6 +49,9 @@
 static unsigned char	token_key[KEY_BYTES];
 static unsigned char	token_sel_key[KEY_BYTES];	/* the selectors' */
 static int		token_have_key;
+/* Their key schedules, made once (token_init()), copied per use. */
+static struct gcm_aes256_ctx	token_gcm;
+static struct aes256_ctx	token_sel_enc, token_sel_dec;
 
 /* The new form: 26 characters of Crockford's base 32, the first < 8. */
 #define SEL_CHARS	26
@@ -169,6 +172,9 @@ token_init(const char *key_file, char **cause)
 	    (const uint8_t *)"kursusd token selector");
 	hmac_sha256_digest(&hctx, KEY_BYTES, token_sel_key);
 	explicit_bzero(&hctx, sizeof hctx);
+	gcm_aes256_set_key(&token_gcm, token_key);
+	aes256_set_encrypt_key(&token_sel_enc, token_sel_key);
+	aes256_set_decrypt_key(&token_sel_dec, token_sel_key);
 	token_have_key = 1;
 	return (0);
 }
@@ -201,7 +207,7 @@ token_seal(const char *token)
 	if (plen > TOKEN_BYTES * 2)
 		fatalx("token_seal: a token of %zu octets", plen);
 	random_bytes(buf, NONCE_BYTES);
-	gcm_aes256_set_key(&ctx, token_key);
+	ctx = token_gcm;
 	gcm_aes256_set_iv(&ctx, NONCE_BYTES, buf);
 	gcm_aes256_encrypt(&ctx, plen, buf + NONCE_BYTES,
 	    (const uint8_t *)token);
@@ -225,7 +231,7 @@ token_open(const char *sealed)
 	    len > sizeof buf || hex_decode(sealed, buf, len) != 0)
 		return (NULL);
 	clen = len - NONCE_BYTES - TAG_BYTES;
-	gcm_aes256_set_key(&ctx, token_key);
+	ctx = token_gcm;
 	gcm_aes256_set_iv(&ctx, NONCE_BYTES, buf);
 	gcm_aes256_decrypt(&ctx, clen, plain, buf + NONCE_BYTES);
 	gcm_aes256_digest(&ctx, TAG_BYTES, tag);
@@ -244,19 +250,14 @@ token_open(const char *sealed)
 static void
 token_block(unsigned char *block, int encrypt)
 {
-	struct aes256_ctx	 ctx;
 	unsigned char		 out[TOKEN_BYTES];
 
 	if (!token_have_key)
 		fatalx("token_block before token_init");
-	if (encrypt) {
-		aes256_set_encrypt_key(&ctx, token_sel_key);
-		aes256_encrypt(&ctx, TOKEN_BYTES, out, block);
-	} else {
-		aes256_set_decrypt_key(&ctx, token_sel_key);
-		aes256_decrypt(&ctx, TOKEN_BYTES, out, block);
-	}
-	explicit_bzero(&ctx, sizeof ctx);
+	if (encrypt)
+		aes256_encrypt(&token_sel_enc, TOKEN_BYTES, out, block);
+	else
+		aes256_decrypt(&token_sel_dec, TOKEN_BYTES, out, block);
 	memcpy(block, out, TOKEN_BYTES);
 }
 
@@ -294,6 +295,15 @@ token_make(int kind, int64_t id, char **hash, char **sealed)
 	*hash = token_hash(token);
 	*sealed = token_seal(token);
 	return (token);
+}
+
+void
+token_make_kept(int kind, int64_t id, char **hash, char **sealed)
+{
+	char	*token = token_make(kind, id, hash, sealed);
+
+	explicit_bzero(token, strlen(token));
+	free(token);
 }
 
 /* 1 if token is of the old form: 32 lower-case hex digits. */

@@ -30,6 +30,9 @@ int	 token_init(const char *key_file, char **cause);
  * caller's.
  */
 char	*token_make(int kind, int64_t id, char **hash, char **sealed);
+/* The same, kept only as its hash and sealed form (the caller's): the
+ * token itself is wiped. */
+void	 token_make_kept(int kind, int64_t id, char **hash, char **sealed);
 /*
  * The form of a token in a link: TOKEN_OLD, TOKEN_NEW with *id the row
  * of kind it names, or -1 (not a token, or not one of kind).

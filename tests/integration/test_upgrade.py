@@ -114,6 +114,23 @@ def in_lists(db):
                   if col + " IN (" in sql)
 
 
+def person_selects(db):
+    """The triggers on a new registration that count its person with an
+    INSERT ... SELECT into stats_person (schema 21 counts with a one-row
+    INSERT ... VALUES: SQLite runs an INSERT ... SELECT into a table with
+    triggers through a temporary table at every row)."""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        rows = con.execute("SELECT name, sql FROM sqlite_schema WHERE "
+                           "type = 'trigger' AND tbl_name = 'registration' "
+                           "AND sql LIKE '%AFTER INSERT ON registration%'"
+                           ).fetchall()
+    finally:
+        con.close()
+    return sorted(name for name, sql in rows
+                  if "INSERT INTO stats_person SELECT" in sql)
+
+
 def main():
     with open(os.path.join(FIXTURES, "schema-v1.sql"), encoding="utf-8") as f:
         fixture = f.read()
@@ -126,6 +143,8 @@ def main():
     t.eq(fresh.stop(), 0, "a kursusd on a new database stops with exit 0")
     t.eq(in_lists(fresh.db), [], "a new database's CHECKs of registration "
          "and outbox compare one by one, with no IN list")
+    t.eq(person_selects(fresh.db), [], "a new database counts a new "
+         "registration's person without an INSERT ... SELECT")
     t.eq(pre_copies(fresh.dir), [], "a new database gets no .pre-v copy")
     t.ok(isinstance(current, int) and current >= 2,
          "a new database gets schema version %r (2 or later)" % (current,))
@@ -147,6 +166,8 @@ def main():
          "status: the counts of the old database")
     t.eq(in_lists(db), [], "an upgraded database's CHECKs of registration "
          "and outbox compare one by one, with no IN list")
+    t.eq(person_selects(db), [], "an upgraded database counts a new "
+         "registration's person without an INSERT ... SELECT")
     t.ok("upgraded from version 1 to 2" in d.log(),
          "the log says the schema was upgraded from version 1 to 2 (and on)",
          d.log().split("\n"))
@@ -231,6 +252,19 @@ def main():
     r = d.ctl("unregister", "2", "3")
     t.eq([x.get("number") for x in (r.out or {}).get("promoted") or []],
          [3004], "unregister on the upgraded database promotes nr. 3004")
+    # The people with a confirmed seat in a session not cancelled, as
+    # the summary rows (schema 14, 21) count them, against the rows.
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        seated = con.execute(
+            "SELECT count(DISTINCT r.participant_id) FROM registration r "
+            "JOIN session s ON s.id = r.session_id WHERE r.status = "
+            "'confirmed' AND s.status != 'cancelled'").fetchone()[0]
+    finally:
+        con.close()
+    t.eq((d.ctl("stats").out or {}).get("participants"), seated,
+         "stats after register and promote: the people with a seat (%d)" %
+         seated)
     box = (d.ctl("outbox", "--session", "2").out or {}).get("outbox") or []
     t.ok({"waitlisted", "promoted"} <= {o.get("kind") for o in box},
          "outbox rows are written in the upgraded database",
