@@ -669,7 +669,7 @@ render_texts(const char *url, sqlite3_stmt *stmt, const int64_t *ids,
  * (at BULK_PIECE, 13 ms on a busy machine).
  */
 #define WARM_PIECE	128
-#define WARM_ZONES	4		/* the venues' zones built ahead, at most */
+#define WARM_ZONES	4		/* the listed sessions' zones built ahead */
 #define WARM_HELP	8		/* pieces left: a helper joins the loop */
 
 struct warm {
@@ -718,15 +718,18 @@ render_warm_list(struct warm *w, sqlite3 *db)
 }
 
 /*
- * Builds the VTIMEZONEs of the venues' zones for the listed times into
- * their cache: the head of a feed that spans them all (a large one) then
- * costs the first render nothing (a few ms of libical's each).
+ * Builds the VTIMEZONEs of the zones of the listed sessions' venues, the
+ * most frequent first, for the listed times into their cache: the head of
+ * a feed that spans them all (a large one) then costs the first render
+ * nothing (a few ms of libical's each).
  */
 static void
 render_warm_zones(struct warm *w, sqlite3 *db)
 {
-	static const char *sql = "SELECT DISTINCT timezone FROM venue"
-	    " LIMIT ?1";
+	static const char *sql = "SELECT v.timezone FROM (SELECT s.venue_id"
+	    " FROM session s WHERE" FEED_WINDOW FEED_ORDER " LIMIT ?3) l"
+	    " JOIN venue v ON v.id = l.venue_id GROUP BY v.timezone"
+	    " ORDER BY count(*) DESC, v.timezone LIMIT ?4";
 	sqlite3_stmt	*stmt;
 	char		*tz[WARM_ZONES];
 	size_t		 n = 0;
@@ -734,7 +737,10 @@ render_warm_zones(struct warm *w, sqlite3 *db)
 	if (w->n == 0 ||
 	    sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
 		return;
-	sqlite3_bind_int(stmt, 1, WARM_ZONES);
+	sqlite3_bind_int64(stmt, 1, w->after);
+	sqlite3_bind_int64(stmt, 2, w->cancelled_after);
+	sqlite3_bind_int64(stmt, 3, WARM_MAX);
+	sqlite3_bind_int(stmt, 4, WARM_ZONES);
 	while (n < WARM_ZONES && sqlite3_step(stmt) == SQLITE_ROW)
 		tz[n++] = xstrdup(store_col(stmt, 0));
 	sqlite3_finalize(stmt);

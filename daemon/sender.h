@@ -184,7 +184,6 @@ void	 worker_settle(struct wdb *);
 void	 worker_resettle(struct wdb *db, time_t now);
 
 /* worker.c */
-struct job;
 /* A worker thread: sends its channel's due rows until the sender stops. */
 void	*worker_main(void *);
 

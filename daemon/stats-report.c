@@ -357,15 +357,24 @@ report_group_free(struct report_group *g)
 	memset(g, 0, sizeof *g);
 }
 
+/* The report's counts gone, its names kept: as before any was counted. */
 static void
-report_free(struct report *rp)
+report_clear(struct report *rp)
 {
-	size_t	 i;
 	int	 g;
 
 	for (g = 0; g < G_N; g++)
 		report_group_free(&rp->g[g]);
 	report_cells_free(rp);
+	memset(rp->total, 0, sizeof rp->total);
+}
+
+static void
+report_free(struct report *rp)
+{
+	size_t	 i;
+
+	report_clear(rp);
 	for (i = 0; i < rp->nzones; i++) {
 		free(rp->zones[i].m);
 		free(rp->zones[i].tz);
@@ -673,7 +682,7 @@ report_make(void *arg, struct store *st, const atomic_int *stop,
 	static const char *sql_next = "SELECT " REGISTRATION_NEXT_NUMBER;
 	const struct report_ask *ask = arg;
 	struct report	 rp;
-	int		 g, slow;
+	int		 slow;
 	int64_t		 next, milestone, people, edge[2], lo;
 	int		 one;
 	sqlite3_stmt	*stmt;
@@ -687,10 +696,7 @@ report_make(void *arg, struct store *st, const atomic_int *stop,
 	/* Before 1970 nothing is counted, as ever. */
 	lo = ask->has[0] ? rp.from : -1;
 	if ((slow = report_cells(st, &rp) != 0)) {
-		for (g = 0; g < G_N; g++)
-			report_group_free(&rp.g[g]);
-		report_cells_free(&rp);
-		memset(rp.total, 0, sizeof rp.total);
+		report_clear(&rp);
 		report_sessions(st, &rp, lo, rp.to, 1);
 	} else {
 		/*

@@ -20,18 +20,23 @@
 
 #define ALPHABET	"0123456789abcdefghjkmnpqrstvwxyz"
 
-static char	 dir[] = "/tmp/test_token.XXXXXX";
-static char	*key_a, *key_b;
+static char	*dir, *key_a, *key_b;
 
 /* Two key files, made by token_init() itself; key a in use. */
 static int
 setup(void **state)
 {
-	char	*cause = NULL;
+	const char	*tmp = getenv("TMPDIR");
+	char		*cause = NULL;
 
 	(void)state;
-	if (mkdtemp(dir) == NULL)
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	dir = xprintf("%s/test_token.XXXXXX", tmp);
+	if (mkdtemp(dir) == NULL) {
+		fprintf(stderr, "mkdtemp %s failed\n", dir);
 		return (-1);
+	}
 	key_a = xprintf("%s/a.key", dir);
 	key_b = xprintf("%s/b.key", dir);
 	if (token_init(key_b, &cause) != 0 || token_init(key_a, &cause) != 0) {
@@ -49,6 +54,7 @@ teardown(void **state)
 	unlink(key_a);
 	unlink(key_b);
 	rmdir(dir);
+	free(dir);
 	free(key_a);
 	free(key_b);
 	return (0);
