@@ -759,9 +759,10 @@ render_warm_run(void *arg)
 	/*
 	 * Idle cores are taken, the loop's turn is not: this thread and the
 	 * helpers it starts (which inherit it) run at nice WARM_NICE. (Not
-	 * where a system call filter refuses it; then as the loop.) The
-	 * database is not read ahead with a descriptor of its own: closing
-	 * one drops the process's POSIX locks on it, SQLite's included.
+	 * where a system call filter refuses it; then as the loop.) A
+	 * small database was read ahead whole before SQLite opened it
+	 * (store_private()): closing a descriptor of its own now would
+	 * drop the process's POSIX locks on it, SQLite's included.
 	 */
 	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WARM_NICE);
 	if (render_reader(fs, &w->sh[0]) == 0)

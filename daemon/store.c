@@ -34,6 +34,7 @@ struct stmt_entry {
 #define STMT_BUCKETS	128
 #define COPY_PAGES	256	/* pages one step of a copy takes */
 #define COPY_BUSY_MS	5000	/* a copy waits this long for a lock */
+#define STORE_READAHEAD	((off_t)64 << 20) /* this small: read ahead at start */
 
 struct store {
 	sqlite3			*db;
@@ -265,6 +266,8 @@ store_private(const char *path, char **cause)
 		xasprintf(cause, "%s: %s", path, strerror(errno));
 		return (-1);
 	}
+	if (fstat(fd, &sb) == 0 && sb.st_size <= STORE_READAHEAD)
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
 	close(fd);
 	for (i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
 		file = xprintf("%s%s", path, suffix[i]);
