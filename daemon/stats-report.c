@@ -12,7 +12,7 @@
  * rows, and a jansson tree of them took seconds to build and write. Those
  * rows of month, venue and course type are never all kept as rows: a
  * cell is kept in a few bytes in its month's bucket (struct report_cells)
- * and the rows are made, summed and sorted a month at a time as they are
+ * and the rows are made, summed and ordered a month at a time as they are
  * written; only the sessions counted one by one are rows from the start.
  * It is
  * made by a read job (readjob.c), not on the loop: every year of a
