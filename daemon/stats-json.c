@@ -310,10 +310,110 @@ report_group_json(struct spool *out, struct report_group *g, int by_key,
 }
 
 /*
+ * A month's rows of G_MVC by the ranks of their venue and course type,
+ * when the venues by the course types are few (a national system's 100
+ * by 20: 64 KB): their place in the table is their order, so no row is
+ * looked up by hash or sorted; with more, m's hash and qsort(). stamp[i]
+ * is the month (its rank + 1) whose figures n[i] holds, so the table is
+ * not cleared between months. All years of the national data set:
+ * 250 M instructions before, 221 M after (callgrind).
+ */
+#define REPORT_DENSE	16384
+struct report_dense {
+	size_t		  nv, nc;
+	struct istr	**venue, **course;	/* by rank */
+	uint32_t	 *stamp;
+	int64_t		(*n)[F_N];
+};
+
+static void
+report_dense_init(struct report_dense *d, struct report *rp)
+{
+	const struct report_group *gv = &rp->g[G_VENUE], *gc = &rp->g[G_COURSE];
+	size_t	 i;
+
+	memset(d, 0, sizeof *d);
+	if (gv->len == 0 || gc->len == 0 || gv->len > REPORT_DENSE / gc->len)
+		return;
+	d->nv = gv->len;
+	d->nc = gc->len;
+	d->venue = xcalloc(d->nv, sizeof *d->venue);
+	for (i = 0; i < d->nv; i++)
+		d->venue[gv->rows[i].key->rank[R_VENUE]] = gv->rows[i].key;
+	d->course = xcalloc(d->nc, sizeof *d->course);
+	for (i = 0; i < d->nc; i++)
+		d->course[gc->rows[i].key->rank[R_COURSE]] = gc->rows[i].key;
+	d->stamp = xcalloc(d->nv * d->nc, sizeof *d->stamp);
+	d->n = xcalloc(d->nv * d->nc, sizeof *d->n);
+}
+
+static void
+report_dense_free(struct report_dense *d)
+{
+	free(d->venue);
+	free(d->course);
+	free(d->stamp);
+	free(d->n);
+}
+
+/* A row of month (the stamp-th) into the table, or into m by hash. */
+static void
+report_month_add(struct report_dense *d, struct report_group *m,
+    uint32_t stamp, struct istr *month, struct istr *venue,
+    struct istr *course, const int64_t *n)
+{
+	size_t	 i;
+	int	 f;
+
+	if (d->nv == 0) {
+		report_mvc_add(m, month, venue, course, n);
+		return;
+	}
+	i = venue->rank[R_VENUE] * d->nc + course->rank[R_COURSE];
+	if (d->stamp[i] != stamp) {
+		d->stamp[i] = stamp;
+		memset(d->n[i], 0, sizeof d->n[i]);
+	}
+	for (f = 0; f < F_N; f++)
+		d->n[i][f] += n[f];
+}
+
+/* The month's rows in m, in the order of their keys. */
+static void
+report_month_rows(struct report_dense *d, struct report_group *m,
+    uint32_t stamp, struct istr *month)
+{
+	struct report_row	*r;
+	size_t			 i;
+
+	if (d->nv == 0) {
+		if (m->len > 1)
+			qsort(m->rows, m->len, sizeof *m->rows,
+			    report_cmp_mvc);
+		return;
+	}
+	for (i = 0; i < d->nv * d->nc; i++) {
+		if (d->stamp[i] != stamp)
+			continue;
+		if (m->len == m->cap) {
+			m->cap = m->cap == 0 ? 64 : m->cap * 2;
+			m->rows = xreallocarray(m->rows, m->cap,
+			    sizeof *m->rows);
+		}
+		r = &m->rows[m->len++];
+		r->key = month;
+		r->name = month->mname;
+		r->venue = d->venue[i / d->nc];
+		r->course = d->course[i % d->nc];
+		memcpy(r->n, d->n[i], sizeof r->n);
+	}
+}
+
+/*
  * G_MVC in the order of its keys, a month at a time: the month's cells
  * (its bucket) and its rows counted one by one (rp->g[G_MVC], the edges'
- * sessions), summed by key into one month's rows, sorted and written. No
- * more than a month's rows are ever kept as rows.
+ * sessions), summed by key into one month's rows, in order and written.
+ * No more than a month's rows are ever kept as rows.
  */
 static void
 report_mvc_json(struct spool *out, struct report *rp,
@@ -321,11 +421,13 @@ report_mvc_json(struct spool *out, struct report *rp,
 {
 	struct report_group	*s = &rp->g[G_MVC], *gm = &rp->g[G_MONTH];
 	struct report_group	 m;
+	struct report_dense	 d;
 	struct istr		**months, *month;
 	const struct report_block *bl;
 	const unsigned char	*p;
 	size_t			 i, j, n = 0;
 	int64_t			 v, c, fig[F_N];
+	uint32_t		 stamp;
 	int			 f;
 
 	report_rank(gm, R_MONTH);
@@ -337,9 +439,11 @@ report_mvc_json(struct spool *out, struct report *rp,
 	for (i = 0; i < gm->len; i++)
 		months[gm->rows[i].key->rank[R_MONTH]] = gm->rows[i].key;
 	memset(&m, 0, sizeof m);
+	report_dense_init(&d, rp);
 	buf_addc(&out->b, '[');
 	for (i = 0, j = 0; i < gm->len; i++) {
 		month = months[i];
+		stamp = (uint32_t)i + 1;
 		m.len = 0;
 		if (m.nslot > 0)
 			memset(m.slot, 0, m.nslot * sizeof *m.slot);
@@ -351,18 +455,19 @@ report_mvc_json(struct spool *out, struct report *rp,
 				c = report_varint_get(&p);
 				for (f = 0; f < F_N; f++)
 					fig[f] = report_varint_get(&p);
-				report_mvc_add(&m, month, rp->venues[v].slug,
-				    rp->courses[c].slug, fig);
+				report_month_add(&d, &m, stamp, month,
+				    rp->venues[v].slug, rp->courses[c].slug,
+				    fig);
 			}
 		}
 		for (; j < s->len && s->rows[j].key == month; j++)
-			report_mvc_add(&m, month, s->rows[j].venue,
-			    s->rows[j].course, s->rows[j].n);
-		if (m.len > 1)
-			qsort(m.rows, m.len, sizeof *m.rows, report_cmp_mvc);
+			report_month_add(&d, &m, stamp, month,
+			    s->rows[j].venue, s->rows[j].course, s->rows[j].n);
+		report_month_rows(&d, &m, stamp, month);
 		report_rows_json(out, &m, &n, 1, cache);
 	}
 	buf_addc(&out->b, ']');
+	report_dense_free(&d);
 	free(m.rows);
 	free(m.slot);
 	free(months);

@@ -12,7 +12,7 @@
  * rows, and a jansson tree of them took seconds to build and write. Those
  * rows of month, venue and course type are never all kept as rows: a
  * cell is kept in a few bytes in its month's bucket (struct report_cells)
- * and the rows are made, summed and sorted a month at a time as they are
+ * and the rows are made, summed and ordered a month at a time as they are
  * written; only the sessions counted one by one are rows from the start.
  * It is
  * made by a read job (readjob.c), not on the loop: every year of a
@@ -504,16 +504,22 @@ report_cells(struct store *st, struct report *rp)
 	int64_t			 n[F_N], id, until;
 	int			 f, rc = 0;
 
+	/* The cells come by venue and course type: the last found first. */
+	v = NULL;
+	c = NULL;
 	stmt = store_stmt(st, "SELECT venue_id, course_id, month_at, "
 	    "sessions, registrations, attended, no_show FROM stats_cell "
 	    "WHERE sessions > 0");
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
 		id = sqlite3_column_int64(stmt, 0);
-		v = rp->nvenues == 0 ? NULL : bsearch(&id, rp->venues,
-		    rp->nvenues, sizeof *v, report_cmp_id);
+		if (v == NULL || v->id != id)
+			v = rp->nvenues == 0 ? NULL : bsearch(&id, rp->venues,
+			    rp->nvenues, sizeof *v, report_cmp_id);
 		id = sqlite3_column_int64(stmt, 1);
-		c = rp->ncourses == 0 ? NULL : bsearch(&id, rp->courses,
-		    rp->ncourses, sizeof *c, report_cmp_id);
+		if (c == NULL || c->id != id)
+			c = rp->ncourses == 0 ? NULL : bsearch(&id,
+			    rp->courses, rp->ncourses, sizeof *c,
+			    report_cmp_id);
 		if (v == NULL || c == NULL || v->zone >= rp->nzones) {
 			rc = -1;
 			break;
