@@ -395,12 +395,7 @@ report_month_rows(struct report_dense *d, struct report_group *m,
 	for (i = 0; i < d->nv * d->nc; i++) {
 		if (d->stamp[i] != stamp)
 			continue;
-		if (m->len == m->cap) {
-			m->cap = m->cap == 0 ? 64 : m->cap * 2;
-			m->rows = xreallocarray(m->rows, m->cap,
-			    sizeof *m->rows);
-		}
-		r = &m->rows[m->len++];
+		r = report_push(m);
 		r->key = month;
 		r->name = month->mname;
 		r->venue = d->venue[i / d->nc];

@@ -201,6 +201,21 @@ report_index(struct report_group *g, size_t row)
 	g->slot[i] = (uint32_t)(row + 1);
 }
 
+/* A new row at the end of g, zeroed. */
+struct report_row *
+report_push(struct report_group *g)
+{
+	struct report_row	*r;
+
+	if (g->len == g->cap) {
+		g->cap = g->cap == 0 ? 64 : g->cap * 2;
+		g->rows = xreallocarray(g->rows, g->cap, sizeof *g->rows);
+	}
+	r = &g->rows[g->len++];
+	memset(r, 0, sizeof *r);
+	return (r);
+}
+
 /* The row of key (and venue and course in G_MVC), made when it is new. */
 static struct report_row *
 report_row(struct report_group *g, struct istr *key, struct istr *venue,
@@ -225,16 +240,11 @@ report_row(struct report_group *g, struct istr *key, struct istr *venue,
 		for (j = 0; j < g->len; j++)
 			report_index(g, j);
 	}
-	if (g->len == g->cap) {
-		g->cap = g->cap == 0 ? 64 : g->cap * 2;
-		g->rows = xreallocarray(g->rows, g->cap, sizeof *g->rows);
-	}
-	r = &g->rows[g->len];
-	memset(r, 0, sizeof *r);
+	r = report_push(g);
 	r->key = key;
 	r->venue = venue;
 	r->course = course;
-	report_index(g, g->len++);
+	report_index(g, g->len - 1);
 	return (r);
 }
 

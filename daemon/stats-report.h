@@ -140,6 +140,8 @@ struct report {
 };
 
 /* stats-report.c */
+/* A new row at the end of g, zeroed. */
+struct report_row *report_push(struct report_group *);
 /*
  * n added to the row of G_MVC (or of one month's rows, g) of month, venue
  * and course, made when it is new; its name is the month's (report_mname()).
