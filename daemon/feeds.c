@@ -744,7 +744,7 @@ feeds_refresh(struct feeds *fs, struct feed *f, time_t now,
 	struct members	 m;
 	sqlite3_stmt	*stmt;
 	char		*name = NULL, *text;
-	size_t		 len, size, rendered;
+	size_t		 len, size, rendered, taken;
 	const struct feed_kind *kind;
 	int64_t		 arg;
 	int		 variant, patched = 0;
@@ -793,6 +793,7 @@ feeds_refresh(struct feeds *fs, struct feed *f, time_t now,
 		return (0);
 	}
 	rendered = fs->rendered;
+	taken = fs->taken;
 	/* The old bytes may lend their memory to the new (feeds_release()). */
 	feeds_release(fs, f->plain, now);
 	blob_unref(f->gz);
@@ -841,9 +842,10 @@ feeds_refresh(struct feeds *fs, struct feed *f, time_t now,
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
 	/* The loop thread's CPU time: on a busy machine, beside the wall's. */
-	log_debug("feed %s: %zu sessions, %zu rendered, %zu bytes in %.1f ms"
-	    " (list %s), %.1f ms CPU on the loop", f->path, f->n,
-	    fs->rendered - rendered, len,
+	log_debug("feed %s: %zu sessions, %zu rendered now, %zu taken from the"
+	    " render-ahead, %zu bytes in %.1f ms (list %s), %.1f ms CPU on"
+	    " the loop", f->path, f->n, fs->rendered - rendered,
+	    fs->taken - taken, len,
 	    (double)(t1.tv_sec - t0[0].tv_sec) * 1e3 +
 	    (double)(t1.tv_nsec - t0[0].tv_nsec) / 1e6,
 	    patched ? "patched" : "read",
