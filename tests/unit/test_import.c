@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "calendars.h"
+#include "unittest.h"
 
 #define CPH	"Europe/Copenhagen"
 #define G1	"4c2kq0v8d1m3r5t7b9f2h4j6l8@google.com"
@@ -27,7 +28,6 @@
 		"000000000000000010000000AB12CD34EF56AB78CD90EF12AB34CD56"
 #define APPLE1	"6B29FC40-CA47-1067-B31D-00DD010662DA"
 
-static time_t	 utc(int, int, int, int, int, int);
 static char	*sample(const char *, size_t *);
 static struct cal_import *parse_text(const char *, const char *, time_t,
 		    time_t, size_t);
@@ -48,22 +48,6 @@ static void	 assert_sane(const struct cal_import *, time_t, time_t);
 static char	*wrap(const char *);
 static struct cal_import *one(const char *);
 static void	 assert_one_skipped(const char *, const char *);
-
-/* A UTC instant from its fields. */
-static time_t
-utc(int y, int mo, int d, int h, int mi, int s)
-{
-	struct tm	tm;
-
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = s;
-	return (timegm(&tm));
-}
 
 /*
  * Reads tests/data/ics/name from the source tree: $KURSUS_SRCDIR (set by

@@ -22,10 +22,10 @@
 #include <cmocka.h>
 
 #include "notifier.h"
+#include "unittest.h"
 
 #define NKINDS	KIND_COUNT
 
-static time_t	 utc(int, int, int, int, int);
 static struct notice_time at(int, int, int, int, int);
 static void	 typical(struct notice *, int, const char *);
 static void	 minimal(struct notice *, int, const char *);
@@ -41,21 +41,6 @@ static void	 assert_lacks(const char *, const char *);
 static char	*repeat(const char *, size_t);
 static void	 assert_gsm(const char *, int, int, size_t);
 
-/* A UTC instant from its fields. */
-static time_t
-utc(int y, int mo, int d, int h, int mi)
-{
-	struct tm	tm;
-
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	return (timegm(&tm));
-}
-
 /*
  * A wall-clock time as the daemon hands it over: the notifier knows no
  * zones. The weekday is the date's, worked out from noon UTC that day.
@@ -64,7 +49,7 @@ static struct notice_time
 at(int y, int mo, int d, int h, int mi)
 {
 	struct notice_time	 l;
-	time_t			 noon = utc(y, mo, d, 12, 0);
+	time_t			 noon = utc(y, mo, d, 12, 0, 0);
 	struct tm		 tm;
 
 	assert_non_null(gmtime_r(&noon, &tm));
@@ -98,14 +83,14 @@ typical(struct notice *n, int kind, const char *lang)
 	n->library.phone = "+4576292300";
 	n->library.email = "kurser@horsens.example.dk";
 	n->library.url = "https://horsensbibliotek.example.dk";
-	n->start = utc(2026, 12, 3, 9, 0);
-	n->end = utc(2026, 12, 3, 11, 0);
+	n->start = utc(2026, 12, 3, 9, 0, 0);
+	n->end = utc(2026, 12, 3, 11, 0, 0);
 	n->start_at = at(2026, 12, 3, 10, 0);
 	n->end_at = at(2026, 12, 3, 12, 0);
 	n->number = 7;
 	n->position = 3;
 	if (kind == KIND_MOVED) {
-		n->old_start = utc(2026, 12, 1, 9, 0);
+		n->old_start = utc(2026, 12, 1, 9, 0, 0);
 		n->old_at = at(2026, 12, 1, 10, 0);
 		n->old_venue = "Hovedbiblioteket";
 	}
@@ -124,7 +109,7 @@ minimal(struct notice *n, int kind, const char *lang)
 	n->lang = lang;
 	n->course = "Kom godt i gang med iPad";
 	n->venue = "Hovedbiblioteket";
-	n->start = utc(2026, 6, 18, 12, 30);
+	n->start = utc(2026, 6, 18, 12, 30, 0);
 	n->start_at = at(2026, 6, 18, 14, 30);
 }
 
@@ -740,7 +725,7 @@ test_date_months(void **state)
 
 	(void)state;
 	for (m = 1; m <= 12; m++) {
-		day = utc(2026, m, 15, 12, 0);
+		day = utc(2026, m, 15, 12, 0, 0);
 		assert_non_null(gmtime_r(&day, &tm));
 		assert_true(asprintf(&want, "%s den 15. %s kl. 18.45",
 		    da_wd[tm.tm_wday], da[m - 1]) > 0);
