@@ -192,35 +192,6 @@ test_quiet(void **state)
 	free(cause);
 }
 
-/* The database takes the kinds of the table, and only those. */
-static void
-test_kinds_in_schema(void **state)
-{
-	static const char *sql = "INSERT INTO outbox (key, kind, channel, "
-	    "due_at, created_at, updated_at) VALUES (?, ?, 'email', 0, 0, 0)";
-	char		 dir[] = "/tmp/kursus-kinds-XXXXXX", *path, *cause = NULL;
-	struct store	*st;
-	struct fail	 f;
-	int		 k;
-
-	(void)state;
-	assert_non_null(mkdtemp(dir));
-	path = xprintf("%s/k.db", dir);
-	assert_int_equal(store_open(path, CONFIG_SYNC_NORMAL, &st, &cause), 0);
-	for (k = 0; k < KIND_COUNT; k++)
-		assert_int_equal(store_exec(st, &f, sql, "tt", kinds[k].name,
-		    kinds[k].name), 1);
-	assert_int_equal(store_exec(st, &f, sql, "tt", "x", "nonsense"), -1);
-	assert_non_null(strstr(f.msg, "unknown kind of message"));
-	store_close(st);
-	unlink(path);
-	free(path);
-	path = xprintf("%s/k.db.lock", dir);
-	unlink(path);
-	free(path);
-	rmdir(dir);
-}
-
 /* A fresh directory under $TMPDIR (or /tmp) into dir. */
 static void
 unit_dir(char *dir, size_t size, const char *name)
@@ -251,6 +222,31 @@ unit_dir_remove(const char *dir)
 	}
 	closedir(d);
 	assert_int_equal(rmdir(dir), 0);
+}
+
+/* The database takes the kinds of the table, and only those. */
+static void
+test_kinds_in_schema(void **state)
+{
+	static const char *sql = "INSERT INTO outbox (key, kind, channel, "
+	    "due_at, created_at, updated_at) VALUES (?, ?, 'email', 0, 0, 0)";
+	char		 dir[300], *path, *cause = NULL;
+	struct store	*st;
+	struct fail	 f;
+	int		 k;
+
+	(void)state;
+	unit_dir(dir, sizeof dir, "kinds");
+	path = xprintf("%s/k.db", dir);
+	assert_int_equal(store_open(path, CONFIG_SYNC_NORMAL, &st, &cause), 0);
+	for (k = 0; k < KIND_COUNT; k++)
+		assert_int_equal(store_exec(st, &f, sql, "tt", kinds[k].name,
+		    kinds[k].name), 1);
+	assert_int_equal(store_exec(st, &f, sql, "tt", "x", "nonsense"), -1);
+	assert_non_null(strstr(f.msg, "unknown kind of message"));
+	store_close(st);
+	free(path);
+	unit_dir_remove(dir);
 }
 
 /*
