@@ -717,31 +717,54 @@ feeds_page_rows(struct feed *f)
 	}
 }
 
+/* A refresh begins: memory in use again, the clocks read (the wall's and
+ * the loop thread's CPU time) for its debug line. */
+static void
+feeds_clock(struct timespec t0[2])
+{
+	memory_touch();
+	clock_gettime(CLOCK_MONOTONIC, &t0[0]);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0[1]);
+}
+
 /*
  * Brings f up to date: re-resolves its path, lists its sessions (or, when
  * it was listed less than recheck_seconds ago and the journal still holds all
  * that was written since, patches its list), and re-assembles it when the
  * list differs: 1, else 0 (the bytes stand). -1 when the path no longer
- * resolves (token rotated, venue removed).
+ * resolves (token rotated, venue removed). fresh: a new entry, holding
+ * what its path resolved to a moment ago (feeds_get()), not resolved
+ * again, and when that began on the wall's clock and the loop thread's
+ * (else NULL).
  */
 static int
-feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
+feeds_refresh(struct feeds *fs, struct feed *f, time_t now,
+    const struct timespec *fresh)
 {
 	struct members	 m;
 	sqlite3_stmt	*stmt;
 	char		*name = NULL, *text;
-	size_t		 len, size, rendered;
+	size_t		 len, size, rendered, taken;
 	const struct feed_kind *kind;
 	int64_t		 arg;
 	int		 variant, patched = 0;
-	struct timespec	 t0, t1, c0, c1;
+	struct timespec	 t0[2], t1, c1;
 	struct tm	 tm;
 
-	memory_touch();
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-	if (feeds_resolve(fs, f->path, &kind, &arg, &variant, &name) != 0)
-		return (-1);
+	if (fresh != NULL) {
+		t0[0] = fresh[0];
+		t0[1] = fresh[1];
+		kind = f->kind;
+		arg = f->arg;
+		variant = f->variant;
+		name = f->name;
+		f->name = NULL;
+	} else {
+		feeds_clock(t0);
+		if (feeds_resolve(fs, f->path, &kind, &arg, &variant,
+		    &name) != 0)
+			return (-1);
+	}
 	if (feeds_patchable(fs, f, kind, arg, now)) {
 		feeds_patch(fs, f, kind, arg, &m);
 		patched = 1;
@@ -770,6 +793,7 @@ feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
 		return (0);
 	}
 	rendered = fs->rendered;
+	taken = fs->taken;
 	/* The old bytes may lend their memory to the new (feeds_release()). */
 	feeds_release(fs, f->plain, now);
 	blob_unref(f->gz);
@@ -818,14 +842,15 @@ feeds_refresh(struct feeds *fs, struct feed *f, time_t now)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
 	/* The loop thread's CPU time: on a busy machine, beside the wall's. */
-	log_debug("feed %s: %zu sessions, %zu rendered, %zu bytes in %.1f ms"
-	    " (list %s), %.1f ms CPU on the loop", f->path, f->n,
-	    fs->rendered - rendered, len,
-	    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+	log_debug("feed %s: %zu sessions, %zu rendered now, %zu taken from the"
+	    " render-ahead, %zu bytes in %.1f ms (list %s), %.1f ms CPU on"
+	    " the loop", f->path, f->n, fs->rendered - rendered,
+	    fs->taken - taken, len,
+	    (double)(t1.tv_sec - t0[0].tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - t0[0].tv_nsec) / 1e6,
 	    patched ? "patched" : "read",
-	    (double)(c1.tv_sec - c0.tv_sec) * 1e3 +
-	    (double)(c1.tv_nsec - c0.tv_nsec) / 1e6);
+	    (double)(c1.tv_sec - t0[1].tv_sec) * 1e3 +
+	    (double)(c1.tv_nsec - t0[1].tv_nsec) / 1e6);
 	metrics_count(METRICS_FEED_EVENTS, fs->rendered - rendered);
 	return (1);
 }
@@ -874,13 +899,18 @@ feeds_get(struct feeds *fs, const char *path, int gzip,
 	int64_t		 arg;
 	char		*name;
 	int		 made = 0;
+	struct timespec	 t0[2], *fresh = NULL;
 
 	memset(a, 0, sizeof a[0]);
 	if ((f = feeds_find(fs, path)) == NULL) {
-		/* Only paths that resolve get an entry: no cache of misses. */
+		feeds_clock(t0);
+		/*
+		 * Only paths that resolve get an entry: no cache of misses.
+		 * What it resolved to is the entry's until feeds_refresh()
+		 * makes its bytes, which resolves it no second time.
+		 */
 		if (feeds_resolve(fs, path, &kind, &arg, &variant, &name) != 0)
 			return (-1);
-		free(name);
 		if (fs->nfeeds >= FEEDS_MAX)
 			feeds_evict(fs);
 		f = xcalloc(1, sizeof *f);
@@ -888,14 +918,18 @@ feeds_get(struct feeds *fs, const char *path, int gzip,
 		if (!(kind->flags & FK_PAGE))
 			f->disposition = xprintf("inline; filename=\"%s\"",
 			    strrchr(path, '/') + 1);
-		f->name = xstrdup("");
+		f->kind = kind;
+		f->arg = arg;
+		f->variant = variant;
+		f->name = name;
 		f->next = fs->feeds;
 		fs->feeds = f;
 		fs->nfeeds++;
+		fresh = t0;
 	}
 	if (f->plain == NULL || f->generation != store_generation(fs->st) ||
 	    now - f->checked >= fs->recheck || now >= f->expires) {
-		if ((made = feeds_refresh(fs, f, now)) < 0) {
+		if ((made = feeds_refresh(fs, f, now, fresh)) < 0) {
 			blob_unref(f->plain);
 			f->plain = NULL;
 			return (-1);

@@ -115,7 +115,8 @@ struct chunk {
 	struct tail	*tail;
 	struct chunk	*next;
 	int		 variant;
-	uint32_t	 hlen;		/* an event's own lines: a few KB */
+	uint32_t	 hlen : 31;	/* an event's own lines: a few KB */
+	uint32_t	 ahead : 1;	/* rendered ahead, no feed took it yet */
 	char		 head[];
 };
 /* The length of c's text. */
@@ -139,6 +140,7 @@ struct feeds {
 	size_t		 nfeeds;
 	time_t		 last_gc;
 	size_t		 rendered;	/* event texts rendered, ever */
+	size_t		 taken;		/* feeds took from the render-ahead */
 	int64_t		 journal[JOURNAL_MAX];	/* ids of sessions written */
 	uint64_t	 njournal;	/* written ever; journal is a ring */
 	char		*spare;		/* memory for the next large feed */

@@ -116,6 +116,7 @@ render_chunk_new(int64_t id, int variant, int64_t rev, const char *head,
 	c->rev = rev;
 	c->used = 0;
 	c->hlen = (uint32_t)hlen;
+	c->ahead = 0;
 	c->tail = tail;
 	c->next = NULL;
 	if (hlen > 0)
@@ -271,6 +272,11 @@ render_chunk(struct feeds *fs, int64_t id, int variant, int64_t rev,
 
 	if ((c = *cp) != NULL && c->rev == rev) {
 		c->used = now;
+		if (c->ahead) {
+			/* For the feed's debug line: not rendered now. */
+			c->ahead = 0;
+			fs->taken++;
+		}
 		return (c);
 	}
 	if (fs->warm != NULL) {
@@ -502,7 +508,8 @@ render_join(struct share *sh, size_t from, size_t to)
 
 /*
  * Puts what a finished bulk rendered in the table and frees the bulk; with
- * keep, a text already there stays (it may be newer). The texts put.
+ * keep (the render-ahead's), a text already there stays (it may be newer)
+ * and those put are marked as rendered ahead. The texts put.
  */
 static size_t
 render_bulk_put(struct feeds *fs, struct bulk *bk, int keep, time_t now)
@@ -522,6 +529,7 @@ render_bulk_put(struct feeds *fs, struct bulk *bk, int keep, time_t now)
 				continue;
 			}
 			render_put(fs, cp, c, now);
+			c->ahead = keep != 0;
 			n++;
 		}
 	}

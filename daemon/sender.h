@@ -175,8 +175,11 @@ void	 wdb_close(struct wdb *);
 /* Runs statement q with "i" (int64_t), "n" (int64_t, 0 for NULL) and
  * "t" (text or NULL) arguments; -1 logged. */
 int	 wdb_run(struct wdb *, int q, const char *types, ...);
-void	 wdb_begin(struct wdb *);
-void	 wdb_commit(struct wdb *);
+/* A transaction under the workers' write lock; -1 (logged, no lock
+ * held) when it could not begin. */
+int	 wdb_begin(struct wdb *);
+/* Commits it (ok) or rolls it back; -1 when it did not commit. */
+int	 wdb_end(struct wdb *, int ok);
 /* The sent log's lines and outbox_outcome's rows into their rows. */
 void	 worker_settle(struct wdb *);
 /* worker_settle() for each of a worker's two connections whose settle

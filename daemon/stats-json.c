@@ -316,9 +316,12 @@ report_group_json(struct spool *out, struct report_group *g, int by_key,
  * looked up by hash or sorted; with more, m's hash and qsort(). stamp[i]
  * is the month (its rank + 1) whose figures n[i] holds, so the table is
  * not cleared between months. All years of the national data set:
- * 250 M instructions before, 221 M after (callgrind).
+ * 250 M instructions before, 221 M after (callgrind). The limit is read
+ * from report_dense_max, which test_stats lowers to take the other way.
  */
 #define REPORT_DENSE	16384
+size_t	 report_dense_max = REPORT_DENSE;
+
 struct report_dense {
 	size_t		  nv, nc;
 	struct istr	**venue, **course;	/* by rank */
@@ -333,7 +336,8 @@ report_dense_init(struct report_dense *d, struct report *rp)
 	size_t	 i;
 
 	memset(d, 0, sizeof *d);
-	if (gv->len == 0 || gc->len == 0 || gv->len > REPORT_DENSE / gc->len)
+	if (gv->len == 0 || gc->len == 0 ||
+	    gv->len > report_dense_max / gc->len)
 		return;
 	d->nv = gv->len;
 	d->nc = gc->len;

@@ -150,6 +150,12 @@ void	 report_mvc_add(struct report_group *g, struct istr *month,
 	    struct istr *venue, struct istr *course, const int64_t *n);
 
 /* stats-json.c */
+/*
+ * The most venue by course type pairs a month's rows of G_MVC are summed
+ * in a table of (REPORT_DENSE); with more, by hash and qsort(). A unit
+ * test sets it lower to take that way on a small data set.
+ */
+extern size_t	 report_dense_max;
 /* s as a JSON string, quoted, as json_dumps() writes it. */
 void	 report_json_str(struct buf *, const char *s);
 /*

@@ -179,25 +179,39 @@ wdb_run(struct wdb *w, int q, const char *types, ...)
 /*
  * A transaction of the worker's. The workers take turns to write (a
  * mutex, not SQLite's busy handler, which sleeps a millisecond or more
- * each time it finds the database locked).
+ * each time it finds the database locked). -1 (logged, the mutex given
+ * back) when SQLite could not begin it: the database locked by another
+ * past SENDER_BUSY_MS, the disk full.
  */
-void
+int
 wdb_begin(struct wdb *w)
 {
 	pthread_mutex_lock(w->wlock);
-	sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		log_warnx("outbox: %s", sqlite3_errmsg(w->db));
+		pthread_mutex_unlock(w->wlock);
+		return (-1);
+	}
 	w->in_txn = 1;
+	return (0);
 }
 
-void
-wdb_commit(struct wdb *w)
+/* Commits (ok) or rolls back wdb_begin()'s transaction; -1 (logged) when
+ * it did not commit. */
+int
+wdb_end(struct wdb *w, int ok)
 {
-	if (sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	if (ok && sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
 		log_warnx("outbox: %s", sqlite3_errmsg(w->db));
-		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+		ok = 0;
 	}
+	if (!ok && !sqlite3_get_autocommit(w->db))
+		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
 	w->in_txn = 0;
 	pthread_mutex_unlock(w->wlock);
+	return (ok ? 0 : -1);
 }
 
 /* Runs worker_sql_settle's two statements; -1 when one failed. */

@@ -174,6 +174,20 @@ job_outcome(struct job *j, time_t now, const char *state, int give_back,
 	    state, (int64_t)give_back, (int64_t)next, error, provider_id));
 }
 
+/*
+ * How long a row waits for what is not its fault (the server, the
+ * database): the probe's interval, at most a minute; not an attempt.
+ */
+static time_t
+job_wait(struct sender_conf *c)
+{
+	time_t	 wait;
+
+	wait = c->probe > 0 && c->probe < c->retry_max ? c->probe :
+	    c->retry_max;
+	return (wait > 60 ? 60 : wait);
+}
+
 /* Records one outcome (enum send_result) in its own commit. */
 static void
 job_record_row(struct job *j, int result, const char *provider_id,
@@ -187,10 +201,7 @@ job_record_row(struct job *j, int result, const char *provider_id,
 	switch (result) {
 	case SEND_SERVER:
 		/* Not this message's fault: it waits, not an attempt. */
-		wait = c->probe > 0 && c->probe < c->retry_max ? c->probe :
-		    c->retry_max;
-		if (wait > 60)
-			wait = 60;
+		wait = job_wait(c);
 		why = xprintf("waiting for the server: %s", error);
 		job_outcome(j, now, "pending", -1, now + wait, why, NULL);
 		free(why);
@@ -438,7 +449,10 @@ struct batch {
 	size_t			 nmsgs;
 };
 
-/* Claims and composes a batch on db; NULL when nothing is due. */
+static void	 batch_finish(struct batch *);
+
+/* Claims and composes a batch on db; NULL when nothing is due, or when
+ * its texts could not be written (then none of it is sent). */
 static struct batch *
 batch_prepare(struct worker *w, struct wdb *db, struct sender_conf *c)
 {
@@ -446,6 +460,7 @@ batch_prepare(struct worker *w, struct wdb *db, struct sender_conf *c)
 	struct job	*jobs = NULL, *j;
 	time_t		 now;
 	size_t		 n, i, k;
+	int		 ok;
 
 	if (db->mc == NULL || db->mc_conf != c) {
 		message_ctx_free(db->mc);
@@ -466,14 +481,35 @@ batch_prepare(struct worker *w, struct wdb *db, struct sender_conf *c)
 	now = time(NULL);
 	for (i = 0; i < n; i++)
 		jobs[i].ready = job_prepare(&jobs[i], now);
-	wdb_begin(db);
-	for (i = 0; i < n; i++) {
-		j = &jobs[i];
-		if (j->ready)
-			wdb_run(db, W_TEXTS, "ittt", j->id, j->m.subject,
-			    j->m.body, j->m.calendar);
+	if ((ok = wdb_begin(db) == 0)) {
+		for (i = 0; i < n && ok; i++) {
+			j = &jobs[i];
+			if (j->ready && wdb_run(db, W_TEXTS, "ittt", j->id,
+			    j->m.subject, j->m.body, j->m.calendar) != 0)
+				ok = 0;
+		}
+		ok = wdb_end(db, ok) == 0;
 	}
-	wdb_commit(db);
+	if (!ok) {
+		/*
+		 * The texts are not in the rows (the database locked by
+		 * another past SENDER_BUSY_MS, the disk full): none is sent.
+		 * They wait and go again, not an attempt; what was recorded
+		 * instead of an update is settled as a sent batch's is.
+		 */
+		for (i = 0; i < n; i++) {
+			j = &jobs[i];
+			if (!j->ready)
+				continue;
+			job_settle(j, now, W_DEFER, now + job_wait(c), NULL);
+			j->ready = 0;
+		}
+		log_warnx("outbox: %s messages not sent: their texts could "
+		    "not be written; again in %lld s",
+		    sender_channel_names[w->channel], (long long)job_wait(c));
+		batch_finish(bt);
+		return (NULL);
+	}
 	if (w->channel != CHANNEL_EMAIL)
 		return (bt);
 

@@ -175,6 +175,12 @@ def main():
         r"(\d+) rendered", log)]
     t.ok(counts and not any(counts),
          "the public feeds' first fetch rendered none itself", [repr(counts)])
+    taken = [int(n) for n in re.findall(
+        r"feed /feeds/(?:all|venue/\w+|course/\w+)\.ics: \d+ sessions, "
+        r"\d+ rendered now, (\d+) taken from the render-ahead", log)]
+    t.ok(taken and any(taken),
+         "the debug line says the texts were taken from the render-ahead",
+         [repr(taken)])
 
     t.eq(d.stop(), 0, "SIGTERM: kursusd exits 0")
 

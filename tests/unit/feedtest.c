@@ -23,21 +23,6 @@
 #include "calendars-private.h"
 #include "feedtest.h"
 
-time_t
-utc(int y, int mo, int d, int h, int mi, int s)
-{
-	struct tm	tm;
-
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = s;
-	return (timegm(&tm));
-}
-
 /* A session at 10:00-11:30 on Thursday 3 December 2026 in Copenhagen. */
 void
 base_event(struct cal_event *ev)

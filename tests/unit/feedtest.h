@@ -14,6 +14,8 @@
 
 #include <libical/ical.h>
 
+#include "unittest.h"
+
 struct cal_event;
 
 #define CPH		"Europe/Copenhagen"
@@ -37,7 +39,6 @@ struct cal_event;
     "\xf0\x9f\x93\x85\xf0\x9f\x93\x85\xf0\x9f\x93\x85\xf0\x9f\x93\x85" \
     " slut."
 
-time_t	 utc(int, int, int, int, int, int);
 void	 base_event(struct cal_event *);
 char	*render(const struct cal_event *, const char *, size_t *);
 size_t	 utf8_len(const u_char *, size_t);

@@ -16,32 +16,16 @@
 #include <libical/ical.h>
 
 #include "calendars.h"
+#include "unittest.h"
 
 #define CPH	"Europe/Copenhagen"
 
-static time_t	 utc(int, int, int, int, int, int);
 static struct cal_local local(int, int, int, int, int, int);
 static void	 assert_local_to_utc(const char *, struct cal_local, time_t);
 static void	 assert_refused(const char *, struct cal_local, const char *);
 static void	 assert_when(const char *, time_t, time_t);
 static char	*when_refused(const char *, const char *, time_t);
 static void	 assert_all_local(const time_t *, size_t, int, int);
-
-/* A UTC instant from its fields. */
-static time_t
-utc(int y, int mo, int d, int h, int mi, int s)
-{
-	struct tm	tm;
-
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = s;
-	return (timegm(&tm));
-}
 
 static struct cal_local
 local(int y, int mo, int d, int h, int mi, int s)

@@ -26,6 +26,7 @@
 
 #include "apitest.h"
 #include "notifier.h"
+#include "unittest.h"
 
 
 static void
@@ -841,21 +842,6 @@ test_preview(void **state)
 	refused(j, status, 404, "session");
 }
 
-/* A UTC instant from its fields. */
-static time_t
-utc_at(int y, int mo, int d, int h, int mi)
-{
-	struct tm	tm;
-
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	return (timegm(&tm));
-}
-
 /* The date of an instant in the venue's zone, as a notice gives it. */
 static void
 assert_local(time_t t, const char *tzid, const char *lang, const char *want)
@@ -890,31 +876,31 @@ test_local_times(void **state)
 
 	(void)state;
 	/* Spring: 29 March, 02:00 CET becomes 03:00 CEST. */
-	assert_local(utc_at(2026, 3, 28, 9, 0), cph, "da",
+	assert_local(utc(2026, 3, 28, 9, 0, 0), cph, "da",
 	    "lørdag den 28. marts kl. 10.00");
-	assert_local(utc_at(2026, 3, 29, 8, 0), cph, "da",
+	assert_local(utc(2026, 3, 29, 8, 0, 0), cph, "da",
 	    "søndag den 29. marts kl. 10.00");
-	assert_local(utc_at(2026, 3, 30, 8, 0), cph, "da",
+	assert_local(utc(2026, 3, 30, 8, 0, 0), cph, "da",
 	    "mandag den 30. marts kl. 10.00");
-	assert_local(utc_at(2026, 3, 29, 0, 59), cph, "da",
+	assert_local(utc(2026, 3, 29, 0, 59, 0), cph, "da",
 	    "søndag den 29. marts kl. 01.59");
-	assert_local(utc_at(2026, 3, 29, 1, 0), cph, "da",
+	assert_local(utc(2026, 3, 29, 1, 0, 0), cph, "da",
 	    "søndag den 29. marts kl. 03.00");
 	/* Autumn: 25 October, 03:00 CEST becomes 02:00 CET. */
-	assert_local(utc_at(2026, 10, 24, 8, 0), cph, "da",
+	assert_local(utc(2026, 10, 24, 8, 0, 0), cph, "da",
 	    "lørdag den 24. oktober kl. 10.00");
-	assert_local(utc_at(2026, 10, 25, 9, 0), cph, "da",
+	assert_local(utc(2026, 10, 25, 9, 0, 0), cph, "da",
 	    "søndag den 25. oktober kl. 10.00");
-	assert_local(utc_at(2026, 10, 26, 9, 0), cph, "en",
+	assert_local(utc(2026, 10, 26, 9, 0, 0), cph, "en",
 	    "Monday 26 October at 10:00");
 	/* Local midnight is a new day and a new year. */
-	assert_local(utc_at(2026, 12, 31, 23, 30), cph, "da",
+	assert_local(utc(2026, 12, 31, 23, 30, 0), cph, "da",
 	    "fredag den 1. januar kl. 00.30");
-	assert_local(utc_at(2026, 12, 31, 23, 30), cph, "en",
+	assert_local(utc(2026, 12, 31, 23, 30, 0), cph, "en",
 	    "Friday 1 January at 00:30");
-	assert_local(utc_at(2026, 12, 3, 9, 0), "Europe/Atlantis", "da",
+	assert_local(utc(2026, 12, 3, 9, 0, 0), "Europe/Atlantis", "da",
 	    NULL);
-	assert_local(utc_at(2026, 12, 3, 9, 0), NULL, "da", NULL);
+	assert_local(utc(2026, 12, 3, 9, 0, 0), NULL, "da", NULL);
 }
 
 int

@@ -2,10 +2,14 @@
  * Unit tests of the outbox's planning rules, without a database: reminder
  * rules ("email:2d,sms:1d@10:00"), when a rule fires in local time across
  * both DST changes, and the SMS quiet hours (moving a time to the last
- * allowed minute before them, or to their end).
+ * allowed minute before them, or to their end); with a database, the
+ * kinds the schema takes and a worker's transaction that cannot begin.
  */
 #include "config.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +24,7 @@
 #include "calendars.h"
 #include "kursusd.h"
 #include "notifier.h"
+#include "sender.h"
 
 #define CPH	"Europe/Copenhagen"
 
@@ -187,19 +192,51 @@ test_quiet(void **state)
 	free(cause);
 }
 
+/* A fresh directory under $TMPDIR (or /tmp) into dir. */
+static void
+unit_dir(char *dir, size_t size, const char *name)
+{
+	const char	*tmp = getenv("TMPDIR");
+
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	snprintf(dir, size, "%s/kursus-%s.XXXXXX", tmp, name);
+	assert_non_null(mkdtemp(dir));
+}
+
+/* Removes unit_dir()'s directory and the files in it. */
+static void
+unit_dir_remove(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*e;
+	char		*path;
+
+	assert_non_null(d = opendir(dir));
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		path = xprintf("%s/%s", dir, e->d_name);
+		unlink(path);
+		free(path);
+	}
+	closedir(d);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* The database takes the kinds of the table, and only those. */
 static void
 test_kinds_in_schema(void **state)
 {
 	static const char *sql = "INSERT INTO outbox (key, kind, channel, "
 	    "due_at, created_at, updated_at) VALUES (?, ?, 'email', 0, 0, 0)";
-	char		 dir[] = "/tmp/kursus-kinds-XXXXXX", *path, *cause = NULL;
+	char		 dir[300], *path, *cause = NULL;
 	struct store	*st;
 	struct fail	 f;
 	int		 k;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	unit_dir(dir, sizeof dir, "kinds");
 	path = xprintf("%s/k.db", dir);
 	assert_int_equal(store_open(path, CONFIG_SYNC_NORMAL, &st, &cause), 0);
 	for (k = 0; k < KIND_COUNT; k++)
@@ -208,12 +245,60 @@ test_kinds_in_schema(void **state)
 	assert_int_equal(store_exec(st, &f, sql, "tt", "x", "nonsense"), -1);
 	assert_non_null(strstr(f.msg, "unknown kind of message"));
 	store_close(st);
-	unlink(path);
 	free(path);
-	path = xprintf("%s/k.db.lock", dir);
-	unlink(path);
+	unit_dir_remove(dir);
+}
+
+/*
+ * A worker's transaction that cannot begin (another connection holds the
+ * write lock past the busy wait) says so and holds nothing: the workers'
+ * mutex is free again and no transaction is open. Once the lock is let
+ * go it begins, and commits or rolls back.
+ */
+static void
+test_wdb_begin_busy(void **state)
+{
+	pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
+	struct wdb	 w;
+	struct store	*st;
+	sqlite3		*other;
+	char		 dir[300], *path, *cause = NULL;
+
+	(void)state;
+	unit_dir(dir, sizeof dir, "wdb");
+	path = xprintf("%s/w.db", dir);
+	assert_int_equal(store_open(path, CONFIG_SYNC_NORMAL, &st, &cause), 0);
+	store_close(st);
+	assert_int_equal(wdb_open(path, &lock, &w, &cause), 0);
+	sqlite3_busy_timeout(w.db, 20);
+	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+
+	assert_int_equal(wdb_begin(&w), -1);
+	assert_int_equal(w.in_txn, 0);
+	assert_true(sqlite3_get_autocommit(w.db));
+	assert_int_equal(pthread_mutex_trylock(&lock), 0);
+	pthread_mutex_unlock(&lock);
+
+	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(wdb_begin(&w), 0);
+	assert_int_equal(w.in_txn, 1);
+	assert_int_equal(pthread_mutex_trylock(&lock), EBUSY);
+	assert_int_equal(wdb_end(&w, 1), 0);
+	assert_int_equal(pthread_mutex_trylock(&lock), 0);
+	pthread_mutex_unlock(&lock);
+	assert_int_equal(wdb_begin(&w), 0);
+	assert_int_equal(wdb_end(&w, 0), -1);
+	assert_true(sqlite3_get_autocommit(w.db));
+	assert_int_equal(pthread_mutex_trylock(&lock), 0);
+	pthread_mutex_unlock(&lock);
+
+	sqlite3_close(other);
+	wdb_close(&w);
 	free(path);
-	rmdir(dir);
+	unit_dir_remove(dir);
 }
 
 static void
@@ -265,6 +350,7 @@ main(void)
 		cmocka_unit_test(test_quiet),
 		cmocka_unit_test(test_kinds),
 		cmocka_unit_test(test_kinds_in_schema),
+		cmocka_unit_test(test_wdb_begin_busy),
 	};
 	int	 rc;
 

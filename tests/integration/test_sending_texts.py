@@ -1,0 +1,118 @@
+"""
+A batch whose texts cannot be written into its rows is not sent. The
+worker claims the rows, composes their messages and writes the texts
+into outbox_text in one transaction before anything goes out; when that
+transaction fails (the database locked past the workers' busy wait, the
+disk full: here a trigger refuses the texts), none of the batch is sent.
+Each row waits as pending again, its attempt given back, and goes once
+the texts can be written: one mail each, nobody twice.
+"""
+
+import datetime
+import os
+import sqlite3
+import time
+
+from kursustest import AdminAPI, Tap, local_now, wait_for
+from servers import Recorder, SMTPServer
+
+t = Tap()
+
+FROM = "kurser@horsens-bibliotek.example"
+NOTE = "their texts could not be written"
+
+
+def refuse_texts(db, refuse):
+    """While refused, every write of a message's texts fails."""
+    con = sqlite3.connect(db, timeout=30)
+    if refuse:
+        con.execute("CREATE TRIGGER test_refuse_texts BEFORE INSERT ON "
+                    "outbox_text BEGIN SELECT RAISE(ABORT, 'refused by "
+                    "the test'); END")
+    else:
+        con.execute("DROP TRIGGER test_refuse_texts")
+    con.commit()
+    con.close()
+
+
+def brief(rows):
+    return ["%s %s %s attempts=%s next=%s error=%s" % (
+        r.get("id"), r.get("kind"), r.get("state"), r.get("attempts"),
+        r.get("next_attempt"), r.get("last_error")) for r in rows]
+
+
+def main():
+    tmp = t.tempdir()
+    rec = Recorder(os.path.join(tmp, "smtp"))
+    srv = SMTPServer(rec)
+    d = t.daemon(extra=[
+        "smtp.host=127.0.0.1", "smtp.port=%d" % srv.port,
+        "smtp.starttls=off", "smtp.from=" + FROM, "smtp.timeout=2",
+        "outbox.retry_seconds=1", "outbox.retry_max_seconds=2",
+        "outbox.probe_seconds=1", "sms.driver=none", "reminders.rules="])
+    api = AdminAPI(d, "texts")
+    try:
+        api("POST", "/venues", {
+            "slug": "horsens", "name": "Horsens Bibliotek",
+            "address": "Tobaksgården 1", "postcode": "8700",
+            "city": "Horsens", "capacity": 100})
+        api("POST", "/courses", {"slug": "it-cafe", "title": "IT-café",
+                                 "duration": 90, "capacity": 8})
+        day = local_now().date() + datetime.timedelta(days=4)
+        s = api("POST", "/sessions", {
+            "course": "it-cafe", "venue": "horsens",
+            "start": "%s 10:00" % day.isoformat()})["sessions"][0]
+
+        refuse_texts(d.db, True)
+        for i in range(2):
+            api.register(s["id"], {"name": "Tove Thorsen %d" % i,
+                                   "email": "tove%d@example.dk" % i})
+        # Three batches at least: the two registrations' rows are
+        # claimed (in one batch or two), refused and given back, then
+        # claimed again after their wait.
+        wait_for(lambda: d.log(since_start=True).count(NOTE) >= 3, 30)
+        said = d.log(since_start=True)
+        t.ok(said.count(NOTE) >= 3 and "refused by the test" in said,
+             "texts refused: the worker says the batch was not sent, and "
+             "tries again after the wait", said.split("\n")[-6:])
+        time.sleep(0.3)
+        t.eq(len(rec.mails()), 0, "texts refused: no mail is sent")
+
+        def waiting():
+            rs = api("GET", "/outbox?session=%d" % s["id"])["outbox"]
+            return len(rs) == 2 and all(r["state"] == "pending"
+                                        for r in rs), rs
+        wait_for(lambda: waiting()[0], 10, 0.05)
+        ok, rows = waiting()
+        t.ok(ok and all(r["attempts"] == 0 for r in rows),
+             "texts refused: the rows wait as pending, no attempt counted",
+             brief(rows))
+
+        refuse_texts(d.db, False)
+        wait_for(lambda: len(rec.mails()) >= 2, 30)
+        rows = []
+
+        def sent():
+            nonlocal rows
+            rows = api("GET", "/outbox?session=%d" % s["id"])["outbox"]
+            return len(rows) == 2 and all(r["state"] == "sent"
+                                          for r in rows)
+        wait_for(sent, 20)
+        t.ok(sent() and all(r["attempts"] == 1 for r in rows),
+             "texts written again: both sent, at their first attempt",
+             brief(rows))
+        time.sleep(0.5)         # whatever else would arrive, arrives
+        got = sorted(a for _, rc in rec.envelopes() for a in rc)
+        t.eq(got, ["tove0@example.dk", "tove1@example.dk"],
+             "texts written again: one mail each, nobody twice")
+        for r in rows:
+            shown = api("GET", "/outbox/%d" % r["id"]) or {}
+            t.ok(shown.get("body"),
+                 "outbox %d: its text is in the row" % r["id"],
+                 [repr(shown)[:300]])
+        t.eq(d.stop(), 0, "SIGTERM: kursusd exits 0")
+    finally:
+        srv.stop()
+
+
+t.run(main)
