@@ -153,7 +153,14 @@ sender_conf_new(const struct config *conf, char **cause)
 	c->smtp.password = c->smtp_password;
 	c->smtp.timeout = conf->smtp_timeout;
 	c->configured[CHANNEL_EMAIL] = *c->smtp_host != '\0';
-	c->workers[CHANNEL_EMAIL] = conf->smtp_connections;
+	/*
+	 * Without a server there are no connections to send on: one worker
+	 * fails the rows (and skips those it would skip), and the others
+	 * come when a reload names a server (sender_spawn()). Each holds a
+	 * database connection while it works (issue 9: < 30 MB).
+	 */
+	c->workers[CHANNEL_EMAIL] = c->configured[CHANNEL_EMAIL] ?
+	    conf->smtp_connections : 1;
 	c->batch[CHANNEL_EMAIL] = conf->smtp_batch;
 
 	c->sms_url = xstrdup(conf->sms_url);

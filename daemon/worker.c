@@ -481,13 +481,15 @@ batch_prepare(struct worker *w, struct wdb *db, struct sender_conf *c)
 	 * The mails, by the connection's builder: the parts a session's
 	 * mails share are made once, each person's put in (mail.c). This
 	 * runs beside the sending of the batch before (worker_rounds()).
+	 * The builder (and GMime, ~0.5 MB) only once there is a mail to
+	 * build: not while every row is failed for want of a server.
 	 */
-	if (db->mb == NULL)
-		db->mb = mail_builder_new();
 	bt->msgs = xcalloc(n, sizeof *bt->msgs);
 	for (i = k = 0; i < n; i++) {
 		if (!jobs[i].ready)
 			continue;
+		if (db->mb == NULL)
+			db->mb = mail_builder_new();
 		job_build_mail(&jobs[i], db->mb);
 		bt->msgs[k++] = jobs[i].sm;
 	}
