@@ -153,7 +153,14 @@ sender_conf_new(const struct config *conf, char **cause)
 	c->smtp.password = c->smtp_password;
 	c->smtp.timeout = conf->smtp_timeout;
 	c->configured[CHANNEL_EMAIL] = *c->smtp_host != '\0';
-	c->workers[CHANNEL_EMAIL] = conf->smtp_connections;
+	/*
+	 * Without a server there are no connections to send on: one worker
+	 * fails the rows (and skips those it would skip), and the others
+	 * come when a reload names a server (sender_spawn()). Each holds a
+	 * database connection while it works (issue 9: < 30 MB).
+	 */
+	c->workers[CHANNEL_EMAIL] = c->configured[CHANNEL_EMAIL] ?
+	    conf->smtp_connections : 1;
 	c->batch[CHANNEL_EMAIL] = conf->smtp_batch;
 
 	c->sms_url = xstrdup(conf->sms_url);
@@ -345,20 +352,62 @@ sender_arm(struct sender *s)
 	evtimer_add(s->timer, &tv);
 }
 
+/*
+ * Which channels have rows due now: the first SENDER_DUE_PEEK of them
+ * (by the index of pending rows, so never more than that is read); all
+ * channels when there are more, or the rows cannot be read. A worker
+ * woken for nothing opens a connection (its schema and statements, ~0.6
+ * MB, held for WORKER_IDLE seconds): with reminders coming due one by
+ * one, the e-mail workers held theirs all the time for the SMS (issue 9).
+ */
+static void
+sender_due(struct sender *s, time_t now, int due[SENDER_CHANNELS])
+{
+	sqlite3_stmt	*stmt = s->due_stmt;
+	const char	*ch;
+	int		 i, n = 0, rc;
+
+	for (i = 0; i < SENDER_CHANNELS; i++)
+		due[i] = 0;
+	sqlite3_bind_int64(stmt, 1, (int64_t)now);
+	sqlite3_bind_int(stmt, 2, SENDER_DUE_PEEK);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		n++;
+		if ((ch = (const char *)sqlite3_column_text(stmt, 0)) == NULL)
+			continue;
+		for (i = 0; i < SENDER_CHANNELS; i++)
+			if (strcmp(ch, sender_channel_names[i]) == 0)
+				due[i] = 1;
+	}
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE || n >= SENDER_DUE_PEEK)
+		for (i = 0; i < SENDER_CHANNELS; i++)
+			due[i] = 1;
+}
+
 static void
 sender_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct sender	*s = arg;
-	int		 i;
+	int		 i, due[SENDER_CHANNELS], kicked = 0;
 
 	(void)fd;
 	(void)what;
+	sender_due(s, time(NULL), due);
 	pthread_mutex_lock(&s->mtx);
-	for (i = 0; i < SENDER_CHANNELS; i++)
-		s->kick[i]++;
+	for (i = 0; i < SENDER_CHANNELS; i++) {
+		if (due[i]) {
+			s->kick[i]++;
+			kicked = 1;
+		}
+	}
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->mtx);
 	s->idle_round = 1;
+	/* Nothing due after all (claimed meanwhile): no worker will say it
+	 * is done, so the timer is armed here for the next. */
+	if (!kicked)
+		sender_arm(s);
 }
 
 static void
@@ -470,6 +519,9 @@ sender_start(struct event_base *base, const char *database,
 {
 	static const char *sql_next = "SELECT min(next_attempt) FROM outbox "
 	    "WHERE state = 'pending'";
+	static const char *sql_due = "SELECT channel FROM outbox WHERE "
+	    "state = 'pending' AND next_attempt <= ?1 ORDER BY next_attempt "
+	    "LIMIT ?2";
 	struct sender	*s;
 
 	if (sender_recover(database, cause) != 0)
@@ -491,7 +543,9 @@ sender_start(struct event_base *base, const char *database,
 	if (store_connect(database, STORE_READ, 0, &s->db, cause) != 0)
 		goto fail;
 	if (sqlite3_prepare_v3(s->db, sql_next, -1,
-	    SQLITE_PREPARE_PERSISTENT, &s->next_stmt, NULL) != SQLITE_OK) {
+	    SQLITE_PREPARE_PERSISTENT, &s->next_stmt, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, sql_due, -1, SQLITE_PREPARE_PERSISTENT,
+	    &s->due_stmt, NULL) != SQLITE_OK) {
 		xasprintf(cause, "%s: %s", database, sqlite3_errmsg(s->db));
 		goto fail;
 	}
@@ -634,6 +688,7 @@ sender_stop(struct sender *s)
 	if (s->pipe[1] >= 0)
 		close(s->pipe[1]);
 	sqlite3_finalize(s->next_stmt);
+	sqlite3_finalize(s->due_stmt);
 	sqlite3_close(s->db);
 	for (i = 0; i < SENDER_CHANNELS; i++) {
 		free(s->health[i].error);

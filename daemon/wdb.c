@@ -16,6 +16,8 @@
 #include "commit.h"
 #include "sender.h"
 
+#define WDB_CACHE_KB	"256"	/* a connection's pages, KiB */
+
 /*
  * The outcomes recorded inside the seal (and those of rows not sent whose
  * own update failed, job_settle()), settled into their rows when the
@@ -100,6 +102,14 @@ wdb_open(const char *path, pthread_mutex_t *wlock, struct wdb *w,
 	 */
 	if (store_connect(path, 0, SENDER_BUSY_MS, &w->db, cause) != 0)
 		return (-1);
+	/*
+	 * A batch reads its rows once: a small cache keeps the tables' and
+	 * indexes' upper pages, the kernel's page cache the rest. (SQLite's
+	 * default 2 MB a connection, up to six of them while the workers
+	 * are busy, came on top of the daemon's peak: issue 9.)
+	 */
+	(void)sqlite3_exec(w->db, "PRAGMA cache_size=-" WDB_CACHE_KB, NULL,
+	    NULL, NULL);
 	for (i = 0; i < W_COUNT; i++)
 		if (sqlite3_prepare_v3(w->db, i == W_NEAR ? outbox_sql_near :
 		    worker_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->stmt[i],
@@ -260,15 +270,15 @@ worker_settle(struct wdb *w)
 	}
 }
 
-/* Settles again the outcomes of each connection whose settle failed,
- * once its time to try again has come (now 0: at once). */
+/* Settles again the outcomes of each open connection whose settle
+ * failed, once its time to try again has come (now 0: at once). */
 void
 worker_resettle(struct wdb *db, time_t now)
 {
 	int	 k;
 
 	for (k = 0; k < 2; k++)
-		if (db[k].log->retry != 0 && (now == 0 ||
+		if (db[k].db != NULL && db[k].log->retry != 0 && (now == 0 ||
 		    now >= db[k].log->retry_at))
 			worker_settle(&db[k]);
 }

@@ -517,13 +517,15 @@ batch_prepare(struct worker *w, struct wdb *db, struct sender_conf *c)
 	 * The mails, by the connection's builder: the parts a session's
 	 * mails share are made once, each person's put in (mail.c). This
 	 * runs beside the sending of the batch before (worker_rounds()).
+	 * The builder (and GMime, ~0.5 MB) only once there is a mail to
+	 * build: not while every row is failed for want of a server.
 	 */
-	if (db->mb == NULL)
-		db->mb = mail_builder_new();
 	bt->msgs = xcalloc(n, sizeof *bt->msgs);
 	for (i = k = 0; i < n; i++) {
 		if (!jobs[i].ready)
 			continue;
+		if (db->mb == NULL)
+			db->mb = mail_builder_new();
 		job_build_mail(&jobs[i], db->mb);
 		bt->msgs[k++] = jobs[i].sm;
 	}
@@ -604,43 +606,77 @@ ahead_main(void *arg)
 	return (NULL);
 }
 
+/* Whether a batch has anything to send (not all of it settled unsent). */
+static int
+batch_sends(const struct batch *bt)
+{
+	size_t	 i;
+
+	if (bt->w->channel == CHANNEL_EMAIL)
+		return (bt->nmsgs > 0);
+	for (i = 0; i < bt->n; i++)
+		if (bt->jobs[i].ready)
+			return (1);
+	return (0);
+}
+
+static int	worker_second(struct sender *, struct wdb *);
+
 /*
- * Sends what is due, batch after batch, on db[i] and db[1 - i] in turn:
- * while one is sent (its outcomes recorded in db[i]'s sent log), the
- * other connection settles the batch it sent before and claims, composes
- * and builds the next, so the server seldom waits for kursusd. Stops
- * when nothing more is due, at a stop, or when the settings changed (the
- * caller comes back with the new ones). The number of rows it had.
+ * Sends what is due, batch after batch, on db[0] and db[1] in turn:
+ * while one is sent (its outcomes recorded in its connection's sent log),
+ * the other connection settles the batch it sent before and claims,
+ * composes and builds the next, so the server seldom waits for kursusd.
+ * A batch with nothing to send (every row skipped, held back or failed,
+ * as when the channel is not configured) has nothing to overlap: its own
+ * connection settles it and claims the next, on this thread, and the
+ * second connection is not opened for it (its schema, statements and
+ * pages are ~0.7 MB of a daemon that must stay under 30 MB: issue 9).
+ * Stops when nothing more is due, at a stop, or when the settings
+ * changed (the caller comes back with the new ones). The number of rows
+ * it had.
  */
 static size_t
 worker_rounds(struct worker *w, struct wdb *db, struct sender_conf *c)
 {
 	struct sender	*s = w->s;
 	struct batch	*cur, *done = NULL;
+	struct wdb	*own;
 	struct ahead	 a;
 	pthread_t	 t;
 	size_t		 total = 0;
-	int		 i = 0, started;
+	int		 more, started;
 
 	cur = batch_prepare(w, &db[0], c);
 	while (cur != NULL) {
+		pthread_mutex_lock(&s->mtx);
+		more = !s->stopping && s->conf == c;
+		pthread_mutex_unlock(&s->mtx);
+		total += cur->n;
+		if (!batch_sends(cur) || worker_second(s, db) != 0) {
+			/* One after the other, on cur's connection. */
+			batch_send(cur, c);
+			if (done != NULL)
+				batch_finish(done);
+			done = NULL;
+			own = cur->db;
+			batch_finish(cur);
+			cur = more ? batch_prepare(w, own, c) : NULL;
+			continue;
+		}
 		a.w = w;
-		a.db = &db[1 - i];
+		a.db = cur->db == &db[0] ? &db[1] : &db[0];
 		a.c = c;
 		a.done = done;
-		pthread_mutex_lock(&s->mtx);
-		a.more = !s->stopping && s->conf == c;
-		pthread_mutex_unlock(&s->mtx);
+		a.more = more;
 		started = pthread_create(&t, NULL, ahead_main, &a) == 0;
 		batch_send(cur, c);
-		total += cur->n;
 		if (started)
 			pthread_join(t, NULL);
 		else
 			ahead_main(&a);
 		done = cur;
 		cur = a.out;
-		i = 1 - i;
 	}
 	if (done != NULL)
 		batch_finish(done);
@@ -676,10 +712,12 @@ worker_notify(struct sender *s)
 }
 
 /*
- * A worker holds its two connections only while it has work: they are
- * opened when it is woken and closed once it has waited WORKER_IDLE
- * seconds for more, its memory given back (about 1 MB a worker, of a
- * daemon that stays under 30 MB when idle: issue 9).
+ * A worker holds its connections only while it has work: the first is
+ * opened when it is woken, the second when a batch with messages to send
+ * can be overlapped (worker_rounds()) or its sent log settled again, and
+ * both are closed once it has waited WORKER_IDLE seconds for more, its
+ * memory given back (about 1 MB a worker, of a daemon that stays under
+ * 30 MB when idle: issue 9).
  */
 #define WORKER_IDLE	2
 
@@ -690,17 +728,45 @@ worker_open(struct sender *s, struct wdb *db, struct sentlog log[2])
 
 	memset(db, 0, 2 * sizeof *db);
 	if (wdb_open(s->database, &s->wlock, &db[0], &cause) == 0) {
-		if (wdb_open(s->database, &s->wlock, &db[1], &cause) == 0) {
-			db[0].log = &log[0];
-			db[1].log = &log[1];
-			return (0);
-		}
-		wdb_close(&db[0]);
+		db[0].log = &log[0];
+		db[1].log = &log[1];
+		return (0);
 	}
 	log_warnx("outbox worker: %s", cause);
 	free(cause);
 	memset(db, 0, 2 * sizeof *db);
 	return (-1);
+}
+
+/* The second connection, opened once; -1 (logged) when it cannot be. */
+static int
+worker_second(struct sender *s, struct wdb *db)
+{
+	struct sentlog	*log = db[1].log;
+	char		*cause = NULL;
+
+	if (db[1].db != NULL)
+		return (0);
+	if (wdb_open(s->database, &s->wlock, &db[1], &cause) != 0) {
+		log_warnx("outbox worker: %s", cause);
+		free(cause);
+		memset(&db[1], 0, sizeof db[1]);
+		db[1].log = log;
+		return (-1);
+	}
+	db[1].log = log;
+	return (0);
+}
+
+/* Settles again what a failed settle left (worker_resettle()), the
+ * second connection opened for its own sent log if need be. */
+static void
+worker_resettle_open(struct sender *s, struct wdb *db, time_t now)
+{
+	if (db[1].log->retry != 0 && (now == 0 || now >=
+	    db[1].log->retry_at) && worker_second(s, db) != 0)
+		sentlog_failed(db[1].log, 1, time(NULL));
+	worker_resettle(db, now);
 }
 
 static void
@@ -780,7 +846,7 @@ worker_main(void *arg)
 		looked = seen;
 		/* Outcomes a settle failed to settle: again when due. */
 		if (open)
-			worker_resettle(db, time(NULL));
+			worker_resettle_open(s, db, time(NULL));
 		c = sender_conf_get(s);
 		while (open && worker_rounds(w, db, c) > 0) {
 			sender_conf_put(s, c);
@@ -833,7 +899,7 @@ worker_main(void *arg)
 	if (sentlog_retry_at(log) != 0 && !open)
 		open = worker_open(s, db, log) == 0;
 	if (open) {
-		worker_resettle(db, 0);
+		worker_resettle_open(s, db, 0);
 		worker_close(db);
 	}
 	sentlog_close(&log[0]);
