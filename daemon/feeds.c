@@ -28,6 +28,7 @@
 #include <zlib.h>
 
 #include "feeds.h"
+#include "hash.h"
 #include "page.h"
 
 #define FEEDS_MAX	4096		/* feeds kept in memory */
@@ -55,6 +56,8 @@ struct feed {
 	char		*disposition;	/* Content-Disposition value */
 	void		*head[2];	/* the public listener's, plain and gzip */
 	struct feed	*next;
+	uint32_t	 hash;		/* of path (feeds_hash()) */
+	struct feed	*hnext;		/* in its bucket of fs->bypath */
 };
 
 static void	feeds_members_finish(struct store *, struct members *);
@@ -130,6 +133,7 @@ feeds_drop_all(struct feeds *fs)
 		feed_free(f);
 	}
 	fs->feeds = NULL;
+	memset(fs->bypath, 0, sizeof fs->bypath);
 	fs->nfeeds = 0;
 	render_drop(fs);
 }
@@ -498,22 +502,43 @@ feeds_bind_window(struct feeds *fs, const struct feed_kind *kind,
 }
 
 /*
- * The feed cached for path. The one found moves to the front: the feeds
- * asked for most are found first (the public door looks a page up twice,
- * feeds_known() then feeds_get()).
+ * The hash of a cache key: path, or path?query when query is not NULL
+ * (FNV-1a), so that a page asked for by path and query is found without
+ * making its key.
+ */
+static uint32_t
+feeds_hash(const char *path, const char *query)
+{
+	uint32_t	 h = hash_str(HASH_INIT, path);
+
+	return (query != NULL ? hash_str(hash_byte(h, '?'), query) : h);
+}
+
+/*
+ * The feed cached under path and query (NULL: none): its path is
+ * "path" or "path?query". One bucket looked through, however many feeds
+ * the cache holds.
  */
 static struct feed *
-feeds_find(struct feeds *fs, const char *path)
+feeds_lookup(struct feeds *fs, const char *path, const char *query)
 {
-	struct feed	**fp, *f;
+	struct feed	*f;
+	uint32_t	 h = feeds_hash(path, query);
+	size_t		 plen;
 
-	for (fp = &fs->feeds; (f = *fp) != NULL; fp = &f->next) {
-		if (strcmp(f->path, path) == 0) {
-			*fp = f->next;
-			f->next = fs->feeds;
-			fs->feeds = f;
-			return (f);
+	for (f = fs->bypath[h % FEED_BUCKETS]; f != NULL; f = f->hnext) {
+		if (f->hash != h)
+			continue;
+		if (query == NULL) {
+			if (strcmp(f->path, path) == 0)
+				return (f);
+			continue;
 		}
+		plen = strlen(path);
+		if (strncmp(f->path, path, plen) == 0 &&
+		    f->path[plen] == '?' && strcmp(f->path + plen + 1,
+		    query) == 0)
+			return (f);
 	}
 	return (NULL);
 }
@@ -529,18 +554,9 @@ feeds_find(struct feeds *fs, const char *path)
 const char *
 feeds_known(struct feeds *fs, const char *path, const char *query)
 {
-	struct feed	*f;
-	size_t		 plen = strlen(path);
+	struct feed	*f = feeds_lookup(fs, path, query);
 
-	for (f = fs->feeds; f != NULL; f = f->next) {
-		if (strncmp(f->path, path, plen) != 0)
-			continue;
-		if (query == NULL ? f->path[plen] == '\0' :
-		    f->path[plen] == '?' && strcmp(f->path + plen + 1,
-		    query) == 0)
-			return (f->path);
-	}
-	return (NULL);
+	return (f != NULL ? f->path : NULL);
 }
 
 /* Keeps the cache bounded: drops the feed used longest ago. */
@@ -557,6 +573,10 @@ feeds_evict(struct feeds *fs)
 		return;
 	f = *oldest;
 	*oldest = f->next;
+	for (fp = &fs->bypath[f->hash % FEED_BUCKETS]; *fp != f;
+	    fp = &(*fp)->hnext)
+		;
+	*fp = f->hnext;
 	feed_free(f);
 	fs->nfeeds--;
 }
@@ -902,7 +922,7 @@ feeds_get(struct feeds *fs, const char *path, int gzip,
 	struct timespec	 t0[2], *fresh = NULL;
 
 	memset(a, 0, sizeof a[0]);
-	if ((f = feeds_find(fs, path)) == NULL) {
+	if ((f = feeds_lookup(fs, path, NULL)) == NULL) {
 		feeds_clock(t0);
 		/*
 		 * Only paths that resolve get an entry: no cache of misses.
@@ -924,6 +944,9 @@ feeds_get(struct feeds *fs, const char *path, int gzip,
 		f->name = name;
 		f->next = fs->feeds;
 		fs->feeds = f;
+		f->hash = feeds_hash(path, NULL);
+		f->hnext = fs->bypath[f->hash % FEED_BUCKETS];
+		fs->bypath[f->hash % FEED_BUCKETS] = f;
 		fs->nfeeds++;
 		fresh = t0;
 	}

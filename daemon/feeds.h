@@ -16,6 +16,7 @@
 #define CHUNK_BUCKETS	(1 << CHUNK_BITS)
 #define CHUNK_IDLE	3600		/* unused event texts are dropped */
 #define TAIL_BUCKETS	4096		/* of the texts' shared tails */
+#define FEED_BUCKETS	4096		/* of the cached feeds, by path */
 #define FEEDS_THREADS	4
 #define JOURNAL_MAX	4096		/* session writes a patch can follow */
 
@@ -137,6 +138,7 @@ struct feeds {
 	struct chunk	*chunks[CHUNK_BUCKETS];
 	size_t		 nchunks;
 	struct feed	*feeds;
+	struct feed	*bypath[FEED_BUCKETS];	/* the same, by path's hash */
 	size_t		 nfeeds;
 	time_t		 last_gc;
 	size_t		 rendered;	/* event texts rendered, ever */

@@ -31,6 +31,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "hash.h"
 #include "kursusd.h"
 #include "readjob.h"
 #include "stats-report.h"
@@ -116,11 +117,7 @@ report_keep(struct report *rp, const char *s, size_t len)
 static size_t
 report_hash(const char *s)
 {
-	size_t	 h = 2166136261u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return (h);
+	return (hash_str(HASH_INIT, s));
 }
 
 /* The interned s. */
