@@ -2,7 +2,7 @@
  * The statements of the statistics' triggers (schema steps 14, 21 and
  * 22), as macros over a row's name (NEW, OLD) for schema.c's migrations:
  * what a registration or a session adds to the summary rows and takes
- * away from them.
+ * away from them; and stats_seat counted afresh (stats-month.c too).
  */
 #ifndef SCHEMA_STATS_H
 #define SCHEMA_STATS_H
@@ -94,10 +94,6 @@
 	"session s WHERE s.id = " r ".session_id AND s.status != "	\
 	"'cancelled');"							\
 	"DELETE FROM stats_seat WHERE " STATS_SEAT_KEY(r) " AND n <= 0;"
-#define STATS_SEAT_FILL							\
-	"SELECT s.start_at, r.participant_id, count(*) FROM registration r "	\
-	"JOIN session s ON s.id = r.session_id WHERE r.status = "	\
-	"'confirmed' AND s.status != 'cancelled' GROUP BY 1, 2"
 #define STATS_SESSION_SEATS_ADD(s)					\
 	"INSERT INTO stats_seat SELECT " s ".start_at, r.participant_id, 1 "	\
 	STATS_SEATS_OF(s) " AND " s ".status != 'cancelled' ON CONFLICT "	\
@@ -109,5 +105,14 @@
 	"DELETE FROM stats_seat WHERE start_at = " s ".start_at AND n <= 0 "	\
 	"AND participant_id IN (SELECT r.participant_id " STATS_SEATS_OF(s)	\
 	");"
+
+/*
+ * The rows of stats_seat (schema step 22) counted from the base tables:
+ * the confirmed seats of sessions not cancelled, by start and person.
+ */
+#define STATS_SEAT_FILL							\
+	"SELECT s.start_at, r.participant_id, count(*) FROM registration r "	\
+	"JOIN session s ON s.id = r.session_id WHERE r.status = "	\
+	"'confirmed' AND s.status != 'cancelled' GROUP BY 1, 2"
 
 #endif

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "calendars.h"
 #include "kursusd.h"
+#include "schema-stats.h"
 
 /*
  * The months of a time zone, for stats_month: kmonths(tz) is a JSON array
@@ -136,7 +137,9 @@ stats_month_prepare(sqlite3 *db, char **cause)
 	    "r.status = 'confirmed' AND s.status != 'cancelled' GROUP BY "
 	    "r.participant_id ORDER BY r.participant_id;"
 	    "UPDATE tally SET n = (SELECT count(*) FROM stats_person) WHERE "
-	    "what = 'people';";
+	    "what = 'people';"
+	    "DELETE FROM stats_seat;"
+	    "INSERT INTO stats_seat " STATS_SEAT_FILL ";";
 	char	*err = NULL;
 	int	 added, rc;
 

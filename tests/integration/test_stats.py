@@ -393,6 +393,8 @@ def main():
                     "VALUES (?, ?, 999998, 'confirmed', 2, ?, ?)",
                     (sids[11], big, now, now))
     con.close()
+    # The file's triggers alone (the start below counts afresh).
+    seats_exact(d, "SQLite alone, before kursusd starts")
     d.start()
     t.ok("counting the summary rows afresh" in d.log(since_start=True),
          "a venue in a zone new to kursusd: the summary rows are counted "
