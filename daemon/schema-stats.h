@@ -78,22 +78,19 @@
 
 /*
  * A seat in stats_seat (step 22), by its session's start and its person;
- * r a registration, s a session.
+ * r a confirmed registration (the triggers' WHEN asks), s a session.
  */
-#define STATS_SEAT_KEY(r)						\
-	"start_at = (SELECT s.start_at FROM session s WHERE s.id = " r	\
-	".session_id) AND participant_id = " r ".participant_id"
 #define STATS_SEAT_ADD(r)						\
 	"INSERT INTO stats_seat SELECT s.start_at, " r ".participant_id, "	\
 	"1 FROM session s WHERE s.id = " r ".session_id AND s.status != "	\
-	"'cancelled' AND " r ".status = 'confirmed' ON CONFLICT DO "	\
-	"UPDATE SET n = n + 1;"
+	"'cancelled' ON CONFLICT DO UPDATE SET n = n + 1;"
 #define STATS_SEAT_SUB(r)						\
-	"UPDATE stats_seat SET n = n - 1 WHERE " r ".status = "		\
-	"'confirmed' AND " STATS_SEAT_KEY(r) " AND EXISTS (SELECT 1 FROM "	\
-	"session s WHERE s.id = " r ".session_id AND s.status != "	\
-	"'cancelled');"							\
-	"DELETE FROM stats_seat WHERE " STATS_SEAT_KEY(r) " AND n <= 0;"
+	"UPDATE stats_seat SET n = n - 1 WHERE (start_at, participant_id) "	\
+	"= (SELECT s.start_at, " r ".participant_id FROM session s WHERE "	\
+	"s.id = " r ".session_id AND s.status != 'cancelled');"		\
+	"DELETE FROM stats_seat WHERE (start_at, participant_id) = (SELECT "	\
+	"s.start_at, " r ".participant_id FROM session s WHERE s.id = " r	\
+	".session_id) AND n <= 0;"
 #define STATS_SESSION_SEATS_ADD(s)					\
 	"INSERT INTO stats_seat SELECT " s ".start_at, r.participant_id, 1 "	\
 	STATS_SEATS_OF(s) " AND " s ".status != 'cancelled' ON CONFLICT "	\
