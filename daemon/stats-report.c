@@ -17,8 +17,9 @@
  * written; only the sessions counted one by one are rows from the start.
  * It is
  * made by a read job (readjob.c), not on the loop: every year of a
- * national system takes some 50 ms, and a span whose edges cut months
- * (their sessions counted one by one) some 250 ms.
+ * national system takes some 50 ms, and a year whose edges cut months
+ * (their sessions counted one by one, its people from stats_seat) some
+ * 90 ms.
  */
 #include "config.h"
 
@@ -719,6 +720,7 @@ report_cmp_int64(const void *a, const void *b)
  * bit of a bitmap by id, or (ids beyond REPORT_PEOPLE_BITS) a sorted
  * list. SQL's count(DISTINCT) kept a temporary b-tree of the ids: for a
  * year of a national system, 540,000 of them, 150 of the report's 260 ms.
+ * The ids come from stats_seat in order of time, one index walk.
  */
 static int64_t
 report_people(struct store *st, const struct report *rp)
