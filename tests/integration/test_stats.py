@@ -151,6 +151,29 @@ def compare(d, api, ranges, what):
               for k in diff][:6])
 
 
+def seats_exact(d, what):
+    """stats_seat (schema 22) against the seats counted from the base
+    tables: a confirmed registration in a session not cancelled, by the
+    session's start and the person."""
+    con = sqlite3.connect(d.db)
+    try:
+        want = con.execute(
+            "SELECT s.start_at, r.participant_id, count(*) FROM "
+            "registration r, session s WHERE s.id = r.session_id AND "
+            "r.status = 'confirmed' AND s.status != 'cancelled' "
+            "GROUP BY s.start_at, r.participant_id").fetchall()
+        got = con.execute("SELECT start_at, participant_id, n FROM "
+                          "stats_seat").fetchall()
+    finally:
+        con.close()
+    want, got = sorted(want), sorted(got)
+    t.ok(got == want and len(want) > 0, "%s: stats_seat holds the %d "
+         "seats by start and person the base tables give" % (what,
+                                                             len(want)),
+         ["missing %r" % (x,) for x in sorted(set(want) - set(got))][:3] +
+         ["extra %r" % (x,) for x in sorted(set(got) - set(want))][:3])
+
+
 def first_of(month_offset):
     today = local_now().date()
     y, m = today.year, today.month + month_offset
@@ -247,6 +270,7 @@ def main():
          % (b, a))
     compare(d, api, [(None, None)], "after cancellations, a deletion and "
             "a merge")
+    seats_exact(d, "after cancellations, a deletion and a merge")
 
     # Sessions moved: to another month, to another venue (and zone), to
     # the past (where attendance is taken); one cancelled, one done.
@@ -289,6 +313,7 @@ def main():
               (local_ts(past, 0, 0, "UTC"), ends[1]),
               (ends[1], ends[0])]
     compare(d, api, ranges, "after moves, attendance and cancelling")
+    seats_exact(d, "after moves, attendance and cancelling")
 
     # The retention sweep: people of the sessions now 45 days ago only
     # are anonymised at the start; their seats still count.
@@ -329,6 +354,7 @@ def main():
                   "'Importeret %' AND anonymised_at IS NULL")
     t.eq(kept, 150, "the sweep kept the 150 with a seat ahead")
     compare(d, api, ranges, "after the retention sweep")
+    seats_exact(d, "after the retention sweep")
 
     # SQLite alone, kursusd stopped: a registration and a session with
     # its registrations deleted, a registration moved to another session,
@@ -367,6 +393,8 @@ def main():
                     "VALUES (?, ?, 999998, 'confirmed', 2, ?, ?)",
                     (sids[11], big, now, now))
     con.close()
+    # The file's triggers alone (the start below counts afresh).
+    seats_exact(d, "SQLite alone, before kursusd starts")
     d.start()
     t.ok("counting the summary rows afresh" in d.log(since_start=True),
          "a venue in a zone new to kursusd: the summary rows are counted "
@@ -374,6 +402,7 @@ def main():
     compare(d, api, ranges + [(local_ts(m2, 0, 0, "Europe/London"),
                                local_ts(m2, 1, 0, "Europe/London"))],
             "after SQLite alone")
+    seats_exact(d, "after SQLite alone")
 
     con = sqlite3.connect(d.db)
     people = con.execute("SELECT n FROM tally WHERE what = 'people'"

@@ -131,6 +131,24 @@ def person_selects(db):
                   if "INSERT INTO stats_person SELECT" in sql)
 
 
+def seats(db):
+    """stats_seat (schema 22) and the seats the base tables give: a
+    confirmed registration in a session not cancelled, by the session's
+    start and the person."""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        got = con.execute("SELECT start_at, participant_id, n FROM "
+                          "stats_seat ORDER BY 1, 2").fetchall()
+        want = con.execute(
+            "SELECT s.start_at, r.participant_id, count(*) FROM "
+            "registration r, session s WHERE s.id = r.session_id AND "
+            "r.status = 'confirmed' AND s.status != 'cancelled' "
+            "GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
+    finally:
+        con.close()
+    return got, want
+
+
 def main():
     with open(os.path.join(FIXTURES, "schema-v1.sql"), encoding="utf-8") as f:
         fixture = f.read()
@@ -168,6 +186,10 @@ def main():
          "and outbox compare one by one, with no IN list")
     t.eq(person_selects(db), [], "an upgraded database counts a new "
          "registration's person without an INSERT ... SELECT")
+    got, want = seats(db)
+    t.ok(got == want and len(want) > 0, "the upgrade filled stats_seat "
+         "(schema 22) with the %d seats by start and person the rows give"
+         % len(want), ["got %r" % (got,), "want %r" % (want,)])
     t.ok("upgraded from version 1 to 2" in d.log(),
          "the log says the schema was upgraded from version 1 to 2 (and on)",
          d.log().split("\n"))
@@ -265,6 +287,10 @@ def main():
     t.eq((d.ctl("stats").out or {}).get("participants"), seated,
          "stats after register and promote: the people with a seat (%d)" %
          seated)
+    got, want = seats(db)
+    t.ok(got == want and len(want) > 0, "stats_seat after register and "
+         "promote: the %d seats the rows give" % len(want),
+         ["got %r" % (got,), "want %r" % (want,)])
     box = (d.ctl("outbox", "--session", "2").out or {}).get("outbox") or []
     t.ok({"waitlisted", "promoted"} <= {o.get("kind") for o in box},
          "outbox rows are written in the upgraded database",
