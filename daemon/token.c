@@ -49,8 +49,14 @@
 static unsigned char	token_key[KEY_BYTES];
 static unsigned char	token_sel_key[KEY_BYTES];	/* the selectors' */
 static int		token_have_key;
-/* Their key schedules, made once (token_init()), copied per use. */
+/*
+ * Their key schedules, made once (token_init()), read-only after. A seal
+ * runs its own small state (struct gcm_ctx, 64 bytes) against the GCM
+ * key's hash subkey and cipher, not a copy of the whole context: its 4 KiB
+ * of tables, copied and wiped per token, were half of making a token.
+ */
 static struct gcm_aes256_ctx	token_gcm;
+#define TOKEN_AES	((nettle_cipher_func *)aes256_encrypt)
 static struct aes256_ctx	token_sel_enc, token_sel_dec;
 
 /* The new form: 26 characters of Crockford's base 32, the first < 8. */
@@ -198,7 +204,7 @@ static char *
 token_seal(const char *token)
 {
 	unsigned char		 buf[NONCE_BYTES + TOKEN_BYTES * 2 + TAG_BYTES];
-	struct gcm_aes256_ctx	 ctx;
+	struct gcm_ctx		 ctx;
 	size_t			 plen = strlen(token);
 	char			*out;
 
@@ -207,11 +213,11 @@ token_seal(const char *token)
 	if (plen > TOKEN_BYTES * 2)
 		fatalx("token_seal: a token of %zu octets", plen);
 	random_bytes(buf, NONCE_BYTES);
-	ctx = token_gcm;
-	gcm_aes256_set_iv(&ctx, NONCE_BYTES, buf);
-	gcm_aes256_encrypt(&ctx, plen, buf + NONCE_BYTES,
-	    (const uint8_t *)token);
-	gcm_aes256_digest(&ctx, TAG_BYTES, buf + NONCE_BYTES + plen);
+	gcm_set_iv(&ctx, &token_gcm.key, NONCE_BYTES, buf);
+	gcm_encrypt(&ctx, &token_gcm.key, &token_gcm.cipher, TOKEN_AES, plen,
+	    buf + NONCE_BYTES, (const uint8_t *)token);
+	gcm_digest(&ctx, &token_gcm.key, &token_gcm.cipher, TOKEN_AES,
+	    TAG_BYTES, buf + NONCE_BYTES + plen);
 	explicit_bzero(&ctx, sizeof ctx);
 	out = xmalloc(2 * (NONCE_BYTES + plen + TAG_BYTES) + 1);
 	hex_encode(buf, NONCE_BYTES + plen + TAG_BYTES, out);
@@ -223,7 +229,7 @@ token_open(const char *sealed)
 {
 	unsigned char		 buf[NONCE_BYTES + TOKEN_BYTES * 2 + TAG_BYTES];
 	unsigned char		 plain[TOKEN_BYTES * 2 + 1], tag[TAG_BYTES];
-	struct gcm_aes256_ctx	 ctx;
+	struct gcm_ctx		 ctx;
 	size_t			 len = strlen(sealed) / 2, clen;
 	int			 ok;
 
@@ -231,10 +237,11 @@ token_open(const char *sealed)
 	    len > sizeof buf || hex_decode(sealed, buf, len) != 0)
 		return (NULL);
 	clen = len - NONCE_BYTES - TAG_BYTES;
-	ctx = token_gcm;
-	gcm_aes256_set_iv(&ctx, NONCE_BYTES, buf);
-	gcm_aes256_decrypt(&ctx, clen, plain, buf + NONCE_BYTES);
-	gcm_aes256_digest(&ctx, TAG_BYTES, tag);
+	gcm_set_iv(&ctx, &token_gcm.key, NONCE_BYTES, buf);
+	gcm_decrypt(&ctx, &token_gcm.key, &token_gcm.cipher, TOKEN_AES, clen,
+	    plain, buf + NONCE_BYTES);
+	gcm_digest(&ctx, &token_gcm.key, &token_gcm.cipher, TOKEN_AES,
+	    TAG_BYTES, tag);
 	explicit_bzero(&ctx, sizeof ctx);
 	/* Another key, or tampered with. */
 	ok = memeql_sec(tag, buf + NONCE_BYTES + clen, TAG_BYTES);
