@@ -268,14 +268,25 @@ token_block(unsigned char *block, int encrypt)
 	memcpy(block, out, TOKEN_BYTES);
 }
 
-/* The bit at i of the 130 the new form spells: two 0s, then the block. */
-static int
-token_bit(const unsigned char *block, int i)
+/*
+ * The 130 bits the new form spells, two 0s then the block, five to a
+ * character: a window of bits taken a byte at a time, not bit by bit.
+ */
+static void
+token_spell(const unsigned char *block, char *token)
 {
-	if (i < 2)
-		return (0);
-	i -= 2;
-	return ((block[i / 8] >> (7 - i % 8)) & 1);
+	uint32_t	 acc = 0;
+	int		 i, n = 2, k = 0;
+
+	for (i = 0; i < SEL_CHARS; i++) {
+		if (n < 5) {
+			acc = acc << 8 | block[k++];
+			n += 8;
+		}
+		n -= 5;
+		token[i] = token_b32[(acc >> n) & 31];
+	}
+	token[SEL_CHARS] = '\0';
 }
 
 char *
@@ -283,7 +294,7 @@ token_make(int kind, int64_t id, char **hash, char **sealed)
 {
 	unsigned char	 block[TOKEN_BYTES];
 	char		*token = xmalloc(SEL_CHARS + 1);
-	int		 i, b, v;
+	int		 i;
 
 	if (id <= 0 || id >= (int64_t)1 << 56)
 		fatalx("token_make: id %lld", (long long)id);
@@ -292,12 +303,7 @@ token_make(int kind, int64_t id, char **hash, char **sealed)
 		block[i] = (unsigned char)(id >> (8 * (7 - i)));
 	random_bytes(block + 8, 8);
 	token_block(block, 1);
-	for (i = 0; i < SEL_CHARS; i++) {
-		for (v = 0, b = 0; b < 5; b++)
-			v = v << 1 | token_bit(block, 5 * i + b);
-		token[i] = token_b32[v];
-	}
-	token[SEL_CHARS] = '\0';
+	token_spell(block, token);
 	explicit_bzero(block, sizeof block);
 	*hash = token_hash(token);
 	*sealed = token_seal(token);
