@@ -51,6 +51,7 @@ struct resource {
 				*sql_insert_token, *sql_update, *sql_id,
 				*sql_delete,
 				*sql_search, *sql_search_tail;
+	json_t			*defaults;	/* parsed once; rows: json_copy() */
 };
 
 static int	check_slug(const struct rfield *, json_t *, json_t **,
@@ -672,11 +673,8 @@ resource_defaults(const struct resource *r)
 		v = r->fields[i].dflt != NULL ?
 		    json_loads(r->fields[i].dflt, JSON_DECODE_ANY, NULL) :
 		    json_null();
-		if (json_is_boolean(v)) {
-			json_t *b = json_integer(json_is_true(v));
-			json_decref(v);
-			v = b;
-		}
+		if (json_is_boolean(v))	/* true, false: never freed */
+			v = json_integer(json_is_true(v));
 		json_object_set_new(row, r->fields[i].name, v);
 	}
 	return (row);
@@ -719,13 +717,16 @@ struct resource_token {
 };
 
 static int
-resource_insert(struct store *st, const struct resource *r, json_t *body,
+resource_insert(struct store *st, struct resource *r, json_t *body,
     const struct resource_token *tk, int64_t *id, struct fail *fl)
 {
 	sqlite3_stmt	*stmt;
-	json_t		*row = resource_defaults(r);
+	json_t		*row;
 	int		 col, rc;
 	time_t		 now = store_now(st);
+
+	row = json_copy(r->defaults != NULL ? r->defaults :
+	    (r->defaults = resource_defaults(r)));
 
 	if (resource_apply(st, r, body, row, 1, fl) != 0) {
 		json_decref(row);

@@ -37,7 +37,11 @@ search_fn_kwords(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		n = strcspn(w, " ");
 		next = w + n + (w[n] == ' ');
 		/* Words are letters and digits: nothing to escape. */
-		buf_addf(&b, "%s\"%.*s\"", b.len > 1 ? "," : "", (int)n, w);
+		if (b.len > 1)
+			buf_addc(&b, ',');
+		buf_addc(&b, '"');
+		buf_add(&b, w, n);
+		buf_addc(&b, '"');
 	}
 	buf_addc(&b, ']');
 	free(words);

@@ -49,8 +49,14 @@
 static unsigned char	token_key[KEY_BYTES];
 static unsigned char	token_sel_key[KEY_BYTES];	/* the selectors' */
 static int		token_have_key;
-/* Their key schedules, made once (token_init()), copied per use. */
+/*
+ * Their key schedules, made once (token_init()), read-only after. A seal
+ * runs its own small state (struct gcm_ctx, 64 bytes) against the GCM
+ * key's hash subkey and cipher, not a copy of the whole context: its 4 KiB
+ * of tables, copied and wiped per token, were half of making a token.
+ */
 static struct gcm_aes256_ctx	token_gcm;
+#define TOKEN_AES	((nettle_cipher_func *)aes256_encrypt)
 static struct aes256_ctx	token_sel_enc, token_sel_dec;
 
 /* The new form: 26 characters of Crockford's base 32, the first < 8. */
@@ -198,7 +204,7 @@ static char *
 token_seal(const char *token)
 {
 	unsigned char		 buf[NONCE_BYTES + TOKEN_BYTES * 2 + TAG_BYTES];
-	struct gcm_aes256_ctx	 ctx;
+	struct gcm_ctx		 ctx;
 	size_t			 plen = strlen(token);
 	char			*out;
 
@@ -207,11 +213,11 @@ token_seal(const char *token)
 	if (plen > TOKEN_BYTES * 2)
 		fatalx("token_seal: a token of %zu octets", plen);
 	random_bytes(buf, NONCE_BYTES);
-	ctx = token_gcm;
-	gcm_aes256_set_iv(&ctx, NONCE_BYTES, buf);
-	gcm_aes256_encrypt(&ctx, plen, buf + NONCE_BYTES,
-	    (const uint8_t *)token);
-	gcm_aes256_digest(&ctx, TAG_BYTES, buf + NONCE_BYTES + plen);
+	gcm_set_iv(&ctx, &token_gcm.key, NONCE_BYTES, buf);
+	gcm_encrypt(&ctx, &token_gcm.key, &token_gcm.cipher, TOKEN_AES, plen,
+	    buf + NONCE_BYTES, (const uint8_t *)token);
+	gcm_digest(&ctx, &token_gcm.key, &token_gcm.cipher, TOKEN_AES,
+	    TAG_BYTES, buf + NONCE_BYTES + plen);
 	explicit_bzero(&ctx, sizeof ctx);
 	out = xmalloc(2 * (NONCE_BYTES + plen + TAG_BYTES) + 1);
 	hex_encode(buf, NONCE_BYTES + plen + TAG_BYTES, out);
@@ -223,7 +229,7 @@ token_open(const char *sealed)
 {
 	unsigned char		 buf[NONCE_BYTES + TOKEN_BYTES * 2 + TAG_BYTES];
 	unsigned char		 plain[TOKEN_BYTES * 2 + 1], tag[TAG_BYTES];
-	struct gcm_aes256_ctx	 ctx;
+	struct gcm_ctx		 ctx;
 	size_t			 len = strlen(sealed) / 2, clen;
 	int			 ok;
 
@@ -231,10 +237,11 @@ token_open(const char *sealed)
 	    len > sizeof buf || hex_decode(sealed, buf, len) != 0)
 		return (NULL);
 	clen = len - NONCE_BYTES - TAG_BYTES;
-	ctx = token_gcm;
-	gcm_aes256_set_iv(&ctx, NONCE_BYTES, buf);
-	gcm_aes256_decrypt(&ctx, clen, plain, buf + NONCE_BYTES);
-	gcm_aes256_digest(&ctx, TAG_BYTES, tag);
+	gcm_set_iv(&ctx, &token_gcm.key, NONCE_BYTES, buf);
+	gcm_decrypt(&ctx, &token_gcm.key, &token_gcm.cipher, TOKEN_AES, clen,
+	    plain, buf + NONCE_BYTES);
+	gcm_digest(&ctx, &token_gcm.key, &token_gcm.cipher, TOKEN_AES,
+	    TAG_BYTES, tag);
 	explicit_bzero(&ctx, sizeof ctx);
 	/* Another key, or tampered with. */
 	ok = memeql_sec(tag, buf + NONCE_BYTES + clen, TAG_BYTES);
@@ -261,14 +268,25 @@ token_block(unsigned char *block, int encrypt)
 	memcpy(block, out, TOKEN_BYTES);
 }
 
-/* The bit at i of the 130 the new form spells: two 0s, then the block. */
-static int
-token_bit(const unsigned char *block, int i)
+/*
+ * The 130 bits the new form spells, two 0s then the block, five to a
+ * character: a window of bits taken a byte at a time, not bit by bit.
+ */
+static void
+token_spell(const unsigned char *block, char *token)
 {
-	if (i < 2)
-		return (0);
-	i -= 2;
-	return ((block[i / 8] >> (7 - i % 8)) & 1);
+	uint32_t	 acc = 0;
+	int		 i, n = 2, k = 0;
+
+	for (i = 0; i < SEL_CHARS; i++) {
+		if (n < 5) {
+			acc = acc << 8 | block[k++];
+			n += 8;
+		}
+		n -= 5;
+		token[i] = token_b32[(acc >> n) & 31];
+	}
+	token[SEL_CHARS] = '\0';
 }
 
 char *
@@ -276,7 +294,7 @@ token_make(int kind, int64_t id, char **hash, char **sealed)
 {
 	unsigned char	 block[TOKEN_BYTES];
 	char		*token = xmalloc(SEL_CHARS + 1);
-	int		 i, b, v;
+	int		 i;
 
 	if (id <= 0 || id >= (int64_t)1 << 56)
 		fatalx("token_make: id %lld", (long long)id);
@@ -285,12 +303,7 @@ token_make(int kind, int64_t id, char **hash, char **sealed)
 		block[i] = (unsigned char)(id >> (8 * (7 - i)));
 	random_bytes(block + 8, 8);
 	token_block(block, 1);
-	for (i = 0; i < SEL_CHARS; i++) {
-		for (v = 0, b = 0; b < 5; b++)
-			v = v << 1 | token_bit(block, 5 * i + b);
-		token[i] = token_b32[v];
-	}
-	token[SEL_CHARS] = '\0';
+	token_spell(block, token);
 	explicit_bzero(block, sizeof block);
 	*hash = token_hash(token);
 	*sealed = token_seal(token);
