@@ -520,7 +520,7 @@ feeds_hash(const char *path, const char *query)
  * the cache holds.
  */
 static struct feed *
-feeds_lookup(struct feeds *fs, const char *path, const char *query)
+feeds_find(struct feeds *fs, const char *path, const char *query)
 {
 	struct feed	*f;
 	uint32_t	 h = feeds_hash(path, query);
@@ -554,7 +554,7 @@ feeds_lookup(struct feeds *fs, const char *path, const char *query)
 const char *
 feeds_known(struct feeds *fs, const char *path, const char *query)
 {
-	struct feed	*f = feeds_lookup(fs, path, query);
+	struct feed	*f = feeds_find(fs, path, query);
 
 	return (f != NULL ? f->path : NULL);
 }
@@ -922,7 +922,7 @@ feeds_get(struct feeds *fs, const char *path, int gzip,
 	struct timespec	 t0[2], *fresh = NULL;
 
 	memset(a, 0, sizeof a[0]);
-	if ((f = feeds_lookup(fs, path, NULL)) == NULL) {
+	if ((f = feeds_find(fs, path, NULL)) == NULL) {
 		feeds_clock(t0);
 		/*
 		 * Only paths that resolve get an entry: no cache of misses.

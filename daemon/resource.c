@@ -51,9 +51,10 @@ struct resource {
 				*sql_insert_token, *sql_update, *sql_id,
 				*sql_delete,
 				*sql_search, *sql_search_tail;
-	json_t			*defaults;	/* parsed once; rows: json_copy() */
+	json_t			*defaults;	/* a new row's; rows: json_copy() */
 };
 
+static json_t	*resource_defaults(const struct resource *);
 static int	check_slug(const struct rfield *, json_t *, json_t **,
 		    struct fail *);
 static int	check_text(const struct rfield *, json_t *, json_t **,
@@ -266,6 +267,7 @@ resource_build(struct resource *r)
 	r->sql_id = xprintf("SELECT id FROM %s WHERE %s = ?1 AND "
 	    "CAST(%s AS TEXT) = ?1", r->table, r->key, r->key);
 	r->sql_delete = xprintf("DELETE FROM %s WHERE id = ?", r->table);
+	r->defaults = resource_defaults(r);
 	buf_free(&o);
 	buf_free(&w);
 	buf_free(&c);
@@ -661,6 +663,7 @@ resource_bind(const struct resource *r, sqlite3_stmt *stmt, json_t *row)
 	return (col);
 }
 
+/* A new row's values before its body: made once, by resource_build(). */
 static json_t *
 resource_defaults(const struct resource *r)
 {
@@ -717,16 +720,13 @@ struct resource_token {
 };
 
 static int
-resource_insert(struct store *st, struct resource *r, json_t *body,
+resource_insert(struct store *st, const struct resource *r, json_t *body,
     const struct resource_token *tk, int64_t *id, struct fail *fl)
 {
 	sqlite3_stmt	*stmt;
-	json_t		*row;
+	json_t		*row = json_copy(r->defaults);
 	int		 col, rc;
 	time_t		 now = store_now(st);
-
-	row = json_copy(r->defaults != NULL ? r->defaults :
-	    (r->defaults = resource_defaults(r)));
 
 	if (resource_apply(st, r, body, row, 1, fl) != 0) {
 		json_decref(row);

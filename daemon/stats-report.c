@@ -112,12 +112,6 @@ report_keep(struct report *rp, const char *s, size_t len)
 	return (p);
 }
 
-static size_t
-report_hash(const char *s)
-{
-	return (hash_str(HASH_INIT, s));
-}
-
 /* The interned s. */
 static struct istr *
 report_intern(struct report *rp, const char *s)
@@ -136,14 +130,15 @@ report_intern(struct report *rp, const char *s)
 		for (i = 0; i < n; i++) {
 			if (old[i] == NULL)
 				continue;
-			len = report_hash(old[i]->raw) & (rp->nisslot - 1);
+			len = hash_str(HASH_INIT, old[i]->raw) &
+			    (rp->nisslot - 1);
 			while (rp->is[len] != NULL)
 				len = (len + 1) & (rp->nisslot - 1);
 			rp->is[len] = old[i];
 		}
 		free(old);
 	}
-	i = report_hash(s) & (rp->nisslot - 1);
+	i = hash_str(HASH_INIT, s) & (rp->nisslot - 1);
 	for (; rp->is[i] != NULL; i = (i + 1) & (rp->nisslot - 1))
 		if (strcmp(rp->is[i]->raw, s) == 0)
 			return (rp->is[i]);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <nettle/gcm.h>
 
 #include "kursusd.h"
 
@@ -123,6 +124,49 @@ test_round_trip(void **state)
 			made_free(&m);
 		}
 	}
+}
+
+/* The hex digits of s into n bytes (the test's own reading). */
+static void
+unhex(const char *s, unsigned char *out, size_t n)
+{
+	size_t	 i;
+
+	assert_true(strlen(s) >= 2 * n);
+	for (i = 0; i < n; i++)
+		assert_int_equal(sscanf(s + 2 * i, "%2hhx", &out[i]), 1);
+}
+
+/*
+ * The sealed form, opened by nettle's own AES-256-GCM (not token.c's):
+ * a 12-byte nonce, the token under the key file's key, a 16-byte tag.
+ */
+static void
+test_seal_is_gcm(void **state)
+{
+	struct gcm_aes256_ctx	 ctx;
+	unsigned char		 key[32], sealed[12 + 26 + 16], tag[16];
+	char			 plain[27], hex[65];
+	struct made		 m;
+	FILE			*fp;
+
+	(void)state;
+	fp = fopen(key_a, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(hex, sizeof hex, fp));
+	fclose(fp);
+	unhex(hex, key, sizeof key);
+	make(&m, TOKEN_PARTICIPANT, 4711);
+	assert_int_equal(strlen(m.sealed), 2 * sizeof sealed);
+	unhex(m.sealed, sealed, sizeof sealed);
+	gcm_aes256_set_key(&ctx, key);
+	gcm_aes256_set_iv(&ctx, 12, sealed);
+	gcm_aes256_decrypt(&ctx, 26, (uint8_t *)plain, sealed + 12);
+	gcm_aes256_digest(&ctx, sizeof tag, tag);
+	plain[26] = '\0';
+	assert_string_equal(plain, m.token);
+	assert_memory_equal(tag, sealed + 12 + 26, sizeof tag);
+	made_free(&m);
 }
 
 /* 64 random bits: the same row gets another token each time. */
@@ -266,6 +310,7 @@ main(void)
 {
 	const struct CMUnitTest	tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_seal_is_gcm),
 		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_changed_character),
 		cmocka_unit_test(test_wrong_kind),
