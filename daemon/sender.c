@@ -5,7 +5,9 @@
  * The loop keeps one timer, armed for the earliest next_attempt of a
  * pending row (one index lookup, done after every commit that may have
  * queued something and after every round of the workers). When it fires,
- * the workers of each channel are woken. A worker has two SQLite
+ * the workers of the channels with rows due are woken (and the timer
+ * armed for the next row, should the others' come due while these are
+ * busy). A worker has two SQLite
  * connections of its own, used in turn: on one it claims a batch of due rows (pending -> sending, one short
  * transaction), composes each message as the session is now and writes the
  * texts into the rows (a second), sends them (libesmtp: one connection per
@@ -327,14 +329,15 @@ sender_fault_set(struct sender *s, int channel, int fault, const char *error)
 
 /* --- the loop's side */
 
-/* Arms the timer for the earliest pending row. */
+/* Arms the timer for the earliest pending row due after after. */
 static void
-sender_arm(struct sender *s)
+sender_arm_after(struct sender *s, int64_t after)
 {
 	sqlite3_stmt	*stmt = s->next_stmt;
 	struct timeval	 tv;
 	time_t		 now = time(NULL), next = -1;
 
+	sqlite3_bind_int64(stmt, 1, after);
 	if (sqlite3_step(stmt) == SQLITE_ROW &&
 	    sqlite3_column_type(stmt, 0) != SQLITE_NULL)
 		next = (time_t)sqlite3_column_int64(stmt, 0);
@@ -350,6 +353,13 @@ sender_arm(struct sender *s)
 	if (tv.tv_sec == 0 && s->idle_round)
 		tv.tv_usec = SENDER_IDLE_RETRY_MS * 1000;
 	evtimer_add(s->timer, &tv);
+}
+
+/* Arms the timer for the earliest pending row. */
+static void
+sender_arm(struct sender *s)
+{
+	sender_arm_after(s, INT64_MIN);
 }
 
 /*
@@ -389,25 +399,34 @@ static void
 sender_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct sender	*s = arg;
+	time_t		 now = time(NULL);
 	int		 i, due[SENDER_CHANNELS], kicked = 0;
 
 	(void)fd;
 	(void)what;
-	sender_due(s, time(NULL), due);
+	sender_due(s, now, due);
 	pthread_mutex_lock(&s->mtx);
 	for (i = 0; i < SENDER_CHANNELS; i++) {
 		if (due[i]) {
 			s->kick[i]++;
-			kicked = 1;
+			kicked++;
 		}
 	}
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->mtx);
 	s->idle_round = 1;
-	/* Nothing due after all (claimed meanwhile): no worker will say it
-	 * is done, so the timer is armed here for the next. */
-	if (!kicked)
+	/*
+	 * A worker that is done says so, and the timer is armed again then.
+	 * Nothing due after all (claimed meanwhile): no worker will say it,
+	 * so the timer is armed here for the next. A channel not woken has
+	 * no worker to say it either, and those woken may be busy a long
+	 * while (a slow server, a backlog): the timer is armed here for the
+	 * next row to come due, which may be the other channel's.
+	 */
+	if (kicked == 0)
 		sender_arm(s);
+	else if (kicked < SENDER_CHANNELS)
+		sender_arm_after(s, (int64_t)now);
 }
 
 static void
@@ -518,7 +537,7 @@ sender_start(struct event_base *base, const char *database,
     const struct config *conf, char **cause)
 {
 	static const char *sql_next = "SELECT min(next_attempt) FROM outbox "
-	    "WHERE state = 'pending'";
+	    "WHERE state = 'pending' AND next_attempt > ?1";
 	static const char *sql_due = "SELECT channel FROM outbox WHERE "
 	    "state = 'pending' AND next_attempt <= ?1 ORDER BY next_attempt "
 	    "LIMIT ?2";

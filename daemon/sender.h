@@ -184,9 +184,6 @@ int	 wdb_begin(struct wdb *);
 int	 wdb_end(struct wdb *, int ok);
 /* The sent log's lines and outbox_outcome's rows into their rows. */
 void	 worker_settle(struct wdb *);
-/* worker_settle() for each of a worker's two connections whose settle
- * failed, when due (now 0: at once). */
-void	 worker_resettle(struct wdb *db, time_t now);
 
 /* worker.c */
 /* A worker thread: sends its channel's due rows until the sender stops. */

@@ -269,17 +269,3 @@ worker_settle(struct wdb *w)
 		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	}
 }
-
-/* Settles again the outcomes of each open connection whose settle
- * failed, once its time to try again has come (now 0: at once). */
-void
-worker_resettle(struct wdb *db, time_t now)
-{
-	int	 k;
-
-	for (k = 0; k < 2; k++)
-		if (db[k].db != NULL && db[k].log->retry != 0 && (now == 0 ||
-		    now >= db[k].log->retry_at))
-			worker_settle(&db[k]);
-}
-

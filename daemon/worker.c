@@ -758,15 +758,27 @@ worker_second(struct sender *s, struct wdb *db)
 	return (0);
 }
 
-/* Settles again what a failed settle left (worker_resettle()), the
- * second connection opened for its own sent log if need be. */
+/*
+ * Settles again the outcomes of each connection whose settle failed,
+ * once its time to try again has come (now 0: at once): the second
+ * connection opened for its own sent log if need be, and if it cannot
+ * be, the next try waits longer.
+ */
 static void
-worker_resettle_open(struct sender *s, struct wdb *db, time_t now)
+worker_resettle(struct sender *s, struct wdb *db, time_t now)
 {
-	if (db[1].log->retry != 0 && (now == 0 || now >=
-	    db[1].log->retry_at) && worker_second(s, db) != 0)
-		sentlog_failed(db[1].log, 1, time(NULL));
-	worker_resettle(db, now);
+	struct sentlog	*l;
+	int		 k;
+
+	for (k = 0; k < 2; k++) {
+		l = db[k].log;
+		if (l->retry == 0 || (now != 0 && now < l->retry_at))
+			continue;
+		if (k == 1 && worker_second(s, db) != 0)
+			sentlog_failed(l, 1, time(NULL));
+		else
+			worker_settle(&db[k]);
+	}
 }
 
 static void
@@ -846,7 +858,7 @@ worker_main(void *arg)
 		looked = seen;
 		/* Outcomes a settle failed to settle: again when due. */
 		if (open)
-			worker_resettle_open(s, db, time(NULL));
+			worker_resettle(s, db, time(NULL));
 		c = sender_conf_get(s);
 		while (open && worker_rounds(w, db, c) > 0) {
 			sender_conf_put(s, c);
@@ -899,7 +911,7 @@ worker_main(void *arg)
 	if (sentlog_retry_at(log) != 0 && !open)
 		open = worker_open(s, db, log) == 0;
 	if (open) {
-		worker_resettle_open(s, db, 0);
+		worker_resettle(s, db, 0);
 		worker_close(db);
 	}
 	sentlog_close(&log[0]);

@@ -1,8 +1,8 @@
 """
-citizen: what test_cancel.py and test_sms_reply.py share. A venue, a
-course type of one seat, a session ten days ahead, people registered
-through the admin socket; the outbox read back; and the cancel link
-taken from the real mail the SMTP server got.
+citizen: what test_cancel.py, test_sms_reply.py and test_sending_*.py
+share. A venue, a course type of one seat, a session ten days ahead,
+people registered through the admin socket; the outbox read back; and
+the cancel link taken from the real mail the SMTP server got.
 
 Pages are judged with Python's html.parser, not kursusd's code.
 """

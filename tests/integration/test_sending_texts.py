@@ -8,17 +8,16 @@ Each row waits as pending again, its attempt given back, and goes once
 the texts can be written: one mail each, nobody twice.
 """
 
-import datetime
 import os
 import sqlite3
 import time
 
-from kursustest import AdminAPI, Tap, local_now, wait_for
+from citizen import API, library_opts
+from kursustest import Tap, wait_for
 from servers import Recorder, SMTPServer
 
 t = Tap()
 
-FROM = "kurser@horsens-bibliotek.example"
 NOTE = "their texts could not be written"
 
 
@@ -45,23 +44,12 @@ def main():
     tmp = t.tempdir()
     rec = Recorder(os.path.join(tmp, "smtp"))
     srv = SMTPServer(rec)
-    d = t.daemon(extra=[
-        "smtp.host=127.0.0.1", "smtp.port=%d" % srv.port,
-        "smtp.starttls=off", "smtp.from=" + FROM, "smtp.timeout=2",
-        "outbox.retry_seconds=1", "outbox.retry_max_seconds=2",
-        "outbox.probe_seconds=1", "sms.driver=none", "reminders.rules="])
-    api = AdminAPI(d, "texts")
+    d = t.daemon(extra=library_opts(srv.port) + [
+        "smtp.timeout=2", "outbox.probe_seconds=1", "sms.driver=none"])
+    api = API(d, "texts")
     try:
-        api("POST", "/venues", {
-            "slug": "horsens", "name": "Horsens Bibliotek",
-            "address": "Tobaksgården 1", "postcode": "8700",
-            "city": "Horsens", "capacity": 100})
-        api("POST", "/courses", {"slug": "it-cafe", "title": "IT-café",
-                                 "duration": 90, "capacity": 8})
-        day = local_now().date() + datetime.timedelta(days=4)
-        s = api("POST", "/sessions", {
-            "course": "it-cafe", "venue": "horsens",
-            "start": "%s 10:00" % day.isoformat()})["sessions"][0]
+        api.setup(capacity=8)
+        s = api.session()
 
         refuse_texts(d.db, True)
         for i in range(2):
@@ -79,7 +67,7 @@ def main():
         t.eq(len(rec.mails()), 0, "texts refused: no mail is sent")
 
         def waiting():
-            rs = api("GET", "/outbox?session=%d" % s["id"])["outbox"]
+            rs = api.outbox(session=s["id"])
             return len(rs) == 2 and all(r["state"] == "pending"
                                         for r in rs), rs
         wait_for(lambda: waiting()[0], 10, 0.05)
@@ -94,7 +82,7 @@ def main():
 
         def sent():
             nonlocal rows
-            rows = api("GET", "/outbox?session=%d" % s["id"])["outbox"]
+            rows = api.outbox(session=s["id"])
             return len(rows) == 2 and all(r["state"] == "sent"
                                           for r in rows)
         wait_for(sent, 20)
