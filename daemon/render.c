@@ -466,7 +466,15 @@ render_bulk_init(struct bulk *bk, struct feeds *fs, int variant,
 	}
 }
 
-/* A helper: its part of the bulk on a connection of its own. */
+/*
+ * A helper: its part of the bulk on a connection of its own. The
+ * connection (schema, pages, statement) and rows it freed lie in the
+ * middle of the arena that its texts keep: they go back at once, on this
+ * thread, beside the loop's last piece (some 0.8 ms of CPU). The feed's
+ * bytes come next, and on top of them, until the loop's trim a second
+ * later (memory.c), they were the national set's high-water mark: the
+ * first feed of a venue, 1,181 events, VmHWM 29.9 -> 28.7 MB.
+ */
 static void *
 render_helper(void *arg)
 {
@@ -475,6 +483,7 @@ render_helper(void *arg)
 	if (render_reader(sh->bulk->fs, sh) == 0) {
 		render_share(sh);
 		render_unread(sh);
+		memory_give_back();
 	}
 	return (NULL);
 }
@@ -789,6 +798,8 @@ render_warm_run(void *arg)
 		render_join(w->sh, 1, w->nw);
 	}
 	render_unread(&w->sh[0]);
+	/* As a helper's (render_helper()), and for the same reason. */
+	memory_give_back();
 	return (NULL);
 }
 
