@@ -13,10 +13,11 @@
  *   pages. memory_touch() is called for each admin request and each
  *   render; a second later, once, the loop trims every arena. While
  *   requests keep coming that is once a second; an idle daemon does not
- *   wake up for it. A read job (readjob.c) and a worker closing its
- *   connections (worker.c) give theirs back at once, on their threads:
- *   the next job may run in an arena of its own, whose pages would come
- *   on top of what the last one left.
+ *   wake up for it. A read job (readjob.c), a renderer (render.c) and a
+ *   worker closing its connections (worker.c) give theirs back at once,
+ *   on their threads: what comes next (the next job, a feed's bytes)
+ *   would come on top of what the last one left. A read job gives back
+ *   the loop's page cache too, when it starts.
  * - Each thread that allocates gets an arena of its own, up to eight per
  *   core, and each keeps its free pieces and its top apart from the
  *   others': with the outbox workers busy beside a cold feed's

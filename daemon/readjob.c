@@ -107,6 +107,8 @@ readjob_work(void *arg, const atomic_int *stop)
 	char		*cause = NULL;
 	int		 rc;
 
+	/* What the loop let go (readjob_run()), off the loop. */
+	memory_give_back();
 	if (store_clone_open(j->st, READJOB_BUSY_MS, &cause) != 0) {
 		fail_set(&j->fail, 503, NULL, "%s", cause);
 		free(cause);
@@ -189,6 +191,16 @@ readjob_run(struct api_req *req, const struct readjob_ops *ops, void *arg)
 		ops->free(arg);
 		return (rc);
 	}
+	/*
+	 * The job's connection, pages and rows come on top of what the
+	 * loop holds: the loop's page cache (2 MB on a national system,
+	 * store.c) is let go first, and the job's thread gives it back
+	 * (readjob_work()). The kernel still holds those pages; the loop
+	 * reads back the ones it needs (GET /v1/stats after 300
+	 * registrations on the national set: its high-water mark 30.1 ->
+	 * 27.8 MB).
+	 */
+	(void)sqlite3_db_release_memory(store_db(req->store));
 	j = xcalloc(1, sizeof *j);
 	j->ops = ops;
 	j->arg = arg;

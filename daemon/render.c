@@ -325,6 +325,7 @@ struct bulk {
 	struct piece	*pieces;
 	struct chunk	**chunks;	/* the pieces' */
 	size_t		 npieces, next;
+	atomic_int	 waited;	/* the loop waits for its end */
 };
 
 /* A thread's part in a bulk, with its statement on its own connection. */
@@ -450,6 +451,7 @@ render_bulk_init(struct bulk *bk, struct feeds *fs, int variant,
 	size_t		  i;
 
 	memset(bk, 0, sizeof *bk);
+	atomic_init(&bk->waited, 0);
 	pthread_mutex_init(&bk->lock, NULL);
 	bk->fs = fs;
 	bk->variant = variant;
@@ -466,7 +468,17 @@ render_bulk_init(struct bulk *bk, struct feeds *fs, int variant,
 	}
 }
 
-/* A helper: its part of the bulk on a connection of its own. */
+/*
+ * A helper: its part of the bulk on a connection of its own. The
+ * connection (schema, pages, statement) and rows it freed lie in the
+ * middle of the arena that its texts keep: they go back at once, on this
+ * thread, beside the loop's last piece (some 0.8 ms of CPU). The feed's
+ * bytes come next, and on top of them, until the loop's trim a second
+ * later (memory.c), they were the national set's high-water mark: the
+ * first feed of a venue, 1,181 events, VmHWM 29.9 -> 28.7 MB. Not when
+ * the loop has joined in on the render-ahead and waits for its end (a
+ * first feed right after a start): that feed's cold render goes first.
+ */
 static void *
 render_helper(void *arg)
 {
@@ -475,6 +487,8 @@ render_helper(void *arg)
 	if (render_reader(sh->bulk->fs, sh) == 0) {
 		render_share(sh);
 		render_unread(sh);
+		if (!atomic_load(&sh->bulk->waited))
+			memory_give_back();
 	}
 	return (NULL);
 }
@@ -789,6 +803,9 @@ render_warm_run(void *arg)
 		render_join(w->sh, 1, w->nw);
 	}
 	render_unread(&w->sh[0]);
+	/* As a helper's (render_helper()), and for the same reason. */
+	if (!atomic_load(&w->bk.waited))
+		memory_give_back();
 	return (NULL);
 }
 
@@ -843,6 +860,7 @@ render_warm_end(struct feeds *fs)
 	while (!w->listed)
 		pthread_cond_wait(&w->cond, &w->lock);
 	pthread_mutex_unlock(&w->lock);
+	atomic_store(&w->bk.waited, 1);
 	memset(&me, 0, sizeof me);
 	memset(help, 0, sizeof help);
 	me.bulk = &w->bk;
