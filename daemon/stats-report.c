@@ -497,6 +497,20 @@ report_cmp_id(const void *key, const void *elem)
 	"registrations, attended, no_show FROM stats_cell WHERE sessions > 0"
 
 /*
+ * A range's cells, in the same order (venue, course type, month): a seek
+ * per venue and course type into the months of the range, where a scan
+ * of every cell tested each one's month (a national system's 60,490
+ * cells: 33 M instructions of every range, however short). A cell with
+ * sessions has its venue and course type (the foreign keys).
+ */
+static const char *sql_cells_range = "SELECT s.venue_id, s.course_id, "
+    "s.month_at, s.sessions, s.registrations, s.attended, s.no_show "
+    "FROM venue v CROSS JOIN course c CROSS JOIN stats_cell s "
+    "ON s.venue_id = v.id AND s.course_id = c.id AND s.month_at >= ?1 "
+    "AND s.month_at < ?2 WHERE s.sessions > 0 ORDER BY v.id, c.id, "
+    "s.month_at";
+
+/*
  * The cells of the months wholly in range, into the breakdowns. -1 when
  * the cells cannot say (a venue's zone or a month not in stats_month, out
  * of kmonths()'s years): then every session is counted one by one.
@@ -524,8 +538,7 @@ report_cells(struct store *st, struct report *rp)
 	if (rp->from == INT64_MIN && rp->to == INT64_MAX)
 		stmt = store_stmt(st, REPORT_SQL_CELLS);
 	else {
-		stmt = store_stmt(st, REPORT_SQL_CELLS " AND month_at >= ?1 AND "
-		    "month_at < ?2");
+		stmt = store_stmt(st, sql_cells_range);
 		sqlite3_bind_int64(stmt, 1, rp->from);
 		sqlite3_bind_int64(stmt, 2, rp->to);
 	}
