@@ -115,16 +115,20 @@ static void
 kdistinct_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	struct kdistinct *k;
+	uint64_t	 bit;
 	int64_t		 id;
 	size_t		 w, nw;
 
 	(void)argc;
-	if ((k = sqlite3_aggregate_context(ctx, sizeof *k)) == NULL ||
+	if ((k = sqlite3_aggregate_context(ctx, sizeof *k)) == NULL)
+		return;
+	/* A null reads as 0: its type is asked for only then (a step a row). */
+	if ((id = sqlite3_value_int64(argv[0])) == 0 &&
 	    sqlite3_value_type(argv[0]) == SQLITE_NULL)
 		return;
-	id = sqlite3_value_int64(argv[0]);
-	if (id >= 0 && id < KDISTINCT_BITS) {
-		w = (size_t)id / 64;
+	if ((uint64_t)id < (uint64_t)KDISTINCT_BITS) {
+		w = (size_t)((uint64_t)id >> 6);
+		bit = UINT64_C(1) << ((uint64_t)id & 63);
 		if (w >= k->nbits) {
 			nw = k->nbits * 2 > w + 1 ? k->nbits * 2 : w + 1024;
 			k->bits = xreallocarray(k->bits, nw, sizeof *k->bits);
@@ -132,8 +136,8 @@ kdistinct_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			    (nw - k->nbits) * sizeof *k->bits);
 			k->nbits = nw;
 		}
-		if ((k->bits[w] & (UINT64_C(1) << (id % 64))) == 0) {
-			k->bits[w] |= UINT64_C(1) << (id % 64);
+		if ((k->bits[w] & bit) == 0) {
+			k->bits[w] |= bit;
 			k->n++;
 		}
 		return;
