@@ -297,18 +297,27 @@ job_crowded(struct job *j, time_t now)
  * with why, or W_DEFER, pending again at next. Should that update fail,
  * the row is not left "sending" until the next start: its outcome is
  * recorded as a sent one's is, settled with the batch (and again on the
- * sent log's timer until that succeeds, worker_settle()).
+ * sent log's timer until that succeeds, worker_settle()). -1 when that
+ * failed too: the row is left "sending" (the caller says so).
  */
-static void
-job_settle(struct job *j, time_t now, int q, time_t next, const char *why)
+static int
+job_settle_row(struct job *j, time_t now, int q, time_t next,
+    const char *why)
 {
 	if ((q == W_DEFER ? wdb_run(j->wdb, q, "iii", j->id, (int64_t)now,
 	    (int64_t)next) : wdb_run(j->wdb, q, "iit", j->id, (int64_t)now,
 	    why)) == 0)
-		return;
-	if (job_outcome(j, now, q == W_FAILED ? "failed" : q == W_SKIPPED ?
-	    "skipped" : "pending", q == W_DEFER ? -1 : 0, next, why,
-	    NULL) != 0)
+		return (0);
+	return (job_outcome(j, now, q == W_FAILED ? "failed" : q ==
+	    W_SKIPPED ? "skipped" : "pending", q == W_DEFER ? -1 : 0, next,
+	    why, NULL));
+}
+
+/* job_settle_row(), saying when the row is left "sending". */
+static void
+job_settle(struct job *j, time_t now, int q, time_t next, const char *why)
+{
+	if (job_settle_row(j, now, q, next, why) != 0)
 		log_warnx("outbox %lld: left \"sending\" until the next start",
 		    (long long)j->id);
 }
@@ -451,6 +460,38 @@ struct batch {
 
 static void	 batch_finish(struct batch *);
 
+/*
+ * Defers a batch's ready rows, pending again after wait, when its texts
+ * could not be written. Once a row's deferral and the outcome recorded
+ * instead both failed (the database locked by another past
+ * SENDER_BUSY_MS, each write a busy wait with the workers' write lock
+ * held), the rest are not tried: they stay "sending" until the next
+ * start, as that row does, said in one line by their ids.
+ */
+static void
+batch_defer(struct batch *bt, time_t now, time_t wait)
+{
+	struct buf	 left = BUF_INIT;
+	struct job	*j;
+	size_t		 i, n = 0;
+
+	for (i = 0; i < bt->n; i++) {
+		j = &bt->jobs[i];
+		if (!j->ready)
+			continue;
+		j->ready = 0;
+		if (n == 0 && job_settle_row(j, now, W_DEFER, now + wait,
+		    NULL) == 0)
+			continue;
+		buf_addf(&left, "%s%lld", n++ == 0 ? "" : ", ",
+		    (long long)j->id);
+	}
+	if (n > 0)
+		log_warnx("outbox %s: left \"sending\" until the next start",
+		    left.data);
+	buf_free(&left);
+}
+
 /* Claims and composes a batch on db; NULL when nothing is due, or when
  * its texts could not be written (then none of it is sent). */
 static struct batch *
@@ -497,13 +538,7 @@ batch_prepare(struct worker *w, struct wdb *db, struct sender_conf *c)
 		 * They wait and go again, not an attempt; what was recorded
 		 * instead of an update is settled as a sent batch's is.
 		 */
-		for (i = 0; i < n; i++) {
-			j = &jobs[i];
-			if (!j->ready)
-				continue;
-			job_settle(j, now, W_DEFER, now + job_wait(c), NULL);
-			j->ready = 0;
-		}
+		batch_defer(bt, now, job_wait(c));
 		log_warnx("outbox: %s messages not sent: their texts could "
 		    "not be written; again in %lld s",
 		    sender_channel_names[w->channel], (long long)job_wait(c));
