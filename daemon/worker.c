@@ -655,7 +655,7 @@ batch_sends(const struct batch *bt)
 	return (0);
 }
 
-static int	worker_second(struct sender *, struct wdb *);
+static int	worker_second(struct worker *, struct wdb *);
 
 /*
  * Sends what is due, batch after batch, on db[0] and db[1] in turn:
@@ -688,7 +688,7 @@ worker_rounds(struct worker *w, struct wdb *db, struct sender_conf *c)
 		more = !s->stopping && s->conf == c;
 		pthread_mutex_unlock(&s->mtx);
 		total += cur->n;
-		if (!batch_sends(cur) || worker_second(s, db) != 0) {
+		if (!batch_sends(cur) || worker_second(w, db) != 0) {
 			/* One after the other, on cur's connection. */
 			batch_send(cur, c);
 			if (done != NULL)
@@ -773,22 +773,34 @@ worker_open(struct sender *s, struct wdb *db, struct sentlog log[2])
 	return (-1);
 }
 
-/* The second connection, opened once; -1 (logged) when it cannot be. */
+/*
+ * The second connection, opened once; -1 when it cannot be. Tried again
+ * for each batch that could use it, it is said once (not for every
+ * batch) until it opens again.
+ */
 static int
-worker_second(struct sender *s, struct wdb *db)
+worker_second(struct worker *w, struct wdb *db)
 {
 	struct sentlog	*log = db[1].log;
 	char		*cause = NULL;
 
 	if (db[1].db != NULL)
 		return (0);
-	if (wdb_open(s->database, &s->wlock, &db[1], &cause) != 0) {
-		log_warnx("outbox worker: %s", cause);
+	if (wdb_open(w->s->database, &w->s->wlock, &db[1], &cause) != 0) {
+		if (!w->second_failing)
+			log_warnx("outbox worker: %s", cause);
+		else
+			log_debug("outbox worker: %s", cause);
+		w->second_failing = 1;
 		free(cause);
 		memset(&db[1], 0, sizeof db[1]);
 		db[1].log = log;
 		return (-1);
 	}
+	if (w->second_failing)
+		log_info("outbox: %s worker %d: its second connection opened "
+		    "again", sender_channel_names[w->channel], w->index);
+	w->second_failing = 0;
 	db[1].log = log;
 	return (0);
 }
@@ -800,7 +812,7 @@ worker_second(struct sender *s, struct wdb *db)
  * be, the next try waits longer.
  */
 static void
-worker_resettle(struct sender *s, struct wdb *db, time_t now)
+worker_resettle(struct worker *w, struct wdb *db, time_t now)
 {
 	struct sentlog	*l;
 	int		 k;
@@ -809,7 +821,7 @@ worker_resettle(struct sender *s, struct wdb *db, time_t now)
 		l = db[k].log;
 		if (l->retry == 0 || (now != 0 && now < l->retry_at))
 			continue;
-		if (k == 1 && worker_second(s, db) != 0)
+		if (k == 1 && worker_second(w, db) != 0)
 			sentlog_failed(l, 1, time(NULL));
 		else
 			worker_settle(&db[k]);
@@ -893,7 +905,7 @@ worker_main(void *arg)
 		looked = seen;
 		/* Outcomes a settle failed to settle: again when due. */
 		if (open)
-			worker_resettle(s, db, time(NULL));
+			worker_resettle(w, db, time(NULL));
 		c = sender_conf_get(s);
 		while (open && worker_rounds(w, db, c) > 0) {
 			sender_conf_put(s, c);
@@ -946,7 +958,7 @@ worker_main(void *arg)
 	if (sentlog_retry_at(log) != 0 && !open)
 		open = worker_open(s, db, log) == 0;
 	if (open) {
-		worker_resettle(s, db, 0);
+		worker_resettle(w, db, 0);
 		worker_close(db);
 	}
 	sentlog_close(&log[0]);
