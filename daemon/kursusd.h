@@ -171,6 +171,8 @@ void	 store_note_commit(struct store *);
 #define STORE_DURABLE	0x4	/* a commit waits for the disk */
 int	 store_connect(const char *path, int flags, int busy_ms, sqlite3 **,
 	    char **cause);
+/* Keeps kb KiB of a connection's pages: SQLite's result code. */
+int	 store_cache_kb(sqlite3 *, int kb);
 /*
  * Copies src's database into dest, an empty file, as it was when the copy
  * began (one read transaction), in small steps; a set *stop breaks off.

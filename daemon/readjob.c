@@ -18,7 +18,7 @@
 #include "readjob.h"
 
 #define READJOB_BUSY_MS	5000		/* the job's reader waits for a lock */
-#define READJOB_CACHE_KB "64"		/* and keeps this many KiB of pages */
+#define READJOB_CACHE_KB 64		/* and keeps this many KiB of pages */
 
 struct readjob {
 	struct api_later	 later;
@@ -119,8 +119,7 @@ readjob_work(void *arg, const atomic_int *stop)
 	 * upper pages, the kernel's page cache the rest (the default 2 MB
 	 * was the report's high-water mark's second part, after its rows).
 	 */
-	(void)sqlite3_exec(store_db(j->st), "PRAGMA cache_size=-"
-	    READJOB_CACHE_KB, NULL, NULL, NULL);
+	(void)store_cache_kb(store_db(j->st), READJOB_CACHE_KB);
 	if (sqlite3_exec(store_db(j->st), "BEGIN", NULL, NULL, NULL) !=
 	    SQLITE_OK) {
 		store_fail(j->st, &j->fail);

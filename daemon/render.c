@@ -25,7 +25,7 @@
 #define BULK_THREADED	256		/* this many: render on every core */
 #define BULK_PIECE	512		/* sessions to a bulk query */
 #define READER_BUSY_MS	5000		/* a renderer's connection waits */
-#define READER_CACHE_KB	"256"		/* and keeps this many KiB of pages */
+#define READER_CACHE_KB	256		/* and keeps this many KiB of pages */
 
 /*
  * One event to render: the values copied out of the database row, so the
@@ -365,8 +365,7 @@ render_reader(struct feeds *fs, struct share *sh)
 	 * pages, the kernel's the rest. (The default 2 MB, taken among the
 	 * texts in the thread's arena, stayed there in pieces.)
 	 */
-	(void)sqlite3_exec(sh->db, "PRAGMA cache_size=-" READER_CACHE_KB,
-	    NULL, NULL, NULL);
+	(void)store_cache_kb(sh->db, READER_CACHE_KB);
 	if (sqlite3_prepare_v2(sh->db, event_sql_many, -1, &sh->stmt,
 	    NULL) != SQLITE_OK) {
 		log_warnx("feeds: %s, opened once more to read: %s", path,

@@ -515,6 +515,7 @@ sender_spawn(struct sender *s)
 			w->s = s;
 			w->channel = ch;
 			w->index = i;
+			w->second_failing = 0;
 			pthread_mutex_lock(&s->mtx);
 			s->running++;
 			pthread_mutex_unlock(&s->mtx);

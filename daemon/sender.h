@@ -69,6 +69,8 @@ struct worker {
 	int		 index;		/* among its channel's workers */
 	pthread_t	 thread;
 	int		 started;
+	int		 second_failing; /* its second connection did not
+					    open (worker_second()) */
 };
 
 struct sender {

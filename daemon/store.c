@@ -4,8 +4,7 @@
  * parameters and kept for the life of the connection; only the event loop
  * thread touches it. And every other connection kursusd opens, for the
  * feeds' renderers, the sender's threads and the copies of the database
- * (backups, and the one written before a schema upgrade), made by
- * store_connect() with the same settings.
+ * (store-copy.c), made by store_connect() with the same settings.
  */
 #include "config.h"
 
@@ -32,8 +31,6 @@ struct stmt_entry {
 };
 
 #define STMT_BUCKETS	128
-#define COPY_PAGES	256	/* pages one step of a copy takes */
-#define COPY_BUSY_MS	5000	/* a copy waits this long for a lock */
 #define STORE_READAHEAD	((off_t)64 << 20) /* this small: read ahead at start */
 
 struct store {
@@ -98,7 +95,6 @@ store_fn_go_hours(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 static int
 store_pragmas(struct store *st, char **cause)
 {
-	char		*err = NULL;
 	sqlite3_stmt	*stmt;
 	const char	*mode;
 
@@ -124,10 +120,8 @@ store_pragmas(struct store *st, char **cause)
 	 * daemon stays under 30 MB resident on a national database, and the
 	 * kernel's page cache holds the rest of the file for the next read.
 	 */
-	if (sqlite3_exec(st->db, "PRAGMA cache_size=-2000", NULL, NULL,
-	    &err) != SQLITE_OK) {
-		xasprintf(cause, "%s: %s", st->path, err);
-		sqlite3_free(err);
+	if (store_cache_kb(st->db, 2000) != SQLITE_OK) {
+		xasprintf(cause, "%s: %s", st->path, sqlite3_errmsg(st->db));
 		return (-1);
 	}
 	return (0);
@@ -172,6 +166,20 @@ store_connect(const char *path, int flags, int busy_ms, sqlite3 **out,
 	free(sql);
 	*out = db;
 	return (0);
+}
+
+/*
+ * Keeps kb KiB of db's pages in its cache: a connection that reads each
+ * row once keeps the tables' upper pages, the kernel's page cache the
+ * rest. SQLite's result code.
+ */
+int
+store_cache_kb(sqlite3 *db, int kb)
+{
+	char	 sql[40];
+
+	snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", kb);
+	return (sqlite3_exec(db, sql, NULL, NULL, NULL));
 }
 
 /*
@@ -284,137 +292,6 @@ store_private(const char *path, char **cause)
 		free(file);
 	}
 	return (0);
-}
-
-/*
- * The database of src ("main") into dest, an empty file, through SQLite's
- * online backup API in steps of COPY_PAGES pages, all of them inside one
- * read transaction of src: the copy is the database as it was when the
- * copy began, whatever other connections commit meanwhile (the WAL keeps
- * their writes apart), and never starts over. dest needs no journal and
- * no syncs on the way: a copy that breaks off is thrown away whole, and
- * the caller syncs a copy it keeps. A set *stop (may be NULL) breaks off.
- * 0, or -1 with f filled: 507 when the disk is full.
- */
-int
-store_copy(sqlite3 *src, const char *dest, const atomic_int *stop,
-    struct fail *f)
-{
-	sqlite3		*db;
-	sqlite3_backup	*bk;
-	char		*cause = NULL;
-	int		 rc, code, began = 0, waited = 0;
-
-	if (store_connect(dest, 0, 0, &db, &cause) != 0) {
-		fail_set(f, 500, NULL, "%s", cause);
-		free(cause);
-		return (-1);
-	}
-	if (sqlite3_exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF",
-	    NULL, NULL, NULL) != SQLITE_OK) {
-		rc = sqlite3_extended_errcode(db);
-		goto done;
-	}
-	if (sqlite3_get_autocommit(src)) {
-		if (sqlite3_exec(src, "BEGIN; SELECT count(*) FROM sqlite_schema",
-		    NULL, NULL, NULL) != SQLITE_OK) {
-			fail_set(f, 500, NULL, "reading the database: %s",
-			    sqlite3_errmsg(src));
-			sqlite3_exec(src, "ROLLBACK", NULL, NULL, NULL);
-			sqlite3_close(db);
-			return (-1);
-		}
-		began = 1;
-	}
-	if ((bk = sqlite3_backup_init(db, "main", src, "main")) == NULL) {
-		rc = sqlite3_extended_errcode(db);
-		goto done;
-	}
-	do {
-		if (stop != NULL && atomic_load(stop)) {
-			rc = SQLITE_INTERRUPT;
-			break;
-		}
-		rc = sqlite3_backup_step(bk, COPY_PAGES);
-		if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
-			if ((waited += 10) > COPY_BUSY_MS)
-				break;
-			sqlite3_sleep(10);
-			rc = SQLITE_OK;
-		}
-	} while (rc == SQLITE_OK);
-	if ((code = sqlite3_backup_finish(bk)) != SQLITE_OK && rc == SQLITE_DONE)
-		rc = code;
-
-done:
-	if (began)
-		sqlite3_exec(src, "COMMIT", NULL, NULL, NULL);
-	if (rc == SQLITE_DONE || rc == SQLITE_OK)
-		rc = SQLITE_OK;
-	else if (rc == SQLITE_INTERRUPT)
-		fail_set(f, 503, NULL, "kursusd is stopping; the copy was not "
-		    "finished");
-	else if ((rc & 0xff) == SQLITE_FULL)
-		fail_set(f, 507, NULL, "the disk is full: no room for the copy "
-		    "in %s", dest);
-	else
-		fail_set(f, 500, NULL, "copying the database into %s: %s", dest,
-		    sqlite3_errstr(rc));
-	sqlite3_close(db);
-	return (rc == SQLITE_OK ? 0 : -1);
-}
-
-/* Makes a rename in path's directory durable. */
-static int
-store_sync_dir(const char *path)
-{
-	char	*dir = xdirname(path);
-	int	 fd, rc = 0;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    fsync(fd) != 0)
-		rc = -1;
-	if (fd != -1)
-		close(fd);
-	free(dir);
-	return (rc);
-}
-
-/*
- * A copy of src's database at path, written whole or not at all: into a
- * new file beside it (0600), synced, renamed over path, the directory
- * synced. -1 with *cause naming the file and why.
- */
-int
-store_save_copy(sqlite3 *src, const char *path, char **cause)
-{
-	struct fail	 f;
-	char		*tmp;
-	int		 fd;
-
-	tmp = xprintf("%s.XXXXXX", path);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		xasprintf(cause, "cannot write %s: %s", path, strerror(errno));
-		free(tmp);
-		return (-1);
-	}
-	if (store_copy(src, tmp, NULL, &f) != 0) {
-		xasprintf(cause, "cannot write %s: %s", path, f.msg);
-		goto fail;
-	}
-	if (fsync(fd) != 0 || rename(tmp, path) != 0 ||
-	    store_sync_dir(path) != 0) {
-		xasprintf(cause, "cannot write %s: %s", path, strerror(errno));
-		goto fail;
-	}
-	close(fd);
-	free(tmp);
-	return (0);
-fail:
-	close(fd);
-	unlink(tmp);
-	free(tmp);
-	return (-1);
 }
 
 /*

@@ -16,7 +16,7 @@
 #include "commit.h"
 #include "sender.h"
 
-#define WDB_CACHE_KB	"256"	/* a connection's pages, KiB */
+#define WDB_CACHE_KB	256	/* a connection's pages, KiB */
 
 /*
  * The outcomes recorded inside the seal (and those of rows not sent whose
@@ -108,8 +108,7 @@ wdb_open(const char *path, pthread_mutex_t *wlock, struct wdb *w,
 	 * default 2 MB a connection, up to six of them while the workers
 	 * are busy, came on top of the daemon's peak: issue 9.)
 	 */
-	(void)sqlite3_exec(w->db, "PRAGMA cache_size=-" WDB_CACHE_KB, NULL,
-	    NULL, NULL);
+	(void)store_cache_kb(w->db, WDB_CACHE_KB);
 	for (i = 0; i < W_COUNT; i++)
 		if (sqlite3_prepare_v3(w->db, i == W_NEAR ? outbox_sql_near :
 		    worker_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->stmt[i],

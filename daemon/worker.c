@@ -297,18 +297,27 @@ job_crowded(struct job *j, time_t now)
  * with why, or W_DEFER, pending again at next. Should that update fail,
  * the row is not left "sending" until the next start: its outcome is
  * recorded as a sent one's is, settled with the batch (and again on the
- * sent log's timer until that succeeds, worker_settle()).
+ * sent log's timer until that succeeds, worker_settle()). -1 when that
+ * failed too: the row is left "sending" (the caller says so).
  */
-static void
-job_settle(struct job *j, time_t now, int q, time_t next, const char *why)
+static int
+job_settle_row(struct job *j, time_t now, int q, time_t next,
+    const char *why)
 {
 	if ((q == W_DEFER ? wdb_run(j->wdb, q, "iii", j->id, (int64_t)now,
 	    (int64_t)next) : wdb_run(j->wdb, q, "iit", j->id, (int64_t)now,
 	    why)) == 0)
-		return;
-	if (job_outcome(j, now, q == W_FAILED ? "failed" : q == W_SKIPPED ?
-	    "skipped" : "pending", q == W_DEFER ? -1 : 0, next, why,
-	    NULL) != 0)
+		return (0);
+	return (job_outcome(j, now, q == W_FAILED ? "failed" : q ==
+	    W_SKIPPED ? "skipped" : "pending", q == W_DEFER ? -1 : 0, next,
+	    why, NULL));
+}
+
+/* job_settle_row(), saying when the row is left "sending". */
+static void
+job_settle(struct job *j, time_t now, int q, time_t next, const char *why)
+{
+	if (job_settle_row(j, now, q, next, why) != 0)
 		log_warnx("outbox %lld: left \"sending\" until the next start",
 		    (long long)j->id);
 }
@@ -451,6 +460,38 @@ struct batch {
 
 static void	 batch_finish(struct batch *);
 
+/*
+ * Defers a batch's ready rows, pending again after wait, when its texts
+ * could not be written. Once a row's deferral and the outcome recorded
+ * instead both failed (the database locked by another past
+ * SENDER_BUSY_MS, each write a busy wait with the workers' write lock
+ * held), the rest are not tried: they stay "sending" until the next
+ * start, as that row does, said in one line by their ids.
+ */
+static void
+batch_defer(struct batch *bt, time_t now, time_t wait)
+{
+	struct buf	 left = BUF_INIT;
+	struct job	*j;
+	size_t		 i, n = 0;
+
+	for (i = 0; i < bt->n; i++) {
+		j = &bt->jobs[i];
+		if (!j->ready)
+			continue;
+		j->ready = 0;
+		if (n == 0 && job_settle_row(j, now, W_DEFER, now + wait,
+		    NULL) == 0)
+			continue;
+		buf_addf(&left, "%s%lld", n++ == 0 ? "" : ", ",
+		    (long long)j->id);
+	}
+	if (n > 0)
+		log_warnx("outbox %s: left \"sending\" until the next start",
+		    left.data);
+	buf_free(&left);
+}
+
 /* Claims and composes a batch on db; NULL when nothing is due, or when
  * its texts could not be written (then none of it is sent). */
 static struct batch *
@@ -497,13 +538,7 @@ batch_prepare(struct worker *w, struct wdb *db, struct sender_conf *c)
 		 * They wait and go again, not an attempt; what was recorded
 		 * instead of an update is settled as a sent batch's is.
 		 */
-		for (i = 0; i < n; i++) {
-			j = &jobs[i];
-			if (!j->ready)
-				continue;
-			job_settle(j, now, W_DEFER, now + job_wait(c), NULL);
-			j->ready = 0;
-		}
+		batch_defer(bt, now, job_wait(c));
 		log_warnx("outbox: %s messages not sent: their texts could "
 		    "not be written; again in %lld s",
 		    sender_channel_names[w->channel], (long long)job_wait(c));
@@ -620,7 +655,7 @@ batch_sends(const struct batch *bt)
 	return (0);
 }
 
-static int	worker_second(struct sender *, struct wdb *);
+static int	worker_second(struct worker *, struct wdb *);
 
 /*
  * Sends what is due, batch after batch, on db[0] and db[1] in turn:
@@ -653,7 +688,7 @@ worker_rounds(struct worker *w, struct wdb *db, struct sender_conf *c)
 		more = !s->stopping && s->conf == c;
 		pthread_mutex_unlock(&s->mtx);
 		total += cur->n;
-		if (!batch_sends(cur) || worker_second(s, db) != 0) {
+		if (!batch_sends(cur) || worker_second(w, db) != 0) {
 			/* One after the other, on cur's connection. */
 			batch_send(cur, c);
 			if (done != NULL)
@@ -738,22 +773,34 @@ worker_open(struct sender *s, struct wdb *db, struct sentlog log[2])
 	return (-1);
 }
 
-/* The second connection, opened once; -1 (logged) when it cannot be. */
+/*
+ * The second connection, opened once; -1 when it cannot be. Tried again
+ * for each batch that could use it, it is said once (not for every
+ * batch) until it opens again.
+ */
 static int
-worker_second(struct sender *s, struct wdb *db)
+worker_second(struct worker *w, struct wdb *db)
 {
 	struct sentlog	*log = db[1].log;
 	char		*cause = NULL;
 
 	if (db[1].db != NULL)
 		return (0);
-	if (wdb_open(s->database, &s->wlock, &db[1], &cause) != 0) {
-		log_warnx("outbox worker: %s", cause);
+	if (wdb_open(w->s->database, &w->s->wlock, &db[1], &cause) != 0) {
+		if (!w->second_failing)
+			log_warnx("outbox worker: %s", cause);
+		else
+			log_debug("outbox worker: %s", cause);
+		w->second_failing = 1;
 		free(cause);
 		memset(&db[1], 0, sizeof db[1]);
 		db[1].log = log;
 		return (-1);
 	}
+	if (w->second_failing)
+		log_info("outbox: %s worker %d: its second connection opened "
+		    "again", sender_channel_names[w->channel], w->index);
+	w->second_failing = 0;
 	db[1].log = log;
 	return (0);
 }
@@ -765,7 +812,7 @@ worker_second(struct sender *s, struct wdb *db)
  * be, the next try waits longer.
  */
 static void
-worker_resettle(struct sender *s, struct wdb *db, time_t now)
+worker_resettle(struct worker *w, struct wdb *db, time_t now)
 {
 	struct sentlog	*l;
 	int		 k;
@@ -774,7 +821,7 @@ worker_resettle(struct sender *s, struct wdb *db, time_t now)
 		l = db[k].log;
 		if (l->retry == 0 || (now != 0 && now < l->retry_at))
 			continue;
-		if (k == 1 && worker_second(s, db) != 0)
+		if (k == 1 && worker_second(w, db) != 0)
 			sentlog_failed(l, 1, time(NULL));
 		else
 			worker_settle(&db[k]);
@@ -858,7 +905,7 @@ worker_main(void *arg)
 		looked = seen;
 		/* Outcomes a settle failed to settle: again when due. */
 		if (open)
-			worker_resettle(s, db, time(NULL));
+			worker_resettle(w, db, time(NULL));
 		c = sender_conf_get(s);
 		while (open && worker_rounds(w, db, c) > 0) {
 			sender_conf_put(s, c);
@@ -911,7 +958,7 @@ worker_main(void *arg)
 	if (sentlog_retry_at(log) != 0 && !open)
 		open = worker_open(s, db, log) == 0;
 	if (open) {
-		worker_resettle(s, db, 0);
+		worker_resettle(w, db, 0);
 		worker_close(db);
 	}
 	sentlog_close(&log[0]);
