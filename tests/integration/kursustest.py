@@ -192,6 +192,22 @@ def open_files(pid):
     return out
 
 
+def refuse_writes(db, name, event, on, why="refused by the test"):
+    """While on, the write named by event (e.g. "BEFORE INSERT ON
+    outbox_text") fails with why: a trigger called name, made by SQLite
+    alone on the database file; off drops it."""
+    con = sqlite3.connect(db, timeout=30)
+    try:
+        if on:
+            con.execute("CREATE TRIGGER %s %s BEGIN SELECT RAISE(ABORT, "
+                        "'%s'); END" % (name, event, why))
+        else:
+            con.execute("DROP TRIGGER %s" % name)
+        con.commit()
+    finally:
+        con.close()
+
+
 def dump_db(path):
     """Every row of every table, opened read-only: {table: [row, ...]} with
     rows sorted, plus the schema version. Used to prove nothing was

@@ -50,7 +50,7 @@ import time
 
 from kursustest import EXIT_ATTENTION, LIBRARY_EMAIL, LIBRARY_NAME, \
     LIBRARY_PHONE, LIBRARY_URL, AdminAPI, Tap, da_phone, da_span, da_when, \
-    local_now, tcp_request, wait_for, zone
+    local_now, refuse_writes, tcp_request, wait_for, zone
 from servers import Kannel, Recorder, RestGateway, SMTPServer, \
     SilentServer, invitation_problems, kannel_available, mail_of_row, \
     mime_problems, parse_mail, plain_text
@@ -1104,15 +1104,8 @@ def story_kill(tmp):
 def hold_settle(db, hold):
     """A settle of the outbox's outcomes fails while held: their DELETE
     is refused by a trigger."""
-    con = sqlite3.connect(db, timeout=30)
-    if hold:
-        con.execute("CREATE TRIGGER test_hold_settle BEFORE DELETE ON "
-                    "outbox_outcome BEGIN SELECT RAISE(ABORT, 'held by "
-                    "the test'); END")
-    else:
-        con.execute("DROP TRIGGER test_hold_settle")
-    con.commit()
-    con.close()
+    refuse_writes(db, "test_hold_settle", "BEFORE DELETE ON outbox_outcome",
+                  hold, why="held by the test")
 
 
 def sentlog_settle_fails(d, api, rec):

@@ -9,11 +9,10 @@ the texts can be written: one mail each, nobody twice.
 """
 
 import os
-import sqlite3
 import time
 
 from citizen import API, library_opts
-from kursustest import Tap, wait_for
+from kursustest import Tap, refuse_writes, wait_for
 from servers import Recorder, SMTPServer
 
 t = Tap()
@@ -23,15 +22,8 @@ NOTE = "their texts could not be written"
 
 def refuse_texts(db, refuse):
     """While refused, every write of a message's texts fails."""
-    con = sqlite3.connect(db, timeout=30)
-    if refuse:
-        con.execute("CREATE TRIGGER test_refuse_texts BEFORE INSERT ON "
-                    "outbox_text BEGIN SELECT RAISE(ABORT, 'refused by "
-                    "the test'); END")
-    else:
-        con.execute("DROP TRIGGER test_refuse_texts")
-    con.commit()
-    con.close()
+    refuse_writes(db, "test_refuse_texts", "BEFORE INSERT ON outbox_text",
+                  refuse)
 
 
 def brief(rows):
