@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "apitest.h"
+#include "unittest.h"
 
 
 /* --- plumbing */
@@ -125,18 +126,13 @@ int
 api_setup(void **state)
 {
 	struct fx	*fx;
-	const char	*tmp = getenv("TMPDIR");
 	char		*cause = NULL, key[300];
 	json_t		*j;
 
 	fx = calloc(1, sizeof *fx);
 	if (fx == NULL)
 		return (-1);
-	if (tmp == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	snprintf(fx->dir, sizeof fx->dir, "%s/kursus-unit.XXXXXX", tmp);
-	if (mkdtemp(fx->dir) == NULL) {
-		print_error("mkdtemp %s failed\n", fx->dir);
+	if (unit_tmpdir(fx->dir, sizeof fx->dir, "unit") != 0) {
 		free(fx);
 		return (-1);
 	}

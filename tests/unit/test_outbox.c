@@ -25,6 +25,7 @@
 #include "kursusd.h"
 #include "notifier.h"
 #include "sender.h"
+#include "unittest.h"
 
 #define CPH	"Europe/Copenhagen"
 
@@ -192,19 +193,7 @@ test_quiet(void **state)
 	free(cause);
 }
 
-/* A fresh directory under $TMPDIR (or /tmp) into dir. */
-static void
-unit_dir(char *dir, size_t size, const char *name)
-{
-	const char	*tmp = getenv("TMPDIR");
-
-	if (tmp == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	snprintf(dir, size, "%s/kursus-%s.XXXXXX", tmp, name);
-	assert_non_null(mkdtemp(dir));
-}
-
-/* Removes unit_dir()'s directory and the files in it. */
+/* Removes unit_tmpdir()'s directory and the files in it. */
 static void
 unit_dir_remove(const char *dir)
 {
@@ -236,7 +225,7 @@ test_kinds_in_schema(void **state)
 	int		 k;
 
 	(void)state;
-	unit_dir(dir, sizeof dir, "kinds");
+	assert_int_equal(unit_tmpdir(dir, sizeof dir, "kinds"), 0);
 	path = xprintf("%s/k.db", dir);
 	assert_int_equal(store_open(path, CONFIG_SYNC_NORMAL, &st, &cause), 0);
 	for (k = 0; k < KIND_COUNT; k++)
@@ -265,7 +254,7 @@ test_wdb_begin_busy(void **state)
 	char		 dir[300], *path, *cause = NULL;
 
 	(void)state;
-	unit_dir(dir, sizeof dir, "wdb");
+	assert_int_equal(unit_tmpdir(dir, sizeof dir, "wdb"), 0);
 	path = xprintf("%s/w.db", dir);
 	assert_int_equal(store_open(path, CONFIG_SYNC_NORMAL, &st, &cause), 0);
 	store_close(st);

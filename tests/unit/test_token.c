@@ -18,26 +18,21 @@
 #include <nettle/gcm.h>
 
 #include "kursusd.h"
+#include "unittest.h"
 
 #define ALPHABET	"0123456789abcdefghjkmnpqrstvwxyz"
 
-static char	*dir, *key_a, *key_b;
+static char	 dir[300], *key_a, *key_b;
 
 /* Two key files, made by token_init() itself; key a in use. */
 static int
 setup(void **state)
 {
-	const char	*tmp = getenv("TMPDIR");
 	char		*cause = NULL;
 
 	(void)state;
-	if (tmp == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	dir = xprintf("%s/test_token.XXXXXX", tmp);
-	if (mkdtemp(dir) == NULL) {
-		fprintf(stderr, "mkdtemp %s failed\n", dir);
+	if (unit_tmpdir(dir, sizeof dir, "token") != 0)
 		return (-1);
-	}
 	key_a = xprintf("%s/a.key", dir);
 	key_b = xprintf("%s/b.key", dir);
 	if (token_init(key_b, &cause) != 0 || token_init(key_a, &cause) != 0) {
@@ -55,7 +50,6 @@ teardown(void **state)
 	unlink(key_a);
 	unlink(key_b);
 	rmdir(dir);
-	free(dir);
 	free(key_a);
 	free(key_b);
 	return (0);

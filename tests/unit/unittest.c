@@ -3,6 +3,8 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -21,4 +23,19 @@ utc(int y, int mo, int d, int h, int mi, int s)
 	tm.tm_min = mi;
 	tm.tm_sec = s;
 	return (timegm(&tm));
+}
+
+int
+unit_tmpdir(char *dir, size_t size, const char *name)
+{
+	const char	*tmp = getenv("TMPDIR");
+
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	if ((size_t)snprintf(dir, size, "%s/kursus-%s.XXXXXX", tmp, name) >=
+	    size || mkdtemp(dir) == NULL) {
+		fprintf(stderr, "mkdtemp %s failed\n", dir);
+		return (-1);
+	}
+	return (0);
 }
