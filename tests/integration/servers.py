@@ -620,6 +620,8 @@ sendsms-port = %(sendsms)d
 sendsms-interface = 127.0.0.1
 log-file = "%(d)s/smsbox.log"
 log-level = 0
+http-request-retry = 10
+http-queue-delay = 1
 
 group = sendsms-user
 username = %(user)s
@@ -634,7 +636,9 @@ keyword = default
        "sendsms": self.sendsms, "d": directory, "user": user,
        "password": password, "max": max_messages,
        # Replies go to get_url (kursusd answers by its own SMS: the
-       # answer's body is never sent back).
+       # answer's body is never sent back). smsbox fetches a get-url
+       # that failed (no answer, or not 200 or 202) again, as the README
+       # sets it up: here every second, not every minute.
        "service": 'text = "ingen tjeneste"' if get_url is None else
        'get-url = "%s"\nmax-messages = 0\ncatch-all = true\n'
        'omit-empty = true' % get_url})

@@ -32,7 +32,7 @@ import threading
 import time
 
 from citizen import API, library_opts
-from kursustest import Tap, free_port, tcp_request, wait_for
+from kursustest import SRCDIR, Tap, free_port, tcp_request, wait_for
 from servers import Kannel, RestGateway, kannel_available
 
 t = Tap()
@@ -115,6 +115,22 @@ def through_kannel():
         k.stop()
 
 
+def readme_kannel(k):
+    """The README's Kannel set-up is the one the tests run: its lines,
+    but for the URL and the delay (a minute there, a second here)."""
+    with open(os.path.join(SRCDIR, "README.md"), encoding="utf-8") as f:
+        text = f.read()
+    start = text.find("group = smsbox\n")
+    lines = text[start:text.find("```", start)].strip().split("\n")
+    with open(k.conf, encoding="utf-8") as f:
+        conf = f.read().split("\n")
+    missing = [x for x in lines if x and not x.startswith(
+        ("get-url", "http-queue-delay")) and x not in conf]
+    t.ok(start >= 0 and "http-request-retry = 10" in lines and
+         not missing, "the README's Kannel groups are the tests' "
+         "(http-request-retry and the sms-service)", missing or lines)
+
+
 def retries(k):
     return k.log("smsbox.log", 10 ** 7).count("HTTP: Retrying request")
 
@@ -127,6 +143,7 @@ def kannel_story(d, api, k):
     inger = api.register(s["id"], {"name": "Inger Ås",
                                    "phone": "20 30 40 50"})
     pid = inger["participant_id"]
+    readme_kannel(k)
 
     # --- a lock held 2 s: kursusd waits for it
     before = retries(k)
