@@ -659,14 +659,23 @@ keyword = default
         except OSError:
             return ""
 
-    def online(self):
+    def status(self):
+        """bearerbox's status.txt, or b"" when it does not answer."""
         try:
             with urllib.request.urlopen(
                     "http://127.0.0.1:%d/status.txt?password=adminpw" %
                     self.admin, timeout=2) as r:
-                return b"online" in r.read()
+                return r.read()
         except OSError:
-            return False
+            return b""
+
+    def online(self):
+        return b"online" in self.status()
+
+    def received(self):
+        """The messages bearerbox has taken from the SMSC link (MO)."""
+        m = re.search(rb"\nSMS: received (\d+)", self.status())
+        return int(m.group(1)) if m else -1
 
     def start(self, timeout=10):
         if not kannel_available():
@@ -697,9 +706,12 @@ keyword = default
         bearerbox takes one fakesmsc at a time, so the one listening is
         replaced by one that sends the message (type "data": the text
         url-encoded, so any bytes go) and then goes on listening, its
-        output in the same file. True once the link is back online."""
+        output in the same file. True once bearerbox has the message:
+        the next inject() kills this fakesmsc, which on a loaded machine
+        may not yet have written it when the link is online."""
         data = urllib.parse.quote_from_bytes(
             text if isinstance(text, bytes) else text.encode("utf-8"))
+        taken = self.received()
         old = self.fake
         try:
             os.killpg(old.pid, 15)
@@ -711,7 +723,7 @@ keyword = default
         self.fake = self._spawn(
             [FAKESMSC, "-H", "127.0.0.1", "-r", str(self.smsc), "-m", "1",
              "%s %s data %s" % (sender, receiver, data)], "fakesmsc.out")
-        return bool(wait_for(self.online, timeout))
+        return bool(wait_for(lambda: self.received() > taken, timeout))
 
     def got(self):
         """[(sender, receiver, type, data bytes)] as fakesmsc printed."""
