@@ -89,6 +89,23 @@ busy_job_end(void)
 	atomic_fetch_sub(&busy_jobs, 1);
 }
 
+/*
+ * Whether a write that first found the lock taken at *since waits on
+ * (both doors, on a timer: the admin door's batch, the public door's SMS
+ * replies): BUSY_WAIT s for another program; while a job of ours holds
+ * the lock (an import, which ends), as long as it does, and BUSY_WAIT
+ * after.
+ */
+int
+busy_may_wait(time_t *since)
+{
+	time_t	 now = time(NULL);
+
+	if (atomic_load(&busy_jobs) > 0)
+		*since = now;
+	return (now - *since < BUSY_WAIT);
+}
+
 /* Whether a job holds the lock (http.c's writes wait for it, not 5 s). */
 int
 busy_job_holds(void)

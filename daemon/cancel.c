@@ -387,22 +387,21 @@ static int
 cancel_same_site(const struct citizen_call *cl, const char *token,
     json_t *form)
 {
-	const struct request	*rq = cl->rq;
 	const char		*url = cl->conf->public_url, *p, *got;
 	char			*want;
 	size_t			 olen;
 	int			 ok;
 
-	if (rq->fetch_site != NULL && strcasecmp(rq->fetch_site,
-	    "same-origin") != 0 && strcasecmp(rq->fetch_site, "none") != 0)
+	if (cl->fetch_site != NULL && strcasecmp(cl->fetch_site,
+	    "same-origin") != 0 && strcasecmp(cl->fetch_site, "none") != 0)
 		return (0);
-	if (rq->origin != NULL) {
+	if (cl->origin != NULL) {
 		/* The origin of public.url: scheme://host[:port]. */
 		p = strstr(url, "://");
 		olen = p != NULL ? (size_t)(p + 3 - url) +
 		    strcspn(p + 3, "/?#") : strlen(url);
-		if (strlen(rq->origin) != olen ||
-		    strncasecmp(rq->origin, url, olen) != 0)
+		if (strlen(cl->origin) != olen ||
+		    strncasecmp(cl->origin, url, olen) != 0)
 			return (0);
 	}
 	if ((got = json_string_value(json_object_get(form, "form"))) == NULL)

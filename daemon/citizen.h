@@ -22,14 +22,19 @@ struct citizen_conf {
 	char		*webhook_secret;
 	int		 cancel_per_minute;	/* per address; 0 no limit */
 };
+/* What a call reads of its request, NULL when not given: a waiting
+ * write (citizen_answer.busy) is called again with a copy of it. */
 struct citizen_call {
 	struct store		*store;
 	const struct citizen_conf *conf;
-	const struct request	*rq;
 	int			 method;
 	const char		*path, *query;	/* query NULL when none */
 	const char		*body;		/* NUL-terminated, or NULL */
 	size_t			 len;
+	const char		*origin;	/* Origin */
+	const char		*fetch_site;	/* Sec-Fetch-Site */
+	const char		*stamp;		/* X-Kursus-Timestamp */
+	const char		*signature;	/* X-Kursus-Signature */
 	const unsigned char	*addr;		/* 16 bytes, for limits */
 	int			 trusted;	/* in public.trusted: no limit */
 	const char		*peer;		/* for logs */
@@ -41,6 +46,9 @@ struct citizen_answer {
 	size_t		 len;
 	char		 fields[256];	/* more header lines, CRLF each */
 	int		 wrote;		/* committed a change: wake the sender */
+	int		 busy;		/* the database was locked: nothing
+					   written, the call may be made again
+					   (public.c waits, then answers it) */
 };
 /* cancel.c */
 /* Tokens for live registrations that have none (made before schema 9),

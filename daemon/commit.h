@@ -18,7 +18,12 @@ int		 durable_failed(struct durable *);
 void		 durable_free(struct durable *);
 
 /* busy.c: how long the loop's connection waits for the write lock */
+#define BUSY_WAIT	5	/* s a write of either door waits for a lock
+				   another program holds (then 503) */
+#define BUSY_RETRY	50	/* ms between its tries */
 void		 busy_loop(sqlite3 *);
+/* Whether a write that first found the lock taken at *since waits on. */
+int		 busy_may_wait(time_t *since);
 /* A job's connection takes the lock (before BEGIN) and lets it go: the
  * loop does not wait meanwhile. Any thread. */
 void		 busy_job_begin(void);

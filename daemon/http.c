@@ -14,7 +14,7 @@
  * open batch transaction, and its answer is sent after the COMMIT that
  * holds it (one fsync for the batch). When another program holds the
  * database, the writes wait off the loop, BEGIN tried again on a timer,
- * and get 503 after HTTP_BUSY_WAIT; reads go on meanwhile. A route may
+ * and get 503 after BUSY_WAIT (busy.c); reads go on meanwhile. A route may
  * answer later, with a file (GET /v1/backup: the backups, which this door
  * owns, make the copy off the loop).
  */
@@ -47,8 +47,6 @@
 #define HTTP_HEAD_TIME	15	/* s for a request head to arrive */
 #define HTTP_BODY_TIME	60	/* s for a request with its body */
 #define HTTP_IDLE	60	/* s a kept-alive connection may idle */
-#define HTTP_BUSY_WAIT	5	/* s a write waits for a locked database */
-#define HTTP_BUSY_RETRY	50	/* ms between two tries */
 #define HTTP_LOG_EVERY	60	/* s between two lines about one fault */
 
 /* An admin request owed an answer. */
@@ -483,13 +481,13 @@ http_run_batched(struct http *h, struct http_req *q)
 static void
 http_wait(struct http *h, struct http_req *q)
 {
-	struct timeval	 tv = { 0, HTTP_BUSY_RETRY * 1000 };
+	struct timeval	 tv = { 0, BUSY_RETRY * 1000 };
 
 	if (h->waiting == NULL && busy_job_holds())
 		log_info("an import is writing; changes wait for it");
 	else if (h->waiting == NULL)
 		log_warnx("the database is locked by another program; "
-		    "changes wait up to %d s", HTTP_BUSY_WAIT);
+		    "changes wait up to %d s", BUSY_WAIT);
 	if (h->waiting == NULL)
 		h->waiting_since = time(NULL);
 	q->next = NULL;
@@ -505,15 +503,12 @@ http_busy_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct http	*h = arg;
 	struct http_req	*q, *list = h->waiting;
-	struct timeval	 tv = { 0, HTTP_BUSY_RETRY * 1000 };
+	struct timeval	 tv = { 0, BUSY_RETRY * 1000 };
 	struct fail	 f;
 	int		 rc;
 
 	rc = http_batch_open(h, &f);
-	if (busy_job_holds())	/* an import of ours: not another program */
-		h->waiting_since = time(NULL);
-	if (rc != 0 && f.status == 503 && strstr(f.msg, "locked") != NULL &&
-	    time(NULL) - h->waiting_since < HTTP_BUSY_WAIT) {
+	if (rc != 0 && store_locked(&f) && busy_may_wait(&h->waiting_since)) {
 		evtimer_add(h->busy_ev, &tv);
 		return;
 	}
@@ -565,7 +560,7 @@ http_run(struct http *h, struct http_req *q)
 		return;
 	}
 	if (http_batch_open(h, &f) != 0) {
-		if (f.status == 503 && strstr(f.msg, "locked") != NULL) {
+		if (store_locked(&f)) {
 			http_wait(h, q);
 			return;
 		}
@@ -864,7 +859,7 @@ http_start(struct event_base *base, const struct api_ctx *ctx,
 	if (svc->public_fd != -1) {
 		fd = svc->public_fd;
 		svc->public_fd = -1;
-		if ((h->pub = public_start(h->srv, h, &h->ctx, conf, fd,
+		if ((h->pub = public_start(base, h->srv, h, &h->ctx, conf, fd,
 		    cause)) == NULL)
 			goto fail;
 	}

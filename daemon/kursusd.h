@@ -221,6 +221,8 @@ json_t	*store_json_array(struct store *, const char *sql, const char *types,
 int	 store_schema_version(struct store *);
 /* Maps a failed sqlite call to a fail (500, or 409 for a constraint). */
 int	 store_fail(struct store *, struct fail *);
+/* Its 503 for a lock another connection holds: the write may be tried again. */
+int	 store_locked(const struct fail *);
 /* The clock used for rules; tests may pin it with store_set_now(). */
 time_t	 store_now(struct store *);
 void	 store_set_now(struct store *, time_t);

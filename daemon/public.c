@@ -7,7 +7,10 @@
  * path, slug or token gets the same 404 page. Its two writes, each behind
  * a secret, are handed on: the cancel link (/afmeld/<token>, cancel.c)
  * and SMS replies from the gateway (/sms/kannel and /sms/webhook,
- * smsin.c); only they take POST and a small body.
+ * smsin.c); only they take POST and a small body. An SMS reply that finds
+ * the database locked by another connection waits (its call made again
+ * on a timer, as the admin door's writes wait) rather than be refused:
+ * Kannel, as it comes, does not send a refused one again.
  *
  * An answer is a response head formatted once per feed and encoding, kept
  * with the cached feed (feed_answer.head), plus the Date line, plus the
@@ -23,7 +26,10 @@
 #include <strings.h>
 #include <time.h>
 
+#include <event2/event.h>
+
 #include "kursusd.h"
+#include "commit.h"
 #include "server.h"
 #include "citizen.h"
 #include "page.h"
@@ -48,6 +54,18 @@ struct public_head {
 	size_t		 n200, n304;
 };
 
+/* A citizen's call that found the database locked, to be made again. */
+struct public_wait {
+	struct conn		*conn;		/* NULL once it closed */
+	void			(*fn)(const struct citizen_call *,
+				    struct citizen_answer *);
+	const char		*what;		/* for the log */
+	struct citizen_call	 cl;		/* its strings its own */
+	unsigned char		 addr[16];
+	time_t			 since;		/* first found locked */
+	struct public_wait	*next;
+};
+
 struct public {
 	struct http		*http;
 	struct feeds		*feeds;
@@ -60,6 +78,8 @@ struct public {
 	unsigned int		 gen;		/* of the settings in heads */
 	struct allow		*trusted;	/* no per-address limit */
 	size_t			 ntrusted;
+	struct event		*busy_ev;	/* the waiting calls' next */
+	struct public_wait	*waiting, **waiting_tail;
 };
 
 /*
@@ -270,19 +290,142 @@ public_page_flags(const struct request *rq, int *flags)
 	free(why);
 }
 
+/* A citizen's answer goes out; the connection goes on. */
+static void
+public_citizen_answer(struct public *p, struct conn *c,
+    struct citizen_answer *a)
+{
+	char	*fields;
+
+	if (a->wrote && p->ctx.sender != NULL)
+		sender_kick(p->ctx.sender);
+	fields = xprintf("X-Content-Type-Options: nosniff\r\n"
+	    PAGE_HTTP_FIELDS "%s", a->fields);
+	conn_reply(c, a->status, fields, a->type, a->body, a->len, NULL);
+	free(fields);
+	free(a->body);
+	a->body = NULL;
+	conn_done(c);
+}
+
+static void
+public_wait_free(struct public_wait *w)
+{
+	free((char *)w->cl.path);
+	free((char *)w->cl.query);
+	free((char *)w->cl.body);
+	free((char *)w->cl.origin);
+	free((char *)w->cl.fetch_site);
+	free((char *)w->cl.stamp);
+	free((char *)w->cl.signature);
+	free((char *)w->cl.peer);
+	free(w);
+}
+
+/*
+ * The call cl (its body, copied, now the wait's) found the database
+ * locked: it waits on the connection c, and is made again on a timer.
+ */
+static void
+public_wait(struct public *p, struct conn *c,
+    void (*fn)(const struct citizen_call *, struct citizen_answer *),
+    const char *what, const struct citizen_call *cl)
+{
+	struct public_wait	*w = xcalloc(1, sizeof *w);
+	struct timeval		 tv = { 0, BUSY_RETRY * 1000 };
+
+	w->conn = c;
+	w->fn = fn;
+	w->what = what;
+	w->cl = *cl;
+	w->cl.path = xstrdupnull(cl->path);
+	w->cl.query = xstrdupnull(cl->query);
+	w->cl.origin = xstrdupnull(cl->origin);
+	w->cl.fetch_site = xstrdupnull(cl->fetch_site);
+	w->cl.stamp = xstrdupnull(cl->stamp);
+	w->cl.signature = xstrdupnull(cl->signature);
+	w->cl.peer = xstrdup(cl->peer);
+	memcpy(w->addr, cl->addr, sizeof w->addr);
+	w->cl.addr = w->addr;
+	w->since = time(NULL);
+	conn_set_data(c, w);
+	*p->waiting_tail = w;
+	p->waiting_tail = &w->next;
+	log_info("%s (%s) waits for the database", what, w->cl.peer);
+	if (!evtimer_pending(p->busy_ev, NULL))
+		evtimer_add(p->busy_ev, &tv);
+}
+
+/*
+ * The first waiting call made again: answered, or left waiting while
+ * the database is locked (up to BUSY_WAIT, then its 503). One call a
+ * turn, each a commit of its own.
+ */
+static void
+public_busy_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct public		*p = arg;
+	struct public_wait	*w;
+	struct citizen_answer	 a;
+	struct timeval		 now = { 0, 0 };
+	struct timeval		 later = { 0, BUSY_RETRY * 1000 };
+
+	(void)fd;
+	(void)ev;
+	while ((w = p->waiting) != NULL && w->conn == NULL) {
+		if ((p->waiting = w->next) == NULL)
+			p->waiting_tail = &p->waiting;
+		public_wait_free(w);
+	}
+	if (w == NULL)
+		return;
+	memset(&a, 0, sizeof a);
+	http_flush(p->http);
+	w->fn(&w->cl, &a);
+	if (a.busy && busy_may_wait(&w->since)) {
+		free(a.body);
+		evtimer_add(p->busy_ev, &later);
+		return;
+	}
+	if ((p->waiting = w->next) == NULL)
+		p->waiting_tail = &p->waiting;
+	if (a.busy)
+		log_warnx("%s (%s) not taken: the database is locked (%d "
+		    "after %lld s)", w->what, w->cl.peer, a.status,
+		    (long long)(time(NULL) - w->since));
+	conn_set_data(w->conn, NULL);
+	public_citizen_answer(p, w->conn, &a);
+	public_wait_free(w);
+	if (p->waiting != NULL)
+		evtimer_add(p->busy_ev, &now);
+}
+
+/* A connection closed: a call waiting on it is not made again. */
+static void
+public_closed(struct conn *c, void *arg)
+{
+	struct public_wait	*w = conn_data(c);
+
+	(void)arg;
+	if (w != NULL)
+		w->conn = NULL;
+}
+
 /*
  * A request for cancel.c or smsin.c, which answer it; their writes commit
- * on their own, after the open batch of the admin door.
+ * on their own, after the open batch of the admin door. One that finds
+ * the database locked waits (public_wait()).
  */
 static void
 public_citizen(struct public *p, struct conn *c, struct request *rq,
     const char *body, size_t len,
-    void (*fn)(const struct citizen_call *, struct citizen_answer *))
+    void (*fn)(const struct citizen_call *, struct citizen_answer *),
+    const char *what)
 {
 	struct citizen_call	 cl;
 	struct citizen_answer	 a;
 	unsigned char		 addr[16];
-	char			*fields, *copy;
+	char			*copy;
 	int			 family;
 
 	memset(addr, 0, sizeof addr);
@@ -291,10 +434,13 @@ public_citizen(struct public *p, struct conn *c, struct request *rq,
 	memset(&a, 0, sizeof a);
 	cl.store = p->ctx.store;
 	cl.conf = &p->cc;
-	cl.rq = rq;
 	cl.method = rq->method;
 	cl.path = rq->path;
 	cl.query = rq->query;
+	cl.origin = rq->origin;
+	cl.fetch_site = rq->fetch_site;
+	cl.stamp = rq->stamp;
+	cl.signature = rq->signature;
 	/* The body as it sits in the connection's buffer is not a string. */
 	copy = len > 0 ? xmalloc(len + 1) : NULL;
 	if (copy != NULL) {
@@ -307,15 +453,13 @@ public_citizen(struct public *p, struct conn *c, struct request *rq,
 	cl.trusted = server_addr_in(p->trusted, p->ntrusted, family, addr);
 	cl.peer = conn_peer(c);
 	fn(&cl, &a);
+	if (a.busy) {
+		free(a.body);
+		public_wait(p, c, fn, what, &cl);	/* takes copy */
+		return;
+	}
 	free(copy);
-	if (a.wrote && p->ctx.sender != NULL)
-		sender_kick(p->ctx.sender);
-	fields = xprintf("X-Content-Type-Options: nosniff\r\n"
-	    PAGE_HTTP_FIELDS "%s", a.fields);
-	conn_reply(c, a.status, fields, a.type, a.body, a.len, NULL);
-	free(fields);
-	free(a.body);
-	conn_done(c);
+	public_citizen_answer(p, c, &a);
 }
 
 /*
@@ -339,16 +483,19 @@ public_request(struct conn *c, struct request *rq, const char *body,
 	/* Feeds show what is committed: close an open batch first. */
 	http_flush(p->http);
 	if (strncmp(rq->path, "/afmeld/", 8) == 0) {
-		public_citizen(p, c, rq, body, len, cancel_request);
+		public_citizen(p, c, rq, body, len, cancel_request,
+		    "the cancel link");
 		return;
 	}
 	if (strcmp(rq->path, "/sms/kannel") == 0 &&
 	    rq->method != API_POST) {
-		public_citizen(p, c, rq, body, len, smsin_kannel);
+		public_citizen(p, c, rq, body, len, smsin_kannel,
+		    "SMS reply from kannel");
 		return;
 	}
 	if (strcmp(rq->path, "/sms/webhook") == 0) {
-		public_citizen(p, c, rq, body, len, smsin_webhook);
+		public_citizen(p, c, rq, body, len, smsin_webhook,
+		    "SMS reply from webhook");
 		return;
 	}
 	if (rq->method == API_POST) {
@@ -399,16 +546,19 @@ public_request(struct conn *c, struct request *rq, const char *body,
 }
 
 static const struct server_ops public_ops = {
-	NULL, public_request, public_refuse, NULL
+	NULL, public_request, public_refuse, public_closed
 };
 
 struct public *
-public_start(struct server *srv, struct http *h, const struct api_ctx *ctx,
-    const struct config *conf, int fd, char **cause)
+public_start(struct event_base *base, struct server *srv, struct http *h,
+    const struct api_ctx *ctx, const struct config *conf, int fd,
+    char **cause)
 {
 	struct public		*p = xcalloc(1, sizeof *p);
 	struct server_door_conf	 dc;
 
+	p->busy_ev = evtimer_new(base, public_busy_cb, p);
+	p->waiting_tail = &p->waiting;
 	p->http = h;
 	p->feeds = ctx->feeds;
 	p->ctx = *ctx;
@@ -510,8 +660,18 @@ public_configure(struct public *p, const struct config *conf)
 void
 public_free(struct public *p)
 {
+	struct public_wait	*w;
+
 	if (p == NULL)
 		return;
+	while ((w = p->waiting) != NULL) {
+		p->waiting = w->next;
+		if (w->conn != NULL)
+			conn_set_data(w->conn, NULL);
+		public_wait_free(w);
+	}
+	if (p->busy_ev != NULL)
+		event_free(p->busy_ev);
 	public_citizen_clear(&p->cc);
 	free(p->trusted);
 	page_site_free(p->site);

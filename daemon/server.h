@@ -295,9 +295,9 @@ void		 conn_wait(struct conn *);
 /* public.c: the public door, the feeds */
 struct public;
 /* The public door on the listening socket fd, which it then owns. */
-struct public	*public_start(struct server *, struct http *,
-		    const struct api_ctx *, const struct config *, int fd,
-		    char **cause);
+struct public	*public_start(struct event_base *, struct server *,
+		    struct http *, const struct api_ctx *,
+		    const struct config *, int fd, char **cause);
 /* Takes the settings SIGHUP may change. */
 void		 public_configure(struct public *, const struct config *);
 void		 public_free(struct public *);

@@ -268,7 +268,11 @@ smsin_reply(struct smsin_reply *r, const char *via, json_t *o)
 	r->id = json_string_value(json_object_get(o, "id"));
 }
 
-/* Checks, then takes a reply in its own transaction. */
+/*
+ * Checks, then takes a reply in its own transaction. Should another
+ * connection hold the database, a->busy says so: the gateway would not
+ * always send the reply again, so public.c calls again for a while.
+ */
 static void
 smsin_run(const struct citizen_call *cl, struct smsin_reply *r,
     struct citizen_answer *a)
@@ -298,6 +302,11 @@ smsin_run(const struct citizen_call *cl, struct smsin_reply *r,
 		store_rollback(cl->store);
 		json_decref(out);
 		free(e164);
+		/* Waiting is public.c's to say; the rest is said here
+		 * (the field, not the message, which may name someone). */
+		if (!(a->busy = store_locked(&f)))
+			log_warnx("SMS reply from %s (%s) not taken (%d, %s)",
+			    r->via, cl->peer, f.status, f.field);
 		smsin_refuse(a, &f);
 		return;
 	}
@@ -361,7 +370,6 @@ smsin_kannel(const struct citizen_call *cl, struct citizen_answer *a)
 static int
 smsin_signed(const struct citizen_call *cl, char **sig, struct fail *f)
 {
-	const struct request	*rq = cl->rq;
 	struct buf		 b = BUF_INIT;
 	char			*end, *want;
 	long long		 stamp;
@@ -369,12 +377,12 @@ smsin_signed(const struct citizen_call *cl, char **sig, struct fail *f)
 	size_t			 i;
 	int			 ok;
 
-	if (rq->stamp == NULL)
+	if (cl->stamp == NULL)
 		return (fail_set(f, 401, "X-Kursus-Timestamp", "the "
 		    "X-Kursus-Timestamp header is required"));
 	errno = 0;
-	stamp = strtoll(rq->stamp, &end, 10);
-	if (errno != 0 || end == rq->stamp || *end != '\0')
+	stamp = strtoll(cl->stamp, &end, 10);
+	if (errno != 0 || end == cl->stamp || *end != '\0')
 		return (fail_set(f, 400, "X-Kursus-Timestamp", "the "
 		    "X-Kursus-Timestamp header is not a number of seconds"));
 	if (stamp < (long long)now - SMSIN_SKEW ||
@@ -382,14 +390,14 @@ smsin_signed(const struct citizen_call *cl, char **sig, struct fail *f)
 		return (fail_set(f, 401, "X-Kursus-Timestamp", "the timestamp "
 		    "is more than %d seconds from kursusd's clock (a replay, "
 		    "or a clock that is wrong)", SMSIN_SKEW));
-	if (rq->signature == NULL || strncmp(rq->signature, "sha256=", 7) != 0)
+	if (cl->signature == NULL || strncmp(cl->signature, "sha256=", 7) != 0)
 		return (fail_set(f, 401, "X-Kursus-Signature", "the "
 		    "X-Kursus-Signature header (sha256=<hex>) is required"));
 	buf_addf(&b, "%lld.", stamp);
 	buf_add(&b, cl->body != NULL ? cl->body : "", cl->len);
 	want = token_hmac(cl->conf->webhook_secret, b.data, b.len);
 	buf_free(&b);
-	ok = token_equal(rq->signature + 7, want);
+	ok = token_equal(cl->signature + 7, want);
 	if (!ok) {
 		free(want);
 		return (fail_set(f, 401, "X-Kursus-Signature", "the signature "

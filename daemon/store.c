@@ -680,6 +680,14 @@ store_fail(struct store *st, struct fail *f)
 	    sqlite3_errmsg(st->db)));
 }
 
+/* Whether f is store_fail()'s 503 for a lock another connection holds. */
+int
+store_locked(const struct fail *f)
+{
+	return (f->status == 503 &&
+	    strncmp(f->msg, "the database is locked ", 23) == 0);
+}
+
 int
 store_exec(struct store *st, struct fail *f, const char *sql,
     const char *types, ...)

@@ -109,7 +109,6 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	struct citizen_call	 cl;
 	struct citizen_answer	 a;
-	struct request		 rq;
 	unsigned char		 addr[16] = { 127, 0, 0, 1 };
 	const char		*p = (const char *)data, *end = p + size;
 	const char		*nl, *sp, *colon, *v;
@@ -129,7 +128,6 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		return (0);
 	memset(&cl, 0, sizeof cl);
 	memset(&a, 0, sizeof a);
-	memset(&rq, 0, sizeof rq);
 	if ((size_t)(sp - p) == 4 && memcmp(p, "POST", 4) == 0)
 		cl.method = API_POST;
 	else if ((size_t)(sp - p) == 3 && memcmp(p, "GET", 3) == 0)
@@ -152,11 +150,11 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 			/* A header given twice: the last counts. */
 			if (n == 6 && strncmp(line, "Origin", 6) == 0) {
 				free(fields);
-				rq.origin = fields = xstrdup(v);
+				cl.origin = fields = xstrdup(v);
 			} else if (n == 14 && strncmp(line, "Sec-Fetch-Site",
 			    14) == 0) {
-				free((char *)rq.fetch_site);
-				rq.fetch_site = xstrdup(v);
+				free((char *)cl.fetch_site);
+				cl.fetch_site = xstrdup(v);
 			} else if (n == 18 && strncmp(line,
 			    "X-Kursus-Timestamp", 18) == 0) {
 				free(stamp);
@@ -186,11 +184,10 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		free(line);
 		free(now);
 	}
-	rq.stamp = stamp;
-	rq.signature = sig;
+	cl.stamp = stamp;
+	cl.signature = sig;
 	cl.store = fuzz_st;
 	cl.conf = &fuzz_cc;
-	cl.rq = &rq;
 	cl.path = uri;
 	cl.query = q;
 	cl.body = body;
@@ -223,7 +220,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	free(stamp);
 	free(sig);
 	free(fields);
-	free((char *)rq.fetch_site);
+	free((char *)cl.fetch_site);
 	/* An open transaction left behind would be a bug of the code. */
 	if (!sqlite3_get_autocommit(store_db(fuzz_st)))
 		abort();

@@ -620,6 +620,8 @@ sendsms-port = %(sendsms)d
 sendsms-interface = 127.0.0.1
 log-file = "%(d)s/smsbox.log"
 log-level = 0
+http-request-retry = 10
+http-queue-delay = 1
 
 group = sendsms-user
 username = %(user)s
@@ -634,7 +636,9 @@ keyword = default
        "sendsms": self.sendsms, "d": directory, "user": user,
        "password": password, "max": max_messages,
        # Replies go to get_url (kursusd answers by its own SMS: the
-       # answer's body is never sent back).
+       # answer's body is never sent back). smsbox fetches a get-url
+       # that failed (no answer, or not 200 or 202) again, as the README
+       # sets it up: here every second, not every minute.
        "service": 'text = "ingen tjeneste"' if get_url is None else
        'get-url = "%s"\nmax-messages = 0\ncatch-all = true\n'
        'omit-empty = true' % get_url})
@@ -655,14 +659,23 @@ keyword = default
         except OSError:
             return ""
 
-    def online(self):
+    def status(self):
+        """bearerbox's status.txt, or b"" when it does not answer."""
         try:
             with urllib.request.urlopen(
                     "http://127.0.0.1:%d/status.txt?password=adminpw" %
                     self.admin, timeout=2) as r:
-                return b"online" in r.read()
+                return r.read()
         except OSError:
-            return False
+            return b""
+
+    def online(self):
+        return b"online" in self.status()
+
+    def received(self):
+        """The messages bearerbox has taken from the SMSC link (MO)."""
+        m = re.search(rb"\nSMS: received (\d+)", self.status())
+        return int(m.group(1)) if m else -1
 
     def start(self, timeout=10):
         if not kannel_available():
@@ -693,9 +706,12 @@ keyword = default
         bearerbox takes one fakesmsc at a time, so the one listening is
         replaced by one that sends the message (type "data": the text
         url-encoded, so any bytes go) and then goes on listening, its
-        output in the same file. True once the link is back online."""
+        output in the same file. True once bearerbox has the message:
+        the next inject() kills this fakesmsc, which on a loaded machine
+        may not yet have written it when the link is online."""
         data = urllib.parse.quote_from_bytes(
             text if isinstance(text, bytes) else text.encode("utf-8"))
+        taken = self.received()
         old = self.fake
         try:
             os.killpg(old.pid, 15)
@@ -707,7 +723,7 @@ keyword = default
         self.fake = self._spawn(
             [FAKESMSC, "-H", "127.0.0.1", "-r", str(self.smsc), "-m", "1",
              "%s %s data %s" % (sender, receiver, data)], "fakesmsc.out")
-        return bool(wait_for(self.online, timeout))
+        return bool(wait_for(lambda: self.received() > taken, timeout))
 
     def got(self):
         """[(sender, receiver, type, data bytes)] as fakesmsc printed."""

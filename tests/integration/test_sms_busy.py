@@ -1,0 +1,307 @@
+"""
+No SMS reply is lost while kursusd cannot write it at once.
+
+A session under load once lost a question sent through Kannel: the
+public door answered smsbox's get-url 503 while another connection held
+the database's write lock (a sender recording an outcome, a checkpoint,
+an import, sqlite3 by hand), and smsbox, by default, does not fetch a
+failed get-url again. Here another program holds the write lock (BEGIN
+IMMEDIATE from Python's sqlite3) while fakesmsc sends, and:
+
+- held 2 s: kursusd waits for it (off the loop, BEGIN tried again on a
+  timer) and takes the reply once it is free; Kannel saw one answer;
+- held 8 s, past kursusd's wait: kursusd answers 503, Kannel fetches
+  the get-url again (http-request-retry, as the README sets it up) and
+  the reply is taken then, once;
+- kursusd not listening (a restart): Kannel's retry brings it in after;
+- an "afmeld" waiting for the lock cancels once;
+- Kannel's retry of a reply already taken (same %I) is not taken twice;
+- the README's Kannel groups are the ones these tests run (but for the
+  retry's delay: a minute there, a second here).
+
+Through the REST webhook: a POST waits for a lock held 2 s and gets 200;
+past the wait, 503 saying to retry and nothing written; the gateway's
+retry (new signature, same id) is taken once, and again is a duplicate.
+The loop keeps answering feeds meanwhile.
+"""
+
+import hashlib
+import hmac
+import json
+import os
+import sqlite3
+import threading
+import time
+
+from citizen import API, library_opts
+from kursustest import SRCDIR, Tap, free_port, tcp_request, wait_for
+from servers import Kannel, RestGateway, kannel_available
+
+t = Tap()
+
+KANNEL_SECRET = "kannel-hemmelighed-0123456789"
+WEBHOOK_SECRET = "webhook-hemmelighed-9876543210"
+SHORT = "1234"
+
+
+def secret_file(d, name, text):
+    p = os.path.join(d, name)
+    with open(p, "w") as f:
+        f.write(text + "\n")
+    os.chmod(p, 0o600)
+    return p
+
+
+class Lock:
+    """Another program holding db's write lock until release()."""
+
+    def __init__(self, db):
+        self.con = sqlite3.connect(db, timeout=30, isolation_level=None)
+        self.con.execute("BEGIN IMMEDIATE")
+        self.at = time.monotonic()
+
+    def release(self, after=0):
+        """Lets go once it was held after seconds."""
+        left = self.at + after - time.monotonic()
+        if left > 0:
+            time.sleep(left)
+        self.con.execute("ROLLBACK")
+        self.con.close()
+
+
+def inbox(d):
+    con = sqlite3.connect("file:%s?mode=ro" % d.db, uri=True, timeout=30)
+    try:
+        return con.execute("SELECT sender, text, via, provider_id, "
+                           "registration_id FROM inbox ORDER BY id"
+                           ).fetchall()
+    finally:
+        con.close()
+
+
+def texts(d, text):
+    return [r for r in inbox(d) if r[1] == text]
+
+
+def main():
+    if not kannel_available():
+        t.skip("SMS replies through Kannel", "kannel or kannel-extras is "
+               "not installed (dev/deps)")
+    else:
+        through_kannel()
+    through_webhook()
+
+
+def through_kannel():
+    tmp = t.tempdir()
+    port = free_port()
+    k = Kannel(os.path.join(tmp, "kannel"),
+               get_url="http://127.0.0.1:%d/sms/kannel?secret=%s"
+               "&from=%%p&to=%%P&text=%%a&id=%%I" % (port, KANNEL_SECRET))
+    if not k.start():
+        t.ok(False, "Kannel starts", [k.why or ""])
+        k.stop()
+        return
+    ddir = t.tempdir()
+    d = t.daemon(dirname=ddir, public_port=port, extra=library_opts() + [
+        "sms.driver=kannel", "sms.url=" + k.sendsms_url,
+        "sms.user=" + k.user,
+        "sms.password_file=" + secret_file(ddir, "sms.password",
+                                           k.password),
+        "sms.sender=" + SHORT, "sms.kannel_secret_file=" +
+        secret_file(ddir, "kannel.secret", KANNEL_SECRET)])
+    try:
+        kannel_story(d, API(d), k)
+    finally:
+        d.stop()
+        k.stop()
+
+
+def readme_kannel(k):
+    """The README's Kannel set-up is the one the tests run: its lines,
+    but for the URL and the delay (a minute there, a second here)."""
+    with open(os.path.join(SRCDIR, "README.md"), encoding="utf-8") as f:
+        text = f.read()
+    start = text.find("group = smsbox\n")
+    lines = text[start:text.find("```", start)].strip().split("\n")
+    with open(k.conf, encoding="utf-8") as f:
+        conf = f.read().split("\n")
+    missing = [x for x in lines if x and not x.startswith(
+        ("get-url", "http-queue-delay")) and x not in conf]
+    t.ok(start >= 0 and "http-request-retry = 10" in lines and
+         not missing, "the README's Kannel groups are the tests' "
+         "(http-request-retry and the sms-service)", missing or lines)
+
+
+def retries(k):
+    return k.log("smsbox.log", 10 ** 7).count("HTTP: Retrying request")
+
+
+def kannel_story(d, api, k):
+    api.setup(capacity=4)
+    s = api.session()
+    if s is None:
+        return
+    inger = api.register(s["id"], {"name": "Inger Ås",
+                                   "phone": "20 30 40 50"})
+    pid = inger["participant_id"]
+    readme_kannel(k)
+
+    # --- a lock held 2 s: kursusd waits for it
+    before = retries(k)
+    lock = Lock(d.db)
+    t.ok(k.inject("4520304050", SHORT, "Hvor ligger salen?"),
+         "a question sent while another program holds the database")
+    # smsbox fetches the get-url a moment after the link takes it.
+    waited = wait_for(lambda: "waits for the database" in d.log(), 10, 0.05)
+    lock.release(after=2)
+    wait_for(lambda: texts(d, "Hvor ligger salen?"), 20, 0.2)
+    t.eq([r[:3] for r in texts(d, "Hvor ligger salen?")],
+         [("+4520304050", "Hvor ligger salen?", "kannel")],
+         "it is in the inbox once the lock is let go, once", inbox(d))
+    t.ok(waited, "kursusd said the reply waited for the database",
+         d.log().splitlines()[-10:])
+    t.eq(retries(k), before, "Kannel did not have to fetch it again")
+
+    # --- "afmeld" waiting: cancels once
+    lock = Lock(d.db)
+    t.ok(k.inject("4520304050", SHORT, "afmeld"), "\"afmeld\" sent while "
+         "the database is held")
+    time.sleep(1)
+    lock.release(after=2)
+    wait_for(lambda: api.registrations(s["id"])[pid]["status"] ==
+             "cancelled", 20, 0.2)
+    r = api.registrations(s["id"])[pid]
+    t.eq((r["status"], r["cancelled_via"]), ("cancelled", "sms"),
+         "her registration is cancelled, via SMS")
+
+    # --- held past kursusd's wait: 503, and Kannel fetches it again
+    before = retries(k)
+    lock = Lock(d.db)
+    t.ok(k.inject("4520304050", SHORT, "Er der parkering?"),
+         "a question sent while the database is held 8 s")
+    answered = wait_for(lambda: "SMS reply from kannel" in d.log() and
+                        "not taken: the database is locked" in d.log(),
+                        15, 0.1)
+    t.ok(answered, "kursusd gave up waiting and said so (503)",
+         d.log().splitlines()[-10:])
+    t.eq(texts(d, "Er der parkering?"), [], "nothing written meanwhile")
+    lock.release(after=8)
+    wait_for(lambda: texts(d, "Er der parkering?"), 30, 0.2)
+    t.eq(len(texts(d, "Er der parkering?")), 1,
+         "Kannel's retry brings it in, once", inbox(d))
+    t.ok(retries(k) > before, "Kannel fetched the get-url again "
+         "(http-request-retry)", [k.log("smsbox.log")])
+
+    # --- kursusd not listening: Kannel's retry
+    t.eq(d.stop(), 0, "kursusd stops")
+    t.ok(k.inject("4520304050", SHORT, "Kommer I i morgen?"),
+         "a question sent while kursusd is down")
+    # smsbox's get-url finds nobody listening, and a retry after it.
+    time.sleep(3)
+    d.start()
+    wait_for(lambda: texts(d, "Kommer I i morgen?"), 30, 0.2)
+    t.eq(len(texts(d, "Kommer I i morgen?")), 1,
+         "kursusd started again: Kannel's retry brings it in, once",
+         inbox(d))
+
+    # --- Kannel's retry of one taken: the same %I
+    q = ("/sms/kannel?secret=%s&from=4520304050&to=1234&text=Tak&"
+         "id=kannel-7" % KANNEL_SECRET)
+    a = tcp_request(d.public_port, "GET", q)
+    b = tcp_request(d.public_port, "GET", q)
+    t.ok(a.status == 200 and b.status == 200 and a.body == b"" and
+         b.body == b"", "the same get-url twice: 200, empty, both",
+         [repr(a), repr(b)])
+    t.eq(len(texts(d, "Tak")), 1, "taken once")
+    t.ok("again (inbox" in d.log(), "the second is said to be taken "
+         "before", [])
+
+
+def signed(body, stamp=None):
+    stamp = int(time.time()) if stamp is None else stamp
+    raw = json.dumps(body).encode()
+    sig = hmac.new(WEBHOOK_SECRET.encode(), b"%d." % stamp + raw,
+                   hashlib.sha256).hexdigest()
+    return raw, {"Content-Type": "application/json",
+                 "X-Kursus-Timestamp": str(stamp),
+                 "X-Kursus-Signature": "sha256=" + sig}
+
+
+def through_webhook():
+    gw = RestGateway()
+    ddir = t.tempdir()
+    d = t.daemon(dirname=ddir, extra=library_opts() + [
+        "sms.driver=rest", "sms.url=" + gw.url,
+        "sms.password_file=" + secret_file(ddir, "sms.password", "tok-1"),
+        'sms.body={"recipient": "{to}", "message": "{text}"}',
+        "sms.sender=" + SHORT,
+        "sms.webhook_secret_file=" + secret_file(ddir, "webhook.secret",
+                                                 WEBHOOK_SECRET)])
+    try:
+        webhook_story(d)
+    finally:
+        d.stop()
+        gw.stop()
+
+
+def post_timed(d, raw, h, out):
+    t0 = time.monotonic()
+    out["r"] = tcp_request(d.public_port, "POST", "/sms/webhook", raw, h)
+    out["s"] = time.monotonic() - t0
+
+
+def webhook_story(d):
+    api = API(d)
+    api.setup()
+    msg = {"from": "+4540506070", "to": SHORT, "text": "Hvad koster det?",
+           "id": "gw-9"}
+
+    # --- held 2 s: the POST waits, the loop answers feeds meanwhile
+    lock = Lock(d.db)
+    out = {}
+    raw, h = signed(msg)
+    th = threading.Thread(target=post_timed, args=(d, raw, h, out))
+    th.start()
+    time.sleep(0.5)
+    worst = 0.0
+    for _ in range(5):
+        t0 = time.monotonic()
+        f = tcp_request(d.public_port, "GET", "/feeds/all.ics")
+        worst = max(worst, time.monotonic() - t0)
+        time.sleep(0.1)
+    alive = th.is_alive()
+    lock.release(after=2)
+    th.join()
+    r = out["r"]
+    t.ok(alive and f.status == 200, "while the POST waits, feeds answer "
+         "(slowest %.0f ms)" % (worst * 1000), [])
+    t.ok(r.status == 200 and (r.json or {}).get("result") == "inbox" and
+         "SMS reply from webhook" in d.log() and "waits for the database"
+         in d.log(), "the webhook waited for the lock and was taken: 200 "
+         "after %.1f s" % out["s"], [repr(r)] + d.log().splitlines()[-5:])
+
+    # --- past the wait: 503, nothing written; the gateway's retry
+    msg = dict(msg, id="gw-10", text="Kan jeg tage min mand med?")
+    lock = Lock(d.db)
+    raw, h = signed(msg)
+    out = {}
+    post_timed(d, raw, h, out)
+    r = out["r"]
+    lock.release()
+    t.ok(r.status == 503 and "retry" in (r.json or {}).get("error", ""),
+         "held past the wait: 503 after %.1f s, saying to retry" % out["s"],
+         [repr(r)])
+    t.eq(texts(d, msg["text"]), [], "nothing written")
+    raw, h = signed(msg, stamp=int(time.time()) + 1)
+    r = tcp_request(d.public_port, "POST", "/sms/webhook", raw, h)
+    t.ok(r.status == 200 and (r.json or {}).get("result") == "inbox",
+         "the gateway's retry: 200, taken", [repr(r)])
+    raw, h = signed(msg, stamp=int(time.time()) + 2)
+    r = tcp_request(d.public_port, "POST", "/sms/webhook", raw, h)
+    t.ok(r.status == 200 and (r.json or {}).get("result") == "duplicate",
+         "and once more: a duplicate", [repr(r)])
+    t.eq(len(texts(d, msg["text"])), 1, "one row")
+
+
+t.run(main)
