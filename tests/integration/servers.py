@@ -648,6 +648,17 @@ keyword = default
         self.procs.append(p)
         return p
 
+    def daemon_opts(self, dirname, sender="Bibliotek"):
+        """kursusd's options to send SMS through this Kannel, its password
+        in a 0600 file in dirname."""
+        pw = os.path.join(dirname, "sms.password")
+        with open(pw, "w") as f:
+            f.write(self.password + "\n")
+        os.chmod(pw, 0o600)
+        return ["sms.driver=kannel", "sms.url=" + self.sendsms_url,
+                "sms.user=" + self.user, "sms.password_file=" + pw,
+                "sms.sender=" + sender, "sms.timeout=5"]
+
     def log(self, name, limit=2000):
         try:
             with open(os.path.join(self.dir, name), "rb") as f:

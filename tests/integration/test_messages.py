@@ -153,14 +153,7 @@ class Phones:
 
     def opts(self, dirname):
         if self.kannel is not None:
-            k = self.kannel
-            pw = os.path.join(dirname, "sms.password")
-            with open(pw, "w") as f:
-                f.write(k.password + "\n")
-            os.chmod(pw, 0o600)
-            return ["sms.driver=kannel", "sms.url=" + k.sendsms_url,
-                    "sms.user=" + k.user, "sms.password_file=" + pw,
-                    "sms.sender=" + SMS_SENDER, "sms.timeout=5"]
+            return self.kannel.daemon_opts(dirname, SMS_SENDER)
         return ["sms.driver=rest", "sms.url=" + self.rest.url,
                 'sms.body={"recipient": "{to}", "sender": "{from}", '
                 '"message": "{text}"}', "sms.sender=" + SMS_SENDER]

@@ -207,10 +207,7 @@ def smtp_opts(port, extra=()):
 
 
 def kannel_opts(k, dirname):
-    return ["sms.driver=kannel", "sms.url=" + k.sendsms_url,
-            "sms.user=" + k.user,
-            "sms.password_file=" + password_file(dirname, k.password),
-            "sms.sender=" + SMS_SENDER, "sms.timeout=5"]
+    return k.daemon_opts(dirname, SMS_SENDER)
 
 
 # --------------------------------------------------------------------------
