@@ -31,7 +31,7 @@
 #include "hash.h"
 #include "page.h"
 
-#define FEEDS_MAX	4096		/* feeds kept in memory */
+#define FEEDS_MAX	4096		/* feeds kept in memory (fs->max) */
 #define SPARE_MIN	(1024 * 1024)	/* feed bytes worth keeping memory for */
 #define FEEDS_FILED_MIN	(32 * 1024)	/* gzip bytes sent with sendfile() */
 
@@ -102,6 +102,7 @@ feeds_new(struct store *st, const struct config *conf)
 	struct feeds	*fs = xcalloc(1, sizeof *fs);
 
 	fs->st = st;
+	fs->max = FEEDS_MAX;
 	feeds_configure(fs, conf);
 	sqlite3_update_hook(store_db(st), feeds_hook, fs);
 	return (fs);
@@ -931,7 +932,7 @@ feeds_get(struct feeds *fs, const char *path, int gzip,
 		 */
 		if (feeds_resolve(fs, path, &kind, &arg, &variant, &name) != 0)
 			return (-1);
-		if (fs->nfeeds >= FEEDS_MAX)
+		while (fs->nfeeds > 0 && fs->nfeeds >= fs->max)
 			feeds_evict(fs);
 		f = xcalloc(1, sizeof *f);
 		f->path = xstrdup(path);

@@ -140,6 +140,9 @@ struct feeds {
 	struct feed	*feeds;
 	struct feed	*bypath[FEED_BUCKETS];	/* the same, by path's hash */
 	size_t		 nfeeds;
+	size_t		 max;		/* feeds kept: FEEDS_MAX (a unit test
+					   sets fewer); more evict the one
+					   used longest ago */
 	time_t		 last_gc;
 	size_t		 rendered;	/* event texts rendered, ever */
 	size_t		 taken;		/* feeds took from the render-ahead */
