@@ -42,7 +42,8 @@ struct feed {
 	int		 variant;	/* language and alarm */
 	char		*name;
 	uint64_t	 generation;
-	time_t		 checked, used;
+	time_t		 checked;
+	uint64_t	 used;		/* fs->uses at its last request */
 	time_t		 listed;	/* last full listing */
 	time_t		 expires;	/* a session leaves it by time */
 	uint64_t	 mark;		/* the journal's count then */
@@ -960,7 +961,7 @@ feeds_get(struct feeds *fs, const char *path, int gzip,
 		}
 	}
 	metrics_count(made ? METRICS_FEED_RENDER : METRICS_FEED_HIT, 1);
-	f->used = now;
+	f->used = ++fs->uses;
 	if (gzip && f->gz == NULL)
 		f->gz = feeds_gzip(f->plain);
 	a->body = gzip ? f->gz : f->plain;

@@ -177,11 +177,51 @@ test_eviction(void **state)
 	feeds_free(fs);
 }
 
+/*
+ * The feed let go is the one used longest ago, also among feeds used in
+ * the same second (the test takes well under one): a, b, c with room for
+ * two lets a go; b used again, then d, lets c go; both come back the
+ * same.
+ */
+static void
+test_least_recent(void **state)
+{
+	struct fx	*fx = *state;
+	struct feeds	*fs = feeds_fixture(fx->st);
+	struct got	 g[4], again;
+	size_t		 i;
+
+	fs->max = LIMIT;
+	for (i = 0; i < 3; i++)
+		get(fs, paths[i], &g[i], LIMIT);
+	/* c came in: a went, used before b. */
+	get(fs, paths[1], &again, LIMIT);
+	assert_ptr_equal(again.body[0], g[1].body[0]);	/* b kept */
+	got_free(&again);
+	get(fs, paths[3], &g[3], LIMIT);	/* d: c goes, b was used since */
+	get(fs, paths[1], &again, LIMIT);
+	assert_ptr_equal(again.body[0], g[1].body[0]);	/* b kept */
+	got_free(&again);
+	get(fs, paths[2], &again, LIMIT);
+	assert_ptr_not_equal(again.body[0], g[2].body[0]); /* c rendered */
+	same(paths[2], &g[2], &again);
+	got_free(&again);
+	get(fs, paths[0], &again, LIMIT);
+	assert_ptr_not_equal(again.body[0], g[0].body[0]); /* a rendered */
+	same(paths[0], &g[0], &again);
+	got_free(&again);
+	for (i = 0; i < 4; i++)
+		got_free(&g[i]);
+	feeds_free(fs);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_eviction, api_setup,
+		    api_teardown),
+		cmocka_unit_test_setup_teardown(test_least_recent, api_setup,
 		    api_teardown),
 	};
 
