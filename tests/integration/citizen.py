@@ -40,13 +40,15 @@ def library_opts(smtp_port=None):
     return o
 
 
-def mail_daemon(t, name):
+def mail_daemon(t, name, start=True):
     """A kursusd that mails through a recording aiosmtpd on loopback and
-    sends no SMS: (recorder, server, daemon, API). Stop the server."""
+    sends no SMS: (recorder, server, daemon, API); not started yet unless
+    start. Stop the server."""
     rec = Recorder(os.path.join(t.tempdir(), "smtp"))
     srv = SMTPServer(rec)
     d = t.daemon(extra=library_opts(srv.port) + [
-        "smtp.timeout=2", "outbox.probe_seconds=1", "sms.driver=none"])
+        "smtp.timeout=2", "outbox.probe_seconds=1", "sms.driver=none"],
+        start=start)
     return rec, srv, d, API(d, name)
 
 
