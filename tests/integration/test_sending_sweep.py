@@ -12,7 +12,9 @@ more.
 A row the server took is never taken back: with Kannel, an SMS that went
 while its outcome could not be settled (its line waits in the SMS
 worker's sent log) stays "sending" through the e-mail worker's sweep,
-and is settled as sent, not sent again, once the settle succeeds.
+and is settled as sent, not sent again, once the settle succeeds; with
+the REST gateway, whose message id is committed with the outcome, an SMS
+whose outcome could not be committed is kept "sending", not sent again.
 """
 
 import os
@@ -20,7 +22,7 @@ import time
 
 from citizen import API, library_opts, mail_daemon
 from kursustest import Tap, refuse_writes, wait_for
-from servers import Kannel, Recorder, SMTPServer, kannel_available, \
+from servers import Phones, Recorder, SMTPServer, kannel_available, \
     mail_of_row, parse_mail
 
 t = Tap()
@@ -59,10 +61,11 @@ def brief(rows):
 def main():
     left_behind()
     if not kannel_available():
-        t.skip("a sent SMS is not taken back", "kannel or kannel-extras "
-               "is not installed (dev/deps)")
+        t.skip("a sent SMS is not taken back (Kannel)", "kannel or "
+               "kannel-extras is not installed (dev/deps)")
     else:
-        sent_not_taken()
+        sent_not_taken(True)
+    sent_not_taken(False)
 
 
 def left_behind():
@@ -78,7 +81,9 @@ def left_behind():
             api.register(s["id"], {"name": "Tove Thorsen %d" % i,
                                    "email": addr})
 
-        wait_for(lambda: api.outbox_all(s["id"], 2, "sending")[0], 30, 0.05)
+        # "sending" from the claim on; left so once said in the log.
+        wait_for(lambda: d.log(since_start=True).count(LEFT) >= 1 and
+                 api.outbox_all(s["id"], 2, "sending")[0], 30, 0.05)
         ok, rows = api.outbox_all(s["id"], 2, "sending")
         t.ok(ok and LEFT in d.log(since_start=True),
              "double failure: texts, deferral and outcome refused, both "
@@ -125,20 +130,24 @@ def left_behind():
         srv.stop()
 
 
-def sent_not_taken():
+def sent_not_taken(kannel):
+    """A message the gateway took, not settled, through the e-mail
+    worker's sweep: with Kannel its line waits in the SMS worker's sent
+    log; the REST gateway's id could not be committed, so it is kept
+    "sending" (until the next start)."""
     tmp = t.tempdir()
-    k = Kannel(os.path.join(tmp, "kannel"))
-    if not k.start():
-        t.ok(False, "Kannel starts", [k.why or ""])
-        k.stop()
+    phones = Phones(tmp, kannel=kannel)
+    if kannel and phones.kannel is None:
+        t.ok(False, "Kannel starts", [phones.why or ""])
+        phones.stop()
         return
+    via = "kannel" if kannel else "rest"
     rec = Recorder(os.path.join(tmp, "smtp"))
     srv = SMTPServer(rec)
     ddir = t.tempdir()
     d = t.daemon(dirname=ddir, extra=library_opts(srv.port) + [
-        "smtp.timeout=2", "outbox.probe_seconds=1"] +
-        k.daemon_opts(ddir))
-    api = API(d, "sweep-sms")
+        "smtp.timeout=2", "outbox.probe_seconds=1"] + phones.opts(ddir))
+    api = API(d, "sweep-" + via)
     number = "+4520304050"
     try:
         api.setup(capacity=8)
@@ -147,16 +156,17 @@ def sent_not_taken():
         def rows():
             return {r["channel"]: r for r in api.outbox(session=s["id"])}
 
-        # An SMS goes, but its outcome cannot be settled.
+        # An SMS goes, but its outcome cannot be settled (Kannel: its
+        # line is not applied; REST: its id is not committed).
         refuse_outcomes(d.db, True)
         api.register(s["id"], {"name": "Bent Bach", "phone": "20304050"})
-        wait_for(lambda: len([x for x in k.texts() if x[1] == number]) >= 1
-                 and "settling outcomes" in d.log(since_start=True), 30)
+        wait_for(lambda: len(phones.texts(number)) >= 1 and (
+            "settling outcomes" if kannel else "could not be recorded") in
+            d.log(since_start=True), 30)
         sms = rows().get("sms") or {}
-        t.ok(sms.get("state") == "sending" and len(
-            [x for x in k.texts() if x[1] == number]) == 1,
-             "sms: sent once, its outcome not settled: \"sending\"",
-             brief([sms]))
+        t.ok(sms.get("state") == "sending" and
+             len(phones.texts(number)) == 1, "%s: the SMS went once, its "
+             "outcome not settled: \"sending\"" % via, brief([sms]))
 
         # A mail's batch leaves its row "sending"; the e-mail worker's
         # sweep is refused, then takes that row back, but not the SMS.
@@ -165,40 +175,41 @@ def sent_not_taken():
         api.register(s["id"], {"name": "Tove Thorsen",
                                "email": "tove@example.dk"})
         wait_for(lambda: d.log(since_start=True).count(RETRIED) >= 1, 30)
-        refuse_writes(d.db, REFUSALS[0][0], REFUSALS[0][1], False)
-        refuse_writes(d.db, REFUSALS[1][0], REFUSALS[1][1], False)
+        for name, event in REFUSALS[:2]:
+            refuse_writes(d.db, name, event, False)
         wait_for(lambda: len(rec.mails()) >= 1, 60, 0.1)
         said = d.log(since_start=True)
         t.ok(len(rec.mails()) == 1 and "1 message left \"sending\" taken "
-             "back" in said, "sweep: the mail's row is taken back and "
-             "sent", said.split("\n")[-10:])
-        time.sleep(2.5)         # a resent SMS would reach Kannel by now
-        t.eq(len([x for x in k.texts() if x[1] == number]), 1,
-             "sweep: the SMS that went is not taken back, not sent again")
+             "back" in said, "%s: the sweep takes the mail's row back and "
+             "it goes" % via, said.split("\n")[-10:])
+        time.sleep(2.5)         # a resent SMS would be there by now
+        t.eq(len(phones.texts(number)), 1, "%s: the SMS that went is not "
+             "taken back, not sent again" % via)
         t.eq((rows().get("sms") or {}).get("state"), "sending",
-             "sweep: the SMS row waits for its settle")
+             "%s: the SMS row stays \"sending\"" % via)
 
         refuse_outcomes(d.db, False)
+        want = ["sent" if kannel else "sending", "sent"]
 
         def settled():
             rs = rows()
             return [rs.get(c, {}).get("state") for c in ("sms", "email")] \
-                == ["sent", "sent"]
+                == want
         wait_for(settled, 90, 0.1)
-        t.ok(settled(), "settles again: the SMS and the mail are sent",
-             brief(list(rows().values())))
+        t.ok(settled(), "%s: settled again: the mail is sent, the SMS %s" %
+             (via, "too" if kannel else "kept \"sending\" for the next "
+              "start"), brief(list(rows().values())))
         time.sleep(1.0)
-        t.eq(len([x for x in k.texts() if x[1] == number]), 1,
-             "settled: one SMS, sent once")
+        t.eq(len(phones.texts(number)), 1, "%s: one SMS, sent once" % via)
         msgs = rec.messages()
         t.ok(len(msgs) == 1 and "tove@example.dk" in str(msgs[0]["To"]),
-             "settled: one mail, to its recipient",
+             "%s: one mail, to its recipient" % via,
              [str(m["To"]) for m in msgs])
-        t.eq(d.stop(), 0, "SIGTERM: kursusd exits 0")
+        t.eq(d.stop(), 0, "%s: SIGTERM: kursusd exits 0" % via)
     finally:
         d.stop()
         srv.stop()
-        k.stop()
+        phones.stop()
 
 
 t.run(main)
