@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,9 @@
 
 static const char	*log_ident = "kursusd";
 static int		 log_syslog;
-static int		 log_level = LOG_LEVEL_INFO;
+/* Set by a reload on the loop, read by every thread that logs: relaxed
+ * atomics (plain loads and stores on x86), so no torn or racy read. */
+static atomic_int	 log_level = LOG_LEVEL_INFO;
 /* What a line on stderr starts with: the ident, the time and the ident
  * (on a terminal), or the syslog priority (for the journal). */
 static enum { LOG_PLAIN, LOG_STAMP, LOG_JOURNAL } log_form = LOG_PLAIN;
@@ -23,7 +26,7 @@ void
 log_init(const char *ident, int use_syslog, int level)
 {
 	log_ident = ident;
-	log_level = level;
+	atomic_store_explicit(&log_level, level, memory_order_relaxed);
 	if (log_syslog)
 		closelog();
 	log_syslog = use_syslog;
@@ -68,13 +71,13 @@ log_reopen(void)
 void
 log_set_level(int level)
 {
-	log_level = level;
+	atomic_store_explicit(&log_level, level, memory_order_relaxed);
 }
 
 int
 log_get_level(void)
 {
-	return (log_level);
+	return (atomic_load_explicit(&log_level, memory_order_relaxed));
 }
 
 int
@@ -139,7 +142,8 @@ name(const char *fmt, ...)						\
 {									\
 	va_list	 ap;							\
 									\
-	if (log_level < (minlevel))					\
+	if (atomic_load_explicit(&log_level, memory_order_relaxed) <	\
+	    (minlevel))							\
 		return;							\
 	va_start(ap, fmt);						\
 	vlog((pri), fmt, ap, (with_errno));				\

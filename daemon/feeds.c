@@ -31,7 +31,7 @@
 #include "hash.h"
 #include "page.h"
 
-#define FEEDS_MAX	4096		/* feeds kept in memory */
+#define FEEDS_MAX	4096		/* feeds kept in memory (fs->max) */
 #define SPARE_MIN	(1024 * 1024)	/* feed bytes worth keeping memory for */
 #define FEEDS_FILED_MIN	(32 * 1024)	/* gzip bytes sent with sendfile() */
 
@@ -42,7 +42,8 @@ struct feed {
 	int		 variant;	/* language and alarm */
 	char		*name;
 	uint64_t	 generation;
-	time_t		 checked, used;
+	time_t		 checked;
+	uint64_t	 used;		/* fs->uses at its last request */
 	time_t		 listed;	/* last full listing */
 	time_t		 expires;	/* a session leaves it by time */
 	uint64_t	 mark;		/* the journal's count then */
@@ -102,6 +103,7 @@ feeds_new(struct store *st, const struct config *conf)
 	struct feeds	*fs = xcalloc(1, sizeof *fs);
 
 	fs->st = st;
+	fs->max = FEEDS_MAX;
 	feeds_configure(fs, conf);
 	sqlite3_update_hook(store_db(st), feeds_hook, fs);
 	return (fs);
@@ -931,7 +933,7 @@ feeds_get(struct feeds *fs, const char *path, int gzip,
 		 */
 		if (feeds_resolve(fs, path, &kind, &arg, &variant, &name) != 0)
 			return (-1);
-		if (fs->nfeeds >= FEEDS_MAX)
+		while (fs->nfeeds > 0 && fs->nfeeds >= fs->max)
 			feeds_evict(fs);
 		f = xcalloc(1, sizeof *f);
 		f->path = xstrdup(path);
@@ -959,7 +961,7 @@ feeds_get(struct feeds *fs, const char *path, int gzip,
 		}
 	}
 	metrics_count(made ? METRICS_FEED_RENDER : METRICS_FEED_HIT, 1);
-	f->used = now;
+	f->used = ++fs->uses;
 	if (gzip && f->gz == NULL)
 		f->gz = feeds_gzip(f->plain);
 	a->body = gzip ? f->gz : f->plain;

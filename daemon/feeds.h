@@ -140,6 +140,11 @@ struct feeds {
 	struct feed	*feeds;
 	struct feed	*bypath[FEED_BUCKETS];	/* the same, by path's hash */
 	size_t		 nfeeds;
+	size_t		 max;		/* feeds kept: FEEDS_MAX (a unit test
+					   sets fewer); more evict the one
+					   used longest ago */
+	uint64_t	 uses;		/* feeds_get() answers, ever: a feed's
+					   last is its place in that order */
 	time_t		 last_gc;
 	size_t		 rendered;	/* event texts rendered, ever */
 	size_t		 taken;		/* feeds took from the render-ahead */

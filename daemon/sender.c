@@ -23,7 +23,10 @@
  * of all channels take turns with it. A crash therefore repeats at most
  * one message: at start, rows left "sending" are sent again. It never
  * loses one: a row leaves "pending" only in the commit that claims it. At
- * most [outbox] max_in_flight rows are "sending" at once.
+ * most [outbox] max_in_flight rows are "sending" at once. Rows a batch
+ * left "sending" while kursusd runs (their update and the outcome
+ * recorded instead both failed) are taken back by a sweep once the
+ * database takes writes again (sender_sweep()), by the start's code.
  *
  * Outcomes: delivered -> sent. Temporary (SMTP 4xx, no connection, a
  * timeout, gateway 5xx or 429) -> pending again after a backoff that
@@ -472,13 +475,8 @@ sender_recover(const char *database, char **cause)
 		return (-1);
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK || sentlog_recover(db, database, &why) != 0 ||
-	    sqlite3_exec(db, worker_sql_settle, NULL, NULL,
-	    NULL) != SQLITE_OK || sqlite3_exec(db, "UPDATE outbox SET "
-	    "state = 'pending', attempts = max(attempts - 1, 0), "
-	    "next_attempt = min(next_attempt, strftime('%s', 'now')) "
-	    "WHERE state = 'sending'", NULL, NULL, NULL) != SQLITE_OK ||
-	    ((n = sqlite3_changes(db)), sqlite3_exec(db, "COMMIT", NULL,
-	    NULL, NULL)) != SQLITE_OK) {
+	    wdb_take_back(db, "", "", &n) != 0 ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		if (why != NULL)
 			*cause = why;
 		else
@@ -496,6 +494,124 @@ sender_recover(const char *database, char **cause)
 	}
 	sqlite3_close(db);
 	return (rc);
+}
+
+/* --- rows left "sending" while kursusd runs */
+
+static void
+sender_list_add(int64_t **list, size_t *n, size_t *size, int64_t v)
+{
+	if (*n == *size) {
+		*size = *size == 0 ? 8 : *size * 2;
+		*list = xreallocarray(*list, *size, sizeof **list);
+	}
+	(*list)[(*n)++] = v;
+}
+
+/* Appends a list to b, comma-separated. */
+static void
+sender_list_text(struct buf *b, const int64_t *list, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		buf_addf(b, "%s%lld", b->len > 0 ? "," : "",
+		    (long long)list[i]);
+}
+
+void
+sender_hold(struct sender *s, int64_t claim)
+{
+	sender_list_add(&s->live, &s->nlive, &s->live_size, claim);
+}
+
+void
+sender_release(struct sender *s, int64_t claim)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->nlive; i++) {
+		if (s->live[i] == claim) {
+			s->live[i] = s->live[--s->nlive];
+			return;
+		}
+	}
+}
+
+void
+sender_keep(struct sender *s, int64_t id)
+{
+	pthread_mutex_lock(&s->mtx);
+	sender_list_add(&s->kept, &s->nkept, &s->kept_size, id);
+	pthread_mutex_unlock(&s->mtx);
+	log_warnx("outbox %lld: sent, but that could not be recorded: left "
+	    "\"sending\" until the next start", (long long)id);
+}
+
+void
+sender_left(struct sentlog *l, int64_t id, const char *ids)
+{
+	l->sweep = 1;
+	if (ids != NULL)
+		log_warnx("outbox %s: left \"sending\" until the database "
+		    "takes writes again", ids);
+	else
+		log_warnx("outbox %lld: left \"sending\" until the database "
+		    "takes writes again", (long long)id);
+}
+
+/*
+ * The sweep: takes back the rows left "sending" (their update and the
+ * outcome recorded instead both failed: the database locked by another,
+ * the disk full) after a settle on db succeeded, as the start-up does
+ * (sender_recover(), wdb_take_back()), but for the rows something still
+ * holds: those of the batches under way (their claims), those a sent log
+ * says went (their lines wait for a settle that failed), and those the
+ * server took that could not be recorded (sender_keep()). So a crash
+ * still repeats at most one message, and a message that may have gone
+ * is never sent again by the sweep. A failure is tried again on the sent
+ * log's timer.
+ */
+void
+sender_sweep(struct sender *s, struct wdb *db)
+{
+	struct buf	 claims = BUF_INIT, ids = BUF_INIT;
+	char		*cause = NULL;
+	int		 n = 0, ok;
+
+	if (!db->log->sweep)
+		return;
+	if ((ok = wdb_begin(db) == 0)) {
+		/* Under the workers' write lock: no claim commits, and no
+		 * sent log is settled or emptied, until this is done. */
+		pthread_mutex_lock(&s->mtx);
+		sender_list_text(&claims, s->live, s->nlive);
+		sender_list_text(&ids, s->kept, s->nkept);
+		pthread_mutex_unlock(&s->mtx);
+		if (sentlog_claims(s->database, &claims, &cause) != 0 ||
+		    wdb_take_back(db->db, claims.len > 0 ? claims.data : "",
+		    ids.len > 0 ? ids.data : "", &n) != 0) {
+			if (cause == NULL)
+				cause = xstrdup(sqlite3_errmsg(db->db));
+			ok = 0;
+		}
+		ok = wdb_end(db, ok) == 0;
+	}
+	buf_free(&claims);
+	buf_free(&ids);
+	if (!ok) {
+		if (cause != NULL)
+			log_warnx("outbox: taking back messages left "
+			    "\"sending\": %s", cause);
+		free(cause);
+		sentlog_failed(db->log, 1, time(NULL));
+		return;
+	}
+	db->log->sweep = 0;
+	sentlog_failed(db->log, 0, time(NULL));
+	if (n > 0)
+		log_info("outbox: %d message%s left \"sending\" taken back; "
+		    "sending again", n, n == 1 ? "" : "s");
 }
 
 static int
@@ -715,6 +831,8 @@ sender_stop(struct sender *s)
 		free(s->health[i].fault_error);
 	}
 	sender_conf_unref(s->conf);
+	free(s->live);
+	free(s->kept);
 	pthread_mutex_destroy(&s->mtx);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->wlock);

@@ -94,6 +94,16 @@ struct sender {
 	int			 stopping;	/* under mtx */
 	int			 running;	/* workers alive, under mtx */
 	int			 idle_round;	/* loop: a wake claimed nothing */
+	/*
+	 * What a sweep of rows left "sending" (sender_sweep()) leaves alone,
+	 * under mtx: the claims of the batches under way (from the claim's
+	 * draw to the batch's settle), and the rows a server may have
+	 * taken whose outcome could not be recorded (until the next start).
+	 */
+	int64_t			*live;
+	size_t			 nlive, live_size;
+	int64_t			*kept;
+	size_t			 nkept, kept_size;
 
 	sqlite3			*db;		/* the loop's reader */
 	sqlite3_stmt		*next_stmt;
@@ -101,6 +111,9 @@ struct sender {
 	struct worker		 workers[SENDER_MAX_WORKERS];
 	int			 nworkers;
 };
+
+struct sentlog;
+struct wdb;
 
 /* sender.c */
 /* The settings now, a reference the caller gives back. */
@@ -113,6 +126,17 @@ void	 sender_fault_set(struct sender *, int channel, int fault,
 	    const char *error);
 /* The status code an error names ("RCPT 550", "HTTP 400"), or "". */
 void	 sender_error_code(const char *error, char *buf, size_t len);
+/* A batch's claim is under way / done with (s->mtx held by the caller). */
+void	 sender_hold(struct sender *, int64_t claim);
+void	 sender_release(struct sender *, int64_t claim);
+/* Row id went, but its outcome could not be recorded: no sweep takes it
+ * back (said in the log). */
+void	 sender_keep(struct sender *, int64_t id);
+/* Row id (or the rows ids, comma-separated) was left "sending" by a batch
+ * on l's connection: said in the log, taken back by sender_sweep(). */
+void	 sender_left(struct sentlog *l, int64_t id, const char *ids);
+/* Takes back what db's batches left "sending", if they left any. */
+void	 sender_sweep(struct sender *, struct wdb *db);
 
 /* sentlog.c */
 #define SENTLOG_RETRY_MAX	60	/* seconds between tries to settle */
@@ -127,6 +151,8 @@ struct sentlog {
 	int	 retry;		/* the last settle failed (0: it did not):
 				   seconds to the next try, doubling */
 	time_t	 retry_at;
+	int	 sweep;		/* rows of its batches were left "sending":
+				   take them back after its next settle */
 };
 char	*sentlog_path(const char *database, int n);
 void	 sentlog_init(struct sentlog *, const char *database, int n);
@@ -148,6 +174,9 @@ time_t	 sentlog_retry_at(const struct sentlog l[2]);
 /* Every sent log's lines into outbox_outcome, in db's transaction, at
  * start-up; sentlog_remove() after the durable commit. */
 int	 sentlog_recover(sqlite3 *db, const char *database, char **cause);
+/* Adds the claim of every line in every sent log to b, comma-separated
+ * (the lines a settle has still to apply); -1 with why in *cause. */
+int	 sentlog_claims(const char *database, struct buf *b, char **cause);
 void	 sentlog_remove(const char *database);
 
 /* seal.c */
@@ -184,8 +213,17 @@ int	 wdb_run(struct wdb *, int q, const char *types, ...);
 int	 wdb_begin(struct wdb *);
 /* Commits it (ok) or rolls it back; -1 when it did not commit. */
 int	 wdb_end(struct wdb *, int ok);
-/* The sent log's lines and outbox_outcome's rows into their rows. */
-void	 worker_settle(struct wdb *);
+/* The sent log's lines and outbox_outcome's rows into their rows; -1
+ * when that failed (tried again by the sent log's timer). */
+int	 worker_settle(struct wdb *);
+/*
+ * In db's transaction: settles outbox_outcome's rows into theirs, then
+ * takes back every row left "sending" but those of the claims and ids
+ * listed (comma-separated, "" for none): pending again, due now, its
+ * attempt given back. The number taken back in *n; -1 on an error.
+ */
+int	 wdb_take_back(sqlite3 *db, const char *claims, const char *ids,
+	    int *n);
 
 /* worker.c */
 /* A worker thread: sends its channel's due rows until the sender stops. */

@@ -35,7 +35,10 @@
  * committed durably (synchronous FULL) before the files are removed. A
  * line settled twice (a crash between the commit and the emptying) does
  * nothing: it names a row no longer "sending". A last line without its
- * newline (a write cut short) is not one.
+ * newline (a write cut short) is not one. While kursusd runs, a sweep of
+ * rows left "sending" (sender_sweep()) leaves alone every row whose claim
+ * a line in any sent log names (sentlog_claims()): that line waits for
+ * its own connection's settle.
  */
 #include "config.h"
 
@@ -148,25 +151,22 @@ sentlog_parse(const char *p, const char *eol, long long v[4])
 }
 
 /*
- * Puts the lines of the file open as fd that name a row still "sending"
- * under the same claim into outbox_outcome, on db in its transaction,
- * counting them in *k. -1 (an error in *cause) when they could not be
- * read or written.
+ * Reads the file open as fd and hands each whole line's four numbers to
+ * fn, counting in *k what fn made of them (1: settled, 0: ignored) and
+ * the lines that are not whole. -1 (an error in *cause) when the file
+ * could not be read or fn failed (it says why in *cause).
  */
 static int
-sentlog_load(sqlite3 *db, int fd, const char *path,
+sentlog_read(int fd, const char *path,
+    int (*fn)(void *, const long long [4], char **), void *arg,
     struct sentlog_count *k, char **cause)
 {
-	static const char *sql = "INSERT OR REPLACE INTO outbox_outcome "
-	    "(outbox_id, at, state) SELECT id, ?4, 'sent' FROM outbox WHERE "
-	    "id = ?1 AND attempts = ?2 AND claim = ?3 AND state = 'sending'";
-	sqlite3_stmt	*stmt = NULL;
 	struct stat	 st;
 	char		*text, *p, *eol, *last;
 	long long	 v[4];
 	size_t		 got = 0;
 	ssize_t		 n;
-	int		 i, rc = 0;
+	int		 r = 0;
 
 	memset(k, 0, sizeof *k);
 	if (fstat(fd, &st) != 0) {
@@ -190,12 +190,7 @@ sentlog_load(sqlite3 *db, int fd, const char *path,
 	}
 	text[got] = '\0';
 	last = text + got;
-	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-		xasprintf(cause, "%s: %s", path, sqlite3_errmsg(db));
-		free(text);
-		return (-1);
-	}
-	for (p = text; rc == 0 && p < last; p = eol + 1) {
+	for (p = text; r != -1 && p < last; p = eol + 1) {
 		if ((eol = memchr(p, '\n', (size_t)(last - p))) == NULL) {
 			k->broken++;	/* the last, cut short */
 			break;
@@ -205,19 +200,66 @@ sentlog_load(sqlite3 *db, int fd, const char *path,
 			k->broken++;
 			continue;
 		}
-		for (i = 0; i < 4; i++)
-			sqlite3_bind_int64(stmt, i + 1, v[i]);
-		if (sqlite3_step(stmt) != SQLITE_DONE) {
-			xasprintf(cause, "%s: %s", path, sqlite3_errmsg(db));
-			rc = -1;
-		} else if (sqlite3_changes(db) > 0)
+		if ((r = fn(arg, v, cause)) == 1)
 			k->settled++;
-		else
+		else if (r == 0)
 			k->ignored++;
-		sqlite3_reset(stmt);
 	}
-	sqlite3_finalize(stmt);
 	free(text);
+	return (r == -1 ? -1 : 0);
+}
+
+/* What sentlog_load() applies its lines with. */
+struct sentlog_apply {
+	sqlite3		*db;
+	sqlite3_stmt	*stmt;
+	const char	*path;
+};
+
+/* Puts one line into outbox_outcome if it names a row still "sending"
+ * under its claim: 1 it did, 0 it named none, -1 an error. */
+static int
+sentlog_apply(void *arg, const long long v[4], char **cause)
+{
+	struct sentlog_apply	*a = arg;
+	int			 i, r;
+
+	for (i = 0; i < 4; i++)
+		sqlite3_bind_int64(a->stmt, i + 1, v[i]);
+	if (sqlite3_step(a->stmt) != SQLITE_DONE) {
+		xasprintf(cause, "%s: %s", a->path, sqlite3_errmsg(a->db));
+		r = -1;
+	} else
+		r = sqlite3_changes(a->db) > 0;
+	sqlite3_reset(a->stmt);
+	return (r);
+}
+
+/*
+ * Puts the lines of the file open as fd that name a row still "sending"
+ * under the same claim into outbox_outcome, on db in its transaction,
+ * counting them in *k. -1 (an error in *cause) when they could not be
+ * read or written.
+ */
+static int
+sentlog_load(sqlite3 *db, int fd, const char *path,
+    struct sentlog_count *k, char **cause)
+{
+	static const char *sql = "INSERT OR REPLACE INTO outbox_outcome "
+	    "(outbox_id, at, state) SELECT id, ?4, 'sent' FROM outbox WHERE "
+	    "id = ?1 AND attempts = ?2 AND claim = ?3 AND state = 'sending'";
+	struct sentlog_apply	 a;
+	int			 rc;
+
+	a.db = db;
+	a.path = path;
+	if (sqlite3_prepare_v2(db, sql, -1, &a.stmt, NULL) != SQLITE_OK) {
+		memset(k, 0, sizeof *k);
+		xasprintf(cause, "%s: %s", path, sqlite3_errmsg(db));
+		return (-1);
+	}
+	rc = sentlog_read(fd, path, sentlog_apply, &a, k, cause);
+	sqlite3_finalize(a.stmt);
 	return (rc);
 }
 
@@ -277,7 +319,9 @@ void
 sentlog_failed(struct sentlog *l, int failed, time_t now)
 {
 	if (!failed) {
-		l->retry = 0;
+		/* A sweep still to do keeps its own wait (sender_sweep()). */
+		if (!l->sweep)
+			l->retry = 0;
 		return;
 	}
 	/* 1 s, doubling up to a minute. */
@@ -286,12 +330,17 @@ sentlog_failed(struct sentlog *l, int failed, time_t now)
 	l->retry_at = now + l->retry;
 }
 
-int
-sentlog_recover(sqlite3 *db, const char *database, char **cause)
+/*
+ * Calls fn for every sent log a worker may have left beside database,
+ * open read-only; -1 (why in *cause) when one could not be opened or fn
+ * failed.
+ */
+static int
+sentlog_each(const char *database, int (*fn)(void *, int fd,
+    const char *path, char **cause), void *arg, char **cause)
 {
-	struct sentlog_count	 k;
-	char			*path;
-	int			 fd, i, rc = 0;
+	char	*path;
+	int	 fd, i, rc = 0;
 
 	for (i = 0; rc == 0 && i < SENTLOG_FILES; i++) {
 		path = sentlog_path(database, i);
@@ -302,18 +351,58 @@ sentlog_recover(sqlite3 *db, const char *database, char **cause)
 				rc = -1;
 			}
 		} else {
-			rc = sentlog_load(db, fd, path, &k, cause);
+			rc = fn(arg, fd, path, cause);
 			close(fd);
-			if (rc == 0) {
-				log_info("outbox: %s: %d message%s settled "
-				    "as sent", path, k.settled,
-				    k.settled == 1 ? "" : "s");
-				sentlog_report(path, &k);
-			}
 		}
 		free(path);
 	}
 	return (rc);
+}
+
+/* sentlog_recover()'s work on one file. */
+static int
+sentlog_recover_file(void *arg, int fd, const char *path, char **cause)
+{
+	struct sentlog_count	 k;
+
+	if (sentlog_load(arg, fd, path, &k, cause) != 0)
+		return (-1);
+	log_info("outbox: %s: %d message%s settled as sent", path, k.settled,
+	    k.settled == 1 ? "" : "s");
+	sentlog_report(path, &k);
+	return (0);
+}
+
+int
+sentlog_recover(sqlite3 *db, const char *database, char **cause)
+{
+	return (sentlog_each(database, sentlog_recover_file, db, cause));
+}
+
+/* Adds a line's claim to the list (struct buf) at arg. */
+static int
+sentlog_claim(void *arg, const long long v[4], char **cause)
+{
+	struct buf	*b = arg;
+
+	(void)cause;
+	buf_addf(b, "%s%lld", b->len > 0 ? "," : "", v[2]);
+	return (1);
+}
+
+/* sentlog_claims()'s work on one file. */
+static int
+sentlog_claims_file(void *arg, int fd, const char *path, char **cause)
+{
+	struct sentlog_count	 k;
+
+	return (sentlog_read(fd, path, sentlog_claim, arg, &k, cause));
+}
+
+int
+sentlog_claims(const char *database, struct buf *b, char **cause)
+{
+	return (sentlog_each(database, sentlog_claims_file, b, cause));
 }
 
 void

@@ -26,6 +26,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,18 +48,41 @@
 #define NONCE_BYTES	12
 #define TAG_BYTES	16
 
-static unsigned char	token_key[KEY_BYTES];
-static unsigned char	token_sel_key[KEY_BYTES];	/* the selectors' */
-static int		token_have_key;
 /*
- * Their key schedules, made once (token_init()), read-only after. A seal
- * runs its own small state (struct gcm_ctx, 64 bytes) against the GCM
- * key's hash subkey and cipher, not a copy of the whole context: its 4 KiB
- * of tables, copied and wiped per token, were half of making a token.
+ * The key and what is made of it: the selectors' key and the key
+ * schedules. A seal runs its own small state (struct gcm_ctx, 64 bytes)
+ * against the GCM key's hash subkey and cipher, not a copy of the whole
+ * context: its 4 KiB of tables, copied and wiped per token, were half of
+ * making a token.
+ *
+ * Tokens are made and opened on several threads (the loop: a token
+ * sealed per registration, links shown and read; the sender's workers:
+ * the links in messages), and a reload may read another key
+ * (token_init(), by feeds_key()). So a key's state is made whole aside,
+ * read-only once published, and published by one atomic store of the
+ * pointer; each use loads the pointer once (token_keys_now(): an
+ * acquire load, a plain load on x86) and makes or opens its token under
+ * that state alone. A state once published is never freed: a use on
+ * another thread may still hold the one before. Only a key that differs
+ * makes one (feeds.key_file naming another file at a reload), ~4.6 KB.
  */
-static struct gcm_aes256_ctx	token_gcm;
+struct token_keys {
+	unsigned char		 key[KEY_BYTES];
+	unsigned char		 sel_key[KEY_BYTES];	/* the selectors' */
+	struct gcm_aes256_ctx	 gcm;
+	struct aes256_ctx	 sel_enc, sel_dec;
+	struct token_keys	*before;	/* the one it replaced, kept */
+};
+static _Atomic(struct token_keys *) token_keys;
+static pthread_mutex_t		 token_init_mtx = PTHREAD_MUTEX_INITIALIZER;
 #define TOKEN_AES	((nettle_cipher_func *)aes256_encrypt)
-static struct aes256_ctx	token_sel_enc, token_sel_dec;
+
+/* The key state in use, or NULL before token_init(). */
+static const struct token_keys *
+token_keys_now(void)
+{
+	return (atomic_load_explicit(&token_keys, memory_order_acquire));
+}
 
 /* The new form: 26 characters of Crockford's base 32, the first < 8. */
 #define SEL_CHARS	26
@@ -159,29 +184,47 @@ int
 token_init(const char *key_file, char **cause)
 {
 	struct hmac_sha256_ctx	 hctx;
+	struct token_keys	*k, *now;
+	unsigned char		 key[KEY_BYTES];
 	char			*hex;
 	int			 rc;
 
 	if (token_file_load(key_file, KEY_BYTES, &hex, cause) != 0)
 		return (-1);
-	rc = hex_decode(hex, token_key, KEY_BYTES);
+	rc = hex_decode(hex, key, KEY_BYTES);
 	explicit_bzero(hex, strlen(hex));
 	free(hex);
 	if (rc != 0) {
+		explicit_bzero(key, sizeof key);
 		xasprintf(cause, "%s does not hold a key of %d hex digits",
 		    key_file, 2 * KEY_BYTES);
 		return (-1);
 	}
+	pthread_mutex_lock(&token_init_mtx);
+	now = atomic_load_explicit(&token_keys, memory_order_relaxed);
+	if (now != NULL && memcmp(now->key, key, KEY_BYTES) == 0) {
+		/* The same key (the first personal link after a start). */
+		pthread_mutex_unlock(&token_init_mtx);
+		explicit_bzero(key, sizeof key);
+		return (0);
+	}
+	k = xcalloc(1, sizeof *k);
+	memcpy(k->key, key, KEY_BYTES);
+	explicit_bzero(key, sizeof key);
 	/* The selectors' key, apart from the sealing key's use. */
-	hmac_sha256_set_key(&hctx, KEY_BYTES, token_key);
+	hmac_sha256_set_key(&hctx, KEY_BYTES, k->key);
 	hmac_sha256_update(&hctx, 22,
 	    (const uint8_t *)"kursusd token selector");
-	hmac_sha256_digest(&hctx, KEY_BYTES, token_sel_key);
+	hmac_sha256_digest(&hctx, KEY_BYTES, k->sel_key);
 	explicit_bzero(&hctx, sizeof hctx);
-	gcm_aes256_set_key(&token_gcm, token_key);
-	aes256_set_encrypt_key(&token_sel_enc, token_sel_key);
-	aes256_set_decrypt_key(&token_sel_dec, token_sel_key);
-	token_have_key = 1;
+	gcm_aes256_set_key(&k->gcm, k->key);
+	aes256_set_encrypt_key(&k->sel_enc, k->sel_key);
+	aes256_set_decrypt_key(&k->sel_dec, k->sel_key);
+	k->before = now;
+	/* Whole before it is seen: the release pairs with the uses'
+	 * acquire. */
+	atomic_store_explicit(&token_keys, k, memory_order_release);
+	pthread_mutex_unlock(&token_init_mtx);
 	return (0);
 }
 
@@ -199,24 +242,22 @@ token_hash(const char *token)
 	return (out);
 }
 
-/* AES-256-GCM; out is hex of nonce | ciphertext | tag. */
+/* AES-256-GCM under k; out is hex of nonce | ciphertext | tag. */
 static char *
-token_seal(const char *token)
+token_seal(const struct token_keys *k, const char *token)
 {
 	unsigned char		 buf[NONCE_BYTES + TOKEN_BYTES * 2 + TAG_BYTES];
 	struct gcm_ctx		 ctx;
 	size_t			 plen = strlen(token);
 	char			*out;
 
-	if (!token_have_key)
-		fatalx("token_seal before token_init");
 	if (plen > TOKEN_BYTES * 2)
 		fatalx("token_seal: a token of %zu octets", plen);
 	random_bytes(buf, NONCE_BYTES);
-	gcm_set_iv(&ctx, &token_gcm.key, NONCE_BYTES, buf);
-	gcm_encrypt(&ctx, &token_gcm.key, &token_gcm.cipher, TOKEN_AES, plen,
+	gcm_set_iv(&ctx, &k->gcm.key, NONCE_BYTES, buf);
+	gcm_encrypt(&ctx, &k->gcm.key, &k->gcm.cipher, TOKEN_AES, plen,
 	    buf + NONCE_BYTES, (const uint8_t *)token);
-	gcm_digest(&ctx, &token_gcm.key, &token_gcm.cipher, TOKEN_AES,
+	gcm_digest(&ctx, &k->gcm.key, &k->gcm.cipher, TOKEN_AES,
 	    TAG_BYTES, buf + NONCE_BYTES + plen);
 	explicit_bzero(&ctx, sizeof ctx);
 	out = xmalloc(2 * (NONCE_BYTES + plen + TAG_BYTES) + 1);
@@ -229,18 +270,19 @@ token_open(const char *sealed)
 {
 	unsigned char		 buf[NONCE_BYTES + TOKEN_BYTES * 2 + TAG_BYTES];
 	unsigned char		 plain[TOKEN_BYTES * 2 + 1], tag[TAG_BYTES];
+	const struct token_keys	*k = token_keys_now();
 	struct gcm_ctx		 ctx;
 	size_t			 len = strlen(sealed) / 2, clen;
 	int			 ok;
 
-	if (!token_have_key || len <= NONCE_BYTES + TAG_BYTES ||
+	if (k == NULL || len <= NONCE_BYTES + TAG_BYTES ||
 	    len > sizeof buf || hex_decode(sealed, buf, len) != 0)
 		return (NULL);
 	clen = len - NONCE_BYTES - TAG_BYTES;
-	gcm_set_iv(&ctx, &token_gcm.key, NONCE_BYTES, buf);
-	gcm_decrypt(&ctx, &token_gcm.key, &token_gcm.cipher, TOKEN_AES, clen,
+	gcm_set_iv(&ctx, &k->gcm.key, NONCE_BYTES, buf);
+	gcm_decrypt(&ctx, &k->gcm.key, &k->gcm.cipher, TOKEN_AES, clen,
 	    plain, buf + NONCE_BYTES);
-	gcm_digest(&ctx, &token_gcm.key, &token_gcm.cipher, TOKEN_AES,
+	gcm_digest(&ctx, &k->gcm.key, &k->gcm.cipher, TOKEN_AES,
 	    TAG_BYTES, tag);
 	explicit_bzero(&ctx, sizeof ctx);
 	/* Another key, or tampered with. */
@@ -253,18 +295,16 @@ token_open(const char *sealed)
 	return (xstrdup((const char *)plain));
 }
 
-/* One AES-256 block through the selectors' key, either way. */
+/* One AES-256 block through k's selectors' key, either way. */
 static void
-token_block(unsigned char *block, int encrypt)
+token_block(const struct token_keys *k, unsigned char *block, int encrypt)
 {
 	unsigned char		 out[TOKEN_BYTES];
 
-	if (!token_have_key)
-		fatalx("token_block before token_init");
 	if (encrypt)
-		aes256_encrypt(&token_sel_enc, TOKEN_BYTES, out, block);
+		aes256_encrypt(&k->sel_enc, TOKEN_BYTES, out, block);
 	else
-		aes256_decrypt(&token_sel_dec, TOKEN_BYTES, out, block);
+		aes256_decrypt(&k->sel_dec, TOKEN_BYTES, out, block);
 	memcpy(block, out, TOKEN_BYTES);
 }
 
@@ -292,21 +332,25 @@ token_spell(const unsigned char *block, char *token)
 char *
 token_make(int kind, int64_t id, char **hash, char **sealed)
 {
-	unsigned char	 block[TOKEN_BYTES];
-	char		*token = xmalloc(SEL_CHARS + 1);
-	int		 i;
+	const struct token_keys	*k = token_keys_now();
+	unsigned char		 block[TOKEN_BYTES];
+	char			*token;
+	int			 i;
 
+	if (k == NULL)
+		fatalx("token_make before token_init");
 	if (id <= 0 || id >= (int64_t)1 << 56)
 		fatalx("token_make: id %lld", (long long)id);
+	token = xmalloc(SEL_CHARS + 1);
 	block[0] = (unsigned char)kind;
 	for (i = 1; i < 8; i++)
 		block[i] = (unsigned char)(id >> (8 * (7 - i)));
 	random_bytes(block + 8, 8);
-	token_block(block, 1);
+	token_block(k, block, 1);
 	token_spell(block, token);
 	explicit_bzero(block, sizeof block);
 	*hash = token_hash(token);
-	*sealed = token_seal(token);
+	*sealed = token_seal(k, token);
 	return (token);
 }
 
@@ -362,16 +406,17 @@ token_unspell(const char *token, unsigned char *block)
 int
 token_read(const char *token, int kind, int64_t *id)
 {
-	unsigned char	 block[TOKEN_BYTES];
-	int64_t		 v = 0;
-	int		 i;
+	const struct token_keys	*k;
+	unsigned char		 block[TOKEN_BYTES];
+	int64_t			 v = 0;
+	int			 i;
 
 	*id = 0;
 	if (token_unspell(token, block) != 0)
 		return (token_old_form(token) ? TOKEN_OLD : -1);
-	if (!token_have_key)
+	if ((k = token_keys_now()) == NULL)
 		return (-1);
-	token_block(block, 0);
+	token_block(k, block, 0);
 	for (i = 1; i < 8; i++)
 		v = v << 8 | block[i];
 	explicit_bzero(block + 8, 8);
@@ -453,13 +498,14 @@ token_hmac(const char *key, const void *data, size_t len)
 char *
 token_mac(const char *purpose, const char *token)
 {
-	char	*msg, *out;
+	const struct token_keys	*k = token_keys_now();
+	char			*msg, *out;
 
-	if (!token_have_key)
+	if (k == NULL)
 		fatalx("token_mac before token_init");
 	msg = xprintf("%s:%s", purpose, token);
 	/* 128 bits are plenty */
-	out = token_hmac_hex(token_key, KEY_BYTES, msg, strlen(msg),
+	out = token_hmac_hex(k->key, KEY_BYTES, msg, strlen(msg),
 	    TOKEN_BYTES);
 	free(msg);
 	return (out);

@@ -236,13 +236,38 @@ worker_settle_run(struct wdb *w)
 	return (rc == SQLITE_DONE ? 0 : -1);
 }
 
+int
+wdb_take_back(sqlite3 *db, const char *claims, const char *ids, int *n)
+{
+	static const char *sql = "UPDATE outbox SET state = 'pending', "
+	    "attempts = max(attempts - 1, 0), next_attempt = "
+	    "min(next_attempt, strftime('%s', 'now')) WHERE state = "
+	    "'sending' AND claim NOT IN (SELECT value FROM json_each('[' || "
+	    "?1 || ']')) AND id NOT IN (SELECT value FROM json_each('[' || "
+	    "?2 || ']'))";
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	*n = 0;
+	if (sqlite3_exec(db, worker_sql_settle, NULL, NULL, NULL) !=
+	    SQLITE_OK || sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) !=
+	    SQLITE_OK)
+		return (-1);
+	sqlite3_bind_text(stmt, 1, claims, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, ids, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_DONE)
+		*n = sqlite3_changes(db);
+	sqlite3_finalize(stmt);
+	return (rc == SQLITE_DONE ? 0 : -1);
+}
+
 /*
  * Settles the outcomes recorded while a batch was sent (the sent log's
  * lines and outbox_outcome's rows) into their rows, in one commit; then,
  * when the log has grown long, a checkpoint. A failure is tried again
  * soon (worker_main()).
  */
-void
+int
 worker_settle(struct wdb *w)
 {
 	int	 failed = 0;
@@ -267,4 +292,5 @@ worker_settle(struct wdb *w)
 		(void)sqlite3_wal_checkpoint_v2(w->db, NULL,
 		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	}
+	return (failed ? -1 : 0);
 }

@@ -79,6 +79,7 @@ worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
 		max = (size_t)room;
 	w->s->in_flight += (int)max;
 	claim = w->s->claim++;
+	sender_hold(w->s, claim);
 	pthread_mutex_unlock(&w->s->mtx);
 
 	jobs = xcalloc(max, sizeof *jobs);
@@ -132,6 +133,8 @@ worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
 	pthread_mutex_unlock(db->wlock);
 	pthread_mutex_lock(&w->s->mtx);
 	w->s->in_flight -= (int)(max - n);
+	if (n == 0)
+		sender_release(w->s, claim);
 	pthread_mutex_unlock(&w->s->mtx);
 	if (n == 0)
 		free(jobs);
@@ -188,38 +191,40 @@ job_wait(struct sender_conf *c)
 	return (wait > 60 ? 60 : wait);
 }
 
-/* Records one outcome (enum send_result) in its own commit. */
-static void
+/* Records one outcome (enum send_result) in its own commit; -1 when
+ * neither that nor the sent log could take it. */
+static int
 job_record_row(struct job *j, int result, const char *provider_id,
     const char *error)
 {
 	struct sender_conf	*c = j->c;
 	time_t			 now = time(NULL), wait, next;
 	char			*why;
-	int			 shift;
+	int			 shift, rc = 0;
 
 	switch (result) {
 	case SEND_SERVER:
 		/* Not this message's fault: it waits, not an attempt. */
 		wait = job_wait(c);
 		why = xprintf("waiting for the server: %s", error);
-		job_outcome(j, now, "pending", -1, now + wait, why, NULL);
+		rc = job_outcome(j, now, "pending", -1, now + wait, why, NULL);
 		free(why);
 		log_debug("outbox %lld: %s waits for the server: %s",
 		    (long long)j->id, sender_channel_names[j->w->channel], error);
-		return;
+		return (rc);
 	case SEND_OK:
 		/* One line in the sent log; a commit if it cannot be. */
 		if (provider_id != NULL || sentlog_add(j->wdb->log, j->id,
 		    j->attempts, j->claim, now) != 0)
-			job_outcome(j, now, "sent", 0, 0, NULL, provider_id);
+			rc = job_outcome(j, now, "sent", 0, 0, NULL,
+			    provider_id);
 		log_debug("outbox %lld: %s to %s sent", (long long)j->id,
 		    sender_channel_names[j->w->channel], j->recipient);
-		return;
+		return (rc);
 	case SEND_PERMANENT:
-		job_outcome(j, now, "failed", 0, 0, error, NULL);
+		rc = job_outcome(j, now, "failed", 0, 0, error, NULL);
 		job_log_outcome(j, "failed", error, -1);
-		return;
+		return (rc);
 	}
 	/* Temporary: again after a backoff, unless it is too late. */
 	shift = j->attempts > 1 ? j->attempts - 1 : 0;
@@ -230,27 +235,36 @@ job_record_row(struct job *j, int result, const char *provider_id,
 	if (next >= j->m.session_start || next - j->due > c->expire) {
 		why = xprintf("gave up after %d attempt%s: %s", j->attempts,
 		    j->attempts == 1 ? "" : "s", error);
-		job_outcome(j, now, "failed", 0, 0, why, NULL);
+		rc = job_outcome(j, now, "failed", 0, 0, why, NULL);
 		job_log_outcome(j, "failed, given up", why, -1);
 		free(why);
 	} else {
-		job_outcome(j, now, "pending", 0, next, error, NULL);
+		rc = job_outcome(j, now, "pending", 0, next, error, NULL);
 		job_log_outcome(j, "not sent", error, (long long)wait);
 	}
+	return (rc);
 }
 
 /*
  * Records one outcome (enum send_result) in its own commit; then the
  * message no longer holds the seal, and the server's health is noted.
+ * One that could not be recorded leaves the row "sending": one the
+ * server took is kept so until the next start (a sweep must not send it
+ * again), any other is taken back by the sweep.
  */
 static void
 job_record(struct job *j, int result, const char *provider_id,
     const char *error)
 {
 	struct sender	*s = j->w->s;
+	int		 rc;
 
-	job_record_row(j, result, provider_id, error);
+	rc = job_record_row(j, result, provider_id, error);
 	seal_give(s, j);
+	if (rc != 0 && result == SEND_OK)
+		sender_keep(s, j->id);
+	else if (rc != 0)
+		sender_left(j->wdb->log, j->id, NULL);
 	/* What the status route and the metrics show, outside the seal:
 	 * the server answered for this message (it is there, and fine), or
 	 * it or the settings are at fault. */
@@ -318,8 +332,7 @@ static void
 job_settle(struct job *j, time_t now, int q, time_t next, const char *why)
 {
 	if (job_settle_row(j, now, q, next, why) != 0)
-		log_warnx("outbox %lld: left \"sending\" until the next start",
-		    (long long)j->id);
+		sender_left(j->wdb->log, j->id, NULL);
 }
 
 /*
@@ -465,8 +478,8 @@ static void	 batch_finish(struct batch *);
  * could not be written. Once a row's deferral and the outcome recorded
  * instead both failed (the database locked by another past
  * SENDER_BUSY_MS, each write a busy wait with the workers' write lock
- * held), the rest are not tried: they stay "sending" until the next
- * start, as that row does, said in one line by their ids.
+ * held), the rest are not tried: they stay "sending", as that row
+ * does, said in one line by their ids, until a sweep takes them back.
  */
 static void
 batch_defer(struct batch *bt, time_t now, time_t wait)
@@ -487,8 +500,7 @@ batch_defer(struct batch *bt, time_t now, time_t wait)
 		    (long long)j->id);
 	}
 	if (n > 0)
-		log_warnx("outbox %s: left \"sending\" until the next start",
-		    left.data);
+		sender_left(bt->db->log, 0, left.data);
 	buf_free(&left);
 }
 
@@ -600,19 +612,24 @@ batch_send(struct batch *bt, struct sender_conf *c)
 	}
 }
 
-/* Settles a sent batch's outcomes into its rows and frees it. */
+/* Settles a sent batch's outcomes into its rows, lets its claim go (a
+ * sweep may take back what it left "sending") and frees it. */
 static void
 batch_finish(struct batch *bt)
 {
 	size_t	 i, n = bt->n;
+	int	 settled;
 
-	worker_settle(bt->db);
+	settled = worker_settle(bt->db) == 0;
+	pthread_mutex_lock(&bt->w->s->mtx);
+	bt->w->s->in_flight -= (int)n;
+	sender_release(bt->w->s, bt->jobs[0].claim);
+	pthread_mutex_unlock(&bt->w->s->mtx);
+	if (settled)
+		sender_sweep(bt->w->s, bt->db);
 	for (i = 0; i < n; i++)
 		job_free(&bt->jobs[i]);
 	free(bt->jobs);
-	pthread_mutex_lock(&bt->w->s->mtx);
-	bt->w->s->in_flight -= (int)n;
-	pthread_mutex_unlock(&bt->w->s->mtx);
 	free(bt);
 }
 
@@ -806,10 +823,10 @@ worker_second(struct worker *w, struct wdb *db)
 }
 
 /*
- * Settles again the outcomes of each connection whose settle failed,
- * once its time to try again has come (now 0: at once): the second
- * connection opened for its own sent log if need be, and if it cannot
- * be, the next try waits longer.
+ * Settles again the outcomes of each connection whose settle (or sweep,
+ * sender_sweep()) failed, once its time to try again has come (now 0: at
+ * once): the second connection opened for its own sent log if need be,
+ * and if it cannot be, the next try waits longer.
  */
 static void
 worker_resettle(struct worker *w, struct wdb *db, time_t now)
@@ -823,8 +840,8 @@ worker_resettle(struct worker *w, struct wdb *db, time_t now)
 			continue;
 		if (k == 1 && worker_second(w, db) != 0)
 			sentlog_failed(l, 1, time(NULL));
-		else
-			worker_settle(&db[k]);
+		else if (worker_settle(&db[k]) == 0)
+			sender_sweep(w->s, &db[k]);
 	}
 }
 

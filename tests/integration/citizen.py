@@ -9,10 +9,11 @@ Pages are judged with Python's html.parser, not kursusd's code.
 
 import datetime
 import html.parser
+import os
 import re
 
 from kursustest import AdminAPI, local_now, wait_for
-from servers import plain_text
+from servers import Recorder, SMTPServer, plain_text
 
 LIBRARY = "Horsens Bibliotek"
 LIBRARY_PHONE = "76292300"
@@ -37,6 +38,18 @@ def library_opts(smtp_port=None):
               "smtp.starttls=off", "smtp.from=" + FROM,
               "outbox.retry_seconds=1", "outbox.retry_max_seconds=2"]
     return o
+
+
+def mail_daemon(t, name, start=True):
+    """A kursusd that mails through a recording aiosmtpd on loopback and
+    sends no SMS: (recorder, server, daemon, API); not started yet unless
+    start. Stop the server."""
+    rec = Recorder(os.path.join(t.tempdir(), "smtp"))
+    srv = SMTPServer(rec)
+    d = t.daemon(extra=library_opts(srv.port) + [
+        "smtp.timeout=2", "outbox.probe_seconds=1", "sms.driver=none"],
+        start=start)
+    return rec, srv, d, API(d, name)
 
 
 class API(AdminAPI):
@@ -71,6 +84,12 @@ class API(AdminAPI):
         qs = "&".join("%s=%s" % kv for kv in q.items())
         r = self("GET", "/outbox" + ("?" + qs if qs else "")) or {}
         return r.get("outbox", [])
+
+    def outbox_all(self, sid, n, state):
+        """(whether the session's outbox holds n rows, all in state; the
+        rows)."""
+        rs = self.outbox(session=sid)
+        return len(rs) == n and all(r["state"] == state for r in rs), rs
 
     def sent(self, pid, kind, channel, timeout=20):
         """Waits until the outbox row of kind for pid on channel is sent;

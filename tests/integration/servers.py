@@ -652,6 +652,17 @@ keyword = default
         self.procs.append(p)
         return p
 
+    def daemon_opts(self, dirname, sender="Bibliotek"):
+        """kursusd's options to send SMS through this Kannel, its password
+        in a 0600 file in dirname."""
+        pw = os.path.join(dirname, "sms.password")
+        with open(pw, "w") as f:
+            f.write(self.password + "\n")
+        os.chmod(pw, 0o600)
+        return ["sms.driver=kannel", "sms.url=" + self.sendsms_url,
+                "sms.user=" + self.user, "sms.password_file=" + pw,
+                "sms.sender=" + sender, "sms.timeout=5"]
+
     def log(self, name, limit=2000):
         try:
             with open(os.path.join(self.dir, name), "rb") as f:
@@ -751,3 +762,46 @@ keyword = default
                     pass
                 p.wait()
         self.procs.clear()
+
+
+class Phones:
+    """An SMS gateway on loopback, and what reached the operator side per
+    number: Kannel with fakesmsc where kannel is asked for, installed
+    and starts (else .why says why not, when it was tried), or the REST
+    gateway. Kannel answers no id, so a message it took is a line in a
+    worker's sent log; the REST gateway's id is committed with the
+    outcome."""
+
+    def __init__(self, tmp, kannel=True, sender="Bibliotek"):
+        self.kannel = None
+        self.rest = None
+        self.why = None
+        self.sender = sender
+        if kannel and kannel_available():
+            k = Kannel(os.path.join(tmp, "kannel"))
+            if k.start():
+                self.kannel = k
+            else:
+                self.why = k.why
+                k.stop()
+        if self.kannel is None:
+            self.rest = RestGateway()
+
+    def opts(self, dirname):
+        if self.kannel is not None:
+            return self.kannel.daemon_opts(dirname, self.sender)
+        return ["sms.driver=rest", "sms.url=" + self.rest.url,
+                'sms.body={"recipient": "{to}", "sender": "{from}", '
+                '"message": "{text}"}', "sms.sender=" + self.sender]
+
+    def texts(self, number):
+        if self.kannel is not None:
+            return [x[2] for x in self.kannel.texts() if x[1] == number]
+        return [(r["json"] or {}).get("message") for r in self.rest.requests
+                if (r["json"] or {}).get("recipient") == number]
+
+    def stop(self):
+        if self.kannel is not None:
+            self.kannel.stop()
+        if self.rest is not None:
+            self.rest.stop()

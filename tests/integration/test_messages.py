@@ -40,9 +40,8 @@ import signal
 from kursustest import LIBRARY_CONF, LIBRARY_EMAIL, LIBRARY_NAME, \
     LIBRARY_PHONE, LIBRARY_URL, Tap, da_phone, da_span, da_when, en_phone, \
     en_span, en_when, local_now, wait_for, zone
-from servers import Kannel, Recorder, RestGateway, SMTPServer, \
-    invitation_problems, kannel_available, mail_of_row, mime_problems, \
-    plain_text
+from servers import Phones, Recorder, SMTPServer, invitation_problems, \
+    mail_of_row, mime_problems, plain_text
 
 t = Tap()
 UTC = datetime.timezone.utc
@@ -128,54 +127,6 @@ def session_at(d, course, venue, start, capacity=None):
 def register(d, sid, person):
     return call(d, "POST", "/sessions/%d/registrations" % sid,
                 {"participant": person}) or {}
-
-
-# --------------------------------------------------------------------------
-# the SMS gateway: Kannel where it is installed, else the REST gateway
-
-
-class Phones:
-    """What reached the operator side, per number."""
-
-    def __init__(self, tmp):
-        self.kannel = None
-        self.rest = None
-        if kannel_available():
-            k = Kannel(os.path.join(tmp, "kannel"))
-            if k.start():
-                self.kannel = k
-            else:
-                t.diag("kannel does not start (%s): the REST gateway "
-                       "instead" % k.why)
-                k.stop()
-        if self.kannel is None:
-            self.rest = RestGateway()
-
-    def opts(self, dirname):
-        if self.kannel is not None:
-            k = self.kannel
-            pw = os.path.join(dirname, "sms.password")
-            with open(pw, "w") as f:
-                f.write(k.password + "\n")
-            os.chmod(pw, 0o600)
-            return ["sms.driver=kannel", "sms.url=" + k.sendsms_url,
-                    "sms.user=" + k.user, "sms.password_file=" + pw,
-                    "sms.sender=" + SMS_SENDER, "sms.timeout=5"]
-        return ["sms.driver=rest", "sms.url=" + self.rest.url,
-                'sms.body={"recipient": "{to}", "sender": "{from}", '
-                '"message": "{text}"}', "sms.sender=" + SMS_SENDER]
-
-    def texts(self, number):
-        if self.kannel is not None:
-            return [x[2] for x in self.kannel.texts() if x[1] == number]
-        return [(r["json"] or {}).get("message") for r in self.rest.requests
-                if (r["json"] or {}).get("recipient") == number]
-
-    def stop(self):
-        if self.kannel is not None:
-            self.kannel.stop()
-        if self.rest is not None:
-            self.rest.stop()
 
 
 # --------------------------------------------------------------------------
@@ -712,7 +663,10 @@ def story_held(tmp):
 
 def main():
     tmp = t.tempdir()
-    phones = Phones(tmp)
+    phones = Phones(tmp, sender=SMS_SENDER)
+    if phones.why is not None:
+        t.diag("kannel does not start (%s): the REST gateway instead" %
+               phones.why)
     try:
         story_kinds(tmp, phones)
     finally:

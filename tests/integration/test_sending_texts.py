@@ -8,12 +8,10 @@ Each row waits as pending again, its attempt given back, and goes once
 the texts can be written: one mail each, nobody twice.
 """
 
-import os
 import time
 
-from citizen import API, library_opts
+from citizen import mail_daemon
 from kursustest import Tap, refuse_writes, wait_for
-from servers import Recorder, SMTPServer
 
 t = Tap()
 
@@ -33,12 +31,7 @@ def brief(rows):
 
 
 def main():
-    tmp = t.tempdir()
-    rec = Recorder(os.path.join(tmp, "smtp"))
-    srv = SMTPServer(rec)
-    d = t.daemon(extra=library_opts(srv.port) + [
-        "smtp.timeout=2", "outbox.probe_seconds=1", "sms.driver=none"])
-    api = API(d, "texts")
+    rec, srv, d, api = mail_daemon(t, "texts")
     try:
         api.setup(capacity=8)
         s = api.session()
@@ -58,27 +51,17 @@ def main():
         time.sleep(0.3)
         t.eq(len(rec.mails()), 0, "texts refused: no mail is sent")
 
-        def waiting():
-            rs = api.outbox(session=s["id"])
-            return len(rs) == 2 and all(r["state"] == "pending"
-                                        for r in rs), rs
-        wait_for(lambda: waiting()[0], 10, 0.05)
-        ok, rows = waiting()
+        wait_for(lambda: api.outbox_all(s["id"], 2, "pending")[0], 10, 0.05)
+        ok, rows = api.outbox_all(s["id"], 2, "pending")
         t.ok(ok and all(r["attempts"] == 0 for r in rows),
              "texts refused: the rows wait as pending, no attempt counted",
              brief(rows))
 
         refuse_texts(d.db, False)
         wait_for(lambda: len(rec.mails()) >= 2, 30)
-        rows = []
-
-        def sent():
-            nonlocal rows
-            rows = api.outbox(session=s["id"])
-            return len(rows) == 2 and all(r["state"] == "sent"
-                                          for r in rows)
-        wait_for(sent, 20)
-        t.ok(sent() and all(r["attempts"] == 1 for r in rows),
+        wait_for(lambda: api.outbox_all(s["id"], 2, "sent")[0], 20)
+        ok, rows = api.outbox_all(s["id"], 2, "sent")
+        t.ok(ok and all(r["attempts"] == 1 for r in rows),
              "texts written again: both sent, at their first attempt",
              brief(rows))
         time.sleep(0.5)         # whatever else would arrive, arrives

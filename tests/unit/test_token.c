@@ -7,7 +7,9 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,6 +260,110 @@ test_wrong_key(void **state)
 	made_free(&m);
 }
 
+/*
+ * A reload swaps the key (token_init(), by feeds_key() on the loop) while
+ * other threads make and open tokens (the sender's workers open the
+ * sealed tokens of the links in messages; the loop seals one per
+ * registration). Each token made meanwhile is made under one key, whole:
+ * its selector reads, and its seal opens, under the same one of the two,
+ * never under a mixture of both. Built with clang -fsanitize=thread,
+ * ThreadSanitizer also finds no race in it.
+ */
+#define RACERS		3
+#define RACE_TOKENS	1500
+#define RACE_SWAPS	100
+
+static pthread_barrier_t	race_start;
+static atomic_int		race_done;
+
+struct racer {
+	pthread_t	 thread;
+	int64_t		 first;		/* the ids it makes tokens for */
+	struct made	 m[RACE_TOKENS];
+	int		 opened;	/* its seal opened at once */
+};
+
+static void *
+racer_main(void *arg)
+{
+	struct racer	*r = arg;
+	char		*t;
+	int		 i;
+
+	pthread_barrier_wait(&race_start);
+	for (i = 0; i < RACE_TOKENS; i++) {
+		make(&r->m[i], TOKEN_PARTICIPANT, r->first + i);
+		if ((t = token_open(r->m[i].sealed)) != NULL) {
+			r->opened += strcmp(t, r->m[i].token) == 0;
+			free(t);
+		}
+	}
+	atomic_fetch_add(&race_done, 1);
+	return (NULL);
+}
+
+/* 1 when m's token names id and its seal opens to it under the key in
+ * use. */
+static int
+whole(const struct made *m, int64_t id)
+{
+	int64_t	 got;
+	char	*t;
+	int	 ok;
+
+	if (token_read(m->token, TOKEN_PARTICIPANT, &got) != TOKEN_NEW ||
+	    got != id || (t = token_open(m->sealed)) == NULL)
+		return (0);
+	ok = strcmp(t, m->token) == 0;
+	free(t);
+	return (ok);
+}
+
+static void
+test_reload_race(void **state)
+{
+	static struct racer	 r[RACERS];
+	int			 i, k, under_a, under_b, torn = 0;
+	int			 made_a = 0, made_b = 0, opened = 0, swaps;
+
+	(void)state;
+	pthread_barrier_init(&race_start, NULL, RACERS + 1);
+	atomic_store(&race_done, 0);
+	for (k = 0; k < RACERS; k++) {
+		r[k].first = 1 + (int64_t)k * RACE_TOKENS;
+		r[k].opened = 0;
+		assert_int_equal(pthread_create(&r[k].thread, NULL,
+		    racer_main, &r[k]), 0);
+	}
+	/* Swapped to and fro for as long as they make tokens. */
+	pthread_barrier_wait(&race_start);
+	for (i = 0; i < RACE_SWAPS || atomic_load(&race_done) < RACERS; i++)
+		use_key(i % 2 == 0 ? key_b : key_a);
+	swaps = i;
+	pthread_barrier_destroy(&race_start);
+	for (k = 0; k < RACERS; k++) {
+		assert_int_equal(pthread_join(r[k].thread, NULL), 0);
+		opened += r[k].opened;
+	}
+	for (k = 0; k < RACERS; k++) {
+		for (i = 0; i < RACE_TOKENS; i++) {
+			use_key(key_a);
+			under_a = whole(&r[k].m[i], r[k].first + i);
+			use_key(key_b);
+			under_b = whole(&r[k].m[i], r[k].first + i);
+			torn += under_a == under_b;
+			made_a += under_a;
+			made_b += under_b;
+			made_free(&r[k].m[i]);
+		}
+	}
+	use_key(key_a);
+	print_message("%d swaps; %d tokens made under key a, %d under b, %d "
+	    "opened at once\n", swaps, made_a, made_b, opened);
+	assert_int_equal(torn, 0);
+	assert_int_equal(made_a + made_b, RACERS * RACE_TOKENS);
+}
+
 /* Only 26 characters of the alphabet, or the old form's 32 hex digits. */
 static void
 test_length(void **state)
@@ -310,6 +416,7 @@ main(void)
 		cmocka_unit_test(test_wrong_kind),
 		cmocka_unit_test(test_wrong_key),
 		cmocka_unit_test(test_length),
+		cmocka_unit_test(test_reload_race),
 	};
 
 	return (cmocka_run_group_tests_name("token", tests, setup, teardown));
