@@ -91,6 +91,17 @@
 	"DELETE FROM stats_seat WHERE (start_at, participant_id) = (SELECT "	\
 	"s.start_at, " r ".participant_id FROM session s WHERE s.id = " r	\
 	".session_id) AND n <= 0;"
+/*
+ * A new confirmed seat in a session not cancelled (step 23): the WHEN of
+ * the one trigger that counts it, and its person's count. The cell's and
+ * stats_seat's statements ask again, at no cost that shows.
+ */
+#define STATS_SEAT_IN_WHEN(r)						\
+	"WHEN " r ".status = 'confirmed' AND (SELECT s.status FROM "	\
+	"session s WHERE s.id = " r ".session_id) != 'cancelled'"
+#define STATS_PERSON_SEAT_ADD(r)					\
+	"INSERT INTO stats_person VALUES (" r ".participant_id, 1) ON "	\
+	"CONFLICT DO UPDATE SET n = n + 1;"
 #define STATS_SESSION_SEATS_ADD(s)					\
 	"INSERT INTO stats_seat SELECT " s ".start_at, r.participant_id, 1 "	\
 	STATS_SEATS_OF(s) " AND " s ".status != 'cancelled' ON CONFLICT "	\

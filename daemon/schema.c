@@ -724,6 +724,36 @@ static const char *migrations[SCHEMA_VERSION] = {
 	"  (NEW.status = 'cancelled') OR OLD.start_at != NEW.start_at BEGIN "
 	STATS_SESSION_SEATS_SUB("OLD") " " STATS_SESSION_SEATS_ADD("NEW")
 	" END;",
+	/*
+	 * 23: a new registration's triggers cost less (issue 9). Its seat
+	 * was counted by two triggers that each read its session: one for
+	 * every row (tally, and the cell's upsert whose SELECT found a
+	 * waitlisted seat nothing to add), one for a confirmed seat (its
+	 * person, its stats_seat row). Now one trigger counts the row in
+	 * tally by its whole key, and one, whose WHEN asks once for a
+	 * confirmed seat in a session not cancelled, adds the seat to its
+	 * cell, person and stats_seat row; a waitlisted row runs only the
+	 * first. tally becomes a table with a rowid, its key a UNIQUE
+	 * index: SQLite changes a row of a WITHOUT ROWID table by deleting
+	 * and inserting its record, of a rowid table in place, and a
+	 * registration changes four of tally's rows.
+	 */
+	"CREATE TABLE tally_copy AS SELECT * FROM tally;"
+	"DROP TABLE tally;"
+	"CREATE TABLE tally ("
+	"  what TEXT NOT NULL, state TEXT NOT NULL, channel TEXT NOT NULL,"
+	"  n INTEGER NOT NULL,"
+	"  UNIQUE (what, state, channel));"
+	"INSERT INTO tally SELECT * FROM tally_copy ORDER BY 1, 2, 3;"
+	"DROP TABLE tally_copy;"
+	"DROP TRIGGER stats_registration_in;"
+	"DROP TRIGGER stats_person_in_seat;"
+	"CREATE TRIGGER tally_registration_in AFTER INSERT ON registration"
+	"  BEGIN UPDATE tally SET n = n + 1 WHERE what = 'registration' AND"
+	"  state = '' AND channel = ''; END;"
+	"CREATE TRIGGER stats_seat_in AFTER INSERT ON registration "
+	STATS_SEAT_IN_WHEN("NEW") " BEGIN " STATS_CELL_ADD("NEW") " "
+	STATS_PERSON_SEAT_ADD("NEW") " " STATS_SEAT_ADD("NEW") " END;",
 };
 
 static int

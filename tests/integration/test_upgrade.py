@@ -149,6 +149,39 @@ def seats(db):
     return got, want
 
 
+def step23(db):
+    """What schema 23 made, as SQL text: tally (a rowid table, its key a
+    UNIQUE index) and its index, and the triggers on a new registration
+    (one for tally, one for a confirmed seat)."""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        return con.execute(
+            "SELECT type, name, sql FROM sqlite_schema WHERE tbl_name = "
+            "'tally' OR (type = 'trigger' AND tbl_name = 'registration' "
+            "AND sql LIKE '%AFTER INSERT ON registration%') "
+            "ORDER BY type, name").fetchall()
+    finally:
+        con.close()
+
+
+def counted(db):
+    """tally's counts of registrations and people with a confirmed seat,
+    and the same counted from the rows."""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        got = con.execute(
+            "SELECT (SELECT n FROM tally WHERE what = 'registration'), "
+            "(SELECT n FROM tally WHERE what = 'people')").fetchone()
+        want = con.execute(
+            "SELECT (SELECT count(*) FROM registration), (SELECT "
+            "count(DISTINCT r.participant_id) FROM registration r JOIN "
+            "session s ON s.id = r.session_id WHERE r.status = "
+            "'confirmed' AND s.status != 'cancelled')").fetchone()
+    finally:
+        con.close()
+    return got, want
+
+
 def main():
     with open(os.path.join(FIXTURES, "schema-v1.sql"), encoding="utf-8") as f:
         fixture = f.read()
@@ -186,6 +219,17 @@ def main():
          "and outbox compare one by one, with no IN list")
     t.eq(person_selects(db), [], "an upgraded database counts a new "
          "registration's person without an INSERT ... SELECT")
+    fresh23 = step23(fresh.db)
+    t.eq(step23(db), fresh23, "schema 23: tally and the triggers on a new "
+         "registration as a new database has them")
+    t.eq([name for kind, name, _ in fresh23 if kind == "trigger"],
+         ["stats_seat_in", "tally_registration_in"],
+         "schema 23: one trigger counts a new registration in tally, one "
+         "its confirmed seat")
+    t.ok(any(kind == "table" and "WITHOUT ROWID" not in sql and "UNIQUE"
+             in sql for kind, _, sql in fresh23),
+         "schema 23: tally is a rowid table with its key UNIQUE",
+         [repr(x) for x in fresh23])
     got, want = seats(db)
     t.ok(got == want and len(want) > 0, "the upgrade filled stats_seat "
          "(schema 22) with the %d seats by start and person the rows give"
@@ -287,6 +331,9 @@ def main():
     t.eq((d.ctl("stats").out or {}).get("participants"), seated,
          "stats after register and promote: the people with a seat (%d)" %
          seated)
+    got, want = counted(db)
+    t.eq(got, want, "tally after register and promote: the registrations "
+         "and the people with a seat the rows give")
     got, want = seats(db)
     t.ok(got == want and len(want) > 0, "stats_seat after register and "
          "promote: the %d seats the rows give" % len(want),
