@@ -29,6 +29,7 @@ import hashlib
 import hmac
 import json
 import os
+import socket
 import sqlite3
 import threading
 import time
@@ -302,6 +303,42 @@ def webhook_story(d):
     t.ok(r.status == 200 and (r.json or {}).get("result") == "duplicate",
          "and once more: a duplicate", [repr(r)])
     t.eq(len(texts(d, msg["text"])), 1, "one row")
+    hung_up(d)
+
+
+def waiting(d):
+    return d.log().count("waits for the database")
+
+
+def hung_up(d):
+    """A gateway that gives up on a waiting POST (its own timeout) sends
+    it again, signed anew; without an id only kursusd can keep it from
+    being taken twice: the one nobody waits for is not taken."""
+    msg = {"from": "+4540506070", "to": SHORT, "text": "Er der kaffe?"}
+    lock = Lock(d.db)
+    raw, h = signed(msg)
+    s = socket.create_connection(("127.0.0.1", d.public_port), timeout=10)
+    n = waiting(d)
+    s.sendall(("POST /sms/webhook HTTP/1.1\r\nHost: kursus\r\n"
+               "Content-Length: %d\r\n" % len(raw) +
+               "".join("%s: %s\r\n" % kv for kv in h.items()) +
+               "\r\n").encode() + raw)
+    first = wait_for(lambda: waiting(d) > n, 10)
+    s.close()
+    raw, h = signed(msg, stamp=int(time.time()) + 1)
+    out = {}
+    th = threading.Thread(target=post_timed, args=(d, raw, h, out))
+    th.start()
+    second = wait_for(lambda: waiting(d) > n + 1, 10)
+    lock.release()
+    th.join()
+    t.ok(first and second and out["r"].status == 200 and
+         (out["r"].json or {}).get("result") == "inbox", "a POST waiting "
+         "behind one whose gateway hung up: 200, taken", [repr(out["r"])])
+    t.eq(len(texts(d, msg["text"])), 1, "the one whose gateway hung up "
+         "is not taken: one row", inbox(d))
+    t.ok("hung up" in d.log(), "kursusd said it dropped the one nobody "
+         "waits for", d.log().splitlines()[-6:])
 
 
 t.run(main)
