@@ -25,6 +25,7 @@ retry (new signature, same id) is taken once, and again is a duplicate.
 The loop keeps answering feeds meanwhile.
 """
 
+import datetime
 import hashlib
 import hmac
 import json
@@ -35,7 +36,8 @@ import threading
 import time
 
 from citizen import API, library_opts
-from kursustest import SRCDIR, Tap, free_port, tcp_request, wait_for
+from kursustest import (SRCDIR, Tap, free_port, local_now, tcp_request,
+                        wait_for)
 from servers import Kannel, RestGateway, kannel_available
 
 t = Tap()
@@ -146,6 +148,12 @@ def kannel_story(d, api, k):
     inger = api.register(s["id"], {"name": "Inger Ås",
                                    "phone": "20 30 40 50"})
     pid = inger["participant_id"]
+    # A second course for her: an "afmeld" taken twice would cancel it.
+    later = api.session("%s 10:00" % (local_now().date() +
+                                      datetime.timedelta(days=11)))
+    again = api.register(later["id"], {"name": "Inger Ås",
+                                       "phone": "20 30 40 50"})
+    t.eq(again["participant_id"], pid, "Inger is registered twice")
     readme_kannel(k)
 
     # --- a lock held 2 s: kursusd waits for it
@@ -175,6 +183,11 @@ def kannel_story(d, api, k):
     r = api.registrations(s["id"])[pid]
     t.eq((r["status"], r["cancelled_via"]), ("cancelled", "sms"),
          "her registration is cancelled, via SMS")
+    time.sleep(2)
+    t.eq(len(texts(d, "afmeld")), 1, "the \"afmeld\" is taken once",
+         inbox(d))
+    t.ok(api.registrations(later["id"])[pid]["status"] != "cancelled",
+         "her later registration stands", [api.registrations(later["id"])])
 
     # --- held past kursusd's wait: 503, and Kannel fetches it again
     before = retries(k)
@@ -339,6 +352,7 @@ def hung_up(d):
          "is not taken: one row", inbox(d))
     t.ok("hung up" in d.log(), "kursusd said it dropped the one nobody "
          "waits for", d.log().splitlines()[-6:])
+
 
 
 t.run(main)
