@@ -22,7 +22,10 @@ IMMEDIATE from Python's sqlite3) while fakesmsc sends, and:
 Through the REST webhook: a POST waits for a lock held 2 s and gets 200;
 past the wait, 503 saying to retry and nothing written; the gateway's
 retry (new signature, same id) is taken once, and again is a duplicate.
-The loop keeps answering feeds meanwhile.
+The loop keeps answering feeds meanwhile. A POST whose gateway hangs up
+while it waits is not taken (its retry, signed anew and without an id,
+is, once). SIGHUP while a POST waits: taken after; SIGTERM: answered
+before kursusd stops; SIGTERM twice: closed unanswered, nothing written.
 """
 
 import datetime
@@ -30,6 +33,7 @@ import hashlib
 import hmac
 import json
 import os
+import signal
 import socket
 import sqlite3
 import threading
@@ -317,6 +321,7 @@ def webhook_story(d):
          "and once more: a duplicate", [repr(r)])
     t.eq(len(texts(d, msg["text"])), 1, "one row")
     hung_up(d)
+    signalled(d)
 
 
 def waiting(d):
@@ -353,6 +358,62 @@ def hung_up(d):
     t.ok("hung up" in d.log(), "kursusd said it dropped the one nobody "
          "waits for", d.log().splitlines()[-6:])
 
+
+
+def wait_signalled(d, sigs, text):
+    """A POST of text waiting for the lock when kursusd gets sigs; the
+    lock let go a second later. Its answer (None: the connection closed
+    unanswered)."""
+    msg = {"from": "+4540506070", "to": SHORT, "text": text}
+    lock = Lock(d.db)
+    raw, h = signed(msg)
+    out = {}
+    n = waiting(d)
+    th = threading.Thread(target=post_safe, args=(d, raw, h, out))
+    th.start()
+    waited = wait_for(lambda: waiting(d) > n, 10)
+    for i, sig in enumerate(sigs):
+        n = d.log().count("SIGTERM: stop")
+        d.proc.send_signal(sig)
+        if i + 1 < len(sigs):
+            wait_for(lambda: d.log().count("SIGTERM: stop") > n, 10)
+    time.sleep(1)
+    lock.release()
+    th.join()
+    t.ok(waited, "the POST of %r waits for the lock" % text, [])
+    return out.get("r")
+
+
+def post_safe(d, raw, h, out):
+    try:
+        post_timed(d, raw, h, out)
+    except OSError as e:
+        out["e"] = e
+
+
+def signalled(d):
+    """kursusd reloading or stopping while a reply waits: the reply is
+    answered, or its connection closed with nothing written, and no
+    waiting call outlives kursusd's (ASan's) end."""
+    n = d.log().count("configuration reloaded")
+    r = wait_signalled(d, [signal.SIGHUP], "Er der elevator?")
+    t.ok(d.log().count("configuration reloaded") > n and r is not None
+         and r.status == 200 and len(texts(d, "Er der elevator?")) == 1,
+         "SIGHUP while it waits: it is taken after, once", [repr(r)])
+    r = wait_signalled(d, [signal.SIGTERM], "Er der toiletter?")
+    rc = d.wait()
+    t.ok(r is not None and r.status == 200 and rc == 0 and
+         len(texts(d, "Er der toiletter?")) == 1, "SIGTERM while it "
+         "waits: kursusd answers it (taken once), then stops (%s)" % rc,
+         [repr(r)])
+    d.start()
+    r = wait_signalled(d, [signal.SIGTERM, signal.SIGTERM],
+                       "Er der wifi?")
+    rc = d.wait()
+    t.ok(r is None and rc == 0 and texts(d, "Er der wifi?") == [],
+         "SIGTERM twice (stop now) while it waits: its connection "
+         "closes unanswered, nothing written, exit %s" % rc, [repr(r)])
+    d.start()
 
 
 t.run(main)
