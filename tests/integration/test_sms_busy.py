@@ -29,9 +29,6 @@ before kursusd stops; SIGTERM twice: closed unanswered, nothing written.
 """
 
 import datetime
-import hashlib
-import hmac
-import json
 import os
 import signal
 import socket
@@ -39,24 +36,10 @@ import sqlite3
 import threading
 import time
 
-from citizen import API, library_opts
-from kursustest import (SRCDIR, Tap, free_port, local_now, tcp_request,
-                        wait_for)
-from servers import Kannel, RestGateway, kannel_available
+from citizen import KANNEL_SECRET, SHORT, signed, sms_stories
+from kursustest import SRCDIR, Tap, local_now, tcp_request, wait_for
 
 t = Tap()
-
-KANNEL_SECRET = "kannel-hemmelighed-0123456789"
-WEBHOOK_SECRET = "webhook-hemmelighed-9876543210"
-SHORT = "1234"
-
-
-def secret_file(d, name, text):
-    p = os.path.join(d, name)
-    with open(p, "w") as f:
-        f.write(text + "\n")
-    os.chmod(p, 0o600)
-    return p
 
 
 class Lock:
@@ -88,40 +71,6 @@ def inbox(d):
 
 def texts(d, text):
     return [r for r in inbox(d) if r[1] == text]
-
-
-def main():
-    if not kannel_available():
-        t.skip("SMS replies through Kannel", "kannel or kannel-extras is "
-               "not installed (dev/deps)")
-    else:
-        through_kannel()
-    through_webhook()
-
-
-def through_kannel():
-    tmp = t.tempdir()
-    port = free_port()
-    k = Kannel(os.path.join(tmp, "kannel"),
-               get_url="http://127.0.0.1:%d/sms/kannel?secret=%s"
-               "&from=%%p&to=%%P&text=%%a&id=%%I" % (port, KANNEL_SECRET))
-    if not k.start():
-        t.ok(False, "Kannel starts", [k.why or ""])
-        k.stop()
-        return
-    ddir = t.tempdir()
-    d = t.daemon(dirname=ddir, public_port=port, extra=library_opts() + [
-        "sms.driver=kannel", "sms.url=" + k.sendsms_url,
-        "sms.user=" + k.user,
-        "sms.password_file=" + secret_file(ddir, "sms.password",
-                                           k.password),
-        "sms.sender=" + SHORT, "sms.kannel_secret_file=" +
-        secret_file(ddir, "kannel.secret", KANNEL_SECRET)])
-    try:
-        kannel_story(d, API(d), k)
-    finally:
-        d.stop()
-        k.stop()
 
 
 def readme_kannel(k):
@@ -236,41 +185,13 @@ def kannel_story(d, api, k):
          "before", [])
 
 
-def signed(body, stamp=None):
-    stamp = int(time.time()) if stamp is None else stamp
-    raw = json.dumps(body).encode()
-    sig = hmac.new(WEBHOOK_SECRET.encode(), b"%d." % stamp + raw,
-                   hashlib.sha256).hexdigest()
-    return raw, {"Content-Type": "application/json",
-                 "X-Kursus-Timestamp": str(stamp),
-                 "X-Kursus-Signature": "sha256=" + sig}
-
-
-def through_webhook():
-    gw = RestGateway()
-    ddir = t.tempdir()
-    d = t.daemon(dirname=ddir, extra=library_opts() + [
-        "sms.driver=rest", "sms.url=" + gw.url,
-        "sms.password_file=" + secret_file(ddir, "sms.password", "tok-1"),
-        'sms.body={"recipient": "{to}", "message": "{text}"}',
-        "sms.sender=" + SHORT,
-        "sms.webhook_secret_file=" + secret_file(ddir, "webhook.secret",
-                                                 WEBHOOK_SECRET)])
-    try:
-        webhook_story(d)
-    finally:
-        d.stop()
-        gw.stop()
-
-
 def post_timed(d, raw, h, out):
     t0 = time.monotonic()
     out["r"] = tcp_request(d.public_port, "POST", "/sms/webhook", raw, h)
     out["s"] = time.monotonic() - t0
 
 
-def webhook_story(d):
-    api = API(d)
+def webhook_story(d, api, gw):
     api.setup()
     msg = {"from": "+4540506070", "to": SHORT, "text": "Hvad koster det?",
            "id": "gw-9"}
@@ -359,7 +280,6 @@ def hung_up(d):
          "waits for", d.log().splitlines()[-6:])
 
 
-
 def wait_signalled(d, sigs, text):
     """A POST of text waiting for the lock when kursusd gets sigs; the
     lock let go a second later. Its answer (None: the connection closed
@@ -416,4 +336,4 @@ def signalled(d):
     d.start()
 
 
-t.run(main)
+t.run(lambda: sms_stories(t, kannel_story, webhook_story))
