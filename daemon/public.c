@@ -476,6 +476,7 @@ public_citizen(struct public *p, struct conn *c, struct request *rq,
 	cl.addr = addr;
 	cl.trusted = server_addr_in(p->trusted, p->ntrusted, family, addr);
 	cl.peer = conn_peer(c);
+	cl.at = time(NULL);
 	fn(&cl, &a);
 	if (a.busy) {
 		free(a.body);

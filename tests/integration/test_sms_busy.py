@@ -21,8 +21,9 @@ IMMEDIATE from Python's sqlite3) while fakesmsc sends, and:
 
 Through the REST webhook: a POST waits for a lock held 2 s and gets 200;
 past the wait, 503 saying to retry and nothing written; the gateway's
-retry (new signature, same id) is taken once, and again is a duplicate.
-The loop keeps answering feeds meanwhile. A POST whose gateway hangs up
+retry (new signature, same id) is taken once, and again is a duplicate;
+one stamped 299 s ago that waits 3 s is taken, its timestamp judged as
+it came. The loop keeps answering feeds meanwhile. A POST whose gateway hangs up
 while it waits is not taken (its retry, signed anew and without an id,
 is, once). SIGHUP while a POST waits: taken after; SIGTERM: answered
 before kursusd stops; SIGTERM twice: closed unanswered, nothing written.
@@ -241,12 +242,35 @@ def webhook_story(d, api, gw):
     t.ok(r.status == 200 and (r.json or {}).get("result") == "duplicate",
          "and once more: a duplicate", [repr(r)])
     t.eq(len(texts(d, msg["text"])), 1, "one row")
+    stamped_old(d)
     hung_up(d)
     signalled(d)
 
 
 def waiting(d):
     return d.log().count("waits for the database")
+
+
+def stamped_old(d):
+    """A POST stamped 299 s ago (the limit is 300) that waits 3 s for the
+    lock is judged as it came: taken, not refused as too old."""
+    msg = {"from": "+4540506070", "to": SHORT, "text": "Er der plads?",
+           "id": "gw-11"}
+    lock = Lock(d.db)
+    raw, h = signed(msg, stamp=int(time.time()) - 299)
+    out = {}
+    n = waiting(d)
+    th = threading.Thread(target=post_timed, args=(d, raw, h, out))
+    th.start()
+    waited = wait_for(lambda: waiting(d) > n, 10)
+    time.sleep(3)
+    lock.release()
+    th.join()
+    r = out["r"]
+    t.ok(waited and r.status == 200 and
+         (r.json or {}).get("result") == "inbox" and
+         len(texts(d, msg["text"])) == 1, "a POST stamped 299 s ago that "
+         "waited 3 s: taken (its timestamp judged as it came)", [repr(r)])
 
 
 def hung_up(d):
