@@ -38,6 +38,8 @@ struct citizen_call {
 	const unsigned char	*addr;		/* 16 bytes, for limits */
 	int			 trusted;	/* in public.trusted: no limit */
 	const char		*peer;		/* for logs */
+	time_t			 at;		/* it came: a waiting one's
+						   timestamp is judged as then */
 };
 struct citizen_answer {
 	int		 status;

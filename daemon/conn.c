@@ -901,6 +901,26 @@ conn_set_data(struct conn *c, void *data)
 	c->data = data;
 }
 
+/*
+ * Whether the peer of a connection whose request awaits its answer has
+ * closed or reset it: nothing reads it while the answer is owed (the
+ * order of answers), so a door whose answer is long in coming asks.
+ * Bytes waiting (a pipelined request) say it is there; TLS cannot be
+ * peeked under, and counts as there.
+ */
+int
+conn_gone(const struct conn *c)
+{
+	char	 b;
+	ssize_t	 n;
+
+	if (c->tls != NULL)
+		return (0);
+	n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	return (n == 0 || (n == -1 && errno != EAGAIN &&
+	    errno != EWOULDBLOCK && errno != EINTR));
+}
+
 int
 conn_head_only(const struct conn *c)
 {

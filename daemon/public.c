@@ -290,7 +290,7 @@ public_page_flags(const struct request *rq, int *flags)
 	free(why);
 }
 
-/* A citizen's answer goes out; the connection goes on. */
+/* A citizen's answer goes out (the caller then says conn_done()). */
 static void
 public_citizen_answer(struct public *p, struct conn *c,
     struct citizen_answer *a)
@@ -305,7 +305,6 @@ public_citizen_answer(struct public *p, struct conn *c,
 	free(fields);
 	free(a->body);
 	a->body = NULL;
-	conn_done(c);
 }
 
 static void
@@ -357,6 +356,25 @@ public_wait(struct public *p, struct conn *c,
 }
 
 /*
+ * The first waiting call w is over (answered, or its client gone): the
+ * next one's turn comes at once. Its connection goes on, or, answered
+ * nothing, reads its client's end and closes.
+ */
+static void
+public_wait_next(struct public *p, struct public_wait *w)
+{
+	struct timeval	 now = { 0, 0 };
+
+	if ((p->waiting = w->next) == NULL)
+		p->waiting_tail = &p->waiting;
+	conn_set_data(w->conn, NULL);
+	conn_done(w->conn);
+	public_wait_free(w);
+	if (p->waiting != NULL)
+		evtimer_add(p->busy_ev, &now);
+}
+
+/*
  * The first waiting call made again: answered, or left waiting while
  * the database is locked (up to BUSY_WAIT, then its 503). One call a
  * turn, each a commit of its own.
@@ -367,7 +385,6 @@ public_busy_cb(evutil_socket_t fd, short ev, void *arg)
 	struct public		*p = arg;
 	struct public_wait	*w;
 	struct citizen_answer	 a;
-	struct timeval		 now = { 0, 0 };
 	struct timeval		 later = { 0, BUSY_RETRY * 1000 };
 
 	(void)fd;
@@ -379,6 +396,18 @@ public_busy_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 	if (w == NULL)
 		return;
+	/*
+	 * Its client gave up on it (its own timeout): taken now, it would
+	 * be taken again when the client sends it again, signed anew and
+	 * perhaps without an id, and nobody would hear the answer.
+	 */
+	if (conn_gone(w->conn)) {
+		log_warnx("%s (%s) not taken: the client hung up while it "
+		    "waited (after %lld s)", w->what, w->cl.peer,
+		    (long long)(time(NULL) - w->since));
+		public_wait_next(p, w);
+		return;
+	}
 	memset(&a, 0, sizeof a);
 	http_flush(p->http);
 	w->fn(&w->cl, &a);
@@ -387,17 +416,12 @@ public_busy_cb(evutil_socket_t fd, short ev, void *arg)
 		evtimer_add(p->busy_ev, &later);
 		return;
 	}
-	if ((p->waiting = w->next) == NULL)
-		p->waiting_tail = &p->waiting;
 	if (a.busy)
 		log_warnx("%s (%s) not taken: the database is locked (%d "
 		    "after %lld s)", w->what, w->cl.peer, a.status,
 		    (long long)(time(NULL) - w->since));
-	conn_set_data(w->conn, NULL);
 	public_citizen_answer(p, w->conn, &a);
-	public_wait_free(w);
-	if (p->waiting != NULL)
-		evtimer_add(p->busy_ev, &now);
+	public_wait_next(p, w);
 }
 
 /* A connection closed: a call waiting on it is not made again. */
@@ -452,6 +476,7 @@ public_citizen(struct public *p, struct conn *c, struct request *rq,
 	cl.addr = addr;
 	cl.trusted = server_addr_in(p->trusted, p->ntrusted, family, addr);
 	cl.peer = conn_peer(c);
+	cl.at = time(NULL);
 	fn(&cl, &a);
 	if (a.busy) {
 		free(a.body);
@@ -460,6 +485,7 @@ public_citizen(struct public *p, struct conn *c, struct request *rq,
 	}
 	free(copy);
 	public_citizen_answer(p, c, &a);
+	conn_done(c);
 }
 
 /*

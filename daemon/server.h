@@ -196,6 +196,8 @@ uid_t		 conn_uid(const struct conn *);
 int		 conn_head_only(const struct conn *);
 void		*conn_data(const struct conn *);
 void		 conn_set_data(struct conn *, void *);
+/* Whether the peer closed a connection owed an answer (not for TLS). */
+int		 conn_gone(const struct conn *);
 
 /*
  * server.c and conn.c: the server's own parts, for those two files only.

@@ -363,9 +363,10 @@ smsin_kannel(const struct citizen_call *cl, struct citizen_answer *a)
 
 /*
  * The webhook's signature: X-Kursus-Timestamp (seconds since the epoch,
- * within SMSIN_SKEW of our clock) and X-Kursus-Signature "sha256=" and
- * the HMAC-SHA256 of "<timestamp>.<body>" under the shared secret. A
- * signature seen before is a replay.
+ * within SMSIN_SKEW of our clock when the POST came: one that waited for
+ * the database is not older for it) and X-Kursus-Signature "sha256="
+ * and the HMAC-SHA256 of "<timestamp>.<body>" under the shared secret.
+ * A signature seen before is a replay.
  */
 static int
 smsin_signed(const struct citizen_call *cl, char **sig, struct fail *f)
@@ -373,7 +374,7 @@ smsin_signed(const struct citizen_call *cl, char **sig, struct fail *f)
 	struct buf		 b = BUF_INIT;
 	char			*end, *want;
 	long long		 stamp;
-	time_t			 now = time(NULL);
+	time_t			 now = cl->at;
 	size_t			 i;
 	int			 ok;
 

@@ -194,6 +194,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	cl.len = body != NULL ? strlen(body) : 0;
 	cl.addr = addr;
 	cl.peer = "fuzz";
+	cl.at = time(NULL);
 	if (strncmp(uri, "/afmeld/", 8) == 0)
 		fn = cancel_request;
 	else if (strcmp(uri, "/sms/kannel") == 0)

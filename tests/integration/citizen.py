@@ -1,19 +1,26 @@
 """
-citizen: what test_cancel.py, test_sms_reply.py and test_sending_*.py
-share. A venue, a course type of one seat, a session ten days ahead,
-people registered through the admin socket; the outbox read back; and
-the cancel link taken from the real mail the SMTP server got.
+citizen: what test_cancel.py, test_sms_reply.py, test_sms_busy.py and
+test_sending_*.py share. A venue, a course type of one seat, a session
+ten days ahead, people registered through the admin socket; the outbox
+read back; the cancel link taken from the real mail the SMTP server got;
+a kursusd whose SMS replies come through a real Kannel, or signed by the
+REST gateway's webhook.
 
 Pages are judged with Python's html.parser, not kursusd's code.
 """
 
 import datetime
+import hashlib
+import hmac
 import html.parser
+import json
 import os
 import re
+import time
 
-from kursustest import AdminAPI, local_now, wait_for
-from servers import Recorder, SMTPServer, plain_text
+from kursustest import AdminAPI, free_port, local_now, wait_for
+from servers import (Kannel, Recorder, RestGateway, SMTPServer,
+                     kannel_available, plain_text)
 
 LIBRARY = "Horsens Bibliotek"
 LIBRARY_PHONE = "76292300"
@@ -163,3 +170,87 @@ class Page(html.parser.HTMLParser):
             self.buttons.append(data.strip())
         if "style" not in self._in and "title" not in self._in:
             self.text.append(data)
+
+
+# --- SMS replies (test_sms_reply.py, test_sms_busy.py)
+
+KANNEL_SECRET = "kannel-hemmelighed-0123456789"
+WEBHOOK_SECRET = "webhook-hemmelighed-9876543210"
+SHORT = "1234"          # the library's number people answer to
+
+
+def secret_file(d, name, text):
+    """A secret file name in directory d, mode 0600, holding text."""
+    p = os.path.join(d, name)
+    with open(p, "w") as f:
+        f.write(text + "\n")
+    os.chmod(p, 0o600)
+    return p
+
+
+def signed(body, secret=WEBHOOK_SECRET, stamp=None):
+    """A webhook POST's body (bytes, or JSON made of body) and headers,
+    signed as the gateway signs: HMAC-SHA256 of "<timestamp>.<body>"."""
+    stamp = int(time.time()) if stamp is None else stamp
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    sig = hmac.new(secret.encode(), b"%d." % stamp + raw,
+                   hashlib.sha256).hexdigest()
+    return raw, {"Content-Type": "application/json",
+                 "X-Kursus-Timestamp": str(stamp),
+                 "X-Kursus-Signature": "sha256=" + sig}
+
+
+def sms_stories(t, kannel_story, webhook_story):
+    """kannel_story(d, api, k) with a kursusd sending through a real
+    Kannel (servers.py), whose sms-service's get-url is kursusd's
+    /sms/kannel (skipped without Kannel); then webhook_story(d, api, gw)
+    with one sending through the REST gateway, its replies by webhook."""
+    if not kannel_available():
+        t.skip("SMS replies through Kannel", "kannel or kannel-extras is "
+               "not installed (dev/deps)")
+    else:
+        _through_kannel(t, kannel_story)
+    _through_webhook(t, webhook_story)
+
+
+def _through_kannel(t, story):
+    tmp = t.tempdir()
+    port = free_port()
+    k = Kannel(os.path.join(tmp, "kannel"),
+               get_url="http://127.0.0.1:%d/sms/kannel?secret=%s"
+               "&from=%%p&to=%%P&text=%%a&id=%%I" % (port, KANNEL_SECRET))
+    if not k.start():
+        t.ok(False, "Kannel starts", [k.why or ""])
+        k.stop()
+        return
+    ddir = t.tempdir()
+    d = t.daemon(dirname=ddir, public_port=port, extra=library_opts() + [
+        "sms.driver=kannel", "sms.url=" + k.sendsms_url,
+        "sms.user=" + k.user,
+        "sms.password_file=" + secret_file(ddir, "sms.password",
+                                           k.password),
+        "sms.sender=" + SHORT, "sms.kannel_secret_file=" +
+        secret_file(ddir, "kannel.secret", KANNEL_SECRET)])
+    try:
+        story(d, API(d), k)
+    finally:
+        d.stop()
+        k.stop()
+
+
+def _through_webhook(t, story):
+    gw = RestGateway()
+    ddir = t.tempdir()
+    d = t.daemon(dirname=ddir, extra=library_opts() + [
+        "sms.driver=rest", "sms.url=" + gw.url,
+        "sms.password_file=" + secret_file(ddir, "sms.password", "tok-1"),
+        "sms.header=Authorization: Bearer {password}",
+        'sms.body={"recipient": "{to}", "sender": "{from}", '
+        '"message": "{text}"}', "sms.sender=" + SHORT,
+        "sms.webhook_secret_file=" + secret_file(ddir, "webhook.secret",
+                                                 WEBHOOK_SECRET)])
+    try:
+        story(d, API(d), gw)
+    finally:
+        d.stop()
+        gw.stop()

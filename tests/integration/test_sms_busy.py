@@ -21,35 +21,26 @@ IMMEDIATE from Python's sqlite3) while fakesmsc sends, and:
 
 Through the REST webhook: a POST waits for a lock held 2 s and gets 200;
 past the wait, 503 saying to retry and nothing written; the gateway's
-retry (new signature, same id) is taken once, and again is a duplicate.
-The loop keeps answering feeds meanwhile.
+retry (new signature, same id) is taken once, and again is a duplicate;
+one stamped 299 s ago that waits 3 s is taken, its timestamp judged as
+it came. The loop keeps answering feeds meanwhile. A POST whose gateway hangs up
+while it waits is not taken (its retry, signed anew and without an id,
+is, once). SIGHUP while a POST waits: taken after; SIGTERM: answered
+before kursusd stops; SIGTERM twice: closed unanswered, nothing written.
 """
 
-import hashlib
-import hmac
-import json
+import datetime
 import os
+import signal
+import socket
 import sqlite3
 import threading
 import time
 
-from citizen import API, library_opts
-from kursustest import SRCDIR, Tap, free_port, tcp_request, wait_for
-from servers import Kannel, RestGateway, kannel_available
+from citizen import KANNEL_SECRET, SHORT, signed, sms_stories
+from kursustest import SRCDIR, Tap, local_now, tcp_request, wait_for
 
 t = Tap()
-
-KANNEL_SECRET = "kannel-hemmelighed-0123456789"
-WEBHOOK_SECRET = "webhook-hemmelighed-9876543210"
-SHORT = "1234"
-
-
-def secret_file(d, name, text):
-    p = os.path.join(d, name)
-    with open(p, "w") as f:
-        f.write(text + "\n")
-    os.chmod(p, 0o600)
-    return p
 
 
 class Lock:
@@ -83,40 +74,6 @@ def texts(d, text):
     return [r for r in inbox(d) if r[1] == text]
 
 
-def main():
-    if not kannel_available():
-        t.skip("SMS replies through Kannel", "kannel or kannel-extras is "
-               "not installed (dev/deps)")
-    else:
-        through_kannel()
-    through_webhook()
-
-
-def through_kannel():
-    tmp = t.tempdir()
-    port = free_port()
-    k = Kannel(os.path.join(tmp, "kannel"),
-               get_url="http://127.0.0.1:%d/sms/kannel?secret=%s"
-               "&from=%%p&to=%%P&text=%%a&id=%%I" % (port, KANNEL_SECRET))
-    if not k.start():
-        t.ok(False, "Kannel starts", [k.why or ""])
-        k.stop()
-        return
-    ddir = t.tempdir()
-    d = t.daemon(dirname=ddir, public_port=port, extra=library_opts() + [
-        "sms.driver=kannel", "sms.url=" + k.sendsms_url,
-        "sms.user=" + k.user,
-        "sms.password_file=" + secret_file(ddir, "sms.password",
-                                           k.password),
-        "sms.sender=" + SHORT, "sms.kannel_secret_file=" +
-        secret_file(ddir, "kannel.secret", KANNEL_SECRET)])
-    try:
-        kannel_story(d, API(d), k)
-    finally:
-        d.stop()
-        k.stop()
-
-
 def readme_kannel(k):
     """The README's Kannel set-up is the one the tests run: its lines,
     but for the URL and the delay (a minute there, a second here)."""
@@ -145,6 +102,12 @@ def kannel_story(d, api, k):
     inger = api.register(s["id"], {"name": "Inger Ås",
                                    "phone": "20 30 40 50"})
     pid = inger["participant_id"]
+    # A second course for her: an "afmeld" taken twice would cancel it.
+    later = api.session("%s 10:00" % (local_now().date() +
+                                      datetime.timedelta(days=11)))
+    again = api.register(later["id"], {"name": "Inger Ås",
+                                       "phone": "20 30 40 50"})
+    t.eq(again["participant_id"], pid, "Inger is registered twice")
     readme_kannel(k)
 
     # --- a lock held 2 s: kursusd waits for it
@@ -174,6 +137,11 @@ def kannel_story(d, api, k):
     r = api.registrations(s["id"])[pid]
     t.eq((r["status"], r["cancelled_via"]), ("cancelled", "sms"),
          "her registration is cancelled, via SMS")
+    time.sleep(2)
+    t.eq(len(texts(d, "afmeld")), 1, "the \"afmeld\" is taken once",
+         inbox(d))
+    t.ok(api.registrations(later["id"])[pid]["status"] != "cancelled",
+         "her later registration stands", [api.registrations(later["id"])])
 
     # --- held past kursusd's wait: 503, and Kannel fetches it again
     before = retries(k)
@@ -218,41 +186,13 @@ def kannel_story(d, api, k):
          "before", [])
 
 
-def signed(body, stamp=None):
-    stamp = int(time.time()) if stamp is None else stamp
-    raw = json.dumps(body).encode()
-    sig = hmac.new(WEBHOOK_SECRET.encode(), b"%d." % stamp + raw,
-                   hashlib.sha256).hexdigest()
-    return raw, {"Content-Type": "application/json",
-                 "X-Kursus-Timestamp": str(stamp),
-                 "X-Kursus-Signature": "sha256=" + sig}
-
-
-def through_webhook():
-    gw = RestGateway()
-    ddir = t.tempdir()
-    d = t.daemon(dirname=ddir, extra=library_opts() + [
-        "sms.driver=rest", "sms.url=" + gw.url,
-        "sms.password_file=" + secret_file(ddir, "sms.password", "tok-1"),
-        'sms.body={"recipient": "{to}", "message": "{text}"}',
-        "sms.sender=" + SHORT,
-        "sms.webhook_secret_file=" + secret_file(ddir, "webhook.secret",
-                                                 WEBHOOK_SECRET)])
-    try:
-        webhook_story(d)
-    finally:
-        d.stop()
-        gw.stop()
-
-
 def post_timed(d, raw, h, out):
     t0 = time.monotonic()
     out["r"] = tcp_request(d.public_port, "POST", "/sms/webhook", raw, h)
     out["s"] = time.monotonic() - t0
 
 
-def webhook_story(d):
-    api = API(d)
+def webhook_story(d, api, gw):
     api.setup()
     msg = {"from": "+4540506070", "to": SHORT, "text": "Hvad koster det?",
            "id": "gw-9"}
@@ -302,6 +242,122 @@ def webhook_story(d):
     t.ok(r.status == 200 and (r.json or {}).get("result") == "duplicate",
          "and once more: a duplicate", [repr(r)])
     t.eq(len(texts(d, msg["text"])), 1, "one row")
+    stamped_old(d)
+    hung_up(d)
+    signalled(d)
 
 
-t.run(main)
+def waiting(d):
+    return d.log().count("waits for the database")
+
+
+def stamped_old(d):
+    """A POST stamped 299 s ago (the limit is 300) that waits 3 s for the
+    lock is judged as it came: taken, not refused as too old."""
+    msg = {"from": "+4540506070", "to": SHORT, "text": "Er der plads?",
+           "id": "gw-11"}
+    lock = Lock(d.db)
+    raw, h = signed(msg, stamp=int(time.time()) - 299)
+    out = {}
+    n = waiting(d)
+    th = threading.Thread(target=post_timed, args=(d, raw, h, out))
+    th.start()
+    waited = wait_for(lambda: waiting(d) > n, 10)
+    time.sleep(3)
+    lock.release()
+    th.join()
+    r = out["r"]
+    t.ok(waited and r.status == 200 and
+         (r.json or {}).get("result") == "inbox" and
+         len(texts(d, msg["text"])) == 1, "a POST stamped 299 s ago that "
+         "waited 3 s: taken (its timestamp judged as it came)", [repr(r)])
+
+
+def hung_up(d):
+    """A gateway that gives up on a waiting POST (its own timeout) sends
+    it again, signed anew; without an id only kursusd can keep it from
+    being taken twice: the one nobody waits for is not taken."""
+    msg = {"from": "+4540506070", "to": SHORT, "text": "Er der kaffe?"}
+    lock = Lock(d.db)
+    raw, h = signed(msg)
+    s = socket.create_connection(("127.0.0.1", d.public_port), timeout=10)
+    n = waiting(d)
+    s.sendall(("POST /sms/webhook HTTP/1.1\r\nHost: kursus\r\n"
+               "Content-Length: %d\r\n" % len(raw) +
+               "".join("%s: %s\r\n" % kv for kv in h.items()) +
+               "\r\n").encode() + raw)
+    first = wait_for(lambda: waiting(d) > n, 10)
+    s.close()
+    raw, h = signed(msg, stamp=int(time.time()) + 1)
+    out = {}
+    th = threading.Thread(target=post_timed, args=(d, raw, h, out))
+    th.start()
+    second = wait_for(lambda: waiting(d) > n + 1, 10)
+    lock.release()
+    th.join()
+    t.ok(first and second and out["r"].status == 200 and
+         (out["r"].json or {}).get("result") == "inbox", "a POST waiting "
+         "behind one whose gateway hung up: 200, taken", [repr(out["r"])])
+    t.eq(len(texts(d, msg["text"])), 1, "the one whose gateway hung up "
+         "is not taken: one row", inbox(d))
+    t.ok("hung up" in d.log(), "kursusd said it dropped the one nobody "
+         "waits for", d.log().splitlines()[-6:])
+
+
+def wait_signalled(d, sigs, text):
+    """A POST of text waiting for the lock when kursusd gets sigs; the
+    lock let go a second later. Its answer (None: the connection closed
+    unanswered)."""
+    msg = {"from": "+4540506070", "to": SHORT, "text": text}
+    lock = Lock(d.db)
+    raw, h = signed(msg)
+    out = {}
+    n = waiting(d)
+    th = threading.Thread(target=post_safe, args=(d, raw, h, out))
+    th.start()
+    waited = wait_for(lambda: waiting(d) > n, 10)
+    for i, sig in enumerate(sigs):
+        n = d.log().count("SIGTERM: stop")
+        d.proc.send_signal(sig)
+        if i + 1 < len(sigs):
+            wait_for(lambda: d.log().count("SIGTERM: stop") > n, 10)
+    time.sleep(1)
+    lock.release()
+    th.join()
+    t.ok(waited, "the POST of %r waits for the lock" % text, [])
+    return out.get("r")
+
+
+def post_safe(d, raw, h, out):
+    try:
+        post_timed(d, raw, h, out)
+    except OSError as e:
+        out["e"] = e
+
+
+def signalled(d):
+    """kursusd reloading or stopping while a reply waits: the reply is
+    answered, or its connection closed with nothing written, and no
+    waiting call outlives kursusd's (ASan's) end."""
+    n = d.log().count("configuration reloaded")
+    r = wait_signalled(d, [signal.SIGHUP], "Er der elevator?")
+    t.ok(d.log().count("configuration reloaded") > n and r is not None
+         and r.status == 200 and len(texts(d, "Er der elevator?")) == 1,
+         "SIGHUP while it waits: it is taken after, once", [repr(r)])
+    r = wait_signalled(d, [signal.SIGTERM], "Er der toiletter?")
+    rc = d.wait()
+    t.ok(r is not None and r.status == 200 and rc == 0 and
+         len(texts(d, "Er der toiletter?")) == 1, "SIGTERM while it "
+         "waits: kursusd answers it (taken once), then stops (%s)" % rc,
+         [repr(r)])
+    d.start()
+    r = wait_signalled(d, [signal.SIGTERM, signal.SIGTERM],
+                       "Er der wifi?")
+    rc = d.wait()
+    t.ok(r is None and rc == 0 and texts(d, "Er der wifi?") == [],
+         "SIGTERM twice (stop now) while it waits: its connection "
+         "closes unanswered, nothing written, exit %s" % rc, [repr(r)])
+    d.start()
+
+
+t.run(lambda: sms_stories(t, kannel_story, webhook_story))

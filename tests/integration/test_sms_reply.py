@@ -26,31 +26,14 @@ or not UTF-8, a missing field, 10,000 characters: each answered with its
 reason, nothing changed.
 """
 
-import hashlib
-import hmac
 import json
-import os
 import re
 import time
 
-from citizen import API, library_opts
-from kursustest import EXIT_ATTENTION, Tap, free_port, tcp_request, \
-    wait_for
-from servers import Kannel, RestGateway, kannel_available
+from citizen import KANNEL_SECRET, SHORT, signed, sms_stories
+from kursustest import EXIT_ATTENTION, Tap, tcp_request, wait_for
 
 t = Tap()
-
-KANNEL_SECRET = "kannel-hemmelighed-0123456789"
-WEBHOOK_SECRET = "webhook-hemmelighed-9876543210"
-SHORT = "1234"          # the library's number people answer to
-
-
-def secret_file(d, name, text):
-    p = os.path.join(d, name)
-    with open(p, "w") as f:
-        f.write(text + "\n")
-    os.chmod(p, 0o600)
-    return p
 
 
 def counts(d):
@@ -65,40 +48,6 @@ def counts(d):
                 db.execute("SELECT count(*) FROM outbox").fetchone())
     finally:
         db.close()
-
-
-def main():
-    if not kannel_available():
-        t.skip("SMS replies through Kannel", "kannel or kannel-extras is "
-               "not installed (dev/deps)")
-    else:
-        through_kannel()
-    through_webhook()
-
-
-def through_kannel():
-    tmp = t.tempdir()
-    port = free_port()
-    k = Kannel(os.path.join(tmp, "kannel"),
-               get_url="http://127.0.0.1:%d/sms/kannel?secret=%s"
-               "&from=%%p&to=%%P&text=%%a&id=%%I" % (port, KANNEL_SECRET))
-    if not k.start():
-        t.ok(False, "Kannel starts", [k.why or ""])
-        k.stop()
-        return
-    ddir = t.tempdir()
-    d = t.daemon(dirname=ddir, public_port=port, extra=library_opts() + [
-        "sms.driver=kannel", "sms.url=" + k.sendsms_url,
-        "sms.user=" + k.user,
-        "sms.password_file=" + secret_file(ddir, "sms.password",
-                                           k.password),
-        "sms.sender=" + SHORT, "sms.kannel_secret_file=" +
-        secret_file(ddir, "kannel.secret", KANNEL_SECRET)])
-    try:
-        kannel_story(d, API(d), k)
-    finally:
-        d.stop()
-        k.stop()
 
 
 def texts_to(k, number):
@@ -249,34 +198,6 @@ def api_day(days):
     return "%s 10:00" % day.isoformat()
 
 
-def signed(body, secret=WEBHOOK_SECRET, stamp=None):
-    stamp = int(time.time()) if stamp is None else stamp
-    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    sig = hmac.new(secret.encode(), b"%d." % stamp + raw,
-                   hashlib.sha256).hexdigest()
-    return raw, {"Content-Type": "application/json",
-                 "X-Kursus-Timestamp": str(stamp),
-                 "X-Kursus-Signature": "sha256=" + sig}
-
-
-def through_webhook():
-    gw = RestGateway()
-    ddir = t.tempdir()
-    d = t.daemon(dirname=ddir, extra=library_opts() + [
-        "sms.driver=rest", "sms.url=" + gw.url,
-        "sms.password_file=" + secret_file(ddir, "sms.password", "tok-1"),
-        "sms.header=Authorization: Bearer {password}",
-        'sms.body={"recipient": "{to}", "sender": "{from}", '
-        '"message": "{text}"}', "sms.sender=" + SHORT,
-        "sms.webhook_secret_file=" + secret_file(ddir, "webhook.secret",
-                                                 WEBHOOK_SECRET)])
-    try:
-        webhook_story(d, API(d), gw)
-    finally:
-        d.stop()
-        gw.stop()
-
-
 def post(d, raw, headers):
     return tcp_request(d.public_port, "POST", "/sms/webhook", raw, headers)
 
@@ -375,4 +296,4 @@ def webhook_story(d, api, gw):
     t.eq(r.status, 405, "GET /sms/webhook: 405")
 
 
-t.run(main)
+t.run(lambda: sms_stories(t, kannel_story, webhook_story))
