@@ -855,8 +855,8 @@ const char	*blob_data(const struct blob *);
 size_t		 blob_len(const struct blob *);
 
 /* memory.c: freed memory given back to the system between requests */
-void		 memory_init(struct event_base *);
-/* Before SQLite is first used, on the loop's thread. */
+void		 memory_init(struct event_base *);	/* on the loop's thread */
+/* Before SQLite is first used. */
 void		 memory_sqlite(void);
 /* Called by the loop thread for each admin request and render. */
 void		 memory_touch(void);
