@@ -383,6 +383,7 @@ main(int argc, char **argv)
 	 */
 	if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
 		log_debug("sqlite3_config: memory statistics stay on");
+	memory_sqlite();
 	while ((ch = getopt_long(argc, argv, "c:d:fno:v", longopts,
 	    NULL)) != -1) {
 		switch (ch) {

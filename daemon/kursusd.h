@@ -857,7 +857,9 @@ const char	*blob_data(const struct blob *);
 size_t		 blob_len(const struct blob *);
 
 /* memory.c: freed memory given back to the system between requests */
-void		 memory_init(struct event_base *);
+void		 memory_init(struct event_base *);	/* on the loop's thread */
+/* Before SQLite is first used. */
+void		 memory_sqlite(void);
 /* Called by the loop thread for each admin request and render. */
 void		 memory_touch(void);
 void		 memory_free(void);
