@@ -20,6 +20,7 @@
 
 #include "calendars.h"
 #include "kursusd.h"
+#include "service.h"
 #include "server.h"
 #include "citizen.h"
 

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "kursusd.h"
+#include "service.h"
 
 /* How long one datagram may wait for room in the manager's queue. */
 

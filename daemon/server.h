@@ -8,6 +8,7 @@
 #define SERVER_H
 
 #include "kursusd.h"
+#include "service.h"
 
 /* http.c */
 struct http;

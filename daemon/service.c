@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "kursusd.h"
+#include "service.h"
 #include "server.h"
 
 /* Looks up [daemon] user and group; refuses either missing or root. */
