@@ -74,6 +74,7 @@ sentlog_init(struct sentlog *l, const char *database, int n)
 	l->dirty = 0;
 	l->retry = 0;
 	l->retry_at = 0;
+	l->sweep = 0;
 }
 
 /* Closes it; a file with nothing left to settle is removed. */

@@ -63,17 +63,21 @@
  * pointer; each use loads the pointer once (token_keys_now(): an
  * acquire load, a plain load on x86) and makes or opens its token under
  * that state alone. A state once published is never freed: a use on
- * another thread may still hold the one before. Only a key that differs
- * makes one (feeds.key_file naming another file at a reload), ~4.6 KB.
+ * another thread may still hold the one before. So each key has one
+ * state, made the first time it is read (~4.6 KB) and published again
+ * whenever it comes back: reloads that swap between two key files hold
+ * two, not one more per reload (test_token's test_reload_memory).
  */
 struct token_keys {
 	unsigned char		 key[KEY_BYTES];
 	unsigned char		 sel_key[KEY_BYTES];	/* the selectors' */
 	struct gcm_aes256_ctx	 gcm;
 	struct aes256_ctx	 sel_enc, sel_dec;
-	struct token_keys	*before;	/* the one it replaced, kept */
+	struct token_keys	*next;		/* in token_made */
 };
 static _Atomic(struct token_keys *) token_keys;
+/* Every state made, one a key, under token_init_mtx. */
+static struct token_keys	*token_made;
 static pthread_mutex_t		 token_init_mtx = PTHREAD_MUTEX_INITIALIZER;
 #define TOKEN_AES	((nettle_cipher_func *)aes256_encrypt)
 
@@ -184,7 +188,7 @@ int
 token_init(const char *key_file, char **cause)
 {
 	struct hmac_sha256_ctx	 hctx;
-	struct token_keys	*k, *now;
+	struct token_keys	*k;
 	unsigned char		 key[KEY_BYTES];
 	char			*hex;
 	int			 rc;
@@ -201,9 +205,13 @@ token_init(const char *key_file, char **cause)
 		return (-1);
 	}
 	pthread_mutex_lock(&token_init_mtx);
-	now = atomic_load_explicit(&token_keys, memory_order_relaxed);
-	if (now != NULL && memcmp(now->key, key, KEY_BYTES) == 0) {
-		/* The same key (the first personal link after a start). */
+	for (k = token_made; k != NULL; k = k->next) {
+		if (memcmp(k->key, key, KEY_BYTES) != 0)
+			continue;
+		/* A key read before (the same one at the first personal
+		 * link after a start, or a reload back to an earlier file):
+		 * its state, whole since it was made. */
+		atomic_store_explicit(&token_keys, k, memory_order_release);
 		pthread_mutex_unlock(&token_init_mtx);
 		explicit_bzero(key, sizeof key);
 		return (0);
@@ -220,7 +228,8 @@ token_init(const char *key_file, char **cause)
 	gcm_aes256_set_key(&k->gcm, k->key);
 	aes256_set_encrypt_key(&k->sel_enc, k->sel_key);
 	aes256_set_decrypt_key(&k->sel_dec, k->sel_key);
-	k->before = now;
+	k->next = token_made;
+	token_made = k;
 	/* Whole before it is seen: the release pairs with the uses'
 	 * acquire. */
 	atomic_store_explicit(&token_keys, k, memory_order_release);
