@@ -94,15 +94,20 @@ class Recorder:
     before answering DATA, after the message is written (like an MTA that
     has queued it: a client that dies meanwhile never hears the 250);
     hold_at: from the hold_at-th message on, the answer to DATA waits
-    (the message written) until .gate is set; .mail_reply, when set, is
+    (the message written) until .gate is set; data_script: {address:
+    [reply, ...]} given to the end of the data (its ".") of a message to
+    that address, popped in turn, before accepting (a refused message is
+    not written); .mail_reply, when set, is
     given to every MAIL FROM. Counts sessions (EHLO/HELO) in .sessions
     and refused MAIL FROMs in .mail_refused."""
 
     def __init__(self, directory, rcpt_fail=(), reject=None, script=None,
-                 always=None, delay=0.0, hold_at=None):
+                 always=None, delay=0.0, hold_at=None, data_script=None):
         self.dir = directory
         os.makedirs(directory, exist_ok=True)
         self.rcpt_fail = list(rcpt_fail)
+        self.data_script = {k.lower(): list(v)
+                            for k, v in (data_script or {}).items()}
         self.reject = reject
         self.script = {k.lower(): list(v) for k, v in (script or {}).items()}
         self.always = {k.lower(): v for k, v in (always or {}).items()}
@@ -167,6 +172,9 @@ class Recorder:
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
+            for a in envelope.rcpt_tos:
+                if self.data_script.get(a.lower()):
+                    return self.data_script[a.lower()].pop(0)
             self.count += 1
             n = self.count
         path = os.path.join(self.dir, "mail-%05d.eml" % n)

@@ -1,7 +1,8 @@
 """
 The notifier library against real servers on loopback, driven through
 tests/notifier/notify-send: aiosmtpd for SMTP (accepting, answering 451
-to RCPT twice, answering 550, and a socket that never answers), Kannel's
+to RCPT twice, answering 550, refusing the data with 554 and 452, and a
+socket that never answers), Kannel's
 bearerbox and smsbox with fakesmsc as the operator, and a small REST
 gateway. Mails are judged by Python's email package and python3-icalendar.
 """
@@ -275,6 +276,35 @@ def test_smtp_failures(tmp):
                  "no such user" in r[1] for r in res),
              "smtp 550: PERMANENT with the server's words", lines + [err])
         t.eq(len(rec.mails()), 0, "smtp 550: nothing delivered")
+    finally:
+        srv.stop()
+
+    # Refused at the end of the data (its "."), in one session of three:
+    # 554 PERMANENT, 452 TEMPORARY, each with the server's words and the
+    # stage, and the third message still goes.
+    d = os.path.join(tmp, "smtp-data")
+    os.mkdir(d)
+    rec = Recorder(d, data_script={"soren@example.dk": [
+        "554 5.7.1 Rejected: looks like spam",
+        "452 4.3.1 Insufficient system storage"]})
+    srv = SMTPServer(rec)
+    try:
+        rc, lines, err, _ = run(mail_args(srv.port, ["--count", "3"]))
+        res = results(lines)
+        t.ok(rc != 0 and len(res) == 3 and res[0][0] == "PERMANENT" and
+             res[0][1].startswith("DATA: 554") and
+             "looks like spam" in res[0][1],
+             "smtp 554 to the data: PERMANENT, the stage and the server's "
+             "words", lines + [err])
+        t.ok(len(res) == 3 and res[1][0] == "TEMPORARY" and
+             res[1][1].startswith("DATA: 452") and
+             "Insufficient" in res[1][1],
+             "smtp 452 to the data: TEMPORARY, the stage and the server's "
+             "words", lines + [err])
+        t.ok(len(res) == 3 and res[2] == ("OK", ""),
+             "smtp data refused: the session's next message still goes",
+             lines + [err])
+        t.eq(len(rec.mails()), 1, "smtp data refused: one delivered")
     finally:
         srv.stop()
 
