@@ -1,8 +1,8 @@
 """
 The notifier library against real servers on loopback, driven through
 tests/notifier/notify-send: aiosmtpd for SMTP (accepting, answering 451
-to RCPT twice, answering 550, refusing the data with 554 and 452, and a
-socket that never answers), Kannel's
+to RCPT twice, answering 550, refusing the DATA command with 554 and the
+data with 554 and 452, and a socket that never answers), Kannel's
 bearerbox and smsbox with fakesmsc as the operator, and a small REST
 gateway. Mails are judged by Python's email package and python3-icalendar.
 """
@@ -305,6 +305,25 @@ def test_smtp_failures(tmp):
              "smtp data refused: the session's next message still goes",
              lines + [err])
         t.eq(len(rec.mails()), 1, "smtp data refused: one delivered")
+    finally:
+        srv.stop()
+
+    # The DATA command itself refused (no 354), then accepted.
+    d = os.path.join(tmp, "smtp-data-command")
+    os.mkdir(d)
+    rec = Recorder(d, command_script={"soren@example.dk": [
+        "554 5.5.1 Error: no valid recipients"]})
+    srv = SMTPServer(rec)
+    try:
+        rc, lines, err, _ = run(mail_args(srv.port, ["--count", "2"]))
+        res = results(lines)
+        t.ok(rc != 0 and len(res) == 2 and res[0][0] == "PERMANENT" and
+             res[0][1].startswith("DATA: 554") and
+             "no valid recipients" in res[0][1] and res[1] == ("OK", ""),
+             "smtp 554 to the DATA command: PERMANENT with the server's "
+             "words; the next message goes", lines + [err])
+        t.eq(len(rec.mails()), 1, "smtp DATA command refused: one "
+             "delivered")
     finally:
         srv.stop()
 

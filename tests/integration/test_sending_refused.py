@@ -3,7 +3,9 @@ A mail the server refuses only at the end of its data (its "."), after
 kursusd took the seal for it (sender.c: a crash repeats at most one
 message): a 554 fails the row at once with the stage and the server's
 words, a 452 leaves it pending to go again, and the seal is given back
-either way, so the mails queued behind it and those after still go.
+either way, so the mails queued behind it and those after still go. A
+451 to the DATA command itself (no seal taken: no data was read) leaves
+the row pending too.
 """
 
 from citizen import API, library_opts
@@ -14,11 +16,13 @@ t = Tap()
 
 SPAM = "554 5.7.1 Rejected: looks like spam"
 FULL = "452 4.3.1 Insufficient system storage"
+LATER = "451 4.7.1 Try again later"
 
 
 def main():
     rec = Recorder(t.tempdir(), data_script={"afvist@example.dk": [SPAM],
-                                             "fuld@example.dk": [FULL]})
+                                             "fuld@example.dk": [FULL]},
+                   command_script={"senere@example.dk": [LATER]})
     srv = SMTPServer(rec)
     d = t.daemon(extra=library_opts(srv.port) + [
         "smtp.timeout=5", "smtp.connections=2", "sms.driver=none"])
@@ -26,7 +30,7 @@ def main():
     try:
         api.setup(capacity=8)
         sid = api.session()["id"]
-        people = ["afvist", "fuld", "glad"]
+        people = ["afvist", "fuld", "senere", "glad"]
         pids = {}
         for who in people:
             reg = api.register(sid, {"name": who.capitalize() + " Ærø",
@@ -38,7 +42,7 @@ def main():
             for r in api.outbox(session=sid):
                 if r.get("channel") == "email":
                     rows[r.get("participant_id")] = r
-            return len(rows) == 3 and all(
+            return len(rows) == 4 and all(
                 r["state"] in ("sent", "failed") for r in rows.values())
         wait_for(settled, 30, 0.1)
         seen = ["%s: %s attempts=%s error=%s" % (
@@ -55,11 +59,15 @@ def main():
         t.ok(f.get("state") == "sent" and f.get("attempts") == 2,
              "452 to the data: the row went again, and the second time "
              "it was sent", seen)
+        f = rows.get(pids["senere"], {})
+        t.ok(f.get("state") == "sent" and f.get("attempts") == 2,
+             "451 to the DATA command: the row went again, and the second "
+             "time it was sent", seen)
         g = rows.get(pids["glad"], {})
         t.ok(g.get("state") == "sent" and g.get("attempts") == 1,
              "the mail beside them was sent at the first attempt", seen)
         t.eq([len(rec.to(who + "@example.dk")) for who in people],
-             [0, 1, 1], "delivered: none refused, each other one once")
+             [0, 1, 1, 1], "delivered: none refused, each other one once")
 
         # The seal came back after each refusal: a mail queued now goes.
         reg = api.register(sid, {"name": "Efter Ærø",
