@@ -7,6 +7,21 @@
  * each call of smtp_send() uses only its own session and auth context,
  * so workers may send concurrently. libesmtp writes to a socket that the
  * peer may close: the daemon ignores SIGPIPE (it does, see STYLE.md).
+ *
+ * Round trips (bench/notifier BENCH_PERF=turns counts them): libesmtp
+ * 1.1.0 writes MAIL FROM alone and waits for its answer even when the
+ * server offers PIPELINING: cmd_mail() in its protocol.c (lines
+ * 1038-1045) ends "#if 0 cmd_state = S_rcpt; #else cmd_state = -1",
+ * its authors' TODO until a refused MAIL could stop the RCPTs pipelined
+ * behind it. Then RCPT TO and DATA go together, then the data with its
+ * "." (the seal's round trip): three turns a message. No option,
+ * callback or order of ours changes the first; a server that offers
+ * CHUNKING gets BDAT (smtp-bdat.c), RCPT and the chunks in one turn,
+ * two in all, the message the same bytes (seen by hand with a server
+ * made for it: neither aiosmtpd nor smtp-sink offers CHUNKING, so no
+ * test does), and the seal still taken before "BDAT 0 LAST" (our
+ * callback's end comes first in cmd_bdat2()). Postfix's smtp-source
+ * does not pipeline at all: four.
  */
 
 #include "config.h"

@@ -94,15 +94,24 @@ class Recorder:
     before answering DATA, after the message is written (like an MTA that
     has queued it: a client that dies meanwhile never hears the 250);
     hold_at: from the hold_at-th message on, the answer to DATA waits
-    (the message written) until .gate is set; .mail_reply, when set, is
+    (the message written) until .gate is set; data_script: {address:
+    [reply, ...]} given to the end of the data (its ".") of a message to
+    that address, popped in turn, before accepting (a refused message is
+    not written); command_script: the same for the DATA command itself
+    (its answer in place of 354); .mail_reply, when set, is
     given to every MAIL FROM. Counts sessions (EHLO/HELO) in .sessions
     and refused MAIL FROMs in .mail_refused."""
 
     def __init__(self, directory, rcpt_fail=(), reject=None, script=None,
-                 always=None, delay=0.0, hold_at=None):
+                 always=None, delay=0.0, hold_at=None, data_script=None,
+                 command_script=None):
         self.dir = directory
         os.makedirs(directory, exist_ok=True)
         self.rcpt_fail = list(rcpt_fail)
+        self.data_script = {k.lower(): list(v)
+                            for k, v in (data_script or {}).items()}
+        self.command_script = {k.lower(): list(v)
+                               for k, v in (command_script or {}).items()}
         self.reject = reject
         self.script = {k.lower(): list(v) for k, v in (script or {}).items()}
         self.always = {k.lower(): v for k, v in (always or {}).items()}
@@ -165,8 +174,23 @@ class Recorder:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    def _scripted(self, script, envelope):
+        for a in envelope.rcpt_tos:
+            if script.get(a.lower()):
+                return script[a.lower()].pop(0)
+        return None
+
+    def data_command(self, envelope):
+        """SMTPServer's answer to the DATA command in place of 354, or
+        None."""
+        with self.lock:
+            return self._scripted(self.command_script, envelope)
+
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
+            reply = self._scripted(self.data_script, envelope)
+            if reply:
+                return reply
             self.count += 1
             n = self.count
         path = os.path.join(self.dir, "mail-%05d.eml" % n)
@@ -420,11 +444,28 @@ class SMTPServer:
 
     def __init__(self, handler, port=None, **kw):
         from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import SMTP
+
+        class Server(SMTP):
+            # A handler's data_command(envelope) may refuse the DATA
+            # command itself, which aiosmtpd has no hook for.
+            async def smtp_DATA(self, arg):
+                hook = getattr(self.event_handler, "data_command", None)
+                reply = hook(self.envelope) if hook is not None and \
+                    self.envelope.rcpt_tos else None
+                if reply:
+                    await self.push(reply)
+                    return
+                await super().smtp_DATA(arg)
+
+        class Control(Controller):
+            def factory(self):
+                return Server(self.handler, **self.SMTP_kwargs)
+
         self.port = port or free_port_bound()
         self.handler = handler
-        self.controller = Controller(handler, hostname="127.0.0.1",
-                                     port=self.port, ready_timeout=10,
-                                     **kw)
+        self.controller = Control(handler, hostname="127.0.0.1",
+                                  port=self.port, ready_timeout=10, **kw)
         self.controller.start()
 
     def stop(self):

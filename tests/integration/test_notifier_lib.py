@@ -1,7 +1,8 @@
 """
 The notifier library against real servers on loopback, driven through
 tests/notifier/notify-send: aiosmtpd for SMTP (accepting, answering 451
-to RCPT twice, answering 550, and a socket that never answers), Kannel's
+to RCPT twice, answering 550, refusing the DATA command with 554 and the
+data with 554 and 452, and a socket that never answers), Kannel's
 bearerbox and smsbox with fakesmsc as the operator, and a small REST
 gateway. Mails are judged by Python's email package and python3-icalendar.
 """
@@ -240,6 +241,21 @@ def test_smtp_connections(tmp):
         srv.stop()
 
 
+def one_session(tmp, name, count, **recorder):
+    """count mails in one session to a Recorder(**recorder) in tmp/name:
+    (exit code, results, the lines and stderr, mails delivered)."""
+    d = os.path.join(tmp, name)
+    os.mkdir(d)
+    rec = Recorder(d, **recorder)
+    srv = SMTPServer(rec)
+    try:
+        rc, lines, err, _ = run(mail_args(srv.port, ["--count",
+                                                     str(count)]))
+        return rc, results(lines), lines + [err], len(rec.mails())
+    finally:
+        srv.stop()
+
+
 def test_smtp_failures(tmp):
     # 451 to RCPT twice, then accepted: TEMPORARY, TEMPORARY, OK.
     d = os.path.join(tmp, "smtp-451")
@@ -263,20 +279,43 @@ def test_smtp_failures(tmp):
     finally:
         srv.stop()
 
-    d = os.path.join(tmp, "smtp-550")
-    os.mkdir(d)
-    rec = Recorder(d, reject="550 5.1.1 <soren@example.dk>: no such user")
-    srv = SMTPServer(rec)
-    try:
-        rc, lines, err, _ = run(mail_args(srv.port, ["--count", "2"]))
-        res = results(lines)
-        t.ok(rc != 0 and len(res) == 2 and
-             all(r[0] == "PERMANENT" and "550" in r[1] and
-                 "no such user" in r[1] for r in res),
-             "smtp 550: PERMANENT with the server's words", lines + [err])
-        t.eq(len(rec.mails()), 0, "smtp 550: nothing delivered")
-    finally:
-        srv.stop()
+    rc, res, said, got = one_session(tmp, "smtp-550", 2, reject=(
+        "550 5.1.1 <soren@example.dk>: no such user"))
+    t.ok(rc != 0 and len(res) == 2 and
+         all(r[0] == "PERMANENT" and "550" in r[1] and
+             "no such user" in r[1] for r in res),
+         "smtp 550: PERMANENT with the server's words", said)
+    t.eq(got, 0, "smtp 550: nothing delivered")
+
+    # Refused at the end of the data (its "."), in one session of three:
+    # 554 PERMANENT, 452 TEMPORARY, each with the server's words and the
+    # stage, and the third message still goes.
+    rc, res, said, got = one_session(tmp, "smtp-data", 3, data_script={
+        "soren@example.dk": ["554 5.7.1 Rejected: looks like spam",
+                             "452 4.3.1 Insufficient system storage"]})
+    t.ok(rc != 0 and len(res) == 3 and res[0][0] == "PERMANENT" and
+         res[0][1].startswith("DATA: 554") and
+         "looks like spam" in res[0][1],
+         "smtp 554 to the data: PERMANENT, the stage and the server's "
+         "words", said)
+    t.ok(len(res) == 3 and res[1][0] == "TEMPORARY" and
+         res[1][1].startswith("DATA: 452") and "Insufficient" in res[1][1],
+         "smtp 452 to the data: TEMPORARY, the stage and the server's "
+         "words", said)
+    t.ok(len(res) == 3 and res[2] == ("OK", ""),
+         "smtp data refused: the session's next message still goes", said)
+    t.eq(got, 1, "smtp data refused: one delivered")
+
+    # The DATA command itself refused (no 354), then accepted.
+    rc, res, said, got = one_session(
+        tmp, "smtp-data-command", 2, command_script={
+            "soren@example.dk": ["554 5.5.1 Error: no valid recipients"]})
+    t.ok(rc != 0 and len(res) == 2 and res[0][0] == "PERMANENT" and
+         res[0][1].startswith("DATA: 554") and
+         "no valid recipients" in res[0][1] and res[1] == ("OK", ""),
+         "smtp 554 to the DATA command: PERMANENT with the server's "
+         "words; the next message goes", said)
+    t.eq(got, 1, "smtp DATA command refused: one delivered")
 
     silent = SilentServer()
     try:
