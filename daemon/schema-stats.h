@@ -1,8 +1,9 @@
 /*
- * The statements of the statistics' triggers (schema steps 14, 21 and
- * 22), as macros over a row's name (NEW, OLD) for schema.c's migrations:
- * what a registration or a session adds to the summary rows and takes
- * away from them; and stats_seat counted afresh (stats-month.c too).
+ * The statements of the statistics' triggers (schema steps 14, 21, 22
+ * and 23), as macros over a row's name (NEW, OLD) for schema.c's
+ * migrations: what a registration or a session adds to the summary rows
+ * and takes away from them; and stats_seat counted afresh (stats-month.c
+ * too).
  */
 #ifndef SCHEMA_STATS_H
 #define SCHEMA_STATS_H

@@ -149,37 +149,55 @@ def seats(db):
     return got, want
 
 
-def step23(db):
-    """What schema 23 made, as SQL text: tally (a rowid table, its key a
-    UNIQUE index) and its index, and the triggers on a new registration
-    (one for tally, one for a confirmed seat)."""
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
-    try:
-        return con.execute(
-            "SELECT type, name, sql FROM sqlite_schema WHERE tbl_name = "
-            "'tally' OR (type = 'trigger' AND tbl_name = 'registration' "
-            "AND sql LIKE '%AFTER INSERT ON registration%') "
-            "ORDER BY type, name").fetchall()
-    finally:
-        con.close()
-
-
 def counted(db):
-    """tally's counts of registrations and people with a confirmed seat,
-    and the same counted from the rows."""
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    """tally against the rows it counts, read in one snapshot while kursusd
+    may be sending: the registrations, the people with a confirmed seat
+    in a session not cancelled, the participants not anonymised, and the
+    outbox by state and channel (schema 23 copied tally into a rowid
+    table, whose outbox rows a new notice adds to by an upsert on its
+    UNIQUE key). Rows of 0 are left out: tally keeps a state's row once
+    its last message has moved on."""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True,
+                          isolation_level=None)
     try:
+        con.execute("BEGIN")
         got = con.execute(
-            "SELECT (SELECT n FROM tally WHERE what = 'registration'), "
-            "(SELECT n FROM tally WHERE what = 'people')").fetchone()
+            "SELECT what, state, channel, n FROM tally WHERE n != 0 "
+            "ORDER BY 1, 2, 3").fetchall()
         want = con.execute(
-            "SELECT (SELECT count(*) FROM registration), (SELECT "
-            "count(DISTINCT r.participant_id) FROM registration r JOIN "
-            "session s ON s.id = r.session_id WHERE r.status = "
-            "'confirmed' AND s.status != 'cancelled')").fetchone()
+            "SELECT * FROM (SELECT 'outbox' AS w, state AS s, channel AS "
+            "c, count(*) AS n FROM outbox GROUP BY state, channel UNION "
+            "ALL SELECT 'participant', 'live', '', count(*) FROM "
+            "participant WHERE anonymised_at IS NULL UNION ALL SELECT "
+            "'people', '', '', count(DISTINCT r.participant_id) FROM "
+            "registration r JOIN session s ON s.id = r.session_id WHERE "
+            "r.status = 'confirmed' AND s.status != 'cancelled' UNION ALL "
+            "SELECT 'registration', '', '', count(*) FROM registration) "
+            "WHERE n != 0 ORDER BY 1, 2, 3").fetchall()
+        con.execute("COMMIT")
     finally:
         con.close()
     return got, want
+
+
+def schema(db):
+    """Every table, index, trigger and view, as SQLite keeps its SQL."""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        return con.execute("SELECT type, name, tbl_name, sql FROM "
+                           "sqlite_schema ORDER BY type, name").fetchall()
+    finally:
+        con.close()
+
+
+def step23(db):
+    """What schema 23 made, of schema(): tally (a rowid table, its key a
+    UNIQUE index) and its index, and the triggers on a new registration
+    (one for tally, one for a confirmed seat)."""
+    return [(kind, name, sql) for kind, name, table, sql in schema(db)
+            if table == "tally" or (kind == "trigger" and table ==
+                                    "registration" and
+                                    "AFTER INSERT ON registration" in sql)]
 
 
 def main():
@@ -219,9 +237,12 @@ def main():
          "and outbox compare one by one, with no IN list")
     t.eq(person_selects(db), [], "an upgraded database counts a new "
          "registration's person without an INSERT ... SELECT")
+    got, want = schema(db), schema(fresh.db)
+    t.ok(got == want, "an upgraded database's schema is a new one's: every "
+         "table, index, trigger and view, with the same SQL",
+         ["only upgraded: %r" % (x,) for x in got if x not in want] +
+         ["only new: %r" % (x,) for x in want if x not in got])
     fresh23 = step23(fresh.db)
-    t.eq(step23(db), fresh23, "schema 23: tally and the triggers on a new "
-         "registration as a new database has them")
     t.eq([name for kind, name, _ in fresh23 if kind == "trigger"],
          ["stats_seat_in", "tally_registration_in"],
          "schema 23: one trigger counts a new registration in tally, one "
@@ -332,8 +353,9 @@ def main():
          "stats after register and promote: the people with a seat (%d)" %
          seated)
     got, want = counted(db)
-    t.eq(got, want, "tally after register and promote: the registrations "
-         "and the people with a seat the rows give")
+    t.eq(got, want, "tally after register and promote: the outbox by state "
+         "and channel, the participants, the people with a seat and the "
+         "registrations the rows give")
     got, want = seats(db)
     t.ok(got == want and len(want) > 0, "stats_seat after register and "
          "promote: the %d seats the rows give" % len(want),
