@@ -355,6 +355,14 @@ public_wait(struct public *p, struct conn *c,
 		evtimer_add(p->busy_ev, &tv);
 }
 
+/* The first waiting call leaves the queue (the caller has it). */
+static void
+public_wait_pop(struct public *p)
+{
+	if ((p->waiting = p->waiting->next) == NULL)
+		p->waiting_tail = &p->waiting;
+}
+
 /*
  * The first waiting call w is over (answered, or its client gone): the
  * next one's turn comes at once. Its connection goes on, or, answered
@@ -365,8 +373,7 @@ public_wait_next(struct public *p, struct public_wait *w)
 {
 	struct timeval	 now = { 0, 0 };
 
-	if ((p->waiting = w->next) == NULL)
-		p->waiting_tail = &p->waiting;
+	public_wait_pop(p);
 	conn_set_data(w->conn, NULL);
 	conn_done(w->conn);
 	public_wait_free(w);
@@ -390,8 +397,7 @@ public_busy_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	while ((w = p->waiting) != NULL && w->conn == NULL) {
-		if ((p->waiting = w->next) == NULL)
-			p->waiting_tail = &p->waiting;
+		public_wait_pop(p);
 		public_wait_free(w);
 	}
 	if (w == NULL)
@@ -691,7 +697,7 @@ public_free(struct public *p)
 	if (p == NULL)
 		return;
 	while ((w = p->waiting) != NULL) {
-		p->waiting = w->next;
+		public_wait_pop(p);
 		if (w->conn != NULL)
 			conn_set_data(w->conn, NULL);
 		public_wait_free(w);
