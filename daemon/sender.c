@@ -551,13 +551,15 @@ sender_keep(struct sender *s, int64_t id)
 void
 sender_left(struct sentlog *l, int64_t id, const char *ids)
 {
+	char	 one[24];
+
 	l->sweep = 1;
-	if (ids != NULL)
-		log_warnx("outbox %s: left \"sending\" until the database "
-		    "takes writes again", ids);
-	else
-		log_warnx("outbox %lld: left \"sending\" until the database "
-		    "takes writes again", (long long)id);
+	if (ids == NULL) {
+		(void)snprintf(one, sizeof one, "%lld", (long long)id);
+		ids = one;
+	}
+	log_warnx("outbox %s: left \"sending\" until the database takes "
+	    "writes again", ids);
 }
 
 /*
