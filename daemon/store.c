@@ -684,8 +684,10 @@ store_fail(struct store *st, struct fail *f)
 int
 store_locked(const struct fail *f)
 {
+	static const char	 locked[] = "the database is locked ";
+
 	return (f->status == 503 &&
-	    strncmp(f->msg, "the database is locked ", 23) == 0);
+	    strncmp(f->msg, locked, sizeof locked - 1) == 0);
 }
 
 int
