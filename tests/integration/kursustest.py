@@ -208,6 +208,17 @@ def refuse_writes(db, name, event, on, why="refused by the test"):
         con.close()
 
 
+def db_rows(db, sql, params=()):
+    """The rows sql selects from database file db (with params), read by
+    SQLite alone, opened read-only."""
+    uri = "file:%s?mode=ro" % urllib.parse.quote(os.path.abspath(db))
+    con = sqlite3.connect(uri, uri=True, timeout=30)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
 def dump_db(path):
     """Every row of every table, opened read-only: {table: [row, ...]} with
     rows sorted, plus the schema version. Used to prove nothing was
