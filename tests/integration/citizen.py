@@ -18,7 +18,7 @@ import os
 import re
 import time
 
-from kursustest import AdminAPI, free_port, local_now, wait_for
+from kursustest import AdminAPI, free_port, local_now, secret_file, wait_for
 from servers import (Kannel, Recorder, RestGateway, SMTPServer,
                      kannel_available, plain_text)
 
@@ -177,15 +177,6 @@ class Page(html.parser.HTMLParser):
 KANNEL_SECRET = "kannel-hemmelighed-0123456789"
 WEBHOOK_SECRET = "webhook-hemmelighed-9876543210"
 SHORT = "1234"          # the library's number people answer to
-
-
-def secret_file(d, name, text):
-    """A secret file name in directory d, mode 0600, holding text."""
-    p = os.path.join(d, name)
-    with open(p, "w") as f:
-        f.write(text + "\n")
-    os.chmod(p, 0o600)
-    return p
 
 
 def signed(body, secret=WEBHOOK_SECRET, stamp=None):

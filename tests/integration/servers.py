@@ -46,7 +46,7 @@ import urllib.parse
 import urllib.request
 import warnings
 
-from kursustest import wait_for
+from kursustest import secret_file, wait_for
 
 # aiosmtpd's chatter about AUTH without TLS (wanted here) and its logging.
 warnings.filterwarnings("ignore", module="aiosmtpd")
@@ -696,10 +696,7 @@ keyword = default
     def daemon_opts(self, dirname, sender="Bibliotek"):
         """kursusd's options to send SMS through this Kannel, its password
         in a 0600 file in dirname."""
-        pw = os.path.join(dirname, "sms.password")
-        with open(pw, "w") as f:
-            f.write(self.password + "\n")
-        os.chmod(pw, 0o600)
+        pw = secret_file(dirname, "sms.password", self.password)
         return ["sms.driver=kannel", "sms.url=" + self.sendsms_url,
                 "sms.user=" + self.user, "sms.password_file=" + pw,
                 "sms.sender=" + sender, "sms.timeout=5"]
