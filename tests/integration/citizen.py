@@ -47,15 +47,17 @@ def library_opts(smtp_port=None):
     return o
 
 
-def mail_daemon(t, name, start=True):
+def mail_daemon(t, name, start=True, phones=None):
     """A kursusd that mails through a recording aiosmtpd on loopback and
-    sends no SMS: (recorder, server, daemon, API); not started yet unless
-    start. Stop the server."""
+    sends no SMS, or sends them through phones (servers.Phones):
+    (recorder, server, daemon, API); not started yet unless start. Stop
+    the server."""
     rec = Recorder(os.path.join(t.tempdir(), "smtp"))
     srv = SMTPServer(rec)
-    d = t.daemon(extra=library_opts(srv.port) + [
-        "smtp.timeout=2", "outbox.probe_seconds=1", "sms.driver=none"],
-        start=start)
+    ddir = t.tempdir()
+    sms = ["sms.driver=none"] if phones is None else phones.opts(ddir)
+    d = t.daemon(dirname=ddir, extra=library_opts(srv.port) + [
+        "smtp.timeout=2", "outbox.probe_seconds=1"] + sms, start=start)
     return rec, srv, d, API(d, name)
 
 
