@@ -217,13 +217,10 @@ def _through_kannel(t, story):
         k.stop()
         return
     ddir = t.tempdir()
-    d = t.daemon(dirname=ddir, public_port=port, extra=library_opts() + [
-        "sms.driver=kannel", "sms.url=" + k.sendsms_url,
-        "sms.user=" + k.user,
-        "sms.password_file=" + secret_file(ddir, "sms.password",
-                                           k.password),
-        "sms.sender=" + SHORT, "sms.kannel_secret_file=" +
-        secret_file(ddir, "kannel.secret", KANNEL_SECRET)])
+    d = t.daemon(dirname=ddir, public_port=port, extra=library_opts() +
+                 k.daemon_opts(ddir, SHORT, timeout=None) + [
+                     "sms.kannel_secret_file=" +
+                     secret_file(ddir, "kannel.secret", KANNEL_SECRET)])
     try:
         story(d, API(d), k)
     finally:
