@@ -18,7 +18,7 @@ import os
 import re
 import time
 
-from kursustest import AdminAPI, free_port, local_now, wait_for
+from kursustest import AdminAPI, free_port, local_now, secret_file, wait_for
 from servers import (Kannel, Recorder, RestGateway, SMTPServer,
                      kannel_available, plain_text)
 
@@ -47,15 +47,17 @@ def library_opts(smtp_port=None):
     return o
 
 
-def mail_daemon(t, name, start=True):
+def mail_daemon(t, name, start=True, phones=None):
     """A kursusd that mails through a recording aiosmtpd on loopback and
-    sends no SMS: (recorder, server, daemon, API); not started yet unless
-    start. Stop the server."""
+    sends no SMS, or sends them through phones (servers.Phones):
+    (recorder, server, daemon, API); not started yet unless start. Stop
+    the server."""
     rec = Recorder(os.path.join(t.tempdir(), "smtp"))
     srv = SMTPServer(rec)
-    d = t.daemon(extra=library_opts(srv.port) + [
-        "smtp.timeout=2", "outbox.probe_seconds=1", "sms.driver=none"],
-        start=start)
+    ddir = t.tempdir()
+    sms = ["sms.driver=none"] if phones is None else phones.opts(ddir)
+    d = t.daemon(dirname=ddir, extra=library_opts(srv.port) + [
+        "smtp.timeout=2", "outbox.probe_seconds=1"] + sms, start=start)
     return rec, srv, d, API(d, name)
 
 
@@ -179,15 +181,6 @@ WEBHOOK_SECRET = "webhook-hemmelighed-9876543210"
 SHORT = "1234"          # the library's number people answer to
 
 
-def secret_file(d, name, text):
-    """A secret file name in directory d, mode 0600, holding text."""
-    p = os.path.join(d, name)
-    with open(p, "w") as f:
-        f.write(text + "\n")
-    os.chmod(p, 0o600)
-    return p
-
-
 def signed(body, secret=WEBHOOK_SECRET, stamp=None):
     """A webhook POST's body (bytes, or JSON made of body) and headers,
     signed as the gateway signs: HMAC-SHA256 of "<timestamp>.<body>"."""
@@ -224,13 +217,10 @@ def _through_kannel(t, story):
         k.stop()
         return
     ddir = t.tempdir()
-    d = t.daemon(dirname=ddir, public_port=port, extra=library_opts() + [
-        "sms.driver=kannel", "sms.url=" + k.sendsms_url,
-        "sms.user=" + k.user,
-        "sms.password_file=" + secret_file(ddir, "sms.password",
-                                           k.password),
-        "sms.sender=" + SHORT, "sms.kannel_secret_file=" +
-        secret_file(ddir, "kannel.secret", KANNEL_SECRET)])
+    d = t.daemon(dirname=ddir, public_port=port, extra=library_opts() +
+                 k.daemon_opts(ddir, SHORT, timeout=None) + [
+                     "sms.kannel_secret_file=" +
+                     secret_file(ddir, "kannel.secret", KANNEL_SECRET)])
     try:
         story(d, API(d), k)
     finally:

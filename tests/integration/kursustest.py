@@ -192,6 +192,16 @@ def open_files(pid):
     return out
 
 
+def secret_file(d, name, text):
+    """A secret file name in directory d, mode 0600, holding text and a
+    newline: its path."""
+    p = os.path.join(d, name)
+    with open(p, "w") as f:
+        f.write(text + "\n")
+    os.chmod(p, 0o600)
+    return p
+
+
 def refuse_writes(db, name, event, on, why="refused by the test"):
     """While on, the write named by event (e.g. "BEFORE INSERT ON
     outbox_text") fails with why: a trigger called name, made by SQLite
@@ -204,6 +214,17 @@ def refuse_writes(db, name, event, on, why="refused by the test"):
         else:
             con.execute("DROP TRIGGER %s" % name)
         con.commit()
+    finally:
+        con.close()
+
+
+def db_rows(db, sql, params=()):
+    """The rows sql selects from database file db (with params), read by
+    SQLite alone, opened read-only."""
+    uri = "file:%s?mode=ro" % urllib.parse.quote(os.path.abspath(db))
+    con = sqlite3.connect(uri, uri=True, timeout=30)
+    try:
+        return con.execute(sql, params).fetchall()
     finally:
         con.close()
 

@@ -46,7 +46,7 @@ import urllib.parse
 import urllib.request
 import warnings
 
-from kursustest import wait_for
+from kursustest import secret_file, wait_for
 
 # aiosmtpd's chatter about AUTH without TLS (wanted here) and its logging.
 warnings.filterwarnings("ignore", module="aiosmtpd")
@@ -693,16 +693,15 @@ keyword = default
         self.procs.append(p)
         return p
 
-    def daemon_opts(self, dirname, sender="Bibliotek"):
+    def daemon_opts(self, dirname, sender="Bibliotek", timeout=5):
         """kursusd's options to send SMS through this Kannel, its password
-        in a 0600 file in dirname."""
-        pw = os.path.join(dirname, "sms.password")
-        with open(pw, "w") as f:
-            f.write(self.password + "\n")
-        os.chmod(pw, 0o600)
+        in a 0600 file in dirname; sms.timeout left at its default when
+        timeout is None."""
+        pw = secret_file(dirname, "sms.password", self.password)
         return ["sms.driver=kannel", "sms.url=" + self.sendsms_url,
                 "sms.user=" + self.user, "sms.password_file=" + pw,
-                "sms.sender=" + sender, "sms.timeout=5"]
+                "sms.sender=" + sender] + (
+                    [] if timeout is None else ["sms.timeout=%d" % timeout])
 
     def log(self, name, limit=2000):
         try:

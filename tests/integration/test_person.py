@@ -12,7 +12,8 @@ its kursist nr. as well as by participant id.
 import datetime
 import sqlite3
 
-from kursustest import Tap, ctl_together, local_now, next_weekday, wait_for
+from kursustest import (Tap, ctl_together, db_rows, local_now,
+                        next_weekday, wait_for)
 
 t = Tap()
 
@@ -29,23 +30,14 @@ def session(d, day_offset, hour, capacity=None):
 
 
 def people(d):
-    con = sqlite3.connect(d.db)
-    try:
-        return con.execute("SELECT id, name, phone, email FROM participant "
-                           "WHERE anonymised_at IS NULL ORDER BY id"
-                           ).fetchall()
-    finally:
-        con.close()
+    return db_rows(d.db, "SELECT id, name, phone, email FROM participant "
+                   "WHERE anonymised_at IS NULL ORDER BY id")
 
 
 def live_seats(d, sid):
-    con = sqlite3.connect(d.db)
-    try:
-        return con.execute("SELECT participant_id, number FROM registration "
-                           "WHERE session_id = ? AND status != 'cancelled' "
-                           "ORDER BY id", (sid,)).fetchall()
-    finally:
-        con.close()
+    return db_rows(d.db, "SELECT participant_id, number FROM registration "
+                   "WHERE session_id = ? AND status != 'cancelled' "
+                   "ORDER BY id", (sid,))
 
 
 def test_returning_caller(d, s1, s2, s3):

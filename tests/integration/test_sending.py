@@ -50,7 +50,7 @@ import time
 
 from kursustest import EXIT_ATTENTION, LIBRARY_EMAIL, LIBRARY_NAME, \
     LIBRARY_PHONE, LIBRARY_URL, AdminAPI, Tap, da_phone, da_span, da_when, \
-    local_now, refuse_writes, tcp_request, wait_for, zone
+    local_now, refuse_writes, secret_file, tcp_request, wait_for, zone
 from servers import Kannel, Recorder, RestGateway, SMTPServer, \
     SilentServer, invitation_problems, kannel_available, mail_of_row, \
     mime_problems, parse_mail, plain_text
@@ -187,14 +187,6 @@ def brief(rows):
         r.get("id"), r.get("kind"), r.get("channel"), r.get("state"),
         r.get("attempts"), r.get("due_at"), r.get("next_attempt"),
         r.get("last_error")) for r in rows]
-
-
-def password_file(d, text):
-    p = os.path.join(d, "sms.password")
-    with open(p, "w") as f:
-        f.write(text + "\n")
-    os.chmod(p, 0o600)
-    return p
 
 
 def smtp_opts(port, extra=()):
@@ -750,7 +742,7 @@ def story_quiet(tmp):
     d = t.daemon(dirname=ddir, extra=smtp_opts(srv.port, [
         "reminders.quiet_hours=21:00-08:00", "reminders.rules=email:2d",
         "sms.driver=rest", "sms.url=" + gw.url, "sms.user=kursus",
-        "sms.password_file=" + password_file(ddir, "tokæn-1"),
+        "sms.password_file=" + secret_file(ddir, "sms.password", "tokæn-1"),
         "sms.header=Authorization: Bearer {password}",
         'sms.body={"recipient": "{to}", "sender": "{from}", '
         '"message": "{text}"}',

@@ -17,13 +17,11 @@ the REST gateway, whose message id is committed with the outcome, an SMS
 whose outcome could not be committed is kept "sending", not sent again.
 """
 
-import os
 import time
 
-from citizen import API, library_opts, mail_daemon
+from citizen import mail_daemon
 from kursustest import Tap, refuse_writes, wait_for
-from servers import Phones, Recorder, SMTPServer, kannel_available, \
-    mail_of_row, parse_mail
+from servers import Phones, kannel_available, mail_of_row, parse_mail
 
 t = Tap()
 
@@ -142,12 +140,7 @@ def sent_not_taken(kannel):
         phones.stop()
         return
     via = "kannel" if kannel else "rest"
-    rec = Recorder(os.path.join(tmp, "smtp"))
-    srv = SMTPServer(rec)
-    ddir = t.tempdir()
-    d = t.daemon(dirname=ddir, extra=library_opts(srv.port) + [
-        "smtp.timeout=2", "outbox.probe_seconds=1"] + phones.opts(ddir))
-    api = API(d, "sweep-" + via)
+    rec, srv, d, api = mail_daemon(t, "sweep-" + via, phones=phones)
     number = "+4520304050"
     try:
         api.setup(capacity=8)

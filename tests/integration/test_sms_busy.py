@@ -38,7 +38,8 @@ import threading
 import time
 
 from citizen import KANNEL_SECRET, SHORT, signed, sms_stories
-from kursustest import SRCDIR, Tap, local_now, tcp_request, wait_for
+from kursustest import (SRCDIR, Tap, db_rows, local_now, tcp_request,
+                        wait_for)
 
 t = Tap()
 
@@ -61,13 +62,8 @@ class Lock:
 
 
 def inbox(d):
-    con = sqlite3.connect("file:%s?mode=ro" % d.db, uri=True, timeout=30)
-    try:
-        return con.execute("SELECT sender, text, via, provider_id, "
-                           "registration_id FROM inbox ORDER BY id"
-                           ).fetchall()
-    finally:
-        con.close()
+    return db_rows(d.db, "SELECT sender, text, via, provider_id, "
+                   "registration_id FROM inbox ORDER BY id")
 
 
 def texts(d, text):

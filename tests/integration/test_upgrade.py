@@ -22,7 +22,7 @@ import sqlite3
 import stat
 import subprocess
 
-from kursustest import FIXTURES, Daemon, Tap, dump_db, diff_dumps
+from kursustest import FIXTURES, Daemon, Tap, db_rows, dump_db, diff_dumps
 
 t = Tap()
 
@@ -54,11 +54,7 @@ def pre_copies(dirname):
 
 
 def integrity(path):
-    con = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
-    try:
-        return con.execute("PRAGMA integrity_check").fetchall()
-    finally:
-        con.close()
+    return db_rows(path, "PRAGMA integrity_check")
 
 
 def unwritable(t, fixture):
@@ -102,13 +98,8 @@ def in_lists(db):
     """The CHECKs of registration and outbox that still compare with an
     IN list (schema 19 writes them as comparisons one by one, which
     SQLite does without a table per row)."""
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
-    try:
-        rows = con.execute("SELECT name, sql FROM sqlite_schema WHERE "
-                           "type = 'table' AND name IN ('registration', "
-                           "'outbox')").fetchall()
-    finally:
-        con.close()
+    rows = db_rows(db, "SELECT name, sql FROM sqlite_schema WHERE "
+                   "type = 'table' AND name IN ('registration', 'outbox')")
     return sorted("%s.%s" % (name, col) for name, sql in rows
                   for col in ("status", "cancelled_via", "channel", "state")
                   if col + " IN (" in sql)
@@ -119,14 +110,9 @@ def person_selects(db):
     INSERT ... SELECT into stats_person (schema 21 counts with a one-row
     INSERT ... VALUES: SQLite runs an INSERT ... SELECT into a table with
     triggers through a temporary table at every row)."""
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
-    try:
-        rows = con.execute("SELECT name, sql FROM sqlite_schema WHERE "
-                           "type = 'trigger' AND tbl_name = 'registration' "
-                           "AND sql LIKE '%AFTER INSERT ON registration%'"
-                           ).fetchall()
-    finally:
-        con.close()
+    rows = db_rows(db, "SELECT name, sql FROM sqlite_schema WHERE "
+                   "type = 'trigger' AND tbl_name = 'registration' "
+                   "AND sql LIKE '%AFTER INSERT ON registration%'")
     return sorted(name for name, sql in rows
                   if "INSERT INTO stats_person SELECT" in sql)
 
@@ -182,12 +168,8 @@ def counted(db):
 
 def schema(db):
     """Every table, index, trigger and view, as SQLite keeps its SQL."""
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
-    try:
-        return con.execute("SELECT type, name, tbl_name, sql FROM "
-                           "sqlite_schema ORDER BY type, name").fetchall()
-    finally:
-        con.close()
+    return db_rows(db, "SELECT type, name, tbl_name, sql FROM "
+                   "sqlite_schema ORDER BY type, name")
 
 
 def step23(db):
@@ -341,14 +323,10 @@ def main():
          [3004], "unregister on the upgraded database promotes nr. 3004")
     # The people with a confirmed seat in a session not cancelled, as
     # the summary rows (schema 14, 21) count them, against the rows.
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
-    try:
-        seated = con.execute(
-            "SELECT count(DISTINCT r.participant_id) FROM registration r "
-            "JOIN session s ON s.id = r.session_id WHERE r.status = "
-            "'confirmed' AND s.status != 'cancelled'").fetchone()[0]
-    finally:
-        con.close()
+    seated = db_rows(
+        db, "SELECT count(DISTINCT r.participant_id) FROM registration r "
+        "JOIN session s ON s.id = r.session_id WHERE r.status = "
+        "'confirmed' AND s.status != 'cancelled'")[0][0]
     t.eq((d.ctl("stats").out or {}).get("participants"), seated,
          "stats after register and promote: the people with a seat (%d)" %
          seated)
