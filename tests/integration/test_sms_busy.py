@@ -123,10 +123,13 @@ def kannel_story(d, api, k):
     t.eq(retries(k), before, "Kannel did not have to fetch it again")
 
     # --- "afmeld" waiting: cancels once
+    before = retries(k)
+    waits = d.log().count("waits for the database")
     lock = Lock(d.db)
     t.ok(k.inject("4520304050", SHORT, "afmeld"), "\"afmeld\" sent while "
          "the database is held")
-    time.sleep(1)
+    waited = wait_for(lambda: d.log().count("waits for the database") >
+                      waits, 10, 0.05)
     lock.release(after=2)
     wait_for(lambda: api.registrations(s["id"])[pid]["status"] ==
              "cancelled", 20, 0.2)
@@ -138,6 +141,10 @@ def kannel_story(d, api, k):
          inbox(d))
     t.ok(api.registrations(later["id"])[pid]["status"] != "cancelled",
          "her later registration stands", [api.registrations(later["id"])])
+    t.ok(waited, "kursusd said the \"afmeld\" waited for the database",
+         d.log().splitlines()[-10:])
+    t.eq(retries(k), before, "Kannel did not have to fetch the \"afmeld\" "
+         "again")
 
     # --- held past kursusd's wait: 503, and Kannel fetches it again
     before = retries(k)
