@@ -31,6 +31,7 @@ import datetime
 import http.client
 import json as jsonlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -41,6 +42,8 @@ import tempfile
 import time
 import traceback
 import unicodedata
+
+_random = random.SystemRandom()
 import urllib.parse
 
 BUILDDIR = os.environ.get("KURSUS_BUILDDIR") or os.path.abspath(
@@ -92,7 +95,26 @@ class Fatal(Exception):
 
 
 def free_port():
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    """A TCP port on 127.0.0.1 that nothing is bound to: picked at random
+    below the kernel's ephemeral range and checked by binding it. A port
+    the kernel picked (bind to 0) lies in that range, where the kernel may
+    give it to a client socket of a test running beside this one before
+    the server meant for it binds it (bearerbox then cannot start)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    for _ in range(100 if low > 11024 else 0):
+        port = _random.randrange(10000, low)
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         s.bind(("127.0.0.1", 0))

@@ -46,7 +46,7 @@ import urllib.parse
 import urllib.request
 import warnings
 
-from kursustest import secret_file, wait_for
+from kursustest import free_port, secret_file, wait_for
 
 # aiosmtpd's chatter about AUTH without TLS (wanted here) and its logging.
 warnings.filterwarnings("ignore", module="aiosmtpd")
@@ -54,20 +54,6 @@ logging.getLogger("mail.log").setLevel(logging.CRITICAL)
 
 KANNEL_BIN = "/usr/sbin"
 FAKESMSC = "/usr/lib/kannel/test/fakesmsc"
-
-
-def free_port_bound():
-    """A loopback TCP port that was free a moment ago."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def refused_port():
-    """A loopback port that nothing listens on (bound, then closed)."""
-    return free_port_bound()
 
 
 def port_open(port):
@@ -462,7 +448,7 @@ class SMTPServer:
             def factory(self):
                 return Server(self.handler, **self.SMTP_kwargs)
 
-        self.port = port or free_port_bound()
+        self.port = port or free_port()
         self.handler = handler
         self.controller = Control(handler, hostname="127.0.0.1",
                                   port=self.port, ready_timeout=10, **kw)
@@ -625,14 +611,20 @@ class Kannel:
         self.dir = directory
         os.makedirs(directory, exist_ok=True)
         self.user, self.password = user, password
-        self.admin, self.smsbox, self.smsc, self.sendsms = (
-            free_port_bound() for _ in range(4))
-        self.sendsms_url = "http://127.0.0.1:%d/cgi-bin/sendsms" % \
-            self.sendsms
+        self.max_messages, self.get_url = max_messages, get_url
         self.conf = os.path.join(directory, "kannel.conf")
         self.fake_log = os.path.join(directory, "fakesmsc.out")
         self.procs = []
         self.why = None
+        self._configure()
+
+    def _configure(self):
+        """Four free ports and kannel.conf naming them."""
+        directory, get_url = self.dir, self.get_url
+        self.admin, self.smsbox, self.smsc, self.sendsms = (
+            free_port() for _ in range(4))
+        self.sendsms_url = "http://127.0.0.1:%d/cgi-bin/sendsms" % \
+            self.sendsms
         with open(self.conf, "w") as f:
             f.write("""group = core
 admin-port = %(admin)d
@@ -674,8 +666,8 @@ group = sms-service
 keyword = default
 %(service)s
 """ % {"admin": self.admin, "smsbox": self.smsbox, "smsc": self.smsc,
-       "sendsms": self.sendsms, "d": directory, "user": user,
-       "password": password, "max": max_messages,
+       "sendsms": self.sendsms, "d": directory, "user": self.user,
+       "password": self.password, "max": self.max_messages,
        # Replies go to get_url (kursusd answers by its own SMS: the
        # answer's body is never sent back). smsbox fetches a get-url
        # that failed (no answer, or not 200 or 202) again, as the README
@@ -729,20 +721,38 @@ keyword = default
         return int(m.group(1)) if m else -1
 
     def start(self, timeout=10):
+        """True once the SMSC link is online. A port taken by another
+        process between _configure() and bearerbox's or smsbox's bind
+        (tests run side by side) costs a new set of ports, twice at
+        most."""
         if not kannel_available():
             self.why = "kannel or kannel-extras is not installed"
             return False
-        self._spawn([KANNEL_BIN + "/bearerbox", self.conf], "bearerbox.out")
-        if not wait_for(lambda: port_open(self.smsc) and
-                         port_open(self.smsbox), timeout):
+        for _ in range(3):
+            if self._start(timeout):
+                return True
+            if "Address already in use" not in (self.why or ""):
+                return False
+            self.stop()
+            self._configure()
+        return False
+
+    def _start(self, timeout):
+        bb = self._spawn([KANNEL_BIN + "/bearerbox", self.conf],
+                         "bearerbox.out")
+        if not wait_for(lambda: bb.poll() is not None or (
+                port_open(self.smsc) and port_open(self.smsbox)), timeout) \
+                or bb.poll() is not None:
             self.why = "bearerbox does not listen: " + \
                 self.log("bearerbox.out")
             return False
         self.fake = self._spawn([FAKESMSC, "-H", "127.0.0.1", "-r",
                                  str(self.smsc), "-m", "0", "1 2 text nop"],
                                 "fakesmsc.out")
-        self._spawn([KANNEL_BIN + "/smsbox", self.conf], "smsbox.out")
-        if not wait_for(lambda: port_open(self.sendsms), timeout):
+        sb = self._spawn([KANNEL_BIN + "/smsbox", self.conf], "smsbox.out")
+        if not wait_for(lambda: sb.poll() is not None or
+                        port_open(self.sendsms), timeout) or \
+                sb.poll() is not None:
             self.why = "smsbox does not listen: " + self.log("smsbox.out")
             return False
         # The SMSC link comes up a moment after fakesmsc connects.

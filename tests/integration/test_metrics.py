@@ -28,8 +28,8 @@ import os
 import sqlite3
 import urllib.parse
 
-from kursustest import EXIT_ATTENTION, Tap, tcp_request, wait_for
-from servers import Recorder, SMTPServer, refused_port
+from kursustest import EXIT_ATTENTION, Tap, free_port, tcp_request, wait_for
+from servers import Recorder, SMTPServer
 
 t = Tap()
 
@@ -186,7 +186,7 @@ def main_daemon():
                    always={REFUSED: "550 5.1.1 no such mailbox"})
     srv = SMTPServer(rec)
     port = srv.port
-    admin = refused_port()
+    admin = free_port()
     token_file = os.path.join(tmp, "admin.token")
     d = t.daemon(dirname=tmp, extra=[
         "smtp.host=127.0.0.1", "smtp.port=%d" % port, "smtp.starttls=off",
@@ -412,7 +412,7 @@ def main_story(d, rec, srv, port, admin, token_file):
 
 def sms_daemon():
     tmp = t.tempdir()
-    gw = refused_port()
+    gw = free_port()
     d = t.daemon(dirname=tmp, extra=[
         "sms.driver=kannel",
         "sms.url=http://127.0.0.1:%d/cgi-bin/sendsms" % gw,

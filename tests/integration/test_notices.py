@@ -14,10 +14,9 @@ ends its wait with messages still waiting.
 import datetime
 import json
 import re
-import socket
 
-from kursustest import EXIT_ATTENTION, Tap, da_when, local_now, wait_for, \
-    zone
+from kursustest import EXIT_ATTENTION, Tap, da_when, free_port, local_now, \
+    wait_for, zone
 
 t = Tap()
 
@@ -44,15 +43,6 @@ def gsm_units(text):
         else:
             return None
     return n
-
-
-def closed_port():
-    """A loopback port nothing listens on (bound, then closed)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def setup(d, start):
@@ -309,7 +299,7 @@ def test_status(d, smtp=None):
 
 def test_unreachable_server(start):
     """SMTP on a closed port: messages stay pending, to cancel and retry."""
-    port = closed_port()
+    port = free_port()
     d = t.daemon(extra=["smtp.host=127.0.0.1", "smtp.port=%d" % port,
                         "smtp.from=kursus@example.dk",
                         "outbox.retry_seconds=3600",

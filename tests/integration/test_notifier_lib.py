@@ -15,10 +15,10 @@ import re
 import subprocess
 import time
 
-from kursustest import BUILDDIR, Tap, wait_for
+from kursustest import BUILDDIR, Tap, free_port, wait_for
 from servers import Kannel, Recorder, RestGateway, SMTPServer, \
     SilentServer, fakesmsc_text, invitation_problems, kannel_available, \
-    mime_problems, refused_port
+    mime_problems
 
 t = Tap()
 NOTIFY_SEND = os.path.join(BUILDDIR, "tests", "notifier", "notify-send")
@@ -330,7 +330,7 @@ def test_smtp_failures(tmp):
     finally:
         silent.stop()
 
-    port = refused_port()
+    port = free_port()
     rc, lines, err, took = run(mail_args(port))
     res = results(lines)
     t.ok(len(res) == 1 and res[0][0] == "SERVER" and res[0][1],
@@ -432,7 +432,7 @@ def test_rest(tmp):
     finally:
         gw.stop()
 
-    port = refused_port()
+    port = free_port()
     rc, lines, err, took = run(rest_args(port, "+4512345678"))
     res = results(lines)
     t.ok(len(res) == 1 and res[0][0] == "SERVER",
