@@ -57,6 +57,14 @@ blob_file(int fd, size_t len)
  * sealed and mapped read-only in their place; b->fd is the file, for
  * sendfile(). -1 (b unchanged) when that cannot be done.
  */
+/*
+ * Memory files hold descriptors, which the doors count on (server.c
+ * leaves SERVER_FD_RESERVE to everything but connections): so many at
+ * most, the first bytes to ask keeping theirs.
+ */
+#define BLOB_FILED_MAX	32
+static unsigned	 blob_nfiled;
+
 int
 blob_filed(struct blob *b)
 {
@@ -66,7 +74,8 @@ blob_filed(struct blob *b)
 	ssize_t		 w;
 	int		 fd;
 
-	if (b->refs != 1 || b->fd != -1 || b->len == 0)
+	if (b->refs != 1 || b->fd != -1 || b->len == 0 ||
+	    blob_nfiled >= BLOB_FILED_MAX)
 		return (-1);
 	if ((fd = memfd_create("kursusd-feed", MFD_CLOEXEC |
 	    MFD_ALLOW_SEALING)) == -1)
@@ -93,6 +102,7 @@ blob_filed(struct blob *b)
 	b->data = map;
 	b->size = 0;
 	b->fd = fd;
+	blob_nfiled++;
 	return (0);
 }
 
@@ -100,9 +110,10 @@ void
 blob_unref(struct blob *b)
 {
 	if (b != NULL && --b->refs == 0) {
-		if (b->fd != -1 && b->data != NULL)	/* blob_filed() */
+		if (b->fd != -1 && b->data != NULL) {	/* blob_filed() */
 			munmap(b->data, b->len);
-		else
+			blob_nfiled--;
+		} else
 			free(b->data);
 		if (b->fd != -1)
 			close(b->fd);

@@ -33,7 +33,7 @@
 
 #define FEEDS_MAX	4096		/* feeds kept in memory (fs->max) */
 #define SPARE_MIN	(1024 * 1024)	/* feed bytes worth keeping memory for */
-#define FEEDS_FILED_MIN	(32 * 1024)	/* gzip bytes sent with sendfile() */
+#define FEEDS_FILED_MIN	(32 * 1024)	/* bytes sent with sendfile() */
 
 struct feed {
 	char		*path;		/* the URL path: the cache key */
@@ -962,6 +962,14 @@ feeds_get(struct feeds *fs, const char *path, int gzip,
 	}
 	metrics_count(made ? METRICS_FEED_RENDER : METRICS_FEED_HIT, 1);
 	f->used = ++fs->uses;
+	/*
+	 * Plain bytes asked for again as they stand go from a memory file
+	 * from now on, as large gzip bytes do (feeds_gzip()); not those
+	 * kept as the spare for the next bytes (feeds_release()).
+	 */
+	if (!made && !gzip && f->plain->len >= FEEDS_FILED_MIN &&
+	    f->plain->size < SPARE_MIN)
+		(void)blob_filed(f->plain);
 	if (gzip && f->gz == NULL)
 		f->gz = feeds_gzip(f->plain);
 	a->body = gzip ? f->gz : f->plain;

@@ -48,7 +48,9 @@
 #include "kursusd.h"
 #include "server.h"
 
-#define SERVER_FD_RESERVE	96	/* descriptors left to the rest */
+#define SERVER_FD_RESERVE	96	/* descriptors left to the rest: the
+				 * database, pipes, spools, blob.c's
+				 * memory files (32 at most) */
 #define SERVER_BACKLOG		511
 #define SERVER_LOG_EVERY	60	/* s between two lines about one fault */
 

@@ -10,6 +10,12 @@ client that reads slowly through a small receive buffer (the kernel takes
 the file's bytes in many pieces, resuming where it stopped), and again
 after a session moved (new bytes, a new file): the gzip bytes always
 decompress to the plain bytes of the same moment.
+
+Plain bytes of 32 KiB to 1 MiB go into a memory file when they are asked
+for again as they stand (larger ones stay on the heap, the memory the next
+bytes are written into). Memory files hold descriptors, which the doors
+count on: 32 at most, so forty such feeds, each asked for twice, leave 32
+files and every answer whole.
 """
 
 import datetime
@@ -129,7 +135,81 @@ def main():
     t.ok(gzip.decompress(zipped2.body) == plain2.body,
          "and gzip bytes that decompress to them")
 
+    mid_sized(d, api, base)
     t.eq(d.stop(), 0, "SIGTERM: kursusd exits 0")
+
+
+def memfds(pid):
+    return sum("memfd:kursusd-feed" in f for f in open_files(pid))
+
+
+def mid_sized(d, api, base):
+    """Plain bytes between 32 KiB and 1 MiB: into a memory file at the
+    second answer, 32 such files at most."""
+    for i in range(40):
+        api("POST", "/venues", {"slug": "filial%d" % i,
+            "name": "Filial nummer %d" % i, "address": "Vejen %d" % i,
+            "postcode": "8700", "city": "Horsens"})
+        api("POST", "/sessions", {
+            "course": "mitid", "venue": "filial%d" % i,
+            "start": "%s 10:00" % base.isoformat(), "weekly": 60,
+            "instructors": ["ole"], "far": True, "allow_overlap": True,
+            "allow_closed": True})
+    before = memfds(d.proc.pid)
+    path = "/feeds/venue/filial0.ics"
+    first = tcp_request(d.public_port, "GET", path)
+    t.ok(first.status == 200 and 32768 <= len(first.body) < 1 << 20,
+         "a feed of 60 sessions: plain bytes between 32 KiB and 1 MiB",
+         [first.status, len(first.body)])
+    t.eq(memfds(d.proc.pid), before, "asked once: kept in memory")
+    again = tcp_request(d.public_port, "GET", path)
+    t.ok(again.body == first.body, "asked again: the same bytes")
+    t.eq(memfds(d.proc.pid), before + 1,
+         "which are now in a memory file of their own")
+    head, body = slow_get(d.public_port, path, {})
+    t.ok(head.startswith(b"HTTP/1.1 200") and body == first.body,
+         "a slow reader with a small buffer gets every plain byte from it",
+         [head[:40], len(body)])
+    conn = http.client.HTTPConnection("127.0.0.1", d.public_port, timeout=30)
+    answers = []
+    for method, hdrs in (("GET", {}), ("HEAD", {}),
+                         ("GET", {"If-None-Match": first.headers["etag"]}),
+                         ("GET", {})):
+        conn.request(method, path, headers=hdrs)
+        r = conn.getresponse()
+        answers.append((r.status, r.read()))
+    conn.close()
+    t.ok(answers == [(200, first.body), (200, b""), (304, b""),
+                     (200, first.body)],
+         "kept alive: plain, HEAD, 304, plain from the file",
+         [a[0] for a in answers])
+
+    # Forty such feeds, each asked for twice: 32 files, every answer whole.
+    bodies = {}
+    for i in range(40):
+        p = "/feeds/venue/filial%d.ics" % i
+        one = tcp_request(d.public_port, "GET", p).body
+        two = tcp_request(d.public_port, "GET", p).body
+        bodies[p] = (one, two)
+    t.ok(all(a == b and a.count(b"BEGIN:VEVENT") == 60
+             for a, b in bodies.values()),
+         "forty feeds asked for twice: the same 60 events each time")
+    t.eq(memfds(d.proc.pid), 32, "no more than 32 memory files")
+    r = tcp_request(d.public_port, "GET", "/feeds/venue/filial39.ics")
+    t.ok(r.body == bodies["/feeds/venue/filial39.ics"][0],
+         "a feed past the limit is still answered whole, from memory")
+
+    # New bytes let the old file go and get one of their own in turn.
+    sid = api("GET", "/sessions?venue=filial0")["sessions"][3]["id"]
+    api("POST", "/sessions/%d/move" % sid, {
+        "start": "%s 16:30" % (base + datetime.timedelta(days=1)).isoformat(),
+        "far": True, "allow_overlap": True, "allow_closed": True})
+    new1 = tcp_request(d.public_port, "GET", path)
+    new2 = tcp_request(d.public_port, "GET", path)
+    t.ok(new1.body != first.body and new2.body == new1.body,
+         "a session moved: new bytes, the same the second time")
+    t.eq(memfds(d.proc.pid), 32,
+         "the old file let go, the new bytes in one (still 32)")
 
 
 t.run(main)
