@@ -90,14 +90,21 @@ blob_filed(struct blob *b)
 			return (-1);
 		}
 	}
-	if ((map = mmap(NULL, b->len, PROT_READ, MAP_SHARED, fd, 0)) ==
+	/*
+	 * Nobody, kursusd included, changes them now. Sealed before they
+	 * are mapped: a shared mapping of a file open for writing may be
+	 * made writable, so the kernel refuses F_SEAL_WRITE while one
+	 * exists (EBUSY), and refuses a shared mapping after it on kernels
+	 * before 6.7. A private read-only mapping of the sealed file shows
+	 * its pages all the same, and never has copies of its own.
+	 */
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_WRITE | F_SEAL_SEAL) == -1 ||
+	    (map = mmap(NULL, b->len, PROT_READ, MAP_PRIVATE, fd, 0)) ==
 	    MAP_FAILED) {
 		close(fd);
 		return (-1);
 	}
-	/* Nobody, kursusd included, changes them now. */
-	(void)fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-	    F_SEAL_WRITE | F_SEAL_SEAL);
 	free(b->data);
 	b->data = map;
 	b->size = 0;

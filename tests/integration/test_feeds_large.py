@@ -19,8 +19,10 @@ files and every answer whole.
 """
 
 import datetime
+import fcntl
 import gzip
 import http.client
+import os
 import socket
 import time
 
@@ -143,6 +145,29 @@ def memfds(pid):
     return sum("memfd:kursusd-feed" in f for f in open_files(pid))
 
 
+def unsealed(pid):
+    """kursusd's memory files that could still be written, grown or
+    shrunk, or have their seals changed: ["fd: seals"]."""
+    want = fcntl.F_SEAL_WRITE | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK | \
+        fcntl.F_SEAL_SEAL
+    out = []
+    fds = "/proc/%d/fd" % pid
+    for fd in os.listdir(fds):
+        try:
+            if "memfd:kursusd-feed" not in os.readlink(os.path.join(fds, fd)):
+                continue
+            f = os.open(os.path.join(fds, fd), os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            seals = fcntl.fcntl(f, fcntl.F_GET_SEALS)
+        finally:
+            os.close(f)
+        if seals & want != want:
+            out.append("%s: %#x" % (fd, seals))
+    return out
+
+
 def mid_sized(d, api, base):
     """Plain bytes between 32 KiB and 1 MiB: into a memory file at the
     second answer, 32 such files at most."""
@@ -195,6 +220,7 @@ def mid_sized(d, api, base):
              for a, b in bodies.values()),
          "forty feeds asked for twice: the same 60 events each time")
     t.eq(memfds(d.proc.pid), 32, "no more than 32 memory files")
+    t.eq(unsealed(d.proc.pid), [], "each sealed: nothing can change it")
     r = tcp_request(d.public_port, "GET", "/feeds/venue/filial39.ics")
     t.ok(r.body == bodies["/feeds/venue/filial39.ics"][0],
          "a feed past the limit is still answered whole, from memory")
