@@ -53,11 +53,6 @@ blob_file(int fd, size_t len)
 }
 
 /*
- * Moves the bytes of b, which nothing shares yet, into a memory file,
- * sealed and mapped read-only in their place; b->fd is the file, for
- * sendfile(). -1 (b unchanged) when that cannot be done.
- */
-/*
  * Memory files hold descriptors, which the doors count on (server.c
  * leaves SERVER_FD_RESERVE to everything but connections): so many at
  * most, the first bytes to ask keeping theirs.
@@ -65,6 +60,11 @@ blob_file(int fd, size_t len)
 #define BLOB_FILED_MAX	32
 static unsigned	 blob_nfiled;
 
+/*
+ * Moves the bytes of b, which nothing shares yet, into a memory file,
+ * sealed and mapped read-only in their place; b->fd is the file, for
+ * sendfile(). -1 (b unchanged) when that cannot be done.
+ */
 int
 blob_filed(struct blob *b)
 {
