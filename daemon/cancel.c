@@ -444,7 +444,7 @@ cancel_request(const struct citizen_call *cl, struct citizen_answer *a)
 			    "lang"));
 	}
 	en = lang != NULL && strncmp(lang, "en", 2) == 0;
-	if (!cl->trusted && cancel_limit(cl->addr,
+	if (!cl->trusted && !cl->again && cancel_limit(cl->addr,
 	    cc->cancel_per_minute) != 0) {
 		cancel_short(a, cc, en, 429, T_429_TITLE, T_429, NULL, NULL,
 		    T_QUESTIONS);
@@ -475,8 +475,14 @@ cancel_request(const struct citizen_call *cl, struct citizen_answer *a)
 		    KIND_UNREGISTERED, &f) != 0 ||
 		    store_commit(cl->store, &f) != 0) {
 			store_rollback(cl->store);
-			log_warnx("cancel link: registration %lld: %s",
-			    (long long)r.id, f.msg);
+			/*
+			 * Locked by another connection: public.c makes the
+			 * call again for a while and says so; this answer
+			 * is sent only if the lock outlasts that.
+			 */
+			if (!(a->busy = store_locked(&f)))
+				log_warnx("cancel link: registration %lld: %s",
+				    (long long)r.id, f.msg);
 			cancel_short(a, cc, en, f.status >= 500 ? f.status :
 			    500, T_FAIL_TITLE, T_FAIL, NULL, NULL,
 			    T_QUESTIONS);

@@ -40,6 +40,8 @@ struct citizen_call {
 	const char		*peer;		/* for logs */
 	time_t			 at;		/* it came: a waiting one's
 						   timestamp is judged as then */
+	int			 again;		/* made again after waiting:
+						   counted once, when it came */
 };
 struct citizen_answer {
 	int		 status;

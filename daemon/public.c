@@ -7,10 +7,11 @@
  * path, slug or token gets the same 404 page. Its two writes, each behind
  * a secret, are handed on: the cancel link (/afmeld/<token>, cancel.c)
  * and SMS replies from the gateway (/sms/kannel and /sms/webhook,
- * smsin.c); only they take POST and a small body. An SMS reply that finds
- * the database locked by another connection waits (its call made again
- * on a timer, as the admin door's writes wait) rather than be refused:
- * Kannel, as it comes, does not send a refused one again.
+ * smsin.c); only they take POST and a small body. Either, finding the
+ * database locked by another connection, waits (its call made again on
+ * a timer, as the admin door's writes wait) rather than be refused:
+ * Kannel, as it comes, does not send a refused SMS reply again, and a
+ * citizen who pressed the button should not have to.
  *
  * An answer is a response head formatted once per feed and encoding, kept
  * with the cached feed (feed_answer.head), plus the Date line, plus the
@@ -344,6 +345,7 @@ public_wait(struct public *p, struct conn *c,
 	w->cl.stamp = xstrdupnull(cl->stamp);
 	w->cl.signature = xstrdupnull(cl->signature);
 	w->cl.peer = xstrdup(cl->peer);
+	w->cl.again = 1;
 	memcpy(w->addr, cl->addr, sizeof w->addr);
 	w->cl.addr = w->addr;
 	w->since = time(NULL);

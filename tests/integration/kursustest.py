@@ -251,6 +251,23 @@ def db_rows(db, sql, params=()):
         con.close()
 
 
+class Lock:
+    """Another program holding db's write lock until release()."""
+
+    def __init__(self, db):
+        self.con = sqlite3.connect(db, timeout=30, isolation_level=None)
+        self.con.execute("BEGIN IMMEDIATE")
+        self.at = time.monotonic()
+
+    def release(self, after=0):
+        """Lets go once it was held after seconds."""
+        left = self.at + after - time.monotonic()
+        if left > 0:
+            time.sleep(left)
+        self.con.execute("ROLLBACK")
+        self.con.close()
+
+
 def dump_db(path):
     """Every row of every table, opened read-only: {table: [row, ...]} with
     rows sorted, plus the schema version. Used to prove nothing was

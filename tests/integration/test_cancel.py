@@ -16,6 +16,10 @@ fetched and posted on the public listener as a browser would.
 - ?lang=en: the English page;
 - more requests a minute than public.cancel_per_minute: 429 (not for
   public.trusted addresses: a proxy in front limits);
+- the POST while another program holds the write lock: it waits and
+  cancels once the lock is free (2 s); past kursusd's wait (8 s) a 503
+  page saying to try again, nothing changed; the tries made while it
+  waited count once against public.cancel_per_minute;
 - the pages in headless chromium: html-validate, axe-core, 390 px
   (browser.py; skipped where chromium or the node modules are missing).
 """
@@ -25,13 +29,14 @@ import hashlib
 import re
 import secrets
 import sqlite3
+import threading
 import time
 import urllib.parse
 
 from browser import check_pages
 from citizen import API, COURSE_TITLE, LIBRARY_PHONE_DA, Page, cancel_link, \
     library_opts, wait_mail
-from kursustest import Tap, da_when, tcp_request, wait_for
+from kursustest import Lock, Tap, da_when, tcp_request, wait_for
 from servers import Recorder, SMTPServer, calendar_parts
 
 t = Tap()
@@ -67,6 +72,7 @@ def main():
         d.stop()
         srv.stop()
     limited()
+    locked()
 
 
 def flow(d, api, rec):
@@ -304,6 +310,84 @@ def expired(d, api, rec):
     t.ok(r.status == 404 and LIBRARY_PHONE_DA in Page(r.body).text,
          "once the session has started: 404 with the library's phone",
          [repr(r)])
+
+
+def link_form(d, api, rec, sid, name, email):
+    """A new registration's cancel link and its page's form fields."""
+    api.register(sid, {"name": name, "email": email})
+    m = wait_mail(rec, email, "Du er tilmeldt")
+    link = cancel_link(m) if m is not None else None
+    if link is None:
+        return None, {}
+    p = Page(tcp_request(d.public_port, "GET", path_of(link)).body)
+    forms = [f for f in p.forms if f["method"] == "post"]
+    return link, forms[0]["inputs"] if forms else {}
+
+
+def post_locked(d, link, form, headers, hold):
+    """post() while another program holds the write lock for hold
+    seconds (from the main thread: sqlite3's connection is its); the
+    answer and how long it took."""
+    out = {}
+
+    def timed():
+        t0 = time.monotonic()
+        out["r"] = post(d, link, form, headers)
+        out["s"] = time.monotonic() - t0
+
+    lock = Lock(d.db)
+    th = threading.Thread(target=timed)
+    th.start()
+    lock.release(hold)
+    th.join()
+    return out["r"], out["s"]
+
+
+def locked():
+    """The button pressed while another program holds the write lock."""
+    tmp = t.tempdir()
+    rec = Recorder(tmp + "/smtp")
+    srv = SMTPServer(rec)
+    # Four requests a minute: each waiting POST is tried some 40 to 100
+    # times, which must count once.
+    d = t.daemon(extra=library_opts(srv.port) + [
+        "public.cancel_per_minute=4", "public.trusted="])
+    try:
+        api = API(d)
+        api.setup(capacity=5)
+        sid = api.session()["id"]
+        same = {"Origin": origin(d), "Sec-Fetch-Site": "same-origin"}
+
+        link, form = link_form(d, api, rec, sid, "Dorthe Ås",
+                               "dorthe@example.dk")                  # 1
+        if not t.ok(link is not None and form, "Dorthe's link and form"):
+            return
+        r, took = post_locked(d, link, form, same, 2)                # 2
+        t.ok(r.status == 200 and "Du er afmeldt" in Page(r.body).h1 and
+             took >= 1.5,
+             "a POST while the lock is held 2 s: it waits, then cancels",
+             [r.status, "%.1f s" % took])
+        t.ok("the cancel link (127.0.0.1) waits for the database" in
+             d.log(), "kursusd's log says it waited")
+        t.eq([x["status"] for x in api.registrations(sid).values()],
+             ["cancelled"], "Dorthe's registration is cancelled, once")
+
+        link, form = link_form(d, api, rec, sid, "Erik Øst",
+                               "erik@example.dk")                    # 3
+        before = d.dump()
+        r, took = post_locked(d, link, form, same, 8)                # 4
+        p = Page(r.body)
+        t.ok(r.status == 503 and "Det gik galt" in p.h1 and
+             "Prøv igen om lidt" in p.text and 3.5 <= took < 8,
+             "held 8 s: after kursusd's wait, 503 saying to try again",
+             [r.status, p.h1, "%.1f s" % took])
+        t.eq(d.dump(), before, "and nothing changed, the lock let go")
+        r = tcp_request(d.public_port, "GET", path_of(link))         # 5
+        t.eq(r.status, 429, "the fifth request this minute gets 429: the "
+             "waiting POSTs' tries counted once each", [r.status])
+    finally:
+        d.stop()
+        srv.stop()
 
 
 def limited():

@@ -33,32 +33,14 @@ import datetime
 import os
 import signal
 import socket
-import sqlite3
 import threading
 import time
 
 from citizen import KANNEL_SECRET, SHORT, signed, sms_stories
-from kursustest import (SRCDIR, Tap, db_rows, local_now, tcp_request,
+from kursustest import (SRCDIR, Lock, Tap, db_rows, local_now, tcp_request,
                         wait_for)
 
 t = Tap()
-
-
-class Lock:
-    """Another program holding db's write lock until release()."""
-
-    def __init__(self, db):
-        self.con = sqlite3.connect(db, timeout=30, isolation_level=None)
-        self.con.execute("BEGIN IMMEDIATE")
-        self.at = time.monotonic()
-
-    def release(self, after=0):
-        """Lets go once it was held after seconds."""
-        left = self.at + after - time.monotonic()
-        if left > 0:
-            time.sleep(left)
-        self.con.execute("ROLLBACK")
-        self.con.close()
 
 
 def inbox(d):
