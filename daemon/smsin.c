@@ -330,6 +330,14 @@ smsin_kannel(const struct citizen_call *cl, struct citizen_answer *a)
 		smsin_refuse(a, &f);
 		return;
 	}
+	/* The GET is an act (Kannel's get-url); a HEAD would take the reply
+	 * and drop the answer that says so. */
+	if (cl->method != API_GET) {
+		fail_set(&f, 405, NULL, "/sms/kannel takes GET only");
+		smsin_refuse(a, &f);
+		snprintf(a->fields, sizeof a->fields, "Allow: GET\r\n");
+		return;
+	}
 	if ((q = param_query(cl->query, &f)) == NULL) {
 		if (strstr(f.msg, "\"text\"") != NULL) {
 			fail_set(&f, 400, "text", "text is not valid UTF-8");

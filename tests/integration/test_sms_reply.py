@@ -183,6 +183,10 @@ def kannel_story(d, api, k):
                     "from=abc" % KANNEL_SECRET)
     t.ok(r.status == 422 and r.json.get("field") == "from",
          "a sender that is no number: 422 naming from", [repr(r)])
+    r = tcp_request(d.public_port, "HEAD", q + "Hvor%20ligger%20det")
+    t.ok(r.status == 405 and r.headers.get("allow") == "GET",
+         "HEAD of a whole reply: 405, Allow: GET (a HEAD would take it "
+         "and drop the answer)", [repr(r)])
     t.eq(counts(d), before, "the refused replies changed nothing")
 
     log = d.log()
