@@ -141,6 +141,17 @@ kv() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
 mem_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f MB", k / 1024 }'; }
+# KiB in the memory files (memfd) pid $1 holds: feed bytes it sends with
+# sendfile, in no mapping that VmRSS counts until read through one.
+memfd_kb() {
+	local f total=0
+	for f in /proc/"$1"/fd/*; do
+		case $(readlink "$f" 2>/dev/null) in
+		/memfd:*) total=$((total + $(stat -L -c %s "$f" 2>/dev/null || echo 0))) ;;
+		esac
+	done
+	echo $((total / 1024))
+}
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # The same for the thread that runs the event loop (the process's first).
 loop_ticks() { awk '{ print $14 + $15 }' "/proc/$1/task/$1/stat"; }

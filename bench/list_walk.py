@@ -20,24 +20,14 @@ PID is kursusd's, for its CPU time (/proc/PID/stat). KEY is the list's
 key in the answer (default sessions).
 """
 
-import http.client
 import json
 import os
-import socket
 import statistics
 import sys
 import time
 import urllib.parse
 
-
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost", timeout=300)
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(self.path)
+from unixhttp import UnixConnection
 
 
 def cpu_ticks(pid):
@@ -58,7 +48,7 @@ def main():
     sock, path, pid = sys.argv[1:4]
     key = sys.argv[4] if len(sys.argv) > 4 else "sessions"
     hz = os.sysconf("SC_CLK_TCK")
-    conn = UnixHTTPConnection(sock)
+    conn = UnixConnection(sock)
     times, loops, seen, order = [], [], set(), []
     nbytes, dup, status, cursor = 0, 0, 200, None
     c0 = cpu_ticks(pid)

@@ -18,25 +18,14 @@ import datetime
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
 import time
 
+from unixhttp import UnixConnection
+
 ICS_MAX = 4 * 1024 * 1024       # KURSUS_API_MAX_CALENDAR
-
-
-class UnixConnection(http.client.HTTPConnection):
-    def __init__(self, path, timeout=300):
-        super().__init__("localhost", timeout=timeout)
-        self.path = path
-
-    def connect(self):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(self.timeout)
-        s.connect(self.path)
-        self.sock = s
 
 
 def fold(line):

@@ -4,24 +4,14 @@ name and an 8-digit number no one has yet, round-robin over the 200
 sessions from FIRST), from CLIENTS threads with a connection each; exits
 1 when an answer is not 201."""
 
-import http.client
-import socket
 import sys
 import threading
 
-
-class UnixConnection(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost", timeout=600)
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX)
-        self.sock.connect(self.path)
+from unixhttp import UnixConnection
 
 
 def client(path, tid, count, first, bad):
-    c = UnixConnection(path)
+    c = UnixConnection(path, timeout=600)
     for i in range(1, count + 1):
         sid = first + ((i * 7 + tid) % 200)
         body = ('{"participant":{"name":"Bench Deltager %d-%d",'
