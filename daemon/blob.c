@@ -5,10 +5,11 @@
  * file on disk without a name that is only ever sent (blob_file(): a copy
  * of the database, a read job's large answer): the kernel's page cache
  * holds it, neither the heap nor a mapping, and every answer sending it
- * shares it. Bytes sent often and whole (a large feed's gzip bytes) may
- * be moved into a memory file (blob_filed()): answers then hand its pages
- * to the socket with sendfile(2) instead of copying them in, as a file
- * server does.
+ * shares it. Bytes sent often and whole (a large feed's gzip bytes, a
+ * mid-sized feed's plain bytes asked for again) may be moved into a
+ * memory file (blob_filed(), BLOB_FILED_MAX of them at most): answers
+ * then hand its pages to the socket with sendfile(2) instead of copying
+ * them in, as a file server does.
  */
 #include "config.h"
 

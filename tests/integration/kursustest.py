@@ -42,8 +42,6 @@ import tempfile
 import time
 import traceback
 import unicodedata
-
-_random = random.SystemRandom()
 import urllib.parse
 
 BUILDDIR = os.environ.get("KURSUS_BUILDDIR") or os.path.abspath(
@@ -92,6 +90,9 @@ class Fatal(Exception):
 
 # --------------------------------------------------------------------------
 # small helpers
+
+
+_random = random.SystemRandom()
 
 
 def free_port():

@@ -195,6 +195,14 @@ def mid_sized(d, api, base):
     t.ok(head.startswith(b"HTTP/1.1 200") and body == first.body,
          "a slow reader with a small buffer gets every plain byte from it",
          [head[:40], len(body)])
+    # The gzip bytes are made from the plain ones where they now are:
+    # the memory file's mapping, not the memory it replaced.
+    zipped = tcp_request(d.public_port, "GET", path,
+                         headers={"Accept-Encoding": "gzip"})
+    t.ok(zipped.headers.get("content-encoding") == "gzip" and
+         gzip.decompress(zipped.body) == first.body,
+         "gzip made after the move: it decompresses to the plain bytes",
+         [zipped.status, len(zipped.body)])
     conn = http.client.HTTPConnection("127.0.0.1", d.public_port, timeout=30)
     answers = []
     for method, hdrs in (("GET", {}), ("HEAD", {}),

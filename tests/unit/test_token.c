@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,13 +270,22 @@ test_wrong_key(void **state)
  * its selector reads, and its seal opens, under the same one of the two,
  * never under a mixture of both. Built with clang -fsanitize=thread,
  * ThreadSanitizer also finds no race in it.
+ *
+ * That both keys were in use is made sure of, not left to the
+ * scheduler (on a loaded machine the racers could make every token
+ * before the swapping thread ran once): key a stands until a token is
+ * made under it; each racer makes its last RACE_TAIL tokens only after
+ * the first swap, to b, which stands until more tokens are made than
+ * were in flight when it came (RACERS), so one at least under b alone.
+ * From then on they race freely.
  */
 #define RACERS		3
 #define RACE_TOKENS	1500
+#define RACE_TAIL	10
 #define RACE_SWAPS	100
 
 static pthread_barrier_t	race_start;
-static atomic_int		race_done;
+static atomic_int		race_done, race_made, race_swaps;
 
 struct racer {
 	pthread_t	 thread;
@@ -293,7 +303,11 @@ racer_main(void *arg)
 
 	pthread_barrier_wait(&race_start);
 	for (i = 0; i < RACE_TOKENS; i++) {
+		if (i == RACE_TOKENS - RACE_TAIL)
+			while (atomic_load(&race_swaps) == 0)
+				sched_yield();
 		make(&r->m[i], TOKEN_PARTICIPANT, r->first + i);
+		atomic_fetch_add(&race_made, 1);
 		if ((t = token_open(r->m[i].sealed)) != NULL) {
 			r->opened += strcmp(t, r->m[i].token) == 0;
 			free(t);
@@ -326,10 +340,14 @@ test_reload_race(void **state)
 	static struct racer	 r[RACERS];
 	int			 i, k, under_a, under_b, torn = 0;
 	int			 made_a = 0, made_b = 0, opened = 0, swaps;
+	int			 made;
 
 	(void)state;
+	use_key(key_a);
 	pthread_barrier_init(&race_start, NULL, RACERS + 1);
 	atomic_store(&race_done, 0);
+	atomic_store(&race_made, 0);
+	atomic_store(&race_swaps, 0);
 	for (k = 0; k < RACERS; k++) {
 		r[k].first = 1 + (int64_t)k * RACE_TOKENS;
 		r[k].opened = 0;
@@ -338,8 +356,15 @@ test_reload_race(void **state)
 	}
 	/* Swapped to and fro for as long as they make tokens. */
 	pthread_barrier_wait(&race_start);
-	for (i = 0; i < RACE_SWAPS || atomic_load(&race_done) < RACERS; i++)
+	while (atomic_load(&race_made) == 0)
+		sched_yield();
+	for (i = 0; i < RACE_SWAPS || atomic_load(&race_done) < RACERS; i++) {
 		use_key(i % 2 == 0 ? key_b : key_a);
+		made = atomic_load(&race_made);
+		atomic_fetch_add(&race_swaps, 1);
+		while (i == 0 && atomic_load(&race_made) - made <= RACERS)
+			sched_yield();
+	}
 	swaps = i;
 	pthread_barrier_destroy(&race_start);
 	for (k = 0; k < RACERS; k++) {
