@@ -483,7 +483,12 @@ public_citizen(struct public *p, struct conn *c, struct request *rq,
 	cl.len = len;
 	cl.addr = addr;
 	cl.trusted = server_addr_in(p->trusted, p->ntrusted, family, addr);
-	cl.peer = conn_peer(c);
+	/*
+	 * For the logs: an SMS reply's caller is the gateway; the cancel
+	 * link's is a citizen, whose address is not written beside the
+	 * registration it names (logs name people by id only).
+	 */
+	cl.peer = fn == cancel_request ? "a browser" : conn_peer(c);
 	cl.at = time(NULL);
 	fn(&cl, &a);
 	if (a.busy) {

@@ -326,7 +326,7 @@ def link_form(d, api, rec, sid, name, email):
     return link, forms[0]["inputs"] if forms else {}
 
 
-WAITS = "the cancel link (127.0.0.1) waits for the database"
+WAITS = "the cancel link (a browser) waits for the database"
 
 
 def post_locked(d, link, form, headers, hold=None, sig=None):
@@ -421,6 +421,10 @@ def locked():
         t.eq(sorted(x["status"] for x in api.registrations(sid).values()),
              ["cancelled", "cancelled", "confirmed"],
              "Frida's registration cancelled too, Erik's not")
+        lines = [x for x in d.log().splitlines() if "cancel link" in x]
+        t.ok(len(lines) >= 3 and not any("127.0.0.1" in x for x in lines),
+             "the log's lines about the cancel link do not name the "
+             "citizen's address", lines)
     finally:
         d.stop()
         srv.stop()
