@@ -446,13 +446,14 @@ public_closed(struct conn *c, void *arg)
 /*
  * A request for cancel.c or smsin.c, which answer it; their writes commit
  * on their own, after the open batch of the admin door. One that finds
- * the database locked waits (public_wait()).
+ * the database locked waits (public_wait()). The logs name its caller
+ * as who, or by its address when who is NULL (a gateway's names no one).
  */
 static void
 public_citizen(struct public *p, struct conn *c, struct request *rq,
     const char *body, size_t len,
     void (*fn)(const struct citizen_call *, struct citizen_answer *),
-    const char *what)
+    const char *what, const char *who)
 {
 	struct citizen_call	 cl;
 	struct citizen_answer	 a;
@@ -483,12 +484,7 @@ public_citizen(struct public *p, struct conn *c, struct request *rq,
 	cl.len = len;
 	cl.addr = addr;
 	cl.trusted = server_addr_in(p->trusted, p->ntrusted, family, addr);
-	/*
-	 * For the logs: an SMS reply's caller is the gateway; the cancel
-	 * link's is a citizen, whose address is not written beside the
-	 * registration it names (logs name people by id only).
-	 */
-	cl.peer = fn == cancel_request ? "a browser" : conn_peer(c);
+	cl.peer = who != NULL ? who : conn_peer(c);
 	cl.at = time(NULL);
 	fn(&cl, &a);
 	if (a.busy) {
@@ -522,19 +518,21 @@ public_request(struct conn *c, struct request *rq, const char *body,
 	/* Feeds show what is committed: close an open batch first. */
 	http_flush(p->http);
 	if (strncmp(rq->path, "/afmeld/", 8) == 0) {
+		/* A citizen: the address is not written beside the
+		 * registration it names (logs name people by id only). */
 		public_citizen(p, c, rq, body, len, cancel_request,
-		    "the cancel link");
+		    "the cancel link", "a browser");
 		return;
 	}
 	if (strcmp(rq->path, "/sms/kannel") == 0 &&
 	    rq->method != API_POST) {
 		public_citizen(p, c, rq, body, len, smsin_kannel,
-		    "SMS reply from kannel");
+		    "SMS reply from kannel", NULL);
 		return;
 	}
 	if (strcmp(rq->path, "/sms/webhook") == 0) {
 		public_citizen(p, c, rq, body, len, smsin_webhook,
-		    "SMS reply from webhook");
+		    "SMS reply from webhook", NULL);
 		return;
 	}
 	if (rq->method == API_POST) {
