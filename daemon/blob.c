@@ -53,12 +53,8 @@ blob_file(int fd, size_t len)
 	return (b);
 }
 
-/*
- * Memory files hold descriptors, which the doors count on (server.c
- * leaves SERVER_FD_RESERVE to everything but connections): so many at
- * most, the first bytes to ask keeping theirs.
- */
-#define BLOB_FILED_MAX	32
+/* Memory files held now: BLOB_FILED_MAX at most, the first bytes to ask
+ * keeping theirs. */
 static unsigned	 blob_nfiled;
 
 /*

@@ -50,7 +50,7 @@
 
 #define SERVER_FD_RESERVE	96	/* descriptors left to the rest: the
 				 * database, pipes, spools, blob.c's
-				 * memory files (32 at most) */
+				 * memory files (BLOB_FILED_MAX) */
 #define SERVER_BACKLOG		511
 #define SERVER_LOG_EVERY	60	/* s between two lines about one fault */
 

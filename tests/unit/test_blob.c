@@ -26,7 +26,16 @@
 
 #include "kursusd.h"
 
-#define FILED_MAX	32	/* blob.c's BLOB_FILED_MAX */
+/* A file of n bytes with no name, for blob_file(). */
+static int
+nameless(size_t n)
+{
+	int	 fd = memfd_create("test-blob", MFD_CLOEXEC);
+
+	assert_true(fd != -1);
+	assert_int_equal(ftruncate(fd, (off_t)n), 0);
+	return (fd);
+}
 
 /* A blob of its own n bytes, each telling i and its place. */
 static struct blob *
@@ -80,24 +89,24 @@ test_moved(void **state)
 static void
 test_limit(void **state)
 {
-	struct blob	*b[FILED_MAX + 1];
+	struct blob	*b[BLOB_FILED_MAX + 1];
 	int		 i;
 
 	(void)state;
-	for (i = 0; i <= FILED_MAX; i++)
+	for (i = 0; i <= BLOB_FILED_MAX; i++)
 		b[i] = bytes(i, 4096);
-	for (i = 0; i < FILED_MAX; i++)
+	for (i = 0; i < BLOB_FILED_MAX; i++)
 		assert_int_equal(blob_filed(b[i]), 0);
 	/* The 33rd stays in memory as it was, and is whole. */
-	assert_int_equal(blob_filed(b[FILED_MAX]), -1);
-	assert_int_equal(b[FILED_MAX]->fd, -1);
-	assert_int_equal(b[FILED_MAX]->size, 4097);
-	assert_true(same_bytes(b[FILED_MAX], FILED_MAX, 4096));
+	assert_int_equal(blob_filed(b[BLOB_FILED_MAX]), -1);
+	assert_int_equal(b[BLOB_FILED_MAX]->fd, -1);
+	assert_int_equal(b[BLOB_FILED_MAX]->size, 4097);
+	assert_true(same_bytes(b[BLOB_FILED_MAX], BLOB_FILED_MAX, 4096));
 	/* A place freed is taken again. */
 	blob_unref(b[0]);
-	assert_int_equal(blob_filed(b[FILED_MAX]), 0);
-	assert_true(same_bytes(b[FILED_MAX], FILED_MAX, 4096));
-	for (i = 1; i <= FILED_MAX; i++) {
+	assert_int_equal(blob_filed(b[BLOB_FILED_MAX]), 0);
+	assert_true(same_bytes(b[BLOB_FILED_MAX], BLOB_FILED_MAX, 4096));
+	for (i = 1; i <= BLOB_FILED_MAX; i++) {
 		assert_true(same_bytes(b[i], i, 4096));
 		blob_unref(b[i]);
 	}
@@ -107,52 +116,45 @@ test_limit(void **state)
 static void
 test_not_counted(void **state)
 {
-	struct blob	*b[FILED_MAX], *shared, *empty, *file, *last;
-	char		 path[] = "/tmp/kursus-blob.XXXXXX";
-	int		 i, fd, k;
+	struct blob	*b[BLOB_FILED_MAX], *shared, *empty, *file, *last;
+	int		 i, k;
 
 	(void)state;
 	shared = bytes(0, 4096);
 	blob_ref(shared);
 	empty = blob_adopt(xstrdup(""), 0);
 	/* Refused, again and again: none of it may count. */
-	for (k = 0; k < FILED_MAX + 1; k++) {
+	for (k = 0; k < BLOB_FILED_MAX + 1; k++) {
 		assert_int_equal(blob_filed(shared), -1);
 		assert_int_equal(blob_filed(empty), -1);
 	}
-	for (k = 0; k < FILED_MAX + 1; k++) {
-		assert_true((fd = mkstemp(path)) != -1);
-		unlink(path);
-		strcpy(path, "/tmp/kursus-blob.XXXXXX");
-		assert_int_equal(write(fd, "abc", 3), 3);
-		file = blob_file(fd, 3);
+	for (k = 0; k < BLOB_FILED_MAX + 1; k++) {
+		file = blob_file(nameless(3), 3);
 		assert_int_equal(blob_filed(file), -1);
 		blob_unref(file);	/* frees no place */
 	}
-	for (i = 0; i < FILED_MAX; i++) {
+	for (i = 0; i < BLOB_FILED_MAX; i++) {
 		b[i] = bytes(i, 4096);
 		assert_int_equal(blob_filed(b[i]), 0);
 	}
 	/* Full: a blob of a file let go now frees no place either. */
-	assert_true((fd = mkstemp(path)) != -1);
-	unlink(path);
-	file = blob_file(fd, 0);
+	file = blob_file(nameless(0), 0);
 	blob_unref(file);
 	last = bytes(99, 4096);
 	assert_int_equal(blob_filed(last), -1);
 	blob_unref(shared);
 	blob_unref(shared);
 	blob_unref(empty);
-	for (i = 0; i < FILED_MAX; i++)
+	for (i = 0; i < BLOB_FILED_MAX; i++)
 		blob_unref(b[i]);
 	/* All let go: all places free again. */
 	assert_int_equal(blob_filed(last), 0);
 	blob_unref(last);
-	for (i = 0; i < FILED_MAX; i++) {
+	for (i = 0; i < BLOB_FILED_MAX; i++) {
 		b[i] = bytes(i, 100);
 		assert_int_equal(blob_filed(b[i]), 0);
 	}
-	for (i = 0; i < FILED_MAX; i++)
+	for (i = 0; i < BLOB_FILED_MAX; i++)
 		blob_unref(b[i]);
 }
 
