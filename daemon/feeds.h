@@ -225,10 +225,19 @@ char	*render_id_list(const int64_t *, size_t);
 int	 render_texts(const char *url, sqlite3_stmt *, const int64_t *ids,
 	    size_t n, char **texts, size_t *lens, const _Atomic int *stop);
 
-/* feeds.c */
+/* members.c */
 /* The sessions of a membership query whose parameters are bound. */
 void	 feeds_members(struct store *, sqlite3_stmt *, struct members *);
+/* Its rows only; then feeds_members_finish() once the list is whole. */
+void	 feeds_members_read(sqlite3_stmt *, struct members *);
+void	 feeds_members_finish(struct store *, struct members *);
+/* Room for n rows; members_add() appends one. */
+void	 members_room(struct members *, size_t n);
+void	 members_add(struct members *, int64_t id, int64_t rev,
+	    const struct member *);
 void	 members_free(struct members *);
+
+/* feeds.c */
 /* The feeds' link (feeds.url) and refresh, for a worker to copy. */
 const char *feeds_url(const struct feeds *);
 int	 feeds_refresh_minutes(const struct feeds *);
