@@ -10,11 +10,12 @@
  * (tls.c): a refused address is then closed before the handshake, and
  * SIGHUP reads the certificate and key again.
  *
- * Writes are committed in groups: a request runs in a savepoint of the
- * open batch transaction, and its answer is sent after the COMMIT that
- * holds it (one fsync for the batch). When another program holds the
- * database, the writes wait off the loop, BEGIN tried again on a timer,
- * and get 503 after BUSY_WAIT (busy.c); reads go on meanwhile. A route may
+ * Writes are committed in groups (http-batch.c): a request runs in a
+ * savepoint of the open batch transaction, and its answer is sent after
+ * the COMMIT that holds it (one fsync for the batch). When another
+ * program holds the database, the writes wait off the loop, BEGIN tried
+ * again on a timer, and get 503 after BUSY_WAIT (busy.c); reads go on
+ * meanwhile. A route may
  * answer later, with a file (GET /v1/backup: the backups, which this door
  * owns, make the copy off the loop).
  */
@@ -38,81 +39,14 @@
 #include "commit.h"
 #include "server.h"
 #include "citizen.h"
+#include "http-private.h"
 
-#define FAIL_SLOTS	1024	/* addresses with failed attempts, at most */
-/* A batch is committed when the loop has nothing else to do, or at this
- * many requests, whichever comes first. */
-#define BATCH_MAX	64
 #define HTTP_UNIX_CONNS	64	/* the unix socket's share of descriptors */
 #define HTTP_HEAD_TIME	15	/* s for a request head to arrive */
 #define HTTP_BODY_TIME	60	/* s for a request with its body */
 #define HTTP_IDLE	60	/* s a kept-alive connection may idle */
 #define HTTP_LOG_EVERY	60	/* s between two lines about one fault */
 
-/* An admin request owed an answer. */
-struct http_req {
-	struct http		*h;
-	struct conn	*conn;	/* NULL once its connection closed */
-	int			 method;
-	int			 write;
-	char			*uri;	/* kept while it waits for the db */
-	char			*type;	/* Content-Type, or NULL */
-	char			*body;
-	size_t			 len;
-	uid_t			 uid;
-	char			 peer[64];
-	int			 status;	/* the answer, once known */
-	char			*out;
-	uint64_t		 ticket;	/* answered once it is on disk */
-	struct http_req		*next;
-};
-
-struct failure {
-	unsigned char	addr[16];
-	time_t		window;		/* start of the current minute */
-	int		count;
-};
-
-struct http {
-	struct event_base	*base;
-	struct api_ctx		 ctx;		/* the store, feeds, sender */
-	struct store		*store;
-	struct backups		*backups;	/* GET /v1/backup, ours */
-	struct jobs		*jobs;		/* the workers, ours */
-	struct checkpointer	*ckpt;		/* the log's, on a worker */
-	struct durable		*dur;		/* the batches' fsync, or NULL */
-	struct http_req		*unsynced, **unsynced_tail; /* wait for it */
-	uint64_t		 ticket;	/* the last batch's */
-	int			 deferred;	/* commits do not wait for it */
-	struct server		*srv;
-	struct public		*pub;
-	struct server_door	*unix_door, *tcp_door;
-	struct tls		*tls;		/* the TCP door's, or NULL */
-	size_t			 share;		/* of descriptors, per door */
-	char			*socket_path;
-	char			*token;
-	struct allow		*allow;
-	size_t			 nallow;
-	int			 max_failures, max_failures_total;
-	struct failure		 failures[FAIL_SLOTS];
-	time_t			 fail_window;	/* all addresses together */
-	int			 fail_count;
-	time_t			 refused_logged;
-	size_t			 refused_since;
-	int			 batch_open;
-	struct http_req		*batch, **batch_tail;	/* answered at COMMIT */
-	size_t			 nbatch;
-	struct event		*commit_ev;
-	struct http_req		*waiting, **waiting_tail; /* for the db */
-	time_t			 waiting_since;
-	struct event		*busy_ev;
-	int			 draining;
-	void			(*drained)(void *);
-	void			*drained_arg;
-	struct event		*drain_timer;
-};
-
-static void	http_run(struct http *, struct http_req *);
 
 static void
 http_req_free(struct http_req *q)
@@ -176,7 +110,7 @@ http_answer_fields(struct http_req *q, int status, const char *extra,
 	    json, len + 1);
 }
 
-static void
+void
 http_answer(struct http_req *q, int status, char *json)
 {
 	http_answer_fields(q, status, NULL, json);
@@ -205,7 +139,7 @@ http_answer_error(struct http_req *q, int status, const char *msg)
 }
 
 /* A refusal as the API gives it, with its msgid and args (fail_json()). */
-static void
+void
 http_answer_fail(struct http_req *q, const struct fail *f)
 {
 	json_t	*j = fail_json(f);
@@ -219,7 +153,7 @@ http_answer_fail(struct http_req *q, const struct fail *f)
 }
 
 /* The answer of a route that answers later: a file, or a refusal. */
-static void
+void
 http_later(void *arg, const struct api_file *file, const struct fail *f)
 {
 	if (file != NULL)
@@ -238,336 +172,6 @@ http_refuse(struct conn *c, int status, const char *why, void *arg)
 	conn_reply(c, status, http_fields(NULL, fields, sizeof fields),
 	    "application/json; charset=utf-8", json, strlen(json), NULL);
 	free(json);
-}
-
-/* --- the batch */
-
-/*
- * Tells the owner once a drain has nothing left to wait for: every
- * connection closed, every request answered.
- */
-static void
-http_drain_check(struct http *h)
-{
-	if (h->draining && h->drained != NULL && h->waiting == NULL &&
-	    server_connections(h->srv) == 0) {
-		h->drained(h->drained_arg);
-		h->drained = NULL;
-	}
-}
-
-/*
- * Answers each request of the list (by next) with what it made, or, when
- * f is given, with f; a write among them that stands may have queued a
- * message, and the outbox looks again.
- */
-static void
-http_answer_list(struct http *h, struct http_req *list,
-    const struct fail *f)
-{
-	struct http_req	*q, *next;
-	char		*out;
-	int		 wrote = 0;
-
-	for (q = list; q != NULL; q = next) {
-		next = q->next;
-		wrote |= q->write;
-		out = q->out;
-		q->out = NULL;
-		if (f != NULL) {
-			free(out);
-			http_answer_fail(q, f);
-		} else
-			http_answer(q, q->status, out);
-	}
-	if (wrote && f == NULL)
-		sender_kick(h->ctx.sender);
-}
-
-/*
- * After a batch, the loop's commits wait for the disk again; should
- * SQLite not take that now, it is tried again at each flush (every write
- * outside a batch comes after one) and said once.
- */
-static void
-http_sync_wait(struct http *h)
-{
-	struct fail	 f;
-
-	if (store_sync_wait(h->store, 1, &f) == 0) {
-		h->deferred = 0;
-		return;
-	}
-	if (!h->deferred)
-		log_warnx("after a group commit: %s", f.msg);
-	h->deferred = 1;
-}
-
-/*
- * Commits the open batch, then answers every request in it. Should the
- * COMMIT fail, nothing of the batch was written, and every request in it
- * is told so (reads too: they may have seen the batch's writes). Then,
- * with wait, the loop's commits wait for the disk again, as each write
- * outside a batch (after http_flush()) must; a group commit leaves that to
- * the next flush: a PRAGMA acts as it is parsed, and a batch undoes it.
- */
-static void
-http_commit(struct http *h, int wait)
-{
-	struct http_req	*q;
-	struct fail	 f, g;
-	int		 ok = 1;
-
-	if (h == NULL)
-		return;
-	if (wait && h->deferred && !h->batch_open)
-		http_sync_wait(h);
-	if (!h->batch_open)
-		return;
-	person_words_batch(h->store);	/* the new people's search words */
-	if (store_commit(h->store, &f) != 0) {
-		log_warnx("group commit of %zu request%s failed: %s",
-		    h->nbatch, h->nbatch == 1 ? "" : "s", f.msg);
-		ok = 0;
-	}
-	h->batch_open = 0;
-	if (h->dur != NULL) {
-		if (wait)
-			http_sync_wait(h);
-		/* The answers wait for the fsync (http_synced()). */
-		if (ok && h->batch != NULL) {
-			h->ticket = durable_ask(h->dur);
-			for (q = h->batch; q != NULL; q = q->next)
-				q->ticket = h->ticket;
-			*h->unsynced_tail = h->batch;
-			h->unsynced_tail = h->batch_tail;
-			h->batch = NULL;
-		}
-	}
-	if (!ok)
-		fail_set(&g, 503, NULL, "the database could not commit (%s); "
-		    "nothing was written, retry", f.msg);
-	http_answer_list(h, h->batch, ok ? NULL : &g);
-	h->batch = NULL;
-	h->batch_tail = &h->batch;
-	h->nbatch = 0;
-}
-
-void
-http_flush(struct http *h)
-{
-	http_commit(h, 1);
-}
-
-/*
- * The sweeps' batches (kursusd.c): the open batch committed, then their
- * own transaction commits without waiting for the disk, which takes it
- * with the next group commit's fsync (the whole log) or checkpoint.
- * Nobody waits for them: a power loss before that leaves the rows for
- * the next sweep (issue 9: an fsync on the loop held a turn 30 to 250 ms
- * while an import wrote). -1: not now, while a job copies the log.
- */
-int
-http_background_begin(struct http *h)
-{
-	struct fail	 f;
-
-	if (checkpointer_copying(h->ckpt))
-		return (-1);	/* not now: see checkpoint.c */
-	http_flush(h);
-	if (h->dur != NULL && durable_failed(h->dur) == 0 &&
-	    store_sync_wait(h->store, 0, &f) == 0)
-		h->deferred = 1;
-	return (0);
-}
-
-void
-http_background_end(struct http *h)
-{
-	if (h->dur != NULL && h->deferred)
-		http_sync_wait(h);
-}
-
-static void
-http_commit_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	http_commit(arg, 0);
-}
-
-/*
- * The disk has every batch up to ticket upto (durable.c): their answers
- * go out, or, should the fsync have failed, each is told what is known.
- */
-static void
-http_synced(void *arg, uint64_t upto, int err)
-{
-	struct http	*h = arg;
-	struct http_req	*q, *done = NULL, **tail = &done;
-	struct fail	 f;
-
-	if (err != 0) {
-		log_warnx("the database's log could not be synced to disk: %s",
-		    strerror(err));
-		fail_set(&f, 503, NULL, "the disk reported an error (%s) "
-		    "while this was saved; it may not have been: look before "
-		    "you retry", strerror(err));
-	}
-	while ((q = h->unsynced) != NULL && q->ticket <= upto) {
-		if ((h->unsynced = q->next) == NULL)
-			h->unsynced_tail = &h->unsynced;
-		*tail = q;
-		tail = &q->next;
-	}
-	*tail = NULL;
-	http_answer_list(h, done, err != 0 ? &f : NULL);
-	http_drain_check(h);
-}
-
-/*
- * Opens the batch: 0, or -1 with f filled (503: the database is locked by
- * another program, or its file is gone).
- */
-static int
-http_batch_open(struct http *h, struct fail *f)
-{
-	int	 err;
-
-	if (h->batch_open)
-		return (0);
-	if (h->dur != NULL) {
-		/* After a failed fsync nothing more is promised. */
-		if ((err = durable_failed(h->dur)) != 0)
-			return (fail_set(f, 503, NULL, "the disk failed (%s) "
-			    "while kursusd saved changes; none are taken until "
-			    "it is mended and kursusd restarted", strerror(err)));
-		if (!h->deferred && store_sync_wait(h->store, 0, f) != 0)
-			return (-1);
-		h->deferred = 1;
-	}
-	if (store_begin(h->store, f) != 0) {
-		if (h->dur != NULL)
-			http_sync_wait(h);
-		return (-1);
-	}
-	h->batch_open = 1;
-	/* Lowest priority: runs once no request is ready to read. */
-	event_active(h->commit_ev, EV_TIMEOUT, 0);
-	return (0);
-}
-
-static int
-http_api(struct http *h, struct http_req *q, int batched, char **out)
-{
-	const struct api_later	 later = { http_later, q };
-	const struct api_call	 call = { q->method, q->uri, q->type, q->body,
-				    q->len, q->uid, q->peer, &later };
-
-	return (api_run(&h->ctx, &call, batched, out));
-}
-
-/* Runs q in the open batch; it is answered after the COMMIT. */
-static void
-http_run_batched(struct http *h, struct http_req *q)
-{
-	if ((q->status = http_api(h, q, 1, &q->out)) == API_LATER)
-		return;
-	*h->batch_tail = q;
-	h->batch_tail = &q->next;
-	if (++h->nbatch >= BATCH_MAX)
-		http_commit(h, 0);
-}
-
-/* Another program holds the database: q waits, BEGIN is tried again. */
-static void
-http_wait(struct http *h, struct http_req *q)
-{
-	struct timeval	 tv = { 0, BUSY_RETRY * 1000 };
-
-	if (h->waiting == NULL && busy_job_holds())
-		log_info("an import is writing; changes wait for it");
-	else if (h->waiting == NULL)
-		log_warnx("the database is locked by another program; "
-		    "changes wait up to %d s", BUSY_WAIT);
-	if (h->waiting == NULL)
-		h->waiting_since = time(NULL);
-	q->next = NULL;
-	*h->waiting_tail = q;
-	h->waiting_tail = &q->next;
-	if (!evtimer_pending(h->busy_ev, NULL))
-		evtimer_add(h->busy_ev, &tv);
-}
-
-/* Tries BEGIN again for the requests that wait; gives up after a while. */
-static void
-http_busy_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct http	*h = arg;
-	struct http_req	*q, *list = h->waiting;
-	struct timeval	 tv = { 0, BUSY_RETRY * 1000 };
-	struct fail	 f;
-	int		 rc;
-
-	rc = http_batch_open(h, &f);
-	if (rc != 0 && store_locked(&f) && busy_may_wait(&h->waiting_since)) {
-		evtimer_add(h->busy_ev, &tv);
-		return;
-	}
-	h->waiting = NULL;
-	h->waiting_tail = &h->waiting;
-	if (rc == 0)
-		log_info("the database is free again");
-	while ((q = list) != NULL) {
-		list = q->next;
-		q->next = NULL;
-		if (rc == 0)
-			http_run(h, q);
-		else
-			http_answer_fail(q, &f);
-	}
-	http_drain_check(h);
-}
-
-/*
- * Runs one request. A read outside a batch runs at once, on its own; one
- * that comes while a batch is open joins it (it may see the batch's
- * writes, so it is answered after the COMMIT). A write joins the batch,
- * or waits while another program holds the database.
- */
-static void
-http_run(struct http *h, struct http_req *q)
-{
-	struct fail	 f;
-	char		*out = NULL;
-	int		 status;
-
-	if (!q->write && !h->batch_open) {
-		if ((status = http_api(h, q, 0, &out)) == API_LATER)
-			return;
-		/* It may have seen a batch not yet on disk: after it. */
-		if (h->unsynced != NULL) {
-			q->status = status;
-			q->out = out;
-			q->ticket = h->ticket;
-			q->next = NULL;
-			*h->unsynced_tail = q;
-			h->unsynced_tail = &q->next;
-		} else
-			http_answer(q, status, out);
-		return;
-	}
-	if (h->waiting != NULL) {
-		http_wait(h, q);
-		return;
-	}
-	if (http_batch_open(h, &f) != 0) {
-		if (store_locked(&f)) {
-			http_wait(h, q);
-			return;
-		}
-		http_answer_fail(q, &f);
-		return;
-	}
-	http_run_batched(h, q);
 }
 
 /*
