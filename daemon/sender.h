@@ -225,6 +225,44 @@ int	 worker_settle(struct wdb *);
 int	 wdb_take_back(sqlite3 *db, const char *claims, const char *ids,
 	    int *n);
 
+/* sendjob.c: one message of a batch */
+struct job {
+	int64_t		 id, sid, pid;
+	int64_t		 claim;		/* its batch's (sentlog.c) */
+	int		 kind, attempts;
+	int		 planned;	/* a reminder kursusd planned itself */
+	time_t		 due, created;
+	char		*recipient;
+	json_t		*detail;
+	struct message	 m;
+	int		 ready;		/* composed, to send */
+	char		*data;		/* the mail as sent */
+	size_t		 len;
+	char		*message_id;
+	struct smtp_message sm;
+	struct worker	*w;
+	struct wdb	*wdb;
+	struct sender_conf *c;
+};
+void	 job_free(struct job *);
+/* Claims a batch of due rows of w's channel on db: their jobs in *out
+ * (the caller frees each and the array); how many. */
+size_t	 worker_claim(struct worker *, struct wdb *, struct sender_conf *,
+	    struct job **out);
+/* How long a row waits for what is not its fault; not an attempt. */
+time_t	 job_wait(struct sender_conf *);
+/* Composes j as its session is now; 1: to send; 0: settled otherwise. */
+int	 job_prepare(struct job *, time_t now);
+/* Builds j's mail with the connection's builder, ready for smtp_send(). */
+void	 job_build_mail(struct job *, struct mail_builder *);
+/* Records one outcome (enum send_result) and gives the seal back. */
+void	 job_record(struct job *, int result, const char *provider_id,
+	    const char *error);
+/* Settles a row the batch does not send: q W_FAILED or W_SKIPPED with
+ * why, or W_DEFER, pending again at next; -1 when it is left "sending". */
+int	 job_settle_row(struct job *, time_t now, int q, time_t next,
+	    const char *why);
+
 /* worker.c */
 /* A worker thread: sends its channel's due rows until the sender stops. */
 void	*worker_main(void *);
