@@ -2,8 +2,9 @@
  * One message of a worker's batch (worker.c): the rows a batch claims,
  * each composed as the session is now (or held back, deferred or failed,
  * with the reason), its mail built, and its outcome recorded the moment
- * the server has answered: a line in the connection's sent log for a
- * message the server took, a commit for any other; all inside the seal.
+ * the server has answered, inside the seal (sender.c): a line in the
+ * connection's sent log for a message the server took, a commit for any
+ * other.
  */
 #include "config.h"
 
