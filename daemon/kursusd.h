@@ -244,6 +244,9 @@ const char *store_default_timezone(struct store *);
 int	 schema_version(sqlite3 *);
 /* Brings the database forward to SCHEMA_VERSION, each step in a transaction. */
 int	 schema_migrate(sqlite3 *, char **cause);
+/* Runs sql on db: 0, or -1 with *cause (the caller frees it). */
+int	 schema_exec(sqlite3 *, const char *sql, char **cause);
+/* schema-views.c */
 /* Temporary views and SQL functions the API reads through; per connection. */
 int	 schema_views(sqlite3 *, char **cause);
 
