@@ -245,10 +245,6 @@ struct job {
 	struct sender_conf *c;
 };
 void	 job_free(struct job *);
-/* Claims a batch of due rows of w's channel on db: their jobs in *out
- * (the caller frees each and the array); how many. */
-size_t	 worker_claim(struct worker *, struct wdb *, struct sender_conf *,
-	    struct job **out);
 /* How long a row waits for what is not its fault; not an attempt. */
 time_t	 job_wait(struct sender_conf *);
 /* Composes j as its session is now; 1: to send; 0: settled otherwise. */

@@ -29,6 +29,97 @@
 /* --- one round of a worker */
 
 /*
+ * Claims a batch of due rows of w's channel on db, within its share of
+ * [outbox] max_in_flight (given back in batch_finish()): their jobs in
+ * *out; how many.
+ */
+static size_t
+worker_claim(struct worker *w, struct wdb *db, struct sender_conf *c,
+    struct job **out)
+{
+	sqlite3_stmt	*stmt = db->stmt[W_CLAIM];
+	struct job	*jobs, *j;
+	const char	*text;
+	size_t		 n = 0, max = (size_t)c->batch[w->channel];
+	int64_t		 claim;
+	int		 rc, room;
+
+	/* A share of [outbox] max_in_flight, reserved before the claim. */
+	pthread_mutex_lock(&w->s->mtx);
+	room = c->max_in_flight - w->s->in_flight;
+	if (room <= 0) {
+		pthread_mutex_unlock(&w->s->mtx);
+		return (0);
+	}
+	if (max > (size_t)room)
+		max = (size_t)room;
+	w->s->in_flight += (int)max;
+	claim = w->s->claim++;
+	sender_hold(w->s, claim);
+	pthread_mutex_unlock(&w->s->mtx);
+
+	jobs = xcalloc(max, sizeof *jobs);
+	sqlite3_bind_text(stmt, 1, sender_channel_names[w->channel], -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, (int64_t)time(NULL));
+	sqlite3_bind_int64(stmt, 3, (int64_t)max);
+	sqlite3_bind_int64(stmt, 4, claim);
+	pthread_mutex_lock(db->wlock);
+	rc = SQLITE_ROW;
+	while (n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		j = &jobs[n++];
+		j->id = sqlite3_column_int64(stmt, 0);
+		j->kind = kind_parse((const char *)
+		    sqlite3_column_text(stmt, 1));
+		j->sid = sqlite3_column_int64(stmt, 2);
+		j->pid = sqlite3_column_int64(stmt, 3);
+		j->recipient = store_col_dup(stmt, 4);
+		text = store_col(stmt, 5);
+		j->detail = text != NULL ? json_loads(text, 0, NULL) : NULL;
+		j->attempts = sqlite3_column_int(stmt, 6);
+		j->claim = claim;
+		j->due = (time_t)sqlite3_column_int64(stmt, 7);
+		j->created = (time_t)sqlite3_column_int64(stmt, 8);
+		j->planned = j->kind == KIND_REMINDER &&
+		    sqlite3_column_type(stmt, 9) == SQLITE_NULL;
+		j->w = w;
+		j->wdb = db;
+		j->c = c;
+	}
+	/*
+	 * RETURNING rows come before the statement is done: step to its end,
+	 * but not past it. A step after SQLITE_DONE (or an error) resets the
+	 * statement and runs it anew: the rows that second claim took (those
+	 * queued a moment after the first) were lost, left "sending" with
+	 * nobody sending them until the next start.
+	 */
+	while (rc == SQLITE_ROW)
+		rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE) {
+		/*
+		 * The claim did not commit: its rows are still "pending",
+		 * and sending them now could send them twice.
+		 */
+		log_warnx("outbox: claiming %s messages: %s",
+		    sender_channel_names[w->channel], sqlite3_errmsg(db->db));
+		while (n > 0)
+			job_free(&jobs[--n]);
+	}
+	pthread_mutex_unlock(db->wlock);
+	pthread_mutex_lock(&w->s->mtx);
+	w->s->in_flight -= (int)(max - n);
+	if (n == 0)
+		sender_release(w->s, claim);
+	pthread_mutex_unlock(&w->s->mtx);
+	if (n == 0)
+		free(jobs);
+	else
+		*out = jobs;
+	return (n);
+}
+
+/*
  * A batch: rows claimed and composed, their texts in the rows, and (for
  * e-mail) their mails built.
  */
