@@ -852,10 +852,10 @@ struct blob {
 struct blob	*blob_adopt(char *data, size_t len);
 /* The len bytes of the file fd (taken), sent from it, never read in. */
 struct blob	*blob_file(int fd, size_t len);
-/* b's bytes into a sealed memory file, sent with sendfile(): 0, or -1. */
 /* blob_filed()'s memory files at most: each holds a descriptor, which the
  * doors count on (server.c leaves SERVER_FD_RESERVE to all else). */
 #define BLOB_FILED_MAX	32
+/* b's bytes into a sealed memory file, sent with sendfile(): 0, or -1. */
 int		 blob_filed(struct blob *);
 struct blob	*blob_ref(struct blob *);
 void		 blob_unref(struct blob *);
