@@ -169,8 +169,13 @@ void	 store_note_commit(struct store *);
 #define STORE_READ	0x1	/* read-only */
 #define STORE_CREATE	0x2	/* makes the file when missing */
 #define STORE_DURABLE	0x4	/* a commit waits for the disk */
+#define STORE_GATHER	0x8	/* the log's writes in one per commit
+				   (walbuf.c) */
 int	 store_connect(const char *path, int flags, int busy_ms, sqlite3 **,
 	    char **cause);
+/* walbuf.c: the VFS STORE_GATHER opens with; registered by its first use */
+#define WALBUF_VFS	"kursusd-wal"
+int	 walbuf_register(void);
 /* Keeps kb KiB of a connection's pages: SQLite's result code. */
 int	 store_cache_kb(sqlite3 *, int kb);
 /*

@@ -142,7 +142,12 @@ store_connect(const char *path, int flags, int busy_ms, sqlite3 **out,
 		open |= SQLITE_OPEN_READWRITE;
 	if (flags & STORE_CREATE)
 		open |= SQLITE_OPEN_CREATE;
-	if ((rc = sqlite3_open_v2(path, &db, open, NULL)) != SQLITE_OK) {
+	if ((flags & STORE_GATHER) && (rc = walbuf_register()) != SQLITE_OK) {
+		xasprintf(cause, "%s: %s", path, sqlite3_errstr(rc));
+		return (-1);
+	}
+	if ((rc = sqlite3_open_v2(path, &db, open, (flags & STORE_GATHER) ?
+	    WALBUF_VFS : NULL)) != SQLITE_OK) {
 		xasprintf(cause, "%s: %s", path, db != NULL ?
 		    sqlite3_errmsg(db) : sqlite3_errstr(rc));
 		sqlite3_close(db);
@@ -404,8 +409,8 @@ store_open(const char *path, int synchronous, struct store **out,
 	 * timeout here. A lock held longer is waited for off the loop.
 	 */
 	st->flags = synchronous == CONFIG_SYNC_FULL ? STORE_DURABLE : 0;
-	if (store_connect(path, STORE_CREATE | st->flags, 0, &st->db,
-	    cause) != 0) {
+	if (store_connect(path, STORE_CREATE | STORE_GATHER | st->flags, 0,
+	    &st->db, cause) != 0) {
 		store_close(st);
 		return (-1);
 	}
