@@ -200,6 +200,11 @@ registration_person(struct store *st, json_t *who, int new_participant,
 	return (resource_participant_create(st, who, pid, f));
 }
 
+/* The last place in session ?1's queue among the registrations in state. */
+#define QUEUE_LAST(state)						\
+	"coalesce((SELECT max(queue) FROM registration WHERE session_id = "	\
+	"?1 AND status = '" state "'), 0)"
+
 int
 registration_seat(struct store *st, const struct session_row *s,
     int64_t pid, int companion, int walk_in, int64_t *rid, int *over,
@@ -209,17 +214,20 @@ registration_seat(struct store *st, const struct session_row *s,
 	 * Their live registration, the waitlist, the seats taken, the
 	 * queue's next place, whether they have a feed token, the id the
 	 * new row takes (its cancel token names it), the running number it
-	 * takes (read, not counted in settings): one statement.
+	 * takes (read, not counted in settings): one statement. The queue's
+	 * last place is the largest of each status's, each one seek in
+	 * registration_session (session, status, queue): max(queue) over
+	 * the session alone read every row of it, ~12 us at 200 a session.
 	 */
 	static const char *sql_state = "SELECT (SELECT id FROM registration "
 	    "WHERE session_id = ?1 AND participant_id = ?2 AND status != "
 	    "'cancelled'), (SELECT count(*) FROM registration WHERE "
 	    "session_id = ?1 AND status = 'waitlisted'), ("
-	    REGISTRATION_TAKEN "), (SELECT "
-	    "coalesce(max(queue), 0) + 1 FROM registration WHERE session_id "
-	    "= ?1), coalesce((SELECT feed_token_sealed IS NOT NULL FROM "
-	    "participant WHERE id = ?2), 1), (SELECT coalesce(max(id), 0) + 1 "
-	    "FROM registration), " REGISTRATION_NEXT_NUMBER;
+	    REGISTRATION_TAKEN "), max(" QUEUE_LAST("confirmed") ", "
+	    QUEUE_LAST("waitlisted") ", " QUEUE_LAST("cancelled") ") + 1, "
+	    "coalesce((SELECT feed_token_sealed IS NOT NULL FROM participant "
+	    "WHERE id = ?2), 1), (SELECT coalesce(max(id), 0) + 1 FROM "
+	    "registration), " REGISTRATION_NEXT_NUMBER;
 	/* With its cancel token, hashed and sealed (cancel.c). */
 	static const char *sql_insert = "INSERT INTO registration (session_id, "
 	    "participant_id, number, status, queue, companion, created_at, "
