@@ -1,20 +1,21 @@
 /*
- * The loop's log written in one piece per commit. SQLite writes each frame
- * of its log (-wal) with two pwrite(2)s, its 24-byte header and its page,
- * and a registration's commit is ~9 frames: about 18 system calls each,
- * 16 % of the loop's time in bench/registrations. This VFS ("kursusd-wal",
- * over the default one) gathers a log's writes while they follow one
- * another and writes them with one pwrite(2) when the transaction's commit
- * frame is in, so a failed write is still the commit's error.
+ * The loop's log written in a few large writes per commit. SQLite writes
+ * each frame of its log (-wal) with two pwrite(2)s, its 24-byte header
+ * and its page, and a registration's commit is ~9 frames: about 18 system
+ * calls each, 16 % of the loop's time in bench/registrations. This VFS
+ * ("kursusd-wal", over the default one) gathers a log's writes while they
+ * follow one another, writes them 64 KiB at a time, and writes the rest
+ * with the commit frame's page, so a failed write is still the commit's
+ * error.
  *
  * A frame is only seen by another connection once the wal-index says it is
  * there, and the writer touches that index (the database file's xShm*
  * methods) only after the frames are written; the gathered writes are also
  * written before any other call on the log (a read, its size, a sync) or
  * on its database, so every connection, ours or another's, reads what
- * SQLite wrote. Writes that do not follow on, or that would not fit, are
- * passed on at once. What a crash of kursusd loses is a transaction that
- * had not committed: the commit frame is the last write.
+ * SQLite wrote. A write that does not follow on is gathered anew once what
+ * came before it is written. What a crash of kursusd loses is a
+ * transaction that had not committed: the commit frame is the last write.
  */
 #include "config.h"
 
@@ -24,10 +25,15 @@
 
 #include "kursusd.h"
 
-#define WALBUF_SIZE	(1024 * 1024)	/* a batch of 64 registrations is
-					   ~600 frames, 2.4 MB: written in
-					   parts */
-#define WALBUF_PART	(64 * 1024)	/* a write(2)'s at most */
+/*
+ * What is gathered at most, written in one call when the next write would
+ * not fit. More would save no system call: the default VFS's unixWrite()
+ * writes at most a length's low 17 bits a pwrite(2) (a length of exactly
+ * 128 KiB comes back as "disk full"), and the buffer stays this small in
+ * kursusd's memory. A registration's commit (~47 frames, 193 KB) is
+ * three or four writes.
+ */
+#define WALBUF_SIZE	(64 * 1024)
 #define WALBUF_HEADER	32		/* the log's own header */
 #define WALBUF_FRAME	24		/* a frame's header */
 
@@ -50,8 +56,7 @@ static sqlite3_vfs	*walbuf_real;
 static int
 walbuf_flush(struct walbuf_file *f)
 {
-	size_t	 done, n;
-	int	 rc = SQLITE_OK;
+	int	 rc;
 
 	if (f == NULL)
 		return (SQLITE_OK);
@@ -59,17 +64,7 @@ walbuf_flush(struct walbuf_file *f)
 		return (f->err);
 	if (f->len == 0)
 		return (SQLITE_OK);
-	/*
-	 * In parts: the default VFS's unixWrite() writes at most the
-	 * length's low 17 bits a call, and a part of exactly 128 KiB
-	 * comes back as "disk full".
-	 */
-	for (done = 0; done < f->len; done += n) {
-		n = f->len - done < WALBUF_PART ? f->len - done : WALBUF_PART;
-		if ((rc = f->real->pMethods->xWrite(f->real, f->buf + done,
-		    (int)n, f->off + (sqlite3_int64)done)) != SQLITE_OK)
-			break;
-	}
+	rc = f->real->pMethods->xWrite(f->real, f->buf, (int)f->len, f->off);
 	f->len = 0;
 	return (rc);
 }
@@ -150,11 +145,13 @@ walbuf_write(sqlite3_file *p, const void *data, int n, sqlite3_int64 off)
 	if (f->err != SQLITE_OK)
 		return (f->err);
 	if (f->len != 0 && (off != f->off + (sqlite3_int64)f->len ||
-	    f->len + (size_t)n > WALBUF_SIZE || n > WALBUF_PART) &&
+	    f->len + (size_t)n > WALBUF_SIZE) &&
 	    (rc = walbuf_flush(f)) != SQLITE_OK)
 		return (rc);
-	if (n > WALBUF_PART)
+	if ((size_t)n > WALBUF_SIZE) {
+		f->commit = 0;
 		return (f->real->pMethods->xWrite(f->real, data, n, off));
+	}
 	if (f->len == 0)
 		f->off = off;
 	memcpy(f->buf + f->len, data, n);
