@@ -169,8 +169,8 @@ void	 store_note_commit(struct store *);
 #define STORE_READ	0x1	/* read-only */
 #define STORE_CREATE	0x2	/* makes the file when missing */
 #define STORE_DURABLE	0x4	/* a commit waits for the disk */
-#define STORE_GATHER	0x8	/* the log's writes in one per commit
-				   (walbuf.c) */
+#define STORE_GATHER	0x8	/* the log's writes of a commit gathered
+				   (walbuf.c): the loop's */
 int	 store_connect(const char *path, int flags, int busy_ms, sqlite3 **,
 	    char **cause);
 /* walbuf.c: the VFS STORE_GATHER opens with; registered by its first use */

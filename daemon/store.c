@@ -1,10 +1,11 @@
 /*
  * The store: kursusd's SQLite connections. The loop's own (struct store):
  * WAL, foreign keys on, every statement prepared once with bound
- * parameters and kept for the life of the connection; only the event loop
- * thread touches it. And every other connection kursusd opens, for the
- * feeds' renderers, the sender's threads and the copies of the database
- * (store-copy.c), made by store_connect() with the same settings.
+ * parameters and kept for the life of the connection, its log's writes
+ * gathered (walbuf.c); only the event loop thread touches it. And every
+ * other connection kursusd opens, for the feeds' renderers, the sender's
+ * threads and the copies of the database (store-copy.c), made by
+ * store_connect() with the same settings.
  */
 #include "config.h"
 
