@@ -430,6 +430,35 @@ walbuf_time64(sqlite3_vfs *vfs, sqlite3_int64 *out)
 	return (walbuf_real->xCurrentTimeInt64(walbuf_real, out));
 }
 
+/* Loadable extensions: kursusd loads none, but a VFS has them all. */
+static void *
+walbuf_dlopen(sqlite3_vfs *vfs, const char *name)
+{
+	(void)vfs;
+	return (walbuf_real->xDlOpen(walbuf_real, name));
+}
+
+static void
+walbuf_dlerror(sqlite3_vfs *vfs, int n, char *out)
+{
+	(void)vfs;
+	walbuf_real->xDlError(walbuf_real, n, out);
+}
+
+static void
+(*walbuf_dlsym(sqlite3_vfs *vfs, void *lib, const char *name))(void)
+{
+	(void)vfs;
+	return (walbuf_real->xDlSym(walbuf_real, lib, name));
+}
+
+static void
+walbuf_dlclose(sqlite3_vfs *vfs, void *lib)
+{
+	(void)vfs;
+	walbuf_real->xDlClose(walbuf_real, lib);
+}
+
 static sqlite3_vfs walbuf_vfs = {
 	.iVersion = 2,
 	.zName = WALBUF_VFS,
@@ -437,6 +466,10 @@ static sqlite3_vfs walbuf_vfs = {
 	.xDelete = walbuf_delete,
 	.xAccess = walbuf_access,
 	.xFullPathname = walbuf_fullpath,
+	.xDlOpen = walbuf_dlopen,
+	.xDlError = walbuf_dlerror,
+	.xDlSym = walbuf_dlsym,
+	.xDlClose = walbuf_dlclose,
 	.xRandomness = walbuf_random,
 	.xSleep = walbuf_sleep,
 	.xCurrentTime = walbuf_time,
