@@ -6,7 +6,10 @@
  * - frames of a transaction rolled back do not land on a later
  *   transaction of another connection;
  * - a commit whose gathered write fails says so at COMMIT, nothing of it
- *   is seen, and the connection writes again once the disk takes it.
+ *   is seen, and the connection writes again once the disk takes it;
+ * - a connection reads back the frames it has gathered.
+ * Writes are made to fail by a VFS of the test's own under walbuf.c's
+ * (fault_*), the default one while the tests run.
  */
 #include "config.h"
 
@@ -27,12 +30,220 @@
 
 #include "kursusd.h"
 
+/* Which writes to a log the fault VFS fails. */
+enum fault {
+	FAULT_NONE,
+	FAULT_ALL,
+};
+
+struct fault_file {
+	sqlite3_file	 base;
+	sqlite3_file	*real;
+	int		 log;		/* a -wal file */
+};
+
+static sqlite3_vfs	*fault_real;
+static sqlite3_vfs	 fault_vfs;
+static enum fault	 fault_mode;
+static int		 fault_count;	/* writes failed */
+
 struct pair {
 	char	 dir[64];
 	char	*path;
 	sqlite3	*gather;	/* the loop's kind */
 	sqlite3	*other;		/* any other thread's */
 };
+
+static int
+fault_close(sqlite3_file *p)
+{
+	struct fault_file	*f = (struct fault_file *)p;
+
+	return (f->real->pMethods->xClose(f->real));
+}
+
+static int
+fault_read(sqlite3_file *p, void *buf, int n, sqlite3_int64 off)
+{
+	struct fault_file	*f = (struct fault_file *)p;
+
+	return (f->real->pMethods->xRead(f->real, buf, n, off));
+}
+
+static int
+fault_write(sqlite3_file *p, const void *data, int n, sqlite3_int64 off)
+{
+	struct fault_file	*f = (struct fault_file *)p;
+
+	if (f->log && fault_mode == FAULT_ALL) {
+		fault_count++;
+		return (SQLITE_IOERR_WRITE);
+	}
+	return (f->real->pMethods->xWrite(f->real, data, n, off));
+}
+
+static int
+fault_truncate(sqlite3_file *p, sqlite3_int64 size)
+{
+	struct fault_file	*f = (struct fault_file *)p;
+
+	return (f->real->pMethods->xTruncate(f->real, size));
+}
+
+static int
+fault_sync(sqlite3_file *p, int flags)
+{
+	struct fault_file	*f = (struct fault_file *)p;
+
+	return (f->real->pMethods->xSync(f->real, flags));
+}
+
+static int
+fault_size(sqlite3_file *p, sqlite3_int64 *size)
+{
+	struct fault_file	*f = (struct fault_file *)p;
+
+	return (f->real->pMethods->xFileSize(f->real, size));
+}
+
+static int
+fault_lock(sqlite3_file *p, int lock)
+{
+	struct fault_file	*f = (struct fault_file *)p;
+
+	return (f->real->pMethods->xLock(f->real, lock));
+}
+
+static int
+fault_unlock(sqlite3_file *p, int lock)
+{
+	struct fault_file	*f = (struct fault_file *)p;
+
+	return (f->real->pMethods->xUnlock(f->real, lock));
+}
+
+static int
+fault_reserved(sqlite3_file *p, int *out)
+{
+	struct fault_file	*f = (struct fault_file *)p;
+
+	return (f->real->pMethods->xCheckReservedLock(f->real, out));
+}
+
+static int
+fault_control(sqlite3_file *p, int op, void *arg)
+{
+	struct fault_file	*f = (struct fault_file *)p;
+
+	return (f->real->pMethods->xFileControl(f->real, op, arg));
+}
+
+static int
+fault_sector(sqlite3_file *p)
+{
+	struct fault_file	*f = (struct fault_file *)p;
+
+	return (f->real->pMethods->xSectorSize(f->real));
+}
+
+static int
+fault_device(sqlite3_file *p)
+{
+	struct fault_file	*f = (struct fault_file *)p;
+
+	return (f->real->pMethods->xDeviceCharacteristics(f->real));
+}
+
+static int
+fault_shm_map(sqlite3_file *p, int page, int size, int extend,
+    void volatile **out)
+{
+	struct fault_file	*f = (struct fault_file *)p;
+
+	return (f->real->pMethods->xShmMap(f->real, page, size, extend, out));
+}
+
+static int
+fault_shm_lock(sqlite3_file *p, int offset, int n, int flags)
+{
+	struct fault_file	*f = (struct fault_file *)p;
+
+	return (f->real->pMethods->xShmLock(f->real, offset, n, flags));
+}
+
+static void
+fault_shm_barrier(sqlite3_file *p)
+{
+	struct fault_file	*f = (struct fault_file *)p;
+
+	f->real->pMethods->xShmBarrier(f->real);
+}
+
+static int
+fault_shm_unmap(sqlite3_file *p, int delete)
+{
+	struct fault_file	*f = (struct fault_file *)p;
+
+	return (f->real->pMethods->xShmUnmap(f->real, delete));
+}
+
+static int
+fault_fetch(sqlite3_file *p, sqlite3_int64 off, int n, void **out)
+{
+	struct fault_file	*f = (struct fault_file *)p;
+
+	return (f->real->pMethods->xFetch(f->real, off, n, out));
+}
+
+static int
+fault_unfetch(sqlite3_file *p, sqlite3_int64 off, void *page)
+{
+	struct fault_file	*f = (struct fault_file *)p;
+
+	return (f->real->pMethods->xUnfetch(f->real, off, page));
+}
+
+static const sqlite3_io_methods fault_methods = {
+	3, fault_close, fault_read, fault_write, fault_truncate, fault_sync,
+	fault_size, fault_lock, fault_unlock, fault_reserved, fault_control,
+	fault_sector, fault_device, fault_shm_map, fault_shm_lock,
+	fault_shm_barrier, fault_shm_unmap, fault_fetch, fault_unfetch,
+};
+
+static int
+fault_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *p, int flags,
+    int *out)
+{
+	struct fault_file	*f = (struct fault_file *)p;
+	int			 rc;
+
+	(void)vfs;
+	memset(f, 0, sizeof *f);
+	f->real = (sqlite3_file *)(f + 1);
+	f->log = (flags & SQLITE_OPEN_WAL) != 0;
+	rc = fault_real->xOpen(fault_real, name, f->real, flags, out);
+	if (f->real->pMethods != NULL)
+		p->pMethods = &fault_methods;
+	return (rc);
+}
+
+/*
+ * The default VFS from now on, a copy of the one before it but for its
+ * files, so that walbuf.c's first use finds it.
+ */
+static void
+fault_register(void)
+{
+	fault_real = sqlite3_vfs_find(NULL);
+	assert_non_null(fault_real);
+	fault_vfs = *fault_real;
+	fault_vfs.pNext = NULL;
+	fault_vfs.zName = "test-fault";
+	fault_vfs.szOsFile = (int)sizeof(struct fault_file) +
+	    fault_real->szOsFile;
+	fault_vfs.xOpen = fault_open;
+	assert_int_equal(sqlite3_vfs_register(&fault_vfs, 1), SQLITE_OK);
+}
 
 static void
 run(sqlite3 *db, const char *sql)
@@ -73,6 +284,11 @@ setup(void **state)
 	    "CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB NOT NULL)");
 	if (store_connect(p->path, 0, 1000, &p->other, &cause) != 0)
 		fail_msg("%s", cause);
+	/* The log is never started over under a test. */
+	run(p->gather, "PRAGMA wal_autocheckpoint=0");
+	run(p->other, "PRAGMA wal_autocheckpoint=0");
+	fault_mode = FAULT_NONE;
+	fault_count = 0;
 	*state = p;
 	return (0);
 }
@@ -177,9 +393,69 @@ test_failed_commit(void **state)
 	/* the disk takes it again */
 	assert_int_equal(insert(p->gather, 300, 1000), SQLITE_OK);
 	assert_int_equal(number(p->other, "SELECT count(*) FROM t"), 310);
+	/*
+	 * A commit the buffer holds whole: its one write, made when the
+	 * commit frame's page is in, fails, and COMMIT says so.
+	 */
+	fault_mode = FAULT_ALL;
+	rc = insert(p->gather, 2, 100);
+	fault_mode = FAULT_NONE;
+	assert_int_not_equal(rc, SQLITE_OK);
+	assert_int_not_equal(fault_count, 0);
+	assert_int_equal(number(p->other, "SELECT count(*) FROM t"), 310);
+	assert_int_equal(number(p->gather, "SELECT count(*) FROM t"), 310);
+	assert_int_equal(insert(p->gather, 2, 100), SQLITE_OK);
+	assert_int_equal(number(p->other, "SELECT count(*) FROM t"), 312);
 	assert_int_equal(number(p->other, "SELECT count(*) FROM "
 	    "pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
 	free(wal);
+}
+
+/*
+ * A transaction rolled back while the frames it spilled (~14, less than
+ * the buffer) are gathered: another connection's next commit is written
+ * where they are, so they must reach the file before the write lock is
+ * released (SQLite's rollback reads page 1 again, then unlocks), not when
+ * the gathering connection writes or reads next.
+ */
+static void
+test_rollback_gathered(void **state)
+{
+	struct pair	*p = *state;
+
+	run(p->gather, "PRAGMA cache_size=20; BEGIN;"
+	    "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c "
+	    "WHERE i < 30) INSERT INTO t(v) SELECT randomblob(3000) FROM c;"
+	    "ROLLBACK");
+	assert_int_equal(insert(p->other, 30, 3000), SQLITE_OK);
+	assert_int_equal(number(p->gather, "SELECT sum(length(v)) FROM t"),
+	    30 * 3000);
+	assert_int_equal(insert(p->gather, 5, 200), SQLITE_OK);
+	assert_int_equal(number(p->other, "SELECT sum(length(v)) FROM t"),
+	    30 * 3000 + 5 * 200);
+	assert_int_equal(number(p->other, "SELECT count(*) FROM "
+	    "pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
+}
+
+/*
+ * Pages a transaction spilled to the log, still gathered, read back by
+ * the same transaction: from the file, so they must be in it.
+ */
+static void
+test_read_back(void **state)
+{
+	struct pair	*p = *state;
+
+	run(p->gather, "PRAGMA cache_size=20; BEGIN;"
+	    "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c "
+	    "WHERE i < 30) INSERT INTO t(v) SELECT randomblob(3000) FROM c");
+	assert_int_equal(number(p->gather, "SELECT count(*) FROM t WHERE "
+	    "length(v) = 3000"), 30);
+	run(p->gather, "COMMIT");
+	assert_int_equal(number(p->other, "SELECT count(*) FROM t WHERE "
+	    "length(v) = 3000"), 30);
+	assert_int_equal(number(p->other, "SELECT count(*) FROM "
+	    "pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
 }
 
 int
@@ -192,7 +468,12 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_commit, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_gathered, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_read_back, setup,
+		    teardown),
 	};
 
+	fault_register();
 	return (cmocka_run_group_tests(tests, NULL, NULL));
 }
