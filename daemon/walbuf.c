@@ -45,7 +45,8 @@ struct walbuf_file {
 	unsigned char		*buf;	/* a log's gathered writes */
 	size_t			 len;
 	sqlite3_int64		 off;	/* where buf goes */
-	int			 commit; /* the commit frame's page is next */
+	sqlite3_int64		 page;	/* where the commit frame's page
+					   goes, when next; or 0 */
 	int			 err;	/* a write that failed in
 					   xShmBarrier() */
 };
@@ -135,7 +136,8 @@ static int
 walbuf_write(sqlite3_file *p, const void *data, int n, sqlite3_int64 off)
 {
 	struct walbuf_file	*f = (struct walbuf_file *)p;
-	int			 rc, commit;
+	sqlite3_int64		 page = f->page;
+	int			 rc, commit, follows;
 
 	if (f->buf == NULL) {
 		if ((rc = walbuf_before(f)) != SQLITE_OK)
@@ -144,24 +146,31 @@ walbuf_write(sqlite3_file *p, const void *data, int n, sqlite3_int64 off)
 	}
 	if (f->err != SQLITE_OK)
 		return (f->err);
-	if (f->len != 0 && (off != f->off + (sqlite3_int64)f->len ||
-	    f->len + (size_t)n > WALBUF_SIZE) &&
+	commit = walbuf_commit_frame(data, n, off);
+	f->page = commit && n == WALBUF_FRAME ? off + n : 0;
+	follows = f->len != 0 && off == f->off + (sqlite3_int64)f->len;
+	if (f->len != 0 && (!follows || f->len + (size_t)n > WALBUF_SIZE) &&
 	    (rc = walbuf_flush(f)) != SQLITE_OK)
 		return (rc);
-	if ((size_t)n > WALBUF_SIZE) {
-		f->commit = 0;
+	/*
+	 * A commit frame's header that follows nothing gathered is written
+	 * at once. SQLite writes one so when it writes the headers of a
+	 * transaction's frames again with new checksums, after a page was
+	 * written twice (walRewriteChecksums()): the commit frame's comes
+	 * last, and no page after it. Gathered, it would wait for the
+	 * wal-index's barrier, where the commit is published whether or not
+	 * it can be written. Else it is a commit's only frame, or the first
+	 * after the log's header was synced or after a frame written over,
+	 * and its page goes on its own.
+	 */
+	if ((size_t)n > WALBUF_SIZE || (f->page != 0 && !follows))
 		return (f->real->pMethods->xWrite(f->real, data, n, off));
-	}
 	if (f->len == 0)
 		f->off = off;
 	memcpy(f->buf + f->len, data, n);
 	f->len += n;
-	commit = walbuf_commit_frame(data, n, off);
-	if (f->commit || (commit && n != WALBUF_FRAME)) {
-		f->commit = 0;
+	if (off == page || (commit && n != WALBUF_FRAME))
 		return (walbuf_flush(f));
-	}
-	f->commit = commit;
 	return (SQLITE_OK);
 }
 

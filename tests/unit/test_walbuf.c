@@ -34,6 +34,7 @@
 enum fault {
 	FAULT_NONE,
 	FAULT_ALL,
+	FAULT_COMMIT_HEADER,	/* a commit frame's header written alone */
 };
 
 struct fault_file {
@@ -74,8 +75,11 @@ static int
 fault_write(sqlite3_file *p, const void *data, int n, sqlite3_int64 off)
 {
 	struct fault_file	*f = (struct fault_file *)p;
+	const unsigned char	*d = data;
 
-	if (f->log && fault_mode == FAULT_ALL) {
+	if (f->log && (fault_mode == FAULT_ALL ||
+	    (fault_mode == FAULT_COMMIT_HEADER && n == 24 &&
+	    (d[4] | d[5] | d[6] | d[7]) != 0))) {
 		fault_count++;
 		return (SQLITE_IOERR_WRITE);
 	}
@@ -394,18 +398,19 @@ test_failed_commit(void **state)
 	assert_int_equal(insert(p->gather, 300, 1000), SQLITE_OK);
 	assert_int_equal(number(p->other, "SELECT count(*) FROM t"), 310);
 	/*
-	 * A commit the buffer holds whole: its one write, made when the
-	 * commit frame's page is in, fails, and COMMIT says so.
+	 * A commit of a few frames the buffer holds whole: its one write,
+	 * made when the commit frame's page is in, fails, and COMMIT says
+	 * so.
 	 */
 	fault_mode = FAULT_ALL;
-	rc = insert(p->gather, 2, 100);
+	rc = insert(p->gather, 3, 3000);
 	fault_mode = FAULT_NONE;
 	assert_int_not_equal(rc, SQLITE_OK);
-	assert_int_not_equal(fault_count, 0);
+	assert_int_equal(fault_count, 1);
 	assert_int_equal(number(p->other, "SELECT count(*) FROM t"), 310);
 	assert_int_equal(number(p->gather, "SELECT count(*) FROM t"), 310);
-	assert_int_equal(insert(p->gather, 2, 100), SQLITE_OK);
-	assert_int_equal(number(p->other, "SELECT count(*) FROM t"), 312);
+	assert_int_equal(insert(p->gather, 3, 3000), SQLITE_OK);
+	assert_int_equal(number(p->other, "SELECT count(*) FROM t"), 313);
 	assert_int_equal(number(p->other, "SELECT count(*) FROM "
 	    "pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
 	free(wal);
@@ -458,6 +463,46 @@ test_read_back(void **state)
 	    "pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
 }
 
+/*
+ * A transaction that writes pages to the log twice: the second frames
+ * are written over the first, and COMMIT writes the headers of the
+ * frames again with new checksums (walRewriteChecksums()), the commit
+ * frame's last, with no page after it. Two new rows at the end make the
+ * commit frame follow a frame written anew, so its first write goes
+ * with the frame before it. The header's failed rewrite fails COMMIT,
+ * nothing of the transaction is seen, and the connection writes on; the
+ * same transaction then commits whole.
+ */
+#define REWRITES	"PRAGMA cache_size=20; BEGIN;"			\
+	"UPDATE t SET v = randomblob(2900);"				\
+	"UPDATE t SET v = randomblob(2800);"				\
+	"INSERT INTO t(v) VALUES (randomblob(3000)), (randomblob(3000))"
+
+static void
+test_rewritten_commit(void **state)
+{
+	struct pair	*p = *state;
+	int		 rc;
+
+	assert_int_equal(insert(p->gather, 30, 3000), SQLITE_OK);
+	run(p->gather, REWRITES);
+	fault_mode = FAULT_COMMIT_HEADER;
+	rc = sqlite3_exec(p->gather, "COMMIT", NULL, NULL, NULL);
+	fault_mode = FAULT_NONE;
+	if (rc != SQLITE_OK)
+		sqlite3_exec(p->gather, "ROLLBACK", NULL, NULL, NULL);
+	assert_int_not_equal(rc, SQLITE_OK);
+	assert_int_equal(fault_count, 1);
+	assert_int_equal(number(p->other, "SELECT sum(length(v)) FROM t"),
+	    30 * 3000);
+	run(p->gather, REWRITES);
+	run(p->gather, "COMMIT");
+	assert_int_equal(number(p->other, "SELECT sum(length(v)) FROM t"),
+	    30 * 2800 + 2 * 3000);
+	assert_int_equal(number(p->other, "SELECT count(*) FROM "
+	    "pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
+}
+
 int
 main(void)
 {
@@ -471,6 +516,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rollback_gathered, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_read_back, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_rewritten_commit, setup,
 		    teardown),
 	};
 
