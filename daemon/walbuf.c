@@ -372,9 +372,21 @@ walbuf_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *p,
 			p->pMethods = &walbuf_methods;
 		return (rc);
 	}
+	/*
+	 * Gathered only where a write spoils no other bytes of its sectors
+	 * (SQLITE_IOCAP_POWERSAFE_OVERWRITE, the default VFS's default; not
+	 * with psow=0). Else SQLite pads each commit with copies of its
+	 * commit frame up to a sector and syncs the log in the middle of
+	 * one (sqlite3WalFrames(), walWriteToLog(); sqlite3WalOpen() reads
+	 * the database file's flag as here), so the commit's last write
+	 * would come after the commit frame's page and wait for the
+	 * wal-index's barrier.
+	 */
 	if ((flags & SQLITE_OPEN_WAL) && name != NULL &&
 	    (db = sqlite3_database_file_object(name)) != NULL &&
-	    db->pMethods == &walbuf_methods) {
+	    db->pMethods == &walbuf_methods &&
+	    (db->pMethods->xDeviceCharacteristics(db) &
+	    SQLITE_IOCAP_POWERSAFE_OVERWRITE) != 0) {
 		f->buf = xmalloc(WALBUF_SIZE);
 		f->db = (struct walbuf_file *)db;
 		f->db->wal = f;

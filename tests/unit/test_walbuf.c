@@ -35,6 +35,7 @@ enum fault {
 	FAULT_NONE,
 	FAULT_ALL,
 	FAULT_COMMIT_HEADER,	/* a commit frame's header written alone */
+	FAULT_AFTER_SYNC,	/* any, once a log was synced */
 };
 
 struct fault_file {
@@ -47,6 +48,8 @@ static sqlite3_vfs	*fault_real;
 static sqlite3_vfs	 fault_vfs;
 static enum fault	 fault_mode;
 static int		 fault_count;	/* writes failed */
+static int		 fault_writes;	/* writes to a log made */
+static int		 fault_synced;	/* FAULT_AFTER_SYNC: a log was */
 
 struct pair {
 	char	 dir[64];
@@ -79,10 +82,13 @@ fault_write(sqlite3_file *p, const void *data, int n, sqlite3_int64 off)
 
 	if (f->log && (fault_mode == FAULT_ALL ||
 	    (fault_mode == FAULT_COMMIT_HEADER && n == 24 &&
-	    (d[4] | d[5] | d[6] | d[7]) != 0))) {
+	    (d[4] | d[5] | d[6] | d[7]) != 0) ||
+	    (fault_mode == FAULT_AFTER_SYNC && fault_synced))) {
 		fault_count++;
 		return (SQLITE_IOERR_WRITE);
 	}
+	if (f->log)
+		fault_writes++;
 	return (f->real->pMethods->xWrite(f->real, data, n, off));
 }
 
@@ -99,6 +105,8 @@ fault_sync(sqlite3_file *p, int flags)
 {
 	struct fault_file	*f = (struct fault_file *)p;
 
+	if (f->log && fault_mode == FAULT_AFTER_SYNC)
+		fault_synced = 1;
 	return (f->real->pMethods->xSync(f->real, flags));
 }
 
@@ -293,6 +301,7 @@ setup(void **state)
 	run(p->other, "PRAGMA wal_autocheckpoint=0");
 	fault_mode = FAULT_NONE;
 	fault_count = 0;
+	fault_synced = 0;
 	*state = p;
 	return (0);
 }
@@ -503,6 +512,48 @@ test_rewritten_commit(void **state)
 	    "pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
 }
 
+/*
+ * A database on a disk that may spoil a sector's other bytes when it
+ * writes some (psow=0 in its URI): SQLite pads each commit of a
+ * synchronous=FULL connection with copies of the commit frame up to the
+ * next sector and syncs the log in the middle of one (walWriteToLog()),
+ * so the commit's last write comes after the sync, not with the commit
+ * frame's page. That write's failure fails COMMIT.
+ */
+static void
+test_padded(void **state)
+{
+	struct pair	*p = *state;
+	sqlite3		*db;
+	char		*uri;
+	int		 rc;
+
+	/* The loop's kind gathers a commit of ~5 frames into one write. */
+	fault_writes = 0;
+	assert_int_equal(insert(p->gather, 3, 3000), SQLITE_OK);
+	assert_int_equal(fault_writes, 1);
+
+	uri = xprintf("file:%s?psow=0", p->path);
+	assert_int_equal(sqlite3_open_v2(uri, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_URI, WALBUF_VFS), SQLITE_OK);
+	run(db, "PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=0");
+	fault_writes = 0;
+	assert_int_equal(insert(db, 3, 3000), SQLITE_OK);
+	assert_true(fault_writes > 1);
+	fault_mode = FAULT_AFTER_SYNC;
+	rc = insert(db, 3, 3000);
+	fault_mode = FAULT_NONE;
+	assert_int_not_equal(rc, SQLITE_OK);
+	assert_int_not_equal(fault_count, 0);
+	assert_int_equal(number(p->other, "SELECT count(*) FROM t"), 6);
+	assert_int_equal(insert(db, 3, 3000), SQLITE_OK);
+	assert_int_equal(number(p->other, "SELECT count(*) FROM t"), 9);
+	assert_int_equal(number(p->other, "SELECT count(*) FROM "
+	    "pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
+	sqlite3_close(db);
+	free(uri);
+}
+
 int
 main(void)
 {
@@ -519,6 +570,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_rewritten_commit, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_padded, setup, teardown),
 	};
 
 	fault_register();
