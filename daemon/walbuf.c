@@ -47,8 +47,6 @@ struct walbuf_file {
 	sqlite3_int64		 off;	/* where buf goes */
 	sqlite3_int64		 page;	/* where the commit frame's page
 					   goes, when next; or 0 */
-	int			 err;	/* a write that failed in
-					   xShmBarrier() */
 };
 
 static sqlite3_vfs	*walbuf_real;
@@ -61,8 +59,6 @@ walbuf_flush(struct walbuf_file *f)
 
 	if (f == NULL)
 		return (SQLITE_OK);
-	if (f->err != SQLITE_OK)
-		return (f->err);
 	if (f->len == 0)
 		return (SQLITE_OK);
 	rc = f->real->pMethods->xWrite(f->real, f->buf, (int)f->len, f->off);
@@ -73,10 +69,7 @@ walbuf_flush(struct walbuf_file *f)
 /*
  * Before any other call on a database or its log, which may read or
  * publish what the log holds: the log's gathered writes go out first, and
- * a failure is that call's. xShmBarrier() alone cannot fail: it comes
- * after the commit frame, whose write already wrote them (see
- * walbuf_write()), so only a SQLite that wrote frames otherwise could find
- * some left there; then a failure fails every later call on the log.
+ * a failure is that call's (but see walbuf_shm_barrier()).
  */
 static int
 walbuf_before(struct walbuf_file *f)
@@ -144,8 +137,6 @@ walbuf_write(sqlite3_file *p, const void *data, int n, sqlite3_int64 off)
 			return (rc);
 		return (f->real->pMethods->xWrite(f->real, data, n, off));
 	}
-	if (f->err != SQLITE_OK)
-		return (f->err);
 	commit = walbuf_commit_frame(data, n, off);
 	f->page = commit && n == WALBUF_FRAME ? off + n : 0;
 	follows = f->len != 0 && off == f->off + (sqlite3_int64)f->len;
@@ -287,18 +278,27 @@ walbuf_shm_lock(sqlite3_file *p, int offset, int n, int flags)
 	return (f->real->pMethods->xShmLock(f->real, offset, n, flags));
 }
 
+/*
+ * SQLite publishes a commit here (walIndexWriteHdr(): the wal-index
+ * header's second copy, this barrier, then its first copy), and a barrier
+ * cannot fail. Nothing is gathered by then: a commit's last write is its
+ * commit frame's page or header, written at once (walbuf_write()). Were
+ * something left that could not be written, going on would publish, and
+ * answer, a commit whose frames are not in the log, for other connections
+ * to read and to copy into the database. Stopping before the first copy
+ * is written leaves the two copies unequal, so the next connection
+ * rebuilds the wal-index from the log on disk (walIndexRecover()), as
+ * after a crash: the commit is lost, and nobody was told it was saved.
+ */
 static void
 walbuf_shm_barrier(sqlite3_file *p)
 {
 	struct walbuf_file	*f = (struct walbuf_file *)p;
 	int			 rc;
 
-	if ((rc = walbuf_before(f)) != SQLITE_OK && f->wal != NULL &&
-	    f->wal->err == SQLITE_OK) {
-		log_warnx("the database's log could not be written (%s): no "
-		    "more writes until kursusd restarts", sqlite3_errstr(rc));
-		f->wal->err = rc;
-	}
+	if ((rc = walbuf_before(f)) != SQLITE_OK)
+		fatalx("the database's log could not be written before a "
+		    "commit was published: %s", sqlite3_errstr(rc));
 	f->real->pMethods->xShmBarrier(f->real);
 }
 
