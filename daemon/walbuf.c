@@ -209,15 +209,21 @@ walbuf_lock(sqlite3_file *p, int lock)
 	return (f->real->pMethods->xLock(f->real, lock));
 }
 
+/*
+ * An unlock goes through even when the gathered writes before it fail: a
+ * lock kept would stop every other connection's writes for good (SQLite
+ * does not even look at what the wal-index's unlock returns). The
+ * failure is still returned.
+ */
 static int
 walbuf_unlock(sqlite3_file *p, int lock)
 {
 	struct walbuf_file	*f = (struct walbuf_file *)p;
-	int			 rc;
+	int			 rc, rc2;
 
-	if ((rc = walbuf_before(f)) != SQLITE_OK)
-		return (rc);
-	return (f->real->pMethods->xUnlock(f->real, lock));
+	rc = walbuf_before(f);
+	rc2 = f->real->pMethods->xUnlock(f->real, lock);
+	return (rc != SQLITE_OK ? rc : rc2);
 }
 
 static int
@@ -271,11 +277,14 @@ static int
 walbuf_shm_lock(sqlite3_file *p, int offset, int n, int flags)
 {
 	struct walbuf_file	*f = (struct walbuf_file *)p;
-	int			 rc;
+	int			 rc, rc2;
 
-	if ((rc = walbuf_before(f)) != SQLITE_OK)
+	/* As walbuf_unlock(): the log's write lock is let go all the same. */
+	if ((rc = walbuf_before(f)) != SQLITE_OK &&
+	    (flags & SQLITE_SHM_UNLOCK) == 0)
 		return (rc);
-	return (f->real->pMethods->xShmLock(f->real, offset, n, flags));
+	rc2 = f->real->pMethods->xShmLock(f->real, offset, n, flags);
+	return (rc != SQLITE_OK ? rc : rc2);
 }
 
 /*
