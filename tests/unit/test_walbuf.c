@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "kursusd.h"
+#include "unittest.h"
 
 /* Which writes to a log the fault VFS fails. */
 enum fault {
@@ -52,7 +53,7 @@ static int		 fault_writes;	/* writes to a log made */
 static int		 fault_synced;	/* FAULT_AFTER_SYNC: a log was */
 
 struct pair {
-	char	 dir[64];
+	char	 dir[300];
 	char	*path;
 	sqlite3	*gather;	/* the loop's kind */
 	sqlite3	*other;		/* any other thread's */
@@ -286,8 +287,7 @@ setup(void **state)
 	struct pair	*p = xcalloc(1, sizeof *p);
 	char		*cause = NULL;
 
-	snprintf(p->dir, sizeof p->dir, "/tmp/test_walbuf.XXXXXX");
-	assert_non_null(mkdtemp(p->dir));
+	assert_int_equal(unit_tmpdir(p->dir, sizeof p->dir, "walbuf"), 0);
 	p->path = xprintf("%s/db", p->dir);
 	if (store_connect(p->path, STORE_CREATE | STORE_GATHER, 1000,
 	    &p->gather, &cause) != 0)
