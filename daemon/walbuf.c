@@ -57,8 +57,6 @@ walbuf_flush(struct walbuf_file *f)
 {
 	int	 rc;
 
-	if (f == NULL)
-		return (SQLITE_OK);
 	if (f->len == 0)
 		return (SQLITE_OK);
 	rc = f->real->pMethods->xWrite(f->real, f->buf, (int)f->len, f->off);
