@@ -27,6 +27,18 @@
  *   not locked); their small blocks come and go through the thread's
  *   own cache (tcache) without the lock, and the notifier's CPU per
  *   message was no higher.
+ * - glibc keeps freed blocks of up to 128 bytes that the thread's cache
+ *   has no room for on its arena's fast lists, not merged with their
+ *   neighbours, and merges all of them at the next request for a large
+ *   block (malloc_consolidate()). Any thread may free into the loop's
+ *   heap (above), and after bench/registrations' loop probe (an import,
+ *   a full list and the statistics at once) so many waited there that a
+ *   list page's buffer, growing, merged them inside one turn of the
+ *   loop: 19 to 35 ms, three quarters of it in malloc_consolidate() and
+ *   unlink_chunk() (perf, the turn's samples). Without fast lists each
+ *   block is merged as it is freed, and no long turn had them among its
+ *   samples again (21 probe runs); registrations and reminders a second
+ *   did not move out of the noise (four and three runs in turn).
  *
  * And one thing cost the loop's time: Debian's SQLite is built without
  * lookaside memory (SQLITE_OMIT_LOOKASIDE), so each of its small blocks
@@ -188,6 +200,7 @@ memory_init(struct event_base *base)
 	mallopt(M_MMAP_THRESHOLD, MEMORY_MMAP_THRESHOLD);
 	mallopt(M_TRIM_THRESHOLD, MEMORY_TRIM_THRESHOLD);
 	mallopt(M_ARENA_MAX, MEMORY_ARENAS);
+	mallopt(M_MXFAST, 0);		/* no fast lists: see above */
 	memory_ev = evtimer_new(base, memory_trim, NULL);
 #ifndef MEMORY_SANITIZED
 	memory_keep = memory_wrapped;	/* on the loop's thread */
