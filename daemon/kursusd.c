@@ -298,6 +298,9 @@ kursusd_words(evutil_socket_t fd, short ev, void *arg)
 	struct timeval	 tv = { 0, 0 };
 	int		 more;
 
+	/* The last registrations' few wait for more (person_words_batch()). */
+	if (!kd->words_started && !person_index_due(kd->store))
+		return;
 	/* A batch is its own transaction, not waiting for the disk. */
 	if (http_background_begin(kd->http) != 0) {
 		tv.tv_usec = KURSUSD_PAUSE_MS * 1000;

@@ -540,7 +540,10 @@ json_t	*person_search(struct store *, const char *sql_head,
 int	 person_index(struct store *, int limit, struct fail *);
 /* How many participants wait to be indexed: a count, for the log. */
 int64_t	 person_unindexed(struct store *);
-/* After each new participant; before a batch's COMMIT, their words. */
+/* Whether enough wait for person_index() to write their words now. */
+int	 person_index_due(struct store *);
+/* After each new participant; before a batch's COMMIT, the words of
+ * those not indexed, once enough wait. */
 void	 person_added(void);
 void	 person_words_batch(struct store *);
 /* POST /v1/participants/ID/merge {"other": ID} */

@@ -162,8 +162,9 @@ person_new(struct store *st, json_t *body, struct fail *f)
 #define PERSON_SEARCH_WORDS	8
 /*
  * And at most this many of the newest people not yet indexed, one by one
- * (a batch's; not a bulk load's million, which the catch-up after the
- * start indexes first). A batch indexes its own if no more wait.
+ * (the last registrations', up to PERSON_WORDS_AT; not a bulk load's
+ * million, which the catch-up after the start indexes first). A batch
+ * indexes the waiting ones if no more wait than this.
  */
 #define PERSON_UNINDEXED_READ	2000
 
@@ -175,12 +176,11 @@ person_new(struct store *st, json_t *body, struct fail *f)
  * Participants found by q (fold.h): those who have, for each word of q, a
  * word that begins with it. Each word is a range of the participant_word
  * index; the ranges are intersected before a row is read. The newest of
- * those not yet indexed (above words_upto: added in the batch not yet
- * committed, see person_words_batch(), or by a bulk load) are matched row
- * by row. At most limit,
- * in the order of sql_tail ("... ORDER BY ..."), each made by sql_head
- * ("SELECT json_object(...) FROM participant WHERE id IN ("); *more is 1
- * when there were more. NULL when q holds no word.
+ * those not yet indexed (above words_upto: the last few registrations',
+ * see person_words_batch(), or a bulk load's) are matched row by row.
+ * At most limit, in the order of sql_tail ("... ORDER BY ..."), each
+ * made by sql_head ("SELECT json_object(...) FROM participant WHERE id
+ * IN ("); *more is 1 when there were more. NULL when q holds no word.
  */
 json_t *
 person_search(struct store *st, const char *sql_head, const char *sql_tail,
@@ -300,6 +300,17 @@ person_index(struct store *st, int limit, struct fail *f)
 /* People were added since the last batch's commit (person_added()). */
 static int	person_fresh;
 
+/*
+ * New people's words wait until this many are not indexed. Written for
+ * many at once, the leaves of participant_word they touch are written
+ * once for all of them, not in every group commit: a batch of
+ * registrations wrote ~14 of its ~64 pages there, two for each new
+ * person (issue 9). Fewer than PERSON_UNINDEXED_READ, so a search finds
+ * each of them row by row meanwhile; the start's catch-up leaves fewer
+ * alone too, so that nothing is written but by a request.
+ */
+#define PERSON_WORDS_AT		256
+
 void
 person_added(void)
 {
@@ -326,12 +337,23 @@ person_words_batch(struct store *st)
 	upto = sqlite3_column_int64(stmt, 0);
 	last = sqlite3_column_int64(stmt, 1);
 	sqlite3_reset(stmt);
-	/* A bulk load's people wait for the catch-up (person_index()). */
-	if (last <= upto || last - upto > PERSON_UNINDEXED_READ)
+	/* The last few wait for more; a bulk load's people for the catch-up
+	 * (person_index()). */
+	if (last - upto < PERSON_WORDS_AT || last - upto > PERSON_UNINDEXED_READ)
 		return;
 	if (person_index_range(st, upto, last, &f) != 0)
 		log_warnx("search words of participants %lld to %lld: %s",
 		    (long long)upto + 1, (long long)last, f.msg);
+}
+
+int
+person_index_due(struct store *st)
+{
+	static const char *sql = "SELECT count(*) FROM (SELECT 1 FROM "
+	    "participant WHERE id > " WORDS_UPTO " LIMIT ?)";
+
+	return (store_int(st, 0, sql, "i", (int64_t)PERSON_WORDS_AT) >=
+	    PERSON_WORDS_AT);
 }
 
 int64_t

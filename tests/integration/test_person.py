@@ -236,6 +236,39 @@ def test_search(d, jorgen):
              "--search", q).out or {}).get("participants", [])]
               if n["name"] == "Åse Ærø"].__len__(), 1,
              "participant list --search %r finds Åse Ærø" % q)
+    # New people's words go into the index 256 at a time (issue 9); until
+    # then a search reads them row by row. Both ways find the same people.
+    def upto():
+        return db_rows(d.db, "SELECT CAST(value AS INTEGER) FROM settings "
+                       "WHERE key = 'words_upto'")[0][0]
+
+    def last():
+        return db_rows(d.db, "SELECT max(id) FROM participant")[0][0]
+
+    waiting = last() - upto()
+    t.ok(0 < waiting < 256, "the last few people's words wait",
+         [upto(), last()])
+    codes = set()
+    n = max(256 - waiting, 0)
+    for i in range(n):
+        codes.add(d.request("POST", "/v1/participants", {
+            "name": "Ny Deltager %d" % i, "phone": "3100%04d" % i}).status)
+    t.eq((codes, upto()), ({201}, last()), "%d more, so that 256 wait: "
+         "that batch writes everyone's words" % n)
+    codes = {d.request("POST", "/v1/participants", {
+        "name": "Ny Deltager %d" % n, "phone": "3100%04d" % n}).status}
+    t.eq((codes, last() - upto()), ({201}, 1),
+         "one more: their words wait again")
+    t.ok(("smidstrup",) in db_rows(d.db, "SELECT word FROM participant_word "
+                                   "WHERE participant_id = ?", (jorgen,)),
+         "Jørgen's words are in the index")
+    for q in ("20304050", "Joergen", "smid"):
+        t.ok(jorgen in found(d, "participant", q),
+             "from the index too, participant list --search %r finds "
+             "Jørgen" % q)
+    r = d.request("GET", "/v1/participants?q=deltager&limit=300")
+    t.eq(len((r.json or {}).get("participants", [])), n + 1,
+         "a search finds all %d, from the index and row by row" % (n + 1))
     r = d.request("GET", "/v1/participants?q=smidstrup&limit=1")
     body = r.json or {}
     t.ok(r.status == 200 and len(body.get("participants", [])) == 1 and
