@@ -102,7 +102,7 @@ http_commit(struct http *h, int wait)
 		http_sync_wait(h);
 	if (!h->batch_open)
 		return;
-	person_words_batch(h->store);	/* the new people's search words */
+	person_words_batch(h->store);	/* new people's words, if enough */
 	if (store_commit(h->store, &f) != 0) {
 		log_warnx("group commit of %zu request%s failed: %s",
 		    h->nbatch, h->nbatch == 1 ? "" : "s", f.msg);

@@ -287,7 +287,8 @@ kursusd_sweep(evutil_socket_t fd, short ev, void *arg)
 	evtimer_add(kd->sweep, &tv);
 }
 
-/* Participants' search words written without kursusd, a batch a turn. */
+/* Participants' search words written without kursusd (at the start, or
+ * armed by person_words_batch()), a batch a turn. */
 #define KURSUSD_WORDS_BATCH	2000
 
 static void
@@ -316,6 +317,7 @@ kursusd_words(evutil_socket_t fd, short ev, void *arg)
 	} else if (more == 0) {
 		if (kd->words_started)
 			log_info("search index: every participant indexed");
+		kd->words_started = 0;
 		return;
 	} else if (!kd->words_started) {
 		/* Counted once for the log; the turns ask only "any left?". */
@@ -561,6 +563,7 @@ main(int argc, char **argv)
 	kd.words = evtimer_new(kd.base, kursusd_words, &kd);
 	event_priority_set(kd.words, HTTP_PRIORITIES - 1);
 	evtimer_add(kd.words, &now);
+	person_words_catchup(kd.words);
 
 	stats_set_started(PACKAGE_VERSION, time(NULL));
 	log_info("kursusd %s started; database %s (schema %d)",
@@ -581,6 +584,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	event_free(kd.sweep);
+	person_words_catchup(NULL);
 	event_free(kd.words);
 	if (*kd.conf->pidfile != '\0')
 		unlink(kd.conf->pidfile);

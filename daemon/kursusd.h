@@ -23,6 +23,7 @@
 #include "log.h"
 #include "xmalloc.h"
 
+struct event;
 struct event_base;
 struct evhttp;
 
@@ -543,9 +544,11 @@ int64_t	 person_unindexed(struct store *);
 /* Whether enough wait for person_index() to write their words now. */
 int	 person_index_due(struct store *);
 /* After each new participant; before a batch's COMMIT, the words of
- * those not indexed, once enough wait. */
+ * those not indexed, once enough wait; ev (a timer running
+ * person_index()) is armed when more wait than a batch takes. */
 void	 person_added(void);
 void	 person_words_batch(struct store *);
+void	 person_words_catchup(struct event *ev);
 /* POST /v1/participants/ID/merge {"other": ID} */
 int	 person_merge(struct api_req *);
 

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "buf.h"
 #include "fold.h"
 #include "kursusd.h"
@@ -162,9 +164,9 @@ person_new(struct store *st, json_t *body, struct fail *f)
 #define PERSON_SEARCH_WORDS	8
 /*
  * And at most this many of the newest people not yet indexed, one by one
- * (the last registrations', up to PERSON_WORDS_AT; not a bulk load's
- * million, which the catch-up after the start indexes first). A batch
- * indexes the waiting ones if no more wait than this.
+ * (the last registrations', fewer than PERSON_WORDS_AT after a commit;
+ * not a bulk load's million, which the catch-up indexes first). A batch
+ * indexes the waiting ones from PERSON_WORDS_AT up to this many.
  */
 #define PERSON_UNINDEXED_READ	2000
 
@@ -306,10 +308,20 @@ static int	person_fresh;
  * once for all of them, not in every group commit: a batch of
  * registrations wrote ~14 of its ~64 pages there, two for each new
  * person (issue 9). Fewer than PERSON_UNINDEXED_READ, so a search finds
- * each of them row by row meanwhile; the start's catch-up leaves fewer
- * alone too, so that nothing is written but by a request.
+ * each of them row by row meanwhile; the catch-up leaves fewer alone
+ * too, so that nothing is written but by a request. More than
+ * PERSON_UNINDEXED_READ (people written by another program while
+ * kursusd runs) are the catch-up's, a batch a turn: the timer given to
+ * person_words_catchup(), armed by the batch that finds them.
  */
 #define PERSON_WORDS_AT		256
+static struct event	*person_catchup;
+
+void
+person_words_catchup(struct event *ev)
+{
+	person_catchup = ev;
+}
 
 void
 person_added(void)
@@ -322,6 +334,7 @@ person_words_batch(struct store *st)
 {
 	static const char *sql_gap = "SELECT " WORDS_UPTO ", (SELECT max(id) "
 	    "FROM participant)";
+	const struct timeval now = { 0, 0 };
 	sqlite3_stmt	*stmt;
 	struct fail	 f;
 	int64_t		 upto, last;
@@ -339,6 +352,9 @@ person_words_batch(struct store *st)
 	sqlite3_reset(stmt);
 	/* The last few wait for more; a bulk load's people for the catch-up
 	 * (person_index()). */
+	if (last - upto > PERSON_UNINDEXED_READ && person_catchup != NULL &&
+	    !evtimer_pending(person_catchup, NULL))
+		evtimer_add(person_catchup, &now);
 	if (last - upto < PERSON_WORDS_AT || last - upto > PERSON_UNINDEXED_READ)
 		return;
 	if (person_index_range(st, upto, last, &f) != 0)
@@ -346,14 +362,15 @@ person_words_batch(struct store *st)
 		    (long long)upto + 1, (long long)last, f.msg);
 }
 
+/* By the ids, as person_words_batch() and the search count them; should
+ * SQLite fail, due: person_index() then says why and is tried again. */
 int
 person_index_due(struct store *st)
 {
-	static const char *sql = "SELECT count(*) FROM (SELECT 1 FROM "
-	    "participant WHERE id > " WORDS_UPTO " LIMIT ?)";
+	static const char *sql = "SELECT coalesce((SELECT max(id) FROM "
+	    "participant), 0) - " WORDS_UPTO;
 
-	return (store_int(st, 0, sql, "i", (int64_t)PERSON_WORDS_AT) >=
-	    PERSON_WORDS_AT);
+	return (store_int(st, PERSON_WORDS_AT, sql, NULL) >= PERSON_WORDS_AT);
 }
 
 int64_t

@@ -446,7 +446,7 @@ resource_insert(struct store *st, const struct resource *r, json_t *body,
 	*id = sqlite3_last_insert_rowid(store_db(st));
 	json_decref(row);
 	if (strcmp(r->table, "participant") == 0)
-		person_added();	/* their search words, after the batch */
+		person_added();	/* their search words, once enough wait */
 	return (0);
 }
 

@@ -103,8 +103,8 @@ static const char *views =
  * they change. The trigger is the connection's (TEMP), like the views:
  * kwords() is a function of kursusd's, so a sqlite3 shell loading people
  * (bench/) is not stopped by it. New people (above words_upto) are
- * indexed many in one statement, in a batch once enough wait or by a
- * timer (person_words_batch()), not by a trigger run per row.
+ * indexed many in one statement, by the batch that finds enough of them
+ * waiting (person_words_batch()), not by a trigger run per row.
  */
 static const char *word_triggers =
 	"CREATE TEMP TRIGGER participant_words_edit AFTER UPDATE OF name,"

@@ -217,6 +217,28 @@ def test_merge(d, s1, s2, s3):
     t.refused(r, "a merge with nobody is refused", ["99999"])
 
 
+def words_upto(d):
+    return db_rows(d.db, "SELECT CAST(value AS INTEGER) FROM settings "
+                   "WHERE key = 'words_upto'")[0][0]
+
+
+def last_id(d):
+    return db_rows(d.db, "SELECT max(id) FROM participant")[0][0]
+
+
+def load(db, first, n):
+    """n people written without kursusd, as sqlite3 would."""
+    con = sqlite3.connect(db, timeout=30)
+    con.executemany(
+        "INSERT INTO participant (name, phone, phone_type, created_at, "
+        "updated_at) VALUES (?, ?, 'mobile', strftime('%s'), "
+        "strftime('%s'))",
+        [("Indlæst %d" % i, "+4560%06d" % i) for i in range(first,
+                                                              first + n)])
+    con.commit()
+    con.close()
+
+
 def found(d, what, query, key="id"):
     r = d.ctl(what, "list", "--search", query)
     return sorted(x[key] for x in (r.out or {}).get(what + "s", []))
@@ -238,26 +260,19 @@ def test_search(d, jorgen):
              "participant list --search %r finds Åse Ærø" % q)
     # New people's words go into the index 256 at a time (issue 9); until
     # then a search reads them row by row. Both ways find the same people.
-    def upto():
-        return db_rows(d.db, "SELECT CAST(value AS INTEGER) FROM settings "
-                       "WHERE key = 'words_upto'")[0][0]
-
-    def last():
-        return db_rows(d.db, "SELECT max(id) FROM participant")[0][0]
-
-    waiting = last() - upto()
+    waiting = last_id(d) - words_upto(d)
     t.ok(0 < waiting < 256, "the last few people's words wait",
-         [upto(), last()])
+         [words_upto(d), last_id(d)])
     codes = set()
     n = max(256 - waiting, 0)
     for i in range(n):
         codes.add(d.request("POST", "/v1/participants", {
             "name": "Ny Deltager %d" % i, "phone": "3100%04d" % i}).status)
-    t.eq((codes, upto()), ({201}, last()), "%d more, so that 256 wait: "
-         "that batch writes everyone's words" % n)
+    t.eq((codes, words_upto(d)), ({201}, last_id(d)), "%d more, so that "
+         "256 wait: that batch writes everyone's words" % n)
     codes = {d.request("POST", "/v1/participants", {
         "name": "Ny Deltager %d" % n, "phone": "3100%04d" % n}).status}
-    t.eq((codes, last() - upto()), ({201}, 1),
+    t.eq((codes, last_id(d) - words_upto(d)), ({201}, 1),
          "one more: their words wait again")
     t.ok(("smidstrup",) in db_rows(d.db, "SELECT word FROM participant_word "
                                    "WHERE participant_id = ?", (jorgen,)),
@@ -295,7 +310,8 @@ def test_search(d, jorgen):
 
 def test_loaded(d):
     """People written without kursusd (a bulk load) are found after a
-    restart."""
+    restart, which indexes them once enough wait; and when loaded while
+    kursusd runs, after the next registration."""
     d.stop()
     con = sqlite3.connect(d.db)
     con.execute("INSERT INTO participant (name, phone, phone_type, "
@@ -304,12 +320,35 @@ def test_loaded(d):
     con.commit()
     pid = con.execute("SELECT max(id) FROM participant").fetchone()[0]
     con.close()
+    load(d.db, 0, 300)
     d.start()
-    wait_for(lambda: found(d, "participant", "soeren indlaest") == [pid], 10)
+    t.ok(wait_for(lambda: words_upto(d) == last_id(d), 20),
+         "after a restart, 300 loaded people are indexed",
+         [words_upto(d), last_id(d)])
     t.eq(found(d, "participant", "soeren indlaest"), [pid],
          "a participant loaded with sqlite3 is found after a restart")
     t.eq(found(d, "participant", "70 70 70 70"), [pid],
          "and by his phone")
+
+    # A few registrations wait (fewer than 256); then, while kursusd
+    # runs, 2,100 people are loaded behind them: more than a search reads
+    # row by row. The next registration's batch starts the catch-up.
+    for i in range(3):
+        d.request("POST", "/v1/participants", {
+            "name": "Vent Nr %d" % i, "phone": "3200%04d" % i})
+    waiting = last_id(d)
+    t.ok(words_upto(d) < waiting, "three registrations' words wait")
+    load(d.db, 1000, 2100)
+    r = d.request("POST", "/v1/participants", {"name": "Efter Læsningen",
+                                               "phone": "32009999"})
+    t.eq(r.status, 201, "a registration after the load", r.status)
+    t.ok(wait_for(lambda: words_upto(d) == last_id(d), 30),
+         "the loaded 2,100 are indexed while kursusd runs",
+         [words_upto(d), last_id(d)])
+    t.eq(len(found(d, "participant", "vent nr")), 3,
+         "the three registered before the load are found")
+    t.eq(len(found(d, "participant", "indlaest 3099")), 1,
+         "and the last one loaded")
 
 
 def main():
