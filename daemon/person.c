@@ -329,48 +329,65 @@ person_added(void)
 	person_fresh = 1;
 }
 
+/*
+ * The last participant whose words are written and the last of all, as
+ * person_words_batch(), person_index_due() and the search count those
+ * waiting (by the ids); -1 when SQLite fails.
+ */
+static int
+person_gap(struct store *st, int64_t *upto, int64_t *last)
+{
+	static const char *sql = "SELECT " WORDS_UPTO ", coalesce((SELECT "
+	    "max(id) FROM participant), 0)";
+	sqlite3_stmt	*stmt;
+	int		 rc = -1;
+
+	stmt = store_stmt(st, sql);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		*upto = sqlite3_column_int64(stmt, 0);
+		*last = sqlite3_column_int64(stmt, 1);
+		rc = 0;
+	}
+	sqlite3_reset(stmt);
+	return (rc);
+}
+
 void
 person_words_batch(struct store *st)
 {
-	static const char *sql_gap = "SELECT " WORDS_UPTO ", (SELECT max(id) "
-	    "FROM participant)";
 	const struct timeval now = { 0, 0 };
-	sqlite3_stmt	*stmt;
 	struct fail	 f;
 	int64_t		 upto, last;
 
 	if (!person_fresh)
 		return;
 	person_fresh = 0;
-	stmt = store_stmt(st, sql_gap);
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		sqlite3_reset(stmt);
+	if (person_gap(st, &upto, &last) != 0)
+		return;
+	/* A bulk load's people are the catch-up's (person_index()). */
+	if (last - upto > PERSON_UNINDEXED_READ) {
+		if (person_catchup != NULL &&
+		    !evtimer_pending(person_catchup, NULL))
+			evtimer_add(person_catchup, &now);
 		return;
 	}
-	upto = sqlite3_column_int64(stmt, 0);
-	last = sqlite3_column_int64(stmt, 1);
-	sqlite3_reset(stmt);
-	/* The last few wait for more; a bulk load's people for the catch-up
-	 * (person_index()). */
-	if (last - upto > PERSON_UNINDEXED_READ && person_catchup != NULL &&
-	    !evtimer_pending(person_catchup, NULL))
-		evtimer_add(person_catchup, &now);
-	if (last - upto < PERSON_WORDS_AT || last - upto > PERSON_UNINDEXED_READ)
+	/* The last few wait for more. */
+	if (last - upto < PERSON_WORDS_AT)
 		return;
 	if (person_index_range(st, upto, last, &f) != 0)
 		log_warnx("search words of participants %lld to %lld: %s",
 		    (long long)upto + 1, (long long)last, f.msg);
 }
 
-/* By the ids, as person_words_batch() and the search count them; should
- * SQLite fail, due: person_index() then says why and is tried again. */
+/* Should SQLite fail, due: person_index() then says why and is tried
+ * again. */
 int
 person_index_due(struct store *st)
 {
-	static const char *sql = "SELECT coalesce((SELECT max(id) FROM "
-	    "participant), 0) - " WORDS_UPTO;
+	int64_t	 upto, last;
 
-	return (store_int(st, PERSON_WORDS_AT, sql, NULL) >= PERSON_WORDS_AT);
+	return (person_gap(st, &upto, &last) != 0 ||
+	    last - upto >= PERSON_WORDS_AT);
 }
 
 int64_t
