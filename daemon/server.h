@@ -212,8 +212,9 @@ struct server_seg {
 };
 
 enum server_state { CONN_OPEN, CONN_CLOSING, CONN_LINGER };
+/* What the read event waits for; WAIT_BUSY: nothing, left armed. */
 enum server_wait { WAIT_NONE, WAIT_IDLE, WAIT_HEAD, WAIT_BODY, WAIT_DRAIN,
-    WAIT_LINGER };
+    WAIT_LINGER, WAIT_BUSY };
 
 /* How many connections one address holds at a door. */
 struct server_addr {
