@@ -5,13 +5,20 @@ one gets 401; after admin.max_failures failures the address gets 429 (even
 with the right token) while another allowed address is unaffected; an
 address outside admin.allow gets 403; a token file others can read makes
 kursusd refuse to start, naming the file; the public listener never serves
-the admin API.
+the admin API. Writes sent back to back on one connection, each waiting for
+its group commit, are answered in order; a client that shuts its sending
+side after its request still gets the answer, and clients that close at
+once leave kursusd answering.
 """
 
 import http.client
+import json
 import os
+import re
+import socket
 import stat
 import subprocess
+import time
 import urllib.error
 import urllib.request
 
@@ -49,6 +56,39 @@ def get_from(source, port, path, token):
         return r.status, r.read()
     finally:
         c.close()
+
+
+def venue_post(token, slug, close=False):
+    """POST /v1/venues as raw bytes, for requests sent back to back."""
+    body = ('{"slug": "%s", "name": "Sted %s"}' % (slug, slug)).encode()
+    return ("POST /v1/venues HTTP/1.1\r\nHost: kursusd\r\nAuthorization: "
+            "Bearer %s\r\nContent-Type: application/json\r\n"
+            "Content-Length: %d\r\n%s\r\n" %
+            (token, len(body), "Connection: close\r\n" if close else "")
+            ).encode() + body
+
+
+def raw_from(source, port, chunks, pause=0.0, half_close=False):
+    """What the server sends on one connection from source, chunks sent
+    pause seconds apart (then the sending side shut, if half_close), read
+    until it closes."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=CMD_TIMEOUT,
+                                 source_address=(source, 0))
+    try:
+        for i, c in enumerate(chunks):
+            if i > 0 and pause > 0:
+                time.sleep(pause)
+            s.sendall(c)
+        if half_close:
+            s.shutdown(socket.SHUT_WR)
+        data = b""
+        while True:
+            b = s.recv(65536)
+            if not b:
+                return data
+            data += b
+    finally:
+        s.close()
 
 
 def is_json_error(body):
@@ -156,6 +196,46 @@ def main():
     r = d.ctl("venue", "list")
     t.eq([v.get("slug") for v in (r.out or {}).get("venues") or []],
          ["tcp-sted"], "nothing was written through the public listener")
+
+    # --- writes sent back to back on one connection (from 127.0.0.2,
+    # not blocked): each waits for its group commit, and what arrives
+    # meanwhile waits its turn (the socket stays in epoll meanwhile).
+    slugs = ["koe-%d" % i for i in range(5)]
+    data = raw_from("127.0.0.2", port, [b"".join(
+        venue_post(token, v, close=(i == 4)) for i, v in enumerate(slugs))])
+    got = re.findall(rb'"slug":"([^"]+)"', data)
+    t.ok(data.count(b"HTTP/1.1 201 ") == 5 and
+         [g.decode() for g in got] == slugs, "five writes pipelined in one "
+         "packet: five answers (201), in order", [repr(data[:300])])
+    data = raw_from("127.0.0.2", port, [venue_post(token, "koe-a"),
+                                        venue_post(token, "koe-b", True)])
+    got = re.findall(rb'"slug":"([^"]+)"', data)
+    t.ok([g.decode() for g in got] == ["koe-a", "koe-b"], "a second write "
+         "sent while the first waits for its commit: answered after it",
+         [repr(data[:300])])
+    second = venue_post(token, "koe-d", True)
+    data = raw_from("127.0.0.2", port, [venue_post(token, "koe-c") +
+                                        second[:20], second[20:]], 0.3)
+    got = re.findall(rb'"slug":"([^"]+)"', data)
+    t.ok([g.decode() for g in got] == ["koe-c", "koe-d"], "a second write "
+         "whose head arrives in two pieces around the first's answer",
+         [repr(data[:300])])
+    data = raw_from("127.0.0.2", port, [venue_post(token, "koe-e")],
+                    half_close=True)
+    t.ok(b" 201 " in data.split(b"\r\n")[0] and b'"koe-e"' in data,
+         "a write whose client shuts its sending side at once: answered",
+         [repr(data[:300])])
+    for i in range(10):
+        s = socket.create_connection(("127.0.0.1", port),
+                                     source_address=("127.0.0.2", 0))
+        s.sendall(venue_post(token, "koe-luk-%d" % i))
+        s.close()
+    code, body = get_from("127.0.0.2", port, "/v1/venues", token)
+    names = [v["slug"] for v in json.loads(body).get("venues", [])] \
+        if code == 200 else []
+    t.ok(code == 200 and sum(n.startswith("koe-luk-") for n in names) == 10,
+         "ten writes whose clients closed at once: done, and kursusd "
+         "answers on", ["status %s, %d venues" % (code, len(names))])
     t.eq(d.stop(), 0, "SIGTERM: exit 0")
 
     # --- a token file others can read: kursusd refuses to start
