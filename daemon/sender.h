@@ -78,6 +78,7 @@ struct sender {
 	char			*database;
 	struct event		*timer;
 	struct event		*wake;		/* the pipe's read end */
+	struct event		*kicked;	/* sender_kick()'s, deferred */
 	int			 pipe[2];
 
 	pthread_mutex_t		 mtx;
