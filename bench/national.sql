@@ -429,3 +429,7 @@ INSERT INTO tally SELECT 'outbox', state, channel, count(*)
 INSERT INTO tally SELECT 'participant', 'live', '', count(*)
     FROM participant WHERE anonymised_at IS NULL;
 INSERT INTO tally SELECT 'registration', '', '', count(*) FROM registration;
+-- And the seats each session has taken (schema 25).
+DELETE FROM session_taken;
+INSERT INTO session_taken SELECT session_id, sum(1 + companion)
+    FROM registration WHERE status = 'confirmed' GROUP BY session_id;

@@ -124,4 +124,18 @@
 	"JOIN session s ON s.id = r.session_id WHERE r.status = "	\
 	"'confirmed' AND s.status != 'cancelled' GROUP BY 1, 2"
 
+/*
+ * The seats a confirmed registration r takes in its session (itself and
+ * a companion), into session_taken (schema step 25) and out of it; each
+ * does nothing for a row not confirmed.
+ */
+#define TAKEN_ADD(r)							\
+	"INSERT INTO session_taken SELECT " r ".session_id, 1 + " r	\
+	".companion WHERE " r ".status = 'confirmed' ON CONFLICT DO "	\
+	"UPDATE SET taken = taken + excluded.taken;"
+#define TAKEN_SUB(r)							\
+	"UPDATE session_taken SET taken = taken - 1 - " r ".companion "	\
+	"WHERE " r ".status = 'confirmed' AND session_id = " r		\
+	".session_id;"
+
 #endif

@@ -47,8 +47,8 @@ static const char *views =
 
 	/* Seat counts of one session; the planner uses the index per row. */
 	"CREATE TEMP VIEW session_seats AS SELECT s.id AS session_id,"
-	" (SELECT coalesce(sum(1 + r.companion), 0) FROM registration r"
-	"   WHERE r.session_id = s.id AND r.status = 'confirmed') AS taken,"
+	" coalesce((SELECT t.taken FROM session_taken t"
+	"   WHERE t.session_id = s.id), 0) AS taken,"
 	" (SELECT count(*) FROM registration r"
 	"   WHERE r.session_id = s.id AND r.status = 'confirmed') AS confirmed,"
 	" (SELECT count(*) FROM registration r"

@@ -6,7 +6,8 @@ waitlist, cancellations that promote, attendance, sessions moved between
 months and venues and cancelled, a venue's time zone changed, participants
 merged and deleted, a retention sweep, and rows deleted or added with
 SQLite alone (kursusd not running), including a venue in a zone kursusd
-has not seen. Venues in three zones (Copenhagen, New York, Kathmandu at
+has not seen and companions added and taken away. The seats each session
+has taken (session_taken, schema step 25) are checked the same way. Venues in three zones (Copenhagen, New York, Kathmandu at
 +05:45) hold sessions near local midnight at the turn of a month, so the
 local month differs from the UTC one. The direct count is this script's
 own: Python's zoneinfo for the local month, plain SQL for the rest. It is
@@ -174,6 +175,26 @@ def seats_exact(d, what):
          ["extra %r" % (x,) for x in sorted(set(got) - set(want))][:3])
 
 
+def taken_exact(d, what):
+    """session_taken (schema 25) against the seats counted from the base
+    tables: each confirmed registration and its companion, by session."""
+    con = sqlite3.connect(d.db)
+    try:
+        want = con.execute(
+            "SELECT session_id, sum(1 + companion) FROM registration "
+            "WHERE status = 'confirmed' GROUP BY session_id").fetchall()
+        got = con.execute("SELECT session_id, taken FROM session_taken "
+                          "WHERE taken != 0").fetchall()
+    finally:
+        con.close()
+    want, got = sorted(want), sorted(got)
+    t.ok(got == want and len(want) > 0, "%s: session_taken holds the "
+         "seats of the %d sessions the base tables give" % (what,
+                                                             len(want)),
+         ["missing %r" % (x,) for x in sorted(set(want) - set(got))][:3] +
+         ["extra %r" % (x,) for x in sorted(set(got) - set(want))][:3])
+
+
 def first_of(month_offset):
     today = local_now().date()
     y, m = today.year, today.month + month_offset
@@ -271,6 +292,7 @@ def main():
     compare(d, api, [(None, None)], "after cancellations, a deletion and "
             "a merge")
     seats_exact(d, "after cancellations, a deletion and a merge")
+    taken_exact(d, "after cancellations, a deletion and a merge")
 
     # Sessions moved: to another month, to another venue (and zone), to
     # the past (where attendance is taken); one cancelled, one done.
@@ -314,6 +336,7 @@ def main():
               (ends[1], ends[0])]
     compare(d, api, ranges, "after moves, attendance and cancelling")
     seats_exact(d, "after moves, attendance and cancelling")
+    taken_exact(d, "after moves, attendance and cancelling")
 
     # The retention sweep: people of the sessions now 45 days ago only
     # are anonymised at the start; their seats still count.
@@ -355,6 +378,7 @@ def main():
     t.eq(kept, 150, "the sweep kept the 150 with a seat ahead")
     compare(d, api, ranges, "after the retention sweep")
     seats_exact(d, "after the retention sweep")
+    taken_exact(d, "after the retention sweep")
 
     # SQLite alone, kursusd stopped: a registration and a session with
     # its registrations deleted, a registration moved to another session,
@@ -370,6 +394,16 @@ def main():
         con.execute("UPDATE registration SET session_id = ? WHERE id = "
                     "(SELECT max(id) FROM registration WHERE session_id "
                     "= ? AND status = 'confirmed')", (sids[11], sids[1]))
+        # A companion added to one seat, and taken from one in another
+        # session.
+        con.execute("UPDATE registration SET companion = 1 WHERE id = "
+                    "(SELECT max(id) FROM registration WHERE status = "
+                    "'confirmed' AND companion = 0 AND session_id = ?)",
+                    (sids[11],))
+        con.execute("UPDATE registration SET companion = 0 WHERE id = "
+                    "(SELECT min(id) FROM registration WHERE status = "
+                    "'confirmed' AND companion = 1 AND session_id != ?)",
+                    (sids[11],))
         con.execute("INSERT INTO venue (slug, name, timezone, created_at, "
                     "updated_at) VALUES ('london', 'Bibliotek London', "
                     "'Europe/London', 0, 0)")
@@ -395,6 +429,7 @@ def main():
     con.close()
     # The file's triggers alone (the start below counts afresh).
     seats_exact(d, "SQLite alone, before kursusd starts")
+    taken_exact(d, "SQLite alone, before kursusd starts")
     d.start()
     t.ok("counting the summary rows afresh" in d.log(since_start=True),
          "a venue in a zone new to kursusd: the summary rows are counted "
@@ -403,6 +438,7 @@ def main():
                                local_ts(m2, 1, 0, "Europe/London"))],
             "after SQLite alone")
     seats_exact(d, "after SQLite alone")
+    taken_exact(d, "after SQLite alone")
 
     con = sqlite3.connect(d.db)
     people = con.execute("SELECT n FROM tally WHERE what = 'people'"

@@ -172,6 +172,21 @@ def schema(db):
                    "sqlite_schema ORDER BY type, name")
 
 
+def taken(db):
+    """session_taken (schema 25) and the seats the base tables give: each
+    confirmed registration and its companion, by session."""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        got = con.execute("SELECT session_id, taken FROM session_taken "
+                          "ORDER BY 1").fetchall()
+        want = con.execute(
+            "SELECT session_id, sum(1 + companion) FROM registration "
+            "WHERE status = 'confirmed' GROUP BY 1 ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    return got, want
+
+
 def step23(db):
     """What schema 23 made, of schema(): tally (a rowid table, its key a
     UNIQUE index) and its index, and the triggers on a new registration
@@ -226,9 +241,9 @@ def main():
          ["only new: %r" % (x,) for x in want if x not in got])
     fresh23 = step23(fresh.db)
     t.eq([name for kind, name, _ in fresh23 if kind == "trigger"],
-         ["stats_seat_in", "tally_registration_in"],
+         ["stats_seat_in", "taken_in", "tally_registration_in"],
          "schema 23: one trigger counts a new registration in tally, one "
-         "its confirmed seat")
+         "its confirmed seat; schema 25: one its seats in its session")
     t.ok(any(kind == "table" and "WITHOUT ROWID" not in sql and "UNIQUE"
              in sql for kind, _, sql in fresh23),
          "schema 23: tally is a rowid table with its key UNIQUE",
@@ -236,6 +251,10 @@ def main():
     got, want = seats(db)
     t.ok(got == want and len(want) > 0, "the upgrade filled stats_seat "
          "(schema 22) with the %d seats by start and person the rows give"
+         % len(want), ["got %r" % (got,), "want %r" % (want,)])
+    got, want = taken(db)
+    t.ok(got == want and len(want) > 0, "the upgrade filled session_taken "
+         "(schema 25) with the seats of the %d sessions the rows give"
          % len(want), ["got %r" % (got,), "want %r" % (want,)])
     t.ok("upgraded from version 1 to 2" in d.log(),
          "the log says the schema was upgraded from version 1 to 2 (and on)",
