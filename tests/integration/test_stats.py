@@ -152,47 +152,43 @@ def compare(d, api, ranges, what):
               for k in diff][:6])
 
 
+def summary_exact(d, got_sql, want_sql, says):
+    """The rows of a summary table (got_sql) against the same counted from
+    the base tables (want_sql); says: what the check says, with %d for
+    how many rows."""
+    con = sqlite3.connect(d.db)
+    try:
+        want = sorted(con.execute(want_sql).fetchall())
+        got = sorted(con.execute(got_sql).fetchall())
+    finally:
+        con.close()
+    t.ok(got == want and len(want) > 0, says % len(want),
+         ["missing %r" % (x,) for x in sorted(set(want) - set(got))][:3] +
+         ["extra %r" % (x,) for x in sorted(set(got) - set(want))][:3])
+
+
 def seats_exact(d, what):
     """stats_seat (schema 22) against the seats counted from the base
     tables: a confirmed registration in a session not cancelled, by the
     session's start and the person."""
-    con = sqlite3.connect(d.db)
-    try:
-        want = con.execute(
-            "SELECT s.start_at, r.participant_id, count(*) FROM "
-            "registration r, session s WHERE s.id = r.session_id AND "
-            "r.status = 'confirmed' AND s.status != 'cancelled' "
-            "GROUP BY s.start_at, r.participant_id").fetchall()
-        got = con.execute("SELECT start_at, participant_id, n FROM "
-                          "stats_seat").fetchall()
-    finally:
-        con.close()
-    want, got = sorted(want), sorted(got)
-    t.ok(got == want and len(want) > 0, "%s: stats_seat holds the %d "
-         "seats by start and person the base tables give" % (what,
-                                                             len(want)),
-         ["missing %r" % (x,) for x in sorted(set(want) - set(got))][:3] +
-         ["extra %r" % (x,) for x in sorted(set(got) - set(want))][:3])
+    summary_exact(
+        d, "SELECT start_at, participant_id, n FROM stats_seat",
+        "SELECT s.start_at, r.participant_id, count(*) FROM registration "
+        "r, session s WHERE s.id = r.session_id AND r.status = 'confirmed' "
+        "AND s.status != 'cancelled' GROUP BY s.start_at, r.participant_id",
+        what + ": stats_seat holds the %d seats by start and person the "
+        "base tables give")
 
 
 def taken_exact(d, what):
     """session_taken (schema 25) against the seats counted from the base
     tables: each confirmed registration and its companion, by session."""
-    con = sqlite3.connect(d.db)
-    try:
-        want = con.execute(
-            "SELECT session_id, sum(1 + companion) FROM registration "
-            "WHERE status = 'confirmed' GROUP BY session_id").fetchall()
-        got = con.execute("SELECT session_id, taken FROM session_taken "
-                          "WHERE taken != 0").fetchall()
-    finally:
-        con.close()
-    want, got = sorted(want), sorted(got)
-    t.ok(got == want and len(want) > 0, "%s: session_taken holds the "
-         "seats of the %d sessions the base tables give" % (what,
-                                                             len(want)),
-         ["missing %r" % (x,) for x in sorted(set(want) - set(got))][:3] +
-         ["extra %r" % (x,) for x in sorted(set(got) - set(want))][:3])
+    summary_exact(
+        d, "SELECT session_id, taken FROM session_taken WHERE taken != 0",
+        "SELECT session_id, sum(1 + companion) FROM registration WHERE "
+        "status = 'confirmed' GROUP BY session_id",
+        what + ": session_taken holds the seats of the %d sessions the "
+        "base tables give")
 
 
 def first_of(month_offset):

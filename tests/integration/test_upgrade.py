@@ -117,22 +117,26 @@ def person_selects(db):
                   if "INSERT INTO stats_person SELECT" in sql)
 
 
+def got_want(db, got_sql, want_sql):
+    """The rows of a summary table and the same counted from the rows."""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        return (con.execute(got_sql).fetchall(),
+                con.execute(want_sql).fetchall())
+    finally:
+        con.close()
+
+
 def seats(db):
     """stats_seat (schema 22) and the seats the base tables give: a
     confirmed registration in a session not cancelled, by the session's
     start and the person."""
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
-    try:
-        got = con.execute("SELECT start_at, participant_id, n FROM "
-                          "stats_seat ORDER BY 1, 2").fetchall()
-        want = con.execute(
-            "SELECT s.start_at, r.participant_id, count(*) FROM "
-            "registration r, session s WHERE s.id = r.session_id AND "
-            "r.status = 'confirmed' AND s.status != 'cancelled' "
-            "GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
-    finally:
-        con.close()
-    return got, want
+    return got_want(
+        db, "SELECT start_at, participant_id, n FROM stats_seat "
+        "ORDER BY 1, 2",
+        "SELECT s.start_at, r.participant_id, count(*) FROM registration "
+        "r, session s WHERE s.id = r.session_id AND r.status = 'confirmed' "
+        "AND s.status != 'cancelled' GROUP BY 1, 2 ORDER BY 1, 2")
 
 
 def counted(db):
@@ -175,16 +179,10 @@ def schema(db):
 def taken(db):
     """session_taken (schema 25) and the seats the base tables give: each
     confirmed registration and its companion, by session."""
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
-    try:
-        got = con.execute("SELECT session_id, taken FROM session_taken "
-                          "ORDER BY 1").fetchall()
-        want = con.execute(
-            "SELECT session_id, sum(1 + companion) FROM registration "
-            "WHERE status = 'confirmed' GROUP BY 1 ORDER BY 1").fetchall()
-    finally:
-        con.close()
-    return got, want
+    return got_want(
+        db, "SELECT session_id, taken FROM session_taken ORDER BY 1",
+        "SELECT session_id, sum(1 + companion) FROM registration WHERE "
+        "status = 'confirmed' GROUP BY 1 ORDER BY 1")
 
 
 def step23(db):
