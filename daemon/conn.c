@@ -753,12 +753,15 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		conn_close(c);
 		return;
 	}
-	if (c->busy) {
+	if (c->busy || c->waiting == WAIT_BUSY) {
 		/*
 		 * Left armed while the request is answered (conn_wait()):
 		 * bytes or the close came early, or the wait before the
-		 * request timed out. Nothing is read until the answer;
-		 * conn_wait() arms the event afresh then.
+		 * request timed out. Nothing is read until the answer is
+		 * written, which may still be to come after conn_done()
+		 * (conn_resume_cb(), later in this turn): till then the
+		 * connection is WAIT_BUSY. conn_wait() arms the event afresh
+		 * then, and epoll reports what came again.
 		 */
 		event_del(c->rev);
 		c->waiting = WAIT_NONE;
