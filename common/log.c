@@ -21,6 +21,22 @@ static atomic_int	 log_level = LOG_LEVEL_INFO;
 /* What a line on stderr starts with: the ident, the time and the ident
  * (on a terminal), or the syslog priority (for the journal). */
 static enum { LOG_PLAIN, LOG_STAMP, LOG_JOURNAL } log_form = LOG_PLAIN;
+/*
+ * The lines a thread holds (log_hold()) until log_release() writes them
+ * at once: on stderr, a write per line otherwise. A line that would not
+ * fit writes those held first.
+ */
+#define LOG_HOLD_MAX	16384
+static __thread char	 log_held[LOG_HOLD_MAX];
+static __thread size_t	 log_held_len;
+static __thread int	 log_holding;
+
+static void
+log_put(const char *line, size_t len)
+{
+	fwrite(line, 1, len, stderr);
+	fflush(stderr);
+}
 
 void
 log_init(const char *ident, int use_syslog, int level)
@@ -126,14 +142,48 @@ vlog(int pri, const char *fmt, va_list ap, int with_errno)
 			snprintf(head, sizeof head, "%s: ", log_ident);
 			break;
 		}
+		char		 line[sizeof head + sizeof msg + 256];
+		int		 n;
+
 		if (with_errno)
-			fprintf(stderr, "%s%s: %s\n", head, msg,
+			n = snprintf(line, sizeof line, "%s%s: %s\n", head, msg,
 			    strerror(saved));
 		else
-			fprintf(stderr, "%s%s\n", head, msg);
-		fflush(stderr);
+			n = snprintf(line, sizeof line, "%s%s\n", head, msg);
+		if (n < 0)
+			n = 0;
+		else if ((size_t)n >= sizeof line) {
+			n = sizeof line - 1;
+			line[n - 1] = '\n';
+		}
+		if (!log_holding)
+			log_put(line, (size_t)n);
+		else {
+			if (log_held_len + (size_t)n > sizeof log_held) {
+				log_put(log_held, log_held_len);
+				log_held_len = 0;
+			}
+			memcpy(log_held + log_held_len, line, (size_t)n);
+			log_held_len += (size_t)n;
+		}
 	}
 	errno = saved;
+}
+
+void
+log_hold(void)
+{
+	log_holding = 1;
+}
+
+void
+log_release(void)
+{
+	log_holding = 0;
+	if (log_held_len > 0) {
+		log_put(log_held, log_held_len);
+		log_held_len = 0;
+	}
 }
 
 #define LOG_FN(name, pri, minlevel, with_errno)			\
@@ -159,6 +209,7 @@ fatal(const char *fmt, ...)
 {
 	va_list	 ap;
 
+	log_release();
 	va_start(ap, fmt);
 	vlog(LOG_CRIT, fmt, ap, 1);
 	va_end(ap);
@@ -170,6 +221,7 @@ fatalx(const char *fmt, ...)
 {
 	va_list	 ap;
 
+	log_release();
 	va_start(ap, fmt);
 	vlog(LOG_CRIT, fmt, ap, 0);
 	va_end(ap);

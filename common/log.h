@@ -20,6 +20,13 @@ void	log_reopen(void);
 /* A daemon in the foreground: lines on stderr get the time on a terminal,
  * and their syslog priority ("<6>") when stderr is the journal. */
 void	log_foreground(void);
+/*
+ * The calling thread's lines on stderr are held from log_hold() and
+ * written at once by log_release() (or fatal()): a group commit's lines
+ * in one write, not one each. Not for syslog, which takes them one by one.
+ */
+void	log_hold(void);
+void	log_release(void);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,159 @@
+/*
+ * Unit tests for common/log.c's held lines (log_hold(), log_release()): a
+ * group commit's lines are written in one go at its commit, in the order
+ * logged, none lost when more are held than the buffer takes, and fatal()
+ * writes what is held before its own line. stderr is a file here, read
+ * back after each step.
+ */
+#include "config.h"
+
+#include <sys/wait.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "log.h"
+
+static char	 path[] = "/tmp/test_log.XXXXXX";
+
+/* What stderr's file holds now. */
+static char *
+written(void)
+{
+	FILE	*f = fopen(path, "r");
+	char	*s;
+	long	 n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	s = calloc(1, (size_t)n + 1);
+	assert_non_null(s);
+	assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return (s);
+}
+
+static int
+setup(void **state)
+{
+	int	 fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) >= 0);
+	close(fd);
+	assert_non_null(freopen(path, "w", stderr));
+	log_init("kursusd", 0, LOG_LEVEL_INFO);
+	return (0);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	unlink(path);
+	return (0);
+}
+
+static void
+test_held_then_written(void **state)
+{
+	char	*s;
+
+	(void)state;
+	assert_non_null(freopen(path, "w", stderr));
+	log_info("before");
+	log_hold();
+	log_info("one %d", 1);
+	log_warnx("two");
+	s = written();
+	assert_string_equal(s, "kursusd: before\n");
+	free(s);
+	log_release();
+	s = written();
+	assert_string_equal(s, "kursusd: before\nkursusd: one 1\n"
+	    "kursusd: two\n");
+	free(s);
+	/* Released: a line goes at once again. */
+	log_info("after");
+	s = written();
+	assert_string_equal(s, "kursusd: before\nkursusd: one 1\n"
+	    "kursusd: two\nkursusd: after\n");
+	free(s);
+	log_release();		/* nothing held: nothing written */
+	s = written();
+	assert_string_equal(s, "kursusd: before\nkursusd: one 1\n"
+	    "kursusd: two\nkursusd: after\n");
+	free(s);
+}
+
+static void
+test_more_than_held(void **state)
+{
+	char	*s, *p, want[64];
+	int	 i;
+
+	(void)state;
+	assert_non_null(freopen(path, "w", stderr));
+	log_hold();
+	for (i = 0; i < 2000; i++)
+		log_info("line %04d of many, each some forty octets", i);
+	s = written();
+	/* The buffer filled: some were written, in order, whole lines. */
+	assert_true(strlen(s) > 0);
+	assert_int_equal(s[strlen(s) - 1], '\n');
+	free(s);
+	log_release();
+	s = written();
+	for (i = 0, p = s; i < 2000; i++) {
+		snprintf(want, sizeof want, "kursusd: line %04d of many, each "
+		    "some forty octets\n", i);
+		assert_memory_equal(p, want, strlen(want));
+		p += strlen(want);
+	}
+	assert_int_equal(*p, '\0');
+	free(s);
+}
+
+static void
+test_fatal_writes_held(void **state)
+{
+	pid_t	 pid;
+	int	 status;
+	char	*s;
+
+	(void)state;
+	assert_non_null(freopen(path, "w", stderr));
+	if ((pid = fork()) == 0) {
+		log_hold();
+		log_info("held");
+		fatalx("the end");
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	s = written();
+	assert_string_equal(s, "kursusd: held\nkursusd: the end\n");
+	free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_held_then_written),
+		cmocka_unit_test(test_more_than_held),
+		cmocka_unit_test(test_fatal_writes_held),
+	};
+
+	return (cmocka_run_group_tests(tests, setup, teardown));
+}
