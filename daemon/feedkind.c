@@ -113,16 +113,16 @@ const size_t nfeed_kinds = sizeof feed_kinds / sizeof feed_kinds[0];
  * The public pages' sessions: upcoming ones (?1 is now), and cancelled
  * ones while feeds keep them. Their rev carries what the page shows of
  * the seats, which no session write follows: 0 cancelled, else 1 + the
- * seats taken, so a registration changes the list and the page with it.
+ * seats taken (session_taken, schema step 25), so a registration changes
+ * the list and the page with it.
  * (Seats taken, not left: the capacity is no column of the feed indexes,
  * and its change raises the rev anyway; pages.c reads it for the
  * sessions it shows.)
  */
 #define PAGE_MEMBER_COLS \
 	"SELECT s.id, s.rev * 1048576 + CASE WHEN s.status = 'cancelled'" \
-	" THEN 0 ELSE 1 + min(524286, (SELECT coalesce(sum(1 +" \
-	" r.companion), 0) FROM registration r WHERE r.session_id = s.id" \
-	" AND r.status = 'confirmed')) END," \
+	" THEN 0 ELSE 1 + min(524286, coalesce((SELECT t.taken FROM" \
+	" session_taken t WHERE t.session_id = s.id), 0)) END," \
 	" s.venue_id, s.start_at, s.end_at, s.updated_at, s.course_id," \
 	" s.status = 'cancelled', 0" FEED_SESSION " WHERE" FEED_WINDOW
 #define PAGE_SLUG_MAX	64

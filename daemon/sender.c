@@ -461,14 +461,22 @@ sender_kicked_cb(evutil_socket_t fd, short what, void *arg)
  * answers go first: the query (a read transaction of the sender's
  * connection) held all of them ~20 us, 2 % of the loop's time at 8
  * clients registering (issue 9), and now runs while the clients send
- * their next requests.
+ * their next requests. Should requests never leave the loop a turn for
+ * the lowest priority (a flood), the timer, at the default priority,
+ * looks within SENDER_KICK_MS anyway (sender_timer_cb()).
  */
 void
 sender_kick(struct sender *s)
 {
+	struct timeval	 when, now, soon = { 0, SENDER_KICK_MS * 1000 };
+
 	if (s == NULL)
 		return;
 	event_active(s->kicked, EV_TIMEOUT, 0);
+	event_base_gettimeofday_cached(s->base, &now);
+	timeradd(&now, &soon, &now);
+	if (!evtimer_pending(s->timer, &when) || timercmp(&when, &now, >))
+		evtimer_add(s->timer, &soon);
 }
 
 /*

@@ -14,6 +14,7 @@
 #define SENDER_MAX_WORKERS	17	/* [smtp] connections (16) and one SMS */
 #define SENDER_SMS_BATCH	8	/* SMS claimed at once per worker */
 #define SENDER_IDLE_RETRY_MS	50	/* rows due but none claimable */
+#define SENDER_KICK_MS		50	/* a kick looks by then at the latest */
 #define SENDER_DUE_PEEK		64	/* due rows looked at for their channels */
 #define SENDER_STOP_WAIT	10	/* seconds sender_stop() waits */
 #define SENDER_BUSY_MS		10000	/* a worker waits for a lock */
