@@ -22,14 +22,17 @@ static atomic_int	 log_level = LOG_LEVEL_INFO;
  * (on a terminal), or the syslog priority (for the journal). */
 static enum { LOG_PLAIN, LOG_STAMP, LOG_JOURNAL } log_form = LOG_PLAIN;
 /*
- * The lines a thread holds (log_hold()) until log_release() writes them
- * at once: on stderr, a write per line otherwise. A line that would not
- * fit writes those held first.
+ * The lines the one thread that holds them (log_hold(): the loop, in a
+ * group commit) has logged until log_release() writes them at once: on
+ * stderr, a write per line otherwise. A line that would not fit writes
+ * those held first. fatal() in any thread and exit() write them too; a
+ * crash loses them: a group commit's, whose answers never went out.
  */
 #define LOG_HOLD_MAX	16384
-static __thread char	 log_held[LOG_HOLD_MAX];
-static __thread size_t	 log_held_len;
-static __thread int	 log_holding;
+static char		 log_held[LOG_HOLD_MAX];
+static size_t		 log_held_len;
+static atomic_int	 log_held_taken;	/* a thread holds lines */
+static __thread int	 log_holding;		/* it is this one */
 
 static void
 log_put(const char *line, size_t len)
@@ -38,9 +41,17 @@ log_put(const char *line, size_t len)
 	fflush(stderr);
 }
 
+static void	log_held_out(void);
+
 void
 log_init(const char *ident, int use_syslog, int level)
 {
+	static int	 once;
+
+	if (!once) {
+		once = 1;
+		atexit(log_held_out);
+	}
 	log_ident = ident;
 	atomic_store_explicit(&log_level, level, memory_order_relaxed);
 	if (log_syslog)
@@ -173,17 +184,38 @@ vlog(int pri, const char *fmt, va_list ap, int with_errno)
 void
 log_hold(void)
 {
-	log_holding = 1;
+	int	 free_ = 0;
+
+	if (!log_holding && atomic_compare_exchange_strong(&log_held_taken,
+	    &free_, 1))
+		log_holding = 1;
 }
 
 void
 log_release(void)
 {
-	log_holding = 0;
+	if (!log_holding)
+		return;
 	if (log_held_len > 0) {
 		log_put(log_held, log_held_len);
 		log_held_len = 0;
 	}
+	log_holding = 0;
+	atomic_store(&log_held_taken, 0);
+}
+
+/*
+ * At the end (fatal(), exit()), from whichever thread: what is held is
+ * written, and this thread's lines go at once from now on.
+ */
+static void
+log_held_out(void)
+{
+	if (atomic_load(&log_held_taken) && log_held_len > 0) {
+		log_put(log_held, log_held_len);
+		log_held_len = 0;
+	}
+	log_holding = 0;
 }
 
 #define LOG_FN(name, pri, minlevel, with_errno)			\
@@ -209,7 +241,7 @@ fatal(const char *fmt, ...)
 {
 	va_list	 ap;
 
-	log_release();
+	log_held_out();
 	va_start(ap, fmt);
 	vlog(LOG_CRIT, fmt, ap, 1);
 	va_end(ap);
@@ -221,7 +253,7 @@ fatalx(const char *fmt, ...)
 {
 	va_list	 ap;
 
-	log_release();
+	log_held_out();
 	va_start(ap, fmt);
 	vlog(LOG_CRIT, fmt, ap, 0);
 	va_end(ap);

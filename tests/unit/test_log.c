@@ -1,13 +1,15 @@
 /*
  * Unit tests for common/log.c's held lines (log_hold(), log_release()): a
  * group commit's lines are written in one go at its commit, in the order
- * logged, none lost when more are held than the buffer takes, and fatal()
- * writes what is held before its own line. stderr is a file here, read
+ * logged, none lost when more are held than the buffer takes; fatal(), in
+ * the holding thread or another, and exit() write what is held. stderr is a file here, read
  * back after each step.
  */
 #include "config.h"
 
 #include <sys/wait.h>
+
+#include <pthread.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -125,6 +127,61 @@ test_more_than_held(void **state)
 }
 
 static void
+test_exit_writes_held(void **state)
+{
+	pid_t	 pid;
+	int	 status;
+	char	*s;
+
+	(void)state;
+	assert_non_null(freopen(path, "w", stderr));
+	if ((pid = fork()) == 0) {
+		log_hold();
+		log_info("held at exit");
+		exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	s = written();
+	assert_string_equal(s, "kursusd: held at exit\n");
+	free(s);
+}
+
+static void *
+fatal_thread(void *arg)
+{
+	(void)arg;
+	fatalx("elsewhere");
+}
+
+static void
+test_fatal_elsewhere_writes_held(void **state)
+{
+	pthread_t	 t;
+	pid_t		 pid;
+	int		 status;
+	char		*s;
+
+	(void)state;
+	assert_non_null(freopen(path, "w", stderr));
+	if ((pid = fork()) == 0) {
+		log_hold();
+		log_info("held by the loop");
+		pthread_create(&t, NULL, fatal_thread, NULL);
+		pthread_join(t, NULL);
+		_exit(3);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	s = written();
+	assert_string_equal(s, "kursusd: held by the loop\n"
+	    "kursusd: elsewhere\n");
+	free(s);
+}
+
+static void
 test_fatal_writes_held(void **state)
 {
 	pid_t	 pid;
@@ -153,6 +210,8 @@ main(void)
 		cmocka_unit_test(test_held_then_written),
 		cmocka_unit_test(test_more_than_held),
 		cmocka_unit_test(test_fatal_writes_held),
+		cmocka_unit_test(test_exit_writes_held),
+		cmocka_unit_test(test_fatal_elsewhere_writes_held),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));
