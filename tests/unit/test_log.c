@@ -126,26 +126,41 @@ test_more_than_held(void **state)
 	free(s);
 }
 
+/* What a child that holds a line and then runs end() leaves: its exit
+ * status and the file's text. */
 static void
-test_exit_writes_held(void **state)
+child_leaves(void (*end)(void), int status_want, const char *want)
 {
 	pid_t	 pid;
 	int	 status;
 	char	*s;
 
-	(void)state;
 	assert_non_null(freopen(path, "w", stderr));
 	if ((pid = fork()) == 0) {
 		log_hold();
-		log_info("held at exit");
-		exit(0);
+		log_info("held");
+		end();
+		_exit(3);
 	}
 	assert_true(pid > 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), status_want);
 	s = written();
-	assert_string_equal(s, "kursusd: held at exit\n");
+	assert_string_equal(s, want);
 	free(s);
+}
+
+static void
+end_exit(void)
+{
+	exit(0);
+}
+
+static void
+end_fatal(void)
+{
+	fatalx("the end");
 }
 
 static void *
@@ -156,51 +171,34 @@ fatal_thread(void *arg)
 }
 
 static void
-test_fatal_elsewhere_writes_held(void **state)
+end_fatal_elsewhere(void)
 {
 	pthread_t	 t;
-	pid_t		 pid;
-	int		 status;
-	char		*s;
 
+	pthread_create(&t, NULL, fatal_thread, NULL);
+	pthread_join(t, NULL);
+}
+
+static void
+test_exit_writes_held(void **state)
+{
 	(void)state;
-	assert_non_null(freopen(path, "w", stderr));
-	if ((pid = fork()) == 0) {
-		log_hold();
-		log_info("held by the loop");
-		pthread_create(&t, NULL, fatal_thread, NULL);
-		pthread_join(t, NULL);
-		_exit(3);
-	}
-	assert_true(pid > 0);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
-	s = written();
-	assert_string_equal(s, "kursusd: held by the loop\n"
-	    "kursusd: elsewhere\n");
-	free(s);
+	child_leaves(end_exit, 0, "kursusd: held\n");
 }
 
 static void
 test_fatal_writes_held(void **state)
 {
-	pid_t	 pid;
-	int	 status;
-	char	*s;
-
 	(void)state;
-	assert_non_null(freopen(path, "w", stderr));
-	if ((pid = fork()) == 0) {
-		log_hold();
-		log_info("held");
-		fatalx("the end");
-	}
-	assert_true(pid > 0);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
-	s = written();
-	assert_string_equal(s, "kursusd: held\nkursusd: the end\n");
-	free(s);
+	child_leaves(end_fatal, 1, "kursusd: held\nkursusd: the end\n");
+}
+
+static void
+test_fatal_elsewhere_writes_held(void **state)
+{
+	(void)state;
+	child_leaves(end_fatal_elsewhere, 1, "kursusd: held\n"
+	    "kursusd: elsewhere\n");
 }
 
 int
