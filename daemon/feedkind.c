@@ -121,8 +121,7 @@ const size_t nfeed_kinds = sizeof feed_kinds / sizeof feed_kinds[0];
  */
 #define PAGE_MEMBER_COLS \
 	"SELECT s.id, s.rev * 1048576 + CASE WHEN s.status = 'cancelled'" \
-	" THEN 0 ELSE 1 + min(524286, coalesce((SELECT t.taken FROM" \
-	" session_taken t WHERE t.session_id = s.id), 0)) END," \
+	" THEN 0 ELSE 1 + min(524286, " SESSION_TAKEN("s.id") ") END," \
 	" s.venue_id, s.start_at, s.end_at, s.updated_at, s.course_id," \
 	" s.status = 'cancelled', 0" FEED_SESSION " WHERE" FEED_WINDOW
 #define PAGE_SLUG_MAX	64

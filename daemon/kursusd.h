@@ -914,6 +914,14 @@ int		 backup_route(struct api_req *);
 	"coalesce((SELECT m.at FROM stats_month m WHERE m.timezone = "	\
 	"(SELECT timezone FROM venue WHERE id = " s ".venue_id) AND "	\
 	"m.at <= " s ".start_at ORDER BY m.at DESC LIMIT 1), -1)"
+/*
+ * The seats session id (an SQL expression) has taken: its confirmed
+ * registrations and their companions, as the triggers keep them
+ * (session_taken, schema step 25).
+ */
+#define SESSION_TAKEN(id)						\
+	"coalesce((SELECT taken FROM session_taken WHERE session_id = "	\
+	id "), 0)"
 /* What GET /v1/status reports as version and start time. */
 void	 stats_set_started(const char *version, time_t started);
 int	 stats_show(struct api_req *);

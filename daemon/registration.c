@@ -25,13 +25,8 @@ registration_json(struct store *st, int64_t id)
 	return (store_json(st, sql_reg_json, "i", id));
 }
 
-/*
- * The seats taken in session ?1: the confirmed and their companions, as
- * the triggers keep them (session_taken, schema step 25).
- */
-#define REGISTRATION_TAKEN						\
-	"SELECT coalesce((SELECT taken FROM session_taken WHERE "	\
-	"session_id = ?1), 0)"
+/* The seats taken in session ?1: the confirmed and their companions. */
+#define REGISTRATION_TAKEN	"SELECT " SESSION_TAKEN("?1")
 
 int64_t
 registration_taken(struct store *st, int64_t session_id)

@@ -47,8 +47,7 @@ static const char *views =
 
 	/* Seat counts of one session; the planner uses the index per row. */
 	"CREATE TEMP VIEW session_seats AS SELECT s.id AS session_id,"
-	" coalesce((SELECT t.taken FROM session_taken t"
-	"   WHERE t.session_id = s.id), 0) AS taken,"
+	" " SESSION_TAKEN("s.id") " AS taken,"
 	" (SELECT count(*) FROM registration r"
 	"   WHERE r.session_id = s.id AND r.status = 'confirmed') AS confirmed,"
 	" (SELECT count(*) FROM registration r"
