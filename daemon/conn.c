@@ -604,10 +604,7 @@ conn_wait(struct conn *c)
 		 * request, 3 % of the loop's time at 8 clients registering
 		 * (issue 9). Should it fire, conn_read_cb() takes it out.
 		 */
-		if (event_pending(c->rev, EV_READ | EV_WRITE, NULL))
-			c->waiting = WAIT_BUSY;
-		else
-			c->waiting = WAIT_NONE;
+		c->waiting = WAIT_BUSY;
 		return;
 	}
 	if (d->srv->draining)
@@ -753,7 +750,7 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		conn_close(c);
 		return;
 	}
-	if (c->busy || c->waiting == WAIT_BUSY) {
+	if (c->waiting == WAIT_BUSY) {
 		/*
 		 * Left armed while the request is answered (conn_wait()):
 		 * bytes or the close came early, or the wait before the
