@@ -2,11 +2,12 @@
  * Unit tests for common/log.c's held lines (log_hold(), log_release()): a
  * group commit's lines are written in one go at its commit, in the order
  * logged, none lost when more are held than the buffer takes; fatal(), in
- * the holding thread or another, and exit() write what is held. stderr is a file here, read
- * back after each step.
+ * the holding thread or another, and exit() write what is held. stderr
+ * is an anonymous file here, read back after each step.
  */
 #include "config.h"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <pthread.h>
@@ -24,36 +25,40 @@
 
 #include "log.h"
 
-static char	 path[] = "/tmp/test_log.XXXXXX";
+/* stderr's file: an anonymous one (tmpfile()), on descriptor 2. */
+static FILE	*out;
+
+/* Starts stderr's file afresh. */
+static void
+fresh(void)
+{
+	fflush(stderr);
+	assert_int_equal(ftruncate(STDERR_FILENO, 0), 0);
+	assert_true(lseek(STDERR_FILENO, 0, SEEK_SET) == 0);
+}
 
 /* What stderr's file holds now. */
 static char *
 written(void)
 {
-	FILE	*f = fopen(path, "r");
-	char	*s;
-	long	 n;
+	struct stat	 sb;
+	char		*s;
 
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	s = calloc(1, (size_t)n + 1);
+	fflush(stderr);
+	assert_int_equal(fstat(fileno(out), &sb), 0);
+	s = calloc(1, (size_t)sb.st_size + 1);
 	assert_non_null(s);
-	assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
+	assert_int_equal(pread(fileno(out), s, (size_t)sb.st_size, 0),
+	    sb.st_size);
 	return (s);
 }
 
 static int
 setup(void **state)
 {
-	int	 fd;
-
 	(void)state;
-	assert_true((fd = mkstemp(path)) >= 0);
-	close(fd);
-	assert_non_null(freopen(path, "w", stderr));
+	assert_non_null(out = tmpfile());
+	assert_int_equal(dup2(fileno(out), STDERR_FILENO), STDERR_FILENO);
 	log_init("kursusd", 0, LOG_LEVEL_INFO);
 	return (0);
 }
@@ -62,7 +67,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	unlink(path);
+	fclose(out);
 	return (0);
 }
 
@@ -72,7 +77,7 @@ test_held_then_written(void **state)
 	char	*s;
 
 	(void)state;
-	assert_non_null(freopen(path, "w", stderr));
+	fresh();
 	log_info("before");
 	log_hold();
 	log_info("one %d", 1);
@@ -105,7 +110,7 @@ test_more_than_held(void **state)
 	int	 i;
 
 	(void)state;
-	assert_non_null(freopen(path, "w", stderr));
+	fresh();
 	log_hold();
 	for (i = 0; i < 2000; i++)
 		log_info("line %04d of many, each some forty octets", i);
@@ -135,7 +140,7 @@ child_leaves(void (*end)(void), int status_want, const char *want)
 	int	 status;
 	char	*s;
 
-	assert_non_null(freopen(path, "w", stderr));
+	fresh();
 	if ((pid = fork()) == 0) {
 		log_hold();
 		log_info("held");
